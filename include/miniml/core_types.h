@@ -1,0 +1,20 @@
+// Shared basic types. Activations everywhere are PyTorch's memory order for batch 1: channels first
+// ([C][L] for 1-D, [C][H][W] for 2-D), flat and contiguous.
+#ifndef MINIML_CORE_TYPES_H_
+#define MINIML_CORE_TYPES_H_
+
+#include <stdint.h>
+
+namespace miniml {
+
+// Sizes, counts and indices. 16 bits on AVR (int is 16-bit there and nothing larger fits its 2 KB SRAM or
+// 32 KB flash); 32 bits elsewhere. The exporter static_asserts that every size fits.
+#if defined(__AVR__)
+typedef uint16_t index_t;
+#else
+typedef uint32_t index_t;
+#endif
+
+}  // namespace miniml
+
+#endif  // MINIML_CORE_TYPES_H_

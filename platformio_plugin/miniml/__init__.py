@@ -1,0 +1,1 @@
+"""MiniML: PyTorch models to header-only C++ for microcontrollers."""
