@@ -1,0 +1,205 @@
+"""The `custom_miniml_*` options of a platformio.ini env: parsed and validated without PlatformIO or torch.
+
+Every key of the public option set is in OPTIONS; an unknown `custom_miniml_*` key or a bad value raises
+OptionError with one line that names the key and the valid values (did-you-mean for misspelt keys).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import keyword
+import os
+import re
+from typing import Dict, List, Mapping, Optional, Tuple
+
+PREFIX = "custom_miniml_"
+
+# key -> one-line description of the valid values (shown in errors and the README options table)
+OPTIONS: Dict[str, str] = {
+    "custom_miniml_model": "one or more .pt2 files, one per line, each `path` or `name = path`",
+    "custom_miniml_quantize": "none, int8",
+    "custom_miniml_calibration": "a file of calibration inputs (.pt or .npy), needs quantize = int8",
+    "custom_miniml_on_device_learning": "yes, no (also true/false, on/off, 1/0)",
+    "custom_miniml_loss": "mse, cross_entropy (needs on_device_learning = yes)",
+    "custom_miniml_learning_rate": "a number > 0 (needs on_device_learning = yes)",
+    "custom_miniml_python": "a Python interpreter with torch (path or command name)",
+    "custom_miniml_golden": "an integer >= 0: golden vectors embedded for on-target checks",
+}
+
+QUANTIZE_VALUES = ("none", "int8")
+LOSS_VALUES = ("mse", "cross_entropy")
+_TRUE = ("yes", "true", "on", "1")
+_FALSE = ("no", "false", "off", "0")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# C++11 keywords and alternative tokens that Python's keyword list lacks; a namespace may not be one.
+_CPP_KEYWORDS = frozenset(
+    "alignas alignof and and_eq asm auto bitand bitor bool break case catch char char16_t char32_t class "
+    "compl const constexpr const_cast continue decltype default delete do double dynamic_cast else enum "
+    "explicit export extern false float for friend goto if inline int long mutable namespace new noexcept "
+    "not not_eq nullptr operator or or_eq private protected public register reinterpret_cast return short "
+    "signed sizeof static static_assert static_cast struct switch template this thread_local throw true try "
+    "typedef typeid typename union unsigned using virtual void volatile wchar_t while xor xor_eq "
+    "miniml std main".split()
+)
+
+
+class OptionError(ValueError):
+    """A `custom_miniml_*` option is unknown or has a bad value; str() is the one line shown to the user."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    name: str  # header `<name>.h` and C++ namespace `<name>`
+    path: str  # absolute path of the .pt2 file
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    models: Tuple[ModelSpec, ...]
+    quantize: Optional[str] = None
+    calibration: Optional[str] = None  # absolute path
+    on_device_learning: bool = False
+    loss: Optional[str] = None
+    learning_rate: Optional[float] = None
+    python: Optional[str] = None  # as written; resolved by exporter.find_python
+    golden: int = 0
+
+    def export_args(self) -> List[str]:
+        """Flags for `python -m miniml export`, shared by every model of the env."""
+        args: List[str] = []
+        if self.quantize:
+            args += ["--quantize", self.quantize]
+        if self.calibration:
+            args += ["--calibration", self.calibration]
+        if self.on_device_learning:
+            args.append("--on-device-learning")
+            if self.loss:
+                args += ["--loss", self.loss]
+            if self.learning_rate is not None:
+                args += ["--learning-rate", repr(self.learning_rate)]
+        if self.golden:
+            args += ["--golden", str(self.golden)]
+        return args
+
+
+def _bad(key: str, value: str, why: str = "") -> OptionError:
+    extra = f" ({why})" if why else ""
+    return OptionError(f"{key} = {value!r} is not valid{extra}; valid: {OPTIONS[key]}")
+
+
+def check_keys(keys: List[str]) -> None:
+    """Refuse unknown custom_miniml_* keys, suggesting the closest known one."""
+    for key in keys:
+        if not key.startswith(PREFIX) or key in OPTIONS:
+            continue
+        close = difflib.get_close_matches(key, list(OPTIONS), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise OptionError(
+            f"unknown option {key}; {hint}valid options: {', '.join(sorted(OPTIONS))}"
+        )
+
+
+def _check_name(name: str, line: str) -> str:
+    key = "custom_miniml_model"
+    if not _IDENT.match(name):
+        raise OptionError(
+            f"{key}: {line!r} gives the name {name!r}, which is not a C++ identifier; "
+            f"write the line as `my_model = {line.split('=')[-1].strip()}`"
+        )
+    if keyword.iskeyword(name) or name in _CPP_KEYWORDS:
+        raise OptionError(
+            f"{key}: the name {name!r} is a reserved word in C++; write the line as `other_name = path`"
+        )
+    return name
+
+
+def parse_models(value: str, project_dir: str) -> Tuple[ModelSpec, ...]:
+    key = "custom_miniml_model"
+    specs: List[ModelSpec] = []
+    for raw in value.splitlines():
+        line = re.split(r"(?:^|\s)[#;]", raw, maxsplit=1)[0].strip()  # drop ini comments
+        if not line:
+            continue
+        if "=" in line:
+            name, path = (part.strip() for part in line.split("=", 1))
+            if not name or not path:
+                raise OptionError(f"{key}: {line!r} must be `path` or `name = path`")
+        else:
+            path = line
+            name = os.path.splitext(os.path.basename(path))[0]
+        _check_name(name, line)
+        if not path.endswith(".pt2"):
+            raise OptionError(
+                f"{key}: {path!r} is not a .pt2 file; save the model with torch.export.save(program, 'model.pt2')"
+            )
+        full = os.path.normpath(os.path.join(project_dir, os.path.expanduser(path)))
+        if any(s.name == name for s in specs):
+            raise OptionError(f"{key}: two models are named {name!r}; give one a name: `other = {path}`")
+        specs.append(ModelSpec(name=name, path=full))
+    return tuple(specs)
+
+
+def _bool(key: str, value: str) -> bool:
+    v = value.strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise _bad(key, value)
+
+
+def parse(raw: Mapping[str, str], project_dir: str) -> Options:
+    """raw: every custom_miniml_* option of the env (other keys are ignored). Paths are relative to project_dir."""
+    check_keys(list(raw))
+    get = lambda k: (raw.get(k) or "").strip()  # noqa: E731
+    models = parse_models(get("custom_miniml_model"), project_dir)
+
+    quantize = get("custom_miniml_quantize").lower() or "none"
+    if quantize not in QUANTIZE_VALUES:
+        raise _bad("custom_miniml_quantize", get("custom_miniml_quantize"))
+
+    calibration = get("custom_miniml_calibration")
+    if calibration:
+        if quantize != "int8":
+            raise _bad("custom_miniml_calibration", calibration, "only used with custom_miniml_quantize = int8")
+        calibration = os.path.normpath(os.path.join(project_dir, os.path.expanduser(calibration)))
+        if not os.path.isfile(calibration):
+            raise _bad("custom_miniml_calibration", get("custom_miniml_calibration"), f"no file {calibration}")
+
+    odl = _bool("custom_miniml_on_device_learning", get("custom_miniml_on_device_learning") or "no")
+
+    loss = get("custom_miniml_loss").lower() or None
+    if loss is not None:
+        if loss not in LOSS_VALUES:
+            raise _bad("custom_miniml_loss", get("custom_miniml_loss"))
+        if not odl:
+            raise _bad("custom_miniml_loss", loss, "set custom_miniml_on_device_learning = yes")
+
+    lr_text = get("custom_miniml_learning_rate")
+    learning_rate: Optional[float] = None
+    if lr_text:
+        try:
+            learning_rate = float(lr_text)
+        except ValueError:
+            raise _bad("custom_miniml_learning_rate", lr_text) from None
+        if not (learning_rate > 0.0 and learning_rate < float("inf")):
+            raise _bad("custom_miniml_learning_rate", lr_text)
+        if not odl:
+            raise _bad("custom_miniml_learning_rate", lr_text, "set custom_miniml_on_device_learning = yes")
+
+    golden_text = get("custom_miniml_golden") or "0"
+    if not re.fullmatch(r"\d+", golden_text):
+        raise _bad("custom_miniml_golden", golden_text)
+    golden = int(golden_text)
+
+    return Options(
+        models=models,
+        quantize=None if quantize == "none" else quantize,
+        calibration=calibration or None,
+        on_device_learning=odl,
+        loss=loss,
+        learning_rate=learning_rate,
+        python=get("custom_miniml_python") or None,
+        golden=golden,
+    )
