@@ -11,6 +11,7 @@ import json
 import os
 import runpy
 import stat
+import subprocess
 import sys
 import zipfile
 from typing import Dict, List, Optional
@@ -141,3 +142,41 @@ def run_hook(env: FakeEnv) -> FakeEnv:
     runpy.run_path(EXTRA_SCRIPT, init_globals={
         "Import": lambda *names: None, "env": env, "pio_lib_builder": _LibBuilder()})
     return env
+
+
+def save_mlp_pt2(path: str, in_features: int = 4, hidden: int = 8, out_features: int = 3, seed: int = 0) -> str:
+    """A small float MLP saved with torch.export.save (what a user's model.py does)."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(in_features, hidden), torch.nn.ReLU(),
+                                torch.nn.Linear(hidden, out_features)).eval()
+    program = torch.export.export(model, (torch.randn(1, in_features),))
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    torch.export.save(program, path)
+    return path
+
+
+def _exporter_ready() -> bool:
+    import importlib
+
+    try:
+        cli = importlib.import_module("miniml.cli")
+    except ImportError:
+        return False
+    return "--report-json" in open(cli.__file__, encoding="utf-8").read()
+
+
+@pytest.fixture
+def exported_header():
+    """Export a small MLP with the real CLI into a folder; returns the header's name (skips until it exists)."""
+    if not _exporter_ready():
+        pytest.skip("the exporter CLI (miniml.cli with --report-json) is not there yet")
+
+    def make(out_dir, name: str = "tiny") -> str:
+        model = save_mlp_pt2(os.path.join(str(out_dir), name + ".pt2"))
+        env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "platformio_plugin"))
+        subprocess.run([sys.executable, "-m", "miniml", "export", model, "--name", name, "--out", str(out_dir)],
+                       check=True, env=env)
+        return name
+
+    return make
