@@ -1,0 +1,74 @@
+// The per-architecture speed-ups, behind a few primitives (the only file with #if on the target). Every fast
+// path computes exactly the same integers as the plain loop, which stays as the reference.
+#ifndef MINIML_CORE_DOT_H_
+#define MINIML_CORE_DOT_H_
+
+#include <stdint.h>
+#include <string.h>
+
+#include "core_rom.h"
+#include "core_types.h"
+
+namespace miniml {
+namespace detail {
+
+// Signed twin of index_t, for window coordinates that start in the padding (negative).
+#if defined(__AVR__)
+typedef int16_t sindex_t;
+#else
+typedef int32_t sindex_t;
+#endif
+
+// acc + sum_i a[i] * b[i]. a: int8 activations in SRAM; b: int8 weights read through Mem (flash or SRAM).
+// Plain reference loop: int8 x int8 fits int16, so avr-gcc emits one `muls` and a 32-bit add per tap.
+template <class Mem>
+inline int32_t dot_s8_plain(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
+  for (index_t i = 0; i < n; ++i) {
+    acc += static_cast<int16_t>(static_cast<int16_t>(a[i]) * static_cast<int16_t>(Mem::read(b + i)));
+  }
+  return acc;
+}
+
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+// Cortex-M4/M7/M33 DSP extension: SXTB16 unpacks bytes 0,2 (or 1,3 with ROR #8) into two int16 lanes and
+// SMLAD adds both lane products to the accumulator, 4 taps per 2 SMLADs. Exact: the sums are the same
+// integers in another order, and int32 addition is associative.
+inline uint32_t sxtb16(uint32_t x) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(x));
+  return r;
+}
+inline uint32_t sxtb16_ror8(uint32_t x) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+inline int32_t smlad(uint32_t x, uint32_t y, int32_t acc) {
+  int32_t r;
+  __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
+  return r;
+}
+
+template <class Mem>
+inline int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
+  index_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    uint32_t va, vb;
+    memcpy(&va, a + i, 4);  // Cortex-M4 LDR allows unaligned words; memcpy keeps it legal C++.
+    memcpy(&vb, b + i, 4);  // Rom and Ram are the same address space on ARM.
+    acc = smlad(sxtb16(va), sxtb16(vb), acc);
+    acc = smlad(sxtb16_ror8(va), sxtb16_ror8(vb), acc);
+  }
+  return dot_s8_plain<Mem>(a + i, b + i, static_cast<index_t>(n - i), acc);
+}
+#else
+template <class Mem>
+inline int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
+  return dot_s8_plain<Mem>(a, b, n, acc);
+}
+#endif
+
+}  // namespace detail
+}  // namespace miniml
+
+#endif  // MINIML_CORE_DOT_H_

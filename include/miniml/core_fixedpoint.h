@@ -1,0 +1,83 @@
+// int8 requantisation, once for the whole library: TFLite's fixed-point multiplier and rounding, bit-exact
+// with TFLite Micro's reference kernels (built with TFLITE_SINGLE_ROUNDING=0, as the tflite-micro wheel is;
+// test/python/quant/test_fixedpoint.py pins that). Pure integer functions, no state, no memory access.
+#ifndef MINIML_CORE_FIXEDPOINT_H_
+#define MINIML_CORE_FIXEDPOINT_H_
+
+#include <stdint.h>
+
+#include "core_types.h"
+
+namespace miniml {
+
+// Fused activation bounds and the int8 range. int32_t, not int: int is 16 bits on AVR.
+constexpr int32_t kInt8Min = -128;
+constexpr int32_t kInt8Max = 127;
+
+namespace detail {
+
+// Signed 32x32 -> 64 product. On AVR a full int64 multiply is a libgcc call (__muldi3); here the two
+// operands are 32-bit, so four 16x16 -> 32 partial products are enough and stay in registers.
+inline int64_t mul_32x32_64(int32_t a, int32_t b) {
+#if defined(__AVR__)
+  const bool negative = (a < 0) != (b < 0);
+  // Magnitudes as uint32: -INT32_MIN is representable there.
+  const uint32_t ua = a < 0 ? 0u - static_cast<uint32_t>(a) : static_cast<uint32_t>(a);
+  const uint32_t ub = b < 0 ? 0u - static_cast<uint32_t>(b) : static_cast<uint32_t>(b);
+  const uint16_t a0 = static_cast<uint16_t>(ua), a1 = static_cast<uint16_t>(ua >> 16);
+  const uint16_t b0 = static_cast<uint16_t>(ub), b1 = static_cast<uint16_t>(ub >> 16);
+  const uint32_t lo = static_cast<uint32_t>(a0) * b0;
+  const uint32_t m1 = static_cast<uint32_t>(a0) * b1;
+  const uint32_t m2 = static_cast<uint32_t>(a1) * b0;
+  const uint32_t hi = static_cast<uint32_t>(a1) * b1;
+  const uint64_t mid = static_cast<uint64_t>(m1) + m2;
+  const uint64_t p = (static_cast<uint64_t>(hi) << 32) + (mid << 16) + lo;
+  return negative ? -static_cast<int64_t>(p) : static_cast<int64_t>(p);
+#else
+  return static_cast<int64_t>(a) * static_cast<int64_t>(b);
+#endif
+}
+
+}  // namespace detail
+
+// gemmlowp SaturatingRoundingDoublingHighMul: round(a * b / 2^31), halves away from zero; the one
+// overflowing case (INT32_MIN * INT32_MIN) saturates.
+inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
+  if (a == b && a == INT32_MIN) return INT32_MAX;
+  const int64_t ab = detail::mul_32x32_64(a, b);
+  const int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : (INT64_C(1) - (INT64_C(1) << 30));
+  // Division, not a shift: it truncates toward zero, which together with the nudge is TFLite's rounding.
+  return static_cast<int32_t>((ab + nudge) / (INT64_C(1) << 31));
+}
+
+// gemmlowp RoundingDivideByPOT: x / 2^exponent rounded to nearest, halves away from zero. 0 <= exponent <= 31.
+inline int32_t rounding_divide_by_pot(int32_t x, int8_t exponent) {
+  const int32_t mask = static_cast<int32_t>((UINT32_C(1) << exponent) - 1u);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  // >> of a negative int32 is arithmetic on every compiler we target (gcc documents it).
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+// TFLite MultiplyByQuantizedMultiplier: x * multiplier * 2^(shift - 31), rounded twice as TFLM does.
+// multiplier in [2^30, 2^31) (or 0), shift in [-31, 30]; positive shifts scale x up first.
+inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int8_t shift) {
+  const int8_t left = shift > 0 ? shift : 0;
+  const int8_t right = shift > 0 ? 0 : static_cast<int8_t>(-shift);
+  // Left shift through uint32: TFLM writes x * (1 << left), which wraps the same way on its targets.
+  const int32_t scaled = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
+  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(scaled, multiplier), right);
+}
+
+// Requantise one int32 accumulator to int8: scale, add the output zero point, clamp to the fused activation.
+inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point,
+                            int32_t act_min, int32_t act_max) {
+  int32_t v = multiply_by_quantized_multiplier(acc, multiplier, shift) + output_zero_point;
+  if (v < act_min) v = act_min;
+  if (v > act_max) v = act_max;
+  return static_cast<int8_t>(v);
+}
+
+}  // namespace miniml
+
+#endif  // MINIML_CORE_FIXEDPOINT_H_

@@ -1,0 +1,55 @@
+// add_s8 / mul_s8 / clamp_s8: int8 elementwise ops with TFLM ADD / MUL numbers (same-shape operands), and
+// a standalone clamp for ReLU / ReLU6 / Hardtanh whose output keeps its input's scale. All in SRAM;
+// output may alias an input (each element is read before it is written).
+#ifndef MINIML_OP_ELEMENTWISE_S8_H_
+#define MINIML_OP_ELEMENTWISE_S8_H_
+
+#include <stdint.h>
+
+#include "core_fixedpoint.h"
+#include "core_types.h"
+
+namespace miniml {
+
+// Number of bits both inputs are scaled up by before being brought to a common scale (TFLM int8 ADD).
+constexpr int8_t kAddLeftShift = 20;
+
+// TFLM ADD: a and b go to twice the larger input scale with their own multiplier (shift <= 0), are summed,
+// then requantised to the output scale. Each multiplier/shift pair comes from quant/params.py add_params().
+inline void add_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point, int32_t a_multiplier,
+                   int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier, int8_t b_shift,
+                   int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point, int32_t act_min,
+                   int32_t act_max, int8_t* output) {
+  for (index_t i = 0; i < n; ++i) {
+    // (x - zp) * 2^20 fits int32: |x - zp| <= 255.
+    const int32_t sa = multiply_by_quantized_multiplier(
+        static_cast<int32_t>(a[i] - a_zero_point) * (INT32_C(1) << kAddLeftShift), a_multiplier, a_shift);
+    const int32_t sb = multiply_by_quantized_multiplier(
+        static_cast<int32_t>(b[i] - b_zero_point) * (INT32_C(1) << kAddLeftShift), b_multiplier, b_shift);
+    output[i] = requantize_s8(sa + sb, output_multiplier, output_shift, output_zero_point, act_min, act_max);
+  }
+}
+
+// TFLM MUL: (a - za) * (b - zb) requantised with one multiplier (a_scale * b_scale / output_scale).
+inline void mul_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point, int32_t b_zero_point,
+                   int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                   int8_t* output) {
+  for (index_t i = 0; i < n; ++i) {
+    const int32_t p = static_cast<int32_t>(a[i] - a_zero_point) * static_cast<int32_t>(b[i] - b_zero_point);
+    output[i] = requantize_s8(p, multiplier, shift, output_zero_point, act_min, act_max);
+  }
+}
+
+// output[i] = min(max(input[i], lo), hi): ReLU (lo = zero point), ReLU6, Hardtanh at unchanged scale.
+inline void clamp_s8(const int8_t* input, index_t n, int32_t lo, int32_t hi, int8_t* output) {
+  for (index_t i = 0; i < n; ++i) {
+    int32_t v = input[i];
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    output[i] = static_cast<int8_t>(v);
+  }
+}
+
+}  // namespace miniml
+
+#endif  // MINIML_OP_ELEMENTWISE_S8_H_

@@ -1,0 +1,143 @@
+"""Quantisation parameters, TFLite int8 spec: ranges from calibration data, scales and zero points, weight and
+bias quantisation, and the per-op requantisation constants computed exactly as TFLM computes them.
+
+Pure functions on numpy arrays / Python floats. Every scale is a float32 value (TFLite stores float32); the
+multipliers are derived from those float32 values in double precision, in the order TFLM's Prepare() uses,
+because a different order changes the last bit of the multiplier and then the output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fixedpoint import activation_range, quantize_multiplier
+
+QMIN, QMAX = -128, 127
+RANGE_METHODS = ("minmax", "percentile", "mse")
+
+
+@dataclass(frozen=True)
+class QParams:
+    """Per-tensor affine int8 quantisation: real = scale * (q - zero_point)."""
+
+    scale: float  # a float32 value
+    zero_point: int
+
+
+def f32(x) -> float:
+    return float(np.float32(x))
+
+
+def qparams_from_range(lo: float, hi: float) -> QParams:
+    """Asymmetric int8 parameters covering [lo, hi] widened to include 0 (so 0 is exact, as padding needs)."""
+    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
+    if hi - lo < 1e-12:
+        return QParams(1.0, 0)
+    scale = f32((hi - lo) / (QMAX - QMIN))
+    zp = int(round(QMIN - lo / scale))
+    return QParams(scale, int(np.clip(zp, QMIN, QMAX)))
+
+
+def _mse_range(x: np.ndarray, lo: float, hi: float, steps: int = 64) -> tuple[float, float]:
+    """Shrink [lo, hi] by a common factor, keeping the one with the least quantise-dequantise error."""
+    best = (np.inf, lo, hi)
+    for f in np.linspace(1.0, 0.2, steps):
+        p = qparams_from_range(lo * f, hi * f)
+        q = np.clip(np.round(x / p.scale) + p.zero_point, QMIN, QMAX)
+        err = float(np.mean((p.scale * (q - p.zero_point) - x) ** 2))
+        if err < best[0]:
+            best = (err, lo * f, hi * f)
+    return best[1], best[2]
+
+
+def observe_range(x: np.ndarray, method: str = "minmax", percentile: float = 99.99) -> tuple[float, float]:
+    """Range of one activation tensor over the calibration batch: min/max, a percentile, or MSE-optimal."""
+    x = np.asarray(x, np.float64).ravel()
+    if method == "minmax":
+        return float(x.min()), float(x.max())
+    if method == "percentile":
+        return float(np.percentile(x, 100.0 - percentile)), float(np.percentile(x, percentile))
+    if method == "mse":
+        return _mse_range(x, float(x.min()), float(x.max()))
+    raise ValueError(f"unknown range method {method!r}; use one of {RANGE_METHODS}")
+
+
+def quantize_weight(w: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric per-output-channel int8 weights (zero point 0, range [-127, 127]) and float32 scales."""
+    w = np.asarray(w, np.float32)
+    red = tuple(i for i in range(w.ndim) if i != axis)
+    amax = np.max(np.abs(w), axis=red) if red else np.abs(w)
+    scales = np.where(amax > 0, amax / np.float32(127.0), np.float32(1.0)).astype(np.float32)
+    shape = [1] * w.ndim
+    shape[axis] = -1
+    q = np.clip(np.round(w / scales.reshape(shape)), -127, 127).astype(np.int8)
+    return q, scales
+
+
+def quantize_bias(b: np.ndarray | None, input_scale: float, w_scales: np.ndarray, n: int) -> np.ndarray:
+    """int32 bias at scale input_scale * w_scale[c] (the float32 product, as TFLite stores it)."""
+    if b is None:
+        return np.zeros(n, np.int32)
+    bs = (np.float32(input_scale) * np.asarray(w_scales, np.float32)).astype(np.float64)
+    q = np.round(np.asarray(b, np.float64) / bs)
+    return np.clip(q, -(2**31), 2**31 - 1).astype(np.int32)
+
+
+def fold_bias(bias_q: np.ndarray, w_q: np.ndarray, input_zero_point: int) -> np.ndarray:
+    """bias - input_zero_point * sum(weight of the channel): the bias our kernels take (op_linear_s8.h)."""
+    wsum = np.asarray(w_q, np.int64).reshape(len(bias_q), -1).sum(axis=1)
+    folded = np.asarray(bias_q, np.int64) - int(input_zero_point) * wsum
+    if np.any(np.abs(folded) >= 2**31):
+        raise OverflowError("folded int32 bias overflows")
+    return folded.astype(np.int32)
+
+
+def channel_multipliers(input_scale: float, w_scales, output_scale: float,
+                        per_tensor_fc: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Requantisation (multiplier, shift) per output channel for conv / fully connected.
+
+    TFLM: double(in) * double(w[c]) / double(out), except a per-tensor FULLY_CONNECTED (one weight scale),
+    which rounds the product in float32 first (GetQuantizedConvolutionMultipler).
+    """
+    ms, ss = [], []
+    for ws in np.atleast_1d(np.asarray(w_scales, np.float32)):
+        if per_tensor_fc:
+            real = float(np.float32(input_scale) * np.float32(ws)) / f32(output_scale)
+        else:
+            real = f32(input_scale) * float(ws) / f32(output_scale)
+        m, s = quantize_multiplier(real)
+        ms.append(m)
+        ss.append(s)
+    return np.array(ms, np.int32), np.array(ss, np.int8)
+
+
+@dataclass(frozen=True)
+class AddParams:
+    a_multiplier: int
+    a_shift: int
+    b_multiplier: int
+    b_shift: int
+    output_multiplier: int
+    output_shift: int
+
+
+def add_params(a_scale: float, b_scale: float, output_scale: float, left_shift: int = 20) -> AddParams:
+    """TFLM int8 ADD constants (CalculateOpDataAdd)."""
+    twice_max = 2.0 * max(f32(a_scale), f32(b_scale))
+    am, ash = quantize_multiplier(f32(a_scale) / twice_max)
+    bm, bsh = quantize_multiplier(f32(b_scale) / twice_max)
+    om, osh = quantize_multiplier(twice_max / ((1 << left_shift) * f32(output_scale)))
+    return AddParams(am, ash, bm, bsh, om, osh)
+
+
+def mul_params(a_scale: float, b_scale: float, output_scale: float) -> tuple[int, int]:
+    """TFLM int8 MUL constant: double(a) * double(b) / double(out)."""
+    return quantize_multiplier(f32(a_scale) * f32(b_scale) / f32(output_scale))
+
+
+__all__ = [
+    "QParams", "qparams_from_range", "observe_range", "quantize_weight", "quantize_bias", "fold_bias",
+    "channel_multipliers", "add_params", "mul_params", "activation_range", "RANGE_METHODS",
+]
