@@ -1,0 +1,53 @@
+// Losses for on-device learning, each with its gradient with respect to the model output (the start of
+// the backward step). Batch 1, reduction "mean" like torch.nn.functional's defaults. All buffers in RAM.
+#ifndef MINIML_TRAIN_LOSS_H_
+#define MINIML_TRAIN_LOSS_H_
+
+#include <math.h>
+#include <stdint.h>
+
+#include "core_types.h"
+
+namespace miniml {
+
+// torch.nn.functional.mse_loss(output, target): mean of (output - target)^2 over `size` floats.
+inline float mse_loss_f32(const float* output, const float* target, index_t size) {
+  float sum = 0.0f;
+  for (index_t i = 0; i < size; ++i) {
+    const float d = output[i] - target[i];
+    sum += d * d;
+  }
+  return sum / static_cast<float>(size);
+}
+
+// d mse_loss / d output = 2/N (output - target), computed as torch does: (output - target) * (2/N).
+// grad_output may alias output (not target).
+inline void mse_grad_f32(const float* output, const float* target, index_t size, float* grad_output) {
+  const float norm = 2.0f / static_cast<float>(size);
+  for (index_t i = 0; i < size; ++i) grad_output[i] = (output[i] - target[i]) * norm;
+}
+
+// torch.nn.functional.cross_entropy(logits, label): log-sum-exp(logits) - logits[label], computed with
+// the max subtracted so no exp overflows. Also writes its gradient, softmax(logits) - onehot(label),
+// to grad_output (`size` floats, must not alias logits). `label` < size (checked by the caller).
+inline float cross_entropy_f32(const float* logits, uint16_t label, index_t size, float* grad_output) {
+  float max_logit = logits[0];
+  for (index_t i = 1; i < size; ++i) {
+    if (logits[i] > max_logit) max_logit = logits[i];
+  }
+  float sum = 0.0f;
+  for (index_t i = 0; i < size; ++i) {
+    grad_output[i] = static_cast<float>(expf(logits[i] - max_logit));
+    sum += grad_output[i];
+  }
+  // The casts: avr-libc's expf/logf are macros for exp/log, typed double (32-bit there).
+  // sum >= 1 (the max term is exp(0)), so the division and the log are safe for finite logits.
+  const float inv_sum = 1.0f / sum;
+  for (index_t i = 0; i < size; ++i) grad_output[i] *= inv_sum;
+  grad_output[label] -= 1.0f;
+  return (static_cast<float>(logf(sum)) + max_logit) - logits[label];
+}
+
+}  // namespace miniml
+
+#endif  // MINIML_TRAIN_LOSS_H_

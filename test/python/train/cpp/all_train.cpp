@@ -1,0 +1,45 @@
+// Instantiates every train_*.h and store_*.h function (two TUs link this file twice: ODR check). With
+// ARDUINO defined it also builds the EEPROM adapter against the test's stand-in EEPROM.h.
+#include "miniml/store_crc32.h"
+#include "miniml/store_eeprom.h"
+#include "miniml/store_ram.h"
+#include "miniml/store_slots.h"
+#include "miniml/train_finite.h"
+#include "miniml/train_linear.h"
+#include "miniml/train_loss.h"
+#include "miniml/train_sgd.h"
+
+#ifndef MINIML_TU_NAME
+#define MINIML_TU_NAME run_all
+#endif
+
+template <class Dummy = void>
+struct Factory {
+  static const float kWeight[6];
+};
+template <class Dummy>
+const float Factory<Dummy>::kWeight[6] MINIML_ROM = {1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f};
+
+float MINIML_TU_NAME(uint8_t* bytes, uint32_t size, float* w, float* v, const float* x, float* g) {
+  float loss = miniml::mse_loss_f32(x, w, 2);
+  miniml::mse_grad_f32(x, w, 2, g);
+  loss += miniml::cross_entropy_f32(x, 1, 2, g);
+  miniml::linear_backward_input_f32<miniml::Rom>(Factory<>::kWeight, g, 3, 2, g + 2);
+  miniml::linear_backward_input_f32<miniml::Ram>(w, g, 3, 2, g + 2);
+  miniml::relu_backward_f32(x, 3, g + 2);
+  if (miniml::outer_finite_f32(g, 2, x, 3) && miniml::is_finite_f32(loss)) {
+    miniml::linear_weight_sgd_f32(w, x, g, 3, 2, 0.1f);
+    miniml::linear_weight_sgd_momentum_f32(w, v, x, g, 3, 2, 0.1f, 0.9f);
+    miniml::sgd_f32(w, g, 2, 0.1f);
+    miniml::sgd_momentum_f32(w, v, g, 2, 0.1f, 0.9f);
+  }
+  miniml::RamStore ram(bytes, size);
+  if (miniml::store_save(ram, 0, w, 24, 7) != miniml::kStoreOk) return miniml::nan_f32();
+  if (miniml::store_load(ram, 0, w, 24, 7) != miniml::kStoreOk) return miniml::nan_f32();
+#if defined(ARDUINO)
+  miniml::EepromStore eeprom;
+  miniml::store_save(eeprom, 0, w, 24, 7);
+  miniml::store_load(eeprom, 0, w, 24, 7);
+#endif
+  return loss + miniml::max_abs_f32(w, 6) + static_cast<float>(miniml::crc32_update(0, bytes, 4) & 1UL);
+}

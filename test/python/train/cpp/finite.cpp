@@ -1,0 +1,85 @@
+// Non-finite refusal: the finite helpers on edge values, and a head step (Linear 3 -> 2, the checks in the
+// order the generated learn() makes them) that must refuse NaN/Inf input, target, loss and gradient
+// with the weights bit-for-bit untouched, then still learn from a good sample. Prints "checks N" and
+// exits 0 only if all hold.
+#include <float.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "miniml/train_finite.h"
+#include "miniml/train_linear.h"
+#include "miniml/train_loss.h"
+#include "miniml/train_sgd.h"
+
+static int failures = 0, checks = 0;
+#define CHECK(cond)                                  \
+  do {                                               \
+    ++checks;                                        \
+    if (!(cond)) {                                   \
+      printf("FAIL line %d: %s\n", __LINE__, #cond); \
+      ++failures;                                    \
+    }                                                \
+  } while (0)
+
+static float w[2 * 3] = {0.5f, -0.25f, 1.0f, 0.75f, 0.125f, -1.0f}, b[2] = {0.1f, -0.2f};
+static float y[2], dy[2];
+static int refused = 0;
+
+static float head_step(const float* x, const float* target, int label) {
+  if (!miniml::all_finite_f32(x, 3) || (target && !miniml::all_finite_f32(target, 2))) {
+    ++refused;
+    return miniml::nan_f32();
+  }
+  for (int o = 0; o < 2; ++o) {
+    y[o] = b[o];
+    for (int i = 0; i < 3; ++i) y[o] += w[o * 3 + i] * x[i];
+  }
+  const float loss = target ? miniml::mse_loss_f32(y, target, 2)
+                            : miniml::cross_entropy_f32(y, static_cast<uint16_t>(label), 2, dy);
+  if (target) miniml::mse_grad_f32(y, target, 2, dy);
+  if (!miniml::is_finite_f32(loss) || !miniml::outer_finite_f32(dy, 2, x, 3)) {
+    ++refused;
+    return miniml::nan_f32();
+  }
+  miniml::linear_weight_sgd_f32(w, x, dy, 3, 2, 0.1f);
+  miniml::sgd_f32(b, dy, 2, 0.1f);
+  return loss;
+}
+
+int main() {
+  const float inf = FLT_MAX * 2.0f, nan = miniml::nan_f32();
+  CHECK(miniml::is_finite_f32(0.0f) && miniml::is_finite_f32(-FLT_MAX) && miniml::is_finite_f32(FLT_MIN / 4.0f));
+  CHECK(!miniml::is_finite_f32(inf) && !miniml::is_finite_f32(-inf) && !miniml::is_finite_f32(nan));
+  const float v[3] = {1.0f, nan, 2.0f};
+  CHECK(miniml::all_finite_f32(v, 1) && !miniml::all_finite_f32(v, 2) && miniml::all_finite_f32(v, 0));
+  // outer_finite_f32 is exact at the overflow edge: 2^64 * 2^63 is finite, 2^64 * 2^64 is not.
+  const float a[2] = {-18446744073709551616.0f, 1.0f}, b63[1] = {9223372036854775808.0f},
+              b64[1] = {18446744073709551616.0f};
+  CHECK(miniml::outer_finite_f32(a, 2, b63, 1) && !miniml::outer_finite_f32(a, 2, b64, 1));
+  // Cross-entropy of huge logits stays finite (max subtracted); its gradient is softmax - onehot.
+  const float big[3] = {1e30f, -1e30f, 1e30f};
+  float g[3];
+  const float ce = miniml::cross_entropy_f32(big, 1, 3, g);
+  CHECK(miniml::is_finite_f32(ce) && ce > 1e29f && g[0] == 0.5f && g[1] == -1.0f && g[2] == 0.5f);
+
+  float w_before[6], b_before[2];
+  memcpy(w_before, w, sizeof(w));
+  memcpy(b_before, b, sizeof(b));
+  const float good_x[3] = {1.0f, 2.0f, -1.0f}, good_t[2] = {0.5f, 0.0f};
+  const float nan_x[3] = {1.0f, nan, 0.0f}, inf_t[2] = {0.0f, -inf};
+  const float huge_x[3] = {1e20f, 0.0f, 0.0f};  // y0 = 5e19: (y - t)^2 overflows, loss is Inf
+  // y0 = 0.1 + 2e19 - 2e19 = 0 and y1 = 4e19, so loss = (0.1^2 + 1e19^2) / 2 is finite but the weight
+  // gradient dy1 * x1 = 1e19 * 8e19 overflows.
+  const float grad_x[3] = {4e19f, 8e19f, 0.0f}, grad_t[2] = {0.1f, 3e19f};
+  const float* xs[5] = {nan_x, good_x, huge_x, grad_x, nan_x};
+  const float* ts[5] = {good_t, inf_t, good_t, grad_t, 0};
+  for (int i = 0; i < 5; ++i) {
+    CHECK(!miniml::is_finite_f32(head_step(xs[i], ts[i], 0)));
+    CHECK(memcmp(w_before, w, sizeof(w)) == 0 && memcmp(b_before, b, sizeof(b)) == 0);
+  }
+  CHECK(refused == 5);
+  const float loss = head_step(good_x, good_t, 0);
+  CHECK(miniml::is_finite_f32(loss) && loss > 0.0f && memcmp(w_before, w, sizeof(w)) != 0);
+  printf("checks %d failures %d\n", checks, failures);
+  return failures == 0 ? 0 : 1;
+}

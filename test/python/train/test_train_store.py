@@ -1,0 +1,28 @@
+"""The two-slot CRC store: torn saves at every byte, corrupted bytes, empty and foreign stores, and the
+sequence-number wrap (store_torn.cpp asserts each case; here we check it ran them all)."""
+
+import zlib
+
+
+def test_store_torn_corrupt_empty(host):
+    out = host.run("store_torn.cpp").stdout
+    payload = 7 * 4
+    full = payload + 24
+    torn = 4 * (full + 2)  # k = 0..3 prior saves, cut = 0..full+1
+    corrupt = 20 + payload
+    expected = 2 + torn + corrupt + 1
+    assert f"cases {expected} failures 0" in out, out
+
+
+def test_store_crc_matches_zlib(host):
+    data = bytes(range(256)) * 3
+    header = ("static const unsigned char kData[] = {" + ", ".join(map(str, data)) + "};\n"
+              f"static const unsigned kLen = {len(data)};\n")
+    out = host.run("crc_print.cpp", header).stdout.split()
+    assert [int(v, 16) for v in out] == [zlib.crc32(data[:n]) for n in (0, 1, 100, len(data))]
+
+
+def test_refuse_non_finite(host):
+    """NaN/Inf input, target, loss and weight gradient: refused, weights bit-for-bit untouched."""
+    out = host.run("finite.cpp").stdout
+    assert "checks 17 failures 0" in out, out
