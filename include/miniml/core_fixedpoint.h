@@ -16,26 +16,31 @@ constexpr int32_t kInt8Max = 127;
 
 namespace detail {
 
-// Signed 32x32 -> 64 product. On AVR a full int64 multiply is a libgcc call (__muldi3); here the two
-// operands are 32-bit, so four 16x16 -> 32 partial products are enough and stay in registers.
-inline int64_t mul_32x32_64(int32_t a, int32_t b) {
-#if defined(__AVR__)
+// SaturatingRoundingDoublingHighMul without 64-bit arithmetic, for 8-bit cores where int64 operations are
+// libgcc calls: |a| * |b| from four 16x16 -> 32 products, the rounding nudge added to the low word, then
+// bits 31..62 of the sum. Exact for all inputs except INT32_MIN * INT32_MIN (handled by the caller).
+// With p = |a b|: a b + nudge = +(p + 2^30) when a b >= 0 and -(p + 2^30 - 1) when a b < 0, and C's
+// truncating division by 2^31 of a value of that sign is the floor of its magnitude, negated.
+inline int32_t srdhm_parts(int32_t a, int32_t b) {
   const bool negative = (a < 0) != (b < 0);
-  // Magnitudes as uint32: -INT32_MIN is representable there.
   const uint32_t ua = a < 0 ? 0u - static_cast<uint32_t>(a) : static_cast<uint32_t>(a);
   const uint32_t ub = b < 0 ? 0u - static_cast<uint32_t>(b) : static_cast<uint32_t>(b);
   const uint16_t a0 = static_cast<uint16_t>(ua), a1 = static_cast<uint16_t>(ua >> 16);
   const uint16_t b0 = static_cast<uint16_t>(ub), b1 = static_cast<uint16_t>(ub >> 16);
-  const uint32_t lo = static_cast<uint32_t>(a0) * b0;
+  uint32_t lo = static_cast<uint32_t>(a0) * b0;
+  uint32_t hi = static_cast<uint32_t>(a1) * b1;
   const uint32_t m1 = static_cast<uint32_t>(a0) * b1;
-  const uint32_t m2 = static_cast<uint32_t>(a1) * b0;
-  const uint32_t hi = static_cast<uint32_t>(a1) * b1;
-  const uint64_t mid = static_cast<uint64_t>(m1) + m2;
-  const uint64_t p = (static_cast<uint64_t>(hi) << 32) + (mid << 16) + lo;
-  return negative ? -static_cast<int64_t>(p) : static_cast<int64_t>(p);
-#else
-  return static_cast<int64_t>(a) * static_cast<int64_t>(b);
-#endif
+  const uint32_t mid = m1 + static_cast<uint32_t>(a1) * b0;
+  if (mid < m1) hi += UINT32_C(1) << 16;  // carry out of the middle sum
+  const uint32_t mid_lo = mid << 16;
+  lo += mid_lo;
+  if (lo < mid_lo) ++hi;
+  hi += mid >> 16;
+  const uint32_t nudge = negative ? (UINT32_C(1) << 30) - 1u : (UINT32_C(1) << 30);
+  lo += nudge;
+  if (lo < nudge) ++hi;
+  const uint32_t q = (hi << 1) | (lo >> 31);
+  return negative ? static_cast<int32_t>(0u - q) : static_cast<int32_t>(q);
 }
 
 }  // namespace detail
@@ -44,10 +49,14 @@ inline int64_t mul_32x32_64(int32_t a, int32_t b) {
 // overflowing case (INT32_MIN * INT32_MIN) saturates.
 inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
   if (a == b && a == INT32_MIN) return INT32_MAX;
-  const int64_t ab = detail::mul_32x32_64(a, b);
+#if defined(__AVR__)
+  return detail::srdhm_parts(a, b);
+#else
+  const int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
   const int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : (INT64_C(1) - (INT64_C(1) << 30));
   // Division, not a shift: it truncates toward zero, which together with the nudge is TFLite's rounding.
   return static_cast<int32_t>((ab + nudge) / (INT64_C(1) << 31));
+#endif
 }
 
 // gemmlowp RoundingDivideByPOT: x / 2^exponent rounded to nearest, halves away from zero. 0 <= exponent <= 31.

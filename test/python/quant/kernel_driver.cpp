@@ -55,6 +55,16 @@ int main() {
       const int8_t s = static_cast<int8_t>(next());
       printf("%ld\n", static_cast<long>(miniml::multiply_by_quantized_multiplier(x, m, s)));
     }
+  } else if (!strcmp(op, "srdhm")) {
+    // Both implementations: the int64 one (32-bit targets) and the 16x16-parts one (AVR).
+    const long n = next();
+    for (long i = 0; i < n; ++i) {
+      const int32_t a = static_cast<int32_t>(next());
+      const int32_t b = static_cast<int32_t>(next());
+      const long parts = (a == b && a == INT32_MIN) ? static_cast<long>(INT32_MAX)
+                                                   : static_cast<long>(miniml::detail::srdhm_parts(a, b));
+      printf("%ld %ld\n", static_cast<long>(miniml::saturating_rounding_doubling_high_mul(a, b)), parts);
+    }
   } else if (!strcmp(op, "linear")) {
     const long in = next(), out = next(), ozp = next(), lo = next(), hi = next();
     int8_t* x = read_array<int8_t>(in);

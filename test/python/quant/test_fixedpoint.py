@@ -41,6 +41,19 @@ def test_parity_mbqm_cpp_vs_numpy(driver):
     np.testing.assert_array_equal(got, want)
 
 
+def test_parity_srdhm_both_implementations(driver):
+    """The AVR 16x16-parts SaturatingRoundingDoublingHighMul equals the int64 one and numpy, signs and edges."""
+    rng = np.random.default_rng(5)
+    edge = [0, 1, -1, 2**31 - 1, -(2**31), 2**30, -(2**30), 2**16, -(2**16), 65535, -65535]
+    a = np.concatenate([np.repeat(edge, len(edge)), rng.integers(-(2**31), 2**31, 3000)])
+    b = np.concatenate([np.tile(edge, len(edge)), rng.integers(-(2**31), 2**31, 3000)])
+    b[-1000:] = rng.integers(1 << 30, 1 << 31, 1000)  # the multipliers the kernels really use
+    want = fp.saturating_rounding_doubling_high_mul(a, b)
+    got = driver("srdhm", [a.size], np.stack([a, b], 1)).reshape(-1, 2)
+    np.testing.assert_array_equal(got[:, 0], want)
+    np.testing.assert_array_equal(got[:, 1], want)
+
+
 def test_tflm_rounds_twice():
     """Find fully-connected cases where single and double rounding differ; TFLM must match double."""
     rng = np.random.default_rng(7)

@@ -34,7 +34,7 @@ def _options(op, kind, obj):
 
 
 def _run(model: me.Model, inputs):
-    it = runtime.Interpreter.from_bytes(bytes(model.build()))
+    it = runtime.Interpreter.from_bytes(bytes(model.build()), arena_size=1 << 20)
     for i, x in enumerate(inputs):
         it.set_input(x, i)
     it.invoke()

@@ -1,0 +1,80 @@
+// Instantiates every int8 kernel with both memory policies, so cross-compilers see all template code.
+// With -DMINIML_MAIN it is also a tiny self-check firmware: the DSP dot product against the plain loop.
+#include "miniml/core_dot.h"
+#include "miniml/core_fixedpoint.h"
+#include "miniml/op_conv_s8.h"
+#include "miniml/op_elementwise_s8.h"
+#include "miniml/op_linear_s8.h"
+#include "miniml/op_pool_s8.h"
+#include "miniml/op_quantize.h"
+
+namespace {
+
+template <class Mem>
+struct Params {
+  static const int8_t kWeight[2 * 3 * 3 * 3] MINIML_ROM;
+  static const int32_t kBias[2] MINIML_ROM;
+  static const int32_t kMultiplier[2] MINIML_ROM;
+  static const int8_t kShift[2] MINIML_ROM;
+};
+template <class Mem>
+const int8_t Params<Mem>::kWeight[2 * 3 * 3 * 3] MINIML_ROM = {1, -2, 3, 4, -5, 6, 7, -8, 9};
+template <class Mem>
+const int32_t Params<Mem>::kBias[2] MINIML_ROM = {10, -10};
+template <class Mem>
+const int32_t Params<Mem>::kMultiplier[2] MINIML_ROM = {1073741824, 1500000000};
+template <class Mem>
+const int8_t Params<Mem>::kShift[2] MINIML_ROM = {-3, 1};
+
+template <class Mem>
+int32_t run_all(int8_t* a, int8_t* b, float* f) {
+  typedef Params<Mem> P;
+  miniml::linear_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, 3, -128, 127, 27, 2, b);
+  miniml::conv2d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 5, 5, 2, 3,
+                         3, 1, 1, 1, 1, 1, 1, 1, b);
+  miniml::conv1d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 9, 2, 3, 2,
+                         1, 1, 1, b);
+  miniml::max_pool2d_s8(a, 2, 4, 4, 2, 2, 2, 2, 0, 0, -128, 127, b);
+  miniml::avg_pool2d_s8(a, 2, 4, 4, 3, 3, 1, 1, 1, 1, -128, 127, b);
+  miniml::max_pool1d_s8(a, 2, 8, 2, 2, 0, -128, 127, b);
+  miniml::avg_pool1d_s8(a, 2, 8, 2, 2, 0, -128, 127, b);
+  miniml::add_s8(a, a + 8, 8, 1, 1073741824, -1, 2, 1073741824, -1, 1500000000, -19, 0, -128, 127, b);
+  miniml::mul_s8(a, a + 8, 8, 1, 2, 1500000000, -7, 0, -128, 127, b);
+  miniml::clamp_s8(a, 8, 0, 127, b);
+  miniml::quantize_s8(f, 4, 0.05f, 3, b);
+  miniml::dequantize_s8(a, 4, 0.05f, 3, f);
+  return miniml::multiply_by_quantized_multiplier(b[0], 1073741824, -2);
+}
+
+}  // namespace
+
+int8_t g_a[128];
+int8_t g_b[128];
+float g_f[4];
+
+int32_t miniml_instantiate_s8() { return run_all<miniml::Rom>(g_a, g_b, g_f) + run_all<miniml::Ram>(g_a, g_b, g_f); }
+
+#if defined(MINIML_MAIN)
+// Exit status 0 when the target's dot_s8 (SMLAD path on a Cortex-M4) equals the plain loop on every length
+// 0..40 and every alignment 0..3, with pseudo-random int8 data including -128.
+int main() {
+  static int8_t x[48], y[48];
+  uint32_t s = 12345u;
+  for (int i = 0; i < 48; ++i) {
+    s = s * 1103515245u + 12345u;
+    x[i] = static_cast<int8_t>(s >> 16);
+    s = s * 1103515245u + 12345u;
+    y[i] = static_cast<int8_t>(s >> 16);
+  }
+  x[5] = -128;
+  y[5] = -128;
+  for (miniml::index_t off = 0; off < 4; ++off) {
+    for (miniml::index_t n = 0; n <= 40; ++n) {
+      const int32_t fast = miniml::detail::dot_s8<miniml::Ram>(x + off, y + (3 - off), n, 7);
+      const int32_t plain = miniml::detail::dot_s8_plain<miniml::Ram>(x + off, y + (3 - off), n, 7);
+      if (fast != plain) return 1;
+    }
+  }
+  return miniml_instantiate_s8() == 12345 ? 3 : 0;
+}
+#endif
