@@ -11,9 +11,12 @@ namespace miniml {
 // 32 KB flash); 32 bits elsewhere. The exporter static_asserts that every size fits.
 #if defined(__AVR__)
 typedef uint16_t index_t;
+typedef int16_t sindex_t;
 #else
 typedef uint32_t index_t;
+typedef int32_t sindex_t;
 #endif
+// sindex_t: signed positions (a kernel window may start left of the input, in the padding).
 
 }  // namespace miniml
 

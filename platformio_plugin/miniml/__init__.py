@@ -1,1 +1,57 @@
-"""MiniML: PyTorch models to header-only C++ for microcontrollers."""
+"""MiniML: PyTorch models to header-only C++ for microcontrollers.
+
+`import miniml` does not import torch (the PlatformIO hook imports miniml.hook without it); export()
+imports torch when called.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import (
+    BatchSizeError,
+    DynamicShapeError,
+    ExportValueError,
+    MinimlError,
+    ModelTooLargeError,
+    OptionError,
+    TrainingModeError,
+    UnsupportedOpError,
+)
+from .report import LayerRow, Report
+
+__version__ = "0.1.0"
+
+
+def export(model: Any, example_input: Any = None, name: str = "model", out_dir: str = ".",
+           **options: Any) -> Report:
+    """Exports an eval-mode nn.Module or a torch.export.ExportedProgram to <out_dir>/<name>.h.
+
+    Options (keyword): golden=N embeds N seeded random inputs and PyTorch's outputs; seed=0;
+    quantize, calibration, on_device_learning, loss, learning_rate, momentum, trainable (see docs).
+    """
+    from .api import export as _export
+
+    return _export(model, example_input, name, out_dir, **options)
+
+
+def analyze(model: Any, example_input: Any = None, name: str = "model", **options: Any) -> Report:
+    """Like export() but writes nothing: the Report (with the header text kept out)."""
+    from .api import analyze as _analyze
+
+    return _analyze(model, example_input, name, **options)
+
+
+__all__ = [
+    "BatchSizeError",
+    "DynamicShapeError",
+    "ExportValueError",
+    "LayerRow",
+    "MinimlError",
+    "ModelTooLargeError",
+    "OptionError",
+    "Report",
+    "TrainingModeError",
+    "UnsupportedOpError",
+    "analyze",
+    "export",
+]

@@ -10,7 +10,7 @@ def test_store_torn_corrupt_empty(host):
     full = payload + 24
     torn = 4 * (full + 2)  # k = 0..3 prior saves, cut = 0..full+1
     corrupt = 20 + payload
-    expected = 2 + torn + corrupt + 1
+    expected = 2 + torn + corrupt + 2
     assert f"cases {expected} failures 0" in out, out
 
 

@@ -161,6 +161,22 @@ int main() {
     CHECK(header[1] == 6UL);  // slot 1 took seq 0, 2, 4, 6
     ++cases;
   }
+  {
+    // Spans: a save of two arrays loads as their concatenation, and back into two arrays.
+    miniml::RamStore ram(bytes, kBytes);
+    ram.erase();
+    float a[3], b[4];
+    memcpy(a, w2, sizeof(a));
+    memcpy(b, w2 + 3, sizeof(b));
+    miniml::StoreSpan spans[2] = {{a, sizeof(a)}, {b, sizeof(b)}};
+    CHECK(miniml::store_save(ram, kBase, spans, 2, kLayout) == miniml::kStoreOk);
+    CHECK(miniml::store_load(ram, kBase, got, kPayload, kLayout) == miniml::kStoreOk && same(got, w2));
+    memset(a, 0, sizeof(a));
+    memset(b, 0, sizeof(b));
+    CHECK(miniml::store_load(ram, kBase, spans, 2, kLayout) == miniml::kStoreOk);
+    CHECK(memcmp(a, w2, sizeof(a)) == 0 && memcmp(b, w2 + 3, sizeof(b)) == 0);
+    ++cases;
+  }
   printf("cases %ld failures %d\n", cases, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -1,0 +1,103 @@
+// Pointwise activations as functors (ActRelu, ActSigmoid, ...), float32. One functor serves both the
+// standalone activation_f32 kernel and the activation fused into conv/linear, so both give identical bits.
+#ifndef MINIML_OP_ACTIVATION_H_
+#define MINIML_OP_ACTIVATION_H_
+
+#include <math.h>
+
+#include "core_types.h"
+
+namespace miniml {
+
+struct ActNone {
+  float operator()(float x) const { return x; }
+};
+
+struct ActRelu {
+  // written as a comparison, not fmaxf: NaN stays NaN like torch.relu
+  float operator()(float x) const { return x < 0.0f ? 0.0f : x; }
+};
+
+// Hardtanh(min_val, max_val); ReLU6 is ActHardtanh(0, 6).
+struct ActHardtanh {
+  float lo, hi;
+  ActHardtanh(float min_val, float max_val) : lo(min_val), hi(max_val) {}
+  float operator()(float x) const { return x < lo ? lo : (x > hi ? hi : x); }
+};
+
+struct ActLeakyRelu {
+  float slope;
+  explicit ActLeakyRelu(float negative_slope) : slope(negative_slope) {}
+  // slope may be > 1 or < 0, so no max(x, slope * x)
+  float operator()(float x) const { return x > 0.0f ? x : x * slope; }
+};
+
+struct ActSigmoid {
+  float operator()(float x) const { return 1.0f / (1.0f + expf(-x)); }
+};
+
+struct ActTanh {
+  float operator()(float x) const { return tanhf(x); }
+};
+
+struct ActHardsigmoid {
+  float operator()(float x) const {
+    const float t = x + 3.0f;
+    return (t < 0.0f ? 0.0f : (t > 6.0f ? 6.0f : t)) / 6.0f;
+  }
+};
+
+struct ActHardswish {
+  float operator()(float x) const {
+    const float t = x + 3.0f;
+    return x * (t < 0.0f ? 0.0f : (t > 6.0f ? 6.0f : t)) / 6.0f;
+  }
+};
+
+struct ActSilu {
+  float operator()(float x) const { return x / (1.0f + expf(-x)); }
+};
+
+namespace detail {
+// erf(x) for float, max abs error ~1.2e-7 (Numerical Recipes erfc, Chebyshev fit). Own code because
+// avr-libc has no erff; the same code everywhere keeps host and targets in agreement.
+inline float erf_f32(float x) {
+  const float z = x < 0.0f ? -x : x;
+  const float t = 1.0f / (1.0f + 0.5f * z);
+  const float p =
+      -z * z - 1.26551223f +
+      t * (1.00002368f +
+           t * (0.37409196f +
+                t * (0.09678418f +
+                     t * (-0.18628806f +
+                          t * (0.27886807f +
+                               t * (-1.13520398f +
+                                    t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
+  const float erfc = t * expf(p);
+  return x < 0.0f ? erfc - 1.0f : 1.0f - erfc;
+}
+}  // namespace detail
+
+// GELU, exact form: x/2 * (1 + erf(x / sqrt(2))).
+struct ActGelu {
+  float operator()(float x) const { return 0.5f * x * (1.0f + detail::erf_f32(x * 0.707106781f)); }
+};
+
+// GELU, approximate='tanh': x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))).
+struct ActGeluTanh {
+  float operator()(float x) const {
+    const float inner = 0.797884561f * (x + 0.044715f * x * x * x);
+    return 0.5f * x * (1.0f + tanhf(inner));
+  }
+};
+
+// output[i] = act(input[i]) for i < size. input, output: float32 activations in RAM; may alias
+// (in place), since each element is read before it is written.
+template <class Act>
+inline void activation_f32(const float* input, float* output, index_t size, Act act) {
+  for (index_t i = 0; i < size; ++i) output[i] = act(input[i]);
+}
+
+}  // namespace miniml
+
+#endif  // MINIML_OP_ACTIVATION_H_

@@ -1,0 +1,82 @@
+// Elementwise float32 kernels on flat activations in RAM (add, mul, copy, per-channel ops, concat).
+// Unless said otherwise output may alias an input: element i is read before it is written.
+#ifndef MINIML_OP_ELEMENTWISE_H_
+#define MINIML_OP_ELEMENTWISE_H_
+
+#include <string.h>
+
+#include "core_rom.h"
+#include "core_types.h"
+
+namespace miniml {
+
+// output[i] = input[i]; input and output must not overlap.
+inline void copy_f32(const float* input, float* output, index_t size) {
+  memcpy(output, input, static_cast<size_t>(size) * sizeof(float));
+}
+
+// output[i] = input[i] + other[i] (residual add).
+inline void add_f32(const float* input, const float* other, float* output, index_t size) {
+  for (index_t i = 0; i < size; ++i) output[i] = input[i] + other[i];
+}
+
+// output[i] = input[i] * other[i].
+inline void mul_f32(const float* input, const float* other, float* output, index_t size) {
+  for (index_t i = 0; i < size; ++i) output[i] = input[i] * other[i];
+}
+
+// output[i] = input[i] + value (or * value): a Python scalar in the model.
+inline void add_scalar_f32(const float* input, float value, float* output, index_t size) {
+  for (index_t i = 0; i < size; ++i) output[i] = input[i] + value;
+}
+inline void mul_scalar_f32(const float* input, float value, float* output, index_t size) {
+  for (index_t i = 0; i < size; ++i) output[i] = input[i] * value;
+}
+
+// Broadcast over the trailing dims: input [outer][inner], other [outer] (e.g. x * gate[C,1,1]).
+inline void mul_channel_f32(const float* input, const float* other, float* output, index_t outer,
+                            index_t inner) {
+  for (index_t c = 0; c < outer; ++c) {
+    const float g = other[c];
+    for (index_t i = 0; i < inner; ++i) output[i] = input[i] * g;
+    input += inner;
+    output += inner;
+  }
+}
+inline void add_channel_f32(const float* input, const float* other, float* output, index_t outer,
+                            index_t inner) {
+  for (index_t c = 0; c < outer; ++c) {
+    const float g = other[c];
+    for (index_t i = 0; i < inner; ++i) output[i] = input[i] + g;
+    input += inner;
+    output += inner;
+  }
+}
+
+// Per-channel affine (a BatchNorm that could not be folded): output = input * scale[c] + shift[c].
+// input/output [channels][inner]; scale, shift [channels] through Mem.
+template <class Mem>
+inline void channel_affine_f32(const float* input, const float* scale, const float* shift,
+                               float* output, index_t channels, index_t inner) {
+  for (index_t c = 0; c < channels; ++c) {
+    const float s = Mem::read(scale + c);
+    const float b = Mem::read(shift + c);
+    for (index_t i = 0; i < inner; ++i) output[i] = input[i] * s + b;
+    input += inner;
+    output += inner;
+  }
+}
+
+// One part of a concatenation: input [outer][part] goes to output [outer][total] at column `offset`.
+// Called once per concatenated tensor; input must not overlap output.
+inline void concat_part_f32(const float* input, float* output, index_t outer, index_t part,
+                            index_t total, index_t offset) {
+  for (index_t o = 0; o < outer; ++o) {
+    memcpy(output + static_cast<uint32_t>(o) * total + offset, input + static_cast<uint32_t>(o) * part,
+           static_cast<size_t>(part) * sizeof(float));
+  }
+}
+
+}  // namespace miniml
+
+#endif  // MINIML_OP_ELEMENTWISE_H_

@@ -1,0 +1,29 @@
+// Fully connected layer, float32: output = act(input W^T + bias), torch layout (weight [out][in]).
+#ifndef MINIML_OP_LINEAR_H_
+#define MINIML_OP_LINEAR_H_
+
+#include "core_rom.h"
+#include "core_types.h"
+#include "op_activation.h"
+
+namespace miniml {
+
+// input:  [in_features] float32 in RAM; must not alias output.
+// weight: [out_features][in_features] float32, read through Mem (Rom: flash, Ram: SRAM, trainable).
+// bias:   [out_features] float32 through Mem, or nullptr.
+// output: [out_features] float32 in RAM.
+template <class Mem, class Act>
+inline void linear_f32(const float* input, const float* weight, const float* bias, float* output,
+                       index_t in_features, index_t out_features, Act act) {
+  const float* w = weight;
+  for (index_t o = 0; o < out_features; ++o) {
+    float acc = bias ? Mem::read(bias + o) : 0.0f;
+    for (index_t i = 0; i < in_features; ++i) acc += input[i] * Mem::read(w + i);
+    w += in_features;
+    output[o] = act(acc);
+  }
+}
+
+}  // namespace miniml
+
+#endif  // MINIML_OP_LINEAR_H_

@@ -1,0 +1,190 @@
+"""export(): capture -> passes -> plan -> emit -> Report. Imports torch (via capture) when called."""
+from __future__ import annotations
+
+import difflib
+import importlib
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Optional, Tuple
+
+import numpy as np
+
+from .emit import check_model_name, emit_header
+from .emit.header import HeaderParts
+from .errors import OptionError
+from .ir import Graph
+from .ops import KERNELS
+from .passes import run_pipeline
+from .plan import MemoryPlan, plan_memory
+from .report import LayerRow, Report
+
+OPTIONS: Dict[str, Any] = {
+    "quantize": None,
+    "calibration": None,
+    "on_device_learning": False,
+    "loss": "mse",
+    "learning_rate": 0.01,
+    "momentum": 0.0,
+    "trainable": None,
+    "golden": 0,
+    "seed": 0,
+}
+GOLDEN_TOLERANCE = 1e-4  # relative to max(|expected|, 1); covers libm differences between targets
+
+
+@dataclass
+class ExportContext:
+    """Handed to later stages (int8, training): the options, the float graph's reference model and
+    a way to run PyTorch on numpy inputs (batch 1, float32)."""
+
+    name: str
+    options: Dict[str, Any]
+    input_shape: Tuple[int, ...]
+    run_torch: Callable[[np.ndarray], np.ndarray]
+    extend: list = field(default_factory=list)  # callables (HeaderParts, Graph, MemoryPlan) -> None
+    report_extra: Dict[str, Any] = field(default_factory=dict)
+
+
+def _check_options(options: Dict[str, Any]) -> Dict[str, Any]:
+    for k in options:
+        if k not in OPTIONS:
+            near = difflib.get_close_matches(k, list(OPTIONS), n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise OptionError(
+                f"unknown export option {k!r}{hint} (options: {', '.join(sorted(OPTIONS))})"
+            )
+    merged = {**OPTIONS, **options}
+    golden = merged["golden"]
+    if not isinstance(golden, int) or isinstance(golden, bool) or golden < 0:
+        raise OptionError(f"golden={golden!r}: give a number of golden vectors >= 0")
+    if merged["quantize"] not in (None, "int8"):
+        raise OptionError(f"quantize={merged['quantize']!r}: use None or 'int8'")
+    return merged
+
+
+def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
+    import torch
+
+    module = model.module() if isinstance(model, torch.export.ExportedProgram) else model
+
+    def run(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            y = module(torch.from_numpy(np.ascontiguousarray(x, np.float32)))
+        if isinstance(y, (tuple, list)):
+            y = y[0]
+        return y.detach().cpu().numpy().astype(np.float32)
+
+    return run
+
+
+def _stages(g: Graph, ctx: ExportContext) -> Graph:
+    """Later stages plug in here: miniml.quant / miniml.train expose export_stage(graph, ctx)."""
+    for opt, module in (("quantize", "quant"), ("on_device_learning", "train")):
+        if not ctx.options.get(opt):
+            continue
+        try:
+            mod = importlib.import_module(f"miniml.{module}")
+        except ImportError:
+            mod = None
+        stage = getattr(mod, "export_stage", None)
+        if stage is None:
+            raise OptionError(f"{opt}={ctx.options[opt]!r} is not available in this build")
+        g = stage(g, ctx)
+    return g
+
+
+def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
+    from .capture import capture, example_from_program
+
+    check_model_name(name)
+    opts = _check_options(options)
+    import torch
+
+    if isinstance(model, torch.export.ExportedProgram) and example_input is None:
+        example_input = example_from_program(model)
+    g = capture(model, example_input)
+    g = run_pipeline(g)
+    in_shape = g.tensor(g.inputs[0]).shape
+    ctx = ExportContext(name, opts, in_shape, _torch_runner(model))
+    g = _stages(g, ctx)
+    plan = plan_memory(g)
+    golden = None
+    provenance = f"torch {torch.__version__}"
+    if opts["golden"]:
+        rng = np.random.default_rng(opts["seed"])
+        xs = rng.standard_normal((opts["golden"],) + tuple(in_shape)).astype(np.float32)
+        ys = np.stack([ctx.run_torch(x[None, ...] if x.shape[0] != 1 else x) for x in xs])
+        gprov = (
+            f"generator miniml {__import__('miniml').__version__}, torch {torch.__version__}, "
+            f"numpy default_rng(seed={opts['seed']}).standard_normal, {opts['golden']} vectors"
+        )
+        golden = (xs.reshape(len(xs), -1), ys.reshape(len(ys), -1), GOLDEN_TOLERANCE, gprov)
+
+    def extend(parts: HeaderParts, gg: Graph, pl: MemoryPlan) -> None:
+        for fn in ctx.extend:
+            fn(parts, gg, pl)
+
+    text, parts = emit_header(g, plan, name, provenance, golden, extend)
+    report = _report(g, plan, parts, name, ctx)
+    return text, report
+
+
+def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: ExportContext) -> Report:
+    rows = []
+    for n in g.nodes:
+        out = n.outputs[0]
+        if out in g.outputs:
+            buf = "output"
+        else:
+            buf = f"arena@{plan.offsets[out]}"
+        op = n.op
+        act = n.attrs.get("act")
+        if act is not None and n.op != "activation":
+            op += f"+{act[0]}"
+        elif act is not None:
+            op = act[0]
+        rows.append(
+            LayerRow(
+                name=n.name,
+                op=op,
+                source=n.source,
+                output_shape=g.tensor(out).shape,
+                macs=KERNELS[n.op].macs(n, g),
+                flash_bytes=sum(g.params[p].nbytes for p in n.params.values()),
+                buffer=buf,
+            )
+        )
+    return Report(
+        name=name,
+        input_shape=g.tensor(g.inputs[0]).shape,
+        output_shape=g.tensor(g.outputs[0]).shape,
+        macs=sum(r.macs for r in rows),
+        flash_bytes=parts.flash_bytes,
+        ram_bytes=parts.ram_bytes,
+        arena_bytes=plan.arena_bytes,
+        arena_lower_bound=plan.lower_bound,
+        training_ram_bytes=int(ctx.report_extra.get("training_ram_bytes", 0)),
+        layers=rows,
+        memory_plan=plan.format(),
+    )
+
+
+def export(model: Any, example_input: Any, name: str, out_dir: str, **options: Any) -> Report:
+    text, report = _build(model, example_input, name, options)
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, f"{name}.h")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    report.header_path = path
+    return report
+
+
+def analyze(model: Any, example_input: Any, name: str, **options: Any) -> Report:
+    return _build(model, example_input, name, options)[1]
+
+
+def build_header(model: Any, example_input: Any, name: str, **options: Any) -> Tuple[str, Report]:
+    """The header text and the report, without writing a file (tests, hook)."""
+    return _build(model, example_input, name, options)
+
+

@@ -1,0 +1,309 @@
+"""Captures a model with torch.export and lowers each aten node through the ops registry.
+
+Keeps: the IR never sees torch objects (tensors become numpy arrays, fx nodes become TensorArg/ConstArg);
+every error names the node, the aten op and the module path it came from (nn_module_stack).
+"""
+from __future__ import annotations
+
+import operator
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+
+from .. import ops
+from ..errors import (
+    BatchSizeError,
+    DynamicShapeError,
+    MinimlError,
+    TrainingModeError,
+    UnsupportedOpError,
+)
+from ..ir import Graph, TensorSpec, verify
+from ..ops.registry import AtenCall, ConstArg, LowerCtx, TensorArg
+
+
+def load_program(path: str) -> "torch.export.ExportedProgram":
+    try:
+        return torch.export.load(path)
+    except Exception as exc:  # torch raises many types here; the fix is the same
+        raise MinimlError(f"cannot load {path!r} as a torch.export program (.pt2): {exc}") from exc
+
+
+def _input_placeholders(ep: Any) -> List[Any]:
+    user = set(ep.graph_signature.user_inputs)
+    return [n for n in ep.graph.nodes if n.op == "placeholder" and n.name in user]
+
+
+def _fixed_shape(val: Any, what: str) -> Tuple[int, ...]:
+    shape = []
+    for d in val.shape:
+        if not isinstance(d, int):
+            try:
+                d = int(d)
+            except Exception:
+                raise DynamicShapeError(
+                    f"{what} has a symbolic dimension {d!r} (shape {list(val.shape)}); MiniML needs "
+                    "fixed shapes: export without dynamic_shapes= (batch 1, fixed length)"
+                ) from None
+            raise DynamicShapeError(
+                f"{what} has a dynamic dimension (shape {list(val.shape)}); export without "
+                "dynamic_shapes= so every dimension is fixed"
+            )
+        shape.append(d)
+    return tuple(shape)
+
+
+def example_from_program(ep: Any) -> "torch.Tensor":
+    """A zero example input of the program's (fixed) input shape."""
+    phs = _input_placeholders(ep)
+    if len(phs) != 1:
+        raise UnsupportedOpError(
+            f"the program takes {len(phs)} inputs; MiniML models take exactly one input tensor"
+        )
+    val = phs[0].meta["val"]
+    return torch.zeros(_fixed_shape(val, f"input {phs[0].name!r}"), dtype=val.dtype)
+
+
+def _check_input(x: Any) -> None:
+    if not isinstance(x, torch.Tensor):
+        raise MinimlError(f"example_input must be a torch.Tensor, got {type(x).__name__}")
+    if x.dtype != torch.float32:
+        raise MinimlError(f"example_input must be float32, got {x.dtype}; use x.float()")
+    if x.dim() < 2 or x.shape[0] != 1:
+        raise BatchSizeError(
+            f"example_input has shape {list(x.shape)}; MiniML runs one sample at a time: give a batch "
+            "dimension of 1 first, e.g. x[:1] or x.unsqueeze(0)"
+        )
+
+
+def _check_eval(model: Any) -> None:
+    training = [name or "(root)" for name, m in model.named_modules() if m.training]
+    if training:
+        listed = ", ".join(
+            f"{n} ({type(m).__name__})" for n, m in model.named_modules() if m.training
+        )
+        raise TrainingModeError(
+            f"the model is in training mode ({len(training)} module(s): {listed[:300]}); "
+            "call model.eval() before miniml.export"
+        )
+
+
+def _module_path(node: Any) -> str:
+    stack = node.meta.get("nn_module_stack") or {}
+    if not stack:
+        return ""
+    path, typ = list(stack.values())[-1]
+    tname = typ if isinstance(typ, str) else getattr(typ, "__qualname__", str(typ))
+    short = tname.rsplit(".", 1)[-1]
+    if tname.startswith("torch.nn.modules.") or tname.startswith("torch.nn."):
+        short = "nn." + short
+    path = path or "(root)"
+    return f"{path} ({short})"
+
+
+def _source_line(node: Any) -> str:
+    trace = node.meta.get("stack_trace") or ""
+    lines = [ln.strip() for ln in trace.strip().splitlines() if ln.strip().startswith("File ")]
+    return lines[-1] if lines else ""
+
+
+def _export(model: Any, x: Any) -> Any:
+    try:
+        return torch.export.export(model, (x,))
+    except MinimlError:
+        raise
+    except Exception as exc:
+        raise MinimlError(
+            f"torch.export could not capture the model: {type(exc).__name__}: {str(exc)[:600]}"
+        ) from exc
+
+
+def capture(model: Any, example_input: Optional[Any] = None) -> Graph:
+    """nn.Module (eval mode) or ExportedProgram -> verified IR graph (before passes)."""
+    if isinstance(model, torch.export.ExportedProgram):
+        ep = model
+        if example_input is not None:
+            _check_input(example_input)
+    else:
+        if not isinstance(model, torch.nn.Module):
+            raise MinimlError(
+                f"miniml.export takes an nn.Module or a torch.export.ExportedProgram, "
+                f"got {type(model).__name__}"
+            )
+        _check_eval(model)
+        _check_input(example_input)
+        ep = _export(model, example_input)
+    return _lower_program(ep)
+
+
+def _np(t: Any) -> np.ndarray:
+    t = t.detach().cpu()
+    if t.dtype == torch.float32:
+        return t.numpy().astype(np.float32, copy=True)
+    if t.is_floating_point():
+        return t.to(torch.float32).numpy().copy()
+    return t.numpy().copy()
+
+
+def _lower_program(ep: Any) -> Graph:
+    sig = ep.graph_signature
+    phs = _input_placeholders(ep)
+    if len(phs) != 1:
+        raise UnsupportedOpError(
+            f"the model takes {len(phs)} inputs; MiniML models take exactly one input tensor"
+        )
+    ctx = LowerCtx()
+    env: Dict[str, Any] = {}
+    const_targets: Dict[str, str] = {}
+    for spec in sig.input_specs:
+        if spec.target is not None:
+            const_targets[spec.arg.name] = spec.target
+    for n in ep.graph.nodes:
+        if n.op != "placeholder":
+            continue
+        if n in phs:
+            val = n.meta["val"]
+            shape = _fixed_shape(val, f"input {n.name!r}")
+            if val.dtype != torch.float32:
+                raise MinimlError(f"input {n.name!r} is {val.dtype}; MiniML models take float32")
+            if len(shape) < 2 or shape[0] != 1:
+                raise BatchSizeError(
+                    f"the program's input {n.name!r} has shape {list(shape)}; MiniML runs one sample "
+                    "at a time: export with a batch dimension of 1 first"
+                )
+            ctx.tensors[n.name] = TensorSpec(n.name, shape)
+            env[n.name] = TensorArg(n.name)
+            continue
+        target = const_targets.get(n.name)
+        if target in ep.state_dict:
+            value = ep.state_dict[target]
+        elif target in ep.constants:
+            value = ep.constants[target]
+        else:
+            raise MinimlError(f"placeholder {n.name!r} ({target}) has no value in the program")
+        if isinstance(value, torch.Tensor):
+            ctx.consts[target] = _np(value)
+            env[n.name] = ConstArg(target)
+        else:
+            env[n.name] = value
+    supported = ", ".join(sorted(ops.LOWERINGS))
+    outputs: Tuple[str, ...] = ()
+    for n in ep.graph.nodes:
+        if n.op == "placeholder":
+            continue
+        if n.op == "output":
+            outs = n.args[0]
+            outs = outs if isinstance(outs, (tuple, list)) else (outs,)
+            if len(outs) != 1:
+                raise UnsupportedOpError(
+                    f"the model returns {len(outs)} outputs; MiniML models return one tensor"
+                )
+            out = env.get(outs[0].name) if hasattr(outs[0], "name") else None
+            if not isinstance(out, TensorArg):
+                raise UnsupportedOpError("the model's output is not computed from its input")
+            outputs = (out.name,)
+            continue
+        if n.op != "call_function":
+            raise UnsupportedOpError(f"unsupported graph node {n.name!r} ({n.op})")
+        if n.target is operator.getitem:
+            base, idx = n.args
+            src = env.get(base.name)
+            if isinstance(src, tuple):
+                env[n.name] = src[idx]
+                continue
+            raise UnsupportedOpError(f"unsupported indexing at node {n.name!r} ({_module_path(n)})")
+        _lower_node(ctx, env, n, supported)
+    g = Graph(
+        tensors=dict(ctx.tensors),
+        params=dict(ctx.params),
+        nodes=tuple(ctx.nodes),
+        inputs=(phs[0].name,),
+        outputs=outputs,
+        meta={"torch_version": torch.__version__},
+    )
+    return verify(g.prune())
+
+
+def _convert(a: Any, env: Dict[str, Any]) -> Any:
+    if isinstance(a, torch.fx.Node):
+        return env[a.name]
+    if isinstance(a, (list, tuple)):
+        return type(a)(_convert(v, env) for v in a)
+    return a
+
+
+def _lower_node(ctx: LowerCtx, env: Dict[str, Any], n: Any, supported: str) -> None:
+    target = str(n.target)
+    where = _module_path(n)
+    val = n.meta.get("val")
+    vals = val if isinstance(val, (tuple, list)) else (val,)
+    outputs, shapes = [], []
+    for i, v in enumerate(vals):
+        if isinstance(v, torch.Tensor):
+            shapes.append(_fixed_shape(v, f"node {n.name!r} ({target})"))
+            outputs.append(n.name if i == 0 else f"{n.name}_{i}")
+        else:
+            shapes.append(())
+            outputs.append("")
+    args = _convert(n.args, env)
+    kwargs = {k: _convert(v, env) for k, v in n.kwargs.items()}
+    call = AtenCall(
+        target=target,
+        args=tuple(args),
+        kwargs=kwargs,
+        outputs=tuple(outputs),
+        out_shapes=tuple(shapes),
+        node_name=n.name,
+        source=where,
+    )
+    tensor_args = [a for a in _flat(args) + _flat(list(kwargs.values())) if isinstance(a, TensorArg)]
+    fn = ops.LOWERINGS.get(target)
+    if fn is None or not tensor_args:
+        line = _source_line(n)
+        at = f" at {where}" if where else ""
+        src = f"\n  {line}" if line else ""
+        if fn is not None:
+            raise UnsupportedOpError(
+                f"{target} on constants only (node {n.name!r}{at}) is not supported: compute it once "
+                f"in Python and store the result as a parameter{src}"
+            )
+        raise UnsupportedOpError(
+            f"unsupported op {target} (node {n.name!r}{at}){src}\n"
+            f"MiniML supports: {supported}"
+        )
+    for o, s, v in zip(outputs, shapes, vals):
+        if o:
+            if v.dtype != torch.float32:
+                raise UnsupportedOpError(
+                    f"node {n.name!r} ({target}) at {where} produces {v.dtype}; MiniML computes float32"
+                )
+            ctx.tensors[o] = TensorSpec(o, s)
+    ctx.call = call
+    before = len(ctx.nodes)
+    result = fn(ctx, call)
+    if result is None:
+        del ctx.nodes[before:]
+        at = f" at {where}" if where else ""
+        raise UnsupportedOpError(
+            f"unsupported configuration of {target} (node {n.name!r}{at}): "
+            f"args {_short(args)} {kwargs if kwargs else ''}\nMiniML supports: {supported}"
+        )
+    if len(vals) > 1 or isinstance(val, (tuple, list)):
+        env[n.name] = tuple(TensorArg(o) if o else None for o in outputs)
+    else:
+        env[n.name] = TensorArg(outputs[0])
+
+
+def _flat(a: Any) -> list:
+    if isinstance(a, (list, tuple)):
+        out: list = []
+        for v in a:
+            out.extend(_flat(v))
+        return out
+    return [a]
+
+
+def _short(args: Any) -> str:
+    text = repr(args)
+    return text if len(text) < 200 else text[:200] + "..."

@@ -1,0 +1,301 @@
+"""Writes <name>.h from a planned graph: data, kernel calls and static_asserts, nothing op-specific.
+
+Layout of the header (docs/design.md): namespace <name>; kInputSize/kOutputSize/kArenaBytes; constants as
+MINIML_ROM static members of class templates (ODR-safe from several .cpp, one copy in flash); class Model
+whose data members are all the RAM the model needs (arena + RAM params), asserted equal to the report.
+
+Extension points: HeaderParts collects includes, ROM arrays, Model members, extra public methods and
+extra namespace-scope code; emit_header(..., extend=fn) lets a later stage (int8, training) add to it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ..errors import ModelTooLargeError
+from ..ir import DType, Graph, Node, Placement
+from ..ops import ACTIVATIONS, KERNELS
+from ..plan import MemoryPlan
+from .literals import float_array_body, float_literal, int_array_body
+from .names import sanitize
+
+VERSION = "0.1.0"
+
+
+@dataclass
+class Member:
+    """A data member of Model: `dtype name[count]` (count padded so the byte size is a multiple of 4,
+    which makes sizeof(Model) the same on AVR, ARM, RISC-V, Xtensa and the host)."""
+
+    name: str
+    dtype: DType
+    count: int
+    comment: str = ""
+
+    @property
+    def padded_count(self) -> int:
+        unit = max(1, 4 // self.dtype.size)
+        return (self.count + unit - 1) // unit * unit
+
+    @property
+    def nbytes(self) -> int:
+        return self.padded_count * self.dtype.size
+
+
+@dataclass
+class RomArray:
+    name: str
+    dtype: DType
+    data: np.ndarray
+    what: str
+    struct: str = "WeightsData"
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.data.size) * self.dtype.size
+
+
+@dataclass
+class HeaderParts:
+    name: str
+    includes: List[str] = field(default_factory=list)
+    rom: List[RomArray] = field(default_factory=list)
+    members: List[Member] = field(default_factory=list)
+    predict: List[str] = field(default_factory=list)
+    constructor: List[str] = field(default_factory=list)
+    methods: List[str] = field(default_factory=list)
+    constants: List[str] = field(default_factory=list)
+    tail: List[str] = field(default_factory=list)
+    max_count: int = 1
+    param_names: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ram_bytes(self) -> int:
+        """sizeof(Model): members are 4-byte multiples; an empty class still has size 1."""
+        total = sum(m.nbytes for m in self.members)
+        return total if total else 1
+
+    @property
+    def flash_bytes(self) -> int:
+        return sum(r.nbytes for r in self.rom if r.struct == "WeightsData")
+
+
+class EmitCtx:
+    """What a kernel's emit() may ask for: C++ expressions of tensors, params, sizes, activations."""
+
+    def __init__(self, g: Graph, plan: MemoryPlan, parts: HeaderParts) -> None:
+        self.g = g
+        self.plan = plan
+        self.parts = parts
+
+    def t(self, tensor: str) -> str:
+        if tensor in self.g.inputs:
+            return "input"
+        if tensor in self.g.outputs:
+            return "output"
+        off = self.plan.offsets[tensor]
+        dt = self.g.tensor(tensor).dtype
+        if dt is DType.F32:
+            return f"arena_ + {off // 4}" if off else "arena_"
+        base = f"reinterpret_cast<{dt.ctype}*>(arena_)"
+        return f"({base} + {off // dt.size})" if off else base
+
+    def p(self, node: Node, role: str) -> str:
+        pname = node.params.get(role)
+        if pname is None:
+            return "nullptr"
+        param = self.g.params[pname]
+        cname = self.parts.param_names[pname]
+        if param.placement is Placement.RAM:
+            return f"{cname}_"
+        return f"Weights::{cname}"
+
+    def mem(self, node: Node, role: str = "weight") -> str:
+        pname = node.params.get(role)
+        if pname is not None and self.g.params[pname].placement is Placement.RAM:
+            return "miniml::Ram"
+        return "miniml::Rom"
+
+    def act(self, node: Node) -> str:
+        act = node.attrs.get("act")
+        if act is None:
+            return "miniml::ActNone()"
+        return ACTIVATIONS[act[0]].functor(*act[1:])
+
+    def i(self, v: int) -> str:
+        v = int(v)
+        self.parts.max_count = max(self.parts.max_count, v)
+        return str(v)
+
+    def f(self, v: float) -> str:
+        return float_literal(v, "an op attribute")
+
+
+def _rom_definition(r: RomArray) -> str:
+    body = (
+        float_array_body(r.data, r.what)
+        if r.dtype is DType.F32
+        else int_array_body(r.data.astype(np.int64))
+    )
+    n = int(r.data.size)
+    return (
+        f"template <typename Unused>\nconst {r.dtype.ctype} {r.struct}<Unused>::{r.name}[{n}] "
+        f"MINIML_ROM = {{\n{body}}};"
+    )
+
+
+def build_parts(g: Graph, plan: MemoryPlan, name: str) -> HeaderParts:
+    parts = HeaderParts(name=name)
+    taken: set = set()
+    for p in g.params.values():
+        parts.param_names[p.name] = sanitize(p.name, taken)
+    headers = ["core_types.h", "core_rom.h"]
+    e = EmitCtx(g, plan, parts)
+    for n in g.nodes:
+        spec = KERNELS[n.op]
+        if spec.header not in headers:
+            headers.append(spec.header)
+        act = n.attrs.get("act")
+        if act is not None and ACTIVATIONS[act[0]].header not in headers:
+            headers.append(ACTIVATIONS[act[0]].header)
+        comment = f"  // {n.name}: {n.op}" + (f" <- {n.source}" if n.source else "")
+        parts.predict.append(comment)
+        parts.predict.append("    " + spec.emit(n, e))
+    parts.includes = [f"miniml/{h}" for h in headers]
+    for p in g.params.values():
+        cname = parts.param_names[p.name]
+        parts.max_count = max(parts.max_count, p.numel)
+        if p.placement is Placement.ROM:
+            parts.rom.append(RomArray(cname, p.dtype, p.data, f"parameter {p.name!r}"))
+        else:
+            parts.rom.append(RomArray(f"{cname}_init", p.dtype, p.data, f"parameter {p.name!r}"))
+            parts.members.append(Member(f"{cname}_", p.dtype, p.numel, f"{p.name} (RAM)"))
+            parts.constructor.append(
+                f"miniml::rom_copy({cname}_, Weights::{cname}_init, sizeof({cname}_));"
+            )
+    for t in g.tensors.values():
+        parts.max_count = max(parts.max_count, t.numel)
+    if plan.arena_bytes:
+        parts.members.insert(0, Member("arena_", DType.F32, (plan.arena_bytes + 3) // 4, "arena"))
+        parts.max_count = max(parts.max_count, (plan.arena_bytes + 3) // 4)
+    return parts
+
+
+def render(parts: HeaderParts, g: Graph, plan: MemoryPlan, provenance: str) -> str:
+    name = parts.name
+    guard = f"MINIML_MODEL_{name.upper()}_H_"
+    ins, outs = g.tensor(g.inputs[0]), g.tensor(g.outputs[0])
+    o: List[str] = []
+    o.append(f"// {name}.h: generated by miniml {VERSION} ({provenance}). Do not edit: re-export.")
+    o.append(
+        f"// RAM: sizeof({name}::Model) = {parts.ram_bytes} B (arena {plan.arena_bytes} B, lower "
+        f"bound {plan.lower_bound} B); flash: {parts.flash_bytes} B of constants."
+    )
+    o.append(f"#ifndef {guard}\n#define {guard}\n")
+    o.append("#include <stdint.h>\n")
+    o += [f'#include "{h}"' for h in parts.includes]
+    o.append(f"\nnamespace {name} {{\n")
+    mc = parts.max_count
+    o.append(
+        f"static_assert(static_cast<uint32_t>(static_cast<miniml::index_t>(-1)) >= {mc}UL,\n"
+        f'              "{name}: a buffer of {mc} elements does not fit miniml::index_t on this '
+        f'target (16-bit on AVR): use a smaller model");'
+    )
+    o.append(f"constexpr miniml::index_t kInputSize = {ins.numel};  // input shape {list(ins.shape)}")
+    o.append(
+        f"constexpr miniml::index_t kOutputSize = {outs.numel};  // output shape {list(outs.shape)}"
+    )
+    o.append(f"constexpr uint32_t kArenaBytes = {plan.arena_bytes};")
+    o += parts.constants
+    structs: Dict[str, List[RomArray]] = {}
+    for r in parts.rom:
+        structs.setdefault(r.struct, []).append(r)
+    weights = structs.pop("WeightsData", [])
+    o.append(
+        "\n// Constants in flash: static members of a class template, so including this header from"
+        "\n// several .cpp files links and keeps one copy."
+    )
+    o.append("template <typename Unused = void>\nstruct WeightsData {")
+    for r in weights:
+        o.append(f"  static const {r.dtype.ctype} {r.name}[{int(r.data.size)}];")
+    o.append("};")
+    for r in weights:
+        o.append(_rom_definition(r))
+    o.append("typedef WeightsData<> Weights;\n")
+    o.append("class Model {\n public:")
+    if parts.constructor:
+        o.append("  Model() { reset(); }")
+        o.append("  // Restores every RAM parameter to its exported value.")
+        o.append("  void reset() {")
+        o += [f"    {ln}" for ln in parts.constructor]
+        o.append("  }")
+    o.append("  // input: kInputSize floats, output: kOutputSize floats, PyTorch order, batch 1; no alias.")
+    o.append("  void predict(const float* input, float* output) {")
+    o += parts.predict
+    o.append("  }")
+    o += parts.methods
+    if parts.members:
+        o.append("\n private:")
+        for m in parts.members:
+            o.append(f"  {m.dtype.ctype} {m.name}[{m.padded_count}];  // {m.comment}")
+    o.append("};")
+    o.append(
+        f"static_assert(sizeof(Model) == {parts.ram_bytes}, "
+        f'"{name}: sizeof(Model) differs from the exporter\'s report");'
+    )
+    for struct, arrays in structs.items():
+        o.append(f"\ntemplate <typename Unused = void>\nstruct {struct} {{")
+        for r in arrays:
+            o.append(f"  static const {r.dtype.ctype} {r.name}[{int(r.data.size)}];")
+        o.append("};")
+        for r in arrays:
+            o.append(_rom_definition(r))
+    o += parts.tail
+    o.append(f"\n}}  // namespace {name}\n\n#endif  // {guard}\n")
+    return "\n".join(o)
+
+
+def golden_parts(
+    parts: HeaderParts, inputs: np.ndarray, outputs: np.ndarray, tolerance: float, provenance: str
+) -> None:
+    """Adds kGoldenCount and Golden = GoldenData<> (kInputs, kOutputs in flash, kTolerance)."""
+    n = int(inputs.shape[0])
+    tol = float_literal(tolerance, "the golden tolerance")
+    parts.tail.append(f"\n// Golden vectors: {provenance}")
+    parts.tail.append(f"constexpr miniml::index_t kGoldenCount = {n};")
+    parts.tail.append("template <typename Unused = void>\nstruct GoldenData {")
+    parts.tail.append(f"  static const float kInputs[{n} * kInputSize];")
+    parts.tail.append(f"  static const float kOutputs[{n} * kOutputSize];")
+    parts.tail.append("  // relative to max(|expected|, 1)")
+    parts.tail.append(f"  static constexpr float kTolerance = {tol};")
+    parts.tail.append("};")
+    for arr, nm, size in ((inputs, "kInputs", "kInputSize"), (outputs, "kOutputs", "kOutputSize")):
+        body = float_array_body(arr.astype(np.float32), f"golden {nm}")
+        parts.tail.append(
+            f"template <typename Unused>\nconst float GoldenData<Unused>::{nm}[{n} * {size}] "
+            f"MINIML_ROM = {{\n{body}}};"
+        )
+    parts.tail.append("template <typename Unused>\nconstexpr float GoldenData<Unused>::kTolerance;")
+    parts.tail.append("typedef GoldenData<> Golden;")
+
+
+def emit_header(
+    g: Graph,
+    plan: MemoryPlan,
+    name: str,
+    provenance: str,
+    golden: Optional[Tuple[np.ndarray, np.ndarray, float, str]] = None,
+    extend: Optional[Callable[[HeaderParts, Graph, MemoryPlan], None]] = None,
+) -> Tuple[str, HeaderParts]:
+    parts = build_parts(g, plan, name)
+    if extend is not None:
+        extend(parts, g, plan)
+    if golden is not None:
+        golden_parts(parts, *golden)
+    if parts.max_count > 0xFFFFFFFF:
+        raise ModelTooLargeError(f"{name}: a buffer of {parts.max_count} elements is too large")
+    return render(parts, g, plan, provenance), parts
+
+

@@ -1,0 +1,55 @@
+"""C++ identifiers: model names are checked (OptionError), internal names are sanitised."""
+from __future__ import annotations
+
+import re
+from typing import Set
+
+from ..errors import OptionError
+
+CXX_KEYWORDS = frozenset(
+    """alignas alignof and and_eq asm auto bitand bitor bool break case catch char char16_t char32_t
+    class compl const constexpr const_cast continue decltype default delete do double dynamic_cast else
+    enum explicit export extern false float for friend goto if inline int long mutable namespace new
+    noexcept not not_eq nullptr operator or or_eq private protected public register reinterpret_cast
+    return short signed sizeof static static_assert static_cast struct switch template this
+    thread_local throw true try typedef typeid typename union unsigned using virtual void volatile
+    wchar_t while xor xor_eq restrict _Bool _Complex _Imaginary final override
+    char8_t concept consteval constinit co_await co_return co_yield requires""".split()
+)
+# Names the generated header or the runtime already uses at namespace scope.
+RESERVED = frozenset(
+    "miniml std Model Weights WeightsData Golden GoldenData kInputSize kOutputSize kArenaBytes "
+    "kGoldenCount main PROGMEM NULL input output".split()
+)
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def check_model_name(name: str) -> str:
+    """The model name becomes a C++ namespace and the header's file name."""
+    if not isinstance(name, str) or not _IDENT.match(name):
+        raise OptionError(
+            f"model name {name!r} is not a C++ identifier: use letters, digits and _ , starting with "
+            "a letter (e.g. 'sensor_net')"
+        )
+    if name in CXX_KEYWORDS or name in RESERVED or "__" in name:
+        raise OptionError(
+            f"model name {name!r} is a C/C++ keyword or a name MiniML reserves; pick another, "
+            f"e.g. '{name}_model'"
+        )
+    return name
+
+
+def sanitize(raw: str, taken: Set[str]) -> str:
+    """A unique, keyword-free C++ identifier derived from a torch name like 'features.0.weight'."""
+    s = re.sub(r"[^A-Za-z0-9_]", "_", raw).strip("_")
+    s = re.sub(r"_+", "_", s) or "t"
+    if s[0].isdigit():
+        s = "t" + s
+    if s in CXX_KEYWORDS or s in RESERVED:
+        s += "_"
+    base, i = s, 1
+    while s in taken:
+        i += 1
+        s = f"{base}_{i}"
+    taken.add(s)
+    return s

@@ -1,0 +1,206 @@
+"""The op registry: aten target name -> lowering, IR op -> kernel emitter, activation -> C++ functor.
+
+Lowerings take an AtenCall (torch-free view of one torch.fx node) and a LowerCtx, append IR nodes and
+return them, or return None to decline (the exporter then raises UnsupportedOpError naming the node).
+Every table refuses duplicate keys so two op files can never silently fight over a name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from ..errors import GraphError
+
+LOWERINGS: Dict[str, Callable[..., Any]] = {}
+KERNELS: Dict[str, "KernelSpec"] = {}
+ACTIVATIONS: Dict[str, "ActivationSpec"] = {}
+
+
+@dataclass(frozen=True)
+class TensorArg:
+    """An activation argument of an aten call (by IR tensor name)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class ConstArg:
+    """A constant tensor argument (parameter, buffer or lifted constant), by its key in LowerCtx.consts."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class AtenCall:
+    """One torch.fx call_function node with torch stripped out: tensors became TensorArg/ConstArg,
+    everything else stays a plain Python value."""
+
+    target: str
+    args: Tuple[Any, ...]
+    kwargs: Mapping[str, Any]
+    outputs: Tuple[str, ...]
+    out_shapes: Tuple[Tuple[int, ...], ...]
+    node_name: str
+    source: str = ""
+    module_type: str = ""
+
+    def arg(self, index: int, name: str, default: Any = None) -> Any:
+        if index < len(self.args):
+            return self.args[index]
+        return self.kwargs.get(name, default)
+
+    @property
+    def out(self) -> str:
+        return self.outputs[0]
+
+    @property
+    def out_shape(self) -> Tuple[int, ...]:
+        return self.out_shapes[0]
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    """How one IR op becomes C++: the header it needs, the call it emits, its MAC count.
+
+    inplace: the output may share input 0's buffer (elementwise kernels that read x[i] before writing
+    out[i]). fuses_activation: the kernel takes an activation functor as its last argument.
+    """
+
+    op: str
+    header: str
+    emit: Callable[..., str]
+    macs: Callable[..., int]
+    inplace: bool = False
+    inplace_inputs: Tuple[int, ...] = (0,)
+    fuses_activation: bool = False
+
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    """A pointwise activation: `functor(args)` is the C++ expression of its miniml::Act* functor."""
+
+    name: str
+    functor: Callable[..., str]
+    header: str = "op_activation.h"
+
+
+def lowering(*targets: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Registers a lowering for the given aten targets, e.g. @lowering("aten.relu.default")."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for t in targets:
+            if t in LOWERINGS:
+                raise GraphError(f"two lowerings registered for {t!r}")
+            LOWERINGS[t] = fn
+        return fn
+
+    return deco
+
+
+def kernel(
+    op: str,
+    header: str,
+    inplace: bool = False,
+    inplace_inputs: Tuple[int, ...] = (0,),
+    fuses_activation: bool = False,
+) -> Callable[[type], type]:
+    """Registers a class with static methods emit(node, e) -> str and macs(node, g) -> int."""
+
+    def deco(cls: type) -> type:
+        if op in KERNELS:
+            raise GraphError(f"two kernels registered for IR op {op!r}")
+        KERNELS[op] = KernelSpec(
+            op, header, cls.emit, cls.macs, inplace, inplace_inputs, fuses_activation
+        )
+        return cls
+
+    return deco
+
+
+def activation(name: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Registers the C++ functor expression of an activation (args are the IR attrs tuple's tail)."""
+
+    def deco(fn: Callable[..., str]) -> Callable[..., str]:
+        if name in ACTIVATIONS:
+            raise GraphError(f"two activations registered as {name!r}")
+        ACTIVATIONS[name] = ActivationSpec(name, fn)
+        return fn
+
+    return deco
+
+
+def supported_targets() -> List[str]:
+    return sorted(LOWERINGS)
+
+
+@dataclass
+class LowerCtx:
+    """What a lowering may touch: shapes, constants, and the graph being built."""
+
+    tensors: Dict[str, Any] = field(default_factory=dict)
+    params: Dict[str, Any] = field(default_factory=dict)
+    consts: Dict[str, Any] = field(default_factory=dict)
+    nodes: List[Any] = field(default_factory=list)
+    call: Optional[AtenCall] = None
+
+    def shape(self, arg: Any) -> Tuple[int, ...]:
+        if isinstance(arg, TensorArg):
+            return self.tensors[arg.name].shape
+        if isinstance(arg, ConstArg):
+            return tuple(self.consts[arg.name].shape)
+        raise GraphError(f"not a tensor: {arg!r}")
+
+    def const(self, arg: Any) -> Any:
+        """The numpy array of a constant argument, or None if arg is None."""
+        if arg is None:
+            return None
+        if not isinstance(arg, ConstArg):
+            from ..errors import UnsupportedOpError
+
+            raise UnsupportedOpError(
+                f"{self.where()}: expected a constant (weight) here, got a computed tensor; "
+                "weights computed at run time are not supported"
+            )
+        return self.consts[arg.name]
+
+    def add_param(self, hint: str, data: Any, **kw: Any) -> str:
+        """Adds a Param named after `hint` (made unique) and returns its name."""
+        from ..ir import Param
+
+        base = hint
+        name, i = base, 1
+        while name in self.params:
+            i += 1
+            name = f"{base}_{i}"
+        self.params[name] = Param(name=name, data=data, **kw)
+        return name
+
+    def add_node(
+        self,
+        op: str,
+        inputs: Tuple[str, ...],
+        outputs: Optional[Tuple[str, ...]] = None,
+        params: Optional[Mapping[str, str]] = None,
+        attrs: Optional[Mapping[str, Any]] = None,
+    ) -> Any:
+        from ..ir import Node
+
+        assert self.call is not None
+        node = Node(
+            name=self.call.node_name,
+            op=op,
+            inputs=tuple(inputs),
+            outputs=tuple(outputs if outputs is not None else self.call.outputs[:1]),
+            params=dict(params or {}),
+            attrs=dict(attrs or {}),
+            source=self.call.source,
+        )
+        self.nodes.append(node)
+        return node
+
+    def where(self) -> str:
+        c = self.call
+        if c is None:
+            return "?"
+        src = f" from {c.source}" if c.source else ""
+        return f"node {c.node_name!r} ({c.target}){src}"

@@ -1,0 +1,55 @@
+"""View-like ops (view, reshape, flatten, squeeze, unsqueeze...): "alias" nodes, removed by
+passes/remove_aliases.py; the data of a contiguous batch-1 tensor does not move."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..ir import Graph, Node
+from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+
+
+def lower_alias(ctx: LowerCtx, call: AtenCall):
+    x = call.arg(0, "self", call.arg(0, "input"))
+    if not isinstance(x, TensorArg):
+        return None
+    return [ctx.add_node("alias", (x.name,))]
+
+
+lowering(
+    "aten.view.default",
+    "aten.reshape.default",
+    "aten._unsafe_view.default",
+    "aten.flatten.using_ints",
+    "aten.squeeze.dim",
+    "aten.squeeze.dims",
+    "aten.squeeze.default",
+    "aten.unsqueeze.default",
+    "aten.alias.default",
+    "aten.contiguous.default",
+    "aten.clone.default",
+    "aten.detach.default",
+    "aten.lift_fresh_copy.default",
+)(lower_alias)
+
+
+def _emit_copy(node: Node, e: Any) -> str:
+    n = e.g.tensor(node.inputs[0]).numel
+    return f"miniml::copy_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, {e.i(n)});"
+
+
+@kernel("alias", header="op_elementwise.h")
+class Alias:
+    emit = staticmethod(_emit_copy)
+
+    @staticmethod
+    def macs(node: Node, g: Graph) -> int:
+        return 0
+
+
+@kernel("copy", header="op_elementwise.h")
+class Copy:
+    emit = staticmethod(_emit_copy)
+
+    @staticmethod
+    def macs(node: Node, g: Graph) -> int:
+        return 0

@@ -1,0 +1,212 @@
+"""Arena planner: tensor lifetimes -> byte offsets in one arena (Model::arena_), no heap.
+
+Steps:
+1. Number the nodes 0..n-1 (graph order). A tensor lives from the node that writes it to its last
+   reader. The graph input (caller's const buffer) and output (caller's buffer) are not in the arena.
+2. In place: an elementwise node (KernelSpec.inplace) whose input dies at that node and has the same
+   byte size writes its output into the input's buffer; the two tensors become one Buffer.
+3. Lower bound: the largest sum of sizes of buffers alive at the same node. No plan can be smaller.
+4. Place buffers with several strategies (largest-first first-fit as TFLM's greedy planner, graph-order
+   first-fit, and a two-ended ping-pong that alternates bottom and top of an arena sized to the lower
+   bound, optimal on chains); keep the smallest plan that passes the overlap check.
+Offsets and sizes are multiples of 4 bytes so every float buffer is aligned on every target.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
+
+from ..errors import GraphError
+from ..ir import Graph
+from ..ops import KERNELS
+
+ALIGN = 4
+
+
+def _align(n: int) -> int:
+    return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+@dataclass
+class Buffer:
+    tensors: List[str]
+    size: int
+    start: int
+    end: int
+    offset: int = -1
+
+    def overlaps_in_time(self, other: "Buffer") -> bool:
+        return self.start <= other.end and other.start <= self.end
+
+    def overlaps(self, other: "Buffer") -> bool:
+        return (
+            self.overlaps_in_time(other)
+            and self.offset < other.offset + other.size
+            and other.offset < self.offset + self.size
+        )
+
+
+@dataclass
+class MemoryPlan:
+    offsets: Dict[str, int]
+    arena_bytes: int
+    lower_bound: int
+    buffers: List[Buffer]
+    strategy: str = ""
+    steps: List[str] = field(default_factory=list)
+
+    def check(self) -> None:
+        """Raises GraphError if two buffers alive at the same node share bytes (DoAnyBuffersOverlap)."""
+        for i, a in enumerate(self.buffers):
+            if a.offset < 0 or a.offset + a.size > self.arena_bytes or a.offset % ALIGN:
+                raise GraphError(f"buffer {a.tensors} badly placed at {a.offset}")
+            for b in self.buffers[i + 1 :]:
+                if a.overlaps(b):
+                    raise GraphError(f"buffers {a.tensors} and {b.tensors} overlap")
+
+    def format(self, width: int = 64) -> str:
+        """ASCII dump (like TFLM's PrintMemoryPlan): one line per node, letters = live buffers."""
+        if not self.buffers or self.arena_bytes == 0:
+            return "(empty arena)"
+        scale = max(1, -(-self.arena_bytes // width))
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        lines = [f"arena {self.arena_bytes} B (lower bound {self.lower_bound} B), {scale} B/char"]
+        for i, b in enumerate(self.buffers):
+            lines.append(f"  {letters[i % len(letters)]}: {'+'.join(b.tensors)} @{b.offset} {b.size}B")
+        for t, step in enumerate(self.steps):
+            row = ["."] * (-(-self.arena_bytes // scale))
+            for i, b in enumerate(self.buffers):
+                if b.start <= t <= b.end:
+                    for c in range(b.offset // scale, -(-(b.offset + b.size) // scale)):
+                        row[c] = letters[i % len(letters)]
+            lines.append(f"{t:3d} {''.join(row)} {step}")
+        return "\n".join(lines)
+
+
+def _lifetimes(g: Graph) -> Tuple[Dict[str, int], Dict[str, int]]:
+    start: Dict[str, int] = {}
+    end: Dict[str, int] = {}
+    for t, n in enumerate(g.nodes):
+        for x in n.inputs:
+            end[x] = t
+        for y in n.outputs:
+            start[y] = t
+            end.setdefault(y, t)
+    return start, end
+
+
+def _buffers(g: Graph) -> List[Buffer]:
+    external = set(g.inputs) | set(g.outputs)
+    start, end = _lifetimes(g)
+    owner: Dict[str, Buffer] = {}
+    buffers: List[Buffer] = []
+    for t, n in enumerate(g.nodes):
+        spec = KERNELS[n.op]
+        shared: Optional[Buffer] = None
+        out = n.outputs[0] if n.outputs else None
+        if spec.inplace and out is not None and out not in external:
+            for k in spec.inplace_inputs:
+                if k >= len(n.inputs):
+                    continue
+                x = n.inputs[k]
+                if (
+                    x not in external
+                    and x in owner
+                    and end[x] == t
+                    and g.tensor(x).nbytes == g.tensor(out).nbytes
+                    and g.tensor(x).dtype == g.tensor(out).dtype
+                ):
+                    shared = owner[x]
+                    break
+        for y in n.outputs:
+            if y in external:
+                continue
+            if shared is not None and y == out:
+                shared.tensors.append(y)
+                shared.end = max(shared.end, end[y])
+                owner[y] = shared
+                continue
+            b = Buffer([y], _align(g.tensor(y).nbytes), start[y], end[y])
+            buffers.append(b)
+            owner[y] = b
+    return buffers
+
+
+def _lower_bound(buffers: List[Buffer], steps: int) -> int:
+    best = 0
+    for t in range(steps):
+        best = max(best, sum(b.size for b in buffers if b.start <= t <= b.end))
+    return best
+
+
+def _conflicts(b: Buffer, placed: List[Buffer]) -> List[Buffer]:
+    return [p for p in placed if p.overlaps_in_time(b)]
+
+
+def _first_fit(b: Buffer, placed: List[Buffer]) -> int:
+    conf = _conflicts(b, placed)
+    for off in sorted({0} | {p.offset + p.size for p in conf}):
+        if all(off + b.size <= p.offset or p.offset + p.size <= off for p in conf):
+            return off
+    raise GraphError("first fit found no offset")  # unreachable: the top of all is always free
+
+
+def _top_fit(b: Buffer, placed: List[Buffer], cap: int) -> Optional[int]:
+    conf = _conflicts(b, placed)
+    for off in sorted({cap - b.size} | {p.offset - b.size for p in conf}, reverse=True):
+        if off < 0 or off + b.size > cap:
+            continue
+        if all(off + b.size <= p.offset or p.offset + p.size <= off for p in conf):
+            return off
+    return None
+
+
+def _place_first_fit(order: List[Buffer]) -> None:
+    placed: List[Buffer] = []
+    for b in order:
+        b.offset = _first_fit(b, placed)
+        placed.append(b)
+
+
+def _place_two_ended(buffers: List[Buffer], cap: int) -> None:
+    placed: List[Buffer] = []
+    top = False
+    for b in sorted(buffers, key=lambda x: (x.start, -x.size)):
+        top = not top
+        off: Optional[int] = None
+        if top:
+            off = _top_fit(b, placed, cap)
+        if off is None:
+            off = _first_fit(b, placed)
+            if off + b.size > cap and not top:
+                alt = _top_fit(b, placed, cap)
+                off = alt if alt is not None else off
+        b.offset = off
+        placed.append(b)
+
+
+def plan_memory(g: Graph) -> MemoryPlan:
+    steps = [f"{n.name} ({n.op})" for n in g.nodes]
+    buffers = _buffers(g)
+    bound = _lower_bound(buffers, len(g.nodes))
+    strategies: List[Tuple[str, Callable[[List[Buffer]], None]]] = [
+        ("two-ended", lambda bs: _place_two_ended(bs, bound)),
+        ("largest-first", lambda bs: _place_first_fit(sorted(bs, key=lambda b: -b.size))),
+        ("graph-order", lambda bs: _place_first_fit(list(bs))),
+    ]
+    best: Optional[MemoryPlan] = None
+    for name, place in strategies:
+        trial = [Buffer(list(b.tensors), b.size, b.start, b.end) for b in buffers]
+        place(trial)
+        arena = max((b.offset + b.size for b in trial), default=0)
+        plan = MemoryPlan({}, arena, bound, trial, name, steps)
+        try:
+            plan.check()
+        except GraphError:
+            continue
+        if best is None or arena < best.arena_bytes:
+            best = plan
+    if best is None:
+        raise GraphError("no memory plan passed the overlap check")
+    best.offsets = {t: b.offset for b in best.buffers for t in b.tensors}
+    return best

@@ -1,0 +1,62 @@
+"""Report: what an export costs (shapes, MACs, flash, RAM = sizeof(Model), arena vs lower bound)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Tuple
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    name: str
+    op: str
+    source: str
+    output_shape: Tuple[int, ...]
+    macs: int
+    flash_bytes: int
+    buffer: str  # "arena@<offset>", "output" or "input"
+
+
+@dataclass
+class Report:
+    name: str
+    input_shape: Tuple[int, ...]
+    output_shape: Tuple[int, ...]
+    macs: int
+    flash_bytes: int
+    ram_bytes: int
+    arena_bytes: int
+    arena_lower_bound: int
+    training_ram_bytes: int = 0
+    layers: List[LayerRow] = field(default_factory=list)
+    header_path: str = ""
+    memory_plan: str = ""
+
+    def format_table(self) -> str:
+        rows = [("layer", "op", "module", "output", "MACs", "flash B", "buffer")]
+        for r in self.layers:
+            rows.append(
+                (
+                    r.name,
+                    r.op,
+                    r.source or "-",
+                    "x".join(str(d) for d in r.output_shape),
+                    str(r.macs),
+                    str(r.flash_bytes),
+                    r.buffer,
+                )
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = [f"model {self.name}: input {list(self.input_shape)} -> output "
+                 f"{list(self.output_shape)}"]
+        for k, row in enumerate(rows):
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+            if k == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        lines.append(f"total MACs {self.macs}")
+        lines.append(f"flash (constants) {self.flash_bytes} B")
+        lines.append(
+            f"RAM sizeof(Model) {self.ram_bytes} B: arena {self.arena_bytes} B "
+            f"(lower bound {self.arena_lower_bound} B)"
+            + (f", training {self.training_ram_bytes} B" if self.training_ram_bytes else "")
+        )
+        return "\n".join(lines)
