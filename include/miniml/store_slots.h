@@ -102,11 +102,43 @@ inline bool slot_newest(Store& store, uint32_t base, uint32_t payload_bytes, uin
 
 }  // namespace detail
 
-// Saves `payload_bytes` bytes of RAM (the learned parameters) under `layout_id` (a hash of the model's
-// trainable layout, so another model's save is never loaded).
+// One piece of RAM in a save: a model's learned parameters are several arrays saved back to back.
+struct StoreSpan {
+  void* data;
+  uint32_t bytes;
+};
+
+namespace detail {
+
+inline uint32_t spans_bytes(const StoreSpan* spans, uint8_t count) {
+  uint32_t total = 0;
+  for (uint8_t k = 0; k < count; ++k) total += spans[k].bytes;
+  return total;
+}
+
+// Reads (write=false) or writes `bytes` bytes at `offset` in index_t-sized pieces (index_t is 16-bit on
+// AVR; a payload is not).
 template <class Store>
-inline StoreResult store_save(Store& store, uint32_t base, const void* payload, uint32_t payload_bytes,
+inline bool store_io(Store& store, uint32_t offset, uint8_t* p, uint32_t bytes, bool write) {
+  for (uint32_t done = 0; done < bytes;) {
+    const uint32_t left = bytes - done;
+    const index_t n = static_cast<index_t>(left < 0x4000UL ? left : 0x4000UL);
+    if (!(write ? store.write(offset + done, p + done, n) : store.read(offset + done, p + done, n))) {
+      return false;
+    }
+    done += n;
+  }
+  return true;
+}
+
+}  // namespace detail
+
+// Saves `count` spans of RAM (the learned parameters), back to back, under `layout_id` (a hash of the
+// model's trainable layout, so another model's save is never loaded).
+template <class Store>
+inline StoreResult store_save(Store& store, uint32_t base, const StoreSpan* spans, uint8_t count,
                               uint32_t layout_id) {
+  const uint32_t payload_bytes = detail::spans_bytes(spans, count);
   if (store.size() < base || store.size() - base < store_bytes(payload_bytes)) return kStoreTooSmall;
   uint8_t newest;
   uint32_t seq;
@@ -118,46 +150,68 @@ inline StoreResult store_save(Store& store, uint32_t base, const void* payload, 
   h.seq = seq + 1;
   h.bytes = payload_bytes;
   h.layout_id = layout_id;
-  const uint8_t* p = static_cast<const uint8_t*>(payload);
   h.crc = detail::slot_crc_of_header(h);
-  for (uint32_t done = 0; done < payload_bytes;) {  // CRC of the payload, in index_t-sized pieces
-    const uint32_t left = payload_bytes - done;
-    const index_t n = static_cast<index_t>(left < 0x4000UL ? left : 0x4000UL);
-    h.crc = crc32_update(h.crc, p + done, n);
-    done += n;
+  for (uint8_t k = 0; k < count; ++k) {
+    const uint8_t* p = static_cast<const uint8_t*>(spans[k].data);
+    for (uint32_t done = 0; done < spans[k].bytes;) {
+      const uint32_t left = spans[k].bytes - done;
+      const index_t n = static_cast<index_t>(left < 0x4000UL ? left : 0x4000UL);
+      h.crc = crc32_update(h.crc, p + done, n);
+      done += n;
+    }
   }
-  const uint32_t zero = 0;
-  if (!store.write(start, &zero, 4)) return kStoreIoError;                   // (1) invalidate
-  for (uint32_t done = 0; done < payload_bytes;) {                           // (2) payload
-    const uint32_t left = payload_bytes - done;
-    const index_t n = static_cast<index_t>(left < 0x4000UL ? left : 0x4000UL);
-    if (!store.write(start + 20UL + done, p + done, n)) return kStoreIoError;
-    done += n;
+  uint8_t zero[4] = {0, 0, 0, 0};
+  if (!detail::store_io(store, start, zero, 4, true)) return kStoreIoError;  // (1) invalidate
+  uint32_t offset = start + 20UL;
+  for (uint8_t k = 0; k < count; ++k) {                                        // (2) payload
+    if (!detail::store_io(store, offset, static_cast<uint8_t*>(spans[k].data), spans[k].bytes, true)) {
+      return kStoreIoError;
+    }
+    offset += spans[k].bytes;
   }
-  if (!store.write(start + 4UL, &h.seq, 16)) return kStoreIoError;          // (3) seq..crc
-  if (!store.write(start, &h.magic, 4)) return kStoreIoError;               // (4) commit
+  if (!detail::store_io(store, start + 4UL, reinterpret_cast<uint8_t*>(&h.seq), 16, true)) {
+    return kStoreIoError;                                                      // (3) seq..crc
+  }
+  if (!detail::store_io(store, start, reinterpret_cast<uint8_t*>(&h.magic), 4, true)) {
+    return kStoreIoError;                                                      // (4) commit
+  }
   return kStoreOk;
 }
 
-// Loads the newest valid save into `payload` (RAM). kStoreEmpty and kStoreTooSmall leave `payload`
+// Loads the newest valid save into the spans (RAM). kStoreEmpty and kStoreTooSmall leave them
 // untouched; so does kStoreIoError, unless the Store fails in the middle of the final copy.
 template <class Store>
-inline StoreResult store_load(Store& store, uint32_t base, void* payload, uint32_t payload_bytes,
+inline StoreResult store_load(Store& store, uint32_t base, const StoreSpan* spans, uint8_t count,
                               uint32_t layout_id) {
+  const uint32_t payload_bytes = detail::spans_bytes(spans, count);
   if (store.size() < base || store.size() - base < store_bytes(payload_bytes)) return kStoreTooSmall;
   uint8_t newest;
   uint32_t seq;
   if (!detail::slot_newest(store, base, payload_bytes, layout_id, &newest, &seq)) return kStoreIoError;
   if (newest == 2) return kStoreEmpty;
-  const uint32_t start = base + newest * (20UL + payload_bytes) + 20UL;
-  uint8_t* p = static_cast<uint8_t*>(payload);
-  for (uint32_t done = 0; done < payload_bytes;) {
-    const uint32_t left = payload_bytes - done;
-    const index_t n = static_cast<index_t>(left < 0x4000UL ? left : 0x4000UL);
-    if (!store.read(start + done, p + done, n)) return kStoreIoError;
-    done += n;
+  uint32_t offset = base + newest * (20UL + payload_bytes) + 20UL;
+  for (uint8_t k = 0; k < count; ++k) {
+    if (!detail::store_io(store, offset, static_cast<uint8_t*>(spans[k].data), spans[k].bytes, false)) {
+      return kStoreIoError;
+    }
+    offset += spans[k].bytes;
   }
   return kStoreOk;
+}
+
+// One contiguous buffer: the same as a single span.
+template <class Store>
+inline StoreResult store_save(Store& store, uint32_t base, const void* payload, uint32_t payload_bytes,
+                              uint32_t layout_id) {
+  const StoreSpan span = {const_cast<void*>(payload), payload_bytes};  // only read by a save
+  return store_save(store, base, &span, 1, layout_id);
+}
+
+template <class Store>
+inline StoreResult store_load(Store& store, uint32_t base, void* payload, uint32_t payload_bytes,
+                              uint32_t layout_id) {
+  const StoreSpan span = {payload, payload_bytes};
+  return store_load(store, base, &span, 1, layout_id);
 }
 
 }  // namespace miniml
