@@ -22,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--learning-rate", type=float, default=None)
     ex.add_argument("--momentum", type=float, default=None)
     ex.add_argument("--trainable", default=None)
+    ex.add_argument("--report-json", default=None, help="also write the report as JSON (read by the build hook)")
     rp = sub.add_parser("report", help="print the memory/MAC table of a .pt2 file")
     rp.add_argument("model")
     rp.add_argument("--name", default="model")
@@ -48,6 +49,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             report = export(ep, None, args.name, args.out, **opts)
             print(report.format_table())
             print(f"wrote {report.header_path}")
+            if args.report_json:
+                import dataclasses
+                import json
+
+                with open(args.report_json, "w", encoding="utf-8") as f:
+                    json.dump(dataclasses.asdict(report), f, indent=1)
         else:
             report = analyze(ep, None, args.name)
             print(report.format_table())
