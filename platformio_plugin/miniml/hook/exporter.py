@@ -94,8 +94,9 @@ def run_export(python: str, plugin_dir: str, spec: ModelSpec, out_dir: str, args
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stderr + proc.stdout).strip().splitlines() if ln.strip()]
         last = lines[-1].strip() if lines else f"exit status {proc.returncode}"
-        if last.startswith("error: "):
-            last = last[len("error: "):]
+        for prefix in ("miniml: error: ", "error: "):
+            if last.startswith(prefix):
+                last = last[len(prefix):]
         raise ExportError(f"{os.path.basename(spec.path)}: export failed: {last}")
     try:
         with open(report_path, encoding="utf-8") as f:
