@@ -1,0 +1,118 @@
+// On-target checks of a generated model against the golden vectors embedded in its header (export with
+// golden=N): PyTorch's own inputs and outputs in flash, read through core_rom.h. Built on Unity's
+// TEST_ASSERT_* only, so a test compiles against real Unity and MiniML's offline Unity alike. A user test:
+//
+//   #include <unity.h>
+//   #include "mlp.h"
+//   #include "miniml/testing.h"
+//   static mlp::Model model;
+//   void test_mlp_matches_pytorch() { MINIML_CHECK_GOLDEN(mlp, model); }
+//
+// Output i of golden vector g passes when |got - want| <= tol * |want| + floor, with tol = <ns>::Golden::
+// kTolerance and floor = max(MINIML_GOLDEN_ABS_FLOOR, tol * max_j |want_j|): the floor covers outputs near
+// zero that come from cancelling sums. A failure names the vector and the output, and prints both values.
+// Not for production firmware: it pulls in Unity. Scratch buffers are static (one pair per model type).
+#ifndef MINIML_TESTING_H_
+#define MINIML_TESTING_H_
+
+#include <stdint.h>
+#include <unity.h>
+
+#include "core_rom.h"
+#include "core_types.h"
+
+#ifndef MINIML_GOLDEN_ABS_FLOOR
+#define MINIML_GOLDEN_ABS_FLOOR 1e-6f
+#endif
+
+namespace miniml {
+namespace testing {
+namespace detail {
+
+inline float abs_f32(float x) { return x < 0.0f ? -x : x; }
+
+// Appends the decimal digits of v to buf at *pos (bounded by size - 1; buf stays NUL-terminated).
+inline void append_uint(char* buf, uint16_t size, uint16_t* pos, uint32_t v) {
+  char digits[10];
+  uint16_t n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + static_cast<char>(v % 10u));
+    v /= 10u;
+  } while (v != 0u);
+  while (n > 0 && *pos + 1u < size) buf[(*pos)++] = digits[--n];
+  buf[*pos] = '\0';
+}
+
+inline void append_str(char* buf, uint16_t size, uint16_t* pos, const char* s) {
+  while (*s != '\0' && *pos + 1u < size) buf[(*pos)++] = *s++;
+  buf[*pos] = '\0';
+}
+
+}  // namespace detail
+
+// Tolerance for output i of one golden vector `want` (n floats in ROM): tol * |want_i| + floor.
+inline float golden_delta(const float* want_rom, index_t n, index_t i, float tol) {
+  float scale = 0.0f;
+  for (index_t j = 0; j < n; ++j) {
+    const float a = detail::abs_f32(rom_read(&want_rom[j]));
+    if (a > scale) scale = a;
+  }
+  float floor = tol * scale;
+  if (floor < MINIML_GOLDEN_ABS_FLOOR) floor = MINIML_GOLDEN_ABS_FLOOR;
+  return tol * detail::abs_f32(rom_read(&want_rom[i])) + floor;
+}
+
+// Runs model.predict on every golden input and asserts every output (Unity; the first mismatch ends the test).
+// Golden: a class with static MINIML_ROM arrays kInputs[count * kIn], kOutputs[count * kOut] and kTolerance.
+template <class Golden, index_t kIn, index_t kOut, class ModelT>
+inline void check_golden(ModelT& model, index_t count) {
+  static float input[kIn];
+  static float output[kOut];
+  static char message[48];
+  TEST_ASSERT_GREATER_THAN_MESSAGE(0, count, "the model header has no golden vectors: export with golden=N");
+  for (index_t g = 0; g < count; ++g) {
+    const float* in_rom = &Golden::kInputs[static_cast<uint32_t>(g) * kIn];
+    const float* want_rom = &Golden::kOutputs[static_cast<uint32_t>(g) * kOut];
+    for (index_t i = 0; i < kIn; ++i) input[i] = rom_read(&in_rom[i]);
+    model.predict(input, output);
+    for (index_t i = 0; i < kOut; ++i) {
+      const float want = rom_read(&want_rom[i]);
+      const float delta = golden_delta(want_rom, kOut, i, Golden::kTolerance);
+      uint16_t pos = 0;
+      detail::append_str(message, sizeof(message), &pos, "golden vector ");
+      detail::append_uint(message, sizeof(message), &pos, g);
+      detail::append_str(message, sizeof(message), &pos, ", output ");
+      detail::append_uint(message, sizeof(message), &pos, i);
+      TEST_ASSERT_FLOAT_WITHIN_MESSAGE(delta, want, output[i], message);
+    }
+  }
+}
+
+// Largest |model - PyTorch| over all golden outputs (for demos and reports; asserts nothing).
+template <class Golden, index_t kIn, index_t kOut, class ModelT>
+inline float golden_max_abs_error(ModelT& model, index_t count) {
+  static float input[kIn];
+  static float output[kOut];
+  float worst = 0.0f;
+  for (index_t g = 0; g < count; ++g) {
+    const float* in_rom = &Golden::kInputs[static_cast<uint32_t>(g) * kIn];
+    const float* want_rom = &Golden::kOutputs[static_cast<uint32_t>(g) * kOut];
+    for (index_t i = 0; i < kIn; ++i) input[i] = rom_read(&in_rom[i]);
+    model.predict(input, output);
+    for (index_t i = 0; i < kOut; ++i) {
+      const float e = detail::abs_f32(output[i] - rom_read(&want_rom[i]));
+      if (e > worst) worst = e;
+    }
+  }
+  return worst;
+}
+
+}  // namespace testing
+}  // namespace miniml
+
+// Checks `model` (an instance of <ns>::Model) against every golden vector in the header of namespace `ns`.
+#define MINIML_CHECK_GOLDEN(ns, model)                                                              \
+  ::miniml::testing::check_golden<ns::Golden, ns::kInputSize, ns::kOutputSize>((model), \
+                                                                               ns::kGoldenCount)
+
+#endif  // MINIML_TESTING_H_

@@ -1,0 +1,86 @@
+"""The cycle/instruction counters (scripts/counters) count a known snippet exactly and deterministically.
+
+Each board's snippet is built three times, identical except for N nops inside one marked region: the count must
+grow by exactly N (one cycle or one instruction per nop) and repeat bit for bit on a second run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+COUNTERS = REPO / "scripts" / "counters"
+AVR_EXIT = REPO / "platformio_plugin" / "platforms" / "miniml-simavr" / "runtime" / "miniml_sim_exit.c"
+
+SNIPPET = r"""
+#include "miniml_bench.h"
+MINIML_BENCH_STORAGE
+#define STR2(x) #x
+#define STR(x) STR2(x)
+volatile int sink;
+int main(void) {
+  sink = 1;
+  miniml_bench_begin();
+  __asm__ __volatile__(".rept " STR(NOPS) "\n\tnop\n\t.endr" ::: "memory");
+  miniml_bench_end();
+  return 5;
+}
+"""
+
+BOARDS = {
+    "avr": (["avr-gcc", "-mmcu=atmega328p", "-Os"], [str(AVR_EXIT)], "cycles"),
+    "cortex_m4": (
+        ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-Os", "--specs=picolibc.specs",
+         "--oslib=semihost", "--crt0=semihost",
+         "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=0x100000,"
+         "--defsym=__ram=0x20000000,--defsym=__ram_size=0x20000"],
+        [],
+        "insns",
+    ),
+    "rv32imc": (
+        ["riscv64-unknown-elf-gcc", "-march=rv32imc", "-mabi=ilp32", "-misa-spec=2.2", "-Os",
+         "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
+         "-Wl,--defsym=__flash=0x80000000,--defsym=__flash_size=0x200000,"
+         "--defsym=__ram=0x80200000,--defsym=__ram_size=0x64000"],
+        [],
+        "minstret",
+    ),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built_counters() -> None:
+    subprocess.run(["bash", str(COUNTERS / "build.sh")], check=True)
+
+
+def _count(elf: Path) -> dict:
+    proc = subprocess.run([sys.executable, str(COUNTERS / "count.py"), "--json", "--timeout", "60", str(elf)],
+                          capture_output=True, text=True)
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_counter_counts_nops_exactly(board: str, tmp_path: Path) -> None:
+    cc, extra, unit = BOARDS[board]
+    src = tmp_path / "snippet.c"
+    src.write_text(SNIPPET)
+    counts = {}
+    for nops in (0, 10, 100):
+        elf = tmp_path / ("snippet_%d.elf" % nops)
+        subprocess.run(cc + ["-DNOPS=%d" % nops, "-I", str(COUNTERS), str(src)] + extra + ["-o", str(elf)],
+                       check=True)
+        first = _count(elf)
+        again = _count(elf)
+        assert first == again, "two runs differ"
+        assert first["exit_code"] == 5
+        assert first["unit"] == unit
+        assert len(first["regions"]) == 1
+        counts[nops] = first["regions"][0]
+    assert counts[10] - counts[0] == 10
+    assert counts[100] - counts[0] == 100
+    assert 0 < counts[0] < 10  # just the marker instructions
