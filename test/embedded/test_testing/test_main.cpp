@@ -1,0 +1,43 @@
+// miniml/testing.h against a hand-written model header: the golden check passes for the right model, and its
+// error measure and tolerance are the documented numbers.
+#include "miniml/testing.h"
+#include "miniml_test_main.h"
+#include "tiny_model.h"
+
+namespace {
+
+tiny::Model g_model;
+
+void test_check_golden_passes_for_the_right_model() {
+  g_model.offset = 0.0f;
+  MINIML_CHECK_GOLDEN(tiny, g_model);
+}
+
+void test_max_abs_error_is_the_offset() {
+  g_model.offset = 0.5f;
+  TEST_ASSERT_EQUAL_FLOAT(0.5f, (miniml::testing::golden_max_abs_error<tiny::Golden, tiny::kInputSize,
+                                                                       tiny::kOutputSize>(g_model, 2)));
+  g_model.offset = 0.0f;
+  TEST_ASSERT_EQUAL_FLOAT(0.0f, (miniml::testing::golden_max_abs_error<tiny::Golden, tiny::kInputSize,
+                                                                       tiny::kOutputSize>(g_model, 2)));
+}
+
+// Output 1 of vector 0 (-4) in a vector whose largest magnitude is 14.25: 1e-5 * 4 + 1e-5 * 14.25.
+void test_delta_is_relative_plus_floor() {
+  const float d = miniml::testing::golden_delta(&tiny::Golden::kOutputs[0], 2, 1, 1e-5f);
+  TEST_ASSERT_FLOAT_WITHIN(1e-9f, 1e-5f * 4.0f + 1e-5f * 14.25f, d);
+  const float tiny_tol = miniml::testing::golden_delta(&tiny::Golden::kOutputs[0], 2, 1, 1e-9f);
+  TEST_ASSERT_FLOAT_WITHIN(1e-12f, 4e-9f + MINIML_GOLDEN_ABS_FLOOR, tiny_tol);
+}
+
+int run_all_tests() {
+  UNITY_BEGIN();
+  RUN_TEST(test_check_golden_passes_for_the_right_model);
+  RUN_TEST(test_max_abs_error_is_the_offset);
+  RUN_TEST(test_delta_is_relative_plus_floor);
+  return UNITY_END();
+}
+
+}  // namespace
+
+MINIML_TEST_MAIN(run_all_tests)
