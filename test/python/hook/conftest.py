@@ -180,3 +180,7 @@ def exported_header():
         return name
 
     return make
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "pio: runs PlatformIO end to end (slow; deselect with -m 'not pio')")

@@ -1,0 +1,195 @@
+"""End to end through PlatformIO (slow, marked `pio`): a fresh user project in a temp folder with
+`lib_deps = symlink://<repo>` and a generated .pt2 builds with `pio run` and passes `pio test` (golden vectors:
+the board computes what PyTorch computed) on native and on each simulated board.
+
+Also: an unchanged second `pio run` does not re-export, a changed model does, and one model header included from
+two .cpp files links. Needs the offline PlatformIO core of scripts/offline_platformio.py (.pio-core).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO, save_mlp_pt2
+
+pytestmark = pytest.mark.pio
+
+CORE = os.path.join(REPO, ".pio-core")
+PIO = os.path.join(os.path.dirname(sys.executable), "pio")
+SIM_ENVS = ("sim_uno", "sim_stm32", "sim_esp32c3")
+
+PLATFORMIO_INI = """\
+[env]
+lib_deps = symlink://{repo}
+custom_miniml_model = {models}
+custom_miniml_golden = 3
+custom_miniml_python = {python}
+{extra}
+test_framework = custom
+build_flags = -Wall -Wextra -Werror -Wfloat-conversion
+
+[sim]
+lib_deps =
+  ${{env.lib_deps}}
+  symlink://{repo}/platformio_plugin/unity
+run =
+  timeout
+  600
+  {repo}/platformio_plugin/platforms/miniml_run.py
+  --timeout
+  300
+
+[env:native]
+platform = symlink://{repo}/platformio_plugin/platforms/miniml-native
+lib_deps = ${{sim.lib_deps}}
+test_testing_command =
+  timeout
+  300
+  ${{platformio.build_dir}}/${{this.__env__}}/program
+
+[env:sim_uno]
+platform = symlink://{repo}/platformio_plugin/platforms/miniml-simavr
+board = miniml_uno
+lib_deps = ${{sim.lib_deps}}
+test_testing_command =
+  ${{sim.run}}
+  ${{platformio.build_dir}}/${{this.__env__}}/firmware.elf
+
+[env:sim_stm32]
+platform = symlink://{repo}/platformio_plugin/platforms/miniml-qemu-arm
+board = miniml_stm32f405
+lib_deps = ${{sim.lib_deps}}
+test_testing_command =
+  ${{sim.run}}
+  ${{platformio.build_dir}}/${{this.__env__}}/firmware.elf
+
+[env:sim_esp32c3]
+platform = symlink://{repo}/platformio_plugin/platforms/miniml-qemu-riscv
+board = miniml_esp32c3
+lib_deps = ${{sim.lib_deps}}
+test_testing_command =
+  ${{sim.run}}
+  ${{platformio.build_dir}}/${{this.__env__}}/firmware.elf
+"""
+
+# An Arduino-style sketch split over two files, both including the generated header (ODR: must link).
+MAIN_CPP = """\
+#include "mlp.h"
+float other_file_predict(const float* input);
+static mlp::Model model;
+volatile float sink;
+int main() {
+  float input[mlp::kInputSize] = {0.5f, -1.0f, 0.25f, 2.0f};
+  float output[mlp::kOutputSize];
+  model.predict(input, output);
+  sink = output[0] + other_file_predict(input);
+  return 0;
+}
+"""
+OTHER_CPP = """\
+#include "mlp.h"
+static mlp::Model other_model;
+float other_file_predict(const float* input) {
+  float output[mlp::kOutputSize];
+  other_model.predict(input, output);
+  return output[1];
+}
+"""
+TEST_CPP = """\
+#include <unity.h>
+#include "mlp.h"
+#include "miniml/testing.h"
+
+static mlp::Model model;
+void test_mlp_matches_pytorch() {{ MINIML_CHECK_GOLDEN(mlp, model); }}
+{extra_tests}
+int main() {{
+  UNITY_BEGIN();
+  RUN_TEST(test_mlp_matches_pytorch);
+  {extra_runs}
+  return UNITY_END();
+}}
+"""
+
+
+def _pio_ready() -> bool:
+    return os.path.isfile(os.path.join(CORE, "packages", "tool-scons", "scons.py")) and os.path.isfile(PIO)
+
+
+def _pio(project: str, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PLATFORMIO_CORE_DIR=CORE, PLATFORMIO_SETTING_ENABLE_TELEMETRY="No",
+               PLATFORMIO_SETTING_CHECK_PLATFORMIO_INTERVAL="3650",
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    return subprocess.run([PIO, *args, "-d", project], env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True)
+
+
+def _make_project(root, models="model/mlp.pt2", extra="") -> str:
+    project = str(root / "project")
+    os.makedirs(os.path.join(project, "src"))
+    os.makedirs(os.path.join(project, "test", "test_golden"))
+    save_mlp_pt2(os.path.join(project, "model", "mlp.pt2"))
+    with open(os.path.join(project, "platformio.ini"), "w") as f:
+        f.write(PLATFORMIO_INI.format(repo=REPO, models=models, python=sys.executable, extra=extra))
+    with open(os.path.join(project, "src", "main.cpp"), "w") as f:
+        f.write(MAIN_CPP)
+    with open(os.path.join(project, "src", "other.cpp"), "w") as f:
+        f.write(OTHER_CPP)
+    with open(os.path.join(project, "test", "test_golden", "test_main.cpp"), "w") as f:
+        f.write(TEST_CPP.format(extra_tests="", extra_runs=""))
+    shutil.copy(os.path.join(REPO, "test", "test_custom_runner.py"), os.path.join(project, "test"))
+    return project
+
+
+def _miniml_lines(proc: subprocess.CompletedProcess):
+    return [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith("[miniml] ")]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, request):
+    if not _pio_ready():
+        pytest.skip("offline PlatformIO core missing: run scripts/setup.sh (scripts/offline_platformio.py)")
+    from conftest import _exporter_ready
+
+    if not _exporter_ready():
+        pytest.skip("the exporter CLI is not there yet")
+    return _make_project(tmp_path_factory.mktemp("pio"))
+
+
+def test_pio_run_exports_once_and_links_two_files(project):
+    proc = _pio(project, "run", "-e", "native", "-e", "sim_uno")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = _miniml_lines(proc)
+    # One export per env (each env has its own build folder), each followed by the table and, on a board, the fit.
+    assert sum("exporting model/mlp.pt2 -> mlp.h" in ln for ln in lines) == 2, lines
+    report = json.load(open(os.path.join(project, ".pio", "build", "sim_uno", "miniml", "mlp.report.json")))
+    row = next(ln for ln in lines if ln.startswith("[miniml] mlp ") and "exported" in ln)
+    assert row.split()[2:4] == [f"{report['flash_bytes']:,}", f"{report['ram_bytes']:,}"]
+    assert any(f"[miniml] board miniml_uno: models use {report['ram_bytes']} of 2048 B RAM" in ln for ln in lines)
+    assert os.path.isfile(os.path.join(project, ".pio", "build", "sim_uno", "firmware.elf"))
+
+    again = _pio(project, "run", "-e", "sim_uno")
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert not any("exporting" in ln for ln in _miniml_lines(again)), _miniml_lines(again)
+    assert any(ln.startswith("[miniml] mlp ") and ln.endswith("up to date") for ln in _miniml_lines(again))
+
+    save_mlp_pt2(os.path.join(project, "model", "mlp.pt2"), seed=1)  # the user retrains the model
+    changed = _pio(project, "run", "-e", "sim_uno")
+    assert changed.returncode == 0, changed.stdout[-3000:]
+    assert sum("exporting model/mlp.pt2" in ln for ln in _miniml_lines(changed)) == 1
+
+
+@pytest.mark.parametrize("env_name", ("native",) + SIM_ENVS)
+def test_pio_test_golden_passes_on_board(project, env_name):
+    proc = _pio(project, "test", "-e", env_name, "--without-uploading", "--json-output-path",
+                os.path.join(project, f"result_{env_name}.json"))
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    result = json.load(open(os.path.join(project, f"result_{env_name}.json")))
+    cases = [c for suite in result["test_suites"] for c in suite["test_cases"]]
+    assert [(c["name"], c["status"]) for c in cases] == [("test_mlp_matches_pytorch", "PASSED")]
