@@ -22,19 +22,18 @@ void test_max_abs_error_is_the_offset() {
                                                                        tiny::kOutputSize>(g_model, 2)));
 }
 
-// Output 1 of vector 0 (-4) in a vector whose largest magnitude is 14.25: 1e-5 * 4 + 1e-5 * 14.25.
-void test_delta_is_relative_plus_floor() {
-  const float d = miniml::testing::golden_delta(&tiny::Golden::kOutputs[0], 2, 1, 1e-5f);
-  TEST_ASSERT_FLOAT_WITHIN(1e-9f, 1e-5f * 4.0f + 1e-5f * 14.25f, d);
-  const float tiny_tol = miniml::testing::golden_delta(&tiny::Golden::kOutputs[0], 2, 1, 1e-9f);
-  TEST_ASSERT_FLOAT_WITHIN(1e-12f, 4e-9f + MINIML_GOLDEN_ABS_FLOOR, tiny_tol);
+// tol * max(|want|, 1): relative above 1, absolute tol below.
+void test_delta_is_relative_with_a_floor() {
+  TEST_ASSERT_EQUAL_FLOAT(4e-5f, miniml::testing::golden_delta(-4.0f, 1e-5f));
+  TEST_ASSERT_EQUAL_FLOAT(1e-5f, miniml::testing::golden_delta(0.001f, 1e-5f));
+  TEST_ASSERT_EQUAL_FLOAT(1e-5f, miniml::testing::golden_delta(-1.0f, 1e-5f));
 }
 
 int run_all_tests() {
   UNITY_BEGIN();
   RUN_TEST(test_check_golden_passes_for_the_right_model);
   RUN_TEST(test_max_abs_error_is_the_offset);
-  RUN_TEST(test_delta_is_relative_plus_floor);
+  RUN_TEST(test_delta_is_relative_with_a_floor);
   return UNITY_END();
 }
 

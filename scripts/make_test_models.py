@@ -1,0 +1,73 @@
+"""Generates the models the embedded suites run: small PyTorch nets saved as .pt2 (torch.export.save), then
+exported with golden vectors through the public CLI, into build/test_models/ (never committed).
+
+  mlp.h  Linear(8,16) - ReLU - Linear(16,4)                            golden=4
+  cnn.h  Conv2d(1,4,3) - ReLU - Flatten - Linear(4*6*6, 3) on 1x8x8   golden=2
+
+Usage: .venv/bin/python scripts/make_test_models.py [--out build/test_models] [--force]
+Skips the work when this script and the exporter's sources are unchanged since the last run (hash stamp).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = {"mlp": 4, "cnn": 2}
+
+
+def _stamp() -> str:
+    h = hashlib.sha256()
+    files = [Path(__file__)] + sorted((REPO / "platformio_plugin" / "miniml").rglob("*.py"))
+    for f in files:
+        h.update(str(f.relative_to(REPO)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _models():
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)).eval()
+    cnn = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3)).eval()
+    return {"mlp": (mlp, torch.randn(1, 8)), "cnn": (cnn, torch.randn(1, 1, 8, 8))}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(REPO / "build" / "test_models"))
+    ap.add_argument("--force", action="store_true")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp_file = out / ".stamp"
+    stamp = _stamp()
+    headers = [out / ("%s.h" % name) for name in GOLDEN]
+    if not args.force and stamp_file.is_file() and stamp_file.read_text() == stamp and all(
+        h.is_file() for h in headers
+    ):
+        print("[miniml] test models up to date in %s" % out)
+        return 0
+
+    import torch
+
+    for name, (model, example) in _models().items():
+        pt2 = out / ("%s.pt2" % name)
+        with torch.no_grad():
+            torch.export.save(torch.export.export(model, (example,)), str(pt2))
+        cmd = [sys.executable, "-m", "miniml", "export", str(pt2), "--name", name, "--out", str(out),
+               "--golden", str(GOLDEN[name])]
+        subprocess.run(cmd, check=True, cwd=REPO)
+    stamp_file.write_text(stamp)
+    print("[miniml] test models written to %s" % out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
