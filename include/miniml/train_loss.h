@@ -29,8 +29,10 @@ inline void mse_grad_f32(const float* output, const float* target, index_t size,
 
 // torch.nn.functional.cross_entropy(logits, label): log-sum-exp(logits) - logits[label], computed with
 // the max subtracted so no exp overflows. Also writes its gradient, softmax(logits) - onehot(label),
-// to grad_output (`size` floats, must not alias logits). `label` < size (checked by the caller).
+// to grad_output (`size` floats; may alias logits: each logit is read before its slot is written).
+// `label` < size (checked by the caller).
 inline float cross_entropy_f32(const float* logits, uint16_t label, index_t size, float* grad_output) {
+  const float label_logit = logits[label];
   float max_logit = logits[0];
   for (index_t i = 1; i < size; ++i) {
     if (logits[i] > max_logit) max_logit = logits[i];
@@ -45,7 +47,7 @@ inline float cross_entropy_f32(const float* logits, uint16_t label, index_t size
   const float inv_sum = 1.0f / sum;
   for (index_t i = 0; i < size; ++i) grad_output[i] *= inv_sum;
   grad_output[label] -= 1.0f;
-  return (static_cast<float>(logf(sum)) + max_logit) - logits[label];
+  return (static_cast<float>(logf(sum)) + max_logit) - label_logit;
 }
 
 }  // namespace miniml

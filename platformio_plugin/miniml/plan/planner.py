@@ -92,6 +92,9 @@ def _lifetimes(g: Graph) -> Tuple[Dict[str, int], Dict[str, int]]:
         for y in n.outputs:
             start[y] = t
             end.setdefault(y, t)
+    for x in g.meta.get("keep_alive", ()):  # read by learn() after the forward pass (split_training)
+        if x in end:
+            end[x] = len(g.nodes) - 1
     return start, end
 
 

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import CPP, INCLUDE
+from train_build import CPP, INCLUDE
 
 WARN = ["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion", "-ffp-contract=off"]
 TARGETS = {

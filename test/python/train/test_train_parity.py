@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from conftest import f32, f32_array
+from train_build import f32, f32_array
 
 IN, HIDDEN, OUT, STEPS = 6, 5, 4, 100
 

@@ -1,0 +1,34 @@
+"""On-device learning stage: options -> split_training -> header extension and training RAM figure.
+
+api._stages calls export_stage(graph, ctx) after the float pipeline when on_device_learning is set.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..emit.header import HeaderParts, Member
+from ..ir import DType, Graph, verify
+from ..passes.split_training import split_training
+from ..plan import MemoryPlan, plan_memory
+from .emit import extend_training
+from .options import TrainOptions, parse_train_options
+
+
+def export_stage(g: Graph, ctx: Any) -> Graph:
+    opts = parse_train_options(ctx.options)
+    if opts is None:
+        return g
+    plain = plan_memory(g)  # the same graph without learning: the baseline of the training RAM figure
+    plain_ram = Member("arena_", DType.F32, (plain.arena_bytes + 3) // 4).nbytes if plain.arena_bytes else 0
+    g = verify(split_training(g.with_(meta={**g.meta, "train_options": opts})))
+
+    def extend(parts: HeaderParts, gg: Graph, plan: MemoryPlan) -> None:
+        extend_training(parts, gg, plan)
+        # sizeof(Model) without learning is max(plain_ram, 1): an empty class has size 1
+        ctx.report_extra["training_ram_bytes"] = parts.ram_bytes - max(plain_ram, 1)
+
+    ctx.extend.append(extend)
+    return g
+
+
+__all__ = ["TrainOptions", "export_stage", "parse_train_options"]

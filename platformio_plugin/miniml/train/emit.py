@@ -1,0 +1,206 @@
+"""The learn() part of the generated header: members, reset lines and methods from a TrainPlan.
+
+Everything is straight-line kernel calls (train_*.h): forward by predict() into dy_ (the output buffer
+becomes the output gradient in place), backward layer by layer into gradient members, finite checks,
+then the SGD updates, so a refused step changes nothing. Layer inputs are read where the forward pass
+left them (the arena expressions predict() uses, kept alive by the planner), never copied.
+"""
+from __future__ import annotations
+
+import zlib
+from typing import List
+
+import numpy as np
+
+from ..emit.header import EmitCtx, HeaderParts, Member
+from ..emit.literals import float_literal
+from ..ir import DType, Graph, Node, Placement
+from ..passes.split_training import TrainPlan
+from ..plan import MemoryPlan
+
+
+def _unique(parts: HeaderParts, base: str) -> str:
+    taken = {m.name for m in parts.members}
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}{k}_"
+    return name
+
+
+def layout_id(g: Graph, plan: TrainPlan) -> int:
+    """CRC-32 of the trained parameters' names and shapes and of every parameter's exported values:
+    a save is only loaded by the same export (another backbone would make learned heads meaningless)."""
+    crc = 0
+    for name in plan.trained_params:
+        crc = zlib.crc32(f"{name}{g.params[name].shape};".encode(), crc)
+    for name in sorted(g.params):
+        crc = zlib.crc32(np.ascontiguousarray(g.params[name].data).tobytes(), crc)
+    return crc & 0xFFFFFFFF
+
+
+def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
+    tp: TrainPlan = g.meta["training"]
+    opts = tp.options
+    e = EmitCtx(g, mplan, parts)
+    nodes = {n.name: n for n in g.nodes}
+    out_size = g.tensor(g.outputs[0]).numel
+    for h in ("train_finite.h", "train_loss.h", "train_linear.h", "train_sgd.h", "store_slots.h"):
+        if f"miniml/{h}" not in parts.includes:
+            parts.includes.append(f"miniml/{h}")
+
+    def member(base: str, count: int, comment: str, dtype: DType = DType.F32) -> str:
+        name = _unique(parts, base)
+        parts.members.append(Member(name, dtype, count, comment))
+        return name
+
+    dy = member("train_dy_", out_size, "learn(): model output, then its loss gradient")
+    grads = {tp.layers[-1].node: dy}
+    for layer in tp.layers[:-1]:
+        grads[layer.node] = member(
+            f"train_grad_{len(grads)}_", layer.out_features, f"learn(): gradient at {layer.module} output"
+        )
+    momentum = opts.momentum != 0.0
+    velocity = {}
+    if momentum:
+        for pname in tp.trained_params:
+            p = g.params[pname]
+            velocity[pname] = member(f"{parts.param_names[pname]}_v_", p.numel, f"momentum of {pname}")
+    lr = member("train_lr_", 1, "learning rate")
+    refused = member("train_refused_", 1, "steps refused as not finite", DType.S32)
+
+    lr_lit = float_literal(opts.learning_rate, "learning_rate")
+    parts.constructor += [f"{lr}[0] = {lr_lit};", f"{refused}[0] = 0;"]
+    parts.constructor += [f"memset({v}, 0, sizeof({v}));" for v in velocity.values()]
+
+    ram = {pname: f"{parts.param_names[pname]}_" for pname in tp.trained_params}
+    lid = layout_id(g, tp)
+    payload = sum(g.params[p].nbytes for p in tp.trained_params)
+    count = sum(g.params[p].numel for p in tp.trained_params)
+    parts.constants += [
+        f"// On-device learning: {', '.join(tp.trained_params)} train ({opts.loss}, SGD lr "
+        f"{opts.learning_rate:g}, momentum {opts.momentum:g}); the rest stays in flash.",
+        f"constexpr miniml::index_t kTrainableCount = {count};  // floats learn() changes",
+        f"constexpr uint32_t kLayoutId = 0x{lid:08X}UL;  // identifies this export's saves",
+        f"constexpr uint32_t kStoreBytes = {2 * (20 + payload)};  // bytes save()/load() use in a Store",
+    ]
+
+    def t(tensor: str) -> str:
+        return e.t(tensor)
+
+    body: List[str] = []
+    # backward: from the final layer down to the deepest one in the plan, with pre-update weights
+    for k in range(len(tp.layers) - 1, 0, -1):
+        layer, below = tp.layers[k], tp.layers[k - 1]
+        node: Node = nodes[layer.node]
+        body.append(
+            f"    miniml::linear_backward_input_f32<{e.mem(node, 'weight')}>({e.p(node, 'weight')}, "
+            f"{grads[layer.node]}, {layer.in_features}, {layer.out_features}, {grads[below.node]});"
+        )
+        if below.act == "relu":
+            body.append(f"    miniml::relu_backward_f32({t(below.output)}, {below.out_features}, "
+                        f"{grads[below.node]});")
+    checks: List[str] = []
+    updates: List[str] = []
+    for layer in tp.layers:
+        gname = grads[layer.node]
+        x = "input" if layer.input in g.inputs else t(layer.input)
+        if layer.train_weight:
+            checks.append(f"miniml::outer_finite_f32({gname}, {layer.out_features}, {x}, "
+                          f"{layer.in_features})")
+            w = ram[layer.weight_param]
+            if momentum:
+                updates.append(
+                    f"    miniml::linear_weight_sgd_momentum_f32({w}, {velocity[layer.weight_param]}, "
+                    f"{x}, {gname}, {layer.in_features}, {layer.out_features}, {lr}[0], "
+                    f"{float_literal(opts.momentum, 'momentum')});")
+            else:
+                updates.append(f"    miniml::linear_weight_sgd_f32({w}, {x}, {gname}, "
+                               f"{layer.in_features}, {layer.out_features}, {lr}[0]);")
+        elif layer.train_bias:
+            checks.append(f"miniml::all_finite_f32({gname}, {layer.out_features})")
+        if layer.train_bias and layer.bias_param is not None:
+            b = ram[layer.bias_param]
+            if momentum:
+                updates.append(f"    miniml::sgd_momentum_f32({b}, {velocity[layer.bias_param]}, "
+                               f"{gname}, {layer.out_features}, {lr}[0], "
+                               f"{float_literal(opts.momentum, 'momentum')});")
+            else:
+                updates.append(f"    miniml::sgd_f32({b}, {gname}, {layer.out_features}, {lr}[0]);")
+    check = " ||\n        ".join(f"!{c}" for c in checks)
+    tail = [f"    if ({check}) {{\n      return refuse_();\n    }}", *updates, "    return loss;", "  }"]
+
+    m: List[str] = []
+    doc = ("  // One SGD step on one sample; returns the loss before the step. A step whose input, "
+           "target,\n  // loss or gradient is not finite is refused: parameters untouched, NAN returned, "
+           "refused_steps()\n  // counts it.")
+    if opts.loss == "mse":
+        m += [
+            "\n  // target: kOutputSize floats; loss: torch.nn.functional.mse_loss (mean).",
+            doc,
+            "  float learn(const float* input, const float* target) {",
+            "    if (!miniml::all_finite_f32(input, kInputSize) || "
+            "!miniml::all_finite_f32(target, kOutputSize)) {",
+            "      return refuse_();",
+            "    }",
+            f"    predict(input, {dy});",
+            f"    const float loss = miniml::mse_loss_f32({dy}, target, kOutputSize);",
+            "    if (!miniml::is_finite_f32(loss)) return refuse_();",
+            f"    miniml::mse_grad_f32({dy}, target, kOutputSize, {dy});",
+        ]
+    else:
+        m += [
+            "\n  // label: class index < kOutputSize; loss: torch.nn.functional.cross_entropy on the "
+            "logits.",
+            doc,
+            "  float learn(const float* input, uint16_t label) {",
+            "    if (label >= kOutputSize || !miniml::all_finite_f32(input, kInputSize)) return refuse_();",
+            f"    predict(input, {dy});",
+            f"    const float loss = miniml::cross_entropy_f32({dy}, label, kOutputSize, {dy});",
+            "    if (!miniml::is_finite_f32(loss)) return refuse_();",
+        ]
+    m += body + tail
+    spans = ", ".join(f"{{{ram[p]}, sizeof({ram[p]})}}" for p in tp.trained_params)
+    n_spans = len(tp.trained_params)
+    copy = []
+    off = 0
+    for p in tp.trained_params:
+        copy.append(f"    memcpy(out + {off}, {ram[p]}, sizeof({ram[p]}));" if off else
+                    f"    memcpy(out, {ram[p]}, sizeof({ram[p]}));")
+        off += g.params[p].numel
+    m += [
+        f"  void set_learning_rate(float lr) {{ {lr}[0] = lr; }}",
+        f"  float learning_rate() const {{ return {lr}[0]; }}",
+        f"  uint32_t refused_steps() const {{ return static_cast<uint32_t>({refused}[0]); }}",
+        "  // Copies the kTrainableCount learned floats (save order: layer by layer, weight then bias).",
+        "  void get_trainable(float* out) const {",
+        *copy,
+        "  }",
+        "  // Saves the learned parameters to a Store (store_slots.h) at byte `base`, kStoreBytes long;",
+        "  // power-loss safe: a torn save leaves the previous one loadable.",
+        "  template <class Store>",
+        "  miniml::StoreResult save(Store& store, uint32_t base = 0) {",
+        f"    const miniml::StoreSpan spans[{n_spans}] = {{{spans}}};",
+        f"    return miniml::store_save(store, base, spans, {n_spans}, kLayoutId);",
+        "  }",
+        "  // Loads the newest complete save of this export; anything but kStoreOk leaves the model as is.",
+        "  template <class Store>",
+        "  miniml::StoreResult load(Store& store, uint32_t base = 0) {",
+        f"    const miniml::StoreSpan spans[{n_spans}] = {{{spans}}};",
+        f"    const miniml::StoreResult r = miniml::store_load(store, base, spans, {n_spans}, kLayoutId);",
+        *([f"    if (r == miniml::kStoreOk) {{"]
+          + [f"      memset({v}, 0, sizeof({v}));" for v in velocity.values()]
+          + ["    }"] if velocity else []),
+        "    return r;",
+        "  }",
+        "\n private:",
+        "  float refuse_() {",
+        f"    if ({refused}[0] < 0x7FFFFFFF) ++{refused}[0];",
+        "    return miniml::nan_f32();",
+        "  }",
+        "\n public:",
+    ]
+    parts.methods += m
+    # every trainable param must be in RAM (split_training decided; the emitter only checks)
+    for pname in tp.trained_params:
+        assert g.params[pname].placement is Placement.RAM, pname

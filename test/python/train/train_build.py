@@ -1,0 +1,49 @@
+"""Helpers for the training tests: host C++ builds (g++, ASan/UBSan, -Werror, -ffp-contract=off)
+and float literals."""
+
+import pathlib
+import subprocess
+
+import numpy as np
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+INCLUDE = REPO / "include"
+CPP = pathlib.Path(__file__).resolve().parent / "cpp"
+
+HOST_FLAGS = [
+    "-std=c++11", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+    "-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion", "-ffp-contract=off",
+]
+
+
+def f32(value) -> str:
+    """A C++ float literal that round-trips: %.9g, with a '.0' where %.9g gives an integer."""
+    text = f"{float(np.float32(value)):.9g}"
+    if not any(c in text for c in ".e"):
+        text += ".0"
+    return text + "f"
+
+
+def f32_array(name: str, values) -> str:
+    """A C++ float array literal, every value %.9g so it round-trips exactly."""
+    flat = np.asarray(values, dtype=np.float32).ravel()
+    body = ", ".join(f32(v) for v in flat) or "0.0f"
+    return f"static const float {name}[{max(flat.size, 1)}] = {{{body}}};\n"
+
+
+class HostBuild:
+    def __init__(self, tmp: pathlib.Path):
+        self.tmp = tmp
+
+    def run(self, source: str, header: str = "", defines=(), args=(), check=True):
+        """Builds CPP/<source> with `header` as case.h, runs it, returns the completed process."""
+        (self.tmp / "case.h").write_text(header)
+        exe = self.tmp / "prog"
+        cmd = ["g++", *HOST_FLAGS, f"-I{INCLUDE}", f"-I{self.tmp}", *[f"-D{d}" for d in defines],
+               str(CPP / source), "-o", str(exe), "-lm"]
+        built = subprocess.run(cmd, capture_output=True, text=True)
+        assert built.returncode == 0, built.stderr
+        proc = subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120)
+        if check:
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc
