@@ -1,4 +1,4 @@
-// add_s8 / mul_s8 / clamp_s8: int8 elementwise ops with TFLM ADD / MUL numbers (same-shape operands), and
+// add_s8 / mul_s8 / clamp_s8 / lut_s8: int8 elementwise ops with TFLM ADD / MUL numbers (same-shape operands), and
 // a standalone clamp for ReLU / ReLU6 / Hardtanh whose output keeps its input's scale. All in SRAM;
 // output may alias an input (each element is read before it is written).
 #ifndef MINIML_OP_ELEMENTWISE_S8_H_
@@ -47,6 +47,16 @@ inline void clamp_s8(const int8_t* input, index_t n, int32_t lo, int32_t hi, int
     if (v < lo) v = lo;
     if (v > hi) v = hi;
     output[i] = static_cast<int8_t>(v);
+  }
+}
+
+// output[i] = table[input[i] + 128]: any pointwise activation (sigmoid, tanh, ...) as a 256-entry int8
+// lookup table computed at export from the float function (exact to that function's quantised value).
+//   table [256] int8, Mem (flash); input/output may alias.
+template <class Mem>
+inline void lut_s8(const int8_t* input, index_t n, const int8_t* table, int8_t* output) {
+  for (index_t i = 0; i < n; ++i) {
+    output[i] = Mem::read(table + static_cast<uint8_t>(static_cast<int16_t>(input[i]) + 128));
   }
 }
 

@@ -21,6 +21,7 @@ from .report import LayerRow, Report
 OPTIONS: Dict[str, Any] = {
     "quantize": None,
     "calibration": None,
+    "calibration_method": "minmax",  # int8 activation ranges: "minmax", "percentile" or "mse"
     "on_device_learning": False,
     "loss": "mse",
     "learning_rate": 0.01,
@@ -164,6 +165,8 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
         arena_bytes=plan.arena_bytes,
         arena_lower_bound=plan.lower_bound,
         training_ram_bytes=int(ctx.report_extra.get("training_ram_bytes", 0)),
+        float_flash_bytes=int(ctx.report_extra.get("float_flash_bytes", 0)),
+        float_ram_bytes=int(ctx.report_extra.get("float_ram_bytes", 0)),
         layers=rows,
         memory_plan=plan.format(),
     )

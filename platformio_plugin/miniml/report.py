@@ -27,6 +27,8 @@ class Report:
     arena_bytes: int
     arena_lower_bound: int
     training_ram_bytes: int = 0
+    float_flash_bytes: int = 0  # with quantize="int8": what the float export would take, for comparison
+    float_ram_bytes: int = 0
     layers: List[LayerRow] = field(default_factory=list)
     header_path: str = ""
     memory_plan: str = ""
@@ -53,6 +55,11 @@ class Report:
             if k == 0:
                 lines.append("  ".join("-" * w for w in widths))
         lines.append(f"total MACs {self.macs}")
+        if self.float_flash_bytes:
+            lines.append(
+                f"int8 vs float: flash {self.flash_bytes} B vs {self.float_flash_bytes} B, "
+                f"RAM {self.ram_bytes} B vs {self.float_ram_bytes} B"
+            )
         lines.append(f"flash (constants) {self.flash_bytes} B")
         lines.append(
             f"RAM sizeof(Model) {self.ram_bytes} B: arena {self.arena_bytes} B "

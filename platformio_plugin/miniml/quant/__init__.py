@@ -1,1 +1,45 @@
-"""int8 quantisation: parameter choice, TFLite fixed-point math and numpy int8 reference kernels."""
+"""int8 quantisation: parameter choice, TFLite fixed-point math, numpy int8 reference kernels, and the
+export stage behind quantize="int8" (api._stages calls export_stage(graph, ctx) after the float passes).
+
+export_stage: check every node has an int8 kernel -> load and check the calibration data -> run the float
+graph on it in numpy (calibrate.py) -> passes/quantize_int8.py -> header extras (predict_int8 and the edge
+scale / zero point constants) and the float sizes for the report.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["export_stage", "int8_graph"]
+
+
+def export_stage(g: Any, ctx: Any) -> Any:
+    from ..ir import verify
+    from ..passes.quantize_int8 import check_int8_support, quantize_int8
+    from ..plan import plan_memory
+    from . import kernels  # noqa: F401  (registers the *_s8 kernel emitters)
+    from .calibrate import load_calibration, tensor_ranges
+    from .header import extend_header
+
+    check_int8_support(g)
+    xs = load_calibration(ctx.options.get("calibration"), ctx.input_shape)
+    ranges = tensor_ranges(g, xs, ctx.options.get("calibration_method") or "minmax")
+    float_plan = plan_memory(g)
+    ctx.report_extra["float_flash_bytes"] = sum(p.nbytes for p in g.params.values())
+    # sizeof(Model) of the float export: the arena, rounded to whole floats (an empty class is 1 byte).
+    ctx.report_extra["float_ram_bytes"] = max(1, (float_plan.arena_bytes + 3) // 4 * 4)
+    gq = verify(quantize_int8(g.with_(meta={**g.meta, "quant_ranges": ranges})))
+    ctx.extend.append(extend_header)
+    return gq
+
+
+def int8_graph(model: Any, example_input: Any, **options: Any) -> Any:
+    """The int8 IR graph export() would emit for these options (for inspection and tests);
+    run it with miniml.quant.interpret.predict(graph, inputs)."""
+    from ..api import ExportContext, _check_options, _torch_runner
+    from ..capture import capture
+    from ..passes import run_pipeline
+
+    opts = _check_options({**options, "quantize": "int8"})
+    g = run_pipeline(capture(model, example_input))
+    ctx = ExportContext("int8_graph", opts, g.tensor(g.inputs[0]).shape, _torch_runner(model))
+    return export_stage(g, ctx)

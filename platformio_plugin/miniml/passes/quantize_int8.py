@@ -1,0 +1,175 @@
+"""quantize_int8: the float graph becomes an int8 graph (TFLite int8 scheme) with float edges.
+
+Rewrites: every node into its *_s8 twin. Weights symmetric per output channel (zero point 0), activations
+asymmetric per tensor from the calibrated ranges in g.meta["quant_ranges"] (set by miniml.quant before this
+pass), int32 biases folded with the input zero point, per-channel (multiplier, shift) as TFLM computes them,
+fused activations as int8 clamps. Pools, ReLU-like clamps and copies keep their input's scale (TFLM requires
+it for pools). Other pointwise activations become a 256-entry lookup table computed from the float function.
+A quantize_s8 node follows the float graph input and a dequantize_s8 node precedes the float graph output,
+so predict(const float*, float*) keeps its meaning.
+Leaves alone: the graph's names (int8 twins of the edge tensors get a "_q" suffix).
+Why a separate pass, not in PIPELINE: it needs calibration data, so miniml.quant.export_stage runs it after
+the float passes (which it requires: BatchNorm folded, activations fused, aliases gone).
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from ..errors import UnsupportedOpError
+from ..ir import DType, Graph, Node, Param, TensorSpec
+from ..quant.calibrate import ACTIVATIONS, apply_act
+from ..quant.fixedpoint import quantize_scalar
+from ..quant.params import (QParams, add_params, channel_multipliers, fold_bias, mul_params,
+                            qparams_from_range, quantize_bias, quantize_weight)
+from ..quant.reference import dequantize_s8, quantize_s8
+
+# IR ops with an int8 kernel (float op -> what it becomes); anything else is refused with its name.
+INT8_OPS = ("linear", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "add",
+            "mul", "activation", "copy")
+# Activations that are an exact clamp at an unchanged scale (bounds in float; None = open).
+CLAMPS = {"relu": lambda: (0.0, None), "relu6": lambda: (0.0, 6.0),
+          "hardtanh": lambda lo=-1.0, hi=1.0: (float(lo), float(hi))}
+
+
+def _where(n: Node) -> str:
+    return f"node {n.name!r} ({n.op}{', ' + n.attrs['act'][0] if n.attrs.get('act') else ''})" + (
+        f" from {n.source}" if n.source else "")
+
+
+def check_int8_support(g: Graph) -> None:
+    """Raises UnsupportedOpError naming the first node that has no int8 kernel."""
+    for n in g.nodes:
+        act = n.attrs.get("act")
+        if n.op not in INT8_OPS or (act is not None and act[0] not in ACTIVATIONS):
+            what = act[0] if (n.op in INT8_OPS and act is not None) else n.op
+            raise UnsupportedOpError(
+                f"{_where(n)}: {what} has no int8 kernel, so quantize='int8' cannot export this model. "
+                f"int8 supports {', '.join(INT8_OPS)} and the activations {', '.join(sorted(ACTIVATIONS))}; "
+                "export it in float (quantize=None) or replace the layer")
+        if act is not None and n.op != "activation" and act[0] not in CLAMPS:
+            raise UnsupportedOpError(
+                f"{_where(n)}: fused {act[0]} cannot be an int8 clamp; only {', '.join(CLAMPS)} fuse")
+
+
+def _clamp_bounds(act, q: QParams) -> Tuple[int, int]:
+    if act is None:
+        return -128, 127
+    lo_f, hi_f = CLAMPS[act[0]](*act[1:])
+    lo = -128 if lo_f is None else max(-128, quantize_scalar(lo_f, q.scale, q.zero_point))
+    hi = 127 if hi_f is None else min(127, quantize_scalar(hi_f, q.scale, q.zero_point))
+    return lo, hi
+
+
+class _Builder:
+    def __init__(self, g: Graph):
+        self.g = g
+        self.ranges = g.meta["quant_ranges"]
+        self.tensors: Dict[str, TensorSpec] = {}
+        self.params: Dict[str, Param] = {}
+        self.nodes: List[Node] = []
+        self.q: Dict[str, QParams] = {}
+
+    def qparams(self, t: str) -> QParams:
+        if t not in self.q:
+            self.q[t] = qparams_from_range(*self.ranges[t])
+        return self.q[t]
+
+    def s8(self, name: str, like: str, q: QParams) -> str:
+        self.q[name] = q
+        self.tensors[name] = TensorSpec(name, self.g.tensor(like).shape, DType.S8, q.scale, q.zero_point)
+        return name
+
+    def param(self, node: Node, role: str, data: np.ndarray, dtype: DType, **kw) -> str:
+        name = f"{node.name}_{role}"
+        self.params[name] = Param(name, np.ascontiguousarray(data), dtype, **kw)
+        return name
+
+    def weighted(self, n: Node, op: str, x: str, y: str, extra: Dict) -> Node:
+        """linear / conv: per-channel weights, folded bias, requantisation constants."""
+        qx, qy = self.q[x], self.qparams(y)
+        w = self.g.param(n, "weight").data
+        b = self.g.param(n, "bias")
+        wq, ws = quantize_weight(w, axis=0)
+        bq = quantize_bias(None if b is None else b.data, qx.scale, ws, w.shape[0])
+        m, s = channel_multipliers(qx.scale, ws, qy.scale, per_tensor_fc=(op == "linear_s8" and w.shape[0] == 1))
+        lo, hi = _clamp_bounds(n.attrs.get("act"), qy)
+        params = {
+            "weight": self.param(n, "weight", wq, DType.S8, scale=ws, zero_point=0),
+            "bias": self.param(n, "bias", fold_bias(bq, wq, qx.zero_point), DType.S32),
+            "multiplier": self.param(n, "multiplier", m, DType.S32),
+            "shift": self.param(n, "shift", s, DType.S8),
+        }
+        attrs = {**extra, "input_zero_point": qx.zero_point, "output_zero_point": qy.zero_point,
+                 "act_min": lo, "act_max": hi}
+        return n.with_(op=op, inputs=(x,), outputs=(y,), params=params, attrs=attrs)
+
+    def lower(self, n: Node, ins: Tuple[str, ...], y: str) -> Node:
+        a = dict(n.attrs)
+        act = a.get("act")
+        if n.op in ("linear", "conv1d", "conv2d"):
+            self.s8(y, n.outputs[0], self.qparams(n.outputs[0]))
+            extra = {k: v for k, v in a.items() if k != "act"}
+            extra["in_shape"] = tuple(self.g.tensor(n.inputs[0]).shape[1:])
+            extra["out_shape"] = tuple(self.g.tensor(n.outputs[0]).shape[1:])
+            return self.weighted(n, f"{n.op}_s8", ins[0], y, extra)
+        if n.op in ("max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "copy") or (
+                n.op == "activation" and act[0] in CLAMPS):
+            qx = self.q[ins[0]]
+            self.s8(y, n.outputs[0], qx)
+            lo, hi = _clamp_bounds(act, qx)
+            attrs = {k: v for k, v in a.items() if k != "act"}
+            attrs.update(act_min=lo, act_max=hi, in_shape=tuple(self.g.tensor(n.inputs[0]).shape[1:]),
+                         out_shape=tuple(self.g.tensor(n.outputs[0]).shape[1:]))
+            op = "clamp_s8" if n.op in ("activation", "copy") else f"{n.op}_s8"
+            return n.with_(op=op, inputs=ins, outputs=(y,), params={}, attrs=attrs)
+        if n.op == "activation":
+            qx, qy = self.q[ins[0]], self.qparams(n.outputs[0])
+            self.s8(y, n.outputs[0], qy)
+            codes = np.arange(-128, 128)
+            xs = dequantize_s8(codes, qx.scale, qx.zero_point)
+            table = quantize_s8(apply_act(act, xs), qy.scale, qy.zero_point)
+            return n.with_(op="lut_s8", inputs=ins, outputs=(y,),
+                           params={"table": self.param(n, "table", table, DType.S8)}, attrs={"act": None})
+        if n.op in ("add", "mul"):
+            qa, qb, qy = self.q[ins[0]], self.q[ins[1]], self.qparams(n.outputs[0])
+            self.s8(y, n.outputs[0], qy)
+            lo, hi = _clamp_bounds(act, qy)
+            attrs = {"a_zero_point": qa.zero_point, "b_zero_point": qb.zero_point,
+                     "output_zero_point": qy.zero_point, "act_min": lo, "act_max": hi}
+            if n.op == "add":
+                p = add_params(qa.scale, qb.scale, qy.scale)
+                attrs.update(a_multiplier=p.a_multiplier, a_shift=p.a_shift, b_multiplier=p.b_multiplier,
+                             b_shift=p.b_shift, output_multiplier=p.output_multiplier,
+                             output_shift=p.output_shift)
+            else:
+                attrs["multiplier"], attrs["shift"] = mul_params(qa.scale, qb.scale, qy.scale)
+            return n.with_(op=f"{n.op}_s8", inputs=ins, outputs=(y,), params={}, attrs=attrs)
+        raise UnsupportedOpError(f"{_where(n)}: no int8 kernel")
+
+
+def quantize_int8(g: Graph) -> Graph:
+    check_int8_support(g)
+    b = _Builder(g)
+    x, out = g.inputs[0], g.outputs[0]
+    b.tensors[x] = g.tensor(x)
+    b.tensors[out] = g.tensor(out)
+    names: Dict[str, str] = {}  # float tensor -> its int8 tensor
+    xq = b.s8(f"{x}_q", x, b.qparams(x))
+    names[x] = xq
+    b.nodes.append(Node(f"{x}_quantize", "quantize_s8", (x,), (xq,),
+                        attrs={"scale": b.q[xq].scale, "zero_point": b.q[xq].zero_point}))
+    for n in g.nodes:
+        ins = tuple(names[t] for t in n.inputs)
+        y = f"{n.outputs[0]}_q" if n.outputs[0] == out else n.outputs[0]
+        b.nodes.append(b.lower(n, ins, y))
+        names[n.outputs[0]] = y
+    yq = names[out]
+    qy = b.q[yq]
+    b.nodes.append(Node(f"{out}_dequantize", "dequantize_s8", (yq,), (out,),
+                        attrs={"scale": qy.scale, "zero_point": qy.zero_point}))
+    meta = {k: v for k, v in g.meta.items() if k != "quant_ranges"}
+    meta["int8_edges"] = {"input": xq, "output": yq}
+    return Graph(tensors=b.tensors, params=b.params, nodes=tuple(b.nodes), inputs=g.inputs,
+                 outputs=g.outputs, meta=meta)

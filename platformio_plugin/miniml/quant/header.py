@@ -1,0 +1,54 @@
+"""Header extras of an int8 model: the edge constants and predict_int8(), which runs the same kernel calls
+as predict() minus the float edge conversions (the int8 edge tensors become the caller's buffers)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..emit import EmitCtx, HeaderParts, float_literal
+from ..errors import GraphError
+from ..ir import Graph
+from ..ops import KERNELS
+
+
+class _Int8EdgeCtx(EmitCtx):
+    def __init__(self, g: Graph, plan: Any, parts: HeaderParts, xq: str, yq: str) -> None:
+        super().__init__(g, plan, parts)
+        self.xq, self.yq = xq, yq
+
+    def t(self, tensor: str) -> str:
+        if tensor == self.xq:
+            return "input"
+        if tensor == self.yq:
+            return "output"
+        return super().t(tensor)
+
+
+def extend_header(parts: HeaderParts, g: Graph, plan: Any) -> None:
+    edges = g.meta.get("int8_edges")
+    if not edges:
+        return
+    xq, yq = edges["input"], edges["output"]
+    tx, ty = g.tensor(xq), g.tensor(yq)
+    parts.constants += [
+        f"constexpr float kInputScale = {float_literal(tx.scale, 'the input scale')};",
+        f"constexpr int32_t kInputZeroPoint = {int(tx.zero_point)};",
+        f"constexpr float kOutputScale = {float_literal(ty.scale, 'the output scale')};",
+        f"constexpr int32_t kOutputZeroPoint = {int(ty.zero_point)};",
+    ]
+    readers = [n for n in g.nodes if yq in n.inputs and n.op != "dequantize_s8"]
+    if readers:
+        raise GraphError(f"int8 output tensor {yq!r} is also read by {readers[0].name!r}")
+    e = _Int8EdgeCtx(g, plan, parts, xq, yq)
+    body = []
+    for n in g.nodes:
+        if n.op in ("quantize_s8", "dequantize_s8"):
+            continue
+        body.append(f"  // {n.name}: {n.op}" + (f" <- {n.source}" if n.source else ""))
+        body.append("    " + KERNELS[n.op].emit(n, e))
+    parts.methods += [
+        "  // The int8 core without the float edges: input is kInputSize int8 values quantised with",
+        "  // kInputScale / kInputZeroPoint, output kOutputSize int8 values at kOutputScale / kOutputZeroPoint.",
+        "  void predict_int8(const int8_t* input, int8_t* output) {",
+        *body,
+        "  }",
+    ]

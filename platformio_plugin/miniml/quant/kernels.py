@@ -1,0 +1,196 @@
+"""Kernel emitters of the int8 IR ops (what passes/quantize_int8.py produces): the C++ call per node.
+
+Registered in the shared ops registry under their own names (*_s8, quantize_s8, dequantize_s8), so the
+float op modules stay untouched; importing miniml.quant registers them.
+"""
+from __future__ import annotations
+
+from typing import Any, Tuple
+
+import numpy as np
+
+from ..ir import Graph, Node
+from ..ops.registry import KERNELS, kernel
+
+
+def _pair(v: Any, n: int = 2) -> Tuple[int, ...]:
+    if isinstance(v, (tuple, list)):
+        return tuple(int(x) for x in v) if len(v) == n else tuple(int(v[0]) for _ in range(n))
+    return (int(v),) * n
+
+
+def _requant(node: Node, e: Any) -> str:
+    return (f"{e.p(node, 'weight')}, {e.p(node, 'bias')}, {e.p(node, 'multiplier')}, "
+            f"{e.p(node, 'shift')}")
+
+
+def _numel(shape) -> int:
+    return int(np.prod(shape)) if len(shape) else 1
+
+
+def _register() -> None:
+    if "linear_s8" in KERNELS:
+        return
+
+    @kernel("quantize_s8", header="op_quantize.h")
+    class QuantizeS8:
+        @staticmethod
+        def emit(node: Node, e: Any) -> str:
+            n = e.g.tensor(node.inputs[0]).numel
+            return (f"miniml::quantize_s8({e.t(node.inputs[0])}, {e.i(n)}, {e.f(node.attrs['scale'])}, "
+                    f"{int(node.attrs['zero_point'])}, {e.t(node.outputs[0])});")
+
+        @staticmethod
+        def macs(node: Node, g: Graph) -> int:
+            return 0
+
+    @kernel("dequantize_s8", header="op_quantize.h")
+    class DequantizeS8:
+        @staticmethod
+        def emit(node: Node, e: Any) -> str:
+            n = e.g.tensor(node.inputs[0]).numel
+            return (f"miniml::dequantize_s8({e.t(node.inputs[0])}, {e.i(n)}, {e.f(node.attrs['scale'])}, "
+                    f"{int(node.attrs['zero_point'])}, {e.t(node.outputs[0])});")
+
+        @staticmethod
+        def macs(node: Node, g: Graph) -> int:
+            return 0
+
+    @kernel("linear_s8", header="op_linear_s8.h")
+    class LinearS8:
+        @staticmethod
+        def emit(node: Node, e: Any) -> str:
+            a = node.attrs
+            w = e.g.params[node.params["weight"]].data
+            return (f"miniml::linear_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, {_requant(node, e)}, "
+                    f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {e.i(w.shape[1])}, "
+                    f"{e.i(w.shape[0])}, {e.t(node.outputs[0])});")
+
+        @staticmethod
+        def macs(node: Node, g: Graph) -> int:
+            return int(g.params[node.params["weight"]].data.size)
+
+    def _conv_geometry(node: Node, g: Graph):
+        a = node.attrs
+        w = g.params[node.params["weight"]].data
+        one_d = node.op == "conv1d_s8"
+        n = 1 if one_d else 2
+        return w, _pair(a.get("stride", 1), n), _pair(a.get("padding", 0), n), \
+            _pair(a.get("dilation", 1), n), int(a.get("groups", 1))
+
+    @kernel("conv2d_s8", header="op_conv_s8.h")
+    class Conv2dS8:
+        @staticmethod
+        def emit(node: Node, e: Any) -> str:
+            a = node.attrs
+            w, st, pd, dl, groups = _conv_geometry(node, e.g)
+            c, h, wd = a["in_shape"]
+            return (f"miniml::conv2d_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, {_requant(node, e)}, "
+                    f"{a['input_zero_point']}, {a['output_zero_point']}, {a['act_min']}, {a['act_max']}, "
+                    f"{e.i(c)}, {e.i(h)}, {e.i(wd)}, {e.i(w.shape[0])}, {w.shape[2]}, {w.shape[3]}, "
+                    f"{st[0]}, {st[1]}, {pd[0]}, {pd[1]}, {dl[0]}, {dl[1]}, {groups}, "
+                    f"{e.t(node.outputs[0])});")
+
+        @staticmethod
+        def macs(node: Node, g: Graph) -> int:
+            w = g.params[node.params["weight"]].data
+            return int(w.size) * _numel(node.attrs["out_shape"][1:])
+
+    @kernel("conv1d_s8", header="op_conv_s8.h")
+    class Conv1dS8:
+        @staticmethod
+        def emit(node: Node, e: Any) -> str:
+            a = node.attrs
+            w, st, pd, dl, groups = _conv_geometry(node, e.g)
+            c, length = a["in_shape"]
+            return (f"miniml::conv1d_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, {_requant(node, e)}, "
+                    f"{a['input_zero_point']}, {a['output_zero_point']}, {a['act_min']}, {a['act_max']}, "
+                    f"{e.i(c)}, {e.i(length)}, {e.i(w.shape[0])}, {w.shape[2]}, {st[0]}, {pd[0]}, {dl[0]}, "
+                    f"{groups}, {e.t(node.outputs[0])});")
+
+        @staticmethod
+        def macs(node: Node, g: Graph) -> int:
+            w = g.params[node.params["weight"]].data
+            return int(w.size) * _numel(node.attrs["out_shape"][1:])
+
+    def _pool(kind: str, dims: int):
+        op = f"{kind}_pool{dims}d_s8"
+
+        @kernel(op, header="op_pool_s8.h")
+        class PoolS8:
+            @staticmethod
+            def emit(node: Node, e: Any) -> str:
+                a = node.attrs
+                k = _pair(a["kernel_size"], dims)
+                s = _pair(a.get("stride") or a["kernel_size"], dims)
+                p = _pair(a.get("padding", 0), dims)
+                shape = a["in_shape"]
+                geo = ", ".join(str(v) for v in (*k, *s, *p))
+                sizes = ", ".join(e.i(v) for v in shape)
+                return (f"miniml::{op}({e.t(node.inputs[0])}, {sizes}, {geo}, {a['act_min']}, {a['act_max']}, "
+                        f"{e.t(node.outputs[0])});")
+
+            @staticmethod
+            def macs(node: Node, g: Graph) -> int:
+                return 0
+
+    for kind in ("max", "avg"):
+        for dims in (1, 2):
+            _pool(kind, dims)
+
+    @kernel("clamp_s8", header="op_elementwise_s8.h")
+    class ClampS8:
+        @staticmethod
+        def emit(node: Node, e: Any) -> str:
+            a = node.attrs
+            n = e.g.tensor(node.inputs[0]).numel
+            return (f"miniml::clamp_s8({e.t(node.inputs[0])}, {e.i(n)}, {a['act_min']}, {a['act_max']}, "
+                    f"{e.t(node.outputs[0])});")
+
+        @staticmethod
+        def macs(node: Node, g: Graph) -> int:
+            return 0
+
+    @kernel("lut_s8", header="op_elementwise_s8.h")
+    class LutS8:
+        @staticmethod
+        def emit(node: Node, e: Any) -> str:
+            n = e.g.tensor(node.inputs[0]).numel
+            return (f"miniml::lut_s8<{e.mem(node, 'table')}>({e.t(node.inputs[0])}, {e.i(n)}, "
+                    f"{e.p(node, 'table')}, {e.t(node.outputs[0])});")
+
+        @staticmethod
+        def macs(node: Node, g: Graph) -> int:
+            return 0
+
+    @kernel("add_s8", header="op_elementwise_s8.h")
+    class AddS8:
+        @staticmethod
+        def emit(node: Node, e: Any) -> str:
+            a = node.attrs
+            n = e.g.tensor(node.inputs[0]).numel
+            return (f"miniml::add_s8({e.t(node.inputs[0])}, {e.t(node.inputs[1])}, {e.i(n)}, "
+                    f"{a['a_zero_point']}, {a['a_multiplier']}, {a['a_shift']}, {a['b_zero_point']}, "
+                    f"{a['b_multiplier']}, {a['b_shift']}, {a['output_multiplier']}, {a['output_shift']}, "
+                    f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {e.t(node.outputs[0])});")
+
+        @staticmethod
+        def macs(node: Node, g: Graph) -> int:
+            return 0
+
+    @kernel("mul_s8", header="op_elementwise_s8.h")
+    class MulS8:
+        @staticmethod
+        def emit(node: Node, e: Any) -> str:
+            a = node.attrs
+            n = e.g.tensor(node.inputs[0]).numel
+            return (f"miniml::mul_s8({e.t(node.inputs[0])}, {e.t(node.inputs[1])}, {e.i(n)}, "
+                    f"{a['a_zero_point']}, {a['b_zero_point']}, {a['multiplier']}, {a['shift']}, "
+                    f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {e.t(node.outputs[0])});")
+
+        @staticmethod
+        def macs(node: Node, g: Graph) -> int:
+            return int(g.tensor(node.outputs[0]).numel)
+
+
+_register()
