@@ -1,0 +1,194 @@
+"""Exported learn() against torch.optim.SGD: MSE and cross-entropy, with and without momentum, head-only,
+last-two-layers and bias-only; 100 steps on the host (ASan/UBSan). Also: training RAM in the report ==
+measured sizeof(Model) difference, refused non-finite steps, save/reset/load, the latent read in place."""
+
+import copy
+import os
+import re
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import miniml
+from train_build import HOST_FLAGS, INCLUDE, REPO
+
+STEPS = 100
+OUT_DIR = REPO / "build" / "pytest" / "train_export"
+
+
+def _mlp(seed):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Flatten(), nn.Linear(6, 10), nn.ReLU(), nn.Linear(10, 8), nn.ReLU(),
+                         nn.Linear(8, 4)).eval()
+
+
+# case id -> (loss, momentum, trainable option, torch parameter names that train, in save order)
+CASES = {
+    "mse_head": ("mse", 0.0, None, ["5.weight", "5.bias"]),
+    "mse_head_momentum": ("mse", 0.9, None, ["5.weight", "5.bias"]),
+    "ce_head": ("cross_entropy", 0.0, None, ["5.weight", "5.bias"]),
+    "ce_head_momentum": ("cross_entropy", 0.9, None, ["5.weight", "5.bias"]),
+    "mse_last2": ("mse", 0.0, 2, ["3.weight", "3.bias", "5.weight", "5.bias"]),
+    "mse_last2_momentum": ("mse", 0.9, 2, ["3.weight", "3.bias", "5.weight", "5.bias"]),
+    "ce_last2": ("cross_entropy", 0.0, 2, ["3.weight", "3.bias", "5.weight", "5.bias"]),
+    "ce_last2_momentum": ("cross_entropy", 0.9, 2, ["3.weight", "3.bias", "5.weight", "5.bias"]),
+    "mse_bias_only": ("mse", 0.0, ["1.bias", "5"], ["1.bias", "5.weight", "5.bias"]),
+    "ce_bias_only_momentum": ("cross_entropy", 0.9, ["1.bias", "3.bias", "5"],
+                              ["1.bias", "3.bias", "5.weight", "5.bias"]),
+}
+LR = 0.02
+
+
+def _data(case_id):
+    rng = np.random.default_rng(sum(map(ord, case_id)))
+    xs = rng.normal(0, 1, (STEPS, 1, 2, 3)).astype(np.float32)
+    ts = rng.normal(0, 1, (STEPS, 4)).astype(np.float32)
+    labels = rng.integers(0, 4, STEPS).astype(np.uint16)
+    return xs, ts, labels
+
+
+def _torch_sgd(model, names, loss, momentum, xs, ts, labels):
+    m = copy.deepcopy(model)
+    params = dict(m.named_parameters())
+    opt = torch.optim.SGD([params[n] for n in names], lr=LR, momentum=momentum)
+    losses = []
+    for s in range(STEPS):
+        y = m(torch.from_numpy(xs[s]))
+        if loss == "mse":
+            lv = F.mse_loss(y, torch.from_numpy(ts[s])[None])
+        else:
+            lv = F.cross_entropy(y, torch.tensor([int(labels[s])]))
+        opt.zero_grad()
+        lv.backward()
+        opt.step()
+        losses.append(lv.item())
+    flat = np.concatenate([params[n].detach().numpy().ravel() for n in names])
+    return flat, np.array(losses, np.float32)
+
+
+def _driver(name, loss):
+    ns = name
+    call = ("model.learn(x, t)" if loss == "mse" else "model.learn(x, static_cast<uint16_t>(t[0]))")
+    return f"""
+  {{
+    static {ns}::Model model;
+    static float x[{ns}::kInputSize], t[{ns}::kOutputSize];
+    static float factory[{ns}::kTrainableCount], learned[{ns}::kTrainableCount], w[{ns}::kTrainableCount];
+    static uint8_t bytes[{ns}::kStoreBytes];
+    model.get_trainable(factory);
+    for (int s = 0; s < {STEPS}; ++s) {{
+      if (fread(x, sizeof(float), {ns}::kInputSize, in) != {ns}::kInputSize) return 4;
+      if (fread(t, sizeof(float), {ns}::kOutputSize, in) != {ns}::kOutputSize) return 4;
+      const float l = {call};
+      fwrite(&l, sizeof(float), 1, out);
+    }}
+    model.get_trainable(learned);
+    fwrite(learned, sizeof(float), {ns}::kTrainableCount, out);
+    // refused steps: NaN input, Inf target / out-of-range label; learned weights untouched
+    x[0] = miniml::nan_f32();
+    const bool r1 = !miniml::is_finite_f32({call});
+    x[0] = 1.0f;
+    t[0] = {"3.0e38f * 10.0f" if loss == "mse" else "99.0f"};
+    const bool r2 = !miniml::is_finite_f32({call});
+    model.get_trainable(w);
+    const bool untouched = memcmp(w, learned, sizeof(w)) == 0 && model.refused_steps() == 2;
+    // save, reset to factory, load back
+    miniml::RamStore store(bytes, sizeof(bytes));
+    store.erase();
+    const bool empty = model.load(store) == miniml::kStoreEmpty;
+    const bool saved = model.save(store) == miniml::kStoreOk;
+    model.reset();
+    model.get_trainable(w);
+    const bool reset = memcmp(w, factory, sizeof(w)) == 0 && model.refused_steps() == 0;
+    const bool loaded = model.load(store) == miniml::kStoreOk;
+    model.get_trainable(w);
+    const bool back = memcmp(w, learned, sizeof(w)) == 0;
+    printf("{ns} refused %d untouched %d empty %d saved %d reset %d loaded %d back %d sizeof %u\\n",
+           r1 && r2, untouched, empty, saved, reset, loaded, back, static_cast<unsigned>(sizeof(model)));
+  }}"""
+
+
+@pytest.fixture(scope="module")
+def built():
+    os.makedirs(OUT_DIR, exist_ok=True)
+    results = {}
+    blocks, includes, inputs = [], [], []
+    for i, (case_id, (loss, momentum, trainable, names)) in enumerate(CASES.items()):
+        model = _mlp(i)
+        example = torch.zeros(1, 2, 3)
+        rep = miniml.export(model, example, case_id, str(OUT_DIR), on_device_learning=True,
+                            loss=loss, learning_rate=LR, momentum=momentum, trainable=trainable)
+        plain = miniml.export(model, example, f"{case_id}_plain", str(OUT_DIR))
+        xs, ts, labels = _data(case_id)
+        includes += [f'#include "{case_id}.h"', f'#include "{case_id}_plain.h"']
+        blocks.append(_driver(case_id, loss))
+        blocks.append(f'  printf("{case_id}_plain sizeof %u\\n", '
+                      f'static_cast<unsigned>(sizeof({case_id}_plain::Model)));')
+        tcol = ts if loss == "mse" else np.repeat(labels[:, None].astype(np.float32), 4, axis=1)
+        for s in range(STEPS):
+            inputs.append(xs[s].ravel())
+            inputs.append(tcol[s])
+        want, want_losses = _torch_sgd(model, names, loss, momentum, xs, ts, labels)
+        results[case_id] = dict(report=rep, plain=plain, want=want, want_losses=want_losses,
+                                header=(OUT_DIR / f"{case_id}.h").read_text())
+    src = "\n".join(["#include <stdio.h>", "#include <string.h>", '#include "miniml/store_ram.h"',
+                     *includes, "int main(int argc, char** argv) {", "  if (argc != 3) return 2;",
+                     '  FILE* in = fopen(argv[1], "rb");', '  FILE* out = fopen(argv[2], "wb");',
+                     "  if (!in || !out) return 3;", *blocks, "  fclose(out);", "  return 0;", "}", ""])
+    (OUT_DIR / "driver.cpp").write_text(src)
+    exe = OUT_DIR / "driver"
+    proc = subprocess.run(["g++", *HOST_FLAGS, f"-I{INCLUDE}", f"-I{OUT_DIR}", str(OUT_DIR / "driver.cpp"),
+                           "-o", str(exe), "-lm"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    np.concatenate(inputs).astype(np.float32).tofile(OUT_DIR / "in.bin")
+    run = subprocess.run([str(exe), str(OUT_DIR / "in.bin"), str(OUT_DIR / "out.bin")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr[-5000:]
+    raw = np.fromfile(OUT_DIR / "out.bin", dtype=np.float32)
+    pos = 0
+    for case_id, r in results.items():
+        r["losses"] = raw[pos:pos + STEPS]
+        pos += STEPS
+        r["got"] = raw[pos:pos + r["want"].size]
+        pos += r["want"].size
+        line = re.search(rf"^{case_id} refused.*$", run.stdout, re.M).group(0)
+        r["flags"] = dict(re.findall(r"(\w+) (\d+)", line.split(" ", 1)[1]))
+        r["plain_sizeof"] = int(re.search(rf"^{case_id}_plain sizeof (\d+)", run.stdout, re.M).group(1))
+    assert pos == raw.size
+    return results
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_parity_learn(built, case_id):
+    r = built[case_id]
+    np.testing.assert_allclose(r["got"], r["want"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(r["losses"], r["want_losses"], rtol=1e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_learn_refuse_save_load(built, case_id):
+    f = built[case_id]["flags"]
+    assert {k: f[k] for k in ("refused", "untouched", "empty", "saved", "reset", "loaded", "back")} == {
+        k: "1" for k in ("refused", "untouched", "empty", "saved", "reset", "loaded", "back")}
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_training_ram_is_sizeof_difference(built, case_id):
+    r = built[case_id]
+    measured = int(r["flags"]["sizeof"])
+    assert r["report"].ram_bytes == measured
+    assert r["plain"].ram_bytes == r["plain_sizeof"]
+    assert r["report"].training_ram_bytes == measured - r["plain_sizeof"] > 0
+
+
+def test_latent_read_in_place(built):
+    """The head's weight update reads the arena tensor predict() fed the final Linear: no copy."""
+    text = built["mse_head"]["header"]
+    head_input = re.findall(r"miniml::linear_f32<miniml::Ram>\(([^,]+),", text)
+    assert len(head_input) == 1 and head_input[0].startswith("arena_")
+    assert f"linear_weight_sgd_f32(t5_weight_, {head_input[0]}," in text
+    assert "memcpy" not in text.split("float learn(")[1].split("return loss;")[0]
