@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Runs every test: pytest (test/python) and `pio test` on native and the three simulated boards, each under a
+# timeout, and ends with the line "N passed, N failed" (pytest and pio test cases together). Exit status 1 if
+# anything failed, errored or timed out.
+#   bash scripts/test.sh                        everything
+#   MINIML_PIO_ENVS="sim_uno" bash scripts/test.sh    fewer boards; MINIML_SKIP_PYTEST=1 to skip pytest
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. scripts/env.sh
+py=.venv/bin/python
+results=build/test-results
+rm -rf "$results"
+mkdir -p "$results"
+envs=${MINIML_PIO_ENVS:-native sim_uno sim_stm32 sim_esp32c3}
+
+echo "[miniml] building the counters and the test models"
+bash scripts/counters/build.sh || echo "counters" >> "$results/setup-failures"
+timeout 600 "$py" scripts/make_test_models.py || echo "make_test_models" >> "$results/setup-failures"
+
+if [ -z "${MINIML_SKIP_PYTEST:-}" ]; then
+  echo "[miniml] pytest"
+  timeout 1800 "$py" -m pytest -q -p no:cacheprovider --junitxml="$results/pytest.xml" test/python
+  echo "pytest exit $?" > "$results/pytest.status"
+fi
+
+for env in $envs; do
+  echo "[miniml] pio test -e $env"
+  timeout 900 pio test -e "$env" --without-uploading --json-output-path "$results/pio-$env.json"
+  echo "pio $env exit $?" > "$results/pio-$env.status"
+done
+
+"$py" - "$results" $envs <<'PY'
+"""Counts pytest (JUnit XML) and pio test (JSON) cases; anything missing or errored counts as a failure."""
+import json
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+results, envs = Path(sys.argv[1]), sys.argv[2:]
+passed = failed = 0
+problems = []
+setup = results / "setup-failures"
+if setup.is_file():
+    for step in setup.read_text().split():
+        failed += 1
+        problems.append("set-up step failed: " + step)
+if (results / "pytest.status").is_file():
+    xml = results / "pytest.xml"
+    if xml.is_file():
+        root = ET.parse(xml).getroot()
+        for suite in [root] if root.tag == "testsuite" else root.findall("testsuite"):
+            n = int(suite.get("tests", 0))
+            bad = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            passed += n - bad - int(suite.get("skipped", 0))
+            failed += bad
+            if bad:
+                problems.append("pytest: %d failed" % bad)
+    else:
+        failed += 1
+        problems.append("pytest: no results (crashed or timed out)")
+    if "exit 0" not in (results / "pytest.status").read_text() and not any("pytest" in p for p in problems):
+        failed += 1
+        problems.append("pytest: " + (results / "pytest.status").read_text().strip())
+for env in envs:
+    report = results / ("pio-%s.json" % env)
+    if not report.is_file():
+        failed += 1
+        problems.append("pio test -e %s: no results (crashed or timed out)" % env)
+        continue
+    for suite in json.loads(report.read_text())["test_suites"]:
+        cases = suite["test_cases"]
+        # PlatformIO adds an ERRORED case named "<env>:<suite>" for a build error, a crash or a non-zero exit
+        # status; it counts only when no test case has failed already (a failed case also sets the exit status).
+        whole = "%s:%s" % (env, suite["test_name"])
+        ok = sum(c["status"] == "PASSED" for c in cases)
+        bad = sum(c["status"] in ("FAILED", "ERRORED") and c["name"] != whole for c in cases)
+        if bad == 0 and suite["status"] in ("FAILED", "ERRORED"):
+            bad = 1
+        passed += ok
+        failed += bad
+        if bad:
+            problems.append("pio test -e %s %s: %s" % (env, suite["test_name"], suite["status"]))
+for p in problems:
+    print("[miniml] FAILED " + p)
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
+PY
