@@ -20,6 +20,11 @@ inline void add_f32(const float* input, const float* other, float* output, index
   for (index_t i = 0; i < size; ++i) output[i] = input[i] + other[i];
 }
 
+// output[i] = input[i] - other[i].
+inline void sub_f32(const float* input, const float* other, float* output, index_t size) {
+  for (index_t i = 0; i < size; ++i) output[i] = input[i] - other[i];
+}
+
 // output[i] = input[i] * other[i].
 inline void mul_f32(const float* input, const float* other, float* output, index_t size) {
   for (index_t i = 0; i < size; ++i) output[i] = input[i] * other[i];

@@ -175,3 +175,25 @@ def check_batch(batch: Batch, case_id: str) -> Built:
 
 def cases_list(cases: Dict[str, object]) -> List[str]:
     return list(cases)
+
+
+def prepare(model, seed: int = 0):
+    """Random but reproducible parameters (BatchNorm statistics too), then eval()."""
+    import torch
+    import torch.nn as nn
+
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.rand(p.shape, generator=g) * 2 - 1)
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.running_mean is not None:
+                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.5)
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+    return model.eval()
+
+
+def run_cases(group: str, cases: Dict[str, Tuple[object, Tuple[int, ...]]], **kw) -> Batch:
+    """cases: id -> (factory returning an nn.Module, input shape); builds with prepare(seed=index)."""
+    built = {k: (prepare(f(), i), s) for i, (k, (f, s)) in enumerate(cases.items())}
+    return build_batch(group, built, **kw)

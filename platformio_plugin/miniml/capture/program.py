@@ -30,6 +30,15 @@ def load_program(path: str) -> "torch.export.ExportedProgram":
         raise MinimlError(f"cannot load {path!r} as a torch.export program (.pt2): {exc}") from exc
 
 
+def supported_ops() -> List[str]:
+    """Short op names (aten.relu_.default -> relu) of every registered lowering."""
+    names = set()
+    for t in ops.LOWERINGS:
+        base = t.split(".")[1].strip("_")
+        names.add(base)
+    return sorted(names)
+
+
 def _input_placeholders(ep: Any) -> List[Any]:
     user = set(ep.graph_signature.user_inputs)
     return [n for n in ep.graph.nodes if n.op == "placeholder" and n.name in user]
@@ -187,7 +196,7 @@ def _lower_program(ep: Any) -> Graph:
             env[n.name] = ConstArg(target)
         else:
             env[n.name] = value
-    supported = ", ".join(sorted(ops.LOWERINGS))
+    supported = ", ".join(supported_ops())
     outputs: Tuple[str, ...] = ()
     for n in ep.graph.nodes:
         if n.op == "placeholder":

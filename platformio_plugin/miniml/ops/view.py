@@ -20,6 +20,7 @@ lowering(
     "aten.reshape.default",
     "aten._unsafe_view.default",
     "aten.flatten.using_ints",
+    "aten.unflatten.int",
     "aten.squeeze.dim",
     "aten.squeeze.dims",
     "aten.squeeze.default",

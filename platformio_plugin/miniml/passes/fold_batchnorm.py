@@ -45,7 +45,8 @@ def fold_batchnorm(g: Graph) -> Graph:
         )
         params = dict(g.params)
         params[weight.name] = weight.__class__(weight.name, w2)
-        bname = bias.name if bias is not None else f"{weight.name}_bias"
+        stem = weight.name[: -len("weight")] if weight.name.endswith("weight") else weight.name + "_"
+        bname = bias.name if bias is not None else f"{stem}bias"
         while bias is None and bname in params:
             bname += "_"
         params[bname] = weight.__class__(bname, b2)

@@ -1,0 +1,100 @@
+// Convolution, float32, torch semantics: weight [out_channels][in_channels / groups][kernel_h][kernel_w],
+// zero padding given as top/left (the bottom/right padding follows from the output size), any stride,
+// dilation and groups (depthwise: groups == in_channels). Conv1d is Conv2d with height 1.
+#ifndef MINIML_OP_CONV_H_
+#define MINIML_OP_CONV_H_
+
+#include "core_rom.h"
+#include "core_types.h"
+#include "op_activation.h"
+
+namespace miniml {
+
+struct Conv2dParams {
+  index_t in_channels, in_h, in_w;
+  index_t out_channels, out_h, out_w;
+  index_t kernel_h, kernel_w;
+  index_t stride_h, stride_w;
+  index_t pad_top, pad_left;
+  index_t dilation_h, dilation_w;
+  index_t groups;
+};
+
+// input:  [in_channels][in_h][in_w] float32 in RAM; must not alias output.
+// weight: [out_channels][in_channels/groups][kernel_h][kernel_w] through Mem (Rom or Ram).
+// bias:   [out_channels] through Mem, or nullptr.
+// output: [out_channels][out_h][out_w] float32 in RAM.
+template <class Mem, class Act>
+inline void conv2d_f32(const float* input, const float* weight, const float* bias, float* output,
+                       const Conv2dParams& p, Act act) {
+  const index_t in_per_group = p.in_channels / p.groups;
+  const index_t out_per_group = p.out_channels / p.groups;
+  const index_t in_plane = p.in_h * p.in_w;
+  const index_t kernel_size = p.kernel_h * p.kernel_w;
+  float* out = output;
+  for (index_t oc = 0; oc < p.out_channels; ++oc) {
+    const index_t g = oc / out_per_group;
+    const float* in_group = input + static_cast<uint32_t>(g) * in_per_group * in_plane;
+    const float* w_oc = weight + static_cast<uint32_t>(oc) * in_per_group * kernel_size;
+    const float b = bias ? Mem::read(bias + oc) : 0.0f;
+    for (index_t oh = 0; oh < p.out_h; ++oh) {
+      // signed: the window may start in the top padding
+      const sindex_t ih0 = static_cast<sindex_t>(oh * p.stride_h) - static_cast<sindex_t>(p.pad_top);
+      for (index_t ow = 0; ow < p.out_w; ++ow) {
+        const sindex_t iw0 =
+            static_cast<sindex_t>(ow * p.stride_w) - static_cast<sindex_t>(p.pad_left);
+        float acc = b;
+        for (index_t ic = 0; ic < in_per_group; ++ic) {
+          const float* in_c = in_group + static_cast<uint32_t>(ic) * in_plane;
+          const float* w_c = w_oc + static_cast<uint32_t>(ic) * kernel_size;
+          for (index_t kh = 0; kh < p.kernel_h; ++kh) {
+            const sindex_t ih = ih0 + static_cast<sindex_t>(kh * p.dilation_h);
+            if (ih < 0 || ih >= static_cast<sindex_t>(p.in_h)) continue;  // zero padding
+            const float* in_row = in_c + static_cast<uint32_t>(ih) * p.in_w;
+            const float* w_row = w_c + kh * p.kernel_w;
+            for (index_t kw = 0; kw < p.kernel_w; ++kw) {
+              const sindex_t iw = iw0 + static_cast<sindex_t>(kw * p.dilation_w);
+              if (iw < 0 || iw >= static_cast<sindex_t>(p.in_w)) continue;
+              acc += in_row[iw] * Mem::read(w_row + kw);
+            }
+          }
+        }
+        *out++ = act(acc);
+      }
+    }
+  }
+}
+
+struct Conv1dParams {
+  index_t in_channels, in_length;
+  index_t out_channels, out_length;
+  index_t kernel_size, stride, padding, dilation, groups;
+};
+
+// Conv1d: input [in_channels][in_length], weight [out_channels][in_channels/groups][kernel_size],
+// output [out_channels][out_length]; as conv2d_f32 with height 1.
+template <class Mem, class Act>
+inline void conv1d_f32(const float* input, const float* weight, const float* bias, float* output,
+                       const Conv1dParams& p, Act act) {
+  Conv2dParams q;
+  q.in_channels = p.in_channels;
+  q.in_h = 1;
+  q.in_w = p.in_length;
+  q.out_channels = p.out_channels;
+  q.out_h = 1;
+  q.out_w = p.out_length;
+  q.kernel_h = 1;
+  q.kernel_w = p.kernel_size;
+  q.stride_h = 1;
+  q.stride_w = p.stride;
+  q.pad_top = 0;
+  q.pad_left = p.padding;
+  q.dilation_h = 1;
+  q.dilation_w = p.dilation;
+  q.groups = p.groups;
+  conv2d_f32<Mem>(input, weight, bias, output, q, act);
+}
+
+}  // namespace miniml
+
+#endif  // MINIML_OP_CONV_H_

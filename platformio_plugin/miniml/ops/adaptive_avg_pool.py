@@ -1,0 +1,79 @@
+"""AdaptiveAvgPool1d/2d and mean over the trailing dims: global average ("global_avg_pool"), or an
+AvgPool when the input size is a multiple of the output size."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import UnsupportedOpError
+from ..ir import Graph, Node
+from ._conv_common import expand
+from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+
+
+def _global(ctx: LowerCtx, call: AtenCall, x: TensorArg, k: int):
+    shape = ctx.shape(x)
+    rows, size = 1, 1
+    for d in shape[: len(shape) - k]:
+        rows *= int(d)
+    for d in shape[len(shape) - k :]:
+        size *= int(d)
+    return [ctx.add_node("global_avg_pool", (x.name,), attrs={"channels": rows, "size": size})]
+
+
+def _adaptive(ctx: LowerCtx, call: AtenCall, dims: int):
+    x = call.arg(0, "self")
+    if not isinstance(x, TensorArg):
+        return None
+    out = expand(call.arg(1, "output_size"), dims)
+    shape = ctx.shape(x)
+    ins = [int(v) for v in shape[-dims:]]
+    if all(o == 1 for o in out):
+        return _global(ctx, call, x, dims)
+    if any(i % o for i, o in zip(ins, out)):
+        raise UnsupportedOpError(
+            f"{ctx.where()}: AdaptiveAvgPool from {ins} to {out} (not a whole multiple); supported: "
+            "output size 1 (global) or an input size divisible by the output size"
+        )
+    from ._pool_common import lower_pool
+
+    k = [i // o for i, o in zip(ins, out)]
+    return lower_pool(ctx, call, f"avg_pool{dims}d", dims, k, k, 0)
+
+
+@lowering("aten.adaptive_avg_pool2d.default", "aten._adaptive_avg_pool2d.default")
+def lower_adaptive_avg_pool2d(ctx, call):
+    return _adaptive(ctx, call, 2)
+
+
+@lowering("aten.adaptive_avg_pool1d.default")
+def lower_adaptive_avg_pool1d(ctx, call):
+    return _adaptive(ctx, call, 1)
+
+
+@lowering("aten.mean.dim")
+def lower_mean(ctx, call):
+    x, dims = call.arg(0, "self"), call.arg(1, "dim")
+    if not isinstance(x, TensorArg) or call.arg(3, "dtype", None) is not None:
+        return None
+    n = len(ctx.shape(x))
+    dims = sorted({int(d) % n for d in ([dims] if isinstance(dims, int) else dims)})
+    k = len(dims)
+    if not dims or dims != list(range(n - k, n)):
+        raise UnsupportedOpError(
+            f"{ctx.where()}: mean over dims {dims} of a {n}-D tensor; only the trailing dims are "
+            "supported (e.g. x.mean((2, 3)) for a global average pool)"
+        )
+    return _global(ctx, call, x, k)
+
+
+@kernel("global_avg_pool", header="op_pool.h")
+class GlobalAvgPool:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        a = node.attrs
+        return (f"miniml::global_avg_pool_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
+                f"{e.i(a['channels'])}, {e.i(a['size'])});")
+
+    @staticmethod
+    def macs(node: Node, g: Graph) -> int:
+        return 0

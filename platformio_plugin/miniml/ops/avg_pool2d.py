@@ -1,0 +1,28 @@
+"""AvgPool2d: kernel, stride, padding, ceil_mode, count_include_pad, divisor_override."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..ir import Graph, Node
+from ._pool_common import emit_pool, lower_pool
+from .registry import kernel, lowering
+
+
+@lowering("aten.avg_pool2d.default")
+def lower_avg_pool2d(ctx, call):
+    # ceil_mode only changes the output size (call.out_shape); the kernel clips windows like torch
+    return lower_pool(ctx, call, "avg_pool2d", 2, call.arg(1, "kernel_size"),
+                      call.arg(2, "stride", []), call.arg(3, "padding", 0),
+                      count_include_pad=call.arg(5, "count_include_pad", True),
+                      divisor_override=call.arg(6, "divisor_override", None))
+
+
+@kernel("avg_pool2d", header="op_pool.h")
+class AvgPool2d:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        return emit_pool("avg_pool2d_f32", node, e)
+
+    @staticmethod
+    def macs(node: Node, g: Graph) -> int:
+        return 0

@@ -1,0 +1,15 @@
+"""Hardswish: x * clamp(x + 3, 0, 6) / 6."""
+from __future__ import annotations
+
+from .activation import lower_pointwise
+from .registry import activation, lowering
+
+
+@activation("hardswish")
+def hardswish_functor() -> str:
+    return "miniml::ActHardswish()"
+
+
+@lowering("aten.hardswish.default", "aten.hardswish_.default")
+def lower_hardswish(ctx, call):
+    return lower_pointwise(ctx, call, ("hardswish",))

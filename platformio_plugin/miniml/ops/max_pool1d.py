@@ -1,0 +1,26 @@
+"""MaxPool1d: kernel, stride, padding (skipped, like torch's -inf), dilation, ceil_mode."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..ir import Graph, Node
+from ._pool_common import emit_pool, lower_pool
+from .registry import kernel, lowering
+
+
+@lowering("aten.max_pool1d.default")
+def lower_max_pool1d(ctx, call):
+    # ceil_mode only changes the output size, which torch already computed (call.out_shape)
+    return lower_pool(ctx, call, "max_pool1d", 1, call.arg(1, "kernel_size"),
+                      call.arg(2, "stride", []), call.arg(3, "padding", 0), call.arg(4, "dilation", 1))
+
+
+@kernel("max_pool1d", header="op_pool.h")
+class MaxPool1d:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        return emit_pool("max_pool2d_f32", node, e)
+
+    @staticmethod
+    def macs(node: Node, g: Graph) -> int:
+        return 0

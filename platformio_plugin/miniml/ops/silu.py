@@ -1,0 +1,15 @@
+"""SiLU (swish): x / (1 + exp(-x))."""
+from __future__ import annotations
+
+from .activation import lower_pointwise
+from .registry import activation, lowering
+
+
+@activation("silu")
+def silu_functor() -> str:
+    return "miniml::ActSilu()"
+
+
+@lowering("aten.silu.default", "aten.silu_.default")
+def lower_silu(ctx, call):
+    return lower_pointwise(ctx, call, ("silu",))

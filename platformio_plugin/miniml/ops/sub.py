@@ -1,0 +1,24 @@
+"""Elementwise sub of equal shapes, or minus a Python number (lowered as add_scalar)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..ir import Graph, Node
+from ._binary_common import emit_binary, lower_binary
+from .registry import kernel, lowering
+
+
+@lowering("aten.sub.Tensor", "aten.sub_.Tensor", "aten.sub.Scalar")
+def lower_sub(ctx, call):
+    return lower_binary(ctx, call, "sub")
+
+
+@kernel("sub", header="op_elementwise.h", inplace=True, inplace_inputs=(0, 1))
+class Sub:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        return emit_binary("sub_f32", node, e)
+
+    @staticmethod
+    def macs(node: Node, g: Graph) -> int:
+        return 0
