@@ -19,18 +19,20 @@ import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..ir import DType, Graph, Node, Param, TensorSpec
-from ..quant.calibrate import ACTIVATIONS, apply_act
+from ..quant.calibrate import ACTIVATIONS, CLAMP_ACTS, apply_act, preact_name
 from ..quant.fixedpoint import quantize_scalar
 from ..quant.params import (QParams, add_params, channel_multipliers, fold_bias, mul_params,
                             qparams_from_range, quantize_bias, quantize_weight)
 from ..quant.reference import dequantize_s8, quantize_s8
 
 # IR ops with an int8 kernel (float op -> what it becomes); anything else is refused with its name.
-INT8_OPS = ("linear", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "add",
-            "mul", "activation", "copy")
+INT8_OPS = ("linear", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+            "global_avg_pool", "add", "mul", "activation", "copy")
+POOLS = ("max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d")
 # Activations that are an exact clamp at an unchanged scale (bounds in float; None = open).
 CLAMPS = {"relu": lambda: (0.0, None), "relu6": lambda: (0.0, 6.0),
           "hardtanh": lambda lo=-1.0, hi=1.0: (float(lo), float(hi))}
+assert set(CLAMPS) == set(CLAMP_ACTS)
 
 
 def _where(n: Node) -> str:
@@ -48,9 +50,30 @@ def check_int8_support(g: Graph) -> None:
                 f"{_where(n)}: {what} has no int8 kernel, so quantize='int8' cannot export this model. "
                 f"int8 supports {', '.join(INT8_OPS)} and the activations {', '.join(sorted(ACTIVATIONS))}; "
                 "export it in float (quantize=None) or replace the layer")
-        if act is not None and n.op != "activation" and act[0] not in CLAMPS:
-            raise UnsupportedOpError(
-                f"{_where(n)}: fused {act[0]} cannot be an int8 clamp; only {', '.join(CLAMPS)} fuse")
+        _check_config(n)
+
+
+def _check_config(n: Node) -> None:
+    """Configurations of supported ops that the int8 kernels do not cover."""
+    a = n.attrs
+    if n.op in POOLS:
+        k, s, p, d = a["kernel"], a["stride"], a["padding"], a["dilation"]
+        floor = tuple((i + 2 * pp - kk) // ss + 1 for i, pp, kk, ss in zip(a["in_size"], p, k, s))
+        problem = None
+        if any(v != 1 for v in d):
+            problem = f"dilation {tuple(d)}"
+        elif tuple(a["out_size"]) != floor:
+            problem = "ceil_mode=True"
+        elif any(2 * pp > kk for pp, kk in zip(p, k)):
+            problem = f"padding {tuple(p)} larger than half the kernel {tuple(k)}"
+        elif n.op.startswith("avg") and a.get("divisor_override"):
+            problem = "divisor_override"
+        elif n.op.startswith("avg") and any(p) and a.get("count_include_pad", True):
+            problem = ("count_include_pad=True with padding (TFLite int8 averages only the taps inside "
+                       "the input: use count_include_pad=False)")
+        if problem:
+            raise UnsupportedOpError(f"{_where(n)}: int8 {n.op} does not support {problem}; "
+                                     "change the layer or export in float (quantize=None)")
 
 
 def _clamp_bounds(act, q: QParams) -> Tuple[int, int]:
@@ -105,33 +128,53 @@ class _Builder:
                  "act_min": lo, "act_max": hi}
         return n.with_(op=op, inputs=(x,), outputs=(y,), params=params, attrs=attrs)
 
-    def lower(self, n: Node, ins: Tuple[str, ...], y: str) -> Node:
+    def lut(self, n: Node, act, x: str, y: str, like: str) -> Node:
+        """Pointwise activation as a 256-entry table: quantise(f(dequantise(q))) for every code q."""
+        qx, qy = self.q[x], self.qparams(like)
+        self.s8(y, like, qy)
+        xs = dequantize_s8(np.arange(-128, 128), qx.scale, qx.zero_point)
+        table = quantize_s8(apply_act(act, xs), qy.scale, qy.zero_point)
+        node = Node(f"{n.name}_{act[0]}" if like != n.outputs[0] or n.op != "activation" else n.name,
+                    "lut_s8", (x,), (y,), source=n.source)
+        return node.with_(params={"table": self.param(node, "table", table, DType.S8)},
+                          attrs={"act": None, "function": act[0]})
+
+    def lower(self, n: Node, ins: Tuple[str, ...], y: str) -> List[Node]:
         a = dict(n.attrs)
         act = a.get("act")
         if n.op in ("linear", "conv1d", "conv2d"):
-            self.s8(y, n.outputs[0], self.qparams(n.outputs[0]))
             extra = {k: v for k, v in a.items() if k != "act"}
             extra["in_shape"] = tuple(self.g.tensor(n.inputs[0]).shape[1:])
             extra["out_shape"] = tuple(self.g.tensor(n.outputs[0]).shape[1:])
-            return self.weighted(n, f"{n.op}_s8", ins[0], y, extra)
-        if n.op in ("max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "copy") or (
+            if act is not None and act[0] not in CLAMPS:
+                # conv/linear, then the activation as a table, through an int8 tensor at the
+                # pre-activation range (calibrate.py recorded it).
+                mid = preact_name(n.outputs[0])
+                self.tensors[mid] = TensorSpec(mid, self.g.tensor(n.outputs[0]).shape, DType.S8)
+                self.s8(mid, n.outputs[0], self.qparams(mid))
+                first = self.weighted(n.with_(attrs={**a, "act": None}), f"{n.op}_s8", ins[0], mid, extra)
+                return [first, self.lut(n, act, mid, y, n.outputs[0])]
+            self.s8(y, n.outputs[0], self.qparams(n.outputs[0]))
+            return [self.weighted(n, f"{n.op}_s8", ins[0], y, extra)]
+        if n.op in POOLS or n.op in ("global_avg_pool", "copy") or (
                 n.op == "activation" and act[0] in CLAMPS):
             qx = self.q[ins[0]]
             self.s8(y, n.outputs[0], qx)
-            lo, hi = _clamp_bounds(act, qx)
-            attrs = {k: v for k, v in a.items() if k != "act"}
-            attrs.update(act_min=lo, act_max=hi, in_shape=tuple(self.g.tensor(n.inputs[0]).shape[1:]),
-                         out_shape=tuple(self.g.tensor(n.outputs[0]).shape[1:]))
-            op = "clamp_s8" if n.op in ("activation", "copy") else f"{n.op}_s8"
-            return n.with_(op=op, inputs=ins, outputs=(y,), params={}, attrs=attrs)
+            lo, hi = _clamp_bounds(act if n.op == "activation" else None, qx)
+            attrs = {"act_min": lo, "act_max": hi}
+            if n.op in POOLS:
+                attrs.update(channels=a["channels"], in_size=tuple(a["in_size"]), kernel=tuple(a["kernel"]),
+                             stride=tuple(a["stride"]), padding=tuple(a["padding"]))
+                op = f"{n.op[:3]}_pool2d_s8"
+            elif n.op == "global_avg_pool":
+                attrs.update(channels=a["channels"], in_size=(1, a["size"]), kernel=(1, a["size"]),
+                             stride=(1, a["size"]), padding=(0, 0))
+                op = "avg_pool2d_s8"
+            else:
+                op = "clamp_s8"
+            return [n.with_(op=op, inputs=ins, outputs=(y,), params={}, attrs=attrs)]
         if n.op == "activation":
-            qx, qy = self.q[ins[0]], self.qparams(n.outputs[0])
-            self.s8(y, n.outputs[0], qy)
-            codes = np.arange(-128, 128)
-            xs = dequantize_s8(codes, qx.scale, qx.zero_point)
-            table = quantize_s8(apply_act(act, xs), qy.scale, qy.zero_point)
-            return n.with_(op="lut_s8", inputs=ins, outputs=(y,),
-                           params={"table": self.param(n, "table", table, DType.S8)}, attrs={"act": None})
+            return [self.lut(n, act, ins[0], y, n.outputs[0])]
         if n.op in ("add", "mul"):
             qa, qb, qy = self.q[ins[0]], self.q[ins[1]], self.qparams(n.outputs[0])
             self.s8(y, n.outputs[0], qy)
@@ -145,7 +188,7 @@ class _Builder:
                              output_shift=p.output_shift)
             else:
                 attrs["multiplier"], attrs["shift"] = mul_params(qa.scale, qb.scale, qy.scale)
-            return n.with_(op=f"{n.op}_s8", inputs=ins, outputs=(y,), params={}, attrs=attrs)
+            return [n.with_(op=f"{n.op}_s8", inputs=ins, outputs=(y,), params={}, attrs=attrs)]
         raise UnsupportedOpError(f"{_where(n)}: no int8 kernel")
 
 
@@ -163,7 +206,7 @@ def quantize_int8(g: Graph) -> Graph:
     for n in g.nodes:
         ins = tuple(names[t] for t in n.inputs)
         y = f"{n.outputs[0]}_q" if n.outputs[0] == out else n.outputs[0]
-        b.nodes.append(b.lower(n, ins, y))
+        b.nodes.extend(b.lower(n, ins, y))
         names[n.outputs[0]] = y
     yq = names[out]
     qy = b.q[yq]

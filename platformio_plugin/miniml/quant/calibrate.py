@@ -8,6 +8,7 @@ torch); only the ops with an int8 kernel are here: anything else is rejected bef
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Callable, Dict, Mapping, Tuple
 
@@ -18,6 +19,13 @@ from ..ir import Graph, Node
 from .params import RANGE_METHODS, observe_range
 
 MIN_SAMPLES = 8
+# Activations that are an exact int8 clamp at an unchanged scale (fuse into linear/conv as act_min/max).
+CLAMP_ACTS = ("relu", "relu6", "hardtanh")
+
+
+def preact_name(tensor: str) -> str:
+    """Name of the tensor before a fused non-clamp activation (int8 graphs split the two)."""
+    return f"{tensor}_preact"
 
 
 class CalibrationError(OptionError):
@@ -74,6 +82,9 @@ def _hardtanh(x, lo=-1.0, hi=1.0):
     return np.clip(x, np.float32(lo), np.float32(hi))
 
 
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
 def _leaky(x, slope=0.01):
     return np.where(x >= 0, x, x * np.float32(slope))
 
@@ -88,6 +99,9 @@ ACTIVATIONS: Dict[str, Callable[..., np.ndarray]] = {
     "hardsigmoid": lambda x: np.clip(x / 6 + 0.5, 0, 1).astype(np.float32),
     "hardswish": lambda x: (x * np.clip(x / 6 + 0.5, 0, 1)).astype(np.float32),
     "silu": lambda x: (x / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32),
+    "gelu": lambda x: (0.5 * x * (1.0 + _erf(x.astype(np.float64) / np.sqrt(2.0)))).astype(np.float32),
+    "gelu_tanh": lambda x: (0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x.astype(np.float64) ** 3))
+                                       )).astype(np.float32),
 }
 
 
@@ -174,15 +188,11 @@ def run_float(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
                 st, pd, dl = _pair(a["stride"]), _pair(a["padding"]), _pair(a.get("dilation", 1))
             y = _conv_float(x.reshape((n,) + x.shape[1:]), w, p(node, "bias"), st, pd, dl, a.get("groups", 1))
         elif op in ("max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d"):
-            x = ins[0]
-            one_d = op.endswith("1d")
-            k, s, pd = a["kernel_size"], a.get("stride") or a["kernel_size"], a.get("padding", 0)
-            if one_d:
-                x = x[:, :, None, :]
-                k, s, pd = (1, _pair(k, 1)[0]), (1, _pair(s, 1)[0]), (0, _pair(pd, 1)[0])
-            else:
-                k, s, pd = _pair(k), _pair(s), _pair(pd)
-            y = _pool_float(x, op[:3], k, s, pd, a.get("count_include_pad", False))
+            # The pool lowerings store 1-D pools as 2-D ones of height 1 (attrs in_size, kernel, ...).
+            x = ins[0].reshape((n, a["channels"]) + tuple(a["in_size"]))
+            y = _pool_float(x, op[:3], a["kernel"], a["stride"], a["padding"], a["count_include_pad"])
+        elif op == "global_avg_pool":
+            y = ins[0].reshape(n, a["channels"], a["size"]).astype(np.float64).mean(axis=2)
         elif op == "add":
             y = ins[0] + ins[1]
         elif op == "mul":
@@ -193,8 +203,12 @@ def run_float(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
             y = ins[0]
         else:
             raise KeyError(op)
-        y = apply_act(a.get("act"), np.asarray(y, np.float32).reshape(out_shape))
-        env[node.outputs[0]] = y
+        y = np.asarray(y, np.float32).reshape(out_shape)
+        act = a.get("act")
+        if act is not None and op != "activation" and act[0] not in CLAMP_ACTS:
+            # A fused non-clamp activation runs as its own lookup table in int8: keep the range before it.
+            env[preact_name(node.outputs[0])] = y
+        env[node.outputs[0]] = apply_act(act, y)
     return env
 
 

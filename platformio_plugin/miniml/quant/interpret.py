@@ -47,16 +47,10 @@ def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
                 y = ref.conv2d_s8(x3, a["input_zero_point"], w, b, p["multiplier"], p["shift"],
                                   a["output_zero_point"], _pair(a.get("stride", 1)), _pair(a.get("padding", 0)),
                                   _pair(a.get("dilation", 1)), int(a.get("groups", 1)), a["act_min"], a["act_max"])
-        elif n.op.endswith("_pool1d_s8") or n.op.endswith("_pool2d_s8"):
-            dims = 1 if "1d" in n.op else 2
-            k = _pair(a["kernel_size"], dims)
-            s = _pair(a.get("stride") or a["kernel_size"], dims)
-            pd = _pair(a.get("padding", 0), dims)
-            x3 = ins[0].reshape(a["in_shape"])
-            if dims == 1:
-                x3, k, s, pd = x3[:, None, :], (1,) + k, (1,) + s, (0,) + pd
+        elif n.op in ("max_pool2d_s8", "avg_pool2d_s8"):
+            x3 = ins[0].reshape((a["channels"],) + tuple(a["in_size"]))
             fn = ref.max_pool2d_s8 if n.op.startswith("max") else ref.avg_pool2d_s8
-            y = fn(x3, k, s, pd, a["act_min"], a["act_max"])
+            y = fn(x3, tuple(a["kernel"]), tuple(a["stride"]), tuple(a["padding"]), a["act_min"], a["act_max"])
         elif n.op == "clamp_s8":
             y = np.clip(ins[0], a["act_min"], a["act_max"]).astype(np.int8)
         elif n.op == "lut_s8":

@@ -113,20 +113,16 @@ def _register() -> None:
             w = g.params[node.params["weight"]].data
             return int(w.size) * _numel(node.attrs["out_shape"][1:])
 
-    def _pool(kind: str, dims: int):
-        op = f"{kind}_pool{dims}d_s8"
+    def _pool(kind: str):
+        op = f"{kind}_pool2d_s8"
 
         @kernel(op, header="op_pool_s8.h")
         class PoolS8:
             @staticmethod
             def emit(node: Node, e: Any) -> str:
                 a = node.attrs
-                k = _pair(a["kernel_size"], dims)
-                s = _pair(a.get("stride") or a["kernel_size"], dims)
-                p = _pair(a.get("padding", 0), dims)
-                shape = a["in_shape"]
-                geo = ", ".join(str(v) for v in (*k, *s, *p))
-                sizes = ", ".join(e.i(v) for v in shape)
+                sizes = ", ".join(e.i(v) for v in (a["channels"], *a["in_size"]))
+                geo = ", ".join(str(int(v)) for v in (*a["kernel"], *a["stride"], *a["padding"]))
                 return (f"miniml::{op}({e.t(node.inputs[0])}, {sizes}, {geo}, {a['act_min']}, {a['act_max']}, "
                         f"{e.t(node.outputs[0])});")
 
@@ -135,8 +131,7 @@ def _register() -> None:
                 return 0
 
     for kind in ("max", "avg"):
-        for dims in (1, 2):
-            _pool(kind, dims)
+        _pool(kind)
 
     @kernel("clamp_s8", header="op_elementwise_s8.h")
     class ClampS8:

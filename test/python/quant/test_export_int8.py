@@ -1,0 +1,253 @@
+"""quantize="int8" end to end: export -> host build (-Werror, ASan/UBSan) -> predict() and predict_int8()
+equal the numpy int8 interpreter of the same graph to the bit (0 LSB), stay close to torch, and the report
+shows int8 next to float sizes. Plus the calibration and unsupported-op error messages."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, safe_id
+
+import miniml
+from miniml.errors import MinimlError, UnsupportedOpError
+from miniml.quant import int8_graph
+from miniml.quant.interpret import predict as predict_int8_graph
+from miniml.quant.interpret import run_int8
+
+
+class Residual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(2, 4, 3, padding=1)
+        self.b = nn.Conv2d(2, 4, 1)
+        self.gate = nn.Conv2d(2, 4, 1)
+        self.head = nn.Linear(4, 3)
+
+    def forward(self, x):
+        y = torch.relu(self.a(x)) + self.b(x)
+        y = y * torch.sigmoid(self.gate(x))
+        return self.head(nn.functional.adaptive_avg_pool2d(y, 1).flatten(1))
+
+
+CASES = {
+    "mlp_relu": (lambda: nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 4)), (1, 6)),
+    "mlp_tanh_lut": (lambda: nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 1)), (1, 5)),
+    "cnn2d": (lambda: nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                    nn.Conv2d(4, 8, 3, padding=1, stride=1), nn.ReLU6(), nn.AvgPool2d(2),
+                                    nn.Flatten(), nn.Linear(32, 10)), (1, 1, 8, 8)),
+    "cnn2d_depthwise_dilated": (lambda: nn.Sequential(
+        nn.Conv2d(3, 6, 3, padding=2, dilation=2), nn.ReLU(), nn.Conv2d(6, 6, 3, groups=6, stride=2),
+        nn.LeakyReLU(0.1), nn.Flatten(), nn.Linear(6 * 4 * 4, 5)), (1, 3, 9, 9)),
+    "cnn1d": (lambda: nn.Sequential(nn.Conv1d(2, 4, 5, padding=2), nn.Hardtanh(-0.5, 0.5), nn.MaxPool1d(2),
+                                    nn.Conv1d(4, 4, 3, stride=2), nn.SiLU(), nn.Flatten(),
+                                    nn.Linear(4 * 7, 3)), (1, 2, 32)),
+    "residual_add_mul_gap": (Residual, (1, 2, 6, 6)),
+}
+N_INPUTS = 6
+
+
+def _model(cid):
+    f, shape = CASES[cid]
+    torch.manual_seed(sum(map(ord, cid)))
+    return f().eval(), shape
+
+
+@pytest.fixture(scope="module")
+def built():
+    out_dir = os.path.join(BUILD, "quant_export")
+    os.makedirs(out_dir, exist_ok=True)
+    rng = np.random.default_rng(0)
+    res = {}
+    drv = ["#include <stdio.h>"]
+    body = []
+    for cid in CASES:
+        model, shape = _model(cid)
+        name = safe_id(cid)
+        cal = rng.standard_normal((64,) + shape[1:]).astype(np.float32)
+        example = torch.from_numpy(cal[:1])
+        report = miniml.export(model, example, name, out_dir, quantize="int8", calibration=cal)
+        g = int8_graph(model, example, calibration=cal)
+        # Inputs inside the calibrated range (outside it the int8 input saturates, by design).
+        xs = (0.9 * cal[rng.permutation(len(cal))[:N_INPUTS]]).astype(np.float32)
+        res[cid] = dict(name=name, report=report, graph=g, xs=xs, model=model)
+        drv.append(f'#include "{name}.h"')
+        body += [
+            "  {",
+            f"    static {name}::Model m;",
+            f"    static float x[{name}::kInputSize], y[{name}::kOutputSize];",
+            f"    static int8_t xq[{name}::kInputSize], yq[{name}::kOutputSize];",
+            f"    for (int k = 0; k < {N_INPUTS}; ++k) {{",
+            f"      if (fread(x, 4, {name}::kInputSize, in) != {name}::kInputSize) return 4;",
+            "      m.predict(x, y);",
+            f"      fwrite(y, 4, {name}::kOutputSize, out);",
+            f"      miniml::quantize_s8(x, {name}::kInputSize, {name}::kInputScale, {name}::kInputZeroPoint, xq);",
+            "      m.predict_int8(xq, yq);",
+            f"      fwrite(yq, 1, {name}::kOutputSize, out);",
+            "    }",
+            f'    printf("sizeof {name} %u\\n", static_cast<unsigned>(sizeof(m)));',
+            "  }",
+        ]
+    drv += ["int main(int argc, char** argv) {", "  if (argc != 3) return 2;",
+            '  FILE* in = fopen(argv[1], "rb");', '  FILE* out = fopen(argv[2], "wb");',
+            "  if (!in || !out) return 3;", *body, "  fclose(in);", "  fclose(out);", "  return 0;", "}"]
+    src = os.path.join(out_dir, "driver.cpp")
+    with open(src, "w") as f:
+        f.write("\n".join(drv) + "\n")
+    exe = compile_cpp(src, os.path.join(out_dir, "driver"), [INCLUDE, out_dir], HOST_FLAGS)
+    in_path, out_path = os.path.join(out_dir, "in.bin"), os.path.join(out_dir, "out.bin")
+    with open(in_path, "wb") as f:
+        for r in res.values():
+            f.write(r["xs"].tobytes())
+    p = subprocess.run([exe, in_path, out_path], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-4000:]
+    raw = open(out_path, "rb").read()
+    pos = 0
+    sizes = dict(re.findall(r"sizeof (\w+) (\d+)", p.stdout))
+    for r in res.values():
+        g = r["graph"]
+        n_out = g.tensor(g.outputs[0]).numel
+        ys, yqs = [], []
+        for _ in range(N_INPUTS):
+            ys.append(np.frombuffer(raw[pos:pos + 4 * n_out], np.float32))
+            pos += 4 * n_out
+            yqs.append(np.frombuffer(raw[pos:pos + n_out], np.int8))
+            pos += n_out
+        r["y"], r["yq"], r["sizeof"] = np.stack(ys), np.stack(yqs), int(sizes[r["name"]])
+    assert pos == len(raw)
+    return res
+
+
+@pytest.mark.parametrize("cid", CASES)
+def test_parity_int8_export(cid, built):
+    r = built[cid]
+    g = r["graph"]
+    want = predict_int8_graph(g, r["xs"]).reshape(N_INPUTS, -1)
+    np.testing.assert_array_equal(r["y"], want)  # predict(): bit-identical floats
+    edges = g.meta["int8_edges"]
+    want_q = np.stack([run_int8(g, x)[edges["output"]] for x in r["xs"]])
+    np.testing.assert_array_equal(r["yq"], want_q)  # predict_int8()
+    assert r["sizeof"] == r["report"].ram_bytes
+    # And it is still the model: within a few output quantisation steps of torch.
+    with torch.no_grad():
+        yf = r["model"](torch.from_numpy(r["xs"])).numpy().reshape(N_INPUTS, -1)
+    scale = g.tensor(edges["output"]).scale
+    assert np.max(np.abs(r["y"] - yf)) <= 8 * scale + 0.05 * np.max(np.abs(yf)), (r["y"], yf)
+
+
+def test_report_int8_vs_float(built):
+    rep = built["cnn2d"]["report"]
+    assert 0 < rep.flash_bytes < rep.float_flash_bytes
+    assert 0 < rep.ram_bytes < rep.float_ram_bytes
+    assert re.search(r"int8 vs float: flash \d+ B vs \d+ B, RAM \d+ B vs \d+ B", rep.format_table())
+    ops = [row.op for row in rep.layers]
+    assert ops[0] == "quantize_s8" and ops[-1] == "dequantize_s8" and "conv2d_s8" in ops
+
+
+def test_lower_int8_header_constants(built):
+    text = open(built["mlp_relu"]["report"].header_path).read()
+    for c in ("kInputScale", "kInputZeroPoint", "kOutputScale", "kOutputZeroPoint"):
+        assert re.search(rf"constexpr (float|int32_t) {c} = ", text), c
+    assert "void predict_int8(const int8_t* input, int8_t* output)" in text
+    assert "linear_f32" not in text and "miniml/op_linear.h" not in text
+
+
+def _export_err(model, shape, **kw):
+    with pytest.raises(MinimlError) as e:
+        miniml.api.build_header(model, torch.zeros(shape), "bad", quantize="int8", **kw)
+    return str(e.value)
+
+
+def test_reject_calibration_wrong_shape():
+    m, shape = _model("mlp_relu")
+    msg = _export_err(m, shape, calibration=np.zeros((32, 7), np.float32))
+    assert "shape [32, 7]" in msg and "[1, 6]" in msg and "[N, 6]" in msg
+
+
+def test_reject_calibration_nan():
+    m, shape = _model("mlp_relu")
+    cal = np.random.default_rng(0).standard_normal((32, 6)).astype(np.float32)
+    cal[5, 2] = np.nan
+    assert "sample 5 contains NaN or Inf" in _export_err(m, shape, calibration=cal)
+
+
+def test_reject_calibration_too_few():
+    m, shape = _model("mlp_relu")
+    msg = _export_err(m, shape, calibration=np.zeros((3, 6), np.float32))
+    assert "holds 3 sample(s)" in msg and "at least 8" in msg
+
+
+def test_reject_calibration_missing():
+    m, shape = _model("mlp_relu")
+    assert "needs calibration=" in _export_err(m, shape)
+
+
+def test_reject_calibration_file(tmp_path):
+    m, shape = _model("mlp_relu")
+    assert "does not exist" in _export_err(m, shape, calibration=str(tmp_path / "nope.npy"))
+    p = tmp_path / "cal.npy"
+    np.save(p, np.random.default_rng(1).standard_normal((16, 6)).astype(np.float32))
+    text, rep = miniml.api.build_header(m, torch.zeros(shape), "fromfile", quantize="int8", calibration=str(p))
+    assert "predict_int8" in text
+
+
+def test_reject_op_without_int8_kernel():
+    m = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1)).eval()
+    with pytest.raises(UnsupportedOpError) as e:
+        miniml.api.build_header(m, torch.zeros(1, 4), "bad", quantize="int8",
+                                calibration=np.zeros((16, 4), np.float32))
+    msg = str(e.value)
+    assert "softmax" in msg and "has no int8 kernel" in msg and "quantize=None" in msg
+
+
+def test_reject_avgpool_count_include_pad():
+    m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.AvgPool2d(3, stride=1, padding=1)).eval()
+    with pytest.raises(UnsupportedOpError) as e:
+        miniml.api.build_header(m, torch.zeros(1, 1, 6, 6), "bad", quantize="int8",
+                                calibration=np.zeros((16, 1, 6, 6), np.float32))
+    assert "count_include_pad=False" in str(e.value)
+
+
+def _input_scale(g):
+    return g.tensor(g.meta["int8_edges"]["input"]).scale
+
+
+def test_calibration_percentile_ignores_an_outlier():
+    m, shape = _model("mlp_relu")
+    cal = np.random.default_rng(2).standard_normal((4000, 6)).astype(np.float32)
+    cal[0, 0] = 80.0  # one outlier among 24000 values
+    s_mm = _input_scale(int8_graph(m, torch.zeros(shape), calibration=cal))
+    s = _input_scale(int8_graph(m, torch.zeros(shape), calibration=cal, calibration_method="percentile"))
+    assert s < 0.2 * s_mm, (s, s_mm)
+
+
+def test_calibration_mse_minimises_error():
+    """MSE picks the range with the least quantise-dequantise error (never worse than min/max, which is
+    one of its candidates); on heavy-tailed data it clips the tails."""
+    from miniml.quant.params import observe_range, qparams_from_range
+
+    x = np.random.default_rng(3).laplace(size=20000).astype(np.float32)
+
+    def mse(lo_hi):
+        q = qparams_from_range(*lo_hi)
+        r = q.scale * (np.clip(np.round(x / q.scale) + q.zero_point, -128, 127) - q.zero_point)
+        return float(np.mean((r - x) ** 2))
+
+    mm, best = observe_range(x, "minmax"), observe_range(x, "mse")
+    assert best[1] - best[0] < 0.99 * (mm[1] - mm[0])
+    assert mse(best) < mse(mm)
+    m, shape = _model("mlp_relu")
+    cal = np.random.default_rng(4).laplace(size=(4000, 6)).astype(np.float32)
+    s_mm = _input_scale(int8_graph(m, torch.zeros(shape), calibration=cal))
+    s = _input_scale(int8_graph(m, torch.zeros(shape), calibration=cal, calibration_method="mse"))
+    assert s < s_mm, (s, s_mm)
+
+
+def test_reject_calibration_method():
+    m, shape = _model("mlp_relu")
+    msg = _export_err(m, shape, calibration=np.zeros((16, 6), np.float32), calibration_method="kl")
+    assert "calibration_method='kl'" in msg and "minmax" in msg
