@@ -10,17 +10,28 @@ namespace miniml {
 
 // input:  [in_features] float32 in RAM; must not alias output.
 // weight: [out_features][in_features] float32, read through Mem (Rom: flash, Ram: SRAM, trainable).
-// bias:   [out_features] float32 through Mem, or nullptr.
+// bias:   [out_features] float32 through BiasMem (default Mem; differs when only the bias trains), or nullptr.
 // output: [out_features] float32 in RAM.
-template <class Mem, class Act>
+template <class Mem, class BiasMem = Mem, class Act>
 inline void linear_f32(const float* input, const float* weight, const float* bias, float* output,
                        index_t in_features, index_t out_features, Act act) {
   const float* w = weight;
   for (index_t o = 0; o < out_features; ++o) {
-    float acc = bias ? Mem::read(bias + o) : 0.0f;
+    float acc = bias ? BiasMem::read(bias + o) : 0.0f;
     for (index_t i = 0; i < in_features; ++i) acc += input[i] * Mem::read(w + i);
     w += in_features;
     output[o] = act(acc);
+  }
+}
+
+// The same Linear on each of `rows` rows: input [rows][in_features] -> output [rows][out_features].
+template <class Mem, class Act>
+inline void linear_rows_f32(const float* input, const float* weight, const float* bias, float* output,
+                            index_t rows, index_t in_features, index_t out_features, Act act) {
+  for (index_t r = 0; r < rows; ++r) {
+    linear_f32<Mem>(input, weight, bias, output, in_features, out_features, act);
+    input += in_features;
+    output += out_features;
   }
 }
 

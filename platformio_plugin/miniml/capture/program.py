@@ -155,7 +155,61 @@ def _np(t: Any) -> np.ndarray:
     return t.numpy().copy()
 
 
+_TRAINING_ARG = {
+    "aten.batch_norm.default": 5,
+    "aten._native_batch_norm_legit.default": 5,
+    "aten._native_batch_norm_legit_functional.default": 5,
+    "aten.native_batch_norm.default": 5,
+    "aten.dropout.default": 2,
+    "aten.feature_dropout.default": 2,
+    "aten.alpha_dropout.default": 2,
+    "aten.native_dropout.default": 2,
+}
+
+
+def _check_program_eval(ep: Any) -> None:
+    """A program captured in training mode: batch statistics or live dropout somewhere."""
+    for n in ep.graph.nodes:
+        idx = _TRAINING_ARG.get(str(n.target)) if n.op == "call_function" else None
+        if idx is None:
+            continue
+        train = n.args[idx] if idx < len(n.args) else n.kwargs.get("training", n.kwargs.get("train"))
+        if train:
+            raise TrainingModeError(
+                f"node {n.name!r} ({n.target}) at {_module_path(n) or '?'} runs in training mode; "
+                "call model.eval() before torch.export / miniml.export"
+            )
+
+
+def _check_program_ops(ep: Any) -> None:
+    """All unsupported ops at once: the first one's node and source line, then every other."""
+    bad = [
+        n for n in ep.graph.nodes
+        if n.op == "call_function" and n.target is not operator.getitem
+        and str(n.target) not in ops.LOWERINGS
+    ]
+    if not bad:
+        return
+    n = bad[0]
+    where = _module_path(n)
+    at = f" at {where}" if where else ""
+    line = _source_line(n)
+    src = f"\n  {line}" if line else ""
+    others = []
+    for m in bad[1:]:
+        item = f"{m.target} ({_module_path(m) or m.name})"
+        if item not in others:
+            others.append(item)
+    also = f"\nalso unsupported: {', '.join(others[:12])}" if others else ""
+    raise UnsupportedOpError(
+        f"unsupported op {n.target} (node {n.name!r}{at}){src}{also}\n"
+        f"MiniML supports: {', '.join(supported_ops())}"
+    )
+
+
 def _lower_program(ep: Any) -> Graph:
+    _check_program_eval(ep)
+    _check_program_ops(ep)
     sig = ep.graph_signature
     phs = _input_placeholders(ep)
     if len(phs) != 1:

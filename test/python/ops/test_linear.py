@@ -23,6 +23,7 @@ CASES = {
                               nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 4)),
         (1, 3, 4),
     ),
+"linear_rows_seq": (lambda: nn.Sequential(nn.Linear(5, 3), nn.GELU()), (1, 4, 5)),
     "linear_1x1": (lambda: nn.Sequential(nn.Linear(1, 1)), (1, 1)),
 }
 

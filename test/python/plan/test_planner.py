@@ -1,0 +1,131 @@
+"""Planner: arena == lower bound on chains (with and without in-place ops), no overlaps anywhere,
+reported next to the bound for branching graphs; IR graphs built directly (no torch)."""
+import random
+
+import numpy as np
+import pytest
+
+from miniml.ir import Graph, Node, TensorSpec, verify
+from miniml.plan import plan_memory
+
+
+def chain(sizes, ops=None):
+    """input -> t1 -> ... -> output; sizes[i] = float count of tensor i (0 = input, -1 = output)."""
+    names = ["x"] + [f"t{i}" for i in range(1, len(sizes) - 1)] + ["y"]
+    tensors = {n: TensorSpec(n, (1, s)) for n, s in zip(names, sizes)}
+    nodes = []
+    for i in range(len(sizes) - 1):
+        op = ops[i] if ops else "linear"
+        nodes.append(Node(f"n{i}", op, (names[i],), (names[i + 1],)))
+    return verify(Graph(tensors, {}, tuple(nodes), ("x",), ("y",)))
+
+
+def adjacent_bound(sizes, inplace=()):
+    """max over nodes of (live internal bytes): input and output of each node, 4 bytes/float."""
+    internal = [s * 4 for s in sizes[1:-1]]
+    best = max(internal, default=0)
+    for a, b in zip(internal, internal[1:]):
+        best = max(best, a + b)
+    return best
+
+
+@pytest.mark.parametrize("sizes", [
+    [4, 10, 9, 3, 8, 2],      # greedy largest-first alone gives 88 B here, the bound is 76 B
+    [8, 40, 36, 12, 32, 4],
+    [1, 5, 5, 5, 5, 1],
+    [3, 100, 1, 100, 1, 100, 2],
+    [2, 7, 2],
+    [2, 3],
+])
+def test_planner_chain_equals_lower_bound(sizes):
+    g = chain(sizes)
+    plan = plan_memory(g)
+    plan.check()
+    assert plan.lower_bound == adjacent_bound(sizes)
+    assert plan.arena_bytes == plan.lower_bound
+
+
+def test_planner_random_chains_equal_lower_bound():
+    rng = random.Random(1)
+    for _ in range(300):
+        n = rng.randint(2, 12)
+        sizes = [rng.randint(1, 64) for _ in range(n)]
+        plan = plan_memory(chain(sizes))
+        plan.check()
+        assert plan.arena_bytes == plan.lower_bound == adjacent_bound(sizes), sizes
+
+
+def test_planner_inplace_activation_shares_buffer():
+    # linear -> relu (in place) -> linear: relu's output reuses its input buffer
+    g = chain([4, 16, 16, 3], ops=["linear", "activation", "linear"])
+    g = g.with_(nodes=tuple(n.with_(attrs={"act": ("relu",)}) if n.op == "activation" else n
+                            for n in g.nodes))
+    plan = plan_memory(g)
+    assert plan.offsets["t1"] == plan.offsets["t2"]
+    assert plan.arena_bytes == plan.lower_bound == 64
+
+
+def test_planner_random_chains_with_inplace_ops():
+    rng = random.Random(2)
+    for _ in range(200):
+        sizes, ops = [rng.randint(1, 32)], []
+        for _ in range(rng.randint(1, 10)):
+            if rng.random() < 0.4:
+                ops.append("activation")
+                sizes.append(sizes[-1])
+            else:
+                ops.append("linear")
+                sizes.append(rng.randint(1, 32))
+        plan = plan_memory(chain(sizes, ops))
+        plan.check()
+        assert plan.arena_bytes == plan.lower_bound, (sizes, ops)
+
+
+def residual(widths):
+    """x -> a -> b -> add(a, b) -> c -> y: a branching graph (a lives across b)."""
+    t = {n: TensorSpec(n, (1, s)) for n, s in zip(["x", "a", "b", "s", "c", "y"], widths)}
+    nodes = (
+        Node("n0", "linear", ("x",), ("a",)),
+        Node("n1", "linear", ("a",), ("b",)),
+        Node("n2", "add", ("a", "b"), ("s",)),
+        Node("n3", "linear", ("s",), ("c",)),
+        Node("n4", "linear", ("c",), ("y",)),
+    )
+    return verify(Graph(t, {}, nodes, ("x",), ("y",)))
+
+
+def test_planner_branching_reports_bound_and_never_overlaps():
+    rng = random.Random(3)
+    for _ in range(100):
+        w = rng.randint(1, 50)
+        g = residual([rng.randint(1, 50), w, w, w, rng.randint(1, 50), rng.randint(1, 50)])
+        plan = plan_memory(g)
+        plan.check()
+        assert plan.arena_bytes >= plan.lower_bound
+        # the add writes in place into a or b (both die there)
+        assert plan.offsets["s"] in (plan.offsets["a"], plan.offsets["b"])
+
+
+def test_planner_overlap_check_catches_a_bad_plan():
+    plan = plan_memory(chain([4, 10, 9, 3]))
+    plan.buffers[1].offset = plan.buffers[0].offset
+    with pytest.raises(Exception, match="overlap"):
+        plan.check()
+
+
+def test_planner_format_dump():
+    text = plan_memory(chain([4, 10, 9, 3])).format()
+    assert text.splitlines()[0].startswith("arena 76 B (lower bound 76 B)")
+    assert "n1 (linear)" in text
+
+
+def test_planner_no_internal_tensors():
+    plan = plan_memory(chain([4, 3]))
+    assert plan.arena_bytes == 0 and plan.lower_bound == 0
+
+
+def test_planner_offsets_aligned():
+    rng = np.random.default_rng(0)
+    g = chain([int(v) for v in rng.integers(1, 40, 8)])
+    plan = plan_memory(g)
+    assert all(off % 4 == 0 for off in plan.offsets.values())
