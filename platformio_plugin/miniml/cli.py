@@ -17,6 +17,8 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--seed", type=int, default=0, help="seed of the golden inputs")
     ex.add_argument("--quantize", choices=["int8"], default=None)
     ex.add_argument("--calibration", default=None, help="calibration data (.npy or .pt)")
+    ex.add_argument("--calibration-method", choices=["minmax", "percentile", "mse"], default=None,
+                    help="int8 activation ranges (default minmax)")
     ex.add_argument("--on-device-learning", action="store_true")
     ex.add_argument("--loss", choices=["mse", "cross_entropy"], default=None)
     ex.add_argument("--learning-rate", type=float, default=None)
@@ -40,7 +42,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         ep = load_program(args.model)
         if args.command == "export":
             opts = {"golden": args.golden, "seed": args.seed}
-            for key in ("quantize", "calibration", "loss", "learning_rate", "momentum", "trainable"):
+            for key in ("quantize", "calibration", "calibration_method", "loss", "learning_rate",
+                        "momentum", "trainable"):
                 val = getattr(args, key)
                 if val is not None:
                     opts[key] = val

@@ -251,3 +251,22 @@ def test_reject_calibration_method():
     m, shape = _model("mlp_relu")
     msg = _export_err(m, shape, calibration=np.zeros((16, 6), np.float32), calibration_method="kl")
     assert "calibration_method='kl'" in msg and "minmax" in msg
+
+
+def test_cli_export_int8(tmp_path):
+    import sys
+
+    m, shape = _model("cnn2d")
+    ep = torch.export.export(m, (torch.zeros(shape),))
+    torch.export.save(ep, str(tmp_path / "m.pt2"))
+    np.save(tmp_path / "cal.npy", np.random.default_rng(5).standard_normal((32,) + shape[1:]).astype(np.float32))
+    base = [sys.executable, "-m", "miniml", "export", str(tmp_path / "m.pt2"), "--name", "cnn", "--out",
+            str(tmp_path / "out"), "--quantize", "int8"]
+    r = subprocess.run(base + ["--calibration", str(tmp_path / "cal.npy"), "--calibration-method", "percentile"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "int8 vs float: flash" in r.stdout
+    assert "void predict_int8(" in (tmp_path / "out" / "cnn.h").read_text()
+    np.save(tmp_path / "bad.npy", np.zeros((32, 3, 8, 8), np.float32))
+    r = subprocess.run(base + ["--calibration", str(tmp_path / "bad.npy")], capture_output=True, text=True)
+    assert r.returncode == 1 and "shape [32, 3, 8, 8]" in r.stderr, r.stderr
