@@ -3,7 +3,7 @@
 
 Usage: miniml_run.py [--timeout SECONDS] [--mcu atmega328p] [--frequency 16000000] [--machine M] firmware.elf
   AVR     -> simavr (UART0 text, de-coloured, on stdout; simavr's own exit status is always 0)
-  ARM     -> qemu-system-arm -M netduinoplus2 with semihosting (the firmware's exit code is ours)
+  ARM     -> qemu-system-arm -M netduinoplus2 with semihosting (text on stdout; the firmware's exit code is ours)
   RISC-V  -> qemu-system-riscv32 -M virt -bios none with semihosting (likewise)
   host    -> the program itself
 Exit status: the firmware's; 124 if it ran out of time. Used by the simulated platforms' `upload` target and
@@ -77,7 +77,9 @@ def main() -> int:
     if arch == "avr":
         code = run_simavr(cmd)
     else:
-        code = subprocess.call(cmd, stdin=subprocess.DEVNULL)
+        # QEMU writes semihosting text on stderr: one stream, in order, for PlatformIO and scripts alike.
+        sys.stdout.flush()
+        code = subprocess.call(cmd, stdin=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     if code == 124:
         sys.stderr.write("[miniml] %s: no exit after %g s (killed)\n" % (args.elf, args.timeout))
     return code
