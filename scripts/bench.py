@@ -189,6 +189,7 @@ def main() -> int:
     targets = [t for t in args.targets.split(",") if t]
     results = run_suite(models, targets, work, log)
     results["harness"] = _harness_rows(targets, work)
+    results["kernels"] = [firmware.kernel_costs(firmware.TARGETS[t], work / "kernels" / t) for t in targets]
     results["tflm"] = [] if args.no_tflm else _tflm(models, log)
     results["pio"] = None if args.no_pio else _pio_overhead(work, log)
     results["anchors"] = suite.ANCHORS

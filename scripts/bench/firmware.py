@@ -124,3 +124,22 @@ def run(elf: Path, timeout: float = 120.0) -> Dict[str, object]:
         raise BuildError("firmware %s printed no stack line: %r" % (elf, res["output"][-500:]))
     return {"regions": res["regions"], "unit": res["unit"], "stack_bytes": int(m.group(1)),
             "checksum": int(m.group(2))}
+
+
+KERNELS = Path(__file__).resolve().parent / "kernels_main.cpp"
+
+
+def kernel_costs(target: Target, work: Path) -> Dict[str, object]:
+    """Per-MAC and per-requantisation cost of the hot loops (kernels_main.cpp), in the target's counter unit."""
+    work.mkdir(parents=True, exist_ok=True)
+    elf = work / "kernels.elf"
+    cmd = (target.cxx + WARN + ["-I", str(REPO / "include"), "-I", str(COUNTERS), str(KERNELS)]
+           + target.extra_sources + ["-o", str(elf)])
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BuildError("%s kernel build failed: %s" % (target.name, proc.stderr.strip()[-1500:]))
+    res = json.loads(subprocess.run([sys.executable, str(COUNTERS / "count.py"), "--json", str(elf)],
+                                    capture_output=True, text=True).stdout)
+    dot64, dot0, requant, f64, f0 = res["regions"]
+    return {"target": target.name, "unit": target.unit, "dot_s8_per_mac": round((dot64 - dot0) / 64.0, 2),
+            "dot_s8_call": dot0, "requantize_s8": requant, "linear_f32_per_mac": round((f64 - f0) / 64.0, 2)}

@@ -61,6 +61,14 @@ def markdown(res: Dict[str, Any]) -> str:
     L += ["", "## Targets (issue 6)", "", "| target | measured ms | status |", "|---|--:|---|"]
     for t in res["targets"]:
         L.append("| %s | %s | %s |" % (t["target"], _v(t["measured_ms"], "%.3f"), t["status"]))
+    if res.get("kernels"):
+        L += ["", "## Hot loops", "", "Cost of the innermost kernels (scripts/bench/kernels_main.cpp), in the "
+              "board's counter unit: `dot_s8` per int8 multiply-accumulate (weights in flash), one "
+              "`requantize_s8` (int32 -> int8, TFLite rounding), `linear_f32` per float multiply-accumulate.", "",
+              "| board | unit | dot_s8 per MAC | requantize_s8 | linear_f32 per MAC |", "|---|---|--:|--:|--:|"]
+        for k in res["kernels"]:
+            L.append("| %s | %s | %s | %s | %s |" % (k["target"], k["unit"], k["dot_s8_per_mac"],
+                                                      k["requantize_s8"], k["linear_f32_per_mac"]))
     L += ["", "## Published figures of other engines (not measured here)", "",
           "| published | board | ms | ours (measured) |", "|---|---|--:|---|"]
     for a in res["anchors"]:
