@@ -233,9 +233,12 @@ int main() {
   io_uint(model.refused_steps());
   io_puts("\nsave ");
   io_uint(model.save(store));
-  io_puts("\nstore ");
-  for (uint32_t i = 0; i < sizeof(kStoreImage); ++i) io_hex(kStoreImage[i], 2);
   io_puts("\n");
+  for (uint32_t i = 0; i < sizeof(kStoreImage); ++i) {  // short lines: simavr splits long ones
+    if (i % 32 == 0) io_puts("store ");
+    io_hex(kStoreImage[i], 2);
+    if (i % 32 == 31 || i + 1 == sizeof(kStoreImage)) io_puts("\n");
+  }
 #else
   io_puts("run 2 (after reboot)\n");
   io_puts("factory error ");
@@ -319,10 +322,11 @@ def main(argv=None) -> int:
     for line in text1.splitlines():
         if line.startswith(("factory", "step", "learned", "refused", "save")):
             print("   ", line)
-    hexes = re.search(r"^store ([0-9a-f]+)$", text1, re.M)
-    if not hexes:
-        raise SystemExit("[demo] run 1 printed no store image")
-    image = bytes.fromhex(hexes.group(1))
+    image = bytes.fromhex("".join(re.findall(r"^store ([0-9a-f]+)$", text1, re.M)))
+    with open(report.header_path) as f:
+        store_bytes = int(re.search(r"kStoreBytes = (\d+);", f.read()).group(1))
+    if len(image) != store_bytes:
+        raise SystemExit(f"[demo] run 1 printed {len(image)} of the store's {store_bytes} bytes")
     print(f"[demo] run 2 on {args.board}: reboot with the {len(image)}-byte store image, load")
     text2 = _build_and_run(args.board, out, 2, defines, image)
     for line in text2.splitlines():
