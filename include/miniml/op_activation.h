@@ -3,7 +3,7 @@
 #ifndef MINIML_OP_ACTIVATION_H_
 #define MINIML_OP_ACTIVATION_H_
 
-#include <math.h>
+#include "core_math.h"
 
 #include "core_types.h"
 
@@ -33,11 +33,11 @@ struct ActLeakyRelu {
 };
 
 struct ActSigmoid {
-  float operator()(float x) const { return 1.0f / (1.0f + expf(-x)); }
+  float operator()(float x) const { return 1.0f / (1.0f + exp_f32(-x)); }
 };
 
 struct ActTanh {
-  float operator()(float x) const { return tanhf(x); }
+  float operator()(float x) const { return tanh_f32(x); }
 };
 
 struct ActHardsigmoid {
@@ -55,7 +55,7 @@ struct ActHardswish {
 };
 
 struct ActSilu {
-  float operator()(float x) const { return x / (1.0f + expf(-x)); }
+  float operator()(float x) const { return x / (1.0f + exp_f32(-x)); }
 };
 
 namespace detail {
@@ -73,7 +73,7 @@ inline float erf_f32(float x) {
                           t * (0.27886807f +
                                t * (-1.13520398f +
                                     t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
-  const float erfc = t * expf(p);
+  const float erfc = t * exp_f32(p);
   return x < 0.0f ? erfc - 1.0f : 1.0f - erfc;
 }
 }  // namespace detail
@@ -87,7 +87,7 @@ struct ActGelu {
 struct ActGeluTanh {
   float operator()(float x) const {
     const float inner = 0.797884561f * (x + 0.044715f * x * x * x);
-    return 0.5f * x * (1.0f + tanhf(inner));
+    return 0.5f * x * (1.0f + tanh_f32(inner));
   }
 };
 

@@ -3,7 +3,7 @@
 #ifndef MINIML_OP_SOFTMAX_H_
 #define MINIML_OP_SOFTMAX_H_
 
-#include <math.h>
+#include "core_math.h"
 
 #include "core_types.h"
 
@@ -15,7 +15,7 @@ inline void softmax_f32(const float* input, float* output, index_t rows, index_t
     for (index_t i = 1; i < cols; ++i) mx = input[i] > mx ? input[i] : mx;  // subtract max: no overflow
     float sum = 0.0f;
     for (index_t i = 0; i < cols; ++i) {
-      const float e = expf(input[i] - mx);
+      const float e = exp_f32(input[i] - mx);
       output[i] = e;
       sum += e;
     }
@@ -30,8 +30,8 @@ inline void log_softmax_f32(const float* input, float* output, index_t rows, ind
     float mx = input[0];
     for (index_t i = 1; i < cols; ++i) mx = input[i] > mx ? input[i] : mx;
     float sum = 0.0f;
-    for (index_t i = 0; i < cols; ++i) sum += expf(input[i] - mx);
-    const float lse = logf(sum);
+    for (index_t i = 0; i < cols; ++i) sum += exp_f32(input[i] - mx);
+    const float lse = log_f32(sum);
     for (index_t i = 0; i < cols; ++i) output[i] = input[i] - mx - lse;
     input += cols;
     output += cols;

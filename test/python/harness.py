@@ -53,6 +53,8 @@ def safe_id(case_id: str) -> str:
 def torch_outputs(model, xs: np.ndarray) -> np.ndarray:
     import torch
 
+    if isinstance(model, torch.export.ExportedProgram):
+        model = model.module()
     outs = []
     with torch.no_grad():
         for x in xs:

@@ -67,10 +67,43 @@ def mlp():
                          nn.Hardswish(), nn.Linear(16, 4), nn.LogSoftmax(-1))
 
 
+class KitchenSink(nn.Module):
+    """Every float kernel at least once (standalone and fused activations, pools, concat, gates)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(2, 4, 3, padding="same")
+        self.c2 = nn.Conv2d(4, 4, 3, groups=4, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(4)
+        self.fc_gate = nn.Conv2d(8, 8, 1)
+        self.c1d = nn.Conv1d(8, 6, 3, padding=1)
+        self.fc = nn.Linear(6 * 4, 10)
+        self.acts = nn.ModuleList([nn.ReLU6(), nn.LeakyReLU(0.2), nn.Sigmoid(), nn.Tanh(),
+                                   nn.Hardsigmoid(), nn.Hardswish(), nn.SiLU(), nn.GELU(),
+                                   nn.GELU(approximate="tanh"), nn.ReLU()])
+
+    def forward(self, x):
+        a = self.acts[0](self.c1(x))
+        b = self.acts[1](self.bn(self.c2(a)))
+        y = torch.cat([a, b], 1)
+        y = nn.functional.max_pool2d(y, 3, 2, 1, ceil_mode=True)
+        g = torch.sigmoid(self.fc_gate(y.mean((2, 3), keepdim=True)))
+        y = nn.functional.avg_pool2d(y * g + 0.5, 2, ceil_mode=True, count_include_pad=False)
+        y = y.flatten(2)  # [1, 8, 3 * 3]
+        y = self.acts[2](self.c1d(y))
+        y = nn.functional.avg_pool1d(y, 2)
+        for act in self.acts[3:]:
+            y = act(y)
+        y = nn.functional.max_pool1d(y, 1) - 0.25
+        y = self.fc(y.flatten(1))
+        return torch.log_softmax(y, -1) + torch.softmax(y, -1)
+
+
 CASES = {
     "sensor_resnet1d": (SensorNet, (1, 3, 64)),
     "tiny_mobilenet2d": (TinyMobileNet, (1, 1, 16, 16)),
     "mlp": (mlp, (1, 4, 4)),
+    "kitchen_sink": (KitchenSink, (1, 2, 8, 8)),
 }
 
 

@@ -1,0 +1,96 @@
+"""ExportedProgram and .pt2 input, the CLI, and `import miniml` staying torch-free."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+
+import miniml
+from harness import REPO, build_batch, check_batch, prepare
+
+PY = sys.executable
+
+
+def _model():
+    return prepare(nn.Sequential(nn.Conv1d(3, 4, 3, padding=1), nn.BatchNorm1d(4), nn.ReLU(),
+                                 nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(4, 2)))
+
+
+@pytest.fixture(scope="module")
+def pt2(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("pt2") / "net.pt2")
+    torch.export.save(torch.export.export(_model(), (torch.randn(1, 3, 12),)), path)
+    return path
+
+
+def test_export_loaded_program_matches_module(pt2):
+    ep = torch.export.load(pt2)
+    r1 = miniml.analyze(ep, None, "net")
+    r2 = miniml.analyze(_model(), torch.randn(1, 3, 12), "net")
+    assert r1.input_shape == (1, 3, 12) and r1.output_shape == (1, 2)
+    assert [x.op for x in r1.layers] == [x.op for x in r2.layers] == [
+        "conv1d+relu", "global_avg_pool", "linear"]
+    assert (r1.ram_bytes, r1.flash_bytes, r1.macs) == (r2.ram_bytes, r2.flash_bytes, r2.macs)
+
+
+def test_parity_program(pt2):
+    ep = torch.export.load(pt2)
+    batch = build_batch("capture_program", {"program": (ep, (1, 3, 12))})
+    check_batch(batch, "program")
+
+
+def test_cli_export_and_report(pt2, tmp_path):
+    out = tmp_path / "gen"
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "platformio_plugin"))
+    res = subprocess.run([PY, "-m", "miniml", "export", pt2, "--name", "net", "--out", str(out),
+                          "--golden", "2"], capture_output=True, text=True, env=env)
+    assert res.returncode == 0, res.stderr
+    text = (out / "net.h").read_text()
+    assert "namespace net {" in text and "kGoldenCount = 2;" in text
+    assert "RAM sizeof(Model)" in res.stdout and "wrote" in res.stdout
+    res = subprocess.run([PY, "-m", "miniml", "report", pt2, "--plan"], capture_output=True,
+                         text=True, env=env)
+    assert res.returncode == 0, res.stderr
+    r = miniml.analyze(torch.export.load(pt2), None, "model")
+    assert r.format_table() in res.stdout and "lower bound" in res.stdout
+
+
+def test_cli_errors_are_one_line_and_exit_1(tmp_path):
+    bad = tmp_path / "bad.pt2"
+    bad.write_bytes(b"not a zip")
+    res = subprocess.run([PY, "-m", "miniml", "report", str(bad)], capture_output=True, text=True)
+    assert res.returncode == 1
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith("miniml: error: cannot load") and "Traceback" not in res.stderr
+
+
+def test_cli_bad_name(pt2, tmp_path):
+    res = subprocess.run([PY, "-m", "miniml", "export", pt2, "--name", "class", "--out",
+                          str(tmp_path)], capture_output=True, text=True)
+    assert res.returncode == 1 and "'class'" in res.stderr
+
+
+def test_console_script_installed():
+    exe = os.path.join(os.path.dirname(PY), "miniml")
+    assert os.path.exists(exe)
+    res = subprocess.run([exe, "--help"], capture_output=True, text=True)
+    assert res.returncode == 0 and "export" in res.stdout and "report" in res.stdout
+
+
+def test_import_miniml_does_not_import_torch():
+    code = ("import sys, miniml, miniml.errors, miniml.report; import miniml.cli; "
+            "print('torch' in sys.modules)")
+    res = subprocess.run([PY, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "False"
+
+
+def test_example_input_from_program_is_fixed_shape(pt2):
+    from miniml.capture import example_from_program
+
+    x = example_from_program(torch.export.load(pt2))
+    assert tuple(x.shape) == (1, 3, 12) and x.dtype == torch.float32
+    assert np.all(x.numpy() == 0)
