@@ -166,7 +166,7 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
         arena_lower_bound=plan.lower_bound,
         training_ram_bytes=int(ctx.report_extra.get("training_ram_bytes", 0)),
         float_flash_bytes=int(ctx.report_extra.get("float_flash_bytes", 0)),
-        float_ram_bytes=int(ctx.report_extra.get("float_ram_bytes", 0)),
+        float_arena_bytes=int(ctx.report_extra.get("float_arena_bytes", 0)),
         layers=rows,
         memory_plan=plan.format(),
     )

@@ -28,7 +28,7 @@ class Report:
     arena_lower_bound: int
     training_ram_bytes: int = 0
     float_flash_bytes: int = 0  # with quantize="int8": what the float export would take, for comparison
-    float_ram_bytes: int = 0
+    float_arena_bytes: int = 0
     layers: List[LayerRow] = field(default_factory=list)
     header_path: str = ""
     memory_plan: str = ""
@@ -58,7 +58,7 @@ class Report:
         if self.float_flash_bytes:
             lines.append(
                 f"int8 vs float: flash {self.flash_bytes} B vs {self.float_flash_bytes} B, "
-                f"RAM {self.ram_bytes} B vs {self.float_ram_bytes} B"
+                f"arena {self.arena_bytes} B vs {self.float_arena_bytes} B"
             )
         lines.append(f"flash (constants) {self.flash_bytes} B")
         lines.append(

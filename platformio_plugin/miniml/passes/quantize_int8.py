@@ -7,7 +7,9 @@ fused activations as int8 clamps. Pools, ReLU-like clamps and copies keep their 
 it for pools). Other pointwise activations become a 256-entry lookup table computed from the float function.
 A quantize_s8 node follows the float graph input and a dequantize_s8 node precedes the float graph output,
 so predict(const float*, float*) keeps its meaning.
-Leaves alone: the graph's names (int8 twins of the edge tensors get a "_q" suffix).
+Leaves alone: the graph's names (int8 twins of the edge tensors get a "_q" suffix), and the nodes named in
+g.meta["float_tail"] (mixed precision: the Linear layers that learn on the device stay float after a
+dequantize_s8 of their input, so an int8 backbone feeds a float head).
 Why a separate pass, not in PIPELINE: it needs calibration data, so miniml.quant.export_stage runs it after
 the float passes (which it requires: BatchNorm folded, activations fused, aliases gone).
 """
@@ -193,26 +195,39 @@ class _Builder:
 
 
 def quantize_int8(g: Graph) -> Graph:
-    check_int8_support(g)
+    tail = tuple(g.meta.get("float_tail", ()))
+    float_nodes = [n for n in g.nodes if n.name in tail]
+    check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
     b = _Builder(g)
     x, out = g.inputs[0], g.outputs[0]
     b.tensors[x] = g.tensor(x)
-    b.tensors[out] = g.tensor(out)
+    # Mixed precision: the float tail starts at `boundary`, the tensor dequantised for it.
+    boundary = float_nodes[0].inputs[0] if float_nodes else out
     names: Dict[str, str] = {}  # float tensor -> its int8 tensor
     xq = b.s8(f"{x}_q", x, b.qparams(x))
     names[x] = xq
     b.nodes.append(Node(f"{x}_quantize", "quantize_s8", (x,), (xq,),
                         attrs={"scale": b.q[xq].scale, "zero_point": b.q[xq].zero_point}))
     for n in g.nodes:
+        if n.name in tail:
+            break
         ins = tuple(names[t] for t in n.inputs)
-        y = f"{n.outputs[0]}_q" if n.outputs[0] == out else n.outputs[0]
+        y = f"{n.outputs[0]}_q" if n.outputs[0] == boundary else n.outputs[0]
         b.nodes.extend(b.lower(n, ins, y))
         names[n.outputs[0]] = y
-    yq = names[out]
+    yq = names[boundary]
     qy = b.q[yq]
-    b.nodes.append(Node(f"{out}_dequantize", "dequantize_s8", (yq,), (out,),
+    b.tensors[boundary] = g.tensor(boundary)
+    b.nodes.append(Node(f"{boundary}_dequantize", "dequantize_s8", (yq,), (boundary,),
                         attrs={"scale": qy.scale, "zero_point": qy.zero_point}))
-    meta = {k: v for k, v in g.meta.items() if k != "quant_ranges"}
-    meta["int8_edges"] = {"input": xq, "output": yq}
-    return Graph(tensors=b.tensors, params=b.params, nodes=tuple(b.nodes), inputs=g.inputs,
+    params = dict(b.params)
+    for n in float_nodes:
+        b.nodes.append(n)
+        for t in n.outputs:
+            b.tensors[t] = g.tensor(t)
+        for pname in n.params.values():
+            params[pname] = g.params[pname]
+    meta = {k: v for k, v in g.meta.items() if k not in ("quant_ranges", "float_tail")}
+    meta["int8_edges"] = {"input": xq, "output": None if float_nodes else yq}
+    return Graph(tensors=b.tensors, params=params, nodes=tuple(b.nodes), inputs=g.inputs,
                  outputs=g.outputs, meta=meta)

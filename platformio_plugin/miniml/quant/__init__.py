@@ -20,16 +20,33 @@ def export_stage(g: Any, ctx: Any) -> Any:
     from .calibrate import load_calibration, tensor_ranges
     from .header import extend_header
 
-    check_int8_support(g)
+    tail = _float_tail(g, ctx.options)
+    check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
     xs = load_calibration(ctx.options.get("calibration"), ctx.input_shape)
     ranges = tensor_ranges(g, xs, ctx.options.get("calibration_method") or "minmax")
     float_plan = plan_memory(g)
     ctx.report_extra["float_flash_bytes"] = sum(p.nbytes for p in g.params.values())
-    # sizeof(Model) of the float export: the arena, rounded to whole floats (an empty class is 1 byte).
-    ctx.report_extra["float_ram_bytes"] = max(1, (float_plan.arena_bytes + 3) // 4 * 4)
-    gq = verify(quantize_int8(g.with_(meta={**g.meta, "quant_ranges": ranges})))
+    ctx.report_extra["float_arena_bytes"] = float_plan.arena_bytes
+    gq = verify(quantize_int8(g.with_(meta={**g.meta, "quant_ranges": ranges, "float_tail": tail})))
     ctx.extend.append(extend_header)
     return gq
+
+
+def _float_tail(g: Any, options: Any) -> tuple:
+    """With on_device_learning, the Linear layers that will learn (the same choice as
+    passes/split_training.py) stay float: a float head on the int8 backbone."""
+    if not options.get("on_device_learning"):
+        return ()
+    from ..train.options import parse_train_options  # before split_training: train imports it
+    from ..passes.split_training import _choose, _linear_chain  # noqa: I001
+
+    opts = parse_train_options(options)
+    if opts is None:
+        return ()
+    chain, stop = _linear_chain(g)
+    chosen = _choose(g, chain, stop, opts)
+    first = min(i for i, n in enumerate(chain) if n.name in chosen)
+    return tuple(n.name for n in chain[first:])
 
 
 def int8_graph(model: Any, example_input: Any, **options: Any) -> Any:

@@ -28,10 +28,17 @@ def extend_header(parts: HeaderParts, g: Graph, plan: Any) -> None:
     if not edges:
         return
     xq, yq = edges["input"], edges["output"]
-    tx, ty = g.tensor(xq), g.tensor(yq)
+    tx = g.tensor(xq)
     parts.constants += [
         f"constexpr float kInputScale = {float_literal(tx.scale, 'the input scale')};",
         f"constexpr int32_t kInputZeroPoint = {int(tx.zero_point)};",
+    ]
+    if yq is None:
+        # Mixed precision (float head): the output is float, so there is no int8-only entry point.
+        parts.constants.append("// int8 backbone, float head: predict() only (no predict_int8).")
+        return
+    ty = g.tensor(yq)
+    parts.constants += [
         f"constexpr float kOutputScale = {float_literal(ty.scale, 'the output scale')};",
         f"constexpr int32_t kOutputZeroPoint = {int(ty.zero_point)};",
     ]

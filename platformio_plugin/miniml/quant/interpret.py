@@ -59,6 +59,12 @@ def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
             y = ref.add_s8(ins[0], ins[1], a["a_zero_point"], a["b_zero_point"], a["a_multiplier"], a["a_shift"],
                            a["b_multiplier"], a["b_shift"], a["output_multiplier"], a["output_shift"],
                            a["output_zero_point"], 20, a["act_min"], a["act_max"])
+        elif n.op == "linear":  # a float head (mixed precision)
+            y = (p["weight"].astype(np.float64) @ ins[0].astype(np.float64)
+                 + (p["bias"] if "bias" in p else 0.0))
+            if a.get("act") is not None:
+                y = np.maximum(y, 0.0) if a["act"][0] == "relu" else y
+            y = y.astype(np.float32)
         elif n.op == "mul_s8":
             y = ref.mul_s8(ins[0], ins[1], a["a_zero_point"], a["b_zero_point"], a["multiplier"], a["shift"],
                            a["output_zero_point"], a["act_min"], a["act_max"])

@@ -142,8 +142,8 @@ def test_parity_int8_export(cid, built):
 def test_report_int8_vs_float(built):
     rep = built["cnn2d"]["report"]
     assert 0 < rep.flash_bytes < rep.float_flash_bytes
-    assert 0 < rep.ram_bytes < rep.float_ram_bytes
-    assert re.search(r"int8 vs float: flash \d+ B vs \d+ B, RAM \d+ B vs \d+ B", rep.format_table())
+    assert 0 < rep.arena_bytes < rep.float_arena_bytes
+    assert re.search(r"int8 vs float: flash \d+ B vs \d+ B, arena \d+ B vs \d+ B", rep.format_table())
     ops = [row.op for row in rep.layers]
     assert ops[0] == "quantize_s8" and ops[-1] == "dequantize_s8" and "conv2d_s8" in ops
 
@@ -270,3 +270,32 @@ def test_cli_export_int8(tmp_path):
     np.save(tmp_path / "bad.npy", np.zeros((32, 3, 8, 8), np.float32))
     r = subprocess.run(base + ["--calibration", str(tmp_path / "bad.npy")], capture_output=True, text=True)
     assert r.returncode == 1 and "shape [32, 3, 8, 8]" in r.stderr, r.stderr
+
+
+def test_mixed_precision_float_head(tmp_path):
+    """quantize="int8" + on_device_learning: an int8 backbone, the learning Linear layers stay float."""
+    torch.manual_seed(3)
+    m = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                      nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 4)).eval()
+    cal = np.random.default_rng(6).standard_normal((32, 1, 8, 8)).astype(np.float32)
+    opts = dict(quantize="int8", calibration=cal, on_device_learning=True, trainable=2)
+    g = int8_graph(m, torch.zeros(1, 1, 8, 8), **opts)
+    assert [n.op for n in g.nodes] == ["quantize_s8", "conv2d_s8", "max_pool2d_s8", "dequantize_s8",
+                                       "linear", "linear"]
+    rep = miniml.export(m, torch.zeros(1, 1, 8, 8), "mixed", str(tmp_path), **opts)
+    text = open(rep.header_path).read()
+    assert "float learn(const float* input, const float* target)" in text
+    assert "void predict_int8" not in text
+    xs = 0.9 * cal[:4]
+    src = tmp_path / "main.cpp"
+    src.write_text('#include <stdio.h>\n#include "mixed.h"\nint main() {\n  static mixed::Model m;\n'
+                   '  static const float x[4][64] = {' + ",".join(
+                       "{" + ",".join(f"{v:.9g}f" for v in x.reshape(-1)) + "}" for x in xs) + "};\n"
+                   '  float y[4];\n  for (int k = 0; k < 4; ++k) {\n    m.predict(x[k], y);\n'
+                   '    for (int i = 0; i < 4; ++i) printf("%.9g\\n", static_cast<double>(y[i]));\n  }\n'
+                   '  const float t[4] = {1, 0, 0, 0};\n  m.learn(x[0], t);\n  return 0;\n}\n')
+    exe = compile_cpp(str(src), str(tmp_path / "mixed"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
+    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
+    got = np.array([float(v) for v in out.split()], np.float32).reshape(4, 4)
+    want = predict_int8_graph(g, xs).reshape(4, 4)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
