@@ -143,12 +143,7 @@ def split_training(g: Graph) -> Graph:
                 f"{_module(g, n)!r}, which is not supported (supported: {', '.join(BACKWARD_ACTS)}); "
                 "train fewer layers"
             )
-        if tb and "bias" not in n.params:
-            if not tw:
-                raise OptionError(
-                    f"trainable: {_module(g, n)!r} has no bias (bias=False), so bias-only training "
-                    "has nothing to train"
-                )
+        if "bias" not in n.params:  # nn.Linear(bias=False): only its weight can train
             tb = False
         for role, on in (("weight", tw), ("bias", tb)):
             if on:

@@ -44,8 +44,13 @@ def parse_train_options(options: Mapping[str, Any]) -> Optional[TrainOptions]:
         if isinstance(trainable, int):
             if trainable < 1:
                 raise OptionError(f"trainable={trainable}: give the number of last Linear layers >= 1")
-        elif isinstance(trainable, str):
-            trainable = (trainable,)
+        elif isinstance(trainable, str):  # the CLI's --trainable: "2" or "head,body.0.bias"
+            text = trainable.strip()
+            if text.isdigit():
+                return parse_train_options({**options, "trainable": int(text)})
+            trainable = tuple(t.strip() for t in text.split(",") if t.strip())
+            if not trainable:
+                raise OptionError(f"trainable={text!r}: give a number of layers or parameter names")
         elif isinstance(trainable, (list, tuple)) and all(isinstance(t, str) for t in trainable):
             trainable = tuple(trainable)
             if not trainable:
