@@ -44,6 +44,7 @@ class ExportContext:
     run_torch: Callable[[np.ndarray], np.ndarray]
     extend: list = field(default_factory=list)  # callables (HeaderParts, Graph, MemoryPlan) -> None
     report_extra: Dict[str, Any] = field(default_factory=dict)
+    model: Any = None  # the nn.Module or ExportedProgram given to export (training goldens run SGD on it)
 
 
 def _check_options(options: Dict[str, Any]) -> Dict[str, Any]:
@@ -106,7 +107,7 @@ def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     g = capture(model, example_input)
     g = run_pipeline(g)
     in_shape = g.tensor(g.inputs[0]).shape
-    ctx = ExportContext(name, opts, in_shape, _torch_runner(model))
+    ctx = ExportContext(name, opts, in_shape, _torch_runner(model), model=model)
     g = _stages(g, ctx)
     plan = plan_memory(g)
     golden = None
