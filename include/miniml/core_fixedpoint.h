@@ -25,8 +25,13 @@ inline int32_t srdhm_parts(int32_t a, int32_t b) {
   const bool negative = (a < 0) != (b < 0);
   const uint32_t ua = a < 0 ? 0u - static_cast<uint32_t>(a) : static_cast<uint32_t>(a);
   const uint32_t ub = b < 0 ? 0u - static_cast<uint32_t>(b) : static_cast<uint32_t>(b);
-  const uint16_t a0 = static_cast<uint16_t>(ua), a1 = static_cast<uint16_t>(ua >> 16);
-  const uint16_t b0 = static_cast<uint16_t>(ub), b1 = static_cast<uint16_t>(ub >> 16);
+  uint16_t a0 = static_cast<uint16_t>(ua), a1 = static_cast<uint16_t>(ua >> 16);
+  uint16_t b0 = static_cast<uint16_t>(ub), b1 = static_cast<uint16_t>(ub >> 16);
+#if defined(__AVR__)
+  // Opaque 16-bit values: otherwise avr-gcc sees through the truncation and calls the 32x32 __mulsi3
+  // four times instead of the 16x16 -> 32 __umulhisi3.
+  __asm__("" : "+r"(a0), "+r"(a1), "+r"(b0), "+r"(b1));
+#endif
   uint32_t lo = static_cast<uint32_t>(a0) * b0;
   uint32_t hi = static_cast<uint32_t>(a1) * b1;
   const uint32_t m1 = static_cast<uint32_t>(a0) * b1;

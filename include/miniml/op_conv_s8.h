@@ -12,6 +12,60 @@
 #include "core_types.h"
 
 namespace miniml {
+namespace detail {
+
+// What one output's window needs, in one place: the kernel below keeps few values live, which matters
+// on AVR (32 registers, and a spill costs more than the multiply-accumulate itself).
+struct ConvWindow {
+  const int8_t* in_group;  // first input channel of the group, [group_in][in_h][in_w]
+  index_t in_h, in_w, plane, group_in, kernel_h, kernel_w, dilation_h, dilation_w;
+  int8_t pad;  // input zero point: the value of a padded tap (the bias is folded, see below)
+};
+
+// acc + sum over the window at (y0, x0) of input * weight; w: [group_in][kernel_h][kernel_w] through Mem.
+template <class Mem>
+inline int32_t conv_window_s8(const ConvWindow& c, const int8_t* w, sindex_t y0, sindex_t x0, int32_t acc) {
+  const sindex_t span_h = static_cast<sindex_t>(c.dilation_h * (c.kernel_h - 1) + 1);
+  const sindex_t span_w = static_cast<sindex_t>(c.dilation_w * (c.kernel_w - 1) + 1);
+  if (y0 >= 0 && x0 >= 0 && y0 + span_h <= static_cast<sindex_t>(c.in_h) &&
+      x0 + span_w <= static_cast<sindex_t>(c.in_w)) {
+    // Interior window: pointer steps only.
+    const index_t row_step = static_cast<index_t>(c.dilation_h * c.in_w);
+    const int8_t* ch = c.in_group + static_cast<index_t>(y0) * c.in_w + static_cast<index_t>(x0);
+    for (index_t ic = 0; ic < c.group_in; ++ic, ch += c.plane) {
+      const int8_t* row = ch;
+      for (index_t ky = 0; ky < c.kernel_h; ++ky, row += row_step, w += c.kernel_w) {
+        if (c.dilation_w == 1) {
+          acc = dot_s8<Mem>(row, w, c.kernel_w, acc);
+        } else {
+          const int8_t* px = row;
+          for (index_t kx = 0; kx < c.kernel_w; ++kx, px += c.dilation_w) acc += mul_s8(*px, Mem::read(w + kx));
+        }
+      }
+    }
+    return acc;
+  }
+  // Window overlapping the padding: a padded tap reads the zero point.
+  for (index_t ic = 0; ic < c.group_in; ++ic) {
+    const int8_t* in_c = c.in_group + ic * c.plane;
+    sindex_t iy = y0;
+    for (index_t ky = 0; ky < c.kernel_h; ++ky, iy = static_cast<sindex_t>(iy + c.dilation_h), w += c.kernel_w) {
+      if (iy < 0 || iy >= static_cast<sindex_t>(c.in_h)) {
+        for (index_t kx = 0; kx < c.kernel_w; ++kx) acc += mul_s8(c.pad, Mem::read(w + kx));
+        continue;
+      }
+      const int8_t* row = in_c + static_cast<index_t>(iy) * c.in_w;
+      sindex_t ix = x0;
+      for (index_t kx = 0; kx < c.kernel_w; ++kx, ix = static_cast<sindex_t>(ix + c.dilation_w)) {
+        const int8_t v = (ix >= 0 && ix < static_cast<sindex_t>(c.in_w)) ? row[ix] : c.pad;
+        acc += mul_s8(v, Mem::read(w + kx));
+      }
+    }
+  }
+  return acc;
+}
+
+}  // namespace detail
 
 // output[oc][oy][ox] = clamp(requant(bias[oc] + sum input[ic][iy][ix] * weight[oc][ic'][ky][kx])),
 // iy = oy * stride_h - padding_h + ky * dilation_h (likewise x), ic over the group of oc.
@@ -37,44 +91,29 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
       (in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1);
   const index_t group_in = static_cast<index_t>(in_channels / groups);
   const index_t group_out = static_cast<index_t>(out_channels / groups);
-  const index_t plane = static_cast<index_t>(in_h * in_w);
+  detail::ConvWindow c;
+  c.in_h = in_h;
+  c.in_w = in_w;
+  c.plane = static_cast<index_t>(in_h * in_w);
+  c.group_in = group_in;
+  c.kernel_h = kernel_h;
+  c.kernel_w = kernel_w;
+  c.dilation_h = dilation_h;
+  c.dilation_w = dilation_w;
+  c.pad = static_cast<int8_t>(input_zero_point);
   const index_t filter = static_cast<index_t>(group_in * kernel_h * kernel_w);
-  const int8_t pad = static_cast<int8_t>(input_zero_point);
   int8_t* out = output;
-  for (index_t oc = 0; oc < out_channels; ++oc) {
-    const int8_t* in_group = input + (oc / group_out) * group_in * plane;
-    const int8_t* w_oc = weight + oc * filter;
+  const int8_t* w_oc = weight;
+  for (index_t oc = 0; oc < out_channels; ++oc, w_oc += filter) {
+    c.in_group = input + (oc / group_out) * group_in * c.plane;
     const int32_t b = Mem::read(bias + oc);
     const int32_t m = Mem::read(multiplier + oc);
     const int8_t s = Mem::read(shift + oc);
-    for (index_t oy = 0; oy < out_h; ++oy) {
-      const sindex_t y0 = static_cast<sindex_t>(oy * stride_h) - static_cast<sindex_t>(padding_h);
-      for (index_t ox = 0; ox < out_w; ++ox) {
-        const sindex_t x0 = static_cast<sindex_t>(ox * stride_w) - static_cast<sindex_t>(padding_w);
-        // The whole window row is inside the input and contiguous: the fast dot product applies.
-        const bool row_inside = dilation_w == 1 && x0 >= 0 &&
-                                x0 + static_cast<sindex_t>(kernel_w) <= static_cast<sindex_t>(in_w);
-        int32_t acc = b;
-        const int8_t* w = w_oc;
-        for (index_t ic = 0; ic < group_in; ++ic) {
-          const int8_t* in_c = in_group + ic * plane;
-          for (index_t ky = 0; ky < kernel_h; ++ky) {
-            const sindex_t iy = static_cast<sindex_t>(y0 + static_cast<sindex_t>(ky * dilation_h));
-            const bool y_inside = iy >= 0 && iy < static_cast<sindex_t>(in_h);
-            if (y_inside && row_inside) {
-              acc = detail::dot_s8<Mem>(in_c + static_cast<index_t>(iy) * in_w + x0, w, kernel_w, acc);
-            } else {
-              for (index_t kx = 0; kx < kernel_w; ++kx) {
-                const sindex_t ix = static_cast<sindex_t>(x0 + static_cast<sindex_t>(kx * dilation_w));
-                const int8_t v = (y_inside && ix >= 0 && ix < static_cast<sindex_t>(in_w))
-                                     ? in_c[static_cast<index_t>(iy) * in_w + static_cast<index_t>(ix)]
-                                     : pad;
-                acc += static_cast<int16_t>(static_cast<int16_t>(v) * static_cast<int16_t>(Mem::read(w + kx)));
-              }
-            }
-            w += kernel_w;
-          }
-        }
+    sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_h));
+    for (index_t oy = 0; oy < out_h; ++oy, y0 = static_cast<sindex_t>(y0 + stride_h)) {
+      sindex_t x0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_w));
+      for (index_t ox = 0; ox < out_w; ++ox, x0 = static_cast<sindex_t>(x0 + stride_w)) {
+        const int32_t acc = detail::conv_window_s8<Mem>(c, w_oc, y0, x0, b);
         *out++ = requantize_s8(acc, m, s, output_zero_point, act_min, act_max);
       }
     }
