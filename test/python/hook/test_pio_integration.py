@@ -32,7 +32,7 @@ custom_miniml_golden = 3
 custom_miniml_python = {python}
 {extra}
 test_framework = custom
-build_flags = -Wall -Wextra -Werror -Wfloat-conversion
+build_flags = -Wall -Wextra -Werror -Wdouble-promotion -Wfloat-conversion
 
 [sim]
 lib_deps =
@@ -193,3 +193,48 @@ def test_pio_test_golden_passes_on_board(project, env_name):
     result = json.load(open(os.path.join(project, f"result_{env_name}.json")))
     cases = [c for suite in result["test_suites"] for c in suite["test_cases"]]
     assert [(c["name"], c["status"]) for c in cases] == [("test_mlp_matches_pytorch", "PASSED")]
+
+
+LEARN_TEST = """
+void test_learning_lowers_the_loss() {
+  model.reset();
+  const float input[mlp::kInputSize] = {0.5f, -1.0f, 0.25f, 2.0f};
+  const float target[mlp::kOutputSize] = {1.0f, 0.0f, -1.0f};
+  const float first = model.learn(input, target);
+  float last = first;
+  for (int i = 0; i < 20; ++i) last = model.learn(input, target);
+  TEST_ASSERT_TRUE(first > 0.0f);
+  TEST_ASSERT_TRUE(last < 0.5f * first);
+}
+"""
+
+KINDS = {
+    # kind: (extra platformio.ini options, extra test code, extra RUN_TEST lines, expected test names)
+    "int8": ("custom_miniml_quantize = int8\ncustom_miniml_calibration = model/calibration.npy", "", "",
+             ["test_mlp_matches_pytorch"]),
+    "learning": ("custom_miniml_on_device_learning = yes\ncustom_miniml_loss = mse\n"
+                 "custom_miniml_learning_rate = 0.05", LEARN_TEST, "RUN_TEST(test_learning_lowers_the_loss);",
+                 ["test_mlp_matches_pytorch", "test_learning_lowers_the_loss"]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_pio_test_golden_int8_and_learning(tmp_path, project, kind):
+    """The int8 and on-device-learning exports pass their golden checks on native and each simulated board."""
+    import numpy as np
+
+    options, tests, runs, names = KINDS[kind]
+    root = _make_project(tmp_path, extra=options)
+    np.save(os.path.join(root, "model", "calibration.npy"), np.random.default_rng(0).standard_normal(
+        (64, 1, 4)).astype(np.float32))
+    with open(os.path.join(root, "test", "test_golden", "test_main.cpp"), "w") as f:
+        f.write(TEST_CPP.format(extra_tests=tests, extra_runs=runs))
+    envs = [arg for e in ("native",) + SIM_ENVS for arg in ("-e", e)]
+    out = os.path.join(root, "result.json")
+    proc = _pio(root, "test", *envs, "--without-uploading", "--json-output-path", out)
+    result = json.load(open(out)) if os.path.isfile(out) else {"test_suites": []}
+    got = {(suite["env_name"], c["name"]): c["status"] for suite in result["test_suites"]
+           for c in suite["test_cases"]}
+    want = {(e, n): "PASSED" for e in ("native",) + SIM_ENVS for n in names}
+    assert got == want, proc.stdout[-4000:]
+    assert proc.returncode == 0
