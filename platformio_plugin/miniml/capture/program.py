@@ -276,6 +276,14 @@ def _lower_program(ep: Any) -> Graph:
             if not isinstance(out, TensorArg):
                 raise UnsupportedOpError("the model's output is not computed from its input")
             outputs = (out.name,)
+            if out.name in ctx.tensors and any(out.name == p.name for p in phs):
+                # the model returns its input unchanged: predict() still has to fill output
+                spec = ctx.tensors[out.name]
+                ctx.tensors["output"] = spec.__class__("output", spec.shape)
+                ctx.call = AtenCall("aten.alias.default", (out,), {}, ("output",), (spec.shape,),
+                                    "identity", "(root)")
+                ctx.add_node("copy", (out.name,))
+                outputs = ("output",)
             continue
         if n.op != "call_function":
             raise UnsupportedOpError(f"unsupported graph node {n.name!r} ({n.op})")

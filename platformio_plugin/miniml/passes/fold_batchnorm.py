@@ -52,5 +52,6 @@ def fold_batchnorm(g: Graph) -> Graph:
         params[bname] = weight.__class__(bname, b2)
         new_prod = prod.with_(params={**prod.params, "bias": bname})
         nodes = tuple(new_prod if n is prod else n for n in g.nodes if n is not bn)
-        g = rename_tensor(g.with_(nodes=nodes, params=params), bn.outputs[0], prod.outputs[0])
+        # the producer now writes the BatchNorm's output tensor (keeps graph outputs named)
+        g = rename_tensor(g.with_(nodes=nodes, params=params), prod.outputs[0], bn.outputs[0])
     return g

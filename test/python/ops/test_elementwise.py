@@ -60,6 +60,8 @@ CASES = {
     "cat_three_with_input": (lambda: Binary(lambda a, b: torch.cat([a, b, a * b], dim=1)), S),
     "cat_last_dim": (lambda: Binary(lambda a, b: torch.cat([a, b], -1)), S),
     "cat_1d_with_input": (lambda: Fn(lambda x: torch.cat([x, x * 2.0], 1)), (1, 2, 9)),
+    "identity_model": (lambda: nn.Sequential(nn.Identity()), S),
+    "flatten_only_model": (lambda: nn.Sequential(nn.Flatten(), nn.Dropout()), S),
     "residual_chain": (lambda: Fn(lambda x: torch.relu(x * 2.0) + x), S),
 }
 
