@@ -45,6 +45,11 @@ class ExportContext:
     extend: list = field(default_factory=list)  # callables (HeaderParts, Graph, MemoryPlan) -> None
     report_extra: Dict[str, Any] = field(default_factory=dict)
     model: Any = None  # the nn.Module or ExportedProgram given to export (training goldens run SGD on it)
+    # Golden vectors: a stage may replace PyTorch's float outputs (e.g. int8: the int8 reference run
+    # of the same inputs, dequantised) and the relative tolerance predict() is held to on a target.
+    golden_reference: Optional[Callable[[np.ndarray], np.ndarray]] = None
+    golden_tolerance: float = GOLDEN_TOLERANCE
+    golden_note: str = ""
 
 
 def _check_options(options: Dict[str, Any]) -> Dict[str, Any]:
@@ -115,12 +120,14 @@ def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     if opts["golden"]:
         rng = np.random.default_rng(opts["seed"])
         xs = rng.standard_normal((opts["golden"],) + tuple(in_shape)).astype(np.float32)
-        ys = np.stack([ctx.run_torch(x[None, ...] if x.shape[0] != 1 else x) for x in xs])
+        run = ctx.golden_reference or ctx.run_torch
+        ys = np.stack([run(x) for x in xs])
         gprov = (
             f"generator miniml {__import__('miniml').__version__}, torch {torch.__version__}, "
             f"numpy default_rng(seed={opts['seed']}).standard_normal, {opts['golden']} vectors"
+            + (f", {ctx.golden_note}" if ctx.golden_note else "")
         )
-        golden = (xs.reshape(len(xs), -1), ys.reshape(len(ys), -1), GOLDEN_TOLERANCE, gprov)
+        golden = (xs.reshape(len(xs), -1), ys.reshape(len(ys), -1), ctx.golden_tolerance, gprov)
 
     def extend(parts: HeaderParts, gg: Graph, pl: MemoryPlan) -> None:
         for fn in ctx.extend:
