@@ -98,6 +98,34 @@ inline float golden_max_abs_error(ModelT& model, index_t count) {
   return worst;
 }
 
+// Replays the learning golden of a header exported with golden=N and on_device_learning: model.reset(), N
+// learn() calls on PyTorch's samples (each returned loss checked), then every trainable parameter against
+// PyTorch's after N torch.optim.SGD steps, with the golden_delta rule; resets the model again when it passes.
+template <class LearnGolden, index_t kCount, class ModelT>
+inline void check_learn_golden(ModelT& model, index_t steps) {
+  static float trained[kCount];
+  static char message[48];
+  TEST_ASSERT_GREATER_THAN_MESSAGE(0, steps, "no learning golden: export with golden=N and on_device_learning");
+  model.reset();
+  for (index_t s = 0; s < steps; ++s) {
+    const float loss = LearnGolden::learn(model, s);
+    const float want = rom_read(&LearnGolden::kLosses[s]);
+    uint16_t pos = 0;
+    detail::append_str(message, sizeof(message), &pos, "loss of learn step ");
+    detail::append_uint(message, sizeof(message), &pos, s);
+    TEST_ASSERT_FLOAT_WITHIN_MESSAGE(golden_delta(want, LearnGolden::kTolerance), want, loss, message);
+  }
+  model.get_trainable(trained);
+  for (index_t i = 0; i < kCount; ++i) {
+    const float want = rom_read(&LearnGolden::kTrainable[i]);
+    uint16_t pos = 0;
+    detail::append_str(message, sizeof(message), &pos, "trainable parameter ");
+    detail::append_uint(message, sizeof(message), &pos, i);
+    TEST_ASSERT_FLOAT_WITHIN_MESSAGE(golden_delta(want, LearnGolden::kTolerance), want, trained[i], message);
+  }
+  model.reset();
+}
+
 }  // namespace testing
 }  // namespace miniml
 
@@ -105,5 +133,10 @@ inline float golden_max_abs_error(ModelT& model, index_t count) {
 #define MINIML_CHECK_GOLDEN(ns, model)                                                              \
   ::miniml::testing::check_golden<ns::Golden, ns::kInputSize, ns::kOutputSize>((model), \
                                                                                ns::kGoldenCount)
+
+// Checks on-device learning of `model` (<ns>::Model) against PyTorch's SGD steps embedded in the header.
+#define MINIML_CHECK_LEARN_GOLDEN(ns, model)                                                           \
+  ::miniml::testing::check_learn_golden<ns::LearnGolden, ns::kTrainableCount>((model),                 \
+                                                                              ns::kLearnGoldenSteps)
 
 #endif  // MINIML_TESTING_H_

@@ -11,6 +11,7 @@ from ..ir import DType, Graph, verify
 from ..passes.split_training import split_training
 from ..plan import MemoryPlan, plan_memory
 from .emit import extend_training
+from .golden import learn_golden_parts
 from .options import TrainOptions, parse_train_options
 
 
@@ -24,6 +25,13 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
 
     def extend(parts: HeaderParts, gg: Graph, plan: MemoryPlan) -> None:
         extend_training(parts, gg, plan)
+        steps = int(ctx.options.get("golden") or 0)
+        if steps and ctx.model is not None:
+            import torch
+
+            learn_golden_parts(parts, ctx.model, gg.meta["training"], ctx.input_shape,
+                               gg.tensor(gg.outputs[0]).numel, steps, int(ctx.options.get("seed") or 0),
+                               f"generator miniml, torch {torch.__version__}")
         # sizeof(Model) without learning is max(plain_ram, 1): an empty class has size 1
         ctx.report_extra["training_ram_bytes"] = parts.ram_bytes - max(plain_ram, 1)
 
