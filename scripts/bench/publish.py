@@ -61,6 +61,7 @@ def markdown(res: Dict[str, Any]) -> str:
     L += ["", "## Targets (issue 6)", "", "| target | measured ms | status |", "|---|--:|---|"]
     for t in res["targets"]:
         L.append("| %s | %s | %s |" % (t["target"], _v(t["measured_ms"], "%.3f"), t["status"]))
+    L += _why(res)
     if res.get("kernels"):
         L += ["", "## Hot loops", "", "Cost of the innermost kernels (scripts/bench/kernels_main.cpp), in the "
               "board's counter unit: `dot_s8` per int8 multiply-accumulate (weights in flash), one "
@@ -88,7 +89,8 @@ def markdown(res: Dict[str, Any]) -> str:
               "| model | MiniML int8 arena B | bound B | TFLM head B | TFLM total B | note |",
               "|---|--:|--:|--:|--:|---|"]
         for t in res["tflm"]:
-            r = _find(res["rows"], t["model"], "uno", "int8") or _find(res["rows"], t["model"], "stm32", "int8")
+            r = next((x for x in res["rows"] if x["model"] == t["model"] and x["precision"].startswith("int8")
+                      and x.get("arena_bytes") is not None), None)
             L.append("| %s | %s | %s | %s | %s | %s |" % (
                 t["model"], _v(r and r["arena_bytes"]), _v(r and r["arena_lower_bound"]),
                 _v(t.get("head_bytes")), _v(t.get("total_bytes")), t.get("note", "")))
@@ -150,3 +152,57 @@ def charts(res: Dict[str, Any], out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out / "memory.png", dpi=110)
     plt.close(fig)
+
+
+def _why(res: Dict[str, Any]) -> List[str]:
+    """Where the Uno's cycles go for the missed targets, from the measured rows and the hot-loop costs."""
+    k = next((x for x in res.get("kernels", []) if x["target"] == "uno"), None)
+    rows = res["rows"]
+    if k is None:
+        return []
+    L = ["", "### Why (Uno, from the measured hot loops)", ""]
+    r = _find(rows, "mlp16", "uno", "int8")
+    if r and r.get("predict_int8_cycles"):
+        core = r["predict_int8_cycles"]
+        L.append("- int8 MLP: predict_int8 (no float edges) takes %d cycles = %.3f ms: 320 MACs x %s cycles "
+                 "(dot_s8) + 20 requantisations x %s cycles = %d, the rest is call overhead. The float edges "
+                 "(16 quantize, 4 dequantize, soft-float division as TFLM rounds) add %d cycles. 0.3 ms is "
+                 "4800 cycles: it needs about 10 cycles per MAC (an unrolled asm loop) and about 80 per "
+                 "requantisation (a 32x32->64 high multiply written with `mul` instead of four __umulhisi3 "
+                 "calls and variable shift loops), and even then only for predict_int8." % (
+                     core, core / 16000.0, k["dot_s8_per_mac"], k["requantize_s8"],
+                     320 * k["dot_s8_per_mac"] + 20 * k["requantize_s8"], r["predict_cycles"] - core))
+    r = _find(rows, "mlp16", "uno", "float")
+    if r and r.get("predict_cycles"):
+        L.append("- float MLP: %d cycles for 320 MACs = %.0f cycles per MAC; linear_f32 alone is %s per MAC "
+                 "(avr-libc's soft-float __mulsf3 + __addsf3, kept separate by -ffp-contract=off). 5.0 ms is "
+                 "80000 cycles = 250 per MAC: only an AVR-specific multiply-accumulate in asm that keeps the "
+                 "accumulator unpacked between taps could get there (rounding must stay IEEE-exact)." % (
+                     r["predict_cycles"], r["predict_cycles"] / 320.0, k["linear_f32_per_mac"]))
+    r = _find(rows, "sensor_head", "uno", "int8+float head+learn")
+    if r and r.get("learn_cycles"):
+        L.append("- training step on the int8 backbone: learn() = the forward pass (%d cycles, %d MACs, "
+                 "mostly int8 dot + requantisation + float edges) + the float head's backward and SGD "
+                 "(%d cycles). 1.5 ms is 24000 cycles: the forward pass alone is over it; a learn() that "
+                 "reuses the latent of the last predict() would cost only the backward part." % (
+                     r["predict_cycles"], r["macs"], r["learn_cycles"] - r["predict_cycles"]))
+    r = _find(rows, "digits_cnn", "uno", "int8")
+    if r and r.get("predict_cycles"):
+        L.append("- digits CNN: %d cycles for %d MACs = %.0f cycles per MAC (dot_s8 %s per tap, but conv2d_s8 "
+                 "calls it once per 3-tap window row in the [C][H][W] layout, plus %d requantisations). "
+                 "10 ms is 160000 cycles = %.1f cycles per MAC, below the cost of one AVR int8 "
+                 "multiply-accumulate with a flash weight (ld 2 + lpm 3 + muls 2 + 32-bit add 4 = 11 cycles "
+                 "before loop overhead): not reachable for this network on an ATmega328P; it needs ~4x fewer "
+                 "MACs. Channels-last (HWC) with a dot over kernel_w x in_channels would cut the per-row "
+                 "overhead, here and on the Cortex-M4 (int8 there is no faster than float for the same "
+                 "reason: %s instructions per MAC for a 3-tap row vs %s in the SMLAD loop)." % (
+                     r["predict_cycles"], r["macs"], r["predict_cycles"] / r["macs"], k["dot_s8_per_mac"],
+                     8 * 64 + 16 * 16 + 10, 160000.0 / r["macs"],
+                     _per_mac(rows, "digits_cnn", "stm32", "int8"),
+                     next((x["dot_s8_per_mac"] for x in res["kernels"] if x["target"] == "stm32"), "-")))
+    return L
+
+
+def _per_mac(rows, model, target, precision) -> str:
+    r = _find(rows, model, target, precision)
+    return "-" if r is None or not r.get("predict_cycles") else "%.0f" % (r["predict_cycles"] / r["macs"])
