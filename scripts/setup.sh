@@ -32,4 +32,6 @@ if [ ! -x .venv/bin/python ] || ! cmp -s requirements-dev.txt "$stamp"; then
 fi
 
 .venv/bin/python scripts/offline_platformio.py
+# Cycle/instruction counters for the simulated boards (rebuilt only when their sources change).
+bash scripts/counters/build.sh
 echo "[miniml] set-up done"
