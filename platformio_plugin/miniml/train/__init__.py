@@ -15,12 +15,29 @@ from .golden import learn_golden_parts
 from .options import TrainOptions, parse_train_options
 
 
+def _ram_without_learning(g: Graph, ctx: Any) -> int:
+    """sizeof(Model) of the same export without on_device_learning: the baseline of the training RAM
+    figure. Float: the graph as it is, planned without keep-alive. int8: the quantiser keeps a learning
+    head float, so the baseline is a second, all-int8 analysis of the model."""
+    if ctx.options.get("quantize") and ctx.model is not None:
+        import torch
+
+        from ..api import analyze
+
+        opts = {k: v for k, v in ctx.options.items()
+                if k not in ("on_device_learning", "loss", "learning_rate", "momentum", "trainable")}
+        opts["golden"] = 0
+        return int(analyze(ctx.model, torch.zeros(ctx.input_shape), ctx.name, **opts).ram_bytes)
+    plain = plan_memory(g)
+    ram = Member("arena_", DType.F32, (plain.arena_bytes + 3) // 4).nbytes if plain.arena_bytes else 0
+    return max(ram, 1)  # an empty class has size 1
+
+
 def export_stage(g: Graph, ctx: Any) -> Graph:
     opts = parse_train_options(ctx.options)
     if opts is None:
         return g
-    plain = plan_memory(g)  # the same graph without learning: the baseline of the training RAM figure
-    plain_ram = Member("arena_", DType.F32, (plain.arena_bytes + 3) // 4).nbytes if plain.arena_bytes else 0
+    plain_ram = _ram_without_learning(g, ctx)
     g = verify(split_training(g.with_(meta={**g.meta, "train_options": opts})))
 
     def extend(parts: HeaderParts, gg: Graph, plan: MemoryPlan) -> None:
@@ -32,8 +49,7 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
             learn_golden_parts(parts, ctx.model, gg.meta["training"], ctx.input_shape,
                                gg.tensor(gg.outputs[0]).numel, steps, int(ctx.options.get("seed") or 0),
                                f"generator miniml, torch {torch.__version__}")
-        # sizeof(Model) without learning is max(plain_ram, 1): an empty class has size 1
-        ctx.report_extra["training_ram_bytes"] = parts.ram_bytes - max(plain_ram, 1)
+        ctx.report_extra["training_ram_bytes"] = parts.ram_bytes - plain_ram
 
     ctx.extend.append(extend)
     return g
