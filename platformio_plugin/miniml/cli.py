@@ -29,11 +29,17 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("model")
     rp.add_argument("--name", default="model")
     rp.add_argument("--plan", action="store_true", help="also print the arena plan")
+    sub.add_parser("ops", help="print the supported op table (markdown, from the registry)")
     return p
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "ops":
+        from .ops import op_table
+
+        print(op_table())
+        return 0
     from . import MinimlError, analyze, export
 
     try:

@@ -20,6 +20,22 @@ def load_all() -> None:
     _loaded = True
 
 
+def op_table() -> str:
+    """Markdown table of the supported ops, generated from the registry (README's op table)."""
+    import sys
+
+    rows = {}
+    for target, fn in sorted(LOWERINGS.items()):
+        mod = sys.modules[fn.__module__]
+        doc = " ".join((mod.__doc__ or "").strip().split("\n\n")[0].split())
+        name = fn.__module__.rsplit(".", 1)[-1]
+        rows.setdefault(name, (doc, []))[1].append(f"`{target}`")
+    lines = ["| op file | what | aten targets |", "|---|---|---|"]
+    for name, (doc, targets) in sorted(rows.items()):
+        lines.append(f"| `ops/{name}.py` | {doc} | {', '.join(targets)} |")
+    return "\n".join(lines)
+
+
 load_all()
 
-__all__ = ["ACTIVATIONS", "KERNELS", "LOWERINGS", "load_all", "supported_targets"]
+__all__ = ["ACTIVATIONS", "KERNELS", "LOWERINGS", "load_all", "op_table", "supported_targets"]

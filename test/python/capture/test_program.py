@@ -94,3 +94,11 @@ def test_example_input_from_program_is_fixed_shape(pt2):
     x = example_from_program(torch.export.load(pt2))
     assert tuple(x.shape) == (1, 3, 12) and x.dtype == torch.float32
     assert np.all(x.numpy() == 0)
+
+
+def test_cli_ops_table_lists_every_lowering():
+    from miniml.ops import LOWERINGS, op_table
+
+    table = op_table()
+    assert all(f"`{t}`" in table for t in LOWERINGS)
+    assert "| `ops/relu.py` |" in table
