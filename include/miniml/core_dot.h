@@ -20,7 +20,8 @@ typedef int32_t sindex_t;
 #endif
 
 // int8 x int8 -> int16 (exact: |product| <= 2^14). On AVR one `muls` (2 cycles): written in C, avr-gcc 5.4
-// fuses the product with the int32 accumulate into a 16x16 -> 32 libgcc call (__mulhisi3, ~25 cycles).
+// fuses the product with the int32 accumulate into a 16x16 -> 32 libgcc call (__mulhisi3, ~25 cycles;
+// scripts/bench.py measured 66.7 -> 24 cycles per tap for this change).
 inline int16_t mul_s8(int8_t a, int8_t b) {
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
   int16_t r;
@@ -71,20 +72,6 @@ inline int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) 
     acc = smlad(sxtb16_ror8(va), sxtb16_ror8(vb), acc);
   }
   return dot_s8_plain<Mem>(a + i, b + i, static_cast<index_t>(n - i), acc);
-}
-#elif defined(__AVR__)
-// AVR: one `muls` per tap into a 16-bit product, then a sign-extended 32-bit add. Written as asm because
-// avr-gcc 5.4 turns the plain loop's product into a __mulhisi3 call (scripts/bench.py: 66.7 -> 24 cycles/tap).
-inline int16_t muls_s8(int8_t a, int8_t b) {
-  int16_t r;
-  __asm__("muls %1, %2\n\tmovw %0, r0\n\tclr __zero_reg__" : "=r"(r) : "d"(a), "d"(b) : "r0");
-  return r;
-}
-
-template <class Mem>
-inline int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
-  for (index_t i = 0; i < n; ++i) acc += muls_s8(a[i], Mem::read(b + i));
-  return acc;
 }
 #else
 template <class Mem>

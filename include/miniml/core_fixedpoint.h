@@ -66,6 +66,23 @@ inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
 
 // gemmlowp RoundingDivideByPOT: x / 2^exponent rounded to nearest, halves away from zero. 0 <= exponent <= 31.
 inline int32_t rounding_divide_by_pot(int32_t x, int8_t exponent) {
+#if defined(__AVR__)
+  // Same value, cheaper on an 8-bit core (variable 32-bit shifts are bit loops there): for e >= 1,
+  // (x + 2^(e-1) - [x < 0]) >> e rounds exactly like the mask/threshold form below, and the shift goes
+  // byte-wise first. The one input where the sum overflows (x near INT32_MAX) takes the reference path.
+  if (exponent > 0) {
+    const int32_t half = static_cast<int32_t>(UINT32_C(1) << (exponent - 1));
+    if (x <= INT32_MAX - half) {
+      int32_t v = x + half - (x < 0 ? 1 : 0);
+      uint8_t e = static_cast<uint8_t>(exponent);
+      while (e >= 8) {
+        v >>= 8;
+        e = static_cast<uint8_t>(e - 8);
+      }
+      return v >> e;
+    }
+  }
+#endif
   const int32_t mask = static_cast<int32_t>((UINT32_C(1) << exponent) - 1u);
   const int32_t remainder = x & mask;
   const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);

@@ -11,6 +11,12 @@
 #include "core_rom.h"
 #include "core_types.h"
 
+#if defined(__GNUC__)
+#define MINIML_ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define MINIML_ALWAYS_INLINE inline
+#endif
+
 namespace miniml {
 namespace detail {
 
@@ -22,47 +28,86 @@ struct ConvWindow {
   int8_t pad;  // input zero point: the value of a padded tap (the bias is folded, see below)
 };
 
-// acc + sum over the window at (y0, x0) of input * weight; w: [group_in][kernel_h][kernel_w] through Mem.
+// sum + w[0] + ... + w[n - 1]: the weights of taps that fall in the padding.
 template <class Mem>
-inline int32_t conv_window_s8(const ConvWindow& c, const int8_t* w, sindex_t y0, sindex_t x0, int32_t acc) {
-  const sindex_t span_h = static_cast<sindex_t>(c.dilation_h * (c.kernel_h - 1) + 1);
-  const sindex_t span_w = static_cast<sindex_t>(c.dilation_w * (c.kernel_w - 1) + 1);
-  if (y0 >= 0 && x0 >= 0 && y0 + span_h <= static_cast<sindex_t>(c.in_h) &&
-      x0 + span_w <= static_cast<sindex_t>(c.in_w)) {
-    // Interior window: pointer steps only.
-    const index_t row_step = static_cast<index_t>(c.dilation_h * c.in_w);
-    const int8_t* ch = c.in_group + static_cast<index_t>(y0) * c.in_w + static_cast<index_t>(x0);
-    for (index_t ic = 0; ic < c.group_in; ++ic, ch += c.plane) {
-      const int8_t* row = ch;
-      for (index_t ky = 0; ky < c.kernel_h; ++ky, row += row_step, w += c.kernel_w) {
-        if (c.dilation_w == 1) {
-          acc = dot_s8<Mem>(row, w, c.kernel_w, acc);
-        } else {
-          const int8_t* px = row;
-          for (index_t kx = 0; kx < c.kernel_w; ++kx, px += c.dilation_w) acc += mul_s8(*px, Mem::read(w + kx));
-        }
+inline int32_t weight_sum_s8(const int8_t* w, index_t n, int32_t sum) {
+  for (index_t i = 0; i < n; ++i) sum += Mem::read(w + i);
+  return sum;
+}
+
+// acc + sum over the window at (y0, x0) of input * weight; w: [group_in][kernel_h][kernel_w] through Mem.
+// Always inlined into conv2d_s8's output loop: a call per output costs more than a 3x3 window on AVR.
+template <class Mem>
+MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int8_t* w, sindex_t y0, sindex_t x0, int32_t acc) {
+  const index_t kernel_h = c.kernel_h, kernel_w = c.kernel_w, in_w = c.in_w, dilation_w = c.dilation_w;
+  const sindex_t in_h = static_cast<sindex_t>(c.in_h);
+  const sindex_t span_w = static_cast<sindex_t>(dilation_w * (kernel_w - 1) + 1);
+  const bool x_inside = x0 >= 0 && x0 + span_w <= static_cast<sindex_t>(in_w);
+  // Columns [kx_lo, kx_hi) of a row are inside the input (computed for dilation 1, the common case).
+  index_t kx_lo = 0, kx_hi = kernel_w;
+  if (!x_inside && dilation_w == 1) {
+    kx_lo = static_cast<index_t>(x0 < 0 ? -x0 : 0);
+    const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(in_w) - x0);
+    if (room < static_cast<sindex_t>(kx_hi)) kx_hi = static_cast<index_t>(room > 0 ? room : 0);
+    if (kx_lo > kx_hi) kx_lo = kx_hi;
+  }
+  if (x_inside && dilation_w == 1 && y0 >= 0 &&
+      y0 + static_cast<sindex_t>(c.dilation_h * (kernel_h - 1) + 1) <= in_h) {
+    // Interior window: one flat loop over its group_in * kernel_h rows, pointer steps only (few live
+    // values: on AVR every extra one is a spill in the hot loop).
+    const index_t row_step = static_cast<index_t>(c.dilation_h * in_w);
+    const index_t chan_step = static_cast<index_t>(c.plane - kernel_h * row_step);
+    const int8_t* row = c.in_group + static_cast<index_t>(y0) * in_w + static_cast<index_t>(x0);
+    index_t rows = static_cast<index_t>(c.group_in * kernel_h);
+    index_t ky = kernel_h;
+    while (rows--) {
+      acc = dot_s8<Mem>(row, w, kernel_w, acc);
+      w += kernel_w;
+      row += row_step;
+      if (--ky == 0) {
+        ky = kernel_h;
+        row += chan_step;
       }
     }
     return acc;
   }
-  // Window overlapping the padding: a padded tap reads the zero point.
-  for (index_t ic = 0; ic < c.group_in; ++ic) {
-    const int8_t* in_c = c.in_group + ic * c.plane;
-    sindex_t iy = y0;
-    for (index_t ky = 0; ky < c.kernel_h; ++ky, iy = static_cast<sindex_t>(iy + c.dilation_h), w += c.kernel_w) {
-      if (iy < 0 || iy >= static_cast<sindex_t>(c.in_h)) {
-        for (index_t kx = 0; kx < c.kernel_w; ++kx) acc += mul_s8(c.pad, Mem::read(w + kx));
-        continue;
-      }
-      const int8_t* row = in_c + static_cast<index_t>(iy) * c.in_w;
+  // Window overlapping the padding. A padded tap contributes pad * w (the bias is folded, see
+  // conv2d_s8): those weights are summed and multiplied by the zero point once at the end.
+  int32_t pad_sum = 0;
+  const int8_t* in_c = c.in_group;
+  sindex_t iy = y0;
+  index_t ky = kernel_h;
+  index_t rows = static_cast<index_t>(c.group_in * kernel_h);
+  while (rows--) {
+    if (iy < 0 || iy >= in_h) {
+      pad_sum = weight_sum_s8<Mem>(w, kernel_w, pad_sum);
+    } else if (dilation_w == 1) {
+      // Padding on the left, the in-bounds run, padding on the right.
+      const int8_t* row = in_c + static_cast<index_t>(iy) * in_w;
+      pad_sum = weight_sum_s8<Mem>(w, kx_lo, pad_sum);
+      acc = dot_s8<Mem>(row + x0 + static_cast<sindex_t>(kx_lo), w + kx_lo, static_cast<index_t>(kx_hi - kx_lo),
+                        acc);
+      pad_sum = weight_sum_s8<Mem>(w + kx_hi, static_cast<index_t>(kernel_w - kx_hi), pad_sum);
+    } else {
+      const int8_t* row = in_c + static_cast<index_t>(iy) * in_w;
       sindex_t ix = x0;
-      for (index_t kx = 0; kx < c.kernel_w; ++kx, ix = static_cast<sindex_t>(ix + c.dilation_w)) {
-        const int8_t v = (ix >= 0 && ix < static_cast<sindex_t>(c.in_w)) ? row[ix] : c.pad;
-        acc += mul_s8(v, Mem::read(w + kx));
+      for (index_t kx = 0; kx < kernel_w; ++kx, ix = static_cast<sindex_t>(ix + dilation_w)) {
+        if (ix >= 0 && ix < static_cast<sindex_t>(in_w)) {
+          acc += mul_s8(row[ix], Mem::read(w + kx));
+        } else {
+          pad_sum += Mem::read(w + kx);
+        }
       }
     }
+    w += kernel_w;
+    iy = static_cast<sindex_t>(iy + c.dilation_h);
+    if (--ky == 0) {
+      ky = kernel_h;
+      iy = y0;
+      in_c += c.plane;
+    }
   }
-  return acc;
+  return acc + static_cast<int32_t>(c.pad) * pad_sum;
 }
 
 }  // namespace detail
