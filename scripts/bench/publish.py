@@ -58,6 +58,7 @@ def markdown(res: Dict[str, Any]) -> str:
             _v(r.get("learn_ms"), "%.3f"), _v(r["flash_bytes"]), _v(r["ram_bytes"]), _v(r["stack_bytes"]),
             _v(r["arena_bytes"]), _v(r["arena_lower_bound"]),
             {True: "yes", False: "**no**", None: "-"}[r.get("fits")], r.get("note", "")))
+    L += _agreement(res["rows"])
     L += ["", "## Targets (issue 6)", "", "| target | measured ms | status |", "|---|--:|---|"]
     for t in res["targets"]:
         L.append("| %s | %s | %s |" % (t["target"], _v(t["measured_ms"], "%.3f"), t["status"]))
@@ -104,10 +105,13 @@ def markdown(res: Dict[str, Any]) -> str:
         if pio.get("note"):
             L.append("Unchanged `pio run` overhead: %s" % pio["note"])
         else:
-            L.append("Unchanged `pio run` (second build, nothing changed) of %s: %.2f s with the MiniML hook "
-                     "exporting a model vs %.2f s for the same project without it: overhead %.2f s. %s" % (
-                         pio["project"], pio["with_hook_s"], pio["without_hook_s"],
-                         pio["with_hook_s"] - pio["without_hook_s"], pio.get("detail", "")))
+            d = pio["with_hook_s"] - pio["without_hook_s"]
+            verdict = ("no measurable overhead (difference %+.2f s, within run-to-run noise)" % d
+                       if abs(d) < 0.15 else "overhead %+.2f s" % d)
+            L.append("Unchanged `pio run` (second build, nothing changed; median of 3) of %s: %.2f s with the "
+                     "MiniML hook (custom_miniml_model) vs %.2f s for the same project with a pre-exported "
+                     "header and no hook options: %s. %s" % (
+                         pio["project"], pio["with_hook_s"], pio["without_hook_s"], verdict, pio.get("detail", "")))
     L += ["", "Charts: build/bench/predict_ms.png, build/bench/memory.png (`make bench`).", ""]
     return "\n".join(L)
 
@@ -206,3 +210,21 @@ def _why(res: Dict[str, Any]) -> List[str]:
 def _per_mac(rows, model, target, precision) -> str:
     r = _find(rows, model, target, precision)
     return "-" if r is None or not r.get("predict_cycles") else "%.0f" % (r["predict_cycles"] / r["macs"])
+
+
+def _agreement(rows: List[Dict[str, Any]]) -> List[str]:
+    """Do the boards compute the same outputs? (FNV-1a checksum of the output bytes and the loss.)"""
+    groups: Dict[tuple, Dict[str, int]] = {}
+    for r in rows:
+        if r.get("checksum") is not None:
+            groups.setdefault((r["model"], r["precision"]), {})[r["target"]] = r["checksum"]
+    same = ["%s %s (%s)" % (m, p, ", ".join(sorted(g))) for (m, p), g in groups.items()
+            if len(g) > 1 and len(set(g.values())) == 1]
+    differ = ["%s %s" % (m, p) for (m, p), g in groups.items() if len(set(g.values())) > 1]
+    if not same and not differ:
+        return []
+    L = ["", "Outputs (and learn() losses) are bit-identical on every board that ran them for: "
+         + ("; ".join(same) if same else "none") + "."]
+    if differ:
+        L.append("They differ between boards for: %s (libm or int8 edge rounding)." % "; ".join(differ))
+    return L
