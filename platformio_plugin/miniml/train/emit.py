@@ -201,6 +201,16 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         "\n public:",
     ]
     parts.methods += m
+    # The build-time fit check on AVR (avr/io.h, via core_rom.h, defines RAMSTART/RAMEND for the MCU):
+    # learning is allowed wherever the state fits, refused with the numbers where it cannot.
+    name = parts.name
+    parts.tail += [
+        "\n#if defined(__AVR__) && defined(RAMEND) && defined(RAMSTART)",
+        f"static_assert(sizeof(Model) + 256 <= RAMEND - RAMSTART + 1, \"{name}: Model with on-device "
+        f"learning needs {parts.ram_bytes} B of SRAM, which leaves this MCU under 256 B for the stack: "
+        "train fewer parameters (trainable=..., momentum=0) or use a board with more SRAM\");",
+        "#endif",
+    ]
     # every trainable param must be in RAM (split_training decided; the emitter only checks)
     for pname in tp.trained_params:
         assert g.params[pname].placement is Placement.RAM, pname

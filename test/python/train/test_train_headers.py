@@ -46,3 +46,31 @@ def test_headers_compile(tmp_path, target, variant):
     proc = subprocess.run([ld, *extra, "-r", *objs, "-o", str(tmp_path / "both.o")],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_avr_fit_check(tmp_path):
+    """A learning model compiles for the Uno when its state fits its 2 KB SRAM, and fails to compile with
+    the numbers and the fix when it does not (a build-time check, not a rule that AVR cannot learn)."""
+    import torch
+    import torch.nn as nn
+
+    import miniml
+
+    if shutil.which("avr-g++") is None:
+        pytest.skip("avr-g++ not installed")
+    torch.manual_seed(0)
+    small = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)).eval()
+    big = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 16)).eval()
+    for name, model in (("fits", small), ("too_big", big)):
+        miniml.export(model, torch.zeros(1, 8), name, str(tmp_path), on_device_learning=True, momentum=0.9)
+        (tmp_path / f"{name}.cpp").write_text(f'#include "{name}.h"\nstatic {name}::Model m;\n'
+                                              "float f(const float* x, const float* t) { return m.learn(x, t); }\n")
+    cmd = [*TARGETS["avr"], *WARN, "-Wno-error=double-promotion", f"-I{INCLUDE}", f"-I{tmp_path}", "-c"]
+    ok = subprocess.run([*cmd, str(tmp_path / "fits.cpp"), "-o", str(tmp_path / "a.o")],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr[-3000:]
+    bad = subprocess.run([*cmd, str(tmp_path / "too_big.cpp"), "-o", str(tmp_path / "b.o")],
+                         capture_output=True, text=True)
+    assert bad.returncode != 0
+    assert "too_big: Model with on-device learning needs 4" in bad.stderr
+    assert "train fewer parameters" in bad.stderr
