@@ -10,7 +10,7 @@ extra namespace-scope code; emit_header(..., extend=fn) lets a later stage (int8
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 

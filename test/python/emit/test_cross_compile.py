@@ -5,7 +5,6 @@ import subprocess
 
 import pytest
 import torch
-import torch.nn as nn
 
 import miniml
 from harness import BUILD, INCLUDE, prepare

@@ -121,3 +121,18 @@ def test_index_t_overflow_fails_on_avr(tmp_path):
 
 def test_host_flags_are_the_documented_ones():
     assert "-fsanitize=address,undefined" in HOST_FLAGS and "-ffp-contract=off" in HOST_FLAGS
+
+
+def test_weights_in_header_round_trip_bit_exactly(tmp_path):
+    m = prepare(nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), nn.Flatten(), nn.Linear(12, 5)), 3)
+    with torch.no_grad():  # values that 6 decimals (emlearn, MiniML Engine) would round
+        m[3].weight[0, :3] = torch.tensor([1e-7, 3.4e38, -1.17549435e-38])
+    report = miniml.export(m, torch.randn(1, 2, 4, 4), "rt", str(tmp_path))
+    text = open(report.header_path).read()
+    for key, name in (("0.weight", "t0_weight"), ("0.bias", "t0_bias"), ("3.weight", "t3_weight"),
+                      ("3.bias", "t3_bias")):
+        body = re.search(rf"WeightsData<Unused>::{name}\[\d+\] MINIML_ROM = \{{(.*?)\}};", text,
+                         re.S).group(1)
+        got = np.array([np.float32(float(v.strip().rstrip("f"))) for v in body.split(",")])
+        want = m.state_dict()[key].numpy().reshape(-1)
+        assert got.tobytes() == want.tobytes(), key
