@@ -198,12 +198,13 @@ def _why(res: Dict[str, Any]) -> List[str]:
                  "multiply-accumulate with a flash weight (ld 2 + lpm 3 + muls 2 + 32-bit add 4 = 11 cycles "
                  "before loop overhead): not reachable for this network on an ATmega328P; it needs ~4x fewer "
                  "MACs. Channels-last (HWC) with a dot over kernel_w x in_channels would cut the per-row "
-                 "overhead, here and on the Cortex-M4 (int8 there is no faster than float for the same "
-                 "reason: %s instructions per MAC for a 3-tap row vs %s in the SMLAD loop)." % (
+                 "overhead, here and on the Cortex-M4 (int8 there runs %s instructions per MAC against %s in "
+                 "the SMLAD loop, and float %s)." % (
                      r["predict_cycles"], r["macs"], r["predict_cycles"] / r["macs"], k["dot_s8_per_mac"],
                      8 * 64 + 16 * 16 + 10, 160000.0 / r["macs"],
                      _per_mac(rows, "digits_cnn", "stm32", "int8"),
-                     next((x["dot_s8_per_mac"] for x in res["kernels"] if x["target"] == "stm32"), "-")))
+                     next((x["dot_s8_per_mac"] for x in res["kernels"] if x["target"] == "stm32"), "-"),
+                     _per_mac(rows, "digits_cnn", "stm32", "float")))
     return L
 
 

@@ -128,21 +128,21 @@ SUITE: List[Model] = [
         Variant("float", {"on_device_learning": True, "loss": "mse"}, ALL, learn="mse"),
     ]),
     Model("digits_cnn", "digits CNN 1x8x8: conv8-pool-conv16-pool-fc10", digits_cnn, [
-        Variant("int8", {"quantize": "int8"}, ("uno", "stm32")),
-        Variant("float", {}, ("stm32",)),
+        Variant("int8", {"quantize": "int8"}, ALL),
+        Variant("float", {}, ("stm32", "esp32c3")),
     ]),
     Model("vibration_resnet", "1-D residual CNN 1x64: conv8/2 + 2 residual blocks", vibration_resnet, [
-        Variant("int8", {"quantize": "int8"}, ("uno", "stm32")),
-        Variant("float", {}, ("stm32",)),
+        Variant("int8", {"quantize": "int8"}, ALL),
+        Variant("float", {}, ("stm32", "esp32c3")),
     ]),
     Model("sensor_head", "16-32-16 int8 backbone, float Linear(16,4) head learning", sensor_head, [
         Variant("int8+float head", {"quantize": "int8", "on_device_learning": True, "loss": "cross_entropy"},
-                ("uno", "stm32"), learn="ce"),
-        Variant("float", {"on_device_learning": True, "loss": "cross_entropy"}, ("uno", "stm32"), learn="ce"),
+                ALL, learn="ce"),
+        Variant("float", {"on_device_learning": True, "loss": "cross_entropy"}, ALL, learn="ce"),
     ]),
     Model("ds_cnn", "depthwise-separable CNN 1x32x32 -> 10", ds_cnn, [
         Variant("int8", {"quantize": "int8"}, ("stm32", "esp32c3")),
-        Variant("float", {}, ("stm32",)),
+        Variant("float", {}, ("stm32", "esp32c3")),
     ]),
 ]
 
