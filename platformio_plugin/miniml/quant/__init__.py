@@ -29,7 +29,25 @@ def export_stage(g: Any, ctx: Any) -> Any:
     ctx.report_extra["float_arena_bytes"] = float_plan.arena_bytes
     gq = verify(quantize_int8(g.with_(meta={**g.meta, "quant_ranges": ranges, "float_tail": tail})))
     ctx.extend.append(extend_header)
+    _int8_goldens(gq, ctx)
     return gq
+
+
+def _int8_goldens(gq: Any, ctx: Any) -> None:
+    """golden=N vectors of an int8 model hold the int8 model's own outputs (numpy int8 reference, which
+    predict() matches to the bit on the host), not PyTorch's float ones, so on-target checks test the port.
+    The tolerance leaves room for a quantised input flipping by one step where a target's float division
+    rounds differently: a few output steps."""
+    from .interpret import predict
+
+    def run(x: Any) -> Any:
+        return predict(gq, x.reshape((1,) + tuple(gq.tensor(gq.inputs[0]).shape[1:])))[0]
+
+    ctx.golden_reference = run
+    yq = gq.meta["int8_edges"]["output"]
+    if yq is not None:
+        ctx.golden_tolerance = max(ctx.golden_tolerance, 4.0 * float(gq.tensor(yq).scale))
+    ctx.golden_note = "outputs of the int8 model (miniml.quant.interpret), not float PyTorch"
 
 
 def _float_tail(g: Any, options: Any) -> tuple:

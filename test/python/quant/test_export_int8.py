@@ -299,3 +299,23 @@ def test_mixed_precision_float_head(tmp_path):
     got = np.array([float(v) for v in out.split()], np.float32).reshape(4, 4)
     want = predict_int8_graph(g, xs).reshape(4, 4)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_int8_goldens_are_the_int8_model(tmp_path):
+    """golden=N with int8: the embedded outputs are the int8 model's, and the host build reproduces them
+    bit for bit (so testing.h's check on a board tests the port, not quantisation error)."""
+    m, shape = _model("cnn2d")
+    cal = np.random.default_rng(7).standard_normal((32,) + shape[1:]).astype(np.float32)
+    rep = miniml.export(m, torch.zeros(shape), "gold", str(tmp_path), quantize="int8", calibration=cal, golden=3)
+    text = open(rep.header_path).read()
+    assert "int8 model" in text
+    src = tmp_path / "main.cpp"
+    src.write_text('#include <stdio.h>\n#include <string.h>\n#include "gold.h"\nint main() {\n'
+                   '  static gold::Model m;\n  float y[gold::kOutputSize];\n  int bad = 0;\n'
+                   '  for (unsigned k = 0; k < gold::kGoldenCount; ++k) {\n'
+                   '    m.predict(gold::Golden::kInputs + k * gold::kInputSize, y);\n'
+                   '    bad += memcmp(y, gold::Golden::kOutputs + k * gold::kOutputSize, sizeof(y)) != 0;\n'
+                   '  }\n  printf("%d\\n", bad);\n  return 0;\n}\n')
+    exe = compile_cpp(str(src), str(tmp_path / "gold"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
+    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0"]
