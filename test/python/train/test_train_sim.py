@@ -19,8 +19,6 @@ RUNNER = REPO / "platformio_plugin" / "platforms" / "miniml_run.py"
 WARN = ["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion", "-ffp-contract=off"]
 BOARDS = {
     "uno": ["avr-g++", "-mmcu=atmega328p", "-Os", "-std=gnu++11", "-fno-exceptions",
-            # op_activation.h (not ours) still trips -Wdouble-promotion on avr-libc's double expf
-            "-Wno-error=double-promotion",
             "-fno-threadsafe-statics"],
     "stm32": ["arm-none-eabi-g++", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16",
               "-Os", "-std=c++11", "-fno-exceptions", "-fno-rtti", "-fno-threadsafe-statics", "--specs=picolibc.specs",
