@@ -25,6 +25,18 @@ struct ActHardtanh {
   float operator()(float x) const { return x < lo ? lo : (x > hi ? hi : x); }
 };
 
+// clamp(x, min=lo) and clamp(x, max=hi) with the other bound absent.
+struct ActClampMin {
+  float lo;
+  explicit ActClampMin(float min_val) : lo(min_val) {}
+  float operator()(float x) const { return x < lo ? lo : x; }
+};
+struct ActClampMax {
+  float hi;
+  explicit ActClampMax(float max_val) : hi(max_val) {}
+  float operator()(float x) const { return x > hi ? hi : x; }
+};
+
 struct ActLeakyRelu {
   float slope;
   explicit ActLeakyRelu(float negative_slope) : slope(negative_slope) {}

@@ -25,6 +25,11 @@ inline void sub_f32(const float* input, const float* other, float* output, index
   for (index_t i = 0; i < size; ++i) output[i] = input[i] - other[i];
 }
 
+// output[i] = input[i] / other[i].
+inline void div_f32(const float* input, const float* other, float* output, index_t size) {
+  for (index_t i = 0; i < size; ++i) output[i] = input[i] / other[i];
+}
+
 // output[i] = input[i] * other[i].
 inline void mul_f32(const float* input, const float* other, float* output, index_t size) {
   for (index_t i = 0; i < size; ++i) output[i] = input[i] * other[i];
@@ -36,6 +41,11 @@ inline void add_scalar_f32(const float* input, float value, float* output, index
 }
 inline void mul_scalar_f32(const float* input, float value, float* output, index_t size) {
   for (index_t i = 0; i < size; ++i) output[i] = input[i] * value;
+}
+
+// A division, not a multiply by the reciprocal: rounds like torch's x / value.
+inline void div_scalar_f32(const float* input, float value, float* output, index_t size) {
+  for (index_t i = 0; i < size; ++i) output[i] = input[i] / value;
 }
 
 // Broadcast over the trailing dims: input [outer][inner], other [outer] (e.g. x * gate[C,1,1]).

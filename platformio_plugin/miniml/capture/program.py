@@ -191,12 +191,27 @@ def _check_program_eval(ep: Any) -> None:
             )
 
 
+def _constant_nodes(ep: Any) -> set:
+    """Names of nodes computed from weights/constants only (folded at export time, e.g. the
+    transposed weight of a decomposed Linear); the graph input is the only non-constant source."""
+    user = set(ep.graph_signature.user_inputs)
+    const: set = set()
+    for n in ep.graph.nodes:
+        if n.op == "placeholder":
+            if n.name not in user:
+                const.add(n.name)
+        elif n.op == "call_function" and all(a.name in const for a in n.all_input_nodes):
+            const.add(n.name)
+    return const
+
+
 def _check_program_ops(ep: Any) -> None:
     """All unsupported ops at once: the first one's node and source line, then every other."""
+    const = _constant_nodes(ep)
     bad = [
         n for n in ep.graph.nodes
         if n.op == "call_function" and n.target is not operator.getitem
-        and str(n.target) not in ops.LOWERINGS
+        and str(n.target) not in ops.LOWERINGS and n.name not in const
     ]
     if not bad:
         return
@@ -261,6 +276,7 @@ def _lower_program(ep: Any) -> Graph:
         else:
             env[n.name] = value
     supported = ", ".join(supported_ops())
+    const = _constant_nodes(ep)
     outputs: Tuple[str, ...] = ()
     for n in ep.graph.nodes:
         if n.op == "placeholder":
@@ -294,6 +310,9 @@ def _lower_program(ep: Any) -> Graph:
                 env[n.name] = src[idx]
                 continue
             raise UnsupportedOpError(f"unsupported indexing at node {n.name!r} ({_module_path(n)})")
+        if n.name in const:
+            _fold_constant(ctx, env, n)
+            continue
         _lower_node(ctx, env, n, supported)
     g = Graph(
         tensors=dict(ctx.tensors),
@@ -304,6 +323,42 @@ def _lower_program(ep: Any) -> Graph:
         meta={"torch_version": torch.__version__},
     )
     return verify(g.prune())
+
+
+def _fold_constant(ctx: LowerCtx, env: Dict[str, Any], n: Any) -> None:
+    """Runs a constants-only node once, in torch, and keeps its result as a constant."""
+
+    def real(a: Any) -> Any:
+        if isinstance(a, torch.fx.Node):
+            v = env[a.name]
+            return torch.from_numpy(ctx.consts[v.name]) if isinstance(v, ConstArg) else v
+        if isinstance(a, (list, tuple)):
+            return type(a)(real(v) for v in a)
+        return a
+
+    try:
+        with torch.no_grad():
+            out = n.target(*real(n.args), **{k: real(v) for k, v in n.kwargs.items()})
+    except Exception as exc:
+        raise UnsupportedOpError(
+            f"cannot evaluate constant node {n.name!r} ({n.target}) at {_module_path(n) or '?'}: "
+            f"{exc}"
+        ) from exc
+    if isinstance(out, torch.Tensor):
+        ctx.consts[n.name] = _np(out)
+        env[n.name] = ConstArg(n.name)
+    elif isinstance(out, (tuple, list)):
+        names = []
+        for i, o in enumerate(out):
+            key = f"{n.name}_{i}"
+            if isinstance(o, torch.Tensor):
+                ctx.consts[key] = _np(o)
+                names.append(ConstArg(key))
+            else:
+                names.append(o)
+        env[n.name] = tuple(names)
+    else:
+        env[n.name] = out
 
 
 def _convert(a: Any, env: Dict[str, Any]) -> Any:
@@ -321,7 +376,7 @@ def _lower_node(ctx: LowerCtx, env: Dict[str, Any], n: Any, supported: str) -> N
     vals = val if isinstance(val, (tuple, list)) else (val,)
     outputs, shapes = [], []
     for i, v in enumerate(vals):
-        if isinstance(v, torch.Tensor):
+        if isinstance(v, torch.Tensor) and (i == 0 or v.dtype == torch.float32):
             shapes.append(_fixed_shape(v, f"node {n.name!r} ({target})"))
             outputs.append(n.name if i == 0 else f"{n.name}_{i}")
         else:

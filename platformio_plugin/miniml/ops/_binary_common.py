@@ -23,8 +23,10 @@ def lower_binary(ctx: LowerCtx, call: AtenCall, op: str):
     if isinstance(a, TensorArg) and isinstance(b, (int, float)) and not isinstance(b, bool):
         if op == "sub":
             return [ctx.add_node("add_scalar", (a.name,), attrs={"value": -float(b)})]
+        if op == "div":  # a division, not a multiply by 1/b: same rounding as torch
+            return [ctx.add_node("div_scalar", (a.name,), attrs={"value": float(b)})]
         return [ctx.add_node(f"{op}_scalar", (a.name,), attrs={"value": float(b)})]
-    if op == "sub" and not isinstance(b, TensorArg):
+    if op in ("sub", "div") and not isinstance(b, TensorArg):
         return None
     if isinstance(b, TensorArg) and isinstance(a, (int, float)) and not isinstance(a, bool):
         return [ctx.add_node(f"{op}_scalar", (b.name,), attrs={"value": float(a)})]
@@ -33,14 +35,14 @@ def lower_binary(ctx: LowerCtx, call: AtenCall, op: str):
     sa, sb = tuple(ctx.shape(a)), tuple(ctx.shape(b))
     if sa == sb:
         return [ctx.add_node(op, (a.name, b.name), attrs={"size": _numel(sa)})]
-    if _numel(sa) < _numel(sb) and op != "sub":
+    if _numel(sa) < _numel(sb) and op in ("add", "mul"):
         a, b, sa, sb = b, a, sb, sa
     if (
         len(sa) == len(sb) >= 3
         and sb[1] == sa[1]
         and all(d == 1 for d in sb[2:])
         and sb[0] == sa[0] == 1
-        and op != "sub"
+        and op in ("add", "mul")
     ):
         return [ctx.add_node(f"{op}_channel", (a.name, b.name),
                              attrs={"outer": int(sa[1]), "inner": _numel(sa[2:])})]

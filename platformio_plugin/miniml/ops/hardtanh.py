@@ -1,4 +1,4 @@
-"""Hardtanh(min_val, max_val), which is also ReLU6 (aten.hardtanh(x, 0, 6))."""
+"""Hardtanh(min_val, max_val), which is also ReLU6 (aten.hardtanh(x, 0, 6)), and clamp."""
 from __future__ import annotations
 
 from .activation import lower_pointwise
@@ -21,3 +21,29 @@ def lower_hardtanh(ctx, call):
 @lowering("aten.relu6.default", "aten.relu6_.default")
 def lower_relu6(ctx, call):
     return lower_pointwise(ctx, call, ("hardtanh", 0.0, 6.0))
+
+
+@activation("clamp_min")
+def clamp_min_functor(lo: float) -> str:
+    from ..emit.literals import float_literal
+
+    return f"miniml::ActClampMin({float_literal(lo)})"
+
+
+@activation("clamp_max")
+def clamp_max_functor(hi: float) -> str:
+    from ..emit.literals import float_literal
+
+    return f"miniml::ActClampMax({float_literal(hi)})"
+
+
+@lowering("aten.clamp.default", "aten.clamp_.default", "aten.clip.default")
+def lower_clamp(ctx, call):
+    lo, hi = call.arg(1, "min"), call.arg(2, "max")
+    if lo is not None and hi is not None:
+        return lower_pointwise(ctx, call, ("hardtanh", float(lo), float(hi)))
+    if lo is not None:
+        return lower_pointwise(ctx, call, ("clamp_min", float(lo)))
+    if hi is not None:
+        return lower_pointwise(ctx, call, ("clamp_max", float(hi)))
+    return None

@@ -8,7 +8,7 @@ from ._pool_common import emit_pool, lower_pool
 from .registry import kernel, lowering
 
 
-@lowering("aten.max_pool1d.default")
+@lowering("aten.max_pool1d.default", "aten.max_pool1d_with_indices.default")
 def lower_max_pool1d(ctx, call):
     # ceil_mode only changes the output size, which torch already computed (call.out_shape)
     return lower_pool(ctx, call, "max_pool1d", 1, call.arg(1, "kernel_size"),

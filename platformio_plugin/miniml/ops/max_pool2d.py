@@ -8,7 +8,7 @@ from ._pool_common import emit_pool, lower_pool
 from .registry import kernel, lowering
 
 
-@lowering("aten.max_pool2d.default")
+@lowering("aten.max_pool2d.default", "aten.max_pool2d_with_indices.default")
 def lower_max_pool2d(ctx, call):
     # ceil_mode only changes the output size, which torch already computed (call.out_shape)
     return lower_pool(ctx, call, "max_pool2d", 2, call.arg(1, "kernel_size"),

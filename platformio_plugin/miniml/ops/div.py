@@ -1,0 +1,37 @@
+"""Elementwise div of equal shapes, or by a Python number (as in decomposed Hardswish: ... / 6)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..ir import Graph, Node
+from ._binary_common import emit_binary, lower_binary
+from .registry import kernel, lowering
+
+
+@lowering("aten.div.Tensor", "aten.div_.Tensor", "aten.div.Scalar")
+def lower_div(ctx, call):
+    if call.arg(2, "rounding_mode", None) is not None:
+        return None
+    return lower_binary(ctx, call, "div")
+
+
+@kernel("div", header="op_elementwise.h", inplace=True, inplace_inputs=(0, 1))
+class Div:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        return emit_binary("div_f32", node, e)
+
+    @staticmethod
+    def macs(node: Node, g: Graph) -> int:
+        return 0
+
+
+@kernel("div_scalar", header="op_elementwise.h", inplace=True)
+class DivScalar:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        return emit_binary("div_scalar_f32", node, e)
+
+    @staticmethod
+    def macs(node: Node, g: Graph) -> int:
+        return 0
