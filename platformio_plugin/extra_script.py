@@ -1,5 +1,6 @@
 # PlatformIO build hook of the MiniML library (library.json build.extraScript): exports the env's
-# custom_miniml_model files into $BUILD_DIR/miniml/ and prepends that folder to CPPPATH. Thin SCons shell:
+# custom_miniml_model files into $BUILD_DIR/miniml/ and prepends that folder to CPPPATH. Thin SCons
+# shell:
 # the logic is miniml.hook (stdlib only; never imports torch). Runs for every library build and IDE
 # metadata dump, so it must stay cheap and idempotent: unchanged inputs re-export nothing.
 import os

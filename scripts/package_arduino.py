@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Builds the Arduino IDE library zip: MiniML/library.properties, MiniML/src/MiniML.h, MiniML/src/miniml/*.h.
+"""Builds the Arduino IDE library zip: MiniML/library.properties, MiniML/src/MiniML.h,
+MiniML/src/miniml/*.h.
 
-The Arduino IDE compiles and puts on the include path only a library's src/ folder, and finds a library by a header
-at the root of src/; so include/miniml/ is copied to src/miniml/ and src/MiniML.h includes the core headers (a
-sketch includes <MiniML.h> before a model header exported with `python -m miniml export`). Stdlib only.
+The Arduino IDE compiles and puts on the include path only a library's src/ folder, and finds a
+library by a header at the root of src/; so include/miniml/ is copied to src/miniml/ and
+src/MiniML.h includes the core headers (a sketch includes <MiniML.h> before a model header exported
+with `python -m miniml export`). Stdlib only.
 
   python scripts/package_arduino.py [--out build/arduino]   ->   build/arduino/MiniML-<version>.zip
 """
@@ -19,7 +21,8 @@ import zipfile
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 LIBRARY = "MiniML"
 UMBRELLA = """// MiniML for the Arduino IDE: include this first, then the model header made by
-// `python -m miniml export model.pt2 --name model --out <sketch folder>`. Header-only (nothing to link).
+// `python -m miniml export model.pt2 --name model --out <sketch folder>`.
+// Header-only: nothing to compile or link.
 #ifndef MINIML_ARDUINO_H_
 #define MINIML_ARDUINO_H_
 #include "miniml/core_types.h"

@@ -1,6 +1,8 @@
-"""Quickstart model: a small MLP that says in which of three regions of the plane a point (x, y) lies.
+"""Quickstart model: a small MLP that says in which of three regions of the plane a point (x, y)
+lies.
 
-Trains in a few seconds on CPU and saves `mlp.pt2` next to this file; the build hook turns it into `mlp.h`.
+Trains in a few seconds on CPU and saves `mlp.pt2` next to this file; the build hook turns it into
+`mlp.h`.
   python model.py
 """
 
@@ -24,7 +26,9 @@ def main() -> None:
     torch.manual_seed(0)
     points = torch.rand(4000, 2) * 2 - 1
     labels = label(points)
-    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3))
+    model = nn.Sequential(
+        nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3)
+    )
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     for _ in range(400):
         opt.zero_grad()

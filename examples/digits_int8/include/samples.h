@@ -1,5 +1,5 @@
-// Test digits for the firmware, written by model.py: 8x8 images in [0, 1] and their labels,
-// in flash (MINIML_ROM): read them with miniml::rom_read / rom_copy.
+// Test digits for the firmware, written by model.py: 8x8 images in [0, 1]
+// and their labels, in flash (MINIML_ROM): read with miniml::rom_read.
 #ifndef DIGITS_SAMPLES_H_
 #define DIGITS_SAMPLES_H_
 #include <stdint.h>

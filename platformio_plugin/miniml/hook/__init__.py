@@ -1,7 +1,9 @@
-"""The PlatformIO build hook's logic, stdlib only (never imports torch): options -> stamps -> exporter -> table.
+"""The PlatformIO build hook's logic, stdlib only (never imports torch): options -> stamps ->
+exporter -> table.
 
-`generate()` takes plain values, so tests drive it without SCons; platformio_plugin/extra_script.py is the thin
-SCons shell around it. Outputs go only to `<build_dir>/miniml/`; the library folder is never written.
+`generate()` takes plain values, so tests drive it without SCons; platformio_plugin/extra_script.py
+is the thin SCons shell around it. Outputs go only to `<build_dir>/miniml/`; the library folder is
+never written.
 """
 
 from __future__ import annotations
@@ -15,11 +17,21 @@ from .exporter import ExportError, check_model_file, find_python, run_export
 from .options import OptionError, Options, parse
 from .table import Board, BoardFitError, check_fit, format_table
 
-__all__ = ["Board", "BoardFitError", "ExportError", "HOOK_ERRORS", "OptionError", "Options", "generate"]
+__all__ = [
+    "Board",
+    "BoardFitError",
+    "ExportError",
+    "HOOK_ERRORS",
+    "OptionError",
+    "Options",
+    "generate",
+]
 
 HOOK_ERRORS = (OptionError, ExportError, BoardFitError)
 OUT_FOLDER = "miniml"
-PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../platformio_plugin/miniml
+PACKAGE_DIR = os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))
+)  # .../platformio_plugin/miniml
 PLUGIN_DIR = os.path.dirname(PACKAGE_DIR)  # .../platformio_plugin, put on the exporter's PYTHONPATH
 
 
@@ -55,7 +67,9 @@ def generate(
     rows: List[Tuple[Dict, str]] = []
     for spec in opts.models:
         check_model_file(spec)
-        digest = stamp.model_digest(spec.path, extra_files, settings + [f"name={spec.name}"], sources)
+        digest = stamp.model_digest(
+            spec.path, extra_files, settings + [f"name={spec.name}"], sources
+        )
         if stamp.current(stamps, spec.name, digest, out_dir):
             with open(os.path.join(out_dir, f"{spec.name}.report.json"), encoding="utf-8") as f:
                 report = json.load(f)
@@ -63,7 +77,10 @@ def generate(
         else:
             if python is None:
                 python = find_python(opts.python, default_python, project_dir)
-            log(f"exporting {os.path.relpath(spec.path, project_dir)} -> {spec.name}.h with {python}")
+            log(
+                f"exporting {os.path.relpath(spec.path, project_dir)} -> {spec.name}.h "
+                f"with {python}"
+            )
             # A failed export must not leave a stamp that claims the old header is current.
             stamps.pop(spec.name, None)
             stamp.save(out_dir, stamps)

@@ -1,7 +1,8 @@
 """Runs `<python> -m miniml export` in a subprocess with an interpreter that has torch.
 
-PlatformIO's own Python (in the IDE) has no torch, so the exporter never runs in-process; PYTHONPATH points at this
-repo's platformio_plugin/ so the subprocess imports this copy of `miniml`, whatever else is installed.
+PlatformIO's own Python (in the IDE) has no torch, so the exporter never runs in-process; PYTHONPATH
+points at this repo's platformio_plugin/ so the subprocess imports this copy of `miniml`, whatever
+else is installed.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import Dict, List, Optional, Sequence
 from .options import ModelSpec, OptionError
 
 INSTALL_PACKAGES = "torch numpy"
-# Exit status of the probe when torch is missing (anything else non-zero: the interpreter itself failed).
+# Exit status of the probe when torch is missing (anything else non-zero: the interpreter itself
+# failed).
 _NO_TORCH = 37
 _PROBE = (
     "import importlib.util, sys; "
-    f"sys.exit(0 if importlib.util.find_spec('torch') and importlib.util.find_spec('numpy') else {_NO_TORCH})"
+    "sys.exit(0 if importlib.util.find_spec('torch') and importlib.util.find_spec('numpy') "
+    f"else {_NO_TORCH})"
 )
 
 
@@ -37,7 +40,8 @@ def _resolve(python: str, project_dir: str) -> Optional[str]:
 
 
 def find_python(configured: Optional[str], default: Sequence[str], project_dir: str) -> str:
-    """The interpreter to export with: custom_miniml_python if set, else the first default that has torch."""
+    """The interpreter to export with: custom_miniml_python if set, else the first default that has
+    torch."""
     candidates = [configured] if configured else [c for c in default if c]
     tried: List[str] = []
     for cand in candidates:
@@ -53,8 +57,12 @@ def find_python(configured: Optional[str], default: Sequence[str], project_dir: 
             continue
         tried.append(path)
         try:
-            status = subprocess.run([path, "-c", _PROBE], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+            status = subprocess.run(
+                [path, "-c", _PROBE],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ).returncode
         except OSError:
             status = -1
         if status == 0:
@@ -63,14 +71,20 @@ def find_python(configured: Optional[str], default: Sequence[str], project_dir: 
     raise ExportError(
         f"no Python with torch to export the model (tried: {', '.join(tried) or first}); "
         f"install it with: {first} -m pip install {INSTALL_PACKAGES}"
-        + ("" if configured else "  (or set custom_miniml_python = <python with torch> in platformio.ini)")
+        + (
+            ""
+            if configured
+            else "  (or set custom_miniml_python = <python with torch> in platformio.ini)"
+        )
     )
 
 
 def check_model_file(spec: ModelSpec) -> None:
     """Cheap checks before starting torch: the file exists and is a .pt2 archive (a zip file)."""
     if not os.path.isfile(spec.path):
-        raise OptionError(f"custom_miniml_model: {spec.path} does not exist; run the script that saves it")
+        raise OptionError(
+            f"custom_miniml_model: {spec.path} does not exist; run the script that saves it"
+        )
     if not zipfile.is_zipfile(spec.path):
         raise ExportError(
             f"{spec.path} is not a torch.export archive (not a zip file); "
@@ -78,8 +92,14 @@ def check_model_file(spec: ModelSpec) -> None:
         )
 
 
-def run_export(python: str, plugin_dir: str, spec: ModelSpec, out_dir: str, args: Sequence[str],
-               project_dir: str) -> Dict:
+def run_export(
+    python: str,
+    plugin_dir: str,
+    spec: ModelSpec,
+    out_dir: str,
+    args: Sequence[str],
+    project_dir: str,
+) -> Dict:
     """Export one model; returns the report dict the CLI wrote with --report-json."""
     report_path = os.path.join(out_dir, f"{spec.name}.report.json")
     if os.path.exists(report_path):
@@ -87,19 +107,40 @@ def run_export(python: str, plugin_dir: str, spec: ModelSpec, out_dir: str, args
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([plugin_dir] + [p for p in [env.get("PYTHONPATH")] if p])
     env.pop("PYTHONHOME", None)  # PlatformIO's may point at its own Python, not the one we start
-    cmd = [python, "-m", "miniml", "export", spec.path, "--name", spec.name, "--out", out_dir,
-           *args, "--report-json", report_path]
-    proc = subprocess.run(cmd, cwd=project_dir, env=env, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cmd = [
+        python,
+        "-m",
+        "miniml",
+        "export",
+        spec.path,
+        "--name",
+        spec.name,
+        "--out",
+        out_dir,
+        *args,
+        "--report-json",
+        report_path,
+    ]
+    proc = subprocess.run(
+        cmd,
+        cwd=project_dir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stderr + proc.stdout).strip().splitlines() if ln.strip()]
         last = lines[-1].strip() if lines else f"exit status {proc.returncode}"
         for prefix in ("miniml: error: ", "error: "):
             if last.startswith(prefix):
-                last = last[len(prefix):]
+                last = last[len(prefix) :]
         raise ExportError(f"{os.path.basename(spec.path)}: export failed: {last}")
     try:
         with open(report_path, encoding="utf-8") as f:
             return json.load(f)
     except (OSError, ValueError) as exc:
-        raise ExportError(f"{spec.name}: the exporter wrote no report ({exc}); command: {' '.join(cmd)}") from None
+        raise ExportError(
+            f"{spec.name}: the exporter wrote no report ({exc}); command: {' '.join(cmd)}"
+        ) from None

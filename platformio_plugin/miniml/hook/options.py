@@ -1,7 +1,9 @@
-"""The `custom_miniml_*` options of a platformio.ini env: parsed and validated without PlatformIO or torch.
+"""The `custom_miniml_*` options of a platformio.ini env: parsed and validated without PlatformIO or
+torch.
 
-Every key of the public option set is in OPTIONS; an unknown `custom_miniml_*` key or a bad value raises
-OptionError with one line that names the key and the valid values (did-you-mean for misspelt keys).
+Every key of the public option set is in OPTIONS; an unknown `custom_miniml_*` key or a bad value
+raises OptionError with one line that names the key and the valid values (did-you-mean for misspelt
+keys).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ PREFIX = "custom_miniml_"
 OPTIONS: Dict[str, str] = {
     "custom_miniml_model": "one or more .pt2 files, one per line, each `path` or `name = path`",
     "custom_miniml_quantize": "none, int8",
-    "custom_miniml_calibration": "a file of calibration inputs (.pt or .npy), needs quantize = int8",
+    "custom_miniml_calibration": "calibration inputs, a .npy or .pt file; needs quantize = int8",
     "custom_miniml_on_device_learning": "yes, no (also true/false, on/off, 1/0)",
     "custom_miniml_loss": "mse, cross_entropy (needs on_device_learning = yes)",
     "custom_miniml_learning_rate": "a number > 0 (needs on_device_learning = yes)",
@@ -32,20 +34,25 @@ LOSS_VALUES = ("mse", "cross_entropy")
 _TRUE = ("yes", "true", "on", "1")
 _FALSE = ("no", "false", "off", "0")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# C++11 keywords and alternative tokens that Python's keyword list lacks; a namespace may not be one.
+# C++11 keywords and alternative tokens that Python's keyword list lacks; a namespace may not be
+# one.
 _CPP_KEYWORDS = frozenset(
-    "alignas alignof and and_eq asm auto bitand bitor bool break case catch char char16_t char32_t class "
-    "compl const constexpr const_cast continue decltype default delete do double dynamic_cast else enum "
-    "explicit export extern false float for friend goto if inline int long mutable namespace new noexcept "
-    "not not_eq nullptr operator or or_eq private protected public register reinterpret_cast return short "
-    "signed sizeof static static_assert static_cast struct switch template this thread_local throw true try "
-    "typedef typeid typename union unsigned using virtual void volatile wchar_t while xor xor_eq "
-    "miniml std main".split()
+    (
+        "alignas alignof and and_eq asm auto bitand bitor bool break case catch char char16_t "
+        "char32_t class compl const constexpr const_cast continue decltype default delete do "
+        "double dynamic_cast else enum explicit export extern false float for friend goto if "
+        "inline int long mutable namespace new noexcept not not_eq nullptr operator or or_eq "
+        "private protected public register reinterpret_cast return short signed sizeof static "
+        "static_assert static_cast struct switch template this thread_local throw true try "
+        "typedef typeid typename union unsigned using virtual void volatile wchar_t while xor "
+        "xor_eq miniml std main "
+    ).split()
 )
 
 
 class OptionError(ValueError):
-    """A `custom_miniml_*` option is unknown or has a bad value; str() is the one line shown to the user."""
+    """A `custom_miniml_*` option is unknown or has a bad value; str() is the one line shown to the
+    user."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,7 +116,8 @@ def _check_name(name: str, line: str) -> str:
         )
     if keyword.iskeyword(name) or name in _CPP_KEYWORDS:
         raise OptionError(
-            f"{key}: the name {name!r} is a reserved word in C++; write the line as `other_name = path`"
+            f"{key}: the name {name!r} is a reserved word in C++; "
+            "write the line as `other_name = path`"
         )
     return name
 
@@ -131,11 +139,14 @@ def parse_models(value: str, project_dir: str) -> Tuple[ModelSpec, ...]:
         _check_name(name, line)
         if not path.endswith(".pt2"):
             raise OptionError(
-                f"{key}: {path!r} is not a .pt2 file; save the model with torch.export.save(program, 'model.pt2')"
+                f"{key}: {path!r} is not a .pt2 file; "
+                "save the model with torch.export.save(program, 'model.pt2')"
             )
         full = os.path.normpath(os.path.join(project_dir, os.path.expanduser(path)))
         if any(s.name == name for s in specs):
-            raise OptionError(f"{key}: two models are named {name!r}; give one a name: `other = {path}`")
+            raise OptionError(
+                f"{key}: two models are named {name!r}; give one a name: `other = {path}`"
+            )
         specs.append(ModelSpec(name=name, path=full))
     return tuple(specs)
 
@@ -150,7 +161,8 @@ def _bool(key: str, value: str) -> bool:
 
 
 def parse(raw: Mapping[str, str], project_dir: str) -> Options:
-    """raw: every custom_miniml_* option of the env (other keys are ignored). Paths are relative to project_dir."""
+    """raw: every custom_miniml_* option of the env (other keys are ignored). Paths are relative to
+    project_dir."""
     check_keys(list(raw))
     get = lambda k: (raw.get(k) or "").strip()  # noqa: E731
     models = parse_models(get("custom_miniml_model"), project_dir)
@@ -162,10 +174,18 @@ def parse(raw: Mapping[str, str], project_dir: str) -> Options:
     calibration = get("custom_miniml_calibration")
     if calibration:
         if quantize != "int8":
-            raise _bad("custom_miniml_calibration", calibration, "only used with custom_miniml_quantize = int8")
+            raise _bad(
+                "custom_miniml_calibration",
+                calibration,
+                "only used with custom_miniml_quantize = int8",
+            )
         calibration = os.path.normpath(os.path.join(project_dir, os.path.expanduser(calibration)))
         if not os.path.isfile(calibration):
-            raise _bad("custom_miniml_calibration", get("custom_miniml_calibration"), f"no file {calibration}")
+            raise _bad(
+                "custom_miniml_calibration",
+                get("custom_miniml_calibration"),
+                f"no file {calibration}",
+            )
 
     odl = _bool("custom_miniml_on_device_learning", get("custom_miniml_on_device_learning") or "no")
 
@@ -186,7 +206,9 @@ def parse(raw: Mapping[str, str], project_dir: str) -> Options:
         if not (learning_rate > 0.0 and learning_rate < float("inf")):
             raise _bad("custom_miniml_learning_rate", lr_text)
         if not odl:
-            raise _bad("custom_miniml_learning_rate", lr_text, "set custom_miniml_on_device_learning = yes")
+            raise _bad(
+                "custom_miniml_learning_rate", lr_text, "set custom_miniml_on_device_learning = yes"
+            )
 
     golden_text = get("custom_miniml_golden") or "0"
     if not re.fullmatch(r"\d+", golden_text):

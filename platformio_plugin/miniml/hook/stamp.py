@@ -1,7 +1,9 @@
-"""Input-hash stamps: a model is re-exported only when its .pt2, the options or the exporter sources change.
+"""Input-hash stamps: a model is re-exported only when its .pt2, the options or the exporter sources
+change.
 
-The stamp file `<out_dir>/.miniml-stamp.json` maps each model name to the digest its header was built from.
-Hashing reads bytes only (no torch, no subprocess), so an unchanged build pays a few milliseconds.
+The stamp file `<out_dir>/.miniml-stamp.json` maps each model name to the digest its header was
+built from. Hashing reads bytes only (no torch, no subprocess), so an unchanged build pays a few
+milliseconds.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ def sources_digest(package_dir: str) -> str:
     return h.hexdigest()
 
 
-def model_digest(model_path: str, extra_files: Iterable[str], settings: Iterable[str], sources: str) -> str:
+def model_digest(
+    model_path: str, extra_files: Iterable[str], settings: Iterable[str], sources: str
+) -> str:
     h = hashlib.sha256(_STAMP_VERSION.encode())
     h.update(_file_digest(model_path).encode())
     for path in extra_files:

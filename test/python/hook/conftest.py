@@ -1,8 +1,10 @@
-"""Fixtures for the build-hook tests: a fake PlatformIO env for runpy on extra_script.py, and a fake exporter.
+"""Fixtures for the build-hook tests: a fake PlatformIO env for runpy on extra_script.py, and a fake
+exporter.
 
-The fake exporter is an executable Python script used as custom_miniml_python: it answers the torch probe and
-`-m miniml export ... --report-json F` by writing a header and a report, and logs each export to a file, so the
-hook's stamps, table and board check are tested without torch. The real exporter is covered in test_hook_export.
+The fake exporter is an executable Python script used as custom_miniml_python: it answers the torch
+probe and `-m miniml export ... --report-json F` by writing a header and a report, and logs each
+export to a file, so the hook's stamps, table and board check are tested without torch. The real
+exporter is covered in test_hook_export.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pytest
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 EXTRA_SCRIPT = os.path.join(REPO, "platformio_plugin", "extra_script.py")
 
-FAKE_EXPORTER = r'''#!{python}
+FAKE_EXPORTER = r"""#!{python}
 # Fake `python -m miniml export` for the hook tests (see conftest.py).
 import json, os, sys
 args = sys.argv[1:]
@@ -37,16 +39,18 @@ while i < len(rest):
     else:
         opt[rest[i][2:].replace("-", "_")] = rest[i + 1]; i += 2
 with open(os.environ["FAKE_EXPORT_LOG"], "a") as f:
-    f.write(json.dumps({{"model": model, "options": opt, "pythonpath": os.environ.get("PYTHONPATH", "")}}) + "\n")
+    record = {{"model": model, "options": opt, "pythonpath": os.environ.get("PYTHONPATH", "")}}
+    f.write(json.dumps(record) + "\n")
 size = os.path.getsize(model)
 with open(os.path.join(opt["out"], opt["name"] + ".h"), "w") as f:
     f.write("// fake header for %s\n" % opt["name"])
 report = {{"name": opt["name"], "input_shape": [1, 4], "output_shape": [1, 2], "macs": size,
-          "flash_bytes": 10 * size, "ram_bytes": size, "arena_bytes": size // 2, "arena_lower_bound": size // 2,
+          "flash_bytes": 10 * size, "ram_bytes": size, "arena_bytes": size // 2,
+          "arena_lower_bound": size // 2,
           "training_ram_bytes": 3 * size if opt.get("on_device_learning") else 0, "layers": []}}
 with open(opt["report_json"], "w") as f:
     json.dump(report, f)
-'''
+"""
 
 
 def write_pt2(path: str, payload: bytes = b"x" * 100) -> str:
@@ -96,11 +100,21 @@ class _Board:
 class FakeEnv:
     """The few SCons/PlatformIO env calls extra_script.py makes."""
 
-    def __init__(self, project_dir: str, options: Dict[str, str], board: Optional[str] = None,
-                 ram: int = 0, flash: int = 0):
-        self.vars = {"PIOENV": "test", "PROJECT_DIR": project_dir,
-                     "BUILD_DIR": os.path.join(project_dir, ".pio", "build", "test"),
-                     "PYTHONEXE": sys.executable, "CPPPATH": []}
+    def __init__(
+        self,
+        project_dir: str,
+        options: Dict[str, str],
+        board: Optional[str] = None,
+        ram: int = 0,
+        flash: int = 0,
+    ):
+        self.vars = {
+            "PIOENV": "test",
+            "PROJECT_DIR": project_dir,
+            "BUILD_DIR": os.path.join(project_dir, ".pio", "build", "test"),
+            "PYTHONEXE": sys.executable,
+            "CPPPATH": [],
+        }
         if board:
             self.vars["BOARD"] = board
         self._options = options
@@ -138,18 +152,25 @@ class _LibBuilder:
 
 
 def run_hook(env: FakeEnv) -> FakeEnv:
-    """runpy extra_script.py as PlatformIO's library builder would (env and pio_lib_builder exported)."""
-    runpy.run_path(EXTRA_SCRIPT, init_globals={
-        "Import": lambda *names: None, "env": env, "pio_lib_builder": _LibBuilder()})
+    """runpy extra_script.py as PlatformIO's library builder would (env and pio_lib_builder
+    exported).
+    """
+    runpy.run_path(
+        EXTRA_SCRIPT,
+        init_globals={"Import": lambda *names: None, "env": env, "pio_lib_builder": _LibBuilder()},
+    )
     return env
 
 
-def save_mlp_pt2(path: str, in_features: int = 4, hidden: int = 8, out_features: int = 3, seed: int = 0) -> str:
+def save_mlp_pt2(
+    path: str, in_features: int = 4, hidden: int = 8, out_features: int = 3, seed: int = 0
+) -> str:
     """A small float MLP saved with torch.export.save (what a user's model.py does)."""
     torch = pytest.importorskip("torch")
     torch.manual_seed(seed)
-    model = torch.nn.Sequential(torch.nn.Linear(in_features, hidden), torch.nn.ReLU(),
-                                torch.nn.Linear(hidden, out_features)).eval()
+    model = torch.nn.Sequential(
+        torch.nn.Linear(in_features, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, out_features)
+    ).eval()
     program = torch.export.export(model, (torch.randn(1, in_features),))
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     torch.export.save(program, path)
@@ -168,19 +189,35 @@ def _exporter_ready() -> bool:
 
 @pytest.fixture
 def exported_header():
-    """Export a small MLP with the real CLI into a folder; returns the header's name (skips until it exists)."""
+    """Export a small MLP with the real CLI into a folder; returns the header's name (skips until it
+    exists)."""
     if not _exporter_ready():
         pytest.skip("the exporter CLI (miniml.cli with --report-json) is not there yet")
 
     def make(out_dir, name: str = "tiny") -> str:
         model = save_mlp_pt2(os.path.join(str(out_dir), name + ".pt2"))
         env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "platformio_plugin"))
-        subprocess.run([sys.executable, "-m", "miniml", "export", model, "--name", name, "--out", str(out_dir)],
-                       check=True, env=env)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "miniml",
+                "export",
+                model,
+                "--name",
+                name,
+                "--out",
+                str(out_dir),
+            ],
+            check=True,
+            env=env,
+        )
         return name
 
     return make
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "pio: runs PlatformIO end to end (slow; deselect with -m 'not pio')")
+    config.addinivalue_line(
+        "markers", "pio: runs PlatformIO end to end (slow; deselect with -m 'not pio')"
+    )

@@ -1,7 +1,9 @@
-"""Every example builds as it is and passes its own `pio test` on native and the simulated boards (slow: `pio`).
+"""Every example builds as it is and passes its own `pio test` on native and the simulated boards
+(slow: `pio`).
 
-Build output goes to build/examples/<name>/ (PLATFORMIO_BUILD_DIR / PLATFORMIO_LIBDEPS_DIR), never into the
-example folder. The firmware's own output, run in simavr, is checked too (`pio run -t upload` on sim_uno).
+Build output goes to build/examples/<name>/ (PLATFORMIO_BUILD_DIR / PLATFORMIO_LIBDEPS_DIR), never
+into the example folder. The firmware's own output, run in simavr, is checked too (`pio run -t
+upload` on sim_uno).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import pytest
 
 from conftest import REPO, _exporter_ready
 
-pytestmark = [pytest.mark.pio,
-              pytest.mark.skipif(not _exporter_ready(), reason="the exporter CLI is not there yet")]
+pytestmark = [
+    pytest.mark.pio,
+    pytest.mark.skipif(not _exporter_ready(), reason="the exporter CLI is not there yet"),
+]
 
 ENVS = ("native", "sim_uno", "sim_stm32", "sim_esp32c3")
 # example -> a line its firmware prints on the simulated Uno
@@ -30,18 +34,30 @@ EXAMPLES = {
 
 def _pio(example: str, *args: str) -> subprocess.CompletedProcess:
     out = os.path.join(REPO, "build", "examples", example)
-    env = dict(os.environ, PLATFORMIO_CORE_DIR=os.path.join(REPO, ".pio-core"),
-               PLATFORMIO_SETTING_ENABLE_TELEMETRY="No", PLATFORMIO_BUILD_DIR=os.path.join(out, "build"),
-               PLATFORMIO_LIBDEPS_DIR=os.path.join(out, "libdeps"),
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    env = dict(
+        os.environ,
+        PLATFORMIO_CORE_DIR=os.path.join(REPO, ".pio-core"),
+        PLATFORMIO_SETTING_ENABLE_TELEMETRY="No",
+        PLATFORMIO_BUILD_DIR=os.path.join(out, "build"),
+        PLATFORMIO_LIBDEPS_DIR=os.path.join(out, "libdeps"),
+        PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+    )
     pio = os.path.join(os.path.dirname(sys.executable), "pio")
-    return subprocess.run([pio, *args, "-d", os.path.join(REPO, "examples", example)], env=env,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    return subprocess.run(
+        [pio, *args, "-d", os.path.join(REPO, "examples", example)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_every_example_is_listed():
-    found = sorted(d for d in os.listdir(os.path.join(REPO, "examples"))
-                   if os.path.isfile(os.path.join(REPO, "examples", d, "platformio.ini")))
+    found = sorted(
+        d
+        for d in os.listdir(os.path.join(REPO, "examples"))
+        if os.path.isfile(os.path.join(REPO, "examples", d, "platformio.ini"))
+    )
     assert found == sorted(EXAMPLES)
     for name in found:
         for f in ("model.py", "src/main.cpp", "test/test_custom_runner.py"):

@@ -1,7 +1,9 @@
-"""The build hook without PlatformIO: runpy on extra_script.py with a fake env and a fake exporter (no torch).
+"""The build hook without PlatformIO: runpy on extra_script.py with a fake env and a fake exporter
+(no torch).
 
-Covers option errors (one line naming the key and the valid values), missing/corrupt model files, stamps
-(unchanged -> no export; touched model or changed option -> export), the memory table and the board-fit check.
+Covers option errors (one line naming the key and the valid values), missing/corrupt model files,
+stamps (unchanged -> no export; touched model or changed option -> export), the memory table and the
+board- fit check.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from conftest import REPO, FakeEnv, run_hook, write_pt2
 
 def _env(tmp_path, fake_python, extra=None, **kw) -> FakeEnv:
     write_pt2(str(tmp_path / "model" / "sensor.pt2"))
-    options = {"custom_miniml_model": "model/sensor.pt2", "custom_miniml_python": fake_python.python}
+    options = {
+        "custom_miniml_model": "model/sensor.pt2",
+        "custom_miniml_python": fake_python.python,
+    }
     options.update(extra or {})
     return FakeEnv(str(tmp_path), options, **kw)
 
@@ -72,21 +77,48 @@ def test_model_lines_names_and_stale_headers(tmp_path, fake_python):
     write_pt2(str(tmp_path / "a.pt2"))
     write_pt2(str(tmp_path / "m" / "b.pt2"))
     models = "\n  a.pt2\n  kws = m/b.pt2 ; the keyword spotter\n"
-    env = run_hook(FakeEnv(str(tmp_path), {"custom_miniml_model": models,
-                                           "custom_miniml_python": fake_python.python}))
+    env = run_hook(
+        FakeEnv(
+            str(tmp_path),
+            {"custom_miniml_model": models, "custom_miniml_python": fake_python.python},
+        )
+    )
     out = env.vars["CPPPATH"][0]
     assert sorted(f for f in os.listdir(out) if f.endswith(".h")) == ["a.h", "kws.h"]
-    run_hook(FakeEnv(str(tmp_path), {"custom_miniml_model": "a.pt2", "custom_miniml_python": fake_python.python}))
+    run_hook(
+        FakeEnv(
+            str(tmp_path),
+            {"custom_miniml_model": "a.pt2", "custom_miniml_python": fake_python.python},
+        )
+    )
     assert sorted(f for f in os.listdir(out) if f.endswith(".h")) == ["a.h"]
     assert len(fake_python.exports()) == 2
 
 
 def test_options_reach_the_exporter(tmp_path, fake_python):
     (tmp_path / "calib.npy").write_bytes(b"\x93NUMPY")
-    run_hook(_env(tmp_path, fake_python, {"custom_miniml_quantize": "INT8", "custom_miniml_calibration": "calib.npy",
-                                          "custom_miniml_golden": "4"}))
-    run_hook(_env(tmp_path, fake_python, {"custom_miniml_on_device_learning": "yes", "custom_miniml_loss": "mse",
-                                          "custom_miniml_learning_rate": "0.05"}))
+    run_hook(
+        _env(
+            tmp_path,
+            fake_python,
+            {
+                "custom_miniml_quantize": "INT8",
+                "custom_miniml_calibration": "calib.npy",
+                "custom_miniml_golden": "4",
+            },
+        )
+    )
+    run_hook(
+        _env(
+            tmp_path,
+            fake_python,
+            {
+                "custom_miniml_on_device_learning": "yes",
+                "custom_miniml_loss": "mse",
+                "custom_miniml_learning_rate": "0.05",
+            },
+        )
+    )
     first, second = (call["options"] for call in fake_python.exports())
     assert first["quantize"] == "int8" and first["calibration"] == str(tmp_path / "calib.npy")
     assert first["golden"] == "4"
@@ -101,38 +133,68 @@ def test_no_model_option_does_nothing(tmp_path, fake_python):
 
 
 BAD_OPTIONS = {
-    "unknown_key": ({"custom_miniml_quantise": "int8"},
-                    "unknown option custom_miniml_quantise; did you mean custom_miniml_quantize?"),
-    "quantize": ({"custom_miniml_quantize": "int4"},
-                 "custom_miniml_quantize = 'int4' is not valid; valid: none, int8"),
-    "loss": ({"custom_miniml_on_device_learning": "yes", "custom_miniml_loss": "hinge"},
-             "custom_miniml_loss = 'hinge' is not valid; valid: mse, cross_entropy"),
-    "loss_without_learning": ({"custom_miniml_loss": "mse"},
-                              "custom_miniml_loss = 'mse' is not valid (set custom_miniml_on_device_learning = yes)"),
-    "on_device_learning": ({"custom_miniml_on_device_learning": "maybe"},
-                           "custom_miniml_on_device_learning = 'maybe' is not valid; valid: yes, no"),
-    "learning_rate": ({"custom_miniml_on_device_learning": "on", "custom_miniml_learning_rate": "-0.1"},
-                      "custom_miniml_learning_rate = '-0.1' is not valid; valid: a number > 0"),
-    "learning_rate_text": ({"custom_miniml_on_device_learning": "1", "custom_miniml_learning_rate": "fast"},
-                           "custom_miniml_learning_rate = 'fast' is not valid; valid: a number > 0"),
-    "golden": ({"custom_miniml_golden": "two"},
-               "custom_miniml_golden = 'two' is not valid; valid: an integer >= 0"),
-    "calibration_missing": ({"custom_miniml_quantize": "int8", "custom_miniml_calibration": "nope.npy"},
-                            "custom_miniml_calibration = 'nope.npy' is not valid (no file "),
-    "calibration_without_int8": ({"custom_miniml_calibration": "x.npy"},
-                                 "custom_miniml_calibration = 'x.npy' is not valid (only used with "
-                                 "custom_miniml_quantize = int8)"),
-    "python_missing": ({"custom_miniml_python": "/nonexistent/python3"},
-                       "custom_miniml_python = '/nonexistent/python3' is not valid (no such interpreter)"),
-    "model_not_pt2": ({"custom_miniml_model": "model/sensor.onnx"},
-                      "custom_miniml_model: 'model/sensor.onnx' is not a .pt2 file"),
-    "model_name_not_identifier": ({"custom_miniml_model": "model/sensor-v2.pt2"},
-                                  "custom_miniml_model: 'model/sensor-v2.pt2' gives the name 'sensor-v2', "
-                                  "which is not a C++ identifier; write the line as `my_model = model/sensor-v2.pt2`"),
-    "model_name_keyword": ({"custom_miniml_model": "class = model/sensor.pt2"},
-                           "custom_miniml_model: the name 'class' is a reserved word in C++"),
-    "model_duplicate": ({"custom_miniml_model": "model/sensor.pt2\nsensor = other/sensor.pt2"},
-                        "custom_miniml_model: two models are named 'sensor'"),
+    "unknown_key": (
+        {"custom_miniml_quantise": "int8"},
+        "unknown option custom_miniml_quantise; did you mean custom_miniml_quantize?",
+    ),
+    "quantize": (
+        {"custom_miniml_quantize": "int4"},
+        "custom_miniml_quantize = 'int4' is not valid; valid: none, int8",
+    ),
+    "loss": (
+        {"custom_miniml_on_device_learning": "yes", "custom_miniml_loss": "hinge"},
+        "custom_miniml_loss = 'hinge' is not valid; valid: mse, cross_entropy",
+    ),
+    "loss_without_learning": (
+        {"custom_miniml_loss": "mse"},
+        "custom_miniml_loss = 'mse' is not valid (set custom_miniml_on_device_learning = yes)",
+    ),
+    "on_device_learning": (
+        {"custom_miniml_on_device_learning": "maybe"},
+        "custom_miniml_on_device_learning = 'maybe' is not valid; valid: yes, no",
+    ),
+    "learning_rate": (
+        {"custom_miniml_on_device_learning": "on", "custom_miniml_learning_rate": "-0.1"},
+        "custom_miniml_learning_rate = '-0.1' is not valid; valid: a number > 0",
+    ),
+    "learning_rate_text": (
+        {"custom_miniml_on_device_learning": "1", "custom_miniml_learning_rate": "fast"},
+        "custom_miniml_learning_rate = 'fast' is not valid; valid: a number > 0",
+    ),
+    "golden": (
+        {"custom_miniml_golden": "two"},
+        "custom_miniml_golden = 'two' is not valid; valid: an integer >= 0",
+    ),
+    "calibration_missing": (
+        {"custom_miniml_quantize": "int8", "custom_miniml_calibration": "nope.npy"},
+        "custom_miniml_calibration = 'nope.npy' is not valid (no file ",
+    ),
+    "calibration_without_int8": (
+        {"custom_miniml_calibration": "x.npy"},
+        "custom_miniml_calibration = 'x.npy' is not valid (only used with "
+        "custom_miniml_quantize = int8)",
+    ),
+    "python_missing": (
+        {"custom_miniml_python": "/nonexistent/python3"},
+        "custom_miniml_python = '/nonexistent/python3' is not valid (no such interpreter)",
+    ),
+    "model_not_pt2": (
+        {"custom_miniml_model": "model/sensor.onnx"},
+        "custom_miniml_model: 'model/sensor.onnx' is not a .pt2 file",
+    ),
+    "model_name_not_identifier": (
+        {"custom_miniml_model": "model/sensor-v2.pt2"},
+        "custom_miniml_model: 'model/sensor-v2.pt2' gives the name 'sensor-v2', "
+        "which is not a C++ identifier; write the line as `my_model = model/sensor-v2.pt2`",
+    ),
+    "model_name_keyword": (
+        {"custom_miniml_model": "class = model/sensor.pt2"},
+        "custom_miniml_model: the name 'class' is a reserved word in C++",
+    ),
+    "model_duplicate": (
+        {"custom_miniml_model": "model/sensor.pt2\nsensor = other/sensor.pt2"},
+        "custom_miniml_model: two models are named 'sensor'",
+    ),
 }
 
 
@@ -145,31 +207,53 @@ def test_reject_option(case, tmp_path, fake_python, capsys):
 
 
 def test_reject_missing_model(tmp_path, fake_python, capsys):
-    env = FakeEnv(str(tmp_path), {"custom_miniml_model": "gone.pt2", "custom_miniml_python": fake_python.python})
+    env = FakeEnv(
+        str(tmp_path),
+        {"custom_miniml_model": "gone.pt2", "custom_miniml_python": fake_python.python},
+    )
     line = _fail(env, capsys)
-    assert line == f"[miniml] error: custom_miniml_model: {tmp_path / 'gone.pt2'} does not exist; " \
-                   "run the script that saves it"
+    assert (
+        line == f"[miniml] error: custom_miniml_model: {tmp_path / 'gone.pt2'} does not exist; "
+        "run the script that saves it"
+    )
 
 
 def test_reject_corrupt_model(tmp_path, fake_python, capsys):
     (tmp_path / "bad.pt2").write_bytes(b"not a zip at all")
-    env = FakeEnv(str(tmp_path), {"custom_miniml_model": "bad.pt2", "custom_miniml_python": fake_python.python})
+    env = FakeEnv(
+        str(tmp_path),
+        {"custom_miniml_model": "bad.pt2", "custom_miniml_python": fake_python.python},
+    )
     line = _fail(env, capsys)
-    assert line.startswith(f"[miniml] error: {tmp_path / 'bad.pt2'} is not a torch.export archive (not a zip file)")
+    assert line.startswith(
+        f"[miniml] error: {tmp_path / 'bad.pt2'} is not a torch.export archive (not a zip file)"
+    )
 
 
 def test_model_too_big_for_the_uno(tmp_path, fake_python, capsys):
     # The fake report says RAM = file size; a stored zip of a 3000-byte payload is > 2048 B.
     write_pt2(str(tmp_path / "big.pt2"), b"z" * 3000)
     size = os.path.getsize(tmp_path / "big.pt2")
-    env = FakeEnv(str(tmp_path), {"custom_miniml_model": "big.pt2", "custom_miniml_python": fake_python.python},
-                  board="uno", ram=2048, flash=32256 * 100)
+    env = FakeEnv(
+        str(tmp_path),
+        {"custom_miniml_model": "big.pt2", "custom_miniml_python": fake_python.python},
+        board="uno",
+        ram=2048,
+        flash=32256 * 100,
+    )
     line = _fail(env, capsys)
     assert line.startswith(f"[miniml] error: model needs {size} B RAM, board has 2048 B (uno): ")
-    env = FakeEnv(str(tmp_path), {"custom_miniml_model": "big.pt2", "custom_miniml_python": fake_python.python},
-                  board="uno", ram=2048 * 100, flash=16384)
+    env = FakeEnv(
+        str(tmp_path),
+        {"custom_miniml_model": "big.pt2", "custom_miniml_python": fake_python.python},
+        board="uno",
+        ram=2048 * 100,
+        flash=16384,
+    )
     line = _fail(env, capsys)
-    assert line.startswith(f"[miniml] error: model needs {10 * size} B flash, board has 16384 B (uno): ")
+    assert line.startswith(
+        f"[miniml] error: model needs {10 * size} B flash, board has 16384 B (uno): "
+    )
 
 
 def test_training_ram_counts_for_the_fit(tmp_path, fake_python, capsys):
@@ -177,7 +261,9 @@ def test_training_ram_counts_for_the_fit(tmp_path, fake_python, capsys):
     opts = {"custom_miniml_on_device_learning": "yes"}
     env = _env(tmp_path, fake_python, opts, board="uno", ram=2 * size, flash=10**6)
     line = _fail(env, capsys)
-    assert line.startswith(f"[miniml] error: model needs {3 * size} B RAM, board has {2 * size} B (uno)")
+    assert line.startswith(
+        f"[miniml] error: model needs {3 * size} B RAM, board has {2 * size} B (uno)"
+    )
     run_hook(_env(tmp_path, fake_python, opts, board="uno", ram=4 * size, flash=10**6))
     out = capsys.readouterr().out
     assert f"[miniml] board uno: models use {3 * size} of {4 * size} B RAM (75%)" in out
@@ -185,9 +271,14 @@ def test_training_ram_counts_for_the_fit(tmp_path, fake_python, capsys):
 
 def _python_without_torch(tmp_path) -> str:
     for cand in ("/usr/bin/python3", shutil.which("python3")):
-        if cand and subprocess.run([cand, "-c", "import torch"], capture_output=True).returncode != 0:
+        if (
+            cand
+            and subprocess.run([cand, "-c", "import torch"], capture_output=True).returncode != 0
+        ):
             return cand
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True
+    )
     return str(tmp_path / "venv" / "bin" / "python")
 
 
@@ -196,12 +287,15 @@ def test_no_torch_names_interpreter_and_install_command(tmp_path, capsys):
     write_pt2(str(tmp_path / "m.pt2"))
     env = FakeEnv(str(tmp_path), {"custom_miniml_model": "m.pt2", "custom_miniml_python": python})
     line = _fail(env, capsys)
-    assert line == (f"[miniml] error: no Python with torch to export the model (tried: {python}); "
-                    f"install it with: {python} -m pip install torch numpy")
+    assert line == (
+        f"[miniml] error: no Python with torch to export the model (tried: {python}); "
+        f"install it with: {python} -m pip install torch numpy"
+    )
 
 
 def test_foreign_miniml_module_is_replaced(tmp_path, fake_python, monkeypatch):
-    # PyPI has an unrelated `miniml`; the hook must use this repo's package even if that one was imported.
+    # PyPI has an unrelated `miniml`; the hook must use this repo's package even if that one was
+    # imported.
     fake = tmp_path / "site" / "miniml"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('the wrong miniml')\n")
@@ -210,11 +304,15 @@ def test_foreign_miniml_module_is_replaced(tmp_path, fake_python, monkeypatch):
     monkeypatch.setitem(sys.modules, "miniml", type(sys)("miniml"))
     sys.modules["miniml"].__file__ = str(fake / "__init__.py")
     env = run_hook(_env(tmp_path, fake_python))
-    assert sys.modules["miniml"].__file__.startswith(os.path.join(REPO, "platformio_plugin", "miniml"))
+    assert sys.modules["miniml"].__file__.startswith(
+        os.path.join(REPO, "platformio_plugin", "miniml")
+    )
     assert env.vars["CPPPATH"]
 
 
 def test_hook_imports_no_torch():
-    code = ("import sys; sys.path.insert(0, %r); import miniml.hook; "
-            "sys.exit(1 if 'torch' in sys.modules else 0)" % os.path.join(REPO, "platformio_plugin"))
+    code = (
+        "import sys; sys.path.insert(0, %r); import miniml.hook; "
+        "sys.exit(1 if 'torch' in sys.modules else 0)" % os.path.join(REPO, "platformio_plugin")
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -1,7 +1,8 @@
-"""The build hook with the real exporter (torch in this venv) but without PlatformIO: runpy on extra_script.py.
+"""The build hook with the real exporter (torch in this venv) but without PlatformIO: runpy on
+extra_script.py.
 
-Checks the numbers the hook prints against the exporter's own report, a corrupt .pt2, and a model too big for
-the Uno with its real RAM figure.
+Checks the numbers the hook prints against the exporter's own report, a corrupt .pt2, and a model
+too big for the Uno with its real RAM figure.
 """
 
 from __future__ import annotations
@@ -28,28 +29,53 @@ def _fail(env, capsys) -> str:
 
 def test_real_export_table_matches_report(tmp_path, capsys):
     save_mlp_pt2(str(tmp_path / "mlp.pt2"), in_features=4, hidden=8, out_features=3)
-    env = run_hook(FakeEnv(str(tmp_path), {"custom_miniml_model": "mlp.pt2", "custom_miniml_golden": "2",
-                                           "custom_miniml_python": sys.executable}, board="uno", ram=2048,
-                           flash=32256))
+    env = run_hook(
+        FakeEnv(
+            str(tmp_path),
+            {
+                "custom_miniml_model": "mlp.pt2",
+                "custom_miniml_golden": "2",
+                "custom_miniml_python": sys.executable,
+            },
+            board="uno",
+            ram=2048,
+            flash=32256,
+        )
+    )
     out_dir = env.vars["CPPPATH"][0]
     report = json.load(open(os.path.join(out_dir, "mlp.report.json")))
-    # 4*8 + 8 + 8*3 + 3 float parameters, 4*8 + 8*3 MACs; RAM is sizeof(Model), the arena of the hidden layer.
+    # 4*8 + 8 + 8*3 + 3 float parameters, 4*8 + 8*3 MACs; RAM is sizeof(Model), the arena of the
+    # hidden layer.
     assert report["flash_bytes"] >= 4 * (4 * 8 + 8 + 8 * 3 + 3) and report["macs"] == 4 * 8 + 8 * 3
     header = open(os.path.join(out_dir, "mlp.h")).read()
     assert "namespace mlp {" in header and "kGoldenCount = 2" in header
     lines = capsys.readouterr().out.splitlines()
     row = next(ln for ln in lines if ln.startswith("[miniml] mlp "))
-    assert row.split()[2:6] == [f"{report['flash_bytes']:,}", f"{report['ram_bytes']:,}", "-", f"{report['macs']:,}"]
+    assert row.split()[2:6] == [
+        f"{report['flash_bytes']:,}",
+        f"{report['ram_bytes']:,}",
+        "-",
+        f"{report['macs']:,}",
+    ]
     ram, flash = report["ram_bytes"], report["flash_bytes"]
-    assert (f"[miniml] board uno: models use {ram} of 2048 B RAM ({100.0 * ram / 2048:.0f}%), "
-            f"{flash} of 32256 B flash ({100.0 * flash / 32256:.0f}%)") in lines
+    assert (
+        f"[miniml] board uno: models use {ram} of 2048 B RAM ({100.0 * ram / 2048:.0f}%), "
+        f"{flash} of 32256 B flash ({100.0 * flash / 32256:.0f}%)"
+    ) in lines
 
 
 def test_reject_corrupt_pt2_archive(tmp_path, capsys):
-    with zipfile.ZipFile(tmp_path / "broken.pt2", "w") as z:  # a zip, but not a torch.export archive
+    with zipfile.ZipFile(
+        tmp_path / "broken.pt2", "w"
+    ) as z:  # a zip, but not a torch.export archive
         z.writestr("archive/data.pkl", b"garbage")
-    line = _fail(FakeEnv(str(tmp_path), {"custom_miniml_model": "broken.pt2",
-                                         "custom_miniml_python": sys.executable}), capsys)
+    line = _fail(
+        FakeEnv(
+            str(tmp_path),
+            {"custom_miniml_model": "broken.pt2", "custom_miniml_python": sys.executable},
+        ),
+        capsys,
+    )
     assert line.startswith("[miniml] error: broken.pt2: export failed: cannot load ")
     assert "as a torch.export program (.pt2)" in line
 
@@ -57,8 +83,18 @@ def test_reject_corrupt_pt2_archive(tmp_path, capsys):
 def test_reject_model_too_big_for_the_uno(tmp_path, capsys):
     # Hidden layer of 600 floats: a 2400 B arena alone, more than the Uno's 2048 B of SRAM.
     save_mlp_pt2(str(tmp_path / "wide.pt2"), in_features=4, hidden=600, out_features=2)
-    line = _fail(FakeEnv(str(tmp_path), {"custom_miniml_model": "wide.pt2", "custom_miniml_python": sys.executable},
-                         board="uno", ram=2048, flash=32256), capsys)
+    line = _fail(
+        FakeEnv(
+            str(tmp_path),
+            {"custom_miniml_model": "wide.pt2", "custom_miniml_python": sys.executable},
+            board="uno",
+            ram=2048,
+            flash=32256,
+        ),
+        capsys,
+    )
     report = json.load(open(tmp_path / ".pio" / "build" / "test" / "miniml" / "wide.report.json"))
     assert report["ram_bytes"] >= 600 * 4
-    assert line.startswith(f"[miniml] error: model needs {report['ram_bytes']} B RAM, board has 2048 B (uno): ")
+    assert line.startswith(
+        f"[miniml] error: model needs {report['ram_bytes']} B RAM, board has 2048 B (uno): "
+    )

@@ -1,9 +1,10 @@
 """End to end through PlatformIO (slow, marked `pio`): a fresh user project in a temp folder with
-`lib_deps = symlink://<repo>` and a generated .pt2 builds with `pio run` and passes `pio test` (golden vectors:
-the board computes what PyTorch computed) on native and on each simulated board.
+`lib_deps = symlink://<repo>` and a generated .pt2 builds with `pio run` and passes `pio test`
+(golden vectors: the board computes what PyTorch computed) on native and on each simulated board.
 
-Also: an unchanged second `pio run` does not re-export, a changed model does, and one model header included from
-two .cpp files links. Needs the offline PlatformIO core of scripts/offline_platformio.py (.pio-core).
+Also: an unchanged second `pio run` does not re-export, a changed model does, and one model header
+included from two .cpp files links. Needs the offline PlatformIO core of
+scripts/offline_platformio.py (.pio- core).
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ test_testing_command =
   ${{platformio.build_dir}}/${{this.__env__}}/firmware.elf
 """
 
-# An Arduino-style sketch split over two files, both including the generated header (ODR: must link).
+# An Arduino-style sketch split over two files, both including the generated header (ODR: must
+# link).
 MAIN_CPP = """\
 #include "mlp.h"
 float other_file_predict(const float* input);
@@ -119,15 +121,26 @@ int main() {{
 
 
 def _pio_ready() -> bool:
-    return os.path.isfile(os.path.join(CORE, "packages", "tool-scons", "scons.py")) and os.path.isfile(PIO)
+    return os.path.isfile(
+        os.path.join(CORE, "packages", "tool-scons", "scons.py")
+    ) and os.path.isfile(PIO)
 
 
 def _pio(project: str, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PLATFORMIO_CORE_DIR=CORE, PLATFORMIO_SETTING_ENABLE_TELEMETRY="No",
-               PLATFORMIO_SETTING_CHECK_PLATFORMIO_INTERVAL="3650",
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    return subprocess.run([PIO, *args, "-d", project], env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True)
+    env = dict(
+        os.environ,
+        PLATFORMIO_CORE_DIR=CORE,
+        PLATFORMIO_SETTING_ENABLE_TELEMETRY="No",
+        PLATFORMIO_SETTING_CHECK_PLATFORMIO_INTERVAL="3650",
+        PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+    )
+    return subprocess.run(
+        [PIO, *args, "-d", project],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
 
 
 def _make_project(root, models="model/mlp.pt2", extra="") -> str:
@@ -154,7 +167,9 @@ def _miniml_lines(proc: subprocess.CompletedProcess):
 @pytest.fixture(scope="module")
 def project(tmp_path_factory, request):
     if not _pio_ready():
-        pytest.skip("offline PlatformIO core missing: run scripts/setup.sh (scripts/offline_platformio.py)")
+        pytest.skip(
+            "offline PlatformIO core missing: run scripts/setup.sh (scripts/offline_platformio.py)"
+        )
     from conftest import _exporter_ready
 
     if not _exporter_ready():
@@ -166,18 +181,26 @@ def test_pio_run_exports_once_and_links_two_files(project):
     proc = _pio(project, "run", "-e", "native", "-e", "sim_uno")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = _miniml_lines(proc)
-    # One export per env (each env has its own build folder), each followed by the table and, on a board, the fit.
+    # One export per env (each env has its own build folder), each followed by the table and, on a
+    # board, the fit.
     assert sum("exporting model/mlp.pt2 -> mlp.h" in ln for ln in lines) == 2, lines
-    report = json.load(open(os.path.join(project, ".pio", "build", "sim_uno", "miniml", "mlp.report.json")))
+    report = json.load(
+        open(os.path.join(project, ".pio", "build", "sim_uno", "miniml", "mlp.report.json"))
+    )
     row = next(ln for ln in lines if ln.startswith("[miniml] mlp ") and "exported" in ln)
     assert row.split()[2:4] == [f"{report['flash_bytes']:,}", f"{report['ram_bytes']:,}"]
-    assert any(f"[miniml] board miniml_uno: models use {report['ram_bytes']} of 2048 B RAM" in ln for ln in lines)
+    assert any(
+        f"[miniml] board miniml_uno: models use {report['ram_bytes']} of 2048 B RAM" in ln
+        for ln in lines
+    )
     assert os.path.isfile(os.path.join(project, ".pio", "build", "sim_uno", "firmware.elf"))
 
     again = _pio(project, "run", "-e", "sim_uno")
     assert again.returncode == 0, again.stdout[-3000:]
     assert not any("exporting" in ln for ln in _miniml_lines(again)), _miniml_lines(again)
-    assert any(ln.startswith("[miniml] mlp ") and ln.endswith("up to date") for ln in _miniml_lines(again))
+    assert any(
+        ln.startswith("[miniml] mlp ") and ln.endswith("up to date") for ln in _miniml_lines(again)
+    )
 
     save_mlp_pt2(os.path.join(project, "model", "mlp.pt2"), seed=1)  # the user retrains the model
     changed = _pio(project, "run", "-e", "sim_uno")
@@ -187,8 +210,15 @@ def test_pio_run_exports_once_and_links_two_files(project):
 
 @pytest.mark.parametrize("env_name", ("native",) + SIM_ENVS)
 def test_pio_test_golden_passes_on_board(project, env_name):
-    proc = _pio(project, "test", "-e", env_name, "--without-uploading", "--json-output-path",
-                os.path.join(project, f"result_{env_name}.json"))
+    proc = _pio(
+        project,
+        "test",
+        "-e",
+        env_name,
+        "--without-uploading",
+        "--json-output-path",
+        os.path.join(project, f"result_{env_name}.json"),
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     result = json.load(open(os.path.join(project, f"result_{env_name}.json")))
     cases = [c for suite in result["test_suites"] for c in suite["test_cases"]]
@@ -209,32 +239,47 @@ void test_learning_lowers_the_loss() {
 """
 
 KINDS = {
-    # kind: (extra platformio.ini options, extra test code, extra RUN_TEST lines, expected test names)
-    "int8": ("custom_miniml_quantize = int8\ncustom_miniml_calibration = model/calibration.npy", "", "",
-             ["test_mlp_matches_pytorch"]),
-    "learning": ("custom_miniml_on_device_learning = yes\ncustom_miniml_loss = mse\n"
-                 "custom_miniml_learning_rate = 0.05", LEARN_TEST, "RUN_TEST(test_learning_lowers_the_loss);",
-                 ["test_mlp_matches_pytorch", "test_learning_lowers_the_loss"]),
+    # kind: (extra platformio.ini options, extra test code, extra RUN_TEST lines, expected test
+    # names)
+    "int8": (
+        "custom_miniml_quantize = int8\ncustom_miniml_calibration = model/calibration.npy",
+        "",
+        "",
+        ["test_mlp_matches_pytorch"],
+    ),
+    "learning": (
+        "custom_miniml_on_device_learning = yes\ncustom_miniml_loss = mse\n"
+        "custom_miniml_learning_rate = 0.05",
+        LEARN_TEST,
+        "RUN_TEST(test_learning_lowers_the_loss);",
+        ["test_mlp_matches_pytorch", "test_learning_lowers_the_loss"],
+    ),
 }
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_pio_test_golden_int8_and_learning(tmp_path, project, kind):
-    """The int8 and on-device-learning exports pass their golden checks on native and each simulated board."""
+    """The int8 and on-device-learning exports pass their golden checks on native and each simulated
+    board."""
     import numpy as np
 
     options, tests, runs, names = KINDS[kind]
     root = _make_project(tmp_path, extra=options)
-    np.save(os.path.join(root, "model", "calibration.npy"), np.random.default_rng(0).standard_normal(
-        (64, 1, 4)).astype(np.float32))
+    np.save(
+        os.path.join(root, "model", "calibration.npy"),
+        np.random.default_rng(0).standard_normal((64, 1, 4)).astype(np.float32),
+    )
     with open(os.path.join(root, "test", "test_golden", "test_main.cpp"), "w") as f:
         f.write(TEST_CPP.format(extra_tests=tests, extra_runs=runs))
     envs = [arg for e in ("native",) + SIM_ENVS for arg in ("-e", e)]
     out = os.path.join(root, "result.json")
     proc = _pio(root, "test", *envs, "--without-uploading", "--json-output-path", out)
     result = json.load(open(out)) if os.path.isfile(out) else {"test_suites": []}
-    got = {(suite["env_name"], c["name"]): c["status"] for suite in result["test_suites"]
-           for c in suite["test_cases"]}
+    got = {
+        (suite["env_name"], c["name"]): c["status"]
+        for suite in result["test_suites"]
+        for c in suite["test_cases"]
+    }
     want = {(e, n): "PASSED" for e in ("native",) + SIM_ENVS for n in names}
     assert got == want, proc.stdout[-4000:]
     assert proc.returncode == 0
