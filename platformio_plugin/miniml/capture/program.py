@@ -6,6 +6,7 @@ every error names the node, the aten op and the module path it came from (nn_mod
 from __future__ import annotations
 
 import operator
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -44,8 +45,10 @@ def supported_ops() -> List[str]:
     """Short op names (aten.relu_.default -> relu) of every registered lowering."""
     names = set()
     for t in ops.LOWERINGS:
-        base = t.split(".")[1].strip("_")
-        names.add(base)
+        base = re.sub(r"^(native_|unsafe_)|(_legit\w*|_with_indices|_functional)$", "",
+                      t.split(".")[1].strip("_"))
+        if base not in ("lift_fresh_copy", "alias", "detach", "contiguous"):
+            names.add(base)
     return sorted(names)
 
 
