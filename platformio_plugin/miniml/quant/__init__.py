@@ -50,11 +50,21 @@ def _int8_goldens(gq: Any, ctx: Any) -> None:
     ctx.golden_note = "outputs of the int8 model (miniml.quant.interpret), not float PyTorch"
 
 
+# Ops with no int8 kernel that may end an int8 model: they run in float on the dequantised values.
+FLOAT_TAIL_OPS = ("softmax", "log_softmax")
+
+
 def _float_tail(g: Any, options: Any) -> tuple:
-    """With on_device_learning, the Linear layers that will learn (the same choice as
-    passes/split_training.py) stay float: a float head on the int8 backbone."""
+    """Nodes that stay float after a dequantize_s8: a trailing Softmax/LogSoftmax (run on dequantised
+    logits, as documented for int8), and with on_device_learning the Linear layers that will learn (the
+    same choice as passes/split_training.py): a float head on the int8 backbone."""
     if not options.get("on_device_learning"):
-        return ()
+        tail = []
+        for n in reversed(g.nodes):
+            if n.op not in FLOAT_TAIL_OPS:
+                break
+            tail.insert(0, n.name)
+        return tuple(tail)
     from ..train.options import parse_train_options  # before split_training: train imports it
     from ..passes.split_training import _choose, _linear_chain  # noqa: I001
 

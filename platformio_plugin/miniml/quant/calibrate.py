@@ -193,6 +193,11 @@ def run_float(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
             y = _pool_float(x, op[:3], a["kernel"], a["stride"], a["padding"], a["count_include_pad"])
         elif op == "global_avg_pool":
             y = ins[0].reshape(n, a["channels"], a["size"]).astype(np.float64).mean(axis=2)
+        elif op in ("softmax", "log_softmax"):
+            z = ins[0].reshape(n, a["rows"], a["cols"]).astype(np.float64)
+            z = z - z.max(axis=2, keepdims=True)
+            lse = np.log(np.exp(z).sum(axis=2, keepdims=True))
+            y = np.exp(z - lse) if op == "softmax" else z - lse
         elif op == "add":
             y = ins[0] + ins[1]
         elif op == "mul":

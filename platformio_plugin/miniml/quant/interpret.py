@@ -65,6 +65,11 @@ def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
             if a.get("act") is not None:
                 y = np.maximum(y, 0.0) if a["act"][0] == "relu" else y
             y = y.astype(np.float32)
+        elif n.op in ("softmax", "log_softmax"):  # a float tail on dequantised logits
+            z = ins[0].reshape(a["rows"], a["cols"]).astype(np.float64)
+            z = z - z.max(axis=1, keepdims=True)
+            lse = np.log(np.exp(z).sum(axis=1, keepdims=True))
+            y = (np.exp(z - lse) if n.op == "softmax" else z - lse).astype(np.float32)
         elif n.op == "mul_s8":
             y = ref.mul_s8(ins[0], ins[1], a["a_zero_point"], a["b_zero_point"], a["multiplier"], a["shift"],
                            a["output_zero_point"], a["act_min"], a["act_max"])

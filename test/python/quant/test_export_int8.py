@@ -14,6 +14,7 @@ import torch.nn as nn
 from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, safe_id
 
 import miniml
+from miniml.api import build_header
 from miniml.errors import MinimlError, UnsupportedOpError
 from miniml.quant import int8_graph
 from miniml.quant.interpret import predict as predict_int8_graph
@@ -158,7 +159,7 @@ def test_lower_int8_header_constants(built):
 
 def _export_err(model, shape, **kw):
     with pytest.raises(MinimlError) as e:
-        miniml.api.build_header(model, torch.zeros(shape), "bad", quantize="int8", **kw)
+        build_header(model, torch.zeros(shape), "bad", quantize="int8", **kw)
     return str(e.value)
 
 
@@ -191,23 +192,35 @@ def test_reject_calibration_file(tmp_path):
     assert "does not exist" in _export_err(m, shape, calibration=str(tmp_path / "nope.npy"))
     p = tmp_path / "cal.npy"
     np.save(p, np.random.default_rng(1).standard_normal((16, 6)).astype(np.float32))
-    text, rep = miniml.api.build_header(m, torch.zeros(shape), "fromfile", quantize="int8", calibration=str(p))
+    text, rep = build_header(m, torch.zeros(shape), "fromfile", quantize="int8", calibration=str(p))
     assert "predict_int8" in text
 
 
 def test_reject_op_without_int8_kernel():
-    m = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1)).eval()
+    m = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1), nn.Linear(3, 2)).eval()
     with pytest.raises(UnsupportedOpError) as e:
-        miniml.api.build_header(m, torch.zeros(1, 4), "bad", quantize="int8",
+        build_header(m, torch.zeros(1, 4), "bad", quantize="int8",
                                 calibration=np.zeros((16, 4), np.float32))
     msg = str(e.value)
     assert "softmax" in msg and "has no int8 kernel" in msg and "quantize=None" in msg
 
 
+def test_final_softmax_runs_on_dequantised_logits(tmp_path):
+    torch.manual_seed(8)
+    m = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3), nn.Softmax(dim=1)).eval()
+    cal = np.random.default_rng(8).standard_normal((32, 4)).astype(np.float32)
+    g = int8_graph(m, torch.zeros(1, 4), calibration=cal)
+    assert [n.op for n in g.nodes] == ["quantize_s8", "linear_s8", "linear_s8", "dequantize_s8", "softmax"]
+    y = predict_int8_graph(g, cal[:5])
+    np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)
+    with torch.no_grad():
+        np.testing.assert_allclose(y, m(torch.from_numpy(cal[:5])).numpy(), atol=0.05)
+
+
 def test_reject_avgpool_count_include_pad():
     m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.AvgPool2d(3, stride=1, padding=1)).eval()
     with pytest.raises(UnsupportedOpError) as e:
-        miniml.api.build_header(m, torch.zeros(1, 1, 6, 6), "bad", quantize="int8",
+        build_header(m, torch.zeros(1, 1, 6, 6), "bad", quantize="int8",
                                 calibration=np.zeros((16, 1, 6, 6), np.float32))
     assert "count_include_pad=False" in str(e.value)
 
