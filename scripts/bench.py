@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""`make bench`: exports the fixed suite (scripts/bench/suite.py), builds one benchmark firmware per model, precision
-and simulated board with the cross compilers, counts predict() and learn() exactly (scripts/counters), and writes
-build/bench/results.json, results.md (also copied to docs/benchmarks.md with --docs) and PNG charts.
+"""`make bench`: exports the fixed suite (scripts/bench/suite.py), builds one benchmark firmware
+per model, precision and simulated board with the cross compilers, counts predict() and learn()
+exactly (scripts/counters), and writes build/bench/results.json, results.md (also copied to
+docs/benchmarks.md with --docs) and PNG charts.
 
-  .venv/bin/python scripts/bench.py [--only MODEL[,MODEL]] [--targets uno,stm32,esp32c3] [--out DIR] [--docs]
-                                    [--no-tflm] [--no-pio]
-Rows: {"model", "target", "precision", "predict_cycles", "learn_cycles", "flash_bytes", "ram_bytes", "stack_bytes",
-"arena_bytes", "arena_lower_bound"} plus unit, clock, ms, MACs and notes; null where not applicable or not built
-(the row's "note" says why). Cycle counts are exact and repeat bit for bit (each firmware runs twice to check).
+  .venv/bin/python scripts/bench.py [--only MODEL[,MODEL]] [--targets uno,stm32,esp32c3]
+                                    [--out DIR] [--docs] [--no-tflm] [--no-pio] [--no-charts]
+Rows: {"model", "target", "precision", "predict_cycles", "learn_cycles", "flash_bytes",
+"ram_bytes", "stack_bytes", "arena_bytes", "arena_lower_bound"} plus unit, clock, ms, MACs and
+notes; null where not applicable or not built (the row's "note" says why). Cycle counts are exact
+and repeat bit for bit (each firmware runs twice to check).
 """
 
 from __future__ import annotations
@@ -30,8 +32,18 @@ import numpy as np  # noqa: E402
 from bench import firmware, publish, suite  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-FIELDS = ("model", "target", "precision", "predict_cycles", "learn_cycles", "flash_bytes", "ram_bytes",
-          "stack_bytes", "arena_bytes", "arena_lower_bound")
+FIELDS = (
+    "model",
+    "target",
+    "precision",
+    "predict_cycles",
+    "learn_cycles",
+    "flash_bytes",
+    "ram_bytes",
+    "stack_bytes",
+    "arena_bytes",
+    "arena_lower_bound",
+)
 
 
 def _header_const(text: str, name: str) -> Optional[float]:
@@ -46,13 +58,15 @@ def _empty_row(model: str, target: str, precision: str) -> Dict[str, Any]:
 
 
 def _harness_rows(targets: List[str], work: Path) -> List[Dict[str, Any]]:
-    """The benchmark firmware around an empty model: what the harness itself costs in flash and RAM."""
+    """The benchmark firmware around an empty model: what the harness costs in flash and RAM."""
     hdr = work / "harness" / "bench_empty.h"
     hdr.parent.mkdir(parents=True, exist_ok=True)
-    hdr.write_text("// Empty model for the harness baseline.\n#include \"miniml/core_types.h\"\n"
-                   "namespace bench_empty {\nconstexpr miniml::index_t kInputSize = 1;\n"
-                   "constexpr miniml::index_t kOutputSize = 1;\nclass Model {\n public:\n"
-                   "  void predict(const float* input, float* output) { output[0] = input[0]; }\n};\n}\n")
+    hdr.write_text(
+        '// Empty model for the harness baseline.\n#include "miniml/core_types.h"\n'
+        "namespace bench_empty {\nconstexpr miniml::index_t kInputSize = 1;\n"
+        "constexpr miniml::index_t kOutputSize = 1;\nclass Model {\n public:\n"
+        "  void predict(const float* input, float* output) { output[0] = input[0]; }\n};\n}\n"
+    )
     rows = []
     for t in targets:
         tgt = firmware.TARGETS[t]
@@ -85,8 +99,10 @@ def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, l
     for key in ("predict", "predict_int8", "learn"):
         n = row.get(key + "_cycles")
         row[key + "_ms"] = None if n is None else round(1000.0 * n / tgt.clock_hz, 4)
-    row["fits"] = (row["flash_bytes"] <= tgt.flash_limit
-                   and row["ram_bytes"] + row["stack_bytes"] <= tgt.ram_limit)
+    row["fits"] = (
+        row["flash_bytes"] <= tgt.flash_limit
+        and row["ram_bytes"] + row["stack_bytes"] <= tgt.ram_limit
+    )
 
 
 def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) -> Dict[str, Any]:
@@ -95,7 +111,8 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
 
     rows: List[Dict[str, Any]] = []
     exports: List[Dict[str, Any]] = []
-    # Warm-up: the first torch.export in a process pays for lazy imports; keep that out of the export times.
+    # Warm-up: the first torch.export in a process pays for lazy imports; keep them out of the
+    # export times.
     miniml.analyze(torch.nn.Sequential(torch.nn.Linear(2, 2)).eval(), torch.zeros(1, 2), "warmup")
     for model in models:
         t0 = time.perf_counter()
@@ -123,14 +140,23 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
                     rows.append(row)
                 continue
             seconds = time.perf_counter() - t0
-            exports.append({"model": model.name, "precision": precision, "export_seconds": round(seconds, 3),
-                            "macs": report.macs})
+            exports.append(
+                {
+                    "model": model.name,
+                    "precision": precision,
+                    "export_seconds": round(seconds, 3),
+                    "macs": report.macs,
+                }
+            )
             header = Path(report.header_path)
             text = header.read_text()
             x_s8 = None
             int8 = "predict_int8(" in text
             if int8:
-                scale, zp = _header_const(text, "kInputScale"), _header_const(text, "kInputZeroPoint")
+                scale, zp = (
+                    _header_const(text, "kInputScale"),
+                    _header_const(text, "kInputZeroPoint"),
+                )
                 x_s8 = np.clip(np.round(x.reshape(-1) / scale) + zp, -128, 127).astype(np.int8)
             rng = np.random.default_rng(7)
             out_size = int(np.prod(report.output_shape))
@@ -139,16 +165,27 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
             for t in vts:
                 tgt = firmware.TARGETS[t]
                 row = _empty_row(model.name, t, precision)
-                row.update(arena_bytes=report.arena_bytes, arena_lower_bound=report.arena_lower_bound,
-                           model_ram_bytes=report.ram_bytes, model_flash_bytes=report.flash_bytes,
-                           macs=report.macs, unit=tgt.unit, clock_hz=tgt.clock_hz)
+                row.update(
+                    arena_bytes=report.arena_bytes,
+                    arena_lower_bound=report.arena_lower_bound,
+                    model_ram_bytes=report.ram_bytes,
+                    model_flash_bytes=report.flash_bytes,
+                    macs=report.macs,
+                    unit=tgt.unit,
+                    clock_hz=tgt.clock_hz,
+                )
                 if report.training_ram_bytes:
                     row["training_ram_bytes"] = report.training_ram_bytes
                 w = work / name / t
                 w.mkdir(parents=True, exist_ok=True)
                 firmware.write_data(w / "bench_data.h", x.reshape(-1), x_s8, target, label)
                 defines = (["BENCH_INT8"] if int8 else []) + (
-                    ["BENCH_LEARN_MSE"] if v.learn == "mse" else ["BENCH_LEARN_CE"] if v.learn == "ce" else [])
+                    ["BENCH_LEARN_MSE"]
+                    if v.learn == "mse"
+                    else ["BENCH_LEARN_CE"]
+                    if v.learn == "ce"
+                    else []
+                )
                 try:
                     elf = firmware.build(tgt, w, header, name, defines)
                     _measure(row, tgt, elf, int8, v.learn is not None)
@@ -156,18 +193,32 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
                     row["note"] = str(e).splitlines()[0][:300]
                     log("%s %s %s: %s" % (model.name, precision, t, row["note"]))
                 rows.append(row)
-                log("%s %s %s: predict %s learn %s flash %s ram %s stack %s" % (
-                    model.name, precision, t, row["predict_cycles"], row["learn_cycles"], row["flash_bytes"],
-                    row["ram_bytes"], row["stack_bytes"]))
+                log(
+                    "%s %s %s: predict %s learn %s flash %s ram %s stack %s"
+                    % (
+                        model.name,
+                        precision,
+                        t,
+                        row["predict_cycles"],
+                        row["learn_cycles"],
+                        row["flash_bytes"],
+                        row["ram_bytes"],
+                        row["stack_bytes"],
+                    )
+                )
     return {"rows": rows, "exports": exports}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", default="", help="comma-separated model names (default: the whole suite)")
+    ap.add_argument(
+        "--only", default="", help="comma-separated model names (default: the whole suite)"
+    )
     ap.add_argument("--targets", default="uno,stm32,esp32c3")
     ap.add_argument("--out", default=str(REPO / "build" / "bench"))
-    ap.add_argument("--docs", action="store_true", help="also copy results.md to docs/benchmarks.md")
+    ap.add_argument(
+        "--docs", action="store_true", help="also copy results.md to docs/benchmarks.md"
+    )
     ap.add_argument("--no-tflm", action="store_true", help="skip the TFLite Micro arena comparison")
     ap.add_argument("--no-pio", action="store_true", help="skip the unchanged `pio run` overhead")
     ap.add_argument("--no-charts", action="store_true")
@@ -183,13 +234,17 @@ def main() -> int:
     only = [s for s in args.only.split(",") if s]
     unknown = [s for s in only if s not in {m.name for m in suite.SUITE}]
     if unknown:
-        raise SystemExit("bench: unknown model(s) %s; the suite has %s"
-                         % (", ".join(unknown), ", ".join(m.name for m in suite.SUITE)))
+        raise SystemExit(
+            "bench: unknown model(s) %s; the suite has %s"
+            % (", ".join(unknown), ", ".join(m.name for m in suite.SUITE))
+        )
     models = [m for m in suite.SUITE if not only or m.name in only]
     targets = [t for t in args.targets.split(",") if t]
     results = run_suite(models, targets, work, log)
     results["harness"] = _harness_rows(targets, work)
-    results["kernels"] = [firmware.kernel_costs(firmware.TARGETS[t], work / "kernels" / t) for t in targets]
+    results["kernels"] = [
+        firmware.kernel_costs(firmware.TARGETS[t], work / "kernels" / t) for t in targets
+    ]
     results["tflm"] = [] if args.no_tflm else _tflm(models, log)
     results["pio"] = None if args.no_pio else _pio_overhead(work, log)
     results["anchors"] = suite.ANCHORS

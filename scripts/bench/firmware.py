@@ -1,14 +1,16 @@
-"""Builds bench_main.cpp around one exported header for one simulated board, sizes the ELF and counts its regions.
+"""Builds bench_main.cpp around one exported header for one simulated board, sizes the ELF and
+counts its regions.
 
-Flags mirror the simulated-board PlatformIO platforms (platformio_plugin/platforms/*/builder/main.py). Counts come
-from scripts/counters/count.py: exact cycles on the AVR (simavr), executed instructions on the Cortex-M4 (QEMU TCG
-plugin) and retired instructions on rv32imc (minstret under QEMU -icount).
-"""
+Flags mirror the simulated-board PlatformIO platforms
+(platformio_plugin/platforms/*/builder/main.py). Counts come from scripts/counters/count.py:
+exact cycles on the AVR (simavr), executed instructions on the Cortex-M4 (QEMU TCG plugin) and
+retired instructions on rv32imc (minstret under QEMU -icount)."""
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,7 +22,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 COUNTERS = REPO / "scripts" / "counters"
 MAIN = Path(__file__).resolve().parent / "bench_main.cpp"
-AVR_EXIT = REPO / "platformio_plugin" / "platforms" / "miniml-simavr" / "runtime" / "miniml_sim_exit.c"
+AVR_EXIT = (
+    REPO / "platformio_plugin" / "platforms" / "miniml-simavr" / "runtime" / "miniml_sim_exit.c"
+)
 WARN = ["-Wall", "-Wextra"]  # no -Werror: a warning in a kernel header must not hide its numbers
 
 
@@ -40,26 +44,87 @@ class Target:
 _PICO = ["--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost"]
 TARGETS: Dict[str, Target] = {
     "uno": Target(
-        "uno", "ATmega328P @ 16 MHz (simavr)", 16_000_000, "cycles",
-        ["avr-g++", "-mmcu=atmega328p", "-Os", "-std=gnu++11", "-ffunction-sections", "-fdata-sections", "-flto",
-         "-ffp-contract=off", "-fno-exceptions", "-fno-threadsafe-statics", "-DF_CPU=16000000L",
-         "-Wl,--gc-sections", "-fuse-linker-plugin"],
-        [str(AVR_EXIT)], "avr-size", 32256, 2048),
+        "uno",
+        "ATmega328P @ 16 MHz (simavr)",
+        16_000_000,
+        "cycles",
+        [
+            "avr-g++",
+            "-mmcu=atmega328p",
+            "-Os",
+            "-std=gnu++11",
+            "-ffunction-sections",
+            "-fdata-sections",
+            "-flto",
+            "-ffp-contract=off",
+            "-fno-exceptions",
+            "-fno-threadsafe-statics",
+            "-DF_CPU=16000000L",
+            "-Wl,--gc-sections",
+            "-fuse-linker-plugin",
+        ],
+        [str(AVR_EXIT)],
+        "avr-size",
+        32256,
+        2048,
+    ),
     "stm32": Target(
-        "stm32", "STM32F405 Cortex-M4F @ 168 MHz (QEMU netduinoplus2)", 168_000_000, "instructions",
-        ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-Os",
-         "-std=gnu++11", "-ffunction-sections", "-fdata-sections", "-ffp-contract=off", "-fno-rtti",
-         "-fno-exceptions"] + _PICO +
-        ["-Wl,--gc-sections,--defsym=__flash=0x08000000,--defsym=__flash_size=0x100000,"
-         "--defsym=__ram=0x20000000,--defsym=__ram_size=0x20000"],
-        [], "arm-none-eabi-size", 1048576, 131072),
+        "stm32",
+        "STM32F405 Cortex-M4F @ 168 MHz (QEMU netduinoplus2)",
+        168_000_000,
+        "instructions",
+        [
+            "arm-none-eabi-gcc",
+            "-mcpu=cortex-m4",
+            "-mthumb",
+            "-mfloat-abi=hard",
+            "-mfpu=fpv4-sp-d16",
+            "-Os",
+            "-std=gnu++11",
+            "-ffunction-sections",
+            "-fdata-sections",
+            "-ffp-contract=off",
+            "-fno-rtti",
+            "-fno-exceptions",
+        ]
+        + _PICO
+        + [
+            "-Wl,--gc-sections,--defsym=__flash=0x08000000,--defsym=__flash_size=0x100000,"
+            "--defsym=__ram=0x20000000,--defsym=__ram_size=0x20000"
+        ],
+        [],
+        "arm-none-eabi-size",
+        1048576,
+        131072,
+    ),
     "esp32c3": Target(
-        "esp32c3", "rv32imc (ESP32-C3 class) @ 160 MHz (QEMU virt)", 160_000_000, "instructions",
-        ["riscv64-unknown-elf-gcc", "-march=rv32imc", "-mabi=ilp32", "-misa-spec=2.2", "-Os", "-std=gnu++11",
-         "-ffunction-sections", "-fdata-sections", "-ffp-contract=off", "-fno-rtti", "-fno-exceptions"] + _PICO +
-        ["-Wl,--gc-sections,--defsym=__flash=0x80000000,--defsym=__flash_size=0x200000,"
-         "--defsym=__ram=0x80200000,--defsym=__ram_size=0x64000"],
-        [], "riscv64-unknown-elf-size", 1310720, 327680),
+        "esp32c3",
+        "rv32imc (ESP32-C3 class) @ 160 MHz (QEMU virt)",
+        160_000_000,
+        "instructions",
+        [
+            "riscv64-unknown-elf-gcc",
+            "-march=rv32imc",
+            "-mabi=ilp32",
+            "-misa-spec=2.2",
+            "-Os",
+            "-std=gnu++11",
+            "-ffunction-sections",
+            "-fdata-sections",
+            "-ffp-contract=off",
+            "-fno-rtti",
+            "-fno-exceptions",
+        ]
+        + _PICO
+        + [
+            "-Wl,--gc-sections,--defsym=__flash=0x80000000,--defsym=__flash_size=0x200000,"
+            "--defsym=__ram=0x80200000,--defsym=__ram_size=0x64000"
+        ],
+        [],
+        "riscv64-unknown-elf-size",
+        1310720,
+        327680,
+    ),
 }
 
 
@@ -68,21 +133,36 @@ class BuildError(RuntimeError):
 
 
 def _c_floats(a: np.ndarray) -> str:
-    return ", ".join(("%.9g" % v) + ("f" if ("." in "%.9g" % v or "e" in "%.9g" % v) else ".0f")
-                     for v in np.asarray(a, np.float32).reshape(-1))
+    return ", ".join(
+        ("%.9g" % v) + ("f" if ("." in "%.9g" % v or "e" in "%.9g" % v) else ".0f")
+        for v in np.asarray(a, np.float32).reshape(-1)
+    )
 
 
-def write_data(path: Path, x: np.ndarray, x_s8: Optional[np.ndarray], target: Optional[np.ndarray],
-               label: Optional[int]) -> None:
+def write_data(
+    path: Path,
+    x: np.ndarray,
+    x_s8: Optional[np.ndarray],
+    target: Optional[np.ndarray],
+    label: Optional[int],
+) -> None:
     """bench_data.h: the benchmark input (and target or label) in flash."""
-    lines = ["// Generated by scripts/bench.py: benchmark input in flash.", "#include <stdint.h>",
-             '#include "miniml/core_rom.h"',
-             "static const float kBenchInput[%d] MINIML_ROM = {%s};" % (x.size, _c_floats(x))]
+    lines = [
+        "// Generated by scripts/bench.py: benchmark input in flash.",
+        "#include <stdint.h>",
+        '#include "miniml/core_rom.h"',
+        "static const float kBenchInput[%d] MINIML_ROM = {%s};" % (x.size, _c_floats(x)),
+    ]
     if x_s8 is not None:
-        lines.append("static const int8_t kBenchInputS8[%d] MINIML_ROM = {%s};"
-                     % (x_s8.size, ", ".join(str(int(v)) for v in x_s8.reshape(-1))))
+        lines.append(
+            "static const int8_t kBenchInputS8[%d] MINIML_ROM = {%s};"
+            % (x_s8.size, ", ".join(str(int(v)) for v in x_s8.reshape(-1)))
+        )
     if target is not None:
-        lines.append("static const float kBenchTarget[%d] MINIML_ROM = {%s};" % (target.size, _c_floats(target)))
+        lines.append(
+            "static const float kBenchTarget[%d] MINIML_ROM = {%s};"
+            % (target.size, _c_floats(target))
+        )
     if label is not None:
         lines.append("static const uint16_t kBenchLabel = %d;" % label)
     path.write_text("\n".join(lines) + "\n")
@@ -90,19 +170,40 @@ def write_data(path: Path, x: np.ndarray, x_s8: Optional[np.ndarray], target: Op
 
 def build(target: Target, work: Path, header: Path, ns: str, defines: List[str]) -> Path:
     elf = work / "firmware.elf"
-    cmd = (target.cxx + WARN + ["-I", str(REPO / "include"), "-I", str(COUNTERS), "-I", str(header.parent),
-                                "-I", str(work), '-DBENCH_HEADER="%s"' % header.name, "-DBENCH_NS=%s" % ns]
-           + ["-D" + d for d in defines] + [str(MAIN)] + target.extra_sources + ["-o", str(elf)])
-    (work / "build.cmd").write_text(" ".join(cmd) + "\n")
+    cmd = (
+        target.cxx
+        + WARN
+        + [
+            "-I",
+            str(REPO / "include"),
+            "-I",
+            str(COUNTERS),
+            "-I",
+            str(header.parent),
+            "-I",
+            str(work),
+            '-DBENCH_HEADER="%s"' % header.name,
+            "-DBENCH_NS=%s" % ns,
+        ]
+        + ["-D" + d for d in defines]
+        + [str(MAIN)]
+        + target.extra_sources
+        + ["-o", str(elf)]
+    )
+    (work / "build.cmd").write_text(shlex.join(cmd) + "\n")  # re-runnable: sh build.cmd
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise BuildError("%s build failed: %s" % (target.name, (proc.stderr or proc.stdout).strip()[-1500:]))
+        raise BuildError(
+            "%s build failed: %s" % (target.name, (proc.stderr or proc.stdout).strip()[-1500:])
+        )
     return elf
 
 
 def sizes(target: Target, elf: Path) -> Dict[str, int]:
     """Berkeley sizes of the ELF: flash = text + data, static RAM = data + bss."""
-    out = subprocess.run([target.size_tool, "-B", str(elf)], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [target.size_tool, "-B", str(elf)], check=True, capture_output=True, text=True
+    ).stdout
     text, data, bss = (int(v) for v in out.splitlines()[1].split()[:3])
     return {"flash_bytes": text + data, "ram_bytes": data + bss}
 
@@ -111,35 +212,69 @@ _STACK = re.compile(r"bench: stack (\d+) sum (\d+)")
 
 
 def run(elf: Path, timeout: float = 120.0) -> Dict[str, object]:
-    proc = subprocess.run([sys.executable, str(COUNTERS / "count.py"), "--json", "--timeout", "%g" % timeout,
-                           str(elf)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(COUNTERS / "count.py"),
+            "--json",
+            "--timeout",
+            "%g" % timeout,
+            str(elf),
+        ],
+        capture_output=True,
+        text=True,
+    )
     try:
         res = json.loads(proc.stdout)
     except json.JSONDecodeError as e:
-        raise BuildError("count.py gave no JSON for %s: %s" % (elf, proc.stderr.strip()[-500:])) from e
+        raise BuildError(
+            "count.py gave no JSON for %s: %s" % (elf, proc.stderr.strip()[-500:])
+        ) from e
     if res["exit_code"] != 0:
-        raise BuildError("firmware %s exited with %s: %s" % (elf, res["exit_code"], res["output"][-500:]))
+        raise BuildError(
+            "firmware %s exited with %s: %s" % (elf, res["exit_code"], res["output"][-500:])
+        )
     m = _STACK.search(res["output"])
     if not m:
         raise BuildError("firmware %s printed no stack line: %r" % (elf, res["output"][-500:]))
-    return {"regions": res["regions"], "unit": res["unit"], "stack_bytes": int(m.group(1)),
-            "checksum": int(m.group(2))}
+    return {
+        "regions": res["regions"],
+        "unit": res["unit"],
+        "stack_bytes": int(m.group(1)),
+        "checksum": int(m.group(2)),
+    }
 
 
 KERNELS = Path(__file__).resolve().parent / "kernels_main.cpp"
 
 
 def kernel_costs(target: Target, work: Path) -> Dict[str, object]:
-    """Per-MAC and per-requantisation cost of the hot loops (kernels_main.cpp), in the target's counter unit."""
+    """Per-MAC and per-requantisation cost of the hot loops (kernels_main.cpp), in counter units."""
     work.mkdir(parents=True, exist_ok=True)
     elf = work / "kernels.elf"
-    cmd = (target.cxx + WARN + ["-I", str(REPO / "include"), "-I", str(COUNTERS), str(KERNELS)]
-           + target.extra_sources + ["-o", str(elf)])
+    cmd = (
+        target.cxx
+        + WARN
+        + ["-I", str(REPO / "include"), "-I", str(COUNTERS), str(KERNELS)]
+        + target.extra_sources
+        + ["-o", str(elf)]
+    )
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise BuildError("%s kernel build failed: %s" % (target.name, proc.stderr.strip()[-1500:]))
-    res = json.loads(subprocess.run([sys.executable, str(COUNTERS / "count.py"), "--json", str(elf)],
-                                    capture_output=True, text=True).stdout)
+    res = json.loads(
+        subprocess.run(
+            [sys.executable, str(COUNTERS / "count.py"), "--json", str(elf)],
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
     dot64, dot0, requant, f64, f0 = res["regions"]
-    return {"target": target.name, "unit": target.unit, "dot_s8_per_mac": round((dot64 - dot0) / 64.0, 2),
-            "dot_s8_call": dot0, "requantize_s8": requant, "linear_f32_per_mac": round((f64 - f0) / 64.0, 2)}
+    return {
+        "target": target.name,
+        "unit": target.unit,
+        "dot_s8_per_mac": round((dot64 - dot0) / 64.0, 2),
+        "dot_s8_call": dot0,
+        "requantize_s8": requant,
+        "linear_f32_per_mac": round((f64 - f0) / 64.0, 2),
+    }

@@ -1,10 +1,11 @@
-"""The fixed benchmark suite: models, their inputs, the export variants and the boards each variant runs on.
+"""The fixed benchmark suite: models, their inputs, the export variants and the boards each variant
+runs on.
 
-Every model is built with fixed seeds (torch.manual_seed, numpy default_rng) on one thread, so the exported
-weights, and with them the cycle counts, are the same from run to run. The digits CNN is trained for a few epochs
-on scikit-learn's bundled 8x8 digits (architecture of examples/digits_int8); the others keep their seeded
-initial weights: speed and memory do not depend on how well a model was trained.
-"""
+Every model is built with fixed seeds (torch.manual_seed, numpy default_rng) on one thread, so
+the exported weights, and with them the cycle counts, are the same from run to run. The digits
+CNN is trained for a few epochs on scikit-learn's bundled 8x8 digits (architecture of
+examples/digits_int8); the others keep their seeded initial weights: speed and memory do not
+depend on how well a model was trained."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ class Variant:
 class Model:
     name: str
     about: str
-    build: Callable[[], Tuple[Any, np.ndarray, np.ndarray]]  # -> (module, bench input [1,...], calibration)
+    build: Callable[
+        [], Tuple[Any, np.ndarray, np.ndarray]
+    ]  # -> (module, bench input [1,...], calibration)
     variants: List[Variant] = field(default_factory=list)
 
 
@@ -43,7 +46,11 @@ def mlp16():
     _seeded(0)
     m = nn.Sequential(nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 4)).eval()
     rng = np.random.default_rng(0)
-    return m, rng.standard_normal((1, 16)).astype(np.float32), rng.standard_normal((128, 16)).astype(np.float32)
+    return (
+        m,
+        rng.standard_normal((1, 16)).astype(np.float32),
+        rng.standard_normal((128, 16)).astype(np.float32),
+    )
 
 
 def sensor_head():
@@ -51,9 +58,15 @@ def sensor_head():
     from torch import nn
 
     _seeded(1)
-    m = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 4)).eval()
+    m = nn.Sequential(
+        nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 4)
+    ).eval()
     rng = np.random.default_rng(1)
-    return m, rng.standard_normal((1, 16)).astype(np.float32), rng.standard_normal((128, 16)).astype(np.float32)
+    return (
+        m,
+        rng.standard_normal((1, 16)).astype(np.float32),
+        rng.standard_normal((128, 16)).astype(np.float32),
+    )
 
 
 def digits_cnn():
@@ -66,9 +79,15 @@ def digits_cnn():
     images = torch.tensor(digits.images / 16.0, dtype=torch.float32).unsqueeze(1)
     labels = torch.tensor(digits.target)
     m = nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(64, 10))
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64, 10),
+    )
     opt = torch.optim.Adam(m.parameters(), lr=0.01)
     for _ in range(8):
         for batch in torch.arange(1500).split(64):
@@ -80,7 +99,7 @@ def digits_cnn():
 
 
 def vibration_resnet():
-    """1-D residual sensor CNN (architecture of examples/vibration_cnn): 1x64 window -> 3 classes."""
+    """1-D residual sensor CNN (architecture of examples/vibration_cnn): 1x64 -> 3 classes."""
     import torch
     from torch import nn
 
@@ -88,20 +107,36 @@ def vibration_resnet():
         def __init__(self, channels: int):
             super().__init__()
             self.body = nn.Sequential(
-                nn.Conv1d(channels, channels, 3, padding=1), nn.BatchNorm1d(channels), nn.ReLU(),
-                nn.Conv1d(channels, channels, 3, padding=1), nn.BatchNorm1d(channels))
+                nn.Conv1d(channels, channels, 3, padding=1),
+                nn.BatchNorm1d(channels),
+                nn.ReLU(),
+                nn.Conv1d(channels, channels, 3, padding=1),
+                nn.BatchNorm1d(channels),
+            )
 
         def forward(self, x):
             return torch.relu(x + self.body(x))
 
     _seeded(2)
     m = nn.Sequential(
-        nn.Conv1d(1, 8, 5, stride=2, padding=2), nn.BatchNorm1d(8), nn.ReLU(),
-        Residual(8), nn.MaxPool1d(2), Residual(8), nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(8, 3)).eval()
+        nn.Conv1d(1, 8, 5, stride=2, padding=2),
+        nn.BatchNorm1d(8),
+        nn.ReLU(),
+        Residual(8),
+        nn.MaxPool1d(2),
+        Residual(8),
+        nn.AdaptiveAvgPool1d(1),
+        nn.Flatten(),
+        nn.Linear(8, 3),
+    ).eval()
     rng = np.random.default_rng(2)
     t = np.arange(64, dtype=np.float32)
-    win = lambda n: (np.sin(0.3 * t + rng.uniform(0, 6.28, (n, 1))) +  # noqa: E731
-                     0.2 * rng.standard_normal((n, 64))).astype(np.float32)[:, None, :]
+
+    def win(n: int) -> np.ndarray:
+        phase = rng.uniform(0, 6.28, (n, 1))
+        x = np.sin(0.3 * t + phase) + 0.2 * rng.standard_normal((n, 64))
+        return x.astype(np.float32)[:, None, :]
+
     return m, win(1), win(128)
 
 
@@ -111,60 +146,130 @@ def ds_cnn():
 
     _seeded(3)
     m = nn.Sequential(
-        nn.Conv2d(1, 8, 3, stride=2, padding=1), nn.ReLU(),  # 8 x 16 x 16
-        nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.ReLU(), nn.Conv2d(8, 16, 1), nn.ReLU(),
-        nn.Conv2d(16, 16, 3, stride=2, padding=1, groups=16), nn.ReLU(), nn.Conv2d(16, 32, 1), nn.ReLU(),  # 8x8
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10)).eval()
+        nn.Conv2d(1, 8, 3, stride=2, padding=1),
+        nn.ReLU(),  # 8 x 16 x 16
+        nn.Conv2d(8, 8, 3, padding=1, groups=8),
+        nn.ReLU(),
+        nn.Conv2d(8, 16, 1),
+        nn.ReLU(),
+        nn.Conv2d(16, 16, 3, stride=2, padding=1, groups=16),
+        nn.ReLU(),
+        nn.Conv2d(16, 32, 1),
+        nn.ReLU(),  # 8x8
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(32, 10),
+    ).eval()
     rng = np.random.default_rng(3)
-    return m, rng.standard_normal((1, 1, 32, 32)).astype(np.float32), \
-        rng.standard_normal((64, 1, 32, 32)).astype(np.float32)
+    return (
+        m,
+        rng.standard_normal((1, 1, 32, 32)).astype(np.float32),
+        rng.standard_normal((64, 1, 32, 32)).astype(np.float32),
+    )
 
 
 ALL = ("uno", "stm32", "esp32c3")
 SUITE: List[Model] = [
-    Model("mlp16", "MLP 16-16-4 (ReLU)", mlp16, [
-        Variant("float", {}, ALL),
-        Variant("int8", {"quantize": "int8"}, ALL),
-        Variant("float", {"on_device_learning": True, "loss": "mse"}, ALL, learn="mse"),
-    ]),
-    Model("digits_cnn", "digits CNN 1x8x8: conv8-pool-conv16-pool-fc10", digits_cnn, [
-        Variant("int8", {"quantize": "int8"}, ALL),
-        Variant("float", {}, ("stm32", "esp32c3")),
-    ]),
-    Model("vibration_resnet", "1-D residual CNN 1x64: conv8/2 + 2 residual blocks", vibration_resnet, [
-        Variant("int8", {"quantize": "int8"}, ALL),
-        Variant("float", {}, ("stm32", "esp32c3")),
-    ]),
-    Model("sensor_head", "16-32-16 int8 backbone, float Linear(16,4) head learning", sensor_head, [
-        Variant("int8+float head", {"quantize": "int8", "on_device_learning": True, "loss": "cross_entropy"},
-                ALL, learn="ce"),
-        Variant("float", {"on_device_learning": True, "loss": "cross_entropy"}, ALL, learn="ce"),
-    ]),
-    Model("ds_cnn", "depthwise-separable CNN 1x32x32 -> 10", ds_cnn, [
-        Variant("int8", {"quantize": "int8"}, ("stm32", "esp32c3")),
-        Variant("float", {}, ("stm32", "esp32c3")),
-    ]),
+    Model(
+        "mlp16",
+        "MLP 16-16-4 (ReLU)",
+        mlp16,
+        [
+            Variant("float", {}, ALL),
+            Variant("int8", {"quantize": "int8"}, ALL),
+            Variant("float", {"on_device_learning": True, "loss": "mse"}, ALL, learn="mse"),
+        ],
+    ),
+    Model(
+        "digits_cnn",
+        "digits CNN 1x8x8: conv8-pool-conv16-pool-fc10",
+        digits_cnn,
+        [
+            Variant("int8", {"quantize": "int8"}, ALL),
+            Variant("float", {}, ("stm32", "esp32c3")),
+        ],
+    ),
+    Model(
+        "vibration_resnet",
+        "1-D residual CNN 1x64: conv8/2 + 2 residual blocks",
+        vibration_resnet,
+        [
+            Variant("int8", {"quantize": "int8"}, ALL),
+            Variant("float", {}, ("stm32", "esp32c3")),
+        ],
+    ),
+    Model(
+        "sensor_head",
+        "16-32-16 int8 backbone, float Linear(16,4) head learning",
+        sensor_head,
+        [
+            Variant(
+                "int8+float head",
+                {"quantize": "int8", "on_device_learning": True, "loss": "cross_entropy"},
+                ALL,
+                learn="ce",
+            ),
+            Variant(
+                "float", {"on_device_learning": True, "loss": "cross_entropy"}, ALL, learn="ce"
+            ),
+        ],
+    ),
+    Model(
+        "ds_cnn",
+        "depthwise-separable CNN 1x32x32 -> 10",
+        ds_cnn,
+        [
+            Variant("int8", {"quantize": "int8"}, ("stm32", "esp32c3")),
+            Variant("float", {}, ("stm32", "esp32c3")),
+        ],
+    ),
 ]
 
 # Published figures of other engines, shown next to ours and labelled as such (not measured here).
 ANCHORS = [
-    {"what": "MiniML Engine MLP 16-16-4 float predict", "board": "ATmega328P @ 16 MHz (simavr)", "ms": 5.47,
-     "compare": ("mlp16", "uno", "float", "predict")},
-    {"what": "MiniML Engine MLP 16-16-4 float training step", "board": "ATmega328P @ 16 MHz (simavr)", "ms": 6.56,
-     "compare": ("mlp16", "uno", "float+learn", "learn")},
-    {"what": "MiniML Engine MLP 16-16-4 \"int8\" predict", "board": "ATmega328P @ 16 MHz (simavr)", "ms": 9.71,
-     "compare": ("mlp16", "uno", "int8", "predict")},
-    {"what": "MiniML Engine 8x8 CNN predict", "board": "ATmega328P @ 16 MHz (simavr)", "ms": 49.9,
-     "compare": ("digits_cnn", "uno", "int8", "predict")},
-    {"what": "TinyMaix MNIST predict", "board": "ATmega328P @ 16 MHz", "ms": 50.0,
-     "compare": ("digits_cnn", "uno", "int8", "predict")},
+    {
+        "what": "MiniML Engine MLP 16-16-4 float predict",
+        "board": "ATmega328P @ 16 MHz (simavr)",
+        "ms": 5.47,
+        "compare": ("mlp16", "uno", "float", "predict"),
+    },
+    {
+        "what": "MiniML Engine MLP 16-16-4 float training step",
+        "board": "ATmega328P @ 16 MHz (simavr)",
+        "ms": 6.56,
+        "compare": ("mlp16", "uno", "float+learn", "learn"),
+    },
+    {
+        "what": 'MiniML Engine MLP 16-16-4 "int8" predict',
+        "board": "ATmega328P @ 16 MHz (simavr)",
+        "ms": 9.71,
+        "compare": ("mlp16", "uno", "int8", "predict"),
+    },
+    {
+        "what": "MiniML Engine 8x8 CNN predict",
+        "board": "ATmega328P @ 16 MHz (simavr)",
+        "ms": 49.9,
+        "compare": ("digits_cnn", "uno", "int8", "predict"),
+    },
+    {
+        "what": "TinyMaix MNIST predict",
+        "board": "ATmega328P @ 16 MHz",
+        "ms": 50.0,
+        "compare": ("digits_cnn", "uno", "int8", "predict"),
+    },
 ]
 
-# The issue's targets: (model, target, precision, field, limit in ms or None for arena == bound, label).
+# The issue's targets: (model, target, precision, field, limit in ms, label).
 TARGETS = [
     ("mlp16", "uno", "int8", "predict", 0.3, "int8 MLP 16-16-4 predict <= 0.3 ms on the Uno"),
     ("mlp16", "uno", "float", "predict", 5.0, "float MLP 16-16-4 predict <= 5.0 ms on the Uno"),
-    ("sensor_head", "uno", "int8+float head+learn", "learn", 1.5,
-     "training step on an int8 backbone <= 1.5 ms on the Uno"),
+    (
+        "sensor_head",
+        "uno",
+        "int8+float head+learn",
+        "learn",
+        1.5,
+        "training step on an int8 backbone <= 1.5 ms on the Uno",
+    ),
     ("digits_cnn", "uno", "int8", "predict", 10.0, "digits CNN int8 predict <= 10 ms on the Uno"),
 ]

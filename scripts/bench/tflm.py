@@ -1,9 +1,10 @@
-"""TFLite Micro's arena for the suite's models: equivalent int8 .tflite files built with the tflite-micro wheel's
-model_editor (same layers and shapes, NHWC; symmetric torch padding becomes TFLite SAME, which has the same output
-shapes here), run once by its interpreter, whose RecordingMicroAllocator reports the arena.
+"""TFLite Micro's arena for the suite's models: equivalent int8 .tflite files built with the
+tflite-micro wheel's model_editor (same layers and shapes, NHWC; symmetric torch padding becomes
+TFLite SAME, which has the same output shapes here), run once by its interpreter, whose
+RecordingMicroAllocator reports the arena.
 
-Weights and quantisation parameters are placeholders: TFLM's arena depends on tensor shapes, dtypes and ops only.
-"""
+Weights and quantisation parameters are placeholders: TFLM's arena depends on tensor shapes,
+dtypes and ops only."""
 
 from __future__ import annotations
 
@@ -31,14 +32,26 @@ class _Builder:
         return "%s%d" % (kind, self.n)
 
     def act(self, shape):
-        return self.sg.add_tensor(shape=tuple(shape), dtype=self.tfl.TensorType.INT8, name=self._name("a"),
-                                  quantization=self.me.Quantization(scales=0.05, zero_points=0))
+        return self.sg.add_tensor(
+            shape=tuple(shape),
+            dtype=self.tfl.TensorType.INT8,
+            name=self._name("a"),
+            quantization=self.me.Quantization(scales=0.05, zero_points=0),
+        )
 
     def _const(self, data, dtype, scale, axis=None):
-        q = self.me.Quantization(scales=[scale] * (data.shape[axis] if axis is not None else 1),
-                                 zero_points=[0] * (data.shape[axis] if axis is not None else 1), axis=axis) \
-            if axis is not None else self.me.Quantization(scales=scale, zero_points=0)
-        return self.sg.add_tensor(shape=data.shape, dtype=dtype, name=self._name("c"), data=data, quantization=q)
+        q = (
+            self.me.Quantization(
+                scales=[scale] * (data.shape[axis] if axis is not None else 1),
+                zero_points=[0] * (data.shape[axis] if axis is not None else 1),
+                axis=axis,
+            )
+            if axis is not None
+            else self.me.Quantization(scales=scale, zero_points=0)
+        )
+        return self.sg.add_tensor(
+            shape=data.shape, dtype=dtype, name=self._name("c"), data=data, quantization=q
+        )
 
     def _op(self, code, inputs, outputs, kind=None, opt=None):
         op = self.sg.add_operator(opcode=code, inputs=inputs, outputs=outputs)
@@ -63,7 +76,10 @@ class _Builder:
         if depthwise:
             opt = tfl.DepthwiseConv2DOptionsT()
             opt.depthMultiplier = oc // c
-            code, kind = tfl.BuiltinOperator.DEPTHWISE_CONV_2D, tfl.BuiltinOptions.DepthwiseConv2DOptions
+            code, kind = (
+                tfl.BuiltinOperator.DEPTHWISE_CONV_2D,
+                tfl.BuiltinOptions.DepthwiseConv2DOptions,
+            )
         else:
             opt = tfl.Conv2DOptionsT()
             code, kind = tfl.BuiltinOperator.CONV_2D, tfl.BuiltinOptions.Conv2DOptions
@@ -82,7 +98,11 @@ class _Builder:
         opt = tfl.Pool2DOptionsT()
         opt.padding = tfl.Padding.VALID
         opt.strideH, opt.strideW, opt.filterHeight, opt.filterWidth = kh, kw, kh, kw
-        code = tfl.BuiltinOperator.MAX_POOL_2D if kind == "max" else tfl.BuiltinOperator.AVERAGE_POOL_2D
+        code = (
+            tfl.BuiltinOperator.MAX_POOL_2D
+            if kind == "max"
+            else tfl.BuiltinOperator.AVERAGE_POOL_2D
+        )
         self._op(code, [x], [y], tfl.BuiltinOptions.Pool2DOptions, opt)
         return y, (n, h // kh, w // kw, c)
 
@@ -93,8 +113,13 @@ class _Builder:
         y = self.act((1, out_features))
         opt = tfl.FullyConnectedOptionsT()
         opt.fusedActivationFunction = 1 if relu else 0
-        self._op(tfl.BuiltinOperator.FULLY_CONNECTED, [x, wt, bt], [y], tfl.BuiltinOptions.FullyConnectedOptions,
-                 opt)
+        self._op(
+            tfl.BuiltinOperator.FULLY_CONNECTED,
+            [x, wt, bt],
+            [y],
+            tfl.BuiltinOptions.FullyConnectedOptions,
+            opt,
+        )
         return y
 
     def add(self, a, b, shape, relu=True):
@@ -113,14 +138,21 @@ class _Builder:
         it.set_input(np.zeros(in_shape, np.int8), 0)
         it.invoke()
         text = _capture_fd1(it.print_allocations)
-        got = {k: int(v) for k, v in re.findall(r"Arena allocation (total|head|tail) (\d+) bytes", text)}
+        got = {
+            k: int(v)
+            for k, v in re.findall(r"Arena allocation (total|head|tail) (\d+) bytes", text)
+        }
         if "total" not in got:
             raise RuntimeError("no allocation report from TFLM: %r" % text[:200])
-        return {"total_bytes": got["total"], "head_bytes": got.get("head"), "tail_bytes": got.get("tail")}
+        return {
+            "total_bytes": got["total"],
+            "head_bytes": got.get("head"),
+            "tail_bytes": got.get("tail"),
+        }
 
 
 def _capture_fd1(fn) -> str:
-    """Runs fn with the process's stdout and stderr (fds 1, 2: TFLM's C++ logging) redirected to a file."""
+    """Runs fn with fds 1 and 2 (TFLM's C++ logging) redirected to a file; returns the text."""
     import sys
 
     sys.stdout.flush()

@@ -1,5 +1,6 @@
-"""The benchmark machinery (scripts/bench.py) on one tiny model and one board: well-formed rows, and two runs give
-identical cycle counts. Runs the command as a user would (tests import nothing from scripts/); no timings."""
+"""The benchmark machinery (scripts/bench.py) on one tiny model and one board: well-formed rows,
+and two runs give identical cycle counts. Runs the command as a user would (tests import nothing
+from scripts/); no timings."""
 
 from __future__ import annotations
 
@@ -11,14 +12,39 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-FIELDS = ("model", "target", "precision", "predict_cycles", "learn_cycles", "flash_bytes", "ram_bytes",
-          "stack_bytes", "arena_bytes", "arena_lower_bound")
+FIELDS = (
+    "model",
+    "target",
+    "precision",
+    "predict_cycles",
+    "learn_cycles",
+    "flash_bytes",
+    "ram_bytes",
+    "stack_bytes",
+    "arena_bytes",
+    "arena_lower_bound",
+)
 
 
 def _bench(out: Path) -> dict:
-    subprocess.run([sys.executable, str(REPO / "scripts" / "bench.py"), "--only", "mlp16", "--targets", "uno",
-                    "--out", str(out), "--no-tflm", "--no-pio", "--no-charts"], check=True, capture_output=True,
-                   timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts" / "bench.py"),
+            "--only",
+            "mlp16",
+            "--targets",
+            "uno",
+            "--out",
+            str(out),
+            "--no-tflm",
+            "--no-pio",
+            "--no-charts",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return json.loads((out / "results.json").read_text())
 
 
@@ -46,11 +72,16 @@ def test_rows_are_well_formed(two_runs) -> None:
         assert r["arena_lower_bound"] <= r["arena_bytes"]
         assert r["macs"] == 16 * 16 + 16 * 4
     assert rows["float"]["learn_cycles"] is None and rows["int8"]["learn_cycles"] is None
-    assert rows["float+learn"]["learn_cycles"] > rows["float+learn"]["predict_cycles"]  # learn runs predict too
+    assert (
+        rows["float+learn"]["learn_cycles"] > rows["float+learn"]["predict_cycles"]
+    )  # learn runs predict too
     assert rows["int8"]["predict_int8_cycles"] < rows["int8"]["predict_cycles"]  # no float edges
     assert rows["float"]["arena_bytes"] == 64  # 16 hidden floats: the lower bound of this chain
     harness = res["harness"][0]
-    assert harness["model"] == "(harness only)" and harness["flash_bytes"] < rows["float"]["flash_bytes"]
+    assert (
+        harness["model"] == "(harness only)"
+        and harness["flash_bytes"] < rows["float"]["flash_bytes"]
+    )
     md = (out / "results.md").read_text()
     r = rows["int8"]
     assert "| mlp16 | uno | int8 | 320 | %d | %.3f |" % (r["predict_cycles"], r["predict_ms"]) in md
@@ -58,7 +89,18 @@ def test_rows_are_well_formed(two_runs) -> None:
 
 def test_two_runs_give_identical_counts(two_runs) -> None:
     a, b, _ = two_runs
-    keys = ("model", "precision", "predict_cycles", "predict_int8_cycles", "learn_cycles", "flash_bytes",
-            "ram_bytes", "stack_bytes", "checksum")
-    assert [[r.get(k) for k in keys] for r in a["rows"]] == [[r.get(k) for k in keys] for r in b["rows"]]
+    keys = (
+        "model",
+        "precision",
+        "predict_cycles",
+        "predict_int8_cycles",
+        "learn_cycles",
+        "flash_bytes",
+        "ram_bytes",
+        "stack_bytes",
+        "checksum",
+    )
+    assert [[r.get(k) for k in keys] for r in a["rows"]] == [
+        [r.get(k) for k in keys] for r in b["rows"]
+    ]
     assert a["kernels"] == b["kernels"]
