@@ -3,6 +3,7 @@ exported with golden vectors through the public CLI, into build/test_models/ (ne
 
   mlp.h  Linear(8,16) - ReLU - Linear(16,4)                            golden=4
   cnn.h  Conv2d(1,4,3) - ReLU - Flatten - Linear(4*6*6, 3) on 1x8x8   golden=2
+  learn.h  Linear(8,8) - ReLU - Linear(8,2), on-device learning of the head (momentum 0.9)  golden=4
 
 Usage: .venv/bin/python scripts/make_test_models.py [--out build/test_models] [--force]
 Skips the work when this script and the exporter's sources are unchanged since the last run (hash stamp).
@@ -17,7 +18,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = {"mlp": 4, "cnn": 2}
+GOLDEN = {"mlp": 4, "cnn": 2, "learn": 4}
+EXTRA = {"learn": ["--on-device-learning", "--learning-rate", "0.05", "--momentum", "0.9"]}
 
 
 def _stamp() -> str:
@@ -36,7 +38,9 @@ def _models():
     torch.manual_seed(0)
     mlp = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)).eval()
     cnn = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3)).eval()
-    return {"mlp": (mlp, torch.randn(1, 8)), "cnn": (cnn, torch.randn(1, 1, 8, 8))}
+    learn = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2)).eval()  # fits the Uno with Unity
+    return {"mlp": (mlp, torch.randn(1, 8)), "cnn": (cnn, torch.randn(1, 1, 8, 8)),
+            "learn": (learn, torch.randn(1, 8))}
 
 
 def main() -> int:
@@ -62,7 +66,7 @@ def main() -> int:
         with torch.no_grad():
             torch.export.save(torch.export.export(model, (example,)), str(pt2))
         cmd = [sys.executable, "-m", "miniml", "export", str(pt2), "--name", name, "--out", str(out),
-               "--golden", str(GOLDEN[name])]
+               "--golden", str(GOLDEN[name]), *EXTRA.get(name, [])]
         subprocess.run(cmd, check=True, cwd=REPO)
     stamp_file.write_text(stamp)
     print("[miniml] test models written to %s" % out)
