@@ -23,11 +23,16 @@ CONV2D = {
     "depthwise_mult2_s2": dict(in_channels=3, out_channels=6, kernel_size=3, groups=3, stride=2),
     "pointwise_no_bias": dict(in_channels=5, out_channels=7, kernel_size=1, bias=False),
     "k3_pad_exceeds": dict(in_channels=1, out_channels=2, kernel_size=3, padding=2, stride=2),
+    # windows entirely in the padding (output = bias there)
+    "k3_pad4_all_padding_rows": dict(in_channels=2, out_channels=2, kernel_size=3, padding=4),
+    "k2_pad3_dil3_s2": dict(in_channels=2, out_channels=2, kernel_size=2, padding=3, dilation=3,
+                            stride=2),
 }
 CONV1D = {
     "k3": dict(in_channels=2, out_channels=4, kernel_size=3),
     "k5_s2_p2": dict(in_channels=3, out_channels=4, kernel_size=5, stride=2, padding=2),
     "k4_same_even": dict(in_channels=2, out_channels=3, kernel_size=4, padding="same"),
+    "k3_pad5": dict(in_channels=2, out_channels=3, kernel_size=3, padding=5),
     "k3_same_dil3": dict(in_channels=2, out_channels=3, kernel_size=3, padding="same", dilation=3),
     "k3_dil2_s3": dict(in_channels=2, out_channels=2, kernel_size=3, dilation=2, stride=3, padding=1),
     "groups2": dict(in_channels=4, out_channels=2, kernel_size=3, groups=2),
