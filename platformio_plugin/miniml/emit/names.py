@@ -21,6 +21,8 @@ RESERVED = frozenset(
     "miniml std Model Weights WeightsData Golden GoldenData kInputSize kOutputSize kArenaBytes "
     "kGoldenCount main PROGMEM NULL input output".split()
 )
+# Model's own members and methods (a RAM param `x` becomes the member `x_`).
+MEMBER_NAMES = frozenset("arena predict reset learn save load set_learning_rate".split())
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -45,8 +47,8 @@ def sanitize(raw: str, taken: Set[str]) -> str:
     s = re.sub(r"_+", "_", s) or "t"
     if s[0].isdigit():
         s = "t" + s
-    if s in CXX_KEYWORDS or s in RESERVED:
-        s += "_"
+    if s in CXX_KEYWORDS or s in RESERVED or s in MEMBER_NAMES:
+        s = "p_" + s  # a prefix, not a "_" suffix: RAM params become members named s + "_"
     base, i = s, 1
     while s in taken:
         i += 1

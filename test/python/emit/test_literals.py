@@ -42,11 +42,12 @@ def test_float_literal_refuses_non_finite(v):
 
 def test_sanitize_keywords_and_digits_unique():
     taken = set()
-    assert sanitize("class", taken) == "class_"
+    assert sanitize("class", taken) == "p_class"
+    assert sanitize("arena", taken) == "p_arena"
     assert sanitize("features.0.weight", taken) == "features_0_weight"
     assert sanitize("features_0.weight", taken) == "features_0_weight_2"
     assert sanitize("0.weight", taken) == "t0_weight"
-    assert sanitize("new", taken) == "new_"
+    assert sanitize("new", taken) == "p_new"
 
 
 @pytest.mark.parametrize("name", ["sensor_net", "Net2", "kws"])
