@@ -26,7 +26,7 @@ FIELDS = (
 )
 
 
-def _bench(out: Path) -> dict:
+def _bench(out: Path, charts: bool) -> dict:
     subprocess.run(
         [
             sys.executable,
@@ -39,8 +39,8 @@ def _bench(out: Path) -> dict:
             str(out),
             "--no-tflm",
             "--no-pio",
-            "--no-charts",
-        ],
+        ]
+        + ([] if charts else ["--no-charts"]),
         check=True,
         capture_output=True,
         timeout=600,
@@ -51,7 +51,7 @@ def _bench(out: Path) -> dict:
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory) -> tuple:
     base = tmp_path_factory.mktemp("bench")
-    return _bench(base / "a"), _bench(base / "b"), base / "a"
+    return _bench(base / "a", True), _bench(base / "b", False), base / "a"
 
 
 def test_rows_are_well_formed(two_runs) -> None:
@@ -82,6 +82,8 @@ def test_rows_are_well_formed(two_runs) -> None:
         harness["model"] == "(harness only)"
         and harness["flash_bytes"] < rows["float"]["flash_bytes"]
     )
+    for png in ("predict_ms.png", "memory.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png
     md = (out / "results.md").read_text()
     r = rows["int8"]
     assert "| mlp16 | uno | int8 | 320 | %d | %.3f |" % (r["predict_cycles"], r["predict_ms"]) in md
