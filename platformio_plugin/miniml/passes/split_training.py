@@ -12,11 +12,13 @@ Why a pass: the planner and the emitter must agree on one decision; it needs fus
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from ..errors import OptionError
 from ..ir import Graph, Node, Placement
-from ..train.options import TrainOptions
+
+if TYPE_CHECKING:  # miniml.train imports this module: no import cycle at run time
+    from ..train.options import TrainOptions
 
 BACKWARD_ACTS = ("relu",)  # activations whose derivative the backward step knows (from the output)
 
