@@ -7,6 +7,7 @@ import re
 import subprocess
 
 import numpy as np
+import pytest
 import torch
 import torch.nn as nn
 
@@ -16,8 +17,10 @@ from train_build import HOST_FLAGS, INCLUDE, REPO
 OUT = REPO / "build" / "pytest" / "train_int8"
 
 
-def test_int8_backbone_float_head_learns():
-    OUT.mkdir(parents=True, exist_ok=True)
+@pytest.mark.parametrize("trainable", [None, 2])
+def test_int8_backbone_float_head_learns(trainable):
+    out = OUT / f"trainable_{trainable}"
+    out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 3)).eval()
     rng = np.random.default_rng(0)
@@ -25,10 +28,11 @@ def test_int8_backbone_float_head_learns():
     labels = rng.integers(0, 3, 400)
     xs = (centers[labels] + rng.normal(0, 0.5, (400, 6))).astype(np.float32)
     cal = torch.from_numpy(xs[:128])
-    rep = miniml.export(model, torch.zeros(1, 6), "q_learn", str(OUT), quantize="int8", calibration=cal,
-                        on_device_learning=True, loss="cross_entropy", learning_rate=0.1, momentum=0.9)
-    plain = miniml.export(model, torch.zeros(1, 6), "q_plain", str(OUT), quantize="int8", calibration=cal)
-    header = (OUT / "q_learn.h").read_text()
+    rep = miniml.export(model, torch.zeros(1, 6), "q_learn", str(out), quantize="int8", calibration=cal,
+                        on_device_learning=True, loss="cross_entropy", learning_rate=0.1, momentum=0.9,
+                        trainable=trainable)
+    plain = miniml.export(model, torch.zeros(1, 6), "q_plain", str(out), quantize="int8", calibration=cal)
+    header = (out / "q_learn.h").read_text()
     assert "linear_s8" in header and "dequantize" in header.lower()
     assert re.search(r"linear_weight_sgd_momentum_f32\(\w+, \w+, arena_", header), "latent not read in place"
     data = ", ".join(f"{v:.9g}f" for v in xs.ravel())
@@ -64,11 +68,11 @@ int main() {{
   return 0;
 }}
 """
-    (OUT / "main.cpp").write_text(src)
-    build = subprocess.run(["g++", *HOST_FLAGS, f"-I{INCLUDE}", f"-I{OUT}", str(OUT / "main.cpp"), "-o",
-                            str(OUT / "prog"), "-lm"], capture_output=True, text=True)
+    (out / "main.cpp").write_text(src)
+    build = subprocess.run(["g++", *HOST_FLAGS, f"-I{INCLUDE}", f"-I{out}", str(out / "main.cpp"), "-o",
+                            str(out / "prog"), "-lm"], capture_output=True, text=True)
     assert build.returncode == 0, build.stderr[-4000:]
-    run = subprocess.run([str(OUT / "prog")], capture_output=True, text=True, timeout=60)
+    run = subprocess.run([str(out / "prog")], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr[-3000:]
     v = dict(re.findall(r"(\w+) ([0-9.]+)", run.stdout))
     assert float(v["last"]) < 0.5 * float(v["first"]), run.stdout
