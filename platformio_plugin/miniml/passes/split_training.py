@@ -78,6 +78,12 @@ def _linear_chain(g: Graph) -> Tuple[List[Node], str]:
         node = below
     if not chain:
         last = g.producer(g.outputs[0])
+        if last is not None and last.op in ("softmax", "log_softmax"):
+            raise OptionError(
+                f"on_device_learning: the model ends with {last.op} ({last.source or last.name}); "
+                "loss='cross_entropy' applies log-softmax itself: export the model without the final "
+                f"{last.op} so it ends with the Linear that learns"
+            )
         raise OptionError(
             f"on_device_learning trains Linear layers at the end of the model, but its last layer is "
             f"{last.name if last else '?'} ({last.op if last else 'input'}"

@@ -66,3 +66,9 @@ def test_cli_trainable_strings():
     assert parse_train_options({"on_device_learning": True, "trainable": "head, body.0.bias"}).trainable \
         == ("head", "body.0.bias")
     assert parse_train_options({"trainable": 2}) is None  # learning off: no plan
+
+
+def test_reject_final_softmax():
+    m = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1)).eval()
+    with pytest.raises(miniml.OptionError, match="ends with softmax .* without the final softmax"):
+        build_header(m, torch.zeros(1, 4), "m", on_device_learning=True, loss="cross_entropy")
