@@ -6,7 +6,7 @@ Usage: miniml_run.py [--timeout SECONDS] [--mcu atmega328p] [--frequency 1600000
   ARM     -> qemu-system-arm -M netduinoplus2 with semihosting (text on stdout; the firmware's exit code is ours)
   RISC-V  -> qemu-system-riscv32 -M virt -bios none with semihosting (likewise)
   host    -> the program itself
-Exit status: the firmware's; 124 if it ran out of time. Used by the simulated platforms' `upload` target and
+Exit status: the firmware's; 3 if an AVR firmware crashed in simavr; 124 if it ran out of time. Used by the simulated platforms' `upload` target and
 by `test_testing_command` in platformio.ini.
 """
 
@@ -35,7 +35,8 @@ def elf_arch(path: str) -> str:
 
 def simulator_command(args: argparse.Namespace, arch: str) -> list[str]:
     if arch == "avr":
-        return ["simavr", "-m", args.mcu, "-f", str(args.frequency), args.elf]
+        # Line-buffered stdout, so a crash report ("avr_gdb_init ...") arrives while simavr waits for gdb.
+        return ["stdbuf", "-oL", "simavr", "-m", args.mcu, "-f", str(args.frequency), args.elf]
     if arch == "arm":
         return ["qemu-system-arm", "-M", args.machine or "netduinoplus2", "-display", "none",
                 "-monitor", "none", "-serial", "none", "-semihosting", "-kernel", args.elf]
@@ -59,6 +60,12 @@ def run_simavr(cmd: list[str]) -> int:
             sys.stdout.flush()
         else:
             plain = ANSI.sub("", line)
+            if "avr_gdb_init" in plain or "sadly_crashed" in plain:
+                # A crash makes simavr open a gdb port and wait: report it now instead of at the timeout.
+                proc.terminate()  # coreutils timeout passes SIGTERM on to simavr
+                proc.wait()
+                sys.stderr.write("[miniml] simavr: the firmware crashed (%s)\n" % plain.strip())
+                return 3
             if plain.strip() and not plain.startswith("Loaded "):
                 sys.stderr.write(plain + "\n")
     return proc.wait()

@@ -90,3 +90,15 @@ def test_unity_output_reads_as_platformio_unity(tmp_path: Path) -> None:
         ("skip", "IGNORE", "later"),
     ]
     assert lines[-2:] == ["3 Tests 1 Failures 1 Ignored ", "FAIL"]
+
+
+def test_runner_reports_an_avr_crash_at_once(tmp_path: Path) -> None:
+    """A write outside SRAM makes simavr wait for gdb; the runner must end the run with status 3, not hang."""
+    src = tmp_path / "crash.c"
+    src.write_text("#include <stdint.h>\nint main(void){ *(volatile uint8_t*)0x9000 = 1; return 0; }\n")
+    elf = tmp_path / "crash.elf"
+    subprocess.run(["avr-gcc", "-mmcu=atmega328p", "-Os", str(src), "-o", str(elf)], check=True)
+    done = subprocess.run([sys.executable, str(RUN), "--timeout", "60", str(elf)], capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 3
+    assert "crashed" in done.stderr
