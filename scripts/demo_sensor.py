@@ -1,20 +1,28 @@
 #!/usr/bin/env python3
-"""Sensor calibration demo: a model trained in PyTorch on "generic machines" adapts on a simulated board to
-a new machine whose sensor has another gain, offset and noise, then keeps what it learned across a reboot.
+"""Sensor calibration demo: a model trained in PyTorch on "generic machines" adapts on a simulated
+board to
+a new machine whose sensor has another gain, offset and noise, then keeps what it learned across a
+reboot.
 
   .venv/bin/python scripts/demo_sensor.py [--board stm32|uno|esp32c3|host] [--steps 300]
 
-1. PyTorch: a sensor gives 8 samples of a level y (a ripple on top, gain g, offset o, noise s); the MLP
+1. PyTorch: a sensor gives 8 samples of a level y (a ripple on top, gain g, offset o, noise s); the
+MLP
    8-16-16-1 learns y from the samples on machines with g in [0.9, 1.1], o in [-0.1, 0.1], s = 0.02.
-2. miniml.export(..., on_device_learning=True): the final Linear learns on the board (MSE, SGD+momentum).
-3. Firmware run 1 on the simulated board: the new machine (g = 1.4, o = 0.5, s = 0.06) is simulated on the
+2. miniml.export(..., on_device_learning=True): the final Linear learns on the board (MSE,
+SGD+momentum).
+3. Firmware run 1 on the simulated board: the new machine (g = 1.4, o = 0.5, s = 0.06) is simulated
+on the
    board; mean absolute error on a fixed test set before learning, while learning from a stream of
    reference readings, after; then save() to a RAM store whose bytes go out over the console.
-4. Firmware run 2 (a "reboot": a new process, a fresh Model with factory weights): the store bytes from run 1
-   are built in as the persisted RAM store image; load() restores the learned head: the error must be
+4. Firmware run 2 (a "reboot": a new process, a fresh Model with factory weights): the store bytes
+from run 1
+   are built in as the persisted RAM store image; load() restores the learned head: the error must
+   be
    exactly run 1's final error, and at most half the factory error.
 Exit status 0 when all of that holds. Files go to build/demo_sensor/<board>/.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,19 +37,54 @@ import numpy as np
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 RUNNER = os.path.join(REPO, "platformio_plugin", "platforms", "miniml_run.py")
-WARN = ["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion", "-ffp-contract=off"]
+WARN = [
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wdouble-promotion",
+    "-Wfloat-conversion",
+    "-ffp-contract=off",
+]
 BOARDS = {
-    "stm32": ["arm-none-eabi-g++", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16",
-              "-Os", "-std=c++11", "-fno-exceptions", "-fno-rtti", "-fno-threadsafe-statics",
-              "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
-              "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=1048576,"
-              "--defsym=__ram=0x20000000,--defsym=__ram_size=131072"],
-    "uno": ["avr-g++", "-mmcu=atmega328p", "-Os", "-std=gnu++11", "-fno-exceptions",
-            "-fno-threadsafe-statics"],
-    "esp32c3": ["riscv64-unknown-elf-g++", "-march=rv32imc", "-mabi=ilp32", "-Os", "-std=c++11",
-                "-fno-exceptions", "-fno-rtti", "--specs=picolibc.specs", "--oslib=semihost",
-                "--crt0=semihost", "-Wl,--defsym=__flash=0x80000000,--defsym=__flash_size=4194304,"
-                "--defsym=__ram=0x80400000,--defsym=__ram_size=524288"],
+    "stm32": [
+        "arm-none-eabi-g++",
+        "-mcpu=cortex-m4",
+        "-mthumb",
+        "-mfloat-abi=hard",
+        "-mfpu=fpv4-sp-d16",
+        "-Os",
+        "-std=c++11",
+        "-fno-exceptions",
+        "-fno-rtti",
+        "-fno-threadsafe-statics",
+        "--specs=picolibc.specs",
+        "--oslib=semihost",
+        "--crt0=semihost",
+        "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=1048576,"
+        "--defsym=__ram=0x20000000,--defsym=__ram_size=131072",
+    ],
+    "uno": [
+        "avr-g++",
+        "-mmcu=atmega328p",
+        "-Os",
+        "-std=gnu++11",
+        "-fno-exceptions",
+        "-fno-threadsafe-statics",
+    ],
+    "esp32c3": [
+        "riscv64-unknown-elf-g++",
+        "-march=rv32imc",
+        "-mabi=ilp32",
+        "-Os",
+        "-std=c++11",
+        "-fno-exceptions",
+        "-fno-rtti",
+        "--specs=picolibc.specs",
+        "--oslib=semihost",
+        "--crt0=semihost",
+        "-Wl,--defsym=__flash=0x80000000,--defsym=__flash_size=4194304,"
+        "--defsym=__ram=0x80400000,--defsym=__ram_size=524288",
+    ],
     "host": ["g++", "-O2", "-std=c++11"],
 }
 SAMPLES = 8
@@ -51,7 +94,8 @@ TEST_SET = 100
 
 
 def sensor_batch(rng: np.random.Generator, n: int, gain, offset, noise: float):
-    """The sensor model, as the firmware simulates it: 8 samples of level y with a ripple of amplitude
+    """The sensor model, as the firmware simulates it: 8 samples of level y with a ripple of
+    amplitude
     a and phase p, times gain, plus offset, plus uniform noise of standard deviation `noise`."""
     y = rng.uniform(-1, 1, n)
     a = rng.uniform(0, 0.5, n)
@@ -59,7 +103,11 @@ def sensor_batch(rng: np.random.Generator, n: int, gain, offset, noise: float):
     k = np.arange(SAMPLES)
     ripple = a[:, None] * np.sin(2 * math.pi * k / SAMPLES + p[:, None])
     noise_u = rng.uniform(-1, 1, (n, SAMPLES)) * noise * math.sqrt(3)
-    s = np.asarray(gain)[..., None] * (y[:, None] + ripple) + np.asarray(offset)[..., None] + noise_u
+    s = (
+        np.asarray(gain)[..., None] * (y[:, None] + ripple)
+        + np.asarray(offset)[..., None]
+        + noise_u
+    )
     return s.astype(np.float32), y.astype(np.float32)[:, None]
 
 
@@ -69,16 +117,23 @@ def train_base(seed: int = 0):
 
     rng = np.random.default_rng(seed)
     n = 12000
-    x, y = sensor_batch(rng, n, rng.uniform(*GENERIC["gain"], n), rng.uniform(*GENERIC["offset"], n),
-                        GENERIC["noise"])
+    x, y = sensor_batch(
+        rng,
+        n,
+        rng.uniform(*GENERIC["gain"], n),
+        rng.uniform(*GENERIC["offset"], n),
+        GENERIC["noise"],
+    )
     torch.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(SAMPLES, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1))
+    model = nn.Sequential(
+        nn.Linear(SAMPLES, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1)
+    )
     opt = torch.optim.Adam(model.parameters(), 3e-3)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     for _ in range(25):
         perm = torch.randperm(n)
         for i in range(0, n, 256):
-            idx = perm[i:i + 256]
+            idx = perm[i : i + 256]
             loss = nn.functional.mse_loss(model(xt[idx]), yt[idx])
             opt.zero_grad()
             loss.backward()
@@ -86,8 +141,8 @@ def train_base(seed: int = 0):
     return model.eval()
 
 
-FIRMWARE = r"""// Generated by scripts/demo_sensor.py: the sensor calibration demo firmware (run 1 learns and saves,
-// run 2 starts from factory weights and loads the store image run 1 printed).
+FIRMWARE = r"""// Generated by scripts/demo_sensor.py: the sensor calibration demo firmware (run 1
+// learns and saves, run 2 starts from factory weights and loads the store image run 1 printed).
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -166,7 +221,7 @@ static void io_float(float f) {  // 5 decimals, then the exact bits
   io_putc(')');
 }
 
-// The new machine, simulated on the board: xorshift32 for randomness, the sensor model of the script.
+// The new machine, simulated on the board: xorshift32 for randomness, the script's sensor model.
 struct Machine {
   uint32_t state;
   float uniform(float lo, float hi) {
@@ -260,8 +315,11 @@ def _build_and_run(board: str, out: str, run: int, defines: dict, image: bytes) 
     cmd = BOARDS[board]
     body = ", ".join(str(b) for b in image) if image else ""
     with open(os.path.join(out, "store_image.h"), "w") as f:
-        f.write("// The RAM store's bytes: erased in run 1, run 1's saved bytes in run 2 (the 'reboot').\n"
-                f"static uint8_t kStoreImage[sensor::kStoreBytes] = {{{body}}};\n")
+        f.write(
+            "// The RAM store's bytes: erased in run 1, run 1's saved bytes in run 2 (the "
+            "'reboot').\n"
+            f"static uint8_t kStoreImage[sensor::kStoreBytes] = {{{body}}};\n"
+        )
     src = os.path.join(out, "main.cpp")
     with open(src, "w") as f:
         f.write(FIRMWARE)
@@ -274,9 +332,16 @@ def _build_and_run(board: str, out: str, run: int, defines: dict, image: bytes) 
     if board == "host":
         proc = subprocess.run([elf], capture_output=True, text=True, timeout=600)
     else:
-        proc = subprocess.run([sys.executable, RUNNER, "--timeout", "600", elf], capture_output=True,
-                              text=True, timeout=700, stdin=subprocess.DEVNULL)
-    text = proc.stdout + proc.stderr  # QEMU semihosting prints on stderr, the simavr runner on stdout
+        proc = subprocess.run(
+            [sys.executable, RUNNER, "--timeout", "600", elf],
+            capture_output=True,
+            text=True,
+            timeout=700,
+            stdin=subprocess.DEVNULL,
+        )
+    text = (
+        proc.stdout + proc.stderr
+    )  # QEMU semihosting prints on stderr, the simavr runner on stdout
     if "end" not in text.splitlines():
         raise SystemExit(f"[demo] run {run} on {board} did not finish:\n{text[-3000:]}")
     return text
@@ -298,26 +363,45 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if shutil.which(BOARDS[args.board][0]) is None:
         raise SystemExit(f"[demo] {BOARDS[args.board][0]} is not installed (scripts/setup.sh)")
-    import torch
-
     import miniml
+    import torch
 
     out = os.path.join(REPO, "build", "demo_sensor", args.board)
     os.makedirs(out, exist_ok=True)
     print("[demo] training the base model on generic machines (PyTorch)")
     model = train_base()
-    xs, ys = sensor_batch(np.random.default_rng(7), 2000, np.full(2000, NEW_MACHINE["gain"]),
-                          np.full(2000, NEW_MACHINE["offset"]), NEW_MACHINE["noise"])
+    xs, ys = sensor_batch(
+        np.random.default_rng(7),
+        2000,
+        np.full(2000, NEW_MACHINE["gain"]),
+        np.full(2000, NEW_MACHINE["offset"]),
+        NEW_MACHINE["noise"],
+    )
     with torch.no_grad():
         base_err = float((model(torch.from_numpy(xs)) - torch.from_numpy(ys)).abs().mean())
     print(f"[demo] PyTorch mean abs error on the new machine before adaptation: {base_err:.4f}")
-    report = miniml.export(model, torch.zeros(1, SAMPLES), "sensor", out, on_device_learning=True,
-                           loss="mse", learning_rate=args.learning_rate, momentum=args.momentum)
-    print(f"[demo] exported {report.header_path}: RAM {report.ram_bytes} B "
-          f"(training {report.training_ram_bytes} B), flash {report.flash_bytes} B")
-    defines = {"DEMO_GAIN": f"{NEW_MACHINE['gain']}f", "DEMO_OFFSET": f"{NEW_MACHINE['offset']}f",
-               "DEMO_NOISE": f"{NEW_MACHINE['noise']}f", "DEMO_STEPS": args.steps,
-               "DEMO_REPORT": max(1, args.steps // 3), "DEMO_TEST_SET": TEST_SET}
+    report = miniml.export(
+        model,
+        torch.zeros(1, SAMPLES),
+        "sensor",
+        out,
+        on_device_learning=True,
+        loss="mse",
+        learning_rate=args.learning_rate,
+        momentum=args.momentum,
+    )
+    print(
+        f"[demo] exported {report.header_path}: RAM {report.ram_bytes} B "
+        f"(training {report.training_ram_bytes} B), flash {report.flash_bytes} B"
+    )
+    defines = {
+        "DEMO_GAIN": f"{NEW_MACHINE['gain']}f",
+        "DEMO_OFFSET": f"{NEW_MACHINE['offset']}f",
+        "DEMO_NOISE": f"{NEW_MACHINE['noise']}f",
+        "DEMO_STEPS": args.steps,
+        "DEMO_REPORT": max(1, args.steps // 3),
+        "DEMO_TEST_SET": TEST_SET,
+    }
     print(f"[demo] run 1 on {args.board}: learn {args.steps} steps on the new machine, then save")
     text1 = _build_and_run(args.board, out, 1, defines, b"")
     for line in text1.splitlines():
@@ -343,8 +427,10 @@ def main(argv=None) -> int:
         "load ok": re.search(r"^load 0$", text2, re.M) is not None,
         "learned error survives the reboot (bit-exact)": restored == after,
     }
-    print(f"[demo] error on the new machine: factory {before:.4f} -> learned {after:.4f} "
-          f"({before / after:.1f}x lower) -> after reboot + load {restored:.4f}")
+    print(
+        f"[demo] error on the new machine: factory {before:.4f} -> learned {after:.4f} "
+        f"({before / after:.1f}x lower) -> after reboot + load {restored:.4f}"
+    )
     for what, good in ok.items():
         print(f"[demo] {'ok  ' if good else 'FAIL'} {what}")
     return 0 if all(ok.values()) else 1

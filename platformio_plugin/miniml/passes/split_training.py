@@ -1,14 +1,18 @@
 """split_training: marks the parameters that learn on the device and what the backward step reads.
 
 Rewrites: the trainable weights/biases (default: the final Linear; or the last k Linears; or named
-parameters, e.g. bias only for an earlier layer) get Placement.RAM (a Model member initialised from a
-flash copy); g.meta["training"] gets a TrainPlan (the Linear chain from the deepest trained layer to the
-output, with loss and SGD settings) and g.meta["keep_alive"] the arena tensors backward reads after the
+parameters, e.g. bias only for an earlier layer) get Placement.RAM (a Model member initialised from
+a
+flash copy); g.meta["training"] gets a TrainPlan (the Linear chain from the deepest trained layer to
+the
+output, with loss and SGD settings) and g.meta["keep_alive"] the arena tensors backward reads after
+the
 forward pass (layer inputs), which the planner keeps alive to the end so nothing overwrites them.
 Leaves alone: every other node and parameter (frozen, in flash), and the graph when learning is off.
 Why a pass: the planner and the emitter must agree on one decision; it needs fused activations
 (fuse_activation) so a Linear's ReLU is part of the node whose output backward masks.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -81,18 +85,22 @@ def _linear_chain(g: Graph) -> Tuple[List[Node], str]:
         if last is not None and last.op in ("softmax", "log_softmax"):
             raise OptionError(
                 f"on_device_learning: the model ends with {last.op} ({last.source or last.name}); "
-                "loss='cross_entropy' applies log-softmax itself: export the model without the final "
+                "loss='cross_entropy' applies log-softmax itself: export the model without the "
+                "final "
                 f"{last.op} so it ends with the Linear that learns"
             )
         raise OptionError(
-            f"on_device_learning trains Linear layers at the end of the model, but its last layer is "
+            "on_device_learning trains Linear layers at the end of the model, but its last layer "
+            "is "
             f"{last.name if last else '?'} ({last.op if last else 'input'}"
             f"{', ' + last.source if last and last.source else ''}): end the model with nn.Linear"
         )
     return chain, f"{node.name} ({node.op}{', ' + node.source if node.source else ''})"
 
 
-def _choose(g: Graph, chain: List[Node], stop: str, opts: TrainOptions) -> Dict[str, Tuple[bool, bool]]:
+def _choose(
+    g: Graph, chain: List[Node], stop: str, opts: TrainOptions
+) -> Dict[str, Tuple[bool, bool]]:
     """node name -> (train weight, train bias)."""
     spec = opts.trainable
     if spec is None:
@@ -100,10 +108,11 @@ def _choose(g: Graph, chain: List[Node], stop: str, opts: TrainOptions) -> Dict[
     if isinstance(spec, int):
         if spec > len(chain):
             raise OptionError(
-                f"trainable={spec}: only the last {len(chain)} layer(s) form a chain of Linear layers "
+                f"trainable={spec}: only the last {len(chain)} layer(s) form a chain of Linear "
+                "layers "
                 f"(below them is {stop}); use trainable <= {len(chain)}"
             )
-        return {n.name: (True, True) for n in chain[len(chain) - spec:]}
+        return {n.name: (True, True) for n in chain[len(chain) - spec :]}
     names: Dict[str, Tuple[str, bool, bool]] = {}
     for n in chain:
         mod = _module(g, n)
@@ -115,7 +124,8 @@ def _choose(g: Graph, chain: List[Node], stop: str, opts: TrainOptions) -> Dict[
     for name in spec:
         if name not in names:
             raise OptionError(
-                f"trainable: {name!r} is not a parameter or module of the Linear layers that end the "
+                f"trainable: {name!r} is not a parameter or module of the Linear layers that end "
+                "the "
                 f"model; choose from {sorted(names)}"
             )
         node, w, b = names[name]
@@ -135,7 +145,8 @@ def split_training(g: Graph) -> Graph:
     if final.attrs.get("act") is not None:
         raise OptionError(
             f"on_device_learning: the final Linear {_module(g, final)!r} is followed by "
-            f"{final.attrs['act'][0]}; the loss is taken on the Linear's output (cross_entropy applies "
+            f"{final.attrs['act'][0]}; the loss is taken on the Linear's output (cross_entropy "
+            "applies "
             "softmax itself): remove the final activation from the exported model"
         )
     layers: List[TrainLayer] = []
@@ -148,7 +159,8 @@ def split_training(g: Graph) -> Graph:
         if i < len(chain) - 1 and act_name is not None and act_name not in BACKWARD_ACTS:
             raise OptionError(
                 f"on_device_learning: the gradient must pass back through {act_name} after "
-                f"{_module(g, n)!r}, which is not supported (supported: {', '.join(BACKWARD_ACTS)}); "
+                f"{_module(g, n)!r}, which is not supported (supported: "
+                f"{', '.join(BACKWARD_ACTS)}); "
                 "train fewer layers"
             )
         if "bias" not in n.params:  # nn.Linear(bias=False): only its weight can train
@@ -159,12 +171,21 @@ def split_training(g: Graph) -> Graph:
                 params[p.name] = replace(p, placement=Placement.RAM)
         if (tw or i > first) and n.inputs[0] not in g.inputs:
             keep.add(n.inputs[0])
-        layers.append(TrainLayer(
-            node=n.name, module=_module(g, n), input=n.inputs[0], output=n.outputs[0],
-            in_features=int(n.attrs["in_features"]), out_features=int(n.attrs["out_features"]),
-            act=act_name, weight_param=n.params["weight"], bias_param=n.params.get("bias"),
-            train_weight=tw, train_bias=tb,
-        ))
+        layers.append(
+            TrainLayer(
+                node=n.name,
+                module=_module(g, n),
+                input=n.inputs[0],
+                output=n.outputs[0],
+                in_features=int(n.attrs["in_features"]),
+                out_features=int(n.attrs["out_features"]),
+                act=act_name,
+                weight_param=n.params["weight"],
+                bias_param=n.params.get("bias"),
+                train_weight=tw,
+                train_bias=tb,
+            )
+        )
     meta = dict(g.meta)
     meta["training"] = TrainPlan(opts, tuple(layers))
     meta["keep_alive"] = tuple(sorted(keep))

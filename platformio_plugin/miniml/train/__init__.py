@@ -2,6 +2,7 @@
 
 api._stages calls export_stage(graph, ctx) after the float pipeline when on_device_learning is set.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,19 +18,25 @@ from .options import TrainOptions, parse_train_options
 
 def _ram_without_learning(g: Graph, ctx: Any) -> int:
     """sizeof(Model) of the same export without on_device_learning: the baseline of the training RAM
-    figure. Float: the graph as it is, planned without keep-alive. int8: the quantiser keeps a learning
+    figure. Float: the graph as it is, planned without keep-alive. int8: the quantiser keeps a
+    learning
     head float, so the baseline is a second, all-int8 analysis of the model."""
     if ctx.options.get("quantize") and ctx.model is not None:
         import torch
 
         from ..api import analyze
 
-        opts = {k: v for k, v in ctx.options.items()
-                if k not in ("on_device_learning", "loss", "learning_rate", "momentum", "trainable")}
+        opts = {
+            k: v
+            for k, v in ctx.options.items()
+            if k not in ("on_device_learning", "loss", "learning_rate", "momentum", "trainable")
+        }
         opts["golden"] = 0
         return int(analyze(ctx.model, torch.zeros(ctx.input_shape), ctx.name, **opts).ram_bytes)
     plain = plan_memory(g)
-    ram = Member("arena_", DType.F32, (plain.arena_bytes + 3) // 4).nbytes if plain.arena_bytes else 0
+    ram = (
+        Member("arena_", DType.F32, (plain.arena_bytes + 3) // 4).nbytes if plain.arena_bytes else 0
+    )
     return max(ram, 1)  # an empty class has size 1
 
 
@@ -46,9 +53,16 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
         if steps and ctx.model is not None:
             import torch
 
-            learn_golden_parts(parts, ctx.model, gg.meta["training"], ctx.input_shape,
-                               gg.tensor(gg.outputs[0]).numel, steps, int(ctx.options.get("seed") or 0),
-                               f"generator miniml, torch {torch.__version__}")
+            learn_golden_parts(
+                parts,
+                ctx.model,
+                gg.meta["training"],
+                ctx.input_shape,
+                gg.tensor(gg.outputs[0]).numel,
+                steps,
+                int(ctx.options.get("seed") or 0),
+                f"generator miniml, torch {torch.__version__}",
+            )
         ctx.report_extra["training_ram_bytes"] = parts.ram_bytes - plain_ram
 
     ctx.extend.append(extend)

@@ -1,10 +1,13 @@
 """The learn() part of the generated header: members, reset lines and methods from a TrainPlan.
 
-Everything is straight-line kernel calls (train_*.h): forward by predict() into dy_ (the output buffer
+Everything is straight-line kernel calls (train_*.h): forward by predict() into dy_ (the output
+buffer
 becomes the output gradient in place), backward layer by layer into gradient members, finite checks,
-then the SGD updates, so a refused step changes nothing. Layer inputs are read where the forward pass
+then the SGD updates, so a refused step changes nothing. Layer inputs are read where the forward
+pass
 left them (the arena expressions predict() uses, kept alive by the planner), never copied.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -30,7 +33,8 @@ def _unique(parts: HeaderParts, base: str) -> str:
 
 def layout_id(g: Graph, plan: TrainPlan) -> int:
     """CRC-32 of the trained parameters' names and shapes and of every parameter's exported values:
-    a save is only loaded by the same export (another backbone would make learned heads meaningless)."""
+    a save is only loaded by the same export (another backbone would make learned heads
+    meaningless)."""
     crc = 0
     for name in plan.trained_params:
         crc = zlib.crc32(f"{name}{g.params[name].shape};".encode(), crc)
@@ -58,14 +62,18 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
     grads = {tp.layers[-1].node: dy}
     for layer in tp.layers[:-1]:
         grads[layer.node] = member(
-            f"train_grad_{len(grads)}_", layer.out_features, f"learn(): gradient at {layer.module} output"
+            f"train_grad_{len(grads)}_",
+            layer.out_features,
+            f"learn(): gradient at {layer.module} output",
         )
     momentum = opts.momentum != 0.0
     velocity = {}
     if momentum:
         for pname in tp.trained_params:
             p = g.params[pname]
-            velocity[pname] = member(f"{parts.param_names[pname]}_v_", p.numel, f"momentum of {pname}")
+            velocity[pname] = member(
+                f"{parts.param_names[pname]}_v_", p.numel, f"momentum of {pname}"
+            )
     lr = member("train_lr_", 1, "learning rate")
     refused = member("train_refused_", 1, "steps refused as not finite", DType.S32)
 
@@ -82,7 +90,8 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         f"{opts.learning_rate:g}, momentum {opts.momentum:g}); the rest stays in flash.",
         f"constexpr miniml::index_t kTrainableCount = {count};  // floats learn() changes",
         f"constexpr uint32_t kLayoutId = 0x{lid:08X}UL;  // identifies this export's saves",
-        f"constexpr uint32_t kStoreBytes = {2 * (20 + payload)};  // bytes save()/load() use in a Store",
+        f"constexpr uint32_t kStoreBytes = {2 * (20 + payload)};  // bytes save()/load() use in a "
+        "Store",
     ]
 
     def t(tensor: str) -> str:
@@ -94,46 +103,64 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         layer, below = tp.layers[k], tp.layers[k - 1]
         node: Node = nodes[layer.node]
         body.append(
-            f"    miniml::linear_backward_input_f32<{e.mem(node, 'weight')}>({e.p(node, 'weight')}, "
+            "    "
+            f"miniml::linear_backward_input_f32<{e.mem(node, 'weight')}>({e.p(node, 'weight')}, "
             f"{grads[layer.node]}, {layer.in_features}, {layer.out_features}, {grads[below.node]});"
         )
         if below.act == "relu":
-            body.append(f"    miniml::relu_backward_f32({t(below.output)}, {below.out_features}, "
-                        f"{grads[below.node]});")
+            body.append(
+                f"    miniml::relu_backward_f32({t(below.output)}, {below.out_features}, "
+                f"{grads[below.node]});"
+            )
     checks: List[str] = []
     updates: List[str] = []
     for layer in tp.layers:
         gname = grads[layer.node]
         x = "input" if layer.input in g.inputs else t(layer.input)
         if layer.train_weight:
-            checks.append(f"miniml::outer_finite_f32({gname}, {layer.out_features}, {x}, "
-                          f"{layer.in_features})")
+            checks.append(
+                f"miniml::outer_finite_f32({gname}, {layer.out_features}, {x}, {layer.in_features})"
+            )
             w = ram[layer.weight_param]
             if momentum:
                 updates.append(
-                    f"    miniml::linear_weight_sgd_momentum_f32({w}, {velocity[layer.weight_param]}, "
+                    f"    miniml::linear_weight_sgd_momentum_f32({w}, "
+                    f"{velocity[layer.weight_param]}, "
                     f"{x}, {gname}, {layer.in_features}, {layer.out_features}, {lr}[0], "
-                    f"{float_literal(opts.momentum, 'momentum')});")
+                    f"{float_literal(opts.momentum, 'momentum')});"
+                )
             else:
-                updates.append(f"    miniml::linear_weight_sgd_f32({w}, {x}, {gname}, "
-                               f"{layer.in_features}, {layer.out_features}, {lr}[0]);")
+                updates.append(
+                    f"    miniml::linear_weight_sgd_f32({w}, {x}, {gname}, "
+                    f"{layer.in_features}, {layer.out_features}, {lr}[0]);"
+                )
         elif layer.train_bias:
             checks.append(f"miniml::all_finite_f32({gname}, {layer.out_features})")
         if layer.train_bias and layer.bias_param is not None:
             b = ram[layer.bias_param]
             if momentum:
-                updates.append(f"    miniml::sgd_momentum_f32({b}, {velocity[layer.bias_param]}, "
-                               f"{gname}, {layer.out_features}, {lr}[0], "
-                               f"{float_literal(opts.momentum, 'momentum')});")
+                updates.append(
+                    f"    miniml::sgd_momentum_f32({b}, {velocity[layer.bias_param]}, "
+                    f"{gname}, {layer.out_features}, {lr}[0], "
+                    f"{float_literal(opts.momentum, 'momentum')});"
+                )
             else:
                 updates.append(f"    miniml::sgd_f32({b}, {gname}, {layer.out_features}, {lr}[0]);")
     check = " ||\n        ".join(f"!{c}" for c in checks)
-    tail = [f"    if ({check}) {{\n      return refuse_();\n    }}", *updates, "    return loss;", "  }"]
+    tail = [
+        f"    if ({check}) {{\n      return refuse_();\n    }}",
+        *updates,
+        "    return loss;",
+        "  }",
+    ]
 
     m: List[str] = []
-    doc = ("  // One SGD step on one sample; returns the loss before the step. A step whose input, "
-           "target,\n  // loss or gradient is not finite is refused: parameters untouched, NAN returned, "
-           "refused_steps()\n  // counts it.")
+    doc = (
+        "  // One SGD step on one sample; returns the loss before the step. A step whose input, "
+        "target,\n  // loss or gradient is not finite is refused: parameters untouched, NAN "
+        "returned, "
+        "refused_steps()\n  // counts it."
+    )
     if opts.loss == "mse":
         m += [
             "\n  // target: kOutputSize floats; loss: torch.nn.functional.mse_loss (mean).",
@@ -150,11 +177,13 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         ]
     else:
         m += [
-            "\n  // label: class index < kOutputSize; loss: torch.nn.functional.cross_entropy on the "
+            "\n  // label: class index < kOutputSize; loss: torch.nn.functional.cross_entropy on "
+            "the "
             "logits.",
             doc,
             "  float learn(const float* input, uint16_t label) {",
-            "    if (label >= kOutputSize || !miniml::all_finite_f32(input, kInputSize)) return refuse_();",
+            "    if (label >= kOutputSize || !miniml::all_finite_f32(input, kInputSize)) return "
+            "refuse_();",
             f"    predict(input, {dy});",
             f"    const float loss = miniml::cross_entropy_f32({dy}, label, kOutputSize, {dy});",
             "    if (!miniml::is_finite_f32(loss)) return refuse_();",
@@ -165,32 +194,43 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
     copy = []
     off = 0
     for p in tp.trained_params:
-        copy.append(f"    memcpy(out + {off}, {ram[p]}, sizeof({ram[p]}));" if off else
-                    f"    memcpy(out, {ram[p]}, sizeof({ram[p]}));")
+        copy.append(
+            f"    memcpy(out + {off}, {ram[p]}, sizeof({ram[p]}));"
+            if off
+            else f"    memcpy(out, {ram[p]}, sizeof({ram[p]}));"
+        )
         off += g.params[p].numel
     m += [
         f"  void set_learning_rate(float lr) {{ {lr}[0] = lr; }}",
         f"  float learning_rate() const {{ return {lr}[0]; }}",
         f"  uint32_t refused_steps() const {{ return static_cast<uint32_t>({refused}[0]); }}",
-        "  // Copies the kTrainableCount learned floats (save order: layer by layer, weight then bias).",
+        "  // Copies the kTrainableCount learned floats (save order: layer by layer, weight then "
+        "bias).",
         "  void get_trainable(float* out) const {",
         *copy,
         "  }",
-        "  // Saves the learned parameters to a Store (store_slots.h) at byte `base`, kStoreBytes long;",
+        "  // Saves the learned parameters to a Store (store_slots.h) at byte `base`, kStoreBytes "
+        "long;",
         "  // power-loss safe: a torn save leaves the previous one loadable.",
         "  template <class Store>",
         "  miniml::StoreResult save(Store& store, uint32_t base = 0) {",
         f"    const miniml::StoreSpan spans[{n_spans}] = {{{spans}}};",
         f"    return miniml::store_save(store, base, spans, {n_spans}, kLayoutId);",
         "  }",
-        "  // Loads the newest complete save of this export; anything but kStoreOk leaves the model as is.",
+        "  // Loads the newest complete save of this export; anything but kStoreOk leaves the "
+        "model as is.",
         "  template <class Store>",
         "  miniml::StoreResult load(Store& store, uint32_t base = 0) {",
         f"    const miniml::StoreSpan spans[{n_spans}] = {{{spans}}};",
-        f"    const miniml::StoreResult r = miniml::store_load(store, base, spans, {n_spans}, kLayoutId);",
-        *([f"    if (r == miniml::kStoreOk) {{"]
-          + [f"      memset({v}, 0, sizeof({v}));" for v in velocity.values()]
-          + ["    }"] if velocity else []),
+        f"    const miniml::StoreResult r = miniml::store_load(store, base, spans, {n_spans}, "
+        "kLayoutId);",
+        *(
+            ["    if (r == miniml::kStoreOk) {"]
+            + [f"      memset({v}, 0, sizeof({v}));" for v in velocity.values()]
+            + ["    }"]
+            if velocity
+            else []
+        ),
         "    return r;",
         "  }",
         "\n private:",
@@ -201,14 +241,17 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         "\n public:",
     ]
     parts.methods += m
-    # The build-time fit check on AVR (avr/io.h, via core_rom.h, defines RAMSTART/RAMEND for the MCU):
+    # The build-time fit check on AVR (avr/io.h, via core_rom.h, defines RAMSTART/RAMEND for the
+    # MCU):
     # learning is allowed wherever the state fits, refused with the numbers where it cannot.
     name = parts.name
     parts.tail += [
         "\n#if defined(__AVR__) && defined(RAMEND) && defined(RAMSTART)",
-        f"static_assert(sizeof(Model) + 256 <= RAMEND - RAMSTART + 1, \"{name}: Model with on-device "
-        f"learning needs {parts.ram_bytes} B of SRAM, which leaves this MCU under 256 B for the stack: "
-        "train fewer parameters (trainable=..., momentum=0) or use a board with more SRAM\");",
+        f'static_assert(sizeof(Model) + 256 <= RAMEND - RAMSTART + 1, "{name}: Model with '
+        "on-device "
+        f"learning needs {parts.ram_bytes} B of SRAM, which leaves this MCU under 256 B for the "
+        "stack: "
+        'train fewer parameters (trainable=..., momentum=0) or use a board with more SRAM");',
         "#endif",
     ]
     # every trainable param must be in RAM (split_training decided; the emitter only checks)

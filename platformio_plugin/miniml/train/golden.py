@@ -1,10 +1,14 @@
 """Learning golden: PyTorch's own SGD run on seeded samples, embedded so a board can check learn().
 
-With golden=N and on_device_learning, the header gets LearnGoldenData<> (alias LearnGolden): N inputs
-and targets (or labels), the loss PyTorch reports before each step, and the trainable parameters after
-all N steps (save order). testing.h's MINIML_CHECK_LEARN_GOLDEN(ns, model) replays the N learn() calls
+With golden=N and on_device_learning, the header gets LearnGoldenData<> (alias LearnGolden): N
+inputs
+and targets (or labels), the loss PyTorch reports before each step, and the trainable parameters
+after
+all N steps (save order). testing.h's MINIML_CHECK_LEARN_GOLDEN(ns, model) replays the N learn()
+calls
 on the board and compares; it resets the model before and after.
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,11 +21,14 @@ from ..emit.literals import float_array_body, float_literal, int_array_body
 from ..errors import MinimlError
 from ..passes.split_training import TrainPlan
 
-TOLERANCE = 1e-4  # relative to max(|expected|, 1), as the inference golden: libm exp/log differ by target
+TOLERANCE = (
+    1e-4  # relative to max(|expected|, 1), as the inference golden: libm exp/log differ by target
+)
 
 
-def torch_sgd_steps(model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.ndarray
-                    ) -> Tuple[np.ndarray, np.ndarray]:
+def torch_sgd_steps(
+    model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.ndarray
+) -> Tuple[np.ndarray, np.ndarray]:
     """Runs torch.optim.SGD (the export's lr and momentum) on a copy of the model over the samples;
     returns the loss before each step and the trained parameters afterwards, concatenated."""
     import torch
@@ -32,8 +39,10 @@ def torch_sgd_steps(model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.nda
     named = dict(m.named_parameters())
     missing = [n for n in plan.trained_params if n not in named]
     if missing:
-        raise MinimlError(f"golden with on_device_learning: parameters {missing} are not in the model's "
-                          f"named_parameters(); export without golden or report this model")
+        raise MinimlError(
+            f"golden with on_device_learning: parameters {missing} are not in the model's "
+            f"named_parameters(); export without golden or report this model"
+        )
     for p in m.parameters():
         p.requires_grad_(False)
     trained = [named[n] for n in plan.trained_params]
@@ -56,36 +65,63 @@ def torch_sgd_steps(model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.nda
     return np.array(losses, np.float32), flat
 
 
-def learn_golden_parts(parts: HeaderParts, model: Any, plan: TrainPlan, input_shape: Tuple[int, ...],
-                       out_size: int, steps: int, seed: int, provenance: str) -> None:
+def learn_golden_parts(
+    parts: HeaderParts,
+    model: Any,
+    plan: TrainPlan,
+    input_shape: Tuple[int, ...],
+    out_size: int,
+    steps: int,
+    seed: int,
+    provenance: str,
+) -> None:
     rng = np.random.default_rng(seed + 1)  # seed + 1: not the inference golden's inputs
     xs = rng.standard_normal((steps,) + tuple(input_shape[1:])).astype(np.float32)
     mse = plan.options.loss == "mse"
-    targets = (rng.standard_normal((steps, out_size)).astype(np.float32) if mse
-               else rng.integers(0, out_size, steps).astype(np.int64))
+    targets = (
+        rng.standard_normal((steps, out_size)).astype(np.float32)
+        if mse
+        else rng.integers(0, out_size, steps).astype(np.int64)
+    )
     losses, weights = torch_sgd_steps(model, plan, xs, targets)
     n = steps
     tail = parts.tail
-    tail.append(f"\n// Learning golden: {provenance}; {n} steps of torch.optim.SGD(lr="
-                f"{plan.options.learning_rate:g}, momentum={plan.options.momentum:g}) on "
-                f"numpy default_rng(seed + 1) samples.")
+    tail.append(
+        f"\n// Learning golden: {provenance}; {n} steps of torch.optim.SGD(lr="
+        f"{plan.options.learning_rate:g}, momentum={plan.options.momentum:g}) on "
+        f"numpy default_rng(seed + 1) samples."
+    )
     tail.append(f"constexpr miniml::index_t kLearnGoldenSteps = {n};")
     tail.append("template <typename Unused = void>\nstruct LearnGoldenData {")
     tail.append(f"  static const float kInputs[{n} * kInputSize];")
-    tail.append(f"  static const float kTargets[{n} * kOutputSize];" if mse
-                else f"  static const uint16_t kLabels[{n}];")
+    tail.append(
+        f"  static const float kTargets[{n} * kOutputSize];"
+        if mse
+        else f"  static const uint16_t kLabels[{n}];"
+    )
     tail.append(f"  static const float kLosses[{n}];  // loss before each step")
-    tail.append("  static const float kTrainable[kTrainableCount];  // after the last step, save order")
+    tail.append(
+        "  static const float kTrainable[kTrainableCount];  // after the last step, save order"
+    )
     tail.append(f"  static constexpr float kTolerance = {float_literal(TOLERANCE, 'tolerance')};")
-    tail.append("  // Step `step` of the sequence on `model` (inputs read from flash); returns learn()'s loss.")
-    tail.append("  template <class ModelT>\n  static float learn(ModelT& model, miniml::index_t step) {")
+    tail.append(
+        "  // Step `step` of the sequence on `model` (inputs read from flash); returns learn()'s "
+        "loss."
+    )
+    tail.append(
+        "  template <class ModelT>\n  static float learn(ModelT& model, miniml::index_t step) {"
+    )
     tail.append("    static float x[kInputSize];")
-    tail.append("    for (miniml::index_t i = 0; i < kInputSize; ++i) "
-                "x[i] = miniml::rom_read(&kInputs[static_cast<uint32_t>(step) * kInputSize + i]);")
+    tail.append(
+        "    for (miniml::index_t i = 0; i < kInputSize; ++i) "
+        "x[i] = miniml::rom_read(&kInputs[static_cast<uint32_t>(step) * kInputSize + i]);"
+    )
     if mse:
         tail.append("    static float t[kOutputSize];")
-        tail.append("    for (miniml::index_t i = 0; i < kOutputSize; ++i) "
-                    "t[i] = miniml::rom_read(&kTargets[static_cast<uint32_t>(step) * kOutputSize + i]);")
+        tail.append(
+            "    for (miniml::index_t i = 0; i < kOutputSize; ++i) "
+            "t[i] = miniml::rom_read(&kTargets[static_cast<uint32_t>(step) * kOutputSize + i]);"
+        )
         tail.append("    return model.learn(x, t);")
     else:
         tail.append("    return model.learn(x, miniml::rom_read(&kLabels[step]));")
@@ -93,15 +129,27 @@ def learn_golden_parts(parts: HeaderParts, model: Any, plan: TrainPlan, input_sh
     tail.append("};")
 
     def arr(ctype: str, name: str, size: str, body: str) -> None:
-        tail.append(f"template <typename Unused>\nconst {ctype} LearnGoldenData<Unused>::{name}[{size}] "
-                    f"MINIML_ROM = {{\n{body}}};")
+        tail.append(
+            f"template <typename Unused>\nconst {ctype} LearnGoldenData<Unused>::{name}[{size}] "
+            f"MINIML_ROM = {{\n{body}}};"
+        )
 
     arr("float", "kInputs", f"{n} * kInputSize", float_array_body(xs, "learning golden inputs"))
     if mse:
-        arr("float", "kTargets", f"{n} * kOutputSize", float_array_body(targets, "learning golden targets"))
+        arr(
+            "float",
+            "kTargets",
+            f"{n} * kOutputSize",
+            float_array_body(targets, "learning golden targets"),
+        )
     else:
         arr("uint16_t", "kLabels", str(n), int_array_body(targets))
     arr("float", "kLosses", str(n), float_array_body(losses, "learning golden losses"))
-    arr("float", "kTrainable", "kTrainableCount", float_array_body(weights, "learning golden weights"))
+    arr(
+        "float",
+        "kTrainable",
+        "kTrainableCount",
+        float_array_body(weights, "learning golden weights"),
+    )
     tail.append("template <typename Unused>\nconstexpr float LearnGoldenData<Unused>::kTolerance;")
     tail.append("typedef LearnGoldenData<> LearnGolden;")

@@ -1,7 +1,6 @@
 """Fixtures for the training tests (helpers live in train_build.py)."""
 
 import pytest
-
 from train_build import HostBuild
 
 

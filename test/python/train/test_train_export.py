@@ -1,19 +1,21 @@
-"""Exported learn() against torch.optim.SGD: MSE and cross-entropy, with and without momentum, head-only,
-last-two-layers and bias-only; 100 steps on the host (ASan/UBSan). Also: training RAM in the report ==
-measured sizeof(Model) difference, refused non-finite steps, save/reset/load, the latent read in place."""
+"""Exported learn() against torch.optim.SGD: MSE and cross-entropy, with and without momentum,
+head-only,
+last-two-layers and bias-only; 100 steps on the host (ASan/UBSan). Also: training RAM in the report
+==
+measured sizeof(Model) difference, refused non-finite steps, save/reset/load, the latent read in
+place."""
 
 import copy
 import os
 import re
 import subprocess
 
+import miniml
 import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-import miniml
 from train_build import HOST_FLAGS, INCLUDE, REPO
 
 STEPS = 100
@@ -22,8 +24,9 @@ OUT_DIR = REPO / "build" / "pytest" / "train_export"
 
 def _mlp(seed):
     torch.manual_seed(seed)
-    return nn.Sequential(nn.Flatten(), nn.Linear(6, 10), nn.ReLU(), nn.Linear(10, 8), nn.ReLU(),
-                         nn.Linear(8, 4)).eval()
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(6, 10), nn.ReLU(), nn.Linear(10, 8), nn.ReLU(), nn.Linear(8, 4)
+    ).eval()
 
 
 # case id -> (loss, momentum, trainable option, torch parameter names that train, in save order)
@@ -37,8 +40,12 @@ CASES = {
     "ce_last2": ("cross_entropy", 0.0, 2, ["3.weight", "3.bias", "5.weight", "5.bias"]),
     "ce_last2_momentum": ("cross_entropy", 0.9, 2, ["3.weight", "3.bias", "5.weight", "5.bias"]),
     "mse_bias_only": ("mse", 0.0, ["1.bias", "5"], ["1.bias", "5.weight", "5.bias"]),
-    "ce_bias_only_momentum": ("cross_entropy", 0.9, ["1.bias", "3.bias", "5"],
-                              ["1.bias", "3.bias", "5.weight", "5.bias"]),
+    "ce_bias_only_momentum": (
+        "cross_entropy",
+        0.9,
+        ["1.bias", "3.bias", "5"],
+        ["1.bias", "3.bias", "5.weight", "5.bias"],
+    ),
 }
 LR = 0.02
 
@@ -72,12 +79,13 @@ def _torch_sgd(model, names, loss, momentum, xs, ts, labels):
 
 def _driver(name, loss):
     ns = name
-    call = ("model.learn(x, t)" if loss == "mse" else "model.learn(x, static_cast<uint16_t>(t[0]))")
+    call = "model.learn(x, t)" if loss == "mse" else "model.learn(x, static_cast<uint16_t>(t[0]))"
     return f"""
   {{
     static {ns}::Model model;
     static float x[{ns}::kInputSize], t[{ns}::kOutputSize];
-    static float factory[{ns}::kTrainableCount], learned[{ns}::kTrainableCount], w[{ns}::kTrainableCount];
+    static float factory[{ns}::kTrainableCount], learned[{ns}::kTrainableCount];
+    static float w[{ns}::kTrainableCount];
     static uint8_t bytes[{ns}::kStoreBytes];
     model.get_trainable(factory);
     for (int s = 0; s < {STEPS}; ++s) {{
@@ -108,7 +116,8 @@ def _driver(name, loss):
     model.get_trainable(w);
     const bool back = memcmp(w, learned, sizeof(w)) == 0;
     printf("{ns} refused %d untouched %d empty %d saved %d reset %d loaded %d back %d sizeof %u\\n",
-           r1 && r2, untouched, empty, saved, reset, loaded, back, static_cast<unsigned>(sizeof(model)));
+           r1 && r2, untouched, empty, saved, reset, loaded, back,
+           static_cast<unsigned>(sizeof(model)));
   }}"""
 
 
@@ -120,44 +129,92 @@ def built():
     for i, (case_id, (loss, momentum, trainable, names)) in enumerate(CASES.items()):
         model = _mlp(i)
         example = torch.zeros(1, 2, 3)
-        rep = miniml.export(model, example, case_id, str(OUT_DIR), on_device_learning=True,
-                            loss=loss, learning_rate=LR, momentum=momentum, trainable=trainable)
+        rep = miniml.export(
+            model,
+            example,
+            case_id,
+            str(OUT_DIR),
+            on_device_learning=True,
+            loss=loss,
+            learning_rate=LR,
+            momentum=momentum,
+            trainable=trainable,
+        )
         plain = miniml.export(model, example, f"{case_id}_plain", str(OUT_DIR))
         xs, ts, labels = _data(case_id)
         includes += [f'#include "{case_id}.h"', f'#include "{case_id}_plain.h"']
         blocks.append(_driver(case_id, loss))
-        blocks.append(f'  printf("{case_id}_plain sizeof %u\\n", '
-                      f'static_cast<unsigned>(sizeof({case_id}_plain::Model)));')
+        blocks.append(
+            f'  printf("{case_id}_plain sizeof %u\\n", '
+            f"static_cast<unsigned>(sizeof({case_id}_plain::Model)));"
+        )
         tcol = ts if loss == "mse" else np.repeat(labels[:, None].astype(np.float32), 4, axis=1)
         for s in range(STEPS):
             inputs.append(xs[s].ravel())
             inputs.append(tcol[s])
         want, want_losses = _torch_sgd(model, names, loss, momentum, xs, ts, labels)
-        results[case_id] = dict(report=rep, plain=plain, want=want, want_losses=want_losses,
-                                header=(OUT_DIR / f"{case_id}.h").read_text())
-    src = "\n".join(["#include <stdio.h>", "#include <string.h>", '#include "miniml/store_ram.h"',
-                     *includes, "int main(int argc, char** argv) {", "  if (argc != 3) return 2;",
-                     '  FILE* in = fopen(argv[1], "rb");', '  FILE* out = fopen(argv[2], "wb");',
-                     "  if (!in || !out) return 3;", *blocks, "  fclose(out);", "  return 0;", "}", ""])
+        results[case_id] = dict(
+            report=rep,
+            plain=plain,
+            want=want,
+            want_losses=want_losses,
+            header=(OUT_DIR / f"{case_id}.h").read_text(),
+        )
+    src = "\n".join(
+        [
+            "#include <stdio.h>",
+            "#include <string.h>",
+            '#include "miniml/store_ram.h"',
+            *includes,
+            "int main(int argc, char** argv) {",
+            "  if (argc != 3) return 2;",
+            '  FILE* in = fopen(argv[1], "rb");',
+            '  FILE* out = fopen(argv[2], "wb");',
+            "  if (!in || !out) return 3;",
+            *blocks,
+            "  fclose(out);",
+            "  return 0;",
+            "}",
+            "",
+        ]
+    )
     (OUT_DIR / "driver.cpp").write_text(src)
     exe = OUT_DIR / "driver"
-    proc = subprocess.run(["g++", *HOST_FLAGS, f"-I{INCLUDE}", f"-I{OUT_DIR}", str(OUT_DIR / "driver.cpp"),
-                           "-o", str(exe), "-lm"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            "g++",
+            *HOST_FLAGS,
+            f"-I{INCLUDE}",
+            f"-I{OUT_DIR}",
+            str(OUT_DIR / "driver.cpp"),
+            "-o",
+            str(exe),
+            "-lm",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr[-5000:]
     np.concatenate(inputs).astype(np.float32).tofile(OUT_DIR / "in.bin")
-    run = subprocess.run([str(exe), str(OUT_DIR / "in.bin"), str(OUT_DIR / "out.bin")],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [str(exe), str(OUT_DIR / "in.bin"), str(OUT_DIR / "out.bin")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout + run.stderr[-5000:]
     raw = np.fromfile(OUT_DIR / "out.bin", dtype=np.float32)
     pos = 0
     for case_id, r in results.items():
-        r["losses"] = raw[pos:pos + STEPS]
+        r["losses"] = raw[pos : pos + STEPS]
         pos += STEPS
-        r["got"] = raw[pos:pos + r["want"].size]
+        r["got"] = raw[pos : pos + r["want"].size]
         pos += r["want"].size
         line = re.search(rf"^{case_id} refused.*$", run.stdout, re.M).group(0)
         r["flags"] = dict(re.findall(r"(\w+) (\d+)", line.split(" ", 1)[1]))
-        r["plain_sizeof"] = int(re.search(rf"^{case_id}_plain sizeof (\d+)", run.stdout, re.M).group(1))
+        r["plain_sizeof"] = int(
+            re.search(rf"^{case_id}_plain sizeof (\d+)", run.stdout, re.M).group(1)
+        )
     assert pos == raw.size
     return results
 
@@ -172,8 +229,9 @@ def test_parity_learn(built, case_id):
 @pytest.mark.parametrize("case_id", CASES)
 def test_learn_refuse_save_load(built, case_id):
     f = built[case_id]["flags"]
-    assert {k: f[k] for k in ("refused", "untouched", "empty", "saved", "reset", "loaded", "back")} == {
-        k: "1" for k in ("refused", "untouched", "empty", "saved", "reset", "loaded", "back")}
+    assert {
+        k: f[k] for k in ("refused", "untouched", "empty", "saved", "reset", "loaded", "back")
+    } == {k: "1" for k in ("refused", "untouched", "empty", "saved", "reset", "loaded", "back")}
 
 
 @pytest.mark.parametrize("case_id", CASES)

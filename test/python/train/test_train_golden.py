@@ -1,14 +1,14 @@
-"""Learning golden: a header exported with golden=N and on_device_learning embeds PyTorch's SGD steps, and
+"""Learning golden: a header exported with golden=N and on_device_learning embeds PyTorch's SGD
+steps, and
 testing.h's MINIML_CHECK_LEARN_GOLDEN replays them (host build with our Unity, ASan/UBSan); a header
 whose expected weights were altered must fail with the parameter named."""
 
 import re
 import subprocess
 
+import miniml
 import torch
 import torch.nn as nn
-
-import miniml
 from train_build import HOST_FLAGS, INCLUDE, REPO
 
 OUT = REPO / "build" / "pytest" / "train_golden"
@@ -40,10 +40,26 @@ def _export():
     torch.manual_seed(3)
     m1 = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 2)).eval()
     m2 = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 3)).eval()
-    miniml.export(m1, torch.zeros(1, 5), "lg_mse", str(OUT / "export"), on_device_learning=True, momentum=0.9,
-                  learning_rate=0.05, golden=4, trainable=2)
-    miniml.export(m2, torch.zeros(1, 5), "lg_ce", str(OUT / "export"), on_device_learning=True,
-                  loss="cross_entropy", golden=4)
+    miniml.export(
+        m1,
+        torch.zeros(1, 5),
+        "lg_mse",
+        str(OUT / "export"),
+        on_device_learning=True,
+        momentum=0.9,
+        learning_rate=0.05,
+        golden=4,
+        trainable=2,
+    )
+    miniml.export(
+        m2,
+        torch.zeros(1, 5),
+        "lg_ce",
+        str(OUT / "export"),
+        on_device_learning=True,
+        loss="cross_entropy",
+        golden=4,
+    )
 
 
 def _run(tag):
@@ -52,11 +68,36 @@ def _run(tag):
     exe = OUT / f"prog_{tag}"
     inc = OUT / tag
     unity_o = OUT / "unity.o"
-    subprocess.run(["gcc", "-O1", "-g", "-fsanitize=address,undefined", f"-I{UNITY}", "-c",
-                    str(UNITY / "unity.c"), "-o", str(unity_o)], check=True)
-    build = subprocess.run(["g++", *HOST_FLAGS, f"-I{INCLUDE}", f"-I{inc}", f"-I{UNITY}",
-                            str(OUT / tag / "main.cpp"), str(unity_o), "-o", str(exe), "-lm"],
-                           capture_output=True, text=True)
+    subprocess.run(
+        [
+            "gcc",
+            "-O1",
+            "-g",
+            "-fsanitize=address,undefined",
+            f"-I{UNITY}",
+            "-c",
+            str(UNITY / "unity.c"),
+            "-o",
+            str(unity_o),
+        ],
+        check=True,
+    )
+    build = subprocess.run(
+        [
+            "g++",
+            *HOST_FLAGS,
+            f"-I{INCLUDE}",
+            f"-I{inc}",
+            f"-I{UNITY}",
+            str(OUT / tag / "main.cpp"),
+            str(unity_o),
+            "-o",
+            str(exe),
+            "-lm",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert build.returncode == 0, build.stderr[-4000:]
     return subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
 
@@ -71,11 +112,17 @@ def test_learn_golden_passes_and_catches_a_wrong_weight():
         text = (OUT / "export" / f"{name}.h").read_text()
         (good / f"{name}.h").write_text(text)
         if name == "lg_mse":  # shift the first expected trained weight by 0.01
-            head, body = text.split("LearnGoldenData<Unused>::kTrainable[kTrainableCount] MINIML_ROM = {\n")
+            head, body = text.split(
+                "LearnGoldenData<Unused>::kTrainable[kTrainableCount] MINIML_ROM = {\n"
+            )
             first = re.match(r"\s*(-?[0-9.e+-]+)f", body)
             value = float(first.group(1)) + 0.01
             body = body.replace(first.group(1) + "f", f"{value:.9g}f", 1)
-            text = head + "LearnGoldenData<Unused>::kTrainable[kTrainableCount] MINIML_ROM = {\n" + body
+            text = (
+                head
+                + "LearnGoldenData<Unused>::kTrainable[kTrainableCount] MINIML_ROM = {\n"
+                + body
+            )
         (bad / f"{name}.h").write_text(text)
     ok = _run("good")
     assert ok.returncode == 0, ok.stdout + ok.stderr

@@ -1,26 +1,59 @@
-"""train_*.h and store_*.h compile warning-free (-Werror, no double, no float narrowing) for every target
+"""train_*.h and store_*.h compile warning-free (-Werror, no double, no float narrowing) for every
+target
 compiler, with the EEPROM adapter under ARDUINO, and link from two translation units (ODR)."""
 
 import shutil
 import subprocess
 
 import pytest
-
 from train_build import CPP, INCLUDE
 
-WARN = ["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion", "-ffp-contract=off"]
+WARN = [
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wdouble-promotion",
+    "-Wfloat-conversion",
+    "-ffp-contract=off",
+]
 TARGETS = {
     "host": ["g++", "-std=c++11", "-O2"],
     "avr": ["avr-g++", "-mmcu=atmega328p", "-Os", "-std=gnu++11"],
-    "cortex_m4": ["arm-none-eabi-g++", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
-                  "-mfpu=fpv4-sp-d16", "-Os", "-std=c++11", "-fno-exceptions", "-fno-rtti"],
-    "rv32imc": ["riscv64-unknown-elf-g++", "-march=rv32imc", "-mabi=ilp32", "-Os", "-std=c++11",
-                "--specs=picolibc.specs",
-                "-fno-exceptions", "-fno-rtti"],
-    "lx106": ["xtensa-lx106-elf-g++", "-mlongcalls", "-Os", "-std=c++11", "-fno-exceptions",
-              "-fno-rtti"],
+    "cortex_m4": [
+        "arm-none-eabi-g++",
+        "-mcpu=cortex-m4",
+        "-mthumb",
+        "-mfloat-abi=hard",
+        "-mfpu=fpv4-sp-d16",
+        "-Os",
+        "-std=c++11",
+        "-fno-exceptions",
+        "-fno-rtti",
+    ],
+    "rv32imc": [
+        "riscv64-unknown-elf-g++",
+        "-march=rv32imc",
+        "-mabi=ilp32",
+        "-Os",
+        "-std=c++11",
+        "--specs=picolibc.specs",
+        "-fno-exceptions",
+        "-fno-rtti",
+    ],
+    "lx106": [
+        "xtensa-lx106-elf-g++",
+        "-mlongcalls",
+        "-Os",
+        "-std=c++11",
+        "-fno-exceptions",
+        "-fno-rtti",
+    ],
 }
-VARIANTS = {"plain": [], "arduino_avr": ["-DARDUINO=10819"], "arduino_esp32": ["-DARDUINO", "-DESP32"]}
+VARIANTS = {
+    "plain": [],
+    "arduino_avr": ["-DARDUINO=10819"],
+    "arduino_esp32": ["-DARDUINO", "-DESP32"],
+}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -33,28 +66,48 @@ def test_headers_compile(tmp_path, target, variant):
     for tu in ("a", "b"):
         obj = tmp_path / f"{tu}.o"
         proc = subprocess.run(
-            [*cmd, *WARN, *VARIANTS[variant], f"-I{INCLUDE}", f"-I{CPP / 'fake_arduino'}",
-             f"-DMINIML_TU_NAME=run_{tu}", "-c", str(CPP / "all_train.cpp"), "-o", str(obj)],
-            capture_output=True, text=True)
+            [
+                *cmd,
+                *WARN,
+                *VARIANTS[variant],
+                f"-I{INCLUDE}",
+                f"-I{CPP / 'fake_arduino'}",
+                f"-DMINIML_TU_NAME=run_{tu}",
+                "-c",
+                str(CPP / "all_train.cpp"),
+                "-o",
+                str(obj),
+            ],
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 0, proc.stderr
         objs.append(str(obj))
-    # One relocatable link of both TUs: a duplicate strong symbol (a non-inline function or a non-template
+    # One relocatable link of both TUs: a duplicate strong symbol (a non-inline function or a non-
+    # template
     # array in a header) fails here.
-    ld = {"host": "ld", "avr": "avr-ld", "cortex_m4": "arm-none-eabi-ld",
-          "rv32imc": "riscv64-unknown-elf-ld", "lx106": "xtensa-lx106-elf-ld"}[target]
+    ld = {
+        "host": "ld",
+        "avr": "avr-ld",
+        "cortex_m4": "arm-none-eabi-ld",
+        "rv32imc": "riscv64-unknown-elf-ld",
+        "lx106": "xtensa-lx106-elf-ld",
+    }[target]
     extra = ["-m", "elf32lriscv"] if target == "rv32imc" else []
-    proc = subprocess.run([ld, *extra, "-r", *objs, "-o", str(tmp_path / "both.o")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [ld, *extra, "-r", *objs, "-o", str(tmp_path / "both.o")], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
 
 
 def test_avr_fit_check(tmp_path):
-    """A learning model compiles for the Uno when its state fits its 2 KB SRAM, and fails to compile with
-    the numbers and the fix when it does not (a build-time check, not a rule that AVR cannot learn)."""
+    """A learning model compiles for the Uno when its state fits its 2 KB SRAM, and fails to compile
+    with
+    the numbers and the fix when it does not (a build-time check, not a rule that AVR cannot
+    learn)."""
+    import miniml
     import torch
     import torch.nn as nn
-
-    import miniml
 
     if shutil.which("avr-g++") is None:
         pytest.skip("avr-g++ not installed")
@@ -62,15 +115,25 @@ def test_avr_fit_check(tmp_path):
     small = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)).eval()
     big = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 16)).eval()
     for name, model in (("fits", small), ("too_big", big)):
-        miniml.export(model, torch.zeros(1, 8), name, str(tmp_path), on_device_learning=True, momentum=0.9)
-        (tmp_path / f"{name}.cpp").write_text(f'#include "{name}.h"\nstatic {name}::Model m;\n'
-                                              "float f(const float* x, const float* t) { return m.learn(x, t); }\n")
+        miniml.export(
+            model, torch.zeros(1, 8), name, str(tmp_path), on_device_learning=True, momentum=0.9
+        )
+        (tmp_path / f"{name}.cpp").write_text(
+            f'#include "{name}.h"\nstatic {name}::Model m;\n'
+            "float f(const float* x, const float* t) { return m.learn(x, t); }\n"
+        )
     cmd = [*TARGETS["avr"], *WARN, f"-I{INCLUDE}", f"-I{tmp_path}", "-c"]
-    ok = subprocess.run([*cmd, str(tmp_path / "fits.cpp"), "-o", str(tmp_path / "a.o")],
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        [*cmd, str(tmp_path / "fits.cpp"), "-o", str(tmp_path / "a.o")],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr[-3000:]
-    bad = subprocess.run([*cmd, str(tmp_path / "too_big.cpp"), "-o", str(tmp_path / "b.o")],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [*cmd, str(tmp_path / "too_big.cpp"), "-o", str(tmp_path / "b.o")],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode != 0
     assert "too_big: Model with on-device learning needs 4" in bad.stderr
     assert "train fewer parameters" in bad.stderr

@@ -1,17 +1,18 @@
-"""On-device learning on an int8 backbone: the quantiser keeps the learning head float behind a dequantize,
-learn() reads that float latent in place. Checked on the host (ASan/UBSan): the head learns a separable
+"""On-device learning on an int8 backbone: the quantiser keeps the learning head float behind a
+dequantize,
+learn() reads that float latent in place. Checked on the host (ASan/UBSan): the head learns a
+separable
 3-class problem (cross-entropy), save/reset/load round-trips, and the report's training RAM equals
 sizeof(Model) minus sizeof(Model) of the all-int8 export without learning."""
 
 import re
 import subprocess
 
+import miniml
 import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-
-import miniml
 from train_build import HOST_FLAGS, INCLUDE, REPO
 
 OUT = REPO / "build" / "pytest" / "train_int8"
@@ -22,19 +23,35 @@ def test_int8_backbone_float_head_learns(trainable):
     out = OUT / f"trainable_{trainable}"
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 3)).eval()
+    model = nn.Sequential(
+        nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 3)
+    ).eval()
     rng = np.random.default_rng(0)
     centers = rng.normal(0, 2, (3, 6)).astype(np.float32)
     labels = rng.integers(0, 3, 400)
     xs = (centers[labels] + rng.normal(0, 0.5, (400, 6))).astype(np.float32)
     cal = torch.from_numpy(xs[:128])
-    rep = miniml.export(model, torch.zeros(1, 6), "q_learn", str(out), quantize="int8", calibration=cal,
-                        on_device_learning=True, loss="cross_entropy", learning_rate=0.1, momentum=0.9,
-                        trainable=trainable)
-    plain = miniml.export(model, torch.zeros(1, 6), "q_plain", str(out), quantize="int8", calibration=cal)
+    rep = miniml.export(
+        model,
+        torch.zeros(1, 6),
+        "q_learn",
+        str(out),
+        quantize="int8",
+        calibration=cal,
+        on_device_learning=True,
+        loss="cross_entropy",
+        learning_rate=0.1,
+        momentum=0.9,
+        trainable=trainable,
+    )
+    plain = miniml.export(
+        model, torch.zeros(1, 6), "q_plain", str(out), quantize="int8", calibration=cal
+    )
     header = (out / "q_learn.h").read_text()
     assert "linear_s8" in header and "dequantize" in header.lower()
-    assert re.search(r"linear_weight_sgd_momentum_f32\(\w+, \w+, arena_", header), "latent not read in place"
+    assert re.search(r"linear_weight_sgd_momentum_f32\(\w+, \w+, arena_", header), (
+        "latent not read in place"
+    )
     data = ", ".join(f"{v:.9g}f" for v in xs.ravel())
     lab = ", ".join(str(int(v)) for v in labels)
     src = f"""#include <stdio.h>
@@ -63,14 +80,28 @@ int main() {{
   model.get_trainable(w);
   printf("first %.6f last %.6f refused %u roundtrip %d sizeof %u plain %u\\n",
          static_cast<double>(first / 50.0f), static_cast<double>(last / 50.0f),
-         static_cast<unsigned>(model.refused_steps()), saved && loaded && memcmp(w, learned, sizeof(w)) == 0,
-         static_cast<unsigned>(sizeof(q_learn::Model)), static_cast<unsigned>(sizeof(q_plain::Model)));
+         static_cast<unsigned>(model.refused_steps()),
+         saved && loaded && memcmp(w, learned, sizeof(w)) == 0,
+         static_cast<unsigned>(sizeof(q_learn::Model)),
+         static_cast<unsigned>(sizeof(q_plain::Model)));
   return 0;
 }}
 """
     (out / "main.cpp").write_text(src)
-    build = subprocess.run(["g++", *HOST_FLAGS, f"-I{INCLUDE}", f"-I{out}", str(out / "main.cpp"), "-o",
-                            str(out / "prog"), "-lm"], capture_output=True, text=True)
+    build = subprocess.run(
+        [
+            "g++",
+            *HOST_FLAGS,
+            f"-I{INCLUDE}",
+            f"-I{out}",
+            str(out / "main.cpp"),
+            "-o",
+            str(out / "prog"),
+            "-lm",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert build.returncode == 0, build.stderr[-4000:]
     run = subprocess.run([str(out / "prog")], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr[-3000:]

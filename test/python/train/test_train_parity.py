@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from train_build import f32, f32_array
 
 IN, HIDDEN, OUT, STEPS = 6, 5, 4, 100
@@ -47,8 +46,10 @@ def _torch_reference(case, params, xs, ts, labels, lr):
 def test_parity_sgd(host, case_id):
     case = CASES[case_id]
     rng = np.random.default_rng(sum(map(ord, case_id)))
-    params = [rng.normal(0, 0.5, s).astype(np.float32)
-              for s in [(HIDDEN, IN), (HIDDEN,), (OUT, HIDDEN), (OUT,)]]
+    params = [
+        rng.normal(0, 0.5, s).astype(np.float32)
+        for s in [(HIDDEN, IN), (HIDDEN,), (OUT, HIDDEN), (OUT,)]
+    ]
     xs = rng.normal(0, 1, (STEPS, IN)).astype(np.float32)
     ts = rng.normal(0, 1, (STEPS, OUT)).astype(np.float32)
     labels = rng.integers(0, OUT, STEPS).astype(np.uint16)
@@ -57,10 +58,15 @@ def test_parity_sgd(host, case_id):
         f"const int kIn = {IN}, kHidden = {HIDDEN}, kOut = {OUT}, kSteps = {STEPS};\n"
         f"const int kLoss = {0 if case['loss'] == 'mse' else 1}, kMode = {case['mode']};\n"
         f"const float kLr = {f32(lr)}, kMomentum = {f32(case['momentum'])};\n"
-        + f32_array("kW1", params[0]) + f32_array("kB1", params[1])
-        + f32_array("kW2", params[2]) + f32_array("kB2", params[3])
-        + f32_array("kX", xs) + f32_array("kT", ts)
-        + "static const unsigned short kLabel[] = {" + ", ".join(map(str, labels)) + "};\n"
+        + f32_array("kW1", params[0])
+        + f32_array("kB1", params[1])
+        + f32_array("kW2", params[2])
+        + f32_array("kB2", params[3])
+        + f32_array("kX", xs)
+        + f32_array("kT", ts)
+        + "static const unsigned short kLabel[] = {"
+        + ", ".join(map(str, labels))
+        + "};\n"
     )
     out = np.array(host.run("learn_chain.cpp", header).stdout.split(), dtype=np.float32)
     want, want_losses = _torch_reference(case, params, xs, ts, labels, float(lr))
@@ -69,7 +75,7 @@ def test_parity_sgd(host, case_id):
     np.testing.assert_allclose(losses, want_losses, rtol=1e-5, atol=2e-5)
     offset = 0
     for name, w, p0 in zip(("w1", "b1", "w2", "b2"), want, params):
-        g = got[offset:offset + w.size].reshape(w.shape)
+        g = got[offset : offset + w.size].reshape(w.shape)
         offset += w.size
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6, err_msg=name)
         trained = {0: ("w2", "b2"), 1: ("w1", "b1", "w2", "b2"), 2: ("w2", "b2", "b1")}

@@ -1,10 +1,10 @@
-"""Rejected on-device learning configurations: each raises OptionError naming the thing and the fix."""
+"""Rejected on-device learning configurations: each raises OptionError naming the thing and the
+fix."""
 
+import miniml
 import pytest
 import torch
 import torch.nn as nn
-
-import miniml
 from miniml.api import build_header
 from miniml.train.options import parse_train_options
 
@@ -41,10 +41,14 @@ def test_reject_final_activation():
 
 
 def test_reject_bias_only_without_bias():
-    with pytest.raises(miniml.OptionError, match=r"'2.bias' is not .* choose from \['0', '0.bias', "
-                       r"'0.weight', '2', '2.weight'\]"):
-        build_header(_mlp(bias=False), torch.zeros(1, 4), "m", on_device_learning=True,
-                     trainable=["2.bias"])
+    with pytest.raises(
+        miniml.OptionError,
+        match=r"'2.bias' is not .* choose from \['0', '0.bias', "
+        r"'0.weight', '2', '2.weight'\]",
+    ):
+        build_header(
+            _mlp(bias=False), torch.zeros(1, 4), "m", on_device_learning=True, trainable=["2.bias"]
+        )
 
 
 def test_reject_backward_through_unsupported_activation():
@@ -56,15 +60,19 @@ def test_reject_backward_through_unsupported_activation():
 
 def test_reject_model_not_ending_in_linear():
     m = nn.Sequential(nn.Tanh()).eval()
-    with pytest.raises(miniml.OptionError, match="its last layer is .*activation.*end the model with nn.Linear"):
+    with pytest.raises(
+        miniml.OptionError, match="its last layer is .*activation.*end the model with nn.Linear"
+    ):
         build_header(m, torch.zeros(1, 4), "m", on_device_learning=True)
 
 
 def test_cli_trainable_strings():
-    """--trainable from the command line arrives as text: "2" is a layer count, commas separate names."""
+    """--trainable from the command line arrives as text: "2" is a layer count, commas separate
+    names."""
     assert parse_train_options({"on_device_learning": True, "trainable": "2"}).trainable == 2
-    assert parse_train_options({"on_device_learning": True, "trainable": "head, body.0.bias"}).trainable \
-        == ("head", "body.0.bias")
+    assert parse_train_options(
+        {"on_device_learning": True, "trainable": "head, body.0.bias"}
+    ).trainable == ("head", "body.0.bias")
     assert parse_train_options({"trainable": 2}) is None  # learning off: no plan
 
 

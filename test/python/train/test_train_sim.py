@@ -1,36 +1,72 @@
 """learn() on simulated boards (ATmega328P in simavr, Cortex-M4F and rv32imc in QEMU) against
-torch.optim.SGD: 100 steps, learned weights within 1e-5 relative. Weights come back as raw float bits."""
+torch.optim.SGD: 100 steps, learned weights within 1e-5 relative. Weights come back as raw float
+bits."""
 
 import os
 import shutil
 import subprocess
 import sys
 
+import miniml
 import numpy as np
 import pytest
 import torch
-
-import miniml
-from test_train_export import _data, _mlp, _torch_sgd, CASES, LR, STEPS
+from test_train_export import CASES, LR, STEPS, _data, _mlp, _torch_sgd
 from train_build import CPP, INCLUDE, REPO
 
 OUT = REPO / "build" / "pytest" / "train_sim"
 RUNNER = REPO / "platformio_plugin" / "platforms" / "miniml_run.py"
-WARN = ["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion", "-ffp-contract=off"]
+WARN = [
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wdouble-promotion",
+    "-Wfloat-conversion",
+    "-ffp-contract=off",
+]
 BOARDS = {
-    "uno": ["avr-g++", "-mmcu=atmega328p", "-Os", "-std=gnu++11", "-fno-exceptions",
-            "-fno-threadsafe-statics"],
-    "stm32": ["arm-none-eabi-g++", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16",
-              "-Os", "-std=c++11", "-fno-exceptions", "-fno-rtti", "-fno-threadsafe-statics", "--specs=picolibc.specs",
-              "--oslib=semihost", "--crt0=semihost",
-              "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=1048576,"
-              "--defsym=__ram=0x20000000,--defsym=__ram_size=131072"],
-    "esp32c3": ["riscv64-unknown-elf-g++", "-march=rv32imc", "-mabi=ilp32", "-Os", "-std=c++11",
-                "-fno-exceptions", "-fno-rtti", "--specs=picolibc.specs", "--oslib=semihost",
-                "--crt0=semihost", "-Wl,--defsym=__flash=0x80000000,--defsym=__flash_size=4194304,"
-                "--defsym=__ram=0x80400000,--defsym=__ram_size=524288"],
+    "uno": [
+        "avr-g++",
+        "-mmcu=atmega328p",
+        "-Os",
+        "-std=gnu++11",
+        "-fno-exceptions",
+        "-fno-threadsafe-statics",
+    ],
+    "stm32": [
+        "arm-none-eabi-g++",
+        "-mcpu=cortex-m4",
+        "-mthumb",
+        "-mfloat-abi=hard",
+        "-mfpu=fpv4-sp-d16",
+        "-Os",
+        "-std=c++11",
+        "-fno-exceptions",
+        "-fno-rtti",
+        "-fno-threadsafe-statics",
+        "--specs=picolibc.specs",
+        "--oslib=semihost",
+        "--crt0=semihost",
+        "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=1048576,"
+        "--defsym=__ram=0x20000000,--defsym=__ram_size=131072",
+    ],
+    "esp32c3": [
+        "riscv64-unknown-elf-g++",
+        "-march=rv32imc",
+        "-mabi=ilp32",
+        "-Os",
+        "-std=c++11",
+        "-fno-exceptions",
+        "-fno-rtti",
+        "--specs=picolibc.specs",
+        "--oslib=semihost",
+        "--crt0=semihost",
+        "-Wl,--defsym=__flash=0x80000000,--defsym=__flash_size=4194304,"
+        "--defsym=__ram=0x80400000,--defsym=__ram_size=524288",
+    ],
 }
-# ce_bias_only_momentum on uno pins a bug: linear_f32 read a RAM (trainable) bias through the flash policy
+# ce_bias_only_momentum on uno pins a bug: linear_f32 read a RAM (trainable) bias through the flash
+# policy
 # of its frozen weight; only AVR, where flash and RAM are separate address spaces, shows it.
 SIM_CASES = ["mse_head_momentum", "ce_last2", "ce_bias_only_momentum"]
 
@@ -41,8 +77,12 @@ def _firmware(case_id, loss, xs, ts, labels):
         t = ts[s] if loss == "mse" else np.array([labels[s], 0, 0, 0], np.float32)
         rows.append(np.concatenate([xs[s].ravel(), t]).astype(np.float32))
     data = np.stack(rows)
-    lits = ", ".join(f"{float(v):.9g}f" if "." in f"{float(v):.9g}" or "e" in f"{float(v):.9g}"
-                     else f"{float(v):.9g}.0f" for v in data.ravel())
+    lits = ", ".join(
+        f"{float(v):.9g}f"
+        if "." in f"{float(v):.9g}" or "e" in f"{float(v):.9g}"
+        else f"{float(v):.9g}.0f"
+        for v in data.ravel()
+    )
     call = "model.learn(x, t)" if loss == "mse" else "model.learn(x, static_cast<uint16_t>(t[0]))"
     return f"""#include "{case_id}.h"
 #include "sim_io.h"
@@ -92,25 +132,56 @@ def test_parity_learn_on_board(case_id, board):
     model = _mlp(i)
     out = OUT / f"{case_id}_{board}"
     os.makedirs(out, exist_ok=True)
-    miniml.export(model, torch.zeros(1, 2, 3), case_id, str(out), on_device_learning=True, loss=loss,
-                  learning_rate=LR, momentum=momentum, trainable=trainable)
+    miniml.export(
+        model,
+        torch.zeros(1, 2, 3),
+        case_id,
+        str(out),
+        on_device_learning=True,
+        loss=loss,
+        learning_rate=LR,
+        momentum=momentum,
+        trainable=trainable,
+    )
     xs, ts, labels = _data(case_id)
     (out / "main.cpp").write_text(_firmware(case_id, loss, xs, ts, labels))
     elf = out / "fw.elf"
     obj = out / "main.o"
-    build = subprocess.run([*cmd, *WARN, f"-I{INCLUDE}", f"-I{out}", f"-I{CPP}", "-c",
-                            str(out / "main.cpp"), "-o", str(obj)], capture_output=True, text=True)
+    build = subprocess.run(
+        [
+            *cmd,
+            *WARN,
+            f"-I{INCLUDE}",
+            f"-I{out}",
+            f"-I{CPP}",
+            "-c",
+            str(out / "main.cpp"),
+            "-o",
+            str(obj),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert build.returncode == 0, build.stderr[-4000:]
     # link with the C driver: the bare-metal toolchains ship no libstdc++ (none is needed)
-    link = subprocess.run([cmd[0][:-2] + "cc", *cmd[1:], str(obj), "-o", str(elf), "-lm"],
-                          capture_output=True, text=True)
+    link = subprocess.run(
+        [cmd[0][:-2] + "cc", *cmd[1:], str(obj), "-o", str(elf), "-lm"],
+        capture_output=True,
+        text=True,
+    )
     assert link.returncode == 0, link.stderr[-4000:]
-    run = subprocess.run([sys.executable, str(RUNNER), "--timeout", "300", str(elf)],
-                         capture_output=True, text=True, timeout=400, stdin=subprocess.DEVNULL)
+    run = subprocess.run(
+        [sys.executable, str(RUNNER), "--timeout", "300", str(elf)],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        stdin=subprocess.DEVNULL,
+    )
     text = run.stdout + run.stderr  # QEMU semihosting writes to stderr, the simavr runner to stdout
     assert "done" in text, text[-3000:]
-    got = np.array([int(ln.split()[1], 16) for ln in text.splitlines() if ln.startswith("w ")],
-                   dtype=np.uint32).view(np.float32)
+    got = np.array(
+        [int(ln.split()[1], 16) for ln in text.splitlines() if ln.startswith("w ")], dtype=np.uint32
+    ).view(np.float32)
     assert "refused 0" in text
     want, _ = _torch_sgd(model, names, loss, momentum, xs, ts, labels)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

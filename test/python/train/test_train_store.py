@@ -1,4 +1,5 @@
-"""The two-slot CRC store: torn saves at every byte, corrupted bytes, empty and foreign stores, and the
+"""The two-slot CRC store: torn saves at every byte, corrupted bytes, empty and foreign stores, and
+the
 sequence-number wrap (store_torn.cpp asserts each case; here we check it ran them all)."""
 
 import zlib
@@ -16,8 +17,10 @@ def test_store_torn_corrupt_empty(host):
 
 def test_store_crc_matches_zlib(host):
     data = bytes(range(256)) * 3
-    header = ("static const unsigned char kData[] = {" + ", ".join(map(str, data)) + "};\n"
-              f"static const unsigned kLen = {len(data)};\n")
+    header = (
+        "static const unsigned char kData[] = {" + ", ".join(map(str, data)) + "};\n"
+        f"static const unsigned kLen = {len(data)};\n"
+    )
     out = host.run("crc_print.cpp", header).stdout.split()
     assert [int(v, 16) for v in out] == [zlib.crc32(data[:n]) for n in (0, 1, 100, len(data))]
 

@@ -11,8 +11,17 @@ INCLUDE = REPO / "include"
 CPP = pathlib.Path(__file__).resolve().parent / "cpp"
 
 HOST_FLAGS = [
-    "-std=c++11", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-    "-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion", "-ffp-contract=off",
+    "-std=c++11",
+    "-O1",
+    "-g",
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wdouble-promotion",
+    "-Wfloat-conversion",
+    "-ffp-contract=off",
 ]
 
 
@@ -39,8 +48,17 @@ class HostBuild:
         """Builds CPP/<source> with `header` as case.h, runs it, returns the completed process."""
         (self.tmp / "case.h").write_text(header)
         exe = self.tmp / "prog"
-        cmd = ["g++", *HOST_FLAGS, f"-I{INCLUDE}", f"-I{self.tmp}", *[f"-D{d}" for d in defines],
-               str(CPP / source), "-o", str(exe), "-lm"]
+        cmd = [
+            "g++",
+            *HOST_FLAGS,
+            f"-I{INCLUDE}",
+            f"-I{self.tmp}",
+            *[f"-D{d}" for d in defines],
+            str(CPP / source),
+            "-o",
+            str(exe),
+            "-lm",
+        ]
         built = subprocess.run(cmd, capture_output=True, text=True)
         assert built.returncode == 0, built.stderr
         proc = subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120)
