@@ -64,7 +64,8 @@ inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
 #endif
 }
 
-// gemmlowp RoundingDivideByPOT: x / 2^exponent rounded to nearest, halves away from zero. 0 <= exponent <= 31.
+// gemmlowp RoundingDivideByPOT: x / 2^exponent rounded to nearest, halves away from zero;
+// 0 <= exponent <= 31.
 inline int32_t rounding_divide_by_pot(int32_t x, int8_t exponent) {
 #if defined(__AVR__)
   // Same value, cheaper on an 8-bit core (variable 32-bit shifts are bit loops there): for e >= 1,

@@ -38,7 +38,8 @@ inline int32_t weight_sum_s8(const int8_t* w, index_t n, int32_t sum) {
 // acc + sum over the window at (y0, x0) of input * weight; w: [group_in][kernel_h][kernel_w] through Mem.
 // Always inlined into conv2d_s8's output loop: a call per output costs more than a 3x3 window on AVR.
 template <class Mem>
-MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int8_t* w, sindex_t y0, sindex_t x0, int32_t acc) {
+MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int8_t* w, sindex_t y0, sindex_t x0,
+                                            int32_t acc) {
   const index_t kernel_h = c.kernel_h, kernel_w = c.kernel_w, in_w = c.in_w, dilation_w = c.dilation_w;
   const sindex_t in_h = static_cast<sindex_t>(c.in_h);
   const sindex_t span_w = static_cast<sindex_t>(dilation_w * (kernel_w - 1) + 1);
@@ -85,8 +86,8 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int8_t* w
       // Padding on the left, the in-bounds run, padding on the right.
       const int8_t* row = in_c + static_cast<index_t>(iy) * in_w;
       pad_sum = weight_sum_s8<Mem>(w, kx_lo, pad_sum);
-      acc = dot_s8<Mem>(row + x0 + static_cast<sindex_t>(kx_lo), w + kx_lo, static_cast<index_t>(kx_hi - kx_lo),
-                        acc);
+      acc = dot_s8<Mem>(row + x0 + static_cast<sindex_t>(kx_lo), w + kx_lo,
+                        static_cast<index_t>(kx_hi - kx_lo), acc);
       pad_sum = weight_sum_s8<Mem>(w + kx_hi, static_cast<index_t>(kernel_w - kx_hi), pad_sum);
     } else {
       const int8_t* row = in_c + static_cast<index_t>(iy) * in_w;
@@ -130,10 +131,10 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
                       index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
                       index_t dilation_h, index_t dilation_w, index_t groups, int8_t* output) {
   typedef detail::sindex_t sindex_t;
-  const index_t out_h = static_cast<index_t>(
-      (in_h + 2 * padding_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1);
-  const index_t out_w = static_cast<index_t>(
-      (in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1);
+  const index_t out_h =
+      static_cast<index_t>((in_h + 2 * padding_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1);
+  const index_t out_w =
+      static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1);
   const index_t group_in = static_cast<index_t>(in_channels / groups);
   const index_t group_out = static_cast<index_t>(out_channels / groups);
   detail::ConvWindow c;

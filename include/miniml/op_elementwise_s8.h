@@ -1,6 +1,6 @@
-// add_s8 / mul_s8 / clamp_s8 / lut_s8: int8 elementwise ops with TFLM ADD / MUL numbers (same-shape operands), and
-// a standalone clamp for ReLU / ReLU6 / Hardtanh whose output keeps its input's scale. All in SRAM;
-// output may alias an input (each element is read before it is written).
+// add_s8 / mul_s8 / clamp_s8 / lut_s8: int8 elementwise ops with TFLM ADD / MUL numbers (same-shape
+// operands), and a standalone clamp for ReLU / ReLU6 / Hardtanh whose output keeps its input's scale. All in
+// SRAM; output may alias an input (each element is read before it is written).
 #ifndef MINIML_OP_ELEMENTWISE_S8_H_
 #define MINIML_OP_ELEMENTWISE_S8_H_
 
@@ -32,8 +32,8 @@ inline void add_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_p
 
 // TFLM MUL: (a - za) * (b - zb) requantised with one multiplier (a_scale * b_scale / output_scale).
 inline void mul_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point, int32_t b_zero_point,
-                   int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
-                   int8_t* output) {
+                   int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min,
+                   int32_t act_max, int8_t* output) {
   for (index_t i = 0; i < n; ++i) {
     const int32_t p = static_cast<int32_t>(a[i] - a_zero_point) * static_cast<int32_t>(b[i] - b_zero_point);
     output[i] = requantize_s8(p, multiplier, shift, output_zero_point, act_min, act_max);

@@ -32,12 +32,14 @@ inline void pool2d_s8(const int8_t* input, index_t channels, index_t in_h, index
     const int8_t* in_c = input + c * in_h * in_w;
     for (index_t oy = 0; oy < out_h; ++oy) {
       index_t y_lo, y_hi;
-      pool_window(static_cast<sindex_t>(static_cast<sindex_t>(oy * stride_h) - static_cast<sindex_t>(padding_h)),
-                  kernel_h, in_h, &y_lo, &y_hi);
+      pool_window(
+          static_cast<sindex_t>(static_cast<sindex_t>(oy * stride_h) - static_cast<sindex_t>(padding_h)),
+          kernel_h, in_h, &y_lo, &y_hi);
       for (index_t ox = 0; ox < out_w; ++ox) {
         index_t x_lo, x_hi;
-        pool_window(static_cast<sindex_t>(static_cast<sindex_t>(ox * stride_w) - static_cast<sindex_t>(padding_w)),
-                    kernel_w, in_w, &x_lo, &x_hi);
+        pool_window(
+            static_cast<sindex_t>(static_cast<sindex_t>(ox * stride_w) - static_cast<sindex_t>(padding_w)),
+            kernel_w, in_w, &x_lo, &x_hi);
         int32_t v;
         if (kMax) {
           int8_t m = kInt8Min;
@@ -67,7 +69,8 @@ inline void pool2d_s8(const int8_t* input, index_t channels, index_t in_h, index
 
 }  // namespace detail
 
-// input [channels][in_h][in_w] -> output [channels][out_h][out_w], out = (in + 2 padding - kernel) / stride + 1.
+// input [channels][in_h][in_w] -> output [channels][out_h][out_w],
+// out = (in + 2 padding - kernel) / stride + 1.
 inline void max_pool2d_s8(const int8_t* input, index_t channels, index_t in_h, index_t in_w, index_t kernel_h,
                           index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
                           index_t padding_w, int32_t act_min, int32_t act_max, int8_t* output) {
@@ -91,8 +94,8 @@ inline void max_pool1d_s8(const int8_t* input, index_t channels, index_t length,
 
 inline void avg_pool1d_s8(const int8_t* input, index_t channels, index_t length, index_t kernel_size,
                           index_t stride, index_t padding, int32_t act_min, int32_t act_max, int8_t* output) {
-  detail::pool2d_s8<false>(input, channels, 1, length, 1, kernel_size, 1, stride, 0, padding, act_min, act_max,
-                           output);
+  detail::pool2d_s8<false>(input, channels, 1, length, 1, kernel_size, 1, stride, 0, padding, act_min,
+                           act_max, output);
 }
 
 }  // namespace miniml

@@ -1,21 +1,23 @@
 """quantize_int8: the float graph becomes an int8 graph (TFLite int8 scheme) with float edges.
 
-Rewrites: every node into its *_s8 twin. Weights symmetric per output channel (zero point 0), activations
-asymmetric per tensor from the calibrated ranges in g.meta["quant_ranges"] (set by miniml.quant before this
-pass), int32 biases folded with the input zero point, per-channel (multiplier, shift) as TFLM computes them,
-fused activations as int8 clamps. Pools, ReLU-like clamps and copies keep their input's scale (TFLM requires
-it for pools). Other pointwise activations become a 256-entry lookup table computed from the float function.
-A quantize_s8 node follows the float graph input and a dequantize_s8 node precedes the float graph output,
-so predict(const float*, float*) keeps its meaning.
-Leaves alone: the graph's names (int8 twins of the edge tensors get a "_q" suffix), and the nodes named in
-g.meta["float_tail"] (mixed precision: the Linear layers that learn on the device stay float after a
-dequantize_s8 of their input, so an int8 backbone feeds a float head).
-Why a separate pass, not in PIPELINE: it needs calibration data, so miniml.quant.export_stage runs it after
-the float passes (which it requires: BatchNorm folded, activations fused, aliases gone).
+Rewrites: every node into its *_s8 twin. Weights symmetric per output channel (zero point 0),
+activations asymmetric per tensor from the calibrated ranges in g.meta["quant_ranges"] (set by
+miniml.quant before this pass), int32 biases folded with the input zero point, per-channel
+(multiplier, shift) as TFLM computes them, fused activations as int8 clamps. Pools, ReLU-like clamps
+and copies keep their input's scale (TFLM requires it for pools). Other pointwise activations become
+a 256-entry lookup table computed from the float function. A quantize_s8 node follows the float
+graph input and a dequantize_s8 node precedes the float graph output, so predict(const float*,
+float*) keeps its meaning.
+Leaves alone: the graph's names (int8 twins of the edge tensors get a "_q" suffix), and the nodes
+named in g.meta["float_tail"] (mixed precision: the Linear layers that learn on the device stay
+float after a dequantize_s8 of their input, so an int8 backbone feeds a float head).
+Why a separate pass, not in PIPELINE: it needs calibration data, so miniml.quant.export_stage runs
+it after the float passes (which it requires: BatchNorm folded, activations fused, aliases gone).
 """
+
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 
@@ -23,23 +25,47 @@ from ..errors import UnsupportedOpError
 from ..ir import DType, Graph, Node, Param, TensorSpec
 from ..quant.calibrate import ACTIVATIONS, CLAMP_ACTS, apply_act, preact_name
 from ..quant.fixedpoint import quantize_scalar
-from ..quant.params import (QParams, add_params, channel_multipliers, fold_bias, mul_params,
-                            qparams_from_range, quantize_bias, quantize_weight)
+from ..quant.params import (
+    QParams,
+    add_params,
+    channel_multipliers,
+    fold_bias,
+    mul_params,
+    qparams_from_range,
+    quantize_bias,
+    quantize_weight,
+)
 from ..quant.reference import dequantize_s8, quantize_s8
 
 # IR ops with an int8 kernel (float op -> what it becomes); anything else is refused with its name.
-INT8_OPS = ("linear", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
-            "global_avg_pool", "add", "mul", "activation", "copy")
+INT8_OPS = (
+    "linear",
+    "conv1d",
+    "conv2d",
+    "max_pool1d",
+    "max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "global_avg_pool",
+    "add",
+    "mul",
+    "activation",
+    "copy",
+)
 POOLS = ("max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d")
 # Activations that are an exact clamp at an unchanged scale (bounds in float; None = open).
-CLAMPS = {"relu": lambda: (0.0, None), "relu6": lambda: (0.0, 6.0),
-          "hardtanh": lambda lo=-1.0, hi=1.0: (float(lo), float(hi))}
+CLAMPS = {
+    "relu": lambda: (0.0, None),
+    "relu6": lambda: (0.0, 6.0),
+    "hardtanh": lambda lo=-1.0, hi=1.0: (float(lo), float(hi)),
+}
 assert set(CLAMPS) == set(CLAMP_ACTS)
 
 
 def _where(n: Node) -> str:
     return f"node {n.name!r} ({n.op}{', ' + n.attrs['act'][0] if n.attrs.get('act') else ''})" + (
-        f" from {n.source}" if n.source else "")
+        f" from {n.source}" if n.source else ""
+    )
 
 
 def check_int8_support(g: Graph) -> None:
@@ -49,9 +75,12 @@ def check_int8_support(g: Graph) -> None:
         if n.op not in INT8_OPS or (act is not None and act[0] not in ACTIVATIONS):
             what = act[0] if (n.op in INT8_OPS and act is not None) else n.op
             raise UnsupportedOpError(
-                f"{_where(n)}: {what} has no int8 kernel, so quantize='int8' cannot export this model. "
-                f"int8 supports {', '.join(INT8_OPS)} and the activations {', '.join(sorted(ACTIVATIONS))}; "
-                "export it in float (quantize=None) or replace the layer")
+                f"{_where(n)}: {what} has no int8 kernel, so quantize='int8' cannot export this "
+                "model. "
+                f"int8 supports {', '.join(INT8_OPS)} and the activations "
+                f"{', '.join(sorted(ACTIVATIONS))}; "
+                "export it in float (quantize=None) or replace the layer"
+            )
         _check_config(n)
 
 
@@ -71,11 +100,15 @@ def _check_config(n: Node) -> None:
         elif n.op.startswith("avg") and a.get("divisor_override"):
             problem = "divisor_override"
         elif n.op.startswith("avg") and any(p) and a.get("count_include_pad", True):
-            problem = ("count_include_pad=True with padding (TFLite int8 averages only the taps inside "
-                       "the input: use count_include_pad=False)")
+            problem = (
+                "count_include_pad=True with padding (TFLite int8 averages only the taps inside "
+                "the input: use count_include_pad=False)"
+            )
         if problem:
-            raise UnsupportedOpError(f"{_where(n)}: int8 {n.op} does not support {problem}; "
-                                     "change the layer or export in float (quantize=None)")
+            raise UnsupportedOpError(
+                f"{_where(n)}: int8 {n.op} does not support {problem}; "
+                "change the layer or export in float (quantize=None)"
+            )
 
 
 def _clamp_bounds(act, q: QParams) -> Tuple[int, int]:
@@ -103,7 +136,9 @@ class _Builder:
 
     def s8(self, name: str, like: str, q: QParams) -> str:
         self.q[name] = q
-        self.tensors[name] = TensorSpec(name, self.g.tensor(like).shape, DType.S8, q.scale, q.zero_point)
+        self.tensors[name] = TensorSpec(
+            name, self.g.tensor(like).shape, DType.S8, q.scale, q.zero_point
+        )
         return name
 
     def param(self, node: Node, role: str, data: np.ndarray, dtype: DType, **kw) -> str:
@@ -118,7 +153,9 @@ class _Builder:
         b = self.g.param(n, "bias")
         wq, ws = quantize_weight(w, axis=0)
         bq = quantize_bias(None if b is None else b.data, qx.scale, ws, w.shape[0])
-        m, s = channel_multipliers(qx.scale, ws, qy.scale, per_tensor_fc=(op == "linear_s8" and w.shape[0] == 1))
+        m, s = channel_multipliers(
+            qx.scale, ws, qy.scale, per_tensor_fc=(op == "linear_s8" and w.shape[0] == 1)
+        )
         lo, hi = _clamp_bounds(n.attrs.get("act"), qy)
         params = {
             "weight": self.param(n, "weight", wq, DType.S8, scale=ws, zero_point=0),
@@ -126,20 +163,33 @@ class _Builder:
             "multiplier": self.param(n, "multiplier", m, DType.S32),
             "shift": self.param(n, "shift", s, DType.S8),
         }
-        attrs = {**extra, "input_zero_point": qx.zero_point, "output_zero_point": qy.zero_point,
-                 "act_min": lo, "act_max": hi}
+        attrs = {
+            **extra,
+            "input_zero_point": qx.zero_point,
+            "output_zero_point": qy.zero_point,
+            "act_min": lo,
+            "act_max": hi,
+        }
         return n.with_(op=op, inputs=(x,), outputs=(y,), params=params, attrs=attrs)
 
     def lut(self, n: Node, act, x: str, y: str, like: str) -> Node:
-        """Pointwise activation as a 256-entry table: quantise(f(dequantise(q))) for every code q."""
+        """Pointwise activation as a 256-entry table: quantise(f(dequantise(q))) for every code
+        q."""
         qx, qy = self.q[x], self.qparams(like)
         self.s8(y, like, qy)
         xs = dequantize_s8(np.arange(-128, 128), qx.scale, qx.zero_point)
         table = quantize_s8(apply_act(act, xs), qy.scale, qy.zero_point)
-        node = Node(f"{n.name}_{act[0]}" if like != n.outputs[0] or n.op != "activation" else n.name,
-                    "lut_s8", (x,), (y,), source=n.source)
-        return node.with_(params={"table": self.param(node, "table", table, DType.S8)},
-                          attrs={"act": None, "function": act[0]})
+        node = Node(
+            f"{n.name}_{act[0]}" if like != n.outputs[0] or n.op != "activation" else n.name,
+            "lut_s8",
+            (x,),
+            (y,),
+            source=n.source,
+        )
+        return node.with_(
+            params={"table": self.param(node, "table", table, DType.S8)},
+            attrs={"act": None, "function": act[0]},
+        )
 
     def lower(self, n: Node, ins: Tuple[str, ...], y: str) -> List[Node]:
         a = dict(n.attrs)
@@ -154,23 +204,38 @@ class _Builder:
                 mid = preact_name(n.outputs[0])
                 self.tensors[mid] = TensorSpec(mid, self.g.tensor(n.outputs[0]).shape, DType.S8)
                 self.s8(mid, n.outputs[0], self.qparams(mid))
-                first = self.weighted(n.with_(attrs={**a, "act": None}), f"{n.op}_s8", ins[0], mid, extra)
+                first = self.weighted(
+                    n.with_(attrs={**a, "act": None}), f"{n.op}_s8", ins[0], mid, extra
+                )
                 return [first, self.lut(n, act, mid, y, n.outputs[0])]
             self.s8(y, n.outputs[0], self.qparams(n.outputs[0]))
             return [self.weighted(n, f"{n.op}_s8", ins[0], y, extra)]
-        if n.op in POOLS or n.op in ("global_avg_pool", "copy") or (
-                n.op == "activation" and act[0] in CLAMPS):
+        if (
+            n.op in POOLS
+            or n.op in ("global_avg_pool", "copy")
+            or (n.op == "activation" and act[0] in CLAMPS)
+        ):
             qx = self.q[ins[0]]
             self.s8(y, n.outputs[0], qx)
             lo, hi = _clamp_bounds(act if n.op == "activation" else None, qx)
             attrs = {"act_min": lo, "act_max": hi}
             if n.op in POOLS:
-                attrs.update(channels=a["channels"], in_size=tuple(a["in_size"]), kernel=tuple(a["kernel"]),
-                             stride=tuple(a["stride"]), padding=tuple(a["padding"]))
+                attrs.update(
+                    channels=a["channels"],
+                    in_size=tuple(a["in_size"]),
+                    kernel=tuple(a["kernel"]),
+                    stride=tuple(a["stride"]),
+                    padding=tuple(a["padding"]),
+                )
                 op = f"{n.op[:3]}_pool2d_s8"
             elif n.op == "global_avg_pool":
-                attrs.update(channels=a["channels"], in_size=(1, a["size"]), kernel=(1, a["size"]),
-                             stride=(1, a["size"]), padding=(0, 0))
+                attrs.update(
+                    channels=a["channels"],
+                    in_size=(1, a["size"]),
+                    kernel=(1, a["size"]),
+                    stride=(1, a["size"]),
+                    padding=(0, 0),
+                )
                 op = "avg_pool2d_s8"
             else:
                 op = "clamp_s8"
@@ -181,13 +246,23 @@ class _Builder:
             qa, qb, qy = self.q[ins[0]], self.q[ins[1]], self.qparams(n.outputs[0])
             self.s8(y, n.outputs[0], qy)
             lo, hi = _clamp_bounds(act, qy)
-            attrs = {"a_zero_point": qa.zero_point, "b_zero_point": qb.zero_point,
-                     "output_zero_point": qy.zero_point, "act_min": lo, "act_max": hi}
+            attrs = {
+                "a_zero_point": qa.zero_point,
+                "b_zero_point": qb.zero_point,
+                "output_zero_point": qy.zero_point,
+                "act_min": lo,
+                "act_max": hi,
+            }
             if n.op == "add":
                 p = add_params(qa.scale, qb.scale, qy.scale)
-                attrs.update(a_multiplier=p.a_multiplier, a_shift=p.a_shift, b_multiplier=p.b_multiplier,
-                             b_shift=p.b_shift, output_multiplier=p.output_multiplier,
-                             output_shift=p.output_shift)
+                attrs.update(
+                    a_multiplier=p.a_multiplier,
+                    a_shift=p.a_shift,
+                    b_multiplier=p.b_multiplier,
+                    b_shift=p.b_shift,
+                    output_multiplier=p.output_multiplier,
+                    output_shift=p.output_shift,
+                )
             else:
                 attrs["multiplier"], attrs["shift"] = mul_params(qa.scale, qb.scale, qy.scale)
             return [n.with_(op=f"{n.op}_s8", inputs=ins, outputs=(y,), params={}, attrs=attrs)]
@@ -206,8 +281,15 @@ def quantize_int8(g: Graph) -> Graph:
     names: Dict[str, str] = {}  # float tensor -> its int8 tensor
     xq = b.s8(f"{x}_q", x, b.qparams(x))
     names[x] = xq
-    b.nodes.append(Node(f"{x}_quantize", "quantize_s8", (x,), (xq,),
-                        attrs={"scale": b.q[xq].scale, "zero_point": b.q[xq].zero_point}))
+    b.nodes.append(
+        Node(
+            f"{x}_quantize",
+            "quantize_s8",
+            (x,),
+            (xq,),
+            attrs={"scale": b.q[xq].scale, "zero_point": b.q[xq].zero_point},
+        )
+    )
     for n in g.nodes:
         if n.name in tail:
             break
@@ -218,8 +300,15 @@ def quantize_int8(g: Graph) -> Graph:
     yq = names[boundary]
     qy = b.q[yq]
     b.tensors[boundary] = g.tensor(boundary)
-    b.nodes.append(Node(f"{boundary}_dequantize", "dequantize_s8", (yq,), (boundary,),
-                        attrs={"scale": qy.scale, "zero_point": qy.zero_point}))
+    b.nodes.append(
+        Node(
+            f"{boundary}_dequantize",
+            "dequantize_s8",
+            (yq,),
+            (boundary,),
+            attrs={"scale": qy.scale, "zero_point": qy.zero_point},
+        )
+    )
     params = dict(b.params)
     for n in float_nodes:
         b.nodes.append(n)
@@ -229,5 +318,11 @@ def quantize_int8(g: Graph) -> Graph:
             params[pname] = g.params[pname]
     meta = {k: v for k, v in g.meta.items() if k not in ("quant_ranges", "float_tail")}
     meta["int8_edges"] = {"input": xq, "output": None if float_nodes else yq}
-    return Graph(tensors=b.tensors, params=params, nodes=tuple(b.nodes), inputs=g.inputs,
-                 outputs=g.outputs, meta=meta)
+    return Graph(
+        tensors=b.tensors,
+        params=params,
+        nodes=tuple(b.nodes),
+        inputs=g.inputs,
+        outputs=g.outputs,
+        meta=meta,
+    )

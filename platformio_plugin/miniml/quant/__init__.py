@@ -1,10 +1,12 @@
-"""int8 quantisation: parameter choice, TFLite fixed-point math, numpy int8 reference kernels, and the
-export stage behind quantize="int8" (api._stages calls export_stage(graph, ctx) after the float passes).
+"""int8 quantisation: parameter choice, TFLite fixed-point math, numpy int8 reference kernels, and
+the export stage behind quantize="int8" (api._stages calls export_stage(graph, ctx) after the float
+passes).
 
-export_stage: check every node has an int8 kernel -> load and check the calibration data -> run the float
-graph on it in numpy (calibrate.py) -> passes/quantize_int8.py -> header extras (predict_int8 and the edge
-scale / zero point constants) and the float sizes for the report.
+export_stage: check every node has an int8 kernel -> load and check the calibration data -> run the
+float graph on it in numpy (calibrate.py) -> passes/quantize_int8.py -> header extras (predict_int8
+and the edge scale / zero point constants) and the float sizes for the report.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,10 +36,10 @@ def export_stage(g: Any, ctx: Any) -> Any:
 
 
 def _int8_goldens(gq: Any, ctx: Any) -> None:
-    """golden=N vectors of an int8 model hold the int8 model's own outputs (numpy int8 reference, which
-    predict() matches to the bit on the host), not PyTorch's float ones, so on-target checks test the port.
-    The tolerance leaves room for a quantised input flipping by one step where a target's float division
-    rounds differently: a few output steps."""
+    """golden=N vectors of an int8 model hold the int8 model's own outputs (numpy int8 reference,
+    which predict() matches to the bit on the host), not PyTorch's float ones, so on-target checks
+    test the port. The tolerance leaves room for a quantised input flipping by one step where a
+    target's float division rounds differently: a few output steps."""
     from .interpret import predict
 
     def run(x: Any) -> Any:
@@ -55,9 +57,9 @@ FLOAT_TAIL_OPS = ("softmax", "log_softmax")
 
 
 def _float_tail(g: Any, options: Any) -> tuple:
-    """Nodes that stay float after a dequantize_s8: a trailing Softmax/LogSoftmax (run on dequantised
-    logits, as documented for int8), and with on_device_learning the Linear layers that will learn (the
-    same choice as passes/split_training.py): a float head on the int8 backbone."""
+    """Nodes that stay float after a dequantize_s8: a trailing Softmax/LogSoftmax (run on
+    dequantised logits, as documented for int8), and with on_device_learning the Linear layers that
+    will learn (the same choice as passes/split_training.py): a float head on the int8 backbone."""
     if not options.get("on_device_learning"):
         tail = []
         for n in reversed(g.nodes):
@@ -65,8 +67,8 @@ def _float_tail(g: Any, options: Any) -> tuple:
                 break
             tail.insert(0, n.name)
         return tuple(tail)
-    from ..train.options import parse_train_options  # before split_training: train imports it
     from ..passes.split_training import _choose, _linear_chain  # noqa: I001
+    from ..train.options import parse_train_options  # before split_training: train imports it
 
     opts = parse_train_options(options)
     if opts is None:

@@ -1,9 +1,10 @@
-"""Calibration: load and check the representative inputs, run the float IR graph on them in numpy and
-record every activation tensor's range.
+"""Calibration: load and check the representative inputs, run the float IR graph on them in numpy
+and record every activation tensor's range.
 
-The interpreter runs the graph after the float passes (BatchNorm folded, activations fused), so each range
-is that of a tensor the int8 graph will really hold. Float semantics follow the C++ float kernels (and so
-torch); only the ops with an int8 kernel are here: anything else is rejected before calibration starts.
+The interpreter runs the graph after the float passes (BatchNorm folded, activations fused), so each
+range is that of a tensor the int8 graph will really hold. Float semantics follow the C++ float
+kernels (and so torch); only the ops with an int8 kernel are here: anything else is rejected before
+calibration starts.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from ..ir import Graph, Node
 from .params import RANGE_METHODS, observe_range
 
 MIN_SAMPLES = 8
-# Activations that are an exact int8 clamp at an unchanged scale (fuse into linear/conv as act_min/max).
+# Activations that are an exact int8 clamp at an unchanged scale (fuse into linear/conv as
+# act_min/max).
 CLAMP_ACTS = ("relu", "relu6", "hardtanh")
 
 
@@ -38,7 +40,9 @@ def load_calibration(value: Any, input_shape: Tuple[int, ...]) -> np.ndarray:
     if value is None:
         raise CalibrationError(
             "quantize='int8' needs calibration=<representative inputs>: a tensor or array of shape "
-            f"[N, {', '.join(map(str, input_shape[1:]))}] (N >= {MIN_SAMPLES}), or a .npy/.pt file of one")
+            f"[N, {', '.join(map(str, input_shape[1:]))}] (N >= {MIN_SAMPLES}), or a .npy/.pt "
+            "file of one"
+        )
     if isinstance(value, (str, os.PathLike)):
         path = os.fspath(value)
         where = f"calibration file {path!r}"
@@ -64,12 +68,16 @@ def load_calibration(value: Any, input_shape: Tuple[int, ...]) -> np.ndarray:
             x = x.reshape((x.shape[0],) + sample)
         else:
             raise CalibrationError(
-                f"{where} has shape {list(x.shape)}; the model's input is {list(input_shape)}, so give "
-                f"[N, {', '.join(map(str, sample))}] (N samples, batch dimension first)")
+                f"{where} has shape {list(x.shape)}; the model's input is {list(input_shape)}, so "
+                "give "
+                f"[N, {', '.join(map(str, sample))}] (N samples, batch dimension first)"
+            )
     if x.shape[0] < MIN_SAMPLES:
         raise CalibrationError(
-            f"{where} holds {x.shape[0]} sample(s); give at least {MIN_SAMPLES} representative inputs "
-            "(a few hundred is typical) so the activation ranges are meaningful")
+            f"{where} holds {x.shape[0]} sample(s); give at least {MIN_SAMPLES} representative "
+            "inputs "
+            "(a few hundred is typical) so the activation ranges are meaningful"
+        )
     bad = ~np.isfinite(x)
     if bad.any():
         i = int(np.flatnonzero(bad.reshape(x.shape[0], -1).any(axis=1))[0])
@@ -99,9 +107,12 @@ ACTIVATIONS: Dict[str, Callable[..., np.ndarray]] = {
     "hardsigmoid": lambda x: np.clip(x / 6 + 0.5, 0, 1).astype(np.float32),
     "hardswish": lambda x: (x * np.clip(x / 6 + 0.5, 0, 1)).astype(np.float32),
     "silu": lambda x: (x / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32),
-    "gelu": lambda x: (0.5 * x * (1.0 + _erf(x.astype(np.float64) / np.sqrt(2.0)))).astype(np.float32),
-    "gelu_tanh": lambda x: (0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x.astype(np.float64) ** 3))
-                                       )).astype(np.float32),
+    "gelu": lambda x: (0.5 * x * (1.0 + _erf(x.astype(np.float64) / np.sqrt(2.0)))).astype(
+        np.float32
+    ),
+    "gelu_tanh": lambda x: (
+        0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x.astype(np.float64) ** 3)))
+    ).astype(np.float32),
 }
 
 
@@ -126,16 +137,23 @@ def _conv_float(x, w, b, stride, padding, dilation, groups):
     oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
     ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw), np.float64)
-    xp[:, :, ph:ph + h, pw:pw + wd] = x
+    xp[:, :, ph : ph + h, pw : pw + wd] = x
     out = np.zeros((n, oc, oh, ow), np.float64)
     ocg = oc // groups
     for g in range(groups):
-        xs = xp[:, g * cg:(g + 1) * cg]
-        wg = w[g * ocg:(g + 1) * ocg].astype(np.float64)
+        xs = xp[:, g * cg : (g + 1) * cg]
+        wg = w[g * ocg : (g + 1) * ocg].astype(np.float64)
         for ky in range(kh):
             for kx in range(kw):
-                patch = xs[:, :, ky * dh: ky * dh + sh * (oh - 1) + 1: sh, kx * dw: kx * dw + sw * (ow - 1) + 1: sw]
-                out[:, g * ocg:(g + 1) * ocg] += np.einsum("ncyx,oc->noyx", patch, wg[:, :, ky, kx])
+                patch = xs[
+                    :,
+                    :,
+                    ky * dh : ky * dh + sh * (oh - 1) + 1 : sh,
+                    kx * dw : kx * dw + sw * (ow - 1) + 1 : sw,
+                ]
+                out[:, g * ocg : (g + 1) * ocg] += np.einsum(
+                    "ncyx,oc->noyx", patch, wg[:, :, ky, kx]
+                )
     if b is not None:
         out += np.asarray(b, np.float64)[None, :, None, None]
     return out.astype(np.float32)
@@ -149,7 +167,7 @@ def _pool_float(x, kind, kernel, stride, padding, count_include_pad=False):
     for oy in range(oh):
         for ox in range(ow):
             y0, x0 = oy * sh - ph, ox * sw - pw
-            win = x[:, :, max(y0, 0):min(y0 + kh, h), max(x0, 0):min(x0 + kw, w)]
+            win = x[:, :, max(y0, 0) : min(y0 + kh, h), max(x0, 0) : min(x0 + kw, w)]
             if kind == "max":
                 out[:, :, oy, ox] = win.max(axis=(2, 3))
             else:
@@ -182,15 +200,23 @@ def run_float(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
             w = p(node, "weight")
             if op == "conv1d":
                 x, w = x[:, :, None, :], w[:, :, None, :]
-                st, pd, dl = (1, _pair(a["stride"], 1)[0]), (0, _pair(a["padding"], 1)[0]), \
-                    (1, _pair(a.get("dilation", 1), 1)[0])
+                st, pd, dl = (
+                    (1, _pair(a["stride"], 1)[0]),
+                    (0, _pair(a["padding"], 1)[0]),
+                    (1, _pair(a.get("dilation", 1), 1)[0]),
+                )
             else:
                 st, pd, dl = _pair(a["stride"]), _pair(a["padding"]), _pair(a.get("dilation", 1))
-            y = _conv_float(x.reshape((n,) + x.shape[1:]), w, p(node, "bias"), st, pd, dl, a.get("groups", 1))
+            y = _conv_float(
+                x.reshape((n,) + x.shape[1:]), w, p(node, "bias"), st, pd, dl, a.get("groups", 1)
+            )
         elif op in ("max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d"):
-            # The pool lowerings store 1-D pools as 2-D ones of height 1 (attrs in_size, kernel, ...).
+            # The pool lowerings store 1-D pools as 2-D ones of height 1 (attrs in_size, kernel,
+            # ...).
             x = ins[0].reshape((n, a["channels"]) + tuple(a["in_size"]))
-            y = _pool_float(x, op[:3], a["kernel"], a["stride"], a["padding"], a["count_include_pad"])
+            y = _pool_float(
+                x, op[:3], a["kernel"], a["stride"], a["padding"], a["count_include_pad"]
+            )
         elif op == "global_avg_pool":
             y = ins[0].reshape(n, a["channels"], a["size"]).astype(np.float64).mean(axis=2)
         elif op in ("softmax", "log_softmax"):
@@ -211,22 +237,26 @@ def run_float(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
         y = np.asarray(y, np.float32).reshape(out_shape)
         act = a.get("act")
         if act is not None and op != "activation" and act[0] not in CLAMP_ACTS:
-            # A fused non-clamp activation runs as its own lookup table in int8: keep the range before it.
+            # A fused non-clamp activation runs as its own lookup table in int8: keep the range
+            # before it.
             env[preact_name(node.outputs[0])] = y
         env[node.outputs[0]] = apply_act(act, y)
     return env
 
 
-def tensor_ranges(g: Graph, xs: np.ndarray, method: str = "minmax",
-                  batch: int = 256) -> Mapping[str, Tuple[float, float]]:
+def tensor_ranges(
+    g: Graph, xs: np.ndarray, method: str = "minmax", batch: int = 256
+) -> Mapping[str, Tuple[float, float]]:
     """Range of every tensor over the calibration set (method: one of RANGE_METHODS)."""
     if method not in RANGE_METHODS:
-        raise CalibrationError(f"calibration_method={method!r}: use one of {', '.join(RANGE_METHODS)}")
+        raise CalibrationError(
+            f"calibration_method={method!r}: use one of {', '.join(RANGE_METHODS)}"
+        )
     if method == "minmax":
         lo: Dict[str, float] = {}
         hi: Dict[str, float] = {}
         for i in range(0, xs.shape[0], batch):
-            for k, v in run_float(g, xs[i:i + batch]).items():
+            for k, v in run_float(g, xs[i : i + batch]).items():
                 lo[k] = min(lo.get(k, np.inf), float(v.min()))
                 hi[k] = max(hi.get(k, -np.inf), float(v.max()))
         return {k: (lo[k], hi[k]) for k in lo}

@@ -1,9 +1,9 @@
 """TFLite integer requantisation in numpy: multiplier choice and rounding, bit-exact with TFLM.
 
-Pure array functions on int64 numpy arrays; include/miniml/core_fixedpoint.h is the C++ twin and the tests hold
-the two (and TFLite Micro) to 0 LSB. TFLM builds with TFLITE_SINGLE_ROUNDING=0 (checked against the installed
-tflite-micro wheel by test/python/quant/test_fixedpoint.py), so requantisation rounds twice: gemmlowp's
-SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT.
+Pure array functions on int64 numpy arrays; include/miniml/core_fixedpoint.h is the C++ twin and the
+tests hold the two (and TFLite Micro) to 0 LSB. TFLM builds with TFLITE_SINGLE_ROUNDING=0 (checked
+against the installed tflite-micro wheel by test/python/quant/test_fixedpoint.py), so requantisation
+rounds twice: gemmlowp's SaturatingRoundingDoublingHighMul, then RoundingDivideByPOT.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ def round_half_away(x: float) -> int:
 def quantize_multiplier(real: float) -> tuple[int, int]:
     """Real multiplier -> (int32 significand in [2^30, 2^31), shift), real ~= m * 2^(shift - 31).
 
-    TFLite's QuantizeMultiplier: frexp, round half away from zero, carry into the exponent, flush to zero below
-    2^-31. `real` is a Python float (double), computed the way the TFLM kernel computes it.
+    TFLite's QuantizeMultiplier: frexp, round half away from zero, carry into the exponent, flush to
+    zero below 2^-31. `real` is a Python float (double), computed the way the TFLM kernel computes
+    it.
     """
     if real == 0.0:
         return 0, 0
@@ -44,7 +45,8 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
 
 
 def saturating_rounding_doubling_high_mul(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
-    """gemmlowp: (a * b * 2 + 2^31 rounding nudge) >> 32, truncating division, INT32_MIN*INT32_MIN saturates."""
+    """gemmlowp: (a * b * 2 + 2^31 rounding nudge) >> 32, truncating division, INT32_MIN*INT32_MIN
+    saturates."""
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     overflow = (a == b) & (a == INT32_MIN)
@@ -83,7 +85,8 @@ def multiply_by_quantized_multiplier(
 def multiply_by_quantized_multiplier_single(
     x: np.ndarray, multiplier: np.ndarray | int, shift: np.ndarray | int
 ) -> np.ndarray:
-    """TFLITE_SINGLE_ROUNDING=1 variant (one rounding of x*m >> (31-shift)); kept to show which TFLM uses."""
+    """TFLITE_SINGLE_ROUNDING=1 variant (one rounding of x*m >> (31-shift)); kept to show which TFLM
+    uses."""
     x = np.asarray(x, dtype=np.int64)
     m = np.asarray(multiplier, dtype=np.int64)
     total = 31 - np.asarray(shift, dtype=np.int64)
@@ -91,7 +94,8 @@ def multiply_by_quantized_multiplier_single(
 
 
 def quantize_scalar(value: float, scale: float, zero_point: int) -> int:
-    """One float32 value -> int32 code the way TFLM does it: round(float32(value / scale)) + zero_point."""
+    """One float32 value -> int32 code the way TFLM does it: round(float32(value / scale)) +
+    zero_point."""
     q = np.float32(value) / np.float32(scale)
     return round_half_away(float(q)) + int(zero_point)
 

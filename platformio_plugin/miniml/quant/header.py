@@ -1,5 +1,7 @@
-"""Header extras of an int8 model: the edge constants and predict_int8(), which runs the same kernel calls
-as predict() minus the float edge conversions (the int8 edge tensors become the caller's buffers)."""
+"""Header extras of an int8 model: the edge constants and predict_int8(), which runs the same kernel
+calls as predict() minus the float edge conversions (the int8 edge tensors become the caller's
+buffers)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -53,8 +55,10 @@ def extend_header(parts: HeaderParts, g: Graph, plan: Any) -> None:
         body.append(f"  // {n.name}: {n.op}" + (f" <- {n.source}" if n.source else ""))
         body.append("    " + KERNELS[n.op].emit(n, e))
     parts.methods += [
-        "  // The int8 core without the float edges: input is kInputSize int8 values quantised with",
-        "  // kInputScale / kInputZeroPoint, output kOutputSize int8 values at kOutputScale / kOutputZeroPoint.",
+        "  // The int8 core without the float edges: input is kInputSize int8 values quantised "
+        "with",
+        "  // kInputScale / kInputZeroPoint, output kOutputSize int8 values at kOutputScale / "
+        "kOutputZeroPoint.",
         "  void predict_int8(const int8_t* input, int8_t* output) {",
         *body,
         "  }",

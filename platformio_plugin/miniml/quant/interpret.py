@@ -1,5 +1,7 @@
-"""numpy interpreter of an int8 graph (the output of passes/quantize_int8.py), built on the reference
-kernels: what the generated predict() must compute, to the bit. Used by tests and for accuracy checks."""
+"""numpy interpreter of an int8 graph (the output of passes/quantize_int8.py), built on the
+reference kernels: what the generated predict() must compute, to the bit. Used by tests and for
+accuracy checks."""
+
 from __future__ import annotations
 
 from typing import Dict
@@ -16,11 +18,14 @@ def _pair(v, n=2):
 
 def _unfold(bias_folded, w, zp):
     """The TFLM bias back from the folded one (the reference kernels subtract the zero point)."""
-    return np.asarray(bias_folded, np.int64) + int(zp) * np.asarray(w, np.int64).reshape(len(bias_folded), -1).sum(1)
+    return np.asarray(bias_folded, np.int64) + int(zp) * np.asarray(w, np.int64).reshape(
+        len(bias_folded), -1
+    ).sum(1)
 
 
 def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
-    """One float input (any shape with the input's numel) -> every tensor of g (int8 ones as int8)."""
+    """One float input (any shape with the input's numel) -> every tensor of g (int8 ones as
+    int8)."""
     env: Dict[str, np.ndarray] = {g.inputs[0]: np.asarray(x, np.float32).reshape(-1)}
     for n in g.nodes:
         a = n.attrs
@@ -32,36 +37,89 @@ def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
             y = ref.dequantize_s8(ins[0], a["scale"], a["zero_point"])
         elif n.op == "linear_s8":
             w = p["weight"]
-            y = ref.linear_s8(ins[0], a["input_zero_point"], w, _unfold(p["bias"], w, a["input_zero_point"]),
-                              p["multiplier"], p["shift"], a["output_zero_point"], a["act_min"], a["act_max"])
+            y = ref.linear_s8(
+                ins[0],
+                a["input_zero_point"],
+                w,
+                _unfold(p["bias"], w, a["input_zero_point"]),
+                p["multiplier"],
+                p["shift"],
+                a["output_zero_point"],
+                a["act_min"],
+                a["act_max"],
+            )
         elif n.op in ("conv2d_s8", "conv1d_s8"):
             w = p["weight"]
             b = _unfold(p["bias"], w, a["input_zero_point"])
             x3 = ins[0].reshape(a["in_shape"])
             if n.op == "conv1d_s8":
-                y = ref.conv1d_s8(x3, a["input_zero_point"], w, b, p["multiplier"], p["shift"],
-                                  a["output_zero_point"], _pair(a.get("stride", 1), 1)[0],
-                                  _pair(a.get("padding", 0), 1)[0], _pair(a.get("dilation", 1), 1)[0],
-                                  int(a.get("groups", 1)), a["act_min"], a["act_max"])
+                y = ref.conv1d_s8(
+                    x3,
+                    a["input_zero_point"],
+                    w,
+                    b,
+                    p["multiplier"],
+                    p["shift"],
+                    a["output_zero_point"],
+                    _pair(a.get("stride", 1), 1)[0],
+                    _pair(a.get("padding", 0), 1)[0],
+                    _pair(a.get("dilation", 1), 1)[0],
+                    int(a.get("groups", 1)),
+                    a["act_min"],
+                    a["act_max"],
+                )
             else:
-                y = ref.conv2d_s8(x3, a["input_zero_point"], w, b, p["multiplier"], p["shift"],
-                                  a["output_zero_point"], _pair(a.get("stride", 1)), _pair(a.get("padding", 0)),
-                                  _pair(a.get("dilation", 1)), int(a.get("groups", 1)), a["act_min"], a["act_max"])
+                y = ref.conv2d_s8(
+                    x3,
+                    a["input_zero_point"],
+                    w,
+                    b,
+                    p["multiplier"],
+                    p["shift"],
+                    a["output_zero_point"],
+                    _pair(a.get("stride", 1)),
+                    _pair(a.get("padding", 0)),
+                    _pair(a.get("dilation", 1)),
+                    int(a.get("groups", 1)),
+                    a["act_min"],
+                    a["act_max"],
+                )
         elif n.op in ("max_pool2d_s8", "avg_pool2d_s8"):
             x3 = ins[0].reshape((a["channels"],) + tuple(a["in_size"]))
             fn = ref.max_pool2d_s8 if n.op.startswith("max") else ref.avg_pool2d_s8
-            y = fn(x3, tuple(a["kernel"]), tuple(a["stride"]), tuple(a["padding"]), a["act_min"], a["act_max"])
+            y = fn(
+                x3,
+                tuple(a["kernel"]),
+                tuple(a["stride"]),
+                tuple(a["padding"]),
+                a["act_min"],
+                a["act_max"],
+            )
         elif n.op == "clamp_s8":
             y = np.clip(ins[0], a["act_min"], a["act_max"]).astype(np.int8)
         elif n.op == "lut_s8":
             y = p["table"][ins[0].astype(np.int64) + 128]
         elif n.op == "add_s8":
-            y = ref.add_s8(ins[0], ins[1], a["a_zero_point"], a["b_zero_point"], a["a_multiplier"], a["a_shift"],
-                           a["b_multiplier"], a["b_shift"], a["output_multiplier"], a["output_shift"],
-                           a["output_zero_point"], 20, a["act_min"], a["act_max"])
+            y = ref.add_s8(
+                ins[0],
+                ins[1],
+                a["a_zero_point"],
+                a["b_zero_point"],
+                a["a_multiplier"],
+                a["a_shift"],
+                a["b_multiplier"],
+                a["b_shift"],
+                a["output_multiplier"],
+                a["output_shift"],
+                a["output_zero_point"],
+                20,
+                a["act_min"],
+                a["act_max"],
+            )
         elif n.op == "linear":  # a float head (mixed precision)
-            y = (p["weight"].astype(np.float64) @ ins[0].astype(np.float64)
-                 + (p["bias"] if "bias" in p else 0.0))
+            y = p["weight"].astype(np.float64) @ ins[0].astype(np.float64) + (
+                p["bias"] if "bias" in p else 0.0
+            )
             if a.get("act") is not None:
                 y = np.maximum(y, 0.0) if a["act"][0] == "relu" else y
             y = y.astype(np.float32)
@@ -71,8 +129,17 @@ def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
             lse = np.log(np.exp(z).sum(axis=1, keepdims=True))
             y = (np.exp(z - lse) if n.op == "softmax" else z - lse).astype(np.float32)
         elif n.op == "mul_s8":
-            y = ref.mul_s8(ins[0], ins[1], a["a_zero_point"], a["b_zero_point"], a["multiplier"], a["shift"],
-                           a["output_zero_point"], a["act_min"], a["act_max"])
+            y = ref.mul_s8(
+                ins[0],
+                ins[1],
+                a["a_zero_point"],
+                a["b_zero_point"],
+                a["multiplier"],
+                a["shift"],
+                a["output_zero_point"],
+                a["act_min"],
+                a["act_max"],
+            )
         else:
             raise KeyError(f"no int8 reference for {n.op}")
         env[n.outputs[0]] = np.asarray(y).reshape(-1)

@@ -1,8 +1,10 @@
-"""Kernel emitters of the int8 IR ops (what passes/quantize_int8.py produces): the C++ call per node.
+"""Kernel emitters of the int8 IR ops (what passes/quantize_int8.py produces): the C++ call per
+node.
 
-Registered in the shared ops registry under their own names (*_s8, quantize_s8, dequantize_s8), so the
-float op modules stay untouched; importing miniml.quant registers them.
+Registered in the shared ops registry under their own names (*_s8, quantize_s8, dequantize_s8), so
+the float op modules stay untouched; importing miniml.quant registers them.
 """
+
 from __future__ import annotations
 
 from typing import Any, Tuple
@@ -20,8 +22,10 @@ def _pair(v: Any, n: int = 2) -> Tuple[int, ...]:
 
 
 def _requant(node: Node, e: Any) -> str:
-    return (f"{e.p(node, 'weight')}, {e.p(node, 'bias')}, {e.p(node, 'multiplier')}, "
-            f"{e.p(node, 'shift')}")
+    return (
+        f"{e.p(node, 'weight')}, {e.p(node, 'bias')}, {e.p(node, 'multiplier')}, "
+        f"{e.p(node, 'shift')}"
+    )
 
 
 def _numel(shape) -> int:
@@ -37,8 +41,10 @@ def _register() -> None:
         @staticmethod
         def emit(node: Node, e: Any) -> str:
             n = e.g.tensor(node.inputs[0]).numel
-            return (f"miniml::quantize_s8({e.t(node.inputs[0])}, {e.i(n)}, {e.f(node.attrs['scale'])}, "
-                    f"{int(node.attrs['zero_point'])}, {e.t(node.outputs[0])});")
+            return (
+                f"miniml::quantize_s8({e.t(node.inputs[0])}, {e.i(n)}, {e.f(node.attrs['scale'])}, "
+                f"{int(node.attrs['zero_point'])}, {e.t(node.outputs[0])});"
+            )
 
         @staticmethod
         def macs(node: Node, g: Graph) -> int:
@@ -49,8 +55,11 @@ def _register() -> None:
         @staticmethod
         def emit(node: Node, e: Any) -> str:
             n = e.g.tensor(node.inputs[0]).numel
-            return (f"miniml::dequantize_s8({e.t(node.inputs[0])}, {e.i(n)}, {e.f(node.attrs['scale'])}, "
-                    f"{int(node.attrs['zero_point'])}, {e.t(node.outputs[0])});")
+            return (
+                f"miniml::dequantize_s8({e.t(node.inputs[0])}, {e.i(n)}, "
+                f"{e.f(node.attrs['scale'])}, "
+                f"{int(node.attrs['zero_point'])}, {e.t(node.outputs[0])});"
+            )
 
         @staticmethod
         def macs(node: Node, g: Graph) -> int:
@@ -62,9 +71,12 @@ def _register() -> None:
         def emit(node: Node, e: Any) -> str:
             a = node.attrs
             w = e.g.params[node.params["weight"]].data
-            return (f"miniml::linear_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, {_requant(node, e)}, "
-                    f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {e.i(w.shape[1])}, "
-                    f"{e.i(w.shape[0])}, {e.t(node.outputs[0])});")
+            return (
+                f"miniml::linear_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, "
+                f"{_requant(node, e)}, "
+                f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {e.i(w.shape[1])}, "
+                f"{e.i(w.shape[0])}, {e.t(node.outputs[0])});"
+            )
 
         @staticmethod
         def macs(node: Node, g: Graph) -> int:
@@ -75,8 +87,13 @@ def _register() -> None:
         w = g.params[node.params["weight"]].data
         one_d = node.op == "conv1d_s8"
         n = 1 if one_d else 2
-        return w, _pair(a.get("stride", 1), n), _pair(a.get("padding", 0), n), \
-            _pair(a.get("dilation", 1), n), int(a.get("groups", 1))
+        return (
+            w,
+            _pair(a.get("stride", 1), n),
+            _pair(a.get("padding", 0), n),
+            _pair(a.get("dilation", 1), n),
+            int(a.get("groups", 1)),
+        )
 
     @kernel("conv2d_s8", header="op_conv_s8.h")
     class Conv2dS8:
@@ -85,11 +102,15 @@ def _register() -> None:
             a = node.attrs
             w, st, pd, dl, groups = _conv_geometry(node, e.g)
             c, h, wd = a["in_shape"]
-            return (f"miniml::conv2d_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, {_requant(node, e)}, "
-                    f"{a['input_zero_point']}, {a['output_zero_point']}, {a['act_min']}, {a['act_max']}, "
-                    f"{e.i(c)}, {e.i(h)}, {e.i(wd)}, {e.i(w.shape[0])}, {w.shape[2]}, {w.shape[3]}, "
-                    f"{st[0]}, {st[1]}, {pd[0]}, {pd[1]}, {dl[0]}, {dl[1]}, {groups}, "
-                    f"{e.t(node.outputs[0])});")
+            return (
+                f"miniml::conv2d_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, "
+                f"{_requant(node, e)}, "
+                f"{a['input_zero_point']}, {a['output_zero_point']}, {a['act_min']}, "
+                f"{a['act_max']}, "
+                f"{e.i(c)}, {e.i(h)}, {e.i(wd)}, {e.i(w.shape[0])}, {w.shape[2]}, {w.shape[3]}, "
+                f"{st[0]}, {st[1]}, {pd[0]}, {pd[1]}, {dl[0]}, {dl[1]}, {groups}, "
+                f"{e.t(node.outputs[0])});"
+            )
 
         @staticmethod
         def macs(node: Node, g: Graph) -> int:
@@ -103,10 +124,15 @@ def _register() -> None:
             a = node.attrs
             w, st, pd, dl, groups = _conv_geometry(node, e.g)
             c, length = a["in_shape"]
-            return (f"miniml::conv1d_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, {_requant(node, e)}, "
-                    f"{a['input_zero_point']}, {a['output_zero_point']}, {a['act_min']}, {a['act_max']}, "
-                    f"{e.i(c)}, {e.i(length)}, {e.i(w.shape[0])}, {w.shape[2]}, {st[0]}, {pd[0]}, {dl[0]}, "
-                    f"{groups}, {e.t(node.outputs[0])});")
+            return (
+                f"miniml::conv1d_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, "
+                f"{_requant(node, e)}, "
+                f"{a['input_zero_point']}, {a['output_zero_point']}, {a['act_min']}, "
+                f"{a['act_max']}, "
+                f"{e.i(c)}, {e.i(length)}, {e.i(w.shape[0])}, {w.shape[2]}, {st[0]}, {pd[0]}, "
+                f"{dl[0]}, "
+                f"{groups}, {e.t(node.outputs[0])});"
+            )
 
         @staticmethod
         def macs(node: Node, g: Graph) -> int:
@@ -123,8 +149,11 @@ def _register() -> None:
                 a = node.attrs
                 sizes = ", ".join(e.i(v) for v in (a["channels"], *a["in_size"]))
                 geo = ", ".join(str(int(v)) for v in (*a["kernel"], *a["stride"], *a["padding"]))
-                return (f"miniml::{op}({e.t(node.inputs[0])}, {sizes}, {geo}, {a['act_min']}, {a['act_max']}, "
-                        f"{e.t(node.outputs[0])});")
+                return (
+                    f"miniml::{op}({e.t(node.inputs[0])}, {sizes}, {geo}, {a['act_min']}, "
+                    f"{a['act_max']}, "
+                    f"{e.t(node.outputs[0])});"
+                )
 
             @staticmethod
             def macs(node: Node, g: Graph) -> int:
@@ -139,8 +168,11 @@ def _register() -> None:
         def emit(node: Node, e: Any) -> str:
             a = node.attrs
             n = e.g.tensor(node.inputs[0]).numel
-            return (f"miniml::clamp_s8({e.t(node.inputs[0])}, {e.i(n)}, {a['act_min']}, {a['act_max']}, "
-                    f"{e.t(node.outputs[0])});")
+            return (
+                f"miniml::clamp_s8({e.t(node.inputs[0])}, {e.i(n)}, {a['act_min']}, "
+                f"{a['act_max']}, "
+                f"{e.t(node.outputs[0])});"
+            )
 
         @staticmethod
         def macs(node: Node, g: Graph) -> int:
@@ -151,8 +183,10 @@ def _register() -> None:
         @staticmethod
         def emit(node: Node, e: Any) -> str:
             n = e.g.tensor(node.inputs[0]).numel
-            return (f"miniml::lut_s8<{e.mem(node, 'table')}>({e.t(node.inputs[0])}, {e.i(n)}, "
-                    f"{e.p(node, 'table')}, {e.t(node.outputs[0])});")
+            return (
+                f"miniml::lut_s8<{e.mem(node, 'table')}>({e.t(node.inputs[0])}, {e.i(n)}, "
+                f"{e.p(node, 'table')}, {e.t(node.outputs[0])});"
+            )
 
         @staticmethod
         def macs(node: Node, g: Graph) -> int:
@@ -164,10 +198,14 @@ def _register() -> None:
         def emit(node: Node, e: Any) -> str:
             a = node.attrs
             n = e.g.tensor(node.inputs[0]).numel
-            return (f"miniml::add_s8({e.t(node.inputs[0])}, {e.t(node.inputs[1])}, {e.i(n)}, "
-                    f"{a['a_zero_point']}, {a['a_multiplier']}, {a['a_shift']}, {a['b_zero_point']}, "
-                    f"{a['b_multiplier']}, {a['b_shift']}, {a['output_multiplier']}, {a['output_shift']}, "
-                    f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {e.t(node.outputs[0])});")
+            return (
+                f"miniml::add_s8({e.t(node.inputs[0])}, {e.t(node.inputs[1])}, {e.i(n)}, "
+                f"{a['a_zero_point']}, {a['a_multiplier']}, {a['a_shift']}, {a['b_zero_point']}, "
+                f"{a['b_multiplier']}, {a['b_shift']}, {a['output_multiplier']}, "
+                f"{a['output_shift']}, "
+                f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, "
+                f"{e.t(node.outputs[0])});"
+            )
 
         @staticmethod
         def macs(node: Node, g: Graph) -> int:
@@ -179,9 +217,12 @@ def _register() -> None:
         def emit(node: Node, e: Any) -> str:
             a = node.attrs
             n = e.g.tensor(node.inputs[0]).numel
-            return (f"miniml::mul_s8({e.t(node.inputs[0])}, {e.t(node.inputs[1])}, {e.i(n)}, "
-                    f"{a['a_zero_point']}, {a['b_zero_point']}, {a['multiplier']}, {a['shift']}, "
-                    f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {e.t(node.outputs[0])});")
+            return (
+                f"miniml::mul_s8({e.t(node.inputs[0])}, {e.t(node.inputs[1])}, {e.i(n)}, "
+                f"{a['a_zero_point']}, {a['b_zero_point']}, {a['multiplier']}, {a['shift']}, "
+                f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, "
+                f"{e.t(node.outputs[0])});"
+            )
 
         @staticmethod
         def macs(node: Node, g: Graph) -> int:

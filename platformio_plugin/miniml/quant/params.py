@@ -1,9 +1,11 @@
-"""Quantisation parameters, TFLite int8 spec: ranges from calibration data, scales and zero points, weight and
-bias quantisation, and the per-op requantisation constants computed exactly as TFLM computes them.
+"""Quantisation parameters, TFLite int8 spec: ranges from calibration data, scales and zero points,
+weight and bias quantisation, and the per-op requantisation constants computed exactly as TFLM
+computes them.
 
-Pure functions on numpy arrays / Python floats. Every scale is a float32 value (TFLite stores float32); the
-multipliers are derived from those float32 values in double precision, in the order TFLM's Prepare() uses,
-because a different order changes the last bit of the multiplier and then the output.
+Pure functions on numpy arrays / Python floats. Every scale is a float32 value (TFLite stores
+float32); the multipliers are derived from those float32 values in double precision, in the order
+TFLM's Prepare() uses, because a different order changes the last bit of the multiplier and then the
+output.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ def f32(x) -> float:
 
 
 def qparams_from_range(lo: float, hi: float) -> QParams:
-    """Asymmetric int8 parameters covering [lo, hi] widened to include 0 (so 0 is exact, as padding needs)."""
+    """Asymmetric int8 parameters covering [lo, hi] widened to include 0 (so 0 is exact, as padding
+    needs)."""
     lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
     if hi - lo < 1e-12:
         return QParams(1.0, 0)
@@ -41,8 +44,8 @@ def qparams_from_range(lo: float, hi: float) -> QParams:
 
 
 def _mse_range(x: np.ndarray, lo: float, hi: float, steps: int = 100) -> tuple[float, float]:
-    """Shrink [lo, hi] by a common factor (1 down to 1/100, geometric), keeping the one with the least
-    quantise-dequantise mean squared error over the samples."""
+    """Shrink [lo, hi] by a common factor (1 down to 1/100, geometric), keeping the one with the
+    least quantise-dequantise mean squared error over the samples."""
     best = (np.inf, lo, hi)
     for f in np.geomspace(1.0, 0.01, steps):
         p = qparams_from_range(lo * f, hi * f)
@@ -53,8 +56,11 @@ def _mse_range(x: np.ndarray, lo: float, hi: float, steps: int = 100) -> tuple[f
     return best[1], best[2]
 
 
-def observe_range(x: np.ndarray, method: str = "minmax", percentile: float = 99.99) -> tuple[float, float]:
-    """Range of one activation tensor over the calibration batch: min/max, a percentile, or MSE-optimal."""
+def observe_range(
+    x: np.ndarray, method: str = "minmax", percentile: float = 99.99
+) -> tuple[float, float]:
+    """Range of one activation tensor over the calibration batch: min/max, a percentile, or
+    MSE-optimal."""
     x = np.asarray(x, np.float64).ravel()
     if method == "minmax":
         return float(x.min()), float(x.max())
@@ -66,7 +72,8 @@ def observe_range(x: np.ndarray, method: str = "minmax", percentile: float = 99.
 
 
 def quantize_weight(w: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric per-output-channel int8 weights (zero point 0, range [-127, 127]) and float32 scales."""
+    """Symmetric per-output-channel int8 weights (zero point 0, range [-127, 127]) and float32
+    scales."""
     w = np.asarray(w, np.float32)
     red = tuple(i for i in range(w.ndim) if i != axis)
     amax = np.max(np.abs(w), axis=red) if red else np.abs(w)
@@ -77,7 +84,9 @@ def quantize_weight(w: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarra
     return q, scales
 
 
-def quantize_bias(b: np.ndarray | None, input_scale: float, w_scales: np.ndarray, n: int) -> np.ndarray:
+def quantize_bias(
+    b: np.ndarray | None, input_scale: float, w_scales: np.ndarray, n: int
+) -> np.ndarray:
     """int32 bias at scale input_scale * w_scale[c] (the float32 product, as TFLite stores it)."""
     if b is None:
         return np.zeros(n, np.int32)
@@ -87,7 +96,8 @@ def quantize_bias(b: np.ndarray | None, input_scale: float, w_scales: np.ndarray
 
 
 def fold_bias(bias_q: np.ndarray, w_q: np.ndarray, input_zero_point: int) -> np.ndarray:
-    """bias - input_zero_point * sum(weight of the channel): the bias our kernels take (op_linear_s8.h)."""
+    """bias - input_zero_point * sum(weight of the channel): the bias our kernels take
+    (op_linear_s8.h)."""
     wsum = np.asarray(w_q, np.int64).reshape(len(bias_q), -1).sum(axis=1)
     folded = np.asarray(bias_q, np.int64) - int(input_zero_point) * wsum
     if np.any(np.abs(folded) >= 2**31):
@@ -95,12 +105,13 @@ def fold_bias(bias_q: np.ndarray, w_q: np.ndarray, input_zero_point: int) -> np.
     return folded.astype(np.int32)
 
 
-def channel_multipliers(input_scale: float, w_scales, output_scale: float,
-                        per_tensor_fc: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def channel_multipliers(
+    input_scale: float, w_scales, output_scale: float, per_tensor_fc: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Requantisation (multiplier, shift) per output channel for conv / fully connected.
 
-    TFLM: double(in) * double(w[c]) / double(out), except a per-tensor FULLY_CONNECTED (one weight scale),
-    which rounds the product in float32 first (GetQuantizedConvolutionMultipler).
+    TFLM: double(in) * double(w[c]) / double(out), except a per-tensor FULLY_CONNECTED (one weight
+    scale), which rounds the product in float32 first (GetQuantizedConvolutionMultipler).
     """
     ms, ss = [], []
     for ws in np.atleast_1d(np.asarray(w_scales, np.float32)):
@@ -124,7 +135,9 @@ class AddParams:
     output_shift: int
 
 
-def add_params(a_scale: float, b_scale: float, output_scale: float, left_shift: int = 20) -> AddParams:
+def add_params(
+    a_scale: float, b_scale: float, output_scale: float, left_shift: int = 20
+) -> AddParams:
     """TFLM int8 ADD constants (CalculateOpDataAdd)."""
     twice_max = 2.0 * max(f32(a_scale), f32(b_scale))
     am, ash = quantize_multiplier(f32(a_scale) / twice_max)
@@ -139,6 +152,15 @@ def mul_params(a_scale: float, b_scale: float, output_scale: float) -> tuple[int
 
 
 __all__ = [
-    "QParams", "qparams_from_range", "observe_range", "quantize_weight", "quantize_bias", "fold_bias",
-    "channel_multipliers", "add_params", "mul_params", "activation_range", "RANGE_METHODS",
+    "QParams",
+    "qparams_from_range",
+    "observe_range",
+    "quantize_weight",
+    "quantize_bias",
+    "fold_bias",
+    "channel_multipliers",
+    "add_params",
+    "mul_params",
+    "activation_range",
+    "RANGE_METHODS",
 ]

@@ -1,10 +1,11 @@
 """numpy int8 reference kernels with TFLite Micro's semantics, in MiniML's channels-first layout.
 
-Each function is the plain-loop meaning of the C++ kernel of the same name in include/miniml/op_*_s8.h and of
-the TFLM reference kernel it mirrors: int8 in, int32 accumulate, requantise with
-fixedpoint.multiply_by_quantized_multiplier, add the output zero point, clamp to [act_min, act_max].
-Zero points are the TFLite ones (input_offset = -zero_point). Padding positions are skipped, which is the same
-as padding with the input zero point. Arrays are numpy int; results are int8.
+Each function is the plain-loop meaning of the C++ kernel of the same name in
+include/miniml/op_*_s8.h and of the TFLM reference kernel it mirrors: int8 in, int32 accumulate,
+requantise with fixedpoint.multiply_by_quantized_multiplier, add the output zero point, clamp to
+[act_min, act_max]. Zero points are the TFLite ones (input_offset = -zero_point). Padding positions
+are skipped, which is the same as padding with the input zero point. Arrays are numpy int; results
+are int8.
 """
 
 from __future__ import annotations
@@ -19,19 +20,44 @@ def _requant(acc, multiplier, shift, output_zero_point, act_min, act_max):
     return np.clip(out, act_min, act_max).astype(np.int8)
 
 
-def linear_s8(x, input_zero_point, weight, bias, multiplier, shift, output_zero_point,
-              act_min=-128, act_max=127):
+def linear_s8(
+    x,
+    input_zero_point,
+    weight,
+    bias,
+    multiplier,
+    shift,
+    output_zero_point,
+    act_min=-128,
+    act_max=127,
+):
     """x [in], weight [out][in] int8, bias [out] int32 (or None), multiplier/shift [out]."""
     x = np.asarray(x, np.int64) - input_zero_point
     acc = np.asarray(weight, np.int64) @ x
     if bias is not None:
         acc = acc + np.asarray(bias, np.int64)
-    return _requant(acc, np.asarray(multiplier), np.asarray(shift), output_zero_point, act_min, act_max)
+    return _requant(
+        acc, np.asarray(multiplier), np.asarray(shift), output_zero_point, act_min, act_max
+    )
 
 
-def conv2d_s8(x, input_zero_point, weight, bias, multiplier, shift, output_zero_point,
-              stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, act_min=-128, act_max=127):
-    """x [C][H][W], weight [OC][C/groups][KH][KW] (torch layout), per-output-channel multiplier/shift."""
+def conv2d_s8(
+    x,
+    input_zero_point,
+    weight,
+    bias,
+    multiplier,
+    shift,
+    output_zero_point,
+    stride=(1, 1),
+    padding=(0, 0),
+    dilation=(1, 1),
+    groups=1,
+    act_min=-128,
+    act_max=127,
+):
+    """x [C][H][W], weight [OC][C/groups][KH][KW] (torch layout), per-output-channel
+    multiplier/shift."""
     x = np.asarray(x, np.int64) - input_zero_point
     w = np.asarray(weight, np.int64)
     c, h, wd = x.shape
@@ -43,16 +69,18 @@ def conv2d_s8(x, input_zero_point, weight, bias, multiplier, shift, output_zero_
     ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     # Zero-padded centred input == skipping padded taps (x - zp is 0 there).
     xp = np.zeros((c, h + 2 * ph, wd + 2 * pw), np.int64)
-    xp[:, ph:ph + h, pw:pw + wd] = x
+    xp[:, ph : ph + h, pw : pw + wd] = x
     ocg = oc // groups
     acc = np.zeros((oc, oh, ow), np.int64)
     for o in range(oc):
         g = o // ocg
         for ky in range(kh):
             for kx in range(kw):
-                patch = xp[g * cg:(g + 1) * cg,
-                           ky * dh: ky * dh + sh * (oh - 1) + 1: sh,
-                           kx * dw: kx * dw + sw * (ow - 1) + 1: sw]
+                patch = xp[
+                    g * cg : (g + 1) * cg,
+                    ky * dh : ky * dh + sh * (oh - 1) + 1 : sh,
+                    kx * dw : kx * dw + sw * (ow - 1) + 1 : sw,
+                ]
                 acc[o] += np.tensordot(w[o, :, ky, kx], patch, axes=(0, 0))
     if bias is not None:
         acc += np.asarray(bias, np.int64)[:, None, None]
@@ -61,12 +89,37 @@ def conv2d_s8(x, input_zero_point, weight, bias, multiplier, shift, output_zero_
     return _requant(acc, m, s, output_zero_point, act_min, act_max)
 
 
-def conv1d_s8(x, input_zero_point, weight, bias, multiplier, shift, output_zero_point,
-              stride=1, padding=0, dilation=1, groups=1, act_min=-128, act_max=127):
+def conv1d_s8(
+    x,
+    input_zero_point,
+    weight,
+    bias,
+    multiplier,
+    shift,
+    output_zero_point,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups=1,
+    act_min=-128,
+    act_max=127,
+):
     """x [C][L], weight [OC][C/groups][K]: conv2d_s8 with a height of 1."""
-    y = conv2d_s8(np.asarray(x)[:, None, :], input_zero_point, np.asarray(weight)[:, :, None, :], bias,
-                  multiplier, shift, output_zero_point, (1, stride), (0, padding), (1, dilation), groups,
-                  act_min, act_max)
+    y = conv2d_s8(
+        np.asarray(x)[:, None, :],
+        input_zero_point,
+        np.asarray(weight)[:, :, None, :],
+        bias,
+        multiplier,
+        shift,
+        output_zero_point,
+        (1, stride),
+        (0, padding),
+        (1, dilation),
+        groups,
+        act_min,
+        act_max,
+    )
     return y[:, 0, :]
 
 
@@ -83,8 +136,10 @@ def _windows(h, w, kernel, stride, padding):
 
 
 def _pool_out(h, w, kernel, stride, padding):
-    return ((h + 2 * padding[0] - kernel[0]) // stride[0] + 1,
-            (w + 2 * padding[1] - kernel[1]) // stride[1] + 1)
+    return (
+        (h + 2 * padding[0] - kernel[0]) // stride[0] + 1,
+        (w + 2 * padding[1] - kernel[1]) // stride[1] + 1,
+    )
 
 
 def max_pool2d_s8(x, kernel, stride, padding=(0, 0), act_min=-128, act_max=127):
@@ -110,29 +165,57 @@ def avg_pool2d_s8(x, kernel, stride, padding=(0, 0), act_min=-128, act_max=127):
     return np.clip(out, act_min, act_max).astype(np.int8)
 
 
-def add_s8(a, b, a_zero_point, b_zero_point, a_multiplier, a_shift, b_multiplier, b_shift,
-           output_multiplier, output_shift, output_zero_point, left_shift=20, act_min=-128, act_max=127):
-    """TFLM int8 ADD: both inputs scaled up by 2^left_shift, rescaled to a common scale, summed, requantised."""
+def add_s8(
+    a,
+    b,
+    a_zero_point,
+    b_zero_point,
+    a_multiplier,
+    a_shift,
+    b_multiplier,
+    b_shift,
+    output_multiplier,
+    output_shift,
+    output_zero_point,
+    left_shift=20,
+    act_min=-128,
+    act_max=127,
+):
+    """TFLM int8 ADD: both inputs scaled up by 2^left_shift, rescaled to a common scale, summed,
+    requantised."""
     sa = _mbqm((np.asarray(a, np.int64) - a_zero_point) * (1 << left_shift), a_multiplier, a_shift)
     sb = _mbqm((np.asarray(b, np.int64) - b_zero_point) * (1 << left_shift), b_multiplier, b_shift)
     return _requant(sa + sb, output_multiplier, output_shift, output_zero_point, act_min, act_max)
 
 
-def mul_s8(a, b, a_zero_point, b_zero_point, multiplier, shift, output_zero_point,
-           act_min=-128, act_max=127):
+def mul_s8(
+    a,
+    b,
+    a_zero_point,
+    b_zero_point,
+    multiplier,
+    shift,
+    output_zero_point,
+    act_min=-128,
+    act_max=127,
+):
     """TFLM int8 MUL: (a - za) * (b - zb) requantised with one multiplier."""
     p = (np.asarray(a, np.int64) - a_zero_point) * (np.asarray(b, np.int64) - b_zero_point)
     return _requant(p, multiplier, shift, output_zero_point, act_min, act_max)
 
 
 def quantize_s8(x, scale, zero_point):
-    """float32 -> int8: round(x / scale) half away from zero, in float32 arithmetic (TFLM AffineQuantize)."""
+    """float32 -> int8: round(x / scale) half away from zero, in float32 arithmetic (TFLM
+    AffineQuantize)."""
     q = (np.asarray(x, np.float32) / np.float32(scale)).astype(np.float64)
-    # roundf in float64: a float32 value + 0.5 is exact there (in float32 0.49999997 + 0.5 would round to 1).
+    # roundf in float64: a float32 value + 0.5 is exact there (in float32 0.49999997 + 0.5 would
+    # round to 1).
     r = np.clip(np.sign(q) * np.floor(np.abs(q) + 0.5), -1e9, 1e9)
     return np.clip(r.astype(np.int64) + zero_point, -128, 127).astype(np.int8)
 
 
 def dequantize_s8(q, scale, zero_point):
     """int8 -> float32: scale * (q - zero_point), one float32 rounding (TFLM Dequantize)."""
-    return (np.float32(scale) * (np.asarray(q, np.int64) - zero_point).astype(np.float32)).astype(np.float32)
+    return (np.float32(scale) * (np.asarray(q, np.int64) - zero_point).astype(np.float32)).astype(
+        np.float32
+    )

@@ -11,9 +11,19 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 BUILD = REPO / "build" / "test_quant"
-HOST_FLAGS = ["-std=c++11", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-Wdouble-promotion",
-              "-Wfloat-conversion", "-ffp-contract=off", "-fsanitize=address,undefined",
-              "-fno-sanitize-recover=all"]
+HOST_FLAGS = [
+    "-std=c++11",
+    "-O1",
+    "-g",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wdouble-promotion",
+    "-Wfloat-conversion",
+    "-ffp-contract=off",
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+]
 
 
 class Driver:
@@ -27,8 +37,14 @@ class Driver:
         for p in parts:
             words.extend(str(int(v)) for v in np.ravel(np.asarray(p)))
         env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0", UBSAN_OPTIONS="halt_on_error=1")
-        r = subprocess.run([str(self.exe)], input=" ".join(words), capture_output=True, text=True, env=env,
-                           timeout=60)
+        r = subprocess.run(
+            [str(self.exe)],
+            input=" ".join(words),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
         assert r.returncode == 0, f"driver failed ({r.returncode}):\n{r.stderr}"
         return np.array([int(t) for t in r.stdout.split()], np.int64)
 
@@ -38,5 +54,7 @@ def driver() -> Driver:
     BUILD.mkdir(parents=True, exist_ok=True)
     exe = BUILD / "kernel_driver"
     src = Path(__file__).with_name("kernel_driver.cpp")
-    subprocess.run(["g++", *HOST_FLAGS, f"-I{REPO / 'include'}", str(src), "-o", str(exe)], check=True)
+    subprocess.run(
+        ["g++", *HOST_FLAGS, f"-I{REPO / 'include'}", str(src), "-o", str(exe)], check=True
+    )
     return Driver(exe)

@@ -52,7 +52,9 @@ int8_t g_a[128];
 int8_t g_b[128];
 float g_f[4];
 
-int32_t miniml_instantiate_s8() { return run_all<miniml::Rom>(g_a, g_b, g_f) + run_all<miniml::Ram>(g_a, g_b, g_f); }
+int32_t miniml_instantiate_s8() {
+  return run_all<miniml::Rom>(g_a, g_b, g_f) + run_all<miniml::Ram>(g_a, g_b, g_f);
+}
 
 #if defined(MINIML_MAIN)
 // Exit status 0 when the target's dot_s8 (SMLAD path on a Cortex-M4) equals the plain loop on every length

@@ -62,7 +62,7 @@ int main() {
       const int32_t a = static_cast<int32_t>(next());
       const int32_t b = static_cast<int32_t>(next());
       const long parts = (a == b && a == INT32_MIN) ? static_cast<long>(INT32_MAX)
-                                                   : static_cast<long>(miniml::detail::srdhm_parts(a, b));
+                                                    : static_cast<long>(miniml::detail::srdhm_parts(a, b));
       printf("%ld %ld\n", static_cast<long>(miniml::saturating_rounding_doubling_high_mul(a, b)), parts);
     }
   } else if (!strcmp(op, "linear")) {
@@ -93,17 +93,18 @@ int main() {
     if (h == 1 && kh == 1 && sh == 1 && ph == 0 && dh == 1) {
       miniml::conv1d_s8<miniml::Ram>(x, wt, b, m, s, static_cast<int32_t>(p[13]), static_cast<int32_t>(p[14]),
                                      static_cast<int32_t>(p[15]), static_cast<int32_t>(p[16]),
-                                     static_cast<index_t>(c), static_cast<index_t>(w), static_cast<index_t>(oc),
-                                     static_cast<index_t>(kw), static_cast<index_t>(sw), static_cast<index_t>(pw),
+                                     static_cast<index_t>(c), static_cast<index_t>(w),
+                                     static_cast<index_t>(oc), static_cast<index_t>(kw),
+                                     static_cast<index_t>(sw), static_cast<index_t>(pw),
                                      static_cast<index_t>(dw), static_cast<index_t>(g), y);
     } else {
-      miniml::conv2d_s8<miniml::Rom>(x, wt, b, m, s, static_cast<int32_t>(p[13]), static_cast<int32_t>(p[14]),
-                                     static_cast<int32_t>(p[15]), static_cast<int32_t>(p[16]),
-                                     static_cast<index_t>(c), static_cast<index_t>(h), static_cast<index_t>(w),
-                                     static_cast<index_t>(oc), static_cast<index_t>(kh), static_cast<index_t>(kw),
-                                     static_cast<index_t>(sh), static_cast<index_t>(sw), static_cast<index_t>(ph),
-                                     static_cast<index_t>(pw), static_cast<index_t>(dh), static_cast<index_t>(dw),
-                                     static_cast<index_t>(g), y);
+      miniml::conv2d_s8<miniml::Rom>(
+          x, wt, b, m, s, static_cast<int32_t>(p[13]), static_cast<int32_t>(p[14]),
+          static_cast<int32_t>(p[15]), static_cast<int32_t>(p[16]), static_cast<index_t>(c),
+          static_cast<index_t>(h), static_cast<index_t>(w), static_cast<index_t>(oc),
+          static_cast<index_t>(kh), static_cast<index_t>(kw), static_cast<index_t>(sh),
+          static_cast<index_t>(sw), static_cast<index_t>(ph), static_cast<index_t>(pw),
+          static_cast<index_t>(dh), static_cast<index_t>(dw), static_cast<index_t>(g), y);
     }
     print_s8(y, oc * oh * ow);
   } else if (!strcmp(op, "maxpool2d") || !strcmp(op, "avgpool2d")) {

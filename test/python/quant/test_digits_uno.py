@@ -1,7 +1,9 @@
-"""The issue's acceptance model: a CNN (two conv layers) trained here on scikit-learn's bundled 8x8 digits,
-exported with quantize="int8". int8 loses <= 1 point of test accuracy against float; the header builds for
-the ATmega328P within 32 KB of flash and runs in simavr on real test digits with the host's int8 outputs
-(every byte, so every prediction), in <= 1.5 KB of SRAM including the stack (measured by stack painting)."""
+"""The issue's acceptance model: a CNN (two conv layers) trained here on scikit-learn's bundled 8x8
+digits, exported with quantize="int8". int8 loses <= 1 point of test accuracy against float; the
+header builds for the ATmega328P within 32 KB of flash and runs in simavr on real test digits with
+the host's int8 outputs (every byte, so every prediction), in <= 1.5 KB of SRAM including the stack
+(measured by stack painting)."""
+
 from __future__ import annotations
 
 import os
@@ -9,13 +11,12 @@ import re
 import shutil
 import subprocess
 
+import miniml
 import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 from harness import BUILD, INCLUDE
-
-import miniml
 from miniml.quant import int8_graph
 from miniml.quant.interpret import run_int8
 from miniml.quant.reference import quantize_s8
@@ -38,9 +39,15 @@ def _data():
 def _train(x, y):
     torch.manual_seed(0)
     model = nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 8x4x4
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 16x2x2
-        nn.Flatten(), nn.Linear(64, 10))
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # 8x4x4
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # 16x2x2
+        nn.Flatten(),
+        nn.Linear(64, 10),
+    )
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     g = torch.Generator().manual_seed(0)
@@ -66,8 +73,16 @@ def digits():
         float_pred = model(torch.from_numpy(xte)).argmax(1).numpy()
     edges = g.meta["int8_edges"]
     q_out = np.stack([run_int8(g, x)[edges["output"]] for x in xte])
-    return dict(model=model, report=report, graph=g, xte=xte, yte=yte, float_pred=float_pred,
-                q_out=q_out, out_dir=out)
+    return dict(
+        model=model,
+        report=report,
+        graph=g,
+        xte=xte,
+        yte=yte,
+        float_pred=float_pred,
+        q_out=q_out,
+        out_dir=out,
+    )
 
 
 def test_digits_int8_accuracy(digits):
@@ -82,8 +97,8 @@ def test_digits_int8_accuracy(digits):
 
 
 FIRMWARE = r"""
-// Runs the int8 digits CNN on test digits kept in flash; prints every int8 output byte (hex), then the
-// SRAM used by .data + .bss and the deepest stack reached (stack painting), then stops the simulation.
+// Runs the int8 digits CNN on test digits kept in flash; prints every int8 output byte (hex),
+// then the SRAM used by .data + .bss and the deepest stack reached (stack painting), then stops.
 #include <avr/io.h>
 #include <avr/pgmspace.h>
 #include <avr/sleep.h>
@@ -152,32 +167,62 @@ def test_digits_on_simulated_uno(digits):
     xq = np.stack([quantize_s8(x.reshape(-1), tin.scale, tin.zero_point) for x in xs])
     rows = ",\n".join("  {" + ", ".join(str(int(v)) for v in r) + "}" for r in xq)
     with open(os.path.join(out, "samples.h"), "w") as f:
-        f.write(f"// {N_UNO} test digits quantised with kInputScale / kInputZeroPoint (generated)\n"
-                f"static const uint8_t kSamples = {N_UNO};\n"
-                f"static const int8_t kDigits[{N_UNO}][64] PROGMEM = {{\n{rows}}};\n")
+        f.write(
+            f"// {N_UNO} test digits quantised with kInputScale / kInputZeroPoint (generated)\n"
+            f"static const uint8_t kSamples = {N_UNO};\n"
+            f"static const int8_t kDigits[{N_UNO}][64] PROGMEM = {{\n{rows}}};\n"
+        )
     src = os.path.join(out, "main.cpp")
     with open(src, "w") as f:
         f.write(FIRMWARE)
     elf = os.path.join(out, "digits.elf")
-    subprocess.run(["avr-g++", "-mmcu=atmega328p", "-DF_CPU=16000000UL", "-Os", "-std=gnu++11", "-Wall",
-                    "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion", f"-I{INCLUDE}",
-                    f"-I{out}", src, "-o", elf], check=True)
-    size = subprocess.run(["avr-size", "-A", elf], capture_output=True, text=True, check=True).stdout
+    subprocess.run(
+        [
+            "avr-g++",
+            "-mmcu=atmega328p",
+            "-DF_CPU=16000000UL",
+            "-Os",
+            "-std=gnu++11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-Wdouble-promotion",
+            "-Wfloat-conversion",
+            f"-I{INCLUDE}",
+            f"-I{out}",
+            src,
+            "-o",
+            elf,
+        ],
+        check=True,
+    )
+    size = subprocess.run(
+        ["avr-size", "-A", elf], capture_output=True, text=True, check=True
+    ).stdout
     sec = {m[0]: int(m[1]) for m in re.findall(r"^\.(\w+)\s+(\d+)", size, re.M)}
     flash = sec.get("text", 0) + sec.get("data", 0)
     assert flash <= FLASH_LIMIT, size
-    r = subprocess.run(["timeout", "600", "simavr", "-m", "atmega328p", "-f", "16000000", elf],
-                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    r = subprocess.run(
+        ["timeout", "600", "simavr", "-m", "atmega328p", "-f", "16000000", elf],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
     text = re.sub(r"\x1b\[[0-9;]*m", "", r.stderr + r.stdout)
     # simavr shows UART text with '.' for newlines
     lines = re.findall(r"\b([0-9a-f]{20})\b", text)
     assert len(lines) == N_UNO, text[-2000:]
-    got = np.array([[int(l[2 * i:2 * i + 2], 16) for i in range(10)] for l in lines], np.uint8).view(np.int8)
+    got = np.array(
+        [[int(h[2 * i : 2 * i + 2], 16) for i in range(10)] for h in lines], np.uint8
+    ).view(np.int8)
     np.testing.assert_array_equal(got, digits["q_out"][:N_UNO])
     np.testing.assert_array_equal(got.argmax(1), digits["q_out"][:N_UNO].argmax(1))
     m = re.search(r"S(\d+) (\d+)", text)
     assert m, text[-500:]
     static, stack = int(m.group(1)), int(m.group(2))
-    print(f"[digits uno] flash {flash} B, SRAM .data+.bss {static} B + stack {stack} B = {static + stack} B; "
-          f"sizeof(Model) {digits['report'].ram_bytes} B")
+    print(
+        f"[digits uno] flash {flash} B, SRAM .data+.bss {static} B + stack {stack} B = "
+        f"{static + stack} B; "
+        f"sizeof(Model) {digits['report'].ram_bytes} B"
+    )
     assert static + stack <= SRAM_LIMIT

@@ -1,19 +1,20 @@
-"""quantize="int8" end to end: export -> host build (-Werror, ASan/UBSan) -> predict() and predict_int8()
-equal the numpy int8 interpreter of the same graph to the bit (0 LSB), stay close to torch, and the report
-shows int8 next to float sizes. Plus the calibration and unsupported-op error messages."""
+"""quantize="int8" end to end: export -> host build (-Werror, ASan/UBSan) -> predict() and
+predict_int8() equal the numpy int8 interpreter of the same graph to the bit (0 LSB), stay close to
+torch, and the report shows int8 next to float sizes. Plus the calibration and unsupported-op error
+messages."""
+
 from __future__ import annotations
 
 import os
 import re
 import subprocess
 
+import miniml
 import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, safe_id
-
-import miniml
 from miniml.api import build_header
 from miniml.errors import MinimlError, UnsupportedOpError
 from miniml.quant import int8_graph
@@ -38,15 +39,42 @@ class Residual(nn.Module):
 CASES = {
     "mlp_relu": (lambda: nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 4)), (1, 6)),
     "mlp_tanh_lut": (lambda: nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 1)), (1, 5)),
-    "cnn2d": (lambda: nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                    nn.Conv2d(4, 8, 3, padding=1, stride=1), nn.ReLU6(), nn.AvgPool2d(2),
-                                    nn.Flatten(), nn.Linear(32, 10)), (1, 1, 8, 8)),
-    "cnn2d_depthwise_dilated": (lambda: nn.Sequential(
-        nn.Conv2d(3, 6, 3, padding=2, dilation=2), nn.ReLU(), nn.Conv2d(6, 6, 3, groups=6, stride=2),
-        nn.LeakyReLU(0.1), nn.Flatten(), nn.Linear(6 * 4 * 4, 5)), (1, 3, 9, 9)),
-    "cnn1d": (lambda: nn.Sequential(nn.Conv1d(2, 4, 5, padding=2), nn.Hardtanh(-0.5, 0.5), nn.MaxPool1d(2),
-                                    nn.Conv1d(4, 4, 3, stride=2), nn.SiLU(), nn.Flatten(),
-                                    nn.Linear(4 * 7, 3)), (1, 2, 32)),
+    "cnn2d": (
+        lambda: nn.Sequential(
+            nn.Conv2d(1, 4, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(4, 8, 3, padding=1, stride=1),
+            nn.ReLU6(),
+            nn.AvgPool2d(2),
+            nn.Flatten(),
+            nn.Linear(32, 10),
+        ),
+        (1, 1, 8, 8),
+    ),
+    "cnn2d_depthwise_dilated": (
+        lambda: nn.Sequential(
+            nn.Conv2d(3, 6, 3, padding=2, dilation=2),
+            nn.ReLU(),
+            nn.Conv2d(6, 6, 3, groups=6, stride=2),
+            nn.LeakyReLU(0.1),
+            nn.Flatten(),
+            nn.Linear(6 * 4 * 4, 5),
+        ),
+        (1, 3, 9, 9),
+    ),
+    "cnn1d": (
+        lambda: nn.Sequential(
+            nn.Conv1d(2, 4, 5, padding=2),
+            nn.Hardtanh(-0.5, 0.5),
+            nn.MaxPool1d(2),
+            nn.Conv1d(4, 4, 3, stride=2),
+            nn.SiLU(),
+            nn.Flatten(),
+            nn.Linear(4 * 7, 3),
+        ),
+        (1, 2, 32),
+    ),
     "residual_add_mul_gap": (Residual, (1, 2, 6, 6)),
 }
 N_INPUTS = 6
@@ -86,16 +114,26 @@ def built():
             f"      if (fread(x, 4, {name}::kInputSize, in) != {name}::kInputSize) return 4;",
             "      m.predict(x, y);",
             f"      fwrite(y, 4, {name}::kOutputSize, out);",
-            f"      miniml::quantize_s8(x, {name}::kInputSize, {name}::kInputScale, {name}::kInputZeroPoint, xq);",
+            f"      miniml::quantize_s8(x, {name}::kInputSize, {name}::kInputScale, "
+            f"{name}::kInputZeroPoint, xq);",
             "      m.predict_int8(xq, yq);",
             f"      fwrite(yq, 1, {name}::kOutputSize, out);",
             "    }",
             f'    printf("sizeof {name} %u\\n", static_cast<unsigned>(sizeof(m)));',
             "  }",
         ]
-    drv += ["int main(int argc, char** argv) {", "  if (argc != 3) return 2;",
-            '  FILE* in = fopen(argv[1], "rb");', '  FILE* out = fopen(argv[2], "wb");',
-            "  if (!in || !out) return 3;", *body, "  fclose(in);", "  fclose(out);", "  return 0;", "}"]
+    drv += [
+        "int main(int argc, char** argv) {",
+        "  if (argc != 3) return 2;",
+        '  FILE* in = fopen(argv[1], "rb");',
+        '  FILE* out = fopen(argv[2], "wb");',
+        "  if (!in || !out) return 3;",
+        *body,
+        "  fclose(in);",
+        "  fclose(out);",
+        "  return 0;",
+        "}",
+    ]
     src = os.path.join(out_dir, "driver.cpp")
     with open(src, "w") as f:
         f.write("\n".join(drv) + "\n")
@@ -114,9 +152,9 @@ def built():
         n_out = g.tensor(g.outputs[0]).numel
         ys, yqs = [], []
         for _ in range(N_INPUTS):
-            ys.append(np.frombuffer(raw[pos:pos + 4 * n_out], np.float32))
+            ys.append(np.frombuffer(raw[pos : pos + 4 * n_out], np.float32))
             pos += 4 * n_out
-            yqs.append(np.frombuffer(raw[pos:pos + n_out], np.int8))
+            yqs.append(np.frombuffer(raw[pos : pos + n_out], np.int8))
             pos += n_out
         r["y"], r["yq"], r["sizeof"] = np.stack(ys), np.stack(yqs), int(sizes[r["name"]])
     assert pos == len(raw)
@@ -144,7 +182,9 @@ def test_report_int8_vs_float(built):
     rep = built["cnn2d"]["report"]
     assert 0 < rep.flash_bytes < rep.float_flash_bytes
     assert 0 < rep.arena_bytes < rep.float_arena_bytes
-    assert re.search(r"int8 vs float: flash \d+ B vs \d+ B, arena \d+ B vs \d+ B", rep.format_table())
+    assert re.search(
+        r"int8 vs float: flash \d+ B vs \d+ B, arena \d+ B vs \d+ B", rep.format_table()
+    )
     ops = [row.op for row in rep.layers]
     assert ops[0] == "quantize_s8" and ops[-1] == "dequantize_s8" and "conv2d_s8" in ops
 
@@ -199,8 +239,9 @@ def test_reject_calibration_file(tmp_path):
 def test_reject_op_without_int8_kernel():
     m = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1), nn.Linear(3, 2)).eval()
     with pytest.raises(UnsupportedOpError) as e:
-        build_header(m, torch.zeros(1, 4), "bad", quantize="int8",
-                                calibration=np.zeros((16, 4), np.float32))
+        build_header(
+            m, torch.zeros(1, 4), "bad", quantize="int8", calibration=np.zeros((16, 4), np.float32)
+        )
     msg = str(e.value)
     assert "softmax" in msg and "has no int8 kernel" in msg and "quantize=None" in msg
 
@@ -210,7 +251,13 @@ def test_final_softmax_runs_on_dequantised_logits(tmp_path):
     m = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3), nn.Softmax(dim=1)).eval()
     cal = np.random.default_rng(8).standard_normal((32, 4)).astype(np.float32)
     g = int8_graph(m, torch.zeros(1, 4), calibration=cal)
-    assert [n.op for n in g.nodes] == ["quantize_s8", "linear_s8", "linear_s8", "dequantize_s8", "softmax"]
+    assert [n.op for n in g.nodes] == [
+        "quantize_s8",
+        "linear_s8",
+        "linear_s8",
+        "dequantize_s8",
+        "softmax",
+    ]
     y = predict_int8_graph(g, cal[:5])
     np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)
     with torch.no_grad():
@@ -220,8 +267,13 @@ def test_final_softmax_runs_on_dequantised_logits(tmp_path):
 def test_reject_avgpool_count_include_pad():
     m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.AvgPool2d(3, stride=1, padding=1)).eval()
     with pytest.raises(UnsupportedOpError) as e:
-        build_header(m, torch.zeros(1, 1, 6, 6), "bad", quantize="int8",
-                                calibration=np.zeros((16, 1, 6, 6), np.float32))
+        build_header(
+            m,
+            torch.zeros(1, 1, 6, 6),
+            "bad",
+            quantize="int8",
+            calibration=np.zeros((16, 1, 6, 6), np.float32),
+        )
     assert "count_include_pad=False" in str(e.value)
 
 
@@ -234,13 +286,15 @@ def test_calibration_percentile_ignores_an_outlier():
     cal = np.random.default_rng(2).standard_normal((4000, 6)).astype(np.float32)
     cal[0, 0] = 80.0  # one outlier among 24000 values
     s_mm = _input_scale(int8_graph(m, torch.zeros(shape), calibration=cal))
-    s = _input_scale(int8_graph(m, torch.zeros(shape), calibration=cal, calibration_method="percentile"))
+    s = _input_scale(
+        int8_graph(m, torch.zeros(shape), calibration=cal, calibration_method="percentile")
+    )
     assert s < 0.2 * s_mm, (s, s_mm)
 
 
 def test_calibration_mse_minimises_error():
-    """MSE picks the range with the least quantise-dequantise error (never worse than min/max, which is
-    one of its candidates); on heavy-tailed data it clips the tails."""
+    """MSE picks the range with the least quantise-dequantise error (never worse than min/max, which
+    is one of its candidates); on heavy-tailed data it clips the tails."""
     from miniml.quant.params import observe_range, qparams_from_range
 
     x = np.random.default_rng(3).laplace(size=20000).astype(np.float32)
@@ -272,41 +326,77 @@ def test_cli_export_int8(tmp_path):
     m, shape = _model("cnn2d")
     ep = torch.export.export(m, (torch.zeros(shape),))
     torch.export.save(ep, str(tmp_path / "m.pt2"))
-    np.save(tmp_path / "cal.npy", np.random.default_rng(5).standard_normal((32,) + shape[1:]).astype(np.float32))
-    base = [sys.executable, "-m", "miniml", "export", str(tmp_path / "m.pt2"), "--name", "cnn", "--out",
-            str(tmp_path / "out"), "--quantize", "int8"]
-    r = subprocess.run(base + ["--calibration", str(tmp_path / "cal.npy"), "--calibration-method", "percentile"],
-                       capture_output=True, text=True)
+    np.save(
+        tmp_path / "cal.npy",
+        np.random.default_rng(5).standard_normal((32,) + shape[1:]).astype(np.float32),
+    )
+    base = [
+        sys.executable,
+        "-m",
+        "miniml",
+        "export",
+        str(tmp_path / "m.pt2"),
+        "--name",
+        "cnn",
+        "--out",
+        str(tmp_path / "out"),
+        "--quantize",
+        "int8",
+    ]
+    r = subprocess.run(
+        base + ["--calibration", str(tmp_path / "cal.npy"), "--calibration-method", "percentile"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     assert "int8 vs float: flash" in r.stdout
     assert "void predict_int8(" in (tmp_path / "out" / "cnn.h").read_text()
     np.save(tmp_path / "bad.npy", np.zeros((32, 3, 8, 8), np.float32))
-    r = subprocess.run(base + ["--calibration", str(tmp_path / "bad.npy")], capture_output=True, text=True)
+    r = subprocess.run(
+        base + ["--calibration", str(tmp_path / "bad.npy")], capture_output=True, text=True
+    )
     assert r.returncode == 1 and "shape [32, 3, 8, 8]" in r.stderr, r.stderr
 
 
 def test_mixed_precision_float_head(tmp_path):
-    """quantize="int8" + on_device_learning: an int8 backbone, the learning Linear layers stay float."""
+    """quantize="int8" + on_device_learning: an int8 backbone, the learning Linear layers stay
+    float."""
     torch.manual_seed(3)
-    m = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                      nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 4)).eval()
+    m = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64, 16),
+        nn.ReLU(),
+        nn.Linear(16, 4),
+    ).eval()
     cal = np.random.default_rng(6).standard_normal((32, 1, 8, 8)).astype(np.float32)
     opts = dict(quantize="int8", calibration=cal, on_device_learning=True, trainable=2)
     g = int8_graph(m, torch.zeros(1, 1, 8, 8), **opts)
-    assert [n.op for n in g.nodes] == ["quantize_s8", "conv2d_s8", "max_pool2d_s8", "dequantize_s8",
-                                       "linear", "linear"]
+    assert [n.op for n in g.nodes] == [
+        "quantize_s8",
+        "conv2d_s8",
+        "max_pool2d_s8",
+        "dequantize_s8",
+        "linear",
+        "linear",
+    ]
     rep = miniml.export(m, torch.zeros(1, 1, 8, 8), "mixed", str(tmp_path), **opts)
     text = open(rep.header_path).read()
     assert "float learn(const float* input, const float* target)" in text
     assert "void predict_int8" not in text
     xs = 0.9 * cal[:4]
     src = tmp_path / "main.cpp"
-    src.write_text('#include <stdio.h>\n#include "mixed.h"\nint main() {\n  static mixed::Model m;\n'
-                   '  static const float x[4][64] = {' + ",".join(
-                       "{" + ",".join(f"{v:.9g}f" for v in x.reshape(-1)) + "}" for x in xs) + "};\n"
-                   '  float y[4];\n  for (int k = 0; k < 4; ++k) {\n    m.predict(x[k], y);\n'
-                   '    for (int i = 0; i < 4; ++i) printf("%.9g\\n", static_cast<double>(y[i]));\n  }\n'
-                   '  const float t[4] = {1, 0, 0, 0};\n  m.learn(x[0], t);\n  return 0;\n}\n')
+    src.write_text(
+        '#include <stdio.h>\n#include "mixed.h"\nint main() {\n  static mixed::Model m;\n'
+        "  static const float x[4][64] = {"
+        + ",".join("{" + ",".join(f"{v:.9g}f" for v in x.reshape(-1)) + "}" for x in xs)
+        + "};\n"
+        "  float y[4];\n  for (int k = 0; k < 4; ++k) {\n    m.predict(x[k], y);\n"
+        '    for (int i = 0; i < 4; ++i) printf("%.9g\\n", static_cast<double>(y[i]));\n  }\n'
+        "  const float t[4] = {1, 0, 0, 0};\n  m.learn(x[0], t);\n  return 0;\n}\n"
+    )
     exe = compile_cpp(str(src), str(tmp_path / "mixed"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
     out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
     got = np.array([float(v) for v in out.split()], np.float32).reshape(4, 4)
@@ -315,20 +405,24 @@ def test_mixed_precision_float_head(tmp_path):
 
 
 def test_int8_goldens_are_the_int8_model(tmp_path):
-    """golden=N with int8: the embedded outputs are the int8 model's, and the host build reproduces them
-    bit for bit (so testing.h's check on a board tests the port, not quantisation error)."""
+    """golden=N with int8: the embedded outputs are the int8 model's, and the host build reproduces
+    them bit for bit (so testing.h's check on a board tests the port, not quantisation error)."""
     m, shape = _model("cnn2d")
     cal = np.random.default_rng(7).standard_normal((32,) + shape[1:]).astype(np.float32)
-    rep = miniml.export(m, torch.zeros(shape), "gold", str(tmp_path), quantize="int8", calibration=cal, golden=3)
+    rep = miniml.export(
+        m, torch.zeros(shape), "gold", str(tmp_path), quantize="int8", calibration=cal, golden=3
+    )
     text = open(rep.header_path).read()
     assert "int8 model" in text
     src = tmp_path / "main.cpp"
-    src.write_text('#include <stdio.h>\n#include <string.h>\n#include "gold.h"\nint main() {\n'
-                   '  static gold::Model m;\n  float y[gold::kOutputSize];\n  int bad = 0;\n'
-                   '  for (unsigned k = 0; k < gold::kGoldenCount; ++k) {\n'
-                   '    m.predict(gold::Golden::kInputs + k * gold::kInputSize, y);\n'
-                   '    bad += memcmp(y, gold::Golden::kOutputs + k * gold::kOutputSize, sizeof(y)) != 0;\n'
-                   '  }\n  printf("%d\\n", bad);\n  return 0;\n}\n')
+    src.write_text(
+        '#include <stdio.h>\n#include <string.h>\n#include "gold.h"\nint main() {\n'
+        "  static gold::Model m;\n  float y[gold::kOutputSize];\n  int bad = 0;\n"
+        "  for (unsigned k = 0; k < gold::kGoldenCount; ++k) {\n"
+        "    m.predict(gold::Golden::kInputs + k * gold::kInputSize, y);\n"
+        "    bad += memcmp(y, gold::Golden::kOutputs + k * gold::kOutputSize, sizeof(y)) != 0;\n"
+        '  }\n  printf("%d\\n", bad);\n  return 0;\n}\n'
+    )
     exe = compile_cpp(str(src), str(tmp_path / "gold"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
     out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0"]

@@ -1,36 +1,52 @@
-"""Requantisation arithmetic: quantize_multiplier, the numpy rounding and the C++ core_fixedpoint.h agree,
-and TFLite Micro (the installed wheel) rounds twice (TFLITE_SINGLE_ROUNDING=0), not once."""
+"""Requantisation arithmetic: quantize_multiplier, the numpy rounding and the C++ core_fixedpoint.h
+agree, and TFLite Micro (the installed wheel) rounds twice (TFLITE_SINGLE_ROUNDING=0), not once."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import tflm_oracle as tflm
-
 from miniml.quant import fixedpoint as fp
 from miniml.quant import params as qp
 from miniml.quant import reference as ref
 
 
-@pytest.mark.parametrize("real,expected", {
-    "half": (0.5, (1 << 30, 0)),
-    "one": (1.0, (1 << 30, 1)),
-    "third": (1 / 3, (1431655765, -1)),
-    "tiny": (2.0 ** -40, (0, 0)),
-    "zero": (0.0, (0, 0)),
-    "carry": (1 - 2.0 ** -40, (1 << 30, 1)),  # rounds to 2^31: halved, exponent carried
-}.values(), ids=["half", "one", "third", "tiny", "zero", "carry"])
+@pytest.mark.parametrize(
+    "real,expected",
+    {
+        "half": (0.5, (1 << 30, 0)),
+        "one": (1.0, (1 << 30, 1)),
+        "third": (1 / 3, (1431655765, -1)),
+        "tiny": (2.0**-40, (0, 0)),
+        "zero": (0.0, (0, 0)),
+        "carry": (1 - 2.0**-40, (1 << 30, 1)),  # rounds to 2^31: halved, exponent carried
+    }.values(),
+    ids=["half", "one", "third", "tiny", "zero", "carry"],
+)
 def test_quantize_multiplier(real, expected):
     assert fp.quantize_multiplier(real) == expected
 
 
 def test_parity_mbqm_cpp_vs_numpy(driver):
     rng = np.random.default_rng(1)
-    xs = np.concatenate([[0, 1, -1, 2**31 - 1, -(2**31), 12345, -12345, 2**20, -(2**20)],
-                         rng.integers(-(2**24), 2**24, 200)])
+    xs = np.concatenate(
+        [
+            [0, 1, -1, 2**31 - 1, -(2**31), 12345, -12345, 2**20, -(2**20)],
+            rng.integers(-(2**24), 2**24, 200),
+        ]
+    )
     ms = rng.integers(1 << 30, 1 << 31, xs.size)
-    ms[:9] = [1 << 30, (1 << 31) - 1, 1 << 30, (1 << 31) - 1, (1 << 31) - 1, 1431655765, 1431655765,
-              1 << 30, 1 << 30]
+    ms[:9] = [
+        1 << 30,
+        (1 << 31) - 1,
+        1 << 30,
+        (1 << 31) - 1,
+        (1 << 31) - 1,
+        1431655765,
+        1431655765,
+        1 << 30,
+        1 << 30,
+    ]
     ss = rng.integers(-31, 1, xs.size)
     ss[::7] = rng.integers(0, 4, ss[::7].size)
     # Positive shifts only where x * 2^shift stays in int32 (TFLM's contract); elsewhere <= 0.
@@ -42,7 +58,8 @@ def test_parity_mbqm_cpp_vs_numpy(driver):
 
 
 def test_parity_srdhm_both_implementations(driver):
-    """The AVR 16x16-parts SaturatingRoundingDoublingHighMul equals the int64 one and numpy, signs and edges."""
+    """The AVR 16x16-parts SaturatingRoundingDoublingHighMul equals the int64 one and numpy, signs
+    and edges."""
     rng = np.random.default_rng(5)
     edge = [0, 1, -1, 2**31 - 1, -(2**31), 2**30, -(2**30), 2**16, -(2**16), 65535, -65535]
     a = np.concatenate([np.repeat(edge, len(edge)), rng.integers(-(2**31), 2**31, 3000)])
@@ -55,7 +72,8 @@ def test_parity_srdhm_both_implementations(driver):
 
 
 def test_tflm_rounds_twice():
-    """Find fully-connected cases where single and double rounding differ; TFLM must match double."""
+    """Find fully-connected cases where single and double rounding differ; TFLM must match
+    double."""
     rng = np.random.default_rng(7)
     differing = 0
     for _ in range(30):

@@ -1,12 +1,12 @@
-"""int8 kernels, 0 LSB: C++ (include/miniml/op_*_s8.h, host build with ASan/UBSan) == numpy reference
-(miniml.quant.reference) == TFLite Micro's interpreter, over a grid of shapes and quantisation parameters."""
+"""int8 kernels, 0 LSB: C++ (include/miniml/op_*_s8.h, host build with ASan/UBSan) == numpy
+reference (miniml.quant.reference) == TFLite Micro's interpreter, over a grid of shapes and
+quantisation parameters."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import tflm_oracle as tflm
-
 from miniml.quant import params as qp
 from miniml.quant import reference as ref
 
@@ -24,8 +24,12 @@ LINEAR_CASES = {
     "relu": dict(i=24, o=10, in_s=0.02, in_zp=-128, out_s=0.1, out_zp=-128, act="relu"),
     "relu6": dict(i=7, o=5, in_s=0.1, in_zp=10, out_s=0.05, out_zp=-20, act="relu6"),
     "relu_n1_to_1": dict(i=9, o=3, in_s=0.1, in_zp=0, out_s=0.01, out_zp=0, act="relu_n1_to_1"),
-    "one_output": dict(i=13, o=1, in_s=0.03, in_zp=7, out_s=0.3, out_zp=2, act=None),  # per-tensor path
-    "big_scale": dict(i=4, o=6, in_s=2.0, in_zp=0, out_s=0.01, out_zp=0, act=None),  # multiplier > 1
+    "one_output": dict(
+        i=13, o=1, in_s=0.03, in_zp=7, out_s=0.3, out_zp=2, act=None
+    ),  # per-tensor path
+    "big_scale": dict(
+        i=4, o=6, in_s=2.0, in_zp=0, out_s=0.01, out_zp=0, act=None
+    ),  # multiplier > 1
     "no_bias": dict(i=32, o=4, in_s=0.01, in_zp=-3, out_s=0.07, out_zp=11, act=None, bias=False),
     "long": dict(i=301, o=3, in_s=0.004, in_zp=1, out_s=0.5, out_zp=0, act=None),
 }
@@ -42,7 +46,9 @@ def test_parity_linear_s8(cid, driver):
     m, s = qp.channel_multipliers(c["in_s"], ws, c["out_s"], per_tensor_fc=(o == 1))
     lo, hi = qp.activation_range(c["act"], c["out_s"], c["out_zp"])
     want = ref.linear_s8(x, c["in_zp"], w, b, m, s, c["out_zp"], lo, hi)
-    got_tflm = tflm.fully_connected(x, c["in_s"], c["in_zp"], w, ws, b, c["out_s"], c["out_zp"], c["act"])
+    got_tflm = tflm.fully_connected(
+        x, c["in_s"], c["in_zp"], w, ws, b, c["out_s"], c["out_zp"], c["act"]
+    )
     np.testing.assert_array_equal(got_tflm, want)
     folded = qp.fold_bias(np.zeros(o, np.int32) if b is None else b, w, c["in_zp"])
     got = driver("linear", [i, o, c["out_zp"], lo, hi], x, w, folded, m, s)
@@ -57,12 +63,16 @@ CONV_CASES = {
     "pad2_stride2": dict(c=2, h=7, w=8, oc=3, k=(5, 3), stride=(2, 2), padding=(2, 1)),
     "dilation2": dict(c=2, h=9, w=9, oc=2, k=(3, 3), dilation=(2, 2)),
     "dilation_pad": dict(c=2, h=8, w=7, oc=3, k=(3, 2), dilation=(2, 3), padding=(2, 1)),
-    "relu": dict(c=4, h=6, w=6, oc=4, k=(3, 3), padding=(1, 1), act="relu", in_zp=-128, out_zp=-128),
+    "relu": dict(
+        c=4, h=6, w=6, oc=4, k=(3, 3), padding=(1, 1), act="relu", in_zp=-128, out_zp=-128
+    ),
     "relu6": dict(c=1, h=8, w=8, oc=6, k=(3, 3), act="relu6"),
     "1x1": dict(c=8, h=4, w=4, oc=4, k=(1, 1)),
     "depthwise": dict(c=4, h=7, w=7, oc=4, k=(3, 3), groups=4, padding=(1, 1)),
     "depthwise_mult2": dict(c=3, h=6, w=6, oc=6, k=(3, 3), groups=3, stride=(2, 2)),
-    "depthwise_dilated": dict(c=2, h=9, w=9, oc=2, k=(3, 3), groups=2, dilation=(2, 2), padding=(2, 2)),
+    "depthwise_dilated": dict(
+        c=2, h=9, w=9, oc=2, k=(3, 3), groups=2, dilation=(2, 2), padding=(2, 2)
+    ),
     "conv1d": dict(c=3, h=1, w=20, oc=4, k=(1, 5)),
     "conv1d_stride_pad": dict(c=2, h=1, w=17, oc=3, k=(1, 3), stride=(1, 2), padding=(0, 1)),
     "conv1d_dilated": dict(c=2, h=1, w=16, oc=2, k=(1, 3), dilation=(1, 3), padding=(0, 3)),
@@ -75,7 +85,11 @@ def test_parity_conv_s8(cid, driver):
     c = CONV_CASES[cid]
     rng = _rng(cid)
     groups = c.get("groups", 1)
-    stride, padding, dilation = c.get("stride", (1, 1)), c.get("padding", (0, 0)), c.get("dilation", (1, 1))
+    stride, padding, dilation = (
+        c.get("stride", (1, 1)),
+        c.get("padding", (0, 0)),
+        c.get("dilation", (1, 1)),
+    )
     in_s, out_s = 0.04, 0.15
     in_zp, out_zp = c.get("in_zp", 5), c.get("out_zp", -3)
     x = _s8(rng, (c["c"], c["h"], c["w"]))
@@ -85,16 +99,51 @@ def test_parity_conv_s8(cid, driver):
     m, s = qp.channel_multipliers(in_s, ws, out_s)
     lo, hi = qp.activation_range(c.get("act"), out_s, out_zp)
     want = ref.conv2d_s8(x, in_zp, w, b, m, s, out_zp, stride, padding, dilation, groups, lo, hi)
-    got_tflm = tflm.conv2d(x, in_s, in_zp, w, ws, b, out_s, out_zp, stride, padding, dilation, groups,
-                           c.get("act"))
+    got_tflm = tflm.conv2d(
+        x, in_s, in_zp, w, ws, b, out_s, out_zp, stride, padding, dilation, groups, c.get("act")
+    )
     np.testing.assert_array_equal(got_tflm, want)
     if c["h"] == 1:
-        want1 = ref.conv1d_s8(x[:, 0], in_zp, w[:, :, 0], b, m, s, out_zp, stride[1], padding[1],
-                              dilation[1], groups, lo, hi)
+        want1 = ref.conv1d_s8(
+            x[:, 0],
+            in_zp,
+            w[:, :, 0],
+            b,
+            m,
+            s,
+            out_zp,
+            stride[1],
+            padding[1],
+            dilation[1],
+            groups,
+            lo,
+            hi,
+        )
         np.testing.assert_array_equal(want1, want[:, 0])
     folded = qp.fold_bias(b, w, in_zp)
-    got = driver("conv2d", [c["c"], c["h"], c["w"], c["oc"], *c["k"], *stride, *padding, *dilation, groups,
-                            in_zp, out_zp, lo, hi], x, w, folded, m, s)
+    got = driver(
+        "conv2d",
+        [
+            c["c"],
+            c["h"],
+            c["w"],
+            c["oc"],
+            *c["k"],
+            *stride,
+            *padding,
+            *dilation,
+            groups,
+            in_zp,
+            out_zp,
+            lo,
+            hi,
+        ],
+        x,
+        w,
+        folded,
+        m,
+        s,
+    )
     np.testing.assert_array_equal(got, want.ravel())
     assert len(set(want.ravel().tolist())) > 3, "degenerate case"
 
@@ -128,7 +177,9 @@ def test_parity_pool_s8(cid, driver):
     want = fn(x, c["k"], c["stride"], padding, lo, hi)
     got_tflm = tflm.pool2d(c["kind"], x, scale, zp, c["k"], c["stride"], same, c.get("act"))
     np.testing.assert_array_equal(got_tflm, want)
-    got = driver(f"{c['kind']}pool2d", [c["c"], c["h"], c["w"], *c["k"], *c["stride"], *padding, lo, hi], x)
+    got = driver(
+        f"{c['kind']}pool2d", [c["c"], c["h"], c["w"], *c["k"], *c["stride"], *padding, lo, hi], x
+    )
     np.testing.assert_array_equal(got, want.ravel())
 
 
@@ -153,10 +204,42 @@ def test_parity_elementwise_s8(cid, driver):
     lo, hi = qp.activation_range(c.get("act"), so, zo)
     if c["kind"] == "add":
         p = qp.add_params(sa, sb, so)
-        want = ref.add_s8(a, b, za, zb, p.a_multiplier, p.a_shift, p.b_multiplier, p.b_shift,
-                          p.output_multiplier, p.output_shift, zo, 20, lo, hi)
-        got = driver("add", [n, za, p.a_multiplier, p.a_shift, zb, p.b_multiplier, p.b_shift,
-                             p.output_multiplier, p.output_shift, zo, lo, hi, 0], a, b)
+        want = ref.add_s8(
+            a,
+            b,
+            za,
+            zb,
+            p.a_multiplier,
+            p.a_shift,
+            p.b_multiplier,
+            p.b_shift,
+            p.output_multiplier,
+            p.output_shift,
+            zo,
+            20,
+            lo,
+            hi,
+        )
+        got = driver(
+            "add",
+            [
+                n,
+                za,
+                p.a_multiplier,
+                p.a_shift,
+                zb,
+                p.b_multiplier,
+                p.b_shift,
+                p.output_multiplier,
+                p.output_shift,
+                zo,
+                lo,
+                hi,
+                0,
+            ],
+            a,
+            b,
+        )
     else:
         m, s = qp.mul_params(sa, sb, so)
         want = ref.mul_s8(a, b, za, zb, m, s, zo, lo, hi)
@@ -183,12 +266,18 @@ def test_parity_quantize_s8(scale, zp, driver):
     # Random values, exact halves (ties), values next to halves, and out-of-range values.
     halves = (np.arange(-300, 300) + 0.5).astype(np.float32) * s32
     near = np.nextafter(halves, np.float32(np.inf))
-    x = np.concatenate([rng.normal(0, 3, 400).astype(np.float32), halves, near,
-                        np.array([0, -0.0, 1e6, -1e6], np.float32)]).astype(np.float32)
+    x = np.concatenate(
+        [
+            rng.normal(0, 3, 400).astype(np.float32),
+            halves,
+            near,
+            np.array([0, -0.0, 1e6, -1e6], np.float32),
+        ]
+    ).astype(np.float32)
     want = ref.quantize_s8(x, scale, zp)
     np.testing.assert_array_equal(tflm.quantize(x, scale, zp), want)
-    # Beyond int32 TFLM's float->int cast is undefined behaviour (x86 gives INT32_MIN, so -128 for +1e30);
-    # we saturate instead: the one documented difference, outside any calibrated range.
+    # Beyond int32 TFLM's float->int cast is undefined behaviour (x86 gives INT32_MIN, so -128 for
+    # +1e30); we saturate instead: the one documented difference, outside any calibrated range.
     x = np.concatenate([x, np.array([1e30, -1e30, np.inf, -np.inf], np.float32)])
     want = ref.quantize_s8(x, scale, zp)
     np.testing.assert_array_equal(want[-4:], [127, -128, 127, -128])

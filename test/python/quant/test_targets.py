@@ -1,5 +1,5 @@
-"""The int8 headers build for the microcontrollers (-Wall -Wextra -Werror, every kernel instantiated with
-Rom and Ram), and the Cortex-M4 SMLAD dot product equals the plain loop when run under QEMU."""
+"""The int8 headers build for the microcontrollers (-Wall -Wextra -Werror, every kernel instantiated
+with Rom and Ram), and the Cortex-M4 SMLAD dot product equals the plain loop when run under QEMU."""
 
 from __future__ import annotations
 
@@ -13,18 +13,35 @@ REPO = Path(__file__).resolve().parents[3]
 SRC = Path(__file__).with_name("instantiate_s8.cpp")
 BUILD = REPO / "build" / "test_quant"
 WARN = ["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion"]
-ARM_LINK = ["--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
-            "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=0x100000,"
-            "--defsym=__ram=0x20000000,--defsym=__ram_size=0x20000", "-lm"]
+ARM_LINK = [
+    "--specs=picolibc.specs",
+    "--oslib=semihost",
+    "--crt0=semihost",
+    "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=0x100000,"
+    "--defsym=__ram=0x20000000,--defsym=__ram_size=0x20000",
+    "-lm",
+]
 
 TARGETS = {
     "avr_atmega328p": ["avr-g++", "-mmcu=atmega328p", "-Os", "-std=gnu++11"],
     "cortex_m4_dsp": ["arm-none-eabi-g++", "-mcpu=cortex-m4", "-mthumb", "-Os", "-std=c++11"],
-    "cortex_m4_no_dsp": ["arm-none-eabi-g++", "-mcpu=cortex-m4", "-mthumb", "-Os", "-std=c++11",
-                         "-DMINIML_NO_DSP"],
+    "cortex_m4_no_dsp": [
+        "arm-none-eabi-g++",
+        "-mcpu=cortex-m4",
+        "-mthumb",
+        "-Os",
+        "-std=c++11",
+        "-DMINIML_NO_DSP",
+    ],
     "cortex_m0plus": ["arm-none-eabi-g++", "-mcpu=cortex-m0plus", "-mthumb", "-Os", "-std=c++11"],
-    "rv32imc": ["riscv64-unknown-elf-g++", "-march=rv32imc", "-mabi=ilp32", "-Os", "-std=c++11",
-                "--specs=picolibc.specs"],
+    "rv32imc": [
+        "riscv64-unknown-elf-g++",
+        "-march=rv32imc",
+        "-mabi=ilp32",
+        "-Os",
+        "-std=c++11",
+        "--specs=picolibc.specs",
+    ],
 }
 
 
@@ -34,8 +51,11 @@ def test_headers_build_for_target(target, tmp_path):
     if shutil.which(cmd[0]) is None:
         pytest.skip(f"{cmd[0]} not installed")
     obj = tmp_path / "k.o"
-    r = subprocess.run([*cmd, *WARN, f"-I{REPO / 'include'}", "-c", str(SRC), "-o", str(obj)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [*cmd, *WARN, f"-I{REPO / 'include'}", "-c", str(SRC), "-o", str(obj)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     assert obj.stat().st_size > 0
 
@@ -47,12 +67,51 @@ def test_dot_s8_dsp_equals_plain_on_qemu(dsp):
     BUILD.mkdir(parents=True, exist_ok=True)
     elf = BUILD / f"dot_s8_{'dsp' if dsp else 'plain'}.elf"
     flags = [] if dsp else ["-DMINIML_NO_DSP"]
-    subprocess.run(["arm-none-eabi-gcc", "-x", "c++", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
-                    "-mfpu=fpv4-sp-d16", "-Os", "-std=c++11", "-fno-exceptions", "-fno-rtti", "-DMINIML_MAIN",
-                    *flags, *WARN, f"-I{REPO / 'include'}", str(SRC), *ARM_LINK, "-o", str(elf)], check=True)
-    dis = subprocess.run(["arm-none-eabi-objdump", "-d", str(elf)], capture_output=True, text=True).stdout
+    subprocess.run(
+        [
+            "arm-none-eabi-gcc",
+            "-x",
+            "c++",
+            "-mcpu=cortex-m4",
+            "-mthumb",
+            "-mfloat-abi=hard",
+            "-mfpu=fpv4-sp-d16",
+            "-Os",
+            "-std=c++11",
+            "-fno-exceptions",
+            "-fno-rtti",
+            "-DMINIML_MAIN",
+            *flags,
+            *WARN,
+            f"-I{REPO / 'include'}",
+            str(SRC),
+            *ARM_LINK,
+            "-o",
+            str(elf),
+        ],
+        check=True,
+    )
+    dis = subprocess.run(
+        ["arm-none-eabi-objdump", "-d", str(elf)], capture_output=True, text=True
+    ).stdout
     assert ("smlad" in dis) == dsp
-    r = subprocess.run(["qemu-system-arm", "-M", "netduinoplus2", "-display", "none", "-monitor", "none",
-                        "-serial", "none", "-semihosting", "-kernel", str(elf)],
-                       stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    r = subprocess.run(
+        [
+            "qemu-system-arm",
+            "-M",
+            "netduinoplus2",
+            "-display",
+            "none",
+            "-monitor",
+            "none",
+            "-serial",
+            "none",
+            "-semihosting",
+            "-kernel",
+            str(elf),
+        ],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+    )
     assert r.returncode == 0, f"exit {r.returncode}: DSP dot product differs from the plain loop"

@@ -1,9 +1,9 @@
-"""TFLite Micro as the int8 oracle: one-op .tflite models built from numpy arrays with the tflite-micro wheel's
-model_editor and run by its interpreter.
+"""TFLite Micro as the int8 oracle: one-op .tflite models built from numpy arrays with the
+tflite-micro wheel's model_editor and run by its interpreter.
 
-Inputs and outputs use MiniML's channels-first layout ([C][H][W], weight [OC][C/g][KH][KW]); this module
-transposes to TFLite's NHWC. Explicit (torch-style) padding is a PAD op (int8 PAD fills with the zero point)
-followed by a VALID op, which is exactly "skip the padded taps".
+Inputs and outputs use MiniML's channels-first layout ([C][H][W], weight [OC][C/g][KH][KW]); this
+module transposes to TFLite's NHWC. Explicit (torch-style) padding is a PAD op (int8 PAD fills with
+the zero point) followed by a VALID op, which is exactly "skip the padded taps".
 """
 
 from __future__ import annotations
@@ -47,8 +47,12 @@ def _padded(sg, x, pad_hw, scale, zp, shape_nhwc):
     if ph == 0 and pw == 0:
         return x, shape_nhwc
     n, h, w, c = shape_nhwc
-    pads = sg.add_tensor(shape=(4, 2), dtype=T.INT32, name="pads",
-                         data=np.array([[0, 0], [ph, ph], [pw, pw], [0, 0]], np.int32))
+    pads = sg.add_tensor(
+        shape=(4, 2),
+        dtype=T.INT32,
+        name="pads",
+        data=np.array([[0, 0], [ph, ph], [pw, pw], [0, 0]], np.int32),
+    )
     shape = (n, h + 2 * ph, w + 2 * pw, c)
     y = _act(sg, shape, scale, zp, "padded")
     op = sg.add_operator(opcode=tfl.BuiltinOperator.PAD, inputs=[x, pads], outputs=[y])
@@ -57,19 +61,32 @@ def _padded(sg, x, pad_hw, scale, zp, shape_nhwc):
 
 
 def fully_connected(x, in_scale, in_zp, weight, w_scales, bias, out_scale, out_zp, act=None):
-    """x [in] int8, weight [out][in] int8 (per-channel if len(w_scales) > 1), bias int32 [out] or None."""
+    """x [in] int8, weight [out][in] int8 (per-channel if len(w_scales) > 1), bias int32 [out] or
+    None."""
     o, i = weight.shape
     m = me.Model()
     sg = m.add_subgraph()
     xt = _act(sg, (1, i), in_scale, in_zp, "x")
     ws = np.atleast_1d(np.asarray(w_scales, np.float32))
-    wt = sg.add_tensor(shape=(o, i), dtype=T.INT8, name="w", data=np.asarray(weight, np.int8),
-                       quantization=_q(ws if ws.size > 1 else ws[0], 0, 0 if ws.size > 1 else None))
+    wt = sg.add_tensor(
+        shape=(o, i),
+        dtype=T.INT8,
+        name="w",
+        data=np.asarray(weight, np.int8),
+        quantization=_q(ws if ws.size > 1 else ws[0], 0, 0 if ws.size > 1 else None),
+    )
     ins = [xt, wt]
     if bias is not None:
         bs = np.float32(in_scale) * ws
-        ins.append(sg.add_tensor(shape=(o,), dtype=T.INT32, name="b", data=np.asarray(bias, np.int32),
-                                 quantization=_q(bs if bs.size > 1 else bs[0], 0, 0 if bs.size > 1 else None)))
+        ins.append(
+            sg.add_tensor(
+                shape=(o,),
+                dtype=T.INT32,
+                name="b",
+                data=np.asarray(bias, np.int32),
+                quantization=_q(bs if bs.size > 1 else bs[0], 0, 0 if bs.size > 1 else None),
+            )
+        )
     else:
         ins.append(None)
     yt = _act(sg, (1, o), out_scale, out_zp, "y")
@@ -81,8 +98,21 @@ def fully_connected(x, in_scale, in_zp, weight, w_scales, bias, out_scale, out_z
     return _run(m, [np.asarray(x, np.int8).reshape(1, i)]).reshape(o)
 
 
-def conv2d(x, in_scale, in_zp, weight, w_scales, bias, out_scale, out_zp, stride=(1, 1), padding=(0, 0),
-           dilation=(1, 1), groups=1, act=None):
+def conv2d(
+    x,
+    in_scale,
+    in_zp,
+    weight,
+    w_scales,
+    bias,
+    out_scale,
+    out_zp,
+    stride=(1, 1),
+    padding=(0, 0),
+    dilation=(1, 1),
+    groups=1,
+    act=None,
+):
     """x [C][H][W], weight [OC][C/groups][KH][KW] torch layout. groups == C -> DEPTHWISE_CONV_2D."""
     c, h, w = x.shape
     oc, cg, kh, kw = weight.shape
@@ -100,8 +130,13 @@ def conv2d(x, in_scale, in_zp, weight, w_scales, bias, out_scale, out_zp, stride
     else:
         wdata = np.transpose(np.asarray(weight, np.int8), (0, 2, 3, 1))  # [OC][KH][KW][C]
         waxis = 0
-    wt = sg.add_tensor(shape=wdata.shape, dtype=T.INT8, name="w", data=np.ascontiguousarray(wdata),
-                       quantization=_q(ws, 0, waxis))
+    wt = sg.add_tensor(
+        shape=wdata.shape,
+        dtype=T.INT8,
+        name="w",
+        data=np.ascontiguousarray(wdata),
+        quantization=_q(ws, 0, waxis),
+    )
     bs = np.float32(in_scale) * ws
     bdata = np.zeros(oc, np.int32) if bias is None else np.asarray(bias, np.int32)
     bt = sg.add_tensor(shape=(oc,), dtype=T.INT32, name="b", data=bdata, quantization=_q(bs, 0, 0))
@@ -111,7 +146,9 @@ def conv2d(x, in_scale, in_zp, weight, w_scales, bias, out_scale, out_zp, stride
     ow = (wp - dw * (kw - 1) - 1) // sw + 1
     yt = _act(sg, (1, oh, ow, oc), out_scale, out_zp, "y")
     if depthwise:
-        op = sg.add_operator(opcode=tfl.BuiltinOperator.DEPTHWISE_CONV_2D, inputs=[src, wt, bt], outputs=[yt])
+        op = sg.add_operator(
+            opcode=tfl.BuiltinOperator.DEPTHWISE_CONV_2D, inputs=[src, wt, bt], outputs=[yt]
+        )
         opt = tfl.DepthwiseConv2DOptionsT()
         opt.depthMultiplier = oc // c
         kind = tfl.BuiltinOptions.DepthwiseConv2DOptions
@@ -130,7 +167,8 @@ def conv2d(x, in_scale, in_zp, weight, w_scales, bias, out_scale, out_zp, stride
 
 
 def pool2d(kind, x, scale, zp, kernel, stride, same=False, act=None):
-    """MAX_POOL_2D / AVERAGE_POOL_2D on x [C][H][W]; `same` selects TFLite SAME padding (valid taps only)."""
+    """MAX_POOL_2D / AVERAGE_POOL_2D on x [C][H][W]; `same` selects TFLite SAME padding (valid taps
+    only)."""
     c, h, w = x.shape
     kh, kw = kernel
     sh, sw = stride
