@@ -68,6 +68,7 @@ CONV_CASES = {
     ),
     "relu6": dict(c=1, h=8, w=8, oc=6, k=(3, 3), act="relu6"),
     "1x1": dict(c=8, h=4, w=4, oc=4, k=(1, 1)),
+    "grouped2": dict(c=4, h=6, w=6, oc=6, k=(3, 3), groups=2, padding=(1, 1)),
     "depthwise": dict(c=4, h=7, w=7, oc=4, k=(3, 3), groups=4, padding=(1, 1)),
     "depthwise_mult2": dict(c=3, h=6, w=6, oc=6, k=(3, 3), groups=3, stride=(2, 2)),
     "depthwise_dilated": dict(

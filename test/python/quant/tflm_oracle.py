@@ -113,12 +113,11 @@ def conv2d(
     groups=1,
     act=None,
 ):
-    """x [C][H][W], weight [OC][C/groups][KH][KW] torch layout. groups == C -> DEPTHWISE_CONV_2D."""
+    """x [C][H][W], weight [OC][C/groups][KH][KW] torch layout. groups == C -> DEPTHWISE_CONV_2D,
+    other groups -> CONV_2D with a filter depth of C / groups (TFLM grouped convolution)."""
     c, h, w = x.shape
-    oc, cg, kh, kw = weight.shape
+    oc, _, kh, kw = weight.shape
     depthwise = groups == c and groups > 1
-    if groups not in (1, c):
-        raise ValueError("TFLM oracle: only groups 1 or C")
     m = me.Model()
     sg = m.add_subgraph()
     xt = _act(sg, (1, h, w, c), in_scale, in_zp, "x")
