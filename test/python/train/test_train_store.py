@@ -2,7 +2,12 @@
 the
 sequence-number wrap (store_torn.cpp asserts each case; here we check it ran them all)."""
 
+import re
 import zlib
+
+import pytest
+
+from train_build import CPP
 
 
 def test_store_torn_corrupt_empty(host):
@@ -29,3 +34,19 @@ def test_refuse_non_finite(host):
     """NaN/Inf input, target, loss and weight gradient: refused, weights bit-for-bit untouched."""
     out = host.run("finite.cpp").stdout
     assert "checks 17 failures 0" in out, out
+
+
+@pytest.mark.parametrize("core", ["avr", "esp32"])
+def test_eeprom_store_adapter(host, core):
+    """The Arduino EEPROM adapter over a stand-in EEPROM: round trip, and torn saves at every byte
+    (update() on AVR cores skips unchanged cells, so fewer writes land than bytes are saved)."""
+    out = host.run(
+        "eeprom_store.cpp",
+        defines={"avr": ["ARDUINO=10819"], "esp32": ["ARDUINO", "ESP32"]}[core],
+        include=[CPP / "fake_arduino"],
+    )
+    writes = int(re.search(r"writes (\d+)", out.stdout).group(1))
+    assert 20 <= writes <= 20 + 24, (
+        out.stdout
+    )  # a 20-byte payload, plus at most the 24 header bytes
+    assert f"cases {writes + 2} failures 0" in out.stdout, out.stdout

@@ -44,7 +44,7 @@ class HostBuild:
     def __init__(self, tmp: pathlib.Path):
         self.tmp = tmp
 
-    def run(self, source: str, header: str = "", defines=(), args=(), check=True):
+    def run(self, source: str, header: str = "", defines=(), args=(), check=True, include=()):
         """Builds CPP/<source> with `header` as case.h, runs it, returns the completed process."""
         (self.tmp / "case.h").write_text(header)
         exe = self.tmp / "prog"
@@ -53,6 +53,7 @@ class HostBuild:
             *HOST_FLAGS,
             f"-I{INCLUDE}",
             f"-I{self.tmp}",
+            *[f"-I{d}" for d in include],
             *[f"-D{d}" for d in defines],
             str(CPP / source),
             "-o",
