@@ -33,10 +33,15 @@ inline int32_t srdhm_parts(int32_t a, int32_t b) {
   __asm__("" : "+r"(a0), "+r"(a1), "+r"(b0), "+r"(b1));
 #endif
   uint32_t lo = static_cast<uint32_t>(a0) * b0;
-  uint32_t hi = static_cast<uint32_t>(a1) * b1;
   const uint32_t m1 = static_cast<uint32_t>(a0) * b1;
-  const uint32_t mid = m1 + static_cast<uint32_t>(a1) * b0;
-  if (mid < m1) hi += UINT32_C(1) << 16;  // carry out of the middle sum
+  uint32_t hi = 0;
+  uint32_t mid = m1;
+  // Accumulators mostly fit 16 bits in magnitude: then two of the four products are zero.
+  if (a1 != 0) {
+    hi = static_cast<uint32_t>(a1) * b1;
+    mid = m1 + static_cast<uint32_t>(a1) * b0;
+    if (mid < m1) hi += UINT32_C(1) << 16;  // carry out of the middle sum
+  }
   const uint32_t mid_lo = mid << 16;
   lo += mid_lo;
   if (lo < mid_lo) ++hi;
