@@ -6,7 +6,6 @@ import re
 import zlib
 
 import pytest
-
 from train_build import CPP
 
 
