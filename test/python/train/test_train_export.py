@@ -115,8 +115,17 @@ def _driver(name, loss):
     const bool loaded = model.load(store) == miniml::kStoreOk;
     model.get_trainable(w);
     const bool back = memcmp(w, learned, sizeof(w)) == 0;
-    printf("{ns} refused %d untouched %d empty %d saved %d reset %d loaded %d back %d sizeof %u\\n",
-           r1 && r2, untouched, empty, saved, reset, loaded, back,
+    // learning rate 0: a valid step changes nothing; reset() restores the exported rate
+    model.set_learning_rate(0.0f);
+    x[0] = 0.5f;
+    t[0] = 1.0f;
+    const bool step = miniml::is_finite_f32({call});
+    model.get_trainable(w);
+    const bool lr0 = step && model.learning_rate() == 0.0f && memcmp(w, learned, sizeof(w)) == 0;
+    model.reset();
+    const bool lr = model.learning_rate() == {LR}f;
+    printf("{ns} refused %d untouched %d empty %d saved %d reset %d loaded %d back %d lr0 %d lr %d "
+           "sizeof %u\\n", r1 && r2, untouched, empty, saved, reset, loaded, back, lr0, lr,
            static_cast<unsigned>(sizeof(model)));
   }}"""
 
@@ -229,9 +238,8 @@ def test_parity_learn(built, case_id):
 @pytest.mark.parametrize("case_id", CASES)
 def test_learn_refuse_save_load(built, case_id):
     f = built[case_id]["flags"]
-    assert {
-        k: f[k] for k in ("refused", "untouched", "empty", "saved", "reset", "loaded", "back")
-    } == {k: "1" for k in ("refused", "untouched", "empty", "saved", "reset", "loaded", "back")}
+    keys = ("refused", "untouched", "empty", "saved", "reset", "loaded", "back", "lr0", "lr")
+    assert {k: f[k] for k in keys} == {k: "1" for k in keys}
 
 
 @pytest.mark.parametrize("case_id", CASES)
