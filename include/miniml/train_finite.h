@@ -17,6 +17,13 @@ inline bool is_finite_f32(float x) { return x - x == 0.0f; }
 // Quiet NaN without a double constant (avr-libc's NAN is a double and trips -Wdouble-promotion).
 inline float nan_f32() { return __builtin_nanf(""); }
 
+// A refused training step: counts it in *refused (saturating at INT32_MAX) and returns NaN, the value
+// learn() reports instead of a loss.
+inline float refuse_step(int32_t* refused) {
+  if (*refused < 0x7FFFFFFF) ++*refused;
+  return nan_f32();
+}
+
 // True when all `size` floats of `x` (RAM, any range) are finite; true for size 0.
 inline bool all_finite_f32(const float* x, index_t size) {
   for (index_t i = 0; i < size; ++i) {

@@ -146,9 +146,10 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
                 )
             else:
                 updates.append(f"    miniml::sgd_f32({b}, {gname}, {layer.out_features}, {lr}[0]);")
+    refuse = f"return miniml::refuse_step({refused});"
     check = " ||\n        ".join(f"!{c}" for c in checks)
     tail = [
-        f"    if ({check}) {{\n      return refuse_();\n    }}",
+        f"    if ({check}) {{\n      {refuse}\n    }}",
         *updates,
         "    return loss;",
         "  }",
@@ -156,37 +157,36 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
 
     m: List[str] = []
     doc = (
-        "  // One SGD step on one sample; returns the loss before the step. A step whose input, "
-        "target,\n  // loss or gradient is not finite is refused: parameters untouched, NAN "
-        "returned, "
-        "refused_steps()\n  // counts it."
+        "  // One SGD step on one sample; returns the loss before the step. A step whose input,\n"
+        "  // target, loss or gradient is not finite is refused: parameters untouched, NAN\n"
+        "  // returned, refused_steps() counts it."
     )
     if opts.loss == "mse":
         m += [
             "\n  // target: kOutputSize floats; loss: torch.nn.functional.mse_loss (mean).",
             doc,
             "  float learn(const float* input, const float* target) {",
-            "    if (!miniml::all_finite_f32(input, kInputSize) || "
-            "!miniml::all_finite_f32(target, kOutputSize)) {",
-            "      return refuse_();",
+            "    if (!miniml::all_finite_f32(input, kInputSize) ||",
+            "        !miniml::all_finite_f32(target, kOutputSize)) {",
+            f"      {refuse}",
             "    }",
             f"    predict(input, {dy});",
             f"    const float loss = miniml::mse_loss_f32({dy}, target, kOutputSize);",
-            "    if (!miniml::is_finite_f32(loss)) return refuse_();",
+            f"    if (!miniml::is_finite_f32(loss)) {refuse}",
             f"    miniml::mse_grad_f32({dy}, target, kOutputSize, {dy});",
         ]
     else:
         m += [
-            "\n  // label: class index < kOutputSize; loss: torch.nn.functional.cross_entropy on "
-            "the "
-            "logits.",
+            "\n  // label: class index < kOutputSize; loss: torch.nn.functional.cross_entropy on",
+            "  // the logits.",
             doc,
             "  float learn(const float* input, uint16_t label) {",
-            "    if (label >= kOutputSize || !miniml::all_finite_f32(input, kInputSize)) return "
-            "refuse_();",
+            "    if (label >= kOutputSize || !miniml::all_finite_f32(input, kInputSize)) {",
+            f"      {refuse}",
+            "    }",
             f"    predict(input, {dy});",
             f"    const float loss = miniml::cross_entropy_f32({dy}, label, kOutputSize, {dy});",
-            "    if (!miniml::is_finite_f32(loss)) return refuse_();",
+            f"    if (!miniml::is_finite_f32(loss)) {refuse}",
         ]
     m += body + tail
     spans = ", ".join(f"{{{ram[p]}, sizeof({ram[p]})}}" for p in tp.trained_params)
@@ -233,12 +233,6 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         ),
         "    return r;",
         "  }",
-        "\n private:",
-        "  float refuse_() {",
-        f"    if ({refused}[0] < 0x7FFFFFFF) ++{refused}[0];",
-        "    return miniml::nan_f32();",
-        "  }",
-        "\n public:",
     ]
     parts.methods += m
     # The build-time fit check on AVR (avr/io.h, via core_rom.h, defines RAMSTART/RAMEND for the

@@ -33,6 +33,8 @@ float MINIML_TU_NAME(uint8_t* bytes, uint32_t size, float* w, float* v, const fl
     miniml::sgd_f32(w, g, 2, 0.1f);
     miniml::sgd_momentum_f32(w, v, g, 2, 0.1f, 0.9f);
   }
+  static int32_t refused = 0;
+  if (!miniml::is_finite_f32(loss)) return miniml::refuse_step(&refused);
   miniml::RamStore ram(bytes, size);
   if (miniml::store_save(ram, 0, w, 24, 7) != miniml::kStoreOk) return miniml::nan_f32();
   if (miniml::store_load(ram, 0, w, 24, 7) != miniml::kStoreOk) return miniml::nan_f32();
