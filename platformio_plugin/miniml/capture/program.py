@@ -100,11 +100,9 @@ def _check_input(x: Any) -> None:
 
 
 def _check_eval(model: Any) -> None:
-    training = [name or "(root)" for name, m in model.named_modules() if m.training]
+    training = [f"{n or '(root)'} ({type(m).__name__})" for n, m in model.named_modules() if m.training]
     if training:
-        listed = ", ".join(
-            f"{n} ({type(m).__name__})" for n, m in model.named_modules() if m.training
-        )
+        listed = ", ".join(training)
         raise TrainingModeError(
             f"the model is in training mode ({len(training)} module(s): {listed[:300]}); "
             "call model.eval() before miniml.export"
