@@ -76,7 +76,7 @@ class KitchenSink(nn.Module):
         self.c2 = nn.Conv2d(4, 4, 3, groups=4, padding=1, bias=False)
         self.bn = nn.BatchNorm2d(4)
         self.fc_gate = nn.Conv2d(8, 8, 1)
-        self.c1d = nn.Conv1d(8, 6, 3, padding=1)
+        self.c1d = nn.Conv1d(8, 6, 3)
         self.fc = nn.Linear(6 * 4, 10)
         self.acts = nn.ModuleList([nn.ReLU6(), nn.LeakyReLU(0.2), nn.Sigmoid(), nn.Tanh(),
                                    nn.Hardsigmoid(), nn.Hardswish(), nn.SiLU(), nn.GELU(),
@@ -90,6 +90,7 @@ class KitchenSink(nn.Module):
         g = torch.sigmoid(self.fc_gate(y.mean((2, 3), keepdim=True)))
         y = nn.functional.avg_pool2d(y * g + 0.5, 2, ceil_mode=True, count_include_pad=False)
         y = y.flatten(2)  # [1, 8, 3 * 3]
+        y = nn.functional.pad(y.transpose(1, 2).transpose(1, 2), (1, 1))  # c1d has no padding
         y = self.acts[2](self.c1d(y))
         y = nn.functional.avg_pool1d(y, 2)
         for act in self.acts[3:]:

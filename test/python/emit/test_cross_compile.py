@@ -22,7 +22,7 @@ TARGETS = {
                 "-ffp-contract=off"],
     "xtensa_lx106": ["xtensa-lx106-elf-g++", "-mlongcalls", "-O2", "-std=c++11"],
 }
-FLOAT_HEADERS = ["core_types.h", "core_rom.h", "core_math.h", "op_activation.h", "op_linear.h",
+FLOAT_HEADERS = ["core_types.h", "core_rom.h", "core_math.h", "op_activation.h", "op_linear.h", "op_layout.h",
                  "op_conv.h", "op_pool.h", "op_elementwise.h", "op_softmax.h"]
 
 

@@ -1,0 +1,70 @@
+"""permute / transpose / t of an activation (e.g. [1, T, C] -> [1, C, T] before a Conv1d): a copy
+with strides, up to 4 dims. (Of a weight it is folded at export time instead; see capture.)"""
+from __future__ import annotations
+
+from typing import Any, List
+
+from ..errors import UnsupportedOpError
+from ..ir import Graph, Node
+from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+
+
+def _permute(ctx: LowerCtx, call: AtenCall, x: TensorArg, perm: List[int]):
+    shape = [int(d) for d in ctx.shape(x)]
+    n = len(shape)
+    if n > 4:
+        raise UnsupportedOpError(f"{ctx.where()}: permute of a {n}-D tensor (at most 4-D supported)")
+    perm = [int(p) % n for p in perm]
+    if perm == list(range(n)):
+        return [ctx.add_node("alias", (x.name,))]
+    strides = [1] * n
+    for i in range(n - 2, -1, -1):
+        strides[i] = strides[i + 1] * shape[i + 1]
+    out_shape = [shape[p] for p in perm]
+    out_strides = [strides[p] for p in perm]
+    pad = 4 - n
+    attrs = {"out_shape": tuple([1] * pad + out_shape), "strides": tuple([0] * pad + out_strides)}
+    return [ctx.add_node("permute", (x.name,), attrs=attrs)]
+
+
+@lowering("aten.permute.default")
+def lower_permute(ctx: LowerCtx, call: AtenCall):
+    x = call.arg(0, "self")
+    if not isinstance(x, TensorArg):
+        return None
+    return _permute(ctx, call, x, list(call.arg(1, "dims")))
+
+
+@lowering("aten.transpose.int", "aten.swapaxes.default", "aten.swapdims.default")
+def lower_transpose(ctx: LowerCtx, call: AtenCall):
+    x = call.arg(0, "self")
+    if not isinstance(x, TensorArg):
+        return None
+    n = len(ctx.shape(x))
+    d0, d1 = int(call.arg(1, "dim0")) % n, int(call.arg(2, "dim1")) % n
+    perm = list(range(n))
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    return _permute(ctx, call, x, perm)
+
+
+@lowering("aten.t.default", "aten.numpy_T.default")
+def lower_t(ctx: LowerCtx, call: AtenCall):
+    x = call.arg(0, "self")
+    if not isinstance(x, TensorArg):
+        return None
+    return _permute(ctx, call, x, list(range(len(ctx.shape(x))))[::-1])
+
+
+@kernel("permute", header="op_layout.h")
+class Permute:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        a = node.attrs
+        shape = ", ".join(e.i(v) for v in a["out_shape"])
+        strides = ", ".join(e.i(v) for v in a["strides"])
+        return (f"miniml::permute_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
+                f"miniml::PermuteParams{{{{{shape}}}, {{{strides}}}}});")
+
+    @staticmethod
+    def macs(node: Node, g: Graph) -> int:
+        return 0
