@@ -258,3 +258,68 @@ def test_latent_read_in_place(built):
     assert len(head_input) == 1 and head_input[0].startswith("arena_")
     assert f"linear_weight_sgd_f32(t5_weight_, {head_input[0]}," in text
     assert "memcpy" not in text.split("float learn(")[1].split("return loss;")[0]
+
+
+def test_parity_learn_cnn_backbone(tmp_path):
+    """A conv/pool backbone in flash; the Linear head learns on its pooled features, read in place."""
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(36, 5)
+    ).eval()
+    miniml.export(
+        model,
+        torch.zeros(1, 1, 8, 8),
+        "cnn_head",
+        str(tmp_path),
+        on_device_learning=True,
+        loss="cross_entropy",
+        learning_rate=0.05,
+        momentum=0.9,
+    )
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((STEPS, 1, 1, 8, 8)).astype(np.float32)
+    labels = rng.integers(0, 5, STEPS)
+    data = ", ".join(f"{v:.9g}f" for v in xs.ravel())
+    (tmp_path / "main.cpp").write_text(
+        '#include <stdio.h>\n#include "cnn_head.h"\nstatic cnn_head::Model m;\n'
+        f"static const float kX[] = {{{data}}};\n"
+        f"static const unsigned short kY[] = {{{', '.join(map(str, labels))}}};\n"
+        "static float w[cnn_head::kTrainableCount];\n"
+        f"int main() {{\n  for (int s = 0; s < {STEPS}; ++s) m.learn(kX + 64 * s, kY[s]);\n"
+        "  m.get_trainable(w);\n  for (unsigned i = 0; i < cnn_head::kTrainableCount; ++i) "
+        'printf("%.9g\\n", static_cast<double>(w[i]));\n  return 0;\n}\n'
+    )
+    exe = tmp_path / "prog"
+    build = subprocess.run(
+        [
+            "g++",
+            *HOST_FLAGS,
+            f"-I{INCLUDE}",
+            f"-I{tmp_path}",
+            str(tmp_path / "main.cpp"),
+            "-o",
+            str(exe),
+            "-lm",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, build.stderr[-3000:]
+    got = np.array(
+        subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split(),
+        np.float32,
+    )
+    want, _ = _torch_sgd_labels(model, ["4.weight", "4.bias"], xs, labels, lr=0.05, momentum=0.9)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def _torch_sgd_labels(model, names, xs, labels, lr, momentum):
+    m = copy.deepcopy(model)
+    params = dict(m.named_parameters())
+    opt = torch.optim.SGD([params[n] for n in names], lr=lr, momentum=momentum)
+    for x, y in zip(xs, labels):
+        loss = F.cross_entropy(m(torch.from_numpy(x)), torch.tensor([int(y)]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return np.concatenate([params[n].detach().numpy().ravel() for n in names]), None
