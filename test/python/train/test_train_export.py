@@ -261,7 +261,7 @@ def test_latent_read_in_place(built):
 
 
 def test_parity_learn_cnn_backbone(tmp_path):
-    """A conv/pool backbone in flash; the Linear head learns on its pooled features, read in place."""
+    """A conv/pool backbone in flash; the Linear head learns on its pooled features in place."""
     torch.manual_seed(0)
     model = nn.Sequential(
         nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(36, 5)
