@@ -1,5 +1,6 @@
 """permute / transpose / t of an activation (e.g. [1, T, C] -> [1, C, T] before a Conv1d): a copy
-with strides, up to 4 dims. (Of a weight it is folded at export time instead; see capture.)"""
+with strides, up to 4 dims, shared with slice.py and select.py ("permute" IR op: out_shape, strides,
+offset). Of a weight it is folded at export time instead (capture folds constants-only nodes)."""
 from __future__ import annotations
 
 from typing import Any, List
@@ -17,13 +18,28 @@ def _permute(ctx: LowerCtx, call: AtenCall, x: TensorArg, perm: List[int]):
     perm = [int(p) % n for p in perm]
     if perm == list(range(n)):
         return [ctx.add_node("alias", (x.name,))]
-    strides = [1] * n
-    for i in range(n - 2, -1, -1):
-        strides[i] = strides[i + 1] * shape[i + 1]
+    strides = contiguous_strides(shape)
     out_shape = [shape[p] for p in perm]
     out_strides = [strides[p] for p in perm]
+    return strided_copy(ctx, x, out_shape, out_strides, 0)
+
+
+def contiguous_strides(shape: List[int]) -> List[int]:
+    strides = [1] * len(shape)
+    for i in range(len(shape) - 2, -1, -1):
+        strides[i] = strides[i + 1] * shape[i + 1]
+    return strides
+
+
+def strided_copy(ctx: LowerCtx, x: TensorArg, out_shape: List[int], strides: List[int],
+                 offset: int):
+    """output[i0..i3] = input[offset + sum(i_k * strides[k])]: permute, slice and select."""
+    n = len(out_shape)
+    if n > 4:
+        raise UnsupportedOpError(f"{ctx.where()}: a {n}-D strided copy (at most 4-D supported)")
     pad = 4 - n
-    attrs = {"out_shape": tuple([1] * pad + out_shape), "strides": tuple([0] * pad + out_strides)}
+    attrs = {"out_shape": tuple([1] * pad + [int(d) for d in out_shape]),
+             "strides": tuple([0] * pad + [int(s) for s in strides]), "offset": int(offset)}
     return [ctx.add_node("permute", (x.name,), attrs=attrs)]
 
 
@@ -62,7 +78,10 @@ class Permute:
         a = node.attrs
         shape = ", ".join(e.i(v) for v in a["out_shape"])
         strides = ", ".join(e.i(v) for v in a["strides"])
-        return (f"miniml::permute_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
+        src = e.t(node.inputs[0])
+        if a.get("offset"):
+            src = f"{src} + {e.i(a['offset'])}"
+        return (f"miniml::permute_f32({src}, {e.t(node.outputs[0])}, "
                 f"miniml::PermuteParams{{{{{shape}}}, {{{strides}}}}});")
 
     @staticmethod

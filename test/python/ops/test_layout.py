@@ -45,6 +45,11 @@ CASES = {
     "permute_3d_rotate": (lambda: Fn(lambda s, x: (x * 1.0).permute(0, 3, 1, 2)), (1, 2, 3, 4)),
     "pad_causal_conv1d": (Causal, (1, 2, 12)),
     "pad_2d_value": (lambda: Fn(lambda s, x: F.pad(x * 1.0, (1, 2, 0, 3), value=-1.5)), (1, 2, 3, 4)),
+    "slice_trim_causal": (lambda: Fn(lambda s, x: (x * 2.0)[:, :, 1:-2]), (1, 3, 9)),
+    "slice_step_2": (lambda: Fn(lambda s, x: (x * 2.0)[:, 1::2, :, ::3]), (1, 5, 3, 7)),
+    "slice_channels_of_input": (lambda: Fn(lambda s, x: x[:, 2:4] + 1.0), (1, 5, 6)),
+    "select_last_step": (lambda: Fn(lambda s, x: (x * 2.0)[:, :, -1]), (1, 4, 6)),
+    "select_channel": (lambda: Fn(lambda s, x: (x * 2.0)[:, 1]), (1, 3, 4, 5)),
     "pad_channels": (lambda: Fn(lambda s, x: F.pad(x * 1.0, (0, 0, 2, 1))), (1, 3, 5)),
 }
 
