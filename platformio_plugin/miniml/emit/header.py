@@ -160,7 +160,7 @@ def build_parts(g: Graph, plan: MemoryPlan, name: str) -> HeaderParts:
         act = n.attrs.get("act")
         if act is not None and ACTIVATIONS[act[0]].header not in headers:
             headers.append(ACTIVATIONS[act[0]].header)
-        comment = f"  // {n.name}: {n.op}" + (f" <- {n.source}" if n.source else "")
+        comment = f"    // {n.name}: {n.op}" + (f" <- {n.source}" if n.source else "")
         parts.predict.append(comment)
         parts.predict.append("    " + spec.emit(n, e))
     parts.includes = [f"miniml/{h}" for h in headers]
