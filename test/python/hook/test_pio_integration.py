@@ -226,6 +226,8 @@ def test_pio_test_golden_passes_on_board(project, env_name):
 
 
 LEARN_TEST = """
+void test_learning_matches_pytorch_sgd() { MINIML_CHECK_LEARN_GOLDEN(mlp, model); }
+
 void test_learning_lowers_the_loss() {
   model.reset();
   const float input[mlp::kInputSize] = {0.5f, -1.0f, 0.25f, 2.0f};
@@ -251,8 +253,12 @@ KINDS = {
         "custom_miniml_on_device_learning = yes\ncustom_miniml_loss = mse\n"
         "custom_miniml_learning_rate = 0.05",
         LEARN_TEST,
-        "RUN_TEST(test_learning_lowers_the_loss);",
-        ["test_mlp_matches_pytorch", "test_learning_lowers_the_loss"],
+        "RUN_TEST(test_learning_matches_pytorch_sgd); RUN_TEST(test_learning_lowers_the_loss);",
+        [
+            "test_mlp_matches_pytorch",
+            "test_learning_matches_pytorch_sgd",
+            "test_learning_lowers_the_loss",
+        ],
     ),
 }
 

@@ -1,4 +1,5 @@
-// On the board: the factory model matches PyTorch (golden vectors), learning halves the new sensor's error,
+// On the board: the factory model matches PyTorch (golden vectors), learn() matches torch.optim.SGD step
+// for step (learning golden), learning halves the new sensor's error,
 // and save/load through the two-slot store restores exactly the learned model.
 #include <unity.h>
 
@@ -14,6 +15,9 @@ void setUp() { model.reset(); }
 void tearDown() {}
 
 void test_factory_model_matches_pytorch() { MINIML_CHECK_GOLDEN(sensor, model); }
+
+// learn() on PyTorch's samples gives PyTorch's losses and, after the steps, torch.optim.SGD's weights.
+void test_learning_matches_pytorch_sgd() { MINIML_CHECK_LEARN_GOLDEN(sensor, model); }
 
 void test_learning_halves_the_error() {
   const float before = mean_error(model, 50);
@@ -38,6 +42,7 @@ void test_learned_weights_survive_a_reboot() {
 static int run_tests() {
   UNITY_BEGIN();
   RUN_TEST(test_factory_model_matches_pytorch);
+  RUN_TEST(test_learning_matches_pytorch_sgd);
   RUN_TEST(test_learning_halves_the_error);
   RUN_TEST(test_learned_weights_survive_a_reboot);
   return UNITY_END();
