@@ -426,3 +426,12 @@ def test_int8_goldens_are_the_int8_model(tmp_path):
     exe = compile_cpp(str(src), str(tmp_path / "gold"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
     out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0"]
+
+
+@pytest.mark.parametrize("cid", ["mlp_relu", "cnn2d"])
+def test_whole_model_matches_tflm(cid, built):
+    """The exported int8 graph rebuilt as one TFLite model and run by TFLite Micro: 0 LSB."""
+    from tflm_oracle import GraphRunner
+
+    r = built[cid]
+    np.testing.assert_array_equal(GraphRunner(r["graph"])(r["xs"]), r["y"])

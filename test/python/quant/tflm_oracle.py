@@ -50,11 +50,11 @@ def _padded(sg, x, pad_hw, scale, zp, shape_nhwc):
     pads = sg.add_tensor(
         shape=(4, 2),
         dtype=T.INT32,
-        name="pads",
+        name=f"pads{len(sg.tensors)}",
         data=np.array([[0, 0], [ph, ph], [pw, pw], [0, 0]], np.int32),
     )
     shape = (n, h + 2 * ph, w + 2 * pw, c)
-    y = _act(sg, shape, scale, zp, "padded")
+    y = _act(sg, shape, scale, zp, f"padded{len(sg.tensors)}")
     op = sg.add_operator(opcode=tfl.BuiltinOperator.PAD, inputs=[x, pads], outputs=[y])
     _options(op, tfl.BuiltinOptions.PadOptions, tfl.PadOptionsT())
     return y, shape
@@ -235,3 +235,167 @@ def dequantize(q, scale, zp):
     sg.add_operator(opcode=tfl.BuiltinOperator.DEQUANTIZE, inputs=[xt], outputs=[yt])
     sg.inputs, sg.outputs = [xt], [yt]
     return _run(m, [np.asarray(q, np.int8).reshape(1, -1)]).reshape(q.shape)
+
+
+def _fused(a, zp):
+    """The TFLite fused activation that gives the node's int8 clamp (act_min/act_max)."""
+    if (a["act_min"], a["act_max"]) == (-128, 127):
+        return 0
+    return 1 if a["act_max"] == 127 and a["act_min"] == max(-128, zp) else 3
+
+
+class GraphRunner:
+    """A whole int8 MiniML graph (passes/quantize_int8.py output: quantize_s8, conv2d_s8, pools,
+    linear_s8, dequantize_s8) as one TFLite model, same weights and quantisation parameters, run by
+    TFLM. Activations stay NHWC inside; a Linear after a 4-D tensor gets a RESHAPE and its weight
+    columns permuted from [C][H][W] to [H][W][C] order (the same dot product)."""
+
+    def __init__(self, g):
+        m = me.Model()
+        sg = m.add_subgraph()
+        self.g, self.sg = g, sg
+        env = {}  # IR tensor -> (tflite tensor, shape as MiniML [C][H][W] or [N])
+        x = g.inputs[0]
+        shape = tuple(g.tensor(x).shape[1:])
+        self.in_shape = shape
+        nhwc = (1,) + ((shape[1], shape[2], shape[0]) if len(shape) == 3 else shape)
+        env[x] = (sg.add_tensor(shape=nhwc, dtype=T.FLOAT32, name=x), shape)
+        for i, n in enumerate(g.nodes):
+            a = n.attrs
+            src, s_in = env[n.inputs[0]]
+            out = g.tensor(n.outputs[0])
+            o_shape = tuple(out.shape[1:])
+            o_nhwc = (1,) + ((o_shape[1], o_shape[2], o_shape[0]) if len(o_shape) == 3 else o_shape)
+            if n.op == "dequantize_s8":
+                y = sg.add_tensor(shape=o_nhwc, dtype=T.FLOAT32, name=n.outputs[0])
+                sg.add_operator(opcode=tfl.BuiltinOperator.DEQUANTIZE, inputs=[src], outputs=[y])
+                env[n.outputs[0]] = (y, o_shape)
+                continue
+            y = _act(sg, o_nhwc, out.scale, out.zero_point, n.outputs[0])
+            if n.op == "quantize_s8":
+                sg.add_operator(opcode=tfl.BuiltinOperator.QUANTIZE, inputs=[src], outputs=[y])
+            elif n.op == "conv2d_s8":
+                self._conv(n, src, s_in, y, out, i)
+            elif n.op in ("max_pool2d_s8", "avg_pool2d_s8"):
+                if any(a["padding"]):
+                    raise ValueError("GraphRunner: padded pools are not mapped")
+                code = (
+                    tfl.BuiltinOperator.MAX_POOL_2D
+                    if n.op.startswith("max")
+                    else tfl.BuiltinOperator.AVERAGE_POOL_2D
+                )
+                op = sg.add_operator(opcode=code, inputs=[src], outputs=[y])
+                opt = tfl.Pool2DOptionsT()
+                opt.padding = tfl.Padding.VALID
+                opt.strideH, opt.strideW = a["stride"]
+                opt.filterHeight, opt.filterWidth = a["kernel"]
+                _options(op, tfl.BuiltinOptions.Pool2DOptions, opt)
+            elif n.op == "linear_s8":
+                self._linear(n, src, s_in, y, out, i)
+            else:
+                raise ValueError(f"GraphRunner: {n.op} is not mapped")
+            env[n.outputs[0]] = (y, o_shape)
+        sg.inputs = [env[x][0]]
+        sg.outputs = [env[g.outputs[0]][0]]
+        self.it = runtime.Interpreter.from_bytes(bytes(m.build()), arena_size=1 << 20)
+
+    def _params(self, n, in_t):
+        g = self.g
+        w = g.params[n.params["weight"]]
+        ws = np.asarray(w.scale, np.float32)
+        zp = int(in_t.zero_point)
+        wsum = w.data.astype(np.int64).reshape(w.data.shape[0], -1).sum(1)
+        bias = (g.params[n.params["bias"]].data.astype(np.int64) + zp * wsum).astype(np.int32)
+        return w.data, ws, bias, np.float32(in_t.scale) * ws
+
+    def _conv(self, n, src, s_in, y, out, i):
+        sg, a = self.sg, n.attrs
+        in_t = self.g.tensor(n.inputs[0])
+        w, ws, bias, bs = self._params(n, in_t)
+        c, h, wd = s_in
+        src, _ = _padded(sg, src, a["padding"], in_t.scale, in_t.zero_point, (1, h, wd, c))
+        groups = int(a.get("groups", 1))
+        oc = w.shape[0]
+        if groups == c and groups > 1:
+            wdata, axis, code = np.transpose(w[:, 0], (1, 2, 0))[None], 3, "dw"
+        else:
+            wdata, axis, code = np.transpose(w, (0, 2, 3, 1)), 0, "conv"
+        wt = sg.add_tensor(
+            shape=wdata.shape,
+            dtype=T.INT8,
+            name=f"w{i}",
+            data=np.ascontiguousarray(wdata),
+            quantization=_q(ws, 0, axis),
+        )
+        bt = sg.add_tensor(
+            shape=(oc,), dtype=T.INT32, name=f"b{i}", data=bias, quantization=_q(bs, 0, 0)
+        )
+        if code == "dw":
+            op = sg.add_operator(
+                opcode=tfl.BuiltinOperator.DEPTHWISE_CONV_2D, inputs=[src, wt, bt], outputs=[y]
+            )
+            opt = tfl.DepthwiseConv2DOptionsT()
+            opt.depthMultiplier = oc // c
+            kind = tfl.BuiltinOptions.DepthwiseConv2DOptions
+        else:
+            op = sg.add_operator(
+                opcode=tfl.BuiltinOperator.CONV_2D, inputs=[src, wt, bt], outputs=[y]
+            )
+            opt = tfl.Conv2DOptionsT()
+            kind = tfl.BuiltinOptions.Conv2DOptions
+        opt.padding = tfl.Padding.VALID
+        opt.strideH, opt.strideW = a["stride"]
+        opt.dilationHFactor, opt.dilationWFactor = a["dilation"]
+        opt.fusedActivationFunction = _fused(a, out.zero_point)
+        _options(op, kind, opt)
+
+    def _linear(self, n, src, s_in, y, out, i):
+        sg, a = self.sg, n.attrs
+        in_t = self.g.tensor(n.inputs[0])
+        w, ws, bias, bs = self._params(n, in_t)
+        if len(s_in) == 3:
+            c, h, wd = s_in
+            w = w.reshape(w.shape[0], c, h, wd).transpose(0, 2, 3, 1).reshape(w.shape[0], -1)
+            flat = _act(sg, (1, c * h * wd), in_t.scale, in_t.zero_point, f"flat{i}")
+            shp = sg.add_tensor(
+                shape=(2,),
+                dtype=T.INT32,
+                name=f"shape{i}",
+                data=np.array([1, c * h * wd], np.int32),
+            )
+            sg.add_operator(opcode=tfl.BuiltinOperator.RESHAPE, inputs=[src, shp], outputs=[flat])
+            src = flat
+        o = w.shape[0]
+        per = ws.size > 1
+        wt = sg.add_tensor(
+            shape=w.shape,
+            dtype=T.INT8,
+            name=f"w{i}",
+            data=np.ascontiguousarray(w),
+            quantization=_q(ws if per else ws[0], 0, 0 if per else None),
+        )
+        bt = sg.add_tensor(
+            shape=(o,),
+            dtype=T.INT32,
+            name=f"b{i}",
+            data=bias,
+            quantization=_q(bs if per else bs[0], 0, 0 if per else None),
+        )
+        op = sg.add_operator(
+            opcode=tfl.BuiltinOperator.FULLY_CONNECTED, inputs=[src, wt, bt], outputs=[y]
+        )
+        opt = tfl.FullyConnectedOptionsT()
+        opt.fusedActivationFunction = _fused(a, out.zero_point)
+        _options(op, tfl.BuiltinOptions.FullyConnectedOptions, opt)
+
+    def __call__(self, xs):
+        """Float inputs [N, *input_shape[1:]] (MiniML layout) -> float outputs [N, ...]."""
+        out = []
+        for x in xs:
+            x = np.asarray(x, np.float32).reshape(self.in_shape)
+            if x.ndim == 3:
+                x = np.transpose(x, (1, 2, 0))
+            self.it.set_input(np.ascontiguousarray(x)[None], 0)
+            self.it.invoke()
+            out.append(np.array(self.it.get_output(0)).reshape(-1))
+        return np.stack(out)
