@@ -208,6 +208,15 @@ def test_pio_run_exports_once_and_links_two_files(project):
     assert sum("exporting model/mlp.pt2" in ln for ln in _miniml_lines(changed)) == 1
 
 
+def test_ide_metadata_sees_the_headers(project):
+    """IDEs read `pio project metadata`: valid JSON, with the hook's folder on the include path."""
+    proc = _pio(project, "project", "metadata", "-e", "sim_uno", "--json-output")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(proc.stdout)
+    out = os.path.join(project, ".pio", "build", "sim_uno", "miniml")
+    assert out in data["sim_uno"]["includes"]["build"]
+
+
 @pytest.mark.parametrize("env_name", ("native",) + SIM_ENVS)
 def test_pio_test_golden_passes_on_board(project, env_name):
     proc = _pio(
