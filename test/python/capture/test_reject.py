@@ -184,10 +184,11 @@ def test_reject_non_float_input():
 def test_reject_broadcast_add_unsupported():
     class M(nn.Module):
         def forward(self, x):
-            return x + x[:, :, :1]
+            return x + x[:, :1, :]  # [1, 1, 5] broadcast over channels
 
-    with pytest.raises(UnsupportedOpError):
+    with pytest.raises(UnsupportedOpError) as e:
         _export(M().eval(), torch.randn(1, 3, 5))
+    assert "add of shapes [1, 3, 5] and [1, 1, 5]" in str(e.value)
 
 
 def test_errors_subclass_minimlerror():
