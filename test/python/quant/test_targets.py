@@ -42,6 +42,13 @@ TARGETS = {
         "-std=c++11",
         "--specs=picolibc.specs",
     ],
+    "xtensa_lx106": [
+        "xtensa-lx106-elf-g++",
+        "-mlongcalls",
+        "-Os",
+        "-std=c++11",
+        "--specs=/usr/lib/xtensa-lx106-elf/picolibc.specs",
+    ],
 }
 
 
