@@ -34,6 +34,13 @@ def export(model: Any, example_input: Any = None, name: str = "model", out_dir: 
     return _export(model, example_input, name, out_dir, **options)
 
 
+def load(path: str) -> Any:
+    """Loads a .pt2 file (torch.export.save) as an ExportedProgram, with MiniML's error messages."""
+    from .capture import load_program
+
+    return load_program(path)
+
+
 def analyze(model: Any, example_input: Any = None, name: str = "model", **options: Any) -> Report:
     """Like export() but writes nothing: the Report (with the header text kept out)."""
     from .api import analyze as _analyze
@@ -54,4 +61,5 @@ __all__ = [
     "UnsupportedOpError",
     "analyze",
     "export",
+    "load",
 ]

@@ -27,7 +27,7 @@ def pt2(tmp_path_factory):
 
 
 def test_export_loaded_program_matches_module(pt2):
-    ep = torch.export.load(pt2)
+    ep = miniml.load(pt2)
     r1 = miniml.analyze(ep, None, "net")
     r2 = miniml.analyze(_model(), torch.randn(1, 3, 12), "net")
     assert r1.input_shape == (1, 3, 12) and r1.output_shape == (1, 2)
