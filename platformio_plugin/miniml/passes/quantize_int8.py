@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..ir import DType, Graph, Node, Param, TensorSpec
-from ..quant.calibrate import ACTIVATIONS, CLAMP_ACTS, apply_act, preact_name
+from ..quant.calibrate import ACTIVATIONS, CLAMP_ACTS, SCALAR_OPS, apply_act, preact_name
 from ..quant.fixedpoint import quantize_scalar
 from ..quant.params import (
     QParams,
@@ -51,6 +51,7 @@ INT8_OPS = (
     "mul",
     "activation",
     "copy",
+    *SCALAR_OPS,
 )
 POOLS = ("max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d")
 # Activations that are an exact clamp at an unchanged scale (bounds in float; None = open).
@@ -172,23 +173,17 @@ class _Builder:
         }
         return n.with_(op=op, inputs=(x,), outputs=(y,), params=params, attrs=attrs)
 
-    def lut(self, n: Node, act, x: str, y: str, like: str) -> Node:
-        """Pointwise activation as a 256-entry table: quantise(f(dequantise(q))) for every code
-        q."""
+    def lut(self, n: Node, fn, label: str, x: str, y: str, like: str, name: str) -> Node:
+        """A unary float function as a 256-entry table: quantise(fn(dequantise(q))) for every
+        code q (activations, and scalar add/mul/div)."""
         qx, qy = self.q[x], self.qparams(like)
         self.s8(y, like, qy)
         xs = dequantize_s8(np.arange(-128, 128), qx.scale, qx.zero_point)
-        table = quantize_s8(apply_act(act, xs), qy.scale, qy.zero_point)
-        node = Node(
-            f"{n.name}_{act[0]}" if like != n.outputs[0] or n.op != "activation" else n.name,
-            "lut_s8",
-            (x,),
-            (y,),
-            source=n.source,
-        )
+        table = quantize_s8(fn(xs), qy.scale, qy.zero_point)
+        node = Node(name, "lut_s8", (x,), (y,), source=n.source)
         return node.with_(
             params={"table": self.param(node, "table", table, DType.S8)},
-            attrs={"act": None, "function": act[0]},
+            attrs={"act": None, "function": label},
         )
 
     def lower(self, n: Node, ins: Tuple[str, ...], y: str) -> List[Node]:
@@ -207,7 +202,8 @@ class _Builder:
                 first = self.weighted(
                     n.with_(attrs={**a, "act": None}), f"{n.op}_s8", ins[0], mid, extra
                 )
-                return [first, self.lut(n, act, mid, y, n.outputs[0])]
+                fn = lambda v: apply_act(act, v)  # noqa: E731
+                return [first, self.lut(n, fn, act[0], mid, y, n.outputs[0], f"{n.name}_{act[0]}")]
             self.s8(y, n.outputs[0], self.qparams(n.outputs[0]))
             return [self.weighted(n, f"{n.op}_s8", ins[0], y, extra)]
         if (
@@ -241,7 +237,12 @@ class _Builder:
                 op = "clamp_s8"
             return [n.with_(op=op, inputs=ins, outputs=(y,), params={}, attrs=attrs)]
         if n.op == "activation":
-            return [self.lut(n, act, ins[0], y, n.outputs[0])]
+            fn = lambda v: apply_act(act, v)  # noqa: E731
+            return [self.lut(n, fn, act[0], ins[0], y, n.outputs[0], n.name)]
+        if n.op in SCALAR_OPS:
+            value = a["value"]
+            fn = lambda v: SCALAR_OPS[n.op](v, value)  # noqa: E731
+            return [self.lut(n, fn, f"{n.op}({value:g})", ins[0], y, n.outputs[0], n.name)]
         if n.op in ("add", "mul"):
             qa, qb, qy = self.q[ins[0]], self.q[ins[1]], self.qparams(n.outputs[0])
             self.s8(y, n.outputs[0], qy)

@@ -116,6 +116,14 @@ ACTIVATIONS: Dict[str, Callable[..., np.ndarray]] = {
 }
 
 
+# Unary ops with a scalar operand (x + v, x * v, x / v): int8 runs them as lookup tables.
+SCALAR_OPS: Dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    "add_scalar": lambda x, v: (x + np.float32(v)).astype(np.float32),
+    "mul_scalar": lambda x, v: (x * np.float32(v)).astype(np.float32),
+    "div_scalar": lambda x, v: (x / np.float32(v)).astype(np.float32),
+}
+
+
 def apply_act(act, x):
     if act is None:
         return x
@@ -224,6 +232,8 @@ def run_float(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
             z = z - z.max(axis=2, keepdims=True)
             lse = np.log(np.exp(z).sum(axis=2, keepdims=True))
             y = np.exp(z - lse) if op == "softmax" else z - lse
+        elif op in SCALAR_OPS:
+            y = SCALAR_OPS[op](ins[0], a["value"])
         elif op == "add":
             y = ins[0] + ins[1]
         elif op == "mul":

@@ -435,3 +435,40 @@ def test_whole_model_matches_tflm(cid, built):
 
     r = built[cid]
     np.testing.assert_array_equal(GraphRunner(r["graph"])(r["xs"]), r["y"])
+
+
+class Scalars(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(5, 6)
+        self.b = nn.Linear(6, 2)
+
+    def forward(self, x):
+        return self.b((self.a(x) * 0.5 + 1.0) / 3.0 - 0.25)
+
+
+def test_scalar_ops_run_as_tables(tmp_path):
+    torch.manual_seed(9)
+    m = Scalars().eval()
+    cal = np.random.default_rng(9).standard_normal((64, 5)).astype(np.float32)
+    g = int8_graph(m, torch.zeros(1, 5), calibration=cal)
+    assert [n.op for n in g.nodes].count("lut_s8") == 4
+    rep = miniml.export(m, torch.zeros(1, 5), "sc", str(tmp_path), quantize="int8", calibration=cal)
+    xs = 0.9 * cal[:4]
+    src = tmp_path / "main.cpp"
+    rows = ",".join("{" + ",".join(f"{v:.9g}f" for v in x) + "}" for x in xs)
+    src.write_text(
+        '#include <stdio.h>\n#include "sc.h"\nint main() {\n  static sc::Model m;\n'
+        f"  static const float x[4][5] = {{{rows}}};\n  float y[2];\n"
+        "  for (int k = 0; k < 4; ++k) {\n    m.predict(x[k], y);\n"
+        '    for (int i = 0; i < 2; ++i) printf("%.9g\\n", static_cast<double>(y[i]));\n  }\n'
+        "  return 0;\n}\n"
+    )
+    exe = compile_cpp(str(src), str(tmp_path / "sc"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
+    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
+    got = np.array([float(v) for v in out.split()], np.float32).reshape(4, 2)
+    np.testing.assert_array_equal(got, predict_int8_graph(g, xs).reshape(4, 2))
+    with torch.no_grad():
+        want = m(torch.from_numpy(xs)).numpy()
+    assert np.max(np.abs(got - want)) < 0.05, (got, want)
+    assert rep.flash_bytes > 4 * 256
