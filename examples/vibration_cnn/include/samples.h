@@ -1,5 +1,5 @@
-// Test windows for the firmware, written by model.py: 64 accelerometer samples each, and labels,
-// in flash (MINIML_ROM): read them with miniml::rom_read / rom_copy.
+// Test windows for the firmware, written by model.py: 64 accelerometer samples
+// each, and labels, in flash (MINIML_ROM): read with miniml::rom_read.
 #ifndef VIBRATION_SAMPLES_H_
 #define VIBRATION_SAMPLES_H_
 #include <stdint.h>
