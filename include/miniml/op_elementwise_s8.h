@@ -14,7 +14,8 @@ namespace miniml {
 // Number of bits both inputs are scaled up by before being brought to a common scale (TFLM int8 ADD).
 constexpr int8_t kAddLeftShift = 20;
 
-// TFLM ADD: a and b go to twice the larger input scale with their own multiplier (shift <= 0), are summed,
+// TFLM ADD (and SUB: the same with b_multiplier negated, as TFLM does it):
+// a and b go to twice the larger input scale with their own multiplier (shift <= 0), are summed,
 // then requantised to the output scale. Each multiplier/shift pair comes from quant/params.py add_params().
 inline void add_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point, int32_t a_multiplier,
                    int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier, int8_t b_shift,

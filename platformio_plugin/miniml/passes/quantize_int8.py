@@ -48,6 +48,7 @@ INT8_OPS = (
     "avg_pool2d",
     "global_avg_pool",
     "add",
+    "sub",
     "mul",
     "activation",
     "copy",
@@ -243,7 +244,7 @@ class _Builder:
             value = a["value"]
             fn = lambda v: SCALAR_OPS[n.op](v, value)  # noqa: E731
             return [self.lut(n, fn, f"{n.op}({value:g})", ins[0], y, n.outputs[0], n.name)]
-        if n.op in ("add", "mul"):
+        if n.op in ("add", "sub", "mul"):
             qa, qb, qy = self.q[ins[0]], self.q[ins[1]], self.qparams(n.outputs[0])
             self.s8(y, n.outputs[0], qy)
             lo, hi = _clamp_bounds(act, qy)
@@ -254,19 +255,21 @@ class _Builder:
                 "act_min": lo,
                 "act_max": hi,
             }
-            if n.op == "add":
+            if n.op in ("add", "sub"):
                 p = add_params(qa.scale, qb.scale, qy.scale)
                 attrs.update(
                     a_multiplier=p.a_multiplier,
                     a_shift=p.a_shift,
-                    b_multiplier=p.b_multiplier,
+                    b_multiplier=-p.b_multiplier if n.op == "sub" else p.b_multiplier,
                     b_shift=p.b_shift,
                     output_multiplier=p.output_multiplier,
                     output_shift=p.output_shift,
                 )
             else:
                 attrs["multiplier"], attrs["shift"] = mul_params(qa.scale, qb.scale, qy.scale)
-            return [n.with_(op=f"{n.op}_s8", inputs=ins, outputs=(y,), params={}, attrs=attrs)]
+            # TFLM's SUB is its ADD with the second input's multiplier negated: the same kernel.
+            op = "mul_s8" if n.op == "mul" else "add_s8"
+            return [n.with_(op=op, inputs=ins, outputs=(y,), params={}, attrs=attrs)]
         raise UnsupportedOpError(f"{_where(n)}: no int8 kernel")
 
 

@@ -236,6 +236,8 @@ def run_float(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
             y = SCALAR_OPS[op](ins[0], a["value"])
         elif op == "add":
             y = ins[0] + ins[1]
+        elif op == "sub":
+            y = ins[0] - ins[1]
         elif op == "mul":
             y = ins[0] * ins[1]
         elif op == "activation":

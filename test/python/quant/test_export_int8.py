@@ -472,3 +472,27 @@ def test_scalar_ops_run_as_tables(tmp_path):
         want = m(torch.from_numpy(xs)).numpy()
     assert np.max(np.abs(got - want)) < 0.05, (got, want)
     assert rep.flash_bytes > 4 * 256
+
+
+class Diff(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 6)
+        self.b = nn.Linear(4, 6)
+        self.c = nn.Linear(6, 2)
+
+    def forward(self, x):
+        return self.c(torch.relu(self.a(x) - self.b(x)))
+
+
+def test_tensor_sub(tmp_path):
+    torch.manual_seed(10)
+    m = Diff().eval()
+    cal = np.random.default_rng(10).standard_normal((64, 4)).astype(np.float32)
+    g = int8_graph(m, torch.zeros(1, 4), calibration=cal)
+    subs = [n for n in g.nodes if n.op == "add_s8"]
+    assert len(subs) == 1 and subs[0].attrs["b_multiplier"] < 0
+    xs = 0.9 * cal[:8]
+    with torch.no_grad():
+        want = m(torch.from_numpy(xs)).numpy()
+    assert np.max(np.abs(predict_int8_graph(g, xs) - want)) < 0.05

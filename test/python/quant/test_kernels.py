@@ -189,6 +189,8 @@ BINARY_CASES = {
     "add_mixed": dict(kind="add", a=(0.02, -128), b=(0.3, 10), out=(0.25, 0)),
     "add_relu": dict(kind="add", a=(0.1, 0), b=(0.07, -5), out=(0.12, -128), act="relu"),
     "add_small_out": dict(kind="add", a=(0.5, 0), b=(0.4, 1), out=(0.01, 0)),
+    "sub": dict(kind="sub", a=(0.05, 3), b=(0.04, -7), out=(0.08, 1)),
+    "sub_relu": dict(kind="sub", a=(0.02, -128), b=(0.3, 10), out=(0.25, -128), act="relu"),
     "mul": dict(kind="mul", a=(0.05, 3), b=(0.04, -7), out=(0.02, 1)),
     "mul_relu6": dict(kind="mul", a=(0.1, 0), b=(0.2, -100), out=(0.05, -128), act="relu6"),
     "mul_big": dict(kind="mul", a=(0.5, 0), b=(0.5, 0), out=(0.001, 0)),
@@ -203,8 +205,10 @@ def test_parity_elementwise_s8(cid, driver):
     a, b = _s8(rng, n), _s8(rng, n)
     (sa, za), (sb, zb), (so, zo) = c["a"], c["b"], c["out"]
     lo, hi = qp.activation_range(c.get("act"), so, zo)
-    if c["kind"] == "add":
+    if c["kind"] in ("add", "sub"):
         p = qp.add_params(sa, sb, so)
+        # SUB is ADD with the second multiplier negated (TFLM's own construction).
+        bm = -p.b_multiplier if c["kind"] == "sub" else p.b_multiplier
         want = ref.add_s8(
             a,
             b,
@@ -212,7 +216,7 @@ def test_parity_elementwise_s8(cid, driver):
             zb,
             p.a_multiplier,
             p.a_shift,
-            p.b_multiplier,
+            bm,
             p.b_shift,
             p.output_multiplier,
             p.output_shift,
@@ -229,7 +233,7 @@ def test_parity_elementwise_s8(cid, driver):
                 p.a_multiplier,
                 p.a_shift,
                 zb,
-                p.b_multiplier,
+                bm,
                 p.b_shift,
                 p.output_multiplier,
                 p.output_shift,

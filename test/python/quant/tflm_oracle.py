@@ -193,7 +193,7 @@ def pool2d(kind, x, scale, zp, kernel, stride, same=False, act=None):
 
 
 def binary(kind, a, b, a_scale, a_zp, b_scale, b_zp, out_scale, out_zp, act=None):
-    """ADD / MUL of two same-shape int8 tensors."""
+    """ADD / SUB / MUL of two same-shape int8 tensors."""
     shape = (1, a.size)
     m = me.Model()
     sg = m.add_subgraph()
@@ -204,6 +204,10 @@ def binary(kind, a, b, a_scale, a_zp, b_scale, b_zp, out_scale, out_zp, act=None
         op = sg.add_operator(opcode=tfl.BuiltinOperator.ADD, inputs=[at, bt], outputs=[yt])
         opt = tfl.AddOptionsT()
         okind = tfl.BuiltinOptions.AddOptions
+    elif kind == "sub":
+        op = sg.add_operator(opcode=tfl.BuiltinOperator.SUB, inputs=[at, bt], outputs=[yt])
+        opt = tfl.SubOptionsT()
+        okind = tfl.BuiltinOptions.SubOptions
     else:
         op = sg.add_operator(opcode=tfl.BuiltinOperator.MUL, inputs=[at, bt], outputs=[yt])
         opt = tfl.MulOptionsT()
