@@ -98,7 +98,8 @@ def generate(
         del stamps[stale]
         stamp.save(out_dir, stamps)
 
-    log(f"headers in {out_dir}")
+    shown = os.path.relpath(out_dir, project_dir)
+    log(f"headers in {out_dir if shown.startswith('..') else shown}")
     for line in format_table(rows):
         log(line)
     summary = check_fit([r for r, _ in rows], board)

@@ -208,6 +208,22 @@ def test_pio_run_exports_once_and_links_two_files(project):
     assert sum("exporting model/mlp.pt2" in ln for ln in _miniml_lines(changed)) == 1
 
 
+def test_pio_run_fails_when_the_model_does_not_fit_the_uno(tmp_path, project):
+    """Through real SCons: the hook stops the build with the numbers (600 hidden floats > 2 KB)."""
+    root = _make_project(tmp_path, models="model/wide.pt2")
+    save_mlp_pt2(os.path.join(root, "model", "wide.pt2"), in_features=4, hidden=600, out_features=2)
+    proc = _pio(root, "run", "-e", "sim_uno")
+    assert proc.returncode != 0
+    report = json.load(
+        open(os.path.join(root, ".pio", "build", "sim_uno", "miniml", "wide.report.json"))
+    )
+    want = (
+        f"[miniml] error: model needs {report['ram_bytes']} B RAM, board has 2048 B (miniml_uno): "
+    )
+    assert any(ln.startswith(want) for ln in proc.stderr.splitlines()), proc.stderr[-2000:]
+    assert not os.path.exists(os.path.join(root, ".pio", "build", "sim_uno", "firmware.elf"))
+
+
 def test_ide_metadata_sees_the_headers(project):
     """IDEs read `pio project metadata`: valid JSON, with the hook's folder on the include path."""
     proc = _pio(project, "project", "metadata", "-e", "sim_uno", "--json-output")
