@@ -52,6 +52,7 @@ INT8_OPS = (
     "mul",
     "activation",
     "copy",
+    "batchnorm",
     *SCALAR_OPS,
 )
 POOLS = ("max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d")
@@ -148,13 +149,18 @@ class _Builder:
         self.params[name] = Param(name, np.ascontiguousarray(data), dtype, **kw)
         return name
 
-    def weighted(self, n: Node, op: str, x: str, y: str, extra: Dict) -> Node:
-        """linear / conv: per-channel weights, folded bias, requantisation constants."""
+    def weighted(self, n: Node, op: str, x: str, y: str, extra: Dict, wb=None) -> Node:
+        """linear / conv: per-channel weights, folded bias, requantisation constants. `wb`
+        gives (weight, bias) arrays for nodes that are not a linear/conv (BatchNorm)."""
         qx, qy = self.q[x], self.qparams(y)
-        w = self.g.param(n, "weight").data
-        b = self.g.param(n, "bias")
+        if wb is None:
+            w = self.g.param(n, "weight").data
+            b = self.g.param(n, "bias")
+            b = None if b is None else b.data
+        else:
+            w, b = wb
         wq, ws = quantize_weight(w, axis=0)
-        bq = quantize_bias(None if b is None else b.data, qx.scale, ws, w.shape[0])
+        bq = quantize_bias(b, qx.scale, ws, w.shape[0])
         m, s = channel_multipliers(
             qx.scale, ws, qy.scale, per_tensor_fc=(op == "linear_s8" and w.shape[0] == 1)
         )
@@ -207,6 +213,21 @@ class _Builder:
                 return [first, self.lut(n, fn, act[0], mid, y, n.outputs[0], f"{n.name}_{act[0]}")]
             self.s8(y, n.outputs[0], self.qparams(n.outputs[0]))
             return [self.weighted(n, f"{n.op}_s8", ins[0], y, extra)]
+        if n.op == "batchnorm":
+            # A BatchNorm that could not fold is a per-channel affine: a depthwise 1x1 conv.
+            c, inner = int(a["channels"]), int(a["inner"])
+            scale = self.g.param(n, "scale").data.reshape(c, 1, 1, 1)
+            shift = self.g.param(n, "shift").data
+            self.s8(y, n.outputs[0], self.qparams(n.outputs[0]))
+            extra = {
+                "stride": (1, 1),
+                "padding": (0, 0),
+                "dilation": (1, 1),
+                "groups": c,
+                "in_shape": (c, 1, inner),
+                "out_shape": (c, 1, inner),
+            }
+            return [self.weighted(n, "conv2d_s8", ins[0], y, extra, wb=(scale, shift))]
         if (
             n.op in POOLS
             or n.op in ("global_avg_pool", "copy")

@@ -232,6 +232,10 @@ def run_float(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
             z = z - z.max(axis=2, keepdims=True)
             lse = np.log(np.exp(z).sum(axis=2, keepdims=True))
             y = np.exp(z - lse) if op == "softmax" else z - lse
+        elif op == "batchnorm":
+            x = ins[0].reshape(n, a["channels"], a["inner"])
+            scale = p(node, "scale").reshape(1, -1, 1)
+            y = x * scale + p(node, "shift").reshape(1, -1, 1)
         elif op in SCALAR_OPS:
             y = SCALAR_OPS[op](ins[0], a["value"])
         elif op == "add":

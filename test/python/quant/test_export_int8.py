@@ -496,3 +496,45 @@ def test_tensor_sub(tmp_path):
     with torch.no_grad():
         want = m(torch.from_numpy(xs)).numpy()
     assert np.max(np.abs(predict_int8_graph(g, xs) - want)) < 0.05
+
+
+def test_unfolded_batchnorm_is_a_depthwise_1x1(tmp_path):
+    torch.manual_seed(11)
+    m = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.BatchNorm2d(4),
+        nn.Flatten(),
+        nn.Linear(16, 3),
+    ).eval()
+    with torch.no_grad():
+        m[3].running_mean.uniform_(-0.5, 0.5)
+        m[3].running_var.uniform_(0.5, 2.0)
+        m[3].weight.uniform_(0.5, 1.5)
+        m[3].bias.uniform_(-0.3, 0.3)
+    cal = np.random.default_rng(11).standard_normal((64, 1, 4, 4)).astype(np.float32) + 0.5
+    g = int8_graph(m, torch.zeros(1, 1, 4, 4), calibration=cal)
+    bn = [n for n in g.nodes if n.name.startswith("batch")]
+    assert len(bn) == 1 and bn[0].op == "conv2d_s8" and bn[0].attrs["groups"] == 4
+    rep = miniml.export(
+        m, torch.zeros(1, 1, 4, 4), "bn", str(tmp_path), quantize="int8", calibration=cal
+    )
+    xs = 0.9 * cal[:4]
+    rows = ",".join("{" + ",".join(f"{v:.9g}f" for v in x.reshape(-1)) + "}" for x in xs)
+    src = tmp_path / "main.cpp"
+    src.write_text(
+        '#include <stdio.h>\n#include "bn.h"\nint main() {\n  static bn::Model m;\n'
+        f"  static const float x[4][16] = {{{rows}}};\n  float y[3];\n"
+        "  for (int k = 0; k < 4; ++k) {\n    m.predict(x[k], y);\n"
+        '    for (int i = 0; i < 3; ++i) printf("%.9g\\n", static_cast<double>(y[i]));\n  }\n'
+        "  return 0;\n}\n"
+    )
+    exe = compile_cpp(str(src), str(tmp_path / "bn"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
+    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
+    got = np.array([float(v) for v in out.split()], np.float32).reshape(4, 3)
+    np.testing.assert_array_equal(got, predict_int8_graph(g, xs).reshape(4, 3))
+    with torch.no_grad():
+        want = m(torch.from_numpy(xs)).numpy()
+    assert np.max(np.abs(got - want)) < 0.1, (got, want)
+    assert rep.layers
