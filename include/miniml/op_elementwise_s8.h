@@ -1,6 +1,6 @@
-// add_s8 / mul_s8 / clamp_s8 / lut_s8: int8 elementwise ops with TFLM ADD / MUL numbers (same-shape
-// operands), and a standalone clamp for ReLU / ReLU6 / Hardtanh whose output keeps its input's scale. All in
-// SRAM; output may alias an input (each element is read before it is written).
+// add_s8 / mul_s8 / clamp_s8 / lut_s8 / concat_part_s8: int8 elementwise ops with TFLM ADD / MUL numbers
+// (same-shape operands), and a standalone clamp for ReLU / ReLU6 / Hardtanh whose output keeps its input's
+// scale. All in SRAM; output may alias an input (each element is read before it is written).
 #ifndef MINIML_OP_ELEMENTWISE_S8_H_
 #define MINIML_OP_ELEMENTWISE_S8_H_
 
@@ -58,6 +58,25 @@ template <class Mem>
 inline void lut_s8(const int8_t* input, index_t n, const int8_t* table, int8_t* output) {
   for (index_t i = 0; i < n; ++i) {
     output[i] = Mem::read(table + static_cast<uint8_t>(static_cast<int16_t>(input[i]) + 128));
+  }
+}
+
+// One input of a concatenation, requantised to the output's scale and zero point as TFLM's int8 -> int8
+// QUANTIZE does (multiplier/shift from input_scale / output_scale): for o < outer, i < part,
+// output[o * total + offset + i] = requant(input[o * part + i] - input_zero_point) + output_zero_point.
+// multiplier == 0 means the input already has the output's quantisation: a plain copy.
+//   input [outer][part], output [outer][total], both SRAM, no alias.
+inline void concat_part_s8(const int8_t* input, int8_t* output, index_t outer, index_t part, index_t total,
+                           index_t offset, int32_t input_zero_point, int32_t multiplier, int8_t shift,
+                           int32_t output_zero_point) {
+  for (index_t o = 0; o < outer; ++o) {
+    const int8_t* in = input + o * part;
+    int8_t* out = output + o * total + offset;
+    for (index_t i = 0; i < part; ++i) {
+      out[i] = multiplier == 0 ? in[i]
+                               : requantize_s8(static_cast<int32_t>(in[i]) - input_zero_point, multiplier,
+                                               shift, output_zero_point, kInt8Min, kInt8Max);
+    }
   }
 }
 

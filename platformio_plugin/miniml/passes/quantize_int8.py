@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import UnsupportedOpError
 from ..ir import DType, Graph, Node, Param, TensorSpec
 from ..quant.calibrate import ACTIVATIONS, CLAMP_ACTS, SCALAR_OPS, apply_act, preact_name
-from ..quant.fixedpoint import quantize_scalar
+from ..quant.fixedpoint import quantize_multiplier, quantize_scalar
 from ..quant.params import (
     QParams,
     add_params,
@@ -53,6 +53,7 @@ INT8_OPS = (
     "activation",
     "copy",
     "batchnorm",
+    "concat",
     *SCALAR_OPS,
 )
 POOLS = ("max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d")
@@ -213,6 +214,29 @@ class _Builder:
                 return [first, self.lut(n, fn, act[0], mid, y, n.outputs[0], f"{n.name}_{act[0]}")]
             self.s8(y, n.outputs[0], self.qparams(n.outputs[0]))
             return [self.weighted(n, f"{n.op}_s8", ins[0], y, extra)]
+        if n.op == "concat":
+            # Each input requantised to the output's parameters (TFLM int8 -> int8 QUANTIZE), or
+            # copied when it already has them.
+            qy = self.qparams(n.outputs[0])
+            self.s8(y, n.outputs[0], qy)
+            zps, ms, ss = [], [], []
+            for t in ins:
+                qx = self.q[t]
+                same = (qx.scale, qx.zero_point) == (qy.scale, qy.zero_point)
+                m, sh = (0, 0) if same else quantize_multiplier(qx.scale / qy.scale)
+                zps.append(qx.zero_point)
+                ms.append(m)
+                ss.append(sh)
+            attrs = {
+                "outer": a["outer"],
+                "parts": tuple(a["parts"]),
+                "total": a["total"],
+                "input_zero_points": tuple(zps),
+                "multipliers": tuple(ms),
+                "shifts": tuple(ss),
+                "output_zero_point": qy.zero_point,
+            }
+            return [n.with_(op="concat_s8", inputs=ins, outputs=(y,), params={}, attrs=attrs)]
         if n.op == "batchnorm":
             # A BatchNorm that could not fold is a per-channel affine: a depthwise 1x1 conv.
             c, inner = int(a["channels"]), int(a["inner"])

@@ -232,6 +232,9 @@ def run_float(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
             z = z - z.max(axis=2, keepdims=True)
             lse = np.log(np.exp(z).sum(axis=2, keepdims=True))
             y = np.exp(z - lse) if op == "softmax" else z - lse
+        elif op == "concat":
+            parts = [v.reshape(n, a["outer"], part) for v, part in zip(ins, a["parts"])]
+            y = np.concatenate(parts, axis=2)
         elif op == "batchnorm":
             x = ins[0].reshape(n, a["channels"], a["inner"])
             scale = p(node, "scale").reshape(1, -1, 1)

@@ -9,6 +9,7 @@ from typing import Dict
 import numpy as np
 
 from ..ir import Graph
+from . import fixedpoint as fp
 from . import reference as ref
 
 
@@ -97,6 +98,20 @@ def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
             )
         elif n.op == "clamp_s8":
             y = np.clip(ins[0], a["act_min"], a["act_max"]).astype(np.int8)
+        elif n.op == "concat_s8":
+            blocks = []
+            for v, part, zp, m, sh in zip(
+                ins, a["parts"], a["input_zero_points"], a["multipliers"], a["shifts"]
+            ):
+                v = v.reshape(a["outer"], part).astype(np.int64)
+                if m:
+                    v = np.clip(
+                        fp.multiply_by_quantized_multiplier(v - zp, m, sh) + a["output_zero_point"],
+                        -128,
+                        127,
+                    )
+                blocks.append(v)
+            y = np.concatenate(blocks, axis=1).astype(np.int8)
         elif n.op == "lut_s8":
             y = p["table"][ins[0].astype(np.int64) + 128]
         elif n.op == "add_s8":

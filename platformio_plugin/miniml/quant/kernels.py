@@ -162,6 +162,27 @@ def _register() -> None:
     for kind in ("max", "avg"):
         _pool(kind)
 
+    @kernel("concat_s8", header="op_elementwise_s8.h")
+    class ConcatS8:
+        @staticmethod
+        def emit(node: Node, e: Any) -> str:
+            a = node.attrs
+            y = e.t(node.outputs[0])
+            calls, offset = [], 0
+            for x, part, zp, m, s in zip(
+                node.inputs, a["parts"], a["input_zero_points"], a["multipliers"], a["shifts"]
+            ):
+                calls.append(
+                    f"miniml::concat_part_s8({e.t(x)}, {y}, {e.i(a['outer'])}, {e.i(part)}, "
+                    f"{e.i(a['total'])}, {e.i(offset)}, {zp}, {m}, {s}, {a['output_zero_point']});"
+                )
+                offset += part
+            return "\n    ".join(calls)
+
+        @staticmethod
+        def macs(node: Node, g: Graph) -> int:
+            return 0
+
     @kernel("clamp_s8", header="op_elementwise_s8.h")
     class ClampS8:
         @staticmethod

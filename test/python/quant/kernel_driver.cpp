@@ -154,6 +154,17 @@ int main() {
                    static_cast<int32_t>(p[3]), static_cast<int8_t>(p[4]), static_cast<int32_t>(p[5]),
                    static_cast<int32_t>(p[6]), static_cast<int32_t>(p[7]), y);
     print_s8(y, n);
+  } else if (!strcmp(op, "concat_part")) {
+    long p[8];
+    for (int i = 0; i < 8; ++i) p[i] = next();
+    const long outer = p[0], part = p[1], total = p[2];
+    int8_t* x = read_array<int8_t>(outer * part);
+    int8_t* y = static_cast<int8_t*>(calloc(static_cast<size_t>(outer * total), 1));
+    miniml::concat_part_s8(x, y, static_cast<index_t>(outer), static_cast<index_t>(part),
+                           static_cast<index_t>(total), static_cast<index_t>(p[3]),
+                           static_cast<int32_t>(p[4]), static_cast<int32_t>(p[5]), static_cast<int8_t>(p[6]),
+                           static_cast<int32_t>(p[7]));
+    print_s8(y, outer * total);
   } else if (!strcmp(op, "clamp")) {
     const long n = next(), lo = next(), hi = next();
     int8_t* a = read_array<int8_t>(n);

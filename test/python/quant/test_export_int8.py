@@ -538,3 +538,44 @@ def test_unfolded_batchnorm_is_a_depthwise_1x1(tmp_path):
         want = m(torch.from_numpy(xs)).numpy()
     assert np.max(np.abs(got - want)) < 0.1, (got, want)
     assert rep.layers
+
+
+class Branches(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(1, 3, 3, padding=1)
+        self.b = nn.Conv2d(1, 2, 1)
+        self.head = nn.Linear(5 * 16, 2)
+
+    def forward(self, x):
+        y = torch.cat([torch.relu(self.a(x)), self.b(x) * 4.0], dim=1)
+        return self.head(y.flatten(1))
+
+
+def test_concat_requantizes_each_input(tmp_path):
+    torch.manual_seed(12)
+    m = Branches().eval()
+    cal = np.random.default_rng(12).standard_normal((64, 1, 4, 4)).astype(np.float32)
+    g = int8_graph(m, torch.zeros(1, 1, 4, 4), calibration=cal)
+    cat = [n for n in g.nodes if n.op == "concat_s8"]
+    assert len(cat) == 1 and any(cat[0].attrs["multipliers"])
+    miniml.export(
+        m, torch.zeros(1, 1, 4, 4), "cat", str(tmp_path), quantize="int8", calibration=cal
+    )
+    xs = 0.9 * cal[:4]
+    rows = ",".join("{" + ",".join(f"{v:.9g}f" for v in x.reshape(-1)) + "}" for x in xs)
+    src = tmp_path / "main.cpp"
+    src.write_text(
+        '#include <stdio.h>\n#include "cat.h"\nint main() {\n  static cat::Model m;\n'
+        f"  static const float x[4][16] = {{{rows}}};\n  float y[2];\n"
+        "  for (int k = 0; k < 4; ++k) {\n    m.predict(x[k], y);\n"
+        '    for (int i = 0; i < 2; ++i) printf("%.9g\\n", static_cast<double>(y[i]));\n  }\n'
+        "  return 0;\n}\n"
+    )
+    exe = compile_cpp(str(src), str(tmp_path / "cat"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
+    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
+    got = np.array([float(v) for v in out.split()], np.float32).reshape(4, 2)
+    np.testing.assert_array_equal(got, predict_int8_graph(g, xs).reshape(4, 2))
+    with torch.no_grad():
+        want = m(torch.from_numpy(xs)).numpy()
+    assert np.max(np.abs(got - want)) < 0.1, (got, want)

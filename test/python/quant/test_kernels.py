@@ -297,3 +297,28 @@ def test_parity_dequantize_s8(scale, zp, driver):
     np.testing.assert_array_equal(tflm.dequantize(q, scale, zp), want)
     got = driver("dequantize", [q.size, _bits(scale)[()], zp], q)
     np.testing.assert_array_equal(got.astype(np.uint32).view(np.float32), want)
+
+
+@pytest.mark.parametrize(
+    "q_in,q_out",
+    [
+        ((0.05, 3), (0.08, 1)),
+        ((0.02, -128), (0.3, 10)),
+        ((0.5, 0), (0.01, 0)),
+        ((0.1, 5), (0.1, 5)),
+    ],
+)
+def test_parity_concat_part_requantizes_like_tflm(q_in, q_out, driver):
+    """concat_part_s8 = TFLM's int8 -> int8 QUANTIZE into its slice of the output (copy when the
+    quantisations are equal)."""
+    from miniml.quant import fixedpoint as fp
+
+    (si, zi), (so, zo) = q_in, q_out
+    x = np.arange(-128, 128).astype(np.int8)
+    want = tflm.requantize(x, si, zi, so, zo)
+    same = (np.float32(si), zi) == (np.float32(so), zo)
+    m, s = (0, 0) if same else fp.quantize_multiplier(float(np.float32(si)) / float(np.float32(so)))
+    # Two rows of 128 inputs into the middle of rows of 200 outputs (offset 30).
+    got = driver("concat_part", [2, 128, 200, 30, zi, m, s, zo], x).reshape(2, 200)
+    np.testing.assert_array_equal(got[:, 30:158].reshape(-1), want)
+    assert not got[:, :30].any() and not got[:, 158:].any()

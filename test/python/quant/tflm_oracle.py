@@ -403,3 +403,14 @@ class GraphRunner:
             self.it.invoke()
             out.append(np.array(self.it.get_output(0)).reshape(-1))
         return np.stack(out)
+
+
+def requantize(q, in_scale, in_zp, out_scale, out_zp):
+    """QUANTIZE int8 -> int8 (TFLM's requantisation between two quantisations)."""
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, (1, q.size), in_scale, in_zp, "x")
+    yt = _act(sg, (1, q.size), out_scale, out_zp, "y")
+    sg.add_operator(opcode=tfl.BuiltinOperator.QUANTIZE, inputs=[xt], outputs=[yt])
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [np.asarray(q, np.int8).reshape(1, -1)]).reshape(q.shape)
