@@ -1,0 +1,41 @@
+"""Regenerates the README's tables from their sources: the op registry and the hook's option set.
+
+  .venv/bin/python scripts/update_readme.py          rewrite README.md in place
+test/python/test_readme.py fails when the README and the sources disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "platformio_plugin"))
+
+
+def options_table() -> str:
+    from miniml.hook.options import OPTIONS
+
+    rows = ["| option | valid values |", "|---|---|"]
+    rows += ["| `%s` | %s |" % (key, text) for key, text in OPTIONS.items()]
+    return "\n".join(rows)
+
+
+def op_table() -> str:
+    from miniml.ops import op_table as table
+
+    return table().strip()
+
+
+def render(readme: str) -> str:
+    """README text with every generated block replaced by its source's current table."""
+    for marker, make in (("options-table", options_table), ("op-table", op_table)):
+        block = re.compile(r"(<!-- %s:[^\n]*-->\n).*?(<!-- /%s -->)" % (marker, marker), re.S)
+        readme = block.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), readme)
+    return readme
+
+
+if __name__ == "__main__":
+    path = REPO / "README.md"
+    path.write_text(render(path.read_text()))
