@@ -1,6 +1,7 @@
-// add_s8 / mul_s8 / clamp_s8 / lut_s8 / concat_part_s8: int8 elementwise ops with TFLM ADD / MUL numbers
-// (same-shape operands), and a standalone clamp for ReLU / ReLU6 / Hardtanh whose output keeps its input's
-// scale. All in SRAM; output may alias an input (each element is read before it is written).
+// add_s8 / mul_s8 (+ per-channel forms) / clamp_s8 / lut_s8 / concat_part_s8: int8 elementwise ops with TFLM
+// ADD / MUL numbers (same-shape operands), and a standalone clamp for ReLU / ReLU6 / Hardtanh whose output
+// keeps its input's scale. All in SRAM; output may alias an input (each element is read before it is
+// written).
 #ifndef MINIML_OP_ELEMENTWISE_S8_H_
 #define MINIML_OP_ELEMENTWISE_S8_H_
 
@@ -14,6 +15,45 @@ namespace miniml {
 // Number of bits both inputs are scaled up by before being brought to a common scale (TFLM int8 ADD).
 constexpr int8_t kAddLeftShift = 20;
 
+namespace detail {
+
+// a [channels][inner]; b the same shape, or [channels] (one value per channel) when kPerChannel.
+template <bool kPerChannel>
+inline void add_s8_impl(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
+                        int32_t a_zero_point, int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point,
+                        int32_t b_multiplier, int8_t b_shift, int32_t output_multiplier, int8_t output_shift,
+                        int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
+  index_t i = 0;
+  for (index_t c = 0; c < channels; ++c) {
+    for (index_t j = 0; j < inner; ++j, ++i) {
+      const int8_t bv = kPerChannel ? b[c] : b[i];
+      // (x - zp) * 2^20 fits int32: |x - zp| <= 255.
+      const int32_t sa = multiply_by_quantized_multiplier(
+          static_cast<int32_t>(a[i] - a_zero_point) * (INT32_C(1) << kAddLeftShift), a_multiplier, a_shift);
+      const int32_t sb = multiply_by_quantized_multiplier(
+          static_cast<int32_t>(bv - b_zero_point) * (INT32_C(1) << kAddLeftShift), b_multiplier, b_shift);
+      output[i] =
+          requantize_s8(sa + sb, output_multiplier, output_shift, output_zero_point, act_min, act_max);
+    }
+  }
+}
+
+template <bool kPerChannel>
+inline void mul_s8_impl(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
+                        int32_t a_zero_point, int32_t b_zero_point, int32_t multiplier, int8_t shift,
+                        int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
+  index_t i = 0;
+  for (index_t c = 0; c < channels; ++c) {
+    for (index_t j = 0; j < inner; ++j, ++i) {
+      const int8_t bv = kPerChannel ? b[c] : b[i];
+      const int32_t p = static_cast<int32_t>(a[i] - a_zero_point) * static_cast<int32_t>(bv - b_zero_point);
+      output[i] = requantize_s8(p, multiplier, shift, output_zero_point, act_min, act_max);
+    }
+  }
+}
+
+}  // namespace detail
+
 // TFLM ADD (and SUB: the same with b_multiplier negated, as TFLM does it):
 // a and b go to twice the larger input scale with their own multiplier (shift <= 0), are summed,
 // then requantised to the output scale. Each multiplier/shift pair comes from quant/params.py add_params().
@@ -21,24 +61,37 @@ inline void add_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_p
                    int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier, int8_t b_shift,
                    int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point, int32_t act_min,
                    int32_t act_max, int8_t* output) {
-  for (index_t i = 0; i < n; ++i) {
-    // (x - zp) * 2^20 fits int32: |x - zp| <= 255.
-    const int32_t sa = multiply_by_quantized_multiplier(
-        static_cast<int32_t>(a[i] - a_zero_point) * (INT32_C(1) << kAddLeftShift), a_multiplier, a_shift);
-    const int32_t sb = multiply_by_quantized_multiplier(
-        static_cast<int32_t>(b[i] - b_zero_point) * (INT32_C(1) << kAddLeftShift), b_multiplier, b_shift);
-    output[i] = requantize_s8(sa + sb, output_multiplier, output_shift, output_zero_point, act_min, act_max);
-  }
+  detail::add_s8_impl<false>(a, b, 1, n, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier,
+                             b_shift, output_multiplier, output_shift, output_zero_point, act_min, act_max,
+                             output);
+}
+
+// add_s8 with b one value per channel (TFLM's broadcast ADD of a [1, C, 1, ...] operand):
+// a [channels][inner], b [channels].
+inline void add_channel_s8(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
+                           int32_t a_zero_point, int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point,
+                           int32_t b_multiplier, int8_t b_shift, int32_t output_multiplier,
+                           int8_t output_shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                           int8_t* output) {
+  detail::add_s8_impl<true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point,
+                            b_multiplier, b_shift, output_multiplier, output_shift, output_zero_point,
+                            act_min, act_max, output);
 }
 
 // TFLM MUL: (a - za) * (b - zb) requantised with one multiplier (a_scale * b_scale / output_scale).
 inline void mul_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point, int32_t b_zero_point,
                    int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min,
                    int32_t act_max, int8_t* output) {
-  for (index_t i = 0; i < n; ++i) {
-    const int32_t p = static_cast<int32_t>(a[i] - a_zero_point) * static_cast<int32_t>(b[i] - b_zero_point);
-    output[i] = requantize_s8(p, multiplier, shift, output_zero_point, act_min, act_max);
-  }
+  detail::mul_s8_impl<false>(a, b, 1, n, a_zero_point, b_zero_point, multiplier, shift, output_zero_point,
+                             act_min, act_max, output);
+}
+
+// mul_s8 with b one value per channel: a [channels][inner], b [channels].
+inline void mul_channel_s8(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
+                           int32_t a_zero_point, int32_t b_zero_point, int32_t multiplier, int8_t shift,
+                           int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::mul_s8_impl<true>(a, b, channels, inner, a_zero_point, b_zero_point, multiplier, shift,
+                            output_zero_point, act_min, act_max, output);
 }
 
 // output[i] = min(max(input[i], lo), hi): ReLU (lo = zero point), ReLU6, Hardtanh at unchanged scale.

@@ -50,6 +50,8 @@ INT8_OPS = (
     "add",
     "sub",
     "mul",
+    "add_channel",
+    "mul_channel",
     "activation",
     "copy",
     "batchnorm",
@@ -289,7 +291,7 @@ class _Builder:
             value = a["value"]
             fn = lambda v: SCALAR_OPS[n.op](v, value)  # noqa: E731
             return [self.lut(n, fn, f"{n.op}({value:g})", ins[0], y, n.outputs[0], n.name)]
-        if n.op in ("add", "sub", "mul"):
+        if n.op in ("add", "sub", "mul", "add_channel", "mul_channel"):
             qa, qb, qy = self.q[ins[0]], self.q[ins[1]], self.qparams(n.outputs[0])
             self.s8(y, n.outputs[0], qy)
             lo, hi = _clamp_bounds(act, qy)
@@ -300,7 +302,9 @@ class _Builder:
                 "act_min": lo,
                 "act_max": hi,
             }
-            if n.op in ("add", "sub"):
+            if n.op.endswith("_channel"):
+                attrs.update(channels=int(a["outer"]), inner=int(a["inner"]))
+            if n.op in ("add", "sub", "add_channel"):
                 p = add_params(qa.scale, qb.scale, qy.scale)
                 attrs.update(
                     a_multiplier=p.a_multiplier,
@@ -313,7 +317,11 @@ class _Builder:
             else:
                 attrs["multiplier"], attrs["shift"] = mul_params(qa.scale, qb.scale, qy.scale)
             # TFLM's SUB is its ADD with the second input's multiplier negated: the same kernel.
-            op = "mul_s8" if n.op == "mul" else "add_s8"
+            op = {
+                "mul": "mul_s8",
+                "add_channel": "add_channel_s8",
+                "mul_channel": "mul_channel_s8",
+            }.get(n.op, "add_s8")
             return [n.with_(op=op, inputs=ins, outputs=(y,), params={}, attrs=attrs)]
         raise UnsupportedOpError(f"{_where(n)}: no int8 kernel")
 

@@ -243,6 +243,10 @@ def run_float(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
             y = SCALAR_OPS[op](ins[0], a["value"])
         elif op == "add":
             y = ins[0] + ins[1]
+        elif op in ("add_channel", "mul_channel"):
+            x = ins[0].reshape(n, a["outer"], a["inner"])
+            b = ins[1].reshape(n, a["outer"], 1)
+            y = x + b if op == "add_channel" else x * b
         elif op == "sub":
             y = ins[0] - ins[1]
         elif op == "mul":

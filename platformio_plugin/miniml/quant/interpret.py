@@ -114,6 +114,37 @@ def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
             y = np.concatenate(blocks, axis=1).astype(np.int8)
         elif n.op == "lut_s8":
             y = p["table"][ins[0].astype(np.int64) + 128]
+        elif n.op in ("add_channel_s8", "mul_channel_s8"):
+            b = np.repeat(ins[1].reshape(-1), a["inner"])
+            if n.op == "add_channel_s8":
+                y = ref.add_s8(
+                    ins[0],
+                    b,
+                    a["a_zero_point"],
+                    a["b_zero_point"],
+                    a["a_multiplier"],
+                    a["a_shift"],
+                    a["b_multiplier"],
+                    a["b_shift"],
+                    a["output_multiplier"],
+                    a["output_shift"],
+                    a["output_zero_point"],
+                    20,
+                    a["act_min"],
+                    a["act_max"],
+                )
+            else:
+                y = ref.mul_s8(
+                    ins[0],
+                    b,
+                    a["a_zero_point"],
+                    a["b_zero_point"],
+                    a["multiplier"],
+                    a["shift"],
+                    a["output_zero_point"],
+                    a["act_min"],
+                    a["act_max"],
+                )
         elif n.op == "add_s8":
             y = ref.add_s8(
                 ins[0],

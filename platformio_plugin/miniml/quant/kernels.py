@@ -232,6 +232,41 @@ def _register() -> None:
         def macs(node: Node, g: Graph) -> int:
             return 0
 
+    @kernel("add_channel_s8", header="op_elementwise_s8.h")
+    class AddChannelS8:
+        @staticmethod
+        def emit(node: Node, e: Any) -> str:
+            a = node.attrs
+            return (
+                f"miniml::add_channel_s8({e.t(node.inputs[0])}, {e.t(node.inputs[1])}, "
+                f"{e.i(a['channels'])}, {e.i(a['inner'])}, "
+                f"{a['a_zero_point']}, {a['a_multiplier']}, "
+                f"{a['a_shift']}, {a['b_zero_point']}, {a['b_multiplier']}, {a['b_shift']}, "
+                f"{a['output_multiplier']}, {a['output_shift']}, {a['output_zero_point']}, "
+                f"{a['act_min']}, {a['act_max']}, {e.t(node.outputs[0])});"
+            )
+
+        @staticmethod
+        def macs(node: Node, g: Graph) -> int:
+            return 0
+
+    @kernel("mul_channel_s8", header="op_elementwise_s8.h")
+    class MulChannelS8:
+        @staticmethod
+        def emit(node: Node, e: Any) -> str:
+            a = node.attrs
+            return (
+                f"miniml::mul_channel_s8({e.t(node.inputs[0])}, {e.t(node.inputs[1])}, "
+                f"{e.i(a['channels'])}, {e.i(a['inner'])}, "
+                f"{a['a_zero_point']}, {a['b_zero_point']}, "
+                f"{a['multiplier']}, {a['shift']}, {a['output_zero_point']}, {a['act_min']}, "
+                f"{a['act_max']}, {e.t(node.outputs[0])});"
+            )
+
+        @staticmethod
+        def macs(node: Node, g: Graph) -> int:
+            return int(g.tensor(node.outputs[0]).numel)
+
     @kernel("mul_s8", header="op_elementwise_s8.h")
     class MulS8:
         @staticmethod

@@ -154,6 +154,27 @@ int main() {
                    static_cast<int32_t>(p[3]), static_cast<int8_t>(p[4]), static_cast<int32_t>(p[5]),
                    static_cast<int32_t>(p[6]), static_cast<int32_t>(p[7]), y);
     print_s8(y, n);
+  } else if (!strcmp(op, "add_channel") || !strcmp(op, "mul_channel")) {
+    long p[13];
+    for (int i = 0; i < 13; ++i) p[i] = next();
+    const long c = p[0], inner = p[1];
+    int8_t* a = read_array<int8_t>(c * inner);
+    int8_t* b = read_array<int8_t>(c);
+    int8_t* y = static_cast<int8_t*>(malloc(static_cast<size_t>(c * inner)));
+    const index_t ci = static_cast<index_t>(c), ii = static_cast<index_t>(inner);
+    if (op[0] == 'a') {
+      miniml::add_channel_s8(
+          a, b, ci, ii, static_cast<int32_t>(p[2]), static_cast<int32_t>(p[3]), static_cast<int8_t>(p[4]),
+          static_cast<int32_t>(p[5]), static_cast<int32_t>(p[6]), static_cast<int8_t>(p[7]),
+          static_cast<int32_t>(p[8]), static_cast<int8_t>(p[9]), static_cast<int32_t>(p[10]),
+          static_cast<int32_t>(p[11]), static_cast<int32_t>(p[12]), y);
+    } else {
+      miniml::mul_channel_s8(a, b, ci, ii, static_cast<int32_t>(p[2]), static_cast<int32_t>(p[3]),
+                             static_cast<int32_t>(p[4]), static_cast<int8_t>(p[5]),
+                             static_cast<int32_t>(p[6]), static_cast<int32_t>(p[7]),
+                             static_cast<int32_t>(p[8]), y);
+    }
+    print_s8(y, c * inner);
   } else if (!strcmp(op, "concat_part")) {
     long p[8];
     for (int i = 0; i < 8; ++i) p[i] = next();

@@ -579,3 +579,46 @@ def test_concat_requantizes_each_input(tmp_path):
     with torch.no_grad():
         want = m(torch.from_numpy(xs)).numpy()
     assert np.max(np.abs(got - want)) < 0.1, (got, want)
+
+
+class SqueezeExcite(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.fc = nn.Linear(4, 4)
+        self.shift = nn.Linear(4, 4)
+        self.head = nn.Linear(64, 2)
+
+    def forward(self, x):
+        y = torch.relu(self.conv(x))
+        s = y.mean((2, 3))
+        g = torch.sigmoid(self.fc(s))[:, :, None, None]
+        t = self.shift(s)[:, :, None, None]
+        return self.head((y * g + t).flatten(1))
+
+
+def test_per_channel_mul_add(tmp_path):
+    torch.manual_seed(13)
+    m = SqueezeExcite().eval()
+    cal = np.random.default_rng(13).standard_normal((64, 1, 4, 4)).astype(np.float32)
+    g = int8_graph(m, torch.zeros(1, 1, 4, 4), calibration=cal)
+    ops = [n.op for n in g.nodes]
+    assert "mul_channel_s8" in ops and "add_channel_s8" in ops
+    miniml.export(m, torch.zeros(1, 1, 4, 4), "se", str(tmp_path), quantize="int8", calibration=cal)
+    xs = 0.9 * cal[:4]
+    rows = ",".join("{" + ",".join(f"{v:.9g}f" for v in x.reshape(-1)) + "}" for x in xs)
+    src = tmp_path / "main.cpp"
+    src.write_text(
+        '#include <stdio.h>\n#include "se.h"\nint main() {\n  static se::Model m;\n'
+        f"  static const float x[4][16] = {{{rows}}};\n  float y[2];\n"
+        "  for (int k = 0; k < 4; ++k) {\n    m.predict(x[k], y);\n"
+        '    for (int i = 0; i < 2; ++i) printf("%.9g\\n", static_cast<double>(y[i]));\n  }\n'
+        "  return 0;\n}\n"
+    )
+    exe = compile_cpp(str(src), str(tmp_path / "se"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
+    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
+    got = np.array([float(v) for v in out.split()], np.float32).reshape(4, 2)
+    np.testing.assert_array_equal(got, predict_int8_graph(g, xs).reshape(4, 2))
+    with torch.no_grad():
+        want = m(torch.from_numpy(xs)).numpy()
+    assert np.max(np.abs(got - want)) < 0.1, (got, want)

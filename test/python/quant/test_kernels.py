@@ -322,3 +322,43 @@ def test_parity_concat_part_requantizes_like_tflm(q_in, q_out, driver):
     got = driver("concat_part", [2, 128, 200, 30, zi, m, s, zo], x).reshape(2, 200)
     np.testing.assert_array_equal(got[:, 30:158].reshape(-1), want)
     assert not got[:, :30].any() and not got[:, 158:].any()
+
+
+@pytest.mark.parametrize(
+    "kind,act", [("add", None), ("add", "relu"), ("mul", None), ("mul", "relu6")]
+)
+def test_parity_channel_broadcast_s8(kind, act, driver):
+    """add_channel_s8 / mul_channel_s8 (b one value per channel) == TFLM's broadcast ADD / MUL."""
+    rng = np.random.default_rng(sum(map(ord, kind + str(act))))
+    c, inner = 6, 37
+    a, b = _s8(rng, (c, inner)), _s8(rng, c)
+    (sa, za), (sb, zb), (so, zo) = (0.05, 3), (0.02, -9), (0.07, -4)
+    lo, hi = qp.activation_range(act, so, zo)
+    want = tflm.binary_channel(kind, a, b, sa, za, sb, zb, so, zo, act)
+    if kind == "add":
+        p = qp.add_params(sa, sb, so)
+        got = driver(
+            "add_channel",
+            [
+                c,
+                inner,
+                za,
+                p.a_multiplier,
+                p.a_shift,
+                zb,
+                p.b_multiplier,
+                p.b_shift,
+                p.output_multiplier,
+                p.output_shift,
+                zo,
+                lo,
+                hi,
+            ],
+            a,
+            b,
+        )
+    else:
+        m, s = qp.mul_params(sa, sb, so)
+        got = driver("mul_channel", [c, inner, za, zb, m, s, zo, lo, hi, 0, 0, 0, 0], a, b)
+    np.testing.assert_array_equal(got, want.ravel())
+    assert len(set(want.ravel().tolist())) > 10

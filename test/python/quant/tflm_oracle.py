@@ -414,3 +414,24 @@ def requantize(q, in_scale, in_zp, out_scale, out_zp):
     sg.add_operator(opcode=tfl.BuiltinOperator.QUANTIZE, inputs=[xt], outputs=[yt])
     sg.inputs, sg.outputs = [xt], [yt]
     return _run(m, [np.asarray(q, np.int8).reshape(1, -1)]).reshape(q.shape)
+
+
+def binary_channel(kind, a, b, a_scale, a_zp, b_scale, b_zp, out_scale, out_zp, act=None):
+    """Broadcast ADD / MUL: a [C][inner] with b [C] (TFLite shapes [1, C, inner] and [1, C, 1])."""
+    c, inner = a.shape
+    m = me.Model()
+    sg = m.add_subgraph()
+    at = _act(sg, (1, c, inner), a_scale, a_zp, "a")
+    bt = _act(sg, (1, c, 1), b_scale, b_zp, "b")
+    yt = _act(sg, (1, c, inner), out_scale, out_zp, "y")
+    code = tfl.BuiltinOperator.ADD if kind == "add" else tfl.BuiltinOperator.MUL
+    op = sg.add_operator(opcode=code, inputs=[at, bt], outputs=[yt])
+    opt = tfl.AddOptionsT() if kind == "add" else tfl.MulOptionsT()
+    opt.fusedActivationFunction = ACT[act]
+    okind = tfl.BuiltinOptions.AddOptions if kind == "add" else tfl.BuiltinOptions.MulOptions
+    _options(op, okind, opt)
+    sg.inputs, sg.outputs = [at, bt], [yt]
+    y = _run(
+        m, [np.asarray(a, np.int8).reshape(1, c, inner), np.asarray(b, np.int8).reshape(1, c, 1)]
+    )
+    return y.reshape(c, inner)
