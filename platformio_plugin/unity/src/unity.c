@@ -1,5 +1,5 @@
 /* MiniML's Unity-compatible test library: counters, output in Unity's exact line format, and the assertion
- * bodies. A failing assertion prints "file:line:test:FAIL: reason[. message]" and longjmps back to RUN_TEST. */
+ * bodies. A failing assertion prints "file:line:test:FAIL: reason[:message]" and longjmps back to RUN_TEST. */
 #include "unity.h"
 
 #include <string.h>
@@ -98,7 +98,14 @@ static void unity_print_styled(UNITY_INT value, UNITY_DISPLAY_STYLE_T style) {
       break;
     case UNITY_DISPLAY_STYLE_CHAR:
       UnityOutputChar('\'');
-      UnityOutputChar((char)value);
+      if (value >= 32 && value <= 126) {
+        UnityOutputChar((char)value);
+      } else {
+        unsigned int byte = (unsigned int)value & 0xFFu;
+        UNITY_PRINT_LIT("\\x");
+        UnityOutputChar((char)((byte >> 4) < 10u ? '0' + (char)(byte >> 4) : 'A' + (char)((byte >> 4) - 10u)));
+        UnityOutputChar((char)((byte & 15u) < 10u ? '0' + (char)(byte & 15u) : 'A' + (char)((byte & 15u) - 10u)));
+      }
       UnityOutputChar('\'');
       break;
     default:
@@ -201,9 +208,10 @@ static void unity_fail_begin(UNITY_LINE_TYPE line) {
   UNITY_PRINT_LIT("FAIL:");
 }
 
+/* Unity 2.6's UNITY_FAILURE_DETAIL_SEPARATOR is ":" ("...Was 33:my message"). */
 static void unity_add_message(const char* message) {
   if (message != NULL) {
-    UNITY_PRINT_LIT(". ");
+    UnityOutputChar(':');
     UnityPrint(message);
   }
 }
@@ -280,11 +288,7 @@ int UnityEnd(void) {
 void UnityFail(const char* message, UNITY_LINE_TYPE line) {
   unity_results_begin(line);
   UNITY_PRINT_LIT("FAIL");
-  if (message != NULL) {
-    UnityOutputChar(':');
-    if (message[0] != ' ') UnityOutputChar(' ');
-    UnityPrint(message);
-  }
+  unity_add_message(message);
   unity_print_eol();
   Unity.CurrentTestFailed = 1;
   TEST_ABORT();
@@ -466,9 +470,8 @@ static int unity_floats_within(UNITY_FLOAT delta, UNITY_FLOAT expected, UNITY_FL
   return !(diff > delta);
 }
 
-static void unity_float_failure(UNITY_FLOAT delta, UNITY_FLOAT expected, UNITY_FLOAT actual) {
-  UNITY_PRINT_LIT(" Values Not Within Delta ");
-  UnityPrintFloat(delta < 0.0f ? -delta : delta);
+/* As Unity prints it: the values, not the delta. */
+static void unity_float_failure(UNITY_FLOAT expected, UNITY_FLOAT actual) {
   UNITY_PRINT_LIT(" Expected ");
   UnityPrintFloat(expected);
   UNITY_PRINT_LIT(" Was ");
@@ -479,7 +482,7 @@ void UnityAssertFloatsWithin(UNITY_FLOAT delta, UNITY_FLOAT expected, UNITY_FLOA
                              UNITY_LINE_TYPE line) {
   if (unity_floats_within(delta, expected, actual)) return;
   unity_fail_begin(line);
-  unity_float_failure(delta, expected, actual);
+  unity_float_failure(expected, actual);
   unity_fail_end(message);
 }
 
@@ -509,7 +512,7 @@ void UnityAssertEqualFloatArray(UNITY_FLOAT delta, int relative, const UNITY_FLO
     if (!unity_floats_within(d, expected[i], actual[i])) {
       unity_fail_begin(line);
       unity_element_prefix(i);
-      unity_float_failure(d, expected[i], actual[i]);
+      unity_float_failure(expected[i], actual[i]);
       unity_fail_end(message);
     }
   }
@@ -563,6 +566,13 @@ void UnityAssertEqualString(const char* expected, const char* actual, const char
   UNITY_PRINT_LIT("' Was '");
   UnityPrint(actual);
   UnityOutputChar('\'');
+  if (expected != NULL && actual != NULL) {
+    UNITY_UINT i = 0;
+    while (expected[i] != '\0' && expected[i] == actual[i]) i++;
+    UNITY_PRINT_LIT(" Character ");
+    unity_print_unsigned(i);
+    unity_expected_was((UNITY_INT)expected[i], (UNITY_INT)actual[i], UNITY_DISPLAY_STYLE_CHAR);
+  }
   unity_fail_end(message);
 }
 
