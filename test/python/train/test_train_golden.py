@@ -130,5 +130,5 @@ def test_learn_golden_passes_and_catches_a_wrong_weight():
     wrong = _run("bad")
     # a failed check stops before its final reset, so the inference check after it fails too
     assert wrong.returncode == 2, wrong.stdout
-    assert re.search(r"test_learn_mse:FAIL: .* trainable parameter 0\n", wrong.stdout), wrong.stdout
+    assert re.search(r"test_learn_mse:FAIL: .*:trainable parameter 0\n", wrong.stdout), wrong.stdout
     assert "test_learn_ce:PASS" in wrong.stdout
