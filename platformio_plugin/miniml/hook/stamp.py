@@ -1,5 +1,5 @@
-"""Input-hash stamps: a model is re-exported only when its .pt2, the options or the exporter sources
-change.
+"""Input-hash stamps: a model is re-exported only when its .pt2 (bytes or mtime: `touch` works),
+the calibration file, the options or the exporter sources change.
 
 The stamp file `<out_dir>/.miniml-stamp.json` maps each model name to the digest its header was
 built from. Hashing reads bytes only (no torch, no subprocess), so an unchanged build pays a few
@@ -15,7 +15,7 @@ from typing import Dict, Iterable, Optional
 
 STAMP_FILE = ".miniml-stamp.json"
 # Bump when the meaning of a stamp changes, so old build folders re-export once.
-_STAMP_VERSION = "1"
+_STAMP_VERSION = "2"
 
 
 def _file_digest(path: str) -> str:
@@ -44,6 +44,8 @@ def model_digest(
 ) -> str:
     h = hashlib.sha256(_STAMP_VERSION.encode())
     h.update(_file_digest(model_path).encode())
+    # The modification time too: `touch model.pt2` is how a user asks for a re-export (issue 7).
+    h.update(str(os.stat(model_path).st_mtime_ns).encode())
     for path in extra_files:
         h.update(path.encode())
         h.update(_file_digest(path).encode())

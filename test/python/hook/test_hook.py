@@ -61,16 +61,23 @@ def test_stamp_skips_unchanged_and_reexports_on_change(tmp_path, fake_python, ca
     run_hook(FakeEnv(str(tmp_path), env._options))
     assert len(fake_python.exports()) == 1
     assert "up to date" in capsys.readouterr().out
-    write_pt2(str(tmp_path / "model" / "sensor.pt2"), b"y" * 300)  # touching the model
+    model = str(tmp_path / "model" / "sensor.pt2")
+    write_pt2(model, b"y" * 300)  # a retrained model
     run_hook(FakeEnv(str(tmp_path), env._options))
     assert len(fake_python.exports()) == 2
+    stat = os.stat(model)
+    os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # `touch`, same bytes
+    run_hook(FakeEnv(str(tmp_path), env._options))
+    assert len(fake_python.exports()) == 3
     opts = dict(env._options, custom_miniml_golden="3")  # changing an option
     run_hook(FakeEnv(str(tmp_path), opts))
-    assert len(fake_python.exports()) == 3
+    assert len(fake_python.exports()) == 4
     assert fake_python.exports()[-1]["options"]["golden"] == "3"
     os.remove(os.path.join(env.vars["BUILD_DIR"], "miniml", "sensor.h"))  # a deleted header
     run_hook(FakeEnv(str(tmp_path), opts))
-    assert len(fake_python.exports()) == 4
+    assert len(fake_python.exports()) == 5
+    run_hook(FakeEnv(str(tmp_path), opts))  # and nothing changed since
+    assert len(fake_python.exports()) == 5
 
 
 def test_model_lines_names_and_stale_headers(tmp_path, fake_python):
