@@ -73,6 +73,57 @@ inline int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) 
   }
   return dot_s8_plain<Mem>(a + i, b + i, static_cast<index_t>(n - i), acc);
 }
+#elif defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+// ATmega: one tap is ld (activation, X+) 2 + lpm/ld (weight, Z+) 3/2 + muls 2 + sign byte 1 (muls leaves
+// bit 15 of the product in C, so `sbc s, s` is 0x00 or 0xFF) + 32-bit add 4 = 12 cycles from flash, in
+// blocks of 4 taps (loop overhead 1 cycle per tap). The same integer sum as the plain loop.
+#define MINIML_AVR_TAP(LOAD_B)                                                           \
+  "ld %[x], %a[pa]+\n\t" LOAD_B " %[y], %a[pb]+\n\t"                                     \
+  "muls %[x], %[y]\n\t"                                                                 \
+  "sbc %[s], %[s]\n\t"                                                                  \
+  "add %A[acc], r0\n\tadc %B[acc], r1\n\tadc %C[acc], %[s]\n\tadc %D[acc], %[s]\n\t"
+#define MINIML_AVR_DOT(LOAD_B)                                                                       \
+  uint16_t quads = static_cast<uint16_t>(n >> 2);                                                     \
+  uint8_t rest = static_cast<uint8_t>(n & 3);                                                         \
+  int8_t x, y;                                                                                        \
+  uint8_t s;                                                                                          \
+  __asm__ volatile(                                                                                   \
+      "cp %A[q], __zero_reg__\n\t"                                                                    \
+      "cpc %B[q], __zero_reg__\n\t"                                                                   \
+      "breq 2f\n\t"                                                                                   \
+      "1:\n\t" MINIML_AVR_TAP(LOAD_B) MINIML_AVR_TAP(LOAD_B) MINIML_AVR_TAP(LOAD_B)                   \
+          MINIML_AVR_TAP(LOAD_B)                                                                     \
+      "subi %A[q], 1\n\t"                                                                             \
+      "sbci %B[q], 0\n\t"                                                                             \
+      "brne 1b\n\t"                                                                                   \
+      "2:\n\t"                                                                                        \
+      "tst %[r]\n\t"                                                                                  \
+      "breq 4f\n\t"                                                                                   \
+      "3:\n\t" MINIML_AVR_TAP(LOAD_B)                                                               \
+      "dec %[r]\n\t"                                                                                  \
+      "brne 3b\n\t"                                                                                   \
+      "4:\n\t"                                                                                        \
+      "clr __zero_reg__"                                                                             \
+      : [acc] "+r"(acc), [pa] "+x"(a), [pb] "+z"(b), [q] "+d"(quads), [r] "+r"(rest), [x] "=&d"(x),   \
+        [y] "=&d"(y), [s] "=&r"(s)                                                                    \
+      :                                                                                               \
+      : "r0", "memory");                                                                              \
+  return acc
+
+template <class Mem>
+inline int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
+  return dot_s8_plain<Mem>(a, b, n, acc);
+}
+template <>
+inline int32_t dot_s8<Rom>(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
+  MINIML_AVR_DOT("lpm");
+}
+template <>
+inline int32_t dot_s8<Ram>(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
+  MINIML_AVR_DOT("ld");
+}
+#undef MINIML_AVR_DOT
+#undef MINIML_AVR_TAP
 #else
 template <class Mem>
 inline int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
