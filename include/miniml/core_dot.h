@@ -123,12 +123,70 @@ inline int32_t dot_s8<Ram>(const int8_t* a, const int8_t* b, index_t n, int32_t 
   MINIML_AVR_DOT("ld");
 }
 #undef MINIML_AVR_DOT
-#undef MINIML_AVR_TAP
 #else
 template <class Mem>
 inline int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
   return dot_s8_plain<Mem>(a, b, n, acc);
 }
+#endif
+
+// acc + sum over rows r < rows of dot(a + r * a_step, b + r * b_step, run): a window's rows (one input
+// channel of a convolution), one call instead of one per row.
+template <class Mem>
+inline int32_t dot_rows_s8(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step, index_t run,
+                           index_t rows, int32_t acc) {
+  for (index_t r = 0; r < rows; ++r, a += a_step, b += b_step) acc = dot_s8<Mem>(a, b, run, acc);
+  return acc;
+}
+
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+// ATmega: the rows loop in the same asm as the taps (15 cycles per tap, 8 per row), for run and rows below
+// 256; otherwise the loop above.
+#define MINIML_AVR_ROWS(LOAD_B)                                                                     \
+  if (run == 0 || rows == 0) return acc;                                                            \
+  if (run > 255 || rows > 255) {                                                                    \
+    for (index_t r = 0; r < rows; ++r, a += a_step, b += b_step) acc = dot_s8<Mem>(a, b, run, acc); \
+    return acc;                                                                                     \
+  }                                                                                                 \
+  uint16_t a_skip = static_cast<uint16_t>(a_step - run), b_skip = static_cast<uint16_t>(b_step - run); \
+  uint8_t n_rows = static_cast<uint8_t>(rows);                                                      \
+  const uint8_t n_run = static_cast<uint8_t>(run);                                                  \
+  uint8_t cnt;                                                                                      \
+  int8_t x, y;                                                                                      \
+  uint8_t s;                                                                                        \
+  __asm__ volatile(                                                                                 \
+      "1:\n\t"                                                                                      \
+      "mov %[c], %[run]\n\t"                                                                        \
+      "2:\n\t" MINIML_AVR_TAP(LOAD_B)                                                             \
+      "dec %[c]\n\t"                                                                                \
+      "brne 2b\n\t"                                                                                 \
+      "add %A[pa], %A[as]\n\t"                                                                      \
+      "adc %B[pa], %B[as]\n\t"                                                                      \
+      "add %A[pb], %A[bs]\n\t"                                                                      \
+      "adc %B[pb], %B[bs]\n\t"                                                                      \
+      "dec %[rows]\n\t"                                                                             \
+      "brne 1b\n\t"                                                                                 \
+      "clr __zero_reg__"                                                                           \
+      : [acc] "+r"(acc), [pa] "+x"(a), [pb] "+z"(b), [rows] "+r"(n_rows), [c] "=&r"(cnt),           \
+        [x] "=&d"(x), [y] "=&d"(y), [s] "=&r"(s)                                                    \
+      : [run] "r"(n_run), [as] "r"(a_skip), [bs] "r"(b_skip)                                        \
+      : "r0", "memory");                                                                            \
+  return acc
+
+template <>
+inline int32_t dot_rows_s8<Rom>(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step,
+                                index_t run, index_t rows, int32_t acc) {
+  typedef Rom Mem;
+  MINIML_AVR_ROWS("lpm");
+}
+template <>
+inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step,
+                                index_t run, index_t rows, int32_t acc) {
+  typedef Ram Mem;
+  MINIML_AVR_ROWS("ld");
+}
+#undef MINIML_AVR_ROWS
+#undef MINIML_AVR_TAP
 #endif
 
 }  // namespace detail

@@ -26,7 +26,14 @@ struct ConvWindow {
   const int8_t* in_group;  // first input channel of the group, [group_in][in_h][in_w]
   index_t in_h, in_w, plane, group_in, kernel_h, kernel_w, dilation_h, dilation_w;
   int8_t pad;  // input zero point: the value of a padded tap (the bias is folded, see below)
+  // Border windows with dilation_w == 1 and kernel_h * kernel_w <= kTapTable: tap_sum[ky * kernel_w + kx]
+  // = sum over the group's channels of weight[oc][ic][ky][kx], and tap_total their sum, so a border window
+  // needs no per-row weight sums: its padded weights sum to tap_total - (the in-bounds taps of tap_sum).
+  const int16_t* tap_sum;  // null: the per-row path
+  int32_t tap_total;
 };
+
+constexpr index_t kTapTable = 16;
 
 // sum + w[0] + ... + w[n - 1]: the weights of taps that fall in the padding.
 template <class Mem>
@@ -57,23 +64,41 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int8_t* w
     // Interior window: one flat loop over its group_in * kernel_h rows, pointer steps only (few live
     // values: on AVR every extra one is a spill in the hot loop).
     const index_t row_step = static_cast<index_t>(c.dilation_h * in_w);
-    const index_t chan_step = static_cast<index_t>(c.plane - kernel_h * row_step);
+    const index_t filter_plane = static_cast<index_t>(kernel_h * kernel_w);
     const int8_t* row = c.in_group + static_cast<index_t>(y0) * in_w + static_cast<index_t>(x0);
-    index_t rows = static_cast<index_t>(c.group_in * kernel_h);
-    index_t ky = kernel_h;
-    while (rows--) {
-      acc = dot_s8<Mem>(row, w, kernel_w, acc);
-      w += kernel_w;
-      row += row_step;
-      if (--ky == 0) {
-        ky = kernel_h;
-        row += chan_step;
-      }
+    for (index_t ic = 0; ic < c.group_in; ++ic, row += c.plane, w += filter_plane) {
+      acc = dot_rows_s8<Mem>(row, row_step, w, kernel_w, kernel_w, kernel_h, acc);
     }
     return acc;
   }
   // Window overlapping the padding. A padded tap contributes pad * w (the bias is folded, see
   // conv2d_s8): those weights are summed and multiplied by the zero point once at the end.
+  if (c.tap_sum != 0 && dilation_w == 1) {
+    // The in-bounds taps form rows x [kx_lo, kx_hi): one dot per in-bounds row and channel, and the
+    // padded weights from the per-tap table.
+    const index_t run = static_cast<index_t>(kx_hi - kx_lo);
+    // The rows in the input are ky in [ky_lo, ky_lo + rows): the window's rows are consecutive.
+    int32_t pad_sum = c.tap_total;
+    index_t ky_lo = 0, rows = 0;
+    sindex_t iy = y0;
+    for (index_t ky = 0; ky < kernel_h; ++ky, iy = static_cast<sindex_t>(iy + c.dilation_h)) {
+      if (iy < 0 || iy >= in_h) continue;
+      if (rows++ == 0) ky_lo = ky;
+      const int16_t* t = c.tap_sum + ky * kernel_w;
+      for (index_t kx = kx_lo; kx < kx_hi; ++kx) pad_sum -= t[kx];
+    }
+    if (run != 0 && rows != 0) {
+      const index_t row_step = static_cast<index_t>(c.dilation_h * in_w);
+      const index_t filter_plane = static_cast<index_t>(kernel_h * kernel_w);
+      const int8_t* in_c = c.in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo * c.dilation_h)) * in_w +
+                           static_cast<sindex_t>(x0 + static_cast<sindex_t>(kx_lo));
+      const int8_t* w_c = w + ky_lo * kernel_w + kx_lo;
+      for (index_t ic = 0; ic < c.group_in; ++ic, in_c += c.plane, w_c += filter_plane) {
+        acc = dot_rows_s8<Mem>(in_c, row_step, w_c, kernel_w, run, rows, acc);
+      }
+    }
+    return acc + static_cast<int32_t>(c.pad) * pad_sum;
+  }
   int32_t pad_sum = 0;
   const int8_t* in_c = c.in_group;
   sindex_t iy = y0;
@@ -147,7 +172,14 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
   c.dilation_h = dilation_h;
   c.dilation_w = dilation_w;
   c.pad = static_cast<int8_t>(input_zero_point);
-  const index_t filter = static_cast<index_t>(group_in * kernel_h * kernel_w);
+  const index_t taps = static_cast<index_t>(kernel_h * kernel_w);
+  const index_t filter = static_cast<index_t>(group_in * taps);
+  // Per-tap weight sums for the border windows (see ConvWindow); int16 holds 255 channels of int8.
+  int16_t tap_sum[detail::kTapTable];
+  const bool use_table = (padding_h != 0 || padding_w != 0) && dilation_w == 1 &&
+                         taps <= detail::kTapTable && group_in < 256;
+  c.tap_sum = use_table ? tap_sum : 0;
+  c.tap_total = 0;
   int8_t* out = output;
   const int8_t* w_oc = weight;
   for (index_t oc = 0; oc < out_channels; ++oc, w_oc += filter) {
@@ -155,6 +187,19 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
     const int32_t b = Mem::read(bias + oc);
     const int32_t m = Mem::read(multiplier + oc);
     const int8_t s = Mem::read(shift + oc);
+    if (use_table) {
+      for (index_t t = 0; t < taps; ++t) tap_sum[t] = 0;
+      int32_t total = 0;
+      const int8_t* wp = w_oc;
+      for (index_t ic = 0; ic < group_in; ++ic) {
+        for (index_t t = 0; t < taps; ++t, ++wp) {
+          const int8_t v = Mem::read(wp);
+          tap_sum[t] = static_cast<int16_t>(tap_sum[t] + v);
+          total += v;
+        }
+      }
+      c.tap_total = total;
+    }
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_h));
     for (index_t oy = 0; oy < out_h; ++oy, y0 = static_cast<sindex_t>(y0 + stride_h)) {
       sindex_t x0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_w));
