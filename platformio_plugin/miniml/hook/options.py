@@ -22,15 +22,20 @@ OPTIONS: Dict[str, str] = {
     "custom_miniml_model": "one or more .pt2 files, one per line, each `path` or `name = path`",
     "custom_miniml_quantize": "none, int8",
     "custom_miniml_calibration": "calibration inputs, a .npy or .pt file; needs quantize = int8",
+    "custom_miniml_calibration_method": "minmax, percentile, mse (int8 activation ranges)",
     "custom_miniml_on_device_learning": "yes, no (also true/false, on/off, 1/0)",
     "custom_miniml_loss": "mse, cross_entropy (needs on_device_learning = yes)",
     "custom_miniml_learning_rate": "a number > 0 (needs on_device_learning = yes)",
+    "custom_miniml_momentum": "a number >= 0, as torch.optim.SGD (needs on_device_learning = yes)",
+    "custom_miniml_trainable": "k (the last k Linear layers) or parameter names, comma-separated, "
+    "e.g. head,body.0.bias (needs on_device_learning = yes)",
     "custom_miniml_python": "a Python interpreter with torch (path or command name)",
     "custom_miniml_golden": "an integer >= 0: golden vectors embedded for on-target checks",
 }
 
 QUANTIZE_VALUES = ("none", "int8")
 LOSS_VALUES = ("mse", "cross_entropy")
+CALIBRATION_METHODS = ("minmax", "percentile", "mse")
 _TRUE = ("yes", "true", "on", "1")
 _FALSE = ("no", "false", "off", "0")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -66,9 +71,12 @@ class Options:
     models: Tuple[ModelSpec, ...]
     quantize: Optional[str] = None
     calibration: Optional[str] = None  # absolute path
+    calibration_method: Optional[str] = None
     on_device_learning: bool = False
     loss: Optional[str] = None
     learning_rate: Optional[float] = None
+    momentum: Optional[float] = None
+    trainable: Optional[str] = None  # as the CLI's --trainable takes it
     python: Optional[str] = None  # as written; resolved by exporter.find_python
     golden: int = 0
 
@@ -79,12 +87,18 @@ class Options:
             args += ["--quantize", self.quantize]
         if self.calibration:
             args += ["--calibration", self.calibration]
+        if self.calibration_method:
+            args += ["--calibration-method", self.calibration_method]
         if self.on_device_learning:
             args.append("--on-device-learning")
             if self.loss:
                 args += ["--loss", self.loss]
             if self.learning_rate is not None:
                 args += ["--learning-rate", repr(self.learning_rate)]
+            if self.momentum is not None:
+                args += ["--momentum", repr(self.momentum)]
+            if self.trainable:
+                args += ["--trainable", self.trainable]
         if self.golden:
             args += ["--golden", str(self.golden)]
         return args
@@ -160,6 +174,21 @@ def _bool(key: str, value: str) -> bool:
     raise _bad(key, value)
 
 
+def _learning_number(key: str, text: str, odl: bool) -> Optional[float]:
+    """A finite number for an on-device-learning option, or None when unset."""
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise _bad(key, text) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _bad(key, text)
+    if not odl:
+        raise _bad(key, text, "set custom_miniml_on_device_learning = yes")
+    return value
+
+
 def parse(raw: Mapping[str, str], project_dir: str) -> Options:
     """raw: every custom_miniml_* option of the env (other keys are ignored). Paths are relative to
     project_dir."""
@@ -187,6 +216,17 @@ def parse(raw: Mapping[str, str], project_dir: str) -> Options:
                 f"no file {calibration}",
             )
 
+    method = get("custom_miniml_calibration_method").lower() or None
+    if method is not None:
+        if method not in CALIBRATION_METHODS:
+            raise _bad("custom_miniml_calibration_method", get("custom_miniml_calibration_method"))
+        if quantize != "int8":
+            raise _bad(
+                "custom_miniml_calibration_method",
+                method,
+                "only used with custom_miniml_quantize = int8",
+            )
+
     odl = _bool("custom_miniml_on_device_learning", get("custom_miniml_on_device_learning") or "no")
 
     loss = get("custom_miniml_loss").lower() or None
@@ -210,6 +250,19 @@ def parse(raw: Mapping[str, str], project_dir: str) -> Options:
                 "custom_miniml_learning_rate", lr_text, "set custom_miniml_on_device_learning = yes"
             )
 
+    momentum = _learning_number("custom_miniml_momentum", get("custom_miniml_momentum"), odl)
+    if momentum is not None and momentum < 0.0:
+        raise _bad("custom_miniml_momentum", get("custom_miniml_momentum"))
+
+    trainable = get("custom_miniml_trainable") or None
+    if trainable is not None:
+        parts = [p.strip() for p in trainable.split(",")]
+        if not all(re.fullmatch(r"\d+|[A-Za-z_][A-Za-z0-9_.]*", p) for p in parts):
+            raise _bad("custom_miniml_trainable", trainable)
+        if not odl:
+            raise _bad("custom_miniml_trainable", trainable, "set custom_miniml_on_device_learning = yes")
+        trainable = ",".join(parts)
+
     golden_text = get("custom_miniml_golden") or "0"
     if not re.fullmatch(r"\d+", golden_text):
         raise _bad("custom_miniml_golden", golden_text)
@@ -219,9 +272,12 @@ def parse(raw: Mapping[str, str], project_dir: str) -> Options:
         models=models,
         quantize=None if quantize == "none" else quantize,
         calibration=calibration or None,
+        calibration_method=method,
         on_device_learning=odl,
         loss=loss,
         learning_rate=learning_rate,
+        momentum=momentum,
+        trainable=trainable,
         python=get("custom_miniml_python") or None,
         golden=golden,
     )

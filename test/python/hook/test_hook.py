@@ -123,6 +123,8 @@ def test_options_reach_the_exporter(tmp_path, fake_python):
                 "custom_miniml_on_device_learning": "yes",
                 "custom_miniml_loss": "mse",
                 "custom_miniml_learning_rate": "0.05",
+                "custom_miniml_momentum": "0.9",
+                "custom_miniml_trainable": "head, body.0.bias",
             },
         )
     )
@@ -131,6 +133,7 @@ def test_options_reach_the_exporter(tmp_path, fake_python):
     assert first["golden"] == "4"
     assert second["on_device_learning"] is True
     assert second["loss"] == "mse" and float(second["learning_rate"]) == 0.05
+    assert float(second["momentum"]) == 0.9 and second["trainable"] == "head,body.0.bias"
 
 
 def test_no_model_option_does_nothing(tmp_path, fake_python):
@@ -167,6 +170,22 @@ BAD_OPTIONS = {
     "learning_rate_text": (
         {"custom_miniml_on_device_learning": "1", "custom_miniml_learning_rate": "fast"},
         "custom_miniml_learning_rate = 'fast' is not valid; valid: a number > 0",
+    ),
+    "momentum": (
+        {"custom_miniml_on_device_learning": "yes", "custom_miniml_momentum": "-0.5"},
+        "custom_miniml_momentum = '-0.5' is not valid; valid: a number >= 0",
+    ),
+    "momentum_without_learning": (
+        {"custom_miniml_momentum": "0.9"},
+        "custom_miniml_momentum = '0.9' is not valid (set custom_miniml_on_device_learning = yes)",
+    ),
+    "trainable": (
+        {"custom_miniml_on_device_learning": "yes", "custom_miniml_trainable": "head; rm"},
+        "custom_miniml_trainable = 'head; rm' is not valid; valid: k (the last k Linear layers)",
+    ),
+    "calibration_method": (
+        {"custom_miniml_quantize": "int8", "custom_miniml_calibration_method": "kl"},
+        "custom_miniml_calibration_method = 'kl' is not valid; valid: minmax, percentile, mse",
     ),
     "golden": (
         {"custom_miniml_golden": "two"},
