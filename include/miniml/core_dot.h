@@ -139,6 +139,18 @@ inline int32_t dot_rows_s8(const int8_t* a, index_t a_step, const int8_t* b, ind
   return acc;
 }
 
+// acc + sum over channels ch < chans of dot_rows_s8(a + ch * a_chan, a_step, b + ch * b_chan, b_step, run,
+// rows): a convolution window over all its input channels in one call. Requires rows * a_step <= a_chan
+// and rows * b_step <= b_chan, run <= a_step and run <= b_step (rows of a window inside one channel).
+template <class Mem>
+inline int32_t dot_window_s8(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b, index_t b_step,
+                             index_t b_chan, index_t run, index_t rows, index_t chans, int32_t acc) {
+  for (index_t ch = 0; ch < chans; ++ch, a += a_chan, b += b_chan) {
+    acc = dot_rows_s8<Mem>(a, a_step, b, b_step, run, rows, acc);
+  }
+  return acc;
+}
+
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
 // ATmega: the rows loop in the same asm as the taps (15 cycles per tap, 8 per row), for run and rows below
 // 256; otherwise the loop above.
@@ -186,6 +198,71 @@ inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b
   MINIML_AVR_ROWS("ld");
 }
 #undef MINIML_AVR_ROWS
+
+// ATmega: channels, rows and taps in one asm loop (per tap 15 cycles, per row 8, per channel 8) when every
+// count and pointer step fits a byte (small feature maps); otherwise one dot_rows_s8 per channel.
+#define MINIML_AVR_WINDOW(LOAD_B)                                                                  \
+  const index_t a_next = static_cast<index_t>(a_chan - rows * a_step);                             \
+  const index_t b_next = static_cast<index_t>(b_chan - rows * b_step);                             \
+  if (run == 0 || rows == 0 || chans == 0) return acc;                                             \
+  if (run > 255 || rows > 255 || chans > 255 || a_step - run > 255 || b_step - run > 255 ||        \
+      a_next > 255 || b_next > 255) {                                                              \
+    for (index_t ch = 0; ch < chans; ++ch, a += a_chan, b += b_chan) {                             \
+      acc = dot_rows_s8<Mem>(a, a_step, b, b_step, run, rows, acc);                                \
+    }                                                                                              \
+    return acc;                                                                                    \
+  }                                                                                                \
+  const uint8_t a_skip = static_cast<uint8_t>(a_step - run), b_skip = static_cast<uint8_t>(b_step - run); \
+  const uint8_t a_nx = static_cast<uint8_t>(a_next), b_nx = static_cast<uint8_t>(b_next);          \
+  uint8_t n_ch = static_cast<uint8_t>(chans);                                                      \
+  const uint8_t n_rows = static_cast<uint8_t>(rows), n_run = static_cast<uint8_t>(run);            \
+  uint8_t c_rows, c_run, zero;                                                                     \
+  int8_t x, y;                                                                                     \
+  uint8_t s;                                                                                       \
+  __asm__ volatile(                                                                                \
+      "clr %[z]\n\t"                                                                               \
+      "0:\n\t"                                                                                     \
+      "mov %[cr], %[rows]\n\t"                                                                     \
+      "1:\n\t"                                                                                     \
+      "mov %[c], %[run]\n\t"                                                                       \
+      "2:\n\t" MINIML_AVR_TAP(LOAD_B)                                                            \
+      "dec %[c]\n\t"                                                                               \
+      "brne 2b\n\t"                                                                                \
+      "add %A[pa], %[as]\n\t"                                                                      \
+      "adc %B[pa], %[z]\n\t"                                                                       \
+      "add %A[pb], %[bs]\n\t"                                                                      \
+      "adc %B[pb], %[z]\n\t"                                                                       \
+      "dec %[cr]\n\t"                                                                              \
+      "brne 1b\n\t"                                                                                \
+      "add %A[pa], %[an]\n\t"                                                                      \
+      "adc %B[pa], %[z]\n\t"                                                                       \
+      "add %A[pb], %[bn]\n\t"                                                                      \
+      "adc %B[pb], %[z]\n\t"                                                                       \
+      "dec %[ch]\n\t"                                                                              \
+      "brne 0b\n\t"                                                                                \
+      "clr __zero_reg__"                                                                          \
+      : [acc] "+r"(acc), [pa] "+x"(a), [pb] "+z"(b), [ch] "+r"(n_ch), [cr] "=&r"(c_rows),          \
+        [c] "=&r"(c_run), [z] "=&r"(zero), [x] "=&d"(x), [y] "=&d"(y), [s] "=&r"(s)                \
+      : [run] "r"(n_run), [rows] "r"(n_rows), [as] "r"(a_skip), [bs] "r"(b_skip), [an] "r"(a_nx),  \
+        [bn] "r"(b_nx)                                                                             \
+      : "r0", "memory");                                                                           \
+  return acc
+
+template <>
+inline int32_t dot_window_s8<Rom>(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b,
+                                  index_t b_step, index_t b_chan, index_t run, index_t rows, index_t chans,
+                                  int32_t acc) {
+  typedef Rom Mem;
+  MINIML_AVR_WINDOW("lpm");
+}
+template <>
+inline int32_t dot_window_s8<Ram>(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b,
+                                  index_t b_step, index_t b_chan, index_t run, index_t rows, index_t chans,
+                                  int32_t acc) {
+  typedef Ram Mem;
+  MINIML_AVR_WINDOW("ld");
+}
+#undef MINIML_AVR_WINDOW
 #undef MINIML_AVR_TAP
 #endif
 

@@ -66,10 +66,9 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int8_t* w
     const index_t row_step = static_cast<index_t>(c.dilation_h * in_w);
     const index_t filter_plane = static_cast<index_t>(kernel_h * kernel_w);
     const int8_t* row = c.in_group + static_cast<index_t>(y0) * in_w + static_cast<index_t>(x0);
-    for (index_t ic = 0; ic < c.group_in; ++ic, row += c.plane, w += filter_plane) {
-      acc = dot_rows_s8<Mem>(row, row_step, w, kernel_w, kernel_w, kernel_h, acc);
-    }
-    return acc;
+    if (c.group_in == 1) return dot_rows_s8<Mem>(row, row_step, w, kernel_w, kernel_w, kernel_h, acc);
+    return dot_window_s8<Mem>(row, row_step, c.plane, w, kernel_w, filter_plane, kernel_w, kernel_h, c.group_in,
+                              acc);
   }
   // Window overlapping the padding. A padded tap contributes pad * w (the bias is folded, see
   // conv2d_s8): those weights are summed and multiplied by the zero point once at the end.
@@ -93,9 +92,7 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int8_t* w
       const int8_t* in_c = c.in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo * c.dilation_h)) * in_w +
                            static_cast<sindex_t>(x0 + static_cast<sindex_t>(kx_lo));
       const int8_t* w_c = w + ky_lo * kernel_w + kx_lo;
-      for (index_t ic = 0; ic < c.group_in; ++ic, in_c += c.plane, w_c += filter_plane) {
-        acc = dot_rows_s8<Mem>(in_c, row_step, w_c, kernel_w, run, rows, acc);
-      }
+      acc = dot_window_s8<Mem>(in_c, row_step, c.plane, w_c, kernel_w, filter_plane, run, rows, c.group_in, acc);
     }
     return acc + static_cast<int32_t>(c.pad) * pad_sum;
   }
