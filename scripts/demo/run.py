@@ -5,6 +5,7 @@ board's numbers printed beside PyTorch's.
              builds a user-style PlatformIO project in build/demo/ (lib_deps = the repo; the build hook exports
              the model via custom_miniml_model) for sim_uno and sim_stm32; `pio run -t upload` runs each
              firmware in its simulator; outputs come back as exact float bits.
+  learning   the sensor-calibration demo on the simulated Uno: on-device learning, save, reboot, load.
 
 Usage: .venv/bin/python scripts/demo/run.py [STEP ...]   (default: every step in STEPS, in order)
 A new step is a function returning True on success, added to STEPS.
@@ -172,8 +173,16 @@ def _print_costs() -> None:
         print("[miniml] %-9s one predict(): %d %s%s" % (board, n, unit, extra))
 
 
+def demo_learning() -> bool:
+    """The headline use case: a sensor model adapts its last layer to a new machine on the simulated Uno
+    (scripts/demo_sensor.py), saves what it learned and keeps it across a reboot."""
+    print("[miniml] on-device learning on the simulated Uno (scripts/demo_sensor.py)")
+    return subprocess.run([sys.executable, str(REPO / "scripts" / "demo_sensor.py"), "--board", "uno"]).returncode == 0
+
+
 STEPS: Dict[str, Callable[[], bool]] = {
     "inference": demo_inference,
+    "learning": demo_learning,
 }
 
 
