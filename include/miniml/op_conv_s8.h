@@ -26,14 +26,16 @@ struct ConvWindow {
   const int8_t* in_group;  // first input channel of the group, [group_in][in_h][in_w]
   index_t in_h, in_w, plane, group_in, kernel_h, kernel_w, dilation_h, dilation_w;
   int8_t pad;  // input zero point: the value of a padded tap (the bias is folded, see below)
-  // Border windows with dilation_w == 1 and kernel_h * kernel_w <= kTapTable: tap_sum[ky * kernel_w + kx]
-  // = sum over the group's channels of weight[oc][ic][ky][kx], and tap_total their sum, so a border window
-  // needs no per-row weight sums: its padded weights sum to tap_total - (the in-bounds taps of tap_sum).
+  // Border windows when dilations are 1, kernel_h * kernel_w <= kTapTable and group_in * kernel_h *
+  // kernel_w * 128 < 2^15: tap_sum is the summed-area table of the weights summed over the group's
+  // channels, tap_sum[i * (kernel_w + 1) + j] = sum over ky < i, kx < j, ic of weight[oc][ic][ky][kx]
+  // (int16: its bound), so the padded weights of any window sum to tap_sum's corner minus the in-bounds
+  // rectangle, four reads.
   const int16_t* tap_sum;  // null: the per-row path
-  int32_t tap_total;
 };
 
 constexpr index_t kTapTable = 16;
+constexpr index_t kTapSumSize = 2 * kTapTable + 2;  // (kernel_h + 1) (kernel_w + 1) for h w <= 16
 
 // sum + w[0] + ... + w[n - 1]: the weights of taps that fall in the padding.
 template <class Mem>
@@ -72,29 +74,35 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int8_t* w
   }
   // Window overlapping the padding. A padded tap contributes pad * w (the bias is folded, see
   // conv2d_s8): those weights are summed and multiplied by the zero point once at the end.
-  if (c.tap_sum != 0 && dilation_w == 1) {
-    // The in-bounds taps form rows x [kx_lo, kx_hi): one dot per in-bounds row and channel, and the
-    // padded weights from the per-tap table.
+  if (c.tap_sum != 0) {
+    // The in-bounds taps form rows [ky_lo, ky_hi) x [kx_lo, kx_hi): one dot_window_s8 (dot_rows_s8 for a
+    // single channel), and the padded weights from the table (dilations are 1 here).
     const index_t run = static_cast<index_t>(kx_hi - kx_lo);
-    // The rows in the input are ky in [ky_lo, ky_lo + rows): the window's rows are consecutive.
-    int32_t pad_sum = c.tap_total;
-    index_t ky_lo = 0, rows = 0;
-    sindex_t iy = y0;
-    for (index_t ky = 0; ky < kernel_h; ++ky, iy = static_cast<sindex_t>(iy + c.dilation_h)) {
-      if (iy < 0 || iy >= in_h) continue;
-      if (rows++ == 0) ky_lo = ky;
-      const int16_t* t = c.tap_sum + ky * kernel_w;
-      for (index_t kx = kx_lo; kx < kx_hi; ++kx) pad_sum -= t[kx];
-    }
+    const index_t ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
+    const sindex_t room = static_cast<sindex_t>(in_h - y0);
+    index_t ky_hi = kernel_h;
+    if (room < static_cast<sindex_t>(ky_hi)) ky_hi = static_cast<index_t>(room > 0 ? room : 0);
+    if (ky_hi < ky_lo) ky_hi = ky_lo;
+    const index_t rows = static_cast<index_t>(ky_hi - ky_lo);
+    const index_t sw = static_cast<index_t>(kernel_w + 1);
+    const int16_t* lo = c.tap_sum + ky_lo * sw;
+    const int16_t* hi = c.tap_sum + ky_hi * sw;
+    const int16_t* all = c.tap_sum + kernel_h * sw + kernel_w;
+    // uint16 arithmetic: exact modulo 2^16, and the result fits int16.
+    const int16_t pad_sum = static_cast<int16_t>(
+        static_cast<uint16_t>(*all) - static_cast<uint16_t>(hi[kx_hi]) + static_cast<uint16_t>(lo[kx_hi]) +
+        static_cast<uint16_t>(hi[kx_lo]) - static_cast<uint16_t>(lo[kx_lo]));
     if (run != 0 && rows != 0) {
-      const index_t row_step = static_cast<index_t>(c.dilation_h * in_w);
+      const index_t row_step = in_w;
       const index_t filter_plane = static_cast<index_t>(kernel_h * kernel_w);
-      const int8_t* in_c = c.in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo * c.dilation_h)) * in_w +
+      const int8_t* in_c = c.in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo)) * in_w +
                            static_cast<sindex_t>(x0 + static_cast<sindex_t>(kx_lo));
       const int8_t* w_c = w + ky_lo * kernel_w + kx_lo;
-      acc = dot_window_s8<Mem>(in_c, row_step, c.plane, w_c, kernel_w, filter_plane, run, rows, c.group_in, acc);
+      acc = c.group_in == 1
+                ? dot_rows_s8<Mem>(in_c, row_step, w_c, kernel_w, run, rows, acc)
+                : dot_window_s8<Mem>(in_c, row_step, c.plane, w_c, kernel_w, filter_plane, run, rows, c.group_in, acc);
     }
-    return acc + static_cast<int32_t>(c.pad) * pad_sum;
+    return acc + static_cast<int32_t>(c.pad) * static_cast<int32_t>(pad_sum);
   }
   int32_t pad_sum = 0;
   const int8_t* in_c = c.in_group;
@@ -172,11 +180,11 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
   const index_t taps = static_cast<index_t>(kernel_h * kernel_w);
   const index_t filter = static_cast<index_t>(group_in * taps);
   // Per-tap weight sums for the border windows (see ConvWindow); int16 holds 255 channels of int8.
-  int16_t tap_sum[detail::kTapTable];
-  const bool use_table = (padding_h != 0 || padding_w != 0) && dilation_w == 1 &&
-                         taps <= detail::kTapTable && group_in < 256;
+  // Summed-area table of the weights for the border windows (see ConvWindow).
+  int16_t tap_sum[detail::kTapSumSize];
+  const bool use_table = (padding_h != 0 || padding_w != 0) && dilation_w == 1 && dilation_h == 1 &&
+                         taps <= detail::kTapTable && static_cast<uint32_t>(group_in) * taps < 256;
   c.tap_sum = use_table ? tap_sum : 0;
-  c.tap_total = 0;
   int8_t* out = output;
   const int8_t* w_oc = weight;
   for (index_t oc = 0; oc < out_channels; ++oc, w_oc += filter) {
@@ -185,17 +193,18 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
     const int32_t m = Mem::read(multiplier + oc);
     const int8_t s = Mem::read(shift + oc);
     if (use_table) {
-      for (index_t t = 0; t < taps; ++t) tap_sum[t] = 0;
-      int32_t total = 0;
-      const int8_t* wp = w_oc;
-      for (index_t ic = 0; ic < group_in; ++ic) {
-        for (index_t t = 0; t < taps; ++t, ++wp) {
-          const int8_t v = Mem::read(wp);
-          tap_sum[t] = static_cast<int16_t>(tap_sum[t] + v);
-          total += v;
+      // Row 0 and column 0 are zero; entry (i + 1, j + 1) = weights over ky <= i, kx <= j, all channels.
+      const index_t sw = static_cast<index_t>(kernel_w + 1);
+      for (index_t j = 0; j < sw; ++j) tap_sum[j] = 0;
+      for (index_t i = 0; i < kernel_h; ++i) {
+        int16_t row = 0;
+        tap_sum[(i + 1) * sw] = 0;
+        for (index_t j = 0; j < kernel_w; ++j) {
+          const int8_t* wp = w_oc + i * kernel_w + j;
+          for (index_t ic = 0; ic < group_in; ++ic, wp += taps) row = static_cast<int16_t>(row + Mem::read(wp));
+          tap_sum[(i + 1) * sw + j + 1] = static_cast<int16_t>(tap_sum[i * sw + j + 1] + row);
         }
       }
-      c.tap_total = total;
     }
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_h));
     for (index_t oy = 0; oy < out_h; ++oy, y0 = static_cast<sindex_t>(y0 + stride_h)) {
