@@ -182,6 +182,13 @@ def test_digits_on_simulated_uno(digits):
             "-mmcu=atmega328p",
             "-DF_CPU=16000000UL",
             "-Os",
+            # the PlatformIO atmelavr flags: LTO inlines the kernels' asm into their callers (it once
+            # exposed a miscompiled dot_rows_s8 that plain -Os did not)
+            "-ffunction-sections",
+            "-fdata-sections",
+            "-flto",
+            "-fuse-linker-plugin",
+            "-Wl,--gc-sections",
             "-std=gnu++11",
             "-Wall",
             "-Wextra",
