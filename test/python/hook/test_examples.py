@@ -14,13 +14,9 @@ import subprocess
 import sys
 
 import pytest
+from hook_support import REPO
 
-from conftest import REPO, _exporter_ready
-
-pytestmark = [
-    pytest.mark.pio,
-    pytest.mark.skipif(not _exporter_ready(), reason="the exporter CLI is not there yet"),
-]
+pytestmark = pytest.mark.pio
 
 ENVS = ("native", "sim_uno", "sim_stm32", "sim_esp32c3")
 # example -> a line its firmware prints on the simulated Uno

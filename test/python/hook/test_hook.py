@@ -14,8 +14,7 @@ import subprocess
 import sys
 
 import pytest
-
-from conftest import REPO, FakeEnv, run_hook, write_pt2
+from hook_support import REPO, FakeEnv, run_hook, write_pt2
 
 
 def _env(tmp_path, fake_python, extra=None, **kw) -> FakeEnv:

@@ -13,10 +13,7 @@ import sys
 import zipfile
 
 import pytest
-
-from conftest import FakeEnv, _exporter_ready, run_hook, save_mlp_pt2
-
-pytestmark = pytest.mark.skipif(not _exporter_ready(), reason="the exporter CLI is not there yet")
+from hook_support import FakeEnv, run_hook, save_mlp_pt2
 
 
 def _fail(env, capsys) -> str:

@@ -11,8 +11,7 @@ import sys
 import zipfile
 
 import pytest
-
-from conftest import REPO
+from hook_support import REPO
 
 
 def _package(tmp_path) -> str:

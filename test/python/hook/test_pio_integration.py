@@ -16,8 +16,7 @@ import subprocess
 import sys
 
 import pytest
-
-from conftest import REPO, save_mlp_pt2
+from hook_support import REPO, save_mlp_pt2
 
 pytestmark = pytest.mark.pio
 
@@ -170,10 +169,6 @@ def project(tmp_path_factory, request):
         pytest.skip(
             "offline PlatformIO core missing: run scripts/setup.sh (scripts/offline_platformio.py)"
         )
-    from conftest import _exporter_ready
-
-    if not _exporter_ready():
-        pytest.skip("the exporter CLI is not there yet")
     return _make_project(tmp_path_factory.mktemp("pio"))
 
 
