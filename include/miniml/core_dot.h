@@ -9,6 +9,14 @@
 #include "core_rom.h"
 #include "core_types.h"
 
+// The plain and SMLAD dot loops are always inlined: conv windows call them once per row, where a call
+// costs more than the taps (with more call sites, -Os would otherwise outline them).
+#if defined(__GNUC__) && !defined(__AVR__)
+#define MINIML_DOT_INLINE __attribute__((always_inline)) inline
+#else  // AVR: not on the asm specialisations, which GCC would force inline into register-starved callers
+#define MINIML_DOT_INLINE inline
+#endif
+
 namespace miniml {
 namespace detail {
 
@@ -36,7 +44,7 @@ inline int16_t mul_s8(int8_t a, int8_t b) {
 // acc + sum_i a[i] * b[i]. a: int8 activations in SRAM; b: int8 weights read through Mem (flash or SRAM).
 // Plain reference loop: one mul_s8 and a 32-bit add per tap.
 template <class Mem>
-inline int32_t dot_s8_plain(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
+MINIML_DOT_INLINE int32_t dot_s8_plain(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
   for (index_t i = 0; i < n; ++i) acc += mul_s8(a[i], Mem::read(b + i));
   return acc;
 }
@@ -62,7 +70,7 @@ inline int32_t smlad(uint32_t x, uint32_t y, int32_t acc) {
 }
 
 template <class Mem>
-inline int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
+MINIML_DOT_INLINE int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
   index_t i = 0;
   for (; i + 4 <= n; i += 4) {
     uint32_t va, vb;
@@ -132,7 +140,7 @@ inline int32_t dot_s8<Ram>(const int8_t* a, const int8_t* b, index_t n, int32_t 
 #undef MINIML_AVR_DOT
 #else
 template <class Mem>
-inline int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
+MINIML_DOT_INLINE int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
   return dot_s8_plain<Mem>(a, b, n, acc);
 }
 #endif
@@ -140,7 +148,7 @@ inline int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) 
 // acc + sum over rows r < rows of dot(a + r * a_step, b + r * b_step, run): a window's rows (one input
 // channel of a convolution), one call instead of one per row.
 template <class Mem>
-inline int32_t dot_rows_s8(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step, index_t run,
+MINIML_DOT_INLINE int32_t dot_rows_s8(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step, index_t run,
                            index_t rows, int32_t acc) {
   for (index_t r = 0; r < rows; ++r, a += a_step, b += b_step) acc = dot_s8<Mem>(a, b, run, acc);
   return acc;
@@ -150,10 +158,22 @@ inline int32_t dot_rows_s8(const int8_t* a, index_t a_step, const int8_t* b, ind
 // rows): a convolution window over all its input channels in one call. Requires rows * a_step <= a_chan
 // and rows * b_step <= b_chan, run <= a_step and run <= b_step (rows of a window inside one channel).
 template <class Mem>
-inline int32_t dot_window_s8(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b, index_t b_step,
+MINIML_DOT_INLINE int32_t dot_window_s8(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b, index_t b_step,
                              index_t b_chan, index_t run, index_t rows, index_t chans, int32_t acc) {
-  for (index_t ch = 0; ch < chans; ++ch, a += a_chan, b += b_chan) {
-    acc = dot_rows_s8<Mem>(a, a_step, b, b_step, run, rows, acc);
+  if (rows == 0) return acc;
+  // One flat loop over the chans * rows rows (fewer live values than two nested loops).
+  const index_t a_next = static_cast<index_t>(a_chan - rows * a_step);
+  const index_t b_next = static_cast<index_t>(b_chan - rows * b_step);
+  index_t left = static_cast<index_t>(rows * chans), r = rows;
+  while (left--) {
+    acc = dot_s8<Mem>(a, b, run, acc);
+    a += a_step;
+    b += b_step;
+    if (--r == 0) {
+      r = rows;
+      a += a_next;
+      b += b_next;
+    }
   }
   return acc;
 }
@@ -163,18 +183,19 @@ inline int32_t dot_window_s8(const int8_t* a, index_t a_step, index_t a_chan, co
 // 256; otherwise the loop above.
 #define MINIML_AVR_ROWS_ASM(LOAD_B, ROW)                                                           \
   __asm__ volatile(                                                                                 \
+      "mov %[cr], %[rows]\n\t"                                                                      \
       "1:\n\t"                                                                                      \
       ROW                                                                                           \
       "add %A[pa], %A[as]\n\t"                                                                      \
       "adc %B[pa], %B[as]\n\t"                                                                      \
       "add %A[pb], %A[bs]\n\t"                                                                      \
       "adc %B[pb], %B[bs]\n\t"                                                                      \
-      "dec %[rows]\n\t"                                                                             \
+      "dec %[cr]\n\t"                                                                               \
       "brne 1b\n\t"                                                                                 \
       "clr __zero_reg__"                                                                           \
-      : [acc] "+r"(acc), [pa] "+x"(a), [pb] "+z"(b), [rows] "+r"(n_rows), [c] "=&r"(cnt),           \
+      : [acc] "+r"(acc), [pa] "+x"(a), [pb] "+z"(b), [cr] "=&r"(c_rows), [c] "=&r"(cnt),            \
         [x] "=&d"(x), [y] "=&d"(y), [s] "=&r"(s)                                                    \
-      : [run] "r"(n_run), [as] "r"(a_skip), [bs] "r"(b_skip)                                        \
+      : [run] "r"(n_run), [rows] "r"(n_rows), [as] "r"(a_skip), [bs] "r"(b_skip)                    \
       : "r0", "memory");
 #define MINIML_AVR_ROWS(LOAD_B)                                                                     \
   if (run == 0 || rows == 0) return acc;                                                            \
@@ -183,9 +204,8 @@ inline int32_t dot_window_s8(const int8_t* a, index_t a_step, index_t a_chan, co
     return acc;                                                                                     \
   }                                                                                                 \
   uint16_t a_skip = static_cast<uint16_t>(a_step - run), b_skip = static_cast<uint16_t>(b_step - run); \
-  uint8_t n_rows = static_cast<uint8_t>(rows);                                                      \
-  const uint8_t n_run = static_cast<uint8_t>(run);                                                  \
-  uint8_t cnt;                                                                                      \
+  const uint8_t n_rows = static_cast<uint8_t>(rows), n_run = static_cast<uint8_t>(run);            \
+  uint8_t cnt, c_rows;                                                                              \
   int8_t x, y;                                                                                      \
   uint8_t s;                                                                                        \
   MINIML_AVR_ROWS_ASM(LOAD_B, MINIML_AVR_ROW_N(LOAD_B));                                            \
@@ -211,6 +231,7 @@ inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b
 #define MINIML_AVR_WINDOW_ASM(LOAD_B, ROW)                                                        \
   __asm__ volatile(                                                                                \
       "clr %[z]\n\t"                                                                               \
+      "mov %[cc], %[ch]\n\t"                                                                       \
       "0:\n\t"                                                                                     \
       "mov %[cr], %[rows]\n\t"                                                                     \
       "1:\n\t"                                                                                     \
@@ -225,13 +246,13 @@ inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b
       "adc %B[pa], %[z]\n\t"                                                                       \
       "add %A[pb], %[bn]\n\t"                                                                      \
       "adc %B[pb], %[z]\n\t"                                                                       \
-      "dec %[ch]\n\t"                                                                              \
+      "dec %[cc]\n\t"                                                                              \
       "brne 0b\n\t"                                                                                \
       "clr __zero_reg__"                                                                          \
-      : [acc] "+r"(acc), [pa] "+x"(a), [pb] "+z"(b), [ch] "+r"(n_ch), [cr] "=&r"(c_rows),          \
+      : [acc] "+r"(acc), [pa] "+x"(a), [pb] "+z"(b), [cc] "=&r"(c_ch), [cr] "=&r"(c_rows),         \
         [c] "=&r"(c_run), [z] "=&r"(zero), [x] "=&d"(x), [y] "=&d"(y), [s] "=&r"(s)                \
-      : [run] "r"(n_run), [rows] "r"(n_rows), [as] "r"(a_skip), [bs] "r"(b_skip), [an] "r"(a_nx),  \
-        [bn] "r"(b_nx)                                                                             \
+      : [ch] "r"(n_ch), [run] "r"(n_run), [rows] "r"(n_rows), [as] "r"(a_skip), [bs] "r"(b_skip),  \
+        [an] "r"(a_nx), [bn] "r"(b_nx)                                                             \
       : "r0", "memory");
 #define MINIML_AVR_WINDOW(LOAD_B)                                                                  \
   const index_t a_next = static_cast<index_t>(a_chan - rows * a_step);                             \
@@ -246,9 +267,9 @@ inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b
   }                                                                                                \
   const uint8_t a_skip = static_cast<uint8_t>(a_step - run), b_skip = static_cast<uint8_t>(b_step - run); \
   const uint8_t a_nx = static_cast<uint8_t>(a_next), b_nx = static_cast<uint8_t>(b_next);          \
-  uint8_t n_ch = static_cast<uint8_t>(chans);                                                      \
+  const uint8_t n_ch = static_cast<uint8_t>(chans);                                                \
   const uint8_t n_rows = static_cast<uint8_t>(rows), n_run = static_cast<uint8_t>(run);            \
-  uint8_t c_rows, c_run, zero;                                                                     \
+  uint8_t c_ch, c_rows, c_run, zero;                                                               \
   int8_t x, y;                                                                                     \
   uint8_t s;                                                                                       \
   if (n_run == 3) {                                                                                \
@@ -259,14 +280,14 @@ inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b
   return acc
 
 template <>
-inline int32_t dot_window_s8<Rom>(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b,
+__attribute__((noinline)) inline int32_t dot_window_s8<Rom>(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b,
                                   index_t b_step, index_t b_chan, index_t run, index_t rows, index_t chans,
                                   int32_t acc) {
   typedef Rom Mem;
   MINIML_AVR_WINDOW("lpm");
 }
 template <>
-inline int32_t dot_window_s8<Ram>(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b,
+__attribute__((noinline)) inline int32_t dot_window_s8<Ram>(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b,
                                   index_t b_step, index_t b_chan, index_t run, index_t rows, index_t chans,
                                   int32_t acc) {
   typedef Ram Mem;
