@@ -1,4 +1,5 @@
-"""Regenerates the README's tables from their sources: the op registry and the hook's option set.
+"""Regenerates the README's tables from their sources: the op registry, the hook's option set and the
+benchmark targets table of docs/benchmarks.md (written by `make bench`).
 
   .venv/bin/python scripts/update_readme.py          rewrite README.md in place
 test/python/test_readme.py fails when the README and the sources disagree.
@@ -28,9 +29,17 @@ def op_table() -> str:
     return table().strip()
 
 
+def bench_targets() -> str:
+    """The targets table of docs/benchmarks.md, as `make bench` last wrote it."""
+    text = (REPO / "docs" / "benchmarks.md").read_text()
+    section = text.split("## Targets", 1)[1].split("\n#", 1)[0]
+    return "\n".join(line for line in section.splitlines() if line.startswith("|"))
+
+
 def render(readme: str) -> str:
     """README text with every generated block replaced by its source's current table."""
-    for marker, make in (("options-table", options_table), ("op-table", op_table)):
+    blocks = (("options-table", options_table), ("op-table", op_table), ("bench-targets", bench_targets))
+    for marker, make in blocks:
         block = re.compile(r"(<!-- %s:[^\n]*-->\n).*?(<!-- /%s -->)" % (marker, marker), re.S)
         readme = block.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), readme)
     return readme

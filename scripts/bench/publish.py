@@ -299,10 +299,9 @@ def _why(res: Dict[str, Any]) -> List[str]:
             "edges "
             "(16 quantize, 4 dequantize, soft-float division as TFLM rounds) add %d cycles. 0.3 "
             "ms is "
-            "4800 cycles: it needs about 10 cycles per MAC (an unrolled asm loop) and about 80 per "
-            "requantisation (a 32x32->64 high multiply written with `mul` instead of four "
-            "__umulhisi3 "
-            "calls and variable shift loops), and even then only for predict_int8."
+            "4800 cycles, below the floor of this scheme: at least 12 cycles per MAC with a flash "
+            "weight (ld 2 + lpm 3 + muls 2 + sign 1 + 32-bit add 4) and about 150 per TFLM-exact "
+            "requantisation already make 6840."
             % (
                 core,
                 core / 16000.0,
@@ -337,9 +336,9 @@ def _why(res: Dict[str, Any]) -> List[str]:
     r = _find(rows, "digits_cnn", "uno", "int8")
     if r and r.get("predict_cycles"):
         L.append(
-            "- digits CNN: %d cycles for %d MACs = %.0f cycles per MAC (dot_s8 %s per tap, but "
-            "conv2d_s8 "
-            "calls it once per 3-tap window row in the [C][H][W] layout, plus %d requantisations). "
+            "- digits CNN: %d cycles for %d MACs = %.0f cycles per MAC (dot_s8 %s per tap; "
+            "conv2d_s8 runs a window's channels and rows in one asm loop, border windows add "
+            "their padding term from a summed-area table, plus %d requantisations). "
             "10 ms is 160000 cycles = %.1f cycles per MAC, below the cost of one AVR int8 "
             "multiply-accumulate with a flash weight (ld 2 + lpm 3 + muls 2 + 32-bit add 4 = 11 "
             "cycles "
