@@ -36,57 +36,11 @@ import sys
 import numpy as np
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-RUNNER = os.path.join(REPO, "platformio_plugin", "platforms", "miniml_run.py")
-WARN = [
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-    "-Wdouble-promotion",
-    "-Wfloat-conversion",
-    "-ffp-contract=off",
-]
-BOARDS = {
-    "stm32": [
-        "arm-none-eabi-g++",
-        "-mcpu=cortex-m4",
-        "-mthumb",
-        "-mfloat-abi=hard",
-        "-mfpu=fpv4-sp-d16",
-        "-Os",
-        "-std=c++11",
-        "-fno-exceptions",
-        "-fno-rtti",
-        "-fno-threadsafe-statics",
-        "--specs=picolibc.specs",
-        "--oslib=semihost",
-        "--crt0=semihost",
-        "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=1048576,"
-        "--defsym=__ram=0x20000000,--defsym=__ram_size=131072",
-    ],
-    "uno": [
-        "avr-g++",
-        "-mmcu=atmega328p",
-        "-Os",
-        "-std=gnu++11",
-        "-fno-exceptions",
-        "-fno-threadsafe-statics",
-    ],
-    "esp32c3": [
-        "riscv64-unknown-elf-g++",
-        "-march=rv32imc",
-        "-mabi=ilp32",
-        "-Os",
-        "-std=c++11",
-        "-fno-exceptions",
-        "-fno-rtti",
-        "--specs=picolibc.specs",
-        "--oslib=semihost",
-        "--crt0=semihost",
-        "-Wl,--defsym=__flash=0x80000000,--defsym=__flash_size=4194304,"
-        "--defsym=__ram=0x80400000,--defsym=__ram_size=524288",
-    ],
-    "host": ["g++", "-O2", "-std=c++11"],
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import toolchains  # noqa: E402  (scripts/toolchains.py: the shared compiler command lines)
+
+WARN = toolchains.STRICT
+BOARDS = {**toolchains.BOARDS, "host": toolchains.cxx("host", opt="-O2")}
 SAMPLES = 8
 GENERIC = dict(gain=(0.9, 1.1), offset=(-0.1, 0.1), noise=0.02)
 NEW_MACHINE = dict(gain=1.4, offset=0.5, noise=0.06)
@@ -333,7 +287,7 @@ def _build_and_run(board: str, out: str, run: int, defines: dict, image: bytes) 
         proc = subprocess.run([elf], capture_output=True, text=True, timeout=600)
     else:
         proc = subprocess.run(
-            [sys.executable, RUNNER, "--timeout", "600", elf],
+            toolchains.run_cmd(elf, 600),
             capture_output=True,
             text=True,
             timeout=700,

@@ -6,48 +6,16 @@ import shutil
 import subprocess
 
 import pytest
+import toolchains
 from train_build import CPP, INCLUDE
 
-WARN = [
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-    "-Wdouble-promotion",
-    "-Wfloat-conversion",
-    "-ffp-contract=off",
-]
+WARN = toolchains.STRICT
 TARGETS = {
-    "host": ["g++", "-std=c++11", "-O2"],
-    "avr": ["avr-g++", "-mmcu=atmega328p", "-Os", "-std=gnu++11"],
-    "cortex_m4": [
-        "arm-none-eabi-g++",
-        "-mcpu=cortex-m4",
-        "-mthumb",
-        "-mfloat-abi=hard",
-        "-mfpu=fpv4-sp-d16",
-        "-Os",
-        "-std=c++11",
-        "-fno-exceptions",
-        "-fno-rtti",
-    ],
-    "rv32imc": [
-        "riscv64-unknown-elf-g++",
-        "-march=rv32imc",
-        "-mabi=ilp32",
-        "-Os",
-        "-std=c++11",
-        "--specs=picolibc.specs",
-        "-fno-exceptions",
-        "-fno-rtti",
-    ],
-    "lx106": [
-        "xtensa-lx106-elf-g++",
-        "-mlongcalls",
-        "-Os",
-        "-std=c++11",
-        "-fno-exceptions",
-        "-fno-rtti",
-    ],
+    "host": toolchains.cxx("host", opt="-O2"),
+    "avr": toolchains.cxx("avr"),
+    "cortex_m4": [*toolchains.cxx("cortex_m4f"), *toolchains.NO_EH],
+    "rv32imc": [*toolchains.cxx("rv32imc"), "--specs=picolibc.specs", *toolchains.NO_EH],
+    "lx106": [*toolchains.cxx("lx106"), *toolchains.NO_EH],
 }
 VARIANTS = {
     "plain": [],

@@ -5,66 +5,18 @@ bits."""
 import os
 import shutil
 import subprocess
-import sys
 
 import miniml
 import numpy as np
 import pytest
 import torch
+import toolchains
 from test_train_export import CASES, LR, STEPS, _data, _mlp, _torch_sgd
 from train_build import CPP, INCLUDE, REPO
 
 OUT = REPO / "build" / "pytest" / "train_sim"
-RUNNER = REPO / "platformio_plugin" / "platforms" / "miniml_run.py"
-WARN = [
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-    "-Wdouble-promotion",
-    "-Wfloat-conversion",
-    "-ffp-contract=off",
-]
-BOARDS = {
-    "uno": [
-        "avr-g++",
-        "-mmcu=atmega328p",
-        "-Os",
-        "-std=gnu++11",
-        "-fno-exceptions",
-        "-fno-threadsafe-statics",
-    ],
-    "stm32": [
-        "arm-none-eabi-g++",
-        "-mcpu=cortex-m4",
-        "-mthumb",
-        "-mfloat-abi=hard",
-        "-mfpu=fpv4-sp-d16",
-        "-Os",
-        "-std=c++11",
-        "-fno-exceptions",
-        "-fno-rtti",
-        "-fno-threadsafe-statics",
-        "--specs=picolibc.specs",
-        "--oslib=semihost",
-        "--crt0=semihost",
-        "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=1048576,"
-        "--defsym=__ram=0x20000000,--defsym=__ram_size=131072",
-    ],
-    "esp32c3": [
-        "riscv64-unknown-elf-g++",
-        "-march=rv32imc",
-        "-mabi=ilp32",
-        "-Os",
-        "-std=c++11",
-        "-fno-exceptions",
-        "-fno-rtti",
-        "--specs=picolibc.specs",
-        "--oslib=semihost",
-        "--crt0=semihost",
-        "-Wl,--defsym=__flash=0x80000000,--defsym=__flash_size=4194304,"
-        "--defsym=__ram=0x80400000,--defsym=__ram_size=524288",
-    ],
-}
+WARN = toolchains.STRICT
+BOARDS = toolchains.BOARDS
 # ce_bias_only_momentum on uno pins a bug: linear_f32 read a RAM (trainable) bias through the flash
 # policy
 # of its frozen weight; only AVR, where flash and RAM are separate address spaces, shows it.
@@ -171,7 +123,7 @@ def test_parity_learn_on_board(case_id, board):
     )
     assert link.returncode == 0, link.stderr[-4000:]
     run = subprocess.run(
-        [sys.executable, str(RUNNER), "--timeout", "300", str(elf)],
+        toolchains.run_cmd(str(elf), 300),
         capture_output=True,
         text=True,
         timeout=400,

@@ -5,24 +5,13 @@ import pathlib
 import subprocess
 
 import numpy as np
+import toolchains
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 INCLUDE = REPO / "include"
 CPP = pathlib.Path(__file__).resolve().parent / "cpp"
 
-HOST_FLAGS = [
-    "-std=c++11",
-    "-O1",
-    "-g",
-    "-fsanitize=address,undefined",
-    "-fno-sanitize-recover=all",
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-    "-Wdouble-promotion",
-    "-Wfloat-conversion",
-    "-ffp-contract=off",
-]
+HOST_FLAGS = toolchains.HOST_FLAGS
 
 
 def f32(value) -> str:
