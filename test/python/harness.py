@@ -13,16 +13,14 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+import toolchains  # scripts/toolchains.py, on sys.path through conftest.py
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 INCLUDE = os.path.join(REPO, "include")
 BUILD = os.path.join(REPO, "build", "pytest")
 CXX = os.environ.get("CXX", "g++")
-WARN = ["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion"]
-HOST_FLAGS = [
-    "-std=c++11", "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-    "-ffp-contract=off", *WARN,
-]
+WARN = toolchains.WARN
+HOST_FLAGS = toolchains.HOST_FLAGS  # -O1 -g, ASan + UBSan, -Werror, -ffp-contract=off
 RTOL = 1e-5
 ATOL = 1e-6  # times max(1, max |reference|): the "tiny absolute floor" for sums that cancel
 

@@ -4,6 +4,7 @@ import shutil
 import subprocess
 
 import pytest
+import toolchains
 import torch
 
 import miniml
@@ -11,16 +12,14 @@ from harness import BUILD, INCLUDE, prepare
 from test_models import KitchenSink, SensorNet, TinyMobileNet, mlp
 
 OUT = os.path.join(BUILD, "cross")
-WARN = ["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion",
-        "-fno-exceptions", "-fno-rtti"]
+WARN = [*toolchains.WARN, "-fno-exceptions", "-fno-rtti"]
 TARGETS = {
-    "avr": ["avr-g++", "-mmcu=atmega328p", "-Os", "-std=gnu++11"],
-    "cortex_m4": ["arm-none-eabi-g++", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
-                  "-mfpu=fpv4-sp-d16", "-O2", "-std=c++11", "-ffp-contract=off"],
-    "rv32imc": ["riscv64-unknown-elf-g++", "-march=rv32imc", "-mabi=ilp32", "-O2", "-std=c++11",
-                "--specs=picolibc.specs",
-                "-ffp-contract=off"],
-    "xtensa_lx106": ["xtensa-lx106-elf-g++", "-mlongcalls", "-O2", "-std=c++11"],
+    "avr": toolchains.cxx("avr"),
+    "cortex_m4": [*toolchains.cxx("cortex_m4f", opt="-O2"), "-ffp-contract=off"],
+    "rv32imc": [
+        *toolchains.cxx("rv32imc", opt="-O2"), "--specs=picolibc.specs", "-ffp-contract=off",
+    ],
+    "xtensa_lx106": toolchains.cxx("lx106", opt="-O2"),
 }
 FLOAT_HEADERS = ["core_types.h", "core_rom.h", "core_math.h", "op_activation.h", "op_linear.h", "op_layout.h",
                  "op_conv.h", "op_pool.h", "op_elementwise.h", "op_softmax.h"]

@@ -6,6 +6,7 @@ import subprocess
 import numpy as np
 import pytest
 import torch
+import toolchains
 import torch.nn as nn
 
 import miniml
@@ -45,9 +46,8 @@ def test_two_translation_units_avr_one_copy_in_flash(small, tmp_path):
     b.write_text('#include "small.h"\nstatic small::Model m2;\nfloat run_b(const float* x) { '
                  "float y[small::kOutputSize]; m2.predict(x, y); return y[0]; }\n")
     elf = str(tmp_path / "two_tu.elf")
-    flags = ["-mmcu=atmega328p", "-Os", "-std=gnu++11", "-Wall", "-Wextra", "-Werror",
-             "-Wdouble-promotion", "-Wfloat-conversion"]
-    cmd = ["avr-g++", *flags, f"-I{INCLUDE}", f"-I{OUT}", str(a), str(b), "-o", elf]
+    cmd = [*toolchains.cxx("avr"), *toolchains.WARN, f"-I{INCLUDE}", f"-I{OUT}", str(a), str(b),
+           "-o", elf]
     res = subprocess.run(cmd, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     syms = subprocess.run(["avr-nm", "-C", elf], capture_output=True, text=True).stdout
@@ -110,7 +110,7 @@ def test_index_t_overflow_fails_on_avr(tmp_path):
     miniml.export(m, torch.randn(1, 300), "big", str(tmp_path))
     src = tmp_path / "big.cpp"
     src.write_text('#include "big.h"\n')
-    res = subprocess.run(["avr-g++", "-mmcu=atmega328p", "-std=gnu++11", "-fsyntax-only",
+    res = subprocess.run([*toolchains.ARCH["avr"], "-std=gnu++11", "-fsyntax-only",
                           f"-I{INCLUDE}", f"-I{tmp_path}", str(src)], capture_output=True, text=True)
     assert res.returncode != 0
     assert "does not fit miniml::index_t" in res.stderr
