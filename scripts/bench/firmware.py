@@ -20,6 +20,10 @@ from typing import Dict, List, Optional
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
+if str(REPO / "scripts") not in sys.path:
+    sys.path.insert(0, str(REPO / "scripts"))
+import toolchains  # noqa: E402  (scripts/toolchains.py: the shared compiler command lines)
+
 COUNTERS = REPO / "scripts" / "counters"
 MAIN = Path(__file__).resolve().parent / "bench_main.cpp"
 AVR_EXIT = (
@@ -41,7 +45,6 @@ class Target:
     ram_limit: int
 
 
-_PICO = ["--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost"]
 TARGETS: Dict[str, Target] = {
     "uno": Target(
         "uno",
@@ -49,10 +52,7 @@ TARGETS: Dict[str, Target] = {
         16_000_000,
         "cycles",
         [
-            "avr-g++",
-            "-mmcu=atmega328p",
-            "-Os",
-            "-std=gnu++11",
+            *toolchains.cxx("avr"),
             "-ffunction-sections",
             "-fdata-sections",
             "-flto",
@@ -74,24 +74,15 @@ TARGETS: Dict[str, Target] = {
         168_000_000,
         "instructions",
         [
-            "arm-none-eabi-gcc",
-            "-mcpu=cortex-m4",
-            "-mthumb",
-            "-mfloat-abi=hard",
-            "-mfpu=fpv4-sp-d16",
-            "-Os",
-            "-std=gnu++11",
+            *toolchains.cxx("cortex_m4f", std="-std=gnu++11", cc="arm-none-eabi-gcc"),
             "-ffunction-sections",
             "-fdata-sections",
             "-ffp-contract=off",
             "-fno-rtti",
             "-fno-exceptions",
         ]
-        + _PICO
-        + [
-            "-Wl,--gc-sections,--defsym=__flash=0x08000000,--defsym=__flash_size=0x100000,"
-            "--defsym=__ram=0x20000000,--defsym=__ram_size=0x20000"
-        ],
+        + toolchains.PICOLIBC_SEMIHOST
+        + ["-Wl,--gc-sections", toolchains.MEMORY["stm32"]],
         [],
         "arm-none-eabi-size",
         1048576,
@@ -103,23 +94,17 @@ TARGETS: Dict[str, Target] = {
         160_000_000,
         "instructions",
         [
-            "riscv64-unknown-elf-gcc",
-            "-march=rv32imc",
-            "-mabi=ilp32",
+            *toolchains.cxx("rv32imc", std="-std=gnu++11", cc="riscv64-unknown-elf-gcc"),
             "-misa-spec=2.2",
-            "-Os",
-            "-std=gnu++11",
             "-ffunction-sections",
             "-fdata-sections",
             "-ffp-contract=off",
             "-fno-rtti",
             "-fno-exceptions",
         ]
-        + _PICO
-        + [
-            "-Wl,--gc-sections,--defsym=__flash=0x80000000,--defsym=__flash_size=0x200000,"
-            "--defsym=__ram=0x80200000,--defsym=__ram_size=0x64000"
-        ],
+        + toolchains.PICOLIBC_SEMIHOST
+        # ESP32-C3-sized: 2 MB flash, 400 KB RAM (the tests' toolchains.MEMORY map is 4 MB/512 KB)
+        + ["-Wl,--gc-sections", toolchains.memory(0x80000000, 0x200000, 0x80200000, 0x64000)],
         [],
         "riscv64-unknown-elf-size",
         1310720,
