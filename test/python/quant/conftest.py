@@ -8,22 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import toolchains
 
 REPO = Path(__file__).resolve().parents[3]
 BUILD = REPO / "build" / "test_quant"
-HOST_FLAGS = [
-    "-std=c++11",
-    "-O1",
-    "-g",
-    "-Wall",
-    "-Wextra",
-    "-Werror",
-    "-Wdouble-promotion",
-    "-Wfloat-conversion",
-    "-ffp-contract=off",
-    "-fsanitize=address,undefined",
-    "-fno-sanitize-recover=all",
-]
+HOST_FLAGS = toolchains.HOST_FLAGS
 
 
 class Driver:

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import toolchains
 
 HERE = Path(__file__).resolve().parent
 INCLUDE = HERE.parents[2] / "include"
@@ -33,8 +34,7 @@ def test_avr_asm_equals_reference(level, tmp_path):
     elf = tmp_path / "check.elf"
     subprocess.run(
         [
-            "avr-g++",
-            "-mmcu=atmega328p",
+            *toolchains.ARCH["avr"],
             "-DF_CPU=16000000UL",
             "-std=gnu++11",
             *LEVELS[level],
@@ -47,7 +47,7 @@ def test_avr_asm_equals_reference(level, tmp_path):
         check=True,
     )
     run = subprocess.run(
-        ["timeout", "300", "simavr", "-m", "atmega328p", "-f", "16000000", str(elf)],
+        toolchains.simavr_cmd(str(elf), 300),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -14,6 +14,7 @@ import subprocess
 import miniml
 import numpy as np
 import pytest
+import toolchains
 import torch
 import torch.nn as nn
 from harness import BUILD, INCLUDE
@@ -178,10 +179,8 @@ def test_digits_on_simulated_uno(digits):
     elf = os.path.join(out, "digits.elf")
     subprocess.run(
         [
-            "avr-g++",
-            "-mmcu=atmega328p",
+            *toolchains.cxx("avr"),
             "-DF_CPU=16000000UL",
-            "-Os",
             # the PlatformIO atmelavr flags: LTO inlines the kernels' asm into their callers (it once
             # exposed a miscompiled dot_rows_s8 that plain -Os did not)
             "-ffunction-sections",
@@ -189,12 +188,7 @@ def test_digits_on_simulated_uno(digits):
             "-flto",
             "-fuse-linker-plugin",
             "-Wl,--gc-sections",
-            "-std=gnu++11",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-Wdouble-promotion",
-            "-Wfloat-conversion",
+            *toolchains.WARN,
             f"-I{INCLUDE}",
             f"-I{out}",
             src,
@@ -210,7 +204,7 @@ def test_digits_on_simulated_uno(digits):
     flash = sec.get("text", 0) + sec.get("data", 0)
     assert flash <= FLASH_LIMIT, size
     r = subprocess.run(
-        ["timeout", "600", "simavr", "-m", "atmega328p", "-f", "16000000", elf],
+        toolchains.simavr_cmd(elf, 600),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -8,22 +8,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import toolchains
 
 REPO = Path(__file__).resolve().parents[3]
 SRC = Path(__file__).with_name("instantiate_s8.cpp")
 BUILD = REPO / "build" / "test_quant"
-WARN = ["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion"]
-ARM_LINK = [
-    "--specs=picolibc.specs",
-    "--oslib=semihost",
-    "--crt0=semihost",
-    "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=0x100000,"
-    "--defsym=__ram=0x20000000,--defsym=__ram_size=0x20000",
-    "-lm",
-]
+WARN = toolchains.WARN
+ARM_LINK = [*toolchains.PICOLIBC_SEMIHOST, toolchains.MEMORY["stm32"], "-lm"]
 
 TARGETS = {
-    "avr_atmega328p": ["avr-g++", "-mmcu=atmega328p", "-Os", "-std=gnu++11"],
+    "avr_atmega328p": toolchains.cxx("avr"),
     "cortex_m4_dsp": ["arm-none-eabi-g++", "-mcpu=cortex-m4", "-mthumb", "-Os", "-std=c++11"],
     "cortex_m4_no_dsp": [
         "arm-none-eabi-g++",
@@ -34,21 +28,8 @@ TARGETS = {
         "-DMINIML_NO_DSP",
     ],
     "cortex_m0plus": ["arm-none-eabi-g++", "-mcpu=cortex-m0plus", "-mthumb", "-Os", "-std=c++11"],
-    "rv32imc": [
-        "riscv64-unknown-elf-g++",
-        "-march=rv32imc",
-        "-mabi=ilp32",
-        "-Os",
-        "-std=c++11",
-        "--specs=picolibc.specs",
-    ],
-    "xtensa_lx106": [
-        "xtensa-lx106-elf-g++",
-        "-mlongcalls",
-        "-Os",
-        "-std=c++11",
-        "--specs=/usr/lib/xtensa-lx106-elf/picolibc.specs",
-    ],
+    "rv32imc": [*toolchains.cxx("rv32imc"), "--specs=picolibc.specs"],
+    "xtensa_lx106": [*toolchains.cxx("lx106"), "--specs=/usr/lib/xtensa-lx106-elf/picolibc.specs"],
 }
 
 
@@ -76,17 +57,10 @@ def test_dot_s8_dsp_equals_plain_on_qemu(dsp):
     flags = [] if dsp else ["-DMINIML_NO_DSP"]
     subprocess.run(
         [
-            "arm-none-eabi-gcc",
+            *toolchains.cxx("cortex_m4f", cc="arm-none-eabi-gcc"),
             "-x",
             "c++",
-            "-mcpu=cortex-m4",
-            "-mthumb",
-            "-mfloat-abi=hard",
-            "-mfpu=fpv4-sp-d16",
-            "-Os",
-            "-std=c++11",
-            "-fno-exceptions",
-            "-fno-rtti",
+            *toolchains.NO_EH,
             "-DMINIML_MAIN",
             *flags,
             *WARN,
