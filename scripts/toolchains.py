@@ -67,6 +67,8 @@ def memory(flash: int, flash_size: int, ram: int, ram_size: int) -> str:
 MEMORY = {
     "stm32": memory(0x08000000, 1048576, 0x20000000, 131072),
     "esp32c3": memory(0x80000000, 4194304, 0x80400000, 524288),
+    # the smaller ESP32-C3-sized map (2 MB flash, 400 KB RAM) of the bench and counter firmware
+    "esp32c3_small": memory(0x80000000, 0x200000, 0x80200000, 0x64000),
 }
 
 # board -> the whole command prefix of a simulated firmware (compile + link) that run_cmd can run

@@ -103,8 +103,7 @@ TARGETS: Dict[str, Target] = {
             "-fno-exceptions",
         ]
         + toolchains.PICOLIBC_SEMIHOST
-        # ESP32-C3-sized: 2 MB flash, 400 KB RAM (the tests' toolchains.MEMORY map is 4 MB/512 KB)
-        + ["-Wl,--gc-sections", toolchains.memory(0x80000000, 0x200000, 0x80200000, 0x64000)],
+        + ["-Wl,--gc-sections", toolchains.MEMORY["esp32c3_small"]],
         [],
         "riscv64-unknown-elf-size",
         1310720,

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import toolchains
 
 REPO = Path(__file__).resolve().parents[3]
 COUNTERS = REPO / "scripts" / "counters"
@@ -35,18 +36,14 @@ int main(void) {
 BOARDS = {
     "avr": (["avr-gcc", "-mmcu=atmega328p", "-Os"], [str(AVR_EXIT)], "cycles"),
     "cortex_m4": (
-        ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-Os", "--specs=picolibc.specs",
-         "--oslib=semihost", "--crt0=semihost",
-         "-Wl,--defsym=__flash=0x08000000,--defsym=__flash_size=0x100000,"
-         "--defsym=__ram=0x20000000,--defsym=__ram_size=0x20000"],
+        ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-Os", *toolchains.PICOLIBC_SEMIHOST,
+         toolchains.MEMORY["stm32"]],
         [],
         "insns",
     ),
     "rv32imc": (
-        ["riscv64-unknown-elf-gcc", "-march=rv32imc", "-mabi=ilp32", "-misa-spec=2.2", "-Os",
-         "--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
-         "-Wl,--defsym=__flash=0x80000000,--defsym=__flash_size=0x200000,"
-         "--defsym=__ram=0x80200000,--defsym=__ram_size=0x64000"],
+        ["riscv64-unknown-elf-gcc", *toolchains.ARCH["rv32imc"][1:], "-misa-spec=2.2", "-Os",
+         *toolchains.PICOLIBC_SEMIHOST, toolchains.MEMORY["esp32c3_small"]],
         [],
         "minstret",
     ),

@@ -14,13 +14,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import toolchains
 
 REPO = Path(__file__).resolve().parents[3]
 GCC = "xtensa-lx106-elf-gcc"
 SPECS = "/usr/lib/xtensa-lx106-elf/picolibc.specs"
 FLAGS = ["-std=gnu++11", "-Os", "-mlongcalls", "-ffunction-sections", "-fdata-sections", "-fno-rtti",
-         "-fno-exceptions", "-ffp-contract=off", "-Wall", "-Wextra", "-Werror", "-Wdouble-promotion",
-         "-Wfloat-conversion", "-specs=" + SPECS]
+         "-fno-exceptions", *toolchains.STRICT, "-specs=" + SPECS]
 # Soft-float helpers in the ESP8266 boot ROM; only those missing from libgcc.a get a placeholder address.
 ROM_HELPERS = ["__addsf3", "__subsf3", "__mulsf3", "__divsf3", "__floatsisf", "__floatunsisf", "__fixsfsi",
                "__fixunssfsi", "__extendsfdf2", "__truncdfsf2", "__adddf3", "__subdf3", "__muldf3", "__divdf3",
