@@ -11,6 +11,7 @@ import sys
 import zipfile
 
 import pytest
+import toolchains
 from hook_support import REPO
 
 
@@ -78,10 +79,7 @@ def test_sketch_with_two_files_links_on_avr(tmp_path, exported_header):
     )
     elf = tmp_path / "sketch.elf"
     cmd = [
-        "avr-g++",
-        "-mmcu=atmega328p",
-        "-Os",
-        "-std=gnu++11",
+        *toolchains.cxx("avr"),
         "-Wall",
         "-Wextra",
         "-Werror",
