@@ -1,5 +1,8 @@
 // max_pool2d_s8 / avg_pool2d_s8 (and the 1-D forms): int8 pooling with TFLM MAX_POOL_2D / AVERAGE_POOL_2D
 // numbers. Input and output share scale and zero point; only the in-bounds taps of a window count.
+// The Pool2dParams overloads add torch's window rule of the float kernels (op_pool.h): dilation and
+// ceil_mode for max, ceil_mode, count_include_pad and divisor_override for avg (no TFLM op: checked
+// against the numpy reference, quant/reference.py, at 0 LSB).
 // Activations [C][H][W] in SRAM; no constants, so no memory policy.
 #ifndef MINIML_OP_POOL_S8_H_
 #define MINIML_OP_POOL_S8_H_
@@ -9,6 +12,7 @@
 #include "core_dot.h"
 #include "core_fixedpoint.h"
 #include "core_types.h"
+#include "op_pool.h"
 
 namespace miniml {
 namespace detail {
@@ -96,6 +100,90 @@ inline void avg_pool1d_s8(const int8_t* input, index_t channels, index_t length,
                           index_t stride, index_t padding, int32_t act_min, int32_t act_max, int8_t* output) {
   detail::pool2d_s8<false>(input, channels, 1, length, 1, kernel_size, 1, stride, 0, padding, act_min,
                            act_max, output);
+}
+
+// Max over the in-bounds taps of each dilated window (padding skipped like torch's -inf), out_h/out_w
+// as torch computes them (ceil_mode). The exporter rejects windows without an in-bounds tap.
+inline void max_pool2d_s8(const int8_t* input, int8_t* output, const Pool2dParams& p, int32_t act_min,
+                          int32_t act_max) {
+  const index_t plane = p.in_h * p.in_w;
+  for (index_t c = 0; c < p.channels; ++c) {
+    const int8_t* in = input + static_cast<uint32_t>(c) * plane;
+    for (index_t oh = 0; oh < p.out_h; ++oh) {
+      const sindex_t h0 = static_cast<sindex_t>(static_cast<sindex_t>(oh * p.stride_h) -
+                                                static_cast<sindex_t>(p.pad_top));
+      for (index_t ow = 0; ow < p.out_w; ++ow) {
+        const sindex_t w0 = static_cast<sindex_t>(static_cast<sindex_t>(ow * p.stride_w) -
+                                                  static_cast<sindex_t>(p.pad_left));
+        int32_t v = kInt8Min;
+        for (index_t kh = 0; kh < p.kernel_h; ++kh) {
+          const sindex_t ih = static_cast<sindex_t>(h0 + static_cast<sindex_t>(kh * p.dilation_h));
+          if (ih < 0 || ih >= static_cast<sindex_t>(p.in_h)) continue;
+          const int8_t* row = in + static_cast<uint32_t>(ih) * p.in_w;
+          for (index_t kw = 0; kw < p.kernel_w; ++kw) {
+            const sindex_t iw = static_cast<sindex_t>(w0 + static_cast<sindex_t>(kw * p.dilation_w));
+            if (iw < 0 || iw >= static_cast<sindex_t>(p.in_w)) continue;
+            if (row[iw] > v) v = row[iw];
+          }
+        }
+        if (v < act_min) v = act_min;
+        if (v > act_max) v = act_max;
+        *output++ = static_cast<int8_t>(v);
+      }
+    }
+  }
+}
+
+// Sum of the in-bounds taps over torch's divisor D (avg_pool2d_f32's rule), rounded half away from
+// zero like TFLM's AVERAGE_POOL_2D. Taps D counts beyond the n in-bounds ones (count_include_pad's
+// padding, a divisor_override) are real zeros, i.e. the zero point: acc = sum + (D - n) * zero_point,
+// so with D == n this is TFLM's mean exactly. Dilation is ignored (torch's avg pool has none).
+inline void avg_pool2d_s8(const int8_t* input, int8_t* output, const Pool2dParams& p,
+                          int32_t zero_point, int32_t act_min, int32_t act_max) {
+  const index_t plane = p.in_h * p.in_w;
+  const sindex_t padded_h = static_cast<sindex_t>(p.in_h + p.pad_top);
+  const sindex_t padded_w = static_cast<sindex_t>(p.in_w + p.pad_left);
+  for (index_t c = 0; c < p.channels; ++c) {
+    const int8_t* in = input + static_cast<uint32_t>(c) * plane;
+    for (index_t oh = 0; oh < p.out_h; ++oh) {
+      sindex_t h0 = static_cast<sindex_t>(static_cast<sindex_t>(oh * p.stride_h) -
+                                          static_cast<sindex_t>(p.pad_top));
+      sindex_t h1 = static_cast<sindex_t>(h0 + static_cast<sindex_t>(p.kernel_h));
+      if (h1 > padded_h) h1 = padded_h;
+      const int32_t pool_h = h1 - h0;
+      if (h0 < 0) h0 = 0;
+      if (h1 > static_cast<sindex_t>(p.in_h)) h1 = static_cast<sindex_t>(p.in_h);
+      for (index_t ow = 0; ow < p.out_w; ++ow) {
+        sindex_t w0 = static_cast<sindex_t>(static_cast<sindex_t>(ow * p.stride_w) -
+                                            static_cast<sindex_t>(p.pad_left));
+        sindex_t w1 = static_cast<sindex_t>(w0 + static_cast<sindex_t>(p.kernel_w));
+        if (w1 > padded_w) w1 = padded_w;
+        const int32_t pool_w = w1 - w0;
+        if (w0 < 0) w0 = 0;
+        if (w1 > static_cast<sindex_t>(p.in_w)) w1 = static_cast<sindex_t>(p.in_w);
+        int32_t acc = 0;
+        for (sindex_t ih = h0; ih < h1; ++ih) {
+          const int8_t* row = in + static_cast<uint32_t>(ih) * p.in_w;
+          for (sindex_t iw = w0; iw < w1; ++iw) acc += row[iw];
+        }
+        const int32_t n = static_cast<int32_t>(h1 - h0) * static_cast<int32_t>(w1 - w0);
+        int32_t d;
+        if (p.divisor_override) {
+          d = static_cast<int32_t>(p.divisor_override);
+        } else if (p.count_include_pad) {
+          d = pool_h * pool_w;
+        } else {
+          d = n;
+        }
+        acc += (d - n) * zero_point;
+        // Round half away from zero: C division truncates, so add +-d/2 first (TFLM AveragePool).
+        int32_t v = acc > 0 ? (acc + d / 2) / d : (acc - d / 2) / d;
+        if (v < act_min) v = act_min;
+        if (v > act_max) v = act_max;
+        *output++ = static_cast<int8_t>(v);
+      }
+    }
+  }
 }
 
 }  // namespace miniml

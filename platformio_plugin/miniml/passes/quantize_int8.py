@@ -35,7 +35,7 @@ from ..quant.params import (
     quantize_bias,
     quantize_weight,
 )
-from ..quant.reference import dequantize_s8, quantize_s8
+from ..quant.reference import avg_divisor, dequantize_s8, pool_windows, quantize_s8
 
 # IR ops with an int8 kernel (float op -> what it becomes); anything else is refused with its name.
 INT8_OPS = (
@@ -94,22 +94,20 @@ def _check_config(n: Node) -> None:
     """Configurations of supported ops that the int8 kernels do not cover."""
     a = n.attrs
     if n.op in POOLS:
-        k, s, p, d = a["kernel"], a["stride"], a["padding"], a["dilation"]
-        floor = tuple((i + 2 * pp - kk) // ss + 1 for i, pp, kk, ss in zip(a["in_size"], p, k, s))
+        # Every torch configuration runs in int8 (dilation, ceil_mode, count_include_pad,
+        # divisor_override: op_pool_s8.h); only a window without an in-bounds tap has no int8
+        # value (max of nothing, or a count_include_pad=False mean of nothing).
+        is_max = n.op.startswith("max")
+        dil = tuple(a["dilation"]) if is_max else (1, 1)
         problem = None
-        if any(v != 1 for v in d):
-            problem = f"dilation {tuple(d)}"
-        elif tuple(a["out_size"]) != floor:
-            problem = "ceil_mode=True"
-        elif any(2 * pp > kk for pp, kk in zip(p, k)):
-            problem = f"padding {tuple(p)} larger than half the kernel {tuple(k)}"
-        elif n.op.startswith("avg") and a.get("divisor_override"):
-            problem = "divisor_override"
-        elif n.op.startswith("avg") and any(p) and a.get("count_include_pad", True):
-            problem = (
-                "count_include_pad=True with padding (TFLite int8 averages only the taps inside "
-                "the input: use count_include_pad=False)"
-            )
+        for _, _, ys, xs, pool in pool_windows(
+            a["in_size"], a["out_size"], a["kernel"], a["stride"], a["padding"], dil
+        ):
+            n_valid = len(ys) * len(xs)
+            d = avg_divisor(n_valid, pool, a["count_include_pad"], a.get("divisor_override", 0))
+            if n_valid == 0 and (is_max or d <= 0):
+                problem = "a window with no tap inside the input"
+                break
         if problem:
             raise UnsupportedOpError(
                 f"{_where(n)}: int8 {n.op} does not support {problem}; "
@@ -271,6 +269,27 @@ class _Builder:
                     stride=tuple(a["stride"]),
                     padding=tuple(a["padding"]),
                 )
+                floor = tuple(
+                    (i + 2 * pp - dd * (kk - 1) - 1) // ss + 1
+                    for i, pp, kk, ss, dd in zip(
+                        a["in_size"], a["padding"], a["kernel"], a["stride"], a["dilation"]
+                    )
+                )
+                # TFLM's MAX_POOL_2D/AVERAGE_POOL_2D cover floor mode, no dilation and the mean of
+                # the in-bounds taps; anything else adds torch's window rule (op_pool_s8.h).
+                if (
+                    tuple(a["out_size"]) != floor
+                    or any(v != 1 for v in a["dilation"])
+                    or (n.op.startswith("avg") and a.get("divisor_override"))
+                    or (n.op.startswith("avg") and any(a["padding"]) and a["count_include_pad"])
+                ):
+                    attrs.update(
+                        out_size=tuple(a["out_size"]),
+                        dilation=tuple(a["dilation"]) if n.op.startswith("max") else (1, 1),
+                        count_include_pad=bool(a["count_include_pad"]),
+                        divisor_override=int(a.get("divisor_override") or 0),
+                        zero_point=int(qx.zero_point),
+                    )
                 op = f"{n.op[:3]}_pool2d_s8"
             elif n.op == "global_avg_pool":
                 attrs.update(

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import OptionError
 from ..ir import Graph, Node
 from .params import RANGE_METHODS, observe_range
+from .reference import avg_divisor, pool_windows
 
 MIN_SAMPLES = 8
 # Activations that are an exact int8 clamp at an unchanged scale (fuse into linear/conv as
@@ -167,20 +168,25 @@ def _conv_float(x, w, b, stride, padding, dilation, groups):
     return out.astype(np.float32)
 
 
-def _pool_float(x, kind, kernel, stride, padding, count_include_pad=False):
+def _pool_float(x, a):
+    """Float pooling by torch's window rule (the float kernels of op_pool.h): dilation, ceil_mode's
+    out_size, count_include_pad and divisor_override."""
     n, c, h, w = x.shape
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    kind_max = a["op"] == "max"
+    oh, ow = a["out_size"]
     out = np.zeros((n, c, oh, ow), np.float32)
-    for oy in range(oh):
-        for ox in range(ow):
-            y0, x0 = oy * sh - ph, ox * sw - pw
-            win = x[:, :, max(y0, 0) : min(y0 + kh, h), max(x0, 0) : min(x0 + kw, w)]
-            if kind == "max":
-                out[:, :, oy, ox] = win.max(axis=(2, 3))
-            else:
-                cnt = kh * kw if count_include_pad else win.shape[2] * win.shape[3]
-                out[:, :, oy, ox] = win.sum(axis=(2, 3), dtype=np.float64) / cnt
+    dil = tuple(a.get("dilation", (1, 1))) if kind_max else (1, 1)
+    for oy, ox, ys, xs, pool in pool_windows(
+        (h, w), (oh, ow), a["kernel"], a["stride"], a["padding"], dil
+    ):
+        win = x[:, :, ys][:, :, :, xs]
+        if kind_max:
+            out[:, :, oy, ox] = win.max(axis=(2, 3)) if win.size else 0.0
+        else:
+            d = avg_divisor(
+                len(ys) * len(xs), pool, a["count_include_pad"], a.get("divisor_override", 0)
+            )
+            out[:, :, oy, ox] = win.sum(axis=(2, 3), dtype=np.float64) / d if d else 0.0
     return out
 
 
@@ -222,9 +228,7 @@ def run_float(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
             # The pool lowerings store 1-D pools as 2-D ones of height 1 (attrs in_size, kernel,
             # ...).
             x = ins[0].reshape((n, a["channels"]) + tuple(a["in_size"]))
-            y = _pool_float(
-                x, op[:3], a["kernel"], a["stride"], a["padding"], a["count_include_pad"]
-            )
+            y = _pool_float(x, dict(a, op=op[:3]))
         elif op == "global_avg_pool":
             y = ins[0].reshape(n, a["channels"], a["size"]).astype(np.float64).mean(axis=2)
         elif op in ("softmax", "log_softmax"):

@@ -87,15 +87,28 @@ def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
                 )
         elif n.op in ("max_pool2d_s8", "avg_pool2d_s8"):
             x3 = ins[0].reshape((a["channels"],) + tuple(a["in_size"]))
-            fn = ref.max_pool2d_s8 if n.op.startswith("max") else ref.avg_pool2d_s8
-            y = fn(
-                x3,
-                tuple(a["kernel"]),
-                tuple(a["stride"]),
-                tuple(a["padding"]),
-                a["act_min"],
-                a["act_max"],
-            )
+            geo = (tuple(a["kernel"]), tuple(a["stride"]), tuple(a["padding"]))
+            out_size = tuple(a.get("out_size") or ()) or None
+            if n.op.startswith("max"):
+                y = ref.max_pool2d_s8(
+                    x3,
+                    *geo,
+                    a["act_min"],
+                    a["act_max"],
+                    dilation=tuple(a.get("dilation", (1, 1))),
+                    out_size=out_size,
+                )
+            else:
+                y = ref.avg_pool2d_s8(
+                    x3,
+                    *geo,
+                    a["act_min"],
+                    a["act_max"],
+                    out_size=out_size,
+                    count_include_pad=a.get("count_include_pad", False),
+                    divisor_override=a.get("divisor_override", 0),
+                    zero_point=a.get("zero_point", 0),
+                )
         elif n.op == "clamp_s8":
             y = np.clip(ins[0], a["act_min"], a["act_max"]).astype(np.int8)
         elif n.op == "concat_s8":

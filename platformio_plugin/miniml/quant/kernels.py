@@ -147,6 +147,20 @@ def _register() -> None:
             @staticmethod
             def emit(node: Node, e: Any) -> str:
                 a = node.attrs
+                if "out_size" in a:
+                    # torch's window rule (dilation, ceil_mode, count_include_pad,
+                    # divisor_override): the Pool2dParams overload; TFLM's cases keep the
+                    # compact call below.
+                    f = [a["channels"], *a["in_size"], *a["out_size"], *a["kernel"]]
+                    f += [*a["stride"], *a["padding"], *a["dilation"]]
+                    cip = "true" if a["count_include_pad"] else "false"
+                    p = ", ".join(e.i(v) for v in f)
+                    zp = f"{a['zero_point']}, " if kind == "avg" else ""
+                    return (
+                        f"miniml::{op}({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
+                        f"miniml::Pool2dParams{{{p}, {cip}, {e.i(a['divisor_override'])}}}, "
+                        f"{zp}{a['act_min']}, {a['act_max']});"
+                    )
                 sizes = ", ".join(e.i(v) for v in (a["channels"], *a["in_size"]))
                 geo = ", ".join(str(int(v)) for v in (*a["kernel"], *a["stride"], *a["padding"]))
                 return (

@@ -123,45 +123,84 @@ def conv1d_s8(
     return y[:, 0, :]
 
 
-def _windows(h, w, kernel, stride, padding):
-    kh, kw = kernel
-    sh, sw = stride
-    ph, pw = padding
-    oh = (h + 2 * ph - kh) // sh + 1
-    ow = (w + 2 * pw - kw) // sw + 1
+def pool_windows(in_size, out_size, kernel, stride, padding, dilation=(1, 1)):
+    """torch's pooling windows, as the float kernels in op_pool.h walk them: for each output
+    (oy, ox) the in-bounds tap rows and columns (padding skipped) and the window size clipped to
+    the padded input (count_include_pad's divisor; ceil_mode's overhang past the padding does not
+    count). out_size None means floor mode."""
+    (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = in_size, kernel, stride, padding, dilation
+    if out_size is None:
+        out_size = (
+            (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1,
+            (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1,
+        )
+    oh, ow = out_size
     for oy in range(oh):
+        y0 = oy * sh - ph
+        ys = [y0 + i * dh for i in range(kh) if 0 <= y0 + i * dh < h]
+        pool_h = min(y0 + kh, h + ph) - y0
         for ox in range(ow):
-            y0, x0 = oy * sh - ph, ox * sw - pw
-            yield oy, ox, max(y0, 0), min(y0 + kh, h), max(x0, 0), min(x0 + kw, w)
+            x0 = ox * sw - pw
+            xs = [x0 + j * dw for j in range(kw) if 0 <= x0 + j * dw < w]
+            pool_w = min(x0 + kw, w + pw) - x0
+            yield oy, ox, ys, xs, pool_h * pool_w
 
 
-def _pool_out(h, w, kernel, stride, padding):
+def _pool_out(h, w, kernel, stride, padding, dilation=(1, 1)):
     return (
-        (h + 2 * padding[0] - kernel[0]) // stride[0] + 1,
-        (w + 2 * padding[1] - kernel[1]) // stride[1] + 1,
+        (h + 2 * padding[0] - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1,
+        (w + 2 * padding[1] - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1,
     )
 
 
-def max_pool2d_s8(x, kernel, stride, padding=(0, 0), act_min=-128, act_max=127):
-    """x [C][H][W]; max over the in-bounds taps (TFLM MaxPool); same scale in and out."""
+def max_pool2d_s8(
+    x, kernel, stride, padding=(0, 0), act_min=-128, act_max=127, dilation=(1, 1), out_size=None
+):
+    """x [C][H][W]; max over the in-bounds taps (TFLM MaxPool; padding skipped like torch's -inf,
+    dilation and ceil_mode's out_size as torch); same scale in and out."""
     x = np.asarray(x, np.int64)
     c, h, w = x.shape
-    out = np.zeros((c,) + _pool_out(h, w, kernel, stride, padding), np.int64)
-    for oy, ox, y0, y1, x0, x1 in _windows(h, w, kernel, stride, padding):
-        out[:, oy, ox] = x[:, y0:y1, x0:x1].reshape(c, -1).max(axis=1)
+    out_size = out_size or _pool_out(h, w, kernel, stride, padding, dilation)
+    out = np.zeros((c,) + tuple(out_size), np.int64)
+    for oy, ox, ys, xs, _ in pool_windows((h, w), out_size, kernel, stride, padding, dilation):
+        out[:, oy, ox] = x[:, ys][:, :, xs].reshape(c, -1).max(axis=1)
     return np.clip(out, act_min, act_max).astype(np.int8)
 
 
-def avg_pool2d_s8(x, kernel, stride, padding=(0, 0), act_min=-128, act_max=127):
-    """x [C][H][W]; mean over the in-bounds taps, rounded half away from zero (TFLM AveragePool)."""
+def avg_divisor(n_valid, pool_size, count_include_pad, divisor_override):
+    """torch's avg_pool divisor (op_pool.h avg_pool2d_f32)."""
+    if divisor_override:
+        return divisor_override
+    return pool_size if count_include_pad else n_valid
+
+
+def avg_pool2d_s8(
+    x,
+    kernel,
+    stride,
+    padding=(0, 0),
+    act_min=-128,
+    act_max=127,
+    out_size=None,
+    count_include_pad=False,
+    divisor_override=0,
+    zero_point=0,
+):
+    """x [C][H][W]; sum of the in-bounds taps over torch's divisor D, rounded half away from zero
+    (TFLM AveragePool). Taps the divisor counts beyond the n in-bounds ones (padding with
+    count_include_pad, or a divisor_override) weigh as real 0, i.e. the zero point:
+    acc = sum(q) + (D - n) * zero_point. With D == n (count_include_pad=False, no override) this is
+    exactly TFLM's AVERAGE_POOL_2D; the other configurations have no TFLM op."""
     x = np.asarray(x, np.int64)
     c, h, w = x.shape
-    out = np.zeros((c,) + _pool_out(h, w, kernel, stride, padding), np.int64)
-    for oy, ox, y0, y1, x0, x1 in _windows(h, w, kernel, stride, padding):
-        acc = x[:, y0:y1, x0:x1].reshape(c, -1).sum(axis=1)
-        n = (y1 - y0) * (x1 - x0)
-        # C division truncates toward zero; the +-n/2 makes it round half away.
-        out[:, oy, ox] = np.where(acc > 0, (acc + n // 2) // n, -((-acc + n // 2) // n))
+    out_size = out_size or _pool_out(h, w, kernel, stride, padding)
+    out = np.zeros((c,) + tuple(out_size), np.int64)
+    for oy, ox, ys, xs, pool in pool_windows((h, w), out_size, kernel, stride, padding):
+        n = len(ys) * len(xs)
+        d = avg_divisor(n, pool, count_include_pad, divisor_override)
+        acc = x[:, ys][:, :, xs].reshape(c, -1).sum(axis=1) + (d - n) * zero_point
+        # C division truncates toward zero; the +-d/2 makes it round half away.
+        out[:, oy, ox] = np.where(acc > 0, (acc + d // 2) // d, -((-acc + d // 2) // d))
     return np.clip(out, act_min, act_max).astype(np.int8)
 
 

@@ -264,19 +264,6 @@ def test_final_softmax_runs_on_dequantised_logits(tmp_path):
         np.testing.assert_allclose(y, m(torch.from_numpy(cal[:5])).numpy(), atol=0.05)
 
 
-def test_reject_avgpool_count_include_pad():
-    m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.AvgPool2d(3, stride=1, padding=1)).eval()
-    with pytest.raises(UnsupportedOpError) as e:
-        build_header(
-            m,
-            torch.zeros(1, 1, 6, 6),
-            "bad",
-            quantize="int8",
-            calibration=np.zeros((16, 1, 6, 6), np.float32),
-        )
-    assert "count_include_pad=False" in str(e.value)
-
-
 def _input_scale(g):
     return g.tensor(g.meta["int8_edges"]["input"]).scale
 
