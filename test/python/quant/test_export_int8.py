@@ -203,6 +203,25 @@ def _export_err(model, shape, **kw):
     return str(e.value)
 
 
+def _predict_on_host(tmp_path, name: str, xs: np.ndarray, n_out: int) -> np.ndarray:
+    """Runs <name>::Model::predict of the header exported into tmp_path on each row of xs, built
+    for the host with sanitizers; returns the outputs [len(xs), n_out]."""
+    flat = xs.reshape(len(xs), -1)
+    rows = ",".join("{" + ",".join(f"{v:.9g}f" for v in x) + "}" for x in flat)
+    src = tmp_path / "main.cpp"
+    src.write_text(
+        f'#include <stdio.h>\n#include "{name}.h"\nint main() {{\n  static {name}::Model m;\n'
+        f"  static const float x[{len(flat)}][{flat.shape[1]}] = {{{rows}}};\n  float y[{n_out}];\n"
+        f"  for (int k = 0; k < {len(flat)}; ++k) {{\n    m.predict(x[k], y);\n"
+        f"    for (int i = 0; i < {n_out}; ++i)"
+        ' printf("%.9g\\n", static_cast<double>(y[i]));\n  }\n'
+        "  return 0;\n}\n"
+    )
+    exe = compile_cpp(str(src), str(tmp_path / name), [INCLUDE, str(tmp_path)], HOST_FLAGS)
+    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
+    return np.array([float(v) for v in out.split()], np.float32).reshape(len(flat), n_out)
+
+
 def test_reject_calibration_wrong_shape():
     m, shape = _model("mlp_relu")
     msg = _export_err(m, shape, calibration=np.zeros((32, 7), np.float32))
@@ -442,18 +461,7 @@ def test_scalar_ops_run_as_tables(tmp_path):
     assert [n.op for n in g.nodes].count("lut_s8") == 4
     rep = miniml.export(m, torch.zeros(1, 5), "sc", str(tmp_path), quantize="int8", calibration=cal)
     xs = 0.9 * cal[:4]
-    src = tmp_path / "main.cpp"
-    rows = ",".join("{" + ",".join(f"{v:.9g}f" for v in x) + "}" for x in xs)
-    src.write_text(
-        '#include <stdio.h>\n#include "sc.h"\nint main() {\n  static sc::Model m;\n'
-        f"  static const float x[4][5] = {{{rows}}};\n  float y[2];\n"
-        "  for (int k = 0; k < 4; ++k) {\n    m.predict(x[k], y);\n"
-        '    for (int i = 0; i < 2; ++i) printf("%.9g\\n", static_cast<double>(y[i]));\n  }\n'
-        "  return 0;\n}\n"
-    )
-    exe = compile_cpp(str(src), str(tmp_path / "sc"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
-    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
-    got = np.array([float(v) for v in out.split()], np.float32).reshape(4, 2)
+    got = _predict_on_host(tmp_path, "sc", xs, 2)
     np.testing.assert_array_equal(got, predict_int8_graph(g, xs).reshape(4, 2))
     with torch.no_grad():
         want = m(torch.from_numpy(xs)).numpy()
@@ -508,18 +516,7 @@ def test_unfolded_batchnorm_is_a_depthwise_1x1(tmp_path):
         m, torch.zeros(1, 1, 4, 4), "bn", str(tmp_path), quantize="int8", calibration=cal
     )
     xs = 0.9 * cal[:4]
-    rows = ",".join("{" + ",".join(f"{v:.9g}f" for v in x.reshape(-1)) + "}" for x in xs)
-    src = tmp_path / "main.cpp"
-    src.write_text(
-        '#include <stdio.h>\n#include "bn.h"\nint main() {\n  static bn::Model m;\n'
-        f"  static const float x[4][16] = {{{rows}}};\n  float y[3];\n"
-        "  for (int k = 0; k < 4; ++k) {\n    m.predict(x[k], y);\n"
-        '    for (int i = 0; i < 3; ++i) printf("%.9g\\n", static_cast<double>(y[i]));\n  }\n'
-        "  return 0;\n}\n"
-    )
-    exe = compile_cpp(str(src), str(tmp_path / "bn"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
-    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
-    got = np.array([float(v) for v in out.split()], np.float32).reshape(4, 3)
+    got = _predict_on_host(tmp_path, "bn", xs, 3)
     np.testing.assert_array_equal(got, predict_int8_graph(g, xs).reshape(4, 3))
     with torch.no_grad():
         want = m(torch.from_numpy(xs)).numpy()
@@ -550,18 +547,7 @@ def test_concat_requantizes_each_input(tmp_path):
         m, torch.zeros(1, 1, 4, 4), "cat", str(tmp_path), quantize="int8", calibration=cal
     )
     xs = 0.9 * cal[:4]
-    rows = ",".join("{" + ",".join(f"{v:.9g}f" for v in x.reshape(-1)) + "}" for x in xs)
-    src = tmp_path / "main.cpp"
-    src.write_text(
-        '#include <stdio.h>\n#include "cat.h"\nint main() {\n  static cat::Model m;\n'
-        f"  static const float x[4][16] = {{{rows}}};\n  float y[2];\n"
-        "  for (int k = 0; k < 4; ++k) {\n    m.predict(x[k], y);\n"
-        '    for (int i = 0; i < 2; ++i) printf("%.9g\\n", static_cast<double>(y[i]));\n  }\n'
-        "  return 0;\n}\n"
-    )
-    exe = compile_cpp(str(src), str(tmp_path / "cat"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
-    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
-    got = np.array([float(v) for v in out.split()], np.float32).reshape(4, 2)
+    got = _predict_on_host(tmp_path, "cat", xs, 2)
     np.testing.assert_array_equal(got, predict_int8_graph(g, xs).reshape(4, 2))
     with torch.no_grad():
         want = m(torch.from_numpy(xs)).numpy()
@@ -593,18 +579,7 @@ def test_per_channel_mul_add(tmp_path):
     assert "mul_channel_s8" in ops and "add_channel_s8" in ops
     miniml.export(m, torch.zeros(1, 1, 4, 4), "se", str(tmp_path), quantize="int8", calibration=cal)
     xs = 0.9 * cal[:4]
-    rows = ",".join("{" + ",".join(f"{v:.9g}f" for v in x.reshape(-1)) + "}" for x in xs)
-    src = tmp_path / "main.cpp"
-    src.write_text(
-        '#include <stdio.h>\n#include "se.h"\nint main() {\n  static se::Model m;\n'
-        f"  static const float x[4][16] = {{{rows}}};\n  float y[2];\n"
-        "  for (int k = 0; k < 4; ++k) {\n    m.predict(x[k], y);\n"
-        '    for (int i = 0; i < 2; ++i) printf("%.9g\\n", static_cast<double>(y[i]));\n  }\n'
-        "  return 0;\n}\n"
-    )
-    exe = compile_cpp(str(src), str(tmp_path / "se"), [INCLUDE, str(tmp_path)], HOST_FLAGS)
-    out = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
-    got = np.array([float(v) for v in out.split()], np.float32).reshape(4, 2)
+    got = _predict_on_host(tmp_path, "se", xs, 2)
     np.testing.assert_array_equal(got, predict_int8_graph(g, xs).reshape(4, 2))
     with torch.no_grad():
         want = m(torch.from_numpy(xs)).numpy()
