@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Tuple
 
-from ..ir import Graph, Node
+from ..ir import Node
 from .registry import AtenCall, LowerCtx, TensorArg, kernel
 
 
@@ -27,7 +27,3 @@ class Activation:
             f"miniml::activation_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
             f"{e.i(n)}, {e.act(node)});"
         )
-
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0

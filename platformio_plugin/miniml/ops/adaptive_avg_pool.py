@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UnsupportedOpError
-from ..ir import Graph, Node
+from ..ir import Node
 from ._conv_common import expand
 from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
 
@@ -73,7 +73,3 @@ class GlobalAvgPool:
         a = node.attrs
         return (f"miniml::global_avg_pool_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
                 f"{e.i(a['channels'])}, {e.i(a['size'])});")
-
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0

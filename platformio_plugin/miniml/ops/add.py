@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir import Graph, Node
+from ..ir import Node
 from ._binary_common import emit_binary, lower_binary
 from .registry import kernel, lowering
 
@@ -19,10 +19,6 @@ class Add:
     def emit(node: Node, e: Any) -> str:
         return emit_binary("add_f32", node, e)
 
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0
-
 
 @kernel("add_scalar", header="op_elementwise.h", inplace=True)
 class AddScalar:
@@ -30,17 +26,9 @@ class AddScalar:
     def emit(node: Node, e: Any) -> str:
         return emit_binary("add_scalar_f32", node, e)
 
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0
-
 
 @kernel("add_channel", header="op_elementwise.h", inplace=True)
 class AddChannel:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         return emit_binary("add_channel_f32", node, e)
-
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir import Graph, Node
+from ..ir import Node
 from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
 
 
@@ -38,7 +38,3 @@ class Concat:
                          f"{e.i(a['total'])}, {e.i(offset)});")
             offset += part
         return "\n    ".join(calls)
-
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir import Graph, Node
+from ..ir import Node
 from ._binary_common import emit_binary, lower_binary
 from .registry import kernel, lowering
 
@@ -21,17 +21,9 @@ class Div:
     def emit(node: Node, e: Any) -> str:
         return emit_binary("div_f32", node, e)
 
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0
-
 
 @kernel("div_scalar", header="op_elementwise.h", inplace=True)
 class DivScalar:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         return emit_binary("div_scalar_f32", node, e)
-
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0

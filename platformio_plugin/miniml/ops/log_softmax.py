@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir import Graph, Node
+from ..ir import Node
 from .registry import kernel, lowering
 from .softmax import lower_last_dim
 
@@ -20,7 +20,3 @@ class LogSoftmax:
         a = node.attrs
         return (f"miniml::log_softmax_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
                 f"{e.i(a['rows'])}, {e.i(a['cols'])});")
-
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir import Graph, Node
+from ..ir import Node
 from ._pool_common import emit_pool, lower_pool
 from .registry import kernel, lowering
 
@@ -20,7 +20,3 @@ class MaxPool2d:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         return emit_pool("max_pool2d_f32", node, e)
-
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir import Graph, Node
+from ..ir import Node
 from ._binary_common import emit_binary, lower_binary
 from .registry import kernel, lowering
 
@@ -19,10 +19,6 @@ class Mul:
     def emit(node: Node, e: Any) -> str:
         return emit_binary("mul_f32", node, e)
 
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0
-
 
 @kernel("mul_scalar", header="op_elementwise.h", inplace=True)
 class MulScalar:
@@ -30,17 +26,9 @@ class MulScalar:
     def emit(node: Node, e: Any) -> str:
         return emit_binary("mul_scalar_f32", node, e)
 
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0
-
 
 @kernel("mul_channel", header="op_elementwise.h", inplace=True)
 class MulChannel:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         return emit_binary("mul_channel_f32", node, e)
-
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UnsupportedOpError
-from ..ir import Graph, Node
+from ..ir import Node
 from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
 
 
@@ -57,7 +57,3 @@ class Pad:
                          for k in ("in_shape", "out_shape", "before"))
         return (f"miniml::pad_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
                 f"miniml::PadParams{{{arrs}}}, {e.f(a['value'])});")
-
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, List
 
 from ..errors import UnsupportedOpError
-from ..ir import Graph, Node
+from ..ir import Node
 from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
 
 
@@ -83,7 +83,3 @@ class Permute:
             src = f"{src} + {e.i(a['offset'])}"
         return (f"miniml::permute_f32({src}, {e.t(node.outputs[0])}, "
                 f"miniml::PermuteParams{{{{{shape}}}, {{{strides}}}}});")
-
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0

@@ -97,6 +97,10 @@ def lowering(*targets: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return deco
 
 
+def _no_macs(node: Any, g: Any) -> int:
+    return 0
+
+
 def kernel(
     op: str,
     header: str,
@@ -104,14 +108,14 @@ def kernel(
     inplace_inputs: Tuple[int, ...] = (0,),
     fuses_activation: bool = False,
 ) -> Callable[[type], type]:
-    """Registers a class with static methods emit(node, e) -> str and macs(node, g) -> int."""
+    """Registers a class with static methods emit(node, e) -> str and, for ops that multiply,
+    macs(node, g) -> int (without it the op counts 0 MACs)."""
 
     def deco(cls: type) -> type:
         if op in KERNELS:
             raise GraphError(f"two kernels registered for IR op {op!r}")
-        KERNELS[op] = KernelSpec(
-            op, header, cls.emit, cls.macs, inplace, inplace_inputs, fuses_activation
-        )
+        macs = getattr(cls, "macs", _no_macs)
+        KERNELS[op] = KernelSpec(op, header, cls.emit, macs, inplace, inplace_inputs, fuses_activation)
         return cls
 
     return deco

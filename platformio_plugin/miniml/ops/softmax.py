@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UnsupportedOpError
-from ..ir import Graph, Node
+from ..ir import Node
 from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
 
 
@@ -39,7 +39,3 @@ class Softmax:
         a = node.attrs
         return (f"miniml::softmax_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
                 f"{e.i(a['rows'])}, {e.i(a['cols'])});")
-
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0

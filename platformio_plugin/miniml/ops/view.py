@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ir import Graph, Node
+from ..ir import Node
 from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
 
 
@@ -42,15 +42,7 @@ def _emit_copy(node: Node, e: Any) -> str:
 class Alias:
     emit = staticmethod(_emit_copy)
 
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0
-
 
 @kernel("copy", header="op_elementwise.h")
 class Copy:
     emit = staticmethod(_emit_copy)
-
-    @staticmethod
-    def macs(node: Node, g: Graph) -> int:
-        return 0

@@ -46,10 +46,6 @@ def _register() -> None:
                 f"{int(node.attrs['zero_point'])}, {e.t(node.outputs[0])});"
             )
 
-        @staticmethod
-        def macs(node: Node, g: Graph) -> int:
-            return 0
-
     @kernel("dequantize_s8", header="op_quantize.h")
     class DequantizeS8:
         @staticmethod
@@ -60,10 +56,6 @@ def _register() -> None:
                 f"{e.f(node.attrs['scale'])}, "
                 f"{int(node.attrs['zero_point'])}, {e.t(node.outputs[0])});"
             )
-
-        @staticmethod
-        def macs(node: Node, g: Graph) -> int:
-            return 0
 
     @kernel("linear_s8", header="op_linear_s8.h")
     class LinearS8:
@@ -169,10 +161,6 @@ def _register() -> None:
                     f"{e.t(node.outputs[0])});"
                 )
 
-            @staticmethod
-            def macs(node: Node, g: Graph) -> int:
-                return 0
-
     for kind in ("max", "avg"):
         _pool(kind)
 
@@ -193,10 +181,6 @@ def _register() -> None:
                 offset += part
             return "\n    ".join(calls)
 
-        @staticmethod
-        def macs(node: Node, g: Graph) -> int:
-            return 0
-
     @kernel("clamp_s8", header="op_elementwise_s8.h")
     class ClampS8:
         @staticmethod
@@ -209,10 +193,6 @@ def _register() -> None:
                 f"{e.t(node.outputs[0])});"
             )
 
-        @staticmethod
-        def macs(node: Node, g: Graph) -> int:
-            return 0
-
     @kernel("lut_s8", header="op_elementwise_s8.h")
     class LutS8:
         @staticmethod
@@ -222,10 +202,6 @@ def _register() -> None:
                 f"miniml::lut_s8<{e.mem(node, 'table')}>({e.t(node.inputs[0])}, {e.i(n)}, "
                 f"{e.p(node, 'table')}, {e.t(node.outputs[0])});"
             )
-
-        @staticmethod
-        def macs(node: Node, g: Graph) -> int:
-            return 0
 
     @kernel("add_s8", header="op_elementwise_s8.h")
     class AddS8:
@@ -242,10 +218,6 @@ def _register() -> None:
                 f"{e.t(node.outputs[0])});"
             )
 
-        @staticmethod
-        def macs(node: Node, g: Graph) -> int:
-            return 0
-
     @kernel("add_channel_s8", header="op_elementwise_s8.h")
     class AddChannelS8:
         @staticmethod
@@ -259,10 +231,6 @@ def _register() -> None:
                 f"{a['output_multiplier']}, {a['output_shift']}, {a['output_zero_point']}, "
                 f"{a['act_min']}, {a['act_max']}, {e.t(node.outputs[0])});"
             )
-
-        @staticmethod
-        def macs(node: Node, g: Graph) -> int:
-            return 0
 
     @kernel("mul_channel_s8", header="op_elementwise_s8.h")
     class MulChannelS8:
