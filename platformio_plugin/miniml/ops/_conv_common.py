@@ -76,3 +76,16 @@ def conv_args(call: AtenCall) -> Tuple[Any, Any, Any, int]:
         call.arg(5, "dilation", [1]),
         int(call.arg(6, "groups", 1)),
     )
+
+
+def emit_conv(node: Any, e: Any, dims: int) -> str:
+    """The conv<dims>d_f32 call: weights through the node's memory policy, shape as Conv<dims>dParams."""
+    a = node.attrs
+    fields = [a["in_channels"], *a["in_size"], a["out_channels"], *a["out_size"], *a["kernel"],
+              *a["stride"], *a["padding"], *a["dilation"], a["groups"]]
+    p = ", ".join(e.i(v) for v in fields)
+    return (
+        f"miniml::conv{dims}d_f32<{e.mem(node)}>({e.t(node.inputs[0])}, {e.p(node, 'weight')}, "
+        f"{e.p(node, 'bias')}, {e.t(node.outputs[0])}, miniml::Conv{dims}dParams{{{p}}}, "
+        f"{e.act(node)});"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Graph, Node
-from ._conv_common import conv_args, conv_macs, lower_conv
+from ._conv_common import conv_args, conv_macs, emit_conv, lower_conv
 from .registry import kernel, lowering
 
 
@@ -17,15 +17,7 @@ def lower_conv1d(ctx, call):
 class Conv1d:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
-        a = node.attrs
-        fields = [a["in_channels"], *a["in_size"], a["out_channels"], *a["out_size"], *a["kernel"],
-                  *a["stride"], *a["padding"], *a["dilation"], a["groups"]]
-        p = ", ".join(e.i(v) for v in fields)
-        return (
-            f"miniml::conv1d_f32<{e.mem(node)}>({e.t(node.inputs[0])}, {e.p(node, 'weight')}, "
-            f"{e.p(node, 'bias')}, {e.t(node.outputs[0])}, miniml::Conv1dParams{{{p}}}, "
-            f"{e.act(node)});"
-        )
+        return emit_conv(node, e, 1)
 
     @staticmethod
     def macs(node: Node, g: Graph) -> int:
