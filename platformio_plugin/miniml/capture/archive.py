@@ -43,8 +43,9 @@ class _Zip:
         try:
             self.zf = zipfile.ZipFile(path)
             infos = self.zf.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-            raise _not_program(path, f"not a readable zip archive ({exc})") from None
+        except Exception as exc:  # BadZipFile, LargeZipFile, EOFError, ValueError, ...
+            raise _not_program(path, f"not a torch.export archive (not a readable zip: {exc})") \
+                from None
         roots = {i.filename.split("/", 1)[0] for i in infos}
         if len(roots) != 1 or any("/" not in i.filename for i in infos):
             raise _not_program(path, "the zip has no single root folder, as torch.export.save writes")
@@ -79,36 +80,28 @@ class _Zip:
 def _open(path: str) -> _Zip:
     with open(path, "rb") as f:
         head = f.read(4)
-    if head[:1] == b"\x80" or (head[:2] == b"PK" and _is_torch_save_zip(path)):
-        raise _fail(
-            path,
-            "this is a torch.save file (pickled Python objects), not a torch.export archive; "
-            "MiniML never unpickles model files (unpickling runs code). Save the model with "
-            + RESAVE,
-        )
-    if not zipfile.is_zipfile(path):
-        raise _not_program(path, "not a torch.export archive (not a zip file)")
+    if head[:1] == b"\x80":  # pickle protocol 2+: torch.save's legacy format
+        raise _torch_save(path)
     z = _Zip(path)
+    names = z.names()
+    if "data.pkl" in names and "archive_format" not in names:
+        raise _torch_save(path)
     fmt = z.read("archive_format").decode("utf-8", "replace").strip()
     if fmt != "pt2":
         raise _not_program(path, f"archive_format is {fmt[:20]!r}, not 'pt2'")
     version = z.read("archive_version").decode("utf-8", "replace").strip()
     if version != "0":
         raise _not_program(path, f"archive_version {version[:20]!r} is not the supported '0'")
-    if "byteorder" in z.infos and z.read("byteorder").strip() not in (b"little",):
+    if "byteorder" in names and z.read("byteorder").strip() != b"little":
         raise _not_program(path, "the tensors are stored big-endian; save on a little-endian machine")
     return z
 
 
-def _is_torch_save_zip(path: str) -> bool:
-    """torch.save's zip format: <root>/data.pkl and no archive_format."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-    except Exception:  # unreadable: _Zip reports it
-        return False
-    return any(n.endswith("/data.pkl") for n in names) and not any(
-        n.endswith("/archive_format") for n in names
+def _torch_save(path: str) -> ArchiveError:
+    return _fail(
+        path,
+        "this is a torch.save file (pickled Python objects), not a torch.export archive; MiniML "
+        "never unpickles model files (unpickling runs code). Save the model with " + RESAVE,
     )
 
 
