@@ -10,6 +10,8 @@ from typing import Any, Mapping, Optional, Tuple, Union
 from ..errors import OptionError
 
 LOSSES = ("mse", "cross_entropy")
+FLT_MAX = 3.4028234663852886e38  # the largest float32: the device keeps the rate in a float
+FLT_MIN = 1.1754943508222875e-38  # the smallest normal float32; smaller rates flush to 0 or denormals
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,12 @@ def parse_train_options(options: Mapping[str, Any]) -> Optional[TrainOptions]:
     if loss not in LOSSES:
         raise OptionError(f"loss={loss!r}: use 'mse' (regression) or 'cross_entropy' (classes)")
     lr = options.get("learning_rate", 0.01)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
-        raise OptionError(f"learning_rate={lr!r}: give a finite number > 0, e.g. 0.01")
+    if (isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0
+            or not FLT_MIN <= lr <= FLT_MAX):
+        raise OptionError(
+            f"learning_rate={lr!r}: give a number > 0 that a float holds (about 1e-38 to 3e38), "
+            "e.g. 0.01"
+        )
     momentum = options.get("momentum", 0.0)
     if (
         isinstance(momentum, bool)
