@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from .emit import check_model_name, emit_header
 from .emit.header import HeaderParts
-from .errors import OptionError
+from .errors import MinimlWarning, OptionError
 from .ir import Graph
 from .ops import KERNELS
 from .passes import run_pipeline
@@ -101,6 +102,18 @@ def _stages(g: Graph, ctx: ExportContext) -> Graph:
 
 
 def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
+    """_export_text(), with every MinimlWarning it raises also listed in the report."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MinimlWarning)
+        text, report = _export_text(model, example_input, name, options)
+    for w in caught:  # shown as they would have been, and kept in the report
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if issubclass(w.category, MinimlWarning):
+            report.warnings.append(str(w.message))
+    return text, report
+
+
+def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     from .capture import capture, example_from_program
 
     check_model_name(name)

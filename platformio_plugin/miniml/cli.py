@@ -59,6 +59,11 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import warnings
+
+    from .errors import MinimlWarning
+
+    warnings.simplefilter("ignore", MinimlWarning)  # printed from the report, one line each
     if args.command == "ops":
         from .ops import op_table
 
@@ -78,6 +83,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.on_device_learning:
             opts["on_device_learning"] = True
         report = export(ep, None, args.name, args.out, **opts)
+        _print_warnings(report)
         print(report.format_table())
         print(f"wrote {report.header_path}")
         if args.report_json:
@@ -88,7 +94,13 @@ def _run(args: argparse.Namespace) -> int:
                 json.dump(dataclasses.asdict(report), f, indent=1)
     else:
         report = analyze(ep, None, args.name)
+        _print_warnings(report)
         print(report.format_table())
         if args.plan:
             print(report.memory_plan)
     return 0
+
+
+def _print_warnings(report) -> None:
+    for w in report.warnings:
+        print(f"miniml: warning: {w}", file=sys.stderr)

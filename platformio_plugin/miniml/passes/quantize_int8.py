@@ -29,6 +29,7 @@ from ..quant.params import (
     QParams,
     add_params,
     channel_multipliers,
+    check_layer_ranges,
     fold_bias,
     mul_params,
     qparams_from_range,
@@ -161,6 +162,7 @@ class _Builder:
         else:
             w, b = wb
         wq, ws = quantize_weight(w, axis=0)
+        check_layer_ranges(_where(n), w, b, wq, ws, qx, qy)
         bq = quantize_bias(b, qx.scale, ws, w.shape[0])
         m, s = channel_multipliers(
             qx.scale, ws, qy.scale, per_tensor_fc=(op == "linear_s8" and w.shape[0] == 1)

@@ -25,7 +25,9 @@ def export_stage(g: Any, ctx: Any) -> Any:
     tail = _float_tail(g, ctx.options)
     check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
     xs = load_calibration(ctx.options.get("calibration"), ctx.input_shape)
-    ranges = tensor_ranges(g, xs, ctx.options.get("calibration_method") or "minmax")
+    method = ctx.options.get("calibration_method") or "minmax"
+    ranges = tensor_ranges(g, xs, method)
+    _warn_ranges(g, xs, ranges, method)
     float_plan = plan_memory(g)
     ctx.report_extra["float_flash_bytes"] = sum(p.nbytes for p in g.params.values())
     ctx.report_extra["float_arena_bytes"] = float_plan.arena_bytes
@@ -33,6 +35,24 @@ def export_stage(g: Any, ctx: Any) -> Any:
     ctx.extend.append(extend_header)
     _int8_goldens(gq, ctx)
     return gq
+
+
+def _warn_ranges(g: Any, xs: Any, ranges: Any, method: str, samples: int = 256) -> None:
+    """A MinimlWarning per activation whose calibrated range makes a poor int8 tensor (constant,
+    or stretched by outliers), checked on the first `samples` calibration inputs."""
+    import warnings
+
+    from ..errors import MinimlWarning
+    from .calibrate import run_float
+    from .params import range_warning
+
+    for name, values in run_float(g, xs[:samples]).items():
+        if name not in ranges:
+            continue
+        why = range_warning(values, *ranges[name], method)
+        if why:
+            what = "the calibration inputs" if name in g.inputs else f"activation {name!r}"
+            warnings.warn(f"int8 calibration: {what} {why}", MinimlWarning, stacklevel=2)
 
 
 def _int8_goldens(gq: Any, ctx: Any) -> None:

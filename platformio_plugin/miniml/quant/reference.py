@@ -250,6 +250,7 @@ def quantize_s8(x, scale, zero_point):
     # roundf in float64: a float32 value + 0.5 is exact there (in float32 0.49999997 + 0.5 would
     # round to 1).
     r = np.clip(np.sign(q) * np.floor(np.abs(q) + 0.5), -1e9, 1e9)
+    r = np.where(np.isnan(r), 0.0, r)  # NaN -> the zero point, as op_quantize.h defines it
     return np.clip(r.astype(np.int64) + zero_point, -128, 127).astype(np.int8)
 
 
