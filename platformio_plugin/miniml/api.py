@@ -194,6 +194,14 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
 
 
 def export(model: Any, example_input: Any, name: str, out_dir: str, **options: Any) -> Report:
+    clash = [f for f in (os.listdir(out_dir) if os.path.isdir(out_dir) else [])
+             if f.lower() == f"{name}.h".lower() and f != f"{name}.h"]
+    if clash:
+        raise OptionError(
+            f"{out_dir} already holds {clash[0]}, another model whose name differs from {name!r} only "
+            "in case: one file on case-insensitive file systems and one include guard; pick another "
+            "name or remove it"
+        )
     text, report = _build(model, example_input, name, options)
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{name}.h")
