@@ -31,6 +31,7 @@ OPTIONS: Dict[str, Any] = {
     "golden": 0,
     "seed": 0,
 }
+MAX_GOLDEN = 10000  # each vector is flash on the target: more is a mistake, not a test
 GOLDEN_TOLERANCE = 1e-4  # relative to max(|expected|, 1); covers libm differences between targets
 
 
@@ -63,8 +64,11 @@ def _check_options(options: Dict[str, Any]) -> Dict[str, Any]:
             )
     merged = {**OPTIONS, **options}
     golden = merged["golden"]
-    if not isinstance(golden, int) or isinstance(golden, bool) or golden < 0:
-        raise OptionError(f"golden={golden!r}: give a number of golden vectors >= 0")
+    if not isinstance(golden, int) or isinstance(golden, bool) or not 0 <= golden <= MAX_GOLDEN:
+        raise OptionError(f"golden={golden!r}: give a number of golden vectors from 0 to {MAX_GOLDEN}")
+    seed = merged["seed"]
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+        raise OptionError(f"seed={seed!r}: give an integer from 0 to 2**63 - 1")
     if merged["quantize"] not in (None, "int8"):
         raise OptionError(f"quantize={merged['quantize']!r}: use None or 'int8'")
     return merged

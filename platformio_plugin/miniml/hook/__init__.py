@@ -89,6 +89,8 @@ def generate(
             stamp.save(out_dir, stamps)
             status = "exported"
         report.setdefault("name", spec.name)
+        for warning in report.get("warnings", []):  # MinimlWarning: exports, but may work poorly
+            log(f"warning: {spec.name}: {warning}")
         rows.append((report, status))
 
     names = {spec.name for spec in opts.models}
