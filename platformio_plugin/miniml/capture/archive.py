@@ -83,7 +83,16 @@ def _open(path: str) -> _Zip:
     if head[:1] == b"\x80":  # pickle protocol 2+: torch.save's legacy format
         raise _torch_save(path)
     z = _Zip(path)
-    names = z.names()
+    try:
+        _check_format(z)
+    except MinimlError:
+        z.zf.close()
+        raise
+    return z
+
+
+def _check_format(z: _Zip) -> None:
+    path, names = z.path, z.names()
     if "data.pkl" in names and "archive_format" not in names:
         raise _torch_save(path)
     fmt = z.read("archive_format").decode("utf-8", "replace").strip()
@@ -94,7 +103,6 @@ def _open(path: str) -> _Zip:
         raise _not_program(path, f"archive_version {version[:20]!r} is not the supported '0'")
     if "byteorder" in names and z.read("byteorder").strip() != b"little":
         raise _not_program(path, "the tensors are stored big-endian; save on a little-endian machine")
-    return z
 
 
 def _torch_save(path: str) -> ArchiveError:
@@ -252,16 +260,19 @@ def _check_program(path: str, program: Any) -> None:
 def load_archive(path: str) -> Any:
     """The ExportedProgram in `path`, built without unpickling; its example_inputs are None."""
     z = _open(path)
-    name = _model_name(z)
-    for legacy in (f"data/weights/{name}.pt", f"data/constants/{name}.pt"):
-        if legacy in z.infos:
-            raise _fail(path, f"{legacy!r} is a legacy pickled payload; MiniML never unpickles model "
-                              "files. Save the model again with " + RESAVE)
-    program = z.json(f"models/{name}.json")
-    _check_program(path, program)
-    weights = _payloads(z, "weight", f"data/weights/{name}_weights_config.json", "data/weights/")
-    constants = _payloads(z, "constant", f"data/constants/{name}_constants_config.json",
-                          "data/constants/")
+    try:
+        name = _model_name(z)
+        for legacy in (f"data/weights/{name}.pt", f"data/constants/{name}.pt"):
+            if legacy in z.infos:
+                raise _fail(path, f"{legacy!r} is a legacy pickled payload; MiniML never unpickles "
+                                  "model files. Save the model again with " + RESAVE)
+        program = z.json(f"models/{name}.json")
+        _check_program(path, program)
+        weights = _payloads(z, "weight", f"data/weights/{name}_weights_config.json", "data/weights/")
+        constants = _payloads(z, "constant", f"data/constants/{name}_constants_config.json",
+                              "data/constants/")
+    finally:
+        z.zf.close()
     return _deserialize(path, program, weights, constants)
 
 
