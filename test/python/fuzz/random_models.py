@@ -22,7 +22,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 import torch
 import torch.nn as nn
-from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, max_rel_error, prepare
+from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, max_rel_error
 
 import miniml
 from miniml.api import build_header
@@ -103,8 +103,24 @@ def random_model(seed: int) -> Tuple[nn.Module, Tuple[int, ...], str]:
         layers.append(nn.Linear(features, out))
         layers += _act(rng)
         features = out
-    model = prepare(nn.Sequential(*layers), seed)
+    torch.manual_seed(seed)
+    model = _random_batchnorm(nn.Sequential(*layers), seed)  # torch's default init elsewhere
     return model, shape, f"{kind}: " + ", ".join(type(m).__name__ for m in layers)
+
+
+def _random_batchnorm(model: nn.Module, seed: int) -> nn.Module:
+    """torch's own initialisation keeps activations O(1), as in a trained model; uniform [-1, 1]
+    weights grow them ~sqrt(fan_in) per layer until float32 rounding of the large intermediate sums
+    alone exceeds 1e-5 of a clamped output. BatchNorm gets random statistics so folding is tested."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+                m.bias.copy_(torch.rand(m.bias.shape, generator=g) - 0.5)
+                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.5)
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+    return model.eval()
 
 
 @dataclass
