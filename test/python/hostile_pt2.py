@@ -37,7 +37,7 @@ def read_entries(path: str) -> Tuple[str, Dict[str, bytes]]:
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
         root = names[0].split("/", 1)[0] + "/"
-        return root, {n[len(root):]: z.read(n) for n in names}
+        return root, {n[len(root) :]: z.read(n) for n in names}
 
 
 def write_entries(path: str, root: str, entries: Dict[str, bytes]) -> str:
@@ -68,8 +68,12 @@ def _pickled_weight(entries: Dict[str, bytes], marker: str) -> None:
 
 def _opaque_constant(entries: Dict[str, bytes], marker: str) -> None:
     def edit(doc: dict) -> None:
-        doc["config"]["evil"] = {"path_name": "opaque_obj_0", "is_param": False, "use_pickle": True,
-                                 "tensor_meta": None}
+        doc["config"]["evil"] = {
+            "path_name": "opaque_obj_0",
+            "is_param": False,
+            "use_pickle": True,
+            "tensor_meta": None,
+        }
 
     _json_edit(entries, "data/constants/model_constants_config.json", edit)
     entries["data/constants/opaque_obj_0"] = pickle.dumps(_Payload(marker))
@@ -78,8 +82,12 @@ def _opaque_constant(entries: Dict[str, bytes], marker: str) -> None:
 def _sympy_shape(entries: Dict[str, bytes], marker: str) -> None:
     def edit(doc: dict) -> None:
         tensor = next(iter(doc["graph_module"]["graph"]["tensor_values"].values()))
-        tensor["sizes"][0] = {"as_expr": {"expr_str": f"__import__('builtins').open({marker!r}, 'w')",
-                                          "hint": {"as_int": 1}}}
+        tensor["sizes"][0] = {
+            "as_expr": {
+                "expr_str": f"__import__('builtins').open({marker!r}, 'w')",
+                "hint": {"as_int": 1},
+            }
+        }
 
     _json_edit(entries, "models/model.json", edit)
 
@@ -121,8 +129,22 @@ def _mutate_json(doc, rng: random.Random) -> None:
     elif choice == 1 and isinstance(container, list):
         del container[key]
     else:
-        container[key] = rng.choice([None, -1, 0, 2**40, "x", 1.5, [], {}, True, "torch.ops.aten.x.y",
-                                     {"as_int": -3}, [{"as_int": 999999}]])
+        container[key] = rng.choice(
+            [
+                None,
+                -1,
+                0,
+                2**40,
+                "x",
+                1.5,
+                [],
+                {},
+                True,
+                "torch.ops.aten.x.y",
+                {"as_int": -3},
+                [{"as_int": 999999}],
+            ]
+        )
 
 
 def mutate(good: str, out: str, seed: int) -> Tuple[str, str]:
@@ -157,8 +179,9 @@ def mutate(good: str, out: str, seed: int) -> Tuple[str, str]:
     return write_entries(out, root, entries), f"json {victim}"
 
 
-def outcomes(paths: List[str], load: Callable[[str], object],
-             error: type) -> Tuple[int, List[Tuple[str, Optional[str]]]]:
+def outcomes(
+    paths: List[str], load: Callable[[str], object], error: type
+) -> Tuple[int, List[Tuple[str, Optional[str]]]]:
     """How many loads ended in `error`, and the others (path, exception type or None if loaded)."""
     ok, other = 0, []
     for p in paths:
@@ -167,6 +190,6 @@ def outcomes(paths: List[str], load: Callable[[str], object],
             other.append((p, None))
         except error:
             ok += 1
-        except Exception as exc:  # noqa: BLE001 - the point is to see every other outcome
+        except Exception as exc:
             other.append((p, f"{type(exc).__name__}: {exc}"))
     return ok, other

@@ -1,10 +1,11 @@
 """Reads a torch.export.save archive (.pt2) as data: never unpickles, never evaluates a string.
 
-torch.export.load unpickles in three places (the sample inputs, weights marked use_pickle, custom and
-opaque object constants) and parses symbolic shape expressions with sympy.sympify (eval). This loader
-reads the zip with the standard library, builds tensors from the raw little-endian bytes, skips the
-sample inputs, checks the program JSON (aten ops only, fixed shapes, no custom objects) and only then
-hands the JSON to torch's deserializer. Every malformed archive ends in one MinimlError.
+torch.export.load unpickles in three places (the sample inputs, weights marked use_pickle,
+custom and opaque object constants) and parses symbolic shape expressions with sympy.sympify
+(eval). This loader reads the zip with the standard library, builds tensors from the raw little-
+endian bytes, skips the sample inputs, checks the program JSON (aten ops only, fixed shapes, no
+custom objects) and only then hands the JSON to torch's deserializer. Every malformed archive
+ends in one MinimlError.
 """
 
 from __future__ import annotations
@@ -44,13 +45,16 @@ class _Zip:
             self.zf = zipfile.ZipFile(path)
             infos = self.zf.infolist()
         except Exception as exc:  # BadZipFile, LargeZipFile, EOFError, ValueError, ...
-            raise _not_program(path, f"not a torch.export archive (not a readable zip: {exc})") \
-                from None
+            raise _not_program(
+                path, f"not a torch.export archive (not a readable zip: {exc})"
+            ) from None
         roots = {i.filename.split("/", 1)[0] for i in infos}
         if len(roots) != 1 or any("/" not in i.filename for i in infos):
-            raise _not_program(path, "the zip has no single root folder, as torch.export.save writes")
+            raise _not_program(
+                path, "the zip has no single root folder, as torch.export.save writes"
+            )
         self.root = roots.pop() + "/"
-        self.infos = {i.filename[len(self.root):]: i for i in infos}
+        self.infos = {i.filename[len(self.root) :]: i for i in infos}
 
     def names(self) -> List[str]:
         return list(self.infos)
@@ -60,7 +64,9 @@ class _Zip:
         if info is None:
             raise _not_program(self.path, f"the archive has no {name!r}")
         if info.file_size > _MAX_ENTRY_BYTES:
-            raise _fail(self.path, f"{name!r} claims {info.file_size} bytes (limit {_MAX_ENTRY_BYTES})")
+            raise _fail(
+                self.path, f"{name!r} claims {info.file_size} bytes (limit {_MAX_ENTRY_BYTES})"
+            )
         try:
             with self.zf.open(info) as f:
                 data = f.read(_MAX_ENTRY_BYTES + 1)
@@ -102,7 +108,9 @@ def _check_format(z: _Zip) -> None:
     if version != "0":
         raise _not_program(path, f"archive_version {version[:20]!r} is not the supported '0'")
     if "byteorder" in names and z.read("byteorder").strip() != b"little":
-        raise _not_program(path, "the tensors are stored big-endian; save on a little-endian machine")
+        raise _not_program(
+            path, "the tensors are stored big-endian; save on a little-endian machine"
+        )
 
 
 def _torch_save(path: str) -> ArchiveError:
@@ -114,11 +122,17 @@ def _torch_save(path: str) -> ArchiveError:
 
 
 def _model_name(z: _Zip) -> str:
-    models = [n[len("models/"):-len(".json")] for n in z.names()
-              if n.startswith("models/") and n.endswith(".json")]
+    models = [
+        n[len("models/") : -len(".json")]
+        for n in z.names()
+        if n.startswith("models/") and n.endswith(".json")
+    ]
     if len(models) != 1:
-        raise _not_program(z.path, f"the archive holds {len(models)} programs (models/*.json); "
-                                   "MiniML loads archives with exactly one")
+        raise _not_program(
+            z.path,
+            f"the archive holds {len(models)} programs (models/*.json); "
+            "MiniML loads archives with exactly one",
+        )
     return models[0]
 
 
@@ -127,12 +141,16 @@ def _ints(path: str, what: str, items: Any) -> Tuple[int, ...]:
     for it in items if isinstance(items, list) else [None]:
         v = it.get("as_int") if isinstance(it, dict) else None
         if type(v) is not int or v < 0:
-            raise _fail(path, f"{what} is not a list of fixed non-negative integers ({str(items)[:80]})")
+            raise _fail(
+                path, f"{what} is not a list of fixed non-negative integers ({str(items)[:80]})"
+            )
         out.append(v)
     return tuple(out)
 
 
-def _tensor_meta(path: str, fqn: str, meta: Any) -> Tuple[int, Tuple[int, ...], Tuple[int, ...], int]:
+def _tensor_meta(
+    path: str, fqn: str, meta: Any
+) -> Tuple[int, Tuple[int, ...], Tuple[int, ...], int]:
     if not isinstance(meta, dict):
         raise _fail(path, f"tensor {fqn!r} has no tensor_meta")
     sizes = _ints(path, f"tensor {fqn!r} sizes", meta.get("sizes"))
@@ -149,8 +167,8 @@ def _tensor_meta(path: str, fqn: str, meta: Any) -> Tuple[int, Tuple[int, ...], 
 
 
 def _torch_dtype(path: str, fqn: str, code: int) -> Any:
-    from torch._export.serde.serialize import _SERIALIZE_TO_TORCH_DTYPE
     from torch._export.serde.schema import ScalarType
+    from torch._export.serde.serialize import _SERIALIZE_TO_TORCH_DTYPE
 
     try:
         return _SERIALIZE_TO_TORCH_DTYPE[ScalarType(code)]
@@ -199,21 +217,38 @@ def _payloads(z: _Zip, kind: str, config: str, folder: str) -> Dict[str, Any]:
             data = z.read(folder + key)
             item = torch.empty((), dtype=dtype).element_size()
             if len(data) % item:
-                raise _fail(z.path, f"{folder + key!r} holds {len(data)} bytes, not a whole number "
-                                    f"of {dtype} elements")
-            storages[key] = (torch.frombuffer(bytearray(data), dtype=dtype) if data
-                             else torch.empty(0, dtype=dtype))
+                raise _fail(
+                    z.path,
+                    f"{folder + key!r} holds {len(data)} bytes, not a whole number "
+                    f"of {dtype} elements",
+                )
+            storages[key] = (
+                torch.frombuffer(bytearray(data), dtype=dtype)
+                if data
+                else torch.empty(0, dtype=dtype)
+            )
         flat = storages[key]
         if flat.dtype != dtype:
-            raise _fail(z.path, f"{kind} {fqn!r} reads {key!r} as {dtype}, another entry as {flat.dtype}")
+            raise _fail(
+                z.path, f"{kind} {fqn!r} reads {key!r} as {dtype}, another entry as {flat.dtype}"
+            )
         last = offset + sum((s - 1) * st for s, st in zip(sizes, strides))
         if math.prod(sizes) and last >= flat.numel():
-            raise _fail(z.path, f"{kind} {fqn!r} (sizes {list(sizes)}, strides {list(strides)}, "
-                                f"offset {offset}) reads past the {flat.numel()} elements of {key!r}")
-        t = flat.as_strided(sizes, strides, offset) if math.prod(sizes) else torch.zeros(sizes, dtype=dtype)
+            raise _fail(
+                z.path,
+                f"{kind} {fqn!r} (sizes {list(sizes)}, strides {list(strides)}, "
+                f"offset {offset}) reads past the {flat.numel()} elements of {key!r}",
+            )
+        t = (
+            flat.as_strided(sizes, strides, offset)
+            if math.prod(sizes)
+            else torch.zeros(sizes, dtype=dtype)
+        )
         meta = entry["tensor_meta"]
         if entry.get("is_param") is True:
-            t = torch.nn.Parameter(t, requires_grad=bool(meta.get("requires_grad")) and t.is_floating_point())
+            t = torch.nn.Parameter(
+                t, requires_grad=bool(meta.get("requires_grad")) and t.is_floating_point()
+            )
         out[fqn] = t
     return out
 
@@ -241,11 +276,17 @@ def _check_program(path: str, program: Any) -> None:
         raise _not_program(path, "the program's node list is malformed")
     for d in _walk(program):
         if "as_expr" in d:  # a union's JSON holds only the member that is set
-            raise _fail(path, "the program has symbolic (dynamic) shapes; MiniML needs fixed shapes: "
-                              "export without dynamic_shapes= and save with " + RESAVE)
+            raise _fail(
+                path,
+                "the program has symbolic (dynamic) shapes; MiniML needs fixed shapes: "
+                "export without dynamic_shapes= and save with " + RESAVE,
+            )
         if "as_custom_obj" in d or "custom_obj" in d:
-            raise _fail(path, "the program uses a custom (script/opaque) object; MiniML loads tensors "
-                              "only and never unpickles model files")
+            raise _fail(
+                path,
+                "the program uses a custom (script/opaque) object; MiniML loads tensors "
+                "only and never unpickles model files",
+            )
     if graph.get("custom_obj_values"):
         raise _fail(path, "the program holds custom objects; MiniML loads tensors only")
     for n in nodes:
@@ -253,8 +294,11 @@ def _check_program(path: str, program: Any) -> None:
         if not isinstance(target, str) or not (
             target.startswith(_ALLOWED_TARGETS) or target in _ALLOWED_EXACT
         ):
-            raise _fail(path, f"the program calls {str(target)[:80]!r}; MiniML loads programs of aten "
-                              "ops only (torch.export.export produces them)")
+            raise _fail(
+                path,
+                f"the program calls {str(target)[:80]!r}; MiniML loads programs of aten "
+                "ops only (torch.export.export produces them)",
+            )
 
 
 def load_archive(path: str) -> Any:
@@ -264,19 +308,27 @@ def load_archive(path: str) -> Any:
         name = _model_name(z)
         for legacy in (f"data/weights/{name}.pt", f"data/constants/{name}.pt"):
             if legacy in z.infos:
-                raise _fail(path, f"{legacy!r} is a legacy pickled payload; MiniML never unpickles "
-                                  "model files. Save the model again with " + RESAVE)
+                raise _fail(
+                    path,
+                    f"{legacy!r} is a legacy pickled payload; MiniML never unpickles "
+                    "model files. Save the model again with " + RESAVE,
+                )
         program = z.json(f"models/{name}.json")
         _check_program(path, program)
-        weights = _payloads(z, "weight", f"data/weights/{name}_weights_config.json", "data/weights/")
-        constants = _payloads(z, "constant", f"data/constants/{name}_constants_config.json",
-                              "data/constants/")
+        weights = _payloads(
+            z, "weight", f"data/weights/{name}_weights_config.json", "data/weights/"
+        )
+        constants = _payloads(
+            z, "constant", f"data/constants/{name}_constants_config.json", "data/constants/"
+        )
     finally:
         z.zf.close()
     return _deserialize(path, program, weights, constants)
 
 
-def _deserialize(path: str, program: Any, weights: Dict[str, Any], constants: Dict[str, Any]) -> Any:
+def _deserialize(
+    path: str, program: Any, weights: Dict[str, Any], constants: Dict[str, Any]
+) -> Any:
     from torch._export.serde import schema
     from torch._export.serde.serialize import ExportedProgramDeserializer, _dict_to_dataclass
 
@@ -287,8 +339,9 @@ def _deserialize(path: str, program: Any, weights: Dict[str, Any], constants: Di
         raise
     except Exception as exc:  # SerializeError, KeyError, TypeError, ...: the fix is the same
         first = (str(exc).strip().splitlines() or [""])[0][:200]
-        raise _not_program(path, f"the program does not deserialize ({type(exc).__name__}: {first})") \
-            from None
+        raise _not_program(
+            path, f"the program does not deserialize ({type(exc).__name__}: {first})"
+        ) from None
 
 
 def load_program(path: Any) -> Any:

@@ -1,7 +1,8 @@
-"""The safe .pt2 loader: crafted archives for every code path of torch.export.load run no code via the
-API, the CLI or the build hook; a torch.save file is named as one; mutated archives end in
+"""The safe .pt2 loader: crafted archives for every code path of torch.export.load run no code via
+the API, the CLI or the build hook; a torch.save file is named as one; mutated archives end in
 MinimlError (or still load and export); every example archive loads as torch loads it. The build
-hook case is in hook/test_hook_export.py."""
+hook case is in hook/test_hook_export.py.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ import re
 import subprocess
 import sys
 
+import miniml
 import pytest
 import torch
 import torch.nn as nn
-
-import miniml
 from harness import REPO
 from hostile_pt2 import CRAFTED, crafted, mutate, torch_save_file
 
@@ -43,8 +43,9 @@ def evil(request, good, tmp_path):
 
 def _torch_runs_it(path: str, marker: str) -> bool:
     """The crafted archive is live: torch.export.load (in a child process) creates the marker."""
-    subprocess.run([PY, "-c", f"import torch; torch.export.load({path!r})"], capture_output=True,
-                   timeout=300)
+    subprocess.run(
+        [PY, "-c", f"import torch; torch.export.load({path!r})"], capture_output=True, timeout=300
+    )
     ran = os.path.exists(marker)
     if ran:
         os.remove(marker)
@@ -75,8 +76,12 @@ def test_reject_crafted_archive_api(evil):
 
 def test_reject_crafted_archive_cli(evil, tmp_path):
     kind, path, marker = evil
-    res = subprocess.run([PY, "-m", "miniml", "export", path, "--name", "m", "--out",
-                          str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [PY, "-m", "miniml", "export", path, "--name", "m", "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert not os.path.exists(marker)
     if REFUSAL[kind] is None:
         assert res.returncode == 0, res.stderr
@@ -87,8 +92,10 @@ def test_reject_crafted_archive_cli(evil, tmp_path):
 
 
 def test_reject_torch_save_file(tmp_path):
-    for path in (torch_save_file(str(tmp_path / "model.pt"), _model()),
-                 torch_save_file(str(tmp_path / "state.pt2"), _model().state_dict())):
+    for path in (
+        torch_save_file(str(tmp_path / "model.pt"), _model()),
+        torch_save_file(str(tmp_path / "state.pt2"), _model().state_dict()),
+    ):
         with pytest.raises(miniml.MinimlError, match="this is a torch.save file .*never unpickles"):
             miniml.load(path)
     legacy = tmp_path / "legacy.pt"

@@ -1,11 +1,12 @@
 """Seeded random models over the float and int8 op sets, and a runner that exports them in batches,
-builds one sanitized host driver per batch (ASan, UBSan with float-cast-overflow, -Werror) and compares
-every output: float predict() with torch (1e-5 relative), int8 predict() and predict_int8() with the
-integer reference (0 LSB). Inputs include NaN and +-Inf rows for int8 (a defined result, no UB).
+builds one sanitized host driver per batch (ASan, UBSan with float-cast-overflow, -Werror) and
+compares every output: float predict() with torch (1e-5 relative), int8 predict() and
+predict_int8() with the integer reference (0 LSB). Inputs include NaN and +-Inf rows for int8 (a
+defined result, no UB).
 
-Outcomes per model: "ok", "refused" (a MinimlError: a configuration MiniML declines, with a message),
-"crash" (any other exception while exporting), "mismatch"; per batch: "sanitizer" (the driver
-aborted). Used by test_fuzz.py at CI size and by `make fuzz` at full size.
+Outcomes per model: "ok", "refused" (a MinimlError: a configuration MiniML declines, with a
+message), "crash" (any other exception while exporting), "mismatch"; per batch: "sanitizer" (the
+driver aborted). Used by test_fuzz.py at CI size and by `make fuzz` at full size.
 """
 
 from __future__ import annotations
@@ -19,19 +20,28 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
+import miniml
 import numpy as np
 import torch
 import torch.nn as nn
 from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, max_rel_error
-
-import miniml
 from miniml.api import build_header
 from miniml.quant import int8_graph
 from miniml.quant.interpret import predict as int8_predict
 from miniml.quant.interpret import run_int8
 
-ACTS = [nn.ReLU, nn.ReLU6, nn.Tanh, nn.Sigmoid, lambda: nn.LeakyReLU(0.1), nn.Hardtanh, nn.SiLU,
-        nn.GELU, nn.Hardswish, nn.Hardsigmoid]
+ACTS = [
+    nn.ReLU,
+    nn.ReLU6,
+    nn.Tanh,
+    nn.Sigmoid,
+    lambda: nn.LeakyReLU(0.1),
+    nn.Hardtanh,
+    nn.SiLU,
+    nn.GELU,
+    nn.Hardswish,
+    nn.Hardsigmoid,
+]
 N_INPUTS = 3
 
 
@@ -50,10 +60,12 @@ def _act(rng: random.Random) -> List[nn.Module]:
     return [rng.choice(ACTS)()] if rng.random() < 0.8 else []
 
 
-def _conv_stack(rng: random.Random, dims: int, c: int, size: List[int]) -> Tuple[list, int, List[int]]:
+def _conv_stack(
+    rng: random.Random, dims: int, c: int, size: List[int]
+) -> Tuple[list, int, List[int]]:
     conv = nn.Conv1d if dims == 1 else nn.Conv2d
     bn = nn.BatchNorm1d if dims == 1 else nn.BatchNorm2d
-    pools = ([nn.MaxPool1d, nn.AvgPool1d] if dims == 1 else [nn.MaxPool2d, nn.AvgPool2d])
+    pools = [nn.MaxPool1d, nn.AvgPool1d] if dims == 1 else [nn.MaxPool2d, nn.AvgPool2d]
     layers: list = []
     for _ in range(rng.randint(1, 3)):
         if rng.random() < 0.25:
@@ -93,7 +105,10 @@ def random_model(seed: int) -> Tuple[nn.Module, Tuple[int, ...], str]:
         conv_layers, c, size = _conv_stack(rng, dims, c, size)
         layers += conv_layers
         if rng.random() < 0.4:
-            layers += [nn.AdaptiveAvgPool1d(1) if dims == 1 else nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+            layers += [
+                nn.AdaptiveAvgPool1d(1) if dims == 1 else nn.AdaptiveAvgPool2d(1),
+                nn.Flatten(),
+            ]
             features = c
         else:
             layers.append(nn.Flatten())
@@ -149,7 +164,7 @@ def _export(seed: int, result: FuzzResult, int8: bool):
     except miniml.MinimlError:
         result.add("refused")
         return None
-    except Exception:  # noqa: BLE001 - a crash is what the fuzzer looks for
+    except Exception:
         result.add("crash", f"seed {seed} ({desc}): {traceback.format_exc(limit=3)}")
         return None
     xs = (0.9 * cal[:N_INPUTS]).astype(np.float32)
@@ -160,22 +175,34 @@ def _export(seed: int, result: FuzzResult, int8: bool):
 
 
 def _driver(cases: List[dict], int8: bool) -> str:
-    lines = ["#include <stdio.h>", *[f'#include "{c["name"]}.h"' for c in cases],
-             "int main(int argc, char** argv) {", "  if (argc != 3) return 2;",
-             '  FILE* in = fopen(argv[1], "rb");', '  FILE* out = fopen(argv[2], "wb");',
-             "  if (!in || !out) return 3;"]
+    lines = [
+        "#include <stdio.h>",
+        *[f'#include "{c["name"]}.h"' for c in cases],
+        "int main(int argc, char** argv) {",
+        "  if (argc != 3) return 2;",
+        '  FILE* in = fopen(argv[1], "rb");',
+        '  FILE* out = fopen(argv[2], "wb");',
+        "  if (!in || !out) return 3;",
+    ]
     for c in cases:
         n = c["name"]
-        lines += ["  {", f"    static {n}::Model m;",
-                  f"    static float x[{n}::kInputSize], y[{n}::kOutputSize];",
-                  f"    for (int k = 0; k < {N_INPUTS}; ++k) {{",
-                  f"      if (fread(x, 4, {n}::kInputSize, in) != {n}::kInputSize) return 4;",
-                  "      m.predict(x, y);", f"      fwrite(y, 4, {n}::kOutputSize, out);"]
+        lines += [
+            "  {",
+            f"    static {n}::Model m;",
+            f"    static float x[{n}::kInputSize], y[{n}::kOutputSize];",
+            f"    for (int k = 0; k < {N_INPUTS}; ++k) {{",
+            f"      if (fread(x, 4, {n}::kInputSize, in) != {n}::kInputSize) return 4;",
+            "      m.predict(x, y);",
+            f"      fwrite(y, 4, {n}::kOutputSize, out);",
+        ]
         if int8 and c["graph"].meta["int8_edges"]["output"] is not None:
-            lines += [f"      static int8_t xq[{n}::kInputSize], yq[{n}::kOutputSize];",
-                      f"      miniml::quantize_s8(x, {n}::kInputSize, {n}::kInputScale, "
-                      f"{n}::kInputZeroPoint, xq);",
-                      "      m.predict_int8(xq, yq);", f"      fwrite(yq, 1, {n}::kOutputSize, out);"]
+            lines += [
+                f"      static int8_t xq[{n}::kInputSize], yq[{n}::kOutputSize];",
+                f"      miniml::quantize_s8(x, {n}::kInputSize, {n}::kInputScale, "
+                f"{n}::kInputZeroPoint, xq);",
+                "      m.predict_int8(xq, yq);",
+                f"      fwrite(yq, 1, {n}::kOutputSize, out);",
+            ]
         lines += ["    }", "  }"]
     return "\n".join(lines + ["  fclose(in);", "  fclose(out);", "  return 0;", "}", ""])
 
@@ -240,8 +267,11 @@ def _run_batch(cases: List[dict], out_dir: str, int8: bool, result: FuzzResult) 
     p = subprocess.run([exe, in_path, out_path], capture_output=True, text=True, timeout=600)
     if p.returncode != 0:
         first = re.search(r".*runtime error.*|ERROR: AddressSanitizer.*", p.stderr)
-        result.add("sanitizer", f"seeds {cases[0]['seed']}..{cases[-1]['seed']}: "
-                                f"{first.group(0) if first else p.stderr[-400:]}")
+        result.add(
+            "sanitizer",
+            f"seeds {cases[0]['seed']}..{cases[-1]['seed']}: "
+            f"{first.group(0) if first else p.stderr[-400:]}",
+        )
         return
     _compare(cases, open(out_path, "rb").read(), int8, result)
 

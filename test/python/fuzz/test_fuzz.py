@@ -1,19 +1,20 @@
 """Seeded fuzzing: random float and int8 models (random_models.py) and mutated .pt2 archives
-(hostile_pt2.py). CI runs a few dozen cases; `make fuzz` sets MINIML_FUZZ_MODELS / MINIML_FUZZ_ARCHIVES
-to the full size (>= 500 of each kind of model, 600 archives) and writes build/fuzz/summary.txt."""
+(hostile_pt2.py). CI runs a few dozen cases; `make fuzz` sets MINIML_FUZZ_MODELS /
+MINIML_FUZZ_ARCHIVES to the full size (>= 500 of each kind of model, 600 archives) and writes
+build/fuzz/summary.txt.
+"""
 
 from __future__ import annotations
 
 import os
 
+import miniml
 import pytest
 import torch
 import torch.nn as nn
 from harness import BUILD
 from hostile_pt2 import mutate
 from random_models import FuzzResult, run_fuzz, summary_lines
-
-import miniml
 
 MODELS = int(os.environ.get("MINIML_FUZZ_MODELS", "12"))
 ARCHIVES = int(os.environ.get("MINIML_FUZZ_ARCHIVES", "40"))
@@ -49,7 +50,7 @@ def test_fuzz_mutated_archives(tmp_path):
             result.add("ok")  # a harmless mutation (a timestamp, the sample inputs, metadata)
         except miniml.MinimlError:
             result.add("refused")
-        except Exception as exc:  # noqa: BLE001 - what the fuzzer looks for
+        except Exception as exc:
             result.add("crash", f"seed {seed} ({what}): {type(exc).__name__}: {exc}")
     _record(f"mutated archives (seeds 0..{ARCHIVES - 1})", result)
     assert result.counts["crash"] == 0, "\n".join(result.problems[:5])
