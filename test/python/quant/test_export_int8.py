@@ -17,9 +17,9 @@ import torch.nn as nn
 from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, safe_id
 from miniml.api import build_header
 from miniml.errors import MinimlError, UnsupportedOpError
-from miniml.quant import int8_graph
-from miniml.quant.interpret import predict as predict_int8_graph
-from miniml.quant.interpret import run_int8
+from miniml.api import int8_graph
+from miniml.int8 import predict as predict_int8_graph
+from miniml.int8 import run_int8
 
 
 class Residual(nn.Module):
@@ -34,6 +34,19 @@ class Residual(nn.Module):
         y = torch.relu(self.a(x)) + self.b(x)
         y = y * torch.sigmoid(self.gate(x))
         return self.head(nn.functional.adaptive_avg_pool2d(y, 1).flatten(1))
+
+
+class FlattenResidual(nn.Module):
+    """A flatten followed by a residual add of two differently shaped views of one buffer."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3, padding=1)
+        self.fc = nn.Linear(32, 32)
+
+    def forward(self, x):
+        y = self.conv(x).flatten(1)
+        return y + self.fc(y)
 
 
 CASES = {
@@ -76,6 +89,31 @@ CASES = {
         (1, 2, 32),
     ),
     "residual_add_mul_gap": (Residual, (1, 2, 6, 6)),
+    # Regressions: float exports the int8 calibration used to crash on.
+    "conv1d_same_even": (
+        lambda: nn.Sequential(
+            nn.Conv1d(2, 4, 2, padding="same"),
+            nn.ReLU(),
+            nn.Conv1d(4, 3, 4, padding="same"),
+            nn.Flatten(),
+            nn.Linear(3 * 10, 3),
+        ),
+        (1, 2, 10),
+    ),
+    "conv2d_same_even": (
+        lambda: nn.Sequential(
+            nn.Conv2d(2, 3, 2, padding="same"),
+            nn.Tanh(),
+            nn.Conv2d(3, 3, 4, padding="same"),
+            nn.ReLU(),
+            nn.Conv2d(3, 2, (3, 4), padding="same"),
+            nn.Flatten(),
+            nn.Linear(2 * 6 * 7, 3),
+        ),
+        (1, 2, 6, 7),
+    ),
+    "flatten_residual": (FlattenResidual, (1, 1, 4, 4)),
+    "linear_rows": (lambda: nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3)), (1, 4, 6)),
 }
 N_INPUTS = 6
 
@@ -281,6 +319,43 @@ def test_final_softmax_runs_on_dequantised_logits(tmp_path):
     np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)
     with torch.no_grad():
         np.testing.assert_allclose(y, m(torch.from_numpy(cal[:5])).numpy(), atol=0.05)
+
+
+class FlattenLogSoftmax(nn.Module):
+    def forward(self, x):
+        return torch.log_softmax(x.flatten(1), -1)
+
+
+def test_all_float_tail_after_flatten(tmp_path):
+    """flatten + log_softmax: the int8 part is only the edge (quantize, dequantize), the tail reads
+    the dequantised input under a new name (it used to write the graph input twice)."""
+    m = FlattenLogSoftmax().eval()
+    cal = np.random.default_rng(9).standard_normal((32, 2, 3)).astype(np.float32)
+    g = int8_graph(m, torch.zeros(1, 2, 3), calibration=cal)
+    assert [n.op for n in g.nodes] == ["quantize_s8", "dequantize_s8", "log_softmax"]
+    miniml.export(m, torch.zeros(1, 2, 3), "flat_ls", str(tmp_path), quantize="int8",
+                  calibration=cal)
+    got = _predict_on_host(tmp_path, "flat_ls", cal[:4], 6)
+    np.testing.assert_allclose(got, predict_int8_graph(g, cal[:4]).reshape(4, 6), rtol=1e-5,
+                               atol=1e-6)
+    with torch.no_grad():
+        np.testing.assert_allclose(got, m(torch.from_numpy(cal[:4])).numpy(), atol=0.05)
+
+
+def test_reject_slice_before_int8_tail():
+    """A strided slice has no int8 kernel: refused by name at export, not a numpy traceback."""
+
+    class SliceLogSoftmax(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 6)
+
+        def forward(self, x):
+            return torch.log_softmax(self.fc(x)[:, 1:5], -1)
+
+    msg = _export_err(SliceLogSoftmax().eval(), (1, 8),
+                      calibration=np.zeros((16, 8), np.float32))
+    assert "permute has no int8 kernel" in msg and "SliceLogSoftmax" in msg
 
 
 def _input_scale(g):

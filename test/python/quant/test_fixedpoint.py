@@ -8,7 +8,7 @@ import pytest
 import tflm_oracle as tflm
 from miniml.quant import fixedpoint as fp
 from miniml.quant import params as qp
-from miniml.quant import reference as ref
+import int8_refs as ref
 
 
 @pytest.mark.parametrize(

@@ -24,10 +24,10 @@ import torch
 import torch.nn as nn
 from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, safe_id
 from miniml.errors import UnsupportedOpError
-from miniml.quant import int8_graph
-from miniml.quant import reference as ref
-from miniml.quant.interpret import predict as predict_int8_graph
-from miniml.quant.interpret import run_int8
+from miniml.api import int8_graph
+import int8_refs as ref
+from miniml.int8 import predict as predict_int8_graph
+from miniml.int8 import run_int8
 
 SIZE = 7  # odd, so that ceil_mode adds a window
 N_INPUTS = 4
