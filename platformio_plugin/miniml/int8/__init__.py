@@ -1,10 +1,9 @@
-"""The int8 export stage behind quantize="int8" (api._stages calls export_stage(graph, ctx) after the
-float passes): check every node has an int8 rule -> load and check the calibration data -> run the
-float graph on it in numpy and record the ranges (calibrate.py) -> passes/quantize_int8.py -> header
-extras (predict_int8 and the edge scale / zero point constants, header.py) and the float sizes for
-the report. Op knowledge lives in the op modules (miniml.ops), the scheme's mathematics in
-miniml.quant.
-"""
+"""The int8 export stage behind quantize="int8" (api._stages calls export_stage(graph, ctx) after
+the float passes): check every node has an int8 rule -> load and check the calibration data -> run
+the float graph on it in numpy and record the ranges (calibrate.py) -> passes/quantize_int8.py ->
+header extras (predict_int8 and the edge scale / zero point constants, header.py) and the float
+sizes for the report. Op knowledge lives in the op modules (miniml.ops), the scheme's mathematics in
+miniml.quant."""
 
 from __future__ import annotations
 

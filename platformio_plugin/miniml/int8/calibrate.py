@@ -1,10 +1,9 @@
 """Calibration: load and check the representative inputs, run the float IR graph on them in numpy
 and record every activation tensor's range.
 
-The graph runs after the float passes (BatchNorm folded, activations fused), so each range is that of
-a tensor the int8 graph will really hold; each node runs its op's float `run` (ops/<op>.py), the
-semantics of the C++ float kernel (and so torch).
-"""
+The graph runs after the float passes (BatchNorm folded, activations fused), so each range is that
+of a tensor the int8 graph will really hold; each node runs its op's float `run` (ops/<op>.py), the
+semantics of the C++ float kernel (and so torch)."""
 
 from __future__ import annotations
 

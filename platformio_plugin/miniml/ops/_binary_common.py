@@ -1,6 +1,7 @@
 """Shared lowering of add/sub/mul/div: same shape, per-channel broadcast ([1,C,1..] against
-[1,C,...]) or a Python scalar. Anything else declines (the exporter names the node). Plus their float
-run, int8 rules (TFLM's ADD/SUB/MUL, scalar operands as lookup tables) and integer references."""
+[1,C,...]) or a Python scalar. Anything else declines (the exporter names the node). Plus their
+float run, int8 rules (TFLM's ADD/SUB/MUL, scalar operands as lookup tables) and integer references.
+"""
 from __future__ import annotations
 
 from typing import Any, Callable, Dict

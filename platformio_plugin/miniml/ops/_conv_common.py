@@ -134,7 +134,9 @@ def conv_sum(x: np.ndarray, w: np.ndarray, a: Any, dtype: Any) -> np.ndarray:
             for kx in range(kw):
                 patch = xs[:, :, ky * dh : ky * dh + sh * (oh - 1) + 1 : sh,
                            kx * dw : kx * dw + sw * (ow - 1) + 1 : sw]
-                out[:, g * ocg : (g + 1) * ocg] += np.einsum("ncyx,oc->noyx", patch, wg[:, :, ky, kx])
+                out[:, g * ocg : (g + 1) * ocg] += np.einsum(
+                    "ncyx,oc->noyx", patch, wg[:, :, ky, kx]
+                )
     return out
 
 

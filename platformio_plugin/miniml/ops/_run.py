@@ -1,6 +1,6 @@
-"""The numpy interpreter of an IR graph (float or int8): each node runs its KernelSpec.run. On a float
-graph it is what calibration observes (the float C++'s semantics); on an int8 graph it is the integer
-reference the generated predict() must equal to the bit."""
+"""The numpy interpreter of an IR graph (float or int8): each node runs its KernelSpec.run. On a
+float graph it is what calibration observes (the float C++'s semantics); on an int8 graph it is the
+integer reference the generated predict() must equal to the bit."""
 from __future__ import annotations
 
 from typing import Dict, Mapping, Sequence

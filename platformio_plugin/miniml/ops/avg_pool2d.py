@@ -4,7 +4,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Node
-from ._pool_common import emit_pool, emit_pool_s8, lower_pool, lower_pool_s8, pool_run, pool_s8_run, refuse_pool
+from ._pool_common import (
+    emit_pool,
+    emit_pool_s8,
+    lower_pool,
+    lower_pool_s8,
+    pool_run,
+    pool_s8_run,
+    refuse_pool,
+)
 from .registry import int8_rule, kernel, lowering
 
 

@@ -8,7 +8,6 @@ import numpy as np
 from .activation import lower_pointwise
 from .registry import activation, lowering
 
-
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 

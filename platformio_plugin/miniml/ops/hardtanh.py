@@ -29,14 +29,18 @@ def lower_relu6(ctx, call):
 
 
 @activation(
-    "clamp_min", numpy=lambda x, lo: np.maximum(x, np.float32(lo)), clamp=lambda lo: (float(lo), None)
+    "clamp_min",
+    numpy=lambda x, lo: np.maximum(x, np.float32(lo)),
+    clamp=lambda lo: (float(lo), None),
 )
 def clamp_min_functor(lo: float) -> str:
     return f"miniml::ActClampMin({float_literal(lo)})"
 
 
 @activation(
-    "clamp_max", numpy=lambda x, hi: np.minimum(x, np.float32(hi)), clamp=lambda hi: (None, float(hi))
+    "clamp_max",
+    numpy=lambda x, hi: np.minimum(x, np.float32(hi)),
+    clamp=lambda hi: (None, float(hi)),
 )
 def clamp_max_functor(hi: float) -> str:
     return f"miniml::ActClampMax({float_literal(hi)})"

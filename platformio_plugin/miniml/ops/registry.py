@@ -1,8 +1,8 @@
 """The op registry: everything MiniML knows about an op, declared by the op's own module.
 
 - LOWERINGS: aten target -> lowering. Lowerings take an AtenCall (torch-free view of one torch.fx
-  node) and a LowerCtx, append IR nodes and return them, or return None to decline (the exporter then
-  raises UnsupportedOpError naming the node).
+  node) and a LowerCtx, append IR nodes and return them, or return None to decline (the exporter
+  then raises UnsupportedOpError naming the node).
 - KERNELS: IR op (float or int8) -> KernelSpec: its C++ emitter and its numpy meaning (`run`: the
   float semantics calibration observes, or the integer reference the C++ int8 kernel must equal).
 - INT8_RULES: float IR op -> Int8Rule: which int8 IR nodes it becomes (its quantisation parameters
@@ -89,8 +89,8 @@ class KernelSpec:
 @dataclass(frozen=True)
 class Int8Rule:
     """How a float IR op becomes int8 IR: lower(node, inputs, output, q) -> nodes, where q is the
-    int8 graph under construction (passes/quantize_int8.py: qparams, s8, param, tensor); refuse(node)
-    -> None, or the configuration int8 does not cover (check_int8_support names it at export)."""
+    int8 graph under construction (passes/quantize_int8.py: qparams, s8, param); refuse(node) ->
+    None, or the configuration int8 does not cover (check_int8_support names it at export)."""
 
     op: str
     lower: Callable[..., Any]
@@ -100,10 +100,10 @@ class Int8Rule:
 @dataclass(frozen=True)
 class ActivationSpec:
     """A pointwise activation, the one place it is described: `functor(*args)` is the C++ expression
-    of its miniml::Act* functor (op_activation.h), `numpy(x, *args)` its float meaning (calibration
-    and int8 lookup tables), `clamp(*args)` its (lo, hi) float bounds when it is an exact clamp (int8
-    then clamps at the input's scale; None = open bound), backward: the on-device learning step
-    knows its derivative."""
+    of its miniml::Act* functor (op_activation.h), `numpy(x, *args)` its float meaning
+    (calibration and int8 lookup tables), `clamp(*args)` its (lo, hi) float bounds when it is an
+    exact clamp (int8 then clamps at the input's scale; None = open bound), backward: the on-device
+    learning step knows its derivative."""
 
     name: str
     functor: Callable[..., str]

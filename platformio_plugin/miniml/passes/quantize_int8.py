@@ -1,15 +1,16 @@
 """quantize_int8: the float graph becomes an int8 graph (TFLite int8 scheme) with float edges.
 
 Rewrites: every node into the int8 nodes its op's Int8Rule gives (ops/<op>.py, registry.int8_rule):
-weights symmetric per output channel, activations asymmetric per tensor from the calibrated ranges in
-g.meta["quant_ranges"] (set by the int8 stage before this pass). A quantize_s8 node follows the float
-graph input and a dequantize_s8 node precedes the float graph output, so predict(const float*,
+weights symmetric per output channel, activations asymmetric per tensor from the calibrated ranges
+in g.meta["quant_ranges"] (set by the int8 stage before this pass). A quantize_s8 node follows the
+float graph input and a dequantize_s8 node precedes the float graph output, so predict(const float*,
 float*) keeps its meaning.
 Leaves alone: the graph's names (int8 twins of the edge tensors get a "_q" suffix), and the nodes
 named in g.meta["float_tail"] (mixed precision: a trailing softmax, or the Linear layers that learn
 on the device, stay float after a dequantize_s8, so an int8 backbone feeds a float head).
-Why a separate pass, not in PIPELINE: it needs calibration data, so the int8 stage (miniml.int8) runs
-it after the float passes (which it requires: BatchNorm folded, activations fused, aliases gone).
+Why a separate pass, not in PIPELINE: it needs calibration data, so the int8 stage (miniml.int8)
+runs it after the float passes (which it requires: BatchNorm folded, activations fused, aliases
+gone).
 """
 
 from __future__ import annotations

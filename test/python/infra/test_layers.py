@@ -1,5 +1,5 @@
-"""The package's layers, read from the source with ast: capture -> ir <- passes / plan / emit; ops use
-ir and the int8 scheme (quant); the stages (int8, train) use ops and passes, never the other way
+"""The package's layers, read from the source with ast: capture -> ir <- passes / plan / emit; ops
+use ir and the int8 scheme (quant); the stages (int8, train) use ops and passes, never the other way
 round; nothing imports api but the package's own facade; no private name crosses a subpackage; the
 planner is handed sizes, lifetimes and in-place pairs, not the op registry."""
 
@@ -107,7 +107,9 @@ def test_layers_no_cycle_between_subpackages():
 
 
 def test_layers_nothing_imports_api():
-    users = [f for u, es in EDGES.items() for f, mod, _ in es if _unit(mod) == "api" and u != "miniml"]
+    users = [
+        f for u, es in EDGES.items() for f, mod, _ in es if _unit(mod) == "api" and u != "miniml"
+    ]
     assert users == []
 
 

@@ -1,6 +1,6 @@
-"""The activation table (ops registry ACTIVATIONS, one ActivationSpec per activation) is the one source:
-the C++ functors of op_activation.h, the backward kernels, the planner-free tables derived from it
-(int8 clamps, BACKWARD_ACTS) and its numpy functions (calibration, int8 lookup tables) against torch."""
+"""The activation table (ops registry ACTIVATIONS, one ActivationSpec per activation) is the one
+source: the C++ functors of op_activation.h, the backward kernels, the tables derived from it (int8
+clamps, BACKWARD_ACTS) and its numpy functions (calibration, int8 lookup tables) against torch."""
 
 import inspect
 import re
@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from miniml.ops import ACTIVATIONS
 from miniml.ops._int8_common import is_clamp
 from miniml.passes.split_training import BACKWARD_ACTS

@@ -5,7 +5,6 @@ messages."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 
@@ -14,10 +13,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, safe_id
-from miniml.api import build_header
+from harness import HOST_FLAGS, INCLUDE, compile_cpp
+from int8_host import run_int8_models
+from miniml.api import build_header, int8_graph
 from miniml.errors import MinimlError, UnsupportedOpError
-from miniml.api import int8_graph
 from miniml.int8 import predict as predict_int8_graph
 from miniml.int8 import run_int8
 
@@ -126,77 +125,15 @@ def _model(cid):
 
 @pytest.fixture(scope="module")
 def built():
-    out_dir = os.path.join(BUILD, "quant_export")
-    os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(0)
-    res = {}
-    drv = ["#include <stdio.h>"]
-    body = []
+    cases = {}
     for cid in CASES:
         model, shape = _model(cid)
-        name = safe_id(cid)
         cal = rng.standard_normal((64,) + shape[1:]).astype(np.float32)
-        example = torch.from_numpy(cal[:1])
-        report = miniml.export(model, example, name, out_dir, quantize="int8", calibration=cal)
-        g = int8_graph(model, example, calibration=cal)
         # Inputs inside the calibrated range (outside it the int8 input saturates, by design).
         xs = (0.9 * cal[rng.permutation(len(cal))[:N_INPUTS]]).astype(np.float32)
-        res[cid] = dict(name=name, report=report, graph=g, xs=xs, model=model)
-        drv.append(f'#include "{name}.h"')
-        body += [
-            "  {",
-            f"    static {name}::Model m;",
-            f"    static float x[{name}::kInputSize], y[{name}::kOutputSize];",
-            f"    static int8_t xq[{name}::kInputSize], yq[{name}::kOutputSize];",
-            f"    for (int k = 0; k < {N_INPUTS}; ++k) {{",
-            f"      if (fread(x, 4, {name}::kInputSize, in) != {name}::kInputSize) return 4;",
-            "      m.predict(x, y);",
-            f"      fwrite(y, 4, {name}::kOutputSize, out);",
-            f"      miniml::quantize_s8(x, {name}::kInputSize, {name}::kInputScale, "
-            f"{name}::kInputZeroPoint, xq);",
-            "      m.predict_int8(xq, yq);",
-            f"      fwrite(yq, 1, {name}::kOutputSize, out);",
-            "    }",
-            f'    printf("sizeof {name} %u\\n", static_cast<unsigned>(sizeof(m)));',
-            "  }",
-        ]
-    drv += [
-        "int main(int argc, char** argv) {",
-        "  if (argc != 3) return 2;",
-        '  FILE* in = fopen(argv[1], "rb");',
-        '  FILE* out = fopen(argv[2], "wb");',
-        "  if (!in || !out) return 3;",
-        *body,
-        "  fclose(in);",
-        "  fclose(out);",
-        "  return 0;",
-        "}",
-    ]
-    src = os.path.join(out_dir, "driver.cpp")
-    with open(src, "w") as f:
-        f.write("\n".join(drv) + "\n")
-    exe = compile_cpp(src, os.path.join(out_dir, "driver"), [INCLUDE, out_dir], HOST_FLAGS)
-    in_path, out_path = os.path.join(out_dir, "in.bin"), os.path.join(out_dir, "out.bin")
-    with open(in_path, "wb") as f:
-        for r in res.values():
-            f.write(r["xs"].tobytes())
-    p = subprocess.run([exe, in_path, out_path], capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr[-4000:]
-    raw = open(out_path, "rb").read()
-    pos = 0
-    sizes = dict(re.findall(r"sizeof (\w+) (\d+)", p.stdout))
-    for r in res.values():
-        g = r["graph"]
-        n_out = g.tensor(g.outputs[0]).numel
-        ys, yqs = [], []
-        for _ in range(N_INPUTS):
-            ys.append(np.frombuffer(raw[pos : pos + 4 * n_out], np.float32))
-            pos += 4 * n_out
-            yqs.append(np.frombuffer(raw[pos : pos + n_out], np.int8))
-            pos += n_out
-        r["y"], r["yq"], r["sizeof"] = np.stack(ys), np.stack(yqs), int(sizes[r["name"]])
-    assert pos == len(raw)
-    return res
+        cases[cid] = (model, cal, xs)
+    return run_int8_models("quant_export", cases)
 
 
 @pytest.mark.parametrize("cid", CASES)

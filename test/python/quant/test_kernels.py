@@ -4,11 +4,11 @@ quantisation parameters."""
 
 from __future__ import annotations
 
+import int8_refs as ref
 import numpy as np
 import pytest
 import tflm_oracle as tflm
 from miniml.quant import params as qp
-import int8_refs as ref
 
 
 def _rng(case_id: str) -> np.random.Generator:
