@@ -25,10 +25,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, max_rel_error
-from miniml.api import build_header
-from miniml.quant import int8_graph
-from miniml.quant.interpret import predict as int8_predict
-from miniml.quant.interpret import run_int8
+from miniml.api import build_header, int8_graph
+from miniml.int8 import predict as int8_predict
+from miniml.int8 import run_int8
 
 ACTS = [
     nn.ReLU,

@@ -16,9 +16,8 @@ import pytest
 import torch
 import torch.nn as nn
 from harness import HOST_FLAGS, INCLUDE, compile_cpp
-from miniml.api import build_header
-from miniml.quant import int8_graph
-from miniml.quant.interpret import predict as predict_int8_graph
+from miniml.api import build_header, int8_graph
+from miniml.int8 import predict as predict_int8_graph
 
 CAL = np.random.default_rng(0).standard_normal((64, 4)).astype(np.float32)
 
