@@ -236,9 +236,14 @@ def _compare(cases: List[dict], raw: bytes, int8: bool, result: FuzzResult) -> N
     assert pos == len(raw), "driver output length"
 
 
+def fuzz_dir(count: int) -> str:
+    """build/pytest/fuzz-<count>: a CI run and `make fuzz` never share files."""
+    return os.path.join(BUILD, f"fuzz-{count}")
+
+
 def run_fuzz(seeds: range, int8: bool, batch: int = 25) -> FuzzResult:
     result = FuzzResult()
-    out_dir = os.path.join(BUILD, "fuzz", "int8" if int8 else "float")
+    out_dir = os.path.join(fuzz_dir(len(seeds)), "int8" if int8 else "float")
     os.makedirs(out_dir, exist_ok=True)
     pending: List[dict] = []
     for seed in seeds:

@@ -12,13 +12,12 @@ import miniml
 import pytest
 import torch
 import torch.nn as nn
-from harness import BUILD
 from hostile_pt2 import mutate
-from random_models import FuzzResult, run_fuzz, summary_lines
+from random_models import FuzzResult, fuzz_dir, run_fuzz, summary_lines
 
 MODELS = int(os.environ.get("MINIML_FUZZ_MODELS", "12"))
 ARCHIVES = int(os.environ.get("MINIML_FUZZ_ARCHIVES", "40"))
-SUMMARY = os.path.join(BUILD, "fuzz", "summary.txt")
+SUMMARY = os.path.join(fuzz_dir(MODELS), "summary.txt")
 
 
 def _record(label: str, result: FuzzResult) -> None:
