@@ -1,7 +1,7 @@
 """Seeded fuzzing: random float and int8 models (random_models.py) and mutated .pt2 archives
 (hostile_pt2.py). CI runs a few dozen cases; `make fuzz` sets MINIML_FUZZ_MODELS /
 MINIML_FUZZ_ARCHIVES to the full size (>= 500 of each kind of model, 600 archives) and writes
-build/fuzz/summary.txt.
+build/pytest/fuzz-<N>/summary.txt.
 """
 
 from __future__ import annotations
