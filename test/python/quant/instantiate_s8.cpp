@@ -5,6 +5,7 @@
 #include "miniml/op_conv_s8.h"
 #include "miniml/op_elementwise_s8.h"
 #include "miniml/op_linear_s8.h"
+#include "miniml/op_norm_s8.h"
 #include "miniml/op_pool_s8.h"
 #include "miniml/op_quantize.h"
 
@@ -16,6 +17,7 @@ struct Params {
   static const int32_t kBias[2] MINIML_ROM;
   static const int32_t kMultiplier[2] MINIML_ROM;
   static const int8_t kShift[2] MINIML_ROM;
+  static const float kGamma[4] MINIML_ROM;
 };
 template <class Mem>
 const int8_t Params<Mem>::kWeight[2 * 3 * 3 * 3] MINIML_ROM = {1, -2, 3, 4, -5, 6, 7, -8, 9};
@@ -25,6 +27,8 @@ template <class Mem>
 const int32_t Params<Mem>::kMultiplier[2] MINIML_ROM = {1073741824, 1500000000};
 template <class Mem>
 const int8_t Params<Mem>::kShift[2] MINIML_ROM = {-3, 1};
+template <class Mem>
+const float Params<Mem>::kGamma[4] MINIML_ROM = {40.0f, -20.0f, 10.0f, 5.0f};
 
 template <class Mem>
 int32_t run_all(int8_t* a, int8_t* b, float* f) {
@@ -46,6 +50,7 @@ int32_t run_all(int8_t* a, int8_t* b, float* f) {
   miniml::add_s8(a, a + 8, 8, 1, 1073741824, -1, 2, 1073741824, -1, 1500000000, -19, 0, -128, 127, b);
   miniml::mul_s8(a, a + 8, 8, 1, 2, 1500000000, -7, 0, -128, 127, b);
   miniml::clamp_s8(a, 8, 0, 127, b);
+  miniml::layer_norm_s8<Mem>(a, P::kGamma, P::kGamma, b, 2, 4, -3, 1e-4f, 0.01f, 1e-5f, 5);
   miniml::quantize_s8(f, 4, 0.05f, 3, b);
   miniml::dequantize_s8(a, 4, 0.05f, 3, f);
   return miniml::multiply_by_quantized_multiplier(b[0], 1073741824, -2);
