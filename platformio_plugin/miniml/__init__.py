@@ -18,8 +18,7 @@ from .errors import (
     UnsupportedOpError,
 )
 from .report import LayerRow, Report
-
-__version__ = "0.1.0"
+from .version import __version__
 
 
 def export(model: Any, example_input: Any = None, name: str = "model", out_dir: str = ".",

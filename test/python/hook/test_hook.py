@@ -172,7 +172,7 @@ BAD_OPTIONS = {
     ),
     "momentum": (
         {"custom_miniml_on_device_learning": "yes", "custom_miniml_momentum": "-0.5"},
-        "custom_miniml_momentum = '-0.5' is not valid; valid: a number >= 0",
+        "custom_miniml_momentum = '-0.5' is not valid; valid: a number in [0, 1)",
     ),
     "momentum_without_learning": (
         {"custom_miniml_momentum": "0.9"},
@@ -188,7 +188,15 @@ BAD_OPTIONS = {
     ),
     "golden": (
         {"custom_miniml_golden": "two"},
-        "custom_miniml_golden = 'two' is not valid; valid: an integer >= 0",
+        "custom_miniml_golden = 'two' is not valid; valid: an integer 0..1024",
+    ),
+    "golden_too_many": (
+        {"custom_miniml_golden": "5000"},
+        "custom_miniml_golden = '5000' is not valid; valid: an integer 0..1024",
+    ),
+    "momentum_one": (
+        {"custom_miniml_on_device_learning": "yes", "custom_miniml_momentum": "1"},
+        "custom_miniml_momentum = '1' is not valid; valid: a number in [0, 1)",
     ),
     "calibration_missing": (
         {"custom_miniml_quantize": "int8", "custom_miniml_calibration": "nope.npy"},
