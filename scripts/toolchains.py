@@ -14,12 +14,15 @@ Site-specific flags (-flto, -DMINIML_NO_DSP, -x c++, a different -O level) stay 
 
 from __future__ import annotations
 
+import glob
+import json
 import os
 import sys
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-RUNNER = os.path.join(REPO, "platformio_plugin", "platforms", "miniml_run.py")
+PLATFORMS = os.path.join(REPO, "platformio_plugin", "platforms")
+RUNNER = os.path.join(PLATFORMS, "miniml_run.py")
 
 # The library's warning contract: no warning, no double, no silent float narrowing.
 WARN = ["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion"]
@@ -63,13 +66,39 @@ def memory(flash: int, flash_size: int, ram: int, ram_size: int) -> str:
     )
 
 
+def board(name: str) -> Dict:
+    """A simulated board's JSON (platformio_plugin/platforms/*/boards/<name>.json): the one board
+    table. Its upload.maximum_size / maximum_ram_size and build.*_origin are the memory map."""
+    found = glob.glob(os.path.join(PLATFORMS, "*", "boards", name + ".json"))
+    if len(found) != 1:
+        raise KeyError("no simulated board %r under %s" % (name, PLATFORMS))
+    with open(found[0], encoding="utf-8") as f:
+        return json.load(f)
+
+
+def board_memory(name: str) -> str:
+    """The linker map of a simulated QEMU board, from its board JSON (as its builder links it)."""
+    b = board(name)
+    return memory(
+        int(b["build"]["flash_origin"], 16),
+        int(b["upload"]["maximum_size"]),
+        int(b["build"]["ram_origin"], 16),
+        int(b["upload"]["maximum_ram_size"]),
+    )
+
+
+# target -> its simulated board (the bench and the tests name targets, the JSON names boards)
+BOARD_NAMES = {"uno": "miniml_uno", "stm32": "miniml_stm32f405", "esp32c3": "miniml_esp32c3"}
+
+
+def limits(target: str) -> Tuple[int, int]:
+    """(flash bytes, RAM bytes) of a target's simulated board, from its board JSON."""
+    upload = board(BOARD_NAMES[target])["upload"]
+    return int(upload["maximum_size"]), int(upload["maximum_ram_size"])
+
+
 # QEMU netduinoplus2 (STM32F405) and QEMU virt (rv32imc, standing in for an ESP32-C3)
-MEMORY = {
-    "stm32": memory(0x08000000, 1048576, 0x20000000, 131072),
-    "esp32c3": memory(0x80000000, 4194304, 0x80400000, 524288),
-    # the smaller ESP32-C3-sized map (2 MB flash, 400 KB RAM) of the bench and counter firmware
-    "esp32c3_small": memory(0x80000000, 0x200000, 0x80200000, 0x64000),
-}
+MEMORY = {"stm32": board_memory("miniml_stm32f405"), "esp32c3": board_memory("miniml_esp32c3")}
 
 # board -> the whole command prefix of a simulated firmware (compile + link) that run_cmd can run
 BOARDS: Dict[str, List[str]] = {
