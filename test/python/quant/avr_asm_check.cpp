@@ -1,16 +1,13 @@
 // AVR asm kernels (core_fixedpoint.h requantisation, core_dot.h dot_s8/dot_rows_s8/dot_window_s8, Rom and
 // Ram) against int64 / plain-loop references on random and edge operands; prints the mismatch counts
 // "RESULT a b c d e END". Built at several optimisation levels by test_avr_asm.py and run in simavr.
-#include <avr/io.h>
 #include <avr/pgmspace.h>
-#include <avr/sleep.h>
-#include <avr/interrupt.h>
+#include "miniml/board_io.h"
 #include "miniml/core_fixedpoint.h"
 #include "miniml/core_dot.h"
 #include "wdata.h"
-static void put(char c) { while (!(UCSR0A & (1 << UDRE0))) {} UDR0 = c; }
-static void put_dec(uint32_t v) { char b[11]; int8_t n = 0; do { b[n++] = '0' + v % 10; v /= 10; } while (v); while (n) put(b[--n]); }
-static void puts_(const char* s) { while (*s) put(*s++); }
+using miniml::io::put;
+using miniml::io::print_uint;
 static uint32_t st = 2463534242u;
 static uint32_t rnd() { st ^= st << 13; st ^= st >> 17; st ^= st << 5; return st; }
 static int32_t rval() {
@@ -34,7 +31,7 @@ static int32_t ref_rdbpot(int32_t x, int8_t exponent) {
 }
 static int8_t act[1200];
 int main() {
-  UBRR0H = 0; UBRR0L = 8; UCSR0B = (1 << TXEN0); UCSR0C = (1 << UCSZ01) | (1 << UCSZ00);
+  miniml::io::begin();
   uint32_t bad5 = 0, bad1 = 0, bad2 = 0, bad3 = 0, bad4 = 0;
   const int32_t edge[] = {0, 1, -1, INT32_MAX, INT32_MIN, INT32_C(1) << 30, -(INT32_C(1) << 30), 65536, -65536, 65535, -65535, 255, -256, 0x40000000, (int32_t)0xC0000001};
   for (uint8_t i = 0; i < 15; ++i) for (uint8_t j = 0; j < 15; ++j)
@@ -92,6 +89,6 @@ int main() {
       if (miniml::detail::dot_rows_s8<miniml::Ram>(act + oa, as, act + ob, bs, run, rows, acc) != r2) ++bad4;
     }
   }
-  puts_("RESULT "); put_dec(bad1); put(' '); put_dec(bad2); put(' '); put_dec(bad3); put(' '); put_dec(bad4); put(' '); put_dec(bad5); puts_(" END\n");
-  cli(); sleep_cpu();
+  miniml::io::print("RESULT "); print_uint(bad1); put(' '); print_uint(bad2); put(' '); print_uint(bad3); put(' '); print_uint(bad4); put(' '); print_uint(bad5); miniml::io::print(" END\n");
+  return miniml::io::finish(0);
 }
