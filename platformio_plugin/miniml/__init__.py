@@ -18,7 +18,7 @@ from .errors import (
     UnsupportedOpError,
 )
 from .report import LayerRow, Report
-from .version import __version__
+from .version import __version__ as __version__
 
 
 def export(model: Any, example_input: Any = None, name: str = "model", out_dir: str = ".",
