@@ -1,8 +1,8 @@
 // Handwritten digits on an Arduino Uno: the CNN of model.py (digits.pt2), exported as int8 at build time
 // (custom_miniml_quantize = int8 with calibration.npy), classifies the test digits of samples.h.
-#include "miniml/board_io.h"
 #include "digits.h"
 #include "digits_app.h"
+#include "miniml/board_io.h"
 
 static digits::Model model;
 
