@@ -63,7 +63,8 @@ def generate(
 ) -> Optional[str]:
     """Export every model of the env whose inputs changed; return the folder to prepend to CPPPATH.
 
-    Returns None when the env names no model. Raises one of HOOK_ERRORS with a one-line message.
+    Returns None when the env names no model. Raises one of HOOK_ERRORS; the first line of its
+    message says what failed (an export failure adds the exporter's further lines).
     """
     opts = parse(raw_options, project_dir)
     if not opts.models:
@@ -105,7 +106,7 @@ def generate(
             stamp.save(out_dir, stamps)
             for f in files:
                 _remove(os.path.join(out_dir, f))
-            report = run_export(python, PLUGIN_DIR, spec, out_dir, opts.export_args(), project_dir)
+            run_export(python, PLUGIN_DIR, spec, out_dir, opts.export_args(), project_dir)
             _copy(out_dir, shared, files)
             stamps[spec.name] = digest
             stamp.save(out_dir, stamps)

@@ -83,16 +83,19 @@ def test_example_builds_runs_and_passes_its_tests(example):
     assert test.returncode == 0
 
 
-def test_example_copied_to_another_folder_builds_and_passes_its_tests(tmp_path):
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_example_copied_to_another_folder_builds_and_passes_its_tests(example, tmp_path):
     """An example needs nothing at ../.. (was: the library and the platforms were found there)."""
     copy = tmp_path / "somewhere" / "my_project"
-    shutil.copytree(os.path.join(REPO, "examples", "quickstart"), copy,
+    shutil.copytree(os.path.join(REPO, "examples", example), copy,
                     ignore=shutil.ignore_patterns(".pio"))
     assert "../.." not in (copy / "platformio.ini").read_text()
-    shutil.rmtree(os.path.join(REPO, "build", "examples", "quickstart-copy"), ignore_errors=True)
+    name = example + "-copy"
+    shutil.rmtree(os.path.join(REPO, "build", "examples", name), ignore_errors=True)
     out = tmp_path / "result.json"
-    test = _pio("quickstart-copy", "test", "-e", "native", "-e", "sim_uno", "--json-output-path",
-                str(out), project=str(copy))
+    # every example on the host; the quickstart also on the simulated Uno
+    envs = ["-e", "native"] + (["-e", "sim_uno"] if example == "quickstart" else [])
+    test = _pio(name, "test", *envs, "--json-output-path", str(out), project=str(copy))
     assert test.returncode == 0, test.stdout[-4000:] + test.stderr[-2000:]
     cases = [c for s in json.load(open(out))["test_suites"] for c in s["test_cases"]]
     assert cases and all(c["status"] == "PASSED" for c in cases), test.stdout[-4000:]
