@@ -100,11 +100,15 @@ def _surface(where: str) -> List[Option]:
     return [o for o in OPTIONS if where in o.where]
 
 
-def _needs_text(opt: Option, hook: bool) -> str:
+def _needs_text(opt: Option, surface: str) -> str:
+    """What `opt` needs, as the surface spells options (hook: custom_miniml_x = v, cli: --x v)."""
     other, value = opt.needs  # type: ignore[misc]
-    if hook:
+    if surface == "hook":
         other = HOOK_PREFIX + other
         return f"set {other} = yes" if value is True else f"only used with {other} = {value}"
+    if surface == "cli":
+        flag = BY_NAME[other].flag
+        return f"needs {flag}" if value is True else f"needs {flag} {value}"
     return f"set {other}=True" if value is True else f"only used with {other}={value!r}"
 
 
@@ -193,7 +197,7 @@ def check_options(options: Mapping[str, Any]) -> Dict[str, Any]:
     for key in options:
         opt = api[key]
         if opt.needs and _is_set(out[key]) and out[opt.needs[0]] != opt.needs[1]:
-            raise OptionError(f"{key}={options[key]!r} is not valid ({_needs_text(opt, False)})")
+            raise OptionError(f"{key}={options[key]!r} is not valid ({_needs_text(opt, 'api')})")
     return out
 
 
@@ -213,13 +217,13 @@ def api_value(name: str, options: Mapping[str, Any]) -> Any:
 def add_cli_flags(parser: Any) -> None:
     """One argparse flag per CLI option (values are checked by check_options, as the API does)."""
     for opt in _surface("cli"):
+        needs = f" ({_needs_text(opt, 'cli')})" if opt.needs else ""
         if opt.kind == "bool":
-            parser.add_argument(opt.flag, action="store_true", help=opt.help)
+            parser.add_argument(opt.flag, action="store_true", help=opt.help + needs)
+        elif opt.kind == "choice":  # argparse shows the choices itself
+            parser.add_argument(opt.flag, default=None, choices=opt.choices, help=opt.help + needs)
         else:
-            kwargs: Dict[str, Any] = {"default": None, "help": f"{opt.help}; {opt.valid}"}
-            if opt.kind == "choice":
-                kwargs["choices"] = opt.choices
-            parser.add_argument(opt.flag, **kwargs)
+            parser.add_argument(opt.flag, default=None, help=f"{opt.help}: {opt.valid}{needs}")
 
 
 def cli_options(args: Any) -> Dict[str, Any]:
@@ -305,5 +309,5 @@ def parse_hook_values(raw: Mapping[str, str]) -> Dict[str, Any]:
             other, value = opt.needs
             if out[other] != value:
                 text = (raw.get(opt.hook_key) or "").strip()
-                raise hook_error(opt, text, _needs_text(opt, True))
+                raise hook_error(opt, text, _needs_text(opt, "hook"))
     return out
