@@ -53,6 +53,19 @@ def _copy(src: str, dst: str, files: Sequence[str]) -> None:
         os.replace(tmp, os.path.join(dst, f))
 
 
+def _prune_shared(builds: str) -> None:
+    """Drop shared exports no env of the project uses any more (the stamps name what each uses)."""
+    shared = os.path.join(builds, SHARED_FOLDER)
+    if not os.path.isdir(shared):
+        return
+    used = set()
+    for env in os.listdir(builds):
+        used |= set(stamp.load(os.path.join(builds, env, OUT_FOLDER)).values())
+    for digest in os.listdir(shared):
+        if digest not in used:
+            shutil.rmtree(os.path.join(shared, digest), ignore_errors=True)
+
+
 def generate(
     raw_options: Mapping[str, str],
     project_dir: str,
@@ -122,6 +135,7 @@ def generate(
             _remove(os.path.join(out_dir, stale + suffix))
         del stamps[stale]
         stamp.save(out_dir, stamps)
+    _prune_shared(os.path.dirname(build_dir))
 
     shown = os.path.relpath(out_dir, project_dir)
     log(f"headers in {out_dir if shown.startswith('..') else shown}")

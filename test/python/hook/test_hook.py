@@ -101,6 +101,10 @@ def test_identical_exports_are_shared_by_the_envs_of_a_project(tmp_path, fake_py
     assert headers[0] == headers[1] == headers[2] and capsys.readouterr().out.count(" shared") == 2
     run_hook(_env_named(tmp_path, dict(options, custom_miniml_golden="2"), "golden"))
     assert len(fake_python.exports()) == 2  # other options: its own export
+    shared = tmp_path / ".pio" / "build" / "miniml-shared"
+    assert len(os.listdir(shared)) == 2
+    run_hook(_env_named(tmp_path, dict(options, custom_miniml_golden="3"), "golden"))
+    assert len(os.listdir(shared)) == 2  # the export no env uses any more is gone
 
 
 def test_options_without_a_model_warn_by_name(tmp_path, fake_python, capsys):
