@@ -1,5 +1,5 @@
-"""Copies the one custom test runner, test/test_custom_runner.py, into PlatformIO projects: PlatformIO
-looks for it at the root of each project's test folder, so every example keeps a copy
+"""Copies the one custom test runner, test/test_custom_runner.py, into PlatformIO projects:
+PlatformIO looks for it at the root of each project's test folder, so every example keeps a copy
 (test/python/test_runner_copies.py holds them equal to the source).
 
   .venv/bin/python scripts/copy_runner.py                  every examples/*/test/

@@ -1,13 +1,13 @@
-"""`pio pkg pack` of the MiniML library, offline: PlatformIO validates the manifest's licence against
-the SPDX list, which it downloads; here that list is answered with the licence library.json names
-(MIT, as LICENSE says), and everything else is PlatformIO's own packer (library.json `export` picks
-the files: the manifests, LICENSE, README.md, include/, platformio_plugin/, examples/).
+"""`pio pkg pack` of the MiniML library, offline: PlatformIO validates the manifest's licence
+against the SPDX list, which it downloads; here that list is answered with the licence
+library.json names (MIT, as LICENSE says), and everything else is PlatformIO's own packer
+(library.json `export` picks the files: the manifests, LICENSE, README.md, include/,
+platformio_plugin/, examples/).
 
   .venv/bin/python scripts/pack.py [OUT_DIR [SOURCE]]  -> OUT_DIR/MiniML-<version>.tar.gz
                                                         (default build/pack, from this repository)
 
-Install the tarball in a project with `lib_deps = file:///path/to/MiniML-<version>.tar.gz`.
-"""
+Install the tarball in a project with `lib_deps = file:///path/to/MiniML-<version>.tar.gz`."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 """The export options: one table (OPTIONS) from which every other view of them is generated.
 
 - the Python API's validation: `check_options(dict)` (miniml.export(**options));
-- the CLI's flags: `add_cli_flags(parser)` and `cli_options(args)` (`miniml export --quantize int8`);
-- the build hook's `custom_miniml_*` keys: `hook_table()` and `parse_hook_value()` (stdlib only: this
-  module imports nothing but the standard library, so the hook never pulls in torch or numpy);
-- the README options table: `readme_rows()` (scripts/update_readme.py; test/python/test_readme.py).
+- the CLI's flags: `add_cli_flags(parser)`, `cli_options(args)` (`miniml export --quantize int8`);
+- the build hook's `custom_miniml_*` keys: `hook_table()`, `parse_hook_values()` (stdlib only:
+  this module imports nothing else, so the hook never pulls in torch or numpy);
+- the README options table: `readme_rows()` (scripts/update_readme.py; test_readme.py).
 test/python/test_options.py checks that each generated table equals this one.
 
 Adding an option is one entry in OPTIONS, e.g.
@@ -12,11 +12,11 @@ Adding an option is one entry in OPTIONS, e.g.
     Option("optimizer", "choice", "sgd", "sgd, adam", "the on-device optimizer",
            choices=("sgd", "adam"), needs=("on_device_learning", True)),
 
-kind "choice" / "bool" / "number" / "int" / "path" / "trainable" / "text" says how a value is read and
-checked; `low`/`high` bound numbers (`low_open`/`high_open`: strict); `needs` names the option (and the
-value) without which setting this one is an error; `where` says which surfaces offer it ("api", "cli",
-"hook"). The stage that uses the option reads it from the options dict handed to it (ExportContext.options);
-nothing else needs to change.
+`kind` ("choice", "bool", "number", "int", "path", "trainable", "text") says how a value is read
+and checked; `low`/`high` bound numbers (`low_open`/`high_open`: strict); `needs` names the option
+(and the value) without which setting this one is an error; `where` says which surfaces offer it
+("api", "cli", "hook"). The stage that uses the option reads it from the options dict handed to it
+(ExportContext.options); nothing else needs to change.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class Option:
 _ODL = ("on_device_learning", True)
 _INT8 = ("quantize", "int8")
 
+# fmt: off
 OPTIONS: Tuple[Option, ...] = (
     Option("model", "models", None,
            "one or more .pt2 files, one per line, each `path` or `name = path`",
@@ -93,6 +94,7 @@ OPTIONS: Tuple[Option, ...] = (
     Option("seed", "int", 0, "an integer >= 0", "seed of the golden inputs", low=0,
            where=frozenset(("api", "cli"))),
 )
+# fmt: on
 BY_NAME: Dict[str, Option] = {o.name: o for o in OPTIONS}
 
 
@@ -127,7 +129,7 @@ def convert(opt: Option, value: Any) -> Any:
         return None  # unset
     text = value.strip() if isinstance(value, str) else None
     if opt.kind == "choice":
-        v = (text.lower() if text is not None else value)
+        v = text.lower() if text is not None else value
         if v is None or v == "none" and "none" in opt.choices:
             return None
         if v not in opt.choices:
@@ -237,7 +239,7 @@ def cli_options(args: Any) -> Dict[str, Any]:
 
 
 def cli_args(values: Mapping[str, Any]) -> List[str]:
-    """The inverse of cli_options: clean option values -> `miniml export` flags (used by the hook)."""
+    """The inverse of cli_options: clean values -> `miniml export` flags (the hook's command)."""
     args: List[str] = []
     for opt in _surface("cli"):
         value = values.get(opt.name)

@@ -11,8 +11,13 @@ C_UNITY = "platformio_plugin/unity/src/unity.c"
 
 def _sources():
     out = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True)
-    return [f for f in out.stdout.split() if f.endswith((".h", ".c", ".cpp", ".py", ".ino"))
-            and (REPO / f).is_file() and f != "test/python/test_board_io.py"]
+    return [
+        f
+        for f in out.stdout.split()
+        if f.endswith((".h", ".c", ".cpp", ".py", ".ino"))
+        and (REPO / f).is_file()
+        and f != "test/python/test_board_io.py"
+    ]
 
 
 def test_only_board_io_drives_the_uart():

@@ -54,11 +54,17 @@ def test_needs_is_enforced_everywhere(opt, tmp_path):
 def test_cli_and_hook_values_round_trip(tmp_path):
     """What the hook parses it passes on as CLI flags, which the CLI parses to the same values."""
     (tmp_path / "c.npy").write_bytes(b"")
-    raw = {"custom_miniml_quantize": "INT8", "custom_miniml_calibration": "c.npy",
-           "custom_miniml_calibration_method": "mse", "custom_miniml_golden": "3",
-           "custom_miniml_on_device_learning": "on", "custom_miniml_loss": "cross_entropy",
-           "custom_miniml_learning_rate": "0.05", "custom_miniml_momentum": "0.9",
-           "custom_miniml_trainable": "head, 2.bias"}
+    raw = {
+        "custom_miniml_quantize": "INT8",
+        "custom_miniml_calibration": "c.npy",
+        "custom_miniml_calibration_method": "mse",
+        "custom_miniml_golden": "3",
+        "custom_miniml_on_device_learning": "on",
+        "custom_miniml_loss": "cross_entropy",
+        "custom_miniml_learning_rate": "0.05",
+        "custom_miniml_momentum": "0.9",
+        "custom_miniml_trainable": "head, 2.bias",
+    }
     hook = hook_options.parse(raw, str(tmp_path))
     args = _export_parser().parse_args(["m.pt2", "--name", "m", "--out", "o", *hook.export_args()])
     api = options.check_options(options.cli_options(args))

@@ -17,7 +17,12 @@ def test_every_example_has_the_runner_unchanged():
 
 
 def test_no_other_copy():
-    copies = [p for p in REPO.rglob(SOURCE.name)
-              if not {".pio", ".pio-core", ".venv", "build"} & set(p.parts)]
-    allowed = {SOURCE} | {p.parent / "test" / SOURCE.name for p in REPO.glob("examples/*/platformio.ini")}
+    copies = [
+        p
+        for p in REPO.rglob(SOURCE.name)
+        if not {".pio", ".pio-core", ".venv", "build"} & set(p.parts)
+    ]
+    allowed = {SOURCE} | {
+        p.parent / "test" / SOURCE.name for p in REPO.glob("examples/*/platformio.ini")
+    }
     assert set(copies) <= allowed

@@ -1,4 +1,4 @@
-"""One version string: miniml/version.py. Every manifest that must spell it out repeats it exactly."""
+"""One version string: miniml/version.py. Every manifest that must spell it out repeats it."""
 
 import json
 import re
@@ -10,7 +10,9 @@ REPO = Path(__file__).resolve().parents[2]
 JSON_MANIFESTS = [
     "library.json",
     "platformio_plugin/unity/library.json",
-    *sorted(str(p.relative_to(REPO)) for p in REPO.glob("platformio_plugin/platforms/*/platform.json")),
+    *sorted(
+        str(p.relative_to(REPO)) for p in REPO.glob("platformio_plugin/platforms/*/platform.json")
+    ),
 ]
 
 

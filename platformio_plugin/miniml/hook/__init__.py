@@ -30,7 +30,8 @@ __all__ = [
 
 HOOK_ERRORS = (OptionError, ExportError, BoardFitError)
 OUT_FOLDER = "miniml"
-# <build_dir>/../miniml-shared/<digest>/: exports any env of the project may reuse (same inputs, same options)
+# <build_dir>/../miniml-shared/<digest>/: exports any env of the project may reuse (same inputs
+# and options)
 SHARED_FOLDER = "miniml-shared"
 PACKAGE_DIR = os.path.dirname(
     os.path.dirname(os.path.abspath(__file__))

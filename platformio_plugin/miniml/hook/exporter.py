@@ -93,15 +93,15 @@ def check_model_file(spec: ModelSpec) -> None:
 
 
 def _failure(output: str) -> str:
-    """The exporter's error, first line first: the `miniml: error:` line names the layer; what follows
-    (its source line, the supported-op list) comes after it. Without such a line, the last line
-    (a traceback's exception)."""
+    """The exporter's error, first line first: the `miniml: error:` line names the layer; what
+    follows (its source line, the supported-op list) comes after it. Without such a line, the last
+    line (a traceback's exception); "" without output."""
     lines = [ln.rstrip() for ln in output.strip().splitlines() if ln.strip()]
     for i, line in enumerate(lines):
         for prefix in ("miniml: error: ", "error: "):
             if line.startswith(prefix):
                 return "\n".join([line[len(prefix) :], *lines[i + 1 :]])
-    return lines[-1].strip()
+    return lines[-1].strip() if lines else ""
 
 
 def run_export(
@@ -143,11 +143,8 @@ def run_export(
         text=True,
     )
     if proc.returncode != 0:
-        raise ExportError(
-            f"{os.path.basename(spec.path)}: export failed: " + _failure(proc.stderr + proc.stdout)
-            if (proc.stderr + proc.stdout).strip()
-            else f"{os.path.basename(spec.path)}: export failed: exit status {proc.returncode}"
-        )
+        why = _failure(proc.stderr + proc.stdout) or f"exit status {proc.returncode}"
+        raise ExportError(f"{os.path.basename(spec.path)}: export failed: {why}")
     try:
         with open(report_path, encoding="utf-8") as f:
             return json.load(f)

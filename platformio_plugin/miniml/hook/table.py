@@ -4,6 +4,7 @@ torch)."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 
@@ -67,13 +68,9 @@ def format_table(rows: Sequence[Tuple[Dict, str]]) -> List[str]:
 
 def golden_bytes(report: Dict, golden: int) -> int:
     """Flash of `golden` golden vectors: each a float input and a float output."""
-    per = 1
-    for shape in (report.get("input_shape") or [], report.get("output_shape") or []):
-        n = 1
-        for d in shape:
-            n *= int(d)
-        per += n
-    return 4 * (per - 1) * golden
+    shapes = (report.get("input_shape") or (), report.get("output_shape") or ())
+    floats = sum(math.prod(int(d) for d in shape) for shape in shapes)
+    return 4 * floats * golden
 
 
 def _hint(memory: str, int8: bool) -> str:

@@ -18,7 +18,9 @@ READERS = [
     "scripts/bench/firmware.py",
     "test/python/infra/test_counters.py",
     "test/python/hook/test_hook_export.py",
-    *sorted(str(p.relative_to(REPO)) for p in REPO.glob("platformio_plugin/platforms/*/builder/main.py")),
+    *sorted(
+        str(p.relative_to(REPO)) for p in REPO.glob("platformio_plugin/platforms/*/builder/main.py")
+    ),
 ]
 
 
@@ -35,9 +37,15 @@ def test_qemu_link_maps_are_the_board_json():
         b = json.loads(next(p for p in BOARDS if p.stem == name).read_text())
         if "flash_origin" not in b["build"]:
             continue  # the AVR has no linker map to give
-        expected = "--defsym=__flash=%#010x,--defsym=__flash_size=%d,--defsym=__ram=%#010x,--defsym=__ram_size=%d" % (
-            int(b["build"]["flash_origin"], 16), b["upload"]["maximum_size"],
-            int(b["build"]["ram_origin"], 16), b["upload"]["maximum_ram_size"])
+        expected = (
+            "--defsym=__flash=%#010x,--defsym=__flash_size=%d,--defsym=__ram=%#010x,--defsym=__ram_size=%d"
+            % (
+                int(b["build"]["flash_origin"], 16),
+                b["upload"]["maximum_size"],
+                int(b["build"]["ram_origin"], 16),
+                b["upload"]["maximum_ram_size"],
+            )
+        )
         assert toolchains.MEMORY[target] == "-Wl," + expected
 
 
@@ -48,6 +56,8 @@ def test_no_file_repeats_a_board_size():
         sizes |= {upload["maximum_size"], upload["maximum_ram_size"]}
     for rel in READERS:
         text = (REPO / rel).read_text()
-        numbers = {int(n.replace("_", "")) for n in re.findall(r"(?<![\w.])\d[\d_]{3,}(?![\w.])", text)}
+        numbers = {
+            int(n.replace("_", "")) for n in re.findall(r"(?<![\w.])\d[\d_]{3,}(?![\w.])", text)
+        }
         hex_numbers = {int(n, 16) for n in re.findall(r"0x[0-9a-fA-F]+", text)}
         assert not (numbers | hex_numbers) & sizes, rel
