@@ -18,7 +18,9 @@ from .errors import (
     UnsupportedOpError,
 )
 from .report import LayerRow, Report
-from .version import __version__ as __version__
+from .version import VERSION
+
+__version__ = VERSION
 
 
 def export(model: Any, example_input: Any = None, name: str = "model", out_dir: str = ".",

@@ -4,7 +4,7 @@ import json
 import re
 from pathlib import Path
 
-from miniml.version import __version__
+from miniml.version import VERSION
 
 REPO = Path(__file__).resolve().parents[2]
 JSON_MANIFESTS = [
@@ -19,17 +19,17 @@ JSON_MANIFESTS = [
 def test_json_manifests_repeat_the_version():
     assert len(JSON_MANIFESTS) >= 6
     for rel in JSON_MANIFESTS:
-        assert json.loads((REPO / rel).read_text())["version"] == __version__, rel
+        assert json.loads((REPO / rel).read_text())["version"] == VERSION, rel
 
 
 def test_arduino_manifest_repeats_the_version():
     text = (REPO / "library.properties").read_text()
-    assert re.search(r"^version=(.*)$", text, re.M).group(1) == __version__
+    assert re.search(r"^version=(.*)$", text, re.M).group(1) == VERSION
 
 
 def test_pyproject_reads_the_version():
     text = (REPO / "pyproject.toml").read_text()
-    assert 'dynamic = ["version"]' in text and 'attr = "miniml.version.__version__"' in text
+    assert 'dynamic = ["version"]' in text and 'attr = "miniml.version.VERSION"' in text
     assert not re.search(r"^version\s*=\s*\"", text, re.M)
 
 
@@ -37,4 +37,4 @@ def test_generated_header_names_the_version():
     import miniml
     from miniml.emit import header
 
-    assert miniml.__version__ == __version__ and header.__version__ is __version__
+    assert miniml.__version__ == VERSION and header.VERSION is VERSION
