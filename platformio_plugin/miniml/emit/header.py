@@ -19,9 +19,9 @@ from ..ir import DType, Graph, Node, Placement
 from ..ops import ACTIVATIONS, KERNELS
 from ..plan import MemoryPlan
 from ..literals import float_array_body, float_literal, int_array_body
+from ..version import VERSION
 from .names import sanitize
 
-VERSION = "0.1.0"
 
 
 @dataclass

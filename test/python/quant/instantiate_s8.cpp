@@ -34,15 +34,15 @@ template <class Mem>
 int32_t run_all(int8_t* a, int8_t* b, float* f) {
   typedef Params<Mem> P;
   miniml::linear_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, 3, -128, 127, 27, 2, b);
-  miniml::conv2d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 5, 5, 2, 3,
-                         3, 1, 1, 1, 1, 1, 1, 1, b);
-  miniml::conv1d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 9, 2, 3, 2,
-                         1, 1, 1, b);
+  miniml::conv2d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 5, 5, 2, 3, 3, 1, 1,
+                         1, 1, 1, 1, 1, b);
+  miniml::conv1d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 9, 2, 3, 2, 1, 1, 1,
+                         b);
   // Output size given: torch's padding='same' with an even kernel (one more padding at the end).
-  miniml::conv2d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 4, 4, 2, 2,
-                         2, 1, 1, 0, 0, 1, 1, 1, 4, 4, b);
-  miniml::conv1d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 9, 2, 4, 1,
-                         1, 1, 1, 9, b);
+  miniml::conv2d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 4, 4, 2, 2, 2, 1, 1,
+                         0, 0, 1, 1, 1, 4, 4, b);
+  miniml::conv1d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 9, 2, 4, 1, 1, 1, 1,
+                         9, b);
   miniml::max_pool2d_s8(a, 2, 4, 4, 2, 2, 2, 2, 0, 0, -128, 127, b);
   miniml::avg_pool2d_s8(a, 2, 4, 4, 3, 3, 1, 1, 1, 1, -128, 127, b);
   miniml::max_pool1d_s8(a, 2, 8, 2, 2, 0, -128, 127, b);
@@ -62,9 +62,7 @@ int8_t g_a[128];
 int8_t g_b[128];
 float g_f[4];
 
-int32_t miniml_instantiate_s8() {
-  return run_all<miniml::Rom>(g_a, g_b, g_f) + run_all<miniml::Ram>(g_a, g_b, g_f);
-}
+int32_t miniml_instantiate_s8() { return run_all<miniml::Rom>(g_a, g_b, g_f) + run_all<miniml::Ram>(g_a, g_b, g_f); }
 
 #if defined(MINIML_MAIN)
 // Exit status 0 when the target's dot_s8 (SMLAD path on a Cortex-M4) equals the plain loop on every length
