@@ -84,9 +84,10 @@ def main() -> int:
     args = ap.parse_args()
     arch = elf_arch(args.elf)
     cmd = ["timeout", "--kill-after=5", "%g" % args.timeout] + simulator_command(args, arch)
-    # QEMU writes semihosting text on stderr: one stream, in order, for PlatformIO and scripts alike.
+    # QEMU writes semihosting text on stderr: one stream, in order, for PlatformIO and scripts alike. The AVR
+    # runner prints the firmware's text on stdout and its own notes (stop rule, crash) on stderr.
     sys.stdout.flush()
-    code = subprocess.call(cmd, stdin=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    code = subprocess.call(cmd, stdin=subprocess.DEVNULL, stderr=None if arch == "avr" else subprocess.STDOUT)
     if code == 124:
         sys.stderr.write("[miniml] %s: no exit after %g s (killed)\n" % (args.elf, args.timeout))
     return code

