@@ -9,4 +9,4 @@ bench:
 	$(MAKE) powercut
 
 powercut:
-	. scripts/env.sh && $(PYTHON) test/python/powercut/powercut_run.py | tail -n 1
+	$(PYTHON) test/python/powercut/powercut_run.py
