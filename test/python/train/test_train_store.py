@@ -2,6 +2,7 @@
 the
 sequence-number wrap (store_torn.cpp asserts each case; here we check it ran them all)."""
 
+import pathlib
 import re
 import zlib
 
@@ -66,13 +67,36 @@ def test_store_ring_torn_at_every_byte(host):
     assert cases > 13 * 28, out  # every save wrote at least its payload bytes
 
 
-@pytest.mark.parametrize("payload,region", [(28, 1024), (68, 1024), (64, 2 * 84)])
-def test_store_wear_per_cell(host, payload, region):
-    """Every payload byte changes at every save (the worst case): over 40 visits of each slot no cell is
-    written more than once per visit (+1 for the first write of an erased cell), so the ring of N slots
-    lasts N times as many saves as one slot; the number docs/learning.md uses."""
-    slots = region // (20 + payload)
+ENDURANCE = 100_000  # writes per ATmega328P EEPROM cell (datasheet)
+LEARNING_MD = pathlib.Path(__file__).resolve().parents[3] / "docs" / "learning.md"
+
+
+def _wear_rows():
+    text = LEARNING_MD.read_text()
+    table = text[text.index("<!-- wear-table") :].split("\n\n")[0]
+    rows = re.findall(r"^\| (\d+) B[^|]*\| (\d+) B[^|]*\| (\d+) \| ([\d,]+) \| ([^|]+) \| ([^|]+) \|$", table, re.M)
+    assert len(rows) >= 3, table
+    return rows
+
+
+def _life(saves: int, minutes_per_save: int) -> str:
+    days = saves * minutes_per_save / (60 * 24)
+    if days < 365.25:
+        return "%d days" % round(days)
+    years = days / 365.25
+    return "%.1f years" % years if years < 100 else "%d years" % round(years)
+
+
+@pytest.mark.parametrize("row", _wear_rows(), ids=lambda r: "%sB_in_%sB" % r[:2])
+def test_store_wear_per_cell(host, row):
+    """docs/learning.md's expected life, recomputed from the writes that reach each cell: every payload byte
+    changes at every save (the worst case), 40 visits of every slot; no cell is written more than once per
+    visit (+1 for the first write of an erased cell), so N slots last N times as many saves as one."""
+    payload, region, slots, saves_doc = int(row[0]), int(row[1]), int(row[2]), int(row[3].replace(",", ""))
     saves = 40 * slots
     got_slots, max_writes, _ = _ring(host, payload, region, saves)
-    assert got_slots == slots
+    assert got_slots == slots == region // (20 + payload)
     assert saves // slots <= max_writes <= saves // slots + 1
+    measured_life = ENDURANCE * saves / max_writes  # saves until the most written cell reaches its endurance
+    assert abs(measured_life - saves_doc) <= 0.03 * saves_doc, (measured_life, saves_doc)
+    assert (row[4].strip(), row[5].strip()) == (_life(saves_doc, 1), _life(saves_doc, 60))
