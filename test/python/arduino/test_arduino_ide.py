@@ -74,7 +74,7 @@ def test_quickstart_runs_in_simavr_equal_to_pytorch(library: Path, tmp_path: Pat
     run = subprocess.run([sys.executable, str(RUN), "--idle-ms", "500", str(tmp_path / "Quickstart.ino.elf")],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "idle rule" in run.stderr, run.stdout + run.stderr
-    got = np.array([[float(v) for v in m.split()] for m in re.findall(r"^scores ([-\d. ]+) ->", run.stdout, re.M)])
+    got = np.array([[float(v) for v in m.split()] for m in re.findall(r"^scores ([-\d. ]+) ->", run.stdout, re.MULTILINE)])
     model = torch.export.load(str(REPO / "examples" / "quickstart" / "mlp.pt2")).module()
     with torch.no_grad():
         want = np.array([model(torch.tensor([p], dtype=torch.float32))[0].numpy() for p in QUICKSTART_POINTS])

@@ -124,14 +124,14 @@ def test_upload_prints_pytorch_numbers_learns_saves_and_ends(project: Path) -> N
     model = torch.export.load(str(project / "model" / "sensor.pt2")).module()
     with torch.no_grad():
         want = np.array([model(torch.tensor([row], dtype=torch.float32)).item() for row in INPUTS])
-    got = np.array([float(v) for v in re.findall(r"^y (\S+)\r?$", done.stdout, re.M)])
+    got = np.array([float(v) for v in re.findall(r"^y (\S+)\r?$", done.stdout, re.MULTILINE)])
     assert got.shape == want.shape, out[-3000:]
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
-    first, last = map(float, re.search(r"^loss (\S+) (\S+)\r?$", done.stdout, re.M).groups())
+    first, last = map(float, re.search(r"^loss (\S+) (\S+)\r?$", done.stdout, re.MULTILINE).groups())
     assert last < 0.5 * first, out[-3000:]
-    assert re.search(r"^save 0\r?$", done.stdout, re.M) and re.search(r"^load 0\r?$", done.stdout, re.M), out
-    assert re.search(r"^restored 1\r?$", done.stdout, re.M), out[-3000:]
-    assert re.search(r"^eeprom 1024\r?$", done.stdout, re.M), out[-3000:]  # the core's EEPROM library
+    assert re.search(r"^save 0\r?$", done.stdout, re.MULTILINE) and re.search(r"^load 0\r?$", done.stdout, re.MULTILINE), out
+    assert re.search(r"^restored 1\r?$", done.stdout, re.MULTILINE), out[-3000:]
+    assert re.search(r"^eeprom 1024\r?$", done.stdout, re.MULTILINE), out[-3000:]  # the core's EEPROM library
 
 
 def test_pio_test_reads_unity_over_serial(project: Path, tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 // The ring of slots in store_slots.h: (1) wear: SAVES saves of PAYLOAD changing bytes into a REGION-byte
-// region, counting the writes that reach each cell (a RamStore that counts per cell); (2) power cuts at every
+// region, counting the writes that reach each cell (torn_store.h counts them per cell); (2) power cuts at every
 // written byte of every save while the ring wraps (a 5-slot region), each load the previous or the new save;
 // (3) the region's bounds: bytes past `region` are never touched. Args: PAYLOAD REGION SAVES.
 // Prints "slots N saves S max_cell_writes M" and "cases C failures F".
@@ -9,10 +9,11 @@
 
 #include "miniml/store_ram.h"
 #include "miniml/store_slots.h"
+#include "torn_store.h"
 
 namespace {
 
-const uint32_t kLayout = 0x5EED1234UL, kMaxBytes = 4096;
+const uint32_t kLayout = 0x5EED1234UL, kMaxBytes = TornStore::kMaxCells;
 int failures = 0;
 long cases = 0;
 
@@ -23,40 +24,6 @@ long cases = 0;
       ++failures;                                       \
     }                                                   \
   } while (0)
-
-// Counts the writes that reach each cell; after `budget` more bytes the power is gone (later writes dropped).
-class CountingStore {
- public:
-  CountingStore(uint8_t* bytes, uint32_t size) : ram_(bytes, size), budget_(-1), written_(0) {
-    memset(writes_, 0, sizeof(writes_));
-  }
-  void set_budget(long budget) { budget_ = budget; }
-  long written() const { return written_; }
-  uint32_t max_cell_writes(uint32_t from, uint32_t to) const {
-    uint32_t m = 0;
-    for (uint32_t i = from; i < to; ++i) m = writes_[i] > m ? writes_[i] : m;
-    return m;
-  }
-  uint32_t cell_writes(uint32_t i) const { return writes_[i]; }
-  uint32_t size() const { return ram_.size(); }
-  bool read(uint32_t offset, void* dst, miniml::index_t n) { return ram_.read(offset, dst, n); }
-  bool write(uint32_t offset, const void* src, miniml::index_t n) {
-    const uint8_t* s = static_cast<const uint8_t*>(src);
-    for (miniml::index_t i = 0; i < n; ++i) {
-      if (budget_ >= 0 && written_ >= budget_) return true;
-      if (!ram_.write(offset + i, s + i, 1)) return false;
-      ++writes_[offset + i];
-      ++written_;
-    }
-    return true;
-  }
-
- private:
-  miniml::RamStore ram_;
-  long budget_;
-  long written_;
-  uint32_t writes_[kMaxBytes];
-};
 
 // Save number `i`'s payload: every byte differs from save i-1's (the worst case for wear).
 void payload_of(long i, uint8_t* p, uint32_t n) {
@@ -74,7 +41,7 @@ int main(int argc, char** argv) {
   if (payload > 1024 || base + region > kMaxBytes) return 2;
 
   {  // (1) wear
-    static CountingStore store(bytes, base + region);
+    static TornStore store(bytes, base + region);
     miniml::RamStore(bytes, base + region).erase();
     for (long i = 0; i < saves; ++i) {
       payload_of(i, want, payload);
@@ -93,7 +60,7 @@ int main(int argc, char** argv) {
     for (long i = 0; i < 13; ++i) {
       long full = -1;
       for (long cut = -1; cut <= full; ++cut) {  // cut -1 measures the save
-        CountingStore store(bytes, base + ring + 8);
+        TornStore store(bytes, base + ring + 8);
         miniml::RamStore(bytes, base + ring + 8).erase();
         for (long j = 0; j < i; ++j) {
           payload_of(j, want, payload);

@@ -1,5 +1,5 @@
-// Torn-write, corruption and empty-store checks of store_slots.h over a RamStore wrapped in a store that
-// loses power after a byte budget (each byte lands or not, in order, like EEPROM byte writes). Exits 0 and
+// Torn-write, corruption and empty-store checks of store_slots.h over a TornStore (torn_store.h: loses
+// power after a byte budget, each byte landing or not, in order, like EEPROM byte writes). Exits 0 and
 // prints "cases N" only if every case holds; any failure prints it and exits 1.
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 #include "miniml/store_crc32.h"
 #include "miniml/store_ram.h"
 #include "miniml/store_slots.h"
+#include "torn_store.h"
 
 namespace {
 
@@ -22,31 +23,6 @@ long cases = 0;
       ++failures;                                                 \
     }                                                             \
   } while (0)
-
-// Power fails after `budget` more bytes; later writes are dropped (the call reports success, as a board
-// that is about to lose power would not know).
-class TornStore {
- public:
-  TornStore(uint8_t* bytes, uint32_t size) : ram_(bytes, size), budget_(-1), written_(0) {}
-  void set_budget(long budget) { budget_ = budget; }
-  long written() const { return written_; }
-  uint32_t size() const { return ram_.size(); }
-  bool read(uint32_t offset, void* dst, miniml::index_t n) { return ram_.read(offset, dst, n); }
-  bool write(uint32_t offset, const void* src, miniml::index_t n) {
-    const uint8_t* s = static_cast<const uint8_t*>(src);
-    for (miniml::index_t i = 0; i < n; ++i) {
-      if (budget_ >= 0 && written_ >= budget_) return true;
-      if (!ram_.write(offset + i, s + i, 1)) return false;
-      ++written_;
-    }
-    return true;
-  }
-
- private:
-  miniml::RamStore ram_;
-  long budget_;
-  long written_;
-};
 
 void fill(float* w, float seed) {
   for (uint32_t i = 0; i < kFloats; ++i) w[i] = seed + 0.25f * static_cast<float>(i);
