@@ -11,14 +11,14 @@
 // at least two, each a 20-byte header and the payload:
 //   magic u32 | seq u32 | payload bytes u32 | layout id u32 | crc32(seq, bytes, id, payload) u32 | payload
 // The newest valid slot (highest seq) is the save; the next save goes to the slot after it in the ring,
-// which holds the oldest save, in this order: (1) one byte of its magic (the next of the four at each visit
-// of the slot) is zeroed, so the slot is invalid from its first written byte on; (2) the payload; (3) seq, size, layout id,
-// CRC; (4) the magic, last. A slot is valid only once every byte of its magic is back, i.e. after everything
-// else landed: a torn save leaves the newest slot, the previous save, untouched. Bytes are written only
-// where they change (as EEPROM's update()), so a save writes each cell of its slot at most once, but for
-// the magic byte it zeroes (twice; a different byte at each visit): with N slots a cell sees about one
-// write per N saves (docs/learning.md: the expected life). The CRC catches what tearing cannot explain
-// (bit rot, a foreign writer).
+// which holds the oldest save, in this order: (1) one byte of its magic (the next of the four at each
+// visit of the slot) is zeroed, so the slot is invalid from its first written byte on; (2) the payload;
+// (3) seq, size, layout id, CRC; (4) the magic, last. A slot is valid only once every byte of its magic is
+// back, i.e. after everything else landed: a torn save leaves the newest slot, the previous save,
+// untouched. Bytes are written only where they change (as EEPROM's update()), so a save writes each cell
+// of its slot at most once, but for the magic byte it zeroes (twice; a different byte at each visit): with
+// N slots a cell sees about one write per N saves (docs/learning.md: the expected life). The CRC catches
+// what tearing cannot explain (bit rot, a foreign writer).
 #ifndef MINIML_STORE_SLOTS_H_
 #define MINIML_STORE_SLOTS_H_
 

@@ -1,7 +1,9 @@
-"""`framework = arduino` on the simulated Uno, as the README shows it: the project of README's "Arduino framework
-on the simulated Uno" (its platformio.ini as written) prints PyTorch's numbers through Serial, learns, saves to the
-real EEPROM library and loads back (`pio run -t upload`, which ends by itself); `pio test` reads Unity over Serial
-from README step 5's test, as written; the runner's stop rules."""
+"""`framework = arduino` on the simulated Uno, as the README shows it: the project of README's
+"Arduino framework on the simulated Uno" (its platformio.ini as written) prints PyTorch's
+numbers through Serial, learns, saves to the real EEPROM library and loads back (`pio run -t
+upload`, which ends by itself); `pio test` reads Unity over Serial from README step 5's test, as
+written; the runner's stop rules.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ INPUTS = [[0.1, -0.2, 0.3], [0.5, 0.25, -0.75], [-1.0, 0.0, 1.0]]
 SKETCH = r"""
 #include <Arduino.h>
 #include <EEPROM.h>
+#include <SPI.h>
+#include <Wire.h>
 #include <string.h>
 
 #include "miniml/store_eeprom.h"
@@ -36,6 +40,8 @@ static const float kInputs[][sensor::kInputSize] = {INPUTS};
 
 void setup() {
   Serial.begin(115200);
+  Wire.begin();  // the core's libraries, found by PlatformIO's library finder
+  SPI.begin();
   for (unsigned i = 0; i < sizeof(kInputs) / sizeof(kInputs[0]); ++i) {
     float y[sensor::kOutputSize];
     model.predict(kInputs[i], y);
@@ -53,7 +59,8 @@ void setup() {
   Serial.print(loss_first, 6);
   Serial.print(' ');
   Serial.println(loss, 6);
-  float learned[sensor::kTrainableCount], factory[sensor::kTrainableCount], back[sensor::kTrainableCount];
+  float learned[sensor::kTrainableCount], factory[sensor::kTrainableCount];
+  float back[sensor::kTrainableCount];
   model.get_trainable(learned);
   Serial.print("save ");
   Serial.println(static_cast<int>(model.save(eeprom)));
@@ -63,7 +70,8 @@ void setup() {
   Serial.println(static_cast<int>(model.load(eeprom)));
   model.get_trainable(back);
   Serial.print("restored ");
-  Serial.println(memcmp(back, learned, sizeof(back)) == 0 && memcmp(factory, learned, sizeof(back)) != 0);
+  Serial.println(memcmp(back, learned, sizeof(back)) == 0 &&
+                 memcmp(factory, learned, sizeof(back)) != 0);
   Serial.print("eeprom ");
   Serial.println(EEPROM.length());
 }
@@ -89,26 +97,40 @@ def _readme_block(marker: str, lang: str) -> str:
 
 
 def _pio(project: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PLATFORMIO_CORE_DIR=str(REPO / ".pio-core"), PLATFORMIO_SETTING_ENABLE_TELEMETRY="No")
+    env = dict(
+        os.environ,
+        PLATFORMIO_CORE_DIR=str(REPO / ".pio-core"),
+        PLATFORMIO_SETTING_ENABLE_TELEMETRY="No",
+    )
     pio = str(Path(sys.executable).parent / "pio")
-    return subprocess.run([pio, *args], cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [pio, *args], cwd=project, env=env, capture_output=True, text=True, timeout=900
+    )
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """README's Arduino project as written (<repo> filled in), on-device learning added, the sensor model."""
+    """README's Arduino project as written (<repo> filled in), on-device learning added, the
+    sensor model."""
     proj = tmp_path_factory.mktemp("arduino_sim")
     ini = _readme_block("<!-- arduino-sim-ini", "ini").replace("<repo>", str(REPO))
-    ini = ini.replace("custom_miniml_golden = 4\n", "custom_miniml_golden = 4\ncustom_miniml_on_device_learning = yes\n"
-                      "custom_miniml_loss = mse\ncustom_miniml_learning_rate = 0.05\n")
+    ini = ini.replace(
+        "custom_miniml_golden = 4\n",
+        "custom_miniml_golden = 4\ncustom_miniml_on_device_learning = yes\n"
+        "custom_miniml_loss = mse\ncustom_miniml_learning_rate = 0.05\n",
+    )
     (proj / "platformio.ini").write_text(ini)
     (proj / "model").mkdir()
-    shutil.copyfile(REPO / "examples" / "sensor_calibration" / "sensor.pt2", proj / "model" / "sensor.pt2")
+    shutil.copyfile(
+        REPO / "examples" / "sensor_calibration" / "sensor.pt2", proj / "model" / "sensor.pt2"
+    )
     (proj / "src").mkdir()
     inputs = ", ".join("{%s}" % ", ".join("%sf" % float(v) for v in row) for row in INPUTS)
     (proj / "src" / "main.cpp").write_text(SKETCH.replace("INPUTS", inputs))
     (proj / "test" / "test_sensor").mkdir(parents=True)
-    shutil.copyfile(REPO / "test" / "test_custom_runner.py", proj / "test" / "test_custom_runner.py")
+    shutil.copyfile(
+        REPO / "test" / "test_custom_runner.py", proj / "test" / "test_custom_runner.py"
+    )
     step5 = _readme_block("5. `test/test_sensor/test_main.cpp`", "cpp")
     (proj / "test" / "test_sensor" / "test_main.cpp").write_text(step5)
     return proj
@@ -127,11 +149,19 @@ def test_upload_prints_pytorch_numbers_learns_saves_and_ends(project: Path) -> N
     got = np.array([float(v) for v in re.findall(r"^y (\S+)\r?$", done.stdout, re.MULTILINE)])
     assert got.shape == want.shape, out[-3000:]
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
-    first, last = map(float, re.search(r"^loss (\S+) (\S+)\r?$", done.stdout, re.MULTILINE).groups())
+    first, last = map(
+        float, re.search(r"^loss (\S+) (\S+)\r?$", done.stdout, re.MULTILINE).groups()
+    )
     assert last < 0.5 * first, out[-3000:]
-    assert re.search(r"^save 0\r?$", done.stdout, re.MULTILINE) and re.search(r"^load 0\r?$", done.stdout, re.MULTILINE), out
+    assert re.search(r"^save 0\r?$", done.stdout, re.MULTILINE) and re.search(
+        r"^load 0\r?$", done.stdout, re.MULTILINE
+    ), out
     assert re.search(r"^restored 1\r?$", done.stdout, re.MULTILINE), out[-3000:]
-    assert re.search(r"^eeprom 1024\r?$", done.stdout, re.MULTILINE), out[-3000:]  # the core's EEPROM library
+    assert re.search(r"^eeprom 1024\r?$", done.stdout, re.MULTILINE), out[
+        -3000:
+    ]  # the core's EEPROM library
+    for lib in ("EEPROM", "SPI", "Wire"):
+        assert re.search(r"\|-- %s @" % lib, out), out[:3000]
 
 
 def test_pio_test_reads_unity_over_serial(project: Path, tmp_path: Path) -> None:
@@ -139,8 +169,14 @@ def test_pio_test_reads_unity_over_serial(project: Path, tmp_path: Path) -> None
     fail_dir.mkdir(exist_ok=True)
     (fail_dir / "test_main.cpp").write_text(FAILING_TEST)
     report = tmp_path / "report.json"
-    done = _pio(project, "test", "-e", "sim_uno", "--without-uploading", "--json-output-path", str(report))
-    suites = {s["test_name"]: s for s in json.loads(report.read_text())["test_suites"] if s["env_name"] == "sim_uno"}
+    done = _pio(
+        project, "test", "-e", "sim_uno", "--without-uploading", "--json-output-path", str(report)
+    )
+    suites = {
+        s["test_name"]: s
+        for s in json.loads(report.read_text())["test_suites"]
+        if s["env_name"] == "sim_uno"
+    }
     statuses = {name: [c["status"] for c in s["test_cases"]] for name, s in suites.items()}
     assert statuses["test_sensor"] == ["PASSED"], done.stdout[-4000:]
     assert statuses["test_fails"] == ["FAILED"], done.stdout[-4000:]  # a failure is seen, not lost
@@ -154,9 +190,13 @@ def test_real_uno_env_differs_in_platform_and_board_only() -> None:
     assert ini["env"]["framework"] == "arduino"
     assert (uno["platform"], uno["board"]) == ("atmelavr", "uno")
     assert sim["board"] == "miniml_uno" and sim["platform"].endswith("/platforms/miniml-simavr")
-    # besides the two lines, only test settings: the simulator's runner and, on the board, real Unity
+    # besides the two lines, only test settings: the simulator's runner; on the board, real Unity
     assert set(uno) - {"platform", "board"} == {"test_framework"}
-    assert set(sim) - {"platform", "board"} == {"lib_deps", "test_framework", "test_testing_command"}
+    assert set(sim) - {"platform", "board"} == {
+        "lib_deps",
+        "test_framework",
+        "test_testing_command",
+    }
 
 
 BARE_LOOP = r"""
@@ -171,17 +211,24 @@ int main(void) {
 """
 
 
-@pytest.mark.parametrize("chatty,option,message", [
-    (0, "--idle-ms", "stopped: no serial output for 200 ms of simulated time (idle rule"),
-    (1, "--limit-ms", "stopped: simulated-time limit of 200 ms reached"),
-])
+@pytest.mark.parametrize(
+    "chatty,option,message",
+    [
+        (0, "--idle-ms", "stopped: no serial output for 200 ms of simulated time (idle rule"),
+        (1, "--limit-ms", "stopped: simulated-time limit of 200 ms reached"),
+    ],
+)
 def test_runner_stop_rules(tmp_path: Path, chatty: int, option: str, message: str) -> None:
     src = tmp_path / "loop.c"
     src.write_text(BARE_LOOP.replace("CHATTY", str(chatty)))
     elf = tmp_path / "loop.elf"
     subprocess.run(["avr-gcc", "-mmcu=atmega328p", "-Os", str(src), "-o", str(elf)], check=True)
-    done = subprocess.run([sys.executable, str(RUN), option, "200", str(elf)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(RUN), option, "200", str(elf)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert message in done.stderr
     assert ("." in done.stdout) == bool(chatty)

@@ -4,15 +4,15 @@
  * cycle of a save(). Each write is also cut *during* its programming time, the cell left erased (0xFF), as a
  * real ATmega328P may leave it.
  *
- * The sketch (sketch/src/main.cpp) prints "L <status> <hex>" after its boot-time load(), "S <hex>" before each
- * save() (the payload it saves), "D <status>" after, "END" when done. Phase 1 runs it from an erased EEPROM,
- * logging every EEPROM write and the save it belongs to. Phase 2 restarts it from the EEPROM image of each cut
- * point and checks its boot-time load(): the previous save or the new one, bit-exact (once the save's last
- * write landed: the new one), never empty once a save had completed.
+ * The sketch (sketch/src/main.cpp) prints "L <status> <hex>" after its boot-time load(), "S <hex>" before
+ * each save() (the payload it saves), "D <status>" after, "END" when done. Phase 1 runs it from an erased
+ * EEPROM, logging every EEPROM write and the save it belongs to. Phase 2 restarts it from the EEPROM image of
+ * each cut point and checks its boot-time load(): the previous save or the new one, bit-exact (once the
+ * save's last write landed: the new one), never empty once a save had completed.
  *
- *   powercut [-s STRIDE] [-o OFFSET] firmware.elf     try cut points k with k % STRIDE == OFFSET (default all)
- * stdout: "powercut: saves S writes W cut_points P tried T losses L save_cycles C" (C: cycles of the longest
- * save() call), one "LOSS ..." line per loss. Exit 0 if no loss, 1 if any, 2 on a harness error.
+ *   powercut [-s STRIDE] [-o OFFSET] firmware.elf     try cut points k with k % STRIDE == OFFSET (default
+ * all) stdout: "powercut: saves S writes W cut_points P tried T losses L save_cycles C" (C: cycles of the
+ * longest save() call), one "LOSS ..." line per loss. Exit 0 if no loss, 1 if any, 2 on a harness error.
  * Build: gcc -O2 -I/usr/include/simavr -I<miniml-simavr/host> powercut.c -lsimavr -lelf */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,7 +33,7 @@
 typedef struct {
   uint16_t addr;
   uint8_t value, old;
-  int save;  /* index of the save in progress, -1 outside */
+  int save; /* index of the save in progress, -1 outside */
 } ee_write_t;
 
 static avr_t* g_avr;
@@ -119,8 +119,9 @@ static int run(elf_firmware_t* fw, const uint8_t* image, int recording) {
   int state = cpu_Running;
   while (!g_done && state != cpu_Done && state != cpu_Crashed && g_avr->cycle < limit) state = avr_run(g_avr);
   int ok = g_done ? 0 : -1;
-  if (!g_done) fprintf(stderr, "powercut: the sketch stopped (state %d) after %llu cycles\n", state,
-                       (unsigned long long)g_avr->cycle);
+  if (!g_done)
+    fprintf(stderr, "powercut: the sketch stopped (state %d) after %llu cycles\n", state,
+            (unsigned long long)g_avr->cycle);
   avr_terminate(g_avr);
   return ok;
 }
@@ -136,9 +137,12 @@ int main(int argc, char** argv) {
   long stride = 1, offset = 0;
   int opt;
   while ((opt = getopt(argc, argv, "s:o:")) != -1) {
-    if (opt == 's') stride = atol(optarg);
-    else if (opt == 'o') offset = atol(optarg);
-    else return 2;
+    if (opt == 's')
+      stride = atol(optarg);
+    else if (opt == 'o')
+      offset = atol(optarg);
+    else
+      return 2;
   }
   if (optind != argc - 1 || stride < 1) {
     fprintf(stderr, "usage: %s [-s stride] [-o offset] firmware.elf\n", argv[0]);
@@ -188,7 +192,7 @@ int main(int argc, char** argv) {
              during ? "during" : "after", k, s, w->addr, w->old, w->value, g_line);
     }
   }
-  printf("powercut: saves %d writes %d cut_points %ld tried %ld losses %ld save_cycles %llu\n", nsaves, nwrites,
-         points, tried, losses, (unsigned long long)g_save_cycles);
+  printf("powercut: saves %d writes %d cut_points %ld tried %ld losses %ld save_cycles %llu\n", nsaves,
+         nwrites, points, tried, losses, (unsigned long long)g_save_cycles);
   return losses ? 1 : 0;
 }

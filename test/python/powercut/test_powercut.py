@@ -1,5 +1,6 @@
-"""Power cuts on the real Arduino EEPROM library (powercut_run.py, powercut.c): a sampled subset of the cut points
-here; `make powercut` (part of `make bench`) tries all of them."""
+"""Power cuts on the real Arduino EEPROM library (powercut_run.py, powercut.c): a sampled subset of
+the cut points here; `make powercut` (part of `make bench`) tries all of them.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-/* Runs an AVR firmware ELF in libsimavr: UART0 text on stdout; stops by the first rule that applies and says which.
+/* Runs an AVR firmware ELF in libsimavr: UART0 text on stdout; stops by the first rule that applies and says
+ * which.
  *
  *   simavr_run [-m atmega328p] [-f 16000000] [-i IDLE_MS] [-t LIMIT_MS] [-c MAX_CYCLES] [-r] firmware.elf
  *
@@ -8,9 +9,9 @@
  *   -i: no UART0 byte for IDLE_MS ms (an Arduino sketch's loop() never returns) -> 0
  *   -t: LIMIT_MS ms of simulated time reached                                   -> 0
  *   -c: MAX_CYCLES cycles ran out (a counter's safety net)                      -> 4
- * The idle and limit rules print "[miniml] simavr: stopped ..." on stderr. -r prints the cycles of each region
- * the firmware marks with GPIOR0 (scripts/counters/miniml_bench.h): "miniml-count: region K cycles N" (from the
- * begin marker's `out` to the end marker's), then "miniml-count: total cycles N". */
+ * The idle and limit rules print "[miniml] simavr: stopped ..." on stderr. -r prints the cycles of each
+ * region the firmware marks with GPIOR0 (scripts/counters/miniml_bench.h): "miniml-count: region K cycles N"
+ * (from the begin marker's `out` to the end marker's), then "miniml-count: total cycles N". */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -28,7 +29,8 @@ static void on_gpior0(struct avr_t* avr, avr_io_addr_t addr, uint8_t v, void* pa
     g_begin = avr->cycle;
     g_open = 1;
   } else if (v == 2 && g_open) {
-    if (g_regions) printf("miniml-count: region %u cycles %llu\n", g_region, (unsigned long long)(avr->cycle - g_begin));
+    if (g_regions)
+      printf("miniml-count: region %u cycles %llu\n", g_region, (unsigned long long)(avr->cycle - g_begin));
     ++g_region;
     g_open = 0;
   }
@@ -48,16 +50,24 @@ int main(int argc, char** argv) {
   unsigned long long max_cycles = 0, idle_ms = 0, limit_ms = 0;
   int opt;
   while ((opt = getopt(argc, argv, "m:f:c:i:t:r")) != -1) {
-    if (opt == 'm') mcu = optarg;
-    else if (opt == 'f') freq = (uint32_t)strtoul(optarg, NULL, 10);
-    else if (opt == 'c') max_cycles = strtoull(optarg, NULL, 10);
-    else if (opt == 'i') idle_ms = strtoull(optarg, NULL, 10);
-    else if (opt == 't') limit_ms = strtoull(optarg, NULL, 10);
-    else if (opt == 'r') g_regions = 1;
-    else return 2;
+    if (opt == 'm')
+      mcu = optarg;
+    else if (opt == 'f')
+      freq = (uint32_t)strtoul(optarg, NULL, 10);
+    else if (opt == 'c')
+      max_cycles = strtoull(optarg, NULL, 10);
+    else if (opt == 'i')
+      idle_ms = strtoull(optarg, NULL, 10);
+    else if (opt == 't')
+      limit_ms = strtoull(optarg, NULL, 10);
+    else if (opt == 'r')
+      g_regions = 1;
+    else
+      return 2;
   }
   if (optind != argc - 1) {
-    fprintf(stderr, "usage: %s [-m mcu] [-f hz] [-i idle_ms] [-t limit_ms] [-c max_cycles] [-r] firmware.elf\n",
+    fprintf(stderr,
+            "usage: %s [-m mcu] [-f hz] [-i idle_ms] [-t limit_ms] [-c max_cycles] [-r] firmware.elf\n",
             argv[0]);
     return 2;
   }
@@ -88,7 +98,8 @@ int main(int argc, char** argv) {
       code = 3;
     } else if (idle && avr->cycle - g_last_output >= idle) {
       fflush(stdout);
-      fprintf(stderr, "[miniml] simavr: stopped: no serial output for %llu ms of simulated time (idle rule, -i)\n",
+      fprintf(stderr,
+              "[miniml] simavr: stopped: no serial output for %llu ms of simulated time (idle rule, -i)\n",
               idle_ms);
       code = 0;
     } else if (limit && avr->cycle >= limit) {
