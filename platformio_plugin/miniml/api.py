@@ -1,7 +1,6 @@
 """export(): capture -> passes -> plan -> emit -> Report. Imports torch (via capture) when called."""
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
 from dataclasses import dataclass, field
@@ -13,23 +12,12 @@ from .emit import check_model_name, emit_header
 from .emit.header import HeaderParts
 from .errors import OptionError
 from .ir import Graph
-from .ops import KERNELS
+from .ops import KERNELS, inplace_pairs
+from .options import check_options
 from .passes import run_pipeline
 from .plan import MemoryPlan, plan_memory
 from .report import LayerRow, Report
 
-OPTIONS: Dict[str, Any] = {
-    "quantize": None,
-    "calibration": None,
-    "calibration_method": "minmax",  # int8 activation ranges: "minmax", "percentile" or "mse"
-    "on_device_learning": False,
-    "loss": "mse",
-    "learning_rate": 0.01,
-    "momentum": 0.0,
-    "trainable": None,
-    "golden": 0,
-    "seed": 0,
-}
 GOLDEN_TOLERANCE = 1e-4  # relative to max(|expected|, 1); covers libm differences between targets
 
 
@@ -50,23 +38,8 @@ class ExportContext:
     golden_reference: Optional[Callable[[np.ndarray], np.ndarray]] = None
     golden_tolerance: float = GOLDEN_TOLERANCE
     golden_note: str = ""
-
-
-def _check_options(options: Dict[str, Any]) -> Dict[str, Any]:
-    for k in options:
-        if k not in OPTIONS:
-            near = difflib.get_close_matches(k, list(OPTIONS), n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise OptionError(
-                f"unknown export option {k!r}{hint} (options: {', '.join(sorted(OPTIONS))})"
-            )
-    merged = {**OPTIONS, **options}
-    golden = merged["golden"]
-    if not isinstance(golden, int) or isinstance(golden, bool) or golden < 0:
-        raise OptionError(f"golden={golden!r}: give a number of golden vectors >= 0")
-    if merged["quantize"] not in (None, "int8"):
-        raise OptionError(f"quantize={merged['quantize']!r}: use None or 'int8'")
-    return merged
+    # The Report of the same model exported with other options (a stage's baseline figures).
+    reanalyze: Optional[Callable[[Dict[str, Any]], Report]] = None
 
 
 def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -85,8 +58,8 @@ def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _stages(g: Graph, ctx: ExportContext) -> Graph:
-    """Later stages plug in here: miniml.quant / miniml.train expose export_stage(graph, ctx)."""
-    for opt, module in (("quantize", "quant"), ("on_device_learning", "train")):
+    """Later stages plug in here: miniml.int8 / miniml.train expose export_stage(graph, ctx)."""
+    for opt, module in (("quantize", "int8"), ("on_device_learning", "train")):
         if not ctx.options.get(opt):
             continue
         try:
@@ -104,7 +77,7 @@ def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     from .capture import capture, example_from_program
 
     check_model_name(name)
-    opts = _check_options(options)
+    opts = check_options(options)
     import torch
 
     if isinstance(model, torch.export.ExportedProgram) and example_input is None:
@@ -113,8 +86,9 @@ def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     g = run_pipeline(g)
     in_shape = g.tensor(g.inputs[0]).shape
     ctx = ExportContext(name, opts, in_shape, _torch_runner(model), model=model)
+    ctx.reanalyze = lambda o: analyze(model, torch.zeros(in_shape), name, **o)
     g = _stages(g, ctx)
-    plan = plan_memory(g)
+    plan = plan_memory(g, inplace_pairs(g))
     golden = None
     provenance = f"torch {torch.__version__}"
     if opts["golden"]:
@@ -192,6 +166,18 @@ def export(model: Any, example_input: Any, name: str, out_dir: str, **options: A
 
 def analyze(model: Any, example_input: Any, name: str, **options: Any) -> Report:
     return _build(model, example_input, name, options)[1]
+
+
+def int8_graph(model: Any, example_input: Any, **options: Any) -> Graph:
+    """The int8 IR graph export() would emit for these options (for inspection and tests); run it
+    with miniml.int8.predict(graph, inputs)."""
+    from .capture import capture
+    from .int8 import export_stage
+
+    opts = check_options({**options, "quantize": "int8"})
+    g = run_pipeline(capture(model, example_input))
+    ctx = ExportContext("int8_graph", opts, g.tensor(g.inputs[0]).shape, _torch_runner(model))
+    return export_stage(g, ctx)
 
 
 def build_header(model: Any, example_input: Any, name: str, **options: Any) -> Tuple[str, Report]:
