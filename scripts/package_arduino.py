@@ -57,31 +57,6 @@ for argv in eval(sys.argv[1]):
     if main(argv) != 0:
         sys.exit(1)
 """
-# The repository's LICENSE once it has one; until then the same MIT text.
-MIT_LICENSE = """MIT License
-
-Copyright (c) 2026 MiniML contributors
-
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all
-copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
-SOFTWARE.
-"""
-
-
 def read_properties(path: str) -> dict:
     props = {}
     with open(path, encoding="utf-8") as f:
@@ -106,11 +81,7 @@ def stage(staging: str, python: str) -> str:
         f.write(UMBRELLA)
     shutil.copy2(os.path.join(REPO, "library.properties"), os.path.join(root, "library.properties"))
     shutil.copy2(os.path.join(REPO, "arduino", "README.md"), os.path.join(root, "README.md"))
-    if os.path.isfile(os.path.join(REPO, "LICENSE")):
-        shutil.copy2(os.path.join(REPO, "LICENSE"), os.path.join(root, "LICENSE"))
-    else:
-        with open(os.path.join(root, "LICENSE"), "w", encoding="utf-8") as f:
-            f.write(MIT_LICENSE)
+    shutil.copy2(os.path.join(REPO, "LICENSE"), os.path.join(root, "LICENSE"))
     stage_examples(root, python)
     return root
 

@@ -78,8 +78,8 @@ inline bool slot_older(uint32_t seq_a, uint32_t slot_a, uint32_t seq_b, uint32_t
 
 // Reads the header at `start`; *match when its magic, payload size and layout id are this save's.
 template <class Store>
-inline bool slot_header(Store& store, uint32_t start, uint32_t payload_bytes, uint32_t layout_id,
-                        SlotHeader* header, bool* match) {
+inline bool slot_header(Store& store, uint32_t start, uint32_t payload_bytes, uint32_t layout_id, SlotHeader* header,
+                        bool* match) {
   if (!store.read(start, header, 20)) return false;
   *match = header->magic == kStoreMagic && header->bytes == payload_bytes && header->layout_id == layout_id;
   return true;
@@ -104,8 +104,8 @@ inline bool slot_crc_ok(Store& store, uint32_t start, const SlotHeader& header, 
 // Finds the newest valid slot: headers first (cheap), then the CRC of the newest candidate; one that fails
 // it is passed over for the next older. *newest = slots when none is valid.
 template <class Store>
-inline bool slot_newest(Store& store, uint32_t base, uint32_t slots, uint32_t payload_bytes,
-                        uint32_t layout_id, uint32_t* newest, uint32_t* newest_seq) {
+inline bool slot_newest(Store& store, uint32_t base, uint32_t slots, uint32_t payload_bytes, uint32_t layout_id,
+                        uint32_t* newest, uint32_t* newest_seq) {
   const uint32_t step = store_slot_bytes(payload_bytes);
   *newest = slots;
   *newest_seq = 0;
@@ -199,8 +199,8 @@ inline bool store_update(Store& store, uint32_t offset, const uint8_t* p, uint32
 // model's trainable layout, so another model's save is never loaded), in the ring at `base` that fills the
 // store (or `region` bytes of it).
 template <class Store>
-inline StoreResult store_save(Store& store, uint32_t base, const StoreSpan* spans, uint8_t count,
-                              uint32_t layout_id, uint32_t region = 0) {
+inline StoreResult store_save(Store& store, uint32_t base, const StoreSpan* spans, uint8_t count, uint32_t layout_id,
+                              uint32_t region = 0) {
   const uint32_t payload_bytes = detail::spans_bytes(spans, count);
   const uint32_t slots = detail::ring_slots(store, base, region, payload_bytes);
   if (slots < 2) return kStoreTooSmall;
@@ -249,8 +249,8 @@ inline StoreResult store_save(Store& store, uint32_t base, const StoreSpan* span
 // untouched; so does kStoreIoError, unless the Store fails in the middle of the final copy. `region` must
 // be the one the saves used.
 template <class Store>
-inline StoreResult store_load(Store& store, uint32_t base, const StoreSpan* spans, uint8_t count,
-                              uint32_t layout_id, uint32_t region = 0) {
+inline StoreResult store_load(Store& store, uint32_t base, const StoreSpan* spans, uint8_t count, uint32_t layout_id,
+                              uint32_t region = 0) {
   const uint32_t payload_bytes = detail::spans_bytes(spans, count);
   const uint32_t slots = detail::ring_slots(store, base, region, payload_bytes);
   if (slots < 2) return kStoreTooSmall;
@@ -278,8 +278,8 @@ inline StoreResult store_save(Store& store, uint32_t base, const void* payload, 
 }
 
 template <class Store>
-inline StoreResult store_load(Store& store, uint32_t base, void* payload, uint32_t payload_bytes,
-                              uint32_t layout_id, uint32_t region = 0) {
+inline StoreResult store_load(Store& store, uint32_t base, void* payload, uint32_t payload_bytes, uint32_t layout_id,
+                              uint32_t region = 0) {
   const StoreSpan span = {payload, payload_bytes};
   return store_load(store, base, &span, 1, layout_id, region);
 }

@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
              during ? "during" : "after", k, s, w->addr, w->old, w->value, g_line);
     }
   }
-  printf("powercut: saves %d writes %d cut_points %ld tried %ld losses %ld save_cycles %llu\n", nsaves,
-         nwrites, points, tried, losses, (unsigned long long)g_save_cycles);
+  printf("powercut: saves %d writes %d cut_points %ld tried %ld losses %ld save_cycles %llu\n", nsaves, nwrites, points,
+         tried, losses, (unsigned long long)g_save_cycles);
   return losses ? 1 : 0;
 }

@@ -36,8 +36,8 @@ static inline int miniml_read_elf(const char* path, elf_firmware_t* fw) {
 
 /* A new MCU running `fw`, with UART0's bytes passed to `on_byte` (not echoed by simavr). NULL: unknown MCU.
  */
-static inline avr_t* miniml_make_avr(const char* mcu, uint32_t freq, elf_firmware_t* fw,
-                                     avr_irq_notify_t on_byte, void* param) {
+static inline avr_t* miniml_make_avr(const char* mcu, uint32_t freq, elf_firmware_t* fw, avr_irq_notify_t on_byte,
+                                     void* param) {
   avr_t* avr = avr_make_mcu_by_name(mcu);
   if (!avr) return NULL;
   avr_init(avr);

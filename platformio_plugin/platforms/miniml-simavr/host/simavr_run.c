@@ -66,8 +66,7 @@ int main(int argc, char** argv) {
       return 2;
   }
   if (optind != argc - 1) {
-    fprintf(stderr,
-            "usage: %s [-m mcu] [-f hz] [-i idle_ms] [-t limit_ms] [-c max_cycles] [-r] firmware.elf\n",
+    fprintf(stderr, "usage: %s [-m mcu] [-f hz] [-i idle_ms] [-t limit_ms] [-c max_cycles] [-r] firmware.elf\n",
             argv[0]);
     return 2;
   }
@@ -98,8 +97,7 @@ int main(int argc, char** argv) {
       code = 3;
     } else if (idle && avr->cycle - g_last_output >= idle) {
       fflush(stdout);
-      fprintf(stderr,
-              "[miniml] simavr: stopped: no serial output for %llu ms of simulated time (idle rule, -i)\n",
+      fprintf(stderr, "[miniml] simavr: stopped: no serial output for %llu ms of simulated time (idle rule, -i)\n",
               idle_ms);
       code = 0;
     } else if (limit && avr->cycle >= limit) {

@@ -17,12 +17,12 @@ const uint32_t kLayout = 0x5EED1234UL, kMaxBytes = TornStore::kMaxCells;
 int failures = 0;
 long cases = 0;
 
-#define CHECK(cond)                                     \
-  do {                                                  \
-    if (!(cond)) {                                      \
-      printf("FAIL line %d: %s\n", __LINE__, #cond);    \
-      ++failures;                                       \
-    }                                                   \
+#define CHECK(cond)                                  \
+  do {                                               \
+    if (!(cond)) {                                   \
+      printf("FAIL line %d: %s\n", __LINE__, #cond); \
+      ++failures;                                    \
+    }                                                \
   } while (0)
 
 // Save number `i`'s payload: every byte differs from save i-1's (the worst case for wear).
