@@ -172,6 +172,22 @@ inline void recurrent_step_f32(const float* x_t, const float* weight, float* h, 
   }
 }
 
+// step() of a unidirectional stack: advances the state h, c (Model members, kept between calls) by x_t,
+// then copies what the model reads: out_t [hidden] (the top layer's h), h_n / c_n [layers][hidden];
+// each may be nullptr.
+template <class Cell, class Mem>
+inline void recurrent_stream_f32(const float* x_t, const float* weight, float* h, float* c, float* out_t,
+                                 float* h_n, float* c_n, float* work, const RecurrentParams& p) {
+  recurrent_step_f32<Cell, Mem>(x_t, weight, h, c, work, p);
+  const index_t state = p.num_layers * p.hidden_size;
+  if (out_t) {
+    memcpy(out_t, h + static_cast<uint32_t>(p.num_layers - 1) * p.hidden_size,
+           sizeof(float) * p.hidden_size);
+  }
+  if (h_n) memcpy(h_n, h, sizeof(float) * state);
+  if (c_n) memcpy(c_n, c, sizeof(float) * state);
+}
+
 // Whole sequence. input: [seq_len][input_size]; output: [seq_len][directions*hidden] (or, with
 // last_only, [directions*hidden]), or nullptr when unused; h_n, c_n: the state ([layers*directions]
 // [hidden], c_n nullptr unless LSTM), left holding torch's h_n / c_n; h0, c0: initial state through

@@ -29,6 +29,7 @@ OPTIONS: Dict[str, Any] = {
     "trainable": None,
     "golden": 0,
     "seed": 0,
+    "streaming": False,  # Model::step() / reset_state(): one time step at a time (miniml.stream)
 }
 GOLDEN_TOLERANCE = 1e-4  # relative to max(|expected|, 1); covers libm differences between targets
 
@@ -86,7 +87,9 @@ def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
 
 def _stages(g: Graph, ctx: ExportContext) -> Graph:
     """Later stages plug in here: miniml.quant / miniml.train expose export_stage(graph, ctx)."""
-    for opt, module in (("quantize", "quant"), ("on_device_learning", "train")):
+    # streaming first: it refuses the option combinations it cannot stream before any work is done
+    for opt, module in (("streaming", "stream"), ("quantize", "quant"),
+                        ("on_device_learning", "train")):
         if not ctx.options.get(opt):
             continue
         try:

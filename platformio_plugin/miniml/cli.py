@@ -20,6 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--calibration-method", choices=["minmax", "percentile", "mse"], default=None,
                     help="int8 activation ranges (default minmax)")
     ex.add_argument("--on-device-learning", action="store_true")
+    ex.add_argument("--streaming", action="store_true",
+                    help="add Model::step() / reset_state(): one time step at a time")
     ex.add_argument("--loss", choices=["mse", "cross_entropy"], default=None)
     ex.add_argument("--learning-rate", type=float, default=None)
     ex.add_argument("--momentum", type=float, default=None)
@@ -55,6 +57,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                     opts[key] = val
             if args.on_device_learning:
                 opts["on_device_learning"] = True
+            if args.streaming:
+                opts["streaming"] = True
             report = export(ep, None, args.name, args.out, **opts)
             print(report.format_table())
             print(f"wrote {report.header_path}")

@@ -24,6 +24,7 @@ OPTIONS: Dict[str, str] = {
     "custom_miniml_calibration": "calibration inputs, a .npy or .pt file; needs quantize = int8",
     "custom_miniml_calibration_method": "minmax, percentile, mse (int8 activation ranges)",
     "custom_miniml_on_device_learning": "yes, no (also true/false, on/off, 1/0)",
+    "custom_miniml_streaming": "yes, no: add Model::step() / reset_state() (also true/false, on/off, 1/0)",
     "custom_miniml_loss": "mse, cross_entropy (needs on_device_learning = yes)",
     "custom_miniml_learning_rate": "a number > 0 (needs on_device_learning = yes)",
     "custom_miniml_momentum": "a number >= 0, as torch.optim.SGD (needs on_device_learning = yes)",
@@ -73,6 +74,7 @@ class Options:
     calibration: Optional[str] = None  # absolute path
     calibration_method: Optional[str] = None
     on_device_learning: bool = False
+    streaming: bool = False
     loss: Optional[str] = None
     learning_rate: Optional[float] = None
     momentum: Optional[float] = None
@@ -99,6 +101,8 @@ class Options:
                 args += ["--momentum", repr(self.momentum)]
             if self.trainable:
                 args += ["--trainable", self.trainable]
+        if self.streaming:
+            args.append("--streaming")
         if self.golden:
             args += ["--golden", str(self.golden)]
         return args
@@ -274,6 +278,7 @@ def parse(raw: Mapping[str, str], project_dir: str) -> Options:
         calibration=calibration or None,
         calibration_method=method,
         on_device_learning=odl,
+        streaming=_bool("custom_miniml_streaming", get("custom_miniml_streaming") or "no"),
         loss=loss,
         learning_rate=learning_rate,
         momentum=momentum,
