@@ -202,6 +202,33 @@ def test_state_is_in_model(runs):
     assert with_stream >= plain + 4 * 2 * 6
 
 
+@pytest.mark.parametrize("target", ["avr", "cortex_m4", "rv32imc", "xtensa_lx106"])
+def test_cross_compile_streaming(target):
+    """Streaming headers (GRU stack + causal convs, LSTM with h0) build with -Werror on every target."""
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "emit"))
+    from test_cross_compile import TARGETS, WARN  # the same compilers and flags as every header
+
+    out = os.path.join(BUILD, "stream_cross")
+    lines = []
+    for i, cid in enumerate(("conv_slice_gru", "lstm_h0", "cells_lstm_head")):
+        make, feat = {**SEQ, **LAST}[cid]
+        torch.manual_seed(i)
+        miniml.export(make().eval(), torch.randn(1, 6, feat), cid, out, streaming=True)
+        lines += [f'#include "{cid}.h"', f"{cid}::Model g_{cid};"]
+    lines += ["float g_x[64];", "float g_y[64];", "void run() {"]
+    lines += [f"  g_{c}.reset_state(); g_{c}.step(g_x, g_y); g_{c}.predict(g_x, g_y);"
+              for c in ("conv_slice_gru", "lstm_h0", "cells_lstm_head")]
+    lines.append("}")
+    src = os.path.join(out, "main.cpp")
+    with open(src, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    res = subprocess.run([*TARGETS[target], *WARN, f"-I{INCLUDE}", f"-I{out}", "-c", src, "-o",
+                          os.path.join(out, f"main_{target}.o")], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-4000:]
+
+
 class _Bidir(nn.Module):
     def __init__(self):
         super().__init__()
