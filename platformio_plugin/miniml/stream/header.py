@@ -6,7 +6,7 @@ from typing import Any
 
 from ..emit.header import EmitCtx, HeaderParts, Member
 from ..ir import DType, Graph
-from ..ops import KERNELS
+from ..ops import KERNELS, inplace_pairs
 from ..plan import plan_memory
 
 
@@ -21,7 +21,7 @@ def _arena(parts: HeaderParts, step_bytes: int) -> None:
 
 
 def extend_header(parts: HeaderParts, g: Graph, plan: Any, sg: Graph) -> None:
-    step_plan = plan_memory(sg)
+    step_plan = plan_memory(sg, inplace_pairs(sg))
     _arena(parts, step_plan.arena_bytes)
     e = EmitCtx(sg, step_plan, parts)
     body = ["  // x_t: kStepInputSize floats (one time step), y_t: kStepOutputSize floats; no alias.",
