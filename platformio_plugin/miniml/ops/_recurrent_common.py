@@ -67,7 +67,7 @@ def build_node(ctx: LowerCtx, cell: str, x: TensorArg, weights: Sequence[np.ndar
         "last_only": False,
     }
     work = f"{ctx.call.node_name}_work"
-    ctx.tensors[work] = TensorSpec(work, (work_floats(attrs),))
+    ctx.tensors[work] = TensorSpec(work, (1, work_floats(attrs)))
     kinds = {st[0] for st in states if st is not None}
     if len(kinds) > 1:
         _reject(ctx, cell, "one initial state constant and the other computed")
@@ -187,6 +187,74 @@ def emit_recurrent(node: Node, e: Any) -> str:
     )
 
 
+def _sigmoid(v: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+def _cell(cell: str, x: np.ndarray, h: np.ndarray, c: np.ndarray, w: List[np.ndarray]):
+    """One step of torch's cell equations on a batch [N, in] -> (h, c), float64."""
+    gi = x @ w[0].T + (w[2] if len(w) == 4 else 0.0)
+    gh = h @ w[1].T + (w[3] if len(w) == 4 else 0.0)
+    if cell == "rnn_tanh":
+        return np.tanh(gi + gh), c
+    if cell == "rnn_relu":
+        return np.maximum(gi + gh, 0.0), c
+    if cell == "gru":
+        i_r, i_z, i_n = np.split(gi, 3, axis=1)
+        h_r, h_z, h_n = np.split(gh, 3, axis=1)
+        r, z = _sigmoid(i_r + h_r), _sigmoid(i_z + h_z)
+        n = np.tanh(i_n + r * h_n)
+        return (1.0 - z) * n + z * h, c
+    i, f, g, o = np.split(gi + gh, 4, axis=1)
+    c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+    return _sigmoid(o) * np.tanh(c), c
+
+
+def layer_weights(attrs: Dict[str, Any], flat: np.ndarray) -> List[List[np.ndarray]]:
+    """The flat weight array back into torch's per layer and direction [w_ih, w_hh(, b_ih, b_hh)]."""
+    rows, hidden = GATES[attrs["cell"]] * attrs["hidden_size"], attrs["hidden_size"]
+    out, pos = [], 0
+    for layer in range(attrs["num_layers"] * attrs["directions"]):
+        inp = attrs["input_size"] if layer < attrs["directions"] else attrs["directions"] * hidden
+        shapes = [(rows, inp), (rows, hidden)] + ([(rows,), (rows,)] if attrs["bias"] else [])
+        block = []
+        for shape in shapes:
+            size = int(np.prod(shape))
+            block.append(flat[pos: pos + size].astype(np.float64).reshape(shape))
+            pos += size
+        out.append(block)
+    return out
+
+
+def run_recurrent(node: Node, ins, p) -> tuple:
+    """The float meaning (calibration): outputs in the node's order, [N, ...] batches."""
+    a = node.attrs
+    if "h0_input" in a:
+        raise UnsupportedOpError(f"node {node.name!r}: a cell loop that was not fused has no numpy run")
+    n, hidden, dirs, layers = len(ins[0]), a["hidden_size"], a["directions"], a["num_layers"]
+    seq = ins[0].reshape(n, a["seq_len"], a["input_size"]).astype(np.float64)
+    blocks = layer_weights(a, p["weight"])
+    h0 = p.get("h0", np.zeros(layers * dirs * hidden)).reshape(layers * dirs, hidden)
+    c0 = p.get("c0", np.zeros(layers * dirs * hidden)).reshape(layers * dirs, hidden)
+    h_n, c_n = np.zeros((n, layers * dirs, hidden)), np.zeros((n, layers * dirs, hidden))
+    for layer in range(layers):
+        outs = []
+        for d in range(dirs):
+            k = layer * dirs + d
+            h, c = np.repeat(h0[k][None], n, 0), np.repeat(c0[k][None], n, 0)
+            steps = range(a["seq_len"]) if d == 0 else range(a["seq_len"] - 1, -1, -1)
+            ys = [None] * a["seq_len"]
+            for t in steps:
+                h, c = _cell(a["cell"], seq[:, t], h, c, blocks[k])
+                ys[t] = h
+            h_n[:, k], c_n[:, k] = h, c
+            outs.append(np.stack(ys, 1))
+        seq = np.concatenate(outs, 2)
+    values = {"out": seq[:, -1] if a["last_only"] else seq, "h_n": h_n, "c_n": c_n,
+              "work": np.zeros((n, work_floats(a)))}
+    return tuple(values[r].astype(np.float32) for r in a["roles"])
+
+
 def register_kernel(op: str) -> None:
     """The IR op `op` ("gru", "lstm", "rnn") emits recurrent_f32 of op_recurrent.h."""
 
@@ -194,6 +262,7 @@ def register_kernel(op: str) -> None:
     class Recurrent:
         emit = staticmethod(emit_recurrent)
         macs = staticmethod(recurrent_macs)
+        run = staticmethod(run_recurrent)
 
 
 def recurrent_macs(node: Node, g: Graph) -> int:

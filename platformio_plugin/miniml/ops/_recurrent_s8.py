@@ -7,11 +7,15 @@ to Q3.12 and sigmoid/tanh read from 257-entry Q0.15 tables with linear interpola
 """
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..ir import DType, Node
 from ..quant.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
+from ..quant.params import QParams
+from ._recurrent_common import layer_weights, recurrent_macs
+from .registry import kernel
 
 GATES = {"gru": 3, "rnn_tanh": 1}
 STATE_SCALE = 2.0 ** -7
@@ -125,4 +129,78 @@ def input_scale(x: np.ndarray) -> Tuple[float, int]:
     return scale, max(-128, min(127, zp))
 
 
-__all__ = ["dequantize_state", "input_scale", "quantize", "recurrent_s8", "tables"]
+
+
+CELL_TYPES_S8 = {"gru": "miniml::GruCellS8", "rnn_tanh": "miniml::RnnTanhCellS8"}
+MODULES_S8 = {"gru": "nn.GRU", "rnn_tanh": "nn.RNN", "rnn_relu": "nn.RNN(nonlinearity='relu')",
+              "lstm": "nn.LSTM"}
+
+
+class RecurrentInt8:
+    """The int8 rule of the "gru" and "rnn" IR ops (registered by gru.py / rnn.py)."""
+
+    @staticmethod
+    def refuse(n: Node) -> Optional[str]:
+        a = n.attrs
+        if a["cell"] not in GATES:
+            return f"{MODULES_S8[a['cell']]} (int8 has GRU and tanh RNN)"
+        if a["directions"] == 2:
+            return "bidirectional (int8 runs one direction)"
+        if "h0" in n.params or "h0_input" in a:
+            return "an initial state other than zeros"
+        return None
+
+    @staticmethod
+    def lower(n: Node, ins, y: str, q: Any) -> list:
+        a = n.attrs
+        qx = q.q[ins[0]]
+        layers = layer_weights(a, q.g.param(n, "weight").data)
+        qp = quantize(a["cell"], layers, qx.scale)
+        state = QParams(STATE_SCALE, 0)
+        outs = []
+        for t in n.outputs:
+            name = y if t == n.outputs[0] else t
+            q.s8(name, t, state)
+            outs.append(name)
+        params = {role: q.param(n, role, qp[role], dtype)
+                  for role, dtype in (("weight", DType.S8), ("bias", DType.S32),
+                                      ("quant", DType.S32), ("tables", DType.S16))
+                  if qp[role] is not None}
+        attrs = {**a, "input_zero_point": qx.zero_point}
+        return [n.with_(op="recurrent_s8", inputs=(ins[0],), outputs=tuple(outs), params=params,
+                        attrs=attrs)]
+
+
+@kernel("recurrent_s8", header="op_recurrent_s8.h")
+class RecurrentS8:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        a = node.attrs
+        roles = a["roles"]
+        out = e.t(node.outputs[roles.index("out")]) if "out" in roles else "nullptr"
+        vals = ", ".join(e.i(a[k]) for k in ("seq_len", "input_size", "hidden_size", "num_layers"))
+        flags = ", ".join("true" if a[k] else "false" for k in ("bias", "last_only"))
+        return (
+            f"miniml::recurrent_s8<{CELL_TYPES_S8[a['cell']]}, {e.mem(node)}>("
+            f"{e.t(node.inputs[0])}, {e.p(node, 'weight')}, {e.p(node, 'bias')}, "
+            f"{e.p(node, 'quant')}, {e.p(node, 'tables')}, {out}, "
+            f"{e.t(node.outputs[roles.index('h_n')])}, {e.t(node.outputs[roles.index('work')])}, "
+            f"miniml::RecurrentS8Params{{{vals}, {a['input_zero_point']}, {flags}}});"
+        )
+
+    @staticmethod
+    def run(node: Node, ins, p) -> tuple:
+        a = node.attrs
+        outs, states = [], []
+        for x in ins[0]:
+            out, h_n = recurrent_s8(a["cell"], x, {**p, "bias": p.get("bias")}, a["input_size"],
+                                    a["hidden_size"], a["num_layers"], a["input_zero_point"])
+            outs.append(out[-1] if a["last_only"] else out)
+            states.append(h_n)
+        values = {"out": np.stack(outs), "h_n": np.stack(states),
+                  "work": np.zeros((len(outs), a["hidden_size"]), np.int8)}
+        return tuple(values[r] for r in a["roles"])
+
+    @staticmethod
+    def macs(node: Node, g: Any) -> int:
+        return recurrent_macs(node, g)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ._recurrent_common import lower_cell, lower_module, register_kernel
-from .registry import lowering
+from ._recurrent_s8 import RecurrentInt8
+from .registry import int8_rule, lowering
 
 
 @lowering("aten.gru.input")
@@ -16,3 +17,4 @@ def lower_gru_cell(ctx, call):
 
 
 register_kernel("gru")
+int8_rule("gru")(RecurrentInt8)

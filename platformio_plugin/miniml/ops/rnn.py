@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ._recurrent_common import lower_cell, lower_module, register_kernel
-from .registry import lowering
+from ._recurrent_s8 import RecurrentInt8
+from .registry import int8_rule, lowering
 
 
 @lowering("aten.rnn_tanh.input")
@@ -26,3 +27,4 @@ def lower_rnn_relu_cell(ctx, call):
 
 
 register_kernel("rnn")
+int8_rule("rnn")(RecurrentInt8)

@@ -22,6 +22,18 @@ def _reads_within(node, lo: int, hi: int) -> bool:
     return lo <= a["offset"] and last < hi and all(s >= 0 for s in a["strides"])
 
 
+def _shifted(node, lo: int, width: int):
+    """The copy reading the kept step: a plain copy when it reads all of it in order (out[:, -1])."""
+    a = {**node.attrs, "offset": node.attrs["offset"] - lo}
+    dense = [s for d, s in zip(a["out_shape"], a["strides"]) if d > 1]
+    n = 1
+    for d in a["out_shape"]:
+        n *= d
+    if a["offset"] == 0 and n == width and dense in ([1], []):
+        return node.with_(op="copy", attrs={})
+    return node.with_(attrs=a)
+
+
 def keep_last_step(g: Graph) -> Graph:
     for n in list(g.nodes):
         roles = n.attrs.get("roles", ())
@@ -34,9 +46,9 @@ def keep_last_step(g: Graph) -> Graph:
         users = g.consumers(out)
         if out in g.outputs or not users or not all(_reads_within(u, lo, spec.numel) for u in users):
             continue
-        moved = {u.name: u.with_(attrs={**u.attrs, "offset": u.attrs["offset"] - lo}) for u in users}
+        moved = {u.name: _shifted(u, lo, width) for u in users}
         new_n = n.with_(attrs={**n.attrs, "last_only": True})
         nodes = tuple(new_n if m is n else moved.get(m.name, m) for m in g.nodes)
-        tensors = {**g.tensors, out: replace(spec, shape=(width,))}
+        tensors = {**g.tensors, out: replace(spec, shape=(1, width))}
         g = g.with_(nodes=nodes, tensors=tensors)
     return g

@@ -110,7 +110,7 @@ def _recurrent(b: _Builder, n: Node) -> None:
             times.append(Time("step"))
     b.emit(n, times, op="recurrent_step", attrs={**a, "op": n.op, "state_h": h, "state_c": c})
     work = n.outputs[a["roles"].index("work")]
-    b.tensors[work] = replace(b.tensors[work], shape=(a["hidden_size"],))
+    b.tensors[work] = replace(b.tensors[work], shape=(1, a["hidden_size"]))
 
 
 def _conv1d(b: _Builder, n: Node) -> None:
