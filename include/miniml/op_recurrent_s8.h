@@ -137,6 +137,17 @@ inline void recurrent_step_s8(const int8_t* x_t, const int8_t* weight, const int
   }
 }
 
+// step() of the stack: advances the state h (a Model member, kept between calls) by x_t, then copies
+// what the model reads: out_t [hidden] (the top layer's h) and h_n [layers][hidden], each may be nullptr.
+template <class Cell, class Mem>
+inline void recurrent_stream_s8(const int8_t* x_t, const int8_t* weight, const int32_t* bias, const int32_t* quant,
+                                const int16_t* tables, int8_t* h, int8_t* out_t, int8_t* h_n, int8_t* work,
+                                const RecurrentS8Params& p) {
+  recurrent_step_s8<Cell, Mem>(x_t, weight, bias, quant, tables, h, work, p);
+  if (out_t) memcpy(out_t, h + static_cast<uint32_t>(p.num_layers - 1) * p.hidden_size, p.hidden_size);
+  if (h_n) memcpy(h_n, h, static_cast<uint32_t>(p.num_layers) * p.hidden_size);
+}
+
 // Whole sequence: input [seq_len][input_size] int8; output [seq_len][hidden] (last_only: [hidden]) or
 // nullptr; h_n [layers][hidden] (the state, zeroed first: a zero initial state); work [hidden].
 template <class Cell, class Mem>

@@ -171,21 +171,32 @@ class RecurrentInt8:
                         attrs=attrs)]
 
 
+def _role(node: Node, e: Any, role: str) -> str:
+    roles = node.attrs["roles"]
+    return e.t(node.outputs[roles.index(role)]) if role in roles else "nullptr"
+
+
+def _params_s8(node: Node, e: Any, seq_len: int, last_only: bool) -> str:
+    a = node.attrs
+    vals = ", ".join(e.i(v) for v in (seq_len, a["input_size"], a["hidden_size"], a["num_layers"]))
+    flags = ", ".join("true" if v else "false" for v in (a["bias"], last_only))
+    return f"miniml::RecurrentS8Params{{{vals}, {a['input_zero_point']}, {flags}}}"
+
+
+def _consts_s8(node: Node, e: Any) -> str:
+    return ", ".join(e.p(node, r) for r in ("weight", "bias", "quant", "tables"))
+
+
 @kernel("recurrent_s8", header="op_recurrent_s8.h")
 class RecurrentS8:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         a = node.attrs
-        roles = a["roles"]
-        out = e.t(node.outputs[roles.index("out")]) if "out" in roles else "nullptr"
-        vals = ", ".join(e.i(a[k]) for k in ("seq_len", "input_size", "hidden_size", "num_layers"))
-        flags = ", ".join("true" if a[k] else "false" for k in ("bias", "last_only"))
         return (
             f"miniml::recurrent_s8<{CELL_TYPES_S8[a['cell']]}, {e.mem(node)}>("
-            f"{e.t(node.inputs[0])}, {e.p(node, 'weight')}, {e.p(node, 'bias')}, "
-            f"{e.p(node, 'quant')}, {e.p(node, 'tables')}, {out}, "
-            f"{e.t(node.outputs[roles.index('h_n')])}, {e.t(node.outputs[roles.index('work')])}, "
-            f"miniml::RecurrentS8Params{{{vals}, {a['input_zero_point']}, {flags}}});"
+            f"{e.t(node.inputs[0])}, {_consts_s8(node, e)}, {_role(node, e, 'out')}, "
+            f"{_role(node, e, 'h_n')}, {_role(node, e, 'work')}, "
+            f"{_params_s8(node, e, a['seq_len'], a['last_only'])});"
         )
 
     @staticmethod
@@ -204,3 +215,19 @@ class RecurrentS8:
     @staticmethod
     def macs(node: Node, g: Any) -> int:
         return recurrent_macs(node, g)
+
+
+@kernel("recurrent_step_s8", header="op_recurrent_s8.h")
+class RecurrentStepS8:
+    """step() of an int8 recurrent layer (stream/step_graph.py): the state is the Model member
+    attrs["state_h"]."""
+
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        a = node.attrs
+        return (
+            f"miniml::recurrent_stream_s8<{CELL_TYPES_S8[a['cell']]}, {e.mem(node)}>("
+            f"{e.t(node.inputs[0])}, {_consts_s8(node, e)}, {a['state_h']}, "
+            f"{_role(node, e, 'out')}, {_role(node, e, 'h_n')}, {_role(node, e, 'work')}, "
+            f"{_params_s8(node, e, 1, False)});"
+        )

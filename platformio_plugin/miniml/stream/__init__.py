@@ -17,11 +17,9 @@ def export_stage(g: Any, ctx: Any) -> Any:
     from .header import extend_header
     from .step_graph import step_graph
 
-    if ctx.options.get("quantize"):
-        raise OptionError("streaming=True with quantize='int8' is not supported yet (issue #18): "
-                          "stream the float model, or export int8 without streaming")
     if ctx.options.get("on_device_learning"):
         raise OptionError("streaming=True with on_device_learning is not supported yet (issue #18)")
-    sg = step_graph(g)
-    ctx.extend.append(lambda parts, gg, plan: extend_header(parts, gg, plan, sg))
+    step_graph(g)  # refuses a non-causal float model now, naming the layer
+    # built from the final graph at emission: with quantize='int8' that is the int8 graph
+    ctx.extend.append(lambda parts, gg, plan: extend_header(parts, gg, plan, step_graph(gg)))
     return g

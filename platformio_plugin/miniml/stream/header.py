@@ -39,7 +39,7 @@ def extend_header(parts: HeaderParts, g: Graph, plan: Any, sg: Graph) -> None:
     reset = ["  // Forgets the stream: recurrent states to their initial value, Conv1d histories to zeros.",
              "  void reset_state() {"]
     for s in sg.meta["states"]:
-        parts.members.append(Member(s.member, DType.F32, s.floats, "stream state"))
+        parts.members.append(Member(s.member, s.dtype, s.floats, "stream state"))
         if s.init_param:
             src = f"Weights::{parts.param_names[s.init_param]}"
             reset.append(f"    miniml::rom_copy({s.member}, {src}, sizeof({s.member}));")

@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from typing import Dict, List
 
 from ..errors import UnsupportedOpError
-from ..ir import Graph, Node, TensorSpec
+from ..ir import DType, Graph, Node, TensorSpec
 
-RECURRENT = ("gru", "lstm", "rnn")
-POINTWISE = ("activation", "add_scalar", "mul_scalar", "div_scalar", "copy")
+RECURRENT = ("gru", "lstm", "rnn", "recurrent_s8")
+POINTWISE = ("activation", "add_scalar", "mul_scalar", "div_scalar", "copy", "quantize_s8",
+             "dequantize_s8", "clamp_s8", "lut_s8")
 BINARY = ("add", "sub", "mul", "div")
 
 
@@ -39,9 +40,10 @@ class State:
     reset_state() to the initial state (recurrent) or zeros (ring buffers)."""
 
     member: str
-    floats: int
+    floats: int  # elements of `dtype`
     ints: int = 0
     init_param: str = ""  # a ROM param holding the initial value (h0, c0), else zeros
+    dtype: DType = DType.F32
 
 
 def _refuse(n: Node, why: str) -> None:
@@ -77,9 +79,9 @@ class _Builder:
             self.out(o, t)
         self.nodes.append(n.with_(**changes) if changes else n)
 
-    def state(self, floats: int, ints: int = 0, init: str = "") -> str:
+    def state(self, floats: int, ints: int = 0, init: str = "", dtype: DType = DType.F32) -> str:
         member = f"state{len(self.states)}_"
-        self.states.append(State(member, floats, ints, init))
+        self.states.append(State(member, floats, ints, init, dtype))
         return member
 
 
@@ -93,6 +95,7 @@ def _seq(b: _Builder, n: Node, k: int = 0) -> Time:
 def _recurrent(b: _Builder, n: Node) -> None:
     a = n.attrs
     t = _seq(b, n)
+    int8 = n.op == "recurrent_s8"
     if a["directions"] == 2:
         _refuse(n, "is bidirectional: its backward direction reads the future")
     if len(n.inputs) > 1:
@@ -100,7 +103,7 @@ def _recurrent(b: _Builder, n: Node) -> None:
     if t.axis != len(b.g.tensor(n.inputs[0]).shape) - 2:
         _refuse(n, "reads a sequence whose time axis is not the one before the features")
     state = a["num_layers"] * a["hidden_size"]
-    h = b.state(state, init=n.params.get("h0", ""))
+    h = b.state(state, init=n.params.get("h0", ""), dtype=DType.S8 if int8 else DType.F32)
     c = b.state(state, init=n.params.get("c0", "")) if a["cell"] == "lstm" else ""
     times = []
     for role in a["roles"]:
@@ -108,7 +111,8 @@ def _recurrent(b: _Builder, n: Node) -> None:
             times.append(Time("seq", len(b.g.tensor(n.outputs[0]).shape) - 2, t.length))
         else:
             times.append(Time("step"))
-    b.emit(n, times, op="recurrent_step", attrs={**a, "op": n.op, "state_h": h, "state_c": c})
+    op = "recurrent_step_s8" if int8 else "recurrent_step"
+    b.emit(n, times, op=op, attrs={**a, "op": n.op, "state_h": h, "state_c": c})
     work = n.outputs[a["roles"].index("work")]
     b.tensors[work] = replace(b.tensors[work], shape=(1, a["hidden_size"]))
 
@@ -121,10 +125,10 @@ def _conv1d(b: _Builder, n: Node) -> None:
         _refuse(n, f"has stride {a['stride'][0]} (streaming needs stride 1)")
     if t.kind == "padded" and t.pad == span and a["padding"][0] == 0:
         source, skip, out_t = t.source, False, Time("seq", 2, t.length - t.pad)
+    elif t.kind == "seq" and t.axis == 2 and span == 0 and a["padding"][0] == 0:
+        source, skip, out_t = n.inputs[0], True, Time("seq", 2, t.length)
     elif t.kind == "seq" and t.axis == 2 and a["padding"][0] == span:
         source, skip, out_t = n.inputs[0], True, Time("tail", 2, t.length + span, keep=t.length)
-    elif t.kind == "seq" and span == 0 and a["padding"][0] == 0:
-        source, skip, out_t = n.inputs[0], True, Time("seq", 2, t.length)
     else:
         _refuse(n, f"is not causal (padding {a['padding'][0]}, receptive field {span + 1}): pad "
                    f"{span} steps on the left only, with F.pad(x, ({span}, 0)) or padding={span} "
@@ -204,7 +208,8 @@ def _binary(b: _Builder, n: Node) -> None:
     b.emit(n, [ta], attrs={**n.attrs, "size": size})
 
 
-RULES = {"conv1d": _conv1d, "pad": _pad, "permute": _permute, "linear": _linear}
+RULES = {"conv1d": _conv1d, "pad": _pad, "permute": _permute, "linear": _linear,
+         "linear_s8": _linear}
 
 
 def _input_time(g: Graph) -> Time:
@@ -215,7 +220,9 @@ def _input_time(g: Graph) -> Time:
             f"streaming=True needs an input of shape [1, T, F] (or [1, C, T] into a Conv1d), got "
             f"{list(shape)}"
         )
-    axis = 2 if any(n.op == "conv1d" or n.op == "pad" for n in g.consumers(x)) else 1
+    readers = list(g.consumers(x))
+    readers += [m for r in readers if r.op == "quantize_s8" for m in g.consumers(r.outputs[0])]
+    axis = 2 if any(n.op in ("conv1d", "pad") for n in readers) else 1
     return Time("seq", axis, shape[axis])
 
 

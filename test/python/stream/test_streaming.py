@@ -80,6 +80,11 @@ LAST = {  # output at the last step only: y_t against predict() of a model expor
     "gru_last_mlp": (lambda: GruSeq(last=True), 3),
     "cells_lstm_head": (CellHead, 3),
 }
+INT8 = {  # quantize='int8': streamed int8 equals whole-sequence int8 (every step, or the last)
+    "int8_gru2_head_seq": (lambda: GruSeq(), 3),
+    "int8_rnn_seq": (lambda: GruSeq(nn.RNN, layers=1), 3),
+    "int8_gru_last_mlp": (lambda: GruSeq(last=True), 3),
+}
 PREFIXES = (1, 2, 7, T)
 
 
@@ -131,12 +136,16 @@ def runs():
     os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(18)
     entries, info, xs_all = [], {}, []
-    for i, (cid, (make, feat)) in enumerate({**SEQ, **LAST}.items()):
+    for i, (cid, (make, feat)) in enumerate({**SEQ, **LAST, **INT8}.items()):
         torch.manual_seed(i)
         model = make().eval()
         ns = safe_id(cid)
         x = rng.standard_normal((1, T, feat)).astype(np.float32)
-        rep = miniml.export(model, torch.from_numpy(x), ns, out_dir, streaming=True)
+        opts = {}
+        if cid in INT8:
+            opts = {"quantize": "int8", "calibration": rng.standard_normal((32, T, feat)).astype(
+                np.float32)}
+        rep = miniml.export(model, torch.from_numpy(x), ns, out_dir, streaming=True, **opts)
         prefixes = []
         if cid in LAST:
             for n in PREFIXES:
@@ -159,7 +168,7 @@ def runs():
     results, pos = {}, 0
     for cid, (ns, model, x, rep, prefixes) in info.items():
         y_full = torch_outputs(model, x)[0]
-        step_out = y_full.size // T if cid in SEQ else y_full.size
+        step_out = y_full.size // T if cid in SEQ or cid.endswith("_seq") else y_full.size
         steps = raw[pos: pos + 2 * T * step_out].reshape(2, T, step_out)
         pos += 2 * T * step_out
         pred = raw[pos: pos + y_full.size]
@@ -194,6 +203,16 @@ def test_stream_equals_predict_on_prefix(runs, case):
     assert rep.ram_bytes == size
 
 
+@pytest.mark.parametrize("case", list(INT8))
+def test_stream_int8_equals_predict_int8(runs, case):
+    steps, pred, _, y_torch, rep, size = runs[case]
+    assert np.array_equal(steps[0], steps[1]), "reset_state() did not forget the stream"
+    got = steps[0].reshape(-1) if case.endswith("_seq") else steps[0][-1]
+    assert np.array_equal(got, pred)  # predict() of an int8 export runs the int8 kernels
+    assert np.max(np.abs(pred - y_torch.reshape(-1))) < 0.1 * max(1.0, np.abs(y_torch).max())
+    assert rep.ram_bytes == size
+
+
 def test_state_is_in_model(runs):
     # GRU(3->6) x2 layers streaming: its 2x6 state floats are members of Model
     with_stream = runs["gru2_head"][4].ram_bytes
@@ -217,9 +236,14 @@ def test_cross_compile_streaming(target):
         torch.manual_seed(i)
         miniml.export(make().eval(), torch.randn(1, 6, feat), cid, out, streaming=True)
         lines += [f'#include "{cid}.h"', f"{cid}::Model g_{cid};"]
+    torch.manual_seed(3)
+    cal = np.random.default_rng(3).standard_normal((16, 6, 3)).astype(np.float32)
+    miniml.export(GruSeq(last=True).eval(), torch.from_numpy(cal[:1]), "int8_gru", out,
+                  streaming=True, quantize="int8", calibration=cal)
+    lines += ['#include "int8_gru.h"', "int8_gru::Model g_int8_gru;"]
     lines += ["float g_x[64];", "float g_y[64];", "void run() {"]
     lines += [f"  g_{c}.reset_state(); g_{c}.step(g_x, g_y); g_{c}.predict(g_x, g_y);"
-              for c in ("conv_slice_gru", "lstm_h0", "cells_lstm_head")]
+              for c in ("conv_slice_gru", "lstm_h0", "cells_lstm_head", "int8_gru")]
     lines.append("}")
     src = os.path.join(out, "main.cpp")
     with open(src, "w") as f:
@@ -278,7 +302,15 @@ def test_reject_non_causal(model, shape, layer):
     miniml.analyze(model().eval(), torch.randn(shape), "m")  # still exports without streaming
 
 
-def test_reject_streaming_int8():
-    with pytest.raises(OptionError, match="streaming=True with quantize='int8'"):
-        miniml.analyze(nn.Conv1d(3, 4, 1).eval(), torch.randn(1, 3, 6), "m", streaming=True,
-                       quantize="int8", calibration=np.zeros((2, 3, 6), np.float32))
+def test_reject_streaming_int8_conv():
+    # int8 streams recurrent layers, pointwise ops and Linear; an int8 Conv1d is named
+    cal = np.random.default_rng(0).standard_normal((16, 3, 6)).astype(np.float32)
+    with pytest.raises(UnsupportedOpError, match=r"layer .*\(conv1d_s8\) has no streaming rule"):
+        miniml.analyze(nn.Conv1d(3, 4, 1).eval(), torch.from_numpy(cal[:1]), "m", streaming=True,
+                       quantize="int8", calibration=cal)
+
+
+def test_reject_streaming_with_learning():
+    with pytest.raises(OptionError, match="streaming=True with on_device_learning"):
+        miniml.analyze(GruSeq(last=True).eval(), torch.randn(1, 4, 3), "m", streaming=True,
+                       on_device_learning=True)
