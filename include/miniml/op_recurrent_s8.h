@@ -2,7 +2,8 @@
 // int8 GRU), checked at 0 LSB against quant/recurrent_s8.py. Scheme: x int8 (scale, zero point of the
 // layer input); weights int8 symmetric, one scale per gate block; biases int32 at the scale of their
 // products; the hidden state int8 with scale 2^-7 and zero point 0 (a GRU / tanh-RNN state lies in
-// [-1, 1]). Each gate's input and recurrent sums are requantised (TFLite's MultiplyByQuantizedMultiplier)
+// [-1, 1]); the input zero point is folded into bias_ih, so every sum is a plain dot_s8 (core_dot.h).
+// Each gate's input and recurrent sums are requantised (TFLite's MultiplyByQuantizedMultiplier)
 // to Q3.12 int16, and sigmoid / tanh come from 257-entry Q0.15 tables with linear interpolation.
 #ifndef MINIML_OP_RECURRENT_S8_H_
 #define MINIML_OP_RECURRENT_S8_H_
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core_dot.h"
 #include "core_fixedpoint.h"
 #include "core_rom.h"
 #include "core_types.h"
@@ -18,8 +20,6 @@ namespace miniml {
 
 struct RecurrentS8Params {
   index_t seq_len, input_size, hidden_size, num_layers;
-  int32_t input_zero_point;  // of the first layer's input (deeper layers read the state: 0)
-  bool bias;
   bool last_only;
 };
 
@@ -38,15 +38,6 @@ inline int32_t lut_q15(const int16_t* table, int32_t x) {
   return a + (((b - a) * f + 128) >> 8);  // arithmetic shift: floor, as the numpy reference
 }
 
-template <class Mem>
-inline int32_t dot_s8(const int8_t* w_row, const int8_t* v, int32_t v_offset, index_t n) {
-  int32_t acc = 0;
-  for (index_t i = 0; i < n; ++i) {
-    acc += static_cast<int32_t>(Mem::read(w_row + i)) * (static_cast<int32_t>(v[i]) + v_offset);
-  }
-  return acc;
-}
-
 // Gate g of unit j: the input part and the recurrent part, each in Q3.12.
 struct GateParts {
   int32_t x, h;
@@ -54,15 +45,11 @@ struct GateParts {
 // q: [gates][4] int32 through Mem: input multiplier, input shift, recurrent multiplier, recurrent shift.
 template <class Mem>
 inline GateParts gate_s8(const int8_t* w_ih, const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh,
-                         const int32_t* q, const int8_t* x, int32_t x_offset, const int8_t* h, index_t in,
-                         index_t hidden, index_t g, index_t j) {
+                         const int32_t* q, const int8_t* x, const int8_t* h, index_t in, index_t hidden,
+                         index_t g, index_t j) {
   const index_t row = static_cast<index_t>(g * hidden + j);
-  int32_t ax = dot_s8<Mem>(w_ih + static_cast<uint32_t>(row) * in, x, x_offset, in);
-  int32_t ah = dot_s8<Mem>(w_hh + static_cast<uint32_t>(row) * hidden, h, 0, hidden);
-  if (b_ih) {
-    ax += Mem::read(b_ih + row);
-    ah += Mem::read(b_hh + row);
-  }
+  const int32_t ax = dot_s8<Mem>(x, w_ih + static_cast<uint32_t>(row) * in, in, Mem::read(b_ih + row));
+  const int32_t ah = dot_s8<Mem>(h, w_hh + static_cast<uint32_t>(row) * hidden, hidden, Mem::read(b_hh + row));
   const int32_t* gq = q + 4 * g;
   GateParts p;
   p.x = clamp_s16(multiply_by_quantized_multiplier(ax, Mem::read(gq), static_cast<int8_t>(Mem::read(gq + 1))));
@@ -79,17 +66,17 @@ inline int8_t q15_to_state(int32_t v) {
 }  // namespace detail
 
 // One cell step; h_new [hidden] must not alias h. q: this layer's [gates][4] (3 gates for the GRU, 1 for
-// the RNN), tables: sigmoid [257] then tanh [257], Q0.15; both through Mem.
+// the RNN), biases (never nullptr), tables: sigmoid [257] then tanh [257], Q0.15; all through Mem.
 struct GruCellS8 {
   static const index_t kGates = 3;
   template <class Mem>
-  static void step(const int8_t* x, int32_t x_offset, const int8_t* h, int8_t* h_new, const int8_t* w_ih,
+  static void step(const int8_t* x, const int8_t* h, int8_t* h_new, const int8_t* w_ih,
                    const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
                    const int16_t* tables, index_t in, index_t hidden) {
     for (index_t j = 0; j < hidden; ++j) {
-      const detail::GateParts r = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, x_offset, h, in, hidden, 0, j);
-      const detail::GateParts z = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, x_offset, h, in, hidden, 1, j);
-      const detail::GateParts n = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, x_offset, h, in, hidden, 2, j);
+      const detail::GateParts r = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
+      const detail::GateParts z = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 1, j);
+      const detail::GateParts n = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 2, j);
       const int32_t rg = detail::lut_q15<Mem>(tables, r.x + r.h);
       const int32_t zg = detail::lut_q15<Mem>(tables, z.x + z.h);
       const int32_t ng = detail::lut_q15<Mem>(tables + 257, n.x + ((rg * n.h + (1 << 14)) >> 15));
@@ -102,11 +89,11 @@ struct GruCellS8 {
 struct RnnTanhCellS8 {
   static const index_t kGates = 1;
   template <class Mem>
-  static void step(const int8_t* x, int32_t x_offset, const int8_t* h, int8_t* h_new, const int8_t* w_ih,
+  static void step(const int8_t* x, const int8_t* h, int8_t* h_new, const int8_t* w_ih,
                    const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
                    const int16_t* tables, index_t in, index_t hidden) {
     for (index_t j = 0; j < hidden; ++j) {
-      const detail::GateParts a = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, x_offset, h, in, hidden, 0, j);
+      const detail::GateParts a = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
       h_new[j] = detail::q15_to_state(detail::lut_q15<Mem>(tables + 257, a.x + a.h));
     }
   }
@@ -114,7 +101,7 @@ struct RnnTanhCellS8 {
 
 // One time step of the stack: every layer advances once (state h [layers][hidden], work [hidden]).
 // weight: per layer w_ih [gates*hidden][in] then w_hh [gates*hidden][hidden]; bias: per layer b_ih, b_hh
-// [gates*hidden] int32 (or nullptr); quant: [layers][gates][4] int32 through Mem.
+// [gates*hidden] int32 (zeros without bias; layer 0's b_ih holds -zero_point * sum(w_ih row)); quant: [layers][gates][4] int32 through Mem.
 template <class Cell, class Mem>
 inline void recurrent_step_s8(const int8_t* x_t, const int8_t* weight, const int32_t* bias, const int32_t* quant,
                               const int16_t* tables, int8_t* h, int8_t* work, const RecurrentS8Params& p) {
@@ -124,16 +111,14 @@ inline void recurrent_step_s8(const int8_t* x_t, const int8_t* weight, const int
   const uint32_t rows = static_cast<uint32_t>(Cell::kGates) * p.hidden_size;
   for (index_t l = 0; l < p.num_layers; ++l) {
     const index_t in = l == 0 ? p.input_size : p.hidden_size;
-    const int32_t x_offset = l == 0 ? -p.input_zero_point : 0;
     const int32_t* q = quant + static_cast<uint32_t>(l) * Cell::kGates * 4;
     int8_t* hl = h + static_cast<uint32_t>(l) * p.hidden_size;
     const int8_t* w_hh = w + rows * in;
-    Cell::template step<Mem>(x, x_offset, hl, work, w, w_hh, b, b ? b + rows : nullptr, q, tables, in,
-                             p.hidden_size);
+    Cell::template step<Mem>(x, hl, work, w, w_hh, b, b + rows, q, tables, in, p.hidden_size);
     memcpy(hl, work, p.hidden_size);
     x = hl;
     w = w_hh + rows * p.hidden_size;
-    if (b) b += 2 * rows;
+    b += 2 * rows;
   }
 }
 

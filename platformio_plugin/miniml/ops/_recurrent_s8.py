@@ -2,7 +2,7 @@
 kernel equals to the bit. Pure functions of arrays; the export stage wires them in.
 
 Scheme (TFLite has no int8 GRU): weights int8 symmetric with one scale per gate block of each matrix,
-int32 biases at the scale of their products, the state int8 at 2^-7 (zero point 0), gate sums requantised
+int32 biases at the scale of their products (the input zero point folded in), the state int8 at 2^-7 (zero point 0), gate sums requantised
 to Q3.12 and sigmoid/tanh read from 257-entry Q0.15 tables with linear interpolation.
 """
 from __future__ import annotations
@@ -37,9 +37,11 @@ def _symmetric(w: np.ndarray) -> Tuple[np.ndarray, float]:
     return np.clip(np.round(w / scale), -127, 127).astype(np.int8), scale
 
 
-def quantize(cell: str, layers: Sequence[Sequence[np.ndarray]], x_scale: float) -> Dict[str, np.ndarray]:
+def quantize(cell: str, layers: Sequence[Sequence[np.ndarray]], x_scale: float,
+             x_zero_point: int) -> Dict[str, np.ndarray]:
     """layers: per layer torch's [w_ih, w_hh(, b_ih, b_hh)] float -> the kernel's flat int8 weight,
-    int32 bias (or None) and int32 quant [layers][gates][4]."""
+    int32 bias (zeros without bias; the input zero point folded into layer 0's b_ih, so the kernel
+    sums plain int8 dot products) and int32 quant [layers][gates][4]."""
     gates = GATES[cell]
     weights: List[np.ndarray] = []
     biases: List[np.ndarray] = []
@@ -58,10 +60,11 @@ def quantize(cell: str, layers: Sequence[Sequence[np.ndarray]], x_scale: float) 
                 if len(layer) == 4:
                     bq[k][rows] = np.round(layer[2 + k][rows] / (s_w * s_in))
                 quant += list(quantize_multiplier(s_w * s_in / GATE_SCALE))
+        if index == 0:
+            bq[0] = bq[0] - x_zero_point * wq[0].astype(np.int64).sum(1)
         weights += [wq[0].reshape(-1), wq[1].reshape(-1)]
         biases += [bq[0], bq[1]]
-    bias = np.clip(np.concatenate(biases), -2**31, 2**31 - 1).astype(np.int32) if len(layers[0]) == 4 \
-        else None
+    bias = np.clip(np.concatenate(biases), -2**31, 2**31 - 1).astype(np.int32)
     return {"weight": np.concatenate(weights), "bias": bias, "quant": np.asarray(quant, np.int32),
             "tables": tables()}
 
@@ -78,14 +81,14 @@ def _state(v: np.ndarray) -> np.ndarray:
 
 
 def recurrent_s8(cell: str, x: np.ndarray, params: Dict[str, np.ndarray], input_size: int, hidden: int,
-                 num_layers: int, input_zero_point: int) -> Tuple[np.ndarray, np.ndarray]:
+                 num_layers: int) -> Tuple[np.ndarray, np.ndarray]:
     """x int8 [T][input_size] -> (output [T][hidden], h_n [layers][hidden]) int8, as recurrent_s8."""
     gates = GATES[cell]
     sig, tanh = params["tables"][:257], params["tables"][257:]
     h = np.zeros((num_layers, hidden), np.int64)
     outs = []
     for x_t in np.asarray(x, np.int64).reshape(-1, input_size):
-        w_off, b_off, inp = 0, 0, x_t - input_zero_point
+        w_off, b_off, inp = 0, 0, x_t
         for layer in range(num_layers):
             n_in = input_size if layer == 0 else hidden
             rows = gates * hidden
@@ -93,11 +96,9 @@ def recurrent_s8(cell: str, x: np.ndarray, params: Dict[str, np.ndarray], input_
             w_off += rows * n_in
             w_hh = params["weight"][w_off: w_off + rows * hidden].astype(np.int64).reshape(rows, hidden)
             w_off += rows * hidden
-            ax, ah = w_ih @ inp, w_hh @ h[layer]
-            if params["bias"] is not None:
-                ax = ax + params["bias"][b_off: b_off + rows]
-                ah = ah + params["bias"][b_off + rows: b_off + 2 * rows]
-                b_off += 2 * rows
+            ax = w_ih @ inp + params["bias"][b_off: b_off + rows]
+            ah = w_hh @ h[layer] + params["bias"][b_off + rows: b_off + 2 * rows]
+            b_off += 2 * rows
             q = params["quant"][layer * gates * 4: (layer + 1) * gates * 4].astype(np.int64)
             q = q.reshape(gates, 4)
             mx, sx = np.repeat(q[:, 0], hidden), np.repeat(q[:, 1], hidden)
@@ -155,7 +156,7 @@ class RecurrentInt8:
         a = n.attrs
         qx = q.q[ins[0]]
         layers = layer_weights(a, q.g.param(n, "weight").data)
-        qp = quantize(a["cell"], layers, qx.scale)
+        qp = quantize(a["cell"], layers, qx.scale, qx.zero_point)
         state = QParams(STATE_SCALE, 0)
         outs = []
         for t in n.outputs:
@@ -164,11 +165,8 @@ class RecurrentInt8:
             outs.append(name)
         params = {role: q.param(n, role, qp[role], dtype)
                   for role, dtype in (("weight", DType.S8), ("bias", DType.S32),
-                                      ("quant", DType.S32), ("tables", DType.S16))
-                  if qp[role] is not None}
-        attrs = {**a, "input_zero_point": qx.zero_point}
-        return [n.with_(op="recurrent_s8", inputs=(ins[0],), outputs=tuple(outs), params=params,
-                        attrs=attrs)]
+                                      ("quant", DType.S32), ("tables", DType.S16))}
+        return [n.with_(op="recurrent_s8", inputs=(ins[0],), outputs=tuple(outs), params=params)]
 
 
 def _role(node: Node, e: Any, role: str) -> str:
@@ -179,8 +177,7 @@ def _role(node: Node, e: Any, role: str) -> str:
 def _params_s8(node: Node, e: Any, seq_len: int, last_only: bool) -> str:
     a = node.attrs
     vals = ", ".join(e.i(v) for v in (seq_len, a["input_size"], a["hidden_size"], a["num_layers"]))
-    flags = ", ".join("true" if v else "false" for v in (a["bias"], last_only))
-    return f"miniml::RecurrentS8Params{{{vals}, {a['input_zero_point']}, {flags}}}"
+    return f"miniml::RecurrentS8Params{{{vals}, {'true' if last_only else 'false'}}}"
 
 
 def _consts_s8(node: Node, e: Any) -> str:
@@ -204,8 +201,8 @@ class RecurrentS8:
         a = node.attrs
         outs, states = [], []
         for x in ins[0]:
-            out, h_n = recurrent_s8(a["cell"], x, {**p, "bias": p.get("bias")}, a["input_size"],
-                                    a["hidden_size"], a["num_layers"], a["input_zero_point"])
+            out, h_n = recurrent_s8(a["cell"], x, p, a["input_size"], a["hidden_size"],
+                                    a["num_layers"])
             outs.append(out[-1] if a["last_only"] else out)
             states.append(h_n)
         values = {"out": np.stack(outs), "h_n": np.stack(states),

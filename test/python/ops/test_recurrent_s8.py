@@ -39,8 +39,8 @@ def _case(i, cid):
     per = 4 if bias else 2
     scale, zp = input_scale(x.numpy())
     xq = np.clip(np.round(x.numpy()[0] / scale) + zp, -128, 127).astype(np.int8)
-    params = quantize(cell, [flat[k * per: (k + 1) * per] for k in range(layers)], scale)
-    out, h_n = recurrent_s8(cell, xq, params, feat, hidden, layers, zp)
+    params = quantize(cell, [flat[k * per: (k + 1) * per] for k in range(layers)], scale, zp)
+    out, h_n = recurrent_s8(cell, xq, params, feat, hidden, layers)
     return cell, feat, hidden, layers, bias, steps, zp, xq, params, out, h_n, y_torch
 
 
@@ -56,16 +56,14 @@ def runs():
         ref[cid] = (out, h_n, y_torch)
         p = f"c{i}_"
         lines += [_arr("int8_t", p + "x", xq), _arr("int8_t", p + "w", params["weight"]),
-                  _arr("int32_t", p + "q", params["quant"]), _arr("int16_t", p + "t", params["tables"])]
-        if bias:
-            lines.append(_arr("int32_t", p + "b", params["bias"]))
+                  _arr("int32_t", p + "q", params["quant"]), _arr("int16_t", p + "t", params["tables"]),
+                  _arr("int32_t", p + "b", params["bias"])]
         body += [
             "  {",
             f"    static int8_t out[{steps * hidden}], h_n[{layers * hidden}], work[{hidden}];",
-            f"    const miniml::RecurrentS8Params prm = {{{steps}, {feat}, {hidden}, {layers}, {zp}, "
-            f"{'true' if bias else 'false'}, false}};",
-            f"    miniml::recurrent_s8<miniml::{CELLS[cell][0]}, miniml::Rom>({p}x, {p}w, "
-            f"{p + 'b' if bias else 'nullptr'}, {p}q, {p}t, out, h_n, work, prm);",
+            f"    const miniml::RecurrentS8Params prm = {{{steps}, {feat}, {hidden}, {layers}, false}};",
+            f"    miniml::recurrent_s8<miniml::{CELLS[cell][0]}, miniml::Rom>({p}x, {p}w, {p}b, {p}q, "
+            f"{p}t, out, h_n, work, prm);",
             f"    for (int k = 0; k < {steps * hidden}; ++k) printf(\"%d \", out[k]);",
             f"    for (int k = 0; k < {layers * hidden}; ++k) printf(\"%d \", h_n[k]);",
             '    printf("\\n");',
