@@ -36,8 +36,8 @@ struct GateSums {
   float gi, gh;
 };
 template <class Mem>
-inline GateSums rnn_gate(const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
-                         const float* x, const float* h, index_t in, index_t hidden, index_t row) {
+inline GateSums rnn_gate(const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh, const float* x,
+                         const float* h, index_t in, index_t hidden, index_t row) {
   GateSums s;
   s.gi = rnn_dot<Mem>(w_ih + static_cast<uint32_t>(row) * in, x, in);
   s.gh = rnn_dot<Mem>(w_hh + static_cast<uint32_t>(row) * hidden, h, hidden);
@@ -58,16 +58,13 @@ inline float rnn_sigmoid(float x) { return 1.0f / (1.0f + exp_f32(-x)); }
 struct GruCell {
   static const index_t kGates = 3;
   template <class Mem>
-  static void step(const float* x, const float* h, float* c, float* h_new, const float* w_ih,
-                   const float* w_hh, const float* b_ih, const float* b_hh, index_t in,
-                   index_t hidden) {
+  static void step(const float* x, const float* h, float* c, float* h_new, const float* w_ih, const float* w_hh,
+                   const float* b_ih, const float* b_hh, index_t in, index_t hidden) {
     (void)c;
     for (index_t j = 0; j < hidden; ++j) {
       const detail::GateSums r = detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, j);
-      const detail::GateSums z =
-          detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, hidden + j);
-      const detail::GateSums n =
-          detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, 2 * hidden + j);
+      const detail::GateSums z = detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, hidden + j);
+      const detail::GateSums n = detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, 2 * hidden + j);
       const float rg = detail::rnn_sigmoid(r.gi + r.gh);
       const float zg = detail::rnn_sigmoid(z.gi + z.gh);
       const float ng = tanh_f32(n.gi + rg * n.gh);
@@ -79,17 +76,13 @@ struct GruCell {
 struct LstmCell {
   static const index_t kGates = 4;
   template <class Mem>
-  static void step(const float* x, const float* h, float* c, float* h_new, const float* w_ih,
-                   const float* w_hh, const float* b_ih, const float* b_hh, index_t in,
-                   index_t hidden) {
+  static void step(const float* x, const float* h, float* c, float* h_new, const float* w_ih, const float* w_hh,
+                   const float* b_ih, const float* b_hh, index_t in, index_t hidden) {
     for (index_t j = 0; j < hidden; ++j) {
       const detail::GateSums i = detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, j);
-      const detail::GateSums f =
-          detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, hidden + j);
-      const detail::GateSums g =
-          detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, 2 * hidden + j);
-      const detail::GateSums o =
-          detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, 3 * hidden + j);
+      const detail::GateSums f = detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, hidden + j);
+      const detail::GateSums g = detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, 2 * hidden + j);
+      const detail::GateSums o = detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, 3 * hidden + j);
       const float ig = detail::rnn_sigmoid(i.gi + i.gh);
       const float fg = detail::rnn_sigmoid(f.gi + f.gh);
       const float gg = tanh_f32(g.gi + g.gh);
@@ -105,9 +98,8 @@ template <bool kRelu>
 struct RnnCell {
   static const index_t kGates = 1;
   template <class Mem>
-  static void step(const float* x, const float* h, float* c, float* h_new, const float* w_ih,
-                   const float* w_hh, const float* b_ih, const float* b_hh, index_t in,
-                   index_t hidden) {
+  static void step(const float* x, const float* h, float* c, float* h_new, const float* w_ih, const float* w_hh,
+                   const float* b_ih, const float* b_hh, index_t in, index_t hidden) {
     (void)c;
     for (index_t j = 0; j < hidden; ++j) {
       const detail::GateSums s = detail::rnn_gate<Mem>(w_ih, w_hh, b_ih, b_hh, x, h, in, hidden, j);
@@ -131,8 +123,8 @@ inline uint32_t rnn_block_size(const RecurrentParams& p, index_t layer) {
 // One cell step of direction block `w` (layer input size `in`): h [hidden] (and c) updated in place,
 // h_new [hidden] scratch.
 template <class Cell, class Mem>
-inline void rnn_cell_block(const float* w, const RecurrentParams& p, index_t in, const float* x,
-                           float* h, float* c, float* h_new) {
+inline void rnn_cell_block(const float* w, const RecurrentParams& p, index_t in, const float* x, float* h, float* c,
+                           float* h_new) {
   const uint32_t rows = static_cast<uint32_t>(Cell::kGates) * p.hidden_size;
   const float* w_hh = w + rows * in;
   const float* b_ih = p.bias ? w_hh + rows * p.hidden_size : nullptr;
@@ -146,8 +138,7 @@ inline void rnn_cell_block(const float* w, const RecurrentParams& p, index_t in,
 // Fills the state from the initial state (through StateMem: ROM constants or RAM tensors), or zeros it.
 // h: [layers*directions][hidden]; c: the same for LSTM, else nullptr.
 template <class StateMem>
-inline void recurrent_init_f32(const float* h0, const float* c0, float* h, float* c,
-                               const RecurrentParams& p) {
+inline void recurrent_init_f32(const float* h0, const float* c0, float* h, float* c, const RecurrentParams& p) {
   const index_t n = p.num_layers * p.directions * p.hidden_size;
   for (index_t i = 0; i < n; ++i) {
     h[i] = h0 ? StateMem::read(h0 + i) : 0.0f;
@@ -165,8 +156,8 @@ inline void recurrent_step_f32(const float* x_t, const float* weight, float* h, 
   const float* x = x_t;
   for (index_t l = 0; l < p.num_layers; ++l) {
     const uint32_t off = static_cast<uint32_t>(l) * p.hidden_size;
-    detail::rnn_cell_block<Cell, Mem>(w, p, l == 0 ? p.input_size : p.hidden_size, x, h + off,
-                                      c ? c + off : nullptr, work);
+    detail::rnn_cell_block<Cell, Mem>(w, p, l == 0 ? p.input_size : p.hidden_size, x, h + off, c ? c + off : nullptr,
+                                      work);
     x = h + off;
     w += detail::rnn_block_size<Cell>(p, l);
   }
@@ -176,13 +167,12 @@ inline void recurrent_step_f32(const float* x_t, const float* weight, float* h, 
 // then copies what the model reads: out_t [hidden] (the top layer's h), h_n / c_n [layers][hidden];
 // each may be nullptr.
 template <class Cell, class Mem>
-inline void recurrent_stream_f32(const float* x_t, const float* weight, float* h, float* c, float* out_t,
-                                 float* h_n, float* c_n, float* work, const RecurrentParams& p) {
+inline void recurrent_stream_f32(const float* x_t, const float* weight, float* h, float* c, float* out_t, float* h_n,
+                                 float* c_n, float* work, const RecurrentParams& p) {
   recurrent_step_f32<Cell, Mem>(x_t, weight, h, c, work, p);
   const index_t state = p.num_layers * p.hidden_size;
   if (out_t) {
-    memcpy(out_t, h + static_cast<uint32_t>(p.num_layers - 1) * p.hidden_size,
-           sizeof(float) * p.hidden_size);
+    memcpy(out_t, h + static_cast<uint32_t>(p.num_layers - 1) * p.hidden_size, sizeof(float) * p.hidden_size);
   }
   if (h_n) memcpy(h_n, h, sizeof(float) * state);
   if (c_n) memcpy(c_n, c, sizeof(float) * state);
@@ -194,16 +184,14 @@ inline void recurrent_stream_f32(const float* x_t, const float* weight, float* h
 // StateMem or nullptr (zeros). work: [hidden] floats, plus for two directions and more than one layer
 // [min(layers-1, 2)][seq_len][2*hidden] for the sequences between layers. No pointer may alias another.
 template <class Cell, class Mem, class StateMem>
-inline void recurrent_f32(const float* input, const float* weight, const float* h0, const float* c0,
-                          float* output, float* h_n, float* c_n, float* work,
-                          const RecurrentParams& p) {
+inline void recurrent_f32(const float* input, const float* weight, const float* h0, const float* c0, float* output,
+                          float* h_n, float* c_n, float* work, const RecurrentParams& p) {
   recurrent_init_f32<StateMem>(h0, c0, h_n, c_n, p);
   const index_t hidden = p.hidden_size;
   if (p.directions == 1) {
     const float* top = h_n + static_cast<uint32_t>(p.num_layers - 1) * hidden;
     for (index_t t = 0; t < p.seq_len; ++t) {
-      recurrent_step_f32<Cell, Mem>(input + static_cast<uint32_t>(t) * p.input_size, weight, h_n, c_n,
-                                    work, p);
+      recurrent_step_f32<Cell, Mem>(input + static_cast<uint32_t>(t) * p.input_size, weight, h_n, c_n, work, p);
       if (output && !p.last_only) {
         memcpy(output + static_cast<uint32_t>(t) * hidden, top, sizeof(float) * hidden);
       } else if (output && t + 1 == p.seq_len) {
@@ -229,8 +217,7 @@ inline void recurrent_f32(const float* input, const float* weight, const float* 
         detail::rnn_cell_block<Cell, Mem>(w, p, in, in_seq + static_cast<uint32_t>(t) * in, h_n + off,
                                           c_n ? c_n + off : nullptr, work);
         if (out_seq) {
-          memcpy(out_seq + static_cast<uint32_t>(t) * width + d * hidden, h_n + off,
-                 sizeof(float) * hidden);
+          memcpy(out_seq + static_cast<uint32_t>(t) * width + d * hidden, h_n + off, sizeof(float) * hidden);
         } else if (top && output && t + 1 == p.seq_len) {
           memcpy(output + d * hidden, h_n + off, sizeof(float) * hidden);
         }

@@ -45,16 +45,15 @@ struct GateParts {
 // q: [gates][4] int32 through Mem: input multiplier, input shift, recurrent multiplier, recurrent shift.
 template <class Mem>
 inline GateParts gate_s8(const int8_t* w_ih, const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh,
-                         const int32_t* q, const int8_t* x, const int8_t* h, index_t in, index_t hidden,
-                         index_t g, index_t j) {
+                         const int32_t* q, const int8_t* x, const int8_t* h, index_t in, index_t hidden, index_t g,
+                         index_t j) {
   const index_t row = static_cast<index_t>(g * hidden + j);
   const int32_t ax = dot_s8<Mem>(x, w_ih + static_cast<uint32_t>(row) * in, in, Mem::read(b_ih + row));
   const int32_t ah = dot_s8<Mem>(h, w_hh + static_cast<uint32_t>(row) * hidden, hidden, Mem::read(b_hh + row));
   const int32_t* gq = q + 4 * g;
   GateParts p;
   p.x = clamp_s16(multiply_by_quantized_multiplier(ax, Mem::read(gq), static_cast<int8_t>(Mem::read(gq + 1))));
-  p.h = clamp_s16(
-      multiply_by_quantized_multiplier(ah, Mem::read(gq + 2), static_cast<int8_t>(Mem::read(gq + 3))));
+  p.h = clamp_s16(multiply_by_quantized_multiplier(ah, Mem::read(gq + 2), static_cast<int8_t>(Mem::read(gq + 3))));
   return p;
 }
 
@@ -70,9 +69,9 @@ inline int8_t q15_to_state(int32_t v) {
 struct GruCellS8 {
   static const index_t kGates = 3;
   template <class Mem>
-  static void step(const int8_t* x, const int8_t* h, int8_t* h_new, const int8_t* w_ih,
-                   const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
-                   const int16_t* tables, index_t in, index_t hidden) {
+  static void step(const int8_t* x, const int8_t* h, int8_t* h_new, const int8_t* w_ih, const int8_t* w_hh,
+                   const int32_t* b_ih, const int32_t* b_hh, const int32_t* q, const int16_t* tables, index_t in,
+                   index_t hidden) {
     for (index_t j = 0; j < hidden; ++j) {
       const detail::GateParts r = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
       const detail::GateParts z = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 1, j);
@@ -89,9 +88,9 @@ struct GruCellS8 {
 struct RnnTanhCellS8 {
   static const index_t kGates = 1;
   template <class Mem>
-  static void step(const int8_t* x, const int8_t* h, int8_t* h_new, const int8_t* w_ih,
-                   const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
-                   const int16_t* tables, index_t in, index_t hidden) {
+  static void step(const int8_t* x, const int8_t* h, int8_t* h_new, const int8_t* w_ih, const int8_t* w_hh,
+                   const int32_t* b_ih, const int32_t* b_hh, const int32_t* q, const int16_t* tables, index_t in,
+                   index_t hidden) {
     for (index_t j = 0; j < hidden; ++j) {
       const detail::GateParts a = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
       h_new[j] = detail::q15_to_state(detail::lut_q15<Mem>(tables + 257, a.x + a.h));
@@ -101,7 +100,8 @@ struct RnnTanhCellS8 {
 
 // One time step of the stack: every layer advances once (state h [layers][hidden], work [hidden]).
 // weight: per layer w_ih [gates*hidden][in] then w_hh [gates*hidden][hidden]; bias: per layer b_ih, b_hh
-// [gates*hidden] int32 (zeros without bias; layer 0's b_ih holds -zero_point * sum(w_ih row)); quant: [layers][gates][4] int32 through Mem.
+// [gates*hidden] int32 (zeros without bias; layer 0's b_ih holds -zero_point * sum(w_ih row)); quant:
+// [layers][gates][4] int32 through Mem.
 template <class Cell, class Mem>
 inline void recurrent_step_s8(const int8_t* x_t, const int8_t* weight, const int32_t* bias, const int32_t* quant,
                               const int16_t* tables, int8_t* h, int8_t* work, const RecurrentS8Params& p) {
@@ -137,13 +137,12 @@ inline void recurrent_stream_s8(const int8_t* x_t, const int8_t* weight, const i
 // nullptr; h_n [layers][hidden] (the state, zeroed first: a zero initial state); work [hidden].
 template <class Cell, class Mem>
 inline void recurrent_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* quant,
-                         const int16_t* tables, int8_t* output, int8_t* h_n, int8_t* work,
-                         const RecurrentS8Params& p) {
+                         const int16_t* tables, int8_t* output, int8_t* h_n, int8_t* work, const RecurrentS8Params& p) {
   memset(h_n, 0, static_cast<uint32_t>(p.num_layers) * p.hidden_size);
   const int8_t* top = h_n + static_cast<uint32_t>(p.num_layers - 1) * p.hidden_size;
   for (index_t t = 0; t < p.seq_len; ++t) {
-    recurrent_step_s8<Cell, Mem>(input + static_cast<uint32_t>(t) * p.input_size, weight, bias, quant, tables,
-                                 h_n, work, p);
+    recurrent_step_s8<Cell, Mem>(input + static_cast<uint32_t>(t) * p.input_size, weight, bias, quant, tables, h_n,
+                                 work, p);
     if (output && !p.last_only) {
       memcpy(output + static_cast<uint32_t>(t) * p.hidden_size, top, p.hidden_size);
     } else if (output && t + 1 == p.seq_len) {

@@ -25,8 +25,8 @@ struct ConvRing {
 // x_t: [in_channels] this step's column; output: [out_channels]; weight [out][in/groups][kernel] and
 // bias [out] (or nullptr) through Mem. Pushes x_t into the ring after computing.
 template <class Mem, class Act>
-inline void conv1d_step_f32(const float* x_t, ConvRing ring, const float* weight, const float* bias,
-                            float* output, const ConvStepParams& p, Act act) {
+inline void conv1d_step_f32(const float* x_t, ConvRing ring, const float* weight, const float* bias, float* output,
+                            const ConvStepParams& p, Act act) {
   const index_t span = static_cast<index_t>((p.kernel_size - 1) * p.dilation);
   const index_t in_per_group = p.in_channels / p.groups;
   const index_t out_per_group = p.out_channels / p.groups;

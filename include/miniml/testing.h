@@ -104,8 +104,7 @@ inline void check_stream_golden(ModelT& model, index_t count) {
       if (!every_step && t + 1 < steps) continue;
       const float* want = every_step ? want_rom + static_cast<uint32_t>(t) * kStepOut : want_rom;
       for (index_t i = 0; i < kStepOut; ++i) {
-        detail::assert_golden_output(rom_read(&want[i]), y_t[i], Golden::kTolerance, "streamed golden vector ", g,
-                                     i);
+        detail::assert_golden_output(rom_read(&want[i]), y_t[i], Golden::kTolerance, "streamed golden vector ", g, i);
       }
     }
   }
@@ -166,7 +165,7 @@ inline void check_learn_golden(ModelT& model, index_t steps) {
   ::miniml::testing::check_golden<ns::Golden, ns::kInputSize, ns::kOutputSize>((model), ns::kGoldenCount)
 
 // Checks step() of `model` (a streaming export: streaming=True) against the same golden vectors, sample by sample.
-#define MINIML_CHECK_STREAM_GOLDEN(ns, model)                                                                \
+#define MINIML_CHECK_STREAM_GOLDEN(ns, model)                                                             \
   ::miniml::testing::check_stream_golden<ns::Golden, ns::kInputSize, ns::kOutputSize, ns::kStepInputSize, \
                                          ns::kStepOutputSize>((model), ns::kGoldenCount)
 
