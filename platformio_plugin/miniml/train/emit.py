@@ -95,8 +95,8 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         f"{opts.learning_rate:g}, momentum {opts.momentum:g}); the rest stays in flash.",
         f"constexpr miniml::index_t kTrainableCount = {count};  // floats learn() changes",
         f"constexpr uint32_t kLayoutId = 0x{lid:08X}UL;  // identifies this export's saves",
-        f"constexpr uint32_t kStoreBytes = {2 * (20 + payload)};  // bytes save()/load() use in a "
-        "Store",
+        f"constexpr uint32_t kStoreBytes = {2 * (20 + payload)};  // the least save()/load() need: two "
+        f"slots of {20 + payload} B; a larger store holds more (less wear)",
     ]
 
     def t(tensor: str) -> str:
@@ -225,21 +225,23 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         "  void get_trainable(float* out) const {",
         *copy,
         "  }",
-        "  // Saves the learned parameters to a Store (store_slots.h) at byte `base`, kStoreBytes "
-        "long;",
-        "  // power-loss safe: a torn save leaves the previous one loadable.",
+        "  // Saves the learned parameters to a Store (store_slots.h): a ring of slots from byte `base` to "
+        "the",
+        "  // store's end (or `region` bytes, at least kStoreBytes); power-loss safe: a torn save leaves "
+        "the",
+        "  // previous one loadable.",
         "  template <class Store>",
-        "  miniml::StoreResult save(Store& store, uint32_t base = 0) {",
+        "  miniml::StoreResult save(Store& store, uint32_t base = 0, uint32_t region = 0) {",
         f"    const miniml::StoreSpan spans[{n_spans}] = {{{spans}}};",
-        f"    return miniml::store_save(store, base, spans, {n_spans}, kLayoutId);",
+        f"    return miniml::store_save(store, base, spans, {n_spans}, kLayoutId, region);",
         "  }",
         "  // Loads the newest complete save of this export; anything but kStoreOk leaves the "
         "model as is.",
         "  template <class Store>",
-        "  miniml::StoreResult load(Store& store, uint32_t base = 0) {",
+        "  miniml::StoreResult load(Store& store, uint32_t base = 0, uint32_t region = 0) {",
         f"    const miniml::StoreSpan spans[{n_spans}] = {{{spans}}};",
         f"    const miniml::StoreResult r = miniml::store_load(store, base, spans, {n_spans}, "
-        "kLayoutId);",
+        "kLayoutId, region);",
         *(
             ["    if (r == miniml::kStoreOk) {"]
             + [f"      memset({v}, 0, sizeof({v}));" for v in velocity.values()]
