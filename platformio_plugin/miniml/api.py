@@ -100,10 +100,16 @@ def _stages(g: Graph, ctx: ExportContext) -> Graph:
     return g
 
 
-def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
-    from .capture import capture, example_from_program
+def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any],
+           extend_header: Optional[Callable[..., None]] = None):
+    from . import classic
 
     check_model_name(name)
+    if classic.is_sklearn(model):
+        return classic.build(model, example_input, name, options, _check_options, _build,
+                             GOLDEN_TOLERANCE)
+    from .capture import capture, example_from_program
+
     opts = _check_options(options)
     import torch
 
@@ -113,6 +119,8 @@ def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     g = run_pipeline(g)
     in_shape = g.tensor(g.inputs[0]).shape
     ctx = ExportContext(name, opts, in_shape, _torch_runner(model), model=model)
+    if extend_header is not None:  # e.g. predict_class of a scikit-learn MLP
+        ctx.extend.append(extend_header)
     g = _stages(g, ctx)
     plan = plan_memory(g)
     golden = None
