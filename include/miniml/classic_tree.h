@@ -52,6 +52,22 @@ inline void tree_votes_f32(const float* input, const Cls* leaf_class, index_t n_
   for (index_t t = 0; t < n_trees; ++t) output[rom_read(&leaf_class[Trees::leaf(t, input)])] += 1.0f;
 }
 
+// Classifier forests with leaves as class counts: tree t adds count[c] / sum(count) to output[c], which is
+// scikit-learn's leaf probability (counts of training samples, bootstrap-weighted).
+// leaf_count: [n_leaves][n_classes] in flash. output: [n_classes] in RAM, overwritten.
+template <class Trees, typename Cnt>
+inline void tree_counts_f32(const float* input, const Cnt* leaf_count, index_t n_trees, index_t n_classes,
+                            float* output) {
+  for (index_t c = 0; c < n_classes; ++c) output[c] = 0.0f;
+  for (index_t t = 0; t < n_trees; ++t) {
+    const Cnt* count = leaf_count + static_cast<uint32_t>(Trees::leaf(t, input)) * n_classes;
+    uint32_t total = 0;
+    for (index_t c = 0; c < n_classes; ++c) total += rom_read(&count[c]);
+    const float denominator = static_cast<float>(total);
+    for (index_t c = 0; c < n_classes; ++c) output[c] += static_cast<float>(rom_read(&count[c])) / denominator;
+  }
+}
+
 }  // namespace miniml
 
 #endif  // MINIML_CLASSIC_TREE_H_

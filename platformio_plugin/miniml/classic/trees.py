@@ -136,9 +136,10 @@ def _layout(flat: Flat, ref_size: int, feat_size: int) -> str:
 
 
 def ensemble_step(trees: List[TreeSpec], groups: int, source: str, namer: Namer,
-                  n_classes: int = 0) -> Step:
-    """Sum of leaf values (width = value width) into groups rows; with n_classes and every leaf pure,
-    a vote count per class instead (one class index per leaf)."""
+                  n_classes: int = 0, counts: bool = False) -> Step:
+    """Sum of leaf values (width = value width) into groups rows. Classifiers (n_classes): with every
+    leaf pure, a vote per tree (one class index per leaf); with `counts` (leaf values are integer class
+    counts), each tree adds count / leaf total, from counts in the smallest unsigned type."""
     p = namer.next()
     flat = flatten(trees)
     width = flat.leaf_value.shape[1]
@@ -179,22 +180,21 @@ def ensemble_step(trees: List[TreeSpec], groups: int, source: str, namer: Namer,
         + unused + "\n".join(body) + "\n    }\n  };"
     ]
     values = flat.leaf_value
-    pure = (
-        n_classes
-        and width == n_classes
-        and np.all(np.isin(values, (0.0, 1.0)))
-        and np.all(values.sum(axis=1) == 1.0)
-    )
+    pure = n_classes and width == n_classes and np.all(np.count_nonzero(values, axis=1) == 1)
     if pure:
         rom.append(rom_uint(f"{p}_leaf_class", values.argmax(axis=1), f"{source} leaf classes"))
         call = (f"miniml::tree_votes_f32<{struct}>({{x}}, Weights::{p}_leaf_class, "
+                f"{len(flat.roots)}, {n_classes}, {{y}});")
+    elif counts:
+        rom.append(rom_uint(f"{p}_leaf_count", values, f"{source} leaf class counts"))
+        call = (f"miniml::tree_counts_f32<{struct}>({{x}}, Weights::{p}_leaf_count, "
                 f"{len(flat.roots)}, {n_classes}, {{y}});")
     else:
         rom.append(rom_f32(f"{p}_leaf_value", values, f"{source} leaf values"))
         call = (f"miniml::tree_sum_f32<{struct}>({{x}}, Weights::{p}_leaf_value, {len(flat.roots)}, "
                 f"{groups}, {width}, {{y}});")
     return Step(
-        op="tree_votes" if pure else "tree_sum", source=source, width=groups * width, call=call,
+        op="tree_votes" if pure else "tree_counts" if counts else "tree_sum", source=source, width=groups * width, call=call,
         header="classic_tree.h", rom=rom, ops=sum(flat.depth) + len(flat.roots) * width,
         methods=methods, layout="node arrays" if layout == "arrays" else "if/else code",
     )
@@ -235,18 +235,32 @@ def _one_output(est, what: str) -> None:
                                  "export single-output classifiers only")
 
 
+def _class_counts(tree, value: np.ndarray) -> Optional[np.ndarray]:
+    """Integer class counts whose fractions are exactly scikit-learn's leaf values (unweighted or
+    bootstrap-weighted fits), or None (e.g. class_weight): 1-2 bytes per class instead of 4."""
+    c = np.rint(value * tree.weighted_n_node_samples[:, None])
+    total = c.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = np.all(total > 0) and np.array_equal(c / total, value) and c.max() < 65536
+    return c if ok else None
+
+
 def forest(est, namer: Namer) -> Head:
     """DecisionTree*/ExtraTree*/RandomForest*/ExtraTrees* classifiers and regressors."""
     source = type(est).__name__
     members = getattr(est, "estimators_", [est])
     is_clf = hasattr(est, "classes_")
+    counts = False
     if is_clf:
         _one_output(est, "tree classifiers")
         k = len(est.classes_)
-        trees = [sklearn_tree(e.tree_, e.tree_.value[:, 0, :k]) for e in members]
+        values = [e.tree_.value[:, 0, :k] for e in members]
+        whole = [_class_counts(e.tree_, v) for e, v in zip(members, values)]
+        counts = all(c is not None for c in whole)
+        trees = [sklearn_tree(e.tree_, c if counts else v) for e, c, v in zip(members, whole, values)]
     else:
         trees = [sklearn_tree(e.tree_, e.tree_.value[:, :, 0]) for e in members]
-    tree_step = ensemble_step(trees, 1, source, namer, n_classes=k if is_clf else 0)
+    tree_step = ensemble_step(trees, 1, source, namer, n_classes=k if is_clf else 0, counts=counts)
     steps = [tree_step] + ([divide(len(members), tree_step.width, source)] if len(members) > 1 else [])
     if not is_clf:
         return Head(steps, lambda x: est.predict(x).reshape(len(x), -1))

@@ -122,3 +122,87 @@ def output_error(r: Run) -> float:
 def class_agreement(r: Run) -> Tuple[float, List[int]]:
     bad = np.flatnonzero(r.got_class != r.want_class)
     return 1.0 - len(bad) / len(r.x), bad.tolist()
+
+
+UNO_FIRMWARE = r"""
+// Runs one exported model on rows kept in flash; prints each output float as 8 hex digits
+// (little-endian bytes), then the predict_class index, one row per line, then stops.
+#include <avr/io.h>
+#include <avr/pgmspace.h>
+#include <avr/sleep.h>
+#include <avr/interrupt.h>
+#include "MODEL.h"
+#include "rows.h"
+
+static void put(char c) {
+  while (!(UCSR0A & (1 << UDRE0))) {}
+  UDR0 = c;
+}
+static void put_hex(uint8_t v) {
+  const char* h = "0123456789abcdef";
+  put(h[v >> 4]);
+  put(h[v & 15]);
+}
+static void put_float(float f) {
+  uint8_t b[4];
+  memcpy(b, &f, 4);
+  for (uint8_t i = 0; i < 4; ++i) put_hex(b[i]);
+}
+
+static NS::Model model;
+
+int main() {
+  UBRR0H = 0;
+  UBRR0L = 8;
+  UCSR0B = (1 << TXEN0);
+  UCSR0C = (1 << UCSZ01) | (1 << UCSZ00);
+  static float x[NS::kInputSize];
+  static float y[NS::kOutputSize];
+  for (uint8_t s = 0; s < kRows; ++s) {
+    for (uint16_t i = 0; i < NS::kInputSize; ++i) x[i] = pgm_read_float(&kRowData[s][i]);
+    model.predict(x, y);
+    put('R');
+    for (uint16_t i = 0; i < NS::kOutputSize; ++i) put_float(y[i]);
+    put(' ');
+    put_hex(static_cast<uint8_t>(CLASS_OF(model, x)));
+    put('\n');
+  }
+  put('E');
+  put('\n');
+  cli();
+  sleep_cpu();
+  return 0;
+}
+"""
+
+
+def run_uno(group: str, r: Run, rows: int) -> Tuple[np.ndarray, np.ndarray, int]:
+    """(outputs, classes, flash bytes) of r's first `rows` rows on the simulated Uno (simavr)."""
+    from miniml.emit.literals import float_array_body
+
+    out = os.path.join(BUILD, "classic", group, r.name + "_uno")
+    os.makedirs(out, exist_ok=True)
+    x = r.x[:rows]
+    with open(os.path.join(out, "rows.h"), "w") as f:
+        f.write(f"static const uint8_t kRows = {len(x)};\n"
+                f"static const float kRowData[{len(x)}][{x.shape[1]}] PROGMEM = {{\n"
+                f"{float_array_body(x, 'rows', per_line=x.shape[1])}}};\n")
+    cls = "(m).predict_class(v)" if _has_class(r) else "0"
+    src = os.path.join(out, "main.cpp")
+    with open(src, "w") as f:
+        f.write(f"#define CLASS_OF(m, v) {cls}\n#define NS {r.name}\n"
+                + UNO_FIRMWARE.replace("MODEL.h", os.path.basename(r.header)))
+    elf = os.path.join(out, "fw.elf")
+    subprocess.run([*toolchains.cxx("avr"), "-DF_CPU=16000000UL", "-ffunction-sections", "-fdata-sections",
+                    "-flto", "-fuse-linker-plugin", "-Wl,--gc-sections", *toolchains.WARN,
+                    f"-I{INCLUDE}", f"-I{os.path.dirname(r.header)}", src, "-o", elf], check=True)
+    size = subprocess.run(["avr-size", "-A", elf], capture_output=True, text=True, check=True).stdout
+    sec = {m[0]: int(m[1]) for m in re.findall(r"^\.(\w+)\s+(\d+)", size, re.M)}
+    res = subprocess.run(toolchains.simavr_cmd(elf, 300), stdin=subprocess.DEVNULL, capture_output=True,
+                         text=True)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", res.stderr + res.stdout)
+    found = re.findall(r"R([0-9a-f]+) ([0-9a-f]{2})", text)
+    assert len(found) == len(x), text[-1500:]
+    got = np.array([np.frombuffer(bytes.fromhex(h), np.float32) for h, _ in found])
+    classes = np.array([int(c, 16) for _, c in found])
+    return got, classes, sec.get("text", 0) + sec.get("data", 0)
