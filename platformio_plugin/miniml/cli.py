@@ -1,4 +1,5 @@
-"""Command line: `miniml export MODEL.pt2 --name NAME --out DIR [options]`, `miniml report MODEL.pt2`."""
+"""Command line: `miniml export MODEL --name NAME --out DIR [options]`, `miniml report MODEL`; MODEL is a
+torch.export .pt2 file or a scikit-learn model saved with skops.io.dump (.skops)."""
 from __future__ import annotations
 
 import argparse
@@ -7,10 +8,11 @@ from typing import List, Optional
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="miniml", description="PyTorch (.pt2) -> header-only C++")
+    p = argparse.ArgumentParser(prog="miniml",
+                                description="PyTorch (.pt2) or scikit-learn (.skops) -> header-only C++")
     sub = p.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("export", help="write <out>/<name>.h from a torch.export .pt2 file")
-    ex.add_argument("model", help="a .pt2 file saved with torch.export.save")
+    ex.add_argument("model", help="a .pt2 file (torch.export.save) or a .skops file (skops.io.dump)")
     ex.add_argument("--name", required=True, help="C++ namespace and header name")
     ex.add_argument("--out", required=True, help="output directory")
     ex.add_argument("--golden", type=int, default=0, help="embed N golden vectors")
@@ -33,6 +35,18 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _load(path: str):
+    """An ExportedProgram from a .pt2 file, or a scikit-learn estimator from a .skops file."""
+    from .classic.skops_io import load_skops, refuse_pickle
+
+    refuse_pickle(path)
+    if path.lower().endswith(".skops"):
+        return load_skops(path)
+    from .capture import load_program
+
+    return load_program(path)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "ops":
@@ -43,9 +57,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from . import MinimlError, analyze, export
 
     try:
-        from .capture import load_program
-
-        ep = load_program(args.model)
+        ep = _load(args.model)
         if args.command == "export":
             opts = {"golden": args.golden, "seed": args.seed}
             for key in ("quantize", "calibration", "calibration_method", "loss", "learning_rate",

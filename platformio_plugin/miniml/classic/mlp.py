@@ -2,7 +2,7 @@
 preprocessing folded into the first Linear in float64), exported as any nn.Module, plus predict_class."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, List, Tuple
 
 import numpy as np
 
@@ -38,7 +38,7 @@ def affine(t, n: int) -> Tuple[np.ndarray, np.ndarray]:
 
 def module(est, transformers: List[Any], n_in: int):
     import torch
-    import torch.nn as nn
+    from torch import nn
 
     source = type(est).__name__
     if est.activation not in ACTIVATIONS:

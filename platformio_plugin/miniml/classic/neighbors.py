@@ -7,7 +7,7 @@ from ..emit.header import Member
 from ..errors import ModelTooLargeError, UnsupportedOpError
 from ..ir import DType
 from .model import U16, Head, Namer, Step, rom_f32, rom_uint
-from .trees import _inplace, proba_from_raw
+from .trees import proba_from_raw
 
 KNN_MAX_ROWS = 65535  # neighbour indices are uint16_t; the board's flash is checked by the build hook
 KNN_MAX_K = 255

@@ -11,6 +11,14 @@ CONVERT = ("python -c \"import joblib, skops.io; skops.io.dump(joblib.load('{pat
            "(only for a file you trust: loading a pickle runs its code)")
 
 
+# scikit-learn internals that the supported estimators hold and skops does not trust by default (checked
+# for every model the classic tests export): trees, fitted optimizers, neighbour indexes and metrics,
+# SelectKBest's score functions.
+INTERNAL_TYPES = frozenset(
+    ["sklearn.tree._tree.Tree", "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor", "sklearn.neural_network._stochastic_optimizers.AdamOptimizer", "sklearn.neural_network._stochastic_optimizers.SGDOptimizer", "sklearn.neighbors._kd_tree.KDTree", "sklearn.neighbors._ball_tree.BallTree", "sklearn.metrics._dist_metrics.EuclideanDistance64", "sklearn.metrics._dist_metrics.ManhattanDistance64", "sklearn.metrics._dist_metrics.MinkowskiDistance64", "sklearn.feature_selection._univariate_selection.f_classif", "sklearn.feature_selection._univariate_selection.f_regression", "sklearn.feature_selection._univariate_selection.chi2", "sklearn.feature_selection._univariate_selection.r_regression"]
+)
+
+
 def refuse_pickle(path: str) -> None:
     if path.lower().endswith(PICKLE_SUFFIXES):
         raise MinimlError(
@@ -21,8 +29,8 @@ def refuse_pickle(path: str) -> None:
 
 
 def load_skops(path: str) -> Any:
-    """The estimator in `path`, if every type in it is one skops trusts by default or one MiniML
-    exports (scikit-learn classes named in classic.SUPPORTED); anything else is refused by name."""
+    """The estimator in `path`, if every type in it is one skops trusts by default, one MiniML exports
+    (classic.SUPPORTED) or one of their INTERNAL_TYPES; anything else is refused by name."""
     refuse_pickle(path)
     if not os.path.isfile(path):
         raise MinimlError(f"cannot load {path!r}: no such file (save one with skops.io.dump)")
@@ -36,7 +44,8 @@ def load_skops(path: str) -> Any:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # a damaged or foreign file; the fix is the same
         raise MinimlError(f"cannot read {path!r} as a .skops file: {exc}") from exc
-    allowed = [t for t in untrusted if t.startswith("sklearn.") and t.rsplit(".", 1)[-1] in SUPPORTED]
+    allowed = [t for t in untrusted if t in INTERNAL_TYPES
+               or (t.startswith("sklearn.") and t.rsplit(".", 1)[-1] in SUPPORTED)]
     rest = sorted(set(untrusted) - set(allowed))
     if rest:
         raise MinimlError(

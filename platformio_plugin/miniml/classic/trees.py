@@ -14,8 +14,8 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from ..errors import UnsupportedOpError
 from ..emit.literals import float_literal
+from ..errors import UnsupportedOpError
 from .model import Head, Namer, Step, rom_f32, rom_uint, smallest_uint
 
 # Estimated code bytes of one if/else node and one leaf `return` (a float compare and a branch with the
@@ -278,7 +278,7 @@ def gradient_boosting(est, namer: Namer) -> Head:
     is_clf = hasattr(est, "classes_")
     if is_clf and est.loss != "log_loss":
         raise UnsupportedOpError(f"{source}(loss={est.loss!r}): only loss='log_loss' is supported")
-    stages, k = est.estimators_.shape
+    k = est.estimators_.shape[1]
     lr = est.learning_rate
     trees = [sklearn_tree(e.tree_, e.tree_.value[:, 0, :1] * lr) for e in est.estimators_.reshape(-1)]
     x0 = np.zeros((1, est.n_features_in_))

@@ -16,10 +16,13 @@ import re
 from typing import Dict, List, Mapping, Optional, Tuple
 
 PREFIX = "custom_miniml_"
+MODEL_SUFFIXES = (".pt2", ".skops")
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 
 # key -> one-line description of the valid values (shown in errors and the README options table)
 OPTIONS: Dict[str, str] = {
-    "custom_miniml_model": "one or more .pt2 files, one per line, each `path` or `name = path`",
+    "custom_miniml_model": "one or more .pt2 (PyTorch) or .skops (scikit-learn) files, one per line, "
+    "each `path` or `name = path`",
     "custom_miniml_quantize": "none, int8",
     "custom_miniml_calibration": "calibration inputs, a .npy or .pt file; needs quantize = int8",
     "custom_miniml_calibration_method": "minmax, percentile, mse (int8 activation ranges)",
@@ -151,10 +154,18 @@ def parse_models(value: str, project_dir: str) -> Tuple[ModelSpec, ...]:
             path = line
             name = os.path.splitext(os.path.basename(path))[0]
         _check_name(name, line)
-        if not path.endswith(".pt2"):
+        if path.lower().endswith(PICKLE_SUFFIXES):
             raise OptionError(
-                f"{key}: {path!r} is not a .pt2 file; "
-                "save the model with torch.export.save(program, 'model.pt2')"
+                f"{key}: {path!r} is a pickle, which is never loaded (it can run any code); save the "
+                "model with skops.io.dump(model, 'model.skops'), or convert a file you trust: python -c "
+                f"\"import joblib, skops.io; skops.io.dump(joblib.load('{path}'), "
+                f"'{os.path.splitext(path)[0]}.skops')\""
+            )
+        if not path.endswith(MODEL_SUFFIXES):
+            raise OptionError(
+                f"{key}: {path!r} is not a .pt2 or .skops file; save a PyTorch model with "
+                "torch.export.save(program, 'model.pt2'), a scikit-learn one with "
+                "skops.io.dump(model, 'model.skops')"
             )
         full = os.path.normpath(os.path.join(project_dir, os.path.expanduser(path)))
         if any(s.name == name for s in specs):

@@ -8,11 +8,10 @@ import subprocess
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+import miniml
 import numpy as np
 import toolchains
 from harness import BUILD, INCLUDE, _hash_files, compile_cpp
-
-import miniml
 
 OUT_RTOL = 1e-4  # |got - want| <= 1e-4 * max(|want|, 1), the golden rule
 
@@ -97,8 +96,7 @@ def run_host(group: str, runs: Dict[str, Run]) -> None:
         compile_cpp(src, exe, [INCLUDE, out])
     inp, outp = os.path.join(out, "in.bin"), os.path.join(out, "out.bin")
     with open(inp, "wb") as f:
-        for r in rs:
-            f.write(r.x.tobytes())
+        f.writelines(r.x.tobytes() for r in rs)
     res = subprocess.run([exe, inp, outp], capture_output=True, text=True)
     assert res.returncode == 0, f"{exe} failed ({res.returncode}):\n{res.stderr[-4000:]}"
     raw = np.fromfile(outp, np.float32)
@@ -197,7 +195,7 @@ def run_uno(group: str, r: Run, rows: int) -> Tuple[np.ndarray, np.ndarray, int]
                     "-flto", "-fuse-linker-plugin", "-Wl,--gc-sections", *toolchains.WARN,
                     f"-I{INCLUDE}", f"-I{os.path.dirname(r.header)}", src, "-o", elf], check=True)
     size = subprocess.run(["avr-size", "-A", elf], capture_output=True, text=True, check=True).stdout
-    sec = {m[0]: int(m[1]) for m in re.findall(r"^\.(\w+)\s+(\d+)", size, re.M)}
+    sec = {m[0]: int(m[1]) for m in re.findall(r"^\.(\w+)\s+(\d+)", size, re.MULTILINE)}
     res = subprocess.run(toolchains.simavr_cmd(elf, 300), stdin=subprocess.DEVNULL, capture_output=True,
                          text=True)
     text = re.sub(r"\x1b\[[0-9;]*m", "", res.stderr + res.stdout)

@@ -7,17 +7,17 @@ import warnings
 
 import numpy as np
 from sklearn import datasets as skd
+from sklearn import decomposition, multiclass, naive_bayes, neighbors, neural_network, svm, tree
 from sklearn import ensemble as en
 from sklearn import feature_selection as fs
 from sklearn import linear_model as lm
-from sklearn import naive_bayes, neighbors, neural_network, svm, tree
-from sklearn import decomposition, multiclass, preprocessing as pp
+from sklearn import preprocessing as pp
 from sklearn.pipeline import make_pipeline
 
 DIGITS_ROWS = 400
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def data(name: str):
     load = {"iris": skd.load_iris, "wine": skd.load_wine, "breast": skd.load_breast_cancer,
             "digits": skd.load_digits, "diabetes": skd.load_diabetes}[name]
@@ -35,7 +35,8 @@ def fit(est, name: str, rows: int = 0):
 
 
 def case(est_factory, name, rows: int = 0):
-    return lambda: fit(est_factory(), name, rows)
+    """A factory of (fitted estimator, rows); fitted once per test process (the tests only read it)."""
+    return functools.lru_cache(maxsize=None)(lambda: fit(est_factory(), name, rows))
 
 
 S = pp.StandardScaler

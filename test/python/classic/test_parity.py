@@ -4,12 +4,10 @@ agreement 100% for trees, forests and boosting and >= 99.5% for the others (disa
 sizeof(Model) == the report's RAM."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from classic_support import class_agreement, export_all, output_error, run_host
 from datasets import CASES, EXACT, TREE_LAYOUTS
-
-import miniml.classic.trees as trees
+from miniml.classic import trees
 
 
 @pytest.fixture(scope="module")
