@@ -6,6 +6,7 @@ docs/benchmarks.md with --docs) and PNG charts.
 
   .venv/bin/python scripts/bench.py [--only MODEL[,MODEL]] [--targets uno,stm32,esp32c3]
                                     [--out DIR] [--docs] [--no-tflm] [--no-pio] [--no-charts]
+  --only forests: just the scikit-learn forest comparison with emlearn (scripts/bench/forests.py).
 Rows: {"model", "target", "precision", "predict_cycles", "learn_cycles", "flash_bytes",
 "ram_bytes", "stack_bytes", "arena_bytes", "arena_lower_bound"} plus unit, clock, ms, MACs and
 notes; null where not applicable or not built (the row's "note" says why). Cycle counts are exact
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from bench import firmware, publish, suite  # noqa: E402
+from bench import firmware, forests, publish, suite  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FIELDS = (
@@ -232,7 +233,7 @@ def main() -> int:
     log = lambda s: print("[bench] " + s, flush=True)  # noqa: E731
     subprocess.run(["bash", str(REPO / "scripts" / "counters" / "build.sh")], check=True)
     only = [s for s in args.only.split(",") if s]
-    unknown = [s for s in only if s not in {m.name for m in suite.SUITE}]
+    unknown = [s for s in only if s not in {m.name for m in suite.SUITE} | {"forests"}]
     if unknown:
         raise SystemExit(
             "bench: unknown model(s) %s; the suite has %s"
@@ -247,6 +248,10 @@ def main() -> int:
     ]
     results["tflm"] = [] if args.no_tflm else _tflm(models, log)
     results["pio"] = None if args.no_pio else _pio_overhead(work, log)
+    # the scikit-learn forest comparison with emlearn (Uno only); `--only forests` runs just it
+    results["forests"] = (
+        forests.run(work / "forests", log) if "uno" in targets and (not only or "forests" in only) else []
+    )
     results["anchors"] = suite.ANCHORS
     results["targets"] = publish.check_targets(results["rows"], suite.TARGETS)
     results["seconds"] = round(time.perf_counter() - started, 1)

@@ -53,7 +53,8 @@ inline void tree_votes_f32(const float* input, const Cls* leaf_class, index_t n_
 }
 
 // Classifier forests with leaves as class counts: tree t adds count[c] / sum(count) to output[c], which is
-// scikit-learn's leaf probability (counts of training samples, bootstrap-weighted).
+// scikit-learn's leaf probability (counts of training samples, bootstrap-weighted). One division per tree
+// (count * (1 / total), within an ulp of the quotient; soft-float division is the costly part on AVR).
 // leaf_count: [n_leaves][n_classes] in flash. output: [n_classes] in RAM, overwritten.
 template <class Trees, typename Cnt>
 inline void tree_counts_f32(const float* input, const Cnt* leaf_count, index_t n_trees, index_t n_classes,
@@ -63,8 +64,11 @@ inline void tree_counts_f32(const float* input, const Cnt* leaf_count, index_t n
     const Cnt* count = leaf_count + static_cast<uint32_t>(Trees::leaf(t, input)) * n_classes;
     uint32_t total = 0;
     for (index_t c = 0; c < n_classes; ++c) total += rom_read(&count[c]);
-    const float denominator = static_cast<float>(total);
-    for (index_t c = 0; c < n_classes; ++c) output[c] += static_cast<float>(rom_read(&count[c])) / denominator;
+    const float inv_total = 1.0f / static_cast<float>(total);
+    for (index_t c = 0; c < n_classes; ++c) {
+      const Cnt k = rom_read(&count[c]);
+      if (k != 0) output[c] += static_cast<float>(k) * inv_total;
+    }
   }
 }
 

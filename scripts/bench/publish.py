@@ -226,6 +226,9 @@ def markdown(res: Dict[str, Any]) -> str:
                     pio.get("detail", ""),
                 )
             )
+    from bench import forests
+
+    L += forests.markdown(res.get("forests", []))
     L += ["", "Charts: build/bench/predict_ms.png, build/bench/memory.png (`make bench`).", ""]
     return "\n".join(L)
 
