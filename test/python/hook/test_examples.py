@@ -25,6 +25,7 @@ EXAMPLES = {
     "digits_int8": "8 of 8 correct",
     "sensor_calibration": "mean error after 300 steps: 0.323  (at least halved)",
     "vibration_cnn": "window 4: bearing fault",
+    "vibration_forest": "window 2: bearing fault",
 }
 
 
