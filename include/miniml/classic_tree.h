@@ -1,26 +1,37 @@
 // Decision-tree ensembles over float32 features. Nodes are arrays in flash (MINIML_ROM), read through
 // core_rom.h; a node reference r < n_internal is an internal node, otherwise it is leaf r - n_internal.
 // A sample goes left when input[feature] <= threshold: the exporter rounds scikit-learn's float64
-// threshold down to float32, which decides every float32 input exactly as scikit-learn does.
+// threshold down to float32, which decides every float32 input exactly as scikit-learn does. Node arrays
+// hold the threshold as float_key(threshold): one integer compare instead of a soft-float call on AVR.
 #ifndef MINIML_CLASSIC_TREE_H_
 #define MINIML_CLASSIC_TREE_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #include "core_rom.h"
 #include "core_types.h"
 
 namespace miniml {
 
-// feature, threshold, left, right: [n_internal] in flash. Returns the leaf reached from `root`
-// (an index into the ensemble's leaves). Feat/Ref: the smallest unsigned types that hold them.
+// An order-preserving integer key of a float: for non-NaN a, b, a <= b iff float_key(a) <= float_key(b),
+// except that -0.0 sorts below +0.0 (the exporter never stores a -0.0 threshold, so -0.0 <= +0.0 holds).
+inline int32_t float_key(float x) {
+  int32_t bits;
+  memcpy(&bits, &x, sizeof(bits));
+  return bits < 0 ? bits ^ INT32_C(0x7FFFFFFF) : bits;
+}
+
+// feature, threshold_key (float_key of the threshold), left, right: [n_internal] in flash. Returns the leaf
+// reached from `root` (an index into the ensemble's leaves). Feat/Ref: the smallest unsigned types that hold
+// them. NaN inputs are not supported (no UB: they go one way or the other).
 template <typename Feat, typename Ref>
-inline Ref tree_leaf(const Feat* feature, const float* threshold, const Ref* left, const Ref* right,
+inline Ref tree_leaf(const Feat* feature, const int32_t* threshold_key, const Ref* left, const Ref* right,
                      Ref n_internal, Ref root, const float* input) {
   Ref node = root;
   while (node < n_internal) {
-    const float x = input[rom_read(&feature[node])];
-    node = x <= rom_read(&threshold[node]) ? rom_read(&left[node]) : rom_read(&right[node]);
+    const int32_t x = float_key(input[rom_read(&feature[node])]);
+    node = x <= rom_read(&threshold_key[node]) ? rom_read(&left[node]) : rom_read(&right[node]);
   }
   return static_cast<Ref>(node - n_internal);
 }

@@ -14,8 +14,10 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
+from ..emit.header import RomArray
 from ..emit.literals import float_literal
 from ..errors import UnsupportedOpError
+from ..ir import DType
 from .model import Head, Namer, Step, rom_f32, rom_uint, smallest_uint
 
 # Estimated code bytes of one if/else node and one leaf `return` (a float compare and a branch with the
@@ -51,7 +53,14 @@ def threshold_f32(t: np.ndarray) -> np.ndarray:
     f = t.astype(np.float32)
     f = np.where(f.astype(np.float64) > t, np.nextafter(f, np.float32(-np.inf)), f)
     big = np.finfo(np.float32).max
-    return np.clip(f, -big, big).astype(np.float32)  # +-inf splits: every finite x goes one way
+    f = np.clip(f, -big, big).astype(np.float32)  # +-inf splits: every finite x goes one way
+    return np.where(f == 0, np.float32(0), f).astype(np.float32)  # never -0.0 (see float_key)
+
+
+def float_key(t: np.ndarray) -> np.ndarray:
+    """classic_tree.h's float_key: int32 keys that order float32 values as floats (-0.0 aside)."""
+    bits = np.asarray(t, np.float32).view(np.int32).astype(np.int64)
+    return np.where(bits < 0, bits ^ 0x7FFFFFFF, bits)
 
 
 @dataclass
@@ -152,7 +161,8 @@ def ensemble_step(trees: List[TreeSpec], groups: int, source: str, namer: Namer,
     if layout == "arrays":
         rom += [
             rom_uint(f"{p}_feature", flat.feature, f"{source} node features"),
-            rom_f32(f"{p}_threshold", flat.threshold, f"{source} thresholds"),
+            RomArray(f"{p}_threshold", DType.S32, float_key(flat.threshold),
+                     f"{source} thresholds as float_key"),
             rom_uint(f"{p}_left", flat.left, f"{source} left children"),
             rom_uint(f"{p}_right", flat.right, f"{source} right children"),
             rom_uint(f"{p}_roots", flat.roots, f"{source} roots"),
