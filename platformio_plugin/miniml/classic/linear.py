@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import UnsupportedOpError
 from .model import Head, Namer, Step, rom_f32
-from .trees import _classes_rule, _inplace, proba_from_raw
+from .outputs import classes_rule, ovr_proba, proba_from_raw
 
 
 def linear_step(weight: np.ndarray, bias: np.ndarray, source: str, namer: Namer, op: str = "linear") -> Step:
@@ -47,17 +47,13 @@ def classifier(est, namer: Namer) -> Head:
         steps.append(proba_from_raw(k, source))
         reference = est.predict_proba
     elif source == "SGDClassifier" and est.loss == "log_loss":
-        steps.append(proba_from_raw(1, source) if k == 1 else _ovr(k, source))
+        steps.append(proba_from_raw(1, source) if k == 1 else ovr_proba(k, source))
         reference = est.predict_proba
     elif source == "SGDClassifier" and est.loss == "modified_huber":
         raise UnsupportedOpError("SGDClassifier(loss='modified_huber'): its predict_proba is not "
                                  "supported; use loss='log_loss' or 'hinge'")
     return Head(steps, reference, classes=est.classes_, class_steps=[dec],
-                class_rule=_classes_rule(k), predict_class=est.predict)
-
-
-def _ovr(k: int, source: str) -> Step:
-    return _inplace("ovr_proba", source, k, f"miniml::ovr_proba_f32({{y}}, {k});", ops=3 * k)
+                class_rule=classes_rule(k), predict_class=est.predict)
 
 
 def one_vs_rest(est, namer: Namer) -> Head:
@@ -74,10 +70,10 @@ def one_vs_rest(est, namer: Namer) -> Head:
     k = dec.width
     steps, reference = [dec], (lambda x: est.decision_function(x).reshape(len(x), -1))
     if hasattr(est, "predict_proba") and all(hasattr(e, "predict_proba") for e in inner):
-        steps.append(proba_from_raw(1, source) if k == 1 else _ovr(k, source))
+        steps.append(proba_from_raw(1, source) if k == 1 else ovr_proba(k, source))
         reference = est.predict_proba
     return Head(steps, reference, classes=est.classes_, class_steps=[dec],
-                class_rule=_classes_rule(k), predict_class=est.predict)
+                class_rule=classes_rule(k), predict_class=est.predict)
 
 
 REGRESSORS = ("LinearRegression", "Ridge", "RidgeCV", "Lasso", "LassoCV", "ElasticNet", "ElasticNetCV",

@@ -19,6 +19,7 @@ from ..emit.literals import float_literal
 from ..errors import UnsupportedOpError
 from ..ir import DType
 from .model import Head, Namer, Step, rom_f32, rom_uint, smallest_uint
+from .outputs import add_offset, classes_rule, divide, inplace, proba_from_raw
 
 # Estimated code bytes of one if/else node and one leaf `return` (a float compare and a branch with the
 # threshold as a literal; measured on avr-g++ and arm-none-eabi-g++ -Os, rounded up) and of the array
@@ -210,35 +211,6 @@ def ensemble_step(trees: List[TreeSpec], groups: int, source: str, namer: Namer,
     )
 
 
-def _inplace(op: str, source: str, width: int, call: str, header: str = "classic_output.h",
-             rom=None, ops: int = 0) -> Step:
-    return Step(op, source, width, call, header, rom or [], ops or width, inplace=True)
-
-
-def divide(n: int, width: int, source: str) -> Step:
-    lit = float_literal(float(n), "a tree count")
-    return _inplace("mean", source, width, f"miniml::divide_f32({{y}}, {width}, {lit});")
-
-
-def add_offset(offset: np.ndarray, source: str, namer: Namer) -> Step:
-    name = f"{namer.next()}_offset"
-    n = offset.size
-    return _inplace("add_offset", source, n, f"miniml::add_rom_f32({{y}}, Weights::{name}, {n});",
-                    rom=[rom_f32(name, offset, f"{source} initial prediction")])
-
-
-def proba_from_raw(n_raw: int, source: str) -> Step:
-    """Binary: expit pair [1 - p, p]; multiclass: softmax."""
-    if n_raw == 1:
-        return _inplace("logistic", source, 2, "miniml::logistic_pair_f32({y});")
-    return _inplace("softmax", source, n_raw, f"miniml::softmax_f32({{y}}, {{y}}, 1, {n_raw});",
-                    header="op_softmax.h", ops=3 * n_raw)
-
-
-def _classes_rule(n_raw: int, positive: str = "> 0.0f") -> str:
-    return f"{{y}}[0] {positive} ? 1 : 0" if n_raw == 1 else f"miniml::argmax_f32({{y}}, {n_raw})"
-
-
 def _one_output(est, what: str) -> None:
     if getattr(est, "n_outputs_", 1) != 1:
         raise UnsupportedOpError(f"{type(est).__name__} with {est.n_outputs_} outputs: {what} "
@@ -298,7 +270,7 @@ def gradient_boosting(est, namer: Namer) -> Head:
         return Head(raw, lambda x: est.predict(x).reshape(len(x), -1))
     return Head(
         raw + [proba_from_raw(k, source)], est.predict_proba, classes=est.classes_, class_steps=raw,
-        class_rule=_classes_rule(k, ">= 0.0f"), predict_class=lambda x: est.predict(x),
+        class_rule=classes_rule(k, ">= 0.0f"), predict_class=lambda x: est.predict(x),
     )
 
 
@@ -322,13 +294,13 @@ def hist_gradient_boosting(est, namer: Namer) -> Head:
     if not is_clf:
         link = type(est._loss.link).__name__
         if link == "LogLink":
-            raw.append(_inplace("exp", source, k, f"miniml::exp_inplace_f32({{y}}, {k});"))
+            raw.append(inplace("exp", source, k, f"miniml::exp_inplace_f32({{y}}, {k});"))
         elif link != "IdentityLink":
             raise UnsupportedOpError(f"{source}(loss={est.loss!r}): its {link} is not supported")
         return Head(raw, lambda x: est.predict(x).reshape(len(x), -1))
     return Head(
         raw + [proba_from_raw(k, source)], est.predict_proba, classes=est.classes_, class_steps=raw,
-        class_rule=_classes_rule(k), predict_class=lambda x: est.predict(x),
+        class_rule=classes_rule(k), predict_class=lambda x: est.predict(x),
     )
 
 
@@ -351,7 +323,7 @@ def isolation_forest(est, namer: Namer) -> Head:
     off = float_literal(est.offset_, "offset_")
     steps = [
         ensemble_step(trees, 1, source, namer),
-        _inplace("isolation_score", source, 1, f"miniml::isolation_score_f32({{y}}, {k}, {off});"),
+        inplace("isolation_score", source, 1, f"miniml::isolation_score_f32({{y}}, {k}, {off});"),
     ]
     return Head(steps, lambda x: est.decision_function(x).reshape(-1, 1))
 
