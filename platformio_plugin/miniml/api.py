@@ -1,9 +1,9 @@
 """export(): capture -> passes -> plan -> emit -> Report. Imports torch (via capture) when called."""
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -11,25 +11,14 @@ import numpy as np
 
 from .emit import check_model_name, emit_header
 from .emit.header import HeaderParts
-from .errors import OptionError
+from .errors import MinimlWarning, OptionError
 from .ir import Graph
-from .ops import KERNELS
+from .ops import KERNELS, inplace_pairs
+from .options import check_options
 from .passes import run_pipeline
 from .plan import MemoryPlan, plan_memory
 from .report import LayerRow, Report
 
-OPTIONS: Dict[str, Any] = {
-    "quantize": None,
-    "calibration": None,
-    "calibration_method": "minmax",  # int8 activation ranges: "minmax", "percentile" or "mse"
-    "on_device_learning": False,
-    "loss": "mse",
-    "learning_rate": 0.01,
-    "momentum": 0.0,
-    "trainable": None,
-    "golden": 0,
-    "seed": 0,
-}
 GOLDEN_TOLERANCE = 1e-4  # relative to max(|expected|, 1); covers libm differences between targets
 
 
@@ -50,23 +39,8 @@ class ExportContext:
     golden_reference: Optional[Callable[[np.ndarray], np.ndarray]] = None
     golden_tolerance: float = GOLDEN_TOLERANCE
     golden_note: str = ""
-
-
-def _check_options(options: Dict[str, Any]) -> Dict[str, Any]:
-    for k in options:
-        if k not in OPTIONS:
-            near = difflib.get_close_matches(k, list(OPTIONS), n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise OptionError(
-                f"unknown export option {k!r}{hint} (options: {', '.join(sorted(OPTIONS))})"
-            )
-    merged = {**OPTIONS, **options}
-    golden = merged["golden"]
-    if not isinstance(golden, int) or isinstance(golden, bool) or golden < 0:
-        raise OptionError(f"golden={golden!r}: give a number of golden vectors >= 0")
-    if merged["quantize"] not in (None, "int8"):
-        raise OptionError(f"quantize={merged['quantize']!r}: use None or 'int8'")
-    return merged
+    # The Report of the same model exported with other options (a stage's baseline figures).
+    reanalyze: Optional[Callable[[Dict[str, Any]], Report]] = None
 
 
 def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -85,8 +59,11 @@ def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _stages(g: Graph, ctx: ExportContext) -> Graph:
-    """Later stages plug in here: miniml.quant / miniml.train expose export_stage(graph, ctx)."""
-    for opt, module in (("quantize", "quant"), ("on_device_learning", "train")):
+    """Later stages plug in here: miniml.stream / miniml.int8 / miniml.train expose
+    export_stage(graph, ctx)."""
+    # streaming first: it refuses the option combinations it cannot stream before any work is done
+    for opt, module in (("streaming", "stream"), ("quantize", "int8"),
+                        ("on_device_learning", "train")):
         if not ctx.options.get(opt):
             continue
         try:
@@ -100,17 +77,29 @@ def _stages(g: Graph, ctx: ExportContext) -> Graph:
     return g
 
 
-def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any],
-           extend_header: Optional[Callable[..., None]] = None):
+def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
+    """_export_text(), with every MinimlWarning it raises also listed in the report."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MinimlWarning)
+        text, report = _export_text(model, example_input, name, options)
+    for w in caught:  # shown as they would have been, and kept in the report
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if issubclass(w.category, MinimlWarning):
+            report.warnings.append(str(w.message))
+    return text, report
+
+
+def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, Any],
+                 extend_header: Optional[Callable[..., None]] = None):
     from . import classic
 
     check_model_name(name)
-    if classic.is_sklearn(model):
-        return classic.build(model, example_input, name, options, _check_options, _build,
+    if classic.is_sklearn(model):  # scikit-learn: miniml/classic (MLPs come back here as nn.Modules)
+        return classic.build(model, example_input, name, options, check_options, _export_text,
                              GOLDEN_TOLERANCE)
     from .capture import capture, example_from_program
 
-    opts = _check_options(options)
+    opts = check_options(options)
     import torch
 
     if isinstance(model, torch.export.ExportedProgram) and example_input is None:
@@ -119,10 +108,11 @@ def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any],
     g = run_pipeline(g)
     in_shape = g.tensor(g.inputs[0]).shape
     ctx = ExportContext(name, opts, in_shape, _torch_runner(model), model=model)
+    ctx.reanalyze = lambda o: analyze(model, torch.zeros(in_shape), name, **o)
     if extend_header is not None:  # e.g. predict_class of a scikit-learn MLP
         ctx.extend.append(extend_header)
     g = _stages(g, ctx)
-    plan = plan_memory(g)
+    plan = plan_memory(g, inplace_pairs(g))
     golden = None
     provenance = f"torch {torch.__version__}"
     if opts["golden"]:
@@ -189,6 +179,14 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
 
 
 def export(model: Any, example_input: Any, name: str, out_dir: str, **options: Any) -> Report:
+    clash = [f for f in (os.listdir(out_dir) if os.path.isdir(out_dir) else [])
+             if f.lower() == f"{name}.h".lower() and f != f"{name}.h"]
+    if clash:
+        raise OptionError(
+            f"{out_dir} already holds {clash[0]}, another model whose name differs from {name!r} only "
+            "in case: one file on case-insensitive file systems and one include guard; pick another "
+            "name or remove it"
+        )
     text, report = _build(model, example_input, name, options)
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{name}.h")
@@ -200,6 +198,18 @@ def export(model: Any, example_input: Any, name: str, out_dir: str, **options: A
 
 def analyze(model: Any, example_input: Any, name: str, **options: Any) -> Report:
     return _build(model, example_input, name, options)[1]
+
+
+def int8_graph(model: Any, example_input: Any, **options: Any) -> Graph:
+    """The int8 IR graph export() would emit for these options (for inspection and tests); run it
+    with miniml.int8.predict(graph, inputs)."""
+    from .capture import capture
+    from .int8 import export_stage
+
+    opts = check_options({**options, "quantize": "int8"})
+    g = run_pipeline(capture(model, example_input))
+    ctx = ExportContext("int8_graph", opts, g.tensor(g.inputs[0]).shape, _torch_runner(model))
+    return export_stage(g, ctx)
 
 
 def build_header(model: Any, example_input: Any, name: str, **options: Any) -> Tuple[str, Report]:

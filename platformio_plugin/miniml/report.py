@@ -32,6 +32,7 @@ class Report:
     layers: List[LayerRow] = field(default_factory=list)
     header_path: str = ""
     memory_plan: str = ""
+    warnings: List[str] = field(default_factory=list)  # MinimlWarning messages of the export
     work_unit: str = "MACs"  # what `macs` counts: "operations" for scikit-learn models (comparisons too)
 
     def format_table(self) -> str:

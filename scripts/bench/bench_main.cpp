@@ -1,10 +1,12 @@
 // Benchmark firmware for one exported model (scripts/bench.py): marks predict(), predict_int8() and learn() as
 // counter regions (scripts/counters/miniml_bench.h) in that order, and measures the peak stack by painting.
-// Built with -DBENCH_HEADER="<name>.h" -DBENCH_NS=<name> [-DBENCH_INT8] [-DBENCH_LEARN_MSE | -DBENCH_LEARN_CE];
+// Built with -DBENCH_HEADER="<name>.h" -DBENCH_NS=<name> [-DBENCH_INT8] [-DBENCH_LEARN_MSE | -DBENCH_LEARN_CE]
+// [-DBENCH_STEP] (streaming: one step() after reset_state(), on the input's first time step, is the last region);
 // bench_data.h (generated) holds the input (and target) in flash. Prints "bench: stack N out HEX" at the end.
 #include <stdint.h>
 #include <string.h>
 
+#include "miniml/board_io.h"
 #include "miniml_bench.h"
 #include BENCH_HEADER
 #include "bench_data.h"
@@ -15,18 +17,10 @@ MINIML_BENCH_STORAGE
 #include <avr/io.h>
 extern "C" char __heap_start;  // avr-libc: first byte after .bss/.noinit
 #define BENCH_STACK_TOP (static_cast<uintptr_t>(RAMEND) + 1u)
-static void bench_putc(char c) {
-  UCSR0B = static_cast<uint8_t>(1u << TXEN0);
-  while (!(UCSR0A & (1u << UDRE0))) {
-  }
-  UDR0 = static_cast<uint8_t>(c);
-}
 #else
-#include <stdio.h>
 extern "C" char __heap_start;  // picolibc: first byte after .bss
 extern "C" char __stack;       // picolibc: initial stack pointer (top of RAM)
 #define BENCH_STACK_TOP (reinterpret_cast<uintptr_t>(&__stack))
-static void bench_putc(char c) { putchar(c); }
 #endif
 
 static const uint8_t kPaint = 0xA5;
@@ -40,6 +34,9 @@ static int8_t output_s8[BENCH_NS::kOutputSize];
 #endif
 #if defined(BENCH_LEARN_MSE)
 static float target[BENCH_NS::kOutputSize];
+#endif
+#if defined(BENCH_STEP)
+static float step_output[BENCH_NS::kStepOutputSize];
 #endif
 
 // Fills the free RAM between the end of .bss and a margin below this function's frame with kPaint.
@@ -56,16 +53,6 @@ __attribute__((noinline)) static uint32_t stack_used() {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(&__heap_start);
   while (*p == kPaint) ++p;
   return static_cast<uint32_t>(BENCH_STACK_TOP - reinterpret_cast<uintptr_t>(p));
-}
-
-static void put_u32(uint32_t v) {
-  char d[10];
-  int n = 0;
-  do {
-    d[n++] = static_cast<char>('0' + static_cast<char>(v % 10u));
-    v /= 10u;
-  } while (v != 0u);
-  while (n > 0) bench_putc(d[--n]);
 }
 
 int main() {
@@ -92,6 +79,13 @@ int main() {
 #else
   const float loss = 0.0f;
 #endif
+#if defined(BENCH_STEP)
+  model.reset_state();
+  miniml_bench_begin();
+  model.step(input, step_output);
+  miniml_bench_end();
+  memcpy(output, step_output, sizeof(step_output) < sizeof(output) ? sizeof(step_output) : sizeof(output));
+#endif
   const uint32_t used = stack_used();
   // A checksum of the outputs and the loss, so two runs (and two targets) can be compared.
   uint32_t sum = 2166136261u;
@@ -99,12 +93,11 @@ int main() {
   for (uint32_t i = 0; i < sizeof(output); ++i) sum = (sum ^ bytes[i]) * 16777619u;
   bytes = reinterpret_cast<const uint8_t*>(&loss);
   for (uint32_t i = 0; i < sizeof(loss); ++i) sum = (sum ^ bytes[i]) * 16777619u;
-  const char* text = "bench: stack ";
-  while (*text) bench_putc(*text++);
-  put_u32(used);
-  text = " sum ";
-  while (*text) bench_putc(*text++);
-  put_u32(sum);
-  bench_putc('\n');
+  miniml::io::begin();  // after the measured regions and the stack count
+  miniml::io::print("bench: stack ");
+  miniml::io::print_uint(used);
+  miniml::io::print(" sum ");
+  miniml::io::print_uint(sum);
+  miniml::io::put('\n');
   return 0;
 }

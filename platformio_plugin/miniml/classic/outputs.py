@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..emit.literals import float_literal
+from ..literals import float_literal
 from .model import Namer, Step, rom_f32
 
 

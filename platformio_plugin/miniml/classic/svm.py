@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..emit.literals import float_literal
+from ..literals import float_literal
 from ..errors import UnsupportedOpError
 from .linear import linear_step
 from .model import Head, Namer, Step, rom_f32, rom_uint

@@ -15,7 +15,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from ..emit.header import RomArray
-from ..emit.literals import float_literal
+from ..literals import float_literal
 from ..errors import UnsupportedOpError
 from ..ir import DType
 from .model import Head, Namer, Step, rom_f32, rom_uint, smallest_uint

@@ -176,7 +176,7 @@ int main() {
 
 def run_uno(group: str, r: Run, rows: int) -> Tuple[np.ndarray, np.ndarray, int]:
     """(outputs, classes, flash bytes) of r's first `rows` rows on the simulated Uno (simavr)."""
-    from miniml.emit.literals import float_array_body
+    from miniml.literals import float_array_body
 
     out = os.path.join(BUILD, "classic", group, r.name + "_uno")
     os.makedirs(out, exist_ok=True)
