@@ -125,21 +125,16 @@ def class_agreement(r: Run) -> Tuple[float, List[int]]:
 UNO_FIRMWARE = r"""
 // Runs one exported model on rows kept in flash; prints each output float as 8 hex digits
 // (little-endian bytes), then the predict_class index, one row per line, then stops.
-#include <avr/io.h>
+#include <string.h>
 #include <avr/pgmspace.h>
-#include <avr/sleep.h>
-#include <avr/interrupt.h>
+#include "miniml/board_io.h"
 #include "MODEL.h"
 #include "rows.h"
 
-static void put(char c) {
-  while (!(UCSR0A & (1 << UDRE0))) {}
-  UDR0 = c;
-}
 static void put_hex(uint8_t v) {
   const char* h = "0123456789abcdef";
-  put(h[v >> 4]);
-  put(h[v & 15]);
+  miniml::io::put(h[v >> 4]);
+  miniml::io::put(h[v & 15]);
 }
 static void put_float(float f) {
   uint8_t b[4];
@@ -150,26 +145,20 @@ static void put_float(float f) {
 static NS::Model model;
 
 int main() {
-  UBRR0H = 0;
-  UBRR0L = 8;
-  UCSR0B = (1 << TXEN0);
-  UCSR0C = (1 << UCSZ01) | (1 << UCSZ00);
+  miniml::io::begin();
   static float x[NS::kInputSize];
   static float y[NS::kOutputSize];
   for (uint8_t s = 0; s < kRows; ++s) {
     for (uint16_t i = 0; i < NS::kInputSize; ++i) x[i] = pgm_read_float(&kRowData[s][i]);
     model.predict(x, y);
-    put('R');
+    miniml::io::put('R');
     for (uint16_t i = 0; i < NS::kOutputSize; ++i) put_float(y[i]);
-    put(' ');
+    miniml::io::put(' ');
     put_hex(static_cast<uint8_t>(CLASS_OF(model, x)));
-    put('\n');
+    miniml::io::put('\n');
   }
-  put('E');
-  put('\n');
-  cli();
-  sleep_cpu();
-  return 0;
+  miniml::io::print("E\n");
+  return miniml::io::finish(0);
 }
 """
 
