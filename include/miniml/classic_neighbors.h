@@ -22,8 +22,8 @@ inline float minkowski_pow_f32(const float* x, const float* row, index_t n, uint
 
 // The k nearest training rows, nearest first; on equal distances the earlier row comes first.
 // train: [n_samples][n_features] in flash. best_dist, best_index: [k] in RAM (distance to the power p).
-inline void knn_search_f32(const float* input, const float* train, index_t n_samples, index_t n_features,
-                           index_t k, uint8_t p, float* best_dist, uint16_t* best_index) {
+inline void knn_search_f32(const float* input, const float* train, index_t n_samples, index_t n_features, index_t k,
+                           uint8_t p, float* best_dist, uint16_t* best_index) {
   index_t found = 0;
   for (index_t s = 0; s < n_samples; ++s) {
     const float d = minkowski_pow_f32(input, train + static_cast<uint32_t>(s) * n_features, n_features, p);
@@ -82,9 +82,8 @@ inline void knn_regress_f32(const float* best_dist, const uint16_t* best_index, 
 // NearestCentroid scores: output[c] = -dist(x * inv_scale, centroid_c * inv_scale)^2 + bias[c], with the
 // Euclidean (p = 2) or Manhattan (p = 1) distance. centroid: [n_classes][n_features]; inv_scale: [n_features]
 // or nullptr (1); bias: [n_classes] or nullptr (0); all in flash.
-inline void centroid_scores_f32(const float* input, const float* centroid, const float* inv_scale,
-                                const float* bias, index_t n_classes, index_t n_features, uint8_t p,
-                                float* output) {
+inline void centroid_scores_f32(const float* input, const float* centroid, const float* inv_scale, const float* bias,
+                                index_t n_classes, index_t n_features, uint8_t p, float* output) {
   for (index_t c = 0; c < n_classes; ++c) {
     const float* row = centroid + static_cast<uint32_t>(c) * n_features;
     float acc = 0.0f;

@@ -12,8 +12,7 @@ namespace miniml {
 
 // StandardScaler, RobustScaler, MaxAbsScaler: output[i] = (input[i] - center[i]) / scale[i].
 // center: [n] in flash or nullptr (0); scale: [n] in flash, never 0 (scikit-learn stores 1 there).
-inline void standardize_f32(const float* input, const float* center, const float* scale, float* output,
-                            index_t n) {
+inline void standardize_f32(const float* input, const float* center, const float* scale, float* output, index_t n) {
   for (index_t i = 0; i < n; ++i) {
     const float c = center ? rom_read(&center[i]) : 0.0f;
     output[i] = (input[i] - c) / rom_read(&scale[i]);
@@ -21,8 +20,7 @@ inline void standardize_f32(const float* input, const float* center, const float
 }
 
 // MinMaxScaler: output[i] = input[i] * scale[i] + offset[i] (scikit-learn's scale_ and min_).
-inline void scale_shift_f32(const float* input, const float* scale, const float* offset, float* output,
-                            index_t n) {
+inline void scale_shift_f32(const float* input, const float* scale, const float* offset, float* output, index_t n) {
   for (index_t i = 0; i < n; ++i) output[i] = input[i] * rom_read(&scale[i]) + rom_read(&offset[i]);
 }
 
@@ -34,9 +32,12 @@ inline void normalize_f32(const float* input, float* output, index_t n, NormKind
   float s = 0.0f;
   for (index_t i = 0; i < n; ++i) {
     const float a = input[i] < 0.0f ? -input[i] : input[i];
-    if (norm == kNormL1) s += a;
-    else if (norm == kNormL2) s += a * a;
-    else if (a > s) s = a;
+    if (norm == kNormL1)
+      s += a;
+    else if (norm == kNormL2)
+      s += a * a;
+    else if (a > s)
+      s = a;
   }
   if (norm == kNormL2) s = static_cast<float>(sqrtf(s));
   if (s == 0.0f) s = 1.0f;

@@ -41,8 +41,8 @@ inline Ref tree_leaf(const Feat* feature, const int32_t* threshold_key, const Re
 // Trees: a class with static `Ref leaf(index_t tree, const float* input)` (node arrays or if/else code).
 // leaf_values: [n_leaves][width] float32 in flash. output: [groups * width] in RAM, overwritten.
 template <class Trees>
-inline void tree_sum_f32(const float* input, const float* leaf_values, index_t n_trees, index_t groups,
-                         index_t width, float* output) {
+inline void tree_sum_f32(const float* input, const float* leaf_values, index_t n_trees, index_t groups, index_t width,
+                         float* output) {
   for (index_t i = 0; i < groups * width; ++i) output[i] = 0.0f;
   index_t group = 0;
   for (index_t t = 0; t < n_trees; ++t) {

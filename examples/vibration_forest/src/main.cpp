@@ -1,9 +1,9 @@
 // Vibration monitoring with a random forest (model.py -> forest.skops, exported by the build hook): the board
 // computes 9 statistical features of each 64-sample window (include/vibration_features.h) and the forest
 // classifies them as normal / imbalance / bearing fault.
-#include "miniml/board_io.h"
 #include "forest.h"
 #include "forest_app.h"
+#include "miniml/board_io.h"
 
 static forest::Model model;
 

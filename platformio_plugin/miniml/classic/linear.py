@@ -42,7 +42,7 @@ def classifier(est, namer: Namer) -> Head:
     dec = linear_step(w, b, source, namer)
     k = dec.width
     steps = [dec]
-    reference = lambda x: est.decision_function(x).reshape(len(x), -1)
+    reference = lambda x: est.decision_function(x).reshape(len(x), -1)  # noqa: E731
     if source == "LogisticRegression":
         steps.append(proba_from_raw(k, source))
         reference = est.predict_proba
