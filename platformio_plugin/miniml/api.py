@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from .emit import check_model_name, emit_header
 from .emit.header import HeaderParts
-from .errors import OptionError
+from .errors import MinimlWarning, OptionError
 from .ir import Graph
 from .ops import KERNELS, inplace_pairs
 from .options import check_options
@@ -77,6 +78,18 @@ def _stages(g: Graph, ctx: ExportContext) -> Graph:
 
 
 def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
+    """_export_text(), with every MinimlWarning it raises also listed in the report."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MinimlWarning)
+        text, report = _export_text(model, example_input, name, options)
+    for w in caught:  # shown as they would have been, and kept in the report
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if issubclass(w.category, MinimlWarning):
+            report.warnings.append(str(w.message))
+    return text, report
+
+
+def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     from .capture import capture, example_from_program
 
     check_model_name(name)
@@ -158,6 +171,14 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
 
 
 def export(model: Any, example_input: Any, name: str, out_dir: str, **options: Any) -> Report:
+    clash = [f for f in (os.listdir(out_dir) if os.path.isdir(out_dir) else [])
+             if f.lower() == f"{name}.h".lower() and f != f"{name}.h"]
+    if clash:
+        raise OptionError(
+            f"{out_dir} already holds {clash[0]}, another model whose name differs from {name!r} only "
+            "in case: one file on case-insensitive file systems and one include guard; pick another "
+            "name or remove it"
+        )
     text, report = _build(model, example_input, name, options)
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{name}.h")

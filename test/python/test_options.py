@@ -23,7 +23,7 @@ def test_cli_flags_equal_the_table():
         assert action.option_strings == [opt.flag]
         assert tuple(action.choices or ()) == opt.choices
         assert (action.nargs == 0) == (opt.kind == "bool")
-    own = {"help", "model", "name", "out", "report_json"}
+    own = {"help", "debug", "model", "name", "out", "report_json"}
     assert set(actions) - own == {o.name for o in cli}
 
 
