@@ -140,10 +140,12 @@ inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
 #elif defined(__AVR__)
   return detail::srdhm_parts(a, b);
 #else
+  // TFLite's (ab + nudge) / 2^31 (truncating; nudge 2^30 for ab >= 0, 1 - 2^30 below) equals
+  // floor((ab + 2^30) / 2^31) in both cases: for ab < 0, trunc(t / 2^31) = floor((t + 2^31 - 1) / 2^31)
+  // with t = ab + 1 - 2^30 < 0. One multiply-accumulate and a shift (smlal on Arm) instead of a
+  // sign-dependent nudge and a truncating division.
   const int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
-  const int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : (INT64_C(1) - (INT64_C(1) << 30));
-  // Division, not a shift: it truncates toward zero, which together with the nudge is TFLite's rounding.
-  return static_cast<int32_t>((ab + nudge) / (INT64_C(1) << 31));
+  return static_cast<int32_t>((ab + (INT64_C(1) << 30)) >> 31);
 #endif
 }
 
@@ -202,6 +204,15 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
     v >>= e;
     return (v + 1) >> 1;
   }
+#else
+  // The same both-roundings-at-once form on 32-bit cores (one smlal and a few ALU ops on Arm instead of
+  // the high product, then mask / threshold rounding; every requantisation of a conv output runs it).
+  if (right >= 2 && !(multiplier == INT32_MIN && scaled == INT32_MIN)) {
+    const int64_t q = static_cast<int64_t>(scaled) * multiplier + (INT64_C(1) << 30);
+    int32_t hi = static_cast<int32_t>(q >> 32);
+    if (hi < 0 && static_cast<uint32_t>(q) < UINT32_C(0x80000000)) --hi;  // Q < 0: - 2^31
+    return ((hi >> (right - 2)) + 1) >> 1;
+  }
 #endif
   return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(scaled, multiplier), right);
 }
@@ -213,6 +224,28 @@ inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32
   if (v < act_min) v = act_min;
   if (v > act_max) v = act_max;
   return static_cast<int8_t>(v);
+}
+
+// requantize_s8 for the kernels' hot loops (conv2d_s8): on 32-bit cores the common case (shift <= -2, as
+// for any multiplier below 1/2) inline, in the both-roundings-at-once form of
+// multiply_by_quantized_multiplier; everything else, and AVR, calls requantize_s8. Same results.
+#if defined(__GNUC__) && !defined(__AVR__)
+__attribute__((always_inline))
+#endif
+inline int8_t requantize_hot_s8(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point,
+                                int32_t act_min, int32_t act_max) {
+#if !defined(__AVR__)
+  if (shift <= -2 && multiplier != INT32_MIN) {
+    const int64_t q = static_cast<int64_t>(acc) * multiplier + (INT64_C(1) << 30);
+    int32_t hi = static_cast<int32_t>(q >> 32);
+    if (hi < 0 && static_cast<uint32_t>(q) < UINT32_C(0x80000000)) --hi;
+    int32_t v = (((hi >> (-shift - 2)) + 1) >> 1) + output_zero_point;
+    if (v < act_min) v = act_min;
+    if (v > act_max) v = act_max;
+    return static_cast<int8_t>(v);
+  }
+#endif
+  return requantize_s8(acc, multiplier, shift, output_zero_point, act_min, act_max);
 }
 
 }  // namespace miniml

@@ -5,6 +5,7 @@
 #define MINIML_OP_CONV_S8_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #include "core_dot.h"
 #include "core_fixedpoint.h"
@@ -142,6 +143,231 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
   return acc + static_cast<int32_t>(c.pad) * pad_sum;
 }
 
+// Largest window (in_channels * kernel_h * kernel_w taps) conv2d_s8 runs as a matrix product: two
+// windows of int8 live on the stack (2 * MINIML_IM2COL_MAX bytes); larger ones take the window path.
+#ifndef MINIML_IM2COL_MAX
+#define MINIML_IM2COL_MAX 576
+#endif
+
+// The shape of one convolution, for the im2col path.
+struct ConvShape {
+  index_t in_channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w;
+  sindex_t padding_h, padding_w;
+};
+
+// col = the window of output (oy, ox) in the weight layout [in_channels][kernel_h][kernel_w]; a tap in the
+// padding reads pad (the input zero point: the bias is folded, see conv2d_s8).
+inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index_t ox, int8_t pad,
+                      int8_t* col) {
+  const index_t plane = static_cast<index_t>(s.in_h * s.in_w);
+  const sindex_t y0 = static_cast<sindex_t>(static_cast<sindex_t>(oy * s.stride_h) - s.padding_h);
+  const sindex_t x0 = static_cast<sindex_t>(static_cast<sindex_t>(ox * s.stride_w) - s.padding_w);
+  const sindex_t in_h = static_cast<sindex_t>(s.in_h), in_w = static_cast<sindex_t>(s.in_w);
+  if (s.kernel_h == 1 && s.kernel_w == 1) {  // pointwise: one strided gather
+    const bool inside = y0 >= 0 && y0 < in_h && x0 >= 0 && x0 < in_w;
+    const int8_t* p = input + (inside ? y0 * in_w + x0 : 0);
+    for (index_t ic = 0; ic < s.in_channels; ++ic, p += plane) col[ic] = inside ? *p : pad;
+    return;
+  }
+  const sindex_t span_w = static_cast<sindex_t>(s.dilation_w * (s.kernel_w - 1) + 1);
+  const bool x_inside = s.dilation_w == 1 && x0 >= 0 && x0 + span_w <= in_w;
+  for (index_t ic = 0; ic < s.in_channels; ++ic, input += plane) {
+    sindex_t iy = y0;
+    for (index_t ky = 0; ky < s.kernel_h; ++ky, iy = static_cast<sindex_t>(iy + s.dilation_h)) {
+      const int8_t* row = input + iy * in_w;
+      if (iy < 0 || iy >= in_h) {
+        for (index_t kx = 0; kx < s.kernel_w; ++kx) *col++ = pad;
+      } else if (x_inside) {
+        for (index_t kx = 0; kx < s.kernel_w; ++kx) *col++ = row[x0 + static_cast<sindex_t>(kx)];
+      } else {
+        sindex_t ix = x0;
+        for (index_t kx = 0; kx < s.kernel_w; ++kx, ix = static_cast<sindex_t>(ix + s.dilation_w)) {
+          *col++ = ix >= 0 && ix < in_w ? row[ix] : pad;
+        }
+      }
+    }
+  }
+}
+
+// conv2d_s8 for groups == 1 as a matrix product: two output pixels' windows gathered into columns, then
+// two output channels at a time against both (dot_2x2_s8), so every loaded value feeds two MACs and the
+// shape-dependent work is paid once per pixel pair, not per tap. The same integers as the window path.
+template <class Mem>
+inline void conv2d_s8_im2col(const ConvShape& s, const int8_t* input, const int8_t* weight,
+                             const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
+                             int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                             index_t out_channels, index_t out_h, index_t out_w, int8_t* output) {
+  int8_t col[2 * MINIML_IM2COL_MAX];
+  const index_t taps = static_cast<index_t>(s.in_channels * s.kernel_h * s.kernel_w);
+  const index_t pixels = static_cast<index_t>(out_h * out_w);
+  index_t oy = 0, ox = 0;
+  for (index_t p = 0; p < pixels; p += 2) {
+    const bool two = p + 1 < pixels;
+    for (index_t c = 0; c < 2; ++c) {  // the second column repeats the first past the last pixel
+      im2col_s8(s, input, oy, ox, pad, col + c * taps);
+      if (c == 0 && !two) break;
+      if (++ox == out_w) {
+        ox = 0;
+        ++oy;
+      }
+    }
+    if (!two) {
+      for (index_t i = 0; i < taps; ++i) col[taps + i] = col[i];
+    }
+    const int8_t* w = weight;
+    int8_t* out = output + p;
+    index_t oc = 0;
+    for (; oc + 2 <= out_channels; oc += 2, w += 2 * taps, out += 2 * pixels) {
+      const int32_t b0 = Mem::read(bias + oc), b1 = Mem::read(bias + oc + 1);
+      int32_t acc[4] = {b0, b0, b1, b1};
+      dot_2x2_s8<Mem>(col, w, taps, acc);
+      const int32_t m0 = Mem::read(multiplier + oc), m1 = Mem::read(multiplier + oc + 1);
+      const int8_t s0 = Mem::read(shift + oc), s1 = Mem::read(shift + oc + 1);
+      out[0] = requantize_hot_s8(acc[0], m0, s0, output_zero_point, act_min, act_max);
+      out[pixels] = requantize_hot_s8(acc[2], m1, s1, output_zero_point, act_min, act_max);
+      if (two) {
+        out[1] = requantize_hot_s8(acc[1], m0, s0, output_zero_point, act_min, act_max);
+        out[pixels + 1] = requantize_hot_s8(acc[3], m1, s1, output_zero_point, act_min, act_max);
+      }
+    }
+    if (oc < out_channels) {  // odd channel count: the last channel alone
+      const int32_t b = Mem::read(bias + oc), m = Mem::read(multiplier + oc);
+      const int8_t sh = Mem::read(shift + oc);
+      out[0] = requantize_s8(dot_s8<Mem>(col, w, taps, b), m, sh, output_zero_point, act_min, act_max);
+      if (two) {
+        out[1] = requantize_s8(dot_s8<Mem>(col + taps, w, taps, b), m, sh, output_zero_point, act_min,
+                               act_max);
+      }
+    }
+  }
+}
+
+// Depthwise path: the stack buffer of padded input rows (a band of kernel_h rows at least, so
+// kernel_h * (in_w + 2 padding_w) must fit) and the largest filter it keeps on the stack.
+#ifndef MINIML_DEPTHWISE_BUFFER
+#define MINIML_DEPTHWISE_BUFFER 1536
+#endif
+constexpr index_t kDepthwiseTaps = 64;
+
+// a0, a1 + the windows at row and row + step of a band of padded rows (pitch bytes apart), kernel_h x
+// kernel_w taps; w: the filter as int16.
+MINIML_ALWAYS_INLINE void depthwise_pair_s8(const int8_t* row, index_t pitch, index_t step, const int16_t* w,
+                                            index_t kernel_h, index_t kernel_w, int32_t& a0, int32_t& a1) {
+  for (index_t ky = 0; ky < kernel_h; ++ky, row += pitch) {
+    for (index_t kx = 0; kx < kernel_w; ++kx) {
+      const int32_t wt = *w++;
+      a0 += static_cast<int32_t>(row[kx]) * wt;
+      a1 += static_cast<int32_t>(row[kx + step]) * wt;
+    }
+  }
+}
+
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+// The 3-wide case at stride 1 or 2 on the DSP extension: one word of the row feeds both windows, split by
+// SXTB16 into even and odd taps and re-paired by PKH so that an SMLAD takes two taps; wp holds per row
+// (w0, w1) as int16 lanes, then w2.
+MINIML_ALWAYS_INLINE void depthwise3_pair_s8(const int8_t* row, index_t pitch, index_t step, const uint32_t* wp,
+                                             index_t kernel_h, int32_t& a0, int32_t& a1) {
+  for (index_t ky = 0; ky < kernel_h; ++ky, row += pitch, wp += 2) {
+    uint32_t x;
+    memcpy(&x, row, 4);
+    const uint32_t e = sxtb16(x), o = sxtb16_ror8(x);  // (r0, r2), (r1, r3)
+    a0 = smlatb(e, wp[1], smlad(pkhbt_lsl16(e, o), wp[0], a0));
+    if (step == 1) {
+      a1 = smlatb(o, wp[1], smlad(pkhbt(o, e), wp[0], a1));  // (r1, r2) . (w0, w1) + r3 w2
+    } else {
+      a1 = smlad(pkhtb_asr16(o, e), wp[0], a1) + static_cast<int32_t>(row[4]) * static_cast<int16_t>(wp[1]);
+    }
+  }
+}
+#endif
+
+// conv2d_s8 for groups == in_channels == out_channels (depthwise, multiplier 1) and dilation 1, channel
+// by channel: a band of input rows is copied into a stack buffer with its padding (the zero point, which
+// the folded bias expects), so every window is inside the buffer and no tap is tested; outputs come two at
+// a time, sharing each weight. The same integers as the window path.
+template <class Mem>
+inline void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input, const int8_t* weight,
+                                const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
+                                int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                index_t out_h, index_t out_w, int8_t* output) {
+  int8_t buf[MINIML_DEPTHWISE_BUFFER + 4];  // + 4: word reads of the last window may pass its end
+  memset(buf + MINIML_DEPTHWISE_BUFFER, 0, 4);
+  int16_t w[kDepthwiseTaps];
+  const index_t kh = s.kernel_h, kw = s.kernel_w, in_w = s.in_w, stride_w = s.stride_w;
+  const index_t taps = static_cast<index_t>(kh * kw);
+  const index_t pw = static_cast<index_t>(s.padding_w), pitch = static_cast<index_t>(in_w + 2 * pw);
+  // Output rows per band: their input rows (band - 1) * stride_h + kernel_h fill the buffer.
+  index_t band = static_cast<index_t>((MINIML_DEPTHWISE_BUFFER / pitch - kh) / s.stride_h + 1);
+  if (band > out_h) band = out_h;
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+  uint32_t wp[2 * kDepthwiseTaps / 3];
+  const bool dsp3 = kw == 3 && (stride_w == 1 || stride_w == 2);
+#endif
+  for (index_t c = 0; c < s.in_channels; ++c, input += s.in_h * in_w, weight += taps) {
+    for (index_t t = 0; t < taps; ++t) w[t] = Mem::read(weight + t);
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+    if (dsp3) {
+      for (index_t ky = 0; ky < kh; ++ky) {
+        wp[2 * ky] = static_cast<uint16_t>(w[3 * ky]) | static_cast<uint32_t>(static_cast<uint16_t>(w[3 * ky + 1])) << 16;
+        wp[2 * ky + 1] = static_cast<uint16_t>(w[3 * ky + 2]);
+      }
+    }
+#endif
+    const int32_t b = Mem::read(bias + c), m = Mem::read(multiplier + c);
+    const int8_t sh = Mem::read(shift + c);
+    int8_t* out = output + c * out_h * out_w;
+    for (index_t oy0 = 0; oy0 < out_h; oy0 = static_cast<index_t>(oy0 + band)) {
+      const index_t rows_out = out_h - oy0 < band ? static_cast<index_t>(out_h - oy0) : band;
+      const index_t rows_in = static_cast<index_t>((rows_out - 1) * s.stride_h + kh);
+      sindex_t iy = static_cast<sindex_t>(static_cast<sindex_t>(oy0 * s.stride_h) - s.padding_h);
+      int8_t* dst = buf;
+      for (index_t r = 0; r < rows_in; ++r, ++iy, dst += pitch) {
+        if (iy < 0 || iy >= static_cast<sindex_t>(s.in_h)) {
+          memset(dst, pad, pitch);
+        } else {
+          memset(dst, pad, pw);
+          memcpy(dst + pw, input + iy * static_cast<sindex_t>(in_w), in_w);
+          memset(dst + pw + in_w, pad, pw);
+        }
+      }
+      for (index_t oy = 0; oy < rows_out; ++oy) {
+        const int8_t* row = buf + oy * s.stride_h * pitch;
+        index_t ox = 0;
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+        if (dsp3) {
+          for (; ox + 2 <= out_w; ox += 2, row += 2 * stride_w) {
+            int32_t a0 = b, a1 = b;
+            depthwise3_pair_s8(row, pitch, stride_w, wp, kh, a0, a1);
+            *out++ = requantize_hot_s8(a0, m, sh, output_zero_point, act_min, act_max);
+            *out++ = requantize_hot_s8(a1, m, sh, output_zero_point, act_min, act_max);
+          }
+        }
+#endif
+        for (; ox + 2 <= out_w; ox += 2, row += 2 * stride_w) {
+          int32_t a0 = b, a1 = b;
+          depthwise_pair_s8(row, pitch, stride_w, w, kh, kw, a0, a1);
+          *out++ = requantize_hot_s8(a0, m, sh, output_zero_point, act_min, act_max);
+          *out++ = requantize_hot_s8(a1, m, sh, output_zero_point, act_min, act_max);
+        }
+        if (ox < out_w) {  // odd width: the last window as the first of a pair (the second is dropped)
+          int32_t a0 = b, a1 = b;
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+          if (dsp3) {
+            depthwise3_pair_s8(row, pitch, 1, wp, kh, a0, a1);  // reads 1 byte past the window: buf's slack
+          } else {
+            depthwise_pair_s8(row, pitch, 0, w, kh, kw, a0, a1);
+          }
+#else
+          depthwise_pair_s8(row, pitch, 0, w, kh, kw, a0, a1);
+#endif
+          *out++ = requantize_s8(a0, m, sh, output_zero_point, act_min, act_max);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace detail
 
 // output[oc][oy][ox] = clamp(requant(bias[oc] + sum input[ic][iy][ix] * weight[oc][ic'][ky][kx])),
@@ -168,6 +394,28 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
       static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1);
   const index_t group_in = static_cast<index_t>(in_channels / groups);
   const index_t group_out = static_cast<index_t>(out_channels / groups);
+#if !defined(__AVR__)
+  if (groups == 1 && in_channels * kernel_h * kernel_w <= MINIML_IM2COL_MAX) {
+    const detail::ConvShape shape = {in_channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w,
+                                     dilation_h, dilation_w, static_cast<sindex_t>(padding_h),
+                                     static_cast<sindex_t>(padding_w)};
+    detail::conv2d_s8_im2col<Mem>(shape, input, weight, bias, multiplier, shift,
+                                  static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
+                                  act_max, out_channels, out_h, out_w, output);
+    return;
+  }
+  if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
+      kernel_h * kernel_w <= detail::kDepthwiseTaps &&
+      kernel_h * (in_w + 2 * padding_w) <= MINIML_DEPTHWISE_BUFFER) {
+    const detail::ConvShape shape = {in_channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w,
+                                     dilation_h, dilation_w, static_cast<sindex_t>(padding_h),
+                                     static_cast<sindex_t>(padding_w)};
+    detail::depthwise_conv2d_s8<Mem>(shape, input, weight, bias, multiplier, shift,
+                                     static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
+                                     act_max, out_h, out_w, output);
+    return;
+  }
+#endif
   detail::ConvWindow c;
   c.in_h = in_h;
   c.in_w = in_w;
