@@ -226,27 +226,38 @@ inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32
   return static_cast<int8_t>(v);
 }
 
-// requantize_s8 for the kernels' hot loops (conv2d_s8): on 32-bit cores the common case (shift <= -2, as
-// for any multiplier below 1/2) inline, in the both-roundings-at-once form of
-// multiply_by_quantized_multiplier; everything else, and AVR, calls requantize_s8. Same results.
-#if defined(__GNUC__) && !defined(__AVR__)
-__attribute__((always_inline))
-#endif
-inline int8_t requantize_hot_s8(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point,
-                                int32_t act_min, int32_t act_max) {
+// requantize_s8 for one output channel's many outputs (the conv kernels' hot loops): the channel's
+// constants are looked at once. On 32-bit cores the common case (shift <= -2, any multiplier below 1/2)
+// runs inline in the both-roundings-at-once form of multiply_by_quantized_multiplier, with the sign of
+// acc for the sign of Q (equal for multiplier >= 0: Q = acc m + 2^30 is >= 2^30 for acc >= 0 and <= 0
+// for acc < 0, and Q = 0 rounds to 0 either way); everything else, and AVR, calls requantize_s8.
+struct ChannelRequant {
+  int32_t multiplier, output_zero_point, act_min, act_max;
+  int8_t shift;
+  bool fast;
+  ChannelRequant(int32_t m, int8_t s, int32_t zp, int32_t lo, int32_t hi)
+      : multiplier(m), output_zero_point(zp), act_min(lo), act_max(hi), shift(s), fast(false) {
 #if !defined(__AVR__)
-  if (shift <= -2 && multiplier != INT32_MIN) {
-    const int64_t q = static_cast<int64_t>(acc) * multiplier + (INT64_C(1) << 30);
-    int32_t hi = static_cast<int32_t>(q >> 32);
-    if (hi < 0 && static_cast<uint32_t>(q) < UINT32_C(0x80000000)) --hi;
-    int32_t v = (((hi >> (-shift - 2)) + 1) >> 1) + output_zero_point;
-    if (v < act_min) v = act_min;
-    if (v > act_max) v = act_max;
-    return static_cast<int8_t>(v);
-  }
+    fast = s <= -2 && m >= 0;
 #endif
-  return requantize_s8(acc, multiplier, shift, output_zero_point, act_min, act_max);
-}
+  }
+#if defined(__GNUC__) && !defined(__AVR__)
+  __attribute__((always_inline))
+#endif
+  int8_t operator()(int32_t acc) const {
+#if !defined(__AVR__)
+    if (fast) {
+      const int64_t nudge = acc < 0 ? -(INT64_C(1) << 30) : (INT64_C(1) << 30);  // - 2^31 [Q < 0] folded in
+      const int32_t hi = static_cast<int32_t>((static_cast<int64_t>(acc) * multiplier + nudge) >> 32);
+      int32_t v = (((hi >> (-shift - 2)) + 1) >> 1) + output_zero_point;
+      if (v < act_min) v = act_min;
+      if (v > act_max) v = act_max;
+      return static_cast<int8_t>(v);
+    }
+#endif
+    return requantize_s8(acc, multiplier, shift, output_zero_point, act_min, act_max);
+  }
+};
 
 }  // namespace miniml
 

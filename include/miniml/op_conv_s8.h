@@ -153,9 +153,11 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
 struct ConvShape {
   index_t in_channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w;
   sindex_t padding_h, padding_w;
+  index_t groups;  // in_channels is per group
 };
 
-// col = the window of output (oy, ox) in the weight layout [in_channels][kernel_h][kernel_w]; a tap in the
+// col = the window of output (oy, ox) in the weight layout [in_channels][kernel_h][kernel_w] (one group's
+// channels); a tap in the
 // padding reads pad (the input zero point: the bias is folded, see conv2d_s8).
 inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index_t ox, int8_t pad,
                       int8_t* col) {
@@ -189,15 +191,14 @@ inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index
   }
 }
 
-// conv2d_s8 for groups == 1 as a matrix product: two output pixels' windows gathered into columns, then
-// two output channels at a time against both (dot_2x2_s8), so every loaded value feeds two MACs and the
-// shape-dependent work is paid once per pixel pair, not per tap. The same integers as the window path.
+// One group of conv2d_s8_im2col (s.in_channels: the group's input channels, out_channels: its output
+// channels); col: the two-column stack buffer.
 template <class Mem>
-inline void conv2d_s8_im2col(const ConvShape& s, const int8_t* input, const int8_t* weight,
-                             const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
-                             int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
-                             index_t out_channels, index_t out_h, index_t out_w, int8_t* output) {
-  int8_t col[2 * MINIML_IM2COL_MAX];
+inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, const int8_t* weight,
+                                   const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
+                                   int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                   index_t out_channels, index_t out_h, index_t out_w, int8_t* col,
+                                   int8_t* output) {
   const index_t taps = static_cast<index_t>(s.in_channels * s.kernel_h * s.kernel_w);
   const index_t pixels = static_cast<index_t>(out_h * out_w);
   index_t oy = 0, ox = 0;
@@ -216,29 +217,46 @@ inline void conv2d_s8_im2col(const ConvShape& s, const int8_t* input, const int8
     }
     const int8_t* w = weight;
     int8_t* out = output + p;
+    const index_t cols = two ? 2 : 1;
     index_t oc = 0;
     for (; oc + 2 <= out_channels; oc += 2, w += 2 * taps, out += 2 * pixels) {
       const int32_t b0 = Mem::read(bias + oc), b1 = Mem::read(bias + oc + 1);
       int32_t acc[4] = {b0, b0, b1, b1};
       dot_2x2_s8<Mem>(col, w, taps, acc);
-      const int32_t m0 = Mem::read(multiplier + oc), m1 = Mem::read(multiplier + oc + 1);
-      const int8_t s0 = Mem::read(shift + oc), s1 = Mem::read(shift + oc + 1);
-      out[0] = requantize_hot_s8(acc[0], m0, s0, output_zero_point, act_min, act_max);
-      out[pixels] = requantize_hot_s8(acc[2], m1, s1, output_zero_point, act_min, act_max);
-      if (two) {
-        out[1] = requantize_hot_s8(acc[1], m0, s0, output_zero_point, act_min, act_max);
-        out[pixels + 1] = requantize_hot_s8(acc[3], m1, s1, output_zero_point, act_min, act_max);
+      for (index_t k = 0; k < 2; ++k) {  // a loop, not four copies of the inlined requantisation (flash)
+        const ChannelRequant r(Mem::read(multiplier + oc + k), Mem::read(shift + oc + k), output_zero_point,
+                               act_min, act_max);
+        out[k * pixels] = r(acc[2 * k]);
+        if (two) out[k * pixels + 1] = r(acc[2 * k + 1]);
       }
     }
     if (oc < out_channels) {  // odd channel count: the last channel alone
       const int32_t b = Mem::read(bias + oc), m = Mem::read(multiplier + oc);
       const int8_t sh = Mem::read(shift + oc);
-      out[0] = requantize_s8(dot_s8<Mem>(col, w, taps, b), m, sh, output_zero_point, act_min, act_max);
-      if (two) {
-        out[1] = requantize_s8(dot_s8<Mem>(col + taps, w, taps, b), m, sh, output_zero_point, act_min,
-                               act_max);
+      for (index_t c = 0; c < cols; ++c) {
+        out[c] = requantize_s8(dot_s8<Mem>(col + c * taps, w, taps, b), m, sh, output_zero_point, act_min, act_max);
       }
     }
+  }
+}
+
+// conv2d_s8 as a matrix product per group: two output pixels' windows gathered into columns, then
+// two output channels at a time against both (dot_2x2_s8), so every loaded value feeds two MACs and the
+// shape-dependent work is paid once per pixel pair, not per tap. The same integers as the window path.
+template <class Mem>
+inline void conv2d_s8_im2col(const ConvShape& s, const int8_t* input, const int8_t* weight,
+                             const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
+                             int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                             index_t out_channels, index_t out_h, index_t out_w, int8_t* output) {
+  int8_t col[2 * MINIML_IM2COL_MAX];
+  const index_t taps = static_cast<index_t>(s.in_channels * s.kernel_h * s.kernel_w);
+  const index_t pixels = static_cast<index_t>(out_h * out_w);
+  for (index_t g = 0; g < s.groups; ++g) {
+    const index_t first = static_cast<index_t>(g * out_channels);  // this group's output channels
+    conv2d_s8_im2col_group<Mem>(s, input + g * s.in_channels * s.in_h * s.in_w, weight + first * taps,
+                                bias + first, multiplier + first, shift + first, pad, output_zero_point,
+                                act_min, act_max, out_channels, out_h, out_w, col,
+                                output + first * pixels);
   }
 }
 
@@ -304,7 +322,7 @@ inline void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input, const i
   uint32_t wp[2 * kDepthwiseTaps / 3];
   const bool dsp3 = kw == 3 && (stride_w == 1 || stride_w == 2);
 #endif
-  for (index_t c = 0; c < s.in_channels; ++c, input += s.in_h * in_w, weight += taps) {
+  for (index_t c = 0; c < s.groups; ++c, input += s.in_h * in_w, weight += taps) {
     for (index_t t = 0; t < taps; ++t) w[t] = Mem::read(weight + t);
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
     if (dsp3) {
@@ -314,8 +332,9 @@ inline void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input, const i
       }
     }
 #endif
-    const int32_t b = Mem::read(bias + c), m = Mem::read(multiplier + c);
-    const int8_t sh = Mem::read(shift + c);
+    const int32_t b = Mem::read(bias + c);
+    const ChannelRequant requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min,
+                                 act_max);
     int8_t* out = output + c * out_h * out_w;
     for (index_t oy0 = 0; oy0 < out_h; oy0 = static_cast<index_t>(oy0 + band)) {
       const index_t rows_out = out_h - oy0 < band ? static_cast<index_t>(out_h - oy0) : band;
@@ -323,70 +342,50 @@ inline void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input, const i
       sindex_t iy = static_cast<sindex_t>(static_cast<sindex_t>(oy0 * s.stride_h) - s.padding_h);
       int8_t* dst = buf;
       for (index_t r = 0; r < rows_in; ++r, ++iy, dst += pitch) {
+        // Byte loops, not memcpy/memset: rows are short (a call per row cost 1.3 instructions per MAC on
+        // the KWS DS-CNN's 5-wide maps).
         if (iy < 0 || iy >= static_cast<sindex_t>(s.in_h)) {
-          memset(dst, pad, pitch);
+          for (index_t i = 0; i < pitch; ++i) dst[i] = pad;
         } else {
-          memset(dst, pad, pw);
-          memcpy(dst + pw, input + iy * static_cast<sindex_t>(in_w), in_w);
-          memset(dst + pw + in_w, pad, pw);
+          const int8_t* src = input + iy * static_cast<sindex_t>(in_w);
+          index_t i = 0;
+          for (; i < pw; ++i) dst[i] = pad;
+          for (index_t j = 0; j < in_w; ++j) dst[i++] = src[j];
+          for (; i < pitch; ++i) dst[i] = pad;
         }
       }
       for (index_t oy = 0; oy < rows_out; ++oy) {
         const int8_t* row = buf + oy * s.stride_h * pitch;
-        index_t ox = 0;
-#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-        if (dsp3) {
-          for (; ox + 2 <= out_w; ox += 2, row += 2 * stride_w) {
-            int32_t a0 = b, a1 = b;
-            depthwise3_pair_s8(row, pitch, stride_w, wp, kh, a0, a1);
-            *out++ = requantize_hot_s8(a0, m, sh, output_zero_point, act_min, act_max);
-            *out++ = requantize_hot_s8(a1, m, sh, output_zero_point, act_min, act_max);
-          }
-        }
-#endif
-        for (; ox + 2 <= out_w; ox += 2, row += 2 * stride_w) {
-          int32_t a0 = b, a1 = b;
-          depthwise_pair_s8(row, pitch, stride_w, w, kh, kw, a0, a1);
-          *out++ = requantize_hot_s8(a0, m, sh, output_zero_point, act_min, act_max);
-          *out++ = requantize_hot_s8(a1, m, sh, output_zero_point, act_min, act_max);
-        }
-        if (ox < out_w) {  // odd width: the last window as the first of a pair (the second is dropped)
-          int32_t a0 = b, a1 = b;
+        for (index_t ox = 0; ox < out_w; ox += 2, row += 2 * stride_w) {
+          // Two windows at a time; at an odd width's end the last one alone (the 3-wide DSP path reads it
+          // as the first of a stride-1 pair, one byte past its end: buf's slack).
+          const bool two = ox + 1 < out_w;
+          int32_t acc[2] = {b, b};
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
           if (dsp3) {
-            depthwise3_pair_s8(row, pitch, 1, wp, kh, a0, a1);  // reads 1 byte past the window: buf's slack
+            depthwise3_pair_s8(row, pitch, two ? stride_w : 1, wp, kh, acc[0], acc[1]);
           } else {
-            depthwise_pair_s8(row, pitch, 0, w, kh, kw, a0, a1);
+            depthwise_pair_s8(row, pitch, two ? stride_w : 0, w, kh, kw, acc[0], acc[1]);
           }
 #else
-          depthwise_pair_s8(row, pitch, 0, w, kh, kw, a0, a1);
+          depthwise_pair_s8(row, pitch, two ? stride_w : 0, w, kh, kw, acc[0], acc[1]);
 #endif
-          *out++ = requantize_s8(a0, m, sh, output_zero_point, act_min, act_max);
+          *out++ = requant(acc[0]);
+          if (two) *out++ = requant(acc[1]);
         }
       }
     }
   }
 }
 
-}  // namespace detail
-
-// output[oc][oy][ox] = clamp(requant(bias[oc] + sum input[ic][iy][ix] * weight[oc][ic'][ky][kx])),
-// iy = oy * stride_h - padding_h + ky * dilation_h (likewise x), ic over the group of oc.
-//   input      [in_channels][in_h][in_w] int8, SRAM; may not alias output.
-//   weight     [out_channels][in_channels / groups][kernel_h][kernel_w] int8 symmetric (torch layout), Mem.
-//   bias       [out_channels] int32, Mem, folded: b - input_zero_point * sum(weight[oc]) (see linear_s8).
-//              Because of the folding a padded tap must read input_zero_point (its real value is 0),
-//              which is what TFLM's "skip the tap" computes.
-//   multiplier [out_channels] int32, shift [out_channels] int8, Mem (per-channel requantisation).
-//   output     [out_channels][out_h][out_w], out_h = (in_h + 2 padding_h - dilation_h (kernel_h - 1) - 1)
-//              / stride_h + 1 (floor), likewise out_w.
+// The window path: any groups, stride, padding and dilation; every window summed in place.
 template <class Mem>
-inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                      const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
-                      int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
-                      index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
-                      index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
-                      index_t dilation_h, index_t dilation_w, index_t groups, int8_t* output) {
+inline void conv2d_s8_window(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                             const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
+                             int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                             index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
+                             index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
+                             index_t dilation_h, index_t dilation_w, index_t groups, int8_t* output) {
   typedef detail::sindex_t sindex_t;
   const index_t out_h =
       static_cast<index_t>((in_h + 2 * padding_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1);
@@ -394,28 +393,6 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
       static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1);
   const index_t group_in = static_cast<index_t>(in_channels / groups);
   const index_t group_out = static_cast<index_t>(out_channels / groups);
-#if !defined(__AVR__)
-  if (groups == 1 && in_channels * kernel_h * kernel_w <= MINIML_IM2COL_MAX) {
-    const detail::ConvShape shape = {in_channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w,
-                                     dilation_h, dilation_w, static_cast<sindex_t>(padding_h),
-                                     static_cast<sindex_t>(padding_w)};
-    detail::conv2d_s8_im2col<Mem>(shape, input, weight, bias, multiplier, shift,
-                                  static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
-                                  act_max, out_channels, out_h, out_w, output);
-    return;
-  }
-  if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
-      kernel_h * kernel_w <= detail::kDepthwiseTaps &&
-      kernel_h * (in_w + 2 * padding_w) <= MINIML_DEPTHWISE_BUFFER) {
-    const detail::ConvShape shape = {in_channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w,
-                                     dilation_h, dilation_w, static_cast<sindex_t>(padding_h),
-                                     static_cast<sindex_t>(padding_w)};
-    detail::depthwise_conv2d_s8<Mem>(shape, input, weight, bias, multiplier, shift,
-                                     static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
-                                     act_max, out_h, out_w, output);
-    return;
-  }
-#endif
   detail::ConvWindow c;
   c.in_h = in_h;
   c.in_w = in_w;
@@ -466,10 +443,66 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
   }
 }
 
+}  // namespace detail
+
+// output[oc][oy][ox] = clamp(requant(bias[oc] + sum input[ic][iy][ix] * weight[oc][ic'][ky][kx])),
+// iy = oy * stride_h - padding_h + ky * dilation_h (likewise x), ic over the group of oc.
+//   input      [in_channels][in_h][in_w] int8, SRAM; may not alias output.
+//   weight     [out_channels][in_channels / groups][kernel_h][kernel_w] int8 symmetric (torch layout), Mem.
+//   bias       [out_channels] int32, Mem, folded: b - input_zero_point * sum(weight[oc]) (see linear_s8).
+//              Because of the folding a padded tap must read input_zero_point (its real value is 0),
+//              which is what TFLM's "skip the tap" computes.
+//   multiplier [out_channels] int32, shift [out_channels] int8, Mem (per-channel requantisation).
+//   output     [out_channels][out_h][out_w], out_h = (in_h + 2 padding_h - dilation_h (kernel_h - 1) - 1)
+//              / stride_h + 1 (floor), likewise out_w.
+// The choice of path is a plain branch on the shape, in an always-inlined call: with the constant shapes of
+// generated code it is made at compile time and only the chosen path is compiled in (flash), and each path
+// is a function that is fast for any shape (speed does not hang on whether the compiler inlined it).
+//   32-bit cores: depthwise (multiplier 1, dilation 1) from padded row bands; otherwise per group an
+//                 im2col matrix product when a window fits MINIML_IM2COL_MAX; else the window path.
+//   AVR:          the window path (its asm dot loops keep weights in flash; no stack to spare).
+template <class Mem>
+MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                      const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
+                      int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                      index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
+                      index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
+                      index_t dilation_h, index_t dilation_w, index_t groups, int8_t* output) {
+#if !defined(__AVR__)
+  typedef detail::sindex_t sindex_t;
+  const index_t out_h =
+      static_cast<index_t>((in_h + 2 * padding_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1);
+  const index_t out_w =
+      static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1);
+  const index_t group_in = static_cast<index_t>(in_channels / groups);
+  const detail::ConvShape shape = {group_in, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h,
+                                   dilation_w, static_cast<sindex_t>(padding_h),
+                                   static_cast<sindex_t>(padding_w), groups};
+  if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
+      kernel_h * kernel_w <= detail::kDepthwiseTaps &&
+      kernel_h * (in_w + 2 * padding_w) <= MINIML_DEPTHWISE_BUFFER) {
+    detail::depthwise_conv2d_s8<Mem>(shape, input, weight, bias, multiplier, shift,
+                                     static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
+                                     act_max, out_h, out_w, output);
+    return;
+  }
+  if (group_in * kernel_h * kernel_w <= MINIML_IM2COL_MAX) {
+    detail::conv2d_s8_im2col<Mem>(shape, input, weight, bias, multiplier, shift,
+                                  static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
+                                  act_max, static_cast<index_t>(out_channels / groups), out_h, out_w, output);
+    return;
+  }
+#endif
+  detail::conv2d_s8_window<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point,
+                                act_min, act_max, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w,
+                                stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups,
+                                output);
+}
+
 // 1-D convolution: input [in_channels][length], weight [out_channels][in_channels / groups][kernel_size];
 // conv2d_s8 with a height of 1.
 template <class Mem>
-inline void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
                       const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
                       int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
                       index_t length, index_t out_channels, index_t kernel_size, index_t stride,
