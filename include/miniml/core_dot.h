@@ -160,9 +160,17 @@ inline int32_t dot_s8<Ram>(const int8_t* a, const int8_t* b, index_t n, int32_t 
 }
 #undef MINIML_AVR_DOT
 #else
+// Other 32-bit cores (rv32imc, M0+, Xtensa): four taps per iteration at fixed offsets, so a MAC is two
+// byte loads, a multiply and an add, and the pointer steps and the branch are paid once per four
+// (rv32imc: 11 -> about 5 instructions per MAC).
 template <class Mem>
 MINIML_DOT_INLINE int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
-  return dot_s8_plain<Mem>(a, b, n, acc);
+  const int8_t* end = a + (n & ~static_cast<index_t>(3));
+  for (; a != end; a += 4, b += 4) {
+    acc += static_cast<int32_t>(a[0]) * Mem::read(b) + static_cast<int32_t>(a[1]) * Mem::read(b + 1) +
+           static_cast<int32_t>(a[2]) * Mem::read(b + 2) + static_cast<int32_t>(a[3]) * Mem::read(b + 3);
+  }
+  return dot_s8_plain<Mem>(a, b, static_cast<index_t>(n & 3), acc);
 }
 #endif
 
