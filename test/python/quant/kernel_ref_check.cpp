@@ -1,11 +1,14 @@
 // conv2d_s8 (every fast path the target has) against conv2d_s8_ref on seeded random convolutions:
 // groups 1 (im2col), depthwise (banded), grouped and dilated (window path), odd sizes, every padding,
-// strides 1-3, shifts from -12 to +1. Prints "conv_ref: N cases, M mismatches"; exit status 1 on a mismatch.
+// strides 1-3, shifts from -12 to +1; then linear_s8 against linear_s8_ref (every length mod 4).
+// Prints "conv_ref: N cases, M mismatches"; exit status 1 on a mismatch.
 #include <stdint.h>
 #include <stdio.h>
 
 #include "miniml/op_conv_s8.h"
 #include "miniml/op_conv_s8_ref.h"
+#include "miniml/op_linear_s8.h"
+#include "miniml/op_linear_s8_ref.h"
 
 namespace {
 
@@ -66,6 +69,28 @@ int main() {
                static_cast<unsigned>(kw), static_cast<unsigned>(sh), static_cast<unsigned>(sw),
                static_cast<unsigned>(ph), static_cast<unsigned>(pw), static_cast<unsigned>(dh),
                static_cast<unsigned>(dw), static_cast<unsigned>(i), g_out[i], g_ref[i]);
+        break;
+      }
+    }
+  }
+  for (int n = 0; n < CASES / 4; ++n) {
+    const miniml::index_t in_f = pick(1, 200), out_f = pick(1, 20);
+    for (miniml::index_t i = 0; i < in_f; ++i) g_in[i] = static_cast<int8_t>(pick(-128, 127));
+    for (miniml::index_t i = 0; i < in_f * out_f; ++i) g_w[i] = static_cast<int8_t>(pick(-127, 127));
+    for (miniml::index_t o = 0; o < out_f; ++o) {
+      g_bias[o] = pick(-40000, 40000);
+      g_mult[o] = static_cast<int32_t>(0x40000000u + (next() & 0x3FFFFFFFu));
+      g_shift[o] = static_cast<int8_t>(pick(-12, 1));
+    }
+    const int32_t out_zp = pick(-128, 127);
+    miniml::linear_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, out_zp, -128, 127, in_f, out_f, g_out);
+    miniml::linear_s8_ref<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, out_zp, -128, 127, in_f, out_f, g_ref);
+    ++cases;
+    for (miniml::index_t o = 0; o < out_f; ++o) {
+      if (g_out[o] != g_ref[o]) {
+        ++mismatches;
+        printf("linear case %d: %u -> %u at %u: %d vs %d\n", n, static_cast<unsigned>(in_f),
+               static_cast<unsigned>(out_f), static_cast<unsigned>(o), g_out[o], g_ref[o]);
         break;
       }
     }

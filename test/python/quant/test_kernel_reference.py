@@ -1,7 +1,8 @@
-"""conv2d_s8's fast paths (im2col matrix product, banded depthwise, the SMLAD/SXTB16/PKH code of the
-Cortex-M4 DSP extension, the window path) against the plain-loop reference conv2d_s8_ref
-(include/miniml/op_conv_s8_ref.h), bit for bit, on seeded random convolutions: on the host under
-ASan/UBSan, on the simulated STM32 (QEMU) with and without the DSP extension, and as Cortex-M0+ code."""
+"""The optimised int8 kernels against their plain-loop references (include/miniml/*_ref.h), bit for
+bit, on seeded random shapes: conv2d_s8 (im2col matrix product, banded depthwise, the SMLAD/SXTB16/PKH
+code of the Cortex-M4 DSP extension, the window path) vs conv2d_s8_ref, and linear_s8 (SMLAD and
+unrolled dot loops) vs linear_s8_ref; on the host under ASan/UBSan, on the simulated STM32 (QEMU) with
+and without the DSP extension, and as Cortex-M0+ code."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 import toolchains
 
 REPO = Path(__file__).resolve().parents[3]
-SRC = Path(__file__).with_name("conv_ref_check.cpp")
+SRC = Path(__file__).with_name("kernel_ref_check.cpp")
 ARM = [*toolchains.NO_EH, *toolchains.PICOLIBC_SEMIHOST, toolchains.MEMORY["stm32"]]
 
 BUILDS = {
@@ -39,7 +40,7 @@ BUILDS = {
 
 
 @pytest.mark.parametrize("build", BUILDS)
-def test_conv2d_s8_equals_reference(build, tmp_path):
+def test_kernels_equal_reference(build, tmp_path):
     elf = tmp_path / "conv_ref.elf"
     cases = [] if build == "host" else ["-DCASES=400"]
     subprocess.run(
@@ -61,4 +62,4 @@ def test_conv2d_s8_equals_reference(build, tmp_path):
     assert "mismatches" in out, out[-2000:]
     assert r.returncode == 0, out[-2000:]
     n = 1500 if build == "host" else 400
-    assert f"conv_ref: {n} cases, 0 mismatches" in out
+    assert f"conv_ref: {n + n // 4} cases, 0 mismatches" in out
