@@ -44,7 +44,15 @@ def test_kernels_equal_reference(build, tmp_path):
     elf = tmp_path / "conv_ref.elf"
     cases = [] if build == "host" else ["-DCASES=400"]
     subprocess.run(
-        [*BUILDS[build], *cases, *toolchains.WARN, f"-I{REPO / 'include'}", str(SRC), "-o", str(elf)],
+        [
+            *BUILDS[build],
+            *cases,
+            *toolchains.WARN,
+            f"-I{REPO / 'include'}",
+            str(SRC),
+            "-o",
+            str(elf),
+        ],
         check=True,
     )
     if build == "host":
