@@ -177,6 +177,11 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
         float_arena_bytes=int(ctx.report_extra.get("float_arena_bytes", 0)),
         layers=rows,
         memory_plan=plan.format(),
+        plan_buffers=[
+            {"tensor": "+".join(b.tensors), "offset": b.offset, "size": b.size, "start": b.start,
+             "end": b.end}
+            for b in plan.buffers
+        ],
     )
 
 

@@ -25,10 +25,13 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--momentum", type=float, default=None)
     ex.add_argument("--trainable", default=None)
     ex.add_argument("--report-json", default=None, help="also write the report as JSON (read by the build hook)")
+    ex.add_argument("--plot", action="store_true",
+                    help="also draw the arena plan, RAM and MACs per layer to <out>/<name>.plan.png")
     rp = sub.add_parser("report", help="print the memory/MAC table of a .pt2 file")
     rp.add_argument("model")
     rp.add_argument("--name", default="model")
     rp.add_argument("--plan", action="store_true", help="also print the arena plan")
+    rp.add_argument("--plot", default=None, help="draw the arena plan, RAM and MACs per layer (PNG)")
     sub.add_parser("ops", help="print the supported op table (markdown, from the registry)")
     return p
 
@@ -69,6 +72,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(report.format_table())
             if args.plan:
                 print(report.memory_plan)
+        if args.plot:
+            import os
+
+            from .plot import plot_plan
+
+            path = args.plot if args.command == "report" else os.path.join(args.out, f"{args.name}.plan.png")
+            plot_plan(report, path)
+            print(f"wrote {path}")
     except MinimlError as exc:
         print(f"miniml: error: {exc}", file=sys.stderr)
         return 1

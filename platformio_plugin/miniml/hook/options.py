@@ -31,6 +31,8 @@ OPTIONS: Dict[str, str] = {
     "e.g. head,body.0.bias (needs on_device_learning = yes)",
     "custom_miniml_python": "a Python interpreter with torch (path or command name)",
     "custom_miniml_golden": "an integer >= 0: golden vectors embedded for on-target checks",
+    "custom_miniml_plot": "yes, no: also draw the arena plan, RAM and MACs per layer next to the header "
+    "(<name>.plan.png; needs matplotlib)",
 }
 
 QUANTIZE_VALUES = ("none", "int8")
@@ -79,6 +81,7 @@ class Options:
     trainable: Optional[str] = None  # as the CLI's --trainable takes it
     python: Optional[str] = None  # as written; resolved by exporter.find_python
     golden: int = 0
+    plot: bool = False
 
     def export_args(self) -> List[str]:
         """Flags for `python -m miniml export`, shared by every model of the env."""
@@ -101,6 +104,8 @@ class Options:
                 args += ["--trainable", self.trainable]
         if self.golden:
             args += ["--golden", str(self.golden)]
+        if self.plot:
+            args.append("--plot")
         return args
 
 
@@ -280,4 +285,5 @@ def parse(raw: Mapping[str, str], project_dir: str) -> Options:
         trainable=trainable,
         python=get("custom_miniml_python") or None,
         golden=golden,
+        plot=_bool("custom_miniml_plot", get("custom_miniml_plot")) if get("custom_miniml_plot") else False,
     )
