@@ -208,6 +208,48 @@ MINIML_DOT_INLINE int32_t dot_window_s8(const int8_t* a, index_t a_step, index_t
   return acc;
 }
 
+// Two rows of weights (w and w + n) against one vector a, n taps: acc0 += w_0 . a, acc1 += w_1 . a (a fully
+// connected layer two outputs at a time: each activation load feeds two MACs).
+template <class Mem>
+MINIML_DOT_INLINE void dot_1x2_s8(const int8_t* a, const int8_t* w, index_t n, int32_t& acc0, int32_t& acc1) {
+  const int8_t* w1 = w + n;
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+  // In asm for the same reason as dot_2x2_s8: in C, gcc spilled the unpacked words inside linear_s8.
+  const index_t quads = static_cast<index_t>(n & ~static_cast<index_t>(3));
+  if (quads != 0) {
+    const int8_t* end = a + quads;
+    uint32_t x, xe, y, t;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[x], [%[a]], #4\n\t"
+        "sxtb16 %[xe], %[x]\n\t"
+        "sxtb16 %[x], %[x], ror #8\n\t"
+        "ldr %[y], [%[w]], #4\n\t"
+        "sxtb16 %[t], %[y]\n\t"
+        "smlad %[a0], %[xe], %[t], %[a0]\n\t"
+        "sxtb16 %[y], %[y], ror #8\n\t"
+        "smlad %[a0], %[x], %[y], %[a0]\n\t"
+        "ldr %[y], [%[w1]], #4\n\t"
+        "sxtb16 %[t], %[y]\n\t"
+        "smlad %[a1], %[xe], %[t], %[a1]\n\t"
+        "sxtb16 %[y], %[y], ror #8\n\t"
+        "smlad %[a1], %[x], %[y], %[a1]\n\t"
+        "cmp %[a], %[end]\n\t"
+        "bne 1b\n\t"
+        : [a0] "+r"(acc0), [a1] "+r"(acc1), [a] "+r"(a), [w] "+r"(w), [w1] "+r"(w1), [x] "=&r"(x),
+          [xe] "=&r"(xe), [y] "=&r"(y), [t] "=&r"(t)
+        : [end] "r"(end)
+        : "cc", "memory");
+  }
+  n &= 3;
+#endif
+  for (index_t i = 0; i < n; ++i) {
+    const int8_t x = a[i];
+    acc0 += mul_s8(x, Mem::read(w + i));
+    acc1 += mul_s8(x, Mem::read(w1 + i));
+  }
+}
+
 // Two rows of weights against two columns of activations, n taps each: acc[2 r + c] += sum_i
 // w_r[i] * col_c[i], with w_1 = w + n and col_1 = col + n (each pair adjacent in memory). The block of a
 // convolution done as a matrix product (conv2d_s8's im2col path): each loaded value feeds two MACs.
