@@ -261,41 +261,57 @@ MINIML_DOT_INLINE void dot_2x2_s8(const int8_t* col, const int8_t* w, index_t n,
   // SMLADs sum all four products: 16 MACs from 4 loads, 8 unpacks and 8 SMLADs. In asm: written in C,
   // the 13 live values spill (3.9 instructions per MAC instead of 1.4). The loop end is read from memory
   // to leave the registers to the data.
+  // Four taps of both rows against both columns (16 MACs); the loop runs two of them per pass (8 taps),
+  // then one more if a group of 4 is left.
+#define MINIML_DOT_2X2_BODY                     \
+  "ldr %[y], [%[w], %[n]]\n\t"                   \
+  "sxtb16 %[we1], %[y]\n\t"                      \
+  "sxtb16 %[wo1], %[y], ror #8\n\t"              \
+  "ldr %[y], [%[w]], #4\n\t"                     \
+  "sxtb16 %[we0], %[y]\n\t"                      \
+  "sxtb16 %[y], %[y], ror #8\n\t"                \
+  "ldr %[x], [%[c], %[n]]\n\t"                   \
+  "sxtb16 %[xe], %[x]\n\t"                       \
+  "sxtb16 %[x], %[x], ror #8\n\t"                \
+  "smlad %[a01], %[xe], %[we0], %[a01]\n\t"      \
+  "smlad %[a01], %[x], %[y], %[a01]\n\t"         \
+  "smlad %[a11], %[xe], %[we1], %[a11]\n\t"      \
+  "smlad %[a11], %[x], %[wo1], %[a11]\n\t"       \
+  "ldr %[x], [%[c]], #4\n\t"                     \
+  "sxtb16 %[xe], %[x]\n\t"                       \
+  "sxtb16 %[x], %[x], ror #8\n\t"                \
+  "smlad %[a00], %[xe], %[we0], %[a00]\n\t"      \
+  "smlad %[a00], %[x], %[y], %[a00]\n\t"         \
+  "smlad %[a10], %[xe], %[we1], %[a10]\n\t"      \
+  "smlad %[a10], %[x], %[wo1], %[a10]\n\t"
   const index_t quads = static_cast<index_t>(n & ~static_cast<index_t>(3));
   if (quads != 0) {
-    const int8_t* end = w + quads;
+    const int8_t* end = w + (quads & ~static_cast<index_t>(7));
     uint32_t we1, wo1, we0, y, xe, x;
     __asm__ volatile(
-        "1:\n\t"
-        "ldr %[y], [%[w], %[n]]\n\t"
-        "sxtb16 %[we1], %[y]\n\t"
-        "sxtb16 %[wo1], %[y], ror #8\n\t"
-        "ldr %[y], [%[w]], #4\n\t"
-        "sxtb16 %[we0], %[y]\n\t"
-        "sxtb16 %[y], %[y], ror #8\n\t"
-        "ldr %[x], [%[c], %[n]]\n\t"
-        "sxtb16 %[xe], %[x]\n\t"
-        "sxtb16 %[x], %[x], ror #8\n\t"
-        "smlad %[a01], %[xe], %[we0], %[a01]\n\t"
-        "smlad %[a01], %[x], %[y], %[a01]\n\t"
-        "smlad %[a11], %[xe], %[we1], %[a11]\n\t"
-        "smlad %[a11], %[x], %[wo1], %[a11]\n\t"
-        "ldr %[x], [%[c]], #4\n\t"
-        "sxtb16 %[xe], %[x]\n\t"
-        "sxtb16 %[x], %[x], ror #8\n\t"
-        "smlad %[a00], %[xe], %[we0], %[a00]\n\t"
-        "smlad %[a00], %[x], %[y], %[a00]\n\t"
-        "smlad %[a10], %[xe], %[we1], %[a10]\n\t"
-        "smlad %[a10], %[x], %[wo1], %[a10]\n\t"
+        "ldr %[xe], %[end]\n\t"
+        "cmp %[w], %[xe]\n\t"
+        "beq 2f\n\t"
+        "1:\n\t" MINIML_DOT_2X2_BODY MINIML_DOT_2X2_BODY
         "ldr %[xe], %[end]\n\t"
         "cmp %[w], %[xe]\n\t"
         "bne 1b\n\t"
+        "2:\n\t"
         : [a00] "+r"(acc[0]), [a01] "+r"(acc[1]), [a10] "+r"(acc[2]), [a11] "+r"(acc[3]), [c] "+r"(col),
           [w] "+r"(w), [we1] "=&r"(we1), [wo1] "=&r"(wo1), [we0] "=&r"(we0), [y] "=&r"(y), [xe] "=&r"(xe),
           [x] "=&r"(x)
         : [n] "r"(n), [end] "m"(end)
         : "cc", "memory");
+    if (quads & 4) {
+      __asm__ volatile(MINIML_DOT_2X2_BODY
+                       : [a00] "+r"(acc[0]), [a01] "+r"(acc[1]), [a10] "+r"(acc[2]), [a11] "+r"(acc[3]),
+                         [c] "+r"(col), [w] "+r"(w), [we1] "=&r"(we1), [wo1] "=&r"(wo1), [we0] "=&r"(we0),
+                         [y] "=&r"(y), [xe] "=&r"(xe), [x] "=&r"(x)
+                       : [n] "r"(n)
+                       : "memory");
+    }
   }
+#undef MINIML_DOT_2X2_BODY
   n = static_cast<index_t>(n - quads);  // the rest below, from the advanced pointers with the same pitch
   const index_t pitch = static_cast<index_t>(n + quads);
   for (; i < n; ++i) {

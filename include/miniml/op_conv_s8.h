@@ -173,6 +173,27 @@ inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index
   }
   const sindex_t span_w = static_cast<sindex_t>(s.dilation_w * (s.kernel_w - 1) + 1);
   const bool x_inside = s.dilation_w == 1 && x0 >= 0 && x0 + span_w <= in_w;
+  const sindex_t span_h = static_cast<sindex_t>(s.dilation_h * (s.kernel_h - 1) + 1);
+  if (x_inside && y0 >= 0 && y0 + span_h <= in_h) {
+    // Inside the input: rows of kernel_w bytes, no test per tap (3-wide rows as a halfword and a byte).
+    const index_t row_step = static_cast<index_t>(s.dilation_h * s.in_w);
+    // Signed: a dilated window's rows can reach past one channel's plane.
+    const sindex_t next =
+        static_cast<sindex_t>(static_cast<sindex_t>(plane) - static_cast<sindex_t>(s.kernel_h * row_step));
+    const int8_t* p = input + y0 * in_w + x0;
+    for (index_t ic = 0; ic < s.in_channels; ++ic, p += next) {
+      for (index_t ky = 0; ky < s.kernel_h; ++ky, p += row_step) {
+        if (s.kernel_w == 3) {
+          memcpy(col, p, 2);
+          col[2] = p[2];
+          col += 3;
+        } else {
+          for (index_t kx = 0; kx < s.kernel_w; ++kx) *col++ = p[kx];
+        }
+      }
+    }
+    return;
+  }
   for (index_t ic = 0; ic < s.in_channels; ++ic, input += plane) {
     sindex_t iy = y0;
     for (index_t ky = 0; ky < s.kernel_h; ++ky, iy = static_cast<sindex_t>(iy + s.dilation_h)) {
@@ -304,7 +325,9 @@ MINIML_ALWAYS_INLINE void depthwise3_pair_s8(const int8_t* row, index_t pitch, i
 // by channel: a band of input rows is copied into a stack buffer with its padding (the zero point, which
 // the folded bias expects), so every window is inside the buffer and no tap is tested; outputs come two at
 // a time, sharing each weight. The same integers as the window path.
-template <class Mem>
+// kThreeWide: kernel_w == 3 at stride_w 1 or 2 (a template flag, so a model with only such filters links
+// only their code).
+template <class Mem, bool kThreeWide>
 inline void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input, const int8_t* weight,
                                 const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
                                 int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
@@ -320,7 +343,7 @@ inline void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input, const i
   if (band > out_h) band = out_h;
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
   uint32_t wp[2 * kDepthwiseTaps / 3];
-  const bool dsp3 = kw == 3 && (stride_w == 1 || stride_w == 2);
+  const bool dsp3 = kThreeWide;
 #endif
   for (index_t c = 0; c < s.groups; ++c, input += s.in_h * in_w, weight += taps) {
     for (index_t t = 0; t < taps; ++t) w[t] = Mem::read(weight + t);
@@ -481,9 +504,15 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
   if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
       kernel_h * kernel_w <= detail::kDepthwiseTaps &&
       kernel_h * (in_w + 2 * padding_w) <= MINIML_DEPTHWISE_BUFFER) {
-    detail::depthwise_conv2d_s8<Mem>(shape, input, weight, bias, multiplier, shift,
-                                     static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
-                                     act_max, out_h, out_w, output);
+    if (kernel_w == 3 && stride_w <= 2) {
+      detail::depthwise_conv2d_s8<Mem, true>(shape, input, weight, bias, multiplier, shift,
+                                             static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
+                                             act_max, out_h, out_w, output);
+    } else {
+      detail::depthwise_conv2d_s8<Mem, false>(shape, input, weight, bias, multiplier, shift,
+                                              static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
+                                              act_max, out_h, out_w, output);
+    }
     return;
   }
   if (group_in * kernel_h * kernel_w <= MINIML_IM2COL_MAX) {
