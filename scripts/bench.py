@@ -270,6 +270,7 @@ def main() -> int:
     results["anchors"] = suite.ANCHORS
     results["mlperf_published"] = suite.MLPERF_PUBLISHED
     results["targets"] = publish.check_targets(results["rows"], suite.TARGETS)
+    results["count_targets"] = publish.check_counts(results, suite.COUNT_TARGETS)
     results["seconds"] = round(time.perf_counter() - started, 1)
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     md = publish.markdown(results)

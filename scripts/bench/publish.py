@@ -44,6 +44,29 @@ def check_targets(rows: List[Dict[str, Any]], targets) -> List[Dict[str, Any]]:
     return out
 
 
+def check_counts(res: Dict[str, Any], targets) -> List[Dict[str, Any]]:
+    """Targets in the counter's own unit (cycles or instructions), per model or per MAC; a model of
+    None reads the kernel table (res["kernels"]) instead."""
+    out = []
+    for model, target, precision, what, limit, per_mac, label in targets:
+        if model is None:
+            k = next((x for x in res.get("kernels", []) if x["target"] == target), None)
+            value = None if k is None else k.get(what)
+        else:
+            r = _find(res["rows"], model, target, precision)
+            n = None if r is None else r.get(what + "_cycles")
+            value = None if n is None else (round(n / r["macs"], 2) if per_mac else n)
+        status = (
+            "not measured"
+            if value is None
+            else "met"
+            if value <= limit
+            else "missed by %.2fx" % (value / limit)
+        )
+        out.append({"target": label, "limit": limit, "measured": value, "status": status})
+    return out
+
+
 def _v(x: Any, fmt: str = "%s") -> str:
     return "-" if x is None else fmt % x
 
@@ -104,6 +127,18 @@ def markdown(res: Dict[str, Any]) -> str:
     L += ["", "## Targets (issue 6)", "", "| target | measured ms | status |", "|---|--:|---|"]
     for t in res["targets"]:
         L.append("| %s | %s | %s |" % (t["target"], _v(t["measured_ms"], "%.3f"), t["status"]))
+    if res.get("count_targets"):
+        L += [
+            "",
+            "## Targets (issue 17), in the counter's unit",
+            "",
+            "| target | limit | measured | status |",
+            "|---|--:|--:|---|",
+        ]
+        for t in res["count_targets"]:
+            L.append(
+                "| %s | %s | %s | %s |" % (t["target"], t["limit"], _v(t["measured"]), t["status"])
+            )
     L += _why(res)
     if res.get("kernels"):
         L += [

@@ -416,3 +416,51 @@ TARGETS = [
     ),
     ("digits_cnn", "uno", "int8", "predict", 10.0, "digits CNN int8 predict <= 10 ms on the Uno"),
 ]
+
+# Issue 17's targets in the counter's unit: (model or None for the kernel table, board, precision,
+# field, limit, per MAC, label).
+COUNT_TARGETS = [
+    ("kws_ds_cnn", "stm32", "int8", "predict_int8", 2.0, True, "KWS DS-CNN <= 2.0 instr/MAC (M4)"),
+    ("resnet8", "stm32", "int8", "predict_int8", 2.0, True, "ResNet-8 <= 2.0 instr/MAC (M4)"),
+    (
+        "vww_mobilenet",
+        "stm32",
+        "int8",
+        "predict_int8",
+        2.0,
+        True,
+        "VWW MobileNet <= 2.0 instr/MAC (M4)",
+    ),
+    ("digits_cnn", "stm32", "int8", "predict_int8", 5.0, True, "digits_cnn <= 5 instr/MAC (M4)"),
+    (
+        "mlp16",
+        "stm32",
+        "int8",
+        "predict_int8",
+        1800,
+        False,
+        "mlp16 predict_int8 <= 1800 instr (M4)",
+    ),
+    ("digits_cnn", "uno", "int8", "predict", 20.0, True, "digits_cnn int8 <= 20 cycles/MAC (Uno)"),
+    (
+        "mlp16",
+        "uno",
+        "int8",
+        "predict_int8",
+        7200,
+        False,
+        "mlp16 predict_int8 <= 7200 cycles (Uno)",
+    ),
+    ("mlp16", "uno", "int8", "predict", 16000, False, "mlp16 int8 predict <= 16000 cycles (Uno)"),
+    ("mlp16", "uno", "float", "predict", 80000, False, "mlp16 float predict <= 80000 cycles (Uno)"),
+    (
+        "sensor_head",
+        "uno",
+        "int8+float head+learn",
+        "learn",
+        48000,
+        False,
+        "sensor_head learn() <= 48000 cycles (Uno)",
+    ),
+    (None, "esp32c3", None, "dot_s8_per_mac", 6.0, True, "int8 dot <= 6 instr/MAC (rv32imc)"),
+]
