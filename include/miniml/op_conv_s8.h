@@ -11,6 +11,7 @@
 #include "core_fixedpoint.h"
 #include "core_rom.h"
 #include "core_types.h"
+#include "op_conv_params.h"
 
 #if defined(__GNUC__)
 #define MINIML_ALWAYS_INLINE __attribute__((always_inline)) inline
@@ -540,6 +541,18 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
                                 output);
 }
 
+// The same with the layer's shape as one struct (the float kernels' Conv2dParams; out_h/out_w follow from
+// the rest and are not read): generated code passes a constexpr Conv2dParams per layer.
+template <class Mem>
+MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                    const int32_t* multiplier, const int8_t* shift, const Conv2dParams& p,
+                                    int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                                    int32_t act_max, int8_t* output) {
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
+                 p.in_channels, p.in_h, p.in_w, p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
+                 p.pad_top, p.pad_left, p.dilation_h, p.dilation_w, p.groups, output);
+}
+
 // 1-D convolution: input [in_channels][length], weight [out_channels][in_channels / groups][kernel_size];
 // conv2d_s8 with a height of 1.
 template <class Mem>
@@ -551,6 +564,17 @@ MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, c
   conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
                  act_max, in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1,
                  dilation, groups, output);
+}
+
+// conv1d_s8 with the layer's shape as one struct (the float kernels' Conv1dParams).
+template <class Mem>
+MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                    const int32_t* multiplier, const int8_t* shift, const Conv1dParams& p,
+                                    int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                                    int32_t act_max, int8_t* output) {
+  conv1d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
+                 p.in_channels, p.in_length, p.out_channels, p.kernel_size, p.stride, p.padding, p.dilation,
+                 p.groups, output);
 }
 
 }  // namespace miniml

@@ -55,8 +55,13 @@ int main() {
     }
     const int32_t in_zp = pick(-128, 127), out_zp = pick(-128, 127);
     const int32_t act_min = kind == 0 ? pick(-128, 0) : -128, act_max = kind == 0 ? pick(0, 127) : 127;
-    miniml::conv2d_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max, in_c,
-                                   in_h, in_w, out_c, kh, kw, sh, sw, ph, pw, dh, dw, groups, g_out);
+    if (n % 2 == 0) {
+      miniml::conv2d_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max, in_c,
+                                     in_h, in_w, out_c, kh, kw, sh, sw, ph, pw, dh, dw, groups, g_out);
+    } else {  // the Conv2dParams overload of generated code
+      const miniml::Conv2dParams p = {in_c, in_h, in_w, out_c, out_h, out_w, kh, kw, sh, sw, ph, pw, dh, dw, groups};
+      miniml::conv2d_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, p, in_zp, out_zp, act_min, act_max, g_out);
+    }
     miniml::conv2d_s8_ref<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max,
                                        in_c, in_h, in_w, out_c, kh, kw, sh, sw, ph, pw, dh, dw, groups, g_ref);
     ++cases;
