@@ -289,6 +289,14 @@ MINIML_CONV_PATH void conv2d_s8_im2col(const ConvShape& s, const int8_t* input, 
   }
 }
 
+// Bytes of a padded input row: start padding, the row, and end padding up to the last window's end (one
+// more than the start padding for torch's 'same' with an even kernel).
+inline index_t padded_width(index_t in_w, index_t padding_w, index_t out_w, index_t stride_w, index_t kernel_w) {
+  const index_t symmetric = static_cast<index_t>(in_w + 2 * padding_w);
+  const index_t needed = static_cast<index_t>((out_w - 1) * stride_w + kernel_w);
+  return needed > symmetric ? needed : symmetric;
+}
+
 // Depthwise path: the stack buffer of padded input rows (a band of kernel_h rows at least, so
 // kernel_h * (in_w + 2 padding_w) must fit) and the largest filter it keeps on the stack.
 #ifndef MINIML_DEPTHWISE_BUFFER
@@ -346,7 +354,8 @@ MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* inpu
   int16_t w[kDepthwiseTaps];
   const index_t kh = s.kernel_h, kw = s.kernel_w, in_w = s.in_w, stride_w = s.stride_w;
   const index_t taps = static_cast<index_t>(kh * kw);
-  const index_t pw = static_cast<index_t>(s.padding_w), pitch = static_cast<index_t>(in_w + 2 * pw);
+  const index_t pw = static_cast<index_t>(s.padding_w);
+  const index_t pitch = padded_width(in_w, pw, out_w, stride_w, kw);
   // Output rows per band: their input rows (band - 1) * stride_h + kernel_h fill the buffer.
   index_t band = static_cast<index_t>((MINIML_DEPTHWISE_BUFFER / pitch - kh) / s.stride_h + 1);
   if (band > out_h) band = out_h;
@@ -421,12 +430,9 @@ inline void conv2d_s8_window(const int8_t* input, const int8_t* weight, const in
                              int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
                              index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
                              index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
-                             index_t dilation_h, index_t dilation_w, index_t groups, int8_t* output) {
+                             index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h,
+                             index_t out_w, int8_t* output) {
   typedef detail::sindex_t sindex_t;
-  const index_t out_h =
-      static_cast<index_t>((in_h + 2 * padding_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1);
-  const index_t out_w =
-      static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1);
   const index_t group_in = static_cast<index_t>(in_channels / groups);
   const index_t group_out = static_cast<index_t>(out_channels / groups);
   detail::ConvWindow c;
@@ -489,8 +495,9 @@ inline void conv2d_s8_window(const int8_t* input, const int8_t* weight, const in
 //              Because of the folding a padded tap must read input_zero_point (its real value is 0),
 //              which is what TFLM's "skip the tap" computes.
 //   multiplier [out_channels] int32, shift [out_channels] int8, Mem (per-channel requantisation).
-//   output     [out_channels][out_h][out_w], out_h = (in_h + 2 padding_h - dilation_h (kernel_h - 1) - 1)
-//              / stride_h + 1 (floor), likewise out_w.
+//   output     [out_channels][out_h][out_w]. padding_h/padding_w are the top/left padding; the bottom/right
+//              padding is whatever out_h/out_w need (torch's padding='same' with an even kernel pads one
+//              more at the end).
 // The choice of path is a plain branch on the shape, in an always-inlined call: with the constant shapes of
 // generated code it is made at compile time and only the chosen path is compiled in (flash), and each path
 // is a function that is fast for any shape (speed does not hang on whether the compiler inlined it).
@@ -503,20 +510,17 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
                       int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
                       index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
                       index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
-                      index_t dilation_h, index_t dilation_w, index_t groups, int8_t* output) {
+                      index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h, index_t out_w,
+                      int8_t* output) {
 #if !defined(__AVR__)
   typedef detail::sindex_t sindex_t;
-  const index_t out_h =
-      static_cast<index_t>((in_h + 2 * padding_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1);
-  const index_t out_w =
-      static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1);
   const index_t group_in = static_cast<index_t>(in_channels / groups);
   const detail::ConvShape shape = {group_in, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h,
                                    dilation_w, static_cast<sindex_t>(padding_h),
                                    static_cast<sindex_t>(padding_w), groups};
   if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
       kernel_h * kernel_w <= detail::kDepthwiseTaps &&
-      kernel_h * (in_w + 2 * padding_w) <= MINIML_DEPTHWISE_BUFFER) {
+      kernel_h * detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w) <= MINIML_DEPTHWISE_BUFFER) {
     if (kernel_w == 3 && stride_w <= 2) {
       detail::depthwise_conv2d_s8<Mem, true>(shape, input, weight, bias, multiplier, shift,
                                              static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
@@ -538,11 +542,29 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
   detail::conv2d_s8_window<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point,
                                 act_min, act_max, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w,
                                 stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups,
-                                output);
+                                out_h, out_w, output);
 }
 
-// The same with the layer's shape as one struct (the float kernels' Conv2dParams; out_h/out_w follow from
-// the rest and are not read): generated code passes a constexpr Conv2dParams per layer.
+// Symmetric padding: out_h = (in_h + 2 padding_h - dilation_h (kernel_h - 1) - 1) / stride_h + 1 (floor),
+// likewise out_w.
+template <class Mem>
+MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                    const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
+                                    int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                    index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
+                                    index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w,
+                                    index_t padding_h, index_t padding_w, index_t dilation_h,
+                                    index_t dilation_w, index_t groups, int8_t* output) {
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
+                 act_max, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_h, stride_w,
+                 padding_h, padding_w, dilation_h, dilation_w, groups,
+                 static_cast<index_t>((in_h + 2 * padding_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1),
+                 static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1),
+                 output);
+}
+
+// The same with the layer's shape as one struct (the float kernels' Conv2dParams, pad_top/pad_left the
+// start padding): generated code passes a constexpr Conv2dParams per layer.
 template <class Mem>
 MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                     const int32_t* multiplier, const int8_t* shift, const Conv2dParams& p,
@@ -550,7 +572,7 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
                                     int32_t act_max, int8_t* output) {
   conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
                  p.in_channels, p.in_h, p.in_w, p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
-                 p.pad_top, p.pad_left, p.dilation_h, p.dilation_w, p.groups, output);
+                 p.pad_top, p.pad_left, p.dilation_h, p.dilation_w, p.groups, p.out_h, p.out_w, output);
 }
 
 // 1-D convolution: input [in_channels][length], weight [out_channels][in_channels / groups][kernel_size];
@@ -566,6 +588,19 @@ MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, c
                  dilation, groups, output);
 }
 
+// conv1d_s8 with its output length given (the end padding is what out_length needs).
+template <class Mem>
+MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                    const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
+                                    int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                    index_t in_channels, index_t length, index_t out_channels,
+                                    index_t kernel_size, index_t stride, index_t padding, index_t dilation,
+                                    index_t groups, index_t out_length, int8_t* output) {
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
+                 act_max, in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1,
+                 dilation, groups, 1, out_length, output);
+}
+
 // conv1d_s8 with the layer's shape as one struct (the float kernels' Conv1dParams).
 template <class Mem>
 MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
@@ -574,7 +609,7 @@ MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, c
                                     int32_t act_max, int8_t* output) {
   conv1d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
                  p.in_channels, p.in_length, p.out_channels, p.kernel_size, p.stride, p.padding, p.dilation,
-                 p.groups, output);
+                 p.groups, p.out_length, output);
 }
 
 }  // namespace miniml

@@ -1,6 +1,7 @@
 // conv2d_s8_ref: the readable reference for conv2d_s8 (plain loops in TFLM's reference-kernel shape), kept
 // beside the optimised kernel so tests can hold every fast path (im2col, depthwise, DSP, AVR asm) equal to
-// it, bit for bit. Same arguments and layouts as conv2d_s8 (op_conv_s8.h); never used by generated code.
+// it, bit for bit. Same arguments and layouts as conv2d_s8 with out_h/out_w (op_conv_s8.h: padding_h/_w at
+// the start, the end padding whatever out_h/out_w need); never used by generated code.
 #ifndef MINIML_OP_CONV_S8_REF_H_
 #define MINIML_OP_CONV_S8_REF_H_
 
@@ -18,9 +19,8 @@ inline void conv2d_s8_ref(const int8_t* input, const int8_t* weight, const int32
                           int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
                           index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
                           index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
-                          index_t dilation_h, index_t dilation_w, index_t groups, int8_t* output) {
-  const index_t out_h = (in_h + 2 * padding_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1;
-  const index_t out_w = (in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1;
+                          index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h, index_t out_w,
+                          int8_t* output) {
   const index_t group_in = in_channels / groups, group_out = out_channels / groups;
   for (index_t oc = 0; oc < out_channels; ++oc) {
     const index_t first_ic = (oc / group_out) * group_in;
