@@ -57,8 +57,8 @@ inline int32_t weight_sum_s8(const int8_t* w, index_t n, int32_t sum) {
 // rectangle, four reads. A parameter, not a ConvWindow field: a pointer to the table inside the struct made
 // arm-none-eabi-gcc keep the struct in memory (vibration_resnet on the Cortex-M4 +33% instructions).
 template <class Mem>
-MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* tap_sum, const int8_t* w,
-                                            sindex_t y0, sindex_t x0, int32_t acc) {
+MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* tap_sum, const int8_t* w, sindex_t y0,
+                                            sindex_t x0, int32_t acc) {
   const index_t kernel_h = c.kernel_h, kernel_w = c.kernel_w, in_w = c.in_w, dilation_w = c.dilation_w;
   const sindex_t in_h = static_cast<sindex_t>(c.in_h);
   const sindex_t span_w = static_cast<sindex_t>(dilation_w * (kernel_w - 1) + 1);
@@ -71,16 +71,14 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
     if (room < static_cast<sindex_t>(kx_hi)) kx_hi = static_cast<index_t>(room > 0 ? room : 0);
     if (kx_lo > kx_hi) kx_lo = kx_hi;
   }
-  if (x_inside && dilation_w == 1 && y0 >= 0 &&
-      y0 + static_cast<sindex_t>(c.dilation_h * (kernel_h - 1) + 1) <= in_h) {
+  if (x_inside && dilation_w == 1 && y0 >= 0 && y0 + static_cast<sindex_t>(c.dilation_h * (kernel_h - 1) + 1) <= in_h) {
     // Interior window: one flat loop over its group_in * kernel_h rows, pointer steps only (few live
     // values: on AVR every extra one is a spill in the hot loop).
     const index_t row_step = static_cast<index_t>(c.dilation_h * in_w);
     const index_t filter_plane = static_cast<index_t>(kernel_h * kernel_w);
     const int8_t* row = c.in_group + static_cast<index_t>(y0) * in_w + static_cast<index_t>(x0);
     if (c.group_in == 1) return dot_rows_s8<Mem>(row, row_step, w, kernel_w, kernel_w, kernel_h, acc);
-    return dot_window_s8<Mem>(row, row_step, c.plane, w, kernel_w, filter_plane, kernel_w, kernel_h, c.group_in,
-                              acc);
+    return dot_window_s8<Mem>(row, row_step, c.plane, w, kernel_w, filter_plane, kernel_w, kernel_h, c.group_in, acc);
   }
   // Window overlapping the padding. A padded tap contributes pad * w (the bias is folded, see
   // conv2d_s8): those weights are summed and multiplied by the zero point once at the end.
@@ -99,9 +97,9 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
     const int16_t* hi = tap_sum + ky_hi * sw;
     const int16_t* all = tap_sum + kernel_h * sw + kernel_w;
     // uint16 arithmetic: exact modulo 2^16, and the result fits int16.
-    const int16_t pad_sum = static_cast<int16_t>(
-        static_cast<uint16_t>(*all) - static_cast<uint16_t>(hi[kx_hi]) + static_cast<uint16_t>(lo[kx_hi]) +
-        static_cast<uint16_t>(hi[kx_lo]) - static_cast<uint16_t>(lo[kx_lo]));
+    const int16_t pad_sum = static_cast<int16_t>(static_cast<uint16_t>(*all) - static_cast<uint16_t>(hi[kx_hi]) +
+                                                 static_cast<uint16_t>(lo[kx_hi]) + static_cast<uint16_t>(hi[kx_lo]) -
+                                                 static_cast<uint16_t>(lo[kx_lo]));
     if (run != 0 && rows != 0) {
       const index_t row_step = in_w;
       const index_t filter_plane = static_cast<index_t>(kernel_h * kernel_w);
@@ -126,8 +124,7 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
       // Padding on the left, the in-bounds run, padding on the right.
       const int8_t* row = in_c + static_cast<index_t>(iy) * in_w;
       pad_sum = weight_sum_s8<Mem>(w, kx_lo, pad_sum);
-      acc = dot_s8<Mem>(row + x0 + static_cast<sindex_t>(kx_lo), w + kx_lo,
-                        static_cast<index_t>(kx_hi - kx_lo), acc);
+      acc = dot_s8<Mem>(row + x0 + static_cast<sindex_t>(kx_lo), w + kx_lo, static_cast<index_t>(kx_hi - kx_lo), acc);
       pad_sum = weight_sum_s8<Mem>(w + kx_hi, static_cast<index_t>(kernel_w - kx_hi), pad_sum);
     } else {
       const int8_t* row = in_c + static_cast<index_t>(iy) * in_w;
@@ -167,8 +164,7 @@ struct ConvShape {
 // col = the window of output (oy, ox) in the weight layout [in_channels][kernel_h][kernel_w] (one group's
 // channels); a tap in the
 // padding reads pad (the input zero point: the bias is folded, see conv2d_s8).
-inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index_t ox, int8_t pad,
-                      int8_t* col) {
+inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index_t ox, int8_t pad, int8_t* col) {
   const index_t plane = static_cast<index_t>(s.in_h * s.in_w);
   const sindex_t y0 = static_cast<sindex_t>(static_cast<sindex_t>(oy * s.stride_h) - s.padding_h);
   const sindex_t x0 = static_cast<sindex_t>(static_cast<sindex_t>(ox * s.stride_w) - s.padding_w);
@@ -223,11 +219,10 @@ inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index
 // One group of conv2d_s8_im2col (s.in_channels: the group's input channels, out_channels: its output
 // channels); col: the two-column stack buffer.
 template <class Mem>
-inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, const int8_t* weight,
-                                   const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
-                                   int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
-                                   index_t out_channels, index_t out_h, index_t out_w, int8_t* col,
-                                   int8_t* output) {
+inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                   const int32_t* multiplier, const int8_t* shift, int8_t pad,
+                                   int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t out_channels,
+                                   index_t out_h, index_t out_w, int8_t* col, int8_t* output) {
   const index_t taps = static_cast<index_t>(s.in_channels * s.kernel_h * s.kernel_w);
   const index_t pixels = static_cast<index_t>(out_h * out_w);
   index_t oy = 0, ox = 0;
@@ -253,8 +248,8 @@ inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, cons
       int32_t acc[4] = {b0, b0, b1, b1};
       dot_2x2_s8<Mem>(col, w, taps, acc);
       for (index_t k = 0; k < 2; ++k) {  // a loop, not four copies of the inlined requantisation (flash)
-        const ChannelRequant r(Mem::read(multiplier + oc + k), Mem::read(shift + oc + k), output_zero_point,
-                               act_min, act_max);
+        const ChannelRequant r(Mem::read(multiplier + oc + k), Mem::read(shift + oc + k), output_zero_point, act_min,
+                               act_max);
         out[k * pixels] = r(acc[2 * k]);
         if (two) out[k * pixels + 1] = r(acc[2 * k + 1]);
       }
@@ -274,18 +269,17 @@ inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, cons
 // shape-dependent work is paid once per pixel pair, not per tap. The same integers as the window path.
 template <class Mem>
 MINIML_CONV_PATH void conv2d_s8_im2col(const ConvShape& s, const int8_t* input, const int8_t* weight,
-                             const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
-                             int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
-                             index_t out_channels, index_t out_h, index_t out_w, int8_t* output) {
+                                       const int32_t* bias, const int32_t* multiplier, const int8_t* shift, int8_t pad,
+                                       int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                       index_t out_channels, index_t out_h, index_t out_w, int8_t* output) {
   int8_t col[2 * MINIML_IM2COL_MAX];
   const index_t taps = static_cast<index_t>(s.in_channels * s.kernel_h * s.kernel_w);
   const index_t pixels = static_cast<index_t>(out_h * out_w);
   for (index_t g = 0; g < s.groups; ++g) {
     const index_t first = static_cast<index_t>(g * out_channels);  // this group's output channels
-    conv2d_s8_im2col_group<Mem>(s, input + g * s.in_channels * s.in_h * s.in_w, weight + first * taps,
-                                bias + first, multiplier + first, shift + first, pad, output_zero_point,
-                                act_min, act_max, out_channels, out_h, out_w, col,
-                                output + first * pixels);
+    conv2d_s8_im2col_group<Mem>(s, input + g * s.in_channels * s.in_h * s.in_w, weight + first * taps, bias + first,
+                                multiplier + first, shift + first, pad, output_zero_point, act_min, act_max,
+                                out_channels, out_h, out_w, col, output + first * pixels);
   }
 }
 
@@ -322,8 +316,8 @@ MINIML_ALWAYS_INLINE void depthwise_pair_s8(const int8_t* row, index_t pitch, in
 // SXTB16 into even and odd taps and re-paired by PKH so that an SMLAD takes two taps; wp holds per row
 // (w0, w1) as int16 lanes, then w2.
 template <int kStep>
-MINIML_ALWAYS_INLINE void depthwise3_pair_s8(const int8_t* row, index_t pitch, const uint32_t* wp,
-                                             index_t kernel_h, int32_t& a0, int32_t& a1) {
+MINIML_ALWAYS_INLINE void depthwise3_pair_s8(const int8_t* row, index_t pitch, const uint32_t* wp, index_t kernel_h,
+                                             int32_t& a0, int32_t& a1) {
   for (index_t ky = 0; ky < kernel_h; ++ky, row += pitch, wp += 2) {
     uint32_t x;
     memcpy(&x, row, 4);
@@ -346,9 +340,9 @@ MINIML_ALWAYS_INLINE void depthwise3_pair_s8(const int8_t* row, index_t pitch, c
 // only their code).
 template <class Mem, bool kThreeWide>
 MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input, const int8_t* weight,
-                                const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
-                                int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
-                                index_t out_h, index_t out_w, int8_t* output) {
+                                          const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
+                                          int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                          index_t out_h, index_t out_w, int8_t* output) {
   int8_t buf[MINIML_DEPTHWISE_BUFFER + 4];  // + 4: word reads of the last window may pass its end
   memset(buf + MINIML_DEPTHWISE_BUFFER, 0, 4);
   int16_t w[kDepthwiseTaps];
@@ -368,14 +362,14 @@ MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* inpu
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
     if (dsp3) {
       for (index_t ky = 0; ky < kh; ++ky) {
-        wp[2 * ky] = static_cast<uint16_t>(w[3 * ky]) | static_cast<uint32_t>(static_cast<uint16_t>(w[3 * ky + 1])) << 16;
+        wp[2 * ky] = static_cast<uint16_t>(w[3 * ky]) | static_cast<uint32_t>(static_cast<uint16_t>(w[3 * ky + 1]))
+                                                            << 16;
         wp[2 * ky + 1] = static_cast<uint16_t>(w[3 * ky + 2]);
       }
     }
 #endif
     const int32_t b = Mem::read(bias + c);
-    const ChannelRequant requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min,
-                                 act_max);
+    const ChannelRequant requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
     int8_t* out = output + c * out_h * out_w;
     for (index_t oy0 = 0; oy0 < out_h; oy0 = static_cast<index_t>(oy0 + band)) {
       const index_t rows_out = out_h - oy0 < band ? static_cast<index_t>(out_h - oy0) : band;
@@ -425,12 +419,11 @@ MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* inpu
 
 // The window path: any groups, stride, padding and dilation; every window summed in place.
 template <class Mem>
-inline void conv2d_s8_window(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                             const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
-                             int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
-                             index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
-                             index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
-                             index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h,
+inline void conv2d_s8_window(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+                             const int8_t* shift, int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                             int32_t act_max, index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
+                             index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
+                             index_t padding_w, index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h,
                              index_t out_w, int8_t* output) {
   typedef detail::sindex_t sindex_t;
   const index_t group_in = static_cast<index_t>(in_channels / groups);
@@ -506,25 +499,34 @@ inline void conv2d_s8_window(const int8_t* input, const int8_t* weight, const in
 //   AVR:          the window path (its asm dot loops keep weights in flash; no stack to spare).
 template <class Mem>
 MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                      const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
-                      int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
-                      index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
-                      index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
-                      index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h, index_t out_w,
-                      int8_t* output) {
+                                    const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
+                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                                    index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
+                                    index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
+                                    index_t padding_w, index_t dilation_h, index_t dilation_w, index_t groups,
+                                    index_t out_h, index_t out_w, int8_t* output) {
 #if !defined(__AVR__)
   typedef detail::sindex_t sindex_t;
   const index_t group_in = static_cast<index_t>(in_channels / groups);
-  const detail::ConvShape shape = {group_in, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h,
-                                   dilation_w, static_cast<sindex_t>(padding_h),
-                                   static_cast<sindex_t>(padding_w), groups};
+  const detail::ConvShape shape = {group_in,
+                                   in_h,
+                                   in_w,
+                                   kernel_h,
+                                   kernel_w,
+                                   stride_h,
+                                   stride_w,
+                                   dilation_h,
+                                   dilation_w,
+                                   static_cast<sindex_t>(padding_h),
+                                   static_cast<sindex_t>(padding_w),
+                                   groups};
   if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
       kernel_h * kernel_w <= detail::kDepthwiseTaps &&
       kernel_h * detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w) <= MINIML_DEPTHWISE_BUFFER) {
     if (kernel_w == 3 && stride_w <= 2) {
       detail::depthwise_conv2d_s8<Mem, true>(shape, input, weight, bias, multiplier, shift,
-                                             static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
-                                             act_max, out_h, out_w, output);
+                                             static_cast<int8_t>(input_zero_point), output_zero_point, act_min, act_max,
+                                             out_h, out_w, output);
     } else {
       detail::depthwise_conv2d_s8<Mem, false>(shape, input, weight, bias, multiplier, shift,
                                               static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
@@ -533,16 +535,15 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
     return;
   }
   if (group_in * kernel_h * kernel_w <= MINIML_IM2COL_MAX) {
-    detail::conv2d_s8_im2col<Mem>(shape, input, weight, bias, multiplier, shift,
-                                  static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
-                                  act_max, static_cast<index_t>(out_channels / groups), out_h, out_w, output);
+    detail::conv2d_s8_im2col<Mem>(shape, input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point),
+                                  output_zero_point, act_min, act_max, static_cast<index_t>(out_channels / groups),
+                                  out_h, out_w, output);
     return;
   }
 #endif
-  detail::conv2d_s8_window<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point,
-                                act_min, act_max, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w,
-                                stride_h, stride_w, padding_h, padding_w, dilation_h, dilation_w, groups,
-                                out_h, out_w, output);
+  detail::conv2d_s8_window<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
+                                act_max, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_h, stride_w,
+                                padding_h, padding_w, dilation_h, dilation_w, groups, out_h, out_w, output);
 }
 
 // Symmetric padding: out_h = (in_h + 2 padding_h - dilation_h (kernel_h - 1) - 1) / stride_h + 1 (floor),
@@ -550,17 +551,16 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
 template <class Mem>
 MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                     const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
-                                    int32_t output_zero_point, int32_t act_min, int32_t act_max,
-                                    index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
-                                    index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w,
-                                    index_t padding_h, index_t padding_w, index_t dilation_h,
-                                    index_t dilation_w, index_t groups, int8_t* output) {
-  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
-                 act_max, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_h, stride_w,
-                 padding_h, padding_w, dilation_h, dilation_w, groups,
+                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                                    index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
+                                    index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
+                                    index_t padding_w, index_t dilation_h, index_t dilation_w, index_t groups,
+                                    int8_t* output) {
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
+                 in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_h, stride_w, padding_h, padding_w,
+                 dilation_h, dilation_w, groups,
                  static_cast<index_t>((in_h + 2 * padding_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1),
-                 static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1),
-                 output);
+                 static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1), output);
 }
 
 // The same with the layer's shape as one struct (the float kernels' Conv2dParams, pad_top/pad_left the
@@ -579,26 +579,26 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
 // conv2d_s8 with a height of 1.
 template <class Mem>
 MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                      const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
-                      int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
-                      index_t length, index_t out_channels, index_t kernel_size, index_t stride,
-                      index_t padding, index_t dilation, index_t groups, int8_t* output) {
-  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
-                 act_max, in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1,
-                 dilation, groups, output);
+                                    const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
+                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                                    index_t length, index_t out_channels, index_t kernel_size, index_t stride,
+                                    index_t padding, index_t dilation, index_t groups, int8_t* output) {
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
+                 in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1, dilation, groups,
+                 output);
 }
 
 // conv1d_s8 with its output length given (the end padding is what out_length needs).
 template <class Mem>
 MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                     const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
-                                    int32_t output_zero_point, int32_t act_min, int32_t act_max,
-                                    index_t in_channels, index_t length, index_t out_channels,
-                                    index_t kernel_size, index_t stride, index_t padding, index_t dilation,
-                                    index_t groups, index_t out_length, int8_t* output) {
-  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
-                 act_max, in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1,
-                 dilation, groups, 1, out_length, output);
+                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                                    index_t length, index_t out_channels, index_t kernel_size, index_t stride,
+                                    index_t padding, index_t dilation, index_t groups, index_t out_length,
+                                    int8_t* output) {
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
+                 in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1, dilation, groups, 1,
+                 out_length, output);
 }
 
 // conv1d_s8 with the layer's shape as one struct (the float kernels' Conv1dParams).
@@ -608,8 +608,8 @@ MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, c
                                     int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
                                     int32_t act_max, int8_t* output) {
   conv1d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
-                 p.in_channels, p.in_length, p.out_channels, p.kernel_size, p.stride, p.padding, p.dilation,
-                 p.groups, p.out_length, output);
+                 p.in_channels, p.in_length, p.out_channels, p.kernel_size, p.stride, p.padding, p.dilation, p.groups,
+                 p.out_length, output);
 }
 
 }  // namespace miniml

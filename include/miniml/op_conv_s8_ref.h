@@ -14,13 +14,12 @@
 namespace miniml {
 
 template <class Mem>
-inline void conv2d_s8_ref(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                          const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
-                          int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
-                          index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
-                          index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
-                          index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h, index_t out_w,
-                          int8_t* output) {
+inline void conv2d_s8_ref(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+                          const int8_t* shift, int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                          int32_t act_max, index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
+                          index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
+                          index_t padding_w, index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h,
+                          index_t out_w, int8_t* output) {
   const index_t group_in = in_channels / groups, group_out = out_channels / groups;
   for (index_t oc = 0; oc < out_channels; ++oc) {
     const index_t first_ic = (oc / group_out) * group_in;
@@ -30,13 +29,16 @@ inline void conv2d_s8_ref(const int8_t* input, const int8_t* weight, const int32
         for (index_t i = 0; i < group_in; ++i) {
           for (index_t ky = 0; ky < kernel_h; ++ky) {
             for (index_t kx = 0; kx < kernel_w; ++kx) {
-              const int32_t iy = static_cast<int32_t>(oy * stride_h + ky * dilation_h) - static_cast<int32_t>(padding_h);
-              const int32_t ix = static_cast<int32_t>(ox * stride_w + kx * dilation_w) - static_cast<int32_t>(padding_w);
-              const bool inside = iy >= 0 && iy < static_cast<int32_t>(in_h) && ix >= 0 && ix < static_cast<int32_t>(in_w);
+              const int32_t iy =
+                  static_cast<int32_t>(oy * stride_h + ky * dilation_h) - static_cast<int32_t>(padding_h);
+              const int32_t ix =
+                  static_cast<int32_t>(ox * stride_w + kx * dilation_w) - static_cast<int32_t>(padding_w);
+              const bool inside =
+                  iy >= 0 && iy < static_cast<int32_t>(in_h) && ix >= 0 && ix < static_cast<int32_t>(in_w);
               // The bias is folded (b - input_zero_point * sum(weight)): a padded tap reads the zero point.
-              const int32_t x = inside ? input[((first_ic + i) * in_h + static_cast<index_t>(iy)) * in_w +
-                                               static_cast<index_t>(ix)]
-                                       : input_zero_point;
+              const int32_t x =
+                  inside ? input[((first_ic + i) * in_h + static_cast<index_t>(iy)) * in_w + static_cast<index_t>(ix)]
+                         : input_zero_point;
               acc += x * Mem::read(weight + ((oc * group_in + i) * kernel_h + ky) * kernel_w + kx);
             }
           }

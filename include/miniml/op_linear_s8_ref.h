@@ -13,17 +13,16 @@
 namespace miniml {
 
 template <class Mem>
-inline void linear_s8_ref(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                          const int32_t* multiplier, const int8_t* shift, int32_t output_zero_point,
-                          int32_t act_min, int32_t act_max, index_t in_features, index_t out_features,
-                          int8_t* output) {
+inline void linear_s8_ref(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+                          const int8_t* shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                          index_t in_features, index_t out_features, int8_t* output) {
   for (index_t o = 0; o < out_features; ++o) {
     int32_t acc = Mem::read(bias + o);
     for (index_t i = 0; i < in_features; ++i) {
       acc += static_cast<int32_t>(input[i]) * Mem::read(weight + o * in_features + i);
     }
-    output[o] = requantize_s8(acc, Mem::read(multiplier + o), Mem::read(shift + o), output_zero_point, act_min,
-                              act_max);
+    output[o] =
+        requantize_s8(acc, Mem::read(multiplier + o), Mem::read(shift + o), output_zero_point, act_min, act_max);
   }
 }
 

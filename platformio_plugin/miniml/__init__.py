@@ -12,14 +12,16 @@ from .errors import (
     DynamicShapeError,
     ExportValueError,
     MinimlError,
+    MinimlWarning,
     ModelTooLargeError,
     OptionError,
     TrainingModeError,
     UnsupportedOpError,
 )
 from .report import LayerRow, Report
+from .version import VERSION
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 
 def export(model: Any, example_input: Any = None, name: str = "model", out_dir: str = ".",
@@ -54,6 +56,7 @@ __all__ = [
     "ExportValueError",
     "LayerRow",
     "MinimlError",
+    "MinimlWarning",
     "ModelTooLargeError",
     "OptionError",
     "Report",

@@ -1,9 +1,9 @@
 """export(): capture -> passes -> plan -> emit -> Report. Imports torch (via capture) when called."""
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -11,25 +11,14 @@ import numpy as np
 
 from .emit import check_model_name, emit_header
 from .emit.header import HeaderParts
-from .errors import OptionError
+from .errors import MinimlWarning, OptionError
 from .ir import Graph
 from .ops import KERNELS, inplace_pairs
+from .options import api_value, check_options
 from .passes import run_pipeline
 from .plan import MemoryPlan, plan_memory
 from .report import LayerRow, Report
 
-OPTIONS: Dict[str, Any] = {
-    "quantize": None,
-    "calibration": None,
-    "calibration_method": "minmax",  # int8 activation ranges: "minmax", "percentile" or "mse"
-    "on_device_learning": False,
-    "loss": "mse",
-    "learning_rate": 0.01,
-    "momentum": 0.0,
-    "trainable": None,
-    "golden": 0,
-    "seed": 0,
-}
 GOLDEN_TOLERANCE = 1e-4  # relative to max(|expected|, 1); covers libm differences between targets
 
 
@@ -52,23 +41,6 @@ class ExportContext:
     golden_note: str = ""
     # The Report of the same model exported with other options (a stage's baseline figures).
     reanalyze: Optional[Callable[[Dict[str, Any]], Report]] = None
-
-
-def _check_options(options: Dict[str, Any]) -> Dict[str, Any]:
-    for k in options:
-        if k not in OPTIONS:
-            near = difflib.get_close_matches(k, list(OPTIONS), n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise OptionError(
-                f"unknown export option {k!r}{hint} (options: {', '.join(sorted(OPTIONS))})"
-            )
-    merged = {**OPTIONS, **options}
-    golden = merged["golden"]
-    if not isinstance(golden, int) or isinstance(golden, bool) or golden < 0:
-        raise OptionError(f"golden={golden!r}: give a number of golden vectors >= 0")
-    if merged["quantize"] not in (None, "int8"):
-        raise OptionError(f"quantize={merged['quantize']!r}: use None or 'int8'")
-    return merged
 
 
 def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -103,10 +75,22 @@ def _stages(g: Graph, ctx: ExportContext) -> Graph:
 
 
 def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
+    """_export_text(), with every MinimlWarning it raises also listed in the report."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MinimlWarning)
+        text, report = _export_text(model, example_input, name, options)
+    for w in caught:  # shown as they would have been, and kept in the report
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if issubclass(w.category, MinimlWarning):
+            report.warnings.append(str(w.message))
+    return text, report
+
+
+def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     from .capture import capture, example_from_program
 
     check_model_name(name)
-    opts = _check_options(options)
+    opts = check_options(options)
     import torch
 
     if isinstance(model, torch.export.ExportedProgram) and example_input is None:
@@ -189,12 +173,24 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
 
 
 def export(model: Any, example_input: Any, name: str, out_dir: str, **options: Any) -> Report:
+    clash = [f for f in (os.listdir(out_dir) if os.path.isdir(out_dir) else [])
+             if f.lower() == f"{name}.h".lower() and f != f"{name}.h"]
+    if clash:
+        raise OptionError(
+            f"{out_dir} already holds {clash[0]}, another model whose name differs from {name!r} only "
+            "in case: one file on case-insensitive file systems and one include guard; pick another "
+            "name or remove it"
+        )
     text, report = _build(model, example_input, name, options)
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{name}.h")
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
     report.header_path = path
+    if api_value("plot", options):
+        from .plot import plot_plan
+
+        plot_plan(report, os.path.join(out_dir, f"{name}.plan.png"))
     return report
 
 
@@ -208,7 +204,7 @@ def int8_graph(model: Any, example_input: Any, **options: Any) -> Graph:
     from .capture import capture
     from .int8 import export_stage
 
-    opts = _check_options({**options, "quantize": "int8"})
+    opts = check_options({**options, "quantize": "int8"})
     g = run_pipeline(capture(model, example_input))
     ctx = ExportContext("int8_graph", opts, g.tensor(g.inputs[0]).shape, _torch_runner(model))
     return export_stage(g, ctx)

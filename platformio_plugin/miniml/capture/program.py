@@ -22,23 +22,7 @@ from ..errors import (
 )
 from ..ir import Graph, TensorSpec, verify
 from ..ops.registry import AtenCall, ConstArg, LowerCtx, TensorArg
-
-
-def load_program(path: str) -> "torch.export.ExportedProgram":
-    import os
-    import zipfile
-
-    if not os.path.isfile(path):
-        raise MinimlError(f"cannot load {path!r}: no such file (save one with torch.export.save)")
-    if not zipfile.is_zipfile(path):
-        raise MinimlError(
-            f"cannot load {path!r} as a torch.export program (.pt2): not a zip archive "
-            "(save it with torch.export.save(torch.export.export(model.eval(), (x,)), path))"
-        )
-    try:
-        return torch.export.load(path)
-    except Exception as exc:  # torch raises many types here; the fix is the same
-        raise MinimlError(f"cannot load {path!r} as a torch.export program (.pt2): {exc}") from exc
+from .archive import load_program  # noqa: F401  (re-exported: capture.load_program)
 
 
 def supported_ops() -> List[str]:

@@ -65,6 +65,10 @@ class Int8Graph:
         self.params: Dict[str, Param] = {}
         self.q: Dict[str, QParams] = {}
 
+    def where(self, n: Node) -> str:
+        """The node, its op and its module, for error messages."""
+        return _where(n)
+
     def qparams(self, t: str) -> QParams:
         """Parameters of an int8 tensor already declared, else from a float tensor's range."""
         if t not in self.q:

@@ -6,6 +6,7 @@ import subprocess
 import pytest
 import toolchains
 import torch
+import torch.nn as nn
 
 import miniml
 from harness import BUILD, INCLUDE, prepare
@@ -22,7 +23,7 @@ TARGETS = {
     "xtensa_lx106": toolchains.cxx("lx106", opt="-O2"),
 }
 FLOAT_HEADERS = ["core_types.h", "core_rom.h", "core_math.h", "op_activation.h", "op_linear.h", "op_layout.h",
-                 "op_conv.h", "op_pool.h", "op_elementwise.h", "op_softmax.h"]
+                 "op_conv.h", "op_pool.h", "op_elementwise.h", "op_softmax.h", "op_norm.h"]
 
 
 MODELS = {
@@ -30,6 +31,7 @@ MODELS = {
     "mobilenet": (TinyMobileNet, (1, 1, 16, 16)),
     "mlp": (mlp, (1, 4, 4)),
     "sink": (KitchenSink, (1, 2, 8, 8)),
+    "norm": (lambda: nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8)), (1, 3, 6)),
 }
 
 

@@ -59,21 +59,20 @@ int main() {
     const int32_t in_zp = pick(-128, 127), out_zp = pick(-128, 127);
     const int32_t act_min = kind == 0 ? pick(-128, 0) : -128, act_max = kind == 0 ? pick(0, 127) : 127;
     if (n % 3 == 0) {  // the symmetric-padding overload
-      miniml::conv2d_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max, in_c,
-                                     in_h, in_w, out_c, kh, kw, sh, sw, ph, pw, dh, dw, groups, g_out);
+      miniml::conv2d_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max, in_c, in_h,
+                                     in_w, out_c, kh, kw, sh, sw, ph, pw, dh, dw, groups, g_out);
     } else {  // the Conv2dParams overload of generated code
       const miniml::Conv2dParams p = {in_c, in_h, in_w, out_c, out_h, out_w, kh, kw, sh, sw, ph, pw, dh, dw, groups};
       miniml::conv2d_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, p, in_zp, out_zp, act_min, act_max, g_out);
     }
-    miniml::conv2d_s8_ref<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max,
-                                       in_c, in_h, in_w, out_c, kh, kw, sh, sw, ph, pw, dh, dw, groups, out_h,
-                                       out_w, g_ref);
+    miniml::conv2d_s8_ref<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max, in_c, in_h,
+                                       in_w, out_c, kh, kw, sh, sw, ph, pw, dh, dw, groups, out_h, out_w, g_ref);
     ++cases;
     for (miniml::index_t i = 0; i < out_c * out_h * out_w; ++i) {
       if (g_out[i] != g_ref[i]) {
         ++mismatches;
-        printf("case %d kind %d: c %u->%u g %u in %ux%u k %ux%u s %u,%u p %u,%u d %u,%u at %u: %d vs %d\n", n,
-               kind, static_cast<unsigned>(in_c), static_cast<unsigned>(out_c), static_cast<unsigned>(groups),
+        printf("case %d kind %d: c %u->%u g %u in %ux%u k %ux%u s %u,%u p %u,%u d %u,%u at %u: %d vs %d\n", n, kind,
+               static_cast<unsigned>(in_c), static_cast<unsigned>(out_c), static_cast<unsigned>(groups),
                static_cast<unsigned>(in_h), static_cast<unsigned>(in_w), static_cast<unsigned>(kh),
                static_cast<unsigned>(kw), static_cast<unsigned>(sh), static_cast<unsigned>(sw),
                static_cast<unsigned>(ph), static_cast<unsigned>(pw), static_cast<unsigned>(dh),
