@@ -16,7 +16,9 @@ def instrument(text: str) -> Tuple[str, List[str]]:
     region order."""
     lines = text.splitlines()
     start = next(i for i, s in enumerate(lines) if "void predict_int8(" in s)
-    end = next(i for i in range(start + 1, len(lines)) if lines[i].strip() == "}")
+    # the function's closing brace (its calls sit in blocks of their own, closed deeper)
+    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+    end = next(i for i in range(start + 1, len(lines)) if lines[i] == indent + "}")
     body, names = [], []
     for s in lines[start + 1 : end]:
         m = _LAYER.match(s)
