@@ -59,8 +59,11 @@ def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _stages(g: Graph, ctx: ExportContext) -> Graph:
-    """Later stages plug in here: miniml.int8 / miniml.train expose export_stage(graph, ctx)."""
-    for opt, module in (("quantize", "int8"), ("on_device_learning", "train")):
+    """Later stages plug in here: miniml.stream / miniml.int8 / miniml.train expose
+    export_stage(graph, ctx)."""
+    # streaming first: it refuses the option combinations it cannot stream before any work is done
+    for opt, module in (("streaming", "stream"), ("quantize", "int8"),
+                        ("on_device_learning", "train")):
         if not ctx.options.get(opt):
             continue
         try:

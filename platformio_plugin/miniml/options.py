@@ -89,6 +89,8 @@ OPTIONS: Tuple[Option, ...] = (
            "k (the last k Linear layers) or parameter names, comma-separated, "
            "e.g. head,body.0.bias,2.bias",
            "what learns on the device (default: the final Linear)", needs=_ODL),
+    Option("streaming", "bool", False, "yes, no (also true/false, on/off, 1/0)",
+           "add Model::step() / reset_state(): one time step at a time (README: streaming)"),
     Option("python", "text", None, "a Python interpreter with torch (path or command name)",
            "the interpreter that runs the exporter", where=frozenset(("hook",))),
     Option("golden", "int", 0, "an integer 0..1024: golden vectors embedded for on-target checks",

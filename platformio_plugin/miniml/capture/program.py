@@ -363,7 +363,7 @@ def _lower_node(ctx: LowerCtx, env: Dict[str, Any], n: Any, supported: str) -> N
     for i, v in enumerate(vals):
         if isinstance(v, torch.Tensor) and (i == 0 or v.dtype == torch.float32):
             shapes.append(_fixed_shape(v, f"node {n.name!r} ({target})"))
-            outputs.append(n.name if i == 0 else f"{n.name}_{i}")
+            outputs.append(n.name if i == 0 else f"{n.name}_out{i}")  # fx names end _N
         else:
             shapes.append(())
             outputs.append("")

@@ -111,6 +111,7 @@ def quantize_int8(g: Graph) -> Graph:
         y = f"{n.outputs[0]}_q" if n.outputs[0] == boundary else n.outputs[0]
         nodes.extend(INT8_RULES[n.op].lower(n, ins, y, b))
         names[n.outputs[0]] = y
+        names.update({t: t for t in n.outputs[1:]})  # further outputs keep their names
     # The dequantised boundary keeps its float name, unless that is the graph input (a model that
     # is all float tail, e.g. flatten + log_softmax): then it is a new tensor the tail reads.
     deq = f"{boundary}_float" if boundary in g.inputs else boundary

@@ -23,7 +23,8 @@ TARGETS = {
     "xtensa_lx106": toolchains.cxx("lx106", opt="-O2"),
 }
 FLOAT_HEADERS = ["core_types.h", "core_rom.h", "core_math.h", "op_activation.h", "op_linear.h", "op_layout.h",
-                 "op_conv.h", "op_pool.h", "op_elementwise.h", "op_softmax.h", "op_norm.h"]
+                 "op_conv.h", "op_pool.h", "op_elementwise.h", "op_softmax.h", "op_norm.h",
+                 "op_recurrent.h", "op_stream.h", "op_recurrent_s8.h"]
 
 
 MODELS = {
