@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from bench import firmware, forests, publish, suite  # noqa: E402
+from bench import firmware, forests, layers, publish, suite  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FIELDS = (
@@ -84,7 +84,7 @@ def _harness_rows(targets: List[str], work: Path) -> List[Dict[str, Any]]:
 
 
 def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, learn: bool,
-             step: bool = False) -> None:
+             step: bool = False, int8_only: bool = False) -> None:
     first = firmware.run(elf)
     again = firmware.run(elf)
     if first != again:
@@ -93,7 +93,8 @@ def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, l
     row.update(firmware.sizes(tgt, elf))
     row["stack_bytes"] = first["stack_bytes"]
     row["checksum"] = first["checksum"]
-    row["predict_cycles"] = regions.pop(0)
+    if not int8_only:
+        row["predict_cycles"] = regions.pop(0)
     if int8:
         row["predict_int8_cycles"] = regions.pop(0)
     if learn:
@@ -107,6 +108,17 @@ def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, l
         row["flash_bytes"] <= tgt.flash_limit
         and row["ram_bytes"] + row["stack_bytes"] <= tgt.ram_limit
     )
+
+
+def _per_layer(tgt, work: Path, header: Path, name: str, defines, report) -> List[Dict[str, Any]]:
+    """predict_int8() once more, with every layer its own counter region (bench/layers.py)."""
+    work.mkdir(parents=True, exist_ok=True)
+    text, names = layers.instrument(header.read_text())
+    copy = work / header.name
+    copy.write_text(text)
+    (work / "bench_data.h").write_text((work.parent / "bench_data.h").read_text())
+    counts = firmware.run(firmware.build(tgt, work, copy, name, defines))["regions"]
+    return layers.rows(names, counts, report.layers)
 
 
 def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) -> Dict[str, Any]:
@@ -184,16 +196,23 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
                 w = work / name / t
                 w.mkdir(parents=True, exist_ok=True)
                 firmware.write_data(w / "bench_data.h", x.reshape(-1), x_s8, target, label)
-                defines = (["BENCH_INT8"] if int8 else []) + (
-                    ["BENCH_LEARN_MSE"]
-                    if v.learn == "mse"
-                    else ["BENCH_LEARN_CE"]
-                    if v.learn == "ce"
-                    else []
-                ) + (["BENCH_STEP"] if step else [])
+                defines = (
+                    (["BENCH_INT8"] if int8 else [])
+                    + (["BENCH_INT8_ONLY"] if v.int8_only else [])
+                    + (
+                        ["BENCH_LEARN_MSE"]
+                        if v.learn == "mse"
+                        else ["BENCH_LEARN_CE"]
+                        if v.learn == "ce"
+                        else []
+                    )
+                    + (["BENCH_STEP"] if step else [])
+                )
                 try:
                     elf = firmware.build(tgt, w, header, name, defines)
-                    _measure(row, tgt, elf, int8, v.learn is not None, step)
+                    _measure(row, tgt, elf, int8, v.learn is not None, step, v.int8_only)
+                    if v.int8_only:
+                        row["layers"] = _per_layer(tgt, w / "layers", header, name, defines, report)
                 except firmware.BuildError as e:
                     row["note"] = str(e).splitlines()[0][:300]
                     log("%s %s %s: %s" % (model.name, precision, t, row["note"]))
@@ -257,7 +276,9 @@ def main() -> int:
         forests.run(work / "forests", log) if "uno" in targets and (not only or "forests" in only) else []
     )
     results["anchors"] = suite.ANCHORS
+    results["mlperf_published"] = suite.MLPERF_PUBLISHED
     results["targets"] = publish.check_targets(results["rows"], suite.TARGETS)
+    results["count_targets"] = publish.check_counts(results, suite.COUNT_TARGETS)
     results["seconds"] = round(time.perf_counter() - started, 1)
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     md = publish.markdown(results)

@@ -14,7 +14,7 @@ from .emit.header import HeaderParts
 from .errors import MinimlWarning, OptionError
 from .ir import Graph
 from .ops import KERNELS, inplace_pairs
-from .options import check_options
+from .options import api_value, check_options
 from .passes import run_pipeline
 from .plan import MemoryPlan, plan_memory
 from .report import LayerRow, Report
@@ -175,6 +175,11 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
         float_arena_bytes=int(ctx.report_extra.get("float_arena_bytes", 0)),
         layers=rows,
         memory_plan=plan.format(),
+        plan_buffers=[
+            {"tensor": "+".join(b.tensors), "offset": b.offset, "size": b.size, "start": b.start,
+             "end": b.end}
+            for b in plan.buffers
+        ],
     )
 
 
@@ -193,6 +198,10 @@ def export(model: Any, example_input: Any, name: str, out_dir: str, **options: A
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
     report.header_path = path
+    if api_value("plot", options):
+        from .plot import plot_plan
+
+        plot_plan(report, os.path.join(out_dir, f"{name}.plan.png"))
     return report
 
 

@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("model")
     rp.add_argument("--name", default="model")
     rp.add_argument("--plan", action="store_true", help="also print the arena plan")
+    rp.add_argument("--plot", default=None, help="draw the arena plan, RAM and MACs per layer (PNG)")
     sub.add_parser("ops", help="print the supported op table (markdown, from the registry)")
     return p
 
@@ -98,6 +99,11 @@ def _run(args: argparse.Namespace) -> int:
         print(report.format_table())
         if args.plan:
             print(report.memory_plan)
+        if args.plot:
+            from .plot import plot_plan
+
+            plot_plan(report, args.plot)
+            print(f"wrote {args.plot}")
     return 0
 
 

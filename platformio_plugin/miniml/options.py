@@ -96,6 +96,9 @@ OPTIONS: Tuple[Option, ...] = (
            "the interpreter that runs the exporter", where=frozenset(("hook",))),
     Option("golden", "int", 0, "an integer 0..1024: golden vectors embedded for on-target checks",
            "embed N seeded inputs and PyTorch's outputs for `pio test`", low=0, high=1024),
+    Option("plot", "bool", False, "yes, no (also true/false, on/off, 1/0)",
+           "also draw the arena plan, RAM and MACs per layer next to the header "
+           "(<name>.plan.png; needs matplotlib)"),
     Option("seed", "int", 0, "an integer 0 .. 2**63 - 1", "seed of the golden inputs", low=0,
            high=2**63 - 1,
            where=frozenset(("api", "cli"))),

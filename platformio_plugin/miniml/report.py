@@ -32,6 +32,8 @@ class Report:
     layers: List[LayerRow] = field(default_factory=list)
     header_path: str = ""
     memory_plan: str = ""
+    # the arena plan: per buffer its first tensor, offset, size and lifetime [start, end] in layers
+    plan_buffers: List[dict] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)  # MinimlWarning messages of the export
     work_unit: str = "MACs"  # what `macs` counts: "operations" for scikit-learn models (comparisons too)
 

@@ -223,7 +223,16 @@ def test_runner_stop_rules(tmp_path: Path, chatty: int, option: str, message: st
     src.write_text(BARE_LOOP.replace("CHATTY", str(chatty)))
     elf = tmp_path / "loop.elf"
     subprocess.run(
-        ["avr-g++", "-mmcu=atmega328p", "-Os", f"-I{REPO / 'include'}", str(src), "-o", str(elf)],
+        [
+            "avr-g++",
+            "-mmcu=atmega328p",
+            "-DF_CPU=16000000UL",
+            "-Os",
+            f"-I{REPO / 'include'}",
+            str(src),
+            "-o",
+            str(elf),
+        ],
         check=True,
     )
     done = subprocess.run(
