@@ -175,6 +175,11 @@ _TRAINING_ARG = {
     "aten.feature_dropout.default": 2,
     "aten.alpha_dropout.default": 2,
     "aten.native_dropout.default": 2,
+    "aten.dropout_.default": 2,
+    "aten.feature_dropout_.default": 2,
+    "aten.alpha_dropout_.default": 2,
+    "aten.feature_alpha_dropout.default": 2,
+    "aten.feature_alpha_dropout_.default": 2,
 }
 
 

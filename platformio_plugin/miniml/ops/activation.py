@@ -11,6 +11,13 @@ from ..ir import Node
 from .registry import AtenCall, LowerCtx, TensorArg, kernel
 
 
+def functor(cls: str, *args: float) -> str:
+    """`miniml::<cls>(a, b, ...)` with each argument a round-tripping float literal."""
+    from ..emit.literals import float_literal
+
+    return f"miniml::{cls}({', '.join(float_literal(a, cls) for a in args)})"
+
+
 def lower_pointwise(ctx: LowerCtx, call: AtenCall, act: Tuple[Any, ...]) -> Optional[list]:
     x = call.arg(0, "self")
     if not isinstance(x, TensorArg):

@@ -1,0 +1,112 @@
+"""Reductions over any dims, keepdim or not: mean, sum, amax, amin and the values of torch.max/min(x,
+dim). A mean over the trailing dims is a global average pool (int8 has it); the rest is a "reduce"
+node: up to 4 kept and 4 reduced dims after merging neighbours, read with strides, no copy."""
+from __future__ import annotations
+
+from typing import Any, List, Optional, Tuple
+
+from ..errors import UnsupportedOpError
+from ..ir import Node
+from .adaptive_avg_pool import global_mean
+from .permute import contiguous_strides
+from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+
+
+def _dims(call: AtenCall, n: int, index: int, name: str) -> Optional[List[int]]:
+    dims = call.arg(index, name)
+    if dims is None:
+        return list(range(n))
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    return sorted({int(d) % n for d in dims}) or list(range(n))
+
+
+def _runs(shape: List[int], reduced: List[int]) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
+    """(size, stride) of the kept and of the reduced dims, size-1 dims dropped, neighbours of the same
+    kind merged (their strides chain in a contiguous tensor)."""
+    strides = contiguous_strides(shape)
+    kept: List[Tuple[int, int]] = []
+    red: List[Tuple[int, int]] = []
+    last = None
+    for d, (size, stride) in enumerate(zip(shape, strides)):
+        if size == 1:
+            continue
+        group = red if d in reduced else kept
+        if last is group and group:
+            group[-1] = (group[-1][0] * size, stride)
+        else:
+            group.append((size, stride))
+        last = group
+    return kept, red
+
+
+def lower_reduce(ctx: LowerCtx, call: AtenCall, kind: str, dims: List[int]):
+    x = call.arg(0, "self")
+    if not isinstance(x, TensorArg):
+        return None
+    shape = [int(d) for d in ctx.shape(x)]
+    n = len(shape)
+    if kind == "mean" and dims == list(range(n - len(dims), n)) and 0 not in dims:
+        return global_mean(ctx, call, x, len(dims))
+    if 0 in dims and shape[0] != 1:
+        return None
+    kept, red = _runs(shape, dims)
+    if len(kept) > 4 or len(red) > 4:
+        raise UnsupportedOpError(
+            f"{ctx.where()}: {kind} over dims {dims} of shape {shape} needs more than 4 kept or 4 "
+            "reduced dims after merging neighbours"
+        )
+    count = 1
+    for size, _ in red:
+        count *= size
+    pad = lambda runs: [(1, 0)] * (4 - len(runs)) + runs  # noqa: E731
+    attrs = {"kind": kind, "count": count,
+             "out_shape": tuple(s for s, _ in pad(kept)), "out_strides": tuple(t for _, t in pad(kept)),
+             "red_shape": tuple(s for s, _ in pad(red)), "red_strides": tuple(t for _, t in pad(red))}
+    return [ctx.add_node("reduce", (x.name,), attrs=attrs)]
+
+
+@lowering("aten.mean.dim")
+def lower_mean(ctx, call):
+    if call.arg(3, "dtype", None) is not None:
+        return None
+    return lower_reduce(ctx, call, "mean", _dims(call, len(ctx.shape(call.arg(0, "self"))), 1, "dim"))
+
+
+@lowering("aten.sum.dim_IntList")
+def lower_sum(ctx, call):
+    if call.arg(3, "dtype", None) is not None:
+        return None
+    return lower_reduce(ctx, call, "sum", _dims(call, len(ctx.shape(call.arg(0, "self"))), 1, "dim"))
+
+
+@lowering("aten.amax.default")
+def lower_amax(ctx, call):
+    return lower_reduce(ctx, call, "max", _dims(call, len(ctx.shape(call.arg(0, "self"))), 1, "dim"))
+
+
+@lowering("aten.amin.default")
+def lower_amin(ctx, call):
+    return lower_reduce(ctx, call, "min", _dims(call, len(ctx.shape(call.arg(0, "self"))), 1, "dim"))
+
+
+@lowering("aten.max.dim", "aten.min.dim")
+def lower_max_dim(ctx, call):
+    """torch.max(x, dim) -> (values, indices): the values; the int64 indices are refused if used."""
+    kind = "max" if call.target == "aten.max.dim" else "min"
+    return lower_reduce(ctx, call, kind, _dims(call, len(ctx.shape(call.arg(0, "self"))), 1, "dim"))
+
+
+_FUNCTORS = {"sum": "ReduceSum()", "max": "ReduceMax()", "min": "ReduceMin()"}
+
+
+@kernel("reduce", header="op_reduce.h")
+class Reduce:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        a = node.attrs
+        arrs = ", ".join("{" + ", ".join(e.i(v) for v in a[k]) + "}"
+                         for k in ("out_shape", "out_strides", "red_shape", "red_strides"))
+        op = (f"ReduceMean({e.f(float(a['count']))})" if a["kind"] == "mean"
+              else _FUNCTORS[a["kind"]])
+        return (f"miniml::reduce_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
+                f"miniml::ReduceParams{{{arrs}}}, miniml::{op});")
