@@ -54,7 +54,9 @@ inline float golden_delta(float want, float tol) {
 }
 
 // Runs model.predict on every golden input and asserts every output (Unity; the first mismatch ends the test).
-// Golden: a class with static MINIML_ROM arrays kInputs[count * kIn], kOutputs[count * kOut] and kTolerance.
+// Golden: a class with static MINIML_ROM arrays kInputs[count * kIn], kOutputs[count * kOut], kTolerance and
+// run(model, inputs, outputs), which calls predict() with the packed vector split into the model's inputs and
+// outputs (several inputs/outputs, integer indices): kIn, kOut are the packed sizes, all outputs are checked.
 template <class Golden, index_t kIn, index_t kOut, class ModelT>
 inline void check_golden(ModelT& model, index_t count) {
   static float input[kIn];
@@ -65,7 +67,7 @@ inline void check_golden(ModelT& model, index_t count) {
     const float* in_rom = &Golden::kInputs[static_cast<uint32_t>(g) * kIn];
     const float* want_rom = &Golden::kOutputs[static_cast<uint32_t>(g) * kOut];
     for (index_t i = 0; i < kIn; ++i) input[i] = rom_read(&in_rom[i]);
-    model.predict(input, output);
+    Golden::run(model, input, output);
     for (index_t i = 0; i < kOut; ++i) {
       const float want = rom_read(&want_rom[i]);
       const float delta = golden_delta(want, Golden::kTolerance);
@@ -89,7 +91,7 @@ inline float golden_max_abs_error(ModelT& model, index_t count) {
     const float* in_rom = &Golden::kInputs[static_cast<uint32_t>(g) * kIn];
     const float* want_rom = &Golden::kOutputs[static_cast<uint32_t>(g) * kOut];
     for (index_t i = 0; i < kIn; ++i) input[i] = rom_read(&in_rom[i]);
-    model.predict(input, output);
+    Golden::run(model, input, output);
     for (index_t i = 0; i < kOut; ++i) {
       const float e = detail::abs_f32(output[i] - rom_read(&want_rom[i]));
       if (e > worst) worst = e;
@@ -131,8 +133,8 @@ inline void check_learn_golden(ModelT& model, index_t steps) {
 
 // Checks `model` (an instance of <ns>::Model) against every golden vector in the header of namespace `ns`.
 #define MINIML_CHECK_GOLDEN(ns, model)                                                              \
-  ::miniml::testing::check_golden<ns::Golden, ns::kInputSize, ns::kOutputSize>((model), \
-                                                                               ns::kGoldenCount)
+  ::miniml::testing::check_golden<ns::Golden, ns::Golden::kInputFloats, ns::Golden::kOutputFloats>( \
+      (model), ns::kGoldenCount)
 
 // Checks on-device learning of `model` (<ns>::Model) against PyTorch's SGD steps embedded in the header.
 #define MINIML_CHECK_LEARN_GOLDEN(ns, model)                                                           \

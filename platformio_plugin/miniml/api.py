@@ -11,8 +11,8 @@ import numpy as np
 
 from .emit import check_model_name, emit_header
 from .emit.header import HeaderParts
-from .errors import OptionError
-from .ir import Graph
+from .errors import OptionError, UnsupportedOpError
+from .ir import DType, Graph
 from .ops import KERNELS
 from .passes import run_pipeline
 from .plan import MemoryPlan, plan_memory
@@ -84,11 +84,69 @@ def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
     return run
 
 
+def _flat_outputs(y: Any) -> list:
+    """A model's outputs in torch.export's order (tuple/list items, dict values), as float32 arrays."""
+    if isinstance(y, dict):
+        y = list(y.values())
+    if isinstance(y, (tuple, list)):
+        return [a for v in y for a in _flat_outputs(v)]
+    return [y.detach().cpu().numpy().astype(np.float32).reshape(-1)]
+
+
+def _packed_runner(model: Any, g: Graph) -> Callable[[np.ndarray], np.ndarray]:
+    """run(packed inputs) -> packed outputs, for golden vectors of a model with several inputs or
+    outputs or integer inputs: all inputs back to back (indices as floats), all outputs likewise."""
+    import torch
+
+    module = model.module() if isinstance(model, torch.export.ExportedProgram) else model
+    specs = [g.tensor(t) for t in g.inputs]
+
+    def run(x: np.ndarray) -> np.ndarray:
+        args, pos = [], 0
+        for spec in specs:
+            part = np.asarray(x[pos:pos + spec.numel]).reshape(spec.shape)
+            pos += spec.numel
+            if spec.dtype is DType.F32:
+                args.append(torch.from_numpy(np.ascontiguousarray(part, np.float32)))
+            else:
+                args.append(torch.from_numpy(part.astype(np.int64)))
+        with torch.no_grad():
+            return np.concatenate(_flat_outputs(module(*args)))
+
+    return run
+
+
+def _golden_inputs(g: Graph, rng: Any, n: int) -> np.ndarray:
+    """[n, packed inputs]: standard normal data; indices uniform over the table the input indexes."""
+    parts = []
+    for t in g.inputs:
+        spec = g.tensor(t)
+        if spec.dtype is DType.F32:
+            parts.append(rng.standard_normal((n, spec.numel)).astype(np.float32))
+            continue
+        sizes = [int(nd.attrs.get("num_embeddings", nd.attrs.get("num_classes", 0)))
+                 for nd in g.nodes if t in nd.inputs]
+        high = min([s for s in sizes if s > 0] or [2])
+        parts.append(rng.integers(0, high, (n, spec.numel)).astype(np.float32))
+    return np.concatenate(parts, axis=1)
+
+
+def _single_float_io(g: Graph) -> bool:
+    return (len(g.inputs) == 1 and len(g.outputs) == 1
+            and g.tensor(g.inputs[0]).dtype is DType.F32)
+
+
 def _stages(g: Graph, ctx: ExportContext) -> Graph:
     """Later stages plug in here: miniml.quant / miniml.train expose export_stage(graph, ctx)."""
     for opt, module in (("quantize", "quant"), ("on_device_learning", "train")):
         if not ctx.options.get(opt):
             continue
+        if not _single_float_io(g):
+            raise UnsupportedOpError(
+                f"{opt}={ctx.options[opt]!r} needs a model with one float input and one output; this "
+                f"one has inputs {_io_list(g, g.inputs)} and outputs {_io_list(g, g.outputs)}: export "
+                "it in float, or export each head as its own model"
+            )
         try:
             mod = importlib.import_module(f"miniml.{module}")
         except ImportError:
@@ -98,6 +156,10 @@ def _stages(g: Graph, ctx: ExportContext) -> Graph:
             raise OptionError(f"{opt}={ctx.options[opt]!r} is not available in this build")
         g = stage(g, ctx)
     return g
+
+
+def _io_list(g: Graph, names: Any) -> str:
+    return ", ".join(f"{t} {g.tensor(t).dtype.ctype}{list(g.tensor(t).shape)}" for t in names)
 
 
 def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
@@ -119,8 +181,12 @@ def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     provenance = f"torch {torch.__version__}"
     if opts["golden"]:
         rng = np.random.default_rng(opts["seed"])
-        xs = rng.standard_normal((opts["golden"],) + tuple(in_shape)).astype(np.float32)
-        run = ctx.golden_reference or ctx.run_torch
+        if _single_float_io(g):
+            xs = rng.standard_normal((opts["golden"],) + tuple(in_shape)).astype(np.float32)
+            run = ctx.golden_reference or ctx.run_torch
+        else:
+            xs = _golden_inputs(g, rng, opts["golden"])
+            run = _packed_runner(model, g)
         ys = np.stack([run(x) for x in xs])
         gprov = (
             f"generator miniml {__import__('miniml').__version__}, torch {torch.__version__}, "
