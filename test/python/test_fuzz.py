@@ -1,0 +1,85 @@
+"""Fuzz over the whole op set (fixed seeds; MINIML_FUZZ_MODELS sets how many, `make fuzz` runs 300):
+every random model either exports or fails with a MinimlError that names the layer; never a raw
+exception. Float exports are also run (one host build, ASan/UBSan) and held to torch at 1e-5 rel;
+int8 exports (quantize='int8', random calibration) likewise succeed or refuse by name."""
+import os
+
+import numpy as np
+import pytest
+
+import miniml
+from fuzz_models import random_model
+from harness import assert_close, build_batch
+from miniml.errors import MinimlError
+
+N_MODELS = int(os.environ.get("MINIML_FUZZ_MODELS", "36"))
+SEEDS = list(range(1000, 1000 + N_MODELS))
+
+
+def _names_a_layer(msg: str) -> bool:
+    return "node " in msg or "(nn." in msg or "input" in msg or "output" in msg
+
+
+def _try(fn):
+    try:
+        return fn(), None
+    except MinimlError as exc:
+        return None, exc
+
+
+@pytest.fixture(scope="module")
+def float_results():
+    import torch
+
+    results, ok = {}, {}
+    for seed in SEEDS:
+        model, shape = random_model(seed)
+        x = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+        try:
+            report, err = _try(lambda: miniml.analyze(model, x, "fuzz"))
+        except Exception as exc:  # the defect this test exists to find
+            raise AssertionError(f"seed {seed}: raw {type(exc).__name__}: {exc}\n{model}") from exc
+        results[seed] = err
+        if err is None and len(report.output_shape) and not _two_heads(model):
+            ok[f"seed_{seed}"] = (model, shape)
+    batch = build_batch("fuzz", ok, n_inputs=2) if ok else None
+    return results, batch
+
+
+def _two_heads(model) -> bool:
+    return type(model).__name__ == "TwoHeads"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fuzz_float(float_results, seed):
+    results, batch = float_results
+    err = results[seed]
+    if err is not None:
+        assert _names_a_layer(str(err)), f"seed {seed}: {err}"
+        return
+    key = f"seed_{seed}"
+    if batch is not None and key in batch.models:
+        b = batch.models[key]
+        assert_close(b.got, b.expected, key)
+
+
+@pytest.mark.parametrize("seed", SEEDS[: max(6, N_MODELS // 3)])
+def test_fuzz_int8(seed):
+    import torch
+
+    model, shape = random_model(seed)
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+    calib = np.random.default_rng(seed).standard_normal((8,) + tuple(shape)).astype(np.float32)
+    try:
+        _, err = _try(lambda: miniml.analyze(model, x, "fuzz", quantize="int8", calibration=calib))
+    except Exception as exc:
+        raise AssertionError(f"seed {seed}: raw {type(exc).__name__}: {exc}\n{model}") from exc
+    if err is not None:
+        assert _names_a_layer(str(err)), f"seed {seed}: {err}"
+
+
+def test_fuzz_exports_most_models(float_results):
+    """The generator is meant to produce supported models: a refusal is the exception."""
+    results, _ = float_results
+    refused = {s: str(e).splitlines()[0] for s, e in results.items() if e is not None}
+    assert len(refused) <= len(results) // 4, refused
