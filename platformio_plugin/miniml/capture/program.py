@@ -476,7 +476,15 @@ def _lower_node(ctx: LowerCtx, env: Dict[str, Any], n: Any, supported: str) -> N
             ctx.tensors[o] = TensorSpec(o, s)
     ctx.call = call
     before = len(ctx.nodes)
-    result = fn(ctx, call)
+    try:
+        result = fn(ctx, call)
+    except MinimlError:
+        raise
+    except Exception as exc:  # a lowering's own bug: still name the layer the user can change
+        raise UnsupportedOpError(
+            f"internal error lowering {target} (node {n.name!r}{' at ' + where if where else ''}): "
+            f"{type(exc).__name__}: {exc}; please report it with the model{_src(n)}"
+        ) from exc
     if result is None:
         del ctx.nodes[before:]
         at = f" at {where}" if where else ""

@@ -8,7 +8,8 @@ from ._binary_common import emit_binary, lower_binary
 from .registry import kernel, lowering
 
 
-@lowering("aten.add.Tensor", "aten.add_.Tensor", "aten.add.Scalar")
+@lowering("aten.add.Tensor", "aten.add_.Tensor", "aten.add.Scalar",
+          "aten.add_.Scalar")
 def lower_add(ctx, call):
     return lower_binary(ctx, call, "add")
 

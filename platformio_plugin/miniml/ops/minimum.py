@@ -77,7 +77,7 @@ def _two(ctx: LowerCtx, call: AtenCall, op: str):
     return None if node is None else [node]
 
 
-@lowering("aten.clamp.Tensor", "aten.clamp_.Tensor", "aten.clip.Tensor")
+@lowering("aten.clamp.Tensor", "aten.clamp_.Tensor", "aten.clip.Tensor", "aten.clip_.Tensor")
 def lower_clamp_tensor(ctx, call):
     return lower_bounds(ctx, call, call.arg(1, "min"), call.arg(2, "max"))
 

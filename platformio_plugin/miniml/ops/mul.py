@@ -8,7 +8,8 @@ from ._binary_common import emit_binary, lower_binary
 from .registry import kernel, lowering
 
 
-@lowering("aten.mul.Tensor", "aten.mul_.Tensor", "aten.mul.Scalar")
+@lowering("aten.mul.Tensor", "aten.mul_.Tensor", "aten.mul.Scalar",
+          "aten.mul_.Scalar")
 def lower_mul(ctx, call):
     return lower_binary(ctx, call, "mul")
 

@@ -74,7 +74,8 @@ def lower_permute(ctx: LowerCtx, call: AtenCall):
     return _permute(ctx, call, x, list(call.arg(1, "dims")))
 
 
-@lowering("aten.transpose.int", "aten.swapaxes.default", "aten.swapdims.default")
+@lowering("aten.transpose.int", "aten.swapaxes.default", "aten.swapdims.default",
+          "aten.transpose_.default", "aten.swapaxes_.default", "aten.swapdims_.default")
 def lower_transpose(ctx: LowerCtx, call: AtenCall):
     x = call.arg(0, "self")
     if not isinstance(x, TensorArg):
@@ -86,7 +87,7 @@ def lower_transpose(ctx: LowerCtx, call: AtenCall):
     return _permute(ctx, call, x, perm)
 
 
-@lowering("aten.t.default", "aten.numpy_T.default")
+@lowering("aten.t.default", "aten.t_.default", "aten.numpy_T.default")
 def lower_t(ctx: LowerCtx, call: AtenCall):
     x = call.arg(0, "self")
     if not isinstance(x, TensorArg):
