@@ -102,3 +102,16 @@ class ZeroInsert:
         p = ", ".join(e.i(v) for v in fields) + ", " + ", ".join(str(int(v)) for v in a["offset"])
         return (f"miniml::zero_insert_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
                 f"miniml::ZeroInsertParams{{{p}}});")
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        a = node.attrs
+        n = len(ins[0])
+        x = ins[0].reshape(n, a["channels"], *a["in_size"])
+        y = np.zeros((n, a["channels"], *a["out_size"]), np.float32)
+        rows = np.array([a["offset"][0] + i * a["stride"][0] for i in range(a["in_size"][0])])
+        cols = np.array([a["offset"][1] + i * a["stride"][1] for i in range(a["in_size"][1])])
+        ri = np.nonzero((rows >= 0) & (rows < a["out_size"][0]))[0]
+        ci = np.nonzero((cols >= 0) & (cols < a["out_size"][1]))[0]
+        y[:, :, rows[ri][:, None], cols[ci][None, :]] = x[:, :, ri][:, :, :, ci]
+        return y

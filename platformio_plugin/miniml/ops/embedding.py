@@ -55,6 +55,12 @@ class Embedding:
                 f"{e.t(node.outputs[0])}, {e.i(a['count'])}, {e.i(a['num_embeddings'])}, "
                 f"{e.i(a['embedding_dim'])});")
 
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        idx = ins[0].astype(np.int64).reshape(len(ins[0]), -1)
+        ok = (idx >= 0) & (idx < node.attrs["num_embeddings"])
+        return np.where(ok[..., None], p["weight"][np.where(ok, idx, 0)], np.float32(0))
+
 
 @kernel("one_hot", header="op_embedding.h")
 class OneHot:
@@ -63,3 +69,9 @@ class OneHot:
         a = node.attrs
         return (f"miniml::one_hot_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
                 f"{e.i(a['count'])}, {e.i(a['num_classes'])});")
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        idx = ins[0].astype(np.int64).reshape(len(ins[0]), -1)
+        classes = np.arange(node.attrs["num_classes"])
+        return (idx[..., None] == classes).astype(np.float32)

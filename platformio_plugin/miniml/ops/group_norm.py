@@ -69,3 +69,17 @@ class GroupNorm:
     @staticmethod
     def macs(node: Node, g: Graph) -> int:
         return 3 * int(node.attrs["channels"]) * int(node.attrs["inner"])
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        a = node.attrs
+        n, g, c = len(ins[0]), a["groups"], a["channels"]
+        x = ins[0].reshape(n, g, -1).astype(np.float64)
+        mean = x.mean(axis=2, keepdims=True)
+        rstd = 1.0 / np.sqrt(((x - mean) ** 2).mean(axis=2, keepdims=True) + a["eps"])
+        y = ((x - mean) * rstd).reshape(n, c, -1)
+        if "weight" in p:
+            y = y * p["weight"].reshape(1, c, 1)
+        if "bias" in p:
+            y = y + p["bias"].reshape(1, c, 1)
+        return y.astype(np.float32)

@@ -102,6 +102,12 @@ def lower_clamp_max(ctx, call):
     return lower_pointwise(ctx, call, ("clamp_max", float(call.arg(1, "max"))))
 
 
+def _other(ins, p) -> np.ndarray:
+    if "other" in p:
+        return p["other"].reshape((1,) + ins[0].shape[1:])
+    return ins[1]
+
+
 def _emit(fn: str, node: Node, e: Any) -> str:
     n = e.g.tensor(node.outputs[0]).numel
     if "other" in node.params:
@@ -118,9 +124,17 @@ class Minimum:
     def emit(node: Node, e: Any) -> str:
         return _emit("minimum_f32", node, e)
 
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        return np.minimum(ins[0], _other(ins, p))
+
 
 @kernel("maximum", header="op_elementwise.h", inplace=True, inplace_inputs=(0, 1))
 class Maximum:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         return _emit("maximum_f32", node, e)
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        return np.maximum(ins[0], _other(ins, p))

@@ -1,6 +1,8 @@
 """PReLU: one slope (a LeakyReLU, fusable) or one slope per channel (dim 1), slopes in flash."""
 from __future__ import annotations
 
+import numpy as np
+
 from typing import Any
 
 from ..ir import Node
@@ -34,3 +36,9 @@ class Prelu:
         a = node.attrs
         return (f"miniml::prelu_f32<{e.mem(node)}>({e.t(node.inputs[0])}, {e.p(node, 'weight')}, "
                 f"{e.t(node.outputs[0])}, {e.i(a['channels'])}, {e.i(a['inner'])});")
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        a = node.attrs
+        x = ins[0].reshape(len(ins[0]), a["channels"], a["inner"])
+        return np.where(x > 0, x, x * p["weight"].reshape(1, -1, 1))

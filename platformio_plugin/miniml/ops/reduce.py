@@ -3,6 +3,8 @@ dim). A mean over the trailing dims is a global average pool (int8 has it); the 
 node: up to 4 kept and 4 reduced dims after merging neighbours, read with strides, no copy."""
 from __future__ import annotations
 
+import numpy as np
+
 from typing import Any, List, Optional, Tuple
 
 from ..errors import UnsupportedOpError
@@ -110,3 +112,18 @@ class Reduce:
               else _FUNCTORS[a["kind"]])
         return (f"miniml::reduce_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
                 f"miniml::ReduceParams{{{arrs}}}, miniml::{op});")
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        a = node.attrs
+        idx = np.zeros(tuple(a["out_shape"]) + tuple(a["red_shape"]), np.int64)
+        for k, (size, stride) in enumerate(zip(a["out_shape"] + a["red_shape"],
+                                               a["out_strides"] + a["red_strides"])):
+            shape = [1] * 8
+            shape[k] = size
+            idx = idx + (np.arange(size) * stride).reshape(shape)
+        x = ins[0].reshape(len(ins[0]), -1)[:, idx].astype(np.float64)
+        axes = (5, 6, 7, 8)
+        y = {"sum": x.sum(axes), "mean": x.sum(axes) / a["count"], "max": x.max(axes),
+             "min": x.min(axes)}[a["kind"]]
+        return y.astype(np.float32)

@@ -82,6 +82,31 @@ def lower_upsample_default(ctx, call):
     return lower_upsample(ctx, call, mode, align, factors)
 
 
+def _nearest(a: Any, axis: int) -> np.ndarray:
+    """op_upsample.h's nearest_index for every output position, in the same float32 arithmetic."""
+    n_in, n_out = a["in_size"][axis], a["out_size"][axis]
+    dst = np.arange(n_out)
+    if a["mode"] == "nearest" and n_out == n_in:
+        return dst
+    if a["mode"] == "nearest" and n_out == 2 * n_in:
+        return dst >> 1
+    pos = dst.astype(np.float32) + np.float32(0.5) if a["mode"] == "nearest_exact" else (
+        dst.astype(np.float32))
+    src = np.floor(pos * np.float32(a["scale"][axis])).astype(np.int64)
+    return np.minimum(src, n_in - 1)
+
+
+def _linear(a: Any, axis: int):
+    """op_upsample.h's linear_taps (i0, i1, lambda) for every output position, float32."""
+    n_in, n_out = a["in_size"][axis], a["out_size"][axis]
+    dst, scale = np.arange(n_out).astype(np.float32), np.float32(a["scale"][axis])
+    src = scale * dst if a["align_corners"] else scale * (dst + np.float32(0.5)) - np.float32(0.5)
+    src = np.maximum(src, np.float32(0))
+    lo = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    lam = np.clip(src - lo.astype(np.float32), 0, 1).astype(np.float32)
+    return lo, lo + (lo < n_in - 1), lam
+
+
 @kernel("upsample", header="op_upsample.h")
 class Upsample:
     @staticmethod
@@ -95,3 +120,19 @@ class Upsample:
             return f"miniml::upsample_bilinear_f32({args}, {flag});"
         flag = "true" if a["mode"] == "nearest_exact" else "false"
         return f"miniml::upsample_nearest_f32({args}, {flag});"
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        a = node.attrs
+        n, c = len(ins[0]), a["channels"]
+        x = ins[0].reshape(n, c, *a["in_size"]).astype(np.float32)
+        if a["mode"] != "linear":
+            rows = _nearest(a, 0)
+            cols = _nearest(a, 1)
+            return x[:, :, rows][:, :, :, cols]
+        y0, y1, ly = _linear(a, 0)
+        x0, x1, lx = _linear(a, 1)
+        one = np.float32(1)
+        top = (one - lx) * x[:, :, y0][:, :, :, x0] + lx * x[:, :, y0][:, :, :, x1]
+        bottom = (one - lx) * x[:, :, y1][:, :, :, x0] + lx * x[:, :, y1][:, :, :, x1]
+        return (one - ly[:, None]) * top + ly[:, None] * bottom
