@@ -152,20 +152,18 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
 //              Because of the folding a padded tap must read input_zero_point (its real value is 0),
 //              which is what TFLM's "skip the tap" computes.
 //   multiplier [out_channels] int32, shift [out_channels] int8, Mem (per-channel requantisation).
-//   output     [out_channels][out_h][out_w], out_h = (in_h + 2 padding_h - dilation_h (kernel_h - 1) - 1)
-//              / stride_h + 1 (floor), likewise out_w.
+//   output     [out_channels][out_h][out_w]. padding_h/padding_w are the top/left padding; the bottom/right
+//              padding is whatever out_h/out_w need (torch's padding='same' with an even kernel pads one
+//              more at the end).
 template <class Mem>
 inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
                       const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
                       int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
                       index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
                       index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
-                      index_t dilation_h, index_t dilation_w, index_t groups, int8_t* output) {
+                      index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h, index_t out_w,
+                      int8_t* output) {
   typedef detail::sindex_t sindex_t;
-  const index_t out_h =
-      static_cast<index_t>((in_h + 2 * padding_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1);
-  const index_t out_w =
-      static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1);
   const index_t group_in = static_cast<index_t>(in_channels / groups);
   const index_t group_out = static_cast<index_t>(out_channels / groups);
   detail::ConvWindow c;
@@ -218,6 +216,23 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
   }
 }
 
+// Symmetric padding: out_h = (in_h + 2 padding_h - dilation_h (kernel_h - 1) - 1) / stride_h + 1 (floor),
+// likewise out_w.
+template <class Mem>
+inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                      const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
+                      int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                      index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
+                      index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
+                      index_t dilation_h, index_t dilation_w, index_t groups, int8_t* output) {
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
+                 act_max, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_h, stride_w,
+                 padding_h, padding_w, dilation_h, dilation_w, groups,
+                 static_cast<index_t>((in_h + 2 * padding_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1),
+                 static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1),
+                 output);
+}
+
 // 1-D convolution: input [in_channels][length], weight [out_channels][in_channels / groups][kernel_size];
 // conv2d_s8 with a height of 1.
 template <class Mem>
@@ -229,6 +244,18 @@ inline void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
   conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
                  act_max, in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1,
                  dilation, groups, output);
+}
+
+// conv1d_s8 with its output length given (the end padding is what out_length needs).
+template <class Mem>
+inline void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                      const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
+                      int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                      index_t length, index_t out_channels, index_t kernel_size, index_t stride,
+                      index_t padding, index_t dilation, index_t groups, index_t out_length, int8_t* output) {
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
+                 act_max, in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1,
+                 dilation, groups, 1, out_length, output);
 }
 
 }  // namespace miniml

@@ -13,7 +13,7 @@ from .emit import check_model_name, emit_header
 from .emit.header import HeaderParts
 from .errors import OptionError, UnsupportedOpError
 from .ir import DType, Graph
-from .ops import KERNELS
+from .ops import KERNELS, inplace_pairs
 from .passes import run_pipeline
 from .plan import MemoryPlan, plan_memory
 from .report import LayerRow, Report
@@ -50,6 +50,8 @@ class ExportContext:
     golden_reference: Optional[Callable[[np.ndarray], np.ndarray]] = None
     golden_tolerance: float = GOLDEN_TOLERANCE
     golden_note: str = ""
+    # The Report of the same model exported with other options (a stage's baseline figures).
+    reanalyze: Optional[Callable[[Dict[str, Any]], Report]] = None
 
 
 def _check_options(options: Dict[str, Any]) -> Dict[str, Any]:
@@ -137,8 +139,8 @@ def _single_float_io(g: Graph) -> bool:
 
 
 def _stages(g: Graph, ctx: ExportContext) -> Graph:
-    """Later stages plug in here: miniml.quant / miniml.train expose export_stage(graph, ctx)."""
-    for opt, module in (("quantize", "quant"), ("on_device_learning", "train")):
+    """Later stages plug in here: miniml.int8 / miniml.train expose export_stage(graph, ctx)."""
+    for opt, module in (("quantize", "int8"), ("on_device_learning", "train")):
         if not ctx.options.get(opt):
             continue
         if not _single_float_io(g):
@@ -175,8 +177,9 @@ def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     g = run_pipeline(g)
     in_shape = g.tensor(g.inputs[0]).shape
     ctx = ExportContext(name, opts, in_shape, _torch_runner(model), model=model)
+    ctx.reanalyze = lambda o: analyze(model, torch.zeros(in_shape), name, **o)
     g = _stages(g, ctx)
-    plan = plan_memory(g)
+    plan = plan_memory(g, inplace_pairs(g))
     golden = None
     provenance = f"torch {torch.__version__}"
     if opts["golden"]:
@@ -258,6 +261,18 @@ def export(model: Any, example_input: Any, name: str, out_dir: str, **options: A
 
 def analyze(model: Any, example_input: Any, name: str, **options: Any) -> Report:
     return _build(model, example_input, name, options)[1]
+
+
+def int8_graph(model: Any, example_input: Any, **options: Any) -> Graph:
+    """The int8 IR graph export() would emit for these options (for inspection and tests); run it
+    with miniml.int8.predict(graph, inputs)."""
+    from .capture import capture
+    from .int8 import export_stage
+
+    opts = _check_options({**options, "quantize": "int8"})
+    g = run_pipeline(capture(model, example_input))
+    ctx = ExportContext("int8_graph", opts, g.tensor(g.inputs[0]).shape, _torch_runner(model))
+    return export_stage(g, ctx)
 
 
 def build_header(model: Any, example_input: Any, name: str, **options: Any) -> Tuple[str, Report]:

@@ -18,7 +18,7 @@ from ..errors import ModelTooLargeError
 from ..ir import DType, Graph, Node, Placement
 from ..ops import ACTIVATIONS, KERNELS
 from ..plan import MemoryPlan
-from .literals import float_array_body, float_literal, int_array_body
+from ..literals import float_array_body, float_literal, int_array_body
 from .names import sanitize
 
 VERSION = "0.1.0"

@@ -1,10 +1,12 @@
-"""Op lowerings and kernel emitters, one file per op; importing this package imports them all."""
+"""The ops, one file per op: lowering, float kernel, int8 rule, int8 kernel and integer reference,
+registered in registry.py's tables; importing this package imports them all."""
 from __future__ import annotations
 
 import importlib
 import pkgutil
 
-from .registry import ACTIVATIONS, KERNELS, LOWERINGS, supported_targets
+from ._run import inplace_pairs, run_graph
+from .registry import ACTIVATIONS, INT8_RULES, KERNELS, LOWERINGS, supported_targets
 
 _loaded = False
 
@@ -38,4 +40,14 @@ def op_table() -> str:
 
 load_all()
 
-__all__ = ["ACTIVATIONS", "KERNELS", "LOWERINGS", "load_all", "op_table", "supported_targets"]
+__all__ = [
+    "ACTIVATIONS",
+    "INT8_RULES",
+    "KERNELS",
+    "LOWERINGS",
+    "inplace_pairs",
+    "load_all",
+    "op_table",
+    "run_graph",
+    "supported_targets",
+]

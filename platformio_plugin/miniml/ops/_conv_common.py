@@ -1,9 +1,14 @@
-"""Shared attribute parsing for conv1d.py / conv2d.py / convolution.py (no lowering here)."""
+"""Shared parts of conv1d.py / conv2d.py / convolution.py (no registration here): attribute
+parsing, the float emitter and run, the int8 emitter and integer reference."""
 from __future__ import annotations
 
 from typing import Any, List, Sequence, Tuple
 
+import numpy as np
+
 from ..errors import UnsupportedOpError
+from ..quant.fixedpoint import requantize
+from ._int8_common import requant_args, unfold_bias
 from .registry import AtenCall, LowerCtx, TensorArg
 
 
@@ -89,3 +94,110 @@ def emit_conv(node: Any, e: Any, dims: int) -> str:
         f"{e.p(node, 'bias')}, {e.t(node.outputs[0])}, miniml::Conv{dims}dParams{{{p}}}, "
         f"{e.act(node)});"
     )
+
+
+def _padded(x: np.ndarray, pad: Sequence[int], need: Sequence[int]) -> np.ndarray:
+    """x [..., H, W] zero-padded by pad before and up to `need` rows/columns in all (the end padding
+    is what the output size needs: torch's 'same' with an even kernel pads one more at the end)."""
+    (ph, pw), (nh, nw) = pad, need
+    h, w = x.shape[-2:]
+    out = np.zeros(x.shape[:-2] + (max(nh, h + ph), max(nw, w + pw)), x.dtype)
+    out[..., ph : ph + h, pw : pw + w] = x
+    return out
+
+
+def conv_geometry(a: Any):
+    """Attrs of a conv1d/conv2d (float or int8) node as 2-D (height 1 for conv1d): kernel, stride,
+    padding, dilation, in_size, out_size (pairs)."""
+    def two(v: Any, lead: int = 1) -> Tuple[int, ...]:
+        return (lead, *v) if len(v) == 1 else tuple(v)
+
+    return (two(a["kernel"]), two(a["stride"]), two(a["padding"], 0), two(a["dilation"]),
+            two(a["in_size"]), two(a["out_size"]))
+
+
+def conv_sum(x: np.ndarray, w: np.ndarray, a: Any, dtype: Any) -> np.ndarray:
+    """sum over the window of x * w for a batch x [N][C][H][W] and weight [OC][C/g][KH][KW], torch's
+    conv geometry with the node's output size: [N][OC][OH][OW] in `dtype` (float64 or int64)."""
+    (kh, kw), (sh, sw), pad, (dh, dw), _, (oh, ow) = conv_geometry(a)
+    groups = int(a["groups"])
+    n = x.shape[0]
+    oc, cg = w.shape[:2]
+    xp = _padded(x.astype(dtype), pad, ((oh - 1) * sh + dh * (kh - 1) + 1,
+                                        (ow - 1) * sw + dw * (kw - 1) + 1))
+    out = np.zeros((n, oc, oh, ow), dtype)
+    ocg = oc // groups
+    for g in range(groups):
+        xs = xp[:, g * cg : (g + 1) * cg]
+        wg = w[g * ocg : (g + 1) * ocg].astype(dtype)
+        for ky in range(kh):
+            for kx in range(kw):
+                patch = xs[:, :, ky * dh : ky * dh + sh * (oh - 1) + 1 : sh,
+                           kx * dw : kx * dw + sw * (ow - 1) + 1 : sw]
+                out[:, g * ocg : (g + 1) * ocg] += np.einsum(
+                    "ncyx,oc->noyx", patch, wg[:, :, ky, kx]
+                )
+    return out
+
+
+def conv_run(node: Any, ins: Any, p: Any) -> np.ndarray:
+    """The float conv (float64 accumulate: calibration ranges), before the fused activation."""
+    a = node.attrs
+    _, _, _, _, (h, w), _ = conv_geometry(a)
+    x = ins[0].reshape(len(ins[0]), a["in_channels"], h, w)
+    wt = p["weight"].reshape(p["weight"].shape[:2] + conv_geometry(a)[0])
+    y = conv_sum(x, wt, a, np.float64)
+    return y + p["bias"].astype(np.float64)[None, :, None, None] if "bias" in p else y
+
+
+def conv_s8(x, input_zero_point, weight, bias, multiplier, shift, output_zero_point, a,
+            act_min=-128, act_max=127):
+    """Integer reference of conv2d_s8/conv1d_s8: x [N][C][H][W] int8, weight [OC][C/g][KH][KW]
+    int8, bias [OC] int32 (TFLM's, not folded; or None), per-channel multiplier/shift; `a` the conv
+    geometry (kernel, stride, padding, dilation, groups, out_size). Padded taps read the zero point,
+    which is what TFLM's skipped taps compute."""
+    x = np.asarray(x, np.int64) - input_zero_point
+    acc = conv_sum(x, np.asarray(weight, np.int64), a, np.int64)
+    if bias is not None:
+        acc += np.asarray(bias, np.int64)[None, :, None, None]
+    m = np.asarray(multiplier, np.int64)[None, :, None, None]
+    s = np.asarray(shift, np.int64)[None, :, None, None]
+    return requantize(acc, m, s, output_zero_point, act_min, act_max)
+
+
+def conv_s8_run(node: Any, ins: Any, p: Any) -> np.ndarray:
+    a = node.attrs
+    w, zp = p["weight"], a["input_zero_point"]
+    _, _, _, _, (h, wd), _ = conv_geometry(a)
+    x = ins[0].reshape(len(ins[0]), a["in_channels"], h, wd)
+    wt = w.reshape(w.shape[:2] + conv_geometry(a)[0])
+    return conv_s8(x, zp, wt, unfold_bias(p["bias"], w, zp), p["multiplier"], p["shift"],
+                   a["output_zero_point"], a, a["act_min"], a["act_max"])
+
+
+def emit_conv_s8(node: Any, e: Any, dims: int) -> str:
+    """The conv<dims>d_s8 call; the output size is passed only when the end padding differs from
+    the start padding (torch's 'same' with an even kernel)."""
+    a = node.attrs
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h, w), (oh, ow) = conv_geometry(a)
+    floor = ((h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1)
+    head = (f"miniml::conv{dims}d_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, "
+            f"{requant_args(node, e)}, {a['input_zero_point']}, {a['output_zero_point']}, "
+            f"{a['act_min']}, {a['act_max']}, {e.i(a['in_channels'])}, ")
+    if dims == 2:
+        geo = [e.i(h), e.i(w), e.i(a["out_channels"]), kh, kw, sh, sw, ph, pw, dh, dw, a["groups"]]
+        out = [e.i(oh), e.i(ow)]
+    else:
+        geo = [e.i(w), e.i(a["out_channels"]), kw, sw, pw, dw, a["groups"]]
+        out = [e.i(ow)]
+    if (oh, ow) != floor:
+        geo += out
+    return head + ", ".join(str(v) for v in geo) + f", {e.t(node.outputs[0])});"
+
+
+def conv_s8_macs(node: Any, g: Any) -> int:
+    w = g.params[node.params["weight"]].data
+    n = int(w.size)
+    for s in node.attrs["out_size"]:
+        n *= int(s)
+    return n

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..errors import UnsupportedOpError
 from ..ir import Node
 from ._conv_common import expand
-from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+from ._int8_common import same_scale
+from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
 def global_mean(ctx: LowerCtx, call: AtenCall, x: TensorArg, k: int):
@@ -57,3 +60,19 @@ class GlobalAvgPool:
         a = node.attrs
         return (f"miniml::global_avg_pool_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
                 f"{e.i(a['channels'])}, {e.i(a['size'])});")
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        a = node.attrs
+        return ins[0].reshape(len(ins[0]), a["channels"], a["size"]).astype(np.float64).mean(axis=2)
+
+
+@int8_rule("global_avg_pool")
+class GlobalAvgPoolInt8:
+    @staticmethod
+    def lower(n: Node, ins, y: str, q: Any) -> list:
+        """TFLM's AVERAGE_POOL_2D with one window over the whole row (avg_pool2d_s8)."""
+        size = n.attrs["size"]
+        attrs = dict(channels=n.attrs["channels"], in_size=(1, size), kernel=(1, size),
+                     stride=(1, size), padding=(0, 0))
+        return same_scale(q, n, ins, y, "avg_pool2d_s8", attrs)

@@ -4,8 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Node
-from ._binary_common import emit_binary, lower_binary
-from .registry import kernel, lowering
+from ._binary_common import (
+    add_s8_run,
+    binary_run,
+    emit_add_s8,
+    emit_binary,
+    lower_binary,
+    lower_binary_s8,
+    lower_scalar_s8,
+)
+from .registry import int8_rule, kernel, lowering
 
 
 @lowering("aten.add.Tensor", "aten.add_.Tensor", "aten.add.Scalar",
@@ -20,6 +28,8 @@ class Add:
     def emit(node: Node, e: Any) -> str:
         return emit_binary("add_f32", node, e)
 
+    run = staticmethod(binary_run)
+
 
 @kernel("add_scalar", header="op_elementwise.h", inplace=True)
 class AddScalar:
@@ -27,9 +37,35 @@ class AddScalar:
     def emit(node: Node, e: Any) -> str:
         return emit_binary("add_scalar_f32", node, e)
 
+    run = staticmethod(binary_run)
+
 
 @kernel("add_channel", header="op_elementwise.h", inplace=True)
 class AddChannel:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         return emit_binary("add_channel_f32", node, e)
+
+    run = staticmethod(binary_run)
+
+
+@int8_rule("add", "add_channel")
+class AddInt8:
+    lower = staticmethod(lower_binary_s8)
+
+
+@int8_rule("add_scalar")
+class AddScalarInt8:
+    lower = staticmethod(lower_scalar_s8)
+
+
+@kernel("add_s8", header="op_elementwise_s8.h")
+class AddS8:
+    emit = staticmethod(emit_add_s8)
+    run = staticmethod(add_s8_run)
+
+
+@kernel("add_channel_s8", header="op_elementwise_s8.h")
+class AddChannelS8:
+    emit = staticmethod(emit_add_s8)
+    run = staticmethod(add_s8_run)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Node
-from ._pool_common import emit_pool, lower_pool
-from .registry import kernel, lowering
+from ._pool_common import emit_pool, lower_pool, lower_pool_s8, pool_run, refuse_pool
+from .registry import int8_rule, kernel, lowering
 
 
 @lowering("aten.avg_pool1d.default")
@@ -22,3 +22,11 @@ class AvgPool1d:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         return emit_pool("avg_pool2d_f32", node, e)
+
+    run = staticmethod(pool_run)
+
+
+@int8_rule("avg_pool1d")
+class AvgPool1dInt8:
+    lower = staticmethod(lower_pool_s8)
+    refuse = staticmethod(refuse_pool)

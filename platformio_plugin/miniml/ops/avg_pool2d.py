@@ -4,8 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Node
-from ._pool_common import emit_pool, lower_pool
-from .registry import kernel, lowering
+from ._pool_common import (
+    emit_pool,
+    emit_pool_s8,
+    lower_pool,
+    lower_pool_s8,
+    pool_run,
+    pool_s8_run,
+    refuse_pool,
+)
+from .registry import int8_rule, kernel, lowering
 
 
 @lowering("aten.avg_pool2d.default")
@@ -22,3 +30,17 @@ class AvgPool2d:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         return emit_pool("avg_pool2d_f32", node, e)
+
+    run = staticmethod(pool_run)
+
+
+@int8_rule("avg_pool2d")
+class AvgPool2dInt8:
+    lower = staticmethod(lower_pool_s8)
+    refuse = staticmethod(refuse_pool)
+
+
+@kernel("avg_pool2d_s8", header="op_pool_s8.h")
+class AvgPool2dS8:
+    emit = staticmethod(emit_pool_s8)
+    run = staticmethod(pool_s8_run)

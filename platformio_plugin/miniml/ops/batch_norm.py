@@ -8,7 +8,8 @@ import numpy as np
 
 from ..errors import TrainingModeError
 from ..ir import Graph, Node
-from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+from ._int8_common import weighted
+from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
 def batchnorm_scale_shift(weight, bias, mean, var, eps: float):
@@ -77,3 +78,25 @@ class BatchNorm:
     @staticmethod
     def macs(node: Node, g: Graph) -> int:
         return int(node.attrs["channels"]) * int(node.attrs["inner"])
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        a = node.attrs
+        x = ins[0].reshape(len(ins[0]), a["channels"], a["inner"])
+        return x * p["scale"].reshape(1, -1, 1) + p["shift"].reshape(1, -1, 1)
+
+
+@int8_rule("batchnorm")
+class BatchNormInt8:
+    @staticmethod
+    def lower(n: Node, ins, y: str, q) -> list:
+        """A BatchNorm that could not fold is a per-channel affine: a depthwise 1x1 conv2d_s8."""
+        c, inner = int(n.attrs["channels"]), int(n.attrs["inner"])
+        scale = q.g.param(n, "scale").data.reshape(c, 1, 1, 1)
+        shift = q.g.param(n, "shift").data
+        q.s8(y, n.outputs[0], q.qparams(n.outputs[0]))
+        geometry = {
+            "in_channels": c, "out_channels": c, "in_size": (1, inner), "out_size": (1, inner),
+            "kernel": (1, 1), "stride": (1, 1), "padding": (0, 0), "dilation": (1, 1), "groups": c,
+        }
+        return [weighted(q, n, "conv2d_s8", ins[0], y, geometry, wb=(scale, shift))]

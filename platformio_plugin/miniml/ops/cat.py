@@ -1,10 +1,16 @@
-"""Concat (torch.cat) along any dim, usually channels: one concat_part_f32 call per input."""
+"""Concat (torch.cat) along any dim, usually channels: one concat_part_f32 call per input.
+
+int8: each input requantised to the output's parameters (TFLM's int8 -> int8 QUANTIZE), or copied
+when it already has them."""
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..ir import Node
-from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+from ..quant.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
+from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
 def _prod(v: Any) -> int:
@@ -38,3 +44,68 @@ class Concat:
                          f"{e.i(a['total'])}, {e.i(offset)});")
             offset += part
         return "\n    ".join(calls)
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        a = node.attrs
+        return np.concatenate([v.reshape(len(v), a["outer"], part)
+                               for v, part in zip(ins, a["parts"])], axis=2)
+
+
+@int8_rule("concat")
+class ConcatInt8:
+    @staticmethod
+    def lower(n: Node, ins, y: str, q: Any) -> list:
+        a = n.attrs
+        qy = q.qparams(n.outputs[0])
+        q.s8(y, n.outputs[0], qy)
+        zps, ms, ss = [], [], []
+        for t in ins:
+            qx = q.q[t]
+            same = (qx.scale, qx.zero_point) == (qy.scale, qy.zero_point)
+            m, sh = (0, 0) if same else quantize_multiplier(qx.scale / qy.scale)
+            zps.append(qx.zero_point)
+            ms.append(m)
+            ss.append(sh)
+        attrs = {
+            "outer": a["outer"],
+            "parts": tuple(a["parts"]),
+            "total": a["total"],
+            "input_zero_points": tuple(zps),
+            "multipliers": tuple(ms),
+            "shifts": tuple(ss),
+            "output_zero_point": qy.zero_point,
+        }
+        return [n.with_(op="concat_s8", inputs=ins, outputs=(y,), params={}, attrs=attrs)]
+
+
+@kernel("concat_s8", header="op_elementwise_s8.h")
+class ConcatS8:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        a = node.attrs
+        y = e.t(node.outputs[0])
+        calls, offset = [], 0
+        for x, part, zp, m, s in zip(
+            node.inputs, a["parts"], a["input_zero_points"], a["multipliers"], a["shifts"]
+        ):
+            calls.append(
+                f"miniml::concat_part_s8({e.t(x)}, {y}, {e.i(a['outer'])}, {e.i(part)}, "
+                f"{e.i(a['total'])}, {e.i(offset)}, {zp}, {m}, {s}, {a['output_zero_point']});"
+            )
+            offset += part
+        return "\n    ".join(calls)
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        a = node.attrs
+        blocks = []
+        for v, part, zp, m, sh in zip(
+            ins, a["parts"], a["input_zero_points"], a["multipliers"], a["shifts"]
+        ):
+            v = v.reshape(len(v), a["outer"], part).astype(np.int64)
+            if m:
+                v = np.clip(multiply_by_quantized_multiplier(v - zp, m, sh)
+                            + a["output_zero_point"], -128, 127)
+            blocks.append(v)
+        return np.concatenate(blocks, axis=2)

@@ -1,11 +1,23 @@
-"""Conv2d (any stride, padding incl. 'same', dilation, groups incl. depthwise), zero padding."""
+"""Conv2d (any stride, padding incl. 'same', dilation, groups incl. depthwise), zero padding.
+
+int8: TFLM's CONV_2D / DEPTHWISE_CONV_2D per output channel."""
 from __future__ import annotations
 
 from typing import Any
 
 from ..ir import Graph, Node
-from ._conv_common import conv_args, conv_macs, emit_conv, lower_conv
-from .registry import kernel, lowering
+from ._conv_common import (
+    conv_args,
+    conv_macs,
+    conv_run,
+    conv_s8_macs,
+    conv_s8_run,
+    emit_conv,
+    emit_conv_s8,
+    lower_conv,
+)
+from ._int8_common import lower_weighted
+from .registry import int8_rule, kernel, lowering
 
 
 @lowering("aten.conv2d.default", "aten.conv2d.padding")
@@ -19,6 +31,25 @@ class Conv2d:
     def emit(node: Node, e: Any) -> str:
         return emit_conv(node, e, 2)
 
+    run = staticmethod(conv_run)
+
     @staticmethod
     def macs(node: Node, g: Graph) -> int:
         return conv_macs(node.attrs)
+
+
+@int8_rule("conv2d")
+class Conv2dInt8:
+    @staticmethod
+    def lower(n: Node, ins, y: str, q: Any) -> list:
+        return lower_weighted(q, n, ins, y, "conv2d_s8")
+
+
+@kernel("conv2d_s8", header="op_conv_s8.h")
+class Conv2dS8:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        return emit_conv_s8(node, e, 2)
+
+    run = staticmethod(conv_s8_run)
+    macs = staticmethod(conv_s8_macs)

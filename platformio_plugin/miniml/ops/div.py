@@ -4,8 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Node
-from ._binary_common import emit_binary, lower_binary
-from .registry import kernel, lowering
+from ._binary_common import (
+    binary_run,
+    emit_binary,
+    lower_binary,
+    lower_scalar_s8,
+)
+from .registry import int8_rule, kernel, lowering
 
 
 @lowering("aten.div.Tensor", "aten.div_.Tensor", "aten.div.Scalar",
@@ -22,9 +27,18 @@ class Div:
     def emit(node: Node, e: Any) -> str:
         return emit_binary("div_f32", node, e)
 
+    run = staticmethod(binary_run)
+
 
 @kernel("div_scalar", header="op_elementwise.h", inplace=True)
 class DivScalar:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         return emit_binary("div_scalar_f32", node, e)
+
+    run = staticmethod(binary_run)
+
+
+@int8_rule("div_scalar")
+class DivScalarInt8:
+    lower = staticmethod(lower_scalar_s8)

@@ -1,11 +1,15 @@
 """Hardswish: x * clamp(x + 3, 0, 6) / 6."""
 from __future__ import annotations
 
+import numpy as np
+
 from .activation import lower_pointwise
 from .registry import activation, lowering
 
 
-@activation("hardswish")
+@activation(
+    "hardswish", numpy=lambda x: (x * np.clip(x / 6 + 0.5, 0, 1)).astype(np.float32)
+)
 def hardswish_functor() -> str:
     return "miniml::ActHardswish()"
 

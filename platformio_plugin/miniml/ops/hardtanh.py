@@ -1,14 +1,19 @@
 """Hardtanh(min_val, max_val), which is also ReLU6 (aten.hardtanh(x, 0, 6)), and clamp."""
 from __future__ import annotations
 
+import numpy as np
+
+from ..literals import float_literal
 from .activation import lower_pointwise
 from .registry import activation, lowering
 
 
-@activation("hardtanh")
+@activation(
+    "hardtanh",
+    numpy=lambda x, lo=-1.0, hi=1.0: np.clip(x, np.float32(lo), np.float32(hi)),
+    clamp=lambda lo=-1.0, hi=1.0: (float(lo), float(hi)),
+)
 def hardtanh_functor(lo: float, hi: float) -> str:
-    from ..emit.literals import float_literal
-
     return f"miniml::ActHardtanh({float_literal(lo)}, {float_literal(hi)})"
 
 
@@ -23,17 +28,21 @@ def lower_relu6(ctx, call):
     return lower_pointwise(ctx, call, ("hardtanh", 0.0, 6.0))
 
 
-@activation("clamp_min")
+@activation(
+    "clamp_min",
+    numpy=lambda x, lo: np.maximum(x, np.float32(lo)),
+    clamp=lambda lo: (float(lo), None),
+)
 def clamp_min_functor(lo: float) -> str:
-    from ..emit.literals import float_literal
-
     return f"miniml::ActClampMin({float_literal(lo)})"
 
 
-@activation("clamp_max")
+@activation(
+    "clamp_max",
+    numpy=lambda x, hi: np.minimum(x, np.float32(hi)),
+    clamp=lambda hi: (None, float(hi)),
+)
 def clamp_max_functor(hi: float) -> str:
-    from ..emit.literals import float_literal
-
     return f"miniml::ActClampMax({float_literal(hi)})"
 
 

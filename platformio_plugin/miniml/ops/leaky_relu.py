@@ -1,14 +1,17 @@
 """LeakyReLU(negative_slope): x if x > 0 else x * slope (slope may be > 1 or < 0)."""
 from __future__ import annotations
 
+import numpy as np
+
+from ..literals import float_literal
 from .activation import lower_pointwise
 from .registry import activation, lowering
 
 
-@activation("leaky_relu")
+@activation(
+    "leaky_relu", numpy=lambda x, slope=0.01: np.where(x >= 0, x, x * np.float32(slope))
+)
 def leaky_relu_functor(slope: float) -> str:
-    from ..emit.literals import float_literal
-
     return f"miniml::ActLeakyRelu({float_literal(slope)})"
 
 

@@ -1,10 +1,16 @@
-"""Linear (nn.Linear, aten.linear): y = x W^T + b, weight [out_features][in_features] as torch."""
+"""Linear (nn.Linear, aten.linear): y = x W^T + b, weight [out_features][in_features] as torch.
+
+On [1, T, F] inputs the same Linear runs on each of the T rows. int8: TFLM's FULLY_CONNECTED."""
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..ir import Graph, Node
-from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+from ..quant.fixedpoint import requantize
+from ._int8_common import lower_weighted, requant_args, unfold_bias
+from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
 @lowering("aten.linear.default")
@@ -47,6 +53,65 @@ class Linear:
         )
 
     @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        a = node.attrs
+        x = ins[0].reshape(len(ins[0]), int(a.get("rows", 1)), a["in_features"]).astype(np.float64)
+        y = x @ p["weight"].astype(np.float64).T
+        return y + p["bias"] if "bias" in p else y
+
+    @staticmethod
     def macs(node: Node, g: Graph) -> int:
         a = node.attrs
         return int(a.get("rows", 1)) * int(a["in_features"]) * int(a["out_features"])
+
+
+@int8_rule("linear")
+class LinearInt8:
+    @staticmethod
+    def lower(n: Node, ins, y: str, q: Any) -> list:
+        return lower_weighted(q, n, ins, y, "linear_s8")
+
+
+def linear_s8(x, input_zero_point, weight, bias, multiplier, shift, output_zero_point,
+              act_min=-128, act_max=127):
+    """Integer reference: x [rows][in] (or [in]), weight [out][in] int8, bias [out] int32 (TFLM's,
+    not folded; or None), per-channel multiplier/shift [out] -> int8 [rows][out]."""
+    x = np.asarray(x, np.int64) - input_zero_point
+    acc = x @ np.asarray(weight, np.int64).T
+    if bias is not None:
+        acc = acc + np.asarray(bias, np.int64)
+    return requantize(acc, np.asarray(multiplier), np.asarray(shift), output_zero_point, act_min,
+                      act_max)
+
+
+@kernel("linear_s8", header="op_linear_s8.h")
+class LinearS8:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        a = node.attrs
+        w = e.g.params[node.params["weight"]].data
+        x, y = e.t(node.inputs[0]), e.t(node.outputs[0])
+        rows = int(a.get("rows", 1))
+        if rows != 1:  # the same Linear on each row: one call per row
+            x = f"{x} + r * {e.i(w.shape[1])}"
+            y = f"{y} + r * {e.i(w.shape[0])}"
+        call = (
+            f"miniml::linear_s8<{e.mem(node, 'weight')}>({x}, {requant_args(node, e)}, "
+            f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {e.i(w.shape[1])}, "
+            f"{e.i(w.shape[0])}, {y});"
+        )
+        if rows == 1:
+            return call
+        return f"for (miniml::index_t r = 0; r < {e.i(rows)}; ++r) {call}"
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        a = node.attrs
+        w, zp = p["weight"], a["input_zero_point"]
+        x = ins[0].reshape(len(ins[0]), int(a.get("rows", 1)), w.shape[1])
+        return linear_s8(x, zp, w, unfold_bias(p["bias"], w, zp), p["multiplier"], p["shift"],
+                         a["output_zero_point"], a["act_min"], a["act_max"])
+
+    @staticmethod
+    def macs(node: Node, g: Graph) -> int:
+        return int(node.attrs.get("rows", 1)) * int(g.params[node.params["weight"]].data.size)

@@ -5,7 +5,7 @@ from typing import Any
 
 from ..ir import Node
 from .registry import kernel, lowering
-from .softmax import lower_last_dim
+from .softmax import last_dim_run, lower_last_dim
 
 
 @lowering("aten.log_softmax.int", "aten._log_softmax.default")
@@ -20,3 +20,5 @@ class LogSoftmax:
         a = node.attrs
         return (f"miniml::log_softmax_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
                 f"{e.i(a['rows'])}, {e.i(a['cols'])});")
+
+    run = staticmethod(last_dim_run)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Node
-from ._pool_common import emit_pool, lower_pool
-from .registry import kernel, lowering
+from ._pool_common import emit_pool, lower_pool, lower_pool_s8, pool_run, refuse_pool
+from .registry import int8_rule, kernel, lowering
 
 
 @lowering("aten.max_pool1d.default", "aten.max_pool1d_with_indices.default")
@@ -20,3 +20,11 @@ class MaxPool1d:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         return emit_pool("max_pool2d_f32", node, e)
+
+    run = staticmethod(pool_run)
+
+
+@int8_rule("max_pool1d")
+class MaxPool1dInt8:
+    lower = staticmethod(lower_pool_s8)
+    refuse = staticmethod(refuse_pool)

@@ -1,7 +1,13 @@
-"""The op registry: aten target name -> lowering, IR op -> kernel emitter, activation -> C++ functor.
+"""The op registry: everything MiniML knows about an op, declared by the op's own module.
 
-Lowerings take an AtenCall (torch-free view of one torch.fx node) and a LowerCtx, append IR nodes and
-return them, or return None to decline (the exporter then raises UnsupportedOpError naming the node).
+- LOWERINGS: aten target -> lowering. Lowerings take an AtenCall (torch-free view of one torch.fx
+  node) and a LowerCtx, append IR nodes and return them, or return None to decline (the exporter
+  then raises UnsupportedOpError naming the node).
+- KERNELS: IR op (float or int8) -> KernelSpec: its C++ emitter and its numpy meaning (`run`: the
+  float semantics calibration observes, or the integer reference the C++ int8 kernel must equal).
+- INT8_RULES: float IR op -> Int8Rule: which int8 IR nodes it becomes (its quantisation parameters
+  derived from the calibrated ranges) and which of its configurations int8 refuses.
+- ACTIVATIONS: activation name -> ActivationSpec, the one table of activations.
 Every table refuses duplicate keys so two op files can never silently fight over a name.
 """
 from __future__ import annotations
@@ -13,6 +19,7 @@ from ..errors import GraphError
 
 LOWERINGS: Dict[str, Callable[..., Any]] = {}
 KERNELS: Dict[str, "KernelSpec"] = {}
+INT8_RULES: Dict[str, "Int8Rule"] = {}
 ACTIVATIONS: Dict[str, "ActivationSpec"] = {}
 
 
@@ -60,7 +67,10 @@ class AtenCall:
 
 @dataclass(frozen=True)
 class KernelSpec:
-    """How one IR op becomes C++: the header it needs, the call it emits, its MAC count.
+    """How one IR op becomes C++ (the header it needs, the call it emits, its MAC count) and what it
+    computes in numpy (run(node, ins, params) -> output; ins are [N, ...] batches of the input
+    tensors, params maps role -> array; a kernel that fuses an activation returns the value before
+    it).
 
     inplace: the output may share input 0's buffer (elementwise kernels that read x[i] before writing
     out[i]). fuses_activation: the kernel takes an activation functor as its last argument.
@@ -73,14 +83,33 @@ class KernelSpec:
     inplace: bool = False
     inplace_inputs: Tuple[int, ...] = (0,)
     fuses_activation: bool = False
+    run: Optional[Callable[..., Any]] = None
+
+
+@dataclass(frozen=True)
+class Int8Rule:
+    """How a float IR op becomes int8 IR: lower(node, inputs, output, q) -> nodes, where q is the
+    int8 graph under construction (passes/quantize_int8.py: qparams, s8, param); refuse(node) ->
+    None, or the configuration int8 does not cover (check_int8_support names it at export)."""
+
+    op: str
+    lower: Callable[..., Any]
+    refuse: Callable[..., Optional[str]]
 
 
 @dataclass(frozen=True)
 class ActivationSpec:
-    """A pointwise activation: `functor(args)` is the C++ expression of its miniml::Act* functor."""
+    """A pointwise activation, the one place it is described: `functor(*args)` is the C++ expression
+    of its miniml::Act* functor (op_activation.h), `numpy(x, *args)` its float meaning
+    (calibration and int8 lookup tables), `clamp(*args)` its (lo, hi) float bounds when it is an
+    exact clamp (int8 then clamps at the input's scale; None = open bound), backward: the on-device
+    learning step knows its derivative."""
 
     name: str
     functor: Callable[..., str]
+    numpy: Optional[Callable[..., Any]] = None
+    clamp: Optional[Callable[..., Tuple[Optional[float], Optional[float]]]] = None
+    backward: bool = False
     header: str = "op_activation.h"
 
 
@@ -108,26 +137,52 @@ def kernel(
     inplace_inputs: Tuple[int, ...] = (0,),
     fuses_activation: bool = False,
 ) -> Callable[[type], type]:
-    """Registers a class with static methods emit(node, e) -> str and, for ops that multiply,
-    macs(node, g) -> int (without it the op counts 0 MACs)."""
+    """Registers a class with static methods emit(node, e) -> str, run(node, ins, params) -> array
+    (its numpy meaning; see KernelSpec) and, for ops that multiply, macs(node, g) -> int (without
+    it the op counts 0 MACs)."""
 
     def deco(cls: type) -> type:
         if op in KERNELS:
             raise GraphError(f"two kernels registered for IR op {op!r}")
         macs = getattr(cls, "macs", _no_macs)
-        KERNELS[op] = KernelSpec(op, header, cls.emit, macs, inplace, inplace_inputs, fuses_activation)
+        KERNELS[op] = KernelSpec(op, header, cls.emit, macs, inplace, inplace_inputs,
+                                 fuses_activation, getattr(cls, "run", None))
         return cls
 
     return deco
 
 
-def activation(name: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
-    """Registers the C++ functor expression of an activation (args are the IR attrs tuple's tail)."""
+def _no_refusal(node: Any) -> Optional[str]:
+    return None
+
+
+def int8_rule(*ops: str) -> Callable[[type], type]:
+    """Registers a class with static methods lower(node, ins, y, q) -> [Node] and, if some
+    configurations have no int8 kernel, refuse(node) -> reason or None."""
+
+    def deco(cls: type) -> type:
+        for op in ops:
+            if op in INT8_RULES:
+                raise GraphError(f"two int8 rules registered for IR op {op!r}")
+            INT8_RULES[op] = Int8Rule(op, cls.lower, getattr(cls, "refuse", _no_refusal))
+        return cls
+
+    return deco
+
+
+def activation(
+    name: str,
+    numpy: Optional[Callable[..., Any]] = None,
+    clamp: Optional[Callable[..., Tuple[Optional[float], Optional[float]]]] = None,
+    backward: bool = False,
+) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Registers an activation: the decorated function gives its C++ functor expression (args are
+    the IR `act` tuple's tail); numpy, clamp and backward as in ActivationSpec."""
 
     def deco(fn: Callable[..., str]) -> Callable[..., str]:
         if name in ACTIVATIONS:
             raise GraphError(f"two activations registered as {name!r}")
-        ACTIVATIONS[name] = ActivationSpec(name, fn)
+        ACTIVATIONS[name] = ActivationSpec(name, fn, numpy, clamp, backward)
         return fn
 
     return deco

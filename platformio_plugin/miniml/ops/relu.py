@@ -1,11 +1,13 @@
 """ReLU: the smallest complete op (copy this file, op_activation.h's ActRelu and test_relu.py)."""
 from __future__ import annotations
 
+import numpy as np
+
 from .activation import lower_pointwise
 from .registry import activation, lowering
 
 
-@activation("relu")
+@activation("relu", numpy=lambda x: np.maximum(x, 0), clamp=lambda: (0.0, None), backward=True)
 def relu_functor() -> str:
     return "miniml::ActRelu()"
 

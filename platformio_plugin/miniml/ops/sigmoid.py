@@ -1,11 +1,16 @@
 """Sigmoid: 1 / (1 + exp(-x))."""
 from __future__ import annotations
 
+import numpy as np
+
 from .activation import lower_pointwise
 from .registry import activation, lowering
 
 
-@activation("sigmoid")
+@activation(
+    "sigmoid",
+    numpy=lambda x: (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32),
+)
 def sigmoid_functor() -> str:
     return "miniml::ActSigmoid()"
 

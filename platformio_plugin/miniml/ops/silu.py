@@ -1,11 +1,15 @@
 """SiLU (swish): x / (1 + exp(-x))."""
 from __future__ import annotations
 
+import numpy as np
+
 from .activation import lower_pointwise
 from .registry import activation, lowering
 
 
-@activation("silu")
+@activation(
+    "silu", numpy=lambda x: (x / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32)
+)
 def silu_functor() -> str:
     return "miniml::ActSilu()"
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..errors import UnsupportedOpError
 from ..ir import Node
 from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
@@ -27,6 +29,15 @@ def lower_last_dim(ctx: LowerCtx, call: AtenCall, op: str):
     return [ctx.add_node(op, (x.name,), attrs={"rows": rows, "cols": cols})]
 
 
+def last_dim_run(node: Node, ins, p) -> np.ndarray:
+    """softmax / log_softmax over rows of cols, max-subtracted (float64: ranges and float tails)."""
+    a = node.attrs
+    z = ins[0].reshape(len(ins[0]), a["rows"], a["cols"]).astype(np.float64)
+    z = z - z.max(axis=2, keepdims=True)
+    lse = np.log(np.exp(z).sum(axis=2, keepdims=True))
+    return np.exp(z - lse) if node.op == "softmax" else z - lse
+
+
 @lowering("aten.softmax.int", "aten._softmax.default")
 def lower_softmax(ctx, call):
     return lower_last_dim(ctx, call, "softmax")
@@ -39,3 +50,5 @@ class Softmax:
         a = node.attrs
         return (f"miniml::softmax_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
                 f"{e.i(a['rows'])}, {e.i(a['cols'])});")
+
+    run = staticmethod(last_dim_run)

@@ -1,11 +1,13 @@
 """Tanh."""
 from __future__ import annotations
 
+import numpy as np
+
 from .activation import lower_pointwise
 from .registry import activation, lowering
 
 
-@activation("tanh")
+@activation("tanh", numpy=np.tanh)
 def tanh_functor() -> str:
     return "miniml::ActTanh()"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Node
-from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+from ._int8_common import same_scale
+from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
 def lower_alias(ctx: LowerCtx, call: AtenCall):
@@ -43,11 +44,25 @@ def _emit_copy(node: Node, e: Any) -> str:
     return f"miniml::copy_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, {e.i(n)});"
 
 
+def _identity(node: Node, ins, p):
+    return ins[0]
+
+
 @kernel("alias", header="op_elementwise.h")
 class Alias:
     emit = staticmethod(_emit_copy)
+    run = staticmethod(_identity)
 
 
 @kernel("copy", header="op_elementwise.h")
 class Copy:
     emit = staticmethod(_emit_copy)
+    run = staticmethod(_identity)
+
+
+@int8_rule("copy")
+class CopyInt8:
+    @staticmethod
+    def lower(n: Node, ins, y: str, q) -> list:
+        """An int8 copy at the input's scale (clamp_s8 over the full range)."""
+        return same_scale(q, n, ins, y, "clamp_s8", {})

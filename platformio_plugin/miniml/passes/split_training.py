@@ -16,15 +16,14 @@ Why a pass: the planner and the emitter must agree on one decision; it needs fus
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ..errors import OptionError
 from ..ir import Graph, Node, Placement
+from ..ops import ACTIVATIONS
 
-if TYPE_CHECKING:  # miniml.train imports this module: no import cycle at run time
-    from ..train.options import TrainOptions
-
-BACKWARD_ACTS = ("relu",)  # activations whose derivative the backward step knows (from the output)
+# Activations whose derivative the backward step knows (from the output): ActivationSpec.backward.
+BACKWARD_ACTS = tuple(sorted(k for k, s in ACTIVATIONS.items() if s.backward))
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ class TrainLayer:
 
 @dataclass(frozen=True)
 class TrainPlan:
-    options: TrainOptions
+    options: Any  # miniml.train.options.TrainOptions
     layers: Tuple[TrainLayer, ...]  # deepest first, the final Linear last
 
     @property
@@ -68,7 +67,7 @@ def _module(g: Graph, node: Node) -> str:
     return node.source.split(" (")[0] if node.source else node.name
 
 
-def _linear_chain(g: Graph) -> Tuple[List[Node], str]:
+def linear_chain(g: Graph) -> Tuple[List[Node], str]:
     """The Linear nodes that end the graph, in order, and what stops the chain below them."""
     chain: List[Node] = []
     node = g.producer(g.outputs[0])
@@ -98,8 +97,8 @@ def _linear_chain(g: Graph) -> Tuple[List[Node], str]:
     return chain, f"{node.name} ({node.op}{', ' + node.source if node.source else ''})"
 
 
-def _choose(
-    g: Graph, chain: List[Node], stop: str, opts: TrainOptions
+def choose_trainable(
+    g: Graph, chain: List[Node], stop: str, opts: Any
 ) -> Dict[str, Tuple[bool, bool]]:
     """node name -> (train weight, train bias)."""
     spec = opts.trainable
@@ -134,12 +133,21 @@ def _choose(
     return chosen
 
 
+def learning_layers(g: Graph, opts: Any) -> Tuple[str, ...]:
+    """Names of the Linear nodes from the deepest one that learns to the output (the same choice
+    split_training makes): the float head of an int8 model that learns."""
+    chain, stop = linear_chain(g)
+    chosen = choose_trainable(g, chain, stop, opts)
+    first = min(i for i, n in enumerate(chain) if n.name in chosen)
+    return tuple(n.name for n in chain[first:])
+
+
 def split_training(g: Graph) -> Graph:
-    opts: Optional[TrainOptions] = g.meta.get("train_options")
+    opts = g.meta.get("train_options")
     if opts is None:
         return g
-    chain, stop = _linear_chain(g)
-    chosen = _choose(g, chain, stop, opts)
+    chain, stop = linear_chain(g)
+    chosen = choose_trainable(g, chain, stop, opts)
     first = min(i for i, n in enumerate(chain) if n.name in chosen)
     final = chain[-1]
     if final.attrs.get("act") is not None:

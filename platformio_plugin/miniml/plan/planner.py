@@ -3,8 +3,9 @@
 Steps:
 1. Number the nodes 0..n-1 (graph order). A tensor lives from the node that writes it to its last
    reader. The graph input (caller's const buffer) and output (caller's buffer) are not in the arena.
-2. In place: an elementwise node (KernelSpec.inplace) whose input dies at that node and has the same
-   byte size writes its output into the input's buffer; the two tensors become one Buffer.
+2. In place: the caller names, per output tensor, the inputs its kernel may overwrite (elementwise
+   kernels: ops.inplace_pairs); an input that dies at that node and has the same byte size and type
+   gives its buffer to the output; the two tensors become one Buffer.
 3. Lower bound: the largest sum of sizes of buffers alive at the same node. No plan can be smaller.
 4. Place buffers with several strategies (largest-first first-fit as TFLM's greedy planner, graph-order
    first-fit, and a two-ended ping-pong that alternates bottom and top of an arena sized to the lower
@@ -14,11 +15,10 @@ Offsets and sizes are multiples of 4 bytes so every float buffer is aligned on e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import GraphError
 from ..ir import Graph
-from ..ops import KERNELS
 
 ALIGN = 4
 
@@ -98,20 +98,16 @@ def _lifetimes(g: Graph) -> Tuple[Dict[str, int], Dict[str, int]]:
     return start, end
 
 
-def _buffers(g: Graph) -> List[Buffer]:
+def _buffers(g: Graph, inplace: Mapping[str, Sequence[str]]) -> List[Buffer]:
     external = set(g.inputs) | set(g.outputs)
     start, end = _lifetimes(g)
     owner: Dict[str, Buffer] = {}
     buffers: List[Buffer] = []
     for t, n in enumerate(g.nodes):
-        spec = KERNELS[n.op]
         shared: Optional[Buffer] = None
         out = n.outputs[0] if n.outputs else None
-        if spec.inplace and out is not None and out not in external:
-            for k in spec.inplace_inputs:
-                if k >= len(n.inputs):
-                    continue
-                x = n.inputs[k]
+        if out is not None and out not in external:
+            for x in inplace.get(out, ()):
                 if (
                     x not in external
                     and x in owner
@@ -188,9 +184,11 @@ def _place_two_ended(buffers: List[Buffer], cap: int) -> None:
         placed.append(b)
 
 
-def plan_memory(g: Graph) -> MemoryPlan:
+def plan_memory(g: Graph, inplace: Optional[Mapping[str, Sequence[str]]] = None) -> MemoryPlan:
+    """Sizes and lifetimes come from g; `inplace` maps an output tensor to the inputs it may
+    overwrite (ops.inplace_pairs(g))."""
     steps = [f"{n.name} ({n.op})" for n in g.nodes]
-    buffers = _buffers(g)
+    buffers = _buffers(g, inplace or {})
     bound = _lower_bound(buffers, len(g.nodes))
     strategies: List[Tuple[str, Callable[[List[Buffer]], None]]] = [
         ("two-ended", lambda bs: _place_two_ended(bs, bound)),

@@ -119,3 +119,11 @@ def activation_range(
             min(qmax, quantize_scalar(1.0, scale, zero_point)),
         )
     raise ValueError(f"unknown fused activation {activation!r}")
+
+
+def requantize(acc, multiplier, shift, output_zero_point: int, act_min: int = -128,
+               act_max: int = 127) -> np.ndarray:
+    """int32 accumulator -> int8 output: requantise, add the output zero point, clamp (every TFLM
+    int8 kernel ends this way; C++: requantize_s8 in core_fixedpoint.h)."""
+    out = multiply_by_quantized_multiplier(acc, multiplier, shift) + output_zero_point
+    return np.clip(out, act_min, act_max).astype(np.int8)

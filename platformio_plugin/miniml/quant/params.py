@@ -151,6 +151,23 @@ def mul_params(a_scale: float, b_scale: float, output_scale: float) -> tuple[int
     return quantize_multiplier(f32(a_scale) * f32(b_scale) / f32(output_scale))
 
 
+def quantize_s8(x, scale, zero_point):
+    """float32 -> int8: round(x / scale) half away from zero, in float32 arithmetic (TFLM
+    AffineQuantize)."""
+    q = (np.asarray(x, np.float32) / np.float32(scale)).astype(np.float64)
+    # roundf in float64: a float32 value + 0.5 is exact there (in float32 0.49999997 + 0.5 would
+    # round to 1).
+    r = np.clip(np.sign(q) * np.floor(np.abs(q) + 0.5), -1e9, 1e9)
+    return np.clip(r.astype(np.int64) + zero_point, -128, 127).astype(np.int8)
+
+
+def dequantize_s8(q, scale, zero_point):
+    """int8 -> float32: scale * (q - zero_point), one float32 rounding (TFLM Dequantize)."""
+    return (np.float32(scale) * (np.asarray(q, np.int64) - zero_point).astype(np.float32)).astype(
+        np.float32
+    )
+
+
 __all__ = [
     "QParams",
     "qparams_from_range",
@@ -162,5 +179,7 @@ __all__ = [
     "add_params",
     "mul_params",
     "activation_range",
+    "quantize_s8",
+    "dequantize_s8",
     "RANGE_METHODS",
 ]

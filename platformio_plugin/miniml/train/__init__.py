@@ -9,6 +9,7 @@ from typing import Any
 
 from ..emit.header import HeaderParts, Member
 from ..ir import DType, Graph, verify
+from ..ops import inplace_pairs
 from ..passes.split_training import split_training
 from ..plan import MemoryPlan, plan_memory
 from .emit import extend_training
@@ -22,18 +23,14 @@ def _ram_without_learning(g: Graph, ctx: Any) -> int:
     learning
     head float, so the baseline is a second, all-int8 analysis of the model."""
     if ctx.options.get("quantize") and ctx.model is not None:
-        import torch
-
-        from ..api import analyze
-
         opts = {
             k: v
             for k, v in ctx.options.items()
             if k not in ("on_device_learning", "loss", "learning_rate", "momentum", "trainable")
         }
         opts["golden"] = 0
-        return int(analyze(ctx.model, torch.zeros(ctx.input_shape), ctx.name, **opts).ram_bytes)
-    plain = plan_memory(g)
+        return int(ctx.reanalyze(opts).ram_bytes)
+    plain = plan_memory(g, inplace_pairs(g))
     ram = (
         Member("arena_", DType.F32, (plain.arena_bytes + 3) // 4).nbytes if plain.arena_bytes else 0
     )

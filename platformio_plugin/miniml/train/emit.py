@@ -16,7 +16,7 @@ from typing import List
 import numpy as np
 
 from ..emit.header import EmitCtx, HeaderParts, Member
-from ..emit.literals import float_literal
+from ..literals import float_literal
 from ..ir import DType, Graph, Node, Placement
 from ..passes.split_training import TrainPlan
 from ..plan import MemoryPlan

@@ -17,7 +17,7 @@ from typing import Any, List, Tuple
 import numpy as np
 
 from ..emit.header import HeaderParts
-from ..emit.literals import float_array_body, float_literal, int_array_body
+from ..literals import float_array_body, float_literal, int_array_body
 from ..errors import MinimlError
 from ..passes.split_training import TrainPlan
 

@@ -34,6 +34,11 @@ int32_t run_all(int8_t* a, int8_t* b, float* f) {
                          3, 1, 1, 1, 1, 1, 1, 1, b);
   miniml::conv1d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 9, 2, 3, 2,
                          1, 1, 1, b);
+  // Output size given: torch's padding='same' with an even kernel (one more padding at the end).
+  miniml::conv2d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 4, 4, 2, 2,
+                         2, 1, 1, 0, 0, 1, 1, 1, 4, 4, b);
+  miniml::conv1d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 9, 2, 4, 1,
+                         1, 1, 1, 9, b);
   miniml::max_pool2d_s8(a, 2, 4, 4, 2, 2, 2, 2, 0, 0, -128, 127, b);
   miniml::avg_pool2d_s8(a, 2, 4, 4, 3, 3, 1, 1, 1, 1, -128, 127, b);
   miniml::max_pool1d_s8(a, 2, 8, 2, 2, 0, -128, 127, b);

@@ -18,9 +18,9 @@ import toolchains
 import torch
 import torch.nn as nn
 from harness import BUILD, INCLUDE
-from miniml.quant import int8_graph
-from miniml.quant.interpret import run_int8
-from miniml.quant.reference import quantize_s8
+from miniml.api import int8_graph
+from miniml.int8 import run_int8
+from miniml.quant.params import quantize_s8
 
 N_UNO = 40  # test digits run on the simulated Uno
 SRAM_LIMIT, FLASH_LIMIT = 1536, 32 * 1024
@@ -232,7 +232,7 @@ def test_digits_on_simulated_uno(digits):
 def test_digits_whole_model_matches_tflm(digits):
     """The exported digits CNN rebuilt as one TFLite model (same int8 weights, scales, zero points)
     and run by TFLite Micro: every output equals ours to the bit, on every test digit."""
-    from miniml.quant.interpret import predict
+    from miniml.int8 import predict
     from tflm_oracle import GraphRunner
 
     g = digits["graph"]

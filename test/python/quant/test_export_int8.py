@@ -5,7 +5,6 @@ messages."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 
@@ -14,12 +13,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, safe_id
-from miniml.api import build_header
+from harness import HOST_FLAGS, INCLUDE, compile_cpp
+from int8_host import run_int8_models
+from miniml.api import build_header, int8_graph
 from miniml.errors import MinimlError, UnsupportedOpError
-from miniml.quant import int8_graph
-from miniml.quant.interpret import predict as predict_int8_graph
-from miniml.quant.interpret import run_int8
+from miniml.int8 import predict as predict_int8_graph
+from miniml.int8 import run_int8
 
 
 class Residual(nn.Module):
@@ -34,6 +33,19 @@ class Residual(nn.Module):
         y = torch.relu(self.a(x)) + self.b(x)
         y = y * torch.sigmoid(self.gate(x))
         return self.head(nn.functional.adaptive_avg_pool2d(y, 1).flatten(1))
+
+
+class FlattenResidual(nn.Module):
+    """A flatten followed by a residual add of two differently shaped views of one buffer."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3, padding=1)
+        self.fc = nn.Linear(32, 32)
+
+    def forward(self, x):
+        y = self.conv(x).flatten(1)
+        return y + self.fc(y)
 
 
 CASES = {
@@ -76,6 +88,31 @@ CASES = {
         (1, 2, 32),
     ),
     "residual_add_mul_gap": (Residual, (1, 2, 6, 6)),
+    # Regressions: float exports the int8 calibration used to crash on.
+    "conv1d_same_even": (
+        lambda: nn.Sequential(
+            nn.Conv1d(2, 4, 2, padding="same"),
+            nn.ReLU(),
+            nn.Conv1d(4, 3, 4, padding="same"),
+            nn.Flatten(),
+            nn.Linear(3 * 10, 3),
+        ),
+        (1, 2, 10),
+    ),
+    "conv2d_same_even": (
+        lambda: nn.Sequential(
+            nn.Conv2d(2, 3, 2, padding="same"),
+            nn.Tanh(),
+            nn.Conv2d(3, 3, 4, padding="same"),
+            nn.ReLU(),
+            nn.Conv2d(3, 2, (3, 4), padding="same"),
+            nn.Flatten(),
+            nn.Linear(2 * 6 * 7, 3),
+        ),
+        (1, 2, 6, 7),
+    ),
+    "flatten_residual": (FlattenResidual, (1, 1, 4, 4)),
+    "linear_rows": (lambda: nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3)), (1, 4, 6)),
 }
 N_INPUTS = 6
 
@@ -88,77 +125,15 @@ def _model(cid):
 
 @pytest.fixture(scope="module")
 def built():
-    out_dir = os.path.join(BUILD, "quant_export")
-    os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(0)
-    res = {}
-    drv = ["#include <stdio.h>"]
-    body = []
+    cases = {}
     for cid in CASES:
         model, shape = _model(cid)
-        name = safe_id(cid)
         cal = rng.standard_normal((64,) + shape[1:]).astype(np.float32)
-        example = torch.from_numpy(cal[:1])
-        report = miniml.export(model, example, name, out_dir, quantize="int8", calibration=cal)
-        g = int8_graph(model, example, calibration=cal)
         # Inputs inside the calibrated range (outside it the int8 input saturates, by design).
         xs = (0.9 * cal[rng.permutation(len(cal))[:N_INPUTS]]).astype(np.float32)
-        res[cid] = dict(name=name, report=report, graph=g, xs=xs, model=model)
-        drv.append(f'#include "{name}.h"')
-        body += [
-            "  {",
-            f"    static {name}::Model m;",
-            f"    static float x[{name}::kInputSize], y[{name}::kOutputSize];",
-            f"    static int8_t xq[{name}::kInputSize], yq[{name}::kOutputSize];",
-            f"    for (int k = 0; k < {N_INPUTS}; ++k) {{",
-            f"      if (fread(x, 4, {name}::kInputSize, in) != {name}::kInputSize) return 4;",
-            "      m.predict(x, y);",
-            f"      fwrite(y, 4, {name}::kOutputSize, out);",
-            f"      miniml::quantize_s8(x, {name}::kInputSize, {name}::kInputScale, "
-            f"{name}::kInputZeroPoint, xq);",
-            "      m.predict_int8(xq, yq);",
-            f"      fwrite(yq, 1, {name}::kOutputSize, out);",
-            "    }",
-            f'    printf("sizeof {name} %u\\n", static_cast<unsigned>(sizeof(m)));',
-            "  }",
-        ]
-    drv += [
-        "int main(int argc, char** argv) {",
-        "  if (argc != 3) return 2;",
-        '  FILE* in = fopen(argv[1], "rb");',
-        '  FILE* out = fopen(argv[2], "wb");',
-        "  if (!in || !out) return 3;",
-        *body,
-        "  fclose(in);",
-        "  fclose(out);",
-        "  return 0;",
-        "}",
-    ]
-    src = os.path.join(out_dir, "driver.cpp")
-    with open(src, "w") as f:
-        f.write("\n".join(drv) + "\n")
-    exe = compile_cpp(src, os.path.join(out_dir, "driver"), [INCLUDE, out_dir], HOST_FLAGS)
-    in_path, out_path = os.path.join(out_dir, "in.bin"), os.path.join(out_dir, "out.bin")
-    with open(in_path, "wb") as f:
-        for r in res.values():
-            f.write(r["xs"].tobytes())
-    p = subprocess.run([exe, in_path, out_path], capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr[-4000:]
-    raw = open(out_path, "rb").read()
-    pos = 0
-    sizes = dict(re.findall(r"sizeof (\w+) (\d+)", p.stdout))
-    for r in res.values():
-        g = r["graph"]
-        n_out = g.tensor(g.outputs[0]).numel
-        ys, yqs = [], []
-        for _ in range(N_INPUTS):
-            ys.append(np.frombuffer(raw[pos : pos + 4 * n_out], np.float32))
-            pos += 4 * n_out
-            yqs.append(np.frombuffer(raw[pos : pos + n_out], np.int8))
-            pos += n_out
-        r["y"], r["yq"], r["sizeof"] = np.stack(ys), np.stack(yqs), int(sizes[r["name"]])
-    assert pos == len(raw)
-    return res
+        cases[cid] = (model, cal, xs)
+    return run_int8_models("quant_export", cases)
 
 
 @pytest.mark.parametrize("cid", CASES)
@@ -281,6 +256,43 @@ def test_final_softmax_runs_on_dequantised_logits(tmp_path):
     np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)
     with torch.no_grad():
         np.testing.assert_allclose(y, m(torch.from_numpy(cal[:5])).numpy(), atol=0.05)
+
+
+class FlattenLogSoftmax(nn.Module):
+    def forward(self, x):
+        return torch.log_softmax(x.flatten(1), -1)
+
+
+def test_all_float_tail_after_flatten(tmp_path):
+    """flatten + log_softmax: the int8 part is only the edge (quantize, dequantize), the tail reads
+    the dequantised input under a new name (it used to write the graph input twice)."""
+    m = FlattenLogSoftmax().eval()
+    cal = np.random.default_rng(9).standard_normal((32, 2, 3)).astype(np.float32)
+    g = int8_graph(m, torch.zeros(1, 2, 3), calibration=cal)
+    assert [n.op for n in g.nodes] == ["quantize_s8", "dequantize_s8", "log_softmax"]
+    miniml.export(m, torch.zeros(1, 2, 3), "flat_ls", str(tmp_path), quantize="int8",
+                  calibration=cal)
+    got = _predict_on_host(tmp_path, "flat_ls", cal[:4], 6)
+    np.testing.assert_allclose(got, predict_int8_graph(g, cal[:4]).reshape(4, 6), rtol=1e-5,
+                               atol=1e-6)
+    with torch.no_grad():
+        np.testing.assert_allclose(got, m(torch.from_numpy(cal[:4])).numpy(), atol=0.05)
+
+
+def test_reject_slice_before_int8_tail():
+    """A strided slice has no int8 kernel: refused by name at export, not a numpy traceback."""
+
+    class SliceLogSoftmax(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 6)
+
+        def forward(self, x):
+            return torch.log_softmax(self.fc(x)[:, 1:5], -1)
+
+    msg = _export_err(SliceLogSoftmax().eval(), (1, 8),
+                      calibration=np.zeros((16, 8), np.float32))
+    assert "permute has no int8 kernel" in msg and "SliceLogSoftmax" in msg
 
 
 def _input_scale(g):

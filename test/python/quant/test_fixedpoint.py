@@ -3,12 +3,12 @@ agree, and TFLite Micro (the installed wheel) rounds twice (TFLITE_SINGLE_ROUNDI
 
 from __future__ import annotations
 
+import int8_refs as ref
 import numpy as np
 import pytest
 import tflm_oracle as tflm
 from miniml.quant import fixedpoint as fp
 from miniml.quant import params as qp
-from miniml.quant import reference as ref
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,14 @@
 """int8 kernels, 0 LSB: C++ (include/miniml/op_*_s8.h, host build with ASan/UBSan) == numpy
-reference (miniml.quant.reference) == TFLite Micro's interpreter, over a grid of shapes and
+reference (the op modules, miniml.ops) == TFLite Micro's interpreter, over a grid of shapes and
 quantisation parameters."""
 
 from __future__ import annotations
 
+import int8_refs as ref
 import numpy as np
 import pytest
 import tflm_oracle as tflm
 from miniml.quant import params as qp
-from miniml.quant import reference as ref
 
 
 def _rng(case_id: str) -> np.random.Generator:

@@ -13,21 +13,18 @@ divisor_override, dilation) have no TFLM op and are checked against the numpy re
 from __future__ import annotations
 
 import itertools
-import os
-import subprocess
 
-import miniml
+import int8_refs as ref
 import numpy as np
 import pytest
 import tflm_oracle as tflm
 import torch
 import torch.nn as nn
-from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, safe_id
+from int8_host import run_int8_models
+from miniml.api import int8_graph
 from miniml.errors import UnsupportedOpError
-from miniml.quant import int8_graph
-from miniml.quant import reference as ref
-from miniml.quant.interpret import predict as predict_int8_graph
-from miniml.quant.interpret import run_int8
+from miniml.int8 import predict as predict_int8_graph
+from miniml.int8 import run_int8
 
 SIZE = 7  # odd, so that ceil_mode adds a window
 N_INPUTS = 4
@@ -91,66 +88,15 @@ IDS = [c for c in CASES if _valid(c)]
 
 @pytest.fixture(scope="module")
 def built():
-    out_dir = os.path.join(BUILD, "quant_pool_configs")
-    os.makedirs(out_dir, exist_ok=True)
     rng = np.random.default_rng(4)
-    res, drv, body = {}, ["#include <stdio.h>"], []
+    cases = {}
     for cid in IDS:
         model, shape = _model(cid)
-        name = safe_id(cid)
         # Shifted inputs: the pool's zero point is far from 0, so count_include_pad's padding
         # (real 0 = the zero point) and the rounding of negative sums both matter.
         cal = (rng.standard_normal((48,) + shape[1:]) + 1.0).astype(np.float32)
-        example = torch.from_numpy(cal[:1])
-        report = miniml.export(model, example, name, out_dir, quantize="int8", calibration=cal)
-        g = int8_graph(model, example, calibration=cal)
-        xs = (0.9 * cal[:N_INPUTS]).astype(np.float32)
-        header = open(os.path.join(out_dir, f"{name}.h")).read()
-        res[cid] = dict(name=name, report=report, graph=g, xs=xs, model=model, header=header)
-        drv.append(f'#include "{name}.h"')
-        body += [
-            "  {",
-            f"    static {name}::Model m;",
-            f"    static float x[{name}::kInputSize], y[{name}::kOutputSize];",
-            f"    static int8_t xq[{name}::kInputSize], yq[{name}::kOutputSize];",
-            f"    for (int k = 0; k < {N_INPUTS}; ++k) {{",
-            f"      if (fread(x, 4, {name}::kInputSize, in) != {name}::kInputSize) return 4;",
-            "      m.predict(x, y);",
-            f"      fwrite(y, 4, {name}::kOutputSize, out);",
-            f"      miniml::quantize_s8(x, {name}::kInputSize, {name}::kInputScale, "
-            f"{name}::kInputZeroPoint, xq);",
-            "      m.predict_int8(xq, yq);",
-            f"      fwrite(yq, 1, {name}::kOutputSize, out);",
-            "    }",
-            "  }",
-        ]
-    drv += ["int main(int argc, char** argv) {", "  if (argc != 3) return 2;"]
-    drv += ['  FILE* in = fopen(argv[1], "rb");', '  FILE* out = fopen(argv[2], "wb");']
-    drv += ["  if (!in || !out) return 3;", *body, "  fclose(in);", "  fclose(out);"]
-    drv += ["  return 0;", "}"]
-    src = os.path.join(out_dir, "driver.cpp")
-    with open(src, "w") as f:
-        f.write("\n".join(drv) + "\n")
-    exe = compile_cpp(src, os.path.join(out_dir, "driver"), [INCLUDE, out_dir], HOST_FLAGS)
-    in_path, out_path = os.path.join(out_dir, "in.bin"), os.path.join(out_dir, "out.bin")
-    with open(in_path, "wb") as f:
-        for r in res.values():
-            f.write(r["xs"].tobytes())
-    p = subprocess.run([exe, in_path, out_path], capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr[-4000:]
-    raw, pos = open(out_path, "rb").read(), 0
-    for r in res.values():
-        g = r["graph"]
-        n_out = g.tensor(g.outputs[0]).numel
-        ys, yqs = [], []
-        for _ in range(N_INPUTS):
-            ys.append(np.frombuffer(raw[pos : pos + 4 * n_out], np.float32))
-            pos += 4 * n_out
-            yqs.append(np.frombuffer(raw[pos : pos + n_out], np.int8))
-            pos += n_out
-        r["y"], r["yq"] = np.stack(ys), np.stack(yqs)
-    assert pos == len(raw)
-    return res
+        cases[cid] = (model, cal, (0.9 * cal[:N_INPUTS]).astype(np.float32))
+    return run_int8_models("quant_pool_configs", cases)
 
 
 def _pool_node(g):

@@ -6,7 +6,7 @@ from typing import Iterable, List
 
 import numpy as np
 
-from ..errors import ExportValueError
+from .errors import ExportValueError
 
 
 def float_literal(x: float, what: str = "a constant") -> str:

@@ -1,0 +1,83 @@
+"""The int8 export stage behind quantize="int8" (api._stages calls export_stage(graph, ctx) after
+the float passes): check every node has an int8 rule -> load and check the calibration data -> run
+the float graph on it in numpy and record the ranges (calibrate.py) -> passes/quantize_int8.py ->
+header extras (predict_int8 and the edge scale / zero point constants, header.py) and the float
+sizes for the report. Op knowledge lives in the op modules (miniml.ops), the scheme's mathematics in
+miniml.quant."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import numpy as np
+
+from ..ir import Graph, verify
+from ..ops import inplace_pairs, run_graph
+from ..passes.quantize_int8 import check_int8_support, quantize_int8
+from ..passes.split_training import learning_layers
+from ..plan import plan_memory
+from ..train.options import parse_train_options
+from .calibrate import load_calibration, tensor_ranges
+from .header import extend_header
+
+__all__ = ["export_stage", "predict", "run_int8"]
+
+# Ops with no int8 kernel that may end an int8 model: they run in float on the dequantised values.
+FLOAT_TAIL_OPS = ("softmax", "log_softmax")
+
+
+def export_stage(g: Graph, ctx: Any) -> Graph:
+    tail = _float_tail(g, ctx.options)
+    check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
+    xs = load_calibration(ctx.options.get("calibration"), ctx.input_shape)
+    ranges = tensor_ranges(g, xs, ctx.options.get("calibration_method") or "minmax")
+    float_plan = plan_memory(g, inplace_pairs(g))
+    ctx.report_extra["float_flash_bytes"] = sum(p.nbytes for p in g.params.values())
+    ctx.report_extra["float_arena_bytes"] = float_plan.arena_bytes
+    gq = verify(quantize_int8(g.with_(meta={**g.meta, "quant_ranges": ranges, "float_tail": tail})))
+    ctx.extend.append(extend_header)
+    _int8_goldens(gq, ctx)
+    return gq
+
+
+def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
+    """One float input (any shape with the input's numel) -> every tensor of the int8 graph g,
+    flat (int8 ones as int8): the integer reference predict() must equal to the bit."""
+    env = run_graph(g, np.asarray(x, np.float32).reshape((1, -1)))
+    return {k: v.reshape(-1) for k, v in env.items()}
+
+
+def predict(g: Graph, xs: np.ndarray) -> np.ndarray:
+    """Float outputs [N, *output_shape[1:]] of the int8 graph for float inputs [N, ...]."""
+    return run_graph(g, np.asarray(xs, np.float32).reshape(len(xs), -1))[g.outputs[0]]
+
+
+def _int8_goldens(gq: Graph, ctx: Any) -> None:
+    """golden=N vectors of an int8 model hold the int8 model's own outputs (the integer reference,
+    which predict() matches to the bit on the host), not PyTorch's float ones, so on-target checks
+    test the port. The tolerance leaves room for a quantised input flipping by one step where a
+    target's float division rounds differently: a few output steps."""
+
+    def run(x: Any) -> Any:
+        return predict(gq, x.reshape((1,) + tuple(gq.tensor(gq.inputs[0]).shape[1:])))[0]
+
+    ctx.golden_reference = run
+    yq = gq.meta["int8_edges"]["output"]
+    if yq is not None:
+        ctx.golden_tolerance = max(ctx.golden_tolerance, 4.0 * float(gq.tensor(yq).scale))
+    ctx.golden_note = "outputs of the int8 model (miniml.int8 integer reference), not float PyTorch"
+
+
+def _float_tail(g: Graph, options: Any) -> tuple:
+    """Nodes that stay float after a dequantize_s8: a trailing Softmax/LogSoftmax (run on
+    dequantised logits, as documented for int8), and with on_device_learning the Linear layers that
+    will learn (the same choice as passes/split_training.py): a float head on the int8 backbone."""
+    if not options.get("on_device_learning"):
+        tail = []
+        for n in reversed(g.nodes):
+            if n.op not in FLOAT_TAIL_OPS:
+                break
+            tail.insert(0, n.name)
+        return tuple(tail)
+    opts = parse_train_options(options)
+    return () if opts is None else learning_layers(g, opts)

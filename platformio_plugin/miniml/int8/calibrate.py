@@ -1,0 +1,95 @@
+"""Calibration: load and check the representative inputs, run the float IR graph on them in numpy
+and record every activation tensor's range.
+
+The graph runs after the float passes (BatchNorm folded, activations fused), so each range is that
+of a tensor the int8 graph will really hold; each node runs its op's float `run` (ops/<op>.py), the
+semantics of the C++ float kernel (and so torch)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Mapping, Tuple
+
+import numpy as np
+
+from ..errors import OptionError
+from ..ir import Graph
+from ..ops import run_graph
+from ..quant.params import RANGE_METHODS, observe_range
+
+MIN_SAMPLES = 8
+
+
+class CalibrationError(OptionError):
+    """The calibration data cannot calibrate this model (shape, values or count)."""
+
+
+def load_calibration(value: Any, input_shape: Tuple[int, ...]) -> np.ndarray:
+    """Tensor, ndarray or .npy/.pt path -> float32 [N, *input_shape[1:]], checked."""
+    where = "calibration"
+    if value is None:
+        raise CalibrationError(
+            "quantize='int8' needs calibration=<representative inputs>: a tensor or array of shape "
+            f"[N, {', '.join(map(str, input_shape[1:]))}] (N >= {MIN_SAMPLES}), or a .npy/.pt "
+            "file of one"
+        )
+    if isinstance(value, (str, os.PathLike)):
+        path = os.fspath(value)
+        where = f"calibration file {path!r}"
+        if not os.path.exists(path):
+            raise CalibrationError(f"{where} does not exist")
+        if path.endswith(".npy"):
+            value = np.load(path, allow_pickle=False)
+        elif path.endswith((".pt", ".pth")):
+            import torch
+
+            value = torch.load(path, map_location="cpu", weights_only=True)
+        else:
+            raise CalibrationError(f"{where}: use a .npy or .pt file")
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    try:
+        x = np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise CalibrationError(f"{where} is not a numeric array: {exc}") from exc
+    sample = tuple(input_shape[1:])
+    if x.shape[1:] != sample:
+        if x.ndim == len(input_shape) + 1 and x.shape[1] == 1 and x.shape[2:] == sample:
+            x = x.reshape((x.shape[0],) + sample)
+        else:
+            raise CalibrationError(
+                f"{where} has shape {list(x.shape)}; the model's input is {list(input_shape)}, so "
+                "give "
+                f"[N, {', '.join(map(str, sample))}] (N samples, batch dimension first)"
+            )
+    if x.shape[0] < MIN_SAMPLES:
+        raise CalibrationError(
+            f"{where} holds {x.shape[0]} sample(s); give at least {MIN_SAMPLES} representative "
+            "inputs "
+            "(a few hundred is typical) so the activation ranges are meaningful"
+        )
+    bad = ~np.isfinite(x)
+    if bad.any():
+        i = int(np.flatnonzero(bad.reshape(x.shape[0], -1).any(axis=1))[0])
+        raise CalibrationError(f"{where}: sample {i} contains NaN or Inf; remove or fix it")
+    return x
+
+
+def tensor_ranges(
+    g: Graph, xs: np.ndarray, method: str = "minmax", batch: int = 256
+) -> Mapping[str, Tuple[float, float]]:
+    """Range of every tensor over the calibration set (method: one of RANGE_METHODS)."""
+    if method not in RANGE_METHODS:
+        raise CalibrationError(
+            f"calibration_method={method!r}: use one of {', '.join(RANGE_METHODS)}"
+        )
+    if method == "minmax":
+        lo: Dict[str, float] = {}
+        hi: Dict[str, float] = {}
+        for i in range(0, xs.shape[0], batch):
+            for k, v in run_graph(g, xs[i : i + batch]).items():
+                lo[k] = min(lo.get(k, np.inf), float(v.min()))
+                hi[k] = max(hi.get(k, -np.inf), float(v.max()))
+        return {k: (lo[k], hi[k]) for k in lo}
+    env = run_graph(g, xs)
+    return {k: observe_range(v, method) for k, v in env.items()}

@@ -1,0 +1,78 @@
+"""The int8 models' host driver, shared by the int8 export tests: exports each model (quantize=
+"int8"), builds one driver with sanitizers that runs predict() and predict_int8() on the given
+inputs, and returns the outputs next to the int8 graph (miniml.api.int8_graph) to compare with."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from typing import Dict
+
+import miniml
+import numpy as np
+import torch
+from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, safe_id
+from miniml.api import int8_graph
+
+
+def run_int8_models(group: str, cases: Dict[str, tuple]) -> Dict[str, dict]:
+    """cases: id -> (eval model, calibration [N, ...], inputs [n, ...]). Returns id -> dict(name,
+    report, graph, header, xs, model, y [n, out] from predict(), yq [n, out] from predict_int8(),
+    sizeof = sizeof(Model))."""
+    out_dir = os.path.join(BUILD, group)
+    os.makedirs(out_dir, exist_ok=True)
+    res, drv, body = {}, ["#include <stdio.h>"], []
+    for cid, (model, cal, xs) in cases.items():
+        name = safe_id(cid)
+        example = torch.from_numpy(cal[:1])
+        report = miniml.export(model, example, name, out_dir, quantize="int8", calibration=cal)
+        g = int8_graph(model, example, calibration=cal)
+        header = open(os.path.join(out_dir, f"{name}.h")).read()
+        res[cid] = dict(name=name, report=report, graph=g, xs=xs, model=model, header=header)
+        drv.append(f'#include "{name}.h"')
+        body += [
+            "  {",
+            f"    static {name}::Model m;",
+            f"    static float x[{name}::kInputSize], y[{name}::kOutputSize];",
+            f"    static int8_t xq[{name}::kInputSize], yq[{name}::kOutputSize];",
+            f"    for (int k = 0; k < {len(xs)}; ++k) {{",
+            f"      if (fread(x, 4, {name}::kInputSize, in) != {name}::kInputSize) return 4;",
+            "      m.predict(x, y);",
+            f"      fwrite(y, 4, {name}::kOutputSize, out);",
+            f"      miniml::quantize_s8(x, {name}::kInputSize, {name}::kInputScale, "
+            f"{name}::kInputZeroPoint, xq);",
+            "      m.predict_int8(xq, yq);",
+            f"      fwrite(yq, 1, {name}::kOutputSize, out);",
+            "    }",
+            f'    printf("sizeof {name} %u\\n", static_cast<unsigned>(sizeof(m)));',
+            "  }",
+        ]
+    drv += ["int main(int argc, char** argv) {", "  if (argc != 3) return 2;"]
+    drv += ['  FILE* in = fopen(argv[1], "rb");', '  FILE* out = fopen(argv[2], "wb");']
+    drv += ["  if (!in || !out) return 3;", *body, "  fclose(in);", "  fclose(out);"]
+    drv += ["  return 0;", "}"]
+    src = os.path.join(out_dir, "driver.cpp")
+    with open(src, "w") as f:
+        f.write("\n".join(drv) + "\n")
+    exe = compile_cpp(src, os.path.join(out_dir, "driver"), [INCLUDE, out_dir], HOST_FLAGS)
+    in_path, out_path = os.path.join(out_dir, "in.bin"), os.path.join(out_dir, "out.bin")
+    with open(in_path, "wb") as f:
+        for r in res.values():
+            f.write(r["xs"].astype(np.float32).tobytes())
+    p = subprocess.run([exe, in_path, out_path], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-4000:]
+    raw, pos = open(out_path, "rb").read(), 0
+    sizes = dict(re.findall(r"sizeof (\w+) (\d+)", p.stdout))
+    for r in res.values():
+        g = r["graph"]
+        n_out = g.tensor(g.outputs[0]).numel
+        ys, yqs = [], []
+        for _ in range(len(r["xs"])):
+            ys.append(np.frombuffer(raw[pos : pos + 4 * n_out], np.float32))
+            pos += 4 * n_out
+            yqs.append(np.frombuffer(raw[pos : pos + n_out], np.int8))
+            pos += n_out
+        r["y"], r["yq"], r["sizeof"] = np.stack(ys), np.stack(yqs), int(sizes[r["name"]])
+    assert pos == len(raw)
+    return res
