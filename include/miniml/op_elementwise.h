@@ -37,19 +37,38 @@ inline void mul_f32(const float* input, const float* other, float* output, index
 
 // output[i] = min(input[i], other[i]) / max(...) (torch.minimum/maximum, clamp with tensor bounds).
 // other: an activation (Mem = Ram, may alias output) or a constant in flash (Mem = Rom).
-template <class Mem>
-inline void minimum_f32(const float* input, const float* other, float* output, index_t size) {
+// int8 (minimum_s8/maximum_s8): input, other and output at one scale, so codes compare as values do.
+namespace detail {
+template <class Mem, typename T>
+inline void minimum(const T* input, const T* other, T* output, index_t size) {
   for (index_t i = 0; i < size; ++i) {
-    const float o = Mem::read(other + i);
+    const T o = Mem::read(other + i);
     output[i] = o < input[i] ? o : input[i];
   }
 }
-template <class Mem>
-inline void maximum_f32(const float* input, const float* other, float* output, index_t size) {
+template <class Mem, typename T>
+inline void maximum(const T* input, const T* other, T* output, index_t size) {
   for (index_t i = 0; i < size; ++i) {
-    const float o = Mem::read(other + i);
+    const T o = Mem::read(other + i);
     output[i] = o > input[i] ? o : input[i];
   }
+}
+}  // namespace detail
+template <class Mem>
+inline void minimum_f32(const float* input, const float* other, float* output, index_t size) {
+  detail::minimum<Mem>(input, other, output, size);
+}
+template <class Mem>
+inline void maximum_f32(const float* input, const float* other, float* output, index_t size) {
+  detail::maximum<Mem>(input, other, output, size);
+}
+template <class Mem>
+inline void minimum_s8(const int8_t* input, const int8_t* other, int8_t* output, index_t size) {
+  detail::minimum<Mem>(input, other, output, size);
+}
+template <class Mem>
+inline void maximum_s8(const int8_t* input, const int8_t* other, int8_t* output, index_t size) {
+  detail::maximum<Mem>(input, other, output, size);
 }
 
 // output[i] = input[i] + value (or * value): a Python scalar in the model.

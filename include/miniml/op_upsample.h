@@ -42,13 +42,13 @@ inline void linear_taps(index_t dst, index_t in, float scale, bool align_corners
 }
 }  // namespace detail
 
-// exact = false: torch 'nearest' (floor(dst * scale)); true: 'nearest-exact' (floor((dst + .5) * scale)).
-inline void upsample_nearest_f32(const float* input, float* output, const UpsampleParams& p,
-                                 bool exact) {
+namespace detail {
+template <typename T>
+inline void upsample_nearest(const T* input, T* output, const UpsampleParams& p, bool exact) {
   const uint32_t plane = static_cast<uint32_t>(p.in_h) * p.in_w;
   for (index_t c = 0; c < p.channels; ++c) {
     for (index_t oy = 0; oy < p.out_h; ++oy) {
-      const float* row = input + static_cast<uint32_t>(
+      const T* row = input + static_cast<uint32_t>(
                                      detail::nearest_index(oy, p.in_h, p.out_h, p.scale_h, exact)) *
                                      p.in_w;
       for (index_t ox = 0; ox < p.out_w; ++ox) {
@@ -57,6 +57,18 @@ inline void upsample_nearest_f32(const float* input, float* output, const Upsamp
     }
     input += plane;
   }
+}
+}  // namespace detail
+
+// exact = false: torch 'nearest' (floor(dst * scale)); true: 'nearest-exact' (floor((dst + .5) * scale)).
+inline void upsample_nearest_f32(const float* input, float* output, const UpsampleParams& p,
+                                 bool exact) {
+  detail::upsample_nearest(input, output, p, exact);
+}
+// int8 at the input's scale: the same source pixels (TFLM RESIZE_NEAREST_NEIGHBOR copies codes too).
+inline void upsample_nearest_s8(const int8_t* input, int8_t* output, const UpsampleParams& p,
+                                bool exact) {
+  detail::upsample_nearest(input, output, p, exact);
 }
 
 // Bilinear (linear for 1-D): h0 * (w0 * x00 + w1 * x01) + h1 * (w0 * x10 + w1 * x11).

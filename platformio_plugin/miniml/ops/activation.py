@@ -19,7 +19,7 @@ from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel
 
 def functor(cls: str, *args: float) -> str:
     """`miniml::<cls>(a, b, ...)` with each argument a round-tripping float literal."""
-    from ..emit.literals import float_literal
+    from ..literals import float_literal
 
     return f"miniml::{cls}({', '.join(float_literal(a, cls) for a in args)})"
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from ..ir import Node
 from ._conv_common import expand
-from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+from ._int8_common import same_scale
+from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
 def conv_weight(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -93,25 +94,46 @@ def _lower_aten(ctx: LowerCtx, call: AtenCall, dims: int):
         call.arg(5, "output_padding", 0), int(call.arg(6, "groups", 1)), call.arg(7, "dilation", 1))
 
 
+def _emit_zero_insert(node: Node, e: Any) -> str:
+    a = node.attrs
+    fields = [a["channels"], *a["in_size"], *a["out_size"], *a["stride"]]
+    p = ", ".join(e.i(v) for v in fields) + ", " + ", ".join(str(int(v)) for v in a["offset"])
+    args = f"{e.t(node.inputs[0])}, {e.t(node.outputs[0])}, miniml::ZeroInsertParams{{{p}}}"
+    if "zero_point" in a:
+        return f"miniml::zero_insert_s8({args}, {int(a['zero_point'])});"
+    return f"miniml::zero_insert_f32({args});"
+
+
+def _run_zero_insert(node: Node, ins, p) -> np.ndarray:
+    """The spread input: float zeros, or the zero point of the int8 tensor."""
+    a = node.attrs
+    n = len(ins[0])
+    x = ins[0].reshape(n, a["channels"], *a["in_size"])
+    y = np.full((n, a["channels"], *a["out_size"]), a.get("zero_point", 0), ins[0].dtype)
+    rows = np.array([a["offset"][0] + i * a["stride"][0] for i in range(a["in_size"][0])])
+    cols = np.array([a["offset"][1] + i * a["stride"][1] for i in range(a["in_size"][1])])
+    ri = np.nonzero((rows >= 0) & (rows < a["out_size"][0]))[0]
+    ci = np.nonzero((cols >= 0) & (cols < a["out_size"][1]))[0]
+    y[:, :, rows[ri][:, None], cols[ci][None, :]] = x[:, :, ri][:, :, :, ci]
+    return y
+
+
 @kernel("zero_insert", header="op_conv_transpose.h")
 class ZeroInsert:
-    @staticmethod
-    def emit(node: Node, e: Any) -> str:
-        a = node.attrs
-        fields = [a["channels"], *a["in_size"], *a["out_size"], *a["stride"]]
-        p = ", ".join(e.i(v) for v in fields) + ", " + ", ".join(str(int(v)) for v in a["offset"])
-        return (f"miniml::zero_insert_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
-                f"miniml::ZeroInsertParams{{{p}}});")
+    emit = staticmethod(_emit_zero_insert)
+    run = staticmethod(_run_zero_insert)
 
+
+@int8_rule("zero_insert")
+class ZeroInsertInt8:
     @staticmethod
-    def run(node: Node, ins, p) -> np.ndarray:
-        a = node.attrs
-        n = len(ins[0])
-        x = ins[0].reshape(n, a["channels"], *a["in_size"])
-        y = np.zeros((n, a["channels"], *a["out_size"]), np.float32)
-        rows = np.array([a["offset"][0] + i * a["stride"][0] for i in range(a["in_size"][0])])
-        cols = np.array([a["offset"][1] + i * a["stride"][1] for i in range(a["in_size"][1])])
-        ri = np.nonzero((rows >= 0) & (rows < a["out_size"][0]))[0]
-        ci = np.nonzero((cols >= 0) & (cols < a["out_size"][1]))[0]
-        y[:, :, rows[ri][:, None], cols[ci][None, :]] = x[:, :, ri][:, :, :, ci]
-        return y
+    def lower(n: Node, ins, y: str, q: Any) -> list:
+        """At the input's scale, the inserted zeros being its zero point."""
+        return same_scale(q, n, ins, y, "zero_insert_s8",
+                          {**n.attrs, "zero_point": q.q[ins[0]].zero_point})
+
+
+@kernel("zero_insert_s8", header="op_conv_transpose.h")
+class ZeroInsertS8:
+    emit = staticmethod(_emit_zero_insert)
+    run = staticmethod(_run_zero_insert)

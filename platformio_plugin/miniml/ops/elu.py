@@ -1,6 +1,8 @@
 """ELU, SELU and CELU: one functor, torch's (alpha, scale, input_scale) parametrisation of all three."""
 from __future__ import annotations
 
+import numpy as np
+
 from .activation import functor, lower_pointwise
 from .registry import activation, lowering
 
@@ -9,7 +11,12 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-@activation("elu")
+def _elu(x, alpha=1.0, scale=1.0, input_scale=1.0):
+    x64 = np.asarray(x, np.float64)
+    return np.where(x64 > 0, x64 * scale, np.expm1(x64 * input_scale) * alpha * scale)
+
+
+@activation("elu", numpy=_elu)
 def elu_functor(alpha: float, scale: float, input_scale: float) -> str:
     return functor("ActElu", alpha, scale, input_scale)
 

@@ -10,7 +10,10 @@ import numpy as np
 from ..errors import UnsupportedOpError
 from ..ir import Node
 from .activation import lower_pointwise
-from .registry import AtenCall, ConstArg, LowerCtx, TensorArg, kernel, lowering
+from ..ir import DType
+from ..quant.params import quantize_s8
+from ._int8_common import lut
+from .registry import AtenCall, ConstArg, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
 def _bound(ctx: LowerCtx, call: AtenCall, op: str, x: str, other: Any, out: str):
@@ -108,33 +111,67 @@ def _other(ins, p) -> np.ndarray:
     return ins[1]
 
 
-def _emit(fn: str, node: Node, e: Any) -> str:
+def _emit(node: Node, e: Any) -> str:
     n = e.g.tensor(node.outputs[0]).numel
     if "other" in node.params:
         other, mem = e.p(node, "other"), e.mem(node, "other")
     else:
         other, mem = e.t(node.inputs[1]), "miniml::Ram"
+    fn = node.op if node.op.endswith("_s8") else f"{node.op}_f32"
     return (f"miniml::{fn}<{mem}>({e.t(node.inputs[0])}, {other}, {e.t(node.outputs[0])}, "
             f"{e.i(n)});")
 
 
+def _run(node: Node, ins, p) -> np.ndarray:
+    fn = np.minimum if node.op.startswith("minimum") else np.maximum
+    return fn(ins[0], _other(ins, p))
+
+
 @kernel("minimum", header="op_elementwise.h", inplace=True, inplace_inputs=(0, 1))
 class Minimum:
-    @staticmethod
-    def emit(node: Node, e: Any) -> str:
-        return _emit("minimum_f32", node, e)
-
-    @staticmethod
-    def run(node: Node, ins, p) -> np.ndarray:
-        return np.minimum(ins[0], _other(ins, p))
+    emit = staticmethod(_emit)
+    run = staticmethod(_run)
 
 
 @kernel("maximum", header="op_elementwise.h", inplace=True, inplace_inputs=(0, 1))
 class Maximum:
-    @staticmethod
-    def emit(node: Node, e: Any) -> str:
-        return _emit("maximum_f32", node, e)
+    emit = staticmethod(_emit)
+    run = staticmethod(_run)
 
+
+@int8_rule("minimum", "maximum")
+class MinimumInt8:
     @staticmethod
-    def run(node: Node, ins, p) -> np.ndarray:
-        return np.maximum(ins[0], _other(ins, p))
+    def lower(n: Node, ins, y: str, q: Any) -> list:
+        """Everything at the output's scale (codes then compare as values do): an activation
+        operand at another scale is requantised first (an identity table), a constant is quantised
+        there, then minimum_s8 / maximum_s8 -- TFLM's MINIMUM/MAXIMUM after a requantize."""
+        out = n.outputs[0]
+        qy = q.qparams(out)
+        nodes, moved = [], []
+        for i, t in enumerate(ins):
+            if q.q[t] == qy:
+                moved.append(t)
+                continue
+            mid = f"{out}_at_out_scale{i}"
+            nodes.append(lut(q, n, lambda v: v, "requantize", t, mid, out, f"{n.name}_rescale{i}"))
+            moved.append(mid)
+        q.s8(y, out, qy)
+        params = {}
+        if "other" in n.params:
+            other = quantize_s8(q.g.params[n.params["other"]].data, qy.scale, qy.zero_point)
+            params["other"] = q.param(n, "other", other, DType.S8)
+        nodes.append(n.with_(op=f"{n.op}_s8", inputs=tuple(moved), outputs=(y,), params=params))
+        return nodes
+
+
+@kernel("minimum_s8", header="op_elementwise.h", inplace=True, inplace_inputs=(0, 1))
+class MinimumS8:
+    emit = staticmethod(_emit)
+    run = staticmethod(_run)
+
+
+@kernel("maximum_s8", header="op_elementwise.h", inplace=True, inplace_inputs=(0, 1))
+class MaximumS8:
+    emit = staticmethod(_emit)
+    run = staticmethod(_run)

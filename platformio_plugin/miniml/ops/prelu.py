@@ -1,9 +1,9 @@
 """PReLU: one slope (a LeakyReLU, fusable) or one slope per channel (dim 1), slopes in flash."""
 from __future__ import annotations
 
-import numpy as np
-
 from typing import Any
+
+import numpy as np
 
 from ..ir import Node
 from .activation import lower_pointwise
@@ -42,3 +42,4 @@ class Prelu:
         a = node.attrs
         x = ins[0].reshape(len(ins[0]), a["channels"], a["inner"])
         return np.where(x > 0, x, x * p["weight"].reshape(1, -1, 1))
+

@@ -3,15 +3,16 @@ dim). A mean over the trailing dims is a global average pool (int8 has it); the 
 node: up to 4 kept and 4 reduced dims after merging neighbours, read with strides, no copy."""
 from __future__ import annotations
 
-import numpy as np
-
 from typing import Any, List, Optional, Tuple
+
+import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..ir import Node
 from .adaptive_avg_pool import global_mean
 from .permute import contiguous_strides
-from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+from ._int8_common import same_scale
+from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
 def _dims(call: AtenCall, n: int, index: int, name: str) -> Optional[List[int]]:
@@ -99,31 +100,61 @@ def lower_max_dim(ctx, call):
 
 
 _FUNCTORS = {"sum": "ReduceSum()", "max": "ReduceMax()", "min": "ReduceMin()"}
+_FUNCTORS_S8 = {"max": "ReduceMaxS8()", "min": "ReduceMinS8()"}
+
+
+def _emit_reduce(node: Node, e: Any) -> str:
+    a = node.attrs
+    arrs = ", ".join("{" + ", ".join(e.i(v) for v in a[k]) + "}"
+                     for k in ("out_shape", "out_strides", "red_shape", "red_strides"))
+    if node.op == "reduce_s8":
+        fn, op = "reduce_s8", _FUNCTORS_S8[a["kind"]]
+    else:
+        fn = "reduce_f32"
+        op = (f"ReduceMean({e.f(float(a['count']))})" if a["kind"] == "mean"
+              else _FUNCTORS[a["kind"]])
+    return (f"miniml::{fn}({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
+            f"miniml::ReduceParams{{{arrs}}}, miniml::{op});")
+
+
+def _run_reduce(node: Node, ins, p) -> np.ndarray:
+    a = node.attrs
+    idx = np.zeros(tuple(a["out_shape"]) + tuple(a["red_shape"]), np.int64)
+    for k, (size, stride) in enumerate(zip(a["out_shape"] + a["red_shape"],
+                                           a["out_strides"] + a["red_strides"])):
+        shape = [1] * 8
+        shape[k] = size
+        idx = idx + (np.arange(size) * stride).reshape(shape)
+    x = ins[0].reshape(len(ins[0]), -1)[:, idx]
+    axes = (5, 6, 7, 8)
+    if a["kind"] in ("max", "min"):
+        return x.max(axes) if a["kind"] == "max" else x.min(axes)
+    total = x.astype(np.float64).sum(axes)
+    return (total / a["count"] if a["kind"] == "mean" else total).astype(np.float32)
 
 
 @kernel("reduce", header="op_reduce.h")
 class Reduce:
+    emit = staticmethod(_emit_reduce)
+    run = staticmethod(_run_reduce)
+
+
+@int8_rule("reduce")
+class ReduceInt8:
     @staticmethod
-    def emit(node: Node, e: Any) -> str:
-        a = node.attrs
-        arrs = ", ".join("{" + ", ".join(e.i(v) for v in a[k]) + "}"
-                         for k in ("out_shape", "out_strides", "red_shape", "red_strides"))
-        op = (f"ReduceMean({e.f(float(a['count']))})" if a["kind"] == "mean"
-              else _FUNCTORS[a["kind"]])
-        return (f"miniml::reduce_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
-                f"miniml::ReduceParams{{{arrs}}}, miniml::{op});")
+    def lower(n: Node, ins, y: str, q: Any) -> list:
+        """max/min: codes order as the values do, so the input's scale carries over."""
+        return same_scale(q, n, ins, y, "reduce_s8", dict(n.attrs))
 
     @staticmethod
-    def run(node: Node, ins, p) -> np.ndarray:
-        a = node.attrs
-        idx = np.zeros(tuple(a["out_shape"]) + tuple(a["red_shape"]), np.int64)
-        for k, (size, stride) in enumerate(zip(a["out_shape"] + a["red_shape"],
-                                               a["out_strides"] + a["red_strides"])):
-            shape = [1] * 8
-            shape[k] = size
-            idx = idx + (np.arange(size) * stride).reshape(shape)
-        x = ins[0].reshape(len(ins[0]), -1)[:, idx].astype(np.float64)
-        axes = (5, 6, 7, 8)
-        y = {"sum": x.sum(axes), "mean": x.sum(axes) / a["count"], "max": x.max(axes),
-             "min": x.min(axes)}[a["kind"]]
-        return y.astype(np.float32)
+    def refuse(n: Node) -> Optional[str]:
+        if n.attrs["kind"] in ("sum", "mean"):
+            return (f"{n.attrs['kind']} over non-trailing dims (int8 has amax/amin/max over any "
+                    "dims and mean over the trailing ones)")
+        return None
+
+
+@kernel("reduce_s8", header="op_reduce.h")
+class ReduceS8:
+    emit = staticmethod(_emit_reduce)
+    run = staticmethod(_run_reduce)

@@ -8,7 +8,8 @@ from typing import Any, List, Optional
 import numpy as np
 
 from ..ir import Node
-from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+from ._int8_common import same_scale
+from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
 def source_scale(in_size: int, out_size: int, factor: Optional[float], align_corners: bool) -> float:
@@ -107,32 +108,55 @@ def _linear(a: Any, axis: int):
     return lo, lo + (lo < n_in - 1), lam
 
 
+def _emit_upsample(node: Node, e: Any) -> str:
+    a = node.attrs
+    p = ", ".join(e.i(v) for v in (a["channels"], *a["in_size"], *a["out_size"]))
+    p += ", " + ", ".join(e.f(s) for s in a["scale"])
+    args = f"{e.t(node.inputs[0])}, {e.t(node.outputs[0])}, miniml::UpsampleParams{{{p}}}"
+    if a["mode"] == "linear":
+        flag = "true" if a["align_corners"] else "false"
+        return f"miniml::upsample_bilinear_f32({args}, {flag});"
+    flag = "true" if a["mode"] == "nearest_exact" else "false"
+    dtype = "s8" if node.op.endswith("_s8") else "f32"
+    return f"miniml::upsample_nearest_{dtype}({args}, {flag});"
+
+
+def _run_upsample(node: Node, ins, p) -> np.ndarray:
+    a = node.attrs
+    n, c = len(ins[0]), a["channels"]
+    x = ins[0].reshape(n, c, *a["in_size"])
+    if a["mode"] != "linear":
+        return x[:, :, _nearest(a, 0)][:, :, :, _nearest(a, 1)]
+    x = x.astype(np.float32)
+    y0, y1, ly = _linear(a, 0)
+    x0, x1, lx = _linear(a, 1)
+    one = np.float32(1)
+    top = (one - lx) * x[:, :, y0][:, :, :, x0] + lx * x[:, :, y0][:, :, :, x1]
+    bottom = (one - lx) * x[:, :, y1][:, :, :, x0] + lx * x[:, :, y1][:, :, :, x1]
+    return (one - ly[:, None]) * top + ly[:, None] * bottom
+
+
 @kernel("upsample", header="op_upsample.h")
 class Upsample:
+    emit = staticmethod(_emit_upsample)
+    run = staticmethod(_run_upsample)
+
+
+@int8_rule("upsample")
+class UpsampleInt8:
     @staticmethod
-    def emit(node: Node, e: Any) -> str:
-        a = node.attrs
-        p = ", ".join(e.i(v) for v in (a["channels"], *a["in_size"], *a["out_size"]))
-        p += ", " + ", ".join(e.f(s) for s in a["scale"])
-        args = f"{e.t(node.inputs[0])}, {e.t(node.outputs[0])}, miniml::UpsampleParams{{{p}}}"
-        if a["mode"] == "linear":
-            flag = "true" if a["align_corners"] else "false"
-            return f"miniml::upsample_bilinear_f32({args}, {flag});"
-        flag = "true" if a["mode"] == "nearest_exact" else "false"
-        return f"miniml::upsample_nearest_f32({args}, {flag});"
+    def lower(n: Node, ins, y: str, q: Any) -> list:
+        """nearest / nearest-exact: the same codes at the input's scale."""
+        return same_scale(q, n, ins, y, "upsample_s8", dict(n.attrs))
 
     @staticmethod
-    def run(node: Node, ins, p) -> np.ndarray:
-        a = node.attrs
-        n, c = len(ins[0]), a["channels"]
-        x = ins[0].reshape(n, c, *a["in_size"]).astype(np.float32)
-        if a["mode"] != "linear":
-            rows = _nearest(a, 0)
-            cols = _nearest(a, 1)
-            return x[:, :, rows][:, :, :, cols]
-        y0, y1, ly = _linear(a, 0)
-        x0, x1, lx = _linear(a, 1)
-        one = np.float32(1)
-        top = (one - lx) * x[:, :, y0][:, :, :, x0] + lx * x[:, :, y0][:, :, :, x1]
-        bottom = (one - lx) * x[:, :, y1][:, :, :, x0] + lx * x[:, :, y1][:, :, :, x1]
-        return (one - ly[:, None]) * top + ly[:, None] * bottom
+    def refuse(n: Node) -> Optional[str]:
+        if n.attrs["mode"] == "linear":
+            return "(bi)linear interpolation (int8 has mode='nearest' and 'nearest-exact')"
+        return None
+
+
+@kernel("upsample_s8", header="op_upsample.h")
+class UpsampleS8:
+    emit = staticmethod(_emit_upsample)
+    run = staticmethod(_run_upsample)
