@@ -134,3 +134,44 @@ def test_reject_int8_breadth(cid):
         miniml.analyze(f().eval(), torch.zeros(shape), "m", quantize="int8", calibration=cal)
     msg = str(e.value)
     assert what in msg and "node '" in msg and "float" in msg, msg
+
+
+NEAREST_TFLM = {  # torch mode, size: the cases where torch and TFLite pick the same pixels
+    "nearest_x2": ("nearest", (8, 10)),
+    "nearest_down_3x4": ("nearest", (3, 4)),
+    "nearest_7x9": ("nearest", (7, 9)),
+    "nearest_exact_7x9": ("nearest_exact", (7, 9)),
+    "nearest_exact_down_2x3": ("nearest_exact", (2, 3)),
+}
+
+
+@pytest.mark.parametrize("cid", NEAREST_TFLM)
+def test_parity_upsample_s8_vs_tflm(cid):
+    """upsample_s8's integer reference (what predict() equals) against TFLM's interpreter."""
+    import tflm_oracle as tflm
+    from miniml.ir import Node
+    from miniml.ops import KERNELS
+    from miniml.ops.upsample import source_scale
+
+    mode, out = NEAREST_TFLM[cid]
+    x = np.random.default_rng(3).integers(-128, 128, (3, 4, 5)).astype(np.int8)
+    attrs = {"mode": mode, "align_corners": False, "channels": 3, "in_size": (4, 5),
+             "out_size": out, "scale": tuple(source_scale(i, o, None, False)
+                                            for i, o in zip((4, 5), out))}
+    node = Node("up", "upsample_s8", ("x",), ("y",), attrs=attrs)
+    ours = KERNELS["upsample_s8"].run(node, [x[None]], {})[0]
+    want = tflm.resize_nearest(x, out, mode == "nearest_exact", 0.05, -3)
+    np.testing.assert_array_equal(ours, want)
+
+
+@pytest.mark.parametrize("kind", ["minimum", "maximum"])
+def test_parity_minimum_maximum_s8_vs_tflm(kind):
+    import tflm_oracle as tflm
+    from miniml.ir import Node
+    from miniml.ops import KERNELS
+
+    rng = np.random.default_rng(4)
+    a, b = (rng.integers(-128, 128, 96).astype(np.int8) for _ in range(2))
+    node = Node("m", f"{kind}_s8", ("a", "b"), ("y",))
+    ours = KERNELS[f"{kind}_s8"].run(node, [a[None], b[None]], {})[0]
+    np.testing.assert_array_equal(ours, tflm.minimum_maximum(kind, a, b, 0.04, 7))
