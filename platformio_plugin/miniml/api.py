@@ -133,9 +133,12 @@ def _golden_inputs(g: Graph, rng: Any, n: int) -> np.ndarray:
     return np.concatenate(parts, axis=1)
 
 
+def _single_float_input(g: Graph) -> bool:
+    return len(g.inputs) == 1 and g.tensor(g.inputs[0]).dtype is DType.F32
+
+
 def _single_float_io(g: Graph) -> bool:
-    return (len(g.inputs) == 1 and len(g.outputs) == 1
-            and g.tensor(g.inputs[0]).dtype is DType.F32)
+    return _single_float_input(g) and len(g.outputs) == 1
 
 
 def _stages(g: Graph, ctx: ExportContext) -> Graph:
@@ -143,11 +146,13 @@ def _stages(g: Graph, ctx: ExportContext) -> Graph:
     for opt, module in (("quantize", "int8"), ("on_device_learning", "train")):
         if not ctx.options.get(opt):
             continue
-        if not _single_float_io(g):
+        several_outputs_ok = opt == "quantize"  # int8: k outputs, each dequantised
+        if not (_single_float_io(g) or (several_outputs_ok and _single_float_input(g))):
+            needs = "one float input" + ("" if several_outputs_ok else " and one output")
             raise UnsupportedOpError(
-                f"{opt}={ctx.options[opt]!r} needs a model with one float input and one output; this "
-                f"one has inputs {_io_list(g, g.inputs)} and outputs {_io_list(g, g.outputs)}: export "
-                "it in float, or export each head as its own model"
+                f"{opt}={ctx.options[opt]!r} needs a model with {needs}; this one has inputs "
+                f"{_io_list(g, g.inputs)} and outputs {_io_list(g, g.outputs)}: export it in float"
+                + ("" if several_outputs_ok else ", or export each head as its own model")
             )
         try:
             mod = importlib.import_module(f"miniml.{module}")
@@ -189,7 +194,7 @@ def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
             run = ctx.golden_reference or ctx.run_torch
         else:
             xs = _golden_inputs(g, rng, opts["golden"])
-            run = _packed_runner(model, g)
+            run = ctx.golden_reference or _packed_runner(model, g)
         ys = np.stack([run(x) for x in xs])
         gprov = (
             f"generator miniml {__import__('miniml').__version__}, torch {torch.__version__}, "

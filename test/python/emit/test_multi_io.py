@@ -192,13 +192,20 @@ def test_lower_multi_io_api(built):
     assert "float* output0, float* output1, float* output2)" in text
 
 
-def test_reject_int8_two_heads_names_outputs():
+def test_reject_learning_two_heads_names_outputs():
     with pytest.raises(UnsupportedOpError) as e:
-        miniml.analyze(TwoHeads().eval(), torch.randn(1, 3, 10), "m", quantize="int8",
-                       calibration=np.zeros((4, 1, 3, 10), np.float32))
+        miniml.analyze(TwoHeads().eval(), torch.randn(1, 3, 10), "m", on_device_learning=True)
     msg = str(e.value)
-    assert "quantize='int8'" in msg and "one float input and one output" in msg
+    assert "on_device_learning=True" in msg and "one float input and one output" in msg
     assert "[1, 4]" in msg and "[1, 2]" in msg
+
+
+def test_reject_int8_two_inputs_names_inputs():
+    with pytest.raises(UnsupportedOpError) as e:
+        miniml.analyze(TwoInputs().eval(), (torch.randn(1, 5), torch.randn(1, 2, 6)), "m",
+                       quantize="int8", calibration=np.zeros((4, 5), np.float32))
+    msg = str(e.value)
+    assert "quantize='int8' needs a model with one float input;" in msg and "[1, 2, 6]" in msg
 
 
 def test_reject_integer_input_into_linear_names_node_and_line():
@@ -220,3 +227,49 @@ def test_reject_integer_input_into_linear_names_node_and_line():
 def test_reject_float64_example_input():
     with pytest.raises(MinimlError, match="float64; MiniML takes float32 inputs, or integer"):
         miniml.analyze(nn.Linear(4, 2).eval(), torch.zeros(1, 4, dtype=torch.float64), "m")
+
+
+def test_int8_two_heads_each_dequantised():
+    """quantize='int8' with k outputs: one int8 backbone, every head dequantised into its own
+    output buffer; predict() equals the integer reference to the bit, golden vectors hold it."""
+    from miniml.api import int8_graph
+    from miniml.int8 import predict as predict_int8_graph
+
+    class Heads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.trunk = nn.Sequential(nn.Conv1d(3, 6, 3), nn.ReLU(), nn.Flatten())
+            self.a, self.b = nn.Linear(48, 4), nn.Linear(48, 2)
+
+        def forward(self, x):
+            h = self.trunk(x)
+            return self.a(h), torch.sigmoid(self.b(h))
+
+    torch.manual_seed(5)
+    model = Heads().eval()
+    cal = np.random.default_rng(5).standard_normal((32, 3, 10)).astype(np.float32)
+    os.makedirs(OUT, exist_ok=True)
+    report = miniml.export(model, torch.from_numpy(cal[:1]), "heads_int8", OUT, quantize="int8",
+                           calibration=cal, golden=3)
+    text = open(report.header_path).read()
+    assert "void predict(const float* input, float* output0, float* output1)" in text
+    assert "// int8 backbone, several outputs: predict() only" in text
+    g = int8_graph(model, torch.from_numpy(cal[:1]), calibration=cal)
+    assert [n.op for n in g.nodes].count("dequantize_s8") == 2
+    xs = cal[:4]
+    ref = predict_int8_graph(g, xs)
+    assert ref.shape == (4, 6)
+    src = os.path.join(OUT, "heads_main.cpp")
+    with open(src, "w") as f:
+        f.write('#include <stdio.h>\n#include "heads_int8.h"\nint main() {\n'
+                "  static heads_int8::Model m;\n  float x[30], y[6];\n"
+                "  for (int k = 0; k < 4; ++k) {\n"
+                "    if (fread(x, 4, 30, stdin) != 30) return 1;\n"
+                "    m.predict(x, y, y + 4);\n    fwrite(y, 4, 6, stdout);\n  }\n  return 0;\n}\n")
+    exe = compile_cpp(src, os.path.join(OUT, "heads_prog"), [INCLUDE, OUT], HOST_FLAGS)
+    res = subprocess.run([exe], input=xs.tobytes(), capture_output=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    np.testing.assert_array_equal(np.frombuffer(res.stdout, np.float32).reshape(4, 6), ref)
+    with torch.no_grad():
+        yf = np.concatenate([t.numpy() for t in model(torch.from_numpy(xs))], axis=1)
+    assert np.max(np.abs(ref - yf)) < 0.1
