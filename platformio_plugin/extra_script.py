@@ -61,7 +61,9 @@ try:
         _log,
     )
 except _hook.HOOK_ERRORS as _exc:
-    sys.stderr.write("[miniml] error: %s\n" % _exc)
+    # the first line says what failed; the exporter's further lines (source, supported ops) follow
+    _first, *_rest = str(_exc).splitlines() or [""]
+    sys.stderr.write("".join(["[miniml] error: %s\n" % _first] + ["[miniml]   %s\n" % r for r in _rest]))
     env.Exit(1)  # noqa: F821
 else:
     if _out:

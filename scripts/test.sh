@@ -40,6 +40,19 @@ if [ -z "${MINIML_SKIP_PYTEST:-}" ]; then
   cat "$results"/pytest-*.log
 fi
 
+# Lint: ruff (pyproject.toml) over the Python, clang-format (.clang-format) over include/ and the committed C++;
+# each counts as one test case.
+echo "[miniml] ruff check, clang-format check"
+lint() {  # name, then the command
+  local name=$1
+  shift
+  if "$@" > "$results/lint-$name.log" 2>&1; then echo "lint-$name ok" > "$results/lint-$name.status"
+  else echo "lint-$name failed" > "$results/lint-$name.status"; cat "$results/lint-$name.log"; fi
+}
+lint ruff .venv/bin/ruff check --no-cache .
+mapfile -t cxx_files < <(git ls-files -- include '*.h' '*.hpp' '*.c' '*.cpp' | sort -u)
+lint clang-format clang-format --dry-run --Werror "${cxx_files[@]}"
+
 for env in $envs; do
   echo "[miniml] pio test -e $env"
   timeout 900 pio test -e "$env" --without-uploading --json-output-path "$results/pio-$env.json"
@@ -83,6 +96,12 @@ for status in sorted(results.glob("pytest-*.status")):
     elif bad_here and xml.is_file():
         problems.append("%s: %d failed" % (name, bad_here))
     failed += bad_here
+for status in sorted(results.glob("lint-*.status")):
+    if status.read_text().strip().endswith(" ok"):
+        passed += 1
+    else:
+        failed += 1
+        problems.append(status.read_text().strip() + " (see %s)" % status.with_suffix(".log"))
 for env in envs:
     report = results / ("pio-%s.json" % env)
     if not report.is_file():

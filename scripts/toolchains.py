@@ -2,7 +2,8 @@
 
 Used by the tests (test/python/conftest.py puts this folder on sys.path), scripts/demo_sensor.py and
 scripts/bench/. The PlatformIO platform builders (platformio_plugin/platforms/*/builder/main.py)
-keep their own copies: they run inside SCons and cannot import this file.
+keep their own flag lists: they run inside SCons and cannot import this file. Both read the boards'
+CPU, memory map, limits and simulator from the one board table, the boards' JSON files.
 
     cxx("avr")                      -> ["avr-g++", "-mmcu=atmega328p", "-Os", "-std=gnu++11"]
     cxx("cortex_m4f", opt="-O2")    -> arm-none-eabi-g++ for a Cortex-M4F (hard float), -O2
@@ -14,12 +15,15 @@ Site-specific flags (-flto, -DMINIML_NO_DSP, -x c++, a different -O level) stay 
 
 from __future__ import annotations
 
+import glob
+import json
 import os
 import sys
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-RUNNER = os.path.join(REPO, "platformio_plugin", "platforms", "miniml_run.py")
+PLATFORMS = os.path.join(REPO, "platformio_plugin", "platforms")
+RUNNER = os.path.join(PLATFORMS, "miniml_run.py")
 
 # The library's warning contract: no warning, no double, no silent float narrowing.
 WARN = ["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion"]
@@ -31,18 +35,34 @@ HOST_FLAGS = ["-std=c++11", "-O1", "-g", *SANITIZE, *STRICT]
 NO_EH = ["-fno-exceptions", "-fno-rtti"]
 PICOLIBC_SEMIHOST = ["--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost"]
 
-# target -> (C++ compiler, architecture flags)
+def board(name: str) -> Dict:
+    """A simulated board's JSON (platformio_plugin/platforms/*/boards/<name>.json): the one board
+    table. Its upload.maximum_size / maximum_ram_size and build.*_origin are the memory map."""
+    found = glob.glob(os.path.join(PLATFORMS, "*", "boards", name + ".json"))
+    if len(found) != 1:
+        raise KeyError("no simulated board %r under %s" % (name, PLATFORMS))
+    with open(found[0], encoding="utf-8") as f:
+        return json.load(f)
+
+
+_UNO, _STM32, _ESP32C3 = (board(n) for n in ("miniml_uno", "miniml_stm32f405", "miniml_esp32c3"))
+
+# target -> (C++ compiler, architecture flags); the simulated boards' CPU comes from their JSON
 ARCH: Dict[str, List[str]] = {
     "host": ["g++"],
-    "avr": ["avr-g++", "-mmcu=atmega328p"],
+    "avr": ["avr-g++", "-mmcu=" + _UNO["build"]["mcu"]],
     "cortex_m4f": [
         "arm-none-eabi-g++",
-        "-mcpu=cortex-m4",
+        "-mcpu=" + _STM32["build"]["cpu"],
         "-mthumb",
         "-mfloat-abi=hard",
-        "-mfpu=fpv4-sp-d16",
+        "-mfpu=" + _STM32["build"]["fpu"],
     ],
-    "rv32imc": ["riscv64-unknown-elf-g++", "-march=rv32imc", "-mabi=ilp32"],
+    "rv32imc": [
+        "riscv64-unknown-elf-g++",
+        "-march=" + _ESP32C3["build"]["march"],
+        "-mabi=" + _ESP32C3["build"]["mabi"],
+    ],
     "lx106": ["xtensa-lx106-elf-g++", "-mlongcalls"],
 }
 _STD = {"avr": "-std=gnu++11"}  # avr-libc needs the GNU dialect; everything else is plain C++11
@@ -63,13 +83,29 @@ def memory(flash: int, flash_size: int, ram: int, ram_size: int) -> str:
     )
 
 
+def board_memory(name: str) -> str:
+    """The linker map of a simulated QEMU board, from its board JSON (as its builder links it)."""
+    b = board(name)
+    return memory(
+        int(b["build"]["flash_origin"], 16),
+        int(b["upload"]["maximum_size"]),
+        int(b["build"]["ram_origin"], 16),
+        int(b["upload"]["maximum_ram_size"]),
+    )
+
+
+# target -> its simulated board (the bench and the tests name targets, the JSON names boards)
+BOARD_NAMES = {"uno": "miniml_uno", "stm32": "miniml_stm32f405", "esp32c3": "miniml_esp32c3"}
+
+
+def limits(target: str) -> Tuple[int, int]:
+    """(flash bytes, RAM bytes) of a target's simulated board, from its board JSON."""
+    upload = board(BOARD_NAMES[target])["upload"]
+    return int(upload["maximum_size"]), int(upload["maximum_ram_size"])
+
+
 # QEMU netduinoplus2 (STM32F405) and QEMU virt (rv32imc, standing in for an ESP32-C3)
-MEMORY = {
-    "stm32": memory(0x08000000, 1048576, 0x20000000, 131072),
-    "esp32c3": memory(0x80000000, 4194304, 0x80400000, 524288),
-    # the smaller ESP32-C3-sized map (2 MB flash, 400 KB RAM) of the bench and counter firmware
-    "esp32c3_small": memory(0x80000000, 0x200000, 0x80200000, 0x64000),
-}
+MEMORY = {"stm32": board_memory("miniml_stm32f405"), "esp32c3": board_memory("miniml_esp32c3")}
 
 # board -> the whole command prefix of a simulated firmware (compile + link) that run_cmd can run
 BOARDS: Dict[str, List[str]] = {
@@ -93,5 +129,7 @@ def run_cmd(elf: str, timeout: float) -> List[str]:
 
 
 def simavr_cmd(elf: str, timeout: float) -> List[str]:
-    """Runs an ATmega328P ELF directly in simavr at 16 MHz, killed by coreutils `timeout`."""
-    return ["timeout", "%g" % timeout, "simavr", "-m", "atmega328p", "-f", "16000000", str(elf)]
+    """Runs an ATmega328P ELF directly in simavr at 16 MHz (the Uno's JSON), killed by coreutils
+    `timeout`."""
+    sim = _UNO["simulator"]
+    return ["timeout", "%g" % timeout, "simavr", "-m", sim["mcu"], "-f", str(sim["frequency"]), str(elf)]

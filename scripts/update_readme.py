@@ -1,4 +1,4 @@
-"""Regenerates the README's tables from their sources: the op registry, the hook's option set and the
+"""Regenerates the README's tables from their sources: the op registry, the export-option table (miniml/options.py) and the
 benchmark targets table of docs/benchmarks.md (written by `make bench`).
 
   .venv/bin/python scripts/update_readme.py          rewrite README.md in place
@@ -16,11 +16,9 @@ sys.path.insert(0, str(REPO / "platformio_plugin"))
 
 
 def options_table() -> str:
-    from miniml.hook.options import OPTIONS
+    from miniml.options import readme_rows
 
-    rows = ["| option | valid values |", "|---|---|"]
-    rows += ["| `%s` | %s |" % (key, text) for key, text in OPTIONS.items()]
-    return "\n".join(rows)
+    return "\n".join(readme_rows())
 
 
 def op_table() -> str:

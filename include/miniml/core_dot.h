@@ -85,10 +85,11 @@ MINIML_DOT_INLINE int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, in
 // ATmega: one tap is ld (activation, X+) 2 + lpm/ld (weight, Z+) 3/2 + muls 2 + sign byte 1 (muls leaves
 // bit 15 of the product in C, so `sbc s, s` is 0x00 or 0xFF) + 32-bit add 4 = 12 cycles from flash, in
 // blocks of 4 taps (loop overhead 1 cycle per tap). The same integer sum as the plain loop.
-#define MINIML_AVR_TAP(LOAD_B)                                                           \
-  "ld %[x], %a[pa]+\n\t" LOAD_B " %[y], %a[pb]+\n\t"                                     \
-  "muls %[x], %[y]\n\t"                                                                 \
-  "sbc %[s], %[s]\n\t"                                                                  \
+#define MINIML_AVR_TAP(LOAD_B)  \
+  "ld %[x], %a[pa]+\n\t" LOAD_B \
+  " %[y], %a[pb]+\n\t"          \
+  "muls %[x], %[y]\n\t"         \
+  "sbc %[s], %[s]\n\t"          \
   "add %A[acc], r0\n\tadc %B[acc], r1\n\tadc %C[acc], %[s]\n\tadc %D[acc], %[s]\n\t"
 // One window row: a counted loop over run taps, or (dot_window_s8) three taps straight for 3-wide kernels,
 // the common case: 12 cycles per tap instead of 15. dot_rows_s8 keeps the loop: it is inlined into the
@@ -97,11 +98,11 @@ MINIML_DOT_INLINE int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, in
   "mov %[c], %[run]\n\t"         \
   "2:\n\t" MINIML_AVR_TAP(LOAD_B) "dec %[c]\n\t" "brne 2b\n\t"
 #define MINIML_AVR_ROW_3(LOAD_B) MINIML_AVR_TAP(LOAD_B) MINIML_AVR_TAP(LOAD_B) MINIML_AVR_TAP(LOAD_B)
-#define MINIML_AVR_DOT(LOAD_B)                                                                       \
-  uint16_t quads = static_cast<uint16_t>(n >> 2);                                                     \
-  uint8_t rest = static_cast<uint8_t>(n & 3);                                                         \
-  int8_t x, y;                                                                                        \
-  uint8_t s;                                                                                          \
+#define MINIML_AVR_DOT(LOAD_B)                                                                          \
+  uint16_t quads = static_cast<uint16_t>(n >> 2);                                                       \
+  uint8_t rest = static_cast<uint8_t>(n & 3);                                                           \
+  int8_t x, y;                                                                                          \
+  uint8_t s;                                                                                            \
   __asm__ volatile(                                                                                   \
       "cp %A[q], __zero_reg__\n\t"                                                                    \
       "cpc %B[q], __zero_reg__\n\t"                                                                   \
@@ -122,7 +123,7 @@ MINIML_DOT_INLINE int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, in
       : [acc] "+r"(acc), [pa] "+x"(a), [pb] "+z"(b), [q] "+d"(quads), [r] "+r"(rest), [x] "=&d"(x),   \
         [y] "=&d"(y), [s] "=&r"(s)                                                                    \
       :                                                                                               \
-      : "r0", "memory");                                                                              \
+      : "r0", "memory"); \
   return acc
 
 template <class Mem>
@@ -149,7 +150,7 @@ MINIML_DOT_INLINE int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, in
 // channel of a convolution), one call instead of one per row.
 template <class Mem>
 MINIML_DOT_INLINE int32_t dot_rows_s8(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step, index_t run,
-                           index_t rows, int32_t acc) {
+                                      index_t rows, int32_t acc) {
   for (index_t r = 0; r < rows; ++r, a += a_step, b += b_step) acc = dot_s8<Mem>(a, b, run, acc);
   return acc;
 }
@@ -158,8 +159,9 @@ MINIML_DOT_INLINE int32_t dot_rows_s8(const int8_t* a, index_t a_step, const int
 // rows): a convolution window over all its input channels in one call. Requires rows * a_step <= a_chan
 // and rows * b_step <= b_chan, run <= a_step and run <= b_step (rows of a window inside one channel).
 template <class Mem>
-MINIML_DOT_INLINE int32_t dot_window_s8(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b, index_t b_step,
-                             index_t b_chan, index_t run, index_t rows, index_t chans, int32_t acc) {
+MINIML_DOT_INLINE int32_t dot_window_s8(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b,
+                                        index_t b_step, index_t b_chan, index_t run, index_t rows, index_t chans,
+                                        int32_t acc) {
   if (rows == 0) return acc;
   // One flat loop over the chans * rows rows (fewer live values than two nested loops).
   const index_t a_next = static_cast<index_t>(a_chan - rows * a_step);
@@ -181,45 +183,44 @@ MINIML_DOT_INLINE int32_t dot_window_s8(const int8_t* a, index_t a_step, index_t
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
 // ATmega: the rows loop in the same asm as the taps (15 cycles per tap, 8 per row), for run and rows below
 // 256; otherwise the loop above.
-#define MINIML_AVR_ROWS_ASM(LOAD_B, ROW)                                                           \
-  __asm__ volatile(                                                                                 \
-      "mov %[cr], %[rows]\n\t"                                                                      \
-      "1:\n\t"                                                                                      \
-      ROW                                                                                           \
-      "add %A[pa], %A[as]\n\t"                                                                      \
-      "adc %B[pa], %B[as]\n\t"                                                                      \
-      "add %A[pb], %A[bs]\n\t"                                                                      \
-      "adc %B[pb], %B[bs]\n\t"                                                                      \
-      "dec %[cr]\n\t"                                                                               \
-      "brne 1b\n\t"                                                                                 \
-      "clr __zero_reg__"                                                                           \
-      : [acc] "+r"(acc), [pa] "+x"(a), [pb] "+z"(b), [cr] "=&r"(c_rows), [c] "=&r"(cnt),            \
-        [x] "=&d"(x), [y] "=&d"(y), [s] "=&r"(s)                                                    \
-      : [run] "r"(n_run), [rows] "r"(n_rows), [as] "r"(a_skip), [bs] "r"(b_skip)                    \
+#define MINIML_AVR_ROWS_ASM(LOAD_B, ROW)                                                                             \
+  __asm__ volatile(                                                                                                  \
+      "mov %[cr], %[rows]\n\t"                                                                                       \
+      "1:\n\t" ROW                                                                                                   \
+      "add %A[pa], %A[as]\n\t"                                                                                       \
+      "adc %B[pa], %B[as]\n\t"                                                                                       \
+      "add %A[pb], %A[bs]\n\t"                                                                                       \
+      "adc %B[pb], %B[bs]\n\t"                                                                                       \
+      "dec %[cr]\n\t"                                                                                                \
+      "brne 1b\n\t"                                                                                                  \
+      "clr __zero_reg__"                                                                                             \
+      : [acc] "+r"(acc), [pa] "+x"(a), [pb] "+z"(b), [cr] "=&r"(c_rows), [c] "=&r"(cnt), [x] "=&d"(x), [y] "=&d"(y), \
+        [s] "=&r"(s)                                                                                                 \
+      : [run] "r"(n_run), [rows] "r"(n_rows), [as] "r"(a_skip), [bs] "r"(b_skip)                                     \
       : "r0", "memory");
-#define MINIML_AVR_ROWS(LOAD_B)                                                                     \
-  if (run == 0 || rows == 0) return acc;                                                            \
-  if (run > 255 || rows > 255) {                                                                    \
-    for (index_t r = 0; r < rows; ++r, a += a_step, b += b_step) acc = dot_s8<Mem>(a, b, run, acc); \
-    return acc;                                                                                     \
-  }                                                                                                 \
+#define MINIML_AVR_ROWS(LOAD_B)                                                                        \
+  if (run == 0 || rows == 0) return acc;                                                               \
+  if (run > 255 || rows > 255) {                                                                       \
+    for (index_t r = 0; r < rows; ++r, a += a_step, b += b_step) acc = dot_s8<Mem>(a, b, run, acc);    \
+    return acc;                                                                                        \
+  }                                                                                                    \
   uint16_t a_skip = static_cast<uint16_t>(a_step - run), b_skip = static_cast<uint16_t>(b_step - run); \
-  const uint8_t n_rows = static_cast<uint8_t>(rows), n_run = static_cast<uint8_t>(run);            \
-  uint8_t cnt, c_rows;                                                                              \
-  int8_t x, y;                                                                                      \
-  uint8_t s;                                                                                        \
-  MINIML_AVR_ROWS_ASM(LOAD_B, MINIML_AVR_ROW_N(LOAD_B));                                            \
+  const uint8_t n_rows = static_cast<uint8_t>(rows), n_run = static_cast<uint8_t>(run);                \
+  uint8_t cnt, c_rows;                                                                                 \
+  int8_t x, y;                                                                                         \
+  uint8_t s;                                                                                           \
+  MINIML_AVR_ROWS_ASM(LOAD_B, MINIML_AVR_ROW_N(LOAD_B));                                               \
   return acc
 
 template <>
-inline int32_t dot_rows_s8<Rom>(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step,
-                                index_t run, index_t rows, int32_t acc) {
+inline int32_t dot_rows_s8<Rom>(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step, index_t run,
+                                index_t rows, int32_t acc) {
   typedef Rom Mem;
   MINIML_AVR_ROWS("lpm");
 }
 template <>
-inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step,
-                                index_t run, index_t rows, int32_t acc) {
+inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step, index_t run,
+                                index_t rows, int32_t acc) {
   typedef Ram Mem;
   MINIML_AVR_ROWS("ld");
 }
@@ -228,68 +229,67 @@ inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b
 
 // ATmega: channels, rows and taps in one asm loop (per tap 15 cycles, per row 8, per channel 8) when every
 // count and pointer step fits a byte (small feature maps); otherwise one dot_rows_s8 per channel.
-#define MINIML_AVR_WINDOW_ASM(LOAD_B, ROW)                                                        \
-  __asm__ volatile(                                                                                \
-      "clr %[z]\n\t"                                                                               \
-      "mov %[cc], %[ch]\n\t"                                                                       \
-      "0:\n\t"                                                                                     \
-      "mov %[cr], %[rows]\n\t"                                                                     \
-      "1:\n\t"                                                                                     \
-      ROW                                                                                          \
-      "add %A[pa], %[as]\n\t"                                                                      \
-      "adc %B[pa], %[z]\n\t"                                                                       \
-      "add %A[pb], %[bs]\n\t"                                                                      \
-      "adc %B[pb], %[z]\n\t"                                                                       \
-      "dec %[cr]\n\t"                                                                              \
-      "brne 1b\n\t"                                                                                \
-      "add %A[pa], %[an]\n\t"                                                                      \
-      "adc %B[pa], %[z]\n\t"                                                                       \
-      "add %A[pb], %[bn]\n\t"                                                                      \
-      "adc %B[pb], %[z]\n\t"                                                                       \
-      "dec %[cc]\n\t"                                                                              \
-      "brne 0b\n\t"                                                                                \
-      "clr __zero_reg__"                                                                          \
-      : [acc] "+r"(acc), [pa] "+x"(a), [pb] "+z"(b), [cc] "=&r"(c_ch), [cr] "=&r"(c_rows),         \
-        [c] "=&r"(c_run), [z] "=&r"(zero), [x] "=&d"(x), [y] "=&d"(y), [s] "=&r"(s)                \
-      : [ch] "r"(n_ch), [run] "r"(n_run), [rows] "r"(n_rows), [as] "r"(a_skip), [bs] "r"(b_skip),  \
-        [an] "r"(a_nx), [bn] "r"(b_nx)                                                             \
+#define MINIML_AVR_WINDOW_ASM(LOAD_B, ROW)                                                                        \
+  __asm__ volatile(                                                                                               \
+      "clr %[z]\n\t"                                                                                              \
+      "mov %[cc], %[ch]\n\t"                                                                                      \
+      "0:\n\t"                                                                                                    \
+      "mov %[cr], %[rows]\n\t"                                                                                    \
+      "1:\n\t" ROW                                                                                                \
+      "add %A[pa], %[as]\n\t"                                                                                     \
+      "adc %B[pa], %[z]\n\t"                                                                                      \
+      "add %A[pb], %[bs]\n\t"                                                                                     \
+      "adc %B[pb], %[z]\n\t"                                                                                      \
+      "dec %[cr]\n\t"                                                                                             \
+      "brne 1b\n\t"                                                                                               \
+      "add %A[pa], %[an]\n\t"                                                                                     \
+      "adc %B[pa], %[z]\n\t"                                                                                      \
+      "add %A[pb], %[bn]\n\t"                                                                                     \
+      "adc %B[pb], %[z]\n\t"                                                                                      \
+      "dec %[cc]\n\t"                                                                                             \
+      "brne 0b\n\t"                                                                                               \
+      "clr __zero_reg__"                                                                                          \
+      : [acc] "+r"(acc), [pa] "+x"(a), [pb] "+z"(b), [cc] "=&r"(c_ch), [cr] "=&r"(c_rows), [c] "=&r"(c_run),      \
+        [z] "=&r"(zero), [x] "=&d"(x), [y] "=&d"(y), [s] "=&r"(s)                                                 \
+      : [ch] "r"(n_ch), [run] "r"(n_run), [rows] "r"(n_rows), [as] "r"(a_skip), [bs] "r"(b_skip), [an] "r"(a_nx), \
+        [bn] "r"(b_nx)                                                                                            \
       : "r0", "memory");
-#define MINIML_AVR_WINDOW(LOAD_B)                                                                  \
-  const index_t a_next = static_cast<index_t>(a_chan - rows * a_step);                             \
-  const index_t b_next = static_cast<index_t>(b_chan - rows * b_step);                             \
-  if (run == 0 || rows == 0 || chans == 0) return acc;                                             \
-  if (run > 255 || rows > 255 || chans > 255 || a_step - run > 255 || b_step - run > 255 ||        \
-      a_next > 255 || b_next > 255) {                                                              \
-    for (index_t ch = 0; ch < chans; ++ch, a += a_chan, b += b_chan) {                             \
-      acc = dot_rows_s8<Mem>(a, a_step, b, b_step, run, rows, acc);                                \
-    }                                                                                              \
-    return acc;                                                                                    \
-  }                                                                                                \
-  const uint8_t a_skip = static_cast<uint8_t>(a_step - run), b_skip = static_cast<uint8_t>(b_step - run); \
-  const uint8_t a_nx = static_cast<uint8_t>(a_next), b_nx = static_cast<uint8_t>(b_next);          \
-  const uint8_t n_ch = static_cast<uint8_t>(chans);                                                \
-  const uint8_t n_rows = static_cast<uint8_t>(rows), n_run = static_cast<uint8_t>(run);            \
-  uint8_t c_ch, c_rows, c_run, zero;                                                               \
-  int8_t x, y;                                                                                     \
-  uint8_t s;                                                                                       \
-  if (n_run == 3) {                                                                                \
-    MINIML_AVR_WINDOW_ASM(LOAD_B, MINIML_AVR_ROW_3(LOAD_B));                                       \
-  } else {                                                                                         \
-    MINIML_AVR_WINDOW_ASM(LOAD_B, MINIML_AVR_ROW_N(LOAD_B));                                       \
-  }                                                                                                \
+#define MINIML_AVR_WINDOW(LOAD_B)                                                                           \
+  const index_t a_next = static_cast<index_t>(a_chan - rows * a_step);                                      \
+  const index_t b_next = static_cast<index_t>(b_chan - rows * b_step);                                      \
+  if (run == 0 || rows == 0 || chans == 0) return acc;                                                      \
+  if (run > 255 || rows > 255 || chans > 255 || a_step - run > 255 || b_step - run > 255 || a_next > 255 || \
+      b_next > 255) {                                                                                       \
+    for (index_t ch = 0; ch < chans; ++ch, a += a_chan, b += b_chan) {                                      \
+      acc = dot_rows_s8<Mem>(a, a_step, b, b_step, run, rows, acc);                                         \
+    }                                                                                                       \
+    return acc;                                                                                             \
+  }                                                                                                         \
+  const uint8_t a_skip = static_cast<uint8_t>(a_step - run), b_skip = static_cast<uint8_t>(b_step - run);   \
+  const uint8_t a_nx = static_cast<uint8_t>(a_next), b_nx = static_cast<uint8_t>(b_next);                   \
+  const uint8_t n_ch = static_cast<uint8_t>(chans);                                                         \
+  const uint8_t n_rows = static_cast<uint8_t>(rows), n_run = static_cast<uint8_t>(run);                     \
+  uint8_t c_ch, c_rows, c_run, zero;                                                                        \
+  int8_t x, y;                                                                                              \
+  uint8_t s;                                                                                                \
+  if (n_run == 3) {                                                                                         \
+    MINIML_AVR_WINDOW_ASM(LOAD_B, MINIML_AVR_ROW_3(LOAD_B));                                                \
+  } else {                                                                                                  \
+    MINIML_AVR_WINDOW_ASM(LOAD_B, MINIML_AVR_ROW_N(LOAD_B));                                                \
+  }                                                                                                         \
   return acc
 
 template <>
-__attribute__((noinline)) inline int32_t dot_window_s8<Rom>(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b,
-                                  index_t b_step, index_t b_chan, index_t run, index_t rows, index_t chans,
-                                  int32_t acc) {
+__attribute__((noinline)) inline int32_t dot_window_s8<Rom>(const int8_t* a, index_t a_step, index_t a_chan,
+                                                            const int8_t* b, index_t b_step, index_t b_chan,
+                                                            index_t run, index_t rows, index_t chans, int32_t acc) {
   typedef Rom Mem;
   MINIML_AVR_WINDOW("lpm");
 }
 template <>
-__attribute__((noinline)) inline int32_t dot_window_s8<Ram>(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b,
-                                  index_t b_step, index_t b_chan, index_t run, index_t rows, index_t chans,
-                                  int32_t acc) {
+__attribute__((noinline)) inline int32_t dot_window_s8<Ram>(const int8_t* a, index_t a_step, index_t a_chan,
+                                                            const int8_t* b, index_t b_step, index_t b_chan,
+                                                            index_t run, index_t rows, index_t chans, int32_t acc) {
   typedef Ram Mem;
   MINIML_AVR_WINDOW("ld");
 }

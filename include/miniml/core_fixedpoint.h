@@ -207,8 +207,8 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
 }
 
 // Requantise one int32 accumulator to int8: scale, add the output zero point, clamp to the fused activation.
-inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point,
-                            int32_t act_min, int32_t act_max) {
+inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min,
+                            int32_t act_max) {
   int32_t v = multiply_by_quantized_multiplier(acc, multiplier, shift) + output_zero_point;
   if (v < act_min) v = act_min;
   if (v > act_max) v = act_max;

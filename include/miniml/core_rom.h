@@ -31,18 +31,24 @@ inline uint32_t rom_read(const uint32_t* p) { return pgm_read_dword(p); }
 inline void rom_copy(void* dst, const void* src, index_t n) { memcpy_P(dst, src, n); }
 #else
 template <typename T>
-inline T rom_read(const T* p) { return *p; }
+inline T rom_read(const T* p) {
+  return *p;
+}
 inline void rom_copy(void* dst, const void* src, index_t n) { memcpy(dst, src, n); }
 #endif
 
 // Memory policies: kernels take `template <class Mem>` and read parameters with Mem::read(p).
 struct Rom {
   template <typename T>
-  static T read(const T* p) { return rom_read(p); }
+  static T read(const T* p) {
+    return rom_read(p);
+  }
 };
 struct Ram {
   template <typename T>
-  static T read(const T* p) { return *p; }
+  static T read(const T* p) {
+    return *p;
+  }
 };
 
 }  // namespace miniml

@@ -4,7 +4,6 @@
 #define MINIML_OP_ACTIVATION_H_
 
 #include "core_math.h"
-
 #include "core_types.h"
 
 namespace miniml {
@@ -83,8 +82,7 @@ inline float erf_f32(float x) {
                 t * (0.09678418f +
                      t * (-0.18628806f +
                           t * (0.27886807f +
-                               t * (-1.13520398f +
-                                    t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
+                               t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
   const float erfc = t * exp_f32(p);
   return x < 0.0f ? erfc - 1.0f : 1.0f - erfc;
 }

@@ -27,8 +27,7 @@ struct Conv2dParams {
 namespace detail {
 // The taps k in [0, kernel) whose position start + k * dilation lies inside [0, size): [*lo, *hi).
 // Computed once per output row/column so the inner loops carry no padding branches.
-inline void conv_valid_taps(sindex_t start, index_t kernel, index_t dilation, index_t size,
-                            index_t* lo, index_t* hi) {
+inline void conv_valid_taps(sindex_t start, index_t kernel, index_t dilation, index_t size, index_t* lo, index_t* hi) {
   const sindex_t d = static_cast<sindex_t>(dilation);
   sindex_t first = 0;
   if (start < 0) first = static_cast<sindex_t>((-start + d - 1) / d);
@@ -47,8 +46,8 @@ inline void conv_valid_taps(sindex_t start, index_t kernel, index_t dilation, in
 // output: [out_channels][out_h][out_w] float32 in RAM.
 // Sums in torch's tap order (in channel, kernel row, kernel column), skipping taps in the padding.
 template <class Mem, class Act>
-inline void conv2d_f32(const float* input, const float* weight, const float* bias, float* output,
-                       const Conv2dParams& p, Act act) {
+inline void conv2d_f32(const float* input, const float* weight, const float* bias, float* output, const Conv2dParams& p,
+                       Act act) {
   const index_t in_per_group = p.in_channels / p.groups;
   const index_t out_per_group = p.out_channels / p.groups;
   const index_t in_plane = p.in_h * p.in_w;
@@ -65,8 +64,7 @@ inline void conv2d_f32(const float* input, const float* weight, const float* bia
       index_t kh_lo, kh_hi;
       detail::conv_valid_taps(ih0, p.kernel_h, p.dilation_h, p.in_h, &kh_lo, &kh_hi);
       for (index_t ow = 0; ow < p.out_w; ++ow) {
-        const sindex_t iw0 =
-            static_cast<sindex_t>(ow * p.stride_w) - static_cast<sindex_t>(p.pad_left);
+        const sindex_t iw0 = static_cast<sindex_t>(ow * p.stride_w) - static_cast<sindex_t>(p.pad_left);
         index_t kw_lo, kw_hi;
         detail::conv_valid_taps(iw0, p.kernel_w, p.dilation_w, p.in_w, &kw_lo, &kw_hi);
         float acc = b;
@@ -102,8 +100,8 @@ struct Conv1dParams {
 // Conv1d: input [in_channels][in_length], weight [out_channels][in_channels/groups][kernel_size],
 // output [out_channels][out_length]; as conv2d_f32 with height 1.
 template <class Mem, class Act>
-inline void conv1d_f32(const float* input, const float* weight, const float* bias, float* output,
-                       const Conv1dParams& p, Act act) {
+inline void conv1d_f32(const float* input, const float* weight, const float* bias, float* output, const Conv1dParams& p,
+                       Act act) {
   Conv2dParams q;
   q.in_channels = p.in_channels;
   q.in_h = 1;

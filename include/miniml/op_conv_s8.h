@@ -48,8 +48,8 @@ inline int32_t weight_sum_s8(const int8_t* w, index_t n, int32_t sum) {
 // rectangle, four reads. A parameter, not a ConvWindow field: a pointer to the table inside the struct made
 // arm-none-eabi-gcc keep the struct in memory (vibration_resnet on the Cortex-M4 +33% instructions).
 template <class Mem>
-MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* tap_sum, const int8_t* w,
-                                            sindex_t y0, sindex_t x0, int32_t acc) {
+MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* tap_sum, const int8_t* w, sindex_t y0,
+                                            sindex_t x0, int32_t acc) {
   const index_t kernel_h = c.kernel_h, kernel_w = c.kernel_w, in_w = c.in_w, dilation_w = c.dilation_w;
   const sindex_t in_h = static_cast<sindex_t>(c.in_h);
   const sindex_t span_w = static_cast<sindex_t>(dilation_w * (kernel_w - 1) + 1);
@@ -62,16 +62,14 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
     if (room < static_cast<sindex_t>(kx_hi)) kx_hi = static_cast<index_t>(room > 0 ? room : 0);
     if (kx_lo > kx_hi) kx_lo = kx_hi;
   }
-  if (x_inside && dilation_w == 1 && y0 >= 0 &&
-      y0 + static_cast<sindex_t>(c.dilation_h * (kernel_h - 1) + 1) <= in_h) {
+  if (x_inside && dilation_w == 1 && y0 >= 0 && y0 + static_cast<sindex_t>(c.dilation_h * (kernel_h - 1) + 1) <= in_h) {
     // Interior window: one flat loop over its group_in * kernel_h rows, pointer steps only (few live
     // values: on AVR every extra one is a spill in the hot loop).
     const index_t row_step = static_cast<index_t>(c.dilation_h * in_w);
     const index_t filter_plane = static_cast<index_t>(kernel_h * kernel_w);
     const int8_t* row = c.in_group + static_cast<index_t>(y0) * in_w + static_cast<index_t>(x0);
     if (c.group_in == 1) return dot_rows_s8<Mem>(row, row_step, w, kernel_w, kernel_w, kernel_h, acc);
-    return dot_window_s8<Mem>(row, row_step, c.plane, w, kernel_w, filter_plane, kernel_w, kernel_h, c.group_in,
-                              acc);
+    return dot_window_s8<Mem>(row, row_step, c.plane, w, kernel_w, filter_plane, kernel_w, kernel_h, c.group_in, acc);
   }
   // Window overlapping the padding. A padded tap contributes pad * w (the bias is folded, see
   // conv2d_s8): those weights are summed and multiplied by the zero point once at the end.
@@ -90,9 +88,9 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
     const int16_t* hi = tap_sum + ky_hi * sw;
     const int16_t* all = tap_sum + kernel_h * sw + kernel_w;
     // uint16 arithmetic: exact modulo 2^16, and the result fits int16.
-    const int16_t pad_sum = static_cast<int16_t>(
-        static_cast<uint16_t>(*all) - static_cast<uint16_t>(hi[kx_hi]) + static_cast<uint16_t>(lo[kx_hi]) +
-        static_cast<uint16_t>(hi[kx_lo]) - static_cast<uint16_t>(lo[kx_lo]));
+    const int16_t pad_sum = static_cast<int16_t>(static_cast<uint16_t>(*all) - static_cast<uint16_t>(hi[kx_hi]) +
+                                                 static_cast<uint16_t>(lo[kx_hi]) + static_cast<uint16_t>(hi[kx_lo]) -
+                                                 static_cast<uint16_t>(lo[kx_lo]));
     if (run != 0 && rows != 0) {
       const index_t row_step = in_w;
       const index_t filter_plane = static_cast<index_t>(kernel_h * kernel_w);
@@ -117,8 +115,7 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
       // Padding on the left, the in-bounds run, padding on the right.
       const int8_t* row = in_c + static_cast<index_t>(iy) * in_w;
       pad_sum = weight_sum_s8<Mem>(w, kx_lo, pad_sum);
-      acc = dot_s8<Mem>(row + x0 + static_cast<sindex_t>(kx_lo), w + kx_lo,
-                        static_cast<index_t>(kx_hi - kx_lo), acc);
+      acc = dot_s8<Mem>(row + x0 + static_cast<sindex_t>(kx_lo), w + kx_lo, static_cast<index_t>(kx_hi - kx_lo), acc);
       pad_sum = weight_sum_s8<Mem>(w + kx_hi, static_cast<index_t>(kernel_w - kx_hi), pad_sum);
     } else {
       const int8_t* row = in_c + static_cast<index_t>(iy) * in_w;
@@ -156,13 +153,12 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
 //              padding is whatever out_h/out_w need (torch's padding='same' with an even kernel pads one
 //              more at the end).
 template <class Mem>
-inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                      const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
-                      int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
-                      index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
-                      index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
-                      index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h, index_t out_w,
-                      int8_t* output) {
+inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+                      const int8_t* shift, int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                      int32_t act_max, index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
+                      index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
+                      index_t padding_w, index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h,
+                      index_t out_w, int8_t* output) {
   typedef detail::sindex_t sindex_t;
   const index_t group_in = static_cast<index_t>(in_channels / groups);
   const index_t group_out = static_cast<index_t>(out_channels / groups);
@@ -219,43 +215,40 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
 // Symmetric padding: out_h = (in_h + 2 padding_h - dilation_h (kernel_h - 1) - 1) / stride_h + 1 (floor),
 // likewise out_w.
 template <class Mem>
-inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                      const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
-                      int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
-                      index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
-                      index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
-                      index_t dilation_h, index_t dilation_w, index_t groups, int8_t* output) {
-  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
-                 act_max, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_h, stride_w,
-                 padding_h, padding_w, dilation_h, dilation_w, groups,
+inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+                      const int8_t* shift, int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                      int32_t act_max, index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
+                      index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
+                      index_t padding_w, index_t dilation_h, index_t dilation_w, index_t groups, int8_t* output) {
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
+                 in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_h, stride_w, padding_h, padding_w,
+                 dilation_h, dilation_w, groups,
                  static_cast<index_t>((in_h + 2 * padding_h - dilation_h * (kernel_h - 1) - 1) / stride_h + 1),
-                 static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1),
-                 output);
+                 static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1), output);
 }
 
 // 1-D convolution: input [in_channels][length], weight [out_channels][in_channels / groups][kernel_size];
 // conv2d_s8 with a height of 1.
 template <class Mem>
-inline void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                      const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
-                      int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
-                      index_t length, index_t out_channels, index_t kernel_size, index_t stride,
-                      index_t padding, index_t dilation, index_t groups, int8_t* output) {
-  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
-                 act_max, in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1,
-                 dilation, groups, output);
+inline void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+                      const int8_t* shift, int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                      int32_t act_max, index_t in_channels, index_t length, index_t out_channels, index_t kernel_size,
+                      index_t stride, index_t padding, index_t dilation, index_t groups, int8_t* output) {
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
+                 in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1, dilation, groups,
+                 output);
 }
 
 // conv1d_s8 with its output length given (the end padding is what out_length needs).
 template <class Mem>
-inline void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                      const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
-                      int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
-                      index_t length, index_t out_channels, index_t kernel_size, index_t stride,
-                      index_t padding, index_t dilation, index_t groups, index_t out_length, int8_t* output) {
-  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
-                 act_max, in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1,
-                 dilation, groups, 1, out_length, output);
+inline void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+                      const int8_t* shift, int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                      int32_t act_max, index_t in_channels, index_t length, index_t out_channels, index_t kernel_size,
+                      index_t stride, index_t padding, index_t dilation, index_t groups, index_t out_length,
+                      int8_t* output) {
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
+                 in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1, dilation, groups, 1,
+                 out_length, output);
 }
 
 }  // namespace miniml

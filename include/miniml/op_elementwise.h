@@ -85,8 +85,7 @@ inline void div_scalar_f32(const float* input, float value, float* output, index
 }
 
 // Broadcast over the trailing dims: input [outer][inner], other [outer] (e.g. x * gate[C,1,1]).
-inline void mul_channel_f32(const float* input, const float* other, float* output, index_t outer,
-                            index_t inner) {
+inline void mul_channel_f32(const float* input, const float* other, float* output, index_t outer, index_t inner) {
   for (index_t c = 0; c < outer; ++c) {
     const float g = other[c];
     for (index_t i = 0; i < inner; ++i) output[i] = input[i] * g;
@@ -94,8 +93,7 @@ inline void mul_channel_f32(const float* input, const float* other, float* outpu
     output += inner;
   }
 }
-inline void add_channel_f32(const float* input, const float* other, float* output, index_t outer,
-                            index_t inner) {
+inline void add_channel_f32(const float* input, const float* other, float* output, index_t outer, index_t inner) {
   for (index_t c = 0; c < outer; ++c) {
     const float g = other[c];
     for (index_t i = 0; i < inner; ++i) output[i] = input[i] + g;
@@ -107,8 +105,8 @@ inline void add_channel_f32(const float* input, const float* other, float* outpu
 // Per-channel affine (a BatchNorm that could not be folded): output = input * scale[c] + shift[c].
 // input/output [channels][inner]; scale, shift [channels] through Mem.
 template <class Mem>
-inline void channel_affine_f32(const float* input, const float* scale, const float* shift,
-                               float* output, index_t channels, index_t inner) {
+inline void channel_affine_f32(const float* input, const float* scale, const float* shift, float* output,
+                               index_t channels, index_t inner) {
   for (index_t c = 0; c < channels; ++c) {
     const float s = Mem::read(scale + c);
     const float b = Mem::read(shift + c);
@@ -133,8 +131,8 @@ inline void prelu_f32(const float* input, const float* weight, float* output, in
 
 // One part of a concatenation: input [outer][part] goes to output [outer][total] at column `offset`.
 // Called once per concatenated tensor; input must not overlap output.
-inline void concat_part_f32(const float* input, float* output, index_t outer, index_t part,
-                            index_t total, index_t offset) {
+inline void concat_part_f32(const float* input, float* output, index_t outer, index_t part, index_t total,
+                            index_t offset) {
   for (index_t o = 0; o < outer; ++o) {
     memcpy(output + static_cast<uint32_t>(o) * total + offset, input + static_cast<uint32_t>(o) * part,
            static_cast<size_t>(part) * sizeof(float));

@@ -19,10 +19,10 @@ namespace detail {
 
 // a [channels][inner]; b the same shape, or [channels] (one value per channel) when kPerChannel.
 template <bool kPerChannel>
-inline void add_s8_impl(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
-                        int32_t a_zero_point, int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point,
-                        int32_t b_multiplier, int8_t b_shift, int32_t output_multiplier, int8_t output_shift,
-                        int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
+inline void add_s8_impl(const int8_t* a, const int8_t* b, index_t channels, index_t inner, int32_t a_zero_point,
+                        int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
+                        int8_t b_shift, int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point,
+                        int32_t act_min, int32_t act_max, int8_t* output) {
   index_t i = 0;
   for (index_t c = 0; c < channels; ++c) {
     for (index_t j = 0; j < inner; ++j, ++i) {
@@ -32,16 +32,15 @@ inline void add_s8_impl(const int8_t* a, const int8_t* b, index_t channels, inde
           static_cast<int32_t>(a[i] - a_zero_point) * (INT32_C(1) << kAddLeftShift), a_multiplier, a_shift);
       const int32_t sb = multiply_by_quantized_multiplier(
           static_cast<int32_t>(bv - b_zero_point) * (INT32_C(1) << kAddLeftShift), b_multiplier, b_shift);
-      output[i] =
-          requantize_s8(sa + sb, output_multiplier, output_shift, output_zero_point, act_min, act_max);
+      output[i] = requantize_s8(sa + sb, output_multiplier, output_shift, output_zero_point, act_min, act_max);
     }
   }
 }
 
 template <bool kPerChannel>
-inline void mul_s8_impl(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
-                        int32_t a_zero_point, int32_t b_zero_point, int32_t multiplier, int8_t shift,
-                        int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
+inline void mul_s8_impl(const int8_t* a, const int8_t* b, index_t channels, index_t inner, int32_t a_zero_point,
+                        int32_t b_zero_point, int32_t multiplier, int8_t shift, int32_t output_zero_point,
+                        int32_t act_min, int32_t act_max, int8_t* output) {
   index_t i = 0;
   for (index_t c = 0; c < channels; ++c) {
     for (index_t j = 0; j < inner; ++j, ++i) {
@@ -61,37 +60,34 @@ inline void add_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_p
                    int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier, int8_t b_shift,
                    int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point, int32_t act_min,
                    int32_t act_max, int8_t* output) {
-  detail::add_s8_impl<false>(a, b, 1, n, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier,
-                             b_shift, output_multiplier, output_shift, output_zero_point, act_min, act_max,
-                             output);
+  detail::add_s8_impl<false>(a, b, 1, n, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier, b_shift,
+                             output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
 }
 
 // add_s8 with b one value per channel (TFLM's broadcast ADD of a [1, C, 1, ...] operand):
 // a [channels][inner], b [channels].
-inline void add_channel_s8(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
-                           int32_t a_zero_point, int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point,
-                           int32_t b_multiplier, int8_t b_shift, int32_t output_multiplier,
-                           int8_t output_shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
-                           int8_t* output) {
-  detail::add_s8_impl<true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point,
-                            b_multiplier, b_shift, output_multiplier, output_shift, output_zero_point,
-                            act_min, act_max, output);
+inline void add_channel_s8(const int8_t* a, const int8_t* b, index_t channels, index_t inner, int32_t a_zero_point,
+                           int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
+                           int8_t b_shift, int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point,
+                           int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::add_s8_impl<true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier,
+                            b_shift, output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
 }
 
 // TFLM MUL: (a - za) * (b - zb) requantised with one multiplier (a_scale * b_scale / output_scale).
 inline void mul_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point, int32_t b_zero_point,
-                   int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min,
-                   int32_t act_max, int8_t* output) {
-  detail::mul_s8_impl<false>(a, b, 1, n, a_zero_point, b_zero_point, multiplier, shift, output_zero_point,
-                             act_min, act_max, output);
+                   int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                   int8_t* output) {
+  detail::mul_s8_impl<false>(a, b, 1, n, a_zero_point, b_zero_point, multiplier, shift, output_zero_point, act_min,
+                             act_max, output);
 }
 
 // mul_s8 with b one value per channel: a [channels][inner], b [channels].
-inline void mul_channel_s8(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
-                           int32_t a_zero_point, int32_t b_zero_point, int32_t multiplier, int8_t shift,
-                           int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
-  detail::mul_s8_impl<true>(a, b, channels, inner, a_zero_point, b_zero_point, multiplier, shift,
-                            output_zero_point, act_min, act_max, output);
+inline void mul_channel_s8(const int8_t* a, const int8_t* b, index_t channels, index_t inner, int32_t a_zero_point,
+                           int32_t b_zero_point, int32_t multiplier, int8_t shift, int32_t output_zero_point,
+                           int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::mul_s8_impl<true>(a, b, channels, inner, a_zero_point, b_zero_point, multiplier, shift, output_zero_point,
+                            act_min, act_max, output);
 }
 
 // output[i] = min(max(input[i], lo), hi): ReLU (lo = zero point), ReLU6, Hardtanh at unchanged scale.
@@ -127,8 +123,8 @@ inline void concat_part_s8(const int8_t* input, int8_t* output, index_t outer, i
     int8_t* out = output + o * total + offset;
     for (index_t i = 0; i < part; ++i) {
       out[i] = multiplier == 0 ? in[i]
-                               : requantize_s8(static_cast<int32_t>(in[i]) - input_zero_point, multiplier,
-                                               shift, output_zero_point, kInt8Min, kInt8Max);
+                               : requantize_s8(static_cast<int32_t>(in[i]) - input_zero_point, multiplier, shift,
+                                               output_zero_point, kInt8Min, kInt8Max);
     }
   }
 }

@@ -18,8 +18,7 @@ inline void permute_f32(const float* input, float* output, const PermuteParams& 
   for (index_t a = 0; a < p.out_shape[0]; ++a) {
     for (index_t b = 0; b < p.out_shape[1]; ++b) {
       for (index_t c = 0; c < p.out_shape[2]; ++c) {
-        const float* in = input + static_cast<uint32_t>(a) * p.strides[0] +
-                          static_cast<uint32_t>(b) * p.strides[1] +
+        const float* in = input + static_cast<uint32_t>(a) * p.strides[0] + static_cast<uint32_t>(b) * p.strides[1] +
                           static_cast<uint32_t>(c) * p.strides[2];
         for (index_t d = 0; d < p.out_shape[3]; ++d) {
           *output++ = *in;
@@ -46,8 +45,10 @@ inline void pad_f32(const float* input, float* output, const PadParams& p, float
       for (index_t c = 0; c < p.out_shape[2]; ++c) {
         const bool in_c = in_b && c >= p.before[2] && c - p.before[2] < p.in_shape[2];
         const float* row =
-            in_c ? input + ((static_cast<uint32_t>(a - p.before[0]) * p.in_shape[1] +
-                             (b - p.before[1])) * p.in_shape[2] + (c - p.before[2])) * p.in_shape[3]
+            in_c ? input +
+                       ((static_cast<uint32_t>(a - p.before[0]) * p.in_shape[1] + (b - p.before[1])) * p.in_shape[2] +
+                        (c - p.before[2])) *
+                           p.in_shape[3]
                  : nullptr;
         for (index_t d = 0; d < p.out_shape[3]; ++d) {
           const bool in_d = in_c && d >= p.before[3] && d - p.before[3] < p.in_shape[3];

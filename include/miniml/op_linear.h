@@ -13,8 +13,8 @@ namespace miniml {
 // bias:   [out_features] float32 through BiasMem (default Mem; differs when only the bias trains), or nullptr.
 // output: [out_features] float32 in RAM.
 template <class Mem, class BiasMem = Mem, class Act>
-inline void linear_f32(const float* input, const float* weight, const float* bias, float* output,
-                       index_t in_features, index_t out_features, Act act) {
+inline void linear_f32(const float* input, const float* weight, const float* bias, float* output, index_t in_features,
+                       index_t out_features, Act act) {
   const float* w = weight;
   for (index_t o = 0; o < out_features; ++o) {
     float acc = bias ? BiasMem::read(bias + o) : 0.0f;
@@ -26,8 +26,8 @@ inline void linear_f32(const float* input, const float* weight, const float* bia
 
 // The same Linear on each of `rows` rows: input [rows][in_features] -> output [rows][out_features].
 template <class Mem, class Act>
-inline void linear_rows_f32(const float* input, const float* weight, const float* bias, float* output,
-                            index_t rows, index_t in_features, index_t out_features, Act act) {
+inline void linear_rows_f32(const float* input, const float* weight, const float* bias, float* output, index_t rows,
+                            index_t in_features, index_t out_features, Act act) {
   for (index_t r = 0; r < rows; ++r) {
     linear_f32<Mem>(input, weight, bias, output, in_features, out_features, act);
     input += in_features;

@@ -20,15 +20,14 @@ namespace miniml {
 //   multiplier  [out_features] int32 in [2^30, 2^31), shift [out_features] int8 (core_fixedpoint.h), Mem.
 //   act_min/act_max: fused activation as an int8 clamp.
 template <class Mem>
-inline void linear_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                      const int32_t* multiplier, const int8_t* shift, int32_t output_zero_point,
-                      int32_t act_min, int32_t act_max, index_t in_features, index_t out_features,
-                      int8_t* output) {
+inline void linear_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+                      const int8_t* shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                      index_t in_features, index_t out_features, int8_t* output) {
   const int8_t* w = weight;
   for (index_t o = 0; o < out_features; ++o) {
     const int32_t acc = detail::dot_s8<Mem>(input, w, in_features, Mem::read(bias + o));
-    output[o] = requantize_s8(acc, Mem::read(multiplier + o), Mem::read(shift + o), output_zero_point,
-                              act_min, act_max);
+    output[o] =
+        requantize_s8(acc, Mem::read(multiplier + o), Mem::read(shift + o), output_zero_point, act_min, act_max);
     w += in_features;
   }
 }

@@ -23,8 +23,7 @@ inline void max_pool2d_f32(const float* input, float* output, const Pool2dParams
     for (index_t oh = 0; oh < p.out_h; ++oh) {
       const sindex_t h0 = static_cast<sindex_t>(oh * p.stride_h) - static_cast<sindex_t>(p.pad_top);
       for (index_t ow = 0; ow < p.out_w; ++ow) {
-        const sindex_t w0 =
-            static_cast<sindex_t>(ow * p.stride_w) - static_cast<sindex_t>(p.pad_left);
+        const sindex_t w0 = static_cast<sindex_t>(ow * p.stride_w) - static_cast<sindex_t>(p.pad_left);
         float best = 0.0f;
         bool any = false;
         for (index_t kh = 0; kh < p.kernel_h; ++kh) {

@@ -27,8 +27,8 @@ inline void pool_window(sindex_t start, index_t kernel, index_t size, index_t* l
 
 template <bool kMax>
 inline void pool2d_s8(const int8_t* input, index_t channels, index_t in_h, index_t in_w, index_t kernel_h,
-                      index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
-                      index_t padding_w, int32_t act_min, int32_t act_max, int8_t* output) {
+                      index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
+                      int32_t act_min, int32_t act_max, int8_t* output) {
   const index_t out_h = static_cast<index_t>((in_h + 2 * padding_h - kernel_h) / stride_h + 1);
   const index_t out_w = static_cast<index_t>((in_w + 2 * padding_w - kernel_w) / stride_w + 1);
   int8_t* out = output;
@@ -36,14 +36,12 @@ inline void pool2d_s8(const int8_t* input, index_t channels, index_t in_h, index
     const int8_t* in_c = input + c * in_h * in_w;
     for (index_t oy = 0; oy < out_h; ++oy) {
       index_t y_lo, y_hi;
-      pool_window(
-          static_cast<sindex_t>(static_cast<sindex_t>(oy * stride_h) - static_cast<sindex_t>(padding_h)),
-          kernel_h, in_h, &y_lo, &y_hi);
+      pool_window(static_cast<sindex_t>(static_cast<sindex_t>(oy * stride_h) - static_cast<sindex_t>(padding_h)),
+                  kernel_h, in_h, &y_lo, &y_hi);
       for (index_t ox = 0; ox < out_w; ++ox) {
         index_t x_lo, x_hi;
-        pool_window(
-            static_cast<sindex_t>(static_cast<sindex_t>(ox * stride_w) - static_cast<sindex_t>(padding_w)),
-            kernel_w, in_w, &x_lo, &x_hi);
+        pool_window(static_cast<sindex_t>(static_cast<sindex_t>(ox * stride_w) - static_cast<sindex_t>(padding_w)),
+                    kernel_w, in_w, &x_lo, &x_hi);
         int32_t v;
         if (kMax) {
           int8_t m = kInt8Min;
@@ -76,30 +74,28 @@ inline void pool2d_s8(const int8_t* input, index_t channels, index_t in_h, index
 // input [channels][in_h][in_w] -> output [channels][out_h][out_w],
 // out = (in + 2 padding - kernel) / stride + 1.
 inline void max_pool2d_s8(const int8_t* input, index_t channels, index_t in_h, index_t in_w, index_t kernel_h,
-                          index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
-                          index_t padding_w, int32_t act_min, int32_t act_max, int8_t* output) {
-  detail::pool2d_s8<true>(input, channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, padding_h,
-                          padding_w, act_min, act_max, output);
+                          index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
+                          int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::pool2d_s8<true>(input, channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, padding_h, padding_w,
+                          act_min, act_max, output);
 }
 
 // Mean of the in-bounds taps (torch's count_include_pad=False; the exporter only maps that, or no padding).
 inline void avg_pool2d_s8(const int8_t* input, index_t channels, index_t in_h, index_t in_w, index_t kernel_h,
-                          index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
-                          index_t padding_w, int32_t act_min, int32_t act_max, int8_t* output) {
-  detail::pool2d_s8<false>(input, channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, padding_h,
-                           padding_w, act_min, act_max, output);
+                          index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
+                          int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::pool2d_s8<false>(input, channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, padding_h, padding_w,
+                           act_min, act_max, output);
 }
 
-inline void max_pool1d_s8(const int8_t* input, index_t channels, index_t length, index_t kernel_size,
-                          index_t stride, index_t padding, int32_t act_min, int32_t act_max, int8_t* output) {
-  detail::pool2d_s8<true>(input, channels, 1, length, 1, kernel_size, 1, stride, 0, padding, act_min, act_max,
-                          output);
+inline void max_pool1d_s8(const int8_t* input, index_t channels, index_t length, index_t kernel_size, index_t stride,
+                          index_t padding, int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::pool2d_s8<true>(input, channels, 1, length, 1, kernel_size, 1, stride, 0, padding, act_min, act_max, output);
 }
 
-inline void avg_pool1d_s8(const int8_t* input, index_t channels, index_t length, index_t kernel_size,
-                          index_t stride, index_t padding, int32_t act_min, int32_t act_max, int8_t* output) {
-  detail::pool2d_s8<false>(input, channels, 1, length, 1, kernel_size, 1, stride, 0, padding, act_min,
-                           act_max, output);
+inline void avg_pool1d_s8(const int8_t* input, index_t channels, index_t length, index_t kernel_size, index_t stride,
+                          index_t padding, int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::pool2d_s8<false>(input, channels, 1, length, 1, kernel_size, 1, stride, 0, padding, act_min, act_max, output);
 }
 
 // Max over the in-bounds taps of each dilated window (padding skipped like torch's -inf), out_h/out_w
@@ -110,11 +106,11 @@ inline void max_pool2d_s8(const int8_t* input, int8_t* output, const Pool2dParam
   for (index_t c = 0; c < p.channels; ++c) {
     const int8_t* in = input + static_cast<uint32_t>(c) * plane;
     for (index_t oh = 0; oh < p.out_h; ++oh) {
-      const sindex_t h0 = static_cast<sindex_t>(static_cast<sindex_t>(oh * p.stride_h) -
-                                                static_cast<sindex_t>(p.pad_top));
+      const sindex_t h0 =
+          static_cast<sindex_t>(static_cast<sindex_t>(oh * p.stride_h) - static_cast<sindex_t>(p.pad_top));
       for (index_t ow = 0; ow < p.out_w; ++ow) {
-        const sindex_t w0 = static_cast<sindex_t>(static_cast<sindex_t>(ow * p.stride_w) -
-                                                  static_cast<sindex_t>(p.pad_left));
+        const sindex_t w0 =
+            static_cast<sindex_t>(static_cast<sindex_t>(ow * p.stride_w) - static_cast<sindex_t>(p.pad_left));
         int32_t v = kInt8Min;
         for (index_t kh = 0; kh < p.kernel_h; ++kh) {
           const sindex_t ih = static_cast<sindex_t>(h0 + static_cast<sindex_t>(kh * p.dilation_h));
@@ -138,24 +134,22 @@ inline void max_pool2d_s8(const int8_t* input, int8_t* output, const Pool2dParam
 // zero like TFLM's AVERAGE_POOL_2D. Taps D counts beyond the n in-bounds ones (count_include_pad's
 // padding, a divisor_override) are real zeros, i.e. the zero point: acc = sum + (D - n) * zero_point,
 // so with D == n this is TFLM's mean exactly. Dilation is ignored (torch's avg pool has none).
-inline void avg_pool2d_s8(const int8_t* input, int8_t* output, const Pool2dParams& p,
-                          int32_t zero_point, int32_t act_min, int32_t act_max) {
+inline void avg_pool2d_s8(const int8_t* input, int8_t* output, const Pool2dParams& p, int32_t zero_point,
+                          int32_t act_min, int32_t act_max) {
   const index_t plane = p.in_h * p.in_w;
   const sindex_t padded_h = static_cast<sindex_t>(p.in_h + p.pad_top);
   const sindex_t padded_w = static_cast<sindex_t>(p.in_w + p.pad_left);
   for (index_t c = 0; c < p.channels; ++c) {
     const int8_t* in = input + static_cast<uint32_t>(c) * plane;
     for (index_t oh = 0; oh < p.out_h; ++oh) {
-      sindex_t h0 = static_cast<sindex_t>(static_cast<sindex_t>(oh * p.stride_h) -
-                                          static_cast<sindex_t>(p.pad_top));
+      sindex_t h0 = static_cast<sindex_t>(static_cast<sindex_t>(oh * p.stride_h) - static_cast<sindex_t>(p.pad_top));
       sindex_t h1 = static_cast<sindex_t>(h0 + static_cast<sindex_t>(p.kernel_h));
       if (h1 > padded_h) h1 = padded_h;
       const int32_t pool_h = h1 - h0;
       if (h0 < 0) h0 = 0;
       if (h1 > static_cast<sindex_t>(p.in_h)) h1 = static_cast<sindex_t>(p.in_h);
       for (index_t ow = 0; ow < p.out_w; ++ow) {
-        sindex_t w0 = static_cast<sindex_t>(static_cast<sindex_t>(ow * p.stride_w) -
-                                            static_cast<sindex_t>(p.pad_left));
+        sindex_t w0 = static_cast<sindex_t>(static_cast<sindex_t>(ow * p.stride_w) - static_cast<sindex_t>(p.pad_left));
         sindex_t w1 = static_cast<sindex_t>(w0 + static_cast<sindex_t>(p.kernel_w));
         if (w1 > padded_w) w1 = padded_w;
         const int32_t pool_w = w1 - w0;

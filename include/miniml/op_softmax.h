@@ -4,7 +4,6 @@
 #define MINIML_OP_SOFTMAX_H_
 
 #include "core_math.h"
-
 #include "core_types.h"
 
 namespace miniml {

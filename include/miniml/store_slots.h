@@ -56,8 +56,8 @@ inline uint32_t slot_crc_of_header(const SlotHeader& h) {
 // Reads slot `slot`'s header and checks it against the payload size and layout id, then streams its
 // payload through the CRC in 16-byte pieces (no payload-sized buffer). valid=false when any check fails.
 template <class Store>
-inline bool slot_check(Store& store, uint32_t base, uint8_t slot, uint32_t payload_bytes,
-                       uint32_t layout_id, SlotHeader* header, bool* valid) {
+inline bool slot_check(Store& store, uint32_t base, uint8_t slot, uint32_t payload_bytes, uint32_t layout_id,
+                       SlotHeader* header, bool* valid) {
   *valid = false;
   const uint32_t start = base + slot * (20UL + payload_bytes);
   if (!store.read(start, header, 20)) return false;
@@ -80,8 +80,8 @@ inline bool slot_check(Store& store, uint32_t base, uint8_t slot, uint32_t paylo
 // Finds the newest valid slot: *newest = 0 or 1, or 2 when none is valid. Sequence numbers compare by
 // serial arithmetic, so wrapping after 2^32 saves still orders them.
 template <class Store>
-inline bool slot_newest(Store& store, uint32_t base, uint32_t payload_bytes, uint32_t layout_id,
-                        uint8_t* newest, uint32_t* newest_seq) {
+inline bool slot_newest(Store& store, uint32_t base, uint32_t payload_bytes, uint32_t layout_id, uint8_t* newest,
+                        uint32_t* newest_seq) {
   SlotHeader h[2];
   bool valid[2];
   for (uint8_t s = 0; s < 2; ++s) {
@@ -136,8 +136,7 @@ inline bool store_io(Store& store, uint32_t offset, uint8_t* p, uint32_t bytes, 
 // Saves `count` spans of RAM (the learned parameters), back to back, under `layout_id` (a hash of the
 // model's trainable layout, so another model's save is never loaded).
 template <class Store>
-inline StoreResult store_save(Store& store, uint32_t base, const StoreSpan* spans, uint8_t count,
-                              uint32_t layout_id) {
+inline StoreResult store_save(Store& store, uint32_t base, const StoreSpan* spans, uint8_t count, uint32_t layout_id) {
   const uint32_t payload_bytes = detail::spans_bytes(spans, count);
   if (store.size() < base || store.size() - base < store_bytes(payload_bytes)) return kStoreTooSmall;
   uint8_t newest;
@@ -163,17 +162,17 @@ inline StoreResult store_save(Store& store, uint32_t base, const StoreSpan* span
   uint8_t zero[4] = {0, 0, 0, 0};
   if (!detail::store_io(store, start, zero, 4, true)) return kStoreIoError;  // (1) invalidate
   uint32_t offset = start + 20UL;
-  for (uint8_t k = 0; k < count; ++k) {                                        // (2) payload
+  for (uint8_t k = 0; k < count; ++k) {  // (2) payload
     if (!detail::store_io(store, offset, static_cast<uint8_t*>(spans[k].data), spans[k].bytes, true)) {
       return kStoreIoError;
     }
     offset += spans[k].bytes;
   }
   if (!detail::store_io(store, start + 4UL, reinterpret_cast<uint8_t*>(&h.seq), 16, true)) {
-    return kStoreIoError;                                                      // (3) seq..crc
+    return kStoreIoError;  // (3) seq..crc
   }
   if (!detail::store_io(store, start, reinterpret_cast<uint8_t*>(&h.magic), 4, true)) {
-    return kStoreIoError;                                                      // (4) commit
+    return kStoreIoError;  // (4) commit
   }
   return kStoreOk;
 }
@@ -181,8 +180,7 @@ inline StoreResult store_save(Store& store, uint32_t base, const StoreSpan* span
 // Loads the newest valid save into the spans (RAM). kStoreEmpty and kStoreTooSmall leave them
 // untouched; so does kStoreIoError, unless the Store fails in the middle of the final copy.
 template <class Store>
-inline StoreResult store_load(Store& store, uint32_t base, const StoreSpan* spans, uint8_t count,
-                              uint32_t layout_id) {
+inline StoreResult store_load(Store& store, uint32_t base, const StoreSpan* spans, uint8_t count, uint32_t layout_id) {
   const uint32_t payload_bytes = detail::spans_bytes(spans, count);
   if (store.size() < base || store.size() - base < store_bytes(payload_bytes)) return kStoreTooSmall;
   uint8_t newest;
@@ -208,8 +206,7 @@ inline StoreResult store_save(Store& store, uint32_t base, const void* payload, 
 }
 
 template <class Store>
-inline StoreResult store_load(Store& store, uint32_t base, void* payload, uint32_t payload_bytes,
-                              uint32_t layout_id) {
+inline StoreResult store_load(Store& store, uint32_t base, void* payload, uint32_t payload_bytes, uint32_t layout_id) {
   const StoreSpan span = {payload, payload_bytes};
   return store_load(store, base, &span, 1, layout_id);
 }

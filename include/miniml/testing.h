@@ -132,13 +132,12 @@ inline void check_learn_golden(ModelT& model, index_t steps) {
 }  // namespace miniml
 
 // Checks `model` (an instance of <ns>::Model) against every golden vector in the header of namespace `ns`.
-#define MINIML_CHECK_GOLDEN(ns, model)                                                              \
-  ::miniml::testing::check_golden<ns::Golden, ns::Golden::kInputFloats, ns::Golden::kOutputFloats>( \
-      (model), ns::kGoldenCount)
+#define MINIML_CHECK_GOLDEN(ns, model)                                                             \
+  ::miniml::testing::check_golden<ns::Golden, ns::Golden::kInputFloats, ns::Golden::kOutputFloats>((model), \
+                                                                                                   ns::kGoldenCount)
 
 // Checks on-device learning of `model` (<ns>::Model) against PyTorch's SGD steps embedded in the header.
-#define MINIML_CHECK_LEARN_GOLDEN(ns, model)                                                           \
-  ::miniml::testing::check_learn_golden<ns::LearnGolden, ns::kTrainableCount>((model),                 \
-                                                                              ns::kLearnGoldenSteps)
+#define MINIML_CHECK_LEARN_GOLDEN(ns, model) \
+  ::miniml::testing::check_learn_golden<ns::LearnGolden, ns::kTrainableCount>((model), ns::kLearnGoldenSteps)
 
 #endif  // MINIML_TESTING_H_

@@ -36,8 +36,8 @@ inline void relu_backward_f32(const float* output, index_t size, float* grad) {
 }
 
 // SGD on a Linear weight (RAM): weight[o][i] -= lr * grad_output[o] * input[i].
-inline void linear_weight_sgd_f32(float* weight, const float* input, const float* grad_output,
-                                  index_t in_features, index_t out_features, float lr) {
+inline void linear_weight_sgd_f32(float* weight, const float* input, const float* grad_output, index_t in_features,
+                                  index_t out_features, float lr) {
   for (index_t o = 0; o < out_features; ++o) {
     const float g = grad_output[o];
     float* row = weight + static_cast<uint32_t>(o) * in_features;
@@ -46,9 +46,8 @@ inline void linear_weight_sgd_f32(float* weight, const float* input, const float
 }
 
 // The momentum form (see train_sgd.h): buf has the weight's shape and starts at zero.
-inline void linear_weight_sgd_momentum_f32(float* weight, float* buf, const float* input,
-                                           const float* grad_output, index_t in_features,
-                                           index_t out_features, float lr, float momentum) {
+inline void linear_weight_sgd_momentum_f32(float* weight, float* buf, const float* input, const float* grad_output,
+                                           index_t in_features, index_t out_features, float lr, float momentum) {
   for (index_t o = 0; o < out_features; ++o) {
     const float g = grad_output[o];
     const uint32_t base = static_cast<uint32_t>(o) * in_features;

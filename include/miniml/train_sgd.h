@@ -17,8 +17,7 @@ inline void sgd_f32(float* param, const float* grad, index_t size, float lr) {
 }
 
 // The momentum form; buf (`size` floats, zero after reset) is the velocity torch keeps per parameter.
-inline void sgd_momentum_f32(float* param, float* buf, const float* grad, index_t size, float lr,
-                             float momentum) {
+inline void sgd_momentum_f32(float* param, float* buf, const float* grad, index_t size, float lr, float momentum) {
   for (index_t i = 0; i < size; ++i) {
     buf[i] = momentum * buf[i] + grad[i];
     param[i] -= lr * buf[i];

@@ -18,8 +18,9 @@ from .errors import (
     UnsupportedOpError,
 )
 from .report import LayerRow, Report
+from .version import VERSION
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 
 def export(model: Any, example_input: Any = None, name: str = "model", out_dir: str = ".",

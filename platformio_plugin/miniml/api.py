@@ -1,7 +1,6 @@
 """export(): capture -> passes -> plan -> emit -> Report. Imports torch (via capture) when called."""
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
 from dataclasses import dataclass, field
@@ -14,22 +13,11 @@ from .emit.header import HeaderParts
 from .errors import OptionError, UnsupportedOpError
 from .ir import DType, Graph
 from .ops import KERNELS, inplace_pairs
+from .options import check_options
 from .passes import run_pipeline
 from .plan import MemoryPlan, plan_memory
 from .report import LayerRow, Report
 
-OPTIONS: Dict[str, Any] = {
-    "quantize": None,
-    "calibration": None,
-    "calibration_method": "minmax",  # int8 activation ranges: "minmax", "percentile" or "mse"
-    "on_device_learning": False,
-    "loss": "mse",
-    "learning_rate": 0.01,
-    "momentum": 0.0,
-    "trainable": None,
-    "golden": 0,
-    "seed": 0,
-}
 GOLDEN_TOLERANCE = 1e-4  # relative to max(|expected|, 1); covers libm differences between targets
 
 
@@ -52,23 +40,6 @@ class ExportContext:
     golden_note: str = ""
     # The Report of the same model exported with other options (a stage's baseline figures).
     reanalyze: Optional[Callable[[Dict[str, Any]], Report]] = None
-
-
-def _check_options(options: Dict[str, Any]) -> Dict[str, Any]:
-    for k in options:
-        if k not in OPTIONS:
-            near = difflib.get_close_matches(k, list(OPTIONS), n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise OptionError(
-                f"unknown export option {k!r}{hint} (options: {', '.join(sorted(OPTIONS))})"
-            )
-    merged = {**OPTIONS, **options}
-    golden = merged["golden"]
-    if not isinstance(golden, int) or isinstance(golden, bool) or golden < 0:
-        raise OptionError(f"golden={golden!r}: give a number of golden vectors >= 0")
-    if merged["quantize"] not in (None, "int8"):
-        raise OptionError(f"quantize={merged['quantize']!r}: use None or 'int8'")
-    return merged
 
 
 def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -173,7 +144,7 @@ def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     from .capture import capture, example_from_program
 
     check_model_name(name)
-    opts = _check_options(options)
+    opts = check_options(options)
     import torch
 
     if isinstance(model, torch.export.ExportedProgram) and example_input is None:
@@ -274,7 +245,7 @@ def int8_graph(model: Any, example_input: Any, **options: Any) -> Graph:
     from .capture import capture
     from .int8 import export_stage
 
-    opts = _check_options({**options, "quantize": "int8"})
+    opts = check_options({**options, "quantize": "int8"})
     g = run_pipeline(capture(model, example_input))
     ctx = ExportContext("int8_graph", opts, g.tensor(g.inputs[0]).shape, _torch_runner(model))
     return export_stage(g, ctx)

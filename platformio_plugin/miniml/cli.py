@@ -5,6 +5,8 @@ import argparse
 import sys
 from typing import List, Optional
 
+from .options import add_cli_flags, cli_options
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="miniml", description="PyTorch (.pt2) -> header-only C++")
@@ -13,17 +15,7 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("model", help="a .pt2 file saved with torch.export.save")
     ex.add_argument("--name", required=True, help="C++ namespace and header name")
     ex.add_argument("--out", required=True, help="output directory")
-    ex.add_argument("--golden", type=int, default=0, help="embed N golden vectors")
-    ex.add_argument("--seed", type=int, default=0, help="seed of the golden inputs")
-    ex.add_argument("--quantize", choices=["int8"], default=None)
-    ex.add_argument("--calibration", default=None, help="calibration data (.npy or .pt)")
-    ex.add_argument("--calibration-method", choices=["minmax", "percentile", "mse"], default=None,
-                    help="int8 activation ranges (default minmax)")
-    ex.add_argument("--on-device-learning", action="store_true")
-    ex.add_argument("--loss", choices=["mse", "cross_entropy"], default=None)
-    ex.add_argument("--learning-rate", type=float, default=None)
-    ex.add_argument("--momentum", type=float, default=None)
-    ex.add_argument("--trainable", default=None)
+    add_cli_flags(ex)  # one flag per export option (miniml/options.py)
     ex.add_argument("--report-json", default=None, help="also write the report as JSON (read by the build hook)")
     rp = sub.add_parser("report", help="print the memory/MAC table of a .pt2 file")
     rp.add_argument("model")
@@ -47,14 +39,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         ep = load_program(args.model)
         if args.command == "export":
-            opts = {"golden": args.golden, "seed": args.seed}
-            for key in ("quantize", "calibration", "calibration_method", "loss", "learning_rate",
-                        "momentum", "trainable"):
-                val = getattr(args, key)
-                if val is not None:
-                    opts[key] = val
-            if args.on_device_learning:
-                opts["on_device_learning"] = True
+            opts = cli_options(args)
             report = export(ep, None, args.name, args.out, **opts)
             print(report.format_table())
             print(f"wrote {report.header_path}")

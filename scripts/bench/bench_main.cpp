@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "miniml/board_io.h"
 #include "miniml_bench.h"
 #include BENCH_HEADER
 #include "bench_data.h"
@@ -15,18 +16,10 @@ MINIML_BENCH_STORAGE
 #include <avr/io.h>
 extern "C" char __heap_start;  // avr-libc: first byte after .bss/.noinit
 #define BENCH_STACK_TOP (static_cast<uintptr_t>(RAMEND) + 1u)
-static void bench_putc(char c) {
-  UCSR0B = static_cast<uint8_t>(1u << TXEN0);
-  while (!(UCSR0A & (1u << UDRE0))) {
-  }
-  UDR0 = static_cast<uint8_t>(c);
-}
 #else
-#include <stdio.h>
 extern "C" char __heap_start;  // picolibc: first byte after .bss
 extern "C" char __stack;       // picolibc: initial stack pointer (top of RAM)
 #define BENCH_STACK_TOP (reinterpret_cast<uintptr_t>(&__stack))
-static void bench_putc(char c) { putchar(c); }
 #endif
 
 static const uint8_t kPaint = 0xA5;
@@ -56,16 +49,6 @@ __attribute__((noinline)) static uint32_t stack_used() {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(&__heap_start);
   while (*p == kPaint) ++p;
   return static_cast<uint32_t>(BENCH_STACK_TOP - reinterpret_cast<uintptr_t>(p));
-}
-
-static void put_u32(uint32_t v) {
-  char d[10];
-  int n = 0;
-  do {
-    d[n++] = static_cast<char>('0' + static_cast<char>(v % 10u));
-    v /= 10u;
-  } while (v != 0u);
-  while (n > 0) bench_putc(d[--n]);
 }
 
 int main() {
@@ -99,12 +82,11 @@ int main() {
   for (uint32_t i = 0; i < sizeof(output); ++i) sum = (sum ^ bytes[i]) * 16777619u;
   bytes = reinterpret_cast<const uint8_t*>(&loss);
   for (uint32_t i = 0; i < sizeof(loss); ++i) sum = (sum ^ bytes[i]) * 16777619u;
-  const char* text = "bench: stack ";
-  while (*text) bench_putc(*text++);
-  put_u32(used);
-  text = " sum ";
-  while (*text) bench_putc(*text++);
-  put_u32(sum);
-  bench_putc('\n');
+  miniml::io::begin();  // after the measured regions and the stack count
+  miniml::io::print("bench: stack ");
+  miniml::io::print_uint(used);
+  miniml::io::print(" sum ");
+  miniml::io::print_uint(sum);
+  miniml::io::put('\n');
   return 0;
 }

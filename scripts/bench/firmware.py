@@ -65,8 +65,7 @@ TARGETS: Dict[str, Target] = {
         ],
         [str(AVR_EXIT)],
         "avr-size",
-        32256,
-        2048,
+        *toolchains.limits("uno"),
     ),
     "stm32": Target(
         "stm32",
@@ -85,8 +84,7 @@ TARGETS: Dict[str, Target] = {
         + ["-Wl,--gc-sections", toolchains.MEMORY["stm32"]],
         [],
         "arm-none-eabi-size",
-        1048576,
-        131072,
+        *toolchains.limits("stm32"),
     ),
     "esp32c3": Target(
         "esp32c3",
@@ -103,11 +101,10 @@ TARGETS: Dict[str, Target] = {
             "-fno-exceptions",
         ]
         + toolchains.PICOLIBC_SEMIHOST
-        + ["-Wl,--gc-sections", toolchains.MEMORY["esp32c3_small"]],
+        + ["-Wl,--gc-sections", toolchains.MEMORY["esp32c3"]],
         [],
         "riscv64-unknown-elf-size",
-        1310720,
-        327680,
+        *toolchains.limits("esp32c3"),
     ),
 }
 

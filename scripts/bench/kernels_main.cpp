@@ -4,12 +4,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "miniml_bench.h"
 #include "miniml/core_dot.h"
 #include "miniml/core_fixedpoint.h"
 #include "miniml/core_rom.h"
 #include "miniml/op_activation.h"
 #include "miniml/op_linear.h"
+#include "miniml_bench.h"
 
 MINIML_BENCH_STORAGE
 
@@ -21,16 +21,16 @@ struct KernelData {
 };
 template <typename Unused>
 const int8_t KernelData<Unused>::kW[64] MINIML_ROM = {
-    17, -3, 88, -120, 5, 64, -77, 3, 101, -9, 45, -66, 12, 127, -128, 33, 17, -3, 88, -120, 5, 64, -77, 3,
-    101, -9, 45, -66, 12, 127, -128, 33, 17, -3, 88, -120, 5, 64, -77, 3, 101, -9, 45, -66, 12, 127, -128, 33,
-    17, -3, 88, -120, 5, 64, -77, 3, 101, -9, 45, -66, 12, 127, -128, 33};
+    17,  -3,  88,   -120, 5,  64,  -77, 3,    101,  -9, 45,  -66, 12,  127,  -128, 33,  17,  -3,  88,   -120, 5,  64,
+    -77, 3,   101,  -9,   45, -66, 12,  127,  -128, 33, 17,  -3,  88,  -120, 5,    64,  -77, 3,   101,  -9,   45, -66,
+    12,  127, -128, 33,   17, -3,  88,  -120, 5,    64, -77, 3,   101, -9,   45,   -66, 12,  127, -128, 33};
 template <typename Unused>
 const float KernelData<Unused>::kWf[64] MINIML_ROM = {
-    0.11f, -0.52f, 0.33f, 0.91f, -0.25f, 0.07f, 0.66f, -0.48f, 0.11f, -0.52f, 0.33f, 0.91f, -0.25f, 0.07f, 0.66f,
-    -0.48f, 0.11f, -0.52f, 0.33f, 0.91f, -0.25f, 0.07f, 0.66f, -0.48f, 0.11f, -0.52f, 0.33f, 0.91f, -0.25f, 0.07f,
-    0.66f, -0.48f, 0.11f, -0.52f, 0.33f, 0.91f, -0.25f, 0.07f, 0.66f, -0.48f, 0.11f, -0.52f, 0.33f, 0.91f, -0.25f,
-    0.07f, 0.66f, -0.48f, 0.11f, -0.52f, 0.33f, 0.91f, -0.25f, 0.07f, 0.66f, -0.48f, 0.11f, -0.52f, 0.33f, 0.91f,
-    -0.25f, 0.07f, 0.66f, -0.48f};
+    0.11f,  -0.52f, 0.33f,  0.91f,  -0.25f, 0.07f,  0.66f, -0.48f, 0.11f,  -0.52f, 0.33f,  0.91f, -0.25f,
+    0.07f,  0.66f,  -0.48f, 0.11f,  -0.52f, 0.33f,  0.91f, -0.25f, 0.07f,  0.66f,  -0.48f, 0.11f, -0.52f,
+    0.33f,  0.91f,  -0.25f, 0.07f,  0.66f,  -0.48f, 0.11f, -0.52f, 0.33f,  0.91f,  -0.25f, 0.07f, 0.66f,
+    -0.48f, 0.11f,  -0.52f, 0.33f,  0.91f,  -0.25f, 0.07f, 0.66f,  -0.48f, 0.11f,  -0.52f, 0.33f, 0.91f,
+    -0.25f, 0.07f,  0.66f,  -0.48f, 0.11f,  -0.52f, 0.33f, 0.91f,  -0.25f, 0.07f,  0.66f,  -0.48f};
 template <typename Unused>
 const float KernelData<Unused>::kBf[8] MINIML_ROM = {0.1f, -0.2f, 0.3f, 0.0f, 0.5f, -0.6f, 0.7f, 0.05f};
 
@@ -65,12 +65,10 @@ int main() {
   sink8 = q;
   const miniml::index_t eight = static_cast<miniml::index_t>(a / 8);
   miniml_bench_begin();
-  miniml::linear_f32<miniml::Rom>(act_f, KernelData<>::kWf, KernelData<>::kBf, out_f, eight, eight,
-                                  miniml::ActNone());
+  miniml::linear_f32<miniml::Rom>(act_f, KernelData<>::kWf, KernelData<>::kBf, out_f, eight, eight, miniml::ActNone());
   miniml_bench_end();
   miniml_bench_begin();
-  miniml::linear_f32<miniml::Rom>(act_f, KernelData<>::kWf, KernelData<>::kBf, out_f, b, eight,
-                                  miniml::ActNone());
+  miniml::linear_f32<miniml::Rom>(act_f, KernelData<>::kWf, KernelData<>::kBf, out_f, b, eight, miniml::ActNone());
   miniml_bench_end();
   sink32 = static_cast<int32_t>(out_f[3] * 1000.0f);
   return 0;

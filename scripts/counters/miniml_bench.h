@@ -55,7 +55,7 @@ static inline void miniml_bench_end(void) {
   putchar('\n');
 }
 /* Define the two counters in exactly one translation unit. */
-#define MINIML_BENCH_STORAGE \
+#define MINIML_BENCH_STORAGE        \
   uint32_t miniml_bench_start_ = 0; \
   uint32_t miniml_bench_region_ = 0;
 
@@ -70,7 +70,7 @@ __attribute__((noinline, used)) void miniml_bench_end(void);
 }
 #endif
 /* Defined in exactly one translation unit (the earlier extern "C" declarations give the linkage). */
-#define MINIML_BENCH_STORAGE                                     \
+#define MINIML_BENCH_STORAGE                                               \
   void miniml_bench_begin(void) { __asm__ __volatile__("" ::: "memory"); } \
   void miniml_bench_end(void) { __asm__ __volatile__("" ::: "memory"); }
 #endif

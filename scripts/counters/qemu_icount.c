@@ -35,7 +35,7 @@ void qemu_plugin_outs(const char* string);
 
 __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 
-static uint64_t g_insns;   /* incremented inline before every executed instruction */
+static uint64_t g_insns; /* incremented inline before every executed instruction */
 static uint64_t g_begin;
 static unsigned g_region;
 static int g_open;
@@ -79,13 +79,15 @@ static void on_exit_cb(qemu_plugin_id_t id, void* udata) {
   qemu_plugin_outs(line);
 }
 
-__attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t* info,
-                                                               int argc, char** argv) {
+__attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t* info, int argc,
+                                                               char** argv) {
   (void)info;
   for (int i = 0; i < argc; i++) {
     /* Thumb function symbols carry bit 0; instruction addresses do not. */
-    if (strncmp(argv[i], "begin=", 6) == 0) g_begin_addr = strtoull(argv[i] + 6, NULL, 0) & ~1ULL;
-    else if (strncmp(argv[i], "end=", 4) == 0) g_end_addr = strtoull(argv[i] + 4, NULL, 0) & ~1ULL;
+    if (strncmp(argv[i], "begin=", 6) == 0)
+      g_begin_addr = strtoull(argv[i] + 6, NULL, 0) & ~1ULL;
+    else if (strncmp(argv[i], "end=", 4) == 0)
+      g_end_addr = strtoull(argv[i] + 4, NULL, 0) & ~1ULL;
   }
   qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_trans);
   qemu_plugin_register_atexit_cb(id, on_exit_cb, NULL);

@@ -52,10 +52,14 @@ int main(int argc, char** argv) {
   unsigned long long max_cycles = 100000000000ULL;
   int opt;
   while ((opt = getopt(argc, argv, "m:f:c:")) != -1) {
-    if (opt == 'm') mcu = optarg;
-    else if (opt == 'f') freq = (uint32_t)strtoul(optarg, NULL, 10);
-    else if (opt == 'c') max_cycles = strtoull(optarg, NULL, 10);
-    else return 2;
+    if (opt == 'm')
+      mcu = optarg;
+    else if (opt == 'f')
+      freq = (uint32_t)strtoul(optarg, NULL, 10);
+    else if (opt == 'c')
+      max_cycles = strtoull(optarg, NULL, 10);
+    else
+      return 2;
   }
   if (optind != argc - 1) {
     fprintf(stderr, "usage: %s [-m mcu] [-f hz] [-c max_cycles] firmware.elf\n", argv[0]);

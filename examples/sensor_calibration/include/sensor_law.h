@@ -30,8 +30,8 @@ inline Reading read_new_sensor(Rng& rng) {
   const float supply = 3.0f + 0.6f * rng.uniform();
   // About N(0, 0.02): the sum of four uniforms, centred and scaled.
   const float noise = 0.02f * 1.7320508f * (rng.uniform() + rng.uniform() + rng.uniform() + rng.uniform() - 2.0f);
-  const float raw = kNewGain * truth + kNewOffset + kNewTempCoeff * (temperature - 25.0f) +
-                    0.05f * (supply - 3.3f) + noise;
+  const float raw =
+      kNewGain * truth + kNewOffset + kNewTempCoeff * (temperature - 25.0f) + 0.05f * (supply - 3.3f) + noise;
   Reading r;
   r.input[0] = raw / 10.0f;
   r.input[1] = (temperature - 25.0f) / 25.0f;

@@ -1,7 +1,7 @@
 // Sensor calibration with on-device learning: the factory model (sensor.pt2) meets a new sensor unit whose gain
 // and offset lie outside what it was trained on; 300 SGD steps of its last layer on reference readings, on the
 // board, cut the error; the learned weights are saved (two slots + CRC) and survive a reboot.
-#include "console.h"
+#include "miniml/board_io.h"
 #include "miniml/store_ram.h"
 #include "sensor.h"
 #include "sensor_law.h"
@@ -19,7 +19,7 @@ static uint8_t g_store_bytes[sensor::kStoreBytes];
 static sensor::Model model;
 
 static void run() {
-  console_begin();
+  miniml::io::begin();
 #if defined(ARDUINO)
 #if defined(ESP32)
   EEPROM.begin(512);
@@ -29,24 +29,24 @@ static void run() {
   miniml::RamStore store(g_store_bytes, sizeof(g_store_bytes));
   store.erase();
 #endif
-  console_print("miniml sensor calibration: on-device learning of the last layer\n");
+  miniml::io::print("miniml sensor calibration: on-device learning of the last layer\n");
   const float before = mean_error(model, 100);
-  console_print("mean error before: ");
-  console_float(before);
-  console_print("\n");
+  miniml::io::print("mean error before: ");
+  miniml::io::print_float(before);
+  miniml::io::print("\n");
 
   calibrate(model, 300);
   const float after = mean_error(model, 100);
-  console_print("mean error after 300 steps: ");
-  console_float(after);
-  console_print(after <= 0.5f * before ? "  (at least halved)\n" : "  (NOT halved)\n");
+  miniml::io::print("mean error after 300 steps: ");
+  miniml::io::print_float(after);
+  miniml::io::print(after <= 0.5f * before ? "  (at least halved)\n" : "  (NOT halved)\n");
 
-  console_print(model.save(store) == miniml::kStoreOk ? "saved the learned weights\n" : "save FAILED\n");
+  miniml::io::print(model.save(store) == miniml::kStoreOk ? "saved the learned weights\n" : "save FAILED\n");
   model.reset();  // a reboot: factory weights again...
-  console_print(model.load(store) == miniml::kStoreOk ? "loaded them after a reboot\n" : "load FAILED\n");
-  console_print("mean error after reboot: ");  // ...then the learned ones
-  console_float(mean_error(model, 100));
-  console_print("\n");
+  miniml::io::print(model.load(store) == miniml::kStoreOk ? "loaded them after a reboot\n" : "load FAILED\n");
+  miniml::io::print("mean error after reboot: ");  // ...then the learned ones
+  miniml::io::print_float(mean_error(model, 100));
+  miniml::io::print("\n");
 }
 
 #if defined(ARDUINO)

@@ -19,9 +19,9 @@ from ..ir import DType, Graph, Node, Placement
 from ..ops import ACTIVATIONS, KERNELS
 from ..plan import MemoryPlan
 from ..literals import float_array_body, float_literal, int_array_body
+from ..version import VERSION
 from .names import sanitize
 
-VERSION = "0.1.0"
 
 
 @dataclass
@@ -97,8 +97,8 @@ class EmitCtx:
             return io_name("output", self.g.outputs, tensor)
         off = self.plan.offsets[tensor]
         dt = self.g.tensor(tensor).dtype
-        if dt is DType.F32:
-            return f"arena_ + {off // 4}" if off else "arena_"
+        if dt is arena_dtype(self.g, self.plan):
+            return f"arena_ + {off // dt.size}" if off else "arena_"
         base = f"reinterpret_cast<{dt.ctype}*>(arena_)"
         return f"({base} + {off // dt.size})" if off else base
 
@@ -157,6 +157,14 @@ def predict_signature(g: Graph) -> str:
     return f"void predict({', '.join(params)})"
 
 
+def arena_dtype(g: Graph, plan: MemoryPlan) -> DType:
+    """The arena's element type: bytes when it holds only int8 tensors (an int8 model: no alignment
+    needed), else float (4-byte aligned for the float tensors; int8 ones are cast)."""
+    if all(g.tensor(t).dtype is DType.S8 for t in plan.offsets):
+        return DType.S8
+    return DType.F32
+
+
 def _rom_definition(r: RomArray) -> str:
     body = (
         float_array_body(r.data, r.what)
@@ -202,8 +210,10 @@ def build_parts(g: Graph, plan: MemoryPlan, name: str) -> HeaderParts:
     for t in g.tensors.values():
         parts.max_count = max(parts.max_count, t.numel)
     if plan.arena_bytes:
-        parts.members.insert(0, Member("arena_", DType.F32, (plan.arena_bytes + 3) // 4, "arena"))
-        parts.max_count = max(parts.max_count, (plan.arena_bytes + 3) // 4)
+        dt = arena_dtype(g, plan)
+        count = (plan.arena_bytes + dt.size - 1) // dt.size
+        parts.members.insert(0, Member("arena_", dt, count, "arena"))
+        parts.max_count = max(parts.max_count, count)
     return parts
 
 

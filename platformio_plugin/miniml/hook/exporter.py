@@ -92,6 +92,18 @@ def check_model_file(spec: ModelSpec) -> None:
         )
 
 
+def _failure(output: str) -> str:
+    """The exporter's error, first line first: the `miniml: error:` line names the layer; what
+    follows (its source line, the supported-op list) comes after it. Without such a line, the last
+    line (a traceback's exception); "" without output."""
+    lines = [ln.rstrip() for ln in output.strip().splitlines() if ln.strip()]
+    for i, line in enumerate(lines):
+        for prefix in ("miniml: error: ", "error: "):
+            if line.startswith(prefix):
+                return "\n".join([line[len(prefix) :], *lines[i + 1 :]])
+    return lines[-1].strip() if lines else ""
+
+
 def run_export(
     python: str,
     plugin_dir: str,
@@ -131,12 +143,8 @@ def run_export(
         text=True,
     )
     if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr + proc.stdout).strip().splitlines() if ln.strip()]
-        last = lines[-1].strip() if lines else f"exit status {proc.returncode}"
-        for prefix in ("miniml: error: ", "error: "):
-            if last.startswith(prefix):
-                last = last[len(prefix) :]
-        raise ExportError(f"{os.path.basename(spec.path)}: export failed: {last}")
+        why = _failure(proc.stderr + proc.stdout) or f"exit status {proc.returncode}"
+        raise ExportError(f"{os.path.basename(spec.path)}: export failed: {why}")
     try:
         with open(report_path, encoding="utf-8") as f:
             return json.load(f)

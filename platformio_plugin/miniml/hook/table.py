@@ -4,6 +4,7 @@ torch)."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 
@@ -65,27 +66,47 @@ def format_table(rows: Sequence[Tuple[Dict, str]]) -> List[str]:
     return out
 
 
-def check_fit(reports: Sequence[Dict], board: Board) -> Optional[str]:
-    """Raise BoardFitError when the models alone exceed the board; return a one-line summary
-    otherwise.
-    """
+def golden_bytes(report: Dict, golden: int) -> int:
+    """Flash of `golden` golden vectors: each a float input and a float output."""
+    shapes = (report.get("input_shape") or (), report.get("output_shape") or ())
+    floats = sum(math.prod(int(d) for d in shape) for shape in shapes)
+    return 4 * floats * golden
+
+
+def _hint(memory: str, int8: bool) -> str:
+    ways = ["use a smaller model"] + ([] if int8 else ["custom_miniml_quantize = int8"])
+    return ", ".join(ways) + f", or a board with more {memory}"
+
+
+def check_fit(
+    reports: Sequence[Dict], board: Board, golden: int = 0, int8: bool = False
+) -> Optional[str]:
+    """Raise BoardFitError when the models (with their golden vectors) exceed the board; return a
+    one-line summary otherwise. int8: the models are int8 already (the hint does not suggest it)."""
     if not board.ram_bytes and not board.flash_bytes:
         return None
     ram = sum(ram_needed(r) for r in reports)
-    flash = sum(int(r.get("flash_bytes") or 0) for r in reports)
+    model_flash = sum(int(r.get("flash_bytes") or 0) for r in reports)
+    vectors = sum(golden_bytes(r, golden) for r in reports)
+    flash = model_flash + vectors
     what = "model" if len(reports) == 1 else f"{len(reports)} models"
     label = board.name or "board"
     if board.ram_bytes and ram > board.ram_bytes:
         raise BoardFitError(
             f"{what} needs {ram} B RAM, board has {board.ram_bytes} B ({label}): "
-            "use a smaller model, "
-            "custom_miniml_quantize = int8, or a board with more RAM"
+            + _hint("RAM", int8)
         )
     if board.flash_bytes and flash > board.flash_bytes:
+        if vectors and model_flash <= board.flash_bytes:
+            fit = (board.flash_bytes - model_flash) // (vectors // golden)
+            raise BoardFitError(
+                f"{what} needs {flash} B flash with {golden} golden vectors ({vectors} B), board "
+                f"has {board.flash_bytes} B ({label}): {fit} golden vectors fit, "
+                f"set custom_miniml_golden = {fit} or less"
+            )
         raise BoardFitError(
-            f"{what} needs {flash} B flash, board has {board.flash_bytes} B ({label}): "
-            "use a smaller model, "
-            "custom_miniml_quantize = int8, or a board with more flash"
+            f"{what} needs {model_flash} B flash, board has {board.flash_bytes} B ({label}): "
+            + _hint("flash", int8)
         )
     parts = []
     if board.ram_bytes:

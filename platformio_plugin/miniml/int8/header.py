@@ -1,6 +1,6 @@
-"""Header extras of an int8 model: the edge constants and predict_int8(), which runs the same kernel
-calls as predict() minus the float edge conversions (the int8 edge tensors become the caller's
-buffers)."""
+"""Header extras of an int8 model: the edge constants, predict_int8() (the kernel calls of the int8
+core; the int8 edge tensors become the caller's buffers) and predict() as quantize -> predict_int8()
+-> dequantize, so the kernel calls exist once."""
 
 from __future__ import annotations
 
@@ -55,6 +55,16 @@ def extend_header(parts: HeaderParts, g: Graph, plan: Any) -> None:
             continue
         body.append(f"  // {n.name}: {n.op}" + (f" <- {n.source}" if n.source else ""))
         body.append("    " + KERNELS[n.op].emit(n, e))
+    # predict(): the float edges around predict_int8, whose int8 edge tensors are arena buffers here.
+    std = EmitCtx(g, plan, parts)
+    (quantize,) = [n for n in g.nodes if n.op == "quantize_s8"]
+    (dequantize,) = [n for n in g.nodes if n.op == "dequantize_s8"]
+    parts.predict = [
+        "    // quantize -> predict_int8 -> dequantize",
+        "    " + KERNELS[quantize.op].emit(quantize, std),
+        f"    predict_int8({std.t(xq)}, {std.t(yq)});",
+        "    " + KERNELS[dequantize.op].emit(dequantize, std),
+    ]
     parts.methods += [
         "  // The int8 core without the float edges: input is kInputSize int8 values quantised "
         "with",

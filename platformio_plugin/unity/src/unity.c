@@ -357,8 +357,7 @@ void UnityAssertNumbersWithin(UNITY_UINT delta, UNITY_INT expected, UNITY_INT ac
                               UNITY_LINE_TYPE line, UNITY_DISPLAY_STYLE_T style) {
   UNITY_UINT diff;
   if (style == UNITY_DISPLAY_STYLE_INT) {
-    diff = actual > expected ? (UNITY_UINT)actual - (UNITY_UINT)expected
-                             : (UNITY_UINT)expected - (UNITY_UINT)actual;
+    diff = actual > expected ? (UNITY_UINT)actual - (UNITY_UINT)expected : (UNITY_UINT)expected - (UNITY_UINT)actual;
   } else {
     diff = (UNITY_UINT)actual > (UNITY_UINT)expected ? (UNITY_UINT)actual - (UNITY_UINT)expected
                                                      : (UNITY_UINT)expected - (UNITY_UINT)actual;
@@ -372,8 +371,7 @@ void UnityAssertNumbersWithin(UNITY_UINT delta, UNITY_INT expected, UNITY_INT ac
 }
 
 void UnityAssertGreaterOrLessOrEqualNumber(UNITY_INT threshold, UNITY_INT actual, UNITY_COMPARISON_T compare,
-                                           const char* message, UNITY_LINE_TYPE line,
-                                           UNITY_DISPLAY_STYLE_T style) {
+                                           const char* message, UNITY_LINE_TYPE line, UNITY_DISPLAY_STYLE_T style) {
   int ok;
   int greater;
   int equal = actual == threshold;
@@ -486,8 +484,8 @@ void UnityAssertFloatsWithin(UNITY_FLOAT delta, UNITY_FLOAT expected, UNITY_FLOA
   unity_fail_end(message);
 }
 
-void UnityAssertFloatsNotWithin(UNITY_FLOAT delta, UNITY_FLOAT expected, UNITY_FLOAT actual,
-                                const char* message, UNITY_LINE_TYPE line) {
+void UnityAssertFloatsNotWithin(UNITY_FLOAT delta, UNITY_FLOAT expected, UNITY_FLOAT actual, const char* message,
+                                UNITY_LINE_TYPE line) {
   if (!unity_floats_within(delta, expected, actual)) return;
   unity_fail_begin(line);
   UNITY_PRINT_LIT(" Expected ");
@@ -499,9 +497,8 @@ void UnityAssertFloatsNotWithin(UNITY_FLOAT delta, UNITY_FLOAT expected, UNITY_F
   unity_fail_end(message);
 }
 
-void UnityAssertEqualFloatArray(UNITY_FLOAT delta, int relative, const UNITY_FLOAT* expected,
-                                const UNITY_FLOAT* actual, UNITY_UINT num_elements, const char* message,
-                                UNITY_LINE_TYPE line) {
+void UnityAssertEqualFloatArray(UNITY_FLOAT delta, int relative, const UNITY_FLOAT* expected, const UNITY_FLOAT* actual,
+                                UNITY_UINT num_elements, const char* message, UNITY_LINE_TYPE line) {
   UNITY_UINT i;
   if (expected == NULL || actual == NULL) {
     UnityAssert(expected == actual, "Expected NULL", message, line);
@@ -556,8 +553,7 @@ void UnityAssertFloatSpecial(UNITY_FLOAT actual, int kind, const char* message, 
   unity_fail_end(message);
 }
 
-void UnityAssertEqualString(const char* expected, const char* actual, const char* message,
-                            UNITY_LINE_TYPE line) {
+void UnityAssertEqualString(const char* expected, const char* actual, const char* message, UNITY_LINE_TYPE line) {
   if (expected != NULL && actual != NULL && strcmp(expected, actual) == 0) return;
   if (expected == NULL && actual == NULL) return;
   unity_fail_begin(line);

@@ -1,8 +1,9 @@
 /* MiniML's Unity-compatible test library: the macros of ThrowTheSwitch Unity (MIT) that tests use, and the same
  * output lines ("file:line:test:PASS", "...:FAIL: msg", "N Tests N Failures N Ignored", "OK"/"FAIL"), so test
  * code compiles unchanged against real Unity and PlatformIO's Unity parser reads our output (byte-identical to
- * Unity 2.6 for the common assertions, checked once by hand). Written from the public API, not copied. Output: UART0 at 115200 baud on bare AVR, putchar elsewhere (stdout on a host,
- * semihosting on Cortex-M / RISC-V with picolibc). A failed assertion longjmps out of the running test. */
+ * Unity 2.6 for the common assertions, checked once by hand). Written from the public API, not copied. Output: UART0 at
+ * 115200 baud on bare AVR, putchar elsewhere (stdout on a host, semihosting on Cortex-M / RISC-V with picolibc). A
+ * failed assertion longjmps out of the running test. */
 #ifndef MINIML_UNITY_H_
 #define MINIML_UNITY_H_
 
@@ -12,8 +13,8 @@
 #define MINIML_UNITY 1
 
 #include <setjmp.h>
-#include <stdint.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -87,21 +88,19 @@ void UnityAssertNotEqualNumber(UNITY_INT expected, UNITY_INT actual, const char*
 void UnityAssertNumbersWithin(UNITY_UINT delta, UNITY_INT expected, UNITY_INT actual, const char* message,
                               UNITY_LINE_TYPE line, UNITY_DISPLAY_STYLE_T style);
 void UnityAssertGreaterOrLessOrEqualNumber(UNITY_INT threshold, UNITY_INT actual, UNITY_COMPARISON_T compare,
-                                           const char* message, UNITY_LINE_TYPE line,
-                                           UNITY_DISPLAY_STYLE_T style);
+                                           const char* message, UNITY_LINE_TYPE line, UNITY_DISPLAY_STYLE_T style);
 void UnityAssertEqualIntArray(const void* expected, const void* actual, UNITY_UINT num_elements,
                               unsigned int element_size, const char* message, UNITY_LINE_TYPE line,
                               UNITY_DISPLAY_STYLE_T style);
 void UnityAssertFloatsWithin(UNITY_FLOAT delta, UNITY_FLOAT expected, UNITY_FLOAT actual, const char* message,
                              UNITY_LINE_TYPE line);
-void UnityAssertFloatsNotWithin(UNITY_FLOAT delta, UNITY_FLOAT expected, UNITY_FLOAT actual,
-                                const char* message, UNITY_LINE_TYPE line);
+void UnityAssertFloatsNotWithin(UNITY_FLOAT delta, UNITY_FLOAT expected, UNITY_FLOAT actual, const char* message,
+                                UNITY_LINE_TYPE line);
 /* relative != 0: each element within delta * |expected| (TEST_ASSERT_EQUAL_FLOAT_ARRAY); else within delta. */
 void UnityAssertEqualFloatArray(UNITY_FLOAT delta, int relative, const UNITY_FLOAT* expected, const UNITY_FLOAT* actual,
                                 UNITY_UINT num_elements, const char* message, UNITY_LINE_TYPE line);
 void UnityAssertFloatSpecial(UNITY_FLOAT actual, int kind, const char* message, UNITY_LINE_TYPE line);
-void UnityAssertEqualString(const char* expected, const char* actual, const char* message,
-                            UNITY_LINE_TYPE line);
+void UnityAssertEqualString(const char* expected, const char* actual, const char* message, UNITY_LINE_TYPE line);
 void UnityAssertEqualMemory(const void* expected, const void* actual, UNITY_UINT length, const char* message,
                             UNITY_LINE_TYPE line);
 
@@ -197,9 +196,8 @@ void UnityAssertEqualMemory(const void* expected, const void* actual, UNITY_UINT
 #define TEST_ASSERT_NOT_EQUAL(e, a) TEST_ASSERT_NOT_EQUAL_MESSAGE((e), (a), NULL)
 #define TEST_ASSERT_NOT_EQUAL_INT(e, a) TEST_ASSERT_NOT_EQUAL_MESSAGE((e), (a), NULL)
 
-#define UNITY_TEST_ASSERT_WITHIN(d, e, a, m, style)                                                  \
-  UnityAssertNumbersWithin((UNITY_UINT)(d), (UNITY_INT)(e), (UNITY_INT)(a), (m), UNITY_LINE(__LINE__), \
-                           (style))
+#define UNITY_TEST_ASSERT_WITHIN(d, e, a, m, style) \
+  UnityAssertNumbersWithin((UNITY_UINT)(d), (UNITY_INT)(e), (UNITY_INT)(a), (m), UNITY_LINE(__LINE__), (style))
 #define TEST_ASSERT_INT_WITHIN_MESSAGE(d, e, a, m) UNITY_TEST_ASSERT_WITHIN((d), (e), (a), (m), UNITY_DISPLAY_STYLE_INT)
 #define TEST_ASSERT_INT_WITHIN(d, e, a) TEST_ASSERT_INT_WITHIN_MESSAGE((d), (e), (a), NULL)
 #define TEST_ASSERT_INT8_WITHIN(d, e, a) TEST_ASSERT_INT_WITHIN_MESSAGE((d), (int8_t)(e), (int8_t)(a), NULL)
@@ -210,9 +208,8 @@ void UnityAssertEqualMemory(const void* expected, const void* actual, UNITY_UINT
 #define TEST_ASSERT_UINT_WITHIN(d, e, a) TEST_ASSERT_UINT_WITHIN_MESSAGE((d), (e), (a), NULL)
 #define TEST_ASSERT_UINT32_WITHIN(d, e, a) TEST_ASSERT_UINT_WITHIN_MESSAGE((d), (uint32_t)(e), (uint32_t)(a), NULL)
 
-#define UNITY_TEST_ASSERT_CMP(t, a, cmp, m, style)                                                     \
-  UnityAssertGreaterOrLessOrEqualNumber((UNITY_INT)(t), (UNITY_INT)(a), (cmp), (m), UNITY_LINE(__LINE__), \
-                                        (style))
+#define UNITY_TEST_ASSERT_CMP(t, a, cmp, m, style) \
+  UnityAssertGreaterOrLessOrEqualNumber((UNITY_INT)(t), (UNITY_INT)(a), (cmp), (m), UNITY_LINE(__LINE__), (style))
 #define TEST_ASSERT_GREATER_THAN_MESSAGE(t, a, m) \
   UNITY_TEST_ASSERT_CMP((t), (a), UNITY_GREATER_THAN, (m), UNITY_DISPLAY_STYLE_INT)
 #define TEST_ASSERT_GREATER_OR_EQUAL_MESSAGE(t, a, m) \
@@ -239,17 +236,25 @@ void UnityAssertEqualMemory(const void* expected, const void* actual, UNITY_UINT
   UNITY_TEST_ASSERT_CMP((t), (a), UNITY_GREATER_OR_EQUAL, NULL, UNITY_DISPLAY_STYLE_UINT)
 
 /* Integer arrays and memory. */
-#define UNITY_TEST_ASSERT_ARRAY(e, a, n, size, m, style) \
-  UnityAssertEqualIntArray((const void*)(e), (const void*)(a), (UNITY_UINT)(n), (size), (m), UNITY_LINE(__LINE__), (style))
-#define TEST_ASSERT_EQUAL_INT8_ARRAY_MESSAGE(e, a, n, m) UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 1, (m), UNITY_DISPLAY_STYLE_INT)
-#define TEST_ASSERT_EQUAL_INT16_ARRAY_MESSAGE(e, a, n, m) UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 2, (m), UNITY_DISPLAY_STYLE_INT)
-#define TEST_ASSERT_EQUAL_INT32_ARRAY_MESSAGE(e, a, n, m) UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 4, (m), UNITY_DISPLAY_STYLE_INT)
+#define UNITY_TEST_ASSERT_ARRAY(e, a, n, size, m, style)                                                           \
+  UnityAssertEqualIntArray((const void*)(e), (const void*)(a), (UNITY_UINT)(n), (size), (m), UNITY_LINE(__LINE__), \
+                           (style))
+#define TEST_ASSERT_EQUAL_INT8_ARRAY_MESSAGE(e, a, n, m) \
+  UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 1, (m), UNITY_DISPLAY_STYLE_INT)
+#define TEST_ASSERT_EQUAL_INT16_ARRAY_MESSAGE(e, a, n, m) \
+  UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 2, (m), UNITY_DISPLAY_STYLE_INT)
+#define TEST_ASSERT_EQUAL_INT32_ARRAY_MESSAGE(e, a, n, m) \
+  UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 4, (m), UNITY_DISPLAY_STYLE_INT)
 #define TEST_ASSERT_EQUAL_INT_ARRAY_MESSAGE(e, a, n, m) \
   UNITY_TEST_ASSERT_ARRAY((e), (a), (n), sizeof(int), (m), UNITY_DISPLAY_STYLE_INT)
-#define TEST_ASSERT_EQUAL_UINT8_ARRAY_MESSAGE(e, a, n, m) UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 1, (m), UNITY_DISPLAY_STYLE_UINT)
-#define TEST_ASSERT_EQUAL_UINT16_ARRAY_MESSAGE(e, a, n, m) UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 2, (m), UNITY_DISPLAY_STYLE_UINT)
-#define TEST_ASSERT_EQUAL_UINT32_ARRAY_MESSAGE(e, a, n, m) UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 4, (m), UNITY_DISPLAY_STYLE_UINT)
-#define TEST_ASSERT_EQUAL_HEX8_ARRAY_MESSAGE(e, a, n, m) UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 1, (m), UNITY_DISPLAY_STYLE_HEX8)
+#define TEST_ASSERT_EQUAL_UINT8_ARRAY_MESSAGE(e, a, n, m) \
+  UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 1, (m), UNITY_DISPLAY_STYLE_UINT)
+#define TEST_ASSERT_EQUAL_UINT16_ARRAY_MESSAGE(e, a, n, m) \
+  UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 2, (m), UNITY_DISPLAY_STYLE_UINT)
+#define TEST_ASSERT_EQUAL_UINT32_ARRAY_MESSAGE(e, a, n, m) \
+  UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 4, (m), UNITY_DISPLAY_STYLE_UINT)
+#define TEST_ASSERT_EQUAL_HEX8_ARRAY_MESSAGE(e, a, n, m) \
+  UNITY_TEST_ASSERT_ARRAY((e), (a), (n), 1, (m), UNITY_DISPLAY_STYLE_HEX8)
 #define TEST_ASSERT_EQUAL_INT8_ARRAY(e, a, n) TEST_ASSERT_EQUAL_INT8_ARRAY_MESSAGE((e), (a), (n), NULL)
 #define TEST_ASSERT_EQUAL_INT16_ARRAY(e, a, n) TEST_ASSERT_EQUAL_INT16_ARRAY_MESSAGE((e), (a), (n), NULL)
 #define TEST_ASSERT_EQUAL_INT32_ARRAY(e, a, n) TEST_ASSERT_EQUAL_INT32_ARRAY_MESSAGE((e), (a), (n), NULL)
@@ -271,9 +276,9 @@ void UnityAssertEqualMemory(const void* expected, const void* actual, UNITY_UINT
 #define TEST_ASSERT_FLOAT_NOT_WITHIN_MESSAGE(d, e, a, m) \
   UnityAssertFloatsNotWithin((UNITY_FLOAT)(d), (UNITY_FLOAT)(e), (UNITY_FLOAT)(a), (m), UNITY_LINE(__LINE__))
 #define TEST_ASSERT_FLOAT_NOT_WITHIN(d, e, a) TEST_ASSERT_FLOAT_NOT_WITHIN_MESSAGE((d), (e), (a), NULL)
-#define TEST_ASSERT_EQUAL_FLOAT_MESSAGE(e, a, m)                                                   \
-  UnityAssertFloatsWithin((UNITY_FLOAT)(e) * UNITY_FLOAT_PRECISION, (UNITY_FLOAT)(e), (UNITY_FLOAT)(a), \
-                          (m), UNITY_LINE(__LINE__))
+#define TEST_ASSERT_EQUAL_FLOAT_MESSAGE(e, a, m)                                                           \
+  UnityAssertFloatsWithin((UNITY_FLOAT)(e)*UNITY_FLOAT_PRECISION, (UNITY_FLOAT)(e), (UNITY_FLOAT)(a), (m), \
+                          UNITY_LINE(__LINE__))
 #define TEST_ASSERT_EQUAL_FLOAT(e, a) TEST_ASSERT_EQUAL_FLOAT_MESSAGE((e), (a), NULL)
 #define TEST_ASSERT_EQUAL_FLOAT_ARRAY_MESSAGE(e, a, n, m) \
   UnityAssertEqualFloatArray(UNITY_FLOAT_PRECISION, 1, (e), (a), (UNITY_UINT)(n), (m), UNITY_LINE(__LINE__))
@@ -284,7 +289,6 @@ void UnityAssertEqualMemory(const void* expected, const void* actual, UNITY_UINT
 #define TEST_ASSERT_FLOAT_IS_NAN(a) UnityAssertFloatSpecial((UNITY_FLOAT)(a), 0, NULL, UNITY_LINE(__LINE__))
 #define TEST_ASSERT_FLOAT_IS_NOT_NAN(a) UnityAssertFloatSpecial((UNITY_FLOAT)(a), 1, NULL, UNITY_LINE(__LINE__))
 #define TEST_ASSERT_FLOAT_IS_INF(a) UnityAssertFloatSpecial((UNITY_FLOAT)(a), 2, NULL, UNITY_LINE(__LINE__))
-#define TEST_ASSERT_FLOAT_IS_DETERMINATE(a) \
-  UnityAssertFloatSpecial((UNITY_FLOAT)(a), 3, NULL, UNITY_LINE(__LINE__))
+#define TEST_ASSERT_FLOAT_IS_DETERMINATE(a) UnityAssertFloatSpecial((UNITY_FLOAT)(a), 3, NULL, UNITY_LINE(__LINE__))
 
 #endif /* MINIML_UNITY_H_ */

@@ -15,11 +15,11 @@ void test_check_golden_passes_for_the_right_model() {
 
 void test_max_abs_error_is_the_offset() {
   g_model.offset = 0.5f;
-  TEST_ASSERT_EQUAL_FLOAT(0.5f, (miniml::testing::golden_max_abs_error<tiny::Golden, tiny::kInputSize,
-                                                                       tiny::kOutputSize>(g_model, 2)));
+  TEST_ASSERT_EQUAL_FLOAT(
+      0.5f, (miniml::testing::golden_max_abs_error<tiny::Golden, tiny::kInputSize, tiny::kOutputSize>(g_model, 2)));
   g_model.offset = 0.0f;
-  TEST_ASSERT_EQUAL_FLOAT(0.0f, (miniml::testing::golden_max_abs_error<tiny::Golden, tiny::kInputSize,
-                                                                       tiny::kOutputSize>(g_model, 2)));
+  TEST_ASSERT_EQUAL_FLOAT(
+      0.0f, (miniml::testing::golden_max_abs_error<tiny::Golden, tiny::kInputSize, tiny::kOutputSize>(g_model, 2)));
 }
 
 // tol * max(|want|, 1): relative above 1, absolute tol below.

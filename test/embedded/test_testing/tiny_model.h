@@ -32,11 +32,9 @@ struct GoldenData {
   static void run(Model& model, const float* input, float* output) { model.predict(input, output); }
 };
 template <typename Unused>
-const float GoldenData<Unused>::kInputs[kGoldenCount * kInputSize] MINIML_ROM = {1.0f, 2.0f, 3.0f,
-                                                                                 -0.5f, 0.0f, 8.0f};
+const float GoldenData<Unused>::kInputs[kGoldenCount * kInputSize] MINIML_ROM = {1.0f, 2.0f, 3.0f, -0.5f, 0.0f, 8.0f};
 template <typename Unused>
-const float GoldenData<Unused>::kOutputs[kGoldenCount * kOutputSize] MINIML_ROM = {14.25f, -4.0f,
-                                                                                   23.75f, -3.5f};
+const float GoldenData<Unused>::kOutputs[kGoldenCount * kOutputSize] MINIML_ROM = {14.25f, -4.0f, 23.75f, -3.5f};
 typedef GoldenData<> Golden;
 
 }  // namespace tiny

@@ -6,6 +6,7 @@ import subprocess
 import pytest
 import toolchains
 import torch
+import torch.nn as nn
 
 import miniml
 from harness import BUILD, INCLUDE, prepare
@@ -31,6 +32,7 @@ MODELS = {
     "mobilenet": (TinyMobileNet, (1, 1, 16, 16)),
     "mlp": (mlp, (1, 4, 4)),
     "sink": (KitchenSink, (1, 2, 8, 8)),
+    "norm": (lambda: nn.Sequential(nn.Linear(6, 8), nn.LayerNorm(8)), (1, 3, 6)),
 }
 
 

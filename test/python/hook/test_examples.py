@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -28,10 +29,11 @@ EXAMPLES = {
 }
 
 
-def _pio(example: str, *args: str) -> subprocess.CompletedProcess:
+def _pio(example: str, *args: str, project: str = "") -> subprocess.CompletedProcess:
     out = os.path.join(REPO, "build", "examples", example)
     env = dict(
         os.environ,
+        MINIML_ROOT=REPO,  # how every example finds the repository (scripts/env.sh sets it)
         PLATFORMIO_CORE_DIR=os.path.join(REPO, ".pio-core"),
         PLATFORMIO_SETTING_ENABLE_TELEMETRY="No",
         PLATFORMIO_BUILD_DIR=os.path.join(out, "build"),
@@ -40,7 +42,7 @@ def _pio(example: str, *args: str) -> subprocess.CompletedProcess:
     )
     pio = os.path.join(os.path.dirname(sys.executable), "pio")
     return subprocess.run(
-        [pio, *args, "-d", os.path.join(REPO, "examples", example)],
+        [pio, *args, "-d", project or os.path.join(REPO, "examples", example)],
         env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
@@ -79,3 +81,21 @@ def test_example_builds_runs_and_passes_its_tests(example):
     failed = {k: v for k, v in statuses.items() if v != "PASSED"}
     assert not failed, test.stdout[-4000:]
     assert test.returncode == 0
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_example_copied_to_another_folder_builds_and_passes_its_tests(example, tmp_path):
+    """An example needs nothing at ../.. (was: the library and the platforms were found there)."""
+    copy = tmp_path / "somewhere" / "my_project"
+    shutil.copytree(os.path.join(REPO, "examples", example), copy,
+                    ignore=shutil.ignore_patterns(".pio"))
+    assert "../.." not in (copy / "platformio.ini").read_text()
+    name = example + "-copy"
+    shutil.rmtree(os.path.join(REPO, "build", "examples", name), ignore_errors=True)
+    out = tmp_path / "result.json"
+    # every example on the host; the quickstart also on the simulated Uno
+    envs = ["-e", "native"] + (["-e", "sim_uno"] if example == "quickstart" else [])
+    test = _pio(name, "test", *envs, "--json-output-path", str(out), project=str(copy))
+    assert test.returncode == 0, test.stdout[-4000:] + test.stderr[-2000:]
+    cases = [c for s in json.load(open(out))["test_suites"] for c in s["test_cases"]]
+    assert cases and all(c["status"] == "PASSED" for c in cases), test.stdout[-4000:]

@@ -72,11 +72,62 @@ def test_stamp_skips_unchanged_and_reexports_on_change(tmp_path, fake_python, ca
     run_hook(FakeEnv(str(tmp_path), opts))
     assert len(fake_python.exports()) == 4
     assert fake_python.exports()[-1]["options"]["golden"] == "3"
-    os.remove(os.path.join(env.vars["BUILD_DIR"], "miniml", "sensor.h"))  # a deleted header
+    header = os.path.join(env.vars["BUILD_DIR"], "miniml", "sensor.h")
+    os.remove(header)  # a deleted header comes back from the project's shared exports
+    run_hook(FakeEnv(str(tmp_path), opts))
+    assert len(fake_python.exports()) == 4 and os.path.isfile(header)
+    shutil.rmtree(tmp_path / ".pio" / "build" / "miniml-shared")
+    os.remove(header)  # ... or is exported again
     run_hook(FakeEnv(str(tmp_path), opts))
     assert len(fake_python.exports()) == 5
     run_hook(FakeEnv(str(tmp_path), opts))  # and nothing changed since
     assert len(fake_python.exports()) == 5
+
+
+def _env_named(project, options, name, **kw) -> FakeEnv:
+    env = FakeEnv(str(project), options, **kw)
+    env.vars["PIOENV"] = name
+    env.vars["BUILD_DIR"] = os.path.join(str(project), ".pio", "build", name)
+    return env
+
+
+def test_identical_exports_are_shared_by_the_envs_of_a_project(tmp_path, fake_python, capsys):
+    options = _env(tmp_path, fake_python)._options
+    envs = [_env_named(tmp_path, options, n) for n in ("uno", "stm32", "esp32c3")]
+    for env in envs:
+        run_hook(env)
+    assert len(fake_python.exports()) == 1  # was 3: one export per env
+    headers = [open(os.path.join(e.vars["CPPPATH"][0], "sensor.h")).read() for e in envs]
+    assert headers[0] == headers[1] == headers[2] and capsys.readouterr().out.count(" shared") == 2
+    run_hook(_env_named(tmp_path, dict(options, custom_miniml_golden="2"), "golden"))
+    assert len(fake_python.exports()) == 2  # other options: its own export
+    shared = tmp_path / ".pio" / "build" / "miniml-shared"
+    assert len(os.listdir(shared)) == 2
+    run_hook(_env_named(tmp_path, dict(options, custom_miniml_golden="3"), "golden"))
+    assert len(os.listdir(shared)) == 2  # the export no env uses any more is gone
+
+
+def test_options_without_a_model_warn_by_name(tmp_path, fake_python, capsys):
+    env = run_hook(FakeEnv(str(tmp_path), {"custom_miniml_quantize": "int8",
+                                           "custom_miniml_golden": "4"}))
+    assert env.vars["CPPPATH"] == [] and fake_python.exports() == []
+    out = capsys.readouterr().out
+    assert ("[miniml] warning: custom_miniml_golden, custom_miniml_quantize set but no "
+            "custom_miniml_model: ignored") in out
+
+
+def test_failed_export_removes_the_stale_header(tmp_path, fake_python, capsys):
+    env = _env(tmp_path, fake_python)
+    run_hook(env)
+    header = os.path.join(env.vars["CPPPATH"][0], "sensor.h")
+    assert os.path.isfile(header)
+    write_pt2(str(tmp_path / "model" / "sensor.pt2"), b"FAIL unsupported op")  # a new, bad model
+    with pytest.raises(SystemExit):
+        run_hook(FakeEnv(str(tmp_path), env._options))
+    assert not os.path.exists(header)  # was: the previous model's header, still compiled in
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("[miniml] error: sensor.pt2: export failed: unsupported op aten.fake")
+    assert err[1:] == ["[miniml]   MiniML supports: linear, relu"]
 
 
 def test_model_lines_names_and_stale_headers(tmp_path, fake_python):
@@ -172,7 +223,7 @@ BAD_OPTIONS = {
     ),
     "momentum": (
         {"custom_miniml_on_device_learning": "yes", "custom_miniml_momentum": "-0.5"},
-        "custom_miniml_momentum = '-0.5' is not valid; valid: a number >= 0",
+        "custom_miniml_momentum = '-0.5' is not valid; valid: a number in [0, 1)",
     ),
     "momentum_without_learning": (
         {"custom_miniml_momentum": "0.9"},
@@ -188,7 +239,15 @@ BAD_OPTIONS = {
     ),
     "golden": (
         {"custom_miniml_golden": "two"},
-        "custom_miniml_golden = 'two' is not valid; valid: an integer >= 0",
+        "custom_miniml_golden = 'two' is not valid; valid: an integer 0..1024",
+    ),
+    "golden_too_many": (
+        {"custom_miniml_golden": "5000"},
+        "custom_miniml_golden = '5000' is not valid; valid: an integer 0..1024",
+    ),
+    "momentum_one": (
+        {"custom_miniml_on_device_learning": "yes", "custom_miniml_momentum": "1"},
+        "custom_miniml_momentum = '1' is not valid; valid: a number in [0, 1)",
     ),
     "calibration_missing": (
         {"custom_miniml_quantize": "int8", "custom_miniml_calibration": "nope.npy"},
@@ -341,3 +400,28 @@ def test_hook_imports_no_torch():
         "sys.exit(1 if 'torch' in sys.modules else 0)" % os.path.join(REPO, "platformio_plugin")
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_golden_vectors_count_in_the_flash_fit(tmp_path, fake_python, capsys):
+    # The fake report: flash = 10 * file size, input [1, 4], output [1, 2]: 24 B per golden vector.
+    size = os.path.getsize(write_pt2(str(tmp_path / "model" / "sensor.pt2")))
+    board = dict(board="uno", ram=10**6, flash=10 * size + 24 * 10 + 5)
+    run_hook(_env(tmp_path, fake_python, {"custom_miniml_golden": "10"}, **board))
+    assert f"{10 * size + 240} of {10 * size + 245} B flash" in capsys.readouterr().out
+    line = _fail(_env(tmp_path, fake_python, {"custom_miniml_golden": "11"}, **board), capsys)
+    assert line == (  # was: no error, the link failed later
+        f"[miniml] error: model needs {10 * size + 264} B flash with 11 golden vectors (264 B), "
+        f"board has {10 * size + 245} B (uno): 10 golden vectors fit, "
+        "set custom_miniml_golden = 10 or less"
+    )
+
+
+@pytest.mark.parametrize("memory", ["RAM", "flash"])
+def test_does_not_fit_hint_never_suggests_int8_when_int8_is_on(memory, tmp_path, fake_python, capsys):
+    size = os.path.getsize(write_pt2(str(tmp_path / "model" / "sensor.pt2")))
+    board = dict(board="uno", ram=size - 1, flash=10**6) if memory == "RAM" else dict(
+        board="uno", ram=10**6, flash=10 * size - 1)
+    line = _fail(_env(tmp_path, fake_python, **board), capsys)
+    assert "custom_miniml_quantize = int8" in line
+    line = _fail(_env(tmp_path, fake_python, {"custom_miniml_quantize": "int8"}, **board), capsys)
+    assert line.endswith(f"use a smaller model, or a board with more {memory}"), line

@@ -13,7 +13,7 @@ import sys
 import zipfile
 
 import pytest
-from hook_support import FakeEnv, run_hook, save_mlp_pt2
+from hook_support import UNO_FLASH, UNO_RAM, FakeEnv, run_hook, save_mlp_pt2
 
 
 def _fail(env, capsys) -> str:
@@ -35,8 +35,8 @@ def test_real_export_table_matches_report(tmp_path, capsys):
                 "custom_miniml_python": sys.executable,
             },
             board="uno",
-            ram=2048,
-            flash=32256,
+            ram=UNO_RAM,
+            flash=UNO_FLASH,
         )
     )
     out_dir = env.vars["CPPPATH"][0]
@@ -54,11 +54,38 @@ def test_real_export_table_matches_report(tmp_path, capsys):
         "-",
         f"{report['macs']:,}",
     ]
-    ram, flash = report["ram_bytes"], report["flash_bytes"]
+    ram, flash = report["ram_bytes"], report["flash_bytes"] + 2 * 4 * (4 + 3)  # + 2 golden vectors
     assert (
-        f"[miniml] board uno: models use {ram} of 2048 B RAM ({100.0 * ram / 2048:.0f}%), "
-        f"{flash} of 32256 B flash ({100.0 * flash / 32256:.0f}%)"
+        f"[miniml] board uno: models use {ram} of {UNO_RAM} B RAM ({100.0 * ram / UNO_RAM:.0f}%), "
+        f"{flash} of {UNO_FLASH} B flash ({100.0 * flash / UNO_FLASH:.0f}%)"
     ) in lines
+
+
+def test_unsupported_layer_names_the_layer_before_the_supported_list(tmp_path, capsys):
+    torch = pytest.importorskip("torch")
+
+    class Running(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = torch.nn.Linear(4, 4)
+
+        def forward(self, x):
+            return torch.cumsum(self.body(x), 1)
+
+    program = torch.export.export(Running().eval(), (torch.randn(1, 4),))
+    torch.export.save(program, str(tmp_path / "running.pt2"))
+    env = FakeEnv(
+        str(tmp_path), {"custom_miniml_model": "running.pt2", "custom_miniml_python": sys.executable}
+    )
+    with pytest.raises(SystemExit):
+        run_hook(env)
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    # was: only the last line, the supported-op list, without the layer
+    assert err[0].startswith(
+        "[miniml] error: running.pt2: export failed: unsupported op aten.cumsum.default (node 'cumsum'"
+    ), err
+    assert err[-1].startswith("[miniml]   MiniML supports: ") and "linear" in err[-1]
+    assert not os.path.exists(tmp_path / ".pio" / "build" / "test" / "miniml" / "running.h")
 
 
 def test_reject_corrupt_pt2_archive(tmp_path, capsys):
@@ -78,20 +105,20 @@ def test_reject_corrupt_pt2_archive(tmp_path, capsys):
 
 
 def test_reject_model_too_big_for_the_uno(tmp_path, capsys):
-    # Hidden layer of 600 floats: a 2400 B arena alone, more than the Uno's 2048 B of SRAM.
+    # Hidden layer of 600 floats: a 2400 B arena alone, more than the Uno's SRAM.
     save_mlp_pt2(str(tmp_path / "wide.pt2"), in_features=4, hidden=600, out_features=2)
     line = _fail(
         FakeEnv(
             str(tmp_path),
             {"custom_miniml_model": "wide.pt2", "custom_miniml_python": sys.executable},
             board="uno",
-            ram=2048,
-            flash=32256,
+            ram=UNO_RAM,
+            flash=UNO_FLASH,
         ),
         capsys,
     )
     report = json.load(open(tmp_path / ".pio" / "build" / "test" / "miniml" / "wide.report.json"))
     assert report["ram_bytes"] >= 600 * 4
     assert line.startswith(
-        f"[miniml] error: model needs {report['ram_bytes']} B RAM, board has 2048 B (uno): "
+        f"[miniml] error: model needs {report['ram_bytes']} B RAM, board has {UNO_RAM} B (uno): "
     )

@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 import pytest
-from hook_support import REPO, save_mlp_pt2
+from hook_support import REPO, UNO_RAM, save_mlp_pt2
 
 pytestmark = pytest.mark.pio
 
@@ -176,16 +176,17 @@ def test_pio_run_exports_once_and_links_two_files(project):
     proc = _pio(project, "run", "-e", "native", "-e", "sim_uno")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = _miniml_lines(proc)
-    # One export per env (each env has its own build folder), each followed by the table and, on a
-    # board, the fit.
-    assert sum("exporting model/mlp.pt2 -> mlp.h" in ln for ln in lines) == 2, lines
+    # One export for both envs (same model, same options): the second env reuses it ("shared");
+    # each env prints the table and, on a board, the fit.
+    assert sum("exporting model/mlp.pt2 -> mlp.h" in ln for ln in lines) == 1, lines
+    assert any(ln.startswith("[miniml] mlp ") and ln.endswith("shared") for ln in lines), lines
     report = json.load(
         open(os.path.join(project, ".pio", "build", "sim_uno", "miniml", "mlp.report.json"))
     )
     row = next(ln for ln in lines if ln.startswith("[miniml] mlp ") and "exported" in ln)
     assert row.split()[2:4] == [f"{report['flash_bytes']:,}", f"{report['ram_bytes']:,}"]
     assert any(
-        f"[miniml] board miniml_uno: models use {report['ram_bytes']} of 2048 B RAM" in ln
+        f"[miniml] board miniml_uno: models use {report['ram_bytes']} of {UNO_RAM} B RAM" in ln
         for ln in lines
     )
     assert os.path.isfile(os.path.join(project, ".pio", "build", "sim_uno", "firmware.elf"))
@@ -213,7 +214,7 @@ def test_pio_run_fails_when_the_model_does_not_fit_the_uno(tmp_path, project):
         open(os.path.join(root, ".pio", "build", "sim_uno", "miniml", "wide.report.json"))
     )
     want = (
-        f"[miniml] error: model needs {report['ram_bytes']} B RAM, board has 2048 B (miniml_uno): "
+        f"[miniml] error: model needs {report['ram_bytes']} B RAM, board has {UNO_RAM} B (miniml_uno): "
     )
     assert any(ln.startswith(want) for ln in proc.stderr.splitlines()), proc.stderr[-2000:]
     assert not os.path.exists(os.path.join(root, ".pio", "build", "sim_uno", "firmware.elf"))

@@ -43,7 +43,7 @@ BOARDS = {
     ),
     "rv32imc": (
         ["riscv64-unknown-elf-gcc", *toolchains.ARCH["rv32imc"][1:], "-misa-spec=2.2", "-Os",
-         *toolchains.PICOLIBC_SEMIHOST, toolchains.MEMORY["esp32c3_small"]],
+         *toolchains.PICOLIBC_SEMIHOST, toolchains.MEMORY["esp32c3"]],
         [],
         "minstret",
     ),

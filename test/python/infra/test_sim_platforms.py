@@ -22,21 +22,11 @@ BOARDS = {
                     ["-ffp-contract=off", "-march=rv32imc", "-mabi=ilp32", "-fno-rtti"]),
 }
 MAIN = r"""
-#include <stdint.h>
-#if defined(__AVR__)
-#include <avr/io.h>
-static void put(char c) { while (!(UCSR0A & (1 << UDRE0))) {} UDR0 = (uint8_t)c; }
-#else
-#include <stdio.h>
-static void put(char c) { putchar(c); }
-#endif
+#include "miniml/board_io.h"
 volatile int exit_code = EXIT_CODE;
 int main() {
-#if defined(__AVR__)
-  UBRR0 = 8; UCSR0B = (1 << TXEN0);
-#endif
-  const char* s = "hello from " BOARD_NAME "\n";
-  while (*s) put(*s++);
+  miniml::io::begin();
+  miniml::io::print("hello from " BOARD_NAME "\n");
   return exit_code;
 }
 """
@@ -50,7 +40,7 @@ def _project(tmp_path: Path, env: str, exit_code: int) -> Path:
     ini = "[env:%s]\nplatform = symlink://%s\n" % (env, PLATFORMS / platform)
     if board:
         ini += "board = %s\n" % board
-    ini += "build_flags = -DEXIT_CODE=%d -DBOARD_NAME='\"%s\"'\n" % (exit_code, env)
+    ini += "build_flags = -DEXIT_CODE=%d -DBOARD_NAME='\"%s\"' -I%s\n" % (exit_code, env, REPO / "include")
     (proj / "platformio.ini").write_text(ini)
     return proj
 

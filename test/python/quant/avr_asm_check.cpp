@@ -1,23 +1,33 @@
 // AVR asm kernels (core_fixedpoint.h requantisation, core_dot.h dot_s8/dot_rows_s8/dot_window_s8, Rom and
 // Ram) against int64 / plain-loop references on random and edge operands; prints the mismatch counts
 // "RESULT a b c d e END". Built at several optimisation levels by test_avr_asm.py and run in simavr.
-#include <avr/io.h>
 #include <avr/pgmspace.h>
-#include <avr/sleep.h>
-#include <avr/interrupt.h>
-#include "miniml/core_fixedpoint.h"
+
+#include "miniml/board_io.h"
 #include "miniml/core_dot.h"
+#include "miniml/core_fixedpoint.h"
 #include "wdata.h"
-static void put(char c) { while (!(UCSR0A & (1 << UDRE0))) {} UDR0 = c; }
-static void put_dec(uint32_t v) { char b[11]; int8_t n = 0; do { b[n++] = '0' + v % 10; v /= 10; } while (v); while (n) put(b[--n]); }
-static void puts_(const char* s) { while (*s) put(*s++); }
+using miniml::io::print_uint;
+using miniml::io::put;
 static uint32_t st = 2463534242u;
-static uint32_t rnd() { st ^= st << 13; st ^= st >> 17; st ^= st << 5; return st; }
+static uint32_t rnd() {
+  st ^= st << 13;
+  st ^= st >> 17;
+  st ^= st << 5;
+  return st;
+}
 static int32_t rval() {
-  uint32_t r = rnd(); uint8_t k = rnd() % 33; int32_t v = k == 32 ? 0 : (int32_t)(r >> k);
+  uint32_t r = rnd();
+  uint8_t k = rnd() % 33;
+  int32_t v = k == 32 ? 0 : (int32_t)(r >> k);
   if (rnd() & 1) v = -v;
   uint8_t e = rnd() % 16;
-  if (e == 0) v = INT32_MIN; else if (e == 1) v = INT32_MAX; else if (e == 2) v = (int32_t)rnd();
+  if (e == 0)
+    v = INT32_MIN;
+  else if (e == 1)
+    v = INT32_MAX;
+  else if (e == 2)
+    v = (int32_t)rnd();
   return v;
 }
 static int32_t ref_srdhm(int32_t a, int32_t b) {
@@ -34,11 +44,13 @@ static int32_t ref_rdbpot(int32_t x, int8_t exponent) {
 }
 static int8_t act[1200];
 int main() {
-  UBRR0H = 0; UBRR0L = 8; UCSR0B = (1 << TXEN0); UCSR0C = (1 << UCSZ01) | (1 << UCSZ00);
+  miniml::io::begin();
   uint32_t bad5 = 0, bad1 = 0, bad2 = 0, bad3 = 0, bad4 = 0;
-  const int32_t edge[] = {0, 1, -1, INT32_MAX, INT32_MIN, INT32_C(1) << 30, -(INT32_C(1) << 30), 65536, -65536, 65535, -65535, 255, -256, 0x40000000, (int32_t)0xC0000001};
-  for (uint8_t i = 0; i < 15; ++i) for (uint8_t j = 0; j < 15; ++j)
-    if (miniml::saturating_rounding_doubling_high_mul(edge[i], edge[j]) != ref_srdhm(edge[i], edge[j])) ++bad1;
+  const int32_t edge[] = {0,      1,     -1,     INT32_MAX, INT32_MIN, INT32_C(1) << 30, -(INT32_C(1) << 30), 65536,
+                          -65536, 65535, -65535, 255,       -256,      0x40000000,       (int32_t)0xC0000001};
+  for (uint8_t i = 0; i < 15; ++i)
+    for (uint8_t j = 0; j < 15; ++j)
+      if (miniml::saturating_rounding_doubling_high_mul(edge[i], edge[j]) != ref_srdhm(edge[i], edge[j])) ++bad1;
   for (uint16_t it = 0; it < 6000; ++it) {
     int32_t a = rval(), b = rval();
     if (it & 1) b = (int32_t)((rnd() >> 1) | 0x40000000u);
@@ -46,17 +58,29 @@ int main() {
     int8_t e = rnd() % 32;
     if (miniml::rounding_divide_by_pot(a, e) != ref_rdbpot(a, e)) ++bad2;
     int8_t sh = (int8_t)(rnd() % 32) - 31;
-    if ((rnd() & 7) == 0) { sh = rnd() % 4; a = (int32_t)(a >> 4); }
+    if ((rnd() & 7) == 0) {
+      sh = rnd() % 4;
+      a = (int32_t)(a >> 4);
+    }
     if (it & 2) b = -b;
-    if (it % 97 == 0) { a = INT32_MIN; b = INT32_MIN; sh = -(int8_t)(rnd() % 31); }
+    if (it % 97 == 0) {
+      a = INT32_MIN;
+      b = INT32_MIN;
+      sh = -(int8_t)(rnd() % 31);
+    }
     const int8_t left = sh > 0 ? sh : 0, right = sh > 0 ? 0 : -sh;
     const int32_t want = ref_rdbpot(ref_srdhm((int32_t)((uint32_t)a << left), b), right);
     if (miniml::multiply_by_quantized_multiplier(a, b, sh) != want) ++bad5;
   }
-  for (uint8_t i = 0; i < 15; ++i) for (int8_t e = 0; e < 32; ++e)
-    if (miniml::rounding_divide_by_pot(edge[i], e) != ref_rdbpot(edge[i], e)) ++bad2;
-  for (uint16_t i = 0; i < 1200; ++i) { act[i] = (int8_t)rnd(); }
-  for (uint16_t i = 0; i < 40; ++i) { act[i] = -128; }
+  for (uint8_t i = 0; i < 15; ++i)
+    for (int8_t e = 0; e < 32; ++e)
+      if (miniml::rounding_divide_by_pot(edge[i], e) != ref_rdbpot(edge[i], e)) ++bad2;
+  for (uint16_t i = 0; i < 1200; ++i) {
+    act[i] = (int8_t)rnd();
+  }
+  for (uint16_t i = 0; i < 40; ++i) {
+    act[i] = -128;
+  }
   for (uint16_t it = 0; it < 300; ++it) {
     uint16_t n = it < 20 ? it : (it < 40 ? 1100 + it : rnd() % 300);
     uint16_t oa = it < 40 ? 0 : rnd() % 100, ob = it < 40 ? 0 : rnd() % 100;
@@ -70,28 +94,54 @@ int main() {
     if (miniml::detail::dot_s8<miniml::Ram>(act + oa, act + ob, n, acc) != refr) ++bad4;
     {
       uint16_t run = rnd() % 6, rows = rnd() % 5, as = run + rnd() % 9, bs = run + rnd() % 3;
-      if (it < 20) { run = 1 + it % 5; rows = 1 + it % 4; as = run; bs = run; }
-      int32_t r1 = acc, r2 = acc;
-      for (uint16_t r = 0; r < rows; ++r) for (uint16_t k = 0; k < run; ++k) {
-        r1 += (int16_t)act[oa + r * as + k] * (int16_t)(int8_t)pgm_read_byte(&kW[ob + r * bs + k]);
-        r2 += (int16_t)act[oa + r * as + k] * (int16_t)act[ob + r * bs + k];
+      if (it < 20) {
+        run = 1 + it % 5;
+        rows = 1 + it % 4;
+        as = run;
+        bs = run;
       }
+      int32_t r1 = acc, r2 = acc;
+      for (uint16_t r = 0; r < rows; ++r)
+        for (uint16_t k = 0; k < run; ++k) {
+          r1 += (int16_t)act[oa + r * as + k] * (int16_t)(int8_t)pgm_read_byte(&kW[ob + r * bs + k]);
+          r2 += (int16_t)act[oa + r * as + k] * (int16_t)act[ob + r * bs + k];
+        }
       {
         uint16_t ch = 1 + rnd() % 4, ac = as * rows + rnd() % 7, bc = bs * rows + rnd() % 3;
-        if (it < 20) { ac = as * rows; bc = bs * rows; }
-        if (it % 50 == 7) { ac = as * rows + 300; }
-        int32_t w1 = acc, w2 = acc;
-        for (uint16_t q = 0; q < ch; ++q) for (uint16_t r = 0; r < rows; ++r) for (uint16_t k = 0; k < run; ++k) {
-          w1 += (int16_t)act[oa + q * ac + r * as + k] * (int16_t)(int8_t)pgm_read_byte(&kW[ob + q * bc + r * bs + k]);
-          w2 += (int16_t)act[oa + q * ac + r * as + k] * (int16_t)act[ob + q * bc + r * bs + k];
+        if (it < 20) {
+          ac = as * rows;
+          bc = bs * rows;
         }
-        if (miniml::detail::dot_window_s8<miniml::Rom>(act + oa, as, ac, kW + ob, bs, bc, run, rows, ch, acc) != w1) ++bad3;
-        if (miniml::detail::dot_window_s8<miniml::Ram>(act + oa, as, ac, act + ob, bs, bc, run, rows, ch, acc) != w2) ++bad4;
+        if (it % 50 == 7) {
+          ac = as * rows + 300;
+        }
+        int32_t w1 = acc, w2 = acc;
+        for (uint16_t q = 0; q < ch; ++q)
+          for (uint16_t r = 0; r < rows; ++r)
+            for (uint16_t k = 0; k < run; ++k) {
+              w1 += (int16_t)act[oa + q * ac + r * as + k] *
+                    (int16_t)(int8_t)pgm_read_byte(&kW[ob + q * bc + r * bs + k]);
+              w2 += (int16_t)act[oa + q * ac + r * as + k] * (int16_t)act[ob + q * bc + r * bs + k];
+            }
+        if (miniml::detail::dot_window_s8<miniml::Rom>(act + oa, as, ac, kW + ob, bs, bc, run, rows, ch, acc) != w1)
+          ++bad3;
+        if (miniml::detail::dot_window_s8<miniml::Ram>(act + oa, as, ac, act + ob, bs, bc, run, rows, ch, acc) != w2)
+          ++bad4;
       }
       if (miniml::detail::dot_rows_s8<miniml::Rom>(act + oa, as, kW + ob, bs, run, rows, acc) != r1) ++bad3;
       if (miniml::detail::dot_rows_s8<miniml::Ram>(act + oa, as, act + ob, bs, run, rows, acc) != r2) ++bad4;
     }
   }
-  puts_("RESULT "); put_dec(bad1); put(' '); put_dec(bad2); put(' '); put_dec(bad3); put(' '); put_dec(bad4); put(' '); put_dec(bad5); puts_(" END\n");
-  cli(); sleep_cpu();
+  miniml::io::print("RESULT ");
+  print_uint(bad1);
+  put(' ');
+  print_uint(bad2);
+  put(' ');
+  print_uint(bad3);
+  put(' ');
+  print_uint(bad4);
+  put(' ');
+  print_uint(bad5);
+  miniml::io::print(" END\n");
+  return miniml::io::finish(0);
 }

@@ -5,6 +5,7 @@
 #include "miniml/op_conv_s8.h"
 #include "miniml/op_elementwise_s8.h"
 #include "miniml/op_linear_s8.h"
+#include "miniml/op_norm_s8.h"
 #include "miniml/op_pool_s8.h"
 #include "miniml/op_quantize.h"
 
@@ -16,6 +17,7 @@ struct Params {
   static const int32_t kBias[2] MINIML_ROM;
   static const int32_t kMultiplier[2] MINIML_ROM;
   static const int8_t kShift[2] MINIML_ROM;
+  static const float kGamma[4] MINIML_ROM;
 };
 template <class Mem>
 const int8_t Params<Mem>::kWeight[2 * 3 * 3 * 3] MINIML_ROM = {1, -2, 3, 4, -5, 6, 7, -8, 9};
@@ -25,20 +27,22 @@ template <class Mem>
 const int32_t Params<Mem>::kMultiplier[2] MINIML_ROM = {1073741824, 1500000000};
 template <class Mem>
 const int8_t Params<Mem>::kShift[2] MINIML_ROM = {-3, 1};
+template <class Mem>
+const float Params<Mem>::kGamma[4] MINIML_ROM = {40.0f, -20.0f, 10.0f, 5.0f};
 
 template <class Mem>
 int32_t run_all(int8_t* a, int8_t* b, float* f) {
   typedef Params<Mem> P;
   miniml::linear_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, 3, -128, 127, 27, 2, b);
-  miniml::conv2d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 5, 5, 2, 3,
-                         3, 1, 1, 1, 1, 1, 1, 1, b);
-  miniml::conv1d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 9, 2, 3, 2,
-                         1, 1, 1, b);
+  miniml::conv2d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 5, 5, 2, 3, 3, 1, 1,
+                         1, 1, 1, 1, 1, b);
+  miniml::conv1d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 9, 2, 3, 2, 1, 1, 1,
+                         b);
   // Output size given: torch's padding='same' with an even kernel (one more padding at the end).
-  miniml::conv2d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 4, 4, 2, 2,
-                         2, 1, 1, 0, 0, 1, 1, 1, 4, 4, b);
-  miniml::conv1d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 9, 2, 4, 1,
-                         1, 1, 1, 9, b);
+  miniml::conv2d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 4, 4, 2, 2, 2, 1, 1,
+                         0, 0, 1, 1, 1, 4, 4, b);
+  miniml::conv1d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 9, 2, 4, 1, 1, 1, 1,
+                         9, b);
   miniml::max_pool2d_s8(a, 2, 4, 4, 2, 2, 2, 2, 0, 0, -128, 127, b);
   miniml::avg_pool2d_s8(a, 2, 4, 4, 3, 3, 1, 1, 1, 1, -128, 127, b);
   miniml::max_pool1d_s8(a, 2, 8, 2, 2, 0, -128, 127, b);
@@ -46,6 +50,7 @@ int32_t run_all(int8_t* a, int8_t* b, float* f) {
   miniml::add_s8(a, a + 8, 8, 1, 1073741824, -1, 2, 1073741824, -1, 1500000000, -19, 0, -128, 127, b);
   miniml::mul_s8(a, a + 8, 8, 1, 2, 1500000000, -7, 0, -128, 127, b);
   miniml::clamp_s8(a, 8, 0, 127, b);
+  miniml::layer_norm_s8<Mem>(a, P::kGamma, P::kGamma, b, 2, 4, -3, 1e-4f, 0.01f, 1e-5f, 5);
   miniml::quantize_s8(f, 4, 0.05f, 3, b);
   miniml::dequantize_s8(a, 4, 0.05f, 3, f);
   return miniml::multiply_by_quantized_multiplier(b[0], 1073741824, -2);
@@ -57,9 +62,7 @@ int8_t g_a[128];
 int8_t g_b[128];
 float g_f[4];
 
-int32_t miniml_instantiate_s8() {
-  return run_all<miniml::Rom>(g_a, g_b, g_f) + run_all<miniml::Ram>(g_a, g_b, g_f);
-}
+int32_t miniml_instantiate_s8() { return run_all<miniml::Rom>(g_a, g_b, g_f) + run_all<miniml::Ram>(g_a, g_b, g_f); }
 
 #if defined(MINIML_MAIN)
 // Exit status 0 when the target's dot_s8 (SMLAD path on a Cortex-M4) equals the plain loop on every length

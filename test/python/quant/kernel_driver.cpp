@@ -75,8 +75,7 @@ int main() {
     int8_t* y = read_array<int8_t>(0);
     y = static_cast<int8_t*>(realloc(y, static_cast<size_t>(out)));
     miniml::linear_s8<miniml::Rom>(x, w, b, m, s, static_cast<int32_t>(ozp), static_cast<int32_t>(lo),
-                                   static_cast<int32_t>(hi), static_cast<index_t>(in),
-                                   static_cast<index_t>(out), y);
+                                   static_cast<int32_t>(hi), static_cast<index_t>(in), static_cast<index_t>(out), y);
     print_s8(y, out);
   } else if (!strcmp(op, "conv2d")) {
     long p[17];
@@ -92,19 +91,17 @@ int main() {
     int8_t* y = static_cast<int8_t*>(malloc(static_cast<size_t>(oc * oh * ow)));
     if (h == 1 && kh == 1 && sh == 1 && ph == 0 && dh == 1) {
       miniml::conv1d_s8<miniml::Ram>(x, wt, b, m, s, static_cast<int32_t>(p[13]), static_cast<int32_t>(p[14]),
-                                     static_cast<int32_t>(p[15]), static_cast<int32_t>(p[16]),
-                                     static_cast<index_t>(c), static_cast<index_t>(w),
-                                     static_cast<index_t>(oc), static_cast<index_t>(kw),
-                                     static_cast<index_t>(sw), static_cast<index_t>(pw),
-                                     static_cast<index_t>(dw), static_cast<index_t>(g), y);
+                                     static_cast<int32_t>(p[15]), static_cast<int32_t>(p[16]), static_cast<index_t>(c),
+                                     static_cast<index_t>(w), static_cast<index_t>(oc), static_cast<index_t>(kw),
+                                     static_cast<index_t>(sw), static_cast<index_t>(pw), static_cast<index_t>(dw),
+                                     static_cast<index_t>(g), y);
     } else {
-      miniml::conv2d_s8<miniml::Rom>(
-          x, wt, b, m, s, static_cast<int32_t>(p[13]), static_cast<int32_t>(p[14]),
-          static_cast<int32_t>(p[15]), static_cast<int32_t>(p[16]), static_cast<index_t>(c),
-          static_cast<index_t>(h), static_cast<index_t>(w), static_cast<index_t>(oc),
-          static_cast<index_t>(kh), static_cast<index_t>(kw), static_cast<index_t>(sh),
-          static_cast<index_t>(sw), static_cast<index_t>(ph), static_cast<index_t>(pw),
-          static_cast<index_t>(dh), static_cast<index_t>(dw), static_cast<index_t>(g), y);
+      miniml::conv2d_s8<miniml::Rom>(x, wt, b, m, s, static_cast<int32_t>(p[13]), static_cast<int32_t>(p[14]),
+                                     static_cast<int32_t>(p[15]), static_cast<int32_t>(p[16]), static_cast<index_t>(c),
+                                     static_cast<index_t>(h), static_cast<index_t>(w), static_cast<index_t>(oc),
+                                     static_cast<index_t>(kh), static_cast<index_t>(kw), static_cast<index_t>(sh),
+                                     static_cast<index_t>(sw), static_cast<index_t>(ph), static_cast<index_t>(pw),
+                                     static_cast<index_t>(dh), static_cast<index_t>(dw), static_cast<index_t>(g), y);
     }
     print_s8(y, oc * oh * ow);
   } else if (!strcmp(op, "maxpool2d") || !strcmp(op, "avgpool2d")) {
@@ -163,16 +160,14 @@ int main() {
     int8_t* y = static_cast<int8_t*>(malloc(static_cast<size_t>(c * inner)));
     const index_t ci = static_cast<index_t>(c), ii = static_cast<index_t>(inner);
     if (op[0] == 'a') {
-      miniml::add_channel_s8(
-          a, b, ci, ii, static_cast<int32_t>(p[2]), static_cast<int32_t>(p[3]), static_cast<int8_t>(p[4]),
-          static_cast<int32_t>(p[5]), static_cast<int32_t>(p[6]), static_cast<int8_t>(p[7]),
-          static_cast<int32_t>(p[8]), static_cast<int8_t>(p[9]), static_cast<int32_t>(p[10]),
-          static_cast<int32_t>(p[11]), static_cast<int32_t>(p[12]), y);
+      miniml::add_channel_s8(a, b, ci, ii, static_cast<int32_t>(p[2]), static_cast<int32_t>(p[3]),
+                             static_cast<int8_t>(p[4]), static_cast<int32_t>(p[5]), static_cast<int32_t>(p[6]),
+                             static_cast<int8_t>(p[7]), static_cast<int32_t>(p[8]), static_cast<int8_t>(p[9]),
+                             static_cast<int32_t>(p[10]), static_cast<int32_t>(p[11]), static_cast<int32_t>(p[12]), y);
     } else {
       miniml::mul_channel_s8(a, b, ci, ii, static_cast<int32_t>(p[2]), static_cast<int32_t>(p[3]),
-                             static_cast<int32_t>(p[4]), static_cast<int8_t>(p[5]),
-                             static_cast<int32_t>(p[6]), static_cast<int32_t>(p[7]),
-                             static_cast<int32_t>(p[8]), y);
+                             static_cast<int32_t>(p[4]), static_cast<int8_t>(p[5]), static_cast<int32_t>(p[6]),
+                             static_cast<int32_t>(p[7]), static_cast<int32_t>(p[8]), y);
     }
     print_s8(y, c * inner);
   } else if (!strcmp(op, "concat_part")) {
@@ -181,10 +176,9 @@ int main() {
     const long outer = p[0], part = p[1], total = p[2];
     int8_t* x = read_array<int8_t>(outer * part);
     int8_t* y = static_cast<int8_t*>(calloc(static_cast<size_t>(outer * total), 1));
-    miniml::concat_part_s8(x, y, static_cast<index_t>(outer), static_cast<index_t>(part),
-                           static_cast<index_t>(total), static_cast<index_t>(p[3]),
-                           static_cast<int32_t>(p[4]), static_cast<int32_t>(p[5]), static_cast<int8_t>(p[6]),
-                           static_cast<int32_t>(p[7]));
+    miniml::concat_part_s8(x, y, static_cast<index_t>(outer), static_cast<index_t>(part), static_cast<index_t>(total),
+                           static_cast<index_t>(p[3]), static_cast<int32_t>(p[4]), static_cast<int32_t>(p[5]),
+                           static_cast<int8_t>(p[6]), static_cast<int32_t>(p[7]));
     print_s8(y, outer * total);
   } else if (!strcmp(op, "clamp")) {
     const long n = next(), lo = next(), hi = next();

@@ -100,39 +100,25 @@ def test_digits_int8_accuracy(digits):
 FIRMWARE = r"""
 // Runs the int8 digits CNN on test digits kept in flash; prints every int8 output byte (hex),
 // then the SRAM used by .data + .bss and the deepest stack reached (stack painting), then stops.
-#include <avr/io.h>
 #include <avr/pgmspace.h>
-#include <avr/sleep.h>
-#include <avr/interrupt.h>
+#include "miniml/board_io.h"
 #include "digits.h"
 #include "samples.h"
 
 extern uint8_t __heap_start;
 extern uint8_t __data_start;
 
-static void put(char c) {
-  while (!(UCSR0A & (1 << UDRE0))) {}
-  UDR0 = c;
-}
+using miniml::io::put;
 static void put_hex(uint8_t v) {
   const char* h = "0123456789abcdef";
   put(h[v >> 4]);
   put(h[v & 15]);
 }
-static void put_dec(uint16_t v) {
-  char b[6];
-  int8_t n = 0;
-  do { b[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v);
-  while (n) put(b[--n]);
-}
 
 static digits::Model model;
 
 int main() {
-  UBRR0H = 0;
-  UBRR0L = 8;  // 115200 baud at 16 MHz
-  UCSR0B = (1 << TXEN0);
-  UCSR0C = (1 << UCSZ01) | (1 << UCSZ00);
+  miniml::io::begin();
   // Paint the free SRAM between the end of .bss and the current stack with a pattern.
   uint8_t* sp = reinterpret_cast<uint8_t*>(SP);
   for (uint8_t* p = &__heap_start; p < sp - 8; ++p) *p = 0xA5;
@@ -148,12 +134,10 @@ int main() {
   }
   uint8_t* p = &__heap_start;
   while (p < reinterpret_cast<uint8_t*>(RAMEND) && *p == 0xA5) ++p;
-  put('S'); put_dec(static_cast<uint16_t>(&__heap_start - &__data_start));
-  put(' '); put_dec(static_cast<uint16_t>(RAMEND + 1 - reinterpret_cast<uint16_t>(p)));
+  put('S'); miniml::io::print_uint(static_cast<uint16_t>(&__heap_start - &__data_start));
+  put(' '); miniml::io::print_uint(static_cast<uint16_t>(RAMEND + 1 - reinterpret_cast<uint16_t>(p)));
   put('\n');
-  cli();
-  sleep_cpu();
-  return 0;
+  return miniml::io::finish(0);
 }
 """
 

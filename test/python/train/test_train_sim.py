@@ -37,7 +37,7 @@ def _firmware(case_id, loss, xs, ts, labels):
     )
     call = "model.learn(x, t)" if loss == "mse" else "model.learn(x, static_cast<uint16_t>(t[0]))"
     return f"""#include "{case_id}.h"
-#include "sim_io.h"
+#include "miniml/board_io.h"
 
 template <typename Unused = void>
 struct Data {{
@@ -50,7 +50,7 @@ static {case_id}::Model model;
 static float x[{case_id}::kInputSize], t[4], w[{case_id}::kTrainableCount];
 
 int main() {{
-  io_init();
+  miniml::io::begin();
   uint16_t bad = 0;
   for (uint16_t s = 0; s < {STEPS}; ++s) {{
     const float* row = &Data<>::kRows[static_cast<uint32_t>(s) * {data.shape[1]}];
@@ -59,16 +59,16 @@ int main() {{
     if (!miniml::is_finite_f32({call})) ++bad;
   }}
   model.get_trainable(w);
-  io_puts("refused ");
-  io_uint(bad + model.refused_steps());
-  io_puts("\\n");
+  miniml::io::print("refused ");
+  miniml::io::print_uint(bad + model.refused_steps());
+  miniml::io::print("\\n");
   for (miniml::index_t i = 0; i < {case_id}::kTrainableCount; ++i) {{
-    io_puts("w ");
-    io_float_bits(w[i]);
-    io_puts("\\n");
+    miniml::io::print("w ");
+    miniml::io::print_float_bits(w[i]);
+    miniml::io::print("\\n");
   }}
-  io_puts("done\\n");
-  return io_exit(0);
+  miniml::io::print("done\\n");
+  return miniml::io::finish(0);
 }}
 """
 

@@ -34,8 +34,8 @@ static float head_step(const float* x, const float* target, int label) {
     y[o] = b[o];
     for (int i = 0; i < 3; ++i) y[o] += w[o * 3 + i] * x[i];
   }
-  const float loss = target ? miniml::mse_loss_f32(y, target, 2)
-                            : miniml::cross_entropy_f32(y, static_cast<uint16_t>(label), 2, dy);
+  const float loss =
+      target ? miniml::mse_loss_f32(y, target, 2) : miniml::cross_entropy_f32(y, static_cast<uint16_t>(label), 2, dy);
   if (target) miniml::mse_grad_f32(y, target, 2, dy);
   if (!miniml::is_finite_f32(loss) || !miniml::outer_finite_f32(dy, 2, x, 3)) {
     ++refused;

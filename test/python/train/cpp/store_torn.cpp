@@ -15,12 +15,12 @@ const uint32_t kBytes = kBase + miniml::store_bytes(kPayload) + 5;
 int failures = 0;
 long cases = 0;
 
-#define CHECK(cond)                                               \
-  do {                                                            \
-    if (!(cond)) {                                                \
+#define CHECK(cond)                                                 \
+  do {                                                              \
+    if (!(cond)) {                                                  \
       printf("FAIL line %d: %s (cut %ld)\n", __LINE__, #cond, cut); \
-      ++failures;                                                 \
-    }                                                             \
+      ++failures;                                                   \
+    }                                                               \
   } while (0)
 
 // Power fails after `budget` more bytes; later writes are dropped (the call reports success, as a board
