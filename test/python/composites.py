@@ -1,4 +1,4 @@
-"""Composite models of #11 shared by the composite, fuzz and board tests.
+"""Composite models of #11 shared by the composite and int8 tests.
 
 MobileNetV3Small reproduces torchvision.models.mobilenet_v3_small (v0.29) module for module:
 torchvision cannot be imported beside the torch 2.13 wheel this project pins ("operator
@@ -108,6 +108,20 @@ class ConvAutoencoder(nn.Module):
 
     def forward(self, x):
         return self.decoder(self.encoder(x))
+
+
+class TransformerBlock(nn.Module):
+    """Pre-norm MLP block of a transformer: x + W2 GELU(W1 LayerNorm(x)), sequence 8 x width 16."""
+
+    def __init__(self, width: int = 16, hidden: int = 32):
+        super().__init__()
+        self.norm = nn.LayerNorm(width)
+        self.fc1 = nn.Linear(width, hidden)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden, width)
+
+    def forward(self, x):
+        return x + self.fc2(self.act(self.fc1(self.norm(x))))
 
 
 def prepare_scaled(model: nn.Module, seed: int = 0) -> nn.Module:

@@ -1,13 +1,16 @@
-"""#11's composite models end to end (float): stock mobilenet_v3_small's module tree, unmodified, and a
-conv autoencoder (ConvTranspose + Upsample): parity with torch under ASan/UBSan."""
+"""#11's composite models end to end (float): stock mobilenet_v3_small's module tree, unmodified, a
+conv autoencoder (ConvTranspose + Upsample) and a transformer-style block (LayerNorm + Linear + GELU +
+residual, sequence 8): parity with torch under ASan/UBSan. (The two-head model and the Embedding
+bag-of-words classifier are in emit/test_multi_io.py; int8 composites in quant/test_int8_breadth.py.)"""
 import pytest
 
-from composites import ConvAutoencoder, MobileNetV3Small, prepare_scaled
+from composites import ConvAutoencoder, MobileNetV3Small, TransformerBlock, prepare_scaled
 from harness import build_batch, check_batch
 
 CASES = {
     "mobilenet_v3_small_64_10_classes": (lambda: MobileNetV3Small(num_classes=10), (1, 3, 64, 64)),
     "conv_autoencoder": (lambda: ConvAutoencoder(), (1, 1, 16, 16)),
+    "transformer_block_seq8": (lambda: TransformerBlock(), (1, 8, 16)),
 }
 
 
