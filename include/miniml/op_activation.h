@@ -105,11 +105,8 @@ struct ActGeluTanh {
 // SELU (1.6732632, 1.0507010, 1), CELU (alpha, 1, 1 / alpha): torch's own parametrisation of all three.
 struct ActElu {
   float alpha, scale, input_scale;
-  ActElu(float alpha_, float scale_, float input_scale_)
-      : alpha(alpha_), scale(scale_), input_scale(input_scale_) {}
-  float operator()(float x) const {
-    return x > 0.0f ? x * scale : (exp_f32(x * input_scale) - 1.0f) * (alpha * scale);
-  }
+  ActElu(float alpha_, float scale_, float input_scale_) : alpha(alpha_), scale(scale_), input_scale(input_scale_) {}
+  float operator()(float x) const { return x > 0.0f ? x * scale : (exp_f32(x * input_scale) - 1.0f) * (alpha * scale); }
 };
 
 namespace detail {
@@ -133,9 +130,7 @@ struct ActSoftplus {
 
 // Mish: x * tanh(softplus(x)), softplus with torch's threshold 20.
 struct ActMish {
-  float operator()(float x) const {
-    return x * tanh_f32(x > 20.0f ? x : detail::softplus_f32(x));
-  }
+  float operator()(float x) const { return x * tanh_f32(x > 20.0f ? x : detail::softplus_f32(x)); }
 };
 
 // Hardshrink(lambd): x where |x| > lambd, else 0.
@@ -149,9 +144,7 @@ struct ActHardshrink {
 struct ActSoftshrink {
   float lambd;
   explicit ActSoftshrink(float lambd_) : lambd(lambd_) {}
-  float operator()(float x) const {
-    return x > lambd ? x - lambd : (x < -lambd ? x + lambd : 0.0f);
-  }
+  float operator()(float x) const { return x > lambd ? x - lambd : (x < -lambd ? x + lambd : 0.0f); }
 };
 
 // Elementary functions (torch.abs, neg, sqrt, rsqrt, exp, log, reciprocal, square, pow(x, c)).

@@ -28,8 +28,7 @@ inline void zero_insert(const T* input, T* output, const ZeroInsertParams& p, T 
       for (index_t x = 0; x < p.in_w; ++x) {
         const int32_t ox = static_cast<int32_t>(p.offset_w) + static_cast<int32_t>(x) * p.stride_w;
         const T v = *input++;
-        if (oy >= 0 && oy < static_cast<int32_t>(p.out_h) && ox >= 0 &&
-            ox < static_cast<int32_t>(p.out_w)) {
+        if (oy >= 0 && oy < static_cast<int32_t>(p.out_h) && ox >= 0 && ox < static_cast<int32_t>(p.out_w)) {
           out[static_cast<uint32_t>(oy) * p.out_w + static_cast<uint32_t>(ox)] = v;
         }
       }
@@ -46,8 +45,7 @@ inline void zero_insert_f32(const float* input, float* output, const ZeroInsertP
 
 // int8: "zero" is the tensor's zero point (the quantised 0.0), so the conv that follows skips it
 // exactly as TFLM's TRANSPOSE_CONV never adds those taps.
-inline void zero_insert_s8(const int8_t* input, int8_t* output, const ZeroInsertParams& p,
-                           int32_t zero_point) {
+inline void zero_insert_s8(const int8_t* input, int8_t* output, const ZeroInsertParams& p, int32_t zero_point) {
   detail::zero_insert(input, output, p, static_cast<int8_t>(zero_point));
 }
 

@@ -119,8 +119,7 @@ inline void channel_affine_f32(const float* input, const float* scale, const flo
 // PReLU with one slope per channel: output = input > 0 ? input : input * weight[c].
 // input/output [channels][inner] (may alias); weight [channels] through Mem.
 template <class Mem>
-inline void prelu_f32(const float* input, const float* weight, float* output, index_t channels,
-                      index_t inner) {
+inline void prelu_f32(const float* input, const float* weight, float* output, index_t channels, index_t inner) {
   for (index_t c = 0; c < channels; ++c) {
     const float slope = Mem::read(weight + c);
     for (index_t i = 0; i < inner; ++i) output[i] = input[i] > 0.0f ? input[i] : input[i] * slope;

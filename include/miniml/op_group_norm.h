@@ -13,9 +13,8 @@ namespace miniml {
 // weight, bias: [channels] through Mem, or nullptr (affine=False). Two passes (mean, then the squared
 // deviations) keep the variance accurate; y = x * scale + shift with scale = rstd * weight, as torch.
 template <class Mem>
-inline void group_norm_f32(const float* input, const float* weight, const float* bias,
-                           float* output, index_t groups, index_t channels_per_group, index_t inner,
-                           float eps) {
+inline void group_norm_f32(const float* input, const float* weight, const float* bias, float* output, index_t groups,
+                           index_t channels_per_group, index_t inner, float eps) {
   const uint32_t size = static_cast<uint32_t>(channels_per_group) * inner;
   const float count = static_cast<float>(size);
   for (index_t g = 0; g < groups; ++g) {

@@ -61,16 +61,14 @@ inline void reduce(const T* input, T* output, const ReduceParams& p, Op op) {
       for (index_t c = 0; c < p.out_shape[2]; ++c)
         for (index_t d = 0; d < p.out_shape[3]; ++d) {
           const T* base = input + static_cast<uint32_t>(a) * p.out_strides[0] +
-                              static_cast<uint32_t>(b) * p.out_strides[1] +
-                              static_cast<uint32_t>(c) * p.out_strides[2] +
-                              static_cast<uint32_t>(d) * p.out_strides[3];
+                          static_cast<uint32_t>(b) * p.out_strides[1] + static_cast<uint32_t>(c) * p.out_strides[2] +
+                          static_cast<uint32_t>(d) * p.out_strides[3];
           T acc = op.init();
           for (index_t e = 0; e < p.red_shape[0]; ++e)
             for (index_t f = 0; f < p.red_shape[1]; ++f)
               for (index_t g = 0; g < p.red_shape[2]; ++g) {
                 const T* in = base + static_cast<uint32_t>(e) * p.red_strides[0] +
-                                  static_cast<uint32_t>(f) * p.red_strides[1] +
-                                  static_cast<uint32_t>(g) * p.red_strides[2];
+                              static_cast<uint32_t>(f) * p.red_strides[1] + static_cast<uint32_t>(g) * p.red_strides[2];
                 for (index_t h = 0; h < p.red_shape[3]; ++h) {
                   acc = op.step(acc, *in);
                   in += p.red_strides[3];

@@ -27,10 +27,9 @@ inline index_t nearest_index(index_t dst, index_t in, index_t out, float scale, 
 }
 
 // The two source taps i0 <= i1 of output position dst and the weight of i1.
-inline void linear_taps(index_t dst, index_t in, float scale, bool align_corners, index_t* i0,
-                        index_t* i1, float* lambda) {
-  float src = align_corners ? scale * static_cast<float>(dst)
-                            : scale * (static_cast<float>(dst) + 0.5f) - 0.5f;
+inline void linear_taps(index_t dst, index_t in, float scale, bool align_corners, index_t* i0, index_t* i1,
+                        float* lambda) {
+  float src = align_corners ? scale * static_cast<float>(dst) : scale * (static_cast<float>(dst) + 0.5f) - 0.5f;
   if (src < 0.0f) src = 0.0f;
   index_t lo = static_cast<index_t>(floorf(src));
   if (lo > in - 1) lo = static_cast<index_t>(in - 1);
@@ -48,9 +47,8 @@ inline void upsample_nearest(const T* input, T* output, const UpsampleParams& p,
   const uint32_t plane = static_cast<uint32_t>(p.in_h) * p.in_w;
   for (index_t c = 0; c < p.channels; ++c) {
     for (index_t oy = 0; oy < p.out_h; ++oy) {
-      const T* row = input + static_cast<uint32_t>(
-                                     detail::nearest_index(oy, p.in_h, p.out_h, p.scale_h, exact)) *
-                                     p.in_w;
+      const T* row =
+          input + static_cast<uint32_t>(detail::nearest_index(oy, p.in_h, p.out_h, p.scale_h, exact)) * p.in_w;
       for (index_t ox = 0; ox < p.out_w; ++ox) {
         *output++ = row[detail::nearest_index(ox, p.in_w, p.out_w, p.scale_w, exact)];
       }
@@ -61,19 +59,16 @@ inline void upsample_nearest(const T* input, T* output, const UpsampleParams& p,
 }  // namespace detail
 
 // exact = false: torch 'nearest' (floor(dst * scale)); true: 'nearest-exact' (floor((dst + .5) * scale)).
-inline void upsample_nearest_f32(const float* input, float* output, const UpsampleParams& p,
-                                 bool exact) {
+inline void upsample_nearest_f32(const float* input, float* output, const UpsampleParams& p, bool exact) {
   detail::upsample_nearest(input, output, p, exact);
 }
 // int8 at the input's scale: the same source pixels (TFLM RESIZE_NEAREST_NEIGHBOR copies codes too).
-inline void upsample_nearest_s8(const int8_t* input, int8_t* output, const UpsampleParams& p,
-                                bool exact) {
+inline void upsample_nearest_s8(const int8_t* input, int8_t* output, const UpsampleParams& p, bool exact) {
   detail::upsample_nearest(input, output, p, exact);
 }
 
 // Bilinear (linear for 1-D): h0 * (w0 * x00 + w1 * x01) + h1 * (w0 * x10 + w1 * x11).
-inline void upsample_bilinear_f32(const float* input, float* output, const UpsampleParams& p,
-                                  bool align_corners) {
+inline void upsample_bilinear_f32(const float* input, float* output, const UpsampleParams& p, bool align_corners) {
   const uint32_t plane = static_cast<uint32_t>(p.in_h) * p.in_w;
   for (index_t c = 0; c < p.channels; ++c) {
     for (index_t oy = 0; oy < p.out_h; ++oy) {

@@ -132,7 +132,7 @@ inline void check_learn_golden(ModelT& model, index_t steps) {
 }  // namespace miniml
 
 // Checks `model` (an instance of <ns>::Model) against every golden vector in the header of namespace `ns`.
-#define MINIML_CHECK_GOLDEN(ns, model)                                                             \
+#define MINIML_CHECK_GOLDEN(ns, model)                                                                      \
   ::miniml::testing::check_golden<ns::Golden, ns::Golden::kInputFloats, ns::Golden::kOutputFloats>((model), \
                                                                                                    ns::kGoldenCount)
 

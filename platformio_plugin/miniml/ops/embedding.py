@@ -3,6 +3,7 @@ Embedding rows are copied from the weight table in flash; an index outside [0, n
 zero row (torch raises; a microcontroller cannot), as one_hot gives an all-zero row."""
 from __future__ import annotations
 
+from math import prod
 from typing import Any
 
 import numpy as np
@@ -10,12 +11,6 @@ import numpy as np
 from ..ir import DType, Node
 from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
 
-
-def _numel(shape: Any) -> int:
-    n = 1
-    for d in shape:
-        n *= int(d)
-    return n
 
 
 def _indices(ctx: LowerCtx, arg: Any):
@@ -31,7 +26,7 @@ def lower_embedding(ctx: LowerCtx, call: AtenCall):
         return None
     table = np.ascontiguousarray(ctx.const(w), dtype=np.float32)
     params = {"weight": ctx.add_param(w.name, table)}
-    attrs = {"count": _numel(ctx.shape(idx)), "num_embeddings": int(table.shape[0]),
+    attrs = {"count": prod(ctx.shape(idx)), "num_embeddings": int(table.shape[0]),
              "embedding_dim": int(table.shape[1])}
     return [ctx.add_node("embedding", (idx.name,), params=params, attrs=attrs)]
 
@@ -42,7 +37,7 @@ def lower_one_hot(ctx: LowerCtx, call: AtenCall):
     classes = int(call.arg(1, "num_classes", -1))
     if idx is None or classes <= 0:
         return None  # num_classes=-1 depends on the data: give it
-    attrs = {"count": _numel(ctx.shape(idx)), "num_classes": classes}
+    attrs = {"count": prod(ctx.shape(idx)), "num_classes": classes}
     return [ctx.add_node("one_hot", (idx.name,), attrs=attrs)]
 
 

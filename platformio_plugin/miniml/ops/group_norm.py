@@ -3,6 +3,7 @@ time ("group_norm"); InstanceNorm is GroupNorm with one channel per group. Insta
 statistics (track_running_stats=True, eval) is a per-channel affine like BatchNorm."""
 from __future__ import annotations
 
+from math import prod
 from typing import Any
 
 import numpy as np
@@ -11,12 +12,6 @@ from ..ir import Graph, Node
 from .batch_norm import batchnorm_scale_shift
 from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
 
-
-def _numel(shape: Any) -> int:
-    n = 1
-    for d in shape:
-        n *= int(d)
-    return n
 
 
 def lower_group_norm(ctx: LowerCtx, call: AtenCall, x: Any, groups: int, w: Any, b: Any,
@@ -30,7 +25,7 @@ def lower_group_norm(ctx: LowerCtx, call: AtenCall, x: Any, groups: int, w: Any,
     for role, arg in (("weight", w), ("bias", b)):
         if arg is not None:
             params[role] = ctx.add_param(arg.name, ctx.const(arg).astype(np.float32))
-    attrs = {"groups": groups, "channels": shape[1], "inner": _numel(shape[2:]), "eps": float(eps)}
+    attrs = {"groups": groups, "channels": shape[1], "inner": prod(shape[2:]), "eps": float(eps)}
     return [ctx.add_node("group_norm", (x.name,), params=params, attrs=attrs)]
 
 
@@ -53,7 +48,7 @@ def lower_instance_norm(ctx, call):
     params = {"scale": ctx.add_param(f"{hint}.scale", scale),
               "shift": ctx.add_param(f"{hint}.shift", shift)}
     return [ctx.add_node("batchnorm", (x.name,), params=params,
-                         attrs={"channels": int(shape[1]), "inner": _numel(shape[2:])})]
+                         attrs={"channels": int(shape[1]), "inner": prod(shape[2:])})]
 
 
 @kernel("group_norm", header="op_group_norm.h", inplace=True)
