@@ -1,7 +1,8 @@
 """Fuzz over the whole op set (fixed seeds; MINIML_FUZZ_MODELS sets how many, `make fuzz` runs 300):
 every random model either exports or fails with a MinimlError that names the layer; never a raw
 exception. Float exports are also run (one host build, ASan/UBSan) and held to torch at 1e-5 rel;
-int8 exports (quantize='int8', random calibration) likewise succeed or refuse by name."""
+int8 exports (quantize='int8', random calibration) likewise succeed or refuse by name, and those with
+an int8 output run on the host equal to the integer reference to the bit."""
 import os
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import miniml
 from fuzz_models import random_model
 from harness import assert_close, build_batch
+from miniml.api import build_header
 from miniml.errors import MinimlError
 
 N_MODELS = int(os.environ.get("MINIML_FUZZ_MODELS", "36"))
@@ -63,19 +65,50 @@ def test_fuzz_float(float_results, seed):
         assert_close(b.got, b.expected, key)
 
 
-@pytest.mark.parametrize("seed", SEEDS[: max(6, N_MODELS // 3)])
-def test_fuzz_int8(seed):
+INT8_SEEDS = SEEDS[: max(6, N_MODELS // 3)]
+
+
+@pytest.fixture(scope="module")
+def int8_results():
+    """seed -> MinimlError or None; the exported ones built once and run (int8_host.py)."""
+    import sys
+
     import torch
 
-    model, shape = random_model(seed)
-    x = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
-    calib = np.random.default_rng(seed).standard_normal((8,) + tuple(shape)).astype(np.float32)
-    try:
-        _, err = _try(lambda: miniml.analyze(model, x, "fuzz", quantize="int8", calibration=calib))
-    except Exception as exc:
-        raise AssertionError(f"seed {seed}: raw {type(exc).__name__}: {exc}\n{model}") from exc
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "quant"))
+    from int8_host import run_int8_models
+
+    results, ok = {}, {}
+    for seed in INT8_SEEDS:
+        model, shape = random_model(seed)
+        x = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+        rng = np.random.default_rng(seed)
+        calib = rng.standard_normal((16,) + tuple(shape[1:])).astype(np.float32)
+        try:
+            out, err = _try(lambda: build_header(model, x, "fuzz", quantize="int8",
+                                                 calibration=calib))
+        except Exception as exc:
+            raise AssertionError(f"seed {seed}: raw {type(exc).__name__}: {exc}\n{model}") from exc
+        results[seed] = err
+        # the shared int8 driver calls predict_int8 (one int8 output, no float tail)
+        if err is None and "void predict_int8(" in out[0]:
+            ok[f"seed_{seed}"] = (model, calib, (0.9 * calib[:2]).astype(np.float32))
+    return results, (run_int8_models("fuzz_int8", ok) if ok else {})
+
+
+@pytest.mark.parametrize("seed", INT8_SEEDS)
+def test_fuzz_int8(int8_results, seed):
+    from miniml.int8 import predict as predict_int8_graph
+
+    results, built = int8_results
+    err = results[seed]
     if err is not None:
         assert _names_a_layer(str(err)), f"seed {seed}: {err}"
+        return
+    r = built.get(f"seed_{seed}")
+    if r is not None:  # predict() equals the integer reference to the bit
+        want = predict_int8_graph(r["graph"], r["xs"]).reshape(len(r["xs"]), -1)
+        np.testing.assert_array_equal(r["y"], want)
 
 
 def test_fuzz_exports_most_models(float_results):
