@@ -8,7 +8,6 @@ from typing import Callable, List, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 POINTWISE = [nn.ReLU, nn.ReLU6, nn.Sigmoid, nn.Tanh, nn.Hardswish, nn.Hardsigmoid, nn.SiLU, nn.GELU,
              nn.ELU, nn.SELU, nn.CELU, nn.Softplus, nn.Mish, nn.Softsign, nn.Tanhshrink,
@@ -163,4 +162,4 @@ def _numel(size: List[int]) -> int:
     return n
 
 
-__all__ = ["random_model", "F"]
+__all__ = ["random_model"]

@@ -8,11 +8,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedOpError
-from ..ir import Node
-from .activation import lower_pointwise
-from ..ir import DType
+from ..ir import DType, Node
 from ..quant.params import quantize_s8
 from ._int8_common import lut
+from .activation import lower_pointwise
 from .registry import AtenCall, ConstArg, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 

@@ -9,13 +9,13 @@ import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..ir import Node
+from ._int8_common import same_scale
 from .adaptive_avg_pool import global_mean
 from .permute import contiguous_strides
-from ._int8_common import same_scale
 from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
-def _dims(call: AtenCall, n: int, index: int, name: str) -> Optional[List[int]]:
+def _dims(call: AtenCall, n: int, index: int, name: str) -> List[int]:
     dims = call.arg(index, name)
     if dims is None:
         return list(range(n))
@@ -68,35 +68,18 @@ def lower_reduce(ctx: LowerCtx, call: AtenCall, kind: str, dims: List[int]):
     return [ctx.add_node("reduce", (x.name,), attrs=attrs)]
 
 
-@lowering("aten.mean.dim")
-def lower_mean(ctx, call):
-    if call.arg(3, "dtype", None) is not None:
+# aten target -> reduction. torch.max/min(x, dim) return (values, indices): the values lower here;
+# the int64 indices are refused where used.
+_KINDS = {"aten.mean.dim": "mean", "aten.sum.dim_IntList": "sum", "aten.amax.default": "max",
+          "aten.amin.default": "min", "aten.max.dim": "max", "aten.min.dim": "min"}
+
+
+@lowering(*_KINDS)
+def lower_reduction(ctx, call):
+    x = call.arg(0, "self")
+    if not isinstance(x, TensorArg) or call.kwargs.get("dtype") is not None:
         return None
-    return lower_reduce(ctx, call, "mean", _dims(call, len(ctx.shape(call.arg(0, "self"))), 1, "dim"))
-
-
-@lowering("aten.sum.dim_IntList")
-def lower_sum(ctx, call):
-    if call.arg(3, "dtype", None) is not None:
-        return None
-    return lower_reduce(ctx, call, "sum", _dims(call, len(ctx.shape(call.arg(0, "self"))), 1, "dim"))
-
-
-@lowering("aten.amax.default")
-def lower_amax(ctx, call):
-    return lower_reduce(ctx, call, "max", _dims(call, len(ctx.shape(call.arg(0, "self"))), 1, "dim"))
-
-
-@lowering("aten.amin.default")
-def lower_amin(ctx, call):
-    return lower_reduce(ctx, call, "min", _dims(call, len(ctx.shape(call.arg(0, "self"))), 1, "dim"))
-
-
-@lowering("aten.max.dim", "aten.min.dim")
-def lower_max_dim(ctx, call):
-    """torch.max(x, dim) -> (values, indices): the values; the int64 indices are refused if used."""
-    kind = "max" if call.target == "aten.max.dim" else "min"
-    return lower_reduce(ctx, call, kind, _dims(call, len(ctx.shape(call.arg(0, "self"))), 1, "dim"))
+    return lower_reduce(ctx, call, _KINDS[call.target], _dims(call, len(ctx.shape(x)), 1, "dim"))
 
 
 _FUNCTORS = {"sum": "ReduceSum()", "max": "ReduceMax()", "min": "ReduceMin()"}
