@@ -192,3 +192,30 @@ def test_parity_minimum_maximum_s8_vs_tflm(kind):
     node = Node("m", f"{kind}_s8", ("a", "b"), ("y",))
     ours = KERNELS[f"{kind}_s8"].run(node, [a[None], b[None]], {})[0]
     np.testing.assert_array_equal(ours, tflm.minimum_maximum(kind, a, b, 0.04, 7))
+
+
+@pytest.mark.parametrize("stride", [(1, 1), (2, 2), (2, 1)])
+def test_parity_conv_transpose_s8_vs_tflm(stride):
+    """ConvTranspose2d in int8 (zero_insert_s8 + conv2d_s8 with the flipped kernel) against TFLM's
+    TRANSPOSE_CONV with the same int8 weights, bias and scales: 0 LSB."""
+    import tflm_oracle as tflm
+    from miniml.api import int8_graph
+    from miniml.ops._int8_common import unfold_bias
+
+    torch.manual_seed(7)
+    model = nn.Sequential(nn.ConvTranspose2d(3, 4, 3, stride=stride)).eval()
+    cal = np.random.default_rng(7).standard_normal((16, 3, 4, 5)).astype(np.float32)
+    g = int8_graph(model, torch.from_numpy(cal[:1]), calibration=cal)
+    conv = next(n for n in g.nodes if n.op == "conv2d_s8")
+    xq_name = g.meta["int8_edges"]["input"]
+    xin, yout = g.tensor(xq_name), g.tensor(conv.outputs[0])
+    w = g.params[conv.params["weight"]]
+    # the conv's weight is the transposed-conv weight flipped with in/out swapped: undo both
+    w_torch = np.ascontiguousarray(np.flip(w.data, (2, 3)).transpose(1, 0, 2, 3))
+    bias = unfold_bias(g.params[conv.params["bias"]].data, w.data, xin.zero_point)
+    for x in cal[:3]:
+        env = run_int8(g, x)
+        xq = env[xq_name].reshape(3, 4, 5)
+        want = tflm.transpose_conv(xq, xin.scale, xin.zero_point, w_torch, w.scale, bias,
+                                   yout.scale, yout.zero_point, stride)
+        np.testing.assert_array_equal(env[conv.outputs[0]].reshape(want.shape), want)
