@@ -1,11 +1,21 @@
-# Developer targets. `make bench`: the benchmark suite (scripts/bench.py) -> build/bench/, docs/benchmarks.md.
+# Developer targets. `make bench`: the benchmark suite (scripts/bench.py) -> build/bench/, docs/benchmarks.md,
+# then the full power-cut sweep. `make powercut`: every cut point of the EEPROM power-cut harness
+# (test/python/powercut; CI runs a sample). `make fuzz`: test/python/fuzz at full size (FUZZ_MODELS float and
+# as many int8 random models, FUZZ_ARCHIVES mutated .pt2 archives) -> build/pytest/fuzz/summary.txt.
 PYTHON ?= .venv/bin/python
+FUZZ_MODELS ?= 500
+FUZZ_ARCHIVES ?= 600
 
-.PHONY: bench
+.PHONY: bench powercut fuzz
 bench:
 	$(PYTHON) scripts/bench.py --docs
+	$(MAKE) powercut
 
-# `make fuzz`: the full op-set fuzz (300 random models, float and int8); CI runs 36 of them.
-.PHONY: fuzz
+powercut:
+	$(PYTHON) test/python/powercut/powercut_run.py
+
 fuzz:
-	MINIML_FUZZ_MODELS=300 $(PYTHON) -m pytest -q test/python/test_fuzz.py
+	rm -f build/pytest/fuzz/summary.txt
+	PYTHONPATH=platformio_plugin MINIML_FUZZ_MODELS=$(FUZZ_MODELS) MINIML_FUZZ_ARCHIVES=$(FUZZ_ARCHIVES) \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider -p no:logging test/python/fuzz; \
+	  status=$$?; cat build/pytest/fuzz/summary.txt; exit $$status

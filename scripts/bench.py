@@ -82,7 +82,8 @@ def _harness_rows(targets: List[str], work: Path) -> List[Dict[str, Any]]:
     return rows
 
 
-def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, learn: bool) -> None:
+def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, learn: bool,
+             step: bool = False) -> None:
     first = firmware.run(elf)
     again = firmware.run(elf)
     if first != again:
@@ -96,7 +97,9 @@ def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, l
         row["predict_int8_cycles"] = regions.pop(0)
     if learn:
         row["learn_cycles"] = regions.pop(0)
-    for key in ("predict", "predict_int8", "learn"):
+    if step:
+        row["step_cycles"] = regions.pop(0)
+    for key in ("predict", "predict_int8", "learn", "step"):
         n = row.get(key + "_cycles")
         row[key + "_ms"] = None if n is None else round(1000.0 * n / tgt.clock_hz, 4)
     row["fits"] = (
@@ -152,6 +155,7 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
             text = header.read_text()
             x_s8 = None
             int8 = "predict_int8(" in text
+            step = "void step(" in text
             if int8:
                 scale, zp = (
                     _header_const(text, "kInputScale"),
@@ -185,10 +189,10 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
                     else ["BENCH_LEARN_CE"]
                     if v.learn == "ce"
                     else []
-                )
+                ) + (["BENCH_STEP"] if step else [])
                 try:
                     elf = firmware.build(tgt, w, header, name, defines)
-                    _measure(row, tgt, elf, int8, v.learn is not None)
+                    _measure(row, tgt, elf, int8, v.learn is not None, step)
                 except firmware.BuildError as e:
                     row["note"] = str(e).splitlines()[0][:300]
                     log("%s %s %s: %s" % (model.name, precision, t, row["note"]))

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Builds the Arduino IDE library zip: MiniML/library.properties, MiniML/src/MiniML.h,
-MiniML/src/miniml/*.h.
+MiniML/src/miniml/*.h, MiniML/examples/<Name>/<Name>.ino with their model headers, README.md (for
+Arduino users: arduino/README.md) and LICENSE.
 
 The Arduino IDE compiles and puts on the include path only a library's src/ folder, and finds a
 library by a header at the root of src/; so include/miniml/ is copied to src/miniml/ and
 src/MiniML.h includes the core headers (a sketch includes <MiniML.h> before a model header exported
-with `python -m miniml export`). Stdlib only.
+with `python -m miniml export`). The examples' sketches come from arduino/examples/; their model
+headers are exported into each sketch folder here, by the MiniML CLI run with --python (default:
+this interpreter; it needs torch). Otherwise stdlib only.
 
-  python scripts/package_arduino.py [--out build/arduino]   ->   build/arduino/MiniML-<version>.zip
+  python scripts/package_arduino.py [--out build/arduino] [--python PY]
+      ->   build/arduino/MiniML-<version>.zip
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import zipfile
 
@@ -31,6 +36,27 @@ UMBRELLA = """// MiniML for the Arduino IDE: include this first, then the model 
 """
 
 
+# Arduino IDE examples: sketch name -> (model, `miniml export` options, files copied beside the sketch).
+EXAMPLES = {
+    "Quickstart": ("examples/quickstart/mlp.pt2", ["--name", "mlp"], []),
+    "DigitsInt8": (
+        "examples/digits_int8/digits.pt2",
+        ["--name", "digits", "--quantize", "int8", "--calibration", "examples/digits_int8/calibration.npy"],
+        ["examples/digits_int8/include/digits_app.h", "examples/digits_int8/include/samples.h"],
+    ),
+    "SensorCalibration": (
+        "examples/sensor_calibration/sensor.pt2",
+        ["--name", "sensor", "--on-device-learning", "--loss", "mse", "--learning-rate", "0.05"],
+        ["examples/sensor_calibration/include/sensor_law.h"],
+    ),
+}
+# Exports every example's header in one interpreter (torch is imported once).
+EXPORT_ALL = """import sys
+from miniml.cli import main
+for argv in eval(sys.argv[1]):
+    if main(argv) != 0:
+        sys.exit(1)
+"""
 def read_properties(path: str) -> dict:
     props = {}
     with open(path, encoding="utf-8") as f:
@@ -41,7 +67,7 @@ def read_properties(path: str) -> dict:
     return props
 
 
-def stage(staging: str) -> str:
+def stage(staging: str, python: str) -> str:
     """Lay out the library under `staging/MiniML`; returns that folder."""
     root = os.path.join(staging, LIBRARY)
     if os.path.exists(root):
@@ -54,15 +80,39 @@ def stage(staging: str) -> str:
     with open(os.path.join(root, "src", f"{LIBRARY}.h"), "w", encoding="utf-8") as f:
         f.write(UMBRELLA)
     shutil.copy2(os.path.join(REPO, "library.properties"), os.path.join(root, "library.properties"))
-    for extra in ("LICENSE", "README.md"):
-        if os.path.isfile(os.path.join(REPO, extra)):
-            shutil.copy2(os.path.join(REPO, extra), os.path.join(root, extra))
+    shutil.copy2(os.path.join(REPO, "arduino", "README.md"), os.path.join(root, "README.md"))
+    shutil.copy2(os.path.join(REPO, "LICENSE"), os.path.join(root, "LICENSE"))
+    stage_examples(root, python)
     return root
 
 
-def package(out_dir: str) -> str:
+def stage_examples(root: str, python: str) -> None:
+    """examples/<Name>/: the sketch, its helper headers and its model header, exported here."""
+    exports = []
+    for name, (model, options, extra) in EXAMPLES.items():
+        folder = os.path.join(root, "examples", name)
+        os.makedirs(folder)
+        shutil.copy2(os.path.join(REPO, "arduino", "examples", name, name + ".ino"), folder)
+        for rel in extra:
+            shutil.copy2(os.path.join(REPO, rel), folder)
+        argv = ["export", os.path.join(REPO, model), "--out", folder]
+        argv += [os.path.join(REPO, o) if o.endswith((".npy", ".pt")) else o for o in options]
+        exports.append(argv)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(  # this repository's exporter, whatever else is installed
+        [os.path.join(REPO, "platformio_plugin")] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
+    done = subprocess.run([python, "-c", EXPORT_ALL, repr(exports)], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(
+            "[miniml] exporting the examples' model headers with %s failed (it needs torch; --python "
+            "names another interpreter):\n%s" % (python, (done.stdout + done.stderr)[-3000:])
+        )
+
+
+def package(out_dir: str, python: str = sys.executable) -> str:
     version = read_properties(os.path.join(REPO, "library.properties"))["version"]
-    root = stage(os.path.join(out_dir, "staging"))
+    root = stage(os.path.join(out_dir, "staging"), python)
     zip_path = os.path.join(out_dir, f"{LIBRARY}-{version}.zip")
     with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for folder, dirs, files in os.walk(root):
@@ -76,9 +126,10 @@ def package(out_dir: str) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(REPO, "build", "arduino"), help="output folder")
+    ap.add_argument("--python", default=sys.executable, help="interpreter with torch for the exports")
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    print(package(os.path.abspath(args.out)))
+    print(package(os.path.abspath(args.out), args.python))
     return 0
 
 

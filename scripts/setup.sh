@@ -9,6 +9,7 @@ apt_packages=(gcc-avr avr-libc binutils-avr simavr libsimavr-dev libelf-dev
   gcc-arm-none-eabi picolibc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc
   gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf
+  arduino-core-avr arduino-builder
   g++ make python3-venv clang-format)
 missing=()
 for p in "${apt_packages[@]}"; do

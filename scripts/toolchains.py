@@ -29,7 +29,12 @@ RUNNER = os.path.join(PLATFORMS, "miniml_run.py")
 WARN = ["-Wall", "-Wextra", "-Werror", "-Wdouble-promotion", "-Wfloat-conversion"]
 # ... plus bit-exact float math (no fused multiply-add), as every comparison with torch needs.
 STRICT = [*WARN, "-ffp-contract=off"]
-SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+# ASan + UBSan; float-cast-overflow is not part of GCC's "undefined" set (a NaN or out-of-range float
+# converted to an integer is UB that the int8 edges must never reach)
+SANITIZE = ["-fsanitize=address,undefined,float-cast-overflow", "-fno-sanitize-recover=all"]
+# clang only (not installed here): implicit conversions and unsigned wrap-around too; the CRC and
+# hash code wraps on purpose, so use it to audit, with suppressions, not as the test default
+CLANG_SANITIZE = [*SANITIZE, "-fsanitize=integer"]
 # host test builds: debug info, ASan + UBSan that abort on the first report, the strict set
 HOST_FLAGS = ["-std=c++11", "-O1", "-g", *SANITIZE, *STRICT]
 NO_EH = ["-fno-exceptions", "-fno-rtti"]

@@ -13,12 +13,16 @@ namespace miniml {
 
 // output[i] = clamp(round(input[i] / scale) + zero_point), halves away from zero. A division, not a
 // multiply by 1/scale: that is what TFLM does, and the reciprocal would differ in the last bit.
+// Non-finite inputs have a defined result (converting them to an integer would be undefined
+// behaviour): -Inf and +Inf saturate to -128 and 127, NaN becomes the zero point (real value 0).
 inline void quantize_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output) {
   for (index_t i = 0; i < n; ++i) {
     const float q = roundf(input[i] / scale);
     // Compare as float first: a huge input (or inf) must not overflow the int conversion.
     int32_t v;
-    if (q <= -256.0f) {
+    if (q != q) {  // NaN
+      v = zero_point;
+    } else if (q <= -256.0f) {
       v = kInt8Min;
     } else if (q >= 256.0f) {
       v = kInt8Max;

@@ -53,6 +53,19 @@ inline float golden_delta(float want, float tol) {
   return tol * (a > 1.0f ? a : 1.0f);
 }
 
+namespace detail {
+// Asserts one golden output: "<what> <g>, output <i>" names it on failure.
+inline void assert_golden_output(float want, float got, float tol, const char* what, uint32_t g, index_t i) {
+  static char message[48];
+  uint16_t pos = 0;
+  append_str(message, sizeof(message), &pos, what);
+  append_uint(message, sizeof(message), &pos, g);
+  append_str(message, sizeof(message), &pos, ", output ");
+  append_uint(message, sizeof(message), &pos, i);
+  TEST_ASSERT_FLOAT_WITHIN_MESSAGE(golden_delta(want, tol), want, got, message);
+}
+}  // namespace detail
+
 // Runs model.predict on every golden input and asserts every output (Unity; the first mismatch ends the test).
 // Golden: a class with static MINIML_ROM arrays kInputs[count * kIn], kOutputs[count * kOut], kTolerance and
 // run(model, inputs, outputs), which calls predict() with the packed vector split into the model's inputs and
@@ -61,7 +74,6 @@ template <class Golden, index_t kIn, index_t kOut, class ModelT>
 inline void check_golden(ModelT& model, index_t count) {
   static float input[kIn];
   static float output[kOut];
-  static char message[48];
   TEST_ASSERT_GREATER_THAN_MESSAGE(0, count, "the model header has no golden vectors: export with golden=N");
   for (index_t g = 0; g < count; ++g) {
     const float* in_rom = &Golden::kInputs[static_cast<uint32_t>(g) * kIn];
@@ -69,14 +81,33 @@ inline void check_golden(ModelT& model, index_t count) {
     for (index_t i = 0; i < kIn; ++i) input[i] = rom_read(&in_rom[i]);
     Golden::run(model, input, output);
     for (index_t i = 0; i < kOut; ++i) {
-      const float want = rom_read(&want_rom[i]);
-      const float delta = golden_delta(want, Golden::kTolerance);
-      uint16_t pos = 0;
-      detail::append_str(message, sizeof(message), &pos, "golden vector ");
-      detail::append_uint(message, sizeof(message), &pos, g);
-      detail::append_str(message, sizeof(message), &pos, ", output ");
-      detail::append_uint(message, sizeof(message), &pos, i);
-      TEST_ASSERT_FLOAT_WITHIN_MESSAGE(delta, want, output[i], message);
+      detail::assert_golden_output(rom_read(&want_rom[i]), output[i], Golden::kTolerance, "golden vector ", g, i);
+    }
+  }
+}
+
+// Streams every golden input through model.step() after model.reset_state(), one time step of kStepIn floats at a
+// time, and asserts what PyTorch computed on the whole sequence: each step's output when the model outputs every
+// step (kOut == steps * kStepOut), else the last step's output.
+template <class Golden, index_t kIn, index_t kOut, index_t kStepIn, index_t kStepOut, class ModelT>
+inline void check_stream_golden(ModelT& model, index_t count) {
+  static float x_t[kStepIn];
+  static float y_t[kStepOut];
+  const index_t steps = kIn / kStepIn;
+  const bool every_step = kOut == steps * kStepOut;
+  TEST_ASSERT_GREATER_THAN_MESSAGE(0, count, "the model header has no golden vectors: export with golden=N");
+  for (index_t g = 0; g < count; ++g) {
+    const float* in_rom = &Golden::kInputs[static_cast<uint32_t>(g) * kIn];
+    const float* want_rom = &Golden::kOutputs[static_cast<uint32_t>(g) * kOut];
+    model.reset_state();
+    for (index_t t = 0; t < steps; ++t) {
+      for (index_t i = 0; i < kStepIn; ++i) x_t[i] = rom_read(&in_rom[static_cast<uint32_t>(t) * kStepIn + i]);
+      model.step(x_t, y_t);
+      if (!every_step && t + 1 < steps) continue;
+      const float* want = every_step ? want_rom + static_cast<uint32_t>(t) * kStepOut : want_rom;
+      for (index_t i = 0; i < kStepOut; ++i) {
+        detail::assert_golden_output(rom_read(&want[i]), y_t[i], Golden::kTolerance, "streamed golden vector ", g, i);
+      }
     }
   }
 }
@@ -135,6 +166,11 @@ inline void check_learn_golden(ModelT& model, index_t steps) {
 #define MINIML_CHECK_GOLDEN(ns, model)                                                                      \
   ::miniml::testing::check_golden<ns::Golden, ns::Golden::kInputFloats, ns::Golden::kOutputFloats>((model), \
                                                                                                    ns::kGoldenCount)
+
+// Checks step() of `model` (a streaming export: streaming=True) against the same golden vectors, sample by sample.
+#define MINIML_CHECK_STREAM_GOLDEN(ns, model)                                                             \
+  ::miniml::testing::check_stream_golden<ns::Golden, ns::kInputSize, ns::kOutputSize, ns::kStepInputSize, \
+                                         ns::kStepOutputSize>((model), ns::kGoldenCount)
 
 // Checks on-device learning of `model` (<ns>::Model) against PyTorch's SGD steps embedded in the header.
 #define MINIML_CHECK_LEARN_GOLDEN(ns, model) \

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from .emit import check_model_name, emit_header
 from .emit.header import HeaderParts
-from .errors import OptionError, UnsupportedOpError
+from .errors import MinimlWarning, OptionError, UnsupportedOpError
 from .ir import DType, Graph
 from .ops import KERNELS, inplace_pairs
 from .options import check_options
@@ -113,8 +114,11 @@ def _single_float_io(g: Graph) -> bool:
 
 
 def _stages(g: Graph, ctx: ExportContext) -> Graph:
-    """Later stages plug in here: miniml.int8 / miniml.train expose export_stage(graph, ctx)."""
-    for opt, module in (("quantize", "int8"), ("on_device_learning", "train")):
+    """Later stages plug in here: miniml.stream / miniml.int8 / miniml.train expose
+    export_stage(graph, ctx)."""
+    # streaming first: it refuses the option combinations it cannot stream before any work is done
+    for opt, module in (("streaming", "stream"), ("quantize", "int8"),
+                        ("on_device_learning", "train")):
         if not ctx.options.get(opt):
             continue
         several_outputs_ok = opt == "quantize"  # int8: k outputs, each dequantised
@@ -141,6 +145,18 @@ def _io_list(g: Graph, names: Any) -> str:
 
 
 def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
+    """_export_text(), with every MinimlWarning it raises also listed in the report."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MinimlWarning)
+        text, report = _export_text(model, example_input, name, options)
+    for w in caught:  # shown as they would have been, and kept in the report
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if issubclass(w.category, MinimlWarning):
+            report.warnings.append(str(w.message))
+    return text, report
+
+
+def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     from .capture import capture, example_from_program
 
     check_model_name(name)
@@ -226,6 +242,14 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
 
 
 def export(model: Any, example_input: Any, name: str, out_dir: str, **options: Any) -> Report:
+    clash = [f for f in (os.listdir(out_dir) if os.path.isdir(out_dir) else [])
+             if f.lower() == f"{name}.h".lower() and f != f"{name}.h"]
+    if clash:
+        raise OptionError(
+            f"{out_dir} already holds {clash[0]}, another model whose name differs from {name!r} only "
+            "in case: one file on case-insensitive file systems and one include guard; pick another "
+            "name or remove it"
+        )
     text, report = _build(model, example_input, name, options)
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{name}.h")

@@ -36,3 +36,8 @@ class ExportValueError(MinimlError):
 
 class GraphError(MinimlError):
     """An IR invariant was broken (a bug in a pass or a lowering, not in the user's model)."""
+
+
+class MinimlWarning(UserWarning):
+    """A model that exports but may work poorly (e.g. an int8 range dominated by outliers); the
+    Report lists these in `warnings`."""

@@ -79,19 +79,24 @@ OPTIONS: Tuple[Option, ...] = (
            "bake an SGD step on the last layers into the model (docs/learning.md)"),
     Option("loss", "choice", "mse", "mse, cross_entropy", "the on-device loss",
            choices=("mse", "cross_entropy"), needs=_ODL),
-    Option("learning_rate", "number", 0.01, "a number > 0", "the SGD learning rate",
-           low=0.0, low_open=True, needs=_ODL),
+    # the device keeps the rate in a float: smallest normal float32 .. largest float32
+    Option("learning_rate", "number", 0.01, "a number > 0 that a float32 holds (1.2e-38 to 3.4e38)",
+           "the SGD learning rate", low=1.1754943508222875e-38, high=3.4028234663852886e38,
+           needs=_ODL),
     Option("momentum", "number", 0.0, "a number in [0, 1), as torch.optim.SGD", "SGD momentum",
            low=0.0, high=1.0, high_open=True, needs=_ODL),
     Option("trainable", "trainable", None,
            "k (the last k Linear layers) or parameter names, comma-separated, "
            "e.g. head,body.0.bias,2.bias",
            "what learns on the device (default: the final Linear)", needs=_ODL),
+    Option("streaming", "bool", False, "yes, no (also true/false, on/off, 1/0)",
+           "add Model::step() / reset_state(): one time step at a time (README: streaming)"),
     Option("python", "text", None, "a Python interpreter with torch (path or command name)",
            "the interpreter that runs the exporter", where=frozenset(("hook",))),
     Option("golden", "int", 0, "an integer 0..1024: golden vectors embedded for on-target checks",
            "embed N seeded inputs and PyTorch's outputs for `pio test`", low=0, high=1024),
-    Option("seed", "int", 0, "an integer >= 0", "seed of the golden inputs", low=0,
+    Option("seed", "int", 0, "an integer 0 .. 2**63 - 1", "seed of the golden inputs", low=0,
+           high=2**63 - 1,
            where=frozenset(("api", "cli"))),
 )
 # fmt: on

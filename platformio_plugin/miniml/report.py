@@ -32,6 +32,7 @@ class Report:
     layers: List[LayerRow] = field(default_factory=list)
     header_path: str = ""
     memory_plan: str = ""
+    warnings: List[str] = field(default_factory=list)  # MinimlWarning messages of the export
 
     def format_table(self) -> str:
         rows = [("layer", "op", "module", "output", "MACs", "flash B", "buffer")]

@@ -1,6 +1,7 @@
 // Benchmark firmware for one exported model (scripts/bench.py): marks predict(), predict_int8() and learn() as
 // counter regions (scripts/counters/miniml_bench.h) in that order, and measures the peak stack by painting.
-// Built with -DBENCH_HEADER="<name>.h" -DBENCH_NS=<name> [-DBENCH_INT8] [-DBENCH_LEARN_MSE | -DBENCH_LEARN_CE];
+// Built with -DBENCH_HEADER="<name>.h" -DBENCH_NS=<name> [-DBENCH_INT8] [-DBENCH_LEARN_MSE | -DBENCH_LEARN_CE]
+// [-DBENCH_STEP] (streaming: one step() after reset_state(), on the input's first time step, is the last region);
 // bench_data.h (generated) holds the input (and target) in flash. Prints "bench: stack N out HEX" at the end.
 #include <stdint.h>
 #include <string.h>
@@ -33,6 +34,9 @@ static int8_t output_s8[BENCH_NS::kOutputSize];
 #endif
 #if defined(BENCH_LEARN_MSE)
 static float target[BENCH_NS::kOutputSize];
+#endif
+#if defined(BENCH_STEP)
+static float step_output[BENCH_NS::kStepOutputSize];
 #endif
 
 // Fills the free RAM between the end of .bss and a margin below this function's frame with kPaint.
@@ -74,6 +78,13 @@ int main() {
   miniml_bench_end();
 #else
   const float loss = 0.0f;
+#endif
+#if defined(BENCH_STEP)
+  model.reset_state();
+  miniml_bench_begin();
+  model.step(input, step_output);
+  miniml_bench_end();
+  memcpy(output, step_output, sizeof(step_output) < sizeof(output) ? sizeof(step_output) : sizeof(output));
 #endif
   const uint32_t used = stack_used();
   // A checksum of the outputs and the loss, so two runs (and two targets) can be compared.

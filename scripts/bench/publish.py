@@ -73,13 +73,13 @@ def markdown(res: Dict[str, Any]) -> str:
         "they differ.",
         "",
         "| model | board | precision | MACs | predict | predict ms | predict_int8 | learn | learn "
-        "ms | flash B "
+        "ms | step ms | flash B "
         "| RAM B | stack B | arena B | bound B | fits | note |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",
     ]
     for r in res["rows"] + res.get("harness", []):
         L.append(
-            "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+            "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
             % (
                 r["model"],
                 r["target"],
@@ -90,6 +90,7 @@ def markdown(res: Dict[str, Any]) -> str:
                 _v(r.get("predict_int8_cycles")),
                 _v(r["learn_cycles"]),
                 _v(r.get("learn_ms"), "%.3f"),
+                _v(r.get("step_ms"), "%.3f"),
                 _v(r["flash_bytes"]),
                 _v(r["ram_bytes"]),
                 _v(r["stack_bytes"]),

@@ -168,6 +168,43 @@ def ds_cnn():
     )
 
 
+def gru_gesture():
+    """GRU(3->16) + Linear(16->3) on the last step (an IMU gesture classifier), 8 steps of 3 axes;
+    streamed one sample at a time (the step row is one step() after reset_state())."""
+    from torch import nn
+
+    class GruHead(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru, self.head = nn.GRU(3, 16, batch_first=True), nn.Linear(16, 3)
+
+        def forward(self, x):
+            return self.head(self.gru(x)[0][:, -1])
+
+    _seeded(4)
+    rng = np.random.default_rng(4)
+    return (GruHead().eval(), rng.standard_normal((1, 8, 3)).astype(np.float32),
+            rng.standard_normal((64, 8, 3)).astype(np.float32))
+
+
+def lstm_sensor():
+    """LSTM(4->16) + Linear(16->2) on the last of 32 steps (a float sensor model)."""
+    from torch import nn
+
+    class LstmHead(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm, self.head = nn.LSTM(4, 16, batch_first=True), nn.Linear(16, 2)
+
+        def forward(self, x):
+            return self.head(self.lstm(x)[0][:, -1])
+
+    _seeded(5)
+    rng = np.random.default_rng(5)
+    return (LstmHead().eval(), rng.standard_normal((1, 32, 4)).astype(np.float32),
+            rng.standard_normal((64, 32, 4)).astype(np.float32))
+
+
 ALL = ("uno", "stm32", "esp32c3")
 SUITE: List[Model] = [
     Model(
@@ -225,6 +262,22 @@ SUITE: List[Model] = [
     ),
 ]
 
+SUITE += [
+    Model(
+        "gru_gesture",
+        "GRU(3->16) + Linear(16->3), 8 steps x 3 axes, streamed",
+        gru_gesture,
+        [Variant("int8 streaming", {"quantize": "int8", "streaming": True}, ALL),
+         Variant("float streaming", {"streaming": True}, ALL)],
+    ),
+    Model(
+        "lstm_sensor",
+        "LSTM(4->16) + Linear(16->2), 32 steps x 4 channels",
+        lstm_sensor,
+        [Variant("float streaming", {"streaming": True}, ("stm32", "esp32c3"))],
+    ),
+]
+
 # Published figures of other engines, shown next to ours and labelled as such (not measured here).
 ANCHORS = [
     {
@@ -252,6 +305,12 @@ ANCHORS = [
         "compare": ("digits_cnn", "uno", "int8", "predict"),
     },
     {
+        "what": "FastGRNN one sample (streamed RNN step)",
+        "board": "Arduino Uno (ATmega328P @ 16 MHz)",
+        "ms": 9.21,
+        "compare": ("gru_gesture", "uno", "int8 streaming", "step"),
+    },
+    {
         "what": "TinyMaix MNIST predict",
         "board": "ATmega328P @ 16 MHz",
         "ms": 50.0,
@@ -272,4 +331,12 @@ TARGETS = [
         "training step on an int8 backbone <= 1.5 ms on the Uno",
     ),
     ("digits_cnn", "uno", "int8", "predict", 10.0, "digits CNN int8 predict <= 10 ms on the Uno"),
+    (
+        "gru_gesture",
+        "uno",
+        "int8 streaming",
+        "step",
+        4.0,
+        "int8 GRU(3->16)+Linear streaming step <= 4 ms on the Uno",
+    ),
 ]

@@ -2,7 +2,7 @@
 """Counts cycles (AVR) or instructions (Cortex-M, RISC-V) of the regions a firmware marks with miniml_bench.h.
 
 Usage: count.py [--timeout SECONDS] [--json] firmware.elf
-  AVR     build/counters/simavr_cycles (exact cycles; ATmega328P @ 16 MHz)
+  AVR     build/counters/simavr_cycles (exact cycles; ATmega328P @ 16 MHz; miniml-simavr/host/simavr_run.c)
   ARM     qemu-system-arm -M netduinoplus2 + build/counters/libqemu_icount.so (executed instructions)
   RISC-V  qemu-system-riscv32 -M virt -icount shift=0; the firmware prints its minstret counts
 Prints the firmware's output, then one line per region: "miniml-count: region K <cycles|insns|minstret> N";
@@ -46,7 +46,7 @@ def command(elf: str, timeout: float) -> list[str]:
     machine = elf_machine(elf)
     limit = ["timeout", "--kill-after=5", "%g" % timeout]
     if machine == 83:
-        return limit + [str(BUILD / "simavr_cycles"), elf]
+        return limit + [str(BUILD / "simavr_cycles"), "-r", elf]
     if machine == 40:
         nm = "arm-none-eabi-nm"
         plugin = "%s,begin=%#x,end=%#x" % (

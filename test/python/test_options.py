@@ -23,7 +23,7 @@ def test_cli_flags_equal_the_table():
         assert action.option_strings == [opt.flag]
         assert tuple(action.choices or ()) == opt.choices
         assert (action.nargs == 0) == (opt.kind == "bool")
-    own = {"help", "model", "name", "out", "report_json"}
+    own = {"help", "debug", "model", "name", "out", "report_json"}
     assert set(actions) - own == {o.name for o in cli}
 
 
@@ -64,6 +64,7 @@ def test_cli_and_hook_values_round_trip(tmp_path):
         "custom_miniml_learning_rate": "0.05",
         "custom_miniml_momentum": "0.9",
         "custom_miniml_trainable": "head, 2.bias",
+        "custom_miniml_streaming": "yes",
     }
     hook = hook_options.parse(raw, str(tmp_path))
     args = _export_parser().parse_args(["m.pt2", "--name", "m", "--out", "o", *hook.export_args()])

@@ -23,23 +23,7 @@ from ..errors import (
 )
 from ..ir import DType, Graph, TensorSpec, verify
 from ..ops.registry import AtenCall, ConstArg, LowerCtx, TensorArg
-
-
-def load_program(path: str) -> "torch.export.ExportedProgram":
-    import os
-    import zipfile
-
-    if not os.path.isfile(path):
-        raise MinimlError(f"cannot load {path!r}: no such file (save one with torch.export.save)")
-    if not zipfile.is_zipfile(path):
-        raise MinimlError(
-            f"cannot load {path!r} as a torch.export program (.pt2): not a zip archive "
-            "(save it with torch.export.save(torch.export.export(model.eval(), (x,)), path))"
-        )
-    try:
-        return torch.export.load(path)
-    except Exception as exc:  # torch raises many types here; the fix is the same
-        raise MinimlError(f"cannot load {path!r} as a torch.export program (.pt2): {exc}") from exc
+from .archive import load_program  # noqa: F401  (re-exported: capture.load_program)
 
 
 def supported_ops() -> List[str]:
@@ -430,7 +414,7 @@ def _lower_node(ctx: LowerCtx, env: Dict[str, Any], n: Any, supported: str) -> N
     for i, v in enumerate(vals):
         if isinstance(v, torch.Tensor) and (i == 0 or v.dtype == torch.float32):
             shapes.append(_fixed_shape(v, f"node {n.name!r} ({target})"))
-            outputs.append(n.name if i == 0 else f"{n.name}_{i}")
+            outputs.append(n.name if i == 0 else f"{n.name}_out{i}")  # fx names end _N
         else:
             shapes.append(())
             outputs.append("")

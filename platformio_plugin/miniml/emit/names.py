@@ -1,4 +1,5 @@
-"""C++ identifiers: model names are checked (OptionError), internal names are sanitised."""
+"""C++ identifiers: model names are checked (OptionError), internal names are sanitised; neither may be
+a C keyword or a name a libc or board header could #define."""
 from __future__ import annotations
 
 import re
@@ -21,6 +22,10 @@ RESERVED = frozenset(
     "miniml std Model Weights WeightsData Golden GoldenData kInputSize kOutputSize kArenaBytes "
     "kGoldenCount main PROGMEM NULL input output".split()
 )
+# Lowercase object-like macros of the C libraries MiniML meets (glibc, newlib, avr-libc); other macros
+# are upper case by convention, so names without a lowercase letter are treated as possible macros
+# (INT8_MAX, NAN, M_PI, EOF, SREG, RAMEND, PORTB, HIGH, ...).
+LOWERCASE_MACROS = frozenset("errno stdin stdout stderr math_errhandling".split())
 # Model's own members and methods (a RAM param `x` becomes the member `x_`).
 MEMBER_NAMES = frozenset("arena predict reset learn save load set_learning_rate".split())
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -33,6 +38,12 @@ def check_model_name(name: str) -> str:
             f"model name {name!r} is not a C++ identifier: use letters, digits and _ , starting with "
             "a letter (e.g. 'sensor_net')"
         )
+    if could_be_macro(name):
+        raise OptionError(
+            f"model name {name!r} could be a C macro (a name with no lowercase letter, like INT8_MAX, "
+            "SREG or RAMEND, is one in some board or libc header, and would break the namespace); "
+            f"use lowercase letters, e.g. '{name.lower()}_model'"
+        )
     if name in CXX_KEYWORDS or name in RESERVED or "__" in name:
         raise OptionError(
             f"model name {name!r} is a C/C++ keyword or a name MiniML reserves; pick another, "
@@ -41,13 +52,19 @@ def check_model_name(name: str) -> str:
     return name
 
 
+def could_be_macro(ident: str) -> bool:
+    """True for identifiers a C or board header may #define: no lowercase letter, or a known
+    lowercase macro."""
+    return ident.lower() == ident.upper() or ident == ident.upper() or ident in LOWERCASE_MACROS
+
+
 def sanitize(raw: str, taken: Set[str]) -> str:
     """A unique, keyword-free C++ identifier derived from a torch name like 'features.0.weight'."""
     s = re.sub(r"[^A-Za-z0-9_]", "_", raw).strip("_")
     s = re.sub(r"_+", "_", s) or "t"
     if s[0].isdigit():
         s = "t" + s
-    if s in CXX_KEYWORDS or s in RESERVED or s in MEMBER_NAMES:
+    if s in CXX_KEYWORDS or s in RESERVED or s in MEMBER_NAMES or could_be_macro(s):
         s = "p_" + s  # a prefix, not a "_" suffix: RAM params become members named s + "_"
     base, i = s, 1
     while s in taken:

@@ -128,6 +128,8 @@ def generate(
         with open(os.path.join(out_dir, files[1]), encoding="utf-8") as f:
             report = json.load(f)
         report.setdefault("name", spec.name)
+        for warning in report.get("warnings", []):  # MinimlWarning: exports, but may work poorly
+            log(f"warning: {spec.name}: {warning}")
         rows.append((report, status))
 
     names = {spec.name for spec in opts.models}

@@ -85,7 +85,11 @@ def check_model_file(spec: ModelSpec) -> None:
         raise OptionError(
             f"custom_miniml_model: {spec.path} does not exist; run the script that saves it"
         )
-    if not zipfile.is_zipfile(spec.path):
+    try:
+        is_zip = zipfile.is_zipfile(spec.path)
+    except Exception:  # a damaged end record can raise instead of answering False
+        is_zip = False
+    if not is_zip:
         raise ExportError(
             f"{spec.path} is not a torch.export archive (not a zip file); "
             "save it with torch.export.save(torch.export.export(model, (x,)), path)"

@@ -92,7 +92,7 @@ def parse_models(value: str, project_dir: str) -> Tuple[ModelSpec, ...]:
                 "save the model with torch.export.save(program, 'model.pt2')"
             )
         full = os.path.normpath(os.path.join(project_dir, os.path.expanduser(path)))
-        if any(s.name == name for s in specs):
+        if any(s.name.lower() == name.lower() for s in specs):  # one file on Windows/macOS
             raise OptionError(
                 f"{key}: two models are named {name!r}; give one a name: `other = {path}`"
             )

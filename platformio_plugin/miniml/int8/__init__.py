@@ -7,15 +7,18 @@ miniml.quant."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Dict
 
 import numpy as np
 
+from ..errors import MinimlWarning
 from ..ir import Graph, verify
 from ..ops import inplace_pairs, run_graph
 from ..passes.quantize_int8 import check_int8_support, quantize_int8
 from ..passes.split_training import learning_layers
 from ..plan import plan_memory
+from ..quant.params import range_warning
 from ..train.options import parse_train_options
 from .calibrate import load_calibration, tensor_ranges
 from .header import extend_header
@@ -30,7 +33,9 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
     tail = _float_tail(g, ctx.options)
     check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
     xs = load_calibration(ctx.options.get("calibration"), ctx.input_shape)
-    ranges = tensor_ranges(g, xs, ctx.options.get("calibration_method") or "minmax")
+    method = ctx.options.get("calibration_method") or "minmax"
+    ranges = tensor_ranges(g, xs, method)
+    _warn_ranges(g, xs, ranges, method)
     float_plan = plan_memory(g, inplace_pairs(g))
     ctx.report_extra["float_flash_bytes"] = sum(p.nbytes for p in g.params.values())
     ctx.report_extra["float_arena_bytes"] = float_plan.arena_bytes
@@ -38,6 +43,18 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
     ctx.extend.append(extend_header)
     _int8_goldens(gq, ctx)
     return gq
+
+
+def _warn_ranges(g: Graph, xs: np.ndarray, ranges: Any, method: str, samples: int = 256) -> None:
+    """A MinimlWarning per activation whose calibrated range makes a poor int8 tensor (constant,
+    or stretched by outliers), checked on the first `samples` calibration inputs."""
+    for name, values in run_graph(g, xs[:samples]).items():
+        if name not in ranges:
+            continue
+        why = range_warning(values, *ranges[name], method)
+        if why:
+            what = "the calibration inputs" if name in g.inputs else f"activation {name!r}"
+            warnings.warn(f"int8 calibration: {what} {why}", MinimlWarning, stacklevel=2)
 
 
 def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:

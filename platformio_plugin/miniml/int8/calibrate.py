@@ -24,6 +24,24 @@ class CalibrationError(OptionError):
     """The calibration data cannot calibrate this model (shape, values or count)."""
 
 
+def _read_calibration(path: str, where: str) -> Any:
+    """A .npy array (no pickles) or a tensor saved with torch.save (weights_only: tensors only)."""
+    if not path.endswith((".npy", ".pt", ".pth")):
+        raise CalibrationError(f"{where}: use a .npy or .pt file")
+    try:
+        if path.endswith(".npy"):
+            return np.load(path, allow_pickle=False)
+        import torch
+
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # ValueError (pickled .npy), UnpicklingError, EOFError, OSError, ...
+        why = (str(exc).strip().splitlines() or [""])[0][:160]
+        raise CalibrationError(
+            f"{where} cannot be read as an array ({type(exc).__name__}: {why}); save the inputs "
+            "with numpy.save('calibration.npy', x) (a plain array, no pickled objects)"
+        ) from None
+
+
 def load_calibration(value: Any, input_shape: Tuple[int, ...]) -> np.ndarray:
     """Tensor, ndarray or .npy/.pt path -> float32 [N, *input_shape[1:]], checked."""
     where = "calibration"
@@ -38,14 +56,7 @@ def load_calibration(value: Any, input_shape: Tuple[int, ...]) -> np.ndarray:
         where = f"calibration file {path!r}"
         if not os.path.exists(path):
             raise CalibrationError(f"{where} does not exist")
-        if path.endswith(".npy"):
-            value = np.load(path, allow_pickle=False)
-        elif path.endswith((".pt", ".pth")):
-            import torch
-
-            value = torch.load(path, map_location="cpu", weights_only=True)
-        else:
-            raise CalibrationError(f"{where}: use a .npy or .pt file")
+        value = _read_calibration(path, where)
     if hasattr(value, "detach"):
         value = value.detach().cpu().numpy()
     try:

@@ -19,6 +19,7 @@ from ..quant.fixedpoint import quantize_scalar
 from ..quant.params import (
     QParams,
     channel_multipliers,
+    check_layer_ranges,
     dequantize_s8,
     fold_bias,
     quantize_bias,
@@ -95,6 +96,7 @@ def weighted(q: Any, n: Node, op: str, x: str, y: str, extra: Dict, wb=None) -> 
     else:
         w, b = wb
     wq, ws = quantize_weight(w, axis=0)
+    check_layer_ranges(q.where(n), w, b, wq, ws, qx, qy)
     bq = quantize_bias(b, qx.scale, ws, w.shape[0])
     m, s = channel_multipliers(
         qx.scale, ws, qy.scale, per_tensor_fc=(op == "linear_s8" and w.shape[0] == 1)

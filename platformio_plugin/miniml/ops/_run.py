@@ -13,6 +13,12 @@ from ._int8_common import apply_act, preact_name
 from .registry import KERNELS
 
 
+def _sample_shape(shape) -> tuple:
+    """One sample's shape: without the batch dimension, which is not always first (h_n is
+    [layers, 1, hidden])."""
+    return tuple(shape[1:]) if shape[0] == 1 else tuple(shape)
+
+
 def run_graph(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
     """Every tensor of g for a batch of float inputs xs [N, ...]: name -> [N, *shape[1:]] (float32
     or int8 as the tensor). A fused activation's input is kept as preact_name(output)."""
@@ -30,8 +36,14 @@ def run_graph(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
             )
         params = {role: g.params[p].data for role, p in node.params.items()}
         y = spec.run(node, [env[t] for t in node.inputs], params)
+        if isinstance(y, tuple):  # several outputs (a recurrent layer's sequence and state): in order
+            for name, v in zip(node.outputs[1:], y[1:]):
+                spec_t = g.tensor(name)
+                v = np.asarray(v).reshape((n,) + _sample_shape(spec_t.shape))
+                env[name] = v.astype(np.float32 if spec_t.dtype is DType.F32 else np.int8)
+            y = y[0]
         out = g.tensor(node.outputs[0])
-        y = np.asarray(y).reshape((n,) + tuple(out.shape[1:]))
+        y = np.asarray(y).reshape((n,) + _sample_shape(out.shape))
         y = y.astype(np.float32 if out.dtype is DType.F32 else np.int8)
         act = node.attrs.get("act")
         if spec.fuses_activation and act is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, List, Tuple
 
+import numpy as np
+
 from ..errors import UnsupportedOpError
 from ..ir import Node
 from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
@@ -107,6 +109,16 @@ class Permute:
             src = f"{src} + {e.i(a['offset'])}"
         return (f"miniml::permute_f32({src}, {e.t(node.outputs[0])}, "
                 f"miniml::PermuteParams{{{{{shape}}}, {{{strides}}}}});")
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        a = node.attrs
+        index = np.full(a["out_shape"], a["offset"], np.int64)
+        for k, (d, s) in enumerate(zip(a["out_shape"], a["strides"])):
+            shape = [1] * 4
+            shape[k] = d
+            index = index + np.arange(d).reshape(shape) * s
+        return ins[0].reshape(len(ins[0]), -1)[:, index.reshape(-1)]
 
 
 @lowering("aten.channel_shuffle.default", "aten.native_channel_shuffle.default")

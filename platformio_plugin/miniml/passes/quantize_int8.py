@@ -65,6 +65,10 @@ class Int8Graph:
         self.params: Dict[str, Param] = {}
         self.q: Dict[str, QParams] = {}
 
+    def where(self, n: Node) -> str:
+        """The node, its op and its module, for error messages."""
+        return _where(n)
+
     def qparams(self, t: str) -> QParams:
         """Parameters of an int8 tensor already declared, else from a float tensor's range."""
         if t not in self.q:
@@ -108,6 +112,7 @@ def quantize_int8(g: Graph) -> Graph:
         y = f"{n.outputs[0]}_q" if n.outputs[0] in boundaries else n.outputs[0]
         nodes.extend(INT8_RULES[n.op].lower(n, ins, y, b))
         names[n.outputs[0]] = y
+        names.update({t: t for t in n.outputs[1:]})  # further outputs keep their names
     # The dequantised boundary keeps its float name, unless that is the graph input (a model that
     # is all float tail, e.g. flatten + log_softmax): then it is a new tensor the tail reads.
     for boundary in boundaries:

@@ -32,12 +32,17 @@ def _unique(parts: HeaderParts, base: str) -> str:
 
 
 def layout_id(g: Graph, plan: TrainPlan) -> int:
-    """CRC-32 of the trained parameters' names and shapes and of every parameter's exported values:
-    a save is only loaded by the same export (another backbone would make learned heads
-    meaningless)."""
+    """CRC-32 of the graph (every node's op, attributes (the activation too) and tensor shapes), the trained parameters'
+    names and shapes, the optimizer (loss, momentum) and every parameter's exported values: a save is
+    only loaded by the same export (another backbone or activation makes learned heads meaningless)."""
     crc = 0
+    for n in g.nodes:
+        shapes = [g.tensor(t).shape for t in (*n.inputs, *n.outputs) if t in g.tensors]
+        attrs = sorted(n.attrs.items(), key=lambda kv: kv[0])
+        crc = zlib.crc32(f"{n.op}{attrs!r}{shapes};".encode(), crc)
     for name in plan.trained_params:
         crc = zlib.crc32(f"{name}{g.params[name].shape};".encode(), crc)
+    crc = zlib.crc32(f"{plan.options.loss};{plan.options.momentum!r};".encode(), crc)
     for name in sorted(g.params):
         crc = zlib.crc32(np.ascontiguousarray(g.params[name].data).tobytes(), crc)
     return crc & 0xFFFFFFFF
@@ -90,8 +95,8 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         f"{opts.learning_rate:g}, momentum {opts.momentum:g}); the rest stays in flash.",
         f"constexpr miniml::index_t kTrainableCount = {count};  // floats learn() changes",
         f"constexpr uint32_t kLayoutId = 0x{lid:08X}UL;  // identifies this export's saves",
-        f"constexpr uint32_t kStoreBytes = {2 * (20 + payload)};  // bytes save()/load() use in a "
-        "Store",
+        f"constexpr uint32_t kStoreBytes = {2 * (20 + payload)};  // the least save()/load() need: two "
+        f"slots of {20 + payload} B; a larger store holds more (less wear)",
     ]
 
     def t(tensor: str) -> str:
@@ -112,37 +117,42 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
                 f"    miniml::relu_backward_f32({t(below.output)}, {below.out_features}, "
                 f"{grads[below.node]});"
             )
+    # every value a step would store is checked first (train_finite.h), so a refused step changes nothing
     checks: List[str] = []
     updates: List[str] = []
+    mom = float_literal(opts.momentum, "momentum")
     for layer in tp.layers:
         gname = grads[layer.node]
         x = "input" if layer.input in g.inputs else t(layer.input)
+        dims = f"{layer.in_features}, {layer.out_features}"
         if layer.train_weight:
-            checks.append(
-                f"miniml::outer_finite_f32({gname}, {layer.out_features}, {x}, {layer.in_features})"
-            )
             w = ram[layer.weight_param]
+            checks.append(
+                f"miniml::linear_weight_momentum_step_finite_f32({w}, {velocity[layer.weight_param]}, "
+                f"{x}, {gname}, {dims}, {lr}[0], {mom})"
+                if momentum
+                else f"miniml::linear_weight_step_finite_f32({w}, {x}, {gname}, {dims}, {lr}[0])"
+            )
             if momentum:
                 updates.append(
                     f"    miniml::linear_weight_sgd_momentum_f32({w}, "
                     f"{velocity[layer.weight_param]}, "
-                    f"{x}, {gname}, {layer.in_features}, {layer.out_features}, {lr}[0], "
-                    f"{float_literal(opts.momentum, 'momentum')});"
+                    f"{x}, {gname}, {dims}, {lr}[0], {mom});"
                 )
             else:
-                updates.append(
-                    f"    miniml::linear_weight_sgd_f32({w}, {x}, {gname}, "
-                    f"{layer.in_features}, {layer.out_features}, {lr}[0]);"
-                )
-        elif layer.train_bias:
-            checks.append(f"miniml::all_finite_f32({gname}, {layer.out_features})")
+                updates.append(f"    miniml::linear_weight_sgd_f32({w}, {x}, {gname}, {dims}, {lr}[0]);")
         if layer.train_bias and layer.bias_param is not None:
             b = ram[layer.bias_param]
+            checks.append(
+                f"miniml::sgd_momentum_step_finite_f32({b}, {velocity[layer.bias_param]}, {gname}, "
+                f"{layer.out_features}, {lr}[0], {mom})"
+                if momentum
+                else f"miniml::sgd_step_finite_f32({b}, {gname}, {layer.out_features}, {lr}[0])"
+            )
             if momentum:
                 updates.append(
                     f"    miniml::sgd_momentum_f32({b}, {velocity[layer.bias_param]}, "
-                    f"{gname}, {layer.out_features}, {lr}[0], "
-                    f"{float_literal(opts.momentum, 'momentum')});"
+                    f"{gname}, {layer.out_features}, {lr}[0], {mom});"
                 )
             else:
                 updates.append(f"    miniml::sgd_f32({b}, {gname}, {layer.out_features}, {lr}[0]);")
@@ -158,8 +168,8 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
     m: List[str] = []
     doc = (
         "  // One SGD step on one sample; returns the loss before the step. A step whose input,\n"
-        "  // target, loss or gradient is not finite is refused: parameters untouched, NAN\n"
-        "  // returned, refused_steps() counts it."
+        "  // target, loss, gradient or any updated weight or momentum is not finite is refused:\n"
+        "  // parameters and momentum untouched, NAN returned, refused_steps() counts it."
     )
     if opts.loss == "mse":
         m += [
@@ -201,7 +211,13 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         )
         off += g.params[p].numel
     m += [
-        f"  void set_learning_rate(float lr) {{ {lr}[0] = lr; }}",
+        "  // Accepts a finite lr >= 0 (0 freezes learning); anything else returns false and keeps the",
+        "  // current rate.",
+        "  bool set_learning_rate(float lr) {",
+        "    if (!miniml::valid_learning_rate(lr)) return false;",
+        f"    {lr}[0] = lr;",
+        "    return true;",
+        "  }",
         f"  float learning_rate() const {{ return {lr}[0]; }}",
         f"  uint32_t refused_steps() const {{ return static_cast<uint32_t>({refused}[0]); }}",
         "  // Copies the kTrainableCount learned floats (save order: layer by layer, weight then "
@@ -209,21 +225,23 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         "  void get_trainable(float* out) const {",
         *copy,
         "  }",
-        "  // Saves the learned parameters to a Store (store_slots.h) at byte `base`, kStoreBytes "
-        "long;",
-        "  // power-loss safe: a torn save leaves the previous one loadable.",
+        "  // Saves the learned parameters to a Store (store_slots.h): a ring of slots from byte `base` to "
+        "the",
+        "  // store's end (or `region` bytes, at least kStoreBytes); power-loss safe: a torn save leaves "
+        "the",
+        "  // previous one loadable.",
         "  template <class Store>",
-        "  miniml::StoreResult save(Store& store, uint32_t base = 0) {",
+        "  miniml::StoreResult save(Store& store, uint32_t base = 0, uint32_t region = 0) {",
         f"    const miniml::StoreSpan spans[{n_spans}] = {{{spans}}};",
-        f"    return miniml::store_save(store, base, spans, {n_spans}, kLayoutId);",
+        f"    return miniml::store_save(store, base, spans, {n_spans}, kLayoutId, region);",
         "  }",
         "  // Loads the newest complete save of this export; anything but kStoreOk leaves the "
         "model as is.",
         "  template <class Store>",
-        "  miniml::StoreResult load(Store& store, uint32_t base = 0) {",
+        "  miniml::StoreResult load(Store& store, uint32_t base = 0, uint32_t region = 0) {",
         f"    const miniml::StoreSpan spans[{n_spans}] = {{{spans}}};",
         f"    const miniml::StoreResult r = miniml::store_load(store, base, spans, {n_spans}, "
-        "kLayoutId);",
+        "kLayoutId, region);",
         *(
             ["    if (r == miniml::kStoreOk) {"]
             + [f"      memset({v}, 0, sizeof({v}));" for v in velocity.values()]

@@ -33,6 +33,19 @@ void UnityOutputChar(char c) {
 }
 static void unity_output_flush(void) {}
 static char unity_rom_char(const char* p) { return (char)pgm_read_byte(p); }
+#elif defined(ARDUINO)
+/* Arduino: Serial at 115200 baud, as PlatformIO's Unity set-up does on a real board (unity_arduino.cpp). */
+void miniml_unity_serial_begin(void);
+void miniml_unity_serial_write(char c);
+void miniml_unity_serial_flush(void);
+static void unity_output_start(void) { miniml_unity_serial_begin(); }
+void UnityOutputChar(char c) { miniml_unity_serial_write(c); }
+static void unity_output_flush(void) { miniml_unity_serial_flush(); }
+#if defined(__AVR__)
+static char unity_rom_char(const char* p) { return (char)pgm_read_byte(p); }
+#else
+static char unity_rom_char(const char* p) { return *p; }
+#endif
 #else
 static void unity_output_start(void) {}
 void UnityOutputChar(char c) { putchar((unsigned char)c); }

@@ -2,8 +2,8 @@
  * output lines ("file:line:test:PASS", "...:FAIL: msg", "N Tests N Failures N Ignored", "OK"/"FAIL"), so test
  * code compiles unchanged against real Unity and PlatformIO's Unity parser reads our output (byte-identical to
  * Unity 2.6 for the common assertions, checked once by hand). Written from the public API, not copied. Output: UART0 at
- * 115200 baud on bare AVR, putchar elsewhere (stdout on a host, semihosting on Cortex-M / RISC-V with picolibc). A
- * failed assertion longjmps out of the running test. */
+ * 115200 baud on bare AVR, Serial under the Arduino framework, putchar elsewhere (stdout on a host, semihosting on
+ * Cortex-M / RISC-V with picolibc). A failed assertion longjmps out of the running test. */
 #ifndef MINIML_UNITY_H_
 #define MINIML_UNITY_H_
 

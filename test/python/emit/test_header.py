@@ -120,7 +120,8 @@ def test_index_t_overflow_fails_on_avr(tmp_path):
 
 
 def test_host_flags_are_the_documented_ones():
-    assert "-fsanitize=address,undefined" in HOST_FLAGS and "-ffp-contract=off" in HOST_FLAGS
+    assert "-fsanitize=address,undefined,float-cast-overflow" in HOST_FLAGS
+    assert "-ffp-contract=off" in HOST_FLAGS
 
 
 def test_weights_in_header_round_trip_bit_exactly(tmp_path):

@@ -32,8 +32,8 @@ model, rest = args[3], args[4:]
 opt = {{}}
 i = 0
 while i < len(rest):
-    if rest[i] == "--on-device-learning":
-        opt["on_device_learning"] = True; i += 1
+    if rest[i] in ("--on-device-learning", "--streaming"):
+        opt[rest[i][2:].replace("-", "_")] = True; i += 1
     else:
         opt[rest[i][2:].replace("-", "_")] = rest[i + 1]; i += 2
 with open(os.environ["FAKE_EXPORT_LOG"], "a") as f:

@@ -24,6 +24,7 @@ ENVS = ("native", "sim_uno", "sim_stm32", "sim_esp32c3")
 EXAMPLES = {
     "quickstart": "point (0.800, -0.600) -> below the diagonal",
     "digits_int8": "8 of 8 correct",
+    "gesture_gru": "window 5: circle",
     "sensor_calibration": "mean error after 300 steps: 0.323  (at least halved)",
     "vibration_cnn": "window 4: bearing fault",
 }

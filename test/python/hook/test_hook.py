@@ -175,13 +175,15 @@ def test_options_reach_the_exporter(tmp_path, fake_python):
                 "custom_miniml_learning_rate": "0.05",
                 "custom_miniml_momentum": "0.9",
                 "custom_miniml_trainable": "head, body.0.bias",
+                "custom_miniml_streaming": "yes",
             },
         )
     )
     first, second = (call["options"] for call in fake_python.exports())
     assert first["quantize"] == "int8" and first["calibration"] == str(tmp_path / "calib.npy")
     assert first["golden"] == "4"
-    assert second["on_device_learning"] is True
+    assert second["on_device_learning"] is True and second["streaming"] is True
+    assert "streaming" not in first
     assert second["loss"] == "mse" and float(second["learning_rate"]) == 0.05
     assert float(second["momentum"]) == 0.9 and second["trainable"] == "head,body.0.bias"
 
@@ -212,6 +214,10 @@ BAD_OPTIONS = {
     "on_device_learning": (
         {"custom_miniml_on_device_learning": "maybe"},
         "custom_miniml_on_device_learning = 'maybe' is not valid; valid: yes, no",
+    ),
+    "streaming": (
+        {"custom_miniml_streaming": "sometimes"},
+        "custom_miniml_streaming = 'sometimes' is not valid; valid: yes, no",
     ),
     "learning_rate": (
         {"custom_miniml_on_device_learning": "on", "custom_miniml_learning_rate": "-0.1"},

@@ -14,6 +14,7 @@ import zipfile
 
 import pytest
 from hook_support import UNO_FLASH, UNO_RAM, FakeEnv, run_hook, save_mlp_pt2
+from hostile_pt2 import CRAFTED, crafted
 
 
 def _fail(env, capsys) -> str:
@@ -101,7 +102,7 @@ def test_reject_corrupt_pt2_archive(tmp_path, capsys):
         capsys,
     )
     assert line.startswith("[miniml] error: broken.pt2: export failed: cannot load ")
-    assert "as a torch.export program (.pt2)" in line
+    assert "this is a torch.save file" in line
 
 
 def test_reject_model_too_big_for_the_uno(tmp_path, capsys):
@@ -122,3 +123,20 @@ def test_reject_model_too_big_for_the_uno(tmp_path, capsys):
     assert line.startswith(
         f"[miniml] error: model needs {report['ram_bytes']} B RAM, board has {UNO_RAM} B (uno): "
     )
+
+
+@pytest.mark.parametrize("kind", sorted(CRAFTED))
+def test_reject_crafted_archive_hook(kind, tmp_path, capsys):
+    # a .pt2 that runs code under torch.export.load (hostile_pt2.py) runs none in a build
+    good = save_mlp_pt2(str(tmp_path / "good.pt2"))
+    marker = str(tmp_path / "marker")
+    crafted(good, kind, str(tmp_path / "model.pt2"), marker)
+    env = FakeEnv(str(tmp_path), {"custom_miniml_model": "model.pt2",
+                                  "custom_miniml_python": sys.executable})
+    if kind == "sample_inputs":  # skipped, never read: the model builds
+        run_hook(env)
+    else:
+        line = _fail(env, capsys)
+        assert line.startswith("[miniml] error: model.pt2: export failed: cannot load ")
+        assert "never unpickles" in line or "dynamic" in line, line
+    assert not os.path.exists(marker)

@@ -31,7 +31,9 @@ def P(name, *shape, seed=0):
 
 
 def test_pipeline_order_is_documented():
-    assert [p.__name__ for p in PIPELINE] == ["remove_aliases", "fold_batchnorm", "fuse_activation"]
+    assert [p.__name__ for p in PIPELINE] == ["remove_aliases", "fuse_recurrent_cells",
+                                              "drop_unused_outputs", "keep_last_step",
+                                              "fold_batchnorm", "fuse_activation"]
 
 
 def test_remove_aliases_merges_into_input():

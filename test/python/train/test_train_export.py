@@ -260,16 +260,35 @@ def test_latent_read_in_place(built):
     assert "memcpy" not in text.split("float learn(")[1].split("return loss;")[0]
 
 
-def test_parity_learn_cnn_backbone(tmp_path):
-    """A conv/pool backbone in flash; the Linear head learns on its pooled features in place."""
+class _GruHead(nn.Module):
+    """A recurrent backbone: the latent the head learns on is the GRU's last hidden state."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 8, num_layers=2, batch_first=True)
+        self.head = nn.Linear(8, 5)
+
+    def forward(self, x):
+        return self.head(self.gru(x)[0][:, -1])
+
+
+BACKBONES = {  # id -> (model, input shape, trained parameter names)
+    "cnn": (lambda: nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                                  nn.Linear(36, 5)), (1, 1, 8, 8), ["4.weight", "4.bias"]),
+    "gru": (_GruHead, (1, 10, 3), ["head.weight", "head.bias"]),
+}
+
+
+@pytest.mark.parametrize("backbone", list(BACKBONES))
+def test_parity_learn_backbone(tmp_path, backbone):
+    """A backbone in flash (conv/pool or recurrent); the Linear head learns on its features in place."""
+    make, shape, names = BACKBONES[backbone]
     torch.manual_seed(0)
-    model = nn.Sequential(
-        nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(36, 5)
-    ).eval()
+    model = make().eval()
     miniml.export(
         model,
-        torch.zeros(1, 1, 8, 8),
-        "cnn_head",
+        torch.zeros(shape),
+        "bb_head",
         str(tmp_path),
         on_device_learning=True,
         loss="cross_entropy",
@@ -277,16 +296,17 @@ def test_parity_learn_cnn_backbone(tmp_path):
         momentum=0.9,
     )
     rng = np.random.default_rng(0)
-    xs = rng.standard_normal((STEPS, 1, 1, 8, 8)).astype(np.float32)
+    xs = rng.standard_normal((STEPS,) + shape).astype(np.float32)
     labels = rng.integers(0, 5, STEPS)
     data = ", ".join(f"{v:.9g}f" for v in xs.ravel())
     (tmp_path / "main.cpp").write_text(
-        '#include <stdio.h>\n#include "cnn_head.h"\nstatic cnn_head::Model m;\n'
+        '#include <stdio.h>\n#include "bb_head.h"\nstatic bb_head::Model m;\n'
         f"static const float kX[] = {{{data}}};\n"
         f"static const unsigned short kY[] = {{{', '.join(map(str, labels))}}};\n"
-        "static float w[cnn_head::kTrainableCount];\n"
-        f"int main() {{\n  for (int s = 0; s < {STEPS}; ++s) m.learn(kX + 64 * s, kY[s]);\n"
-        "  m.get_trainable(w);\n  for (unsigned i = 0; i < cnn_head::kTrainableCount; ++i) "
+        "static float w[bb_head::kTrainableCount];\n"
+        "int main() {\n  for (int s = 0; s < "
+        f"{STEPS}; ++s) m.learn(kX + bb_head::kInputSize * s, kY[s]);\n"
+        "  m.get_trainable(w);\n  for (unsigned i = 0; i < bb_head::kTrainableCount; ++i) "
         'printf("%.9g\\n", static_cast<double>(w[i]));\n  return 0;\n}\n'
     )
     exe = tmp_path / "prog"
@@ -309,7 +329,7 @@ def test_parity_learn_cnn_backbone(tmp_path):
         subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split(),
         np.float32,
     )
-    want, _ = _torch_sgd_labels(model, ["4.weight", "4.bias"], xs, labels, lr=0.05, momentum=0.9)
+    want, _ = _torch_sgd_labels(model, names, xs, labels, lr=0.05, momentum=0.9)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 

@@ -1,5 +1,6 @@
-"""Builder for `miniml-simavr`: bare-metal AVR with Debian's avr-gcc, flags as the official atmelavr platform's
-bare builder (frameworks/_bare.py), so what builds here builds there; `upload` runs the firmware in simavr."""
+"""Builder for `miniml-simavr`: AVR with Debian's avr-gcc, flags as the official atmelavr platform's bare builder
+(frameworks/_bare.py), so what builds here builds there; `framework = arduino` adds Debian's Arduino AVR core
+(frameworks/arduino.py); `upload` runs the firmware in simavr."""
 
 import os
 
@@ -61,10 +62,16 @@ target_buildprog = env.Alias("buildprog", target_elf, target_elf)
 AlwaysBuild(env.Alias("size", target_elf, env.VerboseAction("$SIZEPRINTCMD", "Calculating size $SOURCE")))
 
 sim = board.get("simulator", {})
-run_cmd = '"$PYTHONEXE" "%s" --mcu %s --frequency %d "$SOURCE"' % (
+# An Arduino sketch's loop() never returns: its run stops after `board_simulator.idle_ms` of simulated time
+# without serial output (default 3000 with the Arduino framework, room for the usual
+# delay(2000) before the first print; 0 = off) or at `board_simulator.limit_ms`.
+arduino = "arduino" in env.get("PIOFRAMEWORK", [])
+run_cmd = '"$PYTHONEXE" "%s" --mcu %s --frequency %d --idle-ms %d --limit-ms %d "$SOURCE"' % (
     runner,
     sim.get("mcu", board.get("build.mcu")),
     int(sim.get("frequency", int(str(board.get("build.f_cpu")).rstrip("L")))),
+    int(sim.get("idle_ms", 3000 if arduino else 0)),
+    int(sim.get("limit_ms", 0)),
 )
 run_action = env.VerboseAction(run_cmd, "Running $SOURCE in simavr")
 AlwaysBuild(env.Alias("upload", target_elf, run_action))

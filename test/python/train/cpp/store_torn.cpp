@@ -1,5 +1,5 @@
-// Torn-write, corruption and empty-store checks of store_slots.h over a RamStore wrapped in a store that
-// loses power after a byte budget (each byte lands or not, in order, like EEPROM byte writes). Exits 0 and
+// Torn-write, corruption and empty-store checks of store_slots.h over a TornStore (torn_store.h: loses
+// power after a byte budget, each byte landing or not, in order, like EEPROM byte writes). Exits 0 and
 // prints "cases N" only if every case holds; any failure prints it and exits 1.
 #include <stdio.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 #include "miniml/store_crc32.h"
 #include "miniml/store_ram.h"
 #include "miniml/store_slots.h"
+#include "torn_store.h"
 
 namespace {
 
@@ -22,31 +23,6 @@ long cases = 0;
       ++failures;                                                   \
     }                                                               \
   } while (0)
-
-// Power fails after `budget` more bytes; later writes are dropped (the call reports success, as a board
-// that is about to lose power would not know).
-class TornStore {
- public:
-  TornStore(uint8_t* bytes, uint32_t size) : ram_(bytes, size), budget_(-1), written_(0) {}
-  void set_budget(long budget) { budget_ = budget; }
-  long written() const { return written_; }
-  uint32_t size() const { return ram_.size(); }
-  bool read(uint32_t offset, void* dst, miniml::index_t n) { return ram_.read(offset, dst, n); }
-  bool write(uint32_t offset, const void* src, miniml::index_t n) {
-    const uint8_t* s = static_cast<const uint8_t*>(src);
-    for (miniml::index_t i = 0; i < n; ++i) {
-      if (budget_ >= 0 && written_ >= budget_) return true;
-      if (!ram_.write(offset + i, s + i, 1)) return false;
-      ++written_;
-    }
-    return true;
-  }
-
- private:
-  miniml::RamStore ram_;
-  long budget_;
-  long written_;
-};
 
 void fill(float* w, float seed) {
   for (uint32_t i = 0; i < kFloats; ++i) w[i] = seed + 0.25f * static_cast<float>(i);
@@ -90,25 +66,32 @@ int main() {
   }
   // Torn first save (store erased before): every cut gives kStoreEmpty except the complete one.
   // Torn later saves: history of k complete saves (k = 1, 2, 3, so both slots take the torn write),
-  // then a save cut after every byte count 0..kFull: load gives the previous save, or the new one once
-  // all kFull bytes landed. A save writes 4 (invalidate) + payload + 16 (header) + 4 (magic) bytes.
-  const long kFull = static_cast<long>(kPayload) + 24;
+  // then a save cut after every byte count 0..full (full: the bytes that save writes, measured on a copy;
+  // unchanged bytes are skipped): load gives the previous save, or the new one once all `full` landed.
+  long torn_cases = 0;
   const float* history[4] = {w0, w1, w2, w3};
   for (int k = 0; k <= 3; ++k) {
-    for (cut = 0; cut <= kFull + 1; ++cut) {
+    long full = -1;
+    for (cut = -1; cut <= full + 1; ++cut) {  // cut -1: the measuring run
       TornStore store(bytes, kBytes);
       miniml::RamStore(bytes, kBytes).erase();
       for (int i = 0; i < k; ++i) {
         CHECK(miniml::store_save(store, kBase, history[i], kPayload, kLayout) == miniml::kStoreOk);
       }
       const long before = store.written();
-      store.set_budget(before + cut);
+      if (cut >= 0) store.set_budget(before + cut);
       CHECK(miniml::store_save(store, kBase, history[k], kPayload, kLayout) == miniml::kStoreOk);
-      CHECK(store.written() - before == (cut < kFull ? cut : kFull));
+      if (cut < 0) {
+        full = store.written() - before;
+        CHECK(full > static_cast<long>(kPayload) / 2 && full <= static_cast<long>(kPayload) + 24);
+        continue;
+      }
+      CHECK(store.written() - before == (cut < full ? cut : full));
       memcpy(got, sentinel, kPayload);
       const miniml::StoreResult r = miniml::store_load(store, kBase, got, kPayload, kLayout);
       ++cases;
-      if (cut >= kFull) {
+      ++torn_cases;
+      if (cut >= full) {
         CHECK(r == miniml::kStoreOk && same(got, history[k]));
       } else if (k == 0) {
         CHECK(r == miniml::kStoreEmpty && same(got, sentinel));
@@ -117,6 +100,7 @@ int main() {
       }
     }
   }
+  printf("torn %ld\n", torn_cases);
 
   // Corruption: flip each byte of the newest slot in turn (after two saves): load falls back to the
   // older save; flip a byte in both: empty. A save from another layout id is not loaded.

@@ -1,4 +1,4 @@
-"""Fuzz over the whole op set (fixed seeds; MINIML_FUZZ_MODELS sets how many, `make fuzz` runs 300):
+"""Fuzz over #11's op set (breadth_models.py; fixed seeds, 36 in CI, MINIML_FUZZ_MODELS under `make fuzz`):
 every random model either exports or fails with a MinimlError that names the layer; never a raw
 exception. Float exports are also run (one host build, ASan/UBSan) and held to torch at 1e-5 rel;
 int8 exports (quantize='int8', random calibration) likewise succeed or refuse by name, and those with
@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 import miniml
-from fuzz_models import random_model
+from breadth_models import random_model
 from harness import assert_close, build_batch
 from miniml.api import build_header
 from miniml.errors import MinimlError
 
-N_MODELS = int(os.environ.get("MINIML_FUZZ_MODELS", "36"))
+N_MODELS = int(os.environ.get("MINIML_FUZZ_MODELS", "36"))  # test_fuzz.py reads it too
 SEEDS = list(range(1000, 1000 + N_MODELS))
 
 
@@ -75,7 +75,7 @@ def int8_results():
 
     import torch
 
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "quant"))
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "quant"))
     from int8_host import run_int8_models
 
     results, ok = {}, {}

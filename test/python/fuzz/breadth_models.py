@@ -1,4 +1,4 @@
-"""Random models over the whole op set, for test_fuzz.py and `make fuzz`: seed -> (nn.Module, input
+"""Random models over #11's op set, for test_fuzz_breadth.py and `make fuzz`: seed -> (nn.Module, input
 shape). Each model is a chain of random layers on a [1, C, L] or [1, C, H, W] activation (shapes
 tracked, so every model is valid PyTorch), sometimes a residual, a constant operand, a second head."""
 from __future__ import annotations
