@@ -18,9 +18,9 @@ namespace miniml {
 // y = roundf(float(c) * a * gamma[i] + beta[i]) + output_zero_point, clamped. gamma / beta (float, through Mem)
 // carry the affine weights divided by the output scale. input may alias output.
 template <class Mem>
-inline void layer_norm_s8(const int8_t* input, const float* gamma, const float* beta, int8_t* output,
-                          index_t rows, index_t cols, int32_t input_zero_point, float var_scale,
-                          float center_scale, float eps, int32_t output_zero_point) {
+inline void layer_norm_s8(const int8_t* input, const float* gamma, const float* beta, int8_t* output, index_t rows,
+                          index_t cols, int32_t input_zero_point, float var_scale, float center_scale, float eps,
+                          int32_t output_zero_point) {
   for (index_t r = 0; r < rows; ++r, input += cols, output += cols) {
     int32_t s = 0;
     for (index_t i = 0; i < cols; ++i) s += static_cast<int32_t>(input[i]) - input_zero_point;
