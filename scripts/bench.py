@@ -6,6 +6,7 @@ docs/benchmarks.md with --docs) and PNG charts.
 
   .venv/bin/python scripts/bench.py [--only MODEL[,MODEL]] [--targets uno,stm32,esp32c3]
                                     [--out DIR] [--docs] [--no-tflm] [--no-pio] [--no-charts]
+  --only forests: just the scikit-learn forest comparison with emlearn (scripts/bench/forests.py).
 Rows: {"model", "target", "precision", "predict_cycles", "learn_cycles", "flash_bytes",
 "ram_bytes", "stack_bytes", "arena_bytes", "arena_lower_bound"} plus unit, clock, ms, MACs and
 notes; null where not applicable or not built (the row's "note" says why). Cycle counts are exact
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from bench import firmware, publish, suite  # noqa: E402
+from bench import firmware, forests, layers, publish, suite  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FIELDS = (
@@ -83,7 +84,7 @@ def _harness_rows(targets: List[str], work: Path) -> List[Dict[str, Any]]:
 
 
 def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, learn: bool,
-             step: bool = False) -> None:
+             step: bool = False, int8_only: bool = False) -> None:
     first = firmware.run(elf)
     again = firmware.run(elf)
     if first != again:
@@ -92,7 +93,8 @@ def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, l
     row.update(firmware.sizes(tgt, elf))
     row["stack_bytes"] = first["stack_bytes"]
     row["checksum"] = first["checksum"]
-    row["predict_cycles"] = regions.pop(0)
+    if not int8_only:
+        row["predict_cycles"] = regions.pop(0)
     if int8:
         row["predict_int8_cycles"] = regions.pop(0)
     if learn:
@@ -106,6 +108,17 @@ def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, l
         row["flash_bytes"] <= tgt.flash_limit
         and row["ram_bytes"] + row["stack_bytes"] <= tgt.ram_limit
     )
+
+
+def _per_layer(tgt, work: Path, header: Path, name: str, defines, report) -> List[Dict[str, Any]]:
+    """predict_int8() once more, with every layer its own counter region (bench/layers.py)."""
+    work.mkdir(parents=True, exist_ok=True)
+    text, names = layers.instrument(header.read_text())
+    copy = work / header.name
+    copy.write_text(text)
+    (work / "bench_data.h").write_text((work.parent / "bench_data.h").read_text())
+    counts = firmware.run(firmware.build(tgt, work, copy, name, defines))["regions"]
+    return layers.rows(names, counts, report.layers)
 
 
 def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) -> Dict[str, Any]:
@@ -183,16 +196,23 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
                 w = work / name / t
                 w.mkdir(parents=True, exist_ok=True)
                 firmware.write_data(w / "bench_data.h", x.reshape(-1), x_s8, target, label)
-                defines = (["BENCH_INT8"] if int8 else []) + (
-                    ["BENCH_LEARN_MSE"]
-                    if v.learn == "mse"
-                    else ["BENCH_LEARN_CE"]
-                    if v.learn == "ce"
-                    else []
-                ) + (["BENCH_STEP"] if step else [])
+                defines = (
+                    (["BENCH_INT8"] if int8 else [])
+                    + (["BENCH_INT8_ONLY"] if v.int8_only else [])
+                    + (
+                        ["BENCH_LEARN_MSE"]
+                        if v.learn == "mse"
+                        else ["BENCH_LEARN_CE"]
+                        if v.learn == "ce"
+                        else []
+                    )
+                    + (["BENCH_STEP"] if step else [])
+                )
                 try:
                     elf = firmware.build(tgt, w, header, name, defines)
-                    _measure(row, tgt, elf, int8, v.learn is not None, step)
+                    _measure(row, tgt, elf, int8, v.learn is not None, step, v.int8_only)
+                    if v.int8_only:
+                        row["layers"] = _per_layer(tgt, w / "layers", header, name, defines, report)
                 except firmware.BuildError as e:
                     row["note"] = str(e).splitlines()[0][:300]
                     log("%s %s %s: %s" % (model.name, precision, t, row["note"]))
@@ -236,7 +256,7 @@ def main() -> int:
     log = lambda s: print("[bench] " + s, flush=True)  # noqa: E731
     subprocess.run(["bash", str(REPO / "scripts" / "counters" / "build.sh")], check=True)
     only = [s for s in args.only.split(",") if s]
-    unknown = [s for s in only if s not in {m.name for m in suite.SUITE}]
+    unknown = [s for s in only if s not in {m.name for m in suite.SUITE} | {"forests"}]
     if unknown:
         raise SystemExit(
             "bench: unknown model(s) %s; the suite has %s"
@@ -251,8 +271,14 @@ def main() -> int:
     ]
     results["tflm"] = [] if args.no_tflm else _tflm(models, log)
     results["pio"] = None if args.no_pio else _pio_overhead(work, log)
+    # the scikit-learn forest comparison with emlearn (Uno only); `--only forests` runs just it
+    results["forests"] = (
+        forests.run(work / "forests", log) if "uno" in targets and (not only or "forests" in only) else []
+    )
     results["anchors"] = suite.ANCHORS
+    results["mlperf_published"] = suite.MLPERF_PUBLISHED
     results["targets"] = publish.check_targets(results["rows"], suite.TARGETS)
+    results["count_targets"] = publish.check_counts(results, suite.COUNT_TARGETS)
     results["seconds"] = round(time.perf_counter() - started, 1)
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     md = publish.markdown(results)

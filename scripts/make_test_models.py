@@ -4,6 +4,8 @@ exported with golden vectors through the public CLI, into build/test_models/ (ne
   mlp.h  Linear(8,16) - ReLU - Linear(16,4)                            golden=4
   cnn.h  Conv2d(1,4,3) - ReLU - Flatten - Linear(4*6*6, 3) on 1x8x8   golden=2
   learn.h  Linear(8,8) - ReLU - Linear(8,2), on-device learning of the head (momentum 0.9)  golden=4
+  autoenc.h  1-D conv autoencoder (Conv1d, GroupNorm, PReLU, ConvTranspose1d, ELU, Upsample) on 1x8
+             with two outputs: the reconstruction and its per-sample anomaly score  golden=3
 
 Usage: .venv/bin/python scripts/make_test_models.py [--out build/test_models] [--force]
 Skips the work when this script and the exporter's sources are unchanged since the last run (hash stamp).
@@ -18,7 +20,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = {"mlp": 4, "cnn": 2, "learn": 4}
+GOLDEN = {"mlp": 4, "cnn": 2, "learn": 4, "autoenc": 3}
 EXTRA = {"learn": ["--on-device-learning", "--learning-rate", "0.05", "--momentum", "0.9"]}
 
 
@@ -40,7 +42,27 @@ def _models():
     cnn = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3)).eval()
     learn = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2)).eval()  # fits the Uno with Unity
     return {"mlp": (mlp, torch.randn(1, 8)), "cnn": (cnn, torch.randn(1, 1, 8, 8)),
-            "learn": (learn, torch.randn(1, 8))}
+            "learn": (learn, torch.randn(1, 8)), "autoenc": (_autoencoder(), torch.randn(1, 1, 8))}
+
+
+def _autoencoder():
+    """Small enough for the Uno beside Unity and the other models (arena < 300 B); two heads."""
+    from torch import nn
+
+    class AutoEncoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encode = nn.Sequential(nn.Conv1d(1, 4, 3, stride=2, padding=1), nn.GroupNorm(2, 4),
+                                        nn.PReLU(4))
+            self.decode = nn.Sequential(nn.ConvTranspose1d(4, 4, 4, stride=2, padding=1), nn.ELU(),
+                                        nn.Upsample(scale_factor=0.5, mode="linear"),
+                                        nn.Conv1d(4, 1, 3, padding=1), nn.Upsample(scale_factor=2))
+
+        def forward(self, x):
+            y = self.decode(self.encode(x))
+            return y, ((y - x) ** 2).mean(2)
+
+    return AutoEncoder().eval()
 
 
 def main() -> int:

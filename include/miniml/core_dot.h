@@ -68,6 +68,27 @@ inline int32_t smlad(uint32_t x, uint32_t y, int32_t acc) {
   __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
   return r;
 }
+// Halfword packing and single-lane multiply-accumulates (depthwise rows, conv2d_s8).
+inline uint32_t pkhbt(uint32_t lo, uint32_t hi) {  // (lo[15:0], hi[31:16])
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %2" : "=r"(r) : "r"(lo), "r"(hi));
+  return r;
+}
+inline uint32_t pkhbt_lsl16(uint32_t lo, uint32_t hi) {  // (lo[15:0], hi[15:0])
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+  return r;
+}
+inline uint32_t pkhtb_asr16(uint32_t hi, uint32_t lo) {  // (lo[31:16], hi[31:16])
+  uint32_t r;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+  return r;
+}
+inline int32_t smlatb(uint32_t x, uint32_t y, int32_t acc) {  // acc + x[31:16] * y[15:0]
+  int32_t r;
+  __asm__("smlatb %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
+  return r;
+}
 
 template <class Mem>
 MINIML_DOT_INLINE int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
@@ -140,9 +161,17 @@ inline int32_t dot_s8<Ram>(const int8_t* a, const int8_t* b, index_t n, int32_t 
 }
 #undef MINIML_AVR_DOT
 #else
+// Other 32-bit cores (rv32imc, M0+, Xtensa): four taps per iteration at fixed offsets, so a MAC is two
+// byte loads, a multiply and an add, and the pointer steps and the branch are paid once per four
+// (rv32imc: 11 -> about 5 instructions per MAC).
 template <class Mem>
 MINIML_DOT_INLINE int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
-  return dot_s8_plain<Mem>(a, b, n, acc);
+  const int8_t* end = a + (n & ~static_cast<index_t>(3));
+  for (; a != end; a += 4, b += 4) {
+    acc += static_cast<int32_t>(a[0]) * Mem::read(b) + static_cast<int32_t>(a[1]) * Mem::read(b + 1) +
+           static_cast<int32_t>(a[2]) * Mem::read(b + 2) + static_cast<int32_t>(a[3]) * Mem::read(b + 3);
+  }
+  return dot_s8_plain<Mem>(a, b, static_cast<index_t>(n & 3), acc);
 }
 #endif
 
@@ -156,16 +185,17 @@ MINIML_DOT_INLINE int32_t dot_rows_s8(const int8_t* a, index_t a_step, const int
 }
 
 // acc + sum over channels ch < chans of dot_rows_s8(a + ch * a_chan, a_step, b + ch * b_chan, b_step, run,
-// rows): a convolution window over all its input channels in one call. Requires rows * a_step <= a_chan
-// and rows * b_step <= b_chan, run <= a_step and run <= b_step (rows of a window inside one channel).
+// rows): a convolution window over all its input channels in one call. Requires run <= a_step and
+// run <= b_step; a dilated window may span more than a channel (rows * a_step > a_chan).
 template <class Mem>
 MINIML_DOT_INLINE int32_t dot_window_s8(const int8_t* a, index_t a_step, index_t a_chan, const int8_t* b,
                                         index_t b_step, index_t b_chan, index_t run, index_t rows, index_t chans,
                                         int32_t acc) {
   if (rows == 0) return acc;
-  // One flat loop over the chans * rows rows (fewer live values than two nested loops).
-  const index_t a_next = static_cast<index_t>(a_chan - rows * a_step);
-  const index_t b_next = static_cast<index_t>(b_chan - rows * b_step);
+  // One flat loop over the chans * rows rows (fewer live values than two nested loops). Signed steps: a
+  // dilated window's rows can reach past its channel, and an unsigned step would wrap on 64-bit hosts.
+  const sindex_t a_next = static_cast<sindex_t>(static_cast<sindex_t>(a_chan) - static_cast<sindex_t>(rows * a_step));
+  const sindex_t b_next = static_cast<sindex_t>(static_cast<sindex_t>(b_chan) - static_cast<sindex_t>(rows * b_step));
   index_t left = static_cast<index_t>(rows * chans), r = rows;
   while (left--) {
     acc = dot_s8<Mem>(a, b, run, acc);
@@ -178,6 +208,129 @@ MINIML_DOT_INLINE int32_t dot_window_s8(const int8_t* a, index_t a_step, index_t
     }
   }
   return acc;
+}
+
+// Two rows of weights (w and w + n) against one vector a, n taps: acc0 += w_0 . a, acc1 += w_1 . a (a fully
+// connected layer two outputs at a time: each activation load feeds two MACs).
+template <class Mem>
+MINIML_DOT_INLINE void dot_1x2_s8(const int8_t* a, const int8_t* w, index_t n, int32_t& acc0, int32_t& acc1) {
+  const int8_t* w1 = w + n;
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+  // In asm for the same reason as dot_2x2_s8: in C, gcc spilled the unpacked words inside linear_s8.
+  const index_t quads = static_cast<index_t>(n & ~static_cast<index_t>(3));
+  if (quads != 0) {
+    const int8_t* end = a + quads;
+    uint32_t x, xe, y, t;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[x], [%[a]], #4\n\t"
+        "sxtb16 %[xe], %[x]\n\t"
+        "sxtb16 %[x], %[x], ror #8\n\t"
+        "ldr %[y], [%[w]], #4\n\t"
+        "sxtb16 %[t], %[y]\n\t"
+        "smlad %[a0], %[xe], %[t], %[a0]\n\t"
+        "sxtb16 %[y], %[y], ror #8\n\t"
+        "smlad %[a0], %[x], %[y], %[a0]\n\t"
+        "ldr %[y], [%[w1]], #4\n\t"
+        "sxtb16 %[t], %[y]\n\t"
+        "smlad %[a1], %[xe], %[t], %[a1]\n\t"
+        "sxtb16 %[y], %[y], ror #8\n\t"
+        "smlad %[a1], %[x], %[y], %[a1]\n\t"
+        "cmp %[a], %[end]\n\t"
+        "bne 1b\n\t"
+        : [a0] "+r"(acc0), [a1] "+r"(acc1), [a] "+r"(a), [w] "+r"(w), [w1] "+r"(w1), [x] "=&r"(x), [xe] "=&r"(xe),
+          [y] "=&r"(y), [t] "=&r"(t)
+        : [end] "r"(end)
+        : "cc", "memory");
+  }
+  n &= 3;
+#endif
+  for (index_t i = 0; i < n; ++i) {
+    const int8_t x = a[i];
+    acc0 += mul_s8(x, Mem::read(w + i));
+    acc1 += mul_s8(x, Mem::read(w1 + i));
+  }
+}
+
+// Two rows of weights against two columns of activations, n taps each: acc[2 r + c] += sum_i
+// w_r[i] * col_c[i], with w_1 = w + n and col_1 = col + n (each pair adjacent in memory). The block of a
+// convolution done as a matrix product (conv2d_s8's im2col path): each loaded value feeds two MACs.
+template <class Mem>
+MINIML_DOT_INLINE void dot_2x2_s8(const int8_t* col, const int8_t* w, index_t n, int32_t acc[4]) {
+  index_t i = 0;
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+  // SXTB16 splits 4 taps into the even and odd pairs (lanes 0,2 and 1,3) of both operands alike, so two
+  // SMLADs sum all four products: 16 MACs from 4 loads, 8 unpacks and 8 SMLADs. In asm: written in C,
+  // the 13 live values spill (3.9 instructions per MAC instead of 1.4). The loop end is read from memory
+  // to leave the registers to the data.
+  // Four taps of both rows against both columns (16 MACs); the loop runs two of them per pass (8 taps),
+  // then one more if a group of 4 is left.
+#define MINIML_DOT_2X2_BODY                 \
+  "ldr %[y], [%[w], %[n]]\n\t"              \
+  "sxtb16 %[we1], %[y]\n\t"                 \
+  "sxtb16 %[wo1], %[y], ror #8\n\t"         \
+  "ldr %[y], [%[w]], #4\n\t"                \
+  "sxtb16 %[we0], %[y]\n\t"                 \
+  "sxtb16 %[y], %[y], ror #8\n\t"           \
+  "ldr %[x], [%[c], %[n]]\n\t"              \
+  "sxtb16 %[xe], %[x]\n\t"                  \
+  "sxtb16 %[x], %[x], ror #8\n\t"           \
+  "smlad %[a01], %[xe], %[we0], %[a01]\n\t" \
+  "smlad %[a01], %[x], %[y], %[a01]\n\t"    \
+  "smlad %[a11], %[xe], %[we1], %[a11]\n\t" \
+  "smlad %[a11], %[x], %[wo1], %[a11]\n\t"  \
+  "ldr %[x], [%[c]], #4\n\t"                \
+  "sxtb16 %[xe], %[x]\n\t"                  \
+  "sxtb16 %[x], %[x], ror #8\n\t"           \
+  "smlad %[a00], %[xe], %[we0], %[a00]\n\t" \
+  "smlad %[a00], %[x], %[y], %[a00]\n\t"    \
+  "smlad %[a10], %[xe], %[we1], %[a10]\n\t" \
+  "smlad %[a10], %[x], %[wo1], %[a10]\n\t"
+  const index_t quads = static_cast<index_t>(n & ~static_cast<index_t>(3));
+  if (quads != 0) {
+    const int8_t* end = w + (quads & ~static_cast<index_t>(7));
+    uint32_t we1, wo1, we0, y, xe, x;
+    __asm__ volatile(
+        "ldr %[xe], %[end]\n\t"
+        "cmp %[w], %[xe]\n\t"
+        "beq 2f\n\t"
+        "1:\n\t" MINIML_DOT_2X2_BODY MINIML_DOT_2X2_BODY
+        "ldr %[xe], %[end]\n\t"
+        "cmp %[w], %[xe]\n\t"
+        "bne 1b\n\t"
+        "2:\n\t"
+        : [a00] "+r"(acc[0]), [a01] "+r"(acc[1]), [a10] "+r"(acc[2]), [a11] "+r"(acc[3]), [c] "+r"(col), [w] "+r"(w),
+          [we1] "=&r"(we1), [wo1] "=&r"(wo1), [we0] "=&r"(we0), [y] "=&r"(y), [xe] "=&r"(xe), [x] "=&r"(x)
+        : [n] "r"(n), [end] "m"(end)
+        : "cc", "memory");
+    if (quads & 4) {
+      __asm__ volatile(
+          MINIML_DOT_2X2_BODY
+          : [a00] "+r"(acc[0]), [a01] "+r"(acc[1]), [a10] "+r"(acc[2]), [a11] "+r"(acc[3]), [c] "+r"(col), [w] "+r"(w),
+            [we1] "=&r"(we1), [wo1] "=&r"(wo1), [we0] "=&r"(we0), [y] "=&r"(y), [xe] "=&r"(xe), [x] "=&r"(x)
+          : [n] "r"(n)
+          : "memory");
+    }
+  }
+#undef MINIML_DOT_2X2_BODY
+  n = static_cast<index_t>(n - quads);  // the rest below, from the advanced pointers with the same pitch
+  const index_t pitch = static_cast<index_t>(n + quads);
+  for (; i < n; ++i) {
+    const int8_t c0 = col[i], c1 = col[pitch + i], w0 = Mem::read(w + i), w1 = Mem::read(w + pitch + i);
+    acc[0] += mul_s8(c0, w0);
+    acc[1] += mul_s8(c1, w0);
+    acc[2] += mul_s8(c0, w1);
+    acc[3] += mul_s8(c1, w1);
+  }
+  return;
+#endif
+  for (; i < n; ++i) {
+    const int8_t c0 = col[i], c1 = col[n + i], w0 = Mem::read(w + i), w1 = Mem::read(w + n + i);
+    acc[0] += mul_s8(c0, w0);
+    acc[1] += mul_s8(c1, w0);
+    acc[2] += mul_s8(c0, w1);
+    acc[3] += mul_s8(c1, w1);
+  }
 }
 
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)

@@ -140,10 +140,12 @@ inline int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
 #elif defined(__AVR__)
   return detail::srdhm_parts(a, b);
 #else
+  // TFLite's (ab + nudge) / 2^31 (truncating; nudge 2^30 for ab >= 0, 1 - 2^30 below) equals
+  // floor((ab + 2^30) / 2^31) in both cases: for ab < 0, trunc(t / 2^31) = floor((t + 2^31 - 1) / 2^31)
+  // with t = ab + 1 - 2^30 < 0. One multiply-accumulate and a shift (smlal on Arm) instead of a
+  // sign-dependent nudge and a truncating division.
   const int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
-  const int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : (INT64_C(1) - (INT64_C(1) << 30));
-  // Division, not a shift: it truncates toward zero, which together with the nudge is TFLite's rounding.
-  return static_cast<int32_t>((ab + nudge) / (INT64_C(1) << 31));
+  return static_cast<int32_t>((ab + (INT64_C(1) << 30)) >> 31);
 #endif
 }
 
@@ -202,6 +204,15 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
     v >>= e;
     return (v + 1) >> 1;
   }
+#else
+  // The same both-roundings-at-once form on 32-bit cores (one smlal and a few ALU ops on Arm instead of
+  // the high product, then mask / threshold rounding; every requantisation of a conv output runs it).
+  if (right >= 2 && !(multiplier == INT32_MIN && scaled == INT32_MIN)) {
+    const int64_t q = static_cast<int64_t>(scaled) * multiplier + (INT64_C(1) << 30);
+    int32_t hi = static_cast<int32_t>(q >> 32);
+    if (hi < 0 && static_cast<uint32_t>(q) < UINT32_C(0x80000000)) --hi;  // Q < 0: - 2^31
+    return ((hi >> (right - 2)) + 1) >> 1;
+  }
 #endif
   return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(scaled, multiplier), right);
 }
@@ -214,6 +225,40 @@ inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32
   if (v > act_max) v = act_max;
   return static_cast<int8_t>(v);
 }
+
+// requantize_s8 for one output channel's many outputs (the conv kernels' hot loops): the channel's
+// constants are looked at once. On 32-bit cores the common case (shift <= -2, any multiplier below 1/2)
+// runs inline in the both-roundings-at-once form of multiply_by_quantized_multiplier, with the sign of
+// acc for the sign of Q (equal for multiplier >= 0: Q = acc m + 2^30 is >= 2^30 for acc >= 0 and <= 0
+// for acc < 0, and Q = 0 rounds to 0 either way); everything else, and AVR, calls requantize_s8.
+struct ChannelRequant {
+  int32_t multiplier, output_zero_point, act_min, act_max;
+  int8_t shift;
+  bool fast;
+  ChannelRequant(int32_t m, int8_t s, int32_t zp, int32_t lo, int32_t hi)
+      : multiplier(m), output_zero_point(zp), act_min(lo), act_max(hi), shift(s), fast(false) {
+#if !defined(__AVR__)
+    fast = s <= -2 && m >= 0;
+#endif
+  }
+#if defined(__GNUC__) && !defined(__AVR__)
+  __attribute__((always_inline))
+#endif
+  int8_t
+  operator()(int32_t acc) const {
+#if !defined(__AVR__)
+    if (fast) {
+      const int64_t nudge = acc < 0 ? -(INT64_C(1) << 30) : (INT64_C(1) << 30);  // - 2^31 [Q < 0] folded in
+      const int32_t hi = static_cast<int32_t>((static_cast<int64_t>(acc) * multiplier + nudge) >> 32);
+      int32_t v = (((hi >> (-shift - 2)) + 1) >> 1) + output_zero_point;
+      if (v < act_min) v = act_min;
+      if (v > act_max) v = act_max;
+      return static_cast<int8_t>(v);
+    }
+#endif
+    return requantize_s8(acc, multiplier, shift, output_zero_point, act_min, act_max);
+  }
+};
 
 }  // namespace miniml
 

@@ -101,6 +101,90 @@ struct ActGeluTanh {
   }
 };
 
+// ELU family: x > 0 ? scale * x : scale * alpha * (exp(x * input_scale) - 1). ELU is (alpha, 1, 1),
+// SELU (1.6732632, 1.0507010, 1), CELU (alpha, 1, 1 / alpha): torch's own parametrisation of all three.
+struct ActElu {
+  float alpha, scale, input_scale;
+  ActElu(float alpha_, float scale_, float input_scale_) : alpha(alpha_), scale(scale_), input_scale(input_scale_) {}
+  float operator()(float x) const { return x > 0.0f ? x * scale : (exp_f32(x * input_scale) - 1.0f) * (alpha * scale); }
+};
+
+namespace detail {
+// log(1 + exp(z)) without overflow; below -16 exp(z) alone is the float answer.
+inline float softplus_f32(float z) {
+  if (z < -16.0f) return exp_f32(z);
+  return log_f32(1.0f + exp_f32(z));
+}
+}  // namespace detail
+
+// Softplus(beta, threshold): x where beta * x > threshold (torch's linear region), else
+// log(1 + exp(beta * x)) / beta.
+struct ActSoftplus {
+  float beta, threshold;
+  ActSoftplus(float beta_, float threshold_) : beta(beta_), threshold(threshold_) {}
+  float operator()(float x) const {
+    const float z = x * beta;
+    return z > threshold ? x : detail::softplus_f32(z) / beta;
+  }
+};
+
+// Mish: x * tanh(softplus(x)), softplus with torch's threshold 20.
+struct ActMish {
+  float operator()(float x) const { return x * tanh_f32(x > 20.0f ? x : detail::softplus_f32(x)); }
+};
+
+// Hardshrink(lambd): x where |x| > lambd, else 0.
+struct ActHardshrink {
+  float lambd;
+  explicit ActHardshrink(float lambd_) : lambd(lambd_) {}
+  float operator()(float x) const { return (x > lambd || x < -lambd) ? x : 0.0f; }
+};
+
+// Softshrink(lambd): x -/+ lambd outside [-lambd, lambd], 0 inside.
+struct ActSoftshrink {
+  float lambd;
+  explicit ActSoftshrink(float lambd_) : lambd(lambd_) {}
+  float operator()(float x) const { return x > lambd ? x - lambd : (x < -lambd ? x + lambd : 0.0f); }
+};
+
+// Elementary functions (torch.abs, neg, sqrt, rsqrt, exp, log, reciprocal, square, pow(x, c)).
+// Out-of-domain inputs give NaN/Inf exactly as in torch (sqrt(-1), log(0), 1/0).
+struct ActAbs {
+  float operator()(float x) const { return x < 0.0f ? -x : x; }
+};
+struct ActNeg {
+  float operator()(float x) const { return -x; }
+};
+struct ActSqrt {
+  float operator()(float x) const { return sqrt_f32(x); }
+};
+struct ActRsqrt {
+  float operator()(float x) const { return 1.0f / sqrt_f32(x); }
+};
+struct ActExp {
+  float operator()(float x) const { return exp_f32(x); }
+};
+struct ActLog {
+  float operator()(float x) const { return log_f32(x); }
+};
+struct ActReciprocal {
+  float operator()(float x) const { return 1.0f / x; }
+};
+struct ActSquare {
+  float operator()(float x) const { return x * x; }
+};
+// pow(x, exponent) for a constant exponent; 2 and 3 multiply (as torch does), others call powf.
+struct ActPow {
+  float exponent;
+  explicit ActPow(float exponent_) : exponent(exponent_) {}
+  float operator()(float x) const {
+    if (exponent == 2.0f) return x * x;
+    if (exponent == 3.0f) return x * x * x;
+    if (exponent == 0.5f) return sqrt_f32(x);
+    return pow_f32(x, exponent);
+  }
+};
+
 // output[i] = act(input[i]) for i < size. input, output: float32 activations in RAM; may alias
 // (in place), since each element is read before it is written.
 template <class Act>

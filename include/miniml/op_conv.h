@@ -7,18 +7,9 @@
 #include "core_rom.h"
 #include "core_types.h"
 #include "op_activation.h"
+#include "op_conv_params.h"
 
 namespace miniml {
-
-struct Conv2dParams {
-  index_t in_channels, in_h, in_w;
-  index_t out_channels, out_h, out_w;
-  index_t kernel_h, kernel_w;
-  index_t stride_h, stride_w;
-  index_t pad_top, pad_left;
-  index_t dilation_h, dilation_w;
-  index_t groups;
-};
 
 // input:  [in_channels][in_h][in_w] float32 in RAM; must not alias output.
 // weight: [out_channels][in_channels/groups][kernel_h][kernel_w] through Mem (Rom or Ram).
@@ -90,12 +81,6 @@ inline void conv2d_f32(const float* input, const float* weight, const float* bia
     }
   }
 }
-
-struct Conv1dParams {
-  index_t in_channels, in_length;
-  index_t out_channels, out_length;
-  index_t kernel_size, stride, padding, dilation, groups;
-};
 
 // Conv1d: input [in_channels][in_length], weight [out_channels][in_channels/groups][kernel_size],
 // output [out_channels][out_length]; as conv2d_f32 with height 1.

@@ -5,16 +5,25 @@
 #define MINIML_OP_CONV_S8_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #include "core_dot.h"
 #include "core_fixedpoint.h"
 #include "core_rom.h"
 #include "core_types.h"
+#include "op_conv_params.h"
 
 #if defined(__GNUC__)
 #define MINIML_ALWAYS_INLINE __attribute__((always_inline)) inline
 #else
 #define MINIML_ALWAYS_INLINE inline
+#endif
+// The 32-bit paths of conv2d_s8 stay functions of their own: inlined into a large predict_int8() with
+// a single call site, gcc ran out of registers in their loops (KWS depthwise 11.7 -> 13.3 instr/MAC).
+#if defined(__GNUC__) && !defined(__AVR__)
+#define MINIML_CONV_PATH __attribute__((noinline)) inline
+#else
+#define MINIML_CONV_PATH inline
 #endif
 
 namespace miniml {
@@ -139,26 +148,283 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
   return acc + static_cast<int32_t>(c.pad) * pad_sum;
 }
 
-}  // namespace detail
+// Largest window (in_channels * kernel_h * kernel_w taps) conv2d_s8 runs as a matrix product: two
+// windows of int8 live on the stack (2 * MINIML_IM2COL_MAX bytes); larger ones take the window path.
+#ifndef MINIML_IM2COL_MAX
+#define MINIML_IM2COL_MAX 576
+#endif
 
-// output[oc][oy][ox] = clamp(requant(bias[oc] + sum input[ic][iy][ix] * weight[oc][ic'][ky][kx])),
-// iy = oy * stride_h - padding_h + ky * dilation_h (likewise x), ic over the group of oc.
-//   input      [in_channels][in_h][in_w] int8, SRAM; may not alias output.
-//   weight     [out_channels][in_channels / groups][kernel_h][kernel_w] int8 symmetric (torch layout), Mem.
-//   bias       [out_channels] int32, Mem, folded: b - input_zero_point * sum(weight[oc]) (see linear_s8).
-//              Because of the folding a padded tap must read input_zero_point (its real value is 0),
-//              which is what TFLM's "skip the tap" computes.
-//   multiplier [out_channels] int32, shift [out_channels] int8, Mem (per-channel requantisation).
-//   output     [out_channels][out_h][out_w]. padding_h/padding_w are the top/left padding; the bottom/right
-//              padding is whatever out_h/out_w need (torch's padding='same' with an even kernel pads one
-//              more at the end).
+// The shape of one convolution, for the im2col path.
+struct ConvShape {
+  index_t in_channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w;
+  sindex_t padding_h, padding_w;
+  index_t groups;  // in_channels is per group
+};
+
+// col = the window of output (oy, ox) in the weight layout [in_channels][kernel_h][kernel_w] (one group's
+// channels); a tap in the
+// padding reads pad (the input zero point: the bias is folded, see conv2d_s8).
+inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index_t ox, int8_t pad, int8_t* col) {
+  const index_t plane = static_cast<index_t>(s.in_h * s.in_w);
+  const sindex_t y0 = static_cast<sindex_t>(static_cast<sindex_t>(oy * s.stride_h) - s.padding_h);
+  const sindex_t x0 = static_cast<sindex_t>(static_cast<sindex_t>(ox * s.stride_w) - s.padding_w);
+  const sindex_t in_h = static_cast<sindex_t>(s.in_h), in_w = static_cast<sindex_t>(s.in_w);
+  if (s.kernel_h == 1 && s.kernel_w == 1) {  // pointwise: one strided gather
+    const bool inside = y0 >= 0 && y0 < in_h && x0 >= 0 && x0 < in_w;
+    const int8_t* p = input + (inside ? y0 * in_w + x0 : 0);
+    for (index_t ic = 0; ic < s.in_channels; ++ic, p += plane) col[ic] = inside ? *p : pad;
+    return;
+  }
+  const sindex_t span_w = static_cast<sindex_t>(s.dilation_w * (s.kernel_w - 1) + 1);
+  const bool x_inside = s.dilation_w == 1 && x0 >= 0 && x0 + span_w <= in_w;
+  const sindex_t span_h = static_cast<sindex_t>(s.dilation_h * (s.kernel_h - 1) + 1);
+  if (x_inside && y0 >= 0 && y0 + span_h <= in_h) {
+    // Inside the input: rows of kernel_w bytes, no test per tap (3-wide rows as a halfword and a byte).
+    const index_t row_step = static_cast<index_t>(s.dilation_h * s.in_w);
+    // Signed: a dilated window's rows can reach past one channel's plane.
+    const sindex_t next =
+        static_cast<sindex_t>(static_cast<sindex_t>(plane) - static_cast<sindex_t>(s.kernel_h * row_step));
+    const int8_t* p = input + y0 * in_w + x0;
+    for (index_t ic = 0; ic < s.in_channels; ++ic, p += next) {
+      for (index_t ky = 0; ky < s.kernel_h; ++ky, p += row_step) {
+        if (s.kernel_w == 3) {
+          memcpy(col, p, 2);
+          col[2] = p[2];
+          col += 3;
+        } else {
+          for (index_t kx = 0; kx < s.kernel_w; ++kx) *col++ = p[kx];
+        }
+      }
+    }
+    return;
+  }
+  for (index_t ic = 0; ic < s.in_channels; ++ic, input += plane) {
+    sindex_t iy = y0;
+    for (index_t ky = 0; ky < s.kernel_h; ++ky, iy = static_cast<sindex_t>(iy + s.dilation_h)) {
+      const int8_t* row = input + iy * in_w;
+      if (iy < 0 || iy >= in_h) {
+        for (index_t kx = 0; kx < s.kernel_w; ++kx) *col++ = pad;
+      } else if (x_inside) {
+        for (index_t kx = 0; kx < s.kernel_w; ++kx) *col++ = row[x0 + static_cast<sindex_t>(kx)];
+      } else {
+        sindex_t ix = x0;
+        for (index_t kx = 0; kx < s.kernel_w; ++kx, ix = static_cast<sindex_t>(ix + s.dilation_w)) {
+          *col++ = ix >= 0 && ix < in_w ? row[ix] : pad;
+        }
+      }
+    }
+  }
+}
+
+// One group of conv2d_s8_im2col (s.in_channels: the group's input channels, out_channels: its output
+// channels); col: the two-column stack buffer.
 template <class Mem>
-inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
-                      const int8_t* shift, int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
-                      int32_t act_max, index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
-                      index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
-                      index_t padding_w, index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h,
-                      index_t out_w, int8_t* output) {
+inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                   const int32_t* multiplier, const int8_t* shift, int8_t pad,
+                                   int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t out_channels,
+                                   index_t out_h, index_t out_w, int8_t* col, int8_t* output) {
+  const index_t taps = static_cast<index_t>(s.in_channels * s.kernel_h * s.kernel_w);
+  const index_t pixels = static_cast<index_t>(out_h * out_w);
+  index_t oy = 0, ox = 0;
+  for (index_t p = 0; p < pixels; p += 2) {
+    const bool two = p + 1 < pixels;
+    for (index_t c = 0; c < 2; ++c) {  // the second column repeats the first past the last pixel
+      im2col_s8(s, input, oy, ox, pad, col + c * taps);
+      if (c == 0 && !two) break;
+      if (++ox == out_w) {
+        ox = 0;
+        ++oy;
+      }
+    }
+    if (!two) {
+      for (index_t i = 0; i < taps; ++i) col[taps + i] = col[i];
+    }
+    const int8_t* w = weight;
+    int8_t* out = output + p;
+    const index_t cols = two ? 2 : 1;
+    index_t oc = 0;
+    for (; oc + 2 <= out_channels; oc += 2, w += 2 * taps, out += 2 * pixels) {
+      const int32_t b0 = Mem::read(bias + oc), b1 = Mem::read(bias + oc + 1);
+      int32_t acc[4] = {b0, b0, b1, b1};
+      dot_2x2_s8<Mem>(col, w, taps, acc);
+      for (index_t k = 0; k < 2; ++k) {  // a loop, not four copies of the inlined requantisation (flash)
+        const ChannelRequant r(Mem::read(multiplier + oc + k), Mem::read(shift + oc + k), output_zero_point, act_min,
+                               act_max);
+        out[k * pixels] = r(acc[2 * k]);
+        if (two) out[k * pixels + 1] = r(acc[2 * k + 1]);
+      }
+    }
+    if (oc < out_channels) {  // odd channel count: the last channel alone
+      const int32_t b = Mem::read(bias + oc), m = Mem::read(multiplier + oc);
+      const int8_t sh = Mem::read(shift + oc);
+      for (index_t c = 0; c < cols; ++c) {
+        out[c] = requantize_s8(dot_s8<Mem>(col + c * taps, w, taps, b), m, sh, output_zero_point, act_min, act_max);
+      }
+    }
+  }
+}
+
+// conv2d_s8 as a matrix product per group: two output pixels' windows gathered into columns, then
+// two output channels at a time against both (dot_2x2_s8), so every loaded value feeds two MACs and the
+// shape-dependent work is paid once per pixel pair, not per tap. The same integers as the window path.
+template <class Mem>
+MINIML_CONV_PATH void conv2d_s8_im2col(const ConvShape& s, const int8_t* input, const int8_t* weight,
+                                       const int32_t* bias, const int32_t* multiplier, const int8_t* shift, int8_t pad,
+                                       int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                       index_t out_channels, index_t out_h, index_t out_w, int8_t* output) {
+  int8_t col[2 * MINIML_IM2COL_MAX];
+  const index_t taps = static_cast<index_t>(s.in_channels * s.kernel_h * s.kernel_w);
+  const index_t pixels = static_cast<index_t>(out_h * out_w);
+  for (index_t g = 0; g < s.groups; ++g) {
+    const index_t first = static_cast<index_t>(g * out_channels);  // this group's output channels
+    conv2d_s8_im2col_group<Mem>(s, input + g * s.in_channels * s.in_h * s.in_w, weight + first * taps, bias + first,
+                                multiplier + first, shift + first, pad, output_zero_point, act_min, act_max,
+                                out_channels, out_h, out_w, col, output + first * pixels);
+  }
+}
+
+// Bytes of a padded input row: start padding, the row, and end padding up to the last window's end (one
+// more than the start padding for torch's 'same' with an even kernel).
+inline index_t padded_width(index_t in_w, index_t padding_w, index_t out_w, index_t stride_w, index_t kernel_w) {
+  const index_t symmetric = static_cast<index_t>(in_w + 2 * padding_w);
+  const index_t needed = static_cast<index_t>((out_w - 1) * stride_w + kernel_w);
+  return needed > symmetric ? needed : symmetric;
+}
+
+// Depthwise path: the stack buffer of padded input rows (a band of kernel_h rows at least, so
+// kernel_h * (in_w + 2 padding_w) must fit) and the largest filter it keeps on the stack.
+#ifndef MINIML_DEPTHWISE_BUFFER
+#define MINIML_DEPTHWISE_BUFFER 1536
+#endif
+constexpr index_t kDepthwiseTaps = 64;
+
+// a0, a1 + the windows at row and row + step of a band of padded rows (pitch bytes apart), kernel_h x
+// kernel_w taps; w: the filter as int16.
+MINIML_ALWAYS_INLINE void depthwise_pair_s8(const int8_t* row, index_t pitch, index_t step, const int16_t* w,
+                                            index_t kernel_h, index_t kernel_w, int32_t& a0, int32_t& a1) {
+  for (index_t ky = 0; ky < kernel_h; ++ky, row += pitch) {
+    for (index_t kx = 0; kx < kernel_w; ++kx) {
+      const int32_t wt = *w++;
+      a0 += static_cast<int32_t>(row[kx]) * wt;
+      a1 += static_cast<int32_t>(row[kx + step]) * wt;
+    }
+  }
+}
+
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+// The 3-wide case at stride 1 or 2 on the DSP extension: one word of the row feeds both windows, split by
+// SXTB16 into even and odd taps and re-paired by PKH so that an SMLAD takes two taps; wp holds per row
+// (w0, w1) as int16 lanes, then w2.
+template <int kStep>
+MINIML_ALWAYS_INLINE void depthwise3_pair_s8(const int8_t* row, index_t pitch, const uint32_t* wp, index_t kernel_h,
+                                             int32_t& a0, int32_t& a1) {
+  for (index_t ky = 0; ky < kernel_h; ++ky, row += pitch, wp += 2) {
+    uint32_t x;
+    memcpy(&x, row, 4);
+    const uint32_t e = sxtb16(x), o = sxtb16_ror8(x);  // (r0, r2), (r1, r3)
+    a0 = smlatb(e, wp[1], smlad(pkhbt_lsl16(e, o), wp[0], a0));
+    if (kStep == 1) {
+      a1 = smlatb(o, wp[1], smlad(pkhbt(o, e), wp[0], a1));  // (r1, r2) . (w0, w1) + r3 w2
+    } else {
+      a1 = smlad(pkhtb_asr16(o, e), wp[0], a1) + static_cast<int32_t>(row[4]) * static_cast<int16_t>(wp[1]);
+    }
+  }
+}
+#endif
+
+// conv2d_s8 for groups == in_channels == out_channels (depthwise, multiplier 1) and dilation 1, channel
+// by channel: a band of input rows is copied into a stack buffer with its padding (the zero point, which
+// the folded bias expects), so every window is inside the buffer and no tap is tested; outputs come two at
+// a time, sharing each weight. The same integers as the window path.
+// kThreeWide: kernel_w == 3 at stride_w 1 or 2 (a template flag, so a model with only such filters links
+// only their code).
+template <class Mem, bool kThreeWide>
+MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input, const int8_t* weight,
+                                          const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
+                                          int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                          index_t out_h, index_t out_w, int8_t* output) {
+  int8_t buf[MINIML_DEPTHWISE_BUFFER + 4];  // + 4: word reads of the last window may pass its end
+  memset(buf + MINIML_DEPTHWISE_BUFFER, 0, 4);
+  int16_t w[kDepthwiseTaps];
+  const index_t kh = s.kernel_h, kw = s.kernel_w, in_w = s.in_w, stride_w = s.stride_w;
+  const index_t taps = static_cast<index_t>(kh * kw);
+  const index_t pw = static_cast<index_t>(s.padding_w);
+  const index_t pitch = padded_width(in_w, pw, out_w, stride_w, kw);
+  // Output rows per band: their input rows (band - 1) * stride_h + kernel_h fill the buffer.
+  index_t band = static_cast<index_t>((MINIML_DEPTHWISE_BUFFER / pitch - kh) / s.stride_h + 1);
+  if (band > out_h) band = out_h;
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+  uint32_t wp[2 * kDepthwiseTaps / 3];
+  const bool dsp3 = kThreeWide;
+#endif
+  for (index_t c = 0; c < s.groups; ++c, input += s.in_h * in_w, weight += taps) {
+    for (index_t t = 0; t < taps; ++t) w[t] = Mem::read(weight + t);
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+    if (dsp3) {
+      for (index_t ky = 0; ky < kh; ++ky) {
+        wp[2 * ky] = static_cast<uint16_t>(w[3 * ky]) | static_cast<uint32_t>(static_cast<uint16_t>(w[3 * ky + 1]))
+                                                            << 16;
+        wp[2 * ky + 1] = static_cast<uint16_t>(w[3 * ky + 2]);
+      }
+    }
+#endif
+    const int32_t b = Mem::read(bias + c);
+    const ChannelRequant requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
+    int8_t* out = output + c * out_h * out_w;
+    for (index_t oy0 = 0; oy0 < out_h; oy0 = static_cast<index_t>(oy0 + band)) {
+      const index_t rows_out = out_h - oy0 < band ? static_cast<index_t>(out_h - oy0) : band;
+      const index_t rows_in = static_cast<index_t>((rows_out - 1) * s.stride_h + kh);
+      sindex_t iy = static_cast<sindex_t>(static_cast<sindex_t>(oy0 * s.stride_h) - s.padding_h);
+      int8_t* dst = buf;
+      for (index_t r = 0; r < rows_in; ++r, ++iy, dst += pitch) {
+        // Byte loops, not memcpy/memset: rows are short (a call per row cost 1.3 instructions per MAC on
+        // the KWS DS-CNN's 5-wide maps).
+        if (iy < 0 || iy >= static_cast<sindex_t>(s.in_h)) {
+          for (index_t i = 0; i < pitch; ++i) dst[i] = pad;
+        } else {
+          const int8_t* src = input + iy * static_cast<sindex_t>(in_w);
+          index_t i = 0;
+          for (; i < pw; ++i) dst[i] = pad;
+          for (index_t j = 0; j < in_w; ++j) dst[i++] = src[j];
+          for (; i < pitch; ++i) dst[i] = pad;
+        }
+      }
+      for (index_t oy = 0; oy < rows_out; ++oy) {
+        const int8_t* row = buf + oy * s.stride_h * pitch;
+        for (index_t ox = 0; ox < out_w; ox += 2, row += 2 * stride_w) {
+          // Two windows at a time; at an odd width's end the last one alone (the 3-wide DSP path reads it
+          // as the first of a stride-1 pair, one byte past its end: buf's slack).
+          const bool two = ox + 1 < out_w;
+          int32_t acc[2] = {b, b};
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+          if (dsp3) {
+            if (two && stride_w == 2) {
+              depthwise3_pair_s8<2>(row, pitch, wp, kh, acc[0], acc[1]);
+            } else {
+              depthwise3_pair_s8<1>(row, pitch, wp, kh, acc[0], acc[1]);
+            }
+          } else {
+            depthwise_pair_s8(row, pitch, two ? stride_w : 0, w, kh, kw, acc[0], acc[1]);
+          }
+#else
+          depthwise_pair_s8(row, pitch, two ? stride_w : 0, w, kh, kw, acc[0], acc[1]);
+#endif
+          *out++ = requant(acc[0]);
+          if (two) *out++ = requant(acc[1]);
+        }
+      }
+    }
+  }
+}
+
+// The window path: any groups, stride, padding and dilation; every window summed in place.
+template <class Mem>
+inline void conv2d_s8_window(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+                             const int8_t* shift, int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                             int32_t act_max, index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
+                             index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
+                             index_t padding_w, index_t dilation_h, index_t dilation_w, index_t groups, index_t out_h,
+                             index_t out_w, int8_t* output) {
   typedef detail::sindex_t sindex_t;
   const index_t group_in = static_cast<index_t>(in_channels / groups);
   const index_t group_out = static_cast<index_t>(out_channels / groups);
@@ -212,14 +478,84 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
   }
 }
 
+}  // namespace detail
+
+// output[oc][oy][ox] = clamp(requant(bias[oc] + sum input[ic][iy][ix] * weight[oc][ic'][ky][kx])),
+// iy = oy * stride_h - padding_h + ky * dilation_h (likewise x), ic over the group of oc.
+//   input      [in_channels][in_h][in_w] int8, SRAM; may not alias output.
+//   weight     [out_channels][in_channels / groups][kernel_h][kernel_w] int8 symmetric (torch layout), Mem.
+//   bias       [out_channels] int32, Mem, folded: b - input_zero_point * sum(weight[oc]) (see linear_s8).
+//              Because of the folding a padded tap must read input_zero_point (its real value is 0),
+//              which is what TFLM's "skip the tap" computes.
+//   multiplier [out_channels] int32, shift [out_channels] int8, Mem (per-channel requantisation).
+//   output     [out_channels][out_h][out_w]. padding_h/padding_w are the top/left padding; the bottom/right
+//              padding is whatever out_h/out_w need (torch's padding='same' with an even kernel pads one
+//              more at the end).
+// The choice of path is a plain branch on the shape, in an always-inlined call: with the constant shapes of
+// generated code it is made at compile time and only the chosen path is compiled in (flash), and each path
+// is a function that is fast for any shape (speed does not hang on whether the compiler inlined it).
+//   32-bit cores: depthwise (multiplier 1, dilation 1) from padded row bands; otherwise per group an
+//                 im2col matrix product when a window fits MINIML_IM2COL_MAX; else the window path.
+//   AVR:          the window path (its asm dot loops keep weights in flash; no stack to spare).
+template <class Mem>
+MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                    const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
+                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                                    index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
+                                    index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
+                                    index_t padding_w, index_t dilation_h, index_t dilation_w, index_t groups,
+                                    index_t out_h, index_t out_w, int8_t* output) {
+#if !defined(__AVR__)
+  typedef detail::sindex_t sindex_t;
+  const index_t group_in = static_cast<index_t>(in_channels / groups);
+  const detail::ConvShape shape = {group_in,
+                                   in_h,
+                                   in_w,
+                                   kernel_h,
+                                   kernel_w,
+                                   stride_h,
+                                   stride_w,
+                                   dilation_h,
+                                   dilation_w,
+                                   static_cast<sindex_t>(padding_h),
+                                   static_cast<sindex_t>(padding_w),
+                                   groups};
+  if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
+      kernel_h * kernel_w <= detail::kDepthwiseTaps &&
+      kernel_h * detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w) <= MINIML_DEPTHWISE_BUFFER) {
+    if (kernel_w == 3 && stride_w <= 2) {
+      detail::depthwise_conv2d_s8<Mem, true>(shape, input, weight, bias, multiplier, shift,
+                                             static_cast<int8_t>(input_zero_point), output_zero_point, act_min, act_max,
+                                             out_h, out_w, output);
+    } else {
+      detail::depthwise_conv2d_s8<Mem, false>(shape, input, weight, bias, multiplier, shift,
+                                              static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
+                                              act_max, out_h, out_w, output);
+    }
+    return;
+  }
+  if (group_in * kernel_h * kernel_w <= MINIML_IM2COL_MAX) {
+    detail::conv2d_s8_im2col<Mem>(shape, input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point),
+                                  output_zero_point, act_min, act_max, static_cast<index_t>(out_channels / groups),
+                                  out_h, out_w, output);
+    return;
+  }
+#endif
+  detail::conv2d_s8_window<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min,
+                                act_max, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_h, stride_w,
+                                padding_h, padding_w, dilation_h, dilation_w, groups, out_h, out_w, output);
+}
+
 // Symmetric padding: out_h = (in_h + 2 padding_h - dilation_h (kernel_h - 1) - 1) / stride_h + 1 (floor),
 // likewise out_w.
 template <class Mem>
-inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
-                      const int8_t* shift, int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
-                      int32_t act_max, index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
-                      index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
-                      index_t padding_w, index_t dilation_h, index_t dilation_w, index_t groups, int8_t* output) {
+MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                    const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
+                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                                    index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
+                                    index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
+                                    index_t padding_w, index_t dilation_h, index_t dilation_w, index_t groups,
+                                    int8_t* output) {
   conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
                  in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_h, stride_w, padding_h, padding_w,
                  dilation_h, dilation_w, groups,
@@ -227,13 +563,26 @@ inline void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
                  static_cast<index_t>((in_w + 2 * padding_w - dilation_w * (kernel_w - 1) - 1) / stride_w + 1), output);
 }
 
+// The same with the layer's shape as one struct (the float kernels' Conv2dParams, pad_top/pad_left the
+// start padding): generated code passes a constexpr Conv2dParams per layer.
+template <class Mem>
+MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                    const int32_t* multiplier, const int8_t* shift, const Conv2dParams& p,
+                                    int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                                    int32_t act_max, int8_t* output) {
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
+                 p.in_channels, p.in_h, p.in_w, p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
+                 p.pad_top, p.pad_left, p.dilation_h, p.dilation_w, p.groups, p.out_h, p.out_w, output);
+}
+
 // 1-D convolution: input [in_channels][length], weight [out_channels][in_channels / groups][kernel_size];
 // conv2d_s8 with a height of 1.
 template <class Mem>
-inline void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
-                      const int8_t* shift, int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
-                      int32_t act_max, index_t in_channels, index_t length, index_t out_channels, index_t kernel_size,
-                      index_t stride, index_t padding, index_t dilation, index_t groups, int8_t* output) {
+MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                    const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
+                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                                    index_t length, index_t out_channels, index_t kernel_size, index_t stride,
+                                    index_t padding, index_t dilation, index_t groups, int8_t* output) {
   conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
                  in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1, dilation, groups,
                  output);
@@ -241,14 +590,26 @@ inline void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* 
 
 // conv1d_s8 with its output length given (the end padding is what out_length needs).
 template <class Mem>
-inline void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
-                      const int8_t* shift, int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
-                      int32_t act_max, index_t in_channels, index_t length, index_t out_channels, index_t kernel_size,
-                      index_t stride, index_t padding, index_t dilation, index_t groups, index_t out_length,
-                      int8_t* output) {
+MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                    const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
+                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                                    index_t length, index_t out_channels, index_t kernel_size, index_t stride,
+                                    index_t padding, index_t dilation, index_t groups, index_t out_length,
+                                    int8_t* output) {
   conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
                  in_channels, 1, length, out_channels, 1, kernel_size, 1, stride, 0, padding, 1, dilation, groups, 1,
                  out_length, output);
+}
+
+// conv1d_s8 with the layer's shape as one struct (the float kernels' Conv1dParams).
+template <class Mem>
+MINIML_ALWAYS_INLINE void conv1d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                    const int32_t* multiplier, const int8_t* shift, const Conv1dParams& p,
+                                    int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                                    int32_t act_max, int8_t* output) {
+  conv1d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
+                 p.in_channels, p.in_length, p.out_channels, p.kernel_size, p.stride, p.padding, p.dilation, p.groups,
+                 p.out_length, output);
 }
 
 }  // namespace miniml

@@ -35,6 +35,42 @@ inline void mul_f32(const float* input, const float* other, float* output, index
   for (index_t i = 0; i < size; ++i) output[i] = input[i] * other[i];
 }
 
+// output[i] = min(input[i], other[i]) / max(...) (torch.minimum/maximum, clamp with tensor bounds).
+// other: an activation (Mem = Ram, may alias output) or a constant in flash (Mem = Rom).
+// int8 (minimum_s8/maximum_s8): input, other and output at one scale, so codes compare as values do.
+namespace detail {
+template <class Mem, typename T>
+inline void minimum(const T* input, const T* other, T* output, index_t size) {
+  for (index_t i = 0; i < size; ++i) {
+    const T o = Mem::read(other + i);
+    output[i] = o < input[i] ? o : input[i];
+  }
+}
+template <class Mem, typename T>
+inline void maximum(const T* input, const T* other, T* output, index_t size) {
+  for (index_t i = 0; i < size; ++i) {
+    const T o = Mem::read(other + i);
+    output[i] = o > input[i] ? o : input[i];
+  }
+}
+}  // namespace detail
+template <class Mem>
+inline void minimum_f32(const float* input, const float* other, float* output, index_t size) {
+  detail::minimum<Mem>(input, other, output, size);
+}
+template <class Mem>
+inline void maximum_f32(const float* input, const float* other, float* output, index_t size) {
+  detail::maximum<Mem>(input, other, output, size);
+}
+template <class Mem>
+inline void minimum_s8(const int8_t* input, const int8_t* other, int8_t* output, index_t size) {
+  detail::minimum<Mem>(input, other, output, size);
+}
+template <class Mem>
+inline void maximum_s8(const int8_t* input, const int8_t* other, int8_t* output, index_t size) {
+  detail::maximum<Mem>(input, other, output, size);
+}
+
 // output[i] = input[i] + value (or * value): a Python scalar in the model.
 inline void add_scalar_f32(const float* input, float value, float* output, index_t size) {
   for (index_t i = 0; i < size; ++i) output[i] = input[i] + value;
@@ -75,6 +111,18 @@ inline void channel_affine_f32(const float* input, const float* scale, const flo
     const float s = Mem::read(scale + c);
     const float b = Mem::read(shift + c);
     for (index_t i = 0; i < inner; ++i) output[i] = input[i] * s + b;
+    input += inner;
+    output += inner;
+  }
+}
+
+// PReLU with one slope per channel: output = input > 0 ? input : input * weight[c].
+// input/output [channels][inner] (may alias); weight [channels] through Mem.
+template <class Mem>
+inline void prelu_f32(const float* input, const float* weight, float* output, index_t channels, index_t inner) {
+  for (index_t c = 0; c < channels; ++c) {
+    const float slope = Mem::read(weight + c);
+    for (index_t i = 0; i < inner; ++i) output[i] = input[i] > 0.0f ? input[i] : input[i] * slope;
     input += inner;
     output += inner;
   }

@@ -24,7 +24,19 @@ inline void linear_s8(const int8_t* input, const int8_t* weight, const int32_t* 
                       const int8_t* shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
                       index_t in_features, index_t out_features, int8_t* output) {
   const int8_t* w = weight;
-  for (index_t o = 0; o < out_features; ++o) {
+  index_t o = 0;
+#if !defined(__AVR__)
+  // Two outputs at a time on 32-bit cores (AVR: the asm dot loop, one output at a time, few registers).
+  for (; o + 2 <= out_features; o += 2, w += 2 * in_features) {
+    int32_t acc0 = Mem::read(bias + o), acc1 = Mem::read(bias + o + 1);
+    detail::dot_1x2_s8<Mem>(input, w, in_features, acc0, acc1);
+    output[o] =
+        ChannelRequant(Mem::read(multiplier + o), Mem::read(shift + o), output_zero_point, act_min, act_max)(acc0);
+    output[o + 1] = ChannelRequant(Mem::read(multiplier + o + 1), Mem::read(shift + o + 1), output_zero_point, act_min,
+                                   act_max)(acc1);
+  }
+#endif
+  for (; o < out_features; ++o) {
     const int32_t acc = detail::dot_s8<Mem>(input, w, in_features, Mem::read(bias + o));
     output[o] =
         requantize_s8(acc, Mem::read(multiplier + o), Mem::read(shift + o), output_zero_point, act_min, act_max);

@@ -13,8 +13,8 @@ namespace miniml {
 // biased variance over the row (as torch). gamma / beta through Mem, or nullptr (elementwise_affine=False,
 // bias=False). input may alias output: the statistics are taken before a row is written.
 template <class Mem>
-inline void layer_norm_f32(const float* input, const float* gamma, const float* beta, float* output,
-                           index_t rows, index_t cols, float eps) {
+inline void layer_norm_f32(const float* input, const float* gamma, const float* beta, float* output, index_t rows,
+                           index_t cols, float eps) {
   const float n = static_cast<float>(cols);
   for (index_t r = 0; r < rows; ++r, input += cols, output += cols) {
     float sum = 0.0f;

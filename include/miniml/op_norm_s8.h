@@ -6,21 +6,21 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "core_fixedpoint.h"
 #include "core_rom.h"
 #include "core_types.h"
+#include "op_quantize.h"
 
 namespace miniml {
 
 // Per row: the statistics in integers (exact), d = x - input_zero_point, s = sum d, c = cols * d - s,
 // ss = sum c^2 (64-bit); then float32, one rounding per step: var = float(ss) * var_scale (var_scale =
 // in_scale^2 / cols^3: the row's variance), a = center_scale / sqrt(var + eps) (center_scale = in_scale / cols),
-// y = roundf(float(c) * a * gamma[i] + beta[i]) + output_zero_point, clamped. gamma / beta (float, through Mem)
-// carry the affine weights divided by the output scale. input may alias output.
+// y = round_to_s8(float(c) * a * gamma[i] + beta[i], output_zero_point) (op_quantize.h). gamma / beta (float, through
+// Mem) carry the affine weights divided by the output scale. input may alias output.
 template <class Mem>
-inline void layer_norm_s8(const int8_t* input, const float* gamma, const float* beta, int8_t* output,
-                          index_t rows, index_t cols, int32_t input_zero_point, float var_scale,
-                          float center_scale, float eps, int32_t output_zero_point) {
+inline void layer_norm_s8(const int8_t* input, const float* gamma, const float* beta, int8_t* output, index_t rows,
+                          index_t cols, int32_t input_zero_point, float var_scale, float center_scale, float eps,
+                          int32_t output_zero_point) {
   for (index_t r = 0; r < rows; ++r, input += cols, output += cols) {
     int32_t s = 0;
     for (index_t i = 0; i < cols; ++i) s += static_cast<int32_t>(input[i]) - input_zero_point;
@@ -34,18 +34,8 @@ inline void layer_norm_s8(const int8_t* input, const float* gamma, const float* 
     const float a = center_scale * (1.0f / sqrtf(var + eps));
     for (index_t i = 0; i < cols; ++i) {
       const int32_t c = n * (static_cast<int32_t>(input[i]) - input_zero_point) - s;
-      const float y = roundf(static_cast<float>(c) * a * Mem::read(gamma + i) + Mem::read(beta + i));
-      int32_t q;
-      if (y <= -256.0f) {
-        q = kInt8Min;
-      } else if (y >= 256.0f) {
-        q = kInt8Max;
-      } else {
-        q = static_cast<int32_t>(y) + output_zero_point;
-        if (q < kInt8Min) q = kInt8Min;
-        if (q > kInt8Max) q = kInt8Max;
-      }
-      output[i] = static_cast<int8_t>(q);
+      output[i] =
+          round_to_s8(static_cast<float>(c) * a * Mem::read(gamma + i) + Mem::read(beta + i), output_zero_point);
     }
   }
 }

@@ -11,28 +11,31 @@
 
 namespace miniml {
 
-// output[i] = clamp(round(input[i] / scale) + zero_point), halves away from zero. A division, not a
-// multiply by 1/scale: that is what TFLM does, and the reciprocal would differ in the last bit.
-// Non-finite inputs have a defined result (converting them to an integer would be undefined
+// clamp(round(scaled) + zero_point) to int8, halves away from zero: `scaled` is a real value already divided
+// by its scale. Non-finite values have a defined result (converting them to an integer would be undefined
 // behaviour): -Inf and +Inf saturate to -128 and 127, NaN becomes the zero point (real value 0).
-inline void quantize_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output) {
-  for (index_t i = 0; i < n; ++i) {
-    const float q = roundf(input[i] / scale);
-    // Compare as float first: a huge input (or inf) must not overflow the int conversion.
-    int32_t v;
-    if (q != q) {  // NaN
-      v = zero_point;
-    } else if (q <= -256.0f) {
-      v = kInt8Min;
-    } else if (q >= 256.0f) {
-      v = kInt8Max;
-    } else {
-      v = static_cast<int32_t>(q) + zero_point;
-      if (v < kInt8Min) v = kInt8Min;
-      if (v > kInt8Max) v = kInt8Max;
-    }
-    output[i] = static_cast<int8_t>(v);
+inline int8_t round_to_s8(float scaled, int32_t zero_point) {
+  const float q = roundf(scaled);
+  // Compare as float first: a huge value (or inf) must not overflow the int conversion.
+  int32_t v;
+  if (q != q) {  // NaN
+    v = zero_point;
+  } else if (q <= -256.0f) {
+    v = kInt8Min;
+  } else if (q >= 256.0f) {
+    v = kInt8Max;
+  } else {
+    v = static_cast<int32_t>(q) + zero_point;
+    if (v < kInt8Min) v = kInt8Min;
+    if (v > kInt8Max) v = kInt8Max;
   }
+  return static_cast<int8_t>(v);
+}
+
+// output[i] = clamp(round(input[i] / scale) + zero_point) (round_to_s8). A division, not a multiply by
+// 1/scale: that is what TFLM does, and the reciprocal would differ in the last bit.
+inline void quantize_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output) {
+  for (index_t i = 0; i < n; ++i) output[i] = round_to_s8(input[i] / scale, zero_point);
 }
 
 // output[i] = scale * (input[i] - zero_point), one float32 rounding (the integer factor is exact).

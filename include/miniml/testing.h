@@ -67,7 +67,9 @@ inline void assert_golden_output(float want, float got, float tol, const char* w
 }  // namespace detail
 
 // Runs model.predict on every golden input and asserts every output (Unity; the first mismatch ends the test).
-// Golden: a class with static MINIML_ROM arrays kInputs[count * kIn], kOutputs[count * kOut] and kTolerance.
+// Golden: a class with static MINIML_ROM arrays kInputs[count * kIn], kOutputs[count * kOut], kTolerance and
+// run(model, inputs, outputs), which calls predict() with the packed vector split into the model's inputs and
+// outputs (several inputs/outputs, integer indices): kIn, kOut are the packed sizes, all outputs are checked.
 template <class Golden, index_t kIn, index_t kOut, class ModelT>
 inline void check_golden(ModelT& model, index_t count) {
   static float input[kIn];
@@ -77,7 +79,7 @@ inline void check_golden(ModelT& model, index_t count) {
     const float* in_rom = &Golden::kInputs[static_cast<uint32_t>(g) * kIn];
     const float* want_rom = &Golden::kOutputs[static_cast<uint32_t>(g) * kOut];
     for (index_t i = 0; i < kIn; ++i) input[i] = rom_read(&in_rom[i]);
-    model.predict(input, output);
+    Golden::run(model, input, output);
     for (index_t i = 0; i < kOut; ++i) {
       detail::assert_golden_output(rom_read(&want_rom[i]), output[i], Golden::kTolerance, "golden vector ", g, i);
     }
@@ -120,7 +122,7 @@ inline float golden_max_abs_error(ModelT& model, index_t count) {
     const float* in_rom = &Golden::kInputs[static_cast<uint32_t>(g) * kIn];
     const float* want_rom = &Golden::kOutputs[static_cast<uint32_t>(g) * kOut];
     for (index_t i = 0; i < kIn; ++i) input[i] = rom_read(&in_rom[i]);
-    model.predict(input, output);
+    Golden::run(model, input, output);
     for (index_t i = 0; i < kOut; ++i) {
       const float e = detail::abs_f32(output[i] - rom_read(&want_rom[i]));
       if (e > worst) worst = e;
@@ -161,8 +163,9 @@ inline void check_learn_golden(ModelT& model, index_t steps) {
 }  // namespace miniml
 
 // Checks `model` (an instance of <ns>::Model) against every golden vector in the header of namespace `ns`.
-#define MINIML_CHECK_GOLDEN(ns, model) \
-  ::miniml::testing::check_golden<ns::Golden, ns::kInputSize, ns::kOutputSize>((model), ns::kGoldenCount)
+#define MINIML_CHECK_GOLDEN(ns, model)                                                                      \
+  ::miniml::testing::check_golden<ns::Golden, ns::Golden::kInputFloats, ns::Golden::kOutputFloats>((model), \
+                                                                                                   ns::kGoldenCount)
 
 // Checks step() of `model` (a streaming export: streaming=True) against the same golden vectors, sample by sample.
 #define MINIML_CHECK_STREAM_GOLDEN(ns, model)                                                             \

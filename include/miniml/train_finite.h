@@ -1,6 +1,6 @@
 // Finite checks for the training step: a step whose input, target, loss, gradient, updated parameter or
-// momentum is NaN or Inf is refused before any parameter changes. Pure functions over RAM floats; no <math.h> classification
-// macros (their C++ forms differ between avr-libc, newlib and glibc).
+// momentum is NaN or Inf is refused before any parameter changes. Pure functions over RAM floats; no <math.h>
+// classification macros (their C++ forms differ between avr-libc, newlib and glibc).
 #ifndef MINIML_TRAIN_FINITE_H_
 #define MINIML_TRAIN_FINITE_H_
 
@@ -63,8 +63,8 @@ inline bool sgd_step_finite_f32(const float* param, const float* grad, index_t s
 }
 
 // sgd_momentum_f32: buf[i] = momentum * buf[i] + grad[i], then param[i] - lr * buf[i].
-inline bool sgd_momentum_step_finite_f32(const float* param, const float* buf, const float* grad,
-                                         index_t size, float lr, float momentum) {
+inline bool sgd_momentum_step_finite_f32(const float* param, const float* buf, const float* grad, index_t size,
+                                         float lr, float momentum) {
   for (index_t i = 0; i < size; ++i) {
     const float v = momentum * buf[i] + grad[i];
     if (!is_finite_f32(v) || !is_finite_f32(param[i] - lr * v)) return false;
@@ -87,8 +87,8 @@ inline bool linear_weight_step_finite_f32(const float* weight, const float* inpu
 
 // linear_weight_sgd_momentum_f32: v = momentum * buf + grad_output[o] * input[i], then weight - lr * v.
 inline bool linear_weight_momentum_step_finite_f32(const float* weight, const float* buf, const float* input,
-                                                   const float* grad_output, index_t in_features,
-                                                   index_t out_features, float lr, float momentum) {
+                                                   const float* grad_output, index_t in_features, index_t out_features,
+                                                   float lr, float momentum) {
   for (index_t o = 0; o < out_features; ++o) {
     const float g = grad_output[o];
     const uint32_t base = static_cast<uint32_t>(o) * in_features;

@@ -11,10 +11,10 @@ import numpy as np
 
 from .emit import check_model_name, emit_header
 from .emit.header import HeaderParts
-from .errors import MinimlWarning, OptionError
-from .ir import Graph
+from .errors import MinimlWarning, OptionError, UnsupportedOpError
+from .ir import DType, Graph
 from .ops import KERNELS, inplace_pairs
-from .options import check_options
+from .options import api_value, check_options
 from .passes import run_pipeline
 from .plan import MemoryPlan, plan_memory
 from .report import LayerRow, Report
@@ -58,6 +58,61 @@ def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
     return run
 
 
+def _flat_outputs(y: Any) -> list:
+    """A model's outputs in torch.export's order (tuple/list items, dict values), as float32 arrays."""
+    if isinstance(y, dict):
+        y = list(y.values())
+    if isinstance(y, (tuple, list)):
+        return [a for v in y for a in _flat_outputs(v)]
+    return [y.detach().cpu().numpy().astype(np.float32).reshape(-1)]
+
+
+def _packed_runner(model: Any, g: Graph) -> Callable[[np.ndarray], np.ndarray]:
+    """run(packed inputs) -> packed outputs, for golden vectors of a model with several inputs or
+    outputs or integer inputs: all inputs back to back (indices as floats), all outputs likewise."""
+    import torch
+
+    module = model.module() if isinstance(model, torch.export.ExportedProgram) else model
+    specs = [g.tensor(t) for t in g.inputs]
+
+    def run(x: np.ndarray) -> np.ndarray:
+        args, pos = [], 0
+        for spec in specs:
+            part = np.asarray(x[pos:pos + spec.numel]).reshape(spec.shape)
+            pos += spec.numel
+            if spec.dtype is DType.F32:
+                args.append(torch.from_numpy(np.ascontiguousarray(part, np.float32)))
+            else:
+                args.append(torch.from_numpy(part.astype(np.int64)))
+        with torch.no_grad():
+            return np.concatenate(_flat_outputs(module(*args)))
+
+    return run
+
+
+def _golden_inputs(g: Graph, rng: Any, n: int) -> np.ndarray:
+    """[n, packed inputs]: standard normal data; indices uniform over the table the input indexes."""
+    parts = []
+    for t in g.inputs:
+        spec = g.tensor(t)
+        if spec.dtype is DType.F32:
+            parts.append(rng.standard_normal((n, spec.numel)).astype(np.float32))
+            continue
+        sizes = [int(nd.attrs.get("num_embeddings", nd.attrs.get("num_classes", 0)))
+                 for nd in g.nodes if t in nd.inputs]
+        high = min([s for s in sizes if s > 0] or [2])
+        parts.append(rng.integers(0, high, (n, spec.numel)).astype(np.float32))
+    return np.concatenate(parts, axis=1)
+
+
+def _single_float_input(g: Graph) -> bool:
+    return len(g.inputs) == 1 and g.tensor(g.inputs[0]).dtype is DType.F32
+
+
+def _single_float_io(g: Graph) -> bool:
+    return _single_float_input(g) and len(g.outputs) == 1
+
+
 def _stages(g: Graph, ctx: ExportContext) -> Graph:
     """Later stages plug in here: miniml.stream / miniml.int8 / miniml.train expose
     export_stage(graph, ctx)."""
@@ -66,6 +121,14 @@ def _stages(g: Graph, ctx: ExportContext) -> Graph:
                         ("on_device_learning", "train")):
         if not ctx.options.get(opt):
             continue
+        several_outputs_ok = opt == "quantize"  # int8: k outputs, each dequantised
+        if not (_single_float_io(g) or (several_outputs_ok and _single_float_input(g))):
+            needs = "one float input" + ("" if several_outputs_ok else " and one output")
+            raise UnsupportedOpError(
+                f"{opt}={ctx.options[opt]!r} needs a model with {needs}; this one has inputs "
+                f"{_io_list(g, g.inputs)} and outputs {_io_list(g, g.outputs)}: export it in float"
+                + ("" if several_outputs_ok else ", or export each head as its own model")
+            )
         try:
             mod = importlib.import_module(f"miniml.{module}")
         except ImportError:
@@ -75,6 +138,10 @@ def _stages(g: Graph, ctx: ExportContext) -> Graph:
             raise OptionError(f"{opt}={ctx.options[opt]!r} is not available in this build")
         g = stage(g, ctx)
     return g
+
+
+def _io_list(g: Graph, names: Any) -> str:
+    return ", ".join(f"{t} {g.tensor(t).dtype.ctype}{list(g.tensor(t).shape)}" for t in names)
 
 
 def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
@@ -89,10 +156,16 @@ def _build(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
     return text, report
 
 
-def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, Any]):
-    from .capture import capture, example_from_program
+def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, Any],
+                 extend_header: Optional[Callable[..., None]] = None):
+    from . import classic
 
     check_model_name(name)
+    if classic.is_sklearn(model):  # scikit-learn: miniml/classic (MLPs come back here as nn.Modules)
+        return classic.build(model, example_input, name, options, check_options, _export_text,
+                             GOLDEN_TOLERANCE)
+    from .capture import capture, example_from_program
+
     opts = check_options(options)
     import torch
 
@@ -103,14 +176,20 @@ def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, A
     in_shape = g.tensor(g.inputs[0]).shape
     ctx = ExportContext(name, opts, in_shape, _torch_runner(model), model=model)
     ctx.reanalyze = lambda o: analyze(model, torch.zeros(in_shape), name, **o)
+    if extend_header is not None:  # e.g. predict_class of a scikit-learn MLP
+        ctx.extend.append(extend_header)
     g = _stages(g, ctx)
     plan = plan_memory(g, inplace_pairs(g))
     golden = None
     provenance = f"torch {torch.__version__}"
     if opts["golden"]:
         rng = np.random.default_rng(opts["seed"])
-        xs = rng.standard_normal((opts["golden"],) + tuple(in_shape)).astype(np.float32)
-        run = ctx.golden_reference or ctx.run_torch
+        if _single_float_io(g):
+            xs = rng.standard_normal((opts["golden"],) + tuple(in_shape)).astype(np.float32)
+            run = ctx.golden_reference or ctx.run_torch
+        else:
+            xs = _golden_inputs(g, rng, opts["golden"])
+            run = ctx.golden_reference or _packed_runner(model, g)
         ys = np.stack([run(x) for x in xs])
         gprov = (
             f"generator miniml {__import__('miniml').__version__}, torch {torch.__version__}, "
@@ -167,6 +246,11 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
         float_arena_bytes=int(ctx.report_extra.get("float_arena_bytes", 0)),
         layers=rows,
         memory_plan=plan.format(),
+        plan_buffers=[
+            {"tensor": "+".join(b.tensors), "offset": b.offset, "size": b.size, "start": b.start,
+             "end": b.end}
+            for b in plan.buffers
+        ],
     )
 
 
@@ -185,6 +269,10 @@ def export(model: Any, example_input: Any, name: str, out_dir: str, **options: A
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
     report.header_path = path
+    if api_value("plot", options):
+        from .plot import plot_plan
+
+        plot_plan(report, os.path.join(out_dir, f"{name}.plan.png"))
     return report
 
 

@@ -1,4 +1,5 @@
-"""Command line: `miniml export MODEL.pt2 --name NAME --out DIR [options]`, `miniml report MODEL.pt2`."""
+"""Command line: `miniml export MODEL --name NAME --out DIR [options]`, `miniml report MODEL`; MODEL is a
+torch.export .pt2 file or a scikit-learn model saved with skops.io.dump (.skops)."""
 from __future__ import annotations
 
 import argparse
@@ -11,12 +12,13 @@ from .options import add_cli_flags, cli_options
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback of an error")
-    p = argparse.ArgumentParser(prog="miniml", description="PyTorch (.pt2) -> header-only C++",
+    p = argparse.ArgumentParser(prog="miniml",
+                                description="PyTorch (.pt2) or scikit-learn (.skops) -> header-only C++",
                                 parents=[common])
     sub = p.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("export", help="write <out>/<name>.h from a torch.export .pt2 file",
+    ex = sub.add_parser("export", help="write <out>/<name>.h from a .pt2 or .skops file",
                         parents=[common])
-    ex.add_argument("model", help="a .pt2 file saved with torch.export.save")
+    ex.add_argument("model", help="a .pt2 file (torch.export.save) or a .skops file (skops.io.dump)")
     ex.add_argument("--name", required=True, help="C++ namespace and header name")
     ex.add_argument("--out", required=True, help="output directory")
     add_cli_flags(ex)  # one flag per export option (miniml/options.py)
@@ -25,8 +27,21 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("model")
     rp.add_argument("--name", default="model")
     rp.add_argument("--plan", action="store_true", help="also print the arena plan")
+    rp.add_argument("--plot", default=None, help="draw the arena plan, RAM and MACs per layer (PNG)")
     sub.add_parser("ops", help="print the supported op table (markdown, from the registry)")
     return p
+
+
+def _load(path: str):
+    """An ExportedProgram from a .pt2 file, or a scikit-learn estimator from a .skops file."""
+    from .classic.skops_io import load_skops, refuse_pickle
+
+    refuse_pickle(path)
+    if path.lower().endswith(".skops"):
+        return load_skops(path)
+    from .capture import load_program
+
+    return load_program(path)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -64,9 +79,8 @@ def _run(args: argparse.Namespace) -> int:
         print(op_table())
         return 0
     from . import analyze, export
-    from .capture import load_program
 
-    ep = load_program(args.model)
+    ep = _load(args.model)
     if args.command == "export":
         opts = cli_options(args)
         report = export(ep, None, args.name, args.out, **opts)
@@ -85,6 +99,11 @@ def _run(args: argparse.Namespace) -> int:
         print(report.format_table())
         if args.plan:
             print(report.memory_plan)
+        if args.plot:
+            from .plot import plot_plan
+
+            plot_plan(report, args.plot)
+            print(f"wrote {args.plot}")
     return 0
 
 

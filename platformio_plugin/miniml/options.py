@@ -66,7 +66,8 @@ _INT8 = ("quantize", "int8")
 # fmt: off
 OPTIONS: Tuple[Option, ...] = (
     Option("model", "models", None,
-           "one or more .pt2 files, one per line, each `path` or `name = path`",
+           "one or more .pt2 (PyTorch) or .skops (scikit-learn) files, one per line, each `path` or "
+           "`name = path`",
            "the models to export", where=frozenset(("hook",))),
     Option("quantize", "choice", None, "none, int8", "int8: TFLite's integer scheme",
            choices=("none", "int8")),
@@ -95,6 +96,9 @@ OPTIONS: Tuple[Option, ...] = (
            "the interpreter that runs the exporter", where=frozenset(("hook",))),
     Option("golden", "int", 0, "an integer 0..1024: golden vectors embedded for on-target checks",
            "embed N seeded inputs and PyTorch's outputs for `pio test`", low=0, high=1024),
+    Option("plot", "bool", False, "yes, no (also true/false, on/off, 1/0)",
+           "also draw the arena plan, RAM and MACs per layer next to the header "
+           "(<name>.plan.png; needs matplotlib)"),
     Option("seed", "int", 0, "an integer 0 .. 2**63 - 1", "seed of the golden inputs", low=0,
            high=2**63 - 1,
            where=frozenset(("api", "cli"))),

@@ -32,10 +32,13 @@ class Report:
     layers: List[LayerRow] = field(default_factory=list)
     header_path: str = ""
     memory_plan: str = ""
+    # the arena plan: per buffer its first tensor, offset, size and lifetime [start, end] in layers
+    plan_buffers: List[dict] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)  # MinimlWarning messages of the export
+    work_unit: str = "MACs"  # what `macs` counts: "operations" for scikit-learn models (comparisons too)
 
     def format_table(self) -> str:
-        rows = [("layer", "op", "module", "output", "MACs", "flash B", "buffer")]
+        rows = [("layer", "op", "module", "output", self.work_unit, "flash B", "buffer")]
         for r in self.layers:
             rows.append(
                 (
@@ -55,7 +58,7 @@ class Report:
             lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
             if k == 0:
                 lines.append("  ".join("-" * w for w in widths))
-        lines.append(f"total MACs {self.macs}")
+        lines.append(f"total {self.work_unit} {self.macs}")
         if self.float_flash_bytes:
             lines.append(
                 f"int8 vs float: flash {self.flash_bytes} B vs {self.float_flash_bytes} B, "

@@ -1,7 +1,8 @@
 // Benchmark firmware for one exported model (scripts/bench.py): marks predict(), predict_int8() and learn() as
 // counter regions (scripts/counters/miniml_bench.h) in that order, and measures the peak stack by painting.
-// Built with -DBENCH_HEADER="<name>.h" -DBENCH_NS=<name> [-DBENCH_INT8] [-DBENCH_LEARN_MSE | -DBENCH_LEARN_CE]
-// [-DBENCH_STEP] (streaming: one step() after reset_state(), on the input's first time step, is the last region);
+// Built with -DBENCH_HEADER="<name>.h" -DBENCH_NS=<name> [-DBENCH_INT8 [-DBENCH_INT8_ONLY]]
+// [-DBENCH_LEARN_MSE | -DBENCH_LEARN_CE] [-DBENCH_STEP] (BENCH_INT8_ONLY: predict_int8() alone, no float buffers;
+// BENCH_STEP, streaming: one step() after reset_state(), on the input's first time step, is the last region);
 // bench_data.h (generated) holds the input (and target) in flash. Prints "bench: stack N out HEX" at the end.
 #include <stdint.h>
 #include <string.h>
@@ -26,8 +27,10 @@ extern "C" char __stack;       // picolibc: initial stack pointer (top of RAM)
 static const uint8_t kPaint = 0xA5;
 
 static BENCH_NS::Model model;
+#if !defined(BENCH_INT8_ONLY)
 static float input[BENCH_NS::kInputSize];
 static float output[BENCH_NS::kOutputSize];
+#endif
 #if defined(BENCH_INT8)
 static int8_t input_s8[BENCH_NS::kInputSize];
 static int8_t output_s8[BENCH_NS::kOutputSize];
@@ -57,10 +60,12 @@ __attribute__((noinline)) static uint32_t stack_used() {
 
 int main() {
   paint_stack();
+#if !defined(BENCH_INT8_ONLY)
   miniml::rom_copy(input, kBenchInput, sizeof(input));
   miniml_bench_begin();
   model.predict(input, output);
   miniml_bench_end();
+#endif
 #if defined(BENCH_INT8)
   miniml::rom_copy(input_s8, kBenchInputS8, sizeof(input_s8));
   miniml_bench_begin();
@@ -89,8 +94,14 @@ int main() {
   const uint32_t used = stack_used();
   // A checksum of the outputs and the loss, so two runs (and two targets) can be compared.
   uint32_t sum = 2166136261u;
+#if defined(BENCH_INT8_ONLY)
+  const uint8_t* bytes = reinterpret_cast<const uint8_t*>(output_s8);
+  const uint32_t out_bytes = sizeof(output_s8);
+#else
   const uint8_t* bytes = reinterpret_cast<const uint8_t*>(output);
-  for (uint32_t i = 0; i < sizeof(output); ++i) sum = (sum ^ bytes[i]) * 16777619u;
+  const uint32_t out_bytes = sizeof(output);
+#endif
+  for (uint32_t i = 0; i < out_bytes; ++i) sum = (sum ^ bytes[i]) * 16777619u;
   bytes = reinterpret_cast<const uint8_t*>(&loss);
   for (uint32_t i = 0; i < sizeof(loss); ++i) sum = (sum ^ bytes[i]) * 16777619u;
   miniml::io::begin();  // after the measured regions and the stack count

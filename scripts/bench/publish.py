@@ -44,6 +44,29 @@ def check_targets(rows: List[Dict[str, Any]], targets) -> List[Dict[str, Any]]:
     return out
 
 
+def check_counts(res: Dict[str, Any], targets) -> List[Dict[str, Any]]:
+    """Targets in the counter's own unit (cycles or instructions), per model or per MAC; a model of
+    None reads the kernel table (res["kernels"]) instead."""
+    out = []
+    for model, target, precision, what, limit, per_mac, label in targets:
+        if model is None:
+            k = next((x for x in res.get("kernels", []) if x["target"] == target), None)
+            value = None if k is None else k.get(what)
+        else:
+            r = _find(res["rows"], model, target, precision)
+            n = None if r is None else r.get(what + "_cycles")
+            value = None if n is None else (round(n / r["macs"], 2) if per_mac else n)
+        status = (
+            "not measured"
+            if value is None
+            else "met"
+            if value <= limit
+            else "missed by %.2fx" % (value / limit)
+        )
+        out.append({"target": label, "limit": limit, "measured": value, "status": status})
+    return out
+
+
 def _v(x: Any, fmt: str = "%s") -> str:
     return "-" if x is None else fmt % x
 
@@ -101,9 +124,22 @@ def markdown(res: Dict[str, Any]) -> str:
             )
         )
     L += _agreement(res["rows"])
+    L += _mlperf(res)
     L += ["", "## Targets (issue 6)", "", "| target | measured ms | status |", "|---|--:|---|"]
     for t in res["targets"]:
         L.append("| %s | %s | %s |" % (t["target"], _v(t["measured_ms"], "%.3f"), t["status"]))
+    if res.get("count_targets"):
+        L += [
+            "",
+            "## Targets (issue 17), in the counter's unit",
+            "",
+            "| target | limit | measured | status |",
+            "|---|--:|--:|---|",
+        ]
+        for t in res["count_targets"]:
+            L.append(
+                "| %s | %s | %s | %s |" % (t["target"], t["limit"], _v(t["measured"]), t["status"])
+            )
     L += _why(res)
     if res.get("kernels"):
         L += [
@@ -227,8 +263,80 @@ def markdown(res: Dict[str, Any]) -> str:
                     pio.get("detail", ""),
                 )
             )
-    L += ["", "Charts: build/bench/predict_ms.png, build/bench/memory.png (`make bench`).", ""]
+    from bench import forests
+
+    L += forests.markdown(res.get("forests", []))
+    L += [
+        "",
+        "Charts: build/bench/predict_ms.png, build/bench/memory.png, build/bench/layers.png "
+        "(`make bench`).",
+        "",
+    ]
     return "\n".join(L)
+
+
+def _mlperf(res: Dict[str, Any]) -> List[str]:
+    """The MLPerf Tiny rows beside the published Cortex-M4 figures, then their per-layer costs."""
+    rows = [r for r in res["rows"] if r.get("layers") and r.get("predict_int8_cycles")]
+    if not rows:
+        return []
+    L = [
+        "",
+        "## MLPerf Tiny reference models (int8, Cortex-M4)",
+        "",
+        "predict_int8() of the MLPerf Tiny v1.x reference architectures (seeded random weights, "
+        "calibrated on seeded noise: the counts do not depend on the weights' values) on the "
+        "simulated STM32F405. `ms @ 120 MHz` divides the executed instructions by the clock of the "
+        "published board: a lower bound for that board. *published*: MLPerf Tiny v1.2, X-CUBE-AI "
+        "9.0 on NUCLEO-L4R5ZI (Cortex-M4 @ 120 MHz), median latency, and the cycles per MAC it "
+        "implies.",
+        "",
+        "| model | MACs | instructions | instructions / MAC | ms @ 168 MHz | ms @ 120 MHz "
+        "| *published* ms | *published* cycles / MAC | flash B | RAM B | arena B |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in rows:
+        n, macs = r["predict_int8_cycles"], r["macs"]
+        pub = res.get("mlperf_published", {}).get(r["model"])
+        L.append(
+            "| %s | %d | %d | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s |"
+            % (
+                r["model"],
+                macs,
+                n,
+                n / macs,
+                1000.0 * n / r["clock_hz"],
+                1000.0 * n / 120e6,
+                _v(pub),
+                _v(pub and pub * 120e3 / macs, "%.2f"),
+                r["flash_bytes"],
+                r["ram_bytes"],
+                r["arena_bytes"],
+            )
+        )
+    L += [
+        "",
+        "Per layer (a second build with every layer of predict_int8() its own counter region; "
+        "instructions / MAC only for layers with MACs):",
+        "",
+        "| model | layer | op | output | MACs | instructions | instructions / MAC |",
+        "|---|---|---|---|--:|--:|--:|",
+    ]
+    for r in rows:
+        for y in r["layers"]:
+            L.append(
+                "| %s | %s | %s | %s | %d | %d | %s |"
+                % (
+                    r["model"],
+                    y["layer"],
+                    y["op"],
+                    y["output"],
+                    y["macs"],
+                    y["count"],
+                    _v(y["per_mac"], "%.2f"),
+                )
+            )
+    return L
 
 
 def charts(res: Dict[str, Any], out: Path) -> None:
@@ -281,6 +389,23 @@ def charts(res: Dict[str, Any], out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out / "memory.png", dpi=110)
     plt.close(fig)
+
+    rows = [r for r in res["rows"] if r.get("layers")]
+    if rows:
+        fig, axes = plt.subplots(len(rows), 1, figsize=(10, 2.6 * len(rows)), squeeze=False)
+        for ax, r in zip(axes[:, 0], rows):
+            ys = [y for y in r["layers"] if y["per_mac"] is not None]
+            ax.bar(range(len(ys)), [y["per_mac"] for y in ys], color="tab:blue")
+            ax.set_xticks(range(len(ys)))
+            ax.set_xticklabels([y["layer"] for y in ys], rotation=90, fontsize=6)
+            ax.axhline(2.0, color="grey", linestyle=":", linewidth=0.8)
+            ax.set_ylabel("instr / MAC")
+            ax.set_title(
+                "%s (%s): instructions per MAC per layer" % (r["model"], r["target"]), fontsize=9
+            )
+        fig.tight_layout()
+        fig.savefig(out / "layers.png", dpi=110)
+        plt.close(fig)
 
 
 def _why(res: Dict[str, Any]) -> List[str]:

@@ -21,6 +21,7 @@ class Variant:
     options: Dict[str, Any]
     targets: Tuple[str, ...]
     learn: Optional[str] = None  # None, "mse" or "ce": which learn() the firmware calls
+    int8_only: bool = False  # measure predict_int8 alone (no float input buffer), and per layer
 
 
 @dataclass
@@ -168,6 +169,119 @@ def ds_cnn():
     )
 
 
+# MLPerf Tiny v1.x reference models (int8, seeded random weights, calibrated on seeded noise; the
+# shapes follow the reference Keras models, with PyTorch's symmetric padding where TF pads 'same').
+def _conv_bn_relu(cin: int, cout: int, k, stride=1, padding=0, groups=1):
+    from torch import nn
+
+    return [
+        nn.Conv2d(cin, cout, k, stride=stride, padding=padding, groups=groups, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(),
+    ]
+
+
+def _seeded_bn(m, seed: int):
+    """Gives every BatchNorm seeded running statistics, so folding them is not the identity."""
+    import torch
+    from torch import nn
+
+    g = torch.Generator().manual_seed(seed)
+    for bn in m.modules():
+        if isinstance(bn, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            n = bn.num_features
+            bn.running_mean.copy_(0.1 * torch.randn(n, generator=g))
+            bn.running_var.copy_(0.5 + torch.rand(n, generator=g))
+            bn.weight.data.copy_(0.5 + torch.rand(n, generator=g))
+            bn.bias.data.copy_(0.1 * torch.randn(n, generator=g))
+    return m.eval()
+
+
+def _noise(seed: int, shape, n_cal: int):
+    rng = np.random.default_rng(seed)
+    return (
+        rng.standard_normal((1, *shape)).astype(np.float32),
+        rng.standard_normal((n_cal, *shape)).astype(np.float32),
+    )
+
+
+def kws_ds_cnn():
+    """MLPerf Tiny KWS: DS-CNN on 49x10 MFCC, conv 64 10x4/2, 4 x (dw 3x3 + pw 64), avg pool, fc 12."""
+    from torch import nn
+
+    _seeded(10)
+    layers = _conv_bn_relu(1, 64, (10, 4), stride=2, padding=(5, 1))
+    for _ in range(4):
+        layers += _conv_bn_relu(64, 64, 3, padding=1, groups=64) + _conv_bn_relu(64, 64, 1)
+    m = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 12))
+    return (_seeded_bn(m, 10), *_noise(10, (1, 49, 10), 32))
+
+
+def resnet8():
+    """MLPerf Tiny IC: ResNet-8 on 32x32x3 CIFAR-10, stacks of 16/32/64 channels, fc 10."""
+    import torch
+    from torch import nn
+
+    class Block(nn.Module):
+        def __init__(self, cin: int, cout: int, stride: int):
+            super().__init__()
+            self.body = nn.Sequential(
+                *_conv_bn_relu(cin, cout, 3, stride, 1),
+                nn.Conv2d(cout, cout, 3, padding=1, bias=False),
+                nn.BatchNorm2d(cout),
+            )
+            self.skip = nn.Identity() if stride == 1 else nn.Conv2d(cin, cout, 1, stride=stride)
+
+        def forward(self, x):
+            return torch.relu(self.skip(x) + self.body(x))
+
+    _seeded(11)
+    m = nn.Sequential(
+        *_conv_bn_relu(3, 16, 3, 1, 1),
+        Block(16, 16, 1),
+        Block(16, 32, 2),
+        Block(32, 64, 2),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(64, 10),
+    )
+    return (_seeded_bn(m, 11), *_noise(11, (3, 32, 32), 16))
+
+
+def fc_autoencoder():
+    """MLPerf Tiny AD: FC autoencoder 640-128-128-128-128-8-128-128-128-128-640 (BN + ReLU)."""
+    from torch import nn
+
+    _seeded(12)
+    sizes = [640, 128, 128, 128, 128, 8, 128, 128, 128, 128]
+    layers = []
+    for a, b in zip(sizes, sizes[1:]):
+        layers += [nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU()]
+    m = nn.Sequential(*layers, nn.Linear(128, 640))
+    return (_seeded_bn(m, 12), *_noise(12, (640,), 64))
+
+
+def vww_mobilenet():
+    """MLPerf Tiny VWW: MobileNetV1 alpha 0.25 on 96x96x3, 13 depthwise-separable blocks, fc 2."""
+    from torch import nn
+
+    _seeded(13)
+    layers = _conv_bn_relu(3, 8, 3, 2, 1)
+    cin = 8
+    for cout, stride in (
+        [(16, 1), (32, 2), (32, 1), (64, 2), (64, 1), (128, 2)]
+        + [(128, 1)] * 5
+        + [
+            (256, 2),
+            (256, 1),
+        ]
+    ):
+        layers += _conv_bn_relu(cin, cin, 3, stride, 1, groups=cin) + _conv_bn_relu(cin, cout, 1)
+        cin = cout
+    m = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(256, 2))
+    return (_seeded_bn(m, 13), *_noise(13, (3, 96, 96), 8))
+
+
 def gru_gesture():
     """GRU(3->16) + Linear(16->3) on the last step (an IMU gesture classifier), 8 steps of 3 axes;
     streamed one sample at a time (the step row is one step() after reset_state())."""
@@ -278,6 +392,35 @@ SUITE += [
     ),
 ]
 
+# The MLPerf Tiny models: int8 on the Cortex-M4 only (their size is for that class of board), without the
+# float edges (a 96x96x3 float input alone would take most of the simulated board's RAM), and measured
+# layer by layer too ("per_layer").
+MLPERF_INT8 = Variant("int8", {"quantize": "int8"}, ("stm32",), int8_only=True)
+SUITE += [
+    Model("kws_ds_cnn", "MLPerf Tiny KWS DS-CNN 49x10 -> 12", kws_ds_cnn, [MLPERF_INT8]),
+    Model("resnet8", "MLPerf Tiny IC ResNet-8 3x32x32 -> 10", resnet8, [MLPERF_INT8]),
+    Model(
+        "fc_autoencoder",
+        "MLPerf Tiny AD FC autoencoder 640 -> 8 -> 640",
+        fc_autoencoder,
+        [MLPERF_INT8],
+    ),
+    Model(
+        "vww_mobilenet",
+        "MLPerf Tiny VWW MobileNetV1 0.25 3x96x96 -> 2",
+        vww_mobilenet,
+        [MLPERF_INT8],
+    ),
+]
+
+# MLPerf Tiny v1.2 closed division, X-CUBE-AI 9.0 on NUCLEO-L4R5ZI (Cortex-M4 @ 120 MHz), median latency.
+MLPERF_PUBLISHED = {
+    "kws_ds_cnn": 43.19,
+    "vww_mobilenet": 88.93,
+    "resnet8": 165.1,
+    "fc_autoencoder": 5.26,
+}
+
 # Published figures of other engines, shown next to ours and labelled as such (not measured here).
 ANCHORS = [
     {
@@ -339,4 +482,52 @@ TARGETS = [
         4.0,
         "int8 GRU(3->16)+Linear streaming step <= 4 ms on the Uno",
     ),
+]
+
+# Issue 17's targets in the counter's unit: (model or None for the kernel table, board, precision,
+# field, limit, per MAC, label).
+COUNT_TARGETS = [
+    ("kws_ds_cnn", "stm32", "int8", "predict_int8", 2.0, True, "KWS DS-CNN <= 2.0 instr/MAC (M4)"),
+    ("resnet8", "stm32", "int8", "predict_int8", 2.0, True, "ResNet-8 <= 2.0 instr/MAC (M4)"),
+    (
+        "vww_mobilenet",
+        "stm32",
+        "int8",
+        "predict_int8",
+        2.0,
+        True,
+        "VWW MobileNet <= 2.0 instr/MAC (M4)",
+    ),
+    ("digits_cnn", "stm32", "int8", "predict_int8", 5.0, True, "digits_cnn <= 5 instr/MAC (M4)"),
+    (
+        "mlp16",
+        "stm32",
+        "int8",
+        "predict_int8",
+        1800,
+        False,
+        "mlp16 predict_int8 <= 1800 instr (M4)",
+    ),
+    ("digits_cnn", "uno", "int8", "predict", 20.0, True, "digits_cnn int8 <= 20 cycles/MAC (Uno)"),
+    (
+        "mlp16",
+        "uno",
+        "int8",
+        "predict_int8",
+        7200,
+        False,
+        "mlp16 predict_int8 <= 7200 cycles (Uno)",
+    ),
+    ("mlp16", "uno", "int8", "predict", 16000, False, "mlp16 int8 predict <= 16000 cycles (Uno)"),
+    ("mlp16", "uno", "float", "predict", 80000, False, "mlp16 float predict <= 80000 cycles (Uno)"),
+    (
+        "sensor_head",
+        "uno",
+        "int8+float head+learn",
+        "learn",
+        48000,
+        False,
+        "sensor_head learn() <= 48000 cycles (Uno)",
+    ),
+    (None, "esp32c3", None, "dot_s8_per_mac", 6.0, True, "int8 dot <= 6 instr/MAC (rv32imc)"),
 ]

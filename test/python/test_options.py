@@ -65,6 +65,7 @@ def test_cli_and_hook_values_round_trip(tmp_path):
         "custom_miniml_momentum": "0.9",
         "custom_miniml_trainable": "head, 2.bias",
         "custom_miniml_streaming": "yes",
+        "custom_miniml_plot": "yes",
     }
     hook = hook_options.parse(raw, str(tmp_path))
     args = _export_parser().parse_args(["m.pt2", "--name", "m", "--out", "o", *hook.export_args()])

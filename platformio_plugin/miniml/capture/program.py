@@ -6,6 +6,7 @@ every error names the node, the aten op and the module path it came from (nn_mod
 from __future__ import annotations
 
 import operator
+import os
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -20,7 +21,7 @@ from ..errors import (
     TrainingModeError,
     UnsupportedOpError,
 )
-from ..ir import Graph, TensorSpec, verify
+from ..ir import DType, Graph, TensorSpec, verify
 from ..ops.registry import AtenCall, ConstArg, LowerCtx, TensorArg
 from .archive import load_program  # noqa: F401  (re-exported: capture.load_program)
 
@@ -60,27 +61,43 @@ def _fixed_shape(val: Any, what: str) -> Tuple[int, ...]:
     return tuple(shape)
 
 
-def example_from_program(ep: Any) -> "torch.Tensor":
-    """A zero example input of the program's (fixed) input shape."""
+# Integer inputs are indices: only these layers may read them (predict takes const int32_t*).
+INDEX_READERS = ("aten.embedding.default", "aten.one_hot.default")
+# Integer results that are small exact integers, computed in float (one_hot(x).float() is common).
+FLOAT_COMPUTED_INTEGERS = ("aten.one_hot.default",)
+INTEGER_DTYPES = ("torch.int64", "torch.int32", "torch.int16", "torch.int8", "torch.uint8")
+
+
+def example_inputs(example_input: Any) -> Tuple[Any, ...]:
+    """The model's example inputs as a tuple: one tensor, or a tuple/list of tensors (several inputs)."""
+    return tuple(example_input) if isinstance(example_input, (tuple, list)) else (example_input,)
+
+
+def example_from_program(ep: Any) -> Any:
+    """Zero example inputs of the program's (fixed) input shapes: a tensor, or a tuple of them."""
     phs = _input_placeholders(ep)
-    if len(phs) != 1:
-        raise UnsupportedOpError(
-            f"the program takes {len(phs)} inputs; MiniML models take exactly one input tensor"
-        )
-    val = phs[0].meta["val"]
-    return torch.zeros(_fixed_shape(val, f"input {phs[0].name!r}"), dtype=val.dtype)
+    xs = []
+    for ph in phs:
+        val = ph.meta["val"]
+        xs.append(torch.zeros(_fixed_shape(val, f"input {ph.name!r}"), dtype=val.dtype))
+    return xs[0] if len(xs) == 1 else tuple(xs)
 
 
-def _check_input(x: Any) -> None:
-    if not isinstance(x, torch.Tensor):
-        raise MinimlError(f"example_input must be a torch.Tensor, got {type(x).__name__}")
-    if x.dtype != torch.float32:
-        raise MinimlError(f"example_input must be float32, got {x.dtype}; use x.float()")
-    if x.dim() < 2 or x.shape[0] != 1:
-        raise BatchSizeError(
-            f"example_input has shape {list(x.shape)}; MiniML runs one sample at a time: give a batch "
-            "dimension of 1 first, e.g. x[:1] or x.unsqueeze(0)"
-        )
+def _check_input(example_input: Any) -> None:
+    for i, x in enumerate(example_inputs(example_input)):
+        what = "example_input" if not isinstance(example_input, (tuple, list)) else f"example input {i}"
+        if not isinstance(x, torch.Tensor):
+            raise MinimlError(f"{what} must be a torch.Tensor, got {type(x).__name__}")
+        if x.dtype != torch.float32 and str(x.dtype) not in INTEGER_DTYPES:
+            raise MinimlError(
+                f"{what} is {x.dtype}; MiniML takes float32 inputs, or integer indices (int64) for "
+                "nn.Embedding / F.one_hot; use x.float() for data"
+            )
+        if x.dim() < 2 or x.shape[0] != 1:
+            raise BatchSizeError(
+                f"{what} has shape {list(x.shape)}; MiniML runs one sample at a time: give a batch "
+                "dimension of 1 first, e.g. x[:1] or x.unsqueeze(0)"
+            )
 
 
 def _check_eval(model: Any) -> None:
@@ -106,15 +123,31 @@ def _module_path(node: Any) -> str:
     return f"{path} ({short})"
 
 
+_TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__)) + os.sep
+
+
 def _source_line(node: Any) -> str:
-    trace = node.meta.get("stack_trace") or ""
-    lines = [ln.strip() for ln in trace.strip().splitlines() if ln.strip().startswith("File ")]
-    return lines[-1] if lines else ""
+    """The innermost frame of the user's code (the model's forward), not torch's own modules: for
+    an nn.Conv2d the line `x = self.conv(x)`, with the code line under it when the trace has it."""
+    trace = (node.meta.get("stack_trace") or "").strip().splitlines()
+    frames = [i for i, ln in enumerate(trace) if ln.strip().startswith("File ")]
+    user = [i for i in frames if not _in_torch(trace[i])]
+    pick = user[-1] if user else (frames[-1] if frames else None)
+    if pick is None:
+        return ""
+    line = trace[pick].strip()
+    nxt = trace[pick + 1].strip() if pick + 1 < len(trace) else ""
+    return f"{line}\n    {nxt}" if nxt and not nxt.startswith("File ") else line
+
+
+def _in_torch(frame_line: str) -> bool:
+    m = re.match(r'\s*File "([^"]+)"', frame_line)
+    return bool(m) and os.path.abspath(m.group(1)).startswith(_TORCH_DIR)
 
 
 def _export(model: Any, x: Any) -> Any:
     try:
-        return torch.export.export(model, (x,))
+        return torch.export.export(model, example_inputs(x))
     except MinimlError:
         raise
     except Exception as exc:
@@ -159,6 +192,11 @@ _TRAINING_ARG = {
     "aten.feature_dropout.default": 2,
     "aten.alpha_dropout.default": 2,
     "aten.native_dropout.default": 2,
+    "aten.dropout_.default": 2,
+    "aten.feature_dropout_.default": 2,
+    "aten.alpha_dropout_.default": 2,
+    "aten.feature_alpha_dropout.default": 2,
+    "aten.feature_alpha_dropout_.default": 2,
 }
 
 
@@ -222,10 +260,8 @@ def _lower_program(ep: Any) -> Graph:
     _check_program_ops(ep)
     sig = ep.graph_signature
     phs = _input_placeholders(ep)
-    if len(phs) != 1:
-        raise UnsupportedOpError(
-            f"the model takes {len(phs)} inputs; MiniML models take exactly one input tensor"
-        )
+    if not phs:
+        raise UnsupportedOpError("the model takes no input tensor")
     ctx = LowerCtx()
     env: Dict[str, Any] = {}
     const_targets: Dict[str, str] = {}
@@ -238,14 +274,18 @@ def _lower_program(ep: Any) -> Graph:
         if n in phs:
             val = n.meta["val"]
             shape = _fixed_shape(val, f"input {n.name!r}")
-            if val.dtype != torch.float32:
-                raise MinimlError(f"input {n.name!r} is {val.dtype}; MiniML models take float32")
+            if val.dtype != torch.float32 and str(val.dtype) not in INTEGER_DTYPES:
+                raise MinimlError(
+                    f"input {n.name!r} is {val.dtype}; MiniML models take float32 data or integer "
+                    "indices (for nn.Embedding / F.one_hot)"
+                )
             if len(shape) < 2 or shape[0] != 1:
                 raise BatchSizeError(
                     f"the program's input {n.name!r} has shape {list(shape)}; MiniML runs one sample "
                     "at a time: export with a batch dimension of 1 first"
                 )
-            ctx.tensors[n.name] = TensorSpec(n.name, shape)
+            dtype = DType.F32 if val.dtype == torch.float32 else DType.S32
+            ctx.tensors[n.name] = TensorSpec(n.name, shape, dtype)
             env[n.name] = TensorArg(n.name)
             continue
         target = const_targets.get(n.name)
@@ -267,24 +307,7 @@ def _lower_program(ep: Any) -> Graph:
         if n.op == "placeholder":
             continue
         if n.op == "output":
-            outs = n.args[0]
-            outs = outs if isinstance(outs, (tuple, list)) else (outs,)
-            if len(outs) != 1:
-                raise UnsupportedOpError(
-                    f"the model returns {len(outs)} outputs; MiniML models return one tensor"
-                )
-            out = env.get(outs[0].name) if hasattr(outs[0], "name") else None
-            if not isinstance(out, TensorArg):
-                raise UnsupportedOpError("the model's output is not computed from its input")
-            outputs = (out.name,)
-            if out.name in ctx.tensors and any(out.name == p.name for p in phs):
-                # the model returns its input unchanged: predict() still has to fill output
-                spec = ctx.tensors[out.name]
-                ctx.tensors["output"] = spec.__class__("output", spec.shape)
-                ctx.call = AtenCall("aten.alias.default", (out,), {}, ("output",), (spec.shape,),
-                                    "identity", "(root)")
-                ctx.add_node("copy", (out.name,))
-                outputs = ("output",)
+            outputs = _graph_outputs(ctx, env, n, phs)
             continue
         if n.op != "call_function":
             raise UnsupportedOpError(f"unsupported graph node {n.name!r} ({n.op})")
@@ -303,11 +326,39 @@ def _lower_program(ep: Any) -> Graph:
         tensors=dict(ctx.tensors),
         params=dict(ctx.params),
         nodes=tuple(ctx.nodes),
-        inputs=(phs[0].name,),
+        inputs=tuple(p.name for p in phs),
         outputs=outputs,
         meta={"torch_version": torch.__version__},
     )
     return verify(g.prune())
+
+
+def _graph_outputs(ctx: LowerCtx, env: Dict[str, Any], n: Any, phs: List[Any]) -> Tuple[str, ...]:
+    """The model's k outputs (a tensor, or a tuple/list/dict of tensors, flattened by torch.export in
+    order). An output that is an input, or that another output already names, is copied into a
+    tensor of its own: predict() fills each output buffer."""
+    outs = n.args[0]
+    outs = outs if isinstance(outs, (tuple, list)) else (outs,)
+    names: List[str] = []
+    inputs = {p.name for p in phs}
+    for i, o in enumerate(outs):
+        out = env.get(o.name) if hasattr(o, "name") else None
+        what = "the model's output" if len(outs) == 1 else f"the model's output {i}"
+        if not isinstance(out, TensorArg):
+            raise UnsupportedOpError(f"{what} ({o}) is not a tensor computed from the input")
+        if ctx.tensors[out.name].dtype is not DType.F32:
+            raise UnsupportedOpError(f"{what} is an integer tensor; MiniML models return float32")
+        if out.name in inputs or out.name in names:
+            spec = ctx.tensors[out.name]
+            copy = f"output{i}" if len(outs) > 1 else "output"
+            ctx.tensors[copy] = spec.__class__(copy, spec.shape)
+            ctx.call = AtenCall("aten.alias.default", (out,), {}, (copy,), (spec.shape,),
+                                f"identity_{copy}", "(root)")
+            ctx.add_node("copy", (out.name,))
+            names.append(copy)
+        else:
+            names.append(out.name)
+    return tuple(names)
 
 
 def _fold_constant(ctx: LowerCtx, env: Dict[str, Any], n: Any) -> None:
@@ -393,16 +444,31 @@ def _lower_node(ctx: LowerCtx, env: Dict[str, Any], n: Any, supported: str) -> N
             f"unsupported op {target} (node {n.name!r}{at}){src}\n"
             f"MiniML supports: {supported}"
         )
+    for a in tensor_args:
+        if ctx.tensors[a.name].dtype is DType.S32 and target not in INDEX_READERS:
+            raise UnsupportedOpError(
+                f"node {n.name!r} ({target}){' at ' + where if where else ''} reads the integer "
+                f"input {a.name!r}; integer inputs are indices for nn.Embedding or F.one_hot only "
+                f"(predict takes them as const int32_t*){_src(n)}"
+            )
     for o, s, v in zip(outputs, shapes, vals):
         if o:
-            if v.dtype != torch.float32:
+            if v.dtype != torch.float32 and target not in FLOAT_COMPUTED_INTEGERS:
                 raise UnsupportedOpError(
                     f"node {n.name!r} ({target}) at {where} produces {v.dtype}; MiniML computes float32"
                 )
             ctx.tensors[o] = TensorSpec(o, s)
     ctx.call = call
     before = len(ctx.nodes)
-    result = fn(ctx, call)
+    try:
+        result = fn(ctx, call)
+    except MinimlError:
+        raise
+    except Exception as exc:  # a lowering's own bug: still name the layer the user can change
+        raise UnsupportedOpError(
+            f"internal error lowering {target} (node {n.name!r}{' at ' + where if where else ''}): "
+            f"{type(exc).__name__}: {exc}; please report it with the model{_src(n)}"
+        ) from exc
     if result is None:
         del ctx.nodes[before:]
         at = f" at {where}" if where else ""
@@ -414,6 +480,11 @@ def _lower_node(ctx: LowerCtx, env: Dict[str, Any], n: Any, supported: str) -> N
         env[n.name] = tuple(TensorArg(o) if o else None for o in outputs)
     else:
         env[n.name] = TensorArg(outputs[0])
+
+
+def _src(n: Any) -> str:
+    line = _source_line(n)
+    return f"\n  {line}" if line else ""
 
 
 def _flat(a: Any) -> list:

@@ -80,7 +80,8 @@ def find_python(configured: Optional[str], default: Sequence[str], project_dir: 
 
 
 def check_model_file(spec: ModelSpec) -> None:
-    """Cheap checks before starting torch: the file exists and is a .pt2 archive (a zip file)."""
+    """Cheap checks before starting torch: the file exists and is a zip archive (.pt2 and .skops
+    both are)."""
     if not os.path.isfile(spec.path):
         raise OptionError(
             f"custom_miniml_model: {spec.path} does not exist; run the script that saves it"
@@ -89,6 +90,9 @@ def check_model_file(spec: ModelSpec) -> None:
         is_zip = zipfile.is_zipfile(spec.path)
     except Exception:  # a damaged end record can raise instead of answering False
         is_zip = False
+    if not is_zip and spec.path.endswith(".skops"):
+        raise ExportError(f"{spec.path} is not a .skops file (not a zip file); save the model with "
+                          "skops.io.dump(model, path)")
     if not is_zip:
         raise ExportError(
             f"{spec.path} is not a torch.export archive (not a zip file); "

@@ -18,6 +18,8 @@ from ..errors import OptionError
 
 PREFIX = schema.HOOK_PREFIX
 OPTIONS: Dict[str, str] = schema.hook_table()  # key -> valid values (errors, README)
+MODEL_SUFFIXES = (".pt2", ".skops")
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # C++11 keywords and alternative tokens that Python's keyword list lacks; a namespace may not be
 # one.
@@ -86,10 +88,18 @@ def parse_models(value: str, project_dir: str) -> Tuple[ModelSpec, ...]:
             path = line
             name = os.path.splitext(os.path.basename(path))[0]
         _check_name(name, line)
-        if not path.endswith(".pt2"):
+        if path.lower().endswith(PICKLE_SUFFIXES):
             raise OptionError(
-                f"{key}: {path!r} is not a .pt2 file; "
-                "save the model with torch.export.save(program, 'model.pt2')"
+                f"{key}: {path!r} is a pickle, which is never loaded (it can run any code); save the "
+                "model with skops.io.dump(model, 'model.skops'), or convert a file you trust: python -c "
+                f"\"import joblib, skops.io; skops.io.dump(joblib.load('{path}'), "
+                f"'{os.path.splitext(path)[0]}.skops')\""
+            )
+        if not path.endswith(MODEL_SUFFIXES):
+            raise OptionError(
+                f"{key}: {path!r} is not a .pt2 or .skops file; save a PyTorch model with "
+                "torch.export.save(program, 'model.pt2'), a scikit-learn one with "
+                "skops.io.dump(model, 'model.skops')"
             )
         full = os.path.normpath(os.path.join(project_dir, os.path.expanduser(path)))
         if any(s.name.lower() == name.lower() for s in specs):  # one file on Windows/macOS

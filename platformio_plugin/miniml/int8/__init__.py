@@ -65,8 +65,12 @@ def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
 
 
 def predict(g: Graph, xs: np.ndarray) -> np.ndarray:
-    """Float outputs [N, *output_shape[1:]] of the int8 graph for float inputs [N, ...]."""
-    return run_graph(g, np.asarray(xs, np.float32).reshape(len(xs), -1))[g.outputs[0]]
+    """Float outputs [N, *output_shape[1:]] of the int8 graph for float inputs [N, ...]; with
+    several outputs, all of them flat and back to back [N, total]."""
+    env = run_graph(g, np.asarray(xs, np.float32).reshape(len(xs), -1))
+    if len(g.outputs) == 1:
+        return env[g.outputs[0]]
+    return np.concatenate([env[o].reshape(len(xs), -1) for o in g.outputs], axis=1)
 
 
 def _int8_goldens(gq: Graph, ctx: Any) -> None:
@@ -79,9 +83,11 @@ def _int8_goldens(gq: Graph, ctx: Any) -> None:
         return predict(gq, x.reshape((1,) + tuple(gq.tensor(gq.inputs[0]).shape[1:])))[0]
 
     ctx.golden_reference = run
-    yq = gq.meta["int8_edges"]["output"]
-    if yq is not None:
-        ctx.golden_tolerance = max(ctx.golden_tolerance, 4.0 * float(gq.tensor(yq).scale))
+    # every int8 tensor dequantised into an output (one, or one per head; none after a float tail)
+    outs = [gq.tensor(n.inputs[0]) for n in gq.nodes
+            if n.op == "dequantize_s8" and n.outputs[0] in gq.outputs]
+    if outs:
+        ctx.golden_tolerance = max(ctx.golden_tolerance, 4.0 * max(float(t.scale) for t in outs))
     ctx.golden_note = "outputs of the int8 model (miniml.int8 integer reference), not float PyTorch"
 
 
@@ -89,6 +95,8 @@ def _float_tail(g: Graph, options: Any) -> tuple:
     """Nodes that stay float after a dequantize_s8: a trailing Softmax/LogSoftmax (run on
     dequantised logits, as documented for int8), and with on_device_learning the Linear layers that
     will learn (the same choice as passes/split_training.py): a float head on the int8 backbone."""
+    if len(g.outputs) > 1:
+        return ()  # several heads: each is dequantised; a softmax head is refused by name
     if not options.get("on_device_learning"):
         tail = []
         for n in reversed(g.nodes):

@@ -36,8 +36,9 @@ def extend_header(parts: HeaderParts, g: Graph, plan: Any) -> None:
         f"constexpr int32_t kInputZeroPoint = {int(tx.zero_point)};",
     ]
     if yq is None:
-        # Mixed precision (float head): the output is float, so there is no int8-only entry point.
-        parts.constants.append("// int8 backbone, float head: predict() only (no predict_int8).")
+        # A float head (mixed precision) or several int8 heads: no single int8-only entry point.
+        what = "several outputs" if len(g.outputs) > 1 else "float head"
+        parts.constants.append(f"// int8 backbone, {what}: predict() only (no predict_int8).")
         return
     ty = g.tensor(yq)
     parts.constants += [

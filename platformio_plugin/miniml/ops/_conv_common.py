@@ -83,16 +83,38 @@ def conv_args(call: AtenCall) -> Tuple[Any, Any, Any, int]:
     )
 
 
+_FIELDS = {
+    2: ("in_channels", "in_h", "in_w", "out_channels", "out_h", "out_w", "kernel_h", "kernel_w",
+        "stride_h", "stride_w", "pad_top", "pad_left", "dilation_h", "dilation_w", "groups"),
+    1: ("in_channels", "in_length", "out_channels", "out_length", "kernel_size", "stride", "padding",
+        "dilation", "groups"),
+}
+
+
+def with_params(node: Any, e: Any, dims: int, call: str) -> str:
+    """A block that names the layer's shape as a constexpr Conv<dims>dParams, one commented field per
+    line (CMSIS-NN's cmsis_nn_dims / cmsis_nn_conv_params), then `call`, which passes it as `{name}`: the
+    same for the float and int8 kernels, and every field a compile-time constant once the call is
+    inlined."""
+    a = node.attrs
+    values = [a["in_channels"], *a["in_size"], a["out_channels"], *a["out_size"], *a["kernel"],
+              *a["stride"], *a["padding"], *a["dilation"], a["groups"]]
+    name = "k" + "".join(part.capitalize() for part in node.name.split("_")) + "Shape"
+    width = max(len(e.i(v)) for v in values) + 1
+    lines = ["{", f"  constexpr miniml::Conv{dims}dParams {name} = {{"]
+    lines += [f"      {(e.i(v) + ','):<{width}}  // {f}" for v, f in zip(values, _FIELDS[dims])]
+    lines += ["  };", "  " + call.format(name=name), "}"]
+    return "\n    ".join(lines)
+
+
 def emit_conv(node: Any, e: Any, dims: int) -> str:
     """The conv<dims>d_f32 call: weights through the node's memory policy, shape as Conv<dims>dParams."""
-    a = node.attrs
-    fields = [a["in_channels"], *a["in_size"], a["out_channels"], *a["out_size"], *a["kernel"],
-              *a["stride"], *a["padding"], *a["dilation"], a["groups"]]
-    p = ", ".join(e.i(v) for v in fields)
-    return (
+    return with_params(
+        node,
+        e,
+        dims,
         f"miniml::conv{dims}d_f32<{e.mem(node)}>({e.t(node.inputs[0])}, {e.p(node, 'weight')}, "
-        f"{e.p(node, 'bias')}, {e.t(node.outputs[0])}, miniml::Conv{dims}dParams{{{p}}}, "
-        f"{e.act(node)});"
+        f"{e.p(node, 'bias')}, {e.t(node.outputs[0])}, {{name}}, {e.act(node)});",
     )
 
 
@@ -176,23 +198,17 @@ def conv_s8_run(node: Any, ins: Any, p: Any) -> np.ndarray:
 
 
 def emit_conv_s8(node: Any, e: Any, dims: int) -> str:
-    """The conv<dims>d_s8 call; the output size is passed only when the end padding differs from
-    the start padding (torch's 'same' with an even kernel)."""
+    """The conv<dims>d_s8 call with the shape as a constexpr Conv<dims>dParams (see with_params; its
+    output size also fixes the end padding: torch's 'same' with an even kernel pads one more there)."""
     a = node.attrs
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h, w), (oh, ow) = conv_geometry(a)
-    floor = ((h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1)
-    head = (f"miniml::conv{dims}d_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, "
-            f"{requant_args(node, e)}, {a['input_zero_point']}, {a['output_zero_point']}, "
-            f"{a['act_min']}, {a['act_max']}, {e.i(a['in_channels'])}, ")
-    if dims == 2:
-        geo = [e.i(h), e.i(w), e.i(a["out_channels"]), kh, kw, sh, sw, ph, pw, dh, dw, a["groups"]]
-        out = [e.i(oh), e.i(ow)]
-    else:
-        geo = [e.i(w), e.i(a["out_channels"]), kw, sw, pw, dw, a["groups"]]
-        out = [e.i(ow)]
-    if (oh, ow) != floor:
-        geo += out
-    return head + ", ".join(str(v) for v in geo) + f", {e.t(node.outputs[0])});"
+    return with_params(
+        node,
+        e,
+        dims,
+        f"miniml::conv{dims}d_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, "
+        f"{requant_args(node, e)}, {{name}}, {a['input_zero_point']}, {a['output_zero_point']}, "
+        f"{a['act_min']}, {a['act_max']}, {e.t(node.outputs[0])});",
+    )
 
 
 def conv_s8_macs(node: Any, g: Any) -> int:

@@ -17,6 +17,13 @@ from ._int8_common import apply_act, int8_activation_refusal, is_clamp, lut, sam
 from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel
 
 
+def functor(cls: str, *args: float) -> str:
+    """`miniml::<cls>(a, b, ...)` with each argument a round-tripping float literal."""
+    from ..literals import float_literal
+
+    return f"miniml::{cls}({', '.join(float_literal(a, cls) for a in args)})"
+
+
 def lower_pointwise(ctx: LowerCtx, call: AtenCall, act: Tuple[Any, ...]) -> Optional[list]:
     x = call.arg(0, "self")
     if not isinstance(x, TensorArg):

@@ -1,5 +1,5 @@
-"""AdaptiveAvgPool1d/2d and mean over the trailing dims: global average ("global_avg_pool"), or an
-AvgPool when the input size is a multiple of the output size."""
+"""AdaptiveAvgPool1d/2d: global average ("global_avg_pool", also what reduce.py makes of a mean over
+the trailing dims), or an AvgPool when the input size is a multiple of the output size."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,7 +13,7 @@ from ._int8_common import same_scale
 from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
-def _global(ctx: LowerCtx, call: AtenCall, x: TensorArg, k: int):
+def global_mean(ctx: LowerCtx, call: AtenCall, x: TensorArg, k: int):
     shape = ctx.shape(x)
     rows, size = 1, 1
     for d in shape[: len(shape) - k]:
@@ -31,7 +31,7 @@ def _adaptive(ctx: LowerCtx, call: AtenCall, dims: int):
     shape = ctx.shape(x)
     ins = [int(v) for v in shape[-dims:]]
     if all(o == 1 for o in out):
-        return _global(ctx, call, x, dims)
+        return global_mean(ctx, call, x, dims)
     if any(i % o for i, o in zip(ins, out)):
         raise UnsupportedOpError(
             f"{ctx.where()}: AdaptiveAvgPool from {ins} to {out} (not a whole multiple); supported: "
@@ -51,22 +51,6 @@ def lower_adaptive_avg_pool2d(ctx, call):
 @lowering("aten.adaptive_avg_pool1d.default")
 def lower_adaptive_avg_pool1d(ctx, call):
     return _adaptive(ctx, call, 1)
-
-
-@lowering("aten.mean.dim")
-def lower_mean(ctx, call):
-    x, dims = call.arg(0, "self"), call.arg(1, "dim")
-    if not isinstance(x, TensorArg) or call.arg(3, "dtype", None) is not None:
-        return None
-    n = len(ctx.shape(x))
-    dims = sorted({int(d) % n for d in ([dims] if isinstance(dims, int) else dims)})
-    k = len(dims)
-    if not dims or dims != list(range(n - k, n)):
-        raise UnsupportedOpError(
-            f"{ctx.where()}: mean over dims {dims} of a {n}-D tensor; only the trailing dims are "
-            "supported (e.g. x.mean((2, 3)) for a global average pool)"
-        )
-    return _global(ctx, call, x, k)
 
 
 @kernel("global_avg_pool", header="op_pool.h")

@@ -16,7 +16,8 @@ from ._binary_common import (
 from .registry import int8_rule, kernel, lowering
 
 
-@lowering("aten.add.Tensor", "aten.add_.Tensor", "aten.add.Scalar")
+@lowering("aten.add.Tensor", "aten.add_.Tensor", "aten.add.Scalar",
+          "aten.add_.Scalar")
 def lower_add(ctx, call):
     return lower_binary(ctx, call, "add")
 

@@ -24,7 +24,7 @@ def _linear(ctx: LowerCtx, call: AtenCall, x, w_t, bias):
     return [ctx.add_node("linear", (x.name,), params=params, attrs=attrs)]
 
 
-@lowering("aten.addmm.default")
+@lowering("aten.addmm.default", "aten.addmm_.default")
 def lower_addmm(ctx: LowerCtx, call: AtenCall):
     if call.arg(3, "beta", 1) != 1 or call.arg(4, "alpha", 1) != 1:
         return None

@@ -13,7 +13,8 @@ from ._binary_common import (
 from .registry import int8_rule, kernel, lowering
 
 
-@lowering("aten.div.Tensor", "aten.div_.Tensor", "aten.div.Scalar")
+@lowering("aten.div.Tensor", "aten.div_.Tensor", "aten.div.Scalar",
+          "aten.div_.Scalar")
 def lower_div(ctx, call):
     if call.arg(2, "rounding_mode", None) is not None:
         return None

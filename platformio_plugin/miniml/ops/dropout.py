@@ -1,4 +1,4 @@
-"""Dropout in eval mode is the identity ("alias"); in training mode it is refused."""
+"""Dropout (also in place, as torchvision's nn.Dropout(inplace=True)) in eval mode is the identity ("alias"); in training mode it is refused."""
 from __future__ import annotations
 
 from ..errors import TrainingModeError
@@ -7,7 +7,9 @@ from .view import lower_alias
 
 
 @lowering("aten.dropout.default", "aten.feature_dropout.default", "aten.alpha_dropout.default",
-          "aten.native_dropout.default")
+          "aten.native_dropout.default", "aten.dropout_.default", "aten.feature_dropout_.default",
+          "aten.alpha_dropout_.default", "aten.feature_alpha_dropout.default",
+          "aten.feature_alpha_dropout_.default")
 def lower_dropout(ctx: LowerCtx, call: AtenCall):
     train = call.arg(2, "train", False)
     if train:

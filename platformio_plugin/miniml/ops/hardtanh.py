@@ -46,7 +46,7 @@ def clamp_max_functor(hi: float) -> str:
     return f"miniml::ActClampMax({float_literal(hi)})"
 
 
-@lowering("aten.clamp.default", "aten.clamp_.default", "aten.clip.default")
+@lowering("aten.clamp.default", "aten.clamp_.default", "aten.clip.default", "aten.clip_.default")
 def lower_clamp(ctx, call):
     lo, hi = call.arg(1, "min"), call.arg(2, "max")
     if lo is not None and hi is not None:

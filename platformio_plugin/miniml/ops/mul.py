@@ -17,7 +17,8 @@ from ._binary_common import (
 from .registry import int8_rule, kernel, lowering
 
 
-@lowering("aten.mul.Tensor", "aten.mul_.Tensor", "aten.mul.Scalar")
+@lowering("aten.mul.Tensor", "aten.mul_.Tensor", "aten.mul.Scalar",
+          "aten.mul_.Scalar")
 def lower_mul(ctx, call):
     return lower_binary(ctx, call, "mul")
 

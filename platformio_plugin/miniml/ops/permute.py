@@ -1,9 +1,9 @@
-"""permute / transpose / t of an activation (e.g. [1, T, C] -> [1, C, T] before a Conv1d): a copy
+"""permute / transpose / t / channel_shuffle of an activation (e.g. [1, T, C] -> [1, C, T] before a Conv1d): a copy
 with strides, up to 4 dims, shared with slice.py and select.py ("permute" IR op: out_shape, strides,
 offset). Of a weight it is folded at export time instead (capture folds constants-only nodes)."""
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, List, Tuple
 
 import numpy as np
 
@@ -12,12 +12,35 @@ from ..ir import Node
 from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
 
 
+def collapse_permute(shape: List[int], perm: List[int]) -> Tuple[List[int], List[int]]:
+    """The same data movement on fewer dims: size-1 dims dropped, and input dims that stay next to
+    each other (in order) in the output merged. A channel shuffle [1, g, C/g, H, W] -> (0, 2, 1, 3, 4)
+    becomes [g, C/g, H*W] -> (1, 0, 2)."""
+    order = [p for p in perm if shape[p] != 1]
+    groups: List[List[int]] = []
+    for p in order:
+        last = groups[-1][-1] if groups else len(shape)
+        if p > last and all(shape[q] == 1 for q in range(last + 1, p)):
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    firsts = sorted(g[0] for g in groups)
+    sizes = {g[0]: 1 for g in groups}
+    for g in groups:
+        for d in g:
+            sizes[g[0]] *= shape[d]
+    new_shape = [sizes[f] for f in firsts] or [1]
+    new_perm = [firsts.index(g[0]) for g in groups] or [0]
+    return new_shape, new_perm
+
+
 def _permute(ctx: LowerCtx, call: AtenCall, x: TensorArg, perm: List[int]):
-    shape = [int(d) for d in ctx.shape(x)]
+    n = len(ctx.shape(x))
+    perm = [int(p) % n for p in perm]
+    shape, perm = collapse_permute([int(d) for d in ctx.shape(x)], perm)
     n = len(shape)
     if n > 4:
         raise UnsupportedOpError(f"{ctx.where()}: permute of a {n}-D tensor (at most 4-D supported)")
-    perm = [int(p) % n for p in perm]
     if perm == list(range(n)):
         return [ctx.add_node("alias", (x.name,))]
     strides = contiguous_strides(shape)
@@ -53,7 +76,8 @@ def lower_permute(ctx: LowerCtx, call: AtenCall):
     return _permute(ctx, call, x, list(call.arg(1, "dims")))
 
 
-@lowering("aten.transpose.int", "aten.swapaxes.default", "aten.swapdims.default")
+@lowering("aten.transpose.int", "aten.swapaxes.default", "aten.swapdims.default",
+          "aten.transpose_.default", "aten.swapaxes_.default", "aten.swapdims_.default")
 def lower_transpose(ctx: LowerCtx, call: AtenCall):
     x = call.arg(0, "self")
     if not isinstance(x, TensorArg):
@@ -65,7 +89,7 @@ def lower_transpose(ctx: LowerCtx, call: AtenCall):
     return _permute(ctx, call, x, perm)
 
 
-@lowering("aten.t.default", "aten.numpy_T.default")
+@lowering("aten.t.default", "aten.t_.default", "aten.numpy_T.default")
 def lower_t(ctx: LowerCtx, call: AtenCall):
     x = call.arg(0, "self")
     if not isinstance(x, TensorArg):
@@ -95,3 +119,20 @@ class Permute:
             shape[k] = d
             index = index + np.arange(d).reshape(shape) * s
         return ins[0].reshape(len(ins[0]), -1)[:, index.reshape(-1)]
+
+
+@lowering("aten.channel_shuffle.default", "aten.native_channel_shuffle.default")
+def lower_channel_shuffle(ctx: LowerCtx, call: AtenCall):
+    """nn.ChannelShuffle(g): [1, g, C/g, *] transposed to [1, C/g, g, *], a permute."""
+    x = call.arg(0, "self")
+    if not isinstance(x, TensorArg):
+        return None
+    shape = [int(d) for d in ctx.shape(x)]
+    g = int(call.arg(1, "groups"))
+    inner = 1
+    for d in shape[2:]:
+        inner *= d
+    if len(shape) < 2 or shape[1] % g:
+        return None
+    strides = contiguous_strides([g, shape[1] // g, inner])
+    return strided_copy(ctx, x, [shape[1] // g, g, inner], [strides[1], strides[0], strides[2]], 0)

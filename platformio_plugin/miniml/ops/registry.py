@@ -234,6 +234,18 @@ class LowerCtx:
         self.params[name] = Param(name=name, data=data, **kw)
         return name
 
+    def add_temp(self, hint: str, shape: Tuple[int, ...]) -> str:
+        """A new float32 intermediate tensor (for lowerings that emit several nodes); its name."""
+        from ..ir import TensorSpec
+
+        base = f"{self.call.node_name if self.call else 't'}_{hint}"
+        name, i = base, 1
+        while name in self.tensors:
+            i += 1
+            name = f"{base}_{i}"
+        self.tensors[name] = TensorSpec(name, tuple(int(d) for d in shape))
+        return name
+
     def add_node(
         self,
         op: str,
@@ -245,8 +257,13 @@ class LowerCtx:
         from ..ir import Node
 
         assert self.call is not None
+        name, taken = self.call.node_name, {n.name for n in self.nodes}
+        i = 1
+        while name in taken:  # a lowering that emits several nodes: name_2, name_3...
+            i += 1
+            name = f"{self.call.node_name}_{i}"
         node = Node(
-            name=self.call.node_name,
+            name=name,
             op=op,
             inputs=tuple(inputs),
             outputs=tuple(outputs if outputs is not None else self.call.outputs[:1]),

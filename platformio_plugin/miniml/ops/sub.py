@@ -13,7 +13,7 @@ from ._binary_common import (
 from .registry import int8_rule, kernel, lowering
 
 
-@lowering("aten.sub.Tensor", "aten.sub_.Tensor", "aten.sub.Scalar")
+@lowering("aten.sub.Tensor", "aten.sub_.Tensor", "aten.sub.Scalar", "aten.sub_.Scalar")
 def lower_sub(ctx, call):
     return lower_binary(ctx, call, "sub")
 

@@ -31,6 +31,11 @@ lowering(
     "aten.clone.default",
     "aten.detach.default",
     "aten.lift_fresh_copy.default",
+    "aten.squeeze_.default",
+    "aten.squeeze_.dim",
+    "aten.squeeze_.dims",
+    "aten.unsqueeze_.default",
+    "aten.detach_.default",
 )(lower_alias)
 
 

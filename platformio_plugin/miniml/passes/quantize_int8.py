@@ -97,10 +97,11 @@ def quantize_int8(g: Graph) -> Graph:
     float_nodes = [n for n in g.nodes if n.name in tail]
     check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
     b = Int8Graph(g)
-    x, out = g.inputs[0], g.outputs[0]
+    x = g.inputs[0]
     b.tensors[x] = g.tensor(x)
-    # Mixed precision: the float tail starts at `boundary`, the tensor dequantised for it.
-    boundary = float_nodes[0].inputs[0] if float_nodes else out
+    # Mixed precision: the float tail starts at `boundary`, the tensor dequantised for it; with
+    # several outputs (no tail) each output is a boundary.
+    boundaries = [float_nodes[0].inputs[0]] if float_nodes else list(g.outputs)
     xq = b.s8(f"{x}_q", x, b.qparams(x))
     nodes: List[Node] = [_edge(f"{x}_quantize", "quantize_s8", x, xq, b.q[xq])]
     names: Dict[str, str] = {x: xq}  # float tensor -> its int8 tensor
@@ -108,16 +109,18 @@ def quantize_int8(g: Graph) -> Graph:
         if n.name in tail:
             break
         ins = tuple(names[t] for t in n.inputs)
-        y = f"{n.outputs[0]}_q" if n.outputs[0] == boundary else n.outputs[0]
+        y = f"{n.outputs[0]}_q" if n.outputs[0] in boundaries else n.outputs[0]
         nodes.extend(INT8_RULES[n.op].lower(n, ins, y, b))
         names[n.outputs[0]] = y
         names.update({t: t for t in n.outputs[1:]})  # further outputs keep their names
     # The dequantised boundary keeps its float name, unless that is the graph input (a model that
     # is all float tail, e.g. flatten + log_softmax): then it is a new tensor the tail reads.
-    deq = f"{boundary}_float" if boundary in g.inputs else boundary
-    b.tensors[deq] = replace(g.tensor(boundary), name=deq)
-    yq = names[boundary]
-    nodes.append(_edge(f"{boundary}_dequantize", "dequantize_s8", yq, deq, b.q[yq]))
+    for boundary in boundaries:
+        deq = f"{boundary}_float" if boundary in g.inputs else boundary
+        b.tensors[deq] = replace(g.tensor(boundary), name=deq)
+        yq = names[boundary]
+        nodes.append(_edge(f"{boundary}_dequantize", "dequantize_s8", yq, deq, b.q[yq]))
+    boundary = boundaries[0]
     params = dict(b.params)
     for n in float_nodes:
         nodes.append(n.with_(inputs=tuple(deq if t == boundary else t for t in n.inputs)))
@@ -126,7 +129,8 @@ def quantize_int8(g: Graph) -> Graph:
         for pname in n.params.values():
             params[pname] = g.params[pname]
     meta = {k: v for k, v in g.meta.items() if k not in ("quant_ranges", "float_tail")}
-    meta["int8_edges"] = {"input": xq, "output": None if float_nodes else yq}
+    # predict_int8() exists for one int8 output (not after a float tail, not with several heads)
+    meta["int8_edges"] = {"input": xq, "output": None if float_nodes or len(boundaries) > 1 else yq}
     return Graph(
         tensors=b.tensors,
         params=params,

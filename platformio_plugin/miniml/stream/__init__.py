@@ -1,8 +1,8 @@
 """Streaming (option streaming=True): Model::step(x_t, y_t) and reset_state(), one sample at a time.
 
-export_stage builds the step graph (stream/step_graph.py: every tensor cut to one time step, recurrent
-layers and causal Conv1d holding their state in Model members) and adds its emission to the header
-(stream/header.py). The step graph runs the same kernels in the same order as predict(), so after
+export_stage checks the float graph can stream, then has the header (stream/header.py) emit the step
+graph of the final graph, float or int8 (stream/step_graph.py: every tensor cut to one time step,
+recurrent layers and causal Conv1d holding their state in Model members). The step graph runs the same kernels in the same order as predict(), so after
 reset_state() and steps x_0..x_t, y_t equals predict() on the prefix x_0..x_t bit for bit.
 """
 from __future__ import annotations

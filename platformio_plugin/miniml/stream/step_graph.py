@@ -1,11 +1,11 @@
-"""The step graph: the float graph cut to one time step, or a MinimlError naming the first layer whose
+"""The step graph: a float or int8 graph cut to one time step, or a MinimlError naming the first layer whose
 output at t would need inputs after t (or that has no streaming rule).
 
 Every tensor is either a sequence (time on one axis, cut to length 1 in the step graph), a padded
 sequence (F.pad on the left of time, folded into the Conv1d that reads it), a sequence with a tail to trim
 (Conv1d padding=(k-1)*d, sliced back to T), or a step value (no time axis: out[:, -1], h_n, and what
-follows them, which the step graph runs unchanged). States ("recurrent_step" state, "conv1d_step" ring
-buffers) become Model members listed in meta["states"].
+follows them, which the step graph runs unchanged). States ("recurrent_step" / "recurrent_step_s8"
+state, "conv1d_step" ring buffers) become Model members listed in meta["states"].
 """
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-// Exported models on the board compute PyTorch's numbers: mlp.h and cnn.h come from scripts/make_test_models.py
-// (build/test_models, golden vectors = PyTorch's outputs for seeded random inputs), checked with miniml/testing.h.
+// Exported models on the board compute PyTorch's numbers: mlp.h, cnn.h and autoenc.h (#11's new layers, two
+// outputs) come from scripts/make_test_models.py (build/test_models, golden vectors = PyTorch's outputs for
+// seeded random inputs), checked with miniml/testing.h.
+#include "autoenc.h"
 #include "cnn.h"
 #include "miniml/testing.h"
 #include "miniml_test_main.h"
@@ -9,10 +11,14 @@ namespace {
 
 mlp::Model g_mlp;
 cnn::Model g_cnn;
+autoenc::Model g_autoenc;
 
 void test_mlp_matches_pytorch() { MINIML_CHECK_GOLDEN(mlp, g_mlp); }
 
 void test_cnn_matches_pytorch() { MINIML_CHECK_GOLDEN(cnn, g_cnn); }
+
+// both outputs (reconstruction and anomaly score) of every golden vector
+void test_autoencoder_matches_pytorch() { MINIML_CHECK_GOLDEN(autoenc, g_autoenc); }
 
 // The same input twice gives the same bits (no state leaks between predict calls).
 void test_mlp_is_repeatable() {
@@ -34,6 +40,7 @@ int run_all_tests() {
   UNITY_BEGIN();
   RUN_TEST(test_mlp_matches_pytorch);
   RUN_TEST(test_cnn_matches_pytorch);
+  RUN_TEST(test_autoencoder_matches_pytorch);
   RUN_TEST(test_mlp_is_repeatable);
   return UNITY_END();
 }

@@ -24,9 +24,12 @@ constexpr miniml::index_t kGoldenCount = 2;
 
 template <typename Unused = void>
 struct GoldenData {
+  static constexpr miniml::index_t kInputFloats = kInputSize;
+  static constexpr miniml::index_t kOutputFloats = kOutputSize;
   static const float kInputs[kGoldenCount * kInputSize];
   static const float kOutputs[kGoldenCount * kOutputSize];
   static constexpr float kTolerance = 1e-5f;
+  static void run(Model& model, const float* input, float* output) { model.predict(input, output); }
 };
 template <typename Unused>
 const float GoldenData<Unused>::kInputs[kGoldenCount * kInputSize] MINIML_ROM = {1.0f, 2.0f, 3.0f, -0.5f, 0.0f, 8.0f};

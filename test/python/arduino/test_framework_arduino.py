@@ -200,12 +200,12 @@ def test_real_uno_env_differs_in_platform_and_board_only() -> None:
 
 
 BARE_LOOP = r"""
-#include <avr/io.h>
-int main(void) {
-  UBRR0 = 8; UCSR0B = (1 << TXEN0);
+#include "miniml/board_io.h"
+int main() {
+  miniml::io::begin();
   for (;;) {
     for (volatile long i = 0; i < 20000; ++i) {}
-    if (CHATTY) { while (!(UCSR0A & (1 << UDRE0))) {} UDR0 = '.'; }
+    if (CHATTY) miniml::io::put('.');
   }
 }
 """
@@ -219,10 +219,22 @@ int main(void) {
     ],
 )
 def test_runner_stop_rules(tmp_path: Path, chatty: int, option: str, message: str) -> None:
-    src = tmp_path / "loop.c"
+    src = tmp_path / "loop.cpp"
     src.write_text(BARE_LOOP.replace("CHATTY", str(chatty)))
     elf = tmp_path / "loop.elf"
-    subprocess.run(["avr-gcc", "-mmcu=atmega328p", "-Os", str(src), "-o", str(elf)], check=True)
+    subprocess.run(
+        [
+            "avr-g++",
+            "-mmcu=atmega328p",
+            "-DF_CPU=16000000UL",
+            "-Os",
+            f"-I{REPO / 'include'}",
+            str(src),
+            "-o",
+            str(elf),
+        ],
+        check=True,
+    )
     done = subprocess.run(
         [sys.executable, str(RUN), option, "200", str(elf)],
         capture_output=True,

@@ -26,15 +26,15 @@ FIELDS = (
 )
 
 
-def _bench(out: Path, charts: bool) -> dict:
+def _bench(out: Path, charts: bool, only: str = "mlp16", targets: str = "uno") -> dict:
     subprocess.run(
         [
             sys.executable,
             str(REPO / "scripts" / "bench.py"),
             "--only",
-            "mlp16",
+            only,
             "--targets",
-            "uno",
+            targets,
             "--out",
             str(out),
             "--no-tflm",
@@ -106,3 +106,23 @@ def test_two_runs_give_identical_counts(two_runs) -> None:
         [r.get(k) for k in keys] for r in b["rows"]
     ]
     assert a["kernels"] == b["kernels"]
+
+
+def test_mlperf_kws_per_layer(tmp_path) -> None:
+    """The sampled MLPerf check: KWS DS-CNN on the Cortex-M4, int8 alone, layer by layer. Every
+    layer is a region; the layers' counts add up to the whole predict_int8() within the markers'
+    own cost, and every conv layer has MACs and an instructions-per-MAC figure."""
+    res = _bench(tmp_path, True, "kws_ds_cnn", "stm32")
+    (r,) = res["rows"]
+    assert r.get("note") is None, r.get("note")
+    assert r["predict_cycles"] is None and r["macs"] == 2656768
+    names = [y["layer"] for y in r["layers"]]
+    assert names[:3] == ["conv2d", "conv2d_1", "conv2d_2"] and names[-1] == "linear"
+    assert sum(y["macs"] for y in r["layers"]) == r["macs"]
+    total = sum(y["count"] for y in r["layers"])
+    assert r["predict_int8_cycles"] - 20 * len(names) < total < r["predict_int8_cycles"] * 1.02
+    for y in r["layers"]:
+        assert (y["per_mac"] is None) == (y["macs"] == 0), y
+    md = (tmp_path / "results.md").read_text()
+    assert "| kws_ds_cnn | 2656768 | %d |" % r["predict_int8_cycles"] in md
+    assert (tmp_path / "layers.png").read_bytes()[:4] == b"\x89PNG"

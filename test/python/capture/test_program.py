@@ -58,6 +58,25 @@ def test_cli_export_and_report(pt2, tmp_path):
     assert r.format_table() in res.stdout and "lower bound" in res.stdout
 
 
+def test_cli_report_plot(pt2, tmp_path):
+    """`report --plot`: the arena plan drawn from the report's buffers (tensor rectangles of offset x
+    lifetime), which tile the arena without two live ones sharing a byte."""
+    png = tmp_path / "plan.png"
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "platformio_plugin"))
+    res = subprocess.run([PY, "-m", "miniml", "report", pt2, "--plot", str(png)], capture_output=True,
+                         text=True, env=env)
+    assert res.returncode == 0, res.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"wrote {png}" in res.stdout
+    r = miniml.analyze(torch.export.load(pt2), None, "model")
+    bufs = r.plan_buffers
+    assert bufs and max(b["offset"] + b["size"] for b in bufs) == r.arena_bytes
+    for i, a in enumerate(bufs):
+        assert 0 <= a["start"] <= a["end"] < len(r.layers)
+        for b in bufs[i + 1:]:
+            if a["start"] <= b["end"] and b["start"] <= a["end"]:
+                assert a["offset"] + a["size"] <= b["offset"] or b["offset"] + b["size"] <= a["offset"]
+
+
 def test_cli_errors_are_one_line_and_exit_1(tmp_path):
     bad = tmp_path / "bad.pt2"
     bad.write_bytes(b"not a zip")

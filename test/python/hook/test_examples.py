@@ -27,6 +27,7 @@ EXAMPLES = {
     "gesture_gru": "window 5: circle",
     "sensor_calibration": "mean error after 300 steps: 0.323  (at least halved)",
     "vibration_cnn": "window 4: bearing fault",
+    "vibration_forest": "window 2: bearing fault",
 }
 
 

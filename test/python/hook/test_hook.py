@@ -270,7 +270,11 @@ BAD_OPTIONS = {
     ),
     "model_not_pt2": (
         {"custom_miniml_model": "model/sensor.onnx"},
-        "custom_miniml_model: 'model/sensor.onnx' is not a .pt2 file",
+        "custom_miniml_model: 'model/sensor.onnx' is not a .pt2 or .skops file",
+    ),
+    "model_pickle": (
+        {"custom_miniml_model": "model/forest.joblib"},
+        "custom_miniml_model: 'model/forest.joblib' is a pickle, which is never loaded",
     ),
     "model_name_not_identifier": (
         {"custom_miniml_model": "model/sensor-v2.pt2"},

@@ -125,6 +125,21 @@ def test_reject_model_too_big_for_the_uno(tmp_path, capsys):
     )
 
 
+def test_plot_option_draws_the_plan_next_to_the_header(tmp_path, capsys):
+    """custom_miniml_plot = yes: <name>.plan.png beside the header, the same picture as
+    `miniml report --plot`; turning the option on re-exports an otherwise unchanged model."""
+    save_mlp_pt2(str(tmp_path / "mlp.pt2"), in_features=4, hidden=8, out_features=3)
+    opts = {"custom_miniml_model": "mlp.pt2", "custom_miniml_python": sys.executable}
+    env = run_hook(FakeEnv(str(tmp_path), opts, board="uno", ram=2048, flash=32256))
+    out_dir = env.vars["CPPPATH"][0]
+    png = os.path.join(out_dir, "mlp.plan.png")
+    assert not os.path.exists(png)
+    run_hook(FakeEnv(str(tmp_path), dict(opts, custom_miniml_plot="yes"), board="uno", ram=2048,
+                     flash=32256))
+    with open(png, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
 @pytest.mark.parametrize("kind", sorted(CRAFTED))
 def test_reject_crafted_archive_hook(kind, tmp_path, capsys):
     # a .pt2 that runs code under torch.export.load (hostile_pt2.py) runs none in a build

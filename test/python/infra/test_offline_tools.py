@@ -98,7 +98,8 @@ def test_runner_reports_an_avr_crash_at_once(tmp_path: Path) -> None:
     src.write_text("#include <stdint.h>\nint main(void){ *(volatile uint8_t*)0x9000 = 1; return 0; }\n")
     elf = tmp_path / "crash.elf"
     subprocess.run(["avr-gcc", "-mmcu=atmega328p", "-Os", str(src), "-o", str(elf)], check=True)
+    # the runner's own timeout (60 s) ends simavr; a shorter one here would orphan it on a loaded machine
     done = subprocess.run([sys.executable, str(RUN), "--timeout", "60", str(elf)], capture_output=True, text=True,
-                          timeout=30)
+                          timeout=120)
     assert done.returncode == 3
     assert "crashed" in done.stderr

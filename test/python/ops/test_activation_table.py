@@ -15,7 +15,10 @@ from miniml.ops._int8_common import is_clamp
 from miniml.passes.split_training import BACKWARD_ACTS
 
 INCLUDE = Path(__file__).resolve().parents[3] / "include" / "miniml"
-ARGS = {"hardtanh": (-0.5, 2.0), "leaky_relu": (0.2,), "clamp_min": (-0.25,), "clamp_max": (0.75,)}
+ARGS = {"hardtanh": (-0.5, 2.0), "leaky_relu": (0.2,), "clamp_min": (-0.25,), "clamp_max": (0.75,),
+        "elu": (0.7, 1.3, 0.5), "softplus": (2.0, 3.0), "hardshrink": (0.6,), "softshrink": (0.4,),
+        "pow": (1.7,)}
+POSITIVE = {"sqrt", "rsqrt", "log", "reciprocal", "pow"}  # compared on x > 0
 TORCH = {
     "relu": F.relu,
     "hardtanh": lambda x, lo, hi: F.hardtanh(x, lo, hi),
@@ -29,6 +32,20 @@ TORCH = {
     "silu": F.silu,
     "gelu": F.gelu,
     "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "elu": lambda x, a, s, i: torch.where(x > 0, x * s, torch.expm1(x * i) * a * s),
+    "softplus": lambda x, b, t: F.softplus(x, b, t),
+    "mish": F.mish,
+    "hardshrink": lambda x, lam: F.hardshrink(x, lam),
+    "softshrink": lambda x, lam: F.softshrink(x, lam),
+    "abs": torch.abs,
+    "neg": torch.neg,
+    "sqrt": torch.sqrt,
+    "rsqrt": torch.rsqrt,
+    "exp": torch.exp,
+    "log": torch.log,
+    "reciprocal": torch.reciprocal,
+    "square": torch.square,
+    "pow": torch.pow,
 }
 
 
@@ -60,6 +77,8 @@ def test_activation_table_numpy_matches_torch(name):
     spec = ACTIVATIONS[name]
     args = ARGS.get(name, ())
     x = np.linspace(-8, 8, 4001, dtype=np.float32)
+    if name in POSITIVE:
+        x = np.linspace(0.05, 8, 4001, dtype=np.float32)
     want = TORCH[name](torch.from_numpy(x), *args).numpy()
     got = np.asarray(spec.numpy(x, *args), np.float32)
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)

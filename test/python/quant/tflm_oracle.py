@@ -435,3 +435,66 @@ def binary_channel(kind, a, b, a_scale, a_zp, b_scale, b_zp, out_scale, out_zp, 
         m, [np.asarray(a, np.int8).reshape(1, c, inner), np.asarray(b, np.int8).reshape(1, c, 1)]
     )
     return y.reshape(c, inner)
+
+
+def resize_nearest(x, out_hw, half_pixel_centers, scale, zp):
+    """RESIZE_NEAREST_NEIGHBOR of int8 x [C][H][W] to [C][out_h][out_w] (align_corners False)."""
+    c, h, w = x.shape
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, (1, h, w, c), scale, zp, "x")
+    size = sg.add_tensor(shape=(2,), dtype=T.INT32, name="size",
+                         data=np.array(out_hw, np.int32))
+    yt = _act(sg, (1, *out_hw, c), scale, zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.RESIZE_NEAREST_NEIGHBOR, inputs=[xt, size],
+                         outputs=[yt])
+    opt = tfl.ResizeNearestNeighborOptionsT()
+    opt.alignCorners, opt.halfPixelCenters = False, bool(half_pixel_centers)
+    _options(op, tfl.BuiltinOptions.ResizeNearestNeighborOptions, opt)
+    sg.inputs, sg.outputs = [xt], [yt]
+    y = _run(m, [np.asarray(x, np.int8).transpose(1, 2, 0)[None]])
+    return y[0].transpose(2, 0, 1)
+
+
+def minimum_maximum(kind, a, b, scale, zp):
+    """MINIMUM / MAXIMUM of two same-shape int8 tensors at one scale."""
+    shape = (1, a.size)
+    m = me.Model()
+    sg = m.add_subgraph()
+    at, bt = _act(sg, shape, scale, zp, "a"), _act(sg, shape, scale, zp, "b")
+    yt = _act(sg, shape, scale, zp, "y")
+    code = tfl.BuiltinOperator.MINIMUM if kind == "minimum" else tfl.BuiltinOperator.MAXIMUM
+    op = sg.add_operator(opcode=code, inputs=[at, bt], outputs=[yt])
+    _options(op, tfl.BuiltinOptions.MaximumMinimumOptions, tfl.MaximumMinimumOptionsT())
+    sg.inputs, sg.outputs = [at, bt], [yt]
+    y = _run(m, [np.asarray(a, np.int8).reshape(shape), np.asarray(b, np.int8).reshape(shape)])
+    return y.reshape(a.shape)
+
+
+def transpose_conv(x, in_scale, in_zp, weight, w_scales, bias, out_scale, out_zp, stride):
+    """TRANSPOSE_CONV (VALID: torch padding 0, output_padding 0, groups 1) of x [C][H][W] with the
+    transposed-conv weight in torch's layout [C][OC][KH][KW], int8 per output channel."""
+    c, h, w = x.shape
+    _, oc, kh, kw = weight.shape
+    oh, ow = (h - 1) * stride[0] + kh, (w - 1) * stride[1] + kw
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, (1, h, w, c), in_scale, in_zp, "x")
+    shape = sg.add_tensor(shape=(4,), dtype=T.INT32, name="shape",
+                          data=np.array([1, oh, ow, oc], np.int32))
+    ws = np.asarray(w_scales, np.float32)
+    wdata = np.ascontiguousarray(np.transpose(np.asarray(weight, np.int8), (1, 2, 3, 0)))  # OHWI
+    wt = sg.add_tensor(shape=wdata.shape, dtype=T.INT8, name="w", data=wdata,
+                       quantization=_q(ws, 0, 0))
+    bt = sg.add_tensor(shape=(oc,), dtype=T.INT32, name="b", data=np.asarray(bias, np.int32),
+                       quantization=_q(np.float32(in_scale) * ws, 0, 0))
+    yt = _act(sg, (1, oh, ow, oc), out_scale, out_zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.TRANSPOSE_CONV, inputs=[shape, wt, xt, bt],
+                         outputs=[yt])
+    opt = tfl.TransposeConvOptionsT()
+    opt.padding = tfl.Padding.VALID
+    opt.strideH, opt.strideW = stride
+    _options(op, tfl.BuiltinOptions.TransposeConvOptions, opt)
+    sg.inputs, sg.outputs = [xt], [yt]
+    y = _run(m, [np.ascontiguousarray(np.transpose(np.asarray(x, np.int8), (1, 2, 0)))[None]])
+    return np.ascontiguousarray(np.transpose(y[0], (2, 0, 1)))

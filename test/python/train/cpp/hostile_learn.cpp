@@ -44,7 +44,7 @@ int main() {
   const bool then_same = memcmp(a, b, sizeof(a)) == 0;
   bool finite = true;
   for (unsigned i = 0; i < net::kTrainableCount; ++i) finite = finite && isfinite(a[i]);
-  printf("bad_rates %d kept %d lr_ok %d refused %d same %d then_same %d finite %d\n", bad_rates, kept,
-         lr_ok, refused, same, then_same, finite);
+  printf("bad_rates %d kept %d lr_ok %d refused %d same %d then_same %d finite %d\n", bad_rates, kept, lr_ok, refused,
+         same, then_same, finite);
   return 0;
 }

@@ -1,0 +1,108 @@
+// conv2d_s8 (every fast path the target has) against conv2d_s8_ref on seeded random convolutions:
+// groups 1 (im2col), depthwise (banded), grouped and dilated (window path), odd sizes, every padding,
+// strides 1-3, shifts from -12 to +1; then linear_s8 against linear_s8_ref (every length mod 4).
+// Prints "conv_ref: N cases, M mismatches"; exit status 1 on a mismatch.
+#include <stdint.h>
+#include <stdio.h>
+
+#include "miniml/op_conv_s8.h"
+#include "miniml/op_conv_s8_ref.h"
+#include "miniml/op_linear_s8.h"
+#include "miniml/op_linear_s8_ref.h"
+
+namespace {
+
+uint32_t g_state = 12345u;
+uint32_t next() {
+  g_state = g_state * 1664525u + 1013904223u;
+  return g_state >> 8;
+}
+int32_t pick(int32_t lo, int32_t hi) { return lo + static_cast<int32_t>(next() % static_cast<uint32_t>(hi - lo + 1)); }
+
+int8_t g_in[4096], g_w[8192], g_shift[64], g_out[8192], g_ref[8192];
+int32_t g_bias[64], g_mult[64];
+
+}  // namespace
+
+int main() {
+  int mismatches = 0, cases = 0;
+  for (int n = 0; n < CASES; ++n) {
+    const int kind = n % 4;  // 0: groups 1, 1: depthwise, 2: 1x1, 3: grouped / dilated
+    const miniml::index_t kh = kind == 2 ? 1 : pick(1, 4), kw = kind == 2 ? 1 : pick(1, 5);
+    const miniml::index_t dh = kind == 3 ? pick(1, 2) : 1, dw = kind == 3 ? pick(1, 2) : 1;
+    const miniml::index_t sh = pick(1, 3), sw = pick(1, 3);
+    const miniml::index_t ph = pick(0, static_cast<int32_t>(kh) - 1 < 2 ? static_cast<int32_t>(kh) - 1 : 2);
+    const miniml::index_t pw = pick(0, static_cast<int32_t>(kw) - 1 < 2 ? static_cast<int32_t>(kw) - 1 : 2);
+    miniml::index_t groups = 1, in_c = pick(1, 12), out_c = pick(1, 13);
+    if (kind == 1) {
+      in_c = out_c = groups = pick(1, 9);
+    } else if (kind == 3) {
+      groups = pick(1, 3);
+      in_c = groups * pick(1, 4);
+      out_c = groups * pick(1, 4);
+    }
+    const miniml::index_t in_h = pick(static_cast<int32_t>(dh * (kh - 1) + 1), 11);
+    const miniml::index_t in_w = pick(static_cast<int32_t>(dw * (kw - 1) + 1), 13);
+    const miniml::index_t sym_h = (in_h + 2 * ph - dh * (kh - 1) - 1) / sh + 1;
+    const miniml::index_t sym_w = (in_w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+    // Every third case pads one more at the end, as torch's padding='same' does for an even kernel.
+    const bool more = n % 3 == 2;
+    const miniml::index_t out_h = sym_h + (more ? pick(0, 1) : 0), out_w = sym_w + (more ? pick(0, 1) : 0);
+    const miniml::index_t taps = in_c / groups * kh * kw;
+    for (miniml::index_t i = 0; i < in_c * in_h * in_w; ++i) g_in[i] = static_cast<int8_t>(pick(-128, 127));
+    for (miniml::index_t i = 0; i < out_c * taps; ++i) g_w[i] = static_cast<int8_t>(pick(-127, 127));
+    for (miniml::index_t o = 0; o < out_c; ++o) {
+      g_bias[o] = pick(-40000, 40000);
+      g_mult[o] = static_cast<int32_t>(0x40000000u + (next() & 0x3FFFFFFFu));
+      g_shift[o] = static_cast<int8_t>(pick(-12, 1));
+    }
+    const int32_t in_zp = pick(-128, 127), out_zp = pick(-128, 127);
+    const int32_t act_min = kind == 0 ? pick(-128, 0) : -128, act_max = kind == 0 ? pick(0, 127) : 127;
+    if (n % 3 == 0) {  // the symmetric-padding overload
+      miniml::conv2d_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max, in_c, in_h,
+                                     in_w, out_c, kh, kw, sh, sw, ph, pw, dh, dw, groups, g_out);
+    } else {  // the Conv2dParams overload of generated code
+      const miniml::Conv2dParams p = {in_c, in_h, in_w, out_c, out_h, out_w, kh, kw, sh, sw, ph, pw, dh, dw, groups};
+      miniml::conv2d_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, p, in_zp, out_zp, act_min, act_max, g_out);
+    }
+    miniml::conv2d_s8_ref<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max, in_c, in_h,
+                                       in_w, out_c, kh, kw, sh, sw, ph, pw, dh, dw, groups, out_h, out_w, g_ref);
+    ++cases;
+    for (miniml::index_t i = 0; i < out_c * out_h * out_w; ++i) {
+      if (g_out[i] != g_ref[i]) {
+        ++mismatches;
+        printf("case %d kind %d: c %u->%u g %u in %ux%u k %ux%u s %u,%u p %u,%u d %u,%u at %u: %d vs %d\n", n, kind,
+               static_cast<unsigned>(in_c), static_cast<unsigned>(out_c), static_cast<unsigned>(groups),
+               static_cast<unsigned>(in_h), static_cast<unsigned>(in_w), static_cast<unsigned>(kh),
+               static_cast<unsigned>(kw), static_cast<unsigned>(sh), static_cast<unsigned>(sw),
+               static_cast<unsigned>(ph), static_cast<unsigned>(pw), static_cast<unsigned>(dh),
+               static_cast<unsigned>(dw), static_cast<unsigned>(i), g_out[i], g_ref[i]);
+        break;
+      }
+    }
+  }
+  for (int n = 0; n < CASES / 4; ++n) {
+    const miniml::index_t in_f = pick(1, 200), out_f = pick(1, 20);
+    for (miniml::index_t i = 0; i < in_f; ++i) g_in[i] = static_cast<int8_t>(pick(-128, 127));
+    for (miniml::index_t i = 0; i < in_f * out_f; ++i) g_w[i] = static_cast<int8_t>(pick(-127, 127));
+    for (miniml::index_t o = 0; o < out_f; ++o) {
+      g_bias[o] = pick(-40000, 40000);
+      g_mult[o] = static_cast<int32_t>(0x40000000u + (next() & 0x3FFFFFFFu));
+      g_shift[o] = static_cast<int8_t>(pick(-12, 1));
+    }
+    const int32_t out_zp = pick(-128, 127);
+    miniml::linear_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, out_zp, -128, 127, in_f, out_f, g_out);
+    miniml::linear_s8_ref<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, out_zp, -128, 127, in_f, out_f, g_ref);
+    ++cases;
+    for (miniml::index_t o = 0; o < out_f; ++o) {
+      if (g_out[o] != g_ref[o]) {
+        ++mismatches;
+        printf("linear case %d: %u -> %u at %u: %d vs %d\n", n, static_cast<unsigned>(in_f),
+               static_cast<unsigned>(out_f), static_cast<unsigned>(o), g_out[o], g_ref[o]);
+        break;
+      }
+    }
+  }
+  printf("conv_ref: %d cases, %d mismatches\n", cases, mismatches);
+  return mismatches == 0 ? 0 : 1;
+}
