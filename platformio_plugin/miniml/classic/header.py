@@ -147,7 +147,7 @@ def write_header(
     if head.classes is not None:
         parts.tail += labels_tail(head.classes)
     if golden is not None:
-        golden_parts(parts, *golden)
+        golden_parts(parts, None, *golden)  # one float input, one float output
     row_bytes = sum(4 * w for w in widths.values())
     text = render(parts, _Io(n_in, n_out), _Plan(row_bytes, row_bytes), provenance)
     rows = []

@@ -311,12 +311,15 @@ def _render(parts: HeaderParts, g: Graph, plan: MemoryPlan, provenance: str) -> 
     return "\n".join(o)
 
 
-def _golden_run(g: Graph) -> List[str]:
+def _golden_run(g: Optional[Graph]) -> List[str]:
     """GoldenData::run(): predict() on one packed golden vector (all inputs back to back, as floats;
-    all outputs back to back), so testing.h checks every input/output layout the same way."""
+    all outputs back to back), so testing.h checks every input/output layout the same way. Without
+    a graph (scikit-learn models) predict takes one float input and one float output."""
     lines = ["  // Runs model.predict on packed vectors: inputs (integer indices stored as exact floats)",
              "  // and outputs back to back, in the model's order.",
              "  static void run(Model& model, const float* packed_in, float* packed_out) {"]
+    if g is None:
+        return lines + ["    model.predict(packed_in, packed_out);", "  }"]
     args, pos = [], "0"
     for i, t in enumerate(g.inputs):
         spec, name = g.tensor(t), io_name("input", g.inputs, t)
@@ -337,7 +340,7 @@ def _golden_run(g: Graph) -> List[str]:
 
 
 def golden_parts(
-    parts: HeaderParts, g: Graph, inputs: np.ndarray, outputs: np.ndarray, tolerance: float,
+    parts: HeaderParts, g: Optional[Graph], inputs: np.ndarray, outputs: np.ndarray, tolerance: float,
     provenance: str,
 ) -> None:
     """Adds kGoldenCount and Golden = GoldenData<> (kInputs, kOutputs in flash, kTolerance, the packed

@@ -130,12 +130,12 @@ def test_plot_option_draws_the_plan_next_to_the_header(tmp_path, capsys):
     `miniml report --plot`; turning the option on re-exports an otherwise unchanged model."""
     save_mlp_pt2(str(tmp_path / "mlp.pt2"), in_features=4, hidden=8, out_features=3)
     opts = {"custom_miniml_model": "mlp.pt2", "custom_miniml_python": sys.executable}
-    env = run_hook(FakeEnv(str(tmp_path), opts, board="uno", ram=2048, flash=32256))
+    env = run_hook(FakeEnv(str(tmp_path), opts, board="uno", ram=UNO_RAM, flash=UNO_FLASH))
     out_dir = env.vars["CPPPATH"][0]
     png = os.path.join(out_dir, "mlp.plan.png")
     assert not os.path.exists(png)
-    run_hook(FakeEnv(str(tmp_path), dict(opts, custom_miniml_plot="yes"), board="uno", ram=2048,
-                     flash=32256))
+    run_hook(FakeEnv(str(tmp_path), dict(opts, custom_miniml_plot="yes"), board="uno", ram=UNO_RAM,
+                     flash=UNO_FLASH))
     with open(png, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
