@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "dataset":
         from .dataset import make_dataset
 
-        data = make_dataset(args.csv, args.length, args.hop or args.length, args.out)
+        data = make_dataset(args.csv, args.length, args.length if args.hop is None else args.hop, args.out)
         counts = ", ".join(f"{c} {int((data['y'] == i).sum())}" for i, c in enumerate(data["classes"]))
         x = data["x"]
         print(f"wrote {x.shape[0]} windows of {x.shape[1]} x {x.shape[2]} (hop {int(data['hop'])}) "

@@ -3,7 +3,7 @@ the last column, an optional header row) -> windows in one .npz for training.
 
 Each file is cut into runs of one label and each run into windows (window.py), so no window mixes
 two labels or two files. The .npz holds x float32 [N, length, channels], y int64 [N] (an index into
-classes, the labels sorted), classes, columns (the header's names, or none), file (the index into
+classes, the labels sorted), classes, columns (the header's names, or none), source (the index into
 files of each window's source) and start (its first row there), length and hop."""
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def make_dataset(paths: Sequence[str], length: int, hop: int, out: str) -> dict:
         "classes": np.array(classes),
         "columns": np.array(files[0].columns or [], dtype=str),
         "files": np.array([os.path.basename(p) for p in paths]),
-        "file": np.array(file_index, np.int64),
+        "source": np.array(file_index, np.int64),
         "start": np.array(starts, np.int64),
         "length": np.int64(length),
         "hop": np.int64(hop),
