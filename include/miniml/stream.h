@@ -74,8 +74,8 @@ void stream_float(Sink& out, float v, uint8_t decimals) {
       ++exponent;
     }
   }
-  uint32_t whole = static_cast<uint32_t>(a);               // a < 2^31 here: in range
-  const float frac = a - static_cast<float>(whole);        // exact: the fraction bits of a
+  uint32_t whole = static_cast<uint32_t>(a);         // a < 2^31 here: in range
+  const float frac = a - static_cast<float>(whole);  // exact: the fraction bits of a
   uint32_t part = static_cast<uint32_t>(frac * static_cast<float>(scale) + 0.5f);
   if (part >= scale) {  // 0.9996 at 3 decimals rounds up into the whole part
     part -= scale;
@@ -94,15 +94,42 @@ void stream_float(Sink& out, float v, uint8_t decimals) {
 
 // one overload per standard arithmetic type (not per intN_t typedef, which alias different types on
 // different targets); double has none, so a double argument is an ambiguous call: a compile error
-template <typename Sink> void stream_value(Sink& out, float v, uint8_t decimals) { stream_float(out, v, decimals); }
-template <typename Sink> void stream_value(Sink& out, signed char v, uint8_t) { stream_signed(out, v); }
-template <typename Sink> void stream_value(Sink& out, short v, uint8_t) { stream_signed(out, v); }
-template <typename Sink> void stream_value(Sink& out, int v, uint8_t) { stream_signed(out, v); }
-template <typename Sink> void stream_value(Sink& out, long v, uint8_t) { stream_signed(out, v); }
-template <typename Sink> void stream_value(Sink& out, unsigned char v, uint8_t) { stream_unsigned(out, v); }
-template <typename Sink> void stream_value(Sink& out, unsigned short v, uint8_t) { stream_unsigned(out, v); }
-template <typename Sink> void stream_value(Sink& out, unsigned int v, uint8_t) { stream_unsigned(out, v); }
-template <typename Sink> void stream_value(Sink& out, unsigned long v, uint8_t) { stream_unsigned(out, v); }
+template <typename Sink>
+void stream_value(Sink& out, float v, uint8_t decimals) {
+  stream_float(out, v, decimals);
+}
+template <typename Sink>
+void stream_value(Sink& out, signed char v, uint8_t) {
+  stream_signed(out, v);
+}
+template <typename Sink>
+void stream_value(Sink& out, short v, uint8_t) {
+  stream_signed(out, v);
+}
+template <typename Sink>
+void stream_value(Sink& out, int v, uint8_t) {
+  stream_signed(out, v);
+}
+template <typename Sink>
+void stream_value(Sink& out, long v, uint8_t) {
+  stream_signed(out, v);
+}
+template <typename Sink>
+void stream_value(Sink& out, unsigned char v, uint8_t) {
+  stream_unsigned(out, v);
+}
+template <typename Sink>
+void stream_value(Sink& out, unsigned short v, uint8_t) {
+  stream_unsigned(out, v);
+}
+template <typename Sink>
+void stream_value(Sink& out, unsigned int v, uint8_t) {
+  stream_unsigned(out, v);
+}
+template <typename Sink>
+void stream_value(Sink& out, unsigned long v, uint8_t) {
+  stream_unsigned(out, v);
+}
 
 template <typename Sink, typename T>
 void stream_row_to(Sink& out, const T* values, index_t count, uint8_t decimals) {
