@@ -4,7 +4,7 @@
 // as malformed. No printf: the digits come from integer arithmetic, so bare AVR builds need no float printf.
 //   miniml::stream_row(values, n)          -> the board's console (board_io.h: Serial, UART0 or stdout)
 //   miniml::stream_row(Serial1, values, n) -> any Arduino Print (a second UART, SoftwareSerial, a File)
-// Values: float or any integer type up to long (double is refused at compile time).
+// Values: float or any integer type up to long (a double is refused at compile time).
 #ifndef MINIML_STREAM_H_
 #define MINIML_STREAM_H_
 
@@ -92,43 +92,22 @@ void stream_float(Sink& out, float v, uint8_t decimals) {
   }
 }
 
-// one overload per standard arithmetic type (not per intN_t typedef, which alias different types on
-// different targets); double has none, so a double argument is an ambiguous call: a compile error
+// an integer of any type up to long, exactly
+template <typename Sink, typename T>
+void stream_value(Sink& out, T v, uint8_t) {
+  static_assert(static_cast<T>(1) / static_cast<T>(2) == static_cast<T>(0),
+                "miniml::stream_row takes float or integer values (a double: convert it to float)");
+  if (static_cast<T>(-1) < static_cast<T>(1)) {  // a signed type
+    stream_signed(out, static_cast<long>(v));
+  } else {
+    stream_unsigned(out, static_cast<unsigned long>(v));
+  }
+}
+
+// a float (more specialised than the integer template, so it wins for float values)
 template <typename Sink>
 void stream_value(Sink& out, float v, uint8_t decimals) {
   stream_float(out, v, decimals);
-}
-template <typename Sink>
-void stream_value(Sink& out, signed char v, uint8_t) {
-  stream_signed(out, v);
-}
-template <typename Sink>
-void stream_value(Sink& out, short v, uint8_t) {
-  stream_signed(out, v);
-}
-template <typename Sink>
-void stream_value(Sink& out, int v, uint8_t) {
-  stream_signed(out, v);
-}
-template <typename Sink>
-void stream_value(Sink& out, long v, uint8_t) {
-  stream_signed(out, v);
-}
-template <typename Sink>
-void stream_value(Sink& out, unsigned char v, uint8_t) {
-  stream_unsigned(out, v);
-}
-template <typename Sink>
-void stream_value(Sink& out, unsigned short v, uint8_t) {
-  stream_unsigned(out, v);
-}
-template <typename Sink>
-void stream_value(Sink& out, unsigned int v, uint8_t) {
-  stream_unsigned(out, v);
-}
-template <typename Sink>
-void stream_value(Sink& out, unsigned long v, uint8_t) {
-  stream_unsigned(out, v);
 }
 
 template <typename Sink, typename T>
