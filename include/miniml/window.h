@@ -59,6 +59,9 @@ class Window {
   index_t due_;   // samples still to push before the next window is complete
 };
 
+template <typename T, index_t kLength, index_t kHop, index_t kChannels>
+const index_t Window<T, kLength, kHop, kChannels>::kSize;  // its definition, for a use by reference
+
 }  // namespace miniml
 
 #endif  // MINIML_WINDOW_H_

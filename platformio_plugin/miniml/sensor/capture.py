@@ -44,13 +44,16 @@ def list_ports() -> List[str]:
 def open_port(port: str, baud: int, wait_s: float):
     """The opened pyserial port; waits up to wait_s for it to appear (a board re-enumerating after a
     reset, a simulator creating its pseudo-terminal)."""
+    deadline = time.monotonic() + wait_s
+    try:
+        while wait_s > 0 and not os.path.exists(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        raise MinimlError(f"serial port {port}: interrupted while waiting for it to appear") from None
     try:
         import serial
     except ImportError:
         raise MinimlError("miniml capture needs pyserial: pip install pyserial") from None
-    deadline = time.monotonic() + wait_s
-    while wait_s > 0 and not os.path.exists(port) and time.monotonic() < deadline:
-        time.sleep(0.05)
     try:
         return serial.Serial(port, baud, timeout=READ_TIMEOUT_S)
     except (serial.SerialException, ValueError, OSError) as exc:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ..errors import MinimlError
@@ -50,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, flag) is None:
             raise MinimlError(f"capture needs --{flag} (or --list to see the ports)")
     columns = [c.strip() for c in args.columns.split(",")] if args.columns is not None else None
+    if args.wait > 0 and not os.path.exists(args.port):
+        print(f"waiting up to {args.wait:g} s for {args.port}", file=sys.stderr, flush=True)
     result = capture(args.port, args.baud, args.out, args.lines, args.seconds, args.label, columns,
                      args.overwrite, args.wait,
                      on_open=lambda: print(f"capturing {args.port} at {args.baud} baud into {args.out} "

@@ -161,3 +161,16 @@ def test_list_and_exclusive_limits():
     assert listed.returncode == 0 and listed.stdout.strip(), listed.stderr
     both = _cli("--port", "p", "--out", "a.csv", "--lines", "1", "--seconds", "1")
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
+def test_ctrl_c_while_waiting_for_the_port(tmp_path):
+    port = tmp_path / "ttyLATE"
+    proc = subprocess.Popen([sys.executable, "-m", "miniml", "capture", "--port", str(port), "--wait", "60",
+                             "--out", str(tmp_path / "a.csv")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    assert proc.stderr.readline() == f"waiting up to 60 s for {port}\n"
+    time.sleep(0.2)  # from the line to the wait loop
+    proc.send_signal(signal.SIGINT)
+    code, _, err = _finish(proc)
+    assert code == 1 and err.strip() == f"miniml: error: serial port {port}: interrupted while waiting for it to appear"
+    assert not (tmp_path / "a.csv").exists()
