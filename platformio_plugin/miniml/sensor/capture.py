@@ -71,13 +71,13 @@ def capture(port: str, baud: int, out: str, lines: Optional[int] = None, seconds
     ser = open_port(port, baud, wait)
     from serial import SerialException
 
-    on_open()
     rows = RowFilter(len(columns) if columns else None)
     writer = None
     written, stopped_by = 0, "interrupt"
     deadline = None if seconds is None else time.monotonic() + seconds
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     try:
+        on_open()  # inside: a Ctrl-C from here on ends the capture cleanly
         if kind == "csv":
             writer = CsvRows(out, columns, label)
         while True:
