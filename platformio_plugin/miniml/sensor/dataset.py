@@ -32,13 +32,14 @@ def read_labelled_csv(path: str) -> LabelledFile:
     except (OSError, UnicodeDecodeError) as exc:
         raise MinimlError(f"{path}: cannot read it ({exc})") from None
     columns = None
-    if lines and parse_row(lines[0].rsplit(",", 1)[0]) is None:
+    header = bool(lines) and parse_row(lines[0].rsplit(",", 1)[0]) is None
+    if header:
         *columns, last = [c.strip() for c in lines[0].split(",")]
         if last != "label":
             raise MinimlError(f"{path}: the header {lines[0]!r} has no label column (capture with --label L)")
         lines = lines[1:]
     values, labels = [], []
-    for number, line in enumerate(lines, start=2 if columns else 1):
+    for number, line in enumerate(lines, start=2 if header else 1):
         *fields, label = line.split(",")
         row = parse_row(",".join(fields)) if fields else None
         width = len(values[0]) if values else len(columns or row or [])

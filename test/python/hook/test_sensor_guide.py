@@ -7,10 +7,9 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 
 import pytest
-from hook_support import REPO
+from hook_support import REPO, pio_env
 
 pytestmark = pytest.mark.pio
 
@@ -31,15 +30,7 @@ def test_every_guide_file_block_is_a_file_or_a_command():
 
 
 def test_the_guide_runs_as_written(tmp_path):
-    env = dict(
-        os.environ,
-        MINIML_ROOT=REPO,
-        PLATFORMIO_CORE_DIR=os.path.join(REPO, ".pio-core"),
-        PLATFORMIO_SETTING_ENABLE_TELEMETRY="No",
-        PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
-    )
-    for var in ("PLATFORMIO_BUILD_DIR", "PLATFORMIO_LIBDEPS_DIR"):
-        env.pop(var, None)
+    env = pio_env()
     cwd = str(tmp_path)
     output = ""
     for path, lang, body in _blocks():
