@@ -1,7 +1,8 @@
 // Sensor samples as text rows that `miniml capture` reads: the values separated by commas, the row ended by
 // "\r\n", e.g. "12,-3,0.250". Integers print exactly; a float prints with `decimals` digits after the point
-// (0..6, rounded to nearest; from 2^31 up as d.ddde9 and so on), NaN and infinities as "nan"/"inf", which capture skips
-// as malformed. No printf: the digits come from integer arithmetic, so bare AVR builds need no float printf.
+// (0..6, rounded to nearest; from 2^31 up with an exponent, e.g. 2.147e9), NaN and infinities as "nan"/"inf",
+// which capture skips as malformed. No printf: the digits come from integer arithmetic, so bare AVR builds need
+// no float printf.
 //   miniml::stream_row(values, n)          -> the board's console (board_io.h: Serial, UART0 or stdout)
 //   miniml::stream_row(Serial1, values, n) -> any Arduino Print (a second UART, SoftwareSerial, a File)
 // Values: float or any integer type up to long (a double is refused at compile time).
