@@ -71,13 +71,13 @@ def test_lines_stops_after_n_rows_even_mid_chunk(board, tmp_path):
 
 def test_seconds_stops_a_quiet_port_and_keeps_rows(board, tmp_path):
     out = tmp_path / "s.csv"
-    start = time.monotonic()
     proc = start_capture("--port", board.port, "--out", str(out), "--seconds", "1", "--columns", "a,b")
+    start = time.monotonic()  # the clock started just before the 'capturing' line
     board.send("x", "1,2", "3,4")
     code, summary, _ = _finish(proc)
     took = time.monotonic() - start
     assert code == 0 and out.read_text().splitlines() == ["a,b", "1,2", "3,4"]
-    assert summary.rstrip().endswith("stopped by seconds") and 0.9 < took < 5, took
+    assert summary.rstrip().endswith("stopped by seconds") and 0.8 < took < 10, took
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
