@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, List, Optional
@@ -75,7 +76,8 @@ def capture(port: str, baud: int, out: str, lines: Optional[int] = None, seconds
     writer = None
     written, stopped_by = 0, "interrupt"
     deadline = None if seconds is None else time.monotonic() + seconds
-    previous = signal.signal(signal.SIGTERM, _raise_stop)
+    main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGTERM, _raise_stop) if main_thread else None
     try:
         on_open()  # inside: a Ctrl-C from here on ends the capture cleanly
         if kind == "csv":
@@ -102,7 +104,8 @@ def capture(port: str, baud: int, out: str, lines: Optional[int] = None, seconds
     except (KeyboardInterrupt, _Stop):
         stopped_by = "interrupt"
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
         ser.close()
         if writer is None and kind == "npy":
             writer = NpyRows(out, rows.width or len(columns or []), label)

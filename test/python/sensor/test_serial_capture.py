@@ -174,3 +174,21 @@ def test_ctrl_c_while_waiting_for_the_port(tmp_path):
     code, _, err = _finish(proc)
     assert code == 1 and err.strip() == f"miniml: error: serial port {port}: interrupted while waiting for it to appear"
     assert not (tmp_path / "a.csv").exists()
+
+
+def test_capture_as_a_library_call_in_a_thread(board, tmp_path):
+    """capture() from a worker thread (no signal handlers there) returns its result like the CLI's."""
+    import threading
+
+    from miniml.sensor.capture import capture
+
+    out = tmp_path / "t.csv"
+    got, opened = {}, threading.Event()
+    worker = threading.Thread(target=lambda: got.update(r=capture(board.port, 115200, str(out), lines=2,
+                                                                    columns=["v"], on_open=opened.set)),
+                              daemon=True)
+    worker.start()
+    assert opened.wait(10)
+    board.send("x", "1", "2", "3")
+    worker.join(10)
+    assert got["r"].rows == 2 and got["r"].stopped_by == "lines" and out.read_text() == "v\n1\n2\n"
