@@ -1,6 +1,6 @@
 """include/miniml/stream.h and window.h: compile alone with -Werror for AVR (bare and Arduino core),
-Cortex-M4, RV32 and Xtensa; stream_row's text parses back (capture's own parser) to the values within
-half a unit of the last decimal; and window.h's windows are bit-identical to `miniml dataset`'s, run on
+Cortex-M4, RV32 and Xtensa; stream_row's text, on the host and the simulated Uno, parses back (capture's
+own parser) to the values within half a unit of the last decimal; and window.h's windows are bit-identical to `miniml dataset`'s, run on
 the host (ASan/UBSan) and on the simulated Uno."""
 from __future__ import annotations
 
@@ -68,24 +68,34 @@ FLOATS = [0.0, 1.0, -1.0, 0.25, -0.0004, 0.9996, 9.9995, 123.456, -98765.4321, 3
 INTS = [0, 1, -1, 32767, -32768, 2147483647, -2147483648]
 
 
-def _host_program(tmp_path, body: str, includes: str) -> str:
+def _run_program(tmp_path, body: str, includes: str, board: str) -> str:
+    """stdout of main() { body } built for the host (ASan/UBSan) or the simulated Uno (simavr)."""
     src = tmp_path / "main.cpp"
-    src.write_text(f'{includes}\n#include <stdint.h>\nint main() {{\n{body}\n  return 0;\n}}\n')
+    src.write_text(f'{includes}\n#include <stdint.h>\nint main() {{\n  miniml::io::begin();\n{body}\n'
+                   "  return miniml::io::finish(0);\n}\n")
     exe = tmp_path / "main"
-    subprocess.run(["g++", *toolchains.HOST_FLAGS, f"-I{INCLUDE}", str(src), "-o", str(exe)], check=True)
+    if board == "host":
+        subprocess.run(["g++", *toolchains.HOST_FLAGS, f"-I{INCLUDE}", str(src), "-o", str(exe)], check=True)
+        cmd = [str(exe)]
+    else:
+        subprocess.run([*toolchains.BOARDS["uno"], *toolchains.STRICT, "-DF_CPU=16000000UL", f"-I{INCLUDE}", str(src),
+                        "-o", str(exe)], check=True)
+        cmd = toolchains.run_cmd(str(exe), 60)
     # bytes: text mode would turn the rows' "\r\n" into "\n"
-    return subprocess.run([str(exe)], capture_output=True, check=True).stdout.decode("ascii")
+    return subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, check=True).stdout.decode("ascii")
 
 
+@pytest.mark.parametrize("board", ["host", "uno"])
 @pytest.mark.parametrize("decimals", [0, 3, 6])
-def test_stream_row_parses_back(tmp_path, decimals):
+def test_stream_row_parses_back(tmp_path, decimals, board):
     body = (f"  const float f[] = {{{', '.join(_c_float(v) for v in FLOATS)}}};\n"
             f"  const long l[] = {{{', '.join(str(v) + 'L' for v in INTS)}}};\n"
             f"  for (unsigned i = 0; i < sizeof(f) / sizeof(f[0]); ++i) miniml::stream_row(f + i, 1, {decimals});\n"
             f"  miniml::stream_row(l, {len(INTS)});\n")
-    lines = _host_program(tmp_path, body, '#include <math.h>\n#include "miniml/stream.h"').split("\n")
+    lines = _run_program(tmp_path, body, '#include <math.h>\n#include "miniml/stream.h"', board).split("\n")
     assert all(line.endswith("\r") for line in lines[:-1]) and lines[-1] == ""
     *float_lines, int_line = [line.rstrip("\r") for line in lines[:-1]]
+    assert len(float_lines) == len(FLOATS)
     for v, text in zip(FLOATS, float_lines):
         row = parse_row(text)
         if not np.isfinite(v):
