@@ -10,7 +10,8 @@ Usage: miniml_run.py [--timeout SECONDS] [--mcu atmega328p] [--frequency 1600000
   RISC-V  -> qemu-system-riscv32 -M virt -bios none with semihosting (likewise)
   host    -> the program itself
 --pty LINK puts the firmware's serial text on a pseudo-terminal instead of stdout, with LINK a symlink to it: a
-serial port that `miniml capture --port LINK` (or any terminal program) opens as it would a board's USB port.
+serial port that `miniml capture --port LINK` (or any terminal program) opens as it would a board's USB port; the
+firmware starts when the port is opened and stops when it is closed (run_on_pty).
 Exit status: the firmware's; 0 when an AVR run was stopped by --idle-ms or --limit-ms (it says which); 3 if an AVR
 firmware crashed in simavr; 124 if it ran out of (wall-clock) time. Used by the simulated platforms' `upload` target and
 by `test_testing_command` in platformio.ini.
