@@ -14,7 +14,6 @@ import torch.nn as nn
 from int8_host import run_int8_models
 from miniml.api import int8_graph
 from miniml.int8 import predict
-from miniml.qat import prepare_qat
 
 
 def _digits(flat: bool = False):
@@ -90,18 +89,18 @@ def _cases():
     """id -> (QAT model after QAT training, test inputs)."""
     torch.manual_seed(0)
     xtr, ytr, xte, _ = _digits()
-    cnn = _fit(_digits_cnn(), xtr, ytr, epochs=8, lr=0.01)
+    cnn = _fit(_digits_cnn(), xtr, ytr, epochs=4, lr=0.01)
     kx, ky = _keywords()
-    kws = _fit(_kws_cnn(), kx[:400], ky[:400], epochs=8, lr=0.01)
+    kws = _fit(_kws_cnn(), kx[:400], ky[:400], epochs=6, lr=0.01)
     fx, fy, fxte, _ = _digits(flat=True)
-    mlp = _fit(_mlp(), fx, fy, epochs=8, lr=0.01, logits=False)
+    mlp = _fit(_mlp(), fx, fy, epochs=6, lr=0.01, logits=False)
     out = {}
     for cid, model, x, y, xs, logits in (
         ("digits_cnn", cnn, xtr, ytr, xte, True),
         ("kws_dscnn", kws, kx[:400], ky[:400], kx[400:], True),
         ("mlp", mlp, fx, fy, fxte, False),
     ):
-        qat = prepare_qat(model, x[:300])
+        qat = miniml.prepare_qat(model, x[:300])
         out[cid] = (_fit(qat, x, y, epochs=1, lr=1e-3, logits=logits), xs)
     return out
 
@@ -151,7 +150,7 @@ def test_qat_training_moves_weights_and_ranges():
     torch.manual_seed(0)
     x, y, _, _ = _digits(flat=True)
     model = _fit(_mlp(), x, y, epochs=1, lr=0.01, logits=False)
-    qat = prepare_qat(model, x[:300])
+    qat = miniml.prepare_qat(model, x[:300])
     before = {k: v.detach().clone() for k, v in qat.state_dict().items()}
     qat.train()
     opt = torch.optim.SGD(qat.parameters(), lr=0.1)
@@ -194,7 +193,7 @@ def test_qat_recovers_wide_activation_range():
     with pytest.warns(miniml.MinimlWarning, match="outliers"):
         ptq = int8_graph(model, torch.from_numpy(x[:1]), calibration=cal)
     ptq_acc = accuracy(predict(ptq, xte))
-    qat = _fit(prepare_qat(model, cal), x, y, epochs=3, lr=1e-3)
+    qat = _fit(miniml.prepare_qat(model, cal), x, y, epochs=3, lr=1e-3)
     with torch.no_grad():
         qat_acc = accuracy(qat(torch.from_numpy(xte)).numpy())
     print(f"glitched calibration: float {float_acc:.2f} %, post-training int8 {ptq_acc:.2f} %, "
@@ -217,21 +216,21 @@ def test_reject_qat_op_without_gradient_rule():
 
     with pytest.raises(miniml.UnsupportedOpError, match=r"node 'mul'.*no gradient rule for "
                                                         r"mul_scalar"):
-        prepare_qat(Scaled().eval(), np.random.default_rng(0).standard_normal((16, 8)))
+        miniml.prepare_qat(Scaled().eval(), np.random.default_rng(0).standard_normal((16, 8)))
 
 
 def test_reject_qat_op_without_int8():
     """An op int8 cannot export: the int8 stage's message, naming the layer."""
     model = nn.Sequential(nn.Conv1d(2, 4, 3), nn.GroupNorm(2, 4)).eval()
     with pytest.raises(miniml.UnsupportedOpError, match="group_norm"):
-        prepare_qat(model, np.random.default_rng(0).standard_normal((16, 2, 8)))
+        miniml.prepare_qat(model, np.random.default_rng(0).standard_normal((16, 2, 8)))
 
 
 def test_reject_qat_export_options(tmp_path):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(8, 4), nn.ReLU()).eval()
     cal = np.random.default_rng(0).standard_normal((16, 8)).astype(np.float32)
-    qat = prepare_qat(model, cal).eval()
+    qat = miniml.prepare_qat(model, cal).eval()
     ex = torch.from_numpy(cal[:1])
     with pytest.raises(miniml.OptionError, match="drop calibration="):
         miniml.export(qat, ex, "q", str(tmp_path), quantize="int8", calibration=cal)
@@ -240,4 +239,4 @@ def test_reject_qat_export_options(tmp_path):
     with pytest.raises(miniml.TrainingModeError, match="eval"):
         miniml.export(qat.train(), ex, "q", str(tmp_path), quantize="int8")
     with pytest.raises(miniml.MinimlError, match="calibration"):
-        prepare_qat(model, None)
+        miniml.prepare_qat(model, None)
