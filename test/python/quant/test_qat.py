@@ -16,6 +16,16 @@ from miniml.api import int8_graph
 from miniml.int8 import predict
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Small batches train several times faster on one thread than on two contended ones (and
+    the numbers do not depend on the machine's thread count)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _digits(flat: bool = False):
     from sklearn.datasets import load_digits
 
