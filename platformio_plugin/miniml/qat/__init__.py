@@ -36,6 +36,12 @@ def prepare_qat(model: Any, calibration: Any, momentum: float = DEFAULT_MOMENTUM
         )
     xs = load_calibration(calibration, None)
     g = run_pipeline(capture(model, torch.from_numpy(xs[:1])))
+    if len(g.inputs) != 1 or len(g.outputs) != 1:
+        raise UnsupportedOpError(
+            f"prepare_qat takes a model with one float input and one output; this one has "
+            f"{len(g.inputs)} input(s) and {len(g.outputs)} output(s): train each head as its own "
+            "model, or use post-training int8 (quantize='int8', calibration=)"
+        )
     tail = float_tail(g, {})
     check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
     for n in g.nodes:

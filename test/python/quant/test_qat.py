@@ -236,6 +236,20 @@ def test_reject_qat_op_without_int8():
         miniml.prepare_qat(model, np.random.default_rng(0).standard_normal((16, 2, 8)))
 
 
+def test_reject_qat_two_outputs():
+    class TwoHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(8, 4), nn.Linear(8, 2)
+
+        def forward(self, x):
+            return self.a(x), self.b(x)
+
+    with pytest.raises(miniml.UnsupportedOpError, match=r"one float input and one output.*2 "
+                                                        r"output\(s\)"):
+        miniml.prepare_qat(TwoHeads().eval(), np.random.default_rng(0).standard_normal((16, 8)))
+
+
 def test_reject_qat_export_options(tmp_path):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(8, 4), nn.ReLU()).eval()
