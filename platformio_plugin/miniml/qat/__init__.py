@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from ..capture import capture
-from ..errors import UnsupportedOpError
+from ..errors import OptionError, UnsupportedOpError
 from ..int8 import float_tail
 from ..int8.calibrate import CalibrationError, load_calibration, tensor_ranges
 from ..passes import run_pipeline
@@ -28,7 +28,7 @@ def prepare_qat(model: Any, calibration: Any, momentum: float = DEFAULT_MOMENTUM
     ranges calibrated on `calibration` ([N, *input] tensor, array or .npy/.pt path, as export's
     calibration=) with min/max, then tracked while training (`momentum`, 0 keeps them fixed)."""
     if not 0.0 <= float(momentum) <= 1.0:
-        raise UnsupportedOpError(f"prepare_qat: momentum={momentum!r}; use a value in [0, 1]")
+        raise OptionError(f"prepare_qat: momentum={momentum!r}; use a value in [0, 1]")
     if calibration is None:
         raise CalibrationError(
             "prepare_qat needs calibration=<representative inputs> ([N, *input], N >= 8): the "
@@ -53,4 +53,3 @@ def prepare_qat(model: Any, calibration: Any, momentum: float = DEFAULT_MOMENTUM
                 "quantize='int8' and calibration=, instead)"
             )
     return QatModel(g, tensor_ranges(g, xs, "minmax"), tail, momentum)
-

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..errors import BatchSizeError, MinimlWarning
+from ..errors import BatchSizeError, MinimlWarning, TrainingModeError
 from ..ir import DType, Graph
 from ..ops import KERNELS, is_clamp, preact_name, run_graph
 from ..passes.quantize_int8 import quantize_int8
@@ -86,8 +86,6 @@ class QatModel(nn.Module):
     def export_graph(self, example_input: Any = None) -> Graph:
         """The float graph for miniml.export (checks the mode and the example's shape)."""
         if self.training:
-            from ..errors import TrainingModeError
-
             raise TrainingModeError(
                 "the QAT model is in training mode; call qat_model.eval() before exporting "
                 "(its ranges stop moving then)"

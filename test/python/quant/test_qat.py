@@ -264,3 +264,5 @@ def test_reject_qat_export_options(tmp_path):
         miniml.export(qat.train(), ex, "q", str(tmp_path), quantize="int8")
     with pytest.raises(miniml.MinimlError, match="calibration"):
         miniml.prepare_qat(model, None)
+    with pytest.raises(miniml.OptionError, match="momentum"):
+        miniml.prepare_qat(model, cal, momentum=2.0)
