@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 from int8_host import run_int8_models
 from miniml.api import int8_graph
-from miniml.int8 import predict
+from miniml.int8 import predict, run_int8
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -128,7 +128,8 @@ def qat_models():
 @pytest.mark.parametrize("cid", ["digits_cnn", "kws_dscnn", "mlp"])
 def test_parity_qat_header_equals_forward(qat_models, cid):
     """The header's predict() equals the QAT model's forward: within one output step on >= 99 % of
-    outputs and the same argmax on >= 99.5 % of inputs (measured: every output equal)."""
+    outputs and the same argmax on >= 99.5 % of inputs; bit for bit where the output is int8 (a
+    softmax tail runs in float: the C library's expf against numpy's)."""
     r = qat_models[cid]
     g = r["graph"]
     deq = [n for n in g.nodes if n.op == "dequantize_s8"][0]
@@ -139,6 +140,8 @@ def test_parity_qat_header_equals_forward(qat_models, cid):
     print(f"{cid}: {len(r['xs'])} inputs, {diff.size} outputs, within one step {within:.4f}, "
           f"bit-equal {float(np.mean(diff == 0)):.4f}, argmax equal {same_class:.4f}")
     assert within >= 0.99 and same_class >= 0.995
+    if r["yq"] is not None:
+        assert np.array_equal(r["y"], r["forward"])
 
 
 @pytest.mark.parametrize("cid", ["digits_cnn", "kws_dscnn"])
@@ -148,8 +151,6 @@ def test_parity_qat_int8_core_is_the_trained_graph(qat_models, cid):
     r = qat_models[cid]
     gq = r["model"].int8_graph()
     edges = gq.meta["int8_edges"]
-    from miniml.int8 import run_int8
-
     ref = np.stack([run_int8(gq, x)[edges["output"]] for x in r["xs"]])
     assert np.array_equal(ref, r["yq"])
 
