@@ -178,6 +178,45 @@ def test_qat_training_moves_weights_and_ranges():
     assert torch.equal(after["ranges"], qat.state_dict()["ranges"])
 
 
+class _Breadth(nn.Module):
+    """The other ops QAT handles: Conv1d ('same' with an even kernel), a fused sigmoid table,
+    residual add and sub, avg and ceil-mode max pools, cat, a standalone hardswish table."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(3, 8, 4, padding="same")
+        self.c2 = nn.Conv1d(8, 8, 3, padding=1)
+        self.avg, self.max = nn.AvgPool1d(2), nn.MaxPool1d(3, 2, ceil_mode=True)
+        self.fc = nn.Linear(16 * 16, 5)
+
+    def forward(self, x):
+        a = torch.relu(self.c1(x))
+        r = a + torch.sigmoid(self.c2(a))
+        c = torch.cat([self.avg(r), self.max(r - a)], 1)
+        return self.fc(nn.functional.hardswish(c).flatten(1))
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")  # torch's own
+def test_qat_gradients_follow_float():
+    """The straight-through backward through every torch twin is close to the float model's
+    gradient (cosine >= 0.98 per parameter, norm within 10 %), and the forward is the int8 graph
+    export() makes of it."""
+    torch.manual_seed(0)
+    model = _Breadth().eval()
+    x, y = torch.randn(64, 3, 32), torch.randint(0, 5, (64,))
+    qat = miniml.prepare_qat(model, x).train()
+    nn.functional.cross_entropy(qat(x), y).backward()
+    nn.functional.cross_entropy(model(x), y).backward()
+    for name, p in model.named_parameters():
+        g = qat.weights[name.replace(".", "__")].grad.flatten()
+        cos = float(nn.functional.cosine_similarity(g, p.grad.flatten(), dim=0))
+        assert cos >= 0.98 and abs(float(g.norm() / p.grad.norm()) - 1) <= 0.1, (name, cos)
+    qat.eval()
+    with torch.no_grad():
+        forward = qat(x).numpy()
+    assert np.array_equal(forward, predict(int8_graph(qat, x[:1]), x.numpy()))
+
+
 def _glitched_calibration(x: np.ndarray) -> np.ndarray:
     """300 calibration inputs of which 3 caught a sensor glitch: one pixel at 150 (the data lies in
     [0, 1]). Min/max calibration then spreads the input's and the hidden layer's int8 steps over a
