@@ -43,13 +43,14 @@ def load(path: str) -> Any:
     return load_program(path)
 
 
-def prepare_qat(model: Any, calibration: Any, momentum: float = 0.05) -> Any:
+def prepare_qat(model: Any, calibration: Any, ranges: str = "tracked",
+                momentum: float = 0.05) -> Any:
     """Quantisation-aware training (docs/qat.md): the eval-mode model as an nn.Module whose forward
-    is its int8 export and whose backward is a straight-through estimator; train it with any torch
-    optimizer, then export(qat_model, example, name, out_dir, quantize="int8") (no calibration)."""
+    is its int8 export and whose backward is a straight-through estimator; ranges "tracked" (moving
+    min/max) or "learned"; train it with any torch optimizer, then export(qat_model, example, name, out_dir, quantize="int8") (no calibration)."""
     from .qat import prepare_qat as _prepare_qat
 
-    return _prepare_qat(model, calibration, momentum)
+    return _prepare_qat(model, calibration, ranges, momentum)
 
 
 def analyze(model: Any, example_input: Any = None, name: str = "model", **options: Any) -> Report:

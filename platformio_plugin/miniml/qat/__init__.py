@@ -20,13 +20,18 @@ from .surrogate import TORCH_OPS, torch_op
 __all__ = ["QatModel", "prepare_qat"]
 
 DEFAULT_MOMENTUM = 0.05
+RANGE_MODES = ("tracked", "learned")
 
 
-def prepare_qat(model: Any, calibration: Any, momentum: float = DEFAULT_MOMENTUM) -> QatModel:
+def prepare_qat(model: Any, calibration: Any, ranges: str = "tracked",
+                momentum: float = DEFAULT_MOMENTUM) -> QatModel:
     """The eval-mode nn.Module (or ExportedProgram) `model` as a QatModel: its float weights after
     MiniML's float passes (BatchNorm folded into the layer before it) as parameters, the activation
     ranges calibrated on `calibration` ([N, *input] tensor, array or .npy/.pt path, as export's
-    calibration=) with min/max, then tracked while training (`momentum`, 0 keeps them fixed)."""
+    calibration=) with min/max, then `ranges="tracked"` while training (`momentum`, 0 keeps them
+    fixed) or `"learned"` (QatModel.range_parameters())."""
+    if ranges not in RANGE_MODES:
+        raise OptionError(f"prepare_qat: ranges={ranges!r}; use one of {', '.join(RANGE_MODES)}")
     if not 0.0 <= float(momentum) <= 1.0:
         raise OptionError(f"prepare_qat: momentum={momentum!r}; use a value in [0, 1]")
     if calibration is None:
@@ -52,4 +57,4 @@ def prepare_qat(model: Any, calibration: Any, momentum: float = DEFAULT_MOMENTUM
                 f"{', '.join(sorted(TORCH_OPS))} (export the model with post-training int8, "
                 "quantize='int8' and calibration=, instead)"
             )
-    return QatModel(g, tensor_ranges(g, xs, "minmax"), tail, momentum)
+    return QatModel(g, tensor_ranges(g, xs, "minmax"), tail, momentum, ranges == "learned")

@@ -9,16 +9,18 @@ graph takes its dequantised int8 value. Gradients flow through the float ops in 
 (surrogate.py) evaluated on those exact inputs, with fake-quantised weights and zero gradient where
 a value falls outside its int8 range.
 
-Ranges are tracked, not learned: in train() mode each forward moves every tensor's [min, max]
-towards the batch's by `momentum` (an exponential moving average, starting from the calibration
-ranges); in eval() they stay fixed, and export uses them as they are.
+Ranges start from the calibration (min/max, widened to include 0) and are either tracked: in
+train() mode each forward moves every tensor's [min, max] towards the batch's by `momentum` (an
+exponential moving average), or learned: each end is the calibrated one times exp(p), p an
+nn.Parameter (range_parameters()) trained through the fake quantiser's step and clip points (LSQ's
+gradient). Either way eval() fixes them and export uses them as they are.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import replace
-from typing import Any, Dict, Mapping, Tuple
+from typing import Any, Dict, List, Mapping, Tuple
 
 import numpy as np
 import torch
@@ -29,7 +31,7 @@ from ..ir import DType, Graph
 from ..ops import KERNELS, is_clamp, preact_name, run_graph
 from ..passes.quantize_int8 import quantize_int8
 from ..quant.params import QMAX, QMIN, dequantize_s8
-from .surrogate import activation, exact, torch_op
+from .surrogate import activation, exact, fake_quant, torch_op
 
 
 def _key(param: str) -> str:
@@ -42,7 +44,7 @@ class QatModel(nn.Module):
     miniml.export(qat_model, example, name, out_dir, quantize="int8")."""
 
     def __init__(self, graph: Graph, ranges: Mapping[str, Tuple[float, float]],
-                 tail: Tuple[str, ...], momentum: float):
+                 tail: Tuple[str, ...], momentum: float, learn_ranges: bool):
         super().__init__()
         self._graph = graph
         self._tail = tuple(tail)
@@ -53,9 +55,24 @@ class QatModel(nn.Module):
              for p in trainable}
         )
         self._tensors = tuple(sorted(ranges))
-        self.register_buffer(
-            "ranges", torch.tensor([ranges[t] for t in self._tensors], dtype=torch.float64)
-        )
+        widened = [(min(ranges[t][0], 0.0), max(ranges[t][1], 0.0)) for t in self._tensors]
+        self.register_buffer("ranges", torch.tensor(widened, dtype=torch.float64))
+        self.range_log = (nn.Parameter(torch.zeros(len(widened), 2, dtype=torch.float64))
+                          if learn_ranges else None)
+
+    def weight_parameters(self) -> List[nn.Parameter]:
+        return list(self.weights.parameters())
+
+    def range_parameters(self) -> List[nn.Parameter]:
+        """The learned ranges' log scales (none when ranges are tracked): give them their own,
+        larger learning rate (docs/qat.md)."""
+        return [] if self.range_log is None else [self.range_log]
+
+    def _range_values(self) -> torch.Tensor:
+        """[T, 2] current ranges; differentiable when learned."""
+        if self.range_log is None:
+            return self.ranges
+        return self.ranges * torch.exp(self.range_log)
 
     @property
     def input_shape(self) -> Tuple[int, ...]:
@@ -63,7 +80,7 @@ class QatModel(nn.Module):
 
     def quant_ranges(self) -> Dict[str, Tuple[float, float]]:
         """Every tensor's [min, max] as the int8 parameters are made from (float IR names)."""
-        r = self.ranges.detach().cpu().numpy()
+        r = self._range_values().detach().cpu().numpy()
         return {t: (float(lo), float(hi)) for t, (lo, hi) in zip(self._tensors, r)}
 
     def float_graph(self) -> Graph:
@@ -108,13 +125,21 @@ class QatModel(nn.Module):
         env = run_graph(gq, x.detach().cpu().numpy().astype(np.float32))
         n = len(x)
 
-        def int8_value(approx: torch.Tensor, t: str) -> torch.Tensor:
-            spec = gq.tensor(t)
+        index = {t: i for i, t in enumerate(self._tensors)}
+        ranges = self._range_values()
+
+        def int8_value(approx: torch.Tensor, t: str, t8: str) -> torch.Tensor:
+            """The int8 tensor t8 (of float tensor t) dequantised, approx's gradient."""
+            spec = gq.tensor(t8)
+            value = dequantize_s8(env[t8], spec.scale, spec.zero_point)
+            lo, hi = ranges[index[t]]
+            if self.range_log is not None and float((hi - lo).detach()) > 1e-12:  # else scale 1
+                return exact(fake_quant(approx, lo, hi), value)
             lo, hi = (float(dequantize_s8(v, spec.scale, spec.zero_point)) for v in (QMIN, QMAX))
-            return exact(approx, dequantize_s8(env[t], spec.scale, spec.zero_point), lo, hi)
+            return exact(approx, value, lo, hi)
 
         x_in = g.inputs[0]
-        vals = {x_in: int8_value(x.float(), gq.meta["int8_edges"]["input"])}
+        vals = {x_in: int8_value(x.float(), x_in, gq.meta["int8_edges"]["input"])}
         seen = {x_in: x.detach()}
         for node in g.nodes:
             params = {role: self.weights[_key(p)] for role, p in node.params.items()}
@@ -128,12 +153,12 @@ class QatModel(nn.Module):
             if act is not None:
                 if not is_clamp(act):  # int8 holds the pre-activation, then the table
                     seen[preact_name(out)] = y.detach()
-                    y = int8_value(y, preact_name(out))
+                    y = int8_value(y, preact_name(out), preact_name(out))
                 y = activation(y, act)
             seen[out] = y.detach()
-            vals[out] = int8_value(y, out if out in env and env[out].dtype == np.int8 else
-                                   f"{out}_q")
-        if self.training and self.momentum > 0:
+            is_s8 = out in env and env[out].dtype == np.int8  # else a boundary, int8 as out_q
+            vals[out] = int8_value(y, out, out if is_s8 else f"{out}_q")
+        if self.training and self.momentum > 0 and self.range_log is None:
             self._track(seen)
         return vals[g.outputs[0]]
 

@@ -66,6 +66,20 @@ def activation(x: torch.Tensor, act: Tuple[Any, ...]) -> torch.Tensor:
     return _Activation.apply(x, tuple(act))
 
 
+def _round_ste(v: torch.Tensor) -> torch.Tensor:
+    return v + (v.round() - v).detach()
+
+
+def fake_quant(x: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
+    """Asymmetric int8 quantise-dequantise of x over [lo, hi] (lo <= 0 <= hi), the parameters
+    quant.params.qparams_from_range makes, differentiable in x (straight through inside the range,
+    zero outside) and in lo and hi (the step and the clip points, as LSQ learns them)."""
+    scale = (hi - lo) / 255.0
+    zero_point = _round_ste(-128.0 - lo / scale).clamp(-128, 127)
+    q = (_round_ste(x / scale) + zero_point).clamp(-128, 127)
+    return ((q - zero_point) * scale).to(x.dtype)
+
+
 def fake_quant_weight(w: torch.Tensor) -> torch.Tensor:
     """Symmetric per-output-channel int8 weights (quant.params.quantize_weight) with a
     straight-through gradient: the layer's input gradient sees the weights the board holds."""
