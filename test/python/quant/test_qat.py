@@ -348,3 +348,5 @@ def test_reject_qat_export_options(tmp_path):
         miniml.prepare_qat(model, None)
     with pytest.raises(miniml.OptionError, match="momentum"):
         miniml.prepare_qat(model, cal, momentum=2.0)
+    with pytest.raises(miniml.OptionError, match="tracked, learned"):
+        miniml.prepare_qat(model, cal, ranges="lsq")
