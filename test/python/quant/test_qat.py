@@ -6,6 +6,7 @@ few glitches: a 150x wider range) recovers to <= 0.5 point of float after QAT. E
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import miniml
@@ -220,79 +221,68 @@ def test_qat_gradients_follow_float():
     assert np.array_equal(forward, predict(int8_graph(qat, x[:1]), x.numpy()))
 
 
-def _glitched_calibration(x: np.ndarray) -> np.ndarray:
-    """300 calibration inputs of which 3 caught a sensor glitch: one pixel at 150 (the data lies in
-    [0, 1]). Min/max calibration then spreads the input's and the hidden layer's int8 steps over a
-    range 150 times wider than the data the model meets."""
-    cal = x[:300].copy()
-    cal[[7, 150, 299], 27] = 150.0
-    return cal
-
-
-def test_qat_recovers_wide_activation_range():
-    """Post-training int8 with the glitched calibration loses >= 2 points on the clean test digits;
-    QAT from the same calibration tracks the ranges of the training batches (clean) and adapts the
-    weights to the int8 arithmetic: within 0.5 point of float. (The tracking does most of it: with
-    momentum=0 QAT stays near post-training int8; docs/qat.md has the numbers.)"""
+def _digits_mlp():
+    """Digits (flat), and an MLP 64-32-10 trained on them in float."""
     torch.manual_seed(0)
     x, y, xte, yte = _digits(flat=True)
     model = _fit(nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)), x, y, 20, 0.01)
-    cal = _glitched_calibration(x)
+    return model, x, y, xte, yte
+
+
+def _recovery(model: nn.Module, cal: np.ndarray, qat: nn.Module, xte, yte, what: str) -> None:
+    """Float, post-training int8 (calibrated on `cal`) and QAT accuracy on the test digits:
+    post-training int8 loses >= 2 points, QAT is within 0.5 point of float; and the int8 graph export
+    makes of the QAT model is what its forward computed."""
 
     def accuracy(logits: np.ndarray) -> float:
         return 100.0 * float(np.mean(logits.argmax(1) == yte))
 
     with torch.no_grad():
         float_acc = accuracy(model(torch.from_numpy(xte)).numpy())
-    with pytest.warns(miniml.MinimlWarning, match="outliers"):
-        ptq = int8_graph(model, torch.from_numpy(x[:1]), calibration=cal)
-    ptq_acc = accuracy(predict(ptq, xte))
-    qat = _fit(miniml.prepare_qat(model, cal), x, y, epochs=3, lr=1e-3)
-    with torch.no_grad():
-        qat_acc = accuracy(qat(torch.from_numpy(xte)).numpy())
-    print(f"glitched calibration: float {float_acc:.2f} %, post-training int8 {ptq_acc:.2f} %, "
-          f"QAT int8 {qat_acc:.2f} % ({len(xte)} test digits); input range after QAT "
-          f"{qat.quant_ranges()[qat.float_graph().inputs[0]]}")
+        forward = qat(torch.from_numpy(xte)).numpy()
+    with warnings.catch_warnings():  # the calibration warns of its outliers: the point here
+        warnings.simplefilter("ignore", miniml.MinimlWarning)
+        ptq_acc = accuracy(predict(int8_graph(model, torch.from_numpy(cal[:1]), calibration=cal),
+                                   xte))
+    qat_acc = accuracy(forward)
+    assert np.array_equal(forward, predict(int8_graph(qat, torch.from_numpy(cal[:1])), xte))
+    ranges = {t: (round(lo, 1), round(hi, 1)) for t, (lo, hi) in qat.quant_ranges().items()}
+    print(f"{what}: float {float_acc:.2f} %, post-training int8 {ptq_acc:.2f} %, QAT int8 "
+          f"{qat_acc:.2f} % ({len(xte)} test digits); ranges after QAT {ranges}")
     assert float_acc - ptq_acc >= 2.0
     assert float_acc - qat_acc <= 0.5
 
 
+def test_qat_recovers_wide_activation_range():
+    """Calibration data with glitches: 3 of 300 inputs have one pixel at 150 (the data lies in
+    [0, 1]), so min/max calibration spreads the input's and the hidden layer's int8 steps over a
+    range 150 times wider than the data the model meets, and post-training int8 loses >= 2 points
+    on the clean test digits. QAT from the same calibration tracks the ranges of the (clean)
+    training batches and adapts the weights: within 0.5 point of float. (The tracking does most of
+    it: with momentum=0 QAT stays near post-training int8; docs/qat.md has the numbers.)"""
+    model, x, y, xte, yte = _digits_mlp()
+    cal = x[:300].copy()
+    cal[[7, 150, 299], 27] = 150.0
+    qat = _fit(miniml.prepare_qat(model, cal), x, y, epochs=3, lr=1e-3)
+    _recovery(model, cal, qat, xte, yte, "glitched calibration, tracked ranges")
+
+
 def test_qat_learned_ranges_recover_structural_outlier():
-    """An MLP whose busiest hidden unit is rescaled: weights and bias x150, its outgoing weights
-    /150. The float function is unchanged (ReLU is positively homogeneous), but the hidden range
-    is 150 times wider, which post-training int8 pays for with >= 2 points. Tracked ranges stay
-    that wide (nothing shrinks the unit); learned ranges clip it and recover to <= 0.5 point."""
-    torch.manual_seed(0)
-    x, y, xte, yte = _digits(flat=True)
-    model = _fit(nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)), x, y, 20, 0.01)
+    """The busiest hidden unit rescaled: weights and bias x150, its outgoing weights /150. The
+    float function is unchanged (ReLU is positively homogeneous), but the hidden range is 150 times
+    wider, which post-training int8 pays for with >= 2 points. Tracked ranges stay that wide
+    (nothing shrinks the unit); learned ranges clip it and recover to <= 0.5 point."""
+    model, x, y, xte, yte = _digits_mlp()
     with torch.no_grad():
         unit = int(torch.relu(model[0](torch.from_numpy(x))).mean(0).argmax())
         model[0].weight[unit] *= 150.0
         model[0].bias[unit] *= 150.0
         model[2].weight[:, unit] /= 150.0
-
-    def accuracy(logits: np.ndarray) -> float:
-        return 100.0 * float(np.mean(logits.argmax(1) == yte))
-
-    with torch.no_grad():
-        float_acc = accuracy(model(torch.from_numpy(xte)).numpy())
-    ptq = int8_graph(model, torch.from_numpy(x[:1]), calibration=x[:300])
-    ptq_acc = accuracy(predict(ptq, xte))
     qat = miniml.prepare_qat(model, x[:300], ranges="learned")
     groups = [{"params": qat.weight_parameters()},
               {"params": qat.range_parameters(), "lr": 0.05}]
     qat = _fit(qat, x, y, epochs=8, lr=3e-3, params=groups)
-    with torch.no_grad():
-        forward = qat(torch.from_numpy(xte)).numpy()
-    qat_acc = accuracy(forward)
-    # what export emits with the learned ranges is what the forward computed
-    assert np.array_equal(forward, predict(int8_graph(qat, torch.from_numpy(x[:1])), xte))
-    hidden = qat.quant_ranges()["relu"]
-    print(f"structural outlier: float {float_acc:.2f} %, post-training int8 {ptq_acc:.2f} %, "
-          f"QAT int8 (learned ranges) {qat_acc:.2f} %; hidden range {ptq.tensor('relu').scale * 255:.1f}"
-          f" -> {hidden[1] - hidden[0]:.1f}")
-    assert float_acc - ptq_acc >= 2.0
-    assert float_acc - qat_acc <= 0.5
+    _recovery(model, x[:300], qat, xte, yte, "structural outlier, learned ranges")
 
 
 def test_reject_qat_op_without_gradient_rule():
