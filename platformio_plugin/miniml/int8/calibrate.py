@@ -8,7 +8,7 @@ semantics of the C++ float kernel (and so torch)."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Mapping, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -42,14 +42,15 @@ def _read_calibration(path: str, where: str) -> Any:
         ) from None
 
 
-def load_calibration(value: Any, input_shape: Tuple[int, ...]) -> np.ndarray:
-    """Tensor, ndarray or .npy/.pt path -> float32 [N, *input_shape[1:]], checked."""
+def load_calibration(value: Any, input_shape: Optional[Tuple[int, ...]]) -> np.ndarray:
+    """Tensor, ndarray or .npy/.pt path -> float32 [N, *input_shape[1:]], checked (input_shape
+    None: the data's own sample shape, for a model not captured yet)."""
     where = "calibration"
     if value is None:
+        shape = "N, ..." if input_shape is None else f"N, {', '.join(map(str, input_shape[1:]))}"
         raise CalibrationError(
             "quantize='int8' needs calibration=<representative inputs>: a tensor or array of shape "
-            f"[N, {', '.join(map(str, input_shape[1:]))}] (N >= {MIN_SAMPLES}), or a .npy/.pt "
-            "file of one"
+            f"[{shape}] (N >= {MIN_SAMPLES}), or a .npy/.pt file of one"
         )
     if isinstance(value, (str, os.PathLike)):
         path = os.fspath(value)
@@ -63,7 +64,9 @@ def load_calibration(value: Any, input_shape: Tuple[int, ...]) -> np.ndarray:
         x = np.asarray(value, dtype=np.float32)
     except (TypeError, ValueError) as exc:
         raise CalibrationError(f"{where} is not a numeric array: {exc}") from exc
-    sample = tuple(input_shape[1:])
+    if input_shape is None and x.ndim < 2:
+        raise CalibrationError(f"{where} has shape {list(x.shape)}; give [N, ...] (batch first)")
+    sample = tuple(x.shape[1:]) if input_shape is None else tuple(input_shape[1:])
     if x.shape[1:] != sample:
         if x.ndim == len(input_shape) + 1 and x.shape[1] == 1 and x.shape[2:] == sample:
             x = x.reshape((x.shape[0],) + sample)
