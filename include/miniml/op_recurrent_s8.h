@@ -1,10 +1,12 @@
-// int8 GRU and tanh RNN, unidirectional, any number of layers; MiniML's own integer scheme (TFLite has no
-// int8 GRU), checked at 0 LSB against quant/recurrent_s8.py. Scheme: x int8 (scale, zero point of the
+// int8 recurrent layers, unidirectional, any number of layers. GRU and tanh RNN: MiniML's own integer scheme
+// (TFLite has no int8 GRU), checked at 0 LSB against ops/_recurrent_s8.py: x int8 (scale, zero point of the
 // layer input); weights int8 symmetric, one scale per gate block; biases int32 at the scale of their
 // products; the hidden state int8 with scale 2^-7 and zero point 0 (a GRU / tanh-RNN state lies in
 // [-1, 1]); the input zero point is folded into bias_ih, so every sum is a plain dot_s8 (core_dot.h).
 // Each gate's input and recurrent sums are requantised (TFLite's MultiplyByQuantizedMultiplier)
 // to Q3.12 int16, and sigmoid / tanh come from 257-entry Q0.15 tables with linear interpolation.
+// LSTM: TFLite Micro's int8 UNIDIRECTIONAL_SEQUENCE_LSTM arithmetic (0 LSB against its interpreter and
+// ops/_lstm_s8.py): int16 gates, int16 cell state at 2^-p, TFLM's interpolated sigmoid table.
 #ifndef MINIML_OP_RECURRENT_S8_H_
 #define MINIML_OP_RECURRENT_S8_H_
 
@@ -62,16 +64,56 @@ inline int8_t q15_to_state(int32_t v) {
   return static_cast<int8_t>(s < kInt8Min ? kInt8Min : (s > kInt8Max ? kInt8Max : s));
 }
 
+// TFLM's int16 sigmoid / tanh (reference_integer_ops Logistic, Tanh): x times `multiplier` (rounded shift
+// right by `shift`) indexes the table of sigmoid(i / 24) in 0.16 with linear interpolation; tanh(v) is
+// 2 sigmoid(2 v) - 1 from the same table. table: [256] int16 through Mem holding the value - 32768.
+template <class Mem>
+inline uint32_t sigmoid_u16(const int16_t* table, uint32_t i) {
+  return static_cast<uint32_t>(static_cast<int32_t>(Mem::read(table + i)) + 32768);
+}
+
+template <class Mem>
+inline int32_t lstm_sigmoid_q15(const int16_t* table, int32_t x) {
+  const int32_t v = x * 3;  // Q3.12 -> the table's step 1/24 at 2^-9
+  const uint32_t a = static_cast<uint32_t>(v < 0 ? -v : v);
+  const uint32_t i = a >> 9;
+  uint32_t r = 0x7FFFul << 10;
+  if (i < 255) {
+    const uint32_t ua = sigmoid_u16<Mem>(table, i), ub = sigmoid_u16<Mem>(table, i + 1);
+    r = (ua << 9) + (a & 0x1FFu) * (ub - ua);
+  }
+  r = v >= 0 ? r + (1ul << 9) : (1ul << 25) - r + (1ul << 9) - 1;
+  return static_cast<int32_t>(r >> 10);
+}
+
+template <class Mem>
+inline int32_t lstm_tanh_q15(const int16_t* table, int32_t x, int32_t multiplier, int32_t shift) {
+  const int32_t v = (x * multiplier + (shift > 0 ? (static_cast<int32_t>(1) << (shift - 1)) : 0)) >> shift;
+  const uint32_t a = static_cast<uint32_t>(v < 0 ? -v : v);
+  const uint32_t i = a >> 8;
+  int32_t r = static_cast<int32_t>(0xFFFFul << 8);
+  if (i < 255) {
+    const uint32_t ua = sigmoid_u16<Mem>(table, i), ub = sigmoid_u16<Mem>(table, i + 1);
+    r = static_cast<int32_t>((ua << 8) + (a & 0xFFu) * (ub - ua));
+  }
+  const int32_t half = static_cast<int32_t>(1) << 23;
+  r = v >= 0 ? r - half + 128 : -r + half + 127;
+  return r >> 8;  // arithmetic shift: floor, as TFLM
+}
+
 }  // namespace detail
 
-// One cell step; h_new [hidden] must not alias h. q: this layer's [gates][4] (3 gates for the GRU, 1 for
-// the RNN), biases (never nullptr), tables: sigmoid [257] then tanh [257], Q0.15; all through Mem.
+// One cell step; h_new [hidden] must not alias h. q: this layer's [kQuant] int32 (GRU / RNN: [gates][4]),
+// biases (never nullptr), tables: sigmoid [257] then tanh [257], Q0.15 (LSTM: [256], see lstm_sigmoid_q15);
+// all through Mem. c: the LSTM's int16 cell state [hidden], updated in place (nullptr for the others).
 struct GruCellS8 {
   static const index_t kGates = 3;
+  static const index_t kQuant = 12;
   template <class Mem>
-  static void step(const int8_t* x, const int8_t* h, int8_t* h_new, const int8_t* w_ih, const int8_t* w_hh,
-                   const int32_t* b_ih, const int32_t* b_hh, const int32_t* q, const int16_t* tables, index_t in,
-                   index_t hidden) {
+  static void step(const int8_t* x, const int8_t* h, int16_t* c, int8_t* h_new, const int8_t* w_ih,
+                   const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
+                   const int16_t* tables, index_t in, index_t hidden) {
+    (void)c;
     for (index_t j = 0; j < hidden; ++j) {
       const detail::GateParts r = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
       const detail::GateParts z = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 1, j);
@@ -87,10 +129,12 @@ struct GruCellS8 {
 
 struct RnnTanhCellS8 {
   static const index_t kGates = 1;
+  static const index_t kQuant = 4;
   template <class Mem>
-  static void step(const int8_t* x, const int8_t* h, int8_t* h_new, const int8_t* w_ih, const int8_t* w_hh,
-                   const int32_t* b_ih, const int32_t* b_hh, const int32_t* q, const int16_t* tables, index_t in,
-                   index_t hidden) {
+  static void step(const int8_t* x, const int8_t* h, int16_t* c, int8_t* h_new, const int8_t* w_ih,
+                   const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
+                   const int16_t* tables, index_t in, index_t hidden) {
+    (void)c;
     for (index_t j = 0; j < hidden; ++j) {
       const detail::GateParts a = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
       h_new[j] = detail::q15_to_state(detail::lut_q15<Mem>(tables + 257, a.x + a.h));
@@ -98,51 +142,89 @@ struct RnnTanhCellS8 {
   }
 };
 
-// One time step of the stack: every layer advances once (state h [layers][hidden], work [hidden]).
-// weight: per layer w_ih [gates*hidden][in] then w_hh [gates*hidden][hidden]; bias: per layer b_ih, b_hh
-// [gates*hidden] int32 (zeros without bias; layer 0's b_ih holds -zero_point * sum(w_ih row)); quant:
-// [layers][gates][4] int32 through Mem.
+// TFLM's LSTM step per unit j (torch's gate order i, f, g, o; TFLM computes f, i, g, o, which only
+// reorders independent per-unit work). q: [gate][4] (input, recurrent multiplier and shift to Q3.12), then
+// f*c, i*g, o*tanh(c) requantisation (multiplier, shift), the hidden zero point, and the multiplier and
+// shift that bring c to tanh's input. b_ih holds torch's two biases and -zp_x sum(w_ih row), b_hh
+// -zp_h sum(w_hh row): the same integer sums as TFLM's (x - zp) products.
+struct LstmCellS8 {
+  static const index_t kGates = 4;
+  static const index_t kQuant = 25;
+  template <class Mem>
+  static void step(const int8_t* x, const int8_t* h, int16_t* c, int8_t* h_new, const int8_t* w_ih,
+                   const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
+                   const int16_t* tables, index_t in, index_t hidden) {
+    for (index_t j = 0; j < hidden; ++j) {
+      int32_t act[4];
+      for (index_t g = 0; g < 4; ++g) {
+        const detail::GateParts s = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, g, j);
+        const int32_t pre = detail::clamp_s16(s.x + s.h);
+        act[g] = g == 2 ? detail::lstm_tanh_q15<Mem>(tables, pre, 3, 0) : detail::lstm_sigmoid_q15<Mem>(tables, pre);
+      }
+      const int32_t fc = detail::clamp_s16(multiply_by_quantized_multiplier(
+          act[1] * static_cast<int32_t>(c[j]), Mem::read(q + 16), static_cast<int8_t>(Mem::read(q + 17))));
+      const int32_t ig = detail::clamp_s16(multiply_by_quantized_multiplier(
+          act[0] * act[2], Mem::read(q + 18), static_cast<int8_t>(Mem::read(q + 19))));
+      c[j] = static_cast<int16_t>(detail::clamp_s16(fc + ig));
+      const int32_t tc = detail::lstm_tanh_q15<Mem>(tables, c[j], Mem::read(q + 23), Mem::read(q + 24));
+      const int32_t hv = Mem::read(q + 22) + multiply_by_quantized_multiplier(tc * act[3], Mem::read(q + 20),
+                                                                              static_cast<int8_t>(Mem::read(q + 21)));
+      h_new[j] = static_cast<int8_t>(hv < kInt8Min ? kInt8Min : (hv > kInt8Max ? kInt8Max : hv));
+    }
+  }
+};
+
+// One time step of the stack: every layer advances once (state h [layers][hidden], for the LSTM c
+// [layers][hidden] int16, else nullptr; work [hidden]). weight: per layer w_ih [gates*hidden][in] then w_hh
+// [gates*hidden][hidden]; bias: per layer b_ih, b_hh [gates*hidden] int32 (zeros without bias; layer 0's
+// b_ih holds -zero_point * sum(w_ih row)); quant: [layers][Cell::kQuant] int32 through Mem.
 template <class Cell, class Mem>
 inline void recurrent_step_s8(const int8_t* x_t, const int8_t* weight, const int32_t* bias, const int32_t* quant,
-                              const int16_t* tables, int8_t* h, int8_t* work, const RecurrentS8Params& p) {
+                              const int16_t* tables, int8_t* h, int16_t* c, int8_t* work,
+                              const RecurrentS8Params& p) {
   const int8_t* w = weight;
   const int32_t* b = bias;
   const int8_t* x = x_t;
   const uint32_t rows = static_cast<uint32_t>(Cell::kGates) * p.hidden_size;
   for (index_t l = 0; l < p.num_layers; ++l) {
     const index_t in = l == 0 ? p.input_size : p.hidden_size;
-    const int32_t* q = quant + static_cast<uint32_t>(l) * Cell::kGates * 4;
-    int8_t* hl = h + static_cast<uint32_t>(l) * p.hidden_size;
+    const int32_t* q = quant + static_cast<uint32_t>(l) * Cell::kQuant;
+    const uint32_t off = static_cast<uint32_t>(l) * p.hidden_size;
     const int8_t* w_hh = w + rows * in;
-    Cell::template step<Mem>(x, hl, work, w, w_hh, b, b + rows, q, tables, in, p.hidden_size);
-    memcpy(hl, work, p.hidden_size);
-    x = hl;
+    Cell::template step<Mem>(x, h + off, c ? c + off : nullptr, work, w, w_hh, b, b + rows, q, tables, in,
+                             p.hidden_size);
+    memcpy(h + off, work, p.hidden_size);
+    x = h + off;
     w = w_hh + rows * p.hidden_size;
     b += 2 * rows;
   }
 }
 
-// step() of the stack: advances the state h (a Model member, kept between calls) by x_t, then copies
+// step() of the stack: advances the state h (and c; Model members, kept between calls) by x_t, then copies
 // what the model reads: out_t [hidden] (the top layer's h) and h_n [layers][hidden], each may be nullptr.
 template <class Cell, class Mem>
 inline void recurrent_stream_s8(const int8_t* x_t, const int8_t* weight, const int32_t* bias, const int32_t* quant,
-                                const int16_t* tables, int8_t* h, int8_t* out_t, int8_t* h_n, int8_t* work,
-                                const RecurrentS8Params& p) {
-  recurrent_step_s8<Cell, Mem>(x_t, weight, bias, quant, tables, h, work, p);
+                                const int16_t* tables, int8_t* h, int16_t* c, int8_t* out_t, int8_t* h_n,
+                                int8_t* work, const RecurrentS8Params& p) {
+  recurrent_step_s8<Cell, Mem>(x_t, weight, bias, quant, tables, h, c, work, p);
   if (out_t) memcpy(out_t, h + static_cast<uint32_t>(p.num_layers - 1) * p.hidden_size, p.hidden_size);
   if (h_n) memcpy(h_n, h, static_cast<uint32_t>(p.num_layers) * p.hidden_size);
 }
 
 // Whole sequence: input [seq_len][input_size] int8; output [seq_len][hidden] (last_only: [hidden]) or
-// nullptr; h_n [layers][hidden] (the state, zeroed first: a zero initial state); work [hidden].
+// nullptr; h_n [layers][hidden] (the state, zeroed first: a zero initial state, zero point 0); c: the LSTM's
+// cell state [layers][hidden] int16 (zeroed first), else nullptr; work [hidden].
 template <class Cell, class Mem>
 inline void recurrent_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* quant,
-                         const int16_t* tables, int8_t* output, int8_t* h_n, int8_t* work, const RecurrentS8Params& p) {
-  memset(h_n, 0, static_cast<uint32_t>(p.num_layers) * p.hidden_size);
+                         const int16_t* tables, int8_t* output, int8_t* h_n, int16_t* c, int8_t* work,
+                         const RecurrentS8Params& p) {
+  const uint32_t state = static_cast<uint32_t>(p.num_layers) * p.hidden_size;
+  memset(h_n, 0, state);
+  if (c) memset(c, 0, state * sizeof(int16_t));
   const int8_t* top = h_n + static_cast<uint32_t>(p.num_layers - 1) * p.hidden_size;
   for (index_t t = 0; t < p.seq_len; ++t) {
-    recurrent_step_s8<Cell, Mem>(input + static_cast<uint32_t>(t) * p.input_size, weight, bias, quant, tables, h_n,
-                                 work, p);
+    recurrent_step_s8<Cell, Mem>(input + static_cast<uint32_t>(t) * p.input_size, weight, bias, quant, tables,
+                                 h_n, c, work, p);
     if (output && !p.last_only) {
       memcpy(output + static_cast<uint32_t>(t) * p.hidden_size, top, p.hidden_size);
     } else if (output && t + 1 == p.seq_len) {

@@ -1,7 +1,8 @@
-"""int8 GRU / tanh RNN (op_recurrent_s8.h): parameter quantisation and the numpy integer reference the C++
-kernel equals to the bit. Pure functions of arrays; the export stage wires them in.
+"""int8 GRU / tanh RNN / LSTM (op_recurrent_s8.h): parameter quantisation and the numpy integer reference
+the C++ kernel equals to the bit. Pure functions of arrays; the export stage wires them in. The LSTM's
+arithmetic is TFLite Micro's (ops/_lstm_s8.py); this module drives its steps like the others'.
 
-Scheme (TFLite has no int8 GRU): weights int8 symmetric with one scale per gate block of each matrix,
+GRU / RNN scheme (TFLite has no int8 GRU): weights int8 symmetric with one scale per gate block of each matrix,
 int32 biases at the scale of their products (the input zero point folded in), the state int8 at 2^-7 (zero point 0), gate sums requantised
 to Q3.12 and sigmoid/tanh read from 257-entry Q0.15 tables with linear interpolation.
 """
@@ -11,13 +12,16 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..ir import DType, Node
+from ..errors import UnsupportedOpError
+from ..ir import DType, Node, TensorSpec
 from ..quant.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 from ..quant.params import QParams
+from . import _lstm_s8
 from ._recurrent_common import layer_weights, recurrent_macs
 from .registry import kernel
 
-GATES = {"gru": 3, "rnn_tanh": 1}
+GATES = {"gru": 3, "rnn_tanh": 1, "lstm": 4}
+QUANT = {"gru": 12, "rnn_tanh": 4, "lstm": _lstm_s8.QUANT}  # int32 per layer (Cell::kQuant)
 STATE_SCALE = 2.0 ** -7
 GATE_SCALE = 2.0 ** -12  # Q3.12
 
@@ -80,12 +84,32 @@ def _state(v: np.ndarray) -> np.ndarray:
     return np.clip((v + 128) >> 8, -128, 127).astype(np.int64)
 
 
+def _gru_rnn_step(cell: str, inp: np.ndarray, h: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                  b_ih: np.ndarray, b_hh: np.ndarray, q: np.ndarray, tabs: np.ndarray) -> np.ndarray:
+    hidden = h.shape[0]
+    sig, tanh = tabs[:257], tabs[257:]
+    q = q.astype(np.int64).reshape(-1, 4)
+    mx, sx = np.repeat(q[:, 0], hidden), np.repeat(q[:, 1], hidden)
+    mh, sh = np.repeat(q[:, 2], hidden), np.repeat(q[:, 3], hidden)
+    px = np.clip(multiply_by_quantized_multiplier(w_ih @ inp + b_ih, mx, sx), -32768, 32767)
+    ph = np.clip(multiply_by_quantized_multiplier(w_hh @ h + b_hh, mh, sh), -32768, 32767)
+    if cell == "gru":
+        r = _lut(sig, px[:hidden] + ph[:hidden])
+        z = _lut(sig, px[hidden: 2 * hidden] + ph[hidden: 2 * hidden])
+        n = _lut(tanh, px[2 * hidden:] + ((r * ph[2 * hidden:] + (1 << 14)) >> 15))
+        h15 = h * 256
+        return _state(n + ((z * (h15 - n) + (1 << 14)) >> 15))
+    return _state(_lut(tanh, px + ph))
+
+
 def recurrent_s8(cell: str, x: np.ndarray, params: Dict[str, np.ndarray], input_size: int, hidden: int,
                  num_layers: int) -> Tuple[np.ndarray, np.ndarray]:
-    """x int8 [T][input_size] -> (output [T][hidden], h_n [layers][hidden]) int8, as recurrent_s8."""
+    """x int8 [T][input_size] -> (output [T][hidden], h_n [layers][hidden]) int8, as recurrent_s8
+    (zero initial state: h codes 0, LSTM cell codes 0)."""
     gates = GATES[cell]
-    sig, tanh = params["tables"][:257], params["tables"][257:]
+    per_layer = QUANT[cell]
     h = np.zeros((num_layers, hidden), np.int64)
+    c = np.zeros((num_layers, hidden), np.int64)
     outs = []
     for x_t in np.asarray(x, np.int64).reshape(-1, input_size):
         w_off, b_off, inp = 0, 0, x_t
@@ -96,23 +120,15 @@ def recurrent_s8(cell: str, x: np.ndarray, params: Dict[str, np.ndarray], input_
             w_off += rows * n_in
             w_hh = params["weight"][w_off: w_off + rows * hidden].astype(np.int64).reshape(rows, hidden)
             w_off += rows * hidden
-            ax = w_ih @ inp + params["bias"][b_off: b_off + rows]
-            ah = w_hh @ h[layer] + params["bias"][b_off + rows: b_off + 2 * rows]
+            b_ih = params["bias"][b_off: b_off + rows].astype(np.int64)
+            b_hh = params["bias"][b_off + rows: b_off + 2 * rows].astype(np.int64)
             b_off += 2 * rows
-            q = params["quant"][layer * gates * 4: (layer + 1) * gates * 4].astype(np.int64)
-            q = q.reshape(gates, 4)
-            mx, sx = np.repeat(q[:, 0], hidden), np.repeat(q[:, 1], hidden)
-            mh, sh = np.repeat(q[:, 2], hidden), np.repeat(q[:, 3], hidden)
-            px = np.clip(multiply_by_quantized_multiplier(ax, mx, sx), -32768, 32767)
-            ph = np.clip(multiply_by_quantized_multiplier(ah, mh, sh), -32768, 32767)
-            if cell == "gru":
-                r = _lut(sig, px[:hidden] + ph[:hidden])
-                z = _lut(sig, px[hidden: 2 * hidden] + ph[hidden: 2 * hidden])
-                n = _lut(tanh, px[2 * hidden:] + ((r * ph[2 * hidden:] + (1 << 14)) >> 15))
-                h15 = h[layer] * 256
-                h[layer] = _state(n + ((z * (h15 - n) + (1 << 14)) >> 15))
+            q = params["quant"][layer * per_layer: (layer + 1) * per_layer]
+            if cell == "lstm":
+                h[layer], c[layer] = _lstm_s8.step(inp, h[layer], c[layer], w_ih, w_hh, b_ih, b_hh, q)
             else:
-                h[layer] = _state(_lut(tanh, px + ph))
+                h[layer] = _gru_rnn_step(cell, inp, h[layer], w_ih, w_hh, b_ih, b_hh, q,
+                                         params["tables"])
             inp = h[layer]
         outs.append(h[-1].copy())
     return np.asarray(outs, np.int8), h.astype(np.int8)
@@ -131,42 +147,70 @@ def input_scale(x: np.ndarray) -> Tuple[float, int]:
 
 
 
-
-CELL_TYPES_S8 = {"gru": "miniml::GruCellS8", "rnn_tanh": "miniml::RnnTanhCellS8"}
+CELL_TYPES_S8 = {"gru": "miniml::GruCellS8", "rnn_tanh": "miniml::RnnTanhCellS8",
+                 "lstm": "miniml::LstmCellS8"}
 MODULES_S8 = {"gru": "nn.GRU", "rnn_tanh": "nn.RNN", "rnn_relu": "nn.RNN(nonlinearity='relu')",
               "lstm": "nn.LSTM"}
 
 
+def quantize_node(n: Node, qx: QParams, q: Any) -> Dict[str, np.ndarray]:
+    """The int8 params of recurrent node n reading an input quantised by qx (q: the int8 graph under
+    construction, passes/quantize_int8.Int8Graph). The LSTM's cell
+    state scale comes from the calibrated range of the node's "work" tensor (run_recurrent records
+    the largest |c| there, as TFLite calibrates the cell state)."""
+    a = n.attrs
+    layers = layer_weights(a, q.g.param(n, "weight").data)
+    if a["cell"] != "lstm":
+        return quantize(a["cell"], layers, qx.scale, qx.zero_point)
+    lo, hi = q.ranges[n.outputs[a["roles"].index("work")]]
+    power = _lstm_s8.cell_power(max(abs(lo), abs(hi)))
+    try:
+        return _lstm_s8.quantize(layers, qx, QParams(STATE_SCALE, 0), power)
+    except ValueError as exc:
+        raise UnsupportedOpError(f"{q.where(n)}: {exc}; keep the model float") from None
+
+
 class RecurrentInt8:
-    """The int8 rule of the "gru" and "rnn" IR ops (registered by gru.py / rnn.py)."""
+    """The int8 rule of the "gru", "lstm" and "rnn" IR ops (registered by gru.py / lstm.py / rnn.py)."""
 
     @staticmethod
     def refuse(n: Node) -> Optional[str]:
         a = n.attrs
         if a["cell"] not in GATES:
-            return f"{MODULES_S8[a['cell']]} (int8 has GRU and tanh RNN)"
+            return f"{MODULES_S8[a['cell']]} (int8 has GRU, LSTM and tanh RNN)"
         if a["directions"] == 2:
             return "bidirectional (int8 runs one direction)"
-        if "h0" in n.params or "h0_input" in a:
+        if any(k in n.params or f"{k}_input" in a for k in ("h0", "c0")):
             return "an initial state other than zeros"
+        if "c_n" in a["roles"]:
+            return "reading the cell state c_n (int8 gives the output and h_n)"
         return None
 
     @staticmethod
     def lower(n: Node, ins, y: str, q: Any) -> list:
         a = n.attrs
-        qx = q.q[ins[0]]
-        layers = layer_weights(a, q.g.param(n, "weight").data)
-        qp = quantize(a["cell"], layers, qx.scale, qx.zero_point)
+        qp = quantize_node(n, q.q[ins[0]], q)
         state = QParams(STATE_SCALE, 0)
         outs = []
         for t in n.outputs:
             name = y if t == n.outputs[0] else t
             q.s8(name, t, state)
             outs.append(name)
+        roles = a["roles"]
+        if a["cell"] == "lstm":  # the int16 cell state lives in the arena during the call
+            cell = f"{n.name}_cell"
+            q.tensors[cell] = TensorSpec(cell, (1, state_numel(a)), DType.S16, 2.0 ** -15, 0)
+            outs.append(cell)
+            roles = roles + ("cell",)
         params = {role: q.param(n, role, qp[role], dtype)
                   for role, dtype in (("weight", DType.S8), ("bias", DType.S32),
                                       ("quant", DType.S32), ("tables", DType.S16))}
-        return [n.with_(op="recurrent_s8", inputs=(ins[0],), outputs=tuple(outs), params=params)]
+        return [n.with_(op="recurrent_s8", inputs=(ins[0],), outputs=tuple(outs), params=params,
+                        attrs={**a, "roles": roles})]
+
+
+def state_numel(a: Dict[str, Any]) -> int:
+    return int(a["num_layers"] * a["hidden_size"])
 
 
 def _role(node: Node, e: Any, role: str) -> str:
@@ -192,7 +236,7 @@ class RecurrentS8:
         return (
             f"miniml::recurrent_s8<{CELL_TYPES_S8[a['cell']]}, {e.mem(node)}>("
             f"{e.t(node.inputs[0])}, {_consts_s8(node, e)}, {_role(node, e, 'out')}, "
-            f"{_role(node, e, 'h_n')}, {_role(node, e, 'work')}, "
+            f"{_role(node, e, 'h_n')}, {_role(node, e, 'cell')}, {_role(node, e, 'work')}, "
             f"{_params_s8(node, e, a['seq_len'], a['last_only'])});"
         )
 
@@ -205,8 +249,10 @@ class RecurrentS8:
                                     a["num_layers"])
             outs.append(out[-1] if a["last_only"] else out)
             states.append(h_n)
+        n = len(outs)
         values = {"out": np.stack(outs), "h_n": np.stack(states),
-                  "work": np.zeros((len(outs), a["hidden_size"]), np.int8)}
+                  "work": np.zeros((n, a["hidden_size"]), np.int8),
+                  "cell": np.zeros((n, state_numel(a)), np.int16)}
         return tuple(values[r] for r in a["roles"])
 
     @staticmethod
@@ -216,15 +262,15 @@ class RecurrentS8:
 
 @kernel("recurrent_step_s8", header="op_recurrent_s8.h")
 class RecurrentStepS8:
-    """step() of an int8 recurrent layer (stream/step_graph.py): the state is the Model member
-    attrs["state_h"]."""
+    """step() of an int8 recurrent layer (stream/step_graph.py): the state is the Model members
+    attrs["state_h"] (and the LSTM's int16 attrs["state_c"])."""
 
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         a = node.attrs
         return (
             f"miniml::recurrent_stream_s8<{CELL_TYPES_S8[a['cell']]}, {e.mem(node)}>("
-            f"{e.t(node.inputs[0])}, {_consts_s8(node, e)}, {a['state_h']}, "
+            f"{e.t(node.inputs[0])}, {_consts_s8(node, e)}, {a['state_h']}, {a['state_c'] or 'nullptr'}, "
             f"{_role(node, e, 'out')}, {_role(node, e, 'h_n')}, {_role(node, e, 'work')}, "
             f"{_params_s8(node, e, 1, False)});"
         )

@@ -1,6 +1,6 @@
-"""int8 GRU / tanh RNN kernels (op_recurrent_s8.h) against their numpy integer reference at 0 LSB (host
+"""int8 GRU / tanh RNN / LSTM kernels (op_recurrent_s8.h) against their numpy integer reference at 0 LSB (host
 build, ASan/UBSan), over layers, bias, hidden and sequence length; and the dequantised state near torch's
-float GRU/RNN (the scheme is sane, not only self-consistent)."""
+float GRU/RNN/LSTM (the scheme is sane, not only self-consistent)."""
 import os
 import subprocess
 
@@ -11,7 +11,9 @@ from torch import nn
 
 from harness import BUILD, INCLUDE, compile_cpp
 
-from miniml.ops._recurrent_s8 import dequantize_state, input_scale, quantize, recurrent_s8
+from miniml.ops import _lstm_s8
+from miniml.ops._recurrent_s8 import STATE_SCALE, dequantize_state, input_scale, quantize, recurrent_s8
+from miniml.quant.params import QParams
 
 CASES = {  # id -> (cell, input size, hidden, layers, bias, steps)
     "gru_3x16": ("gru", 3, 16, 1, True, 24),
@@ -20,8 +22,13 @@ CASES = {  # id -> (cell, input size, hidden, layers, bias, steps)
     "gru_h32_T64": ("gru", 4, 32, 1, True, 64),
     "rnn_tanh_3x12": ("rnn_tanh", 3, 12, 1, True, 20),
     "rnn_tanh_2layers_no_bias": ("rnn_tanh", 6, 5, 2, False, 11),
+    "lstm_3x16": ("lstm", 3, 16, 1, True, 24),
+    "lstm_2layers_no_bias": ("lstm", 5, 8, 2, False, 17),
+    "lstm_h1": ("lstm", 2, 1, 1, True, 9),
+    "lstm_h32_T64": ("lstm", 4, 32, 1, True, 64),
 }
-CELLS = {"gru": ("GruCellS8", nn.GRU), "rnn_tanh": ("RnnTanhCellS8", nn.RNN)}
+CELLS = {"gru": ("GruCellS8", nn.GRU), "rnn_tanh": ("RnnTanhCellS8", nn.RNN),
+         "lstm": ("LstmCellS8", nn.LSTM)}
 
 
 def _arr(ctype, name, values):
@@ -39,7 +46,11 @@ def _case(i, cid):
     per = 4 if bias else 2
     scale, zp = input_scale(x.numpy())
     xq = np.clip(np.round(x.numpy()[0] / scale) + zp, -128, 127).astype(np.int8)
-    params = quantize(cell, [flat[k * per: (k + 1) * per] for k in range(layers)], scale, zp)
+    blocks = [flat[k * per: (k + 1) * per] for k in range(layers)]
+    if cell == "lstm":  # cell state at 2^-11 (|c| < 16), the hidden state as the GRU's
+        params = _lstm_s8.quantize(blocks, QParams(scale, zp), QParams(STATE_SCALE, 0), 11)
+    else:
+        params = quantize(cell, blocks, scale, zp)
     out, h_n = recurrent_s8(cell, xq, params, feat, hidden, layers)
     return cell, feat, hidden, layers, bias, steps, zp, xq, params, out, h_n, y_torch
 
@@ -61,9 +72,10 @@ def runs():
         body += [
             "  {",
             f"    static int8_t out[{steps * hidden}], h_n[{layers * hidden}], work[{hidden}];",
+            f"    static int16_t cell[{layers * hidden}];" if cell == "lstm" else "",
             f"    const miniml::RecurrentS8Params prm = {{{steps}, {feat}, {hidden}, {layers}, false}};",
             f"    miniml::recurrent_s8<miniml::{CELLS[cell][0]}, miniml::Rom>({p}x, {p}w, {p}b, {p}q, "
-            f"{p}t, out, h_n, work, prm);",
+            f"{p}t, out, h_n, {'cell' if cell == 'lstm' else 'nullptr'}, work, prm);",
             f"    for (int k = 0; k < {steps * hidden}; ++k) printf(\"%d \", out[k]);",
             f"    for (int k = 0; k < {layers * hidden}; ++k) printf(\"%d \", h_n[k]);",
             '    printf("\\n");',
