@@ -182,8 +182,6 @@ class RecurrentInt8:
             return "bidirectional (int8 runs one direction)"
         if any(k in n.params or f"{k}_input" in a for k in ("h0", "c0")):
             return "an initial state other than zeros"
-        if "c_n" in a["roles"]:
-            return "reading the cell state c_n (int8 gives the output and h_n)"
         return None
 
     @staticmethod
@@ -191,22 +189,26 @@ class RecurrentInt8:
         a = n.attrs
         qp = quantize_node(n, q.q[ins[0]], q)
         state = QParams(STATE_SCALE, 0)
-        outs = []
-        for t in n.outputs:
-            name = y if t == n.outputs[0] else t
-            q.s8(name, t, state)
-            outs.append(name)
-        roles = a["roles"]
+        roles, outs = [], []
+        for role, t in zip(a["roles"], n.outputs):
+            if role == "c_n":  # the LSTM's int16 cell state: the kernel's, never an int8 output
+                if q.g.consumers(t) or t in q.g.outputs:
+                    raise UnsupportedOpError(
+                        f"{q.where(n)}: int8 nn.LSTM gives its output and h_n, not the cell state "
+                        "c_n (an int16 tensor); read h_n or the output, or export in float")
+                continue
+            roles.append(role)
+            outs.append(q.s8(y if t == n.outputs[0] else t, t, state))
         if a["cell"] == "lstm":  # the int16 cell state lives in the arena during the call
             cell = f"{n.name}_cell"
             q.tensors[cell] = TensorSpec(cell, (1, state_numel(a)), DType.S16, 2.0 ** -15, 0)
+            roles.append("cell")
             outs.append(cell)
-            roles = roles + ("cell",)
         params = {role: q.param(n, role, qp[role], dtype)
                   for role, dtype in (("weight", DType.S8), ("bias", DType.S32),
                                       ("quant", DType.S32), ("tables", DType.S16))}
         return [n.with_(op="recurrent_s8", inputs=(ins[0],), outputs=tuple(outs), params=params,
-                        attrs={**a, "roles": roles})]
+                        attrs={**a, "roles": tuple(roles)})]
 
 
 def state_numel(a: Dict[str, Any]) -> int:
