@@ -21,8 +21,8 @@
 namespace miniml {
 
 struct RecurrentS8Params {
-  index_t seq_len, input_size, hidden_size, num_layers;
-  bool last_only;
+  index_t seq_len, input_size, hidden_size, num_layers, directions;
+  bool last_only;  // output holds only the last time step ([directions*hidden]), not the sequence
 };
 
 namespace detail {
@@ -142,6 +142,25 @@ struct RnnTanhCellS8 {
   }
 };
 
+// relu RNN: the input and recurrent sums are requantised straight to the state's calibrated scale (zero
+// point 0), so relu is the clamp at 0.
+struct RnnReluCellS8 {
+  static const index_t kGates = 1;
+  static const index_t kQuant = 4;
+  template <class Mem>
+  static void step(const int8_t* x, const int8_t* h, int16_t* c, int8_t* h_new, const int8_t* w_ih,
+                   const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
+                   const int16_t* tables, index_t in, index_t hidden) {
+    (void)c;
+    (void)tables;
+    for (index_t j = 0; j < hidden; ++j) {
+      const detail::GateParts a = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
+      const int32_t v = a.x + a.h;
+      h_new[j] = static_cast<int8_t>(v < 0 ? 0 : (v > kInt8Max ? kInt8Max : v));
+    }
+  }
+};
+
 // TFLM's LSTM step per unit j (torch's gate order i, f, g, o; TFLM computes f, i, g, o, which only
 // reorders independent per-unit work). q: [gate][4] (input, recurrent multiplier and shift to Q3.12), then
 // f*c, i*g, o*tanh(c) requantisation (multiplier, shift), the hidden zero point, and the multiplier and
@@ -211,25 +230,79 @@ inline void recurrent_stream_s8(const int8_t* x_t, const int8_t* weight, const i
   if (h_n) memcpy(h_n, h, static_cast<uint32_t>(p.num_layers) * p.hidden_size);
 }
 
-// Whole sequence: input [seq_len][input_size] int8; output [seq_len][hidden] (last_only: [hidden]) or
-// nullptr; h_n [layers][hidden] (the state, zeroed first: a zero initial state, zero point 0); c: the LSTM's
-// cell state [layers][hidden] int16 (zeroed first), else nullptr; work [hidden].
+namespace detail {
+
+// One direction of one layer over the whole sequence (backward when `reverse`): h, c this direction's state
+// (zeroed by the caller); out_seq [seq_len][2*hidden] written at column offset `col`, or nullptr; at_last
+// [hidden] receives h at t = seq_len - 1 (the backward pass's first step), or nullptr.
+template <class Cell, class Mem>
+inline void recurrent_direction_s8(const int8_t* in_seq, index_t in, const int8_t* w, const int32_t* b,
+                                   const int32_t* q, const int16_t* tables, int8_t* h, int16_t* c, int8_t* work,
+                                   int8_t* out_seq, index_t col, int8_t* at_last, bool reverse,
+                                   const RecurrentS8Params& p) {
+  const uint32_t rows = static_cast<uint32_t>(Cell::kGates) * p.hidden_size;
+  const index_t width = static_cast<index_t>(2 * p.hidden_size);
+  for (index_t k = 0; k < p.seq_len; ++k) {
+    const index_t t = reverse ? static_cast<index_t>(p.seq_len - 1 - k) : k;
+    Cell::template step<Mem>(in_seq + static_cast<uint32_t>(t) * in, h, c, work, w, w + rows * in, b, b + rows, q,
+                             tables, in, p.hidden_size);
+    memcpy(h, work, p.hidden_size);
+    if (out_seq) memcpy(out_seq + static_cast<uint32_t>(t) * width + col, h, p.hidden_size);
+    if (at_last && t + 1 == p.seq_len) memcpy(at_last, h, p.hidden_size);
+  }
+}
+
+}  // namespace detail
+
+// Whole sequence: input [seq_len][input_size] int8; output [seq_len][directions*hidden] (last_only:
+// [directions*hidden]) or nullptr; h_n [layers*directions][hidden] (the state, zeroed first: a zero initial
+// state, zero point 0); c: the LSTM's cell state [layers*directions][hidden] int16 (zeroed first), else
+// nullptr; work [hidden], plus for two directions and more than one layer [min(layers-1, 2)][seq_len]
+// [2*hidden] for the sequences between layers. Two directions run layer by layer (the backward pass needs
+// the whole sequence of the layer below); weights, biases and quant are per layer, then per direction.
 template <class Cell, class Mem>
 inline void recurrent_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* quant,
                          const int16_t* tables, int8_t* output, int8_t* h_n, int16_t* c, int8_t* work,
                          const RecurrentS8Params& p) {
-  const uint32_t state = static_cast<uint32_t>(p.num_layers) * p.hidden_size;
+  const uint32_t state = static_cast<uint32_t>(p.num_layers) * p.directions * p.hidden_size;
   memset(h_n, 0, state);
   if (c) memset(c, 0, state * sizeof(int16_t));
-  const int8_t* top = h_n + static_cast<uint32_t>(p.num_layers - 1) * p.hidden_size;
-  for (index_t t = 0; t < p.seq_len; ++t) {
-    recurrent_step_s8<Cell, Mem>(input + static_cast<uint32_t>(t) * p.input_size, weight, bias, quant, tables,
-                                 h_n, c, work, p);
-    if (output && !p.last_only) {
-      memcpy(output + static_cast<uint32_t>(t) * p.hidden_size, top, p.hidden_size);
-    } else if (output && t + 1 == p.seq_len) {
-      memcpy(output, top, p.hidden_size);
+  const index_t hidden = p.hidden_size;
+  if (p.directions == 1) {
+    const int8_t* top = h_n + static_cast<uint32_t>(p.num_layers - 1) * hidden;
+    for (index_t t = 0; t < p.seq_len; ++t) {
+      recurrent_step_s8<Cell, Mem>(input + static_cast<uint32_t>(t) * p.input_size, weight, bias, quant, tables,
+                                   h_n, c, work, p);
+      if (output && !p.last_only) {
+        memcpy(output + static_cast<uint32_t>(t) * hidden, top, hidden);
+      } else if (output && t + 1 == p.seq_len) {
+        memcpy(output, top, hidden);
+      }
     }
+    return;
+  }
+  const index_t width = static_cast<index_t>(2 * hidden);
+  const uint32_t seq = static_cast<uint32_t>(p.seq_len) * width;
+  int8_t* bufs[2] = {work + hidden, work + hidden + seq};
+  const uint32_t rows = static_cast<uint32_t>(Cell::kGates) * hidden;
+  const int8_t* w = weight;
+  const int32_t* b = bias;
+  const int32_t* q = quant;
+  const int8_t* in_seq = input;
+  for (index_t l = 0; l < p.num_layers; ++l) {
+    const index_t in = l == 0 ? p.input_size : width;
+    const bool top = l + 1 == p.num_layers;
+    int8_t* out_seq = top ? (p.last_only ? nullptr : output) : bufs[l % 2];
+    for (index_t d = 0; d < 2; ++d) {
+      const uint32_t off = (static_cast<uint32_t>(l) * 2 + d) * hidden;
+      int8_t* at_last = top && p.last_only && output ? output + d * hidden : nullptr;
+      detail::recurrent_direction_s8<Cell, Mem>(in_seq, in, w, b, q, tables, h_n + off, c ? c + off : nullptr, work,
+                                                out_seq, static_cast<index_t>(d * hidden), at_last, d == 1, p);
+      w += rows * (in + hidden);
+      b += 2 * rows;
+      q += Cell::kQuant;
+    }
+    in_seq = out_seq;
   }
 }
 

@@ -54,7 +54,8 @@ def cell_power(cell_absmax: float) -> int:
     return int(np.clip(np.floor(np.log2(32767.0 / cell_absmax)), 0, 15))
 
 
-def _symmetric(w: np.ndarray) -> Tuple[np.ndarray, float]:
+def symmetric_weights(w: np.ndarray) -> Tuple[np.ndarray, float]:
+    """int8 symmetric weights and their float32 scale (max |w| -> 127)."""
     m = float(np.max(np.abs(w)))
     scale = f32(m / 127.0) if m > 0 else 1.0
     return np.clip(np.round(w / scale), -127, 127).astype(np.int8), scale
@@ -72,9 +73,9 @@ def tanh_input(power: int) -> Tuple[int, int]:
     return (3 << left, 0) if left >= 0 else (3, -left)
 
 
-def quantize(layers: Sequence[Sequence[np.ndarray]], qx: QParams, qh: QParams, power: int
-             ) -> Dict[str, object]:
-    """layers: per layer torch's [w_ih, w_hh(, b_ih, b_hh)] (gates i, f, g, o) -> the flat int8
+def quantize(layers: Sequence[Sequence[np.ndarray]], qx: QParams, qh: QParams, power: int,
+             directions: int = 1) -> Dict[str, object]:
+    """layers: per layer (and direction) torch's [w_ih, w_hh(, b_ih, b_hh)] (gates i, f, g, o) -> the flat int8
     weight, int32 bias (per layer b_x [4H] then b_h [4H]) and int32 quant [layers][QUANT] of
     LstmCellS8, the tables, and the float32 weight scales [layers][2][4] (the TFLM model's)."""
     weights: List[np.ndarray] = []
@@ -85,14 +86,14 @@ def quantize(layers: Sequence[Sequence[np.ndarray]], qx: QParams, qh: QParams, p
     for index, layer in enumerate(layers):
         w_ih, w_hh = np.asarray(layer[0], np.float64), np.asarray(layer[1], np.float64)
         hidden = w_hh.shape[1]
-        q_in = qx if index == 0 else qh
+        q_in = qx if index < directions else qh
         wq = [np.zeros(w_ih.shape, np.int8), np.zeros(w_hh.shape, np.int8)]
         b_x = np.zeros(GATES * hidden, np.int64)
         layer_scales = [[0.0] * GATES, [0.0] * GATES]
         for g in range(GATES):
             rows = slice(g * hidden, (g + 1) * hidden)
             for k, (w, s_in) in enumerate(((w_ih, q_in.scale), (w_hh, qh.scale))):
-                wq[k][rows], layer_scales[k][g] = _symmetric(w[rows])
+                wq[k][rows], layer_scales[k][g] = symmetric_weights(w[rows])
                 quant += list(_fc_multiplier(s_in, layer_scales[k][g]))
             if len(layer) == 4:
                 b = np.asarray(layer[2], np.float64)[rows] + np.asarray(layer[3], np.float64)[rows]

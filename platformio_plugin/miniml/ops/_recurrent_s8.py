@@ -15,13 +15,14 @@ import numpy as np
 from ..errors import UnsupportedOpError
 from ..ir import DType, Node, TensorSpec
 from ..quant.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
-from ..quant.params import QParams
+from ..quant.params import QParams, f32
 from . import _lstm_s8
-from ._recurrent_common import layer_weights, recurrent_macs
+from ._lstm_s8 import symmetric_weights
+from ._recurrent_common import layer_weights, recurrent_macs, work_floats
 from .registry import kernel
 
-GATES = {"gru": 3, "rnn_tanh": 1, "lstm": 4}
-QUANT = {"gru": 12, "rnn_tanh": 4, "lstm": _lstm_s8.QUANT}  # int32 per layer (Cell::kQuant)
+GATES = {"gru": 3, "rnn_tanh": 1, "rnn_relu": 1, "lstm": 4}
+QUANT = {"gru": 12, "rnn_tanh": 4, "rnn_relu": 4, "lstm": _lstm_s8.QUANT}  # int32 per layer (Cell::kQuant)
 STATE_SCALE = 2.0 ** -7
 GATE_SCALE = 2.0 ** -12  # Q3.12
 
@@ -35,36 +36,34 @@ def tables() -> np.ndarray:
     return np.concatenate(out).astype(np.int16)
 
 
-def _symmetric(w: np.ndarray) -> Tuple[np.ndarray, float]:
-    m = float(np.max(np.abs(w)))
-    scale = m / 127.0 if m > 0 else 1.0
-    return np.clip(np.round(w / scale), -127, 127).astype(np.int8), scale
-
-
-def quantize(cell: str, layers: Sequence[Sequence[np.ndarray]], x_scale: float,
-             x_zero_point: int) -> Dict[str, np.ndarray]:
-    """layers: per layer torch's [w_ih, w_hh(, b_ih, b_hh)] float -> the kernel's flat int8 weight,
-    int32 bias (zeros without bias; the input zero point folded into layer 0's b_ih, so the kernel
-    sums plain int8 dot products) and int32 quant [layers][gates][4]."""
+def quantize(cell: str, layers: Sequence[Sequence[np.ndarray]], x_scale: float, x_zero_point: int,
+             state: QParams = QParams(STATE_SCALE, 0), directions: int = 1
+             ) -> Dict[str, np.ndarray]:
+    """layers: per layer and direction torch's [w_ih, w_hh(, b_ih, b_hh)] float -> the kernel's flat
+    int8 weight, int32 bias (zeros without bias; the input zero point folded into the first layer's
+    b_ih, so the kernel sums plain int8 dot products) and int32 quant [layers][gates][4]. The state
+    (zero point 0) is at 2^-7, or for the relu RNN at its calibrated `state` scale, which is then also
+    the scale the sums are requantised to (no table: relu is a clamp)."""
     gates = GATES[cell]
+    target = state.scale if cell == "rnn_relu" else GATE_SCALE
     weights: List[np.ndarray] = []
     biases: List[np.ndarray] = []
     quant: List[int] = []
     for index, layer in enumerate(layers):
         w_ih, w_hh = layer[0], layer[1]
         hidden = w_hh.shape[1]
-        in_scale = x_scale if index == 0 else STATE_SCALE
+        in_scale = x_scale if index < directions else state.scale
         wq = [np.zeros_like(w_ih, np.int8), np.zeros_like(w_hh, np.int8)]
         bq = [np.zeros(gates * hidden, np.int64), np.zeros(gates * hidden, np.int64)]
         for g in range(gates):
             rows = slice(g * hidden, (g + 1) * hidden)
-            for k, (w, s_in) in enumerate(((w_ih, in_scale), (w_hh, STATE_SCALE))):
-                q, s_w = _symmetric(w[rows])
+            for k, (w, s_in) in enumerate(((w_ih, in_scale), (w_hh, state.scale))):
+                q, s_w = symmetric_weights(w[rows])
                 wq[k][rows] = q
                 if len(layer) == 4:
                     bq[k][rows] = np.round(layer[2 + k][rows] / (s_w * s_in))
-                quant += list(quantize_multiplier(s_w * s_in / GATE_SCALE))
-        if index == 0:
+                quant += list(quantize_multiplier(s_w * s_in / target))
+        if index < directions:
             bq[0] = bq[0] - x_zero_point * wq[0].astype(np.int64).sum(1)
         weights += [wq[0].reshape(-1), wq[1].reshape(-1)]
         biases += [bq[0], bq[1]]
@@ -99,43 +98,45 @@ def _gru_rnn_step(cell: str, inp: np.ndarray, h: np.ndarray, w_ih: np.ndarray, w
         n = _lut(tanh, px[2 * hidden:] + ((r * ph[2 * hidden:] + (1 << 14)) >> 15))
         h15 = h * 256
         return _state(n + ((z * (h15 - n) + (1 << 14)) >> 15))
+    if cell == "rnn_relu":  # both parts already at the state's scale: relu is the clamp at 0
+        return np.clip(px + ph, 0, 127)
     return _state(_lut(tanh, px + ph))
 
 
 def recurrent_s8(cell: str, x: np.ndarray, params: Dict[str, np.ndarray], input_size: int, hidden: int,
-                 num_layers: int) -> Tuple[np.ndarray, np.ndarray]:
-    """x int8 [T][input_size] -> (output [T][hidden], h_n [layers][hidden]) int8, as recurrent_s8
-    (zero initial state: h codes 0, LSTM cell codes 0)."""
-    gates = GATES[cell]
-    per_layer = QUANT[cell]
-    h = np.zeros((num_layers, hidden), np.int64)
-    c = np.zeros((num_layers, hidden), np.int64)
-    outs = []
-    for x_t in np.asarray(x, np.int64).reshape(-1, input_size):
-        w_off, b_off, inp = 0, 0, x_t
-        for layer in range(num_layers):
-            n_in = input_size if layer == 0 else hidden
-            rows = gates * hidden
+                 num_layers: int, directions: int = 1) -> Tuple[np.ndarray, np.ndarray]:
+    """x int8 [T][input_size] -> (output [T][directions*hidden], h_n [layers*directions][hidden])
+    int8, as recurrent_s8 (zero initial state: h codes 0, LSTM cell codes 0). Layer by layer: a
+    unidirectional stack gives the same numbers step by step."""
+    per, rows = QUANT[cell], GATES[cell] * hidden
+    seq = np.asarray(x, np.int64).reshape(-1, input_size)
+    steps = len(seq)
+    h_n = np.zeros((num_layers * directions, hidden), np.int64)
+    w_off = 0
+    for layer in range(num_layers):
+        n_in = input_size if layer == 0 else directions * hidden
+        outs = []
+        for d in range(directions):
+            k = layer * directions + d
             w_ih = params["weight"][w_off: w_off + rows * n_in].astype(np.int64).reshape(rows, n_in)
             w_off += rows * n_in
             w_hh = params["weight"][w_off: w_off + rows * hidden].astype(np.int64).reshape(rows, hidden)
             w_off += rows * hidden
-            b_ih = params["bias"][b_off: b_off + rows].astype(np.int64)
-            b_hh = params["bias"][b_off + rows: b_off + 2 * rows].astype(np.int64)
-            b_off += 2 * rows
-            q = params["quant"][layer * per_layer: (layer + 1) * per_layer]
-            if cell == "lstm":
-                h[layer], c[layer] = _lstm_s8.step(inp, h[layer], c[layer], w_ih, w_hh, b_ih, b_hh, q)
-            else:
-                h[layer] = _gru_rnn_step(cell, inp, h[layer], w_ih, w_hh, b_ih, b_hh, q,
-                                         params["tables"])
-            inp = h[layer]
-        outs.append(h[-1].copy())
-    return np.asarray(outs, np.int8), h.astype(np.int8)
-
-
-def dequantize_state(q: np.ndarray) -> np.ndarray:
-    return q.astype(np.float32) * np.float32(STATE_SCALE)
+            b_ih = params["bias"][2 * rows * k: 2 * rows * k + rows].astype(np.int64)
+            b_hh = params["bias"][2 * rows * k + rows: 2 * rows * (k + 1)].astype(np.int64)
+            q = params["quant"][k * per: (k + 1) * per]
+            h, c = np.zeros(hidden, np.int64), np.zeros(hidden, np.int64)
+            ys = [h] * steps
+            for t in range(steps) if d == 0 else range(steps - 1, -1, -1):
+                if cell == "lstm":
+                    h, c = _lstm_s8.step(seq[t], h, c, w_ih, w_hh, b_ih, b_hh, q)
+                else:
+                    h = _gru_rnn_step(cell, seq[t], h, w_ih, w_hh, b_ih, b_hh, q, params["tables"])
+                ys[t] = h
+            h_n[k] = h
+            outs.append(np.stack(ys))
+        seq = np.concatenate(outs, 1)
+    return seq.astype(np.int8), h_n.astype(np.int8)
 
 
 def input_scale(x: np.ndarray) -> Tuple[float, int]:
@@ -146,26 +147,28 @@ def input_scale(x: np.ndarray) -> Tuple[float, int]:
     return scale, max(-128, min(127, zp))
 
 
-
 CELL_TYPES_S8 = {"gru": "miniml::GruCellS8", "rnn_tanh": "miniml::RnnTanhCellS8",
-                 "lstm": "miniml::LstmCellS8"}
-MODULES_S8 = {"gru": "nn.GRU", "rnn_tanh": "nn.RNN", "rnn_relu": "nn.RNN(nonlinearity='relu')",
-              "lstm": "nn.LSTM"}
+                 "rnn_relu": "miniml::RnnReluCellS8", "lstm": "miniml::LstmCellS8"}
 
 
-def quantize_node(n: Node, qx: QParams, q: Any) -> Dict[str, np.ndarray]:
-    """The int8 params of recurrent node n reading an input quantised by qx (q: the int8 graph under
-    construction, passes/quantize_int8.Int8Graph). The LSTM's cell
-    state scale comes from the calibrated range of the node's "work" tensor (run_recurrent records
-    the largest |c| there, as TFLite calibrates the cell state)."""
+def quantize_node(n: Node, qx: QParams, q: Any) -> Tuple[Dict[str, np.ndarray], QParams]:
+    """The int8 params of recurrent node n reading an input quantised by qx, and its state's QParams
+    (q: the int8 graph under construction, passes/quantize_int8.Int8Graph). The LSTM's cell state
+    scale and the relu RNN's hidden state scale come from the calibrated range of the node's "work"
+    tensor (run_recurrent records the largest |c| or |h| there, as TFLite calibrates the cell state)."""
     a = n.attrs
     layers = layer_weights(a, q.g.param(n, "weight").data)
-    if a["cell"] != "lstm":
-        return quantize(a["cell"], layers, qx.scale, qx.zero_point)
     lo, hi = q.ranges[n.outputs[a["roles"].index("work")]]
-    power = _lstm_s8.cell_power(max(abs(lo), abs(hi)))
+    largest = max(abs(lo), abs(hi))
+    if a["cell"] == "rnn_relu":
+        state = QParams(f32(largest / 127.0) if largest > 0 else STATE_SCALE, 0)
+    else:
+        state = QParams(STATE_SCALE, 0)
+    if a["cell"] != "lstm":
+        return quantize(a["cell"], layers, qx.scale, qx.zero_point, state, a["directions"]), state
     try:
-        return _lstm_s8.quantize(layers, qx, QParams(STATE_SCALE, 0), power)
+        return _lstm_s8.quantize(layers, qx, state, _lstm_s8.cell_power(largest),
+                                 a["directions"]), state
     except ValueError as exc:
         raise UnsupportedOpError(f"{q.where(n)}: {exc}; keep the model float") from None
 
@@ -175,20 +178,14 @@ class RecurrentInt8:
 
     @staticmethod
     def refuse(n: Node) -> Optional[str]:
-        a = n.attrs
-        if a["cell"] not in GATES:
-            return f"{MODULES_S8[a['cell']]} (int8 has GRU, LSTM and tanh RNN)"
-        if a["directions"] == 2:
-            return "bidirectional (int8 runs one direction)"
-        if any(k in n.params or f"{k}_input" in a for k in ("h0", "c0")):
+        if any(k in n.params or f"{k}_input" in n.attrs for k in ("h0", "c0")):
             return "an initial state other than zeros"
         return None
 
     @staticmethod
     def lower(n: Node, ins, y: str, q: Any) -> list:
         a = n.attrs
-        qp = quantize_node(n, q.q[ins[0]], q)
-        state = QParams(STATE_SCALE, 0)
+        qp, state = quantize_node(n, q.q[ins[0]], q)
         roles, outs = [], []
         for role, t in zip(a["roles"], n.outputs):
             if role == "c_n":  # the LSTM's int16 cell state: the kernel's, never an int8 output
@@ -212,7 +209,7 @@ class RecurrentInt8:
 
 
 def state_numel(a: Dict[str, Any]) -> int:
-    return int(a["num_layers"] * a["hidden_size"])
+    return int(a["num_layers"] * a["directions"] * a["hidden_size"])
 
 
 def _role(node: Node, e: Any, role: str) -> str:
@@ -222,7 +219,8 @@ def _role(node: Node, e: Any, role: str) -> str:
 
 def _params_s8(node: Node, e: Any, seq_len: int, last_only: bool) -> str:
     a = node.attrs
-    vals = ", ".join(e.i(v) for v in (seq_len, a["input_size"], a["hidden_size"], a["num_layers"]))
+    vals = ", ".join(e.i(v) for v in (seq_len, a["input_size"], a["hidden_size"], a["num_layers"],
+                                      a["directions"]))
     return f"miniml::RecurrentS8Params{{{vals}, {'true' if last_only else 'false'}}}"
 
 
@@ -248,12 +246,12 @@ class RecurrentS8:
         outs, states = [], []
         for x in ins[0]:
             out, h_n = recurrent_s8(a["cell"], x, p, a["input_size"], a["hidden_size"],
-                                    a["num_layers"])
+                                    a["num_layers"], a["directions"])
             outs.append(out[-1] if a["last_only"] else out)
             states.append(h_n)
         n = len(outs)
         values = {"out": np.stack(outs), "h_n": np.stack(states),
-                  "work": np.zeros((n, a["hidden_size"]), np.int8),
+                  "work": np.zeros((n, work_floats(a)), np.int8),
                   "cell": np.zeros((n, state_numel(a)), np.int16)}
         return tuple(values[r] for r in a["roles"])
 
