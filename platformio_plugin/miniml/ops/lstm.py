@@ -1,5 +1,6 @@
-"""LSTM (nn.LSTM any layers/directions, nn.LSTMCell in a loop): float32, state = hidden + cell state;
-int8 as TFLite Micro's UNIDIRECTIONAL_SEQUENCE_LSTM (ops/_lstm_s8.py)."""
+"""LSTM (nn.LSTM any layers/directions, nn.LSTMCell in a loop): float32, and int8 as TFLite Micro's LSTM.
+
+State = hidden + cell state; int8 arithmetic in ops/_lstm_s8.py."""
 from __future__ import annotations
 
 from ._recurrent_common import lower_cell, lower_module, register_kernel
