@@ -80,6 +80,8 @@ def test_parity_recurrent_int8_export(built, cid):
     edge = g.meta["int8_edges"]["output"]
     np.testing.assert_array_equal(r["yq"], np.stack([run_int8(g, x)[edge] for x in r["xs"]]))
     assert r["sizeof"] == r["report"].ram_bytes
+    # was: "activation 'gru_work' is constant", a warning about scratch no int8 tensor holds
+    assert not r["report"].warnings, r["report"].warnings
     with torch.no_grad():
         yf = r["model"](torch.from_numpy(r["xs"])).numpy().reshape(len(r["xs"]), -1)
     assert np.max(np.abs(r["y"] - yf)) <= 0.1 * max(1.0, float(np.max(np.abs(yf))))
