@@ -254,19 +254,28 @@ inline void recurrent_direction_s8(const int8_t* in_seq, index_t in, const int8_
 
 }  // namespace detail
 
+// The initial state: h from h0 [layers*directions][hidden] int8 (state codes), c from c0 (int16 cell codes),
+// each through Mem, or zeros when nullptr (c: the LSTM's, else nullptr).
+template <class Mem>
+inline void recurrent_init_s8(const int8_t* h0, const int16_t* c0, int8_t* h, int16_t* c, uint32_t n) {
+  for (uint32_t i = 0; i < n; ++i) {
+    h[i] = h0 ? Mem::read(h0 + i) : static_cast<int8_t>(0);
+    if (c) c[i] = c0 ? Mem::read(c0 + i) : static_cast<int16_t>(0);
+  }
+}
+
 // Whole sequence: input [seq_len][input_size] int8; output [seq_len][directions*hidden] (last_only:
-// [directions*hidden]) or nullptr; h_n [layers*directions][hidden] (the state, zeroed first: a zero initial
-// state, zero point 0); c: the LSTM's cell state [layers*directions][hidden] int16 (zeroed first), else
-// nullptr; work [hidden], plus for two directions and more than one layer [min(layers-1, 2)][seq_len]
-// [2*hidden] for the sequences between layers. Two directions run layer by layer (the backward pass needs
-// the whole sequence of the layer below); weights, biases and quant are per layer, then per direction.
+// [directions*hidden]) or nullptr; h0, c0: the initial state (see recurrent_init_s8) or nullptr (zeros);
+// h_n [layers*directions][hidden] (the state, left holding torch's h_n); c: the LSTM's cell state
+// [layers*directions][hidden] int16, else nullptr; work [hidden], plus for two directions and more than one
+// layer [min(layers-1, 2)][seq_len][2*hidden] for the sequences between layers. Two directions run layer by
+// layer (the backward pass needs the whole sequence of the layer below); weights, biases and quant are per
+// layer, then per direction.
 template <class Cell, class Mem>
 inline void recurrent_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* quant,
-                         const int16_t* tables, int8_t* output, int8_t* h_n, int16_t* c, int8_t* work,
-                         const RecurrentS8Params& p) {
-  const uint32_t state = static_cast<uint32_t>(p.num_layers) * p.directions * p.hidden_size;
-  memset(h_n, 0, state);
-  if (c) memset(c, 0, state * sizeof(int16_t));
+                         const int16_t* tables, const int8_t* h0, const int16_t* c0, int8_t* output, int8_t* h_n,
+                         int16_t* c, int8_t* work, const RecurrentS8Params& p) {
+  recurrent_init_s8<Mem>(h0, c0, h_n, c, static_cast<uint32_t>(p.num_layers) * p.directions * p.hidden_size);
   const index_t hidden = p.hidden_size;
   if (p.directions == 1) {
     const int8_t* top = h_n + static_cast<uint32_t>(p.num_layers - 1) * hidden;

@@ -106,7 +106,7 @@ def _gru_rnn_step(cell: str, inp: np.ndarray, h: np.ndarray, w_ih: np.ndarray, w
 def recurrent_s8(cell: str, x: np.ndarray, params: Dict[str, np.ndarray], input_size: int, hidden: int,
                  num_layers: int, directions: int = 1) -> Tuple[np.ndarray, np.ndarray]:
     """x int8 [T][input_size] -> (output [T][directions*hidden], h_n [layers*directions][hidden])
-    int8, as recurrent_s8 (zero initial state: h codes 0, LSTM cell codes 0). Layer by layer: a
+    int8, as recurrent_s8; the initial state params["h0"] / ["c0"] (codes) or zeros. Layer by layer: a
     unidirectional stack gives the same numbers step by step."""
     per, rows = QUANT[cell], GATES[cell] * hidden
     seq = np.asarray(x, np.int64).reshape(-1, input_size)
@@ -125,7 +125,8 @@ def recurrent_s8(cell: str, x: np.ndarray, params: Dict[str, np.ndarray], input_
             b_ih = params["bias"][2 * rows * k: 2 * rows * k + rows].astype(np.int64)
             b_hh = params["bias"][2 * rows * k + rows: 2 * rows * (k + 1)].astype(np.int64)
             q = params["quant"][k * per: (k + 1) * per]
-            h, c = np.zeros(hidden, np.int64), np.zeros(hidden, np.int64)
+            h, c = (np.asarray(params[r], np.int64).reshape(-1, hidden)[k] if r in params
+                    else np.zeros(hidden, np.int64) for r in ("h0", "c0"))
             ys = [h] * steps
             for t in range(steps) if d == 0 else range(steps - 1, -1, -1):
                 if cell == "lstm":
@@ -151,6 +152,10 @@ CELL_TYPES_S8 = {"gru": "miniml::GruCellS8", "rnn_tanh": "miniml::RnnTanhCellS8"
                  "rnn_relu": "miniml::RnnReluCellS8", "lstm": "miniml::LstmCellS8"}
 
 
+def _absmax(arrays: Dict[str, np.ndarray], key: str) -> float:
+    return float(np.max(np.abs(arrays[key]))) if key in arrays else 0.0
+
+
 def quantize_node(n: Node, qx: QParams, q: Any) -> Tuple[Dict[str, np.ndarray], QParams]:
     """The int8 params of recurrent node n reading an input quantised by qx, and its state's QParams
     (q: the int8 graph under construction, passes/quantize_int8.Int8Graph). The LSTM's cell state
@@ -159,18 +164,30 @@ def quantize_node(n: Node, qx: QParams, q: Any) -> Tuple[Dict[str, np.ndarray], 
     a = n.attrs
     layers = layer_weights(a, q.g.param(n, "weight").data)
     lo, hi = q.ranges[n.outputs[a["roles"].index("work")]]
+    init = {r: q.g.param(n, r).data.astype(np.float64) for r in ("h0", "c0") if r in n.params}
     largest = max(abs(lo), abs(hi))
     if a["cell"] == "rnn_relu":
+        largest = max(largest, _absmax(init, "h0"))
         state = QParams(f32(largest / 127.0) if largest > 0 else STATE_SCALE, 0)
     else:
         state = QParams(STATE_SCALE, 0)
     if a["cell"] != "lstm":
-        return quantize(a["cell"], layers, qx.scale, qx.zero_point, state, a["directions"]), state
-    try:
-        return _lstm_s8.quantize(layers, qx, state, _lstm_s8.cell_power(largest),
-                                 a["directions"]), state
-    except ValueError as exc:
-        raise UnsupportedOpError(f"{q.where(n)}: {exc}; keep the model float") from None
+        params = quantize(a["cell"], layers, qx.scale, qx.zero_point, state, a["directions"])
+        c_scale = 1.0
+    else:
+        largest = max(largest, _absmax(init, "c0"))
+        power = _lstm_s8.cell_power(largest)
+        try:
+            params = _lstm_s8.quantize(layers, qx, state, power, a["directions"])
+        except ValueError as exc:
+            raise UnsupportedOpError(f"{q.where(n)}: {exc}; keep the model float") from None
+        c_scale = 2.0 ** -power
+    # a constant initial state in the state's codes
+    if "h0" in init:
+        params["h0"] = np.clip(np.round(init["h0"] / state.scale), -128, 127).astype(np.int8)
+    if "c0" in init:
+        params["c0"] = np.clip(np.round(init["c0"] / c_scale), -32768, 32767).astype(np.int16)
+    return params, state
 
 
 class RecurrentInt8:
@@ -178,8 +195,8 @@ class RecurrentInt8:
 
     @staticmethod
     def refuse(n: Node) -> Optional[str]:
-        if any(k in n.params or f"{k}_input" in n.attrs for k in ("h0", "c0")):
-            return "an initial state other than zeros"
+        if any(f"{k}_input" in n.attrs for k in ("h0", "c0")):
+            return "an initial state computed in the model (a cell loop that was not fused)"
         return None
 
     @staticmethod
@@ -202,8 +219,9 @@ class RecurrentInt8:
             roles.append("cell")
             outs.append(cell)
         params = {role: q.param(n, role, qp[role], dtype)
-                  for role, dtype in (("weight", DType.S8), ("bias", DType.S32),
-                                      ("quant", DType.S32), ("tables", DType.S16))}
+                  for role, dtype in (("weight", DType.S8), ("bias", DType.S32), ("quant", DType.S32),
+                                      ("tables", DType.S16), ("h0", DType.S8), ("c0", DType.S16))
+                  if role in qp}
         return [n.with_(op="recurrent_s8", inputs=(ins[0],), outputs=tuple(outs), params=params,
                         attrs={**a, "roles": tuple(roles)})]
 
@@ -235,7 +253,8 @@ class RecurrentS8:
         a = node.attrs
         return (
             f"miniml::recurrent_s8<{CELL_TYPES_S8[a['cell']]}, {e.mem(node)}>("
-            f"{e.t(node.inputs[0])}, {_consts_s8(node, e)}, {_role(node, e, 'out')}, "
+            f"{e.t(node.inputs[0])}, {_consts_s8(node, e)}, {e.p(node, 'h0')}, {e.p(node, 'c0')}, "
+            f"{_role(node, e, 'out')}, "
             f"{_role(node, e, 'h_n')}, {_role(node, e, 'cell')}, {_role(node, e, 'work')}, "
             f"{_params_s8(node, e, a['seq_len'], a['last_only'])});"
         )

@@ -1,7 +1,7 @@
 """quantize='int8' with GRU / tanh and relu RNN / LSTM layers, one or two directions: exported end to end, predict_int8() (host, ASan/UBSan)
 equals the integer reference (miniml.int8.run_int8, i.e. ops/_recurrent_s8.py) at 0 LSB; a trained
-sequence classifier loses at most 1 point of accuracy; initial states and the LSTM's cell state as an
-output are refused by name."""
+sequence classifier loses at most 1 point of accuracy; the LSTM's cell state as an output is refused by
+name."""
 import os
 import sys
 
@@ -27,6 +27,21 @@ class Head(nn.Module):
     def forward(self, x):
         out = self.rnn(x)[0]
         return self.head(out[:, -1] if self.last else out)
+
+
+class StateHead(nn.Module):
+    """A recurrent layer from a constant initial state (h0, and c0 for the LSTM), a head on the last step."""
+
+    def __init__(self, rnn):
+        super().__init__()
+        states = rnn.num_layers * (2 if rnn.bidirectional else 1)
+        self.rnn, self.head = rnn, nn.Linear(rnn.hidden_size * states // rnn.num_layers, 3)
+        self.register_buffer("h0", torch.rand(states, 1, rnn.hidden_size) - 0.3)
+
+    def forward(self, x):
+        h0 = self.h0.expand(-1, x.shape[0], -1).contiguous()
+        hx = (h0, 2.0 * h0) if isinstance(self.rnn, nn.LSTM) else h0
+        return self.head(self.rnn(x, hx)[0][:, -1])
 
 
 class CellHead(nn.Module):
@@ -56,6 +71,9 @@ CASES = {
                                             batch_first=True), 10), (10, 3)),
     "lstm_bidir_seq": (lambda: Head(nn.LSTM(3, 4, bidirectional=True, batch_first=True), 8,
                                     last=False), (7, 3)),
+    "lstm2_h0_c0": (lambda: StateHead(nn.LSTM(3, 6, num_layers=2, batch_first=True)), (9, 3)),
+    "rnn_relu_bidir_h0": (lambda: StateHead(nn.RNN(3, 5, nonlinearity="relu", bidirectional=True,
+                                                   batch_first=True)), (8, 3)),
 }
 
 
@@ -133,19 +151,8 @@ class _LstmCellState(nn.Module):
         return self.lstm(x)[1][1].reshape(1, -1)
 
 
-class _GruH0(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.gru = nn.GRU(3, 4, batch_first=True)
-        self.register_buffer("h0", torch.full((1, 1, 4), 0.5))
-
-    def forward(self, x):
-        return self.gru(x, self.h0)[0][:, -1]
-
-
 @pytest.mark.parametrize("make,what", [
     (_LstmCellState, r"\(nn\.LSTM\): int8 nn\.LSTM gives its output and h_n, not the cell state c_n"),
-    (_GruH0, r"int8 gru does not support an initial state other than zeros"),
 ])
 def test_reject_recurrent_int8(make, what):
     cal = np.random.default_rng(0).standard_normal((16, 5, 3)).astype(np.float32)

@@ -30,7 +30,10 @@ CASES = {  # id -> (cell, input size, hidden, layers, bias, steps, directions)
     "lstm_h1": ("lstm", 2, 1, 1, True, 9, 1),
     "lstm_h32_T64": ("lstm", 4, 32, 1, True, 64, 1),
     "lstm_bidir_2layers": ("lstm", 3, 8, 2, True, 12, 2),
+    "lstm_h0_c0": ("lstm", 3, 6, 2, True, 10, 1),
+    "gru_bidir_h0": ("gru", 2, 5, 1, True, 8, 2),
 }
+INITIAL_STATE = ("lstm_h0_c0", "gru_bidir_h0")
 CELLS = {"gru": ("GruCellS8", nn.GRU), "rnn_tanh": ("RnnTanhCellS8", nn.RNN),
          "rnn_relu": ("RnnReluCellS8", lambda *a, **k: nn.RNN(*a, nonlinearity="relu", **k)),
          "lstm": ("LstmCellS8", nn.LSTM)}
@@ -46,8 +49,12 @@ def _case(i, cid):
     module = CELLS[cell][1](feat, hidden, num_layers=layers, bias=bias, batch_first=True,
                             bidirectional=dirs == 2).eval()
     x = torch.randn(1, steps, feat)
+    init = None
+    if cid in INITIAL_STATE:  # a constant initial state, on the state's grid (2^-7, the cell's 2^-11)
+        h0 = torch.round((torch.rand(layers * dirs, 1, hidden) - 0.5) * 128) / 128
+        init = (h0, torch.round(h0 * 2 * 2048) / 2048) if cell == "lstm" else h0
     with torch.no_grad():
-        y_torch = module(x)[0][0].numpy()
+        y_torch = module(x, init)[0][0].numpy()
     flat = [p.detach().numpy() for p in module._flat_weights]
     per = 4 if bias else 2
     scale, zp = input_scale(x.numpy())
@@ -60,6 +67,10 @@ def _case(i, cid):
         params = _lstm_s8.quantize(blocks, QParams(scale, zp), state, 11, dirs)
     else:
         params = quantize(cell, blocks, scale, zp, state, dirs)
+    if init is not None:
+        params["h0"] = np.round((init[0] if cell == "lstm" else init).numpy().ravel() * 128).astype(np.int8)
+        if cell == "lstm":
+            params["c0"] = np.round(init[1].numpy().ravel() * 2048).astype(np.int16)
     out, h_n = recurrent_s8(cell, xq, params, feat, hidden, layers, dirs)
     y_int8 = out.astype(np.float32) * np.float32(state.scale)
     return cell, feat, hidden, layers, dirs, steps, xq, params, out, h_n, y_int8, y_torch
@@ -78,6 +89,9 @@ def runs():
         width, state = dirs * hidden, layers * dirs * hidden
         between = min(layers - 1, 2) * steps * 2 * hidden if dirs == 2 else 0
         p = f"c{i}_"
+        init = ", ".join(f"{p}{r}" if r in params else "nullptr" for r in ("h0", "c0"))
+        lines += [_arr(t, p + r, params[r]) for r, t in (("h0", "int8_t"), ("c0", "int16_t"))
+                  if r in params]
         lines += [_arr("int8_t", p + "x", xq), _arr("int8_t", p + "w", params["weight"]),
                   _arr("int32_t", p + "q", params["quant"]), _arr("int16_t", p + "t", params["tables"]),
                   _arr("int32_t", p + "b", params["bias"])]
@@ -87,7 +101,7 @@ def runs():
             f"    static int16_t cell[{state}];" if cell == "lstm" else "",
             f"    const miniml::RecurrentS8Params prm = {{{steps}, {feat}, {hidden}, {layers}, {dirs}, false}};",
             f"    miniml::recurrent_s8<miniml::{CELLS[cell][0]}, miniml::Rom>({p}x, {p}w, {p}b, {p}q, "
-            f"{p}t, out, h_n, {'cell' if cell == 'lstm' else 'nullptr'}, work, prm);",
+            f"{p}t, {init}, out, h_n, {'cell' if cell == 'lstm' else 'nullptr'}, work, prm);",
             f"    for (int k = 0; k < {steps * width}; ++k) printf(\"%d \", out[k]);",
             f"    for (int k = 0; k < {state}; ++k) printf(\"%d \", h_n[k]);",
             '    printf("\\n");',

@@ -86,6 +86,7 @@ INT8 = {  # quantize='int8': streamed int8 equals whole-sequence int8 (every ste
     "int8_gru_last_mlp": (lambda: GruSeq(last=True), 3),
     "int8_lstm2_head_seq": (lambda: GruSeq(nn.LSTM), 3),
     "int8_rnn_relu_seq": (lambda: GruSeq(lambda *a, **k: nn.RNN(*a, nonlinearity="relu", **k)), 3),
+    "int8_lstm2_h0_seq": (lambda: GruSeq(nn.LSTM, h0=True), 3),
     "int8_lstm_last_mlp": (lambda: GruSeq(nn.LSTM, layers=1, last=True), 3),
 }
 PREFIXES = (1, 2, 7, T)
