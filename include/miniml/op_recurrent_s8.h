@@ -127,7 +127,10 @@ struct GruCellS8 {
   }
 };
 
-struct RnnTanhCellS8 {
+// Elman RNN. tanh: the sums in Q3.12 through the tanh table; relu: the sums requantised straight to the
+// state's calibrated scale (zero point 0), so relu is the clamp at 0.
+template <bool kRelu>
+struct RnnCellS8 {
   static const index_t kGates = 1;
   static const index_t kQuant = 4;
   template <class Mem>
@@ -135,31 +138,16 @@ struct RnnTanhCellS8 {
                    const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
                    const int16_t* tables, index_t in, index_t hidden) {
     (void)c;
-    for (index_t j = 0; j < hidden; ++j) {
-      const detail::GateParts a = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
-      h_new[j] = detail::q15_to_state(detail::lut_q15<Mem>(tables + 257, a.x + a.h));
-    }
-  }
-};
-
-// relu RNN: the input and recurrent sums are requantised straight to the state's calibrated scale (zero
-// point 0), so relu is the clamp at 0.
-struct RnnReluCellS8 {
-  static const index_t kGates = 1;
-  static const index_t kQuant = 4;
-  template <class Mem>
-  static void step(const int8_t* x, const int8_t* h, int16_t* c, int8_t* h_new, const int8_t* w_ih,
-                   const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
-                   const int16_t* tables, index_t in, index_t hidden) {
-    (void)c;
-    (void)tables;
     for (index_t j = 0; j < hidden; ++j) {
       const detail::GateParts a = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
       const int32_t v = a.x + a.h;
-      h_new[j] = static_cast<int8_t>(v < 0 ? 0 : (v > kInt8Max ? kInt8Max : v));
+      h_new[j] = kRelu ? static_cast<int8_t>(v < 0 ? 0 : (v > kInt8Max ? kInt8Max : v))
+                       : detail::q15_to_state(detail::lut_q15<Mem>(tables + 257, v));
     }
   }
 };
+typedef RnnCellS8<false> RnnTanhCellS8;
+typedef RnnCellS8<true> RnnReluCellS8;
 
 // TFLM's LSTM step per unit j (torch's gate order i, f, g, o; TFLM computes f, i, g, o, which only
 // reorders independent per-unit work). q: [gate][4] (input, recurrent multiplier and shift to Q3.12), then

@@ -24,12 +24,12 @@ ALL_INT16 = np.arange(-32768, 32768, dtype=np.int64)
 def test_parity_lstm_tanh_tflm(power):
     """tanh of a cell state at 2^-power (power 12: the gates' Q3.12), every int16 value."""
     m, s = _lstm_s8.tanh_input(power)
-    got = tflm.tanh_int16(ALL_INT16.astype(np.int16), 2.0 ** -power)
+    got = tflm.activation_int16("tanh", ALL_INT16.astype(np.int16), 2.0 ** -power)
     np.testing.assert_array_equal(got, _lstm_s8.tanh_q15(ALL_INT16, m, s))
 
 
 def test_parity_lstm_sigmoid_tflm():
-    got = tflm.logistic_int16(ALL_INT16.astype(np.int16), 2.0 ** -12)
+    got = tflm.activation_int16("logistic", ALL_INT16.astype(np.int16), 2.0 ** -12)
     np.testing.assert_array_equal(got, _lstm_s8.sigmoid_q15(ALL_INT16))
 
 

@@ -540,23 +540,13 @@ def lstm(x, in_scale, in_zp, w_ih, w_hh, w_scales, bias, h_scale, h_zp, cell_sca
     return _run(m, [np.asarray(x, np.int8).reshape(1, steps, feat)]).reshape(steps, hidden)
 
 
-def tanh_int16(x, scale):
-    """TANH on int16 x (zero point 0) -> int16 at 2^-15."""
+def activation_int16(kind, x, scale):
+    """TANH or LOGISTIC (kind "tanh" / "logistic") on int16 x (zero point 0) -> int16 at 2^-15."""
     m = me.Model()
     sg = m.add_subgraph()
     xt = _act(sg, (1, x.size), scale, 0, "x", dtype=T.INT16)
     yt = _act(sg, (1, x.size), 2.0 ** -15, 0, "y", dtype=T.INT16)
-    sg.add_operator(opcode=tfl.BuiltinOperator.TANH, inputs=[xt], outputs=[yt])
-    sg.inputs, sg.outputs = [xt], [yt]
-    return _run(m, [np.asarray(x, np.int16).reshape(1, -1)]).reshape(x.shape)
-
-
-def logistic_int16(x, scale):
-    """LOGISTIC on int16 x (zero point 0) -> int16 at 2^-15."""
-    m = me.Model()
-    sg = m.add_subgraph()
-    xt = _act(sg, (1, x.size), scale, 0, "x", dtype=T.INT16)
-    yt = _act(sg, (1, x.size), 2.0 ** -15, 0, "y", dtype=T.INT16)
-    sg.add_operator(opcode=tfl.BuiltinOperator.LOGISTIC, inputs=[xt], outputs=[yt])
+    code = tfl.BuiltinOperator.TANH if kind == "tanh" else tfl.BuiltinOperator.LOGISTIC
+    sg.add_operator(opcode=code, inputs=[xt], outputs=[yt])
     sg.inputs, sg.outputs = [xt], [yt]
     return _run(m, [np.asarray(x, np.int16).reshape(1, -1)]).reshape(x.shape)
