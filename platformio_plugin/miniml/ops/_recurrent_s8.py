@@ -1,10 +1,12 @@
-"""int8 GRU / tanh RNN / LSTM (op_recurrent_s8.h): parameter quantisation and the numpy integer reference
-the C++ kernel equals to the bit. Pure functions of arrays; the export stage wires them in. The LSTM's
-arithmetic is TFLite Micro's (ops/_lstm_s8.py); this module drives its steps like the others'.
+"""int8 recurrent layers (op_recurrent_s8.h): parameter quantisation and the numpy integer reference the
+C++ kernel equals to the bit, for GRU, tanh and relu RNN and LSTM, any layers, one or two directions, a
+zero or constant initial state. Pure functions of arrays; the export stage wires them in (RecurrentInt8).
 
-GRU / RNN scheme (TFLite has no int8 GRU): weights int8 symmetric with one scale per gate block of each matrix,
-int32 biases at the scale of their products (the input zero point folded in), the state int8 at 2^-7 (zero point 0), gate sums requantised
-to Q3.12 and sigmoid/tanh read from 257-entry Q0.15 tables with linear interpolation.
+The LSTM's arithmetic is TFLite Micro's (ops/_lstm_s8.py). GRU / RNN (TFLite has no int8 GRU): weights
+int8 symmetric with one scale per gate block of each matrix, int32 biases at the scale of their products
+(the input zero point folded in), the state int8 at 2^-7 (zero point 0), gate sums requantised to Q3.12
+and sigmoid/tanh read from 257-entry Q0.15 tables with linear interpolation; the relu RNN's state at its
+calibrated scale instead, the sums requantised to it and relu a clamp.
 """
 from __future__ import annotations
 
@@ -84,22 +86,23 @@ def _state(v: np.ndarray) -> np.ndarray:
 
 
 def _gru_rnn_step(cell: str, inp: np.ndarray, h: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
-                  b_ih: np.ndarray, b_hh: np.ndarray, q: np.ndarray, tabs: np.ndarray) -> np.ndarray:
+                  b_ih: np.ndarray, b_hh: np.ndarray, q: np.ndarray, tabs: Optional[np.ndarray]
+                  ) -> np.ndarray:
     hidden = h.shape[0]
-    sig, tanh = tabs[:257], tabs[257:]
     q = q.astype(np.int64).reshape(-1, 4)
     mx, sx = np.repeat(q[:, 0], hidden), np.repeat(q[:, 1], hidden)
     mh, sh = np.repeat(q[:, 2], hidden), np.repeat(q[:, 3], hidden)
     px = np.clip(multiply_by_quantized_multiplier(w_ih @ inp + b_ih, mx, sx), -32768, 32767)
     ph = np.clip(multiply_by_quantized_multiplier(w_hh @ h + b_hh, mh, sh), -32768, 32767)
+    if cell == "rnn_relu":  # both parts already at the state's scale: relu is the clamp at 0
+        return np.clip(px + ph, 0, 127)
+    sig, tanh = tabs[:257], tabs[257:]
     if cell == "gru":
         r = _lut(sig, px[:hidden] + ph[:hidden])
         z = _lut(sig, px[hidden: 2 * hidden] + ph[hidden: 2 * hidden])
         n = _lut(tanh, px[2 * hidden:] + ((r * ph[2 * hidden:] + (1 << 14)) >> 15))
         h15 = h * 256
         return _state(n + ((z * (h15 - n) + (1 << 14)) >> 15))
-    if cell == "rnn_relu":  # both parts already at the state's scale: relu is the clamp at 0
-        return np.clip(px + ph, 0, 127)
     return _state(_lut(tanh, px + ph))
 
 
@@ -132,7 +135,8 @@ def recurrent_s8(cell: str, x: np.ndarray, params: Dict[str, np.ndarray], input_
                 if cell == "lstm":
                     h, c = _lstm_s8.step(seq[t], h, c, w_ih, w_hh, b_ih, b_hh, q)
                 else:
-                    h = _gru_rnn_step(cell, seq[t], h, w_ih, w_hh, b_ih, b_hh, q, params["tables"])
+                    h = _gru_rnn_step(cell, seq[t], h, w_ih, w_hh, b_ih, b_hh, q,
+                                      params.get("tables"))
                 ys[t] = h
             h_n[k] = h
             outs.append(np.stack(ys))
@@ -173,6 +177,8 @@ def quantize_node(n: Node, qx: QParams, q: Any) -> Tuple[Dict[str, np.ndarray], 
         state = QParams(STATE_SCALE, 0)
     if a["cell"] != "lstm":
         params = quantize(a["cell"], layers, qx.scale, qx.zero_point, state, a["directions"])
+        if a["cell"] == "rnn_relu":
+            del params["tables"]  # relu needs no table: 1 KB of flash
         c_scale = 1.0
     else:
         largest = max(largest, _absmax(init, "c0"))

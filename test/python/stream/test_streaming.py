@@ -227,8 +227,8 @@ def test_state_is_in_model(runs):
 
 @pytest.mark.parametrize("target", ["avr", "cortex_m4", "rv32imc", "xtensa_lx106"])
 def test_cross_compile_streaming(target):
-    """Streaming headers (GRU stack + causal convs, LSTM with h0, int8 GRU and LSTM) build with -Werror
-    on every target."""
+    """Streaming headers (GRU stack + causal convs, LSTM with h0, int8 GRU and LSTM) and an int8
+    bidirectional relu RNN build with -Werror on every target."""
     import sys
 
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "emit"))
@@ -247,7 +247,12 @@ def test_cross_compile_streaming(target):
         miniml.export(GruSeq(cell, last=True).eval(), torch.from_numpy(cal[:1]), name, out,
                       streaming=True, quantize="int8", calibration=cal)
         lines += [f'#include "{name}.h"', f"{name}::Model g_{name};"]
-    lines += ["float g_x[64];", "float g_y[64];", "void run() {"]
+    # and a whole-sequence int8 stack: a bidirectional relu RNN (no step())
+    miniml.export(GruSeq(lambda *a, **k: nn.RNN(*a, nonlinearity="relu", bidirectional=True, **k),
+                         head=False).eval(), torch.from_numpy(cal[:1]), "int8_birelu", out,
+                  quantize="int8", calibration=cal)
+    lines += ['#include "int8_birelu.h"', "int8_birelu::Model g_int8_birelu;"]
+    lines += ["float g_x[64];", "float g_y[64];", "void run() {", "  g_int8_birelu.predict(g_x, g_y);"]
     lines += [f"  g_{c}.reset_state(); g_{c}.step(g_x, g_y); g_{c}.predict(g_x, g_y);"
               for c in ("conv_slice_gru", "lstm_h0", "cells_lstm_head", "int8_gru", "int8_lstm")]
     lines.append("}")
