@@ -33,7 +33,13 @@ CASES = {  # id -> (cell, input size, hidden, layers, bias, steps, directions)
     "lstm_h0_c0": ("lstm", 3, 6, 2, True, 10, 1),
     "gru_bidir_h0": ("gru", 2, 5, 1, True, 8, 2),
 }
-INITIAL_STATE = ("lstm_h0_c0", "gru_bidir_h0")
+_rng = np.random.default_rng(18)
+for _k in range(8):  # a sampled grid (cell, sizes 1-32, T 1-40, layers 1-2, both directions, bias)
+    CASES[f"sampled_{_k}"] = (["gru", "rnn_tanh", "rnn_relu", "lstm"][_k % 4],
+                              int(_rng.integers(1, 7)), int(_rng.integers(1, 33)),
+                              int(_rng.integers(1, 3)), bool(_rng.integers(0, 2)),
+                              int(_rng.integers(1, 41)), int(_rng.integers(1, 3)))
+INITIAL_STATE = ("lstm_h0_c0", "gru_bidir_h0", "sampled_3", "sampled_6")
 CELLS = {"gru": ("GruCellS8", nn.GRU), "rnn_tanh": ("RnnTanhCellS8", nn.RNN),
          "rnn_relu": ("RnnReluCellS8", lambda *a, **k: nn.RNN(*a, nonlinearity="relu", **k)),
          "lstm": ("LstmCellS8", nn.LSTM)}
@@ -41,6 +47,20 @@ CELLS = {"gru": ("GruCellS8", nn.GRU), "rnn_tanh": ("RnnTanhCellS8", nn.RNN),
 
 def _arr(ctype, name, values):
     return f"static const {ctype} {name}[] = {{{', '.join(str(int(v)) for v in np.ravel(values))}}};"
+
+
+def _largest_h(module, x, init):
+    """max |h| over the layers of a stack: the first l layers of it are a stack of l layers."""
+    largest = 0.0
+    for depth in range(1, module.num_layers + 1):
+        sub = nn.RNN(module.input_size, module.hidden_size, num_layers=depth, nonlinearity="relu",
+                     bias=module.bias, batch_first=True, bidirectional=module.bidirectional)
+        sub.load_state_dict({k: v for k, v in module.state_dict().items()
+                             if int(k.split("_l")[1].split("_")[0]) < depth})
+        h0 = None if init is None else init[: depth * (2 if module.bidirectional else 1)]
+        with torch.no_grad():
+            largest = max(largest, float(sub(x, h0)[0].abs().max()))
+    return largest
 
 
 def _case(i, cid):
@@ -60,8 +80,8 @@ def _case(i, cid):
     scale, zp = input_scale(x.numpy())
     xq = np.clip(np.round(x.numpy()[0] / scale) + zp, -128, 127).astype(np.int8)
     blocks = [flat[k * per: (k + 1) * per] for k in range(layers * dirs)]
-    # the relu RNN's state scale as calibration would set it (largest |h|: the top layer's here)
-    state = QParams(float(np.float32(1.2 * np.max(np.abs(y_torch)) / 127)) if cell == "rnn_relu"
+    # the relu RNN's state scale as calibration sets it: the largest |h| of every layer
+    state = QParams(float(np.float32(_largest_h(module, x, init) / 127)) if cell == "rnn_relu"
                     else STATE_SCALE, 0)
     if cell == "lstm":  # cell state at 2^-11 (|c| < 16), the hidden state as the GRU's
         params = _lstm_s8.quantize(blocks, QParams(scale, zp), state, 11, dirs)
@@ -128,6 +148,11 @@ def test_parity_recurrent_s8_zero_lsb(runs, case):
 def test_recurrent_s8_near_float(runs, case):
     ref, _ = runs
     _, _, y_int8, y_torch = ref[case]
-    # the state is int8 at 2^-7 (0.0078, the relu RNN's at its own scale): within ~2.5 of its steps
-    # after T requantised updates
-    assert np.max(np.abs(y_int8 - y_torch)) < 0.02 * max(1.0, float(np.max(np.abs(y_torch))))
+    err = float(np.max(np.abs(y_int8 - y_torch)))
+    if CASES[case][0] == "rnn_relu":
+        # an unbounded state (nothing squashes the error) at max|h| / 127: within 6 of its steps
+        step = float(np.max(np.abs(y_torch))) / 127  # measured <= 5.2 steps (sampled_6: T 23, hidden 21)
+        assert err < 6 * step * 1.2, (err / step)
+    else:
+        # the state is int8 at 2^-7 (0.0078): within ~2.5 of its steps after T requantised updates
+        assert err < 0.02 * max(1.0, float(np.max(np.abs(y_torch))))
