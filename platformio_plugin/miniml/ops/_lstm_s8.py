@@ -61,6 +61,15 @@ def symmetric_weights(w: np.ndarray) -> Tuple[np.ndarray, float]:
     return np.clip(np.round(w / scale), -127, 127).astype(np.int8), scale
 
 
+def check_sum(w_q: np.ndarray, b: np.ndarray, shift: int, what: str) -> None:
+    """ValueError unless W x + b (int8 x, folded int32 b) times 2^shift (the requantisation's left
+    shift, done in int32 as TFLM does) stays in int32 for every row: overflow is undefined in C."""
+    worst = float(np.max(np.abs(b) + 128 * np.abs(w_q.astype(np.int64)).sum(1))) * 2.0 ** max(shift, 0)
+    if worst > 2**31 - 1:
+        raise ValueError(f"the int32 sums of {what} reach {worst:.6g} (beyond +-2^31), as the bias "
+                         "or the input and weight scales are too large")
+
+
 def _fc_multiplier(s_in: float, s_w: float) -> Tuple[int, int]:
     # TFLM (GetQuantizedConvolutionMultipler): the float32 product, then a double division
     return quantize_multiplier(float(np.float32(s_in) * np.float32(s_w)) / GATE_SCALE)
@@ -100,6 +109,12 @@ def quantize(layers: Sequence[Sequence[np.ndarray]], qx: QParams, qh: QParams, p
                 b_x[rows] = np.round(b / (np.float32(q_in.scale) * np.float32(layer_scales[0][g])))
         b_x -= q_in.zero_point * wq[0].astype(np.int64).sum(1)
         b_h = -qh.zero_point * wq[1].astype(np.int64).sum(1)
+        gate_q = quant[-4 * GATES:]  # this layer's [gate][x multiplier, shift, h multiplier, shift]
+        for g in range(GATES):
+            rows = slice(g * hidden, (g + 1) * hidden)
+            for k, b in enumerate((b_x, b_h)):
+                check_sum(wq[k][rows], b[rows], gate_q[4 * g + 2 * k + 1],
+                          f"weight {('ih', 'hh')[k]} of gate {'ifgo'[g]} (layer block {index})")
         quant += list(quantize_multiplier(ACT_SCALE * s_c / s_c))
         quant += list(quantize_multiplier(ACT_SCALE * ACT_SCALE / float(np.float32(s_c))))
         quant += list(quantize_multiplier(ACT_SCALE * ACT_SCALE / float(np.float32(qh.scale))))
@@ -108,8 +123,6 @@ def quantize(layers: Sequence[Sequence[np.ndarray]], qx: QParams, qh: QParams, p
         biases += [b_x, b_h]
         scales.append(layer_scales)
     bias = np.concatenate(biases)
-    if np.any(np.abs(bias) > 2**31 - 1):
-        raise ValueError("an LSTM bias does not fit int32 at its input and weight scales")
     return {"weight": np.concatenate(weights), "bias": bias.astype(np.int32),
             "quant": np.asarray(quant, np.int32), "tables": tables(), "scales": scales}
 

@@ -19,7 +19,7 @@ from ..ir import DType, Node, TensorSpec
 from ..quant.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 from ..quant.params import QParams, f32
 from . import _lstm_s8
-from ._lstm_s8 import symmetric_weights
+from ._lstm_s8 import check_sum, symmetric_weights
 from ._recurrent_common import layer_weights, recurrent_macs, work_floats
 from .registry import kernel
 
@@ -67,9 +67,15 @@ def quantize(cell: str, layers: Sequence[Sequence[np.ndarray]], x_scale: float, 
                 quant += list(quantize_multiplier(s_w * s_in / target))
         if index < directions:
             bq[0] = bq[0] - x_zero_point * wq[0].astype(np.int64).sum(1)
+        gate_q = quant[-4 * gates:]  # this layer's [gate][x multiplier, shift, h multiplier, shift]
+        for g in range(gates):
+            rows = slice(g * hidden, (g + 1) * hidden)
+            for k in range(2):
+                check_sum(wq[k][rows], bq[k][rows], gate_q[4 * g + 2 * k + 1],
+                          f"weight {('ih', 'hh')[k]} of gate {g} (layer block {index})")
         weights += [wq[0].reshape(-1), wq[1].reshape(-1)]
         biases += [bq[0], bq[1]]
-    bias = np.clip(np.concatenate(biases), -2**31, 2**31 - 1).astype(np.int32)
+    bias = np.concatenate(biases).astype(np.int32)
     return {"weight": np.concatenate(weights), "bias": bias, "quant": np.asarray(quant, np.int32),
             "tables": tables()}
 
@@ -175,24 +181,22 @@ def quantize_node(n: Node, qx: QParams, q: Any) -> Tuple[Dict[str, np.ndarray], 
         state = QParams(f32(largest / 127.0) if largest > 0 else STATE_SCALE, 0)
     else:
         state = QParams(STATE_SCALE, 0)
-    if a["cell"] != "lstm":
-        params = quantize(a["cell"], layers, qx.scale, qx.zero_point, state, a["directions"])
-        if a["cell"] == "rnn_relu":
-            del params["tables"]  # relu needs no table: 1 KB of flash
-        c_scale = 1.0
-    else:
-        largest = max(largest, _absmax(init, "c0"))
-        power = _lstm_s8.cell_power(largest)
-        try:
+    power = _lstm_s8.cell_power(max(largest, _absmax(init, "c0")))
+    try:
+        if a["cell"] == "lstm":
             params = _lstm_s8.quantize(layers, qx, state, power, a["directions"])
-        except ValueError as exc:
-            raise UnsupportedOpError(f"{q.where(n)}: {exc}; keep the model float") from None
-        c_scale = 2.0 ** -power
+        else:
+            params = quantize(a["cell"], layers, qx.scale, qx.zero_point, state, a["directions"])
+    except ValueError as exc:
+        raise UnsupportedOpError(f"{q.where(n)}: int8 cannot hold this layer: {exc}; keep the "
+                                 "model float, or rescale its input") from None
+    if a["cell"] == "rnn_relu":
+        del params["tables"]  # relu needs no table: 1 KB of flash
     # a constant initial state in the state's codes
     if "h0" in init:
         params["h0"] = np.clip(np.round(init["h0"] / state.scale), -128, 127).astype(np.int8)
     if "c0" in init:
-        params["c0"] = np.clip(np.round(init["c0"] / c_scale), -32768, 32767).astype(np.int16)
+        params["c0"] = np.clip(np.round(init["c0"] * 2.0 ** power), -32768, 32767).astype(np.int16)
     return params, state
 
 

@@ -151,6 +151,15 @@ class _LstmCellState(nn.Module):
         return self.lstm(x)[1][1].reshape(1, -1)
 
 
+def test_reject_recurrent_int8_sums_beyond_int32():
+    # inputs of +-1e6: the gate sums, shifted left by the requantisation, would overflow int32 (UB)
+    cal = 1e6 * np.random.default_rng(0).standard_normal((16, 5, 3)).astype(np.float32)
+    model = Head(nn.LSTM(3, 4, batch_first=True), 4).eval()
+    with pytest.raises(UnsupportedOpError, match=r"\(nn\.LSTM\): int8 cannot hold this layer: the "
+                                                 r"int32 sums of weight ih of gate \w"):
+        miniml.analyze(model, torch.from_numpy(cal[:1]), "m", quantize="int8", calibration=cal)
+
+
 @pytest.mark.parametrize("make,what", [
     (_LstmCellState, r"\(nn\.LSTM\): int8 nn\.LSTM gives its output and h_n, not the cell state c_n"),
 ])
