@@ -1,10 +1,12 @@
-// int8 recurrent layers, unidirectional, any number of layers. GRU and tanh RNN: MiniML's own integer scheme
-// (TFLite has no int8 GRU), checked at 0 LSB against ops/_recurrent_s8.py: x int8 (scale, zero point of the
-// layer input); weights int8 symmetric, one scale per gate block; biases int32 at the scale of their
-// products; the hidden state int8 with scale 2^-7 and zero point 0 (a GRU / tanh-RNN state lies in
-// [-1, 1]); the input zero point is folded into bias_ih, so every sum is a plain dot_s8 (core_dot.h).
-// Each gate's input and recurrent sums are requantised (TFLite's MultiplyByQuantizedMultiplier)
-// to Q3.12 int16, and sigmoid / tanh come from 257-entry Q0.15 tables with linear interpolation.
+// int8 recurrent layers: GRU, tanh and relu RNN, LSTM; any number of layers, one or two directions, a zero or
+// constant initial state; whole sequences (recurrent_s8) and one step at a time (recurrent_stream_s8).
+// GRU and RNN: MiniML's own integer scheme (TFLite has no int8 GRU), checked at 0 LSB against
+// ops/_recurrent_s8.py: x int8 (scale, zero point of the layer input); weights int8 symmetric, one scale per
+// gate block; biases int32 at the scale of their products; the hidden state int8 with zero point 0 and scale
+// 2^-7 (a GRU / tanh-RNN state lies in [-1, 1]; the relu RNN's at its calibrated scale); the input zero point
+// is folded into bias_ih, so every sum is a plain dot_s8 (core_dot.h). Each gate's input and recurrent sums
+// are requantised (TFLite's MultiplyByQuantizedMultiplier) to Q3.12 int16 (relu: to the state's scale), and
+// sigmoid / tanh come from 257-entry Q0.15 tables with linear interpolation.
 // LSTM: TFLite Micro's int8 UNIDIRECTIONAL_SEQUENCE_LSTM arithmetic (0 LSB against its interpreter and
 // ops/_lstm_s8.py): int16 gates, int16 cell state at 2^-p, TFLM's interpolated sigmoid table.
 #ifndef MINIML_OP_RECURRENT_S8_H_
