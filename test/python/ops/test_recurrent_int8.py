@@ -1,7 +1,8 @@
 """quantize='int8' with GRU / tanh and relu RNN / LSTM layers, one or two directions, zero or constant
-initial states: exported end to end, predict_int8() (host, ASan/UBSan) equals the integer reference (miniml.int8.run_int8, i.e. ops/_recurrent_s8.py) at 0 LSB; a trained
-sequence classifier (GRU, LSTM) loses at most 1 point of accuracy; the LSTM's cell state as an output and
-gate sums beyond int32 are refused by name."""
+initial states: exported end to end, predict_int8() (host, ASan/UBSan) equals the integer reference
+(miniml.int8.run_int8, i.e. ops/_recurrent_s8.py) at 0 LSB; a trained sequence classifier (GRU, LSTM)
+loses at most 1 point of accuracy; the LSTM's cell state as an output and gate sums beyond int32 are
+refused by name."""
 import os
 import sys
 
