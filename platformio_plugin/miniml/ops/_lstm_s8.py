@@ -23,7 +23,9 @@ from ..quant.fixedpoint import multiply_by_quantized_multiplier, quantize_multip
 from ..quant.params import QParams, f32
 
 GATES = 4
-QUANT = 25  # int32 per layer: [gate][4], f*c, i*g, o*tanh(c) (multiplier, shift), zp_h, tanh(c) in
+# int32 per layer: [gate][4], then f*c, i*g, o*tanh(c) (multiplier, shift each), the hidden zero point,
+# and tanh(c)'s input multiplier and right shift
+QUANT = 25
 GATE_SCALE = 2.0 ** -12  # Q3.12: the input of sigmoid/tanh
 ACT_SCALE = 2.0 ** -15  # Q0.15: their output
 # TFLM's sigmoid_table_uint16 (kernels/internal/common.h): sigmoid(i / 24) in 0.16 is round() of it
@@ -84,9 +86,10 @@ def tanh_input(power: int) -> Tuple[int, int]:
 
 def quantize(layers: Sequence[Sequence[np.ndarray]], qx: QParams, qh: QParams, power: int,
              directions: int = 1) -> Dict[str, object]:
-    """layers: per layer (and direction) torch's [w_ih, w_hh(, b_ih, b_hh)] (gates i, f, g, o) -> the flat int8
-    weight, int32 bias (per layer b_x [4H] then b_h [4H]) and int32 quant [layers][QUANT] of
-    LstmCellS8, the tables, and the float32 weight scales [layers][2][4] (the TFLM model's)."""
+    """layers: per layer (and direction) torch's [w_ih, w_hh(, b_ih, b_hh)] (gates i, f, g, o) ->
+    the flat int8 weight, int32 bias (per layer b_x [4H] then b_h [4H]) and int32 quant
+    [layers][QUANT] of LstmCellS8, the tables, and the float32 weight scales [layers][2][4] (the
+    TFLM model's). The cell state is at 2^-power, the hidden state at qh."""
     weights: List[np.ndarray] = []
     biases: List[np.ndarray] = []
     quant: List[int] = []
