@@ -46,15 +46,29 @@ class StateHead(nn.Module):
 
 
 class CellHead(nn.Module):
-    def __init__(self):
+    def __init__(self, lstm=False):
         super().__init__()
-        self.cell, self.head = nn.GRUCell(3, 6), nn.Linear(6, 2)
+        self.lstm = lstm
+        self.cell = nn.LSTMCell(3, 6) if lstm else nn.GRUCell(3, 6)
+        self.head = nn.Linear(6, 2)
 
     def forward(self, x):
-        h = torch.zeros(x.shape[0], 6)
+        h = c = torch.zeros(x.shape[0], 6)
         for t in range(x.shape[1]):
-            h = self.cell(x[:, t], h)
+            if self.lstm:
+                h, c = self.cell(x[:, t], (h, c))
+            else:
+                h = self.cell(x[:, t], h)
         return self.head(h)
+
+
+class TimeMajorLstm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm, self.head = nn.LSTM(3, 5, num_layers=2, dropout=0.3), nn.Linear(5, 2)
+
+    def forward(self, x):  # [B, T, F] in, time-major inside
+        return self.head(self.lstm(x.transpose(0, 1))[0][-1])
 
 
 CASES = {
@@ -63,6 +77,9 @@ CASES = {
                      (9, 4)),
     "rnn_tanh_last": (lambda: Head(nn.RNN(3, 10, batch_first=True), 10), (15, 3)),
     "gru_cells": (CellHead, (7, 3)),
+    "lstm_cells": (lambda: CellHead(lstm=True), (7, 3)),
+    "lstm_time_major_dropout": (TimeMajorLstm, (11, 3)),
+    "lstm_T1": (lambda: Head(nn.LSTM(3, 4, batch_first=True), 4), (1, 3)),
     "lstm_last": (lambda: Head(nn.LSTM(3, 12, batch_first=True), 12), (16, 3)),
     "lstm2_seq_rows": (lambda: Head(nn.LSTM(4, 6, num_layers=2, batch_first=True, bias=False), 6,
                                     last=False), (9, 4)),
