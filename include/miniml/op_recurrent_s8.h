@@ -112,9 +112,9 @@ struct GruCellS8 {
   static const index_t kGates = 3;
   static const index_t kQuant = 12;
   template <class Mem>
-  static void step(const int8_t* x, const int8_t* h, int16_t* c, int8_t* h_new, const int8_t* w_ih,
-                   const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
-                   const int16_t* tables, index_t in, index_t hidden) {
+  static void step(const int8_t* x, const int8_t* h, int16_t* c, int8_t* h_new, const int8_t* w_ih, const int8_t* w_hh,
+                   const int32_t* b_ih, const int32_t* b_hh, const int32_t* q, const int16_t* tables, index_t in,
+                   index_t hidden) {
     (void)c;
     for (index_t j = 0; j < hidden; ++j) {
       const detail::GateParts r = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
@@ -136,9 +136,9 @@ struct RnnCellS8 {
   static const index_t kGates = 1;
   static const index_t kQuant = 4;
   template <class Mem>
-  static void step(const int8_t* x, const int8_t* h, int16_t* c, int8_t* h_new, const int8_t* w_ih,
-                   const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
-                   const int16_t* tables, index_t in, index_t hidden) {
+  static void step(const int8_t* x, const int8_t* h, int16_t* c, int8_t* h_new, const int8_t* w_ih, const int8_t* w_hh,
+                   const int32_t* b_ih, const int32_t* b_hh, const int32_t* q, const int16_t* tables, index_t in,
+                   index_t hidden) {
     (void)c;
     for (index_t j = 0; j < hidden; ++j) {
       const detail::GateParts a = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
@@ -160,20 +160,21 @@ struct LstmCellS8 {
   static const index_t kGates = 4;
   static const index_t kQuant = 25;
   template <class Mem>
-  static void step(const int8_t* x, const int8_t* h, int16_t* c, int8_t* h_new, const int8_t* w_ih,
-                   const int8_t* w_hh, const int32_t* b_ih, const int32_t* b_hh, const int32_t* q,
-                   const int16_t* tables, index_t in, index_t hidden) {
+  static void step(const int8_t* x, const int8_t* h, int16_t* c, int8_t* h_new, const int8_t* w_ih, const int8_t* w_hh,
+                   const int32_t* b_ih, const int32_t* b_hh, const int32_t* q, const int16_t* tables, index_t in,
+                   index_t hidden) {
     for (index_t j = 0; j < hidden; ++j) {
       int32_t act[4];
       for (index_t g = 0; g < 4; ++g) {
         const detail::GateParts s = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, g, j);
         const int32_t pre = detail::clamp_s16(s.x + s.h);
-        act[g] = g == 2 ? detail::lstm_tanh_q15<Mem>(tables, pre, 3, 0) : detail::lstm_sigmoid_q15<Mem>(tables, pre);
+        act[g] = g == 2 ? detail::lstm_tanh_q15<Mem>(tables, pre, 3, 0)  // i, f, g, o in Q0.15
+                        : detail::lstm_sigmoid_q15<Mem>(tables, pre);
       }
       const int32_t fc = detail::clamp_s16(multiply_by_quantized_multiplier(
           act[1] * static_cast<int32_t>(c[j]), Mem::read(q + 16), static_cast<int8_t>(Mem::read(q + 17))));
-      const int32_t ig = detail::clamp_s16(multiply_by_quantized_multiplier(
-          act[0] * act[2], Mem::read(q + 18), static_cast<int8_t>(Mem::read(q + 19))));
+      const int32_t ig = detail::clamp_s16(
+          multiply_by_quantized_multiplier(act[0] * act[2], Mem::read(q + 18), static_cast<int8_t>(Mem::read(q + 19))));
       c[j] = static_cast<int16_t>(detail::clamp_s16(fc + ig));
       const int32_t tc = detail::lstm_tanh_q15<Mem>(tables, c[j], Mem::read(q + 23), Mem::read(q + 24));
       const int32_t hv = Mem::read(q + 22) + multiply_by_quantized_multiplier(tc * act[3], Mem::read(q + 20),
@@ -189,8 +190,7 @@ struct LstmCellS8 {
 // b_ih holds -zero_point * sum(w_ih row)); quant: [layers][Cell::kQuant] int32 through Mem.
 template <class Cell, class Mem>
 inline void recurrent_step_s8(const int8_t* x_t, const int8_t* weight, const int32_t* bias, const int32_t* quant,
-                              const int16_t* tables, int8_t* h, int16_t* c, int8_t* work,
-                              const RecurrentS8Params& p) {
+                              const int16_t* tables, int8_t* h, int16_t* c, int8_t* work, const RecurrentS8Params& p) {
   const int8_t* w = weight;
   const int32_t* b = bias;
   const int8_t* x = x_t;
@@ -213,8 +213,8 @@ inline void recurrent_step_s8(const int8_t* x_t, const int8_t* weight, const int
 // what the model reads: out_t [hidden] (the top layer's h) and h_n [layers][hidden], each may be nullptr.
 template <class Cell, class Mem>
 inline void recurrent_stream_s8(const int8_t* x_t, const int8_t* weight, const int32_t* bias, const int32_t* quant,
-                                const int16_t* tables, int8_t* h, int16_t* c, int8_t* out_t, int8_t* h_n,
-                                int8_t* work, const RecurrentS8Params& p) {
+                                const int16_t* tables, int8_t* h, int16_t* c, int8_t* out_t, int8_t* h_n, int8_t* work,
+                                const RecurrentS8Params& p) {
   recurrent_step_s8<Cell, Mem>(x_t, weight, bias, quant, tables, h, c, work, p);
   if (out_t) memcpy(out_t, h + static_cast<uint32_t>(p.num_layers - 1) * p.hidden_size, p.hidden_size);
   if (h_n) memcpy(h_n, h, static_cast<uint32_t>(p.num_layers) * p.hidden_size);
@@ -270,8 +270,8 @@ inline void recurrent_s8(const int8_t* input, const int8_t* weight, const int32_
   if (p.directions == 1) {
     const int8_t* top = h_n + static_cast<uint32_t>(p.num_layers - 1) * hidden;
     for (index_t t = 0; t < p.seq_len; ++t) {
-      recurrent_step_s8<Cell, Mem>(input + static_cast<uint32_t>(t) * p.input_size, weight, bias, quant, tables,
-                                   h_n, c, work, p);
+      recurrent_step_s8<Cell, Mem>(input + static_cast<uint32_t>(t) * p.input_size, weight, bias, quant, tables, h_n, c,
+                                   work, p);
       if (output && !p.last_only) {
         memcpy(output + static_cast<uint32_t>(t) * hidden, top, hidden);
       } else if (output && t + 1 == p.seq_len) {
