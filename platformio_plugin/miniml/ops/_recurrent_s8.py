@@ -184,7 +184,7 @@ def quantize_node(n: Node, qx: QParams, q: Any) -> Tuple[Dict[str, np.ndarray], 
     power = _lstm_s8.cell_power(max(largest, _absmax(init, "c0")))
     try:
         if a["cell"] == "lstm":
-            params = _lstm_s8.quantize(layers, qx, state, power, a["directions"])
+            params = {**_lstm_s8.quantize(layers, qx, state, power, a["directions"]), "power": power}
         else:
             params = quantize(a["cell"], layers, qx.scale, qx.zero_point, state, a["directions"])
     except ValueError as exc:
@@ -229,11 +229,16 @@ class RecurrentInt8:
             roles.append("cell")
             outs.append(cell)
         params = {role: q.param(n, role, qp[role], dtype)
-                  for role, dtype in (("weight", DType.S8), ("bias", DType.S32), ("quant", DType.S32),
-                                      ("tables", DType.S16), ("h0", DType.S8), ("c0", DType.S16))
+                  for role, dtype in (("bias", DType.S32), ("quant", DType.S32), ("tables", DType.S16),
+                                      ("h0", DType.S8), ("c0", DType.S16))
                   if role in qp}
+        # the LSTM's float32 weight scales [layer block][ih, hh][gate]: what a TFLM model of it takes
+        params["weight"] = q.param(n, "weight", qp["weight"], DType.S8, scale=qp.get("scales"))
+        attrs = {**a, "roles": tuple(roles), "state_scale": state.scale}
+        if a["cell"] == "lstm":
+            attrs["cell_power"] = qp["power"]
         return [n.with_(op="recurrent_s8", inputs=(ins[0],), outputs=tuple(outs), params=params,
-                        attrs={**a, "roles": tuple(roles)})]
+                        attrs=attrs)]
 
 
 def state_numel(a: Dict[str, Any]) -> int:
