@@ -3,12 +3,12 @@
 // GRU and RNN: MiniML's own integer scheme (TFLite has no int8 GRU), checked at 0 LSB against
 // ops/_recurrent_s8.py: x int8 (scale, zero point of the layer input); weights int8 symmetric, one scale per
 // gate block; biases int32 at the scale of their products; the hidden state int8 with zero point 0 and scale
-// 2^-7 (a GRU / tanh-RNN state lies in [-1, 1]; the relu RNN's at its calibrated scale); the input zero point
-// is folded into bias_ih, so every sum is a plain dot_s8 (core_dot.h). Each gate's input and recurrent sums
-// are requantised (TFLite's MultiplyByQuantizedMultiplier) to Q3.12 int16 (relu: to the state's scale), and
-// sigmoid / tanh come from 257-entry Q0.15 tables with linear interpolation.
-// LSTM: TFLite Micro's int8 UNIDIRECTIONAL_SEQUENCE_LSTM arithmetic (0 LSB against its interpreter and
-// ops/_lstm_s8.py): int16 gates, int16 cell state at 2^-p, TFLM's interpolated sigmoid table.
+// 2^-7 (a GRU / tanh-RNN state lies in [-1, 1]; the relu RNN's at its calibrated scale, zero point -128); the
+// input and state zero points are folded into the biases, so every sum is a plain dot_s8 (core_dot.h). Each gate's
+// input and recurrent sums are requantised (TFLite's MultiplyByQuantizedMultiplier) to Q3.12 int16 (relu: to the
+// state's scale), and sigmoid / tanh come from 257-entry Q0.15 tables with linear interpolation. LSTM: TFLite Micro's
+// int8 UNIDIRECTIONAL_SEQUENCE_LSTM arithmetic (0 LSB against its interpreter and ops/_lstm_s8.py): int16 gates, int16
+// cell state at 2^-p, TFLM's interpolated sigmoid table.
 #ifndef MINIML_OP_RECURRENT_S8_H_
 #define MINIML_OP_RECURRENT_S8_H_
 
@@ -130,20 +130,22 @@ struct GruCellS8 {
 };
 
 // Elman RNN. tanh: the sums in Q3.12 through the tanh table; relu: the sums requantised straight to the
-// state's calibrated scale (zero point 0), so relu is the clamp at 0.
+// state's calibrated scale, whose zero point (q[4]) is -128 (a relu state is never negative: all 256 codes
+// cover [0, max]), so relu is the clamp at the zero point.
 template <bool kRelu>
 struct RnnCellS8 {
   static const index_t kGates = 1;
-  static const index_t kQuant = 4;
+  static const index_t kQuant = kRelu ? 5 : 4;
   template <class Mem>
   static void step(const int8_t* x, const int8_t* h, int16_t* c, int8_t* h_new, const int8_t* w_ih, const int8_t* w_hh,
                    const int32_t* b_ih, const int32_t* b_hh, const int32_t* q, const int16_t* tables, index_t in,
                    index_t hidden) {
     (void)c;
+    const int32_t zero = kRelu ? Mem::read(q + 4) : 0;
     for (index_t j = 0; j < hidden; ++j) {
       const detail::GateParts a = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
-      const int32_t v = a.x + a.h;
-      h_new[j] = kRelu ? static_cast<int8_t>(v < 0 ? 0 : (v > kInt8Max ? kInt8Max : v))
+      const int32_t v = zero + a.x + a.h;
+      h_new[j] = kRelu ? static_cast<int8_t>(v < zero ? zero : (v > kInt8Max ? kInt8Max : v))
                        : detail::q15_to_state(detail::lut_q15<Mem>(tables + 257, v));
     }
   }

@@ -6,7 +6,7 @@ The LSTM's arithmetic is TFLite Micro's (ops/_lstm_s8.py). GRU / RNN (TFLite has
 int8 symmetric with one scale per gate block of each matrix, int32 biases at the scale of their products
 (the input zero point folded in), the state int8 at 2^-7 (zero point 0), gate sums requantised to Q3.12
 and sigmoid/tanh read from 257-entry Q0.15 tables with linear interpolation; the relu RNN's state at its
-calibrated scale instead, the sums requantised to it and relu a clamp.
+calibrated range instead ([0, max] with zero point -128), the sums requantised to it and relu a clamp.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from ._recurrent_common import layer_weights, recurrent_macs, work_floats
 from .registry import kernel
 
 GATES = {"gru": 3, "rnn_tanh": 1, "rnn_relu": 1, "lstm": 4}
-QUANT = {"gru": 12, "rnn_tanh": 4, "rnn_relu": 4, "lstm": _lstm_s8.QUANT}  # int32 per layer (Cell::kQuant)
+QUANT = {"gru": 12, "rnn_tanh": 4, "rnn_relu": 5, "lstm": _lstm_s8.QUANT}  # int32 per layer (Cell::kQuant)
 STATE_SCALE = 2.0 ** -7
 GATE_SCALE = 2.0 ** -12  # Q3.12
 
@@ -42,10 +42,10 @@ def quantize(cell: str, layers: Sequence[Sequence[np.ndarray]], x_scale: float, 
              state: QParams = QParams(STATE_SCALE, 0), directions: int = 1
              ) -> Dict[str, np.ndarray]:
     """layers: per layer and direction torch's [w_ih, w_hh(, b_ih, b_hh)] float -> the kernel's flat
-    int8 weight, int32 bias (zeros without bias; the input zero point folded into the first layer's
-    b_ih, so the kernel sums plain int8 dot products) and int32 quant [layers][gates][4]. The state
-    (zero point 0) is at 2^-7, or for the relu RNN at its calibrated `state` scale, which is then also
-    the scale the sums are requantised to (no table: relu is a clamp)."""
+    int8 weight, int32 bias (zeros without bias; the input and state zero points folded in, so the
+    kernel sums plain int8 dot products) and int32 quant [layers][gates][4] (relu: and the state's
+    zero point). The state is at 2^-7 (zero point 0), or for the relu RNN at its calibrated `state`,
+    whose scale the sums are then requantised to (no table: relu is a clamp)."""
     gates = GATES[cell]
     target = state.scale if cell == "rnn_relu" else GATE_SCALE
     weights: List[np.ndarray] = []
@@ -54,7 +54,8 @@ def quantize(cell: str, layers: Sequence[Sequence[np.ndarray]], x_scale: float, 
     for index, layer in enumerate(layers):
         w_ih, w_hh = layer[0], layer[1]
         hidden = w_hh.shape[1]
-        in_scale = x_scale if index < directions else state.scale
+        first = index < directions
+        in_scale, in_zero = (x_scale, x_zero_point) if first else (state.scale, state.zero_point)
         wq = [np.zeros_like(w_ih, np.int8), np.zeros_like(w_hh, np.int8)]
         bq = [np.zeros(gates * hidden, np.int64), np.zeros(gates * hidden, np.int64)]
         for g in range(gates):
@@ -65,14 +66,16 @@ def quantize(cell: str, layers: Sequence[Sequence[np.ndarray]], x_scale: float, 
                 if len(layer) == 4:
                     bq[k][rows] = np.round(layer[2 + k][rows] / (s_w * s_in))
                 quant += list(quantize_multiplier(s_w * s_in / target))
-        if index < directions:
-            bq[0] = bq[0] - x_zero_point * wq[0].astype(np.int64).sum(1)
+        bq[0] -= in_zero * wq[0].astype(np.int64).sum(1)
+        bq[1] -= state.zero_point * wq[1].astype(np.int64).sum(1)
         gate_q = quant[-4 * gates:]  # this layer's [gate][x multiplier, shift, h multiplier, shift]
         for g in range(gates):
             rows = slice(g * hidden, (g + 1) * hidden)
             for k in range(2):
                 check_sum(wq[k][rows], bq[k][rows], gate_q[4 * g + 2 * k + 1],
                           f"weight {('ih', 'hh')[k]} of gate {g} (layer block {index})")
+        if cell == "rnn_relu":
+            quant.append(state.zero_point)
         weights += [wq[0].reshape(-1), wq[1].reshape(-1)]
         biases += [bq[0], bq[1]]
     bias = np.concatenate(biases).astype(np.int32)
@@ -95,13 +98,14 @@ def _gru_rnn_step(cell: str, inp: np.ndarray, h: np.ndarray, w_ih: np.ndarray, w
                   b_ih: np.ndarray, b_hh: np.ndarray, q: np.ndarray, tabs: Optional[np.ndarray]
                   ) -> np.ndarray:
     hidden = h.shape[0]
-    q = q.astype(np.int64).reshape(-1, 4)
+    zero = int(q[4]) if cell == "rnn_relu" else 0  # the relu state's zero point, after its gate's 4
+    q = q[: 4 * GATES[cell]].astype(np.int64).reshape(-1, 4)
     mx, sx = np.repeat(q[:, 0], hidden), np.repeat(q[:, 1], hidden)
     mh, sh = np.repeat(q[:, 2], hidden), np.repeat(q[:, 3], hidden)
     px = np.clip(multiply_by_quantized_multiplier(w_ih @ inp + b_ih, mx, sx), -32768, 32767)
     ph = np.clip(multiply_by_quantized_multiplier(w_hh @ h + b_hh, mh, sh), -32768, 32767)
-    if cell == "rnn_relu":  # both parts already at the state's scale: relu is the clamp at 0
-        return np.clip(px + ph, 0, 127)
+    if cell == "rnn_relu":  # both parts already at the state's scale: relu clamps at its zero point
+        return np.clip(zero + px + ph, zero, 127)
     sig, tanh = tabs[:257], tabs[257:]
     if cell == "gru":
         r = _lut(sig, px[:hidden] + ph[:hidden])
@@ -178,7 +182,11 @@ def quantize_node(n: Node, qx: QParams, q: Any) -> Tuple[Dict[str, np.ndarray], 
     largest = max(abs(lo), abs(hi))
     if a["cell"] == "rnn_relu":
         largest = max(largest, _absmax(init, "h0"))
-        state = QParams(f32(largest / 127.0) if largest > 0 else STATE_SCALE, 0)
+        if "h0" in init and np.min(init["h0"]) < 0:  # a negative h0 (relu's later states are not)
+            state = QParams(f32(largest / 127.0), 0)
+        else:  # [0, largest] on all 256 codes; the zero state is then code -128
+            state = QParams(f32(largest / 255.0) if largest > 0 else STATE_SCALE, -128)
+            init.setdefault("h0", np.zeros(state_numel(a)))
     else:
         state = QParams(STATE_SCALE, 0)
     power = _lstm_s8.cell_power(max(largest, _absmax(init, "c0")))
@@ -194,7 +202,8 @@ def quantize_node(n: Node, qx: QParams, q: Any) -> Tuple[Dict[str, np.ndarray], 
         del params["tables"]  # relu needs no table: 1 KB of flash
     # a constant initial state in the state's codes
     if "h0" in init:
-        params["h0"] = np.clip(np.round(init["h0"] / state.scale), -128, 127).astype(np.int8)
+        h0 = np.round(init["h0"] / state.scale) + state.zero_point
+        params["h0"] = np.clip(h0, -128, 127).astype(np.int8)
     if "c0" in init:
         params["c0"] = np.clip(np.round(init["c0"] * 2.0 ** power), -32768, 32767).astype(np.int16)
     return params, state
