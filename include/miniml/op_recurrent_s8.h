@@ -130,8 +130,8 @@ struct GruCellS8 {
 };
 
 // Elman RNN. tanh: the sums in Q3.12 through the tanh table; relu: the sums requantised straight to the
-// state's calibrated scale, whose zero point (q[4]) is -128 (a relu state is never negative: all 256 codes
-// cover [0, max]), so relu is the clamp at the zero point.
+// state's calibrated scale, whose zero point q[4] is -128 (a relu state is never negative: all 256 codes
+// cover [0, max]; 0 for a negative h0), so relu is the clamp at the zero point.
 template <bool kRelu>
 struct RnnCellS8 {
   static const index_t kGates = 1;
@@ -188,8 +188,9 @@ struct LstmCellS8 {
 
 // One time step of the stack: every layer advances once (state h [layers][hidden], for the LSTM c
 // [layers][hidden] int16, else nullptr; work [hidden]). weight: per layer w_ih [gates*hidden][in] then w_hh
-// [gates*hidden][hidden]; bias: per layer b_ih, b_hh [gates*hidden] int32 (zeros without bias; layer 0's
-// b_ih holds -zero_point * sum(w_ih row)); quant: [layers][Cell::kQuant] int32 through Mem.
+// [gates*hidden][hidden]; bias: per layer b_ih, b_hh [gates*hidden] int32 (with -zero_point * sum(w row) of
+// the layer input / the state folded in, so the sums are plain int8 dot products); quant: [layers]
+// [Cell::kQuant] int32 through Mem.
 template <class Cell, class Mem>
 inline void recurrent_step_s8(const int8_t* x_t, const int8_t* weight, const int32_t* bias, const int32_t* quant,
                               const int16_t* tables, int8_t* h, int16_t* c, int8_t* work, const RecurrentS8Params& p) {
