@@ -57,8 +57,8 @@ def _warn_ranges(g: Graph, xs: np.ndarray, ranges: Any, method: str, samples: in
     """A MinimlWarning per activation whose calibrated range makes a poor int8 tensor (constant,
     or stretched by outliers), checked on the first `samples` calibration inputs."""
     for name, values in run_graph(g, xs[:samples]).items():
-        if name not in ranges:
-            continue
+        if name not in ranges or not (g.consumers(name) or name in g.outputs):
+            continue  # scratch or a state nothing reads (a recurrent layer's work, h_n): no int8 tensor
         why = range_warning(values, *ranges[name], method)
         if why:
             what = "the calibration inputs" if name in g.inputs else f"activation {name!r}"
