@@ -1,5 +1,5 @@
-// add_s8 / mul_s8 (+ per-channel forms) / clamp_s8 / lut_s8 / concat_part_s8: int8 elementwise ops with TFLM
-// ADD / MUL numbers (same-shape operands), and a standalone clamp for ReLU / ReLU6 / Hardtanh whose output
+// add_s8 / mul_s8 (+ per-channel forms) / prelu_s8 / clamp_s8 / lut_s8 / concat_part_s8: int8 elementwise ops
+// with TFLM ADD / MUL / PRELU numbers (same-shape operands), and a standalone clamp for ReLU / ReLU6 / Hardtanh whose output
 // keeps its input's scale. All in SRAM; output may alias an input (each element is read before it is
 // written).
 #ifndef MINIML_OP_ELEMENTWISE_S8_H_
@@ -88,6 +88,25 @@ inline void mul_channel_s8(const int8_t* a, const int8_t* b, index_t channels, i
                            int32_t act_min, int32_t act_max, int8_t* output) {
   detail::mul_s8_impl<true>(a, b, channels, inner, a_zero_point, b_zero_point, multiplier, shift, output_zero_point,
                             act_min, act_max, output);
+}
+
+// TFLM PRELU with one slope per channel: d = input - input_zero_point; d >= 0 is rescaled by the
+// "pos" multiplier (input / output scale), d < 0 as d * alpha[c] by the "neg" one (input * alpha / output).
+//   input/output [channels][inner] int8 SRAM (may alias); alpha [channels] int8 (zero point 0) through Mem.
+template <class Mem>
+inline void prelu_s8(const int8_t* input, const int8_t* alpha, int8_t* output, index_t channels, index_t inner,
+                     int32_t input_zero_point, int32_t multiplier_pos, int8_t shift_pos, int32_t multiplier_neg,
+                     int8_t shift_neg, int32_t output_zero_point) {
+  for (index_t c = 0; c < channels; ++c) {
+    const int32_t a = Mem::read(alpha + c);
+    for (index_t i = 0; i < inner; ++i) {
+      const int32_t d = static_cast<int32_t>(input[i]) - input_zero_point;
+      output[i] = d >= 0 ? requantize_s8(d, multiplier_pos, shift_pos, output_zero_point, kInt8Min, kInt8Max)
+                         : requantize_s8(d * a, multiplier_neg, shift_neg, output_zero_point, kInt8Min, kInt8Max);
+    }
+    input += inner;
+    output += inner;
+  }
 }
 
 // output[i] = min(max(input[i], lo), hi): ReLU (lo = zero point), ReLU6, Hardtanh at unchanged scale.

@@ -498,3 +498,18 @@ def transpose_conv(x, in_scale, in_zp, weight, w_scales, bias, out_scale, out_zp
     sg.inputs, sg.outputs = [xt], [yt]
     y = _run(m, [np.ascontiguousarray(np.transpose(np.asarray(x, np.int8), (1, 2, 0)))[None]])
     return np.ascontiguousarray(np.transpose(y[0], (2, 0, 1)))
+
+
+def prelu(x, alpha, in_scale, in_zp, alpha_scale, out_scale, out_zp):
+    """PRELU of int8 x [C][inner] with int8 slopes alpha [C] (zero point 0), broadcast over inner."""
+    c, inner = x.shape
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, (1, inner, c), in_scale, in_zp, "x")
+    at = sg.add_tensor(shape=(c,), dtype=T.INT8, name="alpha", data=np.asarray(alpha, np.int8),
+                       quantization=_q(alpha_scale, 0))
+    yt = _act(sg, (1, inner, c), out_scale, out_zp, "y")
+    sg.add_operator(opcode=tfl.BuiltinOperator.PRELU, inputs=[xt, at], outputs=[yt])
+    sg.inputs, sg.outputs = [xt], [yt]
+    y = _run(m, [np.ascontiguousarray(np.asarray(x, np.int8).T)[None]])
+    return np.ascontiguousarray(y[0].T)

