@@ -1,5 +1,5 @@
-// Layout ops, float32: permute (transpose) and constant padding of activations in RAM, up to 4 dims
-// (shapes given with leading 1s). Output must not alias input.
+// Layout ops: permute (transpose, slice, select; float32 and int8) and constant padding (float32) of
+// activations in RAM, up to 4 dims (shapes given with leading 1s). Output must not alias input.
 #ifndef MINIML_OP_LAYOUT_H_
 #define MINIML_OP_LAYOUT_H_
 
@@ -14,11 +14,14 @@ struct PermuteParams {
   index_t strides[4];
 };
 
-inline void permute_f32(const float* input, float* output, const PermuteParams& p) {
+namespace detail {
+
+template <class T>
+inline void permute_copy(const T* input, T* output, const PermuteParams& p) {
   for (index_t a = 0; a < p.out_shape[0]; ++a) {
     for (index_t b = 0; b < p.out_shape[1]; ++b) {
       for (index_t c = 0; c < p.out_shape[2]; ++c) {
-        const float* in = input + static_cast<uint32_t>(a) * p.strides[0] + static_cast<uint32_t>(b) * p.strides[1] +
+        const T* in = input + static_cast<uint32_t>(a) * p.strides[0] + static_cast<uint32_t>(b) * p.strides[1] +
                           static_cast<uint32_t>(c) * p.strides[2];
         for (index_t d = 0; d < p.out_shape[3]; ++d) {
           *output++ = *in;
@@ -27,6 +30,17 @@ inline void permute_f32(const float* input, float* output, const PermuteParams& 
       }
     }
   }
+}
+
+}  // namespace detail
+
+inline void permute_f32(const float* input, float* output, const PermuteParams& p) {
+  detail::permute_copy(input, output, p);
+}
+
+// The same copy of int8 codes (TFLM TRANSPOSE: the output keeps the input's scale and zero point).
+inline void permute_s8(const int8_t* input, int8_t* output, const PermuteParams& p) {
+  detail::permute_copy(input, output, p);
 }
 
 // Constant padding: the input [in_shape] sits at offset `before` inside the output [out_shape]; every

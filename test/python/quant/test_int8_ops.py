@@ -17,6 +17,15 @@ from miniml.int8 import run_int8
 from miniml.ops import KERNELS
 
 
+class Lambda(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
 class After(nn.Module):
     """fn after a Conv1d/Conv2d, so the op sees a calibrated, non-trivial int8 tensor."""
 
@@ -31,9 +40,31 @@ class After(nn.Module):
 L, I = (1, 3, 10), (1, 3, 5, 6)
 conv1 = lambda: nn.Conv1d(3, 4, 3)  # noqa: E731
 conv2 = lambda: nn.Conv2d(3, 4, 3, padding=1)  # noqa: E731
+def shuffle(y, g=2):
+    """Channel shuffle as ShuffleNet writes it: view + transpose + view."""
+    n, c, h, w = y.shape
+    return y.view(n, g, c // g, h, w).transpose(1, 2).contiguous().view(n, c, h, w)
+
+
+class Tokens(nn.Module):
+    """[1, T, C] tokens -> Conv1d over time (a permute each way) -> a slice and a selected row."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(6, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = self.conv(x.permute(0, 2, 1)).permute(0, 2, 1)
+        return torch.cat([y[:, 1:6], y[:, 3:4]], 1)
+
+
 CASES = {
-    "prelu_per_channel_1d": (lambda: After(nn.PReLU(4, 0.1), conv1()), L),
-    "prelu_per_channel_2d": (lambda: After(nn.PReLU(4, 0.3), conv2()), I),
+    "prelu_per_channel_1d": (lambda: After(nn.PReLU(4, 0.1), conv1()), L, "prelu_s8"),
+    "prelu_per_channel_2d": (lambda: After(nn.PReLU(4, 0.3), conv2()), I, "prelu_s8"),
+    "channel_shuffle_view_transpose": (lambda: nn.Sequential(conv2(), nn.ReLU(), Lambda(shuffle),
+                                                             nn.Conv2d(4, 2, 1)), I, "permute_s8"),
+    "channel_shuffle_module": (lambda: After(nn.ChannelShuffle(2), conv2()), I, "permute_s8"),
+    "permute_slice_select_tokens": (Tokens, (1, 8, 6), "permute_s8"),
 }
 N_INPUTS = 4
 # output steps of float allowed (the int8 input's rounding propagated through the conv: a step)
@@ -50,7 +81,7 @@ def _prelu_weights(model):
 def built():
     rng = np.random.default_rng(11)
     cases = {}
-    for cid, (f, shape) in CASES.items():
+    for cid, (f, shape, _) in CASES.items():
         torch.manual_seed(sum(map(ord, cid)))
         model = f().eval()
         _prelu_weights(model)
@@ -64,6 +95,7 @@ def built():
 def test_parity_int8_ops(cid, built):
     r = built[cid]
     g = r["graph"]
+    assert CASES[cid][2] in {n.op for n in g.nodes}
     np.testing.assert_array_equal(r["y"], predict_int8_graph(g, r["xs"]).reshape(N_INPUTS, -1))
     edges = g.meta["int8_edges"]
     want_q = np.stack([run_int8(g, x)[edges["output"]] for x in r["xs"]])
@@ -105,3 +137,21 @@ def test_parity_prelu_s8_vs_tflm():
     want = tflm.prelu(x, alpha.data, xin.scale, xin.zero_point, alpha.scale, yout.scale,
                       yout.zero_point)
     np.testing.assert_array_equal(ours, want)
+
+
+def test_parity_permute_s8_vs_tflm():
+    """A channel shuffle (and a 4-D transpose) as the exporter lowers it, against TFLM TRANSPOSE."""
+    import tflm_oracle as tflm
+    from miniml.ir import Node
+    from miniml.ops.permute import collapse_permute, contiguous_strides
+
+    x = _codes(4 * 6 * 5 * 3).reshape(4, 6, 5, 3)
+    for perm in ([1, 0, 2, 3], [0, 3, 1, 2], [2, 0, 3, 1]):
+        shape, p = collapse_permute(list(x.shape), perm)
+        strides = contiguous_strides(shape)
+        pad = 4 - len(shape)
+        attrs = {"out_shape": (1,) * pad + tuple(shape[k] for k in p),
+                 "strides": (0,) * pad + tuple(strides[k] for k in p), "offset": 0}
+        node = Node("t", "permute_s8", ("x",), ("y",), attrs=attrs)
+        ours = KERNELS["permute_s8"].run(node, [x.reshape(1, -1)], {})[0]
+        np.testing.assert_array_equal(ours, tflm.transpose(x, perm, 0.1, 3).reshape(-1))

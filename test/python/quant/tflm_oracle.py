@@ -513,3 +513,18 @@ def prelu(x, alpha, in_scale, in_zp, alpha_scale, out_scale, out_zp):
     sg.inputs, sg.outputs = [xt], [yt]
     y = _run(m, [np.ascontiguousarray(np.asarray(x, np.int8).T)[None]])
     return np.ascontiguousarray(y[0].T)
+
+
+def transpose(x, perm, scale, zp):
+    """TRANSPOSE of int8 x (any shape up to 5-D) by perm."""
+    m = me.Model()
+    sg = m.add_subgraph()
+    x = np.asarray(x, np.int8)
+    xt = _act(sg, x.shape, scale, zp, "x")
+    pt = sg.add_tensor(shape=(len(perm),), dtype=T.INT32, name="perm",
+                       data=np.asarray(perm, np.int32))
+    yt = _act(sg, tuple(x.shape[p] for p in perm), scale, zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.TRANSPOSE, inputs=[xt, pt], outputs=[yt])
+    _options(op, tfl.BuiltinOptions.TransposeOptions, tfl.TransposeOptionsT())
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [x])
