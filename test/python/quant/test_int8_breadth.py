@@ -136,7 +136,6 @@ REFUSED = {
     "bilinear": (lambda: nn.Sequential(nn.Conv2d(2, 2, 1), nn.Upsample(scale_factor=2,
                                                                         mode="bilinear")),
                  (1, 2, 4, 4), "(bi)linear interpolation"),
-    "sum_over_channels": (lambda: Fn(lambda y: y.sum(1)), L, "sum over non-trailing dims"),
     "group_norm": (lambda: nn.Sequential(nn.Conv1d(2, 4, 3), nn.GroupNorm(2, 4)), L, "group_norm"),
     "softsign_divides_two_tensors": (lambda: Fn(nn.Softsign()), L, "div has no int8 kernel"),
 }

@@ -65,6 +65,14 @@ CASES = {
                                                              nn.Conv2d(4, 2, 1)), I, "permute_s8"),
     "channel_shuffle_module": (lambda: After(nn.ChannelShuffle(2), conv2()), I, "permute_s8"),
     "permute_slice_select_tokens": (Tokens, (1, 8, 6), "permute_s8"),
+    "sum_channels": (lambda: After(Lambda(lambda y: y.sum(1)), conv1()), L, "reduce_s8"),
+    "mean_channels_keepdim": (lambda: After(Lambda(lambda y: y.mean(1, keepdim=True)), conv2()), I,
+                              "reduce_s8"),
+    "mean_channels_and_width": (lambda: After(Lambda(lambda y: y.mean((1, 3))), conv2()), I,
+                                "reduce_s8"),
+    "sum_all": (lambda: After(Lambda(lambda y: y.sum((1, 2), keepdim=True)), conv1()), L,
+                "reduce_s8"),
+    "amax_height": (lambda: After(Lambda(lambda y: y.amax(2)), conv2()), I, "reduce_s8"),
 }
 N_INPUTS = 4
 # output steps of float allowed (the int8 input's rounding propagated through the conv: a step)
@@ -155,3 +163,45 @@ def test_parity_permute_s8_vs_tflm():
         node = Node("t", "permute_s8", ("x",), ("y",), attrs=attrs)
         ours = KERNELS["permute_s8"].run(node, [x.reshape(1, -1)], {})[0]
         np.testing.assert_array_equal(ours, tflm.transpose(x, perm, 0.1, 3).reshape(-1))
+
+
+REDUCE_TFLM = {  # kind, input shape, axes (TFLM keep_dims)
+    "mean_axis0": ("mean", (5, 4, 3), (0,)),
+    "mean_axes_0_2": ("mean", (5, 4, 3), (0, 2)),
+    "mean_count_3_7": ("mean", (3, 7, 2), (0, 1)),
+    "sum_axis1": ("sum", (5, 4, 3), (1,)),
+    "sum_all": ("sum", (5, 4, 3), (0, 1, 2)),
+    "max_axis1": ("max", (5, 4, 3), (1,)),
+    "max_axes_0_2": ("max", (5, 4, 3), (0, 2)),
+    "min_axis0": ("min", (5, 4, 3), (0,)),
+}
+
+
+@pytest.mark.parametrize("cid", REDUCE_TFLM)
+def test_parity_reduce_s8_vs_tflm(cid):
+    """reduce_s8's integer reference (the exporter's own attrs, via lower_reduce's stride runs)
+    against TFLM's MEAN / SUM / REDUCE_MAX / REDUCE_MIN."""
+    import tflm_oracle as tflm
+    from miniml.ir import Node
+    from miniml.ops.reduce import _runs, mean_multiplier
+    from miniml.quant.fixedpoint import quantize_multiplier
+
+    kind, shape, axes = REDUCE_TFLM[cid]
+    x = _codes(int(np.prod(shape))).reshape(shape)
+    in_scale, in_zp = 0.05, -7
+    out_scale, out_zp = (in_scale, in_zp) if kind in ("max", "min") else (0.031, 4)
+    kept, red = _runs([1, *shape], [a + 1 for a in axes])
+    pad = lambda runs: [(1, 0)] * (4 - len(runs)) + runs  # noqa: E731
+    attrs = {"kind": kind, "count": int(np.prod([shape[a] for a in axes])),
+             "out_shape": tuple(s for s, _ in pad(kept)),
+             "out_strides": tuple(t for _, t in pad(kept)),
+             "red_shape": tuple(s for s, _ in pad(red)),
+             "red_strides": tuple(t for _, t in pad(red))}
+    m, s = quantize_multiplier(in_scale / out_scale)
+    if kind == "mean":
+        m, s = mean_multiplier(m, s, attrs["count"])
+    attrs.update(input_zero_point=in_zp, multiplier=m, shift=s, output_zero_point=out_zp)
+    node = Node("r", "reduce_s8", ("x",), ("y",), attrs=attrs)
+    ours = KERNELS["reduce_s8"].run(node, [x.reshape(1, -1)], {})[0].reshape(-1)
+    want = tflm.reduce(kind, x, axes, in_scale, in_zp, out_scale, out_zp).reshape(-1)
+    np.testing.assert_array_equal(ours, want)

@@ -528,3 +528,26 @@ def transpose(x, perm, scale, zp):
     _options(op, tfl.BuiltinOptions.TransposeOptions, tfl.TransposeOptionsT())
     sg.inputs, sg.outputs = [xt], [yt]
     return _run(m, [x])
+
+
+REDUCERS = {"mean": "MEAN", "sum": "SUM", "max": "REDUCE_MAX", "min": "REDUCE_MIN"}
+
+
+def reduce(kind, x, axes, in_scale, in_zp, out_scale, out_zp):
+    """MEAN / SUM / REDUCE_MAX / REDUCE_MIN of int8 x over axes, keep_dims (max/min: the output
+    keeps the input's parameters, as TFLM requires)."""
+    x = np.asarray(x, np.int8)
+    out_shape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, x.shape, in_scale, in_zp, "x")
+    at = sg.add_tensor(shape=(len(axes),), dtype=T.INT32, name="axes",
+                       data=np.asarray(axes, np.int32))
+    yt = _act(sg, out_shape, out_scale, out_zp, "y")
+    op = sg.add_operator(opcode=getattr(tfl.BuiltinOperator, REDUCERS[kind]), inputs=[xt, at],
+                         outputs=[yt])
+    opt = tfl.ReducerOptionsT()
+    opt.keepDims = True
+    _options(op, tfl.BuiltinOptions.ReducerOptions, opt)
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [x])
