@@ -205,3 +205,79 @@ def test_parity_reduce_s8_vs_tflm(cid):
     ours = KERNELS["reduce_s8"].run(node, [x.reshape(1, -1)], {})[0].reshape(-1)
     want = tflm.reduce(kind, x, axes, in_scale, in_zp, out_scale, out_zp).reshape(-1)
     np.testing.assert_array_equal(ours, want)
+
+
+class TwoInputs(nn.Module):
+    """Two sensors fused (a residual add of their features and a gate), two heads."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Conv1d(2, 4, 3), nn.Conv1d(3, 4, 5, padding=1)
+        self.gate = nn.Linear(6, 4)
+
+    def forward(self, x, y, z):
+        h = torch.relu(self.a(x)) + self.b(y)
+        return h * torch.sigmoid(self.gate(z)).unsqueeze(2), h.mean(2)
+
+
+def test_parity_int8_several_inputs():
+    """forward(x, y, z) in int8: each input quantised at its own range, predict(input0, input1,
+    input2, output0, output1) equal to the integer reference (0 LSB), near float; calibration
+    given as one array per input, or packed."""
+    import os
+    import subprocess
+
+    import miniml
+    from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp
+
+    torch.manual_seed(3)
+    model = TwoInputs().eval()
+    rng = np.random.default_rng(3)
+    cal = [rng.standard_normal((40,) + s).astype(np.float32) for s in ((2, 8), (3, 8), (6,))]
+    example = tuple(torch.from_numpy(c[:1]) for c in cal)
+    out = os.path.join(BUILD, "quant_int8_ops")
+    os.makedirs(out, exist_ok=True)
+    report = miniml.export(model, example, "three_in", out, quantize="int8", calibration=cal,
+                           golden=2)
+    text = open(report.header_path).read()
+    assert ("void predict(const float* input0, const float* input1, const float* input2, "
+            "float* output0, float* output1)") in text
+    assert "kInputScale2" in text and "several inputs: predict() only" in text
+    packed = np.concatenate([c.reshape(40, -1) for c in cal], axis=1)
+    g = int8_graph(model, example, calibration=packed)  # the packed form calibrates the same
+    assert [n.op for n in g.nodes].count("quantize_s8") == 3
+    xs = (0.9 * packed[:4]).astype(np.float32)
+    ref = predict_int8_graph(g, xs)
+    src = os.path.join(out, "three_in_main.cpp")
+    with open(src, "w") as f:
+        f.write('#include <stdio.h>\n#include "three_in.h"\nint main() {\n'
+                "  static three_in::Model m;\n  float x[46], y[28];\n"
+                "  for (int k = 0; k < 4; ++k) {\n"
+                "    if (fread(x, 4, 46, stdin) != 46) return 1;\n"
+                "    m.predict(x, x + 16, x + 40, y, y + 24);\n    fwrite(y, 4, 28, stdout);\n"
+                "  }\n  return 0;\n}\n")
+    exe = compile_cpp(src, os.path.join(out, "three_in_prog"), [INCLUDE, out], HOST_FLAGS)
+    res = subprocess.run([exe], input=xs.tobytes(), capture_output=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    np.testing.assert_array_equal(np.frombuffer(res.stdout, np.float32).reshape(4, 28), ref)
+    with torch.no_grad():
+        parts = [torch.from_numpy(xs[:, a:b].reshape((4,) + c.shape[1:]))
+                 for a, b, c in ((0, 16, cal[0]), (16, 40, cal[1]), (40, 46, cal[2]))]
+        yf = np.concatenate([t.reshape(4, -1).numpy() for t in model(*parts)], axis=1)
+    steps = [g.tensor(n.inputs[0]).scale for n in g.nodes if n.op == "dequantize_s8"]
+    err = np.abs(ref - yf) / np.repeat(steps, [24, 4])
+    assert err.max() <= 2.0, err.max()
+
+
+def test_reject_several_inputs_calibration_shape():
+    import miniml
+    from miniml.int8.calibrate import CalibrationError
+
+    example = (torch.zeros(1, 2, 8), torch.zeros(1, 3, 8), torch.zeros(1, 6))
+    one = np.zeros((16, 2, 8), np.float32)
+    with pytest.raises(CalibrationError, match=r"3 inputs; give one array per input, a tuple "
+                                               r"\(\[N, 2, 8\], \[N, 3, 8\], \[N, 6\]\)"):
+        miniml.analyze(TwoInputs().eval(), example, "m", quantize="int8", calibration=one)
+    uneven = [one, np.zeros((12, 3, 8), np.float32), np.zeros((16, 6), np.float32)]
+    with pytest.raises(CalibrationError, match=r"have \[16, 12, 16\] samples"):
+        miniml.analyze(TwoInputs().eval(), example, "m", quantize="int8", calibration=uneven)
