@@ -133,9 +133,6 @@ def test_parity_int8_breadth(cid, built):
 
 
 REFUSED = {
-    "bilinear": (lambda: nn.Sequential(nn.Conv2d(2, 2, 1), nn.Upsample(scale_factor=2,
-                                                                        mode="bilinear")),
-                 (1, 2, 4, 4), "(bi)linear interpolation"),
     "group_norm": (lambda: nn.Sequential(nn.Conv1d(2, 4, 3), nn.GroupNorm(2, 4)), L, "group_norm"),
     "softsign_divides_two_tensors": (lambda: Fn(nn.Softsign()), L, "div has no int8 kernel"),
 }

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from int8_host import run_int8_models
 from miniml.api import int8_graph
@@ -73,6 +74,17 @@ CASES = {
     "sum_all": (lambda: After(Lambda(lambda y: y.sum((1, 2), keepdim=True)), conv1()), L,
                 "reduce_s8"),
     "amax_height": (lambda: After(Lambda(lambda y: y.amax(2)), conv2()), I, "reduce_s8"),
+    "bilinear_x2": (lambda: After(nn.Upsample(scale_factor=2, mode="bilinear"), conv2()), I,
+                    "upsample_s8"),
+    "bilinear_align_corners_size": (lambda: After(Lambda(lambda y: F.interpolate(
+        y, size=(9, 7), mode="bilinear", align_corners=True)), conv2()), I, "upsample_s8"),
+    "bilinear_down": (lambda: After(Lambda(lambda y: F.interpolate(
+        y, size=(3, 4), mode="bilinear")), conv2()), I, "upsample_s8"),
+    "linear_1d_x3": (lambda: After(nn.Upsample(scale_factor=3, mode="linear"), conv1()), L,
+                     "upsample_s8"),
+    "linear_1d_align_corners": (lambda: After(nn.Upsample(size=13, mode="linear",
+                                                          align_corners=True), conv1()), L,
+                                "upsample_s8"),
 }
 N_INPUTS = 4
 # output steps of float allowed (the int8 input's rounding propagated through the conv: a step)
@@ -281,3 +293,28 @@ def test_reject_several_inputs_calibration_shape():
     uneven = [one, np.zeros((12, 3, 8), np.float32), np.zeros((16, 6), np.float32)]
     with pytest.raises(CalibrationError, match=r"have \[16, 12, 16\] samples"):
         miniml.analyze(TwoInputs().eval(), example, "m", quantize="int8", calibration=uneven)
+
+
+BILINEAR_TFLM = {  # in (h, w), out (h, w), align_corners
+    "x2_half_pixel": ((4, 5), (8, 10), False),
+    "x2_align_corners": ((4, 5), (8, 10), True),
+    "odd_up_half_pixel": ((4, 5), (9, 7), False),
+    "odd_up_align_corners": ((4, 5), (9, 7), True),
+    "down_half_pixel": ((6, 7), (3, 4), False),
+    "one_row_linear": ((1, 6), (1, 17), False),
+}
+
+
+@pytest.mark.parametrize("cid", BILINEAR_TFLM)
+def test_parity_bilinear_s8_vs_tflm(cid):
+    """upsample_bilinear_s8's integer reference against TFLM's RESIZE_BILINEAR (int8)."""
+    import tflm_oracle as tflm
+    from miniml.ir import Node
+
+    (h, w), out, align = BILINEAR_TFLM[cid]
+    x = _codes(3 * h * w).reshape(3, h, w)
+    attrs = {"mode": "linear", "align_corners": align, "channels": 3, "in_size": (h, w),
+             "out_size": out, "scale": (1.0, 1.0)}
+    node = Node("up", "upsample_s8", ("x",), ("y",), attrs=attrs)
+    ours = KERNELS["upsample_s8"].run(node, [x[None]], {})[0]
+    np.testing.assert_array_equal(ours, tflm.resize_bilinear(x, out, align, 0.05, -3))

@@ -551,3 +551,22 @@ def reduce(kind, x, axes, in_scale, in_zp, out_scale, out_zp):
     _options(op, tfl.BuiltinOptions.ReducerOptions, opt)
     sg.inputs, sg.outputs = [xt], [yt]
     return _run(m, [x])
+
+
+def resize_bilinear(x, out_hw, align_corners, scale, zp):
+    """RESIZE_BILINEAR of int8 x [C][H][W] to [C][out_h][out_w]: align_corners, or half-pixel
+    centres (torch's align_corners=False)."""
+    c, h, w = x.shape
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, (1, h, w, c), scale, zp, "x")
+    size = sg.add_tensor(shape=(2,), dtype=T.INT32, name="size", data=np.array(out_hw, np.int32))
+    yt = _act(sg, (1, *out_hw, c), scale, zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.RESIZE_BILINEAR, inputs=[xt, size],
+                         outputs=[yt])
+    opt = tfl.ResizeBilinearOptionsT()
+    opt.alignCorners, opt.halfPixelCenters = bool(align_corners), not align_corners
+    _options(op, tfl.BuiltinOptions.ResizeBilinearOptions, opt)
+    sg.inputs, sg.outputs = [xt], [yt]
+    y = _run(m, [np.asarray(x, np.int8).transpose(1, 2, 0)[None]])
+    return y[0].transpose(2, 0, 1)
