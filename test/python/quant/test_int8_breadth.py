@@ -133,7 +133,6 @@ def test_parity_int8_breadth(cid, built):
 
 
 REFUSED = {
-    "group_norm": (lambda: nn.Sequential(nn.Conv1d(2, 4, 3), nn.GroupNorm(2, 4)), L, "group_norm"),
     "softsign_divides_two_tensors": (lambda: Fn(nn.Softsign()), L, "div has no int8 kernel"),
 }
 
