@@ -7,7 +7,7 @@ SUM / MEAN: an int32 sum of the codes requantised once, 1 / count folded into th
 does it (op_reduce_s8.h)."""
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Tuple
 
 import numpy as np
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from typing import Dict
+from typing import Dict, Sequence
 
 import miniml
 import numpy as np
@@ -16,10 +16,11 @@ from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, safe_id
 from miniml.api import int8_graph
 
 
-def run_int8_models(group: str, cases: Dict[str, tuple]) -> Dict[str, dict]:
+def run_int8_models(group: str, cases: Dict[str, tuple],
+                    flags: Sequence[str] = HOST_FLAGS) -> Dict[str, dict]:
     """cases: id -> (eval model, calibration [N, ...], inputs [n, ...]). Returns id -> dict(name,
     report, graph, header, xs, model, y [n, out] from predict(), yq [n, out] from predict_int8(),
-    sizeof = sizeof(Model))."""
+    sizeof = sizeof(Model)). flags: the host compiler's (sanitizers always)."""
     out_dir = os.path.join(BUILD, group)
     os.makedirs(out_dir, exist_ok=True)
     res, drv, body = {}, ["#include <stdio.h>"], []
@@ -55,7 +56,7 @@ def run_int8_models(group: str, cases: Dict[str, tuple]) -> Dict[str, dict]:
     src = os.path.join(out_dir, "driver.cpp")
     with open(src, "w") as f:
         f.write("\n".join(drv) + "\n")
-    exe = compile_cpp(src, os.path.join(out_dir, "driver"), [INCLUDE, out_dir], HOST_FLAGS)
+    exe = compile_cpp(src, os.path.join(out_dir, "driver"), [INCLUDE, out_dir], flags)
     in_path, out_path = os.path.join(out_dir, "in.bin"), os.path.join(out_dir, "out.bin")
     with open(in_path, "wb") as f:
         for r in res.values():

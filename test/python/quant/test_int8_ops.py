@@ -38,7 +38,7 @@ class After(nn.Module):
         return self.fn(self.conv(x))
 
 
-L, I = (1, 3, 10), (1, 3, 5, 6)
+SEQ, IMG = (1, 3, 10), (1, 3, 5, 6)
 conv1 = lambda: nn.Conv1d(3, 4, 3)  # noqa: E731
 conv2 = lambda: nn.Conv2d(3, 4, 3, padding=1)  # noqa: E731
 def shuffle(y, g=2):
@@ -60,37 +60,37 @@ class Tokens(nn.Module):
 
 
 CASES = {
-    "prelu_per_channel_1d": (lambda: After(nn.PReLU(4, 0.1), conv1()), L, "prelu_s8"),
-    "prelu_per_channel_2d": (lambda: After(nn.PReLU(4, 0.3), conv2()), I, "prelu_s8"),
+    "prelu_per_channel_1d": (lambda: After(nn.PReLU(4, 0.1), conv1()), SEQ, "prelu_s8"),
+    "prelu_per_channel_2d": (lambda: After(nn.PReLU(4, 0.3), conv2()), IMG, "prelu_s8"),
     "channel_shuffle_view_transpose": (lambda: nn.Sequential(conv2(), nn.ReLU(), Lambda(shuffle),
-                                                             nn.Conv2d(4, 2, 1)), I, "permute_s8"),
-    "channel_shuffle_module": (lambda: After(nn.ChannelShuffle(2), conv2()), I, "permute_s8"),
+                                                             nn.Conv2d(4, 2, 1)), IMG, "permute_s8"),
+    "channel_shuffle_module": (lambda: After(nn.ChannelShuffle(2), conv2()), IMG, "permute_s8"),
     "permute_slice_select_tokens": (Tokens, (1, 8, 6), "permute_s8"),
-    "sum_channels": (lambda: After(Lambda(lambda y: y.sum(1)), conv1()), L, "reduce_s8"),
-    "mean_channels_keepdim": (lambda: After(Lambda(lambda y: y.mean(1, keepdim=True)), conv2()), I,
+    "sum_channels": (lambda: After(Lambda(lambda y: y.sum(1)), conv1()), SEQ, "reduce_s8"),
+    "mean_channels_keepdim": (lambda: After(Lambda(lambda y: y.mean(1, keepdim=True)), conv2()), IMG,
                               "reduce_s8"),
-    "mean_channels_and_width": (lambda: After(Lambda(lambda y: y.mean((1, 3))), conv2()), I,
+    "mean_channels_and_width": (lambda: After(Lambda(lambda y: y.mean((1, 3))), conv2()), IMG,
                                 "reduce_s8"),
-    "sum_all": (lambda: After(Lambda(lambda y: y.sum((1, 2), keepdim=True)), conv1()), L,
+    "sum_all": (lambda: After(Lambda(lambda y: y.sum((1, 2), keepdim=True)), conv1()), SEQ,
                 "reduce_s8"),
-    "amax_height": (lambda: After(Lambda(lambda y: y.amax(2)), conv2()), I, "reduce_s8"),
-    "group_norm_affine": (lambda: After(nn.GroupNorm(2, 4), conv2()), I, "group_norm_s8"),
+    "amax_height": (lambda: After(Lambda(lambda y: y.amax(2)), conv2()), IMG, "reduce_s8"),
+    "group_norm_affine": (lambda: After(nn.GroupNorm(2, 4), conv2()), IMG, "group_norm_s8"),
     "group_norm_plain_1d": (lambda: After(nn.GroupNorm(4, 4, affine=False), conv1()), (1, 3, 34),
                             "group_norm_s8"),
-    "instance_norm_2d_affine": (lambda: After(nn.InstanceNorm2d(4, affine=True), conv2()), I,
+    "instance_norm_2d_affine": (lambda: After(nn.InstanceNorm2d(4, affine=True), conv2()), IMG,
                                 "group_norm_s8"),
     "instance_norm_1d": (lambda: After(nn.InstanceNorm1d(4), conv1()), (1, 3, 34),
                          "group_norm_s8"),
-    "bilinear_x2": (lambda: After(nn.Upsample(scale_factor=2, mode="bilinear"), conv2()), I,
+    "bilinear_x2": (lambda: After(nn.Upsample(scale_factor=2, mode="bilinear"), conv2()), IMG,
                     "upsample_s8"),
     "bilinear_align_corners_size": (lambda: After(Lambda(lambda y: F.interpolate(
-        y, size=(9, 7), mode="bilinear", align_corners=True)), conv2()), I, "upsample_s8"),
+        y, size=(9, 7), mode="bilinear", align_corners=True)), conv2()), IMG, "upsample_s8"),
     "bilinear_down": (lambda: After(Lambda(lambda y: F.interpolate(
-        y, size=(3, 4), mode="bilinear")), conv2()), I, "upsample_s8"),
-    "linear_1d_x3": (lambda: After(nn.Upsample(scale_factor=3, mode="linear"), conv1()), L,
+        y, size=(3, 4), mode="bilinear")), conv2()), IMG, "upsample_s8"),
+    "linear_1d_x3": (lambda: After(nn.Upsample(scale_factor=3, mode="linear"), conv1()), SEQ,
                      "upsample_s8"),
     "linear_1d_align_corners": (lambda: After(nn.Upsample(size=13, mode="linear",
-                                                          align_corners=True), conv1()), L,
+                                                          align_corners=True), conv1()), SEQ,
                                 "upsample_s8"),
 }
 N_INPUTS = 4
@@ -162,7 +162,7 @@ def test_parity_prelu_s8_vs_tflm():
 
     model = After(nn.PReLU(4), conv2())
     _prelu_weights(model)
-    g, node, x = _node_and_input(model, I, "prelu_s8")
+    g, node, x = _node_and_input(model, IMG, "prelu_s8")
     x = np.concatenate([x.reshape(4, -1), _codes(x.size).reshape(4, -1)], axis=1)
     alpha = g.params[node.params["alpha"]]
     xin, yout = g.tensor(node.inputs[0]), g.tensor(node.outputs[0])
@@ -342,7 +342,7 @@ def test_group_norm_s8_rounds_once(groups):
 
     model = After(nn.GroupNorm(groups, 4), conv2())
     _prelu_weights(model)
-    g, node, x = _node_and_input(model, I, "group_norm_s8")
+    g, node, x = _node_and_input(model, IMG, "group_norm_s8")
     xin, yout = g.tensor(node.inputs[0]), g.tensor(node.outputs[0])
     params = {k: g.params[v].data for k, v in node.params.items()}
     ours = KERNELS["group_norm_s8"].run(node, [x[None]], params)[0].reshape(groups, -1)
