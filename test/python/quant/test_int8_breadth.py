@@ -115,8 +115,29 @@ def test_parity_int8_breadth(cid, built):
     assert np.max(np.abs(r["y"] - yf)) <= tol, (r["y"], yf)
 
 
+class SoftmaxInside(nn.Module):
+    """A softmax that is not the model's last layer (only a trailing one stays float)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv, self.fc = nn.Conv1d(2, 4, 3), nn.Linear(10, 3)
+
+    def forward(self, x):
+        return self.fc(torch.softmax(self.conv(x), -1))
+
+
+class LstmLast(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(12, 5, batch_first=True)
+
+    def forward(self, x):
+        return self.lstm(x)[0]
+
+
 REFUSED = {
-    "softsign_divides_two_tensors": (lambda: Fn(nn.Softsign()), L, "div has no int8 kernel"),
+    "softmax_inside": (SoftmaxInside, L, "softmax has no int8 kernel"),
+    "lstm": (LstmLast, L, "LSTM"),
 }
 
 

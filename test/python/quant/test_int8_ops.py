@@ -27,6 +27,18 @@ class Lambda(nn.Module):
         return self.fn(x)
 
 
+class TwoBranches(nn.Module):
+    """fn(conv_a(x), 1.5 + sigmoid(conv_b(x))): a divisor of one sign, away from 0."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.a, self.b = nn.Conv1d(3, 4, 3), nn.Conv1d(3, 4, 3)
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(self.a(x), 1.5 + torch.sigmoid(self.b(x)))
+
+
 class After(nn.Module):
     """fn after a Conv1d/Conv2d, so the op sees a calibrated, non-trivial int8 tensor."""
 
@@ -81,6 +93,8 @@ CASES = {
                                 "group_norm_s8"),
     "instance_norm_1d": (lambda: After(nn.InstanceNorm1d(4), conv1()), (1, 3, 34),
                          "group_norm_s8"),
+    "div_two_tensors": (lambda: TwoBranches(torch.div), SEQ, "div_s8"),
+    "softsign": (lambda: After(nn.Softsign(), conv1()), SEQ, "div_s8"),
     "bilinear_x2": (lambda: After(nn.Upsample(scale_factor=2, mode="bilinear"), conv2()), IMG,
                     "upsample_s8"),
     "bilinear_align_corners_size": (lambda: After(Lambda(lambda y: F.interpolate(
@@ -98,7 +112,9 @@ N_INPUTS = 4
 # rounding (half an input step) by the group's standard deviation: a one-channel group whose spread
 # is small next to the tensor's range turns it into about an output step per value (measured 2.13
 # here; test_group_norm_s8_rounds_once holds the kernel itself to half a step of the exact result).
-STEPS = {"instance_norm_1d": 2.5}
+# nn.Softsign is x / (1 + |x|) in torch: three int8 steps (abs and + 1 as tables, div), three
+# roundings (2.18 measured).
+STEPS = {"instance_norm_1d": 2.5, "softsign": 2.5}
 
 
 def _prelu_weights(model):
@@ -352,3 +368,39 @@ def test_group_norm_s8_rounds_once(groups):
     exact = (norm.reshape(4, -1) * gn.weight.detach().numpy()[:, None]
              + gn.bias.detach().numpy()[:, None]) / yout.scale + yout.zero_point
     assert np.max(np.abs(ours.reshape(4, -1) - np.clip(exact, -128, 127))) <= 0.5 + 1e-3
+
+
+DIV_TFLM = {  # a scale, a zp, b scale, b zp, out scale, out zp
+    "equal_scales": (0.05, 3, 0.05, -7, 0.05, 0),
+    "small_divisor_scale": (0.1, -20, 0.01, 5, 0.2, 10),
+    "large_output_scale": (0.02, 0, 0.08, -128, 0.5, -3),
+}
+
+
+@pytest.mark.parametrize("cid", DIV_TFLM)
+def test_parity_div_s8_vs_tflm(cid):
+    """div_s8's integer reference (TFLM's reference DivElementwise with gemmlowp's reciprocal)
+    against the tflite-micro wheel's int8 DIV on every (a, b) code pair where TFLM's arithmetic is
+    defined (b off its zero point; the final shift within 31 bits). Equal except at exact ties
+    (quotient * scale ratio + zero point = k + 1/2, about 1 pair in 100), which the wheel rounds
+    the other way by one step: its reciprocal is not the gemmlowp Newton-Raphson one bit for bit."""
+    import tflm_oracle as tflm
+    from miniml.ops.div import _leading_sign_bits, div_s8, reciprocal_q31
+    from miniml.quant.fixedpoint import quantize_multiplier
+
+    sa, za, sb, zb, so, zo = DIV_TFLM[cid]
+    a, b = (v.ravel().astype(np.int8) for v in np.meshgrid(np.arange(-128, 128),
+                                                           np.arange(-128, 128)))
+    m, s = quantize_multiplier(float(np.float32(np.float32(sa) / (np.float32(sb) * np.float32(so)))))
+    num, den = (a.astype(int) - za).tolist(), (b.astype(int) - zb).tolist()
+    defined = [d != 0 and s - reciprocal_q31(abs(d))[1] - _leading_sign_bits(
+        x if d > 0 else -x) >= -31 for x, d in zip(num, den)]
+    keep = np.flatnonzero(defined)
+    assert len(keep) > 0.6 * len(a)
+    ours = div_s8(a[keep], b[keep], za, zb, m, s, zo).astype(int)
+    want = tflm.div(a[keep], b[keep], sa, za, sb, zb, so, zo).astype(int)
+    differ = np.flatnonzero(ours != want)
+    assert len(differ) <= 0.015 * len(keep), len(differ)
+    assert np.all(np.abs(ours[differ] - want[differ]) == 1)
+    exact = np.array([num[k] / den[k] for k in keep[differ]]) * m * 2.0 ** (s - 31) + zo
+    assert np.all(np.abs(exact - np.floor(exact) - 0.5) < 1e-6), exact

@@ -570,3 +570,17 @@ def resize_bilinear(x, out_hw, align_corners, scale, zp):
     sg.inputs, sg.outputs = [xt], [yt]
     y = _run(m, [np.asarray(x, np.int8).transpose(1, 2, 0)[None]])
     return y[0].transpose(2, 0, 1)
+
+
+def div(a, b, a_scale, a_zp, b_scale, b_zp, out_scale, out_zp):
+    """DIV of two same-shape int8 tensors (b must not hold its zero point: TFLM DCHECKs it)."""
+    shape = (1, a.size)
+    m = me.Model()
+    sg = m.add_subgraph()
+    at, bt = _act(sg, shape, a_scale, a_zp, "a"), _act(sg, shape, b_scale, b_zp, "b")
+    yt = _act(sg, shape, out_scale, out_zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.DIV, inputs=[at, bt], outputs=[yt])
+    _options(op, tfl.BuiltinOptions.DivOptions, tfl.DivOptionsT())
+    sg.inputs, sg.outputs = [at, bt], [yt]
+    y = _run(m, [np.asarray(a, np.int8).reshape(shape), np.asarray(b, np.int8).reshape(shape)])
+    return y.reshape(a.shape)
