@@ -404,3 +404,38 @@ def test_parity_div_s8_vs_tflm(cid):
     assert np.all(np.abs(ours[differ] - want[differ]) == 1)
     exact = np.array([num[k] / den[k] for k in keep[differ]]) * m * 2.0 ** (s - 31) + zo
     assert np.all(np.abs(exact - np.floor(exact) - 0.5) < 1e-6), exact
+
+
+LUT_TFLM = {  # activation (and args), TFLM op, its options
+    "sigmoid": (("sigmoid",), "LOGISTIC", {}),
+    "tanh": (("tanh",), "TANH", {}),
+    "hardswish": (("hardswish",), "HARD_SWISH", {}),
+    "elu": (("elu", 1.0), "ELU", {}),
+    "leaky_relu_0.01": (("leaky_relu", 0.01), "LEAKY_RELU", {"alpha": 0.01}),
+    "leaky_relu_0.3": (("leaky_relu", 0.3), "LEAKY_RELU", {"alpha": 0.3}),
+    "leaky_relu_negative": (("leaky_relu", -0.4), "LEAKY_RELU", {"alpha": -0.4}),
+    "leaky_relu_above_1": (("leaky_relu", 1.7), "LEAKY_RELU", {"alpha": 1.7}),
+}
+QPARAMS = [(0.05, 0), (0.1, -20), (0.02, 40), (0.0313, -128), (0.17, 100)]
+
+
+@pytest.mark.parametrize("cid", LUT_TFLM)
+def test_parity_activation_table_vs_tflm(cid):
+    """The int8 table an activation exports (ops/_int8_common.act_table) equals TFLM's int8 op on
+    all 256 codes, for several input parameters and the output parameters the table chose."""
+    import tflm_oracle as tflm
+    from miniml.ops import ACTIVATIONS
+    from miniml.ops._int8_common import apply_act, float_table
+    from miniml.quant.params import QParams
+
+    act, opcode, options = LUT_TFLM[cid]
+    spec = ACTIVATIONS[act[0]]
+    codes = np.arange(-128, 128).astype(np.int8)
+    for s_in, z_in in QPARAMS:
+        qx, calibrated = QParams(s_in, z_in), QParams(float(np.float32(s_in * 1.3)), z_in // 3)
+        if spec.table_s8 is None:
+            table, qy = float_table(lambda v: apply_act(act, v), qx, calibrated), calibrated
+        else:
+            table, qy = spec.table_s8(qx, calibrated, *act[1:])
+        want = tflm.unary(opcode, codes, s_in, z_in, qy.scale, qy.zero_point, **options)
+        np.testing.assert_array_equal(table, want, err_msg=f"{cid} at {s_in}, {z_in}")

@@ -584,3 +584,19 @@ def div(a, b, a_scale, a_zp, b_scale, b_zp, out_scale, out_zp):
     sg.inputs, sg.outputs = [at, bt], [yt]
     y = _run(m, [np.asarray(a, np.int8).reshape(shape), np.asarray(b, np.int8).reshape(shape)])
     return y.reshape(a.shape)
+
+
+def unary(opcode, x, in_scale, in_zp, out_scale, out_zp, alpha=None):
+    """A one-input int8 op by its BuiltinOperator name (LOGISTIC, TANH, HARD_SWISH, ELU,
+    LEAKY_RELU with alpha) on codes x."""
+    x = np.asarray(x, np.int8).reshape(1, -1)
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt, yt = _act(sg, x.shape, in_scale, in_zp, "x"), _act(sg, x.shape, out_scale, out_zp, "y")
+    op = sg.add_operator(opcode=getattr(tfl.BuiltinOperator, opcode), inputs=[xt], outputs=[yt])
+    if alpha is not None:
+        opt = tfl.LeakyReluOptionsT()
+        opt.alpha = float(alpha)
+        _options(op, tfl.BuiltinOptions.LeakyReluOptions, opt)
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [x]).reshape(-1)
