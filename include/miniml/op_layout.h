@@ -1,5 +1,5 @@
-// Layout ops: permute (transpose, slice, select; float32 and int8) and constant padding (float32) of
-// activations in RAM, up to 4 dims (shapes given with leading 1s). Output must not alias input.
+// Layout ops: permute (transpose, slice, select) and constant padding of activations, float32 and int8, in RAM,
+// up to 4 dims (shapes given with leading 1s). Output must not alias input.
 #ifndef MINIML_OP_LAYOUT_H_
 #define MINIML_OP_LAYOUT_H_
 
@@ -51,14 +51,17 @@ struct PadParams {
   index_t before[4];
 };
 
-inline void pad_f32(const float* input, float* output, const PadParams& p, float value) {
+namespace detail {
+
+template <class T>
+inline void pad_copy(const T* input, T* output, const PadParams& p, T value) {
   for (index_t a = 0; a < p.out_shape[0]; ++a) {
     const bool in_a = a >= p.before[0] && a - p.before[0] < p.in_shape[0];
     for (index_t b = 0; b < p.out_shape[1]; ++b) {
       const bool in_b = in_a && b >= p.before[1] && b - p.before[1] < p.in_shape[1];
       for (index_t c = 0; c < p.out_shape[2]; ++c) {
         const bool in_c = in_b && c >= p.before[2] && c - p.before[2] < p.in_shape[2];
-        const float* row =
+        const T* row =
             in_c ? input +
                        ((static_cast<uint32_t>(a - p.before[0]) * p.in_shape[1] + (b - p.before[1])) * p.in_shape[2] +
                         (c - p.before[2])) *
@@ -71,6 +74,17 @@ inline void pad_f32(const float* input, float* output, const PadParams& p, float
       }
     }
   }
+}
+
+}  // namespace detail
+
+inline void pad_f32(const float* input, float* output, const PadParams& p, float value) {
+  detail::pad_copy(input, output, p, value);
+}
+
+// int8 at the input's scale and zero point (TFLM PAD / PADV2): value is the constant's code.
+inline void pad_s8(const int8_t* input, int8_t* output, const PadParams& p, int8_t value) {
+  detail::pad_copy(input, output, p, value);
 }
 
 }  // namespace miniml

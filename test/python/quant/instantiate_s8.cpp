@@ -61,6 +61,7 @@ int32_t run_all(int8_t* a, int8_t* b, float* f) {
   miniml::upsample_bilinear_s8(a, b, miniml::UpsampleParams{2, 3, 4, 6, 8, 0.5f, 0.5f}, false);
   miniml::upsample_bilinear_s8(a, b, miniml::UpsampleParams{2, 3, 4, 5, 9, 0.5f, 0.375f}, true);
   miniml::permute_s8(a, b, miniml::PermuteParams{{1, 2, 3, 4}, {0, 1, 8, 2}});
+  miniml::pad_s8(a, b, miniml::PadParams{{1, 1, 2, 3}, {1, 1, 3, 5}, {0, 0, 1, 1}}, -3);
   miniml::prelu_s8<Mem>(a, P::kWeight, b, 2, 4, -3, 1500000000, 1, 1073741824, -8, 5);
   miniml::layer_norm_s8<Mem>(a, P::kGamma, P::kGamma, b, 2, 4, -3, 1e-4f, 0.01f, 1e-5f, 5);
   miniml::group_norm_s8<Mem>(a, P::kGamma, P::kGamma, b, 2, 2, 3, -3, 1e-4f, 0.01f, 1e-5f, 5);

@@ -95,6 +95,8 @@ CASES = {
                          "group_norm_s8"),
     "div_two_tensors": (lambda: TwoBranches(torch.div), SEQ, "div_s8"),
     "softsign": (lambda: After(nn.Softsign(), conv1()), SEQ, "div_s8"),
+    "pad_causal_1d": (lambda: After(Lambda(lambda y: F.pad(y, (2, 1))), conv1()), SEQ, "pad_s8"),
+    "pad_2d": (lambda: After(Lambda(lambda y: F.pad(y, (1, 2, 0, 1))), conv2()), IMG, "pad_s8"),
     "bilinear_x2": (lambda: After(nn.Upsample(scale_factor=2, mode="bilinear"), conv2()), IMG,
                     "upsample_s8"),
     "bilinear_align_corners_size": (lambda: After(Lambda(lambda y: F.interpolate(
@@ -439,3 +441,28 @@ def test_parity_activation_table_vs_tflm(cid):
             table, qy = spec.table_s8(qx, calibrated, *act[1:])
         want = tflm.unary(opcode, codes, s_in, z_in, qy.scale, qy.zero_point, **options)
         np.testing.assert_array_equal(table, want, err_msg=f"{cid} at {s_in}, {z_in}")
+
+
+def test_parity_pad_s8_vs_tflm():
+    """pad_s8 as the exporter lowers F.pad(x, (2, 1, 1, 0)) against TFLM PAD (zero point fill)."""
+    import tflm_oracle as tflm
+    from miniml.ir import Node
+
+    x = _codes(3 * 4 * 5).reshape(3, 4, 5)
+    attrs = {"in_shape": (1, 3, 4, 5), "out_shape": (1, 3, 5, 8), "before": (0, 0, 1, 2),
+             "value": 0.0, "value_code": -9}
+    node = Node("p", "pad_s8", ("x",), ("y",), attrs=attrs)
+    ours = KERNELS["pad_s8"].run(node, [x[None]], {})[0]
+    want = tflm.pad(x, [(0, 0), (1, 0), (2, 1)], 0.05, -9)
+    np.testing.assert_array_equal(ours.reshape(want.shape), want)
+
+
+def test_reject_int8_pad_value_not_representable():
+    import miniml
+    from miniml.errors import UnsupportedOpError
+
+    model = After(Lambda(lambda y: F.pad(y, (2, 0), value=0.37)), conv1()).eval()
+    cal = np.random.default_rng(0).standard_normal((16,) + SEQ[1:]).astype(np.float32)
+    with pytest.raises(UnsupportedOpError, match=r"int8 padding with 0.37, which the input's int8 "
+                                                 r"range does not hold exactly"):
+        miniml.analyze(model, torch.zeros(SEQ), "m", quantize="int8", calibration=cal)

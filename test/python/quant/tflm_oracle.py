@@ -600,3 +600,18 @@ def unary(opcode, x, in_scale, in_zp, out_scale, out_zp, alpha=None):
         _options(op, tfl.BuiltinOptions.LeakyReluOptions, opt)
     sg.inputs, sg.outputs = [xt], [yt]
     return _run(m, [x]).reshape(-1)
+
+
+def pad(x, pads, scale, zp):
+    """PAD of int8 x (any shape up to 4-D), pads [(before, after)] per dim (fills with zp)."""
+    x = np.asarray(x, np.int8)
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, x.shape, scale, zp, "x")
+    pt = sg.add_tensor(shape=(x.ndim, 2), dtype=T.INT32, name="pads",
+                       data=np.asarray(pads, np.int32))
+    yt = _act(sg, tuple(d + a + b for d, (a, b) in zip(x.shape, pads)), scale, zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.PAD, inputs=[xt, pt], outputs=[yt])
+    _options(op, tfl.BuiltinOptions.PadOptions, tfl.PadOptionsT())
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [x])
