@@ -1,7 +1,7 @@
 // add_s8 / mul_s8 (+ per-channel forms) / div_s8 / prelu_s8 / clamp_s8 / lut_s8 / concat_part_s8: int8 elementwise
-// ops with TFLM ADD / MUL / DIV / PRELU numbers (same-shape operands), and a standalone clamp for ReLU / ReLU6 / Hardtanh whose output
-// keeps its input's scale. All in SRAM; output may alias an input (each element is read before it is
-// written).
+// ops with TFLM ADD / MUL / DIV / PRELU numbers (same-shape operands), and a standalone clamp for ReLU / ReLU6 /
+// Hardtanh whose output keeps its input's scale. All in SRAM; output may alias an input (each element is read before it
+// is written).
 #ifndef MINIML_OP_ELEMENTWISE_S8_H_
 #define MINIML_OP_ELEMENTWISE_S8_H_
 

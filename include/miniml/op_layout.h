@@ -22,7 +22,7 @@ inline void permute_copy(const T* input, T* output, const PermuteParams& p) {
     for (index_t b = 0; b < p.out_shape[1]; ++b) {
       for (index_t c = 0; c < p.out_shape[2]; ++c) {
         const T* in = input + static_cast<uint32_t>(a) * p.strides[0] + static_cast<uint32_t>(b) * p.strides[1] +
-                          static_cast<uint32_t>(c) * p.strides[2];
+                      static_cast<uint32_t>(c) * p.strides[2];
         for (index_t d = 0; d < p.out_shape[3]; ++d) {
           *output++ = *in;
           in += p.strides[3];
@@ -61,12 +61,11 @@ inline void pad_copy(const T* input, T* output, const PadParams& p, T value) {
       const bool in_b = in_a && b >= p.before[1] && b - p.before[1] < p.in_shape[1];
       for (index_t c = 0; c < p.out_shape[2]; ++c) {
         const bool in_c = in_b && c >= p.before[2] && c - p.before[2] < p.in_shape[2];
-        const T* row =
-            in_c ? input +
-                       ((static_cast<uint32_t>(a - p.before[0]) * p.in_shape[1] + (b - p.before[1])) * p.in_shape[2] +
-                        (c - p.before[2])) *
-                           p.in_shape[3]
-                 : nullptr;
+        const T* row = in_c ? input + ((static_cast<uint32_t>(a - p.before[0]) * p.in_shape[1] + (b - p.before[1])) *
+                                           p.in_shape[2] +
+                                       (c - p.before[2])) *
+                                          p.in_shape[3]
+                            : nullptr;
         for (index_t d = 0; d < p.out_shape[3]; ++d) {
           const bool in_d = in_c && d >= p.before[3] && d - p.before[3] < p.in_shape[3];
           *output++ = in_d ? row[d - p.before[3]] : value;

@@ -22,9 +22,9 @@ namespace detail {
 // k = i / repeat (LayerNorm: one weight per value; GroupNorm: one per channel of `repeat` values). gamma / beta
 // (float, through Mem) carry the affine weights divided by the output scale. input may alias output.
 template <class Mem>
-inline void normalize_row_s8(const int8_t* input, const float* gamma, const float* beta, int8_t* output,
-                             uint32_t cols, index_t repeat, int32_t input_zero_point, float var_scale,
-                             float center_scale, float eps, int32_t output_zero_point) {
+inline void normalize_row_s8(const int8_t* input, const float* gamma, const float* beta, int8_t* output, uint32_t cols,
+                             index_t repeat, int32_t input_zero_point, float var_scale, float center_scale, float eps,
+                             int32_t output_zero_point) {
   int32_t s = 0;
   for (uint32_t i = 0; i < cols; ++i) s += static_cast<int32_t>(input[i]) - input_zero_point;
   const int32_t n = static_cast<int32_t>(cols);
@@ -54,8 +54,8 @@ inline void layer_norm_s8(const int8_t* input, const float* gamma, const float* 
                           index_t cols, int32_t input_zero_point, float var_scale, float center_scale, float eps,
                           int32_t output_zero_point) {
   for (index_t r = 0; r < rows; ++r, input += cols, output += cols) {
-    detail::normalize_row_s8<Mem>(input, gamma, beta, output, cols, 1, input_zero_point, var_scale, center_scale,
-                                  eps, output_zero_point);
+    detail::normalize_row_s8<Mem>(input, gamma, beta, output, cols, 1, input_zero_point, var_scale, center_scale, eps,
+                                  output_zero_point);
   }
 }
 
@@ -68,8 +68,8 @@ inline void group_norm_s8(const int8_t* input, const float* gamma, const float* 
   const uint32_t size = static_cast<uint32_t>(channels_per_group) * inner;
   for (index_t g = 0; g < groups; ++g, input += size, output += size) {
     const uint32_t first = static_cast<uint32_t>(g) * channels_per_group;
-    detail::normalize_row_s8<Mem>(input, gamma + first, beta + first, output, size, inner, input_zero_point,
-                                  var_scale, center_scale, eps, output_zero_point);
+    detail::normalize_row_s8<Mem>(input, gamma + first, beta + first, output, size, inner, input_zero_point, var_scale,
+                                  center_scale, eps, output_zero_point);
   }
 }
 

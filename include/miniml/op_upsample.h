@@ -105,11 +105,11 @@ inline int32_t bilinear_scale_10(index_t in, index_t out, bool align_corners) {
 
 // TFLM ComputeInterpolationValuesInteger: the taps i0, i1 of output position dst and the source position's
 // offset from i0 in 1/1024ths (frac < 0 at the first half-pixel: then i0 == i1 and the weights still sum to 1).
-inline void bilinear_taps_s8(index_t dst, index_t in, int32_t scale_10, bool align_corners, index_t* i0,
-                             index_t* i1, int32_t* frac) {
+inline void bilinear_taps_s8(index_t dst, index_t in, int32_t scale_10, bool align_corners, index_t* i0, index_t* i1,
+                             int32_t* frac) {
   int32_t v = static_cast<int32_t>(dst) * scale_10;
   if (!align_corners) v += scale_10 / 2 - (INT32_C(1) << 9);  // half-pixel centres
-  int32_t lo = v / 1024;  // truncating, as TFLM's / (1 << 10)
+  int32_t lo = v / 1024;                                      // truncating, as TFLM's / (1 << 10)
   if (lo < 0) lo = 0;
   int32_t hi = (v + 1023) / 1024;
   const int32_t last = static_cast<int32_t>(in) - 1;
