@@ -77,3 +77,19 @@ def run_int8_models(group: str, cases: Dict[str, tuple],
         r["y"], r["yq"], r["sizeof"] = np.stack(ys), np.stack(yqs), int(sizes[r["name"]])
     assert pos == len(raw)
     return res
+
+
+def check_int8_run(r: dict) -> float:
+    """One run_int8_models result: predict() and predict_int8() equal the integer reference to the
+    bit (asserted); returns the largest |predict() - torch| in output steps."""
+    from miniml.int8 import predict as predict_int8_graph
+    from miniml.int8 import run_int8
+
+    g, xs = r["graph"], r["xs"]
+    np.testing.assert_array_equal(r["y"], predict_int8_graph(g, xs).reshape(len(xs), -1))
+    edges = g.meta["int8_edges"]
+    want_q = np.stack([run_int8(g, x)[edges["output"]] for x in xs])
+    np.testing.assert_array_equal(r["yq"], want_q)
+    with torch.no_grad():
+        yf = r["model"](torch.from_numpy(xs)).numpy().reshape(len(xs), -1)
+    return float(np.max(np.abs(r["y"] - yf)) / g.tensor(edges["output"]).scale)

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from composites import ConvAutoencoder, MobileNetV3Small, TransformerBlock, prepare_scaled
 from harness import HOST_FLAGS
-from int8_host import run_int8_models
-from miniml.int8 import predict as predict_int8_graph
-from miniml.int8 import run_int8
+from int8_host import check_int8_run, run_int8_models
 
 CASES = {
     "mobilenet_v3_small_32_10_classes": (lambda: MobileNetV3Small(num_classes=10), (1, 3, 32, 32),
@@ -45,14 +42,7 @@ def built():
 @pytest.mark.parametrize("cid", CASES)
 def test_parity_int8_composite(cid, built):
     r = built[cid]
-    g = r["graph"]
-    ops = {n.op for n in g.nodes}
+    ops = {n.op for n in r["graph"].nodes}
     assert CASES[cid][2] <= ops, ops
-    np.testing.assert_array_equal(r["y"], predict_int8_graph(g, r["xs"]).reshape(N_INPUTS, -1))
-    edges = g.meta["int8_edges"]
-    want_q = np.stack([run_int8(g, x)[edges["output"]] for x in r["xs"]])
-    np.testing.assert_array_equal(r["yq"], want_q)
-    with torch.no_grad():
-        yf = r["model"](torch.from_numpy(r["xs"])).numpy().reshape(N_INPUTS, -1)
-    err = np.max(np.abs(r["y"] - yf)) / g.tensor(edges["output"]).scale
+    err = check_int8_run(r)
     assert err <= STEPS.get(cid, 2.0), err

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from int8_host import run_int8_models
+from int8_host import check_int8_run, run_int8_models
 from miniml.api import int8_graph
 from miniml.int8 import predict as predict_int8_graph
 from miniml.int8 import run_int8
@@ -147,16 +147,8 @@ def built():
 @pytest.mark.parametrize("cid", CASES)
 def test_parity_int8_ops(cid, built):
     r = built[cid]
-    g = r["graph"]
-    assert CASES[cid][2] in {n.op for n in g.nodes}
-    np.testing.assert_array_equal(r["y"], predict_int8_graph(g, r["xs"]).reshape(N_INPUTS, -1))
-    edges = g.meta["int8_edges"]
-    want_q = np.stack([run_int8(g, x)[edges["output"]] for x in r["xs"]])
-    np.testing.assert_array_equal(r["yq"], want_q)
-    with torch.no_grad():
-        yf = r["model"](torch.from_numpy(r["xs"])).numpy().reshape(N_INPUTS, -1)
-    scale = g.tensor(edges["output"]).scale
-    err = np.max(np.abs(r["y"] - yf)) / scale
+    assert CASES[cid][2] in {n.op for n in r["graph"].nodes}
+    err = check_int8_run(r)
     assert err <= STEPS.get(cid, 2.0), (cid, err)
 
 
