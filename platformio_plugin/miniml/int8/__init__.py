@@ -35,7 +35,9 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
     check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
     ranges = ctx.quant_ranges
     if ranges is None:
-        xs = load_calibration(ctx.options.get("calibration"), ctx.input_shape)
+        xs = load_calibration(
+            ctx.options.get("calibration"), [g.tensor(t).shape for t in g.inputs]
+        )
         method = ctx.options.get("calibration_method") or "minmax"
         ranges = tensor_ranges(g, xs, method)
         _warn_ranges(g, xs, ranges, method)
@@ -66,14 +68,16 @@ def _warn_ranges(g: Graph, xs: np.ndarray, ranges: Any, method: str, samples: in
 
 
 def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
-    """One float input (any shape with the input's numel) -> every tensor of the int8 graph g,
+    """One float input (any shape with the input's numel; several inputs packed back to back)
+    -> every tensor of the int8 graph g,
     flat (int8 ones as int8): the integer reference predict() must equal to the bit."""
     env = run_graph(g, np.asarray(x, np.float32).reshape((1, -1)))
     return {k: v.reshape(-1) for k, v in env.items()}
 
 
 def predict(g: Graph, xs: np.ndarray) -> np.ndarray:
-    """Float outputs [N, *output_shape[1:]] of the int8 graph for float inputs [N, ...]; with
+    """Float outputs [N, *output_shape[1:]] of the int8 graph for float inputs [N, ...] (several
+    inputs packed back to back, [N, total]); with
     several outputs, all of them flat and back to back [N, total]."""
     env = run_graph(g, np.asarray(xs, np.float32).reshape(len(xs), -1))
     if len(g.outputs) == 1:
@@ -88,7 +92,7 @@ def _int8_goldens(gq: Graph, ctx: Any) -> None:
     target's float division rounds differently: a few output steps."""
 
     def run(x: Any) -> Any:
-        return predict(gq, x.reshape((1,) + tuple(gq.tensor(gq.inputs[0]).shape[1:])))[0]
+        return predict(gq, np.asarray(x).reshape(1, -1))[0]  # several inputs: packed
 
     ctx.golden_reference = run
     # every int8 tensor dequantised into an output (one, or one per head; none after a float tail)
