@@ -13,11 +13,6 @@
 #include "core_types.h"
 #include "op_conv_params.h"
 
-#if defined(__GNUC__)
-#define MINIML_ALWAYS_INLINE __attribute__((always_inline)) inline
-#else
-#define MINIML_ALWAYS_INLINE inline
-#endif
 // The 32-bit paths of conv2d_s8 stay functions of their own: inlined into a large predict_int8() with
 // a single call site, gcc ran out of registers in their loops (KWS depthwise 11.7 -> 13.3 instr/MAC).
 #if defined(__GNUC__) && !defined(__AVR__)
