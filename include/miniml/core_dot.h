@@ -68,22 +68,23 @@ inline int32_t smlad(uint32_t x, uint32_t y, int32_t acc) {
   __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
   return r;
 }
-// Halfword packing and single-lane multiply-accumulates (depthwise rows, conv2d_s8).
-inline uint32_t pkhbt(uint32_t lo, uint32_t hi) {  // (lo[15:0], hi[31:16])
-  uint32_t r;
-  __asm__("pkhbt %0, %1, %2" : "=r"(r) : "r"(lo), "r"(hi));
+// Single-lane (halfword) multiply-accumulates (depthwise rows, conv2d_s8).
+inline int32_t smlabb(uint32_t x, uint32_t y, int32_t acc) {  // acc + x[15:0] * y[15:0]
+  int32_t r;
+  __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
   return r;
 }
-inline uint32_t pkhbt_lsl16(uint32_t lo, uint32_t hi) {  // (lo[15:0], hi[15:0])
-  uint32_t r;
-  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+inline int32_t smlabt(uint32_t x, uint32_t y, int32_t acc) {  // acc + x[15:0] * y[31:16]
+  int32_t r;
+  __asm__("smlabt %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
   return r;
 }
-inline uint32_t pkhtb_asr16(uint32_t hi, uint32_t lo) {  // (lo[31:16], hi[31:16])
-  uint32_t r;
-  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+inline int32_t smlatt(uint32_t x, uint32_t y, int32_t acc) {  // acc + x[31:16] * y[31:16]
+  int32_t r;
+  __asm__("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
   return r;
 }
+
 inline int32_t smlatb(uint32_t x, uint32_t y, int32_t acc) {  // acc + x[31:16] * y[15:0]
   int32_t r;
   __asm__("smlatb %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
