@@ -20,6 +20,13 @@
 #else
 #define MINIML_CONV_PATH inline
 #endif
+// Byte loops stay loops: gcc turns them into memset/memcpy calls, which cost more than they copy on short
+// rows (the depthwise band's rows: 7 bytes on the KWS DS-CNN, 1.3 instructions per MAC in the calls).
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__AVR__)
+#define MINIML_INLINE_COPIES __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define MINIML_INLINE_COPIES
+#endif
 
 namespace miniml {
 namespace detail {
@@ -307,36 +314,221 @@ MINIML_ALWAYS_INLINE void depthwise_pair_s8(const int8_t* row, index_t pitch, in
 }
 
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-// One row of a 3x3 depthwise filter against two windows on the DSP extension: the row's word r0..r3
-// splits by SXTB16 into (r0, r2) and (r1, r3), which SMLAD takes against (w0, w2) as they are, and the
-// middle tap is one halfword multiply-accumulate: 7 instructions for 6 MACs at stride 1 (at stride 2 the
-// second window is r2..r4). w02: (w0, w2) as int16 lanes; w1: the row's middle tap in lane kTop.
-template <int kStride, bool kTop>
-MINIML_ALWAYS_INLINE void depthwise3x3_row_s8(const int8_t* row, uint32_t w02, uint32_t w1, int32_t& a0,
-                                              int32_t& a1) {
-  uint32_t x;
-  memcpy(&x, row, 4);
-  const uint32_t e = sxtb16(x), o = sxtb16_ror8(x);  // (r0, r2), (r1, r3)
-  a0 = smlad(e, w02, a0);
-  a0 = kTop ? smlabt(o, w1, a0) : smlabb(o, w1, a0);  // + r1 w1
+// acc[0, 2 pairs) = bias + a 3x3 filter at windows kStride bytes apart from row, in a band of padded rows
+// pitch bytes apart, on the DSP extension; wp: per row (w0, w2) as int16 lanes, then the middle taps
+// (w1 of rows 0, 1) and (w1 of row 2). A row's word r0..r3 splits by SXTB16 into (r0, r2) and (r1, r3),
+// which SMLAD takes against (w0, w2) as they are; the middle tap is one halfword multiply-accumulate. Two
+// windows per pass share every load: 26 instructions for 18 MACs at stride 1. In asm: written in C, gcc
+// -Os reloaded the weights from the stack for every multiply-accumulate (8.7 instr/MAC on the KWS layers).
+template <int kStride>
+MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, const uint32_t* wp, int32_t bias,
+                                              int32_t* acc, index_t pairs) {
+  if (pairs == 0) return;
+  const int32_t* end = acc + 2 * pairs;
+  uint32_t x, e;
+  int32_t a0, a1;
   if (kStride == 1) {
-    a1 = smlad(o, w02, a1);                             // r1 w0 + r3 w2
-    a1 = kTop ? smlatt(e, w1, a1) : smlatb(e, w1, a1);  // + r2 w1
+    // Per row: (r0, r2) . (w0, w2) + r1 w1 and (r1, r3) . (w0, w2) + r2 w1.
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[x], [%[p]]\n\t"
+        "sxtb16 %[e], %[x]\n\t"
+        "sxtb16 %[x], %[x], ror #8\n\t"
+        "smlad %[a0], %[e], %[w0], %[b]\n\t"
+        "smlabb %[a0], %[x], %[m01], %[a0]\n\t"
+        "smlad %[a1], %[x], %[w0], %[b]\n\t"
+        "smlatb %[a1], %[e], %[m01], %[a1]\n\t"
+        "ldr %[x], [%[p], %[pitch]]\n\t"
+        "sxtb16 %[e], %[x]\n\t"
+        "sxtb16 %[x], %[x], ror #8\n\t"
+        "smlad %[a0], %[e], %[w1], %[a0]\n\t"
+        "smlabt %[a0], %[x], %[m01], %[a0]\n\t"
+        "smlad %[a1], %[x], %[w1], %[a1]\n\t"
+        "smlatt %[a1], %[e], %[m01], %[a1]\n\t"
+        "ldr %[x], [%[p], %[pitch], lsl #1]\n\t"
+        "sxtb16 %[e], %[x]\n\t"
+        "sxtb16 %[x], %[x], ror #8\n\t"
+        "smlad %[a0], %[e], %[w2], %[a0]\n\t"
+        "smlabb %[a0], %[x], %[m2], %[a0]\n\t"
+        "smlad %[a1], %[x], %[w2], %[a1]\n\t"
+        "smlatb %[a1], %[e], %[m2], %[a1]\n\t"
+        "adds %[p], %[p], #2\n\t"
+        "strd %[a0], %[a1], [%[acc]], #8\n\t"
+        "ldr %[x], %[end]\n\t"
+        "cmp %[acc], %[x]\n\t"
+        "bne 1b\n\t"
+        : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)
+        : [pitch] "r"(pitch), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]), [m2] "r"(wp[4]),
+          [b] "r"(bias), [end] "m"(end)
+        : "cc", "memory");
   } else {
-    a1 = smlatb(e, w02, a1);                            // r2 w0
-    a1 = kTop ? smlatt(o, w1, a1) : smlatb(o, w1, a1);  // + r3 w1
-    a1 = smlabt(static_cast<uint32_t>(static_cast<int32_t>(row[4])), w02, a1);  // + r4 w2
+    // Per row: (r0, r2) . (w0, w2) + r1 w1 and r2 w0 + r3 w1 + r4 w2; the rows are reached by stepping p.
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[x], [%[p]]\n\t"
+        "sxtb16 %[e], %[x]\n\t"
+        "sxtb16 %[x], %[x], ror #8\n\t"
+        "smlad %[a0], %[e], %[w0], %[b]\n\t"
+        "smlabb %[a0], %[x], %[m01], %[a0]\n\t"
+        "smlatb %[a1], %[e], %[w0], %[b]\n\t"
+        "smlatb %[a1], %[x], %[m01], %[a1]\n\t"
+        "ldrsb %[x], [%[p], #4]\n\t"
+        "smlabt %[a1], %[x], %[w0], %[a1]\n\t"
+        "add %[p], %[p], %[pitch]\n\t"
+        "ldr %[x], [%[p]]\n\t"
+        "sxtb16 %[e], %[x]\n\t"
+        "sxtb16 %[x], %[x], ror #8\n\t"
+        "smlad %[a0], %[e], %[w1], %[a0]\n\t"
+        "smlabt %[a0], %[x], %[m01], %[a0]\n\t"
+        "smlatb %[a1], %[e], %[w1], %[a1]\n\t"
+        "smlatt %[a1], %[x], %[m01], %[a1]\n\t"
+        "ldrsb %[x], [%[p], #4]\n\t"
+        "smlabt %[a1], %[x], %[w1], %[a1]\n\t"
+        "add %[p], %[p], %[pitch]\n\t"
+        "ldr %[x], [%[p]]\n\t"
+        "sxtb16 %[e], %[x]\n\t"
+        "sxtb16 %[x], %[x], ror #8\n\t"
+        "smlad %[a0], %[e], %[w2], %[a0]\n\t"
+        "smlabb %[a0], %[x], %[m2], %[a0]\n\t"
+        "smlatb %[a1], %[e], %[w2], %[a1]\n\t"
+        "smlatb %[a1], %[x], %[m2], %[a1]\n\t"
+        "ldrsb %[x], [%[p], #4]\n\t"
+        "smlabt %[a1], %[x], %[w2], %[a1]\n\t"
+        "sub %[p], %[p], %[pitch], lsl #1\n\t"
+        "adds %[p], %[p], #4\n\t"
+        "strd %[a0], %[a1], [%[acc]], #8\n\t"
+        "ldr %[x], %[end]\n\t"
+        "cmp %[acc], %[x]\n\t"
+        "bne 1b\n\t"
+        : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)
+        : [pitch] "r"(pitch), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]), [m2] "r"(wp[4]),
+          [b] "r"(bias), [end] "m"(end)
+        : "cc", "memory");
   }
 }
 
-// a0, a1 + a 3x3 filter at two windows of a band of padded rows (pitch bytes apart); wp: per row (w0, w2),
-// then the middle taps (w1 of rows 0, 1) and (w1 of row 2).
-template <int kStride>
-MINIML_ALWAYS_INLINE void depthwise3x3_pair_s8(const int8_t* row, index_t pitch, const uint32_t* wp, int32_t& a0,
-                                               int32_t& a1) {
-  depthwise3x3_row_s8<kStride, false>(row, wp[0], wp[3], a0, a1);
-  depthwise3x3_row_s8<kStride, true>(row + pitch, wp[1], wp[3], a0, a1);
-  depthwise3x3_row_s8<kStride, false>(row + 2 * pitch, wp[2], wp[4], a0, a1);
+// ChannelRequant's fast case for a run of one channel's accumulators, its per-channel arithmetic done
+// once: with e = -shift and h = (acc m + 2^30 - 2^31 [acc < 0]) >> 32 (see ChannelRequant),
+// ((h >> (e - 2)) + 1) >> 1 + zp = (h + 2^(e-2) + zp 2^(e-1)) >> (e - 1) (nested floors; zp 2^(e-1) is a
+// multiple of the divisor), exact without overflow for e <= 23 (|h| < 2^30). Per output: the sign's two
+// words, SMLAL, an add, a shift and the clamp.
+struct RunRequant {
+  int32_t multiplier, offset, shift, act_min, act_max;
+  uint32_t act_min2, act_max2;  // the bounds in both int16 lanes
+  bool fast;                    // else each output takes ChannelRequant
+  RunRequant(int32_t m, int8_t s, int32_t zp, int32_t lo, int32_t hi)
+      : multiplier(m),
+        offset(0),
+        shift(0),
+        act_min(lo),
+        act_max(hi),
+        act_min2(static_cast<uint16_t>(lo) * UINT32_C(0x10001)),
+        act_max2(static_cast<uint16_t>(hi) * UINT32_C(0x10001)),
+        fast(s <= -2 && s >= -23 && m >= 0) {
+    if (fast) {
+      shift = -s - 1;
+      offset = (INT32_C(1) << (shift - 1)) + zp * (INT32_C(1) << shift);
+    }
+  }
+};
+
+// One output of RunRequant's fast case.
+MINIML_ALWAYS_INLINE int8_t run_requant_one(int32_t a, const RunRequant& r) {
+  const int32_t sign = a >> 31;
+  // Q' = a m + 2^30 - 2^31 [a < 0]: high word sign, low word 2^30 + sign 2^31, then one SMLAL.
+  const uint64_t start = static_cast<uint64_t>(static_cast<uint32_t>(sign)) << 32 |
+                         (UINT32_C(0x40000000) + (static_cast<uint32_t>(sign) << 31));
+  const int64_t q = static_cast<int64_t>(start) + static_cast<int64_t>(a) * r.multiplier;
+  int32_t v = (static_cast<int32_t>(q >> 32) + r.offset) >> r.shift;
+  if (v < r.act_min) v = r.act_min;
+  if (v > r.act_max) v = r.act_max;
+  return static_cast<int8_t>(v);
+}
+
+// out[i] = requant(acc[i]) for i < n, one channel. The fast case two at a time in asm, the pair clamped
+// as int16 lanes (SSAT to int8 first, then SSUB16/SEL against (act_min, act_min) and (act_max, act_max)):
+// 13 instructions per output instead of 19 with gcc's stack reloads of the constants.
+MINIML_ALWAYS_INLINE void requant_run_s8(const int32_t* acc, index_t n, const RunRequant& r,
+                                         const ChannelRequant& slow, int8_t* out) {
+  if (!r.fast) {
+    for (index_t i = 0; i < n; ++i) out[i] = slow(acc[i]);
+    return;
+  }
+  const index_t pairs = static_cast<index_t>(n / 2);
+  if (pairs != 0) {
+    const int32_t* end = acc + 2 * pairs;
+    int32_t a0, a1, t0, t1;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldrd %[a0], %[a1], [%[acc]], #8\n\t"
+        "asr %[t0], %[a0], #31\n\t"
+        "and %[t1], %[a0], #0x80000000\n\t"
+        "orr %[t1], %[t1], #0x40000000\n\t"
+        "smlal %[t1], %[t0], %[a0], %[m]\n\t"
+        "add %[t0], %[t0], %[off]\n\t"
+        "asr %[t0], %[t0], %[sh]\n\t"
+        "asr %[a0], %[a1], #31\n\t"
+        "and %[t1], %[a1], #0x80000000\n\t"
+        "orr %[t1], %[t1], #0x40000000\n\t"
+        "smlal %[t1], %[a0], %[a1], %[m]\n\t"
+        "add %[a0], %[a0], %[off]\n\t"
+        "asr %[a0], %[a0], %[sh]\n\t"
+        "ssat %[t0], #8, %[t0]\n\t"
+        "ssat %[a0], #8, %[a0]\n\t"
+        "pkhbt %[t0], %[t0], %[a0], lsl #16\n\t"
+        "ssub16 %[t1], %[t0], %[lo]\n\t"
+        "sel %[t0], %[t0], %[lo]\n\t"
+        "ssub16 %[t1], %[t0], %[hi]\n\t"
+        "sel %[t0], %[hi], %[t0]\n\t"
+        "strb %[t0], [%[out]], #2\n\t"
+        "lsr %[t0], %[t0], #16\n\t"
+        "strb %[t0], [%[out], #-1]\n\t"
+        "ldr %[t1], %[end]\n\t"
+        "cmp %[acc], %[t1]\n\t"
+        "bne 1b\n\t"
+        : [acc] "+r"(acc), [out] "+r"(out), [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0), [t1] "=&r"(t1)
+        : [m] "r"(r.multiplier), [off] "r"(r.offset), [sh] "r"(r.shift), [lo] "r"(r.act_min2), [hi] "r"(r.act_max2),
+          [end] "m"(end)
+        : "cc", "memory");
+  }
+  if (n & 1) *out = run_requant_one(*acc, r);
+}
+
+// Windows per run of depthwise3x3_run_s8 (their int32 sums wait on the stack for requantisation).
+constexpr index_t kDepthwiseRun = 128;
+
+// The 3x3 DSP path over one band: rows_out output rows from buf, a run of windows at a time, each run
+// requantised by requant_run_s8. At stride 1 a run spans several output rows, one byte apart (a row's
+// last pitch - out_w windows pass its end: computed, then skipped), so narrow maps (KWS: 5 wide) pay the
+// run's setup once per group of rows; otherwise a run is one row (or a part of a long one).
+MINIML_ALWAYS_INLINE void depthwise3x3_band_s8(const int8_t* buf, index_t pitch, index_t stride_h, index_t stride_w,
+                                               index_t rows_out, index_t out_w, const uint32_t* wp, int32_t bias,
+                                               const RunRequant& fast, const ChannelRequant& slow, int8_t* out) {
+  int32_t acc[kDepthwiseRun];
+  const bool flat = stride_h == 1 && stride_w == 1 && pitch <= kDepthwiseRun;
+  // Output rows per run (flat: as many as kDepthwiseRun windows hold).
+  const index_t group = flat ? static_cast<index_t>((kDepthwiseRun - out_w) / pitch + 1) : 1;
+  for (index_t oy = 0; oy < rows_out; oy = static_cast<index_t>(oy + group)) {
+    const index_t rows = rows_out - oy < group ? static_cast<index_t>(rows_out - oy) : group;
+    const int8_t* row = buf + oy * stride_h * pitch;
+    for (index_t done = 0; done < out_w; done = static_cast<index_t>(done + kDepthwiseRun)) {
+      // A flat run: rows whole rows; otherwise up to kDepthwiseRun windows of one row.
+      const index_t count = flat ? static_cast<index_t>((rows - 1) * pitch + out_w)
+                                 : (out_w - done < kDepthwiseRun ? static_cast<index_t>(out_w - done) : kDepthwiseRun);
+      const index_t pairs = static_cast<index_t>((count + 1) / 2);  // an odd count's last pair has a spare window
+      if (stride_w == 2) {
+        depthwise3x3_run_s8<2>(row + 2 * done, pitch, wp, bias, acc, pairs);
+      } else {
+        depthwise3x3_run_s8<1>(row + done, pitch, wp, bias, acc, pairs);
+      }
+      if (flat) {
+        for (index_t r = 0; r < rows; ++r, out += out_w) requant_run_s8(acc + r * pitch, out_w, fast, slow, out);
+      } else {
+        requant_run_s8(acc, count, fast, slow, out);
+        out += count;
+      }
+    }
+  }
 }
 
 // (lo, hi) as the int16 lanes of a word.
@@ -350,9 +542,9 @@ inline uint32_t lanes_s16(int16_t lo, int16_t hi) {
 // the folded bias expects), so every window is inside the buffer and no tap is tested; outputs come two at
 // a time, sharing each weight. The same integers as the window path.
 // k3x3: a 3x3 filter at stride_w 1 or 2 (a template flag, so a model with only such filters links only
-// their code; on the DSP extension it takes depthwise3x3_pair_s8).
+// their code; on the DSP extension it takes depthwise3x3_band_s8).
 template <class Mem, bool k3x3>
-MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input, const int8_t* weight,
+MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input, const int8_t* weight,
                                           const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
                                           int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
                                           index_t out_h, index_t out_w, int8_t* output) {
@@ -380,6 +572,9 @@ MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* inpu
 #endif
     const int32_t b = Mem::read(bias + c);
     const ChannelRequant requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+    const RunRequant fast(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
+#endif
     int8_t* out = output + c * out_h * out_w;
     for (index_t oy0 = 0; oy0 < out_h; oy0 = static_cast<index_t>(oy0 + band)) {
       const index_t rows_out = out_h - oy0 < band ? static_cast<index_t>(out_h - oy0) : band;
@@ -399,26 +594,20 @@ MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* inpu
           for (; i < pitch; ++i) dst[i] = pad;
         }
       }
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+      if (k3x3) {
+        depthwise3x3_band_s8(buf, pitch, s.stride_h, stride_w, rows_out, out_w, wp, b, fast, requant, out);
+        out += rows_out * out_w;
+        continue;
+      }
+#endif
       for (index_t oy = 0; oy < rows_out; ++oy) {
         const int8_t* row = buf + oy * s.stride_h * pitch;
         for (index_t ox = 0; ox < out_w; ox += 2, row += 2 * stride_w) {
-          // Two windows at a time; at an odd width's end the last one alone (the 3x3 DSP path reads it as
-          // the first of a stride-1 pair, one byte past its end: buf's slack).
+          // Two windows at a time; at an odd width's end the last one alone.
           const bool two = ox + 1 < out_w;
           int32_t acc[2] = {b, b};
-#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-          if (k3x3) {
-            if (two && stride_w == 2) {
-              depthwise3x3_pair_s8<2>(row, pitch, wp, acc[0], acc[1]);
-            } else {
-              depthwise3x3_pair_s8<1>(row, pitch, wp, acc[0], acc[1]);
-            }
-          } else {
-            depthwise_pair_s8(row, pitch, two ? stride_w : 0, w, kh, kw, acc[0], acc[1]);
-          }
-#else
           depthwise_pair_s8(row, pitch, two ? stride_w : 0, w, kh, kw, acc[0], acc[1]);
-#endif
           *out++ = requant(acc[0]);
           if (two) *out++ = requant(acc[1]);
         }
