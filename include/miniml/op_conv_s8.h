@@ -9,6 +9,7 @@
 
 #include "core_dot.h"
 #include "core_fixedpoint.h"
+#include "core_requant_dsp.h"
 #include "core_rom.h"
 #include "core_types.h"
 #include "op_conv_params.h"
@@ -219,14 +220,15 @@ inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index
 }
 
 // One group of conv2d_s8_im2col (s.in_channels: the group's input channels, out_channels: its output
-// channels); col: the two-column stack buffer.
+// channels); col: the two-column stack buffer; wide: the columns widened to int16 (DSP extension only).
 template <class Mem>
 inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, const int8_t* weight, const int32_t* bias,
                                    const int32_t* multiplier, const int8_t* shift, int8_t pad,
                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t out_channels,
-                                   index_t out_h, index_t out_w, int8_t* col, int8_t* output) {
+                                   index_t out_h, index_t out_w, int8_t* col, uint32_t* wide, int8_t* output) {
   const index_t taps = static_cast<index_t>(s.in_channels * s.kernel_h * s.kernel_w);
   const index_t pixels = static_cast<index_t>(out_h * out_w);
+  (void)wide;
   index_t oy = 0, ox = 0;
   for (index_t p = 0; p < pixels; p += 2) {
     const bool two = p + 1 < pixels;
@@ -245,9 +247,27 @@ inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, cons
     int8_t* out = output + p;
     const index_t cols = two ? 2 : 1;
     index_t oc = 0;
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+    widen_2cols_s8(col, taps, wide);
+#endif
     for (; oc + 2 <= out_channels; oc += 2, w += 2 * taps, out += 2 * pixels) {
       const int32_t b0 = Mem::read(bias + oc), b1 = Mem::read(bias + oc + 1);
       int32_t acc[4] = {b0, b0, b1, b1};
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+      dot_2x2_wide_s8<Mem>(wide, col, w, taps, acc);
+      for (index_t k = 0; k < 2; ++k) {  // a loop, not two copies of the inlined requantisation (flash)
+        const RunRequant r(Mem::read(multiplier + oc + k), Mem::read(shift + oc + k), output_zero_point, act_min,
+                           act_max);
+        if (two && r.fast) {
+          run_requant_pair(acc[2 * k], acc[2 * k + 1], r, out + k * pixels);
+          continue;
+        }
+        const ChannelRequant slow(Mem::read(multiplier + oc + k), Mem::read(shift + oc + k), output_zero_point,
+                                  act_min, act_max);
+        out[k * pixels] = slow(acc[2 * k]);
+        if (two) out[k * pixels + 1] = slow(acc[2 * k + 1]);
+      }
+#else
       dot_2x2_s8<Mem>(col, w, taps, acc);
       for (index_t k = 0; k < 2; ++k) {  // a loop, not four copies of the inlined requantisation (flash)
         const ChannelRequant r(Mem::read(multiplier + oc + k), Mem::read(shift + oc + k), output_zero_point, act_min,
@@ -255,6 +275,7 @@ inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, cons
         out[k * pixels] = r(acc[2 * k]);
         if (two) out[k * pixels + 1] = r(acc[2 * k + 1]);
       }
+#endif
     }
     if (oc < out_channels) {  // odd channel count: the last channel alone
       const int32_t b = Mem::read(bias + oc), m = Mem::read(multiplier + oc);
@@ -275,13 +296,18 @@ MINIML_CONV_PATH void conv2d_s8_im2col(const ConvShape& s, const int8_t* input, 
                                        int32_t output_zero_point, int32_t act_min, int32_t act_max,
                                        index_t out_channels, index_t out_h, index_t out_w, int8_t* output) {
   int8_t col[2 * MINIML_IM2COL_MAX];
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+  uint32_t wide[MINIML_IM2COL_MAX];  // the columns as int16 (widen_2cols_s8)
+#else
+  uint32_t* wide = 0;
+#endif
   const index_t taps = static_cast<index_t>(s.in_channels * s.kernel_h * s.kernel_w);
   const index_t pixels = static_cast<index_t>(out_h * out_w);
   for (index_t g = 0; g < s.groups; ++g) {
     const index_t first = static_cast<index_t>(g * out_channels);  // this group's output channels
     conv2d_s8_im2col_group<Mem>(s, input + g * s.in_channels * s.in_h * s.in_w, weight + first * taps, bias + first,
                                 multiplier + first, shift + first, pad, output_zero_point, act_min, act_max,
-                                out_channels, out_h, out_w, col, output + first * pixels);
+                                out_channels, out_h, out_w, col, wide, output + first * pixels);
   }
 }
 
@@ -405,93 +431,6 @@ MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, 
           [b] "r"(bias), [end] "m"(end)
         : "cc", "memory");
   }
-}
-
-// ChannelRequant's fast case for a run of one channel's accumulators, its per-channel arithmetic done
-// once: with e = -shift and h = (acc m + 2^30 - 2^31 [acc < 0]) >> 32 (see ChannelRequant),
-// ((h >> (e - 2)) + 1) >> 1 + zp = (h + 2^(e-2) + zp 2^(e-1)) >> (e - 1) (nested floors; zp 2^(e-1) is a
-// multiple of the divisor), exact without overflow for e <= 23 (|h| < 2^30). Per output: the sign's two
-// words, SMLAL, an add, a shift and the clamp.
-struct RunRequant {
-  int32_t multiplier, offset, shift, act_min, act_max;
-  uint32_t act_min2, act_max2;  // the bounds in both int16 lanes
-  bool fast;                    // else each output takes ChannelRequant
-  RunRequant(int32_t m, int8_t s, int32_t zp, int32_t lo, int32_t hi)
-      : multiplier(m),
-        offset(0),
-        shift(0),
-        act_min(lo),
-        act_max(hi),
-        act_min2(static_cast<uint16_t>(lo) * UINT32_C(0x10001)),
-        act_max2(static_cast<uint16_t>(hi) * UINT32_C(0x10001)),
-        fast(s <= -2 && s >= -23 && m >= 0) {
-    if (fast) {
-      shift = -s - 1;
-      offset = (INT32_C(1) << (shift - 1)) + zp * (INT32_C(1) << shift);
-    }
-  }
-};
-
-// One output of RunRequant's fast case.
-MINIML_ALWAYS_INLINE int8_t run_requant_one(int32_t a, const RunRequant& r) {
-  const int32_t sign = a >> 31;
-  // Q' = a m + 2^30 - 2^31 [a < 0]: high word sign, low word 2^30 + sign 2^31, then one SMLAL.
-  const uint64_t start = static_cast<uint64_t>(static_cast<uint32_t>(sign)) << 32 |
-                         (UINT32_C(0x40000000) + (static_cast<uint32_t>(sign) << 31));
-  const int64_t q = static_cast<int64_t>(start) + static_cast<int64_t>(a) * r.multiplier;
-  int32_t v = (static_cast<int32_t>(q >> 32) + r.offset) >> r.shift;
-  if (v < r.act_min) v = r.act_min;
-  if (v > r.act_max) v = r.act_max;
-  return static_cast<int8_t>(v);
-}
-
-// out[i] = requant(acc[i]) for i < n, one channel. The fast case two at a time in asm, the pair clamped
-// as int16 lanes (SSAT to int8 first, then SSUB16/SEL against (act_min, act_min) and (act_max, act_max)):
-// 13 instructions per output instead of 19 with gcc's stack reloads of the constants.
-MINIML_ALWAYS_INLINE void requant_run_s8(const int32_t* acc, index_t n, const RunRequant& r,
-                                         const ChannelRequant& slow, int8_t* out) {
-  if (!r.fast) {
-    for (index_t i = 0; i < n; ++i) out[i] = slow(acc[i]);
-    return;
-  }
-  const index_t pairs = static_cast<index_t>(n / 2);
-  if (pairs != 0) {
-    const int32_t* end = acc + 2 * pairs;
-    int32_t a0, a1, t0, t1;
-    __asm__ volatile(
-        "1:\n\t"
-        "ldrd %[a0], %[a1], [%[acc]], #8\n\t"
-        "asr %[t0], %[a0], #31\n\t"
-        "and %[t1], %[a0], #0x80000000\n\t"
-        "orr %[t1], %[t1], #0x40000000\n\t"
-        "smlal %[t1], %[t0], %[a0], %[m]\n\t"
-        "add %[t0], %[t0], %[off]\n\t"
-        "asr %[t0], %[t0], %[sh]\n\t"
-        "asr %[a0], %[a1], #31\n\t"
-        "and %[t1], %[a1], #0x80000000\n\t"
-        "orr %[t1], %[t1], #0x40000000\n\t"
-        "smlal %[t1], %[a0], %[a1], %[m]\n\t"
-        "add %[a0], %[a0], %[off]\n\t"
-        "asr %[a0], %[a0], %[sh]\n\t"
-        "ssat %[t0], #8, %[t0]\n\t"
-        "ssat %[a0], #8, %[a0]\n\t"
-        "pkhbt %[t0], %[t0], %[a0], lsl #16\n\t"
-        "ssub16 %[t1], %[t0], %[lo]\n\t"
-        "sel %[t0], %[t0], %[lo]\n\t"
-        "ssub16 %[t1], %[t0], %[hi]\n\t"
-        "sel %[t0], %[hi], %[t0]\n\t"
-        "strb %[t0], [%[out]], #2\n\t"
-        "lsr %[t0], %[t0], #16\n\t"
-        "strb %[t0], [%[out], #-1]\n\t"
-        "ldr %[t1], %[end]\n\t"
-        "cmp %[acc], %[t1]\n\t"
-        "bne 1b\n\t"
-        : [acc] "+r"(acc), [out] "+r"(out), [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0), [t1] "=&r"(t1)
-        : [m] "r"(r.multiplier), [off] "r"(r.offset), [sh] "r"(r.shift), [lo] "r"(r.act_min2), [hi] "r"(r.act_max2),
-          [end] "m"(end)
-        : "cc", "memory");
-  }
-  if (n & 1) *out = run_requant_one(*acc, r);
 }
 
 // Windows per run of depthwise3x3_run_s8 (their int32 sums wait on the stack for requantisation).
