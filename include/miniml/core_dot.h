@@ -351,12 +351,12 @@ MINIML_DOT_INLINE void widen_2cols_s8(const int8_t* col, index_t n, uint32_t* wi
   }
 }
 
-// dot_2x2_s8 with the columns' first n & ~3 taps from widen_2cols_s8: per 4 taps two LDRDs for the columns,
+// dot_2x2_s8 (a00 = acc[0] ...) with the columns' first n & ~3 taps from widen_2cols_s8: per 4 taps two LDRDs for the columns,
 // two weight words split by SXTB16 and 8 SMLADs, 16 instructions for 16 MACs (dot_2x2_s8: 20); the last
 // n & 3 taps from col (the int8 columns) in C.
 template <class Mem>
 MINIML_DOT_INLINE void dot_2x2_wide_s8(const uint32_t* wide, const int8_t* col, const int8_t* w, index_t n,
-                                       int32_t acc[4]) {
+                                       int32_t& a00, int32_t& a01, int32_t& a10, int32_t& a11) {
 #define MINIML_DOT_2X2_WIDE_BODY            \
   "ldrd %[x0e], %[x0o], [%[c]], #16\n\t"    \
   "ldrd %[x1e], %[x1o], [%[c], #-8]\n\t"    \
@@ -375,7 +375,7 @@ MINIML_DOT_INLINE void dot_2x2_wide_s8(const uint32_t* wide, const int8_t* col, 
   "smlad %[a01], %[x1e], %[we], %[a01]\n\t" \
   "smlad %[a01], %[x1o], %[t], %[a01]\n\t"
 #define MINIML_DOT_2X2_WIDE_OPS                                                                                  \
-  [a00] "+r"(acc[0]), [a01] "+r"(acc[1]), [a10] "+r"(acc[2]), [a11] "+r"(acc[3]), [c] "+r"(wide), [w] "+r"(w), \
+  [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+r"(wide), [w] "+r"(w),             \
       [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [t] "=&r"(t), [we] "=&r"(we)
   const index_t quads = static_cast<index_t>(n & ~static_cast<index_t>(3));
   const int8_t* w_start = w;
@@ -400,10 +400,10 @@ MINIML_DOT_INLINE void dot_2x2_wide_s8(const uint32_t* wide, const int8_t* col, 
 #undef MINIML_DOT_2X2_WIDE_OPS
   for (index_t i = quads; i < n; ++i) {
     const int8_t c0 = col[i], c1 = col[n + i], w0 = Mem::read(w_start + i), w1 = Mem::read(w_start + n + i);
-    acc[0] += mul_s8(c0, w0);
-    acc[1] += mul_s8(c1, w0);
-    acc[2] += mul_s8(c0, w1);
-    acc[3] += mul_s8(c1, w1);
+    a00 += mul_s8(c0, w0);
+    a01 += mul_s8(c1, w0);
+    a10 += mul_s8(c0, w1);
+    a11 += mul_s8(c1, w1);
   }
 }
 #endif

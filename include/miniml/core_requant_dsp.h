@@ -32,7 +32,7 @@ struct RunRequant {
         fast(s <= -2 && s >= -23 && m >= 0) {
     if (fast) {
       shift = -s - 1;
-      offset = (INT32_C(1) << (shift - 1)) + zp * (INT32_C(1) << shift);
+      offset = (2 * zp + 1) * (INT32_C(1) << (shift - 1));  // 2^(e-2) + zp 2^(e-1)
     }
   }
 };

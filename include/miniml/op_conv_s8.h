@@ -219,6 +219,23 @@ inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index
   }
 }
 
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+// out[0] (and out[1] when two) = one channel's requantisation of a0 (a1): a pixel pair of the im2col path.
+template <class Mem>
+MINIML_ALWAYS_INLINE void requant_pixels_s8(int32_t a0, int32_t a1, const int32_t* multiplier, const int8_t* shift,
+                                            int32_t output_zero_point, int32_t act_min, int32_t act_max, bool two,
+                                            int8_t* out) {
+  const RunRequant r(Mem::read(multiplier), Mem::read(shift), output_zero_point, act_min, act_max);
+  if (two && r.fast) {
+    run_requant_pair(a0, a1, r, out);
+    return;
+  }
+  const ChannelRequant slow(Mem::read(multiplier), Mem::read(shift), output_zero_point, act_min, act_max);
+  out[0] = slow(a0);
+  if (two) out[1] = slow(a1);
+}
+#endif
+
 // One group of conv2d_s8_im2col (s.in_channels: the group's input channels, out_channels: its output
 // channels); col: the two-column stack buffer; wide: the columns widened to int16 (DSP extension only).
 template <class Mem>
@@ -254,19 +271,11 @@ inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, cons
       const int32_t b0 = Mem::read(bias + oc), b1 = Mem::read(bias + oc + 1);
       int32_t acc[4] = {b0, b0, b1, b1};
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-      dot_2x2_wide_s8<Mem>(wide, col, w, taps, acc);
-      for (index_t k = 0; k < 2; ++k) {  // a loop, not two copies of the inlined requantisation (flash)
-        const RunRequant r(Mem::read(multiplier + oc + k), Mem::read(shift + oc + k), output_zero_point, act_min,
-                           act_max);
-        if (two && r.fast) {
-          run_requant_pair(acc[2 * k], acc[2 * k + 1], r, out + k * pixels);
-          continue;
-        }
-        const ChannelRequant slow(Mem::read(multiplier + oc + k), Mem::read(shift + oc + k), output_zero_point,
-                                  act_min, act_max);
-        out[k * pixels] = slow(acc[2 * k]);
-        if (two) out[k * pixels + 1] = slow(acc[2 * k + 1]);
-      }
+      dot_2x2_wide_s8<Mem>(wide, col, w, taps, acc[0], acc[1], acc[2], acc[3]);
+      requant_pixels_s8<Mem>(acc[0], acc[1], multiplier + oc, shift + oc, output_zero_point, act_min, act_max, two,
+                             out);
+      requant_pixels_s8<Mem>(acc[2], acc[3], multiplier + oc + 1, shift + oc + 1, output_zero_point, act_min, act_max,
+                             two, out + pixels);
 #else
       dot_2x2_s8<Mem>(col, w, taps, acc);
       for (index_t k = 0; k < 2; ++k) {  // a loop, not four copies of the inlined requantisation (flash)
