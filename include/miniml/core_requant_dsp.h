@@ -20,7 +20,9 @@ namespace detail {
 struct RunRequant {
   int32_t multiplier, offset, shift, act_min, act_max;
   uint32_t act_min2, act_max2;  // the bounds in both int16 lanes
-  bool fast;                    // else each output takes ChannelRequant
+  int32_t output_zero_point;
+  int8_t channel_shift;  // the channel's own shift, for the slow case
+  bool fast;             // else each output takes run_requant_slow
   MINIML_ALWAYS_INLINE RunRequant(int32_t m, int8_t s, int32_t zp, int32_t lo, int32_t hi)
       : multiplier(m),
         offset(0),
@@ -29,6 +31,8 @@ struct RunRequant {
         act_max(hi),
         act_min2(static_cast<uint16_t>(lo) * UINT32_C(0x10001)),
         act_max2(static_cast<uint16_t>(hi) * UINT32_C(0x10001)),
+        output_zero_point(zp),
+        channel_shift(s),
         fast(s <= -2 && s >= -23 && m >= 0) {
     if (fast) {
       shift = -s - 1;
@@ -36,6 +40,18 @@ struct RunRequant {
     }
   }
 };
+
+// The rare case (shift above -2 or below -23, negative multiplier): requantize_s8 out of line, so the
+// kernels carry no inlined copy of it.
+__attribute__((noinline)) inline int8_t requantize_s8_outline(int32_t a, int32_t multiplier, int8_t shift,
+                                                               int32_t output_zero_point, int32_t act_min,
+                                                               int32_t act_max) {
+  return requantize_s8(a, multiplier, shift, output_zero_point, act_min, act_max);
+}
+// (Scalars, not the struct: its address would keep it in memory in the hot loops.)
+MINIML_ALWAYS_INLINE int8_t run_requant_slow(int32_t a, const RunRequant& r) {
+  return requantize_s8_outline(a, r.multiplier, r.channel_shift, r.output_zero_point, r.act_min, r.act_max);
+}
 
 // One output of RunRequant's fast case.
 MINIML_ALWAYS_INLINE int8_t run_requant_one(int32_t a, const RunRequant& r) {
@@ -88,12 +104,11 @@ MINIML_ALWAYS_INLINE void run_requant_pair(int32_t a0, int32_t a1, const RunRequ
   out[1] = static_cast<int8_t>(t0 >> 16);
 }
 
-// out[i] = requant(acc[i]) for i < n, one channel (slow: the same channel's ChannelRequant). The fast case
-// two at a time in one asm loop: 13 instructions per output, the constants in registers.
-MINIML_ALWAYS_INLINE void requant_run_s8(const int32_t* acc, index_t n, const RunRequant& r,
-                                         const ChannelRequant& slow, int8_t* out) {
+// out[i] = requant(acc[i]) for i < n, one channel. The fast case two at a time in one asm loop: 13
+// instructions per output, the constants in registers.
+MINIML_ALWAYS_INLINE void requant_run_s8(const int32_t* acc, index_t n, const RunRequant& r, int8_t* out) {
   if (!r.fast) {
-    for (index_t i = 0; i < n; ++i) out[i] = slow(acc[i]);
+    for (index_t i = 0; i < n; ++i) out[i] = run_requant_slow(acc[i], r);
     return;
   }
   if (n >= 2) {

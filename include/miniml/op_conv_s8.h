@@ -230,9 +230,8 @@ MINIML_ALWAYS_INLINE void requant_pixels_s8(int32_t a0, int32_t a1, const int32_
     run_requant_pair(a0, a1, r, out);
     return;
   }
-  const ChannelRequant slow(Mem::read(multiplier), Mem::read(shift), output_zero_point, act_min, act_max);
-  out[0] = slow(a0);
-  if (two) out[1] = slow(a1);
+  out[0] = run_requant_slow(a0, r);
+  if (two) out[1] = run_requant_slow(a1, r);
 }
 #endif
 
@@ -451,7 +450,7 @@ constexpr index_t kDepthwiseRun = 128;
 // run's setup once per group of rows; otherwise a run is one row (or a part of a long one).
 MINIML_ALWAYS_INLINE void depthwise3x3_band_s8(const int8_t* buf, index_t pitch, index_t stride_h, index_t stride_w,
                                                index_t rows_out, index_t out_w, const uint32_t* wp, int32_t bias,
-                                               const RunRequant& fast, const ChannelRequant& slow, int8_t* out) {
+                                               const RunRequant& requant, int8_t* out) {
   int32_t acc[kDepthwiseRun];
   const bool flat = stride_h == 1 && stride_w == 1 && pitch <= kDepthwiseRun;
   // Output rows per run (flat: as many as kDepthwiseRun windows hold).
@@ -470,9 +469,9 @@ MINIML_ALWAYS_INLINE void depthwise3x3_band_s8(const int8_t* buf, index_t pitch,
         depthwise3x3_run_s8<1>(row + done, pitch, wp, bias, acc, pairs);
       }
       if (flat) {
-        for (index_t r = 0; r < rows; ++r, out += out_w) requant_run_s8(acc + r * pitch, out_w, fast, slow, out);
+        for (index_t r = 0; r < rows; ++r, out += out_w) requant_run_s8(acc + r * pitch, out_w, requant, out);
       } else {
-        requant_run_s8(acc, count, fast, slow, out);
+        requant_run_s8(acc, count, requant, out);
         out += count;
       }
     }
@@ -521,7 +520,7 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& 
     const int32_t b = Mem::read(bias + c);
     const ChannelRequant requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-    const RunRequant fast(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
+    const RunRequant run_requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
 #endif
     int8_t* out = output + c * out_h * out_w;
     for (index_t oy0 = 0; oy0 < out_h; oy0 = static_cast<index_t>(oy0 + band)) {
@@ -544,7 +543,7 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& 
       }
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
       if (k3x3) {
-        depthwise3x3_band_s8(buf, pitch, s.stride_h, stride_w, rows_out, out_w, wp, b, fast, requant, out);
+        depthwise3x3_band_s8(buf, pitch, s.stride_h, stride_w, rows_out, out_w, wp, b, run_requant, out);
         out += rows_out * out_w;
         continue;
       }
