@@ -468,12 +468,9 @@ MINIML_ALWAYS_INLINE void depthwise3x3_band_s8(const int8_t* buf, index_t pitch,
       } else {
         depthwise3x3_run_s8<1>(row + done, pitch, wp, bias, acc, pairs);
       }
-      if (flat) {
-        for (index_t r = 0; r < rows; ++r, out += out_w) requant_run_s8(acc + r * pitch, out_w, requant, out);
-      } else {
-        requant_run_s8(acc, count, requant, out);
-        out += count;
-      }
+      // Flat: each row's out_w sums, pitch apart; otherwise the run's count sums (one call site: flash).
+      const index_t n = flat ? out_w : count;
+      for (index_t r = 0; r < (flat ? rows : 1); ++r, out += n) requant_run_s8(acc + r * pitch, n, requant, out);
     }
   }
 }
