@@ -293,26 +293,25 @@ MINIML_DOT_INLINE void dot_2x2_wide_s8(const uint32_t* wide, const int8_t* col, 
   "smlad %[a00], %[x0o], %[t], %[a00]\n\t"  \
   "smlad %[a01], %[x1e], %[we], %[a01]\n\t" \
   "smlad %[a01], %[x1o], %[t], %[a01]\n\t"
-#define MINIML_DOT_2X2_WIDE_OPS                                                                                  \
-  [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+r"(wide), [w] "+r"(w),             \
-      [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [t] "=&r"(t), [we] "=&r"(we)
+#define MINIML_DOT_2X2_WIDE_OPS                                                                                      \
+  [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+r"(wide), [w] "+r"(w), [x0e] "=&r"(x0e), \
+      [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [t] "=&r"(t), [we] "=&r"(we)
   const index_t quads = static_cast<index_t>(n & ~static_cast<index_t>(3));
   const int8_t* w_start = w;
   if (quads != 0) {
     uint32_t x0e, x0o, x1e, x1o, t, we;
     if (quads & 4) {  // an odd number of 4-tap groups: one first, then pairs of them
-      __asm__ volatile(MINIML_DOT_2X2_WIDE_BODY : MINIML_DOT_2X2_WIDE_OPS : [n] "r"(n) : "memory");
+      __asm__ volatile(MINIML_DOT_2X2_WIDE_BODY:MINIML_DOT_2X2_WIDE_OPS : [n] "r"(n) : "memory");
     }
     const int8_t* end = w_start + quads;
     if (w != end) {
-      __asm__ volatile(
-          "1:\n\t" MINIML_DOT_2X2_WIDE_BODY MINIML_DOT_2X2_WIDE_BODY
-          "ldr %[t], %[end]\n\t"
-          "cmp %[w], %[t]\n\t"
-          "bne 1b\n\t"
-          : MINIML_DOT_2X2_WIDE_OPS
-          : [n] "r"(n), [end] "m"(end)
-          : "cc", "memory");
+      __asm__ volatile("1:\n\t" MINIML_DOT_2X2_WIDE_BODY MINIML_DOT_2X2_WIDE_BODY
+                       "ldr %[t], %[end]\n\t"
+                       "cmp %[w], %[t]\n\t"
+                       "bne 1b\n\t"
+                       : MINIML_DOT_2X2_WIDE_OPS
+                       : [n] "r"(n), [end] "m"(end)
+                       : "cc", "memory");
     }
   }
 #undef MINIML_DOT_2X2_WIDE_BODY

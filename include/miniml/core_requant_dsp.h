@@ -44,8 +44,8 @@ struct RunRequant {
 // The rare case (shift above -2 or below -23, negative multiplier): requantize_s8 out of line, so the
 // kernels carry no inlined copy of it.
 __attribute__((noinline)) inline int8_t requantize_s8_outline(int32_t a, int32_t multiplier, int8_t shift,
-                                                               int32_t output_zero_point, int32_t act_min,
-                                                               int32_t act_max) {
+                                                              int32_t output_zero_point, int32_t act_min,
+                                                              int32_t act_max) {
   return requantize_s8(a, multiplier, shift, output_zero_point, act_min, act_max);
 }
 // (Scalars, not the struct: its address would keep it in memory in the hot loops.)
@@ -69,29 +69,28 @@ MINIML_ALWAYS_INLINE int8_t run_requant_one(int32_t a, const RunRequant& r) {
 // The fast case of a0 and a1 into the int16 lanes of t0 (t1 scratch, a0 overwritten): both scaled,
 // saturated to int8 (SSAT), packed and clamped to (act_min, act_max) by SSUB16/SEL. In asm: the GE flags
 // SEL reads are not visible to the compiler.
-#define MINIML_REQUANT_PAIR_ASM                  \
-  "asr %[t0], %[a0], #31\n\t"                   \
-  "and %[t1], %[a0], #0x80000000\n\t"           \
-  "orr %[t1], %[t1], #0x40000000\n\t"           \
-  "smlal %[t1], %[t0], %[a0], %[m]\n\t"         \
-  "add %[t0], %[t0], %[off]\n\t"                \
-  "asr %[t0], %[t0], %[sh]\n\t"                 \
-  "asr %[a0], %[a1], #31\n\t"                   \
-  "and %[t1], %[a1], #0x80000000\n\t"           \
-  "orr %[t1], %[t1], #0x40000000\n\t"           \
-  "smlal %[t1], %[a0], %[a1], %[m]\n\t"         \
-  "add %[a0], %[a0], %[off]\n\t"                \
-  "asr %[a0], %[a0], %[sh]\n\t"                 \
-  "ssat %[t0], #8, %[t0]\n\t"                   \
-  "ssat %[a0], #8, %[a0]\n\t"                   \
-  "pkhbt %[t0], %[t0], %[a0], lsl #16\n\t"      \
-  "ssub16 %[t1], %[t0], %[lo]\n\t"              \
-  "sel %[t0], %[t0], %[lo]\n\t"                 \
-  "ssub16 %[t1], %[t0], %[hi]\n\t"              \
+#define MINIML_REQUANT_PAIR_ASM            \
+  "asr %[t0], %[a0], #31\n\t"              \
+  "and %[t1], %[a0], #0x80000000\n\t"      \
+  "orr %[t1], %[t1], #0x40000000\n\t"      \
+  "smlal %[t1], %[t0], %[a0], %[m]\n\t"    \
+  "add %[t0], %[t0], %[off]\n\t"           \
+  "asr %[t0], %[t0], %[sh]\n\t"            \
+  "asr %[a0], %[a1], #31\n\t"              \
+  "and %[t1], %[a1], #0x80000000\n\t"      \
+  "orr %[t1], %[t1], #0x40000000\n\t"      \
+  "smlal %[t1], %[a0], %[a1], %[m]\n\t"    \
+  "add %[a0], %[a0], %[off]\n\t"           \
+  "asr %[a0], %[a0], %[sh]\n\t"            \
+  "ssat %[t0], #8, %[t0]\n\t"              \
+  "ssat %[a0], #8, %[a0]\n\t"              \
+  "pkhbt %[t0], %[t0], %[a0], lsl #16\n\t" \
+  "ssub16 %[t1], %[t0], %[lo]\n\t"         \
+  "sel %[t0], %[t0], %[lo]\n\t"            \
+  "ssub16 %[t1], %[t0], %[hi]\n\t"         \
   "sel %[t0], %[hi], %[t0]\n\t"
-#define MINIML_REQUANT_PAIR_IN(r)                                                                       \
-  [m] "r"((r).multiplier), [off] "r"((r).offset), [sh] "r"((r).shift), [lo] "r"((r).act_min2), \
-      [hi] "r"((r).act_max2)
+#define MINIML_REQUANT_PAIR_IN(r) \
+  [m] "r"((r).multiplier), [off] "r"((r).offset), [sh] "r"((r).shift), [lo] "r"((r).act_min2), [hi] "r"((r).act_max2)
 
 // out[0], out[1] = the fast case of a0, a1.
 MINIML_ALWAYS_INLINE void run_requant_pair(int32_t a0, int32_t a1, const RunRequant& r, int8_t* out) {

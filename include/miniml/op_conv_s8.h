@@ -488,10 +488,12 @@ inline uint32_t lanes_s16(int16_t lo, int16_t hi) {
 // k3x3: a 3x3 filter at stride_w 1 or 2 (a template flag, so a model with only such filters links only
 // their code; on the DSP extension it takes depthwise3x3_band_s8).
 template <class Mem, bool k3x3>
-MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input, const int8_t* weight,
-                                          const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
-                                          int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
-                                          index_t out_h, index_t out_w, int8_t* output) {
+MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input,
+                                                               const int8_t* weight, const int32_t* bias,
+                                                               const int32_t* multiplier, const int8_t* shift,
+                                                               int8_t pad, int32_t output_zero_point, int32_t act_min,
+                                                               int32_t act_max, index_t out_h, index_t out_w,
+                                                               int8_t* output) {
   int8_t buf[MINIML_DEPTHWISE_BUFFER + 4];  // + 4: word reads of the last window may pass its end
   memset(buf + MINIML_DEPTHWISE_BUFFER, 0, 4);
   int16_t w[kDepthwiseTaps];

@@ -30,14 +30,15 @@ inline int32_t add_input_s8(int32_t x, int32_t zero_point, int32_t multiplier, i
 #endif
 
 // a [channels][inner]; b the same shape, or [channels] (one value per channel) when kPerChannel.
-template <bool kPerChannel>
+// kTable: through the tables (32-bit cores from MINIML_ADD_TABLE_MIN elements; a template flag, so that
+// with generated code's constant sizes a model links only the form it uses).
+template <bool kPerChannel, bool kTable>
 inline void add_s8_impl(const int8_t* a, const int8_t* b, index_t channels, index_t inner, int32_t a_zero_point,
                         int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
                         int8_t b_shift, int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point,
                         int32_t act_min, int32_t act_max, int8_t* output) {
-  const ChannelRequant requant(output_multiplier, output_shift, output_zero_point, act_min, act_max);
-#if !defined(__AVR__)
-  if (static_cast<uint32_t>(channels) * inner >= MINIML_ADD_TABLE_MIN) {
+  if (kTable) {
+    const ChannelRequant requant(output_multiplier, output_shift, output_zero_point, act_min, act_max);
     int32_t scaled_a[256], scaled_b[256];  // indexed by the int8 value + 128
     for (int32_t v = -128; v < 128; ++v) {
       scaled_a[v + 128] = add_input_s8(v, a_zero_point, a_multiplier, a_shift);
@@ -52,15 +53,35 @@ inline void add_s8_impl(const int8_t* a, const int8_t* b, index_t channels, inde
     }
     return;
   }
-#endif
   index_t i = 0;
   for (index_t c = 0; c < channels; ++c) {
     for (index_t j = 0; j < inner; ++j, ++i) {
       const int8_t bv = kPerChannel ? b[c] : b[i];
-      output[i] = requant(add_input_s8(a[i], a_zero_point, a_multiplier, a_shift) +
-                         add_input_s8(bv, b_zero_point, b_multiplier, b_shift));
+      output[i] = requantize_s8(add_input_s8(a[i], a_zero_point, a_multiplier, a_shift) +
+                                    add_input_s8(bv, b_zero_point, b_multiplier, b_shift),
+                                output_multiplier, output_shift, output_zero_point, act_min, act_max);
     }
   }
+}
+
+// add_s8_impl with the form chosen by the size.
+template <bool kPerChannel>
+MINIML_ALWAYS_INLINE void add_s8_any(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
+                                     int32_t a_zero_point, int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point,
+                                     int32_t b_multiplier, int8_t b_shift, int32_t output_multiplier,
+                                     int8_t output_shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                     int8_t* output) {
+#if !defined(__AVR__)
+  if (static_cast<uint32_t>(channels) * inner >= MINIML_ADD_TABLE_MIN) {
+    add_s8_impl<kPerChannel, true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point,
+                                   b_multiplier, b_shift, output_multiplier, output_shift, output_zero_point, act_min,
+                                   act_max, output);
+    return;
+  }
+#endif
+  add_s8_impl<kPerChannel, false>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point,
+                                  b_multiplier, b_shift, output_multiplier, output_shift, output_zero_point, act_min,
+                                  act_max, output);
 }
 
 template <bool kPerChannel>
@@ -82,22 +103,23 @@ inline void mul_s8_impl(const int8_t* a, const int8_t* b, index_t channels, inde
 // TFLM ADD (and SUB: the same with b_multiplier negated, as TFLM does it):
 // a and b go to twice the larger input scale with their own multiplier (shift <= 0), are summed,
 // then requantised to the output scale. Each multiplier/shift pair comes from quant/params.py add_params().
-inline void add_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point, int32_t a_multiplier,
-                   int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier, int8_t b_shift,
-                   int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point, int32_t act_min,
-                   int32_t act_max, int8_t* output) {
-  detail::add_s8_impl<false>(a, b, 1, n, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier, b_shift,
-                             output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
+MINIML_ALWAYS_INLINE void add_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point,
+                                 int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
+                                 int8_t b_shift, int32_t output_multiplier, int8_t output_shift,
+                                 int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::add_s8_any<false>(a, b, 1, n, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier, b_shift,
+                            output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
 }
 
 // add_s8 with b one value per channel (TFLM's broadcast ADD of a [1, C, 1, ...] operand):
 // a [channels][inner], b [channels].
-inline void add_channel_s8(const int8_t* a, const int8_t* b, index_t channels, index_t inner, int32_t a_zero_point,
-                           int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
-                           int8_t b_shift, int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point,
-                           int32_t act_min, int32_t act_max, int8_t* output) {
-  detail::add_s8_impl<true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier,
-                            b_shift, output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
+MINIML_ALWAYS_INLINE void add_channel_s8(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
+                                         int32_t a_zero_point, int32_t a_multiplier, int8_t a_shift,
+                                         int32_t b_zero_point, int32_t b_multiplier, int8_t b_shift,
+                                         int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point,
+                                         int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::add_s8_any<true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier,
+                           b_shift, output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
 }
 
 // TFLM MUL: (a - za) * (b - zb) requantised with one multiplier (a_scale * b_scale / output_scale).

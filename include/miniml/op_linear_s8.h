@@ -50,11 +50,11 @@ inline void linear_s8(const int8_t* input, const int8_t* weight, const int32_t* 
   }
 }
 
-// The same with the layer's shape as one struct.
+// The same with the layer's shape as one struct (forwarded: always inlined, so the call costs nothing).
 template <class Mem>
-inline void linear_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
-                      const int8_t* shift, const LinearParams& p, int32_t output_zero_point, int32_t act_min,
-                      int32_t act_max, int8_t* output) {
+MINIML_ALWAYS_INLINE void linear_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                    const int32_t* multiplier, const int8_t* shift, const LinearParams& p,
+                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
   linear_s8<Mem>(input, weight, bias, multiplier, shift, output_zero_point, act_min, act_max, p.in_features,
                  p.out_features, output);
 }
