@@ -445,9 +445,10 @@ MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, 
 constexpr index_t kDepthwiseRun = 128;
 
 // The 3x3 DSP path over one band: rows_out output rows from buf, a run of windows at a time, each run
-// requantised by requant_run_s8. At stride 1 a run spans several output rows, one byte apart (a row's
-// last pitch - out_w windows pass its end: computed, then skipped), so narrow maps (KWS: 5 wide) pay the
-// run's setup once per group of rows; otherwise a run is one row (or a part of a long one).
+// requantised by one requant_run_s8. At stride 1 a run spans several output rows, one byte apart (a row's
+// last pitch - out_w windows pass its end: computed, then dropped when the rows' sums are moved together),
+// so narrow maps (KWS: 5 wide) pay the run's setup once per group of rows; otherwise a run is one row (or a
+// part of a long one).
 MINIML_ALWAYS_INLINE void depthwise3x3_band_s8(const int8_t* buf, index_t pitch, index_t stride_h, index_t stride_w,
                                                index_t rows_out, index_t out_w, const uint32_t* wp, int32_t bias,
                                                const RunRequant& requant, int8_t* out) {
@@ -468,9 +469,17 @@ MINIML_ALWAYS_INLINE void depthwise3x3_band_s8(const int8_t* buf, index_t pitch,
       } else {
         depthwise3x3_run_s8<1>(row + done, pitch, wp, bias, acc, pairs);
       }
-      // Flat: each row's out_w sums, pitch apart; otherwise the run's count sums (one call site: flash).
-      const index_t n = flat ? out_w : count;
-      for (index_t r = 0; r < (flat ? rows : 1); ++r, out += n) requant_run_s8(acc + r * pitch, n, requant, out);
+      index_t n = count;
+      if (flat) {  // the rows' sums, pitch apart, moved together (in place, forward) for one requantisation
+        int32_t* to = acc + out_w;
+        for (index_t r = 1; r < rows; ++r) {
+          const int32_t* from = acc + r * pitch;
+          for (index_t c = 0; c < out_w; ++c) *to++ = from[c];
+        }
+        n = static_cast<index_t>(rows * out_w);
+      }
+      requant_run_s8(acc, n, requant, out);
+      out += n;
     }
   }
 }
