@@ -30,6 +30,9 @@ int main() {
     const int kind = n % 4;  // 0: groups 1, 1: depthwise, 2: 1x1, 3: grouped / dilated
     // Every other depthwise case is 3x3 (the DSP extension's own depthwise path).
     const bool dw3x3 = kind == 1 && n % 8 == 1;
+    // Every other of those on a large map (1-2 channels): wide rows split into several runs and bands, or
+    // tall narrow maps whose stride-1 runs span many rows (the KWS DS-CNN's 5-wide maps).
+    const bool wide = dw3x3 && n % 32 == 1, tall = dw3x3 && n % 32 == 17;
     const miniml::index_t kh = kind == 2 ? 1 : dw3x3 ? 3 : pick(1, 4), kw = kind == 2 ? 1 : dw3x3 ? 3 : pick(1, 5);
     const miniml::index_t dh = kind == 3 ? pick(1, 2) : 1, dw = kind == 3 ? pick(1, 2) : 1;
     const miniml::index_t sh = pick(1, 3), sw = pick(1, 3);
@@ -37,14 +40,18 @@ int main() {
     const miniml::index_t pw = pick(0, static_cast<int32_t>(kw) - 1 < 2 ? static_cast<int32_t>(kw) - 1 : 2);
     miniml::index_t groups = 1, in_c = pick(1, 12), out_c = pick(1, 13);
     if (kind == 1) {
-      in_c = out_c = groups = pick(1, 9);
+      in_c = out_c = groups = wide || tall ? pick(1, 2) : pick(1, 9);
     } else if (kind == 3) {
       groups = pick(1, 3);
       in_c = groups * pick(1, 4);
       out_c = groups * pick(1, 4);
     }
-    const miniml::index_t in_h = pick(static_cast<int32_t>(dh * (kh - 1) + 1), 11);
-    const miniml::index_t in_w = pick(static_cast<int32_t>(dw * (kw - 1) + 1), 13);
+    const miniml::index_t in_h = tall   ? pick(20, 60)
+                                 : wide ? pick(3, 10)
+                                        : pick(static_cast<int32_t>(dh * (kh - 1) + 1), 11);
+    const miniml::index_t in_w = tall   ? pick(3, 9)
+                                 : wide ? pick(130, 200)
+                                        : pick(static_cast<int32_t>(dw * (kw - 1) + 1), 13);
     const miniml::index_t sym_h = (in_h + 2 * ph - dh * (kh - 1) - 1) / sh + 1;
     const miniml::index_t sym_w = (in_w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
     // Every third case pads one more at the end, as torch's padding='same' does for an even kernel.
