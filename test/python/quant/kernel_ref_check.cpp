@@ -28,21 +28,30 @@ int main() {
   int mismatches = 0, cases = 0;
   for (int n = 0; n < CASES; ++n) {
     const int kind = n % 4;  // 0: groups 1, 1: depthwise, 2: 1x1, 3: grouped / dilated
-    const miniml::index_t kh = kind == 2 ? 1 : pick(1, 4), kw = kind == 2 ? 1 : pick(1, 5);
+    // Every other depthwise case is 3x3 (the DSP extension's own depthwise path).
+    const bool dw3x3 = kind == 1 && n % 8 == 1;
+    // Every other of those on a large map (1-2 channels): wide rows split into several runs and bands, or
+    // tall narrow maps whose stride-1 runs span many rows (the KWS DS-CNN's 5-wide maps).
+    const bool wide = dw3x3 && n % 32 == 1, tall = dw3x3 && n % 32 == 17;
+    const miniml::index_t kh = kind == 2 ? 1 : dw3x3 ? 3 : pick(1, 4), kw = kind == 2 ? 1 : dw3x3 ? 3 : pick(1, 5);
     const miniml::index_t dh = kind == 3 ? pick(1, 2) : 1, dw = kind == 3 ? pick(1, 2) : 1;
     const miniml::index_t sh = pick(1, 3), sw = pick(1, 3);
     const miniml::index_t ph = pick(0, static_cast<int32_t>(kh) - 1 < 2 ? static_cast<int32_t>(kh) - 1 : 2);
     const miniml::index_t pw = pick(0, static_cast<int32_t>(kw) - 1 < 2 ? static_cast<int32_t>(kw) - 1 : 2);
     miniml::index_t groups = 1, in_c = pick(1, 12), out_c = pick(1, 13);
     if (kind == 1) {
-      in_c = out_c = groups = pick(1, 9);
+      in_c = out_c = groups = wide || tall ? pick(1, 2) : pick(1, 9);
     } else if (kind == 3) {
       groups = pick(1, 3);
       in_c = groups * pick(1, 4);
       out_c = groups * pick(1, 4);
     }
-    const miniml::index_t in_h = pick(static_cast<int32_t>(dh * (kh - 1) + 1), 11);
-    const miniml::index_t in_w = pick(static_cast<int32_t>(dw * (kw - 1) + 1), 13);
+    const miniml::index_t in_h = tall   ? pick(20, 60)
+                                 : wide ? pick(3, 10)
+                                        : pick(static_cast<int32_t>(dh * (kh - 1) + 1), 11);
+    const miniml::index_t in_w = tall   ? pick(3, 9)
+                                 : wide ? pick(130, 200)
+                                        : pick(static_cast<int32_t>(dw * (kw - 1) + 1), 13);
     const miniml::index_t sym_h = (in_h + 2 * ph - dh * (kh - 1) - 1) / sh + 1;
     const miniml::index_t sym_w = (in_w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
     // Every third case pads one more at the end, as torch's padding='same' does for an even kernel.
@@ -57,7 +66,9 @@ int main() {
       g_shift[o] = static_cast<int8_t>(pick(-12, 1));
     }
     const int32_t in_zp = pick(-128, 127), out_zp = pick(-128, 127);
-    const int32_t act_min = kind == 0 ? pick(-128, 0) : -128, act_max = kind == 0 ? pick(0, 127) : 127;
+    // Fused-activation bounds on every other case of each kind (the DSP depthwise path clamps two lanes).
+    const bool clamp = kind == 0 || (n / 8) % 2 == 1;
+    const int32_t act_min = clamp ? pick(-128, 0) : -128, act_max = clamp ? pick(0, 127) : 127;
     if (n % 3 == 0) {  // the symmetric-padding overload
       miniml::conv2d_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max, in_c, in_h,
                                      in_w, out_c, kh, kw, sh, sw, ph, pw, dh, dw, groups, g_out);
