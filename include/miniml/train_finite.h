@@ -5,6 +5,7 @@
 #define MINIML_TRAIN_FINITE_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #include "core_types.h"
 
@@ -50,12 +51,52 @@ inline bool outer_finite_f32(const float* a, index_t a_size, const float* b, ind
   return is_finite_f32(max_abs_f32(a, a_size) * max_abs_f32(b, b_size));
 }
 
-// The *_step_finite_f32 checks compute each value the matching update of train_sgd.h / train_linear.h
-// would store, with the same expression, and return false at the first one that is not finite (an
-// overflow from a huge learning rate, a NaN from lr 0 * Inf). All pointers are RAM; nothing is written.
+// The *_step_finite_f32 checks answer whether every value the matching update of train_sgd.h /
+// train_linear.h would store is finite (false for an overflow from a huge learning rate, a NaN from lr 0 *
+// Inf). All pointers are RAM; nothing is written. Each first tries one bound for the whole step: every
+// factor's largest magnitude (found on the float bits, integer compares), combined with the update's own
+// operations. Rounding is monotonic, so each stored value is at most that bound in magnitude: a bound well
+// inside the float range proves the step finite at the cost of a scan. Only when it is not (or a factor is
+// not finite) does the check compute each value with the update's own expression and test it: the answer is
+// always exact, and the common step costs no float operation per weight.
+
+// The largest |x[i]| of `size` floats (RAM) as its bit pattern: >= 0x7F800000 when one is Inf or NaN.
+inline uint32_t max_abs_bits_f32(const float* x, index_t size) {
+  uint32_t m = 0;
+  for (index_t i = 0; i < size; ++i) {
+    uint32_t b;
+    memcpy(&b, x + i, sizeof(b));
+    b &= UINT32_C(0x7FFFFFFF);
+    if (b > m) m = b;
+  }
+  return m;
+}
+
+// The float of max_abs_bits_f32's result; false when that is Inf or NaN.
+inline bool abs_bound_f32(uint32_t bits, float* bound) {
+  if (bits >= UINT32_C(0x7F800000)) return false;
+  memcpy(bound, &bits, sizeof(*bound));
+  return true;
+}
+
+// True when a bound (of a product or sum of bounds) leaves a margin to the float range: the margin keeps
+// the answer right even where a compiler fuses a multiply-add here or in the update (one rounding less).
+// False for Inf and NaN.
+inline bool bound_fits_f32(float bound) { return bound < 1.7e38f; }
+
+// The magnitude bound of base - lr * step (both parts bounded) fits: every update is finite.
+inline bool step_bound_finite_f32(float base, float lr, float step) {
+  const float l = lr < 0.0f ? -lr : lr;
+  return bound_fits_f32(base + l * step);
+}
 
 // sgd_f32: param[i] - lr * grad[i].
 inline bool sgd_step_finite_f32(const float* param, const float* grad, index_t size, float lr) {
+  float p, g;
+  if (abs_bound_f32(max_abs_bits_f32(param, size), &p) && abs_bound_f32(max_abs_bits_f32(grad, size), &g) &&
+      step_bound_finite_f32(p, lr, g)) {
+    return true;
+  }
   for (index_t i = 0; i < size; ++i) {
     if (!is_finite_f32(param[i] - lr * grad[i])) return false;
   }
@@ -65,6 +106,12 @@ inline bool sgd_step_finite_f32(const float* param, const float* grad, index_t s
 // sgd_momentum_f32: buf[i] = momentum * buf[i] + grad[i], then param[i] - lr * buf[i].
 inline bool sgd_momentum_step_finite_f32(const float* param, const float* buf, const float* grad, index_t size,
                                          float lr, float momentum) {
+  float p, v, g;
+  if (abs_bound_f32(max_abs_bits_f32(param, size), &p) && abs_bound_f32(max_abs_bits_f32(buf, size), &v) &&
+      abs_bound_f32(max_abs_bits_f32(grad, size), &g)) {
+    const float velocity = (momentum < 0.0f ? -momentum : momentum) * v + g;
+    if (bound_fits_f32(velocity) && step_bound_finite_f32(p, lr, velocity)) return true;
+  }
   for (index_t i = 0; i < size; ++i) {
     const float v = momentum * buf[i] + grad[i];
     if (!is_finite_f32(v) || !is_finite_f32(param[i] - lr * v)) return false;
@@ -75,6 +122,12 @@ inline bool sgd_momentum_step_finite_f32(const float* param, const float* buf, c
 // linear_weight_sgd_f32: weight[o][i] - lr * (grad_output[o] * input[i]).
 inline bool linear_weight_step_finite_f32(const float* weight, const float* input, const float* grad_output,
                                           index_t in_features, index_t out_features, float lr) {
+  float w, x, g;
+  if (abs_bound_f32(max_abs_bits_f32(weight, static_cast<index_t>(in_features * out_features)), &w) &&
+      abs_bound_f32(max_abs_bits_f32(input, in_features), &x) &&
+      abs_bound_f32(max_abs_bits_f32(grad_output, out_features), &g) && step_bound_finite_f32(w, lr, g * x)) {
+    return true;
+  }
   for (index_t o = 0; o < out_features; ++o) {
     const float g = grad_output[o];
     const float* row = weight + static_cast<uint32_t>(o) * in_features;
@@ -89,6 +142,14 @@ inline bool linear_weight_step_finite_f32(const float* weight, const float* inpu
 inline bool linear_weight_momentum_step_finite_f32(const float* weight, const float* buf, const float* input,
                                                    const float* grad_output, index_t in_features, index_t out_features,
                                                    float lr, float momentum) {
+  const index_t n = static_cast<index_t>(in_features * out_features);
+  float w, v, x, g;
+  if (abs_bound_f32(max_abs_bits_f32(weight, n), &w) && abs_bound_f32(max_abs_bits_f32(buf, n), &v) &&
+      abs_bound_f32(max_abs_bits_f32(input, in_features), &x) &&
+      abs_bound_f32(max_abs_bits_f32(grad_output, out_features), &g)) {
+    const float velocity = (momentum < 0.0f ? -momentum : momentum) * v + g * x;
+    if (bound_fits_f32(velocity) && step_bound_finite_f32(w, lr, velocity)) return true;
+  }
   for (index_t o = 0; o < out_features; ++o) {
     const float g = grad_output[o];
     const uint32_t base = static_cast<uint32_t>(o) * in_features;
