@@ -471,49 +471,49 @@ struct AvrWindow {
   "2:\n\t" MINIML_AVR_TAP24(LOAD_B) "dec %[c]\n\t" "brne 2b\n\t"
 #define MINIML_AVR_ROW24_3(LOAD_B) MINIML_AVR_TAP24(LOAD_B) MINIML_AVR_TAP24(LOAD_B) MINIML_AVR_TAP24(LOAD_B)
 // After each row r1 is cleared and serves as the zero of the pointer carries (one register fewer).
-#define MINIML_AVR_WINDOW24_ASM(LOAD_B, ROW)                                                                  \
-  __asm__ volatile(                                                                                           \
-      "clr %A[sum]\n\tclr %B[sum]\n\tclr %C[sum]\n\t"                                                         \
-      "0:\n\t"                                                                                                \
-      "mov %[cr], %[rows]\n\t"                                                                                \
-      "1:\n\t" ROW                                                                                            \
-      "clr __zero_reg__\n\t"                                                                                  \
-      "add %A[pa], %A[as]\n\t"                                                                                \
-      "adc %B[pa], %B[as]\n\t"                                                                                \
-      "add %A[pb], %[bs]\n\t"                                                                                 \
-      "adc %B[pb], __zero_reg__\n\t"                                                                          \
-      "dec %[cr]\n\t"                                                                                         \
-      "brne 1b\n\t"                                                                                           \
-      "add %A[pa], %A[an]\n\t"                                                                                \
-      "adc %B[pa], %B[an]\n\t"                                                                                \
-      "add %A[pb], %[bn]\n\t"                                                                                 \
-      "adc %B[pb], __zero_reg__\n\t"                                                                          \
-      "dec %[cc]\n\t"                                                                                         \
-      "brne 0b\n\t"                                                                                           \
+#define MINIML_AVR_WINDOW24_ASM(LOAD_B, ROW)                                                                 \
+  __asm__ volatile(                                                                                          \
+      "clr %A[sum]\n\tclr %B[sum]\n\tclr %C[sum]\n\t"                                                        \
+      "0:\n\t"                                                                                               \
+      "mov %[cr], %[rows]\n\t"                                                                               \
+      "1:\n\t" ROW                                                                                           \
+      "clr __zero_reg__\n\t"                                                                                 \
+      "add %A[pa], %A[as]\n\t"                                                                               \
+      "adc %B[pa], %B[as]\n\t"                                                                               \
+      "add %A[pb], %[bs]\n\t"                                                                                \
+      "adc %B[pb], __zero_reg__\n\t"                                                                         \
+      "dec %[cr]\n\t"                                                                                        \
+      "brne 1b\n\t"                                                                                          \
+      "add %A[pa], %A[an]\n\t"                                                                               \
+      "adc %B[pa], %B[an]\n\t"                                                                               \
+      "add %A[pb], %[bn]\n\t"                                                                                \
+      "adc %B[pb], __zero_reg__\n\t"                                                                         \
+      "dec %[cc]\n\t"                                                                                        \
+      "brne 0b\n\t"                                                                                          \
       : [sum] "=&r"(sum), [pa] "+x"(a), [pb] "+z"(b), [cc] "+r"(c_ch), [cr] "=&r"(c_rows), [c] "=&r"(c_run), \
-        [x] "=&d"(x), [y] "=&d"(y)                                                                            \
-      : [run] "r"(w.run), [rows] "r"(w.rows), [as] "r"(w.a_skip), [bs] "r"(w.b_skip), [an] "r"(w.a_next),     \
-        [bn] "r"(w.b_next)                                                                                    \
+        [x] "=&d"(x), [y] "=&d"(y)                                                                           \
+      : [run] "r"(w.run), [rows] "r"(w.rows), [as] "r"(w.a_skip), [bs] "r"(w.b_skip), [an] "r"(w.a_next),    \
+        [bn] "r"(w.b_next)                                                                                   \
       : "r0", "memory")
 // The same for weights read in one run (b_skip = b_next = 0: a full window of a whole filter), two
 // registers and 4 cycles per row fewer.
-#define MINIML_AVR_WINDOW24_RUN_ASM(LOAD_B, ROW)                                                              \
-  __asm__ volatile(                                                                                           \
-      "clr %A[sum]\n\tclr %B[sum]\n\tclr %C[sum]\n\t"                                                         \
-      "0:\n\t"                                                                                                \
-      "mov %[cr], %[rows]\n\t"                                                                                \
-      "1:\n\t" ROW                                                                                            \
-      "add %A[pa], %A[as]\n\t"                                                                                \
-      "adc %B[pa], %B[as]\n\t"                                                                                \
-      "dec %[cr]\n\t"                                                                                         \
-      "brne 1b\n\t"                                                                                           \
-      "add %A[pa], %A[an]\n\t"                                                                                \
-      "adc %B[pa], %B[an]\n\t"                                                                                \
-      "dec %[cc]\n\t"                                                                                         \
-      "brne 0b\n\t"                                                                                           \
-      "clr __zero_reg__"                                                                                      \
+#define MINIML_AVR_WINDOW24_RUN_ASM(LOAD_B, ROW)                                                             \
+  __asm__ volatile(                                                                                          \
+      "clr %A[sum]\n\tclr %B[sum]\n\tclr %C[sum]\n\t"                                                        \
+      "0:\n\t"                                                                                               \
+      "mov %[cr], %[rows]\n\t"                                                                               \
+      "1:\n\t" ROW                                                                                           \
+      "add %A[pa], %A[as]\n\t"                                                                               \
+      "adc %B[pa], %B[as]\n\t"                                                                               \
+      "dec %[cr]\n\t"                                                                                        \
+      "brne 1b\n\t"                                                                                          \
+      "add %A[pa], %A[an]\n\t"                                                                               \
+      "adc %B[pa], %B[an]\n\t"                                                                               \
+      "dec %[cc]\n\t"                                                                                        \
+      "brne 0b\n\t"                                                                                          \
+      "clr __zero_reg__"                                                                                     \
       : [sum] "=&r"(sum), [pa] "+x"(a), [pb] "+z"(b), [cc] "+r"(c_ch), [cr] "=&r"(c_rows), [c] "=&r"(c_run), \
-        [x] "=&d"(x), [y] "=&d"(y)                                                                            \
+        [x] "=&d"(x), [y] "=&d"(y)                                                                           \
       : [run] "r"(w.run), [rows] "r"(w.rows), [as] "r"(w.a_skip), [an] "r"(w.a_next)                         \
       : "r0", "memory")
 #define MINIML_AVR_WINDOW24(LOAD_B)                                    \

@@ -446,8 +446,8 @@ MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* inpu
 // True when conv2d_s8_avr takes the layer: dilation 1, a window under 512 taps (dot_window_avr's 24-bit
 // sum) in byte counts, and when a window can reach the padding, a filter the summed-area table holds.
 inline bool conv_avr_fits(index_t group_in, index_t in_h, index_t in_w, index_t kernel_h, index_t kernel_w,
-                          index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
-                          index_t dilation_h, index_t dilation_w, index_t out_h, index_t out_w, bool* padded) {
+                          index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w, index_t dilation_h,
+                          index_t dilation_w, index_t out_h, index_t out_w, bool* padded) {
   const uint32_t taps = static_cast<uint32_t>(kernel_h) * kernel_w, filter = taps * group_in;
   *padded = padding_h != 0 || padding_w != 0 || static_cast<uint32_t>(out_h - 1) * stride_h + kernel_h > in_h ||
             static_cast<uint32_t>(out_w - 1) * stride_w + kernel_w > in_w;
@@ -461,11 +461,11 @@ struct AvrConvRow {
   const int8_t* in_row;  // the input row of the windows' first in-bounds kernel row (the group's channel 0)
   const int8_t* w_row;   // the weights of that kernel row
   const int16_t* tap_sum;
-  AvrWindow inner;       // the shape of the windows of columns [ox_lo, ox_hi), inside the input's width
-  int32_t inner_base;    // bias + their padded taps (zero point * padded weights)
+  AvrWindow inner;     // the shape of the windows of columns [ox_lo, ox_hi), inside the input's width
+  int32_t inner_base;  // bias + their padded taps (zero point * padded weights)
   int32_t bias;
   index_t in_w, kernel_h, kernel_w, ky_lo, ky_hi, stride_w, out_w, ox_lo, ox_hi;
-  sindex_t x0;           // the first column's
+  sindex_t x0;  // the first column's
   int8_t pad;
 };
 
@@ -480,8 +480,8 @@ __attribute__((noinline)) int32_t conv_edge_avr(const AvrConvRow& r, sindex_t x0
   edge.run = static_cast<uint8_t>(kx_hi - kx_lo);
   edge.a_skip = static_cast<uint16_t>(r.in_w - edge.run);
   edge.b_skip = static_cast<uint8_t>(r.kernel_w - edge.run);
-  int32_t acc = r.bias + static_cast<int32_t>(r.pad) * padded_weight_sum(r.tap_sum, r.kernel_h, r.kernel_w, r.ky_lo,
-                                                                          r.ky_hi, kx_lo, kx_hi);
+  int32_t acc = r.bias + static_cast<int32_t>(r.pad) *
+                             padded_weight_sum(r.tap_sum, r.kernel_h, r.kernel_w, r.ky_lo, r.ky_hi, kx_lo, kx_hi);
   if (edge.run != 0 && edge.rows != 0) {
     acc += dot_window_avr<Mem>(r.in_row + (x0 + static_cast<sindex_t>(kx_lo)), r.w_row + kx_lo, edge);
   }
@@ -527,11 +527,10 @@ __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const Channe
 // out their own run and padded weights (from the summed-area table).
 template <class Mem>
 inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
-                          const int8_t* shift, int8_t pad, int32_t output_zero_point, int32_t act_min,
-                          int32_t act_max, index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
-                          index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
-                          index_t padding_w, index_t groups, index_t out_h, index_t out_w, bool padded,
-                          int8_t* output) {
+                          const int8_t* shift, int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                          index_t in_channels, index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
+                          index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
+                          index_t groups, index_t out_h, index_t out_w, bool padded, int8_t* output) {
   const index_t group_in = static_cast<index_t>(in_channels / groups);
   const index_t group_out = static_cast<index_t>(out_channels / groups);
   const index_t plane = static_cast<index_t>(in_h * in_w), taps = static_cast<index_t>(kernel_h * kernel_w);
@@ -574,8 +573,8 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
       r.inner.b_next = static_cast<uint8_t>(taps - rows * kernel_w);
       r.inner_base = r.bias;
       if (rows != kernel_h) {
-        r.inner_base += static_cast<int32_t>(pad) *
-                        padded_weight_sum(tap_sum, kernel_h, kernel_w, r.ky_lo, r.ky_hi, 0, kernel_w);
+        r.inner_base +=
+            static_cast<int32_t>(pad) * padded_weight_sum(tap_sum, kernel_h, kernel_w, r.ky_lo, r.ky_hi, 0, kernel_w);
       }
       r.in_row = in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(r.ky_lo)) * in_w;
       r.w_row = w_oc + r.ky_lo * kernel_w;

@@ -75,7 +75,8 @@ inline uint8_t exp_field_f32(float x) {
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-inline uint8_t max_exp_field_f32(const float* x, index_t size) {
+inline uint8_t
+max_exp_field_f32(const float* x, index_t size) {
   uint8_t m = 0;
   for (index_t i = 0; i < size; ++i) {
     const uint8_t e = exp_field_f32(x[i]);
@@ -93,7 +94,8 @@ inline uint8_t max_exp_field_f32(const float* x, index_t size) {
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-inline bool step_bound_fits_f32(uint8_t base, uint8_t v, uint8_t a, uint8_t b, float lr, float momentum) {
+inline bool
+step_bound_fits_f32(uint8_t base, uint8_t v, uint8_t a, uint8_t b, float lr, float momentum) {
   const uint8_t l = exp_field_f32(lr), m = exp_field_f32(momentum);
   if (base == 255 || v == 255 || a == 255 || b == 255 || l == 255 || m == 255) return false;
   // With E = field - 126: kept = Em + Ev, fresh = Ea + Eb, velocity = max + 1, step = El + velocity.

@@ -1,7 +1,7 @@
 // AVR asm kernels (core_fixedpoint.h requantisation and requantize_s8; core_dot.h dot_s8, dot_rows_s8,
 // dot_window_s8 and dot_window_avr, Rom and Ram) and op_quantize.h's round_to_s8 against int64 / plain-loop
-// / float references on random and edge operands; prints the mismatch counts "RESULT a b c d e f g END". Built at several optimisation levels by
-// test_avr_asm.py and run in simavr.
+// / float references on random and edge operands; prints the mismatch counts "RESULT a b c d e f g END". Built at
+// several optimisation levels by test_avr_asm.py and run in simavr.
 #include <avr/pgmspace.h>
 #include <math.h>
 #include <string.h>

@@ -7,7 +7,6 @@
 #include <stdio.h>
 
 #include "miniml/board_io.h"
-
 #include "miniml/op_conv_s8.h"
 #include "miniml/op_conv_s8_ref.h"
 #include "miniml/op_linear_s8.h"

@@ -67,8 +67,8 @@ static bool exact_sgd(const float* p, const float* buf, const float* g, int n, f
 }
 static uint32_t g_rng = 7u;
 static float pick_value() {
-  static const float kEdge[] = {0.0f, -0.0f, 1e-45f, 1.0f, -3.5f, 1e19f, -3e19f, 1.8e19f, 1e38f, -2e38f, FLT_MAX,
-                                -FLT_MAX, 1.7e38f, 9.2e18f};
+  static const float kEdge[] = {0.0f,    -0.0f, 1e-45f, 1.0f,    -3.5f,    1e19f,   -3e19f,
+                                1.8e19f, 1e38f, -2e38f, FLT_MAX, -FLT_MAX, 1.7e38f, 9.2e18f};
   g_rng = g_rng * 1664525u + 1013904223u;
   const uint32_t r = g_rng >> 8;
   if (r % 7 == 0) return kEdge[(r >> 3) % (sizeof(kEdge) / sizeof(kEdge[0]))];
