@@ -489,34 +489,20 @@ __attribute__((noinline)) int32_t conv_edge_avr(const AvrConvRow& r, sindex_t x0
 }
 
 // The row's out_w outputs; returns the output pointer past them. Columns [ox_lo, ox_hi) (clipped to
-// out_w) are inner windows, the rest edge windows; the inner loop keeps its few values in registers.
+// out_w) are inner windows, the rest edge windows (one loop: one requantisation call site).
 template <class Mem>
 __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const ChannelRequant& requant, int8_t* out) {
   const index_t lo = r.ox_lo < r.out_w ? r.ox_lo : r.out_w, hi = r.ox_hi > lo ? r.ox_hi : lo;
   sindex_t x0 = r.x0;
-  for (index_t ox = 0; ox < lo; ++ox, x0 = static_cast<sindex_t>(x0 + r.stride_w)) {
-    *out++ = requant(conv_edge_avr<Mem>(r, x0));
-  }
-  if (hi != lo) {
-    const int8_t* a = r.in_row + x0;
-    const int8_t* w = r.w_row;
-    const AvrWindow* win = &r.inner;
-    const int32_t base = r.inner_base;
-    const index_t step = r.stride_w;
-    index_t n = static_cast<index_t>(hi - lo);
-    if (win->rows == 0) {
-      const int8_t q = requant(base);  // every tap in the padding
-      while (n--) *out++ = q;
+  for (index_t ox = 0; ox < r.out_w; ++ox, x0 = static_cast<sindex_t>(x0 + r.stride_w)) {
+    int32_t acc;
+    if (ox < lo || ox >= hi) {
+      acc = conv_edge_avr<Mem>(r, x0);
     } else {
-      while (n--) {
-        *out++ = requant(base + dot_window_avr<Mem>(a, w, *win));
-        a += step;
-      }
+      acc = r.inner_base;
+      if (r.inner.rows != 0) acc += dot_window_avr<Mem>(r.in_row + x0, r.w_row, r.inner);
     }
-    x0 = static_cast<sindex_t>(x0 + static_cast<sindex_t>((hi - lo) * step));
-  }
-  for (index_t ox = hi; ox < r.out_w; ++ox, x0 = static_cast<sindex_t>(x0 + r.stride_w)) {
-    *out++ = requant(conv_edge_avr<Mem>(r, x0));
+    *out++ = requant(acc);
   }
   return out;
 }
