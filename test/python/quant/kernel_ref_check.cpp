@@ -1,6 +1,7 @@
 // conv2d_s8 (every fast path the target has) against conv2d_s8_ref on seeded random convolutions:
 // groups 1 (im2col), depthwise (banded), grouped and dilated (window path), odd sizes, every padding,
-// strides 1-3, shifts from -12 to +1; then linear_s8 against linear_s8_ref (every length mod 4).
+// strides 1-3, shifts from -12 to +1; then linear_s8 against linear_s8_ref (every length mod 4), and
+// unpadded max_pool2d_s8 against plain loops.
 // Prints "conv_ref: N cases, M mismatches"; exit status 1 on a mismatch. On AVR (an ATmega1284P in simavr:
 // the Uno's core with room for the buffers) the mismatch lines are left out: no printf there.
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include "miniml/op_conv_s8_ref.h"
 #include "miniml/op_linear_s8.h"
 #include "miniml/op_linear_s8_ref.h"
+#include "miniml/op_pool_s8.h"
 
 namespace {
 
@@ -110,6 +112,33 @@ int main() {
         break;
       }
     }
+  }
+  // max_pool2d_s8 (AVR: its pointer-stepping path for unpadded windows) against plain loops.
+  for (int n = 0; n < CASES / 4; ++n) {
+    const miniml::index_t c = pick(1, 6), kh = pick(1, 3), kw = pick(1, 4), sh = pick(1, 3), sw = pick(1, 3);
+    const miniml::index_t in_h = pick(static_cast<int32_t>(kh), 11), in_w = pick(static_cast<int32_t>(kw), 13);
+    const miniml::index_t out_h = (in_h - kh) / sh + 1, out_w = (in_w - kw) / sw + 1;
+    const int32_t lo = n % 2 ? pick(-128, 0) : -128, hi = n % 3 ? pick(0, 127) : 127;
+    for (miniml::index_t i = 0; i < c * in_h * in_w; ++i) g_in[i] = static_cast<int8_t>(pick(-128, 127));
+    miniml::max_pool2d_s8(g_in, c, in_h, in_w, kh, kw, sh, sw, 0, 0, lo, hi, g_out);
+    int bad = 0;
+    for (miniml::index_t ch = 0; ch < c; ++ch) {
+      for (miniml::index_t oy = 0; oy < out_h; ++oy) {
+        for (miniml::index_t ox = 0; ox < out_w; ++ox) {
+          int32_t m = -128;
+          for (miniml::index_t y = 0; y < kh; ++y) {
+            for (miniml::index_t x = 0; x < kw; ++x) {
+              const int32_t v = g_in[(ch * in_h + oy * sh + y) * in_w + ox * sw + x];
+              if (v > m) m = v;
+            }
+          }
+          m = m < lo ? lo : m > hi ? hi : m;
+          bad += g_out[(ch * out_h + oy) * out_w + ox] != m;
+        }
+      }
+    }
+    ++cases;
+    mismatches += bad != 0;
   }
   miniml::io::print("conv_ref: ");
   miniml::io::print_uint(static_cast<uint32_t>(cases));
