@@ -490,19 +490,27 @@ __attribute__((noinline)) int32_t conv_edge_avr(const AvrConvRow& r, sindex_t x0
 
 // The row's out_w outputs; returns the output pointer past them. Columns [ox_lo, ox_hi) (clipped to
 // out_w) are inner windows, the rest edge windows (one loop: one requantisation call site).
+// Everything the loop reads is copied to locals first: an int8 store may alias any object, so fields read
+// through r and requant would be loaded again after every output.
 template <class Mem>
 __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const ChannelRequant& requant, int8_t* out) {
-  const index_t lo = r.ox_lo < r.out_w ? r.ox_lo : r.out_w, hi = r.ox_hi > lo ? r.ox_hi : lo;
+  const ChannelRequant q = requant;
+  const index_t out_w = r.out_w, step = r.stride_w;
+  const index_t lo = r.ox_lo < out_w ? r.ox_lo : out_w, hi = r.ox_hi > lo ? r.ox_hi : lo;
+  const int8_t* const in_row = r.in_row;
+  const int8_t* const w_row = r.w_row;
+  const int32_t base = r.inner_base;
+  const bool inside = r.inner.rows != 0;
   sindex_t x0 = r.x0;
-  for (index_t ox = 0; ox < r.out_w; ++ox, x0 = static_cast<sindex_t>(x0 + r.stride_w)) {
+  for (index_t ox = 0; ox < out_w; ++ox, x0 = static_cast<sindex_t>(x0 + step)) {
     int32_t acc;
     if (ox < lo || ox >= hi) {
       acc = conv_edge_avr<Mem>(r, x0);
     } else {
-      acc = r.inner_base;
-      if (r.inner.rows != 0) acc += dot_window_avr<Mem>(r.in_row + x0, r.w_row, r.inner);
+      acc = base;
+      if (inside) acc += dot_window_avr<Mem>(in_row + x0, w_row, r.inner);
     }
-    *out++ = requant(acc);
+    *out++ = q(acc);
   }
   return out;
 }
