@@ -50,6 +50,38 @@ inline int32_t weight_sum_s8(const int8_t* w, index_t n, int32_t sum) {
   return sum;
 }
 
+// The summed-area table of one output channel's weights w [group_in][kernel_h][kernel_w] over its
+// channels (see conv_window_s8): row 0 and column 0 are zero, entry (i + 1, j + 1) the weights over
+// ky <= i, kx <= j, all channels.
+template <class Mem>
+inline void weight_tap_sums(const int8_t* w, index_t kernel_h, index_t kernel_w, index_t group_in, int16_t* tap_sum) {
+  const index_t sw = static_cast<index_t>(kernel_w + 1), taps = static_cast<index_t>(kernel_h * kernel_w);
+  for (index_t j = 0; j < sw; ++j) tap_sum[j] = 0;
+  for (index_t i = 0; i < kernel_h; ++i) {
+    int16_t row = 0;
+    tap_sum[(i + 1) * sw] = 0;
+    for (index_t j = 0; j < kernel_w; ++j) {
+      const int8_t* wp = w + i * kernel_w + j;
+      for (index_t ic = 0; ic < group_in; ++ic, wp += taps) row = static_cast<int16_t>(row + Mem::read(wp));
+      tap_sum[(i + 1) * sw + j + 1] = static_cast<int16_t>(tap_sum[i * sw + j + 1] + row);
+    }
+  }
+}
+
+// The weights of a window's padded taps from the table: all of them minus the in-bounds rectangle
+// [ky_lo, ky_hi) x [kx_lo, kx_hi), four reads.
+inline int16_t padded_weight_sum(const int16_t* tap_sum, index_t kernel_h, index_t kernel_w, index_t ky_lo,
+                                 index_t ky_hi, index_t kx_lo, index_t kx_hi) {
+  const index_t sw = static_cast<index_t>(kernel_w + 1);
+  const int16_t* lo = tap_sum + ky_lo * sw;
+  const int16_t* hi = tap_sum + ky_hi * sw;
+  const int16_t all = tap_sum[kernel_h * sw + kernel_w];
+  // uint16 arithmetic: exact modulo 2^16, and the result fits int16.
+  return static_cast<int16_t>(static_cast<uint16_t>(all) - static_cast<uint16_t>(hi[kx_hi]) +
+                              static_cast<uint16_t>(lo[kx_hi]) + static_cast<uint16_t>(hi[kx_lo]) -
+                              static_cast<uint16_t>(lo[kx_lo]));
+}
+
 // acc + sum over the window at (y0, x0) of input * weight; w: [group_in][kernel_h][kernel_w] through Mem.
 // Always inlined into conv2d_s8's output loop: a call per output costs more than a 3x3 window on AVR.
 //
@@ -95,14 +127,7 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
     if (room < static_cast<sindex_t>(ky_hi)) ky_hi = static_cast<index_t>(room > 0 ? room : 0);
     if (ky_hi < ky_lo) ky_hi = ky_lo;
     const index_t rows = static_cast<index_t>(ky_hi - ky_lo);
-    const index_t sw = static_cast<index_t>(kernel_w + 1);
-    const int16_t* lo = tap_sum + ky_lo * sw;
-    const int16_t* hi = tap_sum + ky_hi * sw;
-    const int16_t* all = tap_sum + kernel_h * sw + kernel_w;
-    // uint16 arithmetic: exact modulo 2^16, and the result fits int16.
-    const int16_t pad_sum = static_cast<int16_t>(static_cast<uint16_t>(*all) - static_cast<uint16_t>(hi[kx_hi]) +
-                                                 static_cast<uint16_t>(lo[kx_hi]) + static_cast<uint16_t>(hi[kx_lo]) -
-                                                 static_cast<uint16_t>(lo[kx_lo]));
+    const int16_t pad_sum = padded_weight_sum(tap_sum, kernel_h, kernel_w, ky_lo, ky_hi, kx_lo, kx_hi);
     if (run != 0 && rows != 0) {
       const index_t row_step = in_w;
       const index_t filter_plane = static_cast<index_t>(kernel_h * kernel_w);
@@ -571,6 +596,142 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& 
   }
 }
 
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+// True when conv2d_s8_avr takes the layer: dilation 1, a window under 512 taps (dot_window_avr's 24-bit
+// sum) in byte counts, and when a window can reach the padding, a filter the summed-area table holds.
+inline bool conv_avr_fits(index_t group_in, index_t in_h, index_t in_w, index_t kernel_h, index_t kernel_w,
+                          index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w, index_t dilation_h,
+                          index_t dilation_w, index_t out_h, index_t out_w, bool* padded) {
+  const uint32_t taps = static_cast<uint32_t>(kernel_h) * kernel_w, filter = taps * group_in;
+  *padded = padding_h != 0 || padding_w != 0 || static_cast<uint32_t>(out_h - 1) * stride_h + kernel_h > in_h ||
+            static_cast<uint32_t>(out_w - 1) * stride_w + kernel_w > in_w;
+  return dilation_h == 1 && dilation_w == 1 && group_in <= 255 && taps <= 255 && filter < 512 &&
+         (!*padded || (taps <= kTapTable && filter < 256));
+}
+
+// One output row of one output channel for conv2d_s8_avr: what its column loop needs, in one place
+// (passed by pointer: the loop keeps few values in registers, the asm window loop needs most of them).
+struct AvrConvRow {
+  const int8_t* in_row;  // the input row of the windows' first in-bounds kernel row (the group's channel 0)
+  const int8_t* w_row;   // the weights of that kernel row
+  const int16_t* tap_sum;
+  AvrWindow inner;     // the shape of the windows of columns [ox_lo, ox_hi), inside the input's width
+  int32_t inner_base;  // bias + their padded taps (zero point * padded weights)
+  int32_t bias;
+  index_t in_w, kernel_h, kernel_w, ky_lo, ky_hi, stride_w, out_w, ox_lo, ox_hi;
+  sindex_t x0;  // the first column's
+  int8_t pad;
+};
+
+// The accumulator of a window that reaches the left or right padding, at x0.
+template <class Mem>
+__attribute__((noinline)) int32_t conv_edge_avr(const AvrConvRow& r, sindex_t x0) {
+  const index_t kx_lo = static_cast<index_t>(x0 < 0 ? -x0 : 0);
+  const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(r.in_w) - x0);
+  index_t kx_hi = room < static_cast<sindex_t>(r.kernel_w) ? static_cast<index_t>(room > 0 ? room : 0) : r.kernel_w;
+  if (kx_hi < kx_lo) kx_hi = kx_lo;
+  AvrWindow edge = r.inner;
+  edge.run = static_cast<uint8_t>(kx_hi - kx_lo);
+  edge.a_skip = static_cast<uint16_t>(r.in_w - edge.run);
+  edge.b_skip = static_cast<uint8_t>(r.kernel_w - edge.run);
+  int32_t acc = r.bias + static_cast<int32_t>(r.pad) *
+                             padded_weight_sum(r.tap_sum, r.kernel_h, r.kernel_w, r.ky_lo, r.ky_hi, kx_lo, kx_hi);
+  if (edge.run != 0 && edge.rows != 0) {
+    acc += dot_window_avr<Mem>(r.in_row + (x0 + static_cast<sindex_t>(kx_lo)), r.w_row + kx_lo, edge);
+  }
+  return acc;
+}
+
+// The row's out_w outputs; returns the output pointer past them. Columns [ox_lo, ox_hi) (clipped to
+// out_w) are inner windows, the rest edge windows (one loop: one requantisation call site).
+// Everything the loop reads is copied to locals first: an int8 store may alias any object, so fields read
+// through r and requant would be loaded again after every output.
+template <class Mem>
+__attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const ChannelRequant& requant, int8_t* out) {
+  const ChannelRequant q = requant;
+  const index_t out_w = r.out_w, step = r.stride_w;
+  const index_t lo = r.ox_lo < out_w ? r.ox_lo : out_w, hi = r.ox_hi > lo ? r.ox_hi : lo;
+  const int8_t* const in_row = r.in_row;
+  const int8_t* const w_row = r.w_row;
+  const int32_t base = r.inner_base;
+  const bool inside = r.inner.rows != 0;
+  sindex_t x0 = r.x0;
+  for (index_t ox = 0; ox < out_w; ++ox, x0 = static_cast<sindex_t>(x0 + step)) {
+    int32_t acc;
+    if (ox < lo || ox >= hi) {
+      acc = conv_edge_avr<Mem>(r, x0);
+    } else {
+      acc = base;
+      if (inside) acc += dot_window_avr<Mem>(in_row + x0, w_row, r.inner);
+    }
+    *out++ = q(acc);
+  }
+  return out;
+}
+
+// The window path's numbers on AVR with the per-window work cut to a few byte operations: the in-bounds
+// rows of an output row's windows (and their padded weights' sum) found once per row, each window summed
+// by the asm loop of dot_window_avr; only the columns whose windows reach the left or right padding work
+// out their own run and padded weights (from the summed-area table).
+template <class Mem>
+inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+                          const int8_t* shift, int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                          index_t in_channels, index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
+                          index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
+                          index_t groups, index_t out_h, index_t out_w, bool padded, int8_t* output) {
+  const index_t group_in = static_cast<index_t>(in_channels / groups);
+  const index_t group_out = static_cast<index_t>(out_channels / groups);
+  const index_t plane = static_cast<index_t>(in_h * in_w), taps = static_cast<index_t>(kernel_h * kernel_w);
+  const index_t filter = static_cast<index_t>(group_in * taps);
+  int16_t tap_sum[kTapSumSize];
+  AvrConvRow r;
+  r.tap_sum = tap_sum;
+  r.in_w = in_w;
+  r.kernel_h = kernel_h;
+  r.kernel_w = kernel_w;
+  r.stride_w = stride_w;
+  r.out_w = out_w;
+  r.x0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_w));
+  r.pad = pad;
+  // Columns [ox_lo, ox_hi) have windows inside the input's width.
+  r.ox_lo = static_cast<index_t>((padding_w + stride_w - 1) / stride_w);
+  r.ox_hi = in_w + padding_w >= kernel_w ? static_cast<index_t>((in_w + padding_w - kernel_w) / stride_w + 1) : 0;
+  if (r.ox_hi > out_w) r.ox_hi = out_w;
+  r.inner.chans = static_cast<uint8_t>(group_in);
+  r.inner.run = static_cast<uint8_t>(kernel_w);
+  r.inner.a_skip = static_cast<uint16_t>(in_w - kernel_w);
+  r.inner.b_skip = 0;
+  int8_t* out = output;
+  const int8_t* w_oc = weight;
+  for (index_t oc = 0; oc < out_channels; ++oc, w_oc += filter) {
+    const int8_t* in_group = input + (oc / group_out) * group_in * plane;
+    r.bias = Mem::read(bias + oc);
+    const ChannelRequant requant(Mem::read(multiplier + oc), Mem::read(shift + oc), output_zero_point, act_min,
+                                 act_max);
+    if (padded) weight_tap_sums<Mem>(w_oc, kernel_h, kernel_w, group_in, tap_sum);
+    sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_h));
+    for (index_t oy = 0; oy < out_h; ++oy, y0 = static_cast<sindex_t>(y0 + stride_h)) {
+      r.ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
+      const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(in_h) - y0);
+      r.ky_hi = room < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(room > 0 ? room : 0) : kernel_h;
+      if (r.ky_hi < r.ky_lo) r.ky_hi = r.ky_lo;
+      const uint8_t rows = static_cast<uint8_t>(r.ky_hi - r.ky_lo);
+      r.inner.rows = rows;
+      r.inner.a_next = static_cast<uint16_t>(plane - rows * in_w);
+      r.inner.b_next = static_cast<uint8_t>(taps - rows * kernel_w);
+      r.inner_base = r.bias;
+      if (rows != kernel_h) {
+        r.inner_base +=
+            static_cast<int32_t>(pad) * padded_weight_sum(tap_sum, kernel_h, kernel_w, r.ky_lo, r.ky_hi, 0, kernel_w);
+      }
+      r.in_row = in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(r.ky_lo)) * in_w;
+      r.w_row = w_oc + r.ky_lo * kernel_w;
+      out = conv_row_avr<Mem>(r, requant, out);
+    }
+  }
+}
+#endif
+
 // The window path: any groups, stride, padding and dilation; every window summed in place.
 template <class Mem>
 inline void conv2d_s8_window(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
@@ -607,20 +768,7 @@ inline void conv2d_s8_window(const int8_t* input, const int8_t* weight, const in
     const int32_t b = Mem::read(bias + oc);
     const int32_t m = Mem::read(multiplier + oc);
     const int8_t s = Mem::read(shift + oc);
-    if (use_table) {
-      // Row 0 and column 0 are zero; entry (i + 1, j + 1) = weights over ky <= i, kx <= j, all channels.
-      const index_t sw = static_cast<index_t>(kernel_w + 1);
-      for (index_t j = 0; j < sw; ++j) tap_sum[j] = 0;
-      for (index_t i = 0; i < kernel_h; ++i) {
-        int16_t row = 0;
-        tap_sum[(i + 1) * sw] = 0;
-        for (index_t j = 0; j < kernel_w; ++j) {
-          const int8_t* wp = w_oc + i * kernel_w + j;
-          for (index_t ic = 0; ic < group_in; ++ic, wp += taps) row = static_cast<int16_t>(row + Mem::read(wp));
-          tap_sum[(i + 1) * sw + j + 1] = static_cast<int16_t>(tap_sum[i * sw + j + 1] + row);
-        }
-      }
-    }
+    if (use_table) weight_tap_sums<Mem>(w_oc, kernel_h, kernel_w, group_in, tap_sum);
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_h));
     for (index_t oy = 0; oy < out_h; ++oy, y0 = static_cast<sindex_t>(y0 + stride_h)) {
       sindex_t x0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_w));
@@ -650,7 +798,8 @@ inline void conv2d_s8_window(const int8_t* input, const int8_t* weight, const in
 // is a function that is fast for any shape (speed does not hang on whether the compiler inlined it).
 //   32-bit cores: depthwise (multiplier 1, dilation 1) from padded row bands; otherwise per group an
 //                 im2col matrix product when a window fits MINIML_IM2COL_MAX; else the window path.
-//   AVR:          the window path (its asm dot loops keep weights in flash; no stack to spare).
+//   AVR:          conv2d_s8_avr (dilation 1, windows under 512 taps), else the window path (their asm dot
+//                 loops keep weights in flash; no stack to spare).
 template <class Mem>
 MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                     const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
@@ -692,6 +841,17 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
     detail::conv2d_s8_im2col<Mem>(shape, input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point),
                                   output_zero_point, act_min, act_max, static_cast<index_t>(out_channels / groups),
                                   out_h, out_w, output);
+    return;
+  }
+#endif
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+  bool padded;
+  if (detail::conv_avr_fits(static_cast<index_t>(in_channels / groups), in_h, in_w, kernel_h, kernel_w, stride_h,
+                            stride_w, padding_h, padding_w, dilation_h, dilation_w, out_h, out_w, &padded)) {
+    detail::conv2d_s8_avr<Mem>(input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point),
+                               output_zero_point, act_min, act_max, in_channels, in_h, in_w, out_channels, kernel_h,
+                               kernel_w, stride_h, stride_w, padding_h, padding_w, groups, out_h, out_w, padded,
+                               output);
     return;
   }
 #endif

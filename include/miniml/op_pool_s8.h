@@ -25,10 +25,45 @@ inline void pool_window(sindex_t start, index_t kernel, index_t size, index_t* l
   *hi = static_cast<index_t>(end > static_cast<sindex_t>(size) ? static_cast<sindex_t>(size) : end);
 }
 
+#if defined(__AVR__)
+// Max pooling without padding on AVR: pointer steps instead of per-output window bounds and index products
+// (which cost ~50 cycles per tap of a 2x2 window there); the same maxima, clamped the same way.
+inline void max_pool2d_s8_avr(const int8_t* input, index_t channels, index_t in_h, index_t in_w, index_t kernel_h,
+                              index_t kernel_w, index_t stride_h, index_t stride_w, int8_t act_min, int8_t act_max,
+                              int8_t* output) {
+  const index_t out_h = static_cast<index_t>((in_h - kernel_h) / stride_h + 1);
+  const index_t out_w = static_cast<index_t>((in_w - kernel_w) / stride_w + 1);
+  const index_t row_step = static_cast<index_t>(stride_h * in_w), skip = static_cast<index_t>(in_w - kernel_w);
+  for (index_t c = 0; c < channels; ++c, input += in_h * in_w) {
+    const int8_t* row = input;
+    for (index_t oy = 0; oy < out_h; ++oy, row += row_step) {
+      const int8_t* window = row;
+      for (index_t ox = 0; ox < out_w; ++ox, window += stride_w) {
+        int8_t m = act_min;  // the clamp's lower bound first: max(act_min, taps), then min with act_max
+        const int8_t* p = window;
+        for (index_t ky = 0; ky < kernel_h; ++ky, p += skip) {
+          for (index_t kx = 0; kx < kernel_w; ++kx, ++p) {
+            if (*p > m) m = *p;
+          }
+        }
+        *output++ = m > act_max ? act_max : m;
+      }
+    }
+  }
+}
+#endif
+
 template <bool kMax>
 inline void pool2d_s8(const int8_t* input, index_t channels, index_t in_h, index_t in_w, index_t kernel_h,
                       index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
                       int32_t act_min, int32_t act_max, int8_t* output) {
+#if defined(__AVR__)
+  if (kMax && padding_h == 0 && padding_w == 0 && act_min >= kInt8Min && act_max <= kInt8Max && act_min <= act_max) {
+    max_pool2d_s8_avr(input, channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, static_cast<int8_t>(act_min),
+                      static_cast<int8_t>(act_max), output);
+    return;
+  }
+#endif
   const index_t out_h = static_cast<index_t>((in_h + 2 * padding_h - kernel_h) / stride_h + 1);
   const index_t out_w = static_cast<index_t>((in_w + 2 * padding_w - kernel_w) / stride_w + 1);
   int8_t* out = output;
