@@ -246,11 +246,7 @@ inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index
 
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
 // out[0] (and out[1] when two) = one channel's requantisation of a0 (a1): a pixel pair of the im2col path.
-template <class Mem>
-MINIML_ALWAYS_INLINE void requant_pixels_s8(int32_t a0, int32_t a1, const int32_t* multiplier, const int8_t* shift,
-                                            int32_t output_zero_point, int32_t act_min, int32_t act_max, bool two,
-                                            int8_t* out) {
-  const RunRequant r(Mem::read(multiplier), Mem::read(shift), output_zero_point, act_min, act_max);
+MINIML_ALWAYS_INLINE void requant_pixels_s8(int32_t a0, int32_t a1, const RunRequant& r, bool two, int8_t* out) {
   if (two && r.fast) {
     run_requant_pair(a0, a1, r, out);
     return;
@@ -261,7 +257,10 @@ MINIML_ALWAYS_INLINE void requant_pixels_s8(int32_t a0, int32_t a1, const int32_
 #endif
 
 // One group of conv2d_s8_im2col (s.in_channels: the group's input channels, out_channels: its output
-// channels); col: the two-column stack buffer; wide: the columns widened to int16 (DSP extension only).
+// channels); col: the column stack buffer; wide: the columns widened to int16 (DSP extension only).
+// Pixels go in blocks of as many pairs as the buffers hold (one pair for windows of more than
+// MINIML_IM2COL_MAX / 2 taps): the output channels' bias and requantisation constants are then read once
+// per block, not per pixel pair, which is most of the cost on layers with few input channels.
 template <class Mem>
 inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, const int8_t* weight, const int32_t* bias,
                                    const int32_t* multiplier, const int8_t* shift, int8_t pad,
@@ -269,52 +268,66 @@ inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, cons
                                    index_t out_h, index_t out_w, int8_t* col, uint32_t* wide, int8_t* output) {
   const index_t taps = static_cast<index_t>(s.in_channels * s.kernel_h * s.kernel_w);
   const index_t pixels = static_cast<index_t>(out_h * out_w);
+  const index_t block_pairs = static_cast<index_t>(MINIML_IM2COL_MAX / taps);
+  const index_t wide_step = static_cast<index_t>(taps & ~static_cast<index_t>(3));  // words per widened pair
   (void)wide;
+  (void)wide_step;
   index_t oy = 0, ox = 0;
-  for (index_t p = 0; p < pixels; p += 2) {
-    const bool two = p + 1 < pixels;
-    for (index_t c = 0; c < 2; ++c) {  // the second column repeats the first past the last pixel
-      im2col_s8(s, input, oy, ox, pad, col + c * taps);
-      if (c == 0 && !two) break;
+  for (index_t p0 = 0; p0 < pixels; p0 = static_cast<index_t>(p0 + 2 * block_pairs)) {
+    const index_t left = static_cast<index_t>(pixels - p0);
+    const index_t count = left < 2 * block_pairs ? left : static_cast<index_t>(2 * block_pairs);  // pixels
+    const index_t pairs = static_cast<index_t>((count + 1) / 2);
+    for (index_t i = 0; i < count; ++i) {  // gather the block's columns, pair j at col + 2 j taps
+      im2col_s8(s, input, oy, ox, pad, col + i * taps);
       if (++ox == out_w) {
         ox = 0;
         ++oy;
       }
     }
-    if (!two) {
-      for (index_t i = 0; i < taps; ++i) col[taps + i] = col[i];
+    if (count & 1) {  // the last pair's second column repeats its first
+      int8_t* last = col + (count - 1) * taps;
+      for (index_t i = 0; i < taps; ++i) last[taps + i] = last[i];
     }
-    const int8_t* w = weight;
-    int8_t* out = output + p;
-    const index_t cols = two ? 2 : 1;
-    index_t oc = 0;
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-    widen_2cols_s8(col, taps, wide);
+    for (index_t j = 0; j < pairs; ++j) widen_2cols_s8(col + 2 * j * taps, taps, wide + j * wide_step);
 #endif
+    const int8_t* w = weight;
+    int8_t* out = output + p0;
+    index_t oc = 0;
     for (; oc + 2 <= out_channels; oc += 2, w += 2 * taps, out += 2 * pixels) {
       const int32_t b0 = Mem::read(bias + oc), b1 = Mem::read(bias + oc + 1);
-      int32_t acc[4] = {b0, b0, b1, b1};
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-      dot_2x2_wide_s8<Mem>(wide, col, w, taps, acc[0], acc[1], acc[2], acc[3]);
-      requant_pixels_s8<Mem>(acc[0], acc[1], multiplier + oc, shift + oc, output_zero_point, act_min, act_max, two,
-                             out);
-      requant_pixels_s8<Mem>(acc[2], acc[3], multiplier + oc + 1, shift + oc + 1, output_zero_point, act_min, act_max,
-                             two, out + pixels);
+      const RunRequant r0(Mem::read(multiplier + oc), Mem::read(shift + oc), output_zero_point, act_min, act_max);
+      const RunRequant r1(Mem::read(multiplier + oc + 1), Mem::read(shift + oc + 1), output_zero_point, act_min,
+                          act_max);
+      for (index_t j = 0; j < pairs; ++j) {
+        int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
+        dot_2x2_wide_s8<Mem>(wide + j * wide_step, col + 2 * j * taps, w, taps, a00, a01, a10, a11);
+        const bool two = 2 * j + 1 < count;
+        requant_pixels_s8(a00, a01, r0, two, out + 2 * j);
+        requant_pixels_s8(a10, a11, r1, two, out + pixels + 2 * j);
+      }
 #else
-      dot_2x2_s8<Mem>(col, w, taps, acc);
-      for (index_t k = 0; k < 2; ++k) {  // a loop, not four copies of the inlined requantisation (flash)
-        const ChannelRequant r(Mem::read(multiplier + oc + k), Mem::read(shift + oc + k), output_zero_point, act_min,
-                               act_max);
-        out[k * pixels] = r(acc[2 * k]);
-        if (two) out[k * pixels + 1] = r(acc[2 * k + 1]);
+      const ChannelRequant r0(Mem::read(multiplier + oc), Mem::read(shift + oc), output_zero_point, act_min, act_max);
+      const ChannelRequant r1(Mem::read(multiplier + oc + 1), Mem::read(shift + oc + 1), output_zero_point, act_min,
+                              act_max);
+      for (index_t j = 0; j < pairs; ++j) {
+        int32_t acc[4] = {b0, b0, b1, b1};
+        dot_2x2_s8<Mem>(col + 2 * j * taps, w, taps, acc);
+        const bool two = 2 * j + 1 < count;
+        for (index_t k = 0; k < 2; ++k) {  // a loop, not four copies of the inlined requantisation (flash)
+          const ChannelRequant& r = k == 0 ? r0 : r1;
+          out[k * pixels + 2 * j] = r(acc[2 * k]);
+          if (two) out[k * pixels + 2 * j + 1] = r(acc[2 * k + 1]);
+        }
       }
 #endif
     }
     if (oc < out_channels) {  // odd channel count: the last channel alone
       const int32_t b = Mem::read(bias + oc), m = Mem::read(multiplier + oc);
       const int8_t sh = Mem::read(shift + oc);
-      for (index_t c = 0; c < cols; ++c) {
-        out[c] = requantize_s8(dot_s8<Mem>(col + c * taps, w, taps, b), m, sh, output_zero_point, act_min, act_max);
+      for (index_t i = 0; i < count; ++i) {
+        out[i] = requantize_s8(dot_s8<Mem>(col + i * taps, w, taps, b), m, sh, output_zero_point, act_min, act_max);
       }
     }
   }
