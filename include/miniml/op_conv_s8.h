@@ -300,7 +300,22 @@ inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, cons
       const RunRequant r0(Mem::read(multiplier + oc), Mem::read(shift + oc), output_zero_point, act_min, act_max);
       const RunRequant r1(Mem::read(multiplier + oc + 1), Mem::read(shift + oc + 1), output_zero_point, act_min,
                           act_max);
-      for (index_t j = 0; j < pairs; ++j) {
+      index_t j = 0;
+      if (r0.fast && r1.fast) {  // the whole pairs with no test per pair (the usual case)
+        const uint32_t* wj = wide;
+        const int8_t* cj = col;
+        int8_t* o = out;
+        for (const index_t whole = static_cast<index_t>(count / 2); j < whole; ++j) {
+          int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
+          dot_2x2_wide_s8<Mem>(wj, cj, w, taps, a00, a01, a10, a11);
+          run_requant_pair(a00, a01, r0, o);
+          run_requant_pair(a10, a11, r1, o + pixels);
+          wj += wide_step;
+          cj += 2 * taps;
+          o += 2;
+        }
+      }
+      for (; j < pairs; ++j) {  // a slow channel's pairs, or the last pixel alone
         int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
         dot_2x2_wide_s8<Mem>(wide + j * wide_step, col + 2 * j * taps, w, taps, a00, a01, a10, a11);
         const bool two = 2 * j + 1 < count;
