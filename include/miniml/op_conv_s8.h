@@ -300,27 +300,22 @@ inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, cons
       const RunRequant r0(Mem::read(multiplier + oc), Mem::read(shift + oc), output_zero_point, act_min, act_max);
       const RunRequant r1(Mem::read(multiplier + oc + 1), Mem::read(shift + oc + 1), output_zero_point, act_min,
                           act_max);
-      index_t j = 0;
-      if (r0.fast && r1.fast) {  // the whole pairs with no test per pair (the usual case)
-        const uint32_t* wj = wide;
-        const int8_t* cj = col;
-        int8_t* o = out;
-        for (const index_t whole = static_cast<index_t>(count / 2); j < whole; ++j) {
-          int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
-          dot_2x2_wide_s8<Mem>(wj, cj, w, taps, a00, a01, a10, a11);
+      // One copy of the dot (flash): the whole pairs of two fast channels take no other test.
+      const bool fast = r0.fast && r1.fast;
+      const uint32_t* wj = wide;
+      const int8_t* cj = col;
+      int8_t* o = out;
+      for (index_t j = 0; j < pairs; ++j, wj += wide_step, cj += 2 * taps, o += 2) {
+        int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
+        dot_2x2_wide_s8<Mem>(wj, cj, w, taps, a00, a01, a10, a11);
+        const bool two = 2 * j + 1 < count;
+        if (fast && two) {
           run_requant_pair(a00, a01, r0, o);
           run_requant_pair(a10, a11, r1, o + pixels);
-          wj += wide_step;
-          cj += 2 * taps;
-          o += 2;
+        } else {  // a slow channel, or the last pixel alone
+          requant_pixels_s8(a00, a01, r0, two, o);
+          requant_pixels_s8(a10, a11, r1, two, o + pixels);
         }
-      }
-      for (; j < pairs; ++j) {  // a slow channel's pairs, or the last pixel alone
-        int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
-        dot_2x2_wide_s8<Mem>(wide + j * wide_step, col + 2 * j * taps, w, taps, a00, a01, a10, a11);
-        const bool two = 2 * j + 1 < count;
-        requant_pixels_s8(a00, a01, r0, two, out + 2 * j);
-        requant_pixels_s8(a10, a11, r1, two, out + pixels + 2 * j);
       }
 #else
       const ChannelRequant r0(Mem::read(multiplier + oc), Mem::read(shift + oc), output_zero_point, act_min, act_max);
