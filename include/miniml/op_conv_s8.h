@@ -386,84 +386,61 @@ MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, 
   const int32_t* end = acc + 2 * pairs;
   uint32_t x, e;
   int32_t a0, a1;
+// One filter row: its word split into e = (r0, r2) and x = (r1, r3), then the first window,
+// a0 = INIT + (r0, r2) . (w0, w2) + r1 w1 (MID: the SMLA variant that picks w1's lane from M).
+#define MINIML_DW3_ROW(ADDR, W, MID, M, INIT) \
+  "ldr %[x], " ADDR                           \
+  "\n\t"                                      \
+  "sxtb16 %[e], %[x]\n\t"                     \
+  "sxtb16 %[x], %[x], ror #8\n\t"             \
+  "smlad %[a0], %[e], %[" W "], " INIT        \
+  "\n\t"                                      \
+  "smla" MID " %[a0], %[x], %[" M "], %[a0]\n\t"
+#define MINIML_DW3_NEXT                 \
+  "strd %[a0], %[a1], [%[acc]], #8\n\t" \
+  "ldr %[x], %[end]\n\t"                \
+  "cmp %[acc], %[x]\n\t"                \
+  "bne 1b\n\t"
+#define MINIML_DW3_OPERANDS                                                                                   \
+  : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)                         \
+  : [pitch] "r"(pitch), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]), [m2] "r"(wp[4]), \
+    [b] "r"(bias), [end] "m"(end)                                                                                      \
+  : "cc", "memory"
   if (kStride == 1) {
-    // Per row: (r0, r2) . (w0, w2) + r1 w1 and (r1, r3) . (w0, w2) + r2 w1.
-    __asm__ volatile(
-        "1:\n\t"
-        "ldr %[x], [%[p]]\n\t"
-        "sxtb16 %[e], %[x]\n\t"
-        "sxtb16 %[x], %[x], ror #8\n\t"
-        "smlad %[a0], %[e], %[w0], %[b]\n\t"
-        "smlabb %[a0], %[x], %[m01], %[a0]\n\t"
-        "smlad %[a1], %[x], %[w0], %[b]\n\t"
-        "smlatb %[a1], %[e], %[m01], %[a1]\n\t"
-        "ldr %[x], [%[p], %[pitch]]\n\t"
-        "sxtb16 %[e], %[x]\n\t"
-        "sxtb16 %[x], %[x], ror #8\n\t"
-        "smlad %[a0], %[e], %[w1], %[a0]\n\t"
-        "smlabt %[a0], %[x], %[m01], %[a0]\n\t"
-        "smlad %[a1], %[x], %[w1], %[a1]\n\t"
-        "smlatt %[a1], %[e], %[m01], %[a1]\n\t"
-        "ldr %[x], [%[p], %[pitch], lsl #1]\n\t"
-        "sxtb16 %[e], %[x]\n\t"
-        "sxtb16 %[x], %[x], ror #8\n\t"
-        "smlad %[a0], %[e], %[w2], %[a0]\n\t"
-        "smlabb %[a0], %[x], %[m2], %[a0]\n\t"
-        "smlad %[a1], %[x], %[w2], %[a1]\n\t"
-        "smlatb %[a1], %[e], %[m2], %[a1]\n\t"
-        "adds %[p], %[p], #2\n\t"
-        "strd %[a0], %[a1], [%[acc]], #8\n\t"
-        "ldr %[x], %[end]\n\t"
-        "cmp %[acc], %[x]\n\t"
-        "bne 1b\n\t"
-        : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)
-        : [pitch] "r"(pitch), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]), [m2] "r"(wp[4]),
-          [b] "r"(bias), [end] "m"(end)
-        : "cc", "memory");
+    // The second window: (r1, r3) . (w0, w2) + r2 w1.
+    __asm__ volatile("1:\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[b]")
+                     "smlad %[a1], %[x], %[w0], %[b]\n\t"
+                     "smlatb %[a1], %[e], %[m01], %[a1]\n\t" MINIML_DW3_ROW("[%[p], %[pitch]]", "w1", "bt", "m01",
+                                                                            "%[a0]")
+                     "smlad %[a1], %[x], %[w1], %[a1]\n\t"
+                     "smlatt %[a1], %[e], %[m01], %[a1]\n\t" MINIML_DW3_ROW("[%[p], %[pitch], lsl #1]", "w2", "bb",
+                                                                            "m2", "%[a0]")
+                     "smlad %[a1], %[x], %[w2], %[a1]\n\t"
+                     "smlatb %[a1], %[e], %[m2], %[a1]\n\t"
+                     "adds %[p], %[p], #2\n\t" MINIML_DW3_NEXT MINIML_DW3_OPERANDS);
   } else {
-    // Per row: (r0, r2) . (w0, w2) + r1 w1 and r2 w0 + r3 w1 + r4 w2; the rows are reached by stepping p.
-    __asm__ volatile(
-        "1:\n\t"
-        "ldr %[x], [%[p]]\n\t"
-        "sxtb16 %[e], %[x]\n\t"
-        "sxtb16 %[x], %[x], ror #8\n\t"
-        "smlad %[a0], %[e], %[w0], %[b]\n\t"
-        "smlabb %[a0], %[x], %[m01], %[a0]\n\t"
-        "smlatb %[a1], %[e], %[w0], %[b]\n\t"
-        "smlatb %[a1], %[x], %[m01], %[a1]\n\t"
-        "ldrsb %[x], [%[p], #4]\n\t"
-        "smlabt %[a1], %[x], %[w0], %[a1]\n\t"
-        "add %[p], %[p], %[pitch]\n\t"
-        "ldr %[x], [%[p]]\n\t"
-        "sxtb16 %[e], %[x]\n\t"
-        "sxtb16 %[x], %[x], ror #8\n\t"
-        "smlad %[a0], %[e], %[w1], %[a0]\n\t"
-        "smlabt %[a0], %[x], %[m01], %[a0]\n\t"
-        "smlatb %[a1], %[e], %[w1], %[a1]\n\t"
-        "smlatt %[a1], %[x], %[m01], %[a1]\n\t"
-        "ldrsb %[x], [%[p], #4]\n\t"
-        "smlabt %[a1], %[x], %[w1], %[a1]\n\t"
-        "add %[p], %[p], %[pitch]\n\t"
-        "ldr %[x], [%[p]]\n\t"
-        "sxtb16 %[e], %[x]\n\t"
-        "sxtb16 %[x], %[x], ror #8\n\t"
-        "smlad %[a0], %[e], %[w2], %[a0]\n\t"
-        "smlabb %[a0], %[x], %[m2], %[a0]\n\t"
-        "smlatb %[a1], %[e], %[w2], %[a1]\n\t"
-        "smlatb %[a1], %[x], %[m2], %[a1]\n\t"
-        "ldrsb %[x], [%[p], #4]\n\t"
-        "smlabt %[a1], %[x], %[w2], %[a1]\n\t"
-        "sub %[p], %[p], %[pitch], lsl #1\n\t"
-        "adds %[p], %[p], #4\n\t"
-        "strd %[a0], %[a1], [%[acc]], #8\n\t"
-        "ldr %[x], %[end]\n\t"
-        "cmp %[acc], %[x]\n\t"
-        "bne 1b\n\t"
-        : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)
-        : [pitch] "r"(pitch), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]), [m2] "r"(wp[4]),
-          [b] "r"(bias), [end] "m"(end)
-        : "cc", "memory");
+    // The second window: r2 w0 + r3 w1 + r4 w2; the rows are reached by stepping p.
+    __asm__ volatile("1:\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[b]")
+                     "smlatb %[a1], %[e], %[w0], %[b]\n\t"
+                     "smlatb %[a1], %[x], %[m01], %[a1]\n\t"
+                     "ldrsb %[x], [%[p], #4]\n\t"
+                     "smlabt %[a1], %[x], %[w0], %[a1]\n\t"
+                     "add %[p], %[p], %[pitch]\n\t" MINIML_DW3_ROW("[%[p]]", "w1", "bt", "m01", "%[a0]")
+                     "smlatb %[a1], %[e], %[w1], %[a1]\n\t"
+                     "smlatt %[a1], %[x], %[m01], %[a1]\n\t"
+                     "ldrsb %[x], [%[p], #4]\n\t"
+                     "smlabt %[a1], %[x], %[w1], %[a1]\n\t"
+                     "add %[p], %[p], %[pitch]\n\t" MINIML_DW3_ROW("[%[p]]", "w2", "bb", "m2", "%[a0]")
+                     "smlatb %[a1], %[e], %[w2], %[a1]\n\t"
+                     "smlatb %[a1], %[x], %[m2], %[a1]\n\t"
+                     "ldrsb %[x], [%[p], #4]\n\t"
+                     "smlabt %[a1], %[x], %[w2], %[a1]\n\t"
+                     "sub %[p], %[p], %[pitch], lsl #1\n\t"
+                     "adds %[p], %[p], #4\n\t" MINIML_DW3_NEXT MINIML_DW3_OPERANDS);
   }
+#undef MINIML_DW3_ROW
+#undef MINIML_DW3_NEXT
+#undef MINIML_DW3_OPERANDS
 }
 
 // Windows per run of depthwise3x3_run_s8 (their int32 sums wait on the stack for requantisation).
