@@ -200,9 +200,12 @@ inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index
   const sindex_t x0 = static_cast<sindex_t>(static_cast<sindex_t>(ox * s.stride_w) - s.padding_w);
   const sindex_t in_h = static_cast<sindex_t>(s.in_h), in_w = static_cast<sindex_t>(s.in_w);
   if (s.kernel_h == 1 && s.kernel_w == 1) {  // pointwise: one strided gather
-    const bool inside = y0 >= 0 && y0 < in_h && x0 >= 0 && x0 < in_w;
-    const int8_t* p = input + (inside ? y0 * in_w + x0 : 0);
-    for (index_t ic = 0; ic < s.in_channels; ++ic, p += plane) col[ic] = inside ? *p : pad;
+    if (y0 < 0 || y0 >= in_h || x0 < 0 || x0 >= in_w) {
+      memset(col, pad, s.in_channels);
+      return;
+    }
+    const int8_t* p = input + y0 * in_w + x0;
+    for (index_t ic = 0; ic < s.in_channels; ++ic, p += plane) col[ic] = *p;
     return;
   }
   const sindex_t span_w = static_cast<sindex_t>(s.dilation_w * (s.kernel_w - 1) + 1);
