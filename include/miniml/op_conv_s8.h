@@ -575,7 +575,11 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& 
           const int8_t* src = input + iy * static_cast<sindex_t>(in_w);
           index_t i = 0;
           for (; i < pw; ++i) dst[i] = pad;
-          for (index_t j = 0; j < in_w; ++j) dst[i++] = src[j];
+          index_t j = 0;
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+          for (; j + 4 <= in_w; j += 4, i += 4) memcpy(dst + i, src + j, 4);  // a word (unaligned LDR/STR)
+#endif
+          for (; j < in_w; ++j) dst[i++] = src[j];
           for (; i < pitch; ++i) dst[i] = pad;
         }
       }
