@@ -30,8 +30,7 @@ def extend_header(parts: HeaderParts, g: Graph, plan: Any) -> None:
     if not edges:
         return
     xq, yq = edges["input"], edges["output"]
-    inputs = edges.get("inputs", [xq])
-    for i, t in enumerate(inputs):
+    for i, t in enumerate(edges["inputs"]):
         tx, k = g.tensor(t), "" if xq is not None else str(i)
         parts.constants += [
             f"constexpr float kInputScale{k} = {float_literal(tx.scale, 'the input scale')};",
