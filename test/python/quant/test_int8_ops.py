@@ -405,6 +405,7 @@ LUT_TFLM = {  # activation (and args), TFLM op, its options
     "tanh": (("tanh",), "TANH", {}),
     "hardswish": (("hardswish",), "HARD_SWISH", {}),
     "elu": (("elu", 1.0), "ELU", {}),
+    "abs": (("abs",), "ABS", {}),
     "leaky_relu_0.01": (("leaky_relu", 0.01), "LEAKY_RELU", {"alpha": 0.01}),
     "leaky_relu_0.3": (("leaky_relu", 0.3), "LEAKY_RELU", {"alpha": 0.3}),
     "leaky_relu_negative": (("leaky_relu", -0.4), "LEAKY_RELU", {"alpha": -0.4}),
@@ -433,6 +434,21 @@ def test_parity_activation_table_vs_tflm(cid):
             table, qy = spec.table_s8(qx, calibrated, *act[1:])
         want = tflm.unary(opcode, codes, s_in, z_in, qy.scale, qy.zero_point, **options)
         np.testing.assert_array_equal(table, want, err_msg=f"{cid} at {s_in}, {z_in}")
+
+
+def test_parity_rsqrt_table_vs_tflm():
+    """rsqrt's table (the float function exactly rounded) equals TFLM's int8 RSQRT on every code
+    above the zero point (TFLM defines it for positive inputs only)."""
+    import tflm_oracle as tflm
+    from miniml.ops._int8_common import apply_act, float_table
+    from miniml.quant.params import QParams
+
+    for s_in, z_in in [(0.05, -128), (0.1, -100), (0.0313, -120)]:
+        codes = np.arange(z_in + 1, 128).astype(np.int8)
+        qx, qy = QParams(s_in, z_in), QParams(0.05, -128)
+        table = float_table(lambda v: apply_act(("rsqrt",), v), qx, qy)[codes.astype(int) + 128]
+        want = tflm.unary("RSQRT", codes, s_in, z_in, qy.scale, qy.zero_point)
+        np.testing.assert_array_equal(table, want)
 
 
 def test_parity_pad_s8_vs_tflm():
