@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from int8_host import check_int8_run, run_int8_models
+from int8_host import check_int8_run, run_int8_models, run_packed_models
 from miniml.api import int8_graph
 from miniml.int8 import predict as predict_int8_graph
 from miniml.int8 import run_int8
@@ -257,32 +257,8 @@ class TwoInputs(nn.Module):
 
 
 def _host_predict(model, example, cal, name: str, xs: np.ndarray) -> np.ndarray:
-    """Exports the model in int8 (golden=1 for Golden::run, which splits a packed vector into the
-    model's inputs and outputs, indices as exact floats) and runs predict() on the host
-    (ASan/UBSan) for each packed row of xs; the packed outputs [len(xs), total]."""
-    import os
-    import subprocess
-
-    import miniml
-    from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp
-
-    out = os.path.join(BUILD, "quant_int8_ops")
-    os.makedirs(out, exist_ok=True)
-    miniml.export(model, example, name, out, quantize="int8", calibration=cal, golden=1)
-    n_in, n_out = xs.shape[1], len(predict_int8_graph(int8_graph(model, example, calibration=cal),
-                                                      xs[:1])[0].reshape(-1))
-    src = os.path.join(out, f"{name}_main.cpp")
-    with open(src, "w") as f:
-        f.write(f'#include <stdio.h>\n#include "{name}.h"\nint main() {{\n'
-                f"  static {name}::Model m;\n  static float x[{n_in}], y[{n_out}];\n"
-                f"  while (fread(x, 4, {n_in}, stdin) == {n_in}) {{\n"
-                f"    {name}::Golden::run(m, x, y);\n    fwrite(y, 4, {n_out}, stdout);\n"
-                "  }\n  return 0;\n}\n")
-    exe = compile_cpp(src, os.path.join(out, f"{name}_prog"), [INCLUDE, out], HOST_FLAGS)
-    res = subprocess.run([exe], input=np.ascontiguousarray(xs, np.float32).tobytes(),
-                         capture_output=True)
-    assert res.returncode == 0, res.stderr[-2000:]
-    return np.frombuffer(res.stdout, np.float32).reshape(len(xs), n_out)
+    """predict() on the host (ASan/UBSan) for each packed row of xs: [len(xs), total outputs]."""
+    return run_packed_models(f"quant_int8_{name}", {name: (model, example, cal, xs)})[name]["y"]
 
 
 def _steps(g) -> np.ndarray:
