@@ -17,24 +17,71 @@ constexpr int8_t kAddLeftShift = 20;
 
 namespace detail {
 
+// One input of an ADD brought to the common scale: (x - zp) 2^20 scaled by multiplier / shift.
+inline int32_t add_input_s8(int32_t x, int32_t zero_point, int32_t multiplier, int8_t shift) {
+  // (x - zp) * 2^20 fits int32: |x - zp| <= 255.
+  return multiply_by_quantized_multiplier((x - zero_point) * (INT32_C(1) << kAddLeftShift), multiplier, shift);
+}
+
+// Elements from which add_s8 on a 32-bit core first tabulates both inputs' scaled values (256 each, on the
+// stack): each is a function of one int8, so two loads replace two multiply_by_quantized_multiplier calls.
+#ifndef MINIML_ADD_TABLE_MIN
+#define MINIML_ADD_TABLE_MIN 1024
+#endif
+
 // a [channels][inner]; b the same shape, or [channels] (one value per channel) when kPerChannel.
-template <bool kPerChannel>
+// kTable: through the tables (32-bit cores from MINIML_ADD_TABLE_MIN elements; a template flag, so that
+// with generated code's constant sizes a model links only the form it uses).
+template <bool kPerChannel, bool kTable>
 inline void add_s8_impl(const int8_t* a, const int8_t* b, index_t channels, index_t inner, int32_t a_zero_point,
                         int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
                         int8_t b_shift, int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point,
                         int32_t act_min, int32_t act_max, int8_t* output) {
+  if (kTable) {
+    const ChannelRequant requant(output_multiplier, output_shift, output_zero_point, act_min, act_max);
+    int32_t scaled_a[256], scaled_b[256];  // indexed by the int8 value + 128
+    for (int32_t v = -128; v < 128; ++v) {
+      scaled_a[v + 128] = add_input_s8(v, a_zero_point, a_multiplier, a_shift);
+      scaled_b[v + 128] = add_input_s8(v, b_zero_point, b_multiplier, b_shift);
+    }
+    index_t i = 0;
+    for (index_t c = 0; c < channels; ++c) {
+      for (index_t j = 0; j < inner; ++j, ++i) {
+        const int8_t bv = kPerChannel ? b[c] : b[i];
+        output[i] = requant(scaled_a[a[i] + 128] + scaled_b[bv + 128]);
+      }
+    }
+    return;
+  }
   index_t i = 0;
   for (index_t c = 0; c < channels; ++c) {
     for (index_t j = 0; j < inner; ++j, ++i) {
       const int8_t bv = kPerChannel ? b[c] : b[i];
-      // (x - zp) * 2^20 fits int32: |x - zp| <= 255.
-      const int32_t sa = multiply_by_quantized_multiplier(
-          static_cast<int32_t>(a[i] - a_zero_point) * (INT32_C(1) << kAddLeftShift), a_multiplier, a_shift);
-      const int32_t sb = multiply_by_quantized_multiplier(
-          static_cast<int32_t>(bv - b_zero_point) * (INT32_C(1) << kAddLeftShift), b_multiplier, b_shift);
-      output[i] = requantize_s8(sa + sb, output_multiplier, output_shift, output_zero_point, act_min, act_max);
+      output[i] = requantize_s8(add_input_s8(a[i], a_zero_point, a_multiplier, a_shift) +
+                                    add_input_s8(bv, b_zero_point, b_multiplier, b_shift),
+                                output_multiplier, output_shift, output_zero_point, act_min, act_max);
     }
   }
+}
+
+// add_s8_impl with the form chosen by the size.
+template <bool kPerChannel>
+MINIML_ALWAYS_INLINE void add_s8_any(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
+                                     int32_t a_zero_point, int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point,
+                                     int32_t b_multiplier, int8_t b_shift, int32_t output_multiplier,
+                                     int8_t output_shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                     int8_t* output) {
+#if !defined(__AVR__)
+  if (static_cast<uint32_t>(channels) * inner >= MINIML_ADD_TABLE_MIN) {
+    add_s8_impl<kPerChannel, true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point,
+                                   b_multiplier, b_shift, output_multiplier, output_shift, output_zero_point, act_min,
+                                   act_max, output);
+    return;
+  }
+#endif
+  add_s8_impl<kPerChannel, false>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point,
+                                  b_multiplier, b_shift, output_multiplier, output_shift, output_zero_point, act_min,
+                                  act_max, output);
 }
 
 template <bool kPerChannel>
@@ -124,22 +171,23 @@ inline void div_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_p
 // TFLM ADD (and SUB: the same with b_multiplier negated, as TFLM does it):
 // a and b go to twice the larger input scale with their own multiplier (shift <= 0), are summed,
 // then requantised to the output scale. Each multiplier/shift pair comes from quant/params.py add_params().
-inline void add_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point, int32_t a_multiplier,
-                   int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier, int8_t b_shift,
-                   int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point, int32_t act_min,
-                   int32_t act_max, int8_t* output) {
-  detail::add_s8_impl<false>(a, b, 1, n, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier, b_shift,
-                             output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
+MINIML_ALWAYS_INLINE void add_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point,
+                                 int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
+                                 int8_t b_shift, int32_t output_multiplier, int8_t output_shift,
+                                 int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::add_s8_any<false>(a, b, 1, n, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier, b_shift,
+                            output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
 }
 
 // add_s8 with b one value per channel (TFLM's broadcast ADD of a [1, C, 1, ...] operand):
 // a [channels][inner], b [channels].
-inline void add_channel_s8(const int8_t* a, const int8_t* b, index_t channels, index_t inner, int32_t a_zero_point,
-                           int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
-                           int8_t b_shift, int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point,
-                           int32_t act_min, int32_t act_max, int8_t* output) {
-  detail::add_s8_impl<true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier,
-                            b_shift, output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
+MINIML_ALWAYS_INLINE void add_channel_s8(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
+                                         int32_t a_zero_point, int32_t a_multiplier, int8_t a_shift,
+                                         int32_t b_zero_point, int32_t b_multiplier, int8_t b_shift,
+                                         int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point,
+                                         int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::add_s8_any<true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier,
+                           b_shift, output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
 }
 
 // TFLM MUL: (a - za) * (b - zb) requantised with one multiplier (a_scale * b_scale / output_scale).

@@ -41,6 +41,9 @@ class ExportContext:
     golden_note: str = ""
     # The Report of the same model exported with other options (a stage's baseline figures).
     reanalyze: Optional[Callable[[Dict[str, Any]], Report]] = None
+    # Activation ranges a quantisation-aware trained model brings (miniml.qat): int8 uses them
+    # instead of calibrating.
+    quant_ranges: Optional[Dict[str, Tuple[float, float]]] = None
 
 
 def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -164,17 +167,17 @@ def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, A
     if classic.is_sklearn(model):  # scikit-learn: miniml/classic (MLPs come back here as nn.Modules)
         return classic.build(model, example_input, name, options, check_options, _export_text,
                              GOLDEN_TOLERANCE)
-    from .capture import capture, example_from_program
+    from .capture import example_from_program
 
     opts = check_options(options)
     import torch
 
     if isinstance(model, torch.export.ExportedProgram) and example_input is None:
         example_input = example_from_program(model)
-    g = capture(model, example_input)
-    g = run_pipeline(g)
+    g, ranges = _float_graph(model, example_input, opts)
     in_shape = g.tensor(g.inputs[0]).shape
-    ctx = ExportContext(name, opts, in_shape, _torch_runner(model), model=model)
+    ctx = ExportContext(name, opts, in_shape, _torch_runner(model), model=model,
+                        quant_ranges=ranges)
     ctx.reanalyze = lambda o: analyze(model, torch.zeros(in_shape), name, **o)
     if extend_header is not None:  # e.g. predict_class of a scikit-learn MLP
         ctx.extend.append(extend_header)
@@ -205,6 +208,26 @@ def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, A
     text, parts = emit_header(g, plan, name, provenance, golden, extend)
     report = _report(g, plan, parts, name, ctx)
     return text, report
+
+
+def _float_graph(model: Any, example_input: Any,
+                 opts: Dict[str, Any]) -> Tuple[Graph, Optional[Dict[str, Any]]]:
+    """The float IR graph after the float passes, and the activation ranges when the model brings
+    them: a quantisation-aware trained model (miniml.qat) hands over its own graph (its trained
+    weights) and ranges, so its int8 export is the arithmetic it trained with."""
+    from .qat import QatModel
+
+    if isinstance(model, QatModel):
+        if opts.get("quantize") != "int8":
+            raise OptionError(
+                "a quantisation-aware trained model (miniml.prepare_qat) exports with "
+                "quantize='int8' (its forward is the int8 model); export the float model you "
+                "prepared it from for a float header"
+            )
+        return model.export_graph(example_input), model.quant_ranges()
+    from .capture import capture
+
+    return run_pipeline(capture(model, example_input)), None
 
 
 def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: ExportContext) -> Report:
@@ -283,12 +306,12 @@ def analyze(model: Any, example_input: Any, name: str, **options: Any) -> Report
 def int8_graph(model: Any, example_input: Any, **options: Any) -> Graph:
     """The int8 IR graph export() would emit for these options (for inspection and tests); run it
     with miniml.int8.predict(graph, inputs)."""
-    from .capture import capture
     from .int8 import export_stage
 
     opts = check_options({**options, "quantize": "int8"})
-    g = run_pipeline(capture(model, example_input))
-    ctx = ExportContext("int8_graph", opts, g.tensor(g.inputs[0]).shape, _torch_runner(model))
+    g, ranges = _float_graph(model, example_input, opts)
+    ctx = ExportContext("int8_graph", opts, g.tensor(g.inputs[0]).shape, _torch_runner(model),
+                        quant_ranges=ranges)
     return export_stage(g, ctx)
 
 

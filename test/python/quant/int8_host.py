@@ -38,17 +38,24 @@ def _build_and_run(out_dir: str, head: list, body: list, inputs: list,
     return open(out_path, "rb").read(), p.stdout
 
 
+def _has_predict_int8(g) -> bool:
+    """False after a float tail (a final softmax): predict() only."""
+    return g.meta["int8_edges"]["output"] is not None
+
+
 def run_int8_models(group: str, cases: Dict[str, tuple],
                     flags: Sequence[str] = HOST_FLAGS) -> Dict[str, dict]:
-    """cases: id -> (eval model, calibration [N, ...], inputs [n, ...]). Returns id -> dict(name,
-    report, graph, header, xs, model, y [n, out] from predict(), yq [n, out] from predict_int8(),
-    sizeof = sizeof(Model)). flags: the host compiler's (sanitizers always)."""
+    """cases: id -> (eval model, calibration [N, ...] or None for a QAT model, inputs [n, ...]).
+    Returns id -> dict(name, report, graph, header, xs, model, y [n, out] from predict(),
+    yq [n, out] from predict_int8() (None after a float tail), sizeof = sizeof(Model)).
+    flags: the host compiler's (sanitizers always)."""
     out_dir = os.path.join(BUILD, group)
     os.makedirs(out_dir, exist_ok=True)
     res, drv, body = {}, ["#include <stdio.h>"], []
     for cid, (model, cal, xs) in cases.items():
         name = safe_id(cid)
-        example = torch.from_numpy(cal[:1])
+        # a quantisation-aware trained model (cal None) brings its own ranges
+        example = torch.from_numpy((xs if cal is None else cal)[:1])
         report = miniml.export(model, example, name, out_dir, quantize="int8", calibration=cal)
         g = int8_graph(model, example, calibration=cal)
         header = open(os.path.join(out_dir, f"{name}.h")).read()
@@ -63,10 +70,12 @@ def run_int8_models(group: str, cases: Dict[str, tuple],
             f"      if (fread(x, 4, {name}::kInputSize, in) != {name}::kInputSize) return 4;",
             "      m.predict(x, y);",
             f"      fwrite(y, 4, {name}::kOutputSize, out);",
-            f"      miniml::quantize_s8(x, {name}::kInputSize, {name}::kInputScale, "
-            f"{name}::kInputZeroPoint, xq);",
-            "      m.predict_int8(xq, yq);",
-            f"      fwrite(yq, 1, {name}::kOutputSize, out);",
+            *([
+                f"      miniml::quantize_s8(x, {name}::kInputSize, {name}::kInputScale, "
+                f"{name}::kInputZeroPoint, xq);",
+                "      m.predict_int8(xq, yq);",
+                f"      fwrite(yq, 1, {name}::kOutputSize, out);",
+            ] if _has_predict_int8(g) else ["      (void)xq; (void)yq;"]),
             "    }",
             f'    printf("sizeof {name} %u\\n", static_cast<unsigned>(sizeof(m)));',
             "  }",
@@ -81,9 +90,11 @@ def run_int8_models(group: str, cases: Dict[str, tuple],
         for _ in range(len(r["xs"])):
             ys.append(np.frombuffer(raw[pos : pos + 4 * n_out], np.float32))
             pos += 4 * n_out
-            yqs.append(np.frombuffer(raw[pos : pos + n_out], np.int8))
-            pos += n_out
-        r["y"], r["yq"], r["sizeof"] = np.stack(ys), np.stack(yqs), int(sizes[r["name"]])
+            if _has_predict_int8(g):
+                yqs.append(np.frombuffer(raw[pos : pos + n_out], np.int8))
+                pos += n_out
+        r["y"], r["sizeof"] = np.stack(ys), int(sizes[r["name"]])
+        r["yq"] = np.stack(yqs) if yqs else None
     assert pos == len(raw)
     return res
 

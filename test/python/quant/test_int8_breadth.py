@@ -126,18 +126,8 @@ class SoftmaxInside(nn.Module):
         return self.fc(torch.softmax(self.conv(x), -1))
 
 
-class LstmLast(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lstm = nn.LSTM(12, 5, batch_first=True)
-
-    def forward(self, x):
-        return self.lstm(x)[0]
-
-
 REFUSED = {
     "softmax_inside": (SoftmaxInside, L, "softmax has no int8 kernel"),
-    "lstm": (LstmLast, L, "LSTM"),
 }
 
 

@@ -500,6 +500,58 @@ def transpose_conv(x, in_scale, in_zp, weight, w_scales, bias, out_scale, out_zp
     return np.ascontiguousarray(np.transpose(y[0], (2, 0, 1)))
 
 
+def lstm(x, in_scale, in_zp, w_ih, w_hh, w_scales, bias, h_scale, h_zp, cell_scale):
+    """UNIDIRECTIONAL_SEQUENCE_LSTM (batch-major, tanh cell gate, no peephole/projection/clip) on
+    x [T][F] int8 -> the int8 output sequence [T][H]. w_ih [4H][F], w_hh [4H][H] int8 in torch's gate
+    order (i, f, g, o); w_scales [2][4] float32 (per gate of each matrix: TFLM takes per-tensor LSTM
+    weights); bias [4H] int32 at in_scale * w_ih scale; the hidden state int8 (h_scale, h_zp), the
+    cell state int16 at cell_scale (a power of two); both start at zero."""
+    steps, feat = x.shape
+    hidden = w_hh.shape[1]
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, (1, steps, feat), in_scale, in_zp, "x")
+    ins = [xt]
+    for k, (w, cols) in enumerate(((w_ih, feat), (w_hh, hidden))):
+        for g in range(4):
+            ins.append(sg.add_tensor(
+                shape=(hidden, cols), dtype=T.INT8, name=f"w{k}{g}",
+                data=np.ascontiguousarray(np.asarray(w, np.int8)[g * hidden:(g + 1) * hidden]),
+                quantization=_q(float(w_scales[k][g]))))
+    ins += [None] * 3  # no peephole
+    for g in range(4):
+        ins.append(sg.add_tensor(
+            shape=(hidden,), dtype=T.INT32, name=f"b{g}",
+            data=np.asarray(bias, np.int32)[g * hidden:(g + 1) * hidden],
+            quantization=_q(float(np.float32(in_scale) * np.float32(w_scales[0][g])))))
+    ins += [None] * 2  # no projection
+    h = _act(sg, (1, hidden), h_scale, h_zp, "h")
+    c = _act(sg, (1, hidden), cell_scale, 0, "c", dtype=T.INT16)
+    h.is_variable = c.is_variable = True
+    ins += [h, c] + [None] * 4  # no layer norm
+    yt = _act(sg, (1, steps, hidden), h_scale, h_zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM, inputs=ins,
+                         outputs=[yt])
+    opt = tfl.UnidirectionalSequenceLSTMOptionsT()
+    opt.fusedActivationFunction = 4  # TANH: the cell gate's activation
+    opt.timeMajor = False
+    _options(op, tfl.BuiltinOptions.UnidirectionalSequenceLSTMOptions, opt)
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [np.asarray(x, np.int8).reshape(1, steps, feat)]).reshape(steps, hidden)
+
+
+def activation_int16(kind, x, scale):
+    """TANH or LOGISTIC (kind "tanh" / "logistic") on int16 x (zero point 0) -> int16 at 2^-15."""
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, (1, x.size), scale, 0, "x", dtype=T.INT16)
+    yt = _act(sg, (1, x.size), 2.0 ** -15, 0, "y", dtype=T.INT16)
+    code = tfl.BuiltinOperator.TANH if kind == "tanh" else tfl.BuiltinOperator.LOGISTIC
+    sg.add_operator(opcode=code, inputs=[xt], outputs=[yt])
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [np.asarray(x, np.int16).reshape(1, -1)]).reshape(x.shape)
+
+
 def prelu(x, alpha, in_scale, in_zp, alpha_scale, out_scale, out_zp):
     """PRELU of int8 x [C][inner] with int8 slopes alpha [C] (zero point 0), broadcast over inner."""
     c, inner = x.shape
