@@ -45,14 +45,26 @@ def lower_one_hot(ctx: LowerCtx, call: AtenCall):
     return [ctx.add_node("one_hot", (idx.name,), attrs=attrs)]
 
 
+def _emit_embedding(node: Node, e: Any) -> str:
+    a = node.attrs
+    int8 = node.op == "embedding_s8"
+    return (f"miniml::embedding_{'s8' if int8 else 'f32'}<{e.mem(node)}>({e.t(node.inputs[0])}, "
+            f"{e.p(node, 'weight')}, {e.t(node.outputs[0])}, {e.i(a['count'])}, "
+            f"{e.i(a['num_embeddings'])}, {e.i(a['embedding_dim'])}"
+            f"{', ' + str(a['zero_point']) if int8 else ''});")
+
+
+def _emit_one_hot(node: Node, e: Any) -> str:
+    a = node.attrs
+    codes = ", 127, -128" if node.op == "one_hot_s8" else ""  # ONE_HOT_S8's codes of 1 and 0
+    dtype = "s8" if node.op == "one_hot_s8" else "f32"
+    return (f"miniml::one_hot_{dtype}({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
+            f"{e.i(a['count'])}, {e.i(a['num_classes'])}{codes});")
+
+
 @kernel("embedding", header="op_embedding.h")
 class Embedding:
-    @staticmethod
-    def emit(node: Node, e: Any) -> str:
-        a = node.attrs
-        return (f"miniml::embedding_f32<{e.mem(node)}>({e.t(node.inputs[0])}, {e.p(node, 'weight')}, "
-                f"{e.t(node.outputs[0])}, {e.i(a['count'])}, {e.i(a['num_embeddings'])}, "
-                f"{e.i(a['embedding_dim'])});")
+    emit = staticmethod(_emit_embedding)
 
     @staticmethod
     def run(node: Node, ins, p) -> np.ndarray:
@@ -68,11 +80,7 @@ def _gather(node: Node, ins, table: np.ndarray, zero: Any) -> np.ndarray:
 
 @kernel("one_hot", header="op_embedding.h")
 class OneHot:
-    @staticmethod
-    def emit(node: Node, e: Any) -> str:
-        a = node.attrs
-        return (f"miniml::one_hot_f32({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
-                f"{e.i(a['count'])}, {e.i(a['num_classes'])});")
+    emit = staticmethod(_emit_one_hot)
 
     @staticmethod
     def run(node: Node, ins, p) -> np.ndarray:
@@ -112,12 +120,7 @@ class OneHotInt8:
 
 @kernel("embedding_s8", header="op_embedding.h")
 class EmbeddingS8:
-    @staticmethod
-    def emit(node: Node, e: Any) -> str:
-        a = node.attrs
-        return (f"miniml::embedding_s8<{e.mem(node)}>({e.t(node.inputs[0])}, {e.p(node, 'weight')}, "
-                f"{e.t(node.outputs[0])}, {e.i(a['count'])}, {e.i(a['num_embeddings'])}, "
-                f"{e.i(a['embedding_dim'])}, {a['zero_point']});")
+    emit = staticmethod(_emit_embedding)
 
     @staticmethod
     def run(node: Node, ins, p) -> np.ndarray:
@@ -126,11 +129,7 @@ class EmbeddingS8:
 
 @kernel("one_hot_s8", header="op_embedding.h")
 class OneHotS8:
-    @staticmethod
-    def emit(node: Node, e: Any) -> str:
-        a = node.attrs
-        return (f"miniml::one_hot_s8({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
-                f"{e.i(a['count'])}, {e.i(a['num_classes'])}, 127, -128);")
+    emit = staticmethod(_emit_one_hot)
 
     @staticmethod
     def run(node: Node, ins, p) -> np.ndarray:
