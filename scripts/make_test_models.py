@@ -8,8 +8,8 @@ exported with golden vectors through the public CLI, into build/test_models/ (ne
              with two outputs: the reconstruction and its per-sample anomaly score  golden=3
   autoenc_s8.h  that autoencoder architecture in int8 (calibration: 64 seeded normal samples, autoenc_cal.npy);
              golden = the int8 model's own outputs (the integer reference)  golden=3
-  mix_s8.h   int8 on 1x2x2x2: Conv2d, channel shuffle, LeakyReLU, bilinear x2, mean over channels, a
-             tensor division, Hardswish, pad, sum over rows (mix_cal.npy)  golden=1
+  mix_s8.h   int8 on 1x2x2x2: Conv2d, channel shuffle, LeakyReLU, bilinear to 3x4, mean over channels
+             and rows, a tensor division, Hardswish, pad, sum over rows (mix_cal.npy)  golden=1
 
 Usage: .venv/bin/python scripts/make_test_models.py [--out build/test_models] [--force]
 Skips the work when this script and the exporter's sources are unchanged since the last run (hash stamp).
@@ -87,8 +87,8 @@ def _mix():
         def forward(self, x):
             y = self.conv(x)
             y = y.view(1, 2, 2, 2, 2).transpose(1, 2).reshape(1, 4, 2, 2)  # channel shuffle
-            y = F.interpolate(F.leaky_relu(y, 0.2), scale_factor=2, mode="bilinear")
-            m = y.mean(1, keepdim=True)
+            y = F.interpolate(F.leaky_relu(y, 0.2), size=(3, 4), mode="bilinear")
+            m = y.mean((1, 2), keepdim=True)  # 12 values: 1/12 folded into the multiplier
             d = F.hardswish(m / (1.5 + torch.sigmoid(m)))
             return F.pad(d, (1, 0, 0, 1)).sum(2)
 

@@ -31,7 +31,7 @@ void test_autoencoder_int8_is_bit_exact() {
   check_bit_exact<autoenc_s8::Golden, autoenc_s8::Model>(autoenc_s8::kGoldenCount);
 }
 
-// channel shuffle, LeakyReLU, bilinear, mean over channels, tensor division, Hardswish, pad, sum over rows
+// channel shuffle, LeakyReLU, bilinear, mean over channels and rows, tensor division, Hardswish, pad, sum over rows
 void test_mix_int8_is_bit_exact() { check_bit_exact<mix_s8::Golden, mix_s8::Model>(mix_s8::kGoldenCount); }
 
 int run_all_tests() {
