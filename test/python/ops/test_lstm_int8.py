@@ -1,7 +1,8 @@
 """int8 LSTM reference (ops/_lstm_s8.py) against the tflite-micro interpreter at 0 LSB: its int16
 sigmoid/tanh over every int16 input (which pins the 256-entry table), and whole LSTMs built as
 UNIDIRECTIONAL_SEQUENCE_LSTM .tflite files (model_editor) on random sequences, over sizes, layers
-(chained ops), bias, input and hidden zero points and cell state scales. The C++ kernel equals this
+(chained ops), bias, input and hidden zero points and cell state scales; a bidirectional stack (TFLM on
+the reversed sequence for the backward direction); the LSTM of an exported model. The C++ kernel equals this
 reference in test_recurrent_s8.py and, exported, in test_recurrent_int8.py."""
 import os
 import sys
@@ -130,3 +131,36 @@ def test_parity_exported_lstm_int8_tflm():
         got = env[n.outputs[a["roles"].index("out")]].reshape(12, hidden)
         np.testing.assert_array_equal(seq, got)
         assert len(np.unique(got)) > 8
+
+
+def test_parity_bidirectional_lstm_int8_tflm():
+    """A bidirectional 2-layer int8 LSTM (ops/_recurrent_s8.recurrent_s8) equals TFLM's LSTM run forward
+    and on the reversed sequence per layer, the two outputs concatenated as the next layer's input."""
+    from miniml.ops._recurrent_s8 import STATE_SCALE, recurrent_s8
+
+    torch.manual_seed(11)
+    rng = np.random.default_rng(11)
+    feat, hidden, layers, steps = 3, 5, 2, 9
+    module = nn.LSTM(feat, hidden, num_layers=layers, bidirectional=True)
+    flat = [p.detach().numpy() * 2.0 for p in module._flat_weights]
+    qx, qh = QParams(f32(0.03), -9), QParams(STATE_SCALE, 0)
+    params = _lstm_s8.quantize([flat[k * 4: (k + 1) * 4] for k in range(2 * layers)], qx, qh, 11, 2)
+    xq = rng.integers(-128, 128, (steps, feat))
+    want, _ = recurrent_s8("lstm", xq, params, feat, hidden, layers, 2)
+    rows, w, b = 4 * hidden, params["weight"], params["bias"].astype(np.int64)
+    seq, q_in, w_off = xq, qx, 0
+    for layer in range(layers):
+        outs = []
+        for d in range(2):
+            k, n_in = 2 * layer + d, seq.shape[1]
+            w_ih = w[w_off: w_off + rows * n_in].reshape(rows, n_in)
+            w_hh = w[w_off + rows * n_in: w_off + rows * (n_in + hidden)].reshape(rows, hidden)
+            w_off += rows * (n_in + hidden)
+            bias = b[2 * rows * k: 2 * rows * k + rows] + q_in.zero_point * w_ih.astype(np.int64).sum(1)
+            src = seq if d == 0 else seq[::-1]
+            y = tflm.lstm(np.ascontiguousarray(src), q_in.scale, q_in.zero_point, w_ih, w_hh,
+                          params["scales"][k], bias, qh.scale, qh.zero_point, 2.0 ** -11)
+            outs.append(y if d == 0 else y[::-1])
+        seq, q_in = np.concatenate(outs, 1), qh
+    np.testing.assert_array_equal(seq, want)
+    assert len(np.unique(want)) > 8
