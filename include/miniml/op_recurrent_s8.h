@@ -56,8 +56,8 @@ inline GateParts gate_s8(const int8_t* w_ih, const int8_t* w_hh, const int32_t* 
   const int32_t ah = dot_s8<Mem>(h, w_hh + static_cast<uint32_t>(row) * hidden, hidden, Mem::read(b_hh + row));
   const int32_t* gq = q + 4 * g;
   GateParts p;
-  p.x = clamp_s16(multiply_by_quantized_multiplier(ax, Mem::read(gq), static_cast<int8_t>(Mem::read(gq + 1))));
-  p.h = clamp_s16(multiply_by_quantized_multiplier(ah, Mem::read(gq + 2), static_cast<int8_t>(Mem::read(gq + 3))));
+  p.x = requantize_s16(ax, Mem::read(gq), static_cast<int8_t>(Mem::read(gq + 1)));
+  p.h = requantize_s16(ah, Mem::read(gq + 2), static_cast<int8_t>(Mem::read(gq + 3)));
   return p;
 }
 

@@ -81,6 +81,23 @@ static float rfloat() {
   memcpy(&f, &r, sizeof(f));
   return f;
 }
+// requantize_s16 (its own asm for shift <= -2, multiplier >= 0) against the reference saturated to int16,
+// on random and edge operands; out of line: main is at the edge of what -O2 can register-allocate.
+static __attribute__((noinline)) uint32_t requantize_s16_mismatches() {
+  const int32_t edge_m[] = {0, 1, INT32_C(1) << 30, INT32_MAX, 0x40000001, 0x5A827999};
+  uint32_t bad = 0;
+  for (uint16_t it = 0; it < 6000; ++it) {
+    const int32_t a = rval();
+    int32_t b = (it & 1) ? (int32_t)((rnd() >> 1) | 0x40000000u) : (int32_t)(rnd() >> 1);
+    if (it % 5 == 0) b = edge_m[rnd() % 6];
+    int8_t sh = (int8_t)(rnd() % 32) - 31;
+    if ((rnd() & 7) == 0) sh = (int8_t)(rnd() % 5) - 2;
+    const int8_t left = sh > 0 ? sh : 0, right = sh > 0 ? 0 : -sh;
+    const int32_t want = ref_rdbpot(ref_srdhm((int32_t)((uint32_t)a << left), b), right);
+    if (miniml::requantize_s16(a, b, sh) != (want < -32768 ? -32768 : (want > 32767 ? 32767 : want))) ++bad;
+  }
+  return bad;
+}
 static int8_t act[1200];
 int main() {
   miniml::io::begin();
@@ -124,6 +141,7 @@ int main() {
     // ChannelRequant (the conv kernels' per-channel form: its own asm for shift <= -2) the same
     if (b >= 0 && miniml::ChannelRequant(b, sh, zp, lo, hi)(a) != (int8_t)clamped) ++bad6;
   }
+  bad6 += requantize_s16_mismatches();
   uint32_t bad7 = 0;
   for (uint16_t it = 0; it < 6000; ++it) {
     const float f = rfloat();
