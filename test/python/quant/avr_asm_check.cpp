@@ -1,6 +1,7 @@
 // AVR asm kernels (core_fixedpoint.h requantisation and requantize_s8; core_dot.h dot_s8, dot_rows_s8,
 // dot_window_s8 and dot_window_avr, Rom and Ram) and op_quantize.h's round_to_s8 against int64 / plain-loop
-// / float references on random and edge operands; prints the mismatch counts "RESULT a b c d e f g END". Built at
+// / float references, op_recurrent_s8.h's round_q15 against the plain shift, on random and edge operands; prints
+// the mismatch counts "RESULT a b c d e f g h END". Built at
 // several optimisation levels by test_avr_asm.py and run in simavr.
 #include <avr/pgmspace.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 #include "miniml/core_dot.h"
 #include "miniml/core_fixedpoint.h"
 #include "miniml/op_quantize.h"
+#include "miniml/op_recurrent_s8.h"
 #include "wdata.h"
 using miniml::io::print_uint;
 using miniml::io::put;
@@ -95,6 +97,18 @@ static __attribute__((noinline)) uint32_t requantize_s16_mismatches() {
     const int8_t left = sh > 0 ? sh : 0, right = sh > 0 ? 0 : -sh;
     const int32_t want = ref_rdbpot(ref_srdhm((int32_t)((uint32_t)a << left), b), right);
     if (miniml::requantize_s16(a, b, sh) != (want < -32768 ? -32768 : (want > 32767 ? 32767 : want))) ++bad;
+  }
+  return bad;
+}
+// round_q15 (byte moves on AVR) against (p + 2^14) >> 15 over its domain (p + 2^14 fits int32).
+static __attribute__((noinline)) uint32_t round_q15_mismatches() {
+  const int32_t edge[] = {0, -1, 1, (1 << 14) - 1, 1 << 14, -(1 << 14), -(1 << 14) - 1, 32767, -32768,
+                          INT32_MIN, INT32_MAX - (1 << 14), 1 << 15, -(1 << 15), 65535, -65536};
+  uint32_t bad = 0;
+  for (uint16_t it = 0; it < 6000 + 15; ++it) {
+    int32_t p = it < 15 ? edge[it] : rval();
+    if (p > INT32_MAX - (1 << 14)) p = INT32_MAX - (1 << 14);
+    if (miniml::detail::round_q15(p) != ((p + (1 << 14)) >> 15)) ++bad;
   }
   return bad;
 }
@@ -234,6 +248,8 @@ int main() {
   print_uint(bad6);
   put(' ');
   print_uint(bad7);
+  put(' ');
+  print_uint(round_q15_mismatches());
   miniml::io::print(" END\n");
   return miniml::io::finish(0);
 }
