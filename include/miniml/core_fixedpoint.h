@@ -351,8 +351,8 @@ __attribute__((noinline)) inline int16_t requantize_s16_avr(int32_t acc, int32_t
           "mov %A[h], %[t1]\n\t"
           "7:\n\t"
           "clr __zero_reg__"
-          : [h] "=&r"(h), [b3] "=&r"(b3), [t1] "=&d"(t1), [t2] "=&r"(t2), [z] "=&r"(zero), [e] "+d"(e),
-            [a] "+r"(acc), [b] "+r"(multiplier)
+          : [h] "=&r"(h), [b3] "=&r"(b3), [t1] "=&d"(t1), [t2] "=&r"(t2), [z] "=&r"(zero), [e] "+d"(e), [a] "+r"(acc),
+            [b] "+r"(multiplier)
           :
           : "r0");
   return static_cast<int16_t>(h);
@@ -361,10 +361,13 @@ __attribute__((noinline)) inline int16_t requantize_s16_avr(int32_t acc, int32_t
 #endif
 
 namespace detail {
+// On AVR the rare case stays out of the callers' loops (and their registers).
 #if defined(__AVR__)
-__attribute__((noinline))  // the rare case kept out of the callers' loops (and their registers)
+#define MINIML_REQUANT_S16_REF __attribute__((noinline)) inline
+#else
+#define MINIML_REQUANT_S16_REF inline
 #endif
-inline int32_t requantize_s16_ref(int32_t x, int32_t multiplier, int8_t shift) {
+MINIML_REQUANT_S16_REF int32_t requantize_s16_ref(int32_t x, int32_t multiplier, int8_t shift) {
   const int32_t v = multiply_by_quantized_multiplier(x, multiplier, shift);
   return v < -32768 ? -32768 : (v > 32767 ? 32767 : v);
 }

@@ -129,9 +129,11 @@ struct GruCellS8 {
                    index_t hidden) {
     (void)c;
     for (index_t j = 0; j < hidden; ++j) {
-      const detail::GateParts r = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
-      const detail::GateParts z = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 1, j);
-      const detail::GateParts n = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 2, j);
+      // One gate_s8 call site in a loop: inlined once (three calls would each save and restore ~18 registers).
+      detail::GateParts p[kGates];
+      for (index_t g = 0; g < kGates; ++g)
+        p[g] = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, g, j);
+      const detail::GateParts &r = p[0], &z = p[1], &n = p[2];
       const int32_t rg = detail::lut_q15<Mem>(tables, r.x + r.h);
       const int32_t zg = detail::lut_q15<Mem>(tables, z.x + z.h);
       const int32_t ng = detail::lut_q15<Mem>(tables + 257, n.x + detail::round_q15(rg * n.h));

@@ -102,8 +102,9 @@ static __attribute__((noinline)) uint32_t requantize_s16_mismatches() {
 }
 // round_q15 (byte moves on AVR) against (p + 2^14) >> 15 over its domain (p + 2^14 fits int32).
 static __attribute__((noinline)) uint32_t round_q15_mismatches() {
-  const int32_t edge[] = {0, -1, 1, (1 << 14) - 1, 1 << 14, -(1 << 14), -(1 << 14) - 1, 32767, -32768,
-                          INT32_MIN, INT32_MAX - (1 << 14), 1 << 15, -(1 << 15), 65535, -65536};
+  const int32_t edge[] = {0,     -1,     1,         (1 << 14) - 1,         1 << 14, -(1 << 14), -(1 << 14) - 1,
+                          32767, -32768, INT32_MIN, INT32_MAX - (1 << 14), 1 << 15, -(1 << 15), 65535,
+                          -65536};
   uint32_t bad = 0;
   for (uint16_t it = 0; it < 6000 + 15; ++it) {
     int32_t p = it < 15 ? edge[it] : rval();
