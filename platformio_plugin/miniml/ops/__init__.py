@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 
 from ._run import inplace_pairs, run_graph
-from .registry import ACTIVATIONS, INT8_RULES, KERNELS, LOWERINGS, supported_targets
+from .registry import ACTIVATIONS, BACKWARDS, INT8_RULES, KERNELS, LOWERINGS, supported_targets
 
 _loaded = False
 
@@ -42,6 +42,7 @@ load_all()
 
 __all__ = [
     "ACTIVATIONS",
+    "BACKWARDS",
     "INT8_RULES",
     "KERNELS",
     "LOWERINGS",

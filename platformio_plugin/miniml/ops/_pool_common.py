@@ -2,7 +2,7 @@
 float emitter and run (torch's window rule), the int8 rule, emitters and integer references."""
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, List, Tuple
 
 import numpy as np
 
@@ -46,14 +46,41 @@ def lower_pool(ctx: LowerCtx, call: AtenCall, op: str, dims: int, kernel: Any, s
     return [ctx.add_node(op, (x.name,), attrs=attrs)]
 
 
-def emit_pool(fn: str, node: Any, e: Any) -> str:
+def pool_params(node: Any, e: Any) -> str:
+    """The pool's shape as a miniml::Pool2dParams literal (a 1-D pool as height 1)."""
     a = node.attrs
     fields = [a["channels"], *a["in_size"], *a["out_size"], *a["kernel"], *a["stride"],
               *a["padding"], *a["dilation"]]
     p = ", ".join(e.i(v) for v in fields)
     cip = "true" if a["count_include_pad"] else "false"
-    return (f"miniml::{fn}({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
-            f"miniml::Pool2dParams{{{p}, {cip}, {e.i(a['divisor_override'])}}});")
+    return f"miniml::Pool2dParams{{{p}, {cip}, {e.i(a['divisor_override'])}}}"
+
+
+def emit_pool(fn: str, node: Any, e: Any) -> str:
+    return f"miniml::{fn}({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, {pool_params(node, e)});"
+
+
+class MaxPoolBackward:
+    """Backward of max pooling (registered by max_pool1d.py / max_pool2d.py): the window's first
+    maximum, found again in the saved input, takes the output's gradient."""
+
+    @staticmethod
+    def saves(node: Any, b: Any) -> Tuple[str, ...]:
+        return (node.inputs[0],)
+
+    @staticmethod
+    def emit(node: Any, b: Any) -> List[str]:
+        return [f"miniml::max_pool2d_backward_f32({b.e.t(node.inputs[0])}, {b.gy}, {b.gx(0)}, "
+                f"{pool_params(node, b.e)});"]
+
+
+class AvgPoolBackward:
+    """Backward of average pooling (avg_pool1d.py / avg_pool2d.py): each output's gradient over
+    its divisor to every real element of its window; nothing saved."""
+
+    @staticmethod
+    def emit(node: Any, b: Any) -> List[str]:
+        return [f"miniml::avg_pool2d_backward_f32({b.gy}, {b.gx(0)}, {pool_params(node, b.e)});"]
 
 
 def pool_windows(in_size, out_size, kernel, stride, padding, dilation=(1, 1)):

@@ -8,7 +8,8 @@ from .registry import activation, lowering
 
 
 @activation(
-    "hardswish", numpy=lambda x: (x * np.clip(x / 6 + 0.5, 0, 1)).astype(np.float32)
+    "hardswish", numpy=lambda x: (x * np.clip(x / 6 + 0.5, 0, 1)).astype(np.float32),
+    backward="input",
 )
 def hardswish_functor() -> str:
     return "miniml::ActHardswish()"

@@ -9,7 +9,8 @@ from .registry import activation, lowering
 
 
 @activation(
-    "leaky_relu", numpy=lambda x, slope=0.01: np.where(x >= 0, x, x * np.float32(slope))
+    "leaky_relu", numpy=lambda x, slope=0.01: np.where(x >= 0, x, x * np.float32(slope)),
+    backward="input",
 )
 def leaky_relu_functor(slope: float) -> str:
     return f"miniml::ActLeakyRelu({float_literal(slope)})"

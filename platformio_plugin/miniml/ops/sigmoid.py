@@ -10,6 +10,7 @@ from .registry import activation, lowering
 @activation(
     "sigmoid",
     numpy=lambda x: (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32),
+    backward="output",
 )
 def sigmoid_functor() -> str:
     return "miniml::ActSigmoid()"

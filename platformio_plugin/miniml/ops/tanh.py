@@ -7,7 +7,7 @@ from .activation import lower_pointwise
 from .registry import activation, lowering
 
 
-@activation("tanh", numpy=np.tanh)
+@activation("tanh", numpy=np.tanh, backward="output")
 def tanh_functor() -> str:
     return "miniml::ActTanh()"
 

@@ -5,7 +5,7 @@ api._stages calls export_stage(graph, ctx) after the float pipeline when on_devi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Dict
 
 from ..emit.header import HeaderParts, Member
 from ..ir import DType, Graph, verify
@@ -37,15 +37,29 @@ def _ram_without_learning(g: Graph, ctx: Any) -> int:
     return max(ram, 1)  # an empty class has size 1
 
 
+def training_ram_parts(sizes: Dict[str, int], g: Graph, plan: MemoryPlan, plain_arena: int,
+                       total: int) -> Dict[str, int]:
+    """The training RAM figure split by what it holds: trainable parameters (RAM copies), gradients
+    (loss gradient, activation and conv parameter gradients), saved activations (the arena's growth
+    from keeping backward's inputs alive) and the optimizer (the rest: momentum, rate, counters)."""
+    arena = Member("a", DType.F32, (plan.arena_bytes + 3) // 4).nbytes
+    base = Member("a", DType.F32, (plain_arena + 3) // 4).nbytes
+    parts = {"trainable": sizes["trainable"], "gradients": sizes["gradients"],
+             "saved_activations": max(arena - base, 0)}
+    parts["optimizer"] = total - sum(parts.values())
+    return parts
+
+
 def export_stage(g: Graph, ctx: Any) -> Graph:
     opts = parse_train_options(ctx.options)
     if opts is None:
         return g
     plain_ram = _ram_without_learning(g, ctx)
+    plain_arena = plan_memory(g, inplace_pairs(g)).arena_bytes
     g = verify(split_training(g.with_(meta={**g.meta, "train_options": opts})))
 
     def extend(parts: HeaderParts, gg: Graph, plan: MemoryPlan) -> None:
-        extend_training(parts, gg, plan)
+        sizes = extend_training(parts, gg, plan)
         steps = int(ctx.options.get("golden") or 0)
         if steps and ctx.model is not None:
             import torch
@@ -60,7 +74,11 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
                 int(ctx.options.get("seed") or 0),
                 f"generator miniml, torch {torch.__version__}",
             )
-        ctx.report_extra["training_ram_bytes"] = parts.ram_bytes - plain_ram
+        total = parts.ram_bytes - plain_ram
+        ctx.report_extra["training_ram_bytes"] = total
+        ctx.report_extra["trainable_params"] = list(gg.meta["training"].trained_params)
+        ctx.report_extra["training_ram_parts"] = training_ram_parts(sizes, gg, plan, plain_arena,
+                                                                    total)
 
     ctx.extend.append(extend)
     return g

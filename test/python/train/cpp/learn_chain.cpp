@@ -3,8 +3,10 @@
 // case.h (written by the test) holds sizes, options, initial parameters and the data. Prints the losses
 // and the final parameters, one %.9g number per line.
 #include <stdio.h>
+#include <string.h>
 
 #include "case.h"
+#include "miniml/train_backward.h"
 #include "miniml/train_finite.h"
 #include "miniml/train_linear.h"
 #include "miniml/train_loss.h"
@@ -38,8 +40,9 @@ static float step(const float* x, const float* target, uint16_t label) {
     return miniml::nan_f32();
   }
   if (kMode != 0) {
+    memset(dh, 0, sizeof(dh));  // the backward kernels add to their gradient
     miniml::linear_backward_input_f32<miniml::Ram>(w2, dy, kHidden, kOut, dh);
-    miniml::relu_backward_f32(h, kHidden, dh);
+    miniml::activation_backward_inplace_f32(h, dh, kHidden, miniml::ActGradRelu());
     if (!miniml::outer_finite_f32(dh, kHidden, x, kIn)) return miniml::nan_f32();
   }
   if (kMomentum != 0.0f) {
