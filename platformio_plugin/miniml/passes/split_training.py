@@ -208,15 +208,14 @@ def split_training(g: Graph) -> Graph:
     _check_output(g)
     if not chosen:
         raise OptionError("on_device_learning: no parameter was chosen to learn")
-    nodes, _ = _flow(g, chosen)
     deepest = min((n for n in g.nodes if n.name in chosen), key=g.nodes.index)
     stop = f"{_module(deepest)!r}"
+    g = _unfuse_input_activations(g, {n.name for n in _flow(g, chosen)[0]})
+    nodes, needs = _flow(g, chosen)
     for n in nodes:
         why = _refusal(n, stop)
         if why:
             raise OptionError(why)
-    g = _unfuse_input_activations(g, {n.name for n in nodes})
-    nodes, needs = _flow(g, chosen)
     params = dict(g.params)
     trained: List[Tuple[str, str, str]] = []
     saved: List[str] = []

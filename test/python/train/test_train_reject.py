@@ -53,9 +53,28 @@ def test_reject_bias_only_without_bias():
 
 def test_reject_backward_through_unsupported_activation():
     torch.manual_seed(0)
-    m = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3)).eval()
-    with pytest.raises(miniml.OptionError, match="back through tanh after '0'"):
+    m = nn.Sequential(nn.Linear(4, 6), nn.ELU(), nn.Linear(6, 3)).eval()
+    with pytest.raises(miniml.OptionError, match="back through elu after '0'"):
         build_header(m, torch.zeros(1, 4), "m", on_device_learning=True, trainable=2)
+
+
+def test_reject_backward_through_op_without_backward():
+    """An op with no backward rule between a trainable layer and the loss is named."""
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Upsample(scale_factor=2), nn.Flatten(),
+                      nn.Linear(2 * 4 * 4, 3)).eval()
+    with pytest.raises(miniml.OptionError,
+                       match=r"back through upsample.* to reach '0', but it has no backward"):
+        build_header(m, torch.zeros(1, 1, 4, 4), "m", on_device_learning=True, trainable="0.bias")
+
+
+def test_reject_unknown_name_lists_conv_and_linear_choices():
+    m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 3)).eval()
+    with pytest.raises(miniml.OptionError,
+                       match=r"'features.3.weight' is not .* choose from \['0', '0.bias', "
+                             r"'0.weight', '2', '2.bias', '2.weight'\]"):
+        build_header(m, torch.zeros(1, 1, 4, 4), "m", on_device_learning=True,
+                     trainable="features.3.weight")
 
 
 def test_reject_model_not_ending_in_linear():
