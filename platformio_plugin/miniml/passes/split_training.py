@@ -34,6 +34,8 @@ class TrainPlan:
     backward: Tuple[str, ...]  # nodes whose backward runs, graph order
     needs_grad: Tuple[str, ...]  # tensors whose gradient learn() forms
     saved: Tuple[str, ...]  # tensors backward reads after the forward pass (graph input included)
+    # (layer module, BatchNorm module, eps) folded into a layer that learns: references fold them
+    folded: Tuple[Tuple[str, str, float], ...] = ()
 
     @property
     def trained_params(self) -> Tuple[str, ...]:
@@ -217,6 +219,7 @@ def split_training(g: Graph) -> Graph:
         if why:
             raise OptionError(why)
     params = dict(g.params)
+    nodes_by = {n.name: n for n in nodes}
     trained: List[Tuple[str, str, str]] = []
     saved: List[str] = []
     for n in nodes:
@@ -234,8 +237,11 @@ def split_training(g: Graph) -> Graph:
             "that learns or a pool"
         )
     meta = dict(g.meta)
+    bns = g.meta.get("folded_batchnorm", {})
+    folded = tuple((w[: -len(".weight")], *bns[w]) for w in sorted({
+        nodes_by[n].params["weight"] for n, _, _ in trained}) if w in bns and w.endswith(".weight"))
     meta["training"] = TrainPlan(opts, tuple(trained), tuple(n.name for n in nodes),
-                                 tuple(t for t in g.tensors if t in needs), tuple(saved))
+                                 tuple(t for t in g.tensors if t in needs), tuple(saved), folded)
     meta["keep_alive"] = tuple(sorted(t for t in saved if t not in g.inputs))
     return g.with_(params=params, meta=meta)
 

@@ -12,7 +12,7 @@ on the board and compares; it resets the model before and after.
 from __future__ import annotations
 
 import copy
-from typing import Any, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 
@@ -26,6 +26,58 @@ TOLERANCE = (
 )
 
 
+def _identity_var(eps: float) -> Any:
+    """A float32 running_var v with 1 / sqrt(v + eps) == 1 exactly in torch: BatchNorm's identity."""
+    import torch
+
+    v = torch.tensor([1.0 - eps], dtype=torch.float32)
+    for _ in range(8):
+        one = torch.nn.functional.batch_norm(torch.ones(1, 1), torch.zeros(1), v, eps=eps)
+        if one.item() == 1.0:
+            return v
+        v = torch.nextafter(v, torch.tensor([0.0 if one.item() > 1.0 else 2.0]))
+    raise MinimlError(f"golden with on_device_learning: no identity BatchNorm for eps={eps}")
+
+
+def fold_reference(m: Any, folded: Tuple[Tuple[str, str, float], ...]) -> Dict[str, str]:
+    """Makes m learn as the device does: each (layer, BatchNorm) pair the exporter folded gets the
+    folded weight and bias (the exporter's own arithmetic) and the BatchNorm becomes an exact
+    identity, in place, so it works on an nn.Module and on an ExportedProgram's module alike.
+    Returns the exporter's parameter names that live elsewhere in m: a layer without bias learns
+    the folded bias, held here by the BatchNorm's bias."""
+    import torch
+
+    from ..ops.batch_norm import batchnorm_scale_shift
+    from ..passes.fold_batchnorm import fold_batchnorm_weights
+
+    params, buffers = dict(m.named_parameters()), dict(m.named_buffers())
+    moved: Dict[str, str] = {}
+    with torch.no_grad():
+        for layer, bn, eps in folded:
+            weight, bias = params[f"{layer}.weight"], params.get(f"{layer}.bias")
+            gamma, beta = params.get(f"{bn}.weight"), params.get(f"{bn}.bias")
+            mean, var = buffers[f"{bn}.running_mean"], buffers[f"{bn}.running_var"]
+            if beta is None and bias is None:
+                raise MinimlError(f"golden with on_device_learning: {layer!r} has no bias and its "
+                                  f"BatchNorm {bn!r} no affine bias to hold the folded one")
+            scale, shift = batchnorm_scale_shift(None if gamma is None else gamma.numpy(),
+                                                 None if beta is None else beta.numpy(),
+                                                 mean.numpy(), var.numpy(), eps)
+            w2, b2 = fold_batchnorm_weights(weight.numpy(), None if bias is None else bias.numpy(),
+                                            scale, shift)
+            weight.copy_(torch.from_numpy(w2))
+            (bias if bias is not None else beta).copy_(torch.from_numpy(b2))
+            if bias is not None and beta is not None:
+                beta.zero_()
+            else:
+                moved[f"{layer}.bias"] = f"{bn}.bias"
+            if gamma is not None:
+                gamma.fill_(1.0)
+            mean.zero_()
+            var.copy_(_identity_var(eps).expand_as(var))
+    return moved
+
+
 def torch_sgd_steps(
     model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.ndarray
 ) -> Tuple[np.ndarray, np.ndarray]:
@@ -36,7 +88,9 @@ def torch_sgd_steps(
 
     module = model.module() if isinstance(model, torch.export.ExportedProgram) else model
     m = copy.deepcopy(module)
+    moved = fold_reference(m, plan.folded)
     named = dict(m.named_parameters())
+    named.update({n: named[k] for n, k in moved.items()})
     missing = [n for n in plan.trained_params if n not in named]
     if missing:
         raise MinimlError(
