@@ -90,6 +90,10 @@ OPTIONS: Tuple[Option, ...] = (
            "k (the last k Linear layers) or parameter names, comma-separated, "
            "e.g. head,body.0.bias,2.bias",
            "what learns on the device (default: the final Linear)", needs=_ODL),
+    Option("train_budget", "int", None,
+           "bytes of training RAM, an integer >= 1 (instead of trainable)",
+           "pick what learns (biases first, then the weights that contribute most) so that the "
+           "training RAM fits", low=1, high=2**31 - 1, needs=_ODL),
     Option("streaming", "bool", False, "yes, no (also true/false, on/off, 1/0)",
            "add Model::step() / reset_state(): one time step at a time (README: streaming)"),
     Option("python", "text", None, "a Python interpreter with torch (path or command name)",

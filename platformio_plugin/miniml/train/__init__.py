@@ -5,13 +5,16 @@ api._stages calls export_stage(graph, ctx) after the float pipeline when on_devi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Dict
 
 from ..emit.header import HeaderParts, Member
+from ..errors import OptionError
 from ..ir import DType, Graph, verify
 from ..ops import inplace_pairs
 from ..passes.split_training import split_training
 from ..plan import MemoryPlan, plan_memory
+from .budget import budget_trainable
 from .emit import extend_training
 from .golden import learn_golden_parts
 from .options import TrainOptions, parse_train_options
@@ -26,7 +29,8 @@ def _ram_without_learning(g: Graph, ctx: Any) -> int:
         opts = {
             k: v
             for k, v in ctx.options.items()
-            if k not in ("on_device_learning", "loss", "learning_rate", "momentum", "trainable")
+            if k not in ("on_device_learning", "loss", "learning_rate", "momentum", "trainable",
+                         "train_budget")
         }
         opts["golden"] = 0
         return int(ctx.reanalyze(opts).ram_bytes)
@@ -56,6 +60,11 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
         return g
     plain_ram = _ram_without_learning(g, ctx)
     plain_arena = plan_memory(g, inplace_pairs(g)).arena_bytes
+    if opts.budget is not None:
+        if ctx.options.get("quantize"):
+            raise OptionError("train_budget with quantize='int8' is not supported: name the "
+                              "parameters that learn with trainable=")
+        opts = replace(opts, trainable=budget_trainable(g, ctx, opts, plain_ram))
     g = verify(split_training(g.with_(meta={**g.meta, "train_options": opts})))
 
     def extend(parts: HeaderParts, gg: Graph, plan: MemoryPlan) -> None:

@@ -3,7 +3,7 @@ the pass and the emitter see clean values."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Optional, Tuple, Union
 
 from ..options import api_value
@@ -20,11 +20,13 @@ class TrainOptions:
     learning_rate: float = 0.01
     momentum: float = 0.0
     trainable: Union[None, int, Tuple[str, ...]] = None
+    budget: Optional[int] = None  # train_budget: bytes of training RAM; the exporter picks trainable
 
 
 def parse_train_options(options: Mapping[str, Any]) -> Optional[TrainOptions]:
     """None when on_device_learning is off."""
     if not api_value("on_device_learning", options):
         return None
-    return TrainOptions(*(api_value(k, options) for k in ("loss", "learning_rate", "momentum",
+    opts = TrainOptions(*(api_value(k, options) for k in ("loss", "learning_rate", "momentum",
                                                             "trainable")))
+    return replace(opts, budget=api_value("train_budget", options))

@@ -1,7 +1,8 @@
 """Deeper learning against torch.optim.SGD, 100 steps on the host (ASan/UBSan, one binary): a conv in
 the middle learning weight + bias with momentum, a depthwise conv with a bias-only sparse set, the
 first Conv2d learning, Conv1d, backward through every supported activation, pools, residual add and
-concat, and a conv followed by BatchNorm learning in folded form (the reference folds too)."""
+concat, a conv followed by BatchNorm learning in folded form (the reference folds too), and
+train_budget at three budgets (report within the budget, parity with the set it chose)."""
 
 import copy
 import os
@@ -161,7 +162,8 @@ def _driver(ns, loss):
 
 def build_and_run(out_dir, cases, run_torch=_torch_sgd):
     """Exports every case (id -> dict(model, shape, loss, momentum, names, options, reference)),
-    runs all in one host binary, returns id -> results (losses, learned, torch's, report)."""
+    runs all in one host binary, returns id -> results (losses, learned, torch's, report). names
+    None: the parameters the export chose (train_budget)."""
     os.makedirs(out_dir, exist_ok=True)
     results, includes, blocks, inputs = {}, [], [], []
     for case_id, c in cases.items():
@@ -176,12 +178,12 @@ def build_and_run(out_dir, cases, run_torch=_torch_sgd):
         tcol = ts if c["loss"] == "mse" else np.repeat(labels[:, None].astype(np.float32), n_out, 1)
         for s in range(STEPS):
             inputs += [xs[s].ravel(), tcol[s]]
-        want, want_losses = run_torch(c["reference"], c["names"], c["loss"], c["momentum"], xs, ts,
-                                      labels)
+        names = c["names"] or rep.trainable_params  # train_budget: what the exporter chose
+        want, want_losses = run_torch(c["reference"], names, c["loss"], c["momentum"], xs, ts, labels)
         includes.append(f'#include "{case_id}.h"')
         blocks.append(_driver(case_id, c["loss"]))
         named = dict(c["reference"].named_parameters())
-        start = np.concatenate([named[n].detach().numpy().ravel() for n in c["names"]])
+        start = np.concatenate([named[n].detach().numpy().ravel() for n in names])
         results[case_id] = dict(report=rep, want=want, want_losses=want_losses, start=start)
     src = "\n".join(["#include <stdio.h>", *includes, "int main(int argc, char** argv) {",
                      "  if (argc != 3) return 2;", '  FILE* in = fopen(argv[1], "rb");',
@@ -210,14 +212,47 @@ def build_and_run(out_dir, cases, run_torch=_torch_sgd):
     return results
 
 
+BUDGETS = (300, 1200, 3000)
+
+
 @pytest.fixture(scope="module")
 def built():
     cases = {}
+    for b in BUDGETS:
+        cases[f"budget_{b}"] = dict(model=_prepare(_middle(), 7), shape=(1, 1, 8, 8), loss="mse",
+                                    momentum=0.9, names=None, options=dict(train_budget=b))
+        cases[f"budget_{b}"]["reference"] = cases[f"budget_{b}"]["model"]
     for i, (case_id, (make, shape, loss, momentum, trainable, names, folds)) in enumerate(CASES.items()):
         model = _prepare(make(), i)
         cases[case_id] = dict(model=model, shape=shape, loss=loss, momentum=momentum, names=names,
                               options=dict(trainable=trainable), reference=_folded(model, folds))
     return build_and_run(OUT_DIR, cases)
+
+
+@pytest.mark.parametrize("budget", BUDGETS)
+def test_budget_parity_and_fit(built, budget):
+    r = built[f"budget_{budget}"]
+    assert_parity(r, r["report"].trainable_params)
+    assert 0 < r["report"].training_ram_bytes <= budget
+
+
+def test_budget_chooses_more_with_more_ram(built):
+    """Biases come first; a larger budget learns a strict superset, weights included."""
+    sets = [built[f"budget_{b}"]["report"].trainable_params for b in BUDGETS]
+    assert all(n.endswith("bias") for n in sets[0]), sets[0]
+    assert set(sets[0]) < set(sets[1]) < set(sets[2]), sets
+    assert any(n.endswith("weight") for n in sets[2]), sets[2]
+
+
+def test_budget_refusals():
+    from miniml.api import build_header
+
+    with pytest.raises(miniml.OptionError, match="train_budget=8: no parameter fits; the cheapest"):
+        build_header(_prepare(_middle(), 7), torch.zeros(1, 1, 8, 8), "m", on_device_learning=True,
+                     train_budget=8)
+    with pytest.raises(miniml.OptionError, match="either trainable or train_budget"):
+        build_header(_prepare(_middle(), 7), torch.zeros(1, 1, 8, 8), "m", on_device_learning=True,
+                     train_budget=800, trainable="7")
 
 
 def assert_parity(r, names):
