@@ -28,7 +28,7 @@ class Report:
     arena_lower_bound: int
     training_ram_bytes: int = 0
     # on_device_learning: the PyTorch names of the parameters learn() changes (save order), and the
-    # training RAM by part: trainable, gradients, saved_activations, optimizer (they sum to it)
+    # training RAM by part: trainable, gradients, optimizer, activations (they sum to it)
     trainable_params: List[str] = field(default_factory=list)
     training_ram_parts: Dict[str, int] = field(default_factory=dict)
     float_flash_bytes: int = 0  # with quantize="int8": what the float export would take, for comparison

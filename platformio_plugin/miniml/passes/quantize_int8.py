@@ -6,8 +6,9 @@ in g.meta["quant_ranges"] (set by the int8 stage before this pass). A quantize_s
 float graph input and a dequantize_s8 node precedes the float graph output, so predict(const float*,
 float*) keeps its meaning.
 Leaves alone: the graph's names (int8 twins of the edge tensors get a "_q" suffix), and the nodes
-named in g.meta["float_tail"] (mixed precision: a trailing softmax, or the Linear layers that learn
-on the device, stay float after a dequantize_s8, so an int8 backbone feeds a float head).
+named in g.meta["float_tail"] and every node after the first of them (mixed precision: a trailing
+softmax, or the layers from the deepest one that learns on the device to the output, stay float
+after a dequantize_s8 of each int8 tensor they read, so an int8 backbone feeds a float head).
 Why a separate pass, not in PIPELINE: it needs calibration data, so the int8 stage (miniml.int8)
 runs it after the float passes (which it requires: BatchNorm folded, activations fused, aliases
 gone).
@@ -15,7 +16,6 @@ gone).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Dict, List
 
 import numpy as np
@@ -93,44 +93,53 @@ def _edge(name: str, op: str, x: str, y: str, q: QParams) -> Node:
 
 
 def quantize_int8(g: Graph) -> Graph:
-    tail = tuple(g.meta.get("float_tail", ()))
-    float_nodes = [n for n in g.nodes if n.name in tail]
-    check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
+    # Mixed precision: from the first float-tail node on, everything stays float (a suffix of the
+    # graph); each int8 tensor it reads is a boundary, dequantised for it. The graph input stays
+    # the caller's float buffer for tail nodes (learning from the first layer: all float). With
+    # several outputs (no tail) each output is a boundary.
+    tail = set(g.meta.get("float_tail", ()))
+    first = next((i for i, n in enumerate(g.nodes) if n.name in tail), len(g.nodes))
+    int8_nodes, float_nodes = g.nodes[:first], g.nodes[first:]
+    check_int8_support(g.with_(nodes=int8_nodes))
     b = Int8Graph(g)
     x = g.inputs[0]
     b.tensors[x] = g.tensor(x)
-    # Mixed precision: the float tail starts at `boundary`, the tensor dequantised for it; with
-    # several outputs (no tail) each output is a boundary.
-    boundaries = [float_nodes[0].inputs[0]] if float_nodes else list(g.outputs)
-    xq = b.s8(f"{x}_q", x, b.qparams(x))
-    nodes: List[Node] = [_edge(f"{x}_quantize", "quantize_s8", x, xq, b.q[xq])]
-    names: Dict[str, str] = {x: xq}  # float tensor -> its int8 tensor
-    for n in g.nodes:
-        if n.name in tail:
-            break
+    produced = {t for n in int8_nodes for t in n.outputs}
+    if float_nodes:
+        reads = dict.fromkeys(t for n in float_nodes for t in n.inputs)
+        boundaries = [t for t in reads if t in produced]
+    else:
+        boundaries = list(g.outputs)
+    nodes: List[Node] = []
+    names: Dict[str, str] = {}  # float tensor -> its int8 tensor
+    xq = None
+    if int8_nodes:
+        xq = b.s8(f"{x}_q", x, b.qparams(x))
+        nodes.append(_edge(f"{x}_quantize", "quantize_s8", x, xq, b.q[xq]))
+        names[x] = xq
+    for n in int8_nodes:
         ins = tuple(names[t] for t in n.inputs)
         y = f"{n.outputs[0]}_q" if n.outputs[0] in boundaries else n.outputs[0]
         nodes.extend(INT8_RULES[n.op].lower(n, ins, y, b))
         names[n.outputs[0]] = y
         names.update({t: t for t in n.outputs[1:]})  # further outputs keep their names
-    # The dequantised boundary keeps its float name, unless that is the graph input (a model that
-    # is all float tail, e.g. flatten + log_softmax): then it is a new tensor the tail reads.
+    # The dequantised boundary keeps its float name.
+    yq = None
     for boundary in boundaries:
-        deq = f"{boundary}_float" if boundary in g.inputs else boundary
-        b.tensors[deq] = replace(g.tensor(boundary), name=deq)
+        b.tensors[boundary] = g.tensor(boundary)
         yq = names[boundary]
-        nodes.append(_edge(f"{boundary}_dequantize", "dequantize_s8", yq, deq, b.q[yq]))
-    boundary = boundaries[0]
+        nodes.append(_edge(f"{boundary}_dequantize", "dequantize_s8", yq, boundary, b.q[yq]))
     params = dict(b.params)
     for n in float_nodes:
-        nodes.append(n.with_(inputs=tuple(deq if t == boundary else t for t in n.inputs)))
+        nodes.append(n)
         for t in n.outputs:
             b.tensors[t] = g.tensor(t)
         for pname in n.params.values():
             params[pname] = g.params[pname]
     meta = {k: v for k, v in g.meta.items() if k not in ("quant_ranges", "float_tail")}
     # predict_int8() exists for one int8 output (not after a float tail, not with several heads)
-    meta["int8_edges"] = {"input": xq, "output": None if float_nodes or len(boundaries) > 1 else yq}
+    meta["int8_edges"] = None if xq is None else {
+        "input": xq, "output": None if float_nodes or len(boundaries) > 1 else yq}
     return Graph(
         tensors=b.tensors,
         params=params,

@@ -41,16 +41,13 @@ def _ram_without_learning(g: Graph, ctx: Any) -> int:
     return max(ram, 1)  # an empty class has size 1
 
 
-def training_ram_parts(sizes: Dict[str, int], g: Graph, plan: MemoryPlan, plain_arena: int,
-                       total: int) -> Dict[str, int]:
+def training_ram_parts(sizes: Dict[str, int], total: int) -> Dict[str, int]:
     """The training RAM figure split by what it holds: trainable parameters (RAM copies), gradients
-    (loss gradient, activation and conv parameter gradients), saved activations (the arena's growth
-    from keeping backward's inputs alive) and the optimizer (the rest: momentum, rate, counters)."""
-    arena = Member("a", DType.F32, (plan.arena_bytes + 3) // 4).nbytes
-    base = Member("a", DType.F32, (plain_arena + 3) // 4).nbytes
-    parts = {"trainable": sizes["trainable"], "gradients": sizes["gradients"],
-             "saved_activations": max(arena - base, 0)}
-    parts["optimizer"] = total - sum(parts.values())
+    (loss gradient, activation and conv parameter gradients), optimizer state (momentum, rate,
+    counters) and activations (the arena's growth: inputs backward reads kept alive, and with int8
+    the float part after the backbone)."""
+    parts = dict(sizes)
+    parts["activations"] = total - sum(sizes.values())
     return parts
 
 
@@ -59,7 +56,6 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
     if opts is None:
         return g
     plain_ram = _ram_without_learning(g, ctx)
-    plain_arena = plan_memory(g, inplace_pairs(g)).arena_bytes
     if opts.budget is not None:
         if ctx.options.get("quantize"):
             raise OptionError("train_budget with quantize='int8' is not supported: name the "
@@ -86,8 +82,7 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
         total = parts.ram_bytes - plain_ram
         ctx.report_extra["training_ram_bytes"] = total
         ctx.report_extra["trainable_params"] = list(gg.meta["training"].trained_params)
-        ctx.report_extra["training_ram_parts"] = training_ram_parts(sizes, gg, plan, plain_arena,
-                                                                    total)
+        ctx.report_extra["training_ram_parts"] = training_ram_parts(sizes, total)
 
     ctx.extend.append(extend)
     return g

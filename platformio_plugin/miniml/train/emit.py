@@ -193,10 +193,12 @@ def _includes(g: Graph, tp: TrainPlan) -> List[str]:
 
 
 def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str, int]:
-    """Adds learn() and its state; returns the bytes of its gradient and trainable parts."""
+    """Adds learn() and its state; returns the bytes of its trainable, gradient and optimizer
+    parts."""
     tp: TrainPlan = g.meta["training"]
     opts = tp.options
     e = EmitCtx(g, mplan, parts)
+    members_before = sum(m.nbytes for m in parts.members)
     out_size = g.tensor(g.outputs[0]).numel
     for h in _includes(g, tp):
         if f"miniml/{h}" not in parts.includes:
@@ -389,8 +391,11 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
     # every trainable param must be in RAM (split_training decided; the emitter only checks)
     for pname in tp.trained_params:
         assert g.params[pname].placement is Placement.RAM, pname
+    gradients = Member(dy, DType.F32, out_size).nbytes + (
+        Member(buf, DType.F32, grad_floats).nbytes if grad_floats else 0)
     return {
         "trainable": sum(g.params[p].nbytes for p in tp.trained_params),
-        "gradients": Member(dy, DType.F32, out_size).nbytes
-        + (Member(buf, DType.F32, grad_floats).nbytes if grad_floats else 0),
+        "gradients": gradients,
+        # every other member learn() added: momentum (optimizer state), rate, counters
+        "optimizer": sum(m.nbytes for m in parts.members) - members_before - gradients,
     }

@@ -2,7 +2,8 @@
 the middle learning weight + bias with momentum, a depthwise conv with a bias-only sparse set, the
 first Conv2d learning, Conv1d, backward through every supported activation, pools, residual add and
 concat, a conv followed by BatchNorm learning in folded form (the reference folds too), and
-train_budget at three budgets (report within the budget, parity with the set it chose)."""
+train_budget at three budgets (report within the budget, parity with the set it chose), and an int8
+backbone feeding a conv that learns in float (reference: the same mixed model in PyTorch)."""
 
 import copy
 import os
@@ -215,6 +216,39 @@ def build_and_run(out_dir, cases, run_torch=_torch_sgd):
 BUDGETS = (300, 1200, 3000)
 
 
+class MixedReference(nn.Module):
+    """The same mixed model in PyTorch: the int8 backbone (layers before `first`, run by miniml's
+    integer reference, dequantised) feeding the float layers from `first` on, which keep the
+    model's parameter names."""
+
+    def __init__(self, model, first, calibration):
+        super().__init__()
+        from miniml.api import int8_graph
+        from miniml.int8 import predict
+
+        for i, layer in enumerate(model):
+            self.add_module(str(i), layer)
+        self.first = first
+        backbone = nn.Sequential(*list(model)[:first]).eval()
+        g = int8_graph(backbone, calibration[:1], quantize="int8", calibration=calibration)
+        self.backbone = lambda x: torch.from_numpy(predict(g, x.numpy()).astype(np.float32))
+
+    def forward(self, x):
+        h = self.backbone(x)
+        for i in range(self.first, len(self._modules)):
+            h = self._modules[str(i)](h)
+        return h
+
+
+def _int8_case():
+    model = _prepare(_middle(), 11)
+    calibration = torch.from_numpy(np.random.default_rng(5).normal(0, 1, (64, 1, 8, 8)).astype(np.float32))
+    return dict(model=model, shape=(1, 1, 8, 8), loss="cross_entropy", momentum=0.9,
+                names=["3.weight", "3.bias", "7.bias"],
+                options=dict(trainable="3.weight,3.bias,7.bias", quantize="int8", calibration=calibration),
+                reference=MixedReference(model, 3, calibration))
+
+
 @pytest.fixture(scope="module")
 def built():
     cases = {}
@@ -222,11 +256,21 @@ def built():
         cases[f"budget_{b}"] = dict(model=_prepare(_middle(), 7), shape=(1, 1, 8, 8), loss="mse",
                                     momentum=0.9, names=None, options=dict(train_budget=b))
         cases[f"budget_{b}"]["reference"] = cases[f"budget_{b}"]["model"]
+    cases["int8_backbone_conv"] = _int8_case()
     for i, (case_id, (make, shape, loss, momentum, trainable, names, folds)) in enumerate(CASES.items()):
         model = _prepare(make(), i)
         cases[case_id] = dict(model=model, shape=shape, loss=loss, momentum=momentum, names=names,
                               options=dict(trainable=trainable), reference=_folded(model, folds))
     return build_and_run(OUT_DIR, cases)
+
+
+def test_int8_backbone_conv_learns_in_float(built):
+    """Frozen layers before the learning conv stay int8 (flash), the conv learns in float."""
+    r = built["int8_backbone_conv"]
+    assert_parity(r, ["3.weight", "3.bias", "7.bias"])
+    ops = [row.op for row in r["report"].layers]
+    assert ops[:4] == ["quantize_s8", "conv2d_s8", "max_pool2d_s8", "dequantize_s8"], ops
+    assert "conv2d_s8" not in ops[4:], ops
 
 
 @pytest.mark.parametrize("budget", BUDGETS)
