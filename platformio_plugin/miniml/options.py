@@ -87,8 +87,8 @@ OPTIONS: Tuple[Option, ...] = (
     Option("momentum", "number", 0.0, "a number in [0, 1), as torch.optim.SGD", "SGD momentum",
            low=0.0, high=1.0, high_open=True, needs=_ODL),
     Option("trainable", "trainable", None,
-           "k (the last k Linear layers) or parameter names, comma-separated, "
-           "e.g. head,body.0.bias,2.bias",
+           "k (the last k Linear layers) or parameter/module names of any Conv1d/Conv2d/Linear, "
+           "comma-separated, e.g. features.3.weight,features.3.bias,head",
            "what learns on the device (default: the final Linear)", needs=_ODL),
     Option("train_budget", "int", None,
            "bytes of training RAM, an integer >= 1 (instead of trainable)",
