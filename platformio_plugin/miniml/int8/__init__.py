@@ -43,7 +43,9 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
     float_plan = plan_memory(g, inplace_pairs(g))
     ctx.report_extra["float_flash_bytes"] = sum(p.nbytes for p in g.params.values())
     ctx.report_extra["float_arena_bytes"] = float_plan.arena_bytes
-    gq = verify(quantize_int8(g.with_(meta={**g.meta, "quant_ranges": ranges, "float_tail": tail})))
+    learns = bool(ctx.options.get("on_device_learning"))
+    gq = verify(quantize_int8(g.with_(meta={**g.meta, "quant_ranges": ranges, "float_tail": tail,
+                                            "float_tail_learns": learns})))
     ctx.extend.append(extend_header)
     _int8_goldens(gq, ctx)
     return gq

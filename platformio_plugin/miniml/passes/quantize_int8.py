@@ -16,6 +16,7 @@ gone).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Dict, List
 
 import numpy as np
@@ -94,9 +95,8 @@ def _edge(name: str, op: str, x: str, y: str, q: QParams) -> Node:
 
 def quantize_int8(g: Graph) -> Graph:
     # Mixed precision: from the first float-tail node on, everything stays float (a suffix of the
-    # graph); each int8 tensor it reads is a boundary, dequantised for it. The graph input stays
-    # the caller's float buffer for tail nodes (learning from the first layer: all float). With
-    # several outputs (no tail) each output is a boundary.
+    # graph); each int8 tensor it reads is a boundary, dequantised for it. With several outputs
+    # (no tail) each output is a boundary.
     tail = set(g.meta.get("float_tail", ()))
     first = next((i for i, n in enumerate(g.nodes) if n.name in tail), len(g.nodes))
     int8_nodes, float_nodes = g.nodes[:first], g.nodes[first:]
@@ -104,7 +104,9 @@ def quantize_int8(g: Graph) -> Graph:
     b = Int8Graph(g)
     x = g.inputs[0]
     b.tensors[x] = g.tensor(x)
-    produced = {t for n in int8_nodes for t in n.outputs}
+    # A learning tail reads the float input itself; any other tail reads it through the int8 edge.
+    learns = bool(g.meta.get("float_tail_learns"))
+    produced = {t for n in int8_nodes for t in n.outputs} | (set() if learns else {x})
     if float_nodes:
         reads = dict.fromkeys(t for n in float_nodes for t in n.inputs)
         boundaries = [t for t in reads if t in produced]
@@ -113,7 +115,7 @@ def quantize_int8(g: Graph) -> Graph:
     nodes: List[Node] = []
     names: Dict[str, str] = {}  # float tensor -> its int8 tensor
     xq = None
-    if int8_nodes:
+    if int8_nodes or not learns:
         xq = b.s8(f"{x}_q", x, b.qparams(x))
         nodes.append(_edge(f"{x}_quantize", "quantize_s8", x, xq, b.q[xq]))
         names[x] = xq
@@ -123,20 +125,24 @@ def quantize_int8(g: Graph) -> Graph:
         nodes.extend(INT8_RULES[n.op].lower(n, ins, y, b))
         names[n.outputs[0]] = y
         names.update({t: t for t in n.outputs[1:]})  # further outputs keep their names
-    # The dequantised boundary keeps its float name.
+    # The dequantised boundary keeps its float name, unless that is the graph input (a model that
+    # is all float tail, e.g. flatten + log_softmax): then it is a new tensor the tail reads.
     yq = None
+    deq: Dict[str, str] = {}
     for boundary in boundaries:
-        b.tensors[boundary] = g.tensor(boundary)
+        deq[boundary] = f"{boundary}_float" if boundary in g.inputs else boundary
+        b.tensors[deq[boundary]] = replace(g.tensor(boundary), name=deq[boundary])
         yq = names[boundary]
-        nodes.append(_edge(f"{boundary}_dequantize", "dequantize_s8", yq, boundary, b.q[yq]))
+        nodes.append(_edge(f"{boundary}_dequantize", "dequantize_s8", yq, deq[boundary], b.q[yq]))
     params = dict(b.params)
     for n in float_nodes:
-        nodes.append(n)
+        nodes.append(n.with_(inputs=tuple(deq.get(t, t) for t in n.inputs)))
         for t in n.outputs:
             b.tensors[t] = g.tensor(t)
         for pname in n.params.values():
             params[pname] = g.params[pname]
-    meta = {k: v for k, v in g.meta.items() if k not in ("quant_ranges", "float_tail")}
+    meta = {k: v for k, v in g.meta.items()
+            if k not in ("quant_ranges", "float_tail", "float_tail_learns")}
     # predict_int8() exists for one int8 output (not after a float tail, not with several heads)
     meta["int8_edges"] = None if xq is None else {
         "input": xq, "output": None if float_nodes or len(boundaries) > 1 else yq}

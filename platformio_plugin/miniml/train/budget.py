@@ -4,8 +4,8 @@ As MIT's tiny-training (Lin et al., "On-Device Training Under 256KB Memory", spa
 first, then whole weight tensors, each group in order of contribution per byte. The contribution of
 a parameter is measured on the host: the diagonal Fisher information, the sum over a sample of its
 squared loss gradient (with targets drawn from the model's own prediction: the model's softmax for
-cross-entropy, its output plus unit Gaussian noise for MSE, so no labels are needed). The sample is
-the calibration data when given, else seeded standard normal inputs. A candidate is kept when the
+cross-entropy, its output plus unit Gaussian noise for MSE, so no labels are needed) over seeded
+standard normal inputs (train_budget is float-only, where no calibration data is given). A candidate is kept when the
 training RAM of the set with it, computed exactly as the export computes it (split_training,
 planner, learn() emission), stays within the budget.
 """
@@ -39,11 +39,6 @@ def training_ram(g: Graph, opts: Any, plain_ram: int) -> int:
 
 
 def _sample(ctx: Any) -> np.ndarray:
-    data = ctx.options.get("calibration")
-    if data is not None:
-        from ..int8.calibrate import load_calibration
-
-        return load_calibration(data, ctx.input_shape)[:SAMPLES]
     rng = np.random.default_rng(int(ctx.options.get("seed") or 0) + 2)
     return rng.standard_normal((SAMPLES,) + tuple(ctx.input_shape[1:])).astype(np.float32)
 
