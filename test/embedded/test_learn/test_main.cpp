@@ -1,7 +1,7 @@
 // On-device learning on the board: learn.h (scripts/make_test_models.py) trains its final Linear; the board
 // replays PyTorch's own SGD steps (learning golden), refuses a non-finite step, and round-trips the learned
 // weights through the two-slot store in RAM. learn_conv.h learns a depthwise Conv1d folded with its
-// BatchNorm (and the head's bias): its golden is PyTorch's SGD on the same folded model.
+// BatchNorm, the first conv's bias and the head's bias: its golden is PyTorch's SGD on the same folded model.
 #include "learn.h"
 #include "learn_conv.h"
 #include "miniml/store_ram.h"

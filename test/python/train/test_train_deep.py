@@ -319,3 +319,17 @@ def test_deep_parameters_moved(built):
     """Learning changed every case's parameters (parity alone would also hold with lr = 0)."""
     for case_id, r in built.items():
         assert np.abs(r["got"] - r["start"]).max() > 1e-3, case_id
+
+
+def test_layout_id_changes_with_the_trainable_set():
+    """A save of one trainable set is never loaded by an export that learns another."""
+    from miniml.api import build_header
+
+    def layout(trainable):
+        text, _ = build_header(_prepare(_middle(), 3), torch.zeros(1, 1, 8, 8), "m",
+                               on_device_learning=True, trainable=trainable)
+        return re.search(r"kLayoutId = (0x[0-9A-F]+)UL", text).group(1)
+
+    ids = [layout(t) for t in ("3.weight", "3.bias", "3.weight,3.bias", "0.bias,3.bias")]
+    assert len(set(ids)) == len(ids), ids
+    assert layout("3.bias") == ids[1]  # and it is stable
