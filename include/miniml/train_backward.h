@@ -132,32 +132,15 @@ inline void max_pool2d_backward_f32(const float* input, const float* grad_output
 // every real element of the window.
 inline void avg_pool2d_backward_f32(const float* grad_output, float* grad_input, const Pool2dParams& p) {
   const index_t plane = p.in_h * p.in_w;
-  const sindex_t padded_h = static_cast<sindex_t>(p.in_h + p.pad_top);
-  const sindex_t padded_w = static_cast<sindex_t>(p.in_w + p.pad_left);
   for (index_t c = 0; c < p.channels; ++c) {
     float* gx = grad_input + static_cast<uint32_t>(c) * plane;
     for (index_t oh = 0; oh < p.out_h; ++oh) {
-      sindex_t h0 = static_cast<sindex_t>(oh * p.stride_h) - static_cast<sindex_t>(p.pad_top);
-      sindex_t h1 = h0 + static_cast<sindex_t>(p.kernel_h);
-      if (h1 > padded_h) h1 = padded_h;
-      const sindex_t pool_h = h1 - h0;
-      if (h0 < 0) h0 = 0;
-      if (h1 > static_cast<sindex_t>(p.in_h)) h1 = static_cast<sindex_t>(p.in_h);
+      sindex_t h0, h1;
+      const sindex_t pool_h = detail::avg_window(oh, p.stride_h, p.pad_top, p.kernel_h, p.in_h, &h0, &h1);
       for (index_t ow = 0; ow < p.out_w; ++ow) {
-        sindex_t w0 = static_cast<sindex_t>(ow * p.stride_w) - static_cast<sindex_t>(p.pad_left);
-        sindex_t w1 = w0 + static_cast<sindex_t>(p.kernel_w);
-        if (w1 > padded_w) w1 = padded_w;
-        const sindex_t pool_w = w1 - w0;
-        if (w0 < 0) w0 = 0;
-        if (w1 > static_cast<sindex_t>(p.in_w)) w1 = static_cast<sindex_t>(p.in_w);
-        sindex_t count;
-        if (p.divisor_override) {
-          count = static_cast<sindex_t>(p.divisor_override);
-        } else if (p.count_include_pad) {
-          count = pool_h * pool_w;
-        } else {
-          count = (h1 - h0) * (w1 - w0);
-        }
+        sindex_t w0, w1;
+        const sindex_t pool_w = detail::avg_window(ow, p.stride_w, p.pad_left, p.kernel_w, p.in_w, &w0, &w1);
+        const sindex_t count = detail::avg_divisor(p, pool_h, pool_w, h0, h1, w0, w1);
         const float g = *grad_output++;
         if (count <= 0) continue;
         const float share = g / static_cast<float>(count);

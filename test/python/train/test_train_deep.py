@@ -16,7 +16,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from train_build import HOST_FLAGS, INCLUDE, REPO
+from train_build import HOST_FLAGS, INCLUDE, REPO, torch_sgd
 
 STEPS = 100
 LR = 0.01
@@ -120,26 +120,7 @@ def _folded(model, folds):
 
 
 def _torch_sgd(model, names, loss, momentum, xs, ts, labels):
-    m = copy.deepcopy(model)
-    for p in m.parameters():
-        p.requires_grad_(False)
-    params = dict(m.named_parameters())
-    for n in names:
-        params[n].requires_grad_(True)
-    opt = torch.optim.SGD([params[n] for n in names], lr=LR, momentum=momentum)
-    losses = []
-    for s in range(STEPS):
-        y = m(torch.from_numpy(xs[s][None]))
-        if loss == "mse":
-            lv = F.mse_loss(y, torch.from_numpy(ts[s])[None])
-        else:
-            lv = F.cross_entropy(y, torch.tensor([int(labels[s])]))
-        opt.zero_grad()
-        lv.backward()
-        opt.step()
-        losses.append(lv.item())
-    flat = np.concatenate([params[n].detach().numpy().ravel() for n in names])
-    return flat, np.array(losses, np.float32)
+    return torch_sgd(model, names, loss, LR, momentum, xs[:, None], ts, labels)
 
 
 def _driver(ns, loss):

@@ -16,7 +16,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from train_build import HOST_FLAGS, INCLUDE, REPO
+from train_build import HOST_FLAGS, INCLUDE, REPO, torch_sgd
 
 STEPS = 100
 OUT_DIR = REPO / "build" / "pytest" / "train_export"
@@ -59,22 +59,7 @@ def _data(case_id):
 
 
 def _torch_sgd(model, names, loss, momentum, xs, ts, labels):
-    m = copy.deepcopy(model)
-    params = dict(m.named_parameters())
-    opt = torch.optim.SGD([params[n] for n in names], lr=LR, momentum=momentum)
-    losses = []
-    for s in range(STEPS):
-        y = m(torch.from_numpy(xs[s]))
-        if loss == "mse":
-            lv = F.mse_loss(y, torch.from_numpy(ts[s])[None])
-        else:
-            lv = F.cross_entropy(y, torch.tensor([int(labels[s])]))
-        opt.zero_grad()
-        lv.backward()
-        opt.step()
-        losses.append(lv.item())
-    flat = np.concatenate([params[n].detach().numpy().ravel() for n in names])
-    return flat, np.array(losses, np.float32)
+    return torch_sgd(model, names, loss, LR, momentum, xs, ts, labels)
 
 
 def _driver(name, loss):

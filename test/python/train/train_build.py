@@ -14,6 +14,35 @@ CPP = pathlib.Path(__file__).resolve().parent / "cpp"
 HOST_FLAGS = toolchains.HOST_FLAGS
 
 
+def torch_sgd(model, names, loss, lr, momentum, xs, ts, labels):
+    """torch.optim.SGD on a copy of `model`, one step per sample xs[s] (with its batch dimension):
+    MSE against ts[s] or cross-entropy against labels[s]. Returns the named parameters afterwards
+    (concatenated, in `names` order) and the loss before each step."""
+    import copy
+
+    import torch
+    import torch.nn.functional as F
+
+    m = copy.deepcopy(model)
+    params = dict(m.named_parameters())
+    for n in names:  # e.g. the bias a BatchNorm fold gave a conv: created not requiring grad
+        params[n].requires_grad_(True)
+    opt = torch.optim.SGD([params[n] for n in names], lr=lr, momentum=momentum)
+    losses = []
+    for s in range(len(xs)):
+        y = m(torch.from_numpy(xs[s]))
+        if loss == "mse":
+            lv = F.mse_loss(y, torch.from_numpy(ts[s])[None])
+        else:
+            lv = F.cross_entropy(y, torch.tensor([int(labels[s])]))
+        opt.zero_grad()
+        lv.backward()
+        opt.step()
+        losses.append(lv.item())
+    flat = np.concatenate([params[n].detach().numpy().ravel() for n in names])
+    return flat, np.array(losses, np.float32)
+
+
 def f32(value) -> str:
     """A C++ float literal that round-trips: %.9g, with a '.0' where %.9g gives an integer."""
     text = f"{float(np.float32(value)):.9g}"
