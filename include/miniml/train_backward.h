@@ -88,8 +88,8 @@ inline void add_backward_f32(const float* grad_output, float* grad_input, index_
 inline void concat_part_backward_f32(const float* grad_output, float* grad_input, index_t outer, index_t part,
                                      index_t total, index_t offset) {
   for (index_t o = 0; o < outer; ++o) {
-    add_backward_f32(grad_output + static_cast<uint32_t>(o) * total + offset, grad_input + static_cast<uint32_t>(o) * part,
-                     part);
+    add_backward_f32(grad_output + static_cast<uint32_t>(o) * total + offset,
+                     grad_input + static_cast<uint32_t>(o) * part, part);
   }
 }
 
