@@ -73,6 +73,17 @@ def _conv1d():
     )
 
 
+def _odd_shapes():
+    """Even kernel with 'same' padding (one more at the end), pools with ceil_mode, padding,
+    count_include_pad=False and dilation: the backward follows the forward's window rules."""
+    return nn.Sequential(
+        nn.Conv2d(1, 2, 4, padding="same"), nn.ReLU(),
+        nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        nn.MaxPool2d(2, stride=1, dilation=2, padding=1, ceil_mode=True),
+        nn.Flatten(), nn.Linear(2 * 4 * 4, 2),
+    )
+
+
 def _batchnorm():
     return nn.Sequential(
         nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(),
@@ -91,6 +102,8 @@ CASES = {
                                                                       "3.bias", "7.weight", "7.bias"], ()),
     "residual_concat": (Residual, (1, 2, 5, 5), "mse", 0.9, "stem.weight,side,head.bias",
                         ["stem.weight", "side.weight", "side.bias", "head.bias"], ()),
+    "odd_shapes": (_odd_shapes, (1, 1, 7, 7), "mse", 0.5, "0.weight,0.bias", ["0.weight", "0.bias"],
+                   ()),
     "batchnorm_folded": (_batchnorm, (1, 1, 4, 4), "mse", 0.9, "0.weight,0.bias,4",
                          ["0.weight", "0.bias", "4.weight", "4.bias"], (("0", "1"),)),
 }
