@@ -6,12 +6,14 @@ api._stages calls export_stage(graph, ctx) after the float pipeline when on_devi
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Optional
+
+import numpy as np
 
 from ..emit.header import HeaderParts, Member
 from ..errors import OptionError
 from ..ir import DType, Graph, verify
-from ..ops import inplace_pairs
+from ..ops import inplace_pairs, run_graph
 from ..passes.split_training import split_training
 from ..plan import MemoryPlan, plan_memory
 from .budget import budget_trainable
@@ -51,6 +53,20 @@ def training_ram_parts(sizes: Dict[str, int], total: int) -> Dict[str, int]:
     return parts
 
 
+def int8_boundary(g: Graph) -> Optional[Callable[[np.ndarray], Dict[str, np.ndarray]]]:
+    """For an int8 backbone: sample -> the dequantised tensors its float part reads, by the integer
+    reference (the learning golden's reference is then the same mixed model); None in float."""
+    ends = [n.outputs[0] for n in g.nodes if n.op == "dequantize_s8" and n.outputs[0] not in g.outputs]
+    if not ends:
+        return None
+
+    def run(x: np.ndarray) -> Dict[str, np.ndarray]:
+        env = run_graph(g, np.asarray(x, np.float32).reshape(1, -1))
+        return {t: env[t] for t in ends}
+
+    return run
+
+
 def export_stage(g: Graph, ctx: Any) -> Graph:
     opts = parse_train_options(ctx.options)
     if opts is None:
@@ -78,6 +94,7 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
                 steps,
                 int(ctx.options.get("seed") or 0),
                 f"generator miniml, torch {torch.__version__}",
+                int8_boundary(gg),
             )
         total = parts.ram_bytes - plain_ram
         ctx.report_extra["training_ram_bytes"] = total

@@ -12,7 +12,7 @@ on the board and compares; it resets the model before and after.
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -78,16 +78,47 @@ def fold_reference(m: Any, folded: Tuple[Tuple[str, str, float], ...]) -> Dict[s
     return moved
 
 
+def _substituting_forward(m: Any, boundary: Callable[[np.ndarray], Dict[str, np.ndarray]]) -> Any:
+    """forward(x) of m (a torch.export GraphModule) with every tensor boundary(x) names replaced by
+    the value it gives: an int8 backbone's dequantised output (IR tensors carry torch.export's node
+    names), so the layers after it see what the device's float part sees."""
+    import torch
+
+    class Substitute(torch.fx.Interpreter):
+        def __init__(self, values: Dict[str, np.ndarray]) -> None:
+            super().__init__(m)
+            self.values = values
+
+        def run_node(self, n: Any) -> Any:
+            if n.name in self.values:
+                shape = [int(d) for d in n.meta["val"].shape]
+                return torch.from_numpy(self.values[n.name].astype(np.float32)).reshape(shape)
+            return super().run_node(n)
+
+    def forward(x: np.ndarray) -> Any:
+        y = Substitute(boundary(x)).run(torch.from_numpy(x[None]))
+        return y[0] if isinstance(y, (tuple, list)) else y
+
+    return forward
+
+
 def torch_sgd_steps(
-    model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.ndarray
+    model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.ndarray,
+    boundary: Optional[Callable[[np.ndarray], Dict[str, np.ndarray]]] = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Runs torch.optim.SGD (the export's lr and momentum) on a copy of the model over the samples;
-    returns the loss before each step and the trained parameters afterwards, concatenated."""
+    returns the loss before each step and the trained parameters afterwards, concatenated. With
+    `boundary` (an int8 backbone: sample -> its dequantised boundary tensors), the reference is the
+    same mixed model: the layers after the boundary run in PyTorch on the int8 reference's values."""
     import torch
     import torch.nn.functional as F
 
+    if boundary is not None and not isinstance(model, torch.export.ExportedProgram):
+        model = torch.export.export(model, (torch.from_numpy(xs[:1]),))
     module = model.module() if isinstance(model, torch.export.ExportedProgram) else model
     m = copy.deepcopy(module)
+    forward = (lambda x: m(torch.from_numpy(x[None]))) if boundary is None else \
+        _substituting_forward(m, boundary)
     moved = fold_reference(m, plan.folded)
     named = dict(m.named_parameters())
     named.update({n: named[k] for n, k in moved.items()})
@@ -105,8 +136,7 @@ def torch_sgd_steps(
     opt = torch.optim.SGD(trained, lr=plan.options.learning_rate, momentum=plan.options.momentum)
     losses: List[float] = []
     for x, t in zip(xs, targets):
-        y = m(torch.from_numpy(x[None]))
-        y = y.reshape(1, -1)
+        y = forward(x).reshape(1, -1)
         if plan.options.loss == "mse":
             loss = F.mse_loss(y, torch.from_numpy(t).reshape(1, -1))
         else:
@@ -128,6 +158,7 @@ def learn_golden_parts(
     steps: int,
     seed: int,
     provenance: str,
+    boundary: Optional[Callable[[np.ndarray], Dict[str, np.ndarray]]] = None,
 ) -> None:
     rng = np.random.default_rng(seed + 1)  # seed + 1: not the inference golden's inputs
     xs = rng.standard_normal((steps,) + tuple(input_shape[1:])).astype(np.float32)
@@ -137,7 +168,7 @@ def learn_golden_parts(
         if mse
         else rng.integers(0, out_size, steps).astype(np.int64)
     )
-    losses, weights = torch_sgd_steps(model, plan, xs, targets)
+    losses, weights = torch_sgd_steps(model, plan, xs, targets, boundary)
     n = steps
     tail = parts.tail
     tail.append(

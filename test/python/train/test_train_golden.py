@@ -1,5 +1,5 @@
 """Learning golden: a header exported with golden=N and on_device_learning embeds PyTorch's SGD
-steps, and
+steps (with an int8 backbone: of the same mixed model, the int8 part by the integer reference), and
 testing.h's MINIML_CHECK_LEARN_GOLDEN replays them (host build with our Unity, ASan/UBSan); a header
 whose expected weights were altered must fail with the parameter named."""
 
@@ -17,18 +17,22 @@ UNITY = REPO / "platformio_plugin" / "unity" / "src"
 MAIN = """#include <unity.h>
 #include "lg_mse.h"
 #include "lg_ce.h"
+#include "lg_q.h"
 #include "miniml/testing.h"
 static lg_mse::Model a;
 static lg_ce::Model b;
+static lg_q::Model c;
 void setUp() {}
 void tearDown() {}
 void test_learn_mse() { MINIML_CHECK_LEARN_GOLDEN(lg_mse, a); }
 void test_learn_ce() { MINIML_CHECK_LEARN_GOLDEN(lg_ce, b); }
+void test_learn_int8_backbone() { MINIML_CHECK_LEARN_GOLDEN(lg_q, c); }
 void test_inference_after_reset() { MINIML_CHECK_GOLDEN(lg_mse, a); }
 int main() {
   UNITY_BEGIN();
   RUN_TEST(test_learn_mse);
   RUN_TEST(test_learn_ce);
+  RUN_TEST(test_learn_int8_backbone);
   RUN_TEST(test_inference_after_reset);
   return UNITY_END();
 }
@@ -60,6 +64,13 @@ def _export():
         loss="cross_entropy",
         golden=4,
     )
+    torch.manual_seed(4)  # an int8 backbone, a conv folded with BatchNorm learning in float
+    m3 = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                       nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(),
+                       nn.Linear(4 * 3 * 3, 3)).eval()
+    miniml.export(m3, torch.zeros(1, 1, 6, 6), "lg_q", str(OUT / "export"), quantize="int8",
+                  calibration=torch.randn(64, 1, 6, 6), on_device_learning=True,
+                  loss="cross_entropy", momentum=0.9, trainable="3.weight,3.bias,7.bias", golden=4)
 
 
 def _run(tag):
@@ -108,7 +119,7 @@ def test_learn_golden_passes_and_catches_a_wrong_weight():
     bad = OUT / "bad"
     for d in (good, bad):
         d.mkdir(exist_ok=True)
-    for name in ("lg_mse", "lg_ce"):
+    for name in ("lg_mse", "lg_ce", "lg_q"):
         text = (OUT / "export" / f"{name}.h").read_text()
         (good / f"{name}.h").write_text(text)
         if name == "lg_mse":  # shift the first expected trained weight by 0.01
@@ -126,9 +137,10 @@ def test_learn_golden_passes_and_catches_a_wrong_weight():
         (bad / f"{name}.h").write_text(text)
     ok = _run("good")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "3 Tests 0 Failures" in ok.stdout, ok.stdout
+    assert "4 Tests 0 Failures" in ok.stdout, ok.stdout
     wrong = _run("bad")
     # a failed check stops before its final reset, so the inference check after it fails too
     assert wrong.returncode == 2, wrong.stdout
     assert re.search(r"test_learn_mse:FAIL: .*:trainable parameter 0\n", wrong.stdout), wrong.stdout
     assert "test_learn_ce:PASS" in wrong.stdout
+    assert "test_learn_int8_backbone:PASS" in wrong.stdout
