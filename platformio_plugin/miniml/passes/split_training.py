@@ -237,13 +237,19 @@ def split_training(g: Graph) -> Graph:
             "that learns or a pool"
         )
     meta = dict(g.meta)
-    bns = g.meta.get("folded_batchnorm", {})
-    folded = tuple((w[: -len(".weight")], *bns[w]) for w in sorted({
-        nodes_by[n].params["weight"] for n, _, _ in trained}) if w in bns and w.endswith(".weight"))
+    folded = folded_batchnorms(g, {nodes_by[n].params["weight"] for n, _, _ in trained})
     meta["training"] = TrainPlan(opts, tuple(trained), tuple(n.name for n in nodes),
                                  tuple(t for t in g.tensors if t in needs), tuple(saved), folded)
     meta["keep_alive"] = tuple(sorted(t for t in saved if t not in g.inputs))
     return g.with_(params=params, meta=meta)
+
+
+def folded_batchnorms(g: Graph, weights: Any = None) -> Tuple[Tuple[str, str, float], ...]:
+    """(layer module, BatchNorm module, eps) of each BatchNorm fold_batchnorm folded into a layer
+    (only those of the given weight parameters, if given)."""
+    bns = g.meta.get("folded_batchnorm", {})
+    return tuple((w[: -len(".weight")], *bns[w]) for w in sorted(bns)
+                 if w.endswith(".weight") and (weights is None or w in weights))
 
 
 def learning_layers(g: Graph, opts: Any) -> Tuple[str, ...]:

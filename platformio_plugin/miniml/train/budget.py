@@ -21,7 +21,7 @@ from ..emit.header import build_parts
 from ..errors import OptionError
 from ..ir import Graph, verify
 from ..ops import inplace_pairs
-from ..passes.split_training import learnable, split_training
+from ..passes.split_training import folded_batchnorms, learnable, split_training
 from ..plan import plan_memory
 from .emit import extend_training
 from .golden import fold_reference
@@ -52,9 +52,7 @@ def contributions(model: Any, g: Graph, loss: str, xs: np.ndarray) -> Dict[str, 
 
     module = model.module() if isinstance(model, torch.export.ExportedProgram) else model
     m = copy.deepcopy(module)
-    bns = g.meta.get("folded_batchnorm", {})
-    folded = tuple((w[: -len(".weight")], *bns[w]) for w in sorted(bns) if w.endswith(".weight"))
-    moved = fold_reference(m, folded)
+    moved = fold_reference(m, folded_batchnorms(g))
     named = dict(m.named_parameters())
     named.update({n: named[k] for n, k in moved.items()})
     wanted = [n for n in learnable(g) if n in g.params and n in named]
