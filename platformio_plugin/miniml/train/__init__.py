@@ -14,7 +14,7 @@ from ..passes.split_training import split_training
 from ..plan import MemoryPlan, plan_memory
 from .emit import extend_training
 from .golden import learn_golden_parts
-from .options import TrainOptions, parse_train_options
+from .options import TRAIN_OPTION_NAMES, TrainOptions, parse_train_options
 
 
 def _ram_without_learning(g: Graph, ctx: Any) -> int:
@@ -26,7 +26,7 @@ def _ram_without_learning(g: Graph, ctx: Any) -> int:
         opts = {
             k: v
             for k, v in ctx.options.items()
-            if k not in ("on_device_learning", "loss", "learning_rate", "momentum", "trainable")
+            if k != "on_device_learning" and k not in TRAIN_OPTION_NAMES
         }
         opts["golden"] = 0
         return int(ctx.reanalyze(opts).ram_bytes)

@@ -19,6 +19,7 @@ from ..emit.header import EmitCtx, HeaderParts, Member
 from ..literals import float_literal
 from ..ir import DType, Graph, Node, Placement
 from ..passes.split_training import TrainPlan
+from .optimizer import OptimizerEmit, describe, layout_key
 from ..plan import MemoryPlan
 
 
@@ -33,7 +34,7 @@ def _unique(parts: HeaderParts, base: str) -> str:
 
 def layout_id(g: Graph, plan: TrainPlan) -> int:
     """CRC-32 of the graph (every node's op, attributes (the activation too) and tensor shapes), the trained parameters'
-    names and shapes, the optimizer (loss, momentum) and every parameter's exported values: a save is
+    names and shapes, the loss and optimizer (train/optimizer.py layout_key) and every parameter's exported values: a save is
     only loaded by the same export (another backbone or activation makes learned heads meaningless)."""
     crc = 0
     for n in g.nodes:
@@ -42,7 +43,7 @@ def layout_id(g: Graph, plan: TrainPlan) -> int:
         crc = zlib.crc32(f"{n.op}{attrs!r}{shapes};".encode(), crc)
     for name in plan.trained_params:
         crc = zlib.crc32(f"{name}{g.params[name].shape};".encode(), crc)
-    crc = zlib.crc32(f"{plan.options.loss};{plan.options.momentum!r};".encode(), crc)
+    crc = zlib.crc32(layout_key(plan.options).encode(), crc)
     for name in sorted(g.params):
         crc = zlib.crc32(np.ascontiguousarray(g.params[name].data).tobytes(), crc)
     return crc & 0xFFFFFFFF
@@ -54,9 +55,6 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
     e = EmitCtx(g, mplan, parts)
     nodes = {n.name: n for n in g.nodes}
     out_size = g.tensor(g.outputs[0]).numel
-    for h in ("train_finite.h", "train_loss.h", "train_linear.h", "train_sgd.h", "store_slots.h"):
-        if f"miniml/{h}" not in parts.includes:
-            parts.includes.append(f"miniml/{h}")
 
     def member(base: str, count: int, comment: str, dtype: DType = DType.F32) -> str:
         name = _unique(parts, base)
@@ -71,28 +69,31 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
             layer.out_features,
             f"learn(): gradient at {layer.module} output",
         )
-    momentum = opts.momentum != 0.0
-    velocity = {}
-    if momentum:
-        for pname in tp.trained_params:
-            p = g.params[pname]
-            velocity[pname] = member(
-                f"{parts.param_names[pname]}_v_", p.numel, f"momentum of {pname}"
-            )
     lr = member("train_lr_", 1, "learning rate")
     refused = member("train_refused_", 1, "steps refused as not finite", DType.S32)
+    optimizer = OptimizerEmit(
+        opts,
+        lr,
+        {p: parts.param_names[p] for p in tp.trained_params},
+        {p: g.params[p].numel for p in tp.trained_params},
+        member,
+    )
+    for h in ("train_finite.h", "train_loss.h", "train_linear.h", *optimizer.headers,
+              "store_slots.h"):
+        if f"miniml/{h}" not in parts.includes:
+            parts.includes.append(f"miniml/{h}")
 
     lr_lit = float_literal(opts.learning_rate, "learning_rate")
     parts.constructor += [f"{lr}[0] = {lr_lit};", f"{refused}[0] = 0;"]
-    parts.constructor += [f"memset({v}, 0, sizeof({v}));" for v in velocity.values()]
+    parts.constructor += optimizer.clear()
 
     ram = {pname: f"{parts.param_names[pname]}_" for pname in tp.trained_params}
     lid = layout_id(g, tp)
     payload = sum(g.params[p].nbytes for p in tp.trained_params)
     count = sum(g.params[p].numel for p in tp.trained_params)
     parts.constants += [
-        f"// On-device learning: {', '.join(tp.trained_params)} train ({opts.loss}, SGD lr "
-        f"{opts.learning_rate:g}, momentum {opts.momentum:g}); the rest stays in flash.",
+        f"// On-device learning: {', '.join(tp.trained_params)} train ({opts.loss}, "
+        f"{describe(opts)}); the rest stays in flash.",
         f"constexpr miniml::index_t kTrainableCount = {count};  // floats learn() changes",
         f"constexpr uint32_t kLayoutId = 0x{lid:08X}UL;  // identifies this export's saves",
         f"constexpr uint32_t kStoreBytes = {2 * (20 + payload)};  // the least save()/load() need: two "
@@ -117,59 +118,23 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
                 f"    miniml::relu_backward_f32({t(below.output)}, {below.out_features}, "
                 f"{grads[below.node]});"
             )
-    # every value a step would store is checked first (train_finite.h), so a refused step changes nothing
-    checks: List[str] = []
-    updates: List[str] = []
-    mom = float_literal(opts.momentum, "momentum")
-    for layer in tp.layers:
-        gname = grads[layer.node]
-        x = "input" if layer.input in g.inputs else t(layer.input)
-        dims = f"{layer.in_features}, {layer.out_features}"
-        if layer.train_weight:
-            w = ram[layer.weight_param]
-            checks.append(
-                f"miniml::linear_weight_momentum_step_finite_f32({w}, {velocity[layer.weight_param]}, "
-                f"{x}, {gname}, {dims}, {lr}[0], {mom})"
-                if momentum
-                else f"miniml::linear_weight_step_finite_f32({w}, {x}, {gname}, {dims}, {lr}[0])"
-            )
-            if momentum:
-                updates.append(
-                    f"    miniml::linear_weight_sgd_momentum_f32({w}, "
-                    f"{velocity[layer.weight_param]}, "
-                    f"{x}, {gname}, {dims}, {lr}[0], {mom});"
-                )
-            else:
-                updates.append(f"    miniml::linear_weight_sgd_f32({w}, {x}, {gname}, {dims}, {lr}[0]);")
-        if layer.train_bias and layer.bias_param is not None:
-            b = ram[layer.bias_param]
-            checks.append(
-                f"miniml::sgd_momentum_step_finite_f32({b}, {velocity[layer.bias_param]}, {gname}, "
-                f"{layer.out_features}, {lr}[0], {mom})"
-                if momentum
-                else f"miniml::sgd_step_finite_f32({b}, {gname}, {layer.out_features}, {lr}[0])"
-            )
-            if momentum:
-                updates.append(
-                    f"    miniml::sgd_momentum_f32({b}, {velocity[layer.bias_param]}, "
-                    f"{gname}, {layer.out_features}, {lr}[0], {mom});"
-                )
-            else:
-                updates.append(f"    miniml::sgd_f32({b}, {gname}, {layer.out_features}, {lr}[0]);")
+    checks, updates = _step_lines(g, tp, optimizer, ram, grads, t)
     refuse = f"return miniml::refuse_step({refused});"
     check = " ||\n        ".join(f"!{c}" for c in checks)
     tail = [
+        *optimizer.prologue(),
         f"    if ({check}) {{\n      {refuse}\n    }}",
         *updates,
+        *optimizer.epilogue(),
         "    return loss;",
         "  }",
     ]
 
     m: List[str] = []
     doc = (
-        "  // One SGD step on one sample; returns the loss before the step. A step whose input,\n"
-        "  // target, loss, gradient or any updated weight or momentum is not finite is refused:\n"
-        "  // parameters and momentum untouched, NAN returned, refused_steps() counts it."
+        "  // One optimizer step on one sample; returns the loss before the step. A step whose input,\n"
+        "  // target, loss, gradient or any updated weight or optimizer state is not finite is refused:\n"
+        "  // parameters and optimizer state untouched, NAN returned, refused_steps() counts it."
     )
     if opts.loss == "mse":
         m += [
@@ -244,9 +209,9 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         "kLayoutId, region);",
         *(
             ["    if (r == miniml::kStoreOk) {"]
-            + [f"      memset({v}, 0, sizeof({v}));" for v in velocity.values()]
+            + [f"      {ln}" for ln in optimizer.clear()]
             + ["    }"]
-            if velocity
+            if optimizer.state
             else []
         ),
         "    return r;",
@@ -263,9 +228,30 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         "on-device "
         f"learning needs {parts.ram_bytes} B of SRAM, which leaves this MCU under 256 B for the "
         "stack: "
-        'train fewer parameters (trainable=..., momentum=0) or use a board with more SRAM");',
+        'train fewer parameters (trainable=..., optimizer=sgd, momentum=0) or use a board with more SRAM");',
         "#endif",
     ]
     # every trainable param must be in RAM (split_training decided; the emitter only checks)
     for pname in tp.trained_params:
         assert g.params[pname].placement is Placement.RAM, pname
+
+
+def _step_lines(g: Graph, tp: TrainPlan, optimizer: OptimizerEmit, ram, grads, t):
+    """The finite checks (C++ conditions) and the updates of every trained parameter, in save order:
+    a Linear weight steps on grad_output (x) input, a bias on grad_output (train_step.h)."""
+    checks: List[str] = []
+    updates: List[str] = []
+    for layer in tp.layers:
+        gname = grads[layer.node]
+        x = "input" if layer.input in g.inputs else t(layer.input)
+        steps = []
+        if layer.train_weight:
+            dims = f"{layer.in_features}, {layer.out_features}"
+            steps.append(("linear_weight_step", layer.weight_param, f"{x}, {gname}, {dims}"))
+        if layer.train_bias and layer.bias_param is not None:
+            steps.append(("step", layer.bias_param, f"{gname}, {layer.out_features}"))
+        for kernel, pname, args in steps:
+            head = f"{optimizer.rule(pname)}, {ram[pname]}, {args}"
+            checks.append(f"miniml::{kernel}_finite_f32({head})")
+            updates.append(f"    miniml::{kernel}_f32({head});")
+    return checks, updates

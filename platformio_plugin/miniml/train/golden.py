@@ -20,16 +20,28 @@ from ..emit.header import HeaderParts
 from ..literals import float_array_body, float_literal, int_array_body
 from ..errors import MinimlError
 from ..passes.split_training import TrainPlan
+from .optimizer import describe
 
 TOLERANCE = (
     1e-4  # relative to max(|expected|, 1), as the inference golden: libm exp/log differ by target
 )
 
 
-def torch_sgd_steps(
+def torch_optimizer(opts: Any, params: List[Any]) -> Any:
+    """The torch.optim optimizer the export's learn() equals step for step."""
+    import torch
+
+    if opts.optimizer == "adam":
+        return torch.optim.Adam(params, lr=opts.learning_rate, betas=(opts.beta1, opts.beta2),
+                                eps=opts.eps, weight_decay=opts.weight_decay)
+    return torch.optim.SGD(params, lr=opts.learning_rate, momentum=opts.momentum,
+                           weight_decay=opts.weight_decay)
+
+
+def torch_train_steps(
     model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.ndarray
 ) -> Tuple[np.ndarray, np.ndarray]:
-    """Runs torch.optim.SGD (the export's lr and momentum) on a copy of the model over the samples;
+    """Runs the export's torch.optim optimizer on a copy of the model over the samples;
     returns the loss before each step and the trained parameters afterwards, concatenated."""
     import torch
     import torch.nn.functional as F
@@ -48,7 +60,7 @@ def torch_sgd_steps(
     trained = [named[n] for n in plan.trained_params]
     for p in trained:
         p.requires_grad_(True)
-    opt = torch.optim.SGD(trained, lr=plan.options.learning_rate, momentum=plan.options.momentum)
+    opt = torch_optimizer(plan.options, trained)
     losses: List[float] = []
     for x, t in zip(xs, targets):
         y = m(torch.from_numpy(x[None]))
@@ -83,12 +95,11 @@ def learn_golden_parts(
         if mse
         else rng.integers(0, out_size, steps).astype(np.int64)
     )
-    losses, weights = torch_sgd_steps(model, plan, xs, targets)
+    losses, weights = torch_train_steps(model, plan, xs, targets)
     n = steps
     tail = parts.tail
     tail.append(
-        f"\n// Learning golden: {provenance}; {n} steps of torch.optim.SGD(lr="
-        f"{plan.options.learning_rate:g}, momentum={plan.options.momentum:g}) on "
+        f"\n// Learning golden: {provenance}; {n} steps of torch.optim ({describe(plan.options)}) on "
         f"numpy default_rng(seed + 1) samples."
     )
     tail.append(f"constexpr miniml::index_t kLearnGoldenSteps = {n};")

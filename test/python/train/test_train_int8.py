@@ -49,7 +49,7 @@ def test_int8_backbone_float_head_learns(trainable):
     )
     header = (out / "q_learn.h").read_text()
     assert "linear_s8" in header and "dequantize" in header.lower()
-    assert re.search(r"linear_weight_sgd_momentum_f32\(\w+, \w+, arena_", header), (
+    assert re.search(r"linear_weight_step_f32\(\w+, \w+, arena_", header), (
         "latent not read in place"
     )
     data = ", ".join(f"{v:.9g}f" for v in xs.ravel())

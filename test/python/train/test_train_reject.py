@@ -25,6 +25,13 @@ REJECT = {
     "trainable_too_deep": (dict(trainable=3), "only the last 2 layer(s)"),
     "trainable_unknown_name": (dict(trainable=["head"]), "'head' is not a parameter or module"),
     "trainable_bad_type": (dict(trainable=1.5), "trainable=1.5"),
+    "bad_optimizer": (dict(optimizer="rmsprop"), "optimizer='rmsprop' is not valid; valid: sgd, adam"),
+    "adam_with_momentum": (dict(optimizer="adam", momentum=0.9),
+                           "momentum=0.9 is an SGD option; optimizer='adam' uses beta1"),
+    "beta1_without_adam": (dict(beta1=0.5), "beta1=0.5 is not valid (only used with optimizer='adam')"),
+    "beta2_one": (dict(optimizer="adam", beta2=1.0), "beta2=1.0 is not valid; valid: a number in .0, 1., torch"),
+    "eps_zero": (dict(optimizer="adam", eps=0.0), "eps=0.0 is not valid; valid: a number > 0"),
+    "negative_weight_decay": (dict(weight_decay=-0.1), "weight_decay=-0.1 is not valid"),
 }
 
 

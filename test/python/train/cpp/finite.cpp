@@ -10,6 +10,7 @@
 #include "miniml/train_linear.h"
 #include "miniml/train_loss.h"
 #include "miniml/train_sgd.h"
+#include "miniml/train_step.h"
 
 static int failures = 0, checks = 0;
 #define CHECK(cond)                                  \
@@ -41,8 +42,9 @@ static float head_step(const float* x, const float* target, int label) {
     ++refused;
     return miniml::nan_f32();
   }
-  miniml::linear_weight_sgd_f32(w, x, dy, 3, 2, 0.1f);
-  miniml::sgd_f32(b, dy, 2, 0.1f);
+  const miniml::Sgd sgd = {0.1f, 0.0f};
+  miniml::linear_weight_step_f32(sgd, w, x, dy, 3, 2);
+  miniml::step_f32(sgd, b, dy, 2);
   return loss;
 }
 
