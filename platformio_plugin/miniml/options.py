@@ -100,6 +100,9 @@ OPTIONS: Tuple[Option, ...] = (
     # eps > 0: with 0, a parameter whose gradient was always 0 would step by 0 / 0
     Option("eps", "number", 1e-8, "a number > 0 that a float32 holds (1.2e-38 to 3.4e38)",
            "Adam's eps", low=1.1754943508222875e-38, high=3.4028234663852886e38, needs=_ADAM),
+    Option("spare_classes", "int", 0, "an integer 0..1024",
+           "output rows reserved for classes the device adds with add_class() (docs/learning.md)",
+           low=0, high=1024, needs=("loss", "cross_entropy")),
     Option("trainable", "trainable", None,
            "k (the last k Linear layers) or parameter names, comma-separated, "
            "e.g. head,body.0.bias,2.bias",

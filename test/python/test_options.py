@@ -68,6 +68,7 @@ def test_cli_and_hook_values_round_trip(tmp_path):
         "custom_miniml_beta1": "0.8",
         "custom_miniml_beta2": "0.99",
         "custom_miniml_eps": "1e-6",
+        "custom_miniml_spare_classes": "2",
         "custom_miniml_trainable": "head, 2.bias",
         "custom_miniml_streaming": "yes",
         "custom_miniml_plot": "yes",

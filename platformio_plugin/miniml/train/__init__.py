@@ -14,6 +14,7 @@ from ..passes.split_training import split_training
 from ..plan import MemoryPlan, plan_memory
 from .emit import extend_training
 from .golden import learn_golden_parts
+from .spare_classes import add_spare_classes, padded_reference
 from .options import TRAIN_OPTION_NAMES, TrainOptions, parse_train_options
 
 
@@ -42,6 +43,10 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
     if opts is None:
         return g
     plain_ram = _ram_without_learning(g, ctx)
+    g = verify(add_spare_classes(g, opts.spare_classes))
+    if opts.spare_classes:
+        ctx.golden_reference = padded_reference(ctx.golden_reference or ctx.run_torch,
+                                                opts.spare_classes)
     g = verify(split_training(g.with_(meta={**g.meta, "train_options": opts})))
 
     def extend(parts: HeaderParts, gg: Graph, plan: MemoryPlan) -> None:

@@ -19,7 +19,9 @@ from ..emit.header import EmitCtx, HeaderParts, Member
 from ..literals import float_literal
 from ..ir import DType, Graph, Node, Placement
 from ..passes.split_training import TrainPlan
+from .after_predict import AfterPredict
 from .optimizer import OptimizerEmit, describe, layout_key
+from .spare_classes import SpareClasses
 from ..plan import MemoryPlan
 
 
@@ -44,6 +46,8 @@ def layout_id(g: Graph, plan: TrainPlan) -> int:
     for name in plan.trained_params:
         crc = zlib.crc32(f"{name}{g.params[name].shape};".encode(), crc)
     crc = zlib.crc32(layout_key(plan.options).encode(), crc)
+    if plan.options.spare_classes:  # the saved active-class count joins the payload
+        crc = zlib.crc32(f"spare_classes {plan.options.spare_classes};".encode(), crc)
     for name in sorted(g.params):
         crc = zlib.crc32(np.ascontiguousarray(g.params[name].data).tobytes(), crc)
     return crc & 0xFFFFFFFF
@@ -78,18 +82,22 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         {p: g.params[p].numel for p in tp.trained_params},
         member,
     )
+    after = AfterPredict(g, tp, member, dy)
+    spare = SpareClasses(g, member)
+    extra_headers = ("train_classes.h",) if spare.member else ()
     for h in ("train_finite.h", "train_loss.h", "train_linear.h", *optimizer.headers,
-              "store_slots.h"):
+              *extra_headers, "store_slots.h"):
         if f"miniml/{h}" not in parts.includes:
             parts.includes.append(f"miniml/{h}")
 
     lr_lit = float_literal(opts.learning_rate, "learning_rate")
     parts.constructor += [f"{lr}[0] = {lr_lit};", f"{refused}[0] = 0;"]
-    parts.constructor += optimizer.clear()
+    parts.constructor += optimizer.clear() + spare.reset() + [after.invalidate]
+    parts.predict += spare.predict_lines() + after.predict_lines()
 
     ram = {pname: f"{parts.param_names[pname]}_" for pname in tp.trained_params}
     lid = layout_id(g, tp)
-    payload = sum(g.params[p].nbytes for p in tp.trained_params)
+    payload = sum(g.params[p].nbytes for p in tp.trained_params) + 4 * len(spare.spans())
     count = sum(g.params[p].numel for p in tp.trained_params)
     parts.constants += [
         f"// On-device learning: {', '.join(tp.trained_params)} train ({opts.loss}, "
@@ -118,7 +126,7 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
                 f"    miniml::relu_backward_f32({t(below.output)}, {below.out_features}, "
                 f"{grads[below.node]});"
             )
-    checks, updates = _step_lines(g, tp, optimizer, ram, grads, t)
+    checks, updates = _step_lines(tp, optimizer, ram, grads, t, after.model_input(), g.inputs)
     refuse = f"return miniml::refuse_step({refused});"
     check = " ||\n        ".join(f"!{c}" for c in checks)
     tail = [
@@ -130,42 +138,12 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         "  }",
     ]
 
-    m: List[str] = []
-    doc = (
-        "  // One optimizer step on one sample; returns the loss before the step. A step whose input,\n"
-        "  // target, loss, gradient or any updated weight or optimizer state is not finite is refused:\n"
-        "  // parameters and optimizer state untouched, NAN returned, refused_steps() counts it."
-    )
-    if opts.loss == "mse":
-        m += [
-            "\n  // target: kOutputSize floats; loss: torch.nn.functional.mse_loss (mean).",
-            doc,
-            "  float learn(const float* input, const float* target) {",
-            "    if (!miniml::all_finite_f32(input, kInputSize) ||",
-            "        !miniml::all_finite_f32(target, kOutputSize)) {",
-            f"      {refuse}",
-            "    }",
-            f"    predict(input, {dy});",
-            f"    const float loss = miniml::mse_loss_f32({dy}, target, kOutputSize);",
-            f"    if (!miniml::is_finite_f32(loss)) {refuse}",
-            f"    miniml::mse_grad_f32({dy}, target, kOutputSize, {dy});",
-        ]
-    else:
-        m += [
-            "\n  // label: class index < kOutputSize; loss: torch.nn.functional.cross_entropy on",
-            "  // the logits.",
-            doc,
-            "  float learn(const float* input, uint16_t label) {",
-            "    if (label >= kOutputSize || !miniml::all_finite_f32(input, kInputSize)) {",
-            f"      {refuse}",
-            "    }",
-            f"    predict(input, {dy});",
-            f"    const float loss = miniml::cross_entropy_f32({dy}, label, kOutputSize, {dy});",
-            f"    if (!miniml::is_finite_f32(loss)) {refuse}",
-        ]
+    refuse_block = f"{{\n      {refuse}\n    }}"
+    m: List[str] = after.entry_points(opts.loss, refuse_block, spare.active(), spare.loss(dy))
     m += body + tail
-    spans = ", ".join(f"{{{ram[p]}, sizeof({ram[p]})}}" for p in tp.trained_params)
-    n_spans = len(tp.trained_params)
+    span_list = [f"{{{ram[p]}, sizeof({ram[p]})}}" for p in tp.trained_params] + spare.spans()
+    spans = ", ".join(span_list)
+    n_spans = len(span_list)
     copy = []
     off = 0
     for p in tp.trained_params:
@@ -207,15 +185,12 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         f"    const miniml::StoreSpan spans[{n_spans}] = {{{spans}}};",
         f"    const miniml::StoreResult r = miniml::store_load(store, base, spans, {n_spans}, "
         "kLayoutId, region);",
-        *(
-            ["    if (r == miniml::kStoreOk) {"]
-            + [f"      {ln}" for ln in optimizer.clear()]
-            + ["    }"]
-            if optimizer.state
-            else []
-        ),
+        "    if (r == miniml::kStoreOk) {",
+        *[f"      {ln}" for ln in optimizer.clear() + [after.invalidate]],
+        "    }",
         "    return r;",
         "  }",
+        *spare.methods(after.invalidate),
     ]
     parts.methods += m
     # The build-time fit check on AVR (avr/io.h, via core_rom.h, defines RAMSTART/RAMEND for the
@@ -236,14 +211,14 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         assert g.params[pname].placement is Placement.RAM, pname
 
 
-def _step_lines(g: Graph, tp: TrainPlan, optimizer: OptimizerEmit, ram, grads, t):
+def _step_lines(tp: TrainPlan, optimizer: OptimizerEmit, ram, grads, t, model_input, inputs):
     """The finite checks (C++ conditions) and the updates of every trained parameter, in save order:
     a Linear weight steps on grad_output (x) input, a bias on grad_output (train_step.h)."""
     checks: List[str] = []
     updates: List[str] = []
     for layer in tp.layers:
         gname = grads[layer.node]
-        x = "input" if layer.input in g.inputs else t(layer.input)
+        x = model_input if layer.input in inputs else t(layer.input)
         steps = []
         if layer.train_weight:
             dims = f"{layer.in_features}, {layer.out_features}"

@@ -73,8 +73,21 @@ def torch_train_steps(
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    flat = np.concatenate([p.detach().numpy().astype(np.float32).ravel() for p in trained])
-    return np.array(losses, np.float32), flat
+    return np.array(losses, np.float32), np.concatenate(_with_spare_rows(plan, trained))
+
+
+def _with_spare_rows(plan: TrainPlan, trained: List[Any]) -> List[np.ndarray]:
+    """The trained parameters as the device holds them: with spare_classes, the head's spare rows
+    (zero, and never stepped while masked: gradient 0, and zero stays zero under weight decay and
+    Adam) follow its rows."""
+    spare, head = plan.options.spare_classes, plan.layers[-1]
+    out = []
+    for name, p in zip(plan.trained_params, trained):
+        a = p.detach().numpy().astype(np.float32)
+        if spare and name in (head.weight_param, head.bias_param):
+            a = np.concatenate([a, np.zeros((spare,) + a.shape[1:], np.float32)])
+        out.append(a.ravel())
+    return out
 
 
 def learn_golden_parts(
@@ -93,7 +106,7 @@ def learn_golden_parts(
     targets = (
         rng.standard_normal((steps, out_size)).astype(np.float32)
         if mse
-        else rng.integers(0, out_size, steps).astype(np.int64)
+        else rng.integers(0, out_size - plan.options.spare_classes, steps).astype(np.int64)
     )
     losses, weights = torch_train_steps(model, plan, xs, targets)
     n = steps

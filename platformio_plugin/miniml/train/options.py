@@ -14,7 +14,7 @@ from ..options import api_value
 class TrainOptions:
     """loss: "mse" | "cross_entropy"; learning_rate > 0; optimizer "sgd" (torch.optim.SGD,
     0 <= momentum < 1, dampening 0) or "adam" (torch.optim.Adam: beta1, beta2, eps); weight_decay
-    >= 0 for both; trainable: None (the final Linear), k (the last k Linear layers) or a tuple of
+    >= 0 for both; spare_classes: output rows reserved for add_class() (cross-entropy); trainable: None (the final Linear), k (the last k Linear layers) or a tuple of
     names (torch parameter names such as "head.weight", "net.0.bias", or module names such as
     "head" for weight and bias)."""
 
@@ -27,6 +27,7 @@ class TrainOptions:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
+    spare_classes: int = 0
 
 
 TRAIN_OPTION_NAMES = tuple(f.name for f in fields(TrainOptions))
