@@ -102,7 +102,7 @@ class SpareClasses:
             "  // the loss; it starts at 0 and learns from learn() samples with its label. Returns that label,",
             "  // or -1 when no spare row is left. save() keeps the count.",
             "  int16_t add_class() {",
-            f"    if ({c}[0] >= kOutputSize) return -1;",
+            f"    if ({self.active()} >= kOutputSize) return -1;",
             f"    {invalidate}",
             f"    return static_cast<int16_t>({c}[0]++);",
             "  }",

@@ -17,19 +17,25 @@ UNITY = REPO / "platformio_plugin" / "unity" / "src"
 MAIN = """#include <unity.h>
 #include "lg_mse.h"
 #include "lg_ce.h"
+#include "lg_spare.h"
 #include "miniml/testing.h"
 static lg_mse::Model a;
 static lg_ce::Model b;
+static lg_spare::Model c;
 void setUp() {}
 void tearDown() {}
 void test_learn_mse() { MINIML_CHECK_LEARN_GOLDEN(lg_mse, a); }
 void test_learn_ce() { MINIML_CHECK_LEARN_GOLDEN(lg_ce, b); }
 void test_inference_after_reset() { MINIML_CHECK_GOLDEN(lg_mse, a); }
+void test_learn_adam_spare() { MINIML_CHECK_LEARN_GOLDEN(lg_spare, c); }
+void test_inference_spare() { MINIML_CHECK_GOLDEN(lg_spare, c); }
 int main() {
   UNITY_BEGIN();
   RUN_TEST(test_learn_mse);
   RUN_TEST(test_learn_ce);
   RUN_TEST(test_inference_after_reset);
+  RUN_TEST(test_learn_adam_spare);
+  RUN_TEST(test_inference_spare);
   return UNITY_END();
 }
 """
@@ -58,6 +64,18 @@ def _export():
         str(OUT / "export"),
         on_device_learning=True,
         loss="cross_entropy",
+        golden=4,
+    )
+    miniml.export(  # Adam, and two spare classes: masked logits in the inference golden too
+        m2,
+        torch.zeros(1, 5),
+        "lg_spare",
+        str(OUT / "export"),
+        on_device_learning=True,
+        loss="cross_entropy",
+        optimizer="adam",
+        spare_classes=2,
+        trainable=2,
         golden=4,
     )
 
@@ -108,7 +126,7 @@ def test_learn_golden_passes_and_catches_a_wrong_weight():
     bad = OUT / "bad"
     for d in (good, bad):
         d.mkdir(exist_ok=True)
-    for name in ("lg_mse", "lg_ce"):
+    for name in ("lg_mse", "lg_ce", "lg_spare"):
         text = (OUT / "export" / f"{name}.h").read_text()
         (good / f"{name}.h").write_text(text)
         if name == "lg_mse":  # shift the first expected trained weight by 0.01
@@ -126,7 +144,7 @@ def test_learn_golden_passes_and_catches_a_wrong_weight():
         (bad / f"{name}.h").write_text(text)
     ok = _run("good")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "3 Tests 0 Failures" in ok.stdout, ok.stdout
+    assert "5 Tests 0 Failures" in ok.stdout, ok.stdout
     wrong = _run("bad")
     # a failed check stops before its final reset, so the inference check after it fails too
     assert wrong.returncode == 2, wrong.stdout
