@@ -1,7 +1,8 @@
 // Adam for on-device learning, step for step torch.optim.Adam (amsgrad off, L2 weight_decay as torch's, not
 // AdamW). Per parameter: g += weight_decay * p; m = lerp(m, g, 1 - beta1); v = beta2 * v + (1 - beta2) * g * g;
 // p -= step_size * m / (sqrt(v) / sqrt(bc2) + eps), with the bias corrections bc = 1 - beta^t and
-// step_size = lr / bc1 computed once per step (adam_step), so a parameter costs one sqrt and one division.
+// step_size = lr / bc1 computed once per step (adam_step), so a parameter costs one sqrt and one division: the
+// finite check before the step bounds the new parameter without them (Adam::finite).
 // State in RAM: m and v (the parameter's shape each, zero after reset) and the model's corrections[2]
 // (bc1, bc2 of the last step taken; 0 after reset), which adam_commit advances only when a step is taken.
 #ifndef MINIML_TRAIN_ADAM_H_
@@ -26,6 +27,7 @@ struct AdamStep {
   float weight_decay;
   float step_size;         // lr / bc1
   float inv_sqrt_bc2;      // 1 / sqrt(bc2)
+  float step_bound;        // step_size / min(eps, 1): |step_size * m| and |step| are at most this * |m|
   float corrections[2];    // bc1, bc2 of this step
 };
 
@@ -45,6 +47,7 @@ inline AdamStep adam_step(const float* corrections, float lr, float one_minus_be
   s.step_size = lr / s.corrections[0];
   // The casts: avr-libc's sqrtf is a macro for sqrt, typed double (32-bit there).
   s.inv_sqrt_bc2 = 1.0f / static_cast<float>(sqrtf(s.corrections[1]));
+  s.step_bound = s.step_size / (eps < 1.0f ? eps : 1.0f);
   return s;
 }
 
@@ -70,10 +73,15 @@ struct Adam {
     const float denom = static_cast<float>(sqrtf(v1)) * s->inv_sqrt_bc2 + s->eps;
     return param - s->step_size * m1 / denom;
   }
+  // Exact (false iff apply() would store a NaN or Inf), but without the sqrt and the division in the usual
+  // case: the denominator is at least eps, so |new param| <= |param| + step_bound * |m1| (up to a few roundings,
+  // covered by the factor 2), and only when that bound is not finite is the new parameter computed.
   bool finite(uint32_t k, float param, float grad) const {
     const float g = decayed_grad_f32(param, grad, s->weight_decay);
     const float m1 = next_m(k, g), v1 = next_v(k, g);
-    return is_finite_f32(m1) && is_finite_f32(v1) && is_finite_f32(next_param(param, m1, v1));
+    if (!is_finite_f32(m1) || !is_finite_f32(v1)) return false;
+    const float bound = (param < 0.0f ? -param : param) + s->step_bound * (m1 < 0.0f ? -m1 : m1);
+    return is_finite_f32(bound + bound) || is_finite_f32(next_param(param, m1, v1));
   }
   void apply(uint32_t k, float* param, float grad) const {
     const float g = decayed_grad_f32(*param, grad, s->weight_decay);
