@@ -1,6 +1,7 @@
 """The sensor calibration demo end to end on the simulated STM32 (QEMU): the error on the new
 machine at
-least halves after on-device learning and the learned head survives a reboot through save/load."""
+least halves after on-device learning and the learned head survives a reboot through save/load;
+its second act (scripts/demo_new_class.py) learns a new class."""
 
 import re
 import shutil
@@ -26,3 +27,19 @@ def test_demo_sensor_on_stm32():
     before, after, restored = map(float, m.groups())
     assert after <= before / 2 and restored == after
     assert "FAIL" not in proc.stdout
+
+
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="qemu-system-arm not installed")
+def test_demo_new_class_on_stm32():
+    """Act 2: the new class goes from never predicted to learned; the known classes are kept."""
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "demo_new_class.py"), "--board", "stm32"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    after = re.search(r"after +idle (\d+)%, running (\d+)%, overload (\d+)%, drift (\d+)%",
+                      proc.stdout)
+    assert min(map(int, after.groups()[:3])) >= 85 and int(after.group(4)) >= 80
+    assert "drift 0%" in proc.stdout.split("after")[0] and "FAIL" not in proc.stdout
