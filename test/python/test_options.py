@@ -43,7 +43,7 @@ def test_hook_table_equals_the_table():
 
 @pytest.mark.parametrize("opt", [o for o in options.OPTIONS if o.needs], ids=lambda o: o.name)
 def test_needs_is_enforced_everywhere(opt, tmp_path):
-    samples = {"number": "0.5", "trainable": "1", "path": "x.npy"}
+    samples = {"number": "0.5", "trainable": "1", "path": "x.npy", "int": "2"}
     value = opt.choices[-1] if opt.kind == "choice" else samples[opt.kind]
     with pytest.raises(OptionError, match=f"{opt.name}="):
         options.check_options({opt.name: value})
