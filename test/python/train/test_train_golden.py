@@ -46,38 +46,16 @@ def _export():
     torch.manual_seed(3)
     m1 = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 2)).eval()
     m2 = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 3)).eval()
-    miniml.export(
-        m1,
-        torch.zeros(1, 5),
-        "lg_mse",
-        str(OUT / "export"),
-        on_device_learning=True,
-        momentum=0.9,
-        learning_rate=0.05,
-        golden=4,
-        trainable=2,
-    )
-    miniml.export(
-        m2,
-        torch.zeros(1, 5),
-        "lg_ce",
-        str(OUT / "export"),
-        on_device_learning=True,
-        loss="cross_entropy",
-        golden=4,
-    )
-    miniml.export(  # Adam, and two spare classes: masked logits in the inference golden too
-        m2,
-        torch.zeros(1, 5),
-        "lg_spare",
-        str(OUT / "export"),
-        on_device_learning=True,
-        loss="cross_entropy",
-        optimizer="adam",
-        spare_classes=2,
-        trainable=2,
-        golden=4,
-    )
+    exports = {
+        "lg_mse": (m1, dict(momentum=0.9, learning_rate=0.05, trainable=2)),
+        "lg_ce": (m2, dict(loss="cross_entropy")),
+        # Adam, and two spare classes: masked logits in the inference golden too
+        "lg_spare": (m2, dict(loss="cross_entropy", optimizer="adam", spare_classes=2,
+                              trainable=2)),
+    }
+    for name, (model, opts) in exports.items():
+        miniml.export(model, torch.zeros(1, 5), name, str(OUT / "export"),
+                      on_device_learning=True, golden=4, **opts)
 
 
 def _run(tag):
