@@ -14,8 +14,8 @@ from ..passes.split_training import split_training
 from ..plan import MemoryPlan, plan_memory
 from .emit import extend_training
 from .golden import learn_golden_parts
-from .spare_classes import add_spare_classes, padded_reference
 from .options import TRAIN_OPTION_NAMES, TrainOptions, parse_train_options
+from .spare_classes import add_spare_classes, padded_reference
 
 
 def _ram_without_learning(g: Graph, ctx: Any) -> int:

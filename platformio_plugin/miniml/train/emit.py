@@ -11,7 +11,7 @@ left them (the arena expressions predict() uses, kept alive by the planner), nev
 from __future__ import annotations
 
 import zlib
-from typing import List
+from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 
@@ -35,9 +35,10 @@ def _unique(parts: HeaderParts, base: str) -> str:
 
 
 def layout_id(g: Graph, plan: TrainPlan) -> int:
-    """CRC-32 of the graph (every node's op, attributes (the activation too) and tensor shapes), the trained parameters'
-    names and shapes, the loss and optimizer (train/optimizer.py layout_key) and every parameter's exported values: a save is
-    only loaded by the same export (another backbone or activation makes learned heads meaningless)."""
+    """CRC-32 of the graph (every node's op, attributes (the activation too) and tensor shapes), the
+    trained parameters' names and shapes, the loss and optimizer (train/optimizer.py layout_key),
+    the spare classes and every parameter's exported values: a save is only loaded by the same
+    export (another backbone or activation makes learned heads meaningless)."""
     crc = 0
     for n in g.nodes:
         shapes = [g.tensor(t).shape for t in (*n.inputs, *n.outputs) if t in g.tensors]
@@ -65,7 +66,7 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         parts.members.append(Member(name, dtype, count, comment))
         return name
 
-    dy = member("train_dy_", out_size, "learn(): model output, then its loss gradient")
+    dy = member("train_dy_", out_size, "predict()'s output (learn_after_predict), then its loss gradient")
     grads = {tp.layers[-1].node: dy}
     for layer in tp.layers[:-1]:
         grads[layer.node] = member(
@@ -97,7 +98,7 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
 
     ram = {pname: f"{parts.param_names[pname]}_" for pname in tp.trained_params}
     lid = layout_id(g, tp)
-    payload = sum(g.params[p].nbytes for p in tp.trained_params) + 4 * len(spare.spans())
+    payload = sum(g.params[p].nbytes for p in tp.trained_params) + spare.payload_bytes
     count = sum(g.params[p].numel for p in tp.trained_params)
     parts.constants += [
         f"// On-device learning: {', '.join(tp.trained_params)} train ({opts.loss}, "
@@ -211,7 +212,8 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         assert g.params[pname].placement is Placement.RAM, pname
 
 
-def _step_lines(tp: TrainPlan, optimizer: OptimizerEmit, ram, grads, t, model_input, inputs):
+def _step_lines(tp: TrainPlan, optimizer: OptimizerEmit, ram: Dict[str, str], grads: Dict[str, str],
+                t: Callable[[str], str], model_input: str, inputs: Tuple[str, ...]):
     """The finite checks (C++ conditions) and the updates of every trained parameter, in save order:
     a Linear weight steps on grad_output (x) input, a bias on grad_output (train_step.h)."""
     checks: List[str] = []

@@ -89,6 +89,11 @@ class SpareClasses:
             return f"miniml::cross_entropy_f32({dy}, label, kOutputSize, {dy})"
         return f"miniml::masked_cross_entropy_f32({dy}, label, {self.active()}, kOutputSize, {dy})"
 
+    @property
+    def payload_bytes(self) -> int:
+        """What save() stores beyond the parameters: the int32 active-class count."""
+        return 4 if self.member else 0
+
     def spans(self) -> List[str]:
         """save()/load() spans after the parameters: the active-class count."""
         return [f"{{{self.member}, sizeof({self.member})}}"] if self.member else []
