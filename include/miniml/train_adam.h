@@ -25,17 +25,17 @@ struct AdamStep {
   float one_minus_beta2;
   float eps;
   float weight_decay;
-  float step_size;         // lr / bc1
-  float inv_sqrt_bc2;      // 1 / sqrt(bc2)
-  float step_bound;        // step_size / min(eps, 1): |step_size * m| and |step| are at most this * |m|
-  float corrections[2];    // bc1, bc2 of this step
+  float step_size;       // lr / bc1
+  float inv_sqrt_bc2;    // 1 / sqrt(bc2)
+  float step_bound;      // step_size / min(eps, 1): |step_size * m| and |step| are at most this * |m|
+  float corrections[2];  // bc1, bc2 of this step
 };
 
 // The step after the one `corrections` (RAM, 2 floats) describes. bc_t = 1 - beta^t advances as
 // bc_t = bc_{t-1} + (1 - beta) * (1 - bc_{t-1}): exact at t = 1 and contracting (an error shrinks by beta
 // each step), where a running beta^t product would lose 1 - beta^t to cancellation while beta^t is near 1.
-inline AdamStep adam_step(const float* corrections, float lr, float one_minus_beta1, float beta2,
-                          float one_minus_beta2, float eps, float weight_decay) {
+inline AdamStep adam_step(const float* corrections, float lr, float one_minus_beta1, float beta2, float one_minus_beta2,
+                          float eps, float weight_decay) {
   AdamStep s;
   s.one_minus_beta1 = one_minus_beta1;
   s.beta2 = beta2;

@@ -4,10 +4,10 @@
 #include "miniml/store_eeprom.h"
 #include "miniml/store_ram.h"
 #include "miniml/store_slots.h"
+#include "miniml/train_adam.h"
 #include "miniml/train_finite.h"
 #include "miniml/train_linear.h"
 #include "miniml/train_loss.h"
-#include "miniml/train_adam.h"
 #include "miniml/train_sgd.h"
 #include "miniml/train_step.h"
 

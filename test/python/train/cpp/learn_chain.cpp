@@ -5,10 +5,10 @@
 #include <stdio.h>
 
 #include "case.h"
+#include "miniml/train_adam.h"
 #include "miniml/train_finite.h"
 #include "miniml/train_linear.h"
 #include "miniml/train_loss.h"
-#include "miniml/train_adam.h"
 #include "miniml/train_sgd.h"
 #include "miniml/train_step.h"
 
@@ -68,9 +68,10 @@ static float step(const float* x, const float* target, uint16_t label) {
            miniml::Adam{&adam, vb2, sb2}, x);
     miniml::adam_commit(corrections, adam);
   } else if (kMomentum != 0.0f) {
-    update(miniml::SgdMomentum{kLr, kMomentum, kWeightDecay, vw1}, miniml::SgdMomentum{kLr, kMomentum, kWeightDecay, vb1},
-           miniml::SgdMomentum{kLr, kMomentum, kWeightDecay, vw2}, miniml::SgdMomentum{kLr, kMomentum, kWeightDecay, vb2},
-           x);
+    update(miniml::SgdMomentum{kLr, kMomentum, kWeightDecay, vw1},
+           miniml::SgdMomentum{kLr, kMomentum, kWeightDecay, vb1},
+           miniml::SgdMomentum{kLr, kMomentum, kWeightDecay, vw2},
+           miniml::SgdMomentum{kLr, kMomentum, kWeightDecay, vb2}, x);
   } else {
     const miniml::Sgd sgd = {kLr, kWeightDecay};
     update(sgd, sgd, sgd, sgd, x);
