@@ -9,30 +9,30 @@ successful load() and add_class() clear it. learn() is predict() into that buffe
 
 from __future__ import annotations
 
-from typing import Any, List
+import re
+from typing import Any, List, Optional
 
 from ..ir import DType, Graph
-from ..passes.split_training import TrainPlan
 
 
 class AfterPredict:
-    def __init__(self, g: Graph, tp: TrainPlan, member: Any, dy: str) -> None:
+    def __init__(self, member: Any, dy: str) -> None:
         self.dy = dy
+        self.member = member
         self.ready = member("train_ready_", 1, "1 while the arena holds the last predict()'s "
                             "activations, for learn_after_predict()", DType.S32)
-        reads_input = any(layer.train_weight and layer.input in g.inputs for layer in tp.layers)
-        self.input_copy = (
-            member("train_input_", g.tensor(g.inputs[0]).numel,
-                   "learn_after_predict(): the last predict()'s input") if reads_input else None
-        )
+        self.input_copy: Optional[str] = None
+
+    def keep_input_if_read(self, g: Graph, step_lines: List[str]) -> None:
+        """The step's lines name the model input (`input`, e.g. a first layer's weight gradient):
+        predict() then keeps a copy, which learn_after_predict() reads under that name."""
+        if re.search(r"\binput\b", "\n".join(step_lines)):
+            self.input_copy = self.member("train_input_", g.tensor(g.inputs[0]).numel,
+                                          "learn_after_predict(): the last predict()'s input")
 
     @property
     def invalidate(self) -> str:
         return f"{self.ready}[0] = 0;"
-
-    def model_input(self) -> str:
-        """What the step reads as the model input (a first Linear's weight gradient)."""
-        return self.input_copy or "input"
 
     def predict_lines(self) -> List[str]:
         """Appended to predict(): keep the output (learn() predicts into the buffer itself)."""
@@ -88,6 +88,7 @@ class AfterPredict:
             f"  float learn_after_predict({sig}) {{",
             f"    if ({ready}[0] == 0) return miniml::nan_f32();",
             f"    {ready}[0] = 0;",
+            *([f"    const float* input = {self.input_copy};"] if self.input_copy else []),
             f"    if ({check}) {refuse}",
             *step,
         ]

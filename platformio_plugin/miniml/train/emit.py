@@ -83,7 +83,7 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         {p: g.params[p].numel for p in tp.trained_params},
         member,
     )
-    after = AfterPredict(g, tp, member, dy)
+    after = AfterPredict(member, dy)
     spare = SpareClasses(g, member)
     extra_headers = ("train_classes.h",) if spare.member else ()
     for h in ("train_finite.h", "train_loss.h", "train_linear.h", *optimizer.headers,
@@ -94,7 +94,6 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
     lr_lit = float_literal(opts.learning_rate, "learning_rate")
     parts.constructor += [f"{lr}[0] = {lr_lit};", f"{refused}[0] = 0;"]
     parts.constructor += optimizer.clear() + spare.reset() + [after.invalidate]
-    parts.predict += spare.predict_lines() + after.predict_lines()
 
     ram = {pname: f"{parts.param_names[pname]}_" for pname in tp.trained_params}
     lid = layout_id(g, tp)
@@ -127,7 +126,9 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
                 f"    miniml::relu_backward_f32({t(below.output)}, {below.out_features}, "
                 f"{grads[below.node]});"
             )
-    checks, updates = _step_lines(tp, optimizer, ram, grads, t, after.model_input(), g.inputs)
+    checks, updates = _step_lines(tp, optimizer, ram, grads, t)
+    after.keep_input_if_read(g, body + checks + updates)
+    parts.predict += spare.predict_lines() + after.predict_lines()
     refuse = f"return miniml::refuse_step({refused});"
     check = " ||\n        ".join(f"!{c}" for c in checks)
     tail = [
@@ -213,14 +214,14 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
 
 
 def _step_lines(tp: TrainPlan, optimizer: OptimizerEmit, ram: Dict[str, str], grads: Dict[str, str],
-                t: Callable[[str], str], model_input: str, inputs: Tuple[str, ...]):
+                t: Callable[[str], str]) -> Tuple[List[str], List[str]]:
     """The finite checks (C++ conditions) and the updates of every trained parameter, in save order:
     a Linear weight steps on grad_output (x) input, a bias on grad_output (train_step.h)."""
     checks: List[str] = []
     updates: List[str] = []
     for layer in tp.layers:
         gname = grads[layer.node]
-        x = model_input if layer.input in inputs else t(layer.input)
+        x = t(layer.input)
         steps = []
         if layer.train_weight:
             dims = f"{layer.in_features}, {layer.out_features}"
