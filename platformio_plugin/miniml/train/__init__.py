@@ -15,7 +15,7 @@ from ..plan import MemoryPlan, plan_memory
 from .emit import extend_training
 from .golden import learn_golden_parts
 from .options import TRAIN_OPTION_NAMES, TrainOptions, parse_train_options
-from .spare_classes import add_spare_classes, padded_reference
+from .spare_classes import add_spare_classes, padded_reference, require_learning_head
 
 
 def _ram_without_learning(g: Graph, ctx: Any) -> int:
@@ -48,6 +48,7 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
         ctx.golden_reference = padded_reference(ctx.golden_reference or ctx.run_torch,
                                                 opts.spare_classes)
     g = verify(split_training(g.with_(meta={**g.meta, "train_options": opts})))
+    require_learning_head(g)
 
     def extend(parts: HeaderParts, gg: Graph, plan: MemoryPlan) -> None:
         extend_training(parts, gg, plan)

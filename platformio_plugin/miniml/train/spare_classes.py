@@ -16,7 +16,7 @@ from typing import Any, List
 import numpy as np
 
 from ..errors import OptionError
-from ..ir import DType, Graph
+from ..ir import DType, Graph, Placement
 
 LOWEST_F32 = float(np.finfo(np.float32).min)  # predict()'s masked logit (train_classes.h)
 
@@ -52,6 +52,19 @@ def add_spare_classes(g: Graph, spare: int) -> Graph:
     tensors[out] = replace(g.tensor(out), shape=shape[:-1] + (classes + spare,))
     return g.with_(params=params, nodes=nodes, tensors=tensors,
                    meta={**g.meta, "spare_classes": (classes, spare)})
+
+
+def require_learning_head(g: Graph) -> None:
+    """After split_training: a spare row learns only if the final Linear's weight is in RAM."""
+    if "spare_classes" not in g.meta:
+        return
+    head = g.producer(g.outputs[0])
+    weight = head.params["weight"]
+    if g.params[weight].placement is not Placement.RAM:
+        raise OptionError(
+            f"spare_classes={g.meta['spare_classes'][1]}: a new class learns in the final Linear, "
+            f"but {weight!r} is not trainable: add it (or its module) to trainable"
+        )
 
 
 def padded_reference(run: Any, spare: int) -> Any:
