@@ -65,6 +65,7 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
                 steps,
                 int(ctx.options.get("seed") or 0),
                 f"generator miniml, torch {torch.__version__}",
+                {p: gg.params[p].shape for p in gg.meta["training"].trained_params},
             )
         ctx.report_extra["training_ram_bytes"] = parts.ram_bytes - plain_ram
 

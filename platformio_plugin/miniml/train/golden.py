@@ -12,7 +12,7 @@ on the board and compares; it resets the model before and after.
 from __future__ import annotations
 
 import copy
-from typing import Any, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -39,7 +39,8 @@ def torch_optimizer(opts: Any, params: List[Any]) -> Any:
 
 
 def torch_train_steps(
-    model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.ndarray
+    model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.ndarray,
+    shapes: Optional[Dict[str, Tuple[int, ...]]] = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Runs the export's torch.optim optimizer on a copy of the model over the samples;
     returns the loss before each step and the trained parameters afterwards, concatenated."""
@@ -73,19 +74,21 @@ def torch_train_steps(
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    return np.array(losses, np.float32), np.concatenate(_with_spare_rows(plan, trained))
+    on_device = _as_on_device(plan.trained_params, trained, shapes or {})
+    return np.array(losses, np.float32), np.concatenate(on_device)
 
 
-def _with_spare_rows(plan: TrainPlan, trained: List[Any]) -> List[np.ndarray]:
-    """The trained parameters as the device holds them: with spare_classes, the head's spare rows
-    (zero, and never stepped while masked: gradient 0, and zero stays zero under weight decay and
-    Adam) follow its rows."""
-    spare, head = plan.options.spare_classes, plan.layers[-1]
+def _as_on_device(names: Tuple[str, ...], trained: List[Any],
+                  shapes: Dict[str, Tuple[int, ...]]) -> List[np.ndarray]:
+    """The trained parameters as the device holds them (`shapes`, the exported ones): with
+    spare_classes the head has more rows, zero and never stepped while masked (gradient 0, and zero
+    stays zero under weight decay and Adam), after its own."""
     out = []
-    for name, p in zip(plan.trained_params, trained):
+    for name, p in zip(names, trained):
         a = p.detach().numpy().astype(np.float32)
-        if spare and name in (head.weight_param, head.bias_param):
-            a = np.concatenate([a, np.zeros((spare,) + a.shape[1:], np.float32)])
+        extra = shapes[name][0] - a.shape[0] if name in shapes else 0
+        if extra:
+            a = np.concatenate([a, np.zeros((extra,) + a.shape[1:], np.float32)])
         out.append(a.ravel())
     return out
 
@@ -99,7 +102,9 @@ def learn_golden_parts(
     steps: int,
     seed: int,
     provenance: str,
+    shapes: Optional[Dict[str, Tuple[int, ...]]] = None,
 ) -> None:
+    """shapes: the exported shapes of the trained parameters (spare classes add rows)."""
     rng = np.random.default_rng(seed + 1)  # seed + 1: not the inference golden's inputs
     xs = rng.standard_normal((steps,) + tuple(input_shape[1:])).astype(np.float32)
     mse = plan.options.loss == "mse"
@@ -108,7 +113,7 @@ def learn_golden_parts(
         if mse
         else rng.integers(0, out_size - plan.options.spare_classes, steps).astype(np.int64)
     )
-    losses, weights = torch_train_steps(model, plan, xs, targets)
+    losses, weights = torch_train_steps(model, plan, xs, targets, shapes)
     n = steps
     tail = parts.tail
     tail.append(
