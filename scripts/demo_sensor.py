@@ -66,7 +66,7 @@ def sensor_batch(rng: np.random.Generator, n: int, gain, offset, noise: float):
 
 
 def conv_base():
-    """Act 2's model: a Conv1d front end (4 filters over the 8 samples) and an MLP behind it."""
+    """The conv act's model: a Conv1d front end (4 filters over the 8 samples) and an MLP behind it."""
     import torch.nn as nn
 
     return nn.Sequential(
@@ -276,7 +276,7 @@ def _value(text: str, key: str) -> float:
 
 
 def conv_act(board: str, args, defines: dict) -> bool:
-    """Act 2: the same board recalibrates a conv layer. A model with a Conv1d front end, trained on
+    """The conv act: the same board recalibrates a conv layer. A model with a Conv1d front end, trained on
     the same generic machines, meets the new machine; only its conv (the filters that first see the
     sensor's gain and offset: weight and bias) learns on the board. Prints the error before/after."""
     import miniml
@@ -284,7 +284,7 @@ def conv_act(board: str, args, defines: dict) -> bool:
 
     out = os.path.join(REPO, "build", "demo_sensor", board, "conv")
     os.makedirs(out, exist_ok=True)
-    print("[demo] act 2: a model with a Conv1d front end; only the conv learns on the board")
+    print("[demo] conv recalibration: a model with a Conv1d front end; only the conv learns on the board")
     report = miniml.export(train_base(1, conv_base()).eval(), torch.zeros(1, SAMPLES), "sensor",
                            out, on_device_learning=True, loss="mse",
                            learning_rate=args.learning_rate / 4, momentum=args.momentum,
@@ -296,7 +296,7 @@ def conv_act(board: str, args, defines: dict) -> bool:
         if line.startswith(("factory", "step", "learned", "refused")):
             print("   ", line)
     before, after = _value(text, "factory error"), _value(text, "learned error")
-    print(f"[demo] act 2 error on the new machine: factory {before:.4f} -> conv recalibrated "
+    print(f"[demo] conv recalibration: error on the new machine: factory {before:.4f} -> conv recalibrated "
           f"{after:.4f} ({before / after:.1f}x lower)")
     return after <= 0.5 * before and re.search(r"^refused 0$", text, re.M) is not None
 
@@ -378,7 +378,7 @@ def main(argv=None) -> int:
         f"[demo] error on the new machine: factory {before:.4f} -> learned {after:.4f} "
         f"({before / after:.1f}x lower) -> after reboot + load {restored:.4f}"
     )
-    ok["act 2: the conv recalibration at least halves the error"] = conv_act(args.board, args,
+    ok["the conv recalibration at least halves the error"] = conv_act(args.board, args,
                                                                              defines)
     for what, good in ok.items():
         print(f"[demo] {'ok  ' if good else 'FAIL'} {what}")

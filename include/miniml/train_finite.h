@@ -1,5 +1,5 @@
 // Finite checks for the training step: a step whose input, target, loss, gradient, updated parameter or
-// momentum is NaN or Inf is refused before any parameter changes. Pure functions over RAM floats; no <math.h>
+// optimizer state is NaN or Inf is refused before any parameter changes. Pure functions over RAM floats; no <math.h>
 // classification macros (their C++ forms differ between avr-libc, newlib and glibc).
 #ifndef MINIML_TRAIN_FINITE_H_
 #define MINIML_TRAIN_FINITE_H_
@@ -50,55 +50,7 @@ inline bool outer_finite_f32(const float* a, index_t a_size, const float* b, ind
   return is_finite_f32(max_abs_f32(a, a_size) * max_abs_f32(b, b_size));
 }
 
-// The *_step_finite_f32 checks compute each value the matching update of train_sgd.h / train_linear.h
-// would store, with the same expression, and return false at the first one that is not finite (an
-// overflow from a huge learning rate, a NaN from lr 0 * Inf). All pointers are RAM; nothing is written.
-
-// sgd_f32: param[i] - lr * grad[i].
-inline bool sgd_step_finite_f32(const float* param, const float* grad, index_t size, float lr) {
-  for (index_t i = 0; i < size; ++i) {
-    if (!is_finite_f32(param[i] - lr * grad[i])) return false;
-  }
-  return true;
-}
-
-// sgd_momentum_f32: buf[i] = momentum * buf[i] + grad[i], then param[i] - lr * buf[i].
-inline bool sgd_momentum_step_finite_f32(const float* param, const float* buf, const float* grad, index_t size,
-                                         float lr, float momentum) {
-  for (index_t i = 0; i < size; ++i) {
-    const float v = momentum * buf[i] + grad[i];
-    if (!is_finite_f32(v) || !is_finite_f32(param[i] - lr * v)) return false;
-  }
-  return true;
-}
-
-// linear_weight_sgd_f32: weight[o][i] - lr * (grad_output[o] * input[i]).
-inline bool linear_weight_step_finite_f32(const float* weight, const float* input, const float* grad_output,
-                                          index_t in_features, index_t out_features, float lr) {
-  for (index_t o = 0; o < out_features; ++o) {
-    const float g = grad_output[o];
-    const float* row = weight + static_cast<uint32_t>(o) * in_features;
-    for (index_t i = 0; i < in_features; ++i) {
-      if (!is_finite_f32(row[i] - lr * (g * input[i]))) return false;
-    }
-  }
-  return true;
-}
-
-// linear_weight_sgd_momentum_f32: v = momentum * buf + grad_output[o] * input[i], then weight - lr * v.
-inline bool linear_weight_momentum_step_finite_f32(const float* weight, const float* buf, const float* input,
-                                                   const float* grad_output, index_t in_features, index_t out_features,
-                                                   float lr, float momentum) {
-  for (index_t o = 0; o < out_features; ++o) {
-    const float g = grad_output[o];
-    const uint32_t base = static_cast<uint32_t>(o) * in_features;
-    for (index_t i = 0; i < in_features; ++i) {
-      const float v = momentum * buf[base + i] + g * input[i];
-      if (!is_finite_f32(v) || !is_finite_f32(weight[base + i] - lr * v)) return false;
-    }
-  }
-  return true;
-}
+// The step checks themselves are the optimizer rules' finite() (train_step.h).
 
 // A learning rate set_learning_rate() accepts: finite and >= 0 (0 freezes learning).
 inline bool valid_learning_rate(float lr) { return is_finite_f32(lr) && lr >= 0.0f; }

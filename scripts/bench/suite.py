@@ -392,6 +392,12 @@ SUITE: List[Model] = [
             Variant(
                 "float", {"on_device_learning": True, "loss": "cross_entropy"}, ALL, learn="ce"
             ),
+            Variant(
+                "float+adam",
+                {"on_device_learning": True, "loss": "cross_entropy", "optimizer": "adam"},
+                ALL,
+                learn="ce",
+            ),
         ],
     ),
     Model(

@@ -19,7 +19,8 @@ from ..plan import MemoryPlan, plan_memory
 from .budget import budget_trainable
 from .emit import extend_training
 from .golden import learn_golden_parts
-from .options import TrainOptions, parse_train_options
+from .options import TRAIN_OPTION_NAMES, TrainOptions, parse_train_options
+from .spare_classes import add_spare_classes, padded_reference, require_learning_head
 
 
 def _ram_without_learning(g: Graph, ctx: Any) -> int:
@@ -31,8 +32,7 @@ def _ram_without_learning(g: Graph, ctx: Any) -> int:
         opts = {
             k: v
             for k, v in ctx.options.items()
-            if k not in ("on_device_learning", "loss", "learning_rate", "momentum", "trainable",
-                         "train_budget")
+            if k != "on_device_learning" and k not in TRAIN_OPTION_NAMES
         }
         opts["golden"] = 0
         return int(ctx.reanalyze(opts).ram_bytes)
@@ -72,12 +72,17 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
     if opts is None:
         return g
     plain_ram = _ram_without_learning(g, ctx)
-    if opts.budget is not None:
+    if opts.train_budget is not None:
         if ctx.options.get("quantize"):
             raise OptionError("train_budget with quantize='int8' is not supported: name the "
                               "parameters that learn with trainable=")
         opts = replace(opts, trainable=budget_trainable(g, ctx, opts, plain_ram))
+    g = verify(add_spare_classes(g, opts.spare_classes))
+    if opts.spare_classes:
+        ctx.golden_reference = padded_reference(ctx.golden_reference or ctx.run_torch,
+                                                opts.spare_classes)
     g = verify(split_training(g.with_(meta={**g.meta, "train_options": opts})))
+    require_learning_head(g)
 
     def extend(parts: HeaderParts, gg: Graph, plan: MemoryPlan) -> None:
         sizes = extend_training(parts, gg, plan)
@@ -94,6 +99,7 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
                 steps,
                 int(ctx.options.get("seed") or 0),
                 f"generator miniml, torch {torch.__version__}",
+                {p: gg.params[p].shape for p in gg.meta["training"].trained_params},
                 int8_boundary(gg),
             )
         total = parts.ram_bytes - plain_ram

@@ -111,4 +111,4 @@ def budget_trainable(g: Graph, ctx: Any, opts: Any, plain_ram: int,
     if ctx.model is None:
         raise OptionError("train_budget needs the PyTorch model to measure contributions")
     fisher = measure(ctx.model, g, opts.loss, _sample(ctx))
-    return choose_within_budget(g, opts, opts.budget, plain_ram, fisher)
+    return choose_within_budget(g, opts, opts.train_budget, plain_ram, fisher)

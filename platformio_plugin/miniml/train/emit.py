@@ -21,6 +21,9 @@ from ..ir import DType, Graph, Node, Placement
 from ..literals import float_literal
 from ..ops import BACKWARDS
 from ..passes.split_training import TrainPlan
+from .after_predict import AfterPredict
+from .optimizer import OptimizerEmit, describe, layout_key
+from .spare_classes import SpareClasses
 from ..plan import MemoryPlan
 
 
@@ -34,9 +37,10 @@ def _unique(parts: HeaderParts, base: str) -> str:
 
 
 def layout_id(g: Graph, plan: TrainPlan) -> int:
-    """CRC-32 of the graph (every node's op, attributes (the activation too) and tensor shapes), the trained parameters'
-    names and shapes, the optimizer (loss, momentum) and every parameter's exported values: a save is
-    only loaded by the same export (another backbone or activation makes learned heads meaningless)."""
+    """CRC-32 of the graph (every node's op, attributes (the activation too) and tensor shapes), the
+    trained parameters' names and shapes, the loss and optimizer (train/optimizer.py layout_key),
+    the spare classes and every parameter's exported values: a save is only loaded by the same
+    export (another backbone or activation makes learned heads meaningless)."""
     crc = 0
     for n in g.nodes:
         shapes = [g.tensor(t).shape for t in (*n.inputs, *n.outputs) if t in g.tensors]
@@ -44,7 +48,9 @@ def layout_id(g: Graph, plan: TrainPlan) -> int:
         crc = zlib.crc32(f"{n.op}{attrs!r}{shapes};".encode(), crc)
     for name in plan.trained_params:
         crc = zlib.crc32(f"{name}{g.params[name].shape};".encode(), crc)
-    crc = zlib.crc32(f"{plan.options.loss};{plan.options.momentum!r};".encode(), crc)
+    crc = zlib.crc32(layout_key(plan.options).encode(), crc)
+    if plan.options.spare_classes:  # the saved active-class count joins the payload
+        crc = zlib.crc32(f"spare_classes {plan.options.spare_classes};".encode(), crc)
     for name in sorted(g.params):
         crc = zlib.crc32(np.ascontiguousarray(g.params[name].data).tobytes(), crc)
     return crc & 0xFFFFFFFF
@@ -180,8 +186,9 @@ def _plan_gradients(g: Graph, order: List[Node], needs: Set[str], walk: _Walk) -
     return offsets, total
 
 
-def _includes(g: Graph, tp: TrainPlan) -> List[str]:
-    heads = ["train_finite.h", "train_loss.h", "train_linear.h", "train_sgd.h", "store_slots.h"]
+def _backward_headers(g: Graph, tp: TrainPlan) -> List[str]:
+    """The train_*.h of the backward rules learn() calls."""
+    heads: List[str] = []
     nodes = {n.name: n for n in g.nodes}
     for name in tp.backward:
         h = BACKWARDS[nodes[name].op].header
@@ -200,16 +207,14 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
     e = EmitCtx(g, mplan, parts)
     members_before = sum(m.nbytes for m in parts.members)
     out_size = g.tensor(g.outputs[0]).numel
-    for h in _includes(g, tp):
-        if f"miniml/{h}" not in parts.includes:
-            parts.includes.append(f"miniml/{h}")
 
     def member(base: str, count: int, comment: str, dtype: DType = DType.F32) -> str:
         name = _unique(parts, base)
         parts.members.append(Member(name, dtype, count, comment))
         return name
 
-    dy = member("train_dy_", out_size, "learn(): model output, then its loss gradient")
+    dy = member("train_dy_", out_size,
+                "predict()'s output (learn_after_predict), then its loss gradient")
     ram = {pname: f"{parts.param_names[pname]}_" for pname in tp.trained_params}
     buf = _unique(parts, "train_grad_")
     nodes = {n.name: n for n in g.nodes}
@@ -223,106 +228,59 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
         parts.members.append(Member(buf, DType.F32, grad_floats,
                                     "learn(): gradients of activations and conv parameters"))
     pgrads = [walk.pgrads[p] for p in tp.trained_params]
-    momentum = opts.momentum != 0.0
-    velocity = {}
-    if momentum:
-        for pname in tp.trained_params:
-            p = g.params[pname]
-            velocity[pname] = member(
-                f"{parts.param_names[pname]}_v_", p.numel, f"momentum of {pname}"
-            )
     lr = member("train_lr_", 1, "learning rate")
     refused = member("train_refused_", 1, "steps refused as not finite", DType.S32)
+    optimizer = OptimizerEmit(
+        opts,
+        lr,
+        {p: parts.param_names[p] for p in tp.trained_params},
+        {p: g.params[p].numel for p in tp.trained_params},
+        member,
+    )
+    after = AfterPredict(member, dy)
+    spare = SpareClasses(g, member)
+    extra_headers = ("train_classes.h",) if spare.member else ()
+    for h in ("train_finite.h", "train_loss.h", "train_linear.h", *optimizer.headers,
+              *extra_headers, "store_slots.h", *_backward_headers(g, tp)):
+        if f"miniml/{h}" not in parts.includes:
+            parts.includes.append(f"miniml/{h}")
 
     lr_lit = float_literal(opts.learning_rate, "learning_rate")
     parts.constructor += [f"{lr}[0] = {lr_lit};", f"{refused}[0] = 0;"]
-    parts.constructor += [f"memset({v}, 0, sizeof({v}));" for v in velocity.values()]
+    parts.constructor += optimizer.clear() + spare.reset() + [after.invalidate]
 
     lid = layout_id(g, tp)
-    payload = sum(g.params[p].nbytes for p in tp.trained_params)
+    payload = sum(g.params[p].nbytes for p in tp.trained_params) + spare.payload_bytes
     count = sum(g.params[p].numel for p in tp.trained_params)
     parts.constants += [
-        f"// On-device learning: {', '.join(tp.trained_params)} train ({opts.loss}, SGD lr "
-        f"{opts.learning_rate:g}, momentum {opts.momentum:g}); the rest stays in flash.",
+        f"// On-device learning: {', '.join(tp.trained_params)} train ({opts.loss}, "
+        f"{describe(opts)}); the rest stays in flash.",
         f"constexpr miniml::index_t kTrainableCount = {count};  // floats learn() changes",
         f"constexpr uint32_t kLayoutId = 0x{lid:08X}UL;  // identifies this export's saves",
         f"constexpr uint32_t kStoreBytes = {2 * (20 + payload)};  // the least save()/load() need: two "
         f"slots of {20 + payload} B; a larger store holds more (less wear)",
     ]
 
-    # every value a step would store is checked first (train_finite.h), so a refused step changes nothing
-    checks: List[str] = []
-    updates: List[str] = []
-    mom = float_literal(opts.momentum, "momentum")
-    for pg in pgrads:
-        v = velocity.get(pg.param)
-        if pg.outer is not None:
-            x, gy, n_in, n_out = pg.outer
-            dims = f"{n_in}, {n_out}"
-            if momentum:
-                checks.append(f"miniml::linear_weight_momentum_step_finite_f32({pg.ram}, {v}, {x}, "
-                              f"{gy}, {dims}, {lr}[0], {mom})")
-                updates.append(f"    miniml::linear_weight_sgd_momentum_f32({pg.ram}, {v}, {x}, "
-                               f"{gy}, {dims}, {lr}[0], {mom});")
-            else:
-                checks.append(f"miniml::linear_weight_step_finite_f32({pg.ram}, {x}, {gy}, {dims}, "
-                              f"{lr}[0])")
-                updates.append(f"    miniml::linear_weight_sgd_f32({pg.ram}, {x}, {gy}, {dims}, "
-                               f"{lr}[0]);")
-            continue
-        if momentum:
-            checks.append(f"miniml::sgd_momentum_step_finite_f32({pg.ram}, {v}, {pg.dense}, "
-                          f"{pg.count}, {lr}[0], {mom})")
-            updates.append(f"    miniml::sgd_momentum_f32({pg.ram}, {v}, {pg.dense}, {pg.count}, "
-                           f"{lr}[0], {mom});")
-        else:
-            checks.append(f"miniml::sgd_step_finite_f32({pg.ram}, {pg.dense}, {pg.count}, {lr}[0])")
-            updates.append(f"    miniml::sgd_f32({pg.ram}, {pg.dense}, {pg.count}, {lr}[0]);")
+    checks, updates = _step_lines(pgrads, optimizer)
+    after.keep_input_if_read(g, body + checks + updates)
+    parts.predict += spare.predict_lines() + after.predict_lines()
     refuse = f"return miniml::refuse_step({refused});"
     check = " ||\n        ".join(f"!{c}" for c in checks)
     tail = [
+        *optimizer.prologue(),
         f"    if ({check}) {{\n      {refuse}\n    }}",
         *updates,
+        *optimizer.epilogue(),
         "    return loss;",
         "  }",
     ]
 
-    m: List[str] = []
-    doc = (
-        "  // One SGD step on one sample; returns the loss before the step. A step whose input,\n"
-        "  // target, loss, gradient or any updated weight or momentum is not finite is refused:\n"
-        "  // parameters and momentum untouched, NAN returned, refused_steps() counts it."
-    )
-    if opts.loss == "mse":
-        m += [
-            "\n  // target: kOutputSize floats; loss: torch.nn.functional.mse_loss (mean).",
-            doc,
-            "  float learn(const float* input, const float* target) {",
-            "    if (!miniml::all_finite_f32(input, kInputSize) ||",
-            "        !miniml::all_finite_f32(target, kOutputSize)) {",
-            f"      {refuse}",
-            "    }",
-            f"    predict(input, {dy});",
-            f"    const float loss = miniml::mse_loss_f32({dy}, target, kOutputSize);",
-            f"    if (!miniml::is_finite_f32(loss)) {refuse}",
-            f"    miniml::mse_grad_f32({dy}, target, kOutputSize, {dy});",
-        ]
-    else:
-        m += [
-            "\n  // label: class index < kOutputSize; loss: torch.nn.functional.cross_entropy on",
-            "  // the logits.",
-            doc,
-            "  float learn(const float* input, uint16_t label) {",
-            "    if (label >= kOutputSize || !miniml::all_finite_f32(input, kInputSize)) {",
-            f"      {refuse}",
-            "    }",
-            f"    predict(input, {dy});",
-            f"    const float loss = miniml::cross_entropy_f32({dy}, label, kOutputSize, {dy});",
-            f"    if (!miniml::is_finite_f32(loss)) {refuse}",
-        ]
+    refuse_block = f"{{\n      {refuse}\n    }}"
+    m: List[str] = after.entry_points(opts.loss, refuse_block, spare.active(), spare.loss(dy))
     m += body + tail
-    spans = ", ".join(f"{{{ram[p]}, sizeof({ram[p]})}}" for p in tp.trained_params)
-    n_spans = len(tp.trained_params)
+    span_list = [f"{{{ram[p]}, sizeof({ram[p]})}}" for p in tp.trained_params] + spare.spans()
+    spans = ", ".join(span_list)
+    n_spans = len(span_list)
     copy = []
     off = 0
     for p in tp.trained_params:
@@ -364,15 +322,12 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
         f"    const miniml::StoreSpan spans[{n_spans}] = {{{spans}}};",
         f"    const miniml::StoreResult r = miniml::store_load(store, base, spans, {n_spans}, "
         "kLayoutId, region);",
-        *(
-            ["    if (r == miniml::kStoreOk) {"]
-            + [f"      memset({v}, 0, sizeof({v}));" for v in velocity.values()]
-            + ["    }"]
-            if velocity
-            else []
-        ),
+        "    if (r == miniml::kStoreOk) {",
+        *[f"      {ln}" for ln in optimizer.clear() + [after.invalidate]],
+        "    }",
         "    return r;",
         "  }",
+        *spare.methods(after.invalidate),
     ]
     parts.methods += m
     # The build-time fit check on AVR (avr/io.h, via core_rom.h, defines RAMSTART/RAMEND for the
@@ -385,7 +340,7 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
         "on-device "
         f"learning needs {parts.ram_bytes} B of SRAM, which leaves this MCU under 256 B for the "
         "stack: "
-        'train fewer parameters (trainable=..., momentum=0) or use a board with more SRAM");',
+        'train fewer parameters (trainable=..., optimizer=sgd, momentum=0) or use a board with more SRAM");',
         "#endif",
     ]
     # every trainable param must be in RAM (split_training decided; the emitter only checks)
@@ -399,3 +354,20 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
         # every other member learn() added: momentum (optimizer state), rate, counters
         "optimizer": sum(m.nbytes for m in parts.members) - members_before - gradients,
     }
+
+
+def _step_lines(pgrads: List[ParamGrad], optimizer: OptimizerEmit) -> Tuple[List[str], List[str]]:
+    """The finite checks (C++ conditions) and the updates of every trained parameter, in save order
+    (train_step.h): a Linear weight steps on grad_output (x) input, never stored; any other on its
+    dense gradient."""
+    checks: List[str] = []
+    updates: List[str] = []
+    for pg in pgrads:
+        if pg.outer is not None:
+            kernel, args = "linear_weight_step", ", ".join(str(v) for v in pg.outer)
+        else:
+            kernel, args = "step", f"{pg.dense}, {pg.count}"
+        head = f"{optimizer.rule(pg.param)}, {pg.ram}, {args}"
+        checks.append(f"miniml::{kernel}_finite_f32({head})")
+        updates.append(f"    miniml::{kernel}_f32({head});")
+    return checks, updates

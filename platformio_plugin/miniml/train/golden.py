@@ -20,6 +20,7 @@ from ..emit.header import HeaderParts
 from ..literals import float_array_body, float_literal, int_array_body
 from ..errors import MinimlError
 from ..passes.split_training import TrainPlan
+from .optimizer import describe
 
 TOLERANCE = (
     1e-4  # relative to max(|expected|, 1), as the inference golden: libm exp/log differ by target
@@ -102,14 +103,26 @@ def _substituting_forward(m: Any, boundary: Callable[[np.ndarray], Dict[str, np.
     return forward
 
 
-def torch_sgd_steps(
+def torch_optimizer(opts: Any, params: List[Any]) -> Any:
+    """The torch.optim optimizer the export's learn() equals step for step."""
+    import torch
+
+    if opts.optimizer == "adam":
+        return torch.optim.Adam(params, lr=opts.learning_rate, betas=(opts.beta1, opts.beta2),
+                                eps=opts.eps, weight_decay=opts.weight_decay)
+    return torch.optim.SGD(params, lr=opts.learning_rate, momentum=opts.momentum,
+                           weight_decay=opts.weight_decay)
+
+
+def torch_train_steps(
     model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.ndarray,
+    shapes: Optional[Dict[str, Tuple[int, ...]]] = None,
     boundary: Optional[Callable[[np.ndarray], Dict[str, np.ndarray]]] = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
-    """Runs torch.optim.SGD (the export's lr and momentum) on a copy of the model over the samples;
-    returns the loss before each step and the trained parameters afterwards, concatenated. With
-    `boundary` (an int8 backbone: sample -> its dequantised boundary tensors), the reference is the
-    same mixed model: the layers after the boundary run in PyTorch on the int8 reference's values."""
+    """Runs the export's torch.optim optimizer on a copy of the model over the samples; returns
+    the loss before each step and the trained parameters afterwards, concatenated. With `boundary`
+    (an int8 backbone: sample -> its dequantised boundary tensors), the reference is the same mixed
+    model: the layers after the boundary run in PyTorch on the int8 reference's values."""
     import torch
     import torch.nn.functional as F
 
@@ -133,7 +146,7 @@ def torch_sgd_steps(
     trained = [named[n] for n in plan.trained_params]
     for p in trained:
         p.requires_grad_(True)
-    opt = torch.optim.SGD(trained, lr=plan.options.learning_rate, momentum=plan.options.momentum)
+    opt = torch_optimizer(plan.options, trained)
     losses: List[float] = []
     for x, t in zip(xs, targets):
         y = forward(x).reshape(1, -1)
@@ -145,8 +158,23 @@ def torch_sgd_steps(
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    flat = np.concatenate([p.detach().numpy().astype(np.float32).ravel() for p in trained])
-    return np.array(losses, np.float32), flat
+    on_device = _as_on_device(plan.trained_params, trained, shapes or {})
+    return np.array(losses, np.float32), np.concatenate(on_device)
+
+
+def _as_on_device(names: Tuple[str, ...], trained: List[Any],
+                  shapes: Dict[str, Tuple[int, ...]]) -> List[np.ndarray]:
+    """The trained parameters as the device holds them (`shapes`, the exported ones): with
+    spare_classes the head has more rows, zero and never stepped while masked (gradient 0, and zero
+    stays zero under weight decay and Adam), after its own."""
+    out = []
+    for name, p in zip(names, trained):
+        a = p.detach().numpy().astype(np.float32)
+        extra = shapes[name][0] - a.shape[0] if name in shapes else 0
+        if extra:
+            a = np.concatenate([a, np.zeros((extra,) + a.shape[1:], np.float32)])
+        out.append(a.ravel())
+    return out
 
 
 def learn_golden_parts(
@@ -158,22 +186,23 @@ def learn_golden_parts(
     steps: int,
     seed: int,
     provenance: str,
+    shapes: Optional[Dict[str, Tuple[int, ...]]] = None,
     boundary: Optional[Callable[[np.ndarray], Dict[str, np.ndarray]]] = None,
 ) -> None:
+    """shapes: the exported shapes of the trained parameters (spare classes add rows)."""
     rng = np.random.default_rng(seed + 1)  # seed + 1: not the inference golden's inputs
     xs = rng.standard_normal((steps,) + tuple(input_shape[1:])).astype(np.float32)
     mse = plan.options.loss == "mse"
     targets = (
         rng.standard_normal((steps, out_size)).astype(np.float32)
         if mse
-        else rng.integers(0, out_size, steps).astype(np.int64)
+        else rng.integers(0, out_size - plan.options.spare_classes, steps).astype(np.int64)
     )
-    losses, weights = torch_sgd_steps(model, plan, xs, targets, boundary)
+    losses, weights = torch_train_steps(model, plan, xs, targets, shapes, boundary)
     n = steps
     tail = parts.tail
     tail.append(
-        f"\n// Learning golden: {provenance}; {n} steps of torch.optim.SGD(lr="
-        f"{plan.options.learning_rate:g}, momentum={plan.options.momentum:g}) on "
+        f"\n// Learning golden: {provenance}; {n} steps of torch.optim ({describe(plan.options)}) on "
         f"numpy default_rng(seed + 1) samples."
     )
     tail.append(f"constexpr miniml::index_t kLearnGoldenSteps = {n};")

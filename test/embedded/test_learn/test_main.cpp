@@ -1,8 +1,10 @@
 // On-device learning on the board: learn.h (scripts/make_test_models.py) trains its final Linear; the board
 // replays PyTorch's own SGD steps (learning golden), refuses a non-finite step, and round-trips the learned
-// weights through the two-slot store in RAM. learn_conv.h learns a depthwise Conv1d folded with its
-// BatchNorm, the first conv's bias and the head's bias: its golden is PyTorch's SGD on the same folded model.
+// weights through the two-slot store in RAM. learn_adam.h (Adam, weight decay, two layers) replays PyTorch's
+// torch.optim.Adam steps the same way. learn_conv.h learns a depthwise Conv1d folded with its BatchNorm, the
+// first conv's bias and the head's bias: its golden is PyTorch's SGD on the same folded model.
 #include "learn.h"
+#include "learn_adam.h"
 #include "learn_conv.h"
 #include "miniml/store_ram.h"
 #include "miniml/testing.h"
@@ -11,6 +13,7 @@
 namespace {
 
 learn::Model g_model;
+learn_adam::Model g_adam;
 float g_learned[learn::kTrainableCount];
 float g_now[learn::kTrainableCount];
 uint8_t g_store[learn::kStoreBytes];
@@ -19,6 +22,7 @@ learn_conv::Model g_conv;
 
 void test_learn_matches_pytorch_sgd() { MINIML_CHECK_LEARN_GOLDEN(learn, g_model); }
 
+void test_learn_matches_pytorch_adam() { MINIML_CHECK_LEARN_GOLDEN(learn_adam, g_adam); }
 void test_conv_learning_matches_pytorch_sgd() { MINIML_CHECK_LEARN_GOLDEN(learn_conv, g_conv); }
 
 void test_refuses_non_finite_input() {
@@ -53,6 +57,7 @@ void test_save_reset_load() {
 int run_all_tests() {
   UNITY_BEGIN();
   RUN_TEST(test_learn_matches_pytorch_sgd);
+  RUN_TEST(test_learn_matches_pytorch_adam);
   RUN_TEST(test_conv_learning_matches_pytorch_sgd);
   RUN_TEST(test_refuses_non_finite_input);
   RUN_TEST(test_save_reset_load);

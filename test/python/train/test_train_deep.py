@@ -16,7 +16,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from train_build import HOST_FLAGS, INCLUDE, REPO, torch_sgd
+from train_build import HOST_FLAGS, INCLUDE, REPO, torch_steps
 
 # torch's own note on the even 'same' kernel of _odd_shapes (a padded copy inside torch), not ours
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
@@ -136,7 +136,9 @@ def _folded(model, folds):
 
 
 def _torch_sgd(model, names, loss, momentum, xs, ts, labels):
-    return torch_sgd(model, names, loss, LR, momentum, xs[:, None], ts, labels)
+    return torch_steps(model, names, loss,
+                       lambda ps: torch.optim.SGD(ps, lr=LR, momentum=momentum), xs[:, None], ts,
+                       labels)
 
 
 def _driver(ns, loss):

@@ -14,10 +14,10 @@ CPP = pathlib.Path(__file__).resolve().parent / "cpp"
 HOST_FLAGS = toolchains.HOST_FLAGS
 
 
-def torch_sgd(model, names, loss, lr, momentum, xs, ts, labels):
-    """torch.optim.SGD on a copy of `model`, one step per sample xs[s] (with its batch dimension):
-    MSE against ts[s] or cross-entropy against labels[s]. Returns the named parameters afterwards
-    (concatenated, in `names` order) and the loss before each step."""
+def torch_steps(model, names, loss, make_optimizer, xs, ts, labels):
+    """make_optimizer(params) (a torch.optim optimizer) on a copy of `model`, one step per sample
+    xs[s] (with its batch dimension): MSE against ts[s] or cross-entropy against labels[s]. Returns
+    the named parameters afterwards (concatenated, in `names` order) and the loss before each step."""
     import copy
 
     import torch
@@ -27,7 +27,7 @@ def torch_sgd(model, names, loss, lr, momentum, xs, ts, labels):
     params = dict(m.named_parameters())
     for n in names:  # e.g. the bias a BatchNorm fold gave a conv: created not requiring grad
         params[n].requires_grad_(True)
-    opt = torch.optim.SGD([params[n] for n in names], lr=lr, momentum=momentum)
+    opt = make_optimizer([params[n] for n in names])
     losses = []
     for s in range(len(xs)):
         y = m(torch.from_numpy(xs[s]))

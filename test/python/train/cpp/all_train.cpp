@@ -4,12 +4,14 @@
 #include "miniml/store_eeprom.h"
 #include "miniml/store_ram.h"
 #include "miniml/store_slots.h"
+#include "miniml/train_adam.h"
 #include "miniml/train_backward.h"
 #include "miniml/train_conv.h"
 #include "miniml/train_finite.h"
 #include "miniml/train_linear.h"
 #include "miniml/train_loss.h"
 #include "miniml/train_sgd.h"
+#include "miniml/train_step.h"
 
 #ifndef MINIML_TU_NAME
 #define MINIML_TU_NAME run_all
@@ -49,10 +51,18 @@ float MINIML_TU_NAME(uint8_t* bytes, uint32_t size, float* w, float* v, const fl
   miniml::conv2d_weight_grad_f32(x, g, g + 2, conv);
   miniml::channel_sum_f32(g, 2, 1, g + 2);
   if (miniml::outer_finite_f32(g, 2, x, 3) && miniml::is_finite_f32(loss)) {
-    miniml::linear_weight_sgd_f32(w, x, g, 3, 2, 0.1f);
-    miniml::linear_weight_sgd_momentum_f32(w, v, x, g, 3, 2, 0.1f, 0.9f);
-    miniml::sgd_f32(w, g, 2, 0.1f);
-    miniml::sgd_momentum_f32(w, v, g, 2, 0.1f, 0.9f);
+    static float m[6], corrections[2];
+    const miniml::Sgd sgd = {0.1f, 0.01f};
+    const miniml::SgdMomentum momentum = {0.1f, 0.9f, 0.0f, v};
+    const miniml::AdamStep step = miniml::adam_step(corrections, 0.1f, 0.1f, 0.999f, 0.001f, 1e-8f, 0.0f);
+    const miniml::Adam adam = {&step, m, v};
+    if (miniml::linear_weight_step_finite_f32(sgd, w, x, g, 3, 2)) miniml::linear_weight_step_f32(sgd, w, x, g, 3, 2);
+    if (miniml::linear_weight_step_finite_f32(momentum, w, x, g, 3, 2)) {
+      miniml::linear_weight_step_f32(momentum, w, x, g, 3, 2);
+    }
+    if (miniml::step_finite_f32(adam, w, g, 2)) miniml::step_f32(adam, w, g, 2);
+    miniml::adam_commit(corrections, step);
+    miniml::step_f32(sgd, w, g, 2);
   }
   static int32_t refused = 0;
   if (!miniml::is_finite_f32(loss)) return miniml::refuse_step(&refused);
