@@ -16,7 +16,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from train_build import HOST_FLAGS, INCLUDE, REPO, torch_steps
+from train_build import HOST_FLAGS, INCLUDE, REPO, learn_loop_cpp, torch_steps
 
 # torch's own note on the even 'same' kernel of _odd_shapes (a padded copy inside torch), not ours
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
@@ -147,14 +147,7 @@ def _driver(ns, loss):
   {{
     static {ns}::Model model;
     static float x[{ns}::kInputSize], t[{ns}::kOutputSize], learned[{ns}::kTrainableCount];
-    for (int s = 0; s < {STEPS}; ++s) {{
-      if (fread(x, sizeof(float), {ns}::kInputSize, in) != {ns}::kInputSize) return 4;
-      if (fread(t, sizeof(float), {ns}::kOutputSize, in) != {ns}::kOutputSize) return 4;
-      const float l = {call};
-      fwrite(&l, sizeof(float), 1, out);
-    }}
-    model.get_trainable(learned);
-    fwrite(learned, sizeof(float), {ns}::kTrainableCount, out);
+{learn_loop_cpp(ns, call, STEPS)}
     printf("{ns} refused %u sizeof %u\\n", static_cast<unsigned>(model.refused_steps()),
            static_cast<unsigned>(sizeof(model)));
   }}"""

@@ -16,7 +16,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from train_build import HOST_FLAGS, INCLUDE, REPO, torch_steps
+from train_build import HOST_FLAGS, INCLUDE, REPO, learn_loop_cpp, torch_steps
 
 STEPS = 100
 OUT_DIR = REPO / "build" / "pytest" / "train_export"
@@ -93,14 +93,7 @@ def _driver(name, loss):
     static float w[{ns}::kTrainableCount];
     static uint8_t bytes[{ns}::kStoreBytes];
     model.get_trainable(factory);
-    for (int s = 0; s < {STEPS}; ++s) {{
-      if (fread(x, sizeof(float), {ns}::kInputSize, in) != {ns}::kInputSize) return 4;
-      if (fread(t, sizeof(float), {ns}::kOutputSize, in) != {ns}::kOutputSize) return 4;
-      const float l = {call};
-      fwrite(&l, sizeof(float), 1, out);
-    }}
-    model.get_trainable(learned);
-    fwrite(learned, sizeof(float), {ns}::kTrainableCount, out);
+{learn_loop_cpp(ns, call, STEPS)}
     // refused steps: NaN input, Inf target / out-of-range label; learned weights untouched
     x[0] = miniml::nan_f32();
     const bool r1 = !miniml::is_finite_f32({call});

@@ -43,6 +43,19 @@ def torch_steps(model, names, loss, make_optimizer, xs, ts, labels):
     return flat, np.array(losses, np.float32)
 
 
+def learn_loop_cpp(ns: str, call: str, steps: int) -> str:
+    """C++ of a host driver: `steps` times read x and t from `in`, write learn()'s loss (the `call`
+    expression) to `out`; then write the learned parameters (`learned`, kTrainableCount floats)."""
+    return f"""    for (int s = 0; s < {steps}; ++s) {{
+      if (fread(x, sizeof(float), {ns}::kInputSize, in) != {ns}::kInputSize) return 4;
+      if (fread(t, sizeof(float), {ns}::kOutputSize, in) != {ns}::kOutputSize) return 4;
+      const float l = {call};
+      fwrite(&l, sizeof(float), 1, out);
+    }}
+    model.get_trainable(learned);
+    fwrite(learned, sizeof(float), {ns}::kTrainableCount, out);"""
+
+
 def f32(value) -> str:
     """A C++ float literal that round-trips: %.9g, with a '.0' where %.9g gives an integer."""
     text = f"{float(np.float32(value)):.9g}"
