@@ -14,7 +14,7 @@ import numpy as np
 
 from ..ir import Node
 from ._backward_common import act_grad, act_saves
-from ._int8_common import apply_act, int8_activation_refusal, is_clamp, lut, same_scale
+from ._int8_common import act_table, apply_act, int8_activation_refusal, is_clamp, same_scale
 from .registry import ACTIVATIONS, AtenCall, LowerCtx, TensorArg, backward_rule, int8_rule, kernel
 
 
@@ -77,8 +77,7 @@ class ActivationInt8:
         act = n.attrs["act"]
         if is_clamp(act):
             return same_scale(q, n, ins, y, "clamp_s8", {}, act)
-        fn = lambda v: apply_act(act, v)  # noqa: E731
-        return [lut(q, n, fn, act[0], ins[0], y, n.outputs[0], n.name)]
+        return [act_table(q, n, act, ins[0], y, n.outputs[0], n.name)]
 
     @staticmethod
     def refuse(n: Node) -> Optional[str]:

@@ -107,9 +107,12 @@ class ActivationSpec:
     (calibration and int8 lookup tables), `clamp(*args)` its (lo, hi) float bounds when it is an
     exact clamp (int8 then clamps at the input's scale; None = open bound), backward: what its
     derivative is computed from in on-device learning, "output" (y, as torch does for ReLU, Sigmoid,
-    Tanh) or "input" (x: the activation cannot stay fused into the layer below), "" if it has none.
-    The derivative's C++ functor is `miniml::ActGrad<Name>` (train_activation.h), taking the same
-    arguments as the forward functor."""
+    Tanh) or "input" (x: the activation cannot stay fused into the layer below), "" if it has none;
+    the derivative's C++ functor is `miniml::ActGrad<Name>` (train_backward.h), taking the same
+    arguments as the forward functor. table_s8(input qparams, calibrated output qparams, *args)
+    -> (256 int8 codes, output qparams): the int8 table where TFLM has the op and computes it in its
+    own way (its integer arithmetic, or fixed output parameters); without it the table is the float
+    function quantised at the calibrated output parameters."""
 
     name: str
     functor: Callable[..., str]
@@ -117,6 +120,7 @@ class ActivationSpec:
     clamp: Optional[Callable[..., Tuple[Optional[float], Optional[float]]]] = None
     backward: str = ""
     header: str = "op_activation.h"
+    table_s8: Optional[Callable[..., Any]] = None
 
 
 def lowering(*targets: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -181,16 +185,17 @@ def activation(
     numpy: Optional[Callable[..., Any]] = None,
     clamp: Optional[Callable[..., Tuple[Optional[float], Optional[float]]]] = None,
     backward: str = "",
+    table_s8: Optional[Callable[..., Any]] = None,
 ) -> Callable[[Callable[..., str]], Callable[..., str]]:
     """Registers an activation: the decorated function gives its C++ functor expression (args are
-    the IR `act` tuple's tail); numpy, clamp and backward as in ActivationSpec."""
+    the IR `act` tuple's tail); numpy, clamp, backward and table_s8 as in ActivationSpec."""
 
     def deco(fn: Callable[..., str]) -> Callable[..., str]:
         if name in ACTIVATIONS:
             raise GraphError(f"two activations registered as {name!r}")
         if backward not in ("", "output", "input"):
             raise GraphError(f"activation {name!r}: backward must be '', 'output' or 'input'")
-        ACTIVATIONS[name] = ActivationSpec(name, fn, numpy, clamp, backward)
+        ACTIVATIONS[name] = ActivationSpec(name, fn, numpy, clamp, backward, table_s8=table_s8)
         return fn
 
     return deco

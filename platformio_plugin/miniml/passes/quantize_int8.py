@@ -102,11 +102,10 @@ def quantize_int8(g: Graph) -> Graph:
     int8_nodes, float_nodes = g.nodes[:first], g.nodes[first:]
     check_int8_support(g.with_(nodes=int8_nodes))
     b = Int8Graph(g)
-    x = g.inputs[0]
-    b.tensors[x] = g.tensor(x)
     # A learning tail reads the float input itself; any other tail reads it through the int8 edge.
     learns = bool(g.meta.get("float_tail_learns"))
-    produced = {t for n in int8_nodes for t in n.outputs} | (set() if learns else {x})
+    quantised_inputs = list(g.inputs) if int8_nodes or not learns else []
+    produced = {t for n in int8_nodes for t in n.outputs} | set(quantised_inputs)
     if float_nodes:
         reads = dict.fromkeys(t for n in float_nodes for t in n.inputs)
         boundaries = [t for t in reads if t in produced]
@@ -114,11 +113,11 @@ def quantize_int8(g: Graph) -> Graph:
         boundaries = list(g.outputs)
     nodes: List[Node] = []
     names: Dict[str, str] = {}  # float tensor -> its int8 tensor
-    xq = None
-    if int8_nodes or not learns:
-        xq = b.s8(f"{x}_q", x, b.qparams(x))
-        nodes.append(_edge(f"{x}_quantize", "quantize_s8", x, xq, b.q[xq]))
-        names[x] = xq
+    for x in g.inputs:
+        b.tensors[x] = g.tensor(x)
+    for x in quantised_inputs:  # each float input quantised at its own calibrated range
+        names[x] = b.s8(f"{x}_q", x, b.qparams(x))
+        nodes.append(_edge(f"{x}_quantize", "quantize_s8", x, names[x], b.q[names[x]]))
     for n in int8_nodes:
         ins = tuple(names[t] for t in n.inputs)
         y = f"{n.outputs[0]}_q" if n.outputs[0] in boundaries else n.outputs[0]
@@ -143,9 +142,14 @@ def quantize_int8(g: Graph) -> Graph:
             params[pname] = g.params[pname]
     meta = {k: v for k, v in g.meta.items()
             if k not in ("quant_ranges", "float_tail", "float_tail_learns")}
-    # predict_int8() exists for one int8 output (not after a float tail, not with several heads)
-    meta["int8_edges"] = None if xq is None else {
-        "input": xq, "output": None if float_nodes or len(boundaries) > 1 else yq}
+    # predict_int8() exists for one int8 input and output (not after a float tail, not with several
+    # heads or inputs); "inputs" lists every input's int8 twin; none when all stays float (learning
+    # from the first layer)
+    one_input = len(g.inputs) == 1
+    meta["int8_edges"] = None if not quantised_inputs else {
+        "input": names[g.inputs[0]] if one_input else None,
+        "output": yq if one_input and not float_nodes and len(boundaries) == 1 else None,
+        "inputs": [names[x] for x in g.inputs]}
     return Graph(
         tensors=b.tensors,
         params=params,
