@@ -105,7 +105,8 @@ def quantize_int8(g: Graph) -> Graph:
     # A learning tail reads the float input itself; any other tail reads it through the int8 edge.
     learns = bool(g.meta.get("float_tail_learns"))
     quantised_inputs = list(g.inputs) if int8_nodes or not learns else []
-    produced = {t for n in int8_nodes for t in n.outputs} | set(quantised_inputs)
+    produced = {t for n in int8_nodes for t in n.outputs} | {
+        x for x in quantised_inputs if g.tensor(x).dtype is DType.F32}
     if float_nodes:
         reads = dict.fromkeys(t for n in float_nodes for t in n.inputs)
         boundaries = [t for t in reads if t in produced]
@@ -116,6 +117,9 @@ def quantize_int8(g: Graph) -> Graph:
     for x in g.inputs:
         b.tensors[x] = g.tensor(x)
     for x in quantised_inputs:  # each float input quantised at its own calibrated range
+        if g.tensor(x).dtype is not DType.F32:  # int32 indices: read as they are
+            names[x] = x
+            continue
         names[x] = b.s8(f"{x}_q", x, b.qparams(x))
         nodes.append(_edge(f"{x}_quantize", "quantize_s8", x, names[x], b.q[names[x]]))
     for n in int8_nodes:
@@ -142,14 +146,14 @@ def quantize_int8(g: Graph) -> Graph:
             params[pname] = g.params[pname]
     meta = {k: v for k, v in g.meta.items()
             if k not in ("quant_ranges", "float_tail", "float_tail_learns")}
-    # predict_int8() exists for one int8 input and output (not after a float tail, not with several
-    # heads or inputs); "inputs" lists every input's int8 twin; none when all stays float (learning
-    # from the first layer)
-    one_input = len(g.inputs) == 1
+    # predict_int8() exists for one float input and one int8 output (not after a float tail, not
+    # with several heads or inputs, not for indices); "inputs" lists every float input's int8 twin;
+    # none when all stays float (learning from the first layer)
+    one_input = len(g.inputs) == 1 and g.tensor(g.inputs[0]).dtype is DType.F32
     meta["int8_edges"] = None if not quantised_inputs else {
         "input": names[g.inputs[0]] if one_input else None,
         "output": yq if one_input and not float_nodes and len(boundaries) == 1 else None,
-        "inputs": [names[x] for x in g.inputs]}
+        "inputs": [names[x] for x in g.inputs if names[x] != x]}
     return Graph(
         tensors=b.tensors,
         params=params,
