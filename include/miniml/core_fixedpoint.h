@@ -17,15 +17,17 @@ constexpr int32_t kInt8Max = 127;
 namespace detail {
 
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
-// SaturatingRoundingDoublingHighMul with the hardware 8x8 `mul`: the unsigned 32x32 -> 64 product column by
-// column (16 muls, each added into a 3-byte window, so no carry runs further), of which only bytes 3..7 are
-// kept; the signed product then differs only in its high word: a b = ua ub - 2^32 ([a<0] ub + [b<0] ua)
-// (mod 2^64). TFLM adds 2^30 (a b >= 0) or 1 - 2^30 (a b < 0) and divides by 2^31 truncating; for a b < 0
-// that is floor((a b + 1 - 2^30 + 2^31 - 1) / 2^31), the same floor((a b + 2^30) / 2^31) as for a b >= 0:
-// the result is bits 31..62 of a b + 2^30, whatever the sign. ~110 cycles against ~300 for 16x16 parts.
-// Exact for all inputs except INT32_MIN * INT32_MIN (handled by the caller).
-// The column-by-column unsigned product of a and b, bytes 3..7 into b3 and h; r1 not cleared. Operands:
-// a, b (inputs), h, b3, t1, t2, z (outputs, early clobber).
+// SaturatingRoundingDoublingHighMul with the hardware 8x8 `mul`: the product of a (signed) and b (unsigned)
+// column by column, each byte product added into a 3-byte window (so no carry runs further), of which only
+// bytes 3..7 are kept; the signed product then differs only in its high word: a b = a ub - 2^32 [b<0] a
+// (mod 2^64). a ub comes from the unsigned ua ub: when a fits 24 bits (accumulators mostly do), its byte 3 is
+// left out, 4 of the 16 muls, and a ub = (a mod 2^24) ub - 2^24 ub [a<0]; otherwise byte 3's products are
+// added with their carries and a ub = ua ub - 2^32 ub [a<0]. TFLM adds 2^30 (a b >= 0) or 1 - 2^30 (a b < 0)
+// and divides by 2^31 truncating; for a b < 0 that is floor((a b + 1 - 2^30 + 2^31 - 1) / 2^31), the same
+// floor((a b + 2^30) / 2^31) as for a b >= 0: the result is bits 31..62 of a b + 2^30, whatever the sign.
+// ~100 cycles against ~300 for 16x16 parts. Exact for all inputs except INT32_MIN * INT32_MIN (handled by the
+// caller). Bytes 3..7 of a ub into b3 and h; r1 not cleared. Operands: a, b (inputs), h, b3, t1, t2, z
+// (outputs, early clobber). Labels 11, 12.
 // clang-format off
 #define MINIML_AVR_MUL_HI_COLUMNS \
   "clr %[z]\n\t" \
@@ -50,30 +52,44 @@ namespace detail {
   "add %[t2], r0\n\tadc %[b3], r1\n\tadc %A[h], %[z]\n\t" \
   "mul %C[a], %A[b]\n\t" \
   "add %[t2], r0\n\tadc %[b3], r1\n\tadc %A[h], %[z]\n\t" \
-  /* column 3 -> bytes 3, 4, 5 */ \
+  /* column 3 -> bytes 3, 4, 5 (without byte 3 of a) */ \
   "mul %A[a], %D[b]\n\t" \
   "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t" \
   "mul %B[a], %C[b]\n\t" \
   "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t" \
   "mul %C[a], %B[b]\n\t" \
   "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t" \
-  "mul %D[a], %A[b]\n\t" \
-  "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t" \
   /* column 4 -> bytes 4, 5, 6 */ \
   "mul %B[a], %D[b]\n\t" \
   "add %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t" \
   "mul %C[a], %C[b]\n\t" \
   "add %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t" \
-  "mul %D[a], %B[b]\n\t" \
-  "add %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t" \
   /* column 5 -> bytes 5, 6, 7 */ \
   "mul %C[a], %D[b]\n\t" \
   "add %B[h], r0\n\tadc %C[h], r1\n\tadc %D[h], %[z]\n\t" \
+  /* a fits 24 bits (byte 3 is byte 2's sign): a < 0 takes ub off bytes 3..7 */ \
+  "mov %[t1], %C[a]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t" \
+  "cp %[t1], %D[a]\n\t" \
+  "brne 11f\n\t" \
+  "sbrs %D[a], 7\n\t" \
+  "rjmp 12f\n\t" \
+  "sub %[b3], %A[b]\n\tsbc %A[h], %B[b]\n\tsbc %B[h], %C[b]\n\tsbc %C[h], %D[b]\n\tsbc %D[h], %[z]\n\t" \
+  "rjmp 12f\n\t" \
+  /* otherwise byte 3 of a times each byte of b, carried up (the product fits 64 bits: no carry out), and */ \
+  /* a < 0 takes ub off bytes 4..7 */ \
+  "11:\n\t" \
+  "mul %D[a], %A[b]\n\t" \
+  "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\tadc %C[h], %[z]\n\tadc %D[h], %[z]\n\t" \
+  "mul %D[a], %B[b]\n\t" \
+  "add %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\tadc %D[h], %[z]\n\t" \
   "mul %D[a], %C[b]\n\t" \
   "add %B[h], r0\n\tadc %C[h], r1\n\tadc %D[h], %[z]\n\t" \
-  /* column 6 -> bytes 6, 7 (the product fits 64 bits: no carry out) */ \
   "mul %D[a], %D[b]\n\t" \
-  "add %C[h], r0\n\tadc %D[h], r1\n\t"
+  "add %C[h], r0\n\tadc %D[h], r1\n\t" \
+  "sbrs %D[a], 7\n\t" \
+  "rjmp 12f\n\t" \
+  "sub %A[h], %A[b]\n\tsbc %B[h], %B[b]\n\tsbc %C[h], %C[b]\n\tsbc %D[h], %D[b]\n\t" \
+  "12:\n\t"
 // clang-format on
 
 // Bytes 3..7 of the signed 64-bit product a * b: returns bytes 4..7, byte 3 in b3.
@@ -84,7 +100,6 @@ __attribute__((always_inline)) inline uint32_t mul_hi_s32(int32_t a, int32_t b, 
           : [h] "=&r"(hi), [b3] "=&r"(b3), [t1] "=&r"(t1), [t2] "=&r"(t2), [z] "=&r"(zero)
           : [a] "r"(a), [b] "r"(b)
           : "r0");
-  if (a < 0) hi -= static_cast<uint32_t>(b);
   if (b < 0) hi -= static_cast<uint32_t>(a);
   return hi;
 }
@@ -233,65 +248,68 @@ inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32
 
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
 namespace detail {
+// After MINIML_AVR_MUL_HI_COLUMNS (so the signed product, for a multiplier >= 0), for a right shift e + 2 >= 2:
+// multiply_by_quantized_multiplier's both-roundings-at-once form (the high word v = floor(Q' / 2^32), then
+// ((v >> e) + 1) >> 1) with v shifted bytewise and clamped to 24 bits before the bit steps (beyond, |v >> e| >=
+// 2^16 for the e < 8 left, and every caller saturates to 16 bits or less), the result in bytes A..C of h.
+// Operands as MINIML_AVR_MUL_HI_COLUMNS plus e ("+d", consumed); t1 must be a "d" register.
+// clang-format off
+#define MINIML_AVR_REQUANT_TAIL \
+  /* Q = product + 2^30 (bit 6 of byte 3, its carry into the high word) */ \
+  "ldi %[t1], 0x40\n\t" \
+  "add %[b3], %[t1]\n\t" \
+  "adc %A[h], %[z]\n\tadc %B[h], %[z]\n\tadc %C[h], %[z]\n\tadc %D[h], %[z]\n\t" \
+  /* Q < 0: Q' = Q - 2^31, one off the high word when bit 7 of byte 3 is clear */ \
+  "sbrs %D[h], 7\n\t" \
+  "rjmp 2f\n\t" \
+  "sbrc %[b3], 7\n\t" \
+  "rjmp 2f\n\t" \
+  "sec\n\tsbc %A[h], %[z]\n\tsbc %B[h], %[z]\n\tsbc %C[h], %[z]\n\tsbc %D[h], %[z]\n\t" \
+  "2:\n\t" \
+  /* v >>= 8 while e >= 8 */ \
+  "cpi %[e], 8\n\t" \
+  "brlo 3f\n\t" \
+  "mov %A[h], %B[h]\n\tmov %B[h], %C[h]\n\tmov %C[h], %D[h]\n\t" \
+  "lsl %D[h]\n\tsbc %D[h], %D[h]\n\t" \
+  "subi %[e], 8\n\t" \
+  "rjmp 2b\n\t" \
+  "3:\n\t" \
+  /* clamp v to 24 bits: when byte 3 is not byte 2's sign, 2^23 - 1 or -2^23 */ \
+  "mov %[t1], %C[h]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t" \
+  "cp %[t1], %D[h]\n\t" \
+  "breq 4f\n\t" \
+  "ldi %[t1], 0x7F\n\t" \
+  "sbrc %D[h], 7\n\t" \
+  "ldi %[t1], 0x80\n\t" \
+  "mov %C[h], %[t1]\n\t" \
+  "lsl %[t1]\n\tsbc %[t1], %[t1]\n\tcom %[t1]\n\t" \
+  "mov %A[h], %[t1]\n\tmov %B[h], %[t1]\n\t" \
+  "4:\n\t" \
+  /* v >>= e (e < 8) */ \
+  "tst %[e]\n\t" \
+  "breq 6f\n\t" \
+  "5:\n\t" \
+  "asr %C[h]\n\tror %B[h]\n\tror %A[h]\n\t" \
+  "dec %[e]\n\t" \
+  "brne 5b\n\t" \
+  "6:\n\t" \
+  /* r = (v + 1) >> 1 = (v >> 1) + the bit shifted out (no overflow at 2^23 - 1) */ \
+  "asr %C[h]\n\tror %B[h]\n\tror %A[h]\n\t" \
+  "adc %A[h], %[z]\n\tadc %B[h], %[z]\n\tadc %C[h], %[z]\n\t"
+// clang-format on
+
 inline bool fits_s8(int32_t v) { return v >= kInt8Min && v <= kInt8Max; }
 
 // requantize_s8 for a right shift e + 2 >= 2, a multiplier >= 0 and an int8 zero point and bounds (what
-// ChannelRequant checks once per channel), in one asm block: multiply_by_quantized_multiplier's
-// both-roundings-at-once form (the high word v = floor(Q' / 2^32), then ((v >> e) + 1) >> 1) with v shifted
-// bytewise and clamped to 24 bits before the bit steps (beyond, |v >> e| >= 2^16 and the output saturates
-// whatever the int8 zero point, as it does for the clamped value), the zero point and the bounds applied in
-// 24 bits. Out of line, for the conv kernels' one call site.
+// ChannelRequant checks once per channel), in one asm block: MINIML_AVR_REQUANT_TAIL, then the zero point and
+// the bounds applied in 24 bits (a clamped v saturates whatever the int8 zero point, as the true one does).
+// Out of line, for the conv kernels' one call site.
 __attribute__((noinline)) inline int8_t requantize_s8_channel_avr(int32_t acc, int32_t multiplier, uint8_t e, int8_t zp,
                                                                   int8_t act_min, int8_t act_max) {
   uint32_t h;
   uint8_t b3, t1, t2, zero;
-  __asm__(MINIML_AVR_MUL_HI_COLUMNS
-          // signed product: acc < 0 takes the multiplier (>= 0) off the high word
-          "sbrs %D[a], 7\n\t"
-          "rjmp 1f\n\t"
-          "sub %A[h], %A[b]\n\tsbc %B[h], %B[b]\n\tsbc %C[h], %C[b]\n\tsbc %D[h], %D[b]\n\t"
-          "1:\n\t"
-          // Q = product + 2^30 (bit 6 of byte 3, its carry into the high word)
-          "ldi %[t1], 0x40\n\t"
-          "add %[b3], %[t1]\n\t"
-          "adc %A[h], %[z]\n\tadc %B[h], %[z]\n\tadc %C[h], %[z]\n\tadc %D[h], %[z]\n\t"
-          // Q < 0: Q' = Q - 2^31, one off the high word when bit 7 of byte 3 is clear
-          "sbrs %D[h], 7\n\t"
-          "rjmp 2f\n\t"
-          "sbrc %[b3], 7\n\t"
-          "rjmp 2f\n\t"
-          "sec\n\tsbc %A[h], %[z]\n\tsbc %B[h], %[z]\n\tsbc %C[h], %[z]\n\tsbc %D[h], %[z]\n\t"
-          "2:\n\t"
-          // v >>= 8 while e >= 8
-          "cpi %[e], 8\n\t"
-          "brlo 3f\n\t"
-          "mov %A[h], %B[h]\n\tmov %B[h], %C[h]\n\tmov %C[h], %D[h]\n\t"
-          "lsl %D[h]\n\tsbc %D[h], %D[h]\n\t"
-          "subi %[e], 8\n\t"
-          "rjmp 2b\n\t"
-          "3:\n\t"
-          // clamp v to 24 bits: when byte 3 is not byte 2's sign, 2^23 - 1 or -2^23
-          "mov %[t1], %C[h]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t"
-          "cp %[t1], %D[h]\n\t"
-          "breq 4f\n\t"
-          "ldi %[t1], 0x7F\n\t"
-          "sbrc %D[h], 7\n\t"
-          "ldi %[t1], 0x80\n\t"
-          "mov %C[h], %[t1]\n\t"
-          "lsl %[t1]\n\tsbc %[t1], %[t1]\n\tcom %[t1]\n\t"
-          "mov %A[h], %[t1]\n\tmov %B[h], %[t1]\n\t"
-          "4:\n\t"
-          // v >>= e (e < 8)
-          "tst %[e]\n\t"
-          "breq 6f\n\t"
-          "5:\n\t"
-          "asr %C[h]\n\tror %B[h]\n\tror %A[h]\n\t"
-          "dec %[e]\n\t"
-          "brne 5b\n\t"
-          "6:\n\t"
-          // r = (v + 1) >> 1 = (v >> 1) + the bit shifted out (no overflow at 2^23 - 1), + zero point
-          "asr %C[h]\n\tror %B[h]\n\tror %A[h]\n\t"
-          "adc %A[h], %[z]\n\tadc %B[h], %[z]\n\tadc %C[h], %[z]\n\t"
+  __asm__(MINIML_AVR_MUL_HI_COLUMNS MINIML_AVR_REQUANT_TAIL
+          // + zero point
           "mov %[t1], %[zp]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t"
           "add %A[h], %[zp]\n\tadc %B[h], %[t1]\n\tadc %C[h], %[t1]\n\t"
           // r < act_min: act_min
@@ -313,8 +331,58 @@ __attribute__((noinline)) inline int8_t requantize_s8_channel_avr(int32_t acc, i
           : "r0");
   return static_cast<int8_t>(h);
 }
+
+// requantize_s16's common case (right shift e + 2 >= 2, multiplier >= 0) in one asm block:
+// MINIML_AVR_REQUANT_TAIL, then the 24-bit result saturated to int16. Out of line: GRU gates and linear_s8
+// call it per output, where inlining ~100 instructions would not pay for the call it saves.
+__attribute__((noinline)) inline int16_t requantize_s16_avr(int32_t acc, int32_t multiplier, uint8_t e) {
+  uint32_t h;
+  uint8_t b3, t1, t2, zero;
+  __asm__(MINIML_AVR_MUL_HI_COLUMNS MINIML_AVR_REQUANT_TAIL
+          // byte 2 not byte 1's sign: 0x7FFF or 0x8000
+          "mov %[t1], %B[h]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t"
+          "cp %[t1], %C[h]\n\t"
+          "breq 7f\n\t"
+          "ldi %[t1], 0x7F\n\t"
+          "sbrc %C[h], 7\n\t"
+          "ldi %[t1], 0x80\n\t"
+          "mov %B[h], %[t1]\n\t"
+          "lsl %[t1]\n\tsbc %[t1], %[t1]\n\tcom %[t1]\n\t"
+          "mov %A[h], %[t1]\n\t"
+          "7:\n\t"
+          "clr __zero_reg__"
+          : [h] "=&r"(h), [b3] "=&r"(b3), [t1] "=&d"(t1), [t2] "=&r"(t2), [z] "=&r"(zero), [e] "+d"(e), [a] "+r"(acc),
+            [b] "+r"(multiplier)
+          :
+          : "r0");
+  return static_cast<int16_t>(h);
+}
 }  // namespace detail
 #endif
+
+namespace detail {
+// On AVR the rare case stays out of the callers' loops (and their registers).
+#if defined(__AVR__)
+#define MINIML_REQUANT_S16_REF __attribute__((noinline)) inline
+#else
+#define MINIML_REQUANT_S16_REF inline
+#endif
+MINIML_REQUANT_S16_REF int32_t requantize_s16_ref(int32_t x, int32_t multiplier, int8_t shift) {
+  const int32_t v = multiply_by_quantized_multiplier(x, multiplier, shift);
+  return v < -32768 ? -32768 : (v > 32767 ? 32767 : v);
+}
+}  // namespace detail
+
+// multiply_by_quantized_multiplier saturated to int16 (GRU / RNN / LSTM gate sums in Q3.12). AVR: the
+// common case in requantize_s16_avr, the rest out of line.
+inline int32_t requantize_s16(int32_t x, int32_t multiplier, int8_t shift) {
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+  if (shift <= -2 && multiplier >= 0) {
+    return detail::requantize_s16_avr(x, multiplier, static_cast<uint8_t>(-shift - 2));
+  }
+#endif
+  return detail::requantize_s16_ref(x, multiplier, shift);
+}
 
 // requantize_s8 for one output channel's many outputs (the conv kernels' hot loops): the channel's
 // constants are looked at once. On 32-bit cores the common case (shift <= -2, any multiplier below 1/2)

@@ -31,6 +31,18 @@ namespace detail {
 
 inline int32_t clamp_s16(int32_t v) { return v < -32768 ? -32768 : (v > 32767 ? 32767 : v); }
 
+// Q0.15 product p back to Q0.15, rounded: (p + 2^14) >> 15 (arithmetic shift: floor). On AVR as
+// 2 floor(x / 2^16) + bit 15 of x (byte moves and one bit), where avr-gcc emits a 15-step shift loop.
+inline int32_t round_q15(int32_t p) {
+  const int32_t x = p + (1 << 14);
+#if defined(__AVR__)
+  const uint8_t bit15 = static_cast<uint8_t>(static_cast<uint8_t>(static_cast<uint16_t>(x) >> 8) >> 7);
+  return static_cast<int32_t>((static_cast<uint32_t>(x >> 16) << 1) | bit15);
+#else
+  return x >> 15;
+#endif
+}
+
 // f(x) for x in Q3.12 (clamped to int16) from table [257] of f on [-8, 8) in Q0.15, interpolated.
 template <class Mem>
 inline int32_t lut_q15(const int16_t* table, int32_t x) {
@@ -56,8 +68,8 @@ inline GateParts gate_s8(const int8_t* w_ih, const int8_t* w_hh, const int32_t* 
   const int32_t ah = dot_s8<Mem>(h, w_hh + static_cast<uint32_t>(row) * hidden, hidden, Mem::read(b_hh + row));
   const int32_t* gq = q + 4 * g;
   GateParts p;
-  p.x = clamp_s16(multiply_by_quantized_multiplier(ax, Mem::read(gq), static_cast<int8_t>(Mem::read(gq + 1))));
-  p.h = clamp_s16(multiply_by_quantized_multiplier(ah, Mem::read(gq + 2), static_cast<int8_t>(Mem::read(gq + 3))));
+  p.x = requantize_s16(ax, Mem::read(gq), static_cast<int8_t>(Mem::read(gq + 1)));
+  p.h = requantize_s16(ah, Mem::read(gq + 2), static_cast<int8_t>(Mem::read(gq + 3)));
   return p;
 }
 
@@ -117,14 +129,16 @@ struct GruCellS8 {
                    index_t hidden) {
     (void)c;
     for (index_t j = 0; j < hidden; ++j) {
-      const detail::GateParts r = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 0, j);
-      const detail::GateParts z = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 1, j);
-      const detail::GateParts n = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, 2, j);
+      // One gate_s8 call site in a loop: inlined once (three calls would each save and restore ~18 registers).
+      detail::GateParts p[kGates];
+      for (index_t g = 0; g < kGates; ++g)
+        p[g] = detail::gate_s8<Mem>(w_ih, w_hh, b_ih, b_hh, q, x, h, in, hidden, g, j);
+      const detail::GateParts &r = p[0], &z = p[1], &n = p[2];
       const int32_t rg = detail::lut_q15<Mem>(tables, r.x + r.h);
       const int32_t zg = detail::lut_q15<Mem>(tables, z.x + z.h);
-      const int32_t ng = detail::lut_q15<Mem>(tables + 257, n.x + ((rg * n.h + (1 << 14)) >> 15));
+      const int32_t ng = detail::lut_q15<Mem>(tables + 257, n.x + detail::round_q15(rg * n.h));
       const int32_t h15 = static_cast<int32_t>(h[j]) * 256;
-      h_new[j] = detail::q15_to_state(ng + ((zg * (h15 - ng) + (1 << 14)) >> 15));
+      h_new[j] = detail::q15_to_state(ng + detail::round_q15(zg * (h15 - ng)));
     }
   }
 };

@@ -1,6 +1,7 @@
 // AVR asm kernels (core_fixedpoint.h requantisation and requantize_s8; core_dot.h dot_s8, dot_rows_s8,
 // dot_window_s8 and dot_window_avr, Rom and Ram) and op_quantize.h's round_to_s8 against int64 / plain-loop
-// / float references on random and edge operands; prints the mismatch counts "RESULT a b c d e f g END". Built at
+// / float references, op_recurrent_s8.h's round_q15 against the plain shift, on random and edge operands; prints
+// the mismatch counts "RESULT a b c d e f g h END". Built at
 // several optimisation levels by test_avr_asm.py and run in simavr.
 #include <avr/pgmspace.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 #include "miniml/core_dot.h"
 #include "miniml/core_fixedpoint.h"
 #include "miniml/op_quantize.h"
+#include "miniml/op_recurrent_s8.h"
 #include "wdata.h"
 using miniml::io::print_uint;
 using miniml::io::put;
@@ -81,6 +83,36 @@ static float rfloat() {
   memcpy(&f, &r, sizeof(f));
   return f;
 }
+// requantize_s16 (its own asm for shift <= -2, multiplier >= 0) against the reference saturated to int16,
+// on random and edge operands; out of line: main is at the edge of what -O2 can register-allocate.
+static __attribute__((noinline)) uint32_t requantize_s16_mismatches() {
+  const int32_t edge_m[] = {0, 1, INT32_C(1) << 30, INT32_MAX, 0x40000001, 0x5A827999};
+  uint32_t bad = 0;
+  for (uint16_t it = 0; it < 6000; ++it) {
+    const int32_t a = rval();
+    int32_t b = (it & 1) ? (int32_t)((rnd() >> 1) | 0x40000000u) : (int32_t)(rnd() >> 1);
+    if (it % 5 == 0) b = edge_m[rnd() % 6];
+    int8_t sh = (int8_t)(rnd() % 32) - 31;
+    if ((rnd() & 7) == 0) sh = (int8_t)(rnd() % 5) - 2;
+    const int8_t left = sh > 0 ? sh : 0, right = sh > 0 ? 0 : -sh;
+    const int32_t want = ref_rdbpot(ref_srdhm((int32_t)((uint32_t)a << left), b), right);
+    if (miniml::requantize_s16(a, b, sh) != (want < -32768 ? -32768 : (want > 32767 ? 32767 : want))) ++bad;
+  }
+  return bad;
+}
+// round_q15 (byte moves on AVR) against (p + 2^14) >> 15 over its domain (p + 2^14 fits int32).
+static __attribute__((noinline)) uint32_t round_q15_mismatches() {
+  const int32_t edge[] = {0,     -1,     1,         (1 << 14) - 1,         1 << 14, -(1 << 14), -(1 << 14) - 1,
+                          32767, -32768, INT32_MIN, INT32_MAX - (1 << 14), 1 << 15, -(1 << 15), 65535,
+                          -65536};
+  uint32_t bad = 0;
+  for (uint16_t it = 0; it < 6000 + 15; ++it) {
+    int32_t p = it < 15 ? edge[it] : rval();
+    if (p > INT32_MAX - (1 << 14)) p = INT32_MAX - (1 << 14);
+    if (miniml::detail::round_q15(p) != ((p + (1 << 14)) >> 15)) ++bad;
+  }
+  return bad;
+}
 static int8_t act[1200];
 int main() {
   miniml::io::begin();
@@ -124,6 +156,7 @@ int main() {
     // ChannelRequant (the conv kernels' per-channel form: its own asm for shift <= -2) the same
     if (b >= 0 && miniml::ChannelRequant(b, sh, zp, lo, hi)(a) != (int8_t)clamped) ++bad6;
   }
+  bad6 += requantize_s16_mismatches();
   uint32_t bad7 = 0;
   for (uint16_t it = 0; it < 6000; ++it) {
     const float f = rfloat();
@@ -216,6 +249,8 @@ int main() {
   print_uint(bad6);
   put(' ');
   print_uint(bad7);
+  put(' ');
+  print_uint(round_q15_mismatches());
   miniml::io::print(" END\n");
   return miniml::io::finish(0);
 }

@@ -55,6 +55,6 @@ def test_avr_asm_equals_reference(level, tmp_path):
     )
     found = re.search(r"RESULT ([\d ]+) END", run.stdout + run.stderr)
     assert found, (run.stdout + run.stderr)[-1000:]
-    assert found.group(1).split() == ["0"] * 7, (
-        "mismatches (srdhm, rdbpot, Rom dot, Ram dot, mbqm, requantize_s8, round_to_s8)"
+    assert found.group(1).split() == ["0"] * 8, (
+        "mismatches (srdhm, rdbpot, Rom dot, Ram dot, mbqm, requantize_s8, round_to_s8, round_q15)"
     )
