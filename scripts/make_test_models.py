@@ -7,6 +7,8 @@ exported with golden vectors through the public CLI, into build/test_models/ (ne
   learn_adam.h  Linear(4,4) - ReLU - Linear(4,3), cross-entropy, Adam with weight decay on both Linears  golden=4
   autoenc.h  1-D conv autoencoder (Conv1d, GroupNorm, PReLU, ConvTranspose1d, ELU, Upsample) on 1x8
              with two outputs: the reconstruction and its per-sample anomaly score  golden=3
+  autoenc_s8.h  that autoencoder architecture in int8 (calibration: 64 seeded normal samples, autoenc_cal.npy);
+             golden = the int8 model's own outputs (the integer reference)  golden=3
 
 Usage: .venv/bin/python scripts/make_test_models.py [--out build/test_models] [--force]
 Skips the work when this script and the exporter's sources are unchanged since the last run (hash stamp).
@@ -21,10 +23,11 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = {"mlp": 4, "cnn": 2, "learn": 4, "learn_adam": 4, "autoenc": 3}
+GOLDEN = {"mlp": 4, "cnn": 2, "learn": 4, "learn_adam": 4, "autoenc": 3, "autoenc_s8": 3}
 EXTRA = {"learn": ["--on-device-learning", "--learning-rate", "0.05", "--momentum", "0.9"],
          "learn_adam": ["--on-device-learning", "--loss", "cross_entropy", "--optimizer", "adam",
-                        "--weight-decay", "0.01", "--trainable", "2"]}
+                        "--weight-decay", "0.01", "--trainable", "2"],
+         "autoenc_s8": ["--quantize", "int8", "--calibration", "{out}/autoenc_cal.npy"]}
 
 
 def _stamp() -> str:
@@ -47,7 +50,8 @@ def _models():
     learn_adam = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 3)).eval()  # beside learn.h on the Uno
     return {"mlp": (mlp, torch.randn(1, 8)), "cnn": (cnn, torch.randn(1, 1, 8, 8)),
             "learn": (learn, torch.randn(1, 8)), "learn_adam": (learn_adam, torch.randn(1, 4)),
-            "autoenc": (_autoencoder(), torch.randn(1, 1, 8))}
+            "autoenc": (_autoencoder(), torch.randn(1, 1, 8)),
+            "autoenc_s8": (_autoencoder(), torch.randn(1, 1, 8))}
 
 
 def _autoencoder():
@@ -86,14 +90,17 @@ def main() -> int:
         print("[miniml] test models up to date in %s" % out)
         return 0
 
+    import numpy as np
     import torch
 
+    cal = np.random.default_rng(0).standard_normal((64, 1, 8)).astype(np.float32)
+    np.save(out / "autoenc_cal.npy", cal)
     for name, (model, example) in _models().items():
         pt2 = out / ("%s.pt2" % name)
         with torch.no_grad():
             torch.export.save(torch.export.export(model, (example,)), str(pt2))
         cmd = [sys.executable, "-m", "miniml", "export", str(pt2), "--name", name, "--out", str(out),
-               "--golden", str(GOLDEN[name]), *EXTRA.get(name, [])]
+               "--golden", str(GOLDEN[name]), *(a.format(out=out) for a in EXTRA.get(name, []))]
         subprocess.run(cmd, check=True, cwd=REPO)
     stamp_file.write_text(stamp)
     print("[miniml] test models written to %s" % out)

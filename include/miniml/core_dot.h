@@ -68,27 +68,6 @@ inline int32_t smlad(uint32_t x, uint32_t y, int32_t acc) {
   __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
   return r;
 }
-// Halfword packing and single-lane multiply-accumulates (depthwise rows, conv2d_s8).
-inline uint32_t pkhbt(uint32_t lo, uint32_t hi) {  // (lo[15:0], hi[31:16])
-  uint32_t r;
-  __asm__("pkhbt %0, %1, %2" : "=r"(r) : "r"(lo), "r"(hi));
-  return r;
-}
-inline uint32_t pkhbt_lsl16(uint32_t lo, uint32_t hi) {  // (lo[15:0], hi[15:0])
-  uint32_t r;
-  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
-  return r;
-}
-inline uint32_t pkhtb_asr16(uint32_t hi, uint32_t lo) {  // (lo[31:16], hi[31:16])
-  uint32_t r;
-  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
-  return r;
-}
-inline int32_t smlatb(uint32_t x, uint32_t y, int32_t acc) {  // acc + x[31:16] * y[15:0]
-  int32_t r;
-  __asm__("smlatb %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(y), "r"(acc));
-  return r;
-}
 
 template <class Mem>
 MINIML_DOT_INLINE int32_t dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
@@ -252,86 +231,94 @@ MINIML_DOT_INLINE void dot_1x2_s8(const int8_t* a, const int8_t* w, index_t n, i
   }
 }
 
-// Two rows of weights against two columns of activations, n taps each: acc[2 r + c] += sum_i
-// w_r[i] * col_c[i], with w_1 = w + n and col_1 = col + n (each pair adjacent in memory). The block of a
-// convolution done as a matrix product (conv2d_s8's im2col path): each loaded value feeds two MACs.
+// Two rows of weights against two columns of activations, n taps each, the second row and column pitch
+// bytes after the first: a00 += w_0 . col_0, a01 += w_0 . col_1, a10 += w_1 . col_0, a11 += w_1 . col_1.
 template <class Mem>
-MINIML_DOT_INLINE void dot_2x2_s8(const int8_t* col, const int8_t* w, index_t n, int32_t acc[4]) {
-  index_t i = 0;
-#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-  // SXTB16 splits 4 taps into the even and odd pairs (lanes 0,2 and 1,3) of both operands alike, so two
-  // SMLADs sum all four products: 16 MACs from 4 loads, 8 unpacks and 8 SMLADs. In asm: written in C,
-  // the 13 live values spill (3.9 instructions per MAC instead of 1.4). The loop end is read from memory
-  // to leave the registers to the data.
-  // Four taps of both rows against both columns (16 MACs); the loop runs two of them per pass (8 taps),
-  // then one more if a group of 4 is left.
-#define MINIML_DOT_2X2_BODY                 \
-  "ldr %[y], [%[w], %[n]]\n\t"              \
-  "sxtb16 %[we1], %[y]\n\t"                 \
-  "sxtb16 %[wo1], %[y], ror #8\n\t"         \
-  "ldr %[y], [%[w]], #4\n\t"                \
-  "sxtb16 %[we0], %[y]\n\t"                 \
-  "sxtb16 %[y], %[y], ror #8\n\t"           \
-  "ldr %[x], [%[c], %[n]]\n\t"              \
-  "sxtb16 %[xe], %[x]\n\t"                  \
-  "sxtb16 %[x], %[x], ror #8\n\t"           \
-  "smlad %[a01], %[xe], %[we0], %[a01]\n\t" \
-  "smlad %[a01], %[x], %[y], %[a01]\n\t"    \
-  "smlad %[a11], %[xe], %[we1], %[a11]\n\t" \
-  "smlad %[a11], %[x], %[wo1], %[a11]\n\t"  \
-  "ldr %[x], [%[c]], #4\n\t"                \
-  "sxtb16 %[xe], %[x]\n\t"                  \
-  "sxtb16 %[x], %[x], ror #8\n\t"           \
-  "smlad %[a00], %[xe], %[we0], %[a00]\n\t" \
-  "smlad %[a00], %[x], %[y], %[a00]\n\t"    \
-  "smlad %[a10], %[xe], %[we1], %[a10]\n\t" \
-  "smlad %[a10], %[x], %[wo1], %[a10]\n\t"
-  const index_t quads = static_cast<index_t>(n & ~static_cast<index_t>(3));
-  if (quads != 0) {
-    const int8_t* end = w + (quads & ~static_cast<index_t>(7));
-    uint32_t we1, wo1, we0, y, xe, x;
-    __asm__ volatile(
-        "ldr %[xe], %[end]\n\t"
-        "cmp %[w], %[xe]\n\t"
-        "beq 2f\n\t"
-        "1:\n\t" MINIML_DOT_2X2_BODY MINIML_DOT_2X2_BODY
-        "ldr %[xe], %[end]\n\t"
-        "cmp %[w], %[xe]\n\t"
-        "bne 1b\n\t"
-        "2:\n\t"
-        : [a00] "+r"(acc[0]), [a01] "+r"(acc[1]), [a10] "+r"(acc[2]), [a11] "+r"(acc[3]), [c] "+r"(col), [w] "+r"(w),
-          [we1] "=&r"(we1), [wo1] "=&r"(wo1), [we0] "=&r"(we0), [y] "=&r"(y), [xe] "=&r"(xe), [x] "=&r"(x)
-        : [n] "r"(n), [end] "m"(end)
-        : "cc", "memory");
-    if (quads & 4) {
-      __asm__ volatile(
-          MINIML_DOT_2X2_BODY
-          : [a00] "+r"(acc[0]), [a01] "+r"(acc[1]), [a10] "+r"(acc[2]), [a11] "+r"(acc[3]), [c] "+r"(col), [w] "+r"(w),
-            [we1] "=&r"(we1), [wo1] "=&r"(wo1), [we0] "=&r"(we0), [y] "=&r"(y), [xe] "=&r"(xe), [x] "=&r"(x)
-          : [n] "r"(n)
-          : "memory");
-    }
-  }
-#undef MINIML_DOT_2X2_BODY
-  n = static_cast<index_t>(n - quads);  // the rest below, from the advanced pointers with the same pitch
-  const index_t pitch = static_cast<index_t>(n + quads);
-  for (; i < n; ++i) {
+MINIML_DOT_INLINE void dot_2x2_plain_s8(const int8_t* col, const int8_t* w, index_t n, index_t pitch, int32_t& a00,
+                                        int32_t& a01, int32_t& a10, int32_t& a11) {
+  for (index_t i = 0; i < n; ++i) {
     const int8_t c0 = col[i], c1 = col[pitch + i], w0 = Mem::read(w + i), w1 = Mem::read(w + pitch + i);
-    acc[0] += mul_s8(c0, w0);
-    acc[1] += mul_s8(c1, w0);
-    acc[2] += mul_s8(c0, w1);
-    acc[3] += mul_s8(c1, w1);
-  }
-  return;
-#endif
-  for (; i < n; ++i) {
-    const int8_t c0 = col[i], c1 = col[n + i], w0 = Mem::read(w + i), w1 = Mem::read(w + n + i);
-    acc[0] += mul_s8(c0, w0);
-    acc[1] += mul_s8(c1, w0);
-    acc[2] += mul_s8(c0, w1);
-    acc[3] += mul_s8(c1, w1);
+    a00 += mul_s8(c0, w0);
+    a01 += mul_s8(c1, w0);
+    a10 += mul_s8(c0, w1);
+    a11 += mul_s8(c1, w1);
   }
 }
+
+// dot_2x2_plain_s8 with pitch n into acc[2 r + c] (w_1 = w + n, col_1 = col + n): the block of a
+// convolution done as a matrix product (conv2d_s8's im2col path), each loaded value feeding two MACs. The
+// DSP extension takes dot_2x2_wide_s8 instead, on columns widened once per pixel pair.
+template <class Mem>
+MINIML_DOT_INLINE void dot_2x2_s8(const int8_t* col, const int8_t* w, index_t n, int32_t acc[4]) {
+  dot_2x2_plain_s8<Mem>(col, w, n, n, acc[0], acc[1], acc[2], acc[3]);
+}
+
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+// Two columns of n taps (col, col + n; n & ~3 of them) widened once for dot_2x2_wide_s8: per 4 taps, column 0's
+// SXTB16 halves (t0, t2), (t1, t3), then column 1's, so that one LDRD loads a column's 4 taps as int16.
+MINIML_DOT_INLINE void widen_2cols_s8(const int8_t* col, index_t n, uint32_t* wide) {
+  const int8_t* col1 = col + n;
+  const int8_t* end = col + (n & ~static_cast<index_t>(3));
+  for (; col != end; col += 4, col1 += 4, wide += 4) {
+    uint32_t x, y;
+    memcpy(&x, col, 4);
+    memcpy(&y, col1, 4);
+    wide[0] = sxtb16(x);
+    wide[1] = sxtb16_ror8(x);
+    wide[2] = sxtb16(y);
+    wide[3] = sxtb16_ror8(y);
+  }
+}
+
+// dot_2x2_s8 (a00 = acc[0] ...) with the columns' first n & ~3 taps from widen_2cols_s8: per 4 taps two
+// LDRDs for the columns, two weight words split by SXTB16 and 8 SMLADs, 16 instructions for 16 MACs (the
+// int8 SXTB16 kernel it replaced: 20); the last n & 3 taps from col (the int8 columns).
+template <class Mem>
+MINIML_DOT_INLINE void dot_2x2_wide_s8(const uint32_t* wide, const int8_t* col, const int8_t* w, index_t n,
+                                       int32_t& a00, int32_t& a01, int32_t& a10, int32_t& a11) {
+#define MINIML_DOT_2X2_WIDE_BODY            \
+  "ldrd %[x0e], %[x0o], [%[c]], #16\n\t"    \
+  "ldrd %[x1e], %[x1o], [%[c], #-8]\n\t"    \
+  "ldr %[t], [%[w], %[n]]\n\t"              \
+  "sxtb16 %[we], %[t]\n\t"                  \
+  "sxtb16 %[t], %[t], ror #8\n\t"           \
+  "smlad %[a10], %[x0e], %[we], %[a10]\n\t" \
+  "smlad %[a10], %[x0o], %[t], %[a10]\n\t"  \
+  "smlad %[a11], %[x1e], %[we], %[a11]\n\t" \
+  "smlad %[a11], %[x1o], %[t], %[a11]\n\t"  \
+  "ldr %[t], [%[w]], #4\n\t"                \
+  "sxtb16 %[we], %[t]\n\t"                  \
+  "sxtb16 %[t], %[t], ror #8\n\t"           \
+  "smlad %[a00], %[x0e], %[we], %[a00]\n\t" \
+  "smlad %[a00], %[x0o], %[t], %[a00]\n\t"  \
+  "smlad %[a01], %[x1e], %[we], %[a01]\n\t" \
+  "smlad %[a01], %[x1o], %[t], %[a01]\n\t"
+#define MINIML_DOT_2X2_WIDE_OPS                                                                                      \
+  [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+r"(wide), [w] "+r"(w), [x0e] "=&r"(x0e), \
+      [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [t] "=&r"(t), [we] "=&r"(we)
+  const index_t quads = static_cast<index_t>(n & ~static_cast<index_t>(3));
+  const int8_t* w_start = w;
+  if (quads != 0) {
+    uint32_t x0e, x0o, x1e, x1o, t, we;
+    if (quads & 4) {  // an odd number of 4-tap groups: one first, then pairs of them
+      __asm__ volatile(MINIML_DOT_2X2_WIDE_BODY:MINIML_DOT_2X2_WIDE_OPS : [n] "r"(n) : "memory");
+    }
+    const int8_t* end = w_start + quads;
+    if (w != end) {
+      __asm__ volatile("1:\n\t" MINIML_DOT_2X2_WIDE_BODY MINIML_DOT_2X2_WIDE_BODY
+                       "ldr %[t], %[end]\n\t"
+                       "cmp %[w], %[t]\n\t"
+                       "bne 1b\n\t"
+                       : MINIML_DOT_2X2_WIDE_OPS
+                       : [n] "r"(n), [end] "m"(end)
+                       : "cc", "memory");
+    }
+  }
+#undef MINIML_DOT_2X2_WIDE_BODY
+#undef MINIML_DOT_2X2_WIDE_OPS
+  dot_2x2_plain_s8<Mem>(col + quads, w_start + quads, static_cast<index_t>(n - quads), n, a00, a01, a10, a11);
+}
+#endif
 
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
 // ATmega: the rows loop in the same asm as the taps (15 cycles per tap, 8 per row), for run and rows below
@@ -448,6 +435,112 @@ __attribute__((noinline)) inline int32_t dot_window_s8<Ram>(const int8_t* a, ind
 }
 #undef MINIML_AVR_WINDOW
 #undef MINIML_AVR_WINDOW_ASM
+
+// A convolution window's shape for dot_window_avr, set up by the caller once per output row (or border
+// window) instead of being derived from strides at every call: run taps per row, rows per channel, chans
+// channels; after a row the pointers skip a_skip / b_skip bytes, after a channel a_next / b_next more.
+struct AvrWindow {
+  uint16_t a_skip, a_next;
+  uint8_t run, rows, chans, b_skip, b_next;
+};
+
+// One tap into a 24-bit sum (11 cycles from flash): exact while |sum| < 2^23, i.e. for windows under 512
+// taps (|product| <= 2^14), which the caller guarantees. The activation's register takes the product's
+// sign byte (muls leaves bit 15 in C).
+#define MINIML_AVR_TAP24(LOAD_B) \
+  "ld %[x], %a[pa]+\n\t" LOAD_B  \
+  " %[y], %a[pb]+\n\t"           \
+  "muls %[x], %[y]\n\t"          \
+  "sbc %[x], %[x]\n\t"           \
+  "add %A[sum], r0\n\tadc %B[sum], r1\n\tadc %C[sum], %[x]\n\t"
+#define MINIML_AVR_ROW24_N(LOAD_B) \
+  "mov %[c], %[run]\n\t"           \
+  "2:\n\t" MINIML_AVR_TAP24(LOAD_B) "dec %[c]\n\t" "brne 2b\n\t"
+#define MINIML_AVR_ROW24_3(LOAD_B) MINIML_AVR_TAP24(LOAD_B) MINIML_AVR_TAP24(LOAD_B) MINIML_AVR_TAP24(LOAD_B)
+// After each row r1 is cleared and serves as the zero of the pointer carries (one register fewer).
+#define MINIML_AVR_WINDOW24_ASM(LOAD_B, ROW)                                                                 \
+  __asm__ volatile(                                                                                          \
+      "clr %A[sum]\n\tclr %B[sum]\n\tclr %C[sum]\n\t"                                                        \
+      "0:\n\t"                                                                                               \
+      "mov %[cr], %[rows]\n\t"                                                                               \
+      "1:\n\t" ROW                                                                                           \
+      "clr __zero_reg__\n\t"                                                                                 \
+      "add %A[pa], %A[as]\n\t"                                                                               \
+      "adc %B[pa], %B[as]\n\t"                                                                               \
+      "add %A[pb], %[bs]\n\t"                                                                                \
+      "adc %B[pb], __zero_reg__\n\t"                                                                         \
+      "dec %[cr]\n\t"                                                                                        \
+      "brne 1b\n\t"                                                                                          \
+      "add %A[pa], %A[an]\n\t"                                                                               \
+      "adc %B[pa], %B[an]\n\t"                                                                               \
+      "add %A[pb], %[bn]\n\t"                                                                                \
+      "adc %B[pb], __zero_reg__\n\t"                                                                         \
+      "dec %[cc]\n\t"                                                                                        \
+      "brne 0b\n\t"                                                                                          \
+      : [sum] "=&r"(sum), [pa] "+x"(a), [pb] "+z"(b), [cc] "+r"(c_ch), [cr] "=&r"(c_rows), [c] "=&r"(c_run), \
+        [x] "=&d"(x), [y] "=&d"(y)                                                                           \
+      : [run] "r"(w.run), [rows] "r"(w.rows), [as] "r"(w.a_skip), [bs] "r"(w.b_skip), [an] "r"(w.a_next),    \
+        [bn] "r"(w.b_next)                                                                                   \
+      : "r0", "memory")
+// The same for weights read in one run (b_skip = b_next = 0: a full window of a whole filter), two
+// registers and 4 cycles per row fewer.
+#define MINIML_AVR_WINDOW24_RUN_ASM(LOAD_B, ROW)                                                             \
+  __asm__ volatile(                                                                                          \
+      "clr %A[sum]\n\tclr %B[sum]\n\tclr %C[sum]\n\t"                                                        \
+      "0:\n\t"                                                                                               \
+      "mov %[cr], %[rows]\n\t"                                                                               \
+      "1:\n\t" ROW                                                                                           \
+      "add %A[pa], %A[as]\n\t"                                                                               \
+      "adc %B[pa], %B[as]\n\t"                                                                               \
+      "dec %[cr]\n\t"                                                                                        \
+      "brne 1b\n\t"                                                                                          \
+      "add %A[pa], %A[an]\n\t"                                                                               \
+      "adc %B[pa], %B[an]\n\t"                                                                               \
+      "dec %[cc]\n\t"                                                                                        \
+      "brne 0b\n\t"                                                                                          \
+      "clr __zero_reg__"                                                                                     \
+      : [sum] "=&r"(sum), [pa] "+x"(a), [pb] "+z"(b), [cc] "+r"(c_ch), [cr] "=&r"(c_rows), [c] "=&r"(c_run), \
+        [x] "=&d"(x), [y] "=&d"(y)                                                                           \
+      : [run] "r"(w.run), [rows] "r"(w.rows), [as] "r"(w.a_skip), [an] "r"(w.a_next)                         \
+      : "r0", "memory")
+// The loop's own values pinned to call-clobbered registers (GCC keeps a local register variable there for
+// an asm operand): the call saves fewer registers (16 -> 8 pushes).
+#define MINIML_AVR_WINDOW24(LOAD_B)                                    \
+  register __int24 sum asm("r22");                                     \
+  register uint8_t c_ch asm("r20") = w.chans;                          \
+  register uint8_t c_rows asm("r21");                                  \
+  register uint8_t c_run asm("r25");                                   \
+  register int8_t x asm("r18");                                        \
+  register int8_t y asm("r19");                                        \
+  if (w.b_skip == 0 && w.b_next == 0) {                                \
+    if (w.run == 3) {                                                  \
+      MINIML_AVR_WINDOW24_RUN_ASM(LOAD_B, MINIML_AVR_ROW24_3(LOAD_B)); \
+    } else {                                                           \
+      MINIML_AVR_WINDOW24_RUN_ASM(LOAD_B, MINIML_AVR_ROW24_N(LOAD_B)); \
+    }                                                                  \
+  } else {                                                             \
+    MINIML_AVR_WINDOW24_ASM(LOAD_B, MINIML_AVR_ROW24_N(LOAD_B));       \
+  }                                                                    \
+  return static_cast<int32_t>(sum)
+
+// The sum over a window of w.chans * w.rows * w.run < 512 taps (every count >= 1), a: activations (SRAM),
+// b: weights through Mem; the same integer as dot_window_s8 with the matching strides.
+template <class Mem>
+int32_t dot_window_avr(const int8_t* a, const int8_t* b, const AvrWindow& w);
+template <>
+__attribute__((noinline)) inline int32_t dot_window_avr<Rom>(const int8_t* a, const int8_t* b, const AvrWindow& w) {
+  MINIML_AVR_WINDOW24("lpm");
+}
+template <>
+__attribute__((noinline)) inline int32_t dot_window_avr<Ram>(const int8_t* a, const int8_t* b, const AvrWindow& w) {
+  MINIML_AVR_WINDOW24("ld");
+}
+#undef MINIML_AVR_WINDOW24
+#undef MINIML_AVR_WINDOW24_ASM
+#undef MINIML_AVR_WINDOW24_RUN_ASM
+#undef MINIML_AVR_ROW24_N
+#undef MINIML_AVR_ROW24_3
+#undef MINIML_AVR_TAP24
 #undef MINIML_AVR_ROW_N
 #undef MINIML_AVR_ROW_3
 #undef MINIML_AVR_TAP

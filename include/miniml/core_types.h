@@ -5,6 +5,16 @@
 
 #include <stdint.h>
 
+// Kernel entry points that choose a path by their shape: always inlined, so the constant shapes of
+// generated code make the choice at compile time and only the chosen path is linked (flash).
+#ifndef MINIML_ALWAYS_INLINE
+#if defined(__GNUC__)
+#define MINIML_ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define MINIML_ALWAYS_INLINE inline
+#endif
+#endif
+
 namespace miniml {
 
 // Sizes, counts and indices. 16 bits on AVR (int is 16-bit there and nothing larger fits its 2 KB SRAM or

@@ -9,21 +9,24 @@
 
 #include "core_dot.h"
 #include "core_fixedpoint.h"
+#include "core_requant_dsp.h"
 #include "core_rom.h"
 #include "core_types.h"
 #include "op_conv_params.h"
 
-#if defined(__GNUC__)
-#define MINIML_ALWAYS_INLINE __attribute__((always_inline)) inline
-#else
-#define MINIML_ALWAYS_INLINE inline
-#endif
 // The 32-bit paths of conv2d_s8 stay functions of their own: inlined into a large predict_int8() with
 // a single call site, gcc ran out of registers in their loops (KWS depthwise 11.7 -> 13.3 instr/MAC).
 #if defined(__GNUC__) && !defined(__AVR__)
 #define MINIML_CONV_PATH __attribute__((noinline)) inline
 #else
 #define MINIML_CONV_PATH inline
+#endif
+// Byte loops stay loops: gcc turns them into memset/memcpy calls, which cost more than they copy on short
+// rows (the depthwise band's rows: 7 bytes on the KWS DS-CNN, 1.3 instructions per MAC in the calls).
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__AVR__)
+#define MINIML_INLINE_COPIES __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define MINIML_INLINE_COPIES
 #endif
 
 namespace miniml {
@@ -45,6 +48,38 @@ template <class Mem>
 inline int32_t weight_sum_s8(const int8_t* w, index_t n, int32_t sum) {
   for (index_t i = 0; i < n; ++i) sum += Mem::read(w + i);
   return sum;
+}
+
+// The summed-area table of one output channel's weights w [group_in][kernel_h][kernel_w] over its
+// channels (see conv_window_s8): row 0 and column 0 are zero, entry (i + 1, j + 1) the weights over
+// ky <= i, kx <= j, all channels.
+template <class Mem>
+inline void weight_tap_sums(const int8_t* w, index_t kernel_h, index_t kernel_w, index_t group_in, int16_t* tap_sum) {
+  const index_t sw = static_cast<index_t>(kernel_w + 1), taps = static_cast<index_t>(kernel_h * kernel_w);
+  for (index_t j = 0; j < sw; ++j) tap_sum[j] = 0;
+  for (index_t i = 0; i < kernel_h; ++i) {
+    int16_t row = 0;
+    tap_sum[(i + 1) * sw] = 0;
+    for (index_t j = 0; j < kernel_w; ++j) {
+      const int8_t* wp = w + i * kernel_w + j;
+      for (index_t ic = 0; ic < group_in; ++ic, wp += taps) row = static_cast<int16_t>(row + Mem::read(wp));
+      tap_sum[(i + 1) * sw + j + 1] = static_cast<int16_t>(tap_sum[i * sw + j + 1] + row);
+    }
+  }
+}
+
+// The weights of a window's padded taps from the table: all of them minus the in-bounds rectangle
+// [ky_lo, ky_hi) x [kx_lo, kx_hi), four reads.
+inline int16_t padded_weight_sum(const int16_t* tap_sum, index_t kernel_h, index_t kernel_w, index_t ky_lo,
+                                 index_t ky_hi, index_t kx_lo, index_t kx_hi) {
+  const index_t sw = static_cast<index_t>(kernel_w + 1);
+  const int16_t* lo = tap_sum + ky_lo * sw;
+  const int16_t* hi = tap_sum + ky_hi * sw;
+  const int16_t all = tap_sum[kernel_h * sw + kernel_w];
+  // uint16 arithmetic: exact modulo 2^16, and the result fits int16.
+  return static_cast<int16_t>(static_cast<uint16_t>(all) - static_cast<uint16_t>(hi[kx_hi]) +
+                              static_cast<uint16_t>(lo[kx_hi]) + static_cast<uint16_t>(hi[kx_lo]) -
+                              static_cast<uint16_t>(lo[kx_lo]));
 }
 
 // acc + sum over the window at (y0, x0) of input * weight; w: [group_in][kernel_h][kernel_w] through Mem.
@@ -92,14 +127,7 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
     if (room < static_cast<sindex_t>(ky_hi)) ky_hi = static_cast<index_t>(room > 0 ? room : 0);
     if (ky_hi < ky_lo) ky_hi = ky_lo;
     const index_t rows = static_cast<index_t>(ky_hi - ky_lo);
-    const index_t sw = static_cast<index_t>(kernel_w + 1);
-    const int16_t* lo = tap_sum + ky_lo * sw;
-    const int16_t* hi = tap_sum + ky_hi * sw;
-    const int16_t* all = tap_sum + kernel_h * sw + kernel_w;
-    // uint16 arithmetic: exact modulo 2^16, and the result fits int16.
-    const int16_t pad_sum = static_cast<int16_t>(static_cast<uint16_t>(*all) - static_cast<uint16_t>(hi[kx_hi]) +
-                                                 static_cast<uint16_t>(lo[kx_hi]) + static_cast<uint16_t>(hi[kx_lo]) -
-                                                 static_cast<uint16_t>(lo[kx_lo]));
+    const int16_t pad_sum = padded_weight_sum(tap_sum, kernel_h, kernel_w, ky_lo, ky_hi, kx_lo, kx_hi);
     if (run != 0 && rows != 0) {
       const index_t row_step = in_w;
       const index_t filter_plane = static_cast<index_t>(kernel_h * kernel_w);
@@ -216,15 +244,32 @@ inline void im2col_s8(const ConvShape& s, const int8_t* input, index_t oy, index
   }
 }
 
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+// out[0] (and out[1] when two) = one channel's requantisation of a0 (a1): a pixel pair of the im2col path.
+template <class Mem>
+MINIML_ALWAYS_INLINE void requant_pixels_s8(int32_t a0, int32_t a1, const int32_t* multiplier, const int8_t* shift,
+                                            int32_t output_zero_point, int32_t act_min, int32_t act_max, bool two,
+                                            int8_t* out) {
+  const RunRequant r(Mem::read(multiplier), Mem::read(shift), output_zero_point, act_min, act_max);
+  if (two && r.fast) {
+    run_requant_pair(a0, a1, r, out);
+    return;
+  }
+  out[0] = run_requant_slow(a0, r);
+  if (two) out[1] = run_requant_slow(a1, r);
+}
+#endif
+
 // One group of conv2d_s8_im2col (s.in_channels: the group's input channels, out_channels: its output
-// channels); col: the two-column stack buffer.
+// channels); col: the two-column stack buffer; wide: the columns widened to int16 (DSP extension only).
 template <class Mem>
 inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, const int8_t* weight, const int32_t* bias,
                                    const int32_t* multiplier, const int8_t* shift, int8_t pad,
                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t out_channels,
-                                   index_t out_h, index_t out_w, int8_t* col, int8_t* output) {
+                                   index_t out_h, index_t out_w, int8_t* col, uint32_t* wide, int8_t* output) {
   const index_t taps = static_cast<index_t>(s.in_channels * s.kernel_h * s.kernel_w);
   const index_t pixels = static_cast<index_t>(out_h * out_w);
+  (void)wide;
   index_t oy = 0, ox = 0;
   for (index_t p = 0; p < pixels; p += 2) {
     const bool two = p + 1 < pixels;
@@ -243,9 +288,19 @@ inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, cons
     int8_t* out = output + p;
     const index_t cols = two ? 2 : 1;
     index_t oc = 0;
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+    widen_2cols_s8(col, taps, wide);
+#endif
     for (; oc + 2 <= out_channels; oc += 2, w += 2 * taps, out += 2 * pixels) {
       const int32_t b0 = Mem::read(bias + oc), b1 = Mem::read(bias + oc + 1);
       int32_t acc[4] = {b0, b0, b1, b1};
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+      dot_2x2_wide_s8<Mem>(wide, col, w, taps, acc[0], acc[1], acc[2], acc[3]);
+      requant_pixels_s8<Mem>(acc[0], acc[1], multiplier + oc, shift + oc, output_zero_point, act_min, act_max, two,
+                             out);
+      requant_pixels_s8<Mem>(acc[2], acc[3], multiplier + oc + 1, shift + oc + 1, output_zero_point, act_min, act_max,
+                             two, out + pixels);
+#else
       dot_2x2_s8<Mem>(col, w, taps, acc);
       for (index_t k = 0; k < 2; ++k) {  // a loop, not four copies of the inlined requantisation (flash)
         const ChannelRequant r(Mem::read(multiplier + oc + k), Mem::read(shift + oc + k), output_zero_point, act_min,
@@ -253,6 +308,7 @@ inline void conv2d_s8_im2col_group(const ConvShape& s, const int8_t* input, cons
         out[k * pixels] = r(acc[2 * k]);
         if (two) out[k * pixels + 1] = r(acc[2 * k + 1]);
       }
+#endif
     }
     if (oc < out_channels) {  // odd channel count: the last channel alone
       const int32_t b = Mem::read(bias + oc), m = Mem::read(multiplier + oc);
@@ -273,13 +329,18 @@ MINIML_CONV_PATH void conv2d_s8_im2col(const ConvShape& s, const int8_t* input, 
                                        int32_t output_zero_point, int32_t act_min, int32_t act_max,
                                        index_t out_channels, index_t out_h, index_t out_w, int8_t* output) {
   int8_t col[2 * MINIML_IM2COL_MAX];
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+  uint32_t wide[MINIML_IM2COL_MAX];  // the columns as int16 (widen_2cols_s8)
+#else
+  uint32_t* wide = 0;
+#endif
   const index_t taps = static_cast<index_t>(s.in_channels * s.kernel_h * s.kernel_w);
   const index_t pixels = static_cast<index_t>(out_h * out_w);
   for (index_t g = 0; g < s.groups; ++g) {
     const index_t first = static_cast<index_t>(g * out_channels);  // this group's output channels
     conv2d_s8_im2col_group<Mem>(s, input + g * s.in_channels * s.in_h * s.in_w, weight + first * taps, bias + first,
                                 multiplier + first, shift + first, pad, output_zero_point, act_min, act_max,
-                                out_channels, out_h, out_w, col, output + first * pixels);
+                                out_channels, out_h, out_w, col, wide, output + first * pixels);
   }
 }
 
@@ -312,23 +373,122 @@ MINIML_ALWAYS_INLINE void depthwise_pair_s8(const int8_t* row, index_t pitch, in
 }
 
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-// The 3-wide case at stride 1 or 2 on the DSP extension: one word of the row feeds both windows, split by
-// SXTB16 into even and odd taps and re-paired by PKH so that an SMLAD takes two taps; wp holds per row
-// (w0, w1) as int16 lanes, then w2.
-template <int kStep>
-MINIML_ALWAYS_INLINE void depthwise3_pair_s8(const int8_t* row, index_t pitch, const uint32_t* wp, index_t kernel_h,
-                                             int32_t& a0, int32_t& a1) {
-  for (index_t ky = 0; ky < kernel_h; ++ky, row += pitch, wp += 2) {
-    uint32_t x;
-    memcpy(&x, row, 4);
-    const uint32_t e = sxtb16(x), o = sxtb16_ror8(x);  // (r0, r2), (r1, r3)
-    a0 = smlatb(e, wp[1], smlad(pkhbt_lsl16(e, o), wp[0], a0));
-    if (kStep == 1) {
-      a1 = smlatb(o, wp[1], smlad(pkhbt(o, e), wp[0], a1));  // (r1, r2) . (w0, w1) + r3 w2
-    } else {
-      a1 = smlad(pkhtb_asr16(o, e), wp[0], a1) + static_cast<int32_t>(row[4]) * static_cast<int16_t>(wp[1]);
+// acc[0, 2 pairs) = bias + a 3x3 filter at windows kStride bytes apart from row, in a band of padded rows
+// pitch bytes apart, on the DSP extension; wp: per row (w0, w2) as int16 lanes, then the middle taps
+// (w1 of rows 0, 1) and (w1 of row 2). A row's word r0..r3 splits by SXTB16 into (r0, r2) and (r1, r3),
+// which SMLAD takes against (w0, w2) as they are; the middle tap is one halfword multiply-accumulate. Two
+// windows per pass share every load: 26 instructions for 18 MACs at stride 1. In asm: written in C, gcc
+// -Os reloaded the weights from the stack for every multiply-accumulate (8.7 instr/MAC on the KWS layers).
+template <int kStride>
+MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, const uint32_t* wp, int32_t bias,
+                                              int32_t* acc, index_t pairs) {
+  if (pairs == 0) return;
+  const int32_t* end = acc + 2 * pairs;
+  uint32_t x, e;
+  int32_t a0, a1;
+// One filter row: its word split into e = (r0, r2) and x = (r1, r3), then the first window,
+// a0 = INIT + (r0, r2) . (w0, w2) + r1 w1 (MID: the SMLA variant that picks w1's lane from M).
+#define MINIML_DW3_ROW(ADDR, W, MID, M, INIT) \
+  "ldr %[x], " ADDR                           \
+  "\n\t"                                      \
+  "sxtb16 %[e], %[x]\n\t"                     \
+  "sxtb16 %[x], %[x], ror #8\n\t"             \
+  "smlad %[a0], %[e], %[" W "], " INIT        \
+  "\n\t"                                      \
+  "smla" MID " %[a0], %[x], %[" M "], %[a0]\n\t"
+#define MINIML_DW3_NEXT                 \
+  "strd %[a0], %[a1], [%[acc]], #8\n\t" \
+  "ldr %[x], %[end]\n\t"                \
+  "cmp %[acc], %[x]\n\t"                \
+  "bne 1b\n\t"
+#define MINIML_DW3_OPERANDS                                                                                   \
+  : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)                         \
+  : [pitch] "r"(pitch), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]), [m2] "r"(wp[4]), \
+    [b] "r"(bias), [end] "m"(end)                                                                                      \
+  : "cc", "memory"
+  if (kStride == 1) {
+    // The second window: (r1, r3) . (w0, w2) + r2 w1.
+    __asm__ volatile("1:\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[b]")
+                     "smlad %[a1], %[x], %[w0], %[b]\n\t"
+                     "smlatb %[a1], %[e], %[m01], %[a1]\n\t" MINIML_DW3_ROW("[%[p], %[pitch]]", "w1", "bt", "m01",
+                                                                            "%[a0]")
+                     "smlad %[a1], %[x], %[w1], %[a1]\n\t"
+                     "smlatt %[a1], %[e], %[m01], %[a1]\n\t" MINIML_DW3_ROW("[%[p], %[pitch], lsl #1]", "w2", "bb",
+                                                                            "m2", "%[a0]")
+                     "smlad %[a1], %[x], %[w2], %[a1]\n\t"
+                     "smlatb %[a1], %[e], %[m2], %[a1]\n\t"
+                     "adds %[p], %[p], #2\n\t" MINIML_DW3_NEXT MINIML_DW3_OPERANDS);
+  } else {
+    // The second window: r2 w0 + r3 w1 + r4 w2; the rows are reached by stepping p.
+    __asm__ volatile("1:\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[b]")
+                     "smlatb %[a1], %[e], %[w0], %[b]\n\t"
+                     "smlatb %[a1], %[x], %[m01], %[a1]\n\t"
+                     "ldrsb %[x], [%[p], #4]\n\t"
+                     "smlabt %[a1], %[x], %[w0], %[a1]\n\t"
+                     "add %[p], %[p], %[pitch]\n\t" MINIML_DW3_ROW("[%[p]]", "w1", "bt", "m01", "%[a0]")
+                     "smlatb %[a1], %[e], %[w1], %[a1]\n\t"
+                     "smlatt %[a1], %[x], %[m01], %[a1]\n\t"
+                     "ldrsb %[x], [%[p], #4]\n\t"
+                     "smlabt %[a1], %[x], %[w1], %[a1]\n\t"
+                     "add %[p], %[p], %[pitch]\n\t" MINIML_DW3_ROW("[%[p]]", "w2", "bb", "m2", "%[a0]")
+                     "smlatb %[a1], %[e], %[w2], %[a1]\n\t"
+                     "smlatb %[a1], %[x], %[m2], %[a1]\n\t"
+                     "ldrsb %[x], [%[p], #4]\n\t"
+                     "smlabt %[a1], %[x], %[w2], %[a1]\n\t"
+                     "sub %[p], %[p], %[pitch], lsl #1\n\t"
+                     "adds %[p], %[p], #4\n\t" MINIML_DW3_NEXT MINIML_DW3_OPERANDS);
+  }
+#undef MINIML_DW3_ROW
+#undef MINIML_DW3_NEXT
+#undef MINIML_DW3_OPERANDS
+}
+
+// Windows per run of depthwise3x3_run_s8 (their int32 sums wait on the stack for requantisation).
+constexpr index_t kDepthwiseRun = 128;
+
+// The 3x3 DSP path over one band: rows_out output rows from buf, a run of windows at a time, each run
+// requantised by one requant_run_s8. At stride 1 a run spans several output rows, one byte apart (a row's
+// last pitch - out_w windows pass its end: computed, then dropped when the rows' sums are moved together),
+// so narrow maps (KWS: 5 wide) pay the run's setup once per group of rows; otherwise a run is one row (or a
+// part of a long one).
+MINIML_ALWAYS_INLINE void depthwise3x3_band_s8(const int8_t* buf, index_t pitch, index_t stride_h, index_t stride_w,
+                                               index_t rows_out, index_t out_w, const uint32_t* wp, int32_t bias,
+                                               const RunRequant& requant, int8_t* out) {
+  int32_t acc[kDepthwiseRun];
+  const bool flat = stride_h == 1 && stride_w == 1 && pitch <= kDepthwiseRun;
+  // Output rows per run (flat: as many as kDepthwiseRun windows hold).
+  const index_t group = flat ? static_cast<index_t>((kDepthwiseRun - out_w) / pitch + 1) : 1;
+  for (index_t oy = 0; oy < rows_out; oy = static_cast<index_t>(oy + group)) {
+    const index_t rows = rows_out - oy < group ? static_cast<index_t>(rows_out - oy) : group;
+    const int8_t* row = buf + oy * stride_h * pitch;
+    for (index_t done = 0; done < out_w; done = static_cast<index_t>(done + kDepthwiseRun)) {
+      // A flat run: rows whole rows; otherwise up to kDepthwiseRun windows of one row.
+      const index_t count = flat ? static_cast<index_t>((rows - 1) * pitch + out_w)
+                                 : (out_w - done < kDepthwiseRun ? static_cast<index_t>(out_w - done) : kDepthwiseRun);
+      const index_t pairs = static_cast<index_t>((count + 1) / 2);  // an odd count's last pair has a spare window
+      if (stride_w == 2) {
+        depthwise3x3_run_s8<2>(row + 2 * done, pitch, wp, bias, acc, pairs);
+      } else {
+        depthwise3x3_run_s8<1>(row + done, pitch, wp, bias, acc, pairs);
+      }
+      index_t n = count;
+      if (flat) {  // the rows' sums, pitch apart, moved together (in place, forward) for one requantisation
+        int32_t* to = acc + out_w;
+        for (index_t r = 1; r < rows; ++r) {
+          const int32_t* from = acc + r * pitch;
+          for (index_t c = 0; c < out_w; ++c) *to++ = from[c];
+        }
+        n = static_cast<index_t>(rows * out_w);
+      }
+      requant_run_s8(acc, n, requant, out);
+      out += n;
     }
   }
+}
+
+// (lo, hi) as the int16 lanes of a word.
+inline uint32_t lanes_s16(int16_t lo, int16_t hi) {
+  return static_cast<uint16_t>(lo) | static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16;
 }
 #endif
 
@@ -336,13 +496,15 @@ MINIML_ALWAYS_INLINE void depthwise3_pair_s8(const int8_t* row, index_t pitch, c
 // by channel: a band of input rows is copied into a stack buffer with its padding (the zero point, which
 // the folded bias expects), so every window is inside the buffer and no tap is tested; outputs come two at
 // a time, sharing each weight. The same integers as the window path.
-// kThreeWide: kernel_w == 3 at stride_w 1 or 2 (a template flag, so a model with only such filters links
-// only their code).
-template <class Mem, bool kThreeWide>
-MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input, const int8_t* weight,
-                                          const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
-                                          int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
-                                          index_t out_h, index_t out_w, int8_t* output) {
+// k3x3: a 3x3 filter at stride_w 1 or 2 (a template flag, so a model with only such filters links only
+// their code; on the DSP extension it takes depthwise3x3_band_s8).
+template <class Mem, bool k3x3>
+MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input,
+                                                               const int8_t* weight, const int32_t* bias,
+                                                               const int32_t* multiplier, const int8_t* shift,
+                                                               int8_t pad, int32_t output_zero_point, int32_t act_min,
+                                                               int32_t act_max, index_t out_h, index_t out_w,
+                                                               int8_t* output) {
   int8_t buf[MINIML_DEPTHWISE_BUFFER + 4];  // + 4: word reads of the last window may pass its end
   memset(buf + MINIML_DEPTHWISE_BUFFER, 0, 4);
   int16_t w[kDepthwiseTaps];
@@ -354,22 +516,22 @@ MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* inpu
   index_t band = static_cast<index_t>((MINIML_DEPTHWISE_BUFFER / pitch - kh) / s.stride_h + 1);
   if (band > out_h) band = out_h;
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-  uint32_t wp[2 * kDepthwiseTaps / 3];
-  const bool dsp3 = kThreeWide;
+  uint32_t wp[5];
 #endif
   for (index_t c = 0; c < s.groups; ++c, input += s.in_h * in_w, weight += taps) {
     for (index_t t = 0; t < taps; ++t) w[t] = Mem::read(weight + t);
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-    if (dsp3) {
-      for (index_t ky = 0; ky < kh; ++ky) {
-        wp[2 * ky] = static_cast<uint16_t>(w[3 * ky]) | static_cast<uint32_t>(static_cast<uint16_t>(w[3 * ky + 1]))
-                                                            << 16;
-        wp[2 * ky + 1] = static_cast<uint16_t>(w[3 * ky + 2]);
-      }
+    if (k3x3) {
+      for (index_t ky = 0; ky < 3; ++ky) wp[ky] = lanes_s16(w[3 * ky], w[3 * ky + 2]);
+      wp[3] = lanes_s16(w[1], w[4]);
+      wp[4] = lanes_s16(w[7], 0);
     }
 #endif
     const int32_t b = Mem::read(bias + c);
     const ChannelRequant requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+    const RunRequant run_requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
+#endif
     int8_t* out = output + c * out_h * out_w;
     for (index_t oy0 = 0; oy0 < out_h; oy0 = static_cast<index_t>(oy0 + band)) {
       const index_t rows_out = out_h - oy0 < band ? static_cast<index_t>(out_h - oy0) : band;
@@ -389,26 +551,20 @@ MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* inpu
           for (; i < pitch; ++i) dst[i] = pad;
         }
       }
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+      if (k3x3) {
+        depthwise3x3_band_s8(buf, pitch, s.stride_h, stride_w, rows_out, out_w, wp, b, run_requant, out);
+        out += rows_out * out_w;
+        continue;
+      }
+#endif
       for (index_t oy = 0; oy < rows_out; ++oy) {
         const int8_t* row = buf + oy * s.stride_h * pitch;
         for (index_t ox = 0; ox < out_w; ox += 2, row += 2 * stride_w) {
-          // Two windows at a time; at an odd width's end the last one alone (the 3-wide DSP path reads it
-          // as the first of a stride-1 pair, one byte past its end: buf's slack).
+          // Two windows at a time; at an odd width's end the last one alone.
           const bool two = ox + 1 < out_w;
           int32_t acc[2] = {b, b};
-#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-          if (dsp3) {
-            if (two && stride_w == 2) {
-              depthwise3_pair_s8<2>(row, pitch, wp, kh, acc[0], acc[1]);
-            } else {
-              depthwise3_pair_s8<1>(row, pitch, wp, kh, acc[0], acc[1]);
-            }
-          } else {
-            depthwise_pair_s8(row, pitch, two ? stride_w : 0, w, kh, kw, acc[0], acc[1]);
-          }
-#else
           depthwise_pair_s8(row, pitch, two ? stride_w : 0, w, kh, kw, acc[0], acc[1]);
-#endif
           *out++ = requant(acc[0]);
           if (two) *out++ = requant(acc[1]);
         }
@@ -416,6 +572,142 @@ MINIML_CONV_PATH void depthwise_conv2d_s8(const ConvShape& s, const int8_t* inpu
     }
   }
 }
+
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+// True when conv2d_s8_avr takes the layer: dilation 1, a window under 512 taps (dot_window_avr's 24-bit
+// sum) in byte counts, and when a window can reach the padding, a filter the summed-area table holds.
+inline bool conv_avr_fits(index_t group_in, index_t in_h, index_t in_w, index_t kernel_h, index_t kernel_w,
+                          index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w, index_t dilation_h,
+                          index_t dilation_w, index_t out_h, index_t out_w, bool* padded) {
+  const uint32_t taps = static_cast<uint32_t>(kernel_h) * kernel_w, filter = taps * group_in;
+  *padded = padding_h != 0 || padding_w != 0 || static_cast<uint32_t>(out_h - 1) * stride_h + kernel_h > in_h ||
+            static_cast<uint32_t>(out_w - 1) * stride_w + kernel_w > in_w;
+  return dilation_h == 1 && dilation_w == 1 && group_in <= 255 && taps <= 255 && filter < 512 &&
+         (!*padded || (taps <= kTapTable && filter < 256));
+}
+
+// One output row of one output channel for conv2d_s8_avr: what its column loop needs, in one place
+// (passed by pointer: the loop keeps few values in registers, the asm window loop needs most of them).
+struct AvrConvRow {
+  const int8_t* in_row;  // the input row of the windows' first in-bounds kernel row (the group's channel 0)
+  const int8_t* w_row;   // the weights of that kernel row
+  const int16_t* tap_sum;
+  AvrWindow inner;     // the shape of the windows of columns [ox_lo, ox_hi), inside the input's width
+  int32_t inner_base;  // bias + their padded taps (zero point * padded weights)
+  int32_t bias;
+  index_t in_w, kernel_h, kernel_w, ky_lo, ky_hi, stride_w, out_w, ox_lo, ox_hi;
+  sindex_t x0;  // the first column's
+  int8_t pad;
+};
+
+// The accumulator of a window that reaches the left or right padding, at x0.
+template <class Mem>
+__attribute__((noinline)) int32_t conv_edge_avr(const AvrConvRow& r, sindex_t x0) {
+  const index_t kx_lo = static_cast<index_t>(x0 < 0 ? -x0 : 0);
+  const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(r.in_w) - x0);
+  index_t kx_hi = room < static_cast<sindex_t>(r.kernel_w) ? static_cast<index_t>(room > 0 ? room : 0) : r.kernel_w;
+  if (kx_hi < kx_lo) kx_hi = kx_lo;
+  AvrWindow edge = r.inner;
+  edge.run = static_cast<uint8_t>(kx_hi - kx_lo);
+  edge.a_skip = static_cast<uint16_t>(r.in_w - edge.run);
+  edge.b_skip = static_cast<uint8_t>(r.kernel_w - edge.run);
+  int32_t acc = r.bias + static_cast<int32_t>(r.pad) *
+                             padded_weight_sum(r.tap_sum, r.kernel_h, r.kernel_w, r.ky_lo, r.ky_hi, kx_lo, kx_hi);
+  if (edge.run != 0 && edge.rows != 0) {
+    acc += dot_window_avr<Mem>(r.in_row + (x0 + static_cast<sindex_t>(kx_lo)), r.w_row + kx_lo, edge);
+  }
+  return acc;
+}
+
+// The row's out_w outputs; returns the output pointer past them. Columns [ox_lo, ox_hi) (clipped to
+// out_w) are inner windows, the rest edge windows (one loop: one requantisation call site).
+// Everything the loop reads is copied to locals first: an int8 store may alias any object, so fields read
+// through r and requant would be loaded again after every output.
+template <class Mem>
+__attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const ChannelRequant& requant, int8_t* out) {
+  const ChannelRequant q = requant;
+  const index_t out_w = r.out_w, step = r.stride_w;
+  const index_t lo = r.ox_lo < out_w ? r.ox_lo : out_w, hi = r.ox_hi > lo ? r.ox_hi : lo;
+  const int8_t* const in_row = r.in_row;
+  const int8_t* const w_row = r.w_row;
+  const int32_t base = r.inner_base;
+  const bool inside = r.inner.rows != 0;
+  sindex_t x0 = r.x0;
+  for (index_t ox = 0; ox < out_w; ++ox, x0 = static_cast<sindex_t>(x0 + step)) {
+    int32_t acc;
+    if (ox < lo || ox >= hi) {
+      acc = conv_edge_avr<Mem>(r, x0);
+    } else {
+      acc = base;
+      if (inside) acc += dot_window_avr<Mem>(in_row + x0, w_row, r.inner);
+    }
+    *out++ = q(acc);
+  }
+  return out;
+}
+
+// The window path's numbers on AVR with the per-window work cut to a few byte operations: the in-bounds
+// rows of an output row's windows (and their padded weights' sum) found once per row, each window summed
+// by the asm loop of dot_window_avr; only the columns whose windows reach the left or right padding work
+// out their own run and padded weights (from the summed-area table).
+template <class Mem>
+inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+                          const int8_t* shift, int8_t pad, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                          index_t in_channels, index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
+                          index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
+                          index_t groups, index_t out_h, index_t out_w, bool padded, int8_t* output) {
+  const index_t group_in = static_cast<index_t>(in_channels / groups);
+  const index_t group_out = static_cast<index_t>(out_channels / groups);
+  const index_t plane = static_cast<index_t>(in_h * in_w), taps = static_cast<index_t>(kernel_h * kernel_w);
+  const index_t filter = static_cast<index_t>(group_in * taps);
+  int16_t tap_sum[kTapSumSize];
+  AvrConvRow r;
+  r.tap_sum = tap_sum;
+  r.in_w = in_w;
+  r.kernel_h = kernel_h;
+  r.kernel_w = kernel_w;
+  r.stride_w = stride_w;
+  r.out_w = out_w;
+  r.x0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_w));
+  r.pad = pad;
+  // Columns [ox_lo, ox_hi) have windows inside the input's width.
+  r.ox_lo = static_cast<index_t>((padding_w + stride_w - 1) / stride_w);
+  r.ox_hi = in_w + padding_w >= kernel_w ? static_cast<index_t>((in_w + padding_w - kernel_w) / stride_w + 1) : 0;
+  if (r.ox_hi > out_w) r.ox_hi = out_w;
+  r.inner.chans = static_cast<uint8_t>(group_in);
+  r.inner.run = static_cast<uint8_t>(kernel_w);
+  r.inner.a_skip = static_cast<uint16_t>(in_w - kernel_w);
+  r.inner.b_skip = 0;
+  int8_t* out = output;
+  const int8_t* w_oc = weight;
+  for (index_t oc = 0; oc < out_channels; ++oc, w_oc += filter) {
+    const int8_t* in_group = input + (oc / group_out) * group_in * plane;
+    r.bias = Mem::read(bias + oc);
+    const ChannelRequant requant(Mem::read(multiplier + oc), Mem::read(shift + oc), output_zero_point, act_min,
+                                 act_max);
+    if (padded) weight_tap_sums<Mem>(w_oc, kernel_h, kernel_w, group_in, tap_sum);
+    sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_h));
+    for (index_t oy = 0; oy < out_h; ++oy, y0 = static_cast<sindex_t>(y0 + stride_h)) {
+      r.ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
+      const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(in_h) - y0);
+      r.ky_hi = room < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(room > 0 ? room : 0) : kernel_h;
+      if (r.ky_hi < r.ky_lo) r.ky_hi = r.ky_lo;
+      const uint8_t rows = static_cast<uint8_t>(r.ky_hi - r.ky_lo);
+      r.inner.rows = rows;
+      r.inner.a_next = static_cast<uint16_t>(plane - rows * in_w);
+      r.inner.b_next = static_cast<uint8_t>(taps - rows * kernel_w);
+      r.inner_base = r.bias;
+      if (rows != kernel_h) {
+        r.inner_base +=
+            static_cast<int32_t>(pad) * padded_weight_sum(tap_sum, kernel_h, kernel_w, r.ky_lo, r.ky_hi, 0, kernel_w);
+      }
+      r.in_row = in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(r.ky_lo)) * in_w;
+      r.w_row = w_oc + r.ky_lo * kernel_w;
+      out = conv_row_avr<Mem>(r, requant, out);
+    }
+  }
+}
+#endif
 
 // The window path: any groups, stride, padding and dilation; every window summed in place.
 template <class Mem>
@@ -453,20 +745,7 @@ inline void conv2d_s8_window(const int8_t* input, const int8_t* weight, const in
     const int32_t b = Mem::read(bias + oc);
     const int32_t m = Mem::read(multiplier + oc);
     const int8_t s = Mem::read(shift + oc);
-    if (use_table) {
-      // Row 0 and column 0 are zero; entry (i + 1, j + 1) = weights over ky <= i, kx <= j, all channels.
-      const index_t sw = static_cast<index_t>(kernel_w + 1);
-      for (index_t j = 0; j < sw; ++j) tap_sum[j] = 0;
-      for (index_t i = 0; i < kernel_h; ++i) {
-        int16_t row = 0;
-        tap_sum[(i + 1) * sw] = 0;
-        for (index_t j = 0; j < kernel_w; ++j) {
-          const int8_t* wp = w_oc + i * kernel_w + j;
-          for (index_t ic = 0; ic < group_in; ++ic, wp += taps) row = static_cast<int16_t>(row + Mem::read(wp));
-          tap_sum[(i + 1) * sw + j + 1] = static_cast<int16_t>(tap_sum[i * sw + j + 1] + row);
-        }
-      }
-    }
+    if (use_table) weight_tap_sums<Mem>(w_oc, kernel_h, kernel_w, group_in, tap_sum);
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_h));
     for (index_t oy = 0; oy < out_h; ++oy, y0 = static_cast<sindex_t>(y0 + stride_h)) {
       sindex_t x0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_w));
@@ -496,7 +775,8 @@ inline void conv2d_s8_window(const int8_t* input, const int8_t* weight, const in
 // is a function that is fast for any shape (speed does not hang on whether the compiler inlined it).
 //   32-bit cores: depthwise (multiplier 1, dilation 1) from padded row bands; otherwise per group an
 //                 im2col matrix product when a window fits MINIML_IM2COL_MAX; else the window path.
-//   AVR:          the window path (its asm dot loops keep weights in flash; no stack to spare).
+//   AVR:          conv2d_s8_avr (dilation 1, windows under 512 taps), else the window path (their asm dot
+//                 loops keep weights in flash; no stack to spare).
 template <class Mem>
 MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                     const int32_t* multiplier, const int8_t* shift, int32_t input_zero_point,
@@ -523,7 +803,7 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
   if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
       kernel_h * kernel_w <= detail::kDepthwiseTaps &&
       kernel_h * detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w) <= MINIML_DEPTHWISE_BUFFER) {
-    if (kernel_w == 3 && stride_w <= 2) {
+    if (kernel_h == 3 && kernel_w == 3 && stride_w <= 2) {
       detail::depthwise_conv2d_s8<Mem, true>(shape, input, weight, bias, multiplier, shift,
                                              static_cast<int8_t>(input_zero_point), output_zero_point, act_min, act_max,
                                              out_h, out_w, output);
@@ -538,6 +818,17 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
     detail::conv2d_s8_im2col<Mem>(shape, input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point),
                                   output_zero_point, act_min, act_max, static_cast<index_t>(out_channels / groups),
                                   out_h, out_w, output);
+    return;
+  }
+#endif
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+  bool padded;
+  if (detail::conv_avr_fits(static_cast<index_t>(in_channels / groups), in_h, in_w, kernel_h, kernel_w, stride_h,
+                            stride_w, padding_h, padding_w, dilation_h, dilation_w, out_h, out_w, &padded)) {
+    detail::conv2d_s8_avr<Mem>(input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point),
+                               output_zero_point, act_min, act_max, in_channels, in_h, in_w, out_channels, kernel_h,
+                               kernel_w, stride_h, stride_w, padding_h, padding_w, groups, out_h, out_w, padded,
+                               output);
     return;
   }
 #endif

@@ -1,7 +1,7 @@
-// add_s8 / mul_s8 (+ per-channel forms) / clamp_s8 / lut_s8 / concat_part_s8: int8 elementwise ops with TFLM
-// ADD / MUL numbers (same-shape operands), and a standalone clamp for ReLU / ReLU6 / Hardtanh whose output
-// keeps its input's scale. All in SRAM; output may alias an input (each element is read before it is
-// written).
+// add_s8 / mul_s8 (+ per-channel forms) / div_s8 / prelu_s8 / clamp_s8 / lut_s8 / concat_part_s8: int8 elementwise
+// ops with TFLM ADD / MUL / DIV / PRELU numbers (same-shape operands), and a standalone clamp for ReLU / ReLU6 /
+// Hardtanh whose output keeps its input's scale. All in SRAM; output may alias an input (each element is read before it
+// is written).
 #ifndef MINIML_OP_ELEMENTWISE_S8_H_
 #define MINIML_OP_ELEMENTWISE_S8_H_
 
@@ -17,24 +17,71 @@ constexpr int8_t kAddLeftShift = 20;
 
 namespace detail {
 
+// One input of an ADD brought to the common scale: (x - zp) 2^20 scaled by multiplier / shift.
+inline int32_t add_input_s8(int32_t x, int32_t zero_point, int32_t multiplier, int8_t shift) {
+  // (x - zp) * 2^20 fits int32: |x - zp| <= 255.
+  return multiply_by_quantized_multiplier((x - zero_point) * (INT32_C(1) << kAddLeftShift), multiplier, shift);
+}
+
+// Elements from which add_s8 on a 32-bit core first tabulates both inputs' scaled values (256 each, on the
+// stack): each is a function of one int8, so two loads replace two multiply_by_quantized_multiplier calls.
+#ifndef MINIML_ADD_TABLE_MIN
+#define MINIML_ADD_TABLE_MIN 1024
+#endif
+
 // a [channels][inner]; b the same shape, or [channels] (one value per channel) when kPerChannel.
-template <bool kPerChannel>
+// kTable: through the tables (32-bit cores from MINIML_ADD_TABLE_MIN elements; a template flag, so that
+// with generated code's constant sizes a model links only the form it uses).
+template <bool kPerChannel, bool kTable>
 inline void add_s8_impl(const int8_t* a, const int8_t* b, index_t channels, index_t inner, int32_t a_zero_point,
                         int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
                         int8_t b_shift, int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point,
                         int32_t act_min, int32_t act_max, int8_t* output) {
+  if (kTable) {
+    const ChannelRequant requant(output_multiplier, output_shift, output_zero_point, act_min, act_max);
+    int32_t scaled_a[256], scaled_b[256];  // indexed by the int8 value + 128
+    for (int32_t v = -128; v < 128; ++v) {
+      scaled_a[v + 128] = add_input_s8(v, a_zero_point, a_multiplier, a_shift);
+      scaled_b[v + 128] = add_input_s8(v, b_zero_point, b_multiplier, b_shift);
+    }
+    index_t i = 0;
+    for (index_t c = 0; c < channels; ++c) {
+      for (index_t j = 0; j < inner; ++j, ++i) {
+        const int8_t bv = kPerChannel ? b[c] : b[i];
+        output[i] = requant(scaled_a[a[i] + 128] + scaled_b[bv + 128]);
+      }
+    }
+    return;
+  }
   index_t i = 0;
   for (index_t c = 0; c < channels; ++c) {
     for (index_t j = 0; j < inner; ++j, ++i) {
       const int8_t bv = kPerChannel ? b[c] : b[i];
-      // (x - zp) * 2^20 fits int32: |x - zp| <= 255.
-      const int32_t sa = multiply_by_quantized_multiplier(
-          static_cast<int32_t>(a[i] - a_zero_point) * (INT32_C(1) << kAddLeftShift), a_multiplier, a_shift);
-      const int32_t sb = multiply_by_quantized_multiplier(
-          static_cast<int32_t>(bv - b_zero_point) * (INT32_C(1) << kAddLeftShift), b_multiplier, b_shift);
-      output[i] = requantize_s8(sa + sb, output_multiplier, output_shift, output_zero_point, act_min, act_max);
+      output[i] = requantize_s8(add_input_s8(a[i], a_zero_point, a_multiplier, a_shift) +
+                                    add_input_s8(bv, b_zero_point, b_multiplier, b_shift),
+                                output_multiplier, output_shift, output_zero_point, act_min, act_max);
     }
   }
+}
+
+// add_s8_impl with the form chosen by the size.
+template <bool kPerChannel>
+MINIML_ALWAYS_INLINE void add_s8_any(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
+                                     int32_t a_zero_point, int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point,
+                                     int32_t b_multiplier, int8_t b_shift, int32_t output_multiplier,
+                                     int8_t output_shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                     int8_t* output) {
+#if !defined(__AVR__)
+  if (static_cast<uint32_t>(channels) * inner >= MINIML_ADD_TABLE_MIN) {
+    add_s8_impl<kPerChannel, true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point,
+                                   b_multiplier, b_shift, output_multiplier, output_shift, output_zero_point, act_min,
+                                   act_max, output);
+    return;
+  }
+#endif
+  add_s8_impl<kPerChannel, false>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point,
+                                  b_multiplier, b_shift, output_multiplier, output_shift, output_zero_point, act_min,
+                                  act_max, output);
 }
 
 template <bool kPerChannel>
@@ -51,27 +98,96 @@ inline void mul_s8_impl(const int8_t* a, const int8_t* b, index_t channels, inde
   }
 }
 
+// gemmlowp SaturatingRoundingMultiplyByPOT<e> for e > 0: x * 2^e, saturated.
+inline int32_t saturating_shift_left(int32_t x, int8_t e) {
+  const int32_t threshold = (INT32_C(1) << (31 - e)) - 1;
+  if (x > threshold) return INT32_MAX;
+  if (x < -threshold) return INT32_MIN;
+  return static_cast<int32_t>(static_cast<uint32_t>(x) << e);
+}
+
+// TFLM GetReciprocal(x, 31, &bits_over_unit) for 0 < x < 2^31: x = 2^bits_over_unit * (1 + a) with a in [0, 1),
+// and 1 / (1 + a) in Q0.31 by gemmlowp's one_over_one_plus_x_for_x_in_0_1 (three Newton-Raphson steps in Q2.29
+// from 48/17 - 32/17 * d, d = (1 + a) / 2).
+inline int32_t reciprocal_q31(int32_t x, int8_t* bits_over_unit) {
+  int8_t clz = 0;
+  while ((static_cast<uint32_t>(x) << clz & UINT32_C(0x80000000)) == 0) ++clz;
+  *bits_over_unit = static_cast<int8_t>(31 - clz);
+  const int32_t a = static_cast<int32_t>((static_cast<uint32_t>(x) << clz) - UINT32_C(0x80000000));
+  const int32_t half = (a >> 1) + (INT32_C(1) << 30);  // RoundingHalfSum(a, One) for a >= 0
+  int32_t r = INT32_C(1515870810) + saturating_rounding_doubling_high_mul(half, INT32_C(-1010580540));
+  for (int8_t i = 0; i < 3; ++i) {
+    const int32_t one_minus = (INT32_C(1) << 29) - saturating_rounding_doubling_high_mul(half, r);
+    r += saturating_shift_left(saturating_rounding_doubling_high_mul(r, one_minus), 2);
+  }
+  return saturating_shift_left(r, 1);
+}
+
+// gemmlowp CountLeadingSignBits of a non-zero int32: the left shift that keeps x in int32.
+inline int8_t leading_sign_bits(int32_t x) {
+  uint32_t u = x >= 0 ? static_cast<uint32_t>(x) : 2u * (0u - static_cast<uint32_t>(x)) - 1u;
+  int8_t n = 0;
+  while ((u & UINT32_C(0x80000000)) == 0) {
+    u <<= 1;
+    ++n;
+  }
+  return static_cast<int8_t>(x >= 0 ? n - 1 : n);
+}
+
 }  // namespace detail
+
+// TFLM DIV: (a - za) / (b - zb) as a - za times the divisor's fixed-point reciprocal, normalised by its leading
+// sign bits, then rescaled by multiplier / shift (a_scale / (b_scale * output_scale)). Where TFLM's arithmetic
+// is undefined we define it: a zero divisor saturates to act_max / act_min by the dividend's sign (torch: +-inf;
+// 0 / 0, NaN, gives the zero point), and a quotient below 2^-31 of a step rounds to the zero point.
+inline void div_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point, int32_t b_zero_point,
+                   int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                   int8_t* output) {
+  for (index_t i = 0; i < n; ++i) {
+    int32_t num = static_cast<int32_t>(a[i]) - a_zero_point;
+    int32_t den = static_cast<int32_t>(b[i]) - b_zero_point;
+    int32_t v = output_zero_point;
+    if (den == 0) {
+      v = num > 0 ? act_max : (num < 0 ? act_min : output_zero_point);
+    } else if (num != 0) {
+      if (den < 0) {
+        num = -num;
+        den = -den;
+      }
+      int8_t recip_shift;
+      const int32_t inv = detail::reciprocal_q31(den, &recip_shift);
+      const int8_t headroom = detail::leading_sign_bits(num);
+      const int32_t q =
+          saturating_rounding_doubling_high_mul(static_cast<int32_t>(static_cast<uint32_t>(num) << headroom), inv);
+      const int32_t total = shift - recip_shift - headroom;
+      if (total >= -31) v += multiply_by_quantized_multiplier(q, multiplier, static_cast<int8_t>(total));
+    }
+    if (v < act_min) v = act_min;
+    if (v > act_max) v = act_max;
+    output[i] = static_cast<int8_t>(v);
+  }
+}
 
 // TFLM ADD (and SUB: the same with b_multiplier negated, as TFLM does it):
 // a and b go to twice the larger input scale with their own multiplier (shift <= 0), are summed,
 // then requantised to the output scale. Each multiplier/shift pair comes from quant/params.py add_params().
-inline void add_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point, int32_t a_multiplier,
-                   int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier, int8_t b_shift,
-                   int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point, int32_t act_min,
-                   int32_t act_max, int8_t* output) {
-  detail::add_s8_impl<false>(a, b, 1, n, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier, b_shift,
-                             output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
+MINIML_ALWAYS_INLINE void add_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point,
+                                 int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
+                                 int8_t b_shift, int32_t output_multiplier, int8_t output_shift,
+                                 int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::add_s8_any<false>(a, b, 1, n, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier, b_shift,
+                            output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
 }
 
 // add_s8 with b one value per channel (TFLM's broadcast ADD of a [1, C, 1, ...] operand):
 // a [channels][inner], b [channels].
-inline void add_channel_s8(const int8_t* a, const int8_t* b, index_t channels, index_t inner, int32_t a_zero_point,
-                           int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
-                           int8_t b_shift, int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point,
-                           int32_t act_min, int32_t act_max, int8_t* output) {
-  detail::add_s8_impl<true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier,
-                            b_shift, output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
+MINIML_ALWAYS_INLINE void add_channel_s8(const int8_t* a, const int8_t* b, index_t channels, index_t inner,
+                                         int32_t a_zero_point, int32_t a_multiplier, int8_t a_shift,
+                                         int32_t b_zero_point, int32_t b_multiplier, int8_t b_shift,
+                                         int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point,
+                                         int32_t act_min, int32_t act_max, int8_t* output) {
+  detail::add_s8_any<true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier,
+                           b_shift, output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
 }
 
 // TFLM MUL: (a - za) * (b - zb) requantised with one multiplier (a_scale * b_scale / output_scale).
@@ -88,6 +204,25 @@ inline void mul_channel_s8(const int8_t* a, const int8_t* b, index_t channels, i
                            int32_t act_min, int32_t act_max, int8_t* output) {
   detail::mul_s8_impl<true>(a, b, channels, inner, a_zero_point, b_zero_point, multiplier, shift, output_zero_point,
                             act_min, act_max, output);
+}
+
+// TFLM PRELU with one slope per channel: d = input - input_zero_point; d >= 0 is rescaled by the
+// "pos" multiplier (input / output scale), d < 0 as d * alpha[c] by the "neg" one (input * alpha / output).
+//   input/output [channels][inner] int8 SRAM (may alias); alpha [channels] int8 (zero point 0) through Mem.
+template <class Mem>
+inline void prelu_s8(const int8_t* input, const int8_t* alpha, int8_t* output, index_t channels, index_t inner,
+                     int32_t input_zero_point, int32_t multiplier_pos, int8_t shift_pos, int32_t multiplier_neg,
+                     int8_t shift_neg, int32_t output_zero_point) {
+  for (index_t c = 0; c < channels; ++c) {
+    const int32_t a = Mem::read(alpha + c);
+    for (index_t i = 0; i < inner; ++i) {
+      const int32_t d = static_cast<int32_t>(input[i]) - input_zero_point;
+      output[i] = d >= 0 ? requantize_s8(d, multiplier_pos, shift_pos, output_zero_point, kInt8Min, kInt8Max)
+                         : requantize_s8(d * a, multiplier_neg, shift_neg, output_zero_point, kInt8Min, kInt8Max);
+    }
+    input += inner;
+    output += inner;
+  }
 }
 
 // output[i] = min(max(input[i], lo), hi): ReLU (lo = zero point), ReLU6, Hardtanh at unchanged scale.

@@ -12,6 +12,12 @@
 
 namespace miniml {
 
+// The shape of a fully connected layer: generated code passes a constexpr LinearParams per layer (as
+// Conv2dParams for convolutions).
+struct LinearParams {
+  index_t in_features, out_features;
+};
+
 // output[o] = clamp(requant(sum_i input[i] * weight[o][i] + bias[o]) + output_zero_point).
 //   input       [in_features] int8, SRAM; may not alias output.
 //   weight      [out_features][in_features] int8, symmetric (zero point 0), torch layout, Mem.
@@ -42,6 +48,15 @@ inline void linear_s8(const int8_t* input, const int8_t* weight, const int32_t* 
         requantize_s8(acc, Mem::read(multiplier + o), Mem::read(shift + o), output_zero_point, act_min, act_max);
     w += in_features;
   }
+}
+
+// The same with the layer's shape as one struct (forwarded: always inlined, so the call costs nothing).
+template <class Mem>
+MINIML_ALWAYS_INLINE void linear_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                    const int32_t* multiplier, const int8_t* shift, const LinearParams& p,
+                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
+  linear_s8<Mem>(input, weight, bias, multiplier, shift, output_zero_point, act_min, act_max, p.in_features,
+                 p.out_features, output);
 }
 
 }  // namespace miniml

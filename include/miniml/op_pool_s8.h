@@ -25,10 +25,45 @@ inline void pool_window(sindex_t start, index_t kernel, index_t size, index_t* l
   *hi = static_cast<index_t>(end > static_cast<sindex_t>(size) ? static_cast<sindex_t>(size) : end);
 }
 
+#if defined(__AVR__)
+// Max pooling without padding on AVR: pointer steps instead of per-output window bounds and index products
+// (which cost ~50 cycles per tap of a 2x2 window there); the same maxima, clamped the same way.
+inline void max_pool2d_s8_avr(const int8_t* input, index_t channels, index_t in_h, index_t in_w, index_t kernel_h,
+                              index_t kernel_w, index_t stride_h, index_t stride_w, int8_t act_min, int8_t act_max,
+                              int8_t* output) {
+  const index_t out_h = static_cast<index_t>((in_h - kernel_h) / stride_h + 1);
+  const index_t out_w = static_cast<index_t>((in_w - kernel_w) / stride_w + 1);
+  const index_t row_step = static_cast<index_t>(stride_h * in_w), skip = static_cast<index_t>(in_w - kernel_w);
+  for (index_t c = 0; c < channels; ++c, input += in_h * in_w) {
+    const int8_t* row = input;
+    for (index_t oy = 0; oy < out_h; ++oy, row += row_step) {
+      const int8_t* window = row;
+      for (index_t ox = 0; ox < out_w; ++ox, window += stride_w) {
+        int8_t m = act_min;  // the clamp's lower bound first: max(act_min, taps), then min with act_max
+        const int8_t* p = window;
+        for (index_t ky = 0; ky < kernel_h; ++ky, p += skip) {
+          for (index_t kx = 0; kx < kernel_w; ++kx, ++p) {
+            if (*p > m) m = *p;
+          }
+        }
+        *output++ = m > act_max ? act_max : m;
+      }
+    }
+  }
+}
+#endif
+
 template <bool kMax>
 inline void pool2d_s8(const int8_t* input, index_t channels, index_t in_h, index_t in_w, index_t kernel_h,
                       index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
                       int32_t act_min, int32_t act_max, int8_t* output) {
+#if defined(__AVR__)
+  if (kMax && padding_h == 0 && padding_w == 0 && act_min >= kInt8Min && act_max <= kInt8Max && act_min <= act_max) {
+    max_pool2d_s8_avr(input, channels, in_h, in_w, kernel_h, kernel_w, stride_h, stride_w, static_cast<int8_t>(act_min),
+                      static_cast<int8_t>(act_max), output);
+    return;
+  }
+#endif
   const index_t out_h = static_cast<index_t>((in_h + 2 * padding_h - kernel_h) / stride_h + 1);
   const index_t out_w = static_cast<index_t>((in_w + 2 * padding_w - kernel_w) / stride_w + 1);
   int8_t* out = output;
@@ -98,10 +133,12 @@ inline void avg_pool1d_s8(const int8_t* input, index_t channels, index_t length,
   detail::pool2d_s8<false>(input, channels, 1, length, 1, kernel_size, 1, stride, 0, padding, act_min, act_max, output);
 }
 
+namespace detail {
+
 // Max over the in-bounds taps of each dilated window (padding skipped like torch's -inf), out_h/out_w
 // as torch computes them (ceil_mode). The exporter rejects windows without an in-bounds tap.
-inline void max_pool2d_s8(const int8_t* input, int8_t* output, const Pool2dParams& p, int32_t act_min,
-                          int32_t act_max) {
+inline void max_pool2d_s8_torch(const int8_t* input, int8_t* output, const Pool2dParams& p, int32_t act_min,
+                                int32_t act_max) {
   const index_t plane = p.in_h * p.in_w;
   for (index_t c = 0; c < p.channels; ++c) {
     const int8_t* in = input + static_cast<uint32_t>(c) * plane;
@@ -134,8 +171,8 @@ inline void max_pool2d_s8(const int8_t* input, int8_t* output, const Pool2dParam
 // zero like TFLM's AVERAGE_POOL_2D. Taps D counts beyond the n in-bounds ones (count_include_pad's
 // padding, a divisor_override) are real zeros, i.e. the zero point: acc = sum + (D - n) * zero_point,
 // so with D == n this is TFLM's mean exactly. Dilation is ignored (torch's avg pool has none).
-inline void avg_pool2d_s8(const int8_t* input, int8_t* output, const Pool2dParams& p, int32_t zero_point,
-                          int32_t act_min, int32_t act_max) {
+inline void avg_pool2d_s8_torch(const int8_t* input, int8_t* output, const Pool2dParams& p, int32_t zero_point,
+                                int32_t act_min, int32_t act_max) {
   const index_t plane = p.in_h * p.in_w;
   const sindex_t padded_h = static_cast<sindex_t>(p.in_h + p.pad_top);
   const sindex_t padded_w = static_cast<sindex_t>(p.in_w + p.pad_left);
@@ -177,6 +214,40 @@ inline void avg_pool2d_s8(const int8_t* input, int8_t* output, const Pool2dParam
         *output++ = static_cast<int8_t>(v);
       }
     }
+  }
+}
+
+// True when p is TFLM's pooling: no dilation, floor mode (and for avg, the mean of the in-bounds taps),
+// which pool2d_s8 computes.
+MINIML_ALWAYS_INLINE bool pool_is_tflm(const Pool2dParams& p, bool avg) {
+  const bool floor_mode = p.out_h == (p.in_h + 2 * p.pad_top - p.kernel_h) / p.stride_h + 1 &&
+                          p.out_w == (p.in_w + 2 * p.pad_left - p.kernel_w) / p.stride_w + 1;
+  const bool mean = !avg || (p.divisor_override == 0 && (!p.count_include_pad || (p.pad_top == 0 && p.pad_left == 0)));
+  return p.dilation_h == 1 && p.dilation_w == 1 && floor_mode && mean;
+}
+
+}  // namespace detail
+
+// Pooling with the layer's shape as one constexpr struct (generated code): TFLM's case takes pool2d_s8,
+// the rest torch's window rule; with a constant p the choice is made at compile time.
+MINIML_ALWAYS_INLINE void max_pool2d_s8(const int8_t* input, int8_t* output, const Pool2dParams& p, int32_t act_min,
+                                        int32_t act_max) {
+  if (detail::pool_is_tflm(p, false)) {
+    detail::pool2d_s8<true>(input, p.channels, p.in_h, p.in_w, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
+                            p.pad_top, p.pad_left, act_min, act_max, output);
+  } else {
+    detail::max_pool2d_s8_torch(input, output, p, act_min, act_max);
+  }
+}
+
+// zero_point: the input's, for the taps the divisor counts beyond the in-bounds ones (not read in TFLM's case).
+MINIML_ALWAYS_INLINE void avg_pool2d_s8(const int8_t* input, int8_t* output, const Pool2dParams& p, int32_t zero_point,
+                                        int32_t act_min, int32_t act_max) {
+  if (detail::pool_is_tflm(p, true)) {
+    detail::pool2d_s8<false>(input, p.channels, p.in_h, p.in_w, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
+                             p.pad_top, p.pad_left, act_min, act_max, output);
+  } else {
+    detail::avg_pool2d_s8_torch(input, output, p, zero_point, act_min, act_max);
   }
 }
 

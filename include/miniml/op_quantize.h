@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core_fixedpoint.h"
 #include "core_types.h"
@@ -16,8 +17,29 @@ namespace miniml {
 // behaviour): -Inf and +Inf saturate to -128 and 127, NaN becomes the zero point (real value 0).
 inline int8_t round_to_s8(float scaled, int32_t zero_point) {
   const float q = roundf(scaled);
-  // Compare as float first: a huge value (or inf) must not overflow the int conversion.
   int32_t v;
+#if defined(__AVR__)
+  // The same cases read off q's bits: float compares and the int conversion are library calls on AVR (a
+  // quarter of an int8 MLP's predict() went to the input's edge). q is an integer, so below 256 in magnitude
+  // its value is the top 8 bits of the mantissa (with the hidden bit) shifted by the exponent.
+  uint32_t bits;
+  memcpy(&bits, &q, sizeof(bits));
+  const uint16_t high = static_cast<uint16_t>(bits >> 16);
+  const uint8_t exponent = static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
+  const bool negative = (high & 0x8000u) != 0;
+  if (exponent == 0xFF && (bits & UINT32_C(0x7FFFFF)) != 0) {  // NaN
+    v = zero_point;
+  } else if (exponent >= 127 + 8) {  // |q| >= 256, Inf included
+    v = negative ? kInt8Min : kInt8Max;
+  } else {
+    const uint8_t top = static_cast<uint8_t>(0x80u | (high & 0x7Fu));  // 1.xxxxxxx as an 8-bit integer
+    const uint8_t magnitude = exponent < 127 ? 0 : static_cast<uint8_t>(top >> (134 - exponent));
+    v = (negative ? -static_cast<int32_t>(magnitude) : static_cast<int32_t>(magnitude)) + zero_point;
+    if (v < kInt8Min) v = kInt8Min;
+    if (v > kInt8Max) v = kInt8Max;
+  }
+#else
+  // Compare as float first: a huge value (or inf) must not overflow the int conversion.
   if (q != q) {  // NaN
     v = zero_point;
   } else if (q <= -256.0f) {
@@ -29,6 +51,7 @@ inline int8_t round_to_s8(float scaled, int32_t zero_point) {
     if (v < kInt8Min) v = kInt8Min;
     if (v > kInt8Max) v = kInt8Max;
   }
+#endif
   return static_cast<int8_t>(v);
 }
 

@@ -1,6 +1,6 @@
-// Reductions over any dims of an activation in RAM: float32 sum, mean, max, min; int8 max, min. The kept and the
-// reduced dims are each up to 4 (strided loops, leading 1s); output is dense in the kept dims' order.
-// Output must not alias input.
+// Reductions over any dims of an activation in RAM: float32 sum, mean, max, min (int8 ones in op_reduce_s8.h).
+// The kept and the reduced dims are each up to 4 (strided loops, leading 1s); output is dense in the kept dims'
+// order. Output must not alias input.
 #ifndef MINIML_OP_REDUCE_H_
 #define MINIML_OP_REDUCE_H_
 
@@ -41,19 +41,8 @@ struct ReduceMin {
   float finish(float acc) const { return acc; }
 };
 
-// int8 max/min at the input's scale: codes order as the values do (TFLM REDUCE_MAX with equal scales).
-struct ReduceMaxS8 {
-  int8_t init() const { return -128; }
-  int8_t step(int8_t acc, int8_t x) const { return x > acc ? x : acc; }
-  int8_t finish(int8_t acc) const { return acc; }
-};
-struct ReduceMinS8 {
-  int8_t init() const { return 127; }
-  int8_t step(int8_t acc, int8_t x) const { return x < acc ? x : acc; }
-  int8_t finish(int8_t acc) const { return acc; }
-};
-
 namespace detail {
+// Op: init() -> the accumulator (its type: float, int8_t, int32_t), step(acc, x), finish(acc) -> T.
 template <typename T, class Op>
 inline void reduce(const T* input, T* output, const ReduceParams& p, Op op) {
   for (index_t a = 0; a < p.out_shape[0]; ++a)
@@ -63,7 +52,7 @@ inline void reduce(const T* input, T* output, const ReduceParams& p, Op op) {
           const T* base = input + static_cast<uint32_t>(a) * p.out_strides[0] +
                           static_cast<uint32_t>(b) * p.out_strides[1] + static_cast<uint32_t>(c) * p.out_strides[2] +
                           static_cast<uint32_t>(d) * p.out_strides[3];
-          T acc = op.init();
+          auto acc = op.init();
           for (index_t e = 0; e < p.red_shape[0]; ++e)
             for (index_t f = 0; f < p.red_shape[1]; ++f)
               for (index_t g = 0; g < p.red_shape[2]; ++g) {
@@ -81,10 +70,6 @@ inline void reduce(const T* input, T* output, const ReduceParams& p, Op op) {
 
 template <class Op>
 inline void reduce_f32(const float* input, float* output, const ReduceParams& p, Op op) {
-  detail::reduce(input, output, p, op);
-}
-template <class Op>
-inline void reduce_s8(const int8_t* input, int8_t* output, const ReduceParams& p, Op op) {
   detail::reduce(input, output, p, op);
 }
 

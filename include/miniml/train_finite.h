@@ -1,10 +1,11 @@
 // Finite checks for the training step: a step whose input, target, loss, gradient, updated parameter or
-// optimizer state is NaN or Inf is refused before any parameter changes. Pure functions over RAM floats; no <math.h>
+// momentum is NaN or Inf is refused before any parameter changes. Pure functions over RAM floats; no <math.h>
 // classification macros (their C++ forms differ between avr-libc, newlib and glibc).
 #ifndef MINIML_TRAIN_FINITE_H_
 #define MINIML_TRAIN_FINITE_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #include "core_types.h"
 
@@ -50,7 +51,124 @@ inline bool outer_finite_f32(const float* a, index_t a_size, const float* b, ind
   return is_finite_f32(max_abs_f32(a, a_size) * max_abs_f32(b, b_size));
 }
 
-// The step checks themselves are the optimizer rules' finite() (train_step.h).
+// The *_step_finite_f32 checks answer whether every value the matching update of train_sgd.h /
+// train_linear.h would store is finite (false for an overflow from a huge learning rate, a NaN from lr 0 *
+// Inf). All pointers are RAM; nothing is written. Each first tries one bound for the whole step: every
+// factor's largest exponent (found on the float bits, byte compares), combined with the update's own
+// operations as powers of two (step_bound_fits_f32). A bound inside the float range proves the step finite
+// at the cost of a scan. Only when it is not (or a factor is not finite) does the check compute each value
+// with the update's own expression and test it: the answer is always exact, and the common step costs no
+// float operation at all.
+
+// The biased exponent field of x: 255 for Inf and NaN; |x| <= 2^(field - 126) otherwise (zero and
+// subnormals have field 0).
+inline uint8_t exp_field_f32(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof(bits));
+  // Byte-aligned shifts and one bit step (a shift by 23 is a 23-step loop on AVR); the sign falls off.
+  const uint16_t high = static_cast<uint16_t>(bits >> 16);
+  return static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
+}
+
+// The largest exponent field of `size` floats (RAM): the field of the largest magnitude, 255 when one is
+// Inf or NaN, 0 for size 0. Out of line: one copy for all the checks (flash on the small boards).
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+inline uint8_t
+max_exp_field_f32(const float* x, index_t size) {
+  uint8_t m = 0;
+  for (index_t i = 0; i < size; ++i) {
+    const uint8_t e = exp_field_f32(x[i]);
+    if (e > m) m = e;
+  }
+  return m;
+}
+
+// True when a step's values, base - lr * (momentum * v + a * b) with every factor at most its largest
+// magnitude (given as max_exp_field_f32 fields), are all finite by a power-of-two bound: |m v| <=
+// 2^(Em + Ev), |a b| <= 2^(Ea + Eb), their sum <= 2^(max + 1), and so on; rounding is monotonic and powers
+// of two up to 2^127 are floats, so each rounded value keeps its bound, and a bound of at most 2^127 is
+// finite. Integer arithmetic only (no float operation, no multiply-add a compiler could fuse). False when
+// a factor is Inf or NaN, or when the bound says nothing (values near 2^127 or above). Out of line.
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+inline bool
+step_bound_fits_f32(uint8_t base, uint8_t v, uint8_t a, uint8_t b, float lr, float momentum) {
+  const uint8_t l = exp_field_f32(lr), m = exp_field_f32(momentum);
+  if (base == 255 || v == 255 || a == 255 || b == 255 || l == 255 || m == 255) return false;
+  // With E = field - 126: kept = Em + Ev, fresh = Ea + Eb, velocity = max + 1, step = El + velocity.
+  const int16_t kept = static_cast<int16_t>(m + v - 252), fresh = static_cast<int16_t>(a + b - 252);
+  const int16_t velocity = static_cast<int16_t>((kept > fresh ? kept : fresh) + 1);
+  const int16_t step = static_cast<int16_t>(l - 126 + velocity), own = static_cast<int16_t>(base - 126);
+  return velocity <= 127 && (own > step ? own : step) + 1 <= 127;
+}
+
+// The exponent field of 1.0f: the second factor of a bias step (its gradient is not a product).
+constexpr uint8_t kOneField = 127;
+
+// sgd_f32: param[i] - lr * grad[i]. Per value only: it checks biases, a few values whose bound would
+// cost more flash than their test costs time.
+inline bool sgd_step_finite_f32(const float* param, const float* grad, index_t size, float lr) {
+  for (index_t i = 0; i < size; ++i) {
+    if (!is_finite_f32(param[i] - lr * grad[i])) return false;
+  }
+  return true;
+}
+
+// sgd_momentum_f32: buf[i] = momentum * buf[i] + grad[i], then param[i] - lr * buf[i].
+inline bool sgd_momentum_step_finite_f32(const float* param, const float* buf, const float* grad, index_t size,
+                                         float lr, float momentum) {
+  if (step_bound_fits_f32(max_exp_field_f32(param, size), max_exp_field_f32(buf, size), max_exp_field_f32(grad, size),
+                          kOneField, lr, momentum)) {
+    return true;
+  }
+  for (index_t i = 0; i < size; ++i) {
+    const float v = momentum * buf[i] + grad[i];
+    if (!is_finite_f32(v) || !is_finite_f32(param[i] - lr * v)) return false;
+  }
+  return true;
+}
+
+// linear_weight_sgd_f32: weight[o][i] - lr * (grad_output[o] * input[i]).
+inline bool linear_weight_step_finite_f32(const float* weight, const float* input, const float* grad_output,
+                                          index_t in_features, index_t out_features, float lr) {
+  if (step_bound_fits_f32(max_exp_field_f32(weight, static_cast<index_t>(in_features * out_features)), 0,
+                          max_exp_field_f32(grad_output, out_features), max_exp_field_f32(input, in_features), lr,
+                          0.0f)) {
+    return true;
+  }
+  for (index_t o = 0; o < out_features; ++o) {
+    const float g = grad_output[o];
+    const float* row = weight + static_cast<uint32_t>(o) * in_features;
+    for (index_t i = 0; i < in_features; ++i) {
+      if (!is_finite_f32(row[i] - lr * (g * input[i]))) return false;
+    }
+  }
+  return true;
+}
+
+// linear_weight_sgd_momentum_f32: v = momentum * buf + grad_output[o] * input[i], then weight - lr * v.
+inline bool linear_weight_momentum_step_finite_f32(const float* weight, const float* buf, const float* input,
+                                                   const float* grad_output, index_t in_features, index_t out_features,
+                                                   float lr, float momentum) {
+  const index_t n = static_cast<index_t>(in_features * out_features);
+  if (step_bound_fits_f32(max_exp_field_f32(weight, n), max_exp_field_f32(buf, n),
+                          max_exp_field_f32(grad_output, out_features), max_exp_field_f32(input, in_features), lr,
+                          momentum)) {
+    return true;
+  }
+  for (index_t o = 0; o < out_features; ++o) {
+    const float g = grad_output[o];
+    const uint32_t base = static_cast<uint32_t>(o) * in_features;
+    for (index_t i = 0; i < in_features; ++i) {
+      const float v = momentum * buf[base + i] + g * input[i];
+      if (!is_finite_f32(v) || !is_finite_f32(weight[base + i] - lr * v)) return false;
+    }
+  }
+  return true;
+}
 
 // A learning rate set_learning_rate() accepts: finite and >= 0 (0 freezes learning).
 inline bool valid_learning_rate(float lr) { return is_finite_f32(lr) && lr >= 0.0f; }

@@ -43,6 +43,16 @@ def load(path: str) -> Any:
     return load_program(path)
 
 
+def prepare_qat(model: Any, calibration: Any, ranges: str = "tracked",
+                momentum: float = 0.05) -> Any:
+    """Quantisation-aware training (docs/qat.md): the eval-mode model as an nn.Module whose forward
+    is its int8 export and whose backward is a straight-through estimator; ranges "tracked" (moving
+    min/max) or "learned"; train it with any torch optimizer, then export(qat_model, example, name, out_dir, quantize="int8") (no calibration)."""
+    from .qat import prepare_qat as _prepare_qat
+
+    return _prepare_qat(model, calibration, ranges, momentum)
+
+
 def analyze(model: Any, example_input: Any = None, name: str = "model", **options: Any) -> Report:
     """Like export() but writes nothing: the Report (with the header text kept out)."""
     from .api import analyze as _analyze
@@ -65,4 +75,5 @@ __all__ = [
     "analyze",
     "export",
     "load",
+    "prepare_qat",
 ]

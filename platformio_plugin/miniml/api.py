@@ -41,6 +41,9 @@ class ExportContext:
     golden_note: str = ""
     # The Report of the same model exported with other options (a stage's baseline figures).
     reanalyze: Optional[Callable[[Dict[str, Any]], Report]] = None
+    # Activation ranges a quantisation-aware trained model brings (miniml.qat): int8 uses them
+    # instead of calibrating.
+    quant_ranges: Optional[Dict[str, Tuple[float, float]]] = None
 
 
 def _torch_runner(model: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -109,6 +112,10 @@ def _single_float_input(g: Graph) -> bool:
     return len(g.inputs) == 1 and g.tensor(g.inputs[0]).dtype is DType.F32
 
 
+def _float_inputs(g: Graph) -> bool:
+    return all(g.tensor(t).dtype is DType.F32 for t in g.inputs)
+
+
 def _single_float_io(g: Graph) -> bool:
     return _single_float_input(g) and len(g.outputs) == 1
 
@@ -121,13 +128,13 @@ def _stages(g: Graph, ctx: ExportContext) -> Graph:
                         ("on_device_learning", "train")):
         if not ctx.options.get(opt):
             continue
-        several_outputs_ok = opt == "quantize"  # int8: k outputs, each dequantised
-        if not (_single_float_io(g) or (several_outputs_ok and _single_float_input(g))):
-            needs = "one float input" + ("" if several_outputs_ok else " and one output")
+        several_ok = opt == "quantize"  # int8: k float inputs and k outputs, each (de)quantised
+        if not (_single_float_io(g) or (several_ok and _float_inputs(g))):
+            needs = "float inputs" if several_ok else "one float input and one output"
             raise UnsupportedOpError(
                 f"{opt}={ctx.options[opt]!r} needs a model with {needs}; this one has inputs "
                 f"{_io_list(g, g.inputs)} and outputs {_io_list(g, g.outputs)}: export it in float"
-                + ("" if several_outputs_ok else ", or export each head as its own model")
+                + ("" if several_ok else ", or export each head as its own model")
             )
         try:
             mod = importlib.import_module(f"miniml.{module}")
@@ -164,17 +171,17 @@ def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, A
     if classic.is_sklearn(model):  # scikit-learn: miniml/classic (MLPs come back here as nn.Modules)
         return classic.build(model, example_input, name, options, check_options, _export_text,
                              GOLDEN_TOLERANCE)
-    from .capture import capture, example_from_program
+    from .capture import example_from_program
 
     opts = check_options(options)
     import torch
 
     if isinstance(model, torch.export.ExportedProgram) and example_input is None:
         example_input = example_from_program(model)
-    g = capture(model, example_input)
-    g = run_pipeline(g)
+    g, ranges = _float_graph(model, example_input, opts)
     in_shape = g.tensor(g.inputs[0]).shape
-    ctx = ExportContext(name, opts, in_shape, _torch_runner(model), model=model)
+    ctx = ExportContext(name, opts, in_shape, _torch_runner(model), model=model,
+                        quant_ranges=ranges)
     ctx.reanalyze = lambda o: analyze(model, torch.zeros(in_shape), name, **o)
     if extend_header is not None:  # e.g. predict_class of a scikit-learn MLP
         ctx.extend.append(extend_header)
@@ -205,6 +212,26 @@ def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, A
     text, parts = emit_header(g, plan, name, provenance, golden, extend)
     report = _report(g, plan, parts, name, ctx)
     return text, report
+
+
+def _float_graph(model: Any, example_input: Any,
+                 opts: Dict[str, Any]) -> Tuple[Graph, Optional[Dict[str, Any]]]:
+    """The float IR graph after the float passes, and the activation ranges when the model brings
+    them: a quantisation-aware trained model (miniml.qat) hands over its own graph (its trained
+    weights) and ranges, so its int8 export is the arithmetic it trained with."""
+    from .qat import QatModel
+
+    if isinstance(model, QatModel):
+        if opts.get("quantize") != "int8":
+            raise OptionError(
+                "a quantisation-aware trained model (miniml.prepare_qat) exports with "
+                "quantize='int8' (its forward is the int8 model); export the float model you "
+                "prepared it from for a float header"
+            )
+        return model.export_graph(example_input), model.quant_ranges()
+    from .capture import capture
+
+    return run_pipeline(capture(model, example_input)), None
 
 
 def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: ExportContext) -> Report:
@@ -283,12 +310,12 @@ def analyze(model: Any, example_input: Any, name: str, **options: Any) -> Report
 def int8_graph(model: Any, example_input: Any, **options: Any) -> Graph:
     """The int8 IR graph export() would emit for these options (for inspection and tests); run it
     with miniml.int8.predict(graph, inputs)."""
-    from .capture import capture
     from .int8 import export_stage
 
     opts = check_options({**options, "quantize": "int8"})
-    g = run_pipeline(capture(model, example_input))
-    ctx = ExportContext("int8_graph", opts, g.tensor(g.inputs[0]).shape, _torch_runner(model))
+    g, ranges = _float_graph(model, example_input, opts)
+    ctx = ExportContext("int8_graph", opts, g.tensor(g.inputs[0]).shape, _torch_runner(model),
+                        quant_ranges=ranges)
     return export_stage(g, ctx)
 
 

@@ -1,5 +1,6 @@
 """Command line: `miniml export MODEL --name NAME --out DIR [options]`, `miniml report MODEL`; MODEL is a
-torch.export .pt2 file or a scikit-learn model saved with skops.io.dump (.skops)."""
+torch.export .pt2 file or a scikit-learn model saved with skops.io.dump (.skops). `miniml capture` and
+`miniml dataset` (sensor data from a board) live in sensor/cli.py."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +8,7 @@ import sys
 from typing import List, Optional
 
 from .options import add_cli_flags, cli_options
+from .sensor import cli as sensor_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--plan", action="store_true", help="also print the arena plan")
     rp.add_argument("--plot", default=None, help="draw the arena plan, RAM and MACs per layer (PNG)")
     sub.add_parser("ops", help="print the supported op table (markdown, from the registry)")
+    sensor_cli.add_parsers(sub, common)
     return p
 
 
@@ -73,6 +76,8 @@ def _run(args: argparse.Namespace) -> int:
     from .errors import MinimlWarning
 
     warnings.simplefilter("ignore", MinimlWarning)  # printed from the report, one line each
+    if args.command in ("capture", "dataset"):
+        return sensor_cli.run(args)
     if args.command == "ops":
         from .ops import op_table
 

@@ -302,7 +302,8 @@ def gru_gesture():
 
 
 def lstm_sensor():
-    """LSTM(4->16) + Linear(16->2) on the last of 32 steps (a float sensor model)."""
+    """LSTM(4->16) + Linear(16->2) on the last of 32 steps (a sensor model), float and int8 (TFLM's
+    int8 LSTM arithmetic), streamed."""
     from torch import nn
 
     class LstmHead(nn.Module):
@@ -394,7 +395,8 @@ SUITE += [
         "lstm_sensor",
         "LSTM(4->16) + Linear(16->2), 32 steps x 4 channels",
         lstm_sensor,
-        [Variant("float streaming", {"streaming": True}, ("stm32", "esp32c3"))],
+        [Variant("int8 streaming", {"quantize": "int8", "streaming": True}, ALL),
+         Variant("float streaming", {"streaming": True}, ("stm32", "esp32c3"))],
     ),
 ]
 

@@ -1,7 +1,7 @@
 """#11's composite models end to end (float): stock mobilenet_v3_small's module tree, unmodified, a
 conv autoencoder (ConvTranspose + Upsample) and a transformer-style block (LayerNorm + Linear + GELU +
 residual, sequence 8): parity with torch under ASan/UBSan. (The two-head model and the Embedding
-bag-of-words classifier are in emit/test_multi_io.py; int8 composites in quant/test_int8_breadth.py.)"""
+bag-of-words classifier are in emit/test_multi_io.py; int8 composites in quant/test_int8_composites.py.)"""
 import pytest
 
 from composites import ConvAutoencoder, MobileNetV3Small, TransformerBlock, prepare_scaled

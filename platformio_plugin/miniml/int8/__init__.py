@@ -1,6 +1,7 @@
 """The int8 export stage behind quantize="int8" (api._stages calls export_stage(graph, ctx) after
 the float passes): check every node has an int8 rule -> load and check the calibration data -> run
-the float graph on it in numpy and record the ranges (calibrate.py) -> passes/quantize_int8.py ->
+the float graph on it in numpy and record the ranges (calibrate.py; a quantisation-aware trained
+model, miniml.qat, brings its own ranges in ctx.quant_ranges instead) -> passes/quantize_int8.py ->
 header extras (predict_int8 and the edge scale / zero point constants, header.py) and the float
 sizes for the report. Op knowledge lives in the op modules (miniml.ops), the scheme's mathematics in
 miniml.quant."""
@@ -12,7 +13,7 @@ from typing import Any, Dict
 
 import numpy as np
 
-from ..errors import MinimlWarning
+from ..errors import MinimlWarning, OptionError
 from ..ir import Graph, verify
 from ..ops import inplace_pairs, run_graph
 from ..passes.quantize_int8 import check_int8_support, quantize_int8
@@ -23,19 +24,28 @@ from ..train.options import parse_train_options
 from .calibrate import load_calibration, tensor_ranges
 from .header import extend_header
 
-__all__ = ["export_stage", "predict", "run_int8"]
+__all__ = ["export_stage", "float_tail", "predict", "run_int8"]
 
 # Ops with no int8 kernel that may end an int8 model: they run in float on the dequantised values.
 FLOAT_TAIL_OPS = ("softmax", "log_softmax")
 
 
 def export_stage(g: Graph, ctx: Any) -> Graph:
-    tail = _float_tail(g, ctx.options)
+    tail = float_tail(g, ctx.options)
     check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
-    xs = load_calibration(ctx.options.get("calibration"), ctx.input_shape)
-    method = ctx.options.get("calibration_method") or "minmax"
-    ranges = tensor_ranges(g, xs, method)
-    _warn_ranges(g, xs, ranges, method)
+    ranges = ctx.quant_ranges
+    if ranges is None:
+        xs = load_calibration(
+            ctx.options.get("calibration"), [g.tensor(t).shape for t in g.inputs]
+        )
+        method = ctx.options.get("calibration_method") or "minmax"
+        ranges = tensor_ranges(g, xs, method)
+        _warn_ranges(g, xs, ranges, method)
+    elif ctx.options.get("calibration") is not None:
+        raise OptionError(
+            "calibration= was given for a quantisation-aware trained model (miniml.prepare_qat), "
+            "which carries its own ranges; drop calibration= (its ranges are what it trained with)"
+        )
     float_plan = plan_memory(g, inplace_pairs(g))
     ctx.report_extra["float_flash_bytes"] = sum(p.nbytes for p in g.params.values())
     ctx.report_extra["float_arena_bytes"] = float_plan.arena_bytes
@@ -49,8 +59,8 @@ def _warn_ranges(g: Graph, xs: np.ndarray, ranges: Any, method: str, samples: in
     """A MinimlWarning per activation whose calibrated range makes a poor int8 tensor (constant,
     or stretched by outliers), checked on the first `samples` calibration inputs."""
     for name, values in run_graph(g, xs[:samples]).items():
-        if name not in ranges:
-            continue
+        if name not in ranges or not (g.consumers(name) or name in g.outputs):
+            continue  # scratch or a state nothing reads (a recurrent layer's work, h_n): no int8 tensor
         why = range_warning(values, *ranges[name], method)
         if why:
             what = "the calibration inputs" if name in g.inputs else f"activation {name!r}"
@@ -58,14 +68,16 @@ def _warn_ranges(g: Graph, xs: np.ndarray, ranges: Any, method: str, samples: in
 
 
 def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
-    """One float input (any shape with the input's numel) -> every tensor of the int8 graph g,
+    """One float input (any shape with the input's numel; several inputs packed back to back)
+    -> every tensor of the int8 graph g,
     flat (int8 ones as int8): the integer reference predict() must equal to the bit."""
     env = run_graph(g, np.asarray(x, np.float32).reshape((1, -1)))
     return {k: v.reshape(-1) for k, v in env.items()}
 
 
 def predict(g: Graph, xs: np.ndarray) -> np.ndarray:
-    """Float outputs [N, *output_shape[1:]] of the int8 graph for float inputs [N, ...]; with
+    """Float outputs [N, *output_shape[1:]] of the int8 graph for float inputs [N, ...] (several
+    inputs packed back to back, [N, total]); with
     several outputs, all of them flat and back to back [N, total]."""
     env = run_graph(g, np.asarray(xs, np.float32).reshape(len(xs), -1))
     if len(g.outputs) == 1:
@@ -80,7 +92,7 @@ def _int8_goldens(gq: Graph, ctx: Any) -> None:
     target's float division rounds differently: a few output steps."""
 
     def run(x: Any) -> Any:
-        return predict(gq, x.reshape((1,) + tuple(gq.tensor(gq.inputs[0]).shape[1:])))[0]
+        return predict(gq, np.asarray(x).reshape(1, -1))[0]  # several inputs: packed
 
     ctx.golden_reference = run
     # every int8 tensor dequantised into an output (one, or one per head; none after a float tail)
@@ -91,7 +103,7 @@ def _int8_goldens(gq: Graph, ctx: Any) -> None:
     ctx.golden_note = "outputs of the int8 model (miniml.int8 integer reference), not float PyTorch"
 
 
-def _float_tail(g: Graph, options: Any) -> tuple:
+def float_tail(g: Graph, options: Any) -> tuple:
     """Nodes that stay float after a dequantize_s8: a trailing Softmax/LogSoftmax (run on
     dequantised logits, as documented for int8), and with on_device_learning the Linear layers that
     will learn (the same choice as passes/split_training.py): a float head on the int8 backbone."""

@@ -8,7 +8,7 @@ semantics of the C++ float kernel (and so torch)."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Mapping, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -42,14 +42,44 @@ def _read_calibration(path: str, where: str) -> Any:
         ) from None
 
 
-def load_calibration(value: Any, input_shape: Tuple[int, ...]) -> np.ndarray:
-    """Tensor, ndarray or .npy/.pt path -> float32 [N, *input_shape[1:]], checked."""
-    where = "calibration"
+def load_calibration(
+    value: Any, input_shapes: Optional[Sequence[Tuple[int, ...]]]
+) -> np.ndarray:
+    """Tensor, ndarray or .npy/.pt path -> float32 [N, *input_shape[1:]], checked. A model with
+    several inputs takes one array per input (a tuple or list, or a .pt file of one), or the
+    inputs packed back to back [N, total]; returns them packed [N, total] (ops.run_graph's form).
+    input_shapes None: one input of the data's own sample shape (a model not captured yet)."""
+    if input_shapes is None or len(input_shapes) == 1:
+        return _load_one(value, None if input_shapes is None else input_shapes[0])
+    if isinstance(value, (str, os.PathLike)) and os.path.exists(value):
+        value = _read_calibration(os.fspath(value), f"calibration file {os.fspath(value)!r}")
+    sizes = [int(np.prod(s[1:], dtype=np.int64)) for s in input_shapes]
+    if isinstance(value, (tuple, list)) and len(value) == len(input_shapes):
+        parts = [_load_one(v, s, f"calibration[{i}]").reshape(len(v), -1)
+                 for i, (v, s) in enumerate(zip(value, input_shapes))]
+        if len({len(p) for p in parts}) > 1:
+            raise CalibrationError(
+                f"calibration: the inputs have {[len(p) for p in parts]} samples; give the same "
+                "number N for every input"
+            )
+        return np.concatenate(parts, axis=1)
+    shapes = ", ".join(f"[N, {', '.join(map(str, s[1:]))}]" for s in input_shapes)
+    if hasattr(value, "shape") and len(value.shape) == 2 and value.shape[1] == sum(sizes):
+        return _load_one(value, (1, sum(sizes)))
+    raise CalibrationError(
+        f"calibration: this model has {len(input_shapes)} inputs; give one array per input, "
+        f"a tuple ({shapes}), or all of them packed back to back [N, {sum(sizes)}]"
+    )
+
+
+def _load_one(
+    value: Any, input_shape: Optional[Tuple[int, ...]], where: str = "calibration"
+) -> np.ndarray:
     if value is None:
+        shape = "N, ..." if input_shape is None else f"N, {', '.join(map(str, input_shape[1:]))}"
         raise CalibrationError(
             "quantize='int8' needs calibration=<representative inputs>: a tensor or array of shape "
-            f"[N, {', '.join(map(str, input_shape[1:]))}] (N >= {MIN_SAMPLES}), or a .npy/.pt "
-            "file of one"
+            f"[{shape}] (N >= {MIN_SAMPLES}), or a .npy/.pt file of one"
         )
     if isinstance(value, (str, os.PathLike)):
         path = os.fspath(value)
@@ -63,7 +93,9 @@ def load_calibration(value: Any, input_shape: Tuple[int, ...]) -> np.ndarray:
         x = np.asarray(value, dtype=np.float32)
     except (TypeError, ValueError) as exc:
         raise CalibrationError(f"{where} is not a numeric array: {exc}") from exc
-    sample = tuple(input_shape[1:])
+    if input_shape is None and x.ndim < 2:
+        raise CalibrationError(f"{where} has shape {list(x.shape)}; give [N, ...] (batch first)")
+    sample = tuple(x.shape[1:]) if input_shape is None else tuple(input_shape[1:])
     if x.shape[1:] != sample:
         if x.ndim == len(input_shape) + 1 and x.shape[1] == 1 and x.shape[2:] == sample:
             x = x.reshape((x.shape[0],) + sample)

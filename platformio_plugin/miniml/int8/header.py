@@ -30,14 +30,17 @@ def extend_header(parts: HeaderParts, g: Graph, plan: Any) -> None:
     if not edges:
         return
     xq, yq = edges["input"], edges["output"]
-    tx = g.tensor(xq)
-    parts.constants += [
-        f"constexpr float kInputScale = {float_literal(tx.scale, 'the input scale')};",
-        f"constexpr int32_t kInputZeroPoint = {int(tx.zero_point)};",
-    ]
+    inputs = edges.get("inputs", [xq])
+    for i, t in enumerate(inputs):
+        tx, k = g.tensor(t), "" if xq is not None else str(i)
+        parts.constants += [
+            f"constexpr float kInputScale{k} = {float_literal(tx.scale, 'the input scale')};",
+            f"constexpr int32_t kInputZeroPoint{k} = {int(tx.zero_point)};",
+        ]
     if yq is None:
-        # A float head (mixed precision) or several int8 heads: no single int8-only entry point.
-        what = "several outputs" if len(g.outputs) > 1 else "float head"
+        # A float head (mixed precision), several int8 heads or inputs: no int8-only entry point.
+        what = ("several inputs" if xq is None else "several outputs" if len(g.outputs) > 1
+                else "float head")
         parts.constants.append(f"// int8 backbone, {what}: predict() only (no predict_int8).")
         return
     ty = g.tensor(yq)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from ._int8_common import is_clamp, preact_name
 from ._run import inplace_pairs, run_graph
 from .registry import ACTIVATIONS, INT8_RULES, KERNELS, LOWERINGS, supported_targets
 
@@ -46,8 +47,10 @@ __all__ = [
     "KERNELS",
     "LOWERINGS",
     "inplace_pairs",
+    "is_clamp",
     "load_all",
     "op_table",
+    "preact_name",
     "run_graph",
     "supported_targets",
 ]

@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import UnsupportedOpError
 from ..quant.fixedpoint import requantize
 from ._int8_common import requant_args, unfold_bias
+from ._params_block import params_block
 from .registry import AtenCall, LowerCtx, TensorArg
 
 
@@ -92,19 +93,12 @@ _FIELDS = {
 
 
 def with_params(node: Any, e: Any, dims: int, call: str) -> str:
-    """A block that names the layer's shape as a constexpr Conv<dims>dParams, one commented field per
-    line (CMSIS-NN's cmsis_nn_dims / cmsis_nn_conv_params), then `call`, which passes it as `{name}`: the
-    same for the float and int8 kernels, and every field a compile-time constant once the call is
-    inlined."""
+    """The layer's shape as a constexpr Conv<dims>dParams block (see params_block), then `call`;
+    the same for the float and int8 kernels."""
     a = node.attrs
     values = [a["in_channels"], *a["in_size"], a["out_channels"], *a["out_size"], *a["kernel"],
               *a["stride"], *a["padding"], *a["dilation"], a["groups"]]
-    name = "k" + "".join(part.capitalize() for part in node.name.split("_")) + "Shape"
-    width = max(len(e.i(v)) for v in values) + 1
-    lines = ["{", f"  constexpr miniml::Conv{dims}dParams {name} = {{"]
-    lines += [f"      {(e.i(v) + ','):<{width}}  // {f}" for v, f in zip(values, _FIELDS[dims])]
-    lines += ["  };", "  " + call.format(name=name), "}"]
-    return "\n    ".join(lines)
+    return params_block(node, e, f"Conv{dims}dParams", list(zip(values, _FIELDS[dims])), call)
 
 
 def emit_conv(node: Any, e: Any, dims: int) -> str:

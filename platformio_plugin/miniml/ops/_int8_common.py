@@ -118,18 +118,38 @@ def weighted(q: Any, n: Node, op: str, x: str, y: str, extra: Dict, wb=None) -> 
     return n.with_(op=op, inputs=(x,), outputs=(y,), params=params, attrs=attrs)
 
 
-def lut(q: Any, n: Node, fn: Callable, label: str, x: str, y: str, like: str, name: str) -> Node:
-    """A unary float function as a 256-entry table: quantise(fn(dequantise(code))) for every code
-    (activations, and scalar add/mul/div)."""
-    qx, qy = q.q[x], q.qparams(like)
-    q.s8(y, like, qy)
+def float_table(fn: Callable, qx: QParams, qy: QParams) -> np.ndarray:
+    """quantise(fn(dequantise(code))) for the 256 codes: a float function exactly rounded."""
     xs = dequantize_s8(np.arange(-128, 128), qx.scale, qx.zero_point)
-    table = quantize_s8(fn(xs), qy.scale, qy.zero_point)
+    return quantize_s8(fn(xs), qy.scale, qy.zero_point)
+
+
+def _table_node(q: Any, n: Node, table: np.ndarray, label: str, x: str, y: str, like: str,
+                name: str, qy: QParams) -> Node:
+    q.s8(y, like, qy)
     node = Node(name, "lut_s8", (x,), (y,), source=n.source)
     return node.with_(
         params={"table": q.param(node, "table", table, DType.S8)},
         attrs={"act": None, "function": label},
     )
+
+
+def lut(q: Any, n: Node, fn: Callable, label: str, x: str, y: str, like: str, name: str) -> Node:
+    """A unary float function as a 256-entry table: quantise(fn(dequantise(code))) for every code
+    (activations, and scalar add/mul/div)."""
+    qy = q.qparams(like)
+    return _table_node(q, n, float_table(fn, q.q[x], qy), label, x, y, like, name, qy)
+
+
+def act_table(q: Any, n: Node, act: Tuple[Any, ...], x: str, y: str, like: str, name: str) -> Node:
+    """A non-clamp activation as a table: TFLM's own numbers where it has the op (the spec's
+    table_s8: LOGISTIC/TANH at their fixed output parameters, LEAKY_RELU, HARD_SWISH), else the
+    float function at the calibrated output parameters."""
+    spec = ACTIVATIONS[act[0]]
+    if spec.table_s8 is None:
+        return lut(q, n, lambda v: apply_act(act, v), act[0], x, y, like, name)
+    table, qy = spec.table_s8(q.q[x], q.qparams(like), *act[1:])
+    return _table_node(q, n, table, act[0], x, y, like, name, qy)
 
 
 def lower_weighted(q: Any, n: Node, ins: Tuple[str, ...], y: str, op: str) -> list:
@@ -146,8 +166,7 @@ def lower_weighted(q: Any, n: Node, ins: Tuple[str, ...], y: str, op: str) -> li
     mid = preact_name(n.outputs[0])
     q.s8(mid, n.outputs[0], q.qparams(mid))
     first = weighted(q, n.with_(attrs={**n.attrs, "act": None}), op, ins[0], mid, extra)
-    fn = lambda v: apply_act(act, v)  # noqa: E731
-    return [first, lut(q, n, fn, act[0], mid, y, n.outputs[0], f"{n.name}_{act[0]}")]
+    return [first, act_table(q, n, act, mid, y, n.outputs[0], f"{n.name}_{act[0]}")]
 
 
 def same_scale(q: Any, n: Node, ins: Tuple[str, ...], y: str, op: str, attrs: Dict,

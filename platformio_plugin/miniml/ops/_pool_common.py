@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import UnsupportedOpError
 from ._conv_common import expand
 from ._int8_common import per_sample, same_scale
+from ._params_block import params_block
 from .registry import AtenCall, LowerCtx, TensorArg
 
 
@@ -46,14 +47,25 @@ def lower_pool(ctx: LowerCtx, call: AtenCall, op: str, dims: int, kernel: Any, s
     return [ctx.add_node(op, (x.name,), attrs=attrs)]
 
 
-def emit_pool(fn: str, node: Any, e: Any) -> str:
+_POOL_FIELDS = ("channels", "in_h", "in_w", "out_h", "out_w", "kernel_h", "kernel_w", "stride_h",
+                "stride_w", "pad_top", "pad_left", "dilation_h", "dilation_w", "count_include_pad",
+                "divisor_override")
+
+
+def pool_params(node: Any, e: Any, call: str) -> str:
+    """`call` after the node's window as a constexpr Pool2dParams (params_block). int8 nodes in
+    TFLM's case carry no out_size, dilation or divisor attrs: floor mode, no dilation, the mean."""
     a = node.attrs
-    fields = [a["channels"], *a["in_size"], *a["out_size"], *a["kernel"], *a["stride"],
-              *a["padding"], *a["dilation"]]
-    p = ", ".join(e.i(v) for v in fields)
-    cip = "true" if a["count_include_pad"] else "false"
-    return (f"miniml::{fn}({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
-            f"miniml::Pool2dParams{{{p}, {cip}, {e.i(a['divisor_override'])}}});")
+    out_size = a.get("out_size") or _pool_out(*a["in_size"], a["kernel"], a["stride"], a["padding"])
+    values = [a["channels"], *a["in_size"], *out_size, *a["kernel"], *a["stride"], *a["padding"],
+              *a.get("dilation", (1, 1)), bool(a.get("count_include_pad", False)),
+              a.get("divisor_override", 0)]
+    return params_block(node, e, "Pool2dParams", list(zip(values, _POOL_FIELDS)), call)
+
+
+def emit_pool(fn: str, node: Any, e: Any) -> str:
+    return pool_params(
+        node, e, f"miniml::{fn}({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, {{name}});")
 
 
 def pool_windows(in_size, out_size, kernel, stride, padding, dilation=(1, 1)):
@@ -222,24 +234,10 @@ def pool_s8_run(node: Any, ins: Any, p: Any) -> np.ndarray:
 
 
 def emit_pool_s8(node: Any, e: Any) -> str:
+    """The max/avg_pool2d_s8 call; the kernel tells TFLM's case from torch's window rule at compile
+    time (its Pool2dParams is a constant)."""
     a = node.attrs
-    op = node.op
-    if "out_size" in a:
-        # torch's window rule (dilation, ceil_mode, count_include_pad, divisor_override): the
-        # Pool2dParams overload; TFLM's cases keep the compact call below.
-        f = [a["channels"], *a["in_size"], *a["out_size"], *a["kernel"]]
-        f += [*a["stride"], *a["padding"], *a["dilation"]]
-        cip = "true" if a["count_include_pad"] else "false"
-        p = ", ".join(e.i(v) for v in f)
-        zp = f"{a['zero_point']}, " if op.startswith("avg") else ""
-        return (
-            f"miniml::{op}({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, "
-            f"miniml::Pool2dParams{{{p}, {cip}, {e.i(a['divisor_override'])}}}, "
-            f"{zp}{a['act_min']}, {a['act_max']});"
-        )
-    sizes = ", ".join(e.i(v) for v in (a["channels"], *a["in_size"]))
-    geo = ", ".join(str(int(v)) for v in (*a["kernel"], *a["stride"], *a["padding"]))
-    return (
-        f"miniml::{op}({e.t(node.inputs[0])}, {sizes}, {geo}, {a['act_min']}, {a['act_max']}, "
-        f"{e.t(node.outputs[0])});"
-    )
+    zp = f"{a.get('zero_point', 0)}, " if node.op.startswith("avg") else ""
+    return pool_params(
+        node, e, f"miniml::{node.op}({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, {{name}}, {zp}"
+        f"{a['act_min']}, {a['act_max']});")

@@ -237,6 +237,7 @@ def run_recurrent(node: Node, ins, p) -> tuple:
     h0 = p.get("h0", np.zeros(layers * dirs * hidden)).reshape(layers * dirs, hidden)
     c0 = p.get("c0", np.zeros(layers * dirs * hidden)).reshape(layers * dirs, hidden)
     h_n, c_n = np.zeros((n, layers * dirs, hidden)), np.zeros((n, layers * dirs, hidden))
+    state_max = np.zeros(n)
     for layer in range(layers):
         outs = []
         for d in range(dirs):
@@ -247,11 +248,15 @@ def run_recurrent(node: Node, ins, p) -> tuple:
             for t in steps:
                 h, c = _cell(a["cell"], seq[:, t], h, c, blocks[k])
                 ys[t] = h
+                state = c if a["cell"] == "lstm" else h if a["cell"] == "rnn_relu" else 0.0 * h
+                state_max = np.maximum(state_max, np.max(np.abs(state), axis=1))
             h_n[:, k], c_n[:, k] = h, c
             outs.append(np.stack(ys, 1))
         seq = np.concatenate(outs, 2)
+    # work is scratch in C++; its float value here is the largest |cell state| of each sample, so
+    # int8 calibration records the range the LSTM's int16 cell state needs (ops/_lstm_s8.py)
     values = {"out": seq[:, -1] if a["last_only"] else seq, "h_n": h_n, "c_n": c_n,
-              "work": np.zeros((n, work_floats(a)))}
+              "work": np.repeat(state_max[:, None], work_floats(a), 1)}
     return tuple(values[r].astype(np.float32) for r in a["roles"])
 
 

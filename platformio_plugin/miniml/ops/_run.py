@@ -20,13 +20,17 @@ def _sample_shape(shape) -> tuple:
 
 
 def run_graph(g: Graph, xs: np.ndarray) -> Dict[str, np.ndarray]:
-    """Every tensor of g for a batch of float inputs xs [N, ...]: name -> [N, *shape[1:]] (float32
-    or int8 as the tensor). A fused activation's input is kept as preact_name(output)."""
+    """Every tensor of g for a batch of float inputs xs [N, ...] (several inputs: packed back to
+    back, [N, total]): name -> [N, *shape[1:]] (float32 or int8 as the tensor). A fused
+    activation's input is kept as preact_name(output)."""
     n = xs.shape[0]
-    x = g.inputs[0]
-    env: Dict[str, np.ndarray] = {
-        x: np.asarray(xs, np.float32).reshape((n,) + tuple(g.tensor(x).shape[1:]))
-    }
+    flat, pos = np.asarray(xs, np.float32).reshape(n, -1), 0
+    env: Dict[str, np.ndarray] = {}
+    for x in g.inputs:
+        shape = tuple(g.tensor(x).shape[1:])
+        size = int(np.prod(shape, dtype=np.int64))
+        env[x] = flat[:, pos:pos + size].reshape((n,) + shape)
+        pos += size
     for node in g.nodes:
         spec = KERNELS[node.op]
         if spec.run is None:

@@ -13,7 +13,7 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 from ..ir import Node
-from ._int8_common import apply_act, int8_activation_refusal, is_clamp, lut, same_scale
+from ._int8_common import act_table, apply_act, int8_activation_refusal, is_clamp, same_scale
 from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel
 
 
@@ -53,8 +53,7 @@ class ActivationInt8:
         act = n.attrs["act"]
         if is_clamp(act):
             return same_scale(q, n, ins, y, "clamp_s8", {}, act)
-        fn = lambda v: apply_act(act, v)  # noqa: E731
-        return [lut(q, n, fn, act[0], ins[0], y, n.outputs[0], n.name)]
+        return [act_table(q, n, act, ins[0], y, n.outputs[0], n.name)]
 
     @staticmethod
     def refuse(n: Node) -> Optional[str]:

@@ -1,6 +1,9 @@
 """GroupNorm and InstanceNorm (affine or not): statistics of each group of channels computed at run
 time ("group_norm"); InstanceNorm is GroupNorm with one channel per group. InstanceNorm with running
-statistics (track_running_stats=True, eval) is a per-channel affine like BatchNorm."""
+statistics (track_running_stats=True, eval) is a per-channel affine like BatchNorm.
+
+int8: LayerNorm's int8 arithmetic (ops/layer_norm.py, op_norm_s8.h) with each group of channels as
+one row and the affine weights per channel (TFLM has no GroupNorm)."""
 from __future__ import annotations
 
 from math import prod
@@ -10,8 +13,8 @@ import numpy as np
 
 from ..ir import Graph, Node
 from .batch_norm import batchnorm_scale_shift
-from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
-
+from .layer_norm import layer_norm_s8, norm_s8
+from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
 def lower_group_norm(ctx: LowerCtx, call: AtenCall, x: Any, groups: int, w: Any, b: Any,
@@ -78,3 +81,35 @@ class GroupNorm:
         if "bias" in p:
             y = y + p["bias"].reshape(1, c, 1)
         return y.astype(np.float32)
+
+
+@int8_rule("group_norm")
+class GroupNormInt8:
+    @staticmethod
+    def lower(n: Node, ins, y: str, q: Any) -> list:
+        a = n.attrs
+        cols = a["channels"] // a["groups"] * a["inner"]
+        params, attrs = norm_s8(n, ins, y, q, cols, a["channels"])
+        attrs = {"groups": a["groups"], "channels": a["channels"], "inner": a["inner"], **attrs}
+        return [n.with_(op="group_norm_s8", inputs=ins, outputs=(y,), params=params, attrs=attrs)]
+
+
+@kernel("group_norm_s8", header="op_norm_s8.h", inplace=True)
+class GroupNormS8:
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        a = node.attrs
+        return (f"miniml::group_norm_s8<{e.mem(node, 'gamma')}>({e.t(node.inputs[0])}, "
+                f"{e.p(node, 'gamma')}, {e.p(node, 'beta')}, {e.t(node.outputs[0])}, "
+                f"{e.i(a['groups'])}, {e.i(a['channels'] // a['groups'])}, {e.i(a['inner'])}, "
+                f"{a['input_zero_point']}, {e.f(a['var_scale'])}, {e.f(a['center_scale'])}, "
+                f"{e.f(a['eps'])}, {a['output_zero_point']});")
+
+    @staticmethod
+    def run(node: Node, ins, p) -> np.ndarray:
+        """layer_norm_s8's reference over each group, the weights repeated over each channel."""
+        a = node.attrs
+        x = ins[0].reshape(len(ins[0]), a["groups"], -1)
+        expand = lambda v: np.repeat(np.asarray(v), a["inner"]).reshape(a["groups"], -1)  # noqa: E731
+        return layer_norm_s8(x, expand(p["gamma"]), expand(p["beta"]), a["input_zero_point"],
+                             a["var_scale"], a["center_scale"], a["eps"], a["output_zero_point"])

@@ -1,4 +1,4 @@
-"""GRU (nn.GRU any layers/directions, nn.GRUCell in a loop): float32, state = the hidden state."""
+"""GRU (nn.GRU any layers/directions, nn.GRUCell in a loop): float32 and int8, state = the hidden state."""
 from __future__ import annotations
 
 from ._recurrent_common import lower_cell, lower_module, register_kernel

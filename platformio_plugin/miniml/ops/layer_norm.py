@@ -62,27 +62,33 @@ class LayerNormInt8:
     @staticmethod
     def lower(n: Node, ins, y: str, q: Any) -> list:
         a = n.attrs
-        qx, qy = q.q[ins[0]], q.qparams(n.outputs[0])
-        q.s8(y, n.outputs[0], qy)
         cols = int(a["cols"])
-        w = q.g.param(n, "weight")
-        b = q.g.param(n, "bias")
-        gamma = np.ones(cols) if w is None else w.data.astype(np.float64)
-        beta = np.zeros(cols) if b is None else b.data.astype(np.float64)
-        params = {
-            "gamma": q.param(n, "gamma", (gamma / qy.scale).astype(np.float32), DType.F32),
-            "beta": q.param(n, "beta", (beta / qy.scale).astype(np.float32), DType.F32),
-        }
-        attrs = {
-            "rows": int(a["rows"]),
-            "cols": cols,
-            "eps": float(np.float32(a["eps"])),
-            "input_zero_point": qx.zero_point,
-            "var_scale": float(np.float32(float(qx.scale) ** 2 / cols**3)),
-            "center_scale": float(np.float32(float(qx.scale) / cols)),
-            "output_zero_point": qy.zero_point,
-        }
+        params, attrs = norm_s8(n, ins, y, q, cols, cols)
+        attrs = {"rows": int(a["rows"]), "cols": cols, **attrs}
         return [n.with_(op="layer_norm_s8", inputs=ins, outputs=(y,), params=params, attrs=attrs)]
+
+
+def norm_s8(n: Node, ins, y: str, q: Any, cols: int, n_weights: int):
+    """The int8 output (its calibrated range), the float32 affine weights over the output scale
+    (gamma, beta [n_weights]: ones / zeros without affine) and the statistics' constants of a
+    normalisation over rows of `cols` values (LayerNorm, GroupNorm): (params, attrs)."""
+    qx, qy = q.q[ins[0]], q.qparams(n.outputs[0])
+    q.s8(y, n.outputs[0], qy)
+    w, b = q.g.param(n, "weight"), q.g.param(n, "bias")
+    gamma = np.ones(n_weights) if w is None else w.data.astype(np.float64)
+    beta = np.zeros(n_weights) if b is None else b.data.astype(np.float64)
+    params = {
+        "gamma": q.param(n, "gamma", (gamma / qy.scale).astype(np.float32), DType.F32),
+        "beta": q.param(n, "beta", (beta / qy.scale).astype(np.float32), DType.F32),
+    }
+    attrs = {
+        "eps": float(np.float32(n.attrs["eps"])),
+        "input_zero_point": qx.zero_point,
+        "var_scale": float(np.float32(float(qx.scale) ** 2 / cols**3)),
+        "center_scale": float(np.float32(float(qx.scale) / cols)),
+        "output_zero_point": qy.zero_point,
+    }
+    return params, attrs
 
 
 def layer_norm_s8(x, gamma, beta, input_zero_point, var_scale, center_scale, eps,

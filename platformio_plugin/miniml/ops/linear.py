@@ -10,6 +10,7 @@ import numpy as np
 from ..ir import Graph, Node
 from ..quant.fixedpoint import requantize
 from ._int8_common import lower_weighted, requant_args, unfold_bias
+from ._params_block import params_block
 from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
@@ -96,13 +97,13 @@ class LinearS8:
             x = f"{x} + r * {e.i(w.shape[1])}"
             y = f"{y} + r * {e.i(w.shape[0])}"
         call = (
-            f"miniml::linear_s8<{e.mem(node, 'weight')}>({x}, {requant_args(node, e)}, "
-            f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {e.i(w.shape[1])}, "
-            f"{e.i(w.shape[0])}, {y});"
+            f"miniml::linear_s8<{e.mem(node, 'weight')}>({x}, {requant_args(node, e)}, {{name}}, "
+            f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {y});"
         )
-        if rows == 1:
-            return call
-        return f"for (miniml::index_t r = 0; r < {e.i(rows)}; ++r) {call}"
+        if rows != 1:
+            call = f"for (miniml::index_t r = 0; r < {e.i(rows)}; ++r) {call}"
+        shape = [(w.shape[1], "in_features"), (w.shape[0], "out_features")]
+        return params_block(node, e, "LinearParams", shape, call)
 
     @staticmethod
     def run(node: Node, ins, p) -> np.ndarray:

@@ -1,8 +1,11 @@
-"""LSTM (nn.LSTM any layers/directions, nn.LSTMCell in a loop): float32, state = hidden + cell state."""
+"""LSTM (nn.LSTM any layers/directions, nn.LSTMCell in a loop): float32, and int8 as TFLite Micro's LSTM.
+
+State = hidden + cell state; int8 arithmetic in ops/_lstm_s8.py."""
 from __future__ import annotations
 
 from ._recurrent_common import lower_cell, lower_module, register_kernel
-from .registry import lowering
+from ._recurrent_s8 import RecurrentInt8
+from .registry import int8_rule, lowering
 
 
 @lowering("aten.lstm.input")
@@ -16,3 +19,4 @@ def lower_lstm_cell(ctx, call):
 
 
 register_kernel("lstm")
+int8_rule("lstm")(RecurrentInt8)

@@ -1,6 +1,8 @@
 """permute / transpose / t / channel_shuffle of an activation (e.g. [1, T, C] -> [1, C, T] before a Conv1d): a copy
 with strides, up to 4 dims, shared with slice.py and select.py ("permute" IR op: out_shape, strides,
-offset). Of a weight it is folded at export time instead (capture folds constants-only nodes)."""
+offset). Of a weight it is folded at export time instead (capture folds constants-only nodes).
+
+int8: the same copy of the codes, the output keeping the input's parameters (TFLM TRANSPOSE)."""
 from __future__ import annotations
 
 from typing import Any, List, Tuple
@@ -9,7 +11,8 @@ import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..ir import Node
-from .registry import AtenCall, LowerCtx, TensorArg, kernel, lowering
+from ._int8_common import same_scale
+from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
 def collapse_permute(shape: List[int], perm: List[int]) -> Tuple[List[int], List[int]]:
@@ -97,28 +100,46 @@ def lower_t(ctx: LowerCtx, call: AtenCall):
     return _permute(ctx, call, x, list(range(len(ctx.shape(x))))[::-1])
 
 
+def _emit_permute(node: Node, e: Any) -> str:
+    a = node.attrs
+    shape = ", ".join(e.i(v) for v in a["out_shape"])
+    strides = ", ".join(e.i(v) for v in a["strides"])
+    src = e.t(node.inputs[0])
+    if a.get("offset"):
+        src = f"{src} + {e.i(a['offset'])}"
+    fn = "permute_s8" if node.op == "permute_s8" else "permute_f32"
+    return (f"miniml::{fn}({src}, {e.t(node.outputs[0])}, "
+            f"miniml::PermuteParams{{{{{shape}}}, {{{strides}}}}});")
+
+
+def _run_permute(node: Node, ins, p) -> np.ndarray:
+    """Float and int8 alike: output[i] = input[offset + sum(i_k * strides[k])]."""
+    a = node.attrs
+    index = np.full(a["out_shape"], a["offset"], np.int64)
+    for k, (d, s) in enumerate(zip(a["out_shape"], a["strides"])):
+        shape = [1] * 4
+        shape[k] = d
+        index = index + np.arange(d).reshape(shape) * s
+    return ins[0].reshape(len(ins[0]), -1)[:, index.reshape(-1)]
+
+
 @kernel("permute", header="op_layout.h")
 class Permute:
-    @staticmethod
-    def emit(node: Node, e: Any) -> str:
-        a = node.attrs
-        shape = ", ".join(e.i(v) for v in a["out_shape"])
-        strides = ", ".join(e.i(v) for v in a["strides"])
-        src = e.t(node.inputs[0])
-        if a.get("offset"):
-            src = f"{src} + {e.i(a['offset'])}"
-        return (f"miniml::permute_f32({src}, {e.t(node.outputs[0])}, "
-                f"miniml::PermuteParams{{{{{shape}}}, {{{strides}}}}});")
+    emit = staticmethod(_emit_permute)
+    run = staticmethod(_run_permute)
 
+
+@int8_rule("permute")
+class PermuteInt8:
     @staticmethod
-    def run(node: Node, ins, p) -> np.ndarray:
-        a = node.attrs
-        index = np.full(a["out_shape"], a["offset"], np.int64)
-        for k, (d, s) in enumerate(zip(a["out_shape"], a["strides"])):
-            shape = [1] * 4
-            shape[k] = d
-            index = index + np.arange(d).reshape(shape) * s
-        return ins[0].reshape(len(ins[0]), -1)[:, index.reshape(-1)]
+    def lower(n: Node, ins, y: str, q: Any) -> list:
+        return same_scale(q, n, ins, y, "permute_s8", dict(n.attrs))
+
+
+@kernel("permute_s8", header="op_layout.h")
+class PermuteS8:
+    emit = staticmethod(_emit_permute)
+    run = staticmethod(_run_permute)
 
 
 @lowering("aten.channel_shuffle.default", "aten.native_channel_shuffle.default")

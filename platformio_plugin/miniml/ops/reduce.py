@@ -1,14 +1,20 @@
 """Reductions over any dims, keepdim or not: mean, sum, amax, amin and the values of torch.max/min(x,
 dim). A mean over the trailing dims is a global average pool (int8 has it); the rest is a "reduce"
-node: up to 4 kept and 4 reduced dims after merging neighbours, read with strides, no copy."""
+node: up to 4 kept and 4 reduced dims after merging neighbours, read with strides, no copy.
+
+int8: max/min keep the input's scale (TFLM REDUCE_MAX / REDUCE_MIN); sum and mean are TFLM's int8
+SUM / MEAN: an int32 sum of the codes requantised once, 1 / count folded into the multiplier as TFLM
+does it (op_reduce_s8.h)."""
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Tuple
 
 import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..ir import Node
+from ..quant.fixedpoint import quantize_multiplier, requantize
+from ..quant.params import f32
 from ._int8_common import same_scale
 from .adaptive_avg_pool import global_mean
 from .permute import contiguous_strides
@@ -86,12 +92,19 @@ _FUNCTORS = {"sum": "ReduceSum()", "max": "ReduceMax()", "min": "ReduceMin()"}
 _FUNCTORS_S8 = {"max": "ReduceMaxS8()", "min": "ReduceMinS8()"}
 
 
+def _functor_s8(a: dict) -> str:
+    if a["kind"] in _FUNCTORS_S8:
+        return _FUNCTORS_S8[a["kind"]]
+    return (f"ReduceSumS8({a['input_zero_point'] * a['count']}, {a['multiplier']}, {a['shift']}, "
+            f"{a['output_zero_point']})")
+
+
 def _emit_reduce(node: Node, e: Any) -> str:
     a = node.attrs
     arrs = ", ".join("{" + ", ".join(e.i(v) for v in a[k]) + "}"
                      for k in ("out_shape", "out_strides", "red_shape", "red_strides"))
     if node.op == "reduce_s8":
-        fn, op = "reduce_s8", _FUNCTORS_S8[a["kind"]]
+        fn, op = "reduce_s8", _functor_s8(a)
     else:
         fn = "reduce_f32"
         op = (f"ReduceMean({e.f(float(a['count']))})" if a["kind"] == "mean"
@@ -112,6 +125,9 @@ def _run_reduce(node: Node, ins, p) -> np.ndarray:
     axes = (5, 6, 7, 8)
     if a["kind"] in ("max", "min"):
         return x.max(axes) if a["kind"] == "max" else x.min(axes)
+    if node.op == "reduce_s8":
+        return reduce_sum_s8(x.astype(np.int64).sum(axes), a["count"], a["input_zero_point"],
+                             a["multiplier"], a["shift"], a["output_zero_point"])
     total = x.astype(np.float64).sum(axes)
     return (total / a["count"] if a["kind"] == "mean" else total).astype(np.float32)
 
@@ -122,22 +138,38 @@ class Reduce:
     run = staticmethod(_run_reduce)
 
 
+def mean_multiplier(multiplier: int, shift: int, count: int) -> Tuple[int, int]:
+    """TFLM QuantizedMeanOrSum's 1 / count folded into a multiplier: shift by floor(log2(count))
+    (at most 32 and 31 + shift), divide the shifted multiplier by count, truncating."""
+    k = min(count.bit_length() - 1, 32, 31 + shift)
+    return (multiplier << k) // count, shift - k
+
+
+def reduce_sum_s8(total, count, input_zero_point, multiplier, shift, output_zero_point):
+    """Integer reference of int8 SUM / MEAN: total = the int64 sum of the codes of each output."""
+    return requantize(np.asarray(total, np.int64) - input_zero_point * count, multiplier, shift,
+                      output_zero_point)
+
+
 @int8_rule("reduce")
 class ReduceInt8:
     @staticmethod
     def lower(n: Node, ins, y: str, q: Any) -> list:
-        """max/min: codes order as the values do, so the input's scale carries over."""
-        return same_scale(q, n, ins, y, "reduce_s8", dict(n.attrs))
+        """max/min: codes order as the values do, so the input's scale carries over. sum/mean: the
+        output at its calibrated scale, TFLM's multiplier (in / out, double of float32 scales)."""
+        if n.attrs["kind"] in ("max", "min"):
+            return same_scale(q, n, ins, y, "reduce_s8", dict(n.attrs))
+        qx, qy = q.q[ins[0]], q.qparams(n.outputs[0])
+        q.s8(y, n.outputs[0], qy)
+        m, s = quantize_multiplier(f32(qx.scale) / f32(qy.scale))
+        if n.attrs["kind"] == "mean":
+            m, s = mean_multiplier(m, s, int(n.attrs["count"]))
+        attrs = {**n.attrs, "input_zero_point": qx.zero_point, "multiplier": m, "shift": s,
+                 "output_zero_point": qy.zero_point}
+        return [n.with_(op="reduce_s8", inputs=ins, outputs=(y,), params={}, attrs=attrs)]
 
-    @staticmethod
-    def refuse(n: Node) -> Optional[str]:
-        if n.attrs["kind"] in ("sum", "mean"):
-            return (f"{n.attrs['kind']} over non-trailing dims (int8 has amax/amin/max over any "
-                    "dims and mean over the trailing ones)")
-        return None
 
-
-@kernel("reduce_s8", header="op_reduce.h")
+@kernel("reduce_s8", header="op_reduce_s8.h")
 class ReduceS8:
     emit = staticmethod(_emit_reduce)
     run = staticmethod(_run_reduce)

@@ -103,7 +103,10 @@ class ActivationSpec:
     of its miniml::Act* functor (op_activation.h), `numpy(x, *args)` its float meaning
     (calibration and int8 lookup tables), `clamp(*args)` its (lo, hi) float bounds when it is an
     exact clamp (int8 then clamps at the input's scale; None = open bound), backward: the on-device
-    learning step knows its derivative."""
+    learning step knows its derivative. table_s8(input qparams, calibrated output qparams, *args)
+    -> (256 int8 codes, output qparams): the int8 table where TFLM has the op and computes it in its
+    own way (its integer arithmetic, or fixed output parameters); without it the table is the float
+    function quantised at the calibrated output parameters."""
 
     name: str
     functor: Callable[..., str]
@@ -111,6 +114,7 @@ class ActivationSpec:
     clamp: Optional[Callable[..., Tuple[Optional[float], Optional[float]]]] = None
     backward: bool = False
     header: str = "op_activation.h"
+    table_s8: Optional[Callable[..., Any]] = None
 
 
 def lowering(*targets: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -175,14 +179,15 @@ def activation(
     numpy: Optional[Callable[..., Any]] = None,
     clamp: Optional[Callable[..., Tuple[Optional[float], Optional[float]]]] = None,
     backward: bool = False,
+    table_s8: Optional[Callable[..., Any]] = None,
 ) -> Callable[[Callable[..., str]], Callable[..., str]]:
     """Registers an activation: the decorated function gives its C++ functor expression (args are
-    the IR `act` tuple's tail); numpy, clamp and backward as in ActivationSpec."""
+    the IR `act` tuple's tail); numpy, clamp, backward and table_s8 as in ActivationSpec."""
 
     def deco(fn: Callable[..., str]) -> Callable[..., str]:
         if name in ACTIVATIONS:
             raise GraphError(f"two activations registered as {name!r}")
-        ACTIVATIONS[name] = ActivationSpec(name, fn, numpy, clamp, backward)
+        ACTIVATIONS[name] = ActivationSpec(name, fn, numpy, clamp, backward, table_s8=table_s8)
         return fn
 
     return deco

@@ -1,4 +1,4 @@
-"""Elman RNN (nn.RNN tanh or relu, any layers/directions, nn.RNNCell in a loop): float32."""
+"""Elman RNN (nn.RNN tanh or relu, any layers/directions, nn.RNNCell in a loop): float32 and int8."""
 from __future__ import annotations
 
 from ._recurrent_common import lower_cell, lower_module, register_kernel

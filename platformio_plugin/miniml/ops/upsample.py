@@ -1,6 +1,9 @@
 """nn.Upsample / F.interpolate: nearest, nearest-exact, linear (1-D) and bilinear (2-D), align_corners
 either way, by scale_factor or size. The per-axis source step is computed here as torch computes it
-in float, so the kernel picks torch's source pixels exactly. bicubic/trilinear/area are refused."""
+in float, so the kernel picks torch's source pixels exactly. bicubic/trilinear/area are refused.
+
+int8 at the input's scale: nearest copies the same codes; (bi)linear is TFLM's RESIZE_BILINEAR
+(ResizeBilinearInteger: source positions in 1/1024ths, align_corners or half-pixel centres)."""
 from __future__ import annotations
 
 from typing import Any, List, Optional
@@ -113,11 +116,11 @@ def _emit_upsample(node: Node, e: Any) -> str:
     p = ", ".join(e.i(v) for v in (a["channels"], *a["in_size"], *a["out_size"]))
     p += ", " + ", ".join(e.f(s) for s in a["scale"])
     args = f"{e.t(node.inputs[0])}, {e.t(node.outputs[0])}, miniml::UpsampleParams{{{p}}}"
+    dtype = "s8" if node.op.endswith("_s8") else "f32"
     if a["mode"] == "linear":
         flag = "true" if a["align_corners"] else "false"
-        return f"miniml::upsample_bilinear_f32({args}, {flag});"
+        return f"miniml::upsample_bilinear_{dtype}({args}, {flag});"
     flag = "true" if a["mode"] == "nearest_exact" else "false"
-    dtype = "s8" if node.op.endswith("_s8") else "f32"
     return f"miniml::upsample_nearest_{dtype}({args}, {flag});"
 
 
@@ -127,6 +130,8 @@ def _run_upsample(node: Node, ins, p) -> np.ndarray:
     x = ins[0].reshape(n, c, *a["in_size"])
     if a["mode"] != "linear":
         return x[:, :, _nearest(a, 0)][:, :, :, _nearest(a, 1)]
+    if node.op == "upsample_s8":
+        return bilinear_s8(x, a["out_size"], a["align_corners"])
     x = x.astype(np.float32)
     y0, y1, ly = _linear(a, 0)
     x0, x1, lx = _linear(a, 1)
@@ -142,18 +147,41 @@ class Upsample:
     run = staticmethod(_run_upsample)
 
 
+def _bilinear_taps_s8(n_in: int, n_out: int, align_corners: bool):
+    """op_upsample.h's bilinear_scale_10 / bilinear_taps_s8 (TFLM's integer source positions) for
+    every output position: (i0, i1, frac in 1/1024ths)."""
+    if align_corners and n_out > 1:
+        scale = ((n_in - 1) * 1024 + (n_out - 1) // 2) // (n_out - 1)
+    else:
+        scale = (n_in * 1024 + n_out // 2) // n_out
+    v = np.arange(n_out, dtype=np.int64) * scale
+    if not align_corners:
+        v = v + scale // 2 - 512
+    lo = np.maximum(np.trunc(v / 1024).astype(np.int64), 0)  # C's truncating division
+    hi = np.minimum(np.trunc((v + 1023) / 1024).astype(np.int64), n_in - 1)
+    return lo, hi, v - 1024 * lo
+
+
+def bilinear_s8(x, out_size, align_corners: bool) -> np.ndarray:
+    """Integer reference of upsample_bilinear_s8 (TFLM ResizeBilinearInteger): x [N, C, H, W] int8."""
+    y0, y1, fy = _bilinear_taps_s8(x.shape[2], out_size[0], align_corners)
+    x0, x1, fx = _bilinear_taps_s8(x.shape[3], out_size[1], align_corners)
+    x = x.astype(np.int64)
+    fy, fx = fy[:, None], fx[None, :]
+    total = (x[:, :, y0][:, :, :, x0] * ((1024 - fy) * (1024 - fx))
+             + x[:, :, y1][:, :, :, x0] * (fy * (1024 - fx))
+             + x[:, :, y0][:, :, :, x1] * ((1024 - fy) * fx)
+             + x[:, :, y1][:, :, :, x1] * (fy * fx))
+    rounded = np.sign(total) * ((np.abs(total) + (1 << 19)) >> 20)  # half away from zero
+    return rounded.astype(np.int8)
+
+
 @int8_rule("upsample")
 class UpsampleInt8:
     @staticmethod
     def lower(n: Node, ins, y: str, q: Any) -> list:
-        """nearest / nearest-exact: the same codes at the input's scale."""
+        """Codes in, codes out at the input's scale (TFLM's RESIZE_* keep the parameters)."""
         return same_scale(q, n, ins, y, "upsample_s8", dict(n.attrs))
-
-    @staticmethod
-    def refuse(n: Node) -> Optional[str]:
-        if n.attrs["mode"] == "linear":
-            return "(bi)linear interpolation (int8 has mode='nearest' and 'nearest-exact')"
-        return None
 
 
 @kernel("upsample_s8", header="op_upsample.h")

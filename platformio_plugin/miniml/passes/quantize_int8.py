@@ -97,14 +97,15 @@ def quantize_int8(g: Graph) -> Graph:
     float_nodes = [n for n in g.nodes if n.name in tail]
     check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
     b = Int8Graph(g)
-    x = g.inputs[0]
-    b.tensors[x] = g.tensor(x)
     # Mixed precision: the float tail starts at `boundary`, the tensor dequantised for it; with
     # several outputs (no tail) each output is a boundary.
     boundaries = [float_nodes[0].inputs[0]] if float_nodes else list(g.outputs)
-    xq = b.s8(f"{x}_q", x, b.qparams(x))
-    nodes: List[Node] = [_edge(f"{x}_quantize", "quantize_s8", x, xq, b.q[xq])]
-    names: Dict[str, str] = {x: xq}  # float tensor -> its int8 tensor
+    nodes: List[Node] = []
+    names: Dict[str, str] = {}  # float tensor -> its int8 tensor
+    for x in g.inputs:  # each float input quantised at its own calibrated range
+        b.tensors[x] = g.tensor(x)
+        names[x] = b.s8(f"{x}_q", x, b.qparams(x))
+        nodes.append(_edge(f"{x}_quantize", "quantize_s8", x, names[x], b.q[names[x]]))
     for n in g.nodes:
         if n.name in tail:
             break
@@ -129,8 +130,13 @@ def quantize_int8(g: Graph) -> Graph:
         for pname in n.params.values():
             params[pname] = g.params[pname]
     meta = {k: v for k, v in g.meta.items() if k not in ("quant_ranges", "float_tail")}
-    # predict_int8() exists for one int8 output (not after a float tail, not with several heads)
-    meta["int8_edges"] = {"input": xq, "output": None if float_nodes or len(boundaries) > 1 else yq}
+    # predict_int8() exists for one int8 input and output (not after a float tail, not with several
+    # heads or inputs); "inputs" lists every input's int8 twin
+    one_input = len(g.inputs) == 1
+    meta["int8_edges"] = {"input": names[g.inputs[0]] if one_input else None,
+                          "output": yq if one_input and not float_nodes and len(boundaries) == 1
+                          else None,
+                          "inputs": [names[x] for x in g.inputs]}
     return Graph(
         tensors=b.tensors,
         params=params,

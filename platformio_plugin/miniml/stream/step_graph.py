@@ -104,7 +104,8 @@ def _recurrent(b: _Builder, n: Node) -> None:
         _refuse(n, "reads a sequence whose time axis is not the one before the features")
     state = a["num_layers"] * a["hidden_size"]
     h = b.state(state, init=n.params.get("h0", ""), dtype=DType.S8 if int8 else DType.F32)
-    c = b.state(state, init=n.params.get("c0", "")) if a["cell"] == "lstm" else ""
+    c_type = DType.S16 if int8 else DType.F32
+    c = b.state(state, init=n.params.get("c0", ""), dtype=c_type) if a["cell"] == "lstm" else ""
     times = []
     for role in a["roles"]:
         if role == "out" and not a["last_only"]:
@@ -115,6 +116,9 @@ def _recurrent(b: _Builder, n: Node) -> None:
     b.emit(n, times, op=op, attrs={**a, "op": n.op, "state_h": h, "state_c": c})
     work = n.outputs[a["roles"].index("work")]
     b.tensors[work] = replace(b.tensors[work], shape=(1, a["hidden_size"]))
+    if "cell" in a["roles"]:  # the int8 LSTM's whole-sequence cell state: step() keeps state_c instead
+        cell = n.outputs[a["roles"].index("cell")]
+        b.tensors[cell] = replace(b.tensors[cell], shape=(1, 1))
 
 
 def _conv1d(b: _Builder, n: Node) -> None:

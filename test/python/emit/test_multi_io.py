@@ -200,12 +200,13 @@ def test_reject_learning_two_heads_names_outputs():
     assert "[1, 4]" in msg and "[1, 2]" in msg
 
 
-def test_reject_int8_two_inputs_names_inputs():
+def test_reject_int8_integer_input_names_inputs():
+    """int8 takes several float inputs (test_int8_ops.py), not an index input."""
     with pytest.raises(UnsupportedOpError) as e:
-        miniml.analyze(TwoInputs().eval(), (torch.randn(1, 5), torch.randn(1, 2, 6)), "m",
-                       quantize="int8", calibration=np.zeros((4, 5), np.float32))
+        miniml.analyze(BagOfWords().eval(), ints(1, 7), "m", quantize="int8",
+                       calibration=np.zeros((8, 7), np.float32))
     msg = str(e.value)
-    assert "quantize='int8' needs a model with one float input;" in msg and "[1, 2, 6]" in msg
+    assert "quantize='int8' needs a model with float inputs;" in msg and "[1, 7]" in msg
 
 
 def test_reject_integer_input_into_linear_names_node_and_line():

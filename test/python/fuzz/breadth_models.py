@@ -64,13 +64,20 @@ class TwoHeads(nn.Module):
         return self.a(h), torch.sigmoid(self.b(h))
 
 
+def _shuffle(x):
+    """ShuffleNet's channel shuffle of 2 groups: view + transpose + view."""
+    n, c, h, w = x.shape
+    return x.view(n, 2, c // 2, h, w).transpose(1, 2).contiguous().view(n, c, h, w)
+
+
 def _layer(rng: random.Random, c: int, size: List[int]) -> Tuple[nn.Module, int, List[int]]:
     """One random layer for an activation [1, c, *size]: (module, new c, new size)."""
     dims = len(size)
     conv = nn.Conv1d if dims == 1 else nn.Conv2d
     convt = nn.ConvTranspose1d if dims == 1 else nn.ConvTranspose2d
     kind = rng.choice(["conv", "conv", "convt", "up", "pool", "norm", "act", "act", "math",
-                       "residual", "const", "reduce", "shuffle", "prelu", "dropout"])
+                       "residual", "const", "reduce", "shuffle", "prelu", "dropout", "transpose",
+                       "divide"])
     small = min(size)
     if kind == "conv" and small >= 3:
         out, k, s = rng.choice([2, 4, 6]), rng.choice([1, 2, 3]), rng.choice([1, 1, 2])
@@ -121,7 +128,13 @@ def _layer(rng: random.Random, c: int, size: List[int]) -> Tuple[nn.Module, int,
                           choice), c, size
         return Lambda(lambda x: x * torch.sigmoid(x.sum(spatial, keepdim=True)), choice), c, size
     if kind == "shuffle" and c % 2 == 0 and dims == 2:
-        return nn.ChannelShuffle(2), c, size
+        if rng.random() < 0.5:
+            return nn.ChannelShuffle(2), c, size
+        return Lambda(_shuffle, "view_transpose_shuffle"), c, size
+    if kind == "transpose" and dims == 2:
+        return Lambda(lambda x: x.transpose(2, 3), "transpose_hw"), c, size[::-1]
+    if kind == "divide":
+        return Lambda(lambda x: x / (1.5 + torch.sigmoid(x)), "div_tensor"), c, size
     if kind == "prelu":
         return nn.PReLU(rng.choice([1, c])), c, size
     if kind == "dropout":

@@ -157,3 +157,19 @@ def save_mlp_pt2(
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     torch.export.save(program, path)
     return path
+
+
+def pio_env() -> Dict[str, str]:
+    """The environment of a `pio` run on a project outside the repository, as a user's shell after
+    `. scripts/env.sh`: MINIML_ROOT, the offline core, this venv's pio first on the PATH."""
+    env = dict(
+        os.environ,
+        MINIML_ROOT=REPO,
+        PLATFORMIO_CORE_DIR=os.path.join(REPO, ".pio-core"),
+        PLATFORMIO_SETTING_ENABLE_TELEMETRY="No",
+        PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+    )
+    for var in ("PLATFORMIO_BUILD_DIR", "PLATFORMIO_LIBDEPS_DIR"):  # the project's own .pio
+        env.pop(var, None)
+    return env
+

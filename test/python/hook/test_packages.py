@@ -189,6 +189,10 @@ def _check_cli(bin_dir: Path, tmp_path: Path) -> None:
         [str(bin_dir / "miniml"), "ops"], capture_output=True, text=True, env=env, cwd=tmp_path
     )
     assert ops.returncode == 0 and "`ops/linear.py`" in ops.stdout, ops.stderr
+    ports = subprocess.run(  # the sensor commands come with the package (pyserial is a dependency)
+        [str(bin_dir / "miniml"), "capture", "--list"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert ports.returncode == 0 and ports.stdout.strip(), ports.stderr
     where = subprocess.run(
         [str(bin_dir / "python"), "-c", "import miniml; print(miniml.__file__)"],
         capture_output=True,

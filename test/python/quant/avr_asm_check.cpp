@@ -1,11 +1,15 @@
-// AVR asm kernels (core_fixedpoint.h requantisation, core_dot.h dot_s8/dot_rows_s8/dot_window_s8, Rom and
-// Ram) against int64 / plain-loop references on random and edge operands; prints the mismatch counts
-// "RESULT a b c d e END". Built at several optimisation levels by test_avr_asm.py and run in simavr.
+// AVR asm kernels (core_fixedpoint.h requantisation and requantize_s8; core_dot.h dot_s8, dot_rows_s8,
+// dot_window_s8 and dot_window_avr, Rom and Ram) and op_quantize.h's round_to_s8 against int64 / plain-loop
+// / float references on random and edge operands; prints the mismatch counts "RESULT a b c d e f g END". Built at
+// several optimisation levels by test_avr_asm.py and run in simavr.
 #include <avr/pgmspace.h>
+#include <math.h>
+#include <string.h>
 
 #include "miniml/board_io.h"
 #include "miniml/core_dot.h"
 #include "miniml/core_fixedpoint.h"
+#include "miniml/op_quantize.h"
 #include "wdata.h"
 using miniml::io::print_uint;
 using miniml::io::put;
@@ -42,10 +46,45 @@ static int32_t ref_rdbpot(int32_t x, int8_t exponent) {
   const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
+// round_to_s8 as the other targets compute it (float compares and conversion).
+static int8_t ref_round_to_s8(float scaled, int32_t zero_point) {
+  const float q = roundf(scaled);
+  int32_t v;
+  if (q != q) {
+    v = zero_point;
+  } else if (q <= -256.0f) {
+    v = -128;
+  } else if (q >= 256.0f) {
+    v = 127;
+  } else {
+    v = (int32_t)q + zero_point;
+    if (v < -128) v = -128;
+    if (v > 127) v = 127;
+  }
+  return (int8_t)v;
+}
+// Floats for it: exponents around the int8 range, halves, zeros, subnormals, Inf and NaN.
+static float rfloat() {
+  uint32_t r = rnd();
+  switch (r % 9) {
+    case 0:
+      return (float)((int32_t)(rnd() % 1200) - 600) * 0.5f;
+    case 1: {
+      const uint32_t special[] = {0u, 0x80000000u, 1u, 0x807FFFFFu, 0x7F800000u, 0xFF800000u, 0x7FC00000u, 0xFFC00001u};
+      r = special[rnd() % 8];
+      break;
+    }
+    default:
+      r = (r & 0x807FFFFFu) | ((uint32_t)(118 + rnd() % 24) << 23);
+  }
+  float f;
+  memcpy(&f, &r, sizeof(f));
+  return f;
+}
 static int8_t act[1200];
 int main() {
   miniml::io::begin();
-  uint32_t bad5 = 0, bad1 = 0, bad2 = 0, bad3 = 0, bad4 = 0;
+  uint32_t bad6 = 0, bad5 = 0, bad1 = 0, bad2 = 0, bad3 = 0, bad4 = 0;
   const int32_t edge[] = {0,      1,     -1,     INT32_MAX, INT32_MIN, INT32_C(1) << 30, -(INT32_C(1) << 30), 65536,
                           -65536, 65535, -65535, 255,       -256,      0x40000000,       (int32_t)0xC0000001};
   for (uint8_t i = 0; i < 15; ++i)
@@ -71,6 +110,23 @@ int main() {
     const int8_t left = sh > 0 ? sh : 0, right = sh > 0 ? 0 : -sh;
     const int32_t want = ref_rdbpot(ref_srdhm((int32_t)((uint32_t)a << left), b), right);
     if (miniml::multiply_by_quantized_multiplier(a, b, sh) != want) ++bad5;
+    // requantize_s8 (its own AVR path for shift <= -2, multiplier >= 0, int8 zero point and bounds), for
+    // valid multipliers (>= 0): against the reference's value plus zero point, clamped; bounds now and
+    // then outside int8.
+    const int32_t zp = (int32_t)(rnd() % 256) - 128;
+    int32_t lo = -128 + (int32_t)(rnd() % 64), hi = 127 - (int32_t)(rnd() % 64);
+    if ((rnd() & 15) == 0) lo = -1000;
+    int32_t clamped = want > INT32_MAX - 200 ? INT32_MAX - 200 : want < INT32_MIN + 200 ? INT32_MIN + 200 : want;
+    clamped += zp;
+    if (clamped < lo) clamped = lo;
+    if (clamped > hi) clamped = hi;
+    if (b >= 0 && miniml::requantize_s8(a, b, sh, zp, lo, hi) != (int8_t)clamped) ++bad6;
+  }
+  uint32_t bad7 = 0;
+  for (uint16_t it = 0; it < 6000; ++it) {
+    const float f = rfloat();
+    const int32_t zp = it % 50 == 0 ? (int32_t)(rnd() % 1000) - 500 : (int32_t)(rnd() % 256) - 128;
+    if (miniml::round_to_s8(f, zp) != ref_round_to_s8(f, zp)) ++bad7;
   }
   for (uint8_t i = 0; i < 15; ++i)
     for (int8_t e = 0; e < 32; ++e)
@@ -127,6 +183,18 @@ int main() {
           ++bad3;
         if (miniml::detail::dot_window_s8<miniml::Ram>(act + oa, as, ac, act + ob, bs, bc, run, rows, ch, acc) != w2)
           ++bad4;
+        if (run != 0 && rows != 0) {  // dot_window_avr: the same window as strides, 24-bit sum (< 512 taps)
+          miniml::detail::AvrWindow w;
+          w.run = (uint8_t)run;
+          w.rows = (uint8_t)rows;
+          w.chans = (uint8_t)ch;
+          w.a_skip = (uint16_t)(as - run);
+          w.b_skip = (uint8_t)(bs - run);
+          w.a_next = (uint16_t)(ac - rows * as);
+          w.b_next = (uint8_t)(bc - rows * bs);
+          if (acc + miniml::detail::dot_window_avr<miniml::Rom>(act + oa, kW + ob, w) != w1) ++bad3;
+          if (acc + miniml::detail::dot_window_avr<miniml::Ram>(act + oa, act + ob, w) != w2) ++bad4;
+        }
       }
       if (miniml::detail::dot_rows_s8<miniml::Rom>(act + oa, as, kW + ob, bs, run, rows, acc) != r1) ++bad3;
       if (miniml::detail::dot_rows_s8<miniml::Ram>(act + oa, as, act + ob, bs, run, rows, acc) != r2) ++bad4;
@@ -142,6 +210,10 @@ int main() {
   print_uint(bad4);
   put(' ');
   print_uint(bad5);
+  put(' ');
+  print_uint(bad6);
+  put(' ');
+  print_uint(bad7);
   miniml::io::print(" END\n");
   return miniml::io::finish(0);
 }

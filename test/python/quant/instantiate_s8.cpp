@@ -4,10 +4,13 @@
 #include "miniml/core_fixedpoint.h"
 #include "miniml/op_conv_s8.h"
 #include "miniml/op_elementwise_s8.h"
+#include "miniml/op_layout.h"
 #include "miniml/op_linear_s8.h"
 #include "miniml/op_norm_s8.h"
 #include "miniml/op_pool_s8.h"
 #include "miniml/op_quantize.h"
+#include "miniml/op_reduce_s8.h"
+#include "miniml/op_upsample.h"
 
 namespace {
 
@@ -49,8 +52,19 @@ int32_t run_all(int8_t* a, int8_t* b, float* f) {
   miniml::avg_pool1d_s8(a, 2, 8, 2, 2, 0, -128, 127, b);
   miniml::add_s8(a, a + 8, 8, 1, 1073741824, -1, 2, 1073741824, -1, 1500000000, -19, 0, -128, 127, b);
   miniml::mul_s8(a, a + 8, 8, 1, 2, 1500000000, -7, 0, -128, 127, b);
+  miniml::div_s8(a, a + 8, 8, 1, 2, 1677721600, 6, 10, -128, 127, b);
   miniml::clamp_s8(a, 8, 0, 127, b);
+  miniml::reduce_s8(a, b, miniml::ReduceParams{{1, 1, 2, 3}, {0, 0, 1, 2}, {1, 1, 1, 4}, {0, 0, 0, 6}},
+                    miniml::ReduceSumS8(-12, 1500000000, -9, 3));
+  miniml::reduce_s8(a, b, miniml::ReduceParams{{1, 1, 1, 6}, {0, 0, 0, 1}, {1, 1, 1, 4}, {0, 0, 0, 6}},
+                    miniml::ReduceMaxS8());
+  miniml::upsample_bilinear_s8(a, b, miniml::UpsampleParams{2, 3, 4, 6, 8, 0.5f, 0.5f}, false);
+  miniml::upsample_bilinear_s8(a, b, miniml::UpsampleParams{2, 3, 4, 5, 9, 0.5f, 0.375f}, true);
+  miniml::permute_s8(a, b, miniml::PermuteParams{{1, 2, 3, 4}, {0, 1, 8, 2}});
+  miniml::pad_s8(a, b, miniml::PadParams{{1, 1, 2, 3}, {1, 1, 3, 5}, {0, 0, 1, 1}}, -3);
+  miniml::prelu_s8<Mem>(a, P::kWeight, b, 2, 4, -3, 1500000000, 1, 1073741824, -8, 5);
   miniml::layer_norm_s8<Mem>(a, P::kGamma, P::kGamma, b, 2, 4, -3, 1e-4f, 0.01f, 1e-5f, 5);
+  miniml::group_norm_s8<Mem>(a, P::kGamma, P::kGamma, b, 2, 2, 3, -3, 1e-4f, 0.01f, 1e-5f, 5);
   miniml::quantize_s8(f, 4, 0.05f, 3, b);
   miniml::dequantize_s8(a, 4, 0.05f, 3, f);
   return miniml::multiply_by_quantized_multiplier(b[0], 1073741824, -2);

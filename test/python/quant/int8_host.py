@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from typing import Dict
+from typing import Dict, Sequence
 
 import miniml
 import numpy as np
@@ -16,16 +16,24 @@ from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp, safe_id
 from miniml.api import int8_graph
 
 
-def run_int8_models(group: str, cases: Dict[str, tuple]) -> Dict[str, dict]:
-    """cases: id -> (eval model, calibration [N, ...], inputs [n, ...]). Returns id -> dict(name,
-    report, graph, header, xs, model, y [n, out] from predict(), yq [n, out] from predict_int8(),
-    sizeof = sizeof(Model))."""
+def _has_predict_int8(g) -> bool:
+    """False after a float tail (a final softmax): predict() only."""
+    return g.meta["int8_edges"]["output"] is not None
+
+
+def run_int8_models(group: str, cases: Dict[str, tuple],
+                    flags: Sequence[str] = HOST_FLAGS) -> Dict[str, dict]:
+    """cases: id -> (eval model, calibration [N, ...] or None for a QAT model, inputs [n, ...]).
+    Returns id -> dict(name, report, graph, header, xs, model, y [n, out] from predict(),
+    yq [n, out] from predict_int8() (None after a float tail), sizeof = sizeof(Model)).
+    flags: the host compiler's (sanitizers always)."""
     out_dir = os.path.join(BUILD, group)
     os.makedirs(out_dir, exist_ok=True)
     res, drv, body = {}, ["#include <stdio.h>"], []
     for cid, (model, cal, xs) in cases.items():
         name = safe_id(cid)
-        example = torch.from_numpy(cal[:1])
+        # a quantisation-aware trained model (cal None) brings its own ranges
+        example = torch.from_numpy((xs if cal is None else cal)[:1])
         report = miniml.export(model, example, name, out_dir, quantize="int8", calibration=cal)
         g = int8_graph(model, example, calibration=cal)
         header = open(os.path.join(out_dir, f"{name}.h")).read()
@@ -40,10 +48,12 @@ def run_int8_models(group: str, cases: Dict[str, tuple]) -> Dict[str, dict]:
             f"      if (fread(x, 4, {name}::kInputSize, in) != {name}::kInputSize) return 4;",
             "      m.predict(x, y);",
             f"      fwrite(y, 4, {name}::kOutputSize, out);",
-            f"      miniml::quantize_s8(x, {name}::kInputSize, {name}::kInputScale, "
-            f"{name}::kInputZeroPoint, xq);",
-            "      m.predict_int8(xq, yq);",
-            f"      fwrite(yq, 1, {name}::kOutputSize, out);",
+            *([
+                f"      miniml::quantize_s8(x, {name}::kInputSize, {name}::kInputScale, "
+                f"{name}::kInputZeroPoint, xq);",
+                "      m.predict_int8(xq, yq);",
+                f"      fwrite(yq, 1, {name}::kOutputSize, out);",
+            ] if _has_predict_int8(g) else ["      (void)xq; (void)yq;"]),
             "    }",
             f'    printf("sizeof {name} %u\\n", static_cast<unsigned>(sizeof(m)));',
             "  }",
@@ -55,7 +65,7 @@ def run_int8_models(group: str, cases: Dict[str, tuple]) -> Dict[str, dict]:
     src = os.path.join(out_dir, "driver.cpp")
     with open(src, "w") as f:
         f.write("\n".join(drv) + "\n")
-    exe = compile_cpp(src, os.path.join(out_dir, "driver"), [INCLUDE, out_dir], HOST_FLAGS)
+    exe = compile_cpp(src, os.path.join(out_dir, "driver"), [INCLUDE, out_dir], flags)
     in_path, out_path = os.path.join(out_dir, "in.bin"), os.path.join(out_dir, "out.bin")
     with open(in_path, "wb") as f:
         for r in res.values():
@@ -71,8 +81,26 @@ def run_int8_models(group: str, cases: Dict[str, tuple]) -> Dict[str, dict]:
         for _ in range(len(r["xs"])):
             ys.append(np.frombuffer(raw[pos : pos + 4 * n_out], np.float32))
             pos += 4 * n_out
-            yqs.append(np.frombuffer(raw[pos : pos + n_out], np.int8))
-            pos += n_out
-        r["y"], r["yq"], r["sizeof"] = np.stack(ys), np.stack(yqs), int(sizes[r["name"]])
+            if _has_predict_int8(g):
+                yqs.append(np.frombuffer(raw[pos : pos + n_out], np.int8))
+                pos += n_out
+        r["y"], r["sizeof"] = np.stack(ys), int(sizes[r["name"]])
+        r["yq"] = np.stack(yqs) if yqs else None
     assert pos == len(raw)
     return res
+
+
+def check_int8_run(r: dict) -> float:
+    """One run_int8_models result: predict() and predict_int8() equal the integer reference to the
+    bit (asserted); returns the largest |predict() - torch| in output steps."""
+    from miniml.int8 import predict as predict_int8_graph
+    from miniml.int8 import run_int8
+
+    g, xs = r["graph"], r["xs"]
+    np.testing.assert_array_equal(r["y"], predict_int8_graph(g, xs).reshape(len(xs), -1))
+    edges = g.meta["int8_edges"]
+    want_q = np.stack([run_int8(g, x)[edges["output"]] for x in xs])
+    np.testing.assert_array_equal(r["yq"], want_q)
+    with torch.no_grad():
+        yf = r["model"](torch.from_numpy(xs)).numpy().reshape(len(xs), -1)
+    return float(np.max(np.abs(r["y"] - yf)) / g.tensor(edges["output"]).scale)

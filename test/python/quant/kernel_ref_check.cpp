@@ -1,14 +1,18 @@
 // conv2d_s8 (every fast path the target has) against conv2d_s8_ref on seeded random convolutions:
 // groups 1 (im2col), depthwise (banded), grouped and dilated (window path), odd sizes, every padding,
-// strides 1-3, shifts from -12 to +1; then linear_s8 against linear_s8_ref (every length mod 4).
-// Prints "conv_ref: N cases, M mismatches"; exit status 1 on a mismatch.
+// strides 1-3, shifts from -12 to +1; then linear_s8 against linear_s8_ref (every length mod 4), and
+// unpadded max_pool2d_s8 against plain loops.
+// Prints "conv_ref: N cases, M mismatches"; exit status 1 on a mismatch. On AVR (an ATmega1284P in simavr:
+// the Uno's core with room for the buffers) the mismatch lines are left out: no printf there.
 #include <stdint.h>
 #include <stdio.h>
 
+#include "miniml/board_io.h"
 #include "miniml/op_conv_s8.h"
 #include "miniml/op_conv_s8_ref.h"
 #include "miniml/op_linear_s8.h"
 #include "miniml/op_linear_s8_ref.h"
+#include "miniml/op_pool_s8.h"
 
 namespace {
 
@@ -19,30 +23,42 @@ uint32_t next() {
 }
 int32_t pick(int32_t lo, int32_t hi) { return lo + static_cast<int32_t>(next() % static_cast<uint32_t>(hi - lo + 1)); }
 
-int8_t g_in[4096], g_w[8192], g_shift[64], g_out[8192], g_ref[8192];
+// Sized for the largest case below (conv: 2000 / 3120 / 3744 bytes, the first a wide depthwise map;
+// linear: 4000 weights).
+int8_t g_in[2048], g_w[4096], g_shift[64], g_out[4096], g_ref[4096];
 int32_t g_bias[64], g_mult[64];
 
 }  // namespace
 
 int main() {
+  miniml::io::begin();
   int mismatches = 0, cases = 0;
   for (int n = 0; n < CASES; ++n) {
     const int kind = n % 4;  // 0: groups 1, 1: depthwise, 2: 1x1, 3: grouped / dilated
-    const miniml::index_t kh = kind == 2 ? 1 : pick(1, 4), kw = kind == 2 ? 1 : pick(1, 5);
+    // Every other depthwise case is 3x3 (the DSP extension's own depthwise path).
+    const bool dw3x3 = kind == 1 && n % 8 == 1;
+    // Every other of those on a large map: one channel of wide rows split into several runs and bands, or
+    // tall narrow maps whose stride-1 runs span many rows (the KWS DS-CNN's 5-wide maps).
+    const bool wide = dw3x3 && n % 32 == 1, tall = dw3x3 && n % 32 == 17;
+    const miniml::index_t kh = kind == 2 ? 1 : dw3x3 ? 3 : pick(1, 4), kw = kind == 2 ? 1 : dw3x3 ? 3 : pick(1, 5);
     const miniml::index_t dh = kind == 3 ? pick(1, 2) : 1, dw = kind == 3 ? pick(1, 2) : 1;
     const miniml::index_t sh = pick(1, 3), sw = pick(1, 3);
     const miniml::index_t ph = pick(0, static_cast<int32_t>(kh) - 1 < 2 ? static_cast<int32_t>(kh) - 1 : 2);
     const miniml::index_t pw = pick(0, static_cast<int32_t>(kw) - 1 < 2 ? static_cast<int32_t>(kw) - 1 : 2);
     miniml::index_t groups = 1, in_c = pick(1, 12), out_c = pick(1, 13);
     if (kind == 1) {
-      in_c = out_c = groups = pick(1, 9);
+      in_c = out_c = groups = wide ? 1 : tall ? pick(1, 2) : pick(1, 9);
     } else if (kind == 3) {
       groups = pick(1, 3);
       in_c = groups * pick(1, 4);
       out_c = groups * pick(1, 4);
     }
-    const miniml::index_t in_h = pick(static_cast<int32_t>(dh * (kh - 1) + 1), 11);
-    const miniml::index_t in_w = pick(static_cast<int32_t>(dw * (kw - 1) + 1), 13);
+    const miniml::index_t in_h = tall   ? pick(20, 60)
+                                 : wide ? pick(3, 10)
+                                        : pick(static_cast<int32_t>(dh * (kh - 1) + 1), 11);
+    const miniml::index_t in_w = tall   ? pick(3, 9)
+                                 : wide ? pick(130, 200)
+                                        : pick(static_cast<int32_t>(dw * (kw - 1) + 1), 13);
     const miniml::index_t sym_h = (in_h + 2 * ph - dh * (kh - 1) - 1) / sh + 1;
     const miniml::index_t sym_w = (in_w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
     // Every third case pads one more at the end, as torch's padding='same' does for an even kernel.
@@ -57,7 +73,9 @@ int main() {
       g_shift[o] = static_cast<int8_t>(pick(-12, 1));
     }
     const int32_t in_zp = pick(-128, 127), out_zp = pick(-128, 127);
-    const int32_t act_min = kind == 0 ? pick(-128, 0) : -128, act_max = kind == 0 ? pick(0, 127) : 127;
+    // Fused-activation bounds on every other case of each kind (the DSP depthwise path clamps two lanes).
+    const bool clamp = kind == 0 || (n / 8) % 2 == 1;
+    const int32_t act_min = clamp ? pick(-128, 0) : -128, act_max = clamp ? pick(0, 127) : 127;
     if (n % 3 == 0) {  // the symmetric-padding overload
       miniml::conv2d_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max, in_c, in_h,
                                      in_w, out_c, kh, kw, sh, sw, ph, pw, dh, dw, groups, g_out);
@@ -71,12 +89,14 @@ int main() {
     for (miniml::index_t i = 0; i < out_c * out_h * out_w; ++i) {
       if (g_out[i] != g_ref[i]) {
         ++mismatches;
+#if !defined(__AVR__)
         printf("case %d kind %d: c %u->%u g %u in %ux%u k %ux%u s %u,%u p %u,%u d %u,%u at %u: %d vs %d\n", n, kind,
                static_cast<unsigned>(in_c), static_cast<unsigned>(out_c), static_cast<unsigned>(groups),
                static_cast<unsigned>(in_h), static_cast<unsigned>(in_w), static_cast<unsigned>(kh),
                static_cast<unsigned>(kw), static_cast<unsigned>(sh), static_cast<unsigned>(sw),
                static_cast<unsigned>(ph), static_cast<unsigned>(pw), static_cast<unsigned>(dh),
                static_cast<unsigned>(dw), static_cast<unsigned>(i), g_out[i], g_ref[i]);
+#endif
         break;
       }
     }
@@ -97,12 +117,45 @@ int main() {
     for (miniml::index_t o = 0; o < out_f; ++o) {
       if (g_out[o] != g_ref[o]) {
         ++mismatches;
+#if !defined(__AVR__)
         printf("linear case %d: %u -> %u at %u: %d vs %d\n", n, static_cast<unsigned>(in_f),
                static_cast<unsigned>(out_f), static_cast<unsigned>(o), g_out[o], g_ref[o]);
+#endif
         break;
       }
     }
   }
-  printf("conv_ref: %d cases, %d mismatches\n", cases, mismatches);
-  return mismatches == 0 ? 0 : 1;
+  // max_pool2d_s8 (AVR: its pointer-stepping path for unpadded windows) against plain loops.
+  for (int n = 0; n < CASES / 4; ++n) {
+    const miniml::index_t c = pick(1, 6), kh = pick(1, 3), kw = pick(1, 4), sh = pick(1, 3), sw = pick(1, 3);
+    const miniml::index_t in_h = pick(static_cast<int32_t>(kh), 11), in_w = pick(static_cast<int32_t>(kw), 13);
+    const miniml::index_t out_h = (in_h - kh) / sh + 1, out_w = (in_w - kw) / sw + 1;
+    const int32_t lo = n % 2 ? pick(-128, 0) : -128, hi = n % 3 ? pick(0, 127) : 127;
+    for (miniml::index_t i = 0; i < c * in_h * in_w; ++i) g_in[i] = static_cast<int8_t>(pick(-128, 127));
+    miniml::max_pool2d_s8(g_in, c, in_h, in_w, kh, kw, sh, sw, 0, 0, lo, hi, g_out);
+    int bad = 0;
+    for (miniml::index_t ch = 0; ch < c; ++ch) {
+      for (miniml::index_t oy = 0; oy < out_h; ++oy) {
+        for (miniml::index_t ox = 0; ox < out_w; ++ox) {
+          int32_t m = -128;
+          for (miniml::index_t y = 0; y < kh; ++y) {
+            for (miniml::index_t x = 0; x < kw; ++x) {
+              const int32_t v = g_in[(ch * in_h + oy * sh + y) * in_w + ox * sw + x];
+              if (v > m) m = v;
+            }
+          }
+          m = m < lo ? lo : m > hi ? hi : m;
+          bad += g_out[(ch * out_h + oy) * out_w + ox] != m;
+        }
+      }
+    }
+    ++cases;
+    mismatches += bad != 0;
+  }
+  miniml::io::print("conv_ref: ");
+  miniml::io::print_uint(static_cast<uint32_t>(cases));
+  miniml::io::print(" cases, ");
+  miniml::io::print_uint(static_cast<uint32_t>(mismatches));
+  miniml::io::print(" mismatches\n");
+  return miniml::io::finish(mismatches == 0 ? 0 : 1);
 }

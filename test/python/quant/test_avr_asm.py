@@ -1,5 +1,6 @@
-"""The ATmega asm paths of the int8 primitives compute the reference integers at every optimisation
-level PlatformIO or a user may pick (-Os with LTO is what once exposed a register-sharing bug)."""
+"""The ATmega asm paths of the int8 primitives (and the bit-reading round_to_s8 of the float edges)
+compute the reference values at every optimisation level PlatformIO or a user may pick (-Os with LTO
+is what once exposed a register-sharing bug)."""
 
 import random
 import re
@@ -54,4 +55,6 @@ def test_avr_asm_equals_reference(level, tmp_path):
     )
     found = re.search(r"RESULT ([\d ]+) END", run.stdout + run.stderr)
     assert found, (run.stdout + run.stderr)[-1000:]
-    assert found.group(1).split() == ["0"] * 5, "mismatches (srdhm, rdbpot, Rom dot, Ram dot, mbqm)"
+    assert found.group(1).split() == ["0"] * 7, (
+        "mismatches (srdhm, rdbpot, Rom dot, Ram dot, mbqm, requantize_s8, round_to_s8)"
+    )

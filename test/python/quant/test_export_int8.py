@@ -279,8 +279,9 @@ def test_all_float_tail_after_flatten(tmp_path):
         np.testing.assert_allclose(got, m(torch.from_numpy(cal[:4])).numpy(), atol=0.05)
 
 
-def test_reject_slice_before_int8_tail():
-    """A strided slice has no int8 kernel: refused by name at export, not a numpy traceback."""
+def test_slice_before_int8_tail(tmp_path):
+    """A strided slice (it used to be refused: no int8 permute) runs as permute_s8 before the float
+    log_softmax tail; the host predict() equals the integer reference."""
 
     class SliceLogSoftmax(nn.Module):
         def __init__(self):
@@ -290,9 +291,18 @@ def test_reject_slice_before_int8_tail():
         def forward(self, x):
             return torch.log_softmax(self.fc(x)[:, 1:5], -1)
 
-    msg = _export_err(SliceLogSoftmax().eval(), (1, 8),
-                      calibration=np.zeros((16, 8), np.float32))
-    assert "permute has no int8 kernel" in msg and "SliceLogSoftmax" in msg
+    torch.manual_seed(4)
+    m = SliceLogSoftmax().eval()
+    cal = np.random.default_rng(4).standard_normal((32, 8)).astype(np.float32)
+    g = int8_graph(m, torch.zeros(1, 8), calibration=cal)
+    assert [n.op for n in g.nodes][-3:] == ["permute_s8", "dequantize_s8", "log_softmax"]
+    miniml.export(m, torch.zeros(1, 8), "slice_ls", str(tmp_path), quantize="int8",
+                  calibration=cal)
+    got = _predict_on_host(tmp_path, "slice_ls", cal[:4], 4)
+    np.testing.assert_allclose(got, predict_int8_graph(g, cal[:4]).reshape(4, 4), rtol=1e-5,
+                               atol=1e-6)
+    with torch.no_grad():
+        np.testing.assert_allclose(got, m(torch.from_numpy(cal[:4])).numpy(), atol=0.05)
 
 
 def _input_scale(g):

@@ -2,7 +2,8 @@
 bit, on seeded random shapes: conv2d_s8 (im2col matrix product, banded depthwise, the SMLAD/SXTB16/PKH
 code of the Cortex-M4 DSP extension, the window path) vs conv2d_s8_ref, and linear_s8 (SMLAD and
 unrolled dot loops) vs linear_s8_ref; on the host under ASan/UBSan, on the simulated STM32 (QEMU) with
-and without the DSP extension, and as Cortex-M0+ code."""
+and without the DSP extension, as Cortex-M0+ code, and on the AVR core in simavr (conv2d_s8_avr and its
+asm window loop; an ATmega1284P: the Uno's instruction set with SRAM for the test's buffers)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ BUILDS = {
         "c++",
         *ARM,
     ],
+    "avr": ["avr-g++", "-mmcu=atmega1284p", "-DF_CPU=16000000UL", "-Os", "-std=gnu++11"],
 }
 
 
@@ -58,6 +60,10 @@ def test_kernels_equal_reference(build, tmp_path):
     if build == "host":
         r = subprocess.run([str(elf)], capture_output=True, text=True, timeout=120)
         out = r.stdout
+    elif build == "avr":
+        cmd = ["timeout", "300", "simavr", "-m", "atmega1284p", "-f", "16000000", str(elf)]
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        out = r.stdout + r.stderr
     else:
         dis = subprocess.run(
             ["arm-none-eabi-objdump", "-d", str(elf)], capture_output=True, text=True
@@ -70,4 +76,4 @@ def test_kernels_equal_reference(build, tmp_path):
     assert "mismatches" in out, out[-2000:]
     assert r.returncode == 0, out[-2000:]
     n = 1500 if build == "host" else 400
-    assert f"conv_ref: {n + n // 4} cases, 0 mismatches" in out
+    assert f"conv_ref: {n + 2 * (n // 4)} cases, 0 mismatches" in out

@@ -139,7 +139,8 @@ def test_pool_config_parity(cid, built):
     node = _pool_node(g)
     size = 4 * SIZE if kind.endswith("1d") else SIZE
     assert ("out_size" in node.attrs) == _torch_rule(kw, size), node.attrs
-    assert ("miniml::Pool2dParams{" in r["header"]) == _torch_rule(kw, size)
+    # Either way the window is a named constexpr Pool2dParams; the kernel picks TFLM's path from it.
+    assert "constexpr miniml::Pool2dParams" in r["header"]
     # C++ == numpy int8 interpreter, 0 LSB, both entry points.
     np.testing.assert_array_equal(r["y"], predict_int8_graph(g, r["xs"]).reshape(N_INPUTS, -1))
     edges = g.meta["int8_edges"]

@@ -498,3 +498,172 @@ def transpose_conv(x, in_scale, in_zp, weight, w_scales, bias, out_scale, out_zp
     sg.inputs, sg.outputs = [xt], [yt]
     y = _run(m, [np.ascontiguousarray(np.transpose(np.asarray(x, np.int8), (1, 2, 0)))[None]])
     return np.ascontiguousarray(np.transpose(y[0], (2, 0, 1)))
+
+
+def lstm(x, in_scale, in_zp, w_ih, w_hh, w_scales, bias, h_scale, h_zp, cell_scale):
+    """UNIDIRECTIONAL_SEQUENCE_LSTM (batch-major, tanh cell gate, no peephole/projection/clip) on
+    x [T][F] int8 -> the int8 output sequence [T][H]. w_ih [4H][F], w_hh [4H][H] int8 in torch's gate
+    order (i, f, g, o); w_scales [2][4] float32 (per gate of each matrix: TFLM takes per-tensor LSTM
+    weights); bias [4H] int32 at in_scale * w_ih scale; the hidden state int8 (h_scale, h_zp), the
+    cell state int16 at cell_scale (a power of two); both start at zero."""
+    steps, feat = x.shape
+    hidden = w_hh.shape[1]
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, (1, steps, feat), in_scale, in_zp, "x")
+    ins = [xt]
+    for k, (w, cols) in enumerate(((w_ih, feat), (w_hh, hidden))):
+        for g in range(4):
+            ins.append(sg.add_tensor(
+                shape=(hidden, cols), dtype=T.INT8, name=f"w{k}{g}",
+                data=np.ascontiguousarray(np.asarray(w, np.int8)[g * hidden:(g + 1) * hidden]),
+                quantization=_q(float(w_scales[k][g]))))
+    ins += [None] * 3  # no peephole
+    for g in range(4):
+        ins.append(sg.add_tensor(
+            shape=(hidden,), dtype=T.INT32, name=f"b{g}",
+            data=np.asarray(bias, np.int32)[g * hidden:(g + 1) * hidden],
+            quantization=_q(float(np.float32(in_scale) * np.float32(w_scales[0][g])))))
+    ins += [None] * 2  # no projection
+    h = _act(sg, (1, hidden), h_scale, h_zp, "h")
+    c = _act(sg, (1, hidden), cell_scale, 0, "c", dtype=T.INT16)
+    h.is_variable = c.is_variable = True
+    ins += [h, c] + [None] * 4  # no layer norm
+    yt = _act(sg, (1, steps, hidden), h_scale, h_zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM, inputs=ins,
+                         outputs=[yt])
+    opt = tfl.UnidirectionalSequenceLSTMOptionsT()
+    opt.fusedActivationFunction = 4  # TANH: the cell gate's activation
+    opt.timeMajor = False
+    _options(op, tfl.BuiltinOptions.UnidirectionalSequenceLSTMOptions, opt)
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [np.asarray(x, np.int8).reshape(1, steps, feat)]).reshape(steps, hidden)
+
+
+def activation_int16(kind, x, scale):
+    """TANH or LOGISTIC (kind "tanh" / "logistic") on int16 x (zero point 0) -> int16 at 2^-15."""
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, (1, x.size), scale, 0, "x", dtype=T.INT16)
+    yt = _act(sg, (1, x.size), 2.0 ** -15, 0, "y", dtype=T.INT16)
+    code = tfl.BuiltinOperator.TANH if kind == "tanh" else tfl.BuiltinOperator.LOGISTIC
+    sg.add_operator(opcode=code, inputs=[xt], outputs=[yt])
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [np.asarray(x, np.int16).reshape(1, -1)]).reshape(x.shape)
+
+
+def prelu(x, alpha, in_scale, in_zp, alpha_scale, out_scale, out_zp):
+    """PRELU of int8 x [C][inner] with int8 slopes alpha [C] (zero point 0), broadcast over inner."""
+    c, inner = x.shape
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, (1, inner, c), in_scale, in_zp, "x")
+    at = sg.add_tensor(shape=(c,), dtype=T.INT8, name="alpha", data=np.asarray(alpha, np.int8),
+                       quantization=_q(alpha_scale, 0))
+    yt = _act(sg, (1, inner, c), out_scale, out_zp, "y")
+    sg.add_operator(opcode=tfl.BuiltinOperator.PRELU, inputs=[xt, at], outputs=[yt])
+    sg.inputs, sg.outputs = [xt], [yt]
+    y = _run(m, [np.ascontiguousarray(np.asarray(x, np.int8).T)[None]])
+    return np.ascontiguousarray(y[0].T)
+
+
+def transpose(x, perm, scale, zp):
+    """TRANSPOSE of int8 x (any shape up to 5-D) by perm."""
+    m = me.Model()
+    sg = m.add_subgraph()
+    x = np.asarray(x, np.int8)
+    xt = _act(sg, x.shape, scale, zp, "x")
+    pt = sg.add_tensor(shape=(len(perm),), dtype=T.INT32, name="perm",
+                       data=np.asarray(perm, np.int32))
+    yt = _act(sg, tuple(x.shape[p] for p in perm), scale, zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.TRANSPOSE, inputs=[xt, pt], outputs=[yt])
+    _options(op, tfl.BuiltinOptions.TransposeOptions, tfl.TransposeOptionsT())
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [x])
+
+
+REDUCERS = {"mean": "MEAN", "sum": "SUM", "max": "REDUCE_MAX", "min": "REDUCE_MIN"}
+
+
+def reduce(kind, x, axes, in_scale, in_zp, out_scale, out_zp):
+    """MEAN / SUM / REDUCE_MAX / REDUCE_MIN of int8 x over axes, keep_dims (max/min: the output
+    keeps the input's parameters, as TFLM requires)."""
+    x = np.asarray(x, np.int8)
+    out_shape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, x.shape, in_scale, in_zp, "x")
+    at = sg.add_tensor(shape=(len(axes),), dtype=T.INT32, name="axes",
+                       data=np.asarray(axes, np.int32))
+    yt = _act(sg, out_shape, out_scale, out_zp, "y")
+    op = sg.add_operator(opcode=getattr(tfl.BuiltinOperator, REDUCERS[kind]), inputs=[xt, at],
+                         outputs=[yt])
+    opt = tfl.ReducerOptionsT()
+    opt.keepDims = True
+    _options(op, tfl.BuiltinOptions.ReducerOptions, opt)
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [x])
+
+
+def resize_bilinear(x, out_hw, align_corners, scale, zp):
+    """RESIZE_BILINEAR of int8 x [C][H][W] to [C][out_h][out_w]: align_corners, or half-pixel
+    centres (torch's align_corners=False)."""
+    c, h, w = x.shape
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, (1, h, w, c), scale, zp, "x")
+    size = sg.add_tensor(shape=(2,), dtype=T.INT32, name="size", data=np.array(out_hw, np.int32))
+    yt = _act(sg, (1, *out_hw, c), scale, zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.RESIZE_BILINEAR, inputs=[xt, size],
+                         outputs=[yt])
+    opt = tfl.ResizeBilinearOptionsT()
+    opt.alignCorners, opt.halfPixelCenters = bool(align_corners), not align_corners
+    _options(op, tfl.BuiltinOptions.ResizeBilinearOptions, opt)
+    sg.inputs, sg.outputs = [xt], [yt]
+    y = _run(m, [np.asarray(x, np.int8).transpose(1, 2, 0)[None]])
+    return y[0].transpose(2, 0, 1)
+
+
+def div(a, b, a_scale, a_zp, b_scale, b_zp, out_scale, out_zp):
+    """DIV of two same-shape int8 tensors (b must not hold its zero point: TFLM DCHECKs it)."""
+    shape = (1, a.size)
+    m = me.Model()
+    sg = m.add_subgraph()
+    at, bt = _act(sg, shape, a_scale, a_zp, "a"), _act(sg, shape, b_scale, b_zp, "b")
+    yt = _act(sg, shape, out_scale, out_zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.DIV, inputs=[at, bt], outputs=[yt])
+    _options(op, tfl.BuiltinOptions.DivOptions, tfl.DivOptionsT())
+    sg.inputs, sg.outputs = [at, bt], [yt]
+    y = _run(m, [np.asarray(a, np.int8).reshape(shape), np.asarray(b, np.int8).reshape(shape)])
+    return y.reshape(a.shape)
+
+
+def unary(opcode, x, in_scale, in_zp, out_scale, out_zp, alpha=None):
+    """A one-input int8 op by its BuiltinOperator name (LOGISTIC, TANH, HARD_SWISH, ELU,
+    LEAKY_RELU with alpha) on codes x."""
+    x = np.asarray(x, np.int8).reshape(1, -1)
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt, yt = _act(sg, x.shape, in_scale, in_zp, "x"), _act(sg, x.shape, out_scale, out_zp, "y")
+    op = sg.add_operator(opcode=getattr(tfl.BuiltinOperator, opcode), inputs=[xt], outputs=[yt])
+    if alpha is not None:
+        opt = tfl.LeakyReluOptionsT()
+        opt.alpha = float(alpha)
+        _options(op, tfl.BuiltinOptions.LeakyReluOptions, opt)
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [x]).reshape(-1)
+
+
+def pad(x, pads, scale, zp):
+    """PAD of int8 x (any shape up to 4-D), pads [(before, after)] per dim (fills with zp)."""
+    x = np.asarray(x, np.int8)
+    m = me.Model()
+    sg = m.add_subgraph()
+    xt = _act(sg, x.shape, scale, zp, "x")
+    pt = sg.add_tensor(shape=(x.ndim, 2), dtype=T.INT32, name="pads",
+                       data=np.asarray(pads, np.int32))
+    yt = _act(sg, tuple(d + a + b for d, (a, b) in zip(x.shape, pads)), scale, zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.PAD, inputs=[xt, pt], outputs=[yt])
+    _options(op, tfl.BuiltinOptions.PadOptions, tfl.PadOptionsT())
+    sg.inputs, sg.outputs = [xt], [yt]
+    return _run(m, [x])

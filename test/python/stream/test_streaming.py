@@ -84,6 +84,10 @@ INT8 = {  # quantize='int8': streamed int8 equals whole-sequence int8 (every ste
     "int8_gru2_head_seq": (lambda: GruSeq(), 3),
     "int8_rnn_seq": (lambda: GruSeq(nn.RNN, layers=1), 3),
     "int8_gru_last_mlp": (lambda: GruSeq(last=True), 3),
+    "int8_lstm2_head_seq": (lambda: GruSeq(nn.LSTM), 3),
+    "int8_rnn_relu_seq": (lambda: GruSeq(lambda *a, **k: nn.RNN(*a, nonlinearity="relu", **k)), 3),
+    "int8_lstm2_h0_seq": (lambda: GruSeq(nn.LSTM, h0=True), 3),
+    "int8_lstm_last_mlp": (lambda: GruSeq(nn.LSTM, layers=1, last=True), 3),
 }
 PREFIXES = (1, 2, 7, T)
 
@@ -223,7 +227,8 @@ def test_state_is_in_model(runs):
 
 @pytest.mark.parametrize("target", ["avr", "cortex_m4", "rv32imc", "xtensa_lx106"])
 def test_cross_compile_streaming(target):
-    """Streaming headers (GRU stack + causal convs, LSTM with h0) build with -Werror on every target."""
+    """Streaming headers (GRU stack + causal convs, LSTM with h0, int8 GRU and LSTM) and an int8
+    bidirectional relu RNN build with -Werror on every target."""
     import sys
 
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "emit"))
@@ -238,12 +243,18 @@ def test_cross_compile_streaming(target):
         lines += [f'#include "{cid}.h"', f"{cid}::Model g_{cid};"]
     torch.manual_seed(3)
     cal = np.random.default_rng(3).standard_normal((16, 6, 3)).astype(np.float32)
-    miniml.export(GruSeq(last=True).eval(), torch.from_numpy(cal[:1]), "int8_gru", out,
-                  streaming=True, quantize="int8", calibration=cal)
-    lines += ['#include "int8_gru.h"', "int8_gru::Model g_int8_gru;"]
-    lines += ["float g_x[64];", "float g_y[64];", "void run() {"]
+    for name, cell in (("int8_gru", nn.GRU), ("int8_lstm", nn.LSTM)):
+        miniml.export(GruSeq(cell, last=True).eval(), torch.from_numpy(cal[:1]), name, out,
+                      streaming=True, quantize="int8", calibration=cal)
+        lines += [f'#include "{name}.h"', f"{name}::Model g_{name};"]
+    # and a whole-sequence int8 stack: a bidirectional relu RNN (no step())
+    miniml.export(GruSeq(lambda *a, **k: nn.RNN(*a, nonlinearity="relu", bidirectional=True, **k),
+                         head=False).eval(), torch.from_numpy(cal[:1]), "int8_birelu", out,
+                  quantize="int8", calibration=cal)
+    lines += ['#include "int8_birelu.h"', "int8_birelu::Model g_int8_birelu;"]
+    lines += ["float g_x[64];", "float g_y[64];", "void run() {", "  g_int8_birelu.predict(g_x, g_y);"]
     lines += [f"  g_{c}.reset_state(); g_{c}.step(g_x, g_y); g_{c}.predict(g_x, g_y);"
-              for c in ("conv_slice_gru", "lstm_h0", "cells_lstm_head", "int8_gru")]
+              for c in ("conv_slice_gru", "lstm_h0", "cells_lstm_head", "int8_gru", "int8_lstm")]
     lines.append("}")
     src = os.path.join(out, "main.cpp")
     with open(src, "w") as f:

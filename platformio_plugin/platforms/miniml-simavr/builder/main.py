@@ -64,14 +64,16 @@ AlwaysBuild(env.Alias("size", target_elf, env.VerboseAction("$SIZEPRINTCMD", "Ca
 sim = board.get("simulator", {})
 # An Arduino sketch's loop() never returns: its run stops after `board_simulator.idle_ms` of simulated time
 # without serial output (default 3000 with the Arduino framework, room for the usual
-# delay(2000) before the first print; 0 = off) or at `board_simulator.limit_ms`.
+# delay(2000) before the first print; 0 = off) or at `board_simulator.limit_ms`. `board_simulator.pty = LINK`
+# puts the serial text on a pseudo-terminal linked at LINK, a port for `miniml capture --port LINK`.
 arduino = "arduino" in env.get("PIOFRAMEWORK", [])
-run_cmd = '"$PYTHONEXE" "%s" --mcu %s --frequency %d --idle-ms %d --limit-ms %d "$SOURCE"' % (
+run_cmd = '"$PYTHONEXE" "%s" --mcu %s --frequency %d --idle-ms %d --limit-ms %d%s "$SOURCE"' % (
     runner,
     sim.get("mcu", board.get("build.mcu")),
     int(sim.get("frequency", int(str(board.get("build.f_cpu")).rstrip("L")))),
     int(sim.get("idle_ms", 3000 if arduino else 0)),
     int(sim.get("limit_ms", 0)),
+    ' --pty "%s"' % sim["pty"] if sim.get("pty") else "",
 )
 run_action = env.VerboseAction(run_cmd, "Running $SOURCE in simavr")
 AlwaysBuild(env.Alias("upload", target_elf, run_action))

@@ -49,8 +49,62 @@ static float head_step(const float* x, const float* target, int label) {
   return loss;
 }
 
+// The step checks' answers computed the plain way (every updated value formed and tested), to hold the
+// bound-first checks of train_finite.h equal to them.
+static bool exact_linear(const float* w, const float* buf, const float* x, const float* g, int in, int out, float lr,
+                         float m) {
+  for (int o = 0; o < out; ++o) {
+    for (int i = 0; i < in; ++i) {
+      const float v = buf ? m * buf[o * in + i] + g[o] * x[i] : g[o] * x[i];
+      if (!miniml::is_finite_f32(v) || !miniml::is_finite_f32(w[o * in + i] - lr * v)) return false;
+    }
+  }
+  return true;
+}
+static bool exact_sgd(const float* p, const float* buf, const float* g, int n, float lr, float m) {
+  for (int i = 0; i < n; ++i) {
+    const float v = buf ? m * buf[i] + g[i] : g[i];
+    if (!miniml::is_finite_f32(v) || !miniml::is_finite_f32(p[i] - lr * v)) return false;
+  }
+  return true;
+}
+static uint32_t g_rng = 7u;
+static float pick_value() {
+  static const float kEdge[] = {0.0f,    -0.0f, 1e-45f, 1.0f,    -3.5f,    1e19f,   -3e19f,
+                                1.8e19f, 1e38f, -2e38f, FLT_MAX, -FLT_MAX, 1.7e38f, 9.2e18f};
+  g_rng = g_rng * 1664525u + 1013904223u;
+  const uint32_t r = g_rng >> 8;
+  if (r % 7 == 0) return kEdge[(r >> 3) % (sizeof(kEdge) / sizeof(kEdge[0]))];
+  if (r % 97 == 1) return r & 1 ? FLT_MAX * 2.0f : miniml::nan_f32();
+  uint32_t bits = (r & 0x807FFFFFu) | ((0x40u + (r >> 8) % 0x7Fu) << 23);  // exponents 2^-63 .. 2^63
+  float f;
+  memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
+// The bound-first step checks against the exact ones on random values, overflow edges, Inf and NaN;
+// returns the number of disagreements.
+static int step_checks_disagree() {
+  int bad = 0;
+  for (int t = 0; t < 4000; ++t) {
+    float wv[12], bv[12], xv[4], gv[3];
+    for (int i = 0; i < 12; ++i) wv[i] = pick_value(), bv[i] = pick_value();
+    for (int i = 0; i < 4; ++i) xv[i] = pick_value();
+    for (int i = 0; i < 3; ++i) gv[i] = pick_value();
+    const float lr = t % 3 == 0 ? 0.01f : t % 3 == 1 ? 0.0f : 3e38f * (t % 5 == 0 ? 1.0f : 1e-30f);
+    const float m = t % 4 == 0 ? 0.9f : -2.0f;
+    bad += miniml::linear_weight_step_finite_f32(wv, xv, gv, 4, 3, lr) != exact_linear(wv, 0, xv, gv, 4, 3, lr, m);
+    bad += miniml::linear_weight_momentum_step_finite_f32(wv, bv, xv, gv, 4, 3, lr, m) !=
+           exact_linear(wv, bv, xv, gv, 4, 3, lr, m);
+    bad += miniml::sgd_step_finite_f32(wv, gv, 3, lr) != exact_sgd(wv, 0, gv, 3, lr, m);
+    bad += miniml::sgd_momentum_step_finite_f32(wv, bv, gv, 3, lr, m) != exact_sgd(wv, bv, gv, 3, lr, m);
+  }
+  return bad;
+}
+
 int main() {
   const float inf = FLT_MAX * 2.0f, nan = miniml::nan_f32();
+  CHECK(step_checks_disagree() == 0);
   CHECK(miniml::is_finite_f32(0.0f) && miniml::is_finite_f32(-FLT_MAX) && miniml::is_finite_f32(FLT_MIN / 4.0f));
   CHECK(!miniml::is_finite_f32(inf) && !miniml::is_finite_f32(-inf) && !miniml::is_finite_f32(nan));
   const float v[3] = {1.0f, nan, 2.0f};
