@@ -9,6 +9,8 @@ exported with golden vectors through the public CLI, into build/test_models/ (ne
              with two outputs: the reconstruction and its per-sample anomaly score  golden=3
   autoenc_s8.h  that autoencoder architecture in int8 (calibration: 64 seeded normal samples, autoenc_cal.npy);
              golden = the int8 model's own outputs (the integer reference)  golden=3
+  mix_s8.h   int8 on 1x2x2x2: Conv2d, channel shuffle, LeakyReLU, bilinear to 3x4, mean over channels
+             and rows, a tensor division, Hardswish, pad, sum over rows (mix_cal.npy)  golden=1
 
 Usage: .venv/bin/python scripts/make_test_models.py [--out build/test_models] [--force]
 Skips the work when this script and the exporter's sources are unchanged since the last run (hash stamp).
@@ -23,11 +25,12 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = {"mlp": 4, "cnn": 2, "learn": 4, "learn_adam": 4, "autoenc": 3, "autoenc_s8": 3}
+GOLDEN = {"mlp": 4, "cnn": 2, "learn": 4, "learn_adam": 4, "autoenc": 3, "autoenc_s8": 3, "mix_s8": 1}
 EXTRA = {"learn": ["--on-device-learning", "--learning-rate", "0.05", "--momentum", "0.9"],
          "learn_adam": ["--on-device-learning", "--loss", "cross_entropy", "--optimizer", "adam",
                         "--weight-decay", "0.01", "--trainable", "2"],
-         "autoenc_s8": ["--quantize", "int8", "--calibration", "{out}/autoenc_cal.npy"]}
+         "autoenc_s8": ["--quantize", "int8", "--calibration", "{out}/autoenc_cal.npy"],
+         "mix_s8": ["--quantize", "int8", "--calibration", "{out}/mix_cal.npy"]}
 
 
 def _stamp() -> str:
@@ -51,7 +54,8 @@ def _models():
     return {"mlp": (mlp, torch.randn(1, 8)), "cnn": (cnn, torch.randn(1, 1, 8, 8)),
             "learn": (learn, torch.randn(1, 8)), "learn_adam": (learn_adam, torch.randn(1, 4)),
             "autoenc": (_autoencoder(), torch.randn(1, 1, 8)),
-            "autoenc_s8": (_autoencoder(), torch.randn(1, 1, 8))}
+            "autoenc_s8": (_autoencoder(), torch.randn(1, 1, 8)),
+            "mix_s8": (_mix(), torch.randn(1, 2, 2, 2))}
 
 
 def _autoencoder():
@@ -74,6 +78,28 @@ def _autoencoder():
     return AutoEncoder().eval()
 
 
+def _mix():
+    """#11's int8 kernels beyond the autoencoder's, in one small model for the boards."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class Mix(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(2, 4, 3, padding=1)
+
+        def forward(self, x):
+            y = self.conv(x)
+            y = y.view(1, 2, 2, 2, 2).transpose(1, 2).reshape(1, 4, 2, 2)  # channel shuffle
+            y = F.interpolate(F.leaky_relu(y, 0.2), size=(3, 4), mode="bilinear")
+            m = y.mean((1, 2), keepdim=True)  # 12 values: 1/12 folded into the multiplier
+            d = F.hardswish(m / (1.5 + torch.sigmoid(m)))
+            return F.pad(d, (1, 0, 0, 1)).sum(2)
+
+    return Mix().eval()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(REPO / "build" / "test_models"))
@@ -93,8 +119,9 @@ def main() -> int:
     import numpy as np
     import torch
 
-    cal = np.random.default_rng(0).standard_normal((64, 1, 8)).astype(np.float32)
-    np.save(out / "autoenc_cal.npy", cal)
+    rng = np.random.default_rng(0)
+    np.save(out / "autoenc_cal.npy", rng.standard_normal((64, 1, 8)).astype(np.float32))
+    np.save(out / "mix_cal.npy", rng.standard_normal((64, 2, 2, 2)).astype(np.float32))
     for name, (model, example) in _models().items():
         pt2 = out / ("%s.pt2" % name)
         with torch.no_grad():

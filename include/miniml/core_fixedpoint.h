@@ -24,61 +24,66 @@ namespace detail {
 // that is floor((a b + 1 - 2^30 + 2^31 - 1) / 2^31), the same floor((a b + 2^30) / 2^31) as for a b >= 0:
 // the result is bits 31..62 of a b + 2^30, whatever the sign. ~110 cycles against ~300 for 16x16 parts.
 // Exact for all inputs except INT32_MIN * INT32_MIN (handled by the caller).
+// The column-by-column unsigned product of a and b, bytes 3..7 into b3 and h; r1 not cleared. Operands:
+// a, b (inputs), h, b3, t1, t2, z (outputs, early clobber).
+// clang-format off
+#define MINIML_AVR_MUL_HI_COLUMNS \
+  "clr %[z]\n\t" \
+  "clr %[t2]\n\t" \
+  "clr %[b3]\n\t" \
+  "clr %A[h]\n\t" \
+  "clr %B[h]\n\t" \
+  "clr %C[h]\n\t" \
+  "clr %D[h]\n\t" \
+  /* column 0: only its carry byte matters */ \
+  "mul %A[a], %A[b]\n\t" \
+  "mov %[t1], r1\n\t" \
+  /* column 1 -> bytes 1, 2, 3 */ \
+  "mul %A[a], %B[b]\n\t" \
+  "add %[t1], r0\n\tadc %[t2], r1\n\tadc %[b3], %[z]\n\t" \
+  "mul %B[a], %A[b]\n\t" \
+  "add %[t1], r0\n\tadc %[t2], r1\n\tadc %[b3], %[z]\n\t" \
+  /* column 2 -> bytes 2, 3, 4 */ \
+  "mul %A[a], %C[b]\n\t" \
+  "add %[t2], r0\n\tadc %[b3], r1\n\tadc %A[h], %[z]\n\t" \
+  "mul %B[a], %B[b]\n\t" \
+  "add %[t2], r0\n\tadc %[b3], r1\n\tadc %A[h], %[z]\n\t" \
+  "mul %C[a], %A[b]\n\t" \
+  "add %[t2], r0\n\tadc %[b3], r1\n\tadc %A[h], %[z]\n\t" \
+  /* column 3 -> bytes 3, 4, 5 */ \
+  "mul %A[a], %D[b]\n\t" \
+  "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t" \
+  "mul %B[a], %C[b]\n\t" \
+  "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t" \
+  "mul %C[a], %B[b]\n\t" \
+  "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t" \
+  "mul %D[a], %A[b]\n\t" \
+  "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t" \
+  /* column 4 -> bytes 4, 5, 6 */ \
+  "mul %B[a], %D[b]\n\t" \
+  "add %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t" \
+  "mul %C[a], %C[b]\n\t" \
+  "add %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t" \
+  "mul %D[a], %B[b]\n\t" \
+  "add %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t" \
+  /* column 5 -> bytes 5, 6, 7 */ \
+  "mul %C[a], %D[b]\n\t" \
+  "add %B[h], r0\n\tadc %C[h], r1\n\tadc %D[h], %[z]\n\t" \
+  "mul %D[a], %C[b]\n\t" \
+  "add %B[h], r0\n\tadc %C[h], r1\n\tadc %D[h], %[z]\n\t" \
+  /* column 6 -> bytes 6, 7 (the product fits 64 bits: no carry out) */ \
+  "mul %D[a], %D[b]\n\t" \
+  "add %C[h], r0\n\tadc %D[h], r1\n\t"
+// clang-format on
+
 // Bytes 3..7 of the signed 64-bit product a * b: returns bytes 4..7, byte 3 in b3.
 __attribute__((always_inline)) inline uint32_t mul_hi_s32(int32_t a, int32_t b, uint8_t& b3) {
   uint32_t hi;
   uint8_t t1, t2, zero;
-  __asm__(
-      "clr %[z]\n\t"
-      "clr %[t2]\n\t"
-      "clr %[b3]\n\t"
-      "clr %A[h]\n\t"
-      "clr %B[h]\n\t"
-      "clr %C[h]\n\t"
-      "clr %D[h]\n\t"
-      // column 0: only its carry byte matters
-      "mul %A[a], %A[b]\n\t"
-      "mov %[t1], r1\n\t"
-      // column 1 -> bytes 1, 2, 3
-      "mul %A[a], %B[b]\n\t"
-      "add %[t1], r0\n\tadc %[t2], r1\n\tadc %[b3], %[z]\n\t"
-      "mul %B[a], %A[b]\n\t"
-      "add %[t1], r0\n\tadc %[t2], r1\n\tadc %[b3], %[z]\n\t"
-      // column 2 -> bytes 2, 3, 4
-      "mul %A[a], %C[b]\n\t"
-      "add %[t2], r0\n\tadc %[b3], r1\n\tadc %A[h], %[z]\n\t"
-      "mul %B[a], %B[b]\n\t"
-      "add %[t2], r0\n\tadc %[b3], r1\n\tadc %A[h], %[z]\n\t"
-      "mul %C[a], %A[b]\n\t"
-      "add %[t2], r0\n\tadc %[b3], r1\n\tadc %A[h], %[z]\n\t"
-      // column 3 -> bytes 3, 4, 5
-      "mul %A[a], %D[b]\n\t"
-      "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t"
-      "mul %B[a], %C[b]\n\t"
-      "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t"
-      "mul %C[a], %B[b]\n\t"
-      "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t"
-      "mul %D[a], %A[b]\n\t"
-      "add %[b3], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t"
-      // column 4 -> bytes 4, 5, 6
-      "mul %B[a], %D[b]\n\t"
-      "add %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t"
-      "mul %C[a], %C[b]\n\t"
-      "add %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t"
-      "mul %D[a], %B[b]\n\t"
-      "add %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t"
-      // column 5 -> bytes 5, 6, 7
-      "mul %C[a], %D[b]\n\t"
-      "add %B[h], r0\n\tadc %C[h], r1\n\tadc %D[h], %[z]\n\t"
-      "mul %D[a], %C[b]\n\t"
-      "add %B[h], r0\n\tadc %C[h], r1\n\tadc %D[h], %[z]\n\t"
-      // column 6 -> bytes 6, 7 (the product fits 64 bits: no carry out)
-      "mul %D[a], %D[b]\n\t"
-      "add %C[h], r0\n\tadc %D[h], r1\n\t"
-      "clr __zero_reg__"
-      : [h] "=&r"(hi), [b3] "=&r"(b3), [t1] "=&r"(t1), [t2] "=&r"(t2), [z] "=&r"(zero)
-      : [a] "r"(a), [b] "r"(b)
-      : "r0");
+  __asm__(MINIML_AVR_MUL_HI_COLUMNS "clr __zero_reg__"
+          : [h] "=&r"(hi), [b3] "=&r"(b3), [t1] "=&r"(t1), [t2] "=&r"(t2), [z] "=&r"(zero)
+          : [a] "r"(a), [b] "r"(b)
+          : "r0");
   if (a < 0) hi -= static_cast<uint32_t>(b);
   if (b < 0) hi -= static_cast<uint32_t>(a);
   return hi;
@@ -226,18 +231,106 @@ inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32
   return static_cast<int8_t>(v);
 }
 
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+namespace detail {
+inline bool fits_s8(int32_t v) { return v >= kInt8Min && v <= kInt8Max; }
+
+// requantize_s8 for a right shift e + 2 >= 2, a multiplier >= 0 and an int8 zero point and bounds (what
+// ChannelRequant checks once per channel), in one asm block: multiply_by_quantized_multiplier's
+// both-roundings-at-once form (the high word v = floor(Q' / 2^32), then ((v >> e) + 1) >> 1) with v shifted
+// bytewise and clamped to 24 bits before the bit steps (beyond, |v >> e| >= 2^16 and the output saturates
+// whatever the int8 zero point, as it does for the clamped value), the zero point and the bounds applied in
+// 24 bits. Out of line, for the conv kernels' one call site.
+__attribute__((noinline)) inline int8_t requantize_s8_channel_avr(int32_t acc, int32_t multiplier, uint8_t e, int8_t zp,
+                                                                  int8_t act_min, int8_t act_max) {
+  uint32_t h;
+  uint8_t b3, t1, t2, zero;
+  __asm__(MINIML_AVR_MUL_HI_COLUMNS
+          // signed product: acc < 0 takes the multiplier (>= 0) off the high word
+          "sbrs %D[a], 7\n\t"
+          "rjmp 1f\n\t"
+          "sub %A[h], %A[b]\n\tsbc %B[h], %B[b]\n\tsbc %C[h], %C[b]\n\tsbc %D[h], %D[b]\n\t"
+          "1:\n\t"
+          // Q = product + 2^30 (bit 6 of byte 3, its carry into the high word)
+          "ldi %[t1], 0x40\n\t"
+          "add %[b3], %[t1]\n\t"
+          "adc %A[h], %[z]\n\tadc %B[h], %[z]\n\tadc %C[h], %[z]\n\tadc %D[h], %[z]\n\t"
+          // Q < 0: Q' = Q - 2^31, one off the high word when bit 7 of byte 3 is clear
+          "sbrs %D[h], 7\n\t"
+          "rjmp 2f\n\t"
+          "sbrc %[b3], 7\n\t"
+          "rjmp 2f\n\t"
+          "sec\n\tsbc %A[h], %[z]\n\tsbc %B[h], %[z]\n\tsbc %C[h], %[z]\n\tsbc %D[h], %[z]\n\t"
+          "2:\n\t"
+          // v >>= 8 while e >= 8
+          "cpi %[e], 8\n\t"
+          "brlo 3f\n\t"
+          "mov %A[h], %B[h]\n\tmov %B[h], %C[h]\n\tmov %C[h], %D[h]\n\t"
+          "lsl %D[h]\n\tsbc %D[h], %D[h]\n\t"
+          "subi %[e], 8\n\t"
+          "rjmp 2b\n\t"
+          "3:\n\t"
+          // clamp v to 24 bits: when byte 3 is not byte 2's sign, 2^23 - 1 or -2^23
+          "mov %[t1], %C[h]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t"
+          "cp %[t1], %D[h]\n\t"
+          "breq 4f\n\t"
+          "ldi %[t1], 0x7F\n\t"
+          "sbrc %D[h], 7\n\t"
+          "ldi %[t1], 0x80\n\t"
+          "mov %C[h], %[t1]\n\t"
+          "lsl %[t1]\n\tsbc %[t1], %[t1]\n\tcom %[t1]\n\t"
+          "mov %A[h], %[t1]\n\tmov %B[h], %[t1]\n\t"
+          "4:\n\t"
+          // v >>= e (e < 8)
+          "tst %[e]\n\t"
+          "breq 6f\n\t"
+          "5:\n\t"
+          "asr %C[h]\n\tror %B[h]\n\tror %A[h]\n\t"
+          "dec %[e]\n\t"
+          "brne 5b\n\t"
+          "6:\n\t"
+          // r = (v + 1) >> 1 = (v >> 1) + the bit shifted out (no overflow at 2^23 - 1), + zero point
+          "asr %C[h]\n\tror %B[h]\n\tror %A[h]\n\t"
+          "adc %A[h], %[z]\n\tadc %B[h], %[z]\n\tadc %C[h], %[z]\n\t"
+          "mov %[t1], %[zp]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t"
+          "add %A[h], %[zp]\n\tadc %B[h], %[t1]\n\tadc %C[h], %[t1]\n\t"
+          // r < act_min: act_min
+          "mov %[t1], %[lo]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t"
+          "cp %A[h], %[lo]\n\tcpc %B[h], %[t1]\n\tcpc %C[h], %[t1]\n\t"
+          "brge 7f\n\t"
+          "mov %A[h], %[lo]\n\t"
+          "rjmp 8f\n\t"
+          "7:\n\t"
+          // act_max < r: act_max
+          "mov %[t1], %[hi]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t"
+          "cp %[hi], %A[h]\n\tcpc %[t1], %B[h]\n\tcpc %[t1], %C[h]\n\t"
+          "brge 8f\n\t"
+          "mov %A[h], %[hi]\n\t"
+          "8:\n\t"
+          "clr __zero_reg__"
+          : [h] "=&r"(h), [b3] "=&r"(b3), [t1] "=&d"(t1), [t2] "=&r"(t2), [z] "=&r"(zero), [e] "+d"(e)
+          : [a] "r"(acc), [b] "r"(multiplier), [zp] "r"(zp), [lo] "r"(act_min), [hi] "r"(act_max)
+          : "r0");
+  return static_cast<int8_t>(h);
+}
+}  // namespace detail
+#endif
+
 // requantize_s8 for one output channel's many outputs (the conv kernels' hot loops): the channel's
 // constants are looked at once. On 32-bit cores the common case (shift <= -2, any multiplier below 1/2)
 // runs inline in the both-roundings-at-once form of multiply_by_quantized_multiplier, with the sign of
 // acc for the sign of Q (equal for multiplier >= 0: Q = acc m + 2^30 is >= 2^30 for acc >= 0 and <= 0
-// for acc < 0, and Q = 0 rounds to 0 either way); everything else, and AVR, calls requantize_s8.
+// for acc < 0, and Q = 0 rounds to 0 either way); on AVR the same case (with int8 zero point and bounds)
+// takes requantize_s8_channel_avr; everything else calls requantize_s8.
 struct ChannelRequant {
   int32_t multiplier, output_zero_point, act_min, act_max;
   int8_t shift;
   bool fast;
   ChannelRequant(int32_t m, int8_t s, int32_t zp, int32_t lo, int32_t hi)
       : multiplier(m), output_zero_point(zp), act_min(lo), act_max(hi), shift(s), fast(false) {
-#if !defined(__AVR__)
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+    fast = s <= -2 && m >= 0 && detail::fits_s8(zp) && detail::fits_s8(lo) && detail::fits_s8(hi);
+#elif !defined(__AVR__)
     fast = s <= -2 && m >= 0;
 #endif
   }
@@ -246,7 +339,13 @@ struct ChannelRequant {
 #endif
   int8_t
   operator()(int32_t acc) const {
-#if !defined(__AVR__)
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+    if (fast) {
+      return detail::requantize_s8_channel_avr(acc, multiplier, static_cast<uint8_t>(-shift - 2),
+                                               static_cast<int8_t>(output_zero_point), static_cast<int8_t>(act_min),
+                                               static_cast<int8_t>(act_max));
+    }
+#elif !defined(__AVR__)
     if (fast) {
       const int64_t nudge = acc < 0 ? -(INT64_C(1) << 30) : (INT64_C(1) << 30);  // - 2^31 [Q < 0] folded in
       const int32_t hi = static_cast<int32_t>((static_cast<int64_t>(acc) * multiplier + nudge) >> 32);

@@ -70,16 +70,18 @@ inline void weight_tap_sums(const int8_t* w, index_t kernel_h, index_t kernel_w,
 
 // The weights of a window's padded taps from the table: all of them minus the in-bounds rectangle
 // [ky_lo, ky_hi) x [kx_lo, kx_hi), four reads.
-inline int16_t padded_weight_sum(const int16_t* tap_sum, index_t kernel_h, index_t kernel_w, index_t ky_lo,
-                                 index_t ky_hi, index_t kx_lo, index_t kx_hi) {
-  const index_t sw = static_cast<index_t>(kernel_w + 1);
-  const int16_t* lo = tap_sum + ky_lo * sw;
-  const int16_t* hi = tap_sum + ky_hi * sw;
-  const int16_t all = tap_sum[kernel_h * sw + kernel_w];
+// The same from the table's rows ky_lo (lo) and ky_hi (hi) and its last entry (all).
+inline int16_t padded_weight_sum_rows(const int16_t* lo, const int16_t* hi, int16_t all, index_t kx_lo, index_t kx_hi) {
   // uint16 arithmetic: exact modulo 2^16, and the result fits int16.
   return static_cast<int16_t>(static_cast<uint16_t>(all) - static_cast<uint16_t>(hi[kx_hi]) +
                               static_cast<uint16_t>(lo[kx_hi]) + static_cast<uint16_t>(hi[kx_lo]) -
                               static_cast<uint16_t>(lo[kx_lo]));
+}
+inline int16_t padded_weight_sum(const int16_t* tap_sum, index_t kernel_h, index_t kernel_w, index_t ky_lo,
+                                 index_t ky_hi, index_t kx_lo, index_t kx_hi) {
+  const index_t sw = static_cast<index_t>(kernel_w + 1);
+  return padded_weight_sum_rows(tap_sum + ky_lo * sw, tap_sum + ky_hi * sw, tap_sum[kernel_h * sw + kernel_w], kx_lo,
+                                kx_hi);
 }
 
 // acc + sum over the window at (y0, x0) of input * weight; w: [group_in][kernel_h][kernel_w] through Mem.
@@ -589,14 +591,16 @@ inline bool conv_avr_fits(index_t group_in, index_t in_h, index_t in_w, index_t 
 // One output row of one output channel for conv2d_s8_avr: what its column loop needs, in one place
 // (passed by pointer: the loop keeps few values in registers, the asm window loop needs most of them).
 struct AvrConvRow {
-  const int8_t* in_row;  // the input row of the windows' first in-bounds kernel row (the group's channel 0)
-  const int8_t* w_row;   // the weights of that kernel row
-  const int16_t* tap_sum;
+  const int8_t* in_row;   // the input row of the windows' first in-bounds kernel row (the group's channel 0)
+  const int8_t* w_row;    // the weights of that kernel row
+  const int16_t* sum_lo;  // the summed-area table's rows ky_lo and ky_hi (padded layers)
+  const int16_t* sum_hi;
   AvrWindow inner;     // the shape of the windows of columns [ox_lo, ox_hi), inside the input's width
   int32_t inner_base;  // bias + their padded taps (zero point * padded weights)
   int32_t bias;
-  index_t in_w, kernel_h, kernel_w, ky_lo, ky_hi, stride_w, out_w, ox_lo, ox_hi;
-  sindex_t x0;  // the first column's
+  index_t in_w, kernel_w, stride_w, out_w, ox_lo, ox_hi;
+  sindex_t x0;      // the first column's
+  int16_t sum_all;  // the table's last entry: all the weights
   int8_t pad;
 };
 
@@ -611,8 +615,8 @@ __attribute__((noinline)) int32_t conv_edge_avr(const AvrConvRow& r, sindex_t x0
   edge.run = static_cast<uint8_t>(kx_hi - kx_lo);
   edge.a_skip = static_cast<uint16_t>(r.in_w - edge.run);
   edge.b_skip = static_cast<uint8_t>(r.kernel_w - edge.run);
-  int32_t acc = r.bias + static_cast<int32_t>(r.pad) *
-                             padded_weight_sum(r.tap_sum, r.kernel_h, r.kernel_w, r.ky_lo, r.ky_hi, kx_lo, kx_hi);
+  int32_t acc =
+      r.bias + static_cast<int32_t>(r.pad) * padded_weight_sum_rows(r.sum_lo, r.sum_hi, r.sum_all, kx_lo, kx_hi);
   if (edge.run != 0 && edge.rows != 0) {
     acc += dot_window_avr<Mem>(r.in_row + (x0 + static_cast<sindex_t>(kx_lo)), r.w_row + kx_lo, edge);
   }
@@ -661,10 +665,11 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
   const index_t plane = static_cast<index_t>(in_h * in_w), taps = static_cast<index_t>(kernel_h * kernel_w);
   const index_t filter = static_cast<index_t>(group_in * taps);
   int16_t tap_sum[kTapSumSize];
+  const index_t sw = static_cast<index_t>(kernel_w + 1);
   AvrConvRow r;
-  r.tap_sum = tap_sum;
+  r.sum_lo = r.sum_hi = tap_sum;
+  r.sum_all = 0;
   r.in_w = in_w;
-  r.kernel_h = kernel_h;
   r.kernel_w = kernel_w;
   r.stride_w = stride_w;
   r.out_w = out_w;
@@ -685,24 +690,28 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
     r.bias = Mem::read(bias + oc);
     const ChannelRequant requant(Mem::read(multiplier + oc), Mem::read(shift + oc), output_zero_point, act_min,
                                  act_max);
-    if (padded) weight_tap_sums<Mem>(w_oc, kernel_h, kernel_w, group_in, tap_sum);
+    if (padded) {
+      weight_tap_sums<Mem>(w_oc, kernel_h, kernel_w, group_in, tap_sum);
+      r.sum_all = tap_sum[kernel_h * sw + kernel_w];
+    }
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_h));
     for (index_t oy = 0; oy < out_h; ++oy, y0 = static_cast<sindex_t>(y0 + stride_h)) {
-      r.ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
+      const index_t ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
       const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(in_h) - y0);
-      r.ky_hi = room < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(room > 0 ? room : 0) : kernel_h;
-      if (r.ky_hi < r.ky_lo) r.ky_hi = r.ky_lo;
-      const uint8_t rows = static_cast<uint8_t>(r.ky_hi - r.ky_lo);
+      index_t ky_hi = room < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(room > 0 ? room : 0) : kernel_h;
+      if (ky_hi < ky_lo) ky_hi = ky_lo;
+      const uint8_t rows = static_cast<uint8_t>(ky_hi - ky_lo);
       r.inner.rows = rows;
       r.inner.a_next = static_cast<uint16_t>(plane - rows * in_w);
       r.inner.b_next = static_cast<uint8_t>(taps - rows * kernel_w);
+      r.sum_lo = tap_sum + ky_lo * sw;
+      r.sum_hi = tap_sum + ky_hi * sw;
       r.inner_base = r.bias;
       if (rows != kernel_h) {
-        r.inner_base +=
-            static_cast<int32_t>(pad) * padded_weight_sum(tap_sum, kernel_h, kernel_w, r.ky_lo, r.ky_hi, 0, kernel_w);
+        r.inner_base += static_cast<int32_t>(pad) * padded_weight_sum_rows(r.sum_lo, r.sum_hi, r.sum_all, 0, kernel_w);
       }
-      r.in_row = in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(r.ky_lo)) * in_w;
-      r.w_row = w_oc + r.ky_lo * kernel_w;
+      r.in_row = in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo)) * in_w;
+      r.w_row = w_oc + ky_lo * kernel_w;
       out = conv_row_avr<Mem>(r, requant, out);
     }
   }

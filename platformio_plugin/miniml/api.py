@@ -112,10 +112,6 @@ def _single_float_input(g: Graph) -> bool:
     return len(g.inputs) == 1 and g.tensor(g.inputs[0]).dtype is DType.F32
 
 
-def _float_inputs(g: Graph) -> bool:
-    return all(g.tensor(t).dtype is DType.F32 for t in g.inputs)
-
-
 def _single_float_io(g: Graph) -> bool:
     return _single_float_input(g) and len(g.outputs) == 1
 
@@ -128,13 +124,13 @@ def _stages(g: Graph, ctx: ExportContext) -> Graph:
                         ("on_device_learning", "train")):
         if not ctx.options.get(opt):
             continue
-        several_ok = opt == "quantize"  # int8: k float inputs and k outputs, each (de)quantised
-        if not (_single_float_io(g) or (several_ok and _float_inputs(g))):
-            needs = "float inputs" if several_ok else "one float input and one output"
+        # int8 takes any inputs (float ones quantised, indices as they are) and outputs
+        if opt != "quantize" and not _single_float_io(g):
             raise UnsupportedOpError(
-                f"{opt}={ctx.options[opt]!r} needs a model with {needs}; this one has inputs "
-                f"{_io_list(g, g.inputs)} and outputs {_io_list(g, g.outputs)}: export it in float"
-                + ("" if several_ok else ", or export each head as its own model")
+                f"{opt}={ctx.options[opt]!r} needs a model with one float input and one output; "
+                f"this one has inputs {_io_list(g, g.inputs)} and outputs "
+                f"{_io_list(g, g.outputs)}: export it in float, or export each head as its own "
+                "model"
             )
         try:
             mod = importlib.import_module(f"miniml.{module}")

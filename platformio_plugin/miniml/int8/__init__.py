@@ -68,17 +68,17 @@ def _warn_ranges(g: Graph, xs: np.ndarray, ranges: Any, method: str, samples: in
 
 
 def run_int8(g: Graph, x: np.ndarray) -> Dict[str, np.ndarray]:
-    """One float input (any shape with the input's numel; several inputs packed back to back)
-    -> every tensor of the int8 graph g,
-    flat (int8 ones as int8): the integer reference predict() must equal to the bit."""
+    """One float input (any shape with the input's numel; several inputs packed back to back) ->
+    every tensor of the int8 graph g, flat (int8 ones as int8): the integer reference predict()
+    must equal to the bit."""
     env = run_graph(g, np.asarray(x, np.float32).reshape((1, -1)))
     return {k: v.reshape(-1) for k, v in env.items()}
 
 
 def predict(g: Graph, xs: np.ndarray) -> np.ndarray:
     """Float outputs [N, *output_shape[1:]] of the int8 graph for float inputs [N, ...] (several
-    inputs packed back to back, [N, total]); with
-    several outputs, all of them flat and back to back [N, total]."""
+    inputs packed back to back, [N, total]); with several outputs, all of them flat and back to
+    back [N, total]."""
     env = run_graph(g, np.asarray(xs, np.float32).reshape(len(xs), -1))
     if len(g.outputs) == 1:
         return env[g.outputs[0]]

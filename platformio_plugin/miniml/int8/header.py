@@ -30,8 +30,7 @@ def extend_header(parts: HeaderParts, g: Graph, plan: Any) -> None:
     if not edges:
         return
     xq, yq = edges["input"], edges["output"]
-    inputs = edges.get("inputs", [xq])
-    for i, t in enumerate(inputs):
+    for i, t in enumerate(edges["inputs"]):
         tx, k = g.tensor(t), "" if xq is not None else str(i)
         parts.constants += [
             f"constexpr float kInputScale{k} = {float_literal(tx.scale, 'the input scale')};",
@@ -39,8 +38,8 @@ def extend_header(parts: HeaderParts, g: Graph, plan: Any) -> None:
         ]
     if yq is None:
         # A float head (mixed precision), several int8 heads or inputs: no int8-only entry point.
-        what = ("several inputs" if xq is None else "several outputs" if len(g.outputs) > 1
-                else "float head")
+        what = ("several or index inputs" if xq is None else "several outputs"
+                if len(g.outputs) > 1 else "float head")
         parts.constants.append(f"// int8 backbone, {what}: predict() only (no predict_int8).")
         return
     ty = g.tensor(yq)

@@ -104,6 +104,9 @@ def quantize_int8(g: Graph) -> Graph:
     names: Dict[str, str] = {}  # float tensor -> its int8 tensor
     for x in g.inputs:  # each float input quantised at its own calibrated range
         b.tensors[x] = g.tensor(x)
+        if g.tensor(x).dtype is not DType.F32:  # int32 indices: read as they are
+            names[x] = x
+            continue
         names[x] = b.s8(f"{x}_q", x, b.qparams(x))
         nodes.append(_edge(f"{x}_quantize", "quantize_s8", x, names[x], b.q[names[x]]))
     for n in g.nodes:
@@ -130,13 +133,13 @@ def quantize_int8(g: Graph) -> Graph:
         for pname in n.params.values():
             params[pname] = g.params[pname]
     meta = {k: v for k, v in g.meta.items() if k not in ("quant_ranges", "float_tail")}
-    # predict_int8() exists for one int8 input and output (not after a float tail, not with several
-    # heads or inputs); "inputs" lists every input's int8 twin
-    one_input = len(g.inputs) == 1
+    # predict_int8() exists for one float input and one int8 output (not after a float tail, not
+    # with several heads or inputs, not for indices); "inputs" lists every float input's int8 twin
+    one_input = len(g.inputs) == 1 and g.tensor(g.inputs[0]).dtype is DType.F32
     meta["int8_edges"] = {"input": names[g.inputs[0]] if one_input else None,
                           "output": yq if one_input and not float_nodes and len(boundaries) == 1
                           else None,
-                          "inputs": [names[x] for x in g.inputs]}
+                          "inputs": [names[x] for x in g.inputs if names[x] != x]}
     return Graph(
         tensors=b.tensors,
         params=params,

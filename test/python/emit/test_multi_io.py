@@ -200,15 +200,6 @@ def test_reject_learning_two_heads_names_outputs():
     assert "[1, 4]" in msg and "[1, 2]" in msg
 
 
-def test_reject_int8_integer_input_names_inputs():
-    """int8 takes several float inputs (test_int8_ops.py), not an index input."""
-    with pytest.raises(UnsupportedOpError) as e:
-        miniml.analyze(BagOfWords().eval(), ints(1, 7), "m", quantize="int8",
-                       calibration=np.zeros((8, 7), np.float32))
-    msg = str(e.value)
-    assert "quantize='int8' needs a model with float inputs;" in msg and "[1, 7]" in msg
-
-
 def test_reject_integer_input_into_linear_names_node_and_line():
     class M(nn.Module):
         def __init__(self):

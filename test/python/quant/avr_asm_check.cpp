@@ -121,6 +121,8 @@ int main() {
     if (clamped < lo) clamped = lo;
     if (clamped > hi) clamped = hi;
     if (b >= 0 && miniml::requantize_s8(a, b, sh, zp, lo, hi) != (int8_t)clamped) ++bad6;
+    // ChannelRequant (the conv kernels' per-channel form: its own asm for shift <= -2) the same
+    if (b >= 0 && miniml::ChannelRequant(b, sh, zp, lo, hi)(a) != (int8_t)clamped) ++bad6;
   }
   uint32_t bad7 = 0;
   for (uint16_t it = 0; it < 6000; ++it) {

@@ -4,6 +4,7 @@
 #include "miniml/core_fixedpoint.h"
 #include "miniml/op_conv_s8.h"
 #include "miniml/op_elementwise_s8.h"
+#include "miniml/op_embedding.h"
 #include "miniml/op_layout.h"
 #include "miniml/op_linear_s8.h"
 #include "miniml/op_norm_s8.h"
@@ -60,6 +61,9 @@ int32_t run_all(int8_t* a, int8_t* b, float* f) {
                     miniml::ReduceMaxS8());
   miniml::upsample_bilinear_s8(a, b, miniml::UpsampleParams{2, 3, 4, 6, 8, 0.5f, 0.5f}, false);
   miniml::upsample_bilinear_s8(a, b, miniml::UpsampleParams{2, 3, 4, 5, 9, 0.5f, 0.375f}, true);
+  static const int32_t indices[3] = {0, 2, 9};
+  miniml::embedding_s8<Mem>(indices, P::kWeight, b, 3, 6, 4, -3);
+  miniml::one_hot_s8(indices, b, 3, 5, 127, -128);
   miniml::permute_s8(a, b, miniml::PermuteParams{{1, 2, 3, 4}, {0, 1, 8, 2}});
   miniml::pad_s8(a, b, miniml::PadParams{{1, 1, 2, 3}, {1, 1, 3, 5}, {0, 0, 1, 1}}, -3);
   miniml::prelu_s8<Mem>(a, P::kWeight, b, 2, 4, -3, 1500000000, 1, 1073741824, -8, 5);

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from int8_host import check_int8_run, run_int8_models
+from int8_host import check_int8_run, run_int8_models, run_packed_models
 from miniml.api import int8_graph
 from miniml.int8 import predict as predict_int8_graph
 from miniml.int8 import run_int8
@@ -256,53 +256,91 @@ class TwoInputs(nn.Module):
         return h * torch.sigmoid(self.gate(z)).unsqueeze(2), h.mean(2)
 
 
+def _host_predict(model, example, cal, name: str, xs: np.ndarray) -> np.ndarray:
+    """predict() on the host (ASan/UBSan) for each packed row of xs: [len(xs), total outputs]."""
+    return run_packed_models(f"quant_int8_{name}", {name: (model, example, cal, xs)})[name]["y"]
+
+
+def _steps(g) -> np.ndarray:
+    """The output step of every packed output value (each head dequantised at its own scale)."""
+    return np.concatenate([np.full(g.tensor(n.outputs[0]).numel, g.tensor(n.inputs[0]).scale)
+                           for n in g.nodes if n.op == "dequantize_s8"])
+
+
 def test_parity_int8_several_inputs():
     """forward(x, y, z) in int8: each input quantised at its own range, predict(input0, input1,
     input2, output0, output1) equal to the integer reference (0 LSB), near float; calibration
     given as one array per input, or packed."""
-    import os
-    import subprocess
-
-    import miniml
-    from harness import BUILD, HOST_FLAGS, INCLUDE, compile_cpp
+    from miniml.api import build_header
 
     torch.manual_seed(3)
     model = TwoInputs().eval()
     rng = np.random.default_rng(3)
     cal = [rng.standard_normal((40,) + s).astype(np.float32) for s in ((2, 8), (3, 8), (6,))]
     example = tuple(torch.from_numpy(c[:1]) for c in cal)
-    out = os.path.join(BUILD, "quant_int8_ops")
-    os.makedirs(out, exist_ok=True)
-    report = miniml.export(model, example, "three_in", out, quantize="int8", calibration=cal,
-                           golden=2)
-    text = open(report.header_path).read()
+    text = build_header(model, example, "three_in", quantize="int8", calibration=cal)[0]
     assert ("void predict(const float* input0, const float* input1, const float* input2, "
             "float* output0, float* output1)") in text
-    assert "kInputScale2" in text and "several inputs: predict() only" in text
+    assert "kInputScale2" in text and "several or index inputs: predict() only" in text
     packed = np.concatenate([c.reshape(40, -1) for c in cal], axis=1)
     g = int8_graph(model, example, calibration=packed)  # the packed form calibrates the same
     assert [n.op for n in g.nodes].count("quantize_s8") == 3
     xs = (0.9 * packed[:4]).astype(np.float32)
     ref = predict_int8_graph(g, xs)
-    src = os.path.join(out, "three_in_main.cpp")
-    with open(src, "w") as f:
-        f.write('#include <stdio.h>\n#include "three_in.h"\nint main() {\n'
-                "  static three_in::Model m;\n  float x[46], y[28];\n"
-                "  for (int k = 0; k < 4; ++k) {\n"
-                "    if (fread(x, 4, 46, stdin) != 46) return 1;\n"
-                "    m.predict(x, x + 16, x + 40, y, y + 24);\n    fwrite(y, 4, 28, stdout);\n"
-                "  }\n  return 0;\n}\n")
-    exe = compile_cpp(src, os.path.join(out, "three_in_prog"), [INCLUDE, out], HOST_FLAGS)
-    res = subprocess.run([exe], input=xs.tobytes(), capture_output=True)
-    assert res.returncode == 0, res.stderr[-2000:]
-    np.testing.assert_array_equal(np.frombuffer(res.stdout, np.float32).reshape(4, 28), ref)
+    np.testing.assert_array_equal(_host_predict(model, example, cal, "three_in", xs), ref)
     with torch.no_grad():
         parts = [torch.from_numpy(xs[:, a:b].reshape((4,) + c.shape[1:]))
                  for a, b, c in ((0, 16, cal[0]), (16, 40, cal[1]), (40, 46, cal[2]))]
         yf = np.concatenate([t.reshape(4, -1).numpy() for t in model(*parts)], axis=1)
-    steps = [g.tensor(n.inputs[0]).scale for n in g.nodes if n.op == "dequantize_s8"]
-    err = np.abs(ref - yf) / np.repeat(steps, [24, 4])
-    assert err.max() <= 2.0, err.max()
+    assert (np.abs(ref - yf) / _steps(g)).max() <= 2.0
+
+
+class BagOfWords(nn.Module):
+    """Embedding + mean over the tokens + Linear, and a one_hot count of a second index input."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(50, 8)
+        self.fc = nn.Linear(8 + 6, 3)
+
+    def forward(self, tokens, tags):
+        counts = F.one_hot(tags, 6).float().sum(1)
+        return self.fc(torch.cat([self.emb(tokens).mean(1), counts], 1))
+
+
+def test_parity_int8_index_inputs():
+    """Embedding and one_hot in int8 (int32 indices read as they are, the table int8 in flash):
+    predict(const int32_t*, const int32_t*, float*) equals the integer reference, an index
+    outside the table gives the zero point's row, near float."""
+    torch.manual_seed(4)
+    model = BagOfWords().eval()
+    rng = np.random.default_rng(4)
+    cal = [rng.integers(0, 50, (40, 7)), rng.integers(0, 6, (40, 3))]
+    example = (torch.from_numpy(cal[0][:1]), torch.from_numpy(cal[1][:1]))
+    g = int8_graph(model, example, calibration=cal)
+    ops = [n.op for n in g.nodes]
+    assert "embedding_s8" in ops and "one_hot_s8" in ops and "quantize_s8" not in ops
+    xs = np.concatenate([c[:4] for c in cal], axis=1).astype(np.float32)
+    xs[0, 2], xs[1, 8] = 50, -1  # outside the table and the classes: zero rows
+    ref = predict_int8_graph(g, xs)
+    np.testing.assert_array_equal(_host_predict(model, example, cal, "bag_s8", xs), ref)
+    with torch.no_grad():
+        tokens = torch.from_numpy(np.clip(xs[2:, :7], 0, 49).astype(np.int64))
+        yf = model(tokens, torch.from_numpy(xs[2:, 7:].astype(np.int64))).numpy()
+    assert (np.abs(ref[2:] - yf) / _steps(g)).max() <= 2.0
+
+
+def test_parity_embedding_s8_vs_tflm():
+    """embedding_s8's integer reference against TFLM GATHER of the same int8 table."""
+    import tflm_oracle as tflm
+    from miniml.ir import Node
+
+    table = _codes(50 * 8).reshape(50, 8)
+    idx = np.random.default_rng(8).integers(0, 50, 12).astype(np.int32)
+    node = Node("e", "embedding_s8", ("i",), ("y",),
+                attrs={"count": 12, "num_embeddings": 50, "embedding_dim": 8, "zero_point": 3})
+    ours = KERNELS["embedding_s8"].run(node, [idx[None]], {"weight": table})[0]
+    np.testing.assert_array_equal(ours.reshape(12, 8), tflm.gather(table, idx, 0.02, 3))
 
 
 def test_reject_several_inputs_calibration_shape():
@@ -405,6 +443,7 @@ LUT_TFLM = {  # activation (and args), TFLM op, its options
     "tanh": (("tanh",), "TANH", {}),
     "hardswish": (("hardswish",), "HARD_SWISH", {}),
     "elu": (("elu", 1.0), "ELU", {}),
+    "abs": (("abs",), "ABS", {}),
     "leaky_relu_0.01": (("leaky_relu", 0.01), "LEAKY_RELU", {"alpha": 0.01}),
     "leaky_relu_0.3": (("leaky_relu", 0.3), "LEAKY_RELU", {"alpha": 0.3}),
     "leaky_relu_negative": (("leaky_relu", -0.4), "LEAKY_RELU", {"alpha": -0.4}),
@@ -433,6 +472,21 @@ def test_parity_activation_table_vs_tflm(cid):
             table, qy = spec.table_s8(qx, calibrated, *act[1:])
         want = tflm.unary(opcode, codes, s_in, z_in, qy.scale, qy.zero_point, **options)
         np.testing.assert_array_equal(table, want, err_msg=f"{cid} at {s_in}, {z_in}")
+
+
+def test_parity_rsqrt_table_vs_tflm():
+    """rsqrt's table (the float function exactly rounded) equals TFLM's int8 RSQRT on every code
+    above the zero point (TFLM defines it for positive inputs only)."""
+    import tflm_oracle as tflm
+    from miniml.ops._int8_common import apply_act, float_table
+    from miniml.quant.params import QParams
+
+    for s_in, z_in in [(0.05, -128), (0.1, -100), (0.0313, -120)]:
+        codes = np.arange(z_in + 1, 128).astype(np.int8)
+        qx, qy = QParams(s_in, z_in), QParams(0.05, -128)
+        table = float_table(lambda v: apply_act(("rsqrt",), v), qx, qy)[codes.astype(int) + 128]
+        want = tflm.unary("RSQRT", codes, s_in, z_in, qy.scale, qy.zero_point)
+        np.testing.assert_array_equal(table, want)
 
 
 def test_parity_pad_s8_vs_tflm():

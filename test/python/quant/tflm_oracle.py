@@ -667,3 +667,18 @@ def pad(x, pads, scale, zp):
     _options(op, tfl.BuiltinOptions.PadOptions, tfl.PadOptionsT())
     sg.inputs, sg.outputs = [xt], [yt]
     return _run(m, [x])
+
+
+def gather(table, indices, scale, zp):
+    """GATHER of rows of a constant int8 table [N][D] by int32 indices [K] (axis 0)."""
+    table, indices = np.asarray(table, np.int8), np.asarray(indices, np.int32)
+    m = me.Model()
+    sg = m.add_subgraph()
+    tt = sg.add_tensor(shape=table.shape, dtype=T.INT8, name="table", data=table,
+                       quantization=_q(scale, zp))
+    it = sg.add_tensor(shape=indices.shape, dtype=T.INT32, name="indices")
+    yt = _act(sg, (len(indices), table.shape[1]), scale, zp, "y")
+    op = sg.add_operator(opcode=tfl.BuiltinOperator.GATHER, inputs=[tt, it], outputs=[yt])
+    _options(op, tfl.BuiltinOptions.GatherOptions, tfl.GatherOptionsT())
+    sg.inputs, sg.outputs = [it], [yt]
+    return _run(m, [indices])
