@@ -1,7 +1,8 @@
 // SGD for on-device learning, step for step torch.optim.SGD (dampening 0, no Nesterov): the gradient gets
 // weight_decay * param added (torch's L2 form), then buf = momentum * buf + grad (torch's first step sets
 // buf = grad, which equals this with buf starting at 0) and param -= lr * buf; without momentum,
-// param -= lr * grad. Rules for train_step.h: one object per parameter tensor, built in learn().
+// param -= lr * grad. Rules for train_step.h: one object per parameter tensor, built in learn(). Without weight
+// decay their whole-step checks are train_finite.h's bound-first ones (no float operation in the common case).
 #ifndef MINIML_TRAIN_SGD_H_
 #define MINIML_TRAIN_SGD_H_
 
@@ -9,6 +10,7 @@
 
 #include "core_types.h"
 #include "train_finite.h"
+#include "train_step.h"
 
 namespace miniml {
 
@@ -47,6 +49,30 @@ struct SgdMomentum {
     *param -= lr * v;
   }
 };
+
+// The whole-step checks of the SGD rules (chosen over train_step.h's templates, which they fall back to with
+// weight decay): the same answers, from train_finite.h's bound-first forms.
+inline bool step_finite_f32(const Sgd& r, const float* param, const float* grad, index_t size) {
+  return r.weight_decay == 0.0f ? sgd_step_finite_f32(param, grad, size, r.lr)
+                                : step_finite_f32<Sgd>(r, param, grad, size);
+}
+inline bool step_finite_f32(const SgdMomentum& r, const float* param, const float* grad, index_t size) {
+  return r.weight_decay == 0.0f ? sgd_momentum_step_finite_f32(param, r.buf, grad, size, r.lr, r.momentum)
+                                : step_finite_f32<SgdMomentum>(r, param, grad, size);
+}
+inline bool linear_weight_step_finite_f32(const Sgd& r, const float* weight, const float* input,
+                                          const float* grad_output, index_t in_features, index_t out_features) {
+  return r.weight_decay == 0.0f
+             ? linear_weight_step_finite_f32(weight, input, grad_output, in_features, out_features, r.lr)
+             : linear_weight_step_finite_f32<Sgd>(r, weight, input, grad_output, in_features, out_features);
+}
+inline bool linear_weight_step_finite_f32(const SgdMomentum& r, const float* weight, const float* input,
+                                          const float* grad_output, index_t in_features, index_t out_features) {
+  return r.weight_decay == 0.0f
+             ? linear_weight_momentum_step_finite_f32(weight, r.buf, input, grad_output, in_features, out_features,
+                                                      r.lr, r.momentum)
+             : linear_weight_step_finite_f32<SgdMomentum>(r, weight, input, grad_output, in_features, out_features);
+}
 
 }  // namespace miniml
 
