@@ -4,6 +4,11 @@ exported with golden vectors through the public CLI, into build/test_models/ (ne
   mlp.h  Linear(8,16) - ReLU - Linear(16,4)                            golden=4
   cnn.h  Conv2d(1,4,3) - ReLU - Flatten - Linear(4*6*6, 3) on 1x8x8   golden=2
   learn.h  Linear(8,8) - ReLU - Linear(8,2), on-device learning of the head (momentum 0.9)  golden=4
+  learn_adam.h  Linear(4,4) - ReLU - Linear(4,3), cross-entropy, Adam with weight decay on both Linears  golden=4
+  learn_conv.h  Conv1d - ReLU - depthwise Conv1d - BatchNorm1d - ReLU - MaxPool1d - Linear on 1x8;
+             the depthwise conv (folded with its BatchNorm), the first conv's bias (its weight stays
+             in flash: AVR reads the two through different memory policies) and the head's bias
+             learn  golden=4
   autoenc.h  1-D conv autoencoder (Conv1d, GroupNorm, PReLU, ConvTranspose1d, ELU, Upsample) on 1x8
              with two outputs: the reconstruction and its per-sample anomaly score  golden=3
   autoenc_s8.h  that autoencoder architecture in int8 (calibration: 64 seeded normal samples, autoenc_cal.npy);
@@ -24,8 +29,13 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = {"mlp": 4, "cnn": 2, "learn": 4, "autoenc": 3, "autoenc_s8": 3, "mix_s8": 1}
+GOLDEN = {"mlp": 4, "cnn": 2, "learn": 4, "learn_adam": 4, "learn_conv": 4, "autoenc": 3,
+          "autoenc_s8": 3, "mix_s8": 1}
 EXTRA = {"learn": ["--on-device-learning", "--learning-rate", "0.05", "--momentum", "0.9"],
+         "learn_adam": ["--on-device-learning", "--loss", "cross_entropy", "--optimizer", "adam",
+                        "--weight-decay", "0.01", "--trainable", "2"],
+         "learn_conv": ["--on-device-learning", "--learning-rate", "0.05", "--momentum", "0.9",
+                        "--trainable", "0.bias,2.weight,2.bias,7.bias"],
          "autoenc_s8": ["--quantize", "int8", "--calibration", "{out}/autoenc_cal.npy"],
          "mix_s8": ["--quantize", "int8", "--calibration", "{out}/mix_cal.npy"]}
 
@@ -47,8 +57,18 @@ def _models():
     mlp = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)).eval()
     cnn = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3)).eval()
     learn = nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2)).eval()  # fits the Uno with Unity
+    learn_adam = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 3)).eval()  # beside learn.h on the Uno
+    learn_conv = nn.Sequential(nn.Conv1d(1, 3, 3, padding=1), nn.ReLU(),
+                               nn.Conv1d(3, 3, 3, padding=1, groups=3), nn.BatchNorm1d(3), nn.ReLU(),
+                               nn.MaxPool1d(2), nn.Flatten(), nn.Linear(12, 2)).eval()
+    with torch.no_grad():  # BatchNorm statistics that are not the identity, so the fold matters
+        learn_conv[3].running_mean.uniform_(-0.5, 0.5)
+        learn_conv[3].running_var.uniform_(0.5, 1.5)
+        learn_conv[3].weight.uniform_(0.5, 1.5)
     return {"mlp": (mlp, torch.randn(1, 8)), "cnn": (cnn, torch.randn(1, 1, 8, 8)),
-            "learn": (learn, torch.randn(1, 8)), "autoenc": (_autoencoder(), torch.randn(1, 1, 8)),
+            "learn": (learn, torch.randn(1, 8)), "learn_adam": (learn_adam, torch.randn(1, 4)),
+            "learn_conv": (learn_conv, torch.randn(1, 1, 8)),
+            "autoenc": (_autoencoder(), torch.randn(1, 1, 8)),
             "autoenc_s8": (_autoencoder(), torch.randn(1, 1, 8)),
             "mix_s8": (_mix(), torch.randn(1, 2, 2, 2))}
 

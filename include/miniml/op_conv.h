@@ -13,7 +13,7 @@ namespace miniml {
 
 // input:  [in_channels][in_h][in_w] float32 in RAM; must not alias output.
 // weight: [out_channels][in_channels/groups][kernel_h][kernel_w] through Mem (Rom or Ram).
-// bias:   [out_channels] through Mem, or nullptr.
+// bias:   [out_channels] through BiasMem (Mem unless only the bias learns on the device), or nullptr.
 // output: [out_channels][out_h][out_w] float32 in RAM.
 namespace detail {
 // The taps k in [0, kernel) whose position start + k * dilation lies inside [0, size): [*lo, *hi).
@@ -33,10 +33,10 @@ inline void conv_valid_taps(sindex_t start, index_t kernel, index_t dilation, in
 
 // input:  [in_channels][in_h][in_w] float32 in RAM; must not alias output.
 // weight: [out_channels][in_channels/groups][kernel_h][kernel_w] through Mem (Rom or Ram).
-// bias:   [out_channels] through Mem, or nullptr.
+// bias:   [out_channels] through BiasMem (Mem unless only the bias learns on the device), or nullptr.
 // output: [out_channels][out_h][out_w] float32 in RAM.
 // Sums in torch's tap order (in channel, kernel row, kernel column), skipping taps in the padding.
-template <class Mem, class Act>
+template <class Mem, class BiasMem = Mem, class Act>
 inline void conv2d_f32(const float* input, const float* weight, const float* bias, float* output, const Conv2dParams& p,
                        Act act) {
   const index_t in_per_group = p.in_channels / p.groups;
@@ -48,7 +48,7 @@ inline void conv2d_f32(const float* input, const float* weight, const float* bia
     const index_t g = oc / out_per_group;
     const float* in_group = input + static_cast<uint32_t>(g) * in_per_group * in_plane;
     const float* w_oc = weight + static_cast<uint32_t>(oc) * in_per_group * kernel_size;
-    const float b = bias ? Mem::read(bias + oc) : 0.0f;
+    const float b = bias ? BiasMem::read(bias + oc) : 0.0f;
     for (index_t oh = 0; oh < p.out_h; ++oh) {
       // signed: the window may start in the top padding
       const sindex_t ih0 = static_cast<sindex_t>(oh * p.stride_h) - static_cast<sindex_t>(p.pad_top);
@@ -84,7 +84,7 @@ inline void conv2d_f32(const float* input, const float* weight, const float* bia
 
 // Conv1d: input [in_channels][in_length], weight [out_channels][in_channels/groups][kernel_size],
 // output [out_channels][out_length]; as conv2d_f32 with height 1.
-template <class Mem, class Act>
+template <class Mem, class BiasMem = Mem, class Act>
 inline void conv1d_f32(const float* input, const float* weight, const float* bias, float* output, const Conv1dParams& p,
                        Act act) {
   Conv2dParams q;
@@ -103,7 +103,7 @@ inline void conv1d_f32(const float* input, const float* weight, const float* bia
   q.dilation_h = 1;
   q.dilation_w = p.dilation;
   q.groups = p.groups;
-  conv2d_f32<Mem>(input, weight, bias, output, q, act);
+  conv2d_f32<Mem, BiasMem>(input, weight, bias, output, q, act);
 }
 
 }  // namespace miniml

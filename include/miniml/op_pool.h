@@ -44,41 +44,52 @@ inline void max_pool2d_f32(const float* input, float* output, const Pool2dParams
   }
 }
 
+namespace detail {
+
+// One axis of an average-pool window: the in-bounds taps [*lo, *hi) and the window's size clipped to the
+// padded input (count_include_pad's divisor: ceil_mode's overhang past the padding does not count).
+inline sindex_t avg_window(index_t out, index_t stride, index_t pad, index_t kernel, index_t size, sindex_t* lo,
+                           sindex_t* hi) {
+  sindex_t a = static_cast<sindex_t>(out * stride) - static_cast<sindex_t>(pad);
+  sindex_t b = a + static_cast<sindex_t>(kernel);
+  const sindex_t padded = static_cast<sindex_t>(size + pad);
+  if (b > padded) b = padded;
+  const sindex_t pooled = b - a;
+  if (a < 0) a = 0;
+  if (b > static_cast<sindex_t>(size)) b = static_cast<sindex_t>(size);
+  *lo = a;
+  *hi = b;
+  return pooled;
+}
+
+// torch's avg_pool2d divisor: divisor_override, else the clipped window (count_include_pad), else the real
+// elements [h0, h1) x [w0, w1).
+inline sindex_t avg_divisor(const Pool2dParams& p, sindex_t pool_h, sindex_t pool_w, sindex_t h0, sindex_t h1,
+                            sindex_t w0, sindex_t w1) {
+  if (p.divisor_override) return static_cast<sindex_t>(p.divisor_override);
+  return p.count_include_pad ? pool_h * pool_w : (h1 - h0) * (w1 - w0);
+}
+
+}  // namespace detail
+
 // Mean over each window. The divisor follows torch's avg_pool2d: with count_include_pad the window
 // clipped to the padded input (so ceil_mode's overhang does not count), else only real elements.
 inline void avg_pool2d_f32(const float* input, float* output, const Pool2dParams& p) {
   const index_t plane = p.in_h * p.in_w;
-  const sindex_t padded_h = static_cast<sindex_t>(p.in_h + p.pad_top);
-  const sindex_t padded_w = static_cast<sindex_t>(p.in_w + p.pad_left);
   for (index_t c = 0; c < p.channels; ++c) {
     const float* in = input + static_cast<uint32_t>(c) * plane;
     for (index_t oh = 0; oh < p.out_h; ++oh) {
-      sindex_t h0 = static_cast<sindex_t>(oh * p.stride_h) - static_cast<sindex_t>(p.pad_top);
-      sindex_t h1 = h0 + static_cast<sindex_t>(p.kernel_h);
-      if (h1 > padded_h) h1 = padded_h;
-      const sindex_t pool_h = h1 - h0;
-      if (h0 < 0) h0 = 0;
-      if (h1 > static_cast<sindex_t>(p.in_h)) h1 = static_cast<sindex_t>(p.in_h);
+      sindex_t h0, h1;
+      const sindex_t pool_h = detail::avg_window(oh, p.stride_h, p.pad_top, p.kernel_h, p.in_h, &h0, &h1);
       for (index_t ow = 0; ow < p.out_w; ++ow) {
-        sindex_t w0 = static_cast<sindex_t>(ow * p.stride_w) - static_cast<sindex_t>(p.pad_left);
-        sindex_t w1 = w0 + static_cast<sindex_t>(p.kernel_w);
-        if (w1 > padded_w) w1 = padded_w;
-        const sindex_t pool_w = w1 - w0;
-        if (w0 < 0) w0 = 0;
-        if (w1 > static_cast<sindex_t>(p.in_w)) w1 = static_cast<sindex_t>(p.in_w);
+        sindex_t w0, w1;
+        const sindex_t pool_w = detail::avg_window(ow, p.stride_w, p.pad_left, p.kernel_w, p.in_w, &w0, &w1);
         float sum = 0.0f;
         for (sindex_t ih = h0; ih < h1; ++ih) {
           const float* row = in + static_cast<uint32_t>(ih) * p.in_w;
           for (sindex_t iw = w0; iw < w1; ++iw) sum += row[iw];
         }
-        sindex_t count;
-        if (p.divisor_override) {
-          count = static_cast<sindex_t>(p.divisor_override);
-        } else if (p.count_include_pad) {
-          count = pool_h * pool_w;
-        } else {
-          count = (h1 - h0) * (w1 - w0);
-        }
+        const sindex_t count = detail::avg_divisor(p, pool_h, pool_w, h0, h1, w0, w1);
         *output++ = count > 0 ? sum / static_cast<float>(count) : 0.0f;
       }
     }

@@ -133,7 +133,8 @@ inline float golden_max_abs_error(ModelT& model, index_t count) {
 
 // Replays the learning golden of a header exported with golden=N and on_device_learning: model.reset(), N
 // learn() calls on PyTorch's samples (each returned loss checked), then every trainable parameter against
-// PyTorch's after N torch.optim.SGD steps, with the golden_delta rule; resets the model again when it passes.
+// PyTorch's after N torch.optim steps (SGD or Adam), with the golden_delta rule; resets the model again when it
+// passes.
 template <class LearnGolden, index_t kCount, class ModelT>
 inline void check_learn_golden(ModelT& model, index_t steps) {
   static float trained[kCount];
@@ -172,7 +173,7 @@ inline void check_learn_golden(ModelT& model, index_t steps) {
   ::miniml::testing::check_stream_golden<ns::Golden, ns::kInputSize, ns::kOutputSize, ns::kStepInputSize, \
                                          ns::kStepOutputSize>((model), ns::kGoldenCount)
 
-// Checks on-device learning of `model` (<ns>::Model) against PyTorch's SGD steps embedded in the header.
+// Checks on-device learning of `model` (<ns>::Model) against PyTorch's optimizer steps embedded in the header.
 #define MINIML_CHECK_LEARN_GOLDEN(ns, model) \
   ::miniml::testing::check_learn_golden<ns::LearnGolden, ns::kTrainableCount>((model), ns::kLearnGoldenSteps)
 

@@ -1,8 +1,7 @@
-// Backward step of Linear (and of the ReLU that may follow it) for on-device learning, torch layout:
+// Backward step of Linear for on-device learning, torch layout:
 // weight [out_features][in_features], input [in_features], grad_output [out_features]. The weight gradient
-// grad_output (x) input is never stored: each element is formed and applied in one go, so training a
-// Linear costs no RAM beyond its parameters (and momentum buffers). `input` is the activation the forward
-// pass left in the arena, read in place.
+// grad_output (x) input is never stored: train_step.h forms and applies each element in one go. `input` is
+// the activation the forward pass left in the arena, read in place.
 #ifndef MINIML_TRAIN_LINEAR_H_
 #define MINIML_TRAIN_LINEAR_H_
 
@@ -13,49 +12,17 @@
 
 namespace miniml {
 
-// grad_input[i] = sum_o weight[o][i] * grad_output[o]: the gradient passed to the layer below, computed
-// with the weights *before* this step's update. Mem is Rom for a frozen layer (weights in flash) or Ram
-// for a trainable one. grad_input must not alias grad_output or input.
+// grad_input[i] += sum_o weight[o][i] * grad_output[o]: the gradient passed to the layer below (added, as
+// every backward kernel does: train_backward.h), computed with the weights *before* this step's update.
+// Mem is Rom for a frozen layer (weights in flash) or Ram for a trainable one. grad_input must not alias
+// grad_output or input.
 template <class Mem>
 inline void linear_backward_input_f32(const float* weight, const float* grad_output, index_t in_features,
                                       index_t out_features, float* grad_input) {
-  for (index_t i = 0; i < in_features; ++i) grad_input[i] = 0.0f;
   for (index_t o = 0; o < out_features; ++o) {
     const float g = grad_output[o];
     const float* row = weight + static_cast<uint32_t>(o) * in_features;
     for (index_t i = 0; i < in_features; ++i) grad_input[i] += Mem::read(row + i) * g;
-  }
-}
-
-// ReLU backward in place: grad[i] = 0 where the ReLU output was not positive. `output` is the ReLU's
-// output (the arena copy the forward pass left); torch uses the same mask (output > 0).
-inline void relu_backward_f32(const float* output, index_t size, float* grad) {
-  for (index_t i = 0; i < size; ++i) {
-    if (!(output[i] > 0.0f)) grad[i] = 0.0f;
-  }
-}
-
-// SGD on a Linear weight (RAM): weight[o][i] -= lr * grad_output[o] * input[i].
-inline void linear_weight_sgd_f32(float* weight, const float* input, const float* grad_output, index_t in_features,
-                                  index_t out_features, float lr) {
-  for (index_t o = 0; o < out_features; ++o) {
-    const float g = grad_output[o];
-    float* row = weight + static_cast<uint32_t>(o) * in_features;
-    for (index_t i = 0; i < in_features; ++i) row[i] -= lr * (g * input[i]);
-  }
-}
-
-// The momentum form (see train_sgd.h): buf has the weight's shape and starts at zero.
-inline void linear_weight_sgd_momentum_f32(float* weight, float* buf, const float* input, const float* grad_output,
-                                           index_t in_features, index_t out_features, float lr, float momentum) {
-  for (index_t o = 0; o < out_features; ++o) {
-    const float g = grad_output[o];
-    const uint32_t base = static_cast<uint32_t>(o) * in_features;
-    for (index_t i = 0; i < in_features; ++i) {
-      float& v = buf[base + i];
-      v = momentum * v + g * input[i];
-      weight[base + i] -= lr * v;
-    }
   }
 }
 

@@ -1,27 +1,77 @@
-// Plain SGD with optional momentum, step for step the same as torch.optim.SGD (dampening 0, no Nesterov,
-// no weight decay): buf = momentum * buf + grad (torch's first step sets buf = grad, which equals this
-// with buf starting at 0), param -= lr * buf. Parameters and momentum buffers are RAM floats.
+// SGD for on-device learning, step for step torch.optim.SGD (dampening 0, no Nesterov): the gradient gets
+// weight_decay * param added (torch's L2 form), then buf = momentum * buf + grad (torch's first step sets
+// buf = grad, which equals this with buf starting at 0) and param -= lr * buf; without momentum,
+// param -= lr * grad. Rules for train_step.h: one object per parameter tensor, built in learn(). Without weight
+// decay their whole-step checks are train_finite.h's bound-first ones (no float operation in the common case).
 #ifndef MINIML_TRAIN_SGD_H_
 #define MINIML_TRAIN_SGD_H_
 
 #include <stdint.h>
 
 #include "core_types.h"
+#include "train_finite.h"
+#include "train_step.h"
 
 namespace miniml {
 
-// param[i] -= lr * grad[i] for `size` floats. grad may be any RAM vector (e.g. a bias gradient, which is
-// the layer's grad_output).
-inline void sgd_f32(float* param, const float* grad, index_t size, float lr) {
-  for (index_t i = 0; i < size; ++i) param[i] -= lr * grad[i];
+// grad + weight_decay * param, skipped at 0 as torch skips it (so weight_decay 0 is bit-identical to none).
+inline float decayed_grad_f32(float param, float grad, float weight_decay) {
+  return weight_decay != 0.0f ? grad + weight_decay * param : grad;
 }
 
-// The momentum form; buf (`size` floats, zero after reset) is the velocity torch keeps per parameter.
-inline void sgd_momentum_f32(float* param, float* buf, const float* grad, index_t size, float lr, float momentum) {
-  for (index_t i = 0; i < size; ++i) {
-    buf[i] = momentum * buf[i] + grad[i];
-    param[i] -= lr * buf[i];
+// Plain SGD: no state.
+struct Sgd {
+  float lr;
+  float weight_decay;
+
+  float next(float param, float grad) const { return param - lr * decayed_grad_f32(param, grad, weight_decay); }
+  bool finite(uint32_t, float param, float grad) const { return is_finite_f32(next(param, grad)); }
+  void apply(uint32_t, float* param, float grad) const { *param = next(*param, grad); }
+};
+
+// SGD with momentum; buf (RAM, the parameter's shape, zero after reset) is torch's momentum_buffer.
+struct SgdMomentum {
+  float lr;
+  float momentum;
+  float weight_decay;
+  float* buf;
+
+  float velocity(uint32_t k, float param, float grad) const {
+    return momentum * buf[k] + decayed_grad_f32(param, grad, weight_decay);
   }
+  bool finite(uint32_t k, float param, float grad) const {
+    const float v = velocity(k, param, grad);
+    return is_finite_f32(v) && is_finite_f32(param - lr * v);
+  }
+  void apply(uint32_t k, float* param, float grad) const {
+    const float v = velocity(k, *param, grad);
+    buf[k] = v;
+    *param -= lr * v;
+  }
+};
+
+// The whole-step checks of the SGD rules (chosen over train_step.h's templates, which they fall back to with
+// weight decay): the same answers, from train_finite.h's bound-first forms.
+inline bool step_finite_f32(const Sgd& r, const float* param, const float* grad, index_t size) {
+  return r.weight_decay == 0.0f ? sgd_step_finite_f32(param, grad, size, r.lr)
+                                : step_finite_f32<Sgd>(r, param, grad, size);
+}
+inline bool step_finite_f32(const SgdMomentum& r, const float* param, const float* grad, index_t size) {
+  return r.weight_decay == 0.0f ? sgd_momentum_step_finite_f32(param, r.buf, grad, size, r.lr, r.momentum)
+                                : step_finite_f32<SgdMomentum>(r, param, grad, size);
+}
+inline bool linear_weight_step_finite_f32(const Sgd& r, const float* weight, const float* input,
+                                          const float* grad_output, index_t in_features, index_t out_features) {
+  return r.weight_decay == 0.0f
+             ? linear_weight_step_finite_f32(weight, input, grad_output, in_features, out_features, r.lr)
+             : linear_weight_step_finite_f32<Sgd>(r, weight, input, grad_output, in_features, out_features);
+}
+inline bool linear_weight_step_finite_f32(const SgdMomentum& r, const float* weight, const float* input,
+                                          const float* grad_output, index_t in_features, index_t out_features) {
+  return r.weight_decay == 0.0f
+             ? linear_weight_momentum_step_finite_f32(weight, r.buf, input, grad_output, in_features, out_features,
+                                                      r.lr, r.momentum)
+             : linear_weight_step_finite_f32<SgdMomentum>(r, weight, input, grad_output, in_features, out_features);
 }
 
 }  // namespace miniml

@@ -265,6 +265,8 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
         arena_bytes=plan.arena_bytes,
         arena_lower_bound=plan.lower_bound,
         training_ram_bytes=int(ctx.report_extra.get("training_ram_bytes", 0)),
+        trainable_params=list(ctx.report_extra.get("trainable_params", [])),
+        training_ram_parts=dict(ctx.report_extra.get("training_ram_parts", {})),
         float_flash_bytes=int(ctx.report_extra.get("float_flash_bytes", 0)),
         float_arena_bytes=int(ctx.report_extra.get("float_arena_bytes", 0)),
         layers=rows,

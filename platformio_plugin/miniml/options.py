@@ -62,6 +62,7 @@ class Option:
 
 _ODL = ("on_device_learning", True)
 _INT8 = ("quantize", "int8")
+_ADAM = ("optimizer", "adam")
 
 # fmt: off
 OPTIONS: Tuple[Option, ...] = (
@@ -86,10 +87,30 @@ OPTIONS: Tuple[Option, ...] = (
            needs=_ODL),
     Option("momentum", "number", 0.0, "a number in [0, 1), as torch.optim.SGD", "SGD momentum",
            low=0.0, high=1.0, high_open=True, needs=_ODL),
+    Option("optimizer", "choice", "sgd", "sgd, adam",
+           "the on-device optimizer: torch.optim.SGD or torch.optim.Adam (docs/learning.md)",
+           choices=("sgd", "adam"), needs=_ODL),
+    Option("weight_decay", "number", 0.0, "a number >= 0 that a float32 holds",
+           "L2 weight decay of the optimizer, as torch.optim's weight_decay", low=0.0,
+           high=3.4028234663852886e38, needs=_ODL),
+    Option("beta1", "number", 0.9, "a number in [0, 1), torch.optim.Adam's betas[0]",
+           "Adam's first-moment decay", low=0.0, high=1.0, high_open=True, needs=_ADAM),
+    Option("beta2", "number", 0.999, "a number in [0, 1), torch.optim.Adam's betas[1]",
+           "Adam's second-moment decay", low=0.0, high=1.0, high_open=True, needs=_ADAM),
+    # eps > 0: with 0, a parameter whose gradient was always 0 would step by 0 / 0
+    Option("eps", "number", 1e-8, "a number > 0 that a float32 holds (1.2e-38 to 3.4e38)",
+           "Adam's eps", low=1.1754943508222875e-38, high=3.4028234663852886e38, needs=_ADAM),
+    Option("spare_classes", "int", 0, "an integer 0..1024",
+           "output rows reserved for classes the device adds with add_class() (docs/learning.md)",
+           low=0, high=1024, needs=("loss", "cross_entropy")),
     Option("trainable", "trainable", None,
-           "k (the last k Linear layers) or parameter names, comma-separated, "
-           "e.g. head,body.0.bias,2.bias",
+           "k (the last k Linear layers) or parameter/module names of any Conv1d/Conv2d/Linear, "
+           "comma-separated, e.g. features.3.weight,features.3.bias,head",
            "what learns on the device (default: the final Linear)", needs=_ODL),
+    Option("train_budget", "int", None,
+           "bytes of training RAM, an integer >= 1 (instead of trainable)",
+           "pick what learns (biases first, then the weights that contribute most) so that the "
+           "training RAM fits", low=1, high=2**31 - 1, needs=_ODL),
     Option("streaming", "bool", False, "yes, no (also true/false, on/off, 1/0)",
            "add Model::step() / reset_state(): one time step at a time (README: streaming)"),
     Option("python", "text", None, "a Python interpreter with torch (path or command name)",

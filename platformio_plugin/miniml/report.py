@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,10 @@ class Report:
     arena_bytes: int
     arena_lower_bound: int
     training_ram_bytes: int = 0
+    # on_device_learning: the PyTorch names of the parameters learn() changes (save order), and the
+    # training RAM by part: trainable, gradients, optimizer, activations (they sum to it)
+    trainable_params: List[str] = field(default_factory=list)
+    training_ram_parts: Dict[str, int] = field(default_factory=dict)
     float_flash_bytes: int = 0  # with quantize="int8": what the float export would take, for comparison
     float_arena_bytes: int = 0
     layers: List[LayerRow] = field(default_factory=list)
@@ -70,4 +74,7 @@ class Report:
             f"(lower bound {self.arena_lower_bound} B)"
             + (f", training {self.training_ram_bytes} B" if self.training_ram_bytes else "")
         )
+        if self.trainable_params:
+            split = ", ".join(f"{k.replace('_', ' ')} {v} B" for k, v in self.training_ram_parts.items())
+            lines.append(f"learning: {', '.join(self.trainable_params)}; training RAM {split}")
         return "\n".join(lines)

@@ -1,5 +1,6 @@
-// Benchmark firmware for one exported model (scripts/bench.py): marks predict(), predict_int8() and learn() as
-// counter regions (scripts/counters/miniml_bench.h) in that order, and measures the peak stack by painting.
+// Benchmark firmware for one exported model (scripts/bench.py): marks predict(), predict_int8(), learn() and
+// learn_after_predict() (after an unmeasured predict() of the same input) as counter regions
+// (scripts/counters/miniml_bench.h) in that order, and measures the peak stack by painting.
 // Built with -DBENCH_HEADER="<name>.h" -DBENCH_NS=<name> [-DBENCH_INT8 [-DBENCH_INT8_ONLY]]
 // [-DBENCH_LEARN_MSE | -DBENCH_LEARN_CE] [-DBENCH_STEP] (BENCH_INT8_ONLY: predict_int8() alone, no float buffers;
 // BENCH_STEP, streaming: one step() after reset_state(), on the input's first time step, is the last region);
@@ -84,6 +85,18 @@ int main() {
 #else
   const float loss = 0.0f;
 #endif
+#if defined(BENCH_LEARN_MSE) || defined(BENCH_LEARN_CE)
+  model.predict(input, output);
+  miniml_bench_begin();
+#if defined(BENCH_LEARN_MSE)
+  const float loss_after = model.learn_after_predict(target);
+#else
+  const float loss_after = model.learn_after_predict(kBenchLabel);
+#endif
+  miniml_bench_end();
+#else
+  const float loss_after = 0.0f;
+#endif
 #if defined(BENCH_STEP)
   model.reset_state();
   miniml_bench_begin();
@@ -104,6 +117,8 @@ int main() {
   for (uint32_t i = 0; i < out_bytes; ++i) sum = (sum ^ bytes[i]) * 16777619u;
   bytes = reinterpret_cast<const uint8_t*>(&loss);
   for (uint32_t i = 0; i < sizeof(loss); ++i) sum = (sum ^ bytes[i]) * 16777619u;
+  bytes = reinterpret_cast<const uint8_t*>(&loss_after);
+  for (uint32_t i = 0; i < sizeof(loss_after); ++i) sum = (sum ^ bytes[i]) * 16777619u;
   miniml::io::begin();  // after the measured regions and the stack count
   miniml::io::print("bench: stack ");
   miniml::io::print_uint(used);

@@ -454,10 +454,11 @@ def _why(res: Dict[str, Any]) -> List[str]:
         L.append(
             "- training step on the int8 backbone: learn() = the forward pass (%d cycles, %d MACs, "
             "mostly int8 dot + requantisation + float edges) + the float head's backward and SGD "
-            "(%d cycles). 1.5 ms is 24000 cycles: the forward pass alone is over it; a learn() "
-            "that "
-            "reuses the latent of the last predict() would cost only the backward part."
-            % (r["predict_cycles"], r["macs"], r["learn_cycles"] - r["predict_cycles"])
+            "(%d cycles). 1.5 ms is 24000 cycles: the forward pass alone is over it; "
+            "learn_after_predict(), the step for the input of the last predict(), reuses its "
+            "activations: %s cycles (%s ms)."
+            % (r["predict_cycles"], r["macs"], r["learn_cycles"] - r["predict_cycles"],
+               _v(r.get("learn_after_predict_cycles")), _v(r.get("learn_after_predict_ms"), "%.3f"))
         )
     r = _find(rows, "digits_cnn", "uno", "int8")
     if r and r.get("predict_cycles"):

@@ -70,6 +70,32 @@ def sensor_head():
     )
 
 
+def conv_learn():
+    """A 1-D conv net 1x16 whose depthwise conv (folded with its BatchNorm) learns on the device."""
+    import torch
+    from torch import nn
+
+    _seeded(2)
+    m = nn.Sequential(
+        nn.Conv1d(1, 4, 3, padding=1), nn.ReLU(),
+        nn.Conv1d(4, 4, 3, padding=1, groups=4), nn.BatchNorm1d(4), nn.ReLU(),
+        nn.MaxPool1d(2), nn.Flatten(), nn.Linear(32, 3),
+    )
+    with torch.no_grad():
+        m[3].running_mean.uniform_(-0.5, 0.5)
+        m[3].running_var.uniform_(0.5, 1.5)
+    rng = np.random.default_rng(2)
+    return (
+        m.eval(),
+        rng.standard_normal((1, 1, 16)).astype(np.float32),
+        rng.standard_normal((128, 1, 16)).astype(np.float32),
+    )
+
+
+CONV_LEARN = {"on_device_learning": True, "loss": "cross_entropy", "momentum": 0.9,
+              "trainable": "2.weight,2.bias,7.bias"}
+
+
 def digits_cnn():
     import torch
     from sklearn.datasets import load_digits
@@ -339,6 +365,9 @@ SUITE: List[Model] = [
         [
             Variant("int8", {"quantize": "int8"}, ALL),
             Variant("float", {}, ("stm32", "esp32c3")),
+            Variant("int8+float conv", {"quantize": "int8", "on_device_learning": True,
+                                        "loss": "cross_entropy", "trainable": "3.weight,3.bias"},
+                    ("stm32", "esp32c3"), learn="ce"),
         ],
     ),
     Model(
@@ -364,6 +393,21 @@ SUITE: List[Model] = [
             Variant(
                 "float", {"on_device_learning": True, "loss": "cross_entropy"}, ALL, learn="ce"
             ),
+            Variant(
+                "float+adam",
+                {"on_device_learning": True, "loss": "cross_entropy", "optimizer": "adam"},
+                ALL,
+                learn="ce",
+            ),
+        ],
+    ),
+    Model(
+        "conv_learn",
+        "1-D CNN 1x16: conv4-dwconv4(+BN)-pool-fc3, the depthwise conv and the head bias learning",
+        conv_learn,
+        [
+            Variant("float", CONV_LEARN, ALL, learn="ce"),
+            Variant("int8+float conv", {"quantize": "int8", **CONV_LEARN}, ALL, learn="ce"),
         ],
     ),
     Model(

@@ -6,6 +6,8 @@ board's numbers printed beside PyTorch's.
              the model via custom_miniml_model) for sim_uno and sim_stm32; `pio run -t upload` runs each
              firmware in its simulator; outputs come back as exact float bits.
   learning   the sensor-calibration demo on the simulated Uno: on-device learning, save, reboot, load.
+  new_class  its second act: a classifier of machine states learns a new state on the simulated Uno
+             (spare_classes, add_class(), learn_after_predict() with Adam), accuracy before/after.
 
 Usage: .venv/bin/python scripts/demo/run.py [STEP ...]   (default: every step in STEPS, in order)
 A new step is a function returning True on success, added to STEPS.
@@ -180,9 +182,17 @@ def demo_learning() -> bool:
     return subprocess.run([sys.executable, str(REPO / "scripts" / "demo_sensor.py"), "--board", "uno"]).returncode == 0
 
 
+def demo_new_class() -> bool:
+    """Act 2 of the sensor demo: a classifier of machine states learns a new state on the simulated Uno
+    (scripts/demo_new_class.py: spare_classes, add_class(), learn_after_predict() with Adam)."""
+    print("[miniml] a new class learned on the simulated Uno (scripts/demo_new_class.py)")
+    return subprocess.run([sys.executable, str(REPO / "scripts" / "demo_new_class.py"), "--board", "uno"]).returncode == 0
+
+
 STEPS: Dict[str, Callable[[], bool]] = {
     "inference": demo_inference,
     "learning": demo_learning,
+    "new_class": demo_new_class,
 }
 
 

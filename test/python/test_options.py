@@ -43,7 +43,7 @@ def test_hook_table_equals_the_table():
 
 @pytest.mark.parametrize("opt", [o for o in options.OPTIONS if o.needs], ids=lambda o: o.name)
 def test_needs_is_enforced_everywhere(opt, tmp_path):
-    samples = {"number": "0.5", "trainable": "1", "path": "x.npy"}
+    samples = {"number": "0.5", "trainable": "1", "path": "x.npy", "int": "2"}
     value = opt.choices[-1] if opt.kind == "choice" else samples[opt.kind]
     with pytest.raises(OptionError, match=f"{opt.name}="):
         options.check_options({opt.name: value})
@@ -63,7 +63,14 @@ def test_cli_and_hook_values_round_trip(tmp_path):
         "custom_miniml_loss": "cross_entropy",
         "custom_miniml_learning_rate": "0.05",
         "custom_miniml_momentum": "0.9",
+        "custom_miniml_optimizer": "adam",
+        "custom_miniml_weight_decay": "0.01",
+        "custom_miniml_beta1": "0.8",
+        "custom_miniml_beta2": "0.99",
+        "custom_miniml_eps": "1e-6",
+        "custom_miniml_spare_classes": "2",
         "custom_miniml_trainable": "head, 2.bias",
+        "custom_miniml_train_budget": "4096",
         "custom_miniml_streaming": "yes",
         "custom_miniml_plot": "yes",
     }

@@ -32,6 +32,10 @@ FLOAT_TAIL_OPS = ("softmax", "log_softmax")
 
 def export_stage(g: Graph, ctx: Any) -> Graph:
     tail = float_tail(g, ctx.options)
+    if tail and g.nodes[0].name in tail and ctx.options.get("on_device_learning"):
+        warnings.warn("quantize='int8' with on_device_learning: the layers that learn start at the "
+                      "model's first layer, so the whole model stays float", MinimlWarning,
+                      stacklevel=2)
     check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
     ranges = ctx.quant_ranges
     if ranges is None:
@@ -49,7 +53,9 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
     float_plan = plan_memory(g, inplace_pairs(g))
     ctx.report_extra["float_flash_bytes"] = sum(p.nbytes for p in g.params.values())
     ctx.report_extra["float_arena_bytes"] = float_plan.arena_bytes
-    gq = verify(quantize_int8(g.with_(meta={**g.meta, "quant_ranges": ranges, "float_tail": tail})))
+    learns = bool(ctx.options.get("on_device_learning"))
+    gq = verify(quantize_int8(g.with_(meta={**g.meta, "quant_ranges": ranges, "float_tail": tail,
+                                            "float_tail_learns": learns})))
     ctx.extend.append(extend_header)
     _int8_goldens(gq, ctx)
     return gq
@@ -105,8 +111,9 @@ def _int8_goldens(gq: Graph, ctx: Any) -> None:
 
 def float_tail(g: Graph, options: Any) -> tuple:
     """Nodes that stay float after a dequantize_s8: a trailing Softmax/LogSoftmax (run on
-    dequantised logits, as documented for int8), and with on_device_learning the Linear layers that
-    will learn (the same choice as passes/split_training.py): a float head on the int8 backbone."""
+    dequantised logits, as documented for int8), and with on_device_learning the layers from the
+    deepest one that learns to the output (the same choice as passes/split_training.py): a float
+    part on the int8 backbone."""
     if len(g.outputs) > 1:
         return ()  # several heads: each is dequantised; a softmax head is refused by name
     if not options.get("on_device_learning"):

@@ -7,7 +7,7 @@ import pkgutil
 
 from ._int8_common import is_clamp, preact_name
 from ._run import inplace_pairs, run_graph
-from .registry import ACTIVATIONS, INT8_RULES, KERNELS, LOWERINGS, supported_targets
+from .registry import ACTIVATIONS, BACKWARDS, INT8_RULES, KERNELS, LOWERINGS, supported_targets
 
 _loaded = False
 
@@ -43,6 +43,7 @@ load_all()
 
 __all__ = [
     "ACTIVATIONS",
+    "BACKWARDS",
     "INT8_RULES",
     "KERNELS",
     "LOWERINGS",

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..quant.fixedpoint import requantize
+from ._backward_common import act_saves, fused_act_backward, fused_act_refusal, mem_policies
 from ._int8_common import requant_args, unfold_bias
 from ._params_block import params_block
 from .registry import AtenCall, LowerCtx, TensorArg
@@ -107,7 +108,7 @@ def emit_conv(node: Any, e: Any, dims: int) -> str:
         node,
         e,
         dims,
-        f"miniml::conv{dims}d_f32<{e.mem(node)}>({e.t(node.inputs[0])}, {e.p(node, 'weight')}, "
+        f"miniml::conv{dims}d_f32<{mem_policies(node, e)}>({e.t(node.inputs[0])}, {e.p(node, 'weight')}, "
         f"{e.p(node, 'bias')}, {e.t(node.outputs[0])}, {{name}}, {e.act(node)});",
     )
 
@@ -211,3 +212,48 @@ def conv_s8_macs(node: Any, g: Any) -> int:
     for s in node.attrs["out_size"]:
         n *= int(s)
     return n
+
+
+def conv2d_shape(node: Any, e: Any) -> str:
+    """The layer's shape as a miniml::Conv2dParams literal (a conv1d as height 1): train_conv.h
+    has one 2-D form of each backward kernel."""
+    a = node.attrs
+    kernel, stride, pad, dilation, in_size, out_size = conv_geometry(a)
+    fields = [a["in_channels"], *in_size, a["out_channels"], *out_size, *kernel, *stride, *pad,
+              *dilation, a["groups"]]
+    return f"miniml::Conv2dParams{{{', '.join(e.i(v) for v in fields)}}}"
+
+
+class ConvBackward:
+    """Backward of conv1d/conv2d (registered by conv1d.py and conv2d.py): the fused activation's
+    derivative in place, then the input gradient (frozen or learning weights, before the update),
+    the weight gradient from the saved input, the bias gradient as per-channel sums."""
+
+    @staticmethod
+    def saves(node: Any, b: Any) -> Tuple[str, ...]:
+        x, y = node.inputs[0], node.outputs[0]
+        return act_saves(node.attrs.get("act"), x, y) + ((x,) if b.trains("weight") else ())
+
+    @staticmethod
+    def refuse(node: Any) -> Any:
+        return fused_act_refusal(node)
+
+    @staticmethod
+    def emit(node: Any, b: Any) -> List[str]:
+        a, e = node.attrs, b.e
+        _, _, _, _, _, (oh, ow) = conv_geometry(a)
+        shape = conv2d_shape(node, e)
+        lines = fused_act_backward(node, b, a["out_channels"] * oh * ow)
+        gx = b.gx(0)
+        if gx is not None:
+            lines.append(f"miniml::conv2d_backward_input_f32<{e.mem(node, 'weight')}>("
+                         f"{e.p(node, 'weight')}, {b.gy}, {gx}, {shape});")
+        if b.trains("weight"):
+            gw = b.param_grad("weight", e.g.params[node.params["weight"]].numel)
+            lines.append(f"miniml::conv2d_weight_grad_f32({e.t(node.inputs[0])}, {b.gy}, {gw}, "
+                         f"{shape});")
+        if b.trains("bias"):
+            gb = b.param_grad("bias", a["out_channels"])
+            lines.append(f"miniml::channel_sum_f32({b.gy}, {e.i(a['out_channels'])}, "
+                         f"{e.i(oh * ow)}, {gb});")
+        return lines

@@ -2,7 +2,7 @@
 float emitter and run (torch's window rule), the int8 rule, emitters and integer references."""
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, List, Tuple
 
 import numpy as np
 
@@ -66,6 +66,29 @@ def pool_params(node: Any, e: Any, call: str) -> str:
 def emit_pool(fn: str, node: Any, e: Any) -> str:
     return pool_params(
         node, e, f"miniml::{fn}({e.t(node.inputs[0])}, {e.t(node.outputs[0])}, {{name}});")
+
+
+class MaxPoolBackward:
+    """Backward of max pooling (registered by max_pool1d.py / max_pool2d.py): the window's first
+    maximum, found again in the saved input, takes the output's gradient."""
+
+    @staticmethod
+    def saves(node: Any, b: Any) -> Tuple[str, ...]:
+        return (node.inputs[0],)
+
+    @staticmethod
+    def emit(node: Any, b: Any) -> List[str]:
+        return [pool_params(node, b.e, f"miniml::max_pool2d_backward_f32({b.e.t(node.inputs[0])}, "
+                                         f"{b.gy}, {b.gx(0)}, {{name}});")]
+
+
+class AvgPoolBackward:
+    """Backward of average pooling (avg_pool1d.py / avg_pool2d.py): each output's gradient over
+    its divisor to every real element of its window; nothing saved."""
+
+    @staticmethod
+    def emit(node: Any, b: Any) -> List[str]:
+        return [pool_params(node, b.e, f"miniml::avg_pool2d_backward_f32({b.gy}, {b.gx(0)}, {{name}});")]
 
 
 def pool_windows(in_size, out_size, kernel, stride, padding, dilation=(1, 1)):

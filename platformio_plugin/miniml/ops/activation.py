@@ -13,8 +13,9 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 from ..ir import Node
+from ._backward_common import act_grad, act_saves
 from ._int8_common import act_table, apply_act, int8_activation_refusal, is_clamp, same_scale
-from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel
+from .registry import ACTIVATIONS, AtenCall, LowerCtx, TensorArg, backward_rule, int8_rule, kernel
 
 
 def functor(cls: str, *args: float) -> str:
@@ -44,6 +45,29 @@ class Activation:
     @staticmethod
     def run(node: Node, ins, p) -> np.ndarray:
         return apply_act(node.attrs["act"], ins[0])
+
+
+@backward_rule("activation", header="train_backward.h")
+class ActivationBackward:
+    """grad_input += derivative(saved, grad_output), saved the output or the input as the
+    activation's spec says (ActivationSpec.backward)."""
+
+    @staticmethod
+    def saves(node: Node, b: Any) -> tuple:
+        return act_saves(node.attrs["act"], node.inputs[0], node.outputs[0])
+
+    @staticmethod
+    def refuse(node: Node) -> Optional[str]:
+        if not ACTIVATIONS[node.attrs["act"][0]].backward:
+            return f"{node.attrs['act'][0]} has no backward"
+        return None
+
+    @staticmethod
+    def emit(node: Node, b: Any) -> list:
+        saved = b.e.t(act_saves(node.attrs["act"], node.inputs[0], node.outputs[0])[0])
+        n = b.e.i(b.e.g.tensor(node.inputs[0]).numel)
+        return [f"miniml::activation_backward_f32({saved}, {b.gy}, {b.gx(0)}, {n}, "
+                f"{act_grad(node.attrs['act'])});"]
 
 
 @int8_rule("activation")

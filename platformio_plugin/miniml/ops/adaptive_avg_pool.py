@@ -10,7 +10,7 @@ from ..errors import UnsupportedOpError
 from ..ir import Node
 from ._conv_common import expand
 from ._int8_common import same_scale
-from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
+from .registry import AtenCall, LowerCtx, TensorArg, backward_rule, int8_rule, kernel, lowering
 
 
 def global_mean(ctx: LowerCtx, call: AtenCall, x: TensorArg, k: int):
@@ -65,6 +65,15 @@ class GlobalAvgPool:
     def run(node: Node, ins, p) -> np.ndarray:
         a = node.attrs
         return ins[0].reshape(len(ins[0]), a["channels"], a["size"]).astype(np.float64).mean(axis=2)
+
+
+@backward_rule("global_avg_pool", header="train_backward.h")
+class GlobalAvgPoolBackward:
+    @staticmethod
+    def emit(node: Node, b: Any) -> list:
+        a = node.attrs
+        return [f"miniml::global_avg_pool_backward_f32({b.gy}, {b.gx(0)}, {b.e.i(a['channels'])}, "
+                f"{b.e.i(a['size'])});"]
 
 
 @int8_rule("global_avg_pool")

@@ -13,7 +13,7 @@ from ._binary_common import (
     lower_binary_s8,
     lower_scalar_s8,
 )
-from .registry import int8_rule, kernel, lowering
+from .registry import backward_rule, int8_rule, kernel, lowering
 
 
 @lowering("aten.add.Tensor", "aten.add_.Tensor", "aten.add.Scalar",
@@ -47,6 +47,17 @@ class AddChannel:
         return emit_binary("add_channel_f32", node, e)
 
     run = staticmethod(binary_run)
+
+
+@backward_rule("add", "add_scalar", header="train_backward.h")
+class AddBackward:
+    """Residual add (and + constant): each addend that needs it takes the output's gradient."""
+
+    @staticmethod
+    def emit(node: Node, b: Any) -> list:
+        n = b.e.i(b.e.g.tensor(node.outputs[0]).numel)
+        return [f"miniml::add_backward_f32({b.gy}, {b.gx(i)}, {n});"
+                for i in range(len(node.inputs)) if b.gx(i) is not None]
 
 
 @int8_rule("add", "add_channel")

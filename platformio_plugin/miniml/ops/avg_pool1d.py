@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Node
-from ._pool_common import emit_pool, lower_pool, lower_pool_s8, pool_run, refuse_pool
-from .registry import int8_rule, kernel, lowering
+from ._pool_common import AvgPoolBackward, emit_pool, lower_pool, lower_pool_s8, pool_run, refuse_pool
+from .registry import backward_rule, int8_rule, kernel, lowering
 
 
 @lowering("aten.avg_pool1d.default")
@@ -15,6 +15,9 @@ def lower_avg_pool1d(ctx, call):
                       call.arg(2, "stride", []), call.arg(3, "padding", 0),
                       count_include_pad=call.arg(5, "count_include_pad", True),
                       divisor_override=None)
+
+
+backward_rule("avg_pool1d", header="train_backward.h")(AvgPoolBackward)
 
 
 @kernel("avg_pool1d", header="op_pool.h")

@@ -5,6 +5,7 @@ from typing import Any
 
 from ..ir import Node
 from ._pool_common import (
+    AvgPoolBackward,
     emit_pool,
     emit_pool_s8,
     lower_pool,
@@ -13,7 +14,7 @@ from ._pool_common import (
     pool_s8_run,
     refuse_pool,
 )
-from .registry import int8_rule, kernel, lowering
+from .registry import backward_rule, int8_rule, kernel, lowering
 
 
 @lowering("aten.avg_pool2d.default")
@@ -23,6 +24,9 @@ def lower_avg_pool2d(ctx, call):
                       call.arg(2, "stride", []), call.arg(3, "padding", 0),
                       count_include_pad=call.arg(5, "count_include_pad", True),
                       divisor_override=call.arg(6, "divisor_override", None))
+
+
+backward_rule("avg_pool2d", header="train_backward.h")(AvgPoolBackward)
 
 
 @kernel("avg_pool2d", header="op_pool.h")

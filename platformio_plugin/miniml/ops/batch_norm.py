@@ -46,7 +46,8 @@ def _lower(ctx: LowerCtx, call: AtenCall, training: bool, eps: float):
         inner *= int(d)
     params = {"scale": ctx.add_param(f"{hint}.scale", scale),
               "shift": ctx.add_param(f"{hint}.shift", shift)}
-    attrs = {"channels": int(shape[1]), "inner": inner}
+    # module and eps: what a learning reference needs to fold the same BatchNorm (split_training)
+    attrs = {"channels": int(shape[1]), "inner": inner, "module": hint, "eps": float(eps)}
     return [ctx.add_node("batchnorm", (x.name,), params=params, attrs=attrs)]
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..ir import Node
 from ..quant.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
-from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
+from .registry import AtenCall, LowerCtx, TensorArg, backward_rule, int8_rule, kernel, lowering
 
 
 def _prod(v: Any) -> int:
@@ -50,6 +50,22 @@ class Concat:
         a = node.attrs
         return np.concatenate([v.reshape(len(v), a["outer"], part)
                                for v, part in zip(ins, a["parts"])], axis=2)
+
+
+@backward_rule("concat", header="train_backward.h")
+class ConcatBackward:
+    """Each input that needs a gradient takes its slice of the output's."""
+
+    @staticmethod
+    def emit(node: Node, b: Any) -> list:
+        a, e = node.attrs, b.e
+        lines, offset = [], 0
+        for i, part in enumerate(a["parts"]):
+            if b.gx(i) is not None:
+                lines.append(f"miniml::concat_part_backward_f32({b.gy}, {b.gx(i)}, {e.i(a['outer'])}, "
+                             f"{e.i(part)}, {e.i(a['total'])}, {e.i(offset)});")
+            offset += part
+        return lines
 
 
 @int8_rule("concat")

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..ir import Graph, Node
 from ._conv_common import (
+    ConvBackward,
     conv_args,
     conv_macs,
     conv_run,
@@ -17,7 +18,7 @@ from ._conv_common import (
     lower_conv,
 )
 from ._int8_common import lower_weighted
-from .registry import int8_rule, kernel, lowering
+from .registry import backward_rule, int8_rule, kernel, lowering
 
 
 @lowering("aten.conv2d.default", "aten.conv2d.padding")
@@ -36,6 +37,10 @@ class Conv2d:
     @staticmethod
     def macs(node: Node, g: Graph) -> int:
         return conv_macs(node.attrs)
+
+
+# learn(): weight and bias may learn anywhere in the model (train_conv.h)
+backward_rule("conv2d", header="train_conv.h", params=("weight", "bias"))(ConvBackward)
 
 
 @int8_rule("conv2d")

@@ -20,12 +20,12 @@ def _gelu_tanh(x):
     return (0.5 * x * (1.0 + np.tanh(inner))).astype(np.float32)
 
 
-@activation("gelu", numpy=_gelu)
+@activation("gelu", numpy=_gelu, backward="input")
 def gelu_functor() -> str:
     return "miniml::ActGelu()"
 
 
-@activation("gelu_tanh", numpy=_gelu_tanh)
+@activation("gelu_tanh", numpy=_gelu_tanh, backward="input")
 def gelu_tanh_functor() -> str:
     return "miniml::ActGeluTanh()"
 

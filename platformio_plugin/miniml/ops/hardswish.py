@@ -73,7 +73,7 @@ def hardswish_table_s8(qx: QParams, qy: QParams):
     return np.asarray(table, np.int8), qy
 
 
-@activation("hardswish", numpy=_hardswish, table_s8=hardswish_table_s8)
+@activation("hardswish", numpy=_hardswish, table_s8=hardswish_table_s8, backward="input")
 def hardswish_functor() -> str:
     return "miniml::ActHardswish()"
 

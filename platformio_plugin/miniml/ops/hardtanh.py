@@ -12,6 +12,7 @@ from .registry import activation, lowering
     "hardtanh",
     numpy=lambda x, lo=-1.0, hi=1.0: np.clip(x, np.float32(lo), np.float32(hi)),
     clamp=lambda lo=-1.0, hi=1.0: (float(lo), float(hi)),
+    backward="output",
 )
 def hardtanh_functor(lo: float, hi: float) -> str:
     return f"miniml::ActHardtanh({float_literal(lo)}, {float_literal(hi)})"

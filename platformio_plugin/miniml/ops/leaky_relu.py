@@ -29,6 +29,7 @@ def leaky_relu_table_s8(qx: QParams, qy: QParams, slope: float = 0.01):
 @activation(
     "leaky_relu", numpy=lambda x, slope=0.01: np.where(x >= 0, x, x * np.float32(slope)),
     table_s8=leaky_relu_table_s8,
+    backward="input",
 )
 def leaky_relu_functor(slope: float) -> str:
     return f"miniml::ActLeakyRelu({float_literal(slope)})"

@@ -9,9 +9,10 @@ import numpy as np
 
 from ..ir import Graph, Node
 from ..quant.fixedpoint import requantize
+from ._backward_common import act_saves, fused_act_backward, fused_act_refusal, mem_policies
 from ._int8_common import lower_weighted, requant_args, unfold_bias
 from ._params_block import params_block
-from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
+from .registry import AtenCall, LowerCtx, TensorArg, backward_rule, int8_rule, kernel, lowering
 
 
 @lowering("aten.linear.default")
@@ -44,11 +45,8 @@ class Linear:
                 f"{e.i(a['rows'])}, {e.i(a['in_features'])}, {e.i(a['out_features'])}, "
                 f"{e.act(node)});"
             )
-        mem = e.mem(node, "weight")
-        if "bias" in node.params and e.mem(node, "bias") != mem:  # bias-only training: bias in RAM
-            mem += f", {e.mem(node, 'bias')}"
         return (
-            f"miniml::linear_f32<{mem}>({e.t(node.inputs[0])}, "
+            f"miniml::linear_f32<{mem_policies(node, e)}>({e.t(node.inputs[0])}, "
             f"{e.p(node, 'weight')}, {e.p(node, 'bias')}, {e.t(node.outputs[0])}, "
             f"{e.i(a['in_features'])}, {e.i(a['out_features'])}, {e.act(node)});"
         )
@@ -64,6 +62,39 @@ class Linear:
     def macs(node: Node, g: Graph) -> int:
         a = node.attrs
         return int(a.get("rows", 1)) * int(a["in_features"]) * int(a["out_features"])
+
+
+@backward_rule("linear", header="train_linear.h", params=("weight", "bias"))
+class LinearBackward:
+    """The fused activation's derivative in place, the input gradient with the weights before the
+    update; the weight gradient (grad_output x input) is never stored: train_linear.h forms and
+    applies it element by element, and the bias gradient is grad_output itself."""
+
+    @staticmethod
+    def saves(node: Node, b: Any) -> tuple:
+        x, y = node.inputs[0], node.outputs[0]
+        return act_saves(node.attrs.get("act"), x, y) + ((x,) if b.trains("weight") else ())
+
+    @staticmethod
+    def refuse(node: Node) -> Any:
+        if node.attrs.get("rows", 1) != 1:
+            return f"it runs on {node.attrs['rows']} rows"
+        return fused_act_refusal(node)
+
+    @staticmethod
+    def emit(node: Node, b: Any) -> list:
+        a, e = node.attrs, b.e
+        lines = fused_act_backward(node, b, a["out_features"])
+        gx = b.gx(0)
+        if gx is not None:
+            lines.append(f"miniml::linear_backward_input_f32<{e.mem(node, 'weight')}>("
+                         f"{e.p(node, 'weight')}, {b.gy}, {e.i(a['in_features'])}, "
+                         f"{e.i(a['out_features'])}, {gx});")
+        if b.trains("weight"):
+            b.outer_grad("weight", e.t(node.inputs[0]), a["in_features"], a["out_features"])
+        if b.trains("bias"):
+            b.grad_is("bias", b.gy, a["out_features"])
+        return lines
 
 
 @int8_rule("linear")

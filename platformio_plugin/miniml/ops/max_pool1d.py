@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Node
-from ._pool_common import emit_pool, lower_pool, lower_pool_s8, pool_run, refuse_pool
-from .registry import int8_rule, kernel, lowering
+from ._pool_common import MaxPoolBackward, emit_pool, lower_pool, lower_pool_s8, pool_run, refuse_pool
+from .registry import backward_rule, int8_rule, kernel, lowering
 
 
 @lowering("aten.max_pool1d.default", "aten.max_pool1d_with_indices.default")
@@ -13,6 +13,9 @@ def lower_max_pool1d(ctx, call):
     # ceil_mode only changes the output size, which torch already computed (call.out_shape)
     return lower_pool(ctx, call, "max_pool1d", 1, call.arg(1, "kernel_size"),
                       call.arg(2, "stride", []), call.arg(3, "padding", 0), call.arg(4, "dilation", 1))
+
+
+backward_rule("max_pool1d", header="train_backward.h")(MaxPoolBackward)
 
 
 @kernel("max_pool1d", header="op_pool.h")

@@ -5,6 +5,7 @@ from typing import Any
 
 from ..ir import Node
 from ._pool_common import (
+    MaxPoolBackward,
     emit_pool,
     emit_pool_s8,
     lower_pool,
@@ -13,7 +14,7 @@ from ._pool_common import (
     pool_s8_run,
     refuse_pool,
 )
-from .registry import int8_rule, kernel, lowering
+from .registry import backward_rule, int8_rule, kernel, lowering
 
 
 @lowering("aten.max_pool2d.default", "aten.max_pool2d_with_indices.default")
@@ -21,6 +22,9 @@ def lower_max_pool2d(ctx, call):
     # ceil_mode only changes the output size, which torch already computed (call.out_shape)
     return lower_pool(ctx, call, "max_pool2d", 2, call.arg(1, "kernel_size"),
                       call.arg(2, "stride", []), call.arg(3, "padding", 0), call.arg(4, "dilation", 1))
+
+
+backward_rule("max_pool2d", header="train_backward.h")(MaxPoolBackward)
 
 
 @kernel("max_pool2d", header="op_pool.h")

@@ -8,6 +8,8 @@
 - INT8_RULES: float IR op -> Int8Rule: which int8 IR nodes it becomes (its quantisation parameters
   derived from the calibrated ranges) and which of its configurations int8 refuses.
 - ACTIVATIONS: activation name -> ActivationSpec, the one table of activations.
+- BACKWARDS: float IR op -> BackwardRule: how on-device learning passes a gradient back through it
+  (and, for layers with weights, how it forms their gradients); miniml.train walks the graph and asks.
 Every table refuses duplicate keys so two op files can never silently fight over a name.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ LOWERINGS: Dict[str, Callable[..., Any]] = {}
 KERNELS: Dict[str, "KernelSpec"] = {}
 INT8_RULES: Dict[str, "Int8Rule"] = {}
 ACTIVATIONS: Dict[str, "ActivationSpec"] = {}
+BACKWARDS: Dict[str, "BackwardRule"] = {}
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,11 @@ class ActivationSpec:
     """A pointwise activation, the one place it is described: `functor(*args)` is the C++ expression
     of its miniml::Act* functor (op_activation.h), `numpy(x, *args)` its float meaning
     (calibration and int8 lookup tables), `clamp(*args)` its (lo, hi) float bounds when it is an
-    exact clamp (int8 then clamps at the input's scale; None = open bound), backward: the on-device
-    learning step knows its derivative. table_s8(input qparams, calibrated output qparams, *args)
+    exact clamp (int8 then clamps at the input's scale; None = open bound), backward: what its
+    derivative is computed from in on-device learning, "output" (y, as torch does for ReLU, Sigmoid,
+    Tanh) or "input" (x: the activation cannot stay fused into the layer below), "" if it has none;
+    the derivative's C++ functor is `miniml::ActGrad<Name>` (train_backward.h), taking the same
+    arguments as the forward functor. table_s8(input qparams, calibrated output qparams, *args)
     -> (256 int8 codes, output qparams): the int8 table where TFLM has the op and computes it in its
     own way (its integer arithmetic, or fixed output parameters); without it the table is the float
     function quantised at the calibrated output parameters."""
@@ -112,7 +118,7 @@ class ActivationSpec:
     functor: Callable[..., str]
     numpy: Optional[Callable[..., Any]] = None
     clamp: Optional[Callable[..., Tuple[Optional[float], Optional[float]]]] = None
-    backward: bool = False
+    backward: str = ""
     header: str = "op_activation.h"
     table_s8: Optional[Callable[..., Any]] = None
 
@@ -178,7 +184,7 @@ def activation(
     name: str,
     numpy: Optional[Callable[..., Any]] = None,
     clamp: Optional[Callable[..., Tuple[Optional[float], Optional[float]]]] = None,
-    backward: bool = False,
+    backward: str = "",
     table_s8: Optional[Callable[..., Any]] = None,
 ) -> Callable[[Callable[..., str]], Callable[..., str]]:
     """Registers an activation: the decorated function gives its C++ functor expression (args are
@@ -187,8 +193,46 @@ def activation(
     def deco(fn: Callable[..., str]) -> Callable[..., str]:
         if name in ACTIVATIONS:
             raise GraphError(f"two activations registered as {name!r}")
+        if backward not in ("", "output", "input"):
+            raise GraphError(f"activation {name!r}: backward must be '', 'output' or 'input'")
         ACTIVATIONS[name] = ActivationSpec(name, fn, numpy, clamp, backward, table_s8=table_s8)
         return fn
+
+    return deco
+
+
+@dataclass(frozen=True)
+class BackwardRule:
+    """How learn() passes the gradient back through one float IR op (see backward_rule)."""
+
+    op: str
+    header: str
+    saves: Callable[..., Tuple[str, ...]]
+    emit: Callable[..., List[str]]
+    params: Tuple[str, ...]
+    refuse: Callable[..., Optional[str]]
+
+
+def _saves_nothing(node: Any, b: Any) -> Tuple[str, ...]:
+    return ()
+
+
+def backward_rule(*ops: str, header: str, params: Tuple[str, ...] = ()) -> Callable[[type], type]:
+    """Registers a class with static methods emit(node, b) -> C++ lines (b: miniml.train's
+    BackwardCtx: b.gy the output's gradient, b.gx(i) input i's gradient buffer or None when no
+    gradient is needed there, b.trains(role), b.param_grad(role, count) a RAM buffer for a dense
+    parameter gradient, b.e the EmitCtx), saves(node, b) -> the tensors emit reads after the
+    forward pass (the planner keeps them alive), and refuse(node) -> why this configuration has no
+    backward, or None. `header`: the train_*.h its kernels are in; `params`: the roles that can
+    learn (weight, bias)."""
+
+    def deco(cls: type) -> type:
+        for op in ops:
+            if op in BACKWARDS:
+                raise GraphError(f"two backward rules registered for IR op {op!r}")
+            BACKWARDS[op] = BackwardRule(op, header, getattr(cls, "saves", _saves_nothing), cls.emit,
+                                         tuple(params), getattr(cls, "refuse", _no_refusal))
+        return cls
 
     return deco
 

@@ -7,7 +7,7 @@ from .activation import lower_pointwise
 from .registry import activation, lowering
 
 
-@activation("relu", numpy=lambda x: np.maximum(x, 0), clamp=lambda: (0.0, None), backward=True)
+@activation("relu", numpy=lambda x: np.maximum(x, 0), clamp=lambda: (0.0, None), backward="output")
 def relu_functor() -> str:
     return "miniml::ActRelu()"
 

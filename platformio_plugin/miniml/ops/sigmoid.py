@@ -22,7 +22,7 @@ def sigmoid_table_s8(qx: QParams, qy: QParams):
     return float_table(_sigmoid, qx, out), out
 
 
-@activation("sigmoid", numpy=_sigmoid, table_s8=sigmoid_table_s8)
+@activation("sigmoid", numpy=_sigmoid, table_s8=sigmoid_table_s8, backward="output")
 def sigmoid_functor() -> str:
     return "miniml::ActSigmoid()"
 

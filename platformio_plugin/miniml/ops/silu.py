@@ -8,7 +8,8 @@ from .registry import activation, lowering
 
 
 @activation(
-    "silu", numpy=lambda x: (x / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32)
+    "silu", numpy=lambda x: (x / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32),
+    backward="input",
 )
 def silu_functor() -> str:
     return "miniml::ActSilu()"

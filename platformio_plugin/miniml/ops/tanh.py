@@ -18,7 +18,7 @@ def tanh_table_s8(qx: QParams, qy: QParams):
     return float_table(np.tanh, qx, out), out
 
 
-@activation("tanh", numpy=np.tanh, table_s8=tanh_table_s8)
+@activation("tanh", numpy=np.tanh, table_s8=tanh_table_s8, backward="output")
 def tanh_functor() -> str:
     return "miniml::ActTanh()"
 

@@ -52,6 +52,11 @@ def fold_batchnorm(g: Graph) -> Graph:
         params[bname] = weight.__class__(bname, b2)
         new_prod = prod.with_(params={**prod.params, "bias": bname})
         nodes = tuple(new_prod if n is prod else n for n in g.nodes if n is not bn)
+        # which module's BatchNorm a weight absorbed: learning references fold the same pair
+        folded = {**g.meta.get("folded_batchnorm", {}),
+                  weight.name: (bn.attrs.get("module", ""), bn.attrs.get("eps", 1e-5))}
         # the producer now writes the BatchNorm's output tensor (keeps graph outputs named)
-        g = rename_tensor(g.with_(nodes=nodes, params=params), prod.outputs[0], bn.outputs[0])
+        g = rename_tensor(g.with_(nodes=nodes, params=params,
+                                  meta={**g.meta, "folded_batchnorm": folded}),
+                          prod.outputs[0], bn.outputs[0])
     return g

@@ -6,8 +6,9 @@ in g.meta["quant_ranges"] (set by the int8 stage before this pass). A quantize_s
 float graph input and a dequantize_s8 node precedes the float graph output, so predict(const float*,
 float*) keeps its meaning.
 Leaves alone: the graph's names (int8 twins of the edge tensors get a "_q" suffix), and the nodes
-named in g.meta["float_tail"] (mixed precision: a trailing softmax, or the Linear layers that learn
-on the device, stay float after a dequantize_s8, so an int8 backbone feeds a float head).
+named in g.meta["float_tail"] and every node after the first of them (mixed precision: a trailing
+softmax, or the layers from the deepest one that learns on the device to the output, stay float
+after a dequantize_s8 of each int8 tensor they read, so an int8 backbone feeds a float head).
 Why a separate pass, not in PIPELINE: it needs calibration data, so the int8 stage (miniml.int8)
 runs it after the float passes (which it requires: BatchNorm folded, activations fused, aliases
 gone).
@@ -93,25 +94,35 @@ def _edge(name: str, op: str, x: str, y: str, q: QParams) -> Node:
 
 
 def quantize_int8(g: Graph) -> Graph:
-    tail = tuple(g.meta.get("float_tail", ()))
-    float_nodes = [n for n in g.nodes if n.name in tail]
-    check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
+    # Mixed precision: from the first float-tail node on, everything stays float (a suffix of the
+    # graph); each int8 tensor it reads is a boundary, dequantised for it. With several outputs
+    # (no tail) each output is a boundary.
+    tail = set(g.meta.get("float_tail", ()))
+    first = next((i for i, n in enumerate(g.nodes) if n.name in tail), len(g.nodes))
+    int8_nodes, float_nodes = g.nodes[:first], g.nodes[first:]
+    check_int8_support(g.with_(nodes=int8_nodes))
     b = Int8Graph(g)
-    # Mixed precision: the float tail starts at `boundary`, the tensor dequantised for it; with
-    # several outputs (no tail) each output is a boundary.
-    boundaries = [float_nodes[0].inputs[0]] if float_nodes else list(g.outputs)
+    # A learning tail reads the float input itself; any other tail reads it through the int8 edge.
+    learns = bool(g.meta.get("float_tail_learns"))
+    quantised_inputs = list(g.inputs) if int8_nodes or not learns else []
+    produced = {t for n in int8_nodes for t in n.outputs} | {
+        x for x in quantised_inputs if g.tensor(x).dtype is DType.F32}
+    if float_nodes:
+        reads = dict.fromkeys(t for n in float_nodes for t in n.inputs)
+        boundaries = [t for t in reads if t in produced]
+    else:
+        boundaries = list(g.outputs)
     nodes: List[Node] = []
     names: Dict[str, str] = {}  # float tensor -> its int8 tensor
-    for x in g.inputs:  # each float input quantised at its own calibrated range
+    for x in g.inputs:
         b.tensors[x] = g.tensor(x)
+    for x in quantised_inputs:  # each float input quantised at its own calibrated range
         if g.tensor(x).dtype is not DType.F32:  # int32 indices: read as they are
             names[x] = x
             continue
         names[x] = b.s8(f"{x}_q", x, b.qparams(x))
         nodes.append(_edge(f"{x}_quantize", "quantize_s8", x, names[x], b.q[names[x]]))
-    for n in g.nodes:
-        if n.name in tail:
-            break
+    for n in int8_nodes:
         ins = tuple(names[t] for t in n.inputs)
         y = f"{n.outputs[0]}_q" if n.outputs[0] in boundaries else n.outputs[0]
         nodes.extend(INT8_RULES[n.op].lower(n, ins, y, b))
@@ -119,27 +130,30 @@ def quantize_int8(g: Graph) -> Graph:
         names.update({t: t for t in n.outputs[1:]})  # further outputs keep their names
     # The dequantised boundary keeps its float name, unless that is the graph input (a model that
     # is all float tail, e.g. flatten + log_softmax): then it is a new tensor the tail reads.
+    yq = None
+    deq: Dict[str, str] = {}
     for boundary in boundaries:
-        deq = f"{boundary}_float" if boundary in g.inputs else boundary
-        b.tensors[deq] = replace(g.tensor(boundary), name=deq)
+        deq[boundary] = f"{boundary}_float" if boundary in g.inputs else boundary
+        b.tensors[deq[boundary]] = replace(g.tensor(boundary), name=deq[boundary])
         yq = names[boundary]
-        nodes.append(_edge(f"{boundary}_dequantize", "dequantize_s8", yq, deq, b.q[yq]))
-    boundary = boundaries[0]
+        nodes.append(_edge(f"{boundary}_dequantize", "dequantize_s8", yq, deq[boundary], b.q[yq]))
     params = dict(b.params)
     for n in float_nodes:
-        nodes.append(n.with_(inputs=tuple(deq if t == boundary else t for t in n.inputs)))
+        nodes.append(n.with_(inputs=tuple(deq.get(t, t) for t in n.inputs)))
         for t in n.outputs:
             b.tensors[t] = g.tensor(t)
         for pname in n.params.values():
             params[pname] = g.params[pname]
-    meta = {k: v for k, v in g.meta.items() if k not in ("quant_ranges", "float_tail")}
+    meta = {k: v for k, v in g.meta.items()
+            if k not in ("quant_ranges", "float_tail", "float_tail_learns")}
     # predict_int8() exists for one float input and one int8 output (not after a float tail, not
-    # with several heads or inputs, not for indices); "inputs" lists every float input's int8 twin
+    # with several heads or inputs, not for indices); "inputs" lists every float input's int8 twin;
+    # none when all stays float (learning from the first layer)
     one_input = len(g.inputs) == 1 and g.tensor(g.inputs[0]).dtype is DType.F32
-    meta["int8_edges"] = {"input": names[g.inputs[0]] if one_input else None,
-                          "output": yq if one_input and not float_nodes and len(boundaries) == 1
-                          else None,
-                          "inputs": [names[x] for x in g.inputs if names[x] != x]}
+    meta["int8_edges"] = None if not quantised_inputs else {
+        "input": names[g.inputs[0]] if one_input else None,
+        "output": yq if one_input and not float_nodes and len(boundaries) == 1 else None,
+        "inputs": [names[x] for x in g.inputs if names[x] != x]}
     return Graph(
         tensors=b.tensors,
         params=params,

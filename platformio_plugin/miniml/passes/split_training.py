@@ -1,70 +1,60 @@
 """split_training: marks the parameters that learn on the device and what the backward step reads.
 
 Rewrites: the trainable weights/biases (default: the final Linear; or the last k Linears; or named
-parameters, e.g. bias only for an earlier layer) get Placement.RAM (a Model member initialised from
-a
-flash copy); g.meta["training"] gets a TrainPlan (the Linear chain from the deepest trained layer to
-the
-output, with loss and SGD settings) and g.meta["keep_alive"] the arena tensors backward reads after
-the
-forward pass (layer inputs), which the planner keeps alive to the end so nothing overwrites them.
-Leaves alone: every other node and parameter (frozen, in flash), and the graph when learning is off.
-Why a pass: the planner and the emitter must agree on one decision; it needs fused activations
-(fuse_activation) so a Linear's ReLU is part of the node whose output backward masks.
+parameters and modules of any Conv1d/Conv2d/Linear, e.g. "features.3.weight", "head"; or an explicit
+set chosen by train_budget) get Placement.RAM (a Model member initialised from a flash copy); an
+activation fused into a layer the gradient passes through is split off again when its derivative
+needs its input (ActivationSpec.backward == "input"), so that input stays in the arena;
+g.meta["training"] gets a TrainPlan (what learns, which nodes run backward, which tensors need a
+gradient, which are read after the forward pass) and g.meta["keep_alive"] the arena tensors backward
+reads, which the planner keeps alive to the end so nothing overwrites them.
+Leaves alone: every node upstream of the deepest trainable layer (no gradient is formed there), every
+other parameter (frozen, in flash), and the graph when learning is off.
+Why a pass: the planner and the emitter must agree on one decision; the op modules' backward rules
+(ops.BACKWARDS) say what each op needs, this pass only walks the graph and asks them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 from ..errors import OptionError
-from ..ir import Graph, Node, Placement
-from ..ops import ACTIVATIONS
+from ..ir import Graph, Node, Placement, TensorSpec
+from ..ops import ACTIVATIONS, BACKWARDS
 
-# Activations whose derivative the backward step knows (from the output): ActivationSpec.backward.
+# Activations whose derivative the backward step knows: ActivationSpec.backward.
 BACKWARD_ACTS = tuple(sorted(k for k, s in ACTIVATIONS.items() if s.backward))
-
-
-@dataclass(frozen=True)
-class TrainLayer:
-    """One Linear in the backward range: weight/bias are param names that train (or None)."""
-
-    node: str
-    module: str
-    input: str
-    output: str
-    in_features: int
-    out_features: int
-    act: Optional[str]
-    weight_param: str
-    bias_param: Optional[str]
-    train_weight: bool
-    train_bias: bool
 
 
 @dataclass(frozen=True)
 class TrainPlan:
     options: Any  # miniml.train.options.TrainOptions
-    layers: Tuple[TrainLayer, ...]  # deepest first, the final Linear last
+    trained: Tuple[Tuple[str, str, str], ...]  # (node, role, torch parameter name), save order
+    backward: Tuple[str, ...]  # nodes whose backward runs, graph order
+    needs_grad: Tuple[str, ...]  # tensors whose gradient learn() forms
+    saved: Tuple[str, ...]  # tensors backward reads after the forward pass (graph input included)
+    # (layer module, BatchNorm module, eps) folded into a layer that learns: references fold them
+    folded: Tuple[Tuple[str, str, float], ...] = ()
 
     @property
     def trained_params(self) -> Tuple[str, ...]:
-        """Save/load order: layer by layer, weight before bias."""
-        out: List[str] = []
-        for layer in self.layers:
-            if layer.train_weight:
-                out.append(layer.weight_param)
-            if layer.train_bias and layer.bias_param is not None:
-                out.append(layer.bias_param)
-        return tuple(out)
+        """Save/load order: layer by layer in graph order, weight before bias."""
+        return tuple(p for _, _, p in self.trained)
+
+    def trains(self, node: str, role: str) -> bool:
+        return any(n == node and r == role for n, r, _ in self.trained)
 
 
-def _module(g: Graph, node: Node) -> str:
+def _module(node: Node) -> str:
     w = node.params["weight"]
     if w.endswith(".weight"):
         return w[: -len(".weight")]
     return node.source.split(" (")[0] if node.source else node.name
+
+
+def _where(node: Node) -> str:
+    return f"{node.name} ({node.op}{', ' + node.source if node.source else ''})"
 
 
 def linear_chain(g: Graph) -> Tuple[List[Node], str]:
@@ -85,116 +75,184 @@ def linear_chain(g: Graph) -> Tuple[List[Node], str]:
             raise OptionError(
                 f"on_device_learning: the model ends with {last.op} ({last.source or last.name}); "
                 "loss='cross_entropy' applies log-softmax itself: export the model without the "
-                "final "
-                f"{last.op} so it ends with the Linear that learns"
+                f"final {last.op} so it ends with the Linear that learns"
             )
         raise OptionError(
-            "on_device_learning trains Linear layers at the end of the model, but its last layer "
-            "is "
+            "on_device_learning trains the final Linear by default, but its last layer is "
             f"{last.name if last else '?'} ({last.op if last else 'input'}"
-            f"{', ' + last.source if last and last.source else ''}): end the model with nn.Linear"
+            f"{', ' + last.source if last and last.source else ''}): end the model with nn.Linear, "
+            "or name the parameters that learn (trainable=\"features.3.weight,...\")"
         )
-    return chain, f"{node.name} ({node.op}{', ' + node.source if node.source else ''})"
+    return chain, _where(node)
 
 
-def choose_trainable(
-    g: Graph, chain: List[Node], stop: str, opts: Any
-) -> Dict[str, Tuple[bool, bool]]:
-    """node name -> (train weight, train bias)."""
-    spec = opts.trainable
-    if spec is None:
-        spec = 1
+def learnable(g: Graph) -> Dict[str, Tuple[str, Tuple[str, ...]]]:
+    """Every name trainable= accepts -> (node, roles): the parameter names of layers with a backward
+    rule that has parameters (Conv1d/Conv2d/Linear), and their module names (all their roles)."""
+    names: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
+    for n in g.nodes:
+        rule = BACKWARDS.get(n.op)
+        roles = tuple(r for r in (rule.params if rule else ()) if r in n.params)
+        if not roles or n.attrs.get("rows", 1) != 1:
+            continue
+        names[_module(n)] = (n.name, roles)
+        for r in roles:
+            names[n.params[r]] = (n.name, (r,))
+    return names
+
+
+def choose_trainable(g: Graph, opts: Any) -> Dict[str, Set[str]]:
+    """node name -> the roles that learn."""
+    spec = 1 if opts.trainable is None else opts.trainable
     if isinstance(spec, int):
+        chain, stop = linear_chain(g)
         if spec > len(chain):
             raise OptionError(
                 f"trainable={spec}: only the last {len(chain)} layer(s) form a chain of Linear "
-                "layers "
-                f"(below them is {stop}); use trainable <= {len(chain)}"
+                f"layers (below them is {stop}); use trainable <= {len(chain)}, or name the "
+                "parameters that learn"
             )
-        return {n.name: (True, True) for n in chain[len(chain) - spec :]}
-    names: Dict[str, Tuple[str, bool, bool]] = {}
-    for n in chain:
-        mod = _module(g, n)
-        names[mod] = (n.name, True, True)
-        names[n.params["weight"]] = (n.name, True, False)
-        if "bias" in n.params:
-            names[n.params["bias"]] = (n.name, False, True)
-    chosen: Dict[str, Tuple[bool, bool]] = {}
+        return {n.name: {r for r in ("weight", "bias") if r in n.params}
+                for n in chain[len(chain) - spec:]}
+    names = learnable(g)
+    chosen: Dict[str, Set[str]] = {}
     for name in spec:
         if name not in names:
+            choices = sorted(names)
+            listed = ", ".join(repr(c) for c in choices[:40]) + (", ..." if len(choices) > 40 else "")
             raise OptionError(
-                f"trainable: {name!r} is not a parameter or module of the Linear layers that end "
-                "the "
-                f"model; choose from {sorted(names)}"
+                f"trainable: {name!r} is not a parameter or module of a layer that can learn "
+                f"(Conv1d, Conv2d, Linear); choose from [{listed}]"
             )
-        node, w, b = names[name]
-        old = chosen.get(node, (False, False))
-        chosen[node] = (old[0] or w, old[1] or b)
+        node, roles = names[name]
+        chosen.setdefault(node, set()).update(roles)
     return chosen
 
 
-def learning_layers(g: Graph, opts: Any) -> Tuple[str, ...]:
-    """Names of the Linear nodes from the deepest one that learns to the output (the same choice
-    split_training makes): the float head of an int8 model that learns."""
-    chain, stop = linear_chain(g)
-    chosen = choose_trainable(g, chain, stop, opts)
-    first = min(i for i, n in enumerate(chain) if n.name in chosen)
-    return tuple(n.name for n in chain[first:])
+def _refusal(node: Node, stop: str) -> str:
+    act = node.attrs.get("act")
+    if act is not None and not ACTIVATIONS[act[0]].backward:
+        return (
+            f"on_device_learning: the gradient must pass back through {act[0]} after "
+            f"{_module(node)!r}, which is not supported (supported: {', '.join(BACKWARD_ACTS)}); "
+            f"train fewer layers"
+        )
+    rule = BACKWARDS.get(node.op)
+    why = "it has no backward" if rule is None else rule.refuse(node)
+    if why is None:
+        return ""
+    return (
+        f"on_device_learning: the gradient must pass back through {_where(node)} to reach {stop}, "
+        f"but {why}: train only layers after it"
+    )
+
+
+def _unfuse_input_activations(g: Graph, nodes: Set[str]) -> Graph:
+    """layer(x, act) -> layer(x) -> activation, for the backward nodes whose fused activation's
+    derivative reads its input (the layer's output before the activation must then be kept)."""
+    out_nodes: List[Node] = []
+    tensors = dict(g.tensors)
+    for n in g.nodes:
+        act = n.attrs.get("act")
+        if n.name not in nodes or act is None or ACTIVATIONS[act[0]].backward != "input":
+            out_nodes.append(n)
+            continue
+        pre = f"{n.outputs[0]}_pre_{act[0]}"
+        tensors[pre] = TensorSpec(pre, g.tensor(n.outputs[0]).shape)
+        out_nodes.append(n.with_(outputs=(pre,), attrs={**n.attrs, "act": None}))
+        out_nodes.append(Node(f"{n.name}_{act[0]}", "activation", (pre,), n.outputs,
+                              attrs={"act": act}, source=n.source))
+    return g.with_(nodes=tuple(out_nodes), tensors=tensors)
+
+
+def _flow(g: Graph, chosen: Dict[str, Set[str]]) -> Tuple[List[Node], Set[str]]:
+    """The nodes a gradient passes through (graph order) and the tensors that need one: everything
+    downstream of a trainable layer."""
+    needs: Set[str] = set()
+    nodes: List[Node] = []
+    for n in g.nodes:
+        if n.name in chosen or any(x in needs for x in n.inputs):
+            nodes.append(n)
+            needs.update(n.outputs)
+    return nodes, needs
+
+
+class _Trains:
+    """What a backward rule's saves() asks: does this node's `role` learn?"""
+
+    def __init__(self, roles: Set[str]) -> None:
+        self.roles = roles
+
+    def trains(self, role: str) -> bool:
+        return role in self.roles
+
+
+def _check_output(g: Graph) -> None:
+    last = g.producer(g.outputs[0])
+    if last is None:
+        return
+    act = last.attrs.get("act") if last.op != "activation" else last.attrs["act"]
+    if act is not None:
+        what = (f"the final Linear {_module(last)!r}" if last.op == "linear"
+                else f"the final layer {_where(last)}")
+        raise OptionError(
+            f"on_device_learning: {what} is followed by {act[0]}; the loss is taken on the "
+            "model's last layer before any activation (cross_entropy applies softmax itself): "
+            "remove the final activation from the exported model"
+        )
 
 
 def split_training(g: Graph) -> Graph:
     opts = g.meta.get("train_options")
     if opts is None:
         return g
-    chain, stop = linear_chain(g)
-    chosen = choose_trainable(g, chain, stop, opts)
-    first = min(i for i, n in enumerate(chain) if n.name in chosen)
-    final = chain[-1]
-    if final.attrs.get("act") is not None:
-        raise OptionError(
-            f"on_device_learning: the final Linear {_module(g, final)!r} is followed by "
-            f"{final.attrs['act'][0]}; the loss is taken on the Linear's output (cross_entropy "
-            "applies "
-            "softmax itself): remove the final activation from the exported model"
-        )
-    layers: List[TrainLayer] = []
+    chosen = choose_trainable(g, opts)
+    _check_output(g)
+    if not chosen:
+        raise OptionError("on_device_learning: no parameter was chosen to learn")
+    deepest = min((n for n in g.nodes if n.name in chosen), key=g.nodes.index)
+    stop = f"{_module(deepest)!r}"
+    g = _unfuse_input_activations(g, {n.name for n in _flow(g, chosen)[0]})
+    nodes, needs = _flow(g, chosen)
+    for n in nodes:
+        why = _refusal(n, stop)
+        if why:
+            raise OptionError(why)
     params = dict(g.params)
-    keep: Set[str] = set()
-    for i, n in enumerate(chain[first:], start=first):
-        tw, tb = chosen.get(n.name, (False, False))
-        act = n.attrs.get("act")
-        act_name = act[0] if act is not None else None
-        if i < len(chain) - 1 and act_name is not None and act_name not in BACKWARD_ACTS:
-            raise OptionError(
-                f"on_device_learning: the gradient must pass back through {act_name} after "
-                f"{_module(g, n)!r}, which is not supported (supported: "
-                f"{', '.join(BACKWARD_ACTS)}); "
-                "train fewer layers"
-            )
-        if "bias" not in n.params:  # nn.Linear(bias=False): only its weight can train
-            tb = False
-        for role, on in (("weight", tw), ("bias", tb)):
-            if on:
+    nodes_by = {n.name: n for n in nodes}
+    trained: List[Tuple[str, str, str]] = []
+    saved: List[str] = []
+    for n in nodes:
+        roles = chosen.get(n.name, set())
+        for role in ("weight", "bias"):
+            if role in roles:
                 p = params[n.params[role]]
                 params[p.name] = replace(p, placement=Placement.RAM)
-        if (tw or i > first) and n.inputs[0] not in g.inputs:
-            keep.add(n.inputs[0])
-        layers.append(
-            TrainLayer(
-                node=n.name,
-                module=_module(g, n),
-                input=n.inputs[0],
-                output=n.outputs[0],
-                in_features=int(n.attrs["in_features"]),
-                out_features=int(n.attrs["out_features"]),
-                act=act_name,
-                weight_param=n.params["weight"],
-                bias_param=n.params.get("bias"),
-                train_weight=tw,
-                train_bias=tb,
-            )
+                trained.append((n.name, role, p.name))
+        saved += [t for t in BACKWARDS[n.op].saves(n, _Trains(roles)) if t not in saved]
+    if g.outputs[0] in saved:
+        raise OptionError(
+            f"on_device_learning: the backward step would read the model output "
+            f"{g.outputs[0]!r} after the loss gradient replaced it; end the model with a layer "
+            "that learns or a pool"
         )
     meta = dict(g.meta)
-    meta["training"] = TrainPlan(opts, tuple(layers))
-    meta["keep_alive"] = tuple(sorted(keep))
+    folded = folded_batchnorms(g, {nodes_by[n].params["weight"] for n, _, _ in trained})
+    meta["training"] = TrainPlan(opts, tuple(trained), tuple(n.name for n in nodes),
+                                 tuple(t for t in g.tensors if t in needs), tuple(saved), folded)
+    meta["keep_alive"] = tuple(sorted(t for t in saved if t not in g.inputs))
     return g.with_(params=params, meta=meta)
+
+
+def folded_batchnorms(g: Graph, weights: Any = None) -> Tuple[Tuple[str, str, float], ...]:
+    """(layer module, BatchNorm module, eps) of each BatchNorm fold_batchnorm folded into a layer
+    (only those of the given weight parameters, if given)."""
+    bns = g.meta.get("folded_batchnorm", {})
+    return tuple((w[: -len(".weight")], *bns[w]) for w in sorted(bns)
+                 if w.endswith(".weight") and (weights is None or w in weights))
+
+
+def learning_layers(g: Graph, opts: Any) -> Tuple[str, ...]:
+    """Names of the nodes from the deepest one that learns to the output (the same choice
+    split_training makes): the float tail of an int8 model that learns."""
+    return tuple(n.name for n in _flow(g, choose_trainable(g, opts))[0])

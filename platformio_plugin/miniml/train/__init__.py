@@ -5,16 +5,22 @@ api._stages calls export_stage(graph, ctx) after the float pipeline when on_devi
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, Callable, Dict, Optional
+
+import numpy as np
 
 from ..emit.header import HeaderParts, Member
+from ..errors import OptionError
 from ..ir import DType, Graph, verify
-from ..ops import inplace_pairs
+from ..ops import inplace_pairs, run_graph
 from ..passes.split_training import split_training
 from ..plan import MemoryPlan, plan_memory
+from .budget import budget_trainable
 from .emit import extend_training
 from .golden import learn_golden_parts
-from .options import TrainOptions, parse_train_options
+from .options import TRAIN_OPTION_NAMES, TrainOptions, parse_train_options
+from .spare_classes import add_spare_classes, padded_reference, require_learning_head
 
 
 def _ram_without_learning(g: Graph, ctx: Any) -> int:
@@ -26,7 +32,7 @@ def _ram_without_learning(g: Graph, ctx: Any) -> int:
         opts = {
             k: v
             for k, v in ctx.options.items()
-            if k not in ("on_device_learning", "loss", "learning_rate", "momentum", "trainable")
+            if k != "on_device_learning" and k not in TRAIN_OPTION_NAMES
         }
         opts["golden"] = 0
         return int(ctx.reanalyze(opts).ram_bytes)
@@ -37,15 +43,49 @@ def _ram_without_learning(g: Graph, ctx: Any) -> int:
     return max(ram, 1)  # an empty class has size 1
 
 
+def training_ram_parts(sizes: Dict[str, int], total: int) -> Dict[str, int]:
+    """The training RAM figure split by what it holds: trainable parameters (RAM copies), gradients
+    (loss gradient, activation and conv parameter gradients), optimizer state (momentum, rate,
+    counters) and activations (the arena's growth: inputs backward reads kept alive, and with int8
+    the float part after the backbone)."""
+    parts = dict(sizes)
+    parts["activations"] = total - sum(sizes.values())
+    return parts
+
+
+def int8_boundary(g: Graph) -> Optional[Callable[[np.ndarray], Dict[str, np.ndarray]]]:
+    """For an int8 backbone: sample -> the dequantised tensors its float part reads, by the integer
+    reference (the learning golden's reference is then the same mixed model); None in float."""
+    ends = [n.outputs[0] for n in g.nodes if n.op == "dequantize_s8" and n.outputs[0] not in g.outputs]
+    if not ends:
+        return None
+
+    def run(x: np.ndarray) -> Dict[str, np.ndarray]:
+        env = run_graph(g, np.asarray(x, np.float32).reshape(1, -1))
+        return {t: env[t] for t in ends}
+
+    return run
+
+
 def export_stage(g: Graph, ctx: Any) -> Graph:
     opts = parse_train_options(ctx.options)
     if opts is None:
         return g
     plain_ram = _ram_without_learning(g, ctx)
+    if opts.train_budget is not None:
+        if ctx.options.get("quantize"):
+            raise OptionError("train_budget with quantize='int8' is not supported: name the "
+                              "parameters that learn with trainable=")
+        opts = replace(opts, trainable=budget_trainable(g, ctx, opts, plain_ram))
+    g = verify(add_spare_classes(g, opts.spare_classes))
+    if opts.spare_classes:
+        ctx.golden_reference = padded_reference(ctx.golden_reference or ctx.run_torch,
+                                                opts.spare_classes)
     g = verify(split_training(g.with_(meta={**g.meta, "train_options": opts})))
+    require_learning_head(g)
 
     def extend(parts: HeaderParts, gg: Graph, plan: MemoryPlan) -> None:
-        extend_training(parts, gg, plan)
+        sizes = extend_training(parts, gg, plan)
         steps = int(ctx.options.get("golden") or 0)
         if steps and ctx.model is not None:
             import torch
@@ -59,8 +99,13 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
                 steps,
                 int(ctx.options.get("seed") or 0),
                 f"generator miniml, torch {torch.__version__}",
+                {p: gg.params[p].shape for p in gg.meta["training"].trained_params},
+                int8_boundary(gg),
             )
-        ctx.report_extra["training_ram_bytes"] = parts.ram_bytes - plain_ram
+        total = parts.ram_bytes - plain_ram
+        ctx.report_extra["training_ram_bytes"] = total
+        ctx.report_extra["trainable_params"] = list(gg.meta["training"].trained_params)
+        ctx.report_extra["training_ram_parts"] = training_ram_parts(sizes, total)
 
     ctx.extend.append(extend)
     return g

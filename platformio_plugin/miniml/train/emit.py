@@ -1,24 +1,29 @@
 """The learn() part of the generated header: members, reset lines and methods from a TrainPlan.
 
 Everything is straight-line kernel calls (train_*.h): forward by predict() into dy_ (the output
-buffer
-becomes the output gradient in place), backward layer by layer into gradient members, finite checks,
-then the SGD updates, so a refused step changes nothing. Layer inputs are read where the forward
-pass
-left them (the arena expressions predict() uses, kept alive by the planner), never copied.
+buffer becomes the output gradient in place), backward node by node from the output to the deepest
+layer that learns (each op module's backward rule says what its backward is: ops.BACKWARDS), finite
+checks, then the SGD updates, so a refused step changes nothing. Layer inputs are read where the
+forward pass left them (the arena expressions predict() uses, kept alive by the planner), never
+copied. Gradients of tensors and the dense gradients of conv parameters share one planned buffer.
 """
 
 from __future__ import annotations
 
 import zlib
-from typing import List
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
 from ..emit.header import EmitCtx, HeaderParts, Member
-from ..literals import float_literal
 from ..ir import DType, Graph, Node, Placement
+from ..literals import float_literal
+from ..ops import BACKWARDS
 from ..passes.split_training import TrainPlan
+from .after_predict import AfterPredict
+from .optimizer import OptimizerEmit, describe, layout_key
+from .spare_classes import SpareClasses
 from ..plan import MemoryPlan
 
 
@@ -32,9 +37,10 @@ def _unique(parts: HeaderParts, base: str) -> str:
 
 
 def layout_id(g: Graph, plan: TrainPlan) -> int:
-    """CRC-32 of the graph (every node's op, attributes (the activation too) and tensor shapes), the trained parameters'
-    names and shapes, the optimizer (loss, momentum) and every parameter's exported values: a save is
-    only loaded by the same export (another backbone or activation makes learned heads meaningless)."""
+    """CRC-32 of the graph (every node's op, attributes (the activation too) and tensor shapes), the
+    trained parameters' names and shapes, the loss and optimizer (train/optimizer.py layout_key),
+    the spare classes and every parameter's exported values: a save is only loaded by the same
+    export (another backbone or activation makes learned heads meaningless)."""
     crc = 0
     for n in g.nodes:
         shapes = [g.tensor(t).shape for t in (*n.inputs, *n.outputs) if t in g.tensors]
@@ -42,165 +48,239 @@ def layout_id(g: Graph, plan: TrainPlan) -> int:
         crc = zlib.crc32(f"{n.op}{attrs!r}{shapes};".encode(), crc)
     for name in plan.trained_params:
         crc = zlib.crc32(f"{name}{g.params[name].shape};".encode(), crc)
-    crc = zlib.crc32(f"{plan.options.loss};{plan.options.momentum!r};".encode(), crc)
+    crc = zlib.crc32(layout_key(plan.options).encode(), crc)
+    if plan.options.spare_classes:  # the saved active-class count joins the payload
+        crc = zlib.crc32(f"spare_classes {plan.options.spare_classes};".encode(), crc)
     for name in sorted(g.params):
         crc = zlib.crc32(np.ascontiguousarray(g.params[name].data).tobytes(), crc)
     return crc & 0xFFFFFFFF
 
 
-def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
+@dataclass
+class ParamGrad:
+    """How a trained parameter's gradient is available to the update: a dense vector `dense` of
+    `count` floats, or (Linear weights) the outer product grad_output x input, never stored."""
+
+    param: str
+    ram: str
+    count: int
+    dense: Optional[str] = None
+    outer: Optional[Tuple[str, str, int, int]] = None  # input, grad_output, in, out features
+
+
+class BackwardCtx:
+    """What a backward rule (ops.BACKWARDS[op].emit) sees for one node; see registry.backward_rule."""
+
+    def __init__(self, walk: "_Walk", node: Node) -> None:
+        self.e, self.node, self.walk = walk.e, node, walk
+        self.gy = walk.grad(node.outputs[0])
+
+    def gx(self, i: int) -> Optional[str]:
+        x = self.node.inputs[i]
+        return self.walk.grad(x) if x in self.walk.needs else None
+
+    def trains(self, role: str) -> bool:
+        return self.walk.plan.trains(self.node.name, role)
+
+    def _param(self, role: str) -> str:
+        return self.node.params[role]
+
+    def param_grad(self, role: str, count: int) -> str:
+        pname = self._param(role)
+        expr = self.walk.param_buffer(pname, count)
+        self.walk.pgrads[pname] = ParamGrad(pname, self.walk.ram(pname), count, dense=expr)
+        return expr
+
+    def grad_is(self, role: str, expr: str, count: int) -> None:
+        pname = self._param(role)
+        self.walk.used_at_update.add(self.node.outputs[0])
+        self.walk.pgrads[pname] = ParamGrad(pname, self.walk.ram(pname), count, dense=expr)
+
+    def outer_grad(self, role: str, x: str, in_features: int, out_features: int) -> None:
+        pname = self._param(role)
+        self.walk.used_at_update.add(self.node.outputs[0])
+        self.walk.pgrads[pname] = ParamGrad(
+            pname, self.walk.ram(pname), in_features * out_features,
+            outer=(x, self.gy, in_features, out_features),
+        )
+
+
+class _Walk:
+    """One walk of the backward nodes, output first. The first walk records lifetimes (which
+    gradient a parameter update still reads), the second emits with the planned offsets."""
+
+    def __init__(self, g: Graph, tp: TrainPlan, e: EmitCtx, dy: str, buf: str,
+                 offsets: Dict[str, int], ram: Dict[str, str]) -> None:
+        self.g, self.plan, self.e, self.dy, self.buf = g, tp, e, dy, buf
+        self.needs = set(tp.needs_grad)
+        self.offsets = offsets
+        self.ram = ram.__getitem__
+        self.pgrads: Dict[str, ParamGrad] = {}
+        self.used_at_update: Set[str] = set()
+        self.param_sizes: Dict[str, int] = {}
+        self.param_step: Dict[str, int] = {}
+        self.step = 0
+
+    def _at(self, key: str) -> str:
+        off = self.offsets.get(key, 0)
+        return f"{self.buf} + {off}" if off else self.buf
+
+    def grad(self, tensor: str) -> str:
+        return self.dy if tensor == self.g.outputs[0] else self._at(tensor)
+
+    def param_buffer(self, pname: str, count: int) -> str:
+        self.param_sizes[pname] = count
+        self.param_step[pname] = self.step
+        return self._at("param:" + pname)
+
+    def run(self) -> List[str]:
+        nodes = {n.name: n for n in self.g.nodes}
+        order = [nodes[name] for name in reversed(self.plan.backward)]
+        born = _births(self.g, order, self.needs)
+        lines: List[str] = []
+        for self.step, node in enumerate(order):
+            for t in born.get(node.name, ()):
+                n = self.g.tensor(t).numel
+                lines.append(f"memset({self._at(t)}, 0, {n} * sizeof(float));")
+            lines += BACKWARDS[node.op].emit(node, BackwardCtx(self, node))
+        return lines
+
+
+def _births(g: Graph, order: List[Node], needs: Set[str]) -> Dict[str, List[str]]:
+    """node -> the gradient buffers zeroed just before its backward: a tensor's gradient is born at
+    the first of its readers' backward steps (they add to it) and read last by its producer's."""
+    born: Dict[str, List[str]] = {}
+    seen: Set[str] = set(g.outputs)
+    for node in order:
+        for x in node.inputs:
+            if x in needs and x not in seen:
+                seen.add(x)
+                born.setdefault(node.name, []).append(x)
+    return born
+
+
+def _plan_gradients(g: Graph, order: List[Node], needs: Set[str], walk: _Walk) -> Tuple[Dict[str, int], int]:
+    """Offsets (in floats) of every gradient buffer: first fit over [birth step, last step read];
+    a gradient the update reads (Linear bias/weight) and a parameter's dense gradient live to the
+    end."""
+    step = {n.name: i for i, n in enumerate(order)}
+    end_all = len(order)
+    spans: List[Tuple[int, int, int, str]] = []  # start, end, size, key
+    for node_name, ts in _births(g, order, needs).items():
+        for t in ts:
+            prod = g.producer(t)
+            end = end_all if t in walk.used_at_update else step[prod.name]
+            spans.append((step[node_name], end, g.tensor(t).numel, t))
+    for pname, count in walk.param_sizes.items():
+        spans.append((walk.param_step[pname], end_all, count, "param:" + pname))
+    placed: List[Tuple[int, int, int, int]] = []  # start, end, offset, size
+    offsets: Dict[str, int] = {}
+    for start, end, size, key in sorted(spans):
+        off = 0
+        for s0, e0, o0, n0 in sorted(placed, key=lambda p: p[2]):
+            if s0 <= end and start <= e0 and off < o0 + n0 and o0 < off + size:
+                off = o0 + n0
+        offsets[key] = off
+        placed.append((start, end, off, size))
+    total = max((o + n for _, _, o, n in placed), default=0)
+    return offsets, total
+
+
+def _backward_headers(g: Graph, tp: TrainPlan) -> List[str]:
+    """The train_*.h of the backward rules learn() calls."""
+    heads: List[str] = []
+    nodes = {n.name: n for n in g.nodes}
+    for name in tp.backward:
+        h = BACKWARDS[nodes[name].op].header
+        if h not in heads:
+            heads.append(h)
+    if any(nodes[name].attrs.get("act") for name in tp.backward) and "train_backward.h" not in heads:
+        heads.append("train_backward.h")
+    return heads
+
+
+def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str, int]:
+    """Adds learn() and its state; returns the bytes of its trainable, gradient and optimizer
+    parts."""
     tp: TrainPlan = g.meta["training"]
     opts = tp.options
     e = EmitCtx(g, mplan, parts)
-    nodes = {n.name: n for n in g.nodes}
+    members_before = sum(m.nbytes for m in parts.members)
     out_size = g.tensor(g.outputs[0]).numel
-    for h in ("train_finite.h", "train_loss.h", "train_linear.h", "train_sgd.h", "store_slots.h"):
-        if f"miniml/{h}" not in parts.includes:
-            parts.includes.append(f"miniml/{h}")
 
     def member(base: str, count: int, comment: str, dtype: DType = DType.F32) -> str:
         name = _unique(parts, base)
         parts.members.append(Member(name, dtype, count, comment))
         return name
 
-    dy = member("train_dy_", out_size, "learn(): model output, then its loss gradient")
-    grads = {tp.layers[-1].node: dy}
-    for layer in tp.layers[:-1]:
-        grads[layer.node] = member(
-            f"train_grad_{len(grads)}_",
-            layer.out_features,
-            f"learn(): gradient at {layer.module} output",
-        )
-    momentum = opts.momentum != 0.0
-    velocity = {}
-    if momentum:
-        for pname in tp.trained_params:
-            p = g.params[pname]
-            velocity[pname] = member(
-                f"{parts.param_names[pname]}_v_", p.numel, f"momentum of {pname}"
-            )
+    dy = member("train_dy_", out_size,
+                "predict()'s output (learn_after_predict), then its loss gradient")
+    ram = {pname: f"{parts.param_names[pname]}_" for pname in tp.trained_params}
+    buf = _unique(parts, "train_grad_")
+    nodes = {n.name: n for n in g.nodes}
+    order = [nodes[name] for name in reversed(tp.backward)]
+    dry = _Walk(g, tp, e, dy, buf, {}, ram)
+    dry.run()
+    offsets, grad_floats = _plan_gradients(g, order, dry.needs, dry)
+    walk = _Walk(g, tp, e, dy, buf, offsets, ram)
+    body = ["    " + line for line in walk.run()]
+    if grad_floats:
+        parts.members.append(Member(buf, DType.F32, grad_floats,
+                                    "learn(): gradients of activations and conv parameters"))
+    pgrads = [walk.pgrads[p] for p in tp.trained_params]
     lr = member("train_lr_", 1, "learning rate")
     refused = member("train_refused_", 1, "steps refused as not finite", DType.S32)
+    optimizer = OptimizerEmit(
+        opts,
+        lr,
+        {p: parts.param_names[p] for p in tp.trained_params},
+        {p: g.params[p].numel for p in tp.trained_params},
+        member,
+    )
+    after = AfterPredict(member, dy)
+    spare = SpareClasses(g, member)
+    extra_headers = ("train_classes.h",) if spare.member else ()
+    for h in ("train_finite.h", "train_loss.h", "train_linear.h", *optimizer.headers,
+              *extra_headers, "store_slots.h", *_backward_headers(g, tp)):
+        if f"miniml/{h}" not in parts.includes:
+            parts.includes.append(f"miniml/{h}")
 
     lr_lit = float_literal(opts.learning_rate, "learning_rate")
     parts.constructor += [f"{lr}[0] = {lr_lit};", f"{refused}[0] = 0;"]
-    parts.constructor += [f"memset({v}, 0, sizeof({v}));" for v in velocity.values()]
+    parts.constructor += optimizer.clear() + spare.reset() + [after.invalidate]
 
-    ram = {pname: f"{parts.param_names[pname]}_" for pname in tp.trained_params}
     lid = layout_id(g, tp)
-    payload = sum(g.params[p].nbytes for p in tp.trained_params)
+    payload = sum(g.params[p].nbytes for p in tp.trained_params) + spare.payload_bytes
     count = sum(g.params[p].numel for p in tp.trained_params)
     parts.constants += [
-        f"// On-device learning: {', '.join(tp.trained_params)} train ({opts.loss}, SGD lr "
-        f"{opts.learning_rate:g}, momentum {opts.momentum:g}); the rest stays in flash.",
+        f"// On-device learning: {', '.join(tp.trained_params)} train ({opts.loss}, "
+        f"{describe(opts)}); the rest stays in flash.",
         f"constexpr miniml::index_t kTrainableCount = {count};  // floats learn() changes",
         f"constexpr uint32_t kLayoutId = 0x{lid:08X}UL;  // identifies this export's saves",
         f"constexpr uint32_t kStoreBytes = {2 * (20 + payload)};  // the least save()/load() need: two "
         f"slots of {20 + payload} B; a larger store holds more (less wear)",
     ]
 
-    def t(tensor: str) -> str:
-        return e.t(tensor)
-
-    body: List[str] = []
-    # backward: from the final layer down to the deepest one in the plan, with pre-update weights
-    for k in range(len(tp.layers) - 1, 0, -1):
-        layer, below = tp.layers[k], tp.layers[k - 1]
-        node: Node = nodes[layer.node]
-        body.append(
-            "    "
-            f"miniml::linear_backward_input_f32<{e.mem(node, 'weight')}>({e.p(node, 'weight')}, "
-            f"{grads[layer.node]}, {layer.in_features}, {layer.out_features}, {grads[below.node]});"
-        )
-        if below.act == "relu":
-            body.append(
-                f"    miniml::relu_backward_f32({t(below.output)}, {below.out_features}, "
-                f"{grads[below.node]});"
-            )
-    # every value a step would store is checked first (train_finite.h), so a refused step changes nothing
-    checks: List[str] = []
-    updates: List[str] = []
-    mom = float_literal(opts.momentum, "momentum")
-    for layer in tp.layers:
-        gname = grads[layer.node]
-        x = "input" if layer.input in g.inputs else t(layer.input)
-        dims = f"{layer.in_features}, {layer.out_features}"
-        if layer.train_weight:
-            w = ram[layer.weight_param]
-            checks.append(
-                f"miniml::linear_weight_momentum_step_finite_f32({w}, {velocity[layer.weight_param]}, "
-                f"{x}, {gname}, {dims}, {lr}[0], {mom})"
-                if momentum
-                else f"miniml::linear_weight_step_finite_f32({w}, {x}, {gname}, {dims}, {lr}[0])"
-            )
-            if momentum:
-                updates.append(
-                    f"    miniml::linear_weight_sgd_momentum_f32({w}, "
-                    f"{velocity[layer.weight_param]}, "
-                    f"{x}, {gname}, {dims}, {lr}[0], {mom});"
-                )
-            else:
-                updates.append(f"    miniml::linear_weight_sgd_f32({w}, {x}, {gname}, {dims}, {lr}[0]);")
-        if layer.train_bias and layer.bias_param is not None:
-            b = ram[layer.bias_param]
-            checks.append(
-                f"miniml::sgd_momentum_step_finite_f32({b}, {velocity[layer.bias_param]}, {gname}, "
-                f"{layer.out_features}, {lr}[0], {mom})"
-                if momentum
-                else f"miniml::sgd_step_finite_f32({b}, {gname}, {layer.out_features}, {lr}[0])"
-            )
-            if momentum:
-                updates.append(
-                    f"    miniml::sgd_momentum_f32({b}, {velocity[layer.bias_param]}, "
-                    f"{gname}, {layer.out_features}, {lr}[0], {mom});"
-                )
-            else:
-                updates.append(f"    miniml::sgd_f32({b}, {gname}, {layer.out_features}, {lr}[0]);")
+    checks, updates = _step_lines(pgrads, optimizer)
+    after.keep_input_if_read(g, body + checks + updates)
+    parts.predict += spare.predict_lines() + after.predict_lines()
     refuse = f"return miniml::refuse_step({refused});"
     check = " ||\n        ".join(f"!{c}" for c in checks)
     tail = [
+        *optimizer.prologue(),
         f"    if ({check}) {{\n      {refuse}\n    }}",
         *updates,
+        *optimizer.epilogue(),
         "    return loss;",
         "  }",
     ]
 
-    m: List[str] = []
-    doc = (
-        "  // One SGD step on one sample; returns the loss before the step. A step whose input,\n"
-        "  // target, loss, gradient or any updated weight or momentum is not finite is refused:\n"
-        "  // parameters and momentum untouched, NAN returned, refused_steps() counts it."
-    )
-    if opts.loss == "mse":
-        m += [
-            "\n  // target: kOutputSize floats; loss: torch.nn.functional.mse_loss (mean).",
-            doc,
-            "  float learn(const float* input, const float* target) {",
-            "    if (!miniml::all_finite_f32(input, kInputSize) ||",
-            "        !miniml::all_finite_f32(target, kOutputSize)) {",
-            f"      {refuse}",
-            "    }",
-            f"    predict(input, {dy});",
-            f"    const float loss = miniml::mse_loss_f32({dy}, target, kOutputSize);",
-            f"    if (!miniml::is_finite_f32(loss)) {refuse}",
-            f"    miniml::mse_grad_f32({dy}, target, kOutputSize, {dy});",
-        ]
-    else:
-        m += [
-            "\n  // label: class index < kOutputSize; loss: torch.nn.functional.cross_entropy on",
-            "  // the logits.",
-            doc,
-            "  float learn(const float* input, uint16_t label) {",
-            "    if (label >= kOutputSize || !miniml::all_finite_f32(input, kInputSize)) {",
-            f"      {refuse}",
-            "    }",
-            f"    predict(input, {dy});",
-            f"    const float loss = miniml::cross_entropy_f32({dy}, label, kOutputSize, {dy});",
-            f"    if (!miniml::is_finite_f32(loss)) {refuse}",
-        ]
+    refuse_block = f"{{\n      {refuse}\n    }}"
+    m: List[str] = after.entry_points(opts.loss, refuse_block, spare.active(), spare.loss(dy))
     m += body + tail
-    spans = ", ".join(f"{{{ram[p]}, sizeof({ram[p]})}}" for p in tp.trained_params)
-    n_spans = len(tp.trained_params)
+    span_list = [f"{{{ram[p]}, sizeof({ram[p]})}}" for p in tp.trained_params] + spare.spans()
+    spans = ", ".join(span_list)
+    n_spans = len(span_list)
     copy = []
     off = 0
     for p in tp.trained_params:
@@ -242,15 +322,12 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         f"    const miniml::StoreSpan spans[{n_spans}] = {{{spans}}};",
         f"    const miniml::StoreResult r = miniml::store_load(store, base, spans, {n_spans}, "
         "kLayoutId, region);",
-        *(
-            ["    if (r == miniml::kStoreOk) {"]
-            + [f"      memset({v}, 0, sizeof({v}));" for v in velocity.values()]
-            + ["    }"]
-            if velocity
-            else []
-        ),
+        "    if (r == miniml::kStoreOk) {",
+        *[f"      {ln}" for ln in optimizer.clear() + [after.invalidate]],
+        "    }",
         "    return r;",
         "  }",
+        *spare.methods(after.invalidate),
     ]
     parts.methods += m
     # The build-time fit check on AVR (avr/io.h, via core_rom.h, defines RAMSTART/RAMEND for the
@@ -263,9 +340,34 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> None:
         "on-device "
         f"learning needs {parts.ram_bytes} B of SRAM, which leaves this MCU under 256 B for the "
         "stack: "
-        'train fewer parameters (trainable=..., momentum=0) or use a board with more SRAM");',
+        'train fewer parameters (trainable=..., optimizer=sgd, momentum=0) or use a board with more SRAM");',
         "#endif",
     ]
     # every trainable param must be in RAM (split_training decided; the emitter only checks)
     for pname in tp.trained_params:
         assert g.params[pname].placement is Placement.RAM, pname
+    gradients = Member(dy, DType.F32, out_size).nbytes + (
+        Member(buf, DType.F32, grad_floats).nbytes if grad_floats else 0)
+    return {
+        "trainable": sum(g.params[p].nbytes for p in tp.trained_params),
+        "gradients": gradients,
+        # every other member learn() added: momentum (optimizer state), rate, counters
+        "optimizer": sum(m.nbytes for m in parts.members) - members_before - gradients,
+    }
+
+
+def _step_lines(pgrads: List[ParamGrad], optimizer: OptimizerEmit) -> Tuple[List[str], List[str]]:
+    """The finite checks (C++ conditions) and the updates of every trained parameter, in save order
+    (train_step.h): a Linear weight steps on grad_output (x) input, never stored; any other on its
+    dense gradient."""
+    checks: List[str] = []
+    updates: List[str] = []
+    for pg in pgrads:
+        if pg.outer is not None:
+            kernel, args = "linear_weight_step", ", ".join(str(v) for v in pg.outer)
+        else:
+            kernel, args = "step", f"{pg.dense}, {pg.count}"
+        head = f"{optimizer.rule(pg.param)}, {pg.ram}, {args}"
+        checks.append(f"miniml::{kernel}_finite_f32({head})")
+        updates.append(f"    miniml::{kernel}_f32({head});")
+    return checks, updates

@@ -12,7 +12,7 @@ on the board and compares; it resets the model before and after.
 from __future__ import annotations
 
 import copy
-from typing import Any, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -20,23 +20,121 @@ from ..emit.header import HeaderParts
 from ..literals import float_array_body, float_literal, int_array_body
 from ..errors import MinimlError
 from ..passes.split_training import TrainPlan
+from .optimizer import describe
 
 TOLERANCE = (
     1e-4  # relative to max(|expected|, 1), as the inference golden: libm exp/log differ by target
 )
 
 
-def torch_sgd_steps(
-    model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.ndarray
+def _identity_var(eps: float) -> Any:
+    """A float32 running_var v with 1 / sqrt(v + eps) == 1 exactly in torch: BatchNorm's identity."""
+    import torch
+
+    v = torch.tensor([1.0 - eps], dtype=torch.float32)
+    for _ in range(8):
+        one = torch.nn.functional.batch_norm(torch.ones(1, 1), torch.zeros(1), v, eps=eps)
+        if one.item() == 1.0:
+            return v
+        v = torch.nextafter(v, torch.tensor([0.0 if one.item() > 1.0 else 2.0]))
+    raise MinimlError(f"golden with on_device_learning: no identity BatchNorm for eps={eps}")
+
+
+def fold_reference(m: Any, folded: Tuple[Tuple[str, str, float], ...]) -> Dict[str, str]:
+    """Makes m learn as the device does: each (layer, BatchNorm) pair the exporter folded gets the
+    folded weight and bias (the exporter's own arithmetic) and the BatchNorm becomes an exact
+    identity, in place, so it works on an nn.Module and on an ExportedProgram's module alike.
+    Returns the exporter's parameter names that live elsewhere in m: a layer without bias learns
+    the folded bias, held here by the BatchNorm's bias."""
+    import torch
+
+    from ..ops.batch_norm import batchnorm_scale_shift
+    from ..passes.fold_batchnorm import fold_batchnorm_weights
+
+    params, buffers = dict(m.named_parameters()), dict(m.named_buffers())
+    moved: Dict[str, str] = {}
+    with torch.no_grad():
+        for layer, bn, eps in folded:
+            weight, bias = params[f"{layer}.weight"], params.get(f"{layer}.bias")
+            gamma, beta = params.get(f"{bn}.weight"), params.get(f"{bn}.bias")
+            mean, var = buffers[f"{bn}.running_mean"], buffers[f"{bn}.running_var"]
+            if beta is None and bias is None:
+                raise MinimlError(f"golden with on_device_learning: {layer!r} has no bias and its "
+                                  f"BatchNorm {bn!r} no affine bias to hold the folded one")
+            scale, shift = batchnorm_scale_shift(None if gamma is None else gamma.numpy(),
+                                                 None if beta is None else beta.numpy(),
+                                                 mean.numpy(), var.numpy(), eps)
+            w2, b2 = fold_batchnorm_weights(weight.numpy(), None if bias is None else bias.numpy(),
+                                            scale, shift)
+            weight.copy_(torch.from_numpy(w2))
+            (bias if bias is not None else beta).copy_(torch.from_numpy(b2))
+            if bias is not None and beta is not None:
+                beta.zero_()
+            else:
+                moved[f"{layer}.bias"] = f"{bn}.bias"
+            if gamma is not None:
+                gamma.fill_(1.0)
+            mean.zero_()
+            var.copy_(_identity_var(eps).expand_as(var))
+    return moved
+
+
+def _substituting_forward(m: Any, boundary: Callable[[np.ndarray], Dict[str, np.ndarray]]) -> Any:
+    """forward(x) of m (a torch.export GraphModule) with every tensor boundary(x) names replaced by
+    the value it gives: an int8 backbone's dequantised output (IR tensors carry torch.export's node
+    names), so the layers after it see what the device's float part sees."""
+    import torch
+
+    class Substitute(torch.fx.Interpreter):
+        def __init__(self, values: Dict[str, np.ndarray]) -> None:
+            super().__init__(m)
+            self.values = values
+
+        def run_node(self, n: Any) -> Any:
+            if n.name in self.values:
+                shape = [int(d) for d in n.meta["val"].shape]
+                return torch.from_numpy(self.values[n.name].astype(np.float32)).reshape(shape)
+            return super().run_node(n)
+
+    def forward(x: np.ndarray) -> Any:
+        y = Substitute(boundary(x)).run(torch.from_numpy(x[None]))
+        return y[0] if isinstance(y, (tuple, list)) else y
+
+    return forward
+
+
+def torch_optimizer(opts: Any, params: List[Any]) -> Any:
+    """The torch.optim optimizer the export's learn() equals step for step."""
+    import torch
+
+    if opts.optimizer == "adam":
+        return torch.optim.Adam(params, lr=opts.learning_rate, betas=(opts.beta1, opts.beta2),
+                                eps=opts.eps, weight_decay=opts.weight_decay)
+    return torch.optim.SGD(params, lr=opts.learning_rate, momentum=opts.momentum,
+                           weight_decay=opts.weight_decay)
+
+
+def torch_train_steps(
+    model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.ndarray,
+    shapes: Optional[Dict[str, Tuple[int, ...]]] = None,
+    boundary: Optional[Callable[[np.ndarray], Dict[str, np.ndarray]]] = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
-    """Runs torch.optim.SGD (the export's lr and momentum) on a copy of the model over the samples;
-    returns the loss before each step and the trained parameters afterwards, concatenated."""
+    """Runs the export's torch.optim optimizer on a copy of the model over the samples; returns
+    the loss before each step and the trained parameters afterwards, concatenated. With `boundary`
+    (an int8 backbone: sample -> its dequantised boundary tensors), the reference is the same mixed
+    model: the layers after the boundary run in PyTorch on the int8 reference's values."""
     import torch
     import torch.nn.functional as F
 
+    if boundary is not None and not isinstance(model, torch.export.ExportedProgram):
+        model = torch.export.export(model, (torch.from_numpy(xs[:1]),))
     module = model.module() if isinstance(model, torch.export.ExportedProgram) else model
     m = copy.deepcopy(module)
+    forward = (lambda x: m(torch.from_numpy(x[None]))) if boundary is None else \
+        _substituting_forward(m, boundary)
+    moved = fold_reference(m, plan.folded)
     named = dict(m.named_parameters())
+    named.update({n: named[k] for n, k in moved.items()})
     missing = [n for n in plan.trained_params if n not in named]
     if missing:
         raise MinimlError(
@@ -48,11 +146,10 @@ def torch_sgd_steps(
     trained = [named[n] for n in plan.trained_params]
     for p in trained:
         p.requires_grad_(True)
-    opt = torch.optim.SGD(trained, lr=plan.options.learning_rate, momentum=plan.options.momentum)
+    opt = torch_optimizer(plan.options, trained)
     losses: List[float] = []
     for x, t in zip(xs, targets):
-        y = m(torch.from_numpy(x[None]))
-        y = y.reshape(1, -1)
+        y = forward(x).reshape(1, -1)
         if plan.options.loss == "mse":
             loss = F.mse_loss(y, torch.from_numpy(t).reshape(1, -1))
         else:
@@ -61,8 +158,23 @@ def torch_sgd_steps(
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    flat = np.concatenate([p.detach().numpy().astype(np.float32).ravel() for p in trained])
-    return np.array(losses, np.float32), flat
+    on_device = _as_on_device(plan.trained_params, trained, shapes or {})
+    return np.array(losses, np.float32), np.concatenate(on_device)
+
+
+def _as_on_device(names: Tuple[str, ...], trained: List[Any],
+                  shapes: Dict[str, Tuple[int, ...]]) -> List[np.ndarray]:
+    """The trained parameters as the device holds them (`shapes`, the exported ones): with
+    spare_classes the head has more rows, zero and never stepped while masked (gradient 0, and zero
+    stays zero under weight decay and Adam), after its own."""
+    out = []
+    for name, p in zip(names, trained):
+        a = p.detach().numpy().astype(np.float32)
+        extra = shapes[name][0] - a.shape[0] if name in shapes else 0
+        if extra:
+            a = np.concatenate([a, np.zeros((extra,) + a.shape[1:], np.float32)])
+        out.append(a.ravel())
+    return out
 
 
 def learn_golden_parts(
@@ -74,21 +186,23 @@ def learn_golden_parts(
     steps: int,
     seed: int,
     provenance: str,
+    shapes: Optional[Dict[str, Tuple[int, ...]]] = None,
+    boundary: Optional[Callable[[np.ndarray], Dict[str, np.ndarray]]] = None,
 ) -> None:
+    """shapes: the exported shapes of the trained parameters (spare classes add rows)."""
     rng = np.random.default_rng(seed + 1)  # seed + 1: not the inference golden's inputs
     xs = rng.standard_normal((steps,) + tuple(input_shape[1:])).astype(np.float32)
     mse = plan.options.loss == "mse"
     targets = (
         rng.standard_normal((steps, out_size)).astype(np.float32)
         if mse
-        else rng.integers(0, out_size, steps).astype(np.int64)
+        else rng.integers(0, out_size - plan.options.spare_classes, steps).astype(np.int64)
     )
-    losses, weights = torch_sgd_steps(model, plan, xs, targets)
+    losses, weights = torch_train_steps(model, plan, xs, targets, shapes, boundary)
     n = steps
     tail = parts.tail
     tail.append(
-        f"\n// Learning golden: {provenance}; {n} steps of torch.optim.SGD(lr="
-        f"{plan.options.learning_rate:g}, momentum={plan.options.momentum:g}) on "
+        f"\n// Learning golden: {provenance}; {n} steps of torch.optim ({describe(plan.options)}) on "
         f"numpy default_rng(seed + 1) samples."
     )
     tail.append(f"constexpr miniml::index_t kLearnGoldenSteps = {n};")

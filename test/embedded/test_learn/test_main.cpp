@@ -1,7 +1,9 @@
 // On-device learning on the board: learn.h (scripts/make_test_models.py) trains its final Linear; the board
 // replays PyTorch's own SGD steps (learning golden), refuses a non-finite step, and round-trips the learned
-// weights through the two-slot store in RAM.
+// weights through the two-slot store in RAM. learn_adam.h (Adam, weight decay, two layers) replays PyTorch's
+// torch.optim.Adam steps the same way.
 #include "learn.h"
+#include "learn_adam.h"
 #include "miniml/store_ram.h"
 #include "miniml/testing.h"
 #include "miniml_test_main.h"
@@ -9,11 +11,14 @@
 namespace {
 
 learn::Model g_model;
+learn_adam::Model g_adam;
 float g_learned[learn::kTrainableCount];
 float g_now[learn::kTrainableCount];
 uint8_t g_store[learn::kStoreBytes];
 
 void test_learn_matches_pytorch_sgd() { MINIML_CHECK_LEARN_GOLDEN(learn, g_model); }
+
+void test_learn_matches_pytorch_adam() { MINIML_CHECK_LEARN_GOLDEN(learn_adam, g_adam); }
 
 void test_refuses_non_finite_input() {
   g_model.reset();
@@ -47,6 +52,7 @@ void test_save_reset_load() {
 int run_all_tests() {
   UNITY_BEGIN();
   RUN_TEST(test_learn_matches_pytorch_sgd);
+  RUN_TEST(test_learn_matches_pytorch_adam);
   RUN_TEST(test_refuses_non_finite_input);
   RUN_TEST(test_save_reset_load);
   return UNITY_END();

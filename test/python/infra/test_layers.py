@@ -139,3 +139,20 @@ def test_layers_allowed_dependencies(unit, allowed):
     """The lower layers import only what is below them (the planner: nothing from ops, quant or
     train; ops: the IR and the int8 scheme; no layer below the stages imports int8 or train)."""
     assert _deps(unit) <= allowed, sorted(_deps(unit) - allowed)
+
+
+def test_layers_backward_lives_in_the_op_modules():
+    """#10: an op's backward is declared by its op module (ops.BACKWARDS); the training stage only
+    walks the graph and asks, so no backward kernel is named in train/ or split_training."""
+    import re
+
+    from miniml.ops import BACKWARDS
+
+    assert {"linear", "conv1d", "conv2d", "activation", "max_pool2d", "add", "concat"} <= set(
+        BACKWARDS)
+    for op, rule in BACKWARDS.items():
+        assert rule.emit.__module__.startswith("miniml.ops."), (op, rule.emit.__module__)
+    stage = [*sorted((PKG / "train").glob("*.py")), PKG / "passes" / "split_training.py"]
+    for path in stage:
+        kernels = re.findall(r"miniml::\w*(?:backward|weight_grad|channel_sum)\w*", path.read_text())
+        assert kernels == [], (path.name, kernels)

@@ -16,7 +16,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from train_build import HOST_FLAGS, INCLUDE, REPO
+from train_build import HOST_FLAGS, INCLUDE, REPO, learn_loop_cpp, torch_steps
 
 STEPS = 100
 OUT_DIR = REPO / "build" / "pytest" / "train_export"
@@ -29,7 +29,8 @@ def _mlp(seed):
     ).eval()
 
 
-# case id -> (loss, momentum, trainable option, torch parameter names that train, in save order)
+# case id -> (loss, momentum, trainable option, torch parameter names that train, in save order[,
+# further export options: the optimizer's])
 CASES = {
     "mse_head": ("mse", 0.0, None, ["5.weight", "5.bias"]),
     "mse_head_momentum": ("mse", 0.9, None, ["5.weight", "5.bias"]),
@@ -46,7 +47,25 @@ CASES = {
         ["1.bias", "3.bias", "5"],
         ["1.bias", "3.bias", "5.weight", "5.bias"],
     ),
+    "mse_head_adam": ("mse", 0.0, None, ["5.weight", "5.bias"], dict(optimizer="adam")),
+    "ce_head_adam_weight_decay": ("cross_entropy", 0.0, None, ["5.weight", "5.bias"],
+                                  dict(optimizer="adam", weight_decay=0.01, beta1=0.8, eps=1e-6)),
+    "ce_last2_adam": ("cross_entropy", 0.0, 2, ["3.weight", "3.bias", "5.weight", "5.bias"],
+                      dict(optimizer="adam", beta2=0.99)),
+    "mse_last2_momentum_weight_decay": ("mse", 0.9, 2, ["3.weight", "3.bias", "5.weight", "5.bias"],
+                                        dict(weight_decay=0.05)),
 }
+
+
+def torch_optimizer(params, momentum, extra):
+    """torch.optim's optimizer for a case: SGD(lr, momentum) or Adam, with the case's options."""
+    opts = dict(extra)
+    wd = opts.get("weight_decay", 0.0)
+    if opts.get("optimizer") == "adam":
+        betas = (opts.get("beta1", 0.9), opts.get("beta2", 0.999))
+        return torch.optim.Adam(params, lr=LR, betas=betas, eps=opts.get("eps", 1e-8),
+                                weight_decay=wd)
+    return torch.optim.SGD(params, lr=LR, momentum=momentum, weight_decay=wd)
 LR = 0.02
 
 
@@ -58,23 +77,9 @@ def _data(case_id):
     return xs, ts, labels
 
 
-def _torch_sgd(model, names, loss, momentum, xs, ts, labels):
-    m = copy.deepcopy(model)
-    params = dict(m.named_parameters())
-    opt = torch.optim.SGD([params[n] for n in names], lr=LR, momentum=momentum)
-    losses = []
-    for s in range(STEPS):
-        y = m(torch.from_numpy(xs[s]))
-        if loss == "mse":
-            lv = F.mse_loss(y, torch.from_numpy(ts[s])[None])
-        else:
-            lv = F.cross_entropy(y, torch.tensor([int(labels[s])]))
-        opt.zero_grad()
-        lv.backward()
-        opt.step()
-        losses.append(lv.item())
-    flat = np.concatenate([params[n].detach().numpy().ravel() for n in names])
-    return flat, np.array(losses, np.float32)
+def _torch_sgd(model, names, loss, momentum, xs, ts, labels, extra=()):
+    return torch_steps(model, names, loss, lambda ps: torch_optimizer(ps, momentum, extra), xs, ts,
+                       labels)
 
 
 def _driver(name, loss):
@@ -88,14 +93,7 @@ def _driver(name, loss):
     static float w[{ns}::kTrainableCount];
     static uint8_t bytes[{ns}::kStoreBytes];
     model.get_trainable(factory);
-    for (int s = 0; s < {STEPS}; ++s) {{
-      if (fread(x, sizeof(float), {ns}::kInputSize, in) != {ns}::kInputSize) return 4;
-      if (fread(t, sizeof(float), {ns}::kOutputSize, in) != {ns}::kOutputSize) return 4;
-      const float l = {call};
-      fwrite(&l, sizeof(float), 1, out);
-    }}
-    model.get_trainable(learned);
-    fwrite(learned, sizeof(float), {ns}::kTrainableCount, out);
+{learn_loop_cpp(ns, call, STEPS)}
     // refused steps: NaN input, Inf target / out-of-range label; learned weights untouched
     x[0] = miniml::nan_f32();
     const bool r1 = !miniml::is_finite_f32({call});
@@ -135,7 +133,8 @@ def built():
     os.makedirs(OUT_DIR, exist_ok=True)
     results = {}
     blocks, includes, inputs = [], [], []
-    for i, (case_id, (loss, momentum, trainable, names)) in enumerate(CASES.items()):
+    for i, (case_id, (loss, momentum, trainable, names, *extra)) in enumerate(CASES.items()):
+        extra = extra[0] if extra else {}
         model = _mlp(i)
         example = torch.zeros(1, 2, 3)
         rep = miniml.export(
@@ -148,6 +147,7 @@ def built():
             learning_rate=LR,
             momentum=momentum,
             trainable=trainable,
+            **extra,
         )
         plain = miniml.export(model, example, f"{case_id}_plain", str(OUT_DIR))
         xs, ts, labels = _data(case_id)
@@ -161,7 +161,7 @@ def built():
         for s in range(STEPS):
             inputs.append(xs[s].ravel())
             inputs.append(tcol[s])
-        want, want_losses = _torch_sgd(model, names, loss, momentum, xs, ts, labels)
+        want, want_losses = _torch_sgd(model, names, loss, momentum, xs, ts, labels, extra)
         results[case_id] = dict(
             report=rep,
             plain=plain,
@@ -256,7 +256,7 @@ def test_latent_read_in_place(built):
     text = built["mse_head"]["header"]
     head_input = re.findall(r"miniml::linear_f32<miniml::Ram>\(([^,]+),", text)
     assert len(head_input) == 1 and head_input[0].startswith("arena_")
-    assert f"linear_weight_sgd_f32(t5_weight_, {head_input[0]}," in text
+    assert f"linear_weight_step_f32(sgd, t5_weight_, {head_input[0]}," in text
     assert "memcpy" not in text.split("float learn(")[1].split("return loss;")[0]
 
 

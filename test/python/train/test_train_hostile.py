@@ -1,5 +1,5 @@
 """learn() never stores a non-finite weight: an overflowing step (learning rate 3e38, finite loss
-and gradient, with and without momentum) is refused and counted, leaving weights and momentum
+and gradient; SGD with and without momentum, Adam) is refused and counted, leaving weights and momentum
 bit-identical; set_learning_rate() refuses Inf, NaN and negative rates; kLayoutId tells graphs
 apart that differ only in an activation or the optimizer.
 """
@@ -19,15 +19,19 @@ def _mlp(act: nn.Module) -> nn.Module:
     return nn.Sequential(nn.Linear(4, 6), act, nn.Linear(6, 3)).eval()
 
 
-@pytest.mark.parametrize("momentum", [0.0, 0.9])
+OPTIMIZERS = {"sgd": {}, "momentum": dict(momentum=0.9),
+              "adam": dict(optimizer="adam", weight_decay=0.01)}
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
 @pytest.mark.parametrize("trainable", [None, 2])
-def test_reject_overflowing_step(tmp_path, momentum, trainable):
+def test_reject_overflowing_step(tmp_path, optimizer, trainable):
     text, _ = build_header(
         _mlp(nn.ReLU()),
         torch.zeros(1, 4),
         "net",
         on_device_learning=True,
-        momentum=momentum,
+        **OPTIMIZERS[optimizer],
         trainable=trainable,
         learning_rate=0.1,
     )
@@ -49,6 +53,10 @@ def test_layout_id_covers_graph_and_optimizer():
         "momentum": _layout(_mlp(nn.ReLU()), momentum=0.9),
         "loss": _layout(_mlp(nn.ReLU()), loss="cross_entropy"),
         "trainable": _layout(_mlp(nn.ReLU()), trainable=2),
+        "adam": _layout(_mlp(nn.ReLU()), optimizer="adam"),
+        "adam_beta1": _layout(_mlp(nn.ReLU()), optimizer="adam", beta1=0.8),
+        "weight_decay": _layout(_mlp(nn.ReLU()), weight_decay=0.01),
+        "spare_classes": _layout(_mlp(nn.ReLU()), loss="cross_entropy", spare_classes=1),
     }
     assert relu not in others.values() and len(set(others.values())) == len(others), others
 

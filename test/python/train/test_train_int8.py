@@ -18,9 +18,16 @@ from train_build import HOST_FLAGS, INCLUDE, REPO
 OUT = REPO / "build" / "pytest" / "train_int8"
 
 
+OPTIMIZERS = {  # the int8 edge is the same for every optimizer; Adam with a spare class too
+    "sgd": dict(learning_rate=0.1, momentum=0.9),
+    "adam_spare": dict(optimizer="adam", learning_rate=0.05, spare_classes=1),
+}
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
 @pytest.mark.parametrize("trainable", [None, 2])
-def test_int8_backbone_float_head_learns(trainable):
-    out = OUT / f"trainable_{trainable}"
+def test_int8_backbone_float_head_learns(trainable, optimizer):
+    out = OUT / f"trainable_{trainable}_{optimizer}"
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
     model = nn.Sequential(
@@ -40,16 +47,15 @@ def test_int8_backbone_float_head_learns(trainable):
         calibration=cal,
         on_device_learning=True,
         loss="cross_entropy",
-        learning_rate=0.1,
-        momentum=0.9,
         trainable=trainable,
+        **OPTIMIZERS[optimizer],
     )
     plain = miniml.export(
         model, torch.zeros(1, 6), "q_plain", str(out), quantize="int8", calibration=cal
     )
     header = (out / "q_learn.h").read_text()
     assert "linear_s8" in header and "dequantize" in header.lower()
-    assert re.search(r"linear_weight_sgd_momentum_f32\(\w+, \w+, arena_", header), (
+    assert re.search(r"linear_weight_step_f32\(\w+, \w+, arena_", header), (
         "latent not read in place"
     )
     data = ", ".join(f"{v:.9g}f" for v in xs.ravel())

@@ -20,7 +20,7 @@ BOARDS = toolchains.BOARDS
 # ce_bias_only_momentum on uno pins a bug: linear_f32 read a RAM (trainable) bias through the flash
 # policy
 # of its frozen weight; only AVR, where flash and RAM are separate address spaces, shows it.
-SIM_CASES = ["mse_head_momentum", "ce_last2", "ce_bias_only_momentum"]
+SIM_CASES = ["mse_head_momentum", "ce_last2", "ce_bias_only_momentum", "ce_head_adam_weight_decay"]
 
 
 def _firmware(case_id, loss, xs, ts, labels):
@@ -79,7 +79,8 @@ def test_parity_learn_on_board(case_id, board):
     cmd = BOARDS[board]
     if shutil.which(cmd[0]) is None:
         pytest.skip(f"{cmd[0]} not installed")
-    loss, momentum, trainable, names = CASES[case_id]
+    loss, momentum, trainable, names, *extra = CASES[case_id]
+    extra = extra[0] if extra else {}
     i = list(CASES).index(case_id)
     model = _mlp(i)
     out = OUT / f"{case_id}_{board}"
@@ -94,6 +95,7 @@ def test_parity_learn_on_board(case_id, board):
         learning_rate=LR,
         momentum=momentum,
         trainable=trainable,
+        **extra,
     )
     xs, ts, labels = _data(case_id)
     (out / "main.cpp").write_text(_firmware(case_id, loss, xs, ts, labels))
@@ -135,5 +137,5 @@ def test_parity_learn_on_board(case_id, board):
         [int(ln.split()[1], 16) for ln in text.splitlines() if ln.startswith("w ")], dtype=np.uint32
     ).view(np.float32)
     assert "refused 0" in text
-    want, _ = _torch_sgd(model, names, loss, momentum, xs, ts, labels)
+    want, _ = _torch_sgd(model, names, loss, momentum, xs, ts, labels, extra)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

@@ -14,6 +14,48 @@ CPP = pathlib.Path(__file__).resolve().parent / "cpp"
 HOST_FLAGS = toolchains.HOST_FLAGS
 
 
+def torch_steps(model, names, loss, make_optimizer, xs, ts, labels):
+    """make_optimizer(params) (a torch.optim optimizer) on a copy of `model`, one step per sample
+    xs[s] (with its batch dimension): MSE against ts[s] or cross-entropy against labels[s]. Returns
+    the named parameters afterwards (concatenated, in `names` order) and the loss before each step."""
+    import copy
+
+    import torch
+    import torch.nn.functional as F
+
+    m = copy.deepcopy(model)
+    params = dict(m.named_parameters())
+    for n in names:  # e.g. the bias a BatchNorm fold gave a conv: created not requiring grad
+        params[n].requires_grad_(True)
+    opt = make_optimizer([params[n] for n in names])
+    losses = []
+    for s in range(len(xs)):
+        y = m(torch.from_numpy(xs[s]))
+        if loss == "mse":
+            lv = F.mse_loss(y, torch.from_numpy(ts[s])[None])
+        else:
+            lv = F.cross_entropy(y, torch.tensor([int(labels[s])]))
+        opt.zero_grad()
+        lv.backward()
+        opt.step()
+        losses.append(lv.item())
+    flat = np.concatenate([params[n].detach().numpy().ravel() for n in names])
+    return flat, np.array(losses, np.float32)
+
+
+def learn_loop_cpp(ns: str, call: str, steps: int) -> str:
+    """C++ of a host driver: `steps` times read x and t from `in`, write learn()'s loss (the `call`
+    expression) to `out`; then write the learned parameters (`learned`, kTrainableCount floats)."""
+    return f"""    for (int s = 0; s < {steps}; ++s) {{
+      if (fread(x, sizeof(float), {ns}::kInputSize, in) != {ns}::kInputSize) return 4;
+      if (fread(t, sizeof(float), {ns}::kOutputSize, in) != {ns}::kOutputSize) return 4;
+      const float l = {call};
+      fwrite(&l, sizeof(float), 1, out);
+    }}
+    model.get_trainable(learned);
+    fwrite(learned, sizeof(float), {ns}::kTrainableCount, out);"""
+
+
 def f32(value) -> str:
     """A C++ float literal that round-trips: %.9g, with a '.0' where %.9g gives an integer."""
     text = f"{float(np.float32(value)):.9g}"

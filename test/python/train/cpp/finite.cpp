@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "miniml/train_adam.h"
 #include "miniml/train_finite.h"
 #include "miniml/train_linear.h"
 #include "miniml/train_loss.h"
 #include "miniml/train_sgd.h"
+#include "miniml/train_step.h"
 
 static int failures = 0, checks = 0;
 #define CHECK(cond)                                  \
@@ -41,8 +43,9 @@ static float head_step(const float* x, const float* target, int label) {
     ++refused;
     return miniml::nan_f32();
   }
-  miniml::linear_weight_sgd_f32(w, x, dy, 3, 2, 0.1f);
-  miniml::sgd_f32(b, dy, 2, 0.1f);
+  const miniml::Sgd sgd = {0.1f, 0.0f};
+  miniml::linear_weight_step_f32(sgd, w, x, dy, 3, 2);
+  miniml::step_f32(sgd, b, dy, 2);
   return loss;
 }
 
@@ -134,6 +137,21 @@ int main() {
   CHECK(refused == 5);
   const float loss = head_step(good_x, good_t, 0);
   CHECK(miniml::is_finite_f32(loss) && loss > 0.0f && memcmp(w_before, w, sizeof(w)) != 0);
+  // Adam's finite() is exact on both sides of its cheap bound: with eps 1e-38 the bound |p| + lr/bc1/eps * |m|
+  // overflows but the step (denominator sqrt(v)) is finite and taken; at lr 3e38 the step overflows: refused.
+  float am[1] = {0.0f}, av[1] = {0.0f}, corrections[2] = {0.0f, 0.0f}, p1[1] = {0.5f};
+  const float g1[1] = {1e20f};
+  const miniml::AdamStep tiny_eps = miniml::adam_step(corrections, 0.01f, 0.1f, 0.999f, 0.001f, 1e-38f, 0.0f);
+  const miniml::Adam adam = {&tiny_eps, am, av};
+  CHECK(!miniml::is_finite_f32(tiny_eps.step_bound * 1e19f) && miniml::step_finite_f32(adam, p1, g1, 1));
+  miniml::step_f32(adam, p1, g1, 1);
+  CHECK(miniml::is_finite_f32(p1[0]) && p1[0] < 0.5f && am[0] == 1e19f);
+  const miniml::AdamStep huge_lr = miniml::adam_step(corrections, 3e38f, 0.1f, 0.999f, 0.001f, 1e-8f, 0.0f);
+  const miniml::Adam adam_huge = {&huge_lr, am, av};
+  CHECK(!miniml::step_finite_f32(adam_huge, p1, g1, 1));
+  // a gradient whose square overflows the second moment is refused too
+  const float g2[1] = {1e22f};  // (1 - beta2) * g * g = 1e41
+  CHECK(!miniml::step_finite_f32(adam, p1, g2, 1));
   printf("checks %d failures %d\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -3,16 +3,23 @@
 // case.h (written by the test) holds sizes, options, initial parameters and the data. Prints the losses
 // and the final parameters, one %.9g number per line.
 #include <stdio.h>
+#include <string.h>
 
 #include "case.h"
+#include "miniml/train_adam.h"
+#include "miniml/train_backward.h"
 #include "miniml/train_finite.h"
 #include "miniml/train_linear.h"
 #include "miniml/train_loss.h"
 #include "miniml/train_sgd.h"
+#include "miniml/train_step.h"
 
 // kMode: 0 = head only (w2, b2); 1 = last two layers (w1, b1, w2, b2); 2 = head + bias-only b1.
 static float w1[kHidden * kIn], b1[kHidden], w2[kOut * kHidden], b2[kOut];
-static float vw1[kHidden * kIn], vb1[kHidden], vw2[kOut * kHidden], vb2[kOut];  // momentum, zero
+// optimizer state, zero: momentum (SGD) or first moments (Adam), and second moments (Adam)
+static float vw1[kHidden * kIn], vb1[kHidden], vw2[kOut * kHidden], vb2[kOut];
+static float sw1[kHidden * kIn], sb1[kHidden], sw2[kOut * kHidden], sb2[kOut];
+static float corrections[2];
 static float h[kHidden], y[kOut], dy[kOut], dh[kHidden];
 
 static void linear(const float* w, const float* b, const float* x, int in, int out, float* o) {
@@ -21,6 +28,20 @@ static void linear(const float* w, const float* b, const float* x, int in, int o
     for (int i = 0; i < in; ++i) acc += w[j * in + i] * x[i];
     o[j] = acc;
   }
+}
+
+// The updates in learn()'s order, each rule checked over the whole step before anything changes.
+template <class R1, class R2, class R3, class R4>
+static void update(const R1& rw1, const R2& rb1, const R3& rw2, const R4& rb2, const float* x) {
+  const bool ok = miniml::linear_weight_step_finite_f32(rw2, w2, h, dy, kHidden, kOut) &&
+                  miniml::step_finite_f32(rb2, b2, dy, kOut) &&
+                  (kMode != 1 || miniml::linear_weight_step_finite_f32(rw1, w1, x, dh, kIn, kHidden)) &&
+                  (kMode == 0 || miniml::step_finite_f32(rb1, b1, dh, kHidden));
+  if (!ok) return;
+  miniml::linear_weight_step_f32(rw2, w2, h, dy, kHidden, kOut);
+  miniml::step_f32(rb2, b2, dy, kOut);
+  if (kMode == 1) miniml::linear_weight_step_f32(rw1, w1, x, dh, kIn, kHidden);
+  if (kMode != 0) miniml::step_f32(rb1, b1, dh, kHidden);
 }
 
 static float step(const float* x, const float* target, uint16_t label) {
@@ -38,20 +59,25 @@ static float step(const float* x, const float* target, uint16_t label) {
     return miniml::nan_f32();
   }
   if (kMode != 0) {
+    memset(dh, 0, sizeof(dh));  // the backward kernels add to their gradient
     miniml::linear_backward_input_f32<miniml::Ram>(w2, dy, kHidden, kOut, dh);
-    miniml::relu_backward_f32(h, kHidden, dh);
+    miniml::activation_backward_inplace_f32(h, dh, kHidden, miniml::ActGradRelu());
     if (!miniml::outer_finite_f32(dh, kHidden, x, kIn)) return miniml::nan_f32();
   }
-  if (kMomentum != 0.0f) {
-    miniml::linear_weight_sgd_momentum_f32(w2, vw2, h, dy, kHidden, kOut, kLr, kMomentum);
-    miniml::sgd_momentum_f32(b2, vb2, dy, kOut, kLr, kMomentum);
-    if (kMode == 1) miniml::linear_weight_sgd_momentum_f32(w1, vw1, x, dh, kIn, kHidden, kLr, kMomentum);
-    if (kMode != 0) miniml::sgd_momentum_f32(b1, vb1, dh, kHidden, kLr, kMomentum);
+  if (kAdam) {
+    const miniml::AdamStep adam =
+        miniml::adam_step(corrections, kLr, kOneMinusBeta1, kBeta2, kOneMinusBeta2, kEps, kWeightDecay);
+    update(miniml::Adam{&adam, vw1, sw1}, miniml::Adam{&adam, vb1, sb1}, miniml::Adam{&adam, vw2, sw2},
+           miniml::Adam{&adam, vb2, sb2}, x);
+    miniml::adam_commit(corrections, adam);
+  } else if (kMomentum != 0.0f) {
+    update(miniml::SgdMomentum{kLr, kMomentum, kWeightDecay, vw1},
+           miniml::SgdMomentum{kLr, kMomentum, kWeightDecay, vb1},
+           miniml::SgdMomentum{kLr, kMomentum, kWeightDecay, vw2},
+           miniml::SgdMomentum{kLr, kMomentum, kWeightDecay, vb2}, x);
   } else {
-    miniml::linear_weight_sgd_f32(w2, h, dy, kHidden, kOut, kLr);
-    miniml::sgd_f32(b2, dy, kOut, kLr);
-    if (kMode == 1) miniml::linear_weight_sgd_f32(w1, x, dh, kIn, kHidden, kLr);
-    if (kMode != 0) miniml::sgd_f32(b1, dh, kHidden, kLr);
+    const miniml::Sgd sgd = {kLr, kWeightDecay};
+    update(sgd, sgd, sgd, sgd, x);
   }
   return loss;
 }
