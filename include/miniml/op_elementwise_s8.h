@@ -15,6 +15,27 @@ namespace miniml {
 // Number of bits both inputs are scaled up by before being brought to a common scale (TFLM int8 ADD).
 constexpr int8_t kAddLeftShift = 20;
 
+// add_s8 / add_channel_s8 as one named constant (generated code): a [channels][inner]; b the same shape
+// (channels = 1 for add_s8), or [channels] for add_channel_s8. Fields as the positional arguments below.
+struct AddParams {
+  index_t channels, inner;
+  int32_t a_zero_point, a_multiplier;
+  int8_t a_shift;
+  int32_t b_zero_point, b_multiplier;
+  int8_t b_shift;
+  int32_t output_multiplier;
+  int8_t output_shift;
+  int32_t output_zero_point, act_min, act_max;
+};
+
+// mul_s8 / mul_channel_s8 as one named constant, shaped as AddParams.
+struct MulParams {
+  index_t channels, inner;
+  int32_t a_zero_point, b_zero_point, multiplier;
+  int8_t shift;
+  int32_t output_zero_point, act_min, act_max;
+};
+
 namespace detail {
 
 // One input of an ADD brought to the common scale: (x - zp) 2^20 scaled by multiplier / shift.
@@ -190,6 +211,19 @@ MINIML_ALWAYS_INLINE void add_channel_s8(const int8_t* a, const int8_t* b, index
                            b_shift, output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
 }
 
+// add_s8 / add_channel_s8 from an AddParams (always inlined: a constexpr p folds to the constants above).
+MINIML_ALWAYS_INLINE void add_s8(const int8_t* a, const int8_t* b, const AddParams& p, int8_t* output) {
+  detail::add_s8_any<false>(a, b, p.channels, p.inner, p.a_zero_point, p.a_multiplier, p.a_shift, p.b_zero_point,
+                            p.b_multiplier, p.b_shift, p.output_multiplier, p.output_shift, p.output_zero_point,
+                            p.act_min, p.act_max, output);
+}
+
+MINIML_ALWAYS_INLINE void add_channel_s8(const int8_t* a, const int8_t* b, const AddParams& p, int8_t* output) {
+  detail::add_s8_any<true>(a, b, p.channels, p.inner, p.a_zero_point, p.a_multiplier, p.a_shift, p.b_zero_point,
+                           p.b_multiplier, p.b_shift, p.output_multiplier, p.output_shift, p.output_zero_point,
+                           p.act_min, p.act_max, output);
+}
+
 // TFLM MUL: (a - za) * (b - zb) requantised with one multiplier (a_scale * b_scale / output_scale).
 inline void mul_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_point, int32_t b_zero_point,
                    int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
@@ -204,6 +238,17 @@ inline void mul_channel_s8(const int8_t* a, const int8_t* b, index_t channels, i
                            int32_t act_min, int32_t act_max, int8_t* output) {
   detail::mul_s8_impl<true>(a, b, channels, inner, a_zero_point, b_zero_point, multiplier, shift, output_zero_point,
                             act_min, act_max, output);
+}
+
+// mul_s8 / mul_channel_s8 from a MulParams.
+MINIML_ALWAYS_INLINE void mul_s8(const int8_t* a, const int8_t* b, const MulParams& p, int8_t* output) {
+  detail::mul_s8_impl<false>(a, b, p.channels, p.inner, p.a_zero_point, p.b_zero_point, p.multiplier, p.shift,
+                             p.output_zero_point, p.act_min, p.act_max, output);
+}
+
+MINIML_ALWAYS_INLINE void mul_channel_s8(const int8_t* a, const int8_t* b, const MulParams& p, int8_t* output) {
+  detail::mul_s8_impl<true>(a, b, p.channels, p.inner, p.a_zero_point, p.b_zero_point, p.multiplier, p.shift,
+                            p.output_zero_point, p.act_min, p.act_max, output);
 }
 
 // TFLM PRELU with one slope per channel: d = input - input_zero_point; d >= 0 is rescaled by the

@@ -15,6 +15,7 @@ from ..ir import Node
 from ..quant.fixedpoint import multiply_by_quantized_multiplier, requantize
 from ..quant.params import add_params, mul_params
 from ._int8_common import clamp_bounds, lut
+from ._params_block import params_block
 from .registry import AtenCall, ConstArg, LowerCtx, TensorArg
 
 
@@ -219,33 +220,33 @@ def mul_s8_run(node: Node, ins: Any, p: Any) -> np.ndarray:
                   a["output_zero_point"], a["act_min"], a["act_max"])
 
 
-def emit_add_s8(node: Node, e: Any) -> str:
+_ADD_FIELDS = ("a_zero_point", "a_multiplier", "a_shift", "b_zero_point", "b_multiplier", "b_shift",
+               "output_multiplier", "output_shift", "output_zero_point", "act_min", "act_max")
+_MUL_FIELDS = ("a_zero_point", "b_zero_point", "multiplier", "shift", "output_zero_point",
+               "act_min", "act_max")
+
+
+def _emit_binary_s8(node: Node, e: Any, kind: str, fields: Any) -> str:
+    """miniml::<kind>[_channel]_s8(a, b, k<Layer>Shape, out) after a constexpr <Kind>Params
+    (params_block): the shape (channels = 1 unless b is per channel), then the quantisation."""
     a = node.attrs
     x, b, y = e.t(node.inputs[0]), e.t(node.inputs[1]), e.t(node.outputs[0])
     if "channels" in a:
-        fn, size = "add_channel_s8", f"{e.i(a['channels'])}, {e.i(a['inner'])}"
+        fn, shape = f"{kind}_channel_s8", [a["channels"], a["inner"]]
     else:
-        fn, size = "add_s8", e.i(e.g.tensor(node.inputs[0]).numel)
-    return (
-        f"miniml::{fn}({x}, {b}, {size}, {a['a_zero_point']}, {a['a_multiplier']}, "
-        f"{a['a_shift']}, {a['b_zero_point']}, {a['b_multiplier']}, {a['b_shift']}, "
-        f"{a['output_multiplier']}, {a['output_shift']}, {a['output_zero_point']}, "
-        f"{a['act_min']}, {a['act_max']}, {y});"
-    )
+        fn, shape = f"{kind}_s8", [1, e.g.tensor(node.inputs[0]).numel]
+    values = shape + [str(int(a[f])) for f in fields]
+    return params_block(node, e, f"{kind.capitalize()}Params",
+                        list(zip(values, ("channels", "inner") + fields)),
+                        f"miniml::{fn}({x}, {b}, {{name}}, {y});")
+
+
+def emit_add_s8(node: Node, e: Any) -> str:
+    return _emit_binary_s8(node, e, "add", _ADD_FIELDS)
 
 
 def emit_mul_s8(node: Node, e: Any) -> str:
-    a = node.attrs
-    x, b, y = e.t(node.inputs[0]), e.t(node.inputs[1]), e.t(node.outputs[0])
-    if "channels" in a:
-        fn, size = "mul_channel_s8", f"{e.i(a['channels'])}, {e.i(a['inner'])}"
-    else:
-        fn, size = "mul_s8", e.i(e.g.tensor(node.inputs[0]).numel)
-    return (
-        f"miniml::{fn}({x}, {b}, {size}, {a['a_zero_point']}, {a['b_zero_point']}, "
-        f"{a['multiplier']}, {a['shift']}, {a['output_zero_point']}, {a['act_min']}, "
-        f"{a['act_max']}, {y});"
-    )
+    return _emit_binary_s8(node, e, "mul", _MUL_FIELDS)
 
 
 def output_macs(node: Node, g: Any) -> int:

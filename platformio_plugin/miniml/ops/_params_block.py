@@ -10,11 +10,18 @@ from typing import Any, Sequence, Tuple
 
 def params_block(node: Any, e: Any, struct: str, fields: Sequence[Tuple[Any, str]], call: str) -> str:
     """`{ constexpr miniml::<struct> k<Layer>Shape = {...}; <call> }`; `call` names the struct as
-    `{name}` (str.format)."""
+    `{name}` (str.format). A str value is written as is (quantisation constants, which are no size
+    and so must not widen index_t through e.i)."""
     name = "k" + "".join(part.capitalize() for part in node.name.split("_")) + "Shape"
-    texts = [("true" if v else "false") if isinstance(v, bool) else e.i(v) for v, _ in fields]
+    texts = [_text(v, e) for v, _ in fields]
     width = max(len(t) for t in texts) + 1
     lines = ["{", f"  constexpr miniml::{struct} {name} = {{"]
     lines += [f"      {(t + ','):<{width}}  // {f}" for t, (_, f) in zip(texts, fields)]
     lines += ["  };", "  " + call.format(name=name), "}"]
     return "\n    ".join(lines)
+
+
+def _text(v: Any, e: Any) -> str:
+    if isinstance(v, str):
+        return v
+    return ("true" if v else "false") if isinstance(v, bool) else e.i(v)

@@ -600,6 +600,8 @@ def test_per_channel_mul_add(tmp_path):
     ops = [n.op for n in g.nodes]
     assert "mul_channel_s8" in ops and "add_channel_s8" in ops
     miniml.export(m, torch.zeros(1, 1, 4, 4), "se", str(tmp_path), quantize="int8", calibration=cal)
+    header = (tmp_path / "se.h").read_text()
+    assert "constexpr miniml::MulParams" in header and "constexpr miniml::AddParams" in header
     xs = 0.9 * cal[:4]
     got = _predict_on_host(tmp_path, "se", xs, 2)
     np.testing.assert_array_equal(got, predict_int8_graph(g, xs).reshape(4, 2))

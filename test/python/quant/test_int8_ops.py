@@ -94,6 +94,9 @@ CASES = {
     "instance_norm_1d": (lambda: After(nn.InstanceNorm1d(4), conv1()), (1, 3, 34),
                          "group_norm_s8"),
     "div_two_tensors": (lambda: TwoBranches(torch.div), SEQ, "div_s8"),
+    "add_two_tensors": (lambda: TwoBranches(torch.add), SEQ, "add_s8"),
+    "sub_two_tensors": (lambda: TwoBranches(torch.sub), SEQ, "add_s8"),
+    "mul_two_tensors": (lambda: TwoBranches(torch.mul), SEQ, "mul_s8"),
     "softsign": (lambda: After(nn.Softsign(), conv1()), SEQ, "div_s8"),
     "pad_causal_1d": (lambda: After(Lambda(lambda y: F.pad(y, (2, 1))), conv1()), SEQ, "pad_s8"),
     "pad_2d": (lambda: After(Lambda(lambda y: F.pad(y, (1, 2, 0, 1))), conv2()), IMG, "pad_s8"),
@@ -148,6 +151,10 @@ def built():
 def test_parity_int8_ops(cid, built):
     r = built[cid]
     assert CASES[cid][2] in {n.op for n in r["graph"].nodes}
+    # add/sub/mul are called with a named constexpr AddParams / MulParams, not positional scalars
+    struct = {"add_s8": "AddParams", "mul_s8": "MulParams"}.get(CASES[cid][2])
+    if struct:
+        assert f"constexpr miniml::{struct}" in r["header"], r["header"]
     err = check_int8_run(r)
     assert err <= STEPS.get(cid, 2.0), (cid, err)
 
