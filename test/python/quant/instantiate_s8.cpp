@@ -53,6 +53,13 @@ int32_t run_all(int8_t* a, int8_t* b, float* f) {
   miniml::avg_pool1d_s8(a, 2, 8, 2, 2, 0, -128, 127, b);
   miniml::add_s8(a, a + 8, 8, 1, 1073741824, -1, 2, 1073741824, -1, 1500000000, -19, 0, -128, 127, b);
   miniml::mul_s8(a, a + 8, 8, 1, 2, 1500000000, -7, 0, -128, 127, b);
+  // The named-struct forms generated code calls.
+  constexpr miniml::AddParams kAdd = {2, 4, 1, 1073741824, -1, 2, 1073741824, -1, 1500000000, -19, 0, -128, 127};
+  miniml::add_s8(a, a + 8, kAdd, b);
+  miniml::add_channel_s8(a, a + 8, kAdd, b);
+  constexpr miniml::MulParams kMul = {2, 4, 1, 2, 1500000000, -7, 0, -128, 127};
+  miniml::mul_s8(a, a + 8, kMul, b);
+  miniml::mul_channel_s8(a, a + 8, kMul, b);
   miniml::div_s8(a, a + 8, 8, 1, 2, 1677721600, 6, 10, -128, 127, b);
   miniml::clamp_s8(a, 8, 0, 127, b);
   miniml::reduce_s8(a, b, miniml::ReduceParams{{1, 1, 2, 3}, {0, 0, 1, 2}, {1, 1, 1, 4}, {0, 0, 0, 6}},
