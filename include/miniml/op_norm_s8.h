@@ -73,6 +73,36 @@ inline void group_norm_s8(const int8_t* input, const float* gamma, const float* 
   }
 }
 
+// layer_norm_s8 / group_norm_s8 with their shape and quantisation as one named constant (generated code); fields as
+// the positional arguments above. Always inlined: a constexpr p folds to those arguments.
+struct LayerNormParams {
+  index_t rows, cols;
+  int32_t input_zero_point;
+  float var_scale, center_scale, eps;
+  int32_t output_zero_point;
+};
+
+struct GroupNormParams {
+  index_t groups, channels_per_group, inner;
+  int32_t input_zero_point;
+  float var_scale, center_scale, eps;
+  int32_t output_zero_point;
+};
+
+template <class Mem>
+MINIML_ALWAYS_INLINE void layer_norm_s8(const int8_t* input, const float* gamma, const float* beta, int8_t* output,
+                                        const LayerNormParams& p) {
+  layer_norm_s8<Mem>(input, gamma, beta, output, p.rows, p.cols, p.input_zero_point, p.var_scale, p.center_scale, p.eps,
+                     p.output_zero_point);
+}
+
+template <class Mem>
+MINIML_ALWAYS_INLINE void group_norm_s8(const int8_t* input, const float* gamma, const float* beta, int8_t* output,
+                                        const GroupNormParams& p) {
+  group_norm_s8<Mem>(input, gamma, beta, output, p.groups, p.channels_per_group, p.inner, p.input_zero_point,
+                     p.var_scale, p.center_scale, p.eps, p.output_zero_point);
+}
+
 }  // namespace miniml
 
 #endif  // MINIML_OP_NORM_S8_H_

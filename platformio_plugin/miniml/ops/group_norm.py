@@ -13,7 +13,7 @@ import numpy as np
 
 from ..ir import Graph, Node
 from .batch_norm import batchnorm_scale_shift
-from .layer_norm import layer_norm_s8, norm_s8
+from .layer_norm import emit_norm_s8, layer_norm_s8, norm_s8
 from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
@@ -99,11 +99,9 @@ class GroupNormS8:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         a = node.attrs
-        return (f"miniml::group_norm_s8<{e.mem(node, 'gamma')}>({e.t(node.inputs[0])}, "
-                f"{e.p(node, 'gamma')}, {e.p(node, 'beta')}, {e.t(node.outputs[0])}, "
-                f"{e.i(a['groups'])}, {e.i(a['channels'] // a['groups'])}, {e.i(a['inner'])}, "
-                f"{a['input_zero_point']}, {e.f(a['var_scale'])}, {e.f(a['center_scale'])}, "
-                f"{e.f(a['eps'])}, {a['output_zero_point']});")
+        shape = [(a["groups"], "groups"), (a["channels"] // a["groups"], "channels_per_group"),
+                 (a["inner"], "inner")]
+        return emit_norm_s8(node, e, "group_norm_s8", "GroupNormParams", shape)
 
     @staticmethod
     def run(node: Node, ins, p) -> np.ndarray:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..ir import DType, Node
+from ._params_block import params_block
 from .registry import AtenCall, LowerCtx, TensorArg, int8_rule, kernel, lowering
 
 
@@ -107,18 +108,25 @@ def layer_norm_s8(x, gamma, beta, input_zero_point, var_scale, center_scale, eps
     return np.clip(q + output_zero_point, -128, 127).astype(np.int8)
 
 
+def emit_norm_s8(node: Node, e: Any, fn: str, struct: str, shape: list) -> str:
+    """miniml::<fn><Mem>(x, gamma, beta, y, k<Layer>Shape) after a constexpr <struct>
+    (params_block): `shape` [(value, field)], then the quantisation (layer_norm_s8 / group_norm_s8)."""
+    a = node.attrs
+    quant = [(str(int(a["input_zero_point"])), "input_zero_point")]
+    quant += [(e.f(a[f]), f) for f in ("var_scale", "center_scale", "eps")]
+    quant += [(str(int(a["output_zero_point"])), "output_zero_point")]
+    call = (f"miniml::{fn}<{e.mem(node, 'gamma')}>({e.t(node.inputs[0])}, {e.p(node, 'gamma')}, "
+            f"{e.p(node, 'beta')}, {e.t(node.outputs[0])}, {{name}});")
+    return params_block(node, e, struct, shape + quant, call)
+
+
 @kernel("layer_norm_s8", header="op_norm_s8.h", inplace=True)
 class LayerNormS8:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
         a = node.attrs
-        return (
-            f"miniml::layer_norm_s8<{e.mem(node, 'gamma')}>({e.t(node.inputs[0])}, "
-            f"{e.p(node, 'gamma')}, {e.p(node, 'beta')}, {e.t(node.outputs[0])}, "
-            f"{e.i(a['rows'])}, {e.i(a['cols'])}, {a['input_zero_point']}, "
-            f"{e.f(a['var_scale'])}, {e.f(a['center_scale'])}, {e.f(a['eps'])}, "
-            f"{a['output_zero_point']});"
-        )
+        return emit_norm_s8(node, e, "layer_norm_s8", "LayerNormParams",
+                            [(a["rows"], "rows"), (a["cols"], "cols")])
 
     @staticmethod
     def run(node: Node, ins, p) -> np.ndarray:

@@ -76,6 +76,10 @@ int32_t run_all(int8_t* a, int8_t* b, float* f) {
   miniml::prelu_s8<Mem>(a, P::kWeight, b, 2, 4, -3, 1500000000, 1, 1073741824, -8, 5);
   miniml::layer_norm_s8<Mem>(a, P::kGamma, P::kGamma, b, 2, 4, -3, 1e-4f, 0.01f, 1e-5f, 5);
   miniml::group_norm_s8<Mem>(a, P::kGamma, P::kGamma, b, 2, 2, 3, -3, 1e-4f, 0.01f, 1e-5f, 5);
+  constexpr miniml::LayerNormParams kLayerNorm = {2, 4, -3, 1e-4f, 0.01f, 1e-5f, 5};
+  miniml::layer_norm_s8<Mem>(a, P::kGamma, P::kGamma, b, kLayerNorm);
+  constexpr miniml::GroupNormParams kGroupNorm = {2, 2, 3, -3, 1e-4f, 0.01f, 1e-5f, 5};
+  miniml::group_norm_s8<Mem>(a, P::kGamma, P::kGamma, b, kGroupNorm);
   miniml::quantize_s8(f, 4, 0.05f, 3, b);
   miniml::dequantize_s8(a, 4, 0.05f, 3, f);
   return miniml::multiply_by_quantized_multiplier(b[0], 1073741824, -2);

@@ -151,8 +151,9 @@ def built():
 def test_parity_int8_ops(cid, built):
     r = built[cid]
     assert CASES[cid][2] in {n.op for n in r["graph"].nodes}
-    # add/sub/mul are called with a named constexpr AddParams / MulParams, not positional scalars
-    struct = {"add_s8": "AddParams", "mul_s8": "MulParams"}.get(CASES[cid][2])
+    # add/sub/mul and the norms are called with a named constexpr struct, not positional scalars
+    struct = {"add_s8": "AddParams", "mul_s8": "MulParams",
+              "group_norm_s8": "GroupNormParams"}.get(CASES[cid][2])
     if struct:
         assert f"constexpr miniml::{struct}" in r["header"], r["header"]
     err = check_int8_run(r)

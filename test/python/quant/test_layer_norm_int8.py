@@ -48,6 +48,7 @@ def test_layer_norm_int8_parity(cid, built):
     r = built[cid]
     g = r["graph"]
     assert "layer_norm_s8" in [n.op for n in g.nodes]
+    assert "constexpr miniml::LayerNormParams" in r["header"]
     want = predict_int8_graph(g, r["xs"]).reshape(len(r["xs"]), -1)
     np.testing.assert_array_equal(r["y"], want)
     yq = g.meta["int8_edges"]["output"]
