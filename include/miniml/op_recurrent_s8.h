@@ -43,7 +43,13 @@ inline int32_t round_q15(int32_t p) {
 #endif
 }
 
-// f(x) for x in Q3.12 (clamped to int16) from table [257] of f on [-8, 8) in Q0.15, interpolated.
+// a * b for a, b that fit int16: a 16x16 -> 32 multiply (avr-gcc otherwise calls its 32x32 routine).
+inline int32_t mul_s16(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<int16_t>(a)) * static_cast<int16_t>(b);
+}
+
+// f(x) for x in Q3.12 (clamped to int16) from table [257] of f on [-8, 8) in Q0.15, interpolated. The tables
+// are sigmoid and tanh at steps of 1/16, so neighbours differ by at most 2048 and b - a fits int16.
 template <class Mem>
 inline int32_t lut_q15(const int16_t* table, int32_t x) {
   const uint32_t u = static_cast<uint32_t>(clamp_s16(x) + 32768);
@@ -51,7 +57,7 @@ inline int32_t lut_q15(const int16_t* table, int32_t x) {
   const int32_t f = static_cast<int32_t>(u & 255u);
   const int32_t a = Mem::read(table + i);
   const int32_t b = Mem::read(table + i + 1);
-  return a + (((b - a) * f + 128) >> 8);  // arithmetic shift: floor, as the numpy reference
+  return a + ((mul_s16(b - a, f) + 128) >> 8);  // arithmetic shift: floor, as the numpy reference
 }
 
 // Gate g of unit j: the input part and the recurrent part, each in Q3.12.
@@ -136,7 +142,7 @@ struct GruCellS8 {
       const detail::GateParts &r = p[0], &z = p[1], &n = p[2];
       const int32_t rg = detail::lut_q15<Mem>(tables, r.x + r.h);
       const int32_t zg = detail::lut_q15<Mem>(tables, z.x + z.h);
-      const int32_t ng = detail::lut_q15<Mem>(tables + 257, n.x + detail::round_q15(rg * n.h));
+      const int32_t ng = detail::lut_q15<Mem>(tables + 257, n.x + detail::round_q15(detail::mul_s16(rg, n.h)));
       const int32_t h15 = static_cast<int32_t>(h[j]) * 256;
       h_new[j] = detail::q15_to_state(ng + detail::round_q15(zg * (h15 - ng)));
     }
