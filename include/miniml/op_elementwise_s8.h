@@ -36,6 +36,31 @@ struct MulParams {
   int32_t output_zero_point, act_min, act_max;
 };
 
+// div_s8 / prelu_s8 / concat_part_s8 as one named constant each (generated code); fields as their positional
+// arguments below.
+struct DivParams {
+  index_t n;
+  int32_t a_zero_point, b_zero_point, multiplier;
+  int8_t shift;
+  int32_t output_zero_point, act_min, act_max;
+};
+
+struct PreluParams {
+  index_t channels, inner;
+  int32_t input_zero_point, multiplier_pos;
+  int8_t shift_pos;
+  int32_t multiplier_neg;
+  int8_t shift_neg;
+  int32_t output_zero_point;
+};
+
+struct ConcatPartParams {
+  index_t outer, part, total, offset;
+  int32_t input_zero_point, multiplier;
+  int8_t shift;
+  int32_t output_zero_point;
+};
+
 namespace detail {
 
 // One input of an ADD brought to the common scale: (x - zp) 2^20 scaled by multiplier / shift.
@@ -189,6 +214,12 @@ inline void div_s8(const int8_t* a, const int8_t* b, index_t n, int32_t a_zero_p
   }
 }
 
+// div_s8 from a DivParams (always inlined: a constexpr p folds to the constants above).
+MINIML_ALWAYS_INLINE void div_s8(const int8_t* a, const int8_t* b, const DivParams& p, int8_t* output) {
+  div_s8(a, b, p.n, p.a_zero_point, p.b_zero_point, p.multiplier, p.shift, p.output_zero_point, p.act_min, p.act_max,
+         output);
+}
+
 // TFLM ADD (and SUB: the same with b_multiplier negated, as TFLM does it):
 // a and b go to twice the larger input scale with their own multiplier (shift <= 0), are summed,
 // then requantised to the output scale. Each multiplier/shift pair comes from quant/params.py add_params().
@@ -270,6 +301,12 @@ inline void prelu_s8(const int8_t* input, const int8_t* alpha, int8_t* output, i
   }
 }
 
+template <class Mem>
+MINIML_ALWAYS_INLINE void prelu_s8(const int8_t* input, const int8_t* alpha, int8_t* output, const PreluParams& p) {
+  prelu_s8<Mem>(input, alpha, output, p.channels, p.inner, p.input_zero_point, p.multiplier_pos, p.shift_pos,
+                p.multiplier_neg, p.shift_neg, p.output_zero_point);
+}
+
 // output[i] = min(max(input[i], lo), hi): ReLU (lo = zero point), ReLU6, Hardtanh at unchanged scale.
 inline void clamp_s8(const int8_t* input, index_t n, int32_t lo, int32_t hi, int8_t* output) {
   for (index_t i = 0; i < n; ++i) {
@@ -307,6 +344,11 @@ inline void concat_part_s8(const int8_t* input, int8_t* output, index_t outer, i
                                                output_zero_point, kInt8Min, kInt8Max);
     }
   }
+}
+
+MINIML_ALWAYS_INLINE void concat_part_s8(const int8_t* input, int8_t* output, const ConcatPartParams& p) {
+  concat_part_s8(input, output, p.outer, p.part, p.total, p.offset, p.input_zero_point, p.multiplier, p.shift,
+                 p.output_zero_point);
 }
 
 }  // namespace miniml

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..ir import Node
 from ..quant.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
+from ._params_block import params_block
 from .registry import AtenCall, LowerCtx, TensorArg, backward_rule, int8_rule, kernel, lowering
 
 
@@ -105,10 +106,12 @@ class ConcatS8:
         for x, part, zp, m, s in zip(
             node.inputs, a["parts"], a["input_zero_points"], a["multipliers"], a["shifts"]
         ):
-            calls.append(
-                f"miniml::concat_part_s8({e.t(x)}, {y}, {e.i(a['outer'])}, {e.i(part)}, "
-                f"{e.i(a['total'])}, {e.i(offset)}, {zp}, {m}, {s}, {a['output_zero_point']});"
-            )
+            fields = [(a["outer"], "outer"), (part, "part"), (a["total"], "total"),
+                      (offset, "offset"), (str(int(zp)), "input_zero_point"),
+                      (str(int(m)), "multiplier"), (str(int(s)), "shift"),
+                      (str(int(a["output_zero_point"])), "output_zero_point")]
+            call = f"miniml::concat_part_s8({e.t(x)}, {y}, {{name}});"
+            calls.append(params_block(node, e, "ConcatPartParams", fields, call))
             offset += part
         return "\n    ".join(calls)
 

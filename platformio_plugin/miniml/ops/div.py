@@ -25,6 +25,7 @@ from ._binary_common import (
     lower_scalar_s8,
 )
 from ._int8_common import clamp_bounds
+from ._params_block import params_block
 from .registry import int8_rule, kernel, lowering
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
@@ -139,9 +140,10 @@ class DivS8:
     def emit(node: Node, e) -> str:
         a = node.attrs
         x, b, y = e.t(node.inputs[0]), e.t(node.inputs[1]), e.t(node.outputs[0])
-        return (f"miniml::div_s8({x}, {b}, {e.i(e.g.tensor(node.inputs[0]).numel)}, "
-                f"{a['a_zero_point']}, {a['b_zero_point']}, {a['multiplier']}, {a['shift']}, "
-                f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {y});")
+        quant = ("a_zero_point", "b_zero_point", "multiplier", "shift", "output_zero_point",
+                 "act_min", "act_max")
+        fields = [(e.g.tensor(node.inputs[0]).numel, "n")] + [(str(int(a[f])), f) for f in quant]
+        return params_block(node, e, "DivParams", fields, f"miniml::div_s8({x}, {b}, {{name}}, {y});")
 
     @staticmethod
     def run(node: Node, ins, p) -> np.ndarray:

@@ -61,6 +61,10 @@ int32_t run_all(int8_t* a, int8_t* b, float* f) {
   miniml::mul_s8(a, a + 8, kMul, b);
   miniml::mul_channel_s8(a, a + 8, kMul, b);
   miniml::div_s8(a, a + 8, 8, 1, 2, 1677721600, 6, 10, -128, 127, b);
+  constexpr miniml::DivParams kDiv = {8, 1, 2, 1677721600, 6, 10, -128, 127};
+  miniml::div_s8(a, a + 8, kDiv, b);
+  constexpr miniml::ConcatPartParams kConcatPart = {2, 3, 8, 4, -3, 1500000000, -1, 5};
+  miniml::concat_part_s8(a, b, kConcatPart);
   miniml::clamp_s8(a, 8, 0, 127, b);
   miniml::reduce_s8(a, b, miniml::ReduceParams{{1, 1, 2, 3}, {0, 0, 1, 2}, {1, 1, 1, 4}, {0, 0, 0, 6}},
                     miniml::ReduceSumS8(-12, 1500000000, -9, 3));
@@ -74,6 +78,8 @@ int32_t run_all(int8_t* a, int8_t* b, float* f) {
   miniml::permute_s8(a, b, miniml::PermuteParams{{1, 2, 3, 4}, {0, 1, 8, 2}});
   miniml::pad_s8(a, b, miniml::PadParams{{1, 1, 2, 3}, {1, 1, 3, 5}, {0, 0, 1, 1}}, -3);
   miniml::prelu_s8<Mem>(a, P::kWeight, b, 2, 4, -3, 1500000000, 1, 1073741824, -8, 5);
+  constexpr miniml::PreluParams kPrelu = {2, 4, -3, 1500000000, 1, 1073741824, -8, 5};
+  miniml::prelu_s8<Mem>(a, P::kWeight, b, kPrelu);
   miniml::layer_norm_s8<Mem>(a, P::kGamma, P::kGamma, b, 2, 4, -3, 1e-4f, 0.01f, 1e-5f, 5);
   miniml::group_norm_s8<Mem>(a, P::kGamma, P::kGamma, b, 2, 2, 3, -3, 1e-4f, 0.01f, 1e-5f, 5);
   constexpr miniml::LayerNormParams kLayerNorm = {2, 4, -3, 1e-4f, 0.01f, 1e-5f, 5};

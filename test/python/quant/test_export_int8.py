@@ -568,6 +568,7 @@ def test_concat_requantizes_each_input(tmp_path):
     miniml.export(
         m, torch.zeros(1, 1, 4, 4), "cat", str(tmp_path), quantize="int8", calibration=cal
     )
+    assert (tmp_path / "cat.h").read_text().count("constexpr miniml::ConcatPartParams") == 2
     xs = 0.9 * cal[:4]
     got = _predict_on_host(tmp_path, "cat", xs, 2)
     np.testing.assert_array_equal(got, predict_int8_graph(g, xs).reshape(4, 2))

@@ -151,9 +151,10 @@ def built():
 def test_parity_int8_ops(cid, built):
     r = built[cid]
     assert CASES[cid][2] in {n.op for n in r["graph"].nodes}
-    # add/sub/mul and the norms are called with a named constexpr struct, not positional scalars
-    struct = {"add_s8": "AddParams", "mul_s8": "MulParams",
-              "group_norm_s8": "GroupNormParams"}.get(CASES[cid][2])
+    # add/sub/mul/div, prelu and the norms are called with a named constexpr struct, not
+    # positional scalars
+    struct = {"add_s8": "AddParams", "mul_s8": "MulParams", "div_s8": "DivParams",
+              "prelu_s8": "PreluParams", "group_norm_s8": "GroupNormParams"}.get(CASES[cid][2])
     if struct:
         assert f"constexpr miniml::{struct}" in r["header"], r["header"]
     err = check_int8_run(r)
