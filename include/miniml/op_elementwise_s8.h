@@ -301,6 +301,7 @@ inline void prelu_s8(const int8_t* input, const int8_t* alpha, int8_t* output, i
   }
 }
 
+// prelu_s8 from a PreluParams.
 template <class Mem>
 MINIML_ALWAYS_INLINE void prelu_s8(const int8_t* input, const int8_t* alpha, int8_t* output, const PreluParams& p) {
   prelu_s8<Mem>(input, alpha, output, p.channels, p.inner, p.input_zero_point, p.multiplier_pos, p.shift_pos,
@@ -346,6 +347,7 @@ inline void concat_part_s8(const int8_t* input, int8_t* output, index_t outer, i
   }
 }
 
+// concat_part_s8 from a ConcatPartParams.
 MINIML_ALWAYS_INLINE void concat_part_s8(const int8_t* input, int8_t* output, const ConcatPartParams& p) {
   concat_part_s8(input, output, p.outer, p.part, p.total, p.offset, p.input_zero_point, p.multiplier, p.shift,
                  p.output_zero_point);

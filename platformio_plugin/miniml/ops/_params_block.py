@@ -21,6 +21,11 @@ def params_block(node: Any, e: Any, struct: str, fields: Sequence[Tuple[Any, str
     return "\n    ".join(lines)
 
 
+def int_fields(attrs: Any, names: Sequence[str]) -> list:
+    """[(value, name)] for quantisation integers kept in node attrs under their field names."""
+    return [(str(int(attrs[f])), f) for f in names]
+
+
 def _text(v: Any, e: Any) -> str:
     if isinstance(v, str):
         return v

@@ -25,7 +25,7 @@ from ._binary_common import (
     lower_scalar_s8,
 )
 from ._int8_common import clamp_bounds
-from ._params_block import params_block
+from ._params_block import int_fields, params_block
 from .registry import int8_rule, kernel, lowering
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
@@ -142,7 +142,7 @@ class DivS8:
         x, b, y = e.t(node.inputs[0]), e.t(node.inputs[1]), e.t(node.outputs[0])
         quant = ("a_zero_point", "b_zero_point", "multiplier", "shift", "output_zero_point",
                  "act_min", "act_max")
-        fields = [(e.g.tensor(node.inputs[0]).numel, "n")] + [(str(int(a[f])), f) for f in quant]
+        fields = [(e.g.tensor(node.inputs[0]).numel, "n")] + int_fields(a, quant)
         return params_block(node, e, "DivParams", fields, f"miniml::div_s8({x}, {b}, {{name}}, {y});")
 
     @staticmethod

@@ -11,7 +11,7 @@ import numpy as np
 from ..ir import DType, Node
 from ..quant.fixedpoint import multiply_by_quantized_multiplier, quantize_multiplier
 from ..quant.params import f32
-from ._params_block import params_block
+from ._params_block import int_fields, params_block
 from .activation import lower_pointwise
 from .registry import LowerCtx, TensorArg, int8_rule, kernel, lowering
 
@@ -93,8 +93,7 @@ class PreluS8:
         a = node.attrs
         quant = ("input_zero_point", "multiplier_pos", "shift_pos", "multiplier_neg", "shift_neg",
                  "output_zero_point")
-        fields = [(a["channels"], "channels"), (a["inner"], "inner")]
-        fields += [(str(int(a[f])), f) for f in quant]
+        fields = [(a["channels"], "channels"), (a["inner"], "inner")] + int_fields(a, quant)
         call = (f"miniml::prelu_s8<{e.mem(node, 'alpha')}>({e.t(node.inputs[0])}, "
                 f"{e.p(node, 'alpha')}, {e.t(node.outputs[0])}, {{name}});")
         return params_block(node, e, "PreluParams", fields, call)
