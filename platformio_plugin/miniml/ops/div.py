@@ -69,12 +69,17 @@ class DivInt8:
         qa, qb, qy = q.q[ins[0]], q.q[ins[1]], q.qparams(n.outputs[0])
         q.s8(y, n.outputs[0], qy)
         lo, hi = clamp_bounds(n.attrs.get("act"), qy)
-        # TFLM: float32 a_scale / (b_scale * output_scale), then QuantizeMultiplier in double
-        real = float(np.float32(f32(qa.scale) / np.float32(f32(qb.scale) * f32(qy.scale))))
-        m, s = quantize_multiplier(real)
+        m, s = div_multiplier(qa.scale, qb.scale, qy.scale)
         attrs = {"a_zero_point": qa.zero_point, "b_zero_point": qb.zero_point, "multiplier": m,
                  "shift": s, "output_zero_point": qy.zero_point, "act_min": lo, "act_max": hi}
         return [n.with_(op="div_s8", inputs=ins, outputs=(y,), params={}, attrs=attrs)]
+
+
+def div_multiplier(a_scale: float, b_scale: float, output_scale: float) -> Tuple[int, int]:
+    """TFLM DIV's output multiplier / shift: a_scale / (b_scale * output_scale) from the float32 scales in
+    double. Rounding that ratio to float32 first (50.0 instead of 50.0000011 for 0.1 / (0.01 * 0.2)) lowers
+    the multiplier a few units, enough to round exact ties toward zero where TFLM rounds them away."""
+    return quantize_multiplier(f32(a_scale) / (f32(b_scale) * f32(output_scale)))
 
 
 def _shift_left_saturating(x: int, e: int) -> int:
