@@ -115,4 +115,18 @@ inline void print_float_bits(float f) {
 }  // namespace io
 }  // namespace miniml
 
+// A program's entry around `void run()`: setup() and an empty loop() under the Arduino framework, main()
+// elsewhere. Examples and the demo write MINIML_MAIN(run) instead of repeating both forms.
+#if defined(ARDUINO)
+#define MINIML_MAIN(run)  \
+  void setup() { run(); } \
+  void loop() {}
+#else
+#define MINIML_MAIN(run) \
+  int main() {           \
+    run();               \
+    return 0;            \
+  }
+#endif
+
 #endif  // MINIML_BOARD_IO_H_

@@ -177,4 +177,24 @@ inline void check_learn_golden(ModelT& model, index_t steps) {
 #define MINIML_CHECK_LEARN_GOLDEN(ns, model) \
   ::miniml::testing::check_learn_golden<ns::LearnGolden, ns::kTrainableCount>((model), ns::kLearnGoldenSteps)
 
+// A test program's entry around `int run_all_tests()` (UNITY_BEGIN ... return UNITY_END()): setup()/loop() under
+// an Arduino framework (real boards, Unity over Serial, 2 s for the monitor to attach), app_main() under ESP-IDF,
+// main() on the bare-metal simulated boards and the host, whose exit status is the number of failed tests (QEMU
+// semihosting and the native runner pass it on; simavr ends when main returns).
+#if defined(ARDUINO)
+#include <Arduino.h>
+#define MINIML_TEST_MAIN(run_all_tests) \
+  void setup() {                        \
+    delay(2000);                        \
+    (void)run_all_tests();              \
+  }                                     \
+  void loop() {}
+#elif defined(ESP_PLATFORM)
+#define MINIML_TEST_MAIN(run_all_tests) \
+  extern "C" void app_main() { (void)run_all_tests(); }
+#else
+#define MINIML_TEST_MAIN(run_all_tests) \
+  int main() { return run_all_tests(); }
+#endif
+
 #endif  // MINIML_TESTING_H_

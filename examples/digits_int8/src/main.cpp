@@ -28,12 +28,4 @@ static void run() {
   miniml::io::print(" correct\n");
 }
 
-#if defined(ARDUINO)
-void setup() { run(); }
-void loop() {}
-#else
-int main() {
-  run();
-  return 0;
-}
-#endif
+MINIML_MAIN(run)

@@ -49,12 +49,4 @@ static void run() {
   miniml::io::print("\n");
 }
 
-#if defined(ARDUINO)
-void setup() { run(); }
-void loop() {}
-#else
-int main() {
-  run();
-  return 0;
-}
-#endif
+MINIML_MAIN(run)

@@ -27,12 +27,4 @@ static void run() {
   }
 }
 
-#if defined(ARDUINO)
-void setup() { run(); }
-void loop() {}
-#else
-int main() {
-  run();
-  return 0;
-}
-#endif
+MINIML_MAIN(run)

@@ -3,7 +3,7 @@
 // scripts/make_test_models.py; their golden vectors are the integer reference's outputs. A suite of its own: the
 // Uno's 32 KB of flash do not hold them beside test_models' float models.
 #include "autoenc_s8.h"
-#include "miniml_test_main.h"
+#include "miniml/testing.h"
 #include "mix_s8.h"
 
 namespace {

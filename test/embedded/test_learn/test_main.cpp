@@ -6,7 +6,6 @@
 #include "learn_adam.h"
 #include "miniml/store_ram.h"
 #include "miniml/testing.h"
-#include "miniml_test_main.h"
 
 namespace {
 

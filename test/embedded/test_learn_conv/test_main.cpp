@@ -5,7 +5,6 @@
 #include "learn_conv.h"
 #include "miniml/store_ram.h"
 #include "miniml/testing.h"
-#include "miniml_test_main.h"
 
 namespace {
 

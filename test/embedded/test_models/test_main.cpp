@@ -4,7 +4,6 @@
 #include "autoenc.h"
 #include "cnn.h"
 #include "miniml/testing.h"
-#include "miniml_test_main.h"
 #include "mlp.h"
 
 namespace {

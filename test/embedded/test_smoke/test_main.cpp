@@ -6,7 +6,7 @@
 
 #include "miniml/core_rom.h"
 #include "miniml/core_types.h"
-#include "miniml_test_main.h"
+#include "miniml/testing.h"
 
 namespace {
 

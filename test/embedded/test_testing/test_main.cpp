@@ -1,7 +1,6 @@
 // miniml/testing.h against a hand-written model header: the golden check passes for the right model, and its
 // error measure and tolerance are the documented numbers.
 #include "miniml/testing.h"
-#include "miniml_test_main.h"
 #include "tiny_model.h"
 
 namespace {

@@ -18,13 +18,4 @@ static int run_tests() {
   return UNITY_END();
 }
 
-#if defined(ARDUINO)
-#include <Arduino.h>
-void setup() {
-  delay(2000);  // let the serial monitor attach
-  run_tests();
-}
-void loop() {}
-#else
-int main() { return run_tests(); }
-#endif
+MINIML_TEST_MAIN(run_tests)

@@ -26,13 +26,4 @@ static int run_tests() {
   return UNITY_END();
 }
 
-#if defined(ARDUINO)
-#include <Arduino.h>
-void setup() {
-  delay(2000);
-  run_tests();
-}
-void loop() {}
-#else
-int main() { return run_tests(); }
-#endif
+MINIML_TEST_MAIN(run_tests)
