@@ -40,13 +40,15 @@ inline float dot_f32_plain(const float* a, const float* b, index_t n, float acc)
 // Every value the fast path takes is a normal float, so a product is a 24x24-bit integer product rounded
 // on its 48 bits, and a sum is exact with 8 guard bits and a sticky bit (Goldberg's guard/round/sticky
 // argument): an operand more than 25 binades below the other cannot change the rounded sum.
-#define MINIML_AVR_LOAD_W(R0, R1, R2, R3)                                                              \
-  "tst r15\n\tbreq 1f\n\t"                                                                              \
-  "lpm " R0 ", Z+\n\tlpm " R1 ", Z+\n\tlpm " R2 ", Z+\n\tlpm " R3 ", Z+\n\trjmp 2f\n"                \
-  "1:\n\tld " R0 ", Z+\n\tld " R1 ", Z+\n\tld " R2 ", Z+\n\tld " R3 ", Z+\n"                           \
+#define MINIML_AVR_LOAD_W(R0, R1, R2, R3)                           \
+  "tst r15\n\tbreq 1f\n\t"                                          \
+  "lpm " R0 ", Z+\n\tlpm " R1 ", Z+\n\tlpm " R2 ", Z+\n\tlpm " R3   \
+  ", Z+\n\trjmp 2f\n"                                               \
+  "1:\n\tld " R0 ", Z+\n\tld " R1 ", Z+\n\tld " R2 ", Z+\n\tld " R3 \
+  ", Z+\n"                                                          \
   "2:\n\t"
 __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*, const float*, index_t, float,
-                                                                  uint8_t) {
+                                                                   uint8_t) {
   __asm__ volatile(
       "push r2\n\tpush r3\n\tpush r4\n\tpush r5\n\tpush r6\n\tpush r7\n\tpush r8\n\tpush r9\n\t"
       "push r10\n\tpush r11\n\tpush r12\n\tpush r13\n\tpush r14\n\tpush r15\n\tpush r16\n\t"

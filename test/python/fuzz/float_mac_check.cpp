@@ -1,6 +1,6 @@
 // core_float_avr.h's float dot product (the ATmega asm, weights in flash and in SRAM) against the plain loop
-// of separate avr-libc operations, bit for bit (zero signs included; any NaN equals any NaN, see check()), on random and edge
-// operands: single taps acc + a * b and chains of 1..24 taps. MACS (a -D) sets how many taps; prints the
+// of separate avr-libc operations, bit for bit (zero signs included; any NaN equals any NaN, see check()), on random
+// and edge operands: single taps acc + a * b and chains of 1..24 taps. MACS (a -D) sets how many taps; prints the
 // mismatch counts "RESULT single_ram single_rom chain_ram chain_rom taps END" and the first mismatch.
 #include <avr/pgmspace.h>
 #include <string.h>
@@ -104,8 +104,8 @@ int main() {
     const uint16_t k = rnd() % kWeights;
     const float wk = pgm_read_float(kW + k);
     const float ck = from_bits(addend(x, wk));
-    check(1, bits(dot_f32<Rom>(&x, kW + k, 1, ck)), bits(dot_f32_plain<Rom>(&x, kW + k, 1, ck)), bits(x),
-          bits(wk), bits(ck));
+    check(1, bits(dot_f32<Rom>(&x, kW + k, 1, ck)), bits(dot_f32_plain<Rom>(&x, kW + k, 1, ck)), bits(x), bits(wk),
+          bits(ck));
     const uint8_t n = 1 + rnd() % 24;
     const bool wide = (rnd() & 7) == 0;  // mostly one range of magnitudes, as in a layer; sometimes any
     for (uint8_t i = 0; i < n; ++i) {
@@ -114,8 +114,7 @@ int main() {
       if ((rnd() & 7) == 0) a[i] = 0.0f;  // ReLU zeros
     }
     const float c0 = from_bits(wide ? operand() : in_binades(115, 131));
-    check(2, bits(dot_f32<Ram>(a, b, n, c0)), bits(dot_f32_plain<Ram>(a, b, n, c0)), bits(a[0]), bits(b[0]),
-          bits(c0));
+    check(2, bits(dot_f32<Ram>(a, b, n, c0)), bits(dot_f32_plain<Ram>(a, b, n, c0)), bits(a[0]), bits(b[0]), bits(c0));
     const uint16_t o = rnd() % (kWeights - 24);
     check(3, bits(dot_f32<Rom>(a, kW + o, n, c0)), bits(dot_f32_plain<Rom>(a, kW + o, n, c0)), bits(a[0]),
           pgm_read_dword(kWbits + o), bits(c0));
