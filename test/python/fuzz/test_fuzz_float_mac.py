@@ -17,7 +17,7 @@ import toolchains
 HERE = Path(__file__).resolve().parent
 INCLUDE = HERE.parents[2] / "include"
 MACS = int(os.environ.get("MINIML_FUZZ_MACS", "40000"))
-LEVELS = {"Os_lto": ["-Os", "-flto", "-fuse-linker-plugin"], "O2": ["-O2"]}
+LEVELS = {"Os_lto": ["-Os", "-flto", "-fuse-linker-plugin"], "O2": ["-O2"], "O0": ["-O0"]}
 
 
 def _weights(rng, n=512):
