@@ -1,0 +1,284 @@
+// The 3x3 depthwise convolution of one channel on the Cortex-M4/M7/M33 DSP extension (depthwise_conv2d_s8's
+// fast path): windows from a band of padded input rows, SXTB16/SMLAD over pairs of taps, requantisation by
+// SMMLAR/SSAT. The same integers as requantize_s8 and the reference kernel.
+#ifndef MINIML_OP_CONV_S8_DW_DSP_H_
+#define MINIML_OP_CONV_S8_DW_DSP_H_
+
+#include <stdint.h>
+
+#include "core_types.h"
+
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+namespace miniml {
+namespace detail {
+
+// (lo, hi) as the int16 lanes of a word.
+inline uint32_t lanes_s16(int32_t lo, int32_t hi) {
+  return static_cast<uint16_t>(lo) | static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16;
+}
+
+// One channel's constants. The kernels sum 2 acc (weights and bias doubled), which turns TFLM's
+// requantisation into one SMMLAR: with X = SaturatingRoundingDoublingHighMul(acc, m) = floor((acc m +
+// 2^30) / 2^31) (m >= 0: both of its rounding cases are this floor) and e = -shift >= 1,
+// RoundingDivideByPOT(X, e) + zp = floor((X + 2^(e-1) - [X < 0] + zp 2^e) / 2^e), [X < 0] may be [acc < 0]
+// (they differ only where X = 0, and both give 0 there), and SMMLAR(2 acc, m, r) = r + X. So
+// out = (SMMLAR(2 acc, m, offset + (2 acc >> 31)) >> e) clamped, offset = 2^(e-1) + zp 2^e; no overflow for
+// |acc| < 2^30 and e <= 22.
+struct Dw3x3Channel {
+  uint32_t w[5];  // per filter row (w0, w2), then (w1 of rows 0, 1), (w1 of row 2, 0); all doubled
+  int32_t bias2, multiplier, offset, shift;
+  uint32_t act_min2, act_max2;  // the bounds in both int16 lanes
+  int32_t act_min, act_max;
+  bool clamp;  // the bounds are narrower than int8's
+};
+
+// Fills c from w [3][3] and tells whether the channel fits the fast path: the shift in [-22, -1], m >= 0,
+// and |2 acc| < 2^31 for any input (|acc - bias| <= 9 * 128 * 128 < 2^18).
+inline bool dw3x3_channel(const int16_t* w, int32_t bias, int32_t m, int8_t s, int32_t zp, int32_t lo, int32_t hi,
+                          Dw3x3Channel* c) {
+  const int32_t room = (INT32_C(1) << 30) - (INT32_C(1) << 18);
+  if (s > -1 || s < -22 || m < 0 || bias > room || bias < -room) return false;
+  for (index_t ky = 0; ky < 3; ++ky) c->w[ky] = lanes_s16(2 * w[3 * ky], 2 * w[3 * ky + 2]);
+  c->w[3] = lanes_s16(2 * w[1], 2 * w[4]);
+  c->w[4] = lanes_s16(2 * w[7], 0);
+  c->bias2 = 2 * bias;
+  c->multiplier = m;
+  c->shift = -s;
+  c->offset = (2 * zp + 1) * (INT32_C(1) << (c->shift - 1));
+  c->act_min = lo;
+  c->act_max = hi;
+  c->act_min2 = static_cast<uint16_t>(lo) * UINT32_C(0x10001);
+  c->act_max2 = static_cast<uint16_t>(hi) * UINT32_C(0x10001);
+  c->clamp = lo > -128 || hi < 127;
+  return true;
+}
+
+// acc[0, 2 pairs) = 2 bias + a 3x3 filter at windows kStride bytes apart from row, in a band of padded rows
+// pitch bytes apart; wp: Dw3x3Channel::w. A row's word r0..r3 splits by SXTB16 into (r0, r2) and (r1, r3),
+// which SMLAD takes against (w0, w2) as they are; the middle tap is one halfword multiply-accumulate. Two
+// windows side by side per pass share every load: 26 instructions for 18 MACs at stride 1. In asm: written
+// in C, gcc -Os reloaded the weights from the stack for every multiply-accumulate.
+template <int kStride>
+MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, const uint32_t* wp, int32_t bias,
+                                              int32_t* acc, index_t pairs) {
+  if (pairs == 0) return;
+  const int32_t* end = acc + 2 * pairs;
+  uint32_t x, e;
+  int32_t a0, a1;
+// One filter row: its word split into e = (r0, r2) and x = (r1, r3), then the first window,
+// a0 = INIT + (r0, r2) . (w0, w2) + r1 w1 (MID: the SMLA variant that picks w1's lane from M).
+#define MINIML_DW3_ROW(ADDR, W, MID, M, INIT) \
+  "ldr %[x], " ADDR                           \
+  "\n\t"                                      \
+  "sxtb16 %[e], %[x]\n\t"                     \
+  "sxtb16 %[x], %[x], ror #8\n\t"             \
+  "smlad %[a0], %[e], %[" W "], " INIT        \
+  "\n\t"                                      \
+  "smla" MID " %[a0], %[x], %[" M "], %[a0]\n\t"
+#define MINIML_DW3_NEXT                 \
+  "strd %[a0], %[a1], [%[acc]], #8\n\t" \
+  "ldr %[x], %[end]\n\t"                \
+  "cmp %[acc], %[x]\n\t"                \
+  "bne 1b\n\t"
+#define MINIML_DW3_OPERANDS                                                                                   \
+  : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)                         \
+  : [pitch] "r"(pitch), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]), [m2] "r"(wp[4]), \
+    [b] "r"(bias), [end] "m"(end)                                                                                      \
+  : "cc", "memory"
+  if (kStride == 1) {
+    // The second window: (r1, r3) . (w0, w2) + r2 w1.
+    __asm__ volatile("1:\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[b]")
+                     "smlad %[a1], %[x], %[w0], %[b]\n\t"
+                     "smlatb %[a1], %[e], %[m01], %[a1]\n\t" MINIML_DW3_ROW("[%[p], %[pitch]]", "w1", "bt", "m01",
+                                                                            "%[a0]")
+                     "smlad %[a1], %[x], %[w1], %[a1]\n\t"
+                     "smlatt %[a1], %[e], %[m01], %[a1]\n\t" MINIML_DW3_ROW("[%[p], %[pitch], lsl #1]", "w2", "bb",
+                                                                            "m2", "%[a0]")
+                     "smlad %[a1], %[x], %[w2], %[a1]\n\t"
+                     "smlatb %[a1], %[e], %[m2], %[a1]\n\t"
+                     "adds %[p], %[p], #2\n\t" MINIML_DW3_NEXT MINIML_DW3_OPERANDS);
+  } else {
+    // The second window: r2 w0 + r3 w1 + r4 w2; the rows are reached by stepping p.
+    __asm__ volatile("1:\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[b]")
+                     "smlatb %[a1], %[e], %[w0], %[b]\n\t"
+                     "smlatb %[a1], %[x], %[m01], %[a1]\n\t"
+                     "ldrsb %[x], [%[p], #4]\n\t"
+                     "smlabt %[a1], %[x], %[w0], %[a1]\n\t"
+                     "add %[p], %[p], %[pitch]\n\t" MINIML_DW3_ROW("[%[p]]", "w1", "bt", "m01", "%[a0]")
+                     "smlatb %[a1], %[e], %[w1], %[a1]\n\t"
+                     "smlatt %[a1], %[x], %[m01], %[a1]\n\t"
+                     "ldrsb %[x], [%[p], #4]\n\t"
+                     "smlabt %[a1], %[x], %[w1], %[a1]\n\t"
+                     "add %[p], %[p], %[pitch]\n\t" MINIML_DW3_ROW("[%[p]]", "w2", "bb", "m2", "%[a0]")
+                     "smlatb %[a1], %[e], %[w2], %[a1]\n\t"
+                     "smlatb %[a1], %[x], %[m2], %[a1]\n\t"
+                     "ldrsb %[x], [%[p], #4]\n\t"
+                     "smlabt %[a1], %[x], %[w2], %[a1]\n\t"
+                     "sub %[p], %[p], %[pitch], lsl #1\n\t"
+                     "adds %[p], %[p], #4\n\t" MINIML_DW3_NEXT MINIML_DW3_OPERANDS);
+  }
+}
+
+// acc[2 i], acc[2 i + 1] = 2 bias + the 3x3 filter at the stride-1 windows (0, i) and (1, i) of the band
+// at row (two output rows, a column at a time), i < n: the rows' four words are loaded once and feed both
+// windows, 30 instructions for 18 MACs, and no window is wasted on the padding columns (a run of the side
+// by side pairs above on a 5-wide map computes 7 windows a row).
+MINIML_ALWAYS_INLINE void depthwise3x3_columns_s8(const int8_t* row, index_t pitch, const uint32_t* wp, int32_t bias,
+                                                  int32_t* acc, index_t n) {
+  if (n == 0) return;
+  const int32_t* end = acc + 2 * n;
+  const index_t pitch3 = 3 * pitch;
+  uint32_t x, e;
+  int32_t a0, a1;
+  // Rows 1 and 2 feed both windows: the top one with filter rows 1, 2, the bottom one with rows 0, 1.
+  __asm__ volatile("1:\n\t"
+                   "ldr %[a1], %[b]\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[a1]")
+                       MINIML_DW3_ROW("[%[p], %[pitch]]", "w1", "bt", "m01", "%[a0]")
+                   "smlad %[a1], %[e], %[w0], %[a1]\n\t"
+                   "smlabb %[a1], %[x], %[m01], %[a1]\n\t" MINIML_DW3_ROW("[%[p], %[pitch], lsl #1]", "w2", "bb",
+                                                                          "m2", "%[a0]")
+                   "smlad %[a1], %[e], %[w1], %[a1]\n\t"
+                   "smlabt %[a1], %[x], %[m01], %[a1]\n\t"
+                   "ldr %[x], [%[p], %[pitch3]]\n\t"
+                   "sxtb16 %[e], %[x]\n\t"
+                   "sxtb16 %[x], %[x], ror #8\n\t"
+                   "smlad %[a1], %[e], %[w2], %[a1]\n\t"
+                   "smlabb %[a1], %[x], %[m2], %[a1]\n\t"
+                   "adds %[p], %[p], #1\n\t" MINIML_DW3_NEXT
+                   : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)
+                   : [pitch] "r"(pitch), [pitch3] "r"(pitch3), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]),
+                     [m01] "r"(wp[3]), [m2] "r"(wp[4]), [b] "m"(bias), [end] "m"(end)
+                   : "cc", "memory");
+}
+#undef MINIML_DW3_ROW
+#undef MINIML_DW3_NEXT
+#undef MINIML_DW3_OPERANDS
+
+// One doubled accumulator requantised (see Dw3x3Channel).
+MINIML_ALWAYS_INLINE int8_t dw3x3_requant_one(int32_t acc2, const Dw3x3Channel& c) {
+  int32_t r = c.offset + (acc2 >> 31);
+  __asm__("smmlar %[r], %[a], %[m], %[r]" : [r] "+r"(r) : [a] "r"(acc2), [m] "r"(c.multiplier));
+  r >>= c.shift;
+  r = r < c.act_min ? c.act_min : r > c.act_max ? c.act_max : r;
+  return static_cast<int8_t>(r);
+}
+
+// Pairs of doubled accumulators acc[2 i], acc[2 i + 1] (i < pairs) requantised into out[kStep i] and
+// out[kStep i + other]: 12 instructions a pair, 20 when the bounds clamp (SSUB16/SEL on both as int16
+// lanes). In asm: the GE flags SEL reads are not visible to the compiler.
+#define MINIML_DW3_REQUANT_PAIR              \
+  "ldrd %[a0], %[a1], [%[acc]], #8\n\t"      \
+  "add %[t0], %[off], %[a0], asr #31\n\t"    \
+  "smmlar %[t0], %[a0], %[m], %[t0]\n\t"     \
+  "asr %[t0], %[t0], %[sh]\n\t"              \
+  "ssat %[t0], #8, %[t0]\n\t"                \
+  "add %[t1], %[off], %[a1], asr #31\n\t"    \
+  "smmlar %[t1], %[a1], %[m], %[t1]\n\t"     \
+  "asr %[t1], %[t1], %[sh]\n\t"              \
+  "ssat %[t1], #8, %[t1]\n\t"
+#define MINIML_DW3_REQUANT_STORE       \
+  "strb %[t1], [%[out], %[other]]\n\t" \
+  "strb %[t0], [%[out]], %[step]\n\t"
+template <int kStep>
+MINIML_ALWAYS_INLINE void dw3x3_requant_pairs(const int32_t* acc, index_t pairs, const Dw3x3Channel& c, int8_t* out,
+                                              index_t other) {
+  if (pairs == 0) return;
+  const int32_t* end = acc + 2 * pairs;
+  int32_t a0, a1, t0, t1;
+  if (!c.clamp) {
+    __asm__ volatile("1:\n\t" MINIML_DW3_REQUANT_PAIR MINIML_DW3_REQUANT_STORE
+                     "cmp %[acc], %[end]\n\t"
+                     "bne 1b\n\t"
+                     : [acc] "+r"(acc), [out] "+r"(out), [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0),
+                       [t1] "=&r"(t1)
+                     : [m] "r"(c.multiplier), [off] "r"(c.offset), [sh] "r"(c.shift), [other] "r"(other),
+                       [step] "i"(kStep), [end] "r"(end)
+                     : "cc", "memory");
+  } else {
+    __asm__ volatile("1:\n\t" MINIML_DW3_REQUANT_PAIR
+                     "pkhbt %[t0], %[t0], %[t1], lsl #16\n\t"
+                     "ssub16 %[a0], %[t0], %[lo]\n\t"
+                     "sel %[t0], %[t0], %[lo]\n\t"
+                     "ssub16 %[a0], %[t0], %[hi]\n\t"
+                     "sel %[t0], %[hi], %[t0]\n\t"
+                     "lsr %[t1], %[t0], #16\n\t" MINIML_DW3_REQUANT_STORE
+                     "ldr %[t1], %[end]\n\t"
+                     "cmp %[acc], %[t1]\n\t"
+                     "bne 1b\n\t"
+                     : [acc] "+r"(acc), [out] "+r"(out), [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0),
+                       [t1] "=&r"(t1)
+                     : [m] "r"(c.multiplier), [off] "r"(c.offset), [sh] "r"(c.shift), [other] "r"(other),
+                       [lo] "r"(c.act_min2), [hi] "r"(c.act_max2), [step] "i"(kStep), [end] "m"(end)
+                     : "cc", "memory");
+  }
+}
+#undef MINIML_DW3_REQUANT_PAIR
+#undef MINIML_DW3_REQUANT_STORE
+
+// Windows per run of depthwise3x3_run_s8 (their int32 sums wait on the stack for requantisation).
+constexpr index_t kDepthwiseRun = 128;
+
+// True when column pairs (depthwise3x3_columns_s8) cost less than side by side runs over the padded pitch.
+inline bool dw3x3_by_columns(index_t stride_h, index_t stride_w, index_t pitch, index_t out_w) {
+  return stride_h == 1 && stride_w == 1 && 15 * out_w < 13 * pitch;
+}
+
+// rows_out output rows of one channel from a band of padded rows (buf, pitch bytes apart) into out.
+//   By columns: two output rows at a time (the last one of an odd count twice, its store overlapping).
+//   Otherwise runs of side by side pairs, requantised a run at a time: at stride 1 a run spans several
+//   output rows, one byte apart (a row's last pitch - out_w windows pass its end: computed, then dropped
+//   when the rows' sums are moved together), so narrow maps pay the run's setup once per group of rows;
+//   else a run is one row (or a part of a long one).
+// buf holds a row past the band (the column pairs' spare row) and 4 bytes past it (word reads). Out of line:
+// inlined into depthwise_conv2d_s8's channel loop, its loops ran with every value spilled.
+__attribute__((noinline)) inline void depthwise3x3_band_dsp(const int8_t* buf, index_t pitch, index_t stride_h, index_t stride_w,
+                                                index_t rows_out, index_t out_w, const Dw3x3Channel& c, int8_t* out) {
+  int32_t acc[kDepthwiseRun];
+  if (dw3x3_by_columns(stride_h, stride_w, pitch, out_w)) {
+    for (index_t oy = 0; oy < rows_out; oy = static_cast<index_t>(oy + 2), out += 2 * out_w) {
+      const index_t other = oy + 1 < rows_out ? out_w : 0;
+      for (index_t done = 0; done < out_w; done = static_cast<index_t>(done + kDepthwiseRun / 2)) {
+        const index_t n = out_w - done < kDepthwiseRun / 2 ? static_cast<index_t>(out_w - done) : kDepthwiseRun / 2;
+        depthwise3x3_columns_s8(buf + oy * pitch + done, pitch, c.w, c.bias2, acc, n);
+        dw3x3_requant_pairs<1>(acc, n, c, out + done, other);
+      }
+    }
+    return;
+  }
+  const bool flat = stride_h == 1 && stride_w == 1 && pitch <= kDepthwiseRun;
+  // Output rows per run (flat: as many as kDepthwiseRun windows hold).
+  const index_t group = flat ? static_cast<index_t>((kDepthwiseRun - out_w) / pitch + 1) : 1;
+  for (index_t oy = 0; oy < rows_out; oy = static_cast<index_t>(oy + group)) {
+    const index_t rows = rows_out - oy < group ? static_cast<index_t>(rows_out - oy) : group;
+    const int8_t* row = buf + oy * stride_h * pitch;
+    for (index_t done = 0; done < out_w; done = static_cast<index_t>(done + kDepthwiseRun)) {
+      // A flat run: rows whole rows; otherwise up to kDepthwiseRun windows of one row.
+      const index_t count = flat ? static_cast<index_t>((rows - 1) * pitch + out_w)
+                                 : (out_w - done < kDepthwiseRun ? static_cast<index_t>(out_w - done) : kDepthwiseRun);
+      const index_t pairs = static_cast<index_t>((count + 1) / 2);  // an odd count's last pair has a spare window
+      if (stride_w == 2) {
+        depthwise3x3_run_s8<2>(row + 2 * done, pitch, c.w, c.bias2, acc, pairs);
+      } else {
+        depthwise3x3_run_s8<1>(row + done, pitch, c.w, c.bias2, acc, pairs);
+      }
+      index_t n = count;
+      if (flat) {  // the rows' sums, pitch apart, moved together (in place, forward) for one requantisation
+        int32_t* to = acc + out_w;
+        for (index_t r = 1; r < rows; ++r) {
+          const int32_t* from = acc + r * pitch;
+          for (index_t i = 0; i < out_w; ++i) *to++ = from[i];
+        }
+        n = static_cast<index_t>(rows * out_w);
+      }
+      dw3x3_requant_pairs<2>(acc, n / 2, c, out, 1);
+      if (n & 1) out[n - 1] = dw3x3_requant_one(acc[n - 1], c);
+      out += n;
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace miniml
+#endif
+
+#endif  // MINIML_OP_CONV_S8_DW_DSP_H_
