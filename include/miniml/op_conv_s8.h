@@ -408,18 +408,26 @@ MINIML_ALWAYS_INLINE void depthwise_pair_s8(const int8_t* row, index_t pitch, in
 MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_band_rows(const int8_t* input, index_t in_h, index_t in_w,
                                                                sindex_t iy, index_t rows, index_t pitch, index_t pw,
                                                                int8_t pad, int8_t* dst) {
-  for (index_t r = 0; r < rows; ++r, ++iy, dst += pitch) {
-    if (iy < 0 || iy >= static_cast<sindex_t>(in_h)) {
-      for (index_t i = 0; i < pitch; ++i) dst[i] = pad;
+  // Rows [0, first) and [last, rows) are outside the input.
+  const sindex_t top = iy < 0 ? -iy : 0, bottom = static_cast<sindex_t>(in_h) - iy;
+  const index_t first = static_cast<index_t>(top < static_cast<sindex_t>(rows) ? top : static_cast<sindex_t>(rows));
+  const index_t last = bottom < static_cast<sindex_t>(first)  ? first
+                       : bottom > static_cast<sindex_t>(rows) ? rows
+                                                              : static_cast<index_t>(bottom);
+  for (index_t i = 0; i < first * pitch; ++i) dst[i] = pad;
+  for (index_t i = last * pitch; i < rows * pitch; ++i) dst[i] = pad;
+  if (first == last) return;
+  const int8_t* src = input + (iy + static_cast<sindex_t>(first)) * static_cast<sindex_t>(in_w);
+  int8_t* to = dst + first * pitch + pw;
+  for (index_t r = first; r < last; ++r, src += in_w, to += pitch) {
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+    if (in_w >= 4) {  // words (unaligned LDR/STR), the last one overlapping the one before
+      for (index_t j = 0; j + 4 < in_w; j += 4) memcpy(to + j, src + j, 4);
+      memcpy(to + in_w - 4, src + in_w - 4, 4);
       continue;
     }
-    const int8_t* src = input + iy * static_cast<sindex_t>(in_w);
-    int8_t* to = dst + pw;
-    index_t j = 0;
-#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-    for (; j + 4 <= in_w; j += 4) memcpy(to + j, src + j, 4);  // a word (unaligned LDR/STR)
 #endif
-    for (; j < in_w; ++j) to[j] = src[j];
+    for (index_t j = 0; j < in_w; ++j) to[j] = src[j];
   }
 }
 

@@ -119,15 +119,15 @@ MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, 
   }
 }
 
-// acc[2 i], acc[2 i + 1] = 2 bias + the 3x3 filter at the stride-1 windows (0, i) and (1, i) of the band
-// at row (two output rows, a column at a time), i < n: the rows' four words are loaded once and feed both
-// windows, 30 instructions for 18 MACs, and no window is wasted on the padding columns (a run of the side
-// by side pairs above on a 5-wide map computes 7 windows a row).
+// acc[2 i], acc[2 i + 1] = 2 bias + the 3x3 filter at the stride-1 windows (2 k, j) and (2 k + 1, j) of the
+// band at row, i = k n + j, for k < row_pairs, j < n (pairs of output rows, a column at a time): the rows'
+// four words are loaded once and feed both windows, 30 instructions for 18 MACs, and no window is wasted on
+// the padding columns (side by side pairs over a 5-wide map compute 7 windows a row).
 MINIML_ALWAYS_INLINE void depthwise3x3_columns_s8(const int8_t* row, index_t pitch, const uint32_t* wp, int32_t bias,
-                                                  int32_t* acc, index_t n) {
-  if (n == 0) return;
-  const int32_t* end = acc + 2 * n;
-  const index_t pitch3 = 3 * pitch;
+                                                  int32_t* acc, index_t n, index_t row_pairs) {
+  const int32_t* end = acc + 2 * n * row_pairs;
+  const int32_t* row_end = acc + 2 * n;
+  const index_t pitch3 = 3 * pitch, row_bytes = 8 * n, skip = 2 * pitch - n;
   uint32_t x, e;
   int32_t a0, a1;
   // Rows 1 and 2 feed both windows: the top one with filter rows 1, 2, the bottom one with rows 0, 1.
@@ -144,10 +144,27 @@ MINIML_ALWAYS_INLINE void depthwise3x3_columns_s8(const int8_t* row, index_t pit
                    "sxtb16 %[x], %[x], ror #8\n\t"
                    "smlad %[a1], %[e], %[w2], %[a1]\n\t"
                    "smlabb %[a1], %[x], %[m2], %[a1]\n\t"
-                   "adds %[p], %[p], #1\n\t" MINIML_DW3_NEXT
-                   : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)
+                   "adds %[p], %[p], #1\n\t"
+                   "strd %[a0], %[a1], [%[acc]], #8\n\t"
+                   "ldr %[x], %[row_end]\n\t"
+                   "cmp %[acc], %[x]\n\t"
+                   "bne 1b\n\t"
+                   // The row pair's end: the next one's first window, or done.
+                   "ldr %[e], %[end]\n\t"
+                   "cmp %[acc], %[e]\n\t"
+                   "beq 2f\n\t"
+                   "ldr %[e], %[row_bytes]\n\t"
+                   "add %[x], %[x], %[e]\n\t"
+                   "str %[x], %[row_end]\n\t"
+                   "ldr %[e], %[skip]\n\t"
+                   "add %[p], %[p], %[e]\n\t"
+                   "b 1b\n\t"
+                   "2:\n\t"
+                   : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1),
+                     [row_end] "+m"(row_end)
                    : [pitch] "r"(pitch), [pitch3] "r"(pitch3), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]),
-                     [m01] "r"(wp[3]), [m2] "r"(wp[4]), [b] "m"(bias), [end] "m"(end)
+                     [m01] "r"(wp[3]), [m2] "r"(wp[4]), [b] "m"(bias), [end] "m"(end), [row_bytes] "m"(row_bytes),
+                     [skip] "m"(skip)
                    : "cc", "memory");
 }
 #undef MINIML_DW3_ROW
@@ -163,9 +180,10 @@ MINIML_ALWAYS_INLINE int8_t dw3x3_requant_one(int32_t acc2, const Dw3x3Channel& 
   return static_cast<int8_t>(r);
 }
 
-// Pairs of doubled accumulators acc[2 i], acc[2 i + 1] (i < pairs) requantised into out[kStep i] and
-// out[kStep i + other]: 12 instructions a pair, 20 when the bounds clamp (SSUB16/SEL on both as int16
-// lanes). In asm: the GE flags SEL reads are not visible to the compiler.
+// Pairs of doubled accumulators acc[2 i], acc[2 i + 1] requantised into out[kStep i] and out[kStep i + other],
+// for rows of pairs pairs each, out passing other more bytes after each row (the bottom rows of
+// depthwise3x3_columns_s8's row pairs): 12 instructions a pair, 20 when the bounds clamp (SSUB16/SEL on
+// both as int16 lanes). In asm: the GE flags SEL reads are not visible to the compiler.
 #define MINIML_DW3_REQUANT_PAIR              \
   "ldrd %[a0], %[a1], [%[acc]], #8\n\t"      \
   "add %[t0], %[off], %[a0], asr #31\n\t"    \
@@ -177,22 +195,28 @@ MINIML_ALWAYS_INLINE int8_t dw3x3_requant_one(int32_t acc2, const Dw3x3Channel& 
   "asr %[t1], %[t1], %[sh]\n\t"              \
   "ssat %[t1], #8, %[t1]\n\t"
 #define MINIML_DW3_REQUANT_STORE       \
-  "strb %[t1], [%[out], %[other]]\n\t" \
-  "strb %[t0], [%[out]], %[step]\n\t"
+  "strb %[t1], [%[out], %[other]]\n\t"       \
+  "strb %[t0], [%[out]], %[step]\n\t"        \
+  "cmp %[acc], %[row_end]\n\t"               \
+  "bne 1b\n\t"                               \
+  "add %[out], %[out], %[other]\n\t"
 template <int kStep>
-MINIML_ALWAYS_INLINE void dw3x3_requant_pairs(const int32_t* acc, index_t pairs, const Dw3x3Channel& c, int8_t* out,
-                                              index_t other) {
+MINIML_ALWAYS_INLINE void dw3x3_requant_pairs(const int32_t* acc, index_t pairs, index_t rows, const Dw3x3Channel& c,
+                                              int8_t* out, index_t other) {
   if (pairs == 0) return;
-  const int32_t* end = acc + 2 * pairs;
+  const int32_t* end = acc + 2 * pairs * rows;
+  const int32_t* row_end = acc + 2 * pairs;
+  const index_t row_bytes = 8 * pairs;
   int32_t a0, a1, t0, t1;
   if (!c.clamp) {
     __asm__ volatile("1:\n\t" MINIML_DW3_REQUANT_PAIR MINIML_DW3_REQUANT_STORE
+                     "add %[row_end], %[row_end], %[row_bytes]\n\t"
                      "cmp %[acc], %[end]\n\t"
                      "bne 1b\n\t"
-                     : [acc] "+r"(acc), [out] "+r"(out), [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0),
-                       [t1] "=&r"(t1)
+                     : [acc] "+r"(acc), [out] "+r"(out), [row_end] "+&r"(row_end), [a0] "=&r"(a0), [a1] "=&r"(a1),
+                       [t0] "=&r"(t0), [t1] "=&r"(t1)
                      : [m] "r"(c.multiplier), [off] "r"(c.offset), [sh] "r"(c.shift), [other] "r"(other),
-                       [step] "i"(kStep), [end] "r"(end)
+                       [step] "i"(kStep), [end] "r"(end), [row_bytes] "r"(row_bytes)
                      : "cc", "memory");
   } else {
     __asm__ volatile("1:\n\t" MINIML_DW3_REQUANT_PAIR
@@ -202,13 +226,16 @@ MINIML_ALWAYS_INLINE void dw3x3_requant_pairs(const int32_t* acc, index_t pairs,
                      "ssub16 %[a0], %[t0], %[hi]\n\t"
                      "sel %[t0], %[hi], %[t0]\n\t"
                      "lsr %[t1], %[t0], #16\n\t" MINIML_DW3_REQUANT_STORE
+                     "ldr %[t1], %[row_bytes]\n\t"
+                     "add %[row_end], %[row_end], %[t1]\n\t"
                      "ldr %[t1], %[end]\n\t"
                      "cmp %[acc], %[t1]\n\t"
                      "bne 1b\n\t"
-                     : [acc] "+r"(acc), [out] "+r"(out), [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0),
-                       [t1] "=&r"(t1)
+                     : [acc] "+r"(acc), [out] "+r"(out), [row_end] "+&r"(row_end), [a0] "=&r"(a0), [a1] "=&r"(a1),
+                       [t0] "=&r"(t0), [t1] "=&r"(t1)
                      : [m] "r"(c.multiplier), [off] "r"(c.offset), [sh] "r"(c.shift), [other] "r"(other),
-                       [lo] "r"(c.act_min2), [hi] "r"(c.act_max2), [step] "i"(kStep), [end] "m"(end)
+                       [lo] "r"(c.act_min2), [hi] "r"(c.act_max2), [step] "i"(kStep), [end] "m"(end),
+                       [row_bytes] "m"(row_bytes)
                      : "cc", "memory");
   }
 }
@@ -234,14 +261,18 @@ inline bool dw3x3_by_columns(index_t stride_h, index_t stride_w, index_t pitch, 
 __attribute__((noinline)) inline void depthwise3x3_band_dsp(const int8_t* buf, index_t pitch, index_t stride_h, index_t stride_w,
                                                 index_t rows_out, index_t out_w, const Dw3x3Channel& c, int8_t* out) {
   int32_t acc[kDepthwiseRun];
-  if (dw3x3_by_columns(stride_h, stride_w, pitch, out_w)) {
-    for (index_t oy = 0; oy < rows_out; oy = static_cast<index_t>(oy + 2), out += 2 * out_w) {
-      const index_t other = oy + 1 < rows_out ? out_w : 0;
-      for (index_t done = 0; done < out_w; done = static_cast<index_t>(done + kDepthwiseRun / 2)) {
-        const index_t n = out_w - done < kDepthwiseRun / 2 ? static_cast<index_t>(out_w - done) : kDepthwiseRun / 2;
-        depthwise3x3_columns_s8(buf + oy * pitch + done, pitch, c.w, c.bias2, acc, n);
-        dw3x3_requant_pairs<1>(acc, n, c, out + done, other);
-      }
+  if (dw3x3_by_columns(stride_h, stride_w, pitch, out_w)) {  // out_w < 26: pitch <= out_w + 4
+    // Row pairs per block of kDepthwiseRun sums; an odd count's last row alone, its spare row's sum dropped
+    // (its store overlaps, other 0).
+    const index_t block = static_cast<index_t>(kDepthwiseRun / (2 * out_w));
+    for (index_t oy = 0, pairs = 0; oy < rows_out; oy = static_cast<index_t>(oy + 2 * pairs)) {
+      pairs = static_cast<index_t>((rows_out - oy) / 2);
+      if (pairs > block) pairs = block;
+      const bool single = pairs == 0;
+      if (single) pairs = 1;
+      depthwise3x3_columns_s8(buf + oy * pitch, pitch, c.w, c.bias2, acc, out_w, pairs);
+      dw3x3_requant_pairs<1>(acc, out_w, pairs, c, out + oy * out_w, single ? 0 : out_w);
+      if (single) return;
     }
     return;
   }
@@ -270,7 +301,7 @@ __attribute__((noinline)) inline void depthwise3x3_band_dsp(const int8_t* buf, i
         }
         n = static_cast<index_t>(rows * out_w);
       }
-      dw3x3_requant_pairs<2>(acc, n / 2, c, out, 1);
+      dw3x3_requant_pairs<2>(acc, n / 2, 1, c, out, 1);
       if (n & 1) out[n - 1] = dw3x3_requant_one(acc[n - 1], c);
       out += n;
     }
