@@ -419,14 +419,18 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_band_rows(const int8_t* inp
   if (first == last) return;
   const int8_t* src = input + (iy + static_cast<sindex_t>(first)) * static_cast<sindex_t>(in_w);
   int8_t* to = dst + first * pitch + pw;
-  for (index_t r = first; r < last; ++r, src += in_w, to += pitch) {
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-    if (in_w >= 4) {  // words (unaligned LDR/STR), the last one overlapping the one before
-      for (index_t j = 0; j + 4 < in_w; j += 4) memcpy(to + j, src + j, 4);
-      memcpy(to + in_w - 4, src + in_w - 4, 4);
-      continue;
+  if (in_w >= 4) {  // words (unaligned LDR/STR), a row's last one overlapping the one before
+    const index_t tail = static_cast<index_t>(in_w - 4);
+    for (index_t r = first; r < last; ++r, src += in_w, to += pitch) {
+      memcpy(to, src, 4);
+      for (index_t j = 4; j < tail; j += 4) memcpy(to + j, src + j, 4);  // none on maps up to 8 wide
+      memcpy(to + tail, src + tail, 4);
     }
+    return;
+  }
 #endif
+  for (index_t r = first; r < last; ++r, src += in_w, to += pitch) {
     for (index_t j = 0; j < in_w; ++j) to[j] = src[j];
   }
 }
@@ -435,9 +439,11 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_band_rows(const int8_t* inp
 // by channel: a band of input rows is copied into a stack buffer with its padding (the zero point, which
 // the folded bias expects), so every window is inside the buffer and no tap is tested; outputs come two at
 // a time, sharing each weight. The same integers as the window path.
-// k3x3: a 3x3 filter at stride_w 1 or 2 (a template flag, so a model with only such filters links only
-// their code; on the DSP extension it takes depthwise3x3_band_dsp where the channel fits it).
-template <class Mem, bool k3x3>
+// kKind (a template argument, so a model links only the code of the kinds its layers take): kDwAny, or a
+// 3x3 filter at stride_w 1 or 2, which on the DSP extension takes depthwise3x3_band_dsp (as side by side
+// runs, or by columns: see dw3x3_by_columns) where the channel fits it.
+enum DepthwiseKind { kDwAny, kDw3x3Runs, kDw3x3Columns };
+template <class Mem, int kKind>
 MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input,
                                                                const int8_t* weight, const int32_t* bias,
                                                                const int32_t* multiplier, const int8_t* shift,
@@ -465,7 +471,7 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& 
     const int32_t m = Mem::read(multiplier + c);
     const int8_t sh = Mem::read(shift + c);
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-    const bool dsp = k3x3 && dw3x3_channel(w, b, m, sh, output_zero_point, act_min, act_max, &fast);
+    const bool dsp = kKind != kDwAny && dw3x3_channel(w, b, m, sh, output_zero_point, act_min, act_max, &fast);
 #endif
     const ChannelRequant requant(m, sh, output_zero_point, act_min, act_max);
     int8_t* out = output + c * out_h * out_w;
@@ -476,7 +482,7 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& 
       depthwise_band_rows(input, s.in_h, in_w, iy, rows_in, pitch, pw, pad, buf);
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
       if (dsp) {
-        depthwise3x3_band_dsp(buf, pitch, s.stride_h, stride_w, rows_out, out_w, fast, out);
+        depthwise3x3_band_dsp<kKind == kDw3x3Columns>(buf, pitch, s.stride_h, stride_w, rows_out, out_w, fast, out);
         out += rows_out * out_w;
         continue;
       }
@@ -733,14 +739,19 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
   if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
       kernel_h * kernel_w <= detail::kDepthwiseTaps &&
       (kernel_h + 1) * detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w) <= MINIML_DEPTHWISE_BUFFER) {
-    if (kernel_h == 3 && kernel_w == 3 && stride_w <= 2) {
-      detail::depthwise_conv2d_s8<Mem, true>(shape, input, weight, bias, multiplier, shift,
-                                             static_cast<int8_t>(input_zero_point), output_zero_point, act_min, act_max,
-                                             out_h, out_w, output);
+    const index_t pitch = detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w);
+    if (kernel_h == 3 && kernel_w == 3 && stride_w <= 2 && detail::dw3x3_by_columns(stride_h, stride_w, pitch, out_w)) {
+      detail::depthwise_conv2d_s8<Mem, detail::kDw3x3Columns>(shape, input, weight, bias, multiplier, shift,
+                                                              static_cast<int8_t>(input_zero_point), output_zero_point,
+                                                              act_min, act_max, out_h, out_w, output);
+    } else if (kernel_h == 3 && kernel_w == 3 && stride_w <= 2) {
+      detail::depthwise_conv2d_s8<Mem, detail::kDw3x3Runs>(shape, input, weight, bias, multiplier, shift,
+                                                           static_cast<int8_t>(input_zero_point), output_zero_point,
+                                                           act_min, act_max, out_h, out_w, output);
     } else {
-      detail::depthwise_conv2d_s8<Mem, false>(shape, input, weight, bias, multiplier, shift,
-                                              static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
-                                              act_max, out_h, out_w, output);
+      detail::depthwise_conv2d_s8<Mem, detail::kDwAny>(shape, input, weight, bias, multiplier, shift,
+                                                       static_cast<int8_t>(input_zero_point), output_zero_point,
+                                                       act_min, act_max, out_h, out_w, output);
     }
     return;
   }

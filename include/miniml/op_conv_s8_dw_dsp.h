@@ -8,9 +8,21 @@
 
 #include "core_types.h"
 
-#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
 namespace miniml {
 namespace detail {
+
+// True when column pairs (depthwise3x3_columns_s8) cost less than side by side runs over the padded pitch.
+// (Always false without the DSP extension: one kernel there.)
+inline bool dw3x3_by_columns(index_t stride_h, index_t stride_w, index_t pitch, index_t out_w) {
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+  return stride_h == 1 && stride_w == 1 && 15 * out_w < 13 * pitch;
+#else
+  (void)stride_h, (void)stride_w, (void)pitch, (void)out_w;
+  return false;
+#endif
+}
+
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
 
 // (lo, hi) as the int16 lanes of a word.
 inline uint32_t lanes_s16(int32_t lo, int32_t hi) {
@@ -27,7 +39,6 @@ inline uint32_t lanes_s16(int32_t lo, int32_t hi) {
 struct Dw3x3Channel {
   uint32_t w[5];  // per filter row (w0, w2), then (w1 of rows 0, 1), (w1 of row 2, 0); all doubled
   int32_t bias2, multiplier, offset, shift;
-  uint32_t act_min2, act_max2;  // the bounds in both int16 lanes
   int32_t act_min, act_max;
   bool clamp;  // the bounds are narrower than int8's
 };
@@ -47,8 +58,6 @@ inline bool dw3x3_channel(const int16_t* w, int32_t bias, int32_t m, int8_t s, i
   c->offset = (2 * zp + 1) * (INT32_C(1) << (c->shift - 1));
   c->act_min = lo;
   c->act_max = hi;
-  c->act_min2 = static_cast<uint16_t>(lo) * UINT32_C(0x10001);
-  c->act_max2 = static_cast<uint16_t>(hi) * UINT32_C(0x10001);
   c->clamp = lo > -128 || hi < 127;
   return true;
 }
@@ -182,24 +191,8 @@ MINIML_ALWAYS_INLINE int8_t dw3x3_requant_one(int32_t acc2, const Dw3x3Channel& 
 
 // Pairs of doubled accumulators acc[2 i], acc[2 i + 1] requantised into out[kStep i] and out[kStep i + other],
 // for rows of pairs pairs each, out passing other more bytes after each row (the bottom rows of
-// depthwise3x3_columns_s8's row pairs): 12 instructions a pair, 20 when the bounds clamp (SSUB16/SEL on
-// both as int16 lanes). In asm: the GE flags SEL reads are not visible to the compiler.
-#define MINIML_DW3_REQUANT_PAIR              \
-  "ldrd %[a0], %[a1], [%[acc]], #8\n\t"      \
-  "add %[t0], %[off], %[a0], asr #31\n\t"    \
-  "smmlar %[t0], %[a0], %[m], %[t0]\n\t"     \
-  "asr %[t0], %[t0], %[sh]\n\t"              \
-  "ssat %[t0], #8, %[t0]\n\t"                \
-  "add %[t1], %[off], %[a1], asr #31\n\t"    \
-  "smmlar %[t1], %[a1], %[m], %[t1]\n\t"     \
-  "asr %[t1], %[t1], %[sh]\n\t"              \
-  "ssat %[t1], #8, %[t1]\n\t"
-#define MINIML_DW3_REQUANT_STORE       \
-  "strb %[t1], [%[out], %[other]]\n\t"       \
-  "strb %[t0], [%[out]], %[step]\n\t"        \
-  "cmp %[acc], %[row_end]\n\t"               \
-  "bne 1b\n\t"                               \
-  "add %[out], %[out], %[other]\n\t"
+// depthwise3x3_columns_s8's row pairs), saturated to int8 (bounds narrower than that: dw3x3_clamp after):
+// 12 instructions a pair.
 template <int kStep>
 MINIML_ALWAYS_INLINE void dw3x3_requant_pairs(const int32_t* acc, index_t pairs, index_t rows, const Dw3x3Channel& c,
                                               int8_t* out, index_t other) {
@@ -208,47 +201,39 @@ MINIML_ALWAYS_INLINE void dw3x3_requant_pairs(const int32_t* acc, index_t pairs,
   const int32_t* row_end = acc + 2 * pairs;
   const index_t row_bytes = 8 * pairs;
   int32_t a0, a1, t0, t1;
-  if (!c.clamp) {
-    __asm__ volatile("1:\n\t" MINIML_DW3_REQUANT_PAIR MINIML_DW3_REQUANT_STORE
-                     "add %[row_end], %[row_end], %[row_bytes]\n\t"
-                     "cmp %[acc], %[end]\n\t"
-                     "bne 1b\n\t"
-                     : [acc] "+r"(acc), [out] "+r"(out), [row_end] "+&r"(row_end), [a0] "=&r"(a0), [a1] "=&r"(a1),
-                       [t0] "=&r"(t0), [t1] "=&r"(t1)
-                     : [m] "r"(c.multiplier), [off] "r"(c.offset), [sh] "r"(c.shift), [other] "r"(other),
-                       [step] "i"(kStep), [end] "r"(end), [row_bytes] "r"(row_bytes)
-                     : "cc", "memory");
-  } else {
-    __asm__ volatile("1:\n\t" MINIML_DW3_REQUANT_PAIR
-                     "pkhbt %[t0], %[t0], %[t1], lsl #16\n\t"
-                     "ssub16 %[a0], %[t0], %[lo]\n\t"
-                     "sel %[t0], %[t0], %[lo]\n\t"
-                     "ssub16 %[a0], %[t0], %[hi]\n\t"
-                     "sel %[t0], %[hi], %[t0]\n\t"
-                     "lsr %[t1], %[t0], #16\n\t" MINIML_DW3_REQUANT_STORE
-                     "ldr %[t1], %[row_bytes]\n\t"
-                     "add %[row_end], %[row_end], %[t1]\n\t"
-                     "ldr %[t1], %[end]\n\t"
-                     "cmp %[acc], %[t1]\n\t"
-                     "bne 1b\n\t"
-                     : [acc] "+r"(acc), [out] "+r"(out), [row_end] "+&r"(row_end), [a0] "=&r"(a0), [a1] "=&r"(a1),
-                       [t0] "=&r"(t0), [t1] "=&r"(t1)
-                     : [m] "r"(c.multiplier), [off] "r"(c.offset), [sh] "r"(c.shift), [other] "r"(other),
-                       [lo] "r"(c.act_min2), [hi] "r"(c.act_max2), [step] "i"(kStep), [end] "m"(end),
-                       [row_bytes] "m"(row_bytes)
-                     : "cc", "memory");
-  }
+  __asm__ volatile("1:\n\t"
+                   "ldrd %[a0], %[a1], [%[acc]], #8\n\t"
+                   "add %[t0], %[off], %[a0], asr #31\n\t"
+                   "smmlar %[t0], %[a0], %[m], %[t0]\n\t"
+                   "asr %[t0], %[t0], %[sh]\n\t"
+                   "ssat %[t0], #8, %[t0]\n\t"
+                   "add %[t1], %[off], %[a1], asr #31\n\t"
+                   "smmlar %[t1], %[a1], %[m], %[t1]\n\t"
+                   "asr %[t1], %[t1], %[sh]\n\t"
+                   "ssat %[t1], #8, %[t1]\n\t"
+                   "strb %[t1], [%[out], %[other]]\n\t"
+                   "strb %[t0], [%[out]], %[step]\n\t"
+                   "cmp %[acc], %[row_end]\n\t"
+                   "bne 1b\n\t"
+                   "add %[out], %[out], %[other]\n\t"
+                   "add %[row_end], %[row_end], %[row_bytes]\n\t"
+                   "cmp %[acc], %[end]\n\t"
+                   "bne 1b\n\t"
+                   : [acc] "+r"(acc), [out] "+r"(out), [row_end] "+&r"(row_end), [a0] "=&r"(a0), [a1] "=&r"(a1),
+                     [t0] "=&r"(t0), [t1] "=&r"(t1)
+                   : [m] "r"(c.multiplier), [off] "r"(c.offset), [sh] "r"(c.shift), [other] "r"(other),
+                     [step] "i"(kStep), [end] "r"(end), [row_bytes] "r"(row_bytes)
+                   : "cc", "memory");
 }
-#undef MINIML_DW3_REQUANT_PAIR
-#undef MINIML_DW3_REQUANT_STORE
+
+// out[i] clamped to the channel's bounds, i < n (fused activations narrower than int8; rare).
+inline void dw3x3_clamp(int8_t* out, index_t n, const Dw3x3Channel& c) {
+  if (!c.clamp) return;
+  for (index_t i = 0; i < n; ++i) out[i] = static_cast<int8_t>(out[i] < c.act_min ? c.act_min : out[i] > c.act_max ? c.act_max : out[i]);
+}
 
 // Windows per run of depthwise3x3_run_s8 (their int32 sums wait on the stack for requantisation).
 constexpr index_t kDepthwiseRun = 128;
-
-// True when column pairs (depthwise3x3_columns_s8) cost less than side by side runs over the padded pitch.
-inline bool dw3x3_by_columns(index_t stride_h, index_t stride_w, index_t pitch, index_t out_w) {
-  return stride_h == 1 && stride_w == 1 && 15 * out_w < 13 * pitch;
-}
 
 // rows_out output rows of one channel from a band of padded rows (buf, pitch bytes apart) into out.
 //   By columns: two output rows at a time (the last one of an odd count twice, its store overlapping).
@@ -258,10 +243,11 @@ inline bool dw3x3_by_columns(index_t stride_h, index_t stride_w, index_t pitch, 
 //   else a run is one row (or a part of a long one).
 // buf holds a row past the band (the column pairs' spare row) and 4 bytes past it (word reads). Out of line:
 // inlined into depthwise_conv2d_s8's channel loop, its loops ran with every value spilled.
-__attribute__((noinline)) inline void depthwise3x3_band_dsp(const int8_t* buf, index_t pitch, index_t stride_h, index_t stride_w,
+template <bool kColumns>
+__attribute__((noinline)) void depthwise3x3_band_dsp(const int8_t* buf, index_t pitch, index_t stride_h, index_t stride_w,
                                                 index_t rows_out, index_t out_w, const Dw3x3Channel& c, int8_t* out) {
   int32_t acc[kDepthwiseRun];
-  if (dw3x3_by_columns(stride_h, stride_w, pitch, out_w)) {  // out_w < 26: pitch <= out_w + 4
+  if (kColumns) {  // (dw3x3_by_columns: out_w < 26, as pitch <= out_w + 4)
     // Row pairs per block of kDepthwiseRun sums; an odd count's last row alone, its spare row's sum dropped
     // (its store overlaps, other 0).
     const index_t block = static_cast<index_t>(kDepthwiseRun / (2 * out_w));
@@ -272,6 +258,7 @@ __attribute__((noinline)) inline void depthwise3x3_band_dsp(const int8_t* buf, i
       if (single) pairs = 1;
       depthwise3x3_columns_s8(buf + oy * pitch, pitch, c.w, c.bias2, acc, out_w, pairs);
       dw3x3_requant_pairs<1>(acc, out_w, pairs, c, out + oy * out_w, single ? 0 : out_w);
+      dw3x3_clamp(out + oy * out_w, static_cast<index_t>((single ? 1 : 2 * pairs) * out_w), c);
       if (single) return;
     }
     return;
@@ -303,13 +290,14 @@ __attribute__((noinline)) inline void depthwise3x3_band_dsp(const int8_t* buf, i
       }
       dw3x3_requant_pairs<2>(acc, n / 2, 1, c, out, 1);
       if (n & 1) out[n - 1] = dw3x3_requant_one(acc[n - 1], c);
+      dw3x3_clamp(out, n, c);
       out += n;
     }
   }
 }
 
+#endif
 }  // namespace detail
 }  // namespace miniml
-#endif
 
 #endif  // MINIML_OP_CONV_S8_DW_DSP_H_
