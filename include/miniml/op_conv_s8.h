@@ -403,19 +403,22 @@ MINIML_ALWAYS_INLINE void depthwise_pair_s8(const int8_t* row, index_t pitch, in
 
 // Input rows [iy, iy + rows) of one channel ([in_h][in_w]) into a band buffer (rows pitch bytes apart)
 // whose padding columns hold the pad value: a row inside the input copies its in_w bytes after the start
-// padding pw, a row outside it becomes all pad. Out of line: inside the depthwise kernel's loops gcc spilled
+// padding pw, a row outside it becomes all pad (unless pad_rows is false: a buffer holding a channel's
+// whole map keeps its padding rows from channel to channel). Out of line: inside the depthwise kernel's loops gcc spilled
 // every value of this short loop (60 instructions a 5-byte row of the KWS DS-CNN).
 MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_band_rows(const int8_t* input, index_t in_h, index_t in_w,
                                                                sindex_t iy, index_t rows, index_t pitch, index_t pw,
-                                                               int8_t pad, int8_t* dst) {
+                                                               int8_t pad, bool pad_rows, int8_t* dst) {
   // Rows [0, first) and [last, rows) are outside the input.
   const sindex_t top = iy < 0 ? -iy : 0, bottom = static_cast<sindex_t>(in_h) - iy;
   const index_t first = static_cast<index_t>(top < static_cast<sindex_t>(rows) ? top : static_cast<sindex_t>(rows));
   const index_t last = bottom < static_cast<sindex_t>(first)  ? first
                        : bottom > static_cast<sindex_t>(rows) ? rows
                                                               : static_cast<index_t>(bottom);
-  for (index_t i = 0; i < first * pitch; ++i) dst[i] = pad;
-  for (index_t i = last * pitch; i < rows * pitch; ++i) dst[i] = pad;
+  if (pad_rows) {
+    for (index_t i = 0; i < first * pitch; ++i) dst[i] = pad;
+    for (index_t i = last * pitch; i < rows * pitch; ++i) dst[i] = pad;
+  }
   if (first == last) return;
   const int8_t* src = input + (iy + static_cast<sindex_t>(first)) * static_cast<sindex_t>(in_w);
   int8_t* to = dst + first * pitch + pw;
@@ -479,7 +482,7 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& 
       const index_t rows_out = out_h - oy0 < band ? static_cast<index_t>(out_h - oy0) : band;
       const index_t rows_in = static_cast<index_t>((rows_out - 1) * s.stride_h + kh);
       sindex_t iy = static_cast<sindex_t>(static_cast<sindex_t>(oy0 * s.stride_h) - s.padding_h);
-      depthwise_band_rows(input, s.in_h, in_w, iy, rows_in, pitch, pw, pad, buf);
+      depthwise_band_rows(input, s.in_h, in_w, iy, rows_in, pitch, pw, pad, band < out_h, buf);
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
       if (dsp) {
         depthwise3x3_band_dsp<kKind == kDw3x3Columns>(buf, pitch, s.stride_h, stride_w, rows_out, out_w, fast, out);
