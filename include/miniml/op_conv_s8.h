@@ -381,8 +381,8 @@ inline index_t padded_width(index_t in_w, index_t padding_w, index_t out_w, inde
   return needed > symmetric ? needed : symmetric;
 }
 
-// Depthwise path: the stack buffer of padded input rows (a band of kernel_h + 1 rows at least, so
-// (kernel_h + 1) * (in_w + 2 padding_w) must fit) and the largest filter it keeps on the stack.
+// Depthwise path: the stack buffer of padded input rows (a band of kernel_h + stride_h rows at least, so
+// (kernel_h + stride_h) * (in_w + 2 padding_w) must fit) and the largest filter it keeps on the stack.
 #ifndef MINIML_DEPTHWISE_BUFFER
 #define MINIML_DEPTHWISE_BUFFER 1536
 #endif
@@ -442,31 +442,31 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_band_rows(const int8_t* inp
 // by channel: a band of input rows is copied into a stack buffer with its padding (the zero point, which
 // the folded bias expects), so every window is inside the buffer and no tap is tested; outputs come two at
 // a time, sharing each weight. The same integers as the window path.
-// kKind (a template argument, so a model links only the code of the kinds its layers take): kDwAny, or a
-// 3x3 filter at stride_w 1 or 2, which on the DSP extension takes depthwise3x3_band_dsp (as side by side
-// runs, or by columns: see dw3x3_by_columns) where the channel fits it.
-enum DepthwiseKind { kDwAny, kDw3x3Runs, kDw3x3Columns };
-template <class Mem, int kKind>
+// dsp_band: the DSP extension's kernel for the layer's shape (dw3x3_band_for: chosen at compile time from the
+// constant shape, so a model links only the kernels its layers take), for the channels it fits; or null.
+template <class Mem>
 MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input,
                                                                const int8_t* weight, const int32_t* bias,
                                                                const int32_t* multiplier, const int8_t* shift,
                                                                int8_t pad, int32_t output_zero_point, int32_t act_min,
                                                                int32_t act_max, index_t out_h, index_t out_w,
-                                                               int8_t* output) {
+                                                               Dw3x3Band dsp_band, int8_t* output) {
   int8_t buf[MINIML_DEPTHWISE_BUFFER + 4];  // + 4: word reads of the last window may pass its end
   int16_t w[kDepthwiseTaps];
   const index_t kh = s.kernel_h, kw = s.kernel_w, in_w = s.in_w, stride_w = s.stride_w;
   const index_t taps = static_cast<index_t>(kh * kw);
   const index_t pw = static_cast<index_t>(s.padding_w);
   const index_t pitch = padded_width(in_w, pw, out_w, stride_w, kw);
-  // Output rows per band: their input rows (band - 1) * stride_h + kernel_h and a spare one (see
-  // depthwise3x3_band_dsp) fill the buffer.
-  index_t band = static_cast<index_t>((MINIML_DEPTHWISE_BUFFER / pitch - kh - 1) / s.stride_h + 1);
+  // Output rows per band: their input rows (band - 1) * stride_h + kernel_h and stride_h spare ones (an
+  // odd count's spare window: see depthwise3x3_band_dsp) fill the buffer.
+  index_t band = static_cast<index_t>((MINIML_DEPTHWISE_BUFFER / pitch - kh - s.stride_h) / s.stride_h + 1);
   if (band > out_h) band = out_h;
   // The padding columns (and the rows past the input) once: the bands only copy rows' inputs over them.
-  memset(buf, pad, static_cast<size_t>(((band - 1) * s.stride_h + kh + 1) * pitch + 4));
+  memset(buf, pad, static_cast<size_t>((band * s.stride_h + kh) * pitch + 4));
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
   Dw3x3Channel fast = Dw3x3Channel();
+#else
+  (void)dsp_band;
 #endif
   for (index_t c = 0; c < s.groups; ++c, input += s.in_h * in_w, weight += taps) {
     for (index_t t = 0; t < taps; ++t) w[t] = Mem::read(weight + t);
@@ -474,7 +474,7 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& 
     const int32_t m = Mem::read(multiplier + c);
     const int8_t sh = Mem::read(shift + c);
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-    const bool dsp = kKind != kDwAny && dw3x3_channel(w, b, m, sh, output_zero_point, act_min, act_max, &fast);
+    const bool dsp = dsp_band && dw3x3_channel(w, b, m, sh, output_zero_point, act_min, act_max, &fast);
 #endif
     const ChannelRequant requant(m, sh, output_zero_point, act_min, act_max);
     int8_t* out = output + c * out_h * out_w;
@@ -485,7 +485,7 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& 
       depthwise_band_rows(input, s.in_h, in_w, iy, rows_in, pitch, pw, pad, band < out_h, buf);
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
       if (dsp) {
-        depthwise3x3_band_dsp<kKind == kDw3x3Columns>(buf, pitch, s.stride_h, stride_w, rows_out, out_w, fast, out);
+        dsp_band(buf, pitch, rows_out, out_w, fast, out);
         out += rows_out * out_w;
         continue;
       }
@@ -741,21 +741,14 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
                                    groups};
   if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
       kernel_h * kernel_w <= detail::kDepthwiseTaps &&
-      (kernel_h + 1) * detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w) <= MINIML_DEPTHWISE_BUFFER) {
+      (kernel_h + stride_h) * detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w) <=
+          MINIML_DEPTHWISE_BUFFER) {
     const index_t pitch = detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w);
-    if (kernel_h == 3 && kernel_w == 3 && stride_w <= 2 && detail::dw3x3_by_columns(stride_h, stride_w, pitch, out_w)) {
-      detail::depthwise_conv2d_s8<Mem, detail::kDw3x3Columns>(shape, input, weight, bias, multiplier, shift,
-                                                              static_cast<int8_t>(input_zero_point), output_zero_point,
-                                                              act_min, act_max, out_h, out_w, output);
-    } else if (kernel_h == 3 && kernel_w == 3 && stride_w <= 2) {
-      detail::depthwise_conv2d_s8<Mem, detail::kDw3x3Runs>(shape, input, weight, bias, multiplier, shift,
-                                                           static_cast<int8_t>(input_zero_point), output_zero_point,
-                                                           act_min, act_max, out_h, out_w, output);
-    } else {
-      detail::depthwise_conv2d_s8<Mem, detail::kDwAny>(shape, input, weight, bias, multiplier, shift,
-                                                       static_cast<int8_t>(input_zero_point), output_zero_point,
-                                                       act_min, act_max, out_h, out_w, output);
-    }
+    detail::depthwise_conv2d_s8<Mem>(shape, input, weight, bias, multiplier, shift,
+                                      static_cast<int8_t>(input_zero_point), output_zero_point, act_min, act_max,
+                                      out_h, out_w, detail::dw3x3_band_for(kernel_h, kernel_w, stride_h, stride_w,
+                                                                           pitch, out_w),
+                                      output);
     return;
   }
   if (group_in * kernel_h * kernel_w <= MINIML_IM2COL_MAX) {
