@@ -404,8 +404,8 @@ MINIML_ALWAYS_INLINE void depthwise_pair_s8(const int8_t* row, index_t pitch, in
 // Input rows [iy, iy + rows) of one channel ([in_h][in_w]) into a band buffer (rows pitch bytes apart)
 // whose padding columns hold the pad value: a row inside the input copies its in_w bytes after the start
 // padding pw, a row outside it becomes all pad (unless pad_rows is false: a buffer holding a channel's
-// whole map keeps its padding rows from channel to channel). Out of line: inside the depthwise kernel's loops gcc spilled
-// every value of this short loop (60 instructions a 5-byte row of the KWS DS-CNN).
+// whole map keeps its padding rows from channel to channel). Out of line: inside the depthwise kernel's
+// loops gcc spilled every value of this short loop (60 instructions a 5-byte row of the KWS DS-CNN).
 MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_band_rows(const int8_t* input, index_t in_h, index_t in_w,
                                                                sindex_t iy, index_t rows, index_t pitch, index_t pw,
                                                                int8_t pad, bool pad_rows, int8_t* dst) {
@@ -739,16 +739,13 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
                                    static_cast<sindex_t>(padding_h),
                                    static_cast<sindex_t>(padding_w),
                                    groups};
+  const index_t pitch = detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w);  // (depthwise)
   if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
-      kernel_h * kernel_w <= detail::kDepthwiseTaps &&
-      (kernel_h + stride_h) * detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w) <=
-          MINIML_DEPTHWISE_BUFFER) {
-    const index_t pitch = detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w);
-    detail::depthwise_conv2d_s8<Mem>(shape, input, weight, bias, multiplier, shift,
-                                      static_cast<int8_t>(input_zero_point), output_zero_point, act_min, act_max,
-                                      out_h, out_w, detail::dw3x3_band_for(kernel_h, kernel_w, stride_h, stride_w,
-                                                                           pitch, out_w),
-                                      output);
+      kernel_h * kernel_w <= detail::kDepthwiseTaps && (kernel_h + stride_h) * pitch <= MINIML_DEPTHWISE_BUFFER) {
+    detail::depthwise_conv2d_s8<Mem>(
+        shape, input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point), output_zero_point,
+        act_min, act_max, out_h, out_w, detail::dw3x3_band_for(kernel_h, kernel_w, stride_h, stride_w, pitch, out_w),
+        output);
     return;
   }
   if (group_in * kernel_h * kernel_w <= MINIML_IM2COL_MAX) {

@@ -59,7 +59,7 @@ inline bool dw3x3_channel(const int16_t* w, int32_t bias, int32_t m, int8_t s, i
 // acc[0, 2 pairs) = 2 bias + a 3x3 filter at the stride-1 windows from row on, in a band of padded rows
 // pitch bytes apart; wp: Dw3x3Channel::w. A row's word r0..r3 splits by SXTB16 into (r0, r2) and (r1, r3),
 // which SMLAD takes against (w0, w2) as they are; the middle tap is one halfword multiply-accumulate. Two
-// windows side by side per pass share every load: 26 instructions for 18 MACs. In asm: written in C, gcc
+// windows side by side per pass share every load: 27 instructions for 18 MACs. In asm: written in C, gcc
 // -Os reloaded the weights from the stack for every multiply-accumulate.
 MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, const uint32_t* wp, int32_t bias,
                                               int32_t* acc, index_t pairs) {
@@ -77,19 +77,11 @@ MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, 
   "smlad %[a0], %[e], %[" W "], " INIT        \
   "\n\t"                                      \
   "smla" MID " %[a0], %[x], %[" M "], %[a0]\n\t"
-#define MINIML_DW3_NEXT                 \
-  "strd %[a0], %[a1], [%[acc]], #8\n\t" \
-  "ldr %[x], %[end]\n\t"                \
-  "cmp %[acc], %[x]\n\t"                \
-  "bne 1b\n\t"
-#define MINIML_DW3_OPERANDS                                                                                   \
-  : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)                         \
-  : [pitch] "r"(pitch), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]), [m2] "r"(wp[4]), \
-    [b] "r"(bias), [end] "m"(end)                                                                                      \
-  : "cc", "memory"
-  // The second window: (r1, r3) . (w0, w2) + r2 w1.
-  __asm__ volatile("1:\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[b]")
-                   "smlad %[a1], %[x], %[w0], %[b]\n\t"
+  // The second window: (r1, r3) . (w0, w2) + r2 w1. Both start from a1 = the bias, read from memory (in a
+  // register, 13 operands made the asm impossible for gcc -Og).
+  __asm__ volatile("1:\n\t"
+                   "ldr %[a1], %[b]\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[a1]")
+                   "smlad %[a1], %[x], %[w0], %[a1]\n\t"
                    "smlatb %[a1], %[e], %[m01], %[a1]\n\t" MINIML_DW3_ROW("[%[p], %[pitch]]", "w1", "bt", "m01",
                                                                           "%[a0]")
                    "smlad %[a1], %[x], %[w1], %[a1]\n\t"
@@ -104,7 +96,7 @@ MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, 
                    "bne 1b\n\t"
                    : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)
                    : [pitch] "r"(pitch), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]),
-                     [m2] "r"(wp[4]), [b] "r"(bias), [end] "m"(end)
+                     [m2] "r"(wp[4]), [b] "m"(bias), [end] "m"(end)
                    : "cc", "memory");
 }
 
@@ -114,8 +106,9 @@ MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, 
 // row pair's end is handled inside the loop (small maps paid a call per row), and the row shared by both
 // windows (two at stride 1) is loaded once: 30 instructions for 18 MACs at stride 1, 34 at stride 2.
 // The bottom window's filter row R from the word split in e, x (W, MID, M as in MINIML_DW3_ROW).
-#define MINIML_DW3_BOTTOM(W, MID, M)              \
-  "smlad %[a1], %[e], %[" W "], %[a1]\n\t"        \
+#define MINIML_DW3_BOTTOM(W, MID, M) \
+  "smlad %[a1], %[e], %[" W          \
+  "], %[a1]\n\t"                     \
   "smla" MID " %[a1], %[x], %[" M "], %[a1]\n\t"
 #define MINIML_DW3_SPLIT(ADDR) \
   "ldr %[x], " ADDR            \
@@ -131,45 +124,61 @@ MINIML_ALWAYS_INLINE void depthwise3x3_columns_s8(const int8_t* row, index_t pit
   uint32_t x, e;
   int32_t a0, a1;
   // The top window: rows 0-2 (a1 holds the bias until the bottom one starts); the bottom one: rows 1-3 at
-  // stride 1, 2-4 at stride 2.
-#define MINIML_DW3_TOP                                                                                      \
-  "ldr %[a1], %[b]\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[a1]")                                  \
+  // stride 1, 2-4 at stride 2. (pitch3: 3 pitch, stride 1 only.)
+#define MINIML_DW3_TOP                                                       \
+  "ldr %[a1], %[b]\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[a1]") \
       MINIML_DW3_ROW("[%[p], %[pitch]]", "w1", "bt", "m01", "%[a0]")
-#define MINIML_DW3_COLUMN_END                                                                               \
-  "strd %[a0], %[a1], [%[acc]], #8\n\t"                                                                     \
-  "ldr %[x], %[row_end]\n\t"                                                                                \
-  "cmp %[acc], %[x]\n\t"                                                                                    \
-  "bne 1b\n\t" /* the row pair's end: the next one's first window, or done */                             \
-  "ldr %[e], %[end]\n\t"                                                                                    \
-  "cmp %[acc], %[e]\n\t"                                                                                    \
-  "beq 2f\n\t"                                                                                              \
-  "ldr %[e], %[row_bytes]\n\t"                                                                              \
-  "add %[x], %[x], %[e]\n\t"                                                                                \
-  "str %[x], %[row_end]\n\t"                                                                                \
-  "ldr %[e], %[skip]\n\t"                                                                                   \
-  "add %[p], %[p], %[e]\n\t"                                                                                \
-  "b 1b\n\t"                                                                                                \
+#define MINIML_DW3_COLUMN_END                                                 \
+  "strd %[a0], %[a1], [%[acc]], #8\n\t"                                       \
+  "ldr %[x], %[row_end]\n\t"                                                  \
+  "cmp %[acc], %[x]\n\t"                                                      \
+  "bne 1b\n\t" /* the row pair's end: the next one's first window, or done */ \
+  "ldr %[e], %[end]\n\t"                                                      \
+  "cmp %[acc], %[e]\n\t"                                                      \
+  "beq 2f\n\t"                                                                \
+  "ldr %[e], %[row_bytes]\n\t"                                                \
+  "add %[x], %[x], %[e]\n\t"                                                  \
+  "str %[x], %[row_end]\n\t"                                                  \
+  "ldr %[e], %[skip]\n\t"                                                     \
+  "add %[p], %[p], %[e]\n\t"                                                  \
+  "b 1b\n\t"                                                                  \
   "2:\n\t"
-#define MINIML_DW3_COLUMN_OPERANDS(...)                                                                     \
+#define MINIML_DW3_COLUMN_OPERANDS(...)                                                                  \
   : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1),              \
     [row_end] "+m"(row_end)                                                                                 \
   : [pitch] "r"(pitch) __VA_ARGS__, [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]),          \
     [m2] "r"(wp[4]), [b] "m"(bias), [end] "m"(end), [row_bytes] "m"(row_bytes), [skip] "m"(skip)             \
   : "cc", "memory"
+// Stride 1: rows 1 and 2 feed both windows. Stride 2: row 2 does; row 3 is read through e = row 2's
+// address (a register for 3 pitch made the asm impossible for gcc -O1).
+// clang-format off
+#define MINIML_DW3_STRIDE1                                              \
+  MINIML_DW3_TOP                                                        \
+  MINIML_DW3_BOTTOM("w0", "bb", "m01")                                  \
+  MINIML_DW3_ROW("[%[p], %[pitch], lsl #1]", "w2", "bb", "m2", "%[a0]") \
+  MINIML_DW3_BOTTOM("w1", "bt", "m01")                                  \
+  MINIML_DW3_SPLIT("[%[p], %[pitch3]]")                                 \
+  MINIML_DW3_BOTTOM("w2", "bb", "m2")                                   \
+  "adds %[p], %[p], #1\n\t"
+#define MINIML_DW3_STRIDE2                                              \
+  MINIML_DW3_TOP                                                        \
+  MINIML_DW3_ROW("[%[p], %[pitch], lsl #1]", "w2", "bb", "m2", "%[a0]") \
+  MINIML_DW3_BOTTOM("w0", "bb", "m01")                                  \
+  "add %[e], %[p], %[pitch], lsl #1\n\t"                                \
+  MINIML_DW3_SPLIT("[%[e], %[pitch]]")                                  \
+  MINIML_DW3_BOTTOM("w1", "bt", "m01")                                  \
+  MINIML_DW3_SPLIT("[%[p], %[pitch], lsl #2]")                          \
+  MINIML_DW3_BOTTOM("w2", "bb", "m2")                                   \
+  "adds %[p], %[p], #2\n\t"
+  // clang-format on
   if (kStride == 1) {
-    __asm__ volatile("1:\n\t" MINIML_DW3_TOP MINIML_DW3_BOTTOM("w0", "bb", "m01")
-                         MINIML_DW3_ROW("[%[p], %[pitch], lsl #1]", "w2", "bb", "m2", "%[a0]")
-                             MINIML_DW3_BOTTOM("w1", "bt", "m01") MINIML_DW3_SPLIT("[%[p], %[pitch3]]")
-                                 MINIML_DW3_BOTTOM("w2", "bb", "m2") "adds %[p], %[p], #1\n\t" MINIML_DW3_COLUMN_END
-                                     MINIML_DW3_COLUMN_OPERANDS(, [pitch3] "r"(pitch3)));
+    __asm__ volatile(
+        "1:\n\t" MINIML_DW3_STRIDE1 MINIML_DW3_COLUMN_END MINIML_DW3_COLUMN_OPERANDS(, [pitch3] "r"(pitch3)));
   } else {
-    // Row 3 through e = row 2's address (a register for 3 pitch made the asm impossible for gcc -O1).
-    __asm__ volatile("1:\n\t" MINIML_DW3_TOP MINIML_DW3_ROW("[%[p], %[pitch], lsl #1]", "w2", "bb", "m2", "%[a0]")
-                         MINIML_DW3_BOTTOM("w0", "bb", "m01") "add %[e], %[p], %[pitch], lsl #1\n\t"
-                             MINIML_DW3_SPLIT("[%[e], %[pitch]]") MINIML_DW3_BOTTOM("w1", "bt", "m01")
-                                 MINIML_DW3_SPLIT("[%[p], %[pitch], lsl #2]") MINIML_DW3_BOTTOM("w2", "bb", "m2")
-                                     "adds %[p], %[p], #2\n\t" MINIML_DW3_COLUMN_END MINIML_DW3_COLUMN_OPERANDS());
+    __asm__ volatile("1:\n\t" MINIML_DW3_STRIDE2 MINIML_DW3_COLUMN_END MINIML_DW3_COLUMN_OPERANDS());
   }
+#undef MINIML_DW3_STRIDE1
+#undef MINIML_DW3_STRIDE2
 #undef MINIML_DW3_TOP
 #undef MINIML_DW3_COLUMN_END
 #undef MINIML_DW3_COLUMN_OPERANDS
@@ -177,7 +186,6 @@ MINIML_ALWAYS_INLINE void depthwise3x3_columns_s8(const int8_t* row, index_t pit
 #undef MINIML_DW3_BOTTOM
 #undef MINIML_DW3_SPLIT
 #undef MINIML_DW3_ROW
-#undef MINIML_DW3_OPERANDS
 
 // One doubled accumulator requantised (see Dw3x3Channel).
 MINIML_ALWAYS_INLINE int8_t dw3x3_requant_one(int32_t acc2, const Dw3x3Channel& c) {
@@ -200,30 +208,31 @@ MINIML_ALWAYS_INLINE void dw3x3_requant_pairs(const int32_t* acc, index_t pairs,
   const int32_t* row_end = acc + 2 * pairs;
   const int32_t row_bytes[1] = {static_cast<int32_t>(8 * pairs)};  // in memory: read once a row
   int32_t a0, a1, t0, t1;
-  __asm__ volatile("1:\n\t"
-                   "ldrd %[a0], %[a1], [%[acc]], #8\n\t"
-                   "add %[t0], %[off], %[a0], asr #31\n\t"
-                   "smmlar %[t0], %[a0], %[m], %[t0]\n\t"
-                   "asr %[t0], %[t0], %[sh]\n\t"
-                   "ssat %[t0], #8, %[t0]\n\t"
-                   "add %[t1], %[off], %[a1], asr #31\n\t"
-                   "smmlar %[t1], %[a1], %[m], %[t1]\n\t"
-                   "asr %[t1], %[t1], %[sh]\n\t"
-                   "ssat %[t1], #8, %[t1]\n\t"
-                   "strb %[t1], [%[out], %[other]]\n\t"
-                   "strb %[t0], [%[out]], %[step]\n\t"
-                   "cmp %[acc], %[row_end]\n\t"
-                   "bne 1b\n\t"
-                   "add %[out], %[out], %[other]\n\t"
-                   "ldr %[t0], %[row_bytes]\n\t"
-                   "add %[row_end], %[row_end], %[t0]\n\t"
-                   "cmp %[acc], %[end]\n\t"
-                   "bne 1b\n\t"
-                   : [acc] "+r"(acc), [out] "+r"(out), [row_end] "+&r"(row_end), [a0] "=&r"(a0), [a1] "=&r"(a1),
-                     [t0] "=&r"(t0), [t1] "=&r"(t1)
-                   : [m] "r"(c.multiplier), [off] "r"(c.offset), [sh] "r"(c.shift), [other] "r"(other),
-                     [step] "i"(kStep), [end] "r"(end), [row_bytes] "m"(row_bytes[0])
-                   : "cc", "memory");
+  __asm__ volatile(
+      "1:\n\t"
+      "ldrd %[a0], %[a1], [%[acc]], #8\n\t"
+      "add %[t0], %[off], %[a0], asr #31\n\t"
+      "smmlar %[t0], %[a0], %[m], %[t0]\n\t"
+      "asr %[t0], %[t0], %[sh]\n\t"
+      "ssat %[t0], #8, %[t0]\n\t"
+      "add %[t1], %[off], %[a1], asr #31\n\t"
+      "smmlar %[t1], %[a1], %[m], %[t1]\n\t"
+      "asr %[t1], %[t1], %[sh]\n\t"
+      "ssat %[t1], #8, %[t1]\n\t"
+      "strb %[t1], [%[out], %[other]]\n\t"
+      "strb %[t0], [%[out]], %[step]\n\t"
+      "cmp %[acc], %[row_end]\n\t"
+      "bne 1b\n\t"
+      "add %[out], %[out], %[other]\n\t"
+      "ldr %[t0], %[row_bytes]\n\t"
+      "add %[row_end], %[row_end], %[t0]\n\t"
+      "cmp %[acc], %[end]\n\t"
+      "bne 1b\n\t"
+      : [acc] "+r"(acc), [out] "+r"(out), [row_end] "+&r"(row_end), [a0] "=&r"(a0), [a1] "=&r"(a1), [t0] "=&r"(t0),
+        [t1] "=&r"(t1)
+      : [m] "r"(c.multiplier), [off] "r"(c.offset), [sh] "r"(c.shift), [other] "r"(other), [step] "i"(kStep),
+        [end] "r"(end), [row_bytes] "m"(row_bytes[0])
+      : "cc", "memory");
 }
 
 // out[i] clamped to the channel's bounds, i < n (fused activations narrower than int8; rare).
@@ -251,8 +260,8 @@ inline bool dw3x3_by_columns(index_t stride_h, index_t stride_w, index_t pitch, 
 // buf holds stride rows past the band (the column pairs' spare window) and 4 bytes past them (word reads).
 // Out of line: inlined into depthwise_conv2d_s8's channel loop, its loops ran with every value spilled.
 template <int kColumns>
-__attribute__((noinline)) void depthwise3x3_band_dsp(const int8_t* buf, index_t pitch, index_t rows_out,
-                                                     index_t out_w, const Dw3x3Channel& c, int8_t* out) {
+__attribute__((noinline)) void depthwise3x3_band_dsp(const int8_t* buf, index_t pitch, index_t rows_out, index_t out_w,
+                                                     const Dw3x3Channel& c, int8_t* out) {
   int32_t acc[kDepthwiseRun];
   if (kColumns) {
     // Row pairs per block of kDepthwiseRun sums (dw3x3_by_columns: out_w <= kDepthwiseRun / 2); an odd

@@ -131,7 +131,8 @@ int main() {
       const miniml::index_t out_h = (in_h + 2 * ph - 3) / sh + 1 + (variant % 7 == 3 && ph ? 1 : 0);
       const miniml::index_t out_w = (in_w + 2 * pw - 3) / sw + 1 + (variant % 7 == 5 && pw ? 1 : 0);
       for (miniml::index_t i = 0; i < c * in_h * in_w; ++i) g_in[i] = static_cast<int8_t>(pick(-128, 127));
-      for (miniml::index_t i = 0; i < c * 9; ++i) g_w[i] = static_cast<int8_t>(variant % 11 == 0 ? -128 : pick(-127, 127));
+      for (miniml::index_t i = 0; i < c * 9; ++i)
+        g_w[i] = static_cast<int8_t>(variant % 11 == 0 ? -128 : pick(-127, 127));
       for (miniml::index_t o = 0; o < c; ++o) {
         const int8_t shift = kShifts[(variant + o) % 8];
         const int32_t edge = (INT32_C(1) << 30) - (INT32_C(1) << 18);
@@ -153,8 +154,8 @@ int main() {
         if (g_out[i] != g_ref[i]) {
           ++dw_mismatches;
 #if !defined(__AVR__)
-          printf("depthwise %ux%u variant %d at %u: %d vs %d\n", static_cast<unsigned>(in_h), static_cast<unsigned>(in_w),
-                 variant, static_cast<unsigned>(i), g_out[i], g_ref[i]);
+          printf("depthwise %ux%u variant %d at %u: %d vs %d\n", static_cast<unsigned>(in_h),
+                 static_cast<unsigned>(in_w), variant, static_cast<unsigned>(i), g_out[i], g_ref[i]);
 #endif
           break;
         }
