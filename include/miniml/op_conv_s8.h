@@ -425,9 +425,15 @@ MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_band_rows(const int8_t* inp
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
   if (in_w >= 4) {  // words (unaligned LDR/STR), a row's last one overlapping the one before
     const index_t tail = static_cast<index_t>(in_w - 4);
+    if (in_w <= 8) {  // two words a row (the KWS DS-CNN's 5-wide maps: 9 instructions a row)
+      for (index_t r = first; r < last; ++r, src += in_w, to += pitch) {
+        memcpy(to, src, 4);
+        memcpy(to + tail, src + tail, 4);
+      }
+      return;
+    }
     for (index_t r = first; r < last; ++r, src += in_w, to += pitch) {
-      memcpy(to, src, 4);
-      for (index_t j = 4; j < tail; j += 4) memcpy(to + j, src + j, 4);  // none on maps up to 8 wide
+      for (index_t j = 0; j < tail; j += 4) memcpy(to + j, src + j, 4);
       memcpy(to + tail, src + tail, 4);
     }
     return;

@@ -104,7 +104,7 @@ MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, 
 // row, strides kStride, i = k n + j, for k < row_pairs, j < n (pairs of output rows, a column at a time): no
 // window is wasted on the padding columns (side by side pairs over a 5-wide map compute 7 windows a row), a
 // row pair's end is handled inside the loop (small maps paid a call per row), and the row shared by both
-// windows (two at stride 1) is loaded once: 30 instructions for 18 MACs at stride 1, 34 at stride 2.
+// windows (two at stride 1) is loaded once: 31 instructions for 18 MACs at stride 1, 34 at stride 2.
 // The bottom window's filter row R from the word split in e, x (W, MID, M as in MINIML_DW3_ROW).
 #define MINIML_DW3_BOTTOM(W, MID, M) \
   "smlad %[a1], %[e], %[" W          \
@@ -120,11 +120,11 @@ MINIML_ALWAYS_INLINE void depthwise3x3_columns_s8(const int8_t* row, index_t pit
                                                   int32_t* acc, index_t n, index_t row_pairs) {
   const int32_t* end = acc + 2 * n * row_pairs;
   const int32_t* row_end = acc + 2 * n;
-  const index_t pitch3 = 3 * pitch, row_bytes = 8 * n, skip = 2 * kStride * pitch - kStride * n;
+  const index_t row_bytes = 8 * n, skip = 2 * kStride * pitch - kStride * n;
   uint32_t x, e;
   int32_t a0, a1;
   // The top window: rows 0-2 (a1 holds the bias until the bottom one starts); the bottom one: rows 1-3 at
-  // stride 1, 2-4 at stride 2. (pitch3: 3 pitch, stride 1 only.)
+  // stride 1, 2-4 at stride 2.
 #define MINIML_DW3_TOP                                                       \
   "ldr %[a1], %[b]\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[a1]") \
       MINIML_DW3_ROW("[%[p], %[pitch]]", "w1", "bt", "m01", "%[a0]")
@@ -143,21 +143,22 @@ MINIML_ALWAYS_INLINE void depthwise3x3_columns_s8(const int8_t* row, index_t pit
   "add %[p], %[p], %[e]\n\t"                                                  \
   "b 1b\n\t"                                                                  \
   "2:\n\t"
-#define MINIML_DW3_COLUMN_OPERANDS(...)                                                                  \
+#define MINIML_DW3_COLUMN_OPERANDS                                                               \
   : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1),              \
     [row_end] "+m"(row_end)                                                                                 \
-  : [pitch] "r"(pitch) __VA_ARGS__, [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]),          \
+  : [pitch] "r"(pitch), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]),          \
     [m2] "r"(wp[4]), [b] "m"(bias), [end] "m"(end), [row_bytes] "m"(row_bytes), [skip] "m"(skip)             \
   : "cc", "memory"
-// Stride 1: rows 1 and 2 feed both windows. Stride 2: row 2 does; row 3 is read through e = row 2's
-// address (a register for 3 pitch made the asm impossible for gcc -O1).
+// Stride 1: rows 1 and 2 feed both windows; stride 2: row 2 does. Row 3 is read through e = row 2's address
+// (a register for 3 pitch, a 13th operand, made the asm impossible for gcc -O1).
 // clang-format off
 #define MINIML_DW3_STRIDE1                                              \
   MINIML_DW3_TOP                                                        \
   MINIML_DW3_BOTTOM("w0", "bb", "m01")                                  \
   MINIML_DW3_ROW("[%[p], %[pitch], lsl #1]", "w2", "bb", "m2", "%[a0]") \
   MINIML_DW3_BOTTOM("w1", "bt", "m01")                                  \
-  MINIML_DW3_SPLIT("[%[p], %[pitch3]]")                                 \
+  "add %[e], %[p], %[pitch], lsl #1\n\t"                                \
+  MINIML_DW3_SPLIT("[%[e], %[pitch]]")                                  \
   MINIML_DW3_BOTTOM("w2", "bb", "m2")                                   \
   "adds %[p], %[p], #1\n\t"
 #define MINIML_DW3_STRIDE2                                              \
@@ -172,10 +173,9 @@ MINIML_ALWAYS_INLINE void depthwise3x3_columns_s8(const int8_t* row, index_t pit
   "adds %[p], %[p], #2\n\t"
   // clang-format on
   if (kStride == 1) {
-    __asm__ volatile(
-        "1:\n\t" MINIML_DW3_STRIDE1 MINIML_DW3_COLUMN_END MINIML_DW3_COLUMN_OPERANDS(, [pitch3] "r"(pitch3)));
+    __asm__ volatile("1:\n\t" MINIML_DW3_STRIDE1 MINIML_DW3_COLUMN_END MINIML_DW3_COLUMN_OPERANDS);
   } else {
-    __asm__ volatile("1:\n\t" MINIML_DW3_STRIDE2 MINIML_DW3_COLUMN_END MINIML_DW3_COLUMN_OPERANDS());
+    __asm__ volatile("1:\n\t" MINIML_DW3_STRIDE2 MINIML_DW3_COLUMN_END MINIML_DW3_COLUMN_OPERANDS);
   }
 #undef MINIML_DW3_STRIDE1
 #undef MINIML_DW3_STRIDE2
