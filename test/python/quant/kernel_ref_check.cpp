@@ -1,9 +1,10 @@
 // conv2d_s8 (every fast path the target has) against conv2d_s8_ref on seeded random convolutions:
 // groups 1 (im2col), depthwise (banded), grouped and dilated (window path), odd sizes, every padding,
-// strides 1-3, shifts from -12 to +1; then linear_s8 against linear_s8_ref (every length mod 4), and
-// unpadded max_pool2d_s8 against plain loops.
-// Prints "conv_ref: N cases, M mismatches"; exit status 1 on a mismatch. On AVR (an ATmega1284P in simavr:
-// the Uno's core with room for the buffers) the mismatch lines are left out: no printf there.
+// strides 1-3, shifts from -12 to +1; then a grid of depthwise 3x3 edge cases; then linear_s8 against
+// linear_s8_ref (every length mod 4), and unpadded max_pool2d_s8 against plain loops.
+// Prints "conv_ref: N cases, M mismatches" and "depthwise_ref: ..."; exit status 1 on a mismatch. On AVR
+// (an ATmega1284P in simavr: the Uno's core with room for the buffers) the mismatch lines are left out: no
+// printf there.
 #include <stdint.h>
 #include <stdio.h>
 
@@ -13,10 +14,6 @@
 #include "miniml/op_linear_s8.h"
 #include "miniml/op_linear_s8_ref.h"
 #include "miniml/op_pool_s8.h"
-
-#ifndef DW_VARIANTS
-#define DW_VARIANTS 48
-#endif
 
 namespace {
 
@@ -122,7 +119,7 @@ int main() {
   const int16_t kMaps[][2] = {{1, 1}, {1, 3}, {2, 2}, {3, 1}, {3, 3}, {4, 5}, {5, 2}, {6, 6}, {7, 4}, {25, 5}, {9, 25}};
   const int8_t kShifts[] = {-22, -23, -1, 0, 1, -2, -9, -15};
   for (const auto& map : kMaps) {
-    for (int variant = 0; variant < (DW_VARIANTS); ++variant) {
+    for (int variant = 0; variant < 48; ++variant) {
       const miniml::index_t in_h = static_cast<miniml::index_t>(map[0]), in_w = static_cast<miniml::index_t>(map[1]);
       const miniml::index_t sh = variant % 5 == 4 ? 3 : 1 + variant % 2, sw = 1 + (variant / 2) % 2;
       const miniml::index_t ph = (variant / 4) % 2, pw = (variant / 8) % 2;
