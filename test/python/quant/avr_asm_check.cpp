@@ -1,8 +1,8 @@
-// AVR asm kernels (core_fixedpoint.h requantisation and requantize_s8; core_dot.h dot_s8, dot_rows_s8,
-// dot_window_s8 and dot_window_avr, Rom and Ram) and op_quantize.h's round_to_s8 against int64 / plain-loop
-// / float references, op_recurrent_s8.h's round_q15 against the plain shift, on random and edge operands; prints
-// the mismatch counts "RESULT a b c d e f g h END". Built at
-// several optimisation levels by test_avr_asm.py and run in simavr.
+// AVR asm kernels (core_fixedpoint.h requantisation, requantize_s8 and requantize_s8_avr; core_dot.h dot_s8,
+// dot_rows_s8, dot_window_s8 and dot_window_avr, Rom and Ram) and op_quantize.h's round_to_s8 against int64 /
+// plain-loop / float references, op_recurrent_s8.h's round_q15 against the plain shift, on random and edge operands;
+// prints the mismatch counts "RESULT a b c d e f g h END". Built at several optimisation levels by test_avr_asm.py and
+// run in simavr.
 #include <avr/pgmspace.h>
 #include <math.h>
 #include <string.h>
@@ -100,6 +100,26 @@ static __attribute__((noinline)) uint32_t requantize_s16_mismatches() {
   }
   return bad;
 }
+// requantize_s8_avr (the routine behind ChannelRequant and linear_s8: acc in 24 bits, multiplier >= 0, shift
+// <= -2, int8 zero point and bounds) called directly, on the edges of its domain: acc at the 24-bit ends, the
+// multipliers' (0, 1, 2^30, 2^31 - 1), every shift to -31 (the byte steps), every zero point sign, tight bounds.
+static __attribute__((noinline)) uint32_t requantize_s8_avr_mismatches() {
+  const int32_t edge_a[] = {0, 1, -1, 2, -2, 8388607, -8388608, 8388606, -8388607, 65535, -65536, 127, -128};
+  const int32_t edge_m[] = {0, 1, INT32_C(1) << 30, INT32_MAX, 0x40000001, 0x5A827999, 0x7FFFFFFE};
+  uint32_t bad = 0;
+  for (uint16_t it = 0; it < 8000; ++it) {
+    int32_t a = (int32_t)(rnd() << 8) >> (8 + rnd() % 20);  // 24-bit, magnitudes 2^4..2^23
+    if (it % 3 == 0) a = edge_a[rnd() % 13];
+    int32_t b = (int32_t)((rnd() >> 1) | 0x40000000u);
+    if (it % 4 == 0) b = edge_m[rnd() % 7];
+    const int8_t sh = -(int8_t)(2 + rnd() % 30);
+    const int8_t zp = (int8_t)rnd(), lo = (int8_t)(-128 + rnd() % 100), hi = (int8_t)(127 - rnd() % 100);
+    int32_t want = ref_rdbpot(ref_srdhm(a, b), -sh) + zp;
+    want = want < lo ? lo : (want > hi ? hi : want);
+    if (miniml::detail::requantize_s8_avr(a, b, (uint8_t)(-sh - 2), zp, lo, hi) != (int8_t)want) ++bad;
+  }
+  return bad;
+}
 // round_q15 (byte moves on AVR) against (p + 2^14) >> 15 over its domain (p + 2^14 fits int32).
 static __attribute__((noinline)) uint32_t round_q15_mismatches() {
   const int32_t edge[] = {0,     -1,     1,         (1 << 14) - 1,         1 << 14, -(1 << 14), -(1 << 14) - 1,
@@ -157,6 +177,7 @@ int main() {
     if (b >= 0 && miniml::ChannelRequant(b, sh, zp, lo, hi)(a) != (int8_t)clamped) ++bad6;
   }
   bad6 += requantize_s16_mismatches();
+  bad6 += requantize_s8_avr_mismatches();
   uint32_t bad7 = 0;
   for (uint16_t it = 0; it < 6000; ++it) {
     const float f = rfloat();
