@@ -208,29 +208,22 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
   // Q = scaled * multiplier + 2^30, the high product h is floor(Q / 2^31) (see srdhm_mul), and
   // rounding_divide_by_pot(h, e) = ((h - [h < 0]) >> (e - 1) + 1) >> 1 (see there); h - [h < 0] =
   // floor(Q' / 2^31) with Q' = Q - 2^31 [Q < 0], so for e >= 2 the result is ((Q' >> 32) >> (e - 2) + 1) >> 1,
-  // in 64-bit arithmetic where nothing overflows. Shifts 0 and 1 round h itself (srdhm_mul's), so one copy of
-  // the multiply serves all; the saturating INT32_MIN * INT32_MIN is INT32_MAX / 2^e rounded: 2^(31-e) (e > 0).
-  if (multiplier == INT32_MIN && scaled == INT32_MIN) {
-    return right == 0 ? INT32_MAX : static_cast<int32_t>(UINT32_C(1) << (31 - right));
+  // in 64-bit arithmetic where nothing overflows. INT32_MIN * INT32_MIN (saturating) takes the path below.
+  if (right >= 2 && !(multiplier == INT32_MIN && scaled == INT32_MIN)) {
+    uint8_t b3;
+    uint32_t hi = detail::mul_hi_s32(scaled, multiplier, b3);
+    const uint8_t low = static_cast<uint8_t>(b3 + 0x40u);  // + 2^30
+    if (low < 0x40u) ++hi;
+    if (static_cast<int32_t>(hi) < 0 && low < 0x80u) --hi;  // Q < 0: - 2^31
+    int32_t v = static_cast<int32_t>(hi);
+    uint8_t e = static_cast<uint8_t>(right - 2);
+    while (e >= 8) {
+      v >>= 8;
+      e = static_cast<uint8_t>(e - 8);
+    }
+    v >>= e;
+    return (v + 1) >> 1;
   }
-  uint8_t b3;
-  uint32_t hi = detail::mul_hi_s32(scaled, multiplier, b3);
-  const uint8_t low = static_cast<uint8_t>(b3 + 0x40u);  // + 2^30
-  if (low < 0x40u) ++hi;
-  if (right < 2) {
-    const int32_t h = static_cast<int32_t>((hi << 1) | (low >> 7));
-    // rounding_divide_by_pot(h, 1): halves of h >= 0 round up, of h < 0 down (the arithmetic shift)
-    return right == 0 ? h : (h >> 1) + (h >= 0 ? (h & 1) : 0);
-  }
-  if (static_cast<int32_t>(hi) < 0 && low < 0x80u) --hi;  // Q < 0: - 2^31
-  int32_t v = static_cast<int32_t>(hi);
-  uint8_t e = static_cast<uint8_t>(right - 2);
-  while (e >= 8) {
-    v >>= 8;
-    e = static_cast<uint8_t>(e - 8);
-  }
-  v >>= e;
-  return (v + 1) >> 1;
 #else
   // The same both-roundings-at-once form on 32-bit cores (one smlal and a few ALU ops on Arm instead of
   // the high product, then mask / threshold rounding; every requantisation of a conv output runs it).
@@ -240,8 +233,8 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
     if (hi < 0 && static_cast<uint32_t>(q) < UINT32_C(0x80000000)) --hi;  // Q < 0: - 2^31
     return ((hi >> (right - 2)) + 1) >> 1;
   }
-  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(scaled, multiplier), right);
 #endif
+  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(scaled, multiplier), right);
 }
 
 // Requantise one int32 accumulator to int8: scale, add the output zero point, clamp to the fused activation.

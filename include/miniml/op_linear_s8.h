@@ -42,26 +42,11 @@ inline void linear_s8(const int8_t* input, const int8_t* weight, const int32_t* 
                                    act_max)(acc1);
   }
 #endif
-#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
-  // AVR: the requantisation routine called directly (ChannelRequant's fast case: the struct would be kept in
-  // memory here).
-  const bool s8_bounds = detail::fits_s8(output_zero_point) && detail::fits_s8(act_min) && detail::fits_s8(act_max);
-#endif
-  for (; o < out_features; ++o, w += in_features) {
+  for (; o < out_features; ++o) {
     const int32_t acc = detail::dot_s8<Mem>(input, w, in_features, Mem::read(bias + o));
-    const int32_t m = Mem::read(multiplier + o);
-    const int8_t s = Mem::read(shift + o);
-#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
-    if (s8_bounds && s <= -2 && m >= 0 && detail::fits_s24(acc)) {
-      output[o] =
-          detail::requantize_s8_avr(acc, m, static_cast<uint8_t>(-s - 2), static_cast<int8_t>(output_zero_point),
-                                    static_cast<int8_t>(act_min), static_cast<int8_t>(act_max));
-      continue;
-    }
-    output[o] = detail::requantize_s8_outline(acc, m, s, output_zero_point, act_min, act_max);
-#else
-    output[o] = requantize_s8(acc, m, s, output_zero_point, act_min, act_max);
-#endif
+    output[o] =
+        requantize_s8(acc, Mem::read(multiplier + o), Mem::read(shift + o), output_zero_point, act_min, act_max);
+    w += in_features;
   }
 }
 
