@@ -246,15 +246,6 @@ inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32
   return static_cast<int8_t>(v);
 }
 
-namespace detail {
-// requantize_s8 out of line: the fast paths' rare case, so the kernels carry no inlined copy of it.
-__attribute__((noinline)) inline int8_t requantize_s8_outline(int32_t a, int32_t multiplier, int8_t shift,
-                                                              int32_t output_zero_point, int32_t act_min,
-                                                              int32_t act_max) {
-  return requantize_s8(a, multiplier, shift, output_zero_point, act_min, act_max);
-}
-}  // namespace detail
-
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
 namespace detail {
 // After MINIML_AVR_MUL_HI_COLUMNS (so the signed product, for a multiplier >= 0), for a right shift e + 2 >= 2:
@@ -308,13 +299,14 @@ namespace detail {
 // clang-format on
 
 inline bool fits_s8(int32_t v) { return v >= kInt8Min && v <= kInt8Max; }
-// acc in [-2^23, 2^23): the accumulators of every int8 layer under ~500 taps, what requantize_s8_avr takes.
+// acc in [-2^23, 2^23): what requantize_s8_avr takes (small layers' accumulators mostly are).
 inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x800000) < UINT32_C(0x1000000); }
 
 // requantize_s8 for acc in 24 bits (fits_s24), a multiplier >= 0, a right shift e + 2 >= 2 and an int8 zero
-// point and bounds (what ChannelRequant and linear_s8 check), in one asm block on fixed registers: the
-// arguments' own (acc r22-r25, multiplier r18-r21, e r16, zp r14, act_min r12, act_max r10: avr-gcc's
-// convention) and call-clobbered scratch, so the call saves nothing (a compiler-allocated version pushed 8).
+// point and bounds (what ChannelRequant checks), as one asm routine on fixed registers (acc r22-r25,
+// multiplier r18-r21, e r16, zp r14, act_min r12, act_max r10; scratch r0, r26, r27, r30, r31) called from
+// asm: no calling convention, so a call saves nothing per output (the compiler-allocated function it replaces
+// pushed 8 registers on every call) and the zero point and bounds stay in place across a row.
 // The same integers as multiply_by_quantized_multiplier's both-roundings-at-once form, with acc's sign for
 // Q's (see ChannelRequant):
 //   1. ua m, ua = acc mod 2^24 (unsigned): column by column, each byte product into a 3-byte window (no carry
@@ -418,13 +410,15 @@ inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x8
 // values stay in registers the routine leaves alone). Top-level asm in a COMDAT section: every translation
 // unit including this header emits it, the linker keeps one (and --gc-sections drops it when unused).
 __asm__(
+    ".ifndef miniml_requantize_s8_avr\n\t"  // once per assembly file: LTO joins translation units into one
     ".pushsection .text.miniml_requantize_s8_avr,\"axG\",@progbits,miniml_requantize_s8_avr,comdat\n\t"
     ".weak miniml_requantize_s8_avr\n\t"
     ".type miniml_requantize_s8_avr, @function\n"
     "miniml_requantize_s8_avr:\n\t" MINIML_AVR_REQUANT_S8_BODY
     "ret\n\t"
     ".size miniml_requantize_s8_avr, .-miniml_requantize_s8_avr\n\t"
-    ".popsection");
+    ".popsection\n\t"
+    ".endif");
 
 // One call of the routine: its inputs pinned to its registers; the loop-invariant zero point and bounds stay
 // where they are between calls, and the caller saves the scratch registers once, not per call.

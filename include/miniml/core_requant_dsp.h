@@ -41,7 +41,13 @@ struct RunRequant {
   }
 };
 
-// The rare case (shift above -2 or below -23, negative multiplier): requantize_s8_outline.
+// The rare case (shift above -2 or below -23, negative multiplier): requantize_s8 out of line, so the
+// kernels carry no inlined copy of it.
+__attribute__((noinline)) inline int8_t requantize_s8_outline(int32_t a, int32_t multiplier, int8_t shift,
+                                                              int32_t output_zero_point, int32_t act_min,
+                                                              int32_t act_max) {
+  return requantize_s8(a, multiplier, shift, output_zero_point, act_min, act_max);
+}
 // (Scalars, not the struct: its address would keep it in memory in the hot loops.)
 MINIML_ALWAYS_INLINE int8_t run_requant_slow(int32_t a, const RunRequant& r) {
   return requantize_s8_outline(a, r.multiplier, r.channel_shift, r.output_zero_point, r.act_min, r.act_max);
