@@ -12,6 +12,7 @@
 #include "miniml/core_fixedpoint.h"
 #include "miniml/op_quantize.h"
 #include "miniml/op_recurrent_s8.h"
+#include "round_ref.h"
 #include "wdata.h"
 using miniml::io::print_uint;
 using miniml::io::put;
@@ -47,23 +48,6 @@ static int32_t ref_rdbpot(int32_t x, int8_t exponent) {
   const int32_t remainder = x & mask;
   const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
-}
-// round_to_s8 as the other targets compute it (float compares and conversion).
-static int8_t ref_round_to_s8(float scaled, int32_t zero_point) {
-  const float q = roundf(scaled);
-  int32_t v;
-  if (q != q) {
-    v = zero_point;
-  } else if (q <= -256.0f) {
-    v = -128;
-  } else if (q >= 256.0f) {
-    v = 127;
-  } else {
-    v = (int32_t)q + zero_point;
-    if (v < -128) v = -128;
-    if (v > 127) v = 127;
-  }
-  return (int8_t)v;
 }
 // Floats for it: exponents around the int8 range, halves, zeros, subnormals, Inf and NaN.
 static float rfloat() {

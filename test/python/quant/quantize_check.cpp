@@ -12,6 +12,7 @@
 
 #include "miniml/board_io.h"
 #include "miniml/op_quantize.h"
+#include "round_ref.h"
 
 namespace {
 
@@ -26,23 +27,6 @@ float from_bits(uint32_t b) {
   float f;
   memcpy(&f, &b, sizeof(f));
   return f;
-}
-// The plain reference: TFLM's round(x / scale) + zero point in float compares (no int conversion of a
-// non-finite or huge value).
-int8_t ref_round(float scaled, int32_t zero_point) {
-  const float q = roundf(scaled);
-  int32_t v;
-  if (q != q) {
-    v = zero_point;
-  } else if (q <= -256.0f) {
-    v = -128;
-  } else if (q >= 256.0f) {
-    v = 127;
-  } else {
-    v = static_cast<int32_t>(q) + zero_point;
-    v = v < -128 ? -128 : (v > 127 ? 127 : v);
-  }
-  return static_cast<int8_t>(v);
 }
 // A value for scale: the product of the scale and k + 1/2 (k up to +-300), a few ulps off, or random bits
 // around the int8 range, or an edge value.
@@ -80,18 +64,18 @@ int main() {
     for (uint8_t i = 0; i < 16; ++i) {
       const float x = pick_x(scale);
       xs[i] = x;
-      const int8_t want = ref_round(x / scale, zp);
+      const int8_t want = ref_round_to_s8(x / scale, zp);
       // The fast path must leave this to the division: 1/2 within 32/65536 (as quantize_by_reciprocal).
       const uint32_t fixed = miniml::detail::reciprocal_fixed16(miniml::detail::float_bits(x), rec);
       if (fixed != UINT32_MAX && static_cast<uint16_t>(static_cast<uint16_t>(fixed) - 0x8000u + 32u) <= 64u) ++near;
       if (miniml::detail::quantize_by_reciprocal(x, rec, static_cast<int8_t>(zp)) != want) ++bad;
       const int32_t wide = it % 16 == 0 ? static_cast<int32_t>(rnd() % 2000) - 1000 : zp;
-      if (miniml::detail::round_to_s8_by_bits(x / scale, wide) != ref_round(x / scale, wide)) ++bad;
+      if (miniml::detail::round_to_s8_by_bits(x / scale, wide) != ref_round_to_s8(x / scale, wide)) ++bad;
       cases += 2;
     }
     miniml::quantize_s8(xs, 16, scale, zp, out);
     for (uint8_t i = 0; i < 16; ++i, ++cases) {
-      if (out[i] != ref_round(xs[i] / scale, zp)) ++bad;
+      if (out[i] != ref_round_to_s8(xs[i] / scale, zp)) ++bad;
     }
   }
   // The mantissa product (AVR: its asm) exact: against the 64-bit product, random and extreme mantissas.
