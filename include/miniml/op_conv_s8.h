@@ -13,6 +13,7 @@
 #include "core_rom.h"
 #include "core_types.h"
 #include "op_conv_params.h"
+#include "op_pool_s8.h"
 
 // The 32-bit paths of conv2d_s8 stay functions of their own: inlined into a large predict_int8() with
 // a single call site, gcc ran out of registers in their loops (KWS depthwise 11.7 -> 13.3 instr/MAC).
@@ -653,10 +654,16 @@ __attribute__((noinline)) int32_t conv_edge_avr(const AvrConvRow& r, sindex_t x0
   return acc;
 }
 
+// The accumulator of an inner window (first tap column x0) of the row r, from r's values the caller keeps
+// in locals (an int8 store may alias any object: fields read through r would be loaded again after it).
+template <class Mem>
+MINIML_ALWAYS_INLINE int32_t conv_inner_avr(const AvrConvRow& r, const int8_t* in_row, const int8_t* w_row,
+                                            int32_t base, bool inside, sindex_t x0) {
+  return inside ? base + dot_window_avr<Mem>(in_row + x0, w_row, r.inner) : base;
+}
+
 // The row's out_w outputs; returns the output pointer past them. Columns [ox_lo, ox_hi) (clipped to
 // out_w) are inner windows, the rest edge windows (one loop: one requantisation call site).
-// Everything the loop reads is copied to locals first: an int8 store may alias any object, so fields read
-// through r and requant would be loaded again after every output.
 template <class Mem>
 __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const ChannelRequant& requant, int8_t* out) {
   const ChannelRequant q = requant;
@@ -668,16 +675,116 @@ __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const Channe
   const bool inside = r.inner.rows != 0;
   sindex_t x0 = r.x0;
   for (index_t ox = 0; ox < out_w; ++ox, x0 = static_cast<sindex_t>(x0 + step)) {
-    int32_t acc;
-    if (ox < lo || ox >= hi) {
-      acc = conv_edge_avr<Mem>(r, x0);
-    } else {
-      acc = base;
-      if (inside) acc += dot_window_avr<Mem>(in_row + x0, w_row, r.inner);
-    }
+    const int32_t acc =
+        ox < lo || ox >= hi ? conv_edge_avr<Mem>(r, x0) : conv_inner_avr<Mem>(r, in_row, w_row, base, inside, x0);
     *out++ = q(acc);
   }
   return out;
+}
+
+// The same row for conv2d_s8_max_pool_avr: the out_w accumulators folded by max into best[ox / pool] (a
+// column group's first value starts its maximum when first); with each, the requantised outputs instead
+// (a channel whose requantisation is not monotonic).
+template <class Mem>
+__attribute__((noinline)) void conv_row_max_avr(const AvrConvRow& r, const ChannelRequant& requant, bool each,
+                                                index_t pool, bool first, int32_t* best) {
+  const ChannelRequant q = requant;
+  const index_t out_w = r.out_w, step = r.stride_w;
+  const index_t lo = r.ox_lo < out_w ? r.ox_lo : out_w, hi = r.ox_hi > lo ? r.ox_hi : lo;
+  const int8_t* const in_row = r.in_row;
+  const int8_t* const w_row = r.w_row;
+  const int32_t base = r.inner_base;
+  const bool inside = r.inner.rows != 0;
+  sindex_t x0 = r.x0;
+  index_t k = 0;
+  for (index_t ox = 0; ox < out_w; ++ox, x0 = static_cast<sindex_t>(x0 + step)) {
+    int32_t v =
+        ox < lo || ox >= hi ? conv_edge_avr<Mem>(r, x0) : conv_inner_avr<Mem>(r, in_row, w_row, base, inside, x0);
+    if (each) v = q(v);
+    if ((first && k == 0) || v > *best) *best = v;
+    if (++k == pool) {
+      k = 0;
+      ++best;
+    }
+  }
+}
+
+// conv2d_s8_avr's layer-wide state: the shape, the output channel's input group, filter and summed-area
+// table, and the row being set up.
+struct AvrConvLayer {
+  AvrConvRow r;
+  const int8_t* input;
+  const int8_t* in_group;  // the channel's
+  const int8_t* w_oc;
+  index_t in_h, plane, taps, filter, group_in, group_out, kernel_h;
+  bool padded;
+  int16_t tap_sum[kTapSumSize];
+};
+
+inline void conv_layer_avr(AvrConvLayer& l, const int8_t* input, int8_t pad, index_t in_channels, index_t in_h,
+                           index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w, index_t stride_w,
+                           index_t padding_w, index_t groups, index_t out_w, bool padded) {
+  AvrConvRow& r = l.r;
+  l.input = input;
+  l.in_h = in_h;
+  l.group_in = static_cast<index_t>(in_channels / groups);
+  l.group_out = static_cast<index_t>(out_channels / groups);
+  l.plane = static_cast<index_t>(in_h * in_w);
+  l.taps = static_cast<index_t>(kernel_h * kernel_w);
+  l.filter = static_cast<index_t>(l.group_in * l.taps);
+  l.kernel_h = kernel_h;
+  l.padded = padded;
+  r.sum_lo = r.sum_hi = l.tap_sum;
+  r.sum_all = 0;
+  r.in_w = in_w;
+  r.kernel_w = kernel_w;
+  r.stride_w = stride_w;
+  r.out_w = out_w;
+  r.x0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_w));
+  r.pad = pad;
+  // Columns [ox_lo, ox_hi) have windows inside the input's width.
+  r.ox_lo = static_cast<index_t>((padding_w + stride_w - 1) / stride_w);
+  r.ox_hi = in_w + padding_w >= kernel_w ? static_cast<index_t>((in_w + padding_w - kernel_w) / stride_w + 1) : 0;
+  if (r.ox_hi > out_w) r.ox_hi = out_w;
+  r.inner.chans = static_cast<uint8_t>(l.group_in);
+  r.inner.run = static_cast<uint8_t>(kernel_w);
+  r.inner.a_skip = static_cast<uint16_t>(in_w - kernel_w);
+  r.inner.b_skip = 0;
+}
+
+// Output channel oc's input group, filter, bias and (padded layers) summed-area table.
+template <class Mem>
+inline void conv_channel_avr(AvrConvLayer& l, const int8_t* weight, const int32_t* bias, index_t oc) {
+  l.in_group = l.input + (oc / l.group_out) * l.group_in * l.plane;
+  l.w_oc = weight + oc * l.filter;
+  l.r.bias = Mem::read(bias + oc);
+  if (l.padded) {
+    weight_tap_sums<Mem>(l.w_oc, l.kernel_h, l.r.kernel_w, l.group_in, l.tap_sum);
+    l.r.sum_all = l.tap_sum[l.kernel_h * (l.r.kernel_w + 1) + l.r.kernel_w];
+  }
+}
+
+// The channel's output row whose windows start at input row y0: its in-bounds kernel rows, their pointers
+// and the inner windows' base.
+inline void conv_row_setup_avr(AvrConvLayer& l, sindex_t y0) {
+  AvrConvRow& r = l.r;
+  const index_t in_w = r.in_w, kernel_w = r.kernel_w, kernel_h = l.kernel_h, sw = static_cast<index_t>(kernel_w + 1);
+  const index_t ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
+  const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(l.in_h) - y0);
+  index_t ky_hi = room < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(room > 0 ? room : 0) : kernel_h;
+  if (ky_hi < ky_lo) ky_hi = ky_lo;
+  const uint8_t rows = static_cast<uint8_t>(ky_hi - ky_lo);
+  r.inner.rows = rows;
+  r.inner.a_next = static_cast<uint16_t>(l.plane - rows * in_w);
+  r.inner.b_next = static_cast<uint8_t>(l.taps - rows * kernel_w);
+  r.sum_lo = l.tap_sum + ky_lo * sw;
+  r.sum_hi = l.tap_sum + ky_hi * sw;
+  r.inner_base = r.bias;
+  if (rows != kernel_h) {
+    r.inner_base += static_cast<int32_t>(r.pad) * padded_weight_sum_rows(r.sum_lo, r.sum_hi, r.sum_all, 0, kernel_w);
+  }
+  r.in_row = l.in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo)) * in_w;
+  r.w_row = l.w_oc + ky_lo * kernel_w;
 }
 
 // The window path's numbers on AVR with the per-window work cut to a few byte operations: the in-bounds
@@ -690,62 +797,70 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
                           index_t in_channels, index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
                           index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
                           index_t groups, index_t out_h, index_t out_w, bool padded, int8_t* output) {
-  const index_t group_in = static_cast<index_t>(in_channels / groups);
-  const index_t group_out = static_cast<index_t>(out_channels / groups);
-  const index_t plane = static_cast<index_t>(in_h * in_w), taps = static_cast<index_t>(kernel_h * kernel_w);
-  const index_t filter = static_cast<index_t>(group_in * taps);
-  int16_t tap_sum[kTapSumSize];
-  const index_t sw = static_cast<index_t>(kernel_w + 1);
-  AvrConvRow r;
-  r.sum_lo = r.sum_hi = tap_sum;
-  r.sum_all = 0;
-  r.in_w = in_w;
-  r.kernel_w = kernel_w;
-  r.stride_w = stride_w;
-  r.out_w = out_w;
-  r.x0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_w));
-  r.pad = pad;
-  // Columns [ox_lo, ox_hi) have windows inside the input's width.
-  r.ox_lo = static_cast<index_t>((padding_w + stride_w - 1) / stride_w);
-  r.ox_hi = in_w + padding_w >= kernel_w ? static_cast<index_t>((in_w + padding_w - kernel_w) / stride_w + 1) : 0;
-  if (r.ox_hi > out_w) r.ox_hi = out_w;
-  r.inner.chans = static_cast<uint8_t>(group_in);
-  r.inner.run = static_cast<uint8_t>(kernel_w);
-  r.inner.a_skip = static_cast<uint16_t>(in_w - kernel_w);
-  r.inner.b_skip = 0;
+  AvrConvLayer l;
+  conv_layer_avr(l, input, pad, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_w, padding_w,
+                 groups, out_w, padded);
   int8_t* out = output;
-  const int8_t* w_oc = weight;
-  for (index_t oc = 0; oc < out_channels; ++oc, w_oc += filter) {
-    const int8_t* in_group = input + (oc / group_out) * group_in * plane;
-    r.bias = Mem::read(bias + oc);
+  for (index_t oc = 0; oc < out_channels; ++oc) {
     const ChannelRequant requant(Mem::read(multiplier + oc), Mem::read(shift + oc), output_zero_point, act_min,
                                  act_max);
-    if (padded) {
-      weight_tap_sums<Mem>(w_oc, kernel_h, kernel_w, group_in, tap_sum);
-      r.sum_all = tap_sum[kernel_h * sw + kernel_w];
-    }
+    conv_channel_avr<Mem>(l, weight, bias, oc);
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_h));
     for (index_t oy = 0; oy < out_h; ++oy, y0 = static_cast<sindex_t>(y0 + stride_h)) {
-      const index_t ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
-      const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(in_h) - y0);
-      index_t ky_hi = room < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(room > 0 ? room : 0) : kernel_h;
-      if (ky_hi < ky_lo) ky_hi = ky_lo;
-      const uint8_t rows = static_cast<uint8_t>(ky_hi - ky_lo);
-      r.inner.rows = rows;
-      r.inner.a_next = static_cast<uint16_t>(plane - rows * in_w);
-      r.inner.b_next = static_cast<uint8_t>(taps - rows * kernel_w);
-      r.sum_lo = tap_sum + ky_lo * sw;
-      r.sum_hi = tap_sum + ky_hi * sw;
-      r.inner_base = r.bias;
-      if (rows != kernel_h) {
-        r.inner_base += static_cast<int32_t>(pad) * padded_weight_sum_rows(r.sum_lo, r.sum_hi, r.sum_all, 0, kernel_w);
-      }
-      r.in_row = in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo)) * in_w;
-      r.w_row = w_oc + ky_lo * kernel_w;
-      out = conv_row_avr<Mem>(r, requant, out);
+      conv_row_setup_avr(l, y0);
+      out = conv_row_avr<Mem>(l.r, requant, out);
     }
   }
 }
+
+// Widest pooled row conv2d_s8_max_pool_avr takes (its maxima live on the stack as int32).
+constexpr index_t kAvrPoolRow = 16;
+
+// conv2d_s8_avr followed by a max pool of pool_h x pool_w windows at their own stride (no padding, floor
+// mode: out_h x out_w pooled outputs), without the convolution's output: the pool's maximum of the
+// accumulators is requantised once, which equals the maximum of the requantised outputs because the
+// requantisation is monotonic (multiplier >= 0, shift <= 0; other channels requantise every output).
+template <class Mem>
+inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                   const int32_t* multiplier, const int8_t* shift, int8_t pad,
+                                   int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
+                                   index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
+                                   index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
+                                   index_t padding_w, index_t groups, bool padded, index_t pool_h, index_t pool_w,
+                                   index_t out_h, index_t out_w, int8_t pool_min, int8_t pool_max, int8_t* conv_out,
+                                   int8_t* output) {
+  // The arena plan may put the pool's output over the convolution's input (dead once the two kernels
+  // have run one after the other): the outputs then go to conv_out (unused here, larger) and move at the end.
+  const uintptr_t in_lo = reinterpret_cast<uintptr_t>(input), out_lo = reinterpret_cast<uintptr_t>(output);
+  const uint16_t n_in = static_cast<uint16_t>(in_channels * in_h * in_w);
+  const uint16_t n_out = static_cast<uint16_t>(out_channels * out_h * out_w);
+  int8_t* const dst = out_lo < in_lo + n_in && in_lo < out_lo + n_out ? conv_out : output;
+  AvrConvLayer l;
+  conv_layer_avr(l, input, pad, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_w, padding_w,
+                 groups, static_cast<index_t>(out_w * pool_w), padded);
+  int32_t best[kAvrPoolRow];
+  int8_t* out = dst;
+  for (index_t oc = 0; oc < out_channels; ++oc) {
+    const int32_t m = Mem::read(multiplier + oc);
+    const int8_t s = Mem::read(shift + oc);
+    const ChannelRequant requant(m, s, output_zero_point, act_min, act_max);
+    const bool each = m < 0 || s > 0;
+    conv_channel_avr<Mem>(l, weight, bias, oc);
+    sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_h));
+    for (index_t py = 0; py < out_h; ++py) {
+      for (index_t k = 0; k < pool_h; ++k, y0 = static_cast<sindex_t>(y0 + stride_h)) {
+        conv_row_setup_avr(l, y0);
+        conv_row_max_avr<Mem>(l.r, requant, each, pool_w, k == 0, best);
+      }
+      for (index_t px = 0; px < out_w; ++px) {
+        const int32_t v = each ? best[px] : requant(best[px]);
+        *out++ = static_cast<int8_t>(v < pool_min ? pool_min : v > pool_max ? pool_max : v);
+      }
+    }
+  }
+  if (dst != output) memmove(output, dst, n_out);
+}
+
 #endif
 
 // The window path: any groups, stride, padding and dilation; every window summed in place.
@@ -903,6 +1018,41 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
   conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
                  p.in_channels, p.in_h, p.in_w, p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
                  p.pad_top, p.pad_left, p.dilation_h, p.dilation_w, p.groups, p.out_h, p.out_w, output);
+}
+
+// conv2d_s8 (shape p, into conv_out) then max_pool2d_s8 (shape pool, bounds pool_min / pool_max, into
+// output): what the exporter emits for a convolution whose only reader is a max pool. On AVR a pool of
+// non-overlapping windows (kernel = stride, no padding or dilation, floor mode) runs fused
+// (conv2d_s8_max_pool_avr): conv_out is not written, and a quarter of the requantisations of a 2x2 pool
+// remain. Elsewhere, and for other pools, the two kernels as they are.
+template <class Mem>
+MINIML_ALWAYS_INLINE void conv2d_s8_max_pool(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                             const int32_t* multiplier, const int8_t* shift, const Conv2dParams& p,
+                                             int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                                             int32_t act_max, const Pool2dParams& pool, int32_t pool_min,
+                                             int32_t pool_max, int8_t* conv_out, int8_t* output) {
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+  bool padded;
+  if (pool.kernel_h == pool.stride_h && pool.kernel_w == pool.stride_w && pool.pad_top == 0 && pool.pad_left == 0 &&
+      pool.dilation_h == 1 && pool.dilation_w == 1 && pool.in_h == p.out_h && pool.in_w == p.out_w &&
+      pool.out_h == p.out_h / pool.kernel_h && pool.out_w == p.out_w / pool.kernel_w && pool.out_w != 0 &&
+      pool.out_h != 0 && pool.out_w <= detail::kAvrPoolRow && detail::fits_s8(pool_min) &&
+      detail::fits_s8(pool_max) &&
+      detail::conv_avr_fits(static_cast<index_t>(p.in_channels / p.groups), p.in_h, p.in_w, p.kernel_h, p.kernel_w,
+                            p.stride_h, p.stride_w, p.pad_top, p.pad_left, p.dilation_h, p.dilation_w, p.out_h,
+                            p.out_w, &padded)) {
+    detail::conv2d_s8_max_pool_avr<Mem>(input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point),
+                                        output_zero_point, act_min, act_max, p.in_channels, p.in_h, p.in_w,
+                                        p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, p.pad_top,
+                                        p.pad_left, p.groups, padded, pool.kernel_h, pool.kernel_w, pool.out_h,
+                                        pool.out_w, static_cast<int8_t>(pool_min), static_cast<int8_t>(pool_max),
+                                        conv_out, output);
+    return;
+  }
+#endif
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, p, input_zero_point, output_zero_point, act_min, act_max,
+                 conv_out);
+  max_pool2d_s8(conv_out, output, pool, pool_min, pool_max);
 }
 
 // 1-D convolution: input [in_channels][length], weight [out_channels][in_channels / groups][kernel_size];
