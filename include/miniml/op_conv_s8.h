@@ -664,6 +664,8 @@ MINIML_ALWAYS_INLINE int32_t conv_inner_avr(const AvrConvRow& r, const int8_t* i
 
 // The row's out_w outputs; returns the output pointer past them. Columns [ox_lo, ox_hi) (clipped to
 // out_w) are inner windows, the rest edge windows (one loop: one requantisation call site).
+// Everything the loop reads is copied to locals first: an int8 store may alias any object, so fields read
+// through r and requant would be loaded again after every output.
 template <class Mem>
 __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const ChannelRequant& requant, int8_t* out) {
   const ChannelRequant q = requant;
@@ -675,8 +677,13 @@ __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const Channe
   const bool inside = r.inner.rows != 0;
   sindex_t x0 = r.x0;
   for (index_t ox = 0; ox < out_w; ++ox, x0 = static_cast<sindex_t>(x0 + step)) {
-    const int32_t acc =
-        ox < lo || ox >= hi ? conv_edge_avr<Mem>(r, x0) : conv_inner_avr<Mem>(r, in_row, w_row, base, inside, x0);
+    int32_t acc;
+    if (ox < lo || ox >= hi) {
+      acc = conv_edge_avr<Mem>(r, x0);
+    } else {
+      acc = base;
+      if (inside) acc += dot_window_avr<Mem>(in_row + x0, w_row, r.inner);
+    }
     *out++ = q(acc);
   }
   return out;
@@ -686,9 +693,8 @@ __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const Channe
 // column group's first value starts its maximum when first); with each, the requantised outputs instead
 // (a channel whose requantisation is not monotonic).
 template <class Mem>
-__attribute__((noinline)) void conv_row_max_avr(const AvrConvRow& r, const ChannelRequant& requant, bool each,
-                                                index_t pool, bool first, int32_t* best) {
-  const ChannelRequant q = requant;
+__attribute__((noinline)) void conv_row_max_avr(const AvrConvRow& r, const ChannelRequant* each, index_t pool,
+                                                bool first, int32_t* best) {
   const index_t out_w = r.out_w, step = r.stride_w;
   const index_t lo = r.ox_lo < out_w ? r.ox_lo : out_w, hi = r.ox_hi > lo ? r.ox_hi : lo;
   const int8_t* const in_row = r.in_row;
@@ -700,7 +706,7 @@ __attribute__((noinline)) void conv_row_max_avr(const AvrConvRow& r, const Chann
   for (index_t ox = 0; ox < out_w; ++ox, x0 = static_cast<sindex_t>(x0 + step)) {
     int32_t v =
         ox < lo || ox >= hi ? conv_edge_avr<Mem>(r, x0) : conv_inner_avr<Mem>(r, in_row, w_row, base, inside, x0);
-    if (each) v = q(v);
+    if (each != 0) v = (*each)(v);
     if ((first && k == 0) || v > *best) *best = v;
     if (++k == pool) {
       k = 0;
@@ -797,18 +803,59 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
                           index_t in_channels, index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
                           index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h, index_t padding_w,
                           index_t groups, index_t out_h, index_t out_w, bool padded, int8_t* output) {
-  AvrConvLayer l;
-  conv_layer_avr(l, input, pad, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_w, padding_w,
-                 groups, out_w, padded);
+  const index_t group_in = static_cast<index_t>(in_channels / groups);
+  const index_t group_out = static_cast<index_t>(out_channels / groups);
+  const index_t plane = static_cast<index_t>(in_h * in_w), taps = static_cast<index_t>(kernel_h * kernel_w);
+  const index_t filter = static_cast<index_t>(group_in * taps);
+  int16_t tap_sum[kTapSumSize];
+  const index_t sw = static_cast<index_t>(kernel_w + 1);
+  AvrConvRow r;
+  r.sum_lo = r.sum_hi = tap_sum;
+  r.sum_all = 0;
+  r.in_w = in_w;
+  r.kernel_w = kernel_w;
+  r.stride_w = stride_w;
+  r.out_w = out_w;
+  r.x0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_w));
+  r.pad = pad;
+  // Columns [ox_lo, ox_hi) have windows inside the input's width.
+  r.ox_lo = static_cast<index_t>((padding_w + stride_w - 1) / stride_w);
+  r.ox_hi = in_w + padding_w >= kernel_w ? static_cast<index_t>((in_w + padding_w - kernel_w) / stride_w + 1) : 0;
+  if (r.ox_hi > out_w) r.ox_hi = out_w;
+  r.inner.chans = static_cast<uint8_t>(group_in);
+  r.inner.run = static_cast<uint8_t>(kernel_w);
+  r.inner.a_skip = static_cast<uint16_t>(in_w - kernel_w);
+  r.inner.b_skip = 0;
   int8_t* out = output;
-  for (index_t oc = 0; oc < out_channels; ++oc) {
+  const int8_t* w_oc = weight;
+  for (index_t oc = 0; oc < out_channels; ++oc, w_oc += filter) {
+    const int8_t* in_group = input + (oc / group_out) * group_in * plane;
+    r.bias = Mem::read(bias + oc);
     const ChannelRequant requant(Mem::read(multiplier + oc), Mem::read(shift + oc), output_zero_point, act_min,
                                  act_max);
-    conv_channel_avr<Mem>(l, weight, bias, oc);
+    if (padded) {
+      weight_tap_sums<Mem>(w_oc, kernel_h, kernel_w, group_in, tap_sum);
+      r.sum_all = tap_sum[kernel_h * sw + kernel_w];
+    }
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_h));
     for (index_t oy = 0; oy < out_h; ++oy, y0 = static_cast<sindex_t>(y0 + stride_h)) {
-      conv_row_setup_avr(l, y0);
-      out = conv_row_avr<Mem>(l.r, requant, out);
+      const index_t ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
+      const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(in_h) - y0);
+      index_t ky_hi = room < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(room > 0 ? room : 0) : kernel_h;
+      if (ky_hi < ky_lo) ky_hi = ky_lo;
+      const uint8_t rows = static_cast<uint8_t>(ky_hi - ky_lo);
+      r.inner.rows = rows;
+      r.inner.a_next = static_cast<uint16_t>(plane - rows * in_w);
+      r.inner.b_next = static_cast<uint8_t>(taps - rows * kernel_w);
+      r.sum_lo = tap_sum + ky_lo * sw;
+      r.sum_hi = tap_sum + ky_hi * sw;
+      r.inner_base = r.bias;
+      if (rows != kernel_h) {
+        r.inner_base += static_cast<int32_t>(pad) * padded_weight_sum_rows(r.sum_lo, r.sum_hi, r.sum_all, 0, kernel_w);
+      }
+      r.in_row = in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo)) * in_w;
+      r.w_row = w_oc + ky_lo * kernel_w;
+      out = conv_row_avr<Mem>(r, requant, out);
     }
   }
 }
@@ -827,19 +874,12 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
                                    index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
                                    index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
                                    index_t padding_w, index_t groups, bool padded, index_t pool_h, index_t pool_w,
-                                   index_t out_h, index_t out_w, int8_t pool_min, int8_t pool_max, int8_t* conv_out,
-                                   int8_t* output) {
-  // The arena plan may put the pool's output over the convolution's input (dead once the two kernels
-  // have run one after the other): the outputs then go to conv_out (unused here, larger) and move at the end.
-  const uintptr_t in_lo = reinterpret_cast<uintptr_t>(input), out_lo = reinterpret_cast<uintptr_t>(output);
-  const uint16_t n_in = static_cast<uint16_t>(in_channels * in_h * in_w);
-  const uint16_t n_out = static_cast<uint16_t>(out_channels * out_h * out_w);
-  int8_t* const dst = out_lo < in_lo + n_in && in_lo < out_lo + n_out ? conv_out : output;
+                                   index_t out_h, index_t out_w, int8_t pool_min, int8_t pool_max, int8_t* output) {
   AvrConvLayer l;
   conv_layer_avr(l, input, pad, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_w, padding_w,
                  groups, static_cast<index_t>(out_w * pool_w), padded);
   int32_t best[kAvrPoolRow];
-  int8_t* out = dst;
+  int8_t* out = output;
   for (index_t oc = 0; oc < out_channels; ++oc) {
     const int32_t m = Mem::read(multiplier + oc);
     const int8_t s = Mem::read(shift + oc);
@@ -850,7 +890,7 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
     for (index_t py = 0; py < out_h; ++py) {
       for (index_t k = 0; k < pool_h; ++k, y0 = static_cast<sindex_t>(y0 + stride_h)) {
         conv_row_setup_avr(l, y0);
-        conv_row_max_avr<Mem>(l.r, requant, each, pool_w, k == 0, best);
+        conv_row_max_avr<Mem>(l.r, each ? &requant : 0, pool_w, k == 0, best);
       }
       for (index_t px = 0; px < out_w; ++px) {
         const int32_t v = each ? best[px] : requant(best[px]);
@@ -858,7 +898,6 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
       }
     }
   }
-  if (dst != output) memmove(output, dst, n_out);
 }
 
 #endif
@@ -1021,10 +1060,12 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
 }
 
 // conv2d_s8 (shape p, into conv_out) then max_pool2d_s8 (shape pool, bounds pool_min / pool_max, into
-// output): what the exporter emits for a convolution whose only reader is a max pool. On AVR a pool of
-// non-overlapping windows (kernel = stride, no padding or dilation, floor mode) runs fused
-// (conv2d_s8_max_pool_avr): conv_out is not written, and a quarter of the requantisations of a 2x2 pool
-// remain. Elsewhere, and for other pools, the two kernels as they are.
+// output; conv_out may not overlap input or output, output may overlap input): what the exporter emits for a
+// convolution whose only reader is a max pool. On AVR a pool of non-overlapping windows (kernel = stride, no
+// padding or dilation, floor mode) runs fused (conv2d_s8_max_pool_avr): a quarter of the requantisations of a
+// 2x2 pool remain, and conv_out holds only the pooled outputs until they move to output (the arena plan
+// may put output over input, which the fused kernel reads to the end). Elsewhere, and for other pools,
+// the two kernels as they are.
 template <class Mem>
 MINIML_ALWAYS_INLINE void conv2d_s8_max_pool(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                              const int32_t* multiplier, const int8_t* shift, const Conv2dParams& p,
@@ -1046,7 +1087,10 @@ MINIML_ALWAYS_INLINE void conv2d_s8_max_pool(const int8_t* input, const int8_t* 
                                         p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, p.pad_top,
                                         p.pad_left, p.groups, padded, pool.kernel_h, pool.kernel_w, pool.out_h,
                                         pool.out_w, static_cast<int8_t>(pool_min), static_cast<int8_t>(pool_max),
-                                        conv_out, output);
+                                        conv_out);
+    for (uint16_t i = 0, n = static_cast<uint16_t>(pool.channels * pool.out_h * pool.out_w); i < n; ++i) {
+      output[i] = conv_out[i];
+    }
     return;
   }
 #endif
