@@ -654,14 +654,6 @@ __attribute__((noinline)) int32_t conv_edge_avr(const AvrConvRow& r, sindex_t x0
   return acc;
 }
 
-// The accumulator of an inner window (first tap column x0) of the row r, from r's values the caller keeps
-// in locals (an int8 store may alias any object: fields read through r would be loaded again after it).
-template <class Mem>
-MINIML_ALWAYS_INLINE int32_t conv_inner_avr(const AvrConvRow& r, const int8_t* in_row, const int8_t* w_row,
-                                            int32_t base, bool inside, sindex_t x0) {
-  return inside ? base + dot_window_avr<Mem>(in_row + x0, w_row, r.inner) : base;
-}
-
 // The row's out_w outputs; returns the output pointer past them. Columns [ox_lo, ox_hi) (clipped to
 // out_w) are inner windows, the rest edge windows (one loop: one requantisation call site).
 // Everything the loop reads is copied to locals first: an int8 store may alias any object, so fields read
@@ -687,110 +679,6 @@ __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const Channe
     *out++ = q(acc);
   }
   return out;
-}
-
-// The same row for conv2d_s8_max_pool_avr: the out_w accumulators folded by max into best[ox / pool] (a
-// column group's first value starts its maximum when first); with each, the requantised outputs instead
-// (a channel whose requantisation is not monotonic).
-template <class Mem>
-__attribute__((noinline)) void conv_row_max_avr(const AvrConvRow& r, const ChannelRequant* each, index_t pool,
-                                                bool first, int32_t* best) {
-  const index_t out_w = r.out_w, step = r.stride_w;
-  const index_t lo = r.ox_lo < out_w ? r.ox_lo : out_w, hi = r.ox_hi > lo ? r.ox_hi : lo;
-  const int8_t* const in_row = r.in_row;
-  const int8_t* const w_row = r.w_row;
-  const int32_t base = r.inner_base;
-  const bool inside = r.inner.rows != 0;
-  sindex_t x0 = r.x0;
-  index_t k = 0;
-  for (index_t ox = 0; ox < out_w; ++ox, x0 = static_cast<sindex_t>(x0 + step)) {
-    int32_t v =
-        ox < lo || ox >= hi ? conv_edge_avr<Mem>(r, x0) : conv_inner_avr<Mem>(r, in_row, w_row, base, inside, x0);
-    if (each != 0) v = (*each)(v);
-    if ((first && k == 0) || v > *best) *best = v;
-    if (++k == pool) {
-      k = 0;
-      ++best;
-    }
-  }
-}
-
-// conv2d_s8_avr's layer-wide state: the shape, the output channel's input group, filter and summed-area
-// table, and the row being set up.
-struct AvrConvLayer {
-  AvrConvRow r;
-  const int8_t* input;
-  const int8_t* in_group;  // the channel's
-  const int8_t* w_oc;
-  index_t in_h, plane, taps, filter, group_in, group_out, kernel_h;
-  bool padded;
-  int16_t tap_sum[kTapSumSize];
-};
-
-inline void conv_layer_avr(AvrConvLayer& l, const int8_t* input, int8_t pad, index_t in_channels, index_t in_h,
-                           index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w, index_t stride_w,
-                           index_t padding_w, index_t groups, index_t out_w, bool padded) {
-  AvrConvRow& r = l.r;
-  l.input = input;
-  l.in_h = in_h;
-  l.group_in = static_cast<index_t>(in_channels / groups);
-  l.group_out = static_cast<index_t>(out_channels / groups);
-  l.plane = static_cast<index_t>(in_h * in_w);
-  l.taps = static_cast<index_t>(kernel_h * kernel_w);
-  l.filter = static_cast<index_t>(l.group_in * l.taps);
-  l.kernel_h = kernel_h;
-  l.padded = padded;
-  r.sum_lo = r.sum_hi = l.tap_sum;
-  r.sum_all = 0;
-  r.in_w = in_w;
-  r.kernel_w = kernel_w;
-  r.stride_w = stride_w;
-  r.out_w = out_w;
-  r.x0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_w));
-  r.pad = pad;
-  // Columns [ox_lo, ox_hi) have windows inside the input's width.
-  r.ox_lo = static_cast<index_t>((padding_w + stride_w - 1) / stride_w);
-  r.ox_hi = in_w + padding_w >= kernel_w ? static_cast<index_t>((in_w + padding_w - kernel_w) / stride_w + 1) : 0;
-  if (r.ox_hi > out_w) r.ox_hi = out_w;
-  r.inner.chans = static_cast<uint8_t>(l.group_in);
-  r.inner.run = static_cast<uint8_t>(kernel_w);
-  r.inner.a_skip = static_cast<uint16_t>(in_w - kernel_w);
-  r.inner.b_skip = 0;
-}
-
-// Output channel oc's input group, filter, bias and (padded layers) summed-area table.
-template <class Mem>
-inline void conv_channel_avr(AvrConvLayer& l, const int8_t* weight, const int32_t* bias, index_t oc) {
-  l.in_group = l.input + (oc / l.group_out) * l.group_in * l.plane;
-  l.w_oc = weight + oc * l.filter;
-  l.r.bias = Mem::read(bias + oc);
-  if (l.padded) {
-    weight_tap_sums<Mem>(l.w_oc, l.kernel_h, l.r.kernel_w, l.group_in, l.tap_sum);
-    l.r.sum_all = l.tap_sum[l.kernel_h * (l.r.kernel_w + 1) + l.r.kernel_w];
-  }
-}
-
-// The channel's output row whose windows start at input row y0: its in-bounds kernel rows, their pointers
-// and the inner windows' base.
-inline void conv_row_setup_avr(AvrConvLayer& l, sindex_t y0) {
-  AvrConvRow& r = l.r;
-  const index_t in_w = r.in_w, kernel_w = r.kernel_w, kernel_h = l.kernel_h, sw = static_cast<index_t>(kernel_w + 1);
-  const index_t ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
-  const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(l.in_h) - y0);
-  index_t ky_hi = room < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(room > 0 ? room : 0) : kernel_h;
-  if (ky_hi < ky_lo) ky_hi = ky_lo;
-  const uint8_t rows = static_cast<uint8_t>(ky_hi - ky_lo);
-  r.inner.rows = rows;
-  r.inner.a_next = static_cast<uint16_t>(l.plane - rows * in_w);
-  r.inner.b_next = static_cast<uint8_t>(l.taps - rows * kernel_w);
-  r.sum_lo = l.tap_sum + ky_lo * sw;
-  r.sum_hi = l.tap_sum + ky_hi * sw;
-  r.inner_base = r.bias;
-  if (rows != kernel_h) {
-    r.inner_base += static_cast<int32_t>(r.pad) * padded_weight_sum_rows(r.sum_lo, r.sum_hi, r.sum_all, 0, kernel_w);
-  }
-  r.in_row = l.in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo)) * in_w;
-  r.w_row = l.w_oc + ky_lo * kernel_w;
 }
 
 // The window path's numbers on AVR with the per-window work cut to a few byte operations: the in-bounds
@@ -860,37 +748,114 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
   }
 }
 
-// Widest pooled row conv2d_s8_max_pool_avr takes (its maxima live on the stack as int32).
-constexpr index_t kAvrPoolRow = 16;
+// Widest convolution row conv2d_s8_max_pool_avr computes at once (3 bytes of stack per column).
+constexpr index_t kAvrConvRow = 32;
 
-// conv2d_s8_avr followed by a max pool of pool_h x pool_w windows at their own stride (no padding, floor
-// mode: out_h x out_w pooled outputs), without the convolution's output: the pool's maximum of the
-// accumulators is requantised once, which equals the maximum of the requantised outputs because the
-// requantisation is monotonic (multiplier >= 0, shift <= 0; other channels requantise every output).
+// True when conv2d_s8_max_pool_avr takes the convolution (shape p) and max pool (shape pool): a pool of
+// non-overlapping windows (kernel = stride, no padding or dilation, floor mode), pooled rows of at most
+// kAvrConvRow convolution columns, windows under 512 taps (dot_windows_avr's 24-bit sums), and the
+// input with its left and right padding fits in the convolution's output buffer beside the pooled outputs.
+MINIML_ALWAYS_INLINE bool conv_max_pool_avr_fits(const Conv2dParams& p, const Pool2dParams& pool) {
+  if (pool.kernel_h != pool.stride_h || pool.kernel_w != pool.stride_w || pool.pad_top != 0 || pool.pad_left != 0 ||
+      pool.dilation_h != 1 || pool.dilation_w != 1 || pool.in_h != p.out_h || pool.in_w != p.out_w ||
+      pool.kernel_h == 0 || pool.kernel_w == 0 || pool.out_h != p.out_h / pool.kernel_h ||
+      pool.out_w != p.out_w / pool.kernel_w || pool.out_h == 0 || pool.out_w == 0 || p.dilation_h != 1 ||
+      p.dilation_w != 1 || p.groups == 0) {
+    return false;
+  }
+  const uint32_t conv_w = static_cast<uint32_t>(pool.out_w) * pool.kernel_w;
+  const uint32_t span_w = (conv_w - 1) * p.stride_w + p.kernel_w;
+  const uint32_t group_in = p.in_channels / p.groups, taps = static_cast<uint32_t>(p.kernel_h) * p.kernel_w;
+  const uint32_t pooled = static_cast<uint32_t>(pool.channels) * pool.out_h * pool.out_w;
+  return conv_w <= kAvrConvRow && span_w <= 255 && p.kernel_h <= 255 && group_in * taps < 512 && group_in != 0 &&
+         pooled + static_cast<uint32_t>(p.in_channels) * p.in_h * span_w <=
+             static_cast<uint32_t>(p.out_channels) * p.out_h * p.out_w;
+}
+
+// conv2d_s8 followed by a max pool of pool_h x pool_w windows at their own stride (out_h x out_w pooled
+// outputs; see conv_max_pool_avr_fits), without the convolution's output: the input is copied to scratch
+// with its left and right padding (the zero point, which the folded bias expects), so a convolution row is
+// count windows at one pointer step, summed by one dot_windows_avr call (a padded top or bottom row: fewer
+// kernel rows, their padded weights in the base); the pool's maximum of the accumulators is requantised
+// once, which equals the maximum of the requantised outputs because the requantisation is monotonic
+// (multiplier >= 0, shift <= 0; other channels requantise every output).
 template <class Mem>
 inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                    const int32_t* multiplier, const int8_t* shift, int8_t pad,
                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
                                    index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
-                                   index_t kernel_w, index_t stride_h, index_t stride_w, index_t padding_h,
-                                   index_t padding_w, index_t groups, bool padded, index_t pool_h, index_t pool_w,
-                                   index_t out_h, index_t out_w, int8_t pool_min, int8_t pool_max, int8_t* output) {
-  AvrConvLayer l;
-  conv_layer_avr(l, input, pad, in_channels, in_h, in_w, out_channels, kernel_h, kernel_w, stride_w, padding_w,
-                 groups, static_cast<index_t>(out_w * pool_w), padded);
-  int32_t best[kAvrPoolRow];
+                                   index_t kernel_w, index_t stride_h, index_t stride_w, index_t pad_top,
+                                   index_t pad_left, index_t groups, index_t pool_h, index_t pool_w, index_t out_h,
+                                   index_t out_w, int8_t pool_min, int8_t pool_max, int8_t* scratch, int8_t* output) {
+  const index_t conv_w = static_cast<index_t>(out_w * pool_w);
+  const index_t span_w = static_cast<index_t>((conv_w - 1) * stride_w + kernel_w);
+  const index_t group_in = static_cast<index_t>(in_channels / groups);
+  const index_t group_out = static_cast<index_t>(out_channels / groups);
+  const index_t taps = static_cast<index_t>(kernel_h * kernel_w), filter = static_cast<index_t>(group_in * taps);
+  const index_t plane = static_cast<index_t>(in_h * span_w);
+  // The input rows with their left and right padding, span_w bytes each.
+  int8_t* dst = scratch;
+  for (index_t r = 0; r < static_cast<index_t>(in_channels * in_h); ++r) {
+    const int8_t* src = input + r * in_w;
+    sindex_t x = static_cast<sindex_t>(-static_cast<sindex_t>(pad_left));
+    for (index_t j = 0; j < span_w; ++j, ++x) *dst++ = x >= 0 && x < static_cast<sindex_t>(in_w) ? src[x] : pad;
+  }
+  AvrWindows w;
+  w.run = static_cast<uint8_t>(kernel_w);
+  w.chans = static_cast<uint8_t>(group_in);
+  w.a_skip = static_cast<uint8_t>(span_w - kernel_w);
+  w.count = static_cast<uint8_t>(conv_w);
+  // After a window the pointers are a channel group's planes and a filter further on.
+  w.a_back = static_cast<uint16_t>(group_in * plane - stride_w);
+  w.b_back = static_cast<uint16_t>(filter);
+  uint8_t sums[3 * kAvrConvRow];
+  int32_t best[kAvrConvRow];
   int8_t* out = output;
   for (index_t oc = 0; oc < out_channels; ++oc) {
     const int32_t m = Mem::read(multiplier + oc);
     const int8_t s = Mem::read(shift + oc);
     const ChannelRequant requant(m, s, output_zero_point, act_min, act_max);
     const bool each = m < 0 || s > 0;
-    conv_channel_avr<Mem>(l, weight, bias, oc);
-    sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(padding_h));
+    const int8_t* in_group = scratch + (oc / group_out) * group_in * plane;
+    const int8_t* w_oc = weight + oc * filter;
+    const int32_t b = Mem::read(bias + oc);
+    sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(pad_top));
     for (index_t py = 0; py < out_h; ++py) {
       for (index_t k = 0; k < pool_h; ++k, y0 = static_cast<sindex_t>(y0 + stride_h)) {
-        conv_row_setup_avr(l, y0);
-        conv_row_max_avr<Mem>(l.r, each ? &requant : 0, pool_w, k == 0, best);
+        // Kernel rows [ky_lo, ky_hi) are inside the input; the others read the zero point.
+        const index_t ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
+        const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(in_h) - y0);
+        index_t ky_hi = room < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(room > 0 ? room : 0) : kernel_h;
+        if (ky_hi < ky_lo) ky_hi = ky_lo;
+        const uint8_t rows = static_cast<uint8_t>(ky_hi - ky_lo);
+        int32_t base = b;
+        if (rows != kernel_h) {
+          int32_t padded = 0;
+          for (const int8_t* f = w_oc; f != w_oc + filter; f += taps) {
+            padded = weight_sum_s8<Mem>(f, static_cast<index_t>(ky_lo * kernel_w), padded);
+            padded = weight_sum_s8<Mem>(f + ky_hi * kernel_w, static_cast<index_t>((kernel_h - ky_hi) * kernel_w), padded);
+          }
+          base += static_cast<int32_t>(pad) * padded;
+        }
+        if (rows != 0) {
+          w.rows = rows;
+          w.a_next = static_cast<uint16_t>(plane - rows * span_w);
+          w.b_next = static_cast<uint8_t>(taps - rows * kernel_w);
+          dot_windows_avr<Mem>(in_group + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo)) * span_w,
+                               w_oc + ky_lo * kernel_w, w, sums);
+        } else {
+          memset(sums, 0, 3 * conv_w);
+        }
+        const uint8_t* sum = sums;
+        for (index_t px = 0; px < out_w; ++px) {
+          for (index_t j = 0; j < pool_w; ++j, sum += 3) {
+            __int24 t;
+            memcpy(&t, sum, 3);
+            int32_t v = base + static_cast<int32_t>(t);
+            if (each) v = requant(v);
+            if ((k == 0 && j == 0) || v > best[px]) best[px] = v;
+          }
+        }
       }
       for (index_t px = 0; px < out_w; ++px) {
         const int32_t v = each ? best[px] : requant(best[px]);
@@ -1073,24 +1038,16 @@ MINIML_ALWAYS_INLINE void conv2d_s8_max_pool(const int8_t* input, const int8_t* 
                                              int32_t act_max, const Pool2dParams& pool, int32_t pool_min,
                                              int32_t pool_max, int8_t* conv_out, int8_t* output) {
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
-  bool padded;
-  if (pool.kernel_h == pool.stride_h && pool.kernel_w == pool.stride_w && pool.pad_top == 0 && pool.pad_left == 0 &&
-      pool.dilation_h == 1 && pool.dilation_w == 1 && pool.in_h == p.out_h && pool.in_w == p.out_w &&
-      pool.out_h == p.out_h / pool.kernel_h && pool.out_w == p.out_w / pool.kernel_w && pool.out_w != 0 &&
-      pool.out_h != 0 && pool.out_w <= detail::kAvrPoolRow && detail::fits_s8(pool_min) &&
-      detail::fits_s8(pool_max) &&
-      detail::conv_avr_fits(static_cast<index_t>(p.in_channels / p.groups), p.in_h, p.in_w, p.kernel_h, p.kernel_w,
-                            p.stride_h, p.stride_w, p.pad_top, p.pad_left, p.dilation_h, p.dilation_w, p.out_h,
-                            p.out_w, &padded)) {
+  if (detail::conv_max_pool_avr_fits(p, pool) && detail::fits_s8(pool_min) && detail::fits_s8(pool_max)) {
+    // conv_out: the pooled outputs, then the padded input
+    const index_t pooled = static_cast<index_t>(pool.channels * pool.out_h * pool.out_w);
     detail::conv2d_s8_max_pool_avr<Mem>(input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point),
                                         output_zero_point, act_min, act_max, p.in_channels, p.in_h, p.in_w,
                                         p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, p.pad_top,
-                                        p.pad_left, p.groups, padded, pool.kernel_h, pool.kernel_w, pool.out_h,
-                                        pool.out_w, static_cast<int8_t>(pool_min), static_cast<int8_t>(pool_max),
-                                        conv_out);
-    for (uint16_t i = 0, n = static_cast<uint16_t>(pool.channels * pool.out_h * pool.out_w); i < n; ++i) {
-      output[i] = conv_out[i];
-    }
+                                        p.pad_left, p.groups, pool.kernel_h, pool.kernel_w, pool.out_h, pool.out_w,
+                                        static_cast<int8_t>(pool_min),
+                                        static_cast<int8_t>(pool_max), conv_out + pooled, conv_out);
+    for (index_t i = 0; i < pooled; ++i) output[i] = conv_out[i];
     return;
   }
 #endif
