@@ -537,15 +537,15 @@ __attribute__((noinline)) inline int32_t dot_window_avr<Ram>(const int8_t* a, co
 }
 // A row of count windows for dot_windows_avr, each chans x rows x run taps (run, rows, chans, count >= 1):
 // the activations' rows a_skip (< 256) bytes apart after a row's run, a_next after a channel's rows; the
-// weights contiguous but for b_next bytes after a channel's rows (kernel rows outside the input); after a
-// window the activation pointer steps back a_back bytes (to the next window's start), the weights' b_back.
+// weights contiguous but for b_next bytes after a channel's rows (kernel rows outside the input), the same
+// for every window; after a window the activation pointer steps back a_back bytes (to the next window).
 struct AvrWindows {
-  uint16_t a_next, a_back, b_back;
+  uint16_t a_next, a_back;
   uint8_t run, rows, chans, a_skip, b_next, count;
 };
 
 // Each window's 24-bit sum (windows under 512 taps) stored at out[0..count) in one asm loop: per tap 11
-// cycles (run 3) or 14, per row 6, per channel 8, per window 20.
+// cycles (run 3) or 14, per row 6, per channel 8, per window 19.
 #define MINIML_AVR_WINDOWS_ASM(ROW, OUTS, INS)                                                               \
   __asm__ volatile(                                                                                        \
       "0:\n\t"                                                                                             \
@@ -565,22 +565,23 @@ struct AvrWindows {
       "adc %B[pb], __zero_reg__\n\t"                                                                       \
       "dec %[cc]\n\t"                                                                                      \
       "brne 1b\n\t"                                                                                        \
-      /* the sum through X, kept on the stack meanwhile (no fourth pointer register) */                   \
-      "push r26\n\tpush r27\n\tmovw r26, %[po]\n\t"                                                        \
-      "st X+, %A[sum]\n\tst X+, %B[sum]\n\tst X+, %C[sum]\n\t"                                             \
-      "movw %[po], r26\n\tpop r27\n\tpop r26\n\t"                                                          \
+      /* the sum stored through Z, which then points at the weights' start again */                        \
+      "movw r30, %[po]\n\t"                                                                                \
+      "st Z+, %A[sum]\n\tst Z+, %B[sum]\n\tst Z+, %C[sum]\n\t"                                             \
+      "movw %[po], r30\n\tmovw r30, %[b0]\n\t"                                                             \
       "sub %A[pa], %A[ab]\n\t"                                                                             \
       "sbc %B[pa], %B[ab]\n\t"                                                                             \
-      "sub %A[pb], %A[bb]\n\t"                                                                             \
-      "sbc %B[pb], %B[bb]\n\t"                                                                             \
       "dec %[n]\n\t"                                                                                       \
       "brne 0b\n\t"                                                                                        \
       : [sum] "=&r"(sum), [pa] "+x"(a), [pb] "+z"(b), [po] "+r"(out), [cc] "=&r"(c_ch), [cr] "=&r"(c_rows), \
         [n] "+r"(n), [x] "=&d"(x), [y] "=&d"(y)OUTS                                                        \
       : [ch] "r"(w.chans), [rows] "r"(w.rows), [as] "r"(w.a_skip), [an] "r"(w.a_next), [bn] "r"(w.b_next), \
-        [ab] "r"(w.a_back), [bb] "r"(w.b_back)INS                                                          \
+        [ab] "r"(w.a_back), [b0] "r"(b0)INS                                                                \
       : "r0", "memory")
 #define MINIML_AVR_WINDOWS(LOAD_B)                                                                        \
+  /* b0: a copy gcc cannot tell equal to b (else it may pass both in Z) */                                \
+  const int8_t* b0 = b;                                                                                   \
+  __asm__("" : "+r"(b0));                                                                                 \
   __int24 sum;                                                                                            \
   uint8_t c_ch, c_rows, n = w.count;                                                                      \
   int8_t x, y;                                                                                            \

@@ -748,12 +748,14 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
   }
 }
 
-// Widest convolution row conv2d_s8_max_pool_avr computes at once (3 bytes of stack per column).
+// Widest convolution row conv2d_s8_max_pool_avr computes at once (3 bytes of stack per column), and its
+// tallest kernel.
 constexpr index_t kAvrConvRow = 32;
+constexpr index_t kAvrKernelRows = 16;
 
 // True when conv2d_s8_max_pool_avr takes the convolution (shape p) and max pool (shape pool): a pool of
 // non-overlapping windows (kernel = stride, no padding or dilation, floor mode), pooled rows of at most
-// kAvrConvRow convolution columns, windows under 512 taps (dot_windows_avr's 24-bit sums), and the
+// kAvrConvRow convolution columns and kAvrConvRow / 2 pooled ones, windows under 512 taps (dot_windows_avr's 24-bit sums), and the
 // input with its left and right padding fits in the convolution's output buffer beside the pooled outputs.
 MINIML_ALWAYS_INLINE bool conv_max_pool_avr_fits(const Conv2dParams& p, const Pool2dParams& pool) {
   if (pool.kernel_h != pool.stride_h || pool.kernel_w != pool.stride_w || pool.pad_top != 0 || pool.pad_left != 0 ||
@@ -767,9 +769,35 @@ MINIML_ALWAYS_INLINE bool conv_max_pool_avr_fits(const Conv2dParams& p, const Po
   const uint32_t span_w = (conv_w - 1) * p.stride_w + p.kernel_w;
   const uint32_t group_in = p.in_channels / p.groups, taps = static_cast<uint32_t>(p.kernel_h) * p.kernel_w;
   const uint32_t pooled = static_cast<uint32_t>(pool.channels) * pool.out_h * pool.out_w;
-  return conv_w <= kAvrConvRow && span_w <= 255 && p.kernel_h <= 255 && group_in * taps < 512 && group_in != 0 &&
+  return conv_w <= kAvrConvRow && pool.out_w <= kAvrConvRow / 2 && span_w <= 255 && p.kernel_h <= kAvrKernelRows && group_in * taps < 512 && group_in != 0 &&
          pooled + static_cast<uint32_t>(p.in_channels) * p.in_h * span_w <=
              static_cast<uint32_t>(p.out_channels) * p.out_h * p.out_w;
+}
+
+// The 24-bit sum dot_windows_avr stored at p.
+MINIML_ALWAYS_INLINE int32_t sum24(const uint8_t* p) {
+  __int24 t;
+  memcpy(&t, p, 3);
+  return t;
+}
+
+// best[i] = the maximum of base + the sums sums[i * pool .. (i + 1) * pool) (and of best[i] unless first),
+// i < n: the maximum of a group taken in 24 bits (one base), then widened. A function of its own: its
+// few values stay in registers.
+__attribute__((noinline)) inline void pool_max_avr(const uint8_t* sums, uint8_t n, uint8_t pool, int32_t base,
+                                                   bool first, int32_t* best) {
+  for (; n != 0; --n, ++best) {
+    __int24 m;
+    memcpy(&m, sums, 3);
+    sums += 3;
+    for (uint8_t j = pool; j != 1; --j, sums += 3) {
+      __int24 v;
+      memcpy(&v, sums, 3);
+      if (v > m) m = v;
+    }
+    const int32_t v = base + static_cast<int32_t>(m);
+    if (first || v > *best) *best = v;
+  }
 }
 
 // conv2d_s8 followed by a max pool of pool_h x pool_w windows at their own stride (out_h x out_w pooled
@@ -793,6 +821,7 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
   const index_t group_out = static_cast<index_t>(out_channels / groups);
   const index_t taps = static_cast<index_t>(kernel_h * kernel_w), filter = static_cast<index_t>(group_in * taps);
   const index_t plane = static_cast<index_t>(in_h * span_w);
+  const index_t span_h = static_cast<index_t>((out_h * pool_h - 1) * stride_h + kernel_h - pad_top);
   // The input rows with their left and right padding, span_w bytes each.
   int8_t* dst = scratch;
   for (index_t r = 0; r < static_cast<index_t>(in_channels * in_h); ++r) {
@@ -805,11 +834,10 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
   w.chans = static_cast<uint8_t>(group_in);
   w.a_skip = static_cast<uint8_t>(span_w - kernel_w);
   w.count = static_cast<uint8_t>(conv_w);
-  // After a window the pointers are a channel group's planes and a filter further on.
+  // After a window the activation pointer is a channel group's planes further on.
   w.a_back = static_cast<uint16_t>(group_in * plane - stride_w);
-  w.b_back = static_cast<uint16_t>(filter);
   uint8_t sums[3 * kAvrConvRow];
-  int32_t best[kAvrConvRow];
+  int32_t best[kAvrConvRow / 2];
   int8_t* out = output;
   for (index_t oc = 0; oc < out_channels; ++oc) {
     const int32_t m = Mem::read(multiplier + oc);
@@ -819,6 +847,18 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
     const int8_t* in_group = scratch + (oc / group_out) * group_in * plane;
     const int8_t* w_oc = weight + oc * filter;
     const int32_t b = Mem::read(bias + oc);
+    // The filter's weights summed per kernel row over the group (int16: under 512 taps), for the rows
+    // that fall in the top or bottom padding.
+    int16_t row_sum[kAvrKernelRows];
+    if (pad_top != 0 || span_h > in_h) {
+      memset(row_sum, 0, sizeof(row_sum));
+      const int8_t* f = w_oc;
+      for (index_t ic = 0; ic < group_in; ++ic) {
+        for (index_t ky = 0; ky < kernel_h; ++ky) {
+          for (index_t kx = 0; kx < kernel_w; ++kx) row_sum[ky] = static_cast<int16_t>(row_sum[ky] + Mem::read(f++));
+        }
+      }
+    }
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(pad_top));
     for (index_t py = 0; py < out_h; ++py) {
       for (index_t k = 0; k < pool_h; ++k, y0 = static_cast<sindex_t>(y0 + stride_h)) {
@@ -830,10 +870,9 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
         const uint8_t rows = static_cast<uint8_t>(ky_hi - ky_lo);
         int32_t base = b;
         if (rows != kernel_h) {
-          int32_t padded = 0;
-          for (const int8_t* f = w_oc; f != w_oc + filter; f += taps) {
-            padded = weight_sum_s8<Mem>(f, static_cast<index_t>(ky_lo * kernel_w), padded);
-            padded = weight_sum_s8<Mem>(f + ky_hi * kernel_w, static_cast<index_t>((kernel_h - ky_hi) * kernel_w), padded);
+          int16_t padded = 0;
+          for (index_t ky = 0; ky < kernel_h; ++ky) {
+            if (ky < ky_lo || ky >= ky_hi) padded = static_cast<int16_t>(padded + row_sum[ky]);
           }
           base += static_cast<int32_t>(pad) * padded;
         }
@@ -846,16 +885,18 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
         } else {
           memset(sums, 0, 3 * conv_w);
         }
-        const uint8_t* sum = sums;
-        for (index_t px = 0; px < out_w; ++px) {
-          for (index_t j = 0; j < pool_w; ++j, sum += 3) {
+        if (each) {
+          uint8_t* sum = sums;
+          for (index_t i = 0; i < conv_w; ++i, sum += 3) {
             __int24 t;
             memcpy(&t, sum, 3);
-            int32_t v = base + static_cast<int32_t>(t);
-            if (each) v = requant(v);
-            if ((k == 0 && j == 0) || v > best[px]) best[px] = v;
+            const int8_t q = requant(base + static_cast<int32_t>(t));
+            memcpy(sum, &q, 1);
+            sum[1] = sum[2] = static_cast<uint8_t>(q < 0 ? 0xFF : 0);
           }
+          base = 0;
         }
+        pool_max_avr(sums, static_cast<uint8_t>(out_w), static_cast<uint8_t>(pool_w), base, k == 0, best);
       }
       for (index_t px = 0; px < out_w; ++px) {
         const int32_t v = each ? best[px] : requant(best[px]);
