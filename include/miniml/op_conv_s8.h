@@ -821,7 +821,8 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
   const index_t group_out = static_cast<index_t>(out_channels / groups);
   const index_t taps = static_cast<index_t>(kernel_h * kernel_w), filter = static_cast<index_t>(group_in * taps);
   const index_t plane = static_cast<index_t>(in_h * span_w);
-  const index_t span_h = static_cast<index_t>((out_h * pool_h - 1) * stride_h + kernel_h - pad_top);
+  // Some convolution rows reach the top or bottom padding.
+  const bool padded_rows = pad_top != 0 || (out_h * pool_h - 1) * stride_h + kernel_h - pad_top > in_h;
   // The input rows with their left and right padding, span_w bytes each.
   int8_t* dst = scratch;
   for (index_t r = 0; r < static_cast<index_t>(in_channels * in_h); ++r) {
@@ -844,19 +845,20 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
     const int8_t s = Mem::read(shift + oc);
     const ChannelRequant requant(m, s, output_zero_point, act_min, act_max);
     const bool each = m < 0 || s > 0;
-    const int8_t* in_group = scratch + (oc / group_out) * group_in * plane;
+    const int8_t* in_group = scratch + static_cast<uint8_t>(oc / group_out) * group_in * plane;
     const int8_t* w_oc = weight + oc * filter;
     const int32_t b = Mem::read(bias + oc);
     // The filter's weights summed per kernel row over the group (int16: under 512 taps), for the rows
     // that fall in the top or bottom padding.
     int16_t row_sum[kAvrKernelRows];
-    if (pad_top != 0 || span_h > in_h) {
-      memset(row_sum, 0, sizeof(row_sum));
-      const int8_t* f = w_oc;
-      for (index_t ic = 0; ic < group_in; ++ic) {
-        for (index_t ky = 0; ky < kernel_h; ++ky) {
-          for (index_t kx = 0; kx < kernel_w; ++kx) row_sum[ky] = static_cast<int16_t>(row_sum[ky] + Mem::read(f++));
+    if (padded_rows) {
+      for (index_t ky = 0; ky < kernel_h; ++ky) {
+        int16_t sum = 0;
+        const int8_t* f = w_oc + ky * kernel_w;
+        for (uint8_t ic = static_cast<uint8_t>(group_in); ic != 0; --ic, f += taps) {
+          for (uint8_t kx = 0; kx < kernel_w; ++kx) sum = static_cast<int16_t>(sum + Mem::read(f + kx));
         }
+        row_sum[ky] = sum;
       }
     }
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(pad_top));
