@@ -749,9 +749,9 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
 }
 
 // Widest convolution row conv2d_s8_max_pool_avr computes at once (3 bytes of stack per column), and its
-// tallest kernel.
+// tallest and widest kernel.
 constexpr index_t kAvrConvRow = 32;
-constexpr index_t kAvrKernelRows = 16;
+constexpr index_t kAvrKernelRows = 8;
 
 // True when conv2d_s8_max_pool_avr takes the convolution (shape p) and max pool (shape pool): a pool of
 // non-overlapping windows (kernel = stride, no padding or dilation, floor mode), pooled rows of at most
@@ -769,7 +769,7 @@ MINIML_ALWAYS_INLINE bool conv_max_pool_avr_fits(const Conv2dParams& p, const Po
   const uint32_t span_w = (conv_w - 1) * p.stride_w + p.kernel_w;
   const uint32_t group_in = p.in_channels / p.groups, taps = static_cast<uint32_t>(p.kernel_h) * p.kernel_w;
   const uint32_t pooled = static_cast<uint32_t>(pool.channels) * pool.out_h * pool.out_w;
-  return conv_w <= kAvrConvRow && pool.out_w <= kAvrConvRow / 2 && span_w <= 255 && p.kernel_h <= kAvrKernelRows && group_in * taps < 512 && group_in != 0 &&
+  return conv_w <= kAvrConvRow && pool.out_w <= kAvrConvRow / 2 && span_w <= 255 && p.kernel_h <= kAvrKernelRows && p.kernel_w <= kAvrKernelRows && group_in * taps < 512 && group_in != 0 &&
          pooled + static_cast<uint32_t>(p.in_channels) * p.in_h * span_w <=
              static_cast<uint32_t>(p.out_channels) * p.out_h * p.out_w;
 }
@@ -821,8 +821,23 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
   const index_t group_out = static_cast<index_t>(out_channels / groups);
   const index_t taps = static_cast<index_t>(kernel_h * kernel_w), filter = static_cast<index_t>(group_in * taps);
   const index_t plane = static_cast<index_t>(in_h * span_w);
-  // Some convolution rows reach the top or bottom padding.
-  const bool padded_rows = pad_top != 0 || (out_h * pool_h - 1) * stride_h + kernel_h - pad_top > in_h;
+  // Kernel rows [low_rows, high_rows) never reach the top or bottom padding (the first and last convolution
+  // rows' in-bounds rows).
+  const index_t low_rows = pad_top < kernel_h ? pad_top : kernel_h;
+  const sindex_t last = static_cast<sindex_t>((out_h * pool_h - 1) * stride_h) - static_cast<sindex_t>(pad_top);
+  const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(in_h) - last);
+  const index_t high_rows = room >= static_cast<sindex_t>(kernel_h) ? kernel_h : room > 0 ? static_cast<index_t>(room) : 0;
+  int8_t pads[kAvrKernelRows];
+  memset(pads, pad, sizeof(pads));
+  AvrWindows pad_row;  // one kernel row of a filter over kernel_w zero points, channel after channel
+  pad_row.run = static_cast<uint8_t>(kernel_w);
+  pad_row.rows = pad_row.chans = 1;
+  pad_row.chans = static_cast<uint8_t>(group_in);
+  pad_row.a_skip = 0;
+  pad_row.a_next = static_cast<uint16_t>(-static_cast<sindex_t>(kernel_w));
+  pad_row.b_next = static_cast<uint8_t>(taps - kernel_w);
+  pad_row.a_back = 0;
+  pad_row.count = 1;
   // The input rows with their left and right padding, span_w bytes each.
   int8_t* dst = scratch;
   for (index_t r = 0; r < static_cast<index_t>(in_channels * in_h); ++r) {
@@ -848,17 +863,13 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
     const int8_t* in_group = scratch + static_cast<uint8_t>(oc / group_out) * group_in * plane;
     const int8_t* w_oc = weight + oc * filter;
     const int32_t b = Mem::read(bias + oc);
-    // The filter's weights summed per kernel row over the group (int16: under 512 taps), for the rows
-    // that fall in the top or bottom padding.
-    int16_t row_sum[kAvrKernelRows];
-    if (padded_rows) {
-      for (index_t ky = 0; ky < kernel_h; ++ky) {
-        int16_t sum = 0;
-        const int8_t* f = w_oc + ky * kernel_w;
-        for (uint8_t ic = static_cast<uint8_t>(group_in); ic != 0; --ic, f += taps) {
-          for (uint8_t kx = 0; kx < kernel_w; ++kx) sum = static_cast<int16_t>(sum + Mem::read(f + kx));
-        }
-        row_sum[ky] = sum;
+    // What each kernel row that reaches the top or bottom padding adds there: the zero point times its
+    // weights over the group, summed by dot_windows_avr over kernel_w zero points.
+    int32_t row_pad[kAvrKernelRows];
+    for (index_t ky = 0; ky < kernel_h; ++ky) {
+      if (ky < low_rows || ky >= high_rows) {
+        dot_windows_avr<Mem>(pads, w_oc + ky * kernel_w, pad_row, sums);
+        row_pad[ky] = sum24(sums);
       }
     }
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(pad_top));
@@ -871,12 +882,8 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
         if (ky_hi < ky_lo) ky_hi = ky_lo;
         const uint8_t rows = static_cast<uint8_t>(ky_hi - ky_lo);
         int32_t base = b;
-        if (rows != kernel_h) {
-          int16_t padded = 0;
-          for (index_t ky = 0; ky < kernel_h; ++ky) {
-            if (ky < ky_lo || ky >= ky_hi) padded = static_cast<int16_t>(padded + row_sum[ky]);
-          }
-          base += static_cast<int32_t>(pad) * padded;
+        for (index_t ky = 0; ky < kernel_h; ++ky) {
+          if (ky < ky_lo || ky >= ky_hi) base += row_pad[ky];
         }
         if (rows != 0) {
           w.rows = rows;
