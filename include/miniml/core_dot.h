@@ -546,50 +546,50 @@ struct AvrWindows {
 
 // Each window's 24-bit sum (windows under 512 taps) stored at out[0..count) in one asm loop: per tap 11
 // cycles (run 3) or 14, per row 6, per channel 8, per window 19.
-// (Labels 4-6: ROW's tap loop has label 2.)
-#define MINIML_AVR_WINDOWS_ASM(ROW, OUTS, INS)                                                               \
-  __asm__ volatile(                                                                                        \
-      "4:\n\t"                                                                                             \
-      "clr %A[sum]\n\tclr %B[sum]\n\tclr %C[sum]\n\t"                                                      \
-      "mov %[cc], %[ch]\n\t"                                                                               \
-      "5:\n\t"                                                                                             \
-      "mov %[cr], %[rows]\n\t"                                                                             \
-      "6:\n\t" ROW                                                                                         \
-      "clr __zero_reg__\n\t"                                                                               \
-      "add %A[pa], %[as]\n\t"                                                                              \
-      "adc %B[pa], __zero_reg__\n\t"                                                                       \
-      "dec %[cr]\n\t"                                                                                      \
-      "brne 6b\n\t"                                                                                        \
-      "add %A[pa], %A[an]\n\t"                                                                             \
-      "adc %B[pa], %B[an]\n\t"                                                                             \
-      "add %A[pb], %[bn]\n\t"                                                                              \
-      "adc %B[pb], __zero_reg__\n\t"                                                                       \
-      "dec %[cc]\n\t"                                                                                      \
-      "brne 5b\n\t"                                                                                        \
-      /* the sum stored through Z, which then points at the weights' start again */                        \
-      "movw r30, %[po]\n\t"                                                                                \
-      "st Z+, %A[sum]\n\tst Z+, %B[sum]\n\tst Z+, %C[sum]\n\t"                                             \
-      "movw %[po], r30\n\tmovw r30, %[b0]\n\t"                                                             \
-      "sub %A[pa], %A[ab]\n\t"                                                                             \
-      "sbc %B[pa], %B[ab]\n\t"                                                                             \
-      "dec %[n]\n\t"                                                                                       \
-      "brne 4b\n\t"                                                                                        \
+// The sum is stored through Z, which then points at the weights' start again. (Labels 4-6: ROW's tap loop
+// has label 2.)
+#define MINIML_AVR_WINDOWS_ASM(ROW, OUTS, INS)                                                              \
+  __asm__ volatile(                                                                                         \
+      "4:\n\t"                                                                                              \
+      "clr %A[sum]\n\tclr %B[sum]\n\tclr %C[sum]\n\t"                                                       \
+      "mov %[cc], %[ch]\n\t"                                                                                \
+      "5:\n\t"                                                                                              \
+      "mov %[cr], %[rows]\n\t"                                                                              \
+      "6:\n\t" ROW                                                                                          \
+      "clr __zero_reg__\n\t"                                                                                \
+      "add %A[pa], %[as]\n\t"                                                                               \
+      "adc %B[pa], __zero_reg__\n\t"                                                                        \
+      "dec %[cr]\n\t"                                                                                       \
+      "brne 6b\n\t"                                                                                         \
+      "add %A[pa], %A[an]\n\t"                                                                              \
+      "adc %B[pa], %B[an]\n\t"                                                                              \
+      "add %A[pb], %[bn]\n\t"                                                                               \
+      "adc %B[pb], __zero_reg__\n\t"                                                                        \
+      "dec %[cc]\n\t"                                                                                       \
+      "brne 5b\n\t"                                                                                         \
+      "movw r30, %[po]\n\t"                                                                                 \
+      "st Z+, %A[sum]\n\tst Z+, %B[sum]\n\tst Z+, %C[sum]\n\t"                                              \
+      "movw %[po], r30\n\tmovw r30, %[b0]\n\t"                                                              \
+      "sub %A[pa], %A[ab]\n\t"                                                                              \
+      "sbc %B[pa], %B[ab]\n\t"                                                                              \
+      "dec %[n]\n\t"                                                                                        \
+      "brne 4b\n\t"                                                                                         \
       : [sum] "=&r"(sum), [pa] "+x"(a), [pb] "+z"(b), [po] "+r"(out), [cc] "=&r"(c_ch), [cr] "=&r"(c_rows), \
-        [n] "+r"(n), [x] "=&d"(x), [y] "=&d"(y)OUTS                                                        \
-      : [ch] "r"(w.chans), [rows] "r"(w.rows), [as] "r"(w.a_skip), [an] "r"(w.a_next), [bn] "r"(w.b_next), \
-        [ab] "r"(w.a_back), [b0] "r"(b0)INS                                                                \
+        [n] "+r"(n), [x] "=&d"(x), [y] "=&d"(y)OUTS                                                         \
+      : [ch] "r"(w.chans), [rows] "r"(w.rows), [as] "r"(w.a_skip), [an] "r"(w.a_next), [bn] "r"(w.b_next),  \
+        [ab] "r"(w.a_back), [b0] "r"(b0)INS                                                                 \
       : "r0", "memory")
-#define MINIML_AVR_WINDOWS(LOAD_B)                                                                        \
-  /* b0: a copy gcc cannot tell equal to b (else it may pass both in Z) */                                \
-  const int8_t* b0 = b;                                                                                   \
-  __asm__("" : "+r"(b0));                                                                                 \
-  __int24 sum;                                                                                            \
-  uint8_t c_ch, c_rows, n = w.count;                                                                      \
-  int8_t x, y;                                                                                            \
-  if (w.run == 3) {                                                                                       \
-    MINIML_AVR_WINDOWS_ASM(MINIML_AVR_ROW24_3(LOAD_B), , );                                               \
-  } else {                                                                                                \
-    uint8_t c_run;                                                                                        \
+#define MINIML_AVR_WINDOWS(LOAD_B)                                                                                  \
+  /* b0: a copy gcc cannot tell equal to b (else it may pass both in Z) */                                          \
+  const int8_t* b0 = b;                                                                                             \
+  __asm__("" : "+r"(b0));                                                                                           \
+  __int24 sum;                                                                                                      \
+  uint8_t c_ch, c_rows, n = w.count;                                                                                \
+  int8_t x, y;                                                                                                      \
+  if (w.run == 3) {                                                                                                 \
+    MINIML_AVR_WINDOWS_ASM(MINIML_AVR_ROW24_3(LOAD_B), , );                                                         \
+  } else {                                                                                                          \
+    uint8_t c_run;                                                                                                  \
     MINIML_AVR_WINDOWS_ASM(MINIML_AVR_ROW24_N(LOAD_B), MINIML_COMMA[c] "=&r"(c_run), MINIML_COMMA[run] "r"(w.run)); \
   }
 #define MINIML_COMMA ,

@@ -755,21 +755,23 @@ constexpr index_t kAvrKernelRows = 8;
 
 // True when conv2d_s8_max_pool_avr takes the convolution (shape p) and max pool (shape pool): a pool of
 // non-overlapping windows (kernel = stride, no padding or dilation, floor mode), pooled rows of at most
-// kAvrConvRow convolution columns and kAvrConvRow / 2 pooled ones, windows under 512 taps (dot_windows_avr's 24-bit sums), and the
-// input with its left and right padding fits in the convolution's output buffer beside the pooled outputs.
+// kAvrConvRow convolution columns and kAvrConvRow / 2 pooled ones, kernels up to kAvrKernelRows square,
+// windows under 512 taps (dot_windows_avr's 24-bit sums), at most 255 groups, and the input with its left and
+// right padding fits in the convolution's output buffer beside the pooled outputs.
 MINIML_ALWAYS_INLINE bool conv_max_pool_avr_fits(const Conv2dParams& p, const Pool2dParams& pool) {
   if (pool.kernel_h != pool.stride_h || pool.kernel_w != pool.stride_w || pool.pad_top != 0 || pool.pad_left != 0 ||
       pool.dilation_h != 1 || pool.dilation_w != 1 || pool.in_h != p.out_h || pool.in_w != p.out_w ||
       pool.kernel_h == 0 || pool.kernel_w == 0 || pool.out_h != p.out_h / pool.kernel_h ||
       pool.out_w != p.out_w / pool.kernel_w || pool.out_h == 0 || pool.out_w == 0 || p.dilation_h != 1 ||
-      p.dilation_w != 1 || p.groups == 0) {
+      p.dilation_w != 1 || p.groups == 0 || p.groups > 255) {
     return false;
   }
   const uint32_t conv_w = static_cast<uint32_t>(pool.out_w) * pool.kernel_w;
   const uint32_t span_w = (conv_w - 1) * p.stride_w + p.kernel_w;
   const uint32_t group_in = p.in_channels / p.groups, taps = static_cast<uint32_t>(p.kernel_h) * p.kernel_w;
   const uint32_t pooled = static_cast<uint32_t>(pool.channels) * pool.out_h * pool.out_w;
-  return conv_w <= kAvrConvRow && pool.out_w <= kAvrConvRow / 2 && span_w <= 255 && p.kernel_h <= kAvrKernelRows && p.kernel_w <= kAvrKernelRows && group_in * taps < 512 && group_in != 0 &&
+  return conv_w <= kAvrConvRow && pool.out_w <= kAvrConvRow / 2 && span_w <= 255 && p.kernel_h <= kAvrKernelRows &&
+         p.kernel_w <= kAvrKernelRows && group_in * taps < 512 && group_in != 0 &&
          pooled + static_cast<uint32_t>(p.in_channels) * p.in_h * span_w <=
              static_cast<uint32_t>(p.out_channels) * p.out_h * p.out_w;
 }
@@ -811,10 +813,10 @@ template <class Mem>
 inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                    const int32_t* multiplier, const int8_t* shift, int8_t pad,
                                    int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
-                                   index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h,
-                                   index_t kernel_w, index_t stride_h, index_t stride_w, index_t pad_top,
-                                   index_t pad_left, index_t groups, index_t pool_h, index_t pool_w, index_t out_h,
-                                   index_t out_w, int8_t pool_min, int8_t pool_max, int8_t* scratch, int8_t* output) {
+                                   index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
+                                   index_t stride_h, index_t stride_w, index_t pad_top, index_t pad_left,
+                                   index_t groups, index_t pool_h, index_t pool_w, index_t out_h, index_t out_w,
+                                   int8_t pool_min, int8_t pool_max, int8_t* scratch, int8_t* output) {
   const index_t conv_w = static_cast<index_t>(out_w * pool_w);
   const index_t span_w = static_cast<index_t>((conv_w - 1) * stride_w + kernel_w);
   const index_t group_in = static_cast<index_t>(in_channels / groups);
@@ -826,12 +828,14 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
   const index_t low_rows = pad_top < kernel_h ? pad_top : kernel_h;
   const sindex_t last = static_cast<sindex_t>((out_h * pool_h - 1) * stride_h) - static_cast<sindex_t>(pad_top);
   const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(in_h) - last);
-  const index_t high_rows = room >= static_cast<sindex_t>(kernel_h) ? kernel_h : room > 0 ? static_cast<index_t>(room) : 0;
+  const index_t high_rows = room >= static_cast<sindex_t>(kernel_h) ? kernel_h
+                            : room > 0                              ? static_cast<index_t>(room)
+                                                                    : 0;
   int8_t pads[kAvrKernelRows];
   memset(pads, pad, sizeof(pads));
   AvrWindows pad_row;  // one kernel row of a filter over kernel_w zero points, channel after channel
   pad_row.run = static_cast<uint8_t>(kernel_w);
-  pad_row.rows = pad_row.chans = 1;
+  pad_row.rows = 1;
   pad_row.chans = static_cast<uint8_t>(group_in);
   pad_row.a_skip = 0;
   pad_row.a_next = static_cast<uint16_t>(-static_cast<sindex_t>(kernel_w));
@@ -1091,12 +1095,11 @@ MINIML_ALWAYS_INLINE void conv2d_s8_max_pool(const int8_t* input, const int8_t* 
   if (detail::conv_max_pool_avr_fits(p, pool) && detail::fits_s8(pool_min) && detail::fits_s8(pool_max)) {
     // conv_out: the pooled outputs, then the padded input
     const index_t pooled = static_cast<index_t>(pool.channels * pool.out_h * pool.out_w);
-    detail::conv2d_s8_max_pool_avr<Mem>(input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point),
-                                        output_zero_point, act_min, act_max, p.in_channels, p.in_h, p.in_w,
-                                        p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, p.pad_top,
-                                        p.pad_left, p.groups, pool.kernel_h, pool.kernel_w, pool.out_h, pool.out_w,
-                                        static_cast<int8_t>(pool_min),
-                                        static_cast<int8_t>(pool_max), conv_out + pooled, conv_out);
+    detail::conv2d_s8_max_pool_avr<Mem>(
+        input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
+        act_max, p.in_channels, p.in_h, p.in_w, p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
+        p.pad_top, p.pad_left, p.groups, pool.kernel_h, pool.kernel_w, pool.out_h, pool.out_w,
+        static_cast<int8_t>(pool_min), static_cast<int8_t>(pool_max), conv_out + pooled, conv_out);
     for (index_t i = 0; i < pooled; ++i) output[i] = conv_out[i];
     return;
   }
