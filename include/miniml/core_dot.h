@@ -535,79 +535,8 @@ template <>
 __attribute__((noinline)) inline int32_t dot_window_avr<Ram>(const int8_t* a, const int8_t* b, const AvrWindow& w) {
   MINIML_AVR_WINDOW24("ld");
 }
-// A row of count windows for dot_windows_avr, each chans x rows x run taps (run, rows, chans, count >= 1):
-// the activations' rows a_skip (< 256) bytes apart after a row's run, a_next after a channel's rows; the
-// weights contiguous but for b_next bytes after a channel's rows (kernel rows outside the input), the same
-// for every window; after a window the activation pointer steps back a_back bytes (to the next window).
-struct AvrWindows {
-  uint16_t a_next, a_back;
-  uint8_t run, rows, chans, a_skip, b_next, count;
-};
-
-// Each window's 24-bit sum (windows under 512 taps) stored at out[0..count) in one asm loop: per tap 11
-// cycles (run 3) or 14, per row 6, per channel 8, per window 19.
-// The sum is stored through Z, which then points at the weights' start again. (Labels 4-6: ROW's tap loop
-// has label 2.)
-#define MINIML_AVR_WINDOWS_ASM(ROW, OUTS, INS)                                                              \
-  __asm__ volatile(                                                                                         \
-      "4:\n\t"                                                                                              \
-      "clr %A[sum]\n\tclr %B[sum]\n\tclr %C[sum]\n\t"                                                       \
-      "mov %[cc], %[ch]\n\t"                                                                                \
-      "5:\n\t"                                                                                              \
-      "mov %[cr], %[rows]\n\t"                                                                              \
-      "6:\n\t" ROW                                                                                          \
-      "clr __zero_reg__\n\t"                                                                                \
-      "add %A[pa], %[as]\n\t"                                                                               \
-      "adc %B[pa], __zero_reg__\n\t"                                                                        \
-      "dec %[cr]\n\t"                                                                                       \
-      "brne 6b\n\t"                                                                                         \
-      "add %A[pa], %A[an]\n\t"                                                                              \
-      "adc %B[pa], %B[an]\n\t"                                                                              \
-      "add %A[pb], %[bn]\n\t"                                                                               \
-      "adc %B[pb], __zero_reg__\n\t"                                                                        \
-      "dec %[cc]\n\t"                                                                                       \
-      "brne 5b\n\t"                                                                                         \
-      "movw r30, %[po]\n\t"                                                                                 \
-      "st Z+, %A[sum]\n\tst Z+, %B[sum]\n\tst Z+, %C[sum]\n\t"                                              \
-      "movw %[po], r30\n\tmovw r30, %[b0]\n\t"                                                              \
-      "sub %A[pa], %A[ab]\n\t"                                                                              \
-      "sbc %B[pa], %B[ab]\n\t"                                                                              \
-      "dec %[n]\n\t"                                                                                        \
-      "brne 4b\n\t"                                                                                         \
-      : [sum] "=&r"(sum), [pa] "+x"(a), [pb] "+z"(b), [po] "+r"(out), [cc] "=&r"(c_ch), [cr] "=&r"(c_rows), \
-        [n] "+r"(n), [x] "=&d"(x), [y] "=&d"(y)OUTS                                                         \
-      : [ch] "r"(w.chans), [rows] "r"(w.rows), [as] "r"(w.a_skip), [an] "r"(w.a_next), [bn] "r"(w.b_next),  \
-        [ab] "r"(w.a_back), [b0] "r"(b0)INS                                                                 \
-      : "r0", "memory")
-#define MINIML_AVR_WINDOWS(LOAD_B)                                                                                  \
-  /* b0: a copy gcc cannot tell equal to b (else it may pass both in Z) */                                          \
-  const int8_t* b0 = b;                                                                                             \
-  __asm__("" : "+r"(b0));                                                                                           \
-  __int24 sum;                                                                                                      \
-  uint8_t c_ch, c_rows, n = w.count;                                                                                \
-  int8_t x, y;                                                                                                      \
-  if (w.run == 3) {                                                                                                 \
-    MINIML_AVR_WINDOWS_ASM(MINIML_AVR_ROW24_3(LOAD_B), , );                                                         \
-  } else {                                                                                                          \
-    uint8_t c_run;                                                                                                  \
-    MINIML_AVR_WINDOWS_ASM(MINIML_AVR_ROW24_N(LOAD_B), MINIML_COMMA[c] "=&r"(c_run), MINIML_COMMA[run] "r"(w.run)); \
-  }
 #define MINIML_COMMA ,
 
-// The sums of a row of windows (see AvrWindows), a: activations (SRAM), b: weights through Mem, out:
-// 3 bytes per window.
-template <class Mem>
-void dot_windows_avr(const int8_t* a, const int8_t* b, const AvrWindows& w, uint8_t* out);
-template <>
-__attribute__((noinline)) inline void dot_windows_avr<Rom>(const int8_t* a, const int8_t* b, const AvrWindows& w,
-                                                           uint8_t* out) {
-  MINIML_AVR_WINDOWS("lpm");
-}
-template <>
-__attribute__((noinline)) inline void dot_windows_avr<Ram>(const int8_t* a, const int8_t* b, const AvrWindows& w,
-                                                           uint8_t* out) {
-  MINIML_AVR_WINDOWS("ld");
-}
 // Two output channels' windows at once (dot_windows2_avr): each window rows x run taps, its rows a_skip
 // (< 256) bytes apart after a row's run; after a window the activation pointer steps back a_back bytes (to
 // the next window). The weights: the two filters' taps interleaved (first, second) in SRAM, read in order.
@@ -671,8 +600,6 @@ __attribute__((noinline)) void dot_windows2_avr(const int8_t* a, const int8_t* b
 }
 #undef MINIML_AVR_WINDOWS2_ASM
 #undef MINIML_AVR_TAP2
-#undef MINIML_AVR_WINDOWS
-#undef MINIML_AVR_WINDOWS_ASM
 #undef MINIML_COMMA
 #undef MINIML_AVR_WINDOW24
 #undef MINIML_AVR_WINDOW24_ASM

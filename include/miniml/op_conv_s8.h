@@ -758,7 +758,7 @@ constexpr index_t kAvrPadRow = 32;
 // True when conv2d_s8_max_pool_avr takes the convolution (shape p) and max pool (shape pool): one group, a
 // pool of non-overlapping windows (kernel = stride, no padding or dilation, floor mode), pooled rows of at
 // most kAvrConvRow convolution columns and kAvrConvRow / 2 pooled ones, every convolution row with an input
-// row in its window, the sizes above, and the input with its left
+// row in its window, in_w + pad_left under 256, the sizes above, and the input with its left
 // and right padding fits in the convolution's output buffer beside the pooled outputs.
 MINIML_ALWAYS_INLINE bool conv_max_pool_avr_fits(const Conv2dParams& p, const Pool2dParams& pool) {
   if (pool.kernel_h != pool.stride_h || pool.kernel_w != pool.stride_w || pool.pad_top != 0 || pool.pad_left != 0 ||
@@ -773,8 +773,8 @@ MINIML_ALWAYS_INLINE bool conv_max_pool_avr_fits(const Conv2dParams& p, const Po
   const uint32_t pooled = static_cast<uint32_t>(pool.channels) * pool.out_h * pool.out_w;
   // The last convolution row used starts inside the input's rows.
   const uint32_t last = (static_cast<uint32_t>(pool.out_h) * pool.kernel_h - 1) * p.stride_h;
-  return p.pad_top < p.kernel_h && last < static_cast<uint32_t>(p.in_h) + p.pad_top && conv_w <= kAvrConvRow &&
-         pool.out_w <= kAvrConvRow / 2 && span_w <= 255 && p.kernel_h <= kAvrKernelRows &&
+  return p.pad_top < p.kernel_h && last < static_cast<uint32_t>(p.in_h) + p.pad_top && p.in_w + p.pad_left <= 255u &&
+         conv_w <= kAvrConvRow && pool.out_w <= kAvrConvRow / 2 && span_w <= 255 && p.kernel_h <= kAvrKernelRows &&
          p.kernel_w <= kAvrKernelRows &&
          static_cast<uint32_t>(p.in_channels) * p.kernel_h * p.kernel_w <= kAvrPairFilter &&
          static_cast<uint32_t>(p.in_channels) * p.kernel_w <= kAvrPadRow &&
@@ -889,11 +889,14 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
                             : room > 0                              ? static_cast<index_t>(room)
                                                                     : 0;
   int8_t* dst = scratch;
-  for (index_t y = 0; y < in_h; ++y) {
-    for (index_t c = 0; c < in_channels; ++c) {
-      const int8_t* src = input + (c * in_h + y) * in_w;
-      sindex_t x = static_cast<sindex_t>(-static_cast<sindex_t>(pad_left));
-      for (index_t j = 0; j < span_w; ++j, ++x) *dst++ = x >= 0 && x < static_cast<sindex_t>(in_w) ? src[x] : pad;
+  const index_t plane = static_cast<index_t>(in_h * in_w);
+  for (const int8_t* row = input; row != input + plane; row += in_w) {
+    for (const int8_t* src = row; src != row + in_channels * plane; src += plane) {
+      // the columns [-pad_left, span_w - pad_left) of the row (a column below 0 wraps past in_w + pad_left)
+      for (uint8_t j = 0; j < span_w; ++j) {
+        const uint8_t x = static_cast<uint8_t>(j - pad_left);
+        *dst++ = x < in_w ? src[x] : pad;
+      }
     }
   }
   int8_t pads[kAvrPadRow];
@@ -1140,7 +1143,7 @@ MINIML_ALWAYS_INLINE void conv2d_s8_max_pool(const int8_t* input, const int8_t* 
         act_max, p.in_channels, p.in_h, p.in_w, p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
         p.pad_top, p.pad_left, pool.kernel_h, pool.kernel_w, pool.out_h, pool.out_w, static_cast<int8_t>(pool_min),
         static_cast<int8_t>(pool_max), conv_out + pooled, conv_out);
-    for (index_t i = 0; i < pooled; ++i) output[i] = conv_out[i];
+    memcpy(output, conv_out, pooled);  // output may lie over input, never over conv_out
     return;
   }
 #endif
