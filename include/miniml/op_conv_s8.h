@@ -808,25 +808,31 @@ __attribute__((noinline)) inline void pool_max_avr(const uint8_t* sums, uint8_t 
   }
 }
 
-// One output channel of conv2d_s8_max_pool_avr: its requantisation, bias, padded kernel rows' terms and
-// the pooled row's maxima.
+// One output channel of conv2d_s8_max_pool_avr: its requantisation constants, bias, padded kernel rows' terms
+// and the pooled row's maxima.
 struct AvrPoolChannel {
-  ChannelRequant requant;
-  int32_t bias;
+  int32_t multiplier, bias;
   int32_t row_pad[kAvrKernelRows];  // a kernel row's zero-point term where it reaches the padding
   int32_t best[kAvrConvRow / 2];
+  int8_t shift, zero_point, lo, hi;
   bool each;  // requantisation not monotonic: every output requantised
-  AvrPoolChannel() : requant(0, 0, 0, 0, 0), bias(0), each(false) {}
 
   // Output channel oc's constants (out of line: one copy for both channels of a pair).
   template <class Mem>
-  __attribute__((noinline)) void init(const int32_t* bias_, const int32_t* multiplier, const int8_t* shift, index_t oc,
-                                      int32_t zp, int32_t lo, int32_t hi) {
-    const int32_t m = Mem::read(multiplier + oc);
-    const int8_t s = Mem::read(shift + oc);
-    requant = ChannelRequant(m, s, zp, lo, hi);
+  __attribute__((noinline)) void init(const int32_t* bias_, const int32_t* multiplier_, const int8_t* shift_,
+                                      index_t oc, int8_t zp, int8_t act_min, int8_t act_max) {
+    multiplier = Mem::read(multiplier_ + oc);
+    shift = Mem::read(shift_ + oc);
     bias = Mem::read(bias_ + oc);
-    each = m < 0 || s > 0;
+    zero_point = zp;
+    lo = act_min;
+    hi = act_max;
+    each = multiplier < 0 || shift > 0;
+  }
+
+  // The requantisation, from one call site (flash).
+  __attribute__((noinline)) int8_t requantize(int32_t v) const {
+    return ChannelRequant(multiplier, shift, zero_point, lo, hi)(v);
   }
 
   // Folds a convolution row's sums (6 bytes a window from sums) whose kernel rows [ky_lo, ky_hi) are in
@@ -840,7 +846,7 @@ struct AvrPoolChannel {
     if (each) {
       uint8_t* sum = sums;
       for (index_t i = 0; i < conv_w; ++i, sum += 6) {
-        const int8_t q = requant(base + sum24(sum));
+        const int8_t q = requantize(base + sum24(sum));
         memcpy(sum, &q, 1);
         sum[1] = sum[2] = static_cast<uint8_t>(q < 0 ? 0xFF : 0);
       }
@@ -852,7 +858,7 @@ struct AvrPoolChannel {
   // The pooled row, requantised (unless each: already) and clamped to the pool's bounds.
   __attribute__((noinline)) void emit(index_t out_w, int8_t pool_min, int8_t pool_max, int8_t* out) const {
     for (index_t px = 0; px < out_w; ++px) {
-      const int32_t v = each ? best[px] : requant(best[px]);
+      const int32_t v = each ? best[px] : requantize(best[px]);
       out[px] = static_cast<int8_t>(v < pool_min ? pool_min : v > pool_max ? pool_max : v);
     }
   }
@@ -869,12 +875,11 @@ struct AvrPoolChannel {
 // requantisation is monotonic (multiplier >= 0, shift <= 0; other channels requantise every output).
 template <class Mem, bool kRun3>
 inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                                   const int32_t* multiplier, const int8_t* shift, int8_t pad,
-                                   int32_t output_zero_point, int32_t act_min, int32_t act_max, index_t in_channels,
-                                   index_t in_h, index_t in_w, index_t out_channels, index_t kernel_h, index_t kernel_w,
-                                   index_t stride_h, index_t stride_w, index_t pad_top, index_t pad_left,
-                                   index_t pool_h, index_t pool_w, index_t out_h, index_t out_w, int8_t pool_min,
-                                   int8_t pool_max, int8_t* scratch, int8_t* output) {
+                                   const int32_t* multiplier, const int8_t* shift, int8_t pad, int8_t zp, int8_t lo,
+                                   int8_t hi, index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
+                                   index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w,
+                                   index_t pad_top, index_t pad_left, index_t pool_h, index_t pool_w, index_t out_h,
+                                   index_t out_w, int8_t pool_min, int8_t pool_max, int8_t* scratch, int8_t* output) {
   const index_t conv_w = static_cast<index_t>(out_w * pool_w);
   const index_t span_w = static_cast<index_t>((conv_w - 1) * stride_w + kernel_w);
   const index_t taps = static_cast<index_t>(kernel_h * kernel_w);
@@ -916,8 +921,8 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
   AvrPoolChannel ch[2];
   for (index_t oc = 0; oc < out_channels; oc = static_cast<index_t>(oc + 2)) {
     const index_t oc2 = oc + 1 < out_channels ? static_cast<index_t>(oc + 1) : oc;  // an odd last one twice
-    ch[0].init<Mem>(bias, multiplier, shift, oc, output_zero_point, act_min, act_max);
-    ch[1].init<Mem>(bias, multiplier, shift, oc2, output_zero_point, act_min, act_max);
+    ch[0].init<Mem>(bias, multiplier, shift, oc, zp, lo, hi);
+    ch[1].init<Mem>(bias, multiplier, shift, oc2, zp, lo, hi);
     // The filters [in_channels][kernel_h][kernel_w] as [kernel_h][in_channels][kernel_w], interleaved.
     const int8_t* w0 = weight + oc * in_channels * taps;
     const int8_t* w1 = weight + oc2 * in_channels * taps;
@@ -1131,17 +1136,19 @@ MINIML_ALWAYS_INLINE void conv2d_s8_max_pool(const int8_t* input, const int8_t* 
                                              int32_t act_max, const Pool2dParams& pool, int32_t pool_min,
                                              int32_t pool_max, int8_t* conv_out, int8_t* output) {
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
-  if (detail::conv_max_pool_avr_fits(p, pool) && detail::fits_s8(pool_min) && detail::fits_s8(pool_max)) {
+  if (detail::conv_max_pool_avr_fits(p, pool) && detail::fits_s8(pool_min) && detail::fits_s8(pool_max) &&
+      detail::fits_s8(output_zero_point) && detail::fits_s8(act_min) && detail::fits_s8(act_max)) {
     // conv_out: the pooled outputs, then the padded input
     const index_t pooled = static_cast<index_t>(pool.channels * pool.out_h * pool.out_w);
     // A 3-wide kernel's rows unrolled (a constant choice in generated code: one path linked).
-    void (*const run)(const int8_t*, const int8_t*, const int32_t*, const int32_t*, const int8_t*, int8_t, int32_t,
-                      int32_t, int32_t, index_t, index_t, index_t, index_t, index_t, index_t, index_t, index_t, index_t,
+    void (*const run)(const int8_t*, const int8_t*, const int32_t*, const int32_t*, const int8_t*, int8_t, int8_t,
+                      int8_t, int8_t, index_t, index_t, index_t, index_t, index_t, index_t, index_t, index_t, index_t,
                       index_t, index_t, index_t, index_t, index_t, int8_t, int8_t, int8_t*, int8_t*) =
         p.kernel_w == 3 ? detail::conv2d_s8_max_pool_avr<Mem, true> : detail::conv2d_s8_max_pool_avr<Mem, false>;
-    run(input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
-        act_max, p.in_channels, p.in_h, p.in_w, p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
-        p.pad_top, p.pad_left, pool.kernel_h, pool.kernel_w, pool.out_h, pool.out_w, static_cast<int8_t>(pool_min),
+    run(input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point),
+        static_cast<int8_t>(output_zero_point), static_cast<int8_t>(act_min), static_cast<int8_t>(act_max),
+        p.in_channels, p.in_h, p.in_w, p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, p.pad_top,
+        p.pad_left, pool.kernel_h, pool.kernel_w, pool.out_h, pool.out_w, static_cast<int8_t>(pool_min),
         static_cast<int8_t>(pool_max), conv_out + pooled, conv_out);
     memcpy(output, conv_out, pooled);  // output may lie over input, never over conv_out
     return;
