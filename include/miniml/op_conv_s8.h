@@ -896,7 +896,8 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
   int8_t* dst = scratch;
   const index_t plane = static_cast<index_t>(in_h * in_w);
   for (const int8_t* row = input; row != input + plane; row += in_w) {
-    for (const int8_t* src = row; src != row + in_channels * plane; src += plane) {
+    for (index_t c = 0; c < in_channels; ++c) {
+      const int8_t* src = row + c * plane;
       // the columns [-pad_left, span_w - pad_left) of the row (a column below 0 wraps past in_w + pad_left)
       for (uint8_t j = 0; j < span_w; ++j) {
         const uint8_t x = static_cast<uint8_t>(j - pad_left);
