@@ -14,7 +14,8 @@ from ._pool_common import pool_params
 def fused_pool(conv: Any, g: Any) -> Optional[Any]:
     """The max_pool2d_s8 node that reads conv2d_s8 `conv`'s output and nothing else does, or None."""
     y = conv.outputs[0]
-    if conv.op != "conv2d_s8" or y in g.outputs:
+    # (the fused kernel does not write the conv's output: nothing else, learn() included, may read it)
+    if conv.op != "conv2d_s8" or y in g.outputs or y in g.meta.get("keep_alive", ()):
         return None
     readers = g.consumers(y)
     if len(readers) != 1 or readers[0].op != "max_pool2d_s8":
