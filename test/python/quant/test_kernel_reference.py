@@ -1,9 +1,12 @@
 """The optimised int8 kernels against their plain-loop references (include/miniml/*_ref.h), bit for
 bit, on seeded random shapes: conv2d_s8 (im2col matrix product, banded depthwise, the SMLAD/SXTB16/PKH
-code of the Cortex-M4 DSP extension, the window path) vs conv2d_s8_ref, and linear_s8 (SMLAD and
-unrolled dot loops) vs linear_s8_ref; on the host under ASan/UBSan, on the simulated STM32 (QEMU) with
-and without the DSP extension, as Cortex-M0+ code, and on the AVR core in simavr (conv2d_s8_avr and its
-asm window loop, conv2d_s8_max_pool_avr and its asm row loop; an ATmega1284P: the Uno's instruction set with SRAM for the test's buffers)."""
+code of the Cortex-M4 DSP extension, the window path) vs conv2d_s8_ref, plus a grid of depthwise 3x3
+edge cases (1-3 pixel maps, strides, paddings, the doubled-accumulator requantisation's limits),
+linear_s8 (SMLAD and unrolled dot loops) vs linear_s8_ref, and conv2d_s8_max_pool vs conv2d_s8_ref and
+a plain max pool; on the host under ASan/UBSan, on the simulated STM32 (QEMU) with and without the DSP
+extension, as Cortex-M0+ code, and on the AVR core in simavr (conv2d_s8_avr and its asm window loop,
+conv2d_s8_max_pool_avr and its asm row loop; an ATmega1284P: the Uno's instruction set with SRAM for
+the test's buffers)."""
 
 from __future__ import annotations
 
@@ -83,3 +86,5 @@ def test_kernels_equal_reference(build, tmp_path):
     assert n + 2 * (n // 4) + n // 8 <= int(found.group(1)) <= n + 3 * (n // 4)
     if build == "avr":
         assert int(found.group(2)) >= n // 20, "too few cases took conv2d_s8_max_pool_avr"
+    # The depthwise 3x3 edge grid (shapes, strides, paddings, requantisation limits): all of it ran.
+    assert "depthwise_ref: 384 cases, 0 mismatches" in out, out[-2000:]
