@@ -352,15 +352,17 @@ MINIML_DOT_INLINE void dot_2x2_wide_s8(const uint32_t* wide, const int8_t* col, 
   MINIML_AVR_ROWS_ASM(LOAD_B, MINIML_AVR_ROW_N(LOAD_B));                                               \
   return acc
 
+// Out of line, as at -Os already: inlined into conv2d_s8_window's loop (its only callers are the window path),
+// the asm left avr-gcc -Og (PlatformIO's debug builds) no registers: "impossible constraints".
 template <>
-inline int32_t dot_rows_s8<Rom>(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step, index_t run,
-                                index_t rows, int32_t acc) {
+__attribute__((noinline)) inline int32_t dot_rows_s8<Rom>(const int8_t* a, index_t a_step, const int8_t* b,
+                                                          index_t b_step, index_t run, index_t rows, int32_t acc) {
   typedef Rom Mem;
   MINIML_AVR_ROWS("lpm");
 }
 template <>
-inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step, index_t run,
-                                index_t rows, int32_t acc) {
+__attribute__((noinline)) inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b,
+                                                          index_t b_step, index_t run, index_t rows, int32_t acc) {
   typedef Ram Mem;
   MINIML_AVR_ROWS("ld");
 }

@@ -15,6 +15,13 @@
 #endif
 #endif
 
+// Unoptimised builds (-O0) take the plain C kernels instead of the DSP asm: without register allocation
+// across statements arm-none-eabi-gcc cannot place the depthwise asm's operands ("impossible constraints").
+// The plain path computes the same integers (it is the reference the DSP kernels are tested against).
+#if defined(__GNUC__) && !defined(__OPTIMIZE__) && !defined(MINIML_NO_DSP)
+#define MINIML_NO_DSP
+#endif
+
 namespace miniml {
 
 // Sizes, counts and indices. 16 bits on AVR (int is 16-bit there and nothing larger fits its 2 KB SRAM or
