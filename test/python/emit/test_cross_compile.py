@@ -1,5 +1,6 @@
 """Generated headers and the float kernels compile for AVR, Cortex-M4, RV32 and Xtensa with -Werror."""
 import os
+import re
 import shutil
 import subprocess
 
@@ -77,3 +78,100 @@ def test_cross_compile_header_alone(tmp_path, target, header):
     res = subprocess.run([*TARGETS[target], *WARN, f"-I{INCLUDE}", "-fsyntax-only", str(src)],
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[-4000:]
+
+
+# Every optimisation level users build with (PlatformIO's `pio debug` uses -Og) compiles the kernels' asm or
+# their plain C path: an int8 CNN whose layers take each AVR and Cortex-M4 DSP kernel (conv, depthwise at
+# stride 1 and 2, transposed conv, pointwise, linear) and a float MLP.
+LEVELS = ["-O0", "-Og", "-O1", "-Os", "-O2", "-O3"]
+LEVEL_TARGETS = {
+    "avr": lambda opt: toolchains.cxx("avr", opt=opt),
+    "cortex_m4_dsp": lambda opt: [*toolchains.cxx("cortex_m4f", opt=opt), "-ffp-contract=off"],
+}
+LEVELS_MAIN = r"""
+#include "miniml/board_io.h"
+#include "levels_q.h"
+#include "levels_f.h"
+static levels_q::Model g_q;
+static levels_f::Model g_f;
+static float g_in[levels_q::kInputSize];
+static float g_out[levels_q::kOutputSize];
+
+// Runs model on its header's golden inputs; prints the outputs' exact bits.
+template <class Golden, class Model>
+static void run_golden(Model& model, miniml::index_t count) {
+  for (miniml::index_t v = 0; v < count; ++v) {
+    for (miniml::index_t i = 0; i < Golden::kInputFloats; ++i) {
+      g_in[i] = miniml::rom_read(&Golden::kInputs[v * Golden::kInputFloats + i]);
+    }
+    model.predict(g_in, g_out);
+    for (miniml::index_t i = 0; i < Golden::kOutputFloats; ++i) miniml::io::print_float_bits(g_out[i]);
+  }
+}
+
+static void run() {
+  miniml::io::begin();
+  miniml::io::put('<');
+  run_golden<levels_q::Golden>(g_q, levels_q::kGoldenCount);
+  run_golden<levels_f::Golden>(g_f, levels_f::kGoldenCount);
+  miniml::io::print(">\n");
+  miniml::io::finish(0);
+}
+MINIML_MAIN(run)
+"""
+
+
+@pytest.fixture(scope="module")
+def levels_main():
+    out = os.path.join(BUILD, "cross_levels")
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(0)
+    q = nn.Sequential(
+        nn.Conv2d(1, 8, 3, stride=2, padding=1), nn.ReLU(),            # 8x8
+        nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.ReLU(),            # depthwise, stride 1
+        nn.Conv2d(8, 8, 3, stride=2, padding=1), nn.ReLU(),            # 4x4
+        nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=8), nn.ReLU(),  # depthwise, stride 2: 2x2
+        nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),  # 4x4
+        nn.Conv2d(8, 16, 1), nn.ReLU(),
+        nn.Flatten(), nn.Linear(16 * 4 * 4, 4)).eval()
+    cal = torch.randn(32, 1, 16, 16)
+    miniml.export(q, cal[:1], "levels_q", out, quantize="int8", calibration=cal.numpy(), golden=2)
+    f = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3)).eval()
+    miniml.export(f, torch.randn(1, 6), "levels_f", out, golden=2)
+    path = os.path.join(out, "main.cpp")
+    with open(path, "w") as fh:
+        fh.write(LEVELS_MAIN)
+    return path
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("target", list(LEVEL_TARGETS))
+def test_kernels_build_at_every_level(levels_main, tmp_path, target, level):
+    cmd = LEVEL_TARGETS[target](level)
+    obj = tmp_path / "main.o"
+    res = subprocess.run([*cmd, *WARN, f"-I{INCLUDE}", f"-I{os.path.dirname(levels_main)}", "-c", levels_main,
+                          "-o", str(obj)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-4000:]
+    if target == "cortex_m4_dsp":
+        # the DSP asm at every optimised level; at -O0 (where gcc cannot place its operands) the plain C path
+        dis = subprocess.run(["arm-none-eabi-objdump", "-d", str(obj)], capture_output=True, text=True).stdout
+        assert ("smlad" in dis) == (level != "-O0"), level
+
+
+def test_avr_outputs_equal_at_debug_levels(levels_main, tmp_path):
+    """-O0 and -Og firmware prints the same output bits in simavr as the default -Os. On the ATmega1284P (the
+    Uno's instruction set): at -O0 the firmware outgrows the Uno's 32 KB of flash."""
+    printed = {}
+    for level in ("-Os", "-O0", "-Og"):
+        elf = tmp_path / f"levels{level}.elf"
+        subprocess.run(["avr-g++", "-mmcu=atmega1284p", "-DF_CPU=16000000UL", level, "-std=gnu++11", *toolchains.NO_EH,
+                        *toolchains.STRICT, f"-I{INCLUDE}", f"-I{os.path.dirname(levels_main)}", levels_main, "-o",
+                        str(elf)], check=True, timeout=120)
+        r = subprocess.run(["timeout", "60", "simavr", "-m", "atmega1284p", "-f", "16000000", str(elf)],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+        found = re.findall(r"<([0-9a-f]*)>", r.stdout + r.stderr)
+        assert r.returncode == 0 and len(found) == 1, r.stdout[-2000:] + r.stderr[-2000:]
+        printed[level] = found[0]
+    assert len(printed["-Os"]) == 8 * 2 * (4 + 3)  # 2 golden vectors of both models, 8 hex digits a float
+    assert printed["-O0"] == printed["-Os"]
+    assert printed["-Og"] == printed["-Os"]
