@@ -202,8 +202,7 @@ def quantize_int8(g: Graph) -> Graph:
             _start_dequantised(n, b, names.get(n.inputs[0]))
     params = dict(b.params)
     meta = {k: v for k, v in g.meta.items()
-            if k not in ("quant_ranges", "float_tail", "float_tail_learns", "int8_islands",
-                         "learning_nodes")}
+            if k not in ("quant_ranges", "float_tail", "float_tail_learns", "int8_islands")}
     # predict_int8() exists for one float input and one int8 output (not after a float tail, not
     # with several heads or inputs, not for indices); "inputs" lists every float input's int8 twin;
     # none when all stays float (learning from the first layer)
