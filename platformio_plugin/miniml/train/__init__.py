@@ -104,7 +104,7 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
             )
         total = parts.ram_bytes - plain_ram
         ctx.report_extra["training_ram_bytes"] = total
-        ctx.report_extra["trainable_params"] = list(gg.meta["training"].trained_params)
+        ctx.report_extra["trainable_params"] = list(gg.meta["training"].trained_names)
         ctx.report_extra["training_ram_parts"] = training_ram_parts(sizes, total)
 
     ctx.extend.append(extend)
