@@ -16,6 +16,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from miniml.passes.channel_rows import parse
 from train_build import HOST_FLAGS, INCLUDE, REPO, learn_loop_cpp, torch_steps
 
 # torch's own note on the even 'same' kernel of _odd_shapes (a padded copy inside torch), not ours
@@ -176,7 +177,8 @@ def build_and_run(out_dir, cases, run_torch=_torch_sgd):
         includes.append(f'#include "{case_id}.h"')
         blocks.append(_driver(case_id, c["loss"]))
         named = dict(c["reference"].named_parameters())
-        start = np.concatenate([named[n].detach().numpy().ravel() for n in names])
+        start = np.concatenate([named[n].detach().numpy()[slice(None) if r is None else list(r)].ravel()
+                                for n, r in map(parse, names)])
         results[case_id] = dict(report=rep, want=want, want_losses=want_losses, start=start)
     src = "\n".join(["#include <stdio.h>", *includes, "int main(int argc, char** argv) {",
                      "  if (argc != 3) return 2;", '  FILE* in = fopen(argv[1], "rb");',
