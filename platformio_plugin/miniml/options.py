@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 from .errors import OptionError
-from .passes import channel_rows
+from . import channel_rows
 
 HOOK_PREFIX = "custom_miniml_"
 EVERYWHERE: FrozenSet[str] = frozenset(("api", "cli", "hook"))
@@ -112,6 +112,11 @@ OPTIONS: Tuple[Option, ...] = (
            "bytes of training RAM, an integer >= 1 (instead of trainable)",
            "pick what learns (biases first, then the weights that contribute most) so that the "
            "training RAM fits", low=1, high=2**31 - 1, needs=_ODL),
+    Option("train_sample", "path", None,
+           "training inputs [N, ...] as a .npy file, or a .npz with x (and optionally y: targets "
+           "or labels)",
+           "the sample train_budget measures contributions on (default: the calibration data, "
+           "else seeded random inputs)", needs=_ODL),
     Option("streaming", "bool", False, "yes, no (also true/false, on/off, 1/0)",
            "add Model::step() / reset_state(): one time step at a time (README: streaming)"),
     Option("python", "text", None, "a Python interpreter with torch (path or command name)",

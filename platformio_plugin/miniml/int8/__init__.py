@@ -31,6 +31,7 @@ FLOAT_TAIL_OPS = ("softmax", "log_softmax")
 
 
 def export_stage(g: Graph, ctx: Any) -> Graph:
+    _resolve_train_budget(g, ctx)
     tail = float_tail(g, ctx.options)
     if tail and g.nodes[0].name in tail and ctx.options.get("on_device_learning"):
         warnings.warn("quantize='int8' with on_device_learning: the layers that learn start at the "
@@ -59,6 +60,30 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
     ctx.extend.append(extend_header)
     _int8_goldens(gq, ctx)
     return gq
+
+
+def _resolve_train_budget(g: Graph, ctx: Any) -> None:
+    """train_budget on an int8 backbone: the trainable set is chosen before quantising (it decides
+    which layers stay float), each candidate set costed as the mixed model it makes; the options
+    then name that set as trainable= would."""
+    opts = parse_train_options(ctx.options)
+    if opts is None or opts.train_budget is None:
+        return
+    from ..train.budget import budget_trainable, ram_without_learning, training_ram
+
+    ranges = ctx.quant_ranges or tensor_ranges(
+        g, load_calibration(ctx.options.get("calibration"), [g.tensor(t).shape for t in g.inputs]),
+        ctx.options.get("calibration_method") or "minmax")
+    plain = ram_without_learning(g, ctx)
+
+    def ram_of(o: Any) -> int:
+        tail = float_tail(g, {**ctx.options, "trainable": o.trainable, "train_budget": None})
+        gq = verify(quantize_int8(g.with_(meta={**g.meta, "quant_ranges": ranges,
+                                                "float_tail": tail, "float_tail_learns": True})))
+        return training_ram(gq, o, plain)
+
+    chosen = budget_trainable(g, ctx, opts, ram_of)
+    ctx.options = {**ctx.options, "trainable": chosen, "train_budget": None, "train_sample": None}
 
 
 def _warn_ranges(g: Graph, xs: np.ndarray, ranges: Any, method: str, samples: int = 256) -> None:

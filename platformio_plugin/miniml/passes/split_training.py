@@ -22,8 +22,8 @@ from typing import Any, Dict, List, Set, Tuple
 from ..errors import OptionError
 from ..ir import Graph, Node, Placement, TensorSpec
 from ..ops import ACTIVATIONS, BACKWARDS
-from . import channel_rows
-from .channel_rows import Rows
+from .. import channel_rows
+from ..channel_rows import Rows
 
 # Activations whose derivative the backward step knows: ActivationSpec.backward.
 BACKWARD_ACTS = tuple(sorted(k for k, s in ACTIVATIONS.items() if s.backward))

@@ -20,7 +20,7 @@ from ..emit.header import EmitCtx, HeaderParts, Member
 from ..ir import DType, Graph, Node, Placement
 from ..literals import float_literal
 from ..ops import BACKWARDS
-from ..passes.channel_rows import runs
+from ..channel_rows import runs
 from ..passes.split_training import TrainPlan
 from .after_predict import AfterPredict
 from .optimizer import OptimizerEmit, describe, layout_key

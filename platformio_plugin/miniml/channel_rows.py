@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Sequence, Tuple
 
-from ..errors import OptionError
+from .errors import OptionError
 
 Rows = Optional[Tuple[int, ...]]  # None: the whole tensor
 
