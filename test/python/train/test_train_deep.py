@@ -16,7 +16,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from miniml.passes.channel_rows import parse
+from miniml.channel_rows import parse
 from train_build import HOST_FLAGS, INCLUDE, REPO, learn_loop_cpp, torch_steps
 
 # torch's own note on the even 'same' kernel of _odd_shapes (a padded copy inside torch), not ours
@@ -208,6 +208,7 @@ def build_and_run(out_dir, cases, run_torch=_torch_sgd):
 
 
 BUDGETS = (300, 1200, 3000)
+INT8_BUDGET = 600
 
 
 class MixedReference(nn.Module):
@@ -243,6 +244,15 @@ def _int8_case():
                 reference=MixedReference(model, 3, calibration))
 
 
+def _int8_budget_case():
+    c = _int8_case()
+    c["options"] = dict(train_budget=INT8_BUDGET, quantize="int8",
+                        calibration=c["options"]["calibration"])
+    c["names"] = None  # what the budget chose
+    c["reference"] = MixedReference(c["model"], 7, c["options"]["calibration"])
+    return c
+
+
 @pytest.fixture(scope="module")
 def built():
     cases = {}
@@ -251,6 +261,7 @@ def built():
                                     momentum=0.9, names=None, options=dict(train_budget=b))
         cases[f"budget_{b}"]["reference"] = cases[f"budget_{b}"]["model"]
     cases["int8_backbone_conv"] = _int8_case()
+    cases["budget_int8"] = _int8_budget_case()
     for i, (case_id, (make, shape, loss, momentum, trainable, names, folds)) in enumerate(CASES.items()):
         model = _prepare(make(), i)
         cases[case_id] = dict(model=model, shape=shape, loss=loss, momentum=momentum, names=names,
@@ -275,11 +286,24 @@ def test_budget_parity_and_fit(built, budget):
 
 
 def test_budget_chooses_more_with_more_ram(built):
-    """Biases come first; a larger budget learns a strict superset, weights included."""
+    """Biases come first; a larger budget learns a strict superset, output channels of weights
+    included (a sparse channel update: 0.weight[0,1], not the whole weight)."""
     sets = [built[f"budget_{b}"]["report"].trainable_params for b in BUDGETS]
     assert all(n.endswith("bias") for n in sets[0]), sets[0]
     assert set(sets[0]) < set(sets[1]) < set(sets[2]), sets
-    assert any(n.endswith("weight") for n in sets[2]), sets[2]
+    assert any(re.fullmatch(r"\d\.weight\[[0-9,:]+\]", n) for n in sets[2]), sets[2]
+
+
+def test_budget_with_an_int8_backbone(built):
+    """The choice decides which layers learn in float; the layers before stay int8; the report is
+    the mixed model's training RAM, within the budget, and learning equals the mixed reference."""
+    r = built["budget_int8"]
+    names = r["report"].trainable_params
+    assert names == ["7.weight[1,2]", "7.bias"], names
+    assert_parity(r, names)
+    assert 0 < r["report"].training_ram_bytes <= INT8_BUDGET
+    ops = [row.op for row in r["report"].layers]
+    assert ops[-2:] == ["dequantize_s8", "linear"] and "conv2d_s8" in ops, ops
 
 
 def test_budget_refusals():

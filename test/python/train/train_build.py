@@ -23,7 +23,7 @@ def torch_steps(model, names, loss, make_optimizer, xs, ts, labels):
     import torch
     import torch.nn.functional as F
 
-    from miniml.passes.channel_rows import parse
+    from miniml.channel_rows import parse
     from miniml.train.golden import frozen_rows
 
     m = copy.deepcopy(model)
