@@ -10,16 +10,15 @@ from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
-from ..emit.header import HeaderParts, Member
-from ..errors import OptionError
-from ..ir import DType, Graph, verify
-from ..ops import inplace_pairs, run_graph
+from ..emit.header import HeaderParts
+from ..ir import Graph, verify
+from ..ops import run_graph
 from ..passes.split_training import split_training
-from ..plan import MemoryPlan, plan_memory
+from ..plan import MemoryPlan
 from .budget import budget_trainable, check_train_sample, ram_without_learning, training_ram
 from .emit import extend_training
 from .golden import learn_golden_parts
-from .options import TRAIN_OPTION_NAMES, TrainOptions, parse_train_options
+from .options import TrainOptions, parse_train_options
 from .spare_classes import add_spare_classes, padded_reference, require_learning_head
 
 

@@ -10,6 +10,7 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 from ..errors import OptionError
+from ..int8.calibrate import float_array, load_calibration
 
 RANDOM_SAMPLES = 32
 
@@ -41,12 +42,7 @@ def _read(path: str) -> Tuple[Any, Any]:
 
 
 def _array(value: Any, what: str) -> np.ndarray:
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    try:
-        a = np.asarray(value, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise OptionError(f"{what} is not a numeric array: {exc}") from None
+    a = float_array(value, what, OptionError)
     if not np.isfinite(a).all():
         raise OptionError(f"{what} contains NaN or Inf")
     return a
@@ -89,8 +85,6 @@ def budget_sample(ctx: Any, out_size: int, loss: str) -> Sample:
         xs, ys = load_train_sample(given, ctx.input_shape, out_size, loss)
         return xs, ys, "train_sample"
     if ctx.options.get("calibration") is not None:
-        from ..int8.calibrate import load_calibration
-
         return load_calibration(ctx.options["calibration"], [ctx.input_shape]).reshape(
             (-1,) + tuple(ctx.input_shape[1:])), None, "calibration"
     rng = np.random.default_rng(int(ctx.options.get("seed") or 0) + 2)

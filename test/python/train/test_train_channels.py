@@ -31,11 +31,12 @@ def _reference_optimizer(options_by_model):
     """run_torch for build_and_run: each case's torch.optim (SGD momentum or Adam) by its model."""
     def run(model, names, loss, momentum, xs, ts, labels):
         o = options_by_model[id(model)]
-        if o.get("optimizer") == "adam":
-            make = lambda ps: torch.optim.Adam(ps, lr=LR, betas=(o.get("beta1", 0.9), 0.999),
-                                                weight_decay=o.get("weight_decay", 0.0))
-        else:
-            make = lambda ps: torch.optim.SGD(ps, lr=LR, momentum=momentum)
+        def make(ps):
+            if o.get("optimizer") == "adam":
+                return torch.optim.Adam(ps, lr=LR, betas=(o.get("beta1", 0.9), 0.999),
+                                        weight_decay=o.get("weight_decay", 0.0))
+            return torch.optim.SGD(ps, lr=LR, momentum=momentum)
+
         return torch_steps(model, names, loss, make, xs[:, None], ts, labels)
     return run
 
