@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,9 @@ class Report:
     training_ram_parts: Dict[str, int] = field(default_factory=dict)
     float_flash_bytes: int = 0  # with quantize="int8": what the float export would take, for comparison
     float_arena_bytes: int = 0
+    # int8 model that learns: frozen layers after the learning ones kept int8 / float (why), and the
+    # flash the int8 ones save (int8/mixed.py)
+    int8_learning: Dict[str, Any] = field(default_factory=dict)
     layers: List[LayerRow] = field(default_factory=list)
     header_path: str = ""
     memory_plan: str = ""

@@ -183,7 +183,8 @@ def _unfuse_input_activations(g: Graph, nodes: Set[str]) -> Graph:
     tensors = dict(g.tensors)
     for n in g.nodes:
         act = n.attrs.get("act")
-        if n.name not in nodes or act is None or ACTIVATIONS[act[0]].backward != "input":
+        if (n.name not in nodes or n.op == "activation" or act is None
+                or ACTIVATIONS[act[0]].backward != "input"):
             out_nodes.append(n)
             continue
         pre = f"{n.outputs[0]}_pre_{act[0]}"

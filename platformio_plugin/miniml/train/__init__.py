@@ -6,13 +6,10 @@ api._stages calls export_stage(graph, ctx) after the float pipeline when on_devi
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Callable, Dict, Optional
-
-import numpy as np
+from typing import Any, Dict, Optional
 
 from ..emit.header import HeaderParts
 from ..ir import Graph, verify
-from ..ops import run_graph
 from ..passes.split_training import split_training
 from ..plan import MemoryPlan
 from .budget import budget_trainable, check_train_sample, ram_without_learning, training_ram
@@ -32,18 +29,10 @@ def training_ram_parts(sizes: Dict[str, int], total: int) -> Dict[str, int]:
     return parts
 
 
-def int8_boundary(g: Graph) -> Optional[Callable[[np.ndarray], Dict[str, np.ndarray]]]:
-    """For an int8 backbone: sample -> the dequantised tensors its float part reads, by the integer
-    reference (the learning golden's reference is then the same mixed model); None in float."""
-    ends = [n.outputs[0] for n in g.nodes if n.op == "dequantize_s8" and n.outputs[0] not in g.outputs]
-    if not ends:
-        return None
-
-    def run(x: np.ndarray) -> Dict[str, np.ndarray]:
-        env = run_graph(g, np.asarray(x, np.float32).reshape(1, -1))
-        return {t: env[t] for t in ends}
-
-    return run
+def int8_part(g: Graph) -> Optional[Graph]:
+    """The graph itself when it was quantised (the learning golden's reference is then the same
+    mixed model: train/int8_reference.py); None in float."""
+    return g if g.meta.get("learning_nodes") else None
 
 
 def export_stage(g: Graph, ctx: Any) -> Graph:
@@ -52,7 +41,7 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
         return g
     check_train_sample(ctx, opts)
     plain_ram = ram_without_learning(g, ctx)
-    if opts.train_budget is not None:  # float (int8 resolves it in its stage: resolve_budget)
+    if opts.train_budget is not None:  # float (int8 resolves it in its stage)
         chosen = budget_trainable(g, ctx, opts, lambda o: training_ram(g, o, plain_ram))
         opts = replace(opts, trainable=chosen, train_budget=None)
     g = verify(add_spare_classes(g, opts.spare_classes))
@@ -78,7 +67,7 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
                 int(ctx.options.get("seed") or 0),
                 f"generator miniml, torch {torch.__version__}",
                 {p: gg.params[p].shape for p in gg.meta["training"].trained_params},
-                int8_boundary(gg),
+                int8_part(gg),
             )
         total = parts.ram_bytes - plain_ram
         ctx.report_extra["training_ram_bytes"] = total

@@ -211,46 +211,42 @@ BUDGETS = (300, 1200, 3000)
 INT8_BUDGET = 600
 
 
-class MixedReference(nn.Module):
-    """The same mixed model in PyTorch: the int8 backbone (layers before `first`, run by miniml's
-    integer reference, dequantised) feeding the float layers from `first` on, which keep the
-    model's parameter names."""
-
-    def __init__(self, model, first, calibration):
-        super().__init__()
-        from miniml.api import int8_graph
-        from miniml.int8 import predict
-
-        for i, layer in enumerate(model):
-            self.add_module(str(i), layer)
-        self.first = first
-        backbone = nn.Sequential(*list(model)[:first]).eval()
-        g = int8_graph(backbone, calibration[:1], quantize="int8", calibration=calibration)
-        self.backbone = lambda x: torch.from_numpy(predict(g, x.numpy()).astype(np.float32))
-
-    def forward(self, x):
-        h = self.backbone(x)
-        for i in range(self.first, len(self._modules)):
-            h = self._modules[str(i)](h)
-        return h
+def _mixed_islands():
+    """An int8 model whose middle conv learns, with frozen int8 layers after it: a conv (fused
+    LeakyReLU, run in float after it), a pool, a Linear (fused ReLU) and the head, which learns its
+    bias."""
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(6, 6, 3, padding=1), nn.LeakyReLU(0.1), nn.AvgPool2d(2),
+        nn.Flatten(), nn.Linear(24, 8), nn.ReLU(), nn.Linear(8, 3),
+    )
 
 
-def _int8_case():
-    model = _prepare(_middle(), 11)
+def _int8_case(make, seed, trainable, names):
+    """The same mixed model in PyTorch as the reference (miniml.train.int8_reference): the int8
+    backbone and frozen int8 layers by miniml's integer reference, learning layers from their
+    dequantised int8 weights."""
+    from miniml.api import int8_graph
+    from miniml.train.int8_reference import reference_module
+
+    model = _prepare(make(), seed)
     calibration = torch.from_numpy(np.random.default_rng(5).normal(0, 1, (64, 1, 8, 8)).astype(np.float32))
-    return dict(model=model, shape=(1, 1, 8, 8), loss="cross_entropy", momentum=0.9,
-                names=["3.weight", "3.bias", "7.bias"],
-                options=dict(trainable="3.weight,3.bias,7.bias", quantize="int8", calibration=calibration),
-                reference=MixedReference(model, 3, calibration))
+    options = dict(trainable=trainable, quantize="int8", calibration=calibration)
+    gq = int8_graph(model, calibration[:1], on_device_learning=True, loss="cross_entropy", **options)
+    return dict(model=model, shape=(1, 1, 8, 8), loss="cross_entropy", momentum=0.9, names=names,
+                options=options, reference=reference_module(model, gq, calibration[:1]))
 
 
 def _int8_budget_case():
-    c = _int8_case()
-    c["options"] = dict(train_budget=INT8_BUDGET, quantize="int8",
-                        calibration=c["options"]["calibration"])
-    c["names"] = None  # what the budget chose
-    c["reference"] = MixedReference(c["model"], 7, c["options"]["calibration"])
-    return c
+    """train_budget on the int8 model; the reference is the mixed model of the set it picks."""
+    from miniml.api import analyze
+
+    c = _int8_case(_middle, 11, "7.bias", None)
+    options = dict(train_budget=INT8_BUDGET, quantize="int8", calibration=c["options"]["calibration"])
+    chosen = analyze(c["model"], torch.zeros(1, 1, 8, 8), "m", on_device_learning=True,
+                     loss="cross_entropy", momentum=0.9, **options).trainable_params
+    return {**_int8_case(_middle, 11, chosen, None), "options": options}
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +256,10 @@ def built():
         cases[f"budget_{b}"] = dict(model=_prepare(_middle(), 7), shape=(1, 1, 8, 8), loss="mse",
                                     momentum=0.9, names=None, options=dict(train_budget=b))
         cases[f"budget_{b}"]["reference"] = cases[f"budget_{b}"]["model"]
-    cases["int8_backbone_conv"] = _int8_case()
+    cases["int8_backbone_conv"] = _int8_case(_middle, 11, "3.weight,3.bias,7.bias",
+                                             ["3.weight", "3.bias", "7.bias"])
+    cases["int8_frozen_after"] = _int8_case(_mixed_islands, 12, "3.weight,3.bias,11.bias",
+                                            ["3.weight", "3.bias", "11.bias"])
     cases["budget_int8"] = _int8_budget_case()
     for i, (case_id, (make, shape, loss, momentum, trainable, names, folds)) in enumerate(CASES.items()):
         model = _prepare(make(), i)
@@ -276,6 +275,21 @@ def test_int8_backbone_conv_learns_in_float(built):
     ops = [row.op for row in r["report"].layers]
     assert ops[:4] == ["quantize_s8", "conv2d_s8", "max_pool2d_s8", "dequantize_s8"], ops
     assert "conv2d_s8" not in ops[4:], ops
+
+
+def test_int8_frozen_layers_after_learning_stay_int8(built):
+    """The middle conv learns in float; the frozen conv and Linear after it stay int8 (islands:
+    quantize -> int8 layer -> dequantize), their backward through the dequantised weights."""
+    r = built["int8_frozen_after"]
+    assert_parity(r, ["3.weight", "3.bias", "11.bias"])
+    moved = np.abs(r["got"][:6 * 4 * 9] - r["start"][:6 * 4 * 9]).max()  # 3.weight
+    assert moved > 1e-3, f"the gradient through the int8 layers never reached the conv ({moved})"
+    ops = [row.op for row in r["report"].layers]
+    assert ops[4:] == ["conv2d+relu", "quantize_s8", "conv2d_s8", "dequantize_s8", "leaky_relu",
+                       "avg_pool2d", "quantize_s8", "linear_s8", "dequantize_s8", "linear"], ops
+    mixed = r["report"].int8_learning
+    assert mixed["int8_frozen"] == ["5", "9"] and mixed["float_frozen"] == {}, mixed
+    assert mixed["flash_saved_bytes"] > 0
 
 
 @pytest.mark.parametrize("budget", BUDGETS)
