@@ -46,9 +46,10 @@ def _conv_rows(**options):
 def test_the_sample_decides_which_channels_learn(tmp_path):
     random_rows, rep = _conv_rows()
     assert rep.training_ram_bytes <= BUDGET
+    assert rep.train_budget_sample == "random" and "on the random inputs" in rep.format_table()
     assert random_rows and all(r >= 4 for r in random_rows), random_rows
     sample_rows, rep = _conv_rows(train_sample=_data())
-    assert rep.training_ram_bytes <= BUDGET
+    assert rep.training_ram_bytes <= BUDGET and rep.train_budget_sample == "train_sample"
     assert sample_rows and all(r < 4 for r in sample_rows), sample_rows
     # the same data from a file (the hook's form), with labels: the same dead channels
     np.savez(tmp_path / "s.npz", x=_data(), y=np.arange(32) % 2)
@@ -64,7 +65,7 @@ def test_int8_uses_the_calibration_data():
         return _conv_rows(budget=2400, quantize="int8", **o)
 
     calibrated, rep = rows(calibration=_data(n=64))
-    assert rep.training_ram_bytes <= 2400
+    assert rep.training_ram_bytes <= 2400 and rep.train_budget_sample == "calibration"
     assert calibrated and all(r < 4 for r in calibrated), calibrated
     given, _ = rows(calibration=_data(n=64), train_sample=_data(channel1_zero=False))
     assert given and all(r >= 4 for r in given), given
