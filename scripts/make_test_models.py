@@ -6,9 +6,10 @@ exported with golden vectors through the public CLI, into build/test_models/ (ne
   learn.h  Linear(8,8) - ReLU - Linear(8,2), on-device learning of the head (momentum 0.9)  golden=4
   learn_adam.h  Linear(4,4) - ReLU - Linear(4,3), cross-entropy, Adam with weight decay on both Linears  golden=4
   learn_conv.h  Conv1d - ReLU - depthwise Conv1d - BatchNorm1d - ReLU - MaxPool1d - Linear on 1x8;
-             the depthwise conv (folded with its BatchNorm), the first conv's bias (its weight stays
-             in flash: AVR reads the two through different memory policies) and the head's bias
-             learn  golden=4
+             output channels 0 and 2 of the depthwise conv (folded with its BatchNorm) and its bias,
+             the first conv's bias (its weight stays in flash: AVR reads the two through different
+             memory policies), output row 1 of the head's weight and its bias learn (sparse channel
+             update)  golden=4
   learn_s8.h  int8 Conv1d - ReLU - Conv1d - ReLU - Conv1d - ReLU - MaxPool1d - Linear - ReLU - Linear on
              1x8 (learn_s8_cal.npy): the middle conv learns in float (from its dequantised int8 weights),
              the conv and Linear after it stay int8 (frozen), the head learns its bias  golden=4
@@ -39,7 +40,7 @@ EXTRA = {"learn": ["--on-device-learning", "--learning-rate", "0.05", "--momentu
          "learn_adam": ["--on-device-learning", "--loss", "cross_entropy", "--optimizer", "adam",
                         "--weight-decay", "0.01", "--trainable", "2"],
          "learn_conv": ["--on-device-learning", "--learning-rate", "0.05", "--momentum", "0.9",
-                        "--trainable", "0.bias,2.weight,2.bias,7.bias"],
+                        "--trainable", "0.bias,2.weight[0,2],2.bias,7.weight[1],7.bias"],
          "learn_s8": ["--quantize", "int8", "--calibration", "{out}/learn_s8_cal.npy",
                       "--on-device-learning", "--loss", "cross_entropy", "--learning-rate", "0.05",
                       "--momentum", "0.9", "--trainable", "2.weight,2.bias,10.bias"],

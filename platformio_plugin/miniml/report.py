@@ -31,6 +31,8 @@ class Report:
     # training RAM by part: trainable, gradients, optimizer, activations (they sum to it)
     trainable_params: List[str] = field(default_factory=list)
     training_ram_parts: Dict[str, int] = field(default_factory=dict)
+    # train_budget: what the contributions were measured on: train_sample, calibration or random
+    train_budget_sample: str = ""
     float_flash_bytes: int = 0  # with quantize="int8": what the float export would take, for comparison
     float_arena_bytes: int = 0
     # int8 model that learns: frozen layers after the learning ones kept int8 / float (why), and the
@@ -80,4 +82,8 @@ class Report:
         if self.trainable_params:
             split = ", ".join(f"{k.replace('_', ' ')} {v} B" for k, v in self.training_ram_parts.items())
             lines.append(f"learning: {', '.join(self.trainable_params)}; training RAM {split}")
+        if self.train_budget_sample:
+            lines.append(f"train_budget chose it by contributions on the {self.train_budget_sample} "
+                         "inputs" + (" (no train_sample or calibration data given)"
+                                     if self.train_budget_sample == "random" else ""))
         return "\n".join(lines)

@@ -257,8 +257,10 @@ class ConvBackward:
                          f"{e.p(node, 'weight')}, {b.gy}, {gx}, {shape});")
         if b.trains("weight"):
             gw = b.param_grad("weight", e.g.params[node.params["weight"]].numel)
-            lines.append(f"miniml::conv2d_weight_grad_f32({e.t(node.inputs[0])}, {b.gy}, {gw}, "
-                         f"{shape});")
+            rows = b.rows("weight")  # a sparse channel update: those output channels only
+            tail = f", {rows.name}, {e.i(len(rows.rows))}" if rows else ""
+            lines.append(f"miniml::conv2d_weight_grad{'_rows' if rows else ''}_f32("
+                         f"{e.t(node.inputs[0])}, {b.gy}, {gw}, {shape}{tail});")
         if b.trains("bias"):
             gb = b.param_grad("bias", a["out_channels"])
             lines.append(f"miniml::channel_sum_f32({b.gy}, {e.i(a['out_channels'])}, "

@@ -11,8 +11,9 @@ on the board and compares; it resets the model before and after.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -129,6 +130,7 @@ def torch_train_steps(
     for p in trained:
         p.requires_grad_(True)
     opt = torch_optimizer(plan.options, trained)
+    rows = [plan.rows_of(n) for n in plan.trained_params]
     losses: List[float] = []
     for x, t in zip(xs, targets):
         y = forward(x).reshape(1, -1)
@@ -138,24 +140,41 @@ def torch_train_steps(
             loss = F.cross_entropy(y, torch.tensor([int(t)]))
         opt.zero_grad()
         loss.backward()
-        opt.step()
+        with frozen_rows(trained, rows):
+            opt.step()
         losses.append(loss.item())
-    on_device = _as_on_device(plan.trained_params, trained, shapes or {})
+    on_device = _as_on_device(plan.trained_params, trained, shapes or {}, rows)
     return np.array(losses, np.float32), np.concatenate(on_device)
 
 
+@contextlib.contextmanager
+def frozen_rows(params: List[Any], rows: List[Any]) -> Iterator[None]:
+    """A sparse channel update in torch: the rows that do not learn are put back after the step
+    (SGD and Adam act element by element, so the learning rows step exactly as on the device)."""
+    import torch
+
+    keep = [None if r is None else p.detach().clone() for p, r in zip(params, rows)]
+    yield
+    with torch.no_grad():
+        for p, r, k in zip(params, rows, keep):
+            if r is not None:
+                mask = torch.ones(p.shape[0], dtype=torch.bool)
+                mask[list(r)] = False
+                p[mask] = k[mask]
+
+
 def _as_on_device(names: Tuple[str, ...], trained: List[Any],
-                  shapes: Dict[str, Tuple[int, ...]]) -> List[np.ndarray]:
-    """The trained parameters as the device holds them (`shapes`, the exported ones): with
+                  shapes: Dict[str, Tuple[int, ...]], rows: List[Any]) -> List[np.ndarray]:
+    """The trained parameters as the device saves them (`shapes`, the exported ones): with
     spare_classes the head has more rows, zero and never stepped while masked (gradient 0, and zero
-    stays zero under weight decay and Adam), after its own."""
+    stays zero under weight decay and Adam), after its own; a channel subset: its rows only."""
     out = []
-    for name, p in zip(names, trained):
+    for name, p, r in zip(names, trained, rows):
         a = p.detach().numpy().astype(np.float32)
         extra = shapes[name][0] - a.shape[0] if name in shapes else 0
         if extra:
             a = np.concatenate([a, np.zeros((extra,) + a.shape[1:], np.float32)])
-        out.append(a.ravel())
+        out.append((a if r is None else a[list(r)]).ravel())
     return out
 
 

@@ -16,6 +16,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from miniml.channel_rows import parse
 from train_build import HOST_FLAGS, INCLUDE, REPO, learn_loop_cpp, torch_steps
 
 # torch's own note on the even 'same' kernel of _odd_shapes (a padded copy inside torch), not ours
@@ -176,7 +177,8 @@ def build_and_run(out_dir, cases, run_torch=_torch_sgd):
         includes.append(f'#include "{case_id}.h"')
         blocks.append(_driver(case_id, c["loss"]))
         named = dict(c["reference"].named_parameters())
-        start = np.concatenate([named[n].detach().numpy().ravel() for n in names])
+        start = np.concatenate([named[n].detach().numpy()[slice(None) if r is None else list(r)].ravel()
+                                for n, r in map(parse, names)])
         results[case_id] = dict(report=rep, want=want, want_losses=want_losses, start=start)
     src = "\n".join(["#include <stdio.h>", *includes, "int main(int argc, char** argv) {",
                      "  if (argc != 3) return 2;", '  FILE* in = fopen(argv[1], "rb");',
@@ -206,6 +208,7 @@ def build_and_run(out_dir, cases, run_torch=_torch_sgd):
 
 
 BUDGETS = (300, 1200, 3000)
+INT8_BUDGET = 600
 
 
 def _mixed_islands():
@@ -255,6 +258,17 @@ def _int8_case(make, seed, trainable, names, shape=(1, 1, 8, 8), loss="cross_ent
                 reference=reference_module(model, gq, calibration[:1]))
 
 
+def _int8_budget_case():
+    """train_budget on the int8 model; the reference is the mixed model of the set it picks."""
+    from miniml.api import analyze
+
+    c = _int8_case(_middle, 11, "7.bias", None)
+    options = dict(train_budget=INT8_BUDGET, quantize="int8", calibration=c["options"]["calibration"])
+    chosen = analyze(c["model"], torch.zeros(1, 1, 8, 8), "m", on_device_learning=True,
+                     loss="cross_entropy", momentum=0.9, **options).trainable_params
+    return {**_int8_case(_middle, 11, chosen, None), "options": options}
+
+
 @pytest.fixture(scope="module")
 def built():
     cases = {}
@@ -268,6 +282,7 @@ def built():
                                             ["3.weight", "3.bias", "11.bias"])
     cases["int8_residual_islands"] = _int8_case(ResidualIslands, 13, "a.bias", ["a.bias"],
                                                 shape=(1, 2, 6, 6), loss="mse")
+    cases["budget_int8"] = _int8_budget_case()
     for i, (case_id, (make, shape, loss, momentum, trainable, names, folds)) in enumerate(CASES.items()):
         model = _prepare(make(), i)
         cases[case_id] = dict(model=model, shape=shape, loss=loss, momentum=momentum, names=names,
@@ -317,11 +332,24 @@ def test_budget_parity_and_fit(built, budget):
 
 
 def test_budget_chooses_more_with_more_ram(built):
-    """Biases come first; a larger budget learns a strict superset, weights included."""
+    """Biases come first; a larger budget learns a strict superset, output channels of weights
+    included (a sparse channel update: 0.weight[0,1], not the whole weight)."""
     sets = [built[f"budget_{b}"]["report"].trainable_params for b in BUDGETS]
     assert all(n.endswith("bias") for n in sets[0]), sets[0]
     assert set(sets[0]) < set(sets[1]) < set(sets[2]), sets
-    assert any(n.endswith("weight") for n in sets[2]), sets[2]
+    assert any(re.fullmatch(r"\d\.weight\[[0-9,:]+\]", n) for n in sets[2]), sets[2]
+
+
+def test_budget_with_an_int8_backbone(built):
+    """The choice decides which layers learn in float; the layers before stay int8; the report is
+    the mixed model's training RAM, within the budget, and learning equals the mixed reference."""
+    r = built["budget_int8"]
+    names = r["report"].trainable_params
+    assert names == ["7.weight[1,2]", "7.bias"], names
+    assert_parity(r, names)
+    assert 0 < r["report"].training_ram_bytes <= INT8_BUDGET
+    ops = [row.op for row in r["report"].layers]
+    assert ops[-2:] == ["dequantize_s8", "linear"] and "conv2d_s8" in ops, ops
 
 
 def test_budget_refusals():
