@@ -82,6 +82,11 @@ class Report:
         if self.trainable_params:
             split = ", ".join(f"{k.replace('_', ' ')} {v} B" for k, v in self.training_ram_parts.items())
             lines.append(f"learning: {', '.join(self.trainable_params)}; training RAM {split}")
+        mixed = self.int8_learning
+        if mixed.get("int8_frozen") or mixed.get("float_frozen"):
+            lines.append(f"int8 after the learning layers: {', '.join(mixed['int8_frozen']) or 'none'}"
+                         f" (flash saved {mixed['flash_saved_bytes']} B); kept float: "
+                         f"{', '.join(mixed['float_frozen']) or 'none'}")
         if self.train_budget_sample:
             lines.append(f"train_budget chose it by contributions on the {self.train_budget_sample} "
                          "inputs" + (" (no train_sample or calibration data given)"

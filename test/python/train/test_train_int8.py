@@ -138,5 +138,7 @@ def test_frozen_layers_after_learning_int8_or_float_with_reason():
     assert "would not save flash" in mixed["float_frozen"]["4"]
     # Linear(16, 3): 204 B float vs 48 int8 weights + 3 x (bias, multiplier, shift, scale)
     assert mixed["flash_saved_bytes"] == 204 - (48 + 3 * 13), mixed
+    assert "int8 after the learning layers: 2 (flash saved 117 B); kept float: 4, 6" in \
+        rep.format_table()
     said = " ".join(str(w.message) for w in caught)
     assert "frozen layer 'linear_3' (linear, 6 (nn.Linear)) stays float" in said, said
