@@ -26,8 +26,7 @@ import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..ir import DType, Graph, Node, Param, TensorSpec
-from ..ops import ACTIVATIONS, INT8_RULES
-from ..ops._int8_common import is_clamp, preact_name
+from ..ops import ACTIVATIONS, INT8_RULES, is_clamp, preact_name
 from ..quant.params import QParams, qparams_from_range, quantize_bias, quantize_weight
 
 

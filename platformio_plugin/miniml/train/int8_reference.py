@@ -19,7 +19,7 @@ from typing import Any, Dict, Tuple
 import numpy as np
 
 from ..ir import Graph
-from ..ops import run_graph
+from ..ops import conv_geometry, run_graph
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,6 @@ def _layer_input_grad(island: Island, g_out: Any, x_shape: Tuple[int, ...]) -> A
     import torch
     import torch.nn.functional as F
 
-    from ..ops._conv_common import conv_geometry
 
     w = torch.from_numpy(island.weight)
     a = island.layer.attrs
