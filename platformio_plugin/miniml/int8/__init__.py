@@ -36,8 +36,8 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
     tail = float_tail(g, ctx.options)
     if tail and g.nodes[0].name in tail and ctx.options.get("on_device_learning"):
         warnings.warn("quantize='int8' with on_device_learning: the layers that learn start at the "
-                      "model's first layer, so the whole model stays float", MinimlWarning,
-                      stacklevel=2)
+                      "model's first layer, so there is no int8 backbone (only frozen Conv/Linear "
+                      "layers after a learning one stay int8)", MinimlWarning, stacklevel=2)
     check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
     ranges = ctx.quant_ranges
     if ranges is None:

@@ -6,9 +6,11 @@ output. In it, a layer that learns keeps a float copy in RAM, initialised with i
 dequantised (so the export predicts as the int8 model until its first step); a frozen Conv/Linear
 runs as an int8 island (quantize -> the int8 layer -> dequantize, TFLite's scheme at the calibrated
 scales) whose backward uses its dequantised weights (passes/quantize_int8.py builds the islands,
-ops/quantize.py and the int8 layers' backward rules run them backward). One frozen layer stays float:
-the one that makes the model output, because the loss reads it directly and an int8 output clamps
-at the calibrated range, zeroing exactly the gradient learning needs to move an output outside it.
+ops/quantize.py and the int8 layers' backward rules run them backward). Two kinds of frozen layer
+stay float: the one that makes the model output, because the loss reads it directly and an int8
+output clamps at the calibrated range, zeroing exactly the gradient learning needs to move an output
+outside it; and one so small that its int8 parameters (with multipliers and the weight scales the
+backward reads) would not be smaller than its float ones.
 """
 
 from __future__ import annotations
@@ -38,9 +40,16 @@ def plan_mixed(g: Graph, opts: Any) -> MixedPlan:
     for n in g.nodes:
         if n.name not in tail or n.name in learning or n.op not in ISLAND_OPS:
             continue
+        float_bytes = sum(g.params[p].nbytes for p in n.params.values())
+        out = n.attrs.get("out_channels", n.attrs.get("out_features", 1))
+        # int8 weights, int32 bias, multiplier, shift and the float weight scales backward reads
+        int8_bytes = g.params[n.params["weight"]].numel + out * (4 + 4 + 1 + 4)
         if n.outputs[0] in g.outputs:
             kept[n.name] = ("it makes the model output, which the loss reads: int8 would clamp it "
                             "at the calibrated range and zero the gradient there")
+        elif int8_bytes >= float_bytes:
+            kept[n.name] = (f"int8 would not save flash ({int8_bytes} B of int8 parameters vs "
+                            f"{float_bytes} B float)")
         else:
             islands.append(n.name)
     return MixedPlan(tuple(tail), learning, tuple(islands), kept)

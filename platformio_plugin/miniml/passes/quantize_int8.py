@@ -8,7 +8,10 @@ float*) keeps its meaning.
 Leaves alone: the graph's names (int8 twins of the edge tensors get a "_q" suffix), and the nodes
 named in g.meta["float_tail"] and every node after the first of them (mixed precision: a trailing
 softmax, or the layers from the deepest one that learns on the device to the output, stay float
-after a dequantize_s8 of each int8 tensor they read, so an int8 backbone feeds a float head).
+after a dequantize_s8 of each int8 tensor they read, so an int8 backbone feeds a float head), except
+that in a learning tail the frozen layers named in g.meta["int8_islands"] become int8 islands
+(quantize -> int8 layer -> dequantize) and the layers in g.meta["learning_nodes"] start from their
+dequantised int8 weights (int8/mixed.py decides both).
 Why a separate pass, not in PIPELINE: it needs calibration data, so the int8 stage (miniml.int8)
 runs it after the float passes (which it requires: BatchNorm folded, activations fused, aliases
 gone).
@@ -189,11 +192,11 @@ def quantize_int8(g: Graph) -> Graph:
     islands = set(g.meta.get("int8_islands", ()))
     learning = set(g.meta.get("learning_nodes", ()))
     for n in float_nodes:
-        n = n.with_(inputs=tuple(deq.get(t, t) for t in n.inputs))
+        reads = n.with_(inputs=tuple(deq.get(t, t) for t in n.inputs))
         if n.name in islands:
-            nodes.extend(_island(n, b))
+            nodes.extend(_island(reads, b))
             continue
-        nodes.append(n)
+        nodes.append(reads)
         for t in n.outputs:
             b.tensors[t] = g.tensor(t)
         for pname in n.params.values():

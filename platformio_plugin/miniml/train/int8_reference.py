@@ -140,13 +140,13 @@ class MixedInt8Reference:
 
         class Mixed(torch.fx.Interpreter):
             def run_node(self, n: Any) -> Any:
-                shape = [int(d) for d in n.meta["val"].shape] if "val" in n.meta else None
+                if n.name not in self.values and n.name not in at:
+                    return super().run_node(n)
+                shape = [int(d) for d in n.meta["val"].shape]
                 if n.name in self.values:
                     return torch.from_numpy(self.values[n.name].astype(np.float32)).reshape(shape)
-                if n.name in at:
-                    src, fn = at[n.name]
-                    return fn(self.env[by_name[src]]).reshape(shape)
-                return super().run_node(n)
+                src, fn = at[n.name]
+                return fn(self.env[by_name[src]]).reshape(shape)
 
         interp = Mixed(module, garbage_collect_values=False, graph=graph)  # islands read early values
         interp.values = {t: backbone[t] for t in self.ends}

@@ -223,7 +223,27 @@ def _mixed_islands():
     )
 
 
-def _int8_case(make, seed, trainable, names):
+class ResidualIslands(nn.Module):
+    """int8 stem; `a` learns its bias; after it a frozen depthwise conv folded with BatchNorm (ReLU6,
+    a clamp: int8 with it) added to a's output, a frozen 1x1 conv whose Sigmoid runs in float after
+    it, global pooling and a frozen head (the output: kept float)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(2, 4, 3, padding=1)
+        self.a = nn.Conv2d(4, 6, 3, padding=1)
+        self.dw = nn.Conv2d(6, 6, 3, padding=1, groups=6, bias=False)
+        self.bn = nn.BatchNorm2d(6)
+        self.pw = nn.Conv2d(6, 8, 1)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        a = F.relu(self.a(F.relu(self.stem(x))))
+        b = F.relu6(self.bn(self.dw(a))) + a
+        return self.head(F.adaptive_avg_pool2d(torch.sigmoid(self.pw(b)), 1).flatten(1))
+
+
+def _int8_case(make, seed, trainable, names, shape=(1, 1, 8, 8), loss="cross_entropy"):
     """The same mixed model in PyTorch as the reference (miniml.train.int8_reference): the int8
     backbone and frozen int8 layers by miniml's integer reference, learning layers from their
     dequantised int8 weights."""
@@ -231,11 +251,11 @@ def _int8_case(make, seed, trainable, names):
     from miniml.train.int8_reference import reference_module
 
     model = _prepare(make(), seed)
-    calibration = torch.from_numpy(np.random.default_rng(5).normal(0, 1, (64, 1, 8, 8)).astype(np.float32))
+    calibration = torch.from_numpy(np.random.default_rng(5).normal(0, 1, (64, *shape[1:])).astype(np.float32))
     options = dict(trainable=trainable, quantize="int8", calibration=calibration)
-    gq = int8_graph(model, calibration[:1], on_device_learning=True, loss="cross_entropy", **options)
-    return dict(model=model, shape=(1, 1, 8, 8), loss="cross_entropy", momentum=0.9, names=names,
-                options=options, reference=reference_module(model, gq, calibration[:1]))
+    gq = int8_graph(model, calibration[:1], on_device_learning=True, loss=loss, **options)
+    return dict(model=model, shape=shape, loss=loss, momentum=0.9, names=names, options=options,
+                reference=reference_module(model, gq, calibration[:1]))
 
 
 def _int8_budget_case():
@@ -260,6 +280,8 @@ def built():
                                              ["3.weight", "3.bias", "7.bias"])
     cases["int8_frozen_after"] = _int8_case(_mixed_islands, 12, "3.weight,3.bias,11.bias",
                                             ["3.weight", "3.bias", "11.bias"])
+    cases["int8_residual_islands"] = _int8_case(ResidualIslands, 13, "a.bias", ["a.bias"],
+                                                shape=(1, 2, 6, 6), loss="mse")
     cases["budget_int8"] = _int8_budget_case()
     for i, (case_id, (make, shape, loss, momentum, trainable, names, folds)) in enumerate(CASES.items()):
         model = _prepare(make(), i)
@@ -290,6 +312,16 @@ def test_int8_frozen_layers_after_learning_stay_int8(built):
     mixed = r["report"].int8_learning
     assert mixed["int8_frozen"] == ["5", "9"] and mixed["float_frozen"] == {}, mixed
     assert mixed["flash_saved_bytes"] > 0
+
+
+def test_int8_islands_in_a_residual_block(built):
+    """Depthwise + BatchNorm + ReLU6 and a 1x1 conv with a float Sigmoid after it stay int8 after
+    the learning conv, beside a residual add; the frozen head (the output) stays float."""
+    r = built["int8_residual_islands"]
+    assert_parity(r, ["a.bias"])
+    assert np.abs(r["got"] - r["start"]).max() > 1e-3
+    mixed = r["report"].int8_learning
+    assert mixed["int8_frozen"] == ["dw", "pw"] and list(mixed["float_frozen"]) == ["head"], mixed
 
 
 @pytest.mark.parametrize("budget", BUDGETS)
