@@ -166,7 +166,7 @@ class _Walk:
         for self.step, node in enumerate(order):
             for t in born.get(node.name, ()):
                 n = self.g.tensor(t).numel
-                lines.append(f"memset({self._at(t)}, 0, {n} * sizeof(float));")
+                lines.append(f"miniml::zero_grad_f32({self._at(t)}, {n});")
             lines += BACKWARDS[node.op].emit(node, BackwardCtx(self, node))
         return lines
 
@@ -266,7 +266,7 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
     after = AfterPredict(member, dy)
     spare = SpareClasses(g, member)
     extra_headers = ("train_classes.h",) if spare.member else ()
-    for h in ("train_finite.h", "train_loss.h", "train_linear.h", *optimizer.headers,
+    for h in ("train_finite.h", "train_loss.h", "train_linear.h", "train_backward.h", *optimizer.headers,
               *extra_headers, "store_slots.h", *_backward_headers(g, tp)):
         if f"miniml/{h}" not in parts.includes:
             parts.includes.append(f"miniml/{h}")

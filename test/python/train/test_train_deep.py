@@ -243,6 +243,17 @@ class ResidualIslands(nn.Module):
         return self.head(F.adaptive_avg_pool2d(torch.sigmoid(self.pw(b)), 1).flatten(1))
 
 
+def _conv1d_island():
+    """A frozen int8 Conv1d island with stride, dilation, groups and a tap past the input's end
+    after the learning Conv1d."""
+    return nn.Sequential(
+        nn.Conv1d(2, 4, 3, padding=1), nn.ReLU(),
+        nn.Conv1d(4, 4, 3, padding=1), nn.ReLU(),
+        nn.Conv1d(4, 6, 4, stride=2, dilation=2, groups=2, padding=1), nn.ReLU(),
+        nn.Flatten(), nn.Linear(6 * 4, 3),
+    )
+
+
 def _int8_case(make, seed, trainable, names, shape=(1, 1, 8, 8), loss="cross_entropy"):
     """The same mixed model in PyTorch as the reference (miniml.train.int8_reference): the int8
     backbone and frozen int8 layers by miniml's integer reference, learning layers from their
@@ -282,6 +293,8 @@ def built():
                                             ["3.weight", "3.bias", "11.bias"])
     cases["int8_residual_islands"] = _int8_case(ResidualIslands, 13, "a.bias", ["a.bias"],
                                                 shape=(1, 2, 6, 6), loss="mse")
+    cases["int8_conv1d_island"] = _int8_case(_conv1d_island, 14, "2.weight,7.bias",
+                                             ["2.weight", "7.bias"], shape=(1, 2, 12))
     cases["budget_int8"] = _int8_budget_case()
     for i, (case_id, (make, shape, loss, momentum, trainable, names, folds)) in enumerate(CASES.items()):
         model = _prepare(make(), i)
@@ -322,6 +335,13 @@ def test_int8_islands_in_a_residual_block(built):
     assert np.abs(r["got"] - r["start"]).max() > 1e-3
     mixed = r["report"].int8_learning
     assert mixed["int8_frozen"] == ["dw", "pw"] and list(mixed["float_frozen"]) == ["head"], mixed
+
+
+def test_int8_conv1d_island_strided_dilated_grouped(built):
+    r = built["int8_conv1d_island"]
+    assert_parity(r, ["2.weight", "7.bias"])
+    assert np.abs(r["got"][:48] - r["start"][:48]).max() > 1e-3  # 2.weight moved
+    assert r["report"].int8_learning["int8_frozen"] == ["4"]
 
 
 @pytest.mark.parametrize("budget", BUDGETS)
