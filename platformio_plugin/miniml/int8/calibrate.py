@@ -72,6 +72,16 @@ def load_calibration(
     )
 
 
+def float_array(value: Any, where: str, error: type = CalibrationError) -> np.ndarray:
+    """A tensor or array-like as float32; anything else is refused with `error` naming `where`."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    try:
+        return np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise error(f"{where} is not a numeric array: {exc}") from None
+
+
 def _load_one(
     value: Any, input_shape: Optional[Tuple[int, ...]], where: str = "calibration"
 ) -> np.ndarray:
@@ -87,12 +97,7 @@ def _load_one(
         if not os.path.exists(path):
             raise CalibrationError(f"{where} does not exist")
         value = _read_calibration(path, where)
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    try:
-        x = np.asarray(value, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise CalibrationError(f"{where} is not a numeric array: {exc}") from exc
+    x = float_array(value, where)
     if input_shape is None and x.ndim < 2:
         raise CalibrationError(f"{where} has shape {list(x.shape)}; give [N, ...] (batch first)")
     sample = tuple(x.shape[1:]) if input_shape is None else tuple(input_shape[1:])
