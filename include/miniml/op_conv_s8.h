@@ -13,6 +13,8 @@
 #include "core_rom.h"
 #include "core_types.h"
 #include "op_conv_params.h"
+#include "op_conv_s8_dw_dsp.h"
+#include "op_pool_s8.h"
 
 // The 32-bit paths of conv2d_s8 stay functions of their own: inlined into a large predict_int8() with
 // a single call site, gcc ran out of registers in their loops (KWS depthwise 11.7 -> 13.3 instr/MAC).
@@ -380,8 +382,8 @@ inline index_t padded_width(index_t in_w, index_t padding_w, index_t out_w, inde
   return needed > symmetric ? needed : symmetric;
 }
 
-// Depthwise path: the stack buffer of padded input rows (a band of kernel_h rows at least, so
-// kernel_h * (in_w + 2 padding_w) must fit) and the largest filter it keeps on the stack.
+// Depthwise path: the stack buffer of padded input rows (a band of kernel_h + stride_h rows at least, so
+// (kernel_h + stride_h) * (in_w + 2 padding_w) must fit) and the largest filter it keeps on the stack.
 #ifndef MINIML_DEPTHWISE_BUFFER
 #define MINIML_DEPTHWISE_BUFFER 1536
 #endif
@@ -400,192 +402,97 @@ MINIML_ALWAYS_INLINE void depthwise_pair_s8(const int8_t* row, index_t pitch, in
   }
 }
 
+// Input rows [iy, iy + rows) of one channel ([in_h][in_w]) into a band buffer (rows pitch bytes apart)
+// whose padding columns hold the pad value: a row inside the input copies its in_w bytes after the start
+// padding pw, a row outside it becomes all pad (unless pad_rows is false: a buffer holding a channel's
+// whole map keeps its padding rows from channel to channel). Out of line: inside the depthwise kernel's
+// loops gcc spilled every value of this short loop (60 instructions a 5-byte row of the KWS DS-CNN).
+MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_band_rows(const int8_t* input, index_t in_h, index_t in_w,
+                                                               sindex_t iy, index_t rows, index_t pitch, index_t pw,
+                                                               int8_t pad, bool pad_rows, int8_t* dst) {
+  // Rows [0, first) and [last, rows) are outside the input.
+  const sindex_t top = iy < 0 ? -iy : 0, bottom = static_cast<sindex_t>(in_h) - iy;
+  const index_t first = static_cast<index_t>(top < static_cast<sindex_t>(rows) ? top : static_cast<sindex_t>(rows));
+  const index_t last = bottom < static_cast<sindex_t>(first)  ? first
+                       : bottom > static_cast<sindex_t>(rows) ? rows
+                                                              : static_cast<index_t>(bottom);
+  if (pad_rows) {
+    for (index_t i = 0; i < first * pitch; ++i) dst[i] = pad;
+    for (index_t i = last * pitch; i < rows * pitch; ++i) dst[i] = pad;
+  }
+  if (first == last) return;
+  const int8_t* src = input + (iy + static_cast<sindex_t>(first)) * static_cast<sindex_t>(in_w);
+  int8_t* to = dst + first * pitch + pw;
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-// acc[0, 2 pairs) = bias + a 3x3 filter at windows kStride bytes apart from row, in a band of padded rows
-// pitch bytes apart, on the DSP extension; wp: per row (w0, w2) as int16 lanes, then the middle taps
-// (w1 of rows 0, 1) and (w1 of row 2). A row's word r0..r3 splits by SXTB16 into (r0, r2) and (r1, r3),
-// which SMLAD takes against (w0, w2) as they are; the middle tap is one halfword multiply-accumulate. Two
-// windows per pass share every load: 26 instructions for 18 MACs at stride 1. In asm: written in C, gcc
-// -Os reloaded the weights from the stack for every multiply-accumulate (8.7 instr/MAC on the KWS layers).
-template <int kStride>
-MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, const uint32_t* wp, int32_t bias,
-                                              int32_t* acc, index_t pairs) {
-  if (pairs == 0) return;
-  const int32_t* end = acc + 2 * pairs;
-  uint32_t x, e;
-  int32_t a0, a1;
-// One filter row: its word split into e = (r0, r2) and x = (r1, r3), then the first window,
-// a0 = INIT + (r0, r2) . (w0, w2) + r1 w1 (MID: the SMLA variant that picks w1's lane from M).
-#define MINIML_DW3_ROW(ADDR, W, MID, M, INIT) \
-  "ldr %[x], " ADDR                           \
-  "\n\t"                                      \
-  "sxtb16 %[e], %[x]\n\t"                     \
-  "sxtb16 %[x], %[x], ror #8\n\t"             \
-  "smlad %[a0], %[e], %[" W "], " INIT        \
-  "\n\t"                                      \
-  "smla" MID " %[a0], %[x], %[" M "], %[a0]\n\t"
-#define MINIML_DW3_NEXT                 \
-  "strd %[a0], %[a1], [%[acc]], #8\n\t" \
-  "ldr %[x], %[end]\n\t"                \
-  "cmp %[acc], %[x]\n\t"                \
-  "bne 1b\n\t"
-#define MINIML_DW3_OPERANDS                                                                                   \
-  : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)                         \
-  : [pitch] "r"(pitch), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]), [m2] "r"(wp[4]), \
-    [b] "r"(bias), [end] "m"(end)                                                                                      \
-  : "cc", "memory"
-  if (kStride == 1) {
-    // The second window: (r1, r3) . (w0, w2) + r2 w1.
-    __asm__ volatile("1:\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[b]")
-                     "smlad %[a1], %[x], %[w0], %[b]\n\t"
-                     "smlatb %[a1], %[e], %[m01], %[a1]\n\t" MINIML_DW3_ROW("[%[p], %[pitch]]", "w1", "bt", "m01",
-                                                                            "%[a0]")
-                     "smlad %[a1], %[x], %[w1], %[a1]\n\t"
-                     "smlatt %[a1], %[e], %[m01], %[a1]\n\t" MINIML_DW3_ROW("[%[p], %[pitch], lsl #1]", "w2", "bb",
-                                                                            "m2", "%[a0]")
-                     "smlad %[a1], %[x], %[w2], %[a1]\n\t"
-                     "smlatb %[a1], %[e], %[m2], %[a1]\n\t"
-                     "adds %[p], %[p], #2\n\t" MINIML_DW3_NEXT MINIML_DW3_OPERANDS);
-  } else {
-    // The second window: r2 w0 + r3 w1 + r4 w2; the rows are reached by stepping p.
-    __asm__ volatile("1:\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[b]")
-                     "smlatb %[a1], %[e], %[w0], %[b]\n\t"
-                     "smlatb %[a1], %[x], %[m01], %[a1]\n\t"
-                     "ldrsb %[x], [%[p], #4]\n\t"
-                     "smlabt %[a1], %[x], %[w0], %[a1]\n\t"
-                     "add %[p], %[p], %[pitch]\n\t" MINIML_DW3_ROW("[%[p]]", "w1", "bt", "m01", "%[a0]")
-                     "smlatb %[a1], %[e], %[w1], %[a1]\n\t"
-                     "smlatt %[a1], %[x], %[m01], %[a1]\n\t"
-                     "ldrsb %[x], [%[p], #4]\n\t"
-                     "smlabt %[a1], %[x], %[w1], %[a1]\n\t"
-                     "add %[p], %[p], %[pitch]\n\t" MINIML_DW3_ROW("[%[p]]", "w2", "bb", "m2", "%[a0]")
-                     "smlatb %[a1], %[e], %[w2], %[a1]\n\t"
-                     "smlatb %[a1], %[x], %[m2], %[a1]\n\t"
-                     "ldrsb %[x], [%[p], #4]\n\t"
-                     "smlabt %[a1], %[x], %[w2], %[a1]\n\t"
-                     "sub %[p], %[p], %[pitch], lsl #1\n\t"
-                     "adds %[p], %[p], #4\n\t" MINIML_DW3_NEXT MINIML_DW3_OPERANDS);
-  }
-#undef MINIML_DW3_ROW
-#undef MINIML_DW3_NEXT
-#undef MINIML_DW3_OPERANDS
-}
-
-// Windows per run of depthwise3x3_run_s8 (their int32 sums wait on the stack for requantisation).
-constexpr index_t kDepthwiseRun = 128;
-
-// The 3x3 DSP path over one band: rows_out output rows from buf, a run of windows at a time, each run
-// requantised by one requant_run_s8. At stride 1 a run spans several output rows, one byte apart (a row's
-// last pitch - out_w windows pass its end: computed, then dropped when the rows' sums are moved together),
-// so narrow maps (KWS: 5 wide) pay the run's setup once per group of rows; otherwise a run is one row (or a
-// part of a long one).
-MINIML_ALWAYS_INLINE void depthwise3x3_band_s8(const int8_t* buf, index_t pitch, index_t stride_h, index_t stride_w,
-                                               index_t rows_out, index_t out_w, const uint32_t* wp, int32_t bias,
-                                               const RunRequant& requant, int8_t* out) {
-  int32_t acc[kDepthwiseRun];
-  const bool flat = stride_h == 1 && stride_w == 1 && pitch <= kDepthwiseRun;
-  // Output rows per run (flat: as many as kDepthwiseRun windows hold).
-  const index_t group = flat ? static_cast<index_t>((kDepthwiseRun - out_w) / pitch + 1) : 1;
-  for (index_t oy = 0; oy < rows_out; oy = static_cast<index_t>(oy + group)) {
-    const index_t rows = rows_out - oy < group ? static_cast<index_t>(rows_out - oy) : group;
-    const int8_t* row = buf + oy * stride_h * pitch;
-    for (index_t done = 0; done < out_w; done = static_cast<index_t>(done + kDepthwiseRun)) {
-      // A flat run: rows whole rows; otherwise up to kDepthwiseRun windows of one row.
-      const index_t count = flat ? static_cast<index_t>((rows - 1) * pitch + out_w)
-                                 : (out_w - done < kDepthwiseRun ? static_cast<index_t>(out_w - done) : kDepthwiseRun);
-      const index_t pairs = static_cast<index_t>((count + 1) / 2);  // an odd count's last pair has a spare window
-      if (stride_w == 2) {
-        depthwise3x3_run_s8<2>(row + 2 * done, pitch, wp, bias, acc, pairs);
-      } else {
-        depthwise3x3_run_s8<1>(row + done, pitch, wp, bias, acc, pairs);
+  if (in_w >= 4) {  // words (unaligned LDR/STR), a row's last one overlapping the one before
+    const index_t tail = static_cast<index_t>(in_w - 4);
+    if (in_w <= 8) {  // two words a row (the KWS DS-CNN's 5-wide maps: 9 instructions a row)
+      for (index_t r = first; r < last; ++r, src += in_w, to += pitch) {
+        memcpy(to, src, 4);
+        memcpy(to + tail, src + tail, 4);
       }
-      index_t n = count;
-      if (flat) {  // the rows' sums, pitch apart, moved together (in place, forward) for one requantisation
-        int32_t* to = acc + out_w;
-        for (index_t r = 1; r < rows; ++r) {
-          const int32_t* from = acc + r * pitch;
-          for (index_t c = 0; c < out_w; ++c) *to++ = from[c];
-        }
-        n = static_cast<index_t>(rows * out_w);
-      }
-      requant_run_s8(acc, n, requant, out);
-      out += n;
+      return;
     }
+    for (index_t r = first; r < last; ++r, src += in_w, to += pitch) {
+      for (index_t j = 0; j < tail; j += 4) memcpy(to + j, src + j, 4);
+      memcpy(to + tail, src + tail, 4);
+    }
+    return;
+  }
+#endif
+  for (index_t r = first; r < last; ++r, src += in_w, to += pitch) {
+    for (index_t j = 0; j < in_w; ++j) to[j] = src[j];
   }
 }
-
-// (lo, hi) as the int16 lanes of a word.
-inline uint32_t lanes_s16(int16_t lo, int16_t hi) {
-  return static_cast<uint16_t>(lo) | static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16;
-}
-#endif
 
 // conv2d_s8 for groups == in_channels == out_channels (depthwise, multiplier 1) and dilation 1, channel
 // by channel: a band of input rows is copied into a stack buffer with its padding (the zero point, which
 // the folded bias expects), so every window is inside the buffer and no tap is tested; outputs come two at
 // a time, sharing each weight. The same integers as the window path.
-// k3x3: a 3x3 filter at stride_w 1 or 2 (a template flag, so a model with only such filters links only
-// their code; on the DSP extension it takes depthwise3x3_band_s8).
-template <class Mem, bool k3x3>
+// dsp_band: the DSP extension's kernel for the layer's shape (dw3x3_band_for: chosen at compile time from the
+// constant shape, so a model links only the kernels its layers take), for the channels it fits; or null.
+template <class Mem>
 MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input,
                                                                const int8_t* weight, const int32_t* bias,
                                                                const int32_t* multiplier, const int8_t* shift,
                                                                int8_t pad, int32_t output_zero_point, int32_t act_min,
                                                                int32_t act_max, index_t out_h, index_t out_w,
-                                                               int8_t* output) {
+                                                               Dw3x3Band dsp_band, int8_t* output) {
   int8_t buf[MINIML_DEPTHWISE_BUFFER + 4];  // + 4: word reads of the last window may pass its end
-  memset(buf + MINIML_DEPTHWISE_BUFFER, 0, 4);
   int16_t w[kDepthwiseTaps];
   const index_t kh = s.kernel_h, kw = s.kernel_w, in_w = s.in_w, stride_w = s.stride_w;
   const index_t taps = static_cast<index_t>(kh * kw);
   const index_t pw = static_cast<index_t>(s.padding_w);
   const index_t pitch = padded_width(in_w, pw, out_w, stride_w, kw);
-  // Output rows per band: their input rows (band - 1) * stride_h + kernel_h fill the buffer.
-  index_t band = static_cast<index_t>((MINIML_DEPTHWISE_BUFFER / pitch - kh) / s.stride_h + 1);
+  // Output rows per band: their input rows (band - 1) * stride_h + kernel_h and stride_h spare ones (an
+  // odd count's spare window: see depthwise3x3_band_dsp) fill the buffer.
+  index_t band = static_cast<index_t>((MINIML_DEPTHWISE_BUFFER / pitch - kh - s.stride_h) / s.stride_h + 1);
   if (band > out_h) band = out_h;
+  // The padding columns (and the rows past the input) once: the bands only copy rows' inputs over them.
+  memset(buf, pad, static_cast<size_t>((band * s.stride_h + kh) * pitch + 4));
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-  uint32_t wp[5];
+  Dw3x3Channel fast = Dw3x3Channel();
+#else
+  (void)dsp_band;
 #endif
   for (index_t c = 0; c < s.groups; ++c, input += s.in_h * in_w, weight += taps) {
     for (index_t t = 0; t < taps; ++t) w[t] = Mem::read(weight + t);
-#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-    if (k3x3) {
-      for (index_t ky = 0; ky < 3; ++ky) wp[ky] = lanes_s16(w[3 * ky], w[3 * ky + 2]);
-      wp[3] = lanes_s16(w[1], w[4]);
-      wp[4] = lanes_s16(w[7], 0);
-    }
-#endif
     const int32_t b = Mem::read(bias + c);
-    const ChannelRequant requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
+    const int32_t m = Mem::read(multiplier + c);
+    const int8_t sh = Mem::read(shift + c);
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-    const RunRequant run_requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
+    const bool dsp = dsp_band && dw3x3_channel(w, b, m, sh, output_zero_point, act_min, act_max, &fast);
 #endif
+    const ChannelRequant requant(m, sh, output_zero_point, act_min, act_max);
     int8_t* out = output + c * out_h * out_w;
     for (index_t oy0 = 0; oy0 < out_h; oy0 = static_cast<index_t>(oy0 + band)) {
       const index_t rows_out = out_h - oy0 < band ? static_cast<index_t>(out_h - oy0) : band;
       const index_t rows_in = static_cast<index_t>((rows_out - 1) * s.stride_h + kh);
       sindex_t iy = static_cast<sindex_t>(static_cast<sindex_t>(oy0 * s.stride_h) - s.padding_h);
-      int8_t* dst = buf;
-      for (index_t r = 0; r < rows_in; ++r, ++iy, dst += pitch) {
-        // Byte loops, not memcpy/memset: rows are short (a call per row cost 1.3 instructions per MAC on
-        // the KWS DS-CNN's 5-wide maps).
-        if (iy < 0 || iy >= static_cast<sindex_t>(s.in_h)) {
-          for (index_t i = 0; i < pitch; ++i) dst[i] = pad;
-        } else {
-          const int8_t* src = input + iy * static_cast<sindex_t>(in_w);
-          index_t i = 0;
-          for (; i < pw; ++i) dst[i] = pad;
-          index_t j = 0;
+      depthwise_band_rows(input, s.in_h, in_w, iy, rows_in, pitch, pw, pad, band < out_h, buf);
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-          for (; j + 4 <= in_w; j += 4, i += 4) memcpy(dst + i, src + j, 4);  // a word (unaligned LDR/STR)
-#endif
-          for (; j < in_w; ++j) dst[i++] = src[j];
-          for (; i < pitch; ++i) dst[i] = pad;
-        }
-      }
-#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-      if (k3x3) {
-        depthwise3x3_band_s8(buf, pitch, s.stride_h, stride_w, rows_out, out_w, wp, b, run_requant, out);
+      if (dsp) {
+        dsp_band(buf, pitch, rows_out, out_w, fast, out);
         out += rows_out * out_w;
         continue;
       }
@@ -746,6 +653,223 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
     }
   }
 }
+
+// Widest convolution row conv2d_s8_max_pool_avr computes at once (6 bytes of stack per column), its largest
+// filter (2 bytes of stack per tap), its tallest and widest kernel, and its largest in_channels * kernel_w.
+constexpr index_t kAvrConvRow = 16;
+constexpr index_t kAvrPairFilter = 80;
+constexpr index_t kAvrKernelRows = 8;
+constexpr index_t kAvrPadRow = 32;
+
+// True when conv2d_s8_max_pool_avr takes the convolution (shape p) and max pool (shape pool): one group, a
+// pool of non-overlapping windows (kernel = stride, no padding or dilation, floor mode), pooled rows of at
+// most kAvrConvRow convolution columns and kAvrConvRow / 2 pooled ones, every convolution row with an input
+// row in its window, in_w + pad_left under 256, the sizes above, and the input with its left
+// and right padding fits in the convolution's output buffer beside the pooled outputs.
+MINIML_ALWAYS_INLINE bool conv_max_pool_avr_fits(const Conv2dParams& p, const Pool2dParams& pool) {
+  if (pool.kernel_h != pool.stride_h || pool.kernel_w != pool.stride_w || pool.pad_top != 0 || pool.pad_left != 0 ||
+      pool.dilation_h != 1 || pool.dilation_w != 1 || pool.in_h != p.out_h || pool.in_w != p.out_w ||
+      pool.kernel_h == 0 || pool.kernel_w == 0 || pool.out_h != p.out_h / pool.kernel_h ||
+      pool.out_w != p.out_w / pool.kernel_w || pool.out_h == 0 || pool.out_w == 0 || p.dilation_h != 1 ||
+      p.dilation_w != 1 || p.groups != 1 || p.in_channels == 0) {
+    return false;
+  }
+  const uint32_t conv_w = static_cast<uint32_t>(pool.out_w) * pool.kernel_w;
+  const uint32_t span_w = (conv_w - 1) * p.stride_w + p.kernel_w;
+  const uint32_t pooled = static_cast<uint32_t>(pool.channels) * pool.out_h * pool.out_w;
+  // The last convolution row used starts inside the input's rows.
+  const uint32_t last = (static_cast<uint32_t>(pool.out_h) * pool.kernel_h - 1) * p.stride_h;
+  return p.pad_top < p.kernel_h && last < static_cast<uint32_t>(p.in_h) + p.pad_top && p.in_w + p.pad_left <= 255u &&
+         conv_w <= kAvrConvRow && pool.out_w <= kAvrConvRow / 2 && span_w <= 255 && p.kernel_h <= kAvrKernelRows &&
+         p.kernel_w <= kAvrKernelRows &&
+         static_cast<uint32_t>(p.in_channels) * p.kernel_h * p.kernel_w <= kAvrPairFilter &&
+         static_cast<uint32_t>(p.in_channels) * p.kernel_w <= kAvrPadRow &&
+         pooled + static_cast<uint32_t>(p.in_channels) * p.in_h * span_w <=
+             static_cast<uint32_t>(p.out_channels) * p.out_h * p.out_w;
+}
+
+// The 24-bit sum dot_windows2_avr stored at p.
+MINIML_ALWAYS_INLINE int32_t sum24(const uint8_t* p) {
+  __int24 t;
+  memcpy(&t, p, 3);
+  return t;
+}
+
+// best[i] = the maximum of base + the sums of windows [i * pool, (i + 1) * pool) (3 bytes each, step bytes
+// apart from sums on), and of best[i] unless first, i < n: a group's maximum taken in 24 bits (one base),
+// then widened. A function of its own: its few values stay in registers.
+__attribute__((noinline)) inline void pool_max_avr(const uint8_t* sums, uint8_t step, uint8_t n, uint8_t pool,
+                                                   int32_t base, bool first, int32_t* best) {
+  for (; n != 0; --n, ++best) {
+    __int24 m;
+    memcpy(&m, sums, 3);
+    sums += step;
+    for (uint8_t j = pool; j != 1; --j, sums += step) {
+      __int24 v;
+      memcpy(&v, sums, 3);
+      if (v > m) m = v;
+    }
+    const int32_t v = base + static_cast<int32_t>(m);
+    if (first || v > *best) *best = v;
+  }
+}
+
+// One output channel of conv2d_s8_max_pool_avr: its requantisation constants, bias, padded kernel rows' terms
+// and the pooled row's maxima.
+struct AvrPoolChannel {
+  int32_t multiplier, bias;
+  int32_t row_pad[kAvrKernelRows];  // a kernel row's zero-point term where it reaches the padding
+  int32_t best[kAvrConvRow / 2];
+  int8_t shift, zero_point, lo, hi;
+  bool each;  // requantisation not monotonic: every output requantised
+
+  // Output channel oc's constants (out of line: one copy for both channels of a pair).
+  template <class Mem>
+  __attribute__((noinline)) void init(const int32_t* bias_, const int32_t* multiplier_, const int8_t* shift_,
+                                      index_t oc, int8_t zp, int8_t act_min, int8_t act_max) {
+    multiplier = Mem::read(multiplier_ + oc);
+    shift = Mem::read(shift_ + oc);
+    bias = Mem::read(bias_ + oc);
+    zero_point = zp;
+    lo = act_min;
+    hi = act_max;
+    each = multiplier < 0 || shift > 0;
+  }
+
+  // The requantisation, from one call site (flash).
+  __attribute__((noinline)) int8_t requantize(int32_t v) const {
+    return ChannelRequant(multiplier, shift, zero_point, lo, hi)(v);
+  }
+
+  // Folds a convolution row's sums (6 bytes a window from sums) whose kernel rows [ky_lo, ky_hi) are in
+  // bounds into best.
+  __attribute__((noinline)) void fold(uint8_t* sums, index_t conv_w, index_t ky_lo, index_t ky_hi, index_t kernel_h,
+                                      index_t out_w, index_t pool_w, bool first) {
+    int32_t base = bias;
+    for (index_t ky = 0; ky < kernel_h; ++ky) {
+      if (ky < ky_lo || ky >= ky_hi) base += row_pad[ky];
+    }
+    if (each) {
+      uint8_t* sum = sums;
+      for (index_t i = 0; i < conv_w; ++i, sum += 6) {
+        const int8_t q = requantize(base + sum24(sum));
+        memcpy(sum, &q, 1);
+        sum[1] = sum[2] = static_cast<uint8_t>(q < 0 ? 0xFF : 0);
+      }
+      base = 0;
+    }
+    pool_max_avr(sums, 6, static_cast<uint8_t>(out_w), static_cast<uint8_t>(pool_w), base, first, best);
+  }
+
+  // The pooled row, requantised (unless each: already) and clamped to the pool's bounds.
+  __attribute__((noinline)) void emit(index_t out_w, int8_t pool_min, int8_t pool_max, int8_t* out) const {
+    for (index_t px = 0; px < out_w; ++px) {
+      const int32_t v = each ? best[px] : requantize(best[px]);
+      out[px] = static_cast<int8_t>(v < pool_min ? pool_min : v > pool_max ? pool_max : v);
+    }
+  }
+};
+
+// conv2d_s8 (one group) followed by a max pool of pool_h x pool_w windows at their own stride (out_h x out_w
+// pooled outputs; see conv_max_pool_avr_fits), without the convolution's output, two output channels at a
+// time. The input is copied to scratch with its left and right padding (the zero point, which the folded
+// bias expects) row after row, each row all channels (so a window's rows, channel after channel and kernel
+// row after kernel row, are span_w bytes apart), and the two filters into one stack buffer in that order,
+// interleaved: a convolution row's windows are one dot_windows2_avr call (a row reaching the top or bottom
+// padding: fewer kernel rows, the others' zero-point terms in the base). The pool's maximum of the
+// accumulators is requantised once, which equals the maximum of the requantised outputs because the
+// requantisation is monotonic (multiplier >= 0, shift <= 0; other channels requantise every output).
+template <class Mem, bool kRun3>
+inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                   const int32_t* multiplier, const int8_t* shift, int8_t pad, int8_t zp, int8_t lo,
+                                   int8_t hi, index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
+                                   index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w,
+                                   index_t pad_top, index_t pad_left, index_t pool_h, index_t pool_w, index_t out_h,
+                                   index_t out_w, int8_t pool_min, int8_t pool_max, int8_t* scratch, int8_t* output) {
+  const index_t conv_w = static_cast<index_t>(out_w * pool_w);
+  const index_t span_w = static_cast<index_t>((conv_w - 1) * stride_w + kernel_w);
+  const index_t taps = static_cast<index_t>(kernel_h * kernel_w);
+  const index_t line = static_cast<index_t>(in_channels * span_w);           // an input row of every channel
+  const index_t kernel_line = static_cast<index_t>(in_channels * kernel_w);  // a kernel row of a filter
+  // Kernel rows [low_rows, high_rows) never reach the top or bottom padding (the first and last convolution
+  // rows' in-bounds rows).
+  const index_t low_rows = pad_top < kernel_h ? pad_top : kernel_h;
+  const sindex_t last = static_cast<sindex_t>((out_h * pool_h - 1) * stride_h) - static_cast<sindex_t>(pad_top);
+  const sindex_t room = static_cast<sindex_t>(static_cast<sindex_t>(in_h) - last);
+  const index_t high_rows = room >= static_cast<sindex_t>(kernel_h) ? kernel_h
+                            : room > 0                              ? static_cast<index_t>(room)
+                                                                    : 0;
+  int8_t* dst = scratch;
+  const index_t plane = static_cast<index_t>(in_h * in_w);
+  for (const int8_t* row = input; row != input + plane; row += in_w) {
+    for (index_t c = 0; c < in_channels; ++c) {
+      const int8_t* src = row + c * plane;
+      // the columns [-pad_left, span_w - pad_left) of the row (a column below 0 wraps past in_w + pad_left)
+      for (uint8_t j = 0; j < span_w; ++j) {
+        const uint8_t x = static_cast<uint8_t>(j - pad_left);
+        *dst++ = x < in_w ? src[x] : pad;
+      }
+    }
+  }
+  int8_t pads[kAvrPadRow];
+  memset(pads, pad, sizeof(pads));
+  AvrWindows2 pad_row;  // one kernel row of the two filters over zero points
+  pad_row.run = static_cast<uint8_t>(kernel_w);
+  pad_row.rows = static_cast<uint8_t>(in_channels);
+  pad_row.a_skip = 0;
+  pad_row.a_back = 0;
+  pad_row.count = 1;
+  AvrWindows2 w;
+  w.run = static_cast<uint8_t>(kernel_w);
+  w.a_skip = static_cast<uint8_t>(span_w - kernel_w);
+  w.count = static_cast<uint8_t>(conv_w);
+  int8_t wpair[2 * kAvrPairFilter];
+  uint8_t sums[6 * kAvrConvRow];
+  AvrPoolChannel ch[2];
+  for (index_t oc = 0; oc < out_channels; oc = static_cast<index_t>(oc + 2)) {
+    const index_t oc2 = oc + 1 < out_channels ? static_cast<index_t>(oc + 1) : oc;  // an odd last one twice
+    ch[0].init<Mem>(bias, multiplier, shift, oc, zp, lo, hi);
+    ch[1].init<Mem>(bias, multiplier, shift, oc2, zp, lo, hi);
+    // The filters [in_channels][kernel_h][kernel_w] as [kernel_h][in_channels][kernel_w], interleaved.
+    const int8_t* w0 = weight + oc * in_channels * taps;
+    const int8_t* w1 = weight + oc2 * in_channels * taps;
+    for (index_t c = 0; c < in_channels; ++c) {
+      for (index_t ky = 0; ky < kernel_h; ++ky) {
+        int8_t* d = wpair + 2 * (ky * kernel_line + c * kernel_w);
+        for (index_t kx = 0; kx < kernel_w; ++kx) {
+          *d++ = Mem::read(w0++);
+          *d++ = Mem::read(w1++);
+        }
+      }
+    }
+    for (index_t ky = 0; ky < kernel_h; ++ky) {
+      if (ky < low_rows || ky >= high_rows) {
+        dot_windows2_avr<kRun3>(pads, wpair + 2 * ky * kernel_line, pad_row, sums);
+        ch[0].row_pad[ky] = sum24(sums);
+        ch[1].row_pad[ky] = sum24(sums + 3);
+      }
+    }
+    sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(pad_top));
+    for (index_t py = 0; py < out_h; ++py) {
+      for (index_t k = 0; k < pool_h; ++k, y0 = static_cast<sindex_t>(y0 + stride_h)) {
+        // Kernel rows [ky_lo, ky_hi) are inside the input; the others read the zero point.
+        const index_t ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
+        const sindex_t rest = static_cast<sindex_t>(static_cast<sindex_t>(in_h) - y0);
+        index_t ky_hi = rest < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(rest > 0 ? rest : 0) : kernel_h;
+        if (ky_hi < ky_lo) ky_hi = ky_lo;
+        const index_t rows = static_cast<index_t>((ky_hi - ky_lo) * in_channels);
+        w.rows = static_cast<uint8_t>(rows);
+        w.a_back = static_cast<uint16_t>(rows * span_w - stride_w);
+        dot_windows2_avr<kRun3>(scratch + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo)) * line,
+                                wpair + 2 * ky_lo * kernel_line, w, sums);
+        for (uint8_t i = 0; i < 2; ++i) ch[i].fold(sums + 3 * i, conv_w, ky_lo, ky_hi, kernel_h, out_w, pool_w, k == 0);
+      }
+      ch[0].emit(out_w, pool_min, pool_max, output + (oc * out_h + py) * out_w);
+      ch[1].emit(out_w, pool_min, pool_max, output + (oc2 * out_h + py) * out_w);
+    }
+  }
+}
+
 #endif
 
 // The window path: any groups, stride, padding and dilation; every window summed in place.
@@ -839,18 +963,13 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
                                    static_cast<sindex_t>(padding_h),
                                    static_cast<sindex_t>(padding_w),
                                    groups};
+  const index_t pitch = detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w);  // (depthwise)
   if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
-      kernel_h * kernel_w <= detail::kDepthwiseTaps &&
-      kernel_h * detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w) <= MINIML_DEPTHWISE_BUFFER) {
-    if (kernel_h == 3 && kernel_w == 3 && stride_w <= 2) {
-      detail::depthwise_conv2d_s8<Mem, true>(shape, input, weight, bias, multiplier, shift,
-                                             static_cast<int8_t>(input_zero_point), output_zero_point, act_min, act_max,
-                                             out_h, out_w, output);
-    } else {
-      detail::depthwise_conv2d_s8<Mem, false>(shape, input, weight, bias, multiplier, shift,
-                                              static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
-                                              act_max, out_h, out_w, output);
-    }
+      kernel_h * kernel_w <= detail::kDepthwiseTaps && (kernel_h + stride_h) * pitch <= MINIML_DEPTHWISE_BUFFER) {
+    detail::depthwise_conv2d_s8<Mem>(
+        shape, input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point), output_zero_point,
+        act_min, act_max, out_h, out_w, detail::dw3x3_band_for(kernel_h, kernel_w, stride_h, stride_w, pitch, out_w),
+        output);
     return;
   }
   if (group_in * kernel_h * kernel_w <= MINIML_IM2COL_MAX) {
@@ -903,6 +1022,43 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
   conv2d_s8<Mem>(input, weight, bias, multiplier, shift, input_zero_point, output_zero_point, act_min, act_max,
                  p.in_channels, p.in_h, p.in_w, p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w,
                  p.pad_top, p.pad_left, p.dilation_h, p.dilation_w, p.groups, p.out_h, p.out_w, output);
+}
+
+// conv2d_s8 (shape p, into conv_out) then max_pool2d_s8 (shape pool, bounds pool_min / pool_max, into
+// output; conv_out may not overlap input or output, output may overlap input): what the exporter emits for a
+// convolution whose only reader is a max pool. On AVR a pool of non-overlapping windows (kernel = stride, no
+// padding or dilation, floor mode) runs fused (conv2d_s8_max_pool_avr): a quarter of the requantisations of a
+// 2x2 pool remain, and conv_out holds only the pooled outputs until they move to output (the arena plan
+// may put output over input, which the fused kernel reads to the end). Elsewhere, and for other pools,
+// the two kernels as they are.
+template <class Mem>
+MINIML_ALWAYS_INLINE void conv2d_s8_max_pool(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                             const int32_t* multiplier, const int8_t* shift, const Conv2dParams& p,
+                                             int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                                             int32_t act_max, const Pool2dParams& pool, int32_t pool_min,
+                                             int32_t pool_max, int8_t* conv_out, int8_t* output) {
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+  if (detail::conv_max_pool_avr_fits(p, pool) && detail::fits_s8(pool_min) && detail::fits_s8(pool_max) &&
+      detail::fits_s8(output_zero_point) && detail::fits_s8(act_min) && detail::fits_s8(act_max)) {
+    // conv_out: the pooled outputs, then the padded input
+    const index_t pooled = static_cast<index_t>(pool.channels * pool.out_h * pool.out_w);
+    // A 3-wide kernel's rows unrolled (a constant choice in generated code: one path linked).
+    void (*const run)(const int8_t*, const int8_t*, const int32_t*, const int32_t*, const int8_t*, int8_t, int8_t,
+                      int8_t, int8_t, index_t, index_t, index_t, index_t, index_t, index_t, index_t, index_t, index_t,
+                      index_t, index_t, index_t, index_t, index_t, int8_t, int8_t, int8_t*, int8_t*) =
+        p.kernel_w == 3 ? detail::conv2d_s8_max_pool_avr<Mem, true> : detail::conv2d_s8_max_pool_avr<Mem, false>;
+    run(input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point),
+        static_cast<int8_t>(output_zero_point), static_cast<int8_t>(act_min), static_cast<int8_t>(act_max),
+        p.in_channels, p.in_h, p.in_w, p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, p.pad_top,
+        p.pad_left, pool.kernel_h, pool.kernel_w, pool.out_h, pool.out_w, static_cast<int8_t>(pool_min),
+        static_cast<int8_t>(pool_max), conv_out + pooled, conv_out);
+    memcpy(output, conv_out, pooled);  // output may lie over input, never over conv_out
+    return;
+  }
+#endif
+  conv2d_s8<Mem>(input, weight, bias, multiplier, shift, p, input_zero_point, output_zero_point, act_min, act_max,
+                 conv_out);
+  max_pool2d_s8(conv_out, output, pool, pool_min, pool_max);
 }
 
 // 1-D convolution: input [in_channels][length], weight [out_channels][in_channels / groups][kernel_size];

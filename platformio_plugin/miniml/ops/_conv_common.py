@@ -202,15 +202,15 @@ def conv_s8_run(node: Any, ins: Any, p: Any) -> np.ndarray:
 def emit_conv_s8(node: Any, e: Any, dims: int) -> str:
     """The conv<dims>d_s8 call with the shape as a constexpr Conv<dims>dParams (see with_params; its
     output size also fixes the end padding: torch's 'same' with an even kernel pads one more there)."""
+    return with_params(node, e, dims, f"miniml::conv{dims}d_s8<{e.mem(node, 'weight')}>("
+                       f"{conv_s8_args(node, e, '{name}')}, {e.t(node.outputs[0])});")
+
+
+def conv_s8_args(node: Any, e: Any, shape: str) -> str:
+    """The int8 conv call's arguments from the input to the activation bounds (`shape`: the params)."""
     a = node.attrs
-    return with_params(
-        node,
-        e,
-        dims,
-        f"miniml::conv{dims}d_s8<{e.mem(node, 'weight')}>({e.t(node.inputs[0])}, "
-        f"{requant_args(node, e)}, {{name}}, {a['input_zero_point']}, {a['output_zero_point']}, "
-        f"{a['act_min']}, {a['act_max']}, {e.t(node.outputs[0])});",
-    )
+    return (f"{e.t(node.inputs[0])}, {requant_args(node, e)}, {shape}, {a['input_zero_point']}, "
+            f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}")
 
 
 def conv_s8_macs(node: Any, g: Any) -> int:

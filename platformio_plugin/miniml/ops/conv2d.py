@@ -18,6 +18,7 @@ from ._conv_common import (
     emit_conv_s8,
     lower_conv,
 )
+from ._conv_pool_s8 import emit_conv_pool_s8, fused_pool
 from ._int8_common import lower_weighted
 from .registry import backward_rule, int8_rule, kernel, lowering
 
@@ -59,7 +60,8 @@ backward_rule("conv2d_s8", header="train_int8.h")(ConvS8Backward)
 class Conv2dS8:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
-        return emit_conv_s8(node, e, 2)
+        pool = fused_pool(node, e.g)
+        return emit_conv_s8(node, e, 2) if pool is None else emit_conv_pool_s8(node, pool, e)
 
     run = staticmethod(conv_s8_run)
     macs = staticmethod(conv_s8_macs)
