@@ -21,7 +21,8 @@ from ..passes.split_training import learning_layers
 from ..plan import plan_memory
 from ..quant.params import range_warning
 from ..train.options import parse_train_options
-from .calibrate import load_calibration, tensor_ranges
+from ..input_data import load_calibration
+from .calibrate import tensor_ranges
 from .header import extend_header
 from .mixed import MixedPlan, mixed_report, plan_mixed
 

@@ -10,7 +10,7 @@ from typing import Any, Optional, Tuple
 import numpy as np
 
 from ..errors import OptionError
-from ..int8.calibrate import float_array, load_calibration
+from ..input_data import float_array, load_calibration
 
 RANDOM_SAMPLES = 32
 
