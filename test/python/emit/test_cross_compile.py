@@ -150,7 +150,7 @@ def test_kernels_build_at_every_level(levels_main, tmp_path, target, level):
     cmd = LEVEL_TARGETS[target](level)
     obj = tmp_path / "main.o"
     res = subprocess.run([*cmd, *WARN, f"-I{INCLUDE}", f"-I{os.path.dirname(levels_main)}", "-c", levels_main,
-                          "-o", str(obj)], capture_output=True, text=True, timeout=120)
+                          "-o", str(obj)], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr[-4000:]
     if target == "cortex_m4_dsp":
         # the DSP asm at every optimised level; at -O0 (where gcc cannot place its operands) the plain C path
