@@ -352,22 +352,40 @@ MINIML_DOT_INLINE void dot_2x2_wide_s8(const uint32_t* wide, const int8_t* col, 
   MINIML_AVR_ROWS_ASM(LOAD_B, MINIML_AVR_ROW_N(LOAD_B));                                               \
   return acc
 
-// Out of line, as at -Os already: inlined into conv2d_s8_window's loop (its only callers are the window path),
-// the asm left avr-gcc -Og (PlatformIO's debug builds) no registers: "impossible constraints".
 template <>
-__attribute__((noinline)) inline int32_t dot_rows_s8<Rom>(const int8_t* a, index_t a_step, const int8_t* b,
-                                                          index_t b_step, index_t run, index_t rows, int32_t acc) {
+inline int32_t dot_rows_s8<Rom>(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step, index_t run,
+                                index_t rows, int32_t acc) {
   typedef Rom Mem;
   MINIML_AVR_ROWS("lpm");
 }
 template <>
-__attribute__((noinline)) inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b,
-                                                          index_t b_step, index_t run, index_t rows, int32_t acc) {
+inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step, index_t run,
+                                index_t rows, int32_t acc) {
   typedef Ram Mem;
   MINIML_AVR_ROWS("ld");
 }
 #undef MINIML_AVR_ROWS
 #undef MINIML_AVR_ROWS_ASM
+#endif
+
+// dot_rows_s8 for conv_window_s8 (the conv window path). On AVR out of line, as -Os had it: inlined into
+// conv2d_s8_window (a large frame: the weights' summed-area table), its asm, which holds both pointer registers
+// X and Z, left avr-gcc -Og (PlatformIO's debug builds) none for reloads: "impossible constraints".
+#if defined(__AVR__)
+template <class Mem>
+__attribute__((noinline)) inline int32_t window_rows_s8(const int8_t* a, index_t a_step, const int8_t* b,
+                                                        index_t b_step, index_t run, index_t rows, int32_t acc) {
+  return dot_rows_s8<Mem>(a, a_step, b, b_step, run, rows, acc);
+}
+#else
+template <class Mem>
+MINIML_DOT_INLINE int32_t window_rows_s8(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step,
+                                         index_t run, index_t rows, int32_t acc) {
+  return dot_rows_s8<Mem>(a, a_step, b, b_step, run, rows, acc);
+}
+#endif
+
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
 
 // ATmega: channels, rows and taps in one asm loop (per tap 15 cycles, per row 8, per channel 8) when every
 // count and pointer step fits a byte (small feature maps); otherwise one dot_rows_s8 per channel.

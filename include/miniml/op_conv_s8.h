@@ -116,7 +116,7 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
     const index_t row_step = static_cast<index_t>(c.dilation_h * in_w);
     const index_t filter_plane = static_cast<index_t>(kernel_h * kernel_w);
     const int8_t* row = c.in_group + static_cast<index_t>(y0) * in_w + static_cast<index_t>(x0);
-    if (c.group_in == 1) return dot_rows_s8<Mem>(row, row_step, w, kernel_w, kernel_w, kernel_h, acc);
+    if (c.group_in == 1) return window_rows_s8<Mem>(row, row_step, w, kernel_w, kernel_w, kernel_h, acc);
     return dot_window_s8<Mem>(row, row_step, c.plane, w, kernel_w, filter_plane, kernel_w, kernel_h, c.group_in, acc);
   }
   // Window overlapping the padding. A padded tap contributes pad * w (the bias is folded, see
@@ -139,7 +139,7 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
                            static_cast<sindex_t>(x0 + static_cast<sindex_t>(kx_lo));
       const int8_t* w_c = w + ky_lo * kernel_w + kx_lo;
       acc = c.group_in == 1
-                ? dot_rows_s8<Mem>(in_c, row_step, w_c, kernel_w, run, rows, acc)
+                ? window_rows_s8<Mem>(in_c, row_step, w_c, kernel_w, run, rows, acc)
                 : dot_window_s8<Mem>(in_c, row_step, c.plane, w_c, kernel_w, filter_plane, run, rows, c.group_in, acc);
     }
     return acc + static_cast<int32_t>(c.pad) * static_cast<int32_t>(pad_sum);
