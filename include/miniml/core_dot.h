@@ -368,22 +368,25 @@ inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b
 #undef MINIML_AVR_ROWS_ASM
 #endif
 
-// dot_rows_s8 for conv_window_s8 (the conv window path). On AVR out of line, as -Os had it: inlined into
-// conv2d_s8_window (a large frame: the weights' summed-area table), its asm, which holds both pointer registers
-// X and Z, left avr-gcc -Og (PlatformIO's debug builds) none for reloads: "impossible constraints".
+// dot_s8 and dot_rows_s8 for conv_window_s8 (the conv window path). On AVR out of line, as -Os had them:
+// inlined into conv2d_s8_window (a large frame: the weights' summed-area table), their asm, which holds both
+// pointer registers X and Z, left avr-gcc -Og (PlatformIO's debug builds) none for reloads: "impossible
+// constraints".
 #if defined(__AVR__)
-template <class Mem>
-__attribute__((noinline)) inline int32_t window_rows_s8(const int8_t* a, index_t a_step, const int8_t* b,
-                                                        index_t b_step, index_t run, index_t rows, int32_t acc) {
-  return dot_rows_s8<Mem>(a, a_step, b, b_step, run, rows, acc);
-}
+#define MINIML_WINDOW_DOT __attribute__((noinline)) inline
 #else
+#define MINIML_WINDOW_DOT MINIML_DOT_INLINE
+#endif
 template <class Mem>
-MINIML_DOT_INLINE int32_t window_rows_s8(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step,
+MINIML_WINDOW_DOT int32_t window_dot_s8(const int8_t* a, const int8_t* b, index_t n, int32_t acc) {
+  return dot_s8<Mem>(a, b, n, acc);
+}
+template <class Mem>
+MINIML_WINDOW_DOT int32_t window_rows_s8(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step,
                                          index_t run, index_t rows, int32_t acc) {
   return dot_rows_s8<Mem>(a, a_step, b, b_step, run, rows, acc);
 }
-#endif
+#undef MINIML_WINDOW_DOT
 
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
 
