@@ -368,7 +368,7 @@ inline int32_t dot_rows_s8<Ram>(const int8_t* a, index_t a_step, const int8_t* b
 #undef MINIML_AVR_ROWS_ASM
 #endif
 
-// dot_s8 and dot_rows_s8 for conv_window_s8 (the conv window path). On AVR out of line, as -Os had them:
+// dot_s8 and dot_rows_s8 for conv_window_s8 (the conv window path). On AVR out of line (-Os made them calls):
 // inlined into conv2d_s8_window (a large frame: the weights' summed-area table), their asm, which holds both
 // pointer registers X and Z, left avr-gcc -Og (PlatformIO's debug builds) none for reloads: "impossible
 // constraints".
