@@ -16,7 +16,7 @@
 #endif
 
 // Unoptimised builds (-O0) take the plain C kernels instead of the DSP asm: there arm-none-eabi-gcc cannot place
-// the depthwise asm's operands ("impossible constraints") and ran for minutes on a model's other DSP asm.
+// the depthwise asm's operands ("impossible constraints"), and with -mfloat-abi=hard it then ran for minutes.
 // The plain path computes the same integers (it is the reference the DSP kernels are tested against).
 #if defined(__GNUC__) && !defined(__OPTIMIZE__) && !defined(MINIML_NO_DSP)
 #define MINIML_NO_DSP
