@@ -192,22 +192,16 @@ def conv_s8_run(node: Any, ins: Any, p: Any) -> np.ndarray:
                    a["output_zero_point"], a, a["act_min"], a["act_max"])
 
 
-def is_pointwise(a: Any) -> bool:
-    """A 2-D 1x1 convolution, unpadded, stride 1, one group: conv2d_s8_pointwise's case."""
-    return (len(a["kernel"]) == 2 and tuple(a["kernel"]) == (1, 1) and tuple(a["stride"]) == (1, 1)
-            and tuple(a["padding"]) == (0, 0) and int(a["groups"]) == 1)
-
-
 def emit_conv_s8(node: Any, e: Any, dims: int) -> str:
     """The conv<dims>d_s8 call with the shape as a constexpr Conv<dims>dParams (see with_params; its
     output size also fixes the end padding: torch's 'same' with an even kernel pads one more there).
-    A pointwise layer calls conv2d_s8_pointwise, its channel counts template arguments (the struct's
-    fields: compile-time constants however many layers call it)."""
+    A one-group conv2d calls conv2d_s8_gemm, its window size and output channels template arguments
+    (compile-time constants however many layers call it)."""
     a = node.attrs
     kernel = f"conv{dims}d_s8<{e.mem(node, 'weight')}>"
-    if dims == 2 and is_pointwise(a):
-        kernel = (f"conv2d_s8_pointwise<{e.mem(node, 'weight')}, {{name}}.in_channels, "
-                  f"{{name}}.out_channels>")
+    if dims == 2 and int(a["groups"]) == 1:
+        taps = a["in_channels"] * a["kernel"][0] * a["kernel"][1]
+        kernel = f"conv2d_s8_gemm<{e.mem(node, 'weight')}, {taps}, {a['out_channels']}>"
     return with_params(
         node,
         e,

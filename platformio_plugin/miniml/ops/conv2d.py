@@ -50,7 +50,7 @@ class Conv2dInt8:
         return lower_weighted(q, n, ins, y, "conv2d_s8")
 
 
-@kernel("conv2d_s8", header="op_conv_s8_pw_dsp.h")
+@kernel("conv2d_s8", header="op_conv_s8_gemm.h")
 class Conv2dS8:
     @staticmethod
     def emit(node: Node, e: Any) -> str:

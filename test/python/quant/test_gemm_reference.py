@@ -1,7 +1,7 @@
-"""conv2d_s8_pointwise (the exporter's 1x1 call; on the Cortex-M4 DSP extension its own kernel,
-op_conv_s8_pw_dsp.h) against conv2d_s8_ref, bit for bit, per channel-count specialisation over edge
-shapes (pointwise_ref_check.cpp): on the host under ASan/UBSan, on the simulated STM32 (QEMU) with and
-without the DSP extension, and as Cortex-M0+ code (the plain fallback)."""
+"""conv2d_s8_gemm (the exporter's call for one-group conv2d layers; on the Cortex-M4 DSP extension a
+matrix product of its own, op_conv_s8_gemm.h) against conv2d_s8_ref, bit for bit, per specialisation
+over edge shapes (gemm_ref_check.cpp): on the host under ASan/UBSan, on the simulated STM32 (QEMU) with
+and without the DSP extension, and as Cortex-M0+ code (the plain fallback)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import toolchains
 
 REPO = Path(__file__).resolve().parents[3]
-SRC = Path(__file__).with_name("pointwise_ref_check.cpp")
+SRC = Path(__file__).with_name("gemm_ref_check.cpp")
 ARM = [*toolchains.NO_EH, *toolchains.PICOLIBC_SEMIHOST, toolchains.MEMORY["stm32"]]
 CASES = 24
 
@@ -29,8 +29,8 @@ BUILDS = {
 
 
 @pytest.mark.parametrize("build", BUILDS)
-def test_pointwise_equals_reference(build, tmp_path):
-    elf = tmp_path / "pointwise_ref.elf"
+def test_gemm_equals_reference(build, tmp_path):
+    elf = tmp_path / "gemm_ref.elf"
     subprocess.run(
         [*BUILDS[build], f"-DCASES={CASES}", *toolchains.WARN, f"-I{REPO / 'include'}", str(SRC),
          "-o", str(elf)],
@@ -42,11 +42,11 @@ def test_pointwise_equals_reference(build, tmp_path):
     else:
         syms = subprocess.run(["arm-none-eabi-nm", "-C", str(elf)], capture_output=True,
                               text=True).stdout
-        # The DSP build runs the pointwise kernel (and only it: the others take conv2d_s8).
-        assert ("pointwise_conv2d_s8_dsp" in syms) == (build == "cortex_m4_dsp")
+        # The DSP build runs the matrix product (and only it: the others take conv2d_s8).
+        assert ("gemm_conv2d_s8_dsp" in syms) == (build == "cortex_m4_dsp")
         r = subprocess.run(toolchains.run_cmd(str(elf), 120), capture_output=True, text=True,
                            timeout=180)
         out = r.stdout + r.stderr
     assert r.returncode == 0, out[-2000:]
-    n = 5 * CASES + 2 * (CASES // 2) + 2 * (CASES // 4)
-    assert f"pointwise_ref: {n} cases, 0 mismatches" in out, out[-2000:]
+    n = 8 * CASES + 3 * (CASES // 2) + 3 * (CASES // 4)
+    assert f"gemm_ref: {n} cases, 0 mismatches" in out, out[-2000:]

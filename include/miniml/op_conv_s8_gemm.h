@@ -1,10 +1,14 @@
-// conv2d_s8_pointwise: conv2d_s8 for a 1x1 convolution whose channel counts the exporter passes as template
-// parameters (compile-time constants however many layers call it). On the Cortex-M4/M7/M33 DSP extension,
-// for unpadded stride-1 layers with a multiple of 4 input channels, a matrix product straight from the
-// [C][H][W] activations: two output channels x two output pixels per inner loop (SMLAD on columns widened
-// once per pixel pair). Every other case, and every other core, runs conv2d_s8: the same integers.
-#ifndef MINIML_OP_CONV_S8_PW_DSP_H_
-#define MINIML_OP_CONV_S8_PW_DSP_H_
+// conv2d_s8_gemm: conv2d_s8 for a one-group convolution whose window size (taps = in_channels * kernel_h *
+// kernel_w) and output channel count the exporter passes as template parameters (compile-time constants
+// however many layers call it). On the Cortex-M4/M7/M33 DSP extension, for windows of at most
+// MINIML_GEMM_BUFFER / 8 taps, a matrix product: the columns of a block of output pixel pairs widened to
+// int16 once (a 1x1 stride-1 unpadded layer with a multiple of 4 input channels straight from the [C][H][W]
+// activations, others through im2col_s8), each output channel pair's weights widened once per block, two
+// output channels x two output pixels per inner loop (LDRD/SMLAD, 12 instructions for 16 MACs), and the
+// requantisation in asm with SSAT/SSUB8/SEL. Every other case, and every other core, runs conv2d_s8: the
+// same integers.
+#ifndef MINIML_OP_CONV_S8_GEMM_H_
+#define MINIML_OP_CONV_S8_GEMM_H_
 
 #include <stdint.h>
 #include <string.h>
@@ -15,14 +19,14 @@ namespace miniml {
 namespace detail {
 
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-// Bytes of widened pixel pairs on the stack (kIn * 4 per pair): the pairs of a block share one read of
-// each output channel pair's bias and requantisation constants.
-#ifndef MINIML_POINTWISE_BUFFER
-#define MINIML_POINTWISE_BUFFER 2048
+// Bytes of widened pixel pairs on the stack (taps rounded up to 4, times 4, per pair): the pairs of a block
+// share one widening of each output channel pair's weights and one read of their constants.
+#ifndef MINIML_GEMM_BUFFER
+#define MINIML_GEMM_BUFFER 2048
 #endif
 
 // Pixels p and p + 1 (in: pixel p of channel 0, plane bytes per channel) of channels [0, quads * 4) in
-// dot_2x2_wide_s8's column layout: per 4 channels (a0 a2) (a1 a3) (b0 b2) (b1 b3) as int16 lanes (a: pixel
+// dot_2x2_widened_s8's column layout: per 4 channels (a0 a2) (a1 a3) (b0 b2) (b1 b3) as int16 lanes (a: pixel
 // p, b: p + 1). Two channels' halfwords (a0 b0), (a2 b2) make one word that SXTB16 splits into (a0 a2) and
 // (b0 b2): 12 instructions per 4 channels, no byte gather.
 MINIML_ALWAYS_INLINE void widen_pixel_pair_s8(const int8_t* in, index_t plane, index_t quads, uint32_t* wide) {
@@ -50,27 +54,33 @@ inline void widen_pixel_s8(const int8_t* in, index_t plane, index_t quads, uint3
   }
 }
 
-// a0, a1 += one weight row w (kIn taps) . the pair's two widened columns (an odd channel count's last
-// channel, which has no second row to pair with).
-template <class Mem, index_t kIn>
-MINIML_ALWAYS_INLINE void dot_1x2_wide_s8(const uint32_t* wide, const int8_t* w, int32_t& a0, int32_t& a1) {
-  for (index_t q = 0; q < kIn / 4; ++q, wide += 4, w += 4) {
-    uint32_t word;
-    memcpy(&word, w, 4);
-    const uint32_t even = sxtb16(word), odd = sxtb16_ror8(word);
-    a0 = smlad(wide[0], even, smlad(wide[1], odd, a0));
-    a1 = smlad(wide[2], even, smlad(wide[3], odd, a1));
+// Two int8 columns (c0, c1: quads * 4 bytes each) in the same layout.
+MINIML_ALWAYS_INLINE void widen_col_pair_s8(const int8_t* c0, const int8_t* c1, index_t quads, uint32_t* wide) {
+  for (index_t q = 0; q < quads; ++q, c0 += 4, c1 += 4, wide += 4) {
+    uint32_t x, y;
+    memcpy(&x, c0, 4);
+    memcpy(&y, c1, 4);
+    wide[0] = sxtb16(x);
+    wide[1] = sxtb16_ror8(x);
+    wide[2] = sxtb16(y);
+    wide[3] = sxtb16_ror8(y);
   }
 }
 
-// Two weight rows (w, w + kIn) widened once per block for dot_2x2_widened_s8: per 4 taps row 0's SXTB16
-// halves (w0 w2) (w1 w3), then row 1's.
-template <class Mem, index_t kIn>
-MINIML_ALWAYS_INLINE void widen_2rows_s8(const int8_t* w, uint32_t* wide) {
-  for (index_t q = 0; q < kIn / 4; ++q, w += 4, wide += 4) {
-    uint32_t r0, r1;
-    memcpy(&r0, w, 4);  // (weights in flash on the Cortex-M: Mem reads them as memory)
-    memcpy(&r1, w + kIn, 4);
+// Two weight rows w0, w1 of kTaps taps widened for dot_2x2_widened_s8: per 4 taps row 0's SXTB16 halves
+// (w0 w2) (w1 w3), then row 1's; a last partial 4 padded with zero weights (which the zero-padded columns
+// meet). Weights in flash or SRAM are both plain memory on the Cortex-M.
+template <index_t kTaps>
+MINIML_ALWAYS_INLINE void widen_2rows_s8(const int8_t* w0, const int8_t* w1, uint32_t* wide) {
+  for (index_t q = 0; q < (kTaps + 3) / 4; ++q, w0 += 4, w1 += 4, wide += 4) {
+    uint32_t r0 = 0, r1 = 0;
+    if (4 * q + 4 <= kTaps) {
+      memcpy(&r0, w0, 4);
+      memcpy(&r1, w1, 4);
+    } else {
+      memcpy(&r0, w0, kTaps % 4);
+      memcpy(&r1, w1, kTaps % 4);
+    }
     wide[0] = sxtb16(r0);
     wide[1] = sxtb16_ror8(r0);
     wide[2] = sxtb16(r1);
@@ -185,58 +195,64 @@ inline void requant_pixels_slow_s8(int32_t a0, int32_t a1, int32_t m, int8_t s, 
   if (two) out[1] = requantize_s8_outline(a1, m, s, output_zero_point, act_min, act_max);
 }
 
-// output[oc][p] = requant(bias[oc] + sum_ic weight[oc][ic] input[ic][p]) for p < pixels, kIn % 4 == 0,
-// kIn * 4 <= MINIML_POINTWISE_BUFFER. Pixels go in blocks of pixel pairs, widened once; each output channel
-// pair then runs over the block (its constants read once per block).
-template <class Mem, index_t kIn, index_t kOut>
-MINIML_CONV_PATH void pointwise_conv2d_s8_dsp(const int8_t* input, index_t pixels, const int8_t* weight,
-                                              const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
-                                              int32_t output_zero_point, int32_t act_min, int32_t act_max,
-                                              int8_t* output) {
-  const index_t kQuads = kIn / 4;
-  const index_t kBlockPairs = MINIML_POINTWISE_BUFFER / (kIn * 4);
-  uint32_t wide[kBlockPairs * kIn], rows[kIn];  // the block's pixel pairs, an output channel pair's weights
+// output[oc][p] = requant(bias[oc] + the window of output pixel p . weight[oc]) for oc < kOut, p < pixels
+// (one group; out_w: the output row length, for im2col_s8). kPointwise: s is 1x1, stride 1, unpadded and
+// kTaps a multiple of 4 (columns straight from input). Pixels go in blocks of pixel pairs, widened once;
+// each output channel pair's weights are widened once per block, then it runs over the block's pairs.
+template <class Mem, index_t kTaps, index_t kOut, bool kPointwise>
+MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input, index_t out_w, index_t pixels,
+                                         int8_t pad, const int8_t* weight, const int32_t* bias,
+                                         const int32_t* multiplier, const int8_t* shift, int32_t output_zero_point,
+                                         int32_t act_min, int32_t act_max, int8_t* output) {
+  const index_t kQuads = (kTaps + 3) / 4, kWords = 4 * kQuads;  // a pair's widened words
+  // (At least one: a dead instance for windows too large for the buffer must still compile.)
+  const index_t kBlockPairs = kWords * 4 < MINIML_GEMM_BUFFER ? MINIML_GEMM_BUFFER / (kWords * 4) : 1;
+  uint32_t wide[kBlockPairs * kWords], rows[kWords];  // the block's pixel pairs, an output channel pair's weights
+  int8_t col[kPointwise ? 4 : 2 * kWords];            // im2col: a pair's int8 columns, zero-padded to kWords
+  memset(col, 0, sizeof(col));
   PairRequant pr;
   pr.act_min4 = static_cast<uint8_t>(act_min) * UINT32_C(0x01010101);
   pr.act_max4 = static_cast<uint8_t>(act_max) * UINT32_C(0x01010101);
+  index_t oy = 0, ox = 0;  // im2col: the next pixel
   for (index_t p0 = 0; p0 < pixels; p0 = static_cast<index_t>(p0 + 2 * kBlockPairs)) {
     const index_t left = static_cast<index_t>(pixels - p0);
     const index_t count = left < 2 * kBlockPairs ? left : static_cast<index_t>(2 * kBlockPairs);  // pixels
     const index_t pairs = static_cast<index_t>((count + 1) / 2);
-    for (index_t j = 0; j < count / 2; ++j) widen_pixel_pair_s8(input + p0 + 2 * j, pixels, kQuads, wide + j * kIn);
-    if (count & 1) widen_pixel_s8(input + p0 + count - 1, pixels, kQuads, wide + (pairs - 1) * kIn);
-    const int8_t* w = weight;
-    int8_t* out = output + p0;
-    index_t oc = 0;
-    for (; oc + 2 <= kOut; oc = static_cast<index_t>(oc + 2), w += 2 * kIn, out += 2 * pixels) {
-      const int32_t b0 = Mem::read(bias + oc), b1 = Mem::read(bias + oc + 1);
-      const bool fast = pair_requant(Mem::read(multiplier + oc), Mem::read(shift + oc), Mem::read(multiplier + oc + 1),
-                                     Mem::read(shift + oc + 1), output_zero_point, pr);
-      widen_2rows_s8<Mem, kIn>(w, rows);
-      const uint32_t* wj = wide;
-      int8_t* o = out;
-      for (index_t j = 0; j < pairs; ++j, wj += kIn, o += 2) {
-        int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
-        dot_2x2_widened_s8<kQuads>(wj, rows, a00, a01, a10, a11);
-        if (fast && 2 * j + 1 < count) {
-          requant_2x2_s8(a00, a01, a10, a11, pr, o, pixels);
-        } else {  // a slow channel, or the last pixel alone
-          const bool two = 2 * j + 1 < count;
-          requant_pixels_slow_s8(a00, a01, Mem::read(multiplier + oc), Mem::read(shift + oc), output_zero_point,
-                                 act_min, act_max, two, o);
-          requant_pixels_slow_s8(a10, a11, Mem::read(multiplier + oc + 1), Mem::read(shift + oc + 1),
-                                 output_zero_point, act_min, act_max, two, o + pixels);
+    if (kPointwise) {
+      for (index_t j = 0; j < count / 2; ++j) widen_pixel_pair_s8(input + p0 + 2 * j, pixels, kQuads, wide + j * kWords);
+      if (count & 1) widen_pixel_s8(input + p0 + count - 1, pixels, kQuads, wide + (pairs - 1) * kWords);
+    } else {
+      for (index_t i = 0; i < count; ++i) {  // a lone last pixel's pair repeats it
+        im2col_s8(s, input, oy, ox, pad, col + (i & 1) * kWords);
+        if (++ox == out_w) {
+          ox = 0;
+          ++oy;
         }
+        if ((i & 1) || i + 1 == count) widen_col_pair_s8(col, col + (i & 1) * kWords, kQuads, wide + (i / 2) * kWords);
       }
     }
-    if (oc < kOut) {  // an odd count's last channel
-      const int32_t b = Mem::read(bias + oc), m = Mem::read(multiplier + oc);
-      const int8_t sh = Mem::read(shift + oc);
+    const int8_t* w = weight;
+    int8_t* out = output + p0;
+    for (index_t oc = 0; oc < kOut; oc = static_cast<index_t>(oc + 2), w += 2 * kTaps, out += 2 * pixels) {
+      // An odd count's last channel runs as a pair with itself; only its first row is stored.
+      const index_t oc1 = oc + 1 < kOut ? static_cast<index_t>(oc + 1) : oc;
+      const int32_t b0 = Mem::read(bias + oc), b1 = Mem::read(bias + oc1);
+      const int32_t m0 = Mem::read(multiplier + oc), m1 = Mem::read(multiplier + oc1);
+      const int8_t s0 = Mem::read(shift + oc), s1 = Mem::read(shift + oc1);
+      const bool fast = pair_requant(m0, s0, m1, s1, output_zero_point, pr) && oc1 != oc;
+      widen_2rows_s8<kTaps>(w, w + (oc1 - oc) * kTaps, rows);
       const uint32_t* wj = wide;
-      for (index_t j = 0; j < pairs; ++j, wj += kIn) {
-        int32_t a0 = b, a1 = b;
-        dot_1x2_wide_s8<Mem, kIn>(wj, w, a0, a1);
-        requant_pixels_slow_s8(a0, a1, m, sh, output_zero_point, act_min, act_max, 2 * j + 1 < count, out + 2 * j);
+      int8_t* o = out;
+      for (index_t j = 0; j < pairs; ++j, wj += kWords, o += 2) {
+        int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
+        dot_2x2_widened_s8<kQuads>(wj, rows, a00, a01, a10, a11);
+        const bool two = 2 * j + 1 < count;
+        if (fast && two) {
+          requant_2x2_s8(a00, a01, a10, a11, pr, o, pixels);
+        } else {  // a slow channel, a lone channel or a lone last pixel
+          requant_pixels_slow_s8(a00, a01, m0, s0, output_zero_point, act_min, act_max, two, o);
+          if (oc1 != oc) requant_pixels_slow_s8(a10, a11, m1, s1, output_zero_point, act_min, act_max, two, o + pixels);
+        }
       }
     }
   }
@@ -245,20 +261,35 @@ MINIML_CONV_PATH void pointwise_conv2d_s8_dsp(const int8_t* input, index_t pixel
 
 }  // namespace detail
 
-// conv2d_s8 (the Conv2dParams overload) for a layer with p.kernel_h == p.kernel_w == 1, kIn == p.in_channels
-// and kOut == p.out_channels: the exporter's choice for 1x1 layers, so the fast path is specialised for the
-// channel counts whatever the compiler inlines.
-template <class Mem, index_t kIn, index_t kOut>
-MINIML_ALWAYS_INLINE void conv2d_s8_pointwise(const int8_t* input, const int8_t* weight, const int32_t* bias,
-                                              const int32_t* multiplier, const int8_t* shift, const Conv2dParams& p,
-                                              int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
-                                              int32_t act_max, int8_t* output) {
+// conv2d_s8 (the Conv2dParams overload) for a layer with p.groups == 1, kTaps == p.in_channels * p.kernel_h *
+// p.kernel_w and kOut == p.out_channels: the exporter's call for such layers, so the fast path is specialised
+// for the window size whatever the compiler inlines.
+template <class Mem, index_t kTaps, index_t kOut>
+MINIML_ALWAYS_INLINE void conv2d_s8_gemm(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                         const int32_t* multiplier, const int8_t* shift, const Conv2dParams& p,
+                                         int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                                         int32_t act_max, int8_t* output) {
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-  if (kIn % 4 == 0 && kIn * 4 <= MINIML_POINTWISE_BUFFER && p.in_channels == kIn && p.out_channels == kOut &&
-      p.groups == 1 && p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
-      p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w) {
-    detail::pointwise_conv2d_s8_dsp<Mem, kIn, kOut>(input, static_cast<index_t>(p.in_h * p.in_w), weight, bias,
-                                                    multiplier, shift, output_zero_point, act_min, act_max, output);
+  if ((kTaps + 3) / 4 * 4 * 8 <= MINIML_GEMM_BUFFER && p.groups == 1 &&
+      p.in_channels * p.kernel_h * p.kernel_w == kTaps && p.out_channels == kOut) {
+    typedef detail::sindex_t sindex_t;
+    const detail::ConvShape s = {p.in_channels, p.in_h,        p.in_w,
+                                 p.kernel_h,    p.kernel_w,    p.stride_h,
+                                 p.stride_w,    p.dilation_h,  p.dilation_w,
+                                 static_cast<sindex_t>(p.pad_top), static_cast<sindex_t>(p.pad_left), 1};
+    const index_t pixels = static_cast<index_t>(p.out_h * p.out_w);
+    const bool pointwise = kTaps % 4 == 0 && p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 &&
+                           p.stride_w == 1 && p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h &&
+                           p.out_w == p.in_w;
+    if (pointwise) {
+      detail::gemm_conv2d_s8_dsp<Mem, kTaps, kOut, true>(s, input, p.out_w, pixels, 0, weight, bias, multiplier,
+                                                         shift, output_zero_point, act_min, act_max, output);
+    } else {
+      detail::gemm_conv2d_s8_dsp<Mem, kTaps, kOut, false>(s, input, p.out_w, pixels,
+                                                          static_cast<int8_t>(input_zero_point), weight, bias,
+                                                          multiplier, shift, output_zero_point, act_min, act_max,
+                                                          output);
+    }
     return;
   }
 #endif
@@ -268,4 +299,4 @@ MINIML_ALWAYS_INLINE void conv2d_s8_pointwise(const int8_t* input, const int8_t*
 
 }  // namespace miniml
 
-#endif  // MINIML_OP_CONV_S8_PW_DSP_H_
+#endif  // MINIML_OP_CONV_S8_GEMM_H_
