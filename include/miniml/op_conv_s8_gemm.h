@@ -67,6 +67,17 @@ MINIML_ALWAYS_INLINE void widen_col_pair_s8(const int8_t* c0, const int8_t* c1, 
   }
 }
 
+// col = the window whose top left tap is in (inside the input, dilation 1) in the weight layout: kC
+// channels (plane bytes apart) of kKh rows (in_w apart) of kKw bytes, each row one fixed-size copy (a
+// halfword and a byte for 3 taps), no test per tap.
+template <index_t kC, index_t kKh, index_t kKw>
+MINIML_ALWAYS_INLINE void gather_window_s8(const int8_t* in, index_t in_w, index_t plane, int8_t* col) {
+  for (index_t c = 0; c < kC; ++c, in += plane) {
+    const int8_t* row = in;
+    for (index_t ky = 0; ky < kKh; ++ky, row += in_w, col += kKw) memcpy(col, row, kKw);
+  }
+}
+
 // Two weight rows w0, w1 of kTaps taps widened for dot_2x2_widened_s8: per 4 taps row 0's SXTB16 halves
 // (w0 w2) (w1 w3), then row 1's; a last partial 4 padded with zero weights (which the zero-padded columns
 // meet). Weights in flash or SRAM are both plain memory on the Cortex-M.
@@ -134,41 +145,45 @@ struct PairRequant {
 };
 
 // out[0], out[1] = the fast requantisation of a00, a01 by channel 0 of r, out[pitch], out[pitch + 1] of a10,
-// a11 by channel 1: per channel two scaled sums saturated to int8 (SSAT), packed as bytes, clamped by
-// SSUB8/SEL and stored as one halfword (23 instructions per output pair). In asm: the GE flags SEL reads are
-// not visible to the compiler.
+// a11 by channel 1: each sum scaled and saturated to int8 (SSAT), the four packed as the bytes of a word,
+// clamped together by SSUB8/SEL and stored as two halfwords (43 instructions). In asm: the GE flags SEL
+// reads are not visible to the compiler.
 MINIML_ALWAYS_INLINE void requant_2x2_s8(int32_t a00, int32_t a01, int32_t a10, int32_t a11, const PairRequant& r,
                                          int8_t* out, index_t pitch) {
   int32_t m, off, sh, t0, t1;
-#define MINIML_PW_REQUANT(A0, A1, AT, OUT)     \
-  "ldrd %[m], %[off], [%[r], #" AT "]\n\t"     \
-  "ldr %[sh], [%[r], #" AT "+8]\n\t"           \
-  "asr %[t0], %[" A0 "], #31\n\t"              \
-  "and %[t1], %[" A0 "], #0x80000000\n\t"      \
-  "orr %[t1], %[t1], #0x40000000\n\t"          \
-  "smlal %[t1], %[t0], %[" A0 "], %[m]\n\t"    \
-  "add %[t0], %[t0], %[off]\n\t"               \
-  "asr %[t0], %[t0], %[sh]\n\t"                \
-  "asr %[" A0 "], %[" A1 "], #31\n\t"          \
-  "and %[t1], %[" A1 "], #0x80000000\n\t"      \
-  "orr %[t1], %[t1], #0x40000000\n\t"          \
-  "smlal %[t1], %[" A0 "], %[" A1 "], %[m]\n\t" \
-  "add %[" A0 "], %[" A0 "], %[off]\n\t"       \
-  "asr %[" A0 "], %[" A0 "], %[sh]\n\t"        \
-  "ssat %[t0], #8, %[t0]\n\t"                  \
-  "ssat %[" A0 "], #8, %[" A0 "]\n\t"          \
-  "bfi %[t0], %[" A0 "], #8, #8\n\t"           \
-  "ldrd %[m], %[off], [%[r], #24]\n\t"         \
-  "ssub8 %[t1], %[t0], %[m]\n\t"               \
-  "sel %[t0], %[t0], %[m]\n\t"                 \
-  "ssub8 %[t1], %[t0], %[off]\n\t"             \
-  "sel %[t0], %[off], %[t0]\n\t"               \
-  "strh %[t0], " OUT "\n\t"
-  __asm__ volatile(MINIML_PW_REQUANT("a00", "a01", "0", "[%[out]]")
-                   MINIML_PW_REQUANT("a10", "a11", "12", "[%[out], %[pitch]]")
-                   : [a00] "+&r"(a00), [a10] "+&r"(a10), [m] "=&r"(m), [off] "=&r"(off), [sh] "=&r"(sh),
-                     [t0] "=&r"(t0), [t1] "=&r"(t1)
-                   : [a01] "r"(a01), [a11] "r"(a11), [r] "r"(&r), [out] "r"(out), [pitch] "r"(pitch)
+// Channel (A0, A1) with the constants at byte AT of r into the low two bytes of Y (T: scratch; A0 and T
+// overwritten).
+#define MINIML_PW_REQUANT(A0, A1, AT, Y, T)   \
+  "ldrd %[m], %[off], [%[r], #" AT "]\n\t"    \
+  "ldr %[sh], [%[r], #" AT "+8]\n\t"          \
+  "asr %[" Y "], %[" A0 "], #31\n\t"          \
+  "and %[t1], %[" A0 "], #0x80000000\n\t"     \
+  "orr %[t1], %[t1], #0x40000000\n\t"         \
+  "smlal %[t1], %[" Y "], %[" A0 "], %[m]\n\t" \
+  "add %[" Y "], %[" Y "], %[off]\n\t"        \
+  "asr %[" Y "], %[" Y "], %[sh]\n\t"         \
+  "asr %[" T "], %[" A1 "], #31\n\t"          \
+  "and %[t1], %[" A1 "], #0x80000000\n\t"     \
+  "orr %[t1], %[t1], #0x40000000\n\t"         \
+  "smlal %[t1], %[" T "], %[" A1 "], %[m]\n\t" \
+  "add %[" T "], %[" T "], %[off]\n\t"        \
+  "asr %[" T "], %[" T "], %[sh]\n\t"         \
+  "ssat %[" Y "], #8, %[" Y "]\n\t"           \
+  "ssat %[" T "], #8, %[" T "]\n\t"           \
+  "bfi %[" Y "], %[" T "], #8, #8\n\t"
+  __asm__ volatile(MINIML_PW_REQUANT("a00", "a01", "0", "t0", "a00") MINIML_PW_REQUANT("a10", "a11", "12", "a01", "a10")
+                   "pkhbt %[t0], %[t0], %[a01], lsl #16\n\t"
+                   "ldrd %[m], %[off], [%[r], #24]\n\t"
+                   "ssub8 %[t1], %[t0], %[m]\n\t"
+                   "sel %[t0], %[t0], %[m]\n\t"
+                   "ssub8 %[t1], %[t0], %[off]\n\t"
+                   "sel %[t0], %[off], %[t0]\n\t"
+                   "strh %[t0], [%[out]]\n\t"
+                   "lsr %[t0], %[t0], #16\n\t"
+                   "strh %[t0], [%[out], %[pitch]]\n\t"
+                   : [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [m] "=&r"(m), [off] "=&r"(off),
+                     [sh] "=&r"(sh), [t0] "=&r"(t0), [t1] "=&r"(t1)
+                   : [a11] "r"(a11), [r] "r"(&r), [out] "r"(out), [pitch] "r"(pitch)
                    : "cc", "memory");
 #undef MINIML_PW_REQUANT
 }
@@ -196,14 +211,17 @@ inline void requant_pixels_slow_s8(int32_t a0, int32_t a1, int32_t m, int8_t s, 
 }
 
 // output[oc][p] = requant(bias[oc] + the window of output pixel p . weight[oc]) for oc < kOut, p < pixels
-// (one group; out_w: the output row length, for im2col_s8). kPointwise: s is 1x1, stride 1, unpadded and
-// kTaps a multiple of 4 (columns straight from input). Pixels go in blocks of pixel pairs, widened once;
-// each output channel pair's weights are widened once per block, then it runs over the block's pairs.
-template <class Mem, index_t kTaps, index_t kOut, bool kPointwise>
+// (one group of kC channels, kKh x kKw kernels; out_w: the output row length). kPointwise: s is 1x1, stride
+// 1, unpadded, kC a multiple of 4 (columns straight from input); otherwise windows inside the input are
+// gathered by gather_window_s8 (dilation 1), the others by im2col_s8. Pixels go in blocks of pixel pairs,
+// widened once; each output channel pair's weights are widened once per block, then it runs over the
+// block's pairs.
+template <class Mem, index_t kC, index_t kKh, index_t kKw, index_t kOut, bool kPointwise>
 MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input, index_t out_w, index_t pixels,
                                          int8_t pad, const int8_t* weight, const int32_t* bias,
                                          const int32_t* multiplier, const int8_t* shift, int32_t output_zero_point,
                                          int32_t act_min, int32_t act_max, int8_t* output) {
+  const index_t kTaps = kC * kKh * kKw;
   const index_t kQuads = (kTaps + 3) / 4, kWords = 4 * kQuads;  // a pair's widened words
   // (At least one: a dead instance for windows too large for the buffer must still compile.)
   const index_t kBlockPairs = kWords * 4 < MINIML_GEMM_BUFFER ? MINIML_GEMM_BUFFER / (kWords * 4) : 1;
@@ -214,6 +232,8 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
   pr.act_min4 = static_cast<uint8_t>(act_min) * UINT32_C(0x01010101);
   pr.act_max4 = static_cast<uint8_t>(act_max) * UINT32_C(0x01010101);
   index_t oy = 0, ox = 0;  // im2col: the next pixel
+  const bool inside = s.dilation_h == 1 && s.dilation_w == 1;  // gather_window_s8 may take interior windows
+  const index_t plane = static_cast<index_t>(s.in_h * s.in_w);
   for (index_t p0 = 0; p0 < pixels; p0 = static_cast<index_t>(p0 + 2 * kBlockPairs)) {
     const index_t left = static_cast<index_t>(pixels - p0);
     const index_t count = left < 2 * kBlockPairs ? left : static_cast<index_t>(2 * kBlockPairs);  // pixels
@@ -223,7 +243,15 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
       if (count & 1) widen_pixel_s8(input + p0 + count - 1, pixels, kQuads, wide + (pairs - 1) * kWords);
     } else {
       for (index_t i = 0; i < count; ++i) {  // a lone last pixel's pair repeats it
-        im2col_s8(s, input, oy, ox, pad, col + (i & 1) * kWords);
+        const sindex_t y0 = static_cast<sindex_t>(static_cast<sindex_t>(oy * s.stride_h) - s.padding_h);
+        const sindex_t x0 = static_cast<sindex_t>(static_cast<sindex_t>(ox * s.stride_w) - s.padding_w);
+        if (inside && y0 >= 0 && x0 >= 0 && y0 + static_cast<sindex_t>(kKh) <= static_cast<sindex_t>(s.in_h) &&
+            x0 + static_cast<sindex_t>(kKw) <= static_cast<sindex_t>(s.in_w)) {
+          gather_window_s8<kC, kKh, kKw>(input + y0 * static_cast<sindex_t>(s.in_w) + x0, s.in_w, plane,
+                                         col + (i & 1) * kWords);
+        } else {
+          im2col_s8(s, input, oy, ox, pad, col + (i & 1) * kWords);
+        }
         if (++ox == out_w) {
           ox = 0;
           ++oy;
@@ -241,18 +269,22 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
       const int8_t s0 = Mem::read(shift + oc), s1 = Mem::read(shift + oc1);
       const bool fast = pair_requant(m0, s0, m1, s1, output_zero_point, pr) && oc1 != oc;
       widen_2rows_s8<kTaps>(w, w + (oc1 - oc) * kTaps, rows);
+      // Whole pairs of fast channels: no test in the loop; then a lone last pixel, or every pair of a slow
+      // or lone channel.
+      const index_t fast_pairs = fast ? static_cast<index_t>(count / 2) : 0;
       const uint32_t* wj = wide;
       int8_t* o = out;
-      for (index_t j = 0; j < pairs; ++j, wj += kWords, o += 2) {
+      for (const uint32_t* end = wide + fast_pairs * kWords; wj != end; wj += kWords, o += 2) {
+        int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
+        dot_2x2_widened_s8<kQuads>(wj, rows, a00, a01, a10, a11);
+        requant_2x2_s8(a00, a01, a10, a11, pr, o, pixels);
+      }
+      for (index_t j = fast_pairs; j < pairs; ++j, wj += kWords, o += 2) {
         int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
         dot_2x2_widened_s8<kQuads>(wj, rows, a00, a01, a10, a11);
         const bool two = 2 * j + 1 < count;
-        if (fast && two) {
-          requant_2x2_s8(a00, a01, a10, a11, pr, o, pixels);
-        } else {  // a slow channel, a lone channel or a lone last pixel
-          requant_pixels_slow_s8(a00, a01, m0, s0, output_zero_point, act_min, act_max, two, o);
-          if (oc1 != oc) requant_pixels_slow_s8(a10, a11, m1, s1, output_zero_point, act_min, act_max, two, o + pixels);
-        }
+        requant_pixels_slow_s8(a00, a01, m0, s0, output_zero_point, act_min, act_max, two, o);
+        if (oc1 != oc) requant_pixels_slow_s8(a10, a11, m1, s1, output_zero_point, act_min, act_max, two, o + pixels);
       }
     }
   }
@@ -261,34 +293,34 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
 
 }  // namespace detail
 
-// conv2d_s8 (the Conv2dParams overload) for a layer with p.groups == 1, kTaps == p.in_channels * p.kernel_h *
-// p.kernel_w and kOut == p.out_channels: the exporter's call for such layers, so the fast path is specialised
-// for the window size whatever the compiler inlines.
-template <class Mem, index_t kTaps, index_t kOut>
+// conv2d_s8 (the Conv2dParams overload) for a layer with p.groups == 1, kC == p.in_channels, kKh x kKw ==
+// p.kernel_h x p.kernel_w and kOut == p.out_channels: the exporter's call for such layers, so the fast path
+// is specialised for the window whatever the compiler inlines.
+template <class Mem, index_t kC, index_t kKh, index_t kKw, index_t kOut>
 MINIML_ALWAYS_INLINE void conv2d_s8_gemm(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                          const int32_t* multiplier, const int8_t* shift, const Conv2dParams& p,
                                          int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
                                          int32_t act_max, int8_t* output) {
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-  if ((kTaps + 3) / 4 * 4 * 8 <= MINIML_GEMM_BUFFER && p.groups == 1 &&
-      p.in_channels * p.kernel_h * p.kernel_w == kTaps && p.out_channels == kOut) {
+  if ((kC * kKh * kKw + 3) / 4 * 4 * 8 <= MINIML_GEMM_BUFFER && p.groups == 1 && p.in_channels == kC &&
+      p.kernel_h == kKh && p.kernel_w == kKw && p.out_channels == kOut) {
     typedef detail::sindex_t sindex_t;
     const detail::ConvShape s = {p.in_channels, p.in_h,        p.in_w,
                                  p.kernel_h,    p.kernel_w,    p.stride_h,
                                  p.stride_w,    p.dilation_h,  p.dilation_w,
                                  static_cast<sindex_t>(p.pad_top), static_cast<sindex_t>(p.pad_left), 1};
     const index_t pixels = static_cast<index_t>(p.out_h * p.out_w);
-    const bool pointwise = kTaps % 4 == 0 && p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 &&
-                           p.stride_w == 1 && p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h &&
-                           p.out_w == p.in_w;
+    const bool pointwise = kC % 4 == 0 && kKh == 1 && kKw == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+                           p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
     if (pointwise) {
-      detail::gemm_conv2d_s8_dsp<Mem, kTaps, kOut, true>(s, input, p.out_w, pixels, 0, weight, bias, multiplier,
-                                                         shift, output_zero_point, act_min, act_max, output);
+      detail::gemm_conv2d_s8_dsp<Mem, kC, kKh, kKw, kOut, true>(s, input, p.out_w, pixels, 0, weight, bias,
+                                                                multiplier, shift, output_zero_point, act_min,
+                                                                act_max, output);
     } else {
-      detail::gemm_conv2d_s8_dsp<Mem, kTaps, kOut, false>(s, input, p.out_w, pixels,
-                                                          static_cast<int8_t>(input_zero_point), weight, bias,
-                                                          multiplier, shift, output_zero_point, act_min, act_max,
-                                                          output);
+      detail::gemm_conv2d_s8_dsp<Mem, kC, kKh, kKw, kOut, false>(s, input, p.out_w, pixels,
+                                                                 static_cast<int8_t>(input_zero_point), weight,
+                                                                 bias, multiplier, shift, output_zero_point,
+                                                                 act_min, act_max, output);
     }
     return;
   }
