@@ -54,6 +54,14 @@ inline void widen_pixel_s8(const int8_t* in, index_t plane, index_t quads, uint3
   }
 }
 
+// The count pixels from in (pixel p0 of channel 0) of a 1x1 layer, widened pair by pair (a lone last pixel
+// as a pair with itself) into wide, words apart. Out of line: once per block, one copy for every layer.
+__attribute__((noinline)) inline void widen_pixel_block_s8(const int8_t* in, index_t plane, index_t quads,
+                                                           index_t count, index_t words, uint32_t* wide) {
+  for (index_t j = 0; j < count / 2; ++j, in += 2, wide += words) widen_pixel_pair_s8(in, plane, quads, wide);
+  if (count & 1) widen_pixel_s8(in, plane, quads, wide);
+}
+
 // Two int8 columns (c0, c1: quads * 4 bytes each) in the same layout.
 MINIML_ALWAYS_INLINE void widen_col_pair_s8(const int8_t* c0, const int8_t* c1, index_t quads, uint32_t* wide) {
   for (index_t q = 0; q < quads; ++q, c0 += 4, c1 += 4, wide += 4) {
@@ -78,19 +86,37 @@ MINIML_ALWAYS_INLINE void gather_window_s8(const int8_t* in, index_t in_w, index
   }
 }
 
-// Two weight rows w0, w1 of kTaps taps widened for dot_2x2_widened_s8: per 4 taps row 0's SXTB16 halves
+// Two weight rows w0, w1 of taps taps widened for dot_2x2_widened_s8: per 4 taps row 0's SXTB16 halves
 // (w0 w2) (w1 w3), then row 1's; a last partial 4 padded with zero weights (which the zero-padded columns
-// meet). Weights in flash or SRAM are both plain memory on the Cortex-M.
-template <index_t kTaps>
-MINIML_ALWAYS_INLINE void widen_2rows_s8(const int8_t* w0, const int8_t* w1, uint32_t* wide) {
-  for (index_t q = 0; q < (kTaps + 3) / 4; ++q, w0 += 4, w1 += 4, wide += 4) {
+// meet). Weights in flash or SRAM are both plain memory on the Cortex-M. Out of line: once per output
+// channel pair and block, one copy for every layer (flash).
+__attribute__((noinline)) inline void widen_2rows_s8(const int8_t* w0, const int8_t* w1, index_t taps,
+                                                     uint32_t* wide) {
+  const index_t whole = static_cast<index_t>(taps & ~static_cast<index_t>(3));
+  if (whole != 0) {  // 10 instructions per 4 taps (in C, gcc took 19)
+    const int8_t* end = w0 + whole;
+    uint32_t x, y, e, o;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[x], [%[w0]], #4\n\t"
+        "ldr %[y], [%[w1]], #4\n\t"
+        "sxtb16 %[e], %[x]\n\t"
+        "sxtb16 %[o], %[x], ror #8\n\t"
+        "strd %[e], %[o], [%[wide]], #16\n\t"
+        "sxtb16 %[e], %[y]\n\t"
+        "sxtb16 %[o], %[y], ror #8\n\t"
+        "strd %[e], %[o], [%[wide], #-8]\n\t"
+        "cmp %[w0], %[end]\n\t"
+        "bne 1b\n\t"
+        : [w0] "+r"(w0), [w1] "+r"(w1), [wide] "+r"(wide), [x] "=&r"(x), [y] "=&r"(y), [e] "=&r"(e), [o] "=&r"(o)
+        : [end] "r"(end)
+        : "cc", "memory");
+  }
+  if (taps != whole) {  // the last partial 4, bytes little-endian
     uint32_t r0 = 0, r1 = 0;
-    if (4 * q + 4 <= kTaps) {
-      memcpy(&r0, w0, 4);
-      memcpy(&r1, w1, 4);
-    } else {
-      memcpy(&r0, w0, kTaps % 4);
-      memcpy(&r1, w1, kTaps % 4);
+    for (index_t i = 0; i < taps - whole; ++i) {
+      r0 |= static_cast<uint32_t>(static_cast<uint8_t>(w0[i])) << (8 * i);
+      r1 |= static_cast<uint32_t>(static_cast<uint8_t>(w1[i])) << (8 * i);
     }
     wide[0] = sxtb16(r0);
     wide[1] = sxtb16_ror8(r0);
@@ -102,9 +128,8 @@ MINIML_ALWAYS_INLINE void widen_2rows_s8(const int8_t* w0, const int8_t* w1, uin
 // a00 += w_0 . col_0, a01 += w_0 . col_1, a10 += w_1 . col_0, a11 += w_1 . col_1 over kQuads * 4 taps, both
 // operands widened (widen_pixel_pair_s8, widen_2rows_s8): per 4 taps four LDRDs and eight SMLADs, 12
 // instructions for 16 MACs.
-template <index_t kQuads>
-MINIML_ALWAYS_INLINE void dot_2x2_widened_s8(const uint32_t* col, const uint32_t* w, int32_t& a00, int32_t& a01,
-                                             int32_t& a10, int32_t& a11) {
+MINIML_ALWAYS_INLINE void dot_2x2_widened_s8(const uint32_t* col, const uint32_t* w, index_t quads, int32_t& a00,
+                                             int32_t& a01, int32_t& a10, int32_t& a11) {
 #define MINIML_PW_DOT_BODY                  \
   "ldrd %[x0e], %[x0o], [%[c]], #16\n\t"    \
   "ldrd %[x1e], %[x1o], [%[c], #-8]\n\t"    \
@@ -122,9 +147,9 @@ MINIML_ALWAYS_INLINE void dot_2x2_widened_s8(const uint32_t* col, const uint32_t
   [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+r"(col), [w] "+r"(w), [x0e] "=&r"(x0e), \
       [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [we] "=&r"(we), [wo] "=&r"(wo)
   uint32_t x0e, x0o, x1e, x1o, we, wo;
-  if (kQuads & 1) __asm__ volatile(MINIML_PW_DOT_BODY : MINIML_PW_DOT_OPS : : "memory");
-  if (kQuads >= 2) {
-    const uint32_t* end = w + 4 * (kQuads & ~static_cast<index_t>(1));
+  if (quads & 1) __asm__ volatile(MINIML_PW_DOT_BODY : MINIML_PW_DOT_OPS : : "memory");
+  if (quads >= 2) {
+    const uint32_t* end = w + 4 * (quads & ~static_cast<index_t>(1));
     __asm__ volatile("1:\n\t" MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY
                      "ldr %[we], %[end]\n\t"
                      "cmp %[w], %[we]\n\t"
@@ -210,6 +235,29 @@ inline void requant_pixels_slow_s8(int32_t a0, int32_t a1, int32_t m, int8_t s, 
   if (two) out[1] = requantize_s8_outline(a1, m, s, output_zero_point, act_min, act_max);
 }
 
+// Output pixel pairs [j, pairs) of a block (count pixels; wide: their columns, words apart) against the
+// widened rows of channels c0 (always stored) and c1 (stored when both), requantised one by one: a slow
+// or lone channel, or a lone last pixel. Out of line: rare, one copy for every layer.
+struct SlowPair {
+  int32_t bias0, bias1, multiplier0, multiplier1;
+  int8_t shift0, shift1;
+  bool both;
+};
+__attribute__((noinline)) inline void gemm_pairs_slow_s8(const uint32_t* wide, index_t words, const uint32_t* rows,
+                                                         index_t j, index_t pairs, index_t count, const SlowPair& c,
+                                                         int32_t output_zero_point, int32_t act_min,
+                                                         int32_t act_max, int8_t* out, index_t pitch) {
+  for (wide += j * words, out += 2 * j; j < pairs; ++j, wide += words, out += 2) {
+    int32_t a00 = c.bias0, a01 = c.bias0, a10 = c.bias1, a11 = c.bias1;
+    dot_2x2_widened_s8(wide, rows, static_cast<index_t>(words / 4), a00, a01, a10, a11);
+    const bool two = 2 * j + 1 < count;
+    requant_pixels_slow_s8(a00, a01, c.multiplier0, c.shift0, output_zero_point, act_min, act_max, two, out);
+    if (c.both) {
+      requant_pixels_slow_s8(a10, a11, c.multiplier1, c.shift1, output_zero_point, act_min, act_max, two, out + pitch);
+    }
+  }
+}
+
 // output[oc][p] = requant(bias[oc] + the window of output pixel p . weight[oc]) for oc < kOut, p < pixels
 // (one group of kC channels, kKh x kKw kernels; out_w: the output row length). kPointwise: s is 1x1, stride
 // 1, unpadded, kC a multiple of 4 (columns straight from input); otherwise windows inside the input are
@@ -239,8 +287,7 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
     const index_t count = left < 2 * kBlockPairs ? left : static_cast<index_t>(2 * kBlockPairs);  // pixels
     const index_t pairs = static_cast<index_t>((count + 1) / 2);
     if (kPointwise) {
-      for (index_t j = 0; j < count / 2; ++j) widen_pixel_pair_s8(input + p0 + 2 * j, pixels, kQuads, wide + j * kWords);
-      if (count & 1) widen_pixel_s8(input + p0 + count - 1, pixels, kQuads, wide + (pairs - 1) * kWords);
+      widen_pixel_block_s8(input + p0, pixels, kQuads, count, kWords, wide);
     } else {
       for (index_t i = 0; i < count; ++i) {  // a lone last pixel's pair repeats it
         const sindex_t y0 = static_cast<sindex_t>(static_cast<sindex_t>(oy * s.stride_h) - s.padding_h);
@@ -264,27 +311,30 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
     for (index_t oc = 0; oc < kOut; oc = static_cast<index_t>(oc + 2), w += 2 * kTaps, out += 2 * pixels) {
       // An odd count's last channel runs as a pair with itself; only its first row is stored.
       const index_t oc1 = oc + 1 < kOut ? static_cast<index_t>(oc + 1) : oc;
-      const int32_t b0 = Mem::read(bias + oc), b1 = Mem::read(bias + oc1);
-      const int32_t m0 = Mem::read(multiplier + oc), m1 = Mem::read(multiplier + oc1);
-      const int8_t s0 = Mem::read(shift + oc), s1 = Mem::read(shift + oc1);
-      const bool fast = pair_requant(m0, s0, m1, s1, output_zero_point, pr) && oc1 != oc;
-      widen_2rows_s8<kTaps>(w, w + (oc1 - oc) * kTaps, rows);
+      SlowPair c;
+      c.bias0 = Mem::read(bias + oc);
+      c.bias1 = Mem::read(bias + oc1);
+      c.multiplier0 = Mem::read(multiplier + oc);
+      c.multiplier1 = Mem::read(multiplier + oc1);
+      c.shift0 = Mem::read(shift + oc);
+      c.shift1 = Mem::read(shift + oc1);
+      c.both = oc1 != oc;
+      const bool fast = pair_requant(c.multiplier0, c.shift0, c.multiplier1, c.shift1, output_zero_point, pr) && c.both;
+      widen_2rows_s8(w, w + (oc1 - oc) * kTaps, kTaps, rows);
       // Whole pairs of fast channels: no test in the loop; then a lone last pixel, or every pair of a slow
       // or lone channel.
       const index_t fast_pairs = fast ? static_cast<index_t>(count / 2) : 0;
+      const int32_t b0 = c.bias0, b1 = c.bias1;
       const uint32_t* wj = wide;
       int8_t* o = out;
       for (const uint32_t* end = wide + fast_pairs * kWords; wj != end; wj += kWords, o += 2) {
         int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
-        dot_2x2_widened_s8<kQuads>(wj, rows, a00, a01, a10, a11);
+        dot_2x2_widened_s8(wj, rows, kQuads, a00, a01, a10, a11);
         requant_2x2_s8(a00, a01, a10, a11, pr, o, pixels);
       }
-      for (index_t j = fast_pairs; j < pairs; ++j, wj += kWords, o += 2) {
-        int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
-        dot_2x2_widened_s8<kQuads>(wj, rows, a00, a01, a10, a11);
-        const bool two = 2 * j + 1 < count;
-        requant_pixels_slow_s8(a00, a01, m0, s0, output_zero_point, act_min, act_max, two, o);
-        if (oc1 != oc) requant_pixels_slow_s8(a10, a11, m1, s1, output_zero_point, act_min, act_max, two, o + pixels);
+      if (fast_pairs < pairs) {
+        gemm_pairs_slow_s8(wide, kWords, rows, fast_pairs, pairs, count, c, output_zero_point, act_min, act_max, out,
+                           pixels);
       }
     }
   }
