@@ -47,8 +47,10 @@ MINIML_ALWAYS_INLINE void widen_pixel_pair_s8(const int8_t* in, index_t plane, i
 // The same for an odd map's last pixel alone (b = a: pixel p + 1 may be past the tensor).
 inline void widen_pixel_s8(const int8_t* in, index_t plane, index_t quads, uint32_t* wide) {
   for (index_t q = 0; q < quads; ++q, in += 4 * plane, wide += 4) {
-    const uint32_t even = static_cast<uint8_t>(in[0]) | static_cast<uint32_t>(static_cast<uint8_t>(in[2 * plane])) << 16;
-    const uint32_t odd = static_cast<uint8_t>(in[plane]) | static_cast<uint32_t>(static_cast<uint8_t>(in[3 * plane])) << 16;
+    const uint32_t even = static_cast<uint8_t>(in[0]) | static_cast<uint32_t>(static_cast<uint8_t>(in[2 * plane]))
+                                                            << 16;
+    const uint32_t odd = static_cast<uint8_t>(in[plane]) | static_cast<uint32_t>(static_cast<uint8_t>(in[3 * plane]))
+                                                               << 16;
     wide[0] = wide[2] = sxtb16(even);
     wide[1] = wide[3] = sxtb16(odd);
   }
@@ -90,8 +92,7 @@ MINIML_ALWAYS_INLINE void gather_window_s8(const int8_t* in, index_t in_w, index
 // (w0 w2) (w1 w3), then row 1's; a last partial 4 padded with zero weights (which the zero-padded columns
 // meet). Weights in flash or SRAM are both plain memory on the Cortex-M. Out of line: once per output
 // channel pair and block, one copy for every layer (flash).
-__attribute__((noinline)) inline void widen_2rows_s8(const int8_t* w0, const int8_t* w1, index_t taps,
-                                                     uint32_t* wide) {
+__attribute__((noinline)) inline void widen_2rows_s8(const int8_t* w0, const int8_t* w1, index_t taps, uint32_t* wide) {
   const index_t whole = static_cast<index_t>(taps & ~static_cast<index_t>(3));
   if (whole != 0) {  // 10 instructions per 4 taps (in C, gcc took 19)
     const int8_t* end = w0 + whole;
@@ -125,11 +126,11 @@ __attribute__((noinline)) inline void widen_2rows_s8(const int8_t* w0, const int
   }
 }
 
-// a00 += w_0 . col_0, a01 += w_0 . col_1, a10 += w_1 . col_0, a11 += w_1 . col_1 over kQuads * 4 taps, both
-// operands widened (widen_pixel_pair_s8, widen_2rows_s8): per 4 taps four LDRDs and eight SMLADs, 12
-// instructions for 16 MACs.
+// a00 += w_0 . col_0, a01 += w_0 . col_1, a10 += w_1 . col_0, a11 += w_1 . col_1 over quads * 4 >= 4 taps,
+// both operands widened (widen_pixel_pair_s8, widen_2rows_s8): per 4 taps four LDRDs and eight SMLADs, 12
+// instructions for 16 MACs. compact: one 4 a loop (the rare paths: less code, 3 more instructions per 4).
 MINIML_ALWAYS_INLINE void dot_2x2_widened_s8(const uint32_t* col, const uint32_t* w, index_t quads, int32_t& a00,
-                                             int32_t& a01, int32_t& a10, int32_t& a11) {
+                                             int32_t& a01, int32_t& a10, int32_t& a11, bool compact = false) {
 #define MINIML_PW_DOT_BODY                  \
   "ldrd %[x0e], %[x0o], [%[c]], #16\n\t"    \
   "ldrd %[x1e], %[x1o], [%[c], #-8]\n\t"    \
@@ -143,15 +144,24 @@ MINIML_ALWAYS_INLINE void dot_2x2_widened_s8(const uint32_t* col, const uint32_t
   "smlad %[a10], %[x0o], %[wo], %[a10]\n\t" \
   "smlad %[a11], %[x1e], %[we], %[a11]\n\t" \
   "smlad %[a11], %[x1o], %[wo], %[a11]\n\t"
-#define MINIML_PW_DOT_OPS                                                                                         \
+#define MINIML_PW_DOT_OPS                                                                                           \
   [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+r"(col), [w] "+r"(w), [x0e] "=&r"(x0e), \
       [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [we] "=&r"(we), [wo] "=&r"(wo)
   uint32_t x0e, x0o, x1e, x1o, we, wo;
-  if (quads & 1) __asm__ volatile(MINIML_PW_DOT_BODY : MINIML_PW_DOT_OPS : : "memory");
+  if (compact) {
+    const uint32_t* end = w + 4 * quads;
+    __asm__ volatile("1:\n\t" MINIML_PW_DOT_BODY "ldr %[we], %[end]\n\t"
+                     "cmp %[w], %[we]\n\t"
+                     "bne 1b\n\t"
+                     : MINIML_PW_DOT_OPS
+                     : [end] "m"(end)
+                     : "cc", "memory");
+    return;
+  }
+  if (quads & 1) __asm__ volatile(MINIML_PW_DOT_BODY:MINIML_PW_DOT_OPS : : "memory");
   if (quads >= 2) {
     const uint32_t* end = w + 4 * (quads & ~static_cast<index_t>(1));
-    __asm__ volatile("1:\n\t" MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY
-                     "ldr %[we], %[end]\n\t"
+    __asm__ volatile("1:\n\t" MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY "ldr %[we], %[end]\n\t"
                      "cmp %[w], %[we]\n\t"
                      "bne 1b\n\t"
                      : MINIML_PW_DOT_OPS
@@ -178,34 +188,34 @@ MINIML_ALWAYS_INLINE void requant_2x2_s8(int32_t a00, int32_t a01, int32_t a10, 
   int32_t m, off, sh, t0, t1;
 // Channel (A0, A1) with the constants at byte AT of r into the low two bytes of Y (T: scratch; A0 and T
 // overwritten).
-#define MINIML_PW_REQUANT(A0, A1, AT, Y, T)   \
-  "ldrd %[m], %[off], [%[r], #" AT "]\n\t"    \
-  "ldr %[sh], [%[r], #" AT "+8]\n\t"          \
-  "asr %[" Y "], %[" A0 "], #31\n\t"          \
-  "and %[t1], %[" A0 "], #0x80000000\n\t"     \
-  "orr %[t1], %[t1], #0x40000000\n\t"         \
+#define MINIML_PW_REQUANT(A0, A1, AT, Y, T)    \
+  "ldrd %[m], %[off], [%[r], #" AT "]\n\t"     \
+  "ldr %[sh], [%[r], #" AT "+8]\n\t"           \
+  "asr %[" Y "], %[" A0 "], #31\n\t"           \
+  "and %[t1], %[" A0 "], #0x80000000\n\t"      \
+  "orr %[t1], %[t1], #0x40000000\n\t"          \
   "smlal %[t1], %[" Y "], %[" A0 "], %[m]\n\t" \
-  "add %[" Y "], %[" Y "], %[off]\n\t"        \
-  "asr %[" Y "], %[" Y "], %[sh]\n\t"         \
-  "asr %[" T "], %[" A1 "], #31\n\t"          \
-  "and %[t1], %[" A1 "], #0x80000000\n\t"     \
-  "orr %[t1], %[t1], #0x40000000\n\t"         \
+  "add %[" Y "], %[" Y "], %[off]\n\t"         \
+  "asr %[" Y "], %[" Y "], %[sh]\n\t"          \
+  "asr %[" T "], %[" A1 "], #31\n\t"           \
+  "and %[t1], %[" A1 "], #0x80000000\n\t"      \
+  "orr %[t1], %[t1], #0x40000000\n\t"          \
   "smlal %[t1], %[" T "], %[" A1 "], %[m]\n\t" \
-  "add %[" T "], %[" T "], %[off]\n\t"        \
-  "asr %[" T "], %[" T "], %[sh]\n\t"         \
-  "ssat %[" Y "], #8, %[" Y "]\n\t"           \
-  "ssat %[" T "], #8, %[" T "]\n\t"           \
+  "add %[" T "], %[" T "], %[off]\n\t"         \
+  "asr %[" T "], %[" T "], %[sh]\n\t"          \
+  "ssat %[" Y "], #8, %[" Y "]\n\t"            \
+  "ssat %[" T "], #8, %[" T "]\n\t"            \
   "bfi %[" Y "], %[" T "], #8, #8\n\t"
-  __asm__ volatile(MINIML_PW_REQUANT("a00", "a01", "0", "t0", "a00") MINIML_PW_REQUANT("a10", "a11", "12", "a01", "a10")
-                   "pkhbt %[t0], %[t0], %[a01], lsl #16\n\t"
-                   "ldrd %[m], %[off], [%[r], #24]\n\t"
-                   "ssub8 %[t1], %[t0], %[m]\n\t"
-                   "sel %[t0], %[t0], %[m]\n\t"
-                   "ssub8 %[t1], %[t0], %[off]\n\t"
-                   "sel %[t0], %[off], %[t0]\n\t"
-                   "strh %[t0], [%[out]]\n\t"
-                   "lsr %[t0], %[t0], #16\n\t"
-                   "strh %[t0], [%[out], %[pitch]]\n\t"
+  __asm__ volatile(MINIML_PW_REQUANT("a00", "a01", "0", "t0", "a00")
+                       MINIML_PW_REQUANT("a10", "a11", "12", "a01", "a10") "pkhbt %[t0], %[t0], %[a01], lsl #16\n\t"
+                                                                           "ldrd %[m], %[off], [%[r], #24]\n\t"
+                                                                           "ssub8 %[t1], %[t0], %[m]\n\t"
+                                                                           "sel %[t0], %[t0], %[m]\n\t"
+                                                                           "ssub8 %[t1], %[t0], %[off]\n\t"
+                                                                           "sel %[t0], %[off], %[t0]\n\t"
+                                                                           "strh %[t0], [%[out]]\n\t"
+                                                                           "lsr %[t0], %[t0], #16\n\t"
+                                                                           "strh %[t0], [%[out], %[pitch]]\n\t"
                    : [a00] "+&r"(a00), [a01] "+&r"(a01), [a10] "+&r"(a10), [m] "=&r"(m), [off] "=&r"(off),
                      [sh] "=&r"(sh), [t0] "=&r"(t0), [t1] "=&r"(t1)
                    : [a11] "r"(a11), [r] "r"(&r), [out] "r"(out), [pitch] "r"(pitch)
@@ -229,8 +239,9 @@ inline bool pair_requant(int32_t m0, int8_t s0, int32_t m1, int8_t s1, int32_t o
 }
 
 // out[0] (and out[1] when two) = requantize_s8 of a0 (a1), out of line: the rare slow channel or last pixel.
-inline void requant_pixels_slow_s8(int32_t a0, int32_t a1, int32_t m, int8_t s, int32_t output_zero_point,
-                                   int32_t act_min, int32_t act_max, bool two, int8_t* out) {
+__attribute__((noinline)) inline void requant_pixels_slow_s8(int32_t a0, int32_t a1, int32_t m, int8_t s,
+                                                             int32_t output_zero_point, int32_t act_min,
+                                                             int32_t act_max, bool two, int8_t* out) {
   out[0] = requantize_s8_outline(a0, m, s, output_zero_point, act_min, act_max);
   if (two) out[1] = requantize_s8_outline(a1, m, s, output_zero_point, act_min, act_max);
 }
@@ -245,17 +256,36 @@ struct SlowPair {
 };
 __attribute__((noinline)) inline void gemm_pairs_slow_s8(const uint32_t* wide, index_t words, const uint32_t* rows,
                                                          index_t j, index_t pairs, index_t count, const SlowPair& c,
-                                                         int32_t output_zero_point, int32_t act_min,
-                                                         int32_t act_max, int8_t* out, index_t pitch) {
+                                                         int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                                         int8_t* out, index_t pitch) {
   for (wide += j * words, out += 2 * j; j < pairs; ++j, wide += words, out += 2) {
     int32_t a00 = c.bias0, a01 = c.bias0, a10 = c.bias1, a11 = c.bias1;
-    dot_2x2_widened_s8(wide, rows, static_cast<index_t>(words / 4), a00, a01, a10, a11);
+    dot_2x2_widened_s8(wide, rows, static_cast<index_t>(words / 4), a00, a01, a10, a11, true);
     const bool two = 2 * j + 1 < count;
     requant_pixels_slow_s8(a00, a01, c.multiplier0, c.shift0, output_zero_point, act_min, act_max, two, out);
     if (c.both) {
       requant_pixels_slow_s8(a10, a11, c.multiplier1, c.shift1, output_zero_point, act_min, act_max, two, out + pitch);
     }
   }
+}
+
+// Output channels oc and oc1 (oc1 == oc: a lone last channel) for a block: c their constants, pr their fast
+// requantisation, rows their weights (w: oc's row of taps) widened; whether both are fast. Out of line: once
+// per channel pair and block, one copy for every layer (flash).
+template <class Mem>
+__attribute__((noinline)) bool gemm_pair_setup(const int8_t* w, index_t taps, index_t oc, index_t oc1,
+                                               const int32_t* bias, const int32_t* multiplier, const int8_t* shift,
+                                               int32_t output_zero_point, SlowPair& c, PairRequant& pr,
+                                               uint32_t* rows) {
+  c.bias0 = Mem::read(bias + oc);
+  c.bias1 = Mem::read(bias + oc1);
+  c.multiplier0 = Mem::read(multiplier + oc);
+  c.multiplier1 = Mem::read(multiplier + oc1);
+  c.shift0 = Mem::read(shift + oc);
+  c.shift1 = Mem::read(shift + oc1);
+  c.both = oc1 != oc;
+  widen_2rows_s8(w, w + (oc1 - oc) * taps, taps, rows);
+  return pair_requant(c.multiplier0, c.shift0, c.multiplier1, c.shift1, output_zero_point, pr) && c.both;
 }
 
 // output[oc][p] = requant(bias[oc] + the window of output pixel p . weight[oc]) for oc < kOut, p < pixels
@@ -279,7 +309,7 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
   PairRequant pr;
   pr.act_min4 = static_cast<uint8_t>(act_min) * UINT32_C(0x01010101);
   pr.act_max4 = static_cast<uint8_t>(act_max) * UINT32_C(0x01010101);
-  index_t oy = 0, ox = 0;  // im2col: the next pixel
+  index_t oy = 0, ox = 0;                                      // im2col: the next pixel
   const bool inside = s.dilation_h == 1 && s.dilation_w == 1;  // gather_window_s8 may take interior windows
   const index_t plane = static_cast<index_t>(s.in_h * s.in_w);
   for (index_t p0 = 0; p0 < pixels; p0 = static_cast<index_t>(p0 + 2 * kBlockPairs)) {
@@ -312,15 +342,8 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
       // An odd count's last channel runs as a pair with itself; only its first row is stored.
       const index_t oc1 = oc + 1 < kOut ? static_cast<index_t>(oc + 1) : oc;
       SlowPair c;
-      c.bias0 = Mem::read(bias + oc);
-      c.bias1 = Mem::read(bias + oc1);
-      c.multiplier0 = Mem::read(multiplier + oc);
-      c.multiplier1 = Mem::read(multiplier + oc1);
-      c.shift0 = Mem::read(shift + oc);
-      c.shift1 = Mem::read(shift + oc1);
-      c.both = oc1 != oc;
-      const bool fast = pair_requant(c.multiplier0, c.shift0, c.multiplier1, c.shift1, output_zero_point, pr) && c.both;
-      widen_2rows_s8(w, w + (oc1 - oc) * kTaps, kTaps, rows);
+      const bool fast =
+          gemm_pair_setup<Mem>(w, kTaps, oc, oc1, bias, multiplier, shift, output_zero_point, c, pr, rows);
       // Whole pairs of fast channels: no test in the loop; then a lone last pixel, or every pair of a slow
       // or lone channel.
       const index_t fast_pairs = fast ? static_cast<index_t>(count / 2) : 0;
@@ -355,22 +378,28 @@ MINIML_ALWAYS_INLINE void conv2d_s8_gemm(const int8_t* input, const int8_t* weig
   if ((kC * kKh * kKw + 3) / 4 * 4 * 8 <= MINIML_GEMM_BUFFER && p.groups == 1 && p.in_channels == kC &&
       p.kernel_h == kKh && p.kernel_w == kKw && p.out_channels == kOut) {
     typedef detail::sindex_t sindex_t;
-    const detail::ConvShape s = {p.in_channels, p.in_h,        p.in_w,
-                                 p.kernel_h,    p.kernel_w,    p.stride_h,
-                                 p.stride_w,    p.dilation_h,  p.dilation_w,
-                                 static_cast<sindex_t>(p.pad_top), static_cast<sindex_t>(p.pad_left), 1};
+    const detail::ConvShape s = {p.in_channels,
+                                 p.in_h,
+                                 p.in_w,
+                                 p.kernel_h,
+                                 p.kernel_w,
+                                 p.stride_h,
+                                 p.stride_w,
+                                 p.dilation_h,
+                                 p.dilation_w,
+                                 static_cast<sindex_t>(p.pad_top),
+                                 static_cast<sindex_t>(p.pad_left),
+                                 1};
     const index_t pixels = static_cast<index_t>(p.out_h * p.out_w);
     const bool pointwise = kC % 4 == 0 && kKh == 1 && kKw == 1 && p.stride_h == 1 && p.stride_w == 1 &&
                            p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
     if (pointwise) {
-      detail::gemm_conv2d_s8_dsp<Mem, kC, kKh, kKw, kOut, true>(s, input, p.out_w, pixels, 0, weight, bias,
-                                                                multiplier, shift, output_zero_point, act_min,
-                                                                act_max, output);
+      detail::gemm_conv2d_s8_dsp<Mem, kC, kKh, kKw, kOut, true>(s, input, p.out_w, pixels, 0, weight, bias, multiplier,
+                                                                shift, output_zero_point, act_min, act_max, output);
     } else {
-      detail::gemm_conv2d_s8_dsp<Mem, kC, kKh, kKw, kOut, false>(s, input, p.out_w, pixels,
-                                                                 static_cast<int8_t>(input_zero_point), weight,
-                                                                 bias, multiplier, shift, output_zero_point,
-                                                                 act_min, act_max, output);
+      detail::gemm_conv2d_s8_dsp<Mem, kC, kKh, kKw, kOut, false>(
+          s, input, p.out_w, pixels, static_cast<int8_t>(input_zero_point), weight, bias, multiplier, shift,
+          output_zero_point, act_min, act_max, output);
     }
     return;
   }
