@@ -158,6 +158,17 @@ MINIML_ALWAYS_INLINE void dot_2x2_widened_s8(const uint32_t* col, const uint32_t
                      : "cc", "memory");
     return;
   }
+  if (quads % 4 == 0 && quads >= 8) {  // long whole-4 runs (a constant in the hot loops): 4 per loop step
+    const uint32_t* end = w + 4 * quads;
+    __asm__ volatile("1:\n\t" MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY
+                     "ldr %[we], %[end]\n\t"
+                     "cmp %[w], %[we]\n\t"
+                     "bne 1b\n\t"
+                     : MINIML_PW_DOT_OPS
+                     : [end] "m"(end)
+                     : "cc", "memory");
+    return;
+  }
   if (quads & 1) __asm__ volatile(MINIML_PW_DOT_BODY:MINIML_PW_DOT_OPS : : "memory");
   if (quads >= 2) {
     const uint32_t* end = w + 4 * (quads & ~static_cast<index_t>(1));
