@@ -1,9 +1,8 @@
-// conv2d_s8_gemm: conv2d_s8 for a one-group convolution whose window size (taps = in_channels * kernel_h *
-// kernel_w) and output channel count the exporter passes as template parameters (compile-time constants
-// however many layers call it). On the Cortex-M4/M7/M33 DSP extension, for windows of at most
-// MINIML_GEMM_BUFFER / 8 taps, a matrix product: the columns of a block of output pixel pairs widened to
-// int16 once (a 1x1 stride-1 unpadded layer with a multiple of 4 input channels straight from the [C][H][W]
-// activations, others through im2col_s8), each output channel pair's weights widened once per block, two
+// conv2d_s8_gemm: conv2d_s8 for a one-group convolution whose window (in_channels, kernel_h, kernel_w) the
+// exporter passes as template parameters (compile-time constants however many layers call it). On the Cortex-M4/M7/M33
+// DSP extension, for windows of at most MINIML_GEMM_BUFFER / 8 taps, a matrix product: the columns of a block of output
+// pixel pairs widened to int16 once (a 1x1 stride-1 unpadded layer with a multiple of 4 input channels straight from
+// the [C][H][W] activations, others through im2col_s8), each output channel pair's weights widened once per block, two
 // output channels x two output pixels per inner loop (LDRD/SMLAD, 12 instructions for 16 MACs), and the
 // requantisation in asm with SSAT/SSUB8/SEL. Every other case, and every other core, runs conv2d_s8: the
 // same integers.
@@ -299,15 +298,16 @@ __attribute__((noinline)) bool gemm_pair_setup(const int8_t* w, index_t taps, in
   return pair_requant(c.multiplier0, c.shift0, c.multiplier1, c.shift1, output_zero_point, pr) && c.both;
 }
 
-// output[oc][p] = requant(bias[oc] + the window of output pixel p . weight[oc]) for oc < kOut, p < pixels
+// output[oc][p] = requant(bias[oc] + the window of output pixel p . weight[oc]) for oc < out_c, p < pixels
 // (one group of kC channels, kKh x kKw kernels; out_w: the output row length). kPointwise: s is 1x1, stride
 // 1, unpadded, kC a multiple of 4 (columns straight from input); otherwise windows inside the input are
 // gathered by gather_window_s8 (dilation 1), the others by im2col_s8. Pixels go in blocks of pixel pairs,
 // widened once; each output channel pair's weights are widened once per block, then it runs over the
-// block's pairs.
-template <class Mem, index_t kC, index_t kKh, index_t kKw, index_t kOut, bool kPointwise>
+// block's pairs. (The output channel count is no template parameter: layers that differ only in it share
+// the code.)
+template <class Mem, index_t kC, index_t kKh, index_t kKw, bool kPointwise>
 MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input, index_t out_w, index_t pixels,
-                                         int8_t pad, const int8_t* weight, const int32_t* bias,
+                                         index_t out_c, int8_t pad, const int8_t* weight, const int32_t* bias,
                                          const int32_t* multiplier, const int8_t* shift, int32_t output_zero_point,
                                          int32_t act_min, int32_t act_max, int8_t* output) {
   const index_t kTaps = kC * kKh * kKw;
@@ -349,9 +349,9 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
     }
     const int8_t* w = weight;
     int8_t* out = output + p0;
-    for (index_t oc = 0; oc < kOut; oc = static_cast<index_t>(oc + 2), w += 2 * kTaps, out += 2 * pixels) {
+    for (index_t oc = 0; oc < out_c; oc = static_cast<index_t>(oc + 2), w += 2 * kTaps, out += 2 * pixels) {
       // An odd count's last channel runs as a pair with itself; only its first row is stored.
-      const index_t oc1 = oc + 1 < kOut ? static_cast<index_t>(oc + 1) : oc;
+      const index_t oc1 = oc + 1 < out_c ? static_cast<index_t>(oc + 1) : oc;
       SlowPair c;
       const bool fast =
           gemm_pair_setup<Mem>(w, kTaps, oc, oc1, bias, multiplier, shift, output_zero_point, c, pr, rows);
@@ -377,17 +377,17 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
 
 }  // namespace detail
 
-// conv2d_s8 (the Conv2dParams overload) for a layer with p.groups == 1, kC == p.in_channels, kKh x kKw ==
-// p.kernel_h x p.kernel_w and kOut == p.out_channels: the exporter's call for such layers, so the fast path
-// is specialised for the window whatever the compiler inlines.
-template <class Mem, index_t kC, index_t kKh, index_t kKw, index_t kOut>
+// conv2d_s8 (the Conv2dParams overload) for a layer with p.groups == 1, kC == p.in_channels and kKh x kKw ==
+// p.kernel_h x p.kernel_w: the exporter's call for such layers, so the fast path is specialised for the
+// window whatever the compiler inlines.
+template <class Mem, index_t kC, index_t kKh, index_t kKw>
 MINIML_ALWAYS_INLINE void conv2d_s8_gemm(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                          const int32_t* multiplier, const int8_t* shift, const Conv2dParams& p,
                                          int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
                                          int32_t act_max, int8_t* output) {
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
   if ((kC * kKh * kKw + 3) / 4 * 4 * 8 <= MINIML_GEMM_BUFFER && p.groups == 1 && p.in_channels == kC &&
-      p.kernel_h == kKh && p.kernel_w == kKw && p.out_channels == kOut) {
+      p.kernel_h == kKh && p.kernel_w == kKw) {
     typedef detail::sindex_t sindex_t;
     const detail::ConvShape s = {p.in_channels,
                                  p.in_h,
@@ -405,12 +405,13 @@ MINIML_ALWAYS_INLINE void conv2d_s8_gemm(const int8_t* input, const int8_t* weig
     const bool pointwise = kC % 4 == 0 && kKh == 1 && kKw == 1 && p.stride_h == 1 && p.stride_w == 1 &&
                            p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
     if (pointwise) {
-      detail::gemm_conv2d_s8_dsp<Mem, kC, kKh, kKw, kOut, true>(s, input, p.out_w, pixels, 0, weight, bias, multiplier,
-                                                                shift, output_zero_point, act_min, act_max, output);
+      detail::gemm_conv2d_s8_dsp<Mem, kC, kKh, kKw, true>(s, input, p.out_w, pixels, p.out_channels, 0, weight, bias,
+                                                          multiplier, shift, output_zero_point, act_min, act_max,
+                                                          output);
     } else {
-      detail::gemm_conv2d_s8_dsp<Mem, kC, kKh, kKw, kOut, false>(
-          s, input, p.out_w, pixels, static_cast<int8_t>(input_zero_point), weight, bias, multiplier, shift,
-          output_zero_point, act_min, act_max, output);
+      detail::gemm_conv2d_s8_dsp<Mem, kC, kKh, kKw, false>(
+          s, input, p.out_w, pixels, p.out_channels, static_cast<int8_t>(input_zero_point), weight, bias, multiplier,
+          shift, output_zero_point, act_min, act_max, output);
     }
     return;
   }

@@ -70,8 +70,8 @@ void check(int cases) {
     const int32_t act_min = clamp ? pick(-128, 0) : -128, act_max = clamp ? pick(0, 127) : 127;
     const miniml::Conv2dParams p = {kIn,      in_h,     in_w,  kOut,  out_h, out_w, kKh, kKw,
                                     stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, 1};
-    miniml::conv2d_s8_gemm<miniml::Ram, kIn, kKh, kKw, kOut>(g_in, g_w, g_bias, g_mult, g_shift, p, in_zp, out_zp,
-                                                             act_min, act_max, g_out);
+    miniml::conv2d_s8_gemm<miniml::Ram, kIn, kKh, kKw>(g_in, g_w, g_bias, g_mult, g_shift, p, in_zp, out_zp, act_min,
+                                                       act_max, g_out);
     miniml::conv2d_s8_ref<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max, kIn, in_h,
                                        in_w, kOut, kKh, kKw, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, 1, out_h,
                                        out_w, g_ref);
