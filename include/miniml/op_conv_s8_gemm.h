@@ -63,19 +63,6 @@ __attribute__((noinline)) inline void widen_pixel_block_s8(const int8_t* in, ind
   if (count & 1) widen_pixel_s8(in, plane, quads, wide);
 }
 
-// Two int8 columns (c0, c1: quads * 4 bytes each) in the same layout.
-MINIML_ALWAYS_INLINE void widen_col_pair_s8(const int8_t* c0, const int8_t* c1, index_t quads, uint32_t* wide) {
-  for (index_t q = 0; q < quads; ++q, c0 += 4, c1 += 4, wide += 4) {
-    uint32_t x, y;
-    memcpy(&x, c0, 4);
-    memcpy(&y, c1, 4);
-    wide[0] = sxtb16(x);
-    wide[1] = sxtb16_ror8(x);
-    wide[2] = sxtb16(y);
-    wide[3] = sxtb16_ror8(y);
-  }
-}
-
 // col = the window whose top left tap is in (inside the input, dilation 1) in the weight layout: kC
 // channels (plane bytes apart) of kKh rows (in_w apart) of kKw bytes, each row one fixed-size copy (a
 // halfword and a byte for 3 taps), no test per tap.
@@ -344,7 +331,8 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
           ox = 0;
           ++oy;
         }
-        if ((i & 1) || i + 1 == count) widen_col_pair_s8(col, col + (i & 1) * kWords, kQuads, wide + (i / 2) * kWords);
+        if (i + 1 == count && !(i & 1)) memcpy(col + kWords, col, kWords);
+        if ((i & 1) || i + 1 == count) widen_2cols_s8(col, kWords, wide + (i / 2) * kWords);  // (core_dot.h's layout)
       }
     }
     const int8_t* w = weight;
