@@ -8,8 +8,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import miniml
+import numpy as np
 import pytest
 import toolchains
+import torch
+import torch.nn as nn
 
 REPO = Path(__file__).resolve().parents[3]
 SRC = Path(__file__).with_name("gemm_ref_check.cpp")
@@ -50,3 +54,22 @@ def test_gemm_equals_reference(build, tmp_path):
     assert r.returncode == 0, out[-2000:]
     n = 8 * CASES + 3 * (CASES // 2) + 3 * (CASES // 4)
     assert f"gemm_ref: {n} cases, 0 mismatches" in out, out[-2000:]
+
+
+def test_exporter_calls_gemm_for_one_group_convs(tmp_path):
+    """Generated code: a one-group conv2d calls conv2d_s8_gemm with its window as template arguments
+    (1x1 or not), a depthwise one conv2d_s8."""
+    torch.manual_seed(3)
+    m = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(4, 4, 3, padding=1, groups=4), nn.ReLU(),
+        nn.Conv2d(4, 6, 1), nn.ReLU(),
+        nn.Flatten(), nn.Linear(6 * 16, 2),
+    ).eval()
+    cal = np.random.default_rng(3).standard_normal((32, 1, 4, 4)).astype(np.float32)
+    miniml.export(m, torch.zeros(1, 1, 4, 4), "g", str(tmp_path), quantize="int8", calibration=cal)
+    text = (tmp_path / "g.h").read_text()
+    assert '#include "miniml/op_conv_s8_gemm.h"' in text
+    assert text.count("miniml::conv2d_s8_gemm<miniml::Rom, 1, 3, 3>(") == 1
+    assert text.count("miniml::conv2d_s8_gemm<miniml::Rom, 4, 1, 1>(") == 1
+    assert text.count("miniml::conv2d_s8<miniml::Rom>(") == 1  # the depthwise layer
