@@ -134,37 +134,28 @@ MINIML_ALWAYS_INLINE void dot_2x2_widened_s8(const uint32_t* col, const uint32_t
   [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [c] "+r"(col), [w] "+r"(w), [x0e] "=&r"(x0e), \
       [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [we] "=&r"(we), [wo] "=&r"(wo)
   uint32_t x0e, x0o, x1e, x1o, we, wo;
+  const uint32_t* end;  // where a loop of BODIES (a whole number of bodies per step) stops
+#define MINIML_PW_DOT_LOOP(BODIES)                         \
+  __asm__ volatile("1:\n\t" BODIES "ldr %[we], %[end]\n\t" \
+                   "cmp %[w], %[we]\n\t"                   \
+                   "bne 1b\n\t"                            \
+                   : MINIML_PW_DOT_OPS                     \
+                   : [end] "m"(end)                        \
+                   : "cc", "memory")
   if (compact) {
-    const uint32_t* end = w + 4 * quads;
-    __asm__ volatile("1:\n\t" MINIML_PW_DOT_BODY "ldr %[we], %[end]\n\t"
-                     "cmp %[w], %[we]\n\t"
-                     "bne 1b\n\t"
-                     : MINIML_PW_DOT_OPS
-                     : [end] "m"(end)
-                     : "cc", "memory");
-    return;
+    end = w + 4 * quads;
+    MINIML_PW_DOT_LOOP(MINIML_PW_DOT_BODY);
+  } else if (quads % 4 == 0 && quads >= 8) {  // long whole-4 runs (a constant in the hot loops): 4 per step
+    end = w + 4 * quads;
+    MINIML_PW_DOT_LOOP(MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY);
+  } else {
+    if (quads & 1) __asm__ volatile(MINIML_PW_DOT_BODY:MINIML_PW_DOT_OPS : : "memory");
+    if (quads >= 2) {
+      end = w + 4 * (quads & ~static_cast<index_t>(1));
+      MINIML_PW_DOT_LOOP(MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY);
+    }
   }
-  if (quads % 4 == 0 && quads >= 8) {  // long whole-4 runs (a constant in the hot loops): 4 per loop step
-    const uint32_t* end = w + 4 * quads;
-    __asm__ volatile("1:\n\t" MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY
-                     "ldr %[we], %[end]\n\t"
-                     "cmp %[w], %[we]\n\t"
-                     "bne 1b\n\t"
-                     : MINIML_PW_DOT_OPS
-                     : [end] "m"(end)
-                     : "cc", "memory");
-    return;
-  }
-  if (quads & 1) __asm__ volatile(MINIML_PW_DOT_BODY:MINIML_PW_DOT_OPS : : "memory");
-  if (quads >= 2) {
-    const uint32_t* end = w + 4 * (quads & ~static_cast<index_t>(1));
-    __asm__ volatile("1:\n\t" MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY "ldr %[we], %[end]\n\t"
-                     "cmp %[w], %[we]\n\t"
-                     "bne 1b\n\t"
-                     : MINIML_PW_DOT_OPS
-                     : [end] "m"(end)
-                     : "cc", "memory");
-  }
+#undef MINIML_PW_DOT_LOOP
 #undef MINIML_PW_DOT_BODY
 #undef MINIML_PW_DOT_OPS
 }
