@@ -234,14 +234,16 @@ __attribute__((noinline)) inline void requant_pixels_slow_s8(int32_t a0, int32_t
   if (two) out[1] = requantize_s8_outline(a1, m, s, output_zero_point, act_min, act_max);
 }
 
-// Output pixel pairs [j, pairs) of a block (count pixels; wide: their columns, words apart) against the
-// widened rows of channels c0 (always stored) and c1 (stored when both), requantised one by one: a slow
-// or lone channel, or a lone last pixel. Out of line: rare, one copy for every layer.
+// An output channel pair's bias and requantisation as the model has them (both: not a lone last channel).
 struct SlowPair {
   int32_t bias0, bias1, multiplier0, multiplier1;
   int8_t shift0, shift1;
   bool both;
 };
+
+// Output pixel pairs [j, pairs) of a block (count pixels; wide: their columns, words apart) against the
+// widened rows of channels c0 (always stored) and c1 (stored when both), requantised one by one: a slow
+// or lone channel, or a lone last pixel. Out of line: rare, one copy for every layer.
 __attribute__((noinline)) inline void gemm_pairs_slow_s8(const uint32_t* wide, index_t words, const uint32_t* rows,
                                                          index_t j, index_t pairs, index_t count, const SlowPair& c,
                                                          int32_t output_zero_point, int32_t act_min, int32_t act_max,
