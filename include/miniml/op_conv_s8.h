@@ -13,6 +13,7 @@
 #include "core_rom.h"
 #include "core_types.h"
 #include "op_conv_params.h"
+#include "op_conv_s8_dw_dsp.h"
 
 // The 32-bit paths of conv2d_s8 stay functions of their own: inlined into a large predict_int8() with
 // a single call site, gcc ran out of registers in their loops (KWS depthwise 11.7 -> 13.3 instr/MAC).
@@ -380,8 +381,8 @@ inline index_t padded_width(index_t in_w, index_t padding_w, index_t out_w, inde
   return needed > symmetric ? needed : symmetric;
 }
 
-// Depthwise path: the stack buffer of padded input rows (a band of kernel_h rows at least, so
-// kernel_h * (in_w + 2 padding_w) must fit) and the largest filter it keeps on the stack.
+// Depthwise path: the stack buffer of padded input rows (a band of kernel_h + stride_h rows at least, so
+// (kernel_h + stride_h) * (in_w + 2 padding_w) must fit) and the largest filter it keeps on the stack.
 #ifndef MINIML_DEPTHWISE_BUFFER
 #define MINIML_DEPTHWISE_BUFFER 1536
 #endif
@@ -400,192 +401,97 @@ MINIML_ALWAYS_INLINE void depthwise_pair_s8(const int8_t* row, index_t pitch, in
   }
 }
 
+// Input rows [iy, iy + rows) of one channel ([in_h][in_w]) into a band buffer (rows pitch bytes apart)
+// whose padding columns hold the pad value: a row inside the input copies its in_w bytes after the start
+// padding pw, a row outside it becomes all pad (unless pad_rows is false: a buffer holding a channel's
+// whole map keeps its padding rows from channel to channel). Out of line: inside the depthwise kernel's
+// loops gcc spilled every value of this short loop (60 instructions a 5-byte row of the KWS DS-CNN).
+MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_band_rows(const int8_t* input, index_t in_h, index_t in_w,
+                                                               sindex_t iy, index_t rows, index_t pitch, index_t pw,
+                                                               int8_t pad, bool pad_rows, int8_t* dst) {
+  // Rows [0, first) and [last, rows) are outside the input.
+  const sindex_t top = iy < 0 ? -iy : 0, bottom = static_cast<sindex_t>(in_h) - iy;
+  const index_t first = static_cast<index_t>(top < static_cast<sindex_t>(rows) ? top : static_cast<sindex_t>(rows));
+  const index_t last = bottom < static_cast<sindex_t>(first)  ? first
+                       : bottom > static_cast<sindex_t>(rows) ? rows
+                                                              : static_cast<index_t>(bottom);
+  if (pad_rows) {
+    for (index_t i = 0; i < first * pitch; ++i) dst[i] = pad;
+    for (index_t i = last * pitch; i < rows * pitch; ++i) dst[i] = pad;
+  }
+  if (first == last) return;
+  const int8_t* src = input + (iy + static_cast<sindex_t>(first)) * static_cast<sindex_t>(in_w);
+  int8_t* to = dst + first * pitch + pw;
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-// acc[0, 2 pairs) = bias + a 3x3 filter at windows kStride bytes apart from row, in a band of padded rows
-// pitch bytes apart, on the DSP extension; wp: per row (w0, w2) as int16 lanes, then the middle taps
-// (w1 of rows 0, 1) and (w1 of row 2). A row's word r0..r3 splits by SXTB16 into (r0, r2) and (r1, r3),
-// which SMLAD takes against (w0, w2) as they are; the middle tap is one halfword multiply-accumulate. Two
-// windows per pass share every load: 26 instructions for 18 MACs at stride 1. In asm: written in C, gcc
-// -Os reloaded the weights from the stack for every multiply-accumulate (8.7 instr/MAC on the KWS layers).
-template <int kStride>
-MINIML_ALWAYS_INLINE void depthwise3x3_run_s8(const int8_t* row, index_t pitch, const uint32_t* wp, int32_t bias,
-                                              int32_t* acc, index_t pairs) {
-  if (pairs == 0) return;
-  const int32_t* end = acc + 2 * pairs;
-  uint32_t x, e;
-  int32_t a0, a1;
-// One filter row: its word split into e = (r0, r2) and x = (r1, r3), then the first window,
-// a0 = INIT + (r0, r2) . (w0, w2) + r1 w1 (MID: the SMLA variant that picks w1's lane from M).
-#define MINIML_DW3_ROW(ADDR, W, MID, M, INIT) \
-  "ldr %[x], " ADDR                           \
-  "\n\t"                                      \
-  "sxtb16 %[e], %[x]\n\t"                     \
-  "sxtb16 %[x], %[x], ror #8\n\t"             \
-  "smlad %[a0], %[e], %[" W "], " INIT        \
-  "\n\t"                                      \
-  "smla" MID " %[a0], %[x], %[" M "], %[a0]\n\t"
-#define MINIML_DW3_NEXT                 \
-  "strd %[a0], %[a1], [%[acc]], #8\n\t" \
-  "ldr %[x], %[end]\n\t"                \
-  "cmp %[acc], %[x]\n\t"                \
-  "bne 1b\n\t"
-#define MINIML_DW3_OPERANDS                                                                                   \
-  : [p] "+r"(row), [acc] "+r"(acc), [x] "=&r"(x), [e] "=&r"(e), [a0] "=&r"(a0), [a1] "=&r"(a1)                         \
-  : [pitch] "r"(pitch), [w0] "r"(wp[0]), [w1] "r"(wp[1]), [w2] "r"(wp[2]), [m01] "r"(wp[3]), [m2] "r"(wp[4]), \
-    [b] "r"(bias), [end] "m"(end)                                                                                      \
-  : "cc", "memory"
-  if (kStride == 1) {
-    // The second window: (r1, r3) . (w0, w2) + r2 w1.
-    __asm__ volatile("1:\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[b]")
-                     "smlad %[a1], %[x], %[w0], %[b]\n\t"
-                     "smlatb %[a1], %[e], %[m01], %[a1]\n\t" MINIML_DW3_ROW("[%[p], %[pitch]]", "w1", "bt", "m01",
-                                                                            "%[a0]")
-                     "smlad %[a1], %[x], %[w1], %[a1]\n\t"
-                     "smlatt %[a1], %[e], %[m01], %[a1]\n\t" MINIML_DW3_ROW("[%[p], %[pitch], lsl #1]", "w2", "bb",
-                                                                            "m2", "%[a0]")
-                     "smlad %[a1], %[x], %[w2], %[a1]\n\t"
-                     "smlatb %[a1], %[e], %[m2], %[a1]\n\t"
-                     "adds %[p], %[p], #2\n\t" MINIML_DW3_NEXT MINIML_DW3_OPERANDS);
-  } else {
-    // The second window: r2 w0 + r3 w1 + r4 w2; the rows are reached by stepping p.
-    __asm__ volatile("1:\n\t" MINIML_DW3_ROW("[%[p]]", "w0", "bb", "m01", "%[b]")
-                     "smlatb %[a1], %[e], %[w0], %[b]\n\t"
-                     "smlatb %[a1], %[x], %[m01], %[a1]\n\t"
-                     "ldrsb %[x], [%[p], #4]\n\t"
-                     "smlabt %[a1], %[x], %[w0], %[a1]\n\t"
-                     "add %[p], %[p], %[pitch]\n\t" MINIML_DW3_ROW("[%[p]]", "w1", "bt", "m01", "%[a0]")
-                     "smlatb %[a1], %[e], %[w1], %[a1]\n\t"
-                     "smlatt %[a1], %[x], %[m01], %[a1]\n\t"
-                     "ldrsb %[x], [%[p], #4]\n\t"
-                     "smlabt %[a1], %[x], %[w1], %[a1]\n\t"
-                     "add %[p], %[p], %[pitch]\n\t" MINIML_DW3_ROW("[%[p]]", "w2", "bb", "m2", "%[a0]")
-                     "smlatb %[a1], %[e], %[w2], %[a1]\n\t"
-                     "smlatb %[a1], %[x], %[m2], %[a1]\n\t"
-                     "ldrsb %[x], [%[p], #4]\n\t"
-                     "smlabt %[a1], %[x], %[w2], %[a1]\n\t"
-                     "sub %[p], %[p], %[pitch], lsl #1\n\t"
-                     "adds %[p], %[p], #4\n\t" MINIML_DW3_NEXT MINIML_DW3_OPERANDS);
-  }
-#undef MINIML_DW3_ROW
-#undef MINIML_DW3_NEXT
-#undef MINIML_DW3_OPERANDS
-}
-
-// Windows per run of depthwise3x3_run_s8 (their int32 sums wait on the stack for requantisation).
-constexpr index_t kDepthwiseRun = 128;
-
-// The 3x3 DSP path over one band: rows_out output rows from buf, a run of windows at a time, each run
-// requantised by one requant_run_s8. At stride 1 a run spans several output rows, one byte apart (a row's
-// last pitch - out_w windows pass its end: computed, then dropped when the rows' sums are moved together),
-// so narrow maps (KWS: 5 wide) pay the run's setup once per group of rows; otherwise a run is one row (or a
-// part of a long one).
-MINIML_ALWAYS_INLINE void depthwise3x3_band_s8(const int8_t* buf, index_t pitch, index_t stride_h, index_t stride_w,
-                                               index_t rows_out, index_t out_w, const uint32_t* wp, int32_t bias,
-                                               const RunRequant& requant, int8_t* out) {
-  int32_t acc[kDepthwiseRun];
-  const bool flat = stride_h == 1 && stride_w == 1 && pitch <= kDepthwiseRun;
-  // Output rows per run (flat: as many as kDepthwiseRun windows hold).
-  const index_t group = flat ? static_cast<index_t>((kDepthwiseRun - out_w) / pitch + 1) : 1;
-  for (index_t oy = 0; oy < rows_out; oy = static_cast<index_t>(oy + group)) {
-    const index_t rows = rows_out - oy < group ? static_cast<index_t>(rows_out - oy) : group;
-    const int8_t* row = buf + oy * stride_h * pitch;
-    for (index_t done = 0; done < out_w; done = static_cast<index_t>(done + kDepthwiseRun)) {
-      // A flat run: rows whole rows; otherwise up to kDepthwiseRun windows of one row.
-      const index_t count = flat ? static_cast<index_t>((rows - 1) * pitch + out_w)
-                                 : (out_w - done < kDepthwiseRun ? static_cast<index_t>(out_w - done) : kDepthwiseRun);
-      const index_t pairs = static_cast<index_t>((count + 1) / 2);  // an odd count's last pair has a spare window
-      if (stride_w == 2) {
-        depthwise3x3_run_s8<2>(row + 2 * done, pitch, wp, bias, acc, pairs);
-      } else {
-        depthwise3x3_run_s8<1>(row + done, pitch, wp, bias, acc, pairs);
+  if (in_w >= 4) {  // words (unaligned LDR/STR), a row's last one overlapping the one before
+    const index_t tail = static_cast<index_t>(in_w - 4);
+    if (in_w <= 8) {  // two words a row (the KWS DS-CNN's 5-wide maps: 9 instructions a row)
+      for (index_t r = first; r < last; ++r, src += in_w, to += pitch) {
+        memcpy(to, src, 4);
+        memcpy(to + tail, src + tail, 4);
       }
-      index_t n = count;
-      if (flat) {  // the rows' sums, pitch apart, moved together (in place, forward) for one requantisation
-        int32_t* to = acc + out_w;
-        for (index_t r = 1; r < rows; ++r) {
-          const int32_t* from = acc + r * pitch;
-          for (index_t c = 0; c < out_w; ++c) *to++ = from[c];
-        }
-        n = static_cast<index_t>(rows * out_w);
-      }
-      requant_run_s8(acc, n, requant, out);
-      out += n;
+      return;
     }
+    for (index_t r = first; r < last; ++r, src += in_w, to += pitch) {
+      for (index_t j = 0; j < tail; j += 4) memcpy(to + j, src + j, 4);
+      memcpy(to + tail, src + tail, 4);
+    }
+    return;
+  }
+#endif
+  for (index_t r = first; r < last; ++r, src += in_w, to += pitch) {
+    for (index_t j = 0; j < in_w; ++j) to[j] = src[j];
   }
 }
-
-// (lo, hi) as the int16 lanes of a word.
-inline uint32_t lanes_s16(int16_t lo, int16_t hi) {
-  return static_cast<uint16_t>(lo) | static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16;
-}
-#endif
 
 // conv2d_s8 for groups == in_channels == out_channels (depthwise, multiplier 1) and dilation 1, channel
 // by channel: a band of input rows is copied into a stack buffer with its padding (the zero point, which
 // the folded bias expects), so every window is inside the buffer and no tap is tested; outputs come two at
 // a time, sharing each weight. The same integers as the window path.
-// k3x3: a 3x3 filter at stride_w 1 or 2 (a template flag, so a model with only such filters links only
-// their code; on the DSP extension it takes depthwise3x3_band_s8).
-template <class Mem, bool k3x3>
+// dsp_band: the DSP extension's kernel for the layer's shape (dw3x3_band_for: chosen at compile time from the
+// constant shape, so a model links only the kernels its layers take), for the channels it fits; or null.
+template <class Mem>
 MINIML_CONV_PATH MINIML_INLINE_COPIES void depthwise_conv2d_s8(const ConvShape& s, const int8_t* input,
                                                                const int8_t* weight, const int32_t* bias,
                                                                const int32_t* multiplier, const int8_t* shift,
                                                                int8_t pad, int32_t output_zero_point, int32_t act_min,
                                                                int32_t act_max, index_t out_h, index_t out_w,
-                                                               int8_t* output) {
+                                                               Dw3x3Band dsp_band, int8_t* output) {
   int8_t buf[MINIML_DEPTHWISE_BUFFER + 4];  // + 4: word reads of the last window may pass its end
-  memset(buf + MINIML_DEPTHWISE_BUFFER, 0, 4);
   int16_t w[kDepthwiseTaps];
   const index_t kh = s.kernel_h, kw = s.kernel_w, in_w = s.in_w, stride_w = s.stride_w;
   const index_t taps = static_cast<index_t>(kh * kw);
   const index_t pw = static_cast<index_t>(s.padding_w);
   const index_t pitch = padded_width(in_w, pw, out_w, stride_w, kw);
-  // Output rows per band: their input rows (band - 1) * stride_h + kernel_h fill the buffer.
-  index_t band = static_cast<index_t>((MINIML_DEPTHWISE_BUFFER / pitch - kh) / s.stride_h + 1);
+  // Output rows per band: their input rows (band - 1) * stride_h + kernel_h and stride_h spare ones (an
+  // odd count's spare window: see depthwise3x3_band_dsp) fill the buffer.
+  index_t band = static_cast<index_t>((MINIML_DEPTHWISE_BUFFER / pitch - kh - s.stride_h) / s.stride_h + 1);
   if (band > out_h) band = out_h;
+  // The padding columns (and the rows past the input) once: the bands only copy rows' inputs over them.
+  memset(buf, pad, static_cast<size_t>((band * s.stride_h + kh) * pitch + 4));
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-  uint32_t wp[5];
+  Dw3x3Channel fast = Dw3x3Channel();
+#else
+  (void)dsp_band;
 #endif
   for (index_t c = 0; c < s.groups; ++c, input += s.in_h * in_w, weight += taps) {
     for (index_t t = 0; t < taps; ++t) w[t] = Mem::read(weight + t);
-#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-    if (k3x3) {
-      for (index_t ky = 0; ky < 3; ++ky) wp[ky] = lanes_s16(w[3 * ky], w[3 * ky + 2]);
-      wp[3] = lanes_s16(w[1], w[4]);
-      wp[4] = lanes_s16(w[7], 0);
-    }
-#endif
     const int32_t b = Mem::read(bias + c);
-    const ChannelRequant requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
+    const int32_t m = Mem::read(multiplier + c);
+    const int8_t sh = Mem::read(shift + c);
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-    const RunRequant run_requant(Mem::read(multiplier + c), Mem::read(shift + c), output_zero_point, act_min, act_max);
+    const bool dsp = dsp_band && dw3x3_channel(w, b, m, sh, output_zero_point, act_min, act_max, &fast);
 #endif
+    const ChannelRequant requant(m, sh, output_zero_point, act_min, act_max);
     int8_t* out = output + c * out_h * out_w;
     for (index_t oy0 = 0; oy0 < out_h; oy0 = static_cast<index_t>(oy0 + band)) {
       const index_t rows_out = out_h - oy0 < band ? static_cast<index_t>(out_h - oy0) : band;
       const index_t rows_in = static_cast<index_t>((rows_out - 1) * s.stride_h + kh);
       sindex_t iy = static_cast<sindex_t>(static_cast<sindex_t>(oy0 * s.stride_h) - s.padding_h);
-      int8_t* dst = buf;
-      for (index_t r = 0; r < rows_in; ++r, ++iy, dst += pitch) {
-        // Byte loops, not memcpy/memset: rows are short (a call per row cost 1.3 instructions per MAC on
-        // the KWS DS-CNN's 5-wide maps).
-        if (iy < 0 || iy >= static_cast<sindex_t>(s.in_h)) {
-          for (index_t i = 0; i < pitch; ++i) dst[i] = pad;
-        } else {
-          const int8_t* src = input + iy * static_cast<sindex_t>(in_w);
-          index_t i = 0;
-          for (; i < pw; ++i) dst[i] = pad;
-          index_t j = 0;
+      depthwise_band_rows(input, s.in_h, in_w, iy, rows_in, pitch, pw, pad, band < out_h, buf);
 #if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-          for (; j + 4 <= in_w; j += 4, i += 4) memcpy(dst + i, src + j, 4);  // a word (unaligned LDR/STR)
-#endif
-          for (; j < in_w; ++j) dst[i++] = src[j];
-          for (; i < pitch; ++i) dst[i] = pad;
-        }
-      }
-#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
-      if (k3x3) {
-        depthwise3x3_band_s8(buf, pitch, s.stride_h, stride_w, rows_out, out_w, wp, b, run_requant, out);
+      if (dsp) {
+        dsp_band(buf, pitch, rows_out, out_w, fast, out);
         out += rows_out * out_w;
         continue;
       }
@@ -839,18 +745,13 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
                                    static_cast<sindex_t>(padding_h),
                                    static_cast<sindex_t>(padding_w),
                                    groups};
+  const index_t pitch = detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w);  // (depthwise)
   if (groups == in_channels && groups == out_channels && dilation_h == 1 && dilation_w == 1 &&
-      kernel_h * kernel_w <= detail::kDepthwiseTaps &&
-      kernel_h * detail::padded_width(in_w, padding_w, out_w, stride_w, kernel_w) <= MINIML_DEPTHWISE_BUFFER) {
-    if (kernel_h == 3 && kernel_w == 3 && stride_w <= 2) {
-      detail::depthwise_conv2d_s8<Mem, true>(shape, input, weight, bias, multiplier, shift,
-                                             static_cast<int8_t>(input_zero_point), output_zero_point, act_min, act_max,
-                                             out_h, out_w, output);
-    } else {
-      detail::depthwise_conv2d_s8<Mem, false>(shape, input, weight, bias, multiplier, shift,
-                                              static_cast<int8_t>(input_zero_point), output_zero_point, act_min,
-                                              act_max, out_h, out_w, output);
-    }
+      kernel_h * kernel_w <= detail::kDepthwiseTaps && (kernel_h + stride_h) * pitch <= MINIML_DEPTHWISE_BUFFER) {
+    detail::depthwise_conv2d_s8<Mem>(
+        shape, input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point), output_zero_point,
+        act_min, act_max, out_h, out_w, detail::dw3x3_band_for(kernel_h, kernel_w, stride_h, stride_w, pitch, out_w),
+        output);
     return;
   }
   if (group_in * kernel_h * kernel_w <= MINIML_IM2COL_MAX) {

@@ -1,9 +1,10 @@
 // conv2d_s8 (every fast path the target has) against conv2d_s8_ref on seeded random convolutions:
 // groups 1 (im2col), depthwise (banded), grouped and dilated (window path), odd sizes, every padding,
-// strides 1-3, shifts from -12 to +1; then linear_s8 against linear_s8_ref (every length mod 4), and
-// unpadded max_pool2d_s8 against plain loops.
-// Prints "conv_ref: N cases, M mismatches"; exit status 1 on a mismatch. On AVR (an ATmega1284P in simavr:
-// the Uno's core with room for the buffers) the mismatch lines are left out: no printf there.
+// strides 1-3, shifts from -12 to +1; then a grid of depthwise 3x3 edge cases; then linear_s8 against
+// linear_s8_ref (every length mod 4), and unpadded max_pool2d_s8 against plain loops.
+// Prints "conv_ref: N cases, M mismatches" and "depthwise_ref: ..."; exit status 1 on a mismatch. On AVR
+// (an ATmega1284P in simavr: the Uno's core with room for the buffers) the mismatch lines are left out: no
+// printf there.
 #include <stdint.h>
 #include <stdio.h>
 
@@ -110,6 +111,55 @@ int main() {
       }
     }
   }
+  // Depthwise 3x3 (the DSP extension's doubled-accumulator path and its fallbacks) over a grid of edge
+  // shapes: maps 1-7 (and the MLPerf models' 25x5, 6x6, 3x3) tall and wide, strides 1-2 (and a 3), every
+  // start padding, one more at the end, odd channel counts; requantisation at and past the fast path's
+  // limits (shift -22 / -23, -1 / 0 / +1, multiplier 0 or negative, a bias at |2 acc| < 2^31's edge).
+  int dw_cases = 0, dw_mismatches = 0;
+  const int16_t kMaps[][2] = {{1, 1}, {1, 3}, {2, 2}, {3, 1}, {3, 3}, {4, 5}, {5, 2}, {6, 6}, {7, 4}, {25, 5}, {9, 25}};
+  const int8_t kShifts[] = {-22, -23, -1, 0, 1, -2, -9, -15};
+  for (const auto& map : kMaps) {
+    for (int variant = 0; variant < 48; ++variant) {
+      const miniml::index_t in_h = static_cast<miniml::index_t>(map[0]), in_w = static_cast<miniml::index_t>(map[1]);
+      const miniml::index_t sh = variant % 5 == 4 ? 3 : 1 + variant % 2, sw = 1 + (variant / 2) % 2;
+      const miniml::index_t ph = (variant / 4) % 2, pw = (variant / 8) % 2;
+      if (in_h + 2 * ph < 3 || in_w + 2 * pw < 3) continue;
+      const miniml::index_t c = static_cast<miniml::index_t>(1 + 2 * (variant % 3));  // 1, 3, 5
+      const miniml::index_t out_h = (in_h + 2 * ph - 3) / sh + 1 + (variant % 7 == 3 && ph ? 1 : 0);
+      const miniml::index_t out_w = (in_w + 2 * pw - 3) / sw + 1 + (variant % 7 == 5 && pw ? 1 : 0);
+      for (miniml::index_t i = 0; i < c * in_h * in_w; ++i) g_in[i] = static_cast<int8_t>(pick(-128, 127));
+      for (miniml::index_t i = 0; i < c * 9; ++i)
+        g_w[i] = static_cast<int8_t>(variant % 11 == 0 ? -128 : pick(-127, 127));
+      for (miniml::index_t o = 0; o < c; ++o) {
+        const int8_t shift = kShifts[(variant + o) % 8];
+        const int32_t edge = (INT32_C(1) << 30) - (INT32_C(1) << 18);
+        g_shift[o] = shift;
+        g_mult[o] = static_cast<int32_t>(0x40000000u + (next() & 0x3FFFFFFFu));
+        if (variant % 13 == 7) g_mult[o] = o % 2 ? 0 : -g_mult[o];
+        // Huge biases only where the reference's left shift cannot overflow.
+        g_bias[o] = shift <= 0 && variant % 6 == 1 ? (o % 2 ? -edge : edge) + pick(-1, 1) : pick(-40000, 40000);
+      }
+      const int32_t in_zp = pick(-128, 127), out_zp = pick(-128, 127);
+      const bool clamp = variant % 4 == 3;
+      const int32_t act_min = clamp ? pick(-128, 0) : -128, act_max = clamp ? pick(0, 127) : 127;
+      const miniml::Conv2dParams p = {c, in_h, in_w, c, out_h, out_w, 3, 3, sh, sw, ph, pw, 1, 1, c};
+      miniml::conv2d_s8<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, p, in_zp, out_zp, act_min, act_max, g_out);
+      miniml::conv2d_s8_ref<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max, c, in_h,
+                                         in_w, c, 3, 3, sh, sw, ph, pw, 1, 1, c, out_h, out_w, g_ref);
+      ++dw_cases;
+      for (miniml::index_t i = 0; i < c * out_h * out_w; ++i) {
+        if (g_out[i] != g_ref[i]) {
+          ++dw_mismatches;
+#if !defined(__AVR__)
+          printf("depthwise %ux%u variant %d at %u: %d vs %d\n", static_cast<unsigned>(in_h),
+                 static_cast<unsigned>(in_w), variant, static_cast<unsigned>(i), g_out[i], g_ref[i]);
+#endif
+          break;
+        }
+      }
+    }
+  }
+  mismatches += dw_mismatches;
   for (int n = 0; n < CASES / 4; ++n) {
     const miniml::index_t in_f = pick(1, 200), out_f = pick(1, 20);
     for (miniml::index_t i = 0; i < in_f; ++i) g_in[i] = static_cast<int8_t>(pick(-128, 127));
@@ -165,6 +215,11 @@ int main() {
   miniml::io::print_uint(static_cast<uint32_t>(cases));
   miniml::io::print(" cases, ");
   miniml::io::print_uint(static_cast<uint32_t>(mismatches));
+  miniml::io::print(" mismatches\n");
+  miniml::io::print("depthwise_ref: ");
+  miniml::io::print_uint(static_cast<uint32_t>(dw_cases));
+  miniml::io::print(" cases, ");
+  miniml::io::print_uint(static_cast<uint32_t>(dw_mismatches));
   miniml::io::print(" mismatches\n");
   return miniml::io::finish(mismatches == 0 ? 0 : 1);
 }

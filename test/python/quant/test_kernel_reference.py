@@ -1,7 +1,8 @@
 """The optimised int8 kernels against their plain-loop references (include/miniml/*_ref.h), bit for
 bit, on seeded random shapes: conv2d_s8 (im2col matrix product, banded depthwise, the SMLAD/SXTB16/PKH
-code of the Cortex-M4 DSP extension, the window path) vs conv2d_s8_ref, and linear_s8 (SMLAD and
-unrolled dot loops) vs linear_s8_ref; on the host under ASan/UBSan, on the simulated STM32 (QEMU) with
+code of the Cortex-M4 DSP extension, the window path) vs conv2d_s8_ref, plus a grid of depthwise 3x3
+edge cases (1-3 pixel maps, strides, paddings, the doubled-accumulator requantisation's limits), and
+linear_s8 (SMLAD and unrolled dot loops) vs linear_s8_ref; on the host under ASan/UBSan, on the simulated STM32 (QEMU) with
 and without the DSP extension, as Cortex-M0+ code, and on the AVR core in simavr (conv2d_s8_avr and its
 asm window loop; an ATmega1284P: the Uno's instruction set with SRAM for the test's buffers)."""
 
@@ -77,3 +78,5 @@ def test_kernels_equal_reference(build, tmp_path):
     assert r.returncode == 0, out[-2000:]
     n = 1500 if build == "host" else 400
     assert f"conv_ref: {n + 2 * (n // 4)} cases, 0 mismatches" in out
+    # The depthwise 3x3 edge grid (shapes, strides, paddings, requantisation limits): all of it ran.
+    assert "depthwise_ref: 384 cases, 0 mismatches" in out, out[-2000:]
