@@ -2,8 +2,8 @@
 // exporter passes as template parameters (compile-time constants however many layers call it). On the Cortex-M4/M7/M33
 // DSP extension, for windows of at most MINIML_GEMM_BUFFER / 8 taps, a matrix product: the columns of a block of output
 // pixel pairs widened to int16 once (a 1x1 stride-1 unpadded layer with a multiple of 4 input channels straight from
-// the [C][H][W] activations, others through im2col_s8), each output channel pair's weights widened once per block, two
-// output channels x two output pixels per inner loop (LDRD/SMLAD, 12 instructions for 16 MACs), and the
+// the [C][H][W] activations, others gathered as im2col columns), each output channel pair's weights widened once per
+// block, two output channels x two output pixels per inner loop (LDRD/SMLAD, 12 instructions for 16 MACs), and the
 // requantisation in asm with SSAT/SSUB8/SEL. Every other case, and every other core, runs conv2d_s8: the
 // same integers.
 #ifndef MINIML_OP_CONV_S8_GEMM_H_
@@ -23,6 +23,8 @@ namespace detail {
 #ifndef MINIML_GEMM_BUFFER
 #define MINIML_GEMM_BUFFER 2048
 #endif
+// 1x1 layers with a multiple of 8 input channels below this share one copy of the kernel (kC 0 below).
+constexpr index_t kSmallPointwise = 32;
 
 // Pixels p and p + 1 (in: pixel p of channel 0, plane bytes per channel) of channels [0, quads * 4) in
 // dot_2x2_widened_s8's column layout: per 4 channels (a0 a2) (a1 a3) (b0 b2) (b1 b3) as int16 lanes (a: pixel
@@ -74,6 +76,23 @@ MINIML_ALWAYS_INLINE void gather_window_s8(const int8_t* in, index_t in_w, index
   }
 }
 
+// col = the window at (y0, x0) of a window touching the padding (or dilated), in the weight layout: taps in
+// the padding read pad (the input zero point: the bias is folded). One small copy for every layer, instead
+// of im2col_s8 (border windows are few).
+__attribute__((noinline)) inline void gather_border_s8(const ConvShape& s, const int8_t* input, sindex_t y0,
+                                                       sindex_t x0, int8_t pad, int8_t* col) {
+  const sindex_t in_h = static_cast<sindex_t>(s.in_h), in_w = static_cast<sindex_t>(s.in_w);
+  for (index_t c = 0; c < s.in_channels; ++c, input += s.in_h * s.in_w) {
+    sindex_t iy = y0;
+    for (index_t ky = 0; ky < s.kernel_h; ++ky, iy = static_cast<sindex_t>(iy + s.dilation_h)) {
+      sindex_t ix = x0;
+      for (index_t kx = 0; kx < s.kernel_w; ++kx, ix = static_cast<sindex_t>(ix + s.dilation_w)) {
+        *col++ = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w ? input[iy * in_w + ix] : pad;
+      }
+    }
+  }
+}
+
 // Two weight rows w0, w1 of taps taps widened for dot_2x2_widened_s8: per 4 taps row 0's SXTB16 halves
 // (w0 w2) (w1 w3), then row 1's; a last partial 4 padded with zero weights (which the zero-padded columns
 // meet). Weights in flash or SRAM are both plain memory on the Cortex-M. Out of line: once per output
@@ -114,9 +133,12 @@ __attribute__((noinline)) inline void widen_2rows_s8(const int8_t* w0, const int
 
 // a00 += w_0 . col_0, a01 += w_0 . col_1, a10 += w_1 . col_0, a11 += w_1 . col_1 over quads * 4 >= 4 taps,
 // both operands widened (widen_pixel_pair_s8, widen_2rows_s8): per 4 taps four LDRDs and eight SMLADs, 12
-// instructions for 16 MACs. compact: one 4 a loop (the rare paths: less code, 3 more instructions per 4).
+// instructions for 16 MACs. loop: kDotAuto picks the loop from quads (a constant in the hot loops), kDotPairs
+// takes an even quads, two 4s a step, kDotCompact any, one 4 a step (the rare paths: less code, 3 more
+// instructions per 4).
+enum DotLoop { kDotAuto, kDotPairs, kDotCompact };
 MINIML_ALWAYS_INLINE void dot_2x2_widened_s8(const uint32_t* col, const uint32_t* w, index_t quads, int32_t& a00,
-                                             int32_t& a01, int32_t& a10, int32_t& a11, bool compact = false) {
+                                             int32_t& a01, int32_t& a10, int32_t& a11, DotLoop loop = kDotAuto) {
 #define MINIML_PW_DOT_BODY                  \
   "ldrd %[x0e], %[x0o], [%[c]], #16\n\t"    \
   "ldrd %[x1e], %[x1o], [%[c], #-8]\n\t"    \
@@ -142,9 +164,12 @@ MINIML_ALWAYS_INLINE void dot_2x2_widened_s8(const uint32_t* col, const uint32_t
                    : MINIML_PW_DOT_OPS                     \
                    : [end] "m"(end)                        \
                    : "cc", "memory")
-  if (compact) {
+  if (loop == kDotCompact) {
     end = w + 4 * quads;
     MINIML_PW_DOT_LOOP(MINIML_PW_DOT_BODY);
+  } else if (loop == kDotPairs) {
+    end = w + 4 * quads;
+    MINIML_PW_DOT_LOOP(MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY);
   } else if (quads % 4 == 0 && quads >= 8) {  // long whole-4 runs (a constant in the hot loops): 4 per step
     end = w + 4 * quads;
     MINIML_PW_DOT_LOOP(MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY MINIML_PW_DOT_BODY);
@@ -250,7 +275,7 @@ __attribute__((noinline)) inline void gemm_pairs_slow_s8(const uint32_t* wide, i
                                                          int8_t* out, index_t pitch) {
   for (wide += j * words, out += 2 * j; j < pairs; ++j, wide += words, out += 2) {
     int32_t a00 = c.bias0, a01 = c.bias0, a10 = c.bias1, a11 = c.bias1;
-    dot_2x2_widened_s8(wide, rows, static_cast<index_t>(words / 4), a00, a01, a10, a11, true);
+    dot_2x2_widened_s8(wide, rows, static_cast<index_t>(words / 4), a00, a01, a10, a11, kDotCompact);
     const bool two = 2 * j + 1 < count;
     requant_pixels_slow_s8(a00, a01, c.multiplier0, c.shift0, output_zero_point, act_min, act_max, two, out);
     if (c.both) {
@@ -281,7 +306,7 @@ __attribute__((noinline)) bool gemm_pair_setup(const int8_t* w, index_t taps, in
 // output[oc][p] = requant(bias[oc] + the window of output pixel p . weight[oc]) for oc < out_c, p < pixels
 // (one group of kC channels, kKh x kKw kernels; out_w: the output row length). kPointwise: s is 1x1, stride
 // 1, unpadded, kC a multiple of 4 (columns straight from input); otherwise windows inside the input are
-// gathered by gather_window_s8 (dilation 1), the others by im2col_s8. Pixels go in blocks of pixel pairs,
+// gathered by gather_window_s8 (dilation 1), the others by gather_border_s8. Pixels go in blocks of pixel pairs,
 // widened once; each output channel pair's weights are widened once per block, then it runs over the
 // block's pairs. (The output channel count is no template parameter: layers that differ only in it share
 // the code.)
@@ -290,12 +315,17 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
                                          index_t out_c, int8_t pad, const int8_t* weight, const int32_t* bias,
                                          const int32_t* multiplier, const int8_t* shift, int32_t output_zero_point,
                                          int32_t act_min, int32_t act_max, int8_t* output) {
-  const index_t kTaps = kC * kKh * kKw;
-  const index_t kQuads = (kTaps + 3) / 4, kWords = 4 * kQuads;  // a pair's widened words
-  // (At least one: a dead instance for windows too large for the buffer must still compile.)
+  // kC 0: a 1x1 layer of s.in_channels channels, a multiple of 8 below kSmallPointwise, the counts at run time
+  // (one copy for all such layers: flash; an even number of 4s, so the dot loop is the same).
+  const index_t kTaps = kC * kKh * kKw, taps = kC != 0 ? kTaps : s.in_channels;
+  const index_t kQuads = (kTaps + 3) / 4, quads = static_cast<index_t>((taps + 3) / 4);
+  const index_t kWords = kC != 0 ? 4 * kQuads : kSmallPointwise, words = static_cast<index_t>(4 * quads);
+  // Pixel pairs per block (at least one: a dead instance for windows too large for the buffer must compile).
   const index_t kBlockPairs = kWords * 4 < MINIML_GEMM_BUFFER ? MINIML_GEMM_BUFFER / (kWords * 4) : 1;
-  uint32_t wide[kBlockPairs * kWords], rows[kWords];  // the block's pixel pairs, an output channel pair's weights
-  int8_t col[kPointwise ? 4 : 2 * kWords];            // im2col: a pair's int8 columns, zero-padded to kWords
+  const index_t block_pairs = kC != 0 ? kBlockPairs : static_cast<index_t>(MINIML_GEMM_BUFFER / (words * 4));
+  uint32_t wide[kC != 0 ? kBlockPairs * kWords : MINIML_GEMM_BUFFER / 4];  // the block's pixel pairs
+  uint32_t rows[kWords];                                                   // an output channel pair's weights
+  int8_t col[kPointwise ? 4 : 2 * kWords];  // im2col: a pair's int8 columns, zero-padded to kWords
   memset(col, 0, sizeof(col));
   PairRequant pr;
   pr.act_min4 = static_cast<uint8_t>(act_min) * UINT32_C(0x01010101);
@@ -303,12 +333,12 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
   index_t oy = 0, ox = 0;                                      // im2col: the next pixel
   const bool inside = s.dilation_h == 1 && s.dilation_w == 1;  // gather_window_s8 may take interior windows
   const index_t plane = static_cast<index_t>(s.in_h * s.in_w);
-  for (index_t p0 = 0; p0 < pixels; p0 = static_cast<index_t>(p0 + 2 * kBlockPairs)) {
+  for (index_t p0 = 0; p0 < pixels; p0 = static_cast<index_t>(p0 + 2 * block_pairs)) {
     const index_t left = static_cast<index_t>(pixels - p0);
-    const index_t count = left < 2 * kBlockPairs ? left : static_cast<index_t>(2 * kBlockPairs);  // pixels
+    const index_t count = left < 2 * block_pairs ? left : static_cast<index_t>(2 * block_pairs);  // pixels
     const index_t pairs = static_cast<index_t>((count + 1) / 2);
     if (kPointwise) {
-      widen_pixel_block_s8(input + p0, pixels, kQuads, count, kWords, wide);
+      widen_pixel_block_s8(input + p0, pixels, quads, count, words, wide);
     } else {
       for (index_t i = 0; i < count; ++i) {  // a lone last pixel's pair repeats it
         const sindex_t y0 = static_cast<sindex_t>(static_cast<sindex_t>(oy * s.stride_h) - s.padding_h);
@@ -318,7 +348,7 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
           gather_window_s8<kC, kKh, kKw>(input + y0 * static_cast<sindex_t>(s.in_w) + x0, s.in_w, plane,
                                          col + (i & 1) * kWords);
         } else {
-          im2col_s8(s, input, oy, ox, pad, col + (i & 1) * kWords);
+          gather_border_s8(s, input, y0, x0, pad, col + (i & 1) * kWords);
         }
         if (++ox == out_w) {
           ox = 0;
@@ -330,25 +360,24 @@ MINIML_CONV_PATH void gemm_conv2d_s8_dsp(const ConvShape& s, const int8_t* input
     }
     const int8_t* w = weight;
     int8_t* out = output + p0;
-    for (index_t oc = 0; oc < out_c; oc = static_cast<index_t>(oc + 2), w += 2 * kTaps, out += 2 * pixels) {
+    for (index_t oc = 0; oc < out_c; oc = static_cast<index_t>(oc + 2), w += 2 * taps, out += 2 * pixels) {
       // An odd count's last channel runs as a pair with itself; only its first row is stored.
       const index_t oc1 = oc + 1 < out_c ? static_cast<index_t>(oc + 1) : oc;
       SlowPair c;
-      const bool fast =
-          gemm_pair_setup<Mem>(w, kTaps, oc, oc1, bias, multiplier, shift, output_zero_point, c, pr, rows);
+      const bool fast = gemm_pair_setup<Mem>(w, taps, oc, oc1, bias, multiplier, shift, output_zero_point, c, pr, rows);
       // Whole pairs of fast channels: no test in the loop; then a lone last pixel, or every pair of a slow
       // or lone channel.
       const index_t fast_pairs = fast ? static_cast<index_t>(count / 2) : 0;
       const int32_t b0 = c.bias0, b1 = c.bias1;
       const uint32_t* wj = wide;
       int8_t* o = out;
-      for (const uint32_t* end = wide + fast_pairs * kWords; wj != end; wj += kWords, o += 2) {
+      for (const uint32_t* end = wide + fast_pairs * words; wj != end; wj += words, o += 2) {
         int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
-        dot_2x2_widened_s8(wj, rows, kQuads, a00, a01, a10, a11);
+        dot_2x2_widened_s8(wj, rows, quads, a00, a01, a10, a11, kC != 0 ? kDotAuto : kDotPairs);
         requant_2x2_s8(a00, a01, a10, a11, pr, o, pixels);
       }
       if (fast_pairs < pairs) {
-        gemm_pairs_slow_s8(wide, kWords, rows, fast_pairs, pairs, count, c, output_zero_point, act_min, act_max, out,
+        gemm_pairs_slow_s8(wide, words, rows, fast_pairs, pairs, count, c, output_zero_point, act_min, act_max, out,
                            pixels);
       }
     }
@@ -386,9 +415,9 @@ MINIML_ALWAYS_INLINE void conv2d_s8_gemm(const int8_t* input, const int8_t* weig
     const bool pointwise = kC % 4 == 0 && kKh == 1 && kKw == 1 && p.stride_h == 1 && p.stride_w == 1 &&
                            p.pad_top == 0 && p.pad_left == 0 && p.out_h == p.in_h && p.out_w == p.in_w;
     if (pointwise) {
-      detail::gemm_conv2d_s8_dsp<Mem, kC, kKh, kKw, true>(s, input, p.out_w, pixels, p.out_channels, 0, weight, bias,
-                                                          multiplier, shift, output_zero_point, act_min, act_max,
-                                                          output);
+      detail::gemm_conv2d_s8_dsp<Mem, (kC % 8 == 0 && kC < detail::kSmallPointwise ? 0 : kC), 1, 1, true>(
+          s, input, p.out_w, pixels, p.out_channels, 0, weight, bias, multiplier, shift, output_zero_point, act_min,
+          act_max, output);
     } else {
       detail::gemm_conv2d_s8_dsp<Mem, kC, kKh, kKw, false>(
           s, input, p.out_w, pixels, p.out_channels, static_cast<int8_t>(input_zero_point), weight, bias, multiplier,

@@ -100,6 +100,7 @@ int main() {
   check<8, 1, 1, 16>(CASES);  // the VWW MobileNet's first pointwise layer
   check<12, 1, 1, 7>(CASES);
   check<16, 1, 1, 2>(CASES);
+  check<24, 1, 1, 5>(CASES / 2);   // 8, 16 and 24 channels: one shared copy, counts at run time
   check<64, 1, 1, 64>(CASES / 2);  // the KWS DS-CNN's
   check<256, 1, 1, 5>(CASES / 4);  // one pixel pair per block
   check<3, 1, 1, 5>(CASES / 2);    // input channels not a multiple of 4: im2col columns

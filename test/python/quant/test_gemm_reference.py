@@ -52,7 +52,7 @@ def test_gemm_equals_reference(build, tmp_path):
                            timeout=180)
         out = r.stdout + r.stderr
     assert r.returncode == 0, out[-2000:]
-    n = 8 * CASES + 3 * (CASES // 2) + 3 * (CASES // 4)
+    n = 8 * CASES + 4 * (CASES // 2) + 3 * (CASES // 4)
     assert f"gemm_ref: {n} cases, 0 mismatches" in out, out[-2000:]
 
 
