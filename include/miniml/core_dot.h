@@ -535,6 +535,72 @@ template <>
 __attribute__((noinline)) inline int32_t dot_window_avr<Ram>(const int8_t* a, const int8_t* b, const AvrWindow& w) {
   MINIML_AVR_WINDOW24("ld");
 }
+#define MINIML_COMMA ,
+
+// Two output channels' windows at once (dot_windows2_avr): each window rows x run taps, its rows a_skip
+// (< 256) bytes apart after a row's run; after a window the activation pointer steps back a_back bytes (to
+// the next window). The weights: the two filters' taps interleaved (first, second) in SRAM, read in order.
+struct AvrWindows2 {
+  uint16_t a_back;
+  uint8_t run, rows, a_skip, count;
+};
+
+// One activation times two weights into two 24-bit sums (18 cycles).
+#define MINIML_AVR_TAP2                                      \
+  "ld %[x], X+\n\t"                                          \
+  "ld %[y], Z+\n\t"                                          \
+  "muls %[x], %[y]\n\t"                                      \
+  "sbc %[y], %[y]\n\t"                                       \
+  "add %A[s1], r0\n\tadc %B[s1], r1\n\tadc %C[s1], %[y]\n\t" \
+  "ld %[y], Z+\n\t"                                          \
+  "muls %[x], %[y]\n\t"                                      \
+  "sbc %[y], %[y]\n\t"                                       \
+  "add %A[s2], r0\n\tadc %B[s2], r1\n\tadc %C[s2], %[y]\n\t"
+// Each window's two sums stored at out (6 bytes a window: the first channel's 3, the second's 3), through
+// Z, which then points at the weights' start again. Labels 4 and 6 (ROW may use 2).
+#define MINIML_AVR_WINDOWS2_ASM(ROW, OUTS, INS)                                                                      \
+  __asm__ volatile(                                                                                                  \
+      "4:\n\t"                                                                                                       \
+      "clr %A[s1]\n\tclr %B[s1]\n\tclr %C[s1]\n\tclr %A[s2]\n\tclr %B[s2]\n\tclr %C[s2]\n\t"                         \
+      "mov %[cr], %[rows]\n\t"                                                                                       \
+      "6:\n\t" ROW                                                                                                   \
+      "clr __zero_reg__\n\t"                                                                                         \
+      "add r26, %[as]\n\t"                                                                                           \
+      "adc r27, __zero_reg__\n\t"                                                                                    \
+      "dec %[cr]\n\t"                                                                                                \
+      "brne 6b\n\t"                                                                                                  \
+      "movw r30, %[po]\n\t"                                                                                          \
+      "st Z+, %A[s1]\n\tst Z+, %B[s1]\n\tst Z+, %C[s1]\n\tst Z+, %A[s2]\n\tst Z+, %B[s2]\n\tst Z+, %C[s2]\n\t"       \
+      "movw %[po], r30\n\tmovw r30, %[b0]\n\t"                                                                       \
+      "sub r26, %A[ab]\n\t"                                                                                          \
+      "sbc r27, %B[ab]\n\t"                                                                                          \
+      "dec %[n]\n\t"                                                                                                 \
+      "brne 4b\n\t"                                                                                                  \
+      : [s1] "=&r"(s1), [s2] "=&r"(s2), [pa] "+x"(a), [pb] "+z"(b), [po] "+r"(out), [cr] "=&r"(c_rows), [n] "+r"(n), \
+        [x] "=&d"(x), [y] "=&d"(y)OUTS                                                                               \
+      : [rows] "r"(w.rows), [as] "r"(w.a_skip), [ab] "r"(w.a_back), [b0] "r"(b0)INS                                  \
+      : "r0", "memory")
+
+// The two channels' sums of a row of windows (see AvrWindows2), a: activations, b: interleaved weights,
+// both in SRAM; out: 6 bytes per window. kRun3: w.run is 3 (the row unrolled).
+template <bool kRun3>
+__attribute__((noinline)) void dot_windows2_avr(const int8_t* a, const int8_t* b, const AvrWindows2& w, uint8_t* out) {
+  const int8_t* b0 = b;  // a copy gcc cannot tell equal to b (else it may pass both in Z)
+  __asm__("" : "+r"(b0));
+  __int24 s1, s2;
+  uint8_t c_rows, n = w.count;
+  int8_t x, y;
+  if (kRun3) {
+    MINIML_AVR_WINDOWS2_ASM(MINIML_AVR_TAP2 MINIML_AVR_TAP2 MINIML_AVR_TAP2, , );
+  } else {
+    uint8_t c_run;
+    MINIML_AVR_WINDOWS2_ASM("mov %[c], %[run]\n\t2:\n\t" MINIML_AVR_TAP2 "dec %[c]\n\tbrne 2b\n\t",
+                            MINIML_COMMA[c] "=&r"(c_run), MINIML_COMMA[run] "r"(w.run));
+  }
+}
+#undef MINIML_AVR_WINDOWS2_ASM
+#undef MINIML_AVR_TAP2
+#undef MINIML_COMMA
 #undef MINIML_AVR_WINDOW24
 #undef MINIML_AVR_WINDOW24_ASM
 #undef MINIML_AVR_WINDOW24_RUN_ASM

@@ -299,37 +299,142 @@ namespace detail {
 // clang-format on
 
 inline bool fits_s8(int32_t v) { return v >= kInt8Min && v <= kInt8Max; }
+// acc in [-2^23, 2^23): what requantize_s8_avr takes (small layers' accumulators mostly are).
+inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x800000) < UINT32_C(0x1000000); }
 
-// requantize_s8 for a right shift e + 2 >= 2, a multiplier >= 0 and an int8 zero point and bounds (what
-// ChannelRequant checks once per channel), in one asm block: MINIML_AVR_REQUANT_TAIL, then the zero point and
-// the bounds applied in 24 bits (a clamped v saturates whatever the int8 zero point, as the true one does).
-// Out of line, for the conv kernels' one call site.
-__attribute__((noinline)) inline int8_t requantize_s8_channel_avr(int32_t acc, int32_t multiplier, uint8_t e, int8_t zp,
-                                                                  int8_t act_min, int8_t act_max) {
-  uint32_t h;
-  uint8_t b3, t1, t2, zero;
-  __asm__(MINIML_AVR_MUL_HI_COLUMNS MINIML_AVR_REQUANT_TAIL
-          // + zero point
-          "mov %[t1], %[zp]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t"
-          "add %A[h], %[zp]\n\tadc %B[h], %[t1]\n\tadc %C[h], %[t1]\n\t"
-          // r < act_min: act_min
-          "mov %[t1], %[lo]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t"
-          "cp %A[h], %[lo]\n\tcpc %B[h], %[t1]\n\tcpc %C[h], %[t1]\n\t"
-          "brge 7f\n\t"
-          "mov %A[h], %[lo]\n\t"
-          "rjmp 8f\n\t"
-          "7:\n\t"
-          // act_max < r: act_max
-          "mov %[t1], %[hi]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t"
-          "cp %[hi], %A[h]\n\tcpc %[t1], %B[h]\n\tcpc %[t1], %C[h]\n\t"
-          "brge 8f\n\t"
-          "mov %A[h], %[hi]\n\t"
-          "8:\n\t"
-          "clr __zero_reg__"
-          : [h] "=&r"(h), [b3] "=&r"(b3), [t1] "=&d"(t1), [t2] "=&r"(t2), [z] "=&r"(zero), [e] "+d"(e)
-          : [a] "r"(acc), [b] "r"(multiplier), [zp] "r"(zp), [lo] "r"(act_min), [hi] "r"(act_max)
-          : "r0");
-  return static_cast<int8_t>(h);
+// requantize_s8 for acc in 24 bits (fits_s24), a multiplier >= 0, a right shift e + 2 >= 2 and an int8 zero
+// point and bounds (what ChannelRequant checks), as one asm routine on fixed registers (acc r22-r25,
+// multiplier r18-r21, e r16, zp r14, act_min r12, act_max r10; scratch r0, r26, r27, r30, r31) called from
+// asm: no calling convention, so a call saves nothing per output (the compiler-allocated function it replaces
+// pushed 8 registers on every call) and the zero point and bounds stay in place across a row.
+// The same integers as multiply_by_quantized_multiplier's both-roundings-at-once form, with acc's sign for
+// Q's (see ChannelRequant):
+//   1. ua m, ua = acc mod 2^24 (unsigned): column by column, each byte product into a 3-byte window (no carry
+//      runs further: a window holds every column sum so far); byte 0 is never needed (nothing is added to it)
+//      and byte 7 stays 0 (ua m < 2^55). Registers: bytes 1, 2 in r26, r27, bytes 3, 4 in r30, r31; bytes 5,
+//      6 reuse r26, r27 once bytes 1, 2 are final, byte 7 r22 (acc's byte 0, used up by then); r25 is zero.
+//   2. acc < 0: acc m = ua m - 2^24 m, then - 2^30; else + 2^30. H = bytes 4..7 = floor(Q' / 2^32).
+//   3. H >>= 8 while e >= 8, clamped to 24 bits (beyond, |H >> e| >= 2^16 for the e < 8 left: saturates
+//      anyway), H >>= e by a multiply with 2^(8-e) (3 muls instead of up to 7 shift steps), then
+//      (H + 1) >> 1, + zp, clamped to [act_min, act_max] in 24 bits. Result in r22.
+// clang-format off
+#define MINIML_AVR_REQUANT_S8_BODY \
+  /* 1. ua m: bytes 1..6 (a0 r22, a1 r23, a2 r24; m0..m3 r18..r21) */ \
+  "clr r25\n\t" \
+  "clr r27\n\t" \
+  "clr r30\n\t" \
+  "mul r22, r18\n\tmov r26, r1\n\t" \
+  "mul r22, r19\n\tadd r26, r0\n\tadc r27, r1\n\tadc r30, r25\n\t" \
+  "mul r23, r18\n\tadd r26, r0\n\tadc r27, r1\n\tadc r30, r25\n\t" \
+  "clr r31\n\t" \
+  "mul r22, r20\n\tadd r27, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
+  "mul r23, r19\n\tadd r27, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
+  "mul r24, r18\n\tadd r27, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
+  "clr r26\n\t" \
+  "mul r22, r21\n\tadd r30, r0\n\tadc r31, r1\n\tadc r26, r25\n\t" \
+  "mul r23, r20\n\tadd r30, r0\n\tadc r31, r1\n\tadc r26, r25\n\t" \
+  "mul r24, r19\n\tadd r30, r0\n\tadc r31, r1\n\tadc r26, r25\n\t" \
+  "clr r27\n\t" \
+  "mul r23, r21\n\tadd r31, r0\n\tadc r26, r1\n\tadc r27, r25\n\t" \
+  "mul r24, r20\n\tadd r31, r0\n\tadc r26, r1\n\tadc r27, r25\n\t" \
+  "mul r24, r21\n\tadd r26, r0\n\tadc r27, r1\n\t" \
+  /* 2. the sign and 2^30 (bytes 3..7: r30 r31 r26 r27 r22) */ \
+  "sbrc r24, 7\n\t" \
+  "rjmp 1f\n\t" \
+  "clr r22\n\t" \
+  "ldi r23, 0x40\n\t" \
+  "add r30, r23\n\tadc r31, r25\n\tadc r26, r25\n\tadc r27, r25\n\tadc r22, r25\n\t" \
+  "rjmp 2f\n\t" \
+  "1:\n\t" \
+  "sub r30, r18\n\tsbc r31, r19\n\tsbc r26, r20\n\tsbc r27, r21\n\tsbc r22, r22\n\t" \
+  "subi r30, 0x40\n\tsbci r31, 0\n\tsbci r26, 0\n\tsbci r27, 0\n\tsbci r22, 0\n\t" \
+  /* 3. H = r22:r27:r26:r31 >>= 8 while e >= 8 (e copied to r23) */ \
+  "2:\n\t" \
+  "mov r23, r16\n\t" \
+  "3:\n\t" \
+  "cpi r23, 8\n\t" \
+  "brlo 4f\n\t" \
+  "mov r31, r26\n\tmov r26, r27\n\tmov r27, r22\n\tlsl r22\n\tsbc r22, r22\n\t" \
+  "subi r23, 8\n\t" \
+  "rjmp 3b\n\t" \
+  "4:\n\t" \
+  /* clamp to 24 bits: unless r22 is r27's sign, 0x7FFFFF or 0x800000 */ \
+  "mov r18, r27\n\tlsl r18\n\tsbc r18, r18\n\t" \
+  "cp r18, r22\n\t" \
+  "breq 5f\n\t" \
+  "ldi r18, 0x7F\n\t" \
+  "sbrc r22, 7\n\t" \
+  "ldi r18, 0x80\n\t" \
+  "mov r27, r18\n\t" \
+  "lsl r18\n\tsbc r18, r18\n\tcom r18\n\t" \
+  "mov r26, r18\n\tmov r31, r18\n\t" \
+  "5:\n\t" \
+  /* H >>= e (< 8): the top 24 bits of H 2^(8-e); f = 2^(8-e) from the bits of 8 - e (1..7) */ \
+  "tst r23\n\t" \
+  "breq 6f\n\t" \
+  "ldi r20, 8\n\tsub r20, r23\n\t" \
+  "ldi r19, 1\n\t" \
+  "sbrc r20, 1\n\tldi r19, 4\n\t" \
+  "sbrc r20, 0\n\tlsl r19\n\t" \
+  "sbrc r20, 2\n\tswap r19\n\t" \
+  "mul r31, r19\n\tmov r31, r1\n\t" \
+  "mul r26, r19\n\tadd r31, r0\n\tadc r1, r25\n\tmov r26, r1\n\t" \
+  "mul r27, r19\n\tadd r26, r0\n\tadc r1, r25\n\t" \
+  "sbrc r27, 7\n\tsub r1, r19\n\t" /* r27 signed: - 2^8 f at its byte */ \
+  "mov r27, r1\n\t" \
+  "6:\n\t" \
+  /* (H + 1) >> 1: H >> 1 plus the bit shifted out (no overflow at 2^23 - 1) */ \
+  "asr r27\n\tror r26\n\tror r31\n\t" \
+  "adc r31, r25\n\tadc r26, r25\n\tadc r27, r25\n\t" \
+  /* + zero point */ \
+  "mov r18, r14\n\tlsl r18\n\tsbc r18, r18\n\t" \
+  "add r31, r14\n\tadc r26, r18\n\tadc r27, r18\n\t" \
+  /* below act_min: act_min */ \
+  "mov r18, r12\n\tlsl r18\n\tsbc r18, r18\n\t" \
+  "cp r31, r12\n\tcpc r26, r18\n\tcpc r27, r18\n\t" \
+  "brge 7f\n\t" \
+  "mov r31, r12\n\t" \
+  "rjmp 8f\n\t" \
+  "7:\n\t" \
+  /* above act_max: act_max */ \
+  "mov r18, r10\n\tlsl r18\n\tsbc r18, r18\n\t" \
+  "cp r10, r31\n\tcpc r18, r26\n\tcpc r18, r27\n\t" \
+  "brge 8f\n\t" \
+  "mov r31, r10\n\t" \
+  "8:\n\t" \
+  "mov r22, r31\n\t" \
+  "clr __zero_reg__\n\t"
+// clang-format on
+
+// The routine: the body above and `ret`, called from asm (so no C calling convention applies: the callers'
+// values stay in registers the routine leaves alone). Top-level asm in a COMDAT section: every translation
+// unit including this header emits it, the linker keeps one (and --gc-sections drops it when unused).
+__asm__(
+    ".ifndef miniml_requantize_s8_avr\n\t"  // once per assembly file: LTO joins translation units into one
+    ".pushsection .text.miniml_requantize_s8_avr,\"axG\",@progbits,miniml_requantize_s8_avr,comdat\n\t"
+    ".weak miniml_requantize_s8_avr\n\t"
+    ".type miniml_requantize_s8_avr, @function\n"
+    "miniml_requantize_s8_avr:\n\t" MINIML_AVR_REQUANT_S8_BODY
+    "ret\n\t"
+    ".size miniml_requantize_s8_avr, .-miniml_requantize_s8_avr\n\t"
+    ".popsection\n\t"
+    ".endif");
+
+// One call of the routine: its inputs pinned to its registers; the loop-invariant zero point and bounds stay
+// where they are between calls, and the caller saves the scratch registers once, not per call.
+__attribute__((always_inline)) inline int8_t requantize_s8_avr(int32_t acc, int32_t multiplier, uint8_t e, int8_t zp,
+                                                               int8_t act_min, int8_t act_max) {
+  register int32_t a asm("r22") = acc;
+  register int32_t m asm("r18") = multiplier;
+  register uint8_t shift asm("r16") = e;
+  register int8_t z asm("r14") = zp;
+  register int8_t lo asm("r12") = act_min;
+  register int8_t hi asm("r10") = act_max;
+  __asm__ volatile("%~call miniml_requantize_s8_avr"
+                   : "+r"(a), "+r"(m)
+                   : "r"(shift), "r"(z), "r"(lo), "r"(hi)
+                   : "r0", "r26", "r27", "r30", "r31");
+  return static_cast<int8_t>(a);
 }
 
 // requantize_s16's common case (right shift e + 2 >= 2, multiplier >= 0) in one asm block:
@@ -388,8 +493,8 @@ inline int32_t requantize_s16(int32_t x, int32_t multiplier, int8_t shift) {
 // constants are looked at once. On 32-bit cores the common case (shift <= -2, any multiplier below 1/2)
 // runs inline in the both-roundings-at-once form of multiply_by_quantized_multiplier, with the sign of
 // acc for the sign of Q (equal for multiplier >= 0: Q = acc m + 2^30 is >= 2^30 for acc >= 0 and <= 0
-// for acc < 0, and Q = 0 rounds to 0 either way); on AVR the same case (with int8 zero point and bounds)
-// takes requantize_s8_channel_avr; everything else calls requantize_s8.
+// for acc < 0, and Q = 0 rounds to 0 either way); on AVR the same case with int8 zero point and bounds
+// and acc in 24 bits takes requantize_s8_avr; everything else calls requantize_s8.
 struct ChannelRequant {
   int32_t multiplier, output_zero_point, act_min, act_max;
   int8_t shift;
@@ -408,10 +513,10 @@ struct ChannelRequant {
   int8_t
   operator()(int32_t acc) const {
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
-    if (fast) {
-      return detail::requantize_s8_channel_avr(acc, multiplier, static_cast<uint8_t>(-shift - 2),
-                                               static_cast<int8_t>(output_zero_point), static_cast<int8_t>(act_min),
-                                               static_cast<int8_t>(act_max));
+    if (fast && detail::fits_s24(acc)) {
+      return detail::requantize_s8_avr(acc, multiplier, static_cast<uint8_t>(-shift - 2),
+                                       static_cast<int8_t>(output_zero_point), static_cast<int8_t>(act_min),
+                                       static_cast<int8_t>(act_max));
     }
 #elif !defined(__AVR__)
     if (fast) {

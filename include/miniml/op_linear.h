@@ -2,6 +2,7 @@
 #ifndef MINIML_OP_LINEAR_H_
 #define MINIML_OP_LINEAR_H_
 
+#include "core_float_avr.h"
 #include "core_rom.h"
 #include "core_types.h"
 #include "op_activation.h"
@@ -17,8 +18,7 @@ inline void linear_f32(const float* input, const float* weight, const float* bia
                        index_t out_features, Act act) {
   const float* w = weight;
   for (index_t o = 0; o < out_features; ++o) {
-    float acc = bias ? BiasMem::read(bias + o) : 0.0f;
-    for (index_t i = 0; i < in_features; ++i) acc += input[i] * Mem::read(w + i);
+    const float acc = detail::dot_f32<Mem>(input, w, in_features, bias ? BiasMem::read(bias + o) : 0.0f);
     w += in_features;
     output[o] = act(acc);
   }

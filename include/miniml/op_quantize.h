@@ -12,33 +12,67 @@
 
 namespace miniml {
 
+namespace detail {
+inline uint8_t float_exponent(uint32_t bits) {
+  return static_cast<uint8_t>(static_cast<uint16_t>(static_cast<uint16_t>(bits >> 16) << 1) >> 8);
+}
+inline uint32_t float_mantissa(uint32_t bits) { return (bits & UINT32_C(0x7FFFFF)) | UINT32_C(0x800000); }
+
+// |f| 2^16 for a float's bits, truncated to an integer, for |f| < 256; 2^24 (256 2^16) for |f| >= 256 or Inf,
+// UINT32_MAX for NaN. Byte moves and a short shift: on AVR float compares and conversions are library calls.
+inline uint32_t abs_fixed16(uint32_t bits) {
+  const uint8_t exponent = float_exponent(bits);
+  if (exponent >= 127 + 8) {
+    return exponent == 0xFF && (bits & UINT32_C(0x7FFFFF)) != 0 ? UINT32_MAX : UINT32_C(1) << 24;
+  }
+  if (exponent < 127 - 8) return 0;       // |f| < 2^-8: below 2^-16 after the shift, or zero / subnormal
+  uint32_t fixed = float_mantissa(bits);  // mantissa >> (134 - exponent): 0..15
+  uint8_t shift = static_cast<uint8_t>(127 + 7 - exponent);
+  if (shift >= 8) {
+    fixed >>= 8;
+    shift = static_cast<uint8_t>(shift - 8);
+  }
+  return fixed >> shift;
+}
+
+// round_to_s8 from abs_fixed16 (not NaN) and the sign, for a zero point in [-512, 512] (beyond, every sum
+// with a rounded value below 256 clamps as at the nearest end): halves away from zero is floor(|f| + 1/2),
+// exact from the truncated value (1/2 is a multiple of 2^-16). 16-bit arithmetic.
+inline int8_t round_fixed16_to_s8(uint32_t fixed, bool negative, int16_t zero_point) {
+  const int16_t k = static_cast<int16_t>((fixed + 0x8000u) >> 16);
+  if (k >= 256) return static_cast<int8_t>(negative ? kInt8Min : kInt8Max);
+  int16_t v = static_cast<int16_t>((negative ? -k : k) + zero_point);
+  if (v < kInt8Min) v = kInt8Min;
+  if (v > kInt8Max) v = kInt8Max;
+  return static_cast<int8_t>(v);
+}
+
+inline uint32_t float_bits(float f) {
+  uint32_t bits;
+  memcpy(&bits, &f, sizeof(bits));
+  return bits;
+}
+
+// round_to_s8 read off the float's bits (AVR's; defined everywhere so host tests hold it to the float one).
+inline int8_t round_to_s8_by_bits(float scaled, int32_t zero_point) {
+  const uint32_t bits = float_bits(scaled);
+  const uint32_t fixed = abs_fixed16(bits);
+  if (fixed == UINT32_MAX) return static_cast<int8_t>(zero_point);  // NaN
+  const int16_t zp = static_cast<int16_t>(zero_point < -512 ? -512 : (zero_point > 512 ? 512 : zero_point));
+  return round_fixed16_to_s8(fixed, (bits >> 31) != 0, zp);
+}
+}  // namespace detail
+
 // clamp(round(scaled) + zero_point) to int8, halves away from zero: `scaled` is a real value already divided
 // by its scale. Non-finite values have a defined result (converting them to an integer would be undefined
 // behaviour): -Inf and +Inf saturate to -128 and 127, NaN becomes the zero point (real value 0).
 inline int8_t round_to_s8(float scaled, int32_t zero_point) {
+#if defined(__AVR__)
+  // roundf, float compares and the int conversion are library calls there.
+  return detail::round_to_s8_by_bits(scaled, zero_point);
+#else
   const float q = roundf(scaled);
   int32_t v;
-#if defined(__AVR__)
-  // The same cases read off q's bits: float compares and the int conversion are library calls on AVR (a
-  // quarter of an int8 MLP's predict() went to the input's edge). q is an integer, so below 256 in magnitude
-  // its value is the top 8 bits of the mantissa (with the hidden bit) shifted by the exponent.
-  uint32_t bits;
-  memcpy(&bits, &q, sizeof(bits));
-  const uint16_t high = static_cast<uint16_t>(bits >> 16);
-  const uint8_t exponent = static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
-  const bool negative = (high & 0x8000u) != 0;
-  if (exponent == 0xFF && (bits & UINT32_C(0x7FFFFF)) != 0) {  // NaN
-    v = zero_point;
-  } else if (exponent >= 127 + 8) {  // |q| >= 256, Inf included
-    v = negative ? kInt8Min : kInt8Max;
-  } else {
-    const uint8_t top = static_cast<uint8_t>(0x80u | (high & 0x7Fu));  // 1.xxxxxxx as an 8-bit integer
-    const uint8_t magnitude = exponent < 127 ? 0 : static_cast<uint8_t>(top >> (134 - exponent));
-    v = (negative ? -static_cast<int32_t>(magnitude) : static_cast<int32_t>(magnitude)) + zero_point;
-    if (v < kInt8Min) v = kInt8Min;
-    if (v > kInt8Max) v = kInt8Max;
-  }
-#else
   // Compare as float first: a huge value (or inf) must not overflow the int conversion.
   if (q != q) {  // NaN
     v = zero_point;
@@ -51,13 +85,102 @@ inline int8_t round_to_s8(float scaled, int32_t zero_point) {
     if (v < kInt8Min) v = kInt8Min;
     if (v > kInt8Max) v = kInt8Max;
   }
-#endif
   return static_cast<int8_t>(v);
+#endif
 }
 
-// output[i] = clamp(round(input[i] / scale) + zero_point) (round_to_s8). A division, not a multiply by
-// 1/scale: that is what TFLM does, and the reciprocal would differ in the last bit.
+namespace detail {
+// floor(mx mi / 2^16) for two 24-bit mantissas (the hidden bit set): bytes 2..5 of the 48-bit product.
+inline uint32_t mantissa_product_hi(uint32_t mx, uint32_t mi) {
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+  // Column by column, each byte product into a 3-byte window (a window holds every column sum so far, so no
+  // carry runs further); byte 0 is never needed, byte 1 only for its carries. 9 muls instead of __mulsf3.
+  uint32_t hi;
+  uint8_t b1, zero;
+  __asm__(
+      "clr %[z]\n\tclr %A[h]\n\tclr %B[h]\n\tclr %C[h]\n\tclr %D[h]\n\t"
+      "mul %A[x], %A[i]\n\tmov %[b1], r1\n\t"
+      "mul %A[x], %B[i]\n\tadd %[b1], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t"
+      "mul %B[x], %A[i]\n\tadd %[b1], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t"
+      "mul %A[x], %C[i]\n\tadd %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t"
+      "mul %B[x], %B[i]\n\tadd %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t"
+      "mul %C[x], %A[i]\n\tadd %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t"
+      "mul %B[x], %C[i]\n\tadd %B[h], r0\n\tadc %C[h], r1\n\tadc %D[h], %[z]\n\t"
+      "mul %C[x], %B[i]\n\tadd %B[h], r0\n\tadc %C[h], r1\n\tadc %D[h], %[z]\n\t"
+      "mul %C[x], %C[i]\n\tadd %C[h], r0\n\tadc %D[h], r1\n\t"
+      "clr __zero_reg__"
+      : [h] "=&r"(hi), [b1] "=&r"(b1), [z] "=&r"(zero)
+      : [x] "r"(mx), [i] "r"(mi)
+      : "r0");
+  return hi;
+#else
+  return static_cast<uint32_t>((static_cast<uint64_t>(mx) * mi) >> 16);
+#endif
+}
+
+// 1 / scale in float32, as mantissa (hidden bit set) and biased exponent, for quantize_by_reciprocal.
+struct Reciprocal {
+  uint32_t mantissa;
+  int16_t exponent;
+  float scale;
+  explicit Reciprocal(float s) : mantissa(0), exponent(0), scale(s) {
+    const uint32_t bits = float_bits(1.0f / s);
+    mantissa = float_mantissa(bits);
+    exponent = float_exponent(bits);
+  }
+};
+// Where Reciprocal and quantize_by_reciprocal hold: 1 / scale a normal float, an int8 zero point.
+inline bool reciprocal_quantize_ok(float scale, int32_t zero_point) {
+  return scale >= 1e-30f && scale <= 1e30f && zero_point >= kInt8Min && zero_point <= kInt8Max;
+}
+
+// floor(|a| 2^16) for the exact product a = x (1 / scale) (no rounding): 2^24 when |a| >= 256 and UINT32_MAX
+// for a NaN or infinite x. With x = mx 2^(ex-150) and 1/scale = mi 2^(ei-150), |a| 2^16 = mx mi / 2^s,
+// s = 284 - ex - ei; zero and subnormal x give 0 (|a| < 2^-96).
+inline uint32_t reciprocal_fixed16(uint32_t x_bits, const Reciprocal& r) {
+  const uint8_t ex = float_exponent(x_bits);
+  if (ex == 0xFF) return UINT32_MAX;
+  const int16_t s = static_cast<int16_t>(284 - ex - r.exponent);
+  if (ex == 0 || s >= 48) return 0;
+  if (s <= 22) return UINT32_C(1) << 24;  // mx mi >= 2^46
+  uint32_t fixed = mantissa_product_hi(float_mantissa(x_bits), r.mantissa);
+  uint8_t shift = static_cast<uint8_t>(s - 16);  // 7..31, bytes first
+  while (shift >= 8) {
+    fixed >>= 8;
+    shift = static_cast<uint8_t>(shift - 8);
+  }
+  return fixed >> shift;  // < 2^25: |a| >= 256 rounds through round_fixed16_to_s8's saturation
+}
+
+// round_to_s8(x / scale, zero_point) without the division where it cannot matter (AVR: the soft-float
+// division is ~480 cycles). a = x (1/scale), exact, is within |t| 2^-24 of t = x / scale (1/scale rounded
+// once), and the division the reference rounds, fl(t), within 2^-17 of t for |t| < 256; round(fl(t)) steps
+// only at k + 1/2 - 2^(e-24) (the float just below a half rounds up to it). So a fraction of |a| 2^16
+// (truncated, < 1 unit off) more than 32 units from 1/2 (t at most 1 + 1/2 + 1 units away) rounds as fl(t)
+// does, and otherwise (about 1 value in 1000) the division decides. |a| >= 256 saturates as fl(t) does
+// (|t| > 255.99 rounds to at least 256 in magnitude); NaN and Inf take the division.
+inline int8_t quantize_by_reciprocal(float x, const Reciprocal& r, int8_t zero_point) {
+  const uint32_t bits = float_bits(x);
+  const uint32_t fixed = reciprocal_fixed16(bits, r);
+  if (fixed == UINT32_MAX || static_cast<uint16_t>(static_cast<uint16_t>(fixed) - 0x8000u + 32u) <= 64u) {
+    return round_to_s8(x / r.scale, zero_point);
+  }
+  return round_fixed16_to_s8(fixed, (bits >> 31) != 0, zero_point);
+}
+}  // namespace detail
+
+// output[i] = clamp(round(input[i] / scale) + zero_point) (round_to_s8): the rounding of a division, as TFLM
+// does (a multiply by 1/scale alone would differ in the last bit). On AVR the same result mostly from an
+// integer multiply by 1/scale (detail::quantize_by_reciprocal).
 inline void quantize_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output) {
+#if defined(__AVR__)
+  if (detail::reciprocal_quantize_ok(scale, zero_point)) {
+    const detail::Reciprocal r(scale);
+    const int8_t zp = static_cast<int8_t>(zero_point);
+    for (index_t i = 0; i < n; ++i) output[i] = detail::quantize_by_reciprocal(input[i], r, zp);
+    return;
+  }
+#endif
   for (index_t i = 0; i < n; ++i) output[i] = round_to_s8(input[i] / scale, zero_point);
 }
 

@@ -423,7 +423,8 @@ def _why(res: Dict[str, Any]) -> List[str]:
             "cycles "
             "(dot_s8) + 20 requantisations x %s cycles = %d, the rest is call overhead. The float "
             "edges "
-            "(16 quantize, 4 dequantize, soft-float division as TFLM rounds) add %d cycles. 0.3 "
+            "(16 quantize, each a soft-float multiply by 1/scale that falls back to TFLM's division "
+            "next to a rounding step; 4 dequantize) add %d cycles. 0.3 "
             "ms is "
             "4800 cycles, below the floor of this scheme: at least 12 cycles per MAC with a flash "
             "weight (ld 2 + lpm 3 + muls 2 + sign 1 + 32-bit add 4) and about 150 per TFLM-exact "
@@ -441,12 +442,10 @@ def _why(res: Dict[str, Any]) -> List[str]:
     if r and r.get("predict_cycles"):
         L.append(
             "- float MLP: %d cycles for 320 MACs = %.0f cycles per MAC; linear_f32 alone is %s "
-            "per MAC "
-            "(avr-libc's soft-float __mulsf3 + __addsf3, kept separate by -ffp-contract=off). 5.0 "
-            "ms is "
-            "80000 cycles = 250 per MAC: only an AVR-specific multiply-accumulate in asm that "
-            "keeps the "
-            "accumulator unpacked between taps could get there (rounding must stay IEEE-exact)."
+            "per MAC: core_float_avr.h's asm multiply-accumulate keeps the accumulator unpacked "
+            "between taps and rounds each product and each sum itself, bit-identical to avr-libc's "
+            "separate __mulsf3 + __addsf3 that it replaces; about 50 of a tap's "
+            "cycles are the 24x24-bit product, the rest unpacking, aligning and rounding."
             % (r["predict_cycles"], r["predict_cycles"] / 320.0, k["linear_f32_per_mac"])
         )
     r = _find(rows, "sensor_head", "uno", "int8+float head+learn")

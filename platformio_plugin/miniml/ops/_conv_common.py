@@ -202,14 +202,15 @@ def emit_conv_s8(node: Any, e: Any, dims: int) -> str:
     if dims == 2 and int(a["groups"]) == 1:
         kh, kw = a["kernel"]
         kernel = f"conv2d_s8_gemm<{e.mem(node, 'weight')}, {a['in_channels']}, {kh}, {kw}>"
-    return with_params(
-        node,
-        e,
-        dims,
-        f"miniml::{kernel}({e.t(node.inputs[0])}, "
-        f"{requant_args(node, e)}, {{name}}, {a['input_zero_point']}, {a['output_zero_point']}, "
-        f"{a['act_min']}, {a['act_max']}, {e.t(node.outputs[0])});",
-    )
+    return with_params(node, e, dims, f"miniml::{kernel}("
+                       f"{conv_s8_args(node, e, '{name}')}, {e.t(node.outputs[0])});")
+
+
+def conv_s8_args(node: Any, e: Any, shape: str) -> str:
+    """The int8 conv call's arguments from the input to the activation bounds (`shape`: the params)."""
+    a = node.attrs
+    return (f"{e.t(node.inputs[0])}, {requant_args(node, e)}, {shape}, {a['input_zero_point']}, "
+            f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}")
 
 
 def conv_s8_macs(node: Any, g: Any) -> int:

@@ -12,13 +12,18 @@ def params_block(node: Any, e: Any, struct: str, fields: Sequence[Tuple[Any, str
     """`{ constexpr miniml::<struct> k<Layer>Shape = {...}; <call> }`; `call` names the struct as
     `{name}` (str.format). A str value is written as is (quantisation constants, which are no size
     and so must not widen index_t through e.i)."""
-    name = "k" + "".join(part.capitalize() for part in node.name.split("_")) + "Shape"
+    name = shape_name(node)
     texts = [_text(v, e) for v, _ in fields]
     width = max(len(t) for t in texts) + 1
     lines = ["{", f"  constexpr miniml::{struct} {name} = {{"]
     lines += [f"      {(t + ','):<{width}}  // {f}" for t, (_, f) in zip(texts, fields)]
     lines += ["  };", "  " + call.format(name=name), "}"]
     return "\n    ".join(lines)
+
+
+def shape_name(node: Any) -> str:
+    """The C++ name of a layer's shape constant: k<Layer>Shape."""
+    return "k" + "".join(part.capitalize() for part in node.name.split("_")) + "Shape"
 
 
 def int_fields(attrs: Any, names: Sequence[str]) -> list:

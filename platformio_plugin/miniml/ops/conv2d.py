@@ -17,6 +17,7 @@ from ._conv_common import (
     emit_conv_s8,
     lower_conv,
 )
+from ._conv_pool_s8 import emit_conv_pool_s8, fused_pool
 from ._int8_common import lower_weighted
 from .registry import backward_rule, int8_rule, kernel, lowering
 
@@ -54,7 +55,8 @@ class Conv2dInt8:
 class Conv2dS8:
     @staticmethod
     def emit(node: Node, e: Any) -> str:
-        return emit_conv_s8(node, e, 2)
+        pool = fused_pool(node, e.g)
+        return emit_conv_s8(node, e, 2) if pool is None else emit_conv_pool_s8(node, pool, e)
 
     run = staticmethod(conv_s8_run)
     macs = staticmethod(conv_s8_macs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Node
+from ._conv_pool_s8 import fused_conv, pool_fused_comment
 from ._pool_common import (
     MaxPoolBackward,
     emit_pool,
@@ -44,5 +45,9 @@ class MaxPool2dInt8:
 
 @kernel("max_pool2d_s8", header="op_pool_s8.h")
 class MaxPool2dS8:
-    emit = staticmethod(emit_pool_s8)
+    @staticmethod
+    def emit(node: Node, e: Any) -> str:
+        conv = fused_conv(node, e.g)
+        return emit_pool_s8(node, e) if conv is None else pool_fused_comment(conv)
+
     run = staticmethod(pool_s8_run)

@@ -72,6 +72,10 @@ void test_libm() {
   TEST_ASSERT_FLOAT_WITHIN(1e-6f, 0.7615942f, static_cast<float>(tanhf(1.0f)));
   TEST_ASSERT_FLOAT_WITHIN(1e-6f, 2.7182817f, static_cast<float>(expf(1.0f)));
   TEST_ASSERT_FLOAT_WITHIN(1e-7f, 0.2689414f, 1.0f / (1.0f + static_cast<float>(expf(1.0f))));
+  // Exactly 1 (train_loss.h's cross_entropy_f32 skips the call for the max logit on this).
+  volatile float zero = 0.0f;
+  TEST_ASSERT_TRUE(static_cast<float>(expf(zero)) == 1.0f);
+  TEST_ASSERT_TRUE(static_cast<float>(expf(-zero)) == 1.0f);
 }
 
 int run_all_tests() {

@@ -1,8 +1,8 @@
-// AVR asm kernels (core_fixedpoint.h requantisation and requantize_s8; core_dot.h dot_s8, dot_rows_s8,
-// dot_window_s8 and dot_window_avr, Rom and Ram) and op_quantize.h's round_to_s8 against int64 / plain-loop
-// / float references, op_recurrent_s8.h's round_q15 against the plain shift, on random and edge operands; prints
-// the mismatch counts "RESULT a b c d e f g h END". Built at
-// several optimisation levels by test_avr_asm.py and run in simavr.
+// AVR asm kernels (core_fixedpoint.h requantisation, requantize_s8 and requantize_s8_avr; core_dot.h dot_s8,
+// dot_rows_s8, dot_window_s8 and dot_window_avr, Rom and Ram) and op_quantize.h's round_to_s8 against int64 /
+// plain-loop / float references, op_recurrent_s8.h's round_q15 against the plain shift, on random and edge operands;
+// prints the mismatch counts "RESULT a b c d e f g h END". Built at several optimisation levels by test_avr_asm.py and
+// run in simavr.
 #include <avr/pgmspace.h>
 #include <math.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "miniml/core_fixedpoint.h"
 #include "miniml/op_quantize.h"
 #include "miniml/op_recurrent_s8.h"
+#include "round_ref.h"
 #include "wdata.h"
 using miniml::io::print_uint;
 using miniml::io::put;
@@ -48,23 +49,6 @@ static int32_t ref_rdbpot(int32_t x, int8_t exponent) {
   const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
-// round_to_s8 as the other targets compute it (float compares and conversion).
-static int8_t ref_round_to_s8(float scaled, int32_t zero_point) {
-  const float q = roundf(scaled);
-  int32_t v;
-  if (q != q) {
-    v = zero_point;
-  } else if (q <= -256.0f) {
-    v = -128;
-  } else if (q >= 256.0f) {
-    v = 127;
-  } else {
-    v = (int32_t)q + zero_point;
-    if (v < -128) v = -128;
-    if (v > 127) v = 127;
-  }
-  return (int8_t)v;
-}
 // Floats for it: exponents around the int8 range, halves, zeros, subnormals, Inf and NaN.
 static float rfloat() {
   uint32_t r = rnd();
@@ -97,6 +81,26 @@ static __attribute__((noinline)) uint32_t requantize_s16_mismatches() {
     const int8_t left = sh > 0 ? sh : 0, right = sh > 0 ? 0 : -sh;
     const int32_t want = ref_rdbpot(ref_srdhm((int32_t)((uint32_t)a << left), b), right);
     if (miniml::requantize_s16(a, b, sh) != (want < -32768 ? -32768 : (want > 32767 ? 32767 : want))) ++bad;
+  }
+  return bad;
+}
+// requantize_s8_avr (the routine behind ChannelRequant and linear_s8: acc in 24 bits, multiplier >= 0, shift
+// <= -2, int8 zero point and bounds) called directly, on the edges of its domain: acc at the 24-bit ends, the
+// multipliers' (0, 1, 2^30, 2^31 - 1), every shift to -31 (the byte steps), every zero point sign, tight bounds.
+static __attribute__((noinline)) uint32_t requantize_s8_avr_mismatches() {
+  const int32_t edge_a[] = {0, 1, -1, 2, -2, 8388607, -8388608, 8388606, -8388607, 65535, -65536, 127, -128};
+  const int32_t edge_m[] = {0, 1, INT32_C(1) << 30, INT32_MAX, 0x40000001, 0x5A827999, 0x7FFFFFFE};
+  uint32_t bad = 0;
+  for (uint16_t it = 0; it < 8000; ++it) {
+    int32_t a = (int32_t)(rnd() << 8) >> (8 + rnd() % 20);  // 24-bit, magnitudes 2^4..2^23
+    if (it % 3 == 0) a = edge_a[rnd() % 13];
+    int32_t b = (int32_t)((rnd() >> 1) | 0x40000000u);
+    if (it % 4 == 0) b = edge_m[rnd() % 7];
+    const int8_t sh = -(int8_t)(2 + rnd() % 30);
+    const int8_t zp = (int8_t)rnd(), lo = (int8_t)(-128 + rnd() % 100), hi = (int8_t)(127 - rnd() % 100);
+    int32_t want = ref_rdbpot(ref_srdhm(a, b), -sh) + zp;
+    want = want < lo ? lo : (want > hi ? hi : want);
+    if (miniml::detail::requantize_s8_avr(a, b, (uint8_t)(-sh - 2), zp, lo, hi) != (int8_t)want) ++bad;
   }
   return bad;
 }
@@ -157,6 +161,7 @@ int main() {
     if (b >= 0 && miniml::ChannelRequant(b, sh, zp, lo, hi)(a) != (int8_t)clamped) ++bad6;
   }
   bad6 += requantize_s16_mismatches();
+  bad6 += requantize_s8_avr_mismatches();
   uint32_t bad7 = 0;
   for (uint16_t it = 0; it < 6000; ++it) {
     const float f = rfloat();

@@ -1,10 +1,11 @@
 // conv2d_s8 (every fast path the target has) against conv2d_s8_ref on seeded random convolutions:
 // groups 1 (im2col), depthwise (banded), grouped and dilated (window path), odd sizes, every padding,
 // strides 1-3, shifts from -12 to +1; then a grid of depthwise 3x3 edge cases; then linear_s8 against
-// linear_s8_ref (every length mod 4), and unpadded max_pool2d_s8 against plain loops.
-// Prints "conv_ref: N cases, M mismatches" and "depthwise_ref: ..."; exit status 1 on a mismatch. On AVR
-// (an ATmega1284P in simavr: the Uno's core with room for the buffers) the mismatch lines are left out: no
-// printf there.
+// linear_s8_ref (every length mod 4), conv2d_s8_max_pool against conv2d_s8_ref and plain max pooling, and
+// unpadded max_pool2d_s8 against plain loops.
+// Prints "conv_ref: N cases, M mismatches, F fused" (F: conv2d_s8_max_pool cases the AVR fused path took)
+// and "depthwise_ref: ..."; exit status 1 on a mismatch. On AVR (an ATmega1284P in simavr: the Uno's core
+// with room for the buffers) the mismatch lines are left out: no printf there.
 #include <stdint.h>
 #include <stdio.h>
 
@@ -184,6 +185,67 @@ int main() {
       }
     }
   }
+  // conv2d_s8_max_pool (AVR: conv2d_s8_max_pool_avr when the shapes fit) against conv2d_s8_ref then max pooling in
+  // plain loops; its output over its input, as the arena plan may place it.
+  int fused = 0;
+  for (int n = 0; n < CASES / 4; ++n) {
+    // Every other case one group, stride 1 and at least twice the input channels out: the padded input fits in
+    // the convolution's output buffer, as the fused AVR path needs.
+    const bool fit = n % 2 == 0;
+    const miniml::index_t kh = pick(1, 4), kw = pick(1, 4), sh = fit ? 1 : pick(1, 2), sw = fit ? 1 : pick(1, 2);
+    // Every third case may pad a whole kernel height (rows whose windows are all padding).
+    const miniml::index_t ph = pick(0, static_cast<int32_t>(kh) - (n % 3 == 0 ? 0 : 1));
+    const miniml::index_t pw = pick(0, static_cast<int32_t>(kw) - 1);
+    const miniml::index_t groups = n % 5 == 4 && !fit ? 2 : 1;
+    const int32_t group_in = fit ? pick(1, 3) : pick(1, 6);
+    const miniml::index_t in_c = groups * group_in, out_c = groups * (fit ? pick(2 * group_in, 6) : pick(1, 6));
+    const miniml::index_t in_h = pick(static_cast<int32_t>(kh), 9), in_w = pick(static_cast<int32_t>(kw), 12);
+    const miniml::index_t out_h = (in_h + 2 * ph - kh) / sh + 1, out_w = (in_w + 2 * pw - kw) / sw + 1;
+    const miniml::index_t qh = pick(1, 3), qw = pick(1, 3);  // the pool's kernel and stride
+    if (qh > out_h || qw > out_w) continue;
+    const miniml::index_t pool_h = out_h / qh, pool_w = out_w / qw, taps = in_c / groups * kh * kw;
+    for (miniml::index_t i = 0; i < in_c * in_h * in_w; ++i) g_in[i] = static_cast<int8_t>(pick(-128, 127));
+    for (miniml::index_t i = 0; i < out_c * taps; ++i) g_w[i] = static_cast<int8_t>(pick(-127, 127));
+    for (miniml::index_t o = 0; o < out_c; ++o) {
+      g_bias[o] = pick(-40000, 40000);
+      g_mult[o] = static_cast<int32_t>(0x40000000u + (next() & 0x3FFFFFFFu));
+      g_shift[o] = static_cast<int8_t>(n % 7 == 3 ? pick(-12, 1) : pick(-12, -1));  // shift > 0: no fused maximum
+    }
+    const int32_t in_zp = pick(-128, 127), out_zp = pick(-128, 127);
+    const int32_t act_min = pick(-128, 0), act_max = pick(0, 127), lo = pick(-128, 0), hi = pick(0, 127);
+    const miniml::Conv2dParams p = {in_c, in_h, in_w, out_c, out_h, out_w, kh, kw, sh, sw, ph, pw, 1, 1, groups};
+    const miniml::Pool2dParams q = {out_c, out_h, out_w, pool_h, pool_w, qh, qw, qh, qw, 0, 0, 1, 1, false, 0};
+    miniml::conv2d_s8_ref<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, in_zp, out_zp, act_min, act_max, in_c, in_h,
+                                       in_w, out_c, kh, kw, sh, sw, ph, pw, 1, 1, groups, out_h, out_w, g_ref);
+    int8_t* want = g_ref + out_c * out_h * out_w;
+    for (miniml::index_t c = 0; c < out_c; ++c) {
+      for (miniml::index_t y = 0; y < pool_h; ++y) {
+        for (miniml::index_t x = 0; x < pool_w; ++x) {
+          int32_t m = -128;
+          for (miniml::index_t i = 0; i < qh * qw; ++i) {
+            const int32_t v = g_ref[(c * out_h + y * qh + i / qw) * out_w + x * qw + i % qw];
+            if (v > m) m = v;
+          }
+          want[(c * pool_h + y) * pool_w + x] = static_cast<int8_t>(m < lo ? lo : m > hi ? hi : m);
+        }
+      }
+    }
+#if defined(__AVR__)
+    fused += miniml::detail::conv_max_pool_avr_fits(p, q);
+#endif
+    miniml::conv2d_s8_max_pool<miniml::Ram>(g_in, g_w, g_bias, g_mult, g_shift, p, in_zp, out_zp, act_min, act_max, q,
+                                            lo, hi, g_out, g_in);
+    ++cases;
+    for (miniml::index_t i = 0; i < out_c * pool_h * pool_w; ++i) {
+      if (g_in[i] != want[i]) {
+        ++mismatches;
+#if !defined(__AVR__)
+        printf("conv+pool case %d at %u: %d vs %d\n", n, static_cast<unsigned>(i), g_in[i], want[i]);
+#endif
+        break;
+      }
+    }
+  }
   // max_pool2d_s8 (AVR: its pointer-stepping path for unpadded windows) against plain loops.
   for (int n = 0; n < CASES / 4; ++n) {
     const miniml::index_t c = pick(1, 6), kh = pick(1, 3), kw = pick(1, 4), sh = pick(1, 3), sw = pick(1, 3);
@@ -215,7 +277,9 @@ int main() {
   miniml::io::print_uint(static_cast<uint32_t>(cases));
   miniml::io::print(" cases, ");
   miniml::io::print_uint(static_cast<uint32_t>(mismatches));
-  miniml::io::print(" mismatches\n");
+  miniml::io::print(" mismatches, ");
+  miniml::io::print_uint(static_cast<uint32_t>(fused));
+  miniml::io::print(" fused\n");
   miniml::io::print("depthwise_ref: ");
   miniml::io::print_uint(static_cast<uint32_t>(dw_cases));
   miniml::io::print(" cases, ");

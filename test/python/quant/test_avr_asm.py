@@ -58,3 +58,39 @@ def test_avr_asm_equals_reference(level, tmp_path):
     assert found.group(1).split() == ["0"] * 8, (
         "mismatches (srdhm, rdbpot, Rom dot, Ram dot, mbqm, requantize_s8, round_to_s8, round_q15)"
     )
+
+
+@pytest.mark.parametrize("level", ["Os_lto", "O0"])
+def test_avr_requant_routine_links_once(level, tmp_path):
+    """requantize_s8_avr's routine is top-level asm in every translation unit that includes
+    core_fixedpoint.h: two units link (LTO joins them into one assembly file) to one copy."""
+    for name, body in (
+        (
+            "a.cpp",
+            "int8_t fa(int32_t x) { return miniml::ChannelRequant(1518500250, -7, 3, -128, 127)(x); }",
+        ),
+        (
+            "b.cpp",
+            "int8_t fa(int32_t x);\nvolatile int32_t v = 12345;\n"
+            "int main() { return miniml::ChannelRequant(1518500250, -9, 3, -128, 127)(v) + fa(v); }",
+        ),
+    ):
+        (tmp_path / name).write_text('#include "miniml/core_fixedpoint.h"\n' + body + "\n")
+    elf = tmp_path / "ab.elf"
+    flags = LEVELS[level] if level in LEVELS else ["-" + level]
+    subprocess.run(
+        [
+            *toolchains.ARCH["avr"],
+            "-std=gnu++11",
+            *flags,
+            *toolchains.WARN,
+            f"-I{INCLUDE}",
+            str(tmp_path / "a.cpp"),
+            str(tmp_path / "b.cpp"),
+            "-o",
+            str(elf),
+        ],
+        check=True,
+    )
+    syms = subprocess.run(["avr-nm", str(elf)], capture_output=True, text=True, check=True).stdout
+    assert syms.count(" miniml_requantize_s8_avr") == 1

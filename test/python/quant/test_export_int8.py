@@ -609,3 +609,28 @@ def test_per_channel_mul_add(tmp_path):
     with torch.no_grad():
         want = m(torch.from_numpy(xs)).numpy()
     assert np.max(np.abs(got - want)) < 0.1, (got, want)
+
+
+class _ConvTwoReaders(nn.Module):
+    """A conv whose output a max pool and an average pool both read: not fused."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3, padding=1)
+
+    def forward(self, x):
+        c = torch.relu(self.conv(x))
+        return nn.functional.max_pool2d(c, 2) + nn.functional.avg_pool2d(c, 2)
+
+
+def test_conv_then_max_pool_is_one_call(built):
+    # cnn2d: conv -> relu -> max pool runs as one conv2d_s8_max_pool call (its parity: test_parity_int8_export;
+    # the AVR path against the reference: test_kernel_reference.py), the pool's place a comment.
+    text = open(built["cnn2d"]["report"].header_path).read()
+    assert text.count("miniml::conv2d_s8_max_pool<") == 1
+    assert "// computed by conv2d's conv2d_s8_max_pool" in text
+    assert text.count("miniml::max_pool2d_s8(") == 0 and text.count("miniml::avg_pool2d_s8(") == 1
+    torch.manual_seed(0)
+    two, _ = build_header(_ConvTwoReaders().eval(), torch.randn(1, 1, 4, 4), "two_readers", quantize="int8",
+                          calibration=torch.randn(16, 1, 4, 4))
+    assert "conv2d_s8_max_pool" not in two and "miniml::max_pool2d_s8(" in two

@@ -1,0 +1,131 @@
+// core_float_avr.h's float dot product (the ATmega asm, weights in flash and in SRAM) against the plain loop
+// of separate avr-libc operations, bit for bit (zero signs included; any NaN equals any NaN, see check()), on random
+// and edge operands: single taps acc + a * b and chains of 1..24 taps. MACS (a -D) sets how many taps; prints the
+// mismatch counts "RESULT single_ram single_rom chain_ram chain_rom taps END" and the first mismatch.
+#include <avr/pgmspace.h>
+#include <string.h>
+
+#include "miniml/board_io.h"
+#include "miniml/core_float_avr.h"
+#include "wdata.h"  // kWeights flash floats (random and edge bit patterns, written by the test) as kWbits
+
+using miniml::io::print_uint;
+using miniml::io::put;
+
+static uint32_t st = 2463534242u;
+static uint32_t rnd() {
+  st ^= st << 13;
+  st ^= st >> 17;
+  st ^= st << 5;
+  return st;
+}
+static float from_bits(uint32_t b) {
+  float f;
+  memcpy(&f, &b, 4);
+  return f;
+}
+static uint32_t bits(float f) {
+  uint32_t b;
+  memcpy(&b, &f, 4);
+  return b;
+}
+static const uint32_t kEdges[] = {0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00000,
+                                  0x7F800001, 0x00800000, 0x80800000, 0x7F7FFFFF, 0xFF7FFFFF, 0x00000001,
+                                  0x007FFFFF, 0x3F800000, 0xBF800000, 0x3F800001, 0x3FFFFFFF, 0x00400000};
+// A float whose exponent field lies in [lo, hi], random sign and mantissa (sometimes few low bits, for ties).
+static uint32_t in_binades(uint8_t lo, uint8_t hi) {
+  uint32_t m = rnd() & 0x7FFFFFu;
+  if ((rnd() & 3) == 0) m &= 0x7FF000u;
+  const uint32_t e = lo + rnd() % (uint32_t)(hi - lo + 1);
+  return (rnd() & 0x80000000u) | (e << 23) | m;
+}
+static uint32_t operand() {
+  switch (rnd() % 12) {
+    case 0:
+      return rnd();
+    case 1:
+      return kEdges[rnd() % (sizeof(kEdges) / sizeof(kEdges[0]))];
+    case 2:
+      return in_binades(0, 40);
+    case 3:
+      return in_binades(200, 254);
+    default:
+      return in_binades(100, 154);
+  }
+}
+// An addend near the product (cancellation, ties, every alignment distance) or anything.
+static uint32_t addend(float a, float b) {
+  const uint32_t p = bits(a * b);
+  switch (rnd() % 4) {
+    case 0:
+      return (p ^ 0x80000000u) + (rnd() % 9) - 4;
+    case 1:
+      return (rnd() & 0x80000000u) | ((p & 0x7FFFFFFFu) + ((rnd() % 64) << 23) - (UINT32_C(32) << 23));
+    default:
+      return operand();
+  }
+}
+
+static uint32_t bad[4];
+static bool shown;
+static bool is_nan(uint32_t v) { return (v & 0x7FFFFFFFu) > 0x7F800000u; }
+// Bit for bit, except between two NaNs: avr-libc's __fp_nan sets only the high two bytes (0xFFC0) and
+// leaves in the low two whatever the caller's registers held, so the payload is not a property of the
+// arithmetic even in the plain loop (it changes with the compiler's register allocation).
+static void check(uint8_t kind, uint32_t got, uint32_t want, uint32_t a, uint32_t b, uint32_t c) {
+  if (got == want || (is_nan(got) && is_nan(want))) return;
+  ++bad[kind];
+  if (shown) return;
+  shown = true;
+  miniml::io::print("FIRST kind ");
+  print_uint(kind);
+  const uint32_t v[5] = {a, b, c, got, want};
+  for (uint8_t i = 0; i < 5; ++i) {
+    put(' ');
+    miniml::io::print_hex32(v[i]);
+  }
+  put('\n');
+}
+
+static const float* const kW = reinterpret_cast<const float*>(kWbits);
+
+int main() {
+  using miniml::Ram;
+  using miniml::Rom;
+  using miniml::detail::dot_f32;
+  using miniml::detail::dot_f32_plain;
+  uint32_t taps = 0;
+  float a[24], b[24];
+  while (taps < (uint32_t)MACS) {
+    // Single taps, then a chain through the same state the asm carries between taps.
+    const float x = from_bits(operand()), y = from_bits(operand());
+    const float c = from_bits(addend(x, y));
+    check(0, bits(dot_f32<Ram>(&x, &y, 1, c)), bits(dot_f32_plain<Ram>(&x, &y, 1, c)), bits(x), bits(y), bits(c));
+    const uint16_t k = rnd() % kWeights;
+    const float wk = pgm_read_float(kW + k);
+    const float ck = from_bits(addend(x, wk));
+    check(1, bits(dot_f32<Rom>(&x, kW + k, 1, ck)), bits(dot_f32_plain<Rom>(&x, kW + k, 1, ck)), bits(x), bits(wk),
+          bits(ck));
+    const uint8_t n = 1 + rnd() % 24;
+    const bool wide = (rnd() & 7) == 0;  // mostly one range of magnitudes, as in a layer; sometimes any
+    for (uint8_t i = 0; i < n; ++i) {
+      a[i] = from_bits(wide ? operand() : in_binades(120, 130));
+      b[i] = from_bits(wide ? operand() : in_binades(118, 128));
+      if ((rnd() & 7) == 0) a[i] = 0.0f;  // ReLU zeros
+    }
+    const float c0 = from_bits(wide ? operand() : in_binades(115, 131));
+    check(2, bits(dot_f32<Ram>(a, b, n, c0)), bits(dot_f32_plain<Ram>(a, b, n, c0)), bits(a[0]), bits(b[0]), bits(c0));
+    const uint16_t o = rnd() % (kWeights - 24);
+    check(3, bits(dot_f32<Rom>(a, kW + o, n, c0)), bits(dot_f32_plain<Rom>(a, kW + o, n, c0)), bits(a[0]),
+          pgm_read_dword(kWbits + o), bits(c0));
+    taps += 2u + 2u * n;
+  }
+  miniml::io::print("RESULT ");
+  for (uint8_t i = 0; i < 4; ++i) {
+    print_uint(bad[i]);
+    put(' ');
+  }
+  print_uint(taps);
+  miniml::io::print(" END\n");
+  return miniml::io::finish(0);
+}
