@@ -157,12 +157,13 @@ MINIML_ALWAYS_INLINE void dot_2x2_widened_s8(const uint32_t* col, const uint32_t
       [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [we] "=&r"(we), [wo] "=&r"(wo)
   uint32_t x0e, x0o, x1e, x1o, we, wo;
   const uint32_t* end;  // where a loop of BODIES (a whole number of bodies per step) stops
-#define MINIML_PW_DOT_LOOP(BODIES)                         \
-  __asm__ volatile("1:\n\t" BODIES "ldr %[we], %[end]\n\t" \
-                   "cmp %[w], %[we]\n\t"                   \
-                   "bne 1b\n\t"                            \
-                   : MINIML_PW_DOT_OPS                     \
-                   : [end] "m"(end)                        \
+#define MINIML_PW_DOT_LOOP(BODIES)         \
+  __asm__ volatile("1:\n\t" BODIES         \
+                   "ldr %[we], %[end]\n\t" \
+                   "cmp %[w], %[we]\n\t"   \
+                   "bne 1b\n\t"            \
+                   : MINIML_PW_DOT_OPS     \
+                   : [end] "m"(end)        \
                    : "cc", "memory")
   if (loop == kDotCompact) {
     end = w + 4 * quads;
@@ -201,23 +202,37 @@ MINIML_ALWAYS_INLINE void requant_2x2_s8(int32_t a00, int32_t a01, int32_t a10, 
   int32_t m, off, sh, t0, t1;
 // Channel (A0, A1) with the constants at byte AT of r into the low two bytes of Y (T: scratch; A0 and T
 // overwritten).
-#define MINIML_PW_REQUANT(A0, A1, AT, Y, T)    \
-  "ldrd %[m], %[off], [%[r], #" AT "]\n\t"     \
-  "ldr %[sh], [%[r], #" AT "+8]\n\t"           \
-  "asr %[" Y "], %[" A0 "], #31\n\t"           \
-  "and %[t1], %[" A0 "], #0x80000000\n\t"      \
-  "orr %[t1], %[t1], #0x40000000\n\t"          \
-  "smlal %[t1], %[" Y "], %[" A0 "], %[m]\n\t" \
-  "add %[" Y "], %[" Y "], %[off]\n\t"         \
-  "asr %[" Y "], %[" Y "], %[sh]\n\t"          \
-  "asr %[" T "], %[" A1 "], #31\n\t"           \
-  "and %[t1], %[" A1 "], #0x80000000\n\t"      \
-  "orr %[t1], %[t1], #0x40000000\n\t"          \
-  "smlal %[t1], %[" T "], %[" A1 "], %[m]\n\t" \
-  "add %[" T "], %[" T "], %[off]\n\t"         \
-  "asr %[" T "], %[" T "], %[sh]\n\t"          \
-  "ssat %[" Y "], #8, %[" Y "]\n\t"            \
-  "ssat %[" T "], #8, %[" T "]\n\t"            \
+#define MINIML_PW_REQUANT(A0, A1, AT, Y, T) \
+  "ldrd %[m], %[off], [%[r], #" AT          \
+  "]\n\t"                                   \
+  "ldr %[sh], [%[r], #" AT                  \
+  "+8]\n\t"                                 \
+  "asr %[" Y "], %[" A0                     \
+  "], #31\n\t"                              \
+  "and %[t1], %[" A0                        \
+  "], #0x80000000\n\t"                      \
+  "orr %[t1], %[t1], #0x40000000\n\t"       \
+  "smlal %[t1], %[" Y "], %[" A0            \
+  "], %[m]\n\t"                             \
+  "add %[" Y "], %[" Y                      \
+  "], %[off]\n\t"                           \
+  "asr %[" Y "], %[" Y                      \
+  "], %[sh]\n\t"                            \
+  "asr %[" T "], %[" A1                     \
+  "], #31\n\t"                              \
+  "and %[t1], %[" A1                        \
+  "], #0x80000000\n\t"                      \
+  "orr %[t1], %[t1], #0x40000000\n\t"       \
+  "smlal %[t1], %[" T "], %[" A1            \
+  "], %[m]\n\t"                             \
+  "add %[" T "], %[" T                      \
+  "], %[off]\n\t"                           \
+  "asr %[" T "], %[" T                      \
+  "], %[sh]\n\t"                            \
+  "ssat %[" Y "], #8, %[" Y                 \
+  "]\n\t"                                   \
+  "ssat %[" T "], #8, %[" T                 \
+  "]\n\t"                                   \
   "bfi %[" Y "], %[" T "], #8, #8\n\t"
   __asm__ volatile(MINIML_PW_REQUANT("a00", "a01", "0", "t0", "a00")
                        MINIML_PW_REQUANT("a10", "a11", "12", "a01", "a10") "pkhbt %[t0], %[t0], %[a01], lsl #16\n\t"
@@ -428,6 +443,25 @@ MINIML_ALWAYS_INLINE void conv2d_s8_gemm(const int8_t* input, const int8_t* weig
 #endif
   conv2d_s8<Mem>(input, weight, bias, multiplier, shift, p, input_zero_point, output_zero_point, act_min, act_max,
                  output);
+}
+
+// conv2d_s8_max_pool (op_conv_s8.h: the exporter's call for a convolution whose only reader is a max pool)
+// for a one-group convolution whose window the exporter passes as template parameters: on the DSP extension
+// conv2d_s8_gemm into conv_out, then max_pool2d_s8; elsewhere conv2d_s8_max_pool (AVR fuses the pool).
+template <class Mem, index_t kC, index_t kKh, index_t kKw>
+MINIML_ALWAYS_INLINE void conv2d_s8_gemm_max_pool(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                                  const int32_t* multiplier, const int8_t* shift, const Conv2dParams& p,
+                                                  int32_t input_zero_point, int32_t output_zero_point, int32_t act_min,
+                                                  int32_t act_max, const Pool2dParams& pool, int32_t pool_min,
+                                                  int32_t pool_max, int8_t* conv_out, int8_t* output) {
+#if defined(__ARM_FEATURE_DSP) && !defined(MINIML_NO_DSP)
+  conv2d_s8_gemm<Mem, kC, kKh, kKw>(input, weight, bias, multiplier, shift, p, input_zero_point, output_zero_point,
+                                    act_min, act_max, conv_out);
+  max_pool2d_s8(conv_out, output, pool, pool_min, pool_max);
+#else
+  conv2d_s8_max_pool<Mem>(input, weight, bias, multiplier, shift, p, input_zero_point, output_zero_point, act_min,
+                          act_max, pool, pool_min, pool_max, conv_out, output);
+#endif
 }
 
 }  // namespace miniml

@@ -73,3 +73,8 @@ def test_exporter_calls_gemm_for_one_group_convs(tmp_path):
     assert text.count("miniml::conv2d_s8_gemm<miniml::Rom, 1, 3, 3>(") == 1
     assert text.count("miniml::conv2d_s8_gemm<miniml::Rom, 4, 1, 1>(") == 1
     assert text.count("miniml::conv2d_s8<miniml::Rom>(") == 1  # the depthwise layer
+    # A conv whose only reader is a max pool: the fused call, with the window.
+    m = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                      nn.Linear(16, 2)).eval()
+    miniml.export(m, torch.zeros(1, 1, 4, 4), "p", str(tmp_path), quantize="int8", calibration=cal)
+    assert "miniml::conv2d_s8_gemm_max_pool<miniml::Rom, 1, 3, 3>(" in (tmp_path / "p.h").read_text()
