@@ -6,9 +6,13 @@ exported with golden vectors through the public CLI, into build/test_models/ (ne
   learn.h  Linear(8,8) - ReLU - Linear(8,2), on-device learning of the head (momentum 0.9)  golden=4
   learn_adam.h  Linear(4,4) - ReLU - Linear(4,3), cross-entropy, Adam with weight decay on both Linears  golden=4
   learn_conv.h  Conv1d - ReLU - depthwise Conv1d - BatchNorm1d - ReLU - MaxPool1d - Linear on 1x8;
-             the depthwise conv (folded with its BatchNorm), the first conv's bias (its weight stays
-             in flash: AVR reads the two through different memory policies) and the head's bias
-             learn  golden=4
+             output channels 0 and 2 of the depthwise conv (folded with its BatchNorm) and its bias,
+             the first conv's bias (its weight stays in flash: AVR reads the two through different
+             memory policies), output row 1 of the head's weight and its bias learn (sparse channel
+             update)  golden=4
+  learn_s8.h  int8 Conv1d - ReLU - Conv1d - ReLU - Conv1d - ReLU - MaxPool1d - Linear - ReLU - Linear on
+             1x8 (learn_s8_cal.npy): the middle conv learns in float (from its dequantised int8 weights),
+             the conv and Linear after it stay int8 (frozen), the head learns its bias  golden=4
   autoenc.h  1-D conv autoencoder (Conv1d, GroupNorm, PReLU, ConvTranspose1d, ELU, Upsample) on 1x8
              with two outputs: the reconstruction and its per-sample anomaly score  golden=3
   autoenc_s8.h  that autoencoder architecture in int8 (calibration: 64 seeded normal samples, autoenc_cal.npy);
@@ -29,13 +33,17 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = {"mlp": 4, "cnn": 2, "learn": 4, "learn_adam": 4, "learn_conv": 4, "autoenc": 3,
+GOLDEN = {"mlp": 4, "cnn": 2, "learn": 4, "learn_adam": 4, "learn_conv": 4, "learn_s8": 4,
+          "autoenc": 3,
           "autoenc_s8": 3, "mix_s8": 1}
 EXTRA = {"learn": ["--on-device-learning", "--learning-rate", "0.05", "--momentum", "0.9"],
          "learn_adam": ["--on-device-learning", "--loss", "cross_entropy", "--optimizer", "adam",
                         "--weight-decay", "0.01", "--trainable", "2"],
          "learn_conv": ["--on-device-learning", "--learning-rate", "0.05", "--momentum", "0.9",
-                        "--trainable", "0.bias,2.weight,2.bias,7.bias"],
+                        "--trainable", "0.bias,2.weight[0,2],2.bias,7.weight[1],7.bias"],
+         "learn_s8": ["--quantize", "int8", "--calibration", "{out}/learn_s8_cal.npy",
+                      "--on-device-learning", "--loss", "cross_entropy", "--learning-rate", "0.05",
+                      "--momentum", "0.9", "--trainable", "2.weight,2.bias,10.bias"],
          "autoenc_s8": ["--quantize", "int8", "--calibration", "{out}/autoenc_cal.npy"],
          "mix_s8": ["--quantize", "int8", "--calibration", "{out}/mix_cal.npy"]}
 
@@ -68,9 +76,21 @@ def _models():
     return {"mlp": (mlp, torch.randn(1, 8)), "cnn": (cnn, torch.randn(1, 1, 8, 8)),
             "learn": (learn, torch.randn(1, 8)), "learn_adam": (learn_adam, torch.randn(1, 4)),
             "learn_conv": (learn_conv, torch.randn(1, 1, 8)),
+            "learn_s8": (_learn_s8(), torch.zeros(1, 1, 8)),
             "autoenc": (_autoencoder(), torch.randn(1, 1, 8)),
             "autoenc_s8": (_autoencoder(), torch.randn(1, 1, 8)),
             "mix_s8": (_mix(), torch.randn(1, 2, 2, 2))}
+
+
+def _learn_s8():
+    import torch
+    from torch import nn
+
+    with torch.random.fork_rng():  # its own seed: the other models keep theirs
+        torch.manual_seed(7)
+        return nn.Sequential(nn.Conv1d(1, 3, 3, padding=1), nn.ReLU(), nn.Conv1d(3, 3, 3, padding=1),
+                             nn.ReLU(), nn.Conv1d(3, 3, 3, padding=1), nn.ReLU(), nn.MaxPool1d(2),
+                             nn.Flatten(), nn.Linear(12, 4), nn.ReLU(), nn.Linear(4, 3)).eval()
 
 
 def _autoencoder():
@@ -137,6 +157,7 @@ def main() -> int:
     rng = np.random.default_rng(0)
     np.save(out / "autoenc_cal.npy", rng.standard_normal((64, 1, 8)).astype(np.float32))
     np.save(out / "mix_cal.npy", rng.standard_normal((64, 2, 2, 2)).astype(np.float32))
+    np.save(out / "learn_s8_cal.npy", rng.standard_normal((64, 1, 8)).astype(np.float32))
     for name, (model, example) in _models().items():
         pt2 = out / ("%s.pt2" % name)
         with torch.no_grad():

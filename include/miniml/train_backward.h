@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core_types.h"
 #include "op_activation.h"
@@ -78,6 +79,11 @@ inline void activation_backward_f32(const float* saved, const float* grad_output
                                     Grad d) {
   for (index_t i = 0; i < size; ++i) grad_input[i] += d(saved[i], grad_output[i]);
 }
+
+// A gradient buffer set to 0 before the backward steps that add to it. A function, not a memset at the call:
+// gcc's -Wmemset-elt-size flags memset(array, 0, n * sizeof(float)) whenever the byte count happens to equal
+// the array's element count.
+inline void zero_grad_f32(float* grad, index_t size) { memset(grad, 0, static_cast<uint32_t>(size) * sizeof(float)); }
 
 // grad_input[i] += grad_output[i]: residual add (each addend), and any op that passes the gradient as is.
 inline void add_backward_f32(const float* grad_output, float* grad_input, index_t size) {

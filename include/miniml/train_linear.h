@@ -15,14 +15,15 @@ namespace miniml {
 // grad_input[i] += sum_o weight[o][i] * grad_output[o]: the gradient passed to the layer below (added, as
 // every backward kernel does: train_backward.h), computed with the weights *before* this step's update.
 // Mem is Rom for a frozen layer (weights in flash) or Ram for a trainable one. grad_input must not alias
-// grad_output or input.
-template <class Mem>
-inline void linear_backward_input_f32(const float* weight, const float* grad_output, index_t in_features,
+// grad_output or input. W is float, or int8_t for a frozen int8 layer (grad_output then already carries its
+// weight scales: train_int8.h).
+template <class Mem, typename W>
+inline void linear_backward_input_f32(const W* weight, const float* grad_output, index_t in_features,
                                       index_t out_features, float* grad_input) {
   for (index_t o = 0; o < out_features; ++o) {
     const float g = grad_output[o];
-    const float* row = weight + static_cast<uint32_t>(o) * in_features;
-    for (index_t i = 0; i < in_features; ++i) grad_input[i] += Mem::read(row + i) * g;
+    const W* row = weight + static_cast<uint32_t>(o) * in_features;
+    for (index_t i = 0; i < in_features; ++i) grad_input[i] += static_cast<float>(Mem::read(row + i)) * g;
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "core_rom.h"
 #include "core_types.h"
 
 namespace miniml {
@@ -52,6 +53,61 @@ inline void linear_weight_step_f32(const Rule& rule, float* weight, const float*
     const float g = grad_output[o];
     const uint32_t base = static_cast<uint32_t>(o) * in_features;
     for (index_t i = 0; i < in_features; ++i) rule.apply(base + i, &weight[base + i], g * input[i]);
+  }
+}
+
+// Sparse channel update: only rows rows[0..n_rows) (an index list in MINIML_ROM, ascending) of a parameter
+// [rows][row_size] step. grad and the rule's state hold the chosen rows alone, back to back (element
+// i * row_size + k for row rows[i]), so a row that does not learn costs no gradient or optimizer RAM.
+template <class Rule>
+inline bool rows_step_finite_f32(const Rule& rule, const float* param, const float* grad, const index_t* rows,
+                                 index_t n_rows, index_t row_size) {
+  for (index_t i = 0; i < n_rows; ++i) {
+    const float* p = param + static_cast<uint32_t>(rom_read(&rows[i])) * row_size;
+    const uint32_t base = static_cast<uint32_t>(i) * row_size;
+    for (index_t k = 0; k < row_size; ++k) {
+      if (!rule.finite(base + k, p[k], grad[base + k])) return false;
+    }
+  }
+  return true;
+}
+
+template <class Rule>
+inline void rows_step_f32(const Rule& rule, float* param, const float* grad, const index_t* rows, index_t n_rows,
+                          index_t row_size) {
+  for (index_t i = 0; i < n_rows; ++i) {
+    float* p = param + static_cast<uint32_t>(rom_read(&rows[i])) * row_size;
+    const uint32_t base = static_cast<uint32_t>(i) * row_size;
+    for (index_t k = 0; k < row_size; ++k) rule.apply(base + k, &p[k], grad[base + k]);
+  }
+}
+
+// The rows form of linear_weight_step: output features rows[0..n_rows) of a Linear weight learn.
+template <class Rule>
+inline bool linear_weight_rows_step_finite_f32(const Rule& rule, const float* weight, const float* input,
+                                               const float* grad_output, index_t in_features, const index_t* rows,
+                                               index_t n_rows) {
+  for (index_t i = 0; i < n_rows; ++i) {
+    const index_t o = rom_read(&rows[i]);
+    const float g = grad_output[o];
+    const float* w = weight + static_cast<uint32_t>(o) * in_features;
+    const uint32_t base = static_cast<uint32_t>(i) * in_features;
+    for (index_t k = 0; k < in_features; ++k) {
+      if (!rule.finite(base + k, w[k], g * input[k])) return false;
+    }
+  }
+  return true;
+}
+
+template <class Rule>
+inline void linear_weight_rows_step_f32(const Rule& rule, float* weight, const float* input, const float* grad_output,
+                                        index_t in_features, const index_t* rows, index_t n_rows) {
+  for (index_t i = 0; i < n_rows; ++i) {
+    const index_t o = rom_read(&rows[i]);
+    const float g = grad_output[o];
+    float* w = weight + static_cast<uint32_t>(o) * in_features;
+    const uint32_t base = static_cast<uint32_t>(i) * in_features;
+    for (index_t k = 0; k < in_features; ++k) rule.apply(base + k, &w[k], g * input[k]);
   }
 }
 

@@ -267,8 +267,10 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
         training_ram_bytes=int(ctx.report_extra.get("training_ram_bytes", 0)),
         trainable_params=list(ctx.report_extra.get("trainable_params", [])),
         training_ram_parts=dict(ctx.report_extra.get("training_ram_parts", {})),
+        train_budget_sample=str(ctx.report_extra.get("train_budget_sample", "")),
         float_flash_bytes=int(ctx.report_extra.get("float_flash_bytes", 0)),
         float_arena_bytes=int(ctx.report_extra.get("float_arena_bytes", 0)),
+        int8_learning=dict(ctx.report_extra.get("int8_learning", {})),
         layers=rows,
         memory_plan=plan.format(),
         plan_buffers=[

@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 from .errors import OptionError
+from . import channel_rows
 
 HOOK_PREFIX = "custom_miniml_"
 EVERYWHERE: FrozenSet[str] = frozenset(("api", "cli", "hook"))
 _TRUE = ("yes", "true", "on", "1")
 _FALSE = ("no", "false", "off", "0")
-_TRAINABLE_NAME = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")  # torch names: head, net.0, 2.bias
 
 
 @dataclass(frozen=True)
@@ -105,12 +105,18 @@ OPTIONS: Tuple[Option, ...] = (
            low=0, high=1024, needs=("loss", "cross_entropy")),
     Option("trainable", "trainable", None,
            "k (the last k Linear layers) or parameter/module names of any Conv1d/Conv2d/Linear, "
-           "comma-separated, e.g. features.3.weight,features.3.bias,head",
+           "comma-separated, e.g. features.3.weight,features.3.bias,head; output channels of a "
+           "weight as features.3.weight[0,5:8]",
            "what learns on the device (default: the final Linear)", needs=_ODL),
     Option("train_budget", "int", None,
            "bytes of training RAM, an integer >= 1 (instead of trainable)",
            "pick what learns (biases first, then the weights that contribute most) so that the "
            "training RAM fits", low=1, high=2**31 - 1, needs=_ODL),
+    Option("train_sample", "path", None,
+           "training inputs [N, ...] as a .npy file, or a .npz with x (and optionally y: targets "
+           "or labels)",
+           "the sample train_budget measures contributions on (default: the calibration data, "
+           "else seeded random inputs)", needs=_ODL),
     Option("streaming", "bool", False, "yes, no (also true/false, on/off, 1/0)",
            "add Model::step() / reset_state(): one time step at a time (README: streaming)"),
     Option("python", "text", None, "a Python interpreter with torch (path or command name)",
@@ -185,10 +191,10 @@ def convert(opt: Option, value: Any) -> Any:
         return int(value) if opt.kind == "int" else float(value)
     if opt.kind == "trainable":
         if text is not None:
-            parts = [p.strip() for p in text.split(",") if p.strip()]
+            parts = channel_rows.split_names(text)
             if len(parts) == 1 and parts[0].isdigit():
                 value = int(parts[0])
-            elif parts and all(_TRAINABLE_NAME.fullmatch(p) for p in parts):
+            elif parts and all(channel_rows.is_name(p) for p in parts):
                 return tuple(parts)
             else:
                 raise ValueError

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,13 @@ class Report:
     # training RAM by part: trainable, gradients, optimizer, activations (they sum to it)
     trainable_params: List[str] = field(default_factory=list)
     training_ram_parts: Dict[str, int] = field(default_factory=dict)
+    # train_budget: what the contributions were measured on: train_sample, calibration or random
+    train_budget_sample: str = ""
     float_flash_bytes: int = 0  # with quantize="int8": what the float export would take, for comparison
     float_arena_bytes: int = 0
+    # int8 model that learns: frozen layers after the learning ones kept int8 / float (why), and the
+    # flash the int8 ones save (int8/mixed.py)
+    int8_learning: Dict[str, Any] = field(default_factory=dict)
     layers: List[LayerRow] = field(default_factory=list)
     header_path: str = ""
     memory_plan: str = ""
@@ -77,4 +82,13 @@ class Report:
         if self.trainable_params:
             split = ", ".join(f"{k.replace('_', ' ')} {v} B" for k, v in self.training_ram_parts.items())
             lines.append(f"learning: {', '.join(self.trainable_params)}; training RAM {split}")
+        mixed = self.int8_learning
+        if mixed.get("int8_frozen") or mixed.get("float_frozen"):
+            lines.append(f"int8 after the learning layers: {', '.join(mixed['int8_frozen']) or 'none'}"
+                         f" (flash saved {mixed['flash_saved_bytes']} B); kept float: "
+                         f"{', '.join(mixed['float_frozen']) or 'none'}")
+        if self.train_budget_sample:
+            lines.append(f"train_budget chose it by contributions on the {self.train_budget_sample} "
+                         "inputs" + (" (no train_sample or calibration data given)"
+                                     if self.train_budget_sample == "random" else ""))
         return "\n".join(lines)

@@ -368,6 +368,10 @@ SUITE: List[Model] = [
             Variant("int8+float conv", {"quantize": "int8", "on_device_learning": True,
                                         "loss": "cross_entropy", "trainable": "3.weight,3.bias"},
                     ("stm32", "esp32c3"), learn="ce"),
+            # the first conv's bias learns: the frozen conv after it stays int8 (int8/mixed.py)
+            Variant("int8+first conv bias", {"quantize": "int8", "on_device_learning": True,
+                                             "loss": "cross_entropy", "trainable": "0.bias"},
+                    ("stm32", "esp32c3"), learn="ce"),
         ],
     ),
     Model(
@@ -390,6 +394,11 @@ SUITE: List[Model] = [
                 ALL,
                 learn="ce",
             ),
+            # the first Linear's and the head's biases learn: the frozen Linear(32, 16) between stays
+            # int8 (int8/mixed.py)
+            Variant("int8+biases", {"quantize": "int8", "on_device_learning": True,
+                                    "loss": "cross_entropy", "trainable": "0.bias,4.bias"},
+                    ALL, learn="ce"),
             Variant(
                 "float", {"on_device_learning": True, "loss": "cross_entropy"}, ALL, learn="ce"
             ),

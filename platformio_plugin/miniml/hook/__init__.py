@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import stamp
 from .exporter import ExportError, check_model_file, find_python, run_export
-from .options import OptionError, Options, parse
+from .options import DATA_FILES, OptionError, Options, parse
 from .table import Board, BoardFitError, check_fit, format_table
 
 __all__ = [
@@ -91,7 +91,7 @@ def generate(
     sources = stamp.sources_digest(PACKAGE_DIR)
     stamps = stamp.load(out_dir)
     settings = opts.export_args() + [f"python={opts.python or ''}"]
-    extra_files = [opts.calibration] if opts.calibration else []
+    extra_files = [opts.values[k] for k in DATA_FILES if opts.values.get(k)]
     python: Optional[str] = None
     rows: List[Tuple[Dict, str]] = []
     for spec in opts.models:

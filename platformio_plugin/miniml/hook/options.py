@@ -37,6 +37,9 @@ _CPP_KEYWORDS = frozenset(
 )
 
 
+DATA_FILES = ("calibration", "train_sample")  # options naming a data file (project-relative)
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelSpec:
     name: str  # header `<name>.h` and C++ namespace `<name>`
@@ -115,10 +118,11 @@ def parse(raw: Mapping[str, str], project_dir: str) -> Options:
     project_dir."""
     values = schema.parse_hook_values(raw)
     models = parse_models(values.pop("model") or "", project_dir)
-    calibration = values.get("calibration")
-    if calibration:
-        path = os.path.normpath(os.path.join(project_dir, os.path.expanduser(calibration)))
-        if not os.path.isfile(path):
-            raise schema.hook_error(schema.BY_NAME["calibration"], calibration, f"no file {path}")
-        values["calibration"] = path
+    for name in DATA_FILES:
+        given = values.get(name)
+        if given:
+            path = os.path.normpath(os.path.join(project_dir, os.path.expanduser(given)))
+            if not os.path.isfile(path):
+                raise schema.hook_error(schema.BY_NAME[name], given, f"no file {path}")
+            values[name] = path
     return Options(models=models, values=values)

@@ -21,8 +21,10 @@ from ..passes.split_training import learning_layers
 from ..plan import plan_memory
 from ..quant.params import range_warning
 from ..train.options import parse_train_options
-from .calibrate import load_calibration, tensor_ranges
+from ..input_data import load_calibration
+from .calibrate import tensor_ranges
 from .header import extend_header
+from .mixed import MixedPlan, mixed_report, plan_mixed
 
 __all__ = ["export_stage", "float_tail", "predict", "run_int8"]
 
@@ -31,11 +33,12 @@ FLOAT_TAIL_OPS = ("softmax", "log_softmax")
 
 
 def export_stage(g: Graph, ctx: Any) -> Graph:
+    _resolve_train_budget(g, ctx)
     tail = float_tail(g, ctx.options)
     if tail and g.nodes[0].name in tail and ctx.options.get("on_device_learning"):
         warnings.warn("quantize='int8' with on_device_learning: the layers that learn start at the "
-                      "model's first layer, so the whole model stays float", MinimlWarning,
-                      stacklevel=2)
+                      "model's first layer, so there is no int8 backbone (only frozen Conv/Linear "
+                      "layers after a learning one stay int8)", MinimlWarning, stacklevel=2)
     check_int8_support(g.with_(nodes=tuple(n for n in g.nodes if n.name not in tail)))
     ranges = ctx.quant_ranges
     if ranges is None:
@@ -54,11 +57,56 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
     ctx.report_extra["float_flash_bytes"] = sum(p.nbytes for p in g.params.values())
     ctx.report_extra["float_arena_bytes"] = float_plan.arena_bytes
     learns = bool(ctx.options.get("on_device_learning"))
-    gq = verify(quantize_int8(g.with_(meta={**g.meta, "quant_ranges": ranges, "float_tail": tail,
-                                            "float_tail_learns": learns})))
+    mixed = _mixed_plan(g, ctx)
+    gq = _quantised(g, ranges, tail, learns, mixed)
+    if mixed.tail:
+        ctx.report_extra["int8_learning"] = mixed_report(g, gq, mixed)
     ctx.extend.append(extend_header)
     _int8_goldens(gq, ctx)
     return gq
+
+
+def _quantised(g: Graph, ranges: Any, tail: tuple, learns: bool, mixed: MixedPlan) -> Graph:
+    return verify(quantize_int8(g.with_(meta={
+        **g.meta, "quant_ranges": ranges, "float_tail": tail, "float_tail_learns": learns,
+        "int8_islands": mixed.islands, "learning_nodes": mixed.learning})))
+
+
+def _resolve_train_budget(g: Graph, ctx: Any) -> None:
+    """train_budget on an int8 backbone: the trainable set is chosen before quantising (it decides
+    which layers stay float), each candidate set costed as the mixed model it makes; the options
+    then name that set as trainable= would."""
+    opts = parse_train_options(ctx.options)
+    if opts is None or opts.train_budget is None:
+        return
+    from ..train.budget import budget_trainable, ram_without_learning, training_ram
+
+    ranges = ctx.quant_ranges or tensor_ranges(
+        g, load_calibration(ctx.options.get("calibration"), [g.tensor(t).shape for t in g.inputs]),
+        ctx.options.get("calibration_method") or "minmax")
+    plain = ram_without_learning(g, ctx)
+
+    def ram_of(o: Any) -> int:
+        tail = float_tail(g, {**ctx.options, "trainable": o.trainable, "train_budget": None})
+        return training_ram(_quantised(g, ranges, tail, True, plan_mixed(g, o)), o, plain)
+
+    chosen = budget_trainable(g, ctx, opts, ram_of)
+    ctx.options = {**ctx.options, "trainable": chosen, "train_budget": None, "train_sample": None}
+
+
+def _mixed_plan(g: Graph, ctx: Any) -> MixedPlan:
+    """Which layers learn and which frozen layers after them stay int8 (int8/mixed.py); a frozen
+    layer kept float is a warning naming it and why."""
+    opts = parse_train_options(ctx.options) if len(g.outputs) == 1 else None
+    if opts is None:
+        return MixedPlan()
+    mixed = plan_mixed(g, opts)
+    for name, why in mixed.kept_float.items():
+        n = next(m for m in g.nodes if m.name == name)
+        warnings.warn(f"quantize='int8' with on_device_learning: the frozen layer {name!r} "
+                      f"({n.op}{', ' + n.source if n.source else ''}) stays float after the "
+                      f"learning layers: {why}", MinimlWarning, stacklevel=3)
+    return mixed
 
 
 def _warn_ranges(g: Graph, xs: np.ndarray, ranges: Any, method: str, samples: int = 256) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from ._conv_common import conv_geometry
 from ._int8_common import is_clamp, preact_name
 from ._run import inplace_pairs, run_graph
 from .registry import ACTIVATIONS, BACKWARDS, INT8_RULES, KERNELS, LOWERINGS, supported_targets
@@ -44,6 +45,7 @@ load_all()
 __all__ = [
     "ACTIVATIONS",
     "BACKWARDS",
+    "conv_geometry",
     "INT8_RULES",
     "KERNELS",
     "LOWERINGS",

@@ -44,3 +44,28 @@ def fused_act_backward(node: Any, b: Any, size: int) -> List[str]:
         return []
     return [f"miniml::activation_backward_inplace_f32({b.e.t(node.outputs[0])}, {b.gy}, "
             f"{b.e.i(size)}, {act_grad(act)});"]
+
+
+def int8_output_grad(node: Any, b: Any, channels: int, plane: int) -> List[str]:
+    """A frozen int8 layer's output gradient, in place: 0 where its output code sits at a clamp
+    bound, else times the channel's weight scale (train_int8.h), so its int8 weights then give the
+    input gradient of the dequantised layer."""
+    e, a = b.e, node.attrs
+    return [f"miniml::int8_output_grad_f32<{e.mem(node, 'grad_scale')}>({e.t(node.outputs[0])}, "
+            f"{b.gy}, {e.p(node, 'grad_scale')}, {e.i(channels)}, {e.i(plane)}, {a['act_min']}, "
+            f"{a['act_max']});"]
+
+
+class Int8LayerBackward:
+    """Shared by the int8 Conv/Linear backward rules: a frozen layer after one that learns (an int8
+    model's mixed part) reads its output codes; it never learns."""
+
+    @staticmethod
+    def saves(node: Any, b: Any) -> Tuple[str, ...]:
+        return (node.outputs[0],)
+
+    @staticmethod
+    def refuse(node: Any) -> Optional[str]:
+        if "grad_scale" not in node.params:
+            return "it is part of the int8 backbone"
+        return None

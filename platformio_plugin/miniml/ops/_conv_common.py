@@ -8,7 +8,14 @@ import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..quant.fixedpoint import requantize
-from ._backward_common import act_saves, fused_act_backward, fused_act_refusal, mem_policies
+from ._backward_common import (
+    Int8LayerBackward,
+    act_saves,
+    fused_act_backward,
+    fused_act_refusal,
+    int8_output_grad,
+    mem_policies,
+)
 from ._int8_common import requant_args, unfold_bias
 from ._params_block import params_block
 from .registry import AtenCall, LowerCtx, TensorArg
@@ -257,10 +264,28 @@ class ConvBackward:
                          f"{e.p(node, 'weight')}, {b.gy}, {gx}, {shape});")
         if b.trains("weight"):
             gw = b.param_grad("weight", e.g.params[node.params["weight"]].numel)
-            lines.append(f"miniml::conv2d_weight_grad_f32({e.t(node.inputs[0])}, {b.gy}, {gw}, "
-                         f"{shape});")
+            rows = b.rows("weight")  # a sparse channel update: those output channels only
+            tail = f", {rows.name}, {e.i(len(rows.rows))}" if rows else ""
+            lines.append(f"miniml::conv2d_weight_grad{'_rows' if rows else ''}_f32("
+                         f"{e.t(node.inputs[0])}, {b.gy}, {gw}, {shape}{tail});")
         if b.trains("bias"):
             gb = b.param_grad("bias", a["out_channels"])
             lines.append(f"miniml::channel_sum_f32({b.gy}, {e.i(a['out_channels'])}, "
                          f"{e.i(oh * ow)}, {gb});")
+        return lines
+
+
+class ConvS8Backward(Int8LayerBackward):
+    """Backward of a frozen conv1d_s8/conv2d_s8 after a learning layer: the clamp mask and weight
+    scales on the output gradient, then the input gradient through the int8 weights."""
+
+    @staticmethod
+    def emit(node: Any, b: Any) -> List[str]:
+        a, e = node.attrs, b.e
+        _, _, _, _, _, (oh, ow) = conv_geometry(a)
+        lines = int8_output_grad(node, b, a["out_channels"], oh * ow)
+        gx = b.gx(0)
+        if gx is not None:
+            lines.append(f"miniml::conv2d_backward_input_f32<{e.mem(node, 'weight')}>("
+                         f"{e.p(node, 'weight')}, {b.gy}, {gx}, {conv2d_shape(node, e)});")
         return lines

@@ -8,6 +8,7 @@ from typing import Any
 from ..ir import Graph, Node
 from ._conv_common import (
     ConvBackward,
+    ConvS8Backward,
     conv_args,
     conv_macs,
     conv_run,
@@ -48,6 +49,10 @@ class Conv1dInt8:
     @staticmethod
     def lower(n: Node, ins, y: str, q: Any) -> list:
         return lower_weighted(q, n, ins, y, "conv1d_s8")
+
+
+# learn(): a frozen int8 conv after a learning layer (int8/mixed.py), through its dequantised weights
+backward_rule("conv1d_s8", header="train_int8.h")(ConvS8Backward)
 
 
 @kernel("conv1d_s8", header="op_conv_s8.h")

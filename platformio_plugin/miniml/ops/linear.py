@@ -9,7 +9,14 @@ import numpy as np
 
 from ..ir import Graph, Node
 from ..quant.fixedpoint import requantize
-from ._backward_common import act_saves, fused_act_backward, fused_act_refusal, mem_policies
+from ._backward_common import (
+    Int8LayerBackward,
+    act_saves,
+    fused_act_backward,
+    fused_act_refusal,
+    int8_output_grad,
+    mem_policies,
+)
 from ._int8_common import lower_weighted, requant_args, unfold_bias
 from ._params_block import params_block
 from .registry import AtenCall, LowerCtx, TensorArg, backward_rule, int8_rule, kernel, lowering
@@ -114,6 +121,29 @@ def linear_s8(x, input_zero_point, weight, bias, multiplier, shift, output_zero_
         acc = acc + np.asarray(bias, np.int64)
     return requantize(acc, np.asarray(multiplier), np.asarray(shift), output_zero_point, act_min,
                       act_max)
+
+
+@backward_rule("linear_s8", header="train_int8.h")
+class LinearS8Backward(Int8LayerBackward):
+    """A frozen int8 Linear after a learning layer (int8/mixed.py): the clamp mask and weight
+    scales on the output gradient, then the input gradient through the int8 weights."""
+
+    @staticmethod
+    def refuse(node: Node) -> Any:
+        if node.attrs.get("rows", 1) != 1:
+            return f"it runs on {node.attrs['rows']} rows"
+        return Int8LayerBackward.refuse(node)
+
+    @staticmethod
+    def emit(node: Node, b: Any) -> list:
+        a, e = node.attrs, b.e
+        lines = int8_output_grad(node, b, a["out_features"], 1)
+        gx = b.gx(0)
+        if gx is not None:
+            lines.append(f"miniml::linear_backward_input_f32<{e.mem(node, 'weight')}>("
+                         f"{e.p(node, 'weight')}, {b.gy}, {e.i(a['in_features'])}, "
+                         f"{e.i(a['out_features'])}, {gx});")
+        return lines
 
 
 @kernel("linear_s8", header="op_linear_s8.h")

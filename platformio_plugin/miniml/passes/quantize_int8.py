@@ -8,7 +8,10 @@ float*) keeps its meaning.
 Leaves alone: the graph's names (int8 twins of the edge tensors get a "_q" suffix), and the nodes
 named in g.meta["float_tail"] and every node after the first of them (mixed precision: a trailing
 softmax, or the layers from the deepest one that learns on the device to the output, stay float
-after a dequantize_s8 of each int8 tensor they read, so an int8 backbone feeds a float head).
+after a dequantize_s8 of each int8 tensor they read, so an int8 backbone feeds a float head), except
+that in a learning tail the frozen layers named in g.meta["int8_islands"] become int8 islands
+(quantize -> int8 layer -> dequantize) and the layers in g.meta["learning_nodes"] start from their
+dequantised int8 weights (int8/mixed.py decides both).
 Why a separate pass, not in PIPELINE: it needs calibration data, so the int8 stage (miniml.int8)
 runs it after the float passes (which it requires: BatchNorm folded, activations fused, aliases
 gone).
@@ -17,14 +20,14 @@ gone).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..ir import DType, Graph, Node, Param, TensorSpec
-from ..ops import ACTIVATIONS, INT8_RULES
-from ..quant.params import QParams, qparams_from_range
+from ..ops import ACTIVATIONS, INT8_RULES, is_clamp, preact_name
+from ..quant.params import QParams, qparams_from_range, quantize_bias, quantize_weight
 
 
 def _where(n: Node) -> str:
@@ -93,6 +96,54 @@ def _edge(name: str, op: str, x: str, y: str, q: QParams) -> Node:
     return Node(name, op, (x,), (y,), attrs={"scale": q.scale, "zero_point": q.zero_point})
 
 
+def _island(n: Node, b: Int8Graph) -> List[Node]:
+    """A frozen Conv/Linear after a learning layer, kept int8 (int8/mixed.py): its float input
+    quantised at its calibrated scale, the int8 layer, its output dequantised back to its float
+    name. A fused activation that is not a clamp runs after it in float (its range is recorded
+    under the pre-activation name). The int8 layer gets its weight scales as a float parameter
+    `grad_scale`: its backward (learn()) runs on the dequantised weights."""
+    x, y, act = n.inputs[0], n.outputs[0], n.attrs.get("act")
+    out: List[Node] = []
+    xq = f"{x}_q"
+    if xq not in b.q:  # several islands read x: quantised once
+        b.s8(xq, x, b.qparams(x))
+        out.append(_edge(f"{x}_quantize", "quantize_s8", x, xq, b.q[xq]))
+    mid = y if is_clamp(act) else preact_name(y)
+    if mid not in b.g.tensors:  # the int8 rule reads the shape of the tensor it makes
+        b.g = b.g.with_(tensors={**b.g.tensors, mid: TensorSpec(mid, b.g.tensor(y).shape)})
+    layer = n.with_(outputs=(mid,), attrs=n.attrs if mid == y else {**n.attrs, "act": None})
+    lowered = INT8_RULES[n.op].lower(layer, (xq,), f"{mid}_q", b)
+    ws = b.params[lowered[0].params["weight"]].scale
+    lowered[0] = lowered[0].with_(params={**lowered[0].params, "grad_scale": b.param(
+        lowered[0], "grad_scale", np.asarray(ws, np.float32), DType.F32)})
+    out += lowered
+    b.tensors[mid] = TensorSpec(mid, b.g.tensor(y).shape)
+    out.append(_edge(f"{mid}_dequantize", "dequantize_s8", f"{mid}_q", mid, b.q[f"{mid}_q"]))
+    if mid != y:
+        b.tensors[y] = b.g.tensor(y)
+        out.append(Node(f"{n.name}_{act[0]}", "activation", (mid,), (y,), attrs={"act": act},
+                        source=n.source))
+    return out
+
+
+def _start_dequantised(n: Node, b: Int8Graph, x_int8: Optional[str]) -> None:
+    """A learning layer's float weight and bias become the dequantisation of the int8 ones the
+    plain int8 export would use (per-channel weights; the int32 bias at input scale x weight
+    scale): the export predicts as the int8 model does until its first step."""
+    if "weight" not in n.params:
+        return
+    w = b.g.params[n.params["weight"]]
+    wq, ws = quantize_weight(w.data, axis=0)
+    shape = (-1,) + (1,) * (w.data.ndim - 1)
+    b.params[w.name] = replace(w, data=(wq.astype(np.float32) * ws.reshape(shape)).astype(np.float32))
+    if "bias" in n.params:
+        bias = b.g.params[n.params["bias"]]
+        qx = b.q[x_int8] if x_int8 in b.q else b.qparams(n.inputs[0])
+        bs = np.float32(qx.scale) * ws
+        bq = quantize_bias(bias.data, qx.scale, ws, len(ws))
+        b.params[bias.name] = replace(bias, data=(bq.astype(np.float64) * bs).astype(np.float32))
+
+
 def quantize_int8(g: Graph) -> Graph:
     # Mixed precision: from the first float-tail node on, everything stays float (a suffix of the
     # graph); each int8 tensor it reads is a boundary, dequantised for it. With several outputs
@@ -137,15 +188,23 @@ def quantize_int8(g: Graph) -> Graph:
         b.tensors[deq[boundary]] = replace(g.tensor(boundary), name=deq[boundary])
         yq = names[boundary]
         nodes.append(_edge(f"{boundary}_dequantize", "dequantize_s8", yq, deq[boundary], b.q[yq]))
-    params = dict(b.params)
+    islands = set(g.meta.get("int8_islands", ()))
+    learning = set(g.meta.get("learning_nodes", ()))
     for n in float_nodes:
-        nodes.append(n.with_(inputs=tuple(deq.get(t, t) for t in n.inputs)))
+        reads = n.with_(inputs=tuple(deq.get(t, t) for t in n.inputs))
+        if n.name in islands:
+            nodes.extend(_island(reads, b))
+            continue
+        nodes.append(reads)
         for t in n.outputs:
             b.tensors[t] = g.tensor(t)
         for pname in n.params.values():
-            params[pname] = g.params[pname]
+            b.params[pname] = g.params[pname]
+        if n.name in learning:
+            _start_dequantised(n, b, names.get(n.inputs[0]))
+    params = dict(b.params)
     meta = {k: v for k, v in g.meta.items()
-            if k not in ("quant_ranges", "float_tail", "float_tail_learns")}
+            if k not in ("quant_ranges", "float_tail", "float_tail_learns", "int8_islands")}
     # predict_int8() exists for one float input and one int8 output (not after a float tail, not
     # with several heads or inputs, not for indices); "inputs" lists every float input's int8 twin;
     # none when all stays float (learning from the first layer)

@@ -22,6 +22,8 @@ from typing import Any, Dict, List, Set, Tuple
 from ..errors import OptionError
 from ..ir import Graph, Node, Placement, TensorSpec
 from ..ops import ACTIVATIONS, BACKWARDS
+from .. import channel_rows
+from ..channel_rows import Rows
 
 # Activations whose derivative the backward step knows: ActivationSpec.backward.
 BACKWARD_ACTS = tuple(sorted(k for k, s in ACTIVATIONS.items() if s.backward))
@@ -36,11 +38,22 @@ class TrainPlan:
     saved: Tuple[str, ...]  # tensors backward reads after the forward pass (graph input included)
     # (layer module, BatchNorm module, eps) folded into a layer that learns: references fold them
     folded: Tuple[Tuple[str, str, float], ...] = ()
+    # weight parameter -> the output channels (rows) that learn, for weights that learn in part
+    rows: Tuple[Tuple[str, Tuple[int, ...]], ...] = ()
 
     @property
     def trained_params(self) -> Tuple[str, ...]:
         """Save/load order: layer by layer in graph order, weight before bias."""
         return tuple(p for _, _, p in self.trained)
+
+    def rows_of(self, param: str) -> Rows:
+        """The learning rows of a trained parameter; None when it learns whole."""
+        return dict(self.rows).get(param)
+
+    @property
+    def trained_names(self) -> Tuple[str, ...]:
+        """trained_params as trainable= names them: features.3.weight[0,5] for a channel subset."""
+        return tuple(channel_rows.display(p, self.rows_of(p)) for p in self.trained_params)
 
     def trains(self, node: str, role: str) -> bool:
         return any(n == node and r == role for n, r, _ in self.trained)
@@ -101,8 +114,15 @@ def learnable(g: Graph) -> Dict[str, Tuple[str, Tuple[str, ...]]]:
     return names
 
 
-def choose_trainable(g: Graph, opts: Any) -> Dict[str, Set[str]]:
-    """node name -> the roles that learn."""
+def _merge(roles: Dict[str, Rows], role: str, rows: Rows, channels: int) -> None:
+    """Adds rows of `role` (None: all of them) to what already learns."""
+    have = roles.get(role, ())
+    both = None if rows is None or have is None else tuple(sorted(set(have) | set(rows)))
+    roles[role] = None if both is None or len(both) == channels else both
+
+
+def choose_trainable(g: Graph, opts: Any) -> Dict[str, Dict[str, Rows]]:
+    """node name -> the roles that learn -> their learning rows (None: the whole tensor)."""
     spec = 1 if opts.trainable is None else opts.trainable
     if isinstance(spec, int):
         chain, stop = linear_chain(g)
@@ -112,11 +132,12 @@ def choose_trainable(g: Graph, opts: Any) -> Dict[str, Set[str]]:
                 f"layers (below them is {stop}); use trainable <= {len(chain)}, or name the "
                 "parameters that learn"
             )
-        return {n.name: {r for r in ("weight", "bias") if r in n.params}
+        return {n.name: {r: None for r in ("weight", "bias") if r in n.params}
                 for n in chain[len(chain) - spec:]}
     names = learnable(g)
-    chosen: Dict[str, Set[str]] = {}
-    for name in spec:
+    chosen: Dict[str, Dict[str, Rows]] = {}
+    for item in spec:
+        name, rows = channel_rows.parse(item)
         if name not in names:
             choices = sorted(names)
             listed = ", ".join(repr(c) for c in choices[:40]) + (", ..." if len(choices) > 40 else "")
@@ -125,7 +146,15 @@ def choose_trainable(g: Graph, opts: Any) -> Dict[str, Set[str]]:
                 f"(Conv1d, Conv2d, Linear); choose from [{listed}]"
             )
         node, roles = names[name]
-        chosen.setdefault(node, set()).update(roles)
+        channels = 0
+        if rows is not None:
+            if roles != ("weight",):
+                raise OptionError(f"trainable: {item!r}: output channels are chosen on a weight "
+                                  "(e.g. features.3.weight[0,2]); a bias or a module learns whole")
+            channels = g.params[name].shape[0]
+            rows = channel_rows.check(item, name, rows, channels)
+        for role in roles:
+            _merge(chosen.setdefault(node, {}), role, rows, channels)
     return chosen
 
 
@@ -154,7 +183,8 @@ def _unfuse_input_activations(g: Graph, nodes: Set[str]) -> Graph:
     tensors = dict(g.tensors)
     for n in g.nodes:
         act = n.attrs.get("act")
-        if n.name not in nodes or act is None or ACTIVATIONS[act[0]].backward != "input":
+        if (n.name not in nodes or n.op == "activation" or act is None
+                or ACTIVATIONS[act[0]].backward != "input"):
             out_nodes.append(n)
             continue
         pre = f"{n.outputs[0]}_pre_{act[0]}"
@@ -221,14 +251,19 @@ def split_training(g: Graph) -> Graph:
     params = dict(g.params)
     nodes_by = {n.name: n for n in nodes}
     trained: List[Tuple[str, str, str]] = []
+    rows: List[Tuple[str, Tuple[int, ...]]] = []
     saved: List[str] = []
     for n in nodes:
-        roles = chosen.get(n.name, set())
+        roles = chosen.get(n.name, {})
         for role in ("weight", "bias"):
             if role in roles:
+                # the whole tensor lives in RAM (the forward kernels read one tensor); only the
+                # chosen rows get a gradient and optimizer state
                 p = params[n.params[role]]
                 params[p.name] = replace(p, placement=Placement.RAM)
                 trained.append((n.name, role, p.name))
+                if roles[role] is not None:
+                    rows.append((p.name, roles[role]))
         saved += [t for t in BACKWARDS[n.op].saves(n, _Trains(roles)) if t not in saved]
     if g.outputs[0] in saved:
         raise OptionError(
@@ -239,7 +274,8 @@ def split_training(g: Graph) -> Graph:
     meta = dict(g.meta)
     folded = folded_batchnorms(g, {nodes_by[n].params["weight"] for n, _, _ in trained})
     meta["training"] = TrainPlan(opts, tuple(trained), tuple(n.name for n in nodes),
-                                 tuple(t for t in g.tensors if t in needs), tuple(saved), folded)
+                                 tuple(t for t in g.tensors if t in needs), tuple(saved), folded,
+                                 tuple(rows))
     meta["keep_alive"] = tuple(sorted(t for t in saved if t not in g.inputs))
     return g.with_(params=params, meta=meta)
 

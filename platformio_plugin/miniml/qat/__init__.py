@@ -11,7 +11,8 @@ import torch
 from ..capture import capture
 from ..errors import OptionError, UnsupportedOpError
 from ..int8 import float_tail
-from ..int8.calibrate import CalibrationError, load_calibration, tensor_ranges
+from ..input_data import CalibrationError, load_calibration
+from ..int8.calibrate import tensor_ranges
 from ..passes import run_pipeline
 from ..passes.quantize_int8 import check_int8_support
 from .model import QatModel

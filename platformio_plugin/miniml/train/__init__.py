@@ -6,41 +6,17 @@ api._stages calls export_stage(graph, ctx) after the float pipeline when on_devi
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional
 
-import numpy as np
-
-from ..emit.header import HeaderParts, Member
-from ..errors import OptionError
-from ..ir import DType, Graph, verify
-from ..ops import inplace_pairs, run_graph
+from ..emit.header import HeaderParts
+from ..ir import Graph, verify
 from ..passes.split_training import split_training
-from ..plan import MemoryPlan, plan_memory
-from .budget import budget_trainable
+from ..plan import MemoryPlan
+from .budget import budget_trainable, check_train_sample, ram_without_learning, training_ram
 from .emit import extend_training
 from .golden import learn_golden_parts
-from .options import TRAIN_OPTION_NAMES, TrainOptions, parse_train_options
+from .options import TrainOptions, parse_train_options
 from .spare_classes import add_spare_classes, padded_reference, require_learning_head
-
-
-def _ram_without_learning(g: Graph, ctx: Any) -> int:
-    """sizeof(Model) of the same export without on_device_learning: the baseline of the training RAM
-    figure. Float: the graph as it is, planned without keep-alive. int8: the quantiser keeps a
-    learning
-    head float, so the baseline is a second, all-int8 analysis of the model."""
-    if ctx.options.get("quantize") and ctx.model is not None:
-        opts = {
-            k: v
-            for k, v in ctx.options.items()
-            if k != "on_device_learning" and k not in TRAIN_OPTION_NAMES
-        }
-        opts["golden"] = 0
-        return int(ctx.reanalyze(opts).ram_bytes)
-    plain = plan_memory(g, inplace_pairs(g))
-    ram = (
-        Member("arena_", DType.F32, (plain.arena_bytes + 3) // 4).nbytes if plain.arena_bytes else 0
-    )
-    return max(ram, 1)  # an empty class has size 1
 
 
 def training_ram_parts(sizes: Dict[str, int], total: int) -> Dict[str, int]:
@@ -53,30 +29,21 @@ def training_ram_parts(sizes: Dict[str, int], total: int) -> Dict[str, int]:
     return parts
 
 
-def int8_boundary(g: Graph) -> Optional[Callable[[np.ndarray], Dict[str, np.ndarray]]]:
-    """For an int8 backbone: sample -> the dequantised tensors its float part reads, by the integer
-    reference (the learning golden's reference is then the same mixed model); None in float."""
-    ends = [n.outputs[0] for n in g.nodes if n.op == "dequantize_s8" and n.outputs[0] not in g.outputs]
-    if not ends:
-        return None
-
-    def run(x: np.ndarray) -> Dict[str, np.ndarray]:
-        env = run_graph(g, np.asarray(x, np.float32).reshape(1, -1))
-        return {t: env[t] for t in ends}
-
-    return run
+def int8_part(g: Graph) -> Optional[Graph]:
+    """The graph itself when it was quantised (the learning golden's reference is then the same
+    mixed model: train/int8_reference.py); None in float."""
+    return g if g.meta.get("learning_nodes") else None
 
 
 def export_stage(g: Graph, ctx: Any) -> Graph:
     opts = parse_train_options(ctx.options)
     if opts is None:
         return g
-    plain_ram = _ram_without_learning(g, ctx)
-    if opts.train_budget is not None:
-        if ctx.options.get("quantize"):
-            raise OptionError("train_budget with quantize='int8' is not supported: name the "
-                              "parameters that learn with trainable=")
-        opts = replace(opts, trainable=budget_trainable(g, ctx, opts, plain_ram))
+    check_train_sample(ctx, opts)
+    plain_ram = ram_without_learning(g, ctx)
+    if opts.train_budget is not None:  # float (int8 resolves it in its stage)
+        chosen = budget_trainable(g, ctx, opts, lambda o: training_ram(g, o, plain_ram))
+        opts = replace(opts, trainable=chosen, train_budget=None)
     g = verify(add_spare_classes(g, opts.spare_classes))
     if opts.spare_classes:
         ctx.golden_reference = padded_reference(ctx.golden_reference or ctx.run_torch,
@@ -100,11 +67,11 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
                 int(ctx.options.get("seed") or 0),
                 f"generator miniml, torch {torch.__version__}",
                 {p: gg.params[p].shape for p in gg.meta["training"].trained_params},
-                int8_boundary(gg),
+                int8_part(gg),
             )
         total = parts.ram_bytes - plain_ram
         ctx.report_extra["training_ram_bytes"] = total
-        ctx.report_extra["trainable_params"] = list(gg.meta["training"].trained_params)
+        ctx.report_extra["trainable_params"] = list(gg.meta["training"].trained_names)
         ctx.report_extra["training_ram_parts"] = training_ram_parts(sizes, total)
 
     ctx.extend.append(extend)

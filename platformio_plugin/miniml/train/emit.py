@@ -20,6 +20,7 @@ from ..emit.header import EmitCtx, HeaderParts, Member
 from ..ir import DType, Graph, Node, Placement
 from ..literals import float_literal
 from ..ops import BACKWARDS
+from ..channel_rows import runs
 from ..passes.split_training import TrainPlan
 from .after_predict import AfterPredict
 from .optimizer import OptimizerEmit, describe, layout_key
@@ -46,8 +47,8 @@ def layout_id(g: Graph, plan: TrainPlan) -> int:
         shapes = [g.tensor(t).shape for t in (*n.inputs, *n.outputs) if t in g.tensors]
         attrs = sorted(n.attrs.items(), key=lambda kv: kv[0])
         crc = zlib.crc32(f"{n.op}{attrs!r}{shapes};".encode(), crc)
-    for name in plan.trained_params:
-        crc = zlib.crc32(f"{name}{g.params[name].shape};".encode(), crc)
+    for name, shown in zip(plan.trained_params, plan.trained_names):
+        crc = zlib.crc32(f"{shown}{g.params[name].shape};".encode(), crc)
     crc = zlib.crc32(layout_key(plan.options).encode(), crc)
     if plan.options.spare_classes:  # the saved active-class count joins the payload
         crc = zlib.crc32(f"spare_classes {plan.options.spare_classes};".encode(), crc)
@@ -66,6 +67,20 @@ class ParamGrad:
     count: int
     dense: Optional[str] = None
     outer: Optional[Tuple[str, str, int, int]] = None  # input, grad_output, in, out features
+    rows: Optional["RowsArray"] = None  # a channel subset learns: gradient of those rows only
+
+
+@dataclass(frozen=True)
+class RowsArray:
+    """The MINIML_ROM index list of a weight's learning rows (sparse channel update)."""
+
+    name: str  # C++ constant
+    rows: Tuple[int, ...]
+    row_size: int  # floats per output channel
+
+    @property
+    def count(self) -> int:
+        return len(self.rows) * self.row_size
 
 
 class BackwardCtx:
@@ -85,10 +100,18 @@ class BackwardCtx:
     def _param(self, role: str) -> str:
         return self.node.params[role]
 
+    def rows(self, role: str) -> Optional[RowsArray]:
+        """The learning rows of `role` when only some output channels learn, else None."""
+        return self.walk.rows.get(self._param(role))
+
     def param_grad(self, role: str, count: int) -> str:
+        """A dense gradient buffer: `count` floats, or the learning rows' only (rows(role))."""
         pname = self._param(role)
+        rows = self.rows(role)
+        count = rows.count if rows else count
         expr = self.walk.param_buffer(pname, count)
-        self.walk.pgrads[pname] = ParamGrad(pname, self.walk.ram(pname), count, dense=expr)
+        self.walk.pgrads[pname] = ParamGrad(pname, self.walk.ram(pname), count, dense=expr,
+                                            rows=rows)
         return expr
 
     def grad_is(self, role: str, expr: str, count: int) -> None:
@@ -101,7 +124,7 @@ class BackwardCtx:
         self.walk.used_at_update.add(self.node.outputs[0])
         self.walk.pgrads[pname] = ParamGrad(
             pname, self.walk.ram(pname), in_features * out_features,
-            outer=(x, self.gy, in_features, out_features),
+            outer=(x, self.gy, in_features, out_features), rows=self.rows(role),
         )
 
 
@@ -110,8 +133,10 @@ class _Walk:
     gradient a parameter update still reads), the second emits with the planned offsets."""
 
     def __init__(self, g: Graph, tp: TrainPlan, e: EmitCtx, dy: str, buf: str,
-                 offsets: Dict[str, int], ram: Dict[str, str]) -> None:
+                 offsets: Dict[str, int], ram: Dict[str, str],
+                 rows: Dict[str, RowsArray]) -> None:
         self.g, self.plan, self.e, self.dy, self.buf = g, tp, e, dy, buf
+        self.rows = rows
         self.needs = set(tp.needs_grad)
         self.offsets = offsets
         self.ram = ram.__getitem__
@@ -141,7 +166,7 @@ class _Walk:
         for self.step, node in enumerate(order):
             for t in born.get(node.name, ()):
                 n = self.g.tensor(t).numel
-                lines.append(f"memset({self._at(t)}, 0, {n} * sizeof(float));")
+                lines.append(f"miniml::zero_grad_f32({self._at(t)}, {n});")
             lines += BACKWARDS[node.op].emit(node, BackwardCtx(self, node))
         return lines
 
@@ -216,13 +241,14 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
     dy = member("train_dy_", out_size,
                 "predict()'s output (learn_after_predict), then its loss gradient")
     ram = {pname: f"{parts.param_names[pname]}_" for pname in tp.trained_params}
+    rows = _rows_arrays(parts, g, tp)
     buf = _unique(parts, "train_grad_")
     nodes = {n.name: n for n in g.nodes}
     order = [nodes[name] for name in reversed(tp.backward)]
-    dry = _Walk(g, tp, e, dy, buf, {}, ram)
+    dry = _Walk(g, tp, e, dy, buf, {}, ram, rows)
     dry.run()
     offsets, grad_floats = _plan_gradients(g, order, dry.needs, dry)
-    walk = _Walk(g, tp, e, dy, buf, offsets, ram)
+    walk = _Walk(g, tp, e, dy, buf, offsets, ram, rows)
     body = ["    " + line for line in walk.run()]
     if grad_floats:
         parts.members.append(Member(buf, DType.F32, grad_floats,
@@ -234,13 +260,13 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
         opts,
         lr,
         {p: parts.param_names[p] for p in tp.trained_params},
-        {p: g.params[p].numel for p in tp.trained_params},
+        {p: rows[p].count if p in rows else g.params[p].numel for p in tp.trained_params},
         member,
     )
     after = AfterPredict(member, dy)
     spare = SpareClasses(g, member)
     extra_headers = ("train_classes.h",) if spare.member else ()
-    for h in ("train_finite.h", "train_loss.h", "train_linear.h", *optimizer.headers,
+    for h in ("train_finite.h", "train_loss.h", "train_linear.h", "train_backward.h", *optimizer.headers,
               *extra_headers, "store_slots.h", *_backward_headers(g, tp)):
         if f"miniml/{h}" not in parts.includes:
             parts.includes.append(f"miniml/{h}")
@@ -250,10 +276,11 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
     parts.constructor += optimizer.clear() + spare.reset() + [after.invalidate]
 
     lid = layout_id(g, tp)
-    payload = sum(g.params[p].nbytes for p in tp.trained_params) + spare.payload_bytes
-    count = sum(g.params[p].numel for p in tp.trained_params)
+    saved = _saved_spans(g, tp, ram, rows)
+    count = sum(n for _, _, n in saved)
+    payload = 4 * count + spare.payload_bytes
     parts.constants += [
-        f"// On-device learning: {', '.join(tp.trained_params)} train ({opts.loss}, "
+        f"// On-device learning: {', '.join(tp.trained_names)} train ({opts.loss}, "
         f"{describe(opts)}); the rest stays in flash.",
         f"constexpr miniml::index_t kTrainableCount = {count};  // floats learn() changes",
         f"constexpr uint32_t kLayoutId = 0x{lid:08X}UL;  // identifies this export's saves",
@@ -278,18 +305,15 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
     refuse_block = f"{{\n      {refuse}\n    }}"
     m: List[str] = after.entry_points(opts.loss, refuse_block, spare.active(), spare.loss(dy))
     m += body + tail
-    span_list = [f"{{{ram[p]}, sizeof({ram[p]})}}" for p in tp.trained_params] + spare.spans()
+    span_list = [f"{{{_plus(arr, start)}, {n} * sizeof(float)}}" for arr, start, n in saved]
+    span_list += spare.spans()
     spans = ", ".join(span_list)
     n_spans = len(span_list)
     copy = []
     off = 0
-    for p in tp.trained_params:
-        copy.append(
-            f"    memcpy(out + {off}, {ram[p]}, sizeof({ram[p]}));"
-            if off
-            else f"    memcpy(out, {ram[p]}, sizeof({ram[p]}));"
-        )
-        off += g.params[p].numel
+    for arr, start, n in saved:
+        copy.append(f"    memcpy({_plus('out', off)}, {_plus(arr, start)}, {n} * sizeof(float));")
+        off += n
     m += [
         "  // Accepts a finite lr >= 0 (0 freezes learning); anything else returns false and keeps the",
         "  // current rate.",
@@ -356,6 +380,37 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
     }
 
 
+def _plus(base: str, offset: int) -> str:
+    return f"{base} + {offset}" if offset else base
+
+
+def _rows_arrays(parts: HeaderParts, g: Graph, tp: TrainPlan) -> Dict[str, RowsArray]:
+    """The index list of each weight that learns in part, as a flash constant."""
+    arrays: Dict[str, RowsArray] = {}
+    for pname, rows in tp.rows:
+        p = g.params[pname]
+        arr = RowsArray(f"kLearnRows_{parts.param_names[pname]}", rows, p.numel // p.shape[0])
+        parts.constants.append(
+            f"constexpr miniml::index_t {arr.name}[{len(rows)}] MINIML_ROM = "
+            f"{{{', '.join(map(str, rows))}}};  // output channels of {pname} that learn")
+        arrays[pname] = arr
+    return arrays
+
+
+def _saved_spans(g: Graph, tp: TrainPlan, ram: Dict[str, str],
+                 rows: Dict[str, RowsArray]) -> List[Tuple[str, int, int]]:
+    """What save(), load() and get_trainable() move, in save order: (RAM array, first float,
+    floats); a weight that learns in part moves its learning rows, consecutive ones together."""
+    spans: List[Tuple[str, int, int]] = []
+    for p in tp.trained_params:
+        if p not in rows:
+            spans.append((ram[p], 0, g.params[p].numel))
+            continue
+        size = rows[p].row_size
+        spans += [(ram[p], first * size, n * size) for first, n in runs(rows[p].rows)]
+    return spans
+
+
 def _step_lines(pgrads: List[ParamGrad], optimizer: OptimizerEmit) -> Tuple[List[str], List[str]]:
     """The finite checks (C++ conditions) and the updates of every trained parameter, in save order
     (train_step.h): a Linear weight steps on grad_output (x) input, never stored; any other on its
@@ -363,8 +418,15 @@ def _step_lines(pgrads: List[ParamGrad], optimizer: OptimizerEmit) -> Tuple[List
     checks: List[str] = []
     updates: List[str] = []
     for pg in pgrads:
-        if pg.outer is not None:
+        if pg.outer is not None and pg.rows is not None:
+            x, gy, n_in, _ = pg.outer
+            kernel = "linear_weight_rows_step"
+            args = f"{x}, {gy}, {n_in}, {pg.rows.name}, {len(pg.rows.rows)}"
+        elif pg.outer is not None:
             kernel, args = "linear_weight_step", ", ".join(str(v) for v in pg.outer)
+        elif pg.rows is not None:
+            kernel = "rows_step"
+            args = f"{pg.dense}, {pg.rows.name}, {len(pg.rows.rows)}, {pg.rows.row_size}"
         else:
             kernel, args = "step", f"{pg.dense}, {pg.count}"
         head = f"{optimizer.rule(pg.param)}, {pg.ram}, {args}"

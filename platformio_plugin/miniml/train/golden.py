@@ -11,15 +11,18 @@ on the board and compares; it resets the model before and after.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
 from ..emit.header import HeaderParts
 from ..literals import float_array_body, float_literal, int_array_body
 from ..errors import MinimlError
+from ..ir import Graph
 from ..passes.split_training import TrainPlan
+from .int8_reference import MixedInt8Reference, start_from
 from .optimizer import describe
 
 TOLERANCE = (
@@ -79,30 +82,6 @@ def fold_reference(m: Any, folded: Tuple[Tuple[str, str, float], ...]) -> Dict[s
     return moved
 
 
-def _substituting_forward(m: Any, boundary: Callable[[np.ndarray], Dict[str, np.ndarray]]) -> Any:
-    """forward(x) of m (a torch.export GraphModule) with every tensor boundary(x) names replaced by
-    the value it gives: an int8 backbone's dequantised output (IR tensors carry torch.export's node
-    names), so the layers after it see what the device's float part sees."""
-    import torch
-
-    class Substitute(torch.fx.Interpreter):
-        def __init__(self, values: Dict[str, np.ndarray]) -> None:
-            super().__init__(m)
-            self.values = values
-
-        def run_node(self, n: Any) -> Any:
-            if n.name in self.values:
-                shape = [int(d) for d in n.meta["val"].shape]
-                return torch.from_numpy(self.values[n.name].astype(np.float32)).reshape(shape)
-            return super().run_node(n)
-
-    def forward(x: np.ndarray) -> Any:
-        y = Substitute(boundary(x)).run(torch.from_numpy(x[None]))
-        return y[0] if isinstance(y, (tuple, list)) else y
-
-    return forward
-
-
 def torch_optimizer(opts: Any, params: List[Any]) -> Any:
     """The torch.optim optimizer the export's learn() equals step for step."""
     import torch
@@ -117,22 +96,26 @@ def torch_optimizer(opts: Any, params: List[Any]) -> Any:
 def torch_train_steps(
     model: Any, plan: TrainPlan, xs: np.ndarray, targets: np.ndarray,
     shapes: Optional[Dict[str, Tuple[int, ...]]] = None,
-    boundary: Optional[Callable[[np.ndarray], Dict[str, np.ndarray]]] = None,
+    mixed: Optional[Graph] = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Runs the export's torch.optim optimizer on a copy of the model over the samples; returns
-    the loss before each step and the trained parameters afterwards, concatenated. With `boundary`
-    (an int8 backbone: sample -> its dequantised boundary tensors), the reference is the same mixed
-    model: the layers after the boundary run in PyTorch on the int8 reference's values."""
+    the loss before each step and the trained parameters afterwards, concatenated. With `mixed`
+    (the int8 graph of a model that learns), the reference is the same mixed model
+    (int8_reference.py): int8 backbone and frozen int8 layers by the integer reference, learning
+    layers from their dequantised int8 weights."""
     import torch
     import torch.nn.functional as F
 
-    if boundary is not None and not isinstance(model, torch.export.ExportedProgram):
+    if mixed is not None and not isinstance(model, torch.export.ExportedProgram):
         model = torch.export.export(model, (torch.from_numpy(xs[:1]),))
     module = model.module() if isinstance(model, torch.export.ExportedProgram) else model
     m = copy.deepcopy(module)
-    forward = (lambda x: m(torch.from_numpy(x[None]))) if boundary is None else \
-        _substituting_forward(m, boundary)
     moved = fold_reference(m, plan.folded)
+    forward = lambda x: m(torch.from_numpy(x[None]))  # noqa: E731
+    if mixed is not None:
+        ref = MixedInt8Reference(mixed)
+        start_from(m, moved, ref.initial())
+        forward = lambda x: ref.forward(m, torch.from_numpy(x[None]))  # noqa: E731
     named = dict(m.named_parameters())
     named.update({n: named[k] for n, k in moved.items()})
     missing = [n for n in plan.trained_params if n not in named]
@@ -147,6 +130,7 @@ def torch_train_steps(
     for p in trained:
         p.requires_grad_(True)
     opt = torch_optimizer(plan.options, trained)
+    rows = [plan.rows_of(n) for n in plan.trained_params]
     losses: List[float] = []
     for x, t in zip(xs, targets):
         y = forward(x).reshape(1, -1)
@@ -156,24 +140,41 @@ def torch_train_steps(
             loss = F.cross_entropy(y, torch.tensor([int(t)]))
         opt.zero_grad()
         loss.backward()
-        opt.step()
+        with frozen_rows(trained, rows):
+            opt.step()
         losses.append(loss.item())
-    on_device = _as_on_device(plan.trained_params, trained, shapes or {})
+    on_device = _as_on_device(plan.trained_params, trained, shapes or {}, rows)
     return np.array(losses, np.float32), np.concatenate(on_device)
 
 
+@contextlib.contextmanager
+def frozen_rows(params: List[Any], rows: List[Any]) -> Iterator[None]:
+    """A sparse channel update in torch: the rows that do not learn are put back after the step
+    (SGD and Adam act element by element, so the learning rows step exactly as on the device)."""
+    import torch
+
+    keep = [None if r is None else p.detach().clone() for p, r in zip(params, rows)]
+    yield
+    with torch.no_grad():
+        for p, r, k in zip(params, rows, keep):
+            if r is not None:
+                mask = torch.ones(p.shape[0], dtype=torch.bool)
+                mask[list(r)] = False
+                p[mask] = k[mask]
+
+
 def _as_on_device(names: Tuple[str, ...], trained: List[Any],
-                  shapes: Dict[str, Tuple[int, ...]]) -> List[np.ndarray]:
-    """The trained parameters as the device holds them (`shapes`, the exported ones): with
+                  shapes: Dict[str, Tuple[int, ...]], rows: List[Any]) -> List[np.ndarray]:
+    """The trained parameters as the device saves them (`shapes`, the exported ones): with
     spare_classes the head has more rows, zero and never stepped while masked (gradient 0, and zero
-    stays zero under weight decay and Adam), after its own."""
+    stays zero under weight decay and Adam), after its own; a channel subset: its rows only."""
     out = []
-    for name, p in zip(names, trained):
+    for name, p, r in zip(names, trained, rows):
         a = p.detach().numpy().astype(np.float32)
         extra = shapes[name][0] - a.shape[0] if name in shapes else 0
         if extra:
             a = np.concatenate([a, np.zeros((extra,) + a.shape[1:], np.float32)])
-        out.append(a.ravel())
+        out.append((a if r is None else a[list(r)]).ravel())
     return out
 
 
@@ -187,7 +188,7 @@ def learn_golden_parts(
     seed: int,
     provenance: str,
     shapes: Optional[Dict[str, Tuple[int, ...]]] = None,
-    boundary: Optional[Callable[[np.ndarray], Dict[str, np.ndarray]]] = None,
+    mixed: Optional[Graph] = None,
 ) -> None:
     """shapes: the exported shapes of the trained parameters (spare classes add rows)."""
     rng = np.random.default_rng(seed + 1)  # seed + 1: not the inference golden's inputs
@@ -198,7 +199,7 @@ def learn_golden_parts(
         if mse
         else rng.integers(0, out_size - plan.options.spare_classes, steps).astype(np.int64)
     )
-    losses, weights = torch_train_steps(model, plan, xs, targets, shapes, boundary)
+    losses, weights = torch_train_steps(model, plan, xs, targets, shapes, mixed)
     n = steps
     tail = parts.tail
     tail.append(

@@ -1,5 +1,6 @@
-// Conv learning on the board: learn_conv.h (scripts/make_test_models.py) learns a depthwise Conv1d folded with
-// its BatchNorm, the first conv's bias (its weight stays in flash) and the head's bias; the board replays
+// Conv learning on the board: learn_conv.h (scripts/make_test_models.py) learns output channels 0 and 2 of a
+// depthwise Conv1d folded with its BatchNorm (sparse channel update) and its bias, the first conv's bias (its
+// weight stays in flash), row 1 of the head's weight and the head's bias; the board replays
 // PyTorch's own SGD steps on the same folded model (learning golden) and round-trips what it learned through
 // the store. Its own suite: beside learn.h and learn_adam.h it would not fit the Uno's 2 KB.
 #include "learn_conv.h"

@@ -354,7 +354,7 @@ def test_parity_embedding_s8_vs_tflm():
 
 def test_reject_several_inputs_calibration_shape():
     import miniml
-    from miniml.int8.calibrate import CalibrationError
+    from miniml.input_data import CalibrationError
 
     example = (torch.zeros(1, 2, 8), torch.zeros(1, 3, 8), torch.zeros(1, 6))
     one = np.zeros((16, 2, 8), np.float32)

@@ -24,6 +24,10 @@ CASES = {
                         ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]),
     "ce_head_adam": ("cross_entropy", dict(optimizer="adam", weight_decay=0.01),
                      ["4.weight", "4.bias"]),
+    # int8: the first layer's bias learns, the frozen Linear after it stays int8 (an island whose
+    # int8 codes the step reads), the head's bias learns; reference: the same mixed model
+    "ce_int8_island": ("cross_entropy", dict(trainable="0.bias,4.bias", momentum=0.9,
+                                             quantize="int8"), ["0.bias", "4.bias"]),
 }
 
 
@@ -87,8 +91,17 @@ def built():
     includes, blocks, data, results = [], [], [], {}
     for i, (case_id, (loss, opts, names)) in enumerate(CASES.items()):
         model = _model(i)
+        if opts.get("quantize"):
+            opts = dict(opts, calibration=torch.from_numpy(
+                np.random.default_rng(9).normal(0, 1, (64, 6)).astype(np.float32)))
         miniml.export(model, torch.zeros(1, 6), case_id, str(OUT), on_device_learning=True,
                       loss=loss, learning_rate=LR, **opts)
+        if opts.get("quantize"):
+            from miniml.api import int8_graph
+            from miniml.train.int8_reference import reference_module
+
+            gq = int8_graph(model, torch.zeros(1, 6), on_device_learning=True, loss=loss, **opts)
+            model = reference_module(model, gq, torch.zeros(1, 6))
         rng = np.random.default_rng(i)
         xs = rng.normal(0, 1, (STEPS, 6)).astype(np.float32)
         ts = rng.normal(0, 1, (STEPS, 4)).astype(np.float32)
@@ -158,3 +171,9 @@ def test_learn_after_predict_refused_after_clobbering(built, case_id):
     """After learn(), a second learn_after_predict(), reset(), load(), a refused learn(), and on a
     fresh Model."""
     assert built[case_id]["flags"] == {"refused": "5", "kept": "1", "fresh": "1"}
+
+
+def test_int8_island_case_runs_int8(built):
+    """The int8 case's frozen Linear really is int8: its step passes through the int8 codes."""
+    header = (OUT / "ce_int8_island.h").read_text()
+    assert "miniml::linear_s8<" in header and "miniml::int8_output_grad_f32<" in header

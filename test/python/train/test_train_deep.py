@@ -16,6 +16,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from miniml.channel_rows import parse
 from train_build import HOST_FLAGS, INCLUDE, REPO, learn_loop_cpp, torch_steps
 
 # torch's own note on the even 'same' kernel of _odd_shapes (a padded copy inside torch), not ours
@@ -176,7 +177,8 @@ def build_and_run(out_dir, cases, run_torch=_torch_sgd):
         includes.append(f'#include "{case_id}.h"')
         blocks.append(_driver(case_id, c["loss"]))
         named = dict(c["reference"].named_parameters())
-        start = np.concatenate([named[n].detach().numpy().ravel() for n in names])
+        start = np.concatenate([named[n].detach().numpy()[slice(None) if r is None else list(r)].ravel()
+                                for n, r in map(parse, names)])
         results[case_id] = dict(report=rep, want=want, want_losses=want_losses, start=start)
     src = "\n".join(["#include <stdio.h>", *includes, "int main(int argc, char** argv) {",
                      "  if (argc != 3) return 2;", '  FILE* in = fopen(argv[1], "rb");',
@@ -206,39 +208,76 @@ def build_and_run(out_dir, cases, run_torch=_torch_sgd):
 
 
 BUDGETS = (300, 1200, 3000)
+INT8_BUDGET = 600
 
 
-class MixedReference(nn.Module):
-    """The same mixed model in PyTorch: the int8 backbone (layers before `first`, run by miniml's
-    integer reference, dequantised) feeding the float layers from `first` on, which keep the
-    model's parameter names."""
+def _mixed_islands():
+    """An int8 model whose middle conv learns, with frozen int8 layers after it: a conv (fused
+    LeakyReLU, run in float after it), a pool, a Linear (fused ReLU) and the head, which learns its
+    bias."""
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(6, 6, 3, padding=1), nn.LeakyReLU(0.1), nn.AvgPool2d(2),
+        nn.Flatten(), nn.Linear(24, 8), nn.ReLU(), nn.Linear(8, 3),
+    )
 
-    def __init__(self, model, first, calibration):
+
+class ResidualIslands(nn.Module):
+    """int8 stem; `a` learns its bias; after it a frozen depthwise conv folded with BatchNorm (ReLU6,
+    a clamp: int8 with it) added to a's output, a frozen 1x1 conv whose Sigmoid runs in float after
+    it, global pooling and a frozen head (the output: kept float)."""
+
+    def __init__(self):
         super().__init__()
-        from miniml.api import int8_graph
-        from miniml.int8 import predict
-
-        for i, layer in enumerate(model):
-            self.add_module(str(i), layer)
-        self.first = first
-        backbone = nn.Sequential(*list(model)[:first]).eval()
-        g = int8_graph(backbone, calibration[:1], quantize="int8", calibration=calibration)
-        self.backbone = lambda x: torch.from_numpy(predict(g, x.numpy()).astype(np.float32))
+        self.stem = nn.Conv2d(2, 4, 3, padding=1)
+        self.a = nn.Conv2d(4, 6, 3, padding=1)
+        self.dw = nn.Conv2d(6, 6, 3, padding=1, groups=6, bias=False)
+        self.bn = nn.BatchNorm2d(6)
+        self.pw = nn.Conv2d(6, 8, 1)
+        self.head = nn.Linear(8, 3)
 
     def forward(self, x):
-        h = self.backbone(x)
-        for i in range(self.first, len(self._modules)):
-            h = self._modules[str(i)](h)
-        return h
+        a = F.relu(self.a(F.relu(self.stem(x))))
+        b = F.relu6(self.bn(self.dw(a))) + a
+        return self.head(F.adaptive_avg_pool2d(torch.sigmoid(self.pw(b)), 1).flatten(1))
 
 
-def _int8_case():
-    model = _prepare(_middle(), 11)
-    calibration = torch.from_numpy(np.random.default_rng(5).normal(0, 1, (64, 1, 8, 8)).astype(np.float32))
-    return dict(model=model, shape=(1, 1, 8, 8), loss="cross_entropy", momentum=0.9,
-                names=["3.weight", "3.bias", "7.bias"],
-                options=dict(trainable="3.weight,3.bias,7.bias", quantize="int8", calibration=calibration),
-                reference=MixedReference(model, 3, calibration))
+def _conv1d_island():
+    """A frozen int8 Conv1d island with stride, dilation, groups and a tap past the input's end
+    after the learning Conv1d."""
+    return nn.Sequential(
+        nn.Conv1d(2, 4, 3, padding=1), nn.ReLU(),
+        nn.Conv1d(4, 4, 3, padding=1), nn.ReLU(),
+        nn.Conv1d(4, 6, 4, stride=2, dilation=2, groups=2, padding=1), nn.ReLU(),
+        nn.Flatten(), nn.Linear(6 * 4, 3),
+    )
+
+
+def _int8_case(make, seed, trainable, names, shape=(1, 1, 8, 8), loss="cross_entropy"):
+    """The same mixed model in PyTorch as the reference (miniml.train.int8_reference): the int8
+    backbone and frozen int8 layers by miniml's integer reference, learning layers from their
+    dequantised int8 weights."""
+    from miniml.api import int8_graph
+    from miniml.train.int8_reference import reference_module
+
+    model = _prepare(make(), seed)
+    calibration = torch.from_numpy(np.random.default_rng(5).normal(0, 1, (64, *shape[1:])).astype(np.float32))
+    options = dict(trainable=trainable, quantize="int8", calibration=calibration)
+    gq = int8_graph(model, calibration[:1], on_device_learning=True, loss=loss, **options)
+    return dict(model=model, shape=shape, loss=loss, momentum=0.9, names=names, options=options,
+                reference=reference_module(model, gq, calibration[:1]))
+
+
+def _int8_budget_case():
+    """train_budget on the int8 model; the reference is the mixed model of the set it picks."""
+    from miniml.api import analyze
+
+    c = _int8_case(_middle, 11, "7.bias", None)
+    options = dict(train_budget=INT8_BUDGET, quantize="int8", calibration=c["options"]["calibration"])
+    chosen = analyze(c["model"], torch.zeros(1, 1, 8, 8), "m", on_device_learning=True,
+                     loss="cross_entropy", momentum=0.9, **options).trainable_params
+    return {**_int8_case(_middle, 11, chosen, None), "options": options}
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +287,15 @@ def built():
         cases[f"budget_{b}"] = dict(model=_prepare(_middle(), 7), shape=(1, 1, 8, 8), loss="mse",
                                     momentum=0.9, names=None, options=dict(train_budget=b))
         cases[f"budget_{b}"]["reference"] = cases[f"budget_{b}"]["model"]
-    cases["int8_backbone_conv"] = _int8_case()
+    cases["int8_backbone_conv"] = _int8_case(_middle, 11, "3.weight,3.bias,7.bias",
+                                             ["3.weight", "3.bias", "7.bias"])
+    cases["int8_frozen_after"] = _int8_case(_mixed_islands, 12, "3.weight,3.bias,11.bias",
+                                            ["3.weight", "3.bias", "11.bias"])
+    cases["int8_residual_islands"] = _int8_case(ResidualIslands, 13, "a.bias", ["a.bias"],
+                                                shape=(1, 2, 6, 6), loss="mse")
+    cases["int8_conv1d_island"] = _int8_case(_conv1d_island, 14, "2.weight,7.bias",
+                                             ["2.weight", "7.bias"], shape=(1, 2, 12))
+    cases["budget_int8"] = _int8_budget_case()
     for i, (case_id, (make, shape, loss, momentum, trainable, names, folds)) in enumerate(CASES.items()):
         model = _prepare(make(), i)
         cases[case_id] = dict(model=model, shape=shape, loss=loss, momentum=momentum, names=names,
@@ -265,6 +312,38 @@ def test_int8_backbone_conv_learns_in_float(built):
     assert "conv2d_s8" not in ops[4:], ops
 
 
+def test_int8_frozen_layers_after_learning_stay_int8(built):
+    """The middle conv learns in float; the frozen conv and Linear after it stay int8 (islands:
+    quantize -> int8 layer -> dequantize), their backward through the dequantised weights."""
+    r = built["int8_frozen_after"]
+    assert_parity(r, ["3.weight", "3.bias", "11.bias"])
+    moved = np.abs(r["got"][:6 * 4 * 9] - r["start"][:6 * 4 * 9]).max()  # 3.weight
+    assert moved > 1e-3, f"the gradient through the int8 layers never reached the conv ({moved})"
+    ops = [row.op for row in r["report"].layers]
+    assert ops[4:] == ["conv2d+relu", "quantize_s8", "conv2d_s8", "dequantize_s8", "leaky_relu",
+                       "avg_pool2d", "quantize_s8", "linear_s8", "dequantize_s8", "linear"], ops
+    mixed = r["report"].int8_learning
+    assert mixed["int8_frozen"] == ["5", "9"] and mixed["float_frozen"] == {}, mixed
+    assert mixed["flash_saved_bytes"] > 0
+
+
+def test_int8_islands_in_a_residual_block(built):
+    """Depthwise + BatchNorm + ReLU6 and a 1x1 conv with a float Sigmoid after it stay int8 after
+    the learning conv, beside a residual add; the frozen head (the output) stays float."""
+    r = built["int8_residual_islands"]
+    assert_parity(r, ["a.bias"])
+    assert np.abs(r["got"] - r["start"]).max() > 1e-3
+    mixed = r["report"].int8_learning
+    assert mixed["int8_frozen"] == ["dw", "pw"] and list(mixed["float_frozen"]) == ["head"], mixed
+
+
+def test_int8_conv1d_island_strided_dilated_grouped(built):
+    r = built["int8_conv1d_island"]
+    assert_parity(r, ["2.weight", "7.bias"])
+    assert np.abs(r["got"][:48] - r["start"][:48]).max() > 1e-3  # 2.weight moved
+    assert r["report"].int8_learning["int8_frozen"] == ["4"]
+
+
 @pytest.mark.parametrize("budget", BUDGETS)
 def test_budget_parity_and_fit(built, budget):
     r = built[f"budget_{budget}"]
@@ -273,11 +352,24 @@ def test_budget_parity_and_fit(built, budget):
 
 
 def test_budget_chooses_more_with_more_ram(built):
-    """Biases come first; a larger budget learns a strict superset, weights included."""
+    """Biases come first; a larger budget learns a strict superset, output channels of weights
+    included (a sparse channel update: 0.weight[0,1], not the whole weight)."""
     sets = [built[f"budget_{b}"]["report"].trainable_params for b in BUDGETS]
     assert all(n.endswith("bias") for n in sets[0]), sets[0]
     assert set(sets[0]) < set(sets[1]) < set(sets[2]), sets
-    assert any(n.endswith("weight") for n in sets[2]), sets[2]
+    assert any(re.fullmatch(r"\d\.weight\[[0-9,:]+\]", n) for n in sets[2]), sets[2]
+
+
+def test_budget_with_an_int8_backbone(built):
+    """The choice decides which layers learn in float; the layers before stay int8; the report is
+    the mixed model's training RAM, within the budget, and learning equals the mixed reference."""
+    r = built["budget_int8"]
+    names = r["report"].trainable_params
+    assert names == ["7.weight[1,2]", "7.bias"], names
+    assert_parity(r, names)
+    assert 0 < r["report"].training_ram_bytes <= INT8_BUDGET
+    ops = [row.op for row in r["report"].layers]
+    assert ops[-2:] == ["dequantize_s8", "linear"] and "conv2d_s8" in ops, ops
 
 
 def test_budget_refusals():

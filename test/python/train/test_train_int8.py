@@ -116,3 +116,29 @@ int main() {{
     assert v["refused"] == "0" and v["roundtrip"] == "1"
     assert rep.ram_bytes == int(v["sizeof"]) and plain.ram_bytes == int(v["plain"])
     assert rep.training_ram_bytes == int(v["sizeof"]) - int(v["plain"]) > 0
+
+
+def test_frozen_layers_after_learning_int8_or_float_with_reason():
+    """After a learning layer: a frozen Linear stays int8 (report.int8_learning lists it and the
+    flash it saves); the frozen output layer stays float with a warning naming it (an int8 output
+    would zero the gradient outside its calibrated range); so does one too small to gain from int8."""
+    from miniml.api import build_header
+
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3), nn.ReLU(),
+                          nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 3)).eval()
+    cal = torch.from_numpy(np.random.default_rng(0).normal(0, 1, (64, 6)).astype(np.float32))
+    with pytest.warns(miniml.MinimlWarning) as caught:
+        _, rep = build_header(model, torch.zeros(1, 6), "m", quantize="int8", calibration=cal,
+                              on_device_learning=True, loss="cross_entropy", trainable="0.bias")
+    mixed = rep.int8_learning
+    assert mixed["int8_frozen"] == ["2"], mixed
+    assert set(mixed["float_frozen"]) == {"4", "6"}, mixed
+    assert "model output" in mixed["float_frozen"]["6"]
+    assert "would not save flash" in mixed["float_frozen"]["4"]
+    # Linear(16, 3): 204 B float vs 48 int8 weights + 3 x (bias, multiplier, shift, scale)
+    assert mixed["flash_saved_bytes"] == 204 - (48 + 3 * 13), mixed
+    assert "int8 after the learning layers: 2 (flash saved 117 B); kept float: 4, 6" in \
+        rep.format_table()
+    said = " ".join(str(w.message) for w in caught)
+    assert "frozen layer 'linear_3' (linear, 6 (nn.Linear)) stays float" in said, said

@@ -23,8 +23,12 @@ def torch_steps(model, names, loss, make_optimizer, xs, ts, labels):
     import torch
     import torch.nn.functional as F
 
+    from miniml.channel_rows import parse
+    from miniml.train.golden import frozen_rows
+
     m = copy.deepcopy(model)
     params = dict(m.named_parameters())
+    names, rows = zip(*(parse(n) for n in names))  # "3.weight[0,2]": output channels 0 and 2 learn
     for n in names:  # e.g. the bias a BatchNorm fold gave a conv: created not requiring grad
         params[n].requires_grad_(True)
     opt = make_optimizer([params[n] for n in names])
@@ -37,9 +41,11 @@ def torch_steps(model, names, loss, make_optimizer, xs, ts, labels):
             lv = F.cross_entropy(y, torch.tensor([int(labels[s])]))
         opt.zero_grad()
         lv.backward()
-        opt.step()
+        with frozen_rows([params[n] for n in names], rows):
+            opt.step()
         losses.append(lv.item())
-    flat = np.concatenate([params[n].detach().numpy().ravel() for n in names])
+    flat = np.concatenate([params[n].detach().numpy()[slice(None) if r is None else list(r)].ravel()
+                           for n, r in zip(names, rows)])
     return flat, np.array(losses, np.float32)
 
 
