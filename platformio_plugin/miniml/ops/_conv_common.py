@@ -201,8 +201,15 @@ def conv_s8_run(node: Any, ins: Any, p: Any) -> np.ndarray:
 
 def emit_conv_s8(node: Any, e: Any, dims: int) -> str:
     """The conv<dims>d_s8 call with the shape as a constexpr Conv<dims>dParams (see with_params; its
-    output size also fixes the end padding: torch's 'same' with an even kernel pads one more there)."""
-    return with_params(node, e, dims, f"miniml::conv{dims}d_s8<{e.mem(node, 'weight')}>("
+    output size also fixes the end padding: torch's 'same' with an even kernel pads one more there).
+    A one-group conv2d calls conv2d_s8_gemm, its input channels and kernel template arguments
+    (compile-time constants however many layers call it)."""
+    a = node.attrs
+    kernel = f"conv{dims}d_s8<{e.mem(node, 'weight')}>"
+    if dims == 2 and int(a["groups"]) == 1:
+        kh, kw = a["kernel"]
+        kernel = f"conv2d_s8_gemm<{e.mem(node, 'weight')}, {a['in_channels']}, {kh}, {kw}>"
+    return with_params(node, e, dims, f"miniml::{kernel}("
                        f"{conv_s8_args(node, e, '{name}')}, {e.t(node.outputs[0])});")
 
 

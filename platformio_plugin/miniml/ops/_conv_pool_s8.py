@@ -31,9 +31,12 @@ def fused_conv(pool: Any, g: Any) -> Optional[Any]:
 
 def emit_conv_pool_s8(conv: Any, pool: Any, e: Any) -> str:
     """The conv2d_s8_max_pool call inside the conv's Conv2dParams and the pool's Pool2dParams blocks."""
-    a = pool.attrs
+    a, c = pool.attrs, conv.attrs
+    # (a one-group conv: its window as template arguments, conv2d_s8_gemm's path on the DSP extension)
+    kernel = (f"conv2d_s8_gemm_max_pool<{e.mem(conv, 'weight')}, {c['in_channels']}, {c['kernel'][0]}, "
+              f"{c['kernel'][1]}>" if int(c["groups"]) == 1 else f"conv2d_s8_max_pool<{e.mem(conv, 'weight')}>")
     call = (
-        f"miniml::conv2d_s8_max_pool<{e.mem(conv, 'weight')}>({conv_s8_args(conv, e, shape_name(conv))}, "
+        f"miniml::{kernel}({conv_s8_args(conv, e, shape_name(conv))}, "
         f"{shape_name(pool)}, {a['act_min']}, {a['act_max']}, {e.t(conv.outputs[0])}, "
         f"{e.t(pool.outputs[0])});"
     )

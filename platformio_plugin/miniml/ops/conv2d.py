@@ -56,7 +56,7 @@ class Conv2dInt8:
 backward_rule("conv2d_s8", header="train_int8.h")(ConvS8Backward)
 
 
-@kernel("conv2d_s8", header="op_conv_s8.h")
+@kernel("conv2d_s8", header="op_conv_s8_gemm.h")
 class Conv2dS8:
     @staticmethod
     def emit(node: Node, e: Any) -> str:

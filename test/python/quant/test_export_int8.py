@@ -624,10 +624,11 @@ class _ConvTwoReaders(nn.Module):
 
 
 def test_conv_then_max_pool_is_one_call(built):
-    # cnn2d: conv -> relu -> max pool runs as one conv2d_s8_max_pool call (its parity: test_parity_int8_export;
-    # the AVR path against the reference: test_kernel_reference.py), the pool's place a comment.
+    # cnn2d: conv -> relu -> max pool runs as one conv2d_s8_max_pool call (one group: conv2d_s8_gemm_max_pool,
+    # its window as template arguments; its parity: test_parity_int8_export; the AVR path against the
+    # reference: test_kernel_reference.py), the pool's place a comment.
     text = open(built["cnn2d"]["report"].header_path).read()
-    assert text.count("miniml::conv2d_s8_max_pool<") == 1
+    assert text.count("miniml::conv2d_s8_gemm_max_pool<") == 1
     assert "// computed by conv2d's conv2d_s8_max_pool" in text
     assert text.count("miniml::max_pool2d_s8(") == 0 and text.count("miniml::avg_pool2d_s8(") == 1
     torch.manual_seed(0)
