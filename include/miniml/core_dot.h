@@ -382,8 +382,8 @@ MINIML_WINDOW_DOT int32_t window_dot_s8(const int8_t* a, const int8_t* b, index_
   return dot_s8<Mem>(a, b, n, acc);
 }
 template <class Mem>
-MINIML_WINDOW_DOT int32_t window_rows_s8(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step,
-                                         index_t run, index_t rows, int32_t acc) {
+MINIML_WINDOW_DOT int32_t window_rows_s8(const int8_t* a, index_t a_step, const int8_t* b, index_t b_step, index_t run,
+                                         index_t rows, int32_t acc) {
   return dot_rows_s8<Mem>(a, a_step, b, b_step, run, rows, acc);
 }
 #undef MINIML_WINDOW_DOT

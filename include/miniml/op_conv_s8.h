@@ -157,7 +157,7 @@ MINIML_ALWAYS_INLINE int32_t conv_window_s8(const ConvWindow& c, const int16_t* 
       const int8_t* row = in_c + static_cast<index_t>(iy) * in_w;
       pad_sum = weight_sum_s8<Mem>(w, kx_lo, pad_sum);
       acc = window_dot_s8<Mem>(row + x0 + static_cast<sindex_t>(kx_lo), w + kx_lo, static_cast<index_t>(kx_hi - kx_lo),
-                              acc);
+                               acc);
       pad_sum = weight_sum_s8<Mem>(w + kx_hi, static_cast<index_t>(kernel_w - kx_hi), pad_sum);
     } else {
       const int8_t* row = in_c + static_cast<index_t>(iy) * in_w;

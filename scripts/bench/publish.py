@@ -462,25 +462,20 @@ def _why(res: Dict[str, Any]) -> List[str]:
     r = _find(rows, "digits_cnn", "uno", "int8")
     if r and r.get("predict_cycles"):
         L.append(
-            "- digits CNN: %d cycles for %d MACs = %.0f cycles per MAC (dot_s8 %s per tap; "
-            "conv2d_s8 runs a window's channels and rows in one asm loop, border windows add "
-            "their padding term from a summed-area table, plus %d requantisations). "
-            "10 ms is 160000 cycles = %.1f cycles per MAC, below the cost of one AVR int8 "
-            "multiply-accumulate with a flash weight (ld 2 + lpm 3 + muls 2 + 32-bit add 4 = 11 "
-            "cycles "
-            "before loop overhead): not reachable for this network on an ATmega328P; it needs ~4x "
-            "fewer "
-            "MACs. Channels-last (HWC) with a dot over kernel_w x in_channels would cut the "
-            "per-row "
-            "overhead, here and on the Cortex-M4 (int8 there runs %s instructions per MAC against "
-            "%s in "
-            "the SMLAD loop, and float %s)."
+            "- digits CNN: %d cycles for %d MACs = %.0f cycles per MAC (dot_s8 %s per tap). Each "
+            "conv and the max pool that reads it run as one call (conv2d_s8_max_pool): one "
+            "activation load feeds two output channels (9 cycles per MAC in the inner loop) and "
+            "only the pool's largest accumulator is requantised. 10 ms is 160000 cycles = %.1f "
+            "cycles per MAC, below the cost of one AVR int8 multiply-accumulate with a flash "
+            "weight (ld 2 + lpm 3 + muls 2 + 32-bit add 4 = 11 cycles before loop overhead): not "
+            "reachable for this network on an ATmega328P; at today's cost it needs ~3x fewer "
+            "MACs. On the Cortex-M4 the same model runs %s instructions per MAC against %s in "
+            "the SMLAD loop (float %s)."
             % (
                 r["predict_cycles"],
                 r["macs"],
                 r["predict_cycles"] / r["macs"],
                 k["dot_s8_per_mac"],
-                8 * 64 + 16 * 16 + 10,
                 160000.0 / r["macs"],
                 _per_mac(rows, "digits_cnn", "stm32", "int8"),
                 next((x["dot_s8_per_mac"] for x in res["kernels"] if x["target"] == "stm32"), "-"),
