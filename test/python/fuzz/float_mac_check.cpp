@@ -5,6 +5,7 @@
 #include <avr/pgmspace.h>
 #include <string.h>
 
+#include "../xorshift.h"
 #include "miniml/board_io.h"
 #include "miniml/core_float_avr.h"
 #include "wdata.h"  // kWeights flash floats (random and edge bit patterns, written by the test) as kWbits
@@ -12,13 +13,6 @@
 using miniml::io::print_uint;
 using miniml::io::put;
 
-static uint32_t st = 2463534242u;
-static uint32_t rnd() {
-  st ^= st << 13;
-  st ^= st >> 17;
-  st ^= st << 5;
-  return st;
-}
 static float from_bits(uint32_t b) {
   float f;
   memcpy(&f, &b, 4);

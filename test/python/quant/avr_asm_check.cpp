@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../xorshift.h"
 #include "miniml/board_io.h"
 #include "miniml/core_dot.h"
 #include "miniml/core_fixedpoint.h"
@@ -16,13 +17,6 @@
 #include "wdata.h"
 using miniml::io::print_uint;
 using miniml::io::put;
-static uint32_t st = 2463534242u;
-static uint32_t rnd() {
-  st ^= st << 13;
-  st ^= st >> 17;
-  st ^= st << 5;
-  return st;
-}
 static int32_t rval() {
   uint32_t r = rnd();
   uint8_t k = rnd() % 33;

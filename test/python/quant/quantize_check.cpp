@@ -10,19 +10,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../xorshift.h"
 #include "miniml/board_io.h"
 #include "miniml/op_quantize.h"
 #include "round_ref.h"
 
 namespace {
 
-uint32_t g_state = 2463534242u;
-uint32_t rnd() {
-  g_state ^= g_state << 13;
-  g_state ^= g_state >> 17;
-  g_state ^= g_state << 5;
-  return g_state;
-}
 float from_bits(uint32_t b) {
   float f;
   memcpy(&f, &b, sizeof(f));
