@@ -18,6 +18,8 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
+import subprocess
 import sys
 from typing import Dict, List, Optional, Tuple
 
@@ -138,3 +140,13 @@ def simavr_cmd(elf: str, timeout: float) -> List[str]:
     `timeout`."""
     sim = _UNO["simulator"]
     return ["timeout", "%g" % timeout, "simavr", "-m", sim["mcu"], "-f", str(sim["frequency"]), str(elf)]
+
+
+def simavr_result(elf: str, timeout: float) -> Tuple[List[int], str]:
+    """Runs a check program in simavr (simavr_cmd) and reads the counts it prints as
+    "RESULT n n ... END": (the counts, or [] when the line is missing, and the whole output for
+    the assertion message)."""
+    run = subprocess.run(simavr_cmd(elf, timeout), stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    out = run.stdout + run.stderr
+    found = re.search(r"RESULT ([\d ]+) END", out)
+    return ([int(v) for v in found.group(1).split()] if found else []), out
