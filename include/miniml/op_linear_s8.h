@@ -9,6 +9,7 @@
 #include "core_fixedpoint.h"
 #include "core_rom.h"
 #include "core_types.h"
+#include "op_linear_s8_avr.h"
 
 namespace miniml {
 
@@ -57,6 +58,43 @@ MINIML_ALWAYS_INLINE void linear_s8(const int8_t* input, const int8_t* weight, c
                                     int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
   linear_s8<Mem>(input, weight, bias, multiplier, shift, output_zero_point, act_min, act_max, p.in_features,
                  p.out_features, output);
+}
+
+// linear_s8 for a layer the exporter has proved inside the 24-bit domain: 1 <= in_features <= 255 and, for every
+// row o, |bias[o]| + 128 * sum_i |weight[o][i]| < 2^23 (so every accumulator, whatever the input, fits 24 bits),
+// multiplier[o] >= 0, shift[o] in [-31, -2], output zero point and bounds int8 (requantize_s8_avr's domain). The
+// ATmega with flash weights runs it in op_linear_s8_avr.h's routine (no generic requantisation linked); elsewhere
+// it is linear_s8. Outside that domain the ATmega results are wrong: only the exporter, which checks it, calls this.
+template <class Mem>
+inline void linear_s8_acc24(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+                            const int8_t* shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                            index_t in_features, index_t out_features, int8_t* output) {
+  linear_s8<Mem>(input, weight, bias, multiplier, shift, output_zero_point, act_min, act_max, in_features,
+                 out_features, output);
+}
+#if defined(MINIML_LINEAR_S8_AVR)
+template <>
+inline void linear_s8_acc24<Rom>(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                 const int32_t* multiplier, const int8_t* shift, int32_t output_zero_point,
+                                 int32_t act_min, int32_t act_max, index_t in_features, index_t out_features,
+                                 int8_t* output) {
+  for (index_t o = 0; o < out_features; o += 255) {  // the routine counts rows in a byte
+    const index_t left = out_features - o;
+    detail::linear_rows_s8_avr(input, weight + o * in_features, bias + o, multiplier + o, shift + o,
+                               static_cast<uint8_t>(in_features), static_cast<uint8_t>(left < 255 ? left : 255),
+                               static_cast<int8_t>(output_zero_point), static_cast<int8_t>(act_min),
+                               static_cast<int8_t>(act_max), output + o);
+  }
+}
+#endif
+
+template <class Mem>
+MINIML_ALWAYS_INLINE void linear_s8_acc24(const int8_t* input, const int8_t* weight, const int32_t* bias,
+                                          const int32_t* multiplier, const int8_t* shift, const LinearParams& p,
+                                          int32_t output_zero_point, int32_t act_min, int32_t act_max,
+                                          int8_t* output) {
+  linear_s8_acc24<Mem>(input, weight, bias, multiplier, shift, output_zero_point, act_min, act_max, p.in_features,
+                       p.out_features, output);
 }
 
 }  // namespace miniml

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Graph, Node
+from ..ir import Graph, Node, Placement
 from ..quant.fixedpoint import requantize
 from ._backward_common import (
     Int8LayerBackward,
@@ -146,6 +146,24 @@ class LinearS8Backward(Int8LayerBackward):
         return lines
 
 
+def fits_acc24(node: Node, e: Any) -> bool:
+    """Whether linear_s8_acc24's domain holds (op_linear_s8.h): constant (ROM) parameters, 1..255
+    inputs, every row's accumulator within 24 bits for any int8 input (|bias| + 128 sum |w| < 2^23),
+    multiplier >= 0 and shift in [-31, -2] (requantize_s8_avr's fast case)."""
+    p = {r: e.g.params[node.params[r]] for r in ("weight", "bias", "multiplier", "shift")}
+    if any(v.placement is not Placement.ROM for v in p.values()):
+        return False
+    w = np.asarray(p["weight"].data, np.int64)
+    bound = np.abs(np.asarray(p["bias"].data, np.int64)) + 128 * np.abs(w).sum(axis=1)
+    shift = np.asarray(p["shift"].data, np.int64)
+    return bool(
+        1 <= w.shape[1] <= 255
+        and (bound < 2**23).all()
+        and (np.asarray(p["multiplier"].data, np.int64) >= 0).all()
+        and ((shift >= -31) & (shift <= -2)).all()
+    )
+
+
 @kernel("linear_s8", header="op_linear_s8.h")
 class LinearS8:
     @staticmethod
@@ -157,8 +175,9 @@ class LinearS8:
         if rows != 1:  # the same Linear on each row: one call per row
             x = f"{x} + r * {e.i(w.shape[1])}"
             y = f"{y} + r * {e.i(w.shape[0])}"
+        kernel = "linear_s8_acc24" if fits_acc24(node, e) else "linear_s8"
         call = (
-            f"miniml::linear_s8<{e.mem(node, 'weight')}>({x}, {requant_args(node, e)}, {{name}}, "
+            f"miniml::{kernel}<{e.mem(node, 'weight')}>({x}, {requant_args(node, e)}, {{name}}, "
             f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {y});"
         )
         if rows != 1:
