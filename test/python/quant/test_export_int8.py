@@ -635,3 +635,14 @@ def test_conv_then_max_pool_is_one_call(built):
     two, _ = build_header(_ConvTwoReaders().eval(), torch.randn(1, 1, 4, 4), "two_readers", quantize="int8",
                           calibration=torch.randn(16, 1, 4, 4))
     assert "conv2d_s8_max_pool" not in two and "miniml::max_pool2d_s8(" in two
+
+
+def test_linear_acc24_chosen_at_export():
+    """linear_s8_acc24 (the ATmega's one-routine layer) where every accumulator provably fits 24 bits and
+    the requantisation is requantize_s8_avr's case; linear_s8 for 300 inputs (beyond the routine's 255)."""
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(300, 8), nn.ReLU(), nn.Linear(8, 3)).eval()
+    cal = np.random.default_rng(0).standard_normal((32, 300)).astype(np.float32)
+    text, _ = build_header(m, torch.zeros(1, 300), "acc24", quantize="int8", calibration=cal)
+    calls = re.findall(r"miniml::(linear_s8\w*)<[^>]*>\(", text)
+    assert calls == ["linear_s8", "linear_s8_acc24"], calls
