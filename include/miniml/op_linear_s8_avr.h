@@ -22,7 +22,7 @@ namespace detail {
 #endif
 // The sum is kept as c 2^16 + s, s a signed 16-bit value (r23:r22) and c a byte (r24): a tap adds its product to s
 // as a signed 16-bit add, and only when that overflows (V set; rare) does c change, by +1 or -1 after the true
-// sign (S). One tap: ld 2 + lpm 3 + muls 2 + add 2 + brvs 1 = 10 cycles; the fix, out of line, 6 more.
+// sign (S). One tap: ld 2 + lpm 3 + muls 2 + add 2 + brvs 1 = 10 cycles.
 #define MINIML_AVR_LINEAR_TAP(K)                 \
   "ld r16, X+\n\t"                               \
   "lpm r18, Z+\n\t"                              \
@@ -30,21 +30,19 @@ namespace detail {
   "add r22, r0\n\tadc r23, r1\n\t"               \
   "brvs 1" #K "b\n"                              \
   "2" #K ":\n\t"
-// Tap K's fix (placed before it): c += 1 for an overflow upwards (S clear), c -= 1 downwards.
+// Tap K's way out (placed before it, in a branch's reach) to the shared fix at label 9 and back.
 #define MINIML_AVR_LINEAR_FIX(K) \
   "1" #K ":\n\t"                 \
-  "brlt 3" #K "f\n\t"            \
-  "subi r24, -2\n"               \
-  "3" #K ":\n\t"                 \
-  "subi r24, 1\n\t"              \
+  "rcall 9f\n\t"                 \
   "rjmp 2" #K "f\n"
 // The routine. In: input r24:25, weight r22:23, bias r20:21, multiplier r18:19, shift r26:27, output r30:31 (each
-// pointer to the layer's first row), in_features r17, rows r15 (>= 1), zero point r14, act_min r12, act_max r10.
+// pointer to the layer's first row), in_features r17 as in_features / 8 (bits 0..4) and in_features % 8 (bits
+// 5..7), so that a row reads either count in two cycles, rows r15 (>= 1), zero point r14, act_min r12, act_max r10.
 // Changes r0, r18..r27, r30, r31 (r1 left zero). Per row: the sum starts as the bias's low 3 bytes (the true sum fits
 // 24 bits, so sums modulo 2^24 are exact), 8 taps per loop pass then single taps, the sum back to two's complement
 // and sign-extended, the multiplier into r18..r21, e = -shift - 2 into r16, requantize_s8_avr's routine, the byte
 // stored through Y. Kept across that routine (it only changes r0, r18..r27, r30, r31): input r2:3, weights r4:5,
-// bias r6:7, multiplier r8:9, shift - output r11/r13, output Y, rows left r15, in_features r17.
+// bias r6:7, multiplier r8:9, shift - output r11/r13, output Y, rows left r15.
 // Top-level asm in a COMDAT section, as requantize_s8_avr's routine (see there).
 // clang-format off
 __asm__(
@@ -67,7 +65,7 @@ __asm__(
     "movw r6, r30\n\t"
     "movw r30, r4\n\t"
     "sbrc r23, 7\n\tinc r24\n\t"  // c for s = the low 16 bits as signed
-    "mov r20, r17\n\tlsr r20\n\tlsr r20\n\tlsr r20\n\t"
+    "mov r20, r17\n\tandi r20, 0x1F\n\t"
     "brne 2f\n\t"
     "rjmp 3f\n"
     MINIML_AVR_LINEAR_FIX(0) MINIML_AVR_LINEAR_FIX(1) MINIML_AVR_LINEAR_FIX(2) MINIML_AVR_LINEAR_FIX(3)
@@ -78,8 +76,9 @@ __asm__(
     "dec r20\n\t"
     "brne 2b\n"
     "3:\n\t"
-    "mov r20, r17\n\tandi r20, 7\n\t"
-    "breq 5f\n\t"
+    "cpi r17, 0x20\n\t"
+    "brlo 5f\n\t"
+    "mov r20, r17\n\tswap r20\n\tlsr r20\n\tandi r20, 7\n\t"
     "rjmp 4f\n"
     MINIML_AVR_LINEAR_FIX(8)
     "4:\n\t"
@@ -105,6 +104,13 @@ __asm__(
     "6:\n\t"
     "pop r29\n\tpop r28\n\tpop r16\n\tpop r15\n\tpop r13\n\tpop r11\n\t"
     "pop r9\n\tpop r8\n\tpop r7\n\tpop r6\n\tpop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t"
+    "ret\n"
+    // the fix of an overflowing tap (flags of its adc): c += 1 upwards (S clear), c -= 1 downwards
+    "9:\n\t"
+    "brlt 7f\n\t"
+    "subi r24, -2\n"
+    "7:\n\t"
+    "subi r24, 1\n\t"
     "ret\n\t"
     ".size miniml_linear_s8_avr, .-miniml_linear_s8_avr\n\t"
     ".popsection\n\t"
@@ -124,7 +130,7 @@ inline void linear_rows_s8_avr(const int8_t* input, const int8_t* weight, const 
   register const int32_t* m asm("r18") = multiplier;
   register const int8_t* s asm("r26") = shift;
   register int8_t* out asm("r30") = output;
-  register uint8_t n asm("r17") = in_features;
+  register uint8_t n asm("r17") = static_cast<uint8_t>((in_features & 7) << 5 | in_features >> 3);
   register uint8_t count asm("r15") = rows;
   register int8_t zp asm("r14") = output_zero_point;
   register int8_t lo asm("r12") = act_min;
