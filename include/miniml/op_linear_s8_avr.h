@@ -40,8 +40,8 @@ namespace detail {
 // 5..7), so that a row reads either count in two cycles, rows r15 (>= 1), zero point r14, act_min r12, act_max r10.
 // Changes r0, r18..r27, r30, r31 (r1 left zero). Per row: the sum starts as the bias's low 3 bytes (the true sum fits
 // 24 bits, so sums modulo 2^24 are exact), 8 taps per loop pass then single taps, the sum back to two's complement
-// and sign-extended, the multiplier into r18..r21, e = -shift - 2 into r16, requantize_s8_avr's routine, the byte
-// stored through Y. Kept across that routine (it only changes r0, r18..r27, r30, r31): input r2:3, weights r4:5,
+// and sign-extended, the multiplier into r18..r21, e = -shift - 2 into r16, requantize_s8_avr's routine (skipped
+// where a fused ReLU clamps: see label 40), the byte stored through Y. Kept across that routine (it only changes r0, r18..r27, r30, r31): input r2:3, weights r4:5,
 // bias r6:7, multiplier r8:9, shift - output r11/r13, output Y, rows left r15.
 // Top-level asm in a COMDAT section, as requantize_s8_avr's routine (see there).
 // clang-format off
@@ -89,7 +89,9 @@ __asm__(
     "clr r1\n\t"
     "movw r4, r30\n\t"
     "sbrc r23, 7\n\tdec r24\n\t"  // back to two's complement
-    "mov r25, r24\n\tlsl r25\n\tsbc r25, r25\n\t"
+    "mov r25, r24\n\tlsl r25\n\tsbc r25, r25\n\t"  // C stays the sign
+    "brcs 40f\n"
+    "41:\n\t"
     "movw r30, r8\n\t"
     "lpm r18, Z+\n\tlpm r19, Z+\n\tlpm r20, Z+\n\tlpm r21, Z+\n\t"
     "movw r8, r30\n\t"
@@ -97,7 +99,8 @@ __asm__(
     "lpm r16, Z\n\t"
     "neg r16\n\tsubi r16, 2\n\t"
     MINIML_AVR_CALL "miniml_requantize_s8_avr\n\t"
-    "st Y+, r22\n\t"
+    "st Y+, r22\n"
+    "42:\n\t"
     "dec r15\n\t"
     "breq 6f\n\t"
     "rjmp 1b\n"
@@ -111,7 +114,15 @@ __asm__(
     "subi r24, -2\n"
     "7:\n\t"
     "subi r24, 1\n\t"
-    "ret\n\t"
+    "ret\n"
+    // acc < 0 with act_min >= zero point (a fused ReLU): the requantised value is <= the zero point, so the
+    // output is act_min without the requantisation; the row's multiplier is passed over
+    "40:\n\t"
+    "cp r12, r14\n\t"
+    "brlt 41b\n\t"
+    "st Y+, r12\n\t"
+    "movw r30, r8\n\tadiw r30, 4\n\tmovw r8, r30\n\t"
+    "rjmp 42b\n\t"
     ".size miniml_linear_s8_avr, .-miniml_linear_s8_avr\n\t"
     ".popsection\n\t"
     ".endif");

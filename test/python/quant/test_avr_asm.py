@@ -57,12 +57,13 @@ def acc24_tables(rng: random.Random) -> str:
     """linear_data.h for avr_linear_check.cpp: cases (in_features, rows, weight and per-row offsets, zero
     point, act_min, act_max) inside linear_s8_acc24's domain, over shared flash tables. Weights with runs
     of -128 and 127; biases at +-(2^23 - 1 - 128 sum |w|) (the largest sum any input reaches then touches
-    the 24-bit edge), 0 or random within it; multipliers and shifts at their edges or random."""
+    the 24-bit edge), 0 or random within it; multipliers and shifts at their edges or random; bounds full,
+    random, or from the zero point up (a fused ReLU, whose negative sums skip the requantisation)."""
     w, b, m, s, cases = [], [], [], [], []
     lengths = [1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 64, 100, 127, 128, 200, 254, 255]
     lengths += [rng.randint(1, 255) for _ in range(20)]
     for n in lengths:
-        rows = rng.randint(1, max(1, min(40, 1200 // n)))
+        rows = rng.randint(1, max(1, min(40, 500 // n)))
         woff, poff = len(w), len(b)
         for _ in range(rows):
             row = [rng.choice((-128, 127)) if rng.random() < 0.3 else rng.randint(-128, 127) for _ in range(n)]
@@ -73,7 +74,7 @@ def acc24_tables(rng: random.Random) -> str:
             s.append(rng.choice((-2, -31)) if rng.random() < 0.2 else rng.randint(-31, -2))
         zp = rng.choice((-128, 127, rng.randint(-128, 127)))
         lo, hi = sorted((rng.randint(-128, 127), rng.randint(-128, 127)))
-        lo, hi = rng.choice(((-128, 127), (lo, hi)))
+        lo, hi = rng.choice(((-128, 127), (lo, hi), (zp, 127)))  # act_min = zero point: a fused ReLU
         cases.append((n, rows, woff, poff, zp, lo, hi))
 
     def table(decl, values):
