@@ -419,22 +419,19 @@ def _why(res: Dict[str, Any]) -> List[str]:
     if r and r.get("predict_int8_cycles"):
         core = r["predict_int8_cycles"]
         L.append(
-            "- int8 MLP: predict_int8 (no float edges) takes %d cycles = %.3f ms: 320 MACs x %s "
-            "cycles "
-            "(dot_s8) + 20 requantisations x %s cycles = %d, the rest is call overhead. The float "
-            "edges "
-            "(16 quantize, each a soft-float multiply by 1/scale that falls back to TFLM's division "
-            "next to a rounding step; 4 dequantize) add %d cycles. 0.3 "
-            "ms is "
-            "4800 cycles, below the floor of this scheme: at least 12 cycles per MAC with a flash "
-            "weight (ld 2 + lpm 3 + muls 2 + sign 1 + 32-bit add 4) and about 150 per TFLM-exact "
-            "requantisation already make 6840."
+            "- int8 MLP: predict_int8 (no float edges) takes %d cycles = %.3f ms. Its Linears run as "
+            "linear_s8_acc24 (the exporter proved every sum fits 24 bits): one asm routine per layer "
+            "(op_linear_s8_avr.h), 10 cycles per MAC (ld 2 + lpm 3 + muls 2 + a 16-bit add 2 + an "
+            "overflow branch 1: the sum's third byte changes only when the 16-bit part overflows) and "
+            "requantize_s8_avr's routine per output, skipped where a fused ReLU clamps a negative sum; "
+            "the generic linear_s8 costs %s cycles per MAC (dot_s8) + %s per requantize_s8. The float "
+            "edges (16 quantize, each a soft-float multiply by 1/scale that falls back to TFLM's "
+            "division next to a rounding step; 4 dequantize) add %d cycles."
             % (
                 core,
                 core / 16000.0,
                 k["dot_s8_per_mac"],
                 k["requantize_s8"],
-                320 * k["dot_s8_per_mac"] + 20 * k["requantize_s8"],
                 r["predict_cycles"] - core,
             )
         )
