@@ -119,20 +119,30 @@ def test_linear_acc24_equals_reference(level, tmp_path):
 
 @pytest.mark.parametrize("level", ["Os_lto", "O0"])
 def test_avr_requant_routine_links_once(level, tmp_path):
-    """requantize_s8_avr's routine is top-level asm in every translation unit that includes
-    core_fixedpoint.h: two units link (LTO joins them into one assembly file) to one copy."""
+    """requantize_s8_avr's and linear_s8_acc24's routines are top-level asm in every translation unit
+    that includes their headers: two units link (LTO joins them into one assembly file) to one copy each."""
+    layer = (
+        "static const int8_t kW[2] MINIML_ROM = {1, 2};\n"
+        "static const int32_t kB[1] MINIML_ROM = {3}, kM[1] MINIML_ROM = {1073741824};\n"
+        "static const int8_t kS[1] MINIML_ROM = {-3};\n"
+        "static int8_t layer(int8_t x) {\n"
+        "  int8_t in[2] = {x, 1}, out[1];\n"
+        "  miniml::linear_s8_acc24<miniml::Rom>(in, kW, kB, kM, kS, 0, -128, 127, 2, 1, out);\n"
+        "  return out[0];\n"
+        "}\n"
+    )
     for name, body in (
         (
             "a.cpp",
-            "int8_t fa(int32_t x) { return miniml::ChannelRequant(1518500250, -7, 3, -128, 127)(x); }",
+            "int8_t fa(int32_t x) { return miniml::ChannelRequant(1518500250, -7, 3, -128, 127)(x) + layer(1); }",
         ),
         (
             "b.cpp",
             "int8_t fa(int32_t x);\nvolatile int32_t v = 12345;\n"
-            "int main() { return miniml::ChannelRequant(1518500250, -9, 3, -128, 127)(v) + fa(v); }",
+            "int main() { return miniml::ChannelRequant(1518500250, -9, 3, -128, 127)(v) + fa(v) + layer(2); }",
         ),
     ):
-        (tmp_path / name).write_text('#include "miniml/core_fixedpoint.h"\n' + body + "\n")
+        (tmp_path / name).write_text('#include "miniml/op_linear_s8.h"\n' + layer + body + "\n")
     elf = tmp_path / "ab.elf"
     flags = LEVELS[level] if level in LEVELS else ["-" + level]
     subprocess.run(
@@ -150,4 +160,4 @@ def test_avr_requant_routine_links_once(level, tmp_path):
         check=True,
     )
     syms = subprocess.run(["avr-nm", str(elf)], capture_output=True, text=True, check=True).stdout
-    assert syms.count(" miniml_requantize_s8_avr") == 1
+    assert syms.count(" miniml_requantize_s8_avr") == 1 and syms.count(" miniml_linear_s8_avr") == 1
