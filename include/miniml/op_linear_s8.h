@@ -69,8 +69,8 @@ template <class Mem>
 inline void linear_s8_acc24(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
                             const int8_t* shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
                             index_t in_features, index_t out_features, int8_t* output) {
-  linear_s8<Mem>(input, weight, bias, multiplier, shift, output_zero_point, act_min, act_max, in_features,
-                 out_features, output);
+  linear_s8<Mem>(input, weight, bias, multiplier, shift, output_zero_point, act_min, act_max, in_features, out_features,
+                 output);
 }
 #if defined(MINIML_LINEAR_S8_AVR)
 template <>
@@ -91,8 +91,7 @@ inline void linear_s8_acc24<Rom>(const int8_t* input, const int8_t* weight, cons
 template <class Mem>
 MINIML_ALWAYS_INLINE void linear_s8_acc24(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                           const int32_t* multiplier, const int8_t* shift, const LinearParams& p,
-                                          int32_t output_zero_point, int32_t act_min, int32_t act_max,
-                                          int8_t* output) {
+                                          int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
   linear_s8_acc24<Mem>(input, weight, bias, multiplier, shift, output_zero_point, act_min, act_max, p.in_features,
                        p.out_features, output);
 }

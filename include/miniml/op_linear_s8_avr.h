@@ -23,16 +23,18 @@ namespace detail {
 // The sum is kept as c 2^16 + s, s a signed 16-bit value (r23:r22) and c a byte (r24): a tap adds its product to s
 // as a signed 16-bit add, and only when that overflows (V set; rare) does c change, by +1 or -1 after the true
 // sign (S). One tap: ld 2 + lpm 3 + muls 2 + add 2 + brvs 1 = 10 cycles.
-#define MINIML_AVR_LINEAR_TAP(K)                 \
-  "ld r16, X+\n\t"                               \
-  "lpm r18, Z+\n\t"                              \
-  "muls r16, r18\n\t"                            \
-  "add r22, r0\n\tadc r23, r1\n\t"               \
-  "brvs 1" #K "b\n"                              \
+#define MINIML_AVR_LINEAR_TAP(K)   \
+  "ld r16, X+\n\t"                 \
+  "lpm r18, Z+\n\t"                \
+  "muls r16, r18\n\t"              \
+  "add r22, r0\n\tadc r23, r1\n\t" \
+  "brvs 1" #K                      \
+  "b\n"                            \
   "2" #K ":\n\t"
 // Tap K's way out (placed before it, in a branch's reach) to the shared fix at label 9 and back.
 #define MINIML_AVR_LINEAR_FIX(K) \
-  "1" #K ":\n\t"                 \
+  "1" #K                         \
+  ":\n\t"                        \
   "rcall 9f\n\t"                 \
   "rjmp 2" #K "f\n"
 // The routine. In: input r24:25, weight r22:23, bias r20:21, multiplier r18:19, shift r26:27, output r30:31 (each
@@ -41,8 +43,9 @@ namespace detail {
 // Changes r0, r18..r27, r30, r31 (r1 left zero). Per row: the sum starts as the bias's low 3 bytes (the true sum fits
 // 24 bits, so sums modulo 2^24 are exact), 8 taps per loop pass then single taps, the sum back to two's complement
 // and sign-extended, the multiplier into r18..r21, e = -shift - 2 into r16, requantize_s8_avr's routine (skipped
-// where a fused ReLU clamps: see label 40), the byte stored through Y. Kept across that routine (it only changes r0, r18..r27, r30, r31): input r2:3, weights r4:5,
-// bias r6:7, multiplier r8:9, shift - output r11/r13, output Y, rows left r15.
+// where a fused ReLU clamps: label 40), the byte stored through Y. Kept across that routine (it only changes r0,
+// r18..r27, r30, r31): input r2:3, weights r4:5, bias r6:7, multiplier r8:9, shift - output r11/r13, output Y, rows
+// left r15.
 // Top-level asm in a COMDAT section, as requantize_s8_avr's routine (see there).
 // clang-format off
 __asm__(

@@ -147,13 +147,21 @@ class LinearS8Backward(Int8LayerBackward):
 
 
 # int8 kernels that link no generic requantisation (besides linear_s8 itself).
-_NO_REQUANT_S8 = {"quantize_s8", "dequantize_s8", "clamp_s8", "lut_s8", "max_pool2d_s8", "pad_s8", "permute_s8"}
+_NO_REQUANT_S8 = {
+    "quantize_s8",
+    "dequantize_s8",
+    "clamp_s8",
+    "lut_s8",
+    "max_pool2d_s8",
+    "pad_s8",
+    "permute_s8",
+}
 
 
 def in_acc24_domain(node: Node, g: Graph) -> bool:
     """Whether linear_s8_acc24's domain holds (op_linear_s8.h): constant (ROM) parameters, 1..255
-    inputs, every row's accumulator within 24 bits for any int8 input (|bias| + 128 sum |w| < 2^23),
-    multiplier >= 0 and shift in [-31, -2] (requantize_s8_avr's fast case)."""
+    inputs, every row's accumulator within 24 bits for any int8 input (|bias| + 128 sum |w| <
+    2^23), multiplier >= 0 and shift in [-31, -2] (requantize_s8_avr's fast case)."""
     p = {r: g.params[node.params[r]] for r in ("weight", "bias", "multiplier", "shift")}
     if any(v.placement is not Placement.ROM for v in p.values()):
         return False
@@ -169,11 +177,14 @@ def in_acc24_domain(node: Node, g: Graph) -> bool:
 
 
 def takes_acc24(g: Graph) -> bool:
-    """linear_s8_acc24 for the model's int8 Linears when they are all in its domain and no other int8
-    kernel needs the generic requantisation: on the ATmega its routines then replace that code (smaller
-    and faster); beside it (recurrent, conv, int8 arithmetic) they would add ~650 bytes of flash."""
+    """linear_s8_acc24 for the model's int8 Linears when they are all in its domain and no other
+    int8 kernel needs the generic requantisation: on the ATmega its routines then replace that
+    code (smaller and faster); beside it (recurrent, conv, int8 arithmetic) they would add ~650
+    bytes of flash."""
     return all(
-        in_acc24_domain(n, g) if n.op == "linear_s8" else not n.op.endswith("_s8") or n.op in _NO_REQUANT_S8
+        in_acc24_domain(n, g)
+        if n.op == "linear_s8"
+        else not n.op.endswith("_s8") or n.op in _NO_REQUANT_S8
         for n in g.nodes
     )
 

@@ -54,11 +54,12 @@ def test_avr_asm_equals_reference(level, tmp_path):
 
 
 def acc24_tables(rng: random.Random) -> str:
-    """linear_data.h for avr_linear_check.cpp: cases (in_features, rows, weight and per-row offsets, zero
-    point, act_min, act_max) inside linear_s8_acc24's domain, over shared flash tables. Weights with runs
-    of -128 and 127; biases at +-(2^23 - 1 - 128 sum |w|) (the largest sum any input reaches then touches
-    the 24-bit edge), 0 or random within it; multipliers and shifts at their edges or random; bounds full,
-    random, or from the zero point up (a fused ReLU, whose negative sums skip the requantisation)."""
+    """linear_data.h for avr_linear_check.cpp: cases (in_features, rows, weight and per-row
+    offsets, zero point, act_min, act_max) inside linear_s8_acc24's domain, over shared flash
+    tables. Weights with runs of -128 and 127; biases at +-(2^23 - 1 - 128 sum |w|) (the largest
+    sum any input reaches then touches the 24-bit edge), 0 or random within it; multipliers and
+    shifts at their edges or random; bounds full, random, or from the zero point up (a fused
+    ReLU, whose negative sums skip the requantisation)."""
     w, b, m, s, cases = [], [], [], [], []
     lengths = [1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 64, 100, 127, 128, 200, 254, 255]
     lengths += [rng.randint(1, 255) for _ in range(20)]
@@ -66,19 +67,29 @@ def acc24_tables(rng: random.Random) -> str:
         rows = rng.randint(1, max(1, min(40, 500 // n)))
         woff, poff = len(w), len(b)
         for _ in range(rows):
-            row = [rng.choice((-128, 127)) if rng.random() < 0.3 else rng.randint(-128, 127) for _ in range(n)]
+            row = [
+                rng.choice((-128, 127)) if rng.random() < 0.3 else rng.randint(-128, 127)
+                for _ in range(n)
+            ]
             w += row
             room = 2**23 - 1 - 128 * sum(abs(v) for v in row)
             b.append(rng.choice((room, -room, 0, rng.randint(-room, room))))
-            m.append(rng.choice((0, 1, 2**30, 2**31 - 1)) if rng.random() < 0.2 else rng.randint(2**30, 2**31 - 1))
+            m.append(
+                rng.choice((0, 1, 2**30, 2**31 - 1))
+                if rng.random() < 0.2
+                else rng.randint(2**30, 2**31 - 1)
+            )
             s.append(rng.choice((-2, -31)) if rng.random() < 0.2 else rng.randint(-31, -2))
         zp = rng.choice((-128, 127, rng.randint(-128, 127)))
         lo, hi = sorted((rng.randint(-128, 127), rng.randint(-128, 127)))
-        lo, hi = rng.choice(((-128, 127), (lo, hi), (zp, 127)))  # act_min = zero point: a fused ReLU
+        # full, random, or from the zero point up (a fused ReLU)
+        lo, hi = rng.choice(((-128, 127), (lo, hi), (zp, 127)))
         cases.append((n, rows, woff, poff, zp, lo, hi))
 
     def table(decl, values):
-        return f"static const {decl}[{len(values)}] MINIML_ROM = {{{','.join(map(str, values))}}};\n"
+        return (
+            f"static const {decl}[{len(values)}] MINIML_ROM = {{{','.join(map(str, values))}}};\n"
+        )
 
     return (
         '#include "miniml/core_rom.h"\n'
@@ -98,19 +109,30 @@ ACC24_LEVELS = {**LEVELS, "O0": ["-O0"], "Og": ["-Og"], "O3": ["-O3"]}
 
 @pytest.mark.parametrize("level", ["host", *sorted(ACC24_LEVELS)])
 def test_linear_acc24_equals_reference(level, tmp_path):
-    """linear_s8_acc24 (the ATmega's asm routine per layer, top-level asm, so the same code at every
-    level; plain linear_s8 on the host under ASan/UBSan) computes linear_s8_ref's bytes."""
+    """linear_s8_acc24 (the ATmega's asm routine per layer, top-level asm, so the same code at
+    every level; plain linear_s8 on the host under ASan/UBSan) computes linear_s8_ref's bytes."""
     (tmp_path / "linear_data.h").write_text(acc24_tables(random.Random(3)))
     src, exe = HERE / "avr_linear_check.cpp", tmp_path / "linear.elf"
     includes = [f"-I{INCLUDE}", f"-I{tmp_path}"]
     if level == "host":
-        subprocess.run(["g++", *toolchains.HOST_FLAGS, *includes, str(src), "-o", str(exe)], check=True)
+        subprocess.run(
+            ["g++", *toolchains.HOST_FLAGS, *includes, str(src), "-o", str(exe)], check=True
+        )
         out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
         counts = [int(v) for v in out.split("RESULT ")[1].split(" END")[0].split()]
     else:
         subprocess.run(
-            [*toolchains.ARCH["avr"], "-DF_CPU=16000000UL", "-std=gnu++11", *ACC24_LEVELS[level],
-             *toolchains.WARN, *includes, str(src), "-o", str(exe)],
+            [
+                *toolchains.ARCH["avr"],
+                "-DF_CPU=16000000UL",
+                "-std=gnu++11",
+                *ACC24_LEVELS[level],
+                *toolchains.WARN,
+                *includes,
+                str(src),
+                "-o",
+                str(exe),
+            ],
             check=True,
         )
         counts, out = toolchains.simavr_result(str(exe), 300)
@@ -119,8 +141,9 @@ def test_linear_acc24_equals_reference(level, tmp_path):
 
 @pytest.mark.parametrize("level", ["Os_lto", "O0"])
 def test_avr_requant_routine_links_once(level, tmp_path):
-    """requantize_s8_avr's and linear_s8_acc24's routines are top-level asm in every translation unit
-    that includes their headers: two units link (LTO joins them into one assembly file) to one copy each."""
+    """requantize_s8_avr's and linear_s8_acc24's routines are top-level asm in every translation
+    unit that includes their headers: two units link (LTO joins them into one assembly file) to
+    one copy each."""
     layer = (
         "static const int8_t kW[2] MINIML_ROM = {1, 2};\n"
         "static const int32_t kB[1] MINIML_ROM = {3}, kM[1] MINIML_ROM = {1073741824};\n"
@@ -134,12 +157,16 @@ def test_avr_requant_routine_links_once(level, tmp_path):
     for name, body in (
         (
             "a.cpp",
-            "int8_t fa(int32_t x) { return miniml::ChannelRequant(1518500250, -7, 3, -128, 127)(x) + layer(1); }",
+            "int8_t fa(int32_t x) {\n"
+            "  return miniml::ChannelRequant(1518500250, -7, 3, -128, 127)(x) + layer(1);\n"
+            "}",
         ),
         (
             "b.cpp",
             "int8_t fa(int32_t x);\nvolatile int32_t v = 12345;\n"
-            "int main() { return miniml::ChannelRequant(1518500250, -9, 3, -128, 127)(v) + fa(v) + layer(2); }",
+            "int main() {\n"
+            "  return miniml::ChannelRequant(1518500250, -9, 3, -128, 127)(v) + fa(v) + layer(2);\n"
+            "}",
         ),
     ):
         (tmp_path / name).write_text('#include "miniml/op_linear_s8.h"\n' + layer + body + "\n")
