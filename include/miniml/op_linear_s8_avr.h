@@ -38,14 +38,14 @@ namespace detail {
   "rcall 9f\n\t"                 \
   "rjmp 2" #K "f\n"
 // The routine. In: input r24:25, weight r22:23, bias r20:21, multiplier r18:19, shift r26:27, output r30:31 (each
-// pointer to the layer's first row), in_features r17 as in_features / 8 (bits 0..4) and in_features % 8 (bits
-// 5..7), so that a row reads either count in two cycles, rows r15 (>= 1), zero point r14, act_min r12, act_max r10.
-// Changes r0, r18..r27, r30, r31 (r1 left zero). Per row: the sum starts as the bias's low 3 bytes (the true sum fits
-// 24 bits, so sums modulo 2^24 are exact), 8 taps per loop pass then single taps, the sum back to two's complement
-// and sign-extended, the multiplier into r18..r21, e = -shift - 2 into r16, requantize_s8_avr's routine (skipped
-// where a fused ReLU clamps: label 40), the byte stored through Y. Kept across that routine (it only changes r0,
-// r18..r27, r30, r31): input r2:3, weights r4:5, bias r6:7, multiplier r8:9, shift - output r11/r13, output Y, rows
-// left r15.
+// pointer to the layer's first row), in_features r17 as in_features / 4 (bits 0..5) and in_features % 4 (bits 6, 7), so
+// that a row reads either count in two cycles, rows r15 (>= 1), zero point r14, act_min r12, act_max r10. Changes r0,
+// r18..r27, r30, r31 (r1 left zero). Per row: the sum starts as the bias's low 3 bytes (the true sum fits 24 bits, so
+// sums modulo 2^24 are exact), 4 taps per loop pass (8 save 6 cycles a row for 64 bytes) then single taps, the sum back
+// to two's complement and sign-extended, the multiplier into r18..r21, e = -shift - 2 into r16, requantize_s8_avr's
+// routine (skipped where a fused ReLU clamps: label 40), the byte stored through Y. Kept across that routine (it only
+// changes r0, r18..r27, r30, r31): input r2:3, weights r4:5, bias r6:7, multiplier r8:9, shift - output r11/r13, output
+// Y, rows left r15.
 // Top-level asm in a COMDAT section, as requantize_s8_avr's routine (see there).
 // clang-format off
 __asm__(
@@ -68,20 +68,18 @@ __asm__(
     "movw r6, r30\n\t"
     "movw r30, r4\n\t"
     "sbrc r23, 7\n\tinc r24\n\t"  // c for s = the low 16 bits as signed
-    "mov r20, r17\n\tandi r20, 0x1F\n\t"
+    "mov r20, r17\n\tandi r20, 0x3F\n\t"
     "brne 2f\n\t"
     "rjmp 3f\n"
     MINIML_AVR_LINEAR_FIX(0) MINIML_AVR_LINEAR_FIX(1) MINIML_AVR_LINEAR_FIX(2) MINIML_AVR_LINEAR_FIX(3)
-    MINIML_AVR_LINEAR_FIX(4) MINIML_AVR_LINEAR_FIX(5) MINIML_AVR_LINEAR_FIX(6) MINIML_AVR_LINEAR_FIX(7)
     "2:\n\t"
     MINIML_AVR_LINEAR_TAP(0) MINIML_AVR_LINEAR_TAP(1) MINIML_AVR_LINEAR_TAP(2) MINIML_AVR_LINEAR_TAP(3)
-    MINIML_AVR_LINEAR_TAP(4) MINIML_AVR_LINEAR_TAP(5) MINIML_AVR_LINEAR_TAP(6) MINIML_AVR_LINEAR_TAP(7)
     "dec r20\n\t"
     "brne 2b\n"
     "3:\n\t"
-    "cpi r17, 0x20\n\t"
+    "cpi r17, 0x40\n\t"
     "brlo 5f\n\t"
-    "mov r20, r17\n\tswap r20\n\tlsr r20\n\tandi r20, 7\n\t"
+    "mov r20, r17\n\tswap r20\n\tlsr r20\n\tlsr r20\n\tandi r20, 3\n\t"
     "rjmp 4f\n"
     MINIML_AVR_LINEAR_FIX(8)
     "4:\n\t"
@@ -144,7 +142,7 @@ inline void linear_rows_s8_avr(const int8_t* input, const int8_t* weight, const 
   register const int32_t* m asm("r18") = multiplier;
   register const int8_t* s asm("r26") = shift;
   register int8_t* out asm("r30") = output;
-  register uint8_t n asm("r17") = static_cast<uint8_t>((in_features & 7) << 5 | in_features >> 3);
+  register uint8_t n asm("r17") = static_cast<uint8_t>((in_features & 3) << 6 | in_features >> 2);
   register uint8_t count asm("r15") = rows;
   register int8_t zp asm("r14") = output_zero_point;
   register int8_t lo asm("r12") = act_min;
