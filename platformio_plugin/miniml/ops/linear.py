@@ -161,7 +161,8 @@ _NO_REQUANT_S8 = {
 def in_acc24_domain(node: Node, g: Graph) -> bool:
     """Whether linear_s8_acc24's domain holds (op_linear_s8.h): constant (ROM) parameters, 1..255
     inputs, every row's accumulator within 24 bits for any int8 input (|bias| + 128 sum |w| <
-    2^23), multiplier >= 0 and shift in [-31, -2] (requantize_s8_avr's fast case)."""
+    2^23), multiplier >= 0, shift in [-31, -2] and act_min <= act_max (requantize_s8_avr's fast
+    case)."""
     p = {r: g.params[node.params[r]] for r in ("weight", "bias", "multiplier", "shift")}
     if any(v.placement is not Placement.ROM for v in p.values()):
         return False
@@ -170,6 +171,7 @@ def in_acc24_domain(node: Node, g: Graph) -> bool:
     shift = np.asarray(p["shift"].data, np.int64)
     return bool(
         1 <= w.shape[1] <= 255
+        and node.attrs["act_min"] <= node.attrs["act_max"]
         and (bound < 2**23).all()
         and (np.asarray(p["multiplier"].data, np.int64) >= 0).all()
         and ((shift >= -31) & (shift <= -2)).all()
