@@ -66,7 +66,7 @@ MINIML_ALWAYS_INLINE void linear_s8(const int8_t* input, const int8_t* weight, c
 // ATmega with flash weights runs it in op_linear_s8_avr.h's routine (no generic requantisation linked); elsewhere it is
 // linear_s8. Outside that domain the ATmega results are wrong: only the exporter, which checks it, calls this.
 template <class Mem>
-inline void linear_s8_acc24(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
+inline void linear_acc24_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
                             const int8_t* shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
                             index_t in_features, index_t out_features, int8_t* output) {
   linear_s8<Mem>(input, weight, bias, multiplier, shift, output_zero_point, act_min, act_max, in_features, out_features,
@@ -74,7 +74,7 @@ inline void linear_s8_acc24(const int8_t* input, const int8_t* weight, const int
 }
 #if defined(MINIML_LINEAR_S8_AVR)
 template <>
-inline void linear_s8_acc24<Rom>(const int8_t* input, const int8_t* weight, const int32_t* bias,
+inline void linear_acc24_s8<Rom>(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                  const int32_t* multiplier, const int8_t* shift, int32_t output_zero_point,
                                  int32_t act_min, int32_t act_max, index_t in_features, index_t out_features,
                                  int8_t* output) {
@@ -89,10 +89,10 @@ inline void linear_s8_acc24<Rom>(const int8_t* input, const int8_t* weight, cons
 #endif
 
 template <class Mem>
-MINIML_ALWAYS_INLINE void linear_s8_acc24(const int8_t* input, const int8_t* weight, const int32_t* bias,
+MINIML_ALWAYS_INLINE void linear_acc24_s8(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                           const int32_t* multiplier, const int8_t* shift, const LinearParams& p,
                                           int32_t output_zero_point, int32_t act_min, int32_t act_max, int8_t* output) {
-  linear_s8_acc24<Mem>(input, weight, bias, multiplier, shift, output_zero_point, act_min, act_max, p.in_features,
+  linear_acc24_s8<Mem>(input, weight, bias, multiplier, shift, output_zero_point, act_min, act_max, p.in_features,
                        p.out_features, output);
 }
 

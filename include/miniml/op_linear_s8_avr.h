@@ -1,6 +1,6 @@
-// linear_s8_acc24's layer on the ATmega (flash weights): one asm routine runs every row, the dot in 24 bits and
+// linear_acc24_s8's layer on the ATmega (flash weights): one asm routine runs every row, the dot in 24 bits and
 // the requantisation by requantize_s8_avr's routine, with every pointer and count in registers that routine leaves
-// alone, so nothing is spilled or reloaded per output. Same integers as linear_s8_ref within linear_s8_acc24's
+// alone, so nothing is spilled or reloaded per output. Same integers as linear_s8_ref within linear_acc24_s8's
 // domain (test/python/quant/test_avr_asm.py checks it at every optimisation level).
 #ifndef MINIML_OP_LINEAR_S8_AVR_H_
 #define MINIML_OP_LINEAR_S8_AVR_H_
@@ -132,7 +132,7 @@ __asm__(
 #undef MINIML_AVR_LINEAR_TAP
 #undef MINIML_AVR_CALL
 
-// rows (1..255) rows of linear_s8_acc24 (in_features 1..255) by the routine above.
+// rows (1..255) rows of linear_acc24_s8 (in_features 1..255) by the routine above.
 inline void linear_rows_s8_avr(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                const int32_t* multiplier, const int8_t* shift, uint8_t in_features, uint8_t rows,
                                int8_t output_zero_point, int8_t act_min, int8_t act_max, int8_t* output) {

@@ -420,7 +420,7 @@ def _why(res: Dict[str, Any]) -> List[str]:
         core = r["predict_int8_cycles"]
         L.append(
             "- int8 MLP: predict_int8 (no float edges) takes %d cycles = %.3f ms. Its Linears run as "
-            "linear_s8_acc24 (the exporter proved every sum fits 24 bits): one asm routine per layer "
+            "linear_acc24_s8 (the exporter proved every sum fits 24 bits): one asm routine per layer "
             "(op_linear_s8_avr.h), 10 cycles per MAC (ld 2 + lpm 3 + muls 2 + a 16-bit add 2 + an "
             "overflow branch 1: the sum's third byte changes only when the 16-bit part overflows) and "
             "requantize_s8_avr's routine per output, skipped where a fused ReLU clamps a negative sum; "

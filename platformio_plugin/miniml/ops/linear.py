@@ -159,7 +159,7 @@ _NO_REQUANT_S8 = {
 
 
 def in_acc24_domain(node: Node, g: Graph) -> bool:
-    """Whether linear_s8_acc24's domain holds (op_linear_s8.h): constant (ROM) parameters, 1..255
+    """Whether linear_acc24_s8's domain holds (op_linear_s8.h): constant (ROM) parameters, 1..255
     inputs, every row's accumulator within 24 bits for any int8 input (|bias| + 128 sum |w| <
     2^23), multiplier >= 0, shift in [-31, -2] and act_min <= act_max (requantize_s8_avr's fast
     case)."""
@@ -179,7 +179,7 @@ def in_acc24_domain(node: Node, g: Graph) -> bool:
 
 
 def takes_acc24(g: Graph) -> bool:
-    """linear_s8_acc24 for the model's int8 Linears when they are all in its domain and no other
+    """linear_acc24_s8 for the model's int8 Linears when they are all in its domain and no other
     int8 kernel needs the generic requantisation: on the ATmega its routines then replace that
     code (smaller and faster); beside it (recurrent, conv, int8 arithmetic) they would add ~650
     bytes of flash."""
@@ -202,7 +202,7 @@ class LinearS8:
         if rows != 1:  # the same Linear on each row: one call per row
             x = f"{x} + r * {e.i(w.shape[1])}"
             y = f"{y} + r * {e.i(w.shape[0])}"
-        kernel = "linear_s8_acc24" if takes_acc24(e.g) else "linear_s8"
+        kernel = "linear_acc24_s8" if takes_acc24(e.g) else "linear_s8"
         call = (
             f"miniml::{kernel}<{e.mem(node, 'weight')}>({x}, {requant_args(node, e)}, {{name}}, "
             f"{a['output_zero_point']}, {a['act_min']}, {a['act_max']}, {y});"

@@ -1,5 +1,5 @@
-// linear_s8_acc24 (AVR with flash weights: op_linear_s8_avr.h's routine; elsewhere linear_s8) against linear_s8_ref
-// on the cases of linear_data.h (written by test_avr_asm.py, every one inside linear_s8_acc24's domain): lengths 1 to
+// linear_acc24_s8 (AVR with flash weights: op_linear_s8_avr.h's routine; elsewhere linear_s8) against linear_s8_ref
+// on the cases of linear_data.h (written by test_avr_asm.py, every one inside linear_acc24_s8's domain): lengths 1 to
 // 255, biases at the domain's edge, multipliers 0, 1, 2^30, 2^31 - 1, shifts -2 and -31, zero points and bounds at
 // the int8 ends. Inputs random, all -128, all 127, or the signs that drive row 0's sum to its extremes. Prints
 // "RESULT cases mismatches END"; built for the host (sanitizers) and for simavr.
@@ -28,7 +28,7 @@ int main() {
         const int8_t extreme = (w >= 0) == (pattern == 1) ? 127 : -128;
         act[i] = pattern == 0 ? static_cast<int8_t>(rnd()) : pattern == 3 ? -128 : pattern == 4 ? 127 : extreme;
       }
-      miniml::linear_s8_acc24<miniml::Rom>(act, kW + woff, kB + poff, kM + poff, kS + poff, zp, lo, hi, n, rows, out);
+      miniml::linear_acc24_s8<miniml::Rom>(act, kW + woff, kB + poff, kM + poff, kS + poff, zp, lo, hi, n, rows, out);
       miniml::linear_s8_ref<miniml::Rom>(act, kW + woff, kB + poff, kM + poff, kS + poff, zp, lo, hi, n, rows, ref);
       ++cases;
       if (memcmp(out, ref, rows) != 0) ++bad;

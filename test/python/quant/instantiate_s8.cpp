@@ -38,7 +38,7 @@ template <class Mem>
 int32_t run_all(int8_t* a, int8_t* b, float* f) {
   typedef Params<Mem> P;
   miniml::linear_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, 3, -128, 127, 27, 2, b);
-  miniml::linear_s8_acc24<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, 3, -128, 127, 27, 1, b);
+  miniml::linear_acc24_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, 3, -128, 127, 27, 1, b);
   miniml::conv2d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 5, 5, 2, 3, 3, 1, 1,
                          1, 1, 1, 1, 1, b);
   miniml::conv1d_s8<Mem>(a, P::kWeight, P::kBias, P::kMultiplier, P::kShift, -5, 3, -128, 127, 3, 9, 2, 3, 2, 1, 1, 1,

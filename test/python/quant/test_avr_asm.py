@@ -55,7 +55,7 @@ def test_avr_asm_equals_reference(level, tmp_path):
 
 def acc24_tables(rng: random.Random) -> str:
     """linear_data.h for avr_linear_check.cpp: cases (in_features, rows, weight and per-row
-    offsets, zero point, act_min, act_max) inside linear_s8_acc24's domain, over shared flash
+    offsets, zero point, act_min, act_max) inside linear_acc24_s8's domain, over shared flash
     tables. Weights with runs of -128 and 127; biases at +-(2^23 - 1 - 128 sum |w|) (the largest
     sum any input reaches then touches the 24-bit edge), 0 or random within it; multipliers and
     shifts at their edges or random; bounds full, random, or from the zero point up (a fused
@@ -109,7 +109,7 @@ ACC24_LEVELS = {**LEVELS, "O0": ["-O0"], "Og": ["-Og"], "O3": ["-O3"]}
 
 @pytest.mark.parametrize("level", ["host", *sorted(ACC24_LEVELS)])
 def test_linear_acc24_equals_reference(level, tmp_path):
-    """linear_s8_acc24 (the ATmega's asm routine per layer, top-level asm, so the same code at
+    """linear_acc24_s8 (the ATmega's asm routine per layer, top-level asm, so the same code at
     every level; plain linear_s8 on the host under ASan/UBSan) computes linear_s8_ref's bytes."""
     (tmp_path / "linear_data.h").write_text(acc24_tables(random.Random(3)))
     src, exe = HERE / "avr_linear_check.cpp", tmp_path / "linear.elf"
@@ -141,7 +141,7 @@ def test_linear_acc24_equals_reference(level, tmp_path):
 
 @pytest.mark.parametrize("level", ["Os_lto", "O0"])
 def test_avr_requant_routine_links_once(level, tmp_path):
-    """requantize_s8_avr's and linear_s8_acc24's routines are top-level asm in every translation
+    """requantize_s8_avr's and linear_acc24_s8's routines are top-level asm in every translation
     unit that includes their headers: two units link (LTO joins them into one assembly file) to
     one copy each."""
     layer = (
@@ -150,7 +150,7 @@ def test_avr_requant_routine_links_once(level, tmp_path):
         "static const int8_t kS[1] MINIML_ROM = {-3};\n"
         "static int8_t layer(int8_t x) {\n"
         "  int8_t in[2] = {x, 1}, out[1];\n"
-        "  miniml::linear_s8_acc24<miniml::Rom>(in, kW, kB, kM, kS, 0, -128, 127, 2, 1, out);\n"
+        "  miniml::linear_acc24_s8<miniml::Rom>(in, kW, kB, kM, kS, 0, -128, 127, 2, 1, out);\n"
         "  return out[0];\n"
         "}\n"
     )
