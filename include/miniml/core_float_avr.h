@@ -5,12 +5,20 @@
 // Every tap it does not take (an operand or result that is subnormal, Inf or NaN, an overflow, a +-0 product
 // on a +-0 sum) goes through avr-libc's own __mulsf3 and __addsf3, so results are avr-libc's bit for bit; a
 // NaN is a NaN (avr-libc's __fp_nan leaves register residue in the low half, even in the plain loop).
-// test/python/fuzz/test_fuzz_float_mac.py proves it in simavr. -DMINIML_NO_AVR_FLOAT_MAC keeps the plain loop.
+// test/python/fuzz/test_fuzz_float_mac.py proves it in simavr. It costs flash once per firmware (README:
+// optimize), so it is built only with -DMINIML_OPTIMIZE_SPEED (export option optimize="speed"); by default
+// the plain loop runs, as -Os would choose.
 #ifndef MINIML_CORE_FLOAT_AVR_H_
 #define MINIML_CORE_FLOAT_AVR_H_
 
 #include "core_rom.h"
 #include "core_types.h"
+
+// A header exported with optimize="speed" defines MINIML_OPTIMIZE_SPEED itself; it stops with #error when a
+// header that reads the knob (each defines this marker) came first without it.
+#ifndef MINIML_OPTIMIZE_SPEED
+#define MINIML_SIZE_KERNELS_INCLUDED
+#endif
 
 namespace miniml {
 namespace detail {
@@ -22,7 +30,7 @@ inline float dot_f32_plain(const float* a, const float* b, index_t n, float acc)
   return acc;
 }
 
-#if defined(__AVR__) && defined(__AVR_HAVE_MUL__) && defined(__AVR_HAVE_LPMX__) && !defined(MINIML_NO_AVR_FLOAT_MAC)
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__) && defined(__AVR_HAVE_LPMX__) && defined(MINIML_OPTIMIZE_SPEED)
 #if defined(__AVR_HAVE_JMP_CALL__)
 #define MINIML_AVR_FCALL "call "
 #else

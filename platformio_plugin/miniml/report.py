@@ -38,6 +38,7 @@ class Report:
     # int8 model that learns: frozen layers after the learning ones kept int8 / float (why), and the
     # flash the int8 ones save (int8/mixed.py)
     int8_learning: Dict[str, Any] = field(default_factory=dict)
+    optimize: str = "size"  # the export option; "speed": faster, bigger kernels (MINIML_OPTIMIZE_SPEED)
     layers: List[LayerRow] = field(default_factory=list)
     header_path: str = ""
     memory_plan: str = ""
