@@ -137,10 +137,12 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
         log("%s: built in %.1f s" % (model.name, time.perf_counter() - t0))
         for v in model.variants:
             precision = v.precision + ("+learn" if v.learn else "")
+            if v.options.get("optimize") == "speed":
+                precision += " (speed)"
             vts = [t for t in v.targets if t in targets]
             if not vts:
                 continue
-            name = "%s_%s" % (model.name, re.sub(r"[^a-z0-9]+", "_", precision))
+            name = "%s_%s" % (model.name, re.sub(r"[^a-z0-9]+", "_", precision).strip("_"))
             opts = dict(v.options)
             if opts.get("quantize"):
                 opts["calibration"] = torch.from_numpy(cal)

@@ -149,20 +149,22 @@ def markdown(res: Dict[str, Any]) -> str:
             "Cost of the innermost kernels (scripts/bench/kernels_main.cpp), in the "
             "board's counter unit: `dot_s8` per int8 multiply-accumulate (weights in flash), one "
             "`requantize_s8` (int32 -> int8, TFLite rounding), `linear_f32` per float "
-            "multiply-accumulate.",
+            "multiply-accumulate, by default and with optimize=\"speed\" (MINIML_OPTIMIZE_SPEED).",
             "",
-            "| board | unit | dot_s8 per MAC | requantize_s8 | linear_f32 per MAC |",
-            "|---|---|--:|--:|--:|",
+            "| board | unit | dot_s8 per MAC | requantize_s8 | linear_f32 per MAC | "
+            "linear_f32 per MAC (speed) |",
+            "|---|---|--:|--:|--:|--:|",
         ]
         for k in res["kernels"]:
             L.append(
-                "| %s | %s | %s | %s | %s |"
+                "| %s | %s | %s | %s | %s | %s |"
                 % (
                     k["target"],
                     k["unit"],
                     k["dot_s8_per_mac"],
                     k["requantize_s8"],
                     k["linear_f32_per_mac"],
+                    _v(k.get("linear_f32_speed_per_mac")),
                 )
             )
     L += [
@@ -439,14 +441,18 @@ def _why(res: Dict[str, Any]) -> List[str]:
             )
         )
     r = _find(rows, "mlp16", "uno", "float")
-    if r and r.get("predict_cycles"):
+    fast = _find(rows, "mlp16", "uno", "float (speed)")
+    if r and r.get("predict_cycles") and fast and fast.get("predict_cycles"):
         L.append(
-            "- float MLP: %d cycles for 320 MACs = %.0f cycles per MAC; linear_f32 alone is %s "
-            "per MAC: core_float_avr.h's asm multiply-accumulate keeps the accumulator unpacked "
-            "between taps and rounds each product and each sum itself, bit-identical to avr-libc's "
-            "separate __mulsf3 + __addsf3 that it replaces; about 50 of a tap's "
-            "cycles are the 24x24-bit product, the rest unpacking, aligning and rounding."
-            % (r["predict_cycles"], r["predict_cycles"] / 320.0, k["linear_f32_per_mac"])
+            "- float MLP: %d cycles for 320 MACs = %.0f cycles per MAC (linear_f32 %s per MAC, "
+            "avr-libc's __mulsf3 + __addsf3 per tap) in %s B of flash; with optimize=\"speed\" "
+            "%d cycles = %.0f per MAC (linear_f32 %s) in %s B: core_float_avr.h's asm "
+            "multiply-accumulate keeps the accumulator unpacked between taps and rounds each "
+            "product and each sum itself, bit-identical to the separate calls; about 50 of a "
+            "tap's cycles are the 24x24-bit product, the rest unpacking, aligning and rounding."
+            % (r["predict_cycles"], r["predict_cycles"] / 320.0, k["linear_f32_per_mac"],
+               _v(r.get("flash_bytes")), fast["predict_cycles"], fast["predict_cycles"] / 320.0,
+               _v(k.get("linear_f32_speed_per_mac")), _v(fast.get("flash_bytes")))
         )
     r = _find(rows, "sensor_head", "uno", "int8+float head+learn")
     if r and r.get("learn_cycles"):

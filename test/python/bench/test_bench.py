@@ -57,7 +57,7 @@ def two_runs(tmp_path_factory) -> tuple:
 def test_rows_are_well_formed(two_runs) -> None:
     res, _, out = two_runs
     rows = {r["precision"]: r for r in res["rows"]}
-    assert sorted(rows) == ["float", "float+learn", "int8"]
+    assert sorted(rows) == ["float", "float (speed)", "float+learn", "int8"]
     for precision, r in rows.items():
         assert set(FIELDS) <= set(r), precision
         assert (r["model"], r["target"]) == ("mlp16", "uno")
@@ -72,6 +72,12 @@ def test_rows_are_well_formed(two_runs) -> None:
         assert r["arena_lower_bound"] <= r["arena_bytes"]
         assert r["macs"] == 16 * 16 + 16 * 4
     assert rows["float"]["learn_cycles"] is None and rows["int8"]["learn_cycles"] is None
+    # optimize="speed": the float multiply-accumulate asm, fewer cycles for more flash, the same RAM
+    size, speed = rows["float"], rows["float (speed)"]
+    assert speed["predict_cycles"] < 0.8 * size["predict_cycles"]
+    assert speed["flash_bytes"] > size["flash_bytes"] and speed["ram_bytes"] == size["ram_bytes"]
+    (k,) = res["kernels"]
+    assert k["linear_f32_speed_per_mac"] < 0.8 * k["linear_f32_per_mac"]
     assert (
         rows["float+learn"]["learn_cycles"] > rows["float+learn"]["predict_cycles"]
     )  # learn runs predict too
