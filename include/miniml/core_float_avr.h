@@ -1,13 +1,13 @@
 // The float32 dot product of linear_f32: acc + sum_i a[i] * b[i], each product rounded to float32 and then
 // each sum, in order: exactly the plain loop (compiled with -ffp-contract=off), which stays as the reference.
 // On the ATmega (mul instruction) an asm loop keeps the accumulator unpacked between taps and rounds each
-// product and each sum to nearest-even itself (avr-libc's soft float is 291 cycles per tap, this about 205).
+// product and each sum to nearest-even itself (avr-libc's soft float is 291 cycles per tap, this about 200).
 // Every tap it does not take (an operand or result that is subnormal, Inf or NaN, an overflow, a +-0 product
 // on a +-0 sum) goes through avr-libc's own __mulsf3 and __addsf3, so results are avr-libc's bit for bit; a
 // NaN is a NaN (avr-libc's __fp_nan leaves register residue in the low half, even in the plain loop).
-// test/python/fuzz/test_fuzz_float_mac.py proves it in simavr. It costs flash once per firmware (README:
-// optimize), so it is built only with -DMINIML_OPTIMIZE_SPEED (export option optimize="speed"); by default
-// the plain loop runs, as -Os would choose.
+// test/python/fuzz/test_fuzz_float_mac.py proves it in simavr. It costs about 600 B of flash once per
+// firmware (README: optimize), so it is built only with -DMINIML_OPTIMIZE_SPEED (export option
+// optimize="speed"); by default the plain loop runs, as -Os would choose.
 #ifndef MINIML_CORE_FLOAT_AVR_H_
 #define MINIML_CORE_FLOAT_AVR_H_
 
@@ -43,9 +43,10 @@ inline float dot_f32_plain(const float* a, const float* b, index_t n, float acc)
 //   accumulator r4 r2 r3 = 24-bit mantissa with its leading 1 (low to high: r3:r2 a movw pair), r5 = biased
 //   exponent (0: the sum is +-0; 255: "raw", r4 r2 r3 r6 then hold the float's bytes and every tap goes the
 //   slow way), r6 bit 7 = sign; the T flag: this tap goes the slow way;
-//   a tap: x r22..r25, w r18..r21 (as the plain loop hands them to __mulsf3), their exponents r16 r17, the
-//   48-bit product r8..r13, its sign r14; the sum: larger operand r18..r21 and smaller r22..r25 (mantissa
-//   << 8: a guard byte below), exponent r10, sign r7, the sticky bits r8 r9.
+//   a tap: x r22..r25, w r18..r21 (as the plain loop hands them to __mulsf3; then their exponents in r25
+//   and r21, mantissas below), the 48-bit product r8..r13, its sign r14, its exponent r17:r16; the sum:
+//   larger operand r18..r21 and smaller r22..r25 (mantissa << 8: a guard byte below), exponent r10, sign
+//   r7, the sticky bits r8 r9.
 // Every value the fast path takes is a normal float, so a product is a 24x24-bit integer product rounded
 // on its 48 bits, and a sum is exact with 8 guard bits and a sticky bit (Goldberg's guard/round/sticky
 // argument); an operand more than 25 binades below the other is only a sticky bit (the shift is clamped).
@@ -83,22 +84,21 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       /* A tap: both operands normal (or a +-0 that leaves a nonzero sum as it is), else slow. */
       ".Lminiml_fmac_tap:\n\t"
       "ld r22, X+\n\tld r23, X+\n\tld r24, X+\n\tld r25, X+\n\t"
-      "tst r15\n\tbreq 1f\n\t"
-      "lpm r18, Z+\n\tlpm r19, Z+\n\tlpm r20, Z+\n\tlpm r21, Z+\n\trjmp 2f\n"
+      "tst r15\n\tbrne 1f\n\t"
+      "ld r18, Z+\n\tld r19, Z+\n\tld r20, Z+\n\tld r21, Z+\n\trjmp 2f\n"
       "1:\n\t"
-      "ld r18, Z+\n\tld r19, Z+\n\tld r20, Z+\n\tld r21, Z+\n"
+      "lpm r18, Z+\n\tlpm r19, Z+\n\tlpm r20, Z+\n\tlpm r21, Z+\n"
       "2:\n\t"
       "brts .Lminiml_fmac_slowcall\n\t"
       "mov r14, r21\n\teor r14, r25\n\t"
-      "mov r0, r20\n\tlsl r0\n\tmov r16, r21\n\trol r16\n\t"
-      "mov r0, r24\n\tlsl r0\n\tmov r17, r25\n\trol r17\n\t"
-      "cpi r16, 255\n\tbreq .Lminiml_fmac_slow\n\t"
-      "cpi r17, 255\n\tbreq .Lminiml_fmac_slow\n\t"
+      "lsl r20\n\trol r21\n\tlsl r24\n\trol r25\n\t"
+      "cpi r21, 255\n\tbreq .Lminiml_fmac_slow\n\t"
+      "cpi r25, 255\n\tbreq .Lminiml_fmac_slow\n\t"
       /* An exponent field 0: x or w is +-0 (product +-0: a nonzero sum stays) or subnormal (slow). */
-      "tst r16\n\tbrne 1f\n\t"
+      "tst r21\n\tbrne 1f\n\t"
       "mov r0, r18\n\tor r0, r19\n\tor r0, r20\n\trjmp 3f\n"
       "1:\n\t"
-      "tst r17\n\tbrne 2f\n\t"
+      "tst r25\n\tbrne 2f\n\t"
       "mov r0, r22\n\tor r0, r23\n\tor r0, r24\n"
       "3:\n\t"
       "brne .Lminiml_fmac_slow\n\t"
@@ -109,7 +109,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "clr r1\n\tsbiw r26, 4\n\tsbiw r30, 4\n\tset\n\t"
       "rjmp .Lminiml_fmac_tap\n"
       "2:\n\t"
-      "ori r20, 0x80\n\tori r24, 0x80\n\t"
+      "sec\n\tror r20\n\tsec\n\tror r24\n\t"
       /* 24 x 24 -> 48 bits in r13..r8. The first cross product cannot carry out of r11 (<= 0xFE). */
       "clr r7\n\t"
       "mul r18, r22\n\tmovw r8, r0\n\t"
@@ -123,7 +123,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "mul r20, r23\n\tadd r11, r0\n\tadc r12, r1\n\tadc r13, r7\n\t"
       "clr r1\n\t"
       /* Biased product exponent minus 1 in r17:r16: ex + ew - 127 for a product >= 2, else one less. */
-      "add r16, r17\n\tmov r17, r1\n\tadc r17, r1\n\t"
+      "mov r16, r21\n\tadd r16, r25\n\tmov r17, r1\n\tadc r17, r1\n\t"
       "subi r16, 127\n\tsbci r17, 0\n\t"
       "sbrc r13, 7\n\trjmp 4f\n\t"
       "lsl r8\n\trol r9\n\trol r10\n\trol r11\n\trol r12\n\trol r13\n\t"
