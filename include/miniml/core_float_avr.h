@@ -6,7 +6,7 @@
 // on a +-0 sum) goes through avr-libc's own __mulsf3 and __addsf3, so results are avr-libc's bit for bit; a
 // NaN is a NaN (avr-libc's __fp_nan leaves register residue in the low half, even in the plain loop).
 // test/python/fuzz/test_fuzz_float_mac.py proves it in simavr. It costs about 600 B of flash once per
-// firmware (README: optimize), so it is built only with -DMINIML_OPTIMIZE_SPEED (export option
+// firmware (README: Options), so it is built only with -DMINIML_OPTIMIZE_SPEED (export option
 // optimize="speed"); by default the plain loop runs, as -Os would choose.
 #ifndef MINIML_CORE_FLOAT_AVR_H_
 #define MINIML_CORE_FLOAT_AVR_H_

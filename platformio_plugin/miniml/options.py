@@ -121,7 +121,7 @@ OPTIONS: Tuple[Option, ...] = (
            "add Model::step() / reset_state(): one time step at a time (README: streaming)"),
     Option("optimize", "choice", "size", "size, speed",
            "size: the smallest kernels (default); speed: faster kernels that take more flash, "
-           "e.g. the ATmega float multiply-accumulate (README: optimize)",
+           "e.g. the ATmega float multiply-accumulate (README: Options)",
            choices=("size", "speed")),
     Option("python", "text", None, "a Python interpreter with torch (path or command name)",
            "the interpreter that runs the exporter", where=frozenset(("hook",))),

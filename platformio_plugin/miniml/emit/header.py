@@ -224,7 +224,7 @@ def optimize_speed(parts: HeaderParts, g: Graph, plan: MemoryPlan) -> None:
     """optimize="speed": the header turns on MINIML_OPTIMIZE_SPEED (faster, bigger kernels) for the
     file that includes it; a kernel header included before without it has its size kernels (#error)."""
     parts.prelude.append(
-        "// optimize=\"speed\": faster kernels that take more flash (README: optimize).\n"
+        "// optimize=\"speed\": faster kernels that take more flash (README: Options).\n"
         "#if !defined(MINIML_OPTIMIZE_SPEED) && defined(MINIML_SIZE_KERNELS_INCLUDED)\n"
         f"#error \"miniml: {parts.name}.h was exported with optimize=speed: include it before "
         "other model headers and miniml/ kernel headers, or build with -DMINIML_OPTIMIZE_SPEED\"\n"
