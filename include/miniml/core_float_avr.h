@@ -41,8 +41,8 @@ inline float dot_f32_plain(const float* a, const float* b, index_t n, float acc)
 // in r25..r22. Registers:
 //   X = a, Z = b, Y = taps left, r15 = flash, r1 = 0 (r7 = 0 in the multiply, where r1 is taken);
 //   accumulator r4 r2 r3 = 24-bit mantissa with its leading 1 (low to high: r3:r2 a movw pair), r5 = biased
-//   exponent (0: the sum is +-0; 255: "raw", r4 r2 r3 r6 then hold the float's bytes and every tap goes the
-//   slow way), r6 bit 7 = sign; the T flag: this tap goes the slow way;
+//   exponent (0: the sum is +-0, mantissa 0; 255: "raw", r4 r2 r3 r6 then hold the float's bytes and every
+//   tap goes the slow way), r6 bit 7 = sign; the T flag: this tap goes the slow way;
 //   a tap: x r22..r25, w r18..r21 (as the plain loop hands them to __mulsf3; then their exponents in r25
 //   and r21, mantissas below), the 48-bit product r8..r13, its sign r14, its exponent r17:r16; the sum:
 //   larger operand r18..r21 and smaller r22..r25 (mantissa << 8: a guard byte below), exponent r10, sign
@@ -141,11 +141,8 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "sec\n\tadc r11, r1\n\tadc r12, r1\n\tadc r13, r1\n\tbrcc 6f\n\t"
       "ror r13\n\tinc r16\n\tcpi r16, 255\n\tbrne 6f\n\trjmp .Lminiml_fmac_slow\n"
       "6:\n\t"
-      /* Sum: to +-0 the product itself; else larger + aligned smaller, exponent difference in r16. */
-      "tst r5\n\tbrne 7f\n\t"
-      "mov r4, r11\n\tmovw r2, r12\n\tmov r5, r16\n\tmov r6, r14\n\t"
-      "rjmp .Lminiml_fmac_next\n"
-      "7:\n\t"
+      /* Sum: larger + aligned smaller, exponent difference in r16. A +-0 sum (exponent 0, mantissa 0) is
+         the smaller: the product comes out as it is. */
       "mov r17, r6\n\teor r17, r14\n\t"
       "clr r18\n\tclr r22\n\t"
       "cp r5, r16\n\tbrlo 8f\n\t"
@@ -185,7 +182,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "mov r7, r14\n"
       "16:\n\t"
       "mov r0, r18\n\tor r0, r19\n\tor r0, r20\n\tor r0, r21\n\tbrne 17f\n\t"
-      "clr r5\n\tclr r6\n\trjmp .Lminiml_fmac_next\n"
+      "clr r2\n\tclr r3\n\tclr r4\n\tclr r5\n\tclr r6\n\trjmp .Lminiml_fmac_next\n"
       "17:\n\t"
       "sbrc r21, 7\n\trjmp .Lminiml_fmac_round\n\t"
       "lsl r18\n\trol r19\n\trol r20\n\trol r21\n\tdec r10\n\tbrne 17b\n\t"
