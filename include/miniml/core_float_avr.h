@@ -69,6 +69,21 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "pop r11\n\tpop r10\n\tpop r9\n\tpop r8\n\tpop r7\n\tpop r6\n\tpop r5\n\tpop r4\n\tpop r3\n\t"
       "pop r2\n\t"
       "ret\n"
+      /* An exponent field 0: x or w is +-0 (product +-0: a nonzero sum stays) or subnormal (slow); here:
+         in branch range of the tap's checks. */
+      ".Lminiml_fmac_wzero:\n\t"
+      "mov r0, r18\n\tor r0, r19\n\tor r0, r20\n\tbrne .Lminiml_fmac_slow\n\t"
+      "lsl r24\n\trol r25\n\tcpi r25, 255\n\tbreq .Lminiml_fmac_slow\n"
+      ".Lminiml_fmac_zero:\n\t"
+      "tst r5\n\tbreq .Lminiml_fmac_slow\n\t"
+      "rjmp .Lminiml_fmac_next\n"
+      ".Lminiml_fmac_xzero:\n\t"
+      "mov r0, r22\n\tor r0, r23\n\tor r0, r24\n\tbrne .Lminiml_fmac_slow\n\t"
+      "rjmp .Lminiml_fmac_zero\n"
+      /* The fast path gave up: the same tap again, the slow way. */
+      ".Lminiml_fmac_slow:\n\t"
+      "clr r1\n\tsbiw r26, 4\n\tsbiw r30, 4\n\tset\n\t"
+      "rjmp .Lminiml_fmac_tap\n"
       /* The tap through avr-libc, as the plain loop computes it: acc + (a * b). */
       ".Lminiml_fmac_slowcall:\n\t"
       "push r26\n\tpush r27\n\tpush r30\n\tpush r31\n\t"
@@ -91,24 +106,10 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "2:\n\t"
       "brts .Lminiml_fmac_slowcall\n\t"
       "mov r14, r21\n\teor r14, r25\n\t"
-      "lsl r20\n\trol r21\n\tlsl r24\n\trol r25\n\t"
+      "lsl r20\n\trol r21\n\tbreq .Lminiml_fmac_wzero\n\t"
       "cpi r21, 255\n\tbreq .Lminiml_fmac_slow\n\t"
+      "lsl r24\n\trol r25\n\tbreq .Lminiml_fmac_xzero\n\t"
       "cpi r25, 255\n\tbreq .Lminiml_fmac_slow\n\t"
-      /* An exponent field 0: x or w is +-0 (product +-0: a nonzero sum stays) or subnormal (slow). */
-      "tst r21\n\tbrne 1f\n\t"
-      "mov r0, r18\n\tor r0, r19\n\tor r0, r20\n\trjmp 3f\n"
-      "1:\n\t"
-      "tst r25\n\tbrne 2f\n\t"
-      "mov r0, r22\n\tor r0, r23\n\tor r0, r24\n"
-      "3:\n\t"
-      "brne .Lminiml_fmac_slow\n\t"
-      "tst r5\n\tbreq .Lminiml_fmac_slow\n\t"
-      "rjmp .Lminiml_fmac_next\n"
-      /* The fast path gave up: the same tap again, the slow way (here: in branch range of the checks). */
-      ".Lminiml_fmac_slow:\n\t"
-      "clr r1\n\tsbiw r26, 4\n\tsbiw r30, 4\n\tset\n\t"
-      "rjmp .Lminiml_fmac_tap\n"
-      "2:\n\t"
       "sec\n\tror r20\n\tsec\n\tror r24\n\t"
       /* 24 x 24 -> 48 bits in r13..r8. The first cross product cannot carry out of r11 (<= 0xFE). */
       "clr r7\n\t"
