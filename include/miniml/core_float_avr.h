@@ -141,6 +141,20 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "5:\n\t"
       "sec\n\tadc r11, r1\n\tadc r12, r1\n\tadc r13, r1\n\tbrcc 6f\n\t"
       "ror r13\n\tinc r16\n\tcpi r16, 255\n\tbrne 6f\n\trjmp .Lminiml_fmac_slow\n"
+      /* 8 bits or more: whole bytes, then bits; what leaves r22 is the sticky bit (r8 r9); out of
+         line here, in branch range. */
+      ".Lminiml_fmac_far:\n\t"
+      "clr r8\n\tclr r9\n"
+      "1:\n\t"
+      "or r8, r22\n\tmov r22, r23\n\tmov r23, r24\n\tmov r24, r25\n\tclr r25\n\tsubi r16, 8\n\t"
+      "cpi r16, 8\n\tbrsh 1b\n\t"
+      "tst r16\n\tbreq 2f\n"
+      "1:\n\t"
+      "lsr r25\n\tror r24\n\tror r23\n\tror r22\n\tror r9\n\tdec r16\n\tbrne 1b\n"
+      "2:\n\t"
+      "or r8, r9\n\tbreq 3f\n\tori r22, 1\n"
+      "3:\n\t"
+      "rjmp 14f\n"
       "6:\n\t"
       /* Sum: larger + aligned smaller, exponent difference in r16. A +-0 sum (exponent 0, mantissa 0) is
          the smaller: the product comes out as it is. */
@@ -159,17 +173,11 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       /* Beyond 25 binades the smaller is only a sticky bit: clamp the shift, the sum rounds right. */
       "cpi r16, 26\n\tbrlo 1f\n\tldi r16, 26\n"
       "1:\n\t"
-      "clr r8\n\tclr r9\n\t"
-      "rjmp 11f\n"
-      "10:\n\t"
-      "or r8, r22\n\tmov r22, r23\n\tmov r23, r24\n\tmov r24, r25\n\tclr r25\n\tsubi r16, 8\n"
-      "11:\n\t"
-      "cpi r16, 8\n\tbrsh 10b\n\t"
-      "tst r16\n\tbreq 13f\n"
+      "cpi r16, 8\n\tbrsh .Lminiml_fmac_far\n\t"
+      /* Less than 8 bits: what leaves r22 (the smaller's guard byte, 0) is 0, no sticky bit. */
+      "tst r16\n\tbreq 14f\n"
       "12:\n\t"
-      "lsr r25\n\tror r24\n\tror r23\n\tror r22\n\tror r9\n\tdec r16\n\tbrne 12b\n"
-      "13:\n\t"
-      "or r8, r9\n\tbreq 14f\n\tori r22, 1\n"
+      "lsr r25\n\tror r24\n\tror r23\n\tror r22\n\tdec r16\n\tbrne 12b\n"
       "14:\n\t"
       "sbrc r17, 7\n\trjmp 15f\n\t"
       "add r18, r22\n\tadc r19, r23\n\tadc r20, r24\n\tadc r21, r25\n\tbrcc .Lminiml_fmac_round\n\t"
@@ -188,6 +196,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "sbrc r21, 7\n\trjmp .Lminiml_fmac_round\n\t"
       "lsl r18\n\trol r19\n\trol r20\n\trol r21\n\tdec r10\n\tbrne 17b\n\t"
       "rjmp .Lminiml_fmac_slow\n"
+
       ".Lminiml_fmac_round:\n\t"
       "sbrs r18, 7\n\trjmp .Lminiml_fmac_commit\n\t"
       "andi r18, 0x7F\n\tbrne 1f\n\t"
