@@ -152,8 +152,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "1:\n\t"
       "lsr r25\n\tror r24\n\tror r23\n\tror r22\n\tror r9\n\tdec r16\n\tbrne 1b\n"
       "2:\n\t"
-      "or r8, r9\n\tbreq 3f\n\tori r22, 1\n"
-      "3:\n\t"
+      "or r8, r9\n\tbreq 14f\n\tori r22, 1\n\t"
       "rjmp 14f\n"
       "6:\n\t"
       /* Sum: larger + aligned smaller, exponent difference in r16. A +-0 sum (exponent 0, mantissa 0) is
