@@ -1,11 +1,11 @@
 // The float32 dot product of linear_f32: acc + sum_i a[i] * b[i], each product rounded to float32 and then
 // each sum, in order: exactly the plain loop (compiled with -ffp-contract=off), which stays as the reference.
 // On the ATmega (mul instruction) an asm loop keeps the accumulator unpacked between taps and rounds each
-// product and each sum to nearest-even itself (avr-libc's soft float is 291 cycles per tap, this about 200).
+// product and each sum to nearest-even itself (avr-libc's soft float is 291 cycles per tap, this about 185).
 // Every tap it does not take (an operand or result that is subnormal, Inf or NaN, an overflow, a +-0 product
 // on a +-0 sum) goes through avr-libc's own __mulsf3 and __addsf3, so results are avr-libc's bit for bit; a
 // NaN is a NaN (avr-libc's __fp_nan leaves register residue in the low half, even in the plain loop).
-// test/python/fuzz/test_fuzz_float_mac.py proves it in simavr. It costs about 600 B of flash once per
+// test/python/fuzz/test_fuzz_float_mac.py proves it in simavr. It costs about 620 B of flash once per
 // firmware (README: Options), so it is built only with -DMINIML_OPTIMIZE_SPEED (export option
 // optimize="speed"); by default the plain loop runs, as -Os would choose.
 #ifndef MINIML_CORE_FLOAT_AVR_H_
