@@ -86,11 +86,11 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "rjmp .Lminiml_fmac_tap\n"
       /* The tap through avr-libc, as the plain loop computes it: acc + (a * b). */
       ".Lminiml_fmac_slowcall:\n\t"
-      "push r26\n\tpush r27\n\tpush r30\n\tpush r31\n\t"
-      MINIML_AVR_FCALL "__mulsf3\n\t"
+      "push r26\n\tpush r27\n\tpush r30\n\tpush r31\n\t" MINIML_AVR_FCALL
+      "__mulsf3\n\t"
       "movw r18, r22\n\tmovw r20, r24\n\t"
-      "rcall .Lminiml_fmac_pack\n\t"
-      MINIML_AVR_FCALL "__addsf3\n\t"
+      "rcall .Lminiml_fmac_pack\n\t" MINIML_AVR_FCALL
+      "__addsf3\n\t"
       "rcall .Lminiml_fmac_unpack\n\t"
       "pop r31\n\tpop r30\n\tpop r27\n\tpop r26\n"
       ".Lminiml_fmac_next:\n\t"
@@ -195,7 +195,6 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "sbrc r21, 7\n\trjmp .Lminiml_fmac_round\n\t"
       "lsl r18\n\trol r19\n\trol r20\n\trol r21\n\tdec r10\n\tbrne 17b\n\t"
       "rjmp .Lminiml_fmac_slow\n"
-
       ".Lminiml_fmac_round:\n\t"
       "sbrs r18, 7\n\trjmp .Lminiml_fmac_commit\n\t"
       "andi r18, 0x7F\n\tbrne 1f\n\t"
