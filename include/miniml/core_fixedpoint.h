@@ -302,111 +302,122 @@ inline bool fits_s8(int32_t v) { return v >= kInt8Min && v <= kInt8Max; }
 // acc in [-2^23, 2^23): what requantize_s8_avr takes (small layers' accumulators mostly are).
 inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x800000) < UINT32_C(0x1000000); }
 
-// requantize_s8 for acc in 24 bits (fits_s24), a multiplier >= 0, a right shift e + 2 >= 2 and an int8 zero
+// requantize_s8 for acc in 24 bits (fits_s24), a multiplier >= 0, a right shift s = e + 2 >= 2 and an int8 zero
 // point and bounds (what ChannelRequant checks), as one asm routine on fixed registers (acc r22-r25,
 // multiplier r18-r21, e r16, zp r14, act_min r12, act_max r10; scratch r0, r26, r27, r30, r31) called from
-// asm: no calling convention, so a call saves nothing per output (the compiler-allocated function it replaces
-// pushed 8 registers on every call) and the zero point and bounds stay in place across a row.
-// The same integers as multiply_by_quantized_multiplier's both-roundings-at-once form, with acc's sign for
-// Q's (see ChannelRequant):
-//   1. ua m, ua = acc mod 2^24 (unsigned): column by column, each byte product into a 3-byte window (no carry
-//      runs further: a window holds every column sum so far); byte 0 is never needed (nothing is added to it)
-//      and byte 7 stays 0 (ua m < 2^55). Registers: bytes 1, 2 in r26, r27, bytes 3, 4 in r30, r31; bytes 5,
-//      6 reuse r26, r27 once bytes 1, 2 are final, byte 7 r22 (acc's byte 0, used up by then); r25 is zero.
-//   2. acc < 0: acc m = ua m - 2^24 m, then - 2^30; else + 2^30. H = bytes 4..7 = floor(Q' / 2^32).
-//   3. H >>= 8 while e >= 8, clamped to 24 bits (beyond, |H >> e| >= 2^16 for the e < 8 left: saturates
-//      anyway), H >>= e by a multiply with 2^(8-e) (3 muls instead of up to 7 shift steps), then
-//      (H + 1) >> 1, + zp, clamped to [act_min, act_max] in 24 bits. Result in r22.
+// asm: no calling convention, so a call saves nothing per output and the zero point and bounds stay in place
+// across a row. The result is TFLM's, worked out on |acc| (with P = acc m, m >= 0):
+//   TFLM rounds twice: h = floor((P + 2^30) / 2^31), then h / 2^s rounded half away from zero. For P <= 0,
+//   h = -floor((|P| + 2^30 - 1) / 2^31), and a halves-away rounding of -x is minus that of x, so the result is
+//   sign(acc) X with X = floor((Z + 2^(30+s)) / 2^(31+s)), Z = |P| + 2^30 - [acc < 0] (nested floors merge):
+//   X = floor((H + 2^e) / 2^(e+1)) with H = floor(Z / 2^32).
+//   1. H from bytes 3..6 of Z: each byte product added at its column, except the columns below byte 3 and the
+//      low bytes of column 2 (6 of the 9 to 12 products): what they carry into byte 3 is at most 5, plus 0xFFFFFF
+//      of Z's -1 (byte 3 starts at 0x40 - [acc < 0]), so while byte 3 stays below 0xFA nothing reaches byte 4; at
+//      0xFA and above (about 2% of outputs) the left-out part is summed exactly (out of line). |acc|'s byte 2
+//      is mostly 0 (its 4 products skipped).
+//   2. H >>= 8 while e >= 8; H >= 2^16 saturates (X >= 2^8: beyond any int8 zero point and bound); else X =
+//      (H 2^(7-e) + 2^7) >> 8 by two 8-bit muls, X >= 2^8 saturates.
+//   3. zp + X or zp - X, biased by 128 so that leaving int8 is the carry, clamped to [act_min, act_max] in 8 bits.
+// Registers: a = |acc| r22-r24, r25 zero, m r18-r21, bytes 3..6 of Z in r26, r30, r31, r27, T the sign.
+// Result in r22. About 75 cycles with the call when |acc| < 2^16 (mostly), 95 otherwise.
 // clang-format off
 #define MINIML_AVR_REQUANT_S8_BODY \
-  /* 1. ua m: bytes 1..6 (a0 r22, a1 r23, a2 r24; m0..m3 r18..r21) */ \
-  "clr r25\n\t" \
-  "clr r27\n\t" \
-  "clr r30\n\t" \
-  "mul r22, r18\n\tmov r26, r1\n\t" \
-  "mul r22, r19\n\tadd r26, r0\n\tadc r27, r1\n\tadc r30, r25\n\t" \
-  "mul r23, r18\n\tadd r26, r0\n\tadc r27, r1\n\tadc r30, r25\n\t" \
-  "clr r31\n\t" \
-  "mul r22, r20\n\tadd r27, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
-  "mul r23, r19\n\tadd r27, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
-  "mul r24, r18\n\tadd r27, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
-  "clr r26\n\t" \
-  "mul r22, r21\n\tadd r30, r0\n\tadc r31, r1\n\tadc r26, r25\n\t" \
-  "mul r23, r20\n\tadd r30, r0\n\tadc r31, r1\n\tadc r26, r25\n\t" \
-  "mul r24, r19\n\tadd r30, r0\n\tadc r31, r1\n\tadc r26, r25\n\t" \
-  "clr r27\n\t" \
-  "mul r23, r21\n\tadd r31, r0\n\tadc r26, r1\n\tadc r27, r25\n\t" \
-  "mul r24, r20\n\tadd r31, r0\n\tadc r26, r1\n\tadc r27, r25\n\t" \
-  "mul r24, r21\n\tadd r26, r0\n\tadc r27, r1\n\t" \
-  /* 2. the sign and 2^30 (bytes 3..7: r30 r31 r26 r27 r22) */ \
-  "sbrc r24, 7\n\t" \
-  "rjmp 1f\n\t" \
-  "clr r22\n\t" \
-  "ldi r23, 0x40\n\t" \
-  "add r30, r23\n\tadc r31, r25\n\tadc r26, r25\n\tadc r27, r25\n\tadc r22, r25\n\t" \
-  "rjmp 2f\n\t" \
+  /* T = acc < 0, a = |acc|, byte 3 of Z = 0x40 - T */ \
+  "bst r24, 7\n\t" \
+  "ldi r26, 0x40\n\t" \
+  "brtc 1f\n\t" \
+  "com r24\n\tcom r23\n\tneg r22\n\tsbci r23, 0xFF\n\tsbci r24, 0xFF\n\t" \
+  "dec r26\n\t" \
   "1:\n\t" \
-  "sub r30, r18\n\tsbc r31, r19\n\tsbc r26, r20\n\tsbc r27, r21\n\tsbc r22, r22\n\t" \
-  "subi r30, 0x40\n\tsbci r31, 0\n\tsbci r26, 0\n\tsbci r27, 0\n\tsbci r22, 0\n\t" \
-  /* 3. H = r22:r27:r26:r31 >>= 8 while e >= 8 (e copied to r23) */ \
-  "2:\n\t" \
-  "mov r23, r16\n\t" \
-  "3:\n\t" \
-  "cpi r23, 8\n\t" \
-  "brlo 4f\n\t" \
-  "mov r31, r26\n\tmov r26, r27\n\tmov r27, r22\n\tlsl r22\n\tsbc r22, r22\n\t" \
-  "subi r23, 8\n\t" \
-  "rjmp 3b\n\t" \
-  "4:\n\t" \
-  /* clamp to 24 bits: unless r22 is r27's sign, 0x7FFFFF or 0x800000 */ \
-  "mov r18, r27\n\tlsl r18\n\tsbc r18, r18\n\t" \
-  "cp r18, r22\n\t" \
-  "breq 5f\n\t" \
-  "ldi r18, 0x7F\n\t" \
-  "sbrc r22, 7\n\t" \
-  "ldi r18, 0x80\n\t" \
-  "mov r27, r18\n\t" \
-  "lsl r18\n\tsbc r18, r18\n\tcom r18\n\t" \
-  "mov r26, r18\n\tmov r31, r18\n\t" \
-  "5:\n\t" \
-  /* H >>= e (< 8): the top 24 bits of H 2^(8-e); f = 2^(8-e) from the bits of 8 - e (1..7) */ \
-  "tst r23\n\t" \
-  "breq 6f\n\t" \
-  "ldi r20, 8\n\tsub r20, r23\n\t" \
-  "ldi r19, 1\n\t" \
-  "sbrc r20, 1\n\tldi r19, 4\n\t" \
-  "sbrc r20, 0\n\tlsl r19\n\t" \
-  "sbrc r20, 2\n\tswap r19\n\t" \
-  "mul r31, r19\n\tmov r31, r1\n\t" \
-  "mul r26, r19\n\tadd r31, r0\n\tadc r1, r25\n\tmov r26, r1\n\t" \
-  "mul r27, r19\n\tadd r26, r0\n\tadc r1, r25\n\t" \
-  "sbrc r27, 7\n\tsub r1, r19\n\t" /* r27 signed: - 2^8 f at its byte */ \
-  "mov r27, r1\n\t" \
-  "6:\n\t" \
-  /* (H + 1) >> 1: H >> 1 plus the bit shifted out (no overflow at 2^23 - 1) */ \
-  "asr r27\n\tror r26\n\tror r31\n\t" \
-  "adc r31, r25\n\tadc r26, r25\n\tadc r27, r25\n\t" \
-  /* + zero point */ \
-  "mov r18, r14\n\tlsl r18\n\tsbc r18, r18\n\t" \
-  "add r31, r14\n\tadc r26, r18\n\tadc r27, r18\n\t" \
-  /* below act_min: act_min */ \
-  "mov r18, r12\n\tlsl r18\n\tsbc r18, r18\n\t" \
-  "cp r31, r12\n\tcpc r26, r18\n\tcpc r27, r18\n\t" \
-  "brge 7f\n\t" \
-  "mov r31, r12\n\t" \
+  "clr r25\n\t" \
+  /* 1. a1 m3, a0 m3, a1 m2 at their columns; the high bytes of a0 m2, a1 m1 */ \
+  "mul r23, r21\n\tmovw r30, r0\n\t" \
+  "mul r22, r21\n\tadd r26, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
+  "mul r23, r20\n\tadd r26, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
+  "mul r22, r20\n\tadd r26, r1\n\tadc r30, r25\n\tadc r31, r25\n\t" \
+  "mul r23, r19\n\tadd r26, r1\n\tadc r30, r25\n\tadc r31, r25\n\t" \
+  "clr r27\n\t" \
+  "cpse r24, r25\n\t" \
   "rjmp 8f\n\t" \
+  "2:\n\t" \
+  "cpi r26, 0xFA\n\t" \
+  "brsh 9f\n\t" \
+  /* 2. H = r27:r31:r30 >>= 8 while e (copied to r21) >= 8 */ \
+  "3:\n\t" \
+  "mov r21, r16\n\t" \
+  "4:\n\t" \
+  "cpi r21, 8\n\t" \
+  "brlo 5f\n\t" \
+  "mov r30, r31\n\tmov r31, r27\n\tclr r27\n\t" \
+  "subi r21, 8\n\t" \
+  "rjmp 4b\n\t" \
+  "5:\n\t" \
+  "cpse r27, r25\n\t" \
+  "rjmp 7f\n\t" \
+  /* g = 2^(7-e) in r20 from the bits of e (< 8): 7 - e is e's complement */ \
+  "ldi r20, 1\n\t" \
+  "sbrs r21, 1\n\tldi r20, 4\n\t" \
+  "sbrs r21, 0\n\tlsl r20\n\t" \
+  "sbrs r21, 2\n\tswap r20\n\t" \
+  /* X = (H g + 2^7) >> 8 in r19:r18 (bit 7 of the low byte is the rounding carry) */ \
+  "mul r31, r20\n\tmovw r18, r0\n\t" \
+  "mul r30, r20\n\tlsl r0\n\tadc r18, r1\n\tadc r19, r25\n\t" \
+  "cpse r19, r25\n\t" \
+  "rjmp 7f\n\t" \
+  /* 3. zp + 128 +- X: a carry leaves int8 */ \
+  "mov r22, r14\n\tsubi r22, 0x80\n\t" \
+  "brts 6f\n\t" \
+  "add r22, r18\n\t" \
+  "brcs 11f\n\t" \
+  "rjmp 10f\n\t" \
+  "6:\n\t" \
+  "sub r22, r18\n\t" \
+  "brcs 12f\n\t" \
+  "10:\n\t" \
+  "subi r22, 0x80\n\t" \
+  "cp r22, r12\n\t" \
+  "brge 13f\n\t" \
+  "12:\n\t" \
+  "mov r22, r12\n\t" \
+  "13:\n\t" \
+  "cp r10, r22\n\t" \
+  "brge 14f\n\t" \
+  "11:\n\t" \
+  "mov r22, r10\n\t" \
+  "14:\n\t" \
+  "clr __zero_reg__\n\t" \
+  "ret\n\t" \
+  /* X >= 2^8: act_min (then act_max if lower) or act_max */ \
   "7:\n\t" \
-  /* above act_max: act_max */ \
-  "mov r18, r10\n\tlsl r18\n\tsbc r18, r18\n\t" \
-  "cp r10, r31\n\tcpc r18, r26\n\tcpc r18, r27\n\t" \
-  "brge 8f\n\t" \
-  "mov r31, r10\n\t" \
+  "brts 12b\n\t" \
+  "rjmp 11b\n\t" \
+  /* byte 3 >= 0xFA: the left-out products' sum R (bytes 0..3 in r28, r29, r21, r17), + 0xFFFFFF when */ \
+  /* acc < 0, its byte 3 carried into Z */ \
+  "9:\n\t" \
+  "push r17\n\tpush r28\n\tpush r29\n\t" \
+  "mul r22, r18\n\tmovw r28, r0\n\tclr r21\n\tclr r17\n\t" \
+  "mul r22, r19\n\tadd r29, r0\n\tadc r21, r1\n\tadc r17, r25\n\t" \
+  "mul r23, r18\n\tadd r29, r0\n\tadc r21, r1\n\tadc r17, r25\n\t" \
+  "mul r22, r20\n\tadd r21, r0\n\tadc r17, r25\n\t" \
+  "mul r23, r19\n\tadd r21, r0\n\tadc r17, r25\n\t" \
+  "mul r24, r18\n\tadd r21, r0\n\tadc r17, r25\n\t" \
+  "brtc 15f\n\t" \
+  "subi r28, 1\n\tsbci r29, 0\n\tsbci r21, 0\n\tsbci r17, 0xFF\n\t" \
+  "15:\n\t" \
+  "add r26, r17\n\tadc r30, r25\n\tadc r31, r25\n\tadc r27, r25\n\t" \
+  "pop r29\n\tpop r28\n\tpop r17\n\t" \
+  "rjmp 3b\n\t" \
+  /* |acc| >= 2^16: a2 m0 (high byte), a2 m1, a2 m2, a2 m3 */ \
   "8:\n\t" \
-  "mov r22, r31\n\t" \
-  "clr __zero_reg__\n\t"
+  "mul r24, r18\n\tadd r26, r1\n\tadc r30, r25\n\tadc r31, r25\n\tadc r27, r25\n\t" \
+  "mul r24, r19\n\tadd r26, r0\n\tadc r30, r1\n\tadc r31, r25\n\tadc r27, r25\n\t" \
+  "mul r24, r20\n\tadd r30, r0\n\tadc r31, r1\n\tadc r27, r25\n\t" \
+  "mul r24, r21\n\tadd r31, r0\n\tadc r27, r1\n\t" \
+  "rjmp 2b\n\t"
 // clang-format on
 
-// The routine: the body above and `ret`, called from asm (so no C calling convention applies: the callers'
+// The routine: the body above, called from asm (so no C calling convention applies: the callers'
 // values stay in registers the routine leaves alone). Top-level asm in a COMDAT section: every translation
 // unit including this header emits it, the linker keeps one (and --gc-sections drops it when unused).
 __asm__(
@@ -415,7 +426,6 @@ __asm__(
     ".weak miniml_requantize_s8_avr\n\t"
     ".type miniml_requantize_s8_avr, @function\n"
     "miniml_requantize_s8_avr:\n\t" MINIML_AVR_REQUANT_S8_BODY
-    "ret\n\t"
     ".size miniml_requantize_s8_avr, .-miniml_requantize_s8_avr\n\t"
     ".popsection\n\t"
     ".endif");
