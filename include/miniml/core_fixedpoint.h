@@ -204,26 +204,33 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
   // Left shift through uint32: TFLM writes x * (1 << left), which wraps the same way on its targets.
   const int32_t scaled = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
-  // Both roundings from the top 40 bits of the product, without forming the int32 high product. With
-  // Q = scaled * multiplier + 2^30, the high product h is floor(Q / 2^31) (see srdhm_mul), and
-  // rounding_divide_by_pot(h, e) = ((h - [h < 0]) >> (e - 1) + 1) >> 1 (see there); h - [h < 0] =
-  // floor(Q' / 2^31) with Q' = Q - 2^31 [Q < 0], so for e >= 2 the result is ((Q' >> 32) >> (e - 2) + 1) >> 1,
-  // in 64-bit arithmetic where nothing overflows. INT32_MIN * INT32_MIN (saturating) takes the path below.
-  if (right >= 2 && !(multiplier == INT32_MIN && scaled == INT32_MIN)) {
-    uint8_t b3;
-    uint32_t hi = detail::mul_hi_s32(scaled, multiplier, b3);
-    const uint8_t low = static_cast<uint8_t>(b3 + 0x40u);  // + 2^30
-    if (low < 0x40u) ++hi;
-    if (static_cast<int32_t>(hi) < 0 && low < 0x80u) --hi;  // Q < 0: - 2^31
-    int32_t v = static_cast<int32_t>(hi);
-    uint8_t e = static_cast<uint8_t>(right - 2);
-    while (e >= 8) {
-      v >>= 8;
-      e = static_cast<uint8_t>(e - 8);
-    }
-    v >>= e;
-    return (v + 1) >> 1;
+  // One high product for every shift (mul_hi_s32 is most of the code; this runs where requantize_s8_avr does
+  // not). With Q = scaled * multiplier + 2^30, the high product h is floor(Q / 2^31) (see srdhm_mul); for
+  // right <= 1 it is rounded directly; for right = e >= 2, rounding_divide_by_pot(h, e) = ((h - [h < 0]) >>
+  // (e - 1) + 1) >> 1 (see there), h - [h < 0] = floor(Q' / 2^31) with Q' = Q - 2^31 [Q < 0], so the result
+  // is ((Q' >> 32) >> (e - 2) + 1) >> 1, in 64-bit arithmetic where nothing overflows.
+  // The product is exact for every input (INT32_MIN * INT32_MIN = 2^62); the high product of that one
+  // saturates to 2^31 - 1 (h = 2^31 below), which for right >= 2 rounds to 2^(31 - right) like 2^31 does.
+  uint8_t b3;
+  uint32_t hi = detail::mul_hi_s32(scaled, multiplier, b3);
+  const uint8_t low = static_cast<uint8_t>(b3 + 0x40u);  // + 2^30
+  if (low < 0x40u) ++hi;
+  if (right < 2) {
+    uint32_t h = (hi << 1) | (low >> 7);
+    if (h == UINT32_C(0x80000000)) --h;
+    // right 1: rounding_divide_by_pot's mask / threshold for exponent 1 (odd h >= 0 rounds up)
+    const int32_t v = static_cast<int32_t>(h);
+    return right == 0 ? v : (v >> 1) + ((v & 1) != 0 && v >= 0 ? 1 : 0);
   }
+  if (static_cast<int32_t>(hi) < 0 && low < 0x80u) --hi;  // Q < 0: - 2^31
+  int32_t v = static_cast<int32_t>(hi);
+  uint8_t e = static_cast<uint8_t>(right - 2);
+  while (e >= 8) {
+    v >>= 8;
+    e = static_cast<uint8_t>(e - 8);
+  }
+  v >>= e;
+  return (v + 1) >> 1;
 #else
   // The same both-roundings-at-once form on 32-bit cores (one smlal and a few ALU ops on Arm instead of
   // the high product, then mask / threshold rounding; every requantisation of a conv output runs it).
@@ -233,18 +240,27 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
     if (hi < 0 && static_cast<uint32_t>(q) < UINT32_C(0x80000000)) --hi;  // Q < 0: - 2^31
     return ((hi >> (right - 2)) + 1) >> 1;
   }
-#endif
   return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(scaled, multiplier), right);
+#endif
 }
 
-// Requantise one int32 accumulator to int8: scale, add the output zero point, clamp to the fused activation.
-inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min,
-                            int32_t act_max) {
+namespace detail {
+// On AVR the rare cases stay out of the callers' loops (and their registers).
+#if defined(__AVR__)
+#define MINIML_REQUANT_REF __attribute__((noinline)) inline
+#else
+#define MINIML_REQUANT_REF inline
+#endif
+// requantize_s8 as TFLM writes it (the reference the fast forms are checked against): scale, add the output
+// zero point, clamp to the fused activation.
+MINIML_REQUANT_REF int8_t requantize_s8_ref(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point,
+                                            int32_t act_min, int32_t act_max) {
   int32_t v = multiply_by_quantized_multiplier(acc, multiplier, shift) + output_zero_point;
   if (v < act_min) v = act_min;
   if (v > act_max) v = act_max;
   return static_cast<int8_t>(v);
 }
+}  // namespace detail
 
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
 namespace detail {
@@ -392,21 +408,20 @@ inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x8
   "7:\n\t" \
   "brts 12b\n\t" \
   "rjmp 11b\n\t" \
-  /* byte 3 >= 0xFA: the left-out products' sum R (bytes 0..3 in r28, r29, r21, r17), + 0xFFFFFF when */ \
-  /* acc < 0, its byte 3 carried into Z */ \
+  /* byte 3 >= 0xFA: the left-out products' sum R (bytes 0..3 in r0, r19, r20, r21, each multiplier byte's */ \
+  /* register reused once its last product is taken), rounded up to a multiple of 2^24 when acc < 0 (Z's */ \
+  /* 0xFFFFFF), its byte 3 carried into Z */ \
   "9:\n\t" \
-  "push r17\n\tpush r28\n\tpush r29\n\t" \
-  "mul r22, r18\n\tmovw r28, r0\n\tclr r21\n\tclr r17\n\t" \
-  "mul r22, r19\n\tadd r29, r0\n\tadc r21, r1\n\tadc r17, r25\n\t" \
-  "mul r23, r18\n\tadd r29, r0\n\tadc r21, r1\n\tadc r17, r25\n\t" \
-  "mul r22, r20\n\tadd r21, r0\n\tadc r17, r25\n\t" \
-  "mul r23, r19\n\tadd r21, r0\n\tadc r17, r25\n\t" \
-  "mul r24, r18\n\tadd r21, r0\n\tadc r17, r25\n\t" \
+  "mul r22, r20\n\tmov r20, r0\n\tclr r21\n\t" \
+  "mul r23, r19\n\tadd r20, r0\n\tadc r21, r25\n\t" \
+  "mul r24, r18\n\tadd r20, r0\n\tadc r21, r25\n\t" \
+  "mul r22, r19\n\tmov r19, r0\n\tadd r20, r1\n\tadc r21, r25\n\t" \
+  "mul r23, r18\n\tadd r19, r0\n\tadc r20, r1\n\tadc r21, r25\n\t" \
+  "mul r22, r18\n\tadd r19, r1\n\tadc r20, r25\n\tadc r21, r25\n\t" \
   "brtc 15f\n\t" \
-  "subi r28, 1\n\tsbci r29, 0\n\tsbci r21, 0\n\tsbci r17, 0xFF\n\t" \
+  "cp r25, r0\n\tcpc r25, r19\n\tcpc r25, r20\n\tadc r21, r25\n\t" \
   "15:\n\t" \
-  "add r26, r17\n\tadc r30, r25\n\tadc r31, r25\n\tadc r27, r25\n\t" \
-  "pop r29\n\tpop r28\n\tpop r17\n\t" \
+  "add r26, r21\n\tadc r30, r25\n\tadc r31, r25\n\tadc r27, r25\n\t" \
   "rjmp 3b\n\t" \
   /* |acc| >= 2^16: a2 m0 (high byte), a2 m1, a2 m2, a2 m3 */ \
   "8:\n\t" \
@@ -475,14 +490,23 @@ __attribute__((noinline)) inline int16_t requantize_s16_avr(int32_t acc, int32_t
 }  // namespace detail
 #endif
 
-namespace detail {
-// On AVR the rare case stays out of the callers' loops (and their registers).
-#if defined(__AVR__)
-#define MINIML_REQUANT_S16_REF __attribute__((noinline)) inline
-#else
-#define MINIML_REQUANT_S16_REF inline
+// Requantise one int32 accumulator to int8 (requantize_s8_ref's integers). AVR: the common case (shift <= -2,
+// multiplier >= 0, acc in 24 bits, int8 zero point and bounds) in requantize_s8_avr, the rest out of line.
+inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min,
+                            int32_t act_max) {
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+  if (shift <= -2 && multiplier >= 0 && detail::fits_s24(acc) && detail::fits_s8(output_zero_point) &&
+      detail::fits_s8(act_min) && detail::fits_s8(act_max)) {
+    return detail::requantize_s8_avr(acc, multiplier, static_cast<uint8_t>(-shift - 2),
+                                     static_cast<int8_t>(output_zero_point), static_cast<int8_t>(act_min),
+                                     static_cast<int8_t>(act_max));
+  }
 #endif
-MINIML_REQUANT_S16_REF int32_t requantize_s16_ref(int32_t x, int32_t multiplier, int8_t shift) {
+  return detail::requantize_s8_ref(acc, multiplier, shift, output_zero_point, act_min, act_max);
+}
+
+namespace detail {
+MINIML_REQUANT_REF int32_t requantize_s16_ref(int32_t x, int32_t multiplier, int8_t shift) {
   const int32_t v = multiply_by_quantized_multiplier(x, multiplier, shift);
   return v < -32768 ? -32768 : (v > 32767 ? 32767 : v);
 }
@@ -538,7 +562,7 @@ struct ChannelRequant {
       return static_cast<int8_t>(v);
     }
 #endif
-    return requantize_s8(acc, multiplier, shift, output_zero_point, act_min, act_max);
+    return detail::requantize_s8_ref(acc, multiplier, shift, output_zero_point, act_min, act_max);
   }
 };
 
