@@ -245,16 +245,11 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
 }
 
 namespace detail {
-// On AVR the rare cases stay out of the callers' loops (and their registers).
-#if defined(__AVR__)
-#define MINIML_REQUANT_REF __attribute__((noinline)) inline
-#else
-#define MINIML_REQUANT_REF inline
-#endif
 // requantize_s8 as TFLM writes it (the reference the fast forms are checked against): scale, add the output
-// zero point, clamp to the fused activation.
-MINIML_REQUANT_REF int8_t requantize_s8_ref(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point,
-                                            int32_t act_min, int32_t act_max) {
+// zero point, clamp to the fused activation. Inline: out of line it costs AVR callers more flash (its own
+// prologue and the call's arguments) than it saves.
+inline int8_t requantize_s8_ref(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point,
+                                int32_t act_min, int32_t act_max) {
   int32_t v = multiply_by_quantized_multiplier(acc, multiplier, shift) + output_zero_point;
   if (v < act_min) v = act_min;
   if (v > act_max) v = act_max;
@@ -506,7 +501,13 @@ inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32
 }
 
 namespace detail {
-MINIML_REQUANT_REF int32_t requantize_s16_ref(int32_t x, int32_t multiplier, int8_t shift) {
+// On AVR the rare case stays out of the callers' loops (and their registers).
+#if defined(__AVR__)
+#define MINIML_REQUANT_S16_REF __attribute__((noinline)) inline
+#else
+#define MINIML_REQUANT_S16_REF inline
+#endif
+MINIML_REQUANT_S16_REF int32_t requantize_s16_ref(int32_t x, int32_t multiplier, int8_t shift) {
   const int32_t v = multiply_by_quantized_multiplier(x, multiplier, shift);
   return v < -32768 ? -32768 : (v > 32767 ? 32767 : v);
 }
