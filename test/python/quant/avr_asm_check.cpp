@@ -78,6 +78,22 @@ static __attribute__((noinline)) uint32_t requantize_s16_mismatches() {
   }
   return bad;
 }
+// requantize_s8 (requantize_s8_avr for shift <= -2, multiplier >= 0, acc in 24 bits, int8 zero point and
+// bounds) and ChannelRequant, for valid multipliers (>= 0): against the reference's value `want` plus zero
+// point, clamped; bounds now and then outside int8. Out of line, as the others: main is at the edge of what
+// -O2 can register-allocate.
+static __attribute__((noinline)) uint8_t requantize_s8_mismatches(int32_t a, int32_t b, int8_t sh, int32_t want) {
+  const int32_t zp = (int32_t)(rnd() % 256) - 128;
+  int32_t lo = -128 + (int32_t)(rnd() % 64), hi = 127 - (int32_t)(rnd() % 64);
+  if ((rnd() & 15) == 0) lo = -1000;
+  int32_t clamped = want > INT32_MAX - 200 ? INT32_MAX - 200 : want < INT32_MIN + 200 ? INT32_MIN + 200 : want;
+  clamped += zp;
+  if (clamped < lo) clamped = lo;
+  if (clamped > hi) clamped = hi;
+  if (b < 0) return 0;
+  return (uint8_t)((miniml::requantize_s8(a, b, sh, zp, lo, hi) != (int8_t)clamped) +
+                   (miniml::ChannelRequant(b, sh, zp, lo, hi)(a) != (int8_t)clamped));
+}
 // requantize_s8_avr (the routine behind ChannelRequant and linear_s8: acc in 24 bits, multiplier >= 0, shift
 // <= -2, int8 zero point and bounds) called directly, on the edges of its domain: acc at the 24-bit ends, the
 // multipliers' (0, 1, 2^30, 2^31 - 1), every shift to -31 (the byte steps), every zero point sign, tight bounds.
@@ -140,19 +156,7 @@ int main() {
     const int8_t left = sh > 0 ? sh : 0, right = sh > 0 ? 0 : -sh;
     const int32_t want = ref_rdbpot(ref_srdhm((int32_t)((uint32_t)a << left), b), right);
     if (miniml::multiply_by_quantized_multiplier(a, b, sh) != want) ++bad5;
-    // requantize_s8 (its own AVR path for shift <= -2, multiplier >= 0, int8 zero point and bounds), for
-    // valid multipliers (>= 0): against the reference's value plus zero point, clamped; bounds now and
-    // then outside int8.
-    const int32_t zp = (int32_t)(rnd() % 256) - 128;
-    int32_t lo = -128 + (int32_t)(rnd() % 64), hi = 127 - (int32_t)(rnd() % 64);
-    if ((rnd() & 15) == 0) lo = -1000;
-    int32_t clamped = want > INT32_MAX - 200 ? INT32_MAX - 200 : want < INT32_MIN + 200 ? INT32_MIN + 200 : want;
-    clamped += zp;
-    if (clamped < lo) clamped = lo;
-    if (clamped > hi) clamped = hi;
-    if (b >= 0 && miniml::requantize_s8(a, b, sh, zp, lo, hi) != (int8_t)clamped) ++bad6;
-    // ChannelRequant (the conv kernels' per-channel form: its own asm for shift <= -2) the same
-    if (b >= 0 && miniml::ChannelRequant(b, sh, zp, lo, hi)(a) != (int8_t)clamped) ++bad6;
+    bad6 += requantize_s8_mismatches(a, b, sh, want);
   }
   bad6 += requantize_s16_mismatches();
   bad6 += requantize_s8_avr_mismatches();
