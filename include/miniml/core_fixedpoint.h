@@ -323,10 +323,10 @@ inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x8
 //   sign(acc) X with X = floor((Z + 2^(30+s)) / 2^(31+s)), Z = |P| + 2^30 - [acc < 0] (nested floors merge):
 //   X = floor((H + 2^e) / 2^(e+1)) with H = floor(Z / 2^32).
 //   1. H from bytes 3..6 of Z: each byte product added at its column, except the columns below byte 3 and the
-//      low bytes of column 2 (6 of the 9 to 12 products): what they carry into byte 3 is at most 5, plus 0xFFFFFF
-//      of Z's -1 (byte 3 starts at 0x40 - [acc < 0]), so while byte 3 stays below 0xFA nothing reaches byte 4; at
-//      0xFA and above (about 2% of outputs) the left-out part is summed exactly (out of line). |acc|'s byte 2
-//      is mostly 0 (its 4 products skipped).
+//      low bytes of column 2 (6 of the 9 to 12 products, together below 4.98 * 2^24), and Z's -1 as 0xFFFFFF
+//      below byte 3 (byte 3 starts at 0x40 - [acc < 0]): what they carry into byte 3 is at most 5, so while byte
+//      3 stays below 0xFB nothing reaches byte 4; from 0xFB (2% of outputs) the left-out part is summed exactly
+//      (out of line). |acc|'s byte 2 is mostly 0 (its 4 products skipped).
 //   2. H >>= 8 while e >= 8; H >= 2^16 saturates (X >= 2^8: beyond any int8 zero point and bound); else X =
 //      (H 2^(7-e) + 2^7) >> 8 by two 8-bit muls, X >= 2^8 saturates.
 //   3. zp + X or zp - X, biased by 128 so that leaving int8 is the carry, clamped to [act_min, act_max] in 8 bits.
@@ -352,7 +352,7 @@ inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x8
   "cpse r24, r25\n\t" \
   "rjmp 8f\n\t" \
   "2:\n\t" \
-  "cpi r26, 0xFA\n\t" \
+  "cpi r26, 0xFB\n\t" \
   "brsh 9f\n\t" \
   /* 2. H = r27:r31:r30 >>= 8 while e (copied to r21) >= 8 */ \
   "3:\n\t" \
@@ -403,7 +403,7 @@ inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x8
   "7:\n\t" \
   "brts 12b\n\t" \
   "rjmp 11b\n\t" \
-  /* byte 3 >= 0xFA: the left-out products' sum R (bytes 0..3 in r0, r19, r20, r21, each multiplier byte's */ \
+  /* byte 3 >= 0xFB: the left-out products' sum R (bytes 0..3 in r0, r19, r20, r21, each multiplier byte's */ \
   /* register reused once its last product is taken), rounded up to a multiple of 2^24 when acc < 0 (Z's */ \
   /* 0xFFFFFF), its byte 3 carried into Z */ \
   "9:\n\t" \

@@ -13,6 +13,7 @@
 #include "miniml/core_fixedpoint.h"
 #include "miniml/op_quantize.h"
 #include "miniml/op_recurrent_s8.h"
+#include "requant_ref.h"
 #include "round_ref.h"
 #include "wdata.h"
 using miniml::io::print_uint;
@@ -30,18 +31,6 @@ static int32_t rval() {
   else if (e == 2)
     v = (int32_t)rnd();
   return v;
-}
-static int32_t ref_srdhm(int32_t a, int32_t b) {
-  if (a == b && a == INT32_MIN) return INT32_MAX;
-  const int64_t ab = (int64_t)a * (int64_t)b;
-  const int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : (INT64_C(1) - (INT64_C(1) << 30));
-  return (int32_t)((ab + nudge) / (INT64_C(1) << 31));
-}
-static int32_t ref_rdbpot(int32_t x, int8_t exponent) {
-  const int32_t mask = (int32_t)((UINT32_C(1) << exponent) - 1u);
-  const int32_t remainder = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 // Floats for it: exponents around the int8 range, halves, zeros, subnormals, Inf and NaN.
 static float rfloat() {
