@@ -36,9 +36,10 @@ static int8_t requant_formula(int32_t acc, int32_t m, uint8_t e, int8_t zp, int8
   // Z = |acc| m + 2^30 - neg in units of 2^24, without the columns below byte 3 and column 2's low bytes
   uint64_t z = 0x40u - neg + ((a0 * m2) >> 8) + ((a1 * m1) >> 8) + ((a2 * m0) >> 8) + a0 * m3 + a1 * m2 + a2 * m1 +
                ((uint64_t)(a1 * m3 + a2 * m2) << 8) + ((uint64_t)(a2 * m3) << 16);
-    if ((z & 255u) >= 0xFBu) {  // the left-out part (< 6 * 2^24 with Z's 0xFFFFFF) may carry into byte 4
+  if ((z & 255u) >= 0xFBu) {  // the left-out part (< 6 * 2^24 with Z's 0xFFFFFF) may carry into byte 4
     ++exact_carries;
-    uint32_t r = a0 * m0 + ((a0 * m1 + a1 * m0) << 8) + ((((a0 * m2) & 255u) + ((a1 * m1) & 255u) + ((a2 * m0) & 255u)) << 16);
+    uint32_t r =
+        a0 * m0 + ((a0 * m1 + a1 * m0) << 8) + ((((a0 * m2) & 255u) + ((a1 * m1) & 255u) + ((a2 * m0) & 255u)) << 16);
     if (neg) r += 0xFFFFFFu;
     z += r >> 24;
   }
@@ -56,13 +57,14 @@ static int8_t requant_formula(int32_t acc, int32_t m, uint8_t e, int8_t zp, int8
   return (int8_t)v;
 }
 
-static const int32_t kEdgeAcc[] = {0,     1,      -1,     2,       -2,       127,     -128,    255,     -256,
-                                   32767, -32768, 32768,  -32769,  65535,    -65536,  65536,   -65537,  8388607,
+static const int32_t kEdgeAcc[] = {0,        1,       -1,       2,       -2,       127,     -128,    255,    -256,
+                                   32767,    -32768,  32768,    -32769,  65535,    -65536,  65536,   -65537, 8388607,
                                    -8388608, 8388606, -8388607, 4194304, -4194304, 1000000, -1000000};
 static const int32_t kEdgeMul[] = {0,          1,          INT32_C(1) << 30, (INT32_C(1) << 30) + 1,
-                                   INT32_MAX,  0x7FFFFFFE, 0x5A827999,      0x40000100,
+                                   INT32_MAX,  0x7FFFFFFE, 0x5A827999,       0x40000100,
                                    0x7F000000, 0x60000000};
-static const int8_t kEdgeBounds[][3] = {{0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {-5, -20, 30}, {3, 40, 10}};
+static const int8_t kEdgeBounds[][3] = {
+    {0, -128, 127}, {-128, -128, 127}, {127, -128, 127}, {-5, -20, 30}, {3, 40, 10}};
 
 struct Case {
   int32_t acc, m;

@@ -23,14 +23,23 @@ def _check(counts, out):
     bad_formula, bad_routine, bad_generic, exact_carries, cases = counts
     assert cases >= CASES
     assert exact_carries > 0, "no case reached the routine's exact carry path"
-    assert (bad_formula, bad_routine, bad_generic) == (0, 0, 0), "mismatches (formula, routine, generic)"
+    assert (bad_formula, bad_routine, bad_generic) == (0, 0, 0), (
+        "mismatches (formula, routine, generic)"
+    )
 
 
 def test_requant_formula_host(tmp_path):
     exe = tmp_path / "requant_check"
     subprocess.run(
-        ["g++", *toolchains.HOST_FLAGS, f"-DCASES={CASES * 100}UL", f"-I{INCLUDE}", str(HERE / "requant_check.cpp"),
-         "-o", str(exe)],
+        [
+            "g++",
+            *toolchains.HOST_FLAGS,
+            f"-DCASES={CASES * 100}UL",
+            f"-I{INCLUDE}",
+            str(HERE / "requant_check.cpp"),
+            "-o",
+            str(exe),
+        ],
         check=True,
     )
     out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
