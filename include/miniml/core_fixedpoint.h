@@ -259,56 +259,6 @@ inline int8_t requantize_s8_ref(int32_t acc, int32_t multiplier, int8_t shift, i
 
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
 namespace detail {
-// After MINIML_AVR_MUL_HI_COLUMNS (so the signed product, for a multiplier >= 0), for a right shift e + 2 >= 2:
-// multiply_by_quantized_multiplier's both-roundings-at-once form (the high word v = floor(Q' / 2^32), then
-// ((v >> e) + 1) >> 1) with v shifted bytewise and clamped to 24 bits before the bit steps (beyond, |v >> e| >=
-// 2^16 for the e < 8 left, and every caller saturates to 16 bits or less), the result in bytes A..C of h.
-// Operands as MINIML_AVR_MUL_HI_COLUMNS plus e ("+d", consumed); t1 must be a "d" register.
-// clang-format off
-#define MINIML_AVR_REQUANT_TAIL \
-  /* Q = product + 2^30 (bit 6 of byte 3, its carry into the high word) */ \
-  "ldi %[t1], 0x40\n\t" \
-  "add %[b3], %[t1]\n\t" \
-  "adc %A[h], %[z]\n\tadc %B[h], %[z]\n\tadc %C[h], %[z]\n\tadc %D[h], %[z]\n\t" \
-  /* Q < 0: Q' = Q - 2^31, one off the high word when bit 7 of byte 3 is clear */ \
-  "sbrs %D[h], 7\n\t" \
-  "rjmp 2f\n\t" \
-  "sbrc %[b3], 7\n\t" \
-  "rjmp 2f\n\t" \
-  "sec\n\tsbc %A[h], %[z]\n\tsbc %B[h], %[z]\n\tsbc %C[h], %[z]\n\tsbc %D[h], %[z]\n\t" \
-  "2:\n\t" \
-  /* v >>= 8 while e >= 8 */ \
-  "cpi %[e], 8\n\t" \
-  "brlo 3f\n\t" \
-  "mov %A[h], %B[h]\n\tmov %B[h], %C[h]\n\tmov %C[h], %D[h]\n\t" \
-  "lsl %D[h]\n\tsbc %D[h], %D[h]\n\t" \
-  "subi %[e], 8\n\t" \
-  "rjmp 2b\n\t" \
-  "3:\n\t" \
-  /* clamp v to 24 bits: when byte 3 is not byte 2's sign, 2^23 - 1 or -2^23 */ \
-  "mov %[t1], %C[h]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t" \
-  "cp %[t1], %D[h]\n\t" \
-  "breq 4f\n\t" \
-  "ldi %[t1], 0x7F\n\t" \
-  "sbrc %D[h], 7\n\t" \
-  "ldi %[t1], 0x80\n\t" \
-  "mov %C[h], %[t1]\n\t" \
-  "lsl %[t1]\n\tsbc %[t1], %[t1]\n\tcom %[t1]\n\t" \
-  "mov %A[h], %[t1]\n\tmov %B[h], %[t1]\n\t" \
-  "4:\n\t" \
-  /* v >>= e (e < 8) */ \
-  "tst %[e]\n\t" \
-  "breq 6f\n\t" \
-  "5:\n\t" \
-  "asr %C[h]\n\tror %B[h]\n\tror %A[h]\n\t" \
-  "dec %[e]\n\t" \
-  "brne 5b\n\t" \
-  "6:\n\t" \
-  /* r = (v + 1) >> 1 = (v >> 1) + the bit shifted out (no overflow at 2^23 - 1) */ \
-  "asr %C[h]\n\tror %B[h]\n\tror %A[h]\n\t" \
-  "adc %A[h], %[z]\n\tadc %B[h], %[z]\n\tadc %C[h], %[z]\n\t"
-// clang-format on
-
 inline bool fits_s8(int32_t v) { return v >= kInt8Min && v <= kInt8Max; }
 // acc in [-2^23, 2^23): what requantize_s8_avr takes (small layers' accumulators mostly are).
 inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x800000) < UINT32_C(0x1000000); }
@@ -333,7 +283,7 @@ inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x8
 // Registers: a = |acc| r22-r24, r25 zero, m r18-r21, bytes 3..6 of Z in r26, r30, r31, r27, T the sign.
 // Result in r22. About 75 cycles with the call when |acc| < 2^16 (mostly), 95 otherwise.
 // clang-format off
-#define MINIML_AVR_REQUANT_S8_BODY \
+#define MINIML_AVR_REQUANT_HEAD \
   /* T = acc < 0, a = |acc|, byte 3 of Z = 0x40 - T */ \
   "bst r24, 7\n\t" \
   "ldi r26, 0x40\n\t" \
@@ -364,13 +314,41 @@ inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x8
   "subi r21, 8\n\t" \
   "rjmp 4b\n\t" \
   "5:\n\t" \
-  "cpse r27, r25\n\t" \
-  "rjmp 7f\n\t" \
   /* g = 2^(7-e) in r20 from the bits of e (< 8): 7 - e is e's complement */ \
   "ldi r20, 1\n\t" \
   "sbrs r21, 1\n\tldi r20, 4\n\t" \
   "sbrs r21, 0\n\tlsl r20\n\t" \
-  "sbrs r21, 2\n\tswap r20\n\t" \
+  "sbrs r21, 2\n\tswap r20\n\t"
+// The out-of-line parts of the head, placed after the routine's ret.
+#define MINIML_AVR_REQUANT_HEAD_BLOCKS \
+  /* byte 3 >= 0xFB: the left-out products' sum R (bytes 0..3 in r0, r19, r20, r21, each multiplier byte's */ \
+  /* register reused once its last product is taken), rounded up to a multiple of 2^24 when acc < 0 (Z's */ \
+  /* 0xFFFFFF), its byte 3 carried into Z */ \
+  "9:\n\t" \
+  "mul r22, r20\n\tmov r20, r0\n\tclr r21\n\t" \
+  "mul r23, r19\n\tadd r20, r0\n\tadc r21, r25\n\t" \
+  "mul r24, r18\n\tadd r20, r0\n\tadc r21, r25\n\t" \
+  "mul r22, r19\n\tmov r19, r0\n\tadd r20, r1\n\tadc r21, r25\n\t" \
+  "mul r23, r18\n\tadd r19, r0\n\tadc r20, r1\n\tadc r21, r25\n\t" \
+  "mul r22, r18\n\tadd r19, r1\n\tadc r20, r25\n\tadc r21, r25\n\t" \
+  "brtc 15f\n\t" \
+  "cp r25, r0\n\tcpc r25, r19\n\tcpc r25, r20\n\tadc r21, r25\n\t" \
+  "15:\n\t" \
+  "add r26, r21\n\tadc r30, r25\n\tadc r31, r25\n\tadc r27, r25\n\t" \
+  "rjmp 3b\n\t" \
+  /* |acc| >= 2^16: a2 m0 (high byte), a2 m1, a2 m2, a2 m3 */ \
+  "8:\n\t" \
+  "mul r24, r18\n\tadd r26, r1\n\tadc r30, r25\n\tadc r31, r25\n\tadc r27, r25\n\t" \
+  "mul r24, r19\n\tadd r26, r0\n\tadc r30, r1\n\tadc r31, r25\n\tadc r27, r25\n\t" \
+  "mul r24, r20\n\tadd r30, r0\n\tadc r31, r1\n\tadc r27, r25\n\t" \
+  "mul r24, r21\n\tadd r31, r0\n\tadc r27, r1\n\t" \
+  "rjmp 2b\n\t"
+// requantize_s8_avr: H >= 2^16 or X >= 2^8 saturate; zp +- X clamped to [act_min, act_max]. Result in r22.
+#define MINIML_AVR_REQUANT_S8_BODY \
+  MINIML_AVR_REQUANT_HEAD \
+  /* H >= 2^16: X >= 2^8 */ \
+  "cpse r27, r25\n\t" \
+  "rjmp 7f\n\t" \
   /* X = (H g + 2^7) >> 8 in r19:r18 (bit 7 of the low byte is the rounding carry) */ \
   "mul r31, r20\n\tmovw r18, r0\n\t" \
   "mul r30, r20\n\tlsl r0\n\tadc r18, r1\n\tadc r19, r25\n\t" \
@@ -403,28 +381,7 @@ inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x8
   "7:\n\t" \
   "brts 12b\n\t" \
   "rjmp 11b\n\t" \
-  /* byte 3 >= 0xFB: the left-out products' sum R (bytes 0..3 in r0, r19, r20, r21, each multiplier byte's */ \
-  /* register reused once its last product is taken), rounded up to a multiple of 2^24 when acc < 0 (Z's */ \
-  /* 0xFFFFFF), its byte 3 carried into Z */ \
-  "9:\n\t" \
-  "mul r22, r20\n\tmov r20, r0\n\tclr r21\n\t" \
-  "mul r23, r19\n\tadd r20, r0\n\tadc r21, r25\n\t" \
-  "mul r24, r18\n\tadd r20, r0\n\tadc r21, r25\n\t" \
-  "mul r22, r19\n\tmov r19, r0\n\tadd r20, r1\n\tadc r21, r25\n\t" \
-  "mul r23, r18\n\tadd r19, r0\n\tadc r20, r1\n\tadc r21, r25\n\t" \
-  "mul r22, r18\n\tadd r19, r1\n\tadc r20, r25\n\tadc r21, r25\n\t" \
-  "brtc 15f\n\t" \
-  "cp r25, r0\n\tcpc r25, r19\n\tcpc r25, r20\n\tadc r21, r25\n\t" \
-  "15:\n\t" \
-  "add r26, r21\n\tadc r30, r25\n\tadc r31, r25\n\tadc r27, r25\n\t" \
-  "rjmp 3b\n\t" \
-  /* |acc| >= 2^16: a2 m0 (high byte), a2 m1, a2 m2, a2 m3 */ \
-  "8:\n\t" \
-  "mul r24, r18\n\tadd r26, r1\n\tadc r30, r25\n\tadc r31, r25\n\tadc r27, r25\n\t" \
-  "mul r24, r19\n\tadd r26, r0\n\tadc r30, r1\n\tadc r31, r25\n\tadc r27, r25\n\t" \
-  "mul r24, r20\n\tadd r30, r0\n\tadc r31, r1\n\tadc r27, r25\n\t" \
-  "mul r24, r21\n\tadd r31, r0\n\tadc r27, r1\n\t" \
-  "rjmp 2b\n\t"
+  MINIML_AVR_REQUANT_HEAD_BLOCKS
 // clang-format on
 
 // The routine: the body above, called from asm (so no C calling convention applies: the callers'
@@ -457,30 +414,57 @@ __attribute__((always_inline)) inline int8_t requantize_s8_avr(int32_t acc, int3
   return static_cast<int8_t>(a);
 }
 
-// requantize_s16's common case (right shift e + 2 >= 2, multiplier >= 0) in one asm block:
-// MINIML_AVR_REQUANT_TAIL, then the 24-bit result saturated to int16. Out of line: GRU gates and linear_s8
-// call it per output, where inlining ~100 instructions would not pay for the call it saves.
-__attribute__((noinline)) inline int16_t requantize_s16_avr(int32_t acc, int32_t multiplier, uint8_t e) {
-  uint32_t h;
-  uint8_t b3, t1, t2, zero;
-  __asm__(MINIML_AVR_MUL_HI_COLUMNS MINIML_AVR_REQUANT_TAIL
-          // byte 2 not byte 1's sign: 0x7FFF or 0x8000
-          "mov %[t1], %B[h]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t"
-          "cp %[t1], %C[h]\n\t"
-          "breq 7f\n\t"
-          "ldi %[t1], 0x7F\n\t"
-          "sbrc %C[h], 7\n\t"
-          "ldi %[t1], 0x80\n\t"
-          "mov %B[h], %[t1]\n\t"
-          "lsl %[t1]\n\tsbc %[t1], %[t1]\n\tcom %[t1]\n\t"
-          "mov %A[h], %[t1]\n\t"
-          "7:\n\t"
-          "clr __zero_reg__"
-          : [h] "=&r"(h), [b3] "=&r"(b3), [t1] "=&d"(t1), [t2] "=&r"(t2), [z] "=&r"(zero), [e] "+d"(e), [a] "+r"(acc),
-            [b] "+r"(multiplier)
-          :
-          : "r0");
-  return static_cast<int16_t>(h);
+// requantize_s16's common case (acc in 24 bits, multiplier >= 0, right shift e + 2 >= 2) on the same head as
+// requantize_s8_avr, then X = (H 2^(7-e) + 2^7) >> 8 in 24 bits (three 8-bit muls) and +-X saturated to int16.
+// A C-callable function (extern "C" miniml_requantize_s16_avr: acc r22-r25, multiplier r18-r21, e r16, result
+// r24:r25; it writes only call-clobbered registers): GRU gates call it per output, where inlining would not pay
+// for the call it saves.
+// clang-format off
+#define MINIML_AVR_REQUANT_S16_BODY \
+  MINIML_AVR_REQUANT_HEAD \
+  /* X in r26:r19:r18 */ \
+  "mul r31, r20\n\tmovw r18, r0\n\t" \
+  "mul r27, r20\n\tadd r19, r0\n\tmov r26, r1\n\tadc r26, r25\n\t" \
+  "mul r30, r20\n\tlsl r0\n\tadc r18, r1\n\tadc r19, r25\n\tadc r26, r25\n\t" \
+  "cpse r26, r25\n\t" \
+  "rjmp 6f\n\t" \
+  "brts 7f\n\t" \
+  "sbrc r19, 7\n\t" \
+  "rjmp 6f\n\t" \
+  "10:\n\t" \
+  "movw r24, r18\n\t" \
+  "clr __zero_reg__\n\t" \
+  "ret\n\t" \
+  /* acc < 0: -X, or -2^15 from X > 2^15 on */ \
+  "7:\n\t" \
+  "cpi r18, 1\n\tldi r20, 0x80\n\tcpc r19, r20\n\t" \
+  "brsh 6f\n\t" \
+  "com r19\n\tneg r18\n\tsbci r19, 0xFF\n\t" \
+  "rjmp 10b\n\t" \
+  /* saturated: 0x7FFF, or 0x8000 when acc < 0 */ \
+  "6:\n\t" \
+  "ldi r18, 0xFF\n\tldi r19, 0x7F\n\t" \
+  "brtc 10b\n\t" \
+  "ldi r18, 0\n\tldi r19, 0x80\n\t" \
+  "rjmp 10b\n\t" \
+  MINIML_AVR_REQUANT_HEAD_BLOCKS
+// clang-format on
+__asm__(
+    ".ifndef miniml_requantize_s16_avr\n\t"
+    ".pushsection .text.miniml_requantize_s16_avr,\"axG\",@progbits,miniml_requantize_s16_avr,comdat\n\t"
+    ".weak miniml_requantize_s16_avr\n\t"
+    ".type miniml_requantize_s16_avr, @function\n"
+    "miniml_requantize_s16_avr:\n\t" MINIML_AVR_REQUANT_S16_BODY
+    ".size miniml_requantize_s16_avr, .-miniml_requantize_s16_avr\n\t"
+    ".popsection\n\t"
+    ".endif");
+}  // namespace detail
+}  // namespace miniml
+extern "C" int16_t miniml_requantize_s16_avr(int32_t acc, int32_t multiplier, uint8_t e);
+namespace miniml {
+namespace detail {
+inline int16_t requantize_s16_avr(int32_t acc, int32_t multiplier, uint8_t e) {
+  return miniml_requantize_s16_avr(acc, multiplier, e);
 }
 }  // namespace detail
 #endif
@@ -517,7 +501,7 @@ MINIML_REQUANT_S16_REF int32_t requantize_s16_ref(int32_t x, int32_t multiplier,
 // common case in requantize_s16_avr, the rest out of line.
 inline int32_t requantize_s16(int32_t x, int32_t multiplier, int8_t shift) {
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
-  if (shift <= -2 && multiplier >= 0) {
+  if (shift <= -2 && multiplier >= 0 && detail::fits_s24(x)) {
     return detail::requantize_s16_avr(x, multiplier, static_cast<uint8_t>(-shift - 2));
   }
 #endif

@@ -1,5 +1,5 @@
-"""requantize_s8 on the ATmega (core_fixedpoint.h: the asm routine requantize_s8_avr and the generic entry
-that takes it) equals TFLM's plain int64 requantisation, on an edge sweep (every shift -2..-31, the 16- and
+"""requantize_s8 and requantize_s16 on the ATmega (core_fixedpoint.h: the asm routines requantize_s8_avr and
+requantize_s16_avr and the generic entries that take them) equal TFLM's plain int64 requantisation, on an edge sweep (every shift -2..-31, the 16- and
 24-bit ends of the accumulator, multipliers 0, 1, 2^30, 2^31 - 1, the int8 ends of zero point and bounds) and
 random operands: the routine's arithmetic written out in C on the host under ASan + UBSan (100x the cases),
 the routine itself in simavr at the optimisation levels a build may use. CI runs MINIML_FUZZ_REQUANTS random
@@ -20,11 +20,11 @@ LEVELS = {"Os_lto": ["-Os", "-flto", "-fuse-linker-plugin"], "O2": ["-O2"]}
 
 def _check(counts, out):
     assert counts, out[-1000:]
-    bad_formula, bad_routine, bad_generic, exact_carries, cases = counts
+    bad_formula, bad_routine, bad_generic, bad_s16, exact_carries, cases = counts
     assert cases >= CASES
     assert exact_carries > 0, "no case reached the routine's exact carry path"
-    assert (bad_formula, bad_routine, bad_generic) == (0, 0, 0), (
-        "mismatches (formula, routine, generic)"
+    assert (bad_formula, bad_routine, bad_generic, bad_s16) == (0, 0, 0, 0), (
+        "mismatches (formula, routine, generic requantize_s8, requantize_s16)"
     )
 
 
@@ -43,7 +43,7 @@ def test_requant_formula_host(tmp_path):
         check=True,
     )
     out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
-    _check([int(v) for v in out.split()[1:6]], out)
+    _check([int(v) for v in out.split()[1:7]], out)
 
 
 @pytest.mark.parametrize("level", sorted(LEVELS))
