@@ -281,7 +281,8 @@ inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x8
 //      (H 2^(7-e) + 2^7) >> 8 by two 8-bit muls, X >= 2^8 saturates.
 //   3. zp + X or zp - X, biased by 128 so that leaving int8 is the carry, clamped to [act_min, act_max] in 8 bits.
 // Registers: a = |acc| r22-r24, r25 zero, m r18-r21, bytes 3..6 of Z in r26, r30, r31, r27, T the sign.
-// Result in r22. About 75 cycles with the call when |acc| < 2^16 (mostly), 95 otherwise.
+// Result in r22. About 78 cycles with the call for |acc| < 2^16 and e < 8 (most outputs), 8 more per byte of
+// shift, 24 more for |acc| >= 2^16 (simavr).
 // clang-format off
 #define MINIML_AVR_REQUANT_HEAD \
   /* T = acc < 0, a = |acc|, byte 3 of Z = 0x40 - T */ \
@@ -513,7 +514,7 @@ inline int32_t requantize_s16(int32_t x, int32_t multiplier, int8_t shift) {
 // runs inline in the both-roundings-at-once form of multiply_by_quantized_multiplier, with the sign of
 // acc for the sign of Q (equal for multiplier >= 0: Q = acc m + 2^30 is >= 2^30 for acc >= 0 and <= 0
 // for acc < 0, and Q = 0 rounds to 0 either way); on AVR the same case with int8 zero point and bounds
-// and acc in 24 bits takes requantize_s8_avr; everything else calls requantize_s8.
+// and acc in 24 bits takes requantize_s8_avr; everything else calls requantize_s8_ref.
 struct ChannelRequant {
   int32_t multiplier, output_zero_point, act_min, act_max;
   int8_t shift;
