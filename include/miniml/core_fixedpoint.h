@@ -305,21 +305,22 @@ inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x8
   "2:\n\t" \
   "cpi r26, 0xFB\n\t" \
   "brsh 9f\n\t" \
-  /* 2. H = r27:r31:r30 >>= 8 while e (copied to r21) >= 8 */ \
+  /* 2. H = r27:r31:r30 >>= 8 while e (counted down in r21) >= 8 */ \
   "3:\n\t" \
+  "cpi r16, 8\n\t" \
+  "brlo 5f\n\t" \
   "mov r21, r16\n\t" \
   "4:\n\t" \
-  "cpi r21, 8\n\t" \
-  "brlo 5f\n\t" \
   "mov r30, r31\n\tmov r31, r27\n\tclr r27\n\t" \
   "subi r21, 8\n\t" \
-  "rjmp 4b\n\t" \
+  "cpi r21, 8\n\t" \
+  "brsh 4b\n\t" \
   "5:\n\t" \
-  /* g = 2^(7-e) in r20 from the bits of e (< 8): 7 - e is e's complement */ \
+  /* g = 2^(7 - e mod 8) in r20 from e's low bits: 7 - (e mod 8) is their complement */ \
   "ldi r20, 1\n\t" \
-  "sbrs r21, 1\n\tldi r20, 4\n\t" \
-  "sbrs r21, 0\n\tlsl r20\n\t" \
-  "sbrs r21, 2\n\tswap r20\n\t"
+  "sbrs r16, 1\n\tldi r20, 4\n\t" \
+  "sbrs r16, 0\n\tlsl r20\n\t" \
+  "sbrs r16, 2\n\tswap r20\n\t"
 // The out-of-line parts of the head, placed after the routine's ret.
 #define MINIML_AVR_REQUANT_HEAD_BLOCKS \
   /* byte 3 >= 0xFB: the left-out products' sum R (bytes 0..3 in r0, r19, r20, r21, each multiplier byte's */ \
