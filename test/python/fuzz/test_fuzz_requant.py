@@ -1,9 +1,10 @@
 """requantize_s8 and requantize_s16 on the ATmega (core_fixedpoint.h: the asm routines requantize_s8_avr and
-requantize_s16_avr and the generic entries that take them) equal TFLM's plain int64 requantisation, on an edge sweep (every shift -2..-31, the 16- and
-24-bit ends of the accumulator, multipliers 0, 1, 2^30, 2^31 - 1, the int8 ends of zero point and bounds) and
-random operands: the routine's arithmetic written out in C on the host under ASan + UBSan (100x the cases),
-the routine itself in simavr at the optimisation levels a build may use. CI runs MINIML_FUZZ_REQUANTS random
-cases (default 8000, seconds); `make fuzz` runs a million."""
+requantize_s16_avr, and the generic entries that take them) equal TFLM's plain int64 requantisation on an edge
+sweep (every shift -2..-31, the 16- and 24-bit ends of the accumulator, multipliers 0, 1, 2^30, 2^31 - 1, the
+int8 ends of zero point and bounds, requantize_s16's saturation edges) and on random operands: the routines'
+arithmetic written out in C on the host under ASan + UBSan (100x the cases), the routines themselves in simavr
+at the optimisation levels a build may use. CI runs MINIML_FUZZ_REQUANTS random cases (default 8000, seconds);
+`make fuzz` runs a million."""
 
 import os
 import subprocess
