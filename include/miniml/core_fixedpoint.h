@@ -361,10 +361,6 @@ inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x8
   "brts 6f\n\t" \
   "add r22, r18\n\t" \
   "brcs 11f\n\t" \
-  "rjmp 10f\n\t" \
-  "6:\n\t" \
-  "sub r22, r18\n\t" \
-  "brcs 12f\n\t" \
   "10:\n\t" \
   "subi r22, 0x80\n\t" \
   "cp r22, r12\n\t" \
@@ -383,6 +379,11 @@ inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x8
   "7:\n\t" \
   "brts 12b\n\t" \
   "rjmp 11b\n\t" \
+  /* acc < 0: zp + 128 - X */ \
+  "6:\n\t" \
+  "sub r22, r18\n\t" \
+  "brcs 12b\n\t" \
+  "rjmp 10b\n\t" \
   MINIML_AVR_REQUANT_HEAD_BLOCKS
 // clang-format on
 
