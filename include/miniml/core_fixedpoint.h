@@ -264,10 +264,10 @@ inline bool fits_s8(int32_t v) { return v >= kInt8Min && v <= kInt8Max; }
 inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x800000) < UINT32_C(0x1000000); }
 
 // requantize_s8 for acc in 24 bits (fits_s24), a multiplier >= 0, a right shift s = e + 2 >= 2 and an int8 zero
-// point and bounds (what ChannelRequant checks), as one asm routine on fixed registers (acc r22-r25,
-// multiplier r18-r21, e r16, zp r14, act_min r12, act_max r10; scratch r0, r26, r27, r30, r31) called from
-// asm: no calling convention, so a call saves nothing per output and the zero point and bounds stay in place
-// across a row. The result is TFLM's, worked out on |acc| (with P = acc m, m >= 0):
+// point and bounds (what requantize_s8 and ChannelRequant check), as one asm routine on fixed registers (acc
+// r22-r25, multiplier r18-r21, e r16, zp r14, act_min r12, act_max r10; it changes only r0, r18-r27, r30, r31 and
+// the flags, r1 left zero) called from asm: no calling convention, so a call saves nothing per output and the
+// zero point and bounds stay in place across a row. The result is TFLM's, worked out on |acc| (with P = acc m, m >= 0):
 //   TFLM rounds twice: h = floor((P + 2^30) / 2^31), then h / 2^s rounded half away from zero. For P <= 0,
 //   h = -floor((|P| + 2^30 - 1) / 2^31), and a halves-away rounding of -x is minus that of x, so the result is
 //   sign(acc) X with X = floor((Z + 2^(30+s)) / 2^(31+s)), Z = |P| + 2^30 - [acc < 0] (nested floors merge):
