@@ -429,8 +429,8 @@ def _why(res: Dict[str, Any]) -> List[str]:
             "next to a rounding step; 4 dequantize) add %d cycles. 0.3 "
             "ms is "
             "4800 cycles, below the floor of this scheme: at least 12 cycles per MAC with a flash "
-            "weight (ld 2 + lpm 3 + muls 2 + sign 1 + 32-bit add 4) and about 150 per TFLM-exact "
-            "requantisation already make 6840."
+            "weight (ld 2 + lpm 3 + muls 2 + sign 1 + 32-bit add 4) and %s per TFLM-exact "
+            "requantisation already make %d."
             % (
                 core,
                 core / 16000.0,
@@ -438,6 +438,8 @@ def _why(res: Dict[str, Any]) -> List[str]:
                 k["requantize_s8"],
                 320 * k["dot_s8_per_mac"] + 20 * k["requantize_s8"],
                 r["predict_cycles"] - core,
+                k["requantize_s8"],
+                12 * 320 + 20 * k["requantize_s8"],
             )
         )
     r = _find(rows, "mlp16", "uno", "float")
