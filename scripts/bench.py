@@ -100,9 +100,10 @@ def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, l
     if learn:
         row["learn_cycles"] = regions.pop(0)
         row["learn_after_predict_cycles"] = regions.pop(0)
+        row["learn_fresh_cycles"] = regions.pop(0)
     if step:
         row["step_cycles"] = regions.pop(0)
-    for key in ("predict", "predict_int8", "learn", "learn_after_predict", "step"):
+    for key in ("predict", "predict_int8", "learn", "learn_after_predict", "learn_fresh", "step"):
         n = row.get(key + "_cycles")
         row[key + "_ms"] = None if n is None else round(1000.0 * n / tgt.clock_hz, 4)
     row["fits"] = (

@@ -169,53 +169,68 @@ inline int8_t quantize_by_reciprocal(float x, const Reciprocal& r, int8_t zero_p
 }
 }  // namespace detail
 
-namespace detail {
-// Stores code q at codes[i] (match false), or tells whether it is there already (match true).
-inline bool code_kept(int8_t* codes, index_t i, int8_t q, bool match) {
-  if (!match) {
-    codes[i] = q;
-    return true;
+// output[i] = clamp(round(input[i] / scale) + zero_point) (round_to_s8): the rounding of a division, as TFLM
+// does (a multiply by 1/scale alone would differ in the last bit). On AVR the same result mostly from an
+// integer multiply by 1/scale (detail::quantize_by_reciprocal).
+inline void quantize_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output) {
+#if defined(__AVR__)
+  if (detail::reciprocal_quantize_ok(scale, zero_point)) {
+    const detail::Reciprocal r(scale);
+    const int8_t zp = static_cast<int8_t>(zero_point);
+    for (index_t i = 0; i < n; ++i) output[i] = detail::quantize_by_reciprocal(input[i], r, zp);
+    return;
   }
-  return codes[i] == q;
+#endif
+  for (index_t i = 0; i < n; ++i) output[i] = round_to_s8(input[i] / scale, zero_point);
 }
 
-// quantize_s8's codes of input[0..n) written to codes (match false), or compared with them (match true: stops
-// at the first difference and returns false). One loop for both, so they compute the same codes; out of line
-// on AVR, so the per-value code stays inlined in its one copy.
+namespace detail {
+// Stores code to output[i] and kept[i] (match false), or tells whether kept[i] holds it (match true).
+inline bool keep_code(int8_t code, index_t i, int8_t* output, int8_t* kept, bool match) {
+  if (match) return kept[i] == code;
+  output[i] = code;
+  kept[i] = code;
+  return true;
+}
+
+// quantize_s8's codes of input[0..n), stored to output and kept (match false), or compared with kept (match
+// true: false at the first difference). Out of line on AVR: predict()'s quantisation and learn()'s comparison
+// share one copy of the per-value code, which stays inlined in it (quantize_s8 itself is unchanged for the
+// models that do not learn).
 #if defined(__AVR__)
 __attribute__((noinline))
 #endif
 inline bool
-quantize_s8_codes(const float* input, index_t n, float scale, int32_t zero_point, int8_t* codes, bool match) {
+kept_codes_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output, int8_t* kept,
+              bool match) {
 #if defined(__AVR__)
   if (reciprocal_quantize_ok(scale, zero_point)) {
     const Reciprocal r(scale);
     const int8_t zp = static_cast<int8_t>(zero_point);
     for (index_t i = 0; i < n; ++i) {
-      if (!code_kept(codes, i, quantize_by_reciprocal(input[i], r, zp), match)) return false;
+      if (!keep_code(quantize_by_reciprocal(input[i], r, zp), i, output, kept, match)) return false;
     }
     return true;
   }
 #endif
   for (index_t i = 0; i < n; ++i) {
-    if (!code_kept(codes, i, round_to_s8(input[i] / scale, zero_point), match)) return false;
+    if (!keep_code(round_to_s8(input[i] / scale, zero_point), i, output, kept, match)) return false;
   }
   return true;
 }
 }  // namespace detail
 
-// output[i] = clamp(round(input[i] / scale) + zero_point) (round_to_s8): the rounding of a division, as TFLM
-// does (a multiply by 1/scale alone would differ in the last bit). On AVR the same result mostly from an
-// integer multiply by 1/scale (detail::quantize_by_reciprocal).
-inline void quantize_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output) {
-  detail::quantize_s8_codes(input, n, scale, zero_point, output, false);
+// quantize_s8 that also keeps the codes in `kept` (n int8, RAM): predict() of a model whose learn() recognises
+// the last predict()'s input (quantize_s8_matches).
+inline void quantize_s8_keep(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output,
+                             int8_t* kept) {
+  detail::kept_codes_s8(input, n, scale, zero_point, output, kept, false);
 }
 
-// True when quantize_s8 would write exactly `codes` (n int8, RAM) for this input; stops at the first
-// difference (learn() recognising the input of the last predict()).
-inline bool quantize_s8_matches(const float* input, index_t n, float scale, int32_t zero_point, const int8_t* codes) {
-  // const_cast: with match true the codes are only read.
-  return detail::quantize_s8_codes(input, n, scale, zero_point, const_cast<int8_t*>(codes), true);
+// True when quantize_s8 would write exactly the `kept` codes (n int8, RAM) for this input; stops at the first
+// difference.
+inline bool quantize_s8_matches(const float* input, index_t n, float scale, int32_t zero_point, int8_t* kept) {
+  return detail::kept_codes_s8(input, n, scale, zero_point, kept, kept, true);
 }
 
 // output[i] = scale * (input[i] - zero_point), one float32 rounding (the integer factor is exact).

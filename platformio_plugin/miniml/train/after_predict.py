@@ -36,8 +36,8 @@ class AfterPredict:
 
     def recognise_input(self, g: Graph, e: Any, predict: List[str]) -> None:
         """Lets learn() tell the last predict()'s input: by the kept copy, or, when the input's only
-        reader is an int8 quantize_s8, by its codes (kInputSize bytes predict() keeps right after
-        quantising). Call after keep_input_if_read; predict: predict()'s lines so far."""
+        reader is an int8 quantize_s8, by its codes (kInputSize bytes predict()'s quantize_s8_keep
+        keeps). Call after keep_input_if_read; predict: predict()'s lines so far."""
         if len(g.inputs) != 1:
             return
         if self.input_copy:
@@ -50,8 +50,9 @@ class AfterPredict:
         n = g.tensor(g.inputs[0]).numel
         codes = self.member("train_codes_", n, "the last predict()'s input codes, for learn()",
                             DType.S8)
-        at = next(k for k, line in enumerate(predict) if line.startswith(f"    // {q.name}: "))
-        predict.insert(at + 2, f"    memcpy({codes}, {e.t(q.outputs[0])}, {n});")
+        at = next(k for k, line in enumerate(predict) if line.startswith(f"    // {q.name}: ")) + 1
+        assert predict[at].startswith("    miniml::quantize_s8(") and predict[at].endswith(");")
+        predict[at] = predict[at].replace("quantize_s8(", "quantize_s8_keep(", 1)[:-2] + f", {codes});"
         self.same_input = (f"miniml::quantize_s8_matches(input, {n}, {e.f(q.attrs['scale'])}, "
                            f"{int(q.attrs['zero_point'])}, {codes})")
 
