@@ -1,8 +1,10 @@
-// Benchmark firmware for one exported model (scripts/bench.py): marks predict(), predict_int8(), learn() and
-// learn_after_predict() (each after a predict() of the same input: learn() may reuse its forward pass) and
-// learn() on a fresh input (the input rotated by one, after those: the forward pass runs) as counter regions (scripts/counters/miniml_bench.h) in that order, and measures the peak stack by painting.
-// Built with -DBENCH_HEADER="<name>.h" -DBENCH_NS=<name> [-DBENCH_INT8 [-DBENCH_INT8_ONLY]]
-// [-DBENCH_LEARN_MSE | -DBENCH_LEARN_CE] [-DBENCH_STEP] (BENCH_INT8_ONLY: predict_int8() alone, no float buffers;
+// Benchmark firmware for one exported model (scripts/bench.py): marks predict(), predict_int8(), learn() (right
+// after predict() of the same input: it may reuse that forward pass) and learn_after_predict() (after an
+// unmeasured predict() of the same input) as counter regions (scripts/counters/miniml_bench.h) in that order, and
+// measures the peak stack by painting. Built with -DBENCH_HEADER="<name>.h" -DBENCH_NS=<name> [-DBENCH_INT8
+// [-DBENCH_INT8_ONLY]] [-DBENCH_LEARN_MSE | -DBENCH_LEARN_CE [-DBENCH_FRESH]] [-DBENCH_STEP] (BENCH_FRESH: learn()
+// on a fresh input, the predicted one rotated by one, in a second build so that the first keeps its size and stack;
+// BENCH_INT8_ONLY: predict_int8() alone, no float buffers;
 // BENCH_STEP, streaming: one step() after reset_state(), on the input's first time step, is the last region);
 // bench_data.h (generated) holds the input (and target) in flash. Prints "bench: stack N out HEX" at the end.
 #include <stdint.h>
@@ -38,21 +40,9 @@ static int8_t output_s8[BENCH_NS::kOutputSize];
 #endif
 #if defined(BENCH_LEARN_MSE)
 static float target[BENCH_NS::kOutputSize];
-#define BENCH_TRUTH target
-#elif defined(BENCH_LEARN_CE)
-#define BENCH_TRUTH kBenchLabel
 #endif
 #if defined(BENCH_STEP)
 static float step_output[BENCH_NS::kStepOutputSize];
-#endif
-
-#if defined(BENCH_TRUTH)
-// FNV-1a over n bytes into the run's checksum.
-static uint32_t fold(uint32_t sum, const void* p, uint32_t n) {
-  const uint8_t* bytes = static_cast<const uint8_t*>(p);
-  for (uint32_t i = 0; i < n; ++i) sum = (sum ^ bytes[i]) * 16777619u;
-  return sum;
-}
 #endif
 
 // Fills the free RAM between the end of .bss and a margin below this function's frame with kPaint.
@@ -85,31 +75,34 @@ int main() {
   model.predict_int8(input_s8, output_s8);
   miniml_bench_end();
 #endif
-#if defined(BENCH_TRUTH)
-  // The learn() losses start the run's checksum, each folded in at once (no float kept on the stack across the
-  // regions).
-  uint32_t sum = 2166136261u;
-#if defined(BENCH_LEARN_MSE)
-  miniml::rom_copy(target, kBenchTarget, sizeof(target));
-#endif
-  miniml_bench_begin();
-  float loss = model.learn(input, BENCH_TRUTH);
-  miniml_bench_end();
-  sum = fold(sum, &loss, sizeof(loss));
-  model.predict(input, output);
-  miniml_bench_begin();
-  loss = model.learn_after_predict(BENCH_TRUTH);
-  miniml_bench_end();
-  sum = fold(sum, &loss, sizeof(loss));
-  const float first = input[0];  // the fresh input: this one rotated by one, in place (no second buffer)
+#if defined(BENCH_FRESH)
+  const float first = input[0];
   for (miniml::index_t i = 1; i < BENCH_NS::kInputSize; ++i) input[i - 1] = input[i];
   input[BENCH_NS::kInputSize - 1] = first;
+#endif
+#if defined(BENCH_LEARN_MSE)
+  miniml::rom_copy(target, kBenchTarget, sizeof(target));
   miniml_bench_begin();
-  loss = model.learn(input, BENCH_TRUTH);
+  const float loss = model.learn(input, target);
   miniml_bench_end();
-  sum = fold(sum, &loss, sizeof(loss));
+#elif defined(BENCH_LEARN_CE)
+  miniml_bench_begin();
+  const float loss = model.learn(input, kBenchLabel);
+  miniml_bench_end();
 #else
-  const float loss = 0.0f, loss_after = 0.0f;
+  const float loss = 0.0f;
+#endif
+#if defined(BENCH_LEARN_MSE) || defined(BENCH_LEARN_CE)
+  model.predict(input, output);
+  miniml_bench_begin();
+#if defined(BENCH_LEARN_MSE)
+  const float loss_after = model.learn_after_predict(target);
+#else
+  const float loss_after = model.learn_after_predict(kBenchLabel);
+#endif
+  miniml_bench_end();
+#else
+  const float loss_after = 0.0f;
 #endif
 #if defined(BENCH_STEP)
   model.reset_state();
@@ -119,10 +112,8 @@ int main() {
   memcpy(output, step_output, sizeof(step_output) < sizeof(output) ? sizeof(step_output) : sizeof(output));
 #endif
   const uint32_t used = stack_used();
-#if !defined(BENCH_TRUTH)
-  // A checksum of the outputs, so two runs (and two targets) can be compared.
+  // A checksum of the outputs and the loss, so two runs (and two targets) can be compared.
   uint32_t sum = 2166136261u;
-#endif
 #if defined(BENCH_INT8_ONLY)
   const uint8_t* bytes = reinterpret_cast<const uint8_t*>(output_s8);
   const uint32_t out_bytes = sizeof(output_s8);
@@ -130,15 +121,11 @@ int main() {
   const uint8_t* bytes = reinterpret_cast<const uint8_t*>(output);
   const uint32_t out_bytes = sizeof(output);
 #endif
-#if defined(BENCH_TRUTH)
-  sum = fold(sum, bytes, out_bytes);
-#else
   for (uint32_t i = 0; i < out_bytes; ++i) sum = (sum ^ bytes[i]) * 16777619u;
   bytes = reinterpret_cast<const uint8_t*>(&loss);
   for (uint32_t i = 0; i < sizeof(loss); ++i) sum = (sum ^ bytes[i]) * 16777619u;
   bytes = reinterpret_cast<const uint8_t*>(&loss_after);
   for (uint32_t i = 0; i < sizeof(loss_after); ++i) sum = (sum ^ bytes[i]) * 16777619u;
-#endif
   miniml::io::begin();  // after the measured regions and the stack count
   miniml::io::print("bench: stack ");
   miniml::io::print_uint(used);

@@ -106,8 +106,9 @@ static int step_checks_disagree() {
   return bad;
 }
 
-// linear_weight_sgd_f32 (zero inputs skipped) against every weight computed as w - (lr * g) * x, bit for bit,
-// with +-0 inputs and weights among the values; returns the number of differing weights.
+// linear_weight_sgd_f32 (zero inputs skipped or not) against every weight computed as w - (lr * g) * x, bit for
+// bit, with +-0 inputs and weights among the values; returns the number of differing weights.
+template <bool SkipZeros>
 static int sgd_skip_differs() {
   static const float kZeros[] = {0.0f, -0.0f};
   int bad = 0;
@@ -121,7 +122,7 @@ static int sgd_skip_differs() {
     for (int o = 0; o < 3; ++o) {
       for (int i = 0; i < 4; ++i) want[o * 4 + i] = wv[o * 4 + i] - (lr * gv[o]) * xv[i];
     }
-    miniml::linear_weight_sgd_f32(wv, xv, gv, 4, 3, lr);
+    miniml::linear_weight_sgd_f32<SkipZeros>(wv, xv, gv, 4, 3, lr);
     bad += memcmp(wv, want, sizeof(wv)) != 0;
   }
   return bad;
@@ -130,7 +131,7 @@ static int sgd_skip_differs() {
 int main() {
   const float inf = FLT_MAX * 2.0f, nan = miniml::nan_f32();
   CHECK(step_checks_disagree() == 0);
-  CHECK(sgd_skip_differs() == 0);
+  CHECK(sgd_skip_differs<true>() == 0 && sgd_skip_differs<false>() == 0);
   CHECK(miniml::is_finite_f32(0.0f) && miniml::is_finite_f32(-FLT_MAX) && miniml::is_finite_f32(FLT_MIN / 4.0f));
   CHECK(!miniml::is_finite_f32(inf) && !miniml::is_finite_f32(-inf) && !miniml::is_finite_f32(nan));
   const float v[3] = {1.0f, nan, 2.0f};
