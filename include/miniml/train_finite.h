@@ -11,7 +11,6 @@
 
 namespace miniml {
 
-
 // The biased exponent field of x: 255 for Inf and NaN; |x| <= 2^(field - 126) otherwise (zero and
 // subnormals have field 0).
 inline uint8_t exp_field_f32(float x) {
@@ -79,7 +78,6 @@ inline bool outer_finite_f32(const float* a, index_t a_size, const float* b, ind
 // at the cost of a scan. Only when it is not (or a factor is not finite) does the check compute each value
 // with the update's own expression and test it: the answer is always exact, and the common step costs no
 // float operation at all.
-
 
 // The largest exponent field of `size` floats (RAM): the field of the largest magnitude, 255 when one is
 // Inf or NaN, 0 for size 0. Out of line: one copy for all the checks (flash on the small boards).
