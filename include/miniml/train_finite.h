@@ -22,17 +22,17 @@ inline uint8_t exp_field_f32(float x) {
 }
 
 // Where floats are soft (AVR, rv32imc; the host too, which tests these forms) a float operation is a library
-// call (~120-150 cycles on AVR): the checks read bits and bound exponents there. With an FPU (Cortex-M4F/M7)
-// computing the value is cheaper (fewer instructions, less stack).
+// call (~120-150 cycles on AVR): the learning step reads bits and bounds exponents instead where it can. With
+// an FPU (Cortex-M4F/M7) computing the value is cheaper (fewer instructions, less stack).
 #if defined(__ARM_FP)
-constexpr bool kChecksByBits = false;
+constexpr bool kSoftFloat = false;
 #else
-constexpr bool kChecksByBits = true;
+constexpr bool kSoftFloat = true;
 #endif
 
 // True for every float except NaN, +Inf and -Inf: the exponent field is not 255, or x - x is 0 (NaN
 // otherwise; IEEE semantics, no -ffast-math, which the library requires anyway).
-inline bool is_finite_f32(float x) { return kChecksByBits ? exp_field_f32(x) != 255 : x - x == 0.0f; }
+inline bool is_finite_f32(float x) { return kSoftFloat ? exp_field_f32(x) != 255 : x - x == 0.0f; }
 
 // Quiet NaN without a double constant (avr-libc's NAN is a double and trips -Wdouble-promotion).
 inline float nan_f32() { return __builtin_nanf(""); }

@@ -64,8 +64,9 @@ inline bool zero_step_keeps_f32(float w, float x) {
 // Plain SGD on a Linear weight (no weight decay), one row factor at a time: step = lr * grad_output[o]
 // once, then weight[o][i] -= step * input[i], one multiply and one subtract per weight instead of three
 // operations (torch rounds lr * (grad_output[o] * input[i]): a last-bit difference, the same on every
-// board). With SkipZeros a zero input (most outputs of a ReLU) leaves its weights as they are, so they are
-// skipped (zero_step_keeps_f32): the same weights either way. Only after linear_weight_step_finite_f32
+// board). With SkipZeros (kSoftFloat: a soft-float multiply and subtract, ~260 cycles on AVR, dwarf the integer
+// test) a zero input (most outputs of a ReLU) leaves its weights as they are, so they are skipped
+// (zero_step_keeps_f32): the same weights either way. Only after linear_weight_step_finite_f32
 // passed (a non-finite step times 0 is NaN).
 template <bool SkipZeros>
 inline void linear_weight_sgd_f32(float* weight, const float* input, const float* grad_output, index_t in_features,
@@ -79,17 +80,10 @@ inline void linear_weight_sgd_f32(float* weight, const float* input, const float
   }
 }
 
-// Skip zero inputs where a soft-float multiply and subtract (~260 cycles on AVR) dwarf the integer test, not
-// where each is one instruction.
-#if defined(__AVR__)
-constexpr bool kSgdSkipsZeroInputs = true;
-#else
-constexpr bool kSgdSkipsZeroInputs = false;
-#endif
 inline void linear_weight_step_f32(const Sgd& r, float* weight, const float* input, const float* grad_output,
                                    index_t in_features, index_t out_features) {
   if (r.weight_decay == 0.0f) {
-    linear_weight_sgd_f32<kSgdSkipsZeroInputs>(weight, input, grad_output, in_features, out_features, r.lr);
+    linear_weight_sgd_f32<kSoftFloat>(weight, input, grad_output, in_features, out_features, r.lr);
   } else {
     linear_weight_step_f32<Sgd>(r, weight, input, grad_output, in_features, out_features);
   }
@@ -98,8 +92,8 @@ inline void linear_weight_step_f32(const Sgd& r, float* weight, const float* inp
 // The whole-step checks of the SGD rules (chosen over train_step.h's templates, which they fall back to with
 // weight decay): the same answers, from train_finite.h's bound-first forms.
 inline bool step_finite_f32(const Sgd& r, const float* param, const float* grad, index_t size) {
-  return r.weight_decay == 0.0f && kChecksByBits ? sgd_step_finite_f32(param, grad, size, r.lr)
-                                                 : step_finite_f32<Sgd>(r, param, grad, size);
+  return r.weight_decay == 0.0f && kSoftFloat ? sgd_step_finite_f32(param, grad, size, r.lr)
+                                              : step_finite_f32<Sgd>(r, param, grad, size);
 }
 inline bool step_finite_f32(const SgdMomentum& r, const float* param, const float* grad, index_t size) {
   return r.weight_decay == 0.0f ? sgd_momentum_step_finite_f32(param, r.buf, grad, size, r.lr, r.momentum)
