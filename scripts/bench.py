@@ -111,6 +111,18 @@ def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, l
     )
 
 
+def _learn_fresh(row: Dict[str, Any], tgt: firmware.Target, work: Path, header: Path, name: str,
+                 defines: List[str], int8: bool) -> None:
+    """learn() on a fresh input (not the last predicted one): the learn() region of a second build
+    with BENCH_FRESH (bench_main.cpp), so that the first keeps the harness's size and stack."""
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copy(work.parent / "bench_data.h", work / "bench_data.h")
+    regions = firmware.run(firmware.build(tgt, work, header, name, defines + ["BENCH_FRESH"]))["regions"]
+    n = regions[1 + int8]  # after predict() and predict_int8()
+    row["learn_fresh_cycles"] = n
+    row["learn_fresh_ms"] = round(1000.0 * n / tgt.clock_hz, 4)
+
+
 def _per_layer(tgt, work: Path, header: Path, name: str, defines, report) -> List[Dict[str, Any]]:
     """predict_int8() once more, with every layer its own counter region (bench/layers.py)."""
     work.mkdir(parents=True, exist_ok=True)
@@ -214,6 +226,8 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
                 try:
                     elf = firmware.build(tgt, w, header, name, defines)
                     _measure(row, tgt, elf, int8, v.learn is not None, step, v.int8_only)
+                    if v.learn is not None and not v.int8_only:
+                        _learn_fresh(row, tgt, w / "fresh", header, name, defines, int8)
                     if v.int8_only:
                         row["layers"] = _per_layer(tgt, w / "layers", header, name, defines, report)
                 except firmware.BuildError as e:

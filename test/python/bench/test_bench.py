@@ -82,8 +82,10 @@ def test_rows_are_well_formed(two_runs) -> None:
         rows["float+learn"]["learn_cycles"] > rows["float+learn"]["predict_cycles"]
     )  # learn runs predict too
     learn = rows["float+learn"]
-    # learn_after_predict: only the backward and the update, no forward pass
-    assert 0 < learn["learn_after_predict_cycles"] < learn["learn_cycles"] - learn["predict_cycles"]
+    # learn() on a fresh input runs the forward pass; learn_after_predict: only the backward and the
+    # update
+    assert learn["learn_fresh_cycles"] > learn["predict_cycles"]
+    assert 0 < learn["learn_after_predict_cycles"] < learn["learn_fresh_cycles"] - learn["predict_cycles"]
     assert rows["int8"]["predict_int8_cycles"] < rows["int8"]["predict_cycles"]  # no float edges
     assert rows["float"]["arena_bytes"] == 64  # 16 hidden floats: the lower bound of this chain
     harness = res["harness"][0]
@@ -107,6 +109,7 @@ def test_two_runs_give_identical_counts(two_runs) -> None:
         "predict_int8_cycles",
         "learn_cycles",
         "learn_after_predict_cycles",
+        "learn_fresh_cycles",
         "flash_bytes",
         "ram_bytes",
         "stack_bytes",
