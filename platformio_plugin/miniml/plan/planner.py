@@ -19,8 +19,11 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import GraphError
 from ..ir import Graph
+from . import placement
 
 ALIGN = 4
+# Placements the search may try when no greedy plan reaches the lower bound (keeps export fast).
+SEARCH_BUDGET = 20000
 
 
 def _align(n: int) -> int:
@@ -138,76 +141,46 @@ def _lower_bound(buffers: List[Buffer], steps: int) -> int:
     return best
 
 
-def _conflicts(b: Buffer, placed: List[Buffer]) -> List[Buffer]:
-    return [p for p in placed if p.overlaps_in_time(b)]
-
-
-def _first_fit(b: Buffer, placed: List[Buffer]) -> int:
-    conf = _conflicts(b, placed)
-    for off in sorted({0} | {p.offset + p.size for p in conf}):
-        if all(off + b.size <= p.offset or p.offset + p.size <= off for p in conf):
-            return off
-    raise GraphError("first fit found no offset")  # unreachable: the top of all is always free
-
-
-def _top_fit(b: Buffer, placed: List[Buffer], cap: int) -> Optional[int]:
-    conf = _conflicts(b, placed)
-    for off in sorted({cap - b.size} | {p.offset - b.size for p in conf}, reverse=True):
-        if off < 0 or off + b.size > cap:
-            continue
-        if all(off + b.size <= p.offset or p.offset + p.size <= off for p in conf):
-            return off
-    return None
-
-
-def _place_first_fit(order: List[Buffer]) -> None:
-    placed: List[Buffer] = []
-    for b in order:
-        b.offset = _first_fit(b, placed)
-        placed.append(b)
-
-
-def _place_two_ended(buffers: List[Buffer], cap: int) -> None:
-    placed: List[Buffer] = []
-    top = False
-    for b in sorted(buffers, key=lambda x: (x.start, -x.size)):
-        top = not top
-        off: Optional[int] = None
-        if top:
-            off = _top_fit(b, placed, cap)
-        if off is None:
-            off = _first_fit(b, placed)
-            if off + b.size > cap and not top:
-                alt = _top_fit(b, placed, cap)
-                off = alt if alt is not None else off
-        b.offset = off
-        placed.append(b)
-
-
 def plan_memory(g: Graph, inplace: Optional[Mapping[str, Sequence[str]]] = None) -> MemoryPlan:
     """Sizes and lifetimes come from g; `inplace` maps an output tensor to the inputs it may
     overwrite (ops.inplace_pairs(g))."""
     steps = [f"{n.name} ({n.op})" for n in g.nodes]
     buffers = _buffers(g, inplace or {})
     bound = _lower_bound(buffers, len(g.nodes))
-    strategies: List[Tuple[str, Callable[[List[Buffer]], None]]] = [
-        ("two-ended", lambda bs: _place_two_ended(bs, bound)),
-        ("largest-first", lambda bs: _place_first_fit(sorted(bs, key=lambda b: -b.size))),
-        ("graph-order", lambda bs: _place_first_fit(list(bs))),
-    ]
+    best = _best_plan(buffers, bound)
+    if best is None:
+        raise GraphError("no memory plan passed the overlap check")
+    best.steps = steps
+    best.offsets = {t: b.offset for b in best.buffers for t in b.tensors}
+    return best
+
+
+def _best_plan(buffers: List[Buffer], bound: int) -> Optional[MemoryPlan]:
+    """The smallest plan of the greedy strategies that passes the overlap check; when none reaches
+    the bound, a bounded search for one that does."""
+    items = [(b.size, b.start, b.end) for b in buffers]
+    conflicts = placement.conflict_lists(items)
+    trials = [("two-ended", lambda: placement.place_two_ended(items, conflicts, bound))]
+    for oname, order in placement.orders(items, conflicts).items():
+        for rname, rule in placement.RULES.items():
+            trials.append((f"{oname} {rname}",
+                           lambda o=order, r=rule: placement.place_greedy(items, conflicts, o, r)))
+    trials.append(("search", lambda: placement.search(items, conflicts, bound, SEARCH_BUDGET)))
     best: Optional[MemoryPlan] = None
-    for name, place in strategies:
-        trial = [Buffer(list(b.tensors), b.size, b.start, b.end) for b in buffers]
-        place(trial)
+    for name, place in trials:
+        if name == "search" and best is not None and best.arena_bytes == bound:
+            break
+        offsets = place()
+        if offsets is None:
+            continue
+        trial = [Buffer(list(b.tensors), b.size, b.start, b.end, off)
+                 for b, off in zip(buffers, offsets)]
         arena = max((b.offset + b.size for b in trial), default=0)
-        plan = MemoryPlan({}, arena, bound, trial, name, steps)
+        plan = MemoryPlan({}, arena, bound, trial, name)
         try:
             plan.check()
         except GraphError:
             continue
         if best is None or arena < best.arena_bytes:
             best = plan
-    if best is None:
-        raise GraphError("no memory plan passed the overlap check")
-    best.offsets = {t: b.offset for b in best.buffers for t in b.tensors}
     return best

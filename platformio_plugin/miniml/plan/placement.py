@@ -1,0 +1,150 @@
+"""Placing buffers of known size and lifetime at byte offsets: greedy rules over several orders,
+and a bounded depth-first search for a plan within a given arena size.
+
+Every rule works on the free gaps of a buffer: the byte ranges not used by the already placed
+buffers whose lifetimes overlap its own. Offsets are in units of ALIGN already (sizes are aligned).
+"""
+from __future__ import annotations
+
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+Interval = Tuple[int, int, int]  # (size, start, end): bytes, first and last node it is alive at
+
+
+def conflict_lists(items: Sequence[Interval]) -> List[List[int]]:
+    """For each buffer, the indices of the others alive at one node with it."""
+    order = sorted(range(len(items)), key=lambda i: items[i][1])
+    out: List[List[int]] = [[] for _ in items]
+    for k, i in enumerate(order):
+        end = items[i][2]
+        for j in order[k + 1 :]:
+            if items[j][1] > end:
+                break
+            out[i].append(j)
+            out[j].append(i)
+    return out
+
+
+def free_gaps(size: int, used: List[Tuple[int, int]], cap: Optional[int]) -> List[Tuple[int, int]]:
+    """Free [lo, hi) ranges at least `size` long between the used (offset, end) ranges; the last
+    one is open (hi = None) without a cap."""
+    gaps: List[Tuple[int, int]] = []
+    lo = 0
+    for off, end in sorted(used):
+        if off - lo >= size:
+            gaps.append((lo, off))
+        lo = max(lo, end)
+    if cap is None:
+        gaps.append((lo, -1))
+    elif cap - lo >= size:
+        gaps.append((lo, cap))
+    return gaps
+
+
+def _used(i: int, conflicts: List[List[int]], items: Sequence[Interval],
+          offsets: List[int]) -> List[Tuple[int, int]]:
+    return [(offsets[j], offsets[j] + items[j][0]) for j in conflicts[i] if offsets[j] >= 0]
+
+
+def _first_fit(gaps: List[Tuple[int, int]], size: int) -> int:
+    return gaps[0][0]
+
+
+def _best_fit(gaps: List[Tuple[int, int]], size: int) -> int:
+    """The tightest closed gap (ties: the lowest), else the open top."""
+    closed = [g for g in gaps if g[1] >= 0]
+    if not closed:
+        return gaps[-1][0]
+    return min(closed, key=lambda g: (g[1] - g[0], g[0]))[0]
+
+
+RULES: Dict[str, Callable[[List[Tuple[int, int]], int], int]] = {
+    "first-fit": _first_fit,
+    "best-fit": _best_fit,
+}
+
+
+def _conflict_weight(items: Sequence[Interval], conflicts: List[List[int]]) -> List[int]:
+    return [sum(items[j][0] for j in c) + items[i][0] for i, c in enumerate(conflicts)]
+
+
+def orders(items: Sequence[Interval], conflicts: List[List[int]]) -> Dict[str, List[int]]:
+    """Placement orders: graph order, TFLM's largest first, and orders that put the buffers
+    which constrain the most others first."""
+    n = range(len(items))
+    weight = _conflict_weight(items, conflicts)
+    return {
+        "graph-order": sorted(n, key=lambda i: (items[i][1], -items[i][0])),
+        "largest-first": sorted(n, key=lambda i: (-items[i][0], items[i][1])),
+        "longest-first": sorted(n, key=lambda i: (-(items[i][2] - items[i][1]), -items[i][0])),
+        "area-first": sorted(n, key=lambda i: (-items[i][0] * (items[i][2] - items[i][1] + 1),
+                                               items[i][1])),
+        "conflict-first": sorted(n, key=lambda i: (-weight[i], items[i][1])),
+        "end-order": sorted(n, key=lambda i: (items[i][2], -items[i][0])),
+    }
+
+
+def place_greedy(items: Sequence[Interval], conflicts: List[List[int]], order: List[int],
+                 rule: Callable[[List[Tuple[int, int]], int], int]) -> List[int]:
+    offsets = [-1] * len(items)
+    for i in order:
+        offsets[i] = rule(free_gaps(items[i][0], _used(i, conflicts, items, offsets), None),
+                          items[i][0])
+    return offsets
+
+
+def place_two_ended(items: Sequence[Interval], conflicts: List[List[int]], cap: int) -> List[int]:
+    """Graph order, alternating the top and the bottom of an arena of `cap` bytes (optimal on
+    chains: each buffer's only neighbours are the one before and the one after it)."""
+    offsets = [-1] * len(items)
+    top = False
+    for i in sorted(range(len(items)), key=lambda k: (items[k][1], -items[k][0])):
+        size = items[i][0]
+        top = not top
+        used = _used(i, conflicts, items, offsets)
+        inside = free_gaps(size, used, cap)
+        if top and inside:
+            offsets[i] = inside[-1][1] - size
+        elif inside:
+            offsets[i] = inside[0][0]
+        else:
+            offsets[i] = free_gaps(size, used, None)[-1][0]
+    return offsets
+
+
+def search(items: Sequence[Interval], conflicts: List[List[int]], cap: int,
+           budget: int) -> Optional[List[int]]:
+    """A plan within `cap` bytes, or None when none is found in `budget` placements: depth-first
+    in graph order, each buffer at the bottom or the top of each free gap (tightest gap first), so
+    a buffer placed early can leave room at either end for the peaks that follow."""
+    order = sorted(range(len(items)), key=lambda i: (items[i][1], -items[i][0]))
+    offsets = [-1] * len(items)
+    left = budget
+
+    def candidates(i: int) -> List[int]:
+        size = items[i][0]
+        gaps = free_gaps(size, _used(i, conflicts, items, offsets), cap)
+        gaps.sort(key=lambda g: (g[1] - g[0], g[0]))
+        out: List[int] = []
+        for lo, hi in gaps:
+            out.append(lo)
+            if hi - size != lo:
+                out.append(hi - size)
+        return out
+
+    stack = [candidates(order[0])] if order else []
+    while stack:  # stack[k]: the offsets still to try for order[k]
+        k = len(stack) - 1
+        i = order[k]
+        if not stack[k]:
+            offsets[i] = -1
+            stack.pop()
+            continue
+        if left <= 0:
+            return None
+        left -= 1
+        offsets[i] = stack[k].pop(0)
+        if k + 1 == len(order):
+            return list(offsets)
+        stack.append(candidates(order[k + 1]))
+    return [] if not order else None
