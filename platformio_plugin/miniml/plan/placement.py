@@ -112,12 +112,39 @@ def place_two_ended(items: Sequence[Interval], conflicts: List[List[int]], cap: 
     return offsets
 
 
+def _alive(items: Sequence[Interval]) -> List[List[int]]:
+    steps = max((e for _, _, e in items), default=-1) + 1
+    alive: List[List[int]] = [[] for _ in range(steps)]
+    for i, (_, start, end) in enumerate(items):
+        for t in range(start, end + 1):
+            alive[t].append(i)
+    return alive
+
+
+def _still_fits(i: int, items: Sequence[Interval], alive: List[List[int]], offsets: List[int],
+                cap: int) -> bool:
+    """After placing buffer i: at every node of its life, the buffers not placed yet still fit in
+    the free gaps there that are big enough for the smallest of them (a necessary condition)."""
+    for t in range(items[i][1], items[i][2] + 1):
+        waiting = [items[j][0] for j in alive[t] if offsets[j] < 0]
+        if not waiting:
+            continue
+        used = [(offsets[j], offsets[j] + items[j][0]) for j in alive[t] if offsets[j] >= 0]
+        gaps = [hi - lo for lo, hi in free_gaps(min(waiting), used, cap)]
+        if max(gaps, default=0) < max(waiting) or sum(gaps) < sum(waiting):
+            return False
+    return True
+
+
 def search(items: Sequence[Interval], conflicts: List[List[int]], cap: int,
-           budget: int) -> Optional[List[int]]:
+           budget: int, order: Optional[List[int]] = None) -> Optional[List[int]]:
     """A plan within `cap` bytes, or None when none is found in `budget` placements: depth-first
     in graph order, each buffer at the bottom or the top of each free gap (tightest gap first), so
-    a buffer placed early can leave room at either end for the peaks that follow."""
-    order = sorted(range(len(items)), key=lambda i: (items[i][1], -items[i][0]))
+    a buffer placed early can leave room at either end for the peaks that follow; a placement
+    after which the buffers still to come cannot fit at some node is dropped at once."""
+    if order is None:
+        order = sorted(range(len(items)), key=lambda i: (items[i][1], -items[i][0]))
+    alive = _alive(items)
     offsets = [-1] * len(items)
     left = budget
 
@@ -144,6 +171,8 @@ def search(items: Sequence[Interval], conflicts: List[List[int]], cap: int,
             return None
         left -= 1
         offsets[i] = stack[k].pop(0)
+        if not _still_fits(i, items, alive, offsets, cap):
+            continue
         if k + 1 == len(order):
             return list(offsets)
         stack.append(candidates(order[k + 1]))

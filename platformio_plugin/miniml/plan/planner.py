@@ -7,15 +7,21 @@ Steps:
    kernels: ops.inplace_pairs); an input that dies at that node and has the same byte size and type
    gives its buffer to the output; the two tensors become one Buffer.
 3. Lower bound: the largest sum of sizes of buffers alive at the same node. No plan can be smaller.
-4. Place buffers with several strategies (largest-first first-fit as TFLM's greedy planner, graph-order
-   first-fit, and a two-ended ping-pong that alternates bottom and top of an arena sized to the lower
-   bound, optimal on chains); keep the smallest plan that passes the overlap check.
+4. Place buffers (placement.py): a two-ended ping-pong that alternates bottom and top of an arena
+   sized to the lower bound (optimal on chains), then first fit and best fit in six orders (graph
+   order, largest first as TFLM's greedy planner, longest lifetime, size x lifetime, conflicting
+   bytes, end), then, when none reached the bound, a bounded depth-first search for a plan within
+   it. The first plan at the bound wins, else the smallest; every plan must pass the overlap check.
+   Branching graphs need more than the first three: a tensor kept alive across a branch (the input
+   of a squeeze-excite block, multiplied by the branch's result) is placed next to the buffers of
+   its time before the graph's peak is seen, and can split the free space the peak needs.
 Offsets and sizes are multiples of 4 bytes so every float buffer is aligned on every target.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from functools import partial
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import GraphError
 from ..ir import Graph
@@ -23,7 +29,9 @@ from . import placement
 
 ALIGN = 4
 # Placements the search may try when no greedy plan reaches the lower bound (keeps export fast).
-SEARCH_BUDGET = 20000
+SEARCH_BUDGET = 5000
+# The orders the search runs in, one after the other (each finds plans the other misses).
+SEARCH_ORDERS = ("graph-order", "conflict-first")
 
 
 def _align(n: int) -> int:
@@ -156,20 +164,19 @@ def plan_memory(g: Graph, inplace: Optional[Mapping[str, Sequence[str]]] = None)
 
 
 def _best_plan(buffers: List[Buffer], bound: int) -> Optional[MemoryPlan]:
-    """The smallest plan of the greedy strategies that passes the overlap check; when none reaches
-    the bound, a bounded search for one that does."""
+    """The first plan at the lower bound, else the smallest: the greedy strategies, then a bounded
+    search for a plan within the bound; only plans that pass the overlap check count."""
     items = [(b.size, b.start, b.end) for b in buffers]
     conflicts = placement.conflict_lists(items)
+    orders = placement.orders(items, conflicts)
     trials = [("two-ended", lambda: placement.place_two_ended(items, conflicts, bound))]
-    for oname, order in placement.orders(items, conflicts).items():
-        for rname, rule in placement.RULES.items():
-            trials.append((f"{oname} {rname}",
-                           lambda o=order, r=rule: placement.place_greedy(items, conflicts, o, r)))
-    trials.append(("search", lambda: placement.search(items, conflicts, bound, SEARCH_BUDGET)))
+    trials += [(f"{oname} {rname}", partial(placement.place_greedy, items, conflicts, order, rule))
+               for oname, order in orders.items() for rname, rule in placement.RULES.items()]
+    trials += [(f"search in {oname}",
+                partial(placement.search, items, conflicts, bound, SEARCH_BUDGET, orders[oname]))
+               for oname in SEARCH_ORDERS]
     best: Optional[MemoryPlan] = None
     for name, place in trials:
-        if name == "search" and best is not None and best.arena_bytes == bound:
-            break
         offsets = place()
         if offsets is None:
             continue
@@ -183,4 +190,6 @@ def _best_plan(buffers: List[Buffer], bound: int) -> Optional[MemoryPlan]:
             continue
         if best is None or arena < best.arena_bytes:
             best = plan
+        if arena == bound:
+            break
     return best
