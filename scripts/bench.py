@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from bench import firmware, forests, layers, publish, suite  # noqa: E402
+from bench import arena_gaps, firmware, forests, layers, publish, suite  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FIELDS = (
@@ -276,6 +276,7 @@ def main() -> int:
     results["forests"] = (
         forests.run(work / "forests", log) if "uno" in targets and (not only or "forests" in only) else []
     )
+    results["arena_gaps"] = arena_gaps.run(models, not only, log)  # analyze() only: seconds
     results["anchors"] = suite.ANCHORS
     results["mlperf_published"] = suite.MLPERF_PUBLISHED
     results["targets"] = publish.check_targets(results["rows"], suite.TARGETS)
