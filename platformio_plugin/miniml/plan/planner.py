@@ -28,11 +28,13 @@ from ..ir import Graph
 from . import placement
 from .placement import ALIGN
 
-# The work each search may do when no greedy plan reaches the lower bound: about 0.1 s (keeps export
-# fast when the bound cannot be reached).
-SEARCH_BUDGET = 400_000
+# The work each search may do (about 0.05 s; at most five searches, and only when no greedy plan
+# reaches the lower bound): keeps export fast when the bound cannot be reached.
+SEARCH_BUDGET = 250_000
 # The orders the search runs in, one after the other (each finds plans the other misses).
 SEARCH_ORDERS = ("graph-order", "conflict-first")
+# Searches between the bound and the best plan when none reaches the bound (bisection steps).
+NARROW_ROUNDS = 3
 
 
 def _align(n: int) -> int:
@@ -164,9 +166,13 @@ def plan_memory(g: Graph, inplace: Optional[Mapping[str, Sequence[str]]] = None)
     return best
 
 
+Placed = Tuple[int, str, List[int]]  # arena bytes, strategy, offset per buffer
+
+
 def _best_plan(buffers: List[Buffer], bound: int) -> Optional[MemoryPlan]:
-    """The first plan at the lower bound, else the smallest: the greedy strategies, then a bounded
-    search for a plan within the bound; only plans that pass the overlap check count."""
+    """The first plan at the lower bound, else the smallest: the greedy strategies, a bounded
+    search for a plan within the bound, then searches between the bound and the best plan found;
+    only plans that pass the overlap check count."""
     items = [(b.size, b.start, b.end) for b in buffers]
     conflicts = placement.conflict_lists(items)
     orders = placement.orders(items, conflicts)
@@ -176,20 +182,32 @@ def _best_plan(buffers: List[Buffer], bound: int) -> Optional[MemoryPlan]:
     trials += [(f"search in {oname}",
                 partial(placement.search, items, conflicts, bound, SEARCH_BUDGET, orders[oname]))
                for oname in SEARCH_ORDERS]
-    best: Optional[Tuple[int, str, List[int]]] = None
+    best: Optional[Placed] = None
     for name, place in trials:
-        offsets = place()
-        if offsets is None or not placement.sound(items, conflicts, offsets):
-            continue
-        arena = max((off + size for off, (size, _, _) in zip(offsets, items)), default=0)
-        if best is None or arena < best[0]:
-            best = (arena, name, offsets)
-        if arena == bound:
+        best = _smaller(best, name, place(), items, conflicts)
+        if best is not None and best[0] == bound:
             break
     if best is None:
         return None
+    lo = bound  # no plan found within it
+    for _ in range(NARROW_ROUNDS):
+        if best[0] - lo <= ALIGN:
+            break
+        cap = (lo + best[0]) // (2 * ALIGN) * ALIGN
+        found = placement.search(items, conflicts, cap, SEARCH_BUDGET, orders["graph-order"])
+        if found is None:
+            lo = cap
+        best = _smaller(best, f"search within {cap} B", found, items, conflicts)
     placed = [Buffer(list(b.tensors), b.size, b.start, b.end, off)
               for b, off in zip(buffers, best[2])]
     plan = MemoryPlan({}, best[0], bound, placed, best[1])
     plan.check()  # the overlap check of the plan as emitted, independent of placement.py
     return plan
+
+
+def _smaller(best: Optional[Placed], name: str, offsets: Optional[List[int]],
+             items: Sequence[placement.Interval], conflicts: List[List[int]]) -> Optional[Placed]:
+    if offsets is None or not placement.sound(items, conflicts, offsets):
+        return best
+    arena = max((off + size for off, (size, _, _) in zip(offsets, items)), default=0)
+    return (arena, name, offsets) if best is None or arena < best[0] else best
