@@ -11,7 +11,8 @@ Steps:
    sized to the lower bound (optimal on chains), then first fit and best fit in six orders (graph
    order, largest first as TFLM's greedy planner, longest lifetime, size x lifetime, conflicting
    bytes, end), then, when none reached the bound, a bounded depth-first search for a plan within
-   it. The first plan at the bound wins, else the smallest; every plan must pass the overlap check.
+   it, and when that fails too, searches between the bound and the best plan so far. The first plan
+   at the bound wins, else the smallest; every plan must pass the overlap check.
    Branching graphs need more than the first three: a tensor kept alive across a branch (the input
    of a squeeze-excite block, multiplied by the branch's result) is placed next to the buffers of
    its time before the graph's peak is seen, and can split the free space the peak needs.
