@@ -6,10 +6,21 @@ buffers whose lifetimes overlap its own. Sizes come aligned, so every gap edge i
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from ..errors import GraphError
 
 ALIGN = 4  # bytes: every offset and size is a multiple (float buffers aligned on every target)
 Interval = Tuple[int, int, int]  # (size, start, end): bytes, first and last node it is alive at
+Placed = Tuple[int, str, List[int]]  # arena bytes, strategy, offset per buffer
+# The work each search may do (about 0.05 s; at most five searches, and only when no greedy plan
+# reaches the lower bound): keeps export fast when the bound cannot be reached.
+SEARCH_BUDGET = 250_000
+# The orders the search runs in, one after the other (each finds plans the other misses).
+SEARCH_ORDERS = ("graph-order", "conflict-first")
+# Searches between the bound and the best plan when none reaches the bound (bisection steps).
+NARROW_ROUNDS = 3
 
 
 def conflict_lists(items: Sequence[Interval]) -> List[List[int]]:
@@ -195,3 +206,42 @@ def search(items: Sequence[Interval], conflicts: List[List[int]], cap: int,
             return list(offsets)
         stack.append(candidates(order[k + 1]))
     return [] if not order else None
+
+
+def place(items: Sequence[Interval], bound: int) -> Placed:
+    """The first plan at the lower bound, else the smallest: the two-ended and greedy strategies, a
+    bounded search for a plan within the bound, then searches between the bound and the best plan
+    found; only plans without overlaps count (two-ended always gives one)."""
+    conflicts = conflict_lists(items)
+    orders_ = orders(items, conflicts)
+    trials = [("two-ended", partial(place_two_ended, items, conflicts, bound))]
+    trials += [(f"{oname} {rname}", partial(place_greedy, items, conflicts, order, rule))
+               for oname, order in orders_.items() for rname, rule in RULES.items()]
+    trials += [(f"search in {oname}",
+                partial(search, items, conflicts, bound, SEARCH_BUDGET, orders_[oname]))
+               for oname in SEARCH_ORDERS]
+    best: Optional[Placed] = None
+    for name, trial in trials:
+        best = _smaller(best, name, trial(), items, conflicts)
+        if best is not None and best[0] == bound:
+            return best
+    if best is None:
+        raise GraphError("no placement without overlaps")  # unreachable: two-ended always gives one
+    lo = bound  # no plan found within it
+    for _ in range(NARROW_ROUNDS):
+        if best[0] - lo <= ALIGN:
+            break
+        cap = (lo + best[0]) // (2 * ALIGN) * ALIGN
+        found = search(items, conflicts, cap, SEARCH_BUDGET, orders_["graph-order"])
+        if found is None:
+            lo = cap
+        best = _smaller(best, f"search within {cap} B", found, items, conflicts)
+    return best
+
+
+def _smaller(best: Optional[Placed], name: str, offsets: Optional[List[int]],
+             items: Sequence[Interval], conflicts: List[List[int]]) -> Optional[Placed]:
+    if offsets is None or not sound(items, conflicts, offsets):
+        return best
+    arena = max((off + size for off, (size, _, _) in zip(offsets, items)), default=0)
+    return (arena, name, offsets) if best is None or arena < best[0] else best

@@ -21,7 +21,6 @@ Offsets and sizes are multiples of 4 bytes so every float buffer is aligned on e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import GraphError
@@ -29,13 +28,6 @@ from ..ir import Graph
 from . import placement
 from .placement import ALIGN
 
-# The work each search may do (about 0.05 s; at most five searches, and only when no greedy plan
-# reaches the lower bound): keeps export fast when the bound cannot be reached.
-SEARCH_BUDGET = 250_000
-# The orders the search runs in, one after the other (each finds plans the other misses).
-SEARCH_ORDERS = ("graph-order", "conflict-first")
-# Searches between the bound and the best plan when none reaches the bound (bisection steps).
-NARROW_ROUNDS = 3
 
 
 def _align(n: int) -> int:
@@ -160,55 +152,15 @@ def plan_memory(g: Graph, inplace: Optional[Mapping[str, Sequence[str]]] = None)
     buffers = _buffers(g, inplace or {})
     bound = _lower_bound(buffers, len(g.nodes))
     best = _best_plan(buffers, bound)
-    if best is None:
-        raise GraphError("no memory plan passed the overlap check")  # two-ended always does
     best.steps = steps
     best.offsets = {t: b.offset for b in best.buffers for t in b.tensors}
     return best
 
 
-Placed = Tuple[int, str, List[int]]  # arena bytes, strategy, offset per buffer
-
-
-def _best_plan(buffers: List[Buffer], bound: int) -> Optional[MemoryPlan]:
-    """The first plan at the lower bound, else the smallest: the greedy strategies, a bounded
-    search for a plan within the bound, then searches between the bound and the best plan found;
-    only plans that pass the overlap check count."""
-    items = [(b.size, b.start, b.end) for b in buffers]
-    conflicts = placement.conflict_lists(items)
-    orders = placement.orders(items, conflicts)
-    trials = [("two-ended", lambda: placement.place_two_ended(items, conflicts, bound))]
-    trials += [(f"{oname} {rname}", partial(placement.place_greedy, items, conflicts, order, rule))
-               for oname, order in orders.items() for rname, rule in placement.RULES.items()]
-    trials += [(f"search in {oname}",
-                partial(placement.search, items, conflicts, bound, SEARCH_BUDGET, orders[oname]))
-               for oname in SEARCH_ORDERS]
-    best: Optional[Placed] = None
-    for name, place in trials:
-        best = _smaller(best, name, place(), items, conflicts)
-        if best is not None and best[0] == bound:
-            break
-    if best is None:
-        return None
-    lo = bound  # no plan found within it
-    for _ in range(NARROW_ROUNDS):
-        if best[0] - lo <= ALIGN:
-            break
-        cap = (lo + best[0]) // (2 * ALIGN) * ALIGN
-        found = placement.search(items, conflicts, cap, SEARCH_BUDGET, orders["graph-order"])
-        if found is None:
-            lo = cap
-        best = _smaller(best, f"search within {cap} B", found, items, conflicts)
+def _best_plan(buffers: List[Buffer], bound: int) -> MemoryPlan:
+    arena, strategy, offsets = placement.place([(b.size, b.start, b.end) for b in buffers], bound)
     placed = [Buffer(list(b.tensors), b.size, b.start, b.end, off)
-              for b, off in zip(buffers, best[2])]
-    plan = MemoryPlan({}, best[0], bound, placed, best[1])
+              for b, off in zip(buffers, offsets)]
+    plan = MemoryPlan({}, arena, bound, placed, strategy)
     plan.check()  # the overlap check of the plan as emitted, independent of placement.py
     return plan
-
-
-def _smaller(best: Optional[Placed], name: str, offsets: Optional[List[int]],
-             items: Sequence[placement.Interval], conflicts: List[List[int]]) -> Optional[Placed]:
-    if offsets is None or not placement.sound(items, conflicts, offsets):
-        return best
-    arena = max((off + size for off, (size, _, _) in zip(offsets, items)), default=0)
-    return (arena, name, offsets) if best is None or arena < best[0] else best
