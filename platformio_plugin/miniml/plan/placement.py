@@ -43,8 +43,9 @@ def free_gaps(size: int, used: List[Tuple[int, int]], cap: Optional[int]) -> Lis
     gaps: List[Tuple[int, int]] = []
     lo = 0
     for off, end in sorted(used):
-        if off - lo >= size:
-            gaps.append((lo, off))
+        hi = off if cap is None else min(off, cap)
+        if hi - lo >= size:
+            gaps.append((lo, hi))
         lo = max(lo, end)
     if cap is None:
         gaps.append((lo, -1))
@@ -93,13 +94,13 @@ def _conflict_weight(items: Sequence[Interval], conflicts: List[List[int]]) -> L
 
 
 def orders(items: Sequence[Interval], conflicts: List[List[int]]) -> Dict[str, List[int]]:
-    """Placement orders: graph order, TFLM's largest first, and orders that put the buffers
-    which constrain the most others first."""
+    """Placement orders: TFLM's largest first, graph order, and orders that put the buffers which
+    constrain the most others first."""
     n = range(len(items))
     weight = _conflict_weight(items, conflicts)
     return {
-        "graph-order": sorted(n, key=lambda i: (items[i][1], -items[i][0])),
         "largest-first": sorted(n, key=lambda i: (-items[i][0], items[i][1])),
+        "graph-order": sorted(n, key=lambda i: (items[i][1], i)),
         "longest-first": sorted(n, key=lambda i: (-(items[i][2] - items[i][1]), -items[i][0])),
         "area-first": sorted(n, key=lambda i: (-items[i][0] * (items[i][2] - items[i][1] + 1),
                                                items[i][1])),
@@ -129,10 +130,8 @@ def place_two_ended(items: Sequence[Interval], conflicts: List[List[int]], cap: 
         inside = free_gaps(size, used, cap)
         if top and inside:
             offsets[i] = inside[-1][1] - size
-        elif inside:
-            offsets[i] = inside[0][0]
-        else:
-            offsets[i] = free_gaps(size, used, None)[-1][0]
+        else:  # the lowest gap, above the cap if none inside fits
+            offsets[i] = free_gaps(size, used, None)[0][0]
     return offsets
 
 
@@ -216,7 +215,7 @@ def place(items: Sequence[Interval], bound: int) -> Placed:
     orders_ = orders(items, conflicts)
     trials = [("two-ended", partial(place_two_ended, items, conflicts, bound))]
     trials += [(f"{oname} {rname}", partial(place_greedy, items, conflicts, order, rule))
-               for oname, order in orders_.items() for rname, rule in RULES.items()]
+               for rname, rule in RULES.items() for oname, order in orders_.items()]
     trials += [(f"search in {oname}",
                 partial(search, items, conflicts, bound, SEARCH_BUDGET, orders_[oname]))
                for oname in SEARCH_ORDERS]
