@@ -38,8 +38,8 @@ def conflict_lists(items: Sequence[Interval]) -> List[List[int]]:
 
 
 def free_gaps(size: int, used: List[Tuple[int, int]], cap: Optional[int]) -> List[Tuple[int, int]]:
-    """Free [lo, hi) ranges at least `size` long between the used (offset, end) ranges; the last
-    one is open (hi = None) without a cap."""
+    """Free [lo, hi) ranges at least `size` long between the used (offset, end) ranges, below the
+    cap; without a cap the last one is open (hi = -1)."""
     gaps: List[Tuple[int, int]] = []
     lo = 0
     for off, end in sorted(used):
@@ -159,15 +159,15 @@ def _still_fits(i: int, items: Sequence[Interval], alive: List[List[int]], offse
     return True
 
 
-def search(items: Sequence[Interval], conflicts: List[List[int]], cap: int,
-           budget: int, order: Optional[List[int]] = None) -> Optional[List[int]]:
+def search(items: Sequence[Interval], conflicts: List[List[int]], cap: int, budget: int,
+           order: List[int]) -> Optional[List[int]]:
     """A plan within `cap` bytes, or None when none is found within `budget` (units: a buffer
     compared with another, about 0.1-0.3 us each; it keeps a hopeless search short): depth-first
-    in graph order, each buffer at the bottom or the top of each free gap (tightest gap first), so
-    a buffer placed early can leave room at either end for the peaks that follow; a placement
-    after which the buffers still to come cannot fit at some node is dropped at once."""
-    if order is None:
-        order = sorted(range(len(items)), key=lambda i: (items[i][1], -items[i][0]))
+    in `order`, each buffer at the bottom or the top of each free gap (tightest gap first), so a
+    buffer placed early can leave room at either end for the peaks that follow; a placement after
+    which the buffers still to come cannot fit at some node is dropped at once."""
+    if not order:
+        return []
     alive = _alive(items)
     # what one placement of each buffer costs: its gaps, the check over its lifetime, and the
     # fixed cost of a step (about 20 comparisons' worth)
@@ -187,7 +187,7 @@ def search(items: Sequence[Interval], conflicts: List[List[int]], cap: int,
                 out.append(hi - size)
         return out
 
-    stack = [candidates(order[0])] if order else []
+    stack = [candidates(order[0])]
     while stack:  # stack[k]: the offsets still to try for order[k]
         k = len(stack) - 1
         i = order[k]
@@ -204,7 +204,7 @@ def search(items: Sequence[Interval], conflicts: List[List[int]], cap: int,
         if k + 1 == len(order):
             return list(offsets)
         stack.append(candidates(order[k + 1]))
-    return [] if not order else None
+    return None
 
 
 def place(items: Sequence[Interval], bound: int) -> Placed:

@@ -214,7 +214,7 @@ def test_placement_searches_below_the_best_greedy_plan():
 def test_placement_search_stays_within_its_cap():
     conflicts = placement.conflict_lists(NARROWED)
     # below the bound nothing fits: the fragmentation check ends the search at once
-    assert placement.search(NARROWED, conflicts, 832, 10**6) is None
-    offsets = placement.search(NARROWED, conflicts, 860, 10**6)
+    assert placement.search(NARROWED, conflicts, 832, 10**6, list(range(20))) is None
+    offsets = placement.search(NARROWED, conflicts, 860, 10**6, list(range(20)))
     assert placement.sound(NARROWED, conflicts, offsets)
     assert max(o + s for o, (s, _, _) in zip(offsets, NARROWED)) <= 860
