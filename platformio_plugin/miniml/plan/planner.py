@@ -78,7 +78,8 @@ class MemoryPlan:
             return "(empty arena)"
         scale = max(1, -(-self.arena_bytes // width))
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-        lines = [f"arena {self.arena_bytes} B (lower bound {self.lower_bound} B), {scale} B/char"]
+        lines = [f"arena {self.arena_bytes} B (lower bound {self.lower_bound} B), {scale} B/char, "
+                 f"placed by {self.strategy}"]
         for i, b in enumerate(self.buffers):
             lines.append(f"  {letters[i % len(letters)]}: {'+'.join(b.tensors)} @{b.offset} {b.size}B")
         for t, step in enumerate(self.steps):

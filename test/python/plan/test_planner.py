@@ -124,6 +124,7 @@ def test_planner_overlap_check_catches_a_bad_plan():
 def test_planner_format_dump():
     text = plan_memory(chain([4, 10, 9, 3])).format()
     assert text.splitlines()[0].startswith("arena 76 B (lower bound 76 B)")
+    assert text.splitlines()[0].endswith("placed by two-ended")
     assert "n1 (linear)" in text
 
 
