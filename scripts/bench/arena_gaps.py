@@ -1,17 +1,15 @@
 """The arena planner per model: arena vs its lower bound (the most bytes alive at one layer) for the
-suite's export variants and #11's composite models (test/python/composites.py), float and int8.
-miniml.analyze() only, no firmware: seconds."""
+suite's export variants (from their rows) and #11's composite models (test/python/composites.py),
+float and int8, which only miniml.analyze() runs (no firmware: seconds)."""
 
 from __future__ import annotations
 
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
-
-from bench import suite
 
 REPO = Path(__file__).resolve().parents[2]
 # (name, model from the composites module, input shape): mobilenet at 64x64 as the float composite
@@ -23,15 +21,16 @@ COMPOSITES = (
 )
 
 
-def _row(model: str, precision: str, report: Any) -> Dict[str, Any]:
-    arena, bound = report.arena_bytes, report.arena_lower_bound
-    return {"model": model, "precision": precision, "buffers": len(report.plan_buffers),
-            "arena_bytes": arena, "arena_lower_bound": bound,
+def _row(model: str, precision: str, arena: int, bound: int) -> Dict[str, Any]:
+    return {"model": model, "precision": precision, "arena_bytes": arena,
+            "arena_lower_bound": bound,
             "gap_pct": round(100.0 * (arena - bound) / bound, 2) if bound else 0.0}
 
 
 def _composites(log) -> List[Dict[str, Any]]:
     import torch
+
+    import miniml
 
     sys.path.insert(0, str(REPO / "test" / "python"))
     import composites
@@ -43,35 +42,23 @@ def _composites(log) -> List[Dict[str, Any]]:
         x = torch.from_numpy(rng.standard_normal(shape).astype(np.float32))
         cal = torch.from_numpy(rng.standard_normal((16,) + shape[1:]).astype(np.float32))
         for precision, opts in (("float", {}), ("int8", {"quantize": "int8", "calibration": cal})):
-            rows.append(_row(name, precision, _analyze(model, x, opts)))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # range warnings on seeded noise: beside the point
+                report = miniml.analyze(model, x, **opts)
+            rows.append(_row(name, precision, report.arena_bytes, report.arena_lower_bound))
             log("arena %s %s: %s" % (name, precision, rows[-1]))
     return rows
 
 
-def _analyze(model: Any, x: Any, opts: Dict[str, Any]) -> Any:
-    import miniml
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the calibration warnings are the suite's business
-        return miniml.analyze(model, x, **opts)
-
-
-def run(models: List[suite.Model], with_composites: bool, log) -> List[Dict[str, Any]]:
-    import torch
-
-    rows = []
-    for m in models:
-        module, x, cal = m.build()
-        for v in m.variants:
-            opts = dict(v.options)
-            if opts.get("quantize"):
-                opts["calibration"] = torch.from_numpy(cal)
-            precision = v.precision + ("+learn" if v.learn else "")
-            try:
-                rows.append(_row(m.name, precision, _analyze(module, torch.from_numpy(x), opts)))
-            except Exception as e:  # noqa: BLE001 -- the suite's rows say why an export fails
-                log("arena %s %s: %s" % (m.name, precision, str(e).splitlines()[0][:200]))
-    return rows + (_composites(log) if with_composites else [])
+def run(suite_rows: List[Dict[str, Any]], with_composites: bool, log) -> List[Dict[str, Any]]:
+    """One row per export variant of the suite (its rows repeat it per board), then the
+    composites."""
+    rows: Dict[Tuple[str, str], Dict[str, Any]] = {}
+    for r in suite_rows:
+        if r.get("arena_bytes") is not None:
+            rows.setdefault((r["model"], r["precision"]), _row(
+                r["model"], r["precision"], r["arena_bytes"], r["arena_lower_bound"]))
+    return list(rows.values()) + (_composites(log) if with_composites else [])
 
 
 def markdown(rows: List[Dict[str, Any]]) -> List[str]:
@@ -84,15 +71,14 @@ def markdown(rows: List[Dict[str, Any]]) -> List[str]:
         "",
         "The exporter's activation arena beside its lower bound (the most bytes alive at one layer: "
         "no plan of these lifetimes is smaller), per export variant of the suite and for #11's "
-        "composite models (test/python/composites.py, mobilenet_v3_small at 64x64); `buffers` = "
-        "arena buffers after in-place sharing. At the bound: %d of %d."
+        "composite models (test/python/composites.py, mobilenet_v3_small at 64x64, analyzed "
+        "only). At the bound: %d of %d."
         % (len(rows) - len(over), len(rows)),
         "",
-        "| model | precision | buffers | arena B | bound B | gap % |",
-        "|---|---|--:|--:|--:|--:|",
+        "| model | precision | arena B | bound B | gap % |",
+        "|---|---|--:|--:|--:|",
     ]
     for r in rows:
-        L.append("| %s | %s | %d | %d | %d | %.2f |" % (
-            r["model"], r["precision"], r["buffers"], r["arena_bytes"], r["arena_lower_bound"],
-            r["gap_pct"]))
+        L.append("| %s | %s | %d | %d | %.2f |" % (
+            r["model"], r["precision"], r["arena_bytes"], r["arena_lower_bound"], r["gap_pct"]))
     return L
