@@ -10,7 +10,8 @@ docs/benchmarks.md with --docs) and PNG charts.
 Rows: {"model", "target", "precision", "predict_cycles", "learn_cycles", "flash_bytes",
 "ram_bytes", "stack_bytes", "arena_bytes", "arena_lower_bound"} plus unit, clock, ms, MACs and
 notes; null where not applicable or not built (the row's "note" says why). Cycle counts are exact
-and repeat bit for bit (each firmware runs twice to check).
+and repeat bit for bit (each firmware runs twice to check). "arena_gaps": arena vs its lower bound
+per export variant and per composite model (scripts/bench/arena_gaps.py).
 """
 
 from __future__ import annotations
