@@ -10,7 +10,8 @@ docs/benchmarks.md with --docs) and PNG charts.
 Rows: {"model", "target", "precision", "predict_cycles", "learn_cycles", "flash_bytes",
 "ram_bytes", "stack_bytes", "arena_bytes", "arena_lower_bound"} plus unit, clock, ms, MACs and
 notes; null where not applicable or not built (the row's "note" says why). Cycle counts are exact
-and repeat bit for bit (each firmware runs twice to check).
+and repeat bit for bit (each firmware runs twice to check). "arena_gaps": arena vs its lower bound
+per export variant and per composite model (scripts/bench/arena_gaps.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from bench import firmware, forests, layers, publish, suite  # noqa: E402
+from bench import arena_gaps, firmware, forests, layers, publish, suite  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FIELDS = (
@@ -292,6 +293,7 @@ def main() -> int:
     results["forests"] = (
         forests.run(work / "forests", log) if "uno" in targets and (not only or "forests" in only) else []
     )
+    results["arena_gaps"] = arena_gaps.run(results["rows"], not only, log)
     results["anchors"] = suite.ANCHORS
     results["mlperf_published"] = suite.MLPERF_PUBLISHED
     results["targets"] = publish.check_targets(results["rows"], suite.TARGETS)

@@ -231,6 +231,9 @@ def markdown(res: Dict[str, Any]) -> str:
                     t.get("note", ""),
                 )
             )
+    from bench import arena_gaps
+
+    L += arena_gaps.markdown(res.get("arena_gaps", []))
     L += [
         "",
         "## Exporter speed",

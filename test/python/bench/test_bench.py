@@ -98,6 +98,11 @@ def test_rows_are_well_formed(two_runs) -> None:
     md = (out / "results.md").read_text()
     r = rows["int8"]
     assert "| mlp16 | uno | int8 | 320 | %d | %.3f |" % (r["predict_cycles"], r["predict_ms"]) in md
+    # arena vs bound per export variant (--only leaves the composites out)
+    gaps = {g["precision"]: g for g in res["arena_gaps"]}
+    assert sorted(gaps) == sorted(rows)
+    assert gaps["int8"]["arena_bytes"] == gaps["int8"]["arena_lower_bound"] == r["arena_bytes"]
+    assert "## Arena vs its lower bound" in md and "| mlp16 | int8 | 32 | 32 | 0.00 |" in md
 
 
 def test_two_runs_give_identical_counts(two_runs) -> None:
