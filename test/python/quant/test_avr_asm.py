@@ -141,9 +141,9 @@ def test_linear_acc24_equals_reference(level, tmp_path):
 
 @pytest.mark.parametrize("level", ["Os_lto", "O0"])
 def test_avr_requant_routine_links_once(level, tmp_path):
-    """requantize_s8_avr's and linear_acc24_s8's routines are top-level asm in every translation
-    unit that includes their headers: two units link (LTO joins them into one assembly file) to
-    one copy each."""
+    """requantize_s8_avr's, requantize_s16_avr's and linear_acc24_s8's routines are top-level asm
+    in every translation unit that includes their headers: two units link (LTO joins them into one
+    assembly file) to one copy each."""
     layer = (
         "static const int8_t kW[2] MINIML_ROM = {1, 2};\n"
         "static const int32_t kB[1] MINIML_ROM = {3}, kM[1] MINIML_ROM = {1073741824};\n"
@@ -159,13 +159,15 @@ def test_avr_requant_routine_links_once(level, tmp_path):
             "a.cpp",
             "int8_t fa(int32_t x) {\n"
             "  return miniml::ChannelRequant(1518500250, -7, 3, -128, 127)(x) + layer(1);\n"
-            "}",
+            "}\n"
+            "int32_t fb(int32_t x) { return miniml::requantize_s16(x, 1518500250, -3); }",
         ),
         (
             "b.cpp",
-            "int8_t fa(int32_t x);\nvolatile int32_t v = 12345;\n"
+            "int8_t fa(int32_t x);\nint32_t fb(int32_t x);\nvolatile int32_t v = 12345;\n"
             "int main() {\n"
-            "  return miniml::ChannelRequant(1518500250, -9, 3, -128, 127)(v) + fa(v) + layer(2);\n"
+            "  return miniml::ChannelRequant(1518500250, -9, 3, -128, 127)(v) + fa(v) + layer(2) +\n"
+            "         miniml::requantize_s16(v, 1518500250, -2) + fb(v);\n"
             "}",
         ),
     ):
@@ -187,4 +189,6 @@ def test_avr_requant_routine_links_once(level, tmp_path):
         check=True,
     )
     syms = subprocess.run(["avr-nm", str(elf)], capture_output=True, text=True, check=True).stdout
-    assert syms.count(" miniml_requantize_s8_avr") == 1 and syms.count(" miniml_linear_s8_avr") == 1
+    assert syms.count(" miniml_requantize_s8_avr") == 1
+    assert syms.count(" miniml_requantize_s16_avr") == 1
+    assert syms.count(" miniml_linear_s8_avr") == 1
