@@ -642,14 +642,18 @@ def test_conv_then_max_pool_is_one_call(built):
     [
         (lambda: nn.Sequential(nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 4)), (1, 16), "linear_acc24_s8"),
         (lambda: nn.Sequential(nn.Linear(300, 8), nn.ReLU(), nn.Linear(8, 3)), (1, 300), "linear_s8"),
-        (lambda: nn.Sequential(nn.Conv1d(1, 2, 3), nn.Flatten(), nn.Linear(56, 3)), (1, 1, 30), "linear_s8"),
+        (
+            lambda: nn.Sequential(nn.Conv1d(1, 2, 3), nn.Flatten(), nn.Linear(56, 3)),
+            (1, 1, 30),
+            "linear_acc24_s8",
+        ),
     ],
     ids=["mlp", "300_inputs", "with_conv"],
 )
 def test_linear_acc24_chosen_at_export(model, shape, kernel):
     """linear_acc24_s8 (the ATmega's one-routine layer) when every int8 Linear provably keeps its
-    accumulators in 24 bits and no other kernel needs the generic requantisation; linear_s8 for 300
-    inputs (beyond the routine's 255) and beside a convolution."""
+    accumulators in 24 bits (beside a convolution too); linear_s8 for all when one has 300 inputs
+    (beyond the routine's 255: linear_s8's code is linked anyway)."""
     torch.manual_seed(0)
     cal = np.random.default_rng(0).standard_normal((32, *shape[1:])).astype(np.float32)
     text, _ = build_header(model().eval(), torch.zeros(shape), "acc24", quantize="int8", calibration=cal)
