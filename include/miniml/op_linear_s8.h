@@ -63,7 +63,7 @@ MINIML_ALWAYS_INLINE void linear_s8(const int8_t* input, const int8_t* weight, c
 // linear_s8 for a layer the exporter has proved inside the 24-bit domain: 1 <= in_features <= 255 and, for every row o,
 // |bias[o]| + 128 * sum_i |weight[o][i]| < 2^23 (so every accumulator, whatever the input, fits 24 bits), multiplier[o]
 // >= 0, shift[o] in [-31, -2], output zero point and bounds int8, act_min <= act_max (requantize_s8_avr's domain). The
-// ATmega with flash weights runs it in op_linear_s8_avr.h's routine (no generic requantisation linked); elsewhere it is
+// ATmega with flash weights runs it in op_linear_s8_avr.h's routine (none of linear_s8's code); elsewhere it is
 // linear_s8. Outside that domain the ATmega results are wrong: only the exporter, which checks it, calls this.
 template <class Mem>
 inline void linear_acc24_s8(const int8_t* input, const int8_t* weight, const int32_t* bias, const int32_t* multiplier,
