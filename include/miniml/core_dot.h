@@ -560,69 +560,112 @@ __attribute__((noinline)) inline int32_t dot_window_avr<Ram>(const int8_t* a, co
 }
 #define MINIML_COMMA ,
 
-// Two output channels' windows at once (dot_windows2_avr): each window rows x run taps, its rows a_skip
-// (< 256) bytes apart after a row's run; after a window the activation pointer steps back a_back bytes (to
-// the next window). The weights: the two filters' taps interleaved (first, second) in SRAM, read in order.
-struct AvrWindows2 {
-  uint16_t a_back;
-  uint8_t run, rows, a_skip, count;
+// Pairs of adjacent windows (stride 1) of one output channel (dot_window_pairs_avr): per window chans
+// channels of rows rows of run taps. The activations: after a row's run + 1 bytes the pointer skips a_skip
+// (< 256) more, after a channel's rows a_next more; the weights (one filter, through Mem, in flash on the
+// Uno: nothing copied to the stack) skip b_next after a channel's rows.
+struct AvrWindowPairs {
+  uint16_t a_next;
+  uint8_t run, rows, chans, a_skip, b_next, count;
 };
 
-// One activation times two weights into two 24-bit sums (18 cycles).
-#define MINIML_AVR_TAP2                                      \
-  "ld %[x], X+\n\t"                                          \
-  "ld %[y], Z+\n\t"                                          \
-  "muls %[x], %[y]\n\t"                                      \
-  "sbc %[y], %[y]\n\t"                                       \
-  "add %A[s1], r0\n\tadc %B[s1], r1\n\tadc %C[s1], %[y]\n\t" \
-  "ld %[y], Z+\n\t"                                          \
-  "muls %[x], %[y]\n\t"                                      \
-  "sbc %[y], %[y]\n\t"                                       \
-  "add %A[s2], r0\n\tadc %B[s2], r1\n\tadc %C[s2], %[y]\n\t"
-// Each window's two sums stored at out (6 bytes a window: the first channel's 3, the second's 3), through
-// Z, which then points at the weights' start again. Labels 4 and 6 (ROW may use 2).
-#define MINIML_AVR_WINDOWS2_ASM(ROW, OUTS, INS)                                                                      \
-  __asm__ volatile(                                                                                                  \
-      "4:\n\t"                                                                                                       \
-      "clr %A[s1]\n\tclr %B[s1]\n\tclr %C[s1]\n\tclr %A[s2]\n\tclr %B[s2]\n\tclr %C[s2]\n\t"                         \
-      "mov %[cr], %[rows]\n\t"                                                                                       \
-      "6:\n\t" ROW                                                                                                   \
-      "clr __zero_reg__\n\t"                                                                                         \
-      "add r26, %[as]\n\t"                                                                                           \
-      "adc r27, __zero_reg__\n\t"                                                                                    \
-      "dec %[cr]\n\t"                                                                                                \
-      "brne 6b\n\t"                                                                                                  \
-      "movw r30, %[po]\n\t"                                                                                          \
-      "st Z+, %A[s1]\n\tst Z+, %B[s1]\n\tst Z+, %C[s1]\n\tst Z+, %A[s2]\n\tst Z+, %B[s2]\n\tst Z+, %C[s2]\n\t"       \
-      "movw %[po], r30\n\tmovw r30, %[b0]\n\t"                                                                       \
-      "sub r26, %A[ab]\n\t"                                                                                          \
-      "sbc r27, %B[ab]\n\t"                                                                                          \
-      "dec %[n]\n\t"                                                                                                 \
-      "brne 4b\n\t"                                                                                                  \
-      : [s1] "=&r"(s1), [s2] "=&r"(s2), [pa] "+x"(a), [pb] "+z"(b), [po] "+r"(out), [cr] "=&r"(c_rows), [n] "+r"(n), \
-        [x] "=&d"(x), [y] "=&d"(y)OUTS                                                                               \
-      : [rows] "r"(w.rows), [as] "r"(w.a_skip), [ab] "r"(w.a_back), [b0] "r"(b0)INS                                  \
+// One weight times the activations of both windows (p: the first's, q: the second's) into two 24-bit sums;
+// p's register then takes the first product's sign byte, the weight's the second's (12 cycles + the load).
+#define MINIML_AVR_TAP_PAIR(LOAD_B, P, Q)                                                       \
+  LOAD_B " %[w], Z+\n\t"                                                                          \
+  "muls %[" P "], %[w]\n\t"                                                                       \
+  "sbc %[" P "], %[" P "]\n\t"                                                                    \
+  "add %A[s1], r0\n\tadc %B[s1], r1\n\tadc %C[s1], %[" P "]\n\t"                                  \
+  "muls %[" Q "], %[w]\n\t"                                                                       \
+  "sbc %[w], %[w]\n\t"                                                                            \
+  "add %A[s2], r0\n\tadc %B[s2], r1\n\tadc %C[s2], %[w]\n\t"
+// A row of 3 taps: 4 activations loaded once for both windows (53 cycles from flash for 6 MACs).
+#define MINIML_AVR_ROW_PAIR_3(LOAD_B)                                        \
+  "ld %[p], X+\n\tld %[q], X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "p", "q")     \
+  "ld %[p], X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "q", "p")                    \
+  "ld %[q], X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "p", "q")
+// A row of run taps (label 2).
+#define MINIML_AVR_ROW_PAIR_N(LOAD_B)                                       \
+  "ld %[p], X+\n\t"                                                         \
+  "mov %[c], %[run]\n\t"                                                    \
+  "2:\n\t"                                                                  \
+  "ld %[q], X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "p", "q") "mov %[p], %[q]\n\t" \
+  "dec %[c]\n\t"                                                            \
+  "brne 2b\n\t"
+// Each pair's two sums stored at out (3 bytes a window), through Z. The pair's activation and weight
+// pointers wait on the stack (two registers fewer than keeping them in operands): after the pair X moves
+// one pair (2 bytes) on, Z back to the filter. Labels 3-7; the loops are longer than a branch reaches.
+#define MINIML_AVR_WINDOW_PAIRS_ASM(ROW, OUTS, INS)                                                            \
+  __asm__ volatile(                                                                                          \
+      "3:\n\t"                                                                                               \
+      "push r26\n\tpush r27\n\tpush r30\n\tpush r31\n\t"                                                     \
+      "clr %A[s1]\n\tclr %B[s1]\n\tclr %C[s1]\n\tclr %A[s2]\n\tclr %B[s2]\n\tclr %C[s2]\n\t"                 \
+      "mov %[cc], %[chans]\n\t"                                                                              \
+      "4:\n\t"                                                                                               \
+      "mov %[cr], %[rows]\n\t"                                                                               \
+      "5:\n\t" ROW                                                                                           \
+      "clr __zero_reg__\n\t"                                                                                 \
+      "add r26, %[as]\n\t"                                                                                   \
+      "adc r27, __zero_reg__\n\t"                                                                            \
+      "dec %[cr]\n\t"                                                                                        \
+      "breq 6f\n\t"                                                                                          \
+      "rjmp 5b\n\t"                                                                                          \
+      "6:\n\t"                                                                                               \
+      "add r26, %A[an]\n\t"                                                                                  \
+      "adc r27, %B[an]\n\t"                                                                                  \
+      "add r30, %[bn]\n\t"                                                                                   \
+      "adc r31, __zero_reg__\n\t"                                                                            \
+      "dec %[cc]\n\t"                                                                                        \
+      "breq 7f\n\t"                                                                                          \
+      "rjmp 4b\n\t"                                                                                          \
+      "7:\n\t"                                                                                               \
+      "movw r30, %[po]\n\t"                                                                                  \
+      "st Z+, %A[s1]\n\tst Z+, %B[s1]\n\tst Z+, %C[s1]\n\tst Z+, %A[s2]\n\tst Z+, %B[s2]\n\tst Z+, %C[s2]\n\t" \
+      "movw %[po], r30\n\t"                                                                                  \
+      "pop r31\n\tpop r30\n\tpop r27\n\tpop r26\n\t"                                                         \
+      "adiw r26, 2\n\t"                                                                                      \
+      "dec %[n]\n\t"                                                                                         \
+      "breq 8f\n\t"                                                                                          \
+      "rjmp 3b\n\t"                                                                                          \
+      "8:\n\t"                                                                                               \
+      : [s1] "=&r"(s1), [s2] "=&r"(s2), [pa] "+x"(a), [pb] "+z"(b), [po] "+r"(out), [cc] "=&r"(c_ch),         \
+        [cr] "=&r"(c_rows), [n] "+r"(n), [p] "=&d"(p), [q] "=&d"(q), [w] "=&d"(wt)OUTS                        \
+      : [chans] "r"(w.chans), [rows] "r"(w.rows), [as] "r"(w.a_skip), [an] "r"(w.a_next),                    \
+        [bn] "r"(w.b_next)INS                                                                                \
       : "r0", "memory")
-
-// The two channels' sums of a row of windows (see AvrWindows2), a: activations, b: interleaved weights,
-// both in SRAM; out: 6 bytes per window. kRun3: w.run is 3 (the row unrolled).
-template <bool kRun3>
-__attribute__((noinline)) void dot_windows2_avr(const int8_t* a, const int8_t* b, const AvrWindows2& w, uint8_t* out) {
-  const int8_t* b0 = b;  // a copy gcc cannot tell equal to b (else it may pass both in Z)
-  __asm__("" : "+r"(b0));
-  __int24 s1, s2;
-  uint8_t c_rows, n = w.count;
-  int8_t x, y;
-  if (kRun3) {
-    MINIML_AVR_WINDOWS2_ASM(MINIML_AVR_TAP2 MINIML_AVR_TAP2 MINIML_AVR_TAP2, , );
-  } else {
-    uint8_t c_run;
-    MINIML_AVR_WINDOWS2_ASM("mov %[c], %[run]\n\t2:\n\t" MINIML_AVR_TAP2 "dec %[c]\n\tbrne 2b\n\t",
-                            MINIML_COMMA[c] "=&r"(c_run), MINIML_COMMA[run] "r"(w.run));
+#define MINIML_AVR_WINDOW_PAIRS(LOAD_B)                                                                   \
+  __int24 s1, s2;                                                                                         \
+  uint8_t c_ch, c_rows, n = w.count;                                                                      \
+  int8_t p, q, wt;                                                                                        \
+  if (kRun3) {                                                                                            \
+    MINIML_AVR_WINDOW_PAIRS_ASM(MINIML_AVR_ROW_PAIR_3(LOAD_B), , );                                       \
+  } else {                                                                                                \
+    uint8_t c_run;                                                                                        \
+    MINIML_AVR_WINDOW_PAIRS_ASM(MINIML_AVR_ROW_PAIR_N(LOAD_B), MINIML_COMMA[c] "=&r"(c_run),              \
+                                MINIML_COMMA[run] "r"(w.run));                                            \
   }
-}
-#undef MINIML_AVR_WINDOWS2_ASM
-#undef MINIML_AVR_TAP2
+
+// The sums of w.count pairs of windows (see AvrWindowPairs) of one filter b (through Mem) over activations
+// a (SRAM), each window under 512 taps: out gets 3 bytes a window. kRun3: w.run is 3 (the row unrolled).
+template <class Mem, bool kRun3>
+struct WindowPairsAvr;
+template <bool kRun3>
+struct WindowPairsAvr<Rom, kRun3> {
+  __attribute__((noinline)) static void dot(const int8_t* a, const int8_t* b, const AvrWindowPairs& w, uint8_t* out) {
+    MINIML_AVR_WINDOW_PAIRS("lpm");
+  }
+};
+template <bool kRun3>
+struct WindowPairsAvr<Ram, kRun3> {
+  __attribute__((noinline)) static void dot(const int8_t* a, const int8_t* b, const AvrWindowPairs& w, uint8_t* out) {
+    MINIML_AVR_WINDOW_PAIRS("ld");
+  }
+};
+#undef MINIML_AVR_WINDOW_PAIRS
+#undef MINIML_AVR_WINDOW_PAIRS_ASM
+#undef MINIML_AVR_ROW_PAIR_N
+#undef MINIML_AVR_ROW_PAIR_3
+#undef MINIML_AVR_TAP_PAIR
 #undef MINIML_COMMA
 #undef MINIML_AVR_WINDOW24
 #undef MINIML_AVR_WINDOW24_ASM
