@@ -594,7 +594,7 @@ struct AvrWindowPairs {
   "brne 2b\n\t"
 // Each pair's two sums stored at out (3 bytes a window), through Z. The pair's activation and weight
 // pointers wait on the stack (two registers fewer than keeping them in operands): after the pair X moves
-// one pair (2 bytes) on, Z back to the filter. Labels 3-7; the loops are longer than a branch reaches.
+// one pair (2 bytes) on, Z back to the filter. Labels 3-6; the pairs' loop is longer than a branch reaches.
 #define MINIML_AVR_WINDOW_PAIRS_ASM(ROW, OUTS, INS)                                                            \
   __asm__ volatile(                                                                                          \
       "3:\n\t"                                                                                               \
@@ -608,45 +608,42 @@ struct AvrWindowPairs {
       "add r26, %[as]\n\t"                                                                                   \
       "adc r27, __zero_reg__\n\t"                                                                            \
       "dec %[cr]\n\t"                                                                                        \
-      "breq 6f\n\t"                                                                                          \
-      "rjmp 5b\n\t"                                                                                          \
-      "6:\n\t"                                                                                               \
+      "brne 5b\n\t"                                                                                          \
       "add r26, %A[an]\n\t"                                                                                  \
       "adc r27, %B[an]\n\t"                                                                                  \
       "add r30, %[bn]\n\t"                                                                                   \
       "adc r31, __zero_reg__\n\t"                                                                            \
       "dec %[cc]\n\t"                                                                                        \
-      "breq 7f\n\t"                                                                                          \
-      "rjmp 4b\n\t"                                                                                          \
-      "7:\n\t"                                                                                               \
+      "brne 4b\n\t"                                                                                          \
       "movw r30, %[po]\n\t"                                                                                  \
       "st Z+, %A[s1]\n\tst Z+, %B[s1]\n\tst Z+, %C[s1]\n\tst Z+, %A[s2]\n\tst Z+, %B[s2]\n\tst Z+, %C[s2]\n\t" \
       "movw %[po], r30\n\t"                                                                                  \
       "pop r31\n\tpop r30\n\tpop r27\n\tpop r26\n\t"                                                         \
       "adiw r26, 2\n\t"                                                                                      \
       "dec %[n]\n\t"                                                                                         \
-      "breq 8f\n\t"                                                                                          \
+      "breq 6f\n\t"                                                                                          \
       "rjmp 3b\n\t"                                                                                          \
-      "8:\n\t"                                                                                               \
+      "6:\n\t"                                                                                               \
       : [s1] "=&r"(s1), [s2] "=&r"(s2), [pa] "+x"(a), [pb] "+z"(b), [po] "+r"(out), [cc] "=&r"(c_ch),         \
         [cr] "=&r"(c_rows), [n] "+r"(n), [p] "=&d"(p), [q] "=&d"(q), [w] "=&d"(wt)OUTS                        \
       : [chans] "r"(w.chans), [rows] "r"(w.rows), [as] "r"(w.a_skip), [an] "r"(w.a_next),                    \
         [bn] "r"(w.b_next)INS                                                                                \
       : "r0", "memory")
-#define MINIML_AVR_WINDOW_PAIRS(LOAD_B)                                                                   \
-  __int24 s1, s2;                                                                                         \
-  uint8_t c_ch, c_rows, n = w.count;                                                                      \
-  int8_t p, q, wt;                                                                                        \
-  if (kRun3) {                                                                                            \
-    MINIML_AVR_WINDOW_PAIRS_ASM(MINIML_AVR_ROW_PAIR_3(LOAD_B), , );                                       \
-  } else {                                                                                                \
-    uint8_t c_run;                                                                                        \
-    MINIML_AVR_WINDOW_PAIRS_ASM(MINIML_AVR_ROW_PAIR_N(LOAD_B), MINIML_COMMA[c] "=&r"(c_run),              \
-                                MINIML_COMMA[run] "r"(w.run));                                            \
+#define MINIML_AVR_WINDOW_PAIRS(LOAD_B)                                                                    \
+  __int24 s1, s2;                                                                                          \
+  uint8_t c_ch, c_rows, n = w.count;                                                                       \
+  int8_t p, q, wt;                                                                                         \
+  if (kRun3) {                                                                                             \
+    MINIML_AVR_WINDOW_PAIRS_ASM(MINIML_AVR_ROW_PAIR_3(LOAD_B), , );                                        \
+  } else {                                                                                                 \
+    uint8_t c_run;                                                                                         \
+    MINIML_AVR_WINDOW_PAIRS_ASM(MINIML_AVR_ROW_PAIR_N(LOAD_B), MINIML_COMMA[c] "=&r"(c_run),               \
+                                MINIML_COMMA[run] "r"(w.run));                                             \
   }
 
 // The sums of w.count pairs of windows (see AvrWindowPairs) of one filter b (through Mem) over activations
 // a (SRAM), each window under 512 taps: out gets 3 bytes a window. kRun3: w.run is 3 (the row unrolled).
+// Inlined into the caller's loop over rows (one call's register saves for many rows).
 template <class Mem, bool kRun3>
 struct WindowPairsAvr;
 template <bool kRun3>
