@@ -558,7 +558,6 @@ template <>
 __attribute__((noinline)) inline int32_t dot_window_avr<Ram>(const int8_t* a, const int8_t* b, const AvrWindow& w) {
   MINIML_AVR_WINDOW24("ld");
 }
-#define MINIML_COMMA ,
 
 // Pairs of adjacent windows (stride 1) of one output channel (dot_window_pairs_avr): per window chans
 // channels of rows rows of run taps. The activations: after a row's run + 1 bytes the pointer skips a_skip
@@ -569,101 +568,103 @@ struct AvrWindowPairs {
   uint8_t run, rows, chans, a_skip, b_next, count;
 };
 
-// One weight times the activations of both windows (p: the first's, q: the second's) into two 24-bit sums;
-// p's register then takes the first product's sign byte, the weight's the second's (12 cycles + the load).
-#define MINIML_AVR_TAP_PAIR(LOAD_B, P, Q)                                                       \
-  LOAD_B " %[w], Z+\n\t"                                                                          \
-  "muls %[" P "], %[w]\n\t"                                                                       \
-  "sbc %[" P "], %[" P "]\n\t"                                                                    \
-  "add %A[s1], r0\n\tadc %B[s1], r1\n\tadc %C[s1], %[" P "]\n\t"                                  \
-  "muls %[" Q "], %[w]\n\t"                                                                       \
-  "sbc %[w], %[w]\n\t"                                                                            \
-  "add %A[s2], r0\n\tadc %B[s2], r1\n\tadc %C[s2], %[w]\n\t"
+// dot_window_pairs_avr is a whole function in asm (naked: no operands for gcc to place, so it builds the same
+// at every optimisation level, and it saves only the registers it takes). Registers: X the activations, Z
+// the weights, Y the sums' destination; the two sums r18-r20 and r22-r24, the windows' activations r21 and
+// r25, the weight r16; r2:r3 and r4:r5 the pair's first activation and weight; r6 the rows' and r7 the
+// channels' counter, r8 the pairs' count; r9 b_next, r10 a_skip, r11 chans, r12 rows, r13 run, r14:r15
+// a_next (loaded from the AvrWindowPairs in r20:r21), r17 the run's counter.
+// One weight times the activations of both windows (P: the first's, Q: the second's) into two 24-bit sums;
+// P then takes the first product's sign byte, the weight the second's (12 cycles + the load).
+#define MINIML_AVR_TAP_PAIR(LOAD_B, P, Q)                       \
+  LOAD_B " r16, Z+\n\t"                                         \
+  "muls " P ", r16\n\t"                                         \
+  "sbc " P ", " P "\n\t"                                        \
+  "add r18, r0\n\tadc r19, r1\n\tadc r20, " P "\n\t"            \
+  "muls " Q ", r16\n\t"                                         \
+  "sbc r16, r16\n\t"                                            \
+  "add r22, r0\n\tadc r23, r1\n\tadc r24, r16\n\t"
 // A row of 3 taps: 4 activations loaded once for both windows (53 cycles from flash for 6 MACs).
-#define MINIML_AVR_ROW_PAIR_3(LOAD_B)                                        \
-  "ld %[p], X+\n\tld %[q], X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "p", "q")     \
-  "ld %[p], X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "q", "p")                    \
-  "ld %[q], X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "p", "q")
+#define MINIML_AVR_ROW_PAIR_3(LOAD_B)                                          \
+  "ld r21, X+\n\tld r25, X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "r21", "r25")     \
+  "ld r21, X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "r25", "r21")                   \
+  "ld r25, X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "r21", "r25")
 // A row of run taps (label 2).
-#define MINIML_AVR_ROW_PAIR_N(LOAD_B)                                       \
-  "ld %[p], X+\n\t"                                                         \
-  "mov %[c], %[run]\n\t"                                                    \
-  "2:\n\t"                                                                  \
-  "ld %[q], X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "p", "q") "mov %[p], %[q]\n\t" \
-  "dec %[c]\n\t"                                                            \
+#define MINIML_AVR_ROW_PAIR_N(LOAD_B)                                                   \
+  "ld r21, X+\n\t"                                                                      \
+  "mov r17, r13\n\t"                                                                    \
+  "2:\n\t"                                                                              \
+  "ld r25, X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "r21", "r25") "mov r21, r25\n\t"          \
+  "dec r17\n\t"                                                                         \
   "brne 2b\n\t"
-// Each pair's two sums stored at out (3 bytes a window), through Z. The pair's activation and weight
-// pointers wait on the stack (two registers fewer than keeping them in operands): after the pair X moves
-// one pair (2 bytes) on, Z back to the filter. Labels 3-6; the pairs' loop is longer than a branch reaches.
-#define MINIML_AVR_WINDOW_PAIRS_ASM(ROW, OUTS, INS)                                                            \
-  __asm__ volatile(                                                                                          \
-      "3:\n\t"                                                                                               \
-      "push r26\n\tpush r27\n\tpush r30\n\tpush r31\n\t"                                                     \
-      "clr %A[s1]\n\tclr %B[s1]\n\tclr %C[s1]\n\tclr %A[s2]\n\tclr %B[s2]\n\tclr %C[s2]\n\t"                 \
-      "mov %[cc], %[chans]\n\t"                                                                              \
-      "4:\n\t"                                                                                               \
-      "mov %[cr], %[rows]\n\t"                                                                               \
-      "5:\n\t" ROW                                                                                           \
-      "clr __zero_reg__\n\t"                                                                                 \
-      "add r26, %[as]\n\t"                                                                                   \
-      "adc r27, __zero_reg__\n\t"                                                                            \
-      "dec %[cr]\n\t"                                                                                        \
-      "brne 5b\n\t"                                                                                          \
-      "add r26, %A[an]\n\t"                                                                                  \
-      "adc r27, %B[an]\n\t"                                                                                  \
-      "add r30, %[bn]\n\t"                                                                                   \
-      "adc r31, __zero_reg__\n\t"                                                                            \
-      "dec %[cc]\n\t"                                                                                        \
-      "brne 4b\n\t"                                                                                          \
-      "movw r30, %[po]\n\t"                                                                                  \
-      "st Z+, %A[s1]\n\tst Z+, %B[s1]\n\tst Z+, %C[s1]\n\tst Z+, %A[s2]\n\tst Z+, %B[s2]\n\tst Z+, %C[s2]\n\t" \
-      "movw %[po], r30\n\t"                                                                                  \
-      "pop r31\n\tpop r30\n\tpop r27\n\tpop r26\n\t"                                                         \
-      "adiw r26, 2\n\t"                                                                                      \
-      "dec %[n]\n\t"                                                                                         \
-      "breq 6f\n\t"                                                                                          \
-      "rjmp 3b\n\t"                                                                                          \
-      "6:\n\t"                                                                                               \
-      : [s1] "=&r"(s1), [s2] "=&r"(s2), [pa] "+x"(a), [pb] "+z"(b), [po] "+r"(out), [cc] "=&r"(c_ch),         \
-        [cr] "=&r"(c_rows), [n] "+r"(n), [p] "=&d"(p), [q] "=&d"(q), [w] "=&d"(wt)OUTS                        \
-      : [chans] "r"(w.chans), [rows] "r"(w.rows), [as] "r"(w.a_skip), [an] "r"(w.a_next),                    \
-        [bn] "r"(w.b_next)INS                                                                                \
-      : "r0", "memory")
-#define MINIML_AVR_WINDOW_PAIRS(LOAD_B)                                                                    \
-  __int24 s1, s2;                                                                                          \
-  uint8_t c_ch, c_rows, n = w.count;                                                                       \
-  int8_t p, q, wt;                                                                                         \
-  if (kRun3) {                                                                                             \
-    MINIML_AVR_WINDOW_PAIRS_ASM(MINIML_AVR_ROW_PAIR_3(LOAD_B), , );                                        \
-  } else {                                                                                                 \
-    uint8_t c_run;                                                                                         \
-    MINIML_AVR_WINDOW_PAIRS_ASM(MINIML_AVR_ROW_PAIR_N(LOAD_B), MINIML_COMMA[c] "=&r"(c_run),               \
-                                MINIML_COMMA[run] "r"(w.run));                                             \
-  }
+// The function: arguments a in r24:r25, b in r22:r23, &w in r20:r21, out in r18:r19 (avr-gcc's convention).
+// After a pair X moves one pair (2 bytes) on, Z back to the filter. Labels 3-6; the pairs' loop is longer
+// than a branch reaches.
+#define MINIML_AVR_WINDOW_PAIRS(ROW)                                                        \
+  __asm__ volatile(                                                                         \
+      "push r2\n\tpush r3\n\tpush r4\n\tpush r5\n\tpush r6\n\tpush r7\n\tpush r8\n\t"       \
+      "push r9\n\tpush r10\n\tpush r11\n\tpush r12\n\tpush r13\n\tpush r14\n\tpush r15\n\t" \
+      "push r16\n\tpush r17\n\tpush r28\n\tpush r29\n\t"                                    \
+      "movw r28, r18\n\t"                                                                   \
+      "movw r26, r24\n\t"                                                                   \
+      "movw r30, r20\n\t"                                                                   \
+      "ld r14, Z+\n\tld r15, Z+\n\tld r13, Z+\n\tld r12, Z+\n\t"                            \
+      "ld r11, Z+\n\tld r10, Z+\n\tld r9, Z+\n\tld r8, Z+\n\t"                              \
+      "movw r30, r22\n\t"                                                                   \
+      "movw r4, r30\n\t"                                                                    \
+      "3:\n\t"                                                                              \
+      "movw r2, r26\n\t"                                                                    \
+      "clr r18\n\tclr r19\n\tclr r20\n\tclr r22\n\tclr r23\n\tclr r24\n\t"                  \
+      "mov r7, r11\n\t"                                                                     \
+      "4:\n\t"                                                                              \
+      "mov r6, r12\n\t"                                                                     \
+      "5:\n\t" ROW                                                                          \
+      "clr __zero_reg__\n\t"                                                                \
+      "add r26, r10\n\t"                                                                    \
+      "adc r27, __zero_reg__\n\t"                                                           \
+      "dec r6\n\t"                                                                          \
+      "brne 5b\n\t"                                                                         \
+      "add r26, r14\n\t"                                                                    \
+      "adc r27, r15\n\t"                                                                    \
+      "add r30, r9\n\t"                                                                     \
+      "adc r31, __zero_reg__\n\t"                                                           \
+      "dec r7\n\t"                                                                          \
+      "brne 4b\n\t"                                                                         \
+      "st Y+, r18\n\tst Y+, r19\n\tst Y+, r20\n\tst Y+, r22\n\tst Y+, r23\n\tst Y+, r24\n\t" \
+      "movw r26, r2\n\t"                                                                    \
+      "adiw r26, 2\n\t"                                                                     \
+      "movw r30, r4\n\t"                                                                    \
+      "dec r8\n\t"                                                                          \
+      "breq 6f\n\t"                                                                         \
+      "rjmp 3b\n\t"                                                                         \
+      "6:\n\t"                                                                              \
+      "pop r29\n\tpop r28\n\tpop r17\n\tpop r16\n\tpop r15\n\tpop r14\n\tpop r13\n\t"       \
+      "pop r12\n\tpop r11\n\tpop r10\n\tpop r9\n\tpop r8\n\tpop r7\n\tpop r6\n\t"           \
+      "pop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t"                                            \
+      "ret")
 
 // The sums of w.count pairs of windows (see AvrWindowPairs) of one filter b (through Mem) over activations
 // a (SRAM), each window under 512 taps: out gets 3 bytes a window. kRun3: w.run is 3 (the row unrolled).
-// Inlined into the caller's loop over rows (one call's register saves for many rows).
+// (noclone: gcc may not drop the arguments it cannot see the asm read.)
 template <class Mem, bool kRun3>
 struct WindowPairsAvr;
-template <bool kRun3>
-struct WindowPairsAvr<Rom, kRun3> {
-  __attribute__((noinline)) static void dot(const int8_t* a, const int8_t* b, const AvrWindowPairs& w, uint8_t* out) {
-    MINIML_AVR_WINDOW_PAIRS("lpm");
-  }
-};
-template <bool kRun3>
-struct WindowPairsAvr<Ram, kRun3> {
-  __attribute__((noinline)) static void dot(const int8_t* a, const int8_t* b, const AvrWindowPairs& w, uint8_t* out) {
-    MINIML_AVR_WINDOW_PAIRS("ld");
-  }
-};
+#define MINIML_AVR_WINDOW_PAIRS_FN(MEM, RUN3, ROW)                                                         \
+  template <>                                                                                            \
+  struct WindowPairsAvr<MEM, RUN3> {                                                                     \
+    __attribute__((naked, noinline, noclone)) static void dot(const int8_t*, const int8_t*,              \
+                                                               const AvrWindowPairs*, uint8_t*) {        \
+      MINIML_AVR_WINDOW_PAIRS(ROW);                                                                      \
+    }                                                                                                    \
+  };
+MINIML_AVR_WINDOW_PAIRS_FN(Rom, true, MINIML_AVR_ROW_PAIR_3("lpm"))
+MINIML_AVR_WINDOW_PAIRS_FN(Ram, true, MINIML_AVR_ROW_PAIR_3("ld"))
+MINIML_AVR_WINDOW_PAIRS_FN(Rom, false, MINIML_AVR_ROW_PAIR_N("lpm"))
+MINIML_AVR_WINDOW_PAIRS_FN(Ram, false, MINIML_AVR_ROW_PAIR_N("ld"))
+#undef MINIML_AVR_WINDOW_PAIRS_FN
 #undef MINIML_AVR_WINDOW_PAIRS
-#undef MINIML_AVR_WINDOW_PAIRS_ASM
 #undef MINIML_AVR_ROW_PAIR_N
 #undef MINIML_AVR_ROW_PAIR_3
 #undef MINIML_AVR_TAP_PAIR
-#undef MINIML_COMMA
 #undef MINIML_AVR_WINDOW24
 #undef MINIML_AVR_WINDOW24_ASM
 #undef MINIML_AVR_WINDOW24_RUN_ASM

@@ -844,7 +844,7 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
         w.a_next = static_cast<uint16_t>((in_h - rows) * span_w);
         w.b_next = static_cast<uint8_t>((kernel_h - rows) * kernel_w);
         WindowPairsAvr<Mem, kRun3>::dot(scratch + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo)) * span_w,
-                                        filter + ky_lo * kernel_w, w, sums);
+                                        filter + ky_lo * kernel_w, &w, sums);
         ch.fold(sums, conv_w, ky_lo, ky_hi, kernel_h, out_w, pool_w, k == 0);
       }
       ch.emit(out_w, pool_min, pool_max, output + (oc * out_h + py) * out_w);

@@ -83,7 +83,8 @@ def test_cross_compile_header_alone(tmp_path, target, header):
 
 # Every optimisation level users build with (PlatformIO's `pio debug` uses -Og) compiles the kernels' asm or
 # their plain C path: an int8 CNN (conv, depthwise at stride 1 and 2, transposed conv, pointwise, linear: the AVR
-# asm and Cortex-M4 DSP kernels, the AVR window path that -Og once failed on) and a float MLP.
+# asm and Cortex-M4 DSP kernels, the AVR window path that -Og once failed on, the AVR fused conv + max pool with
+# 3-wide and 1-wide rows) and a float MLP.
 LEVELS = ["-O0", "-Og", "-O1", "-Os", "-O2", "-O3"]
 LEVEL_TARGETS = {
     "avr": lambda opt: toolchains.cxx("avr", opt=opt),
@@ -133,8 +134,9 @@ def levels_main():
         nn.Conv2d(8, 8, 3, stride=2, padding=1), nn.ReLU(),            # 4x4
         nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=8), nn.ReLU(),  # depthwise, stride 2: 2x2
         nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),  # 4x4
-        nn.Conv2d(8, 16, 1), nn.ReLU(),
-        nn.Flatten(), nn.Linear(16 * 4 * 4, 4)).eval()
+        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # fused conv + max pool, 3-wide rows: 2x2
+        nn.Conv2d(16, 32, 1), nn.ReLU(), nn.MaxPool2d(2),            # fused, any width: 1x1
+        nn.Flatten(), nn.Linear(32, 4)).eval()
     cal = torch.randn(32, 1, 16, 16)
     miniml.export(q, cal[:1], "levels_q", out, quantize="int8", calibration=cal.numpy(), golden=2)
     f = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3)).eval()
