@@ -573,7 +573,8 @@ struct AvrWindowPairs {
 // the weights, Y the sums' destination; the two sums r18-r20 and r22-r24, the windows' activations r21 and
 // r25, the weight r16; r2:r3 and r4:r5 the pair's first activation and weight; r6 the rows' and r7 the
 // channels' counter, r8 the pairs' count; r9 b_next, r10 a_skip, r11 chans, r12 rows, r13 run, r14:r15
-// a_next (loaded from the AvrWindowPairs in r20:r21), r17 the run's counter.
+// a_next (loaded from the AvrWindowPairs in r20:r21), r17 the run's counter (3-tap rows: zero, ZERO below;
+// a row of run taps clears r1, which muls takes, and ZERO is r1).
 // One weight times the activations of both windows (P: the first's, Q: the second's) into two 24-bit sums;
 // P then takes the first product's sign byte, the weight the second's (12 cycles + the load).
 #define MINIML_AVR_TAP_PAIR(LOAD_B, P, Q)                       \
@@ -596,11 +597,12 @@ struct AvrWindowPairs {
   "2:\n\t"                                                                              \
   "ld r25, X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "r21", "r25") "mov r21, r25\n\t"          \
   "dec r17\n\t"                                                                         \
-  "brne 2b\n\t"
+  "brne 2b\n\t"                                                                        \
+  "clr __zero_reg__\n\t"
 // The function: arguments a in r24:r25, b in r22:r23, &w in r20:r21, out in r18:r19 (avr-gcc's convention).
 // After a pair X moves one pair (2 bytes) on, Z back to the filter. Labels 3-6; the pairs' loop is longer
 // than a branch reaches.
-#define MINIML_AVR_WINDOW_PAIRS(ROW)                                                        \
+#define MINIML_AVR_WINDOW_PAIRS(ROW, ZERO)                                                  \
   __asm__ volatile(                                                                         \
       "push r2\n\tpush r3\n\tpush r4\n\tpush r5\n\tpush r6\n\tpush r7\n\tpush r8\n\t"       \
       "push r9\n\tpush r10\n\tpush r11\n\tpush r12\n\tpush r13\n\tpush r14\n\tpush r15\n\t" \
@@ -612,6 +614,7 @@ struct AvrWindowPairs {
       "ld r11, Z+\n\tld r10, Z+\n\tld r9, Z+\n\tld r8, Z+\n\t"                              \
       "movw r30, r22\n\t"                                                                   \
       "movw r4, r30\n\t"                                                                    \
+      "clr r17\n\t"                                                                         \
       "3:\n\t"                                                                              \
       "movw r2, r26\n\t"                                                                    \
       "clr r18\n\tclr r19\n\tclr r20\n\tclr r22\n\tclr r23\n\tclr r24\n\t"                  \
@@ -619,15 +622,14 @@ struct AvrWindowPairs {
       "4:\n\t"                                                                              \
       "mov r6, r12\n\t"                                                                     \
       "5:\n\t" ROW                                                                          \
-      "clr __zero_reg__\n\t"                                                                \
       "add r26, r10\n\t"                                                                    \
-      "adc r27, __zero_reg__\n\t"                                                           \
+      "adc r27, " ZERO "\n\t"                                                               \
       "dec r6\n\t"                                                                          \
       "brne 5b\n\t"                                                                         \
       "add r26, r14\n\t"                                                                    \
       "adc r27, r15\n\t"                                                                    \
       "add r30, r9\n\t"                                                                     \
-      "adc r31, __zero_reg__\n\t"                                                           \
+      "adc r31, " ZERO "\n\t"                                                               \
       "dec r7\n\t"                                                                          \
       "brne 4b\n\t"                                                                         \
       "st Y+, r18\n\tst Y+, r19\n\tst Y+, r20\n\tst Y+, r22\n\tst Y+, r23\n\tst Y+, r24\n\t" \
@@ -638,6 +640,7 @@ struct AvrWindowPairs {
       "breq 6f\n\t"                                                                         \
       "rjmp 3b\n\t"                                                                         \
       "6:\n\t"                                                                              \
+      "clr __zero_reg__\n\t"                                                                \
       "pop r29\n\tpop r28\n\tpop r17\n\tpop r16\n\tpop r15\n\tpop r14\n\tpop r13\n\t"       \
       "pop r12\n\tpop r11\n\tpop r10\n\tpop r9\n\tpop r8\n\tpop r7\n\tpop r6\n\t"           \
       "pop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t"                                            \
@@ -648,18 +651,18 @@ struct AvrWindowPairs {
 // (noclone: gcc may not drop the arguments it cannot see the asm read.)
 template <class Mem, bool kRun3>
 struct WindowPairsAvr;
-#define MINIML_AVR_WINDOW_PAIRS_FN(MEM, RUN3, ROW)                                                         \
+#define MINIML_AVR_WINDOW_PAIRS_FN(MEM, RUN3, ROW, ZERO)                                                   \
   template <>                                                                                            \
   struct WindowPairsAvr<MEM, RUN3> {                                                                     \
     __attribute__((naked, noinline, noclone)) static void dot(const int8_t*, const int8_t*,              \
                                                                const AvrWindowPairs*, uint8_t*) {        \
-      MINIML_AVR_WINDOW_PAIRS(ROW);                                                                      \
+      MINIML_AVR_WINDOW_PAIRS(ROW, ZERO);                                                                \
     }                                                                                                    \
   };
-MINIML_AVR_WINDOW_PAIRS_FN(Rom, true, MINIML_AVR_ROW_PAIR_3("lpm"))
-MINIML_AVR_WINDOW_PAIRS_FN(Ram, true, MINIML_AVR_ROW_PAIR_3("ld"))
-MINIML_AVR_WINDOW_PAIRS_FN(Rom, false, MINIML_AVR_ROW_PAIR_N("lpm"))
-MINIML_AVR_WINDOW_PAIRS_FN(Ram, false, MINIML_AVR_ROW_PAIR_N("ld"))
+MINIML_AVR_WINDOW_PAIRS_FN(Rom, true, MINIML_AVR_ROW_PAIR_3("lpm"), "r17")
+MINIML_AVR_WINDOW_PAIRS_FN(Ram, true, MINIML_AVR_ROW_PAIR_3("ld"), "r17")
+MINIML_AVR_WINDOW_PAIRS_FN(Rom, false, MINIML_AVR_ROW_PAIR_N("lpm"), "__zero_reg__")
+MINIML_AVR_WINDOW_PAIRS_FN(Ram, false, MINIML_AVR_ROW_PAIR_N("ld"), "__zero_reg__")
 #undef MINIML_AVR_WINDOW_PAIRS_FN
 #undef MINIML_AVR_WINDOW_PAIRS
 #undef MINIML_AVR_ROW_PAIR_N
