@@ -559,7 +559,7 @@ __attribute__((noinline)) inline int32_t dot_window_avr<Ram>(const int8_t* a, co
   MINIML_AVR_WINDOW24("ld");
 }
 
-// Pairs of adjacent windows (stride 1) of one output channel (dot_window_pairs_avr): per window chans
+// Pairs of adjacent windows (stride 1) of one output channel (WindowPairsAvr::dot): per window chans
 // channels of rows rows of run taps. The activations: after a row's run + 1 bytes the pointer skips a_skip
 // (< 256) more, after a channel's rows a_next more; the weights (one filter, through Mem, in flash on the
 // Uno: nothing copied to the stack) skip b_next after a channel's rows.
@@ -568,7 +568,8 @@ struct AvrWindowPairs {
   uint8_t run, rows, chans, a_skip, b_next, count;
 };
 
-// dot_window_pairs_avr is a whole function in asm (naked: no operands for gcc to place, so it builds the same
+// clang-format off
+// WindowPairsAvr::dot is a whole function in asm (naked: no operands for gcc to place, so it builds the same
 // at every optimisation level, and it saves only the registers it takes). Registers: X the activations, Z
 // the weights, Y the sums' destination; the two sums r18-r20 and r22-r24, the windows' activations r21 and
 // r25, the weight r16; r2:r3 and r4:r5 the pair's first activation and weight; r6 the rows' and r7 the
@@ -645,19 +646,20 @@ struct AvrWindowPairs {
       "pop r12\n\tpop r11\n\tpop r10\n\tpop r9\n\tpop r8\n\tpop r7\n\tpop r6\n\t"           \
       "pop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t"                                            \
       "ret")
+// clang-format on
 
 // The sums of w.count pairs of windows (see AvrWindowPairs) of one filter b (through Mem) over activations
 // a (SRAM), each window under 512 taps: out gets 3 bytes a window. kRun3: w.run is 3 (the row unrolled).
 // (noclone: gcc may not drop the arguments it cannot see the asm read.)
 template <class Mem, bool kRun3>
 struct WindowPairsAvr;
-#define MINIML_AVR_WINDOW_PAIRS_FN(MEM, RUN3, ROW, ZERO)                                                   \
-  template <>                                                                                            \
-  struct WindowPairsAvr<MEM, RUN3> {                                                                     \
-    __attribute__((naked, noinline, noclone)) static void dot(const int8_t*, const int8_t*,              \
-                                                               const AvrWindowPairs*, uint8_t*) {        \
-      MINIML_AVR_WINDOW_PAIRS(ROW, ZERO);                                                                \
-    }                                                                                                    \
+#define MINIML_AVR_WINDOW_PAIRS_FN(MEM, RUN3, ROW, ZERO)                                                           \
+  template <>                                                                                                      \
+  struct WindowPairsAvr<MEM, RUN3> {                                                                               \
+    __attribute__((naked, noinline, noclone)) static void dot(const int8_t*, const int8_t*, const AvrWindowPairs*, \
+                                                              uint8_t*) {                                          \
+      MINIML_AVR_WINDOW_PAIRS(ROW, ZERO);                                                                          \
+    }                                                                                                              \
   };
 MINIML_AVR_WINDOW_PAIRS_FN(Rom, true, MINIML_AVR_ROW_PAIR_3("lpm"), "r17")
 MINIML_AVR_WINDOW_PAIRS_FN(Ram, true, MINIML_AVR_ROW_PAIR_3("ld"), "r17")

@@ -667,9 +667,9 @@ MINIML_ALWAYS_INLINE uint32_t conv_pool_span_avr(uint32_t conv_w, uint32_t kerne
 
 // True when conv2d_s8_max_pool_avr takes the convolution (shape p) and max pool (shape pool): one group,
 // stride 1 across, a pool of non-overlapping windows (kernel = stride, no padding or dilation, floor mode),
-// pooled rows of at most kAvrConvRow convolution columns and kAvrConvRow / 2 pooled ones, every convolution row with an input row in its
-// window, in_w + pad_left under 256, windows under 512 taps, and the input with its left and right padding
-// fits in the convolution's output buffer.
+// pooled rows of at most kAvrConvRow convolution columns and kAvrConvRow / 2 pooled ones, every convolution row with an
+// input row in its window, in_w + pad_left under 256, windows under 512 taps, and the input with its left and right
+// padding fits in the convolution's output buffer.
 MINIML_ALWAYS_INLINE bool conv_max_pool_avr_fits(const Conv2dParams& p, const Pool2dParams& pool) {
   if (pool.kernel_h != pool.stride_h || pool.kernel_w != pool.stride_w || pool.pad_top != 0 || pool.pad_left != 0 ||
       pool.dilation_h != 1 || pool.dilation_w != 1 || pool.in_h != p.out_h || pool.in_w != p.out_w ||
@@ -683,13 +683,13 @@ MINIML_ALWAYS_INLINE bool conv_max_pool_avr_fits(const Conv2dParams& p, const Po
   // The last convolution row used starts inside the input's rows.
   const uint32_t last = (static_cast<uint32_t>(pool.out_h) * pool.kernel_h - 1) * p.stride_h;
   return p.pad_top < p.kernel_h && last < static_cast<uint32_t>(p.in_h) + p.pad_top && p.in_w + p.pad_left <= 255u &&
-         conv_w <= kAvrConvRow && pool.out_w <= kAvrConvRow / 2 && span_w <= 255 && p.kernel_h <= kAvrKernelRows && p.kernel_w <= kAvrKernelRows &&
-         static_cast<uint32_t>(p.in_channels) * p.kernel_h * p.kernel_w < 512 &&
+         conv_w <= kAvrConvRow && pool.out_w <= kAvrConvRow / 2 && span_w <= 255 && p.kernel_h <= kAvrKernelRows &&
+         p.kernel_w <= kAvrKernelRows && static_cast<uint32_t>(p.in_channels) * p.kernel_h * p.kernel_w < 512 &&
          static_cast<uint32_t>(p.in_channels) * p.in_h * span_w <=
              static_cast<uint32_t>(p.out_channels) * p.out_h * p.out_w;
 }
 
-// The 24-bit sum dot_window_pairs_avr stored at p.
+// The 24-bit sum WindowPairsAvr::dot stored at p.
 MINIML_ALWAYS_INLINE int32_t sum24(const uint8_t* p) {
   __int24 t;
   memcpy(&t, p, 3);
@@ -773,8 +773,7 @@ struct AvrPoolChannel {
 
 // The sum of kernel row ky of filter w (in_channels channels of taps taps, rows of kernel_w) through Mem.
 template <class Mem>
-__attribute__((noinline)) int32_t kernel_row_sum(const int8_t* w, index_t in_channels, index_t kernel_w,
-                                                 index_t taps) {
+__attribute__((noinline)) int32_t kernel_row_sum(const int8_t* w, index_t in_channels, index_t kernel_w, index_t taps) {
   int32_t sum = 0;
   for (index_t c = 0; c < in_channels; ++c, w += taps) {
     for (index_t kx = 0; kx < kernel_w; ++kx) sum += Mem::read(w + kx);
@@ -786,7 +785,7 @@ __attribute__((noinline)) int32_t kernel_row_sum(const int8_t* w, index_t in_cha
 // stride (out_h x out_w pooled outputs; see conv_max_pool_avr_fits), without the convolution's output, one
 // output channel at a time. The input is copied to scratch channel after channel, each row with its left
 // and right padding (the zero point, which the folded bias expects), in the filter's order: a convolution
-// row's windows are one dot_window_pairs_avr call over the filter where it lies (flash on the Uno; nothing
+// row's windows are one WindowPairsAvr::dot call over the filter where it lies (flash on the Uno; nothing
 // on the stack but a row of sums). A row reaching the top or bottom padding takes fewer kernel rows, the
 // others' zero-point terms in the base. The pool's maximum of the accumulators is requantised once, which
 // equals the maximum of the requantised outputs because the requantisation is monotonic (multiplier >= 0,
