@@ -771,12 +771,16 @@ struct AvrPoolChannel {
   }
 };
 
-// The sum of kernel row ky of filter w (in_channels channels of taps taps, rows of kernel_w) through Mem.
+// The sum of a kernel row of filter w (in_channels channels of taps taps, rows of kernel_w) through Mem,
+// for a layer whose windows reach the top or bottom padding: there kernel_h >= 2 (pad_top < kernel_h, and
+// the last row starts inside the input), so with windows under 512 taps the row has under 256 weights, of
+// magnitude at most 128: 16 bits hold the sum.
 template <class Mem>
-__attribute__((noinline)) int32_t kernel_row_sum(const int8_t* w, index_t in_channels, index_t kernel_w, index_t taps) {
-  int32_t sum = 0;
-  for (index_t c = 0; c < in_channels; ++c, w += taps) {
-    for (index_t kx = 0; kx < kernel_w; ++kx) sum += Mem::read(w + kx);
+__attribute__((noinline)) int16_t kernel_row_sum(const int8_t* w, uint8_t in_channels, uint8_t kernel_w, index_t taps) {
+  int16_t sum = 0;
+  for (uint8_t c = in_channels; c != 0; --c, w += taps) {
+    const int8_t* p = w;
+    for (uint8_t kx = kernel_w; kx != 0; --kx) sum = static_cast<int16_t>(sum + Mem::read(p++));
   }
   return sum;
 }
@@ -828,7 +832,9 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
     ch.init<Mem>(bias, multiplier, shift, oc, zp, lo, hi);
     for (index_t ky = 0; ky < kernel_h; ++ky) {
       if (ky < low_rows || ky >= high_rows) {
-        ch.row_pad[ky] = pad * kernel_row_sum<Mem>(filter + ky * kernel_w, in_channels, kernel_w, taps);
+        ch.row_pad[ky] =
+            static_cast<int32_t>(pad) * kernel_row_sum<Mem>(filter + ky * kernel_w, static_cast<uint8_t>(in_channels),
+                                                            static_cast<uint8_t>(kernel_w), taps);
       }
     }
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(pad_top));
