@@ -574,8 +574,8 @@ struct AvrWindowPairs {
 // the weights, Y the sums' destination; the two sums r18-r20 and r22-r24, the windows' activations r21 and
 // r25, the weight r16; r2:r3 and r4:r5 the pair's first activation and weight; r6 the rows' and r7 the
 // channels' counter, r8 the pairs' count; r9 b_next, r10 a_skip, r11 chans, r12 rows, r13 run, r14:r15
-// a_next (loaded from the AvrWindowPairs in r20:r21), r17 the run's counter (3-tap rows: zero, ZERO below;
-// a row of run taps clears r1, which muls takes, and ZERO is r1).
+// a_next (loaded from the AvrWindowPairs in r20:r21); r17 a zero register (ZERO) in 3-tap rows, the run's
+// counter in rows of run taps (there ZERO is r1, which muls takes: cleared after each row).
 // One weight times the activations of both windows (P: the first's, Q: the second's) into two 24-bit sums;
 // P then takes the first product's sign byte, the weight the second's (12 cycles + the load).
 #define MINIML_AVR_TAP_PAIR(LOAD_B, P, Q)                       \

@@ -840,7 +840,8 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(pad_top));
     for (index_t py = 0; py < out_h; ++py) {
       for (index_t k = 0; k < pool_h; ++k, y0 = static_cast<sindex_t>(y0 + stride_h)) {
-        // Kernel rows [ky_lo, ky_hi) are inside the input; the others read the zero point.
+        // Kernel rows [ky_lo, ky_hi) are inside the input (at least one: see conv_max_pool_avr_fits); the
+        // others read the zero point.
         const index_t ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
         const sindex_t rest = static_cast<sindex_t>(static_cast<sindex_t>(in_h) - y0);
         const index_t ky_hi = rest < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(rest) : kernel_h;
