@@ -10,7 +10,8 @@ docs/benchmarks.md with --docs) and PNG charts.
 Rows: {"model", "target", "precision", "predict_cycles", "learn_cycles", "flash_bytes",
 "ram_bytes", "stack_bytes", "arena_bytes", "arena_lower_bound"} plus unit, clock, ms, MACs and
 notes; null where not applicable or not built (the row's "note" says why). Cycle counts are exact
-and repeat bit for bit (each firmware runs twice to check).
+and repeat bit for bit (each firmware runs twice to check). "arena_gaps": arena vs its lower bound
+per export variant and per composite model (scripts/bench/arena_gaps.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from bench import firmware, forests, layers, publish, suite  # noqa: E402
+from bench import arena_gaps, firmware, forests, layers, publish, suite  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FIELDS = (
@@ -111,6 +112,18 @@ def _measure(row: Dict[str, Any], tgt: firmware.Target, elf: Path, int8: bool, l
     )
 
 
+def _learn_fresh(row: Dict[str, Any], tgt: firmware.Target, work: Path, header: Path, name: str,
+                 defines: List[str], int8: bool) -> None:
+    """learn() on a fresh input (not the last predicted one): the learn() region of a second build
+    with BENCH_FRESH (bench_main.cpp), so that the first keeps the harness's size and stack."""
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copy(work.parent / "bench_data.h", work / "bench_data.h")
+    regions = firmware.run(firmware.build(tgt, work, header, name, defines + ["BENCH_FRESH"]))["regions"]
+    n = regions[1 + int8]  # after predict() and predict_int8()
+    row["learn_fresh_cycles"] = n
+    row["learn_fresh_ms"] = round(1000.0 * n / tgt.clock_hz, 4)
+
+
 def _per_layer(tgt, work: Path, header: Path, name: str, defines, report) -> List[Dict[str, Any]]:
     """predict_int8() once more, with every layer its own counter region (bench/layers.py)."""
     work.mkdir(parents=True, exist_ok=True)
@@ -137,10 +150,12 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
         log("%s: built in %.1f s" % (model.name, time.perf_counter() - t0))
         for v in model.variants:
             precision = v.precision + ("+learn" if v.learn else "")
+            if v.options.get("optimize") == "speed":
+                precision += " (speed)"
             vts = [t for t in v.targets if t in targets]
             if not vts:
                 continue
-            name = "%s_%s" % (model.name, re.sub(r"[^a-z0-9]+", "_", precision))
+            name = "%s_%s" % (model.name, re.sub(r"[^a-z0-9]+", "_", precision).strip("_"))
             opts = dict(v.options)
             if opts.get("quantize"):
                 opts["calibration"] = torch.from_numpy(cal)
@@ -212,6 +227,8 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
                 try:
                     elf = firmware.build(tgt, w, header, name, defines)
                     _measure(row, tgt, elf, int8, v.learn is not None, step, v.int8_only)
+                    if v.learn is not None and not v.int8_only:
+                        _learn_fresh(row, tgt, w / "fresh", header, name, defines, int8)
                     if v.int8_only:
                         row["layers"] = _per_layer(tgt, w / "layers", header, name, defines, report)
                 except firmware.BuildError as e:
@@ -276,6 +293,7 @@ def main() -> int:
     results["forests"] = (
         forests.run(work / "forests", log) if "uno" in targets and (not only or "forests" in only) else []
     )
+    results["arena_gaps"] = arena_gaps.run(results["rows"], not only, log)
     results["anchors"] = suite.ANCHORS
     results["mlperf_published"] = suite.MLPERF_PUBLISHED
     results["targets"] = publish.check_targets(results["rows"], suite.TARGETS)

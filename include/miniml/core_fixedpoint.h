@@ -204,26 +204,33 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
   // Left shift through uint32: TFLM writes x * (1 << left), which wraps the same way on its targets.
   const int32_t scaled = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
-  // Both roundings from the top 40 bits of the product, without forming the int32 high product. With
-  // Q = scaled * multiplier + 2^30, the high product h is floor(Q / 2^31) (see srdhm_mul), and
-  // rounding_divide_by_pot(h, e) = ((h - [h < 0]) >> (e - 1) + 1) >> 1 (see there); h - [h < 0] =
-  // floor(Q' / 2^31) with Q' = Q - 2^31 [Q < 0], so for e >= 2 the result is ((Q' >> 32) >> (e - 2) + 1) >> 1,
-  // in 64-bit arithmetic where nothing overflows. INT32_MIN * INT32_MIN (saturating) takes the path below.
-  if (right >= 2 && !(multiplier == INT32_MIN && scaled == INT32_MIN)) {
-    uint8_t b3;
-    uint32_t hi = detail::mul_hi_s32(scaled, multiplier, b3);
-    const uint8_t low = static_cast<uint8_t>(b3 + 0x40u);  // + 2^30
-    if (low < 0x40u) ++hi;
-    if (static_cast<int32_t>(hi) < 0 && low < 0x80u) --hi;  // Q < 0: - 2^31
-    int32_t v = static_cast<int32_t>(hi);
-    uint8_t e = static_cast<uint8_t>(right - 2);
-    while (e >= 8) {
-      v >>= 8;
-      e = static_cast<uint8_t>(e - 8);
-    }
-    v >>= e;
-    return (v + 1) >> 1;
+  // One high product for every shift (mul_hi_s32 is most of the code; this runs where requantize_s8_avr does
+  // not). With Q = scaled * multiplier + 2^30, the high product h is floor(Q / 2^31) (see srdhm_mul); for
+  // right <= 1 it is rounded directly; for right = e >= 2, rounding_divide_by_pot(h, e) = ((h - [h < 0]) >>
+  // (e - 1) + 1) >> 1 (see there), h - [h < 0] = floor(Q' / 2^31) with Q' = Q - 2^31 [Q < 0], so the result
+  // is ((Q' >> 32) >> (e - 2) + 1) >> 1, in 64-bit arithmetic where nothing overflows.
+  // The product is exact for every input (INT32_MIN * INT32_MIN = 2^62); the high product of that one
+  // saturates to 2^31 - 1 (h = 2^31 below), which for right >= 2 rounds to 2^(31 - right) like 2^31 does.
+  uint8_t b3;
+  uint32_t hi = detail::mul_hi_s32(scaled, multiplier, b3);
+  const uint8_t low = static_cast<uint8_t>(b3 + 0x40u);  // + 2^30
+  if (low < 0x40u) ++hi;
+  if (right < 2) {
+    uint32_t h = (hi << 1) | (low >> 7);
+    if (h == UINT32_C(0x80000000)) --h;
+    // right 1: rounding_divide_by_pot's mask / threshold for exponent 1 (odd h >= 0 rounds up)
+    const int32_t v = static_cast<int32_t>(h);
+    return right == 0 ? v : (v >> 1) + ((v & 1) != 0 && v >= 0 ? 1 : 0);
   }
+  if (static_cast<int32_t>(hi) < 0 && low < 0x80u) --hi;  // Q < 0: - 2^31
+  int32_t v = static_cast<int32_t>(hi);
+  uint8_t e = static_cast<uint8_t>(right - 2);
+  while (e >= 8) {
+    v >>= 8;
+    e = static_cast<uint8_t>(e - 8);
+  }
+  v >>= e;
+  return (v + 1) >> 1;
 #else
   // The same both-roundings-at-once form on 32-bit cores (one smlal and a few ALU ops on Arm instead of
   // the high product, then mask / threshold rounding; every requantisation of a conv output runs it).
@@ -233,180 +240,154 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
     if (hi < 0 && static_cast<uint32_t>(q) < UINT32_C(0x80000000)) --hi;  // Q < 0: - 2^31
     return ((hi >> (right - 2)) + 1) >> 1;
   }
-#endif
   return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(scaled, multiplier), right);
+#endif
 }
 
-// Requantise one int32 accumulator to int8: scale, add the output zero point, clamp to the fused activation.
-inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min,
-                            int32_t act_max) {
+namespace detail {
+// requantize_s8 as TFLM writes it (the reference the fast forms are checked against): scale, add the output
+// zero point, clamp to the fused activation. Inline: out of line it costs AVR callers more flash (its own
+// prologue and the call's arguments) than it saves.
+inline int8_t requantize_s8_ref(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point,
+                                int32_t act_min, int32_t act_max) {
   int32_t v = multiply_by_quantized_multiplier(acc, multiplier, shift) + output_zero_point;
   if (v < act_min) v = act_min;
   if (v > act_max) v = act_max;
   return static_cast<int8_t>(v);
 }
+}  // namespace detail
 
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
 namespace detail {
-// After MINIML_AVR_MUL_HI_COLUMNS (so the signed product, for a multiplier >= 0), for a right shift e + 2 >= 2:
-// multiply_by_quantized_multiplier's both-roundings-at-once form (the high word v = floor(Q' / 2^32), then
-// ((v >> e) + 1) >> 1) with v shifted bytewise and clamped to 24 bits before the bit steps (beyond, |v >> e| >=
-// 2^16 for the e < 8 left, and every caller saturates to 16 bits or less), the result in bytes A..C of h.
-// Operands as MINIML_AVR_MUL_HI_COLUMNS plus e ("+d", consumed); t1 must be a "d" register.
-// clang-format off
-#define MINIML_AVR_REQUANT_TAIL \
-  /* Q = product + 2^30 (bit 6 of byte 3, its carry into the high word) */ \
-  "ldi %[t1], 0x40\n\t" \
-  "add %[b3], %[t1]\n\t" \
-  "adc %A[h], %[z]\n\tadc %B[h], %[z]\n\tadc %C[h], %[z]\n\tadc %D[h], %[z]\n\t" \
-  /* Q < 0: Q' = Q - 2^31, one off the high word when bit 7 of byte 3 is clear */ \
-  "sbrs %D[h], 7\n\t" \
-  "rjmp 2f\n\t" \
-  "sbrc %[b3], 7\n\t" \
-  "rjmp 2f\n\t" \
-  "sec\n\tsbc %A[h], %[z]\n\tsbc %B[h], %[z]\n\tsbc %C[h], %[z]\n\tsbc %D[h], %[z]\n\t" \
-  "2:\n\t" \
-  /* v >>= 8 while e >= 8 */ \
-  "cpi %[e], 8\n\t" \
-  "brlo 3f\n\t" \
-  "mov %A[h], %B[h]\n\tmov %B[h], %C[h]\n\tmov %C[h], %D[h]\n\t" \
-  "lsl %D[h]\n\tsbc %D[h], %D[h]\n\t" \
-  "subi %[e], 8\n\t" \
-  "rjmp 2b\n\t" \
-  "3:\n\t" \
-  /* clamp v to 24 bits: when byte 3 is not byte 2's sign, 2^23 - 1 or -2^23 */ \
-  "mov %[t1], %C[h]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t" \
-  "cp %[t1], %D[h]\n\t" \
-  "breq 4f\n\t" \
-  "ldi %[t1], 0x7F\n\t" \
-  "sbrc %D[h], 7\n\t" \
-  "ldi %[t1], 0x80\n\t" \
-  "mov %C[h], %[t1]\n\t" \
-  "lsl %[t1]\n\tsbc %[t1], %[t1]\n\tcom %[t1]\n\t" \
-  "mov %A[h], %[t1]\n\tmov %B[h], %[t1]\n\t" \
-  "4:\n\t" \
-  /* v >>= e (e < 8) */ \
-  "tst %[e]\n\t" \
-  "breq 6f\n\t" \
-  "5:\n\t" \
-  "asr %C[h]\n\tror %B[h]\n\tror %A[h]\n\t" \
-  "dec %[e]\n\t" \
-  "brne 5b\n\t" \
-  "6:\n\t" \
-  /* r = (v + 1) >> 1 = (v >> 1) + the bit shifted out (no overflow at 2^23 - 1) */ \
-  "asr %C[h]\n\tror %B[h]\n\tror %A[h]\n\t" \
-  "adc %A[h], %[z]\n\tadc %B[h], %[z]\n\tadc %C[h], %[z]\n\t"
-// clang-format on
-
 inline bool fits_s8(int32_t v) { return v >= kInt8Min && v <= kInt8Max; }
 // acc in [-2^23, 2^23): what requantize_s8_avr takes (small layers' accumulators mostly are).
 inline bool fits_s24(int32_t v) { return static_cast<uint32_t>(v) + UINT32_C(0x800000) < UINT32_C(0x1000000); }
 
-// requantize_s8 for acc in 24 bits (fits_s24), a multiplier >= 0, a right shift e + 2 >= 2 and an int8 zero
-// point and bounds (what ChannelRequant checks), as one asm routine on fixed registers (acc r22-r25,
-// multiplier r18-r21, e r16, zp r14, act_min r12, act_max r10; scratch r0, r26, r27, r30, r31) called from
-// asm: no calling convention, so a call saves nothing per output (the compiler-allocated function it replaces
-// pushed 8 registers on every call) and the zero point and bounds stay in place across a row.
-// The same integers as multiply_by_quantized_multiplier's both-roundings-at-once form, with acc's sign for
-// Q's (see ChannelRequant):
-//   1. ua m, ua = acc mod 2^24 (unsigned): column by column, each byte product into a 3-byte window (no carry
-//      runs further: a window holds every column sum so far); byte 0 is never needed (nothing is added to it)
-//      and byte 7 stays 0 (ua m < 2^55). Registers: bytes 1, 2 in r26, r27, bytes 3, 4 in r30, r31; bytes 5,
-//      6 reuse r26, r27 once bytes 1, 2 are final, byte 7 r22 (acc's byte 0, used up by then); r25 is zero.
-//   2. acc < 0: acc m = ua m - 2^24 m, then - 2^30; else + 2^30. H = bytes 4..7 = floor(Q' / 2^32).
-//   3. H >>= 8 while e >= 8, clamped to 24 bits (beyond, |H >> e| >= 2^16 for the e < 8 left: saturates
-//      anyway), H >>= e by a multiply with 2^(8-e) (3 muls instead of up to 7 shift steps), then
-//      (H + 1) >> 1, + zp, clamped to [act_min, act_max] in 24 bits. Result in r22.
+// requantize_s8 for acc in 24 bits (fits_s24), a multiplier >= 0, a right shift s = e + 2 >= 2 and an int8 zero
+// point and bounds (what requantize_s8 and ChannelRequant check), as one asm routine on fixed registers (acc
+// r22-r25, multiplier r18-r21, e r16, zp r14, act_min r12, act_max r10; it changes only r0, r18-r27, r30, r31 and
+// the flags, r1 left zero) called from asm: no calling convention, so a call saves nothing per output and the
+// zero point and bounds stay in place across a row. The result is TFLM's, worked out on |acc| (with P = acc m, m >= 0):
+//   TFLM rounds twice: h = floor((P + 2^30) / 2^31), then h / 2^s rounded half away from zero. For P <= 0,
+//   h = -floor((|P| + 2^30 - 1) / 2^31), and a halves-away rounding of -x is minus that of x, so the result is
+//   sign(acc) X with X = floor((Z + 2^(30+s)) / 2^(31+s)), Z = |P| + 2^30 - [acc < 0] (nested floors merge):
+//   X = floor((H + 2^e) / 2^(e+1)) with H = floor(Z / 2^32).
+//   1. H from bytes 3..6 of Z: each byte product added at its column, except the columns below byte 3 and the
+//      low bytes of column 2 (6 of the 9 to 12 products, together below 4.98 * 2^24), and Z's -1 as 0xFFFFFF
+//      below byte 3 (byte 3 starts at 0x40 - [acc < 0]): what they carry into byte 3 is at most 5, so while byte
+//      3 stays below 0xFB nothing reaches byte 4; from 0xFB (2% of outputs) the left-out part is summed exactly
+//      (out of line). |acc|'s byte 2 is mostly 0 (its 4 products skipped).
+//   2. H >>= 8 while e >= 8; H >= 2^16 saturates (X >= 2^8: beyond any int8 zero point and bound); else X =
+//      (H 2^(7-e) + 2^7) >> 8 by two 8-bit muls, X >= 2^8 saturates.
+//   3. zp + X or zp - X, biased by 128 so that leaving int8 is the carry, clamped to [act_min, act_max] in 8 bits.
+// Registers: a = |acc| r22-r24, r25 zero, m r18-r21, bytes 3..6 of Z in r26, r30, r31, r27, T the sign.
+// Result in r22. About 78 cycles with the call for |acc| < 2^16 and e < 8 (most outputs), 8 more per byte of
+// shift, 24 more for |acc| >= 2^16 (simavr).
 // clang-format off
-#define MINIML_AVR_REQUANT_S8_BODY \
-  /* 1. ua m: bytes 1..6 (a0 r22, a1 r23, a2 r24; m0..m3 r18..r21) */ \
-  "clr r25\n\t" \
-  "clr r27\n\t" \
-  "clr r30\n\t" \
-  "mul r22, r18\n\tmov r26, r1\n\t" \
-  "mul r22, r19\n\tadd r26, r0\n\tadc r27, r1\n\tadc r30, r25\n\t" \
-  "mul r23, r18\n\tadd r26, r0\n\tadc r27, r1\n\tadc r30, r25\n\t" \
-  "clr r31\n\t" \
-  "mul r22, r20\n\tadd r27, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
-  "mul r23, r19\n\tadd r27, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
-  "mul r24, r18\n\tadd r27, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
-  "clr r26\n\t" \
-  "mul r22, r21\n\tadd r30, r0\n\tadc r31, r1\n\tadc r26, r25\n\t" \
-  "mul r23, r20\n\tadd r30, r0\n\tadc r31, r1\n\tadc r26, r25\n\t" \
-  "mul r24, r19\n\tadd r30, r0\n\tadc r31, r1\n\tadc r26, r25\n\t" \
-  "clr r27\n\t" \
-  "mul r23, r21\n\tadd r31, r0\n\tadc r26, r1\n\tadc r27, r25\n\t" \
-  "mul r24, r20\n\tadd r31, r0\n\tadc r26, r1\n\tadc r27, r25\n\t" \
-  "mul r24, r21\n\tadd r26, r0\n\tadc r27, r1\n\t" \
-  /* 2. the sign and 2^30 (bytes 3..7: r30 r31 r26 r27 r22) */ \
-  "sbrc r24, 7\n\t" \
-  "rjmp 1f\n\t" \
-  "clr r22\n\t" \
-  "ldi r23, 0x40\n\t" \
-  "add r30, r23\n\tadc r31, r25\n\tadc r26, r25\n\tadc r27, r25\n\tadc r22, r25\n\t" \
-  "rjmp 2f\n\t" \
+#define MINIML_AVR_REQUANT_HEAD \
+  /* T = acc < 0, a = |acc|, byte 3 of Z = 0x40 - T */ \
+  "bst r24, 7\n\t" \
+  "ldi r26, 0x40\n\t" \
+  "brtc 1f\n\t" \
+  "com r24\n\tcom r23\n\tneg r22\n\tsbci r23, 0xFF\n\tsbci r24, 0xFF\n\t" \
+  "dec r26\n\t" \
   "1:\n\t" \
-  "sub r30, r18\n\tsbc r31, r19\n\tsbc r26, r20\n\tsbc r27, r21\n\tsbc r22, r22\n\t" \
-  "subi r30, 0x40\n\tsbci r31, 0\n\tsbci r26, 0\n\tsbci r27, 0\n\tsbci r22, 0\n\t" \
-  /* 3. H = r22:r27:r26:r31 >>= 8 while e >= 8 (e copied to r23) */ \
-  "2:\n\t" \
-  "mov r23, r16\n\t" \
-  "3:\n\t" \
-  "cpi r23, 8\n\t" \
-  "brlo 4f\n\t" \
-  "mov r31, r26\n\tmov r26, r27\n\tmov r27, r22\n\tlsl r22\n\tsbc r22, r22\n\t" \
-  "subi r23, 8\n\t" \
-  "rjmp 3b\n\t" \
-  "4:\n\t" \
-  /* clamp to 24 bits: unless r22 is r27's sign, 0x7FFFFF or 0x800000 */ \
-  "mov r18, r27\n\tlsl r18\n\tsbc r18, r18\n\t" \
-  "cp r18, r22\n\t" \
-  "breq 5f\n\t" \
-  "ldi r18, 0x7F\n\t" \
-  "sbrc r22, 7\n\t" \
-  "ldi r18, 0x80\n\t" \
-  "mov r27, r18\n\t" \
-  "lsl r18\n\tsbc r18, r18\n\tcom r18\n\t" \
-  "mov r26, r18\n\tmov r31, r18\n\t" \
-  "5:\n\t" \
-  /* H >>= e (< 8): the top 24 bits of H 2^(8-e); f = 2^(8-e) from the bits of 8 - e (1..7) */ \
-  "tst r23\n\t" \
-  "breq 6f\n\t" \
-  "ldi r20, 8\n\tsub r20, r23\n\t" \
-  "ldi r19, 1\n\t" \
-  "sbrc r20, 1\n\tldi r19, 4\n\t" \
-  "sbrc r20, 0\n\tlsl r19\n\t" \
-  "sbrc r20, 2\n\tswap r19\n\t" \
-  "mul r31, r19\n\tmov r31, r1\n\t" \
-  "mul r26, r19\n\tadd r31, r0\n\tadc r1, r25\n\tmov r26, r1\n\t" \
-  "mul r27, r19\n\tadd r26, r0\n\tadc r1, r25\n\t" \
-  "sbrc r27, 7\n\tsub r1, r19\n\t" /* r27 signed: - 2^8 f at its byte */ \
-  "mov r27, r1\n\t" \
-  "6:\n\t" \
-  /* (H + 1) >> 1: H >> 1 plus the bit shifted out (no overflow at 2^23 - 1) */ \
-  "asr r27\n\tror r26\n\tror r31\n\t" \
-  "adc r31, r25\n\tadc r26, r25\n\tadc r27, r25\n\t" \
-  /* + zero point */ \
-  "mov r18, r14\n\tlsl r18\n\tsbc r18, r18\n\t" \
-  "add r31, r14\n\tadc r26, r18\n\tadc r27, r18\n\t" \
-  /* below act_min: act_min */ \
-  "mov r18, r12\n\tlsl r18\n\tsbc r18, r18\n\t" \
-  "cp r31, r12\n\tcpc r26, r18\n\tcpc r27, r18\n\t" \
-  "brge 7f\n\t" \
-  "mov r31, r12\n\t" \
+  "clr r25\n\t" \
+  /* 1. a1 m3, a0 m3, a1 m2 at their columns; the high bytes of a0 m2, a1 m1 */ \
+  "mul r23, r21\n\tmovw r30, r0\n\t" \
+  "mul r22, r21\n\tadd r26, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
+  "mul r23, r20\n\tadd r26, r0\n\tadc r30, r1\n\tadc r31, r25\n\t" \
+  "mul r22, r20\n\tadd r26, r1\n\tadc r30, r25\n\tadc r31, r25\n\t" \
+  "mul r23, r19\n\tadd r26, r1\n\tadc r30, r25\n\tadc r31, r25\n\t" \
+  "clr r27\n\t" \
+  "cpse r24, r25\n\t" \
   "rjmp 8f\n\t" \
-  "7:\n\t" \
-  /* above act_max: act_max */ \
-  "mov r18, r10\n\tlsl r18\n\tsbc r18, r18\n\t" \
-  "cp r10, r31\n\tcpc r18, r26\n\tcpc r18, r27\n\t" \
-  "brge 8f\n\t" \
-  "mov r31, r10\n\t" \
+  "2:\n\t" \
+  "cpi r26, 0xFB\n\t" \
+  "brsh 9f\n\t" \
+  /* 2. H = r27:r31:r30 >>= 8 while e (counted down in r21) >= 8 */ \
+  "3:\n\t" \
+  "cpi r16, 8\n\t" \
+  "brlo 5f\n\t" \
+  "mov r21, r16\n\t" \
+  "4:\n\t" \
+  "mov r30, r31\n\tmov r31, r27\n\tclr r27\n\t" \
+  "subi r21, 8\n\t" \
+  "cpi r21, 8\n\t" \
+  "brsh 4b\n\t" \
+  "5:\n\t" \
+  /* g = 2^(7 - e mod 8) in r20 from e's low bits: 7 - (e mod 8) is their complement */ \
+  "ldi r20, 1\n\t" \
+  "sbrs r16, 1\n\tldi r20, 4\n\t" \
+  "sbrs r16, 0\n\tlsl r20\n\t" \
+  "sbrs r16, 2\n\tswap r20\n\t"
+// The out-of-line parts of the head, placed after the routine's ret.
+#define MINIML_AVR_REQUANT_HEAD_BLOCKS \
+  /* byte 3 >= 0xFB: the left-out products' sum R (bytes 0..3 in r0, r19, r20, r21, each multiplier byte's */ \
+  /* register reused once its last product is taken), rounded up to a multiple of 2^24 when acc < 0 (Z's */ \
+  /* 0xFFFFFF), its byte 3 carried into Z */ \
+  "9:\n\t" \
+  "mul r22, r20\n\tmov r20, r0\n\tclr r21\n\t" \
+  "mul r23, r19\n\tadd r20, r0\n\tadc r21, r25\n\t" \
+  "mul r24, r18\n\tadd r20, r0\n\tadc r21, r25\n\t" \
+  "mul r22, r19\n\tmov r19, r0\n\tadd r20, r1\n\tadc r21, r25\n\t" \
+  "mul r23, r18\n\tadd r19, r0\n\tadc r20, r1\n\tadc r21, r25\n\t" \
+  "mul r22, r18\n\tadd r19, r1\n\tadc r20, r25\n\tadc r21, r25\n\t" \
+  "brtc 15f\n\t" \
+  "cp r25, r0\n\tcpc r25, r19\n\tcpc r25, r20\n\tadc r21, r25\n\t" \
+  "15:\n\t" \
+  "add r26, r21\n\tadc r30, r25\n\tadc r31, r25\n\tadc r27, r25\n\t" \
+  "rjmp 3b\n\t" \
+  /* |acc| >= 2^16: a2 m0 (high byte), a2 m1, a2 m2, a2 m3 */ \
   "8:\n\t" \
-  "mov r22, r31\n\t" \
-  "clr __zero_reg__\n\t"
+  "mul r24, r18\n\tadd r26, r1\n\tadc r30, r25\n\tadc r31, r25\n\tadc r27, r25\n\t" \
+  "mul r24, r19\n\tadd r26, r0\n\tadc r30, r1\n\tadc r31, r25\n\tadc r27, r25\n\t" \
+  "mul r24, r20\n\tadd r30, r0\n\tadc r31, r1\n\tadc r27, r25\n\t" \
+  "mul r24, r21\n\tadd r31, r0\n\tadc r27, r1\n\t" \
+  "rjmp 2b\n\t"
+// requantize_s8_avr: H >= 2^16 or X >= 2^8 saturate; zp +- X clamped to [act_min, act_max]. Result in r22.
+#define MINIML_AVR_REQUANT_S8_BODY \
+  MINIML_AVR_REQUANT_HEAD \
+  /* H >= 2^16: X >= 2^8 */ \
+  "cpse r27, r25\n\t" \
+  "rjmp 7f\n\t" \
+  /* X = (H g + 2^7) >> 8 in r19:r18 (bit 7 of the low byte is the rounding carry) */ \
+  "mul r31, r20\n\tmovw r18, r0\n\t" \
+  "mul r30, r20\n\tlsl r0\n\tadc r18, r1\n\tadc r19, r25\n\t" \
+  "cpse r19, r25\n\t" \
+  "rjmp 7f\n\t" \
+  /* 3. zp + 128 +- X: a carry leaves int8 */ \
+  "mov r22, r14\n\tsubi r22, 0x80\n\t" \
+  "brts 6f\n\t" \
+  "add r22, r18\n\t" \
+  "brcs 11f\n\t" \
+  "10:\n\t" \
+  "subi r22, 0x80\n\t" \
+  "cp r22, r12\n\t" \
+  "brge 13f\n\t" \
+  "12:\n\t" \
+  "mov r22, r12\n\t" \
+  "13:\n\t" \
+  "cp r10, r22\n\t" \
+  "brge 14f\n\t" \
+  "11:\n\t" \
+  "mov r22, r10\n\t" \
+  "14:\n\t" \
+  "clr __zero_reg__\n\t" \
+  "ret\n\t" \
+  /* X >= 2^8: act_min (then act_max if lower) or act_max */ \
+  "7:\n\t" \
+  "brts 12b\n\t" \
+  "rjmp 11b\n\t" \
+  /* acc < 0: zp + 128 - X */ \
+  "6:\n\t" \
+  "sub r22, r18\n\t" \
+  "brcs 12b\n\t" \
+  "rjmp 10b\n\t" \
+  MINIML_AVR_REQUANT_HEAD_BLOCKS
 // clang-format on
 
-// The routine: the body above and `ret`, called from asm (so no C calling convention applies: the callers'
+// The routine: the body above, called from asm (so no C calling convention applies: the callers'
 // values stay in registers the routine leaves alone). Top-level asm in a COMDAT section: every translation
 // unit including this header emits it, the linker keeps one (and --gc-sections drops it when unused).
 __asm__(
@@ -415,7 +396,6 @@ __asm__(
     ".weak miniml_requantize_s8_avr\n\t"
     ".type miniml_requantize_s8_avr, @function\n"
     "miniml_requantize_s8_avr:\n\t" MINIML_AVR_REQUANT_S8_BODY
-    "ret\n\t"
     ".size miniml_requantize_s8_avr, .-miniml_requantize_s8_avr\n\t"
     ".popsection\n\t"
     ".endif");
@@ -437,33 +417,75 @@ __attribute__((always_inline)) inline int8_t requantize_s8_avr(int32_t acc, int3
   return static_cast<int8_t>(a);
 }
 
-// requantize_s16's common case (right shift e + 2 >= 2, multiplier >= 0) in one asm block:
-// MINIML_AVR_REQUANT_TAIL, then the 24-bit result saturated to int16. Out of line: GRU gates and linear_s8
-// call it per output, where inlining ~100 instructions would not pay for the call it saves.
-__attribute__((noinline)) inline int16_t requantize_s16_avr(int32_t acc, int32_t multiplier, uint8_t e) {
-  uint32_t h;
-  uint8_t b3, t1, t2, zero;
-  __asm__(MINIML_AVR_MUL_HI_COLUMNS MINIML_AVR_REQUANT_TAIL
-          // byte 2 not byte 1's sign: 0x7FFF or 0x8000
-          "mov %[t1], %B[h]\n\tlsl %[t1]\n\tsbc %[t1], %[t1]\n\t"
-          "cp %[t1], %C[h]\n\t"
-          "breq 7f\n\t"
-          "ldi %[t1], 0x7F\n\t"
-          "sbrc %C[h], 7\n\t"
-          "ldi %[t1], 0x80\n\t"
-          "mov %B[h], %[t1]\n\t"
-          "lsl %[t1]\n\tsbc %[t1], %[t1]\n\tcom %[t1]\n\t"
-          "mov %A[h], %[t1]\n\t"
-          "7:\n\t"
-          "clr __zero_reg__"
-          : [h] "=&r"(h), [b3] "=&r"(b3), [t1] "=&d"(t1), [t2] "=&r"(t2), [z] "=&r"(zero), [e] "+d"(e), [a] "+r"(acc),
-            [b] "+r"(multiplier)
-          :
-          : "r0");
-  return static_cast<int16_t>(h);
+// requantize_s16's common case (acc in 24 bits, multiplier >= 0, right shift e + 2 >= 2) on the same head as
+// requantize_s8_avr, then X = (H 2^(7-e) + 2^7) >> 8 in 24 bits (three 8-bit muls) and +-X saturated to int16.
+// A C-callable function (extern "C" miniml_requantize_s16_avr: acc r22-r25, multiplier r18-r21, e r16, result
+// r24:r25; it writes only call-clobbered registers): GRU gates call it per output, where inlining would not pay
+// for the call it saves.
+// clang-format off
+#define MINIML_AVR_REQUANT_S16_BODY \
+  MINIML_AVR_REQUANT_HEAD \
+  /* X in r26:r19:r18 */ \
+  "mul r31, r20\n\tmovw r18, r0\n\t" \
+  "mul r27, r20\n\tadd r19, r0\n\tmov r26, r1\n\tadc r26, r25\n\t" \
+  "mul r30, r20\n\tlsl r0\n\tadc r18, r1\n\tadc r19, r25\n\tadc r26, r25\n\t" \
+  "cpse r26, r25\n\t" \
+  "rjmp 6f\n\t" \
+  "brts 7f\n\t" \
+  "sbrc r19, 7\n\t" \
+  "rjmp 6f\n\t" \
+  "10:\n\t" \
+  "movw r24, r18\n\t" \
+  "clr __zero_reg__\n\t" \
+  "ret\n\t" \
+  /* acc < 0: -X, or -2^15 from X > 2^15 on */ \
+  "7:\n\t" \
+  "cpi r18, 1\n\tldi r20, 0x80\n\tcpc r19, r20\n\t" \
+  "brsh 6f\n\t" \
+  "com r19\n\tneg r18\n\tsbci r19, 0xFF\n\t" \
+  "rjmp 10b\n\t" \
+  /* saturated: 0x7FFF, or 0x8000 when acc < 0 */ \
+  "6:\n\t" \
+  "ldi r18, 0xFF\n\tldi r19, 0x7F\n\t" \
+  "brtc 10b\n\t" \
+  "ldi r18, 0\n\tldi r19, 0x80\n\t" \
+  "rjmp 10b\n\t" \
+  MINIML_AVR_REQUANT_HEAD_BLOCKS
+// clang-format on
+__asm__(
+    ".ifndef miniml_requantize_s16_avr\n\t"
+    ".pushsection .text.miniml_requantize_s16_avr,\"axG\",@progbits,miniml_requantize_s16_avr,comdat\n\t"
+    ".weak miniml_requantize_s16_avr\n\t"
+    ".type miniml_requantize_s16_avr, @function\n"
+    "miniml_requantize_s16_avr:\n\t" MINIML_AVR_REQUANT_S16_BODY
+    ".size miniml_requantize_s16_avr, .-miniml_requantize_s16_avr\n\t"
+    ".popsection\n\t"
+    ".endif");
+}  // namespace detail
+}  // namespace miniml
+extern "C" int16_t miniml_requantize_s16_avr(int32_t acc, int32_t multiplier, uint8_t e);
+namespace miniml {
+namespace detail {
+inline int16_t requantize_s16_avr(int32_t acc, int32_t multiplier, uint8_t e) {
+  return miniml_requantize_s16_avr(acc, multiplier, e);
 }
 }  // namespace detail
 #endif
+
+// Requantise one int32 accumulator to int8 (requantize_s8_ref's integers). AVR: the common case (shift <= -2,
+// multiplier >= 0, acc in 24 bits, int8 zero point and bounds) in requantize_s8_avr, the rest out of line.
+inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int8_t shift, int32_t output_zero_point, int32_t act_min,
+                            int32_t act_max) {
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+  if (shift <= -2 && multiplier >= 0 && detail::fits_s24(acc) && detail::fits_s8(output_zero_point) &&
+      detail::fits_s8(act_min) && detail::fits_s8(act_max)) {
+    return detail::requantize_s8_avr(acc, multiplier, static_cast<uint8_t>(-shift - 2),
+                                     static_cast<int8_t>(output_zero_point), static_cast<int8_t>(act_min),
+                                     static_cast<int8_t>(act_max));
+  }
+#endif
+  return detail::requantize_s8_ref(acc, multiplier, shift, output_zero_point, act_min, act_max);
+}
 
 namespace detail {
 // On AVR the rare case stays out of the callers' loops (and their registers).
@@ -482,7 +504,7 @@ MINIML_REQUANT_S16_REF int32_t requantize_s16_ref(int32_t x, int32_t multiplier,
 // common case in requantize_s16_avr, the rest out of line.
 inline int32_t requantize_s16(int32_t x, int32_t multiplier, int8_t shift) {
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
-  if (shift <= -2 && multiplier >= 0) {
+  if (shift <= -2 && multiplier >= 0 && detail::fits_s24(x)) {
     return detail::requantize_s16_avr(x, multiplier, static_cast<uint8_t>(-shift - 2));
   }
 #endif
@@ -494,7 +516,7 @@ inline int32_t requantize_s16(int32_t x, int32_t multiplier, int8_t shift) {
 // runs inline in the both-roundings-at-once form of multiply_by_quantized_multiplier, with the sign of
 // acc for the sign of Q (equal for multiplier >= 0: Q = acc m + 2^30 is >= 2^30 for acc >= 0 and <= 0
 // for acc < 0, and Q = 0 rounds to 0 either way); on AVR the same case with int8 zero point and bounds
-// and acc in 24 bits takes requantize_s8_avr; everything else calls requantize_s8.
+// and acc in 24 bits takes requantize_s8_avr; everything else calls requantize_s8_ref.
 struct ChannelRequant {
   int32_t multiplier, output_zero_point, act_min, act_max;
   int8_t shift;
@@ -528,7 +550,7 @@ struct ChannelRequant {
       return static_cast<int8_t>(v);
     }
 #endif
-    return requantize_s8(acc, multiplier, shift, output_zero_point, act_min, act_max);
+    return detail::requantize_s8_ref(acc, multiplier, shift, output_zero_point, act_min, act_max);
   }
 };
 

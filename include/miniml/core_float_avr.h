@@ -1,16 +1,24 @@
 // The float32 dot product of linear_f32: acc + sum_i a[i] * b[i], each product rounded to float32 and then
 // each sum, in order: exactly the plain loop (compiled with -ffp-contract=off), which stays as the reference.
 // On the ATmega (mul instruction) an asm loop keeps the accumulator unpacked between taps and rounds each
-// product and each sum to nearest-even itself (avr-libc's soft float is 291 cycles per tap, this about 205).
+// product and each sum to nearest-even itself (avr-libc's soft float is 291 cycles per tap, this about 185).
 // Every tap it does not take (an operand or result that is subnormal, Inf or NaN, an overflow, a +-0 product
 // on a +-0 sum) goes through avr-libc's own __mulsf3 and __addsf3, so results are avr-libc's bit for bit; a
 // NaN is a NaN (avr-libc's __fp_nan leaves register residue in the low half, even in the plain loop).
-// test/python/fuzz/test_fuzz_float_mac.py proves it in simavr. -DMINIML_NO_AVR_FLOAT_MAC keeps the plain loop.
+// test/python/fuzz/test_fuzz_float_mac.py proves it in simavr. It costs about 620 B of flash once per
+// firmware (README: Options), so it is built only with -DMINIML_OPTIMIZE_SPEED (export option
+// optimize="speed"); by default the plain loop runs, as -Os would choose.
 #ifndef MINIML_CORE_FLOAT_AVR_H_
 #define MINIML_CORE_FLOAT_AVR_H_
 
 #include "core_rom.h"
 #include "core_types.h"
+
+// A header exported with optimize="speed" defines MINIML_OPTIMIZE_SPEED itself; it stops with #error when a
+// header that reads the knob (each defines this marker) came first without it.
+#ifndef MINIML_OPTIMIZE_SPEED
+#define MINIML_SIZE_KERNELS_INCLUDED
+#endif
 
 namespace miniml {
 namespace detail {
@@ -22,7 +30,7 @@ inline float dot_f32_plain(const float* a, const float* b, index_t n, float acc)
   return acc;
 }
 
-#if defined(__AVR__) && defined(__AVR_HAVE_MUL__) && defined(__AVR_HAVE_LPMX__) && !defined(MINIML_NO_AVR_FLOAT_MAC)
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__) && defined(__AVR_HAVE_LPMX__) && defined(MINIML_OPTIMIZE_SPEED)
 #if defined(__AVR_HAVE_JMP_CALL__)
 #define MINIML_AVR_FCALL "call "
 #else
@@ -32,22 +40,17 @@ inline float dot_f32_plain(const float* a, const float* b, index_t n, float acc)
 // b in r23:r22, n in r21:r20, acc in r19..r16, flash in r14 (1: b is read with lpm, 0: with ld); the result
 // in r25..r22. Registers:
 //   X = a, Z = b, Y = taps left, r15 = flash, r1 = 0 (r7 = 0 in the multiply, where r1 is taken);
-//   accumulator r2 r3 r4 = 24-bit mantissa with its leading 1 (low to high), r5 = biased exponent
-//   (0: the sum is +-0; 255: "raw", r2 r3 r4 r6 then hold the float's bytes and every tap goes the slow
-//   way), r6 bit 7 = sign;
-//   a tap: x r18..r21, w r22..r25, their exponents r16 r17, the 48-bit product r8..r13, its sign r14; the
-//   sum: larger operand r18..r21 and smaller r22..r25 (mantissa << 8: a guard byte below), exponent r10,
-//   sign r7, the sticky bits r8 r9.
+//   accumulator r4 r2 r3 = 24-bit mantissa with its leading 1 (low to high: r3:r2 a movw pair), r5 = biased
+//   exponent (0: the sum is +-0, mantissa 0; 255: "raw", r4 r2 r3 r6 then hold the float's bytes and every
+//   tap goes the slow way), r6 bit 7 = sign; the T flag: this tap goes the slow way;
+//   a tap: x r22..r25, w r18..r21 (as the plain loop hands them to __mulsf3; then their exponents in r25
+//   and r21, mantissas below), the 48-bit product r8..r13, its sign r14, its exponent r17:r16; the sum:
+//   larger operand r18..r21 and smaller r22..r25 (mantissa << 8: a guard byte below), exponent r10, sign
+//   r7, the sticky bits r8 r9.
 // Every value the fast path takes is a normal float, so a product is a 24x24-bit integer product rounded
 // on its 48 bits, and a sum is exact with 8 guard bits and a sticky bit (Goldberg's guard/round/sticky
 // argument); an operand more than 25 binades below the other is only a sticky bit (the shift is clamped).
-#define MINIML_AVR_LOAD_W(R0, R1, R2, R3)                           \
-  "tst r15\n\tbreq 1f\n\t"                                          \
-  "lpm " R0 ", Z+\n\tlpm " R1 ", Z+\n\tlpm " R2 ", Z+\n\tlpm " R3   \
-  ", Z+\n\trjmp 2f\n"                                               \
-  "1:\n\tld " R0 ", Z+\n\tld " R1 ", Z+\n\tld " R2 ", Z+\n\tld " R3 \
-  ", Z+\n"                                                          \
-  "2:\n\t"
+// A tap the fast path gives up on rewinds both pointers and loads again with T set (one load for both paths).
 __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*, const float*, index_t, float,
                                                                    uint8_t) {
   __asm__ volatile(
@@ -58,79 +61,77 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "movw r22, r16\n\tmovw r24, r18\n\t"
       "mov r15, r14\n\t"
       "rcall .Lminiml_fmac_unpack\n\t"
-      "adiw r28, 0\n\t"
-      "brne .Lminiml_fmac_first\n\t"
-      "rjmp .Lminiml_fmac_done\n"
-      /* The tap through avr-libc, as the plain loop computes it: acc + (a * b). */
-      ".Lminiml_fmac_slow:\n\t"
-      "clr r1\n\tsbiw r26, 4\n\tsbiw r30, 4\n"
-      ".Lminiml_fmac_slow_noload:\n\t"
-      "ld r22, X+\n\tld r23, X+\n\tld r24, X+\n\tld r25, X+\n\t"
-      MINIML_AVR_LOAD_W("r18", "r19", "r20", "r21")
-      "push r26\n\tpush r27\n\tpush r30\n\tpush r31\n\t"
-      MINIML_AVR_FCALL "__mulsf3\n\t"
-      "movw r18, r22\n\tmovw r20, r24\n\t"
+      "adiw r28, 1\n\t"
+      "rjmp .Lminiml_fmac_next\n"
+      ".Lminiml_fmac_done:\n\t"
       "rcall .Lminiml_fmac_pack\n\t"
-      MINIML_AVR_FCALL "__addsf3\n\t"
-      "rcall .Lminiml_fmac_unpack\n\t"
-      "pop r31\n\tpop r30\n\tpop r27\n\tpop r26\n\t"
-      "sbiw r28, 1\n\t"
-      "breq 1f\n"
-      /* A raw sum (Inf, NaN, subnormal: only after a slow tap) keeps every tap slow. */
-      ".Lminiml_fmac_first:\n\t"
-      "mov r0, r5\n\tinc r0\n\tbreq .Lminiml_fmac_slow_noload\n\t"
+      "pop r29\n\tpop r28\n\tpop r17\n\tpop r16\n\tpop r15\n\tpop r14\n\tpop r13\n\tpop r12\n\t"
+      "pop r11\n\tpop r10\n\tpop r9\n\tpop r8\n\tpop r7\n\tpop r6\n\tpop r5\n\tpop r4\n\tpop r3\n\t"
+      "pop r2\n\t"
+      "ret\n"
+      /* An exponent field 0: x or w is +-0 (product +-0: a nonzero sum stays) or subnormal (slow); here:
+         in branch range of the tap's checks. */
+      ".Lminiml_fmac_wzero:\n\t"
+      "mov r0, r18\n\tor r0, r19\n\tor r0, r20\n\tbrne .Lminiml_fmac_slow\n\t"
+      "lsl r24\n\trol r25\n\tcpi r25, 255\n\tbreq .Lminiml_fmac_slow\n"
+      ".Lminiml_fmac_zero:\n\t"
+      "tst r5\n\tbreq .Lminiml_fmac_slow\n\t"
+      "rjmp .Lminiml_fmac_next\n"
+      ".Lminiml_fmac_xzero:\n\t"
+      "mov r0, r22\n\tor r0, r23\n\tor r0, r24\n\tbrne .Lminiml_fmac_slow\n\t"
+      "rjmp .Lminiml_fmac_zero\n"
+      /* The fast path gave up: the same tap again, the slow way. */
+      ".Lminiml_fmac_slow:\n\t"
+      "clr r1\n\tsbiw r26, 4\n\tsbiw r30, 4\n\tset\n\t"
       "rjmp .Lminiml_fmac_tap\n"
+      /* The tap through avr-libc, as the plain loop computes it: acc + (a * b). */
+      ".Lminiml_fmac_slowcall:\n\t"
+      "push r26\n\tpush r27\n\tpush r30\n\tpush r31\n\t" MINIML_AVR_FCALL
+      "__mulsf3\n\t"
+      "movw r18, r22\n\tmovw r20, r24\n\t"
+      "rcall .Lminiml_fmac_pack\n\t" MINIML_AVR_FCALL
+      "__addsf3\n\t"
+      "rcall .Lminiml_fmac_unpack\n\t"
+      "pop r31\n\tpop r30\n\tpop r27\n\tpop r26\n"
       ".Lminiml_fmac_next:\n\t"
       "sbiw r28, 1\n\t"
-      "brne .Lminiml_fmac_tap\n"
-      "1:\n\t"
-      "rjmp .Lminiml_fmac_done\n"
+      "breq .Lminiml_fmac_done\n"
       /* A tap: both operands normal (or a +-0 that leaves a nonzero sum as it is), else slow. */
       ".Lminiml_fmac_tap:\n\t"
-      "ld r18, X+\n\tld r19, X+\n\tld r20, X+\n\tld r21, X+\n\t"
-      MINIML_AVR_LOAD_W("r22", "r23", "r24", "r25")
-      "mov r14, r21\n\teor r14, r25\n\t"
-      "mov r0, r20\n\tlsl r0\n\tmov r16, r21\n\trol r16\n\t"
-      "mov r0, r24\n\tlsl r0\n\tmov r17, r25\n\trol r17\n\t"
-      "cpi r16, 255\n\tbreq 4f\n\t"
-      "cpi r17, 255\n\tbreq 4f\n\t"
-      /* An exponent field 0: x or w is +-0 (product +-0: a nonzero sum stays) or subnormal (slow). */
-      "tst r16\n\tbrne 1f\n\t"
-      "mov r0, r18\n\tor r0, r19\n\tor r0, r20\n\trjmp 3f\n"
+      "ld r22, X+\n\tld r23, X+\n\tld r24, X+\n\tld r25, X+\n\t"
+      "tst r15\n\tbrne 1f\n\t"
+      "ld r18, Z+\n\tld r19, Z+\n\tld r20, Z+\n\tld r21, Z+\n\trjmp 2f\n"
       "1:\n\t"
-      "tst r17\n\tbrne 2f\n\t"
-      "mov r0, r22\n\tor r0, r23\n\tor r0, r24\n"
-      "3:\n\t"
-      "brne 4f\n\t"
-      "tst r5\n\tbreq 4f\n\t"
-      "rjmp .Lminiml_fmac_next\n"
-      "4:\n\t"
-      "rjmp .Lminiml_fmac_slow\n"
+      "lpm r18, Z+\n\tlpm r19, Z+\n\tlpm r20, Z+\n\tlpm r21, Z+\n"
       "2:\n\t"
-      "ori r20, 0x80\n\tori r24, 0x80\n\t"
-      /* 24 x 24 -> 48 bits in r13..r8. */
+      "brts .Lminiml_fmac_slowcall\n\t"
+      "mov r14, r21\n\teor r14, r25\n\t"
+      "lsl r20\n\trol r21\n\tbreq .Lminiml_fmac_wzero\n\t"
+      "cpi r21, 255\n\tbreq .Lminiml_fmac_slow\n\t"
+      "lsl r24\n\trol r25\n\tbreq .Lminiml_fmac_xzero\n\t"
+      "cpi r25, 255\n\tbreq .Lminiml_fmac_slow\n\t"
+      "sec\n\tror r20\n\tsec\n\tror r24\n\t"
+      /* 24 x 24 -> 48 bits in r13..r8. The first cross product cannot carry out of r11 (<= 0xFE). */
       "clr r7\n\t"
       "mul r18, r22\n\tmovw r8, r0\n\t"
       "mul r19, r23\n\tmovw r10, r0\n\t"
       "mul r20, r24\n\tmovw r12, r0\n\t"
-      "mul r18, r23\n\tadd r9, r0\n\tadc r10, r1\n\tadc r11, r7\n\tadc r12, r7\n\tadc r13, r7\n\t"
+      "mul r18, r23\n\tadd r9, r0\n\tadc r10, r1\n\tadc r11, r7\n\t"
       "mul r19, r22\n\tadd r9, r0\n\tadc r10, r1\n\tadc r11, r7\n\tadc r12, r7\n\tadc r13, r7\n\t"
       "mul r18, r24\n\tadd r10, r0\n\tadc r11, r1\n\tadc r12, r7\n\tadc r13, r7\n\t"
       "mul r20, r22\n\tadd r10, r0\n\tadc r11, r1\n\tadc r12, r7\n\tadc r13, r7\n\t"
       "mul r19, r24\n\tadd r11, r0\n\tadc r12, r1\n\tadc r13, r7\n\t"
       "mul r20, r23\n\tadd r11, r0\n\tadc r12, r1\n\tadc r13, r7\n\t"
       "clr r1\n\t"
-      /* Biased product exponent ex + ew - 127 (+1 when the product is >= 2), 16 bits in r17:r16. */
-      "add r16, r17\n\tmov r17, r1\n\tadc r17, r1\n\t"
+      /* Biased product exponent minus 1 in r17:r16: ex + ew - 127 for a product >= 2, else one less. */
+      "mov r16, r21\n\tadd r16, r25\n\tmov r17, r1\n\tadc r17, r1\n\t"
       "subi r16, 127\n\tsbci r17, 0\n\t"
-      "sbrc r13, 7\n\trjmp 3f\n\t"
+      "sbrc r13, 7\n\trjmp 4f\n\t"
       "lsl r8\n\trol r9\n\trol r10\n\trol r11\n\trol r12\n\trol r13\n\t"
-      "rjmp 4f\n"
-      "3:\n\t"
-      "subi r16, 0xFF\n\tsbci r17, 0xFF\n"
+      "subi r16, 1\n\tsbci r17, 0\n"
       "4:\n\t"
       /* Out of the normal range before rounding (a subnormal or overflowing product): slow. */
-      "subi r16, 1\n\tsbci r17, 0\n\tcpi r16, 254\n\tcpc r17, r1\n\tbrlo 5f\n\trjmp .Lminiml_fmac_slow\n"
+      "cpi r16, 254\n\tcpc r17, r1\n\tbrlo 5f\n\trjmp .Lminiml_fmac_slow\n"
       "5:\n\t"
       "inc r16\n\t"
       /* Round r13:r12:r11 to nearest-even on r10 (guard byte) and r9 r8 (sticky). */
@@ -140,38 +141,42 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "5:\n\t"
       "sec\n\tadc r11, r1\n\tadc r12, r1\n\tadc r13, r1\n\tbrcc 6f\n\t"
       "ror r13\n\tinc r16\n\tcpi r16, 255\n\tbrne 6f\n\trjmp .Lminiml_fmac_slow\n"
+      /* 8 bits or more: whole bytes, then bits; what leaves r22 is the sticky bit (r8 r9); out of
+         line here, in branch range. */
+      ".Lminiml_fmac_far:\n\t"
+      "clr r8\n\tclr r9\n"
+      "1:\n\t"
+      "or r8, r22\n\tmov r22, r23\n\tmov r23, r24\n\tmov r24, r25\n\tclr r25\n\tsubi r16, 8\n\t"
+      "cpi r16, 8\n\tbrsh 1b\n\t"
+      "tst r16\n\tbreq 2f\n"
+      "1:\n\t"
+      "lsr r25\n\tror r24\n\tror r23\n\tror r22\n\tror r9\n\tdec r16\n\tbrne 1b\n"
+      "2:\n\t"
+      "or r8, r9\n\tbreq 14f\n\tori r22, 1\n\t"
+      "rjmp 14f\n"
       "6:\n\t"
-      /* Sum: to +-0 the product itself; else larger + aligned smaller, exponent difference in r16. */
-      "tst r5\n\tbrne 7f\n\t"
-      "mov r2, r11\n\tmov r3, r12\n\tmov r4, r13\n\tmov r5, r16\n\tmov r6, r14\n\t"
-      "rjmp .Lminiml_fmac_next\n"
-      "7:\n\t"
+      /* Sum: larger + aligned smaller, exponent difference in r16. A +-0 sum (exponent 0, mantissa 0) is
+         the smaller: the product comes out as it is. */
       "mov r17, r6\n\teor r17, r14\n\t"
       "clr r18\n\tclr r22\n\t"
       "cp r5, r16\n\tbrlo 8f\n\t"
       "mov r10, r5\n\tmov r7, r6\n\tneg r16\n\tadd r16, r5\n\t"
-      "mov r19, r2\n\tmov r20, r3\n\tmov r21, r4\n\t"
-      "mov r23, r11\n\tmov r24, r12\n\tmov r25, r13\n\t"
+      "mov r19, r4\n\tmovw r20, r2\n\t"
+      "mov r23, r11\n\tmovw r24, r12\n\t"
       "rjmp 9f\n"
       "8:\n\t"
       "mov r10, r16\n\tmov r7, r14\n\tsub r16, r5\n\t"
-      "mov r19, r11\n\tmov r20, r12\n\tmov r21, r13\n\t"
-      "mov r23, r2\n\tmov r24, r3\n\tmov r25, r4\n"
+      "mov r19, r11\n\tmovw r20, r12\n\t"
+      "mov r23, r4\n\tmovw r24, r2\n"
       "9:\n\t"
       /* Beyond 25 binades the smaller is only a sticky bit: clamp the shift, the sum rounds right. */
       "cpi r16, 26\n\tbrlo 1f\n\tldi r16, 26\n"
       "1:\n\t"
-      "clr r8\n\tclr r9\n\t"
-      "rjmp 11f\n"
-      "10:\n\t"
-      "or r8, r22\n\tmov r22, r23\n\tmov r23, r24\n\tmov r24, r25\n\tclr r25\n\tsubi r16, 8\n"
-      "11:\n\t"
-      "cpi r16, 8\n\tbrsh 10b\n\t"
-      "tst r16\n\tbreq 13f\n"
+      "cpi r16, 8\n\tbrsh .Lminiml_fmac_far\n\t"
+      /* Less than 8 bits: what leaves r22 (the smaller's guard byte, 0) is 0, no sticky bit. */
+      "tst r16\n\tbreq 14f\n"
       "12:\n\t"
-      "lsr r25\n\tror r24\n\tror r23\n\tror r22\n\tror r9\n\tdec r16\n\tbrne 12b\n"
-      "13:\n\t"
-      "or r8, r9\n\tbreq 14f\n\tori r22, 1\n"
+      "lsr r25\n\tror r24\n\tror r23\n\tror r22\n\tdec r16\n\tbrne 12b\n"
       "14:\n\t"
       "sbrc r17, 7\n\trjmp 15f\n\t"
       "add r18, r22\n\tadc r19, r23\n\tadc r20, r24\n\tadc r21, r25\n\tbrcc .Lminiml_fmac_round\n\t"
@@ -185,7 +190,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "mov r7, r14\n"
       "16:\n\t"
       "mov r0, r18\n\tor r0, r19\n\tor r0, r20\n\tor r0, r21\n\tbrne 17f\n\t"
-      "clr r5\n\tclr r6\n\trjmp .Lminiml_fmac_next\n"
+      "clr r2\n\tclr r3\n\tclr r4\n\tclr r5\n\tclr r6\n\trjmp .Lminiml_fmac_next\n"
       "17:\n\t"
       "sbrc r21, 7\n\trjmp .Lminiml_fmac_round\n\t"
       "lsl r18\n\trol r19\n\trol r20\n\trol r21\n\tdec r10\n\tbrne 17b\n\t"
@@ -195,32 +200,27 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "andi r18, 0x7F\n\tbrne 1f\n\t"
       "sbrs r19, 0\n\trjmp .Lminiml_fmac_commit\n"
       "1:\n\t"
-      "sec\n\tadc r19, r1\n\tadc r20, r1\n\tadc r21, r1\n\tbrcc .Lminiml_fmac_commit\n\t"
-      "ror r21\n\tinc r10\n\tmov r0, r10\n\tinc r0\n\tbrne .Lminiml_fmac_commit\n\trjmp .Lminiml_fmac_slow\n"
+      "subi r19, 0xFF\n\tsbci r20, 0xFF\n\tsbci r21, 0xFF\n\tbrcs .Lminiml_fmac_commit\n\t"
+      "ldi r21, 0x80\n\tinc r10\n\tmov r0, r10\n\tinc r0\n\tbrne .Lminiml_fmac_commit\n\t"
+      "rjmp .Lminiml_fmac_slow\n"
       ".Lminiml_fmac_commit:\n\t"
-      "mov r2, r19\n\tmov r3, r20\n\tmov r4, r21\n\tmov r5, r10\n\tmov r6, r7\n\t"
+      "mov r4, r19\n\tmovw r2, r20\n\tmov r5, r10\n\tmov r6, r7\n\t"
       "rjmp .Lminiml_fmac_next\n"
-      ".Lminiml_fmac_done:\n\t"
-      "rcall .Lminiml_fmac_pack\n\t"
-      "pop r29\n\tpop r28\n\tpop r17\n\tpop r16\n\tpop r15\n\tpop r14\n\tpop r13\n\tpop r12\n\t"
-      "pop r11\n\tpop r10\n\tpop r9\n\tpop r8\n\tpop r7\n\tpop r6\n\tpop r5\n\tpop r4\n\tpop r3\n\t"
-      "pop r2\n\t"
-      "ret\n"
-      /* r25..r22 (a float) -> the accumulator registers. */
+      /* r25..r22 (a float) -> the accumulator registers; T set when it is raw. */
       ".Lminiml_fmac_unpack:\n\t"
-      "movw r2, r22\n\tmov r4, r24\n\tmov r6, r25\n\t"
+      "mov r4, r22\n\tmov r2, r23\n\tmov r3, r24\n\tmov r6, r25\n\tclt\n\t"
       "mov r0, r24\n\tlsl r0\n\tmov r5, r25\n\trol r5\n\tbreq 1f\n\t"
       "mov r0, r5\n\tinc r0\n\tbreq 2f\n\t"
-      "lsl r4\n\tsec\n\tror r4\n\tret\n"
+      "lsl r3\n\tsec\n\tror r3\n\tret\n"
       "1:\n\t"
-      "mov r0, r2\n\tor r0, r3\n\tor r0, r4\n\tbreq 3f\n"
+      "mov r0, r4\n\tor r0, r2\n\tor r0, r3\n\tbreq 3f\n"
       "2:\n\t"
-      "clr r5\n\tdec r5\n"
+      "clr r5\n\tdec r5\n\tset\n"
       "3:\n\t"
       "ret\n"
       /* The accumulator registers -> r25..r22. */
       ".Lminiml_fmac_pack:\n\t"
-      "movw r22, r2\n\tmov r24, r4\n\tmov r25, r6\n\t"
+      "mov r22, r4\n\tmov r23, r2\n\tmov r24, r3\n\tmov r25, r6\n\t"
       "mov r0, r5\n\tinc r0\n\tbreq 2f\n\t"
       "andi r25, 0x80\n\t"
       "tst r5\n\tbreq 1f\n\t"
@@ -231,7 +231,6 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "2:\n\t"
       "ret\n" ::);
 }
-#undef MINIML_AVR_LOAD_W
 #undef MINIML_AVR_FCALL
 
 template <class Mem>

@@ -184,6 +184,55 @@ inline void quantize_s8(const float* input, index_t n, float scale, int32_t zero
   for (index_t i = 0; i < n; ++i) output[i] = round_to_s8(input[i] / scale, zero_point);
 }
 
+namespace detail {
+// Stores code to output[i] and kept[i] (match false), or tells whether kept[i] holds it (match true).
+inline bool keep_code(int8_t code, index_t i, int8_t* output, int8_t* kept, bool match) {
+  if (match) return kept[i] == code;
+  output[i] = code;
+  kept[i] = code;
+  return true;
+}
+
+// quantize_s8's codes of input[0..n), stored to output and kept (match false), or compared with kept (match
+// true: false at the first difference). Out of line on AVR: predict()'s quantisation and learn()'s comparison
+// share one copy of the per-value code, which stays inlined in it (quantize_s8 itself is unchanged for the
+// models that do not learn).
+#if defined(__AVR__)
+__attribute__((noinline))
+#endif
+inline bool
+kept_codes_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output, int8_t* kept,
+              bool match) {
+#if defined(__AVR__)
+  if (reciprocal_quantize_ok(scale, zero_point)) {
+    const Reciprocal r(scale);
+    const int8_t zp = static_cast<int8_t>(zero_point);
+    for (index_t i = 0; i < n; ++i) {
+      if (!keep_code(quantize_by_reciprocal(input[i], r, zp), i, output, kept, match)) return false;
+    }
+    return true;
+  }
+#endif
+  for (index_t i = 0; i < n; ++i) {
+    if (!keep_code(round_to_s8(input[i] / scale, zero_point), i, output, kept, match)) return false;
+  }
+  return true;
+}
+}  // namespace detail
+
+// quantize_s8 that also keeps the codes in `kept` (n int8, RAM): predict() of a model whose learn() recognises
+// the last predict()'s input (quantize_s8_matches).
+inline void quantize_s8_keep(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output,
+                             int8_t* kept) {
+  detail::kept_codes_s8(input, n, scale, zero_point, output, kept, false);
+}
+
+// True when quantize_s8 would write exactly the `kept` codes (n int8, RAM) for this input; stops at the first
+// difference.
+inline bool quantize_s8_matches(const float* input, index_t n, float scale, int32_t zero_point, int8_t* kept) {
+  return detail::kept_codes_s8(input, n, scale, zero_point, kept, kept, true);
+}
+
 // output[i] = scale * (input[i] - zero_point), one float32 rounding (the integer factor is exact).
 inline void dequantize_s8(const int8_t* input, index_t n, float scale, int32_t zero_point, float* output) {
   for (index_t i = 0; i < n; ++i) {

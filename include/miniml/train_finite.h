@@ -11,9 +11,28 @@
 
 namespace miniml {
 
-// True for every float except NaN, +Inf and -Inf: x - x is 0 for finite x and NaN otherwise.
-// Needs IEEE semantics (no -ffast-math), which the library requires anyway.
-inline bool is_finite_f32(float x) { return x - x == 0.0f; }
+// The biased exponent field of x: 255 for Inf and NaN; |x| <= 2^(field - 126) otherwise (zero and
+// subnormals have field 0).
+inline uint8_t exp_field_f32(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof(bits));
+  // Byte-aligned shifts and one bit step (a shift by 23 is a 23-step loop on AVR); the sign falls off.
+  const uint16_t high = static_cast<uint16_t>(bits >> 16);
+  return static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
+}
+
+// Where floats are soft (AVR, rv32imc; the host too, which tests these forms) a float operation is a library
+// call (~120-150 cycles on AVR): the learning step reads bits and bounds exponents instead where it can. With
+// an FPU (Cortex-M4F/M7) computing the value is cheaper (fewer instructions, less stack).
+#if defined(__ARM_FP)
+constexpr bool kSoftFloat = false;
+#else
+constexpr bool kSoftFloat = true;
+#endif
+
+// True for every float except NaN, +Inf and -Inf: the exponent field is not 255, or x - x is 0 (NaN
+// otherwise; IEEE semantics, no -ffast-math, which the library requires anyway).
+inline bool is_finite_f32(float x) { return kSoftFloat ? exp_field_f32(x) != 255 : x - x == 0.0f; }
 
 // Quiet NaN without a double constant (avr-libc's NAN is a double and trips -Wdouble-promotion).
 inline float nan_f32() { return __builtin_nanf(""); }
@@ -60,16 +79,6 @@ inline bool outer_finite_f32(const float* a, index_t a_size, const float* b, ind
 // with the update's own expression and test it: the answer is always exact, and the common step costs no
 // float operation at all.
 
-// The biased exponent field of x: 255 for Inf and NaN; |x| <= 2^(field - 126) otherwise (zero and
-// subnormals have field 0).
-inline uint8_t exp_field_f32(float x) {
-  uint32_t bits;
-  memcpy(&bits, &x, sizeof(bits));
-  // Byte-aligned shifts and one bit step (a shift by 23 is a 23-step loop on AVR); the sign falls off.
-  const uint16_t high = static_cast<uint16_t>(bits >> 16);
-  return static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
-}
-
 // The largest exponent field of `size` floats (RAM): the field of the largest magnitude, 255 when one is
 // Inf or NaN, 0 for size 0. Out of line: one copy for all the checks (flash on the small boards).
 #if defined(__GNUC__)
@@ -108,9 +117,11 @@ step_bound_fits_f32(uint8_t base, uint8_t v, uint8_t a, uint8_t b, float lr, flo
 // The exponent field of 1.0f: the second factor of a bias step (its gradient is not a product).
 constexpr uint8_t kOneField = 127;
 
-// sgd_f32: param[i] - lr * grad[i]. Per value only: it checks biases, a few values whose bound would
-// cost more flash than their test costs time.
+// sgd_f32: param[i] - lr * grad[i].
 inline bool sgd_step_finite_f32(const float* param, const float* grad, index_t size, float lr) {
+  if (step_bound_fits_f32(max_exp_field_f32(param, size), 0, max_exp_field_f32(grad, size), kOneField, lr, 0.0f)) {
+    return true;
+  }
   for (index_t i = 0; i < size; ++i) {
     if (!is_finite_f32(param[i] - lr * grad[i])) return false;
   }
@@ -131,19 +142,22 @@ inline bool sgd_momentum_step_finite_f32(const float* param, const float* buf, c
   return true;
 }
 
-// linear_weight_sgd_f32: weight[o][i] - lr * (grad_output[o] * input[i]).
+// linear_weight_sgd_f32 (train_sgd.h): weight[o][i] - (lr * grad_output[o]) * input[i]. The bound also
+// covers the row factor lr * grad_output[o] (|lr g| <= 2^(El + Eg)), which a tiny input could otherwise
+// leave out of it.
 inline bool linear_weight_step_finite_f32(const float* weight, const float* input, const float* grad_output,
                                           index_t in_features, index_t out_features, float lr) {
-  if (step_bound_fits_f32(max_exp_field_f32(weight, static_cast<index_t>(in_features * out_features)), 0,
-                          max_exp_field_f32(grad_output, out_features), max_exp_field_f32(input, in_features), lr,
-                          0.0f)) {
+  const uint8_t g_field = max_exp_field_f32(grad_output, out_features);
+  if (exp_field_f32(lr) + g_field <= 252 + 127 &&
+      step_bound_fits_f32(max_exp_field_f32(weight, static_cast<index_t>(in_features * out_features)), 0, g_field,
+                          max_exp_field_f32(input, in_features), lr, 0.0f)) {
     return true;
   }
   for (index_t o = 0; o < out_features; ++o) {
-    const float g = grad_output[o];
+    const float step = lr * grad_output[o];
     const float* row = weight + static_cast<uint32_t>(o) * in_features;
     for (index_t i = 0; i < in_features; ++i) {
-      if (!is_finite_f32(row[i] - lr * (g * input[i]))) return false;
+      if (!is_finite_f32(row[i] - step * input[i])) return false;
     }
   }
   return true;

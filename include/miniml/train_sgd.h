@@ -1,12 +1,14 @@
 // SGD for on-device learning, step for step torch.optim.SGD (dampening 0, no Nesterov): the gradient gets
 // weight_decay * param added (torch's L2 form), then buf = momentum * buf + grad (torch's first step sets
 // buf = grad, which equals this with buf starting at 0) and param -= lr * buf; without momentum,
-// param -= lr * grad. Rules for train_step.h: one object per parameter tensor, built in learn(). Without weight
+// param -= lr * grad (a Linear weight's plain step hoists lr * grad_output per row: linear_weight_sgd_f32).
+// Rules for train_step.h: one object per parameter tensor, built in learn(). Without weight
 // decay their whole-step checks are train_finite.h's bound-first ones (no float operation in the common case).
 #ifndef MINIML_TRAIN_SGD_H_
 #define MINIML_TRAIN_SGD_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #include "core_types.h"
 #include "train_finite.h"
@@ -50,11 +52,48 @@ struct SgdMomentum {
   }
 };
 
+// True when w - s * x == w for every finite s: x is +0 or -0 and w is not -0 (-0 - (-0) is +0). Integer
+// tests of the bits.
+inline bool zero_step_keeps_f32(float w, float x) {
+  uint32_t wb, xb;
+  memcpy(&wb, &w, sizeof(wb));
+  memcpy(&xb, &x, sizeof(xb));
+  return (xb & UINT32_C(0x7FFFFFFF)) == 0 && wb != UINT32_C(0x80000000);
+}
+
+// Plain SGD on a Linear weight (no weight decay), one row factor at a time: step = lr * grad_output[o]
+// once, then weight[o][i] -= step * input[i], one multiply and one subtract per weight instead of three
+// operations (torch rounds lr * (grad_output[o] * input[i]): a last-bit difference, the same on every
+// board). With SkipZeros (kSoftFloat: a soft-float multiply and subtract, ~260 cycles on AVR, dwarf the integer
+// test) a zero input (most outputs of a ReLU) leaves its weights as they are, so they are skipped
+// (zero_step_keeps_f32): the same weights either way. Only after linear_weight_step_finite_f32
+// passed (a non-finite step times 0 is NaN).
+template <bool SkipZeros>
+inline void linear_weight_sgd_f32(float* weight, const float* input, const float* grad_output, index_t in_features,
+                                  index_t out_features, float lr) {
+  for (index_t o = 0; o < out_features; ++o) {
+    const float step = lr * grad_output[o];
+    float* row = weight + static_cast<uint32_t>(o) * in_features;
+    for (index_t i = 0; i < in_features; ++i) {
+      if (!SkipZeros || !zero_step_keeps_f32(row[i], input[i])) row[i] -= step * input[i];
+    }
+  }
+}
+
+inline void linear_weight_step_f32(const Sgd& r, float* weight, const float* input, const float* grad_output,
+                                   index_t in_features, index_t out_features) {
+  if (r.weight_decay == 0.0f) {
+    linear_weight_sgd_f32<kSoftFloat>(weight, input, grad_output, in_features, out_features, r.lr);
+  } else {
+    linear_weight_step_f32<Sgd>(r, weight, input, grad_output, in_features, out_features);
+  }
+}
+
 // The whole-step checks of the SGD rules (chosen over train_step.h's templates, which they fall back to with
 // weight decay): the same answers, from train_finite.h's bound-first forms.
 inline bool step_finite_f32(const Sgd& r, const float* param, const float* grad, index_t size) {
-  return r.weight_decay == 0.0f ? sgd_step_finite_f32(param, grad, size, r.lr)
-                                : step_finite_f32<Sgd>(r, param, grad, size);
+  return r.weight_decay == 0.0f && kSoftFloat ? sgd_step_finite_f32(param, grad, size, r.lr)
+                                              : step_finite_f32<Sgd>(r, param, grad, size);
 }
 inline bool step_finite_f32(const SgdMomentum& r, const float* param, const float* grad, index_t size) {
   return r.weight_decay == 0.0f ? sgd_momentum_step_finite_f32(param, r.buf, grad, size, r.lr, r.momentum)

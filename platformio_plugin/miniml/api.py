@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 import numpy as np
 
 from .emit import check_model_name, emit_header
-from .emit.header import HeaderParts
+from .emit.header import HeaderParts, optimize_speed
 from .errors import MinimlWarning, OptionError, UnsupportedOpError
 from .ir import DType, Graph
 from .ops import KERNELS, inplace_pairs
@@ -181,6 +181,8 @@ def _export_text(model: Any, example_input: Any, name: str, options: Dict[str, A
     ctx.reanalyze = lambda o: analyze(model, torch.zeros(in_shape), name, **o)
     if extend_header is not None:  # e.g. predict_class of a scikit-learn MLP
         ctx.extend.append(extend_header)
+    if opts["optimize"] == "speed":
+        ctx.extend.append(optimize_speed)
     g = _stages(g, ctx)
     plan = plan_memory(g, inplace_pairs(g))
     golden = None
@@ -271,6 +273,7 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
         float_flash_bytes=int(ctx.report_extra.get("float_flash_bytes", 0)),
         float_arena_bytes=int(ctx.report_extra.get("float_arena_bytes", 0)),
         int8_learning=dict(ctx.report_extra.get("int8_learning", {})),
+        optimize=ctx.options["optimize"],
         layers=rows,
         memory_plan=plan.format(),
         plan_buffers=[

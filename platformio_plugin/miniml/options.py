@@ -119,6 +119,10 @@ OPTIONS: Tuple[Option, ...] = (
            "else seeded random inputs)", needs=_ODL),
     Option("streaming", "bool", False, "yes, no (also true/false, on/off, 1/0)",
            "add Model::step() / reset_state(): one time step at a time (README: streaming)"),
+    Option("optimize", "choice", "size", "size, speed",
+           "size: the smallest kernels (default); speed: faster kernels that take more flash, "
+           "e.g. the ATmega float multiply-accumulate (README: Options)",
+           choices=("size", "speed")),
     Option("python", "text", None, "a Python interpreter with torch (path or command name)",
            "the interpreter that runs the exporter", where=frozenset(("hook",))),
     Option("golden", "int", 0, "an integer 0..1024: golden vectors embedded for on-target checks",

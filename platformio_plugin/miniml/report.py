@@ -38,6 +38,7 @@ class Report:
     # int8 model that learns: frozen layers after the learning ones kept int8 / float (why), and the
     # flash the int8 ones save (int8/mixed.py)
     int8_learning: Dict[str, Any] = field(default_factory=dict)
+    optimize: str = "size"  # the export option; "speed": faster, bigger kernels (MINIML_OPTIMIZE_SPEED)
     layers: List[LayerRow] = field(default_factory=list)
     header_path: str = ""
     memory_plan: str = ""
@@ -45,6 +46,10 @@ class Report:
     plan_buffers: List[dict] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)  # MinimlWarning messages of the export
     work_unit: str = "MACs"  # what `macs` counts: "operations" for scikit-learn models (comparisons too)
+
+    def _arena_gap(self) -> str:
+        over = self.arena_bytes - self.arena_lower_bound
+        return f", {100 * over / self.arena_lower_bound:.1f}% over it" if over > 0 else ""
 
     def format_table(self) -> str:
         rows = [("layer", "op", "module", "output", self.work_unit, "flash B", "buffer")]
@@ -76,7 +81,7 @@ class Report:
         lines.append(f"flash (constants) {self.flash_bytes} B")
         lines.append(
             f"RAM sizeof(Model) {self.ram_bytes} B: arena {self.arena_bytes} B "
-            f"(lower bound {self.arena_lower_bound} B)"
+            f"(lower bound {self.arena_lower_bound} B{self._arena_gap()})"
             + (f", training {self.training_ram_bytes} B" if self.training_ram_bytes else "")
         )
         if self.trainable_params:

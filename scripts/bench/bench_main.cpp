@@ -1,8 +1,10 @@
-// Benchmark firmware for one exported model (scripts/bench.py): marks predict(), predict_int8(), learn() and
-// learn_after_predict() (after an unmeasured predict() of the same input) as counter regions
-// (scripts/counters/miniml_bench.h) in that order, and measures the peak stack by painting.
-// Built with -DBENCH_HEADER="<name>.h" -DBENCH_NS=<name> [-DBENCH_INT8 [-DBENCH_INT8_ONLY]]
-// [-DBENCH_LEARN_MSE | -DBENCH_LEARN_CE] [-DBENCH_STEP] (BENCH_INT8_ONLY: predict_int8() alone, no float buffers;
+// Benchmark firmware for one exported model (scripts/bench.py): marks predict(), predict_int8(), learn() (right
+// after predict() of the same input: it may reuse that forward pass) and learn_after_predict() (after an
+// unmeasured predict() of the same input) as counter regions (scripts/counters/miniml_bench.h) in that order, and
+// measures the peak stack by painting. Built with -DBENCH_HEADER="<name>.h" -DBENCH_NS=<name> [-DBENCH_INT8
+// [-DBENCH_INT8_ONLY]] [-DBENCH_LEARN_MSE | -DBENCH_LEARN_CE [-DBENCH_FRESH]] [-DBENCH_STEP] (BENCH_FRESH: learn()
+// on a fresh input, the predicted one rotated by one, in a second build so that the first keeps its size and stack;
+// BENCH_INT8_ONLY: predict_int8() alone, no float buffers;
 // BENCH_STEP, streaming: one step() after reset_state(), on the input's first time step, is the last region);
 // bench_data.h (generated) holds the input (and target) in flash. Prints "bench: stack N out HEX" at the end.
 #include <stdint.h>
@@ -72,6 +74,11 @@ int main() {
   miniml_bench_begin();
   model.predict_int8(input_s8, output_s8);
   miniml_bench_end();
+#endif
+#if defined(BENCH_FRESH)
+  const float first = input[0];
+  for (miniml::index_t i = 1; i < BENCH_NS::kInputSize; ++i) input[i - 1] = input[i];
+  input[BENCH_NS::kInputSize - 1] = first;
 #endif
 #if defined(BENCH_LEARN_MSE)
   miniml::rom_copy(target, kBenchTarget, sizeof(target));

@@ -229,13 +229,13 @@ def run(elf: Path, timeout: float = 120.0) -> Dict[str, object]:
 KERNELS = Path(__file__).resolve().parent / "kernels_main.cpp"
 
 
-def kernel_costs(target: Target, work: Path) -> Dict[str, object]:
-    """Per-MAC and per-requantisation cost of the hot loops (kernels_main.cpp), in counter units."""
-    work.mkdir(parents=True, exist_ok=True)
-    elf = work / "kernels.elf"
+def _kernel_regions(target: Target, work: Path, defines: List[str]) -> List[int]:
+    """The counter regions of kernels_main.cpp built with `defines`."""
+    elf = work / ("kernels%s.elf" % "".join("_" + d.lower() for d in defines))
     cmd = (
         target.cxx
         + WARN
+        + ["-D" + d for d in defines]
         + ["-I", str(REPO / "include"), "-I", str(COUNTERS), str(KERNELS)]
         + target.extra_sources
         + ["-o", str(elf)]
@@ -243,14 +243,21 @@ def kernel_costs(target: Target, work: Path) -> Dict[str, object]:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise BuildError("%s kernel build failed: %s" % (target.name, proc.stderr.strip()[-1500:]))
-    res = json.loads(
+    return json.loads(
         subprocess.run(
             [sys.executable, str(COUNTERS / "count.py"), "--json", str(elf)],
             capture_output=True,
             text=True,
         ).stdout
-    )
-    dot64, dot0, requant, f64, f0 = res["regions"]
+    )["regions"]
+
+
+def kernel_costs(target: Target, work: Path) -> Dict[str, object]:
+    """Per-MAC and per-requantisation cost of the hot loops (kernels_main.cpp), in counter units;
+    linear_f32 also as optimize="speed" builds it (MINIML_OPTIMIZE_SPEED)."""
+    work.mkdir(parents=True, exist_ok=True)
+    dot64, dot0, requant, f64, f0 = _kernel_regions(target, work, [])
+    *_, g64, g0 = _kernel_regions(target, work, ["MINIML_OPTIMIZE_SPEED"])
     return {
         "target": target.name,
         "unit": target.unit,
@@ -258,4 +265,5 @@ def kernel_costs(target: Target, work: Path) -> Dict[str, object]:
         "dot_s8_call": dot0,
         "requantize_s8": requant,
         "linear_f32_per_mac": round((f64 - f0) / 64.0, 2),
+        "linear_f32_speed_per_mac": round((g64 - g0) / 64.0, 2),
     }

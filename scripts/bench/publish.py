@@ -94,15 +94,19 @@ def markdown(res: Dict[str, Any]) -> str:
         "arena / bound = the exporter's activation arena and its lower bound (bytes).",
         "- Repeated runs give identical counts: each firmware runs twice and the bench fails if "
         "they differ.",
+        "- learn = learn() right after predict() of the same input (it reuses that forward pass "
+        "when the model can tell the input is the same: an int8 first layer's codes, or a kept "
+        "input copy); learn fresh = learn() on another input (the forward pass runs).",
         "",
         "| model | board | precision | MACs | predict | predict ms | predict_int8 | learn | learn "
-        "ms | step ms | flash B "
+        "ms | learn fresh | learn fresh ms | step ms | flash B "
         "| RAM B | stack B | arena B | bound B | fits | note |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",
     ]
     for r in res["rows"] + res.get("harness", []):
         L.append(
-            "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
+            "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
+            "| %s |"
             % (
                 r["model"],
                 r["target"],
@@ -113,6 +117,8 @@ def markdown(res: Dict[str, Any]) -> str:
                 _v(r.get("predict_int8_cycles")),
                 _v(r["learn_cycles"]),
                 _v(r.get("learn_ms"), "%.3f"),
+                _v(r.get("learn_fresh_cycles")),
+                _v(r.get("learn_fresh_ms"), "%.3f"),
                 _v(r.get("step_ms"), "%.3f"),
                 _v(r["flash_bytes"]),
                 _v(r["ram_bytes"]),
@@ -149,20 +155,22 @@ def markdown(res: Dict[str, Any]) -> str:
             "Cost of the innermost kernels (scripts/bench/kernels_main.cpp), in the "
             "board's counter unit: `dot_s8` per int8 multiply-accumulate (weights in flash), one "
             "`requantize_s8` (int32 -> int8, TFLite rounding), `linear_f32` per float "
-            "multiply-accumulate.",
+            "multiply-accumulate, by default and with optimize=\"speed\" (MINIML_OPTIMIZE_SPEED).",
             "",
-            "| board | unit | dot_s8 per MAC | requantize_s8 | linear_f32 per MAC |",
-            "|---|---|--:|--:|--:|",
+            "| board | unit | dot_s8 per MAC | requantize_s8 | linear_f32 per MAC | "
+            "linear_f32 per MAC (speed) |",
+            "|---|---|--:|--:|--:|--:|",
         ]
         for k in res["kernels"]:
             L.append(
-                "| %s | %s | %s | %s | %s |"
+                "| %s | %s | %s | %s | %s | %s |"
                 % (
                     k["target"],
                     k["unit"],
                     k["dot_s8_per_mac"],
                     k["requantize_s8"],
                     k["linear_f32_per_mac"],
+                    _v(k.get("linear_f32_speed_per_mac")),
                 )
             )
     L += [
@@ -223,6 +231,9 @@ def markdown(res: Dict[str, Any]) -> str:
                     t.get("note", ""),
                 )
             )
+    from bench import arena_gaps
+
+    L += arena_gaps.markdown(res.get("arena_gaps", []))
     L += [
         "",
         "## Exporter speed",
@@ -427,8 +438,8 @@ def _why(res: Dict[str, Any]) -> List[str]:
             "next to a rounding step; 4 dequantize) add %d cycles. 0.3 "
             "ms is "
             "4800 cycles, below the floor of this scheme: at least 12 cycles per MAC with a flash "
-            "weight (ld 2 + lpm 3 + muls 2 + sign 1 + 32-bit add 4) and about 150 per TFLM-exact "
-            "requantisation already make 6840."
+            "weight (ld 2 + lpm 3 + muls 2 + sign 1 + 32-bit add 4) and %s per TFLM-exact "
+            "requantisation already make %d."
             % (
                 core,
                 core / 16000.0,
@@ -436,28 +447,36 @@ def _why(res: Dict[str, Any]) -> List[str]:
                 k["requantize_s8"],
                 320 * k["dot_s8_per_mac"] + 20 * k["requantize_s8"],
                 r["predict_cycles"] - core,
+                k["requantize_s8"],
+                12 * 320 + 20 * k["requantize_s8"],
             )
         )
     r = _find(rows, "mlp16", "uno", "float")
-    if r and r.get("predict_cycles"):
+    fast = _find(rows, "mlp16", "uno", "float (speed)")
+    if r and r.get("predict_cycles") and fast and fast.get("predict_cycles"):
         L.append(
-            "- float MLP: %d cycles for 320 MACs = %.0f cycles per MAC; linear_f32 alone is %s "
-            "per MAC: core_float_avr.h's asm multiply-accumulate keeps the accumulator unpacked "
-            "between taps and rounds each product and each sum itself, bit-identical to avr-libc's "
-            "separate __mulsf3 + __addsf3 that it replaces; about 50 of a tap's "
-            "cycles are the 24x24-bit product, the rest unpacking, aligning and rounding."
-            % (r["predict_cycles"], r["predict_cycles"] / 320.0, k["linear_f32_per_mac"])
+            "- float MLP: %d cycles for 320 MACs = %.0f cycles per MAC (linear_f32 %s per MAC, "
+            "avr-libc's __mulsf3 + __addsf3 per tap) in %s B of flash; with optimize=\"speed\" "
+            "%d cycles = %.0f per MAC (linear_f32 %s) in %s B: core_float_avr.h's asm "
+            "multiply-accumulate keeps the accumulator unpacked between taps and rounds each "
+            "product and each sum itself, bit-identical to the separate calls; about 50 of a "
+            "tap's cycles are the 24x24-bit product, the rest unpacking, aligning and rounding."
+            % (r["predict_cycles"], r["predict_cycles"] / 320.0, k["linear_f32_per_mac"],
+               _v(r.get("flash_bytes")), fast["predict_cycles"], fast["predict_cycles"] / 320.0,
+               _v(k.get("linear_f32_speed_per_mac")), _v(fast.get("flash_bytes")))
         )
     r = _find(rows, "sensor_head", "uno", "int8+float head+learn")
     if r and r.get("learn_cycles"):
         L.append(
-            "- training step on the int8 backbone: learn() = the forward pass (%d cycles, %d MACs, "
-            "mostly int8 dot + requantisation + float edges) + the float head's backward and SGD "
-            "(%d cycles). 1.5 ms is 24000 cycles: the forward pass alone is over it; "
-            "learn_after_predict(), the step for the input of the last predict(), reuses its "
-            "activations: %s cycles (%s ms)."
-            % (r["predict_cycles"], r["macs"], r["learn_cycles"] - r["predict_cycles"],
-               _v(r.get("learn_after_predict_cycles")), _v(r.get("learn_after_predict_ms"), "%.3f"))
+            "- training step on the int8 backbone: learn() on a fresh input = the forward pass (%d "
+            "cycles, %d MACs, mostly int8 dot + requantisation + float edges) + the float head's "
+            "backward and SGD: %s cycles. 1.5 ms is 24000 cycles: the forward pass alone is over "
+            "it. learn_after_predict(), the step for the input of the last predict(), reuses its "
+            "activations: %s cycles (%s ms); learn() right after predict() of the same input "
+            "tells it by the 16 int8 input codes predict() keeps and does the same: %s cycles."
+            % (r["predict_cycles"], r["macs"], _v(r.get("learn_fresh_cycles")),
+               _v(r.get("learn_after_predict_cycles")), _v(r.get("learn_after_predict_ms"), "%.3f"),
+               r["learn_cycles"])
         )
     r = _find(rows, "digits_cnn", "uno", "int8")
     if r and r.get("predict_cycles"):

@@ -73,6 +73,7 @@ def test_cli_and_hook_values_round_trip(tmp_path):
         "custom_miniml_train_budget": "4096",
         "custom_miniml_streaming": "yes",
         "custom_miniml_plot": "yes",
+        "custom_miniml_optimize": "SPEED",
     }
     hook = hook_options.parse(raw, str(tmp_path))
     args = _export_parser().parse_args(["m.pt2", "--name", "m", "--out", "o", *hook.export_args()])

@@ -20,7 +20,8 @@ ESTIMATORS: Dict[str, Callable[[Any, Namer], Head]] = {
 }
 MLPS = ("MLPClassifier", "MLPRegressor")
 SUPPORTED = frozenset([*ESTIMATORS, *preprocess.CONVERTERS, *MLPS, "Pipeline"])
-CLASSIC_OPTIONS = ("golden", "seed")  # the other export options are for PyTorch models
+# the other export options are for PyTorch models; optimize is the build's (trees have no speed kernels)
+CLASSIC_OPTIONS = ("golden", "seed", "optimize")
 
 
 def is_sklearn(obj: Any) -> bool:
@@ -155,5 +156,7 @@ def build(est: Any, example_input: Any, name: str, options: Dict[str, Any],
     if opts["golden"]:
         xs, ys, prov = _golden(example, opts["golden"], opts["seed"], head.reference)
         golden = (xs, ys, tolerance, prov)
-    return write_header(head, n_in, name, f"scikit-learn {sklearn.__version__}", golden)
+    text, report = write_header(head, n_in, name, f"scikit-learn {sklearn.__version__}", golden)
+    report.optimize = opts["optimize"]
+    return text, report
 

@@ -62,6 +62,7 @@ class RomArray:
 @dataclass
 class HeaderParts:
     name: str
+    prelude: List[str] = field(default_factory=list)  # preprocessor lines before the includes
     includes: List[str] = field(default_factory=list)
     rom: List[RomArray] = field(default_factory=list)
     members: List[Member] = field(default_factory=list)
@@ -219,6 +220,19 @@ def build_parts(g: Graph, plan: MemoryPlan, name: str) -> HeaderParts:
     return parts
 
 
+def optimize_speed(parts: HeaderParts, g: Graph, plan: MemoryPlan) -> None:
+    """optimize="speed": the header turns on MINIML_OPTIMIZE_SPEED (faster, bigger kernels) for the
+    file that includes it; a kernel header included before without it has its size kernels (#error)."""
+    parts.prelude.append(
+        "// optimize=\"speed\": faster kernels that take more flash (README: Options).\n"
+        "#if !defined(MINIML_OPTIMIZE_SPEED) && defined(MINIML_SIZE_KERNELS_INCLUDED)\n"
+        f"#error \"miniml: {parts.name}.h was exported with optimize=speed: include it before "
+        "other model headers and miniml/ kernel headers, or build with -DMINIML_OPTIMIZE_SPEED\"\n"
+        "#endif\n"
+        "#ifndef MINIML_OPTIMIZE_SPEED\n#define MINIML_OPTIMIZE_SPEED 1\n#endif\n"
+    )
+
+
 _HASH = "@MINIML_HASH@"
 
 
@@ -245,6 +259,7 @@ def _render(parts: HeaderParts, g: Graph, plan: MemoryPlan, provenance: str) -> 
         f"#ifdef {once}\n#error \"miniml: two different models named '{name}' in one program: "
         f'export one under another name\"\n#endif\n#define {once}\n'
     )
+    o += parts.prelude
     o.append("#include <stdint.h>\n")
     o += [f'#include "{h}"' for h in parts.includes]
     o.append(f"\nnamespace {name} {{\ninline namespace v{_HASH} {{  // this export's content hash\n")

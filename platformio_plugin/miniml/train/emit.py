@@ -290,6 +290,7 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
 
     checks, updates = _step_lines(pgrads, optimizer)
     after.keep_input_if_read(g, body + checks + updates)
+    after.recognise_input(g, e, parts.predict)
     parts.predict += spare.predict_lines() + after.predict_lines()
     refuse = f"return miniml::refuse_step({refused});"
     check = " ||\n        ".join(f"!{c}" for c in checks)
@@ -302,8 +303,7 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
         "  }",
     ]
 
-    refuse_block = f"{{\n      {refuse}\n    }}"
-    m: List[str] = after.entry_points(opts.loss, refuse_block, spare.active(), spare.loss(dy))
+    m: List[str] = after.entry_points(opts.loss, refuse, spare.active(), spare.loss(dy))
     m += body + tail
     span_list = [f"{{{_plus(arr, start)}, {n} * sizeof(float)}}" for arr, start, n in saved]
     span_list += spare.spans()

@@ -57,7 +57,7 @@ def two_runs(tmp_path_factory) -> tuple:
 def test_rows_are_well_formed(two_runs) -> None:
     res, _, out = two_runs
     rows = {r["precision"]: r for r in res["rows"]}
-    assert sorted(rows) == ["float", "float+learn", "int8"]
+    assert sorted(rows) == ["float", "float (speed)", "float+learn", "int8"]
     for precision, r in rows.items():
         assert set(FIELDS) <= set(r), precision
         assert (r["model"], r["target"]) == ("mlp16", "uno")
@@ -72,12 +72,20 @@ def test_rows_are_well_formed(two_runs) -> None:
         assert r["arena_lower_bound"] <= r["arena_bytes"]
         assert r["macs"] == 16 * 16 + 16 * 4
     assert rows["float"]["learn_cycles"] is None and rows["int8"]["learn_cycles"] is None
+    # optimize="speed": the float multiply-accumulate asm, fewer cycles for more flash, the same RAM
+    size, speed = rows["float"], rows["float (speed)"]
+    assert speed["predict_cycles"] < 0.8 * size["predict_cycles"]
+    assert speed["flash_bytes"] > size["flash_bytes"] and speed["ram_bytes"] == size["ram_bytes"]
+    (k,) = res["kernels"]
+    assert k["linear_f32_speed_per_mac"] < 0.8 * k["linear_f32_per_mac"]
     assert (
         rows["float+learn"]["learn_cycles"] > rows["float+learn"]["predict_cycles"]
     )  # learn runs predict too
     learn = rows["float+learn"]
-    # learn_after_predict: only the backward and the update, no forward pass
-    assert 0 < learn["learn_after_predict_cycles"] < learn["learn_cycles"] - learn["predict_cycles"]
+    # learn() on a fresh input runs the forward pass; learn_after_predict: only the backward and the
+    # update
+    assert learn["learn_fresh_cycles"] > learn["predict_cycles"]
+    assert 0 < learn["learn_after_predict_cycles"] < learn["learn_fresh_cycles"] - learn["predict_cycles"]
     assert rows["int8"]["predict_int8_cycles"] < rows["int8"]["predict_cycles"]  # no float edges
     assert rows["float"]["arena_bytes"] == 64  # 16 hidden floats: the lower bound of this chain
     harness = res["harness"][0]
@@ -90,6 +98,11 @@ def test_rows_are_well_formed(two_runs) -> None:
     md = (out / "results.md").read_text()
     r = rows["int8"]
     assert "| mlp16 | uno | int8 | 320 | %d | %.3f |" % (r["predict_cycles"], r["predict_ms"]) in md
+    # arena vs bound per export variant (--only leaves the composites out)
+    gaps = {g["precision"]: g for g in res["arena_gaps"]}
+    assert sorted(gaps) == sorted(rows)
+    assert gaps["int8"]["arena_bytes"] == gaps["int8"]["arena_lower_bound"] == r["arena_bytes"]
+    assert "## Arena vs its lower bound" in md and "| mlp16 | int8 | 32 | 32 | 0.00 |" in md
 
 
 def test_two_runs_give_identical_counts(two_runs) -> None:
@@ -101,6 +114,7 @@ def test_two_runs_give_identical_counts(two_runs) -> None:
         "predict_int8_cycles",
         "learn_cycles",
         "learn_after_predict_cycles",
+        "learn_fresh_cycles",
         "flash_bytes",
         "ram_bytes",
         "stack_bytes",

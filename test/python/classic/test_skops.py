@@ -85,6 +85,16 @@ def test_reject_unsupported_pipeline_step():
         miniml.export(est, x[:1], "m", "/tmp")
 
 
+def test_optimize_is_the_builds_knob(tmp_path):
+    """optimize="speed" is accepted (a project builds all its models one way); trees have no speed kernels."""
+    est, x = CASES["tree_iris"]()
+    speed = miniml.export(est, x[:1], "m", str(tmp_path), optimize="speed")
+    assert speed.optimize == "speed"
+    size = miniml.export(est, x[:1], "n", str(tmp_path))
+    assert size.optimize == "size"
+    assert (tmp_path / "m.h").read_text().count("MINIML_OPTIMIZE_SPEED") == 0
+
+
 def test_reject_torch_options_and_bad_rows():
     est, x = CASES["tree_iris"]()
     with pytest.raises(miniml.OptionError, match="quantize='int8' applies to PyTorch models only"):

@@ -84,7 +84,7 @@ def test_cross_compile_header_alone(tmp_path, target, header):
 # Every optimisation level users build with (PlatformIO's `pio debug` uses -Og) compiles the kernels' asm or
 # their plain C path: an int8 CNN (conv, depthwise at stride 1 and 2, transposed conv, pointwise, linear: the AVR
 # asm and Cortex-M4 DSP kernels, the AVR window path that -Og once failed on, the AVR fused conv + max pool with
-# 3-wide and 1-wide rows) and a float MLP.
+# 3-wide and 1-wide rows) and a float MLP (optimize="speed": the AVR float multiply-accumulate asm).
 LEVELS = ["-O0", "-Og", "-O1", "-Os", "-O2", "-O3"]
 LEVEL_TARGETS = {
     "avr": lambda opt: toolchains.cxx("avr", opt=opt),
@@ -92,8 +92,8 @@ LEVEL_TARGETS = {
 }
 LEVELS_MAIN = r"""
 #include "miniml/board_io.h"
+#include "levels_f.h"  // first: exported with optimize="speed" (the AVR float multiply-accumulate asm)
 #include "levels_q.h"
-#include "levels_f.h"
 static levels_q::Model g_q;
 static levels_f::Model g_f;
 static float g_in[levels_q::kInputSize];
@@ -150,7 +150,7 @@ def levels_main():
     cal = torch.randn(32, 1, 16, 16)
     miniml.export(q, cal[:1], "levels_q", out, quantize="int8", calibration=cal.numpy(), golden=2)
     f = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3)).eval()
-    miniml.export(f, torch.randn(1, 6), "levels_f", out, golden=2)
+    miniml.export(f, torch.randn(1, 6), "levels_f", out, golden=2, optimize="speed")
     path = os.path.join(out, "main.cpp")
     with open(path, "w") as fh:
         fh.write(LEVELS_MAIN)
@@ -169,6 +169,9 @@ def test_kernels_build_at_every_level(levels_main, tmp_path, target, level):
         # the DSP asm at every optimised level; at -O0 (where gcc cannot place its operands) the plain C path
         dis = subprocess.run(["arm-none-eabi-objdump", "-d", str(obj)], capture_output=True, text=True).stdout
         assert ("smlad" in dis) == (level != "-O0"), level
+    else:  # the float MAC asm at every level
+        nm = subprocess.run(["avr-nm", "-C", str(obj)], capture_output=True, text=True).stdout
+        assert "dot_f32_avr" in nm, level
 
 
 def test_avr_outputs_equal_at_debug_levels(levels_main, tmp_path):

@@ -176,6 +176,7 @@ def test_options_reach_the_exporter(tmp_path, fake_python):
                 "custom_miniml_momentum": "0.9",
                 "custom_miniml_trainable": "head, body.0.bias",
                 "custom_miniml_streaming": "yes",
+                "custom_miniml_optimize": "Speed",
             },
         )
     )
@@ -183,7 +184,8 @@ def test_options_reach_the_exporter(tmp_path, fake_python):
     assert first["quantize"] == "int8" and first["calibration"] == str(tmp_path / "calib.npy")
     assert first["golden"] == "4"
     assert second["on_device_learning"] is True and second["streaming"] is True
-    assert "streaming" not in first
+    assert "streaming" not in first and "optimize" not in first  # unset: the exporter's default, size
+    assert second["optimize"] == "speed"
     assert second["loss"] == "mse" and float(second["learning_rate"]) == 0.05
     assert float(second["momentum"]) == 0.9 and second["trainable"] == "head,body.0.bias"
 
@@ -202,6 +204,10 @@ BAD_OPTIONS = {
     "quantize": (
         {"custom_miniml_quantize": "int4"},
         "custom_miniml_quantize = 'int4' is not valid; valid: none, int8",
+    ),
+    "optimize": (
+        {"custom_miniml_optimize": "fast"},
+        "custom_miniml_optimize = 'fast' is not valid; valid: size, speed",
     ),
     "loss": (
         {"custom_miniml_on_device_learning": "yes", "custom_miniml_loss": "hinge"},

@@ -310,3 +310,21 @@ def test_pio_test_golden_int8_and_learning(tmp_path, project, kind):
     want = {(e, n): "PASSED" for e in ("native",) + SIM_ENVS for n in names}
     assert got == want, proc.stdout[-4000:]
     assert proc.returncode == 0
+
+
+def test_pio_optimize_speed_links_the_float_mac(tmp_path, project):
+    """custom_miniml_optimize = speed through real SCons: the Uno firmware links the float
+    multiply-accumulate (core_float_avr.h) and passes the golden and learning checks (weights in flash
+    and, for the layer that learns, in RAM)."""
+    options, tests, runs, names = KINDS["learning"]
+    root = _make_project(tmp_path, extra=options + "\ncustom_miniml_optimize = speed")
+    with open(os.path.join(root, "test", "test_golden", "test_main.cpp"), "w") as f:
+        f.write(TEST_CPP.format(extra_tests=tests, extra_runs=runs))
+    out = os.path.join(root, "result.json")
+    proc = _pio(root, "test", "-e", "sim_uno", "--without-uploading", "--json-output-path", out)
+    result = json.load(open(out)) if os.path.isfile(out) else {"test_suites": []}
+    got = [(c["name"], c["status"]) for suite in result["test_suites"] for c in suite["test_cases"]]
+    assert got == [(n, "PASSED") for n in names], proc.stdout[-4000:] + proc.stderr[-2000:]
+    elf = os.path.join(root, ".pio", "build", "sim_uno", "firmware.elf")
+    nm = subprocess.run(["avr-nm", "-C", elf], capture_output=True, text=True, check=True).stdout
+    assert "dot_f32_avr" in nm

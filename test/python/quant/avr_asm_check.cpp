@@ -13,6 +13,7 @@
 #include "miniml/core_fixedpoint.h"
 #include "miniml/op_quantize.h"
 #include "miniml/op_recurrent_s8.h"
+#include "requant_ref.h"
 #include "round_ref.h"
 #include "wdata.h"
 using miniml::io::print_uint;
@@ -30,18 +31,6 @@ static int32_t rval() {
   else if (e == 2)
     v = (int32_t)rnd();
   return v;
-}
-static int32_t ref_srdhm(int32_t a, int32_t b) {
-  if (a == b && a == INT32_MIN) return INT32_MAX;
-  const int64_t ab = (int64_t)a * (int64_t)b;
-  const int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : (INT64_C(1) - (INT64_C(1) << 30));
-  return (int32_t)((ab + nudge) / (INT64_C(1) << 31));
-}
-static int32_t ref_rdbpot(int32_t x, int8_t exponent) {
-  const int32_t mask = (int32_t)((UINT32_C(1) << exponent) - 1u);
-  const int32_t remainder = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 // Floats for it: exponents around the int8 range, halves, zeros, subnormals, Inf and NaN.
 static float rfloat() {
@@ -77,6 +66,22 @@ static __attribute__((noinline)) uint32_t requantize_s16_mismatches() {
     if (miniml::requantize_s16(a, b, sh) != (want < -32768 ? -32768 : (want > 32767 ? 32767 : want))) ++bad;
   }
   return bad;
+}
+// requantize_s8 (requantize_s8_avr for shift <= -2, multiplier >= 0, acc in 24 bits, int8 zero point and
+// bounds) and ChannelRequant, for valid multipliers (>= 0): against the reference's value `want` plus zero
+// point, clamped; bounds now and then outside int8. Out of line, as the others: main is at the edge of what
+// -O2 can register-allocate.
+static __attribute__((noinline)) uint8_t requantize_s8_mismatches(int32_t a, int32_t b, int8_t sh, int32_t want) {
+  const int32_t zp = (int32_t)(rnd() % 256) - 128;
+  int32_t lo = -128 + (int32_t)(rnd() % 64), hi = 127 - (int32_t)(rnd() % 64);
+  if ((rnd() & 15) == 0) lo = -1000;
+  int32_t clamped = want > INT32_MAX - 200 ? INT32_MAX - 200 : want < INT32_MIN + 200 ? INT32_MIN + 200 : want;
+  clamped += zp;
+  if (clamped < lo) clamped = lo;
+  if (clamped > hi) clamped = hi;
+  if (b < 0) return 0;
+  return (uint8_t)((miniml::requantize_s8(a, b, sh, zp, lo, hi) != (int8_t)clamped) +
+                   (miniml::ChannelRequant(b, sh, zp, lo, hi)(a) != (int8_t)clamped));
 }
 // requantize_s8_avr (the routine behind ChannelRequant and linear_s8: acc in 24 bits, multiplier >= 0, shift
 // <= -2, int8 zero point and bounds) called directly, on the edges of its domain: acc at the 24-bit ends, the
@@ -140,19 +145,7 @@ int main() {
     const int8_t left = sh > 0 ? sh : 0, right = sh > 0 ? 0 : -sh;
     const int32_t want = ref_rdbpot(ref_srdhm((int32_t)((uint32_t)a << left), b), right);
     if (miniml::multiply_by_quantized_multiplier(a, b, sh) != want) ++bad5;
-    // requantize_s8 (its own AVR path for shift <= -2, multiplier >= 0, int8 zero point and bounds), for
-    // valid multipliers (>= 0): against the reference's value plus zero point, clamped; bounds now and
-    // then outside int8.
-    const int32_t zp = (int32_t)(rnd() % 256) - 128;
-    int32_t lo = -128 + (int32_t)(rnd() % 64), hi = 127 - (int32_t)(rnd() % 64);
-    if ((rnd() & 15) == 0) lo = -1000;
-    int32_t clamped = want > INT32_MAX - 200 ? INT32_MAX - 200 : want < INT32_MIN + 200 ? INT32_MIN + 200 : want;
-    clamped += zp;
-    if (clamped < lo) clamped = lo;
-    if (clamped > hi) clamped = hi;
-    if (b >= 0 && miniml::requantize_s8(a, b, sh, zp, lo, hi) != (int8_t)clamped) ++bad6;
-    // ChannelRequant (the conv kernels' per-channel form: its own asm for shift <= -2) the same
-    if (b >= 0 && miniml::ChannelRequant(b, sh, zp, lo, hi)(a) != (int8_t)clamped) ++bad6;
+    bad6 += requantize_s8_mismatches(a, b, sh, want);
   }
   bad6 += requantize_s16_mismatches();
   bad6 += requantize_s8_avr_mismatches();

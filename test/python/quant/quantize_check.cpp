@@ -3,7 +3,8 @@
 // zero point) in float compares, and detail::round_to_s8_by_bits (AVR's round_to_s8) vs the same, on random
 // scales over 2^-24..2^12, values around every rounding step (k + 1/2 a few ulps either side, where the
 // reciprocal alone would round wrongly), zeros, subnormals, Inf, NaN and huge values; and the mantissa product
-// behind it (AVR: asm) against the 64-bit one.
+// behind it (AVR: asm) against the 64-bit one; quantize_s8_keep and quantize_s8_matches (learn()'s) against
+// quantize_s8.
 // Prints "quantize_check: N cases, M mismatches, B near halves" (B: values the fast path must hand to the
 // division; the test asserts there are many). Run on the host (ASan/UBSan) and in simavr.
 #include <math.h>
@@ -49,7 +50,7 @@ int main() {
   miniml::io::begin();
   uint32_t cases = 0, bad = 0, near = 0;
   float xs[16];
-  int8_t out[16];
+  int8_t out[16], again[16], kept[16];
   for (uint16_t it = 0; it < CASES; ++it) {
     // scale = mantissa 2^e, e in -24..12; zero points over int8, now and then (bits path only) beyond.
     const float scale = from_bits((rnd() & 0x007FFFFFu) | ((103u + rnd() % 37u) << 23));
@@ -71,6 +72,14 @@ int main() {
     for (uint8_t i = 0; i < 16; ++i, ++cases) {
       if (out[i] != ref_round_to_s8(xs[i] / scale, zp)) ++bad;
     }
+    // quantize_s8_keep (predict() of a model that learns) writes quantize_s8's codes twice; quantize_s8_matches
+    // recognises them and no others.
+    miniml::quantize_s8_keep(xs, 16, scale, zp, again, kept);
+    if (memcmp(again, out, sizeof(out)) != 0 || memcmp(kept, out, sizeof(out)) != 0) ++bad;
+    if (!miniml::quantize_s8_matches(xs, 16, scale, zp, kept)) ++bad;
+    kept[it % 16] = static_cast<int8_t>(kept[it % 16] ^ 1);
+    if (miniml::quantize_s8_matches(xs, 16, scale, zp, kept)) ++bad;
+    cases += 3;
   }
   // The mantissa product (AVR: its asm) exact: against the 64-bit product, random and extreme mantissas.
   for (uint16_t it = 0; it < 2000; ++it, ++cases) {

@@ -55,17 +55,19 @@ def test_avr_asm_equals_reference(level, tmp_path):
 
 @pytest.mark.parametrize("level", ["Os_lto", "O0"])
 def test_avr_requant_routine_links_once(level, tmp_path):
-    """requantize_s8_avr's routine is top-level asm in every translation unit that includes
-    core_fixedpoint.h: two units link (LTO joins them into one assembly file) to one copy."""
+    """requantize_s8_avr's and requantize_s16_avr's routines are top-level asm in every translation unit
+    that includes core_fixedpoint.h: two units link (LTO joins them into one assembly file) to one copy."""
     for name, body in (
         (
             "a.cpp",
-            "int8_t fa(int32_t x) { return miniml::ChannelRequant(1518500250, -7, 3, -128, 127)(x); }",
+            "int8_t fa(int32_t x) { return miniml::ChannelRequant(1518500250, -7, 3, -128, 127)(x); }\n"
+            "int32_t fb(int32_t x) { return miniml::requantize_s16(x, 1518500250, -3); }",
         ),
         (
             "b.cpp",
-            "int8_t fa(int32_t x);\nvolatile int32_t v = 12345;\n"
-            "int main() { return miniml::ChannelRequant(1518500250, -9, 3, -128, 127)(v) + fa(v); }",
+            "int8_t fa(int32_t x);\nint32_t fb(int32_t x);\nvolatile int32_t v = 12345;\n"
+            "int main() { return miniml::ChannelRequant(1518500250, -9, 3, -128, 127)(v) + fa(v) +\n"
+            "    miniml::requantize_s16(v, 1518500250, -2) + fb(v); }",
         ),
     ):
         (tmp_path / name).write_text('#include "miniml/core_fixedpoint.h"\n' + body + "\n")
@@ -87,3 +89,4 @@ def test_avr_requant_routine_links_once(level, tmp_path):
     )
     syms = subprocess.run(["avr-nm", str(elf)], capture_output=True, text=True, check=True).stdout
     assert syms.count(" miniml_requantize_s8_avr") == 1
+    assert syms.count(" miniml_requantize_s16_avr") == 1

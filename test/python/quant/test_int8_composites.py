@@ -46,3 +46,9 @@ def test_parity_int8_composite(cid, built):
     assert CASES[cid][2] <= ops, ops
     err = check_int8_run(r)
     assert err <= STEPS.get(cid, 2.0), err
+
+
+@pytest.mark.parametrize("cid", CASES)
+def test_int8_composite_arena_meets_its_lower_bound(cid, built):
+    report = built[cid]["report"]
+    assert report.arena_bytes == report.arena_lower_bound, report.memory_plan

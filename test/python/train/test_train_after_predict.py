@@ -1,7 +1,10 @@
 """learn_after_predict(): predict() then the step for its input, equal to torch.optim over 100 steps
 (MSE with the first layer's weight learning, so the step reads the kept input copy; cross-entropy
-with Adam on the head), on the host under ASan/UBSan; and refused (NAN, nothing changed, not
-counted) after every call that clobbers the kept activations or the weights."""
+with Adam on the head; plain SGD on the float head of an int8 backbone), on the host under
+ASan/UBSan; and refused (NAN, nothing changed, not counted) after every call that clobbers the kept
+activations or the weights. learn() right after predict() of the same input (the same int8 codes,
+or the same bytes as the kept input copy) reuses that forward pass: bit for bit the learn() that runs
+it, also after another input, reset(), load() or learn() in between."""
 
 import copy
 import re
@@ -28,7 +31,10 @@ CASES = {
     # int8 codes the step reads), the head's bias learns; reference: the same mixed model
     "ce_int8_island": ("cross_entropy", dict(trainable="0.bias,4.bias", momentum=0.9,
                                              quantize="int8"), ["0.bias", "4.bias"]),
+    # int8 backbone, float head, plain SGD: learn() recognises the last predict()'s input by its codes
+    "ce_int8_head": ("cross_entropy", dict(trainable=1, quantize="int8"), ["4.weight", "4.bias"]),
 }
+REUSE_STEPS = 60
 
 
 def _model(seed):
@@ -82,6 +88,44 @@ def _driver(ns, loss):
     static {ns}::Model fresh;
     const bool fresh_refused = !miniml::is_finite_f32(fresh.learn_after_predict({arg}));
     printf("{ns} refused %d kept %d fresh %d\\n", refused, kept, fresh_refused);
+    // learn(): `a` after a predict() (the forward pass reused when the input is the same), `ref` always
+    // running it (its flag is clear after its own learn()); losses and weights equal bit for bit.
+    static {ns}::Model a, ref;
+    static float x2[{ns}::kInputSize], wa[{ns}::kTrainableCount], wr[{ns}::kTrainableCount];
+    store.erase();
+    a.save(store);  // the exported weights: load() below changes the learned ones
+    int same = 1;
+    for (int s = 0; s < {REUSE_STEPS}; ++s) {{
+      for (miniml::index_t i = 0; i < {ns}::kInputSize; ++i) {{
+        x[i] = 0.37f * static_cast<float>((s * 7 + static_cast<int>(i) * 3) % 23) - 4.0f;
+      }}
+      for (miniml::index_t i = 0; i < {ns}::kOutputSize; ++i) t[i] = static_cast<float>((s + i) % {ns}::kOutputSize);
+      memcpy(x2, x, sizeof(x));
+      a.predict(x, y);
+      switch (s % 6) {{
+        case 1:  // a nudged input: other floats (same int8 codes, mostly)
+          x2[s % {ns}::kInputSize] = nextafterf(x2[s % {ns}::kInputSize], 100.0f);
+          break;
+        case 2:  // another input
+          x2[0] += 1.5f;
+          break;
+        case 3:
+          a.reset();
+          ref.reset();
+          break;
+        case 4:
+          if (a.load(store) != miniml::kStoreOk || ref.load(store) != miniml::kStoreOk) same = 0;
+          break;
+        case 5:  // another learn() on this input first: the weights changed since the predict()
+          if (memcmp_loss(a.learn(x, {arg}), ref.learn(x, {arg}))) same = 0;
+          break;
+      }}
+      if (memcmp_loss(a.learn(x2, {arg}), ref.learn(x2, {arg}))) same = 0;
+      a.get_trainable(wa);
+      ref.get_trainable(wr);
+      if (memcmp(wa, wr, sizeof(wa)) != 0) same = 0;
+    }}
+    printf("{ns} reuse same %d\\n", same);
   }}"""
 
 
@@ -112,7 +156,9 @@ def built():
         includes.append(f'#include "{case_id}.h"')
         blocks.append(_driver(case_id, loss))
         results[case_id] = _torch_steps(model, names, loss, opts, xs, ts, labels)
-    src = "\n".join(["#include <stdio.h>", "#include <string.h>", '#include "miniml/store_ram.h"',
+    src = "\n".join(["#include <math.h>", "#include <stdio.h>", "#include <string.h>",
+                     '#include "miniml/store_ram.h"',
+                     "static bool memcmp_loss(float a, float b) { return memcmp(&a, &b, sizeof(a)) != 0; }",
                      *includes, "int main(int argc, char** argv) {", "  if (argc != 3) return 2;",
                      '  FILE* in = fopen(argv[1], "rb");', '  FILE* out = fopen(argv[2], "wb");',
                      "  if (!in || !out) return 3;", *blocks, "  fclose(out);", "  return 0;", "}",
@@ -136,6 +182,7 @@ def built():
         pos += r["want"].size
         r["flags"] = dict(re.findall(r"(\w+) (\d+)", re.search(
             rf"^{case_id} refused.*$", run.stdout, re.M).group(0).split(" ", 1)[1]))
+        r["reuse"] = re.search(rf"^{case_id} reuse same (\d)$", run.stdout, re.M).group(1)
     assert pos == raw.size
     return results
 
@@ -177,3 +224,24 @@ def test_int8_island_case_runs_int8(built):
     """The int8 case's frozen Linear really is int8: its step passes through the int8 codes."""
     header = (OUT / "ce_int8_island.h").read_text()
     assert "miniml::linear_s8<" in header and "miniml::int8_output_grad_f32<" in header
+
+
+@pytest.mark.parametrize("case_id", CASES)
+def test_learn_reuses_the_last_predict_exactly(built, case_id):
+    """learn() after predict() (same input, nudged, another input, reset(), load(), learn() between)
+    equals learn() that runs the forward pass, losses and weights bit for bit."""
+    assert built[case_id]["reuse"] == "1"
+
+
+@pytest.mark.parametrize("case_id, test", [
+    ("ce_int8_head", "quantize_s8_matches(input, 6, "),  # by the int8 codes
+    ("mse_first_layer", "memcmp(input, train_input_, sizeof(train_input_)) == 0"),  # by the copy
+])
+def test_learn_recognises_the_last_predict_input(built, case_id, test):
+    """learn() skips predict() when its flag is set and the input is the last predict()'s; a float
+    first layer without an input copy always runs it."""
+    header = (OUT / f"{case_id}.h").read_text()
+    learn = header[header.index("  float learn(const float* input"):header.index("  float learn_after")]
+    assert f"if (train_ready_[0] == 0 || !miniml::{test}" in learn.replace("!memcmp", "!miniml::memcmp") \
+        or f"if (train_ready_[0] == 0 || !{test}" in learn, learn
+    assert "quantize_s8_matches" not in (OUT / "ce_head_adam.h").read_text()

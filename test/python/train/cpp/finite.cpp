@@ -55,7 +55,11 @@ static bool exact_linear(const float* w, const float* buf, const float* x, const
                          float m) {
   for (int o = 0; o < out; ++o) {
     for (int i = 0; i < in; ++i) {
-      const float v = buf ? m * buf[o * in + i] + g[o] * x[i] : g[o] * x[i];
+      if (!buf) {  // linear_weight_sgd_f32's order: the row factor lr * g first
+        if (!miniml::is_finite_f32(w[o * in + i] - (lr * g[o]) * x[i])) return false;
+        continue;
+      }
+      const float v = m * buf[o * in + i] + g[o] * x[i];
       if (!miniml::is_finite_f32(v) || !miniml::is_finite_f32(w[o * in + i] - lr * v)) return false;
     }
   }
@@ -102,9 +106,32 @@ static int step_checks_disagree() {
   return bad;
 }
 
+// linear_weight_sgd_f32 (zero inputs skipped or not) against every weight computed as w - (lr * g) * x, bit for
+// bit, with +-0 inputs and weights among the values; returns the number of differing weights.
+template <bool SkipZeros>
+static int sgd_skip_differs() {
+  static const float kZeros[] = {0.0f, -0.0f};
+  int bad = 0;
+  for (int t = 0; t < 2000; ++t) {
+    float wv[12], want[12], xv[4], gv[3];
+    for (int i = 0; i < 12; ++i) wv[i] = t % 3 == 0 ? kZeros[i & 1] : pick_value();
+    for (int i = 0; i < 4; ++i) xv[i] = (t + i) % 2 == 0 ? kZeros[(t >> 1) & 1] : pick_value();
+    for (int i = 0; i < 3; ++i) gv[i] = t % 5 == 0 ? -pick_value() : pick_value();
+    const float lr = t % 7 == 0 ? 0.0f : 0.01f;
+    if (!miniml::linear_weight_step_finite_f32(wv, xv, gv, 4, 3, lr)) continue;
+    for (int o = 0; o < 3; ++o) {
+      for (int i = 0; i < 4; ++i) want[o * 4 + i] = wv[o * 4 + i] - (lr * gv[o]) * xv[i];
+    }
+    miniml::linear_weight_sgd_f32<SkipZeros>(wv, xv, gv, 4, 3, lr);
+    bad += memcmp(wv, want, sizeof(wv)) != 0;
+  }
+  return bad;
+}
+
 int main() {
   const float inf = FLT_MAX * 2.0f, nan = miniml::nan_f32();
   CHECK(step_checks_disagree() == 0);
+  CHECK(sgd_skip_differs<true>() == 0 && sgd_skip_differs<false>() == 0);
   CHECK(miniml::is_finite_f32(0.0f) && miniml::is_finite_f32(-FLT_MAX) && miniml::is_finite_f32(FLT_MIN / 4.0f));
   CHECK(!miniml::is_finite_f32(inf) && !miniml::is_finite_f32(-inf) && !miniml::is_finite_f32(nan));
   const float v[3] = {1.0f, nan, 2.0f};

@@ -1,0 +1,84 @@
+"""The arena planner per model: arena vs its lower bound (the most bytes alive at one layer) for the
+suite's export variants (from their rows) and #11's composite models (test/python/composites.py),
+float and int8, which only miniml.analyze() runs (no firmware: seconds)."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+# (name, model from the composites module, input shape): mobilenet at 64x64 as the float composite
+# test exports it
+COMPOSITES = (
+    ("mobilenet_v3_small", lambda c: c.MobileNetV3Small(num_classes=10), (1, 3, 64, 64)),
+    ("conv_autoencoder", lambda c: c.ConvAutoencoder(), (1, 1, 16, 16)),
+    ("transformer_block", lambda c: c.TransformerBlock(), (1, 8, 16)),
+)
+
+
+def _row(model: str, precision: str, arena: int, bound: int) -> Dict[str, Any]:
+    return {"model": model, "precision": precision, "arena_bytes": arena,
+            "arena_lower_bound": bound,
+            "gap_pct": round(100.0 * (arena - bound) / bound, 2) if bound else 0.0}
+
+
+def _composites(log) -> List[Dict[str, Any]]:
+    import torch
+
+    import miniml
+
+    sys.path.insert(0, str(REPO / "test" / "python"))
+    import composites
+
+    rows = []
+    rng = np.random.default_rng(0)
+    for i, (name, make, shape) in enumerate(COMPOSITES):
+        model = composites.prepare_scaled(make(composites), i)
+        x = torch.from_numpy(rng.standard_normal(shape).astype(np.float32))
+        cal = torch.from_numpy(rng.standard_normal((16,) + shape[1:]).astype(np.float32))
+        for precision, opts in (("float", {}), ("int8", {"quantize": "int8", "calibration": cal})):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # range warnings on seeded noise: beside the point
+                report = miniml.analyze(model, x, **opts)
+            rows.append(_row(name, precision, report.arena_bytes, report.arena_lower_bound))
+            log("arena %s %s: %s" % (name, precision, rows[-1]))
+    return rows
+
+
+def run(suite_rows: List[Dict[str, Any]], with_composites: bool, log) -> List[Dict[str, Any]]:
+    """One row per export variant of the suite (its rows repeat it per board), then the
+    composites."""
+    rows: Dict[Tuple[str, str], Dict[str, Any]] = {}
+    for r in suite_rows:
+        if r.get("arena_bytes") is not None:
+            rows.setdefault((r["model"], r["precision"]), _row(
+                r["model"], r["precision"], r["arena_bytes"], r["arena_lower_bound"]))
+    return list(rows.values()) + (_composites(log) if with_composites else [])
+
+
+def markdown(rows: List[Dict[str, Any]]) -> List[str]:
+    if not rows:
+        return []
+    over = [r for r in rows if r["arena_bytes"] > r["arena_lower_bound"]]
+    L = [
+        "",
+        "## Arena vs its lower bound",
+        "",
+        "The exporter's activation arena beside its lower bound (the most bytes alive at one layer: "
+        "no plan of these lifetimes is smaller), per export variant of the suite and for #11's "
+        "composite models (test/python/composites.py, mobilenet_v3_small at 64x64, analyzed "
+        "only). At the bound: %d of %d."
+        % (len(rows) - len(over), len(rows)),
+        "",
+        "| model | precision | arena B | bound B | gap % |",
+        "|---|---|--:|--:|--:|",
+    ]
+    for r in rows:
+        L.append("| %s | %s | %d | %d | %.2f |" % (
+            r["model"], r["precision"], r["arena_bytes"], r["arena_lower_bound"], r["gap_pct"]))
+    return L
