@@ -176,8 +176,8 @@ def test_kernels_build_at_every_level(levels_main, tmp_path, target, level):
 
 def test_avr_outputs_equal_at_debug_levels(levels_main, tmp_path):
     """-O0 and -Og firmware prints the same output bits in simavr as the default -Os, the int8 model's exactly
-    the host's integer reference outputs (the header's goldens), the float model's within their tolerance. On the ATmega1284P (the Uno's instruction set): at -O0 the firmware
-    outgrows the Uno's 32 KB of flash."""
+    the host's integer reference outputs (the header's goldens), the float model's within their tolerance. On
+    the ATmega1284P (the Uno's instruction set): at -O0 the firmware outgrows the Uno's 32 KB of flash."""
     printed = {}
     for level in ("-Os", "-O0", "-Og"):
         elf = tmp_path / f"levels{level}.elf"
