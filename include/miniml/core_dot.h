@@ -558,72 +558,118 @@ template <>
 __attribute__((noinline)) inline int32_t dot_window_avr<Ram>(const int8_t* a, const int8_t* b, const AvrWindow& w) {
   MINIML_AVR_WINDOW24("ld");
 }
-#define MINIML_COMMA ,
 
-// Two output channels' windows at once (dot_windows2_avr): each window rows x run taps, its rows a_skip
-// (< 256) bytes apart after a row's run; after a window the activation pointer steps back a_back bytes (to
-// the next window). The weights: the two filters' taps interleaved (first, second) in SRAM, read in order.
-struct AvrWindows2 {
-  uint16_t a_back;
-  uint8_t run, rows, a_skip, count;
+// Pairs of adjacent windows (stride 1) of one output channel (WindowPairsAvr::dot): per window chans
+// channels of rows rows of run taps. The activations: after a row's run + 1 bytes the pointer skips a_skip
+// (< 256) more, after a channel's rows a_next more; the weights (one filter, through Mem, in flash on the
+// Uno: nothing copied to the stack) skip b_next after a channel's rows.
+struct AvrWindowPairs {
+  uint16_t a_next;
+  uint8_t run, rows, chans, a_skip, b_next, count;
 };
 
-// One activation times two weights into two 24-bit sums (18 cycles).
-#define MINIML_AVR_TAP2                                      \
-  "ld %[x], X+\n\t"                                          \
-  "ld %[y], Z+\n\t"                                          \
-  "muls %[x], %[y]\n\t"                                      \
-  "sbc %[y], %[y]\n\t"                                       \
-  "add %A[s1], r0\n\tadc %B[s1], r1\n\tadc %C[s1], %[y]\n\t" \
-  "ld %[y], Z+\n\t"                                          \
-  "muls %[x], %[y]\n\t"                                      \
-  "sbc %[y], %[y]\n\t"                                       \
-  "add %A[s2], r0\n\tadc %B[s2], r1\n\tadc %C[s2], %[y]\n\t"
-// Each window's two sums stored at out (6 bytes a window: the first channel's 3, the second's 3), through
-// Z, which then points at the weights' start again. Labels 4 and 6 (ROW may use 2).
-#define MINIML_AVR_WINDOWS2_ASM(ROW, OUTS, INS)                                                                      \
-  __asm__ volatile(                                                                                                  \
-      "4:\n\t"                                                                                                       \
-      "clr %A[s1]\n\tclr %B[s1]\n\tclr %C[s1]\n\tclr %A[s2]\n\tclr %B[s2]\n\tclr %C[s2]\n\t"                         \
-      "mov %[cr], %[rows]\n\t"                                                                                       \
-      "6:\n\t" ROW                                                                                                   \
-      "clr __zero_reg__\n\t"                                                                                         \
-      "add r26, %[as]\n\t"                                                                                           \
-      "adc r27, __zero_reg__\n\t"                                                                                    \
-      "dec %[cr]\n\t"                                                                                                \
-      "brne 6b\n\t"                                                                                                  \
-      "movw r30, %[po]\n\t"                                                                                          \
-      "st Z+, %A[s1]\n\tst Z+, %B[s1]\n\tst Z+, %C[s1]\n\tst Z+, %A[s2]\n\tst Z+, %B[s2]\n\tst Z+, %C[s2]\n\t"       \
-      "movw %[po], r30\n\tmovw r30, %[b0]\n\t"                                                                       \
-      "sub r26, %A[ab]\n\t"                                                                                          \
-      "sbc r27, %B[ab]\n\t"                                                                                          \
-      "dec %[n]\n\t"                                                                                                 \
-      "brne 4b\n\t"                                                                                                  \
-      : [s1] "=&r"(s1), [s2] "=&r"(s2), [pa] "+x"(a), [pb] "+z"(b), [po] "+r"(out), [cr] "=&r"(c_rows), [n] "+r"(n), \
-        [x] "=&d"(x), [y] "=&d"(y)OUTS                                                                               \
-      : [rows] "r"(w.rows), [as] "r"(w.a_skip), [ab] "r"(w.a_back), [b0] "r"(b0)INS                                  \
-      : "r0", "memory")
+// clang-format off
+// WindowPairsAvr::dot is a whole function in asm (naked: no operands for gcc to place, so it builds the same
+// at every optimisation level, and it saves only the registers it takes). Registers: X the activations, Z
+// the weights, Y the sums' destination; the two sums r18-r20 and r22-r24, the windows' activations r21 and
+// r25, the weight r16; r2:r3 and r4:r5 the pair's first activation and weight; r6 the rows' and r7 the
+// channels' counter, r8 the pairs' count; r9 b_next, r10 a_skip, r11 chans, r12 rows, r13 run, r14:r15
+// a_next (loaded from the AvrWindowPairs in r20:r21); r17 a zero register (ZERO) in 3-tap rows, the run's
+// counter in rows of run taps (there ZERO is r1, which muls takes: cleared after each row).
+// One weight times the activations of both windows (P: the first's, Q: the second's) into two 24-bit sums;
+// P then takes the first product's sign byte, the weight the second's (12 cycles + the load).
+#define MINIML_AVR_TAP_PAIR(LOAD_B, P, Q)                       \
+  LOAD_B " r16, Z+\n\t"                                         \
+  "muls " P ", r16\n\t"                                         \
+  "sbc " P ", " P "\n\t"                                        \
+  "add r18, r0\n\tadc r19, r1\n\tadc r20, " P "\n\t"            \
+  "muls " Q ", r16\n\t"                                         \
+  "sbc r16, r16\n\t"                                            \
+  "add r22, r0\n\tadc r23, r1\n\tadc r24, r16\n\t"
+// A row of 3 taps: 4 activations loaded once for both windows (53 cycles from flash for 6 MACs).
+#define MINIML_AVR_ROW_PAIR_3(LOAD_B)                                          \
+  "ld r21, X+\n\tld r25, X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "r21", "r25")     \
+  "ld r21, X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "r25", "r21")                   \
+  "ld r25, X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "r21", "r25")
+// A row of run taps (label 2).
+#define MINIML_AVR_ROW_PAIR_N(LOAD_B)                                                   \
+  "ld r21, X+\n\t"                                                                      \
+  "mov r17, r13\n\t"                                                                    \
+  "2:\n\t"                                                                              \
+  "ld r25, X+\n\t" MINIML_AVR_TAP_PAIR(LOAD_B, "r21", "r25") "mov r21, r25\n\t"          \
+  "dec r17\n\t"                                                                         \
+  "brne 2b\n\t"                                                                        \
+  "clr __zero_reg__\n\t"
+// The function: arguments a in r24:r25, b in r22:r23, &w in r20:r21, out in r18:r19 (avr-gcc's convention).
+// After a pair X moves one pair (2 bytes) on, Z back to the filter. Labels 3-6; the pairs' loop is longer
+// than a branch reaches.
+#define MINIML_AVR_WINDOW_PAIRS(ROW, ZERO)                                                  \
+  __asm__ volatile(                                                                         \
+      "push r2\n\tpush r3\n\tpush r4\n\tpush r5\n\tpush r6\n\tpush r7\n\tpush r8\n\t"       \
+      "push r9\n\tpush r10\n\tpush r11\n\tpush r12\n\tpush r13\n\tpush r14\n\tpush r15\n\t" \
+      "push r16\n\tpush r17\n\tpush r28\n\tpush r29\n\t"                                    \
+      "movw r28, r18\n\t"                                                                   \
+      "movw r26, r24\n\t"                                                                   \
+      "movw r30, r20\n\t"                                                                   \
+      "ld r14, Z+\n\tld r15, Z+\n\tld r13, Z+\n\tld r12, Z+\n\t"                            \
+      "ld r11, Z+\n\tld r10, Z+\n\tld r9, Z+\n\tld r8, Z+\n\t"                              \
+      "movw r30, r22\n\t"                                                                   \
+      "movw r4, r30\n\t"                                                                    \
+      "clr r17\n\t"                                                                         \
+      "3:\n\t"                                                                              \
+      "movw r2, r26\n\t"                                                                    \
+      "clr r18\n\tclr r19\n\tclr r20\n\tclr r22\n\tclr r23\n\tclr r24\n\t"                  \
+      "mov r7, r11\n\t"                                                                     \
+      "4:\n\t"                                                                              \
+      "mov r6, r12\n\t"                                                                     \
+      "5:\n\t" ROW                                                                          \
+      "add r26, r10\n\t"                                                                    \
+      "adc r27, " ZERO "\n\t"                                                               \
+      "dec r6\n\t"                                                                          \
+      "brne 5b\n\t"                                                                         \
+      "add r26, r14\n\t"                                                                    \
+      "adc r27, r15\n\t"                                                                    \
+      "add r30, r9\n\t"                                                                     \
+      "adc r31, " ZERO "\n\t"                                                               \
+      "dec r7\n\t"                                                                          \
+      "brne 4b\n\t"                                                                         \
+      "st Y+, r18\n\tst Y+, r19\n\tst Y+, r20\n\tst Y+, r22\n\tst Y+, r23\n\tst Y+, r24\n\t" \
+      "movw r26, r2\n\t"                                                                    \
+      "adiw r26, 2\n\t"                                                                     \
+      "movw r30, r4\n\t"                                                                    \
+      "dec r8\n\t"                                                                          \
+      "breq 6f\n\t"                                                                         \
+      "rjmp 3b\n\t"                                                                         \
+      "6:\n\t"                                                                              \
+      "clr __zero_reg__\n\t"                                                                \
+      "pop r29\n\tpop r28\n\tpop r17\n\tpop r16\n\tpop r15\n\tpop r14\n\tpop r13\n\t"       \
+      "pop r12\n\tpop r11\n\tpop r10\n\tpop r9\n\tpop r8\n\tpop r7\n\tpop r6\n\t"           \
+      "pop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t"                                            \
+      "ret")
+// clang-format on
 
-// The two channels' sums of a row of windows (see AvrWindows2), a: activations, b: interleaved weights,
-// both in SRAM; out: 6 bytes per window. kRun3: w.run is 3 (the row unrolled).
-template <bool kRun3>
-__attribute__((noinline)) void dot_windows2_avr(const int8_t* a, const int8_t* b, const AvrWindows2& w, uint8_t* out) {
-  const int8_t* b0 = b;  // a copy gcc cannot tell equal to b (else it may pass both in Z)
-  __asm__("" : "+r"(b0));
-  __int24 s1, s2;
-  uint8_t c_rows, n = w.count;
-  int8_t x, y;
-  if (kRun3) {
-    MINIML_AVR_WINDOWS2_ASM(MINIML_AVR_TAP2 MINIML_AVR_TAP2 MINIML_AVR_TAP2, , );
-  } else {
-    uint8_t c_run;
-    MINIML_AVR_WINDOWS2_ASM("mov %[c], %[run]\n\t2:\n\t" MINIML_AVR_TAP2 "dec %[c]\n\tbrne 2b\n\t",
-                            MINIML_COMMA[c] "=&r"(c_run), MINIML_COMMA[run] "r"(w.run));
-  }
-}
-#undef MINIML_AVR_WINDOWS2_ASM
-#undef MINIML_AVR_TAP2
-#undef MINIML_COMMA
+// The sums of w.count pairs of windows (see AvrWindowPairs) of one filter b (through Mem) over activations
+// a (SRAM), each window under 512 taps: out gets 3 bytes a window. kRun3: w.run is 3 (the row unrolled).
+// (noclone: gcc may not drop the arguments it cannot see the asm read.)
+template <class Mem, bool kRun3>
+struct WindowPairsAvr;
+#define MINIML_AVR_WINDOW_PAIRS_FN(MEM, RUN3, ROW, ZERO)                                                           \
+  template <>                                                                                                      \
+  struct WindowPairsAvr<MEM, RUN3> {                                                                               \
+    __attribute__((naked, noinline, noclone)) static void dot(const int8_t*, const int8_t*, const AvrWindowPairs*, \
+                                                              uint8_t*) {                                          \
+      MINIML_AVR_WINDOW_PAIRS(ROW, ZERO);                                                                          \
+    }                                                                                                              \
+  };
+MINIML_AVR_WINDOW_PAIRS_FN(Rom, true, MINIML_AVR_ROW_PAIR_3("lpm"), "r17")
+MINIML_AVR_WINDOW_PAIRS_FN(Ram, true, MINIML_AVR_ROW_PAIR_3("ld"), "r17")
+MINIML_AVR_WINDOW_PAIRS_FN(Rom, false, MINIML_AVR_ROW_PAIR_N("lpm"), "__zero_reg__")
+MINIML_AVR_WINDOW_PAIRS_FN(Ram, false, MINIML_AVR_ROW_PAIR_N("ld"), "__zero_reg__")
+#undef MINIML_AVR_WINDOW_PAIRS_FN
+#undef MINIML_AVR_WINDOW_PAIRS
+#undef MINIML_AVR_ROW_PAIR_N
+#undef MINIML_AVR_ROW_PAIR_3
+#undef MINIML_AVR_TAP_PAIR
 #undef MINIML_AVR_WINDOW24
 #undef MINIML_AVR_WINDOW24_ASM
 #undef MINIML_AVR_WINDOW24_RUN_ASM

@@ -655,41 +655,41 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
   }
 }
 
-// Widest convolution row conv2d_s8_max_pool_avr computes at once (6 bytes of stack per column), its largest
-// filter (2 bytes of stack per tap), its tallest and widest kernel, and its largest in_channels * kernel_w.
+// Widest convolution row conv2d_s8_max_pool_avr computes at once (3 bytes of stack per column) and its
+// tallest and widest kernel.
 constexpr index_t kAvrConvRow = 16;
-constexpr index_t kAvrPairFilter = 80;
 constexpr index_t kAvrKernelRows = 8;
-constexpr index_t kAvrPadRow = 32;
 
-// True when conv2d_s8_max_pool_avr takes the convolution (shape p) and max pool (shape pool): one group, a
-// pool of non-overlapping windows (kernel = stride, no padding or dilation, floor mode), pooled rows of at
-// most kAvrConvRow convolution columns and kAvrConvRow / 2 pooled ones, every convolution row with an input
-// row in its window, in_w + pad_left under 256, the sizes above, and the input with its left
-// and right padding fits in the convolution's output buffer beside the pooled outputs.
+// The columns of a convolution row conv2d_s8_max_pool_avr reads: its windows in pairs (an odd row one more).
+MINIML_ALWAYS_INLINE uint32_t conv_pool_span_avr(uint32_t conv_w, uint32_t kernel_w) {
+  return (conv_w + 1) / 2 * 2 - 1 + kernel_w;
+}
+
+// True when conv2d_s8_max_pool_avr takes the convolution (shape p) and max pool (shape pool): one group,
+// stride 1 across, a pool of non-overlapping windows (kernel = stride, no padding or dilation, floor mode),
+// pooled rows of at most kAvrConvRow convolution columns and kAvrConvRow / 2 pooled ones, every convolution row with an
+// input row in its window, in_w + pad_left under 256, windows under 512 taps, and the input with its left and right
+// padding fits in the convolution's output buffer.
 MINIML_ALWAYS_INLINE bool conv_max_pool_avr_fits(const Conv2dParams& p, const Pool2dParams& pool) {
   if (pool.kernel_h != pool.stride_h || pool.kernel_w != pool.stride_w || pool.pad_top != 0 || pool.pad_left != 0 ||
       pool.dilation_h != 1 || pool.dilation_w != 1 || pool.in_h != p.out_h || pool.in_w != p.out_w ||
       pool.kernel_h == 0 || pool.kernel_w == 0 || pool.out_h != p.out_h / pool.kernel_h ||
       pool.out_w != p.out_w / pool.kernel_w || pool.out_h == 0 || pool.out_w == 0 || p.dilation_h != 1 ||
-      p.dilation_w != 1 || p.groups != 1 || p.in_channels == 0) {
+      p.dilation_w != 1 || p.groups != 1 || p.in_channels == 0 || p.stride_w != 1) {
     return false;
   }
   const uint32_t conv_w = static_cast<uint32_t>(pool.out_w) * pool.kernel_w;
-  const uint32_t span_w = (conv_w - 1) * p.stride_w + p.kernel_w;
-  const uint32_t pooled = static_cast<uint32_t>(pool.channels) * pool.out_h * pool.out_w;
+  const uint32_t span_w = conv_pool_span_avr(conv_w, p.kernel_w);
   // The last convolution row used starts inside the input's rows.
   const uint32_t last = (static_cast<uint32_t>(pool.out_h) * pool.kernel_h - 1) * p.stride_h;
   return p.pad_top < p.kernel_h && last < static_cast<uint32_t>(p.in_h) + p.pad_top && p.in_w + p.pad_left <= 255u &&
          conv_w <= kAvrConvRow && pool.out_w <= kAvrConvRow / 2 && span_w <= 255 && p.kernel_h <= kAvrKernelRows &&
-         p.kernel_w <= kAvrKernelRows &&
-         static_cast<uint32_t>(p.in_channels) * p.kernel_h * p.kernel_w <= kAvrPairFilter &&
-         static_cast<uint32_t>(p.in_channels) * p.kernel_w <= kAvrPadRow &&
-         pooled + static_cast<uint32_t>(p.in_channels) * p.in_h * span_w <=
+         p.kernel_w <= kAvrKernelRows && static_cast<uint32_t>(p.in_channels) * p.kernel_h * p.kernel_w < 512 &&
+         static_cast<uint32_t>(p.in_channels) * p.in_h * span_w <=
              static_cast<uint32_t>(p.out_channels) * p.out_h * p.out_w;
 }
 
-// The 24-bit sum dot_windows2_avr stored at p.
+// The 24-bit sum WindowPairsAvr::dot stored at p.
 MINIML_ALWAYS_INLINE int32_t sum24(const uint8_t* p) {
   __int24 t;
   memcpy(&t, p, 3);
@@ -724,7 +724,7 @@ struct AvrPoolChannel {
   int8_t shift, zero_point, lo, hi;
   bool each;  // requantisation not monotonic: every output requantised
 
-  // Output channel oc's constants (out of line: one copy for both channels of a pair).
+  // Output channel oc's constants (out of line: 30 bytes less flash on digits_cnn than inlined).
   template <class Mem>
   __attribute__((noinline)) void init(const int32_t* bias_, const int32_t* multiplier_, const int8_t* shift_,
                                       index_t oc, int8_t zp, int8_t act_min, int8_t act_max) {
@@ -742,7 +742,7 @@ struct AvrPoolChannel {
     return ChannelRequant(multiplier, shift, zero_point, lo, hi)(v);
   }
 
-  // Folds a convolution row's sums (6 bytes a window from sums) whose kernel rows [ky_lo, ky_hi) are in
+  // Folds a convolution row's sums (3 bytes a window from sums) whose kernel rows [ky_lo, ky_hi) are in
   // bounds into best.
   __attribute__((noinline)) void fold(uint8_t* sums, index_t conv_w, index_t ky_lo, index_t ky_hi, index_t kernel_h,
                                       index_t out_w, index_t pool_w, bool first) {
@@ -752,14 +752,14 @@ struct AvrPoolChannel {
     }
     if (each) {
       uint8_t* sum = sums;
-      for (index_t i = 0; i < conv_w; ++i, sum += 6) {
+      for (index_t i = 0; i < conv_w; ++i, sum += 3) {
         const int8_t q = requantize(base + sum24(sum));
         memcpy(sum, &q, 1);
         sum[1] = sum[2] = static_cast<uint8_t>(q < 0 ? 0xFF : 0);
       }
       base = 0;
     }
-    pool_max_avr(sums, 6, static_cast<uint8_t>(out_w), static_cast<uint8_t>(pool_w), base, first, best);
+    pool_max_avr(sums, 3, static_cast<uint8_t>(out_w), static_cast<uint8_t>(pool_w), base, first, best);
   }
 
   // The pooled row, requantised (unless each: already) and clamped to the pool's bounds.
@@ -771,27 +771,39 @@ struct AvrPoolChannel {
   }
 };
 
-// conv2d_s8 (one group) followed by a max pool of pool_h x pool_w windows at their own stride (out_h x out_w
-// pooled outputs; see conv_max_pool_avr_fits), without the convolution's output, two output channels at a
-// time. The input is copied to scratch with its left and right padding (the zero point, which the folded
-// bias expects) row after row, each row all channels (so a window's rows, channel after channel and kernel
-// row after kernel row, are span_w bytes apart), and the two filters into one stack buffer in that order,
-// interleaved: a convolution row's windows are one dot_windows2_avr call (a row reaching the top or bottom
-// padding: fewer kernel rows, the others' zero-point terms in the base). The pool's maximum of the
-// accumulators is requantised once, which equals the maximum of the requantised outputs because the
-// requantisation is monotonic (multiplier >= 0, shift <= 0; other channels requantise every output).
+// The sum of a kernel row of filter w (in_channels channels of taps taps, rows of kernel_w) through Mem,
+// for a layer whose windows reach the top or bottom padding: there kernel_h >= 2 (pad_top < kernel_h, and
+// the last row starts inside the input), so with windows under 512 taps the row has under 256 weights, of
+// magnitude at most 128: 16 bits hold the sum.
+template <class Mem>
+__attribute__((noinline)) int16_t kernel_row_sum(const int8_t* w, uint8_t in_channels, uint8_t kernel_w, index_t taps) {
+  int16_t sum = 0;
+  for (uint8_t c = in_channels; c != 0; --c, w += taps) {
+    const int8_t* p = w;
+    for (uint8_t kx = kernel_w; kx != 0; --kx) sum = static_cast<int16_t>(sum + Mem::read(p++));
+  }
+  return sum;
+}
+
+// conv2d_s8 (one group, stride 1 across) followed by a max pool of pool_h x pool_w windows at their own
+// stride (out_h x out_w pooled outputs; see conv_max_pool_avr_fits), without the convolution's output, one
+// output channel at a time. The input is copied to scratch channel after channel, each row with its left
+// and right padding (the zero point, which the folded bias expects), in the filter's order: a convolution
+// row's windows are one WindowPairsAvr::dot call over the filter where it lies (flash on the Uno; nothing
+// on the stack but a row of sums). A row reaching the top or bottom padding takes fewer kernel rows, the
+// others' zero-point terms in the base. The pool's maximum of the accumulators is requantised once, which
+// equals the maximum of the requantised outputs because the requantisation is monotonic (multiplier >= 0,
+// shift <= 0; other channels requantise every output).
 template <class Mem, bool kRun3>
 inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                    const int32_t* multiplier, const int8_t* shift, int8_t pad, int8_t zp, int8_t lo,
                                    int8_t hi, index_t in_channels, index_t in_h, index_t in_w, index_t out_channels,
-                                   index_t kernel_h, index_t kernel_w, index_t stride_h, index_t stride_w,
-                                   index_t pad_top, index_t pad_left, index_t pool_h, index_t pool_w, index_t out_h,
-                                   index_t out_w, int8_t pool_min, int8_t pool_max, int8_t* scratch, int8_t* output) {
+                                   index_t kernel_h, index_t kernel_w, index_t stride_h, index_t pad_top,
+                                   index_t pad_left, index_t pool_h, index_t pool_w, index_t out_h, index_t out_w,
+                                   int8_t pool_min, int8_t pool_max, int8_t* scratch, int8_t* output) {
   const index_t conv_w = static_cast<index_t>(out_w * pool_w);
-  const index_t span_w = static_cast<index_t>((conv_w - 1) * stride_w + kernel_w);
+  const index_t span_w = static_cast<index_t>(conv_pool_span_avr(conv_w, kernel_w));
   const index_t taps = static_cast<index_t>(kernel_h * kernel_w);
-  const index_t line = static_cast<index_t>(in_channels * span_w);           // an input row of every channel
-  const index_t kernel_line = static_cast<index_t>(in_channels * kernel_w);  // a kernel row of a filter
   // Kernel rows [low_rows, high_rows) never reach the top or bottom padding (the first and last convolution
   // rows' in-bounds rows).
   const index_t low_rows = pad_top < kernel_h ? pad_top : kernel_h;
@@ -801,72 +813,47 @@ inline void conv2d_s8_max_pool_avr(const int8_t* input, const int8_t* weight, co
                             : room > 0                              ? static_cast<index_t>(room)
                                                                     : 0;
   int8_t* dst = scratch;
-  const index_t plane = static_cast<index_t>(in_h * in_w);
-  for (const int8_t* row = input; row != input + plane; row += in_w) {
-    for (index_t c = 0; c < in_channels; ++c) {
-      const int8_t* src = row + c * plane;
-      // the columns [-pad_left, span_w - pad_left) of the row (a column below 0 wraps past in_w + pad_left)
-      for (uint8_t j = 0; j < span_w; ++j) {
-        const uint8_t x = static_cast<uint8_t>(j - pad_left);
-        *dst++ = x < in_w ? src[x] : pad;
-      }
+  for (const int8_t* row = input; row != input + in_channels * in_h * in_w; row += in_w) {
+    // the columns [-pad_left, span_w - pad_left) of the row (a column below 0 wraps past in_w + pad_left)
+    for (uint8_t j = 0; j < span_w; ++j) {
+      const uint8_t x = static_cast<uint8_t>(j - pad_left);
+      *dst++ = x < in_w ? row[x] : pad;
     }
   }
-  int8_t pads[kAvrPadRow];
-  memset(pads, pad, sizeof(pads));
-  AvrWindows2 pad_row;  // one kernel row of the two filters over zero points
-  pad_row.run = static_cast<uint8_t>(kernel_w);
-  pad_row.rows = static_cast<uint8_t>(in_channels);
-  pad_row.a_skip = 0;
-  pad_row.a_back = 0;
-  pad_row.count = 1;
-  AvrWindows2 w;
+  AvrWindowPairs w;
   w.run = static_cast<uint8_t>(kernel_w);
-  w.a_skip = static_cast<uint8_t>(span_w - kernel_w);
-  w.count = static_cast<uint8_t>(conv_w);
-  int8_t wpair[2 * kAvrPairFilter];
-  uint8_t sums[6 * kAvrConvRow];
-  AvrPoolChannel ch[2];
-  for (index_t oc = 0; oc < out_channels; oc = static_cast<index_t>(oc + 2)) {
-    const index_t oc2 = oc + 1 < out_channels ? static_cast<index_t>(oc + 1) : oc;  // an odd last one twice
-    ch[0].init<Mem>(bias, multiplier, shift, oc, zp, lo, hi);
-    ch[1].init<Mem>(bias, multiplier, shift, oc2, zp, lo, hi);
-    // The filters [in_channels][kernel_h][kernel_w] as [kernel_h][in_channels][kernel_w], interleaved.
-    const int8_t* w0 = weight + oc * in_channels * taps;
-    const int8_t* w1 = weight + oc2 * in_channels * taps;
-    for (index_t c = 0; c < in_channels; ++c) {
-      for (index_t ky = 0; ky < kernel_h; ++ky) {
-        int8_t* d = wpair + 2 * (ky * kernel_line + c * kernel_w);
-        for (index_t kx = 0; kx < kernel_w; ++kx) {
-          *d++ = Mem::read(w0++);
-          *d++ = Mem::read(w1++);
-        }
-      }
-    }
+  w.chans = static_cast<uint8_t>(in_channels);
+  w.a_skip = static_cast<uint8_t>(span_w - kernel_w - 1);
+  w.count = static_cast<uint8_t>((conv_w + 1) / 2);
+  uint8_t sums[3 * kAvrConvRow];
+  AvrPoolChannel ch;
+  const int8_t* filter = weight;
+  for (index_t oc = 0; oc < out_channels; ++oc, filter += in_channels * taps) {
+    ch.init<Mem>(bias, multiplier, shift, oc, zp, lo, hi);
     for (index_t ky = 0; ky < kernel_h; ++ky) {
       if (ky < low_rows || ky >= high_rows) {
-        dot_windows2_avr<kRun3>(pads, wpair + 2 * ky * kernel_line, pad_row, sums);
-        ch[0].row_pad[ky] = sum24(sums);
-        ch[1].row_pad[ky] = sum24(sums + 3);
+        ch.row_pad[ky] =
+            static_cast<int32_t>(pad) * kernel_row_sum<Mem>(filter + ky * kernel_w, static_cast<uint8_t>(in_channels),
+                                                            static_cast<uint8_t>(kernel_w), taps);
       }
     }
     sindex_t y0 = static_cast<sindex_t>(-static_cast<sindex_t>(pad_top));
     for (index_t py = 0; py < out_h; ++py) {
       for (index_t k = 0; k < pool_h; ++k, y0 = static_cast<sindex_t>(y0 + stride_h)) {
-        // Kernel rows [ky_lo, ky_hi) are inside the input; the others read the zero point.
+        // Kernel rows [ky_lo, ky_hi) are inside the input (at least one: see conv_max_pool_avr_fits); the
+        // others read the zero point.
         const index_t ky_lo = static_cast<index_t>(y0 < 0 ? -y0 : 0);
         const sindex_t rest = static_cast<sindex_t>(static_cast<sindex_t>(in_h) - y0);
-        index_t ky_hi = rest < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(rest > 0 ? rest : 0) : kernel_h;
-        if (ky_hi < ky_lo) ky_hi = ky_lo;
-        const index_t rows = static_cast<index_t>((ky_hi - ky_lo) * in_channels);
+        const index_t ky_hi = rest < static_cast<sindex_t>(kernel_h) ? static_cast<index_t>(rest) : kernel_h;
+        const index_t rows = static_cast<index_t>(ky_hi - ky_lo);
         w.rows = static_cast<uint8_t>(rows);
-        w.a_back = static_cast<uint16_t>(rows * span_w - stride_w);
-        dot_windows2_avr<kRun3>(scratch + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo)) * line,
-                                wpair + 2 * ky_lo * kernel_line, w, sums);
-        for (uint8_t i = 0; i < 2; ++i) ch[i].fold(sums + 3 * i, conv_w, ky_lo, ky_hi, kernel_h, out_w, pool_w, k == 0);
+        w.a_next = static_cast<uint16_t>((in_h - rows) * span_w);
+        w.b_next = static_cast<uint8_t>((kernel_h - rows) * kernel_w);
+        WindowPairsAvr<Mem, kRun3>::dot(scratch + static_cast<index_t>(y0 + static_cast<sindex_t>(ky_lo)) * span_w,
+                                        filter + ky_lo * kernel_w, &w, sums);
+        ch.fold(sums, conv_w, ky_lo, ky_hi, kernel_h, out_w, pool_w, k == 0);
       }
-      ch[0].emit(out_w, pool_min, pool_max, output + (oc * out_h + py) * out_w);
-      ch[1].emit(out_w, pool_min, pool_max, output + (oc2 * out_h + py) * out_w);
+      ch.emit(out_w, pool_min, pool_max, output + (oc * out_h + py) * out_w);
     }
   }
 }
@@ -1029,9 +1016,8 @@ MINIML_ALWAYS_INLINE void conv2d_s8(const int8_t* input, const int8_t* weight, c
 // output; conv_out may not overlap input or output, output may overlap input): what the exporter emits for a
 // convolution whose only reader is a max pool. On AVR a pool of non-overlapping windows (kernel = stride, no
 // padding or dilation, floor mode) runs fused (conv2d_s8_max_pool_avr): a quarter of the requantisations of a
-// 2x2 pool remain, and conv_out holds only the pooled outputs until they move to output (the arena plan
-// may put output over input, which the fused kernel reads to the end). Elsewhere, and for other pools,
-// the two kernels as they are.
+// 2x2 pool remain, conv_out holds the input's padded copy (the arena plan may put output over input) and
+// the pooled outputs go straight to output. Elsewhere, and for other pools, the two kernels as they are.
 template <class Mem>
 MINIML_ALWAYS_INLINE void conv2d_s8_max_pool(const int8_t* input, const int8_t* weight, const int32_t* bias,
                                              const int32_t* multiplier, const int8_t* shift, const Conv2dParams& p,
@@ -1041,19 +1027,16 @@ MINIML_ALWAYS_INLINE void conv2d_s8_max_pool(const int8_t* input, const int8_t* 
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
   if (detail::conv_max_pool_avr_fits(p, pool) && detail::fits_s8(pool_min) && detail::fits_s8(pool_max) &&
       detail::fits_s8(output_zero_point) && detail::fits_s8(act_min) && detail::fits_s8(act_max)) {
-    // conv_out: the pooled outputs, then the padded input
-    const index_t pooled = static_cast<index_t>(pool.channels * pool.out_h * pool.out_w);
     // A 3-wide kernel's rows unrolled (a constant choice in generated code: one path linked).
     void (*const run)(const int8_t*, const int8_t*, const int32_t*, const int32_t*, const int8_t*, int8_t, int8_t,
                       int8_t, int8_t, index_t, index_t, index_t, index_t, index_t, index_t, index_t, index_t, index_t,
-                      index_t, index_t, index_t, index_t, index_t, int8_t, int8_t, int8_t*, int8_t*) =
+                      index_t, index_t, index_t, index_t, int8_t, int8_t, int8_t*, int8_t*) =
         p.kernel_w == 3 ? detail::conv2d_s8_max_pool_avr<Mem, true> : detail::conv2d_s8_max_pool_avr<Mem, false>;
     run(input, weight, bias, multiplier, shift, static_cast<int8_t>(input_zero_point),
         static_cast<int8_t>(output_zero_point), static_cast<int8_t>(act_min), static_cast<int8_t>(act_max),
-        p.in_channels, p.in_h, p.in_w, p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.stride_w, p.pad_top,
-        p.pad_left, pool.kernel_h, pool.kernel_w, pool.out_h, pool.out_w, static_cast<int8_t>(pool_min),
-        static_cast<int8_t>(pool_max), conv_out + pooled, conv_out);
-    memcpy(output, conv_out, pooled);  // output may lie over input, never over conv_out
+        p.in_channels, p.in_h, p.in_w, p.out_channels, p.kernel_h, p.kernel_w, p.stride_h, p.pad_top, p.pad_left,
+        pool.kernel_h, pool.kernel_w, pool.out_h, pool.out_w, static_cast<int8_t>(pool_min),
+        static_cast<int8_t>(pool_max), conv_out, output);
     return;
   }
 #endif

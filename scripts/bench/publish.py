@@ -477,9 +477,10 @@ def _why(res: Dict[str, Any]) -> List[str]:
     if r and r.get("predict_cycles"):
         L.append(
             "- digits CNN: %d cycles for %d MACs = %.0f cycles per MAC (dot_s8 %s per tap). Each "
-            "conv and the max pool that reads it run as one call (conv2d_s8_max_pool): one "
-            "activation load feeds two output channels (9 cycles per MAC in the inner loop) and "
-            "only the pool's largest accumulator is requantised. 10 ms is 160000 cycles = %.1f "
+            "conv and the max pool that reads it run as one call (conv2d_s8_max_pool): each flash "
+            "weight feeds two adjacent windows, each activation loaded once for both (8.8 cycles per "
+            "MAC in the 3-wide inner loop, nothing copied to the stack), and only the pool's largest "
+            "accumulator is requantised. 10 ms is 160000 cycles = %.1f "
             "cycles per MAC, below the cost of one AVR int8 multiply-accumulate with a flash "
             "weight (ld 2 + lpm 3 + muls 2 + 32-bit add 4 = 11 cycles before loop overhead): not "
             "reachable for this network on an ATmega328P; at today's cost it needs ~3x fewer "

@@ -83,8 +83,8 @@ def test_cross_compile_header_alone(tmp_path, target, header):
 
 # Every optimisation level users build with (PlatformIO's `pio debug` uses -Og) compiles the kernels' asm or
 # their plain C path: an int8 CNN (conv, depthwise at stride 1 and 2, transposed conv, pointwise, linear: the AVR
-# asm and Cortex-M4 DSP kernels, the AVR window path that -Og once failed on) and a float MLP (optimize="speed":
-# the AVR float multiply-accumulate asm).
+# asm and Cortex-M4 DSP kernels, the AVR window path that -Og once failed on, the AVR fused conv + max pool with
+# 3-wide and 1-wide rows) and a float MLP (optimize="speed": the AVR float multiply-accumulate asm).
 LEVELS = ["-O0", "-Og", "-O1", "-Os", "-O2", "-O3"]
 LEVEL_TARGETS = {
     "avr": lambda opt: toolchains.cxx("avr", opt=opt),
@@ -99,24 +99,34 @@ static levels_f::Model g_f;
 static float g_in[levels_q::kInputSize];
 static float g_out[levels_q::kOutputSize];
 
-// Runs model on its header's golden inputs; prints the outputs' exact bits.
+static int g_bad = 0;  // outputs off the header's golden outputs
+
+// Runs model on its header's golden inputs; prints the outputs' exact bits. tolerance: the int8 model's
+// goldens are its integer reference's outputs, exactly; the float model's within the header's tolerance.
 template <class Golden, class Model>
-static void run_golden(Model& model, miniml::index_t count) {
+static void run_golden(Model& model, miniml::index_t count, float tolerance) {
   for (miniml::index_t v = 0; v < count; ++v) {
     for (miniml::index_t i = 0; i < Golden::kInputFloats; ++i) {
       g_in[i] = miniml::rom_read(&Golden::kInputs[v * Golden::kInputFloats + i]);
     }
     model.predict(g_in, g_out);
-    for (miniml::index_t i = 0; i < Golden::kOutputFloats; ++i) miniml::io::print_float_bits(g_out[i]);
+    for (miniml::index_t i = 0; i < Golden::kOutputFloats; ++i) {
+      miniml::io::print_float_bits(g_out[i]);
+      const float want = miniml::rom_read(&Golden::kOutputs[v * Golden::kOutputFloats + i]);
+      const float diff = g_out[i] > want ? g_out[i] - want : want - g_out[i];
+      g_bad += diff > tolerance * (want > 1.0f ? want : want < -1.0f ? -want : 1.0f);
+    }
   }
 }
 
 static void run() {
   miniml::io::begin();
   miniml::io::put('<');
-  run_golden<levels_q::Golden>(g_q, levels_q::kGoldenCount);
-  run_golden<levels_f::Golden>(g_f, levels_f::kGoldenCount);
-  miniml::io::print(">\n");
+  run_golden<levels_q::Golden>(g_q, levels_q::kGoldenCount, 0.0f);
+  run_golden<levels_f::Golden>(g_f, levels_f::kGoldenCount, levels_f::Golden::kTolerance);
+  miniml::io::print(">\nbad ");
+  miniml::io::print_uint(static_cast<uint32_t>(g_bad));
+  miniml::io::print("\n");
   miniml::io::finish(0);
 }
 MINIML_MAIN(run)
@@ -134,8 +144,9 @@ def levels_main():
         nn.Conv2d(8, 8, 3, stride=2, padding=1), nn.ReLU(),            # 4x4
         nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=8), nn.ReLU(),  # depthwise, stride 2: 2x2
         nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),  # 4x4
-        nn.Conv2d(8, 16, 1), nn.ReLU(),
-        nn.Flatten(), nn.Linear(16 * 4 * 4, 4)).eval()
+        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # fused conv + max pool, 3-wide rows: 2x2
+        nn.Conv2d(16, 32, 1), nn.ReLU(), nn.MaxPool2d(2),            # fused, any width: 1x1
+        nn.Flatten(), nn.Linear(32, 4)).eval()
     cal = torch.randn(32, 1, 16, 16)
     miniml.export(q, cal[:1], "levels_q", out, quantize="int8", calibration=cal.numpy(), golden=2)
     f = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3)).eval()
@@ -164,8 +175,9 @@ def test_kernels_build_at_every_level(levels_main, tmp_path, target, level):
 
 
 def test_avr_outputs_equal_at_debug_levels(levels_main, tmp_path):
-    """-O0 and -Og firmware prints the same output bits in simavr as the default -Os. On the ATmega1284P (the
-    Uno's instruction set): at -O0 the firmware outgrows the Uno's 32 KB of flash."""
+    """-O0 and -Og firmware prints the same output bits in simavr as the default -Os, the int8 model's exactly
+    the host's integer reference outputs (the header's goldens), the float model's within their tolerance. On
+    the ATmega1284P (the Uno's instruction set): at -O0 the firmware outgrows the Uno's 32 KB of flash."""
     printed = {}
     for level in ("-Os", "-O0", "-Og"):
         elf = tmp_path / f"levels{level}.elf"
@@ -176,6 +188,8 @@ def test_avr_outputs_equal_at_debug_levels(levels_main, tmp_path):
                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
         found = re.findall(r"<([0-9a-f]*)>", r.stdout + r.stderr)
         assert r.returncode == 0 and len(found) == 1, r.stdout[-2000:] + r.stderr[-2000:]
+        bad = re.search(r"bad (\d+)", r.stdout + r.stderr)
+        assert bad and bad.group(1) == "0", level
         printed[level] = found[0]
     assert len(printed["-Os"]) == 8 * 2 * (4 + 3)  # 2 golden vectors of both models, 8 hex digits a float
     assert printed["-O0"] == printed["-Os"]
