@@ -7,28 +7,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core_float_bits.h"
 #include "core_types.h"
 
 namespace miniml {
-
-// The biased exponent field of x: 255 for Inf and NaN; |x| <= 2^(field - 126) otherwise (zero and
-// subnormals have field 0).
-inline uint8_t exp_field_f32(float x) {
-  uint32_t bits;
-  memcpy(&bits, &x, sizeof(bits));
-  // Byte-aligned shifts and one bit step (a shift by 23 is a 23-step loop on AVR); the sign falls off.
-  const uint16_t high = static_cast<uint16_t>(bits >> 16);
-  return static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
-}
-
-// Where floats are soft (AVR, rv32imc; the host too, which tests these forms) a float operation is a library
-// call (~120-150 cycles on AVR): the learning step reads bits and bounds exponents instead where it can. With
-// an FPU (Cortex-M4F/M7) computing the value is cheaper (fewer instructions, less stack).
-#if defined(__ARM_FP)
-constexpr bool kSoftFloat = false;
-#else
-constexpr bool kSoftFloat = true;
-#endif
 
 // True for every float except NaN, +Inf and -Inf: the exponent field is not 255, or x - x is 0 (NaN
 // otherwise; IEEE semantics, no -ffast-math, which the library requires anyway).

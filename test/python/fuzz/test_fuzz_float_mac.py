@@ -1,11 +1,13 @@
-"""The ATmega float multiply-accumulate of core_float_avr.h (linear_f32's dot product) equals the plain loop
-of separate avr-libc __mulsf3 / __addsf3 calls bit for bit, run in simavr on random and edge operands
-(subnormals, Inf, NaN, signed zeros, overflow, cancellation, ties), weights in flash and in SRAM, single
-taps and chains, at the optimisation levels a build may use. CI runs MINIML_FUZZ_MACS taps (default 40k,
-a few seconds); `make fuzz` runs millions."""
+"""linear_f32's float dot product (core_float_avr.h detail::dot_f32) equals the plain loop of separate
+operations bit for bit, on random and edge operands (subnormals, Inf, NaN, signed zeros, overflow,
+cancellation, ties, many +-0 activations), weights in flash and in SRAM, single taps and chains: in simavr
+against avr-libc's __mulsf3 / __addsf3 for the ATmega asm MAC (optimize="speed") and the zero-skipping loop
+(the default), at the optimisation levels a build may use, and on the host under ASan/UBSan. CI runs
+MINIML_FUZZ_MACS taps (default 40k, a few seconds); `make fuzz` runs millions."""
 
 import os
 import random
+import re
 import struct
 import subprocess
 from pathlib import Path
@@ -17,6 +19,8 @@ HERE = Path(__file__).resolve().parent
 INCLUDE = HERE.parents[2] / "include"
 MACS = int(os.environ.get("MINIML_FUZZ_MACS", "40000"))
 LEVELS = {"Os_lto": ["-Os", "-flto", "-fuse-linker-plugin"], "O2": ["-O2"], "O0": ["-O0"]}
+# The asm MAC (export option optimize="speed"), or the default size build's dot_f32_skip_zeros.
+BUILDS = {"speed": ["-DMINIML_OPTIMIZE_SPEED"], "size": []}
 
 
 def _weights(rng, n=512):
@@ -36,14 +40,27 @@ def _weights(rng, n=512):
     return out
 
 
-@pytest.mark.parametrize("level", sorted(LEVELS))
-def test_avr_float_mac_equals_separate_ops(level, tmp_path):
+def _check_args(tmp_path):
+    """float_mac_check.cpp's sources and defines, with its weights written to tmp_path/wdata.h."""
     words = _weights(random.Random(17))
     assert struct.unpack("<f", struct.pack("<I", words[0]))  # plain 32-bit patterns
     (tmp_path / "wdata.h").write_text(
         "static const uint16_t kWeights = %d;\nstatic const uint32_t kWbits[] PROGMEM = {%s};\n"
         % (len(words), ",".join("0x%08xUL" % w for w in words))
     )
+    return [f"-DMACS={MACS}UL", f"-I{INCLUDE}", f"-I{tmp_path}", str(HERE / "float_mac_check.cpp")]
+
+
+def _assert_no_mismatch(counts, out):
+    assert counts, out[-1000:]
+    *mismatches, taps = counts
+    assert taps >= MACS
+    assert mismatches == [0, 0, 0, 0], "mismatches (single Ram, single Rom, chain Ram, chain Rom): " + out[-600:]
+
+
+@pytest.mark.parametrize("build", sorted(BUILDS))
+@pytest.mark.parametrize("level", sorted(LEVELS))
+def test_avr_float_mac_equals_separate_ops(build, level, tmp_path):
     elf = tmp_path / "check.elf"
     subprocess.run(
         [
@@ -51,22 +68,25 @@ def test_avr_float_mac_equals_separate_ops(level, tmp_path):
             "-DF_CPU=16000000UL",
             "-std=gnu++11",
             "-ffp-contract=off",
-            "-DMINIML_OPTIMIZE_SPEED",  # the asm MAC; without it dot_f32 is the plain loop
+            *BUILDS[build],
             "-Wall",
             "-Wextra",
             "-Werror",
             *LEVELS[level],
-            f"-DMACS={MACS}UL",
-            f"-I{INCLUDE}",
-            f"-I{tmp_path}",
-            str(HERE / "float_mac_check.cpp"),
+            *_check_args(tmp_path),
             "-o",
             str(elf),
         ],
         check=True,
     )
-    counts, out = toolchains.simavr_result(str(elf), 60 + MACS / 2000)
-    assert counts, out[-1000:]
-    *mismatches, taps = counts
-    assert taps >= MACS
-    assert mismatches == [0, 0, 0, 0], "mismatches (single Ram, single Rom, chain Ram, chain Rom): " + out[-600:]
+    _assert_no_mismatch(*toolchains.simavr_result(str(elf), 60 + MACS / 2000))
+
+
+def test_host_float_dot_equals_plain_loop(tmp_path):
+    """The host's dot_f32 is dot_f32_skip_zeros (floats count as soft there, to test these forms): bit for bit
+    the plain loop, NaN payloads included, under ASan/UBSan."""
+    exe = tmp_path / "check"
+    subprocess.run(["g++", *toolchains.HOST_FLAGS, *_check_args(tmp_path), "-o", str(exe)], check=True)
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
+    found = re.search(r"RESULT ([\d ]+) END", run.stdout)
+    _assert_no_mismatch([int(v) for v in found.group(1).split()] if found else [], run.stdout + run.stderr)

@@ -1,0 +1,39 @@
+// Integer views of a float's bits, for tests that must not cost a float operation: where floats are soft a
+// float compare is a library call, an integer compare of the bytes a few instructions.
+#ifndef MINIML_CORE_FLOAT_BITS_H_
+#define MINIML_CORE_FLOAT_BITS_H_
+
+#include <stdint.h>
+#include <string.h>
+
+namespace miniml {
+
+// Where floats are soft (AVR, rv32imc, Cortex-M0/M3; the host too, which tests these forms) a float operation
+// is a library call (~120-150 cycles on AVR): kernels and the learning step read bits instead where they can.
+// With an FPU (Cortex-M4F/M7) computing the value is cheaper (fewer instructions, less stack).
+#if defined(__ARM_FP)
+constexpr bool kSoftFloat = false;
+#else
+constexpr bool kSoftFloat = true;
+#endif
+
+// The biased exponent field of x: 255 for Inf and NaN; |x| <= 2^(field - 126) otherwise (zero and
+// subnormals have field 0).
+inline uint8_t exp_field_f32(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof(bits));
+  // Byte-aligned shifts and one bit step (a shift by 23 is a 23-step loop on AVR); the sign falls off.
+  const uint16_t high = static_cast<uint16_t>(bits >> 16);
+  return static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
+}
+
+// True for +0 and -0.
+inline bool is_zero_f32(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof(bits));
+  return (bits & UINT32_C(0x7FFFFFFF)) == 0;
+}
+
+}  // namespace miniml
+
+#endif  // MINIML_CORE_FLOAT_BITS_H_
