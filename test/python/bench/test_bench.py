@@ -57,7 +57,7 @@ def two_runs(tmp_path_factory) -> tuple:
 def test_rows_are_well_formed(two_runs) -> None:
     res, _, out = two_runs
     rows = {r["precision"]: r for r in res["rows"]}
-    assert sorted(rows) == ["float", "float (speed)", "float+learn", "int8"]
+    assert sorted(rows) == ["float", "float (speed)", "float+learn", "float+learn (speed)", "int8"]
     for precision, r in rows.items():
         assert set(FIELDS) <= set(r), precision
         assert (r["model"], r["target"]) == ("mlp16", "uno")
