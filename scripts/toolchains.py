@@ -142,11 +142,15 @@ def simavr_cmd(elf: str, timeout: float) -> List[str]:
     return ["timeout", "%g" % timeout, "simavr", "-m", sim["mcu"], "-f", str(sim["frequency"]), str(elf)]
 
 
-def simavr_result(elf: str, timeout: float) -> Tuple[List[int], str]:
-    """Runs a check program in simavr (simavr_cmd) and reads the counts it prints as
-    "RESULT n n ... END": (the counts, or [] when the line is missing, and the whole output for
-    the assertion message)."""
-    run = subprocess.run(simavr_cmd(elf, timeout), stdin=subprocess.DEVNULL, capture_output=True, text=True)
+def check_result(cmd: List[str], timeout: Optional[float] = None) -> Tuple[List[int], str]:
+    """Runs a check program and reads the counts it prints as "RESULT n n ... END": (the counts, or []
+    when the line is missing, and the whole output for the assertion message)."""
+    run = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
     out = run.stdout + run.stderr
     found = re.search(r"RESULT ([\d ]+) END", out)
     return ([int(v) for v in found.group(1).split()] if found else []), out
+
+
+def simavr_result(elf: str, timeout: float) -> Tuple[List[int], str]:
+    """check_result of an ATmega ELF in simavr (simavr_cmd)."""
+    return check_result(simavr_cmd(elf, timeout))

@@ -7,7 +7,6 @@ MINIML_FUZZ_MACS taps (default 40k, a few seconds); `make fuzz` runs millions.""
 
 import os
 import random
-import re
 import struct
 import subprocess
 from pathlib import Path
@@ -87,6 +86,4 @@ def test_host_float_dot_equals_plain_loop(tmp_path):
     the plain loop under ASan/UBSan."""
     exe = tmp_path / "check"
     subprocess.run(["g++", *toolchains.HOST_FLAGS, *_check_args(tmp_path), "-o", str(exe)], check=True)
-    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60 + MACS / 10000)
-    found = re.search(r"RESULT ([\d ]+) END", run.stdout)
-    _assert_no_mismatch([int(v) for v in found.group(1).split()] if found else [], run.stdout + run.stderr)
+    _assert_no_mismatch(*toolchains.check_result([str(exe)], 60 + MACS / 10000))
