@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core_float_bits.h"
 #include "core_types.h"
 #include "train_finite.h"
 #include "train_step.h"
@@ -55,10 +56,9 @@ struct SgdMomentum {
 // True when w - s * x == w for every finite s: x is +0 or -0 and w is not -0 (-0 - (-0) is +0). Integer
 // tests of the bits.
 inline bool zero_step_keeps_f32(float w, float x) {
-  uint32_t wb, xb;
+  uint32_t wb;
   memcpy(&wb, &w, sizeof(wb));
-  memcpy(&xb, &x, sizeof(xb));
-  return (xb & UINT32_C(0x7FFFFFFF)) == 0 && wb != UINT32_C(0x80000000);
+  return is_zero_f32(x) && wb != UINT32_C(0x80000000);
 }
 
 // Plain SGD on a Linear weight (no weight decay), one row factor at a time: step = lr * grad_output[o]
