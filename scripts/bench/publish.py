@@ -129,6 +129,10 @@ def markdown(res: Dict[str, Any]) -> str:
                 r.get("note", ""),
             )
         )
+    if res.get("growth"):
+        from bench import growth
+
+        L += growth.markdown(res["growth"]["over"], res["growth"]["commit"])
     L += _agreement(res["rows"])
     L += _mlperf(res)
     L += ["", "## Targets (issue 6)", "", "| target | measured ms | status |", "|---|--:|---|"]
