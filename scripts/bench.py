@@ -7,13 +7,13 @@ docs/benchmarks.md with --docs) and PNG charts.
   .venv/bin/python scripts/bench.py [--only MODEL[,MODEL]] [--targets uno,stm32,esp32c3]
                                     [--out DIR] [--docs] [--no-tflm] [--no-pio] [--no-charts]
                                     [--baseline FILE | --save-baseline RESULTS_JSON]
+  results "growth": the rows over 5% above the flash/RAM/stack baseline (scripts/bench/growth.py).
   --only forests: just the scikit-learn forest comparison with emlearn (scripts/bench/forests.py).
 Rows: {"model", "target", "precision", "predict_cycles", "learn_cycles", "flash_bytes",
 "ram_bytes", "stack_bytes", "arena_bytes", "arena_lower_bound"} plus unit, clock, ms, MACs and
 notes; null where not applicable or not built (the row's "note" says why). Cycle counts are exact
 and repeat bit for bit (each firmware runs twice to check). "arena_gaps": arena vs its lower bound
-per export variant and per composite model (scripts/bench/arena_gaps.py). "growth": the rows whose
-flash, RAM or stack is more than 5% above the recorded baseline (scripts/bench/growth.py).
+per export variant and per composite model (scripts/bench/arena_gaps.py).
 """
 
 from __future__ import annotations
