@@ -52,8 +52,10 @@ static inline uintptr_t stack_pointer() {
   sp = SP;
 #elif defined(__riscv)
   __asm__ volatile("mv %0, sp" : "=r"(sp));
-#else
+#elif defined(__arm__)
   __asm__ volatile("mov %0, sp" : "=r"(sp));
+#else
+#error "bench_main.cpp: no stack pointer read for this core"
 #endif
   return sp;
 }
