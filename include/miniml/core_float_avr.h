@@ -1,15 +1,19 @@
 // The float32 dot product of linear_f32: acc + sum_i a[i] * b[i], each product rounded to float32 and then
 // each sum, in order: exactly the plain loop (compiled with -ffp-contract=off), which stays as the reference.
-// On the ATmega (mul instruction) an asm loop keeps the accumulator unpacked between taps and rounds each
-// product and each sum to nearest-even itself (avr-libc's soft float is 291 cycles per tap, this about 185).
-// Every tap it does not take (an operand or result that is subnormal, Inf or NaN, an overflow, a +-0 product
+// On the ATmega (mul instruction) an asm loop runs it, in one of two forms (avr-libc's soft float is 291
+// cycles per tap):
+// - by default (size), dot_f32_avr_mul: its own multiply for a product of normal floats that stays normal (a
+//   24x24-bit MUL product rounded to nearest-even), avr-libc's __addsf3 for the sum; about 236 cycles per tap
+//   for about 360 bytes of flash (the C loop it replaces was about 150).
+// - with -DMINIML_OPTIMIZE_SPEED (export option optimize="speed"), dot_f32_avr: the accumulator stays unpacked
+//   between taps and the loop rounds each product and each sum itself; about 185 cycles per tap for about 400
+//   bytes more (README: Options).
+// Every tap they do not take (an operand or result that is subnormal, Inf or NaN, an overflow, a +-0 product
 // on a +-0 sum) goes through avr-libc's own __mulsf3 and __addsf3, so results are avr-libc's bit for bit; a
 // NaN is a NaN (avr-libc's __fp_nan leaves register residue in the low half, even in the plain loop).
-// test/python/fuzz/test_fuzz_float_mac.py proves it in simavr. It costs about 620 B of flash once per
-// firmware (README: Options), so it is built only with -DMINIML_OPTIMIZE_SPEED (export option
-// optimize="speed"). By default, where floats are soft (AVR, rv32imc, Cortex-M0/M3), the loop skips the taps
-// of +-0 activations (a ReLU's zeros) that cannot change the sum (dot_f32_skip_zeros); with an FPU the plain
-// loop runs.
+// test/python/fuzz/test_fuzz_float_mac.py proves both in simavr. Both, and elsewhere where floats are soft
+// (rv32imc, Cortex-M0/M3) dot_f32_skip_zeros, skip the taps of +-0 activations (a ReLU's zeros) that cannot
+// change the sum; with an FPU the plain loop runs.
 #ifndef MINIML_CORE_FLOAT_AVR_H_
 #define MINIML_CORE_FLOAT_AVR_H_
 
