@@ -256,14 +256,16 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
 #else
 // The size build's loop (no MINIML_OPTIMIZE_SPEED): its own multiply for the common product, avr-libc's
 // __addsf3 for every sum. The product of two normal floats whose biased exponents give 1 <= ex + ew - 127 <= 252
-// is normal before and after rounding (no subnormal, no overflow): a 24x24-bit integer product rounded to
-// nearest-even on its 48 bits (a guard bit and a sticky bit), the value __mulsf3 returns for it. Every other
-// product goes through __mulsf3 itself; an activation +-0 with a finite weight and a normal sum skips the tap
-// (dot_f32_skip_zeros' rule). Same ABI as dot_f32_avr (below the flash flag in r14); registers:
-//   Y = a, r13:r12 = b, r11:r10 = the end of a, r9 = flash, acc r17..r14 (a float, as __addsf3 takes it);
-//   a tap: x r25..r22, w r21..r18 (__mulsf3's operands); their exponent fields r26 (then ex + ew - 128) and
-//   r27; the product: sign T, bytes (high to low) r18 r31 r27 r25, the OR of the two lowest r30; r21 = 0
-//   (r1 is the multiplier's); then the rounded float in r21..r18 (__addsf3's second operand).
+// is normal before and after rounding (no subnormal, no overflow, a rounding carry stays below 255): a 24x24-bit
+// integer product rounded to nearest-even on its 48 bits (a guard bit and a sticky bit), the value __mulsf3
+// returns for it. Every other product goes through __mulsf3 itself; an activation +-0 with a finite weight and a
+// normal sum skips the tap (dot_f32_skip_zeros' rule). avr-gcc's ABI: acc in r25..r22, a in r21:r20, b in
+// r19:r18, n in r17:r16 with bit 15 set when b is in flash (read with lpm; else ld; n < 2^14); the result in
+// r25..r22. Registers:
+//   Y = a, r13:r12 = b, r11:r10 = the end of a, r9 bit 7 = flash, acc r17..r14 (a float, as __addsf3 takes it);
+//   a tap: x r25..r22, w r21..r18 (__mulsf3's operands); r27 = ew - 1, r26 = ex, then ex + ew - 128, then the
+//   result's biased exponent; the product: sign T, bytes (high to low) r18 r31 r27 r25, the OR of the two
+//   lowest r30; r21 = 0 (r1 is the multiplier's); then the rounded float in r21..r18 (__addsf3's second operand).
 __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, const float*, const float*, index_t) {
   __asm__ volatile(
       "push r9\n\tpush r10\n\tpush r11\n\tpush r12\n\tpush r13\n\tpush r14\n\tpush r15\n\tpush r16\n\t"
