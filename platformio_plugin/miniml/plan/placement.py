@@ -23,6 +23,15 @@ SEARCH_ORDERS = ("graph-order", "conflict-first")
 NARROW_ROUNDS = 3
 
 
+def lower_bound(items: Sequence[Interval]) -> int:
+    """The most bytes alive at one node: no plan of these lifetimes is smaller."""
+    live: Dict[int, int] = {}
+    for size, start, end in items:
+        for t in range(start, end + 1):
+            live[t] = live.get(t, 0) + size
+    return max(live.values(), default=0)
+
+
 def conflict_lists(items: Sequence[Interval]) -> List[List[int]]:
     """For each buffer, the indices of the others alive at one node with it."""
     order = sorted(range(len(items)), key=lambda i: items[i][1])

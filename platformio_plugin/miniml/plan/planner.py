@@ -140,19 +140,13 @@ def _buffers(g: Graph, inplace: Mapping[str, Sequence[str]]) -> List[Buffer]:
     return buffers
 
 
-def _lower_bound(buffers: List[Buffer], steps: int) -> int:
-    best = 0
-    for t in range(steps):
-        best = max(best, sum(b.size for b in buffers if b.start <= t <= b.end))
-    return best
-
-
 def plan_memory(g: Graph, inplace: Optional[Mapping[str, Sequence[str]]] = None) -> MemoryPlan:
     """Sizes and lifetimes come from g; `inplace` maps an output tensor to the inputs it may
     overwrite (ops.inplace_pairs(g))."""
     buffers = _buffers(g, inplace or {})
-    bound = _lower_bound(buffers, len(g.nodes))
-    arena, strategy, offsets = placement.place([(b.size, b.start, b.end) for b in buffers], bound)
+    items = [(b.size, b.start, b.end) for b in buffers]
+    bound = placement.lower_bound(items)
+    arena, strategy, offsets = placement.place(items, bound)
     for b, off in zip(buffers, offsets):
         b.offset = off
     plan = MemoryPlan({t: b.offset for b in buffers for t in b.tensors}, arena, bound, buffers,
