@@ -1,6 +1,6 @@
 """Arena planner: tensor lifetimes -> byte offsets in one arena (Model::arena_), no heap.
 
-Steps:
+Steps (the gradient buffer of learn() is placed by the same placement.py: train/emit.py):
 1. Number the nodes 0..n-1 (graph order). A tensor lives from the node that writes it to its last
    reader. The graph input (caller's const buffer) and output (caller's buffer) are not in the arena.
 2. In place: the caller names, per output tensor, the inputs its kernel may overwrite (elementwise
@@ -11,7 +11,7 @@ Steps:
    sized to the lower bound (optimal on chains), then first fit and best fit in six orders (largest
    first as TFLM's greedy planner, graph order, longest lifetime, size x lifetime, conflicting
    bytes, end), then, when none reached the bound, a bounded depth-first search for a plan within
-   it, and when that fails too, searches between the bound and the best plan so far. The first plan
+   it (in three orders), and when that fails too, searches between the bound and the best plan so far. The first plan
    at the bound wins, else the smallest; every plan must pass the overlap check.
    Branching graphs need more than the first three (two-ended, largest-first and graph-order first
    fit, all the planner had before #17): a tensor kept alive across a branch (the input of a
