@@ -51,7 +51,6 @@ class Report:
     warnings: List[str] = field(default_factory=list)  # MinimlWarning messages of the export
     work_unit: str = "MACs"  # what `macs` counts: "operations" for scikit-learn models (comparisons too)
 
-
     def format_table(self) -> str:
         rows = [("layer", "op", "module", "output", self.work_unit, "flash B", "buffer")]
         for r in self.layers:

@@ -73,8 +73,8 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
         ctx.report_extra["training_ram_bytes"] = total
         ctx.report_extra["trainable_params"] = list(gg.meta["training"].trained_names)
         ctx.report_extra["training_ram_parts"] = training_ram_parts(sizes, total)
-        ctx.report_extra["gradient_buffer_bytes"] = 4 * grads.floats
-        ctx.report_extra["gradient_lower_bound"] = 4 * grads.bound
+        ctx.report_extra["gradient_buffer_bytes"] = grads.nbytes
+        ctx.report_extra["gradient_lower_bound"] = grads.bound_bytes
 
     ctx.extend.append(extend)
     return g

@@ -5,7 +5,8 @@ buffer becomes the output gradient in place), backward node by node from the out
 layer that learns (each op module's backward rule says what its backward is: ops.BACKWARDS), finite
 checks, then the SGD updates, so a refused step changes nothing. Layer inputs are read where the
 forward pass left them (the arena expressions predict() uses, kept alive by the planner), never
-copied. Gradients of tensors and the dense gradients of conv parameters share one planned buffer.
+copied. Gradients of tensors and the dense gradients of conv parameters share one buffer, placed by
+the arena's planner (plan/placement.py) from their lifetimes over the backward steps.
 """
 
 from __future__ import annotations
@@ -193,6 +194,14 @@ class GradientPlan:
     floats: int
     bound: int
 
+    @property
+    def nbytes(self) -> int:
+        return 4 * self.floats
+
+    @property
+    def bound_bytes(self) -> int:
+        return 4 * self.bound
+
 
 def _plan_gradients(g: Graph, order: List[Node], needs: Set[str], walk: _Walk) -> GradientPlan:
     """A gradient lives from its birth step to its producer's backward step, one the update reads
@@ -208,7 +217,9 @@ def _plan_gradients(g: Graph, order: List[Node], needs: Set[str], walk: _Walk) -
             spans.append((step[node_name], end, g.tensor(t).numel, t))
     for pname, count in walk.param_sizes.items():
         spans.append((walk.param_step[pname], end_all, count, "param:" + pname))
-    spans.sort()  # graph order: placement's graph-order first fit is the planner of before #17
+    # sorted, placement's graph-order first fit places them as the first fit of before #17 did, so
+    # the plan is never larger than that one
+    spans.sort()
     items = [(4 * n, start, end) for start, end, n, _ in spans]
     bound = placement.lower_bound(items)
     total, _, offsets = placement.place(items, bound)
@@ -254,11 +265,10 @@ def extend_training(parts: HeaderParts, g: Graph,
     dry = _Walk(g, tp, e, dy, buf, {}, ram, rows)
     dry.run()
     grads = _plan_gradients(g, order, dry.needs, dry)
-    grad_floats = grads.floats
     walk = _Walk(g, tp, e, dy, buf, grads.offsets, ram, rows)
     body = ["    " + line for line in walk.run()]
-    if grad_floats:
-        parts.members.append(Member(buf, DType.F32, grad_floats,
+    if grads.floats:
+        parts.members.append(Member(buf, DType.F32, grads.floats,
                                     "learn(): gradients of activations and conv parameters"))
     pgrads = [walk.pgrads[p] for p in tp.trained_params]
     lr = member("train_lr_", 1, "learning rate")
@@ -378,7 +388,7 @@ def extend_training(parts: HeaderParts, g: Graph,
     for pname in tp.trained_params:
         assert g.params[pname].placement is Placement.RAM, pname
     gradients = Member(dy, DType.F32, out_size).nbytes + (
-        Member(buf, DType.F32, grad_floats).nbytes if grad_floats else 0)
+        Member(buf, DType.F32, grads.floats).nbytes if grads.floats else 0)
     return {
         "trainable": sum(g.params[p].nbytes for p in tp.trained_params),
         "gradients": gradients,
