@@ -255,7 +255,6 @@ END_ORDER = [(64, 0, 4), (248, 1, 3), (216, 2, 3), (244, 3, 5), (248, 4, 6), (28
              (200, 28, 31), (92, 29, 31), (232, 30, 31), (176, 31, 33), (24, 32, 33)]
 
 
-
 @pytest.mark.parametrize("items, bound, strategy", [
     (PRUNED, 1352, "search in graph-order"),
     (END_ORDER, 824, "search in end-order"),
@@ -285,7 +284,7 @@ def test_placement_dense_random_sets():
 def test_placement_fragmentation_check_only_drops_dead_ends(monkeypatch):
     """The check leaves the search's first plan as it is (it only cuts placements no plan can
     follow): the same plan, or None, as the search without it, on small random sets and caps from
-    the bound up."""
+    just below the bound up."""
     rng = random.Random(5)
     cases = []
     for _ in range(150):
