@@ -104,6 +104,11 @@ def test_rows_are_well_formed(two_runs) -> None:
     assert sorted(gaps) == sorted(rows)
     assert gaps["int8"]["arena_bytes"] == gaps["int8"]["arena_lower_bound"] == r["arena_bytes"]
     assert "## Arena vs its lower bound" in md and "| mlp16 | int8 | 32 | 32 | 0.00 |" in md
+    # learn()'s gradient buffer vs its bound, for the variants that learn: mlp16's last Linear
+    # steps on grad_output x input (never stored), so its buffer is empty
+    assert "gradient_bytes" not in gaps["int8"]
+    assert gaps["float+learn"]["gradient_bytes"] == gaps["float+learn"]["gradient_lower_bound"] == 0
+    assert "| mlp16 | float+learn | 0 | 0 | 0.00 |" in md
 
 
 def test_two_runs_give_identical_counts(two_runs) -> None:
