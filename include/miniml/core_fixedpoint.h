@@ -554,6 +554,110 @@ struct ChannelRequant {
   }
 };
 
+namespace detail {
+// floor((x m + c) / 2^16) for x < 2^8, m = m_lo + 2^32 m_hi and x m + c < 2^48: bytes 2..5 of the sum (the
+// rescale of an int8 difference by a multiplier kept to 40 bits; add_s8's AVR path). AVR: five 8x8 muls.
+MINIML_ALWAYS_INLINE uint32_t mul_u8_u40_hi16(uint8_t x, uint32_t m_lo, uint8_t m_hi, uint32_t c) {
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+  // Each product goes in at its byte with its carry run to the first byte that cannot overflow (the sum's
+  // bytes 0 and 1 in t0, t1; 2..5 in y).
+  uint32_t y;
+  uint8_t t0, t1, z;
+  __asm__(
+      "clr %[z]\n\t"
+      "mov %[t0], %A[c]\n\tmov %[t1], %B[c]\n\tmov %A[y], %C[c]\n\tmov %B[y], %D[c]\n\t"
+      "clr %C[y]\n\tclr %D[y]\n\t"
+      "mul %[x], %A[m]\n\t"
+      "add %[t0], r0\n\tadc %[t1], r1\n\tadc %A[y], %[z]\n\tadc %B[y], %[z]\n\tadc %C[y], %[z]\n\t"
+      "mul %[x], %B[m]\n\t"
+      "add %[t1], r0\n\tadc %A[y], r1\n\tadc %B[y], %[z]\n\tadc %C[y], %[z]\n\t"
+      "mul %[x], %C[m]\n\t"
+      "add %A[y], r0\n\tadc %B[y], r1\n\tadc %C[y], %[z]\n\tadc %D[y], %[z]\n\t"
+      "mul %[x], %D[m]\n\t"
+      "add %B[y], r0\n\tadc %C[y], r1\n\tadc %D[y], %[z]\n\t"
+      "mul %[x], %[mh]\n\t"
+      "add %C[y], r0\n\tadc %D[y], r1\n\t"
+      "clr __zero_reg__"
+      : [y] "=&r"(y), [t0] "=&r"(t0), [t1] "=&r"(t1), [z] "=&r"(z)
+      : [x] "r"(x), [m] "r"(m_lo), [mh] "r"(m_hi), [c] "r"(c)
+      : "r0");
+  return y;
+#else
+  const uint64_t m = static_cast<uint64_t>(m_lo) | static_cast<uint64_t>(m_hi) << 32;
+  return static_cast<uint32_t>((static_cast<uint64_t>(x) * m + c) >> 16);
+#endif
+}
+
+// Bytes 4..7 of a * b for 0 <= a, b < 2^31, byte 3 in b3.
+MINIML_ALWAYS_INLINE uint32_t mul_hi_u31(uint32_t a, uint32_t b, uint8_t& b3) {
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+  return mul_hi_s32(static_cast<int32_t>(a), static_cast<int32_t>(b), b3);
+#else
+  const uint64_t p = static_cast<uint64_t>(a) * b;
+  b3 = static_cast<uint8_t>(p >> 24);
+  return static_cast<uint32_t>(p >> 32);
+#endif
+}
+}  // namespace detail
+
+// requantize_s8 for one set of constants over many accumulators of any width (add_s8's sums of rescaled
+// inputs reach 2^28, past requantize_s8_avr's 24 bits), for the constants takes() accepts: multiplier m >= 0,
+// shift -s with s in [2, 31], int8 zero point and bounds; acc > INT32_MIN. The result is zp + sign(acc) X with
+// X = floor((H + 2^(s-2)) / 2^(s-1)), H = floor(Z / 2^32), Z = |acc| m + 2^30 - [acc < 0] (see
+// requantize_s8_avr). H comes from bytes 3..7 of P = |acc| m: H = P's bytes 4..7, plus one when byte 3 + 0x40
+// carries, which at byte 3 == 0xC0 depends on bytes 0..2 and the -1: they are all zero exactly when |acc| is a
+// multiple of 2^(24 - trailing zeros of m) (low_mask). On AVR acc in 24 bits takes requantize_s8_avr.
+struct WideRequant {
+  int32_t multiplier;
+  uint32_t low_mask, half;  // half = 2^e
+  int8_t output_zero_point, act_min, act_max;
+  uint8_t e;  // s - 2
+
+  static bool takes(int32_t m, int8_t s, int32_t zp, int32_t lo, int32_t hi) {
+    return m >= 0 && s <= -2 && s >= -31 && zp >= kInt8Min && zp <= kInt8Max && lo >= kInt8Min && lo <= kInt8Max &&
+           hi >= kInt8Min && hi <= kInt8Max;
+  }
+  WideRequant(int32_t m, int8_t s, int32_t zp, int32_t lo, int32_t hi)
+      : multiplier(m),
+        low_mask(0),
+        half(UINT32_C(1) << (-s - 2)),
+        output_zero_point(static_cast<int8_t>(zp)),
+        act_min(static_cast<int8_t>(lo)),
+        act_max(static_cast<int8_t>(hi)),
+        e(static_cast<uint8_t>(-s - 2)) {
+    if (m > 0) {
+      uint32_t bit = 1;  // the lowest set bit of m; P's bytes 0..2 vanish when |acc| 2^tz(m) does
+      while ((static_cast<uint32_t>(m) & bit) == 0) bit <<= 1;
+      low_mask = bit < (UINT32_C(1) << 24) ? (UINT32_C(1) << 24) / bit - 1u : 0u;
+    }
+  }
+  int8_t operator()(int32_t acc) const {
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+    if (detail::fits_s24(acc))
+      return detail::requantize_s8_avr(acc, multiplier, e, output_zero_point, act_min, act_max);
+#endif
+    const bool negative = acc < 0;
+    const uint32_t u = negative ? 0u - static_cast<uint32_t>(acc) : static_cast<uint32_t>(acc);
+    uint8_t b3;
+    uint32_t h = detail::mul_hi_u31(u, static_cast<uint32_t>(multiplier), b3);
+    if (b3 > 0xC0u || (b3 == 0xC0u && (!negative || (u & low_mask) != 0))) ++h;
+    // X = (h + 2^e) >> (e + 1), byte-wise first (h < 2^30, so the sum stays below 2^31)
+    uint32_t x = h + half;
+    uint8_t k = static_cast<uint8_t>(e + 1);
+    while (k >= 8) {
+      x >>= 8;
+      k = static_cast<uint8_t>(k - 8);
+    }
+    x >>= k;
+    // int8 zero point and bounds: X from 2^9 on saturates like X = 2^9
+    const int16_t mag = x > 0x200u ? 0x200 : static_cast<int16_t>(x);
+    int16_t v = static_cast<int16_t>(negative ? output_zero_point - mag : output_zero_point + mag);
+    if (v < act_min) v = static_cast<int16_t>(act_min);
+    if (v > act_max) v = static_cast<int16_t>(act_max);
+    return static_cast<int8_t>(v);
+  }
+};
+
 }  // namespace miniml
 
 #endif  // MINIML_CORE_FIXEDPOINT_H_

@@ -1,0 +1,65 @@
+"""add_s8's narrow-integer path (op_elementwise_s8.h add_s8_scaled, the AVR form of TFLM's ADD: AddInputScale
+and core_fixedpoint.h's WideRequant) against the plain add_s8 kernel and the reference requantisation, bit
+for bit (add_avr_check.cpp): on the host under ASan/UBSan and on the ATmega in simavr at every optimisation
+level a build may use (the asm multiplies inline differently at each)."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import toolchains
+
+HERE = Path(__file__).resolve().parent
+INCLUDE = HERE.parents[2] / "include"
+SRC = HERE / "add_avr_check.cpp"
+
+AVR_LEVELS = {
+    "O0": ["-O0"],
+    "Os": ["-Os"],
+    "O2": ["-O2"],
+    "Os_lto": [
+        "-Os",
+        "-ffunction-sections",
+        "-fdata-sections",
+        "-flto",
+        "-fuse-linker-plugin",
+        "-Wl,--gc-sections",
+    ],
+}
+
+
+def _check(counts, out):
+    assert counts, out[-2000:]
+    inputs, wide, add, cases = counts
+    assert (inputs, wide, add) == (0, 0, 0), (
+        "mismatches (AddInputScale, WideRequant, add_s8_scaled)"
+    )
+    assert cases == 600, "cases outside add_scaled_takes"
+
+
+def test_add_scaled_host(tmp_path):
+    exe = tmp_path / "add_check"
+    subprocess.run(
+        ["g++", *toolchains.HOST_FLAGS, f"-I{INCLUDE}", str(SRC), "-o", str(exe)], check=True
+    )
+    _check(*toolchains.check_result([str(exe)], 60))
+
+
+@pytest.mark.parametrize("level", sorted(AVR_LEVELS))
+def test_add_scaled_avr(level, tmp_path):
+    elf = tmp_path / "add_check.elf"
+    subprocess.run(
+        [
+            *toolchains.ARCH["avr"],
+            "-DF_CPU=16000000UL",
+            "-std=gnu++11",
+            *AVR_LEVELS[level],
+            *toolchains.WARN,
+            f"-I{INCLUDE}",
+            str(SRC),
+            "-o",
+            str(elf),
+        ],
+        check=True,
+    )
+    _check(*toolchains.simavr_result(str(elf), 300))
