@@ -617,7 +617,7 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
   r.ox_lo = static_cast<index_t>((padding_w + stride_w - 1) / stride_w);
   r.ox_hi = in_w + padding_w >= kernel_w ? static_cast<index_t>((in_w + padding_w - kernel_w) / stride_w + 1) : 0;
   if (r.ox_hi > out_w) r.ox_hi = out_w;
-  r.inner.chans = static_cast<uint8_t>(group_in);
+  const bool rows_as_chans = in_h == kernel_h && group_in * kernel_h <= 255;  // see below
   r.inner.run = static_cast<uint8_t>(kernel_w);
   r.inner.a_skip = static_cast<uint16_t>(in_w - kernel_w);
   r.inner.b_skip = 0;
@@ -640,15 +640,13 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
       if (ky_hi < ky_lo) ky_hi = ky_lo;
       const uint8_t rows = static_cast<uint8_t>(ky_hi - ky_lo);
       r.inner.rows = rows;
-      r.inner.chans = static_cast<uint8_t>(group_in);
       r.inner.a_next = static_cast<uint16_t>(plane - rows * in_w);
       r.inner.b_next = static_cast<uint8_t>(taps - rows * kernel_w);
       // Windows over the whole input and kernel height (every 1-D convolution): each channel's first row follows
       // the last one's by the row skips, so the channels run as rows of one loop, without its per-channel steps.
-      if (r.inner.a_next == 0 && r.inner.b_next == 0 && static_cast<uint16_t>(rows) * group_in <= 255) {
-        r.inner.rows = static_cast<uint8_t>(rows * group_in);
-        r.inner.chans = 1;
-      }
+      const bool whole = rows_as_chans && rows == kernel_h;
+      r.inner.chans = whole ? 1 : static_cast<uint8_t>(group_in);
+      if (whole) r.inner.rows = static_cast<uint8_t>(rows * group_in);
       r.sum_lo = tap_sum + ky_lo * sw;
       r.sum_hi = tap_sum + ky_hi * sw;
       r.inner_base = r.bias;
