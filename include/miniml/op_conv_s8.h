@@ -574,6 +574,10 @@ __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const Channe
   const int8_t* const w_row = r.w_row;
   const int32_t base = r.inner_base;
   const bool inside = r.inner.rows != 0;
+  // A fused ReLU (act_min >= zero point) under a multiplier >= 0 and no left shift: a sum <= 0 requantises to at
+  // most the zero point, so to act_min, without the requantisation (half a ReLU layer's outputs).
+  const bool relu = q.multiplier >= 0 && q.shift <= 0 && q.act_min >= q.output_zero_point;
+  const int8_t floor_value = static_cast<int8_t>(q.act_min);
   sindex_t x0 = r.x0;
   for (index_t ox = 0; ox < out_w; ++ox, x0 = static_cast<sindex_t>(x0 + step)) {
     int32_t acc;
@@ -583,7 +587,7 @@ __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const Channe
       acc = base;
       if (inside) acc += dot_window_avr<Mem>(in_row + x0, w_row, r.inner);
     }
-    *out++ = q(acc);
+    *out++ = relu && acc <= 0 ? floor_value : q(acc);
   }
   return out;
 }
