@@ -2,9 +2,10 @@
 // routine miniml_add_input_avr) against the plain kernel kept beside it (detail::add_s8_impl without tables:
 // three multiply_by_quantized_multiplier calls per element), and AddInputScale against add_input_s8 over every
 // int8 input, on edge and random constants: zero points at the int8 ends, multipliers 0, 1, 2^30, 2^31 - 1,
-// INT32_MIN and their negations (SUB), every input shift add_scaled_takes accepts, output shifts -21..+1 (most near
-// TFLM's -20), bounds at the ends. Built for the host (ASan/UBSan) and the ATmega in simavr by test_add_avr.py;
-// prints "RESULT inputs add cases END" (two mismatch counts, then the add cases run).
+// INT32_MIN and their negations (SUB), TFLM's 1/2 on a, b or both (add_half), every input shift add_scaled_takes
+// accepts, output shifts -21..+1 (most near TFLM's -20), bounds at the ends. Built for the host (ASan/UBSan) and
+// the ATmega in simavr by test_add_avr.py; prints "RESULT inputs add cases END" (two mismatch counts, then the
+// add cases run).
 #include <stdint.h>
 
 #include "../xorshift.h"
@@ -80,9 +81,19 @@ int main() {
   static int8_t a[64], b[64], out[64], want[64];
   for (uint16_t n = 0; n < 600; ++n) {
     const int32_t a_zp = pick_zp(), b_zp = pick_zp(), o_zp = pick_zp();
-    const int32_t a_m = pick_multiplier(false), b_m = pick_multiplier(true), o_m = pick_multiplier(false);
-    const int8_t a_shift = static_cast<int8_t>(-static_cast<int8_t>(rnd() % 6));
-    const int8_t b_shift = static_cast<int8_t>(-static_cast<int8_t>(rnd() % 6));
+    const int32_t o_m = pick_multiplier(false);
+    int32_t a_m = pick_multiplier(false), b_m = pick_multiplier(true);
+    int8_t a_shift = static_cast<int8_t>(-static_cast<int8_t>(rnd() % 6));
+    int8_t b_shift = static_cast<int8_t>(-static_cast<int8_t>(rnd() % 6));
+    // TFLM's multiplier for the input of the larger scale, 1/2 (add_half), on one input in most cases
+    if (n % 4 == 1 || n % 4 == 3) {
+      a_m = INT32_C(1) << 30;
+      a_shift = 0;
+    }
+    if (n % 4 == 2 || n % 4 == 3) {
+      b_m = INT32_C(1) << 30;
+      b_shift = 0;
+    }
     // TFLM's output shifts for ADD sit near -20 (2^20 scale-up): most cases there, the rest anywhere
     const int8_t o_shift =
         static_cast<int8_t>(rnd() % 2 ? -14 - static_cast<int8_t>(rnd() % 8) : 1 - static_cast<int8_t>(rnd() % 23));
