@@ -195,7 +195,12 @@ inline void add_s8_scaled(const int8_t* a, const int8_t* b, index_t channels, in
     for (index_t j = 0; j < inner; ++j, ++i) {
       const int32_t va = a_half ? add_half_s8(a[i], a_zero_point) : sa(a[i]);
       const int32_t vb = kPerChannel ? b_channel : b_half ? add_half_s8(b[i], b_zero_point) : sb(b[i]);
-      output[i] = requantize_s8(va + vb, output_multiplier, output_shift, output_zero_point, act_min, act_max);
+      // Sums past 24 bits (most: inputs are scaled by up to 2^19) take the reference requantisation straight,
+      // without requantize_s8's tests for its 24-bit routine.
+      const int32_t sum = va + vb;
+      const bool narrow = sum >= -(INT32_C(1) << 23) && sum < (INT32_C(1) << 23);
+      output[i] = narrow ? requantize_s8(sum, output_multiplier, output_shift, output_zero_point, act_min, act_max)
+                         : requantize_s8_ref(sum, output_multiplier, output_shift, output_zero_point, act_min, act_max);
     }
   }
 }
