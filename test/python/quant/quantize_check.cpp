@@ -4,7 +4,7 @@
 // scales over 2^-24..2^12, values around every rounding step (k + 1/2 a few ulps either side, where the
 // reciprocal alone would round wrongly), zeros, subnormals, Inf, NaN and huge values; and the mantissa product
 // behind it (AVR: asm) against the 64-bit one; quantize_s8_keep and quantize_s8_matches (learn()'s) against
-// quantize_s8.
+// quantize_s8; dequantize_s8 (soft-float boards: dequantize_by_bits) against the float multiply, bit for bit.
 // Prints "quantize_check: N cases, M mismatches, B near halves" (B: values the fast path must hand to the
 // division; the test asserts there are many). Run on the host (ASan/UBSan) and in simavr.
 #include <math.h>
@@ -80,6 +80,21 @@ int main() {
     kept[it % 16] = static_cast<int8_t>(kept[it % 16] ^ 1);
     if (miniml::quantize_s8_matches(xs, 16, scale, zp, kept)) ++bad;
     cases += 3;
+  }
+  // dequantize_s8 (where floats are soft: dequantize_by_bits) bit for bit against the float multiply, every code,
+  // scales of either sign over the whole range it takes (and beyond: the float path).
+  for (uint16_t it = 0; it < CASES / 4; ++it) {
+    const uint32_t field = it < 8 ? (it < 4 ? 1u + it : 237u + it) : 1u + rnd() % 254u;
+    const float scale = from_bits((rnd() & 0x807FFFFFu) | (field << 23));
+    const int32_t zp = static_cast<int32_t>(rnd() % 256) - 128;
+    int8_t codes[256];
+    float got[256];
+    for (uint16_t q = 0; q < 256; ++q) codes[q] = static_cast<int8_t>(q - 128);
+    miniml::dequantize_s8(codes, 256, scale, zp, got);
+    for (uint16_t q = 0; q < 256; ++q, ++cases) {
+      const float want = scale * static_cast<float>(static_cast<int32_t>(codes[q]) - zp);
+      if (memcmp(&got[q], &want, sizeof(want)) != 0) ++bad;
+    }
   }
   // The mantissa product (AVR: its asm) exact: against the 64-bit product, random and extreme mantissas.
   for (uint16_t it = 0; it < 2000; ++it, ++cases) {
