@@ -243,7 +243,7 @@ inline bool bits_dequantize_ok(float scale, int32_t zero_point) {
 // scale * float(k) for |k| <= 255 (bits_dequantize_ok), bit for bit: float(k) is exact, so the product is the
 // scale's 24-bit mantissa times |k| rounded once to 24 bits, to nearest even, as the float multiply rounds it.
 // |k| shifted up to 8 bits first (a') makes the product 31 or 32 bits long: one test instead of a search.
-// AVR: three 8x8 multiplies and byte moves instead of __floatsisf and __mulsf3.
+// AVR: a 16x8 and an 8x8 multiply and byte moves instead of __floatsisf and __mulsf3.
 inline float dequantize_by_bits(int16_t k, uint32_t scale_bits) {
   uint32_t sign = scale_bits & UINT32_C(0x80000000);
   if (k < 0) {
