@@ -11,7 +11,8 @@ Rows: {"model", "target", "precision", "predict_cycles", "learn_cycles", "flash_
 "ram_bytes", "stack_bytes", "arena_bytes", "arena_lower_bound"} plus unit, clock, ms, MACs and
 notes; null where not applicable or not built (the row's "note" says why). Cycle counts are exact
 and repeat bit for bit (each firmware runs twice to check). "arena_gaps": arena vs its lower bound
-per export variant and per composite model (scripts/bench/arena_gaps.py).
+per export variant and per composite model, and learn()'s gradient buffer vs its own
+(scripts/bench/arena_gaps.py).
 """
 
 from __future__ import annotations
@@ -208,7 +209,9 @@ def run_suite(models: List[suite.Model], targets: List[str], work: Path, log) ->
                     clock_hz=tgt.clock_hz,
                 )
                 if report.training_ram_bytes:
-                    row["training_ram_bytes"] = report.training_ram_bytes
+                    row.update(training_ram_bytes=report.training_ram_bytes,
+                               gradient_bytes=report.gradient_buffer_bytes,
+                               gradient_lower_bound=report.gradient_lower_bound)
                 w = work / name / t
                 w.mkdir(parents=True, exist_ok=True)
                 firmware.write_data(w / "bench_data.h", x.reshape(-1), x_s8, target, label)

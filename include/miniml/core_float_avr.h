@@ -1,15 +1,19 @@
 // The float32 dot product of linear_f32: acc + sum_i a[i] * b[i], each product rounded to float32 and then
 // each sum, in order: exactly the plain loop (compiled with -ffp-contract=off), which stays as the reference.
-// On the ATmega (mul instruction) an asm loop keeps the accumulator unpacked between taps and rounds each
-// product and each sum to nearest-even itself (avr-libc's soft float is 291 cycles per tap, this about 185).
-// Every tap it does not take (an operand or result that is subnormal, Inf or NaN, an overflow, a +-0 product
+// On the ATmega (mul instruction) an asm loop runs it, in one of two forms (avr-libc's soft float is 291
+// cycles per tap):
+// - by default (size), dot_f32_avr_mul: its own multiply for a product of normal floats that stays normal (a
+//   24x24-bit MUL product rounded to nearest-even), avr-libc's __addsf3 for the sum; about 236 cycles per tap
+//   for about 360 bytes of flash (the C loop it replaces was about 150).
+// - with -DMINIML_OPTIMIZE_SPEED (export option optimize="speed"), dot_f32_avr: the accumulator stays unpacked
+//   between taps and the loop rounds each product and each sum itself; about 185 cycles per tap for about 400
+//   bytes more (README: Options).
+// Every tap they do not take (an operand or result that is subnormal, Inf or NaN, an overflow, a +-0 product
 // on a +-0 sum) goes through avr-libc's own __mulsf3 and __addsf3, so results are avr-libc's bit for bit; a
 // NaN is a NaN (avr-libc's __fp_nan leaves register residue in the low half, even in the plain loop).
-// test/python/fuzz/test_fuzz_float_mac.py proves it in simavr. It costs about 620 B of flash once per
-// firmware (README: Options), so it is built only with -DMINIML_OPTIMIZE_SPEED (export option
-// optimize="speed"). By default, where floats are soft (AVR, rv32imc, Cortex-M0/M3), the loop skips the taps
-// of +-0 activations (a ReLU's zeros) that cannot change the sum (dot_f32_skip_zeros); with an FPU the plain
-// loop runs.
+// test/python/fuzz/test_fuzz_float_mac.py proves both in simavr. Both, and elsewhere where floats are soft
+// (rv32imc, Cortex-M0/M3) dot_f32_skip_zeros, skip the taps of +-0 activations (a ReLU's zeros) that cannot
+// change the sum; with an FPU the plain loop runs.
 #ifndef MINIML_CORE_FLOAT_AVR_H_
 #define MINIML_CORE_FLOAT_AVR_H_
 
@@ -47,12 +51,13 @@ inline float dot_f32_skip_zeros(const float* a, const float* b, index_t n, float
   return acc;
 }
 
-#if defined(__AVR__) && defined(__AVR_HAVE_MUL__) && defined(__AVR_HAVE_LPMX__) && defined(MINIML_OPTIMIZE_SPEED)
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__) && defined(__AVR_HAVE_LPMX__)
 #if defined(__AVR_HAVE_JMP_CALL__)
 #define MINIML_AVR_FCALL "call "
 #else
 #define MINIML_AVR_FCALL "rcall "
 #endif
+#if defined(MINIML_OPTIMIZE_SPEED)
 // One naked function for both weight memories (one copy of the code in flash), avr-gcc's ABI: a in r25:r24,
 // b in r23:r22, n in r21:r20, acc in r19..r16, flash in r14 (1: b is read with lpm, 0: with ld); the result
 // in r25..r22. Registers:
@@ -248,7 +253,108 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "2:\n\t"
       "ret\n" ::);
 }
+#else
+// The size build's loop (no MINIML_OPTIMIZE_SPEED): its own multiply for the common product, avr-libc's
+// __addsf3 for every sum. The product of two normal floats whose biased exponents give 1 <= ex + ew - 127 <= 252
+// is normal before and after rounding (no subnormal, no overflow, a rounding carry stays below 255): a 24x24-bit
+// integer product rounded to nearest-even on its 48 bits (a guard bit and a sticky bit), the value __mulsf3
+// returns for it. Every other product goes through __mulsf3 itself; an activation +-0 with a finite weight and a
+// normal sum skips the tap (dot_f32_skip_zeros' rule). avr-gcc's ABI: acc in r25..r22, a in r21:r20, b in
+// r19:r18, n in r17:r16 with bit 15 set when b is in flash (read with lpm; else ld; n < 2^14); the result in
+// r25..r22. Registers:
+//   Y = a, r13:r12 = b, r11:r10 = the end of a, r9 bit 7 = flash, acc r17..r14 (a float, as __addsf3 takes it);
+//   a tap: x r25..r22, w r21..r18 (__mulsf3's operands); r27 = ew - 1, r26 = ex, then ex + ew - 128, then the
+//   result's biased exponent; the product: sign T, bytes (high to low) r18 r31 r27 r25, the OR of the two
+//   lowest r30; r21 = 0 (r1 is the multiplier's); then the rounded float in r21..r18 (__addsf3's second operand).
+__attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, const float*, const float*, index_t) {
+  __asm__ volatile(
+      "push r9\n\tpush r10\n\tpush r11\n\tpush r12\n\tpush r13\n\tpush r14\n\tpush r15\n\tpush r16\n\t"
+      "push r17\n\tpush r28\n\tpush r29\n\t"
+      "mov r9, r17\n\tmovw r10, r16\n\tmovw r14, r22\n\tmovw r16, r24\n\tmovw r28, r20\n\tmovw r12, r18\n\t"
+      "lsl r10\n\trol r11\n\tlsl r10\n\trol r11\n\tadd r10, r28\n\tadc r11, r29\n\t"
+      "rjmp .Lminiml_fmul_next\n"
+      ".Lminiml_fmul_done:\n\t"
+      "movw r22, r14\n\tmovw r24, r16\n\t"
+      "pop r29\n\tpop r28\n\tpop r17\n\tpop r16\n\tpop r15\n\tpop r14\n\tpop r13\n\tpop r12\n\tpop r11\n\t"
+      "pop r10\n\tpop r9\n\t"
+      "ret\n"
+      /* x's exponent field is 0: +-0 (then a finite w makes a +-0 product, which leaves a normal sum as it
+         is) or subnormal. */
+      ".Lminiml_fmul_xzero:\n\t"
+      "mov r0, r22\n\tor r0, r23\n\tor r0, r24\n\tbrne .Lminiml_fmul_slow\n\t"
+      "mov r26, r16\n\tlsl r26\n\tmov r26, r17\n\trol r26\n\tsubi r26, 1\n\tcpi r26, 254\n\t"
+      "brlo .Lminiml_fmul_next\n"
+      /* The tap as the plain loop computes it: acc + (x * w). */
+      ".Lminiml_fmul_slow:\n\t" MINIML_AVR_FCALL
+      "__mulsf3\n\t"
+      "movw r18, r22\n\tmovw r20, r24\n"
+      ".Lminiml_fmul_add:\n\t"
+      "movw r22, r14\n\tmovw r24, r16\n\t" MINIML_AVR_FCALL
+      "__addsf3\n\t"
+      "movw r14, r22\n\tmovw r16, r24\n"
+      ".Lminiml_fmul_next:\n\t"
+      "cp r28, r10\n\tcpc r29, r11\n\tbreq .Lminiml_fmul_done\n\t"
+      "ld r22, Y+\n\tld r23, Y+\n\tld r24, Y+\n\tld r25, Y+\n\t"
+      "movw r30, r12\n\t"
+      "sbrs r9, 7\n\trjmp .Lminiml_fmul_ram\n\t"
+      "lpm r18, Z+\n\tlpm r19, Z+\n\tlpm r20, Z+\n\tlpm r21, Z+\n"
+      ".Lminiml_fmul_loaded:\n\t"
+      "movw r12, r30\n\t"
+      /* The exponent fields; the fast product needs both in 1..254 and ex + ew - 128 in 0..251. */
+      "mov r27, r20\n\tlsl r27\n\tmov r27, r21\n\trol r27\n\t"
+      "subi r27, 1\n\tcpi r27, 254\n\tbrsh .Lminiml_fmul_slow\n\t"
+      "mov r26, r24\n\tlsl r26\n\tmov r26, r25\n\trol r26\n\tbreq .Lminiml_fmul_xzero\n\t"
+      "cpi r26, 255\n\tbreq .Lminiml_fmul_slow\n\t"
+      "add r26, r27\n\tbrcc 1f\n\t"
+      "cpi r26, 123\n\tbrsh .Lminiml_fmul_slow\n\trjmp 2f\n"
+      "1:\n\t"
+      "cpi r26, 127\n\tbrlo .Lminiml_fmul_slow\n"
+      "2:\n\t"
+      "subi r26, 127\n\t"
+      "eor r25, r21\n\tbst r25, 7\n\tclr r21\n\tori r24, 0x80\n\tori r20, 0x80\n\t"
+      /* 24 x 24 -> 48 bits, by columns of equal weight; a carry register starts at 0 (clr keeps C). */
+      "mul r22, r18\n\tmovw r30, r0\n\t"
+      "mul r23, r18\n\tadd r31, r0\n\tadc r1, r21\n\tmov r25, r1\n\t"
+      "mul r22, r19\n\tclr r27\n\tadd r31, r0\n\tadc r25, r1\n\tadc r27, r21\n\t"
+      "or r30, r31\n\t"
+      "mul r24, r18\n\tclr r31\n\tadd r25, r0\n\tadc r27, r1\n\tadc r31, r21\n\t"
+      "mul r22, r20\n\tadd r25, r0\n\tadc r27, r1\n\tadc r31, r21\n\t"
+      "mul r23, r19\n\tadd r25, r0\n\tadc r27, r1\n\tadc r31, r21\n\t"
+      "mul r24, r19\n\tclr r18\n\tadd r27, r0\n\tadc r31, r1\n\tadc r18, r21\n\t"
+      "mul r23, r20\n\tadd r27, r0\n\tadc r31, r1\n\tadc r18, r21\n\t"
+      "mul r24, r20\n\tadd r31, r0\n\tadc r18, r1\n\t"
+      "clr r1\n\t"
+      /* The biased exponent: ex + ew - 127 for a product in [1, 2) (then one bit left), one more in [2, 4). */
+      "subi r26, 0xFE\n\t"
+      "sbrc r18, 7\n\trjmp 1f\n\t"
+      "dec r26\n\tlsl r25\n\trol r27\n\trol r31\n\trol r18\n"
+      "1:\n\t"
+      /* Round to nearest-even: r25 bit 7 the guard bit, the rest of r25 and r30 the sticky bits. */
+      "lsl r25\n\tbrcc 3f\n\t"
+      "or r25, r30\n\tbrne 2f\n\t"
+      "sbrs r27, 0\n\trjmp 3f\n"
+      "2:\n\t"
+      "subi r27, 0xFF\n\tsbci r31, 0xFF\n\tsbci r18, 0xFF\n\tbrcs 3f\n\t"
+      "inc r26\n"
+      "3:\n\t"
+      "mov r20, r18\n\tmov r19, r31\n\tmov r18, r27\n\t"
+      "lsl r20\n\tlsr r26\n\tror r20\n\tmov r21, r26\n\tbld r21, 7\n\t"
+      "rjmp .Lminiml_fmul_add\n"
+      ".Lminiml_fmul_ram:\n\t"
+      "ld r18, Z+\n\tld r19, Z+\n\tld r20, Z+\n\tld r21, Z+\n\t"
+      "rjmp .Lminiml_fmul_loaded\n" ::);
+}
+#endif
 #undef MINIML_AVR_FCALL
+
+// The build's asm loop: flash 1 reads b with lpm, 0 with ld.
+inline float dot_f32_asm(const float* a, const float* b, index_t n, float acc, uint8_t flash) {
+#if defined(MINIML_OPTIMIZE_SPEED)
+  return dot_f32_avr(a, b, n, acc, flash);
+#else
+  return dot_f32_avr_mul(acc, a, b, static_cast<index_t>(n | (flash ? 0x8000u : 0u)));
+#endif
+}
 
 template <class Mem>
 inline float dot_f32(const float* a, const float* b, index_t n, float acc) {
@@ -256,11 +362,11 @@ inline float dot_f32(const float* a, const float* b, index_t n, float acc) {
 }
 template <>
 inline float dot_f32<Rom>(const float* a, const float* b, index_t n, float acc) {
-  return dot_f32_avr(a, b, n, acc, 1);
+  return dot_f32_asm(a, b, n, acc, 1);
 }
 template <>
 inline float dot_f32<Ram>(const float* a, const float* b, index_t n, float acc) {
-  return dot_f32_avr(a, b, n, acc, 0);
+  return dot_f32_asm(a, b, n, acc, 0);
 }
 #else
 template <class Mem>

@@ -35,6 +35,14 @@ inline bool is_zero_f32(float x) {
   return (static_cast<uint16_t>(bits >> 16) & 0x7FFFu) == 0 && static_cast<uint16_t>(bits) == 0;
 }
 
+// x < 0.0f: false for -0 and NaN. The negative floats other than -0 are the bit patterns 0x80000001 through
+// 0xFF800000 (-Inf); above them the negative NaNs.
+inline bool below_zero_f32(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof(bits));
+  return bits - UINT32_C(0x80000001) < UINT32_C(0x7F800000);
+}
+
 }  // namespace miniml
 
 #endif  // MINIML_CORE_FLOAT_BITS_H_

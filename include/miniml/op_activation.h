@@ -3,6 +3,7 @@
 #ifndef MINIML_OP_ACTIVATION_H_
 #define MINIML_OP_ACTIVATION_H_
 
+#include "core_float_bits.h"
 #include "core_math.h"
 #include "core_types.h"
 
@@ -13,8 +14,9 @@ struct ActNone {
 };
 
 struct ActRelu {
-  // written as a comparison, not fmaxf: NaN stays NaN like torch.relu
-  float operator()(float x) const { return x < 0.0f ? 0.0f : x; }
+  // written as a comparison, not fmaxf: NaN stays NaN like torch.relu; where floats are soft the comparison
+  // reads the bits (a float compare is a library call there)
+  float operator()(float x) const { return (kSoftFloat ? below_zero_f32(x) : x < 0.0f) ? 0.0f : x; }
 };
 
 // Hardtanh(min_val, max_val); ReLU6 is ActHardtanh(0, 6).

@@ -574,6 +574,10 @@ __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const Channe
   const int8_t* const w_row = r.w_row;
   const int32_t base = r.inner_base;
   const bool inside = r.inner.rows != 0;
+  // A fused ReLU (act_min >= zero point) under a multiplier >= 0 and no left shift: a sum <= 0 requantises to at
+  // most the zero point, so to act_min, without the requantisation (half a ReLU layer's outputs).
+  const bool relu = q.multiplier >= 0 && q.shift <= 0 && q.act_min >= q.output_zero_point;
+  const int8_t floor_value = static_cast<int8_t>(q.act_min);
   sindex_t x0 = r.x0;
   for (index_t ox = 0; ox < out_w; ++ox, x0 = static_cast<sindex_t>(x0 + step)) {
     int32_t acc;
@@ -583,7 +587,7 @@ __attribute__((noinline)) int8_t* conv_row_avr(const AvrConvRow& r, const Channe
       acc = base;
       if (inside) acc += dot_window_avr<Mem>(in_row + x0, w_row, r.inner);
     }
-    *out++ = q(acc);
+    *out++ = relu && acc <= 0 ? floor_value : q(acc);
   }
   return out;
 }
@@ -617,7 +621,7 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
   r.ox_lo = static_cast<index_t>((padding_w + stride_w - 1) / stride_w);
   r.ox_hi = in_w + padding_w >= kernel_w ? static_cast<index_t>((in_w + padding_w - kernel_w) / stride_w + 1) : 0;
   if (r.ox_hi > out_w) r.ox_hi = out_w;
-  r.inner.chans = static_cast<uint8_t>(group_in);
+  const bool rows_as_chans = in_h == kernel_h && group_in * kernel_h <= 255;  // see below
   r.inner.run = static_cast<uint8_t>(kernel_w);
   r.inner.a_skip = static_cast<uint16_t>(in_w - kernel_w);
   r.inner.b_skip = 0;
@@ -642,6 +646,11 @@ inline void conv2d_s8_avr(const int8_t* input, const int8_t* weight, const int32
       r.inner.rows = rows;
       r.inner.a_next = static_cast<uint16_t>(plane - rows * in_w);
       r.inner.b_next = static_cast<uint8_t>(taps - rows * kernel_w);
+      // Windows over the whole input and kernel height (every 1-D convolution): each channel's first row follows
+      // the last one's by the row skips, so the channels run as rows of one loop, without its per-channel steps.
+      const bool whole = rows_as_chans && rows == kernel_h;
+      r.inner.chans = whole ? 1 : static_cast<uint8_t>(group_in);
+      if (whole) r.inner.rows = static_cast<uint8_t>(rows * group_in);
       r.sum_lo = tap_sum + ky_lo * sw;
       r.sum_hi = tap_sum + ky_hi * sw;
       r.inner_base = r.bias;

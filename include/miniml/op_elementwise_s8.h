@@ -69,6 +69,146 @@ inline int32_t add_input_s8(int32_t x, int32_t zero_point, int32_t multiplier, i
   return multiply_by_quantized_multiplier((x - zero_point) * (INT32_C(1) << kAddLeftShift), multiplier, shift);
 }
 
+// One ADD input's rescale (add_input_s8) with its constants prepared once, in narrow exact integers (add_s8 on AVR):
+// with d = x - zp, TFLM's h = SRDHM(d 2^20, m) = floor((P + 2^30) / 2^31), P = d m 2^20, rounded by 2^s (shift
+// -s) halves away from zero, is sign(P) floor((2^20 W + 2^30 + 2^(30+s) [s > 0] - n) / 2^(31+s)) with W = |d m|
+// and n = [P < 0] (see requantize_s8_avr); 2^20 divides all but n, so that is floor((W + C - n) / 2^k) with C =
+// 2^10 + 2^(10+s) [s > 0] and k = 11 + s, or, scaled by 2^j, j = 16 - k, floor((|d| M + R) / 2^16) with M = |m|
+// 2^j (40 bits) and R = (C - n) 2^j < 2^16 (round0, round1): bytes 2..5 of an 8 x 40-bit product. Taken for an int8
+// zero point (|d| <= 255) and s in [0, 5] (k <= 16); TFLM's ADD has s >= 0, larger s for inputs whose scales
+// differ more than 16-fold. The fields' order is the asm routine's (below): no padding on any target.
+struct AddInputScale {
+  int16_t zero_point;
+  uint8_t negate;  // m < 0 (SUB): P's sign is that of -d
+  uint8_t m_hi;
+  uint32_t m_lo, round0, round1;
+
+  static bool takes(int32_t zero_point, int8_t shift) {
+    return zero_point >= kInt8Min && zero_point <= kInt8Max && shift <= 0 && shift >= -5;
+  }
+  AddInputScale(int32_t zp, int32_t m, int8_t shift)
+      : zero_point(static_cast<int16_t>(zp)),
+        negate(m < 0),
+        m_hi(0),
+        m_lo(negate ? 0u - static_cast<uint32_t>(m) : static_cast<uint32_t>(m)) {
+    // M = |m| 2^j, R = 2^(10+j) + 2^15 [s > 0] - n 2^j (2^(10+s) 2^j = 2^15), j = 5 - s: one shift loop
+    uint32_t unit = 1;
+    for (int8_t j = static_cast<int8_t>(5 + shift); j > 0; --j) {
+      m_hi = static_cast<uint8_t>(m_hi << 1 | m_lo >> 31);
+      m_lo <<= 1;
+      unit <<= 1;
+    }
+    round0 = (unit << 10) + (shift < 0 ? UINT32_C(1) << 15 : 0u);
+    round1 = round0 - unit;
+  }
+  int32_t operator()(int8_t x) const;
+};
+static_assert(sizeof(AddInputScale) == 16, "AddInputScale: the asm routine's layout");
+
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+// AddInputScale's rescale as a C-callable routine (x r24, the AddInputScale r23:r22, result r25..r22; only
+// call-clobbered registers written): one copy however many ADD layers a model has, ~80 cycles with the call.
+// d = x - zp (negated for SUB) in r19:r18, T = d < 0, then |d| times M's five bytes added into R (bytes 0..5 in
+// r22..r27), bytes 2..5 returned, negated when T. Carries: with R < 2^16, the sum after byte k of M is below
+// 2^16 + 255 (2^(8k+8) - 1) < 2^(8k+16) for k >= 1: byte 0's product carries into byte 2, later ones into no
+// byte above their own two.
+// clang-format off
+__asm__(
+    ".ifndef miniml_add_input_avr\n\t"
+    ".pushsection .text.miniml_add_input_avr,\"axG\",@progbits,miniml_add_input_avr,comdat\n\t"
+    ".weak miniml_add_input_avr\n\t"
+    ".type miniml_add_input_avr, @function\n"
+    "miniml_add_input_avr:\n\t"
+    "movw r30, r22\n\t"
+    "mov r18, r24\n\tclr r19\n\tsbrc r18, 7\n\tcom r19\n\t"
+    "ld r20, Z\n\tldd r21, Z+1\n\tsub r18, r20\n\tsbc r19, r21\n\t"
+    "ldd r20, Z+2\n\ttst r20\n\tbreq 1f\n\t"
+    "com r19\n\tneg r18\n\tsbci r19, 0xFF\n\t"
+    "1:\n\t"
+    "bst r19, 7\n\t"
+    "brtc 2f\n\t"
+    "neg r18\n\t"
+    "ldd r22, Z+12\n\tldd r23, Z+13\n\t"
+    "rjmp 3f\n\t"
+    "2:\n\t"
+    "ldd r22, Z+8\n\tldd r23, Z+9\n\t"
+    "3:\n\t"
+    "clr r20\n\tclr r24\n\tclr r25\n\tmovw r26, r24\n\t"
+    "ldd r21, Z+4\n\tmul r18, r21\n\t"
+    "add r22, r0\n\tadc r23, r1\n\tadc r24, r20\n\t"
+    "ldd r21, Z+5\n\tmul r18, r21\n\t"
+    "add r23, r0\n\tadc r24, r1\n\t"
+    "ldd r21, Z+6\n\tmul r18, r21\n\t"
+    "add r24, r0\n\tadc r25, r1\n\t"
+    "ldd r21, Z+7\n\tmul r18, r21\n\t"
+    "add r25, r0\n\tadc r26, r1\n\t"
+    "ldd r21, Z+3\n\tmul r18, r21\n\t"
+    "add r26, r0\n\tadc r27, r1\n\t"
+    "clr __zero_reg__\n\t"
+    "movw r22, r24\n\tmovw r24, r26\n\t"
+    "brtc 4f\n\t"
+    "com r25\n\tcom r24\n\tcom r23\n\tneg r22\n\tsbci r23, 0xFF\n\tsbci r24, 0xFF\n\tsbci r25, 0xFF\n\t"
+    "4:\n\t"
+    "ret\n\t"
+    ".size miniml_add_input_avr, .-miniml_add_input_avr\n\t"
+    ".popsection\n\t"
+    ".endif");
+// clang-format on
+}  // namespace detail
+}  // namespace miniml
+extern "C" int32_t miniml_add_input_avr(int8_t x, const miniml::detail::AddInputScale* scale);
+namespace miniml {
+namespace detail {
+inline int32_t AddInputScale::operator()(int8_t x) const { return miniml_add_input_avr(x, this); }
+#else
+inline int32_t AddInputScale::operator()(int8_t x) const {
+  int16_t d = static_cast<int16_t>(x - zero_point);
+  if (negate) d = static_cast<int16_t>(-d);
+  const bool n = d < 0;
+  const uint64_t m = static_cast<uint64_t>(m_lo) | static_cast<uint64_t>(m_hi) << 32;
+  const uint32_t v = static_cast<uint32_t>((static_cast<uint64_t>(n ? -d : d) * m + (n ? round1 : round0)) >> 16);
+  return n ? -static_cast<int32_t>(v) : static_cast<int32_t>(v);
+}
+#endif
+
+// TFLM gives the input of the larger scale the multiplier 1/2 (2^30, shift 0): SRDHM(d 2^20, 2^30) is d 2^19
+// exactly (d 2^50 / 2^31 plus a half the floor drops), so add_input_s8 is a shift there.
+inline bool add_half(int32_t multiplier, int8_t shift) { return multiplier == INT32_C(1) << 30 && shift == 0; }
+// d 2^19 as (8 d) 2^16: a 16-bit product moved into the high half (a 19-bit shift is a loop at -Os). int8 zero point.
+MINIML_ALWAYS_INLINE int32_t add_half_s8(int8_t x, int32_t zero_point) {
+  const uint16_t d8 = static_cast<uint16_t>((x - static_cast<int16_t>(zero_point)) * 8);
+  return static_cast<int32_t>(static_cast<uint32_t>(d8) << 16);
+}
+
+// add_s8_impl's integers with the inputs rescaled by AddInputScale (AVR: ~80 cycles each instead of ~350 for
+// multiply_by_quantized_multiplier). For add_scaled_takes' constants.
+template <bool kPerChannel>
+inline void add_s8_scaled(const int8_t* a, const int8_t* b, index_t channels, index_t inner, int32_t a_zero_point,
+                          int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
+                          int8_t b_shift, int32_t output_multiplier, int8_t output_shift, int32_t output_zero_point,
+                          int32_t act_min, int32_t act_max, int8_t* output) {
+  const AddInputScale sa(a_zero_point, a_multiplier, a_shift), sb(b_zero_point, b_multiplier, b_shift);
+  const bool a_half = add_half(a_multiplier, a_shift), b_half = add_half(b_multiplier, b_shift);
+  index_t i = 0;
+  for (index_t c = 0; c < channels; ++c) {
+    const int32_t b_channel = kPerChannel ? (b_half ? add_half_s8(b[c], b_zero_point) : sb(b[c])) : 0;
+    for (index_t j = 0; j < inner; ++j, ++i) {
+      const int32_t va = a_half ? add_half_s8(a[i], a_zero_point) : sa(a[i]);
+      const int32_t vb = kPerChannel ? b_channel : b_half ? add_half_s8(b[i], b_zero_point) : sb(b[i]);
+      // Sums past 24 bits (most: inputs are scaled by up to 2^19) take the reference requantisation straight,
+      // without requantize_s8's tests for its 24-bit routine.
+      const int32_t sum = va + vb;
+      const bool narrow = sum >= -(INT32_C(1) << 23) && sum < (INT32_C(1) << 23);
+      output[i] = narrow ? requantize_s8(sum, output_multiplier, output_shift, output_zero_point, act_min, act_max)
+                         : requantize_s8_ref(sum, output_multiplier, output_shift, output_zero_point, act_min, act_max);
+    }
+  }
+}
+
+inline bool add_scaled_takes(int32_t a_zero_point, int8_t a_shift, int32_t b_zero_point, int8_t b_shift) {
+  return AddInputScale::takes(a_zero_point, a_shift) && AddInputScale::takes(b_zero_point, b_shift);
+}
+
 // Elements from which add_s8 on a 32-bit core first tabulates both inputs' scaled values (256 each, on the
 // stack): each is a function of one int8, so two loads replace two multiply_by_quantized_multiplier calls.
 #ifndef MINIML_ADD_TABLE_MIN
@@ -117,7 +257,13 @@ MINIML_ALWAYS_INLINE void add_s8_any(const int8_t* a, const int8_t* b, index_t c
                                      int32_t b_multiplier, int8_t b_shift, int32_t output_multiplier,
                                      int8_t output_shift, int32_t output_zero_point, int32_t act_min, int32_t act_max,
                                      int8_t* output) {
-#if !defined(__AVR__)
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+  if (add_scaled_takes(a_zero_point, a_shift, b_zero_point, b_shift)) {
+    add_s8_scaled<kPerChannel>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point, b_multiplier,
+                               b_shift, output_multiplier, output_shift, output_zero_point, act_min, act_max, output);
+    return;
+  }
+#elif !defined(__AVR__)
   if (static_cast<uint32_t>(channels) * inner >= MINIML_ADD_TABLE_MIN) {
     add_s8_impl<kPerChannel, true>(a, b, channels, inner, a_zero_point, a_multiplier, a_shift, b_zero_point,
                                    b_multiplier, b_shift, output_multiplier, output_shift, output_zero_point, act_min,

@@ -11,6 +11,10 @@ from .options import add_cli_flags, cli_options
 from .sensor import cli as sensor_cli
 
 
+# export options that change the header only, not what the report counts (its own --plot draws)
+REPORT_SKIPS = ("golden", "plot", "seed")
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show the traceback of an error")
@@ -30,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--name", default="model")
     rp.add_argument("--plan", action="store_true", help="also print the arena plan")
     rp.add_argument("--plot", default=None, help="draw the arena plan, RAM and MACs per layer (PNG)")
+    add_cli_flags(rp, REPORT_SKIPS)  # the table of that export (learning: training RAM, gradients)
     sub.add_parser("ops", help="print the supported op table (markdown, from the registry)")
     sensor_cli.add_parsers(sub, common)
     return p
@@ -99,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
             with open(args.report_json, "w", encoding="utf-8") as f:
                 json.dump(dataclasses.asdict(report), f, indent=1)
     else:
-        report = analyze(ep, None, args.name)
+        report = analyze(ep, None, args.name, **cli_options(args, REPORT_SKIPS))
         _print_warnings(report)
         print(report.format_table())
         if args.plan:

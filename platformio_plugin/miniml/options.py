@@ -25,7 +25,7 @@ import difflib
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import OptionError
 from . import channel_rows
@@ -256,9 +256,12 @@ def api_value(name: str, options: Mapping[str, Any]) -> Any:
 # --- the CLI ------------------------------------------------------------------------------------
 
 
-def add_cli_flags(parser: Any) -> None:
-    """One argparse flag per CLI option (values are checked by check_options, as the API does)."""
+def add_cli_flags(parser: Any, skip: Sequence[str] = ()) -> None:
+    """One argparse flag per CLI option but those in `skip` (values are checked by check_options,
+    as the API does)."""
     for opt in _surface("cli"):
+        if opt.name in skip:
+            continue
         needs = f" ({_needs_text(opt, 'cli')})" if opt.needs else ""
         if opt.kind == "bool":
             parser.add_argument(opt.flag, action="store_true", help=opt.help + needs)
@@ -268,10 +271,13 @@ def add_cli_flags(parser: Any) -> None:
             parser.add_argument(opt.flag, default=None, help=f"{opt.help}: {opt.valid}{needs}")
 
 
-def cli_options(args: Any) -> Dict[str, Any]:
-    """The options the command line set (text values; check_options converts them)."""
+def cli_options(args: Any, skip: Sequence[str] = ()) -> Dict[str, Any]:
+    """The options the command line set (text values; check_options converts them); `skip` as
+    add_cli_flags was given it."""
     out: Dict[str, Any] = {}
     for opt in _surface("cli"):
+        if opt.name in skip:
+            continue
         value = getattr(args, opt.name)
         if value not in (None, False):
             out[opt.name] = value

@@ -31,6 +31,10 @@ class Report:
     # training RAM by part: trainable, gradients, optimizer, activations (they sum to it)
     trainable_params: List[str] = field(default_factory=list)
     training_ram_parts: Dict[str, int] = field(default_factory=dict)
+    # learn()'s gradient buffer (activation and conv parameter gradients, planned like the arena)
+    # and its lower bound (the most bytes alive at one backward step)
+    gradient_buffer_bytes: int = 0
+    gradient_lower_bound: int = 0
     # train_budget: what the contributions were measured on: train_sample, calibration or random
     train_budget_sample: str = ""
     float_flash_bytes: int = 0  # with quantize="int8": what the float export would take, for comparison
@@ -46,10 +50,6 @@ class Report:
     plan_buffers: List[dict] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)  # MinimlWarning messages of the export
     work_unit: str = "MACs"  # what `macs` counts: "operations" for scikit-learn models (comparisons too)
-
-    def _arena_gap(self) -> str:
-        over = self.arena_bytes - self.arena_lower_bound
-        return f", {100 * over / self.arena_lower_bound:.1f}% over it" if over > 0 else ""
 
     def format_table(self) -> str:
         rows = [("layer", "op", "module", "output", self.work_unit, "flash B", "buffer")]
@@ -81,12 +81,15 @@ class Report:
         lines.append(f"flash (constants) {self.flash_bytes} B")
         lines.append(
             f"RAM sizeof(Model) {self.ram_bytes} B: arena {self.arena_bytes} B "
-            f"(lower bound {self.arena_lower_bound} B{self._arena_gap()})"
+            f"(lower bound {self.arena_lower_bound} B{_gap(self.arena_bytes, self.arena_lower_bound)})"
             + (f", training {self.training_ram_bytes} B" if self.training_ram_bytes else "")
         )
         if self.trainable_params:
             split = ", ".join(f"{k.replace('_', ' ')} {v} B" for k, v in self.training_ram_parts.items())
             lines.append(f"learning: {', '.join(self.trainable_params)}; training RAM {split}")
+            lines.append(f"gradient buffer {self.gradient_buffer_bytes} B (lower bound "
+                         f"{self.gradient_lower_bound} B"
+                         f"{_gap(self.gradient_buffer_bytes, self.gradient_lower_bound)})")
         mixed = self.int8_learning
         if mixed.get("int8_frozen") or mixed.get("float_frozen"):
             lines.append(f"int8 after the learning layers: {', '.join(mixed['int8_frozen']) or 'none'}"
@@ -97,3 +100,8 @@ class Report:
                          "inputs" + (" (no train_sample or calibration data given)"
                                      if self.train_budget_sample == "random" else ""))
         return "\n".join(lines)
+
+
+def _gap(planned: int, bound: int) -> str:
+    over = planned - bound
+    return f", {100 * over / bound:.1f}% over it" if over > 0 else ""

@@ -1,13 +1,14 @@
 """The arena planner per model: arena vs its lower bound (the most bytes alive at one layer) for the
 suite's export variants (from their rows) and #11's composite models (test/python/composites.py),
-float and int8, which only miniml.analyze() runs (no firmware: seconds)."""
+float and int8, which only miniml.analyze() runs (no firmware: seconds); and for the variants that
+learn, learn()'s gradient buffer (planned the same way) vs its lower bound."""
 
 from __future__ import annotations
 
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -21,10 +22,18 @@ COMPOSITES = (
 )
 
 
-def _row(model: str, precision: str, arena: int, bound: int) -> Dict[str, Any]:
-    return {"model": model, "precision": precision, "arena_bytes": arena,
-            "arena_lower_bound": bound,
-            "gap_pct": round(100.0 * (arena - bound) / bound, 2) if bound else 0.0}
+def _gap_pct(planned: int, bound: int) -> float:
+    return round(100.0 * (planned - bound) / bound, 2) if bound else 0.0
+
+
+def _row(model: str, precision: str, arena: int, bound: int,
+         suite_row: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    row = {"model": model, "precision": precision, "arena_bytes": arena,
+           "arena_lower_bound": bound, "gap_pct": _gap_pct(arena, bound)}
+    if suite_row and suite_row.get("gradient_bytes") is not None:
+        row.update(gradient_bytes=suite_row["gradient_bytes"],
+                   gradient_lower_bound=suite_row["gradient_lower_bound"])
+    return row
 
 
 def _composites(log) -> List[Dict[str, Any]]:
@@ -57,7 +66,7 @@ def run(suite_rows: List[Dict[str, Any]], with_composites: bool, log) -> List[Di
     for r in suite_rows:
         if r.get("arena_bytes") is not None:
             rows.setdefault((r["model"], r["precision"]), _row(
-                r["model"], r["precision"], r["arena_bytes"], r["arena_lower_bound"]))
+                r["model"], r["precision"], r["arena_bytes"], r["arena_lower_bound"], r))
     return list(rows.values()) + (_composites(log) if with_composites else [])
 
 
@@ -81,4 +90,23 @@ def markdown(rows: List[Dict[str, Any]]) -> List[str]:
     for r in rows:
         L.append("| %s | %s | %d | %d | %.2f |" % (
             r["model"], r["precision"], r["arena_bytes"], r["arena_lower_bound"], r["gap_pct"]))
+    return L + _gradients_markdown([r for r in rows if "gradient_bytes" in r])
+
+
+def _gradients_markdown(rows: List[Dict[str, Any]]) -> List[str]:
+    if not rows:
+        return []
+    L = [
+        "",
+        "learn()'s gradient buffer (gradients of activations and of conv parameters; the loss "
+        "gradient and the Linear layers' outer products are not in it), planned by the arena's "
+        "planner, beside its lower bound (the most bytes alive at one backward step):",
+        "",
+        "| model | precision | gradients B | bound B | gap % |",
+        "|---|---|--:|--:|--:|",
+    ]
+    for r in rows:
+        planned, bound = r["gradient_bytes"], r["gradient_lower_bound"]
+        L.append("| %s | %s | %d | %d | %.2f |" % (
+            r["model"], r["precision"], planned, bound, _gap_pct(planned, bound)))
     return L

@@ -451,7 +451,8 @@ def _why(res: Dict[str, Any]) -> List[str]:
     if r and r.get("predict_cycles") and fast and fast.get("predict_cycles"):
         L.append(
             "- float MLP: %d cycles for 320 MACs = %.0f cycles per MAC (linear_f32 %s per MAC, "
-            "avr-libc's __mulsf3 + __addsf3 per tap) in %s B of flash; with optimize=\"speed\" "
+            "core_float_avr.h's own multiply and avr-libc's __addsf3 per tap) in %s B of flash; "
+            "with optimize=\"speed\" "
             "%d cycles = %.0f per MAC (linear_f32 %s) in %s B: core_float_avr.h's asm "
             "multiply-accumulate keeps the accumulator unpacked between taps and rounds each "
             "product and each sum itself, bit-identical to the separate calls; about 50 of a "

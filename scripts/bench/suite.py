@@ -532,14 +532,7 @@ ANCHORS = [
 # The targets: (model, target, precision, field, limit in ms, label).
 TARGETS = [
     ("mlp16", "uno", "int8", "predict", 0.3, "int8 MLP 16-16-4 predict <= 0.3 ms on the Uno"),
-    (
-        "mlp16",
-        "uno",
-        "float (speed)",
-        "predict",
-        5.0,
-        "float MLP 16-16-4 predict <= 5.0 ms on the Uno (optimize=speed)",
-    ),
+    ("mlp16", "uno", "float", "predict", 5.0, "float MLP 16-16-4 predict <= 5.0 ms on the Uno"),
     (
         "sensor_head",
         "uno",
@@ -594,15 +587,7 @@ COUNT_TARGETS = [
         "mlp16 predict_int8 <= 7200 cycles (Uno)",
     ),
     ("mlp16", "uno", "int8", "predict", 16000, False, "mlp16 int8 predict <= 16000 cycles (Uno)"),
-    (
-        "mlp16",
-        "uno",
-        "float (speed)",
-        "predict",
-        80000,
-        False,
-        "mlp16 float predict <= 80000 cycles (Uno, optimize=speed)",
-    ),
+    ("mlp16", "uno", "float", "predict", 80000, False, "mlp16 float predict <= 80000 cycles (Uno)"),
     (
         "sensor_head",
         "uno",

@@ -1,6 +1,6 @@
 """Arena planner: tensor lifetimes -> byte offsets in one arena (Model::arena_), no heap.
 
-Steps:
+Steps (the gradient buffer of learn() is placed by the same placement.py: train/emit.py):
 1. Number the nodes 0..n-1 (graph order). A tensor lives from the node that writes it to its last
    reader. The graph input (caller's const buffer) and output (caller's buffer) are not in the arena.
 2. In place: the caller names, per output tensor, the inputs its kernel may overwrite (elementwise
@@ -10,9 +10,9 @@ Steps:
 4. Place buffers (placement.py): a two-ended ping-pong that alternates bottom and top of an arena
    sized to the lower bound (optimal on chains), then first fit and best fit in six orders (largest
    first as TFLM's greedy planner, graph order, longest lifetime, size x lifetime, conflicting
-   bytes, end), then, when none reached the bound, a bounded depth-first search for a plan within
-   it, and when that fails too, searches between the bound and the best plan so far. The first plan
-   at the bound wins, else the smallest; every plan must pass the overlap check.
+   bytes, end), then, when none reached the bound, bounded depth-first searches (three orders) for a
+   plan within it, and when they fail too, searches between the bound and the best plan so far. The
+   first plan at the bound wins, else the smallest; every plan must pass the overlap check.
    Branching graphs need more than the first three (two-ended, largest-first and graph-order first
    fit, all the planner had before #17): a tensor kept alive across a branch (the input of a
    squeeze-excite block, multiplied by the branch's result) is placed beside the buffers of its
@@ -140,19 +140,13 @@ def _buffers(g: Graph, inplace: Mapping[str, Sequence[str]]) -> List[Buffer]:
     return buffers
 
 
-def _lower_bound(buffers: List[Buffer], steps: int) -> int:
-    best = 0
-    for t in range(steps):
-        best = max(best, sum(b.size for b in buffers if b.start <= t <= b.end))
-    return best
-
-
 def plan_memory(g: Graph, inplace: Optional[Mapping[str, Sequence[str]]] = None) -> MemoryPlan:
     """Sizes and lifetimes come from g; `inplace` maps an output tensor to the inputs it may
     overwrite (ops.inplace_pairs(g))."""
     buffers = _buffers(g, inplace or {})
-    bound = _lower_bound(buffers, len(g.nodes))
-    arena, strategy, offsets = placement.place([(b.size, b.start, b.end) for b in buffers], bound)
+    items = [(b.size, b.start, b.end) for b in buffers]
+    bound = placement.lower_bound(items)
+    arena, strategy, offsets = placement.place(items, bound)
     for b, off in zip(buffers, offsets):
         b.offset = off
     plan = MemoryPlan({t: b.offset for b in buffers for t in b.tensors}, arena, bound, buffers,

@@ -52,7 +52,7 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
     require_learning_head(g)
 
     def extend(parts: HeaderParts, gg: Graph, plan: MemoryPlan) -> None:
-        sizes = extend_training(parts, gg, plan)
+        sizes, grads = extend_training(parts, gg, plan)
         steps = int(ctx.options.get("golden") or 0)
         if steps and ctx.model is not None:
             import torch
@@ -73,6 +73,8 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
         ctx.report_extra["training_ram_bytes"] = total
         ctx.report_extra["trainable_params"] = list(gg.meta["training"].trained_names)
         ctx.report_extra["training_ram_parts"] = training_ram_parts(sizes, total)
+        ctx.report_extra["gradient_buffer_bytes"] = grads.nbytes
+        ctx.report_extra["gradient_lower_bound"] = grads.bound_bytes
 
     ctx.extend.append(extend)
     return g

@@ -5,7 +5,8 @@ buffer becomes the output gradient in place), backward node by node from the out
 layer that learns (each op module's backward rule says what its backward is: ops.BACKWARDS), finite
 checks, then the SGD updates, so a refused step changes nothing. Layer inputs are read where the
 forward pass left them (the arena expressions predict() uses, kept alive by the planner), never
-copied. Gradients of tensors and the dense gradients of conv parameters share one planned buffer.
+copied. Gradients of tensors and the dense gradients of conv parameters share one buffer, placed by
+the arena's planner (plan/placement.py) from their lifetimes over the backward steps.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ..passes.split_training import TrainPlan
 from .after_predict import AfterPredict
 from .optimizer import OptimizerEmit, describe, layout_key
 from .spare_classes import SpareClasses
-from ..plan import MemoryPlan
+from ..plan import MemoryPlan, placement
 
 
 def _unique(parts: HeaderParts, base: str) -> str:
@@ -184,13 +185,31 @@ def _births(g: Graph, order: List[Node], needs: Set[str]) -> Dict[str, List[str]
     return born
 
 
-def _plan_gradients(g: Graph, order: List[Node], needs: Set[str], walk: _Walk) -> Tuple[Dict[str, int], int]:
-    """Offsets (in floats) of every gradient buffer: first fit over [birth step, last step read];
-    a gradient the update reads (Linear bias/weight) and a parameter's dense gradient live to the
-    end."""
+@dataclass(frozen=True)
+class GradientPlan:
+    """The gradient buffer (train_grad_): where each gradient starts in it, its size and the lower
+    bound of its size (the most floats alive at one backward step), all in floats."""
+
+    offsets: Dict[str, int]
+    floats: int
+    bound: int
+
+    @property
+    def nbytes(self) -> int:
+        return 4 * self.floats
+
+    @property
+    def bound_bytes(self) -> int:
+        return 4 * self.bound
+
+
+def _plan_gradients(g: Graph, order: List[Node], needs: Set[str], walk: _Walk) -> GradientPlan:
+    """A gradient lives from its birth step to its producer's backward step, one the update reads
+    (Linear bias/weight) and a parameter's dense gradient to the update (step len(order)); the
+    activation planner places them (plan/placement.py, bytes = 4 x floats)."""
     step = {n.name: i for i, n in enumerate(order)}
     end_all = len(order)
-    spans: List[Tuple[int, int, int, str]] = []  # start, end, size, key
+    spans: List[Tuple[int, int, int, str]] = []  # start, end, floats, key
     for node_name, ts in _births(g, order, needs).items():
         for t in ts:
             prod = g.producer(t)
@@ -198,17 +217,14 @@ def _plan_gradients(g: Graph, order: List[Node], needs: Set[str], walk: _Walk) -
             spans.append((step[node_name], end, g.tensor(t).numel, t))
     for pname, count in walk.param_sizes.items():
         spans.append((walk.param_step[pname], end_all, count, "param:" + pname))
-    placed: List[Tuple[int, int, int, int]] = []  # start, end, offset, size
-    offsets: Dict[str, int] = {}
-    for start, end, size, key in sorted(spans):
-        off = 0
-        for s0, e0, o0, n0 in sorted(placed, key=lambda p: p[2]):
-            if s0 <= end and start <= e0 and off < o0 + n0 and o0 < off + size:
-                off = o0 + n0
-        offsets[key] = off
-        placed.append((start, end, off, size))
-    total = max((o + n for _, _, o, n in placed), default=0)
-    return offsets, total
+    # sorted, placement's graph-order first fit places them as the first fit of before #17 did, so
+    # the plan is never larger than that one
+    spans.sort()
+    items = [(4 * n, start, end) for start, end, n, _ in spans]
+    bound = placement.lower_bound(items)
+    total, _, offsets = placement.place(items, bound)
+    return GradientPlan({key: off // 4 for (_, _, _, key), off in zip(spans, offsets)},
+                        total // 4, bound // 4)
 
 
 def _backward_headers(g: Graph, tp: TrainPlan) -> List[str]:
@@ -224,9 +240,10 @@ def _backward_headers(g: Graph, tp: TrainPlan) -> List[str]:
     return heads
 
 
-def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str, int]:
+def extend_training(parts: HeaderParts, g: Graph,
+                    mplan: MemoryPlan) -> Tuple[Dict[str, int], GradientPlan]:
     """Adds learn() and its state; returns the bytes of its trainable, gradient and optimizer
-    parts."""
+    parts, and the plan of its gradient buffer."""
     tp: TrainPlan = g.meta["training"]
     opts = tp.options
     e = EmitCtx(g, mplan, parts)
@@ -247,11 +264,11 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
     order = [nodes[name] for name in reversed(tp.backward)]
     dry = _Walk(g, tp, e, dy, buf, {}, ram, rows)
     dry.run()
-    offsets, grad_floats = _plan_gradients(g, order, dry.needs, dry)
-    walk = _Walk(g, tp, e, dy, buf, offsets, ram, rows)
+    grads = _plan_gradients(g, order, dry.needs, dry)
+    walk = _Walk(g, tp, e, dy, buf, grads.offsets, ram, rows)
     body = ["    " + line for line in walk.run()]
-    if grad_floats:
-        parts.members.append(Member(buf, DType.F32, grad_floats,
+    if grads.floats:
+        parts.members.append(Member(buf, DType.F32, grads.floats,
                                     "learn(): gradients of activations and conv parameters"))
     pgrads = [walk.pgrads[p] for p in tp.trained_params]
     lr = member("train_lr_", 1, "learning rate")
@@ -371,13 +388,13 @@ def extend_training(parts: HeaderParts, g: Graph, mplan: MemoryPlan) -> Dict[str
     for pname in tp.trained_params:
         assert g.params[pname].placement is Placement.RAM, pname
     gradients = Member(dy, DType.F32, out_size).nbytes + (
-        Member(buf, DType.F32, grad_floats).nbytes if grad_floats else 0)
+        Member(buf, DType.F32, grads.floats).nbytes if grads.floats else 0)
     return {
         "trainable": sum(g.params[p].nbytes for p in tp.trained_params),
         "gradients": gradients,
         # every other member learn() added: momentum (optimizer state), rate, counters
         "optimizer": sum(m.nbytes for m in parts.members) - members_before - gradients,
-    }
+    }, grads
 
 
 def _plus(base: str, offset: int) -> str:

@@ -72,12 +72,13 @@ def test_rows_are_well_formed(two_runs) -> None:
         assert r["arena_lower_bound"] <= r["arena_bytes"]
         assert r["macs"] == 16 * 16 + 16 * 4
     assert rows["float"]["learn_cycles"] is None and rows["int8"]["learn_cycles"] is None
-    # optimize="speed": the float multiply-accumulate asm, fewer cycles for more flash, the same RAM
+    # optimize="speed": the float multiply-accumulate asm, fewer cycles (about 185 per MAC against the size
+    # loop's 236) for more flash, the same RAM
     size, speed = rows["float"], rows["float (speed)"]
-    assert speed["predict_cycles"] < 0.8 * size["predict_cycles"]
+    assert speed["predict_cycles"] < 0.85 * size["predict_cycles"]
     assert speed["flash_bytes"] > size["flash_bytes"] and speed["ram_bytes"] == size["ram_bytes"]
     (k,) = res["kernels"]
-    assert k["linear_f32_speed_per_mac"] < 0.8 * k["linear_f32_per_mac"]
+    assert k["linear_f32_speed_per_mac"] < 0.85 * k["linear_f32_per_mac"]
     assert (
         rows["float+learn"]["learn_cycles"] > rows["float+learn"]["predict_cycles"]
     )  # learn runs predict too
@@ -103,6 +104,11 @@ def test_rows_are_well_formed(two_runs) -> None:
     assert sorted(gaps) == sorted(rows)
     assert gaps["int8"]["arena_bytes"] == gaps["int8"]["arena_lower_bound"] == r["arena_bytes"]
     assert "## Arena vs its lower bound" in md and "| mlp16 | int8 | 32 | 32 | 0.00 |" in md
+    # learn()'s gradient buffer vs its bound, for the variants that learn: mlp16's last Linear
+    # steps on grad_output x input (never stored), so its buffer is empty
+    assert "gradient_bytes" not in gaps["int8"]
+    assert gaps["float+learn"]["gradient_bytes"] == gaps["float+learn"]["gradient_lower_bound"] == 0
+    assert "| mlp16 | float+learn | 0 | 0 | 0.00 |" in md
 
 
 def test_two_runs_give_identical_counts(two_runs) -> None:

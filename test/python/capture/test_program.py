@@ -58,6 +58,21 @@ def test_cli_export_and_report(pt2, tmp_path):
     assert r.format_table() in res.stdout and "lower bound" in res.stdout
 
 
+def test_cli_report_with_export_options(pt2):
+    """`report` takes the export options: with learning, the training RAM and the gradient buffer
+    beside its lower bound, as the API's report prints them."""
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "platformio_plugin"))
+    res = subprocess.run([PY, "-m", "miniml", "report", pt2, "--on-device-learning", "--loss", "mse",
+                          "--trainable", "0.weight,5.bias"], capture_output=True, text=True, env=env)
+    assert res.returncode == 0, res.stderr
+    r = miniml.analyze(torch.export.load(pt2), None, "model", on_device_learning=True, loss="mse",
+                       trainable="0.weight,5.bias")
+    assert r.format_table() in res.stdout
+    # the folded conv's weight gradient (36 floats) beside the ReLU input's (48): both alive at once
+    assert r.gradient_buffer_bytes == r.gradient_lower_bound == (36 + 48) * 4
+    assert "gradient buffer 336 B (lower bound 336 B)" in res.stdout
+
+
 def test_cli_report_plot(pt2, tmp_path):
     """`report --plot`: the arena plan drawn from the report's buffers (tensor rectangles of offset x
     lifetime), which tile the arena without two live ones sharing a byte."""

@@ -1,6 +1,7 @@
 """The export option optimize: "speed" makes the header define MINIML_OPTIMIZE_SPEED, so an Uno build links
-core_float_avr.h's asm multiply-accumulate (dot_f32_avr) and a default ("size") build the plain loop. A kernel
-header included before a speed header without the macro is an #error."""
+core_float_avr.h's asm multiply-accumulate (dot_f32_avr) and a default ("size") build its smaller loop
+(dot_f32_avr_mul: its own multiply, avr-libc's add). A kernel header included before a speed header without the
+macro is an #error."""
 import os
 import subprocess
 
@@ -54,8 +55,8 @@ def test_speed_links_the_float_mac(exports, tmp_path):
         elf, res = _firmware(name, tmp_path)
         assert res.returncode == 0, res.stderr[-3000:]
         nm = subprocess.run(["avr-nm", "-C", str(elf)], capture_output=True, text=True, check=True).stdout
-        linked[name] = ("dot_f32_avr" in nm, "__mulsf3" in nm)
-    assert linked == {"opt_size": (False, True), "opt_speed": (True, True)}
+        linked[name] = ("dot_f32_avr(" in nm, "dot_f32_avr_mul(" in nm, "__mulsf3" in nm)
+    assert linked == {"opt_size": (False, True, True), "opt_speed": (True, False, True)}
 
 
 def test_speed_header_after_a_size_kernel_header_is_an_error(exports, tmp_path):

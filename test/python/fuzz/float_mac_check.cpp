@@ -1,9 +1,11 @@
 // core_float_avr.h's float dot product detail::dot_f32 (the ATmega asm with -DMINIML_OPTIMIZE_SPEED, else
 // dot_f32_skip_zeros where floats are soft; weights in flash and in SRAM) against the plain loop of separate
 // operations, bit for bit (zero signs included; any NaN equals any NaN, see check()), on random and edge
-// operands with many +-0 activations: single taps acc + a * b and chains of 1..24 taps. Builds for simavr and
-// for the host (ASan/UBSan). MACS (a -D) sets how many taps; prints the mismatch counts
-// "RESULT single_ram single_rom chain_ram chain_rom taps END" and the first mismatch.
+// operands with many +-0 activations: single taps acc + a * b, chains of 1..24 taps, and products alone (ties,
+// products near a power of two and at the edges of the normal range); and ActRelu against the comparison it
+// replaces on soft floats. Builds for simavr and for the host (ASan/UBSan). MACS (a -D) sets how many taps;
+// prints the mismatch counts "RESULT single_ram single_rom chain_ram chain_rom product relu taps END" and the
+// first mismatch.
 #include <stdint.h>
 #include <string.h>
 #if defined(__AVR__)
@@ -17,6 +19,7 @@ static uint32_t pgm_read_dword(const uint32_t* p) { return *p; }
 #include "../xorshift.h"
 #include "miniml/board_io.h"
 #include "miniml/core_float_avr.h"
+#include "miniml/op_activation.h"
 #include "wdata.h"  // kWeights flash floats (random and edge bit patterns, written by the test) as kWbits
 
 using miniml::io::print_uint;
@@ -69,10 +72,43 @@ static uint32_t addend(float a, float b) {
   }
 }
 
+// A mantissa with its lowest 0..23 bits cleared, sometimes all but the last: products of two such are often
+// exact, exactly half-way between two floats (ties for the rounding) or just off half-way by their lowest bits.
+static uint32_t short_mantissa() { return (rnd() & 0x7FFFFFu & (0x7FFFFFu << (rnd() % 24))) | (rnd() & 1); }
+// A mantissa for y such that x's significand (made odd: *xm gets its last bit) times y's is half-way between
+// two floats plus `low` in the bits below, where the product rounds (bit 22, or bit 23 when the top bit had to
+// be forced): the guard bit set and sticky bits only in the lowest bytes, or none (a tie).
+static uint32_t near_tie_mantissa(uint32_t* xm) {
+  static const uint32_t kLow[] = {0, 0xFFu, 0xFF00u, 0x3FFFFFu};
+  *xm |= 1u;
+  const uint32_t x = UINT32_C(0x800000) | *xm;
+  uint32_t inverse = x;  // x * inverse == 1 modulo 2^24 after four Newton steps (3 correct bits to 48)
+  for (uint8_t i = 0; i < 4; ++i) inverse *= 2u - x * inverse;
+  const uint32_t half = UINT32_C(0x400000) << (rnd() & 1);
+  return ((half + (rnd() & kLow[rnd() % 4])) * inverse) & (half * 2u - 1u) & 0x7FFFFFu;
+}
+// A product x * y (ex + ey - 127 near 0 and 254, where it stops being normal, or anywhere), y's mantissa
+// sometimes that of 1/x +- a few ulp: the product near a power of two (normalisation, rounding up into the next
+// binade).
+static void product_operands(float* x, float* y) {
+  static const int16_t kSums[] = {-2, -1, 0, 1, 2, 3, 250, 251, 252, 253, 254, 255};
+  uint32_t xm = (rnd() & 1) ? short_mantissa() : rnd() & 0x7FFFFFu;
+  const int16_t ex = 1 + static_cast<int16_t>(rnd() % 254);
+  uint32_t ym = (rnd() & 1) ? short_mantissa() : rnd() & 0x7FFFFFu;
+  if ((rnd() & 3) == 0) ym = (bits(1.0f / from_bits(UINT32_C(0x3F800000) | xm)) + rnd() % 5 - 2) & 0x7FFFFFu;
+  if ((rnd() & 3) == 0) ym = near_tie_mantissa(&xm);
+  const int16_t sum =
+      (rnd() & 1) ? kSums[rnd() % (sizeof(kSums) / sizeof(kSums[0]))] : static_cast<int16_t>(rnd() % 256);
+  int16_t ey = static_cast<int16_t>(sum + 127 - ex);
+  ey = ey < 1 ? 1 : ey > 254 ? 254 : ey;
+  *x = from_bits((rnd() & 0x80000000u) | (static_cast<uint32_t>(ex) << 23) | xm);
+  *y = from_bits((rnd() & 0x80000000u) | (static_cast<uint32_t>(ey) << 23) | ym);
+}
+
 // An activation: +-0 one time in four (a ReLU's zeros, and -0 from a negative product rounded to zero).
 static float activation(uint32_t other) { return from_bits((rnd() & 3) == 0 ? rnd() & 0x80000000u : other); }
 
-static uint32_t bad[4];
+static uint32_t bad[6];
 static bool shown;
 static bool is_nan(uint32_t v) { return (v & 0x7FFFFFFFu) > 0x7F800000u; }
 // Bit for bit, except between two NaNs: their payload and sign are not a property of the arithmetic even in the
@@ -134,10 +170,19 @@ int main() {
     const uint16_t o = rnd() % (kWeights - 24);
     check(3, bits(dot_f32<Rom>(a, kW + o, n, c0)), bits(dot_f32_plain<Rom>(a, kW + o, n, c0)), bits(a[0]),
           pgm_read_dword(kWbits + o), bits(c0));
-    taps += 2u + 2u * n;
+    // A product alone: a +-0 sum leaves it as it was rounded.
+    float px, py;
+    product_operands(&px, &py);
+    const float zero = from_bits(rnd() & 0x80000000u);
+    check(4, bits(dot_f32<Ram>(&px, &py, 1, zero)), bits(dot_f32_plain<Ram>(&px, &py, 1, zero)), bits(px), bits(py),
+          bits(zero));
+    // ReLU, which reads the bits where floats are soft.
+    const float r = from_bits(operand());
+    check(5, bits(miniml::ActRelu()(r)), bits(r < 0.0f ? 0.0f : r), bits(r), 0, 0);
+    taps += 3u + 2u * n;
   }
   miniml::io::print("RESULT ");
-  for (uint8_t i = 0; i < 4; ++i) {
+  for (uint8_t i = 0; i < 6; ++i) {
     print_uint(bad[i]);
     put(' ');
   }

@@ -17,7 +17,7 @@ import toolchains
 HERE = Path(__file__).resolve().parent
 INCLUDE = HERE.parents[2] / "include"
 MACS = int(os.environ.get("MINIML_FUZZ_MACS", "40000"))
-LEVELS = {"Os_lto": ["-Os", "-flto", "-fuse-linker-plugin"], "O2": ["-O2"], "O0": ["-O0"]}
+LEVELS = {"Os_lto": ["-Os", "-flto", "-fuse-linker-plugin"], "O2": ["-O2"], "O3": ["-O3"], "Og": ["-Og"], "O0": ["-O0"]}
 # The asm MAC (export option optimize="speed"), or the default size build's dot_f32_skip_zeros.
 BUILDS = {"speed": ["-DMINIML_OPTIMIZE_SPEED"], "size": []}
 
@@ -54,7 +54,7 @@ def _assert_no_mismatch(counts, out):
     assert counts, out[-1000:]
     *mismatches, taps = counts
     assert taps >= MACS
-    assert mismatches == [0, 0, 0, 0], "mismatches (single Ram, single Rom, chain Ram, chain Rom): " + out[-600:]
+    assert mismatches == [0] * 6, "mismatches (single Ram, single Rom, chain Ram, chain Rom, product, relu): " + out[-600:]
 
 
 @pytest.mark.parametrize("build", sorted(BUILDS))

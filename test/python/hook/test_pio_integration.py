@@ -327,4 +327,4 @@ def test_pio_optimize_speed_links_the_float_mac(tmp_path, project):
     assert got == [(n, "PASSED") for n in names], proc.stdout[-4000:] + proc.stderr[-2000:]
     elf = os.path.join(root, ".pio", "build", "sim_uno", "firmware.elf")
     nm = subprocess.run(["avr-nm", "-C", elf], capture_output=True, text=True, check=True).stdout
-    assert "dot_f32_avr" in nm
+    assert "dot_f32_avr(" in nm

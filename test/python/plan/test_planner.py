@@ -1,6 +1,7 @@
 """Planner: arena == lower bound on chains (with and without in-place ops), no overlaps anywhere, and
 on branching graphs (a squeeze-excite block, seeded random branches) too; the placement's search
-below the best greedy plan; IR graphs and lifetime sets built directly (no torch)."""
+below the best greedy plan, its fragmentation check and its orders on dense random lifetime sets; IR
+graphs and lifetime sets built directly (no torch)."""
 import random
 
 import numpy as np
@@ -219,3 +220,81 @@ def test_placement_search_stays_within_its_cap():
     offsets = placement.search(NARROWED, conflicts, 860, 10**6, list(range(20)))
     assert placement.sound(NARROWED, conflicts, offsets)
     assert max(o + s for o, (s, _, _) in zip(offsets, NARROWED)) <= 860
+
+
+def dense_lifetimes(rng, n):
+    """Lifetimes of n - 1 tensors of a chain where two in three are read again up to eight nodes
+    later (skips, branches): dense enough that the greedy orders often miss the bound."""
+    items = []
+    for i in range(n - 1):
+        end = min(n - 1, i + rng.randint(2, 8)) if rng.random() < 0.66 else i + 1
+        items.append((4 * rng.randint(1, 64), i, end))
+    return items
+
+
+# Seeded dense sets (dense_lifetimes) the planner used to miss. With the fragmentation check by
+# sum and largest buffer alone, neither search reached the bound of the first (1384 B, bound
+# 1352 B) within its budget; the size-class check cuts enough dead ends for the graph-order one to.
+# No greedy plan nor the graph-order and conflict-first searches reach the bound of the second
+# (832 B, bound 824 B); the end-order search does.
+PRUNED = [(20, 0, 4), (240, 1, 5), (116, 2, 10), (164, 3, 4), (60, 4, 5), (132, 5, 9), (160, 6, 13),
+          (208, 7, 11), (28, 8, 9), (84, 9, 13), (248, 10, 18), (204, 11, 16), (48, 12, 20),
+          (84, 13, 21), (252, 14, 19), (36, 15, 22), (248, 16, 23), (68, 17, 23), (156, 18, 24),
+          (240, 19, 26), (172, 20, 24), (20, 21, 27), (256, 22, 25), (192, 23, 24), (128, 24, 31),
+          (152, 25, 29), (152, 26, 28), (84, 27, 32), (104, 28, 29), (176, 29, 35), (116, 30, 36),
+          (76, 31, 34), (224, 32, 33), (104, 33, 37), (240, 34, 42), (96, 35, 36), (104, 36, 37),
+          (200, 37, 39), (224, 38, 39), (84, 39, 47), (20, 40, 45), (60, 41, 46), (72, 42, 48),
+          (52, 43, 44), (252, 44, 45), (124, 45, 50), (44, 46, 47), (196, 47, 53), (152, 48, 54),
+          (208, 49, 54), (32, 50, 56), (84, 51, 56), (172, 52, 53), (212, 53, 56), (4, 54, 56),
+          (192, 55, 56)]
+END_ORDER = [(64, 0, 4), (248, 1, 3), (216, 2, 3), (244, 3, 5), (248, 4, 6), (28, 5, 6),
+             (160, 6, 10), (252, 7, 8), (68, 8, 12), (48, 9, 15), (24, 10, 17), (100, 11, 18),
+             (204, 12, 15), (72, 13, 21), (156, 14, 16), (4, 15, 21), (256, 16, 20), (216, 17, 18),
+             (172, 18, 19), (224, 19, 24), (16, 20, 26), (136, 21, 26), (132, 22, 23),
+             (136, 23, 25), (216, 24, 25), (176, 25, 28), (124, 26, 33), (28, 27, 28),
+             (200, 28, 31), (92, 29, 31), (232, 30, 31), (176, 31, 33), (24, 32, 33)]
+
+
+@pytest.mark.parametrize("items, bound, strategy", [
+    (PRUNED, 1352, "search in graph-order"),
+    (END_ORDER, 824, "search in end-order"),
+])
+def test_placement_dense_sets_reach_the_bound(items, bound, strategy):
+    assert placement.lower_bound(items) == bound
+    arena, found_by, offsets = placement.place(items, bound)
+    assert placement.sound(items, placement.conflict_lists(items), offsets)
+    assert (arena, found_by) == (bound, strategy)
+
+
+def test_placement_dense_random_sets():
+    """100 seeded dense sets: 4 over the bound before #17's search changes, 2 now; never an
+    overlap."""
+    rng = random.Random(0)
+    over = []
+    for _ in range(100):
+        items = dense_lifetimes(rng, rng.randint(20, 60))
+        bound = placement.lower_bound(items)
+        arena, _, offsets = placement.place(items, bound)
+        assert placement.sound(items, placement.conflict_lists(items), offsets)
+        if arena > bound:
+            over.append((arena, bound))
+    assert over == [(812, 804), (1020, 1016)], over
+
+
+def test_placement_fragmentation_check_only_drops_dead_ends(monkeypatch):
+    """The check leaves the search's first plan as it is (it only cuts placements no plan can
+    follow): the same plan, or None, as the search without it, on small random sets and caps from
+    just below the bound up."""
+    rng = random.Random(5)
+    cases = []
+    for _ in range(150):
+        items = dense_lifetimes(rng, rng.randint(4, 9))
+        conflicts = placement.conflict_lists(items)
+        order = placement.orders(items, conflicts)["graph-order"]
+        bound = placement.lower_bound(items)
+        cases += [(items, conflicts, order, cap) for cap in range(bound - 4, bound + 16, 4)]
+    with_check = [placement.search(i, c, cap, 10**9, o) for i, c, o, cap in cases]
+    monkeypatch.setattr(placement, "_still_fits", lambda *args: True)
+    without = [placement.search(i, c, cap, 10**9, o) for i, c, o, cap in cases]
+    assert with_check == without
+    assert sum(p is None for p in without) > 100  # caps no plan fits: the check had work to do

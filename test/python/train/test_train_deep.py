@@ -392,6 +392,8 @@ def assert_parity(r, names):
     assert r["report"].ram_bytes == r["sizeof"]
     parts = r["report"].training_ram_parts
     assert sum(parts.values()) == r["report"].training_ram_bytes and min(parts.values()) >= 0
+    # the gradient buffer, placed by the arena's planner, at its bound on every case
+    assert r["report"].gradient_buffer_bytes == r["report"].gradient_lower_bound
 
 
 @pytest.mark.parametrize("case_id", CASES)
@@ -417,3 +419,16 @@ def test_layout_id_changes_with_the_trainable_set():
     ids = [layout(t) for t in ("3.weight", "3.bias", "3.weight,3.bias", "0.bias,3.bias")]
     assert len(set(ids)) == len(ids), ids
     assert layout("3.bias") == ids[1]  # and it is stable
+
+
+def test_gradient_buffer_at_its_lower_bound():
+    """The conv's dense weight gradient (216 floats, alive to the update) and the activation
+    gradients: placed by plan/placement.py at the most floats alive at one backward step; the
+    first fit in graph order emit.py had before #17 left a hole: 1728 B."""
+    from miniml.api import build_header
+
+    _, rep = build_header(_prepare(_middle(), 3), torch.zeros(1, 1, 8, 8), "m",
+                          on_device_learning=True, trainable="3.weight")
+    assert rep.gradient_buffer_bytes == rep.gradient_lower_bound == 312 * 4
+    assert "gradient buffer 1248 B (lower bound 1248 B)" in rep.format_table()
+    assert rep.training_ram_parts["gradients"] == 1248 + 3 * 4  # and the loss gradient (dy)
