@@ -4,9 +4,9 @@
 // scales over 2^-24..2^12, values around every rounding step (k + 1/2 a few ulps either side, where the
 // reciprocal alone would round wrongly), zeros, subnormals, Inf, NaN and huge values; and the mantissa product
 // behind it (AVR: asm) against the 64-bit one; quantize_s8_keep and quantize_s8_matches (learn()'s) against
-// quantize_s8.
-// Prints "quantize_check: N cases, M mismatches, B near halves" (B: values the fast path must hand to the
-// division; the test asserts there are many). Run on the host (ASan/UBSan) and in simavr.
+// quantize_s8; dequantize_s8 (AVR: dequantize_by_bits, tested everywhere) against the float multiply, bit for bit.
+// Prints "quantize_check: N cases, M mismatches, B near halves, D codes dequantized" (B: values the fast path must
+// hand to the division; the test asserts there are many). Run on the host (ASan/UBSan) and in simavr.
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -48,7 +48,7 @@ float pick_x(float scale) {
 
 int main() {
   miniml::io::begin();
-  uint32_t cases = 0, bad = 0, near = 0;
+  uint32_t cases = 0, bad = 0, near = 0, dequantized = 0;
   float xs[16];
   int8_t out[16], again[16], kept[16];
   for (uint16_t it = 0; it < CASES; ++it) {
@@ -81,6 +81,27 @@ int main() {
     if (miniml::quantize_s8_matches(xs, 16, scale, zp, kept)) ++bad;
     cases += 3;
   }
+  // dequantize_s8 (AVR: dequantize_by_bits) and dequantize_by_bits itself bit for bit against the float multiply,
+  // every code, scales of either sign over the whole range it takes (and beyond: the float path).
+  for (uint16_t it = 0; it < CASES / 4; ++it) {
+    const uint32_t edges[8] = {1u, 7u, 8u, 9u, 239u, 240u, 241u, 254u};  // around bits_dequantize_ok's range
+    const uint32_t field = it < 8 ? edges[it] : 1u + rnd() % 254u;
+    const float scale = from_bits((rnd() & 0x807FFFFFu) | (field << 23));
+    const int32_t zp = static_cast<int32_t>(rnd() % 256) - 128;
+    int8_t codes[256];
+    float got[256];
+    for (uint16_t q = 0; q < 256; ++q) codes[q] = static_cast<int8_t>(q - 128);
+    miniml::dequantize_s8(codes, 256, scale, zp, got);
+    const bool by_bits = miniml::detail::bits_dequantize_ok(scale, zp);
+    for (uint16_t q = 0; q < 256; ++q, ++dequantized) {
+      const float want = scale * static_cast<float>(static_cast<int32_t>(codes[q]) - zp);
+      if (memcmp(&got[q], &want, sizeof(want)) != 0) ++bad;
+      const float bits = by_bits ? miniml::detail::dequantize_by_bits(static_cast<int16_t>(codes[q] - zp),
+                                                                       miniml::detail::float_bits(scale))
+                                 : want;
+      if (memcmp(&bits, &want, sizeof(want)) != 0) ++bad;
+    }
+  }
   // The mantissa product (AVR: its asm) exact: against the 64-bit product, random and extreme mantissas.
   for (uint16_t it = 0; it < 2000; ++it, ++cases) {
     uint32_t mx = (rnd() & 0x7FFFFFu) | 0x800000u, mi = (rnd() & 0x7FFFFFu) | 0x800000u;
@@ -98,6 +119,8 @@ int main() {
   miniml::io::print_uint(bad);
   miniml::io::print(" mismatches, ");
   miniml::io::print_uint(near);
-  miniml::io::print(" near halves\n");
+  miniml::io::print(" near halves, ");
+  miniml::io::print_uint(dequantized);
+  miniml::io::print(" codes dequantized\n");
   return miniml::io::finish(bad == 0 ? 0 : 1);
 }

@@ -36,10 +36,13 @@ def test_quantize_equals_division(build, tmp_path):
     cmd = [str(elf)] if build == "host" else toolchains.simavr_cmd(str(elf), 120)
     run = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180)
     out = run.stdout + run.stderr
-    found = re.search(r"quantize_check: (\d+) cases, (\d+) mismatches, (\d+) near halves", out)
+    found = re.search(
+        r"quantize_check: (\d+) cases, (\d+) mismatches, (\d+) near halves, (\d+) codes dequantized", out
+    )
     assert found, out[-1000:]
-    cases, bad, near = (int(g) for g in found.groups())
+    cases, bad, near, dequantized = (int(g) for g in found.groups())
     assert bad == 0, out[-1000:]
     # the near-half values the fast path must leave to the division are really exercised
     assert cases >= 16400 and near >= cases // 20
+    assert dequantized >= 256 * 75  # every code, at CASES / 4 scales
     assert run.returncode == 0, out[-1000:]
