@@ -164,9 +164,26 @@ def test_growth_lists_rows_over_the_baseline(two_runs) -> None:
                 "baseline": int(stack / 1.1),
                 "measured": stack,
                 "pct": round(100.0 * (stack / int(stack / 1.1) - 1.0), 1),
+                "judged": False,
             }
         ],
     }
+
+
+def test_growth_judges_flash_and_peak_ram() -> None:
+    """The 5% rule counts flash, static RAM and static + stack; a stack over alone is listed apart."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
+    from bench import growth
+
+    key = {"model": "m", "target": "uno", "precision": "float"}
+    base = [{**key, "flash_bytes": 1000, "ram_bytes": 160, "stack_bytes": 34}]
+    small_stack = growth.over([{**key, "flash_bytes": 1050, "ram_bytes": 160, "stack_bytes": 43}], base)
+    assert [(r["field"], r["judged"]) for r in small_stack] == [("stack_bytes", False)]
+    grown = growth.over([{**key, "flash_bytes": 1051, "ram_bytes": 160, "stack_bytes": 50}], base)
+    assert [(r["field"], r["judged"]) for r in grown] == [
+        ("flash_bytes", True), ("stack_bytes", False), ("peak_ram_bytes", True)]
+    md = "\n".join(growth.markdown(small_stack, "207f08d"))
+    assert "none." in md and "| stack | 34 | 43 |" in md
 
 
 def test_mlperf_kws_per_layer(tmp_path) -> None:
