@@ -97,7 +97,7 @@ int main() {
       const float want = scale * static_cast<float>(static_cast<int32_t>(codes[q]) - zp);
       if (memcmp(&got[q], &want, sizeof(want)) != 0) ++bad;
       const float bits = by_bits ? miniml::detail::dequantize_by_bits(static_cast<int16_t>(codes[q] - zp),
-                                                                       miniml::detail::float_bits(scale))
+                                                                      miniml::detail::float_bits(scale))
                                  : want;
       if (memcmp(&bits, &want, sizeof(want)) != 0) ++bad;
     }
