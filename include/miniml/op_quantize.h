@@ -10,14 +10,6 @@
 #include "core_fixedpoint.h"
 #include "core_types.h"
 
-// quantize_by_reciprocal's per-value parts on AVR, inlined into the loop: as calls they save and restore ten
-// registers per value.
-#if defined(__AVR__)
-#define MINIML_QUANTIZE_INLINE __attribute__((always_inline)) inline
-#else
-#define MINIML_QUANTIZE_INLINE inline
-#endif
-
 namespace miniml {
 
 namespace detail {
@@ -46,7 +38,7 @@ inline uint32_t abs_fixed16(uint32_t bits) {
 // round_to_s8 from abs_fixed16 (not NaN) and the sign, for a zero point in [-512, 512] (beyond, every sum
 // with a rounded value below 256 clamps as at the nearest end): halves away from zero is floor(|f| + 1/2),
 // exact from the truncated value (1/2 is a multiple of 2^-16). 16-bit arithmetic.
-MINIML_QUANTIZE_INLINE int8_t round_fixed16_to_s8(uint32_t fixed, bool negative, int16_t zero_point) {
+inline int8_t round_fixed16_to_s8(uint32_t fixed, bool negative, int16_t zero_point) {
   const int16_t k = static_cast<int16_t>((fixed + 0x8000u) >> 16);
   if (k >= 256) return static_cast<int8_t>(negative ? kInt8Min : kInt8Max);
   int16_t v = static_cast<int16_t>((negative ? -k : k) + zero_point);
@@ -99,7 +91,7 @@ inline int8_t round_to_s8(float scaled, int32_t zero_point) {
 
 namespace detail {
 // floor(mx mi / 2^16) for two 24-bit mantissas (the hidden bit set): bytes 2..5 of the 48-bit product.
-MINIML_QUANTIZE_INLINE uint32_t mantissa_product_hi(uint32_t mx, uint32_t mi) {
+inline uint32_t mantissa_product_hi(uint32_t mx, uint32_t mi) {
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
   // Column by column, each byte product into a 3-byte window (a window holds every column sum so far, so no
   // carry runs further); byte 0 is never needed, byte 1 only for its carries. 9 muls instead of __mulsf3.
@@ -131,10 +123,11 @@ struct Reciprocal {
   uint32_t mantissa;
   int16_t exponent;
   float scale;
-  explicit Reciprocal(float s) : Reciprocal(s, float_bits(1.0f / s)) {}
-  // inverse_bits: float_bits(1.0f / s)
-  Reciprocal(float s, uint32_t inverse_bits)
-      : mantissa(float_mantissa(inverse_bits)), exponent(float_exponent(inverse_bits)), scale(s) {}
+  explicit Reciprocal(float s) : mantissa(0), exponent(0), scale(s) {
+    const uint32_t bits = float_bits(1.0f / s);
+    mantissa = float_mantissa(bits);
+    exponent = float_exponent(bits);
+  }
 };
 // Where Reciprocal and quantize_by_reciprocal hold: 1 / scale a normal float, an int8 zero point.
 inline bool reciprocal_quantize_ok(float scale, int32_t zero_point) {
@@ -144,7 +137,7 @@ inline bool reciprocal_quantize_ok(float scale, int32_t zero_point) {
 // floor(|a| 2^16) for the exact product a = x (1 / scale) (no rounding): 2^24 when |a| >= 256 and UINT32_MAX
 // for a NaN or infinite x. With x = mx 2^(ex-150) and 1/scale = mi 2^(ei-150), |a| 2^16 = mx mi / 2^s,
 // s = 284 - ex - ei; zero and subnormal x give 0 (|a| < 2^-96).
-MINIML_QUANTIZE_INLINE uint32_t reciprocal_fixed16(uint32_t x_bits, const Reciprocal& r) {
+inline uint32_t reciprocal_fixed16(uint32_t x_bits, const Reciprocal& r) {
   const uint8_t ex = float_exponent(x_bits);
   if (ex == 0xFF) return UINT32_MAX;
   const int16_t s = static_cast<int16_t>(284 - ex - r.exponent);
@@ -159,15 +152,6 @@ MINIML_QUANTIZE_INLINE uint32_t reciprocal_fixed16(uint32_t x_bits, const Recipr
   return fixed >> shift;  // < 2^25: |a| >= 256 rounds through round_fixed16_to_s8's saturation
 }
 
-// round_to_s8(x / scale, zero_point), TFLM's division: quantize_by_reciprocal's rare slow path, out of line on AVR
-// (inlined, its call and the division's registers would cost every value of the loop around it).
-#if defined(__AVR__)
-__attribute__((noinline))
-#endif
-inline int8_t quantize_by_division(float x, float scale, int8_t zero_point) {
-  return round_to_s8(x / scale, zero_point);
-}
-
 // round_to_s8(x / scale, zero_point) without the division where it cannot matter (AVR: the soft-float
 // division is ~480 cycles). a = x (1/scale), exact, is within |t| 2^-24 of t = x / scale (1/scale rounded
 // once), and the division the reference rounds, fl(t), within 2^-17 of t for |t| < 256; round(fl(t)) steps
@@ -175,11 +159,11 @@ inline int8_t quantize_by_division(float x, float scale, int8_t zero_point) {
 // (truncated, < 1 unit off) more than 32 units from 1/2 (t at most 1 + 1/2 + 1 units away) rounds as fl(t)
 // does, and otherwise (about 1 value in 1000) the division decides. |a| >= 256 saturates as fl(t) does
 // (|t| > 255.99 rounds to at least 256 in magnitude); NaN and Inf take the division.
-MINIML_QUANTIZE_INLINE int8_t quantize_by_reciprocal(float x, const Reciprocal& r, int8_t zero_point) {
+inline int8_t quantize_by_reciprocal(float x, const Reciprocal& r, int8_t zero_point) {
   const uint32_t bits = float_bits(x);
   const uint32_t fixed = reciprocal_fixed16(bits, r);
   if (fixed == UINT32_MAX || static_cast<uint16_t>(static_cast<uint16_t>(fixed) - 0x8000u + 32u) <= 64u) {
-    return quantize_by_division(x, r.scale, zero_point);
+    return round_to_s8(x / r.scale, zero_point);
   }
   return round_fixed16_to_s8(fixed, (bits >> 31) != 0, zero_point);
 }
@@ -201,54 +185,38 @@ inline void quantize_s8(const float* input, index_t n, float scale, int32_t zero
 }
 
 namespace detail {
-// Stores code to output[i] and kept[i], or (output null) tells whether kept[i] holds it.
-inline bool keep_code(int8_t code, index_t i, int8_t* output, int8_t* kept) {
-  if (output == 0) return kept[i] == code;
+// Stores code to output[i] and kept[i] (match false), or tells whether kept[i] holds it (match true).
+inline bool keep_code(int8_t code, index_t i, int8_t* output, int8_t* kept, bool match) {
+  if (match) return kept[i] == code;
   output[i] = code;
   kept[i] = code;
   return true;
 }
 
-// quantize_s8's codes of input[0..n), stored to output and kept, or (output null) compared with kept: false at the
-// first difference. Out of line on AVR: predict()'s quantisation and learn()'s comparison share one copy of the
-// per-value code (quantize_s8 itself is unchanged for the models that do not learn).
+// quantize_s8's codes of input[0..n), stored to output and kept (match false), or compared with kept (match
+// true: false at the first difference). Out of line on AVR: predict()'s quantisation and learn()'s comparison
+// share one copy of the per-value code, which stays inlined in it (quantize_s8 itself is unchanged for the
+// models that do not learn).
 #if defined(__AVR__)
 __attribute__((noinline))
 #endif
 inline bool
-kept_codes_by_division(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output, int8_t* kept) {
-  for (index_t i = 0; i < n; ++i) {
-    if (!keep_code(round_to_s8(input[i] / scale, zero_point), i, output, kept)) return false;
-  }
-  return true;
-}
-
-#if defined(__AVR__)
-// kept_codes_by_division's codes by quantize_by_reciprocal (reciprocal_quantize_ok), given inverse_bits =
-// float_bits(1.0f / scale) from the caller: there a constant scale makes it a constant, here the division would
-// run on every call.
-__attribute__((noinline)) inline bool kept_codes_by_reciprocal(const float* input, index_t n, uint32_t inverse_bits,
-                                                               float scale, int8_t zero_point, int8_t* output,
-                                                               int8_t* kept) {
-  const Reciprocal r(scale, inverse_bits);
-  for (index_t i = 0; i < n; ++i) {
-    if (!keep_code(quantize_by_reciprocal(input[i], r, zero_point), i, output, kept)) return false;
-  }
-  return true;
-}
-#endif
-
-// kept_codes_by_division's result; on AVR by quantize_by_reciprocal where it holds, with its test and 1 / scale
-// here, in the generated model's call, where the scale is a literal.
-inline bool kept_codes_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output,
-                          int8_t* kept) {
+kept_codes_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output, int8_t* kept,
+              bool match) {
 #if defined(__AVR__)
   if (reciprocal_quantize_ok(scale, zero_point)) {
-    return kept_codes_by_reciprocal(input, n, float_bits(1.0f / scale), scale, static_cast<int8_t>(zero_point),
-                                    output, kept);
+    const Reciprocal r(scale);
+    const int8_t zp = static_cast<int8_t>(zero_point);
+    for (index_t i = 0; i < n; ++i) {
+      if (!keep_code(quantize_by_reciprocal(input[i], r, zp), i, output, kept, match)) return false;
+    }
+    return true;
   }
 #endif
-  return kept_codes_by_division(input, n, scale, zero_point, output, kept);
+  for (index_t i = 0; i < n; ++i) {
+    if (!keep_code(round_to_s8(input[i] / scale, zero_point), i, output, kept, match)) return false;
+  }
+  return true;
 }
 }  // namespace detail
 
@@ -256,13 +224,13 @@ inline bool kept_codes_s8(const float* input, index_t n, float scale, int32_t ze
 // the last predict()'s input (quantize_s8_matches).
 inline void quantize_s8_keep(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output,
                              int8_t* kept) {
-  detail::kept_codes_s8(input, n, scale, zero_point, output, kept);
+  detail::kept_codes_s8(input, n, scale, zero_point, output, kept, false);
 }
 
 // True when quantize_s8 would write exactly the `kept` codes (n int8, RAM) for this input; stops at the first
 // difference.
 inline bool quantize_s8_matches(const float* input, index_t n, float scale, int32_t zero_point, int8_t* kept) {
-  return detail::kept_codes_s8(input, n, scale, zero_point, 0, kept);
+  return detail::kept_codes_s8(input, n, scale, zero_point, kept, kept, true);
 }
 
 namespace detail {
