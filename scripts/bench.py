@@ -6,6 +6,8 @@ docs/benchmarks.md with --docs) and PNG charts.
 
   .venv/bin/python scripts/bench.py [--only MODEL[,MODEL]] [--targets uno,stm32,esp32c3]
                                     [--out DIR] [--docs] [--no-tflm] [--no-pio] [--no-charts]
+                                    [--baseline FILE | --save-baseline RESULTS_JSON]
+  results "growth": the rows over 5% above the flash/RAM/stack baseline (scripts/bench/growth.py).
   --only forests: just the scikit-learn forest comparison with emlearn (scripts/bench/forests.py).
 Rows: {"model", "target", "precision", "predict_cycles", "learn_cycles", "flash_bytes",
 "ram_bytes", "stack_bytes", "arena_bytes", "arena_lower_bound"} plus unit, clock, ms, MACs and
@@ -32,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from bench import arena_gaps, firmware, forests, layers, publish, suite  # noqa: E402
+from bench import arena_gaps, firmware, forests, growth, layers, publish, suite  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FIELDS = (
@@ -267,7 +269,20 @@ def main() -> int:
     ap.add_argument("--no-tflm", action="store_true", help="skip the TFLite Micro arena comparison")
     ap.add_argument("--no-pio", action="store_true", help="skip the unchanged `pio run` overhead")
     ap.add_argument("--no-charts", action="store_true")
+    ap.add_argument(
+        "--baseline",
+        default=str(growth.BASELINE),
+        help="flash/RAM/stack baseline (scripts/bench/growth.py): rows 5%% over it are listed",
+    )
+    ap.add_argument(
+        "--save-baseline",
+        metavar="RESULTS_JSON",
+        help="write --baseline from a bench results.json (of the baseline commit) and stop",
+    )
     args = ap.parse_args()
+    if args.save_baseline:
+        growth.save(json.loads(Path(args.save_baseline).read_text()), Path(args.baseline))
+        return 0
     started = time.perf_counter()
     out = Path(args.out)
     work = out / "work"
@@ -297,6 +312,11 @@ def main() -> int:
         forests.run(work / "forests", log) if "uno" in targets and (not only or "forests" in only) else []
     )
     results["arena_gaps"] = arena_gaps.run(results["rows"], not only, log)
+    baseline = Path(args.baseline)
+    results["growth"] = {
+        "commit": growth.commit(baseline),
+        "over": growth.over(results["rows"] + results["harness"], growth.load(baseline)),
+    }
     results["anchors"] = suite.ANCHORS
     results["mlperf_published"] = suite.MLPERF_PUBLISHED
     results["targets"] = publish.check_targets(results["rows"], suite.TARGETS)

@@ -30,6 +30,15 @@
 namespace miniml {
 namespace detail {
 
+// The C loops below are inlined into linear_f32's row loop where floats are soft and no asm loop takes over
+// (rv32, Cortex-M0/M3): out of line, -Os gave the dot a frame of its own below the rows' (32 B more peak
+// stack for mlp16 on rv32). Not on AVR, where the register-starved callers would spill instead.
+#if defined(__AVR__)
+#define MINIML_DOT_F32_INLINE inline
+#else
+#define MINIML_DOT_F32_INLINE __attribute__((always_inline)) inline
+#endif
+
 // The reference: a: RAM floats; b: floats read through Mem (flash or RAM).
 template <class Mem>
 inline float dot_f32_plain(const float* a, const float* b, index_t n, float acc) {
@@ -42,10 +51,14 @@ inline float dot_f32_plain(const float* a, const float* b, index_t n, float acc)
 // sign rule of +-0 + +-0, a subnormal, Inf or NaN sum for avr-libc's own handling of them). Integer tests of the
 // bits: a few cycles on a non-zero tap, against ~290 on AVR for the soft-float tap a zero saves.
 template <class Mem>
-inline float dot_f32_skip_zeros(const float* a, const float* b, index_t n, float acc) {
+MINIML_DOT_F32_INLINE float dot_f32_skip_zeros(const float* a, const float* b, index_t n, float acc) {
   for (index_t i = 0; i < n; ++i) {
     const float w = Mem::read(b + i);
+#if defined(__AVR__)
     if (is_zero_f32(a[i]) && exp_field_f32(w) != 255 && static_cast<uint8_t>(exp_field_f32(acc) - 1) < 254) continue;
+#else  // both exponent tests on one mask: one constant for -Os to keep in a saved register across the calls
+    if (is_zero_f32(a[i]) && !inf_or_nan_f32(w) && normal_f32(acc)) continue;
+#endif
     acc += a[i] * w;
   }
   return acc;
@@ -370,10 +383,12 @@ inline float dot_f32<Ram>(const float* a, const float* b, index_t n, float acc) 
 }
 #else
 template <class Mem>
-inline float dot_f32(const float* a, const float* b, index_t n, float acc) {
+MINIML_DOT_F32_INLINE float dot_f32(const float* a, const float* b, index_t n, float acc) {
   return kSoftFloat ? dot_f32_skip_zeros<Mem>(a, b, n, acc) : dot_f32_plain<Mem>(a, b, n, acc);
 }
 #endif
+
+#undef MINIML_DOT_F32_INLINE
 
 }  // namespace detail
 }  // namespace miniml

@@ -27,12 +27,28 @@ inline uint8_t exp_field_f32(float x) {
   return static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
 }
 
-// True for +0 and -0. The high half first: one 16-bit test turns away almost every other float (half the
-// work of a 32-bit test on AVR).
+// The exponent field's bits in place (0x7F800000 for Inf and NaN, 0 for zeros and subnormals): on 32-bit cores
+// one AND, where exp_field_f32 shifts.
+inline uint32_t exp_bits_f32(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof(bits));
+  return bits & UINT32_C(0x7F800000);
+}
+inline bool inf_or_nan_f32(float x) { return exp_bits_f32(x) == UINT32_C(0x7F800000); }
+// Not zero, subnormal, Inf or NaN.
+inline bool normal_f32(float x) { return exp_bits_f32(x) != 0 && !inf_or_nan_f32(x); }
+
+// True for +0 and -0. On AVR the high half first: one 16-bit test turns away almost every other float (half the
+// work of a 32-bit test). Elsewhere one shift drops the sign: no mask constant, which -Os keeps in a saved
+// register across a loop's soft-float calls (rv32: a 16 B bigger frame for the float dot).
 inline bool is_zero_f32(float x) {
   uint32_t bits;
   memcpy(&bits, &x, sizeof(bits));
+#if defined(__AVR__)
   return (static_cast<uint16_t>(bits >> 16) & 0x7FFFu) == 0 && static_cast<uint16_t>(bits) == 0;
+#else
+  return (bits << 1) == 0;
+#endif
 }
 
 // x < 0.0f: false for -0 and NaN. The negative floats other than -0 are the bit patterns 0x80000001 through

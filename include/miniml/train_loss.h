@@ -32,7 +32,12 @@ inline void mse_grad_f32(const float* output, const float* target, index_t size,
 // the max subtracted so no exp overflows. Also writes its gradient, softmax(logits) - onehot(label),
 // to grad_output (`size` floats; may alias logits: each logit is read before its slot is written).
 // `label` < size (checked by the caller).
-inline float cross_entropy_f32(const float* logits, uint16_t label, index_t size, float* grad_output) {
+#if defined(__AVR__)
+#define MINIML_CE_INLINE inline
+#else  // inlined into its one call site: out of line, -Os gave it a frame under expf/logf (rv32: +48 B of stack)
+#define MINIML_CE_INLINE __attribute__((always_inline)) inline
+#endif
+MINIML_CE_INLINE float cross_entropy_f32(const float* logits, uint16_t label, index_t size, float* grad_output) {
   const float label_logit = logits[label];
   float max_logit = logits[0];
   for (index_t i = 1; i < size; ++i) {
@@ -55,6 +60,7 @@ inline float cross_entropy_f32(const float* logits, uint16_t label, index_t size
   grad_output[label] -= 1.0f;
   return (static_cast<float>(logf(sum)) + max_logit) - label_logit;
 }
+#undef MINIML_CE_INLINE
 
 }  // namespace miniml
 

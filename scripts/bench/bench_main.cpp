@@ -45,10 +45,25 @@ static float target[BENCH_NS::kOutputSize];
 static float step_output[BENCH_NS::kStepOutputSize];
 #endif
 
-// Fills the free RAM between the end of .bss and a margin below this function's frame with kPaint.
+// The stack pointer: every byte below it is free (no interrupts run in the benchmark).
+static inline uintptr_t stack_pointer() {
+  uintptr_t sp;
+#if defined(__AVR__)
+  sp = SP;
+#elif defined(__riscv)
+  __asm__ volatile("mv %0, sp" : "=r"(sp));
+#elif defined(__arm__)
+  __asm__ volatile("mov %0, sp" : "=r"(sp));
+#else
+#error "bench_main.cpp: no stack pointer read for this core"
+#endif
+  return sp;
+}
+
+// Fills the free RAM between the end of .bss and this function's stack pointer with kPaint: the stack
+// counted is exactly what the run used (this call's frame included), with no margin that would hide it.
 __attribute__((noinline)) static void paint_stack() {
-  volatile uint8_t here = 0;
-  const uintptr_t end = reinterpret_cast<uintptr_t>(&here) - 64u;
+  const uintptr_t end = stack_pointer();
   for (uintptr_t a = reinterpret_cast<uintptr_t>(&__heap_start); a < end; ++a) {
     *reinterpret_cast<volatile uint8_t*>(a) = kPaint;
   }

@@ -90,7 +90,9 @@ def markdown(res: Dict[str, Any]) -> str:
         "flash wait states and multi-cycle instructions.",
         "- flash = text + data and RAM = data + bss of the whole benchmark firmware ELF (harness "
         "included: see "
-        "the `(harness only)` rows); stack = peak stack of the whole run, measured by painting; "
+        "the `(harness only)` rows); stack = peak stack of the whole run, measured by painting up to "
+        "the stack pointer (the harness's frames included; on esp32c3 its counter printing often "
+        "sets the peak); "
         "arena / bound = the exporter's activation arena and its lower bound (bytes).",
         "- Repeated runs give identical counts: each firmware runs twice and the bench fails if "
         "they differ.",
@@ -129,6 +131,10 @@ def markdown(res: Dict[str, Any]) -> str:
                 r.get("note", ""),
             )
         )
+    if res.get("growth"):
+        from bench import growth
+
+        L += growth.markdown(res["growth"]["over"], res["growth"]["commit"])
     L += _agreement(res["rows"])
     L += _mlperf(res)
     L += ["", "## Targets (issue 6)", "", "| target | measured ms | status |", "|---|--:|---|"]

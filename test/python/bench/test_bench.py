@@ -26,7 +26,7 @@ FIELDS = (
 )
 
 
-def _bench(out: Path, charts: bool, only: str = "mlp16", targets: str = "uno") -> dict:
+def _bench(out: Path, charts: bool, only: str = "mlp16", targets: str = "uno", extra=()) -> dict:
     subprocess.run(
         [
             sys.executable,
@@ -40,7 +40,8 @@ def _bench(out: Path, charts: bool, only: str = "mlp16", targets: str = "uno") -
             "--no-tflm",
             "--no-pio",
         ]
-        + ([] if charts else ["--no-charts"]),
+        + ([] if charts else ["--no-charts"])
+        + list(extra),
         check=True,
         capture_output=True,
         timeout=600,
@@ -48,10 +49,24 @@ def _bench(out: Path, charts: bool, only: str = "mlp16", targets: str = "uno") -
     return json.loads((out / "results.json").read_text())
 
 
+def _baseline(res: dict, path: Path) -> Path:
+    """A flash/RAM/stack baseline for the second run: the float row's stack 10% under the first
+    run's (listed), the int8 row as measured (not listed), a row the run has not (skipped)."""
+    rows = {r["precision"]: r for r in res["rows"]}
+    keys = ("model", "target", "precision", "flash_bytes", "ram_bytes", "stack_bytes")
+    base = [{k: rows[p][k] for k in keys} for p in ("float", "int8")]
+    base[0]["stack_bytes"] = int(rows["float"]["stack_bytes"] / 1.1)
+    base.append({**base[1], "model": "absent"})
+    path.write_text("".join(json.dumps(b) + "\n" for b in base))
+    return path
+
+
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory) -> tuple:
     base = tmp_path_factory.mktemp("bench")
-    return _bench(base / "a", True), _bench(base / "b", False), base / "a"
+    a = _bench(base / "a", True)
+    baseline = _baseline(a, base / "baseline_test.json")
+    return a, _bench(base / "b", False, extra=["--baseline", str(baseline)]), base / "a"
 
 
 def test_rows_are_well_formed(two_runs) -> None:
@@ -130,6 +145,45 @@ def test_two_runs_give_identical_counts(two_runs) -> None:
         [r.get(k) for k in keys] for r in b["rows"]
     ]
     assert a["kernels"] == b["kernels"]
+
+
+def test_growth_lists_rows_over_the_baseline(two_runs) -> None:
+    a, b, out = two_runs
+    # the recorded baseline (main at 207f08d, this harness) has every mlp16 row
+    assert a["growth"]["commit"] == "207f08d"
+    assert "## Flash, RAM and stack vs 207f08d" in (out / "results.md").read_text()
+    stack = next(r["stack_bytes"] for r in b["rows"] if r["precision"] == "float")
+    assert b["growth"] == {
+        "commit": "test",
+        "over": [
+            {
+                "model": "mlp16",
+                "target": "uno",
+                "precision": "float",
+                "field": "stack_bytes",
+                "baseline": int(stack / 1.1),
+                "measured": stack,
+                "pct": round(100.0 * (stack / int(stack / 1.1) - 1.0), 1),
+                "judged": False,
+            }
+        ],
+    }
+
+
+def test_growth_judges_flash_and_peak_ram() -> None:
+    """The 5% rule counts flash, static RAM and static + stack; a stack over alone is listed apart."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
+    from bench import growth
+
+    key = {"model": "m", "target": "uno", "precision": "float"}
+    base = [{**key, "flash_bytes": 1000, "ram_bytes": 160, "stack_bytes": 34}]
+    small_stack = growth.over([{**key, "flash_bytes": 1050, "ram_bytes": 160, "stack_bytes": 43}], base)
+    assert [(r["field"], r["judged"]) for r in small_stack] == [("stack_bytes", False)]
+    grown = growth.over([{**key, "flash_bytes": 1051, "ram_bytes": 160, "stack_bytes": 50}], base)
+    assert [(r["field"], r["judged"]) for r in grown] == [
+        ("flash_bytes", True), ("stack_bytes", False), ("peak_ram_bytes", True)]
+    md = "\n".join(growth.markdown(small_stack, "207f08d"))
+    assert "none." in md and "| stack | 34 | 43 |" in md
 
 
 def test_mlperf_kws_per_layer(tmp_path) -> None:
