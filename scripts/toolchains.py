@@ -73,6 +73,8 @@ ARCH: Dict[str, List[str]] = {
     "lx106": ["xtensa-lx106-elf-g++", "-mlongcalls"],
 }
 _STD = {"avr": "-std=gnu++11"}  # avr-libc needs the GNU dialect; everything else is plain C++11
+# the start of a standalone check program's build for the simulated Uno: its MCU, clock and dialect
+UNO_CHECK = [*ARCH["avr"], "-DF_CPU=%sUL" % _UNO["build"]["f_cpu"].rstrip("L"), _STD["avr"]]
 
 
 def cxx(target: str, opt: str = "-Os", std: Optional[str] = None, cc: Optional[str] = None) -> List[str]:

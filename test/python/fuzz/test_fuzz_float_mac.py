@@ -63,9 +63,7 @@ def test_avr_float_mac_equals_separate_ops(build, level, tmp_path):
     elf = tmp_path / "check.elf"
     subprocess.run(
         [
-            *toolchains.ARCH["avr"],
-            "-DF_CPU=16000000UL",
-            "-std=gnu++11",
+            *toolchains.UNO_CHECK,
             "-ffp-contract=off",
             *BUILDS[build],
             "-Wall",

@@ -52,9 +52,7 @@ def test_requant_avr_equals_reference(level, tmp_path):
     elf = tmp_path / "check.elf"
     subprocess.run(
         [
-            *toolchains.ARCH["avr"],
-            "-DF_CPU=16000000UL",
-            "-std=gnu++11",
+            *toolchains.UNO_CHECK,
             *toolchains.WARN,
             *LEVELS[level],
             f"-DCASES={CASES}UL",

@@ -38,9 +38,7 @@ def test_add_scaled_avr(level, tmp_path):
     elf = tmp_path / "add_check.elf"
     subprocess.run(
         [
-            *toolchains.ARCH["avr"],
-            "-DF_CPU=16000000UL",
-            "-std=gnu++11",
+            *toolchains.UNO_CHECK,
             *LEVELS[level],
             *toolchains.WARN,
             f"-I{INCLUDE}",

@@ -34,9 +34,7 @@ def test_avr_asm_equals_reference(level, tmp_path):
     elf = tmp_path / "check.elf"
     subprocess.run(
         [
-            *toolchains.ARCH["avr"],
-            "-DF_CPU=16000000UL",
-            "-std=gnu++11",
+            *toolchains.UNO_CHECK,
             *LEVELS[level],
             f"-I{INCLUDE}",
             f"-I{tmp_path}",
@@ -123,9 +121,7 @@ def test_linear_acc24_equals_reference(level, tmp_path):
     else:
         subprocess.run(
             [
-                *toolchains.ARCH["avr"],
-                "-DF_CPU=16000000UL",
-                "-std=gnu++11",
+                *toolchains.UNO_CHECK,
                 *ACC24_LEVELS[level],
                 *toolchains.WARN,
                 *includes,

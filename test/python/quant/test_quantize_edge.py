@@ -16,10 +16,8 @@ INCLUDE = HERE.parents[2] / "include"
 BUILDS = {
     "host": ["g++", *toolchains.HOST_FLAGS, "-DCASES=3000"],
     "uno": [
-        *toolchains.ARCH["avr"],
-        "-DF_CPU=16000000UL",
+        *toolchains.UNO_CHECK,
         "-Os",
-        "-std=gnu++11",
         *toolchains.WARN,
         "-DCASES=300",
     ],
