@@ -16,6 +16,7 @@ static float pgm_read_float(const float* p) { return *p; }
 static uint32_t pgm_read_dword(const uint32_t* p) { return *p; }
 #endif
 
+#include "../result_line.h"
 #include "../xorshift.h"
 #include "miniml/board_io.h"
 #include "miniml/core_float_avr.h"
@@ -181,12 +182,6 @@ int main() {
     check(5, bits(miniml::ActRelu()(r)), bits(r < 0.0f ? 0.0f : r), bits(r), 0, 0);
     taps += 3u + 2u * n;
   }
-  miniml::io::print("RESULT ");
-  for (uint8_t i = 0; i < 6; ++i) {
-    print_uint(bad[i]);
-    put(' ');
-  }
-  print_uint(taps);
-  miniml::io::print(" END\n");
-  return miniml::io::finish(0);
+  const uint32_t result[] = {bad[0], bad[1], bad[2], bad[3], bad[4], bad[5], taps};
+  return finish_with_result(result);
 }

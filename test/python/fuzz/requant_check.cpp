@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "../quant/requant_ref.h"
+#include "../result_line.h"
 #include "../xorshift.h"
 #include "miniml/core_fixedpoint.h"
 #if defined(__AVR__)
@@ -177,20 +178,8 @@ int main() {
   }
 #if defined(__AVR__)
   miniml::io::begin();
-  miniml::io::print("RESULT ");
-  miniml::io::print_uint(bad_formula);
-  miniml::io::put(' ');
-  miniml::io::print_uint(bad_routine);
-  miniml::io::put(' ');
-  miniml::io::print_uint(bad_generic);
-  miniml::io::put(' ');
-  miniml::io::print_uint(bad_s16);
-  miniml::io::put(' ');
-  miniml::io::print_uint(exact_carries);
-  miniml::io::put(' ');
-  miniml::io::print_uint(cases);
-  miniml::io::print(" END\n");
-  return miniml::io::finish(0);
+  const uint32_t result[] = {bad_formula, bad_routine, bad_generic, bad_s16, exact_carries, cases};
+  return finish_with_result(result);
 #else
   printf("RESULT %lu %lu %lu %lu %lu %lu END\n", (unsigned long)bad_formula, (unsigned long)bad_routine,
          (unsigned long)bad_generic, (unsigned long)bad_s16, (unsigned long)exact_carries, (unsigned long)cases);

@@ -8,6 +8,7 @@
 // add cases run).
 #include <stdint.h>
 
+#include "../result_line.h"
 #include "../xorshift.h"
 #include "miniml/board_io.h"
 #include "miniml/core_fixedpoint.h"
@@ -130,12 +131,6 @@ int main() {
     }
     ++add_cases;
   }
-  miniml::io::print("RESULT ");
-  miniml::io::print_uint(bad_inputs);
-  miniml::io::put(' ');
-  miniml::io::print_uint(bad_add);
-  miniml::io::put(' ');
-  miniml::io::print_uint(add_cases);
-  miniml::io::print(" END\n");
-  return miniml::io::finish(0);
+  const uint32_t result[] = {bad_inputs, bad_add, add_cases};
+  return finish_with_result(result);
 }

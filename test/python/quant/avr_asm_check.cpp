@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../result_line.h"
 #include "../xorshift.h"
 #include "miniml/board_io.h"
 #include "miniml/core_dot.h"
@@ -227,22 +228,6 @@ int main() {
       if (miniml::detail::dot_rows_s8<miniml::Ram>(act + oa, as, act + ob, bs, run, rows, acc) != r2) ++bad4;
     }
   }
-  miniml::io::print("RESULT ");
-  print_uint(bad1);
-  put(' ');
-  print_uint(bad2);
-  put(' ');
-  print_uint(bad3);
-  put(' ');
-  print_uint(bad4);
-  put(' ');
-  print_uint(bad5);
-  put(' ');
-  print_uint(bad6);
-  put(' ');
-  print_uint(bad7);
-  put(' ');
-  print_uint(round_q15_mismatches());
-  miniml::io::print(" END\n");
-  return miniml::io::finish(0);
+  const uint32_t result[] = {bad1, bad2, bad3, bad4, bad5, bad6, bad7, round_q15_mismatches()};
+  return finish_with_result(result);
 }

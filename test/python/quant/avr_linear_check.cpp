@@ -5,6 +5,7 @@
 // "RESULT cases mismatches END"; built for the host (sanitizers) and for simavr.
 #include <string.h>
 
+#include "../result_line.h"
 #include "../xorshift.h"
 #include "linear_data.h"
 #include "miniml/board_io.h"
@@ -34,10 +35,6 @@ int main() {
       if (memcmp(out, ref, rows) != 0) ++bad;
     }
   }
-  miniml::io::print("RESULT ");
-  miniml::io::print_uint(cases);
-  miniml::io::put(' ');
-  miniml::io::print_uint(bad);
-  miniml::io::print(" END\n");
-  return miniml::io::finish(0);
+  const uint32_t result[] = {cases, bad};
+  return finish_with_result(result);
 }
