@@ -3,11 +3,10 @@
 #ifndef MINIML_TRAIN_LOSS_H_
 #define MINIML_TRAIN_LOSS_H_
 
-#include <math.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "core_types.h"
+#include "train_exp_log.h"
 
 namespace miniml {
 
@@ -31,10 +30,12 @@ inline void mse_grad_f32(const float* output, const float* target, index_t size,
 // torch.nn.functional.cross_entropy(logits, label): log-sum-exp(logits) - logits[label], computed with
 // the max subtracted so no exp overflows. Also writes its gradient, softmax(logits) - onehot(label),
 // to grad_output (`size` floats; may alias logits: each logit is read before its slot is written).
-// `label` < size (checked by the caller).
+// `label` < size (checked by the caller). exp and log are train_exp_log.h's (integer arithmetic: the same
+// bits on every board, within 1 ulp of the correctly rounded values); the max term's exp(0) is 1 after a
+// few integer tests there.
 #if defined(__AVR__)
 #define MINIML_CE_INLINE inline
-#else  // inlined into its one call site: out of line, -Os gave it a frame under expf/logf (rv32: +48 B of stack)
+#else  // inlined into its one call site: out of line, -Os gave it a frame (rv32: +48 B of stack)
 #define MINIML_CE_INLINE __attribute__((always_inline)) inline
 #endif
 MINIML_CE_INLINE float cross_entropy_f32(const float* logits, uint16_t label, index_t size, float* grad_output) {
@@ -45,20 +46,14 @@ MINIML_CE_INLINE float cross_entropy_f32(const float* logits, uint16_t label, in
   }
   float sum = 0.0f;
   for (index_t i = 0; i < size; ++i) {
-    const float d = logits[i] - max_logit;
-    // exp(+-0) is exactly 1 in every libm (C Annex F; avr-libc too: test_smoke checks it): the max term's
-    // exp, a soft-float call of ~2300 cycles on the Uno, is skipped with an integer test of the bits.
-    uint32_t bits;
-    memcpy(&bits, &d, sizeof(bits));
-    grad_output[i] = (bits << 1) == 0 ? 1.0f : static_cast<float>(expf(d));
+    grad_output[i] = exp_nonpositive_f32(logits[i] - max_logit);
     sum += grad_output[i];
   }
-  // The casts: avr-libc's expf/logf are macros for exp/log, typed double (32-bit there).
   // sum >= 1 (the max term is exp(0)), so the division and the log are safe for finite logits.
   const float inv_sum = 1.0f / sum;
   for (index_t i = 0; i < size; ++i) grad_output[i] *= inv_sum;
   grad_output[label] -= 1.0f;
-  return (static_cast<float>(logf(sum)) + max_logit) - label_logit;
+  return (log_at_least_one_f32(sum) + max_logit) - label_logit;
 }
 #undef MINIML_CE_INLINE
 

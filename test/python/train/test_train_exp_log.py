@@ -1,0 +1,71 @@
+"""train_exp_log.h, the cross-entropy's exp and log: within 1 ulp of the correctly rounded float32 value
+(float64 numpy, rounded) over strided sweeps of both domains on the host under ASan/UBSan, special values
+as documented, and the same bits on the simulated Uno (simavr, three -O levels) as on the host."""
+
+import subprocess
+
+import numpy as np
+import pytest
+import toolchains
+from train_build import CPP, INCLUDE, REPO, HostBuild
+
+STRIDE = 0x1FFFF  # ~8k inputs per function in simavr; the host sweep is denser
+
+
+def _run(build, kind, x):
+    src, dst = build.tmp / "in.bin", build.tmp / "out.bin"
+    x.astype(np.float32).tofile(src)
+    build.run("exp_log.cpp", args=(kind, str(src), str(dst)))
+    return np.fromfile(dst, dtype=np.float32)
+
+
+def _ulps(got, want):
+    return np.abs(got.view(np.int32).astype(np.int64) - want.view(np.int32).astype(np.int64))
+
+
+def test_within_one_ulp(tmp_path):
+    build = HostBuild(tmp_path)
+    x = -np.arange(0x32800000, 0x43000001, 97, dtype=np.uint32).view(np.float32)  # -2^-26 .. -128
+    got = _run(build, "exp", x)
+    assert _ulps(got, np.exp(x.astype(np.float64)).astype(np.float32)).max() <= 1
+    x = np.arange(0x3F800000, 0x7F800000, 389, dtype=np.uint32).view(np.float32)  # 1 .. FLT_MAX
+    got = _run(build, "log", x)
+    assert _ulps(got, np.log(x.astype(np.float64)).astype(np.float32)).max() <= 1
+
+
+def test_special_values(tmp_path):
+    build = HostBuild(tmp_path)
+    inf, nan = np.inf, np.nan
+    got = _run(build, "exp", np.array([0.0, -0.0, -inf, nan, 1.0, -1e-45, -104.0, -200.0], np.float32))
+    assert got[:3].tolist() == [1.0, 1.0, 0.0] and np.isnan(got[3]) and np.isnan(got[4])
+    assert got[5:].tolist() == [1.0, 0.0, 0.0]
+    got = _run(build, "log", np.array([1.0, inf, nan, 0.5, -1.0, 0.0], np.float32))
+    assert got[:2].tolist() == [0.0, inf] and np.isnan(got[2:]).all()
+
+
+def _hash_cmd(out, *flags):
+    return [
+        *flags,
+        *toolchains.WARN,
+        f"-I{INCLUDE}",
+        f"-DSTRIDE=UINT32_C({STRIDE})",
+        str(CPP / "exp_log_hash.cpp"),
+        "-o",
+        str(out),
+    ]
+
+
+@pytest.mark.parametrize("opt", ["-Os", "-O2", "-O1"])
+def test_same_bits_on_uno(tmp_path, opt):
+    host = tmp_path / "host"
+    built = subprocess.run(_hash_cmd(host, "g++", *toolchains.HOST_FLAGS), capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    want, out = toolchains.check_result([str(host)], timeout=120)
+    assert len(want) == 2, out
+    elf = tmp_path / "uno.elf"
+    runtime = REPO / "platformio_plugin/platforms/miniml-simavr/runtime/miniml_sim_exit.c"
+    cmd = _hash_cmd(elf, *toolchains.UNO_CHECK, opt) + [str(runtime)]
+    built = subprocess.run(cmd, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    got, out = toolchains.simavr_result(str(elf), 300)
+    assert got == want, out
