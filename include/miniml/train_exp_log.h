@@ -25,98 +25,136 @@ namespace miniml {
 
 namespace detail {
 
-// a b / 2^32, from below by less than 4 (exact off AVR). AVR: the 10 hardware muls of the product's top four
-// byte columns, the lowest of them into a carry byte (the three lower columns, < 3.02 2^32, are left out),
-// out of line: one copy for every caller.
-#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
-__attribute__((noinline)) inline uint32_t mul_hi_u32(uint32_t a, uint32_t b) {
-  uint32_t h;
-  uint8_t t, z;
-  // clang-format off
-  __asm__(
-      "clr %[z]\n\tclr %[t]\n\tclr %A[h]\n\tclr %B[h]\n\tclr %C[h]\n\tclr %D[h]\n\t"
-      "mul %A[a], %D[b]\n\tadd %[t], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t"
-      "mul %B[a], %C[b]\n\tadd %[t], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t"
-      "mul %C[a], %B[b]\n\tadd %[t], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t"
-      "mul %D[a], %A[b]\n\tadd %[t], r0\n\tadc %A[h], r1\n\tadc %B[h], %[z]\n\t"
-      "mul %B[a], %D[b]\n\tadd %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t"
-      "mul %C[a], %C[b]\n\tadd %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t"
-      "mul %D[a], %B[b]\n\tadd %A[h], r0\n\tadc %B[h], r1\n\tadc %C[h], %[z]\n\t"
-      "mul %C[a], %D[b]\n\tadd %B[h], r0\n\tadc %C[h], r1\n\tadc %D[h], %[z]\n\t"
-      "mul %D[a], %C[b]\n\tadd %B[h], r0\n\tadc %C[h], r1\n\tadc %D[h], %[z]\n\t"
-      "mul %D[a], %D[b]\n\tadd %C[h], r0\n\tadc %D[h], r1\n\t"
-      "clr __zero_reg__"
-      : [h] "=&r"(h), [t] "=&r"(t), [z] "=&r"(z)
-      : [a] "r"(a), [b] "r"(b)
-      : "r0");
-  // clang-format on
-  return h;
-}
-#else  // the same sum: the full product less the three lowest columns
+// floor((a b - (a mod 2^16) (b mod 2^16)) / 2^32): the high half of the product without its lowest 16x16
+// part (less than 1 below floor(a b / 2^32)), one umull or mulhu and a few instructions on 32-bit cores, 12 of
+// the 16 byte products on AVR.
 inline uint32_t mul_hi_u32(uint32_t a, uint32_t b) {
-  const uint32_t a0 = a & 0xFFu, a1 = (a >> 8) & 0xFFu, a2 = (a >> 16) & 0xFFu;
-  const uint32_t b0 = b & 0xFFu, b1 = (b >> 8) & 0xFFu, b2 = (b >> 16) & 0xFFu;
-  const uint64_t low = a0 * b0 + ((a0 * b1 + a1 * b0) << 8) + (static_cast<uint64_t>(a0 * b2 + a1 * b1 + a2 * b0) << 16);
+  const uint32_t low = (a & 0xFFFFu) * (b & 0xFFFFu);
   return static_cast<uint32_t>((static_cast<uint64_t>(a) * b - low) >> 32);
+}
+
+// n >= 1 steps h = c[i] - mul_hi_u32(x, h), i = 0..n-1, in Q32 (mod 2^32): Horner's rule for an alternating
+// series c[n-1] - x (c[n-2] - x (... - x h)) with positive c, each partial value in (0, 1]; a c of 0 stands
+// for 1 while x times the rest is in (0, 1). AVR: the whole loop in one block, out of line, the product's
+// bytes in a window from byte 2 up (bytes 0 and 1 hold only the left-out part), c read from flash.
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+// The routine (called from asm: no C calling convention, no saved registers). In: x r22:25, h r18:21, c Z,
+// n r26. Out: h r18:21. Changes r0, r12..r17, r26, r27, Z (the product's bytes 2, 3 in r13, r27, 4..7 in
+// r14..r17, a zero in r12); r1 left zero. Top-level asm in a COMDAT section, as requantize_s8_avr's routine.
+// clang-format off
+__asm__(
+    ".ifndef miniml_alternating_steps_avr\n\t"
+    ".pushsection .text.miniml_alternating_steps_avr,\"axG\",@progbits,miniml_alternating_steps_avr,comdat\n\t"
+    ".weak miniml_alternating_steps_avr\n\t"
+    ".type miniml_alternating_steps_avr, @function\n"
+    "miniml_alternating_steps_avr:\n\t"
+    "clr r12\n"
+    "1:\n\t"
+    "clr r14\n\tclr r15\n\tclr r16\n\tclr r17\n\t"
+    "mul r22, r20\n\tmov r13, r0\n\tmov r27, r1\n\t"
+    "mul r24, r18\n\tadd r13, r0\n\tadc r27, r1\n\tadc r14, r12\n\t"
+    "mul r22, r21\n\tadd r27, r0\n\tadc r14, r1\n\tadc r15, r12\n\t"
+    "mul r23, r20\n\tadd r27, r0\n\tadc r14, r1\n\tadc r15, r12\n\t"
+    "mul r24, r19\n\tadd r27, r0\n\tadc r14, r1\n\tadc r15, r12\n\t"
+    "mul r25, r18\n\tadd r27, r0\n\tadc r14, r1\n\tadc r15, r12\n\t"
+    "mul r23, r21\n\tadd r14, r0\n\tadc r15, r1\n\tadc r16, r12\n\t"
+    "mul r24, r20\n\tadd r14, r0\n\tadc r15, r1\n\tadc r16, r12\n\t"
+    "mul r25, r19\n\tadd r14, r0\n\tadc r15, r1\n\tadc r16, r12\n\t"
+    "mul r24, r21\n\tadd r15, r0\n\tadc r16, r1\n\tadc r17, r12\n\t"
+    "mul r25, r20\n\tadd r15, r0\n\tadc r16, r1\n\tadc r17, r12\n\t"
+    "mul r25, r21\n\tadd r16, r0\n\tadc r17, r1\n\t"
+    "lpm r18, Z+\n\tlpm r19, Z+\n\tlpm r20, Z+\n\tlpm r21, Z+\n\t"
+    "sub r18, r14\n\tsbc r19, r15\n\tsbc r20, r16\n\tsbc r21, r17\n\t"
+    "dec r26\n\tbrne 1b\n\t"
+    "clr __zero_reg__\n\t"
+    "ret\n\t"
+    ".size miniml_alternating_steps_avr, .-miniml_alternating_steps_avr\n\t"
+    ".popsection\n\t"
+    ".endif");
+// clang-format on
+inline uint32_t alternating_steps_q32(uint32_t x, uint32_t h, const uint32_t* c, uint8_t n) {
+  register uint32_t x_reg asm("r22") = x;
+  register uint32_t h_reg asm("r18") = h;
+  register const uint32_t* c_reg asm("r30") = c;
+  register uint8_t n_reg asm("r26") = n;
+  __asm__ volatile("%~call miniml_alternating_steps_avr"
+                   : "+r"(h_reg), "+r"(c_reg), "+r"(n_reg)
+                   : "r"(x_reg)
+                   : "r0", "r12", "r13", "r14", "r15", "r16", "r17", "r27");
+  return h_reg;
+}
+#else
+inline uint32_t alternating_steps_q32(uint32_t x, uint32_t h, const uint32_t* c, uint8_t n) {
+  for (uint8_t i = 0; i < n; ++i) h = rom_read(&c[i]) - mul_hi_u32(x, h);
+  return h;
 }
 #endif
 
-// v >> n for any n (0 from 32 on), whole bytes first (AVR shifts a 32-bit value a bit at a time).
-MINIML_EXP_LOG_INLINE uint32_t shr_u32(uint32_t v, uint8_t n) {
+// v >> n for any n (0 from 32 on). AVR: whole bytes first (it shifts a 32-bit value a bit at a time).
+#if defined(__AVR__)
+__attribute__((noinline)) inline uint32_t shr_u32(uint32_t v, uint8_t n) {
   for (; n >= 8; n = static_cast<uint8_t>(n - 8)) v >>= 8;
   return v >> n;
 }
+#else
+inline uint32_t shr_u32(uint32_t v, uint8_t n) { return n >= 32 ? 0u : v >> n; }
+#endif
 
 // m << 1 while its top bit is clear (m != 0), counting the shifts into *e.
 inline uint32_t normalise_u32(uint32_t m, int16_t* e) {
+#if defined(__AVR__)
   while ((m >> 31) == 0) {
     m <<= 1;
     --*e;
   }
   return m;
+#else
+  const int shift = __builtin_clz(m);
+  *e = static_cast<int16_t>(*e - shift);
+  return m << shift;
+#endif
 }
 
-// The float nearest m 2^(e-32) (m normalised, e < 128), halves up; subnormal or zero below 2^-126.
-inline float pack_f32(uint32_t m, int16_t e) {
-  int16_t biased = static_cast<int16_t>(e + 126);  // of m 2^-31 in [1, 2)
-  uint8_t shift = 8;                                // to the 24 bits of a normal float's significand
-  if (biased < 1) {
-    shift = static_cast<uint8_t>(9 - biased);  // onto the subnormal grid 2^-149
-    biased = 1;
+// The float nearest m 2^(e-32) (m != 0, m 2^(e-32) < 2^127), halves up; subnormal or zero below 2^-126.
+MINIML_EXP_LOG_INLINE float pack_f32(uint32_t m, int16_t e) {
+  m = normalise_u32(m, &e);
+  int16_t field = static_cast<int16_t>(e + 126);  // of m 2^-31 in [1, 2)
+  uint8_t below = 7;  // the rounding bit: below the 24 bits of a normal float's significand
+  if (field < 1) {
+    below = static_cast<uint8_t>(8 - field);  // onto the subnormal grid 2^-149
+    field = 1;
   }
-  // The significand's top bit lands on the exponent field's lowest: biased - 1 there; a carry out of the
+  // The significand's top bit lands on the exponent field's lowest: field - 1 there; a carry out of the
   // rounding steps the exponent, as it should. The exponent in the high half: byte moves, no 23-bit shift.
-  const uint32_t rounded = shift == 8 ? (m >> 8) + (static_cast<uint8_t>(m) >> 7)
-                                      : (shr_u32(m, static_cast<uint8_t>(shift - 1)) + 1u) >> 1;
-  const uint32_t bits = (static_cast<uint32_t>(static_cast<uint16_t>((biased - 1) << 7)) << 16) + rounded;
+  const uint32_t bits = (static_cast<uint32_t>(static_cast<uint16_t>((field - 1) << 7)) << 16) +
+                        ((shr_u32(m, below) + 1u) >> 1);
   float f;
   memcpy(&f, &bits, sizeof(f));
   return f;
-}
-
-// c[0] x^(n-1) terms down: c[n-1] - x (c[n-2] - x (... - x c[0])) in Q32, for x in [0, 1) and the positive
-// c of an alternating series (each partial value stays in (0, 1]). A c of 0 stands for 1: the result is then
-// taken mod 2^32, right while x times the rest is in (0, 1).
-inline uint32_t alternating_poly_q32(uint32_t x, const uint32_t* c, uint8_t n) {
-  uint32_t h = rom_read(&c[0]);
-  for (uint8_t i = 1; i < n; ++i) h = rom_read(&c[i]) - mul_hi_u32(x, h);
-  return h;
 }
 
 // The polynomials' coefficients (Remez minimax fits), highest degree first; a class template's static members:
 // one copy however many files include this.
 template <typename Unused = void>
 struct ExpLogCoefficients {
-  static const uint32_t exp[7];  // e^-r = 1 - r + sum c_k (-r)^k, k = 2..6, r in [0, 0.698]: error < 2^-28.6
-  static const uint32_t log2[11];  // log2(1 + u) / 2u = sum c_k (-u)^k, k = 0..10, u in [0, 1]: error < 2^-30.4
+  // e^-r = 1 - r + sum c_k (-r)^k, k = 2..6, r in [0, 0.698]: error < 2^-28.6 (c_6: kExpC6)
+  static const uint32_t exp[6];
+  static const uint32_t all_ones[1];  // mul_hi_u32 as one step: ~alternating_steps_q32(a, b, all_ones, 1)
+  static const uint32_t log2[10];  // log2(1 + u) / 2u = sum c_k (-u)^k, k = 0..10 (c_10: kLog2C10), u in [0, 1]: error < 2^-30.4
 };
 template <typename Unused>
-const uint32_t ExpLogCoefficients<Unused>::exp[7] MINIML_ROM = {0x004225b5, 0x020dd905, 0x0aa2a0f1, 0x2aa92bec,
+const uint32_t ExpLogCoefficients<Unused>::exp[6] MINIML_ROM = {0x020dd905, 0x0aa2a0f1, 0x2aa92bec,
                                                                 0x7fffe61a, 0,          0};
+constexpr uint32_t kExpC6 = UINT32_C(0x004225b5);
 template <typename Unused>
-const uint32_t ExpLogCoefficients<Unused>::log2[11] MINIML_ROM = {
-    0x0064d7dd, 0x02929085, 0x07de7a3a, 0x0f7a0a74, 0x171e280e, 0x1dd3950f,
+const uint32_t ExpLogCoefficients<Unused>::all_ones[1] MINIML_ROM = {UINT32_C(0xFFFFFFFF)};
+template <typename Unused>
+const uint32_t ExpLogCoefficients<Unused>::log2[10] MINIML_ROM = {
+    0x02929085, 0x07de7a3a, 0x0f7a0a74, 0x171e280e, 0x1dd3950f,
     0x24c15a90, 0x2e259100, 0x3d8dcd67, 0x5c551c3b, 0xb8aa3b29};
+constexpr uint32_t kLog2C10 = UINT32_C(0x0064d7dd);
+
+
 
 // floor(ln 2 2^40), as floor(ln 2 2^32) and the next 8 bits: k ln 2 from below to 2^-40 k.
 constexpr uint32_t kQ32Ln2 = UINT32_C(0xB17217F7);
@@ -138,64 +176,80 @@ inline float quiet_nan_f32() {
 
 }  // namespace detail
 
+namespace detail {
+
 // e^x for x <= 0 (-0 included; -Inf gives 0), NaN for NaN and x > 0. Cody-Waite: e^-|x| = 2^-k e^-r with
 // k = floor(|x| log2 e) from 8 fraction bits (a lower bound, at most 0.007 below), r = |x| - k ln 2 in
 // [0, 0.698) as a Q32 fraction (x's exact fraction bits minus k ln 2 mod 1 from below: r never wraps, and it
 // is at least 2^-29 for every float x), e^-r by its polynomial.
-MINIML_EXP_LOG_INLINE float exp_nonpositive_f32(float x) {
-  typedef detail::ExpLogCoefficients<> C;
-  const uint32_t bits = detail::float_to_bits(x);
-  if (static_cast<int32_t>(bits) > 0) return detail::quiet_nan_f32();  // x > 0 or +NaN
-  const uint32_t magnitude = bits & UINT32_C(0x7FFFFFFF);
-  const uint16_t high = static_cast<uint16_t>(magnitude >> 16);
-  if (high >= 0x4300u) return magnitude > UINT32_C(0x7F800000) ? x : 0.0f;  // NaN; |x| >= 128: e^-104 is 0
-  if (high < 0x3300u) return 1.0f;                                           // |x| < 2^-25: e^x rounds to 1
-  const uint8_t field = static_cast<uint8_t>(high >> 7);                     // 102..133
-  const uint32_t mantissa = (magnitude & UINT32_C(0x7FFFFF)) | UINT32_C(0x800000);  // |x| = mantissa 2^(field-150)
-  uint8_t k = 0;  // 0 below |x| = 1/2
-  uint32_t fraction;  // |x| 2^32 mod 2^32, exact from |x| >= 2^-9 on
-  if (field >= 126) {
-    const uint32_t in_2_24ths = mantissa << (field - 126);  // exact, < 2^31
-    const uint16_t in_256ths = static_cast<uint16_t>(in_2_24ths >> 16);
-    k = static_cast<uint8_t>(
-        static_cast<uint16_t>((static_cast<uint32_t>(in_256ths) * detail::kLog2eQ15Floor) >> 16) >> 7);
-    fraction = in_2_24ths << 8;
-  } else {
-    fraction = detail::shr_u32(mantissa << 8, static_cast<uint8_t>(126 - field));
-  }
-  const uint32_t k_ln2 = static_cast<uint32_t>(k) * detail::kQ32Ln2 +
-                         (static_cast<uint16_t>(static_cast<uint16_t>(k) * detail::kLn2Next8) >> 8);
-  int16_t e = static_cast<int16_t>(-k);
-  const uint32_t m = detail::normalise_u32(detail::alternating_poly_q32(fraction - k_ln2, C::exp, 7), &e);
-  return detail::pack_f32(m, e);
-}
-
 // ln x for x >= 1 (Inf gives Inf), NaN for NaN and x < 1. x = 2^n (1 + u), u in [0, 1) exact in Q32:
 // log2 x = n + u Q(u), Q(u) = log2(1 + u) / u by its polynomial (halved to fit Q32), with u normalised first
 // so that u Q(u) keeps its relative precision near x = 1; then ln x = log2 x ln 2.
-MINIML_EXP_LOG_INLINE float log_at_least_one_f32(float x) {
-  typedef detail::ExpLogCoefficients<> C;
-  const uint32_t bits = detail::float_to_bits(x);
-  const uint16_t high = static_cast<uint16_t>(static_cast<uint16_t>(bits >> 16) >> 7);  // sign and exponent field
-  if (high == 255) return x;                                // +Inf, +NaN
-  if (high < 127 || high > 255) return detail::quiet_nan_f32();
-  uint8_t n = static_cast<uint8_t>(high - 127);
-  const uint32_t u = bits << 9;
-  int16_t e = 1;   // for Q's half
-  uint32_t m = 0;  // log2 x = m 2^(e-32)
-  if (u != 0) {
-    m = detail::normalise_u32(u, &e);
-    m = detail::normalise_u32(detail::mul_hi_u32(m, detail::alternating_poly_q32(u, C::log2, 11)), &e);
-  } else if (n == 0) {
-    return 0.0f;
+// Both in one body: on AVR one prologue, one set of special returns and one tail (the loop's last call, pack).
+MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
+  typedef ExpLogCoefficients<> C;
+  const uint32_t bits = float_to_bits(x);
+  const uint16_t high = static_cast<uint16_t>(bits >> 16);
+  const uint8_t field = static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
+  uint32_t m;  // the tail: pack(alternating_steps_q32(m, h, c, steps) ^ flip, e)
+  uint32_t h;
+  const uint32_t* c;
+  uint8_t steps;
+  uint32_t flip = 0;
+  int16_t e;
+  if (!log) {
+    if (static_cast<int32_t>(bits) > 0) return quiet_nan_f32();  // x > 0 or +NaN
+    if (field >= 134) return (bits << 9) != 0 && field == 255 ? x : 0.0f;  // NaN; |x| >= 128: e^-104 is 0
+    if (field < 102) return 1.0f;                                         // |x| < 2^-25: e^x rounds to 1
+    const uint32_t mantissa = (bits & UINT32_C(0x7FFFFF)) | UINT32_C(0x800000);  // |x| = mantissa 2^(field-150)
+    uint8_t k = 0;      // 0 below |x| = 1/2
+    uint32_t fraction;  // |x| 2^32 mod 2^32, exact from |x| >= 2^-9 on
+    if (field >= 126) {
+      const uint32_t in_2_24ths = mantissa << (field - 126);  // exact, < 2^31
+      const uint16_t in_256ths = static_cast<uint16_t>(in_2_24ths >> 16);
+      k = static_cast<uint8_t>(static_cast<uint16_t>((static_cast<uint32_t>(in_256ths) * kLog2eQ15Floor) >> 16) >> 7);
+      fraction = in_2_24ths << 8;
+    } else {
+      fraction = shr_u32(mantissa << 8, static_cast<uint8_t>(126 - field));
+    }
+    m = fraction - (static_cast<uint32_t>(k) * kQ32Ln2 +
+                    (static_cast<uint16_t>(static_cast<uint16_t>(k) * kLn2Next8) >> 8));
+    h = kExpC6;
+    c = C::exp;
+    steps = 6;
+    e = static_cast<int16_t>(-k);
+  } else {
+    if (high >= 0x7F80u) return (high >> 15) == 0 ? x : quiet_nan_f32();  // +Inf, +NaN; negative
+    if (field < 127) return quiet_nan_f32();
+    uint8_t n = static_cast<uint8_t>(field - 127);
+    const uint32_t u = bits << 9;
+    e = 1;  // for Q's half
+    m = 0;  // log2 x = m 2^(e-32)
+    if (u != 0) {
+      m = normalise_u32(u, &e);
+      m = normalise_u32(~alternating_steps_q32(m, alternating_steps_q32(u, kLog2C10, C::log2, 10), C::all_ones, 1), &e);
+    } else if (n == 0) {
+      return 0.0f;
+    }
+    if (n != 0) {  // n + u Q(u) (< 1: e <= 0), shifted down until n's bits are in m
+      m = shr_u32(m, static_cast<uint8_t>(-e));
+      for (e = 0; n != 0; n = static_cast<uint8_t>(n >> 1), ++e) {
+        m >>= 1;
+        if (n & 1u) m |= UINT32_C(0x80000000);
+      }
+    }
+    h = kQ32Ln2;
+    c = C::all_ones;
+    steps = 1;
+    flip = ~UINT32_C(0);
   }
-  if (n != 0) {  // n + u Q(u) (< 1: e <= 0), shifted down until n's bits are in m
-    m = detail::shr_u32(m, static_cast<uint8_t>(-e));
-    for (e = 0; n != 0; n = static_cast<uint8_t>(n >> 1), ++e) m = (m >> 1) | (static_cast<uint32_t>(n) << 31);
-  }
-  m = detail::normalise_u32(detail::mul_hi_u32(m, detail::kQ32Ln2), &e);
-  return detail::pack_f32(m, e);
+  return pack_f32(alternating_steps_q32(m, h, c, steps) ^ flip, e);
 }
+
+}  // namespace detail
+
+inline float exp_nonpositive_f32(float x) { return detail::exp_or_log_f32(x, false); }
+inline float log_at_least_one_f32(float x) { return detail::exp_or_log_f32(x, true); }
 
 }  // namespace miniml
 
