@@ -116,7 +116,7 @@ inline uint32_t normalise_u32(uint32_t m, int16_t* e) {
 }
 
 // The float nearest m 2^(e-32) (m != 0, m 2^(e-32) < 2^127), halves up; subnormal or zero below 2^-126.
-MINIML_EXP_LOG_INLINE float pack_f32(uint32_t m, int16_t e) {
+inline float pack_f32(uint32_t m, int16_t e) {
   m = normalise_u32(m, &e);
   int16_t field = static_cast<int16_t>(e + 126);  // of m 2^-31 in [1, 2)
   uint8_t below = 7;  // the rounding bit: below the 24 bits of a normal float's significand
@@ -191,6 +191,7 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   const uint32_t bits = float_to_bits(x);
   const uint16_t high = static_cast<uint16_t>(bits >> 16);
   const uint8_t field = static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
+  const uint32_t fraction_bits = (bits << 8) << 1;  // the significand's 23 bits, as a Q32 fraction
   uint32_t m;  // the tail: pack(alternating_steps_q32(m, h, c, steps) ^ flip, e)
   uint32_t h;
   const uint32_t* c;
@@ -199,7 +200,7 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   int16_t e;
   if (!log) {
     if (static_cast<int32_t>(bits) > 0) return quiet_nan_f32();  // x > 0 or +NaN
-    if (field >= 134) return (bits << 9) != 0 && field == 255 ? x : 0.0f;  // NaN; |x| >= 128: e^-104 is 0
+    if (field >= 134) return fraction_bits != 0 && field == 255 ? x : 0.0f;  // NaN; |x| >= 128: e^-104 is 0
     if (field < 102) return 1.0f;                                         // |x| < 2^-25: e^x rounds to 1
     const uint32_t mantissa = (bits & UINT32_C(0x7FFFFF)) | UINT32_C(0x800000);  // |x| = mantissa 2^(field-150)
     uint8_t k = 0;      // 0 below |x| = 1/2
@@ -222,7 +223,7 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
     if (high >= 0x7F80u) return (high >> 15) == 0 ? x : quiet_nan_f32();  // +Inf, +NaN; negative
     if (field < 127) return quiet_nan_f32();
     uint8_t n = static_cast<uint8_t>(field - 127);
-    const uint32_t u = bits << 9;
+    const uint32_t u = fraction_bits;
     e = 1;  // for Q's half
     m = 0;  // log2 x = m 2^(e-32)
     if (u != 0) {
