@@ -119,15 +119,14 @@ inline uint32_t normalise_u32(uint32_t m, int16_t* e) {
 inline float pack_f32(uint32_t m, int16_t e) {
   m = normalise_u32(m, &e);
   int16_t field = static_cast<int16_t>(e + 126);  // of m 2^-31 in [1, 2)
-  uint8_t below = 7;  // the rounding bit: below the 24 bits of a normal float's significand
-  if (field < 1) {
-    below = static_cast<uint8_t>(8 - field);  // onto the subnormal grid 2^-149
+  if (field < 1) {  // onto the subnormal grid 2^-149 first (floor, then the rounding below: the same result)
+    m = shr_u32(m, static_cast<uint8_t>(1 - field));
     field = 1;
   }
   // The significand's top bit lands on the exponent field's lowest: field - 1 there; a carry out of the
   // rounding steps the exponent, as it should. The exponent in the high half: byte moves, no 23-bit shift.
-  const uint32_t bits = (static_cast<uint32_t>(static_cast<uint16_t>((field - 1) << 7)) << 16) +
-                        ((shr_u32(m, below) + 1u) >> 1);
+  const uint32_t bits = (static_cast<uint32_t>(static_cast<uint16_t>((field - 1) << 7)) << 16) + (m >> 8) +
+                        (static_cast<uint8_t>(m) >> 7);
   float f;
   memcpy(&f, &bits, sizeof(f));
   return f;
