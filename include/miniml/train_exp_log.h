@@ -139,7 +139,7 @@ struct ExpLogCoefficients {
   // e^-r = 1 - r + sum c_k (-r)^k, k = 2..6, r in [0, 0.698]: error < 2^-28.6 (c_6: kExpC6)
   static const uint32_t exp[6];
   static const uint32_t all_ones[1];  // mul_hi_u32 as one step: ~alternating_steps_q32(a, b, all_ones, 1)
-  static const uint32_t log2[10];  // log2(1 + u) / 2u = sum c_k (-u)^k, k = 0..10 (c_10: kLog2C10), u in [0, 1]: error < 2^-30.4
+  static const uint32_t log2[9];  // log2(1 + u) / 2u = sum c_k (-u)^k, k = 0..9 (c_9: kLog2C9), u in [0, 1]: error < 2^-27.7
 };
 template <typename Unused>
 const uint32_t ExpLogCoefficients<Unused>::exp[6] MINIML_ROM = {0x020dd905, 0x0aa2a0f1, 0x2aa92bec,
@@ -148,10 +148,9 @@ constexpr uint32_t kExpC6 = UINT32_C(0x004225b5);
 template <typename Unused>
 const uint32_t ExpLogCoefficients<Unused>::all_ones[1] MINIML_ROM = {UINT32_C(0xFFFFFFFF)};
 template <typename Unused>
-const uint32_t ExpLogCoefficients<Unused>::log2[10] MINIML_ROM = {
-    0x02929085, 0x07de7a3a, 0x0f7a0a74, 0x171e280e, 0x1dd3950f,
-    0x24c15a90, 0x2e259100, 0x3d8dcd67, 0x5c551c3b, 0xb8aa3b29};
-constexpr uint32_t kLog2C10 = UINT32_C(0x0064d7dd);
+const uint32_t ExpLogCoefficients<Unused>::log2[9] MINIML_ROM = {
+    0x03cf4a32, 0x0acb7146, 0x13de8108, 0x1c70c98e, 0x24662818, 0x2e185876, 0x3d8cddc8, 0x5c55166c, 0xb8aa3b29};
+constexpr uint32_t kLog2C9 = UINT32_C(0x00a1629c);
 
 
 
@@ -227,7 +226,7 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
     m = 0;  // log2 x = m 2^(e-32)
     if (u != 0) {
       m = normalise_u32(u, &e);
-      m = normalise_u32(~alternating_steps_q32(m, alternating_steps_q32(u, kLog2C10, C::log2, 10), C::all_ones, 1), &e);
+      m = normalise_u32(~alternating_steps_q32(m, alternating_steps_q32(u, kLog2C9, C::log2, 9), C::all_ones, 1), &e);
     } else if (n == 0) {
       return 0.0f;
     }
