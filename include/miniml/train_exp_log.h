@@ -1,11 +1,12 @@
 // exp and log for the cross-entropy loss (train_loss.h), in integer arithmetic only: the same bits on every
 // board by construction (no libm, no float operation a compiler could contract), within 1 ulp of the correctly
 // rounded value (test/python/train/test_train_exp_log.py sweeps both domains against float64 numpy, on the host
-// and in simavr). Small on AVR, where it replaces avr-libc's exp, log and their helpers: one 32x32 high
-// multiply and one polynomial loop, shared, and no tables but the two polynomials' coefficients.
+// and in simavr). Small on AVR, where it replaces avr-libc's exp, log and their helpers (ldexp, modf,
+// __fp_powser, ...): one body for both, one polynomial loop (every product goes through it), no tables but the
+// two polynomials' coefficients.
 // Values inside are 32-bit fixed point: "Q32" is v 2^32; a normalised pair (m, e) is m 2^(e-32) with the top
-// bit of m set. Each step truncates; their sum and the polynomials' own error stay near 2^-28 relative, so
-// the one rounding at the end (pack_f32) is the error that shows.
+// bit of m set. Each step truncates; with the polynomials' own error the sum stays under 2^-27 relative, well
+// inside the 2^-25 that keeps the one rounding at the end (pack_f32) within 1 ulp of the correctly rounded value.
 #ifndef MINIML_TRAIN_EXP_LOG_H_
 #define MINIML_TRAIN_EXP_LOG_H_
 
@@ -16,7 +17,7 @@
 
 namespace miniml {
 
-// Out of line on AVR: one copy of each however many loops call them.
+// Out of line on AVR: one copy however many loops call it.
 #if defined(__AVR__)
 #define MINIML_EXP_LOG_INLINE __attribute__((noinline)) inline
 #else
@@ -139,11 +140,11 @@ struct ExpLogCoefficients {
   // e^-r = 1 - r + sum c_k (-r)^k, k = 2..6, r in [0, 0.698]: error < 2^-28.6 (c_6: kExpC6)
   static const uint32_t exp[6];
   static const uint32_t all_ones[1];  // mul_hi_u32 as one step: ~alternating_steps_q32(a, b, all_ones, 1)
-  static const uint32_t log2[9];  // log2(1 + u) / 2u = sum c_k (-u)^k, k = 0..9 (c_9: kLog2C9), u in [0, 1]: error < 2^-27.7
+  // log2(1 + u) / 2u = sum c_k (-u)^k, k = 0..9, u in [0, 1]: error < 2^-27.7 relative (c_9: kLog2C9)
+  static const uint32_t log2[9];
 };
 template <typename Unused>
-const uint32_t ExpLogCoefficients<Unused>::exp[6] MINIML_ROM = {0x020dd905, 0x0aa2a0f1, 0x2aa92bec,
-                                                                0x7fffe61a, 0,          0};
+const uint32_t ExpLogCoefficients<Unused>::exp[6] MINIML_ROM = {0x020dd905, 0x0aa2a0f1, 0x2aa92bec, 0x7fffe61a, 0, 0};
 constexpr uint32_t kExpC6 = UINT32_C(0x004225b5);
 template <typename Unused>
 const uint32_t ExpLogCoefficients<Unused>::all_ones[1] MINIML_ROM = {UINT32_C(0xFFFFFFFF)};
@@ -151,8 +152,6 @@ template <typename Unused>
 const uint32_t ExpLogCoefficients<Unused>::log2[9] MINIML_ROM = {
     0x03cf4a32, 0x0acb7146, 0x13de8108, 0x1c70c98e, 0x24662818, 0x2e185876, 0x3d8cddc8, 0x5c55166c, 0xb8aa3b29};
 constexpr uint32_t kLog2C9 = UINT32_C(0x00a1629c);
-
-
 
 // floor(ln 2 2^40), as floor(ln 2 2^32) and the next 8 bits: k ln 2 from below to 2^-40 k.
 constexpr uint32_t kQ32Ln2 = UINT32_C(0xB17217F7);
@@ -172,10 +171,6 @@ inline float quiet_nan_f32() {
   return f;
 }
 
-}  // namespace detail
-
-namespace detail {
-
 // e^x for x <= 0 (-0 included; -Inf gives 0), NaN for NaN and x > 0. Cody-Waite: e^-|x| = 2^-k e^-r with
 // k = floor(|x| log2 e) from 8 fraction bits (a lower bound, at most 0.007 below), r = |x| - k ln 2 in
 // [0, 0.698) as a Q32 fraction (x's exact fraction bits minus k ln 2 mod 1 from below: r never wraps, and it
@@ -189,20 +184,22 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   const uint32_t bits = float_to_bits(x);
   const uint16_t high = static_cast<uint16_t>(bits >> 16);
   const uint8_t field = static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
-  const uint32_t fraction_bits = (bits << 8) << 1;  // the significand's 23 bits, as a Q32 fraction
-  uint32_t m;  // the tail: pack(alternating_steps_q32(m, h, c, steps) ^ flip, e)
+  const uint32_t fraction_bits = bits << 9;  // the significand's 23 bits, as a Q32 fraction
+  // The tail, shared: pack_f32(alternating_steps_q32(m, h, c, steps) ^ flip, e).
+  uint32_t m;
   uint32_t h;
   const uint32_t* c;
   uint8_t steps;
   uint32_t flip = 0;
   int16_t e;
   if (!log) {
-    if (static_cast<int32_t>(bits) > 0) return quiet_nan_f32();  // x > 0 or +NaN
+    if (static_cast<int32_t>(bits) > 0) return quiet_nan_f32();              // x > 0 or +NaN
     if (field >= 134) return fraction_bits != 0 && field == 255 ? x : 0.0f;  // NaN; |x| >= 128: e^-104 is 0
-    if (field < 102) return 1.0f;                                         // |x| < 2^-25: e^x rounds to 1
-    const uint32_t mantissa = (bits & UINT32_C(0x7FFFFF)) | UINT32_C(0x800000);  // |x| = mantissa 2^(field-150)
-    uint8_t k = 0;      // 0 below |x| = 1/2
-    uint32_t fraction;  // |x| 2^32 mod 2^32, exact from |x| >= 2^-9 on
+    if (field < 102) return 1.0f;                                            // |x| < 2^-25: e^x rounds to 1
+    // |x| = mantissa 2^(field - 150); k = 0 below |x| = 1/2; fraction = |x| 2^32 mod 2^32, exact from 2^-9 on.
+    const uint32_t mantissa = (bits & UINT32_C(0x7FFFFF)) | UINT32_C(0x800000);
+    uint8_t k = 0;
+    uint32_t fraction;
     if (field >= 126) {
       const uint32_t in_2_24ths = mantissa << (field - 126);  // exact, < 2^31
       const uint16_t in_256ths = static_cast<uint16_t>(in_2_24ths >> 16);
@@ -211,8 +208,8 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
     } else {
       fraction = shr_u32(mantissa << 8, static_cast<uint8_t>(126 - field));
     }
-    m = fraction - (static_cast<uint32_t>(k) * kQ32Ln2 +
-                    (static_cast<uint16_t>(static_cast<uint16_t>(k) * kLn2Next8) >> 8));
+    m = fraction -
+        (static_cast<uint32_t>(k) * kQ32Ln2 + (static_cast<uint16_t>(static_cast<uint16_t>(k) * kLn2Next8) >> 8));
     h = kExpC6;
     c = C::exp;
     steps = 6;

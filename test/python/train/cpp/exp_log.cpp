@@ -2,6 +2,7 @@
 // log_at_least_one_f32 ("log") of each to argv[3], for test_train_exp_log.py to hold against numpy.
 #include <stdio.h>
 #include <string.h>
+
 #include "miniml/train_exp_log.h"
 int main(int argc, char** argv) {
   if (argc != 4) return 2;

@@ -1,22 +1,28 @@
 // FNV-1a-style hash of exp_nonpositive_f32 and log_at_least_one_f32 over float bit patterns STRIDE apart:
 // test_train_exp_log.py builds it for the host and the simulated Uno and wants the same two hashes.
 #include <string.h>
-#include "miniml/train_exp_log.h"
+
 #include "../../result_line.h"
+#include "miniml/train_exp_log.h"
+
 static uint32_t mix(uint32_t h, float y) {
-  uint32_t b; memcpy(&b, &y, 4);
+  uint32_t b;
+  memcpy(&b, &y, 4);
   return (h ^ b) * UINT32_C(16777619);
 }
+
 int main() {
   miniml::io::begin();
   uint32_t he = UINT32_C(2166136261), hl = UINT32_C(2166136261);
-  volatile uint32_t stride = STRIDE;
+  const uint32_t stride = STRIDE;
   for (uint32_t b = UINT32_C(0x80000000); b <= UINT32_C(0xC3000000); b += stride) {
-    float x; memcpy(&x, &b, 4);
+    float x;
+    memcpy(&x, &b, 4);
     he = mix(he, miniml::exp_nonpositive_f32(x));
   }
   for (uint32_t b = UINT32_C(0x3F800000); b <= UINT32_C(0x7F800000); b += stride) {
-    float x; memcpy(&x, &b, 4);
+    float x;
+    memcpy(&x, &b, 4);
     hl = mix(hl, miniml::log_at_least_one_f32(x));
   }
   const uint32_t counts[2] = {he, hl};
