@@ -358,7 +358,6 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, co
       "rjmp .Lminiml_fmul_loaded\n" ::);
 }
 #endif
-#undef MINIML_AVR_FCALL
 
 // The build's asm loop: flash 1 reads b with lpm, 0 with ld.
 inline float dot_f32_asm(const float* a, const float* b, index_t n, float acc, uint8_t flash) {

@@ -68,12 +68,15 @@ __attribute__((noinline))
 #endif
 inline uint8_t
 max_exp_field_f32(const float* x, index_t size) {
-  uint8_t m = 0;
-  for (index_t i = 0; i < size; ++i) {
-    const uint8_t e = exp_field_f32(x[i]);
-    if (e > m) m = e;
+  uint16_t m = 0;  // the largest high half without its sign: its exponent field is the largest
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(x) + 2;  // little-endian: the high half
+  for (const uint8_t* end = p + 4u * size; p != end; p += 4) {
+    uint16_t high;
+    memcpy(&high, p, sizeof(high));
+    high &= 0x7FFFu;
+    if (high > m) m = high;
   }
-  return m;
+  return static_cast<uint8_t>(m >> 7);
 }
 
 // True when a step's values, base - lr * (momentum * v + a * b) with every factor at most its largest

@@ -13,13 +13,15 @@
 #include "core_float_bits.h"
 #include "core_types.h"
 #include "train_finite.h"
+#include "train_sgd_avr.h"
 #include "train_step.h"
 
 namespace miniml {
 
 // grad + weight_decay * param, skipped at 0 as torch skips it (so weight_decay 0 is bit-identical to none).
+// Where floats are soft the test reads the bits (weight_decay != 0.0f is a library call per parameter).
 inline float decayed_grad_f32(float param, float grad, float weight_decay) {
-  return weight_decay != 0.0f ? grad + weight_decay * param : grad;
+  return (kSoftFloat ? !is_zero_f32(weight_decay) : weight_decay != 0.0f) ? grad + weight_decay * param : grad;
 }
 
 // Plain SGD: no state.
@@ -74,6 +76,12 @@ inline void linear_weight_sgd_f32(float* weight, const float* input, const float
   for (index_t o = 0; o < out_features; ++o) {
     const float step = lr * grad_output[o];
     float* row = weight + static_cast<uint32_t>(o) * in_features;
+#if defined(MINIML_SGD_ROW_AVR)
+    if (SkipZeros) {
+      detail::sgd_row_f32_avr(row, input, in_features, -step);
+      continue;
+    }
+#endif
     for (index_t i = 0; i < in_features; ++i) {
       if (!SkipZeros || !zero_step_keeps_f32(row[i], input[i])) row[i] -= step * input[i];
     }
