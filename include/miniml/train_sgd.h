@@ -10,10 +10,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core_float_avr.h"
 #include "core_float_bits.h"
 #include "core_types.h"
 #include "train_finite.h"
-#include "train_sgd_avr.h"
 #include "train_step.h"
 
 namespace miniml {
@@ -69,16 +69,20 @@ inline bool zero_step_keeps_f32(float w, float x) {
 // board). With SkipZeros (kSoftFloat: a soft-float multiply and subtract, ~260 cycles on AVR, dwarf the integer
 // test) a zero input (most outputs of a ReLU) leaves its weights as they are, so they are skipped
 // (zero_step_keeps_f32): the same weights either way. Only after linear_weight_step_finite_f32
-// passed (a non-finite step times 0 is NaN).
+// passed (a non-finite step times 0 is NaN). On the ATmega, when the model header asked for it
+// (MINIML_LEARN_SGD), core_float_avr.h's asm dot steps each row (its own multiply: ~55 cycles a weight less than
+// __mulsf3), bit for bit this loop (test_sgd_avr.py).
 template <bool SkipZeros>
 inline void linear_weight_sgd_f32(float* weight, const float* input, const float* grad_output, index_t in_features,
                                   index_t out_features, float lr) {
   for (index_t o = 0; o < out_features; ++o) {
     const float step = lr * grad_output[o];
     float* row = weight + static_cast<uint32_t>(o) * in_features;
-#if defined(MINIML_SGD_ROW_AVR)
-    if (SkipZeros) {
-      detail::sgd_row_f32_avr(row, input, in_features, -step);
+#if defined(MINIML_SGD_DOT)
+    if (SkipZeros) {  // the asm writes the row: memory barriers around it
+      __asm__ volatile("" ::: "memory");
+      detail::dot_f32_avr_mul(-step, input, row, static_cast<index_t>(in_features | 0x4000u));
+      __asm__ volatile("" ::: "memory");
       continue;
     }
 #endif

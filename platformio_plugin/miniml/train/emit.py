@@ -283,6 +283,8 @@ def extend_training(parts: HeaderParts, g: Graph,
     after = AfterPredict(member, dy)
     spare = SpareClasses(g, member)
     extra_headers = ("train_classes.h",) if spare.member else ()
+    if any(pg.outer is not None and pg.rows is None for pg in pgrads):  # linear_weight_step_f32
+        parts.prelude += optimizer.linear_weight_prelude
     for h in ("train_finite.h", "train_loss.h", "train_linear.h", "train_backward.h", *optimizer.headers,
               *extra_headers, "store_slots.h", *_backward_headers(g, tp)):
         if f"miniml/{h}" not in parts.includes:

@@ -1,4 +1,4 @@
-// linear_weight_sgd_f32<true> (on the ATmega with MINIML_OPTIMIZE_SPEED: train_sgd_avr.h's asm row loop)
+// linear_weight_sgd_f32<true> (on the ATmega with MINIML_LEARN_SGD: core_float_avr.h's asm dot in its SGD mode)
 // against the plain C loop beside it, bit for bit (zero signs included; any NaN equals any NaN): rows of 1..20
 // weights with hard operands: subnormal, +-0, Inf and NaN weights, inputs and steps, products whose exponent
 // sum sits at the edges of the fast path (underflow, overflow, rounding up into the next binade, ties), large
