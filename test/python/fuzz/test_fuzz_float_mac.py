@@ -17,31 +17,17 @@ import toolchains
 HERE = Path(__file__).resolve().parent
 INCLUDE = HERE.parents[2] / "include"
 MACS = int(os.environ.get("MINIML_FUZZ_MACS", "40000"))
-LEVELS = {
-    "Os_lto": ["-Os", "-flto", "-fuse-linker-plugin"],
-    "O2": ["-O2"],
-    "O3": ["-O3"],
-    "Og": ["-Og"],
-    "O0": ["-O0"],
-}
+LEVELS = {"Os_lto": ["-Os", "-flto", "-fuse-linker-plugin"], "O2": ["-O2"], "O3": ["-O3"], "Og": ["-Og"], "O0": ["-O0"]}
 # The asm MAC (export option optimize="speed"), or the default size build's dot_f32_avr_mul, also with its SGD
 # mode compiled in (MINIML_LEARN_SGD, a header that learns with plain SGD).
 BUILDS = {"speed": ["-DMINIML_OPTIMIZE_SPEED"], "size": [], "size_sgd": ["-DMINIML_LEARN_SGD"]}
+# Every build at every level, except the SGD mode's hooks (naked asm, the same code at every level): at one.
+RUNS = [(b, lv) for b in sorted(BUILDS) for lv in sorted(LEVELS) if b != "size_sgd" or lv == "Os_lto"]
 
 
 def _weights(rng, n=512):
     """Flash weights: random bit patterns, edge values, and floats in a few ranges of binades."""
-    edges = [
-        0x0,
-        0x80000000,
-        0x7F800000,
-        0xFF800000,
-        0x7FC00000,
-        0x00800000,
-        0x7F7FFFFF,
-        0x1,
-        0x007FFFFF,
-    ]
+    edges = [0x0, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0x00800000, 0x7F7FFFFF, 0x1, 0x007FFFFF]
     out = []
     for i in range(n):
         kind = i % 8
@@ -71,15 +57,7 @@ def _assert_no_mismatch(counts, out):
     assert counts, out[-1000:]
     *mismatches, taps = counts
     assert taps >= MACS
-    assert mismatches == [0] * 6, (
-        "mismatches (single Ram, single Rom, chain Ram, chain Rom, product, relu): " + out[-600:]
-    )
-
-
-# Every build at every level, except the SGD mode's hooks (naked asm, the same code at every level): at one.
-RUNS = [
-    (b, lv) for b in sorted(BUILDS) for lv in sorted(LEVELS) if b != "size_sgd" or lv == "Os_lto"
-]
+    assert mismatches == [0] * 6, "mismatches (single Ram, single Rom, chain Ram, chain Rom, product, relu): " + out[-600:]
 
 
 @pytest.mark.parametrize("build,level", RUNS)
@@ -107,7 +85,5 @@ def test_host_float_dot_equals_plain_loop(tmp_path):
     """The host's dot_f32 is dot_f32_skip_zeros (floats count as soft there, to test these forms): bit for bit
     the plain loop under ASan/UBSan."""
     exe = tmp_path / "check"
-    subprocess.run(
-        ["g++", *toolchains.HOST_FLAGS, *_check_args(tmp_path), "-o", str(exe)], check=True
-    )
+    subprocess.run(["g++", *toolchains.HOST_FLAGS, *_check_args(tmp_path), "-o", str(exe)], check=True)
     _assert_no_mismatch(*toolchains.check_result([str(exe)], 60 + MACS / 10000))
