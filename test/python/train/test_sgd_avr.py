@@ -20,9 +20,9 @@ SOURCES = [f"-DROWS={ROWS}", str(CPP / "sgd_row_check.cpp")]
 
 def _assert_same(counts, out):
     assert counts, out[-1000:]
-    bad_skip, bad_plain, weights, fast = counts
-    assert weights >= ROWS and fast >= weights // 4, out
-    assert (bad_skip, bad_plain) == (0, 0), "mismatches (skip loop, plain loop): " + out[-600:]
+    *bad, weights, fast, dense_rows = counts
+    assert weights >= ROWS and fast >= weights // 4 and dense_rows >= ROWS // 4, out
+    assert bad == [0, 0, 0], "mismatches (skip loop, plain loop, dense step): " + out[-600:]
 
 
 # The asm at every level, beside the speed dot at one; the C loop (no MINIML_LEARN_SGD) at one.

@@ -3,10 +3,12 @@
 // weights with hard operands: subnormal, +-0, Inf and NaN weights, inputs and steps, products whose exponent
 // sum sits at the edges of the fast path (underflow, overflow, rounding up into the next binade, ties), large
 // exponents, weights equal to the product (w - s * x cancels to +0) or its neighbours, many +-0 inputs.
-// Prints "RESULT skip_loop plain_loop weights fast END": the mismatches against the loop with the zero-input skip
-// (zero_step_keeps_f32, what the asm must equal everywhere), against linear_weight_sgd_f32<false> (every weight
-// computed) on the rows that pass the step check (learn()'s precondition), the weights compared, and how many of
-// them the asm's own multiply takes (x and step normal, 1 <= ex + es - 127 <= 252).
+// Prints "RESULT skip_loop plain_loop dense weights fast dense_rows END": the mismatches against the loop with the
+// zero-input skip (zero_step_keeps_f32, what the asm must equal everywhere), against linear_weight_sgd_f32<false>
+// (every weight computed) on the rows that pass the step check (learn()'s precondition), of step_f32(Sgd) (a bias: the
+// same asm with the factor lr) against Sgd::apply on the rows that pass its check, the weights compared, and how
+// many of them the asm's own multiply takes (x and step normal, 1 <= ex + es - 127 <= 252), and the dense rows
+// compared.
 #include <stdint.h>
 #include <string.h>
 
@@ -80,8 +82,8 @@ static bool same(float a, float b) {
 }
 
 int main() {
-  uint32_t bad_skip = 0, bad_plain = 0, weights = 0, fast = 0;
-  float w[20], skip[20], plain[20], x[20];
+  uint32_t bad_skip = 0, bad_plain = 0, bad_dense = 0, weights = 0, fast = 0, dense_rows = 0;
+  float w[20], skip[20], plain[20], dense[20], applied[20], x[20];
   for (uint16_t t = 0; t < ROWS; ++t) {
     const uint8_t n = static_cast<uint8_t>(1 + rnd() % 20);
     const float g = from_bits((rnd() & 7) == 0 ? operand() : in_binades(100, 150));
@@ -95,6 +97,14 @@ int main() {
     memcpy(plain, w, sizeof(w));
     // learn() steps only after this check passes; then the skip changes no bits.
     const bool finite = miniml::linear_weight_step_finite_f32(w, x, &g, n, 1, lr);
+    // A dense step with lr = |step| (a bias whose gradient is x).
+    const miniml::Sgd sgd = {from_bits(bits(step) & 0x7FFFFFFFu), 0.0f};
+    const bool dense_finite = miniml::valid_learning_rate(sgd.lr) && miniml::step_finite_f32(sgd, w, x, n);
+    dense_rows += dense_finite;
+    memcpy(dense, w, sizeof(w));
+    memcpy(applied, w, sizeof(w));
+    miniml::step_f32(sgd, dense, x, n);
+    for (uint8_t i = 0; i < n; ++i) sgd.apply(i, &applied[i], x[i]);
     // The plain C loop, with the zero-input skip and without it.
     for (uint8_t i = 0; i < n; ++i) {
       if (!miniml::zero_step_keeps_f32(skip[i], x[i])) skip[i] -= step * x[i];
@@ -104,10 +114,11 @@ int main() {
     for (uint8_t i = 0; i < n; ++i) {
       bad_skip += !same(w[i], skip[i]);
       bad_plain += finite && !same(w[i], plain[i]);
+      bad_dense += dense_finite && !same(dense[i], applied[i]);
       fast += fast_product(step, x[i]);
     }
     weights += n;
   }
-  const uint32_t result[] = {bad_skip, bad_plain, weights, fast};
+  const uint32_t result[] = {bad_skip, bad_plain, bad_dense, weights, fast, dense_rows};
   return finish_with_result(result);
 }
