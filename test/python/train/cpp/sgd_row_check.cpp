@@ -12,28 +12,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../../float_operands.h"
 #include "../../result_line.h"
 #include "../../xorshift.h"
 #include "miniml/board_io.h"
 #include "miniml/train_sgd.h"
 
-static float from_bits(uint32_t b) {
-  float f;
-  memcpy(&f, &b, 4);
-  return f;
-}
-static uint32_t bits(float f) {
-  uint32_t b;
-  memcpy(&b, &f, 4);
-  return b;
-}
-static const uint32_t kEdges[] = {0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0x00800000,
-                                  0x80800000, 0x7F7FFFFF, 0xFF7FFFFF, 0x00000001, 0x807FFFFF, 0x3F800000};
-static uint32_t in_binades(uint32_t lo, uint32_t hi) {
-  uint32_t m = rnd() & 0x7FFFFFu;
-  if ((rnd() & 3) == 0) m &= 0x7FF000u;  // few low bits: exact products and ties
-  return (rnd() & 0x80000000u) | ((lo + rnd() % (hi - lo + 1)) << 23) | m;
-}
 static uint32_t operand() {
   switch (rnd() % 8) {
     case 0:
