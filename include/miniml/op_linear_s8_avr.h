@@ -15,11 +15,6 @@
 namespace miniml {
 namespace detail {
 
-#if defined(__AVR_HAVE_JMP_CALL__)
-#define MINIML_AVR_CALL "call "
-#else
-#define MINIML_AVR_CALL "rcall "
-#endif
 // The sum is kept as c 2^16 + s, s a signed 16-bit value (r23:r22) and c a byte (r24): a tap adds its product to s
 // as a signed 16-bit add, and only when that overflows (V set; rare) does c change, by +1 or -1 after the true
 // sign (S). One tap: ld 2 + lpm 3 + muls 2 + add 2 + brvs 1 = 10 cycles.
