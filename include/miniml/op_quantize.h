@@ -181,10 +181,9 @@ inline uint32_t quantize_key(float scale) {
 
 // miniml_quantize_s8_avr for scale and zero_point (reciprocal_quantize_ok): stored to output (and kept unless
 // null), or, output null, compared with kept.
-inline bool codes_s8_avr(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output,
-                         int8_t* kept) {
-  return miniml_quantize_s8_avr(input, n, scale, quantize_key(scale), static_cast<uint8_t>(zero_point + 128),
-                                output, kept);
+inline bool codes_s8_avr(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output, int8_t* kept) {
+  return miniml_quantize_s8_avr(input, n, scale, quantize_key(scale), static_cast<uint8_t>(zero_point + 128), output,
+                                kept);
 }
 #endif
 }  // namespace detail
@@ -219,20 +218,16 @@ inline bool keep_code(int8_t code, index_t i, int8_t* output, int8_t* kept, bool
 }
 
 // quantize_s8's codes of input[0..n), stored to output and kept (match false), or compared with kept (match
-// true: false at the first difference). Out of line on AVR without MUL: predict()'s quantisation and learn()'s
-// comparison share one copy of the per-value code, which stays inlined in it (with MUL, codes_s8_avr is that copy,
-// called with the key computed at compile time).
-#if defined(__AVR__) && !defined(MINIML_QUANTIZE_AVR)
+// true: false at the first difference). Out of line on AVR: predict()'s quantisation and learn()'s comparison
+// share one copy of the per-value code, which stays inlined in it (with MUL the callers take codes_s8_avr instead
+// where it holds, its key computed at compile time).
+#if defined(__AVR__)
 __attribute__((noinline))
 #endif
 inline bool
 kept_codes_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output, int8_t* kept,
               bool match) {
-#if defined(MINIML_QUANTIZE_AVR)
-  if (reciprocal_quantize_ok(scale, zero_point)) {
-    return codes_s8_avr(input, n, scale, zero_point, match ? nullptr : output, kept);
-  }
-#elif defined(__AVR__)
+#if defined(__AVR__) && !defined(MINIML_QUANTIZE_AVR)
   if (reciprocal_quantize_ok(scale, zero_point)) {
     const Reciprocal r(scale);
     const int8_t zp = static_cast<int8_t>(zero_point);
@@ -253,12 +248,23 @@ kept_codes_s8(const float* input, index_t n, float scale, int32_t zero_point, in
 // the last predict()'s input (quantize_s8_matches).
 inline void quantize_s8_keep(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output,
                              int8_t* kept) {
+#if defined(MINIML_QUANTIZE_AVR)
+  if (detail::reciprocal_quantize_ok(scale, zero_point)) {
+    detail::codes_s8_avr(input, n, scale, zero_point, output, kept);
+    return;
+  }
+#endif
   detail::kept_codes_s8(input, n, scale, zero_point, output, kept, false);
 }
 
 // True when quantize_s8 would write exactly the `kept` codes (n int8, RAM) for this input; stops at the first
 // difference.
 inline bool quantize_s8_matches(const float* input, index_t n, float scale, int32_t zero_point, int8_t* kept) {
+#if defined(MINIML_QUANTIZE_AVR)
+  if (detail::reciprocal_quantize_ok(scale, zero_point)) {
+    return detail::codes_s8_avr(input, n, scale, zero_point, nullptr, kept);
+  }
+#endif
   return detail::kept_codes_s8(input, n, scale, zero_point, kept, kept, true);
 }
 
