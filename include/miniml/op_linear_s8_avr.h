@@ -125,7 +125,6 @@ __asm__(
 // clang-format on
 #undef MINIML_AVR_LINEAR_FIX
 #undef MINIML_AVR_LINEAR_TAP
-#undef MINIML_AVR_CALL
 
 // rows (1..255) rows of linear_acc24_s8 (in_features 1..255) by the routine above.
 inline void linear_rows_s8_avr(const int8_t* input, const int8_t* weight, const int32_t* bias,

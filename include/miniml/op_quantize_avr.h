@@ -219,6 +219,7 @@ __asm__(
     ".size miniml_quantize_s8_avr, .-miniml_quantize_s8_avr\n\t"
     ".popsection\n\t"
     ".endif");
+#undef MINIML_AVR_QUANTIZE_S8
 
 extern "C" bool miniml_quantize_s8_avr(const float* input, miniml::index_t n, float scale, uint32_t key,
                                        uint8_t zp_biased, int8_t* output, int8_t* kept);

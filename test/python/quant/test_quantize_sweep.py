@@ -10,17 +10,13 @@ from pathlib import Path
 
 import pytest
 import toolchains
+from test_avr_asm import LEVELS as AVR_LEVELS
 
 HERE = Path(__file__).resolve().parent
 INCLUDE = HERE.parents[2] / "include"
 SRC = HERE / "quantize_sweep_check.cpp"
 
-LEVELS = {
-    "O0": ["-O0"],
-    "Os": ["-Os"],
-    "O2": ["-O2"],
-    "Os_lto": ["-Os", "-flto", "-ffunction-sections", "-fdata-sections", "-Wl,--gc-sections"],
-}
+LEVELS = {**AVR_LEVELS, "O0": ["-O0"]}
 
 
 def sweep_counts(include: Path, flags, tmp_path: Path, host: bool = False):
@@ -69,37 +65,3 @@ def test_broken_routine_is_caught(broken, tmp_path):
     counts, out = sweep_counts(include, ["-Os"], tmp_path)
     assert counts and counts[1] > 0, out[-1000:]
 
-
-@pytest.mark.parametrize("level", ["Os_lto", "O0"])
-def test_routine_links_once(level, tmp_path):
-    """The routine is top-level asm in every translation unit that includes op_quantize.h: two units that
-    quantize link (LTO joins them into one assembly file) to one copy."""
-    for name, body in (
-        ("a.cpp", "bool fa(const float* x, int8_t* q) { miniml::quantize_s8(x, 2, 0.5f, 3, q); return q[0]; }"),
-        (
-            "b.cpp",
-            "bool fa(const float* x, int8_t* q);\nfloat x[2] = {1.0f, -2.0f};\nint8_t q[2], k[2];\n"
-            "int main() {\n"
-            "  miniml::quantize_s8_keep(x, 2, 0.25f, -1, q, k);\n"
-            "  return fa(x, q) + miniml::quantize_s8_matches(x, 2, 0.25f, -1, k);\n"
-            "}",
-        ),
-    ):
-        (tmp_path / name).write_text('#include "miniml/op_quantize.h"\n' + body + "\n")
-    elf = tmp_path / "ab.elf"
-    subprocess.run(
-        [
-            *toolchains.ARCH["avr"],
-            "-std=gnu++11",
-            *LEVELS[level],
-            *toolchains.WARN,
-            f"-I{INCLUDE}",
-            str(tmp_path / "a.cpp"),
-            str(tmp_path / "b.cpp"),
-            "-o",
-            str(elf),
-        ],
-        check=True,
-    )
-    syms = subprocess.run(["avr-nm", str(elf)], capture_output=True, text=True, check=True).stdout
-    assert syms.count(" miniml_quantize_s8_avr") == 1
