@@ -168,12 +168,10 @@ inline int8_t quantize_by_reciprocal(float x, const Reciprocal& r, int8_t zero_p
   }
   return round_fixed16_to_s8(fixed, (bits >> 31) != 0, zero_point);
 }
-}  // namespace detail
 
-namespace detail {
 #if defined(MINIML_QUANTIZE_AVR)
-// miniml_quantize_code_avr's key for 1/scale (reciprocal_quantize_ok): its mantissa, and 251 - its exponent
-// field in the top byte (d' = exponent(x) - 251 + exponent(1/scale) is 33 - quantize_by_reciprocal's s).
+// miniml_quantize_s8_avr's key for 1/scale (reciprocal_quantize_ok): its mantissa, and 251 - its exponent field
+// in the top byte (d' = exponent(x) - 251 + exponent(1/scale) is 33 - quantize_by_reciprocal's s).
 inline uint32_t quantize_key(float scale) {
   const Reciprocal r(scale);
   return r.mantissa | static_cast<uint32_t>(static_cast<uint8_t>(251 - r.exponent)) << 24;

@@ -1,7 +1,7 @@
-// quantize_s8's codes on the ATmega by one asm routine per array: the same numbers as detail::quantize_by_reciprocal
-// (op_quantize.h, the C path kept beside it as its reference), with 1/scale's mantissa, the exponent offset, the
-// zero point and the near-half window in registers. test/python/quant/test_quantize_edge.py holds it to that path
-// and to round(x / scale) at several optimisation levels.
+// quantize_s8's codes on the ATmega by one asm routine per array: the codes of detail::quantize_by_reciprocal
+// (op_quantize.h, the C path kept beside it as its reference) with 1/scale's mantissa and exponent and the zero
+// point in registers, ~100 cycles a value against ~275. test/python/quant/test_quantize_sweep.py holds it to that
+// path and to round(x / scale) over a sweep of bit patterns at several optimisation levels.
 #ifndef MINIML_OP_QUANTIZE_AVR_H_
 #define MINIML_OP_QUANTIZE_AVR_H_
 
@@ -17,9 +17,9 @@
 // mantissa mi of 1/scale with its hidden bit, bits 24..31 251 - its exponent field) and r12 = zero point + 128,
 // stored to output (and to kept unless it is null), or, output null, compared with kept: r24 = 0 at the first
 // difference, else 1. Y walks the input, Z the output, r9:r8 kept; r7:r6 is the input's end, r5:r2 the scale.
-// Per value x (r25:r22), a = x mi 2^(e(x) + e(1/scale) - 300) and d' = exponent(x) - r17 (quantize_by_reciprocal's
-// s is 33 - d'):
-//   d' < 0: |a| < 1/8 (zero and subnormal x too): the zero point; d' > 10: |a| >= 256 saturates; NaN: the zero
+// Per value x (r25:r22), a = x / scale's exact stand-in mx mi 2^(ex + ei - 300) (mantissas and exponent fields of
+// x and 1/scale) and d' = ex - r17 (quantize_by_reciprocal's s is 33 - d'):
+//   d' < 0: |a| < 1/4 (zero and subnormal x too): the zero point; d' > 10: |a| >= 256 saturates; NaN: the zero
 //   point, +-Inf saturates (as NaN / scale and +-Inf / scale round).
 //   Else h = (mx mi - D) >> 16, bytes 2..5 of the 48-bit product without its columns 0 and 1 (6 muls; D < 2^25 +
 //   2^16, so h is at most 514 below quantize_by_reciprocal's), and fixed = h >> (17 - d') = (h 2^v) >> 24
