@@ -169,9 +169,8 @@ def test_avr_requant_routine_links_once(level, tmp_path):
             "}",
         ),
     ):
-        (tmp_path / name).write_text(
-            '#include "miniml/op_linear_s8.h"\n#include "miniml/op_quantize.h"\n' + layer + body + "\n"
-        )
+        includes = '#include "miniml/op_linear_s8.h"\n#include "miniml/op_quantize.h"\n'
+        (tmp_path / name).write_text(includes + layer + body + "\n")
     elf = tmp_path / "ab.elf"
     flags = LEVELS[level] if level in LEVELS else ["-" + level]
     subprocess.run(

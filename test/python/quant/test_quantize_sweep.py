@@ -22,10 +22,13 @@ LEVELS = {**AVR_LEVELS, "O0": ["-O0"]}
 def sweep_counts(include: Path, flags, tmp_path: Path, host: bool = False):
     exe = tmp_path / ("sweep" if host else "sweep.elf")
     if host:
-        subprocess.run(["g++", *toolchains.HOST_FLAGS, f"-I{include}", str(SRC), "-o", str(exe)], check=True)
+        subprocess.run(
+            ["g++", *toolchains.HOST_FLAGS, f"-I{include}", str(SRC), "-o", str(exe)], check=True
+        )
         return toolchains.check_result([str(exe)], 120)
     subprocess.run(
-        [*toolchains.UNO_CHECK, *flags, *toolchains.WARN, f"-I{include}", str(SRC), "-o", str(exe)], check=True
+        [*toolchains.UNO_CHECK, *flags, *toolchains.WARN, f"-I{include}", str(SRC), "-o", str(exe)],
+        check=True,
     )
     return toolchains.simavr_result(str(exe), 120)
 
@@ -64,4 +67,3 @@ def test_broken_routine_is_caught(broken, tmp_path):
     header.write_text(text.replace(old, new))
     counts, out = sweep_counts(include, ["-Os"], tmp_path)
     assert counts and counts[1] > 0, out[-1000:]
-
