@@ -1,6 +1,6 @@
 // quantize_s8's codes on the ATmega by one asm routine per array: the codes of detail::quantize_by_reciprocal
 // (op_quantize.h, the C path kept beside it as its reference) with 1/scale's mantissa and exponent and the zero
-// point in registers, ~105 cycles a value against ~280. test/python/quant/test_quantize_sweep.py holds it to that
+// point in registers, ~100 cycles a value against ~280. test/python/quant/test_quantize_sweep.py holds it to that
 // path and to round(x / scale) over a sweep of bit patterns at several optimisation levels.
 #ifndef MINIML_OP_QUANTIZE_AVR_H_
 #define MINIML_OP_QUANTIZE_AVR_H_
@@ -29,7 +29,7 @@
 //   round_to_s8_by_bits does. Else the exact fraction is at least 27 units of 2^-16 from 1/2, where
 //   quantize_by_reciprocal's argument needs 2.5, and no half lies between fixed and the exact value, so k =
 //   (fixed + 2^15) >> 16 is its k; k >= 256 saturates, and zp + 128 +- k out of [0, 255] clamps (a carry).
-// Per value for |a| in [1/4, 128) (simavr): 103 cycles stored, 106 stored and kept, 105 compared; ~135 a call.
+// Per value for |a| in [1/4, 128) (simavr): 101 cycles stored, 104 stored and kept, 103 compared; ~135 a call.
 // clang-format off
 #define MINIML_AVR_QUANTIZE_S8 \
   "push r2\n\tpush r3\n\tpush r4\n\tpush r5\n\tpush r6\n\tpush r7\n\tpush r8\n\tpush r9\n\t" \
@@ -42,6 +42,7 @@
   "6:\n\t" \
   "ldi r24, 1\n\t" \
   "7:\n\t" \
+  "clr r1\n\t" \
   "pop r29\n\tpop r28\n\t" \
   "pop r9\n\tpop r8\n\tpop r7\n\tpop r6\n\tpop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t" \
   "ret\n\t" \
@@ -49,7 +50,7 @@
   "cp r28, r6\n\tcpc r29, r7\n\t" \
   "breq 6b\n\t" \
   "ld r22, Y+\n\tld r23, Y+\n\tld r24, Y+\n\tld r25, Y+\n\t" \
-  /* exponent - r17 in r27, T = sign; r25 = 0 (the product's zero register) */ \
+  /* exponent - r17 in r27, T = sign; r25 = 0 (the zero register while the muls write r1) */ \
   "movw r26, r24\n\t" \
   "lsl r26\n\t" \
   "rol r27\n\t" \
@@ -107,19 +108,17 @@
   "mul r21, r24\n\tor r23, r0\n\tmov r26, r1\n\t" \
   "clr r27\n\t" \
   "98:\n\t" \
-  "clr r1\n\t" \
-  /* f1:f0 in [0x7FE0, 0x8020]: undecided */ \
-  "movw r18, r22\n\t" \
-  "subi r18, 0xE0\n\t" \
-  "sbci r19, 0x7F\n\t" \
-  "cpi r18, 65\n\t" \
-  "cpc r19, r1\n\t" \
-  "brlo 5f\n\t" \
   /* k = fixed >> 16 rounded half up (halves away from zero on |a|) */ \
   "sbrc r23, 7\n\t" \
   "adiw r26, 1\n\t" \
+  /* f1:f0 in [0x7FE0, 0x8020]: undecided */ \
+  "subi r22, 0xE0\n\t" \
+  "sbci r23, 0x7F\n\t" \
+  "cpi r22, 65\n\t" \
+  "cpc r23, r25\n\t" \
+  "brlo 5f\n\t" \
   "88:\n\t" \
-  "cpse r27, r1\n\t" \
+  "cpse r27, r25\n\t" \
   "rjmp 92b\n\t" \
   /* zp + 128 +- k, a carry leaves [0, 255] */ \
   "mov r24, r12\n\t" \
@@ -131,10 +130,10 @@
   "subi r24, 0x80\n\t" \
   /* the code in r24: stored, or compared with kept when output is null */ \
   "80:\n\t" \
-  "cp r30, r1\n\tcpc r31, r1\n\t" \
+  "cp r30, r25\n\tcpc r31, r25\n\t" \
   "breq 4f\n\t" \
   "st Z+, r24\n\t" \
-  "cp r8, r1\n\tcpc r9, r1\n\t" \
+  "cp r8, r25\n\tcpc r9, r25\n\t" \
   "breq 78f\n\t" \
   "movw r26, r8\n\tst X+, r24\n\tmovw r8, r26\n\t" \
   "78:\n\t" \
@@ -166,6 +165,7 @@
   /* undecided: y = x / scale, rounded from its bits: NaN, Inf, |y| < 1/2 and |y| >= 256 as above, else */ \
   /* k = (floor(2 |y|) + 1) >> 1, floor(2 |y|) = (my >> 15) >> (134 - exponent) */ \
   "5:\n\t" \
+  "clr r1\n\t" \
   "push r30\n\tpush r31\n\t" \
   "sbiw r28, 4\n\t" \
   "ld r22, Y+\n\tld r23, Y+\n\tld r24, Y+\n\tld r25, Y+\n\t" \
@@ -176,6 +176,7 @@
   "lsl r26\n\t" \
   "rol r27\n\t" \
   "bst r25, 7\n\t" \
+  "clr r25\n\t" \
   "cpi r27, 0xFF\n\t" \
   "brne 70f\n\t" \
   "rjmp 93b\n\t" \

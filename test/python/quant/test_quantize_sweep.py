@@ -48,7 +48,7 @@ def test_sweep_equals_division(level, tmp_path):
 
 
 BROKEN = {
-    "window": ('"cpi r18, 65\\n\\t"', '"cpi r18, 1\\n\\t"'),
+    "window": ('"cpi r22, 65\\n\\t"', '"cpi r22, 1\\n\\t"'),
     "product": ('"mul r23, r15\\n\\tmovw r18, r0\\n\\t"', '"mul r23, r14\\n\\tmovw r18, r0\\n\\t"'),
     "division_rounding": ('"ldi r18, 8\\n\\t"', '"ldi r18, 7\\n\\t"'),
     "negative_clamp": ('"sub r24, r26\\n\\t"', '"add r24, r26\\n\\t"'),
