@@ -154,6 +154,7 @@ def test_plot_option_draws_the_plan_next_to_the_header(tmp_path, capsys):
     nn = torch.nn
     conv = nn.Sequential(nn.Conv1d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool1d(1),
                          nn.Flatten(), nn.Linear(4, 2)).eval()
+    # the same file now holds a conv model (a gradient buffer: the conv weight and ReLU gradients)
     torch.export.save(torch.export.export(conv, (torch.randn(1, 3, 12),)), str(tmp_path / "mlp.pt2"))
     learn = dict(opts, custom_miniml_plot="yes", custom_miniml_on_device_learning="yes",
                  custom_miniml_trainable="0.weight,4.bias")
