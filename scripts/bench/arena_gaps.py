@@ -2,7 +2,8 @@
 suite's export variants (from their rows) and #11's composite models (test/python/composites.py),
 float and int8, which only miniml.analyze() runs (no firmware: seconds); for the variants that
 learn, learn()'s gradient buffer (planned the same way) vs its lower bound; and how many seeded
-dense random lifetime sets (test_planner's) the placement leaves over their bound."""
+dense random lifetime sets (dense_lifetimes, also test_planner's) the placement leaves over their
+bound."""
 
 from __future__ import annotations
 
