@@ -243,7 +243,7 @@ def markdown(res: Dict[str, Any]) -> str:
             )
     from bench import arena_gaps
 
-    L += arena_gaps.markdown(res.get("arena_gaps", []))
+    L += arena_gaps.markdown(res.get("arena_gaps", []), res.get("dense_sets"))
     L += [
         "",
         "## Exporter speed",
