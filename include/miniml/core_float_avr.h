@@ -287,7 +287,8 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
 // rule, testing the weight's top byte 0x80 first; the tap's own +-0 rule is never asked). The row's state:
 // r5..r2 = -step, r7:r6 = the end of the input, r13:r12 = the weight (.loaded keeps Z there), r11:r10 = Y after
 // the input's load (the loop's end: one tap, then .done stores the weight). About 90 bytes, in learning
-// firmware only (a header without it keeps the loop as it was).
+// firmware only (a header without it keeps the loop as it was; a learning header included after this file
+// came without it keeps train_sgd.h's C loop, the same bits).
 #if defined(MINIML_LEARN_SGD)
 #define MINIML_SGD_DOT 1
 #define MINIML_FMUL_SGD_ENTRY "sbrc r9, 6\n\trjmp .Lminiml_fmul_sgd\n\t"
