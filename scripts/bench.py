@@ -14,7 +14,8 @@ Rows: {"model", "target", "precision", "predict_cycles", "learn_cycles", "flash_
 notes; null where not applicable or not built (the row's "note" says why). Cycle counts are exact
 and repeat bit for bit (each firmware runs twice to check). "arena_gaps": arena vs its lower bound
 per export variant and per composite model, and learn()'s gradient buffer vs its own
-(scripts/bench/arena_gaps.py).
+(scripts/bench/arena_gaps.py); "dense_sets": how many seeded dense random lifetime sets the
+placement leaves over their bound (full run only).
 """
 
 from __future__ import annotations
@@ -312,6 +313,7 @@ def main() -> int:
         forests.run(work / "forests", log) if "uno" in targets and (not only or "forests" in only) else []
     )
     results["arena_gaps"] = arena_gaps.run(results["rows"], not only, log)
+    results["dense_sets"] = arena_gaps.dense_sets(log) if not only else None
     baseline = Path(args.baseline)
     results["growth"] = {
         "commit": growth.commit(baseline),

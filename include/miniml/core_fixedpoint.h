@@ -258,6 +258,12 @@ inline int8_t requantize_s8_ref(int32_t acc, int32_t multiplier, int8_t shift, i
 }  // namespace detail
 
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+// A call from top-level asm (where %~ is not available).
+#if defined(__AVR_HAVE_JMP_CALL__)
+#define MINIML_AVR_CALL "call "
+#else
+#define MINIML_AVR_CALL "rcall "
+#endif
 namespace detail {
 inline bool fits_s8(int32_t v) { return v >= kInt8Min && v <= kInt8Max; }
 // acc in [-2^23, 2^23): what requantize_s8_avr takes (small layers' accumulators mostly are).

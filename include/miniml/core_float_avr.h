@@ -266,28 +266,75 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
       "2:\n\t"
       "ret\n" ::);
 }
-#else
-// The size build's loop (no MINIML_OPTIMIZE_SPEED): its own multiply for the common product, avr-libc's
-// __addsf3 for every sum. The product of two normal floats whose biased exponents give 1 <= ex + ew - 127 <= 252
-// is normal before and after rounding (no subnormal, no overflow, a rounding carry stays below 255): a 24x24-bit
-// integer product rounded to nearest-even on its 48 bits (a guard bit and a sticky bit), the value __mulsf3
-// returns for it. Every other product goes through __mulsf3 itself; an activation +-0 with a finite weight and a
-// normal sum skips the tap (dot_f32_skip_zeros' rule). avr-gcc's ABI: acc in r25..r22, a in r21:r20, b in
-// r19:r18, n in r17:r16 with bit 15 set when b is in flash (read with lpm; else ld; n < 2^14); the result in
-// r25..r22. Registers:
+#endif
+#if !defined(MINIML_OPTIMIZE_SPEED) || defined(MINIML_LEARN_SGD)
+// The size build's loop (no MINIML_OPTIMIZE_SPEED; with it, only for the SGD step below): its own multiply for
+// the common product, avr-libc's __addsf3 for every sum. The product of two normal floats whose biased exponents give 1
+// <= ex + ew - 127 <= 252 is normal before and after rounding (no subnormal, no overflow, a rounding carry stays below
+// 255): a 24x24-bit integer product rounded to nearest-even on its 48 bits (a guard bit and a sticky bit), the value
+// __mulsf3 returns for it. Every other product goes through __mulsf3 itself; an activation +-0 with a finite weight and
+// a normal sum skips the tap (dot_f32_skip_zeros' rule). avr-gcc's ABI: acc in r25..r22, a in r21:r20, b in r19:r18, n
+// in r17:r16 with bit 15 set when b is in flash (read with lpm; else ld; n < 2^14); the result in r25..r22. Registers:
 //   Y = a, r13:r12 = b, r11:r10 = the end of a, r9 bit 7 = flash, acc r17..r14 (a float, as __addsf3 takes it);
 //   a tap: x r25..r22, w r21..r18 (__mulsf3's operands); r27 = ew - 1, r26 = ex, then ex + ew - 128, then the
 //   result's biased exponent; the product: sign T, bytes (high to low) r18 r31 r27 r25, the OR of the two
 //   lowest r30; r21 = 0 (r1 is the multiplier's); then the rounded float in r21..r18 (__addsf3's second operand).
+// With MINIML_LEARN_SGD (a header whose learn() steps with plain SGD defines it) n's bit 14 asks for the SGD
+// step of a Linear weight row instead, train_sgd.h's linear_weight_sgd_f32: acc = -step (-(lr * g)), a = the
+// row's input, b = the row (RAM, written); each weight w becomes w + x * (-step), bit for bit w - step * x (the
+// negation is exact, rounding to nearest symmetric, __subsf3 is __addsf3 with the sign flipped), one tap of the
+// loop above with acc = w. A +-0 x skips its weight unless the weight is -0 (zero_step_keeps_f32, the C loop's
+// rule, testing the weight's top byte 0x80 first; the tap's own +-0 rule is never asked). The row's state:
+// r5..r2 = -step, r7:r6 = the end of the input, r13:r12 = the weight (.loaded keeps Z there), r11:r10 = Y after
+// the input's load (the loop's end: one tap, then .done stores the weight). About 90 bytes, in learning
+// firmware only (a header without it keeps the loop as it was; a learning header included after this file
+// came without it keeps train_sgd.h's C loop, the same bits).
+#if defined(MINIML_LEARN_SGD)
+#define MINIML_SGD_DOT 1
+#define MINIML_FMUL_SGD_ENTRY "sbrc r9, 6\n\trjmp .Lminiml_fmul_sgd\n\t"
+#define MINIML_FMUL_SGD_DONE "sbrc r9, 6\n\trjmp .Lminiml_fmul_sgd_store\n\t"
+#define MINIML_FMUL_SGD_ROW                                                                   \
+  ".Lminiml_fmul_sgd:\n\t"                                                                    \
+  "push r2\n\tpush r3\n\tpush r4\n\tpush r5\n\tpush r6\n\tpush r7\n\t"                        \
+  "movw r2, r14\n\tmovw r4, r16\n\tmovw r6, r10\n"                                            \
+  ".Lminiml_fmul_sgd_next:\n\t"                                                               \
+  "cp r28, r6\n\tcpc r29, r7\n\tbreq .Lminiml_fmul_sgd_end\n\t"                               \
+  "ld r22, Y+\n\tld r23, Y+\n\tld r24, Y+\n\tld r25, Y+\n\tmovw r10, r28\n\t"                 \
+  "movw r30, r12\n\t"                                                                         \
+  "movw r26, r24\n\tandi r27, 0x7F\n\tor r26, r27\n\tor r26, r23\n\tor r26, r22\n\tbreq 2f\n" \
+  "1:\n\t"                                                                                    \
+  "ld r14, Z\n\tldd r15, Z+1\n\tldd r16, Z+2\n\tldd r17, Z+3\n\t"                             \
+  "movw r18, r2\n\tmovw r20, r4\n\t"                                                          \
+  "rjmp .Lminiml_fmul_loaded\n"                                                               \
+  "2:\n\t"                                                                                    \
+  "ldd r26, Z+3\n\tcpi r26, 0x80\n\tbrne 3f\n\t"                                              \
+  "ld r26, Z\n\tldd r27, Z+1\n\tor r26, r27\n\tldd r27, Z+2\n\tor r26, r27\n\tbreq 1b\n"      \
+  "3:\n\t"                                                                                    \
+  "adiw r30, 4\n"                                                                             \
+  ".Lminiml_fmul_sgd_skip:\n\t"                                                               \
+  "movw r12, r30\n\t"                                                                         \
+  "rjmp .Lminiml_fmul_sgd_next\n"                                                             \
+  ".Lminiml_fmul_sgd_store:\n\t"                                                              \
+  "movw r30, r12\n\tst Z+, r14\n\tst Z+, r15\n\tst Z+, r16\n\tst Z+, r17\n\t"                 \
+  "rjmp .Lminiml_fmul_sgd_skip\n"                                                             \
+  ".Lminiml_fmul_sgd_end:\n\t"                                                                \
+  "pop r7\n\tpop r6\n\tpop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t"                              \
+  "rjmp .Lminiml_fmul_ret\n"
+#else
+#define MINIML_FMUL_SGD_ENTRY ""
+#define MINIML_FMUL_SGD_DONE ""
+#define MINIML_FMUL_SGD_ROW ""
+#endif
 __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, const float*, const float*, index_t) {
   __asm__ volatile(
       "push r9\n\tpush r10\n\tpush r11\n\tpush r12\n\tpush r13\n\tpush r14\n\tpush r15\n\tpush r16\n\t"
       "push r17\n\tpush r28\n\tpush r29\n\t"
       "mov r9, r17\n\tmovw r10, r16\n\tmovw r14, r22\n\tmovw r16, r24\n\tmovw r28, r20\n\tmovw r12, r18\n\t"
-      "lsl r10\n\trol r11\n\tlsl r10\n\trol r11\n\tadd r10, r28\n\tadc r11, r29\n\t"
+      "lsl r10\n\trol r11\n\tlsl r10\n\trol r11\n\tadd r10, r28\n\tadc r11, r29\n\t" MINIML_FMUL_SGD_ENTRY
       "rjmp .Lminiml_fmul_next\n"
-      ".Lminiml_fmul_done:\n\t"
-      "movw r22, r14\n\tmovw r24, r16\n\t"
+      ".Lminiml_fmul_done:\n\t" MINIML_FMUL_SGD_DONE
+      "movw r22, r14\n\tmovw r24, r16\n"
+      ".Lminiml_fmul_ret:\n\t"
       "pop r29\n\tpop r28\n\tpop r17\n\tpop r16\n\tpop r15\n\tpop r14\n\tpop r13\n\tpop r12\n\tpop r11\n\t"
       "pop r10\n\tpop r9\n\t"
       "ret\n"
@@ -355,8 +402,11 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, co
       "rjmp .Lminiml_fmul_add\n"
       ".Lminiml_fmul_ram:\n\t"
       "ld r18, Z+\n\tld r19, Z+\n\tld r20, Z+\n\tld r21, Z+\n\t"
-      "rjmp .Lminiml_fmul_loaded\n" ::);
+      "rjmp .Lminiml_fmul_loaded\n" MINIML_FMUL_SGD_ROW ::);
 }
+#undef MINIML_FMUL_SGD_ENTRY
+#undef MINIML_FMUL_SGD_DONE
+#undef MINIML_FMUL_SGD_ROW
 #endif
 #undef MINIML_AVR_FCALL
 

@@ -15,11 +15,6 @@
 namespace miniml {
 namespace detail {
 
-#if defined(__AVR_HAVE_JMP_CALL__)
-#define MINIML_AVR_CALL "call "
-#else
-#define MINIML_AVR_CALL "rcall "
-#endif
 // The sum is kept as c 2^16 + s, s a signed 16-bit value (r23:r22) and c a byte (r24): a tap adds its product to s
 // as a signed 16-bit add, and only when that overflows (V set; rare) does c change, by +1 or -1 after the true
 // sign (S). One tap: ld 2 + lpm 3 + muls 2 + add 2 + brvs 1 = 10 cycles.
@@ -130,7 +125,6 @@ __asm__(
 // clang-format on
 #undef MINIML_AVR_LINEAR_FIX
 #undef MINIML_AVR_LINEAR_TAP
-#undef MINIML_AVR_CALL
 
 // rows (1..255) rows of linear_acc24_s8 (in_features 1..255) by the routine above.
 inline void linear_rows_s8_avr(const int8_t* input, const int8_t* weight, const int32_t* bias,

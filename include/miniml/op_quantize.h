@@ -9,6 +9,7 @@
 
 #include "core_fixedpoint.h"
 #include "core_types.h"
+#include "op_quantize_avr.h"
 
 namespace miniml {
 
@@ -167,13 +168,34 @@ inline int8_t quantize_by_reciprocal(float x, const Reciprocal& r, int8_t zero_p
   }
   return round_fixed16_to_s8(fixed, (bits >> 31) != 0, zero_point);
 }
+
+#if defined(MINIML_QUANTIZE_AVR)
+// miniml_quantize_s8_avr's key for 1/scale (reciprocal_quantize_ok): its mantissa, and 251 - its exponent field
+// in the top byte (d' = exponent(x) - 251 + exponent(1/scale) is 33 - quantize_by_reciprocal's s).
+inline uint32_t quantize_key(float scale) {
+  const Reciprocal r(scale);
+  return r.mantissa | static_cast<uint32_t>(static_cast<uint8_t>(251 - r.exponent)) << 24;
+}
+
+// miniml_quantize_s8_avr for scale and zero_point (reciprocal_quantize_ok): stored to output (and kept unless
+// null), or, output null, compared with kept.
+inline bool codes_s8_avr(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output, int8_t* kept) {
+  return miniml_quantize_s8_avr(input, n, scale, quantize_key(scale), static_cast<uint8_t>(zero_point + 128), output,
+                                kept);
+}
+#endif
 }  // namespace detail
 
 // output[i] = clamp(round(input[i] / scale) + zero_point) (round_to_s8): the rounding of a division, as TFLM
 // does (a multiply by 1/scale alone would differ in the last bit). On AVR the same result mostly from an
-// integer multiply by 1/scale (detail::quantize_by_reciprocal).
+// integer multiply by 1/scale (detail::quantize_by_reciprocal; with MUL its asm, detail::codes_s8_avr).
 inline void quantize_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output) {
-#if defined(__AVR__)
+#if defined(MINIML_QUANTIZE_AVR)
+  if (detail::reciprocal_quantize_ok(scale, zero_point)) {
+    detail::codes_s8_avr(input, n, scale, zero_point, output, nullptr);
+    return;
+  }
+#elif defined(__AVR__)
   if (detail::reciprocal_quantize_ok(scale, zero_point)) {
     const detail::Reciprocal r(scale);
     const int8_t zp = static_cast<int8_t>(zero_point);
@@ -195,15 +217,15 @@ inline bool keep_code(int8_t code, index_t i, int8_t* output, int8_t* kept, bool
 
 // quantize_s8's codes of input[0..n), stored to output and kept (match false), or compared with kept (match
 // true: false at the first difference). Out of line on AVR: predict()'s quantisation and learn()'s comparison
-// share one copy of the per-value code, which stays inlined in it (quantize_s8 itself is unchanged for the
-// models that do not learn).
+// share one copy of the per-value code, which stays inlined in it (with MUL the callers take codes_s8_avr instead
+// where it holds, its key computed at compile time).
 #if defined(__AVR__)
 __attribute__((noinline))
 #endif
 inline bool
 kept_codes_s8(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output, int8_t* kept,
               bool match) {
-#if defined(__AVR__)
+#if defined(__AVR__) && !defined(MINIML_QUANTIZE_AVR)
   if (reciprocal_quantize_ok(scale, zero_point)) {
     const Reciprocal r(scale);
     const int8_t zp = static_cast<int8_t>(zero_point);
@@ -224,12 +246,23 @@ kept_codes_s8(const float* input, index_t n, float scale, int32_t zero_point, in
 // the last predict()'s input (quantize_s8_matches).
 inline void quantize_s8_keep(const float* input, index_t n, float scale, int32_t zero_point, int8_t* output,
                              int8_t* kept) {
+#if defined(MINIML_QUANTIZE_AVR)
+  if (detail::reciprocal_quantize_ok(scale, zero_point)) {
+    detail::codes_s8_avr(input, n, scale, zero_point, output, kept);
+    return;
+  }
+#endif
   detail::kept_codes_s8(input, n, scale, zero_point, output, kept, false);
 }
 
 // True when quantize_s8 would write exactly the `kept` codes (n int8, RAM) for this input; stops at the first
 // difference.
 inline bool quantize_s8_matches(const float* input, index_t n, float scale, int32_t zero_point, int8_t* kept) {
+#if defined(MINIML_QUANTIZE_AVR)
+  if (detail::reciprocal_quantize_ok(scale, zero_point)) {
+    return detail::codes_s8_avr(input, n, scale, zero_point, nullptr, kept);
+  }
+#endif
   return detail::kept_codes_s8(input, n, scale, zero_point, kept, kept, true);
 }
 

@@ -61,19 +61,22 @@ inline bool outer_finite_f32(const float* a, index_t a_size, const float* b, ind
 // with the update's own expression and test it: the answer is always exact, and the common step costs no
 // float operation at all.
 
-// The largest exponent field of `size` floats (RAM): the field of the largest magnitude, 255 when one is
-// Inf or NaN, 0 for size 0. Out of line: one copy for all the checks (flash on the small boards).
+// An upper bound of the largest exponent field of `size` floats (RAM), from their top bytes alone (the field
+// without its lowest bit, which the bound sets): |x| <= 2^(bound - 126) for every x, 255 when one may be Inf or
+// NaN (field 254 or 255: the bound then proves nothing and the exact check decides), 0 for size 0. Out of line:
+// one copy for all the checks (flash on the small boards).
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
 inline uint8_t
 max_exp_field_f32(const float* x, index_t size) {
-  uint8_t m = 0;
-  for (index_t i = 0; i < size; ++i) {
-    const uint8_t e = exp_field_f32(x[i]);
-    if (e > m) m = e;
+  uint8_t m = 0;  // the largest top byte without its sign: the field's high 7 bits
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(x) + 3;  // little-endian: the top byte
+  for (const uint8_t* end = p + 4u * size; p != end; p += 4) {
+    const uint8_t top = *p & 0x7Fu;
+    if (top > m) m = top;
   }
-  return m;
+  return size == 0 ? 0 : static_cast<uint8_t>(m << 1 | 1u);
 }
 
 // True when a step's values, base - lr * (momentum * v + a * b) with every factor at most its largest

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core_float_avr.h"
 #include "core_float_bits.h"
 #include "core_types.h"
 #include "train_finite.h"
@@ -18,8 +19,9 @@
 namespace miniml {
 
 // grad + weight_decay * param, skipped at 0 as torch skips it (so weight_decay 0 is bit-identical to none).
+// Where floats are soft the test reads the bits (weight_decay != 0.0f is a library call per parameter).
 inline float decayed_grad_f32(float param, float grad, float weight_decay) {
-  return weight_decay != 0.0f ? grad + weight_decay * param : grad;
+  return (kSoftFloat ? !is_zero_f32(weight_decay) : weight_decay != 0.0f) ? grad + weight_decay * param : grad;
 }
 
 // Plain SGD: no state.
@@ -67,16 +69,28 @@ inline bool zero_step_keeps_f32(float w, float x) {
 // board). With SkipZeros (kSoftFloat: a soft-float multiply and subtract, ~260 cycles on AVR, dwarf the integer
 // test) a zero input (most outputs of a ReLU) leaves its weights as they are, so they are skipped
 // (zero_step_keeps_f32): the same weights either way. Only after linear_weight_step_finite_f32
-// passed (a non-finite step times 0 is NaN).
+// passed (a non-finite step times 0 is NaN). On the ATmega, when the model header asked for it
+// (MINIML_LEARN_SGD), core_float_avr.h's asm dot steps each row (its own multiply: ~55 cycles a weight less than
+// __mulsf3), bit for bit this loop (test_sgd_avr.py).
+template <bool SkipZeros>
+inline void sgd_row_f32(float* row, const float* input, index_t n, float step) {
+#if defined(MINIML_SGD_DOT)
+  if (SkipZeros) {  // the asm writes the row: memory barriers around it
+    __asm__ volatile("" ::: "memory");
+    detail::dot_f32_avr_mul(-step, input, row, static_cast<index_t>(n | 0x4000u));
+    __asm__ volatile("" ::: "memory");
+    return;
+  }
+#endif
+  for (index_t i = 0; i < n; ++i) {
+    if (!SkipZeros || !zero_step_keeps_f32(row[i], input[i])) row[i] -= step * input[i];
+  }
+}
 template <bool SkipZeros>
 inline void linear_weight_sgd_f32(float* weight, const float* input, const float* grad_output, index_t in_features,
                                   index_t out_features, float lr) {
   for (index_t o = 0; o < out_features; ++o) {
-    const float step = lr * grad_output[o];
-    float* row = weight + static_cast<uint32_t>(o) * in_features;
-    for (index_t i = 0; i < in_features; ++i) {
-      if (!SkipZeros || !zero_step_keeps_f32(row[i], input[i])) row[i] -= step * input[i];
-    }
+    sgd_row_f32<SkipZeros>(weight + static_cast<uint32_t>(o) * in_features, input, in_features, lr * grad_output[o]);
   }
 }
 
@@ -88,6 +102,18 @@ inline void linear_weight_step_f32(const Sgd& r, float* weight, const float* inp
     linear_weight_step_f32<Sgd>(r, weight, input, grad_output, in_features, out_features);
   }
 }
+
+#if defined(MINIML_SGD_DOT)
+// Plain SGD on a dense gradient (a bias, a conv weight) where the float dot steps Linear weight rows: one row whose
+// factor is lr, the same bits as Sgd::apply's param - lr * grad (a +-0 gradient skipped as in the rows).
+inline void step_f32(const Sgd& r, float* param, const float* grad, index_t size) {
+  if (is_zero_f32(r.weight_decay)) {
+    sgd_row_f32<true>(param, grad, size, r.lr);
+  } else {
+    step_f32<Sgd>(r, param, grad, size);
+  }
+}
+#endif
 
 // The whole-step checks of the SGD rules (chosen over train_step.h's templates, which they fall back to with
 // weight decay): the same answers, from train_finite.h's bound-first forms.

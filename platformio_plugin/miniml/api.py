@@ -271,6 +271,8 @@ def _report(g: Graph, plan: MemoryPlan, parts: HeaderParts, name: str, ctx: Expo
         training_ram_parts=dict(ctx.report_extra.get("training_ram_parts", {})),
         gradient_buffer_bytes=int(ctx.report_extra.get("gradient_buffer_bytes", 0)),
         gradient_lower_bound=int(ctx.report_extra.get("gradient_lower_bound", 0)),
+        gradient_buffers=list(ctx.report_extra.get("gradient_buffers", [])),
+        gradient_steps=list(ctx.report_extra.get("gradient_steps", [])),
         train_budget_sample=str(ctx.report_extra.get("train_budget_sample", "")),
         float_flash_bytes=int(ctx.report_extra.get("float_flash_bytes", 0)),
         float_arena_bytes=int(ctx.report_extra.get("float_arena_bytes", 0)),

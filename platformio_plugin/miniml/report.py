@@ -35,6 +35,9 @@ class Report:
     # and its lower bound (the most bytes alive at one backward step)
     gradient_buffer_bytes: int = 0
     gradient_lower_bound: int = 0
+    # its plan as plan_buffers below (lifetimes in backward steps: gradient_steps, the update last)
+    gradient_buffers: List[dict] = field(default_factory=list)
+    gradient_steps: List[str] = field(default_factory=list)
     # train_budget: what the contributions were measured on: train_sample, calibration or random
     train_budget_sample: str = ""
     float_flash_bytes: int = 0  # with quantize="int8": what the float export would take, for comparison

@@ -1,11 +1,15 @@
 """The arena planner per model: arena vs its lower bound (the most bytes alive at one layer) for the
 suite's export variants (from their rows) and #11's composite models (test/python/composites.py),
-float and int8, which only miniml.analyze() runs (no firmware: seconds); and for the variants that
-learn, learn()'s gradient buffer (planned the same way) vs its lower bound."""
+float and int8, which only miniml.analyze() runs (no firmware: seconds); for the variants that
+learn, learn()'s gradient buffer (planned the same way) vs its lower bound; and how many seeded
+dense random lifetime sets (dense_lifetimes, also test_planner's) the placement leaves over their
+bound."""
 
 from __future__ import annotations
 
+import random
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -20,6 +24,47 @@ COMPOSITES = (
     ("conv_autoencoder", lambda c: c.ConvAutoencoder(), (1, 1, 16, 16)),
     ("transformer_block", lambda c: c.TransformerBlock(), (1, 8, 16)),
 )
+
+
+# the dense sets counted: 100 per seed (the full run only, about 13 s)
+DENSE_SEEDS = range(15)
+
+
+def dense_lifetimes(rng: random.Random, n: int) -> List[Tuple[int, int, int]]:
+    """Lifetimes (size B, first node, last node) of n - 1 tensors of a chain where two in three
+    are read again up to eight nodes later (skips, branches): dense enough that the greedy orders
+    often miss the bound."""
+    items = []
+    for i in range(n - 1):
+        end = min(n - 1, i + rng.randint(2, 8)) if rng.random() < 0.66 else i + 1
+        items.append((4 * rng.randint(1, 64), i, end))
+    return items
+
+
+def dense_sets(log) -> Dict[str, Any]:
+    """place() on 100 dense sets of 20-60 nodes per seed: how many it leaves over the bound, the
+    mean gap over all sets and the slowest placement (JSON only: it depends on the machine's
+    load)."""
+    sys.path.insert(0, str(REPO / "platformio_plugin"))
+    from miniml.plan import placement
+
+    over: List[float] = []
+    slowest = 0.0
+    for seed in DENSE_SEEDS:
+        rng = random.Random(seed)
+        for _ in range(100):
+            items = dense_lifetimes(rng, rng.randint(20, 60))
+            bound = placement.lower_bound(items)
+            start = time.perf_counter()
+            arena = placement.place(items, bound)[0]
+            slowest = max(slowest, time.perf_counter() - start)
+            if arena > bound:
+                over.append(_gap_pct(arena, bound))
+    sets = 100 * len(DENSE_SEEDS)
+    row = {"sets": sets, "seeds": f"0-{DENSE_SEEDS[-1]}", "over": len(over),
+           "mean_gap_pct": round(sum(over) / sets, 3), "slowest_s": round(slowest, 2)}
+    log("dense random sets: %s" % row)
+    return row
 
 
 def _gap_pct(planned: int, bound: int) -> float:
@@ -70,7 +115,7 @@ def run(suite_rows: List[Dict[str, Any]], with_composites: bool, log) -> List[Di
     return list(rows.values()) + (_composites(log) if with_composites else [])
 
 
-def markdown(rows: List[Dict[str, Any]]) -> List[str]:
+def markdown(rows: List[Dict[str, Any]], dense: Optional[Dict[str, Any]] = None) -> List[str]:
     if not rows:
         return []
     over = [r for r in rows if r["arena_bytes"] > r["arena_lower_bound"]]
@@ -90,6 +135,11 @@ def markdown(rows: List[Dict[str, Any]]) -> List[str]:
     for r in rows:
         L.append("| %s | %s | %d | %d | %.2f |" % (
             r["model"], r["precision"], r["arena_bytes"], r["arena_lower_bound"], r["gap_pct"]))
+    if dense:
+        L += ["", "Seeded dense random lifetime sets (dense_lifetimes of scripts/bench/arena_gaps.py, "
+              "as test/python/plan/test_planner.py uses them; seeds %s, %d sets of 20-60 nodes): %d "
+              "over their bound, mean gap %.3f%% over all sets."
+              % (dense["seeds"], dense["sets"], dense["over"], dense["mean_gap_pct"])]
     return L + _gradients_markdown([r for r in rows if "gradient_bytes" in r])
 
 

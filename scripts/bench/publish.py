@@ -243,7 +243,7 @@ def markdown(res: Dict[str, Any]) -> str:
             )
     from bench import arena_gaps
 
-    L += arena_gaps.markdown(res.get("arena_gaps", []))
+    L += arena_gaps.markdown(res.get("arena_gaps", []), res.get("dense_sets"))
     L += [
         "",
         "## Exporter speed",
@@ -446,9 +446,9 @@ def _why(res: Dict[str, Any]) -> List[str]:
             "overflow branch 1: the sum's third byte changes only when the 16-bit part overflows) and "
             "requantize_s8_avr's routine per output, skipped where a fused ReLU clamps a negative sum; "
             "the generic linear_s8 costs %s cycles per MAC (dot_s8) + %s per requantize_s8. The float "
-            "edges (16 quantize, each an exact integer product of the value's 24-bit mantissa and 1/scale's, "
-            "9 MULs, that hands values next to a rounding step to TFLM's division; 4 dequantize, an exact "
-            "integer product too) add %d cycles."
+            "edges (16 quantize by one asm routine, ~100 cycles a value: the value's 24-bit mantissa times "
+            "1/scale's in 6 MULs, values next to a rounding step handed to TFLM's division; 4 dequantize, an "
+            "exact integer product) add %d cycles."
             % (
                 core,
                 core / 16000.0,

@@ -29,15 +29,24 @@ def _n(value: Optional[int]) -> str:
     return "-" if not value else f"{int(value):,}"
 
 
+def _with_bound(report: Dict, key: str, bound_key: str) -> str:
+    """A planned buffer's bytes / its lower bound."""
+    planned = int(report.get(key) or 0)
+    return f"{planned:,}/{int(report.get(bound_key) or 0):,}" if planned else "-"
+
+
 def format_table(rows: Sequence[Tuple[Dict, str]]) -> List[str]:
-    """rows: (report, status) per model; returns the lines without the [miniml] prefix."""
-    head = ("model", "flash B", "RAM B", "train RAM B", "MACs", "")
+    """rows: (report, status) per model; returns the lines without the [miniml] prefix. The arena
+    and learn()'s gradient buffer are shown beside their lower bounds (the planner's gap)."""
+    head = ("model", "flash B", "RAM B", "arena/bound B", "train RAM B", "grad/bound B", "MACs", "")
     body = [
         (
             str(r.get("name", "?")),
             _n(r.get("flash_bytes")),
             _n(r.get("ram_bytes")),
+            _with_bound(r, "arena_bytes", "arena_lower_bound"),
             _n(r.get("training_ram_bytes")),
+            _with_bound(r, "gradient_buffer_bytes", "gradient_lower_bound"),
             _n(r.get("macs")),
             status,
         )
@@ -50,6 +59,8 @@ def format_table(rows: Sequence[Tuple[Dict, str]]) -> List[str]:
                 _n(sum(int(r.get("flash_bytes") or 0) for r, _ in rows)),
                 _n(sum(ram_needed(r) for r, _ in rows)),
                 "",
+                "",
+                "",
                 _n(sum(int(r.get("macs") or 0) for r, _ in rows)),
                 "",
             )
@@ -57,12 +68,8 @@ def format_table(rows: Sequence[Tuple[Dict, str]]) -> List[str]:
     widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
     out = []
     for row in [head, *body]:
-        cells = (
-            [row[0].ljust(widths[0])]
-            + [c.rjust(w) for c, w in zip(row[1:5], widths[1:5])]
-            + [row[5]]
-        )
-        out.append("  ".join(cells).rstrip())
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:-1], widths[1:-1])]
+        out.append("  ".join(cells + [row[-1]]).rstrip())
     return out
 
 

@@ -11,7 +11,8 @@ Steps (the gradient buffer of learn() is placed by the same placement.py: train/
    sized to the lower bound (optimal on chains), then first fit and best fit in six orders (largest
    first as TFLM's greedy planner, graph order, longest lifetime, size x lifetime, conflicting
    bytes, end), then, when none reached the bound, bounded depth-first searches (three orders) for a
-   plan within it, and when they fail too, searches between the bound and the best plan so far. The
+   plan within it, then 60 short ones in randomly perturbed orders (seeded), and when they fail
+   too, searches between the bound and the best plan so far. The
    first plan at the bound wins, else the smallest; every plan must pass the overlap check.
    Branching graphs need more than the first three (two-ended, largest-first and graph-order first
    fit, all the planner had before #17): a tensor kept alive across a branch (the input of a

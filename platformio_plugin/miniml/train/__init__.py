@@ -75,6 +75,8 @@ def export_stage(g: Graph, ctx: Any) -> Graph:
         ctx.report_extra["training_ram_parts"] = training_ram_parts(sizes, total)
         ctx.report_extra["gradient_buffer_bytes"] = grads.nbytes
         ctx.report_extra["gradient_lower_bound"] = grads.bound_bytes
+        ctx.report_extra["gradient_buffers"] = grads.buffers
+        ctx.report_extra["gradient_steps"] = grads.steps
 
     ctx.extend.append(extend)
     return g

@@ -12,7 +12,7 @@ the arena's planner (plan/placement.py) from their lifetimes over the backward s
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 import numpy as np
@@ -188,11 +188,14 @@ def _births(g: Graph, order: List[Node], needs: Set[str]) -> Dict[str, List[str]
 @dataclass(frozen=True)
 class GradientPlan:
     """The gradient buffer (train_grad_): where each gradient starts in it, its size and the lower
-    bound of its size (the most floats alive at one backward step), all in floats."""
+    bound of its size (the most floats alive at one backward step), all in floats; for the report,
+    each gradient's bytes and lifetime in backward steps (`steps`: their names, the update last)."""
 
     offsets: Dict[str, int]
     floats: int
     bound: int
+    buffers: List[dict] = field(default_factory=list)
+    steps: List[str] = field(default_factory=list)
 
     @property
     def nbytes(self) -> int:
@@ -223,8 +226,11 @@ def _plan_gradients(g: Graph, order: List[Node], needs: Set[str], walk: _Walk) -
     items = [(4 * n, start, end) for start, end, n, _ in spans]
     bound = placement.lower_bound(items)
     total, _, offsets = placement.place(items, bound)
+    buffers = [{"tensor": f"d({key.replace('param:', '')})", "offset": off, "size": 4 * n,
+                "start": start, "end": end} for (start, end, n, key), off in zip(spans, offsets)]
     return GradientPlan({key: off // 4 for (_, _, _, key), off in zip(spans, offsets)},
-                        total // 4, bound // 4)
+                        total // 4, bound // 4, buffers,
+                        [f"{n.name} backward" for n in order] + ["update"])
 
 
 def _backward_headers(g: Graph, tp: TrainPlan) -> List[str]:
@@ -283,6 +289,8 @@ def extend_training(parts: HeaderParts, g: Graph,
     after = AfterPredict(member, dy)
     spare = SpareClasses(g, member)
     extra_headers = ("train_classes.h",) if spare.member else ()
+    if any(pg.outer is not None and pg.rows is None for pg in pgrads):  # linear_weight_step_f32
+        parts.prelude += optimizer.linear_weight_prelude
     for h in ("train_finite.h", "train_loss.h", "train_linear.h", "train_backward.h", *optimizer.headers,
               *extra_headers, "store_slots.h", *_backward_headers(g, tp)):
         if f"miniml/{h}" not in parts.includes:

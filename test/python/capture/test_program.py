@@ -92,6 +92,43 @@ def test_cli_report_plot(pt2, tmp_path):
                 assert a["offset"] + a["size"] <= b["offset"] or b["offset"] + b["size"] <= a["offset"]
 
 
+def _rectangles(ax) -> list:
+    """The tensor rectangles drawn on ax: (tensor, lifetime start, offset, lifetime, bytes)."""
+    return sorted((p.get_label()[1:], round(p.get_x() + 0.45), p.get_y(), round(p.get_width() - 0.9),
+                   p.get_height()) for p in ax.patches)
+
+
+def test_cli_report_plot_shows_the_gradient_buffer(pt2, tmp_path):
+    """A model that learns: `report --plot` draws learn()'s gradient buffer below the arena the same
+    way, each gradient a rectangle of offset x lifetime in backward steps, with its lower bound."""
+    from miniml.plot import draw_plan
+
+    png = tmp_path / "plan.png"
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "platformio_plugin"))
+    learn = ["--on-device-learning", "--loss", "mse", "--trainable", "0.weight,5.bias"]
+    res = subprocess.run([PY, "-m", "miniml", "report", pt2, "--plot", str(png), *learn],
+                         capture_output=True, text=True, env=env)
+    assert res.returncode == 0, res.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = miniml.analyze(torch.export.load(pt2), None, "model", on_device_learning=True, loss="mse",
+                       trainable="0.weight,5.bias")
+    fig = draw_plan(r)
+    arena, grads = fig.axes[0], fig.axes[3]
+    assert _rectangles(arena) == sorted((b["tensor"], b["start"], b["offset"], b["end"] - b["start"],
+                                         b["size"]) for b in r.plan_buffers)
+    # d(relu) from the pool's backward to the conv's, d(0.weight) from the conv's to the update,
+    # alive together at the conv's: the bound, 336 B, reached
+    assert r.gradient_steps == ["linear backward", "adaptive_avg_pool1d backward",
+                                "conv1d backward", "update"]
+    drawn = _rectangles(grads)
+    assert [(t, start, life, size) for t, start, _, life, size in drawn] == [
+        ("d(0.weight)", 2, 1, 36 * 4), ("d(adaptive_avg_pool1d)", 0, 1, 4 * 4), ("d(relu)", 1, 1, 48 * 4)]
+    relu, weight = drawn[2], drawn[0]
+    assert relu[2] + relu[4] <= weight[2] or weight[2] + weight[4] <= relu[2]
+    lines = {ln.get_label(): ln.get_ydata()[0] for ln in grads.get_lines()}
+    assert lines == {"lower bound 336 B": 336, "gradient buffer 336 B": 336}
+
+
 def test_cli_errors_are_one_line_and_exit_1(tmp_path):
     bad = tmp_path / "bad.pt2"
     bad.write_bytes(b"not a zip")

@@ -18,8 +18,11 @@ HERE = Path(__file__).resolve().parent
 INCLUDE = HERE.parents[2] / "include"
 MACS = int(os.environ.get("MINIML_FUZZ_MACS", "40000"))
 LEVELS = {"Os_lto": ["-Os", "-flto", "-fuse-linker-plugin"], "O2": ["-O2"], "O3": ["-O3"], "Og": ["-Og"], "O0": ["-O0"]}
-# The asm MAC (export option optimize="speed"), or the default size build's dot_f32_skip_zeros.
-BUILDS = {"speed": ["-DMINIML_OPTIMIZE_SPEED"], "size": []}
+# The asm MAC (export option optimize="speed"), or the default size build's dot_f32_avr_mul, also with its SGD
+# mode compiled in (MINIML_LEARN_SGD, a header that learns with plain SGD).
+BUILDS = {"speed": ["-DMINIML_OPTIMIZE_SPEED"], "size": [], "size_sgd": ["-DMINIML_LEARN_SGD"]}
+# Every build at every level, except the SGD mode's hooks (naked asm, the same code at every level): at one.
+RUNS = [(b, lv) for b in sorted(BUILDS) for lv in sorted(LEVELS) if b != "size_sgd" or lv == "Os_lto"]
 
 
 def _weights(rng, n=512):
@@ -57,8 +60,7 @@ def _assert_no_mismatch(counts, out):
     assert mismatches == [0] * 6, "mismatches (single Ram, single Rom, chain Ram, chain Rom, product, relu): " + out[-600:]
 
 
-@pytest.mark.parametrize("build", sorted(BUILDS))
-@pytest.mark.parametrize("level", sorted(LEVELS))
+@pytest.mark.parametrize("build,level", RUNS)
 def test_avr_float_mac_equals_separate_ops(build, level, tmp_path):
     elf = tmp_path / "check.elf"
     subprocess.run(

@@ -51,7 +51,8 @@ def test_exports_into_build_dir_and_prepends_cpppath(tmp_path, fake_python, caps
     assert all(ln.startswith("[miniml] ") for ln in lines)
     row = next(ln for ln in lines if ln.startswith("[miniml] sensor "))
     size = os.path.getsize(tmp_path / "model" / "sensor.pt2")
-    assert row.split()[2:7] == [f"{10 * size:,}", f"{size:,}", "-", f"{size:,}", "exported"]
+    assert row.split()[2:9] == [f"{10 * size:,}", f"{size:,}", f"{size // 2:,}/{size // 2:,}", "-",
+                                "-", f"{size:,}", "exported"]
 
 
 def test_stamp_skips_unchanged_and_reexports_on_change(tmp_path, fake_python, capsys):

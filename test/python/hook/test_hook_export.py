@@ -49,9 +49,12 @@ def test_real_export_table_matches_report(tmp_path, capsys):
     assert "namespace mlp {" in header and "kGoldenCount = 2" in header
     lines = capsys.readouterr().out.splitlines()
     row = next(ln for ln in lines if ln.startswith("[miniml] mlp "))
-    assert row.split()[2:6] == [
+    # the arena beside its lower bound; no training RAM, no gradient buffer
+    assert row.split()[2:8] == [
         f"{report['flash_bytes']:,}",
         f"{report['ram_bytes']:,}",
+        f"{report['arena_bytes']:,}/{report['arena_lower_bound']:,}",
+        "-",
         "-",
         f"{report['macs']:,}",
     ]
@@ -125,9 +128,18 @@ def test_reject_model_too_big_for_the_uno(tmp_path, capsys):
     )
 
 
+def _png_size(path: str) -> tuple:
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")  # IHDR
+
+
 def test_plot_option_draws_the_plan_next_to_the_header(tmp_path, capsys):
     """custom_miniml_plot = yes: <name>.plan.png beside the header, the same picture as
-    `miniml report --plot`; turning the option on re-exports an otherwise unchanged model."""
+    `miniml report --plot`; turning the option on re-exports an otherwise unchanged model. A model
+    that learns: the picture gets a second row, learn()'s gradient buffer plan, and the table its
+    gradient buffer beside its lower bound."""
     save_mlp_pt2(str(tmp_path / "mlp.pt2"), in_features=4, hidden=8, out_features=3)
     opts = {"custom_miniml_model": "mlp.pt2", "custom_miniml_python": sys.executable}
     env = run_hook(FakeEnv(str(tmp_path), opts, board="uno", ram=UNO_RAM, flash=UNO_FLASH))
@@ -136,8 +148,24 @@ def test_plot_option_draws_the_plan_next_to_the_header(tmp_path, capsys):
     assert not os.path.exists(png)
     run_hook(FakeEnv(str(tmp_path), dict(opts, custom_miniml_plot="yes"), board="uno", ram=UNO_RAM,
                      flash=UNO_FLASH))
-    with open(png, "rb") as f:
-        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    width, height = _png_size(png)
+    capsys.readouterr()
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    conv = nn.Sequential(nn.Conv1d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool1d(1),
+                         nn.Flatten(), nn.Linear(4, 2)).eval()
+    # the same file now holds a conv model (a gradient buffer: the conv weight and ReLU gradients)
+    torch.export.save(torch.export.export(conv, (torch.randn(1, 3, 12),)), str(tmp_path / "mlp.pt2"))
+    learn = dict(opts, custom_miniml_plot="yes", custom_miniml_on_device_learning="yes",
+                 custom_miniml_trainable="0.weight,4.bias")
+    run_hook(FakeEnv(str(tmp_path), learn, board="uno", ram=UNO_RAM, flash=UNO_FLASH))
+    assert _png_size(png) == (width, 2 * height)  # the arena row and the gradient buffer row
+    report = json.load(open(os.path.join(out_dir, "mlp.report.json")))
+    # the conv's weight gradient (36 floats) beside the ReLU output's (48), alive at once
+    assert report["gradient_buffer_bytes"] == report["gradient_lower_bound"] == (36 + 48) * 4
+    row = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("[miniml] mlp "))
+    assert row.split()[4:7] == [f"{report['arena_bytes']:,}/{report['arena_lower_bound']:,}",
+                                f"{report['training_ram_bytes']:,}", "336/336"]
 
 
 @pytest.mark.parametrize("kind", sorted(CRAFTED))

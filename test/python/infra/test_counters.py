@@ -81,3 +81,39 @@ def test_counter_counts_nops_exactly(board: str, tmp_path: Path) -> None:
     assert counts[10] - counts[0] == 10
     assert counts[100] - counts[0] == 100
     assert 0 < counts[0] < 10  # just the marker instructions
+
+
+PROFILED = r"""
+#include "miniml_bench.h"
+MINIML_BENCH_STORAGE
+volatile float x = 3.0f, y;
+__attribute__((noinline)) void spin(void) { __asm__ __volatile__(".rept 500\n\tnop\n\t.endr"); }
+int main(void) {
+  miniml_bench_begin();
+  spin();
+  y = x * x;
+  miniml_bench_end();
+  return 0;
+}
+"""
+
+
+def test_avr_profile_names_where_the_cycles_go(tmp_path: Path) -> None:
+    """profile_avr.py's cycles add up to the region's count; the nops are the spin function's, and the soft-float
+    multiply is charged to the line of main that calls it (no libgcc routine appears as a function of its own)."""
+    src = tmp_path / "profiled.c"
+    src.write_text(PROFILED)
+    elf = tmp_path / "profiled.elf"
+    subprocess.run(["avr-gcc", "-mmcu=atmega328p", "-Os", "-g", "-I", str(COUNTERS), str(src), str(AVR_EXIT),
+                    "-o", str(elf)], check=True)
+    region = _count(elf)["regions"][0]
+    out = subprocess.run([sys.executable, str(COUNTERS / "profile_avr.py"), "--region", "0", str(elf)],
+                         capture_output=True, text=True, check=True).stdout
+    assert "region 0: %d cycles" % region in out
+    functions = dict((line.split()[2], int(line.split()[0])) for line in out.split("function\n")[1].split("\n\n")[0]
+                     .splitlines())
+    assert set(functions) == {"spin", "main"}, out
+    assert 500 <= functions["spin"] < 520
+    assert functions["main"] > 100  # the multiply (__mulsf3, > 100 cycles) is main's
+    lines = dict((line.split()[2], int(line.split()[0])) for line in out.split("source line\n")[1].splitlines())
+    assert lines["profiled.c:9"] > 100, out  # y = x * x

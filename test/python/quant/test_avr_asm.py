@@ -137,15 +137,17 @@ def test_linear_acc24_equals_reference(level, tmp_path):
 
 @pytest.mark.parametrize("level", ["Os_lto", "O0"])
 def test_avr_requant_routine_links_once(level, tmp_path):
-    """requantize_s8_avr's, requantize_s16_avr's and linear_acc24_s8's routines are top-level asm
-    in every translation unit that includes their headers: two units link (LTO joins them into one
-    assembly file) to one copy each."""
+    """requantize_s8_avr's, requantize_s16_avr's, linear_acc24_s8's and quantize_s8's routines are
+    top-level asm in every translation unit that includes their headers: two units link (LTO joins
+    them into one assembly file) to one copy each."""
     layer = (
         "static const int8_t kW[2] MINIML_ROM = {1, 2};\n"
         "static const int32_t kB[1] MINIML_ROM = {3}, kM[1] MINIML_ROM = {1073741824};\n"
         "static const int8_t kS[1] MINIML_ROM = {-3};\n"
         "static int8_t layer(int8_t x) {\n"
         "  int8_t in[2] = {x, 1}, out[1];\n"
+        "  const float f[2] = {1.5f, -2.0f};\n"
+        "  miniml::quantize_s8(f, 2, 0.25f, x, in);\n"
         "  miniml::linear_acc24_s8<miniml::Rom>(in, kW, kB, kM, kS, 0, -128, 127, 2, 1, out);\n"
         "  return out[0];\n"
         "}\n"
@@ -167,7 +169,8 @@ def test_avr_requant_routine_links_once(level, tmp_path):
             "}",
         ),
     ):
-        (tmp_path / name).write_text('#include "miniml/op_linear_s8.h"\n' + layer + body + "\n")
+        includes = '#include "miniml/op_linear_s8.h"\n#include "miniml/op_quantize.h"\n'
+        (tmp_path / name).write_text(includes + layer + body + "\n")
     elf = tmp_path / "ab.elf"
     flags = LEVELS[level] if level in LEVELS else ["-" + level]
     subprocess.run(
@@ -188,3 +191,4 @@ def test_avr_requant_routine_links_once(level, tmp_path):
     assert syms.count(" miniml_requantize_s8_avr") == 1
     assert syms.count(" miniml_requantize_s16_avr") == 1
     assert syms.count(" miniml_linear_s8_avr") == 1
+    assert syms.count(" miniml_quantize_s8_avr") == 1
