@@ -40,8 +40,9 @@ inline uint32_t mul_hi_u32(uint32_t a, uint32_t b) {
 // bytes in a window from byte 2 up (bytes 0 and 1 hold only the left-out part), c read from flash.
 #if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
 // The routine (called from asm: no C calling convention, no saved registers). In: x r22:25, h r18:21, c Z,
-// n r26. Out: h r18:21. Changes r0, r12..r17, r26, r27, Z (the product's bytes 2, 3 in r13, r27, 4..7 in
-// r14..r17, a zero in r12); r1 left zero. Top-level asm in a COMDAT section, as requantize_s8_avr's routine.
+// n r26. Out: h r18:21. Changes r0, r11..r17, r26, r27, Z (the product's bytes 2, 3 in r11, r27, 4..7 in
+// r14..r17, zeros in r12:r13 to clear them with two movw); r1 left zero. Top-level asm in a COMDAT section, as
+// requantize_s8_avr's routine.
 // clang-format off
 __asm__(
     ".ifndef miniml_alternating_steps_avr\n\t"
@@ -49,11 +50,11 @@ __asm__(
     ".weak miniml_alternating_steps_avr\n\t"
     ".type miniml_alternating_steps_avr, @function\n"
     "miniml_alternating_steps_avr:\n\t"
-    "clr r12\n"
+    "clr r12\n\tclr r13\n"
     "1:\n\t"
-    "clr r14\n\tclr r15\n\tclr r16\n\tclr r17\n\t"
-    "mul r22, r20\n\tmov r13, r0\n\tmov r27, r1\n\t"
-    "mul r24, r18\n\tadd r13, r0\n\tadc r27, r1\n\tadc r14, r12\n\t"
+    "movw r14, r12\n\tmovw r16, r12\n\t"
+    "mul r22, r20\n\tmov r11, r0\n\tmov r27, r1\n\t"
+    "mul r24, r18\n\tadd r11, r0\n\tadc r27, r1\n\tadc r14, r12\n\t"
     "mul r22, r21\n\tadd r27, r0\n\tadc r14, r1\n\tadc r15, r12\n\t"
     "mul r23, r20\n\tadd r27, r0\n\tadc r14, r1\n\tadc r15, r12\n\t"
     "mul r24, r19\n\tadd r27, r0\n\tadc r14, r1\n\tadc r15, r12\n\t"
@@ -81,7 +82,7 @@ inline uint32_t alternating_steps_q32(uint32_t x, uint32_t h, const uint32_t* c,
   __asm__ volatile("%~call miniml_alternating_steps_avr"
                    : "+r"(h_reg), "+r"(c_reg), "+r"(n_reg)
                    : "r"(x_reg)
-                   : "r0", "r12", "r13", "r14", "r15", "r16", "r17", "r27");
+                   : "r0", "r11", "r12", "r13", "r14", "r15", "r16", "r17", "r27");
   return h_reg;
 }
 #else
