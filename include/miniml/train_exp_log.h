@@ -87,7 +87,9 @@ inline uint32_t alternating_steps_q32(uint32_t x, uint32_t h, const uint32_t* c,
 }
 #else
 inline uint32_t alternating_steps_q32(uint32_t x, uint32_t h, const uint32_t* c, uint8_t n) {
-  for (uint8_t i = 0; i < n; ++i) h = rom_read(&c[i]) - mul_hi_u32(x, h);
+  do {
+    h = rom_read(c++) - mul_hi_u32(x, h);
+  } while (--n != 0);
   return h;
 }
 #endif
