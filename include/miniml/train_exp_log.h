@@ -187,7 +187,6 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   const uint32_t bits = float_to_bits(x);
   const uint16_t high = static_cast<uint16_t>(bits >> 16);
   const uint8_t field = static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
-  const uint32_t fraction_bits = bits << 9;  // the significand's 23 bits, as a Q32 fraction
   // The tail, shared: pack_f32(alternating_steps_q32(m, h, c, steps) ^ flip, e).
   uint32_t m;
   uint32_t h;
@@ -197,7 +196,7 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   int16_t e;
   if (!log) {
     if (static_cast<int32_t>(bits) > 0) return quiet_nan_f32();              // x > 0 or +NaN
-    if (field >= 134) return fraction_bits != 0 && field == 255 ? x : 0.0f;  // NaN; |x| >= 128: e^-104 is 0
+    if (field >= 134) return x == x ? 0.0f : x;  // |x| >= 128 (e^-104 already rounds to 0); NaN
     if (field < 102) return 1.0f;                                            // |x| < 2^-25: e^x rounds to 1
     // |x| = mantissa 2^(field - 150); k = 0 below |x| = 1/2; fraction = |x| 2^32 mod 2^32, exact from 2^-9 on.
     const uint32_t mantissa = (bits & UINT32_C(0x7FFFFF)) | UINT32_C(0x800000);
@@ -221,7 +220,7 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
     if (high >= 0x7F80u) return (high >> 15) == 0 ? x : quiet_nan_f32();  // +Inf, +NaN; negative
     if (field < 127) return quiet_nan_f32();
     uint8_t n = static_cast<uint8_t>(field - 127);
-    const uint32_t u = fraction_bits;
+    const uint32_t u = bits << 9;  // the significand's 23 bits, as a Q32 fraction
     e = 1;  // for Q's half
     m = 0;  // log2 x = m 2^(e-32)
     if (u != 0) {

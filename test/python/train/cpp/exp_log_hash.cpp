@@ -25,6 +25,16 @@ int main() {
     memcpy(&x, &b, 4);
     hl = mix(hl, miniml::log_at_least_one_f32(x));
   }
+  // Special values (NaN, Inf, out of domain) through the same hashes.
+  const uint32_t specials[] = {UINT32_C(0x7FC00000), UINT32_C(0xFFC00000), UINT32_C(0xFF800001), UINT32_C(0x7F800000),
+                               UINT32_C(0xFF800000), UINT32_C(0x3F800000), UINT32_C(0x3F000000), UINT32_C(0xBF800000),
+                               UINT32_C(0x00000000), UINT32_C(0x00000001), UINT32_C(0x80000001)};
+  for (uint8_t i = 0; i < sizeof(specials) / sizeof(specials[0]); ++i) {
+    float x;
+    memcpy(&x, &specials[i], 4);
+    he = mix(he, miniml::exp_nonpositive_f32(x));
+    hl = mix(hl, miniml::log_at_least_one_f32(x));
+  }
   const uint32_t counts[2] = {he, hl};
   return finish_with_result(counts);
 }
