@@ -195,9 +195,9 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   uint32_t flip = 0;
   int16_t e;
   if (!log) {
-    if (static_cast<int32_t>(bits) > 0) return quiet_nan_f32();              // x > 0 or +NaN
-    if (field >= 134) return x == x ? 0.0f : x;  // |x| >= 128 (e^-104 already rounds to 0); NaN
-    if (field < 102) return 1.0f;                                            // |x| < 2^-25: e^x rounds to 1
+    if (static_cast<int32_t>(bits) > 0) return quiet_nan_f32();  // x > 0 or +NaN
+    if (field >= 134) return x == x ? 0.0f : x;                  // |x| >= 128 (e^-104 already rounds to 0); NaN
+    if (field < 102) return 1.0f;                                // |x| < 2^-25: e^x rounds to 1
     // |x| = mantissa 2^(field - 150); k = 0 below |x| = 1/2; fraction = |x| 2^32 mod 2^32, exact from 2^-9 on.
     const uint32_t mantissa = (bits & UINT32_C(0x7FFFFF)) | UINT32_C(0x800000);
     uint8_t k = 0;
@@ -221,8 +221,8 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
     if (field < 127) return quiet_nan_f32();
     uint8_t n = static_cast<uint8_t>(field - 127);
     const uint32_t u = bits << 9;  // the significand's 23 bits, as a Q32 fraction
-    e = 1;  // for Q's half
-    m = 0;  // log2 x = m 2^(e-32)
+    e = 1;                         // for Q's half
+    m = 0;                         // log2 x = m 2^(e-32)
     if (u != 0) {
       m = normalise_u32(u, &e);
       m = normalise_u32(~alternating_steps_q32(m, alternating_steps_q32(u, kLog2C9, C::log2, 9), C::all_ones, 1), &e);
