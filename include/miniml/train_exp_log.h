@@ -1,5 +1,5 @@
-// exp and log for the cross-entropy loss (train_loss.h), in integer arithmetic only: the same bits on every
-// board by construction (no libm, no float operation a compiler could contract), within 1 ulp of the correctly
+// exp and log for the cross-entropy loss (train_loss.h), in integer arithmetic: the same bits on every board by
+// construction (no libm; the one float operation, exp's NaN test x == x, is exact), within 1 ulp of the correctly
 // rounded value (test/python/train/test_train_exp_log.py sweeps both domains against float64 numpy, on the host
 // and in simavr). Small on AVR, where it replaces avr-libc's exp, log and their helpers (ldexp, modf,
 // __fp_powser, ...): one body for both, one polynomial loop (every product goes through it), no tables but the
@@ -180,7 +180,8 @@ inline float quiet_nan_f32() {
 // is at least 2^-29 for every float x), e^-r by its polynomial.
 // ln x for x >= 1 (Inf gives Inf), NaN for NaN and x < 1. x = 2^n (1 + u), u in [0, 1) exact in Q32:
 // log2 x = n + u Q(u), Q(u) = log2(1 + u) / u by its polynomial (halved to fit Q32), with u normalised first
-// so that u Q(u) keeps its relative precision near x = 1; then ln x = log2 x ln 2.
+// so that u Q(u) keeps its relative precision near x = 1; then ln x = log2 x ln 2 (one more product, through
+// the loop: ~(all ones - m ln 2)).
 // Both in one body: on AVR one prologue, one set of special returns and one tail (the loop's last call, pack).
 MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   typedef ExpLogCoefficients<> C;
@@ -246,6 +247,7 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
 
 }  // namespace detail
 
+// e^x for x <= 0 and ln x for x >= 1 (exp_or_log_f32 says how, and what other inputs give).
 inline float exp_nonpositive_f32(float x) { return detail::exp_or_log_f32(x, false); }
 inline float log_at_least_one_f32(float x) { return detail::exp_or_log_f32(x, true); }
 
