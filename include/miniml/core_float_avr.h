@@ -320,10 +320,46 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
   ".Lminiml_fmul_sgd_end:\n\t"                                                                \
   "pop r7\n\tpop r6\n\tpop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t"                              \
   "rjmp .Lminiml_fmul_ret\n"
+// The sum's own add (learning firmware only), fused to the product the loop just rounded (r18 r31 r27, exponent
+// r26, sign T): acc + p when acc is normal, its exponent e at most 253 and d = e - p's at least 0 (at least 2 when
+// the signs differ: a difference then loses at most one bit, no cancellation); then the sum stays normal. p's
+// significand shifted right by d into a guard byte r25, the bits that leave it OR-ed into the sticky byte r30
+// (bits first, then bytes); a sum's carry shifts right (the guard byte into the sticky byte); a difference is acc
+// + ~p + (no sticky bits) (the sticky bits borrow one unit of the guard byte, Goldberg), then at most one bit
+// left. The sum goes back through the product's rounding (r24 = 0 says it is a sum) and packing, then into acc.
+// Every other sum: the product packed (r24 bit 7 set), __addsf3.
+#define MINIML_FMUL_ADD_FAST \
+  "sbrs r24, 7\n\trjmp 47f\n\t" \
+  "mov r22, r16\n\tlsl r22\n\tmov r22, r17\n\trol r22\n\tcpi r22, 254\n\tbrsh 48f\n\t" \
+  "mov r24, r22\n\tsub r24, r26\n\tbrcs 48f\n\t" \
+  "clr r23\n\tbld r23, 7\n\teor r23, r17\n\tbrpl 41f\n\tcpi r24, 2\n\tbrlo 48f\n" \
+  "41:\n\t" \
+  "bst r17, 7\n\tmov r26, r22\n\tori r16, 0x80\n\tori r18, 0x80\n\tclr r25\n\tclr r30\n\t" \
+  "mov r21, r24\n\tandi r24, 7\n\tbreq 43f\n" \
+  "42:\n\t" \
+  "lsr r18\n\tror r31\n\tror r27\n\tror r25\n\tdec r24\n\tbrne 42b\n" \
+  "43:\n\t" \
+  "subi r21, 8\n\tbrcs 44f\n\t" \
+  "or r30, r25\n\tmov r25, r27\n\tmov r27, r31\n\tmov r31, r18\n\tclr r18\n\trjmp 43b\n" \
+  "44:\n\t" \
+  "sbrc r23, 7\n\trjmp 46f\n\t" \
+  "add r27, r14\n\tadc r31, r15\n\tadc r18, r16\n\tbrcc .Lminiml_fmul_round\n\t" \
+  "or r30, r25\n\tror r18\n\tror r31\n\tror r27\n\tror r25\n\tinc r26\n\trjmp .Lminiml_fmul_round\n" \
+  "48:\n\t" \
+  "ldi r24, 0x80\n\trjmp 47f\n" \
+  "46:\n\t" \
+  "com r25\n\tcom r27\n\tcom r31\n\tcom r18\n\tcpi r30, 1\n\t" \
+  "adc r25, r1\n\tadc r27, r14\n\tadc r31, r15\n\tadc r18, r16\n\t" \
+  "rjmp .Lminiml_fmul_norm\n" \
+  "47:\n\t"
+#define MINIML_FMUL_PACKED \
+  "sbrc r24, 7\n\trjmp .Lminiml_fmul_add\n\tmovw r14, r18\n\tmovw r16, r20\n\trjmp .Lminiml_fmul_next\n"
 #else
 #define MINIML_FMUL_SGD_ENTRY ""
 #define MINIML_FMUL_SGD_DONE ""
 #define MINIML_FMUL_SGD_ROW ""
+#define MINIML_FMUL_ADD_FAST ""
+#define MINIML_FMUL_PACKED "rjmp .Lminiml_fmul_add\n"
 #endif
 __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, const float*, const float*, index_t) {
   __asm__ volatile(
@@ -386,9 +422,10 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, co
       "clr r1\n\t"
       /* The biased exponent: ex + ew - 127 for a product in [1, 2) (then one bit left), one more in [2, 4). */
       "subi r26, 0xFE\n\t"
-      "sbrc r18, 7\n\trjmp 1f\n\t"
+      ".Lminiml_fmul_norm:\n\t"
+      "sbrc r18, 7\n\trjmp .Lminiml_fmul_round\n\t"
       "dec r26\n\tlsl r25\n\trol r27\n\trol r31\n\trol r18\n"
-      "1:\n\t"
+      ".Lminiml_fmul_round:\n\t"
       /* Round to nearest-even: r25 bit 7 the guard bit, the rest of r25 and r30 the sticky bits. */
       "lsl r25\n\tbrcc 3f\n\t"
       "or r25, r30\n\tbrne 2f\n\t"
@@ -396,10 +433,9 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, co
       "2:\n\t"
       "subi r27, 0xFF\n\tsbci r31, 0xFF\n\tsbci r18, 0xFF\n\tbrcs 3f\n\t"
       "inc r26\n"
-      "3:\n\t"
+      "3:\n\t" MINIML_FMUL_ADD_FAST
       "mov r20, r18\n\tmov r19, r31\n\tmov r18, r27\n\t"
-      "lsl r20\n\tlsr r26\n\tror r20\n\tmov r21, r26\n\tbld r21, 7\n\t"
-      "rjmp .Lminiml_fmul_add\n"
+      "lsl r20\n\tlsr r26\n\tror r20\n\tmov r21, r26\n\tbld r21, 7\n\t" MINIML_FMUL_PACKED
       ".Lminiml_fmul_ram:\n\t"
       "ld r18, Z+\n\tld r19, Z+\n\tld r20, Z+\n\tld r21, Z+\n\t"
       "rjmp .Lminiml_fmul_loaded\n" MINIML_FMUL_SGD_ROW ::);
@@ -407,6 +443,8 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, co
 #undef MINIML_FMUL_SGD_ENTRY
 #undef MINIML_FMUL_SGD_DONE
 #undef MINIML_FMUL_SGD_ROW
+#undef MINIML_FMUL_ADD_FAST
+#undef MINIML_FMUL_PACKED
 #endif
 #undef MINIML_AVR_FCALL
 

@@ -4,7 +4,7 @@
 // operands with many +-0 activations: single taps acc + a * b, chains of 1..24 taps, and products alone (ties,
 // products near a power of two and at the edges of the normal range); and ActRelu against the comparison it
 // replaces on soft floats. Builds for simavr and for the host (ASan/UBSan). MACS (a -D) sets how many taps;
-// prints the mismatch counts "RESULT single_ram single_rom chain_ram chain_rom product relu taps END" and the
+// prints the mismatch counts "RESULT single_ram single_rom chain_ram chain_rom product relu sum taps END" and the
 // first mismatch.
 #include <stdint.h>
 #include <string.h>
@@ -87,10 +87,41 @@ static void product_operands(float* x, float* y) {
   *y = from_bits((rnd() & 0x80000000u) | (static_cast<uint32_t>(ey) << 23) | ym);
 }
 
+// A sum acc + x * y whose product is exact (y = +-1, 2 or 4, x that much smaller), so both operands of the sum are
+// chosen bit for bit: the product's exponent anywhere or near the edges (1, 25, 253), acc's 30 binades below to
+// 30 above it (or 0: +-0 or subnormal), either sign; the product's lowest set bit at the sum's guard position (an
+// exact half-way sum: ties, to even both ways) or one more bit only far below it (the sticky bits), all ones (carries), or acc the negated product give or take up to
+// 2^j in its low bits (cancellation down to every leading-zero count, and exactly +-0).
+static void sum_operands(float* x, float* y, float* c) {
+  static const uint8_t kExps[] = {1, 2, 3, 4, 24, 25, 26, 27, 250, 251, 252, 253};
+  const uint8_t ep = (rnd() & 1) ? kExps[rnd() % sizeof(kExps)] : static_cast<uint8_t>(1 + rnd() % 252);
+  const int16_t d = static_cast<int16_t>(rnd() % 61) - 30;  // acc's exponent minus the product's
+  uint32_t pm = rnd() & 0x7FFFFFu;
+  const uint8_t kind = rnd() % 4;
+  if (kind == 0 && d > 0 && d < 24) {
+    pm = (pm & (0xFFFFFFFFu << d)) | (UINT32_C(1) << (d - 1));
+    if (d > 9 && (rnd() & 1)) pm |= UINT32_C(1) << (rnd() % (d - 8));  // a bit below the guard byte: just off half-way
+  }
+  if (kind == 1) pm = 0x7FFFFFu;
+  const uint32_t p = (rnd() & 0x80000000u) | (static_cast<uint32_t>(ep) << 23) | pm;
+  const uint8_t k = ep > 3 ? rnd() % 3 : 0;  // y = 2^k, x = p / 2^k (both normal: the product is exact)
+  *y = from_bits((rnd() & 0x80000000u) | (static_cast<uint32_t>(127 + k) << 23));
+  *x = from_bits(p - (static_cast<uint32_t>(k) << 23));
+  const uint32_t pb = bits(*x * *y);
+  if (kind == 2) {
+    const uint32_t span = UINT32_C(1) << (rnd() % 25);
+    *c = from_bits((pb ^ 0x80000000u) + (rnd() % (2 * span + 1)) - span);
+    return;
+  }
+  int16_t ec = static_cast<int16_t>(ep + d);
+  ec = (rnd() & 15) == 0 ? 0 : ec < 1 ? 1 : ec > 254 ? 254 : ec;
+  *c = from_bits((rnd() & 0x80000000u) | (static_cast<uint32_t>(ec) << 23) | (rnd() & 0x7FFFFFu & (kind == 1 ? 0x7FFFFFu : 0xFFFFFFFFu << (rnd() % 24))));
+}
+
 // An activation: +-0 one time in four (a ReLU's zeros, and -0 from a negative product rounded to zero).
 static float activation(uint32_t other) { return from_bits((rnd() & 3) == 0 ? rnd() & 0x80000000u : other); }
 
-static uint32_t bad[6];
+static uint32_t bad[7];
 static bool shown;
 static bool is_nan(uint32_t v) { return (v & 0x7FFFFFFFu) > 0x7F800000u; }
 // Bit for bit, except between two NaNs: their payload and sign are not a property of the arithmetic even in the
@@ -158,11 +189,18 @@ int main() {
     const float zero = from_bits(rnd() & 0x80000000u);
     check(4, bits(dot_f32<Ram>(&px, &py, 1, zero)), bits(dot_f32_plain<Ram>(&px, &py, 1, zero)), bits(px), bits(py),
           bits(zero));
+    // Sums of chosen operands (the SGD build's own add: every alignment, ties, carries, cancellation, edges).
+    for (uint8_t i = 0; i < 4; ++i) {
+      float sx, sy, sc;
+      sum_operands(&sx, &sy, &sc);
+      check(6, bits(dot_f32<Ram>(&sx, &sy, 1, sc)), bits(dot_f32_plain<Ram>(&sx, &sy, 1, sc)), bits(sx), bits(sy),
+            bits(sc));
+    }
     // ReLU, which reads the bits where floats are soft.
     const float r = from_bits(operand());
     check(5, bits(miniml::ActRelu()(r)), bits(r < 0.0f ? 0.0f : r), bits(r), 0, 0);
-    taps += 3u + 2u * n;
+    taps += 7u + 2u * n;
   }
-  const uint32_t result[] = {bad[0], bad[1], bad[2], bad[3], bad[4], bad[5], taps};
+  const uint32_t result[] = {bad[0], bad[1], bad[2], bad[3], bad[4], bad[5], bad[6], taps};
   return finish_with_result(result);
 }

@@ -7,6 +7,7 @@ MINIML_FUZZ_MACS taps (default 40k, a few seconds); `make fuzz` runs millions.""
 
 import os
 import random
+import shutil
 import struct
 import subprocess
 from pathlib import Path
@@ -21,8 +22,8 @@ LEVELS = {"Os_lto": ["-Os", "-flto", "-fuse-linker-plugin"], "O2": ["-O2"], "O3"
 # The asm MAC (export option optimize="speed"), or the default size build's dot_f32_avr_mul, also with its SGD
 # mode compiled in (MINIML_LEARN_SGD, a header that learns with plain SGD).
 BUILDS = {"speed": ["-DMINIML_OPTIMIZE_SPEED"], "size": [], "size_sgd": ["-DMINIML_LEARN_SGD"]}
-# Every build at every level, except the SGD mode's hooks (naked asm, the same code at every level): at one.
-RUNS = [(b, lv) for b in sorted(BUILDS) for lv in sorted(LEVELS) if b != "size_sgd" or lv == "Os_lto"]
+# Every build at every level; the SGD mode (naked asm, the same code at every level) at three.
+RUNS = [(b, lv) for b in sorted(BUILDS) for lv in sorted(LEVELS) if b != "size_sgd" or lv in ("O0", "Os_lto", "O2")]
 
 
 def _weights(rng, n=512):
@@ -57,7 +58,7 @@ def _assert_no_mismatch(counts, out):
     assert counts, out[-1000:]
     *mismatches, taps = counts
     assert taps >= MACS
-    assert mismatches == [0] * 6, "mismatches (single Ram, single Rom, chain Ram, chain Rom, product, relu): " + out[-600:]
+    assert mismatches == [0] * 7, "mismatches (single Ram, single Rom, chain Ram, chain Rom, product, relu, sum): " + out[-600:]
 
 
 @pytest.mark.parametrize("build,level", RUNS)
@@ -79,6 +80,34 @@ def test_avr_float_mac_equals_separate_ops(build, level, tmp_path):
         check=True,
     )
     _assert_no_mismatch(*toolchains.simavr_result(str(elf), 60 + MACS / 2000))
+
+
+# Broken copies of the SGD build's own add that the sums must catch: ties rounded away from zero, the sticky bits
+# of the alignment dropped, the sticky borrow of a difference dropped, a difference not renormalised, a
+# difference allowed one binade closer (then it can lose two bits), a sum's carry not counted in the exponent.
+BREAKS = {
+    "ties_away": ("sbrs r27, 0\\n\\trjmp 3f\\n", "nop\\n\\tnop\\n"),
+    "sticky_bytes": ("or r30, r25\\n\\tmov r25, r27", "nop\\n\\tmov r25, r27"),
+    "sticky_borrow": ("cpi r30, 1\\n", "cpi r30, 0\\n"),
+    "renormalise": ("rjmp .Lminiml_fmul_norm\\n", "rjmp .Lminiml_fmul_round\\n"),
+    "cancel_edge": ("cpi r24, 2\\n", "cpi r24, 1\\n"),
+    "carry": ("ror r25\\n\\tinc r26\\n", "ror r25\\n\\tnop\\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BREAKS))
+def test_broken_sum_fails_the_check(name, tmp_path):
+    include = tmp_path / "include"
+    shutil.copytree(INCLUDE, include)
+    asm = include / "miniml" / "core_float_avr.h"
+    old, new = BREAKS[name]
+    assert asm.read_text().count(old) == 1
+    asm.write_text(asm.read_text().replace(old, new))
+    elf = tmp_path / "check.elf"
+    args = [a.replace(f"-I{INCLUDE}", f"-I{include}").replace(f"-DMACS={MACS}UL", "-DMACS=4000UL") for a in _check_args(tmp_path)]
+    subprocess.run([*toolchains.UNO_CHECK, "-ffp-contract=off", *BUILDS["size_sgd"], "-Os", *args, "-o", str(elf)], check=True)
+    counts, out = toolchains.simavr_result(str(elf), 60)
+    assert counts and counts[6] > 0, out[-600:]
 
 
 def test_host_float_dot_equals_plain_loop(tmp_path):
