@@ -292,14 +292,14 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
 #if defined(MINIML_LEARN_SGD)
 #define MINIML_SGD_DOT 1
 #define MINIML_FMUL_SGD_ENTRY "sbrc r9, 6\n\trjmp .Lminiml_fmul_sgd\n\t"
-#define MINIML_FMUL_SGD_DONE "sbrc r9, 6\n\trjmp .Lminiml_fmul_sgd_store\n\t"
+#define MINIML_FMUL_SGD_NEXT "sbrc r9, 6\n\trjmp .Lminiml_fmul_sgd_store\n\t"
 #define MINIML_FMUL_SGD_ROW                                                                   \
   ".Lminiml_fmul_sgd:\n\t"                                                                    \
-  "push r2\n\tpush r3\n\tpush r4\n\tpush r5\n\tpush r6\n\tpush r7\n\t"                        \
-  "movw r2, r14\n\tmovw r4, r16\n\tmovw r6, r10\n"                                            \
+  "push r2\n\tpush r3\n\tpush r4\n\tpush r5\n\t"                                            \
+  "movw r2, r14\n\tmovw r4, r16\n"                                                            \
   ".Lminiml_fmul_sgd_next:\n\t"                                                               \
-  "cp r28, r6\n\tcpc r29, r7\n\tbreq .Lminiml_fmul_sgd_end\n\t"                               \
-  "ld r22, Y+\n\tld r23, Y+\n\tld r24, Y+\n\tld r25, Y+\n\tmovw r10, r28\n\t"                 \
+  "cp r28, r10\n\tcpc r29, r11\n\tbreq .Lminiml_fmul_sgd_end\n\t"                             \
+  "ld r22, Y+\n\tld r23, Y+\n\tld r24, Y+\n\tld r25, Y+\n\t"                                 \
   "movw r30, r12\n\t"                                                                         \
   "movw r26, r24\n\tandi r27, 0x7F\n\tor r26, r27\n\tor r26, r23\n\tor r26, r22\n\tbreq 2f\n" \
   "1:\n\t"                                                                                    \
@@ -307,9 +307,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
   "movw r18, r2\n\tmovw r20, r4\n\t"                                                          \
   "rjmp .Lminiml_fmul_loaded\n"                                                               \
   "2:\n\t"                                                                                    \
-  "ldd r26, Z+3\n\tcpi r26, 0x80\n\tbrne 3f\n\t"                                              \
-  "ld r26, Z\n\tldd r27, Z+1\n\tor r26, r27\n\tldd r27, Z+2\n\tor r26, r27\n\tbreq 1b\n"      \
-  "3:\n\t"                                                                                    \
+  "ldd r26, Z+3\n\tcpi r26, 0x80\n\tbreq 1b\n\t"                                              \
   "adiw r30, 4\n"                                                                             \
   ".Lminiml_fmul_sgd_skip:\n\t"                                                               \
   "movw r12, r30\n\t"                                                                         \
@@ -318,7 +316,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
   "movw r30, r12\n\tst Z+, r14\n\tst Z+, r15\n\tst Z+, r16\n\tst Z+, r17\n\t"                 \
   "rjmp .Lminiml_fmul_sgd_skip\n"                                                             \
   ".Lminiml_fmul_sgd_end:\n\t"                                                                \
-  "pop r7\n\tpop r6\n\tpop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t"                              \
+  "pop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t"                                                \
   "rjmp .Lminiml_fmul_ret\n"
 // The sum's own add (learning firmware only), fused to the product the loop just rounded (r18 r31 r27, exponent
 // r26, sign T): acc + p when acc is normal, its exponent e at most 253 and d = e - p's at least 0 (at least 2 when
@@ -330,36 +328,40 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
 // Every other sum: the product packed (r24 bit 7 set), __addsf3.
 #define MINIML_FMUL_ADD_FAST \
   "sbrs r24, 7\n\trjmp 47f\n\t" \
-  "mov r22, r16\n\tlsl r22\n\tmov r22, r17\n\trol r22\n\tcpi r22, 254\n\tbrsh 48f\n\t" \
-  "mov r24, r22\n\tsub r24, r26\n\tbrcs 48f\n\t" \
-  "clr r23\n\tbld r23, 7\n\teor r23, r17\n\tbrpl 41f\n\tcpi r24, 2\n\tbrlo 48f\n" \
+  "movw r22, r16\n\tlsl r22\n\trol r23\n\tcpi r23, 254\n\tbrsh 47f\n\tsub r23, r26\n\tbrcs 47f\n\t" \
+  "bld r22, 7\n\teor r22, r17\n\tbrpl 41f\n\tcpi r23, 2\n\tbrlo 47f\n" \
   "41:\n\t" \
-  "bst r17, 7\n\tmov r26, r22\n\tori r16, 0x80\n\tori r18, 0x80\n\tclr r25\n\tclr r30\n\t" \
-  "mov r21, r24\n\tandi r24, 7\n\tbreq 43f\n" \
+  "bst r17, 7\n\tadd r26, r23\n\tori r16, 0x80\n\tori r18, 0x80\n\tclr r25\n\tclr r30\n\t" \
+  "mov r24, r23\n\tandi r24, 7\n\tbreq 43f\n" \
   "42:\n\t" \
   "lsr r18\n\tror r31\n\tror r27\n\tror r25\n\tdec r24\n\tbrne 42b\n" \
   "43:\n\t" \
-  "subi r21, 8\n\tbrcs 44f\n\t" \
+  "subi r23, 8\n\tbrcs 44f\n\t" \
   "or r30, r25\n\tmov r25, r27\n\tmov r27, r31\n\tmov r31, r18\n\tclr r18\n\trjmp 43b\n" \
   "44:\n\t" \
-  "sbrc r23, 7\n\trjmp 46f\n\t" \
-  "add r27, r14\n\tadc r31, r15\n\tadc r18, r16\n\tbrcc .Lminiml_fmul_round\n\t" \
-  "or r30, r25\n\tror r18\n\tror r31\n\tror r27\n\tror r25\n\tinc r26\n\trjmp .Lminiml_fmul_round\n" \
-  "48:\n\t" \
-  "ldi r24, 0x80\n\trjmp 47f\n" \
-  "46:\n\t" \
-  "com r25\n\tcom r27\n\tcom r31\n\tcom r18\n\tcpi r30, 1\n\t" \
+  "clc\n\tsbrs r22, 7\n\trjmp 45f\n\t" \
+  "com r25\n\tcom r27\n\tcom r31\n\tcom r18\n\tcpi r30, 1\n" \
+  "45:\n\t" \
   "adc r25, r1\n\tadc r27, r14\n\tadc r31, r15\n\tadc r18, r16\n\t" \
-  "rjmp .Lminiml_fmul_norm\n" \
+  "sbrc r22, 7\n\trjmp .Lminiml_fmul_norm\n\tbrcc 1f\n\t" \
+  "or r30, r25\n\tror r18\n\tror r31\n\tror r27\n\tror r25\n\tinc r26\n" \
+  "1:\n\t" \
+  "rjmp .Lminiml_fmul_round\n" \
   "47:\n\t"
+// Two exponent fields read with a movw, a word shorter each than the predict-only loop's forms (kept for its bytes):
+// w's into r27 (r26 is x's next) and, on a +-0 x, acc's into r27 (w's is no longer needed).
+#define MINIML_FMUL_W_EXP "movw r26, r20\n\tlsl r26\n\trol r27\n\t"
+#define MINIML_FMUL_ACC_NORMAL "movw r26, r16\n\tlsl r26\n\trol r27\n\tsubi r27, 1\n\tcpi r27, 254\n\t"
 #define MINIML_FMUL_PACKED \
   "sbrc r24, 7\n\trjmp .Lminiml_fmul_add\n\tmovw r14, r18\n\tmovw r16, r20\n\trjmp .Lminiml_fmul_next\n"
 #else
 #define MINIML_FMUL_SGD_ENTRY ""
-#define MINIML_FMUL_SGD_DONE ""
+#define MINIML_FMUL_SGD_NEXT ""
 #define MINIML_FMUL_SGD_ROW ""
 #define MINIML_FMUL_ADD_FAST ""
 #define MINIML_FMUL_PACKED "rjmp .Lminiml_fmul_add\n"
+#define MINIML_FMUL_W_EXP "mov r27, r20\n\tlsl r27\n\tmov r27, r21\n\trol r27\n\t"
+#define MINIML_FMUL_ACC_NORMAL "mov r26, r16\n\tlsl r26\n\tmov r26, r17\n\trol r26\n\tsubi r26, 1\n\tcpi r26, 254\n\t"
 #endif
 __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, const float*, const float*, index_t) {
   __asm__ volatile(
@@ -368,7 +370,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, co
       "mov r9, r17\n\tmovw r10, r16\n\tmovw r14, r22\n\tmovw r16, r24\n\tmovw r28, r20\n\tmovw r12, r18\n\t"
       "lsl r10\n\trol r11\n\tlsl r10\n\trol r11\n\tadd r10, r28\n\tadc r11, r29\n\t" MINIML_FMUL_SGD_ENTRY
       "rjmp .Lminiml_fmul_next\n"
-      ".Lminiml_fmul_done:\n\t" MINIML_FMUL_SGD_DONE
+      ".Lminiml_fmul_done:\n\t"
       "movw r22, r14\n\tmovw r24, r16\n"
       ".Lminiml_fmul_ret:\n\t"
       "pop r29\n\tpop r28\n\tpop r17\n\tpop r16\n\tpop r15\n\tpop r14\n\tpop r13\n\tpop r12\n\tpop r11\n\t"
@@ -378,8 +380,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, co
          is) or subnormal. */
       ".Lminiml_fmul_xzero:\n\t"
       "mov r0, r22\n\tor r0, r23\n\tor r0, r24\n\tbrne .Lminiml_fmul_slow\n\t"
-      "mov r26, r16\n\tlsl r26\n\tmov r26, r17\n\trol r26\n\tsubi r26, 1\n\tcpi r26, 254\n\t"
-      "brlo .Lminiml_fmul_next\n"
+      MINIML_FMUL_ACC_NORMAL "brlo .Lminiml_fmul_next\n"
       /* The tap as the plain loop computes it: acc + (x * w). */
       ".Lminiml_fmul_slow:\n\t" MINIML_AVR_FCALL
       "__mulsf3\n\t"
@@ -388,7 +389,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, co
       "movw r22, r14\n\tmovw r24, r16\n\t" MINIML_AVR_FCALL
       "__addsf3\n\t"
       "movw r14, r22\n\tmovw r16, r24\n"
-      ".Lminiml_fmul_next:\n\t"
+      ".Lminiml_fmul_next:\n\t" MINIML_FMUL_SGD_NEXT
       "cp r28, r10\n\tcpc r29, r11\n\tbreq .Lminiml_fmul_done\n\t"
       "ld r22, Y+\n\tld r23, Y+\n\tld r24, Y+\n\tld r25, Y+\n\t"
       "movw r30, r12\n\t"
@@ -397,8 +398,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, co
       ".Lminiml_fmul_loaded:\n\t"
       "movw r12, r30\n\t"
       /* The exponent fields; the fast product needs both in 1..254 and ex + ew - 128 in 0..251. */
-      "mov r27, r20\n\tlsl r27\n\tmov r27, r21\n\trol r27\n\t"
-      "subi r27, 1\n\tcpi r27, 254\n\tbrsh .Lminiml_fmul_slow\n\t"
+      MINIML_FMUL_W_EXP "subi r27, 1\n\tcpi r27, 254\n\tbrsh .Lminiml_fmul_slow\n\t"
       "mov r26, r24\n\tlsl r26\n\tmov r26, r25\n\trol r26\n\tbreq .Lminiml_fmul_xzero\n\t"
       "cpi r26, 255\n\tbreq .Lminiml_fmul_slow\n\t"
       "add r26, r27\n\tbrcc 1f\n\t"
@@ -441,10 +441,12 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, co
       "rjmp .Lminiml_fmul_loaded\n" MINIML_FMUL_SGD_ROW ::);
 }
 #undef MINIML_FMUL_SGD_ENTRY
-#undef MINIML_FMUL_SGD_DONE
+#undef MINIML_FMUL_SGD_NEXT
 #undef MINIML_FMUL_SGD_ROW
 #undef MINIML_FMUL_ADD_FAST
 #undef MINIML_FMUL_PACKED
+#undef MINIML_FMUL_W_EXP
+#undef MINIML_FMUL_ACC_NORMAL
 #endif
 #undef MINIML_AVR_FCALL
 

@@ -90,7 +90,7 @@ BREAKS = {
     "sticky_bytes": ("or r30, r25\\n\\tmov r25, r27", "nop\\n\\tmov r25, r27"),
     "sticky_borrow": ("cpi r30, 1\\n", "cpi r30, 0\\n"),
     "renormalise": ("rjmp .Lminiml_fmul_norm\\n", "rjmp .Lminiml_fmul_round\\n"),
-    "cancel_edge": ("cpi r24, 2\\n", "cpi r24, 1\\n"),
+    "cancel_edge": ("cpi r23, 2\\n", "cpi r23, 1\\n"),
     "carry": ("ror r25\\n\\tinc r26\\n", "ror r25\\n\\tnop\\n"),
 }
 
