@@ -4,7 +4,8 @@
 // cycles per tap):
 // - by default (size), dot_f32_avr_mul: its own multiply for a product of normal floats that stays normal (a
 //   24x24-bit MUL product rounded to nearest-even), avr-libc's __addsf3 for the sum; about 236 cycles per tap
-//   for about 360 bytes of flash (the C loop it replaces was about 150).
+//   for about 360 bytes of flash (the C loop it replaces was about 150). In learning firmware (MINIML_LEARN_SGD)
+//   also its own add for a sum of normal floats that stays normal (about 60 cycles less a tap it takes).
 // - with -DMINIML_OPTIMIZE_SPEED (export option optimize="speed"), dot_f32_avr: the accumulator stays unpacked
 //   between taps and the loop rounds each product and each sum itself; about 185 cycles per tap for about 400
 //   bytes more (README: Options).
@@ -269,7 +270,8 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
 #endif
 #if !defined(MINIML_OPTIMIZE_SPEED) || defined(MINIML_LEARN_SGD)
 // The size build's loop (no MINIML_OPTIMIZE_SPEED; with it, only for the SGD step below): its own multiply for
-// the common product, avr-libc's __addsf3 for every sum. The product of two normal floats whose biased exponents give 1
+// the common product, avr-libc's __addsf3 for the sum (in learning firmware its own add for the common sum, below).
+// The product of two normal floats whose biased exponents give 1
 // <= ex + ew - 127 <= 252 is normal before and after rounding (no subnormal, no overflow, a rounding carry stays below
 // 255): a 24x24-bit integer product rounded to nearest-even on its 48 bits (a guard bit and a sticky bit), the value
 // __mulsf3 returns for it. Every other product goes through __mulsf3 itself; an activation +-0 with a finite weight and
@@ -283,12 +285,13 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
 // step of a Linear weight row instead, train_sgd.h's linear_weight_sgd_f32: acc = -step (-(lr * g)), a = the
 // row's input, b = the row (RAM, written); each weight w becomes w + x * (-step), bit for bit w - step * x (the
 // negation is exact, rounding to nearest symmetric, __subsf3 is __addsf3 with the sign flipped), one tap of the
-// loop above with acc = w. A +-0 x skips its weight unless the weight is -0 (zero_step_keeps_f32, the C loop's
-// rule, testing the weight's top byte 0x80 first; the tap's own +-0 rule is never asked). The row's state:
-// r5..r2 = -step, r7:r6 = the end of the input, r13:r12 = the weight (.loaded keeps Z there), r11:r10 = Y after
-// the input's load (the loop's end: one tap, then .done stores the weight). About 90 bytes, in learning
-// firmware only (a header without it keeps the loop as it was; a learning header included after this file
-// came without it keeps train_sgd.h's C loop, the same bits).
+// loop above with acc = w. A +-0 x skips its weight unless the weight's top byte is 0x80 (zero_step_keeps_f32,
+// the C loop's rule, keeps every weight but -0; such a weight takes the tap, whose own +-0 rule or avr-libc
+// gives w + +-0 exactly as the C loop: -0 computed, a normal or subnormal weight kept). The row's state:
+// r5..r2 = -step, r13:r12 = the weight (.loaded keeps Z there), r11:r10 = the end of the input; the loop's head
+// (.next) stores the weight after its tap (r9 bit 6). In learning firmware only (a header without it keeps the
+// loop as it was; a learning header included after this file came without it keeps train_sgd.h's C loop, the
+// same bits); with the add below, 218 bytes more than the predict-only loop (344).
 #if defined(MINIML_LEARN_SGD)
 #define MINIML_SGD_DOT 1
 #define MINIML_FMUL_SGD_ENTRY "sbrc r9, 6\n\trjmp .Lminiml_fmul_sgd\n\t"
@@ -319,13 +322,15 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
   "pop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t"                                                \
   "rjmp .Lminiml_fmul_ret\n"
 // The sum's own add (learning firmware only), fused to the product the loop just rounded (r18 r31 r27, exponent
-// r26, sign T): acc + p when acc is normal, its exponent e at most 253 and d = e - p's at least 0 (at least 2 when
-// the signs differ: a difference then loses at most one bit, no cancellation); then the sum stays normal. p's
-// significand shifted right by d into a guard byte r25, the bits that leave it OR-ed into the sticky byte r30
-// (bits first, then bytes); a sum's carry shifts right (the guard byte into the sticky byte); a difference is acc
-// + ~p + (no sticky bits) (the sticky bits borrow one unit of the guard byte, Goldberg), then at most one bit
-// left. The sum goes back through the product's rounding (r24 = 0 says it is a sum) and packing, then into acc.
-// Every other sum: the product packed (r24 bit 7 set), __addsf3.
+// r26, sign T): acc + p when acc is normal, its exponent e at most 253 and d = e - p's (r23) at least 0, at least 2
+// when the signs differ (r22 bit 7): a difference then loses at most one bit (no cancellation), and the sum stays
+// normal (no carry and rounding carry add up past 254). p's significand shifted right by d into a guard byte r25:
+// bits first (none leave the empty guard byte), then bytes, what leaves OR-ed into the sticky byte r30; a sum's
+// carry shifts right (the guard byte's bits all land among the sticky bits); a difference is acc + ~p + (no sticky
+// bits): the sticky bits borrow one unit of the guard byte and stay set (Goldberg), then the product's own one-bit
+// normalisation. The sum goes through the product's rounding and packing (r24 = 0 after the shift loop tells
+// them apart), then into acc; every other sum: the product packed (r24 bit 7 still set by the multiply), __addsf3.
+// About 140 bytes.
 #define MINIML_FMUL_ADD_FAST \
   "sbrs r24, 7\n\trjmp 47f\n\t" \
   "movw r22, r16\n\tlsl r22\n\trol r23\n\tcpi r23, 254\n\tbrsh 47f\n\tsub r23, r26\n\tbrcs 47f\n\t" \

@@ -1,8 +1,8 @@
 // core_float_avr.h's float dot product detail::dot_f32 (the ATmega asm with -DMINIML_OPTIMIZE_SPEED, else
 // dot_f32_skip_zeros where floats are soft; weights in flash and in SRAM) against the plain loop of separate
 // operations, bit for bit (zero signs included; any NaN equals any NaN, see check()), on random and edge
-// operands with many +-0 activations: single taps acc + a * b, chains of 1..24 taps, and products alone (ties,
-// products near a power of two and at the edges of the normal range); and ActRelu against the comparison it
+// operands with many +-0 activations: single taps acc + a * b, chains of 1..24 taps, products alone (ties,
+// products near a power of two and at the edges of the normal range) and sums of chosen operands; and ActRelu against the comparison it
 // replaces on soft floats. Builds for simavr and for the host (ASan/UBSan). MACS (a -D) sets how many taps;
 // prints the mismatch counts "RESULT single_ram single_rom chain_ram chain_rom product relu sum taps END" and the
 // first mismatch.

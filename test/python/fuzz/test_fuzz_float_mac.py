@@ -1,8 +1,10 @@
 """linear_f32's float dot product (core_float_avr.h detail::dot_f32) equals the plain loop of separate
 operations bit for bit, on random and edge operands (subnormals, Inf, NaN, signed zeros, overflow,
-cancellation, ties, many +-0 activations), weights in flash and in SRAM, single taps and chains: in simavr
-against avr-libc's __mulsf3 / __addsf3 for the ATmega asm MAC (optimize="speed") and the zero-skipping loop
-(the default), at the optimisation levels a build may use, and on the host under ASan/UBSan. CI runs
+cancellation, ties, many +-0 activations), weights in flash and in SRAM, single taps and chains, and sums of
+chosen operands (every alignment, ties, sticky bits, carries, cancellation, the exponent edges): in simavr
+against avr-libc's __mulsf3 / __addsf3 for the ATmega asm MAC (optimize="speed"), the size build's loop and its
+learning firmware's form (its own add), at the optimisation levels a build may use, with broken copies of that
+add shown to fail; and on the host under ASan/UBSan. CI runs
 MINIML_FUZZ_MACS taps (default 40k, a few seconds); `make fuzz` runs millions."""
 
 import os
