@@ -298,11 +298,11 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
 #define MINIML_FMUL_SGD_NEXT "sbrc r9, 6\n\trjmp .Lminiml_fmul_sgd_store\n\t"
 #define MINIML_FMUL_SGD_ROW                                                                   \
   ".Lminiml_fmul_sgd:\n\t"                                                                    \
-  "push r2\n\tpush r3\n\tpush r4\n\tpush r5\n\t"                                            \
+  "push r2\n\tpush r3\n\tpush r4\n\tpush r5\n\t"                                              \
   "movw r2, r14\n\tmovw r4, r16\n"                                                            \
   ".Lminiml_fmul_sgd_next:\n\t"                                                               \
   "cp r28, r10\n\tcpc r29, r11\n\tbreq .Lminiml_fmul_sgd_end\n\t"                             \
-  "ld r22, Y+\n\tld r23, Y+\n\tld r24, Y+\n\tld r25, Y+\n\t"                                 \
+  "ld r22, Y+\n\tld r23, Y+\n\tld r24, Y+\n\tld r25, Y+\n\t"                                  \
   "movw r30, r12\n\t"                                                                         \
   "movw r26, r24\n\tandi r27, 0x7F\n\tor r26, r27\n\tor r26, r23\n\tor r26, r22\n\tbreq 2f\n" \
   "1:\n\t"                                                                                    \
@@ -319,7 +319,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
   "movw r30, r12\n\tst Z+, r14\n\tst Z+, r15\n\tst Z+, r16\n\tst Z+, r17\n\t"                 \
   "rjmp .Lminiml_fmul_sgd_skip\n"                                                             \
   ".Lminiml_fmul_sgd_end:\n\t"                                                                \
-  "pop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t"                                                \
+  "pop r5\n\tpop r4\n\tpop r3\n\tpop r2\n\t"                                                  \
   "rjmp .Lminiml_fmul_ret\n"
 // The sum's own add (learning firmware only), fused to the product the loop just rounded (r18 r31 r27, exponent
 // r26, sign T): acc + p when acc is normal, its exponent e at most 253 and d = e - p's (r23) at least 0, at least 2
@@ -331,27 +331,27 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
 // normalisation. The sum goes through the product's rounding and packing (r24 = 0 after the shift loop tells
 // them apart), then into acc; every other sum: the product packed (r24 bit 7 still set by the multiply), __addsf3.
 // About 140 bytes.
-#define MINIML_FMUL_ADD_FAST \
-  "sbrs r24, 7\n\trjmp 47f\n\t" \
+#define MINIML_FMUL_ADD_FAST                                                                        \
+  "sbrs r24, 7\n\trjmp 47f\n\t"                                                                     \
   "movw r22, r16\n\tlsl r22\n\trol r23\n\tcpi r23, 254\n\tbrsh 47f\n\tsub r23, r26\n\tbrcs 47f\n\t" \
-  "bld r22, 7\n\teor r22, r17\n\tbrpl 41f\n\tcpi r23, 2\n\tbrlo 47f\n" \
-  "41:\n\t" \
-  "bst r17, 7\n\tadd r26, r23\n\tori r16, 0x80\n\tori r18, 0x80\n\tclr r25\n\tclr r30\n\t" \
-  "mov r24, r23\n\tandi r24, 7\n\tbreq 43f\n" \
-  "42:\n\t" \
-  "lsr r18\n\tror r31\n\tror r27\n\tror r25\n\tdec r24\n\tbrne 42b\n" \
-  "43:\n\t" \
-  "subi r23, 8\n\tbrcs 44f\n\t" \
-  "or r30, r25\n\tmov r25, r27\n\tmov r27, r31\n\tmov r31, r18\n\tclr r18\n\trjmp 43b\n" \
-  "44:\n\t" \
-  "clc\n\tsbrs r22, 7\n\trjmp 45f\n\t" \
-  "com r25\n\tcom r27\n\tcom r31\n\tcom r18\n\tcpi r30, 1\n" \
-  "45:\n\t" \
-  "adc r25, r1\n\tadc r27, r14\n\tadc r31, r15\n\tadc r18, r16\n\t" \
-  "sbrc r22, 7\n\trjmp .Lminiml_fmul_norm\n\tbrcc 1f\n\t" \
-  "or r30, r25\n\tror r18\n\tror r31\n\tror r27\n\tror r25\n\tinc r26\n" \
-  "1:\n\t" \
-  "rjmp .Lminiml_fmul_round\n" \
+  "bld r22, 7\n\teor r22, r17\n\tbrpl 41f\n\tcpi r23, 2\n\tbrlo 47f\n"                              \
+  "41:\n\t"                                                                                         \
+  "bst r17, 7\n\tadd r26, r23\n\tori r16, 0x80\n\tori r18, 0x80\n\tclr r25\n\tclr r30\n\t"          \
+  "mov r24, r23\n\tandi r24, 7\n\tbreq 43f\n"                                                       \
+  "42:\n\t"                                                                                         \
+  "lsr r18\n\tror r31\n\tror r27\n\tror r25\n\tdec r24\n\tbrne 42b\n"                               \
+  "43:\n\t"                                                                                         \
+  "subi r23, 8\n\tbrcs 44f\n\t"                                                                     \
+  "or r30, r25\n\tmov r25, r27\n\tmov r27, r31\n\tmov r31, r18\n\tclr r18\n\trjmp 43b\n"            \
+  "44:\n\t"                                                                                         \
+  "clc\n\tsbrs r22, 7\n\trjmp 45f\n\t"                                                              \
+  "com r25\n\tcom r27\n\tcom r31\n\tcom r18\n\tcpi r30, 1\n"                                        \
+  "45:\n\t"                                                                                         \
+  "adc r25, r1\n\tadc r27, r14\n\tadc r31, r15\n\tadc r18, r16\n\t"                                 \
+  "sbrc r22, 7\n\trjmp .Lminiml_fmul_norm\n\tbrcc 1f\n\t"                                           \
+  "or r30, r25\n\tror r18\n\tror r31\n\tror r27\n\tror r25\n\tinc r26\n"                            \
+  "1:\n\t"                                                                                          \
+  "rjmp .Lminiml_fmul_round\n"                                                                      \
   "47:\n\t"
 // Two exponent fields read with a movw, a word shorter each than the predict-only loop's forms (kept for its bytes):
 // w's into r27 (r26 is x's next) and, on a +-0 x, acc's into r27 (w's is no longer needed).
@@ -384,8 +384,8 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, co
       /* x's exponent field is 0: +-0 (then a finite w makes a +-0 product, which leaves a normal sum as it
          is) or subnormal. */
       ".Lminiml_fmul_xzero:\n\t"
-      "mov r0, r22\n\tor r0, r23\n\tor r0, r24\n\tbrne .Lminiml_fmul_slow\n\t"
-      MINIML_FMUL_ACC_NORMAL "brlo .Lminiml_fmul_next\n"
+      "mov r0, r22\n\tor r0, r23\n\tor r0, r24\n\tbrne .Lminiml_fmul_slow\n\t" MINIML_FMUL_ACC_NORMAL
+      "brlo .Lminiml_fmul_next\n"
       /* The tap as the plain loop computes it: acc + (x * w). */
       ".Lminiml_fmul_slow:\n\t" MINIML_AVR_FCALL
       "__mulsf3\n\t"
@@ -403,7 +403,8 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr_mul(float, co
       ".Lminiml_fmul_loaded:\n\t"
       "movw r12, r30\n\t"
       /* The exponent fields; the fast product needs both in 1..254 and ex + ew - 128 in 0..251. */
-      MINIML_FMUL_W_EXP "subi r27, 1\n\tcpi r27, 254\n\tbrsh .Lminiml_fmul_slow\n\t"
+      MINIML_FMUL_W_EXP
+      "subi r27, 1\n\tcpi r27, 254\n\tbrsh .Lminiml_fmul_slow\n\t"
       "mov r26, r24\n\tlsl r26\n\tmov r26, r25\n\trol r26\n\tbreq .Lminiml_fmul_xzero\n\t"
       "cpi r26, 255\n\tbreq .Lminiml_fmul_slow\n\t"
       "add r26, r27\n\tbrcc 1f\n\t"

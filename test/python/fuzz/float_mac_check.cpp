@@ -2,9 +2,9 @@
 // dot_f32_skip_zeros where floats are soft; weights in flash and in SRAM) against the plain loop of separate
 // operations, bit for bit (zero signs included; any NaN equals any NaN, see check()), on random and edge
 // operands with many +-0 activations: single taps acc + a * b, chains of 1..24 taps, products alone (ties,
-// products near a power of two and at the edges of the normal range) and sums of chosen operands; and ActRelu against the comparison it
-// replaces on soft floats. Builds for simavr and for the host (ASan/UBSan). MACS (a -D) sets how many taps;
-// prints the mismatch counts "RESULT single_ram single_rom chain_ram chain_rom product relu sum taps END" and the
+// products near a power of two and at the edges of the normal range) and sums of chosen operands; and ActRelu against
+// the comparison it replaces on soft floats. Builds for simavr and for the host (ASan/UBSan). MACS (a -D) sets how many
+// taps; prints the mismatch counts "RESULT single_ram single_rom chain_ram chain_rom product relu sum taps END" and the
 // first mismatch.
 #include <stdint.h>
 #include <string.h>
@@ -90,8 +90,9 @@ static void product_operands(float* x, float* y) {
 // A sum acc + x * y whose product is exact (y = +-1, 2 or 4, x that much smaller), so both operands of the sum are
 // chosen bit for bit: the product's exponent anywhere or near the edges (1, 25, 253), acc's 30 binades below to
 // 30 above it (or 0: +-0 or subnormal), either sign; the product's lowest set bit at the sum's guard position (an
-// exact half-way sum: ties, to even both ways) or one more bit only far below it (the sticky bits), all ones (carries), or acc the negated product give or take up to
-// 2^j in its low bits (cancellation down to every leading-zero count, and exactly +-0).
+// exact half-way sum: ties, to even both ways) or one more bit only far below it (the sticky bits), all ones (carries),
+// or acc the negated product give or take up to 2^j in its low bits (cancellation down to every leading-zero count, and
+// exactly +-0).
 static void sum_operands(float* x, float* y, float* c) {
   static const uint8_t kExps[] = {1, 2, 3, 4, 24, 25, 26, 27, 250, 251, 252, 253};
   const uint8_t ep = (rnd() & 1) ? kExps[rnd() % sizeof(kExps)] : static_cast<uint8_t>(1 + rnd() % 252);
@@ -115,7 +116,8 @@ static void sum_operands(float* x, float* y, float* c) {
   }
   int16_t ec = static_cast<int16_t>(ep + d);
   ec = (rnd() & 15) == 0 ? 0 : ec < 1 ? 1 : ec > 254 ? 254 : ec;
-  *c = from_bits((rnd() & 0x80000000u) | (static_cast<uint32_t>(ec) << 23) | (rnd() & 0x7FFFFFu & (kind == 1 ? 0x7FFFFFu : 0xFFFFFFFFu << (rnd() % 24))));
+  *c = from_bits((rnd() & 0x80000000u) | (static_cast<uint32_t>(ec) << 23) |
+                 (rnd() & 0x7FFFFFu & (kind == 1 ? 0x7FFFFFu : 0xFFFFFFFFu << (rnd() % 24))));
 }
 
 // An activation: +-0 one time in four (a ReLU's zeros, and -0 from a negative product rounded to zero).

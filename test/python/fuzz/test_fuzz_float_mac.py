@@ -9,13 +9,13 @@ MINIML_FUZZ_MACS taps (default 40k, a few seconds); `make fuzz` runs millions.""
 
 import os
 import random
-import shutil
 import struct
 import subprocess
 from pathlib import Path
 
 import pytest
 import toolchains
+from broken_copy import broken_include
 
 HERE = Path(__file__).resolve().parent
 INCLUDE = HERE.parents[2] / "include"
@@ -45,7 +45,7 @@ def _weights(rng, n=512):
     return out
 
 
-def _check_args(tmp_path):
+def _check_args(tmp_path, include=INCLUDE, macs=MACS):
     """float_mac_check.cpp's sources and defines, with its weights written to tmp_path/wdata.h."""
     words = _weights(random.Random(17))
     assert struct.unpack("<f", struct.pack("<I", words[0]))  # plain 32-bit patterns
@@ -53,7 +53,7 @@ def _check_args(tmp_path):
         "static const uint16_t kWeights = %d;\nstatic const uint32_t kWbits[] PROGMEM = {%s};\n"
         % (len(words), ",".join("0x%08xUL" % w for w in words))
     )
-    return [f"-DMACS={MACS}UL", f"-I{INCLUDE}", f"-I{tmp_path}", str(HERE / "float_mac_check.cpp")]
+    return [f"-DMACS={macs}UL", f"-I{include}", f"-I{tmp_path}", str(HERE / "float_mac_check.cpp")]
 
 
 def _assert_no_mismatch(counts, out):
@@ -99,14 +99,9 @@ BREAKS = {
 
 @pytest.mark.parametrize("name", sorted(BREAKS))
 def test_broken_sum_fails_the_check(name, tmp_path):
-    include = tmp_path / "include"
-    shutil.copytree(INCLUDE, include)
-    asm = include / "miniml" / "core_float_avr.h"
-    old, new = BREAKS[name]
-    assert asm.read_text().count(old) == 1
-    asm.write_text(asm.read_text().replace(old, new))
+    include = broken_include(tmp_path, "core_float_avr.h", *BREAKS[name])
     elf = tmp_path / "check.elf"
-    args = [a.replace(f"-I{INCLUDE}", f"-I{include}").replace(f"-DMACS={MACS}UL", "-DMACS=4000UL") for a in _check_args(tmp_path)]
+    args = _check_args(tmp_path, include, 4000)
     subprocess.run([*toolchains.UNO_CHECK, "-ffp-contract=off", *BUILDS["size_sgd"], "-Os", *args, "-o", str(elf)], check=True)
     counts, out = toolchains.simavr_result(str(elf), 60)
     assert counts and counts[6] > 0, out[-600:]

@@ -4,12 +4,12 @@ header learning with plain SGD turns on with MINIML_LEARN_SGD) at the optimisati
 beside optimize="speed"'s dot, and the C loop without it; on the host under ASan/UBSan. Hard operands in
 cpp/sgd_row_check.cpp."""
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import toolchains
+from broken_copy import broken_include
 
 CPP = Path(__file__).resolve().parent / "cpp"
 INCLUDE = Path(__file__).resolve().parents[3] / "include"
@@ -56,23 +56,20 @@ def test_avr_sgd_row_equals_c_loop(build, level, tmp_path):
 
 # Broken copies of the asm the check must catch: ties rounded to odd, a -0 weight skipped like +0, the fast
 # path's lower exponent edge one too far (a product below the normal range is packed as a normal one), a
-# weight stored one place off.
+# weight stored one place off, the own add's sticky borrow dropped (a weight minus a step whose low bits
+# leave the guard byte).
 BREAKS = {
     "ties": ("sbrs r27, 0\\n", "sbrc r27, 0\\n"),
     "minus_zero": ("cpi r26, 0x80", "cpi r26, 0x00"),
     "edge": ("cpi r26, 127\\n", "cpi r26, 126\\n"),
     "store": ("st Z+, r14\\n\\tst Z+, r15", "st Z+, r15\\n\\tst Z+, r14"),
+    "sticky_borrow": ("cpi r30, 1\\n", "cpi r30, 0\\n"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(BREAKS))
 def test_broken_sgd_row_fails_the_check(name, tmp_path):
-    broken = tmp_path / "include"
-    shutil.copytree(INCLUDE, broken)
-    asm = broken / "miniml" / "core_float_avr.h"
-    old, new = BREAKS[name]
-    assert asm.read_text().count(old) == 1
-    asm.write_text(asm.read_text().replace(old, new))
+    broken = broken_include(tmp_path, "core_float_avr.h", *BREAKS[name])
     counts, out = _avr_counts(tmp_path, "sgd", "Os_lto", broken)
     assert counts and counts[0] > 0, out[-600:]
 
