@@ -27,11 +27,34 @@ namespace miniml {
 namespace detail {
 
 // floor((a b - (a mod 2^16) (b mod 2^16)) / 2^32): the high half of the product without its lowest 16x16
-// part (less than 1 below floor(a b / 2^32)), one umull or mulhu and a few instructions on 32-bit cores, 12 of
-// the 16 byte products on AVR.
+// part (less than 1 below floor(a b / 2^32)), 12 of the 16 byte products on AVR. The plain definition; the
+// polynomial loop off AVR uses mul_hi_u32_fast, the same integers.
 inline uint32_t mul_hi_u32(uint32_t a, uint32_t b) {
   const uint32_t low = (a & 0xFFFFu) * (b & 0xFFFFu);
   return static_cast<uint32_t>((static_cast<uint64_t>(a) * b - low) >> 32);
+}
+
+// Thumb-2 (Cortex-M3/M4/M7...): a b - (a mod 2^16) (b mod 2^16) = (a - a mod 2^16) b + (a mod 2^16) (b - b mod
+// 2^16), two 32x32 products summed exactly (umull, umlal), nothing to subtract; the high word is the result.
+// Elsewhere the plain product with the low word's borrow subtracted (GCC computes the 64-bit difference
+// otherwise: rv32 one instruction more). MINIML_EXP_LOG_MUL_HALVES=0/1 picks one (the tests build both).
+#ifndef MINIML_EXP_LOG_MUL_HALVES
+#if defined(__arm__) && defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
+#define MINIML_EXP_LOG_MUL_HALVES 1
+#else
+#define MINIML_EXP_LOG_MUL_HALVES 0
+#endif
+#endif
+inline uint32_t mul_hi_u32_fast(uint32_t a, uint32_t b) {
+#if MINIML_EXP_LOG_MUL_HALVES
+  const uint64_t sum = static_cast<uint64_t>(a & UINT32_C(0xFFFF0000)) * b +
+                       static_cast<uint64_t>(a & 0xFFFFu) * (b & UINT32_C(0xFFFF0000));
+  return static_cast<uint32_t>(sum >> 32);
+#else
+  const uint64_t product = static_cast<uint64_t>(a) * b;
+  const uint32_t borrow = static_cast<uint32_t>(product) < (a & 0xFFFFu) * (b & 0xFFFFu) ? 1u : 0u;
+  return static_cast<uint32_t>(product >> 32) - borrow;
+#endif
 }
 
 // n >= 1 steps h = c[i] - mul_hi_u32(x, h), i = 0..n-1, in Q32 (mod 2^32): Horner's rule for an alternating
@@ -87,9 +110,10 @@ inline uint32_t alternating_steps_q32(uint32_t x, uint32_t h, const uint32_t* c,
 }
 #else
 inline uint32_t alternating_steps_q32(uint32_t x, uint32_t h, const uint32_t* c, uint8_t n) {
+  const uint32_t* const end = c + n;  // no counter to decrement and mask
   do {
-    h = rom_read(c++) - mul_hi_u32(x, h);
-  } while (--n != 0);
+    h = rom_read(c++) - mul_hi_u32_fast(x, h);
+  } while (c != end);
   return h;
 }
 #endif
@@ -174,6 +198,16 @@ inline float quiet_nan_f32() {
   return f;
 }
 
+// n + m 2^(e-32) for n >= 1 and m 2^(e-32) < 1 (e <= 0): m shifted down until n's bits are in it.
+inline uint32_t add_integer_part(uint32_t m, uint8_t n, int16_t* e) {
+  m = shr_u32(m, static_cast<uint8_t>(-*e));
+  for (*e = 0; n != 0; n = static_cast<uint8_t>(n >> 1), ++*e) {
+    m >>= 1;
+    if (n & 1u) m |= UINT32_C(0x80000000);
+  }
+  return m;
+}
+
 // e^x for x <= 0 (-0 included; -Inf gives 0), NaN for NaN and x > 0. Cody-Waite: e^-|x| = 2^-k e^-r with
 // k = floor(|x| log2 e) from 8 fraction bits (a lower bound, at most 0.007 below), r = |x| - k ln 2 in
 // [0, 0.698) as a Q32 fraction (x's exact fraction bits minus k ln 2 mod 1 from below: r never wraps, and it
@@ -193,8 +227,13 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   uint32_t h;
   const uint32_t* c;
   uint8_t steps;
-  uint32_t flip = 0;
   int16_t e;
+#if !MINIML_EXP_LOG_MUL_HALVES
+  uint32_t flip = 0;
+#else
+  uint8_t log_n = 0;
+  uint32_t log_u = 0;
+#endif
   if (!log) {
     if (static_cast<int32_t>(bits) > 0) return quiet_nan_f32();  // x > 0 or +NaN
     if (field >= 134) return x == x ? 0.0f : x;                  // |x| >= 128 (e^-104 already rounds to 0); NaN
@@ -222,27 +261,46 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
     if (field < 127) return quiet_nan_f32();
     uint8_t n = static_cast<uint8_t>(field - 127);
     const uint32_t u = bits << 9;  // the significand's 23 bits, as a Q32 fraction
-    e = 1;                         // for Q's half
-    m = 0;                         // log2 x = m 2^(e-32)
+#if !MINIML_EXP_LOG_MUL_HALVES
+    e = 1;  // for Q's half
+    m = 0;  // log2 x = m 2^(e-32)
     if (u != 0) {
       m = normalise_u32(u, &e);
       m = normalise_u32(~alternating_steps_q32(m, alternating_steps_q32(u, kLog2C9, C::log2, 9), C::all_ones, 1), &e);
     } else if (n == 0) {
       return 0.0f;
     }
-    if (n != 0) {  // n + u Q(u) (< 1: e <= 0), shifted down until n's bits are in m
-      m = shr_u32(m, static_cast<uint8_t>(-e));
-      for (e = 0; n != 0; n = static_cast<uint8_t>(n >> 1), ++e) {
-        m >>= 1;
-        if (n & 1u) m |= UINT32_C(0x80000000);
-      }
-    }
+    if (n != 0) m = add_integer_part(m, n, &e);
     h = kQ32Ln2;
     c = C::all_ones;
     steps = 1;
     flip = ~UINT32_C(0);
   }
   return pack_f32(alternating_steps_q32(m, h, c, steps) ^ flip, e);
+#else
+    // Thumb-2: the same integers, the two products umull + umlal each, not loop steps; Q(u) at the one loop
+    // below (inlined there: no call), the rest after it.
+    if (u == 0 && n == 0) return 0.0f;
+    log_n = n;
+    log_u = u;
+    m = u;
+    h = kLog2C9;
+    c = C::log2;
+    steps = 9;
+  }
+  h = alternating_steps_q32(m, h, c, steps);
+  if (log) {
+    e = 1;
+    m = 0;
+    if (log_u != 0) {
+      m = normalise_u32(log_u, &e);
+      m = normalise_u32(mul_hi_u32_fast(m, h), &e);
+    }
+    if (log_n != 0) m = add_integer_part(m, log_n, &e);
+    h = mul_hi_u32_fast(m, kQ32Ln2);
+  }
+  return pack_f32(h, e);
+#endif
 }
 
 }  // namespace detail
