@@ -1,7 +1,9 @@
 """train_exp_log.h, the cross-entropy's exp and log: within 1 ulp of the correctly rounded float32 value
 (float64 numpy, rounded) over strided sweeps of both domains on the host under ASan/UBSan, special values
-as documented, and the same bits on the simulated Uno (simavr, three -O levels) as on the host."""
+as documented, and the same bits on the simulated Uno (simavr, three -O levels), STM32 and ESP32-C3 (QEMU)
+as on the host; the 32-bit cores' product (both forms) equal to the plain one, a broken copy caught."""
 
+import shutil
 import subprocess
 
 import numpy as np
@@ -68,4 +70,65 @@ def test_same_bits_on_uno(tmp_path, opt):
     built = subprocess.run(cmd, capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
     got, out = toolchains.simavr_result(str(elf), 300)
+    assert got == want, out
+
+
+def _build_and_run(cmd, timeout=120):
+    built = subprocess.run(cmd, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    return toolchains.check_result([str(cmd[cmd.index("-o") + 1])], timeout=timeout)
+
+
+def _host_hash(tmp_path, halves, stride=STRIDE):
+    exe = tmp_path / f"hash{halves}_{stride}"
+    cmd = _hash_cmd(exe, "g++", *toolchains.HOST_FLAGS, f"-DMINIML_EXP_LOG_MUL_HALVES={halves}")
+    cmd[cmd.index(f"-DSTRIDE=UINT32_C({STRIDE})")] = f"-DSTRIDE=UINT32_C({stride})"
+    got, out = _build_and_run(cmd)
+    assert len(got) == 2, out
+    return got
+
+
+# mul_hi_u32_fast's two forms (umull + umlal on Thumb-2; the borrow elsewhere) against mul_hi_u32 (what the
+# AVR routine computes); a copy with each form broken in a way that changes few products must fail.
+MUTANTS = {
+    1: ("(b & UINT32_C(0xFFFF0000))", "(b & UINT32_C(0xFFFE0000))"),
+    0: ("static_cast<uint32_t>(product) < (a", "static_cast<uint32_t>(product) <= (a"),
+}
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["as_is", "broken_copy"])
+@pytest.mark.parametrize("halves", [1, 0])
+def test_fast_product_is_the_plain_one(tmp_path, halves, broken):
+    include = INCLUDE
+    if broken:
+        include = tmp_path / "include"
+        shutil.copytree(INCLUDE, include)
+        header = include / "miniml/train_exp_log.h"
+        right, wrong = MUTANTS[halves]
+        assert right in header.read_text()
+        header.write_text(header.read_text().replace(right, wrong))
+    exe = tmp_path / "mul_hi"
+    cmd = ["g++", *toolchains.HOST_FLAGS, f"-I{include}", f"-DMINIML_EXP_LOG_MUL_HALVES={halves}",
+           "-DPAIRS=UINT32_C(4000000)", str(CPP / "mul_hi_check.cpp"), "-o", str(exe)]
+    (differ, checked), out = _build_and_run(cmd)
+    assert checked > 12_000_000, out
+    assert (differ > 0) == broken, out
+
+
+def test_both_products_same_bits(tmp_path):
+    """exp and log with either product (and the log's structure each brings) over ~1M inputs each."""
+    assert _host_hash(tmp_path, 1, 0x3FF) == _host_hash(tmp_path, 0, 0x3FF)
+
+
+@pytest.mark.parametrize("board", ["stm32", "esp32c3"])
+def test_same_bits_on_qemu(tmp_path, board):
+    cmd = toolchains.BOARDS[board]
+    if shutil.which(cmd[0]) is None:
+        pytest.skip(f"{cmd[0]} not installed")
+    want = _host_hash(tmp_path, 0)
+    elf = tmp_path / f"{board}.elf"
+    # the C driver compiles C++ too and links no libstdc++ (the bare-metal toolchains ship none)
+    built = subprocess.run(_hash_cmd(elf, cmd[0][:-2] + "cc", *cmd[1:]), capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    got, out = toolchains.check_result(toolchains.run_cmd(str(elf), 120), timeout=180)
     assert got == want, out
