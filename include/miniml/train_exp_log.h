@@ -129,7 +129,7 @@ inline uint32_t shr_u32(uint32_t v, uint8_t n) { return n >= 32 ? 0u : v >> n; }
 #endif
 
 // m << 1 while its top bit is clear (m != 0), counting the shifts into *e.
-inline uint32_t normalise_u32(uint32_t m, int16_t* e) {
+inline uint32_t normalise_u32(uint32_t m, int_fast16_t* e) {
 #if defined(__AVR__)
   while ((m >> 31) == 0) {
     m <<= 1;
@@ -138,15 +138,15 @@ inline uint32_t normalise_u32(uint32_t m, int16_t* e) {
   return m;
 #else
   const int shift = __builtin_clz(m);
-  *e = static_cast<int16_t>(*e - shift);
+  *e = static_cast<int_fast16_t>(*e - shift);
   return m << shift;
 #endif
 }
 
 // The float nearest m 2^(e-32) (m != 0, m 2^(e-32) < 2^127), halves up; subnormal or zero below 2^-126.
-inline float pack_f32(uint32_t m, int16_t e) {
+inline float pack_f32(uint32_t m, int_fast16_t e) {
   m = normalise_u32(m, &e);
-  int16_t field = static_cast<int16_t>(e + 126);  // of m 2^-31 in [1, 2)
+  int_fast16_t field = static_cast<int_fast16_t>(e + 126);  // of m 2^-31 in [1, 2)
   if (field < 1) {  // onto the subnormal grid 2^-149 first (floor, then the rounding below: the same result)
     m = shr_u32(m, static_cast<uint8_t>(1 - field));
     field = 1;
@@ -199,7 +199,7 @@ inline float quiet_nan_f32() {
 }
 
 // n + m 2^(e-32) for n >= 1 and m 2^(e-32) < 1 (e <= 0): m shifted down until n's bits are in it.
-inline uint32_t add_integer_part(uint32_t m, uint8_t n, int16_t* e) {
+inline uint32_t add_integer_part(uint32_t m, uint8_t n, int_fast16_t* e) {
   m = shr_u32(m, static_cast<uint8_t>(-*e));
   for (*e = 0; n != 0; n = static_cast<uint8_t>(n >> 1), ++*e) {
     m >>= 1;
@@ -227,12 +227,9 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   uint32_t h;
   const uint32_t* c;
   uint8_t steps;
-  int16_t e;
+  int_fast16_t e;
 #if !MINIML_EXP_LOG_MUL_HALVES
   uint32_t flip = 0;
-#else
-  uint8_t log_n = 0;
-  uint32_t log_u = 0;
 #endif
   if (!log) {
     if (static_cast<int32_t>(bits) > 0) return quiet_nan_f32();  // x > 0 or +NaN
@@ -255,7 +252,7 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
     h = kExpC6;
     c = C::exp;
     steps = 6;
-    e = static_cast<int16_t>(-k);
+    e = static_cast<int_fast16_t>(-k);
   } else {
     if (high >= 0x7F80u) return (high >> 15) == 0 ? x : quiet_nan_f32();  // +Inf, +NaN; negative
     if (field < 127) return quiet_nan_f32();
@@ -281,23 +278,23 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
     // Thumb-2: the same integers, the two products umull + umlal each, not loop steps; Q(u) at the one loop
     // below (inlined there: no call), the rest after it.
     if (u == 0 && n == 0) return 0.0f;
-    log_n = n;
-    log_u = u;
     m = u;
     h = kLog2C9;
     c = C::log2;
     steps = 9;
   }
   h = alternating_steps_q32(m, h, c, steps);
-  if (log) {
+  if (log) {  // m is still u; n from field again
+    const uint32_t u = m;
+    const uint8_t n = static_cast<uint8_t>(field - 127);
     e = 1;
     m = 0;
-    if (log_u != 0) {
-      m = normalise_u32(log_u, &e);
+    if (u != 0) {
+      m = normalise_u32(u, &e);
       m = normalise_u32(mul_hi_u32_fast(m, h), &e);
     }
-    if (log_n != 0) m = add_integer_part(m, log_n, &e);
-    h = mul_hi_u32_fast(m, kQ32Ln2);
+    if (n != 0) m = add_integer_part(m, n, &e);
+    h = mul_hi_u32_fast(kQ32Ln2, m);
   }
   return pack_f32(h, e);
 #endif
