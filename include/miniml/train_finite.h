@@ -71,6 +71,9 @@ __attribute__((noinline))
 inline uint8_t
 max_exp_field_f32(const float* x, index_t size) {
   uint8_t m = 0;  // the largest top byte without its sign: the field's high 7 bits
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "miniml: max_exp_field_f32 reads a float's top byte at offset 3 (little-endian targets)"
+#endif
   const uint8_t* p = reinterpret_cast<const uint8_t*>(x) + 3;  // little-endian: the top byte
   for (const uint8_t* end = p + 4u * size; p != end; p += 4) {
     const uint8_t top = *p & 0x7Fu;

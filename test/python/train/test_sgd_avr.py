@@ -4,7 +4,6 @@ header learning with plain SGD turns on with MINIML_LEARN_SGD) at the optimisati
 beside optimize="speed"'s dot, and the C loop without it; on the host under ASan/UBSan. Hard operands in
 cpp/sgd_row_check.cpp."""
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -67,12 +66,7 @@ BREAKS = {
 
 @pytest.mark.parametrize("name", sorted(BREAKS))
 def test_broken_sgd_row_fails_the_check(name, tmp_path):
-    broken = tmp_path / "include"
-    shutil.copytree(INCLUDE, broken)
-    asm = broken / "miniml" / "core_float_avr.h"
-    old, new = BREAKS[name]
-    assert asm.read_text().count(old) == 1
-    asm.write_text(asm.read_text().replace(old, new))
+    broken = Path(toolchains.broken_include(str(tmp_path), "core_float_avr.h", *BREAKS[name]))
     counts, out = _avr_counts(tmp_path, "sgd", "Os_lto", broken)
     assert counts and counts[0] > 0, out[-600:]
 
