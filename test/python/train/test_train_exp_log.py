@@ -101,12 +101,7 @@ MUTANTS = {
 def test_fast_product_is_the_plain_one(tmp_path, halves, broken):
     include = INCLUDE
     if broken:
-        include = tmp_path / "include"
-        shutil.copytree(INCLUDE, include)
-        header = include / "miniml/train_exp_log.h"
-        right, wrong = MUTANTS[halves]
-        assert right in header.read_text()
-        header.write_text(header.read_text().replace(right, wrong))
+        include = toolchains.broken_include(str(tmp_path), "train_exp_log.h", *MUTANTS[halves])
     exe = tmp_path / "mul_hi"
     cmd = ["g++", *toolchains.HOST_FLAGS, f"-I{include}", f"-DMINIML_EXP_LOG_MUL_HALVES={halves}",
            "-DPAIRS=UINT32_C(4000000)", str(CPP / "mul_hi_check.cpp"), "-o", str(exe)]
