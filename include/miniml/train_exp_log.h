@@ -28,7 +28,7 @@ namespace detail {
 
 // floor((a b - (a mod 2^16) (b mod 2^16)) / 2^32): the high half of the product without its lowest 16x16
 // part (less than 1 below floor(a b / 2^32)), 12 of the 16 byte products on AVR. The plain definition; the
-// polynomial loop off AVR uses mul_hi_u32_fast, the same integers.
+// code off AVR uses mul_hi_u32_fast, the same integers.
 inline uint32_t mul_hi_u32(uint32_t a, uint32_t b) {
   const uint32_t low = (a & 0xFFFFu) * (b & 0xFFFFu);
   return static_cast<uint32_t>((static_cast<uint64_t>(a) * b - low) >> 32);
@@ -38,6 +38,7 @@ inline uint32_t mul_hi_u32(uint32_t a, uint32_t b) {
 // 2^16), two 32x32 products summed exactly (umull, umlal), nothing to subtract; the high word is the result.
 // Elsewhere the plain product with the low word's borrow subtracted (GCC computes the 64-bit difference
 // otherwise: rv32 one instruction more). MINIML_EXP_LOG_MUL_HALVES=0/1 picks one (the tests build both).
+// Always inlined: -Os would call it from the loop.
 #ifndef MINIML_EXP_LOG_MUL_HALVES
 #if defined(__arm__) && defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
 #define MINIML_EXP_LOG_MUL_HALVES 1
@@ -45,7 +46,7 @@ inline uint32_t mul_hi_u32(uint32_t a, uint32_t b) {
 #define MINIML_EXP_LOG_MUL_HALVES 0
 #endif
 #endif
-inline uint32_t mul_hi_u32_fast(uint32_t a, uint32_t b) {
+__attribute__((always_inline)) inline uint32_t mul_hi_u32_fast(uint32_t a, uint32_t b) {
 #if MINIML_EXP_LOG_MUL_HALVES
   const uint64_t sum = static_cast<uint64_t>(a & UINT32_C(0xFFFF0000)) * b +
                        static_cast<uint64_t>(a & 0xFFFFu) * (b & UINT32_C(0xFFFF0000));
@@ -228,7 +229,7 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   const uint32_t* c;
   uint8_t steps;
   int_fast16_t e;
-#if !MINIML_EXP_LOG_MUL_HALVES
+#if defined(__AVR__)
   uint32_t flip = 0;
 #endif
   if (!log) {
@@ -258,7 +259,7 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
     if (field < 127) return quiet_nan_f32();
     uint8_t n = static_cast<uint8_t>(field - 127);
     const uint32_t u = bits << 9;  // the significand's 23 bits, as a Q32 fraction
-#if !MINIML_EXP_LOG_MUL_HALVES
+#if defined(__AVR__)
     e = 1;  // for Q's half
     m = 0;  // log2 x = m 2^(e-32)
     if (u != 0) {
@@ -275,8 +276,8 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   }
   return pack_f32(alternating_steps_q32(m, h, c, steps) ^ flip, e);
 #else
-    // Thumb-2: the same integers, the two products umull + umlal each, not loop steps; Q(u) at the one loop
-    // below (inlined there: no call), the rest after it.
+    // Off AVR the same integers with the two products as products (on AVR they are loop steps, its one
+    // multiplier): Q(u) at the one loop below (inlined there: no call), the rest after it.
     if (u == 0 && n == 0) return 0.0f;
     m = u;
     h = kLog2C9;

@@ -92,7 +92,7 @@ def test_same_bits_on_qemu(tmp_path, board):
 
 
 def test_both_products_same_bits(tmp_path):
-    """exp and log with either product (and the log's structure each brings) over ~1M inputs each."""
+    """exp and log with either form of the product over ~1M inputs each."""
     assert _host_hash(tmp_path, 1, 0x3FF) == _host_hash(tmp_path, 0, 0x3FF)
 
 
