@@ -1,7 +1,7 @@
 // exp and log for the cross-entropy loss (train_loss.h), in integer arithmetic: the same bits on every board by
 // construction (no libm; the one float operation, exp's NaN test x == x, is exact), within 1 ulp of the correctly
 // rounded value (test/python/train/test_train_exp_log.py sweeps both domains against float64 numpy, on the host
-// and in simavr). Small on AVR, where it replaces avr-libc's exp, log and their helpers (ldexp, modf,
+// and in simavr, and hashes them on every simulated board). Small on AVR, where it replaces avr-libc's exp, log and their helpers (ldexp, modf,
 // __fp_powser, ...): one body for both, one polynomial loop (every product goes through it), no tables but the
 // two polynomials' coefficients.
 // Values inside are 32-bit fixed point: "Q32" is v 2^32; a normalised pair (m, e) is m 2^(e-32) with the top
@@ -215,9 +215,10 @@ inline uint32_t add_integer_part(uint32_t m, uint8_t n, int_fast16_t* e) {
 // is at least 2^-29 for every float x), e^-r by its polynomial.
 // ln x for x >= 1 (Inf gives Inf), NaN for NaN and x < 1. x = 2^n (1 + u), u in [0, 1) exact in Q32:
 // log2 x = n + u Q(u), Q(u) = log2(1 + u) / u by its polynomial (halved to fit Q32), with u normalised first
-// so that u Q(u) keeps its relative precision near x = 1; then ln x = log2 x ln 2 (one more product, through
-// the loop: ~(all ones - m ln 2)).
-// Both in one body: on AVR one prologue, one set of special returns and one tail (the loop's last call, pack).
+// so that u Q(u) keeps its relative precision near x = 1; then ln x = log2 x ln 2 (one more product; on AVR
+// through the loop: ~(all ones - m ln 2)).
+// Both in one body: on AVR one prologue, one set of special returns and one tail (the loop's last call, pack);
+// elsewhere one loop site for both polynomials (inlined) and the log's two products after it.
 MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   typedef ExpLogCoefficients<> C;
   const uint32_t bits = float_to_bits(x);
