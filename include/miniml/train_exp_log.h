@@ -1,9 +1,9 @@
 // exp and log for the cross-entropy loss (train_loss.h), in integer arithmetic: the same bits on every board by
 // construction (no libm; the one float operation, exp's NaN test x == x, is exact), within 1 ulp of the correctly
 // rounded value (test/python/train/test_train_exp_log.py sweeps both domains against float64 numpy, on the host
-// and in simavr, and hashes them on every simulated board). Small on AVR, where it replaces avr-libc's exp, log and their helpers (ldexp, modf,
-// __fp_powser, ...): one body for both, one polynomial loop (every product goes through it), no tables but the
-// two polynomials' coefficients.
+// and in simavr, and hashes them on every simulated board). Small on AVR, where it replaces avr-libc's exp, log
+// and their helpers (ldexp, modf, __fp_powser, ...): one body for both, one polynomial loop (every product goes
+// through it), no tables but the two polynomials' coefficients.
 // Values inside are 32-bit fixed point: "Q32" is v 2^32; a normalised pair (m, e) is m 2^(e-32) with the top
 // bit of m set. Each step truncates; with the polynomials' own error the sum stays under 2^-27 relative, well
 // inside the 2^-25 that keeps the one rounding at the end (pack_f32) within 1 ulp of the correctly rounded value.
