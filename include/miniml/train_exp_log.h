@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core_float_bits.h"
 #include "core_rom.h"
 
 namespace miniml {
@@ -186,19 +187,6 @@ constexpr uint32_t kQ32Ln2 = UINT32_C(0xB17217F7);
 constexpr uint8_t kLn2Next8 = 0xD1;
 constexpr uint16_t kLog2eQ15Floor = 47274;  // floor(log2(e) 2^15)
 
-inline uint32_t float_to_bits(float x) {
-  uint32_t bits;
-  memcpy(&bits, &x, sizeof(bits));
-  return bits;
-}
-
-inline float quiet_nan_f32() {
-  const uint32_t bits = UINT32_C(0x7FC00000);
-  float f;
-  memcpy(&f, &bits, sizeof(f));
-  return f;
-}
-
 // n + m 2^(e-32) for n >= 1 and m 2^(e-32) < 1 (e <= 0): m shifted down until n's bits are in it.
 inline uint32_t add_integer_part(uint32_t m, uint8_t n, int_fast16_t* e) {
   m = shr_u32(m, static_cast<uint8_t>(-*e));
@@ -221,7 +209,7 @@ inline uint32_t add_integer_part(uint32_t m, uint8_t n, int_fast16_t* e) {
 // elsewhere one loop site for both polynomials (inlined) and the log's two products after it.
 MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   typedef ExpLogCoefficients<> C;
-  const uint32_t bits = float_to_bits(x);
+  const uint32_t bits = float_bits(x);
   const uint16_t high = static_cast<uint16_t>(bits >> 16);
   const uint8_t field = static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
   // The tail, shared: pack_f32(alternating_steps_q32(m, h, c, steps) ^ flip, e).
@@ -234,9 +222,9 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   uint32_t flip = 0;
 #endif
   if (!log) {
-    if (static_cast<int32_t>(bits) > 0) return quiet_nan_f32();  // x > 0 or +NaN
-    if (field >= 134) return x == x ? 0.0f : x;                  // |x| >= 128 (e^-104 already rounds to 0); NaN
-    if (field < 102) return 1.0f;                                // |x| < 2^-25: e^x rounds to 1
+    if (static_cast<int32_t>(bits) > 0) return nan_f32();  // x > 0 or +NaN
+    if (field >= 134) return x == x ? 0.0f : x;            // |x| >= 128 (e^-104 already rounds to 0); NaN
+    if (field < 102) return 1.0f;                          // |x| < 2^-25: e^x rounds to 1
     // |x| = mantissa 2^(field - 150); k = 0 below |x| = 1/2; fraction = |x| 2^32 mod 2^32, exact from 2^-9 on.
     const uint32_t mantissa = (bits & UINT32_C(0x7FFFFF)) | UINT32_C(0x800000);
     uint8_t k = 0;
@@ -256,8 +244,8 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
     steps = 6;
     e = static_cast<int_fast16_t>(-k);
   } else {
-    if (high >= 0x7F80u) return (high >> 15) == 0 ? x : quiet_nan_f32();  // +Inf, +NaN; negative
-    if (field < 127) return quiet_nan_f32();
+    if (high >= 0x7F80u) return (high >> 15) == 0 ? x : nan_f32();  // +Inf, +NaN; negative
+    if (field < 127) return nan_f32();
     uint8_t n = static_cast<uint8_t>(field - 127);
     const uint32_t u = bits << 9;  // the significand's 23 bits, as a Q32 fraction
 #if defined(__AVR__)

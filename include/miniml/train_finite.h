@@ -16,9 +16,6 @@ namespace miniml {
 // otherwise; IEEE semantics, no -ffast-math, which the library requires anyway).
 inline bool is_finite_f32(float x) { return kSoftFloat ? exp_field_f32(x) != 255 : x - x == 0.0f; }
 
-// Quiet NaN without a double constant (avr-libc's NAN is a double and trips -Wdouble-promotion).
-inline float nan_f32() { return __builtin_nanf(""); }
-
 // A refused training step: counts it in *refused (saturating at INT32_MAX) and returns NaN, the value
 // learn() reports instead of a loss.
 inline float refuse_step(int32_t* refused) {
