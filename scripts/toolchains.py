@@ -19,6 +19,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from typing import Dict, List, Optional, Tuple
@@ -156,3 +157,18 @@ def check_result(cmd: List[str], timeout: Optional[float] = None) -> Tuple[List[
 def simavr_result(elf: str, timeout: float) -> Tuple[List[int], str]:
     """check_result of an ATmega ELF in simavr (simavr_cmd)."""
     return check_result(simavr_cmd(elf, timeout))
+
+
+def broken_include(into: str, header: str, old: str, new: str) -> str:
+    """A copy of include/ under `into` with `old` (once in include/miniml/<header>, asserted) replaced by `new`:
+    the headers a check must fail, for the tests that show a check catches a deliberately broken kernel. Returns
+    the copy's include directory."""
+    include = os.path.join(into, "include")
+    shutil.copytree(os.path.join(REPO, "include"), include)
+    path = os.path.join(include, "miniml", header)
+    with open(path) as f:
+        text = f.read()
+    assert text.count(old) == 1, "%r is not once in %s" % (old, header)
+    with open(path, "w") as f:
+        f.write(text.replace(old, new))
+    return include

@@ -17,6 +17,18 @@ constexpr bool kSoftFloat = false;
 constexpr bool kSoftFloat = true;
 #endif
 
+namespace detail {
+// x's bits as an integer (memcpy: no aliasing question, one register move or none once optimised).
+inline uint32_t float_bits(float x) {
+  uint32_t bits;
+  memcpy(&bits, &x, sizeof(bits));
+  return bits;
+}
+}  // namespace detail
+
+// Quiet NaN without a double constant (avr-libc's NAN is a double and trips -Wdouble-promotion).
+inline float nan_f32() { return __builtin_nanf(""); }
+
 // The biased exponent field of x: 255 for Inf and NaN; |x| <= 2^(field - 126) otherwise (zero and
 // subnormals have field 0).
 inline uint8_t exp_field_f32(float x) {

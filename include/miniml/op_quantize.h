@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core_fixedpoint.h"
+#include "core_float_bits.h"
 #include "core_types.h"
 #include "op_quantize_avr.h"
 
@@ -46,12 +47,6 @@ inline int8_t round_fixed16_to_s8(uint32_t fixed, bool negative, int16_t zero_po
   if (v < kInt8Min) v = kInt8Min;
   if (v > kInt8Max) v = kInt8Max;
   return static_cast<int8_t>(v);
-}
-
-inline uint32_t float_bits(float f) {
-  uint32_t bits;
-  memcpy(&bits, &f, sizeof(bits));
-  return bits;
 }
 
 // round_to_s8 read off the float's bits (AVR's; defined everywhere so host tests hold it to the float one).

@@ -1,9 +1,9 @@
 // exp and log for the cross-entropy loss (train_loss.h), in integer arithmetic: the same bits on every board by
 // construction (no libm; the one float operation, exp's NaN test x == x, is exact), within 1 ulp of the correctly
 // rounded value (test/python/train/test_train_exp_log.py sweeps both domains against float64 numpy, on the host
-// and in simavr). Small on AVR, where it replaces avr-libc's exp, log and their helpers (ldexp, modf,
-// __fp_powser, ...): one body for both, one polynomial loop (every product goes through it), no tables but the
-// two polynomials' coefficients.
+// and in simavr, and hashes them on every simulated board). Small on AVR, where it replaces avr-libc's exp, log
+// and their helpers (ldexp, modf, __fp_powser, ...): one body for both, one polynomial loop (every product goes
+// through it), no tables but the two polynomials' coefficients.
 // Values inside are 32-bit fixed point: "Q32" is v 2^32; a normalised pair (m, e) is m 2^(e-32) with the top
 // bit of m set. Each step truncates; with the polynomials' own error the sum stays under 2^-27 relative, well
 // inside the 2^-25 that keeps the one rounding at the end (pack_f32) within 1 ulp of the correctly rounded value.
@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core_float_bits.h"
 #include "core_rom.h"
 
 namespace miniml {
@@ -27,11 +28,35 @@ namespace miniml {
 namespace detail {
 
 // floor((a b - (a mod 2^16) (b mod 2^16)) / 2^32): the high half of the product without its lowest 16x16
-// part (less than 1 below floor(a b / 2^32)), one umull or mulhu and a few instructions on 32-bit cores, 12 of
-// the 16 byte products on AVR.
+// part (less than 1 below floor(a b / 2^32)), 12 of the 16 byte products on AVR. The plain definition; the
+// code off AVR uses mul_hi_u32_fast, the same integers.
 inline uint32_t mul_hi_u32(uint32_t a, uint32_t b) {
   const uint32_t low = (a & 0xFFFFu) * (b & 0xFFFFu);
   return static_cast<uint32_t>((static_cast<uint64_t>(a) * b - low) >> 32);
+}
+
+// Thumb-2 (Cortex-M3/M4/M7...): a b - (a mod 2^16) (b mod 2^16) = (a - a mod 2^16) b + (a mod 2^16) (b - b mod
+// 2^16), two 32x32 products summed exactly (umull, umlal), nothing to subtract; the high word is the result.
+// Elsewhere the plain product with the low word's borrow subtracted (GCC computes the 64-bit difference
+// otherwise: rv32 one instruction more). MINIML_EXP_LOG_MUL_HALVES=0/1 picks one (the tests build both).
+// Always inlined: -Os would call it from the loop.
+#ifndef MINIML_EXP_LOG_MUL_HALVES
+#if defined(__arm__) && defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
+#define MINIML_EXP_LOG_MUL_HALVES 1
+#else
+#define MINIML_EXP_LOG_MUL_HALVES 0
+#endif
+#endif
+__attribute__((always_inline)) inline uint32_t mul_hi_u32_fast(uint32_t a, uint32_t b) {
+#if MINIML_EXP_LOG_MUL_HALVES
+  const uint64_t sum = static_cast<uint64_t>(a & UINT32_C(0xFFFF0000)) * b +
+                       static_cast<uint64_t>(a & 0xFFFFu) * (b & UINT32_C(0xFFFF0000));
+  return static_cast<uint32_t>(sum >> 32);
+#else
+  const uint64_t product = static_cast<uint64_t>(a) * b;
+  const uint32_t borrow = static_cast<uint32_t>(product) < (a & 0xFFFFu) * (b & 0xFFFFu) ? 1u : 0u;
+  return static_cast<uint32_t>(product >> 32) - borrow;
+#endif
 }
 
 // n >= 1 steps h = c[i] - mul_hi_u32(x, h), i = 0..n-1, in Q32 (mod 2^32): Horner's rule for an alternating
@@ -87,9 +112,10 @@ inline uint32_t alternating_steps_q32(uint32_t x, uint32_t h, const uint32_t* c,
 }
 #else
 inline uint32_t alternating_steps_q32(uint32_t x, uint32_t h, const uint32_t* c, uint8_t n) {
+  const uint32_t* const end = c + n;  // no counter to decrement and mask
   do {
-    h = rom_read(c++) - mul_hi_u32(x, h);
-  } while (--n != 0);
+    h = rom_read(c++) - mul_hi_u32_fast(x, h);
+  } while (c != end);
   return h;
 }
 #endif
@@ -105,7 +131,7 @@ inline uint32_t shr_u32(uint32_t v, uint8_t n) { return n >= 32 ? 0u : v >> n; }
 #endif
 
 // m << 1 while its top bit is clear (m != 0), counting the shifts into *e.
-inline uint32_t normalise_u32(uint32_t m, int16_t* e) {
+inline uint32_t normalise_u32(uint32_t m, int_fast16_t* e) {
 #if defined(__AVR__)
   while ((m >> 31) == 0) {
     m <<= 1;
@@ -114,15 +140,15 @@ inline uint32_t normalise_u32(uint32_t m, int16_t* e) {
   return m;
 #else
   const int shift = __builtin_clz(m);
-  *e = static_cast<int16_t>(*e - shift);
+  *e = static_cast<int_fast16_t>(*e - shift);
   return m << shift;
 #endif
 }
 
 // The float nearest m 2^(e-32) (m != 0, m 2^(e-32) < 2^127), halves up; subnormal or zero below 2^-126.
-inline float pack_f32(uint32_t m, int16_t e) {
+inline float pack_f32(uint32_t m, int_fast16_t e) {
   m = normalise_u32(m, &e);
-  int16_t field = static_cast<int16_t>(e + 126);  // of m 2^-31 in [1, 2)
+  int_fast16_t field = static_cast<int_fast16_t>(e + 126);  // of m 2^-31 in [1, 2)
   if (field < 1) {  // onto the subnormal grid 2^-149 first (floor, then the rounding below: the same result)
     m = shr_u32(m, static_cast<uint8_t>(1 - field));
     field = 1;
@@ -161,17 +187,14 @@ constexpr uint32_t kQ32Ln2 = UINT32_C(0xB17217F7);
 constexpr uint8_t kLn2Next8 = 0xD1;
 constexpr uint16_t kLog2eQ15Floor = 47274;  // floor(log2(e) 2^15)
 
-inline uint32_t float_to_bits(float x) {
-  uint32_t bits;
-  memcpy(&bits, &x, sizeof(bits));
-  return bits;
-}
-
-inline float quiet_nan_f32() {
-  const uint32_t bits = UINT32_C(0x7FC00000);
-  float f;
-  memcpy(&f, &bits, sizeof(f));
-  return f;
+// n + m 2^(e-32) for n >= 1 and m 2^(e-32) < 1 (e <= 0): m shifted down until n's bits are in it.
+inline uint32_t add_integer_part(uint32_t m, uint8_t n, int_fast16_t* e) {
+  m = shr_u32(m, static_cast<uint8_t>(-*e));
+  for (*e = 0; n != 0; n = static_cast<uint8_t>(n >> 1), ++*e) {
+    m >>= 1;
+    if (n & 1u) m |= UINT32_C(0x80000000);
+  }
+  return m;
 }
 
 // e^x for x <= 0 (-0 included; -Inf gives 0), NaN for NaN and x > 0. Cody-Waite: e^-|x| = 2^-k e^-r with
@@ -180,12 +203,13 @@ inline float quiet_nan_f32() {
 // is at least 2^-29 for every float x), e^-r by its polynomial.
 // ln x for x >= 1 (Inf gives Inf), NaN for NaN and x < 1. x = 2^n (1 + u), u in [0, 1) exact in Q32:
 // log2 x = n + u Q(u), Q(u) = log2(1 + u) / u by its polynomial (halved to fit Q32), with u normalised first
-// so that u Q(u) keeps its relative precision near x = 1; then ln x = log2 x ln 2 (one more product, through
-// the loop: ~(all ones - m ln 2)).
-// Both in one body: on AVR one prologue, one set of special returns and one tail (the loop's last call, pack).
+// so that u Q(u) keeps its relative precision near x = 1; then ln x = log2 x ln 2 (one more product; on AVR
+// through the loop: ~(all ones - m ln 2)).
+// Both in one body: on AVR one prologue, one set of special returns and one tail (the loop's last call, pack);
+// elsewhere one loop site for both polynomials (inlined) and the log's two products after it.
 MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   typedef ExpLogCoefficients<> C;
-  const uint32_t bits = float_to_bits(x);
+  const uint32_t bits = float_bits(x);
   const uint16_t high = static_cast<uint16_t>(bits >> 16);
   const uint8_t field = static_cast<uint8_t>(static_cast<uint16_t>(high << 1) >> 8);
   // The tail, shared: pack_f32(alternating_steps_q32(m, h, c, steps) ^ flip, e).
@@ -193,12 +217,14 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
   uint32_t h;
   const uint32_t* c;
   uint8_t steps;
+  int_fast16_t e;
+#if defined(__AVR__)
   uint32_t flip = 0;
-  int16_t e;
+#endif
   if (!log) {
-    if (static_cast<int32_t>(bits) > 0) return quiet_nan_f32();  // x > 0 or +NaN
-    if (field >= 134) return x == x ? 0.0f : x;                  // |x| >= 128 (e^-104 already rounds to 0); NaN
-    if (field < 102) return 1.0f;                                // |x| < 2^-25: e^x rounds to 1
+    if (static_cast<int32_t>(bits) > 0) return nan_f32();  // x > 0 or +NaN
+    if (field >= 134) return x == x ? 0.0f : x;            // |x| >= 128 (e^-104 already rounds to 0); NaN
+    if (field < 102) return 1.0f;                          // |x| < 2^-25: e^x rounds to 1
     // |x| = mantissa 2^(field - 150); k = 0 below |x| = 1/2; fraction = |x| 2^32 mod 2^32, exact from 2^-9 on.
     const uint32_t mantissa = (bits & UINT32_C(0x7FFFFF)) | UINT32_C(0x800000);
     uint8_t k = 0;
@@ -216,33 +242,52 @@ MINIML_EXP_LOG_INLINE float exp_or_log_f32(float x, bool log) {
     h = kExpC6;
     c = C::exp;
     steps = 6;
-    e = static_cast<int16_t>(-k);
+    e = static_cast<int_fast16_t>(-k);
   } else {
-    if (high >= 0x7F80u) return (high >> 15) == 0 ? x : quiet_nan_f32();  // +Inf, +NaN; negative
-    if (field < 127) return quiet_nan_f32();
+    if (high >= 0x7F80u) return (high >> 15) == 0 ? x : nan_f32();  // +Inf, +NaN; negative
+    if (field < 127) return nan_f32();
     uint8_t n = static_cast<uint8_t>(field - 127);
     const uint32_t u = bits << 9;  // the significand's 23 bits, as a Q32 fraction
-    e = 1;                         // for Q's half
-    m = 0;                         // log2 x = m 2^(e-32)
+#if defined(__AVR__)
+    e = 1;  // for Q's half
+    m = 0;  // log2 x = m 2^(e-32)
     if (u != 0) {
       m = normalise_u32(u, &e);
       m = normalise_u32(~alternating_steps_q32(m, alternating_steps_q32(u, kLog2C9, C::log2, 9), C::all_ones, 1), &e);
     } else if (n == 0) {
       return 0.0f;
     }
-    if (n != 0) {  // n + u Q(u) (< 1: e <= 0), shifted down until n's bits are in m
-      m = shr_u32(m, static_cast<uint8_t>(-e));
-      for (e = 0; n != 0; n = static_cast<uint8_t>(n >> 1), ++e) {
-        m >>= 1;
-        if (n & 1u) m |= UINT32_C(0x80000000);
-      }
-    }
+    if (n != 0) m = add_integer_part(m, n, &e);
     h = kQ32Ln2;
     c = C::all_ones;
     steps = 1;
     flip = ~UINT32_C(0);
   }
   return pack_f32(alternating_steps_q32(m, h, c, steps) ^ flip, e);
+#else
+    // Off AVR the same integers with the two products as products (on AVR they are loop steps, its one
+    // multiplier): Q(u) at the one loop below (inlined there: no call), the rest after it.
+    if (u == 0 && n == 0) return 0.0f;
+    m = u;
+    h = kLog2C9;
+    c = C::log2;
+    steps = 9;
+  }
+  h = alternating_steps_q32(m, h, c, steps);
+  if (log) {  // m is still u; n from field again
+    const uint32_t u = m;
+    const uint8_t n = static_cast<uint8_t>(field - 127);
+    e = 1;
+    m = 0;
+    if (u != 0) {
+      m = normalise_u32(u, &e);
+      m = normalise_u32(mul_hi_u32_fast(m, h), &e);
+    }
+    if (n != 0) m = add_integer_part(m, n, &e);
+    h = mul_hi_u32_fast(kQ32Ln2, m);
+  }
+  return pack_f32(h, e);
+#endif
 }
 
 }  // namespace detail

@@ -16,9 +16,6 @@ namespace miniml {
 // otherwise; IEEE semantics, no -ffast-math, which the library requires anyway).
 inline bool is_finite_f32(float x) { return kSoftFloat ? exp_field_f32(x) != 255 : x - x == 0.0f; }
 
-// Quiet NaN without a double constant (avr-libc's NAN is a double and trips -Wdouble-promotion).
-inline float nan_f32() { return __builtin_nanf(""); }
-
 // A refused training step: counts it in *refused (saturating at INT32_MAX) and returns NaN, the value
 // learn() reports instead of a loss.
 inline float refuse_step(int32_t* refused) {
@@ -71,6 +68,9 @@ __attribute__((noinline))
 inline uint8_t
 max_exp_field_f32(const float* x, index_t size) {
   uint8_t m = 0;  // the largest top byte without its sign: the field's high 7 bits
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "miniml: max_exp_field_f32 reads a float's top byte at offset 3 (little-endian targets)"
+#endif
   const uint8_t* p = reinterpret_cast<const uint8_t*>(x) + 3;  // little-endian: the top byte
   for (const uint8_t* end = p + 4u * size; p != end; p += 4) {
     const uint8_t top = *p & 0x7Fu;

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import toolchains
-from broken_copy import broken_include
 
 HERE = Path(__file__).resolve().parent
 INCLUDE = HERE.parents[2] / "include"
@@ -99,7 +98,7 @@ BREAKS = {
 
 @pytest.mark.parametrize("name", sorted(BREAKS))
 def test_broken_sum_fails_the_check(name, tmp_path):
-    include = broken_include(tmp_path, "core_float_avr.h", *BREAKS[name])
+    include = toolchains.broken_include(str(tmp_path), "core_float_avr.h", *BREAKS[name])
     elf = tmp_path / "check.elf"
     args = _check_args(tmp_path, include, 4000)
     subprocess.run([*toolchains.UNO_CHECK, "-ffp-contract=off", *BUILDS["size_sgd"], "-Os", *args, "-o", str(elf)], check=True)

@@ -81,8 +81,8 @@ void flush() {
       ++counts[3];
       // the exact floor(|a| 2^16) rounded as if it were decided
       const int16_t d = static_cast<int16_t>(miniml::detail::float_exponent(bits) - (251 - r.exponent));
-      const uint32_t fixed = static_cast<uint32_t>(
-          (static_cast<uint64_t>(miniml::detail::float_mantissa(bits)) * r.mantissa) >> (33 - d));
+      const uint32_t fixed =
+          static_cast<uint32_t>((static_cast<uint64_t>(miniml::detail::float_mantissa(bits)) * r.mantissa) >> (33 - d));
       if (miniml::detail::round_fixed16_to_s8(fixed, (bits >> 31) != 0, block_zp) != want) ++counts[4];
       if (miniml::detail::round_to_s8_by_bits(x / block_scale, block_zp) != want) ++counts[2];
     } else if (model != want) {
@@ -101,7 +101,7 @@ void add(float x) {
 
 int main() {
   miniml::io::begin();
-  const float scales[] = {0.0286291763f, 0.0273155235f, 0.00392156886f, 1.0f, 0.1f,
+  const float scales[] = {0.0286291763f, 0.0273155235f, 0.00392156886f, 1.0f,  0.1f,
                           7.5f,          3.0517578e-5f, 1e-30f,         1e30f, 5e-31f};
   const int8_t zps[] = {-4, 15, -128, 0, 127, 77, -100, 3, -1, 5};
   for (uint8_t s = 0; s < sizeof(scales) / sizeof(scales[0]); ++s) {

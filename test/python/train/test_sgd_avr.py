@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import toolchains
-from broken_copy import broken_include
 
 CPP = Path(__file__).resolve().parent / "cpp"
 INCLUDE = Path(__file__).resolve().parents[3] / "include"
@@ -69,7 +68,7 @@ BREAKS = {
 
 @pytest.mark.parametrize("name", sorted(BREAKS))
 def test_broken_sgd_row_fails_the_check(name, tmp_path):
-    broken = broken_include(tmp_path, "core_float_avr.h", *BREAKS[name])
+    broken = Path(toolchains.broken_include(str(tmp_path), "core_float_avr.h", *BREAKS[name]))
     counts, out = _avr_counts(tmp_path, "sgd", "Os_lto", broken)
     assert counts and counts[0] > 0, out[-600:]
 

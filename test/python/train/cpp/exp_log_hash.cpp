@@ -1,5 +1,6 @@
-// FNV-1a-style hash of exp_nonpositive_f32 and log_at_least_one_f32 over float bit patterns STRIDE apart:
-// test_train_exp_log.py builds it for the host and the simulated Uno and wants the same two hashes.
+// FNV-1a-style hash of exp_nonpositive_f32 and log_at_least_one_f32 over float bit patterns STRIDE apart and
+// edge inputs: test_train_exp_log.py builds it for the host (both products of MINIML_EXP_LOG_MUL_HALVES) and
+// the simulated Uno, STM32 and ESP32-C3 and wants the same two hashes everywhere.
 #include <string.h>
 
 #include "../../result_line.h"
@@ -24,6 +25,18 @@ int main() {
     float x;
     memcpy(&x, &b, 4);
     hl = mix(hl, miniml::log_at_least_one_f32(x));
+  }
+  // Every exponent field with the mantissa's edges, both signs (powers of two, the range tests' boundaries).
+  const uint32_t mantissas[] = {0, 1, UINT32_C(0x400000), UINT32_C(0x7FFFFF)};
+  for (uint16_t field = 0; field < 256; ++field) {
+    for (uint8_t i = 0; i < 8; ++i) {
+      const uint32_t b =
+          (static_cast<uint32_t>(i & 4u) << 29) | (static_cast<uint32_t>(field) << 23) | mantissas[i & 3u];
+      float x;
+      memcpy(&x, &b, 4);
+      he = mix(he, miniml::exp_nonpositive_f32(x));
+      hl = mix(hl, miniml::log_at_least_one_f32(x));
+    }
   }
   // Special values (NaN, Inf, out of domain) through the same hashes.
   const uint32_t specials[] = {UINT32_C(0x7FC00000), UINT32_C(0xFFC00000), UINT32_C(0xFF800001), UINT32_C(0x7F800000),
