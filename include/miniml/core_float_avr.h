@@ -5,7 +5,7 @@
 // - by default (size), dot_f32_avr_mul: its own multiply for a product of normal floats that stays normal (a
 //   24x24-bit MUL product rounded to nearest-even), avr-libc's __addsf3 for the sum; about 236 cycles per tap
 //   for about 360 bytes of flash (the C loop it replaces was about 150). In learning firmware (MINIML_LEARN_SGD)
-//   also its own add for a sum of normal floats that stays normal (about 60 cycles less a tap it takes).
+//   also its own add for a sum of normal floats that stays normal (about 50 cycles less a sum it takes).
 // - with -DMINIML_OPTIMIZE_SPEED (export option optimize="speed"), dot_f32_avr: the accumulator stays unpacked
 //   between taps and the loop rounds each product and each sum itself; about 185 cycles per tap for about 400
 //   bytes more (README: Options).
@@ -330,7 +330,7 @@ __attribute__((naked, noinline, noclone)) inline float dot_f32_avr(const float*,
 // bits): the sticky bits borrow one unit of the guard byte and stay set (Goldberg), then the product's own one-bit
 // normalisation. The sum goes through the product's rounding and packing (r24 = 0 after the shift loop tells
 // them apart), then into acc; every other sum: the product packed (r24 bit 7 still set by the multiply), __addsf3.
-// About 140 bytes.
+// 118 bytes.
 #define MINIML_FMUL_ADD_FAST                                                                        \
   "sbrs r24, 7\n\trjmp 47f\n\t"                                                                     \
   "movw r22, r16\n\tlsl r22\n\trol r23\n\tcpi r23, 254\n\tbrsh 47f\n\tsub r23, r26\n\tbrcs 47f\n\t" \

@@ -69,7 +69,7 @@ class OptimizerEmit:
     def linear_weight_prelude(self) -> List[str]:
         """Preprocessor lines before the includes of a header whose learn() steps a whole Linear weight:
         with plain SGD without weight decay, the ATmega's float dot steps its rows (core_float_avr.h
-        MINIML_LEARN_SGD: about 55 cycles a weight, and the dot's own add for the common sum, about 60 a
+        MINIML_LEARN_SGD: about 55 cycles a weight, and the dot's own add for the common sum, about 50 a
         sum; 218 bytes in all)."""
         o = self.opts
         if o.optimizer == "adam" or o.momentum or o.weight_decay:
