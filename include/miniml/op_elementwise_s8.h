@@ -180,8 +180,64 @@ MINIML_ALWAYS_INLINE int32_t add_half_s8(int8_t x, int32_t zero_point) {
   return static_cast<int32_t>(static_cast<uint32_t>(d8) << 16);
 }
 
+// The ADD's output requantisation (requantize_s8_ref) of a sum S from one 16x16 product where that is provably
+// exact; false otherwise (the caller then takes requantize_s8_ref). For a multiplier M >= 0 and a right shift r,
+// TFLM's two roundings give sign(S) X with X = floor(N / 2^(31+r)), N = |S| M + 2^30 - [S < 0] + 2^(30+r) (see
+// requantize_s8_avr). With |S| = s 2^12 + sl (|S| < 2^28: s < 2^16) and M = m 2^j + ml, j = r - 4 (r >= 19: m <
+// 2^16), N / 2^(r+8) lies in [q, q + s + E) with q = s m + 2^22 and E = 2^(35-r) + 8 (the left-out s ml 2^12 +
+// sl M + 2^30 over 2^(r+8) is below s + 2^(35-r) + 2^(22-r)), so X = q >> 23 whenever q's low 23 bits leave room
+// for s + E below 2^23. Shifts by constants only. The ADD's sums reach 2^28 (inputs scaled by up to 2^19) and its
+// r is near 20: about 1 sum in 80 is left to the caller.
+struct AddOutputScale {
+  uint16_t m;    // M >> (r - 4)
+  uint32_t e;    // E
+  int8_t zero_point, act_min, act_max;
+
+  // M >= 0, r in [19, 31], int8 zero point and bounds.
+  static bool takes(int32_t multiplier, int8_t shift, int32_t zero_point, int32_t act_min, int32_t act_max) {
+    return multiplier >= 0 && shift <= -19 && shift >= -31 && zero_point >= kInt8Min && zero_point <= kInt8Max &&
+           act_min >= kInt8Min && act_max <= kInt8Max;
+  }
+  AddOutputScale(int32_t multiplier, int8_t shift, int32_t zp, int32_t lo, int32_t hi)
+      : m(0), e(8), zero_point(static_cast<int8_t>(zp)), act_min(static_cast<int8_t>(lo)), act_max(static_cast<int8_t>(hi)) {
+    uint32_t mj = static_cast<uint32_t>(multiplier), e1 = UINT32_C(1) << 16;  // 2^(35-r) for r = 19
+    for (int8_t r = -shift; r > 19; --r) e1 >>= 1;
+    for (int8_t j = static_cast<int8_t>(-shift - 4); j > 0; --j) mj >>= 1;
+    m = static_cast<uint16_t>(mj);
+    e += e1;
+  }
+
+  MINIML_ALWAYS_INLINE bool operator()(int32_t sum, int8_t* out) const {
+    const bool negative = sum < 0;
+    const uint32_t magnitude = negative ? 0u - static_cast<uint32_t>(sum) : static_cast<uint32_t>(sum);
+    // Shifts by whole bytes and 8-bit ones (avr-gcc -Os loops over the bits of other 32-bit shifts).
+    const uint8_t b3 = static_cast<uint8_t>(magnitude >> 24);
+    if (b3 >= 16) return false;
+    const uint16_t s = static_cast<uint16_t>(static_cast<uint16_t>(b3) << 12 |
+                                             static_cast<uint16_t>(magnitude >> 16 & 0xFFu) << 4 |
+                                             static_cast<uint8_t>(magnitude >> 8) >> 4);  // |S| >> 12
+    uint16_t mm = m;
+#if defined(__AVR__)
+    __asm__("" : "+r"(mm));  // opaque: avr-gcc would call the 32x32 __mulsi3, not the 16x16 __umulhisi3
+#endif
+    const uint32_t p = static_cast<uint32_t>(s) * mm;
+    const uint32_t q = p + (UINT32_C(1) << 22);
+    if (q < p || (q & UINT32_C(0x7FFFFF)) + e + s > (UINT32_C(1) << 23)) return false;
+    // X = q >> 23; X >= 2^8 is beyond every int8 zero point and bound: saturated before the 16-bit sum.
+    const uint16_t x = static_cast<uint16_t>(static_cast<uint16_t>(static_cast<uint8_t>(q >> 24)) << 1 |
+                                             static_cast<uint8_t>(q >> 16) >> 7);
+    const int16_t x8 = static_cast<int16_t>(x > 255u ? 255u : x);
+    int16_t v = static_cast<int16_t>(negative ? zero_point - x8 : zero_point + x8);
+    if (v < act_min) v = act_min;
+    if (v > act_max) v = act_max;
+    *out = static_cast<int8_t>(v);
+    return true;
+  }
+};
+
 // add_s8_impl's integers with the inputs rescaled by AddInputScale (AVR: ~80 cycles each instead of ~350 for
-// multiply_by_quantized_multiplier). For add_scaled_takes' constants.
+// multiply_by_quantized_multiplier), the output by AddOutputScale where it takes the constants and the sum.
+// For add_scaled_takes' constants.
 template <bool kPerChannel>
 inline void add_s8_scaled(const int8_t* a, const int8_t* b, index_t channels, index_t inner, int32_t a_zero_point,
                           int32_t a_multiplier, int8_t a_shift, int32_t b_zero_point, int32_t b_multiplier,
@@ -189,6 +245,8 @@ inline void add_s8_scaled(const int8_t* a, const int8_t* b, index_t channels, in
                           int32_t act_min, int32_t act_max, int8_t* output) {
   const AddInputScale sa(a_zero_point, a_multiplier, a_shift), sb(b_zero_point, b_multiplier, b_shift);
   const bool a_half = add_half(a_multiplier, a_shift), b_half = add_half(b_multiplier, b_shift);
+  const bool fast_out = AddOutputScale::takes(output_multiplier, output_shift, output_zero_point, act_min, act_max);
+  const AddOutputScale so(output_multiplier, output_shift, output_zero_point, act_min, act_max);
   index_t i = 0;
   for (index_t c = 0; c < channels; ++c) {
     const int32_t b_channel = kPerChannel ? (b_half ? add_half_s8(b[c], b_zero_point) : sb(b[c])) : 0;
@@ -198,6 +256,7 @@ inline void add_s8_scaled(const int8_t* a, const int8_t* b, index_t channels, in
       // Sums past 24 bits (most: inputs are scaled by up to 2^19) take the reference requantisation straight,
       // without requantize_s8's tests for its 24-bit routine.
       const int32_t sum = va + vb;
+      if (fast_out && so(sum, &output[i])) continue;
       const bool narrow = sum >= -(INT32_C(1) << 23) && sum < (INT32_C(1) << 23);
       output[i] = narrow ? requantize_s8(sum, output_multiplier, output_shift, output_zero_point, act_min, act_max)
                          : requantize_s8_ref(sum, output_multiplier, output_shift, output_zero_point, act_min, act_max);
