@@ -223,11 +223,10 @@ struct AddOutputScale {
     const uint32_t p = static_cast<uint32_t>(s) * mm;
     const uint32_t q = p + (UINT32_C(1) << 22);
     if (q < p || (q & UINT32_C(0x7FFFFF)) + e + s > (UINT32_C(1) << 23)) return false;
-    // X = q >> 23; X >= 2^8 is beyond every int8 zero point and bound: saturated before the 16-bit sum.
-    const uint16_t x = static_cast<uint16_t>(static_cast<uint16_t>(static_cast<uint8_t>(q >> 24)) << 1 |
-                                             static_cast<uint8_t>(q >> 16) >> 7);
-    const int16_t x8 = static_cast<int16_t>(x > 255u ? 255u : x);
-    int16_t v = static_cast<int16_t>(negative ? zero_point - x8 : zero_point + x8);
+    // X = q >> 23 < 2^9: zp +- X fits 16 bits before the clamp.
+    const int16_t x = static_cast<int16_t>(static_cast<uint16_t>(static_cast<uint8_t>(q >> 24)) << 1 |
+                                           static_cast<uint8_t>(q >> 16) >> 7);
+    int16_t v = static_cast<int16_t>(negative ? zero_point - x : zero_point + x);
     if (v < act_min) v = act_min;
     if (v > act_max) v = act_max;
     *out = static_cast<int8_t>(v);
@@ -253,13 +252,11 @@ inline void add_s8_scaled(const int8_t* a, const int8_t* b, index_t channels, in
     for (index_t j = 0; j < inner; ++j, ++i) {
       const int32_t va = a_half ? add_half_s8(a[i], a_zero_point) : sa(a[i]);
       const int32_t vb = kPerChannel ? b_channel : b_half ? add_half_s8(b[i], b_zero_point) : sb(b[i]);
-      // Sums past 24 bits (most: inputs are scaled by up to 2^19) take the reference requantisation straight,
-      // without requantize_s8's tests for its 24-bit routine.
+      // The sums AddOutputScale leaves (or all, for constants it does not take) go to the reference requantisation
+      // straight: most are past requantize_s8_avr's 24 bits (inputs are scaled by up to 2^19).
       const int32_t sum = va + vb;
       if (fast_out && so(sum, &output[i])) continue;
-      const bool narrow = sum >= -(INT32_C(1) << 23) && sum < (INT32_C(1) << 23);
-      output[i] = narrow ? requantize_s8(sum, output_multiplier, output_shift, output_zero_point, act_min, act_max)
-                         : requantize_s8_ref(sum, output_multiplier, output_shift, output_zero_point, act_min, act_max);
+      output[i] = requantize_s8_ref(sum, output_multiplier, output_shift, output_zero_point, act_min, act_max);
     }
   }
 }
