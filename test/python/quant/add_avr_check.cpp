@@ -3,9 +3,10 @@
 // three multiply_by_quantized_multiplier calls per element), and AddInputScale against add_input_s8 over every
 // int8 input, on edge and random constants: zero points at the int8 ends, multipliers 0, 1, 2^30, 2^31 - 1,
 // INT32_MIN and their negations (SUB), TFLM's 1/2 on a, b or both (add_half), every input shift add_scaled_takes
-// accepts, output shifts -21..+1 (most near TFLM's -20), bounds at the ends. Built for the host (ASan/UBSan) and
-// the ATmega in simavr by test_add_avr.py; prints "RESULT inputs add cases END" (two mismatch counts, then the
-// add cases run).
+// accepts, output shifts -21..+1 (most near TFLM's -20), bounds at the ends; and the output's AddOutputScale against
+// requantize_s8_ref over sums at the edges of its domain (check_output_edges). Built for the host (ASan/UBSan) and
+// the ATmega in simavr by test_add_avr.py; prints "RESULT inputs add cases outputs answered END" (two mismatch
+// counts, the add cases run, AddOutputScale's mismatches and the sums it answered).
 #include <stdint.h>
 
 #include "../result_line.h"
@@ -50,6 +51,54 @@ int32_t pick_zp() {
   return rnd() % 2 ? kEdgeZp[rnd() % (sizeof(kEdgeZp) / sizeof(kEdgeZp[0]))] : static_cast<int32_t>(rnd() % 256) - 128;
 }
 int8_t pick_bound() { return static_cast<int8_t>(rnd() % 3 == 0 ? (rnd() % 2 ? -128 : 127) : rnd() % 256); }
+
+// AddOutputScale against requantize_s8_ref for one sum: counts a mismatch where it answers, and its answers.
+void check_output(const miniml::detail::AddOutputScale& scale, int32_t sum, int32_t m, int8_t shift, int32_t zp,
+                  int8_t lo, int8_t hi, uint32_t& bad, uint32_t& answered) {
+  int8_t got = 0;
+  if (!scale(sum, &got)) return;
+  ++answered;
+  if (got != miniml::detail::requantize_s8_ref(sum, m, shift, zp, lo, hi)) ++bad;
+}
+
+// Sums at the edges of AddOutputScale's domain for one set of constants (M >= 0, shift -19..-31): 0, +-1, the
+// largest and smallest |S| it takes (2^28 - 1) and the first it leaves, the int32 ends; each rounding tie of the
+// outputs that reach the int8 ends (N = (2k - 1) 2^(30+r), k = 1, 2, 127..129, 255, 256; within 3 either side,
+// both signs), then random sums over the domain.
+void check_output_edges(int32_t m, int8_t shift, int32_t zp, int8_t lo, int8_t hi, uint32_t& bad,
+                        uint32_t& answered) {
+  const miniml::detail::AddOutputScale scale(m, shift, zp, lo, hi);
+  const int32_t edges[] = {0,
+                           1,
+                           -1,
+                           (INT32_C(1) << 28) - 1,
+                           -(INT32_C(1) << 28) + 1,
+                           INT32_C(1) << 28,
+                           -(INT32_C(1) << 28),
+                           (INT32_C(1) << 28) - 4096,
+                           -(INT32_C(1) << 28) + 4096,
+                           INT32_MAX,
+                           INT32_MIN,
+                           INT32_MIN + 1};
+  for (uint8_t i = 0; i < sizeof(edges) / sizeof(edges[0]); ++i) check_output(scale, edges[i], m, shift, zp, lo, hi, bad, answered);
+  const uint8_t r = static_cast<uint8_t>(-shift);
+  const uint16_t ks[] = {1, 2, 127, 128, 129, 255, 256};
+  for (uint8_t i = 0; m > 0 && r <= 24 && i < sizeof(ks) / sizeof(ks[0]); ++i) {
+    // |S| M + 2^30 - n at the tie: S0 = floor(((2k - 1) 2^(30+r) - 2^30) / M), its neighbours either side
+    const uint64_t t = (static_cast<uint64_t>(2 * ks[i] - 1) << (30 + r)) - (UINT64_C(1) << 30);
+    const uint64_t s0 = t / static_cast<uint64_t>(m);
+    if (s0 >= (UINT64_C(1) << 28)) continue;
+    for (int8_t d = -3; d <= 3; ++d) {
+      const int32_t sum = static_cast<int32_t>(s0) + d;
+      check_output(scale, sum, m, shift, zp, lo, hi, bad, answered);
+      check_output(scale, -sum, m, shift, zp, lo, hi, bad, answered);
+    }
+  }
+  for (uint8_t i = 0; i < 8; ++i) {
+    const int32_t sum = static_cast<int32_t>(rnd() >> (4 + rnd() % 20));
+    check_output(scale, rnd() % 2 ? sum : -sum, m, shift, zp, lo, hi, bad, answered);
+  }
+}
 
 }  // namespace
 
@@ -131,6 +180,26 @@ int main() {
     }
     ++add_cases;
   }
-  const uint32_t result[] = {bad_inputs, bad_add, add_cases};
+  // AddOutputScale (the output's requantisation) against requantize_s8_ref at the edges of its domain: every
+  // shift it takes on edge multipliers, zero points and bounds, then random constants.
+  uint32_t bad_out = 0, out_answered = 0;
+  for (uint8_t mi = 0; mi < sizeof(kEdgeM) / sizeof(kEdgeM[0]); ++mi) {
+    if (kEdgeM[mi] < 0) continue;
+    for (int8_t shift = -19; shift >= -31; --shift) {
+      const int32_t zp = kEdgeZp[(mi + static_cast<uint8_t>(-shift)) % (sizeof(kEdgeZp) / sizeof(kEdgeZp[0]))];
+      check_output_edges(kEdgeM[mi], shift, zp, -128, 127, bad_out, out_answered);
+    }
+  }
+  for (uint16_t n = 0; n < 300; ++n) {
+    int8_t lo = pick_bound(), hi = pick_bound();
+    if (lo > hi) {
+      const int8_t t = lo;
+      lo = hi;
+      hi = t;
+    }
+    const int8_t shift = static_cast<int8_t>(n % 2 ? -19 - static_cast<int8_t>(rnd() % 3) : -19 - static_cast<int8_t>(rnd() % 13));
+    check_output_edges(pick_multiplier(false), shift, pick_zp(), lo, hi, bad_out, out_answered);
+  }
+  const uint32_t result[] = {bad_inputs, bad_add, add_cases, bad_out, out_answered};
   return finish_with_result(result);
 }
