@@ -213,9 +213,19 @@ struct AddOutputScale {
     // Shifts by whole bytes and 8-bit ones (avr-gcc -Os loops over the bits of other 32-bit shifts).
     const uint8_t b3 = static_cast<uint8_t>(magnitude >> 24);
     if (b3 >= 16) return false;
-    const uint16_t s = static_cast<uint16_t>(static_cast<uint16_t>(b3) << 12 |
-                                             static_cast<uint16_t>(magnitude >> 16 & 0xFFu) << 4 |
-                                             static_cast<uint8_t>(magnitude >> 8) >> 4);  // |S| >> 12
+    const uint8_t b2 = static_cast<uint8_t>(magnitude >> 16), b1 = static_cast<uint8_t>(magnitude >> 8);
+    uint16_t s;  // |S| >> 12: bytes 1..3 by nibbles
+#if defined(__AVR__)
+    uint8_t t;
+    __asm__(
+        "mov %A0, %2\n\tswap %A0\n\tandi %A0, 0x0F\n\t"
+        "mov %1, %3\n\tswap %1\n\tmov %B0, %1\n\tandi %1, 0xF0\n\tor %A0, %1\n\tandi %B0, 0x0F\n\t"
+        "mov %1, %4\n\tswap %1\n\tandi %1, 0xF0\n\tor %B0, %1"
+        : "=&d"(s), "=&d"(t)
+        : "r"(b1), "r"(b2), "r"(b3));
+#else
+    s = static_cast<uint16_t>((b3 << 12) | (b2 << 4) | (b1 >> 4));
+#endif
     uint16_t mm = m;
 #if defined(__AVR__)
     __asm__("" : "+r"(mm));  // opaque: avr-gcc would call the 32x32 __mulsi3, not the 16x16 __umulhisi3
@@ -224,8 +234,7 @@ struct AddOutputScale {
     const uint32_t q = p + (UINT32_C(1) << 22);
     if (q < p || (q & UINT32_C(0x7FFFFF)) + e + s > (UINT32_C(1) << 23)) return false;
     // X = q >> 23 < 2^9: zp +- X fits 16 bits before the clamp.
-    const int16_t x = static_cast<int16_t>(static_cast<uint16_t>(static_cast<uint8_t>(q >> 24)) << 1 |
-                                           static_cast<uint8_t>(q >> 16) >> 7);
+    const int16_t x = static_cast<int16_t>(static_cast<uint16_t>(q >> 16) >> 7);
     int16_t v = static_cast<int16_t>(negative ? zero_point - x : zero_point + x);
     if (v < act_min) v = act_min;
     if (v > act_max) v = act_max;
