@@ -226,13 +226,24 @@ struct AddOutputScale {
 #else
     s = static_cast<uint16_t>((b3 << 12) | (b2 << 4) | (b1 >> 4));
 #endif
-    uint16_t mm = m;
-#if defined(__AVR__)
-    __asm__("" : "+r"(mm));  // opaque: avr-gcc would call the 32x32 __mulsi3, not the 16x16 __umulhisi3
+#if defined(__AVR__) && defined(__AVR_HAVE_MUL__)
+    uint32_t p;  // s m: four 8-bit muls inline (avr-gcc calls __mulsi3 or __umulhisi3)
+    __asm__(
+        "mul %A1, %A2\n\tmovw %A0, r0\n\tmul %B1, %B2\n\tmovw %C0, r0\n\t"
+        "mul %A1, %B2\n\tadd %B0, r0\n\tadc %C0, r1\n\tclr r1\n\tadc %D0, r1\n\t"
+        "mul %B1, %A2\n\tadd %B0, r0\n\tadc %C0, r1\n\tclr r1\n\tadc %D0, r1"
+        : "=&r"(p)
+        : "r"(s), "r"(m)
+        : "r0");
+#else
+    const uint32_t p = static_cast<uint32_t>(s) * m;
 #endif
-    const uint32_t p = static_cast<uint32_t>(s) * mm;
     const uint32_t q = p + (UINT32_C(1) << 22);
-    if (q < p || (q & UINT32_C(0x7FFFFF)) + e + s > (UINT32_C(1) << 23)) return false;
+    if (q < p) return false;
+    // s + E < 2^18: only a remainder with bits 18..22 set can leave too little room (tested byte-wise first).
+    if ((static_cast<uint8_t>(q >> 16) & 0x7Cu) == 0x7Cu && (q & UINT32_C(0x7FFFFF)) + e + s > (UINT32_C(1) << 23)) {
+      return false;
+    }
     // X = q >> 23 < 2^9: zp +- X fits 16 bits before the clamp.
     const int16_t x = static_cast<int16_t>(static_cast<uint16_t>(q >> 16) >> 7);
     int16_t v = static_cast<int16_t>(negative ? zero_point - x : zero_point + x);
