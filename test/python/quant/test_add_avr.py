@@ -26,7 +26,7 @@ LEVELS = {
 BREAKS = {
     "span": ("+ e + s > (UINT32_C(1) << 23)", "+ 8 > (UINT32_C(1) << 23)"),
     "rounding": ("const uint32_t q = p + (UINT32_C(1) << 22);", "const uint32_t q = p + (UINT32_C(1) << 21);"),
-    "overflow": ("if (q < p || (q", "if ((q"),
+    "overflow": ("if (q < p) return false;", ""),
 }
 
 
