@@ -65,8 +65,7 @@ void check_output(const miniml::detail::AddOutputScale& scale, int32_t sum, int3
 // largest and smallest |S| it takes (2^28 - 1) and the first it leaves, the int32 ends; each rounding tie of the
 // outputs that reach the int8 ends (N = (2k - 1) 2^(30+r), k = 1, 2, 127..129, 255, 256; within 3 either side,
 // both signs), then random sums over the domain.
-void check_output_edges(int32_t m, int8_t shift, int32_t zp, int8_t lo, int8_t hi, uint32_t& bad,
-                        uint32_t& answered) {
+void check_output_edges(int32_t m, int8_t shift, int32_t zp, int8_t lo, int8_t hi, uint32_t& bad, uint32_t& answered) {
   const miniml::detail::AddOutputScale scale(m, shift, zp, lo, hi);
   const int32_t edges[] = {0,
                            1,
@@ -80,7 +79,8 @@ void check_output_edges(int32_t m, int8_t shift, int32_t zp, int8_t lo, int8_t h
                            INT32_MAX,
                            INT32_MIN,
                            INT32_MIN + 1};
-  for (uint8_t i = 0; i < sizeof(edges) / sizeof(edges[0]); ++i) check_output(scale, edges[i], m, shift, zp, lo, hi, bad, answered);
+  for (uint8_t i = 0; i < sizeof(edges) / sizeof(edges[0]); ++i)
+    check_output(scale, edges[i], m, shift, zp, lo, hi, bad, answered);
   const uint8_t r = static_cast<uint8_t>(-shift);
   const uint16_t ks[] = {1, 2, 127, 128, 129, 255, 256};
   for (uint8_t i = 0; m > 0 && r <= 24 && i < sizeof(ks) / sizeof(ks[0]); ++i) {
@@ -197,7 +197,8 @@ int main() {
       lo = hi;
       hi = t;
     }
-    const int8_t shift = static_cast<int8_t>(n % 2 ? -19 - static_cast<int8_t>(rnd() % 3) : -19 - static_cast<int8_t>(rnd() % 13));
+    const int8_t shift =
+        static_cast<int8_t>(n % 2 ? -19 - static_cast<int8_t>(rnd() % 3) : -19 - static_cast<int8_t>(rnd() % 13));
     check_output_edges(pick_multiplier(false), shift, pick_zp(), lo, hi, bad_out, out_answered);
   }
   const uint32_t result[] = {bad_inputs, bad_add, add_cases, bad_out, out_answered};
