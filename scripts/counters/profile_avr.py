@@ -26,12 +26,16 @@ LIBM = {"exp", "log", "ldexp", "frexp", "modf", "modff", "inverse", "sqrt", "tan
 
 
 def symbols(elf: str) -> list[tuple[int, str]]:
-    out = subprocess.run(["avr-nm", "-n", "-C", elf], check=True, capture_output=True, text=True).stdout
+    """Code symbols by address: those with a size, and sizeless ones that are not the linker's (__stack and the
+    like are addresses, not code, and may fall inside a routine)."""
+    out = subprocess.run(["avr-nm", "-n", "-S", "-C", elf], check=True, capture_output=True, text=True).stdout
     found = []
     for line in out.splitlines():
-        parts = line.split(None, 2)
-        if len(parts) == 3 and parts[1] in "tTwW":
-            found.append((int(parts[0], 16), parts[2]))
+        parts = line.split(None, 3)
+        sized = len(parts) == 4 and len(parts[2]) == 1
+        address, kind, name = (parts[0], parts[2], parts[3]) if sized else (parts[0], *line.split(None, 2)[1:])
+        if kind in "tTwW" and (sized or not name.startswith("__")):
+            found.append((int(address, 16), name))
     return found
 
 
